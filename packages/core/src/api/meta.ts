@@ -1,0 +1,150 @@
+/**
+ * The object model shared by every kind: `TypeMeta`, `ObjectMeta`, owner references, label
+ * selectors and conditions, as zod schemas with the TypeScript types inferred from them.
+ *
+ * Timestamps are RFC 3339 strings (`2026-01-02T03:04:05Z`), as in Kubernetes JSON.
+ *
+ * @module
+ */
+import { z } from 'zod';
+
+/** A reference from a dependent to its owner (`metadata.ownerReferences[]`). */
+export const OwnerReferenceSchema = z.object({
+  apiVersion: z.string().min(1),
+  kind: z.string().min(1),
+  name: z.string().min(1),
+  uid: z.string().min(1),
+  controller: z.boolean().optional(),
+  blockOwnerDeletion: z.boolean().optional(),
+});
+/** A reference from a dependent to its owner. At most one reference per object has `controller: true`. */
+export type OwnerReference = z.infer<typeof OwnerReferenceSchema>;
+
+/** Standard object metadata (`metadata`). Fields the server owns are ignored on create. */
+export const ObjectMetaSchema = z.object({
+  name: z.string().optional(),
+  generateName: z.string().optional(),
+  namespace: z.string().optional(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  generation: z.number().int().optional(),
+  creationTimestamp: z.string().optional(),
+  deletionTimestamp: z.string().optional(),
+  deletionGracePeriodSeconds: z.number().int().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  ownerReferences: z.array(OwnerReferenceSchema).optional(),
+  finalizers: z.array(z.string()).optional(),
+});
+/** Standard object metadata. */
+export type ObjectMeta = z.infer<typeof ObjectMetaSchema>;
+
+/** Metadata of a list: the list's `resourceVersion` (the store's revision when it was taken). */
+export interface ListMeta {
+  /** The revision at which the list was read; a watch from it misses nothing. */
+  readonly resourceVersion: string;
+}
+
+/**
+ * The shape every stored object has. Kind-specific types (`Pod`, `Deployment`, ...) extend it
+ * with `spec` and `status`.
+ */
+export interface KubeObject {
+  /** `group/version`, or just `version` for the core group (`v1`). */
+  apiVersion: string;
+  /** The kind, e.g. `Deployment`. */
+  kind: string;
+  /** Standard object metadata. */
+  metadata: ObjectMeta;
+}
+
+/** A `List` of objects as returned by `list`: `kind` is `<Kind>List`. */
+export interface ObjectList<T extends KubeObject> {
+  /** Same as the items' `apiVersion`. */
+  readonly apiVersion: string;
+  /** `<Kind>List`, e.g. `PodList`. */
+  readonly kind: string;
+  /** The list's revision. */
+  readonly metadata: ListMeta;
+  /** The objects, ordered by namespace then name. */
+  readonly items: readonly T[];
+}
+
+/** The operators of a label selector requirement. */
+export const LabelSelectorOperatorSchema = z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']);
+/** `In`, `NotIn`, `Exists` or `DoesNotExist`. */
+export type LabelSelectorOperator = z.infer<typeof LabelSelectorOperatorSchema>;
+
+/** One requirement of a structured label selector (`matchExpressions[]`). */
+export const LabelSelectorRequirementSchema = z.object({
+  key: z.string(),
+  operator: LabelSelectorOperatorSchema,
+  values: z.array(z.string()).optional(),
+});
+/** One requirement of a structured label selector. */
+export type LabelSelectorRequirement = z.infer<typeof LabelSelectorRequirementSchema>;
+
+/**
+ * A structured label selector (`matchLabels` AND `matchExpressions`). An empty selector
+ * matches everything; a missing (undefined) selector matches nothing where upstream says so.
+ */
+export const LabelSelectorSchema = z.object({
+  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchExpressions: z.array(LabelSelectorRequirementSchema).optional(),
+});
+/** A structured label selector. */
+export type LabelSelector = z.infer<typeof LabelSelectorSchema>;
+
+/** A status condition in the common shape (`type`, `status`, `reason`, `message`, times). */
+export const ConditionSchema = z.object({
+  type: z.string(),
+  status: z.enum(['True', 'False', 'Unknown']),
+  observedGeneration: z.number().int().optional(),
+  lastTransitionTime: z.string().optional(),
+  lastUpdateTime: z.string().optional(),
+  lastProbeTime: z.string().optional(),
+  lastHeartbeatTime: z.string().optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+});
+/** A status condition. */
+export type Condition = z.infer<typeof ConditionSchema>;
+
+/** Identity of an object: namespace (absent for cluster-scoped kinds) and name. */
+export interface ObjectKey {
+  /** The namespace; `undefined` for cluster-scoped objects. */
+  readonly namespace?: string | undefined;
+  /** The object's name. */
+  readonly name: string;
+}
+
+/** `namespace/name`, or `name` for cluster-scoped objects (client-go's `MetaNamespaceKeyFunc`). */
+export function keyString(key: ObjectKey): string {
+  return key.namespace ? `${key.namespace}/${key.name}` : key.name;
+}
+
+/** The {@link ObjectKey} of an object. */
+export function objectKey(obj: KubeObject): ObjectKey {
+  return obj.metadata.namespace
+    ? { namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' }
+    : { name: obj.metadata.name ?? '' };
+}
+
+/** Parses `namespace/name` or `name` back into an {@link ObjectKey}. */
+export function parseKeyString(key: string): ObjectKey {
+  const slash = key.indexOf('/');
+  return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** The owner reference with `controller: true`, if any. */
+export function controllerRef(obj: KubeObject): OwnerReference | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
+}
+
+/** Splits `apps/v1` into `{group: 'apps', version: 'v1'}` and `v1` into `{group: '', version: 'v1'}`. */
+export function parseApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}

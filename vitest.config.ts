@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One vitest project per workspace package. `KUBELOOP_DEEP=1` (see `pnpm test:deep`) raises
+ * the run counts of the property suites; the default keeps CI well inside its budget.
+ */
+export default defineConfig({
+  test: {
+    projects: ['core', 'controllers', 'runtime-fake', 'testing', 'cli'].map((name) => ({
+      extends: true,
+      test: {
+        name,
+        root: `packages/${name}`,
+        include: ['src/**/*.test.ts'],
+      },
+    })),
+    passWithNoTests: false,
+    testTimeout: 60_000,
+  },
+});
