@@ -1,0 +1,74 @@
+/**
+ * Plain-JSON object helpers used on the store's hot path: deep freeze, deep equality and
+ * path access. Internal.
+ *
+ * @module
+ */
+
+/** A JSON-like value as stored objects hold them. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * Freezes `value` and everything reachable from it, in place, and returns it. Objects that are
+ * already frozen are assumed frozen all the way down (the store only freezes whole trees), so
+ * shared frozen subtrees are not walked again.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  if (Array.isArray(value)) {
+    for (const item of value) deepFreeze(item);
+  } else {
+    for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
+/** Structural equality of JSON-like values (key order ignored; `undefined` members ignored). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let na = 0;
+  for (const key in ra) {
+    if (ra[key] === undefined) continue;
+    na++;
+    if (!deepEqual(ra[key], rb[key])) return false;
+  }
+  let nb = 0;
+  for (const key in rb) if (rb[key] !== undefined) nb++;
+  return na === nb;
+}
+
+/** Reads a dotted path (`spec.replicas`) from an object; `undefined` if any step is missing. */
+export function getPath(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/** Returns a copy of `obj` with the dotted `path` set to `value` (copying only along the path). */
+export function setPath<T>(obj: T, path: string, value: unknown): T {
+  const [head, ...rest] = path.split('.');
+  const base = (obj ?? {}) as Record<string, unknown>;
+  if (head === undefined) return obj;
+  return {
+    ...base,
+    [head]: rest.length === 0 ? value : setPath(base[head], rest.join('.'), value),
+  } as T;
+}
+
+/** A deep mutable copy of a JSON-like value (what a caller edits before writing back). */
+export function clone<T>(value: T): T {
+  return structuredClone(value);
+}
