@@ -1,0 +1,386 @@
+/**
+ * The informer cache (kube-rs's `reflector::store`, client-go's `Indexer`): one writer that
+ * applies {@link WatcherEvent}s, and any number of read-only {@link CacheReader}s.
+ *
+ * ```ts
+ * const writer = new CacheWriter<ConfigMap>({ indexers: { byApp: (cm) => [cm.metadata.labels?.app ?? ''] } });
+ * const deltas$ = reflector(writer, watcher(client, ConfigMaps, { clock }));
+ * const cache = writer.reader; // hand this out
+ * ```
+ *
+ * @module
+ */
+import { Observable } from 'rxjs';
+import type { Subscribable } from 'rxjs';
+import type { KubeObject, ObjectKey } from '../api/meta.js';
+import { controllerRef, keyString } from '../api/meta.js';
+import { InformerError } from './errors.js';
+import type { WatcherEvent } from './watcher.js';
+
+// ---------------------------------------------------------------------------------------------
+// Vocabulary
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A change of the cache, as handlers see it (client-go's `OnAdd` / `OnUpdate` / `OnDelete`):
+ *
+ * - `add`: an object the cache did not hold (a watch `ADDED`, an object new in a relist, or a
+ *   synthetic add replayed to a handler subscribing late);
+ * - `update`: `old` was replaced by `object` (a watch `MODIFIED`, an object changed in a relist,
+ *   or a resync, where `old === object`);
+ * - `delete`: `object` left the cache. `tombstone: true` means it vanished while the watcher
+ *   was disconnected and was noticed by a relist: `object` is the last state the cache knew,
+ *   not its final state (client-go's `DeletedFinalStateUnknown`).
+ */
+export type InformerEvent<T extends KubeObject> =
+  | { readonly type: 'add'; readonly object: T }
+  | { readonly type: 'update'; readonly old: T; readonly object: T }
+  | { readonly type: 'delete'; readonly object: T; readonly tombstone?: boolean };
+
+/**
+ * An index function: the index values an object is filed under (none, one or several).
+ *
+ * Guarantees expected from it: pure and deterministic (the cache calls it again on the old
+ * object to un-file it), fast, and it must not throw.
+ */
+export type IndexFunc<T extends KubeObject> = (object: T) => readonly string[];
+
+/** Built-in index: `metadata.namespace` (`''` for cluster-scoped objects). */
+export const NAMESPACE_INDEX = 'namespace';
+/** Built-in index: the uid of the owner reference with `controller: true` (none without one). */
+export const CONTROLLER_UID_INDEX = 'controllerUid';
+/** Built-in index: one value `key=value` per label. */
+export const LABEL_INDEX = 'label';
+
+const namespaceIndex = (o: KubeObject): readonly string[] => [o.metadata.namespace ?? ''];
+const controllerUidIndex = (o: KubeObject): readonly string[] => {
+  const ref = controllerRef(o);
+  return ref === undefined ? [] : [ref.uid];
+};
+const labelIndex = (o: KubeObject): readonly string[] => {
+  const labels = o.metadata.labels;
+  if (labels === undefined) return [];
+  const out: string[] = [];
+  for (const k in labels) out.push(`${k}=${labels[k]}`);
+  return out;
+};
+
+/**
+ * A read-only view of an informer cache. Many readers may share one cache.
+ *
+ * Guarantees: objects are the frozen objects the API server handed out, shared, never copied:
+ * do not (and cannot) mutate them. Each call reads the cache's current state; results are fresh
+ * arrays. During a relist readers keep seeing the previous snapshot until the new one is
+ * complete, then see the new one at once.
+ *
+ * Caveats: the cache lags the server (eventual consistency); before {@link hasSynced} it may
+ * be empty or partial.
+ */
+export interface CacheReader<T extends KubeObject> {
+  /** The object with this key (`namespace/name`, or `name` when cluster-scoped), if cached. */
+  get(key: ObjectKey | string): T | undefined;
+  /** Every cached object, or those of one namespace (`''`: the cluster-scoped ones). */
+  list(namespace?: string): readonly T[];
+  /**
+   * The objects filed under `value` in the index `indexName`: a built-in one
+   * ({@link NAMESPACE_INDEX}, {@link CONTROLLER_UID_INDEX}, {@link LABEL_INDEX} with
+   * `key=value`) or one registered by the user.
+   *
+   * @throws {@link InformerError} `unknown-index` for an index that is not registered.
+   */
+  byIndex(indexName: string, value: string): readonly T[];
+  /** The keys of every cached object. */
+  keys(): readonly string[];
+  /** How many objects are cached. */
+  size(): number;
+  /** Whether the first complete list has been applied. Stays true once true. */
+  hasSynced(): boolean;
+  /** Resolves once the first complete list has been applied. Never rejects. */
+  readonly synced: Promise<void>;
+}
+
+/** Options of a {@link CacheWriter}. */
+export interface CacheOptions<T extends KubeObject> {
+  /** User-defined indexes, by name (names must not clash with the built-in ones). */
+  readonly indexers?: Readonly<Record<string, IndexFunc<T>>> | undefined;
+}
+
+interface Index<T extends KubeObject> {
+  readonly fn: IndexFunc<T>;
+  /** value → keys of the objects filed under it. Invariant: no empty sets. */
+  readonly buckets: Map<string, Set<string>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The writer
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The writing side of a cache. There must be exactly one writer per cache (in practice, the
+ * {@link reflector} that owns it); hand out {@link CacheWriter.reader} to everyone else.
+ *
+ * Invariants (checked by {@link CacheWriter.assertInvariants}):
+ * - every cached object is filed in every index exactly under the values its index function
+ *   returns, and indexes hold nothing else (no empty buckets);
+ * - every object is cached under its own key (`namespace/name`, or `name`);
+ * - a snapshot is pending only between `InitStart` and `InitDone`, and readers never see it;
+ * - the cache is synced iff at least one `InitDone` has been applied.
+ */
+export class CacheWriter<T extends KubeObject> {
+  /** key → object. */
+  readonly #items = new Map<string, T>();
+  readonly #indexes = new Map<string, Index<T>>();
+  /** The snapshot being received between `InitStart` and `InitDone`. */
+  #pending: Map<string, T> | undefined;
+  #started = false;
+  #synced = false;
+  readonly #resolveSynced: () => void;
+
+  /** The read-only view of this cache, to hand out. */
+  readonly reader: CacheReader<T>;
+
+  constructor(options: CacheOptions<T> = {}) {
+    this.#indexes.set(NAMESPACE_INDEX, { fn: namespaceIndex, buckets: new Map() });
+    this.#indexes.set(CONTROLLER_UID_INDEX, { fn: controllerUidIndex, buckets: new Map() });
+    this.#indexes.set(LABEL_INDEX, { fn: labelIndex, buckets: new Map() });
+    for (const [name, fn] of Object.entries(options.indexers ?? {})) this.addIndexer(name, fn);
+
+    let resolve!: () => void;
+    const synced = new Promise<void>((r) => (resolve = r));
+    this.#resolveSynced = resolve;
+    this.reader = Object.freeze<CacheReader<T>>({
+      get: (key) => this.#items.get(typeof key === 'string' ? key : keyString(key)),
+      list: (namespace) =>
+        namespace === undefined ? [...this.#items.values()] : this.reader.byIndex(NAMESPACE_INDEX, namespace),
+      byIndex: (indexName, value) => {
+        const index = this.#indexes.get(indexName);
+        if (index === undefined) throw new InformerError('unknown-index', `index ${indexName} does not exist`);
+        const keys = index.buckets.get(value);
+        if (keys === undefined) return [];
+        const out: T[] = [];
+        for (const k of keys) out.push(this.#items.get(k) as T);
+        return out;
+      },
+      keys: () => [...this.#items.keys()],
+      size: () => this.#items.size,
+      hasSynced: () => this.#synced,
+      synced,
+    });
+  }
+
+  /**
+   * Registers an index. Indexes must be registered before the first event is applied (client-go
+   * allows later registration at the cost of a full re-index; we keep it simple and explicit).
+   *
+   * @throws {@link InformerError} `indexer-conflict` if the name is taken, `indexer-after-start`
+   * once an event has been applied.
+   */
+  addIndexer(name: string, fn: IndexFunc<T>): void {
+    if (this.#started) throw new InformerError('indexer-after-start', `cannot add index ${name}: the cache has started`);
+    if (this.#indexes.has(name)) throw new InformerError('indexer-conflict', `index ${name} already exists`);
+    this.#indexes.set(name, { fn, buckets: new Map() });
+  }
+
+  /**
+   * Applies one watcher event and returns what changed, as handler events:
+   * - `InitStart` / `InitApply`: buffered, nothing changes yet (readers see the old snapshot);
+   * - `InitDone`: the buffered snapshot replaces the cache; the result is one `add` per new key,
+   *   one `update` per key whose resourceVersion changed, one `delete` (`tombstone: true`) per
+   *   key that is gone; an object whose resourceVersion did not change is kept as it was and
+   *   produces nothing;
+   * - `Apply`: `add` or `update` (nothing if the same resourceVersion is already cached);
+   * - `Delete`: `delete` with the final state (nothing if the key is not cached).
+   *
+   * Guarantees: when this returns, the cache already reflects every returned event.
+   */
+  apply(event: WatcherEvent<T>): readonly InformerEvent<T>[] {
+    this.#started = true;
+    switch (event.type) {
+      case 'InitStart':
+        this.#pending = new Map();
+        return [];
+      case 'InitApply':
+        (this.#pending ??= new Map()).set(keyOf(event.object), event.object);
+        return [];
+      case 'InitDone':
+        return this.#replace();
+      case 'Apply': {
+        const object = event.object;
+        const key = keyOf(object);
+        const old = this.#items.get(key);
+        if (old === undefined) {
+          this.#insert(key, object);
+          return [{ type: 'add', object }];
+        }
+        if (sameVersion(old, object)) return [];
+        this.#swap(key, old, object);
+        return [{ type: 'update', old, object }];
+      }
+      case 'Delete': {
+        const key = keyOf(event.object);
+        const old = this.#items.get(key);
+        if (old === undefined) return [];
+        this.#remove(key, old);
+        return [{ type: 'delete', object: event.object }];
+      }
+    }
+  }
+
+  #replace(): readonly InformerEvent<T>[] {
+    const snapshot = this.#pending ?? new Map<string, T>();
+    this.#pending = undefined;
+    const out: InformerEvent<T>[] = [];
+    for (const [key, old] of this.#items) {
+      if (!snapshot.has(key)) {
+        this.#remove(key, old);
+        out.push({ type: 'delete', object: old, tombstone: true });
+      }
+    }
+    for (const [key, object] of snapshot) {
+      const old = this.#items.get(key);
+      if (old === undefined) {
+        this.#insert(key, object);
+        out.push({ type: 'add', object });
+      } else if (!sameVersion(old, object)) {
+        this.#swap(key, old, object);
+        out.push({ type: 'update', old, object });
+      }
+    }
+    if (!this.#synced) {
+      this.#synced = true;
+      this.#resolveSynced();
+    }
+    return out;
+  }
+
+  #insert(key: string, object: T): void {
+    this.#items.set(key, object);
+    for (const index of this.#indexes.values()) {
+      for (const v of index.fn(object)) file(index.buckets, v, key);
+    }
+  }
+
+  #remove(key: string, old: T): void {
+    this.#items.delete(key);
+    for (const index of this.#indexes.values()) {
+      for (const v of index.fn(old)) unfile(index.buckets, v, key);
+    }
+  }
+
+  #swap(key: string, old: T, object: T): void {
+    this.#items.set(key, object);
+    for (const index of this.#indexes.values()) {
+      const before = index.fn(old);
+      const after = index.fn(object);
+      if (sameValues(before, after)) continue;
+      for (const v of before) if (!after.includes(v)) unfile(index.buckets, v, key);
+      for (const v of after) if (!before.includes(v)) file(index.buckets, v, key);
+    }
+  }
+
+  /**
+   * Checks the invariants listed on the class; for tests.
+   *
+   * @throws Error naming the first broken invariant.
+   */
+  assertInvariants(): void {
+    for (const [key, object] of this.#items) {
+      if (keyOf(object) !== key) throw new Error(`object ${keyOf(object)} is filed under key ${key}`);
+    }
+    for (const [name, index] of this.#indexes) {
+      const expected = new Map<string, Set<string>>();
+      for (const [key, object] of this.#items) for (const v of index.fn(object)) file(expected, v, key);
+      if (expected.size !== index.buckets.size) throw new Error(`index ${name}: ${index.buckets.size} buckets, expected ${expected.size}`);
+      for (const [v, keys] of expected) {
+        const got = index.buckets.get(v);
+        if (got === undefined || got.size !== keys.size || [...keys].some((k) => !got.has(k))) {
+          throw new Error(`index ${name}: bucket ${v} holds [${[...(got ?? [])].join(', ')}], expected [${[...keys].join(', ')}]`);
+        }
+      }
+    }
+  }
+}
+
+function keyOf(object: KubeObject): string {
+  const ns = object.metadata.namespace;
+  const name = object.metadata.name ?? '';
+  return ns ? `${ns}/${name}` : name;
+}
+
+function sameVersion(a: KubeObject, b: KubeObject): boolean {
+  if (a === b) return true;
+  const rv = a.metadata.resourceVersion;
+  return rv !== undefined && rv === b.metadata.resourceVersion;
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function file(buckets: Map<string, Set<string>>, value: string, key: string): void {
+  const keys = buckets.get(value);
+  if (keys === undefined) buckets.set(value, new Set([key]));
+  else keys.add(key);
+}
+
+function unfile(buckets: Map<string, Set<string>>, value: string, key: string): void {
+  const keys = buckets.get(value);
+  if (keys === undefined) return;
+  keys.delete(key);
+  if (keys.size === 0) buckets.delete(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reflector
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Applies a stream of watcher events to a cache, and publishes what changed (kube-rs's
+ * `reflector(writer, stream)`).
+ *
+ * Guarantees: each event is applied to the cache before the changes it caused are published,
+ * so a subscriber that reads the cache when it receives a change sees that change (or a newer
+ * state). Cold: subscribing subscribes to `events$`; unsubscribing stops applying.
+ *
+ * Errors: forwards errors and completion of `events$` (a {@link watcher} never errors).
+ */
+export function reflector<T extends KubeObject>(
+  writer: CacheWriter<T>,
+  events$: Subscribable<WatcherEvent<T>>,
+): Observable<InformerEvent<T>> {
+  return new Observable<InformerEvent<T>>((subscriber) =>
+    reflectBatches(writer, events$).subscribe({
+      next: (changes) => {
+        for (const change of changes) subscriber.next(change);
+      },
+      error: (e: unknown) => subscriber.error(e),
+      complete: () => subscriber.complete(),
+    }),
+  );
+}
+
+/**
+ * {@link reflector}, publishing the changes of one watcher event as one batch (a relist is one
+ * batch); events that change nothing publish nothing. The informer uses it so that a handler
+ * subscribing in the middle of a relist sees all of it or none of it.
+ *
+ * @internal
+ */
+export function reflectBatches<T extends KubeObject>(
+  writer: CacheWriter<T>,
+  events$: Subscribable<WatcherEvent<T>>,
+): Observable<readonly InformerEvent<T>[]> {
+  return new Observable<readonly InformerEvent<T>[]>((subscriber) => {
+    const sub = events$.subscribe({
+      next: (event) => {
+        const changes = writer.apply(event);
+        if (changes.length > 0) subscriber.next(changes);
+      },
+      error: (e: unknown) => subscriber.error(e),
+      complete: () => subscriber.complete(),
+    });
+    return () => sub.unsubscribe();
+  });
+}
