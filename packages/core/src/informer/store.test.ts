@@ -1,0 +1,196 @@
+import { fc, test } from '@fast-check/vitest';
+import { Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { runs } from '../internal/budget.js';
+import { InformerError } from './errors.js';
+import { CacheWriter, CONTROLLER_UID_INDEX, LABEL_INDEX, NAMESPACE_INDEX, reflector } from './store.js';
+import type { InformerEvent } from './store.js';
+import { note } from './testing/fake-client.js';
+import type { Note } from './testing/fake-client.js';
+import type { WatcherEvent } from './watcher.js';
+
+const v = (ns: string, name: string, rv: number, extra: Parameters<typeof note>[2] = {}): Note =>
+  Object.freeze(note(ns, name, { ...extra, resourceVersion: String(rv) }));
+const names = (objs: readonly Note[]): string[] => objs.map((o) => o.metadata.name ?? '').sort();
+
+function synced(writer: CacheWriter<Note>, ...items: Note[]): void {
+  writer.apply({ type: 'InitStart' });
+  for (const object of items) writer.apply({ type: 'InitApply', object });
+  writer.apply({ type: 'InitDone', resourceVersion: '1' });
+}
+
+describe('CacheWriter', () => {
+  it('reports add, update and delete for watch events, and nothing for a re-delivered version', () => {
+    const w = new CacheWriter<Note>();
+    synced(w);
+    const a1 = v('ns', 'a', 2);
+    const a2 = v('ns', 'a', 3);
+    const a3 = v('ns', 'a', 4);
+    expect(w.apply({ type: 'Apply', object: a1 })).toEqual([{ type: 'add', object: a1 }]);
+    expect(w.apply({ type: 'Apply', object: a1 })).toEqual([]);
+    expect(w.apply({ type: 'Apply', object: a2 })).toEqual([{ type: 'update', old: a1, object: a2 }]);
+    expect(w.reader.get('ns/a')).toBe(a2);
+    expect(w.reader.get({ namespace: 'ns', name: 'a' })).toBe(a2);
+    expect(w.apply({ type: 'Delete', object: a3 })).toEqual([{ type: 'delete', object: a3 }]);
+    expect(w.apply({ type: 'Delete', object: a3 })).toEqual([]);
+    expect(w.reader.get('ns/a')).toBeUndefined();
+    w.assertInvariants();
+  });
+
+  it('stores the objects it receives without copying them', () => {
+    const w = new CacheWriter<Note>();
+    const a = v('ns', 'a', 1);
+    synced(w, a);
+    expect(w.reader.get('ns/a')).toBe(a);
+    expect(w.reader.list()[0]).toBe(a);
+  });
+
+  it('is synced only once the first snapshot is complete', async () => {
+    const w = new CacheWriter<Note>();
+    let resolved = false;
+    void w.reader.synced.then(() => (resolved = true));
+    w.apply({ type: 'InitStart' });
+    w.apply({ type: 'InitApply', object: v('ns', 'a', 1) });
+    await Promise.resolve();
+    expect(w.reader.hasSynced()).toBe(false);
+    expect(resolved).toBe(false);
+    w.apply({ type: 'InitDone', resourceVersion: '1' });
+    expect(w.reader.hasSynced()).toBe(true);
+    await w.reader.synced;
+    expect(resolved).toBe(true);
+  });
+
+  it('computes synthetic deltas on relist: tombstones for vanished objects, updates for changed ones, adds for new ones', () => {
+    const w = new CacheWriter<Note>();
+    const keep = v('ns', 'keep', 1);
+    const change1 = v('ns', 'change', 2);
+    const vanish = v('ns', 'vanish', 3);
+    synced(w, keep, change1, vanish);
+    const change2 = v('ns', 'change', 7);
+    const fresh = v('ns', 'fresh', 8);
+    w.apply({ type: 'InitStart' });
+    for (const object of [v('ns', 'keep', 1), change2, fresh]) w.apply({ type: 'InitApply', object });
+    // Readers keep seeing the old snapshot until the new one is complete.
+    expect(names(w.reader.list())).toEqual(['change', 'keep', 'vanish']);
+    const deltas = w.apply({ type: 'InitDone', resourceVersion: '9' });
+    expect(deltas).toEqual<InformerEvent<Note>[]>([
+      { type: 'delete', object: vanish, tombstone: true },
+      { type: 'update', old: change1, object: change2 },
+      { type: 'add', object: fresh },
+    ]);
+    expect(names(w.reader.list())).toEqual(['change', 'fresh', 'keep']);
+    expect(w.reader.get('ns/keep')).toBe(keep);
+    w.assertInvariants();
+  });
+
+  it('indexes by namespace, controller owner uid, label and user-defined functions', () => {
+    const w = new CacheWriter<Note>({ indexers: { byColor: (n) => (n.data?.['color'] === undefined ? [] : [n.data['color']]) } });
+    const owner = (uid: string, controller: boolean) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid, controller });
+    const a = v('x', 'a', 1, { labels: { app: 'web', tier: 'front' }, ownerReferences: [owner('u1', true)], data: { color: 'red' } });
+    const b = v('y', 'b', 2, { labels: { app: 'web' }, ownerReferences: [owner('u2', false), owner('u1', true)] });
+    const c = v('y', 'c', 3, { labels: { app: 'db' }, ownerReferences: [owner('u1', false)], data: { color: 'red' } });
+    synced(w, a, b, c);
+    const r = w.reader;
+    expect(names(r.list('y'))).toEqual(['b', 'c']);
+    expect(names(r.byIndex(NAMESPACE_INDEX, 'x'))).toEqual(['a']);
+    expect(names(r.byIndex(CONTROLLER_UID_INDEX, 'u1'))).toEqual(['a', 'b']);
+    expect(names(r.byIndex(CONTROLLER_UID_INDEX, 'u2'))).toEqual([]);
+    expect(names(r.byIndex(LABEL_INDEX, 'app=web'))).toEqual(['a', 'b']);
+    expect(names(r.byIndex(LABEL_INDEX, 'tier=front'))).toEqual(['a']);
+    expect(names(r.byIndex('byColor', 'red'))).toEqual(['a', 'c']);
+
+    w.apply({ type: 'Apply', object: v('x', 'a', 4, { labels: { app: 'db' }, data: { color: 'blue' } }) });
+    expect(names(r.byIndex(LABEL_INDEX, 'app=web'))).toEqual(['b']);
+    expect(names(r.byIndex(LABEL_INDEX, 'app=db'))).toEqual(['a', 'c']);
+    expect(names(r.byIndex(CONTROLLER_UID_INDEX, 'u1'))).toEqual(['b']);
+    expect(names(r.byIndex('byColor', 'blue'))).toEqual(['a']);
+    w.apply({ type: 'Delete', object: c });
+    expect(names(r.byIndex('byColor', 'red'))).toEqual([]);
+    w.assertInvariants();
+  });
+
+  it('refuses indexers registered after the first event, clashing names and unknown indexes (client-go "Index with name does not exist")', () => {
+    const w = new CacheWriter<Note>();
+    expect(() => w.addIndexer(LABEL_INDEX, () => [])).toThrow(expect.objectContaining({ code: 'indexer-conflict' }));
+    w.addIndexer('mine', () => []);
+    expect(() => w.addIndexer('mine', () => [])).toThrow(InformerError);
+    w.apply({ type: 'InitStart' });
+    expect(() => w.addIndexer('late', () => [])).toThrow(expect.objectContaining({ code: 'indexer-after-start' }));
+    expect(() => w.reader.byIndex('nope', 'x')).toThrow(expect.objectContaining({ code: 'unknown-index' }));
+  });
+
+  it('hands out a reader with no way to write', () => {
+    const w = new CacheWriter<Note>();
+    expect(Object.isFrozen(w.reader)).toBe(true);
+    expect('apply' in w.reader).toBe(false);
+  });
+});
+
+describe('reflector', () => {
+  it('applies each event before publishing what it changed', () => {
+    const w = new CacheWriter<Note>();
+    const events$ = new Subject<WatcherEvent<Note>>();
+    const seen: string[] = [];
+    reflector(w, events$).subscribe((e) => seen.push(`${e.type}:${w.reader.get('ns/a')?.metadata.resourceVersion ?? '-'}`));
+    events$.next({ type: 'InitStart' });
+    events$.next({ type: 'InitApply', object: v('ns', 'a', 1) });
+    events$.next({ type: 'InitDone', resourceVersion: '1' });
+    events$.next({ type: 'Apply', object: v('ns', 'a', 2) });
+    events$.next({ type: 'Delete', object: v('ns', 'a', 3) });
+    expect(seen).toEqual(['add:1', 'update:2', 'delete:-']);
+  });
+});
+
+// A model test: arbitrary event sequences (including relists) keep the indexes exact, and the
+// deltas replayed on a plain map reproduce the cache.
+const objArb = fc.record({
+  ns: fc.constantFrom('a', 'b'),
+  name: fc.constantFrom('p', 'q', 'r', 's'),
+  app: fc.option(fc.constantFrom('web', 'db'), { nil: undefined }),
+  owner: fc.option(fc.constantFrom('u1', 'u2'), { nil: undefined }),
+});
+const eventArb = fc.oneof(
+  fc.record({ kind: fc.constant('apply' as const), obj: objArb }),
+  fc.record({ kind: fc.constant('delete' as const), obj: objArb }),
+  fc.record({ kind: fc.constant('relist' as const), objs: fc.array(objArb, { maxLength: 6 }) }),
+);
+
+describe('CacheWriter model', () => {
+  test.prop([fc.array(eventArb, { maxLength: 40 })], { numRuns: runs(200, 5000) })(
+    'keeps indexes exact and its deltas replay to the cache content, whatever the events',
+    (events) => {
+      const w = new CacheWriter<Note>();
+      const replica = new Map<string, Note>();
+      let rv = 0;
+      const make = (o: fc.infer<typeof objArb>): Note =>
+        v(o.ns, o.name, ++rv, {
+          ...(o.app === undefined ? {} : { labels: { app: o.app } }),
+          ...(o.owner === undefined ? {} : { ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: o.owner, controller: true }] }),
+        });
+      const feed = (e: WatcherEvent<Note>) => {
+        for (const d of w.apply(e)) {
+          const key = `${d.object.metadata.namespace}/${d.object.metadata.name}`;
+          if (d.type === 'add') expect(replica.has(key)).toBe(false);
+          if (d.type === 'update') expect(replica.get(key)).toBe(d.old);
+          if (d.type === 'delete') expect(replica.has(key)).toBe(true);
+          if (d.type === 'delete') replica.delete(key);
+          else replica.set(key, d.object);
+        }
+      };
+      feed({ type: 'InitStart' });
+      feed({ type: 'InitDone', resourceVersion: '0' });
+      for (const e of events) {
+        if (e.kind === 'apply') feed({ type: 'Apply', object: make(e.obj) });
+        else if (e.kind === 'delete') feed({ type: 'Delete', object: make(e.obj) });
+        else {
+          feed({ type: 'InitStart' });
+          for (const o of e.objs) feed({ type: 'InitApply', object: make(o) });
+          feed({ type: 'InitDone', resourceVersion: String(rv) });
+        }
+        w.assertInvariants();
+        expect([...replica.keys()].sort()).toEqual([...w.reader.keys()].sort());
+        for (const [k, o] of replica) expect(w.reader.get(k)).toBe(o);
+      }
+    },
+  );
+});
