@@ -149,6 +149,7 @@ const objArb = fc.record({
   app: fc.option(fc.constantFrom('web', 'db'), { nil: undefined }),
   owner: fc.option(fc.constantFrom('u1', 'u2'), { nil: undefined }),
 });
+type ObjSpec = typeof objArb extends fc.Arbitrary<infer U> ? U : never;
 const eventArb = fc.oneof(
   fc.record({ kind: fc.constant('apply' as const), obj: objArb }),
   fc.record({ kind: fc.constant('delete' as const), obj: objArb }),
@@ -162,7 +163,7 @@ describe('CacheWriter model', () => {
       const w = new CacheWriter<Note>();
       const replica = new Map<string, Note>();
       let rv = 0;
-      const make = (o: fc.infer<typeof objArb>): Note =>
+      const make = (o: ObjSpec): Note =>
         v(o.ns, o.name, ++rv, {
           ...(o.app === undefined ? {} : { labels: { app: o.app } }),
           ...(o.owner === undefined ? {} : { ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: o.owner, controller: true }] }),
