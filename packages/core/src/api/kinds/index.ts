@@ -6,6 +6,7 @@
  * @module
  */
 import { ResourceRegistry, type ResourceDefinition } from '../registry.js';
+import { ControllerRevisions, DaemonSets, Deployments, ReplicaSets, StatefulSets } from './apps.js';
 import { ConfigMaps, Events, LimitRanges, Namespaces, ReplicationControllers, ResourceQuotas, Secrets, ServiceAccounts } from './core.js';
 import { Nodes } from './node.js';
 import { Pods } from './pod.js';
@@ -17,6 +18,7 @@ export * from './node.js';
 export * from './service.js';
 export * from './volume.js';
 export * from './core.js';
+export * from './apps.js';
 export { IntOrStringSchema, QuantitySchema, ResourceListSchema } from './internal.js';
 
 /**
@@ -38,6 +40,11 @@ export const builtinResources: readonly ResourceDefinition[] = [
   Events,
   ResourceQuotas,
   LimitRanges,
+  Deployments,
+  ReplicaSets,
+  StatefulSets,
+  DaemonSets,
+  ControllerRevisions,
 ];
 
 /** A registry holding every {@link builtinResources} definition. */

@@ -1056,13 +1056,14 @@ function validateTopologySpread(cs: readonly TopologySpreadConstraint[] | undefi
  * Validates a pod spec at `field` (e.g. `spec` or `spec.template.spec`), as upstream
  * `ValidatePodSpec`: containers present with unique DNS-1123 names and images, ports in range,
  * volumes unique with exactly one source and referenced mounts, probes, resources,
- * affinity, tolerations, topology spread, DNS-1123 hostname/subdomain.
+ * affinity, tolerations, topology spread, DNS-1123 hostname/subdomain. `extraVolumeNames` are
+ * volumes provided from elsewhere (a StatefulSet's claim templates) that mounts may refer to.
  */
-export function validatePodSpec(spec: PodSpec, field: string): FieldError[] {
+export function validatePodSpec(spec: PodSpec, field: string, extraVolumeNames: readonly string[] = []): FieldError[] {
   const errs: FieldError[] = [];
   const volumes = spec.volumes ?? [];
   errs.push(...validateVolumes(volumes, `${field}.volumes`));
-  const volumeNames = new Set(volumes.map((v) => v.name));
+  const volumeNames = new Set([...volumes.map((v) => v.name), ...extraVolumeNames]);
   const hostNetwork = spec.hostNetwork === true;
   if (spec.containers.length === 0) errs.push(required(`${field}.containers`));
   spec.containers.forEach((c, i) => errs.push(...validateContainer(c, `${field}.containers[${i}]`, volumeNames, hostNetwork, false)));
@@ -1107,10 +1108,10 @@ export function validatePodSpec(spec: PodSpec, field: string): FieldError[] {
  * Validates a workload's pod template at `field` (`spec.template`): its labels and its spec.
  * The selector match and restart policy rules of each workload are checked by the workload.
  */
-export function validatePodTemplateSpec(template: PodTemplateSpec, field: string): FieldError[] {
+export function validatePodTemplateSpec(template: PodTemplateSpec, field: string, extraVolumeNames: readonly string[] = []): FieldError[] {
   return [
     ...validateLabels(template.metadata.labels, `${field}.metadata.labels`),
-    ...validatePodSpec(template.spec, `${field}.spec`),
+    ...validatePodSpec(template.spec, `${field}.spec`, extraVolumeNames),
   ];
 }
 

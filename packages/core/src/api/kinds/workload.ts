@@ -24,7 +24,13 @@ export function isEmptySelector(selector: LabelSelector): boolean {
 export function validateSelectorAndTemplate(
   selector: LabelSelector | undefined,
   template: PodTemplateSpec | undefined,
-  opts: { readonly kind: string; readonly restartPolicies: readonly string[]; readonly allowEmptySelector?: boolean },
+  opts: {
+    readonly kind: string;
+    readonly restartPolicies: readonly string[];
+    readonly allowEmptySelector?: boolean;
+    /** Volume names mounts may refer to besides the template's own (StatefulSet claim templates). */
+    readonly extraVolumeNames?: readonly string[];
+  },
   spec = 'spec',
 ): FieldError[] {
   const errs: FieldError[] = [];
@@ -48,7 +54,7 @@ export function validateSelectorAndTemplate(
       errs.push(invalidValue(`${spec}.template.metadata.labels`, labels, '`selector` does not match template `labels`'));
     }
   }
-  errs.push(...validatePodTemplateSpec(template, `${spec}.template`));
+  errs.push(...validatePodTemplateSpec(template, `${spec}.template`, opts.extraVolumeNames));
   const policy = template.spec.restartPolicy;
   if (!opts.restartPolicies.includes(policy)) {
     errs.push(notSupported(`${spec}.template.spec.restartPolicy`, policy, opts.restartPolicies));
