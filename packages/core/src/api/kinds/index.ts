@@ -7,25 +7,50 @@
  */
 import { ResourceRegistry, type ResourceDefinition } from '../registry.js';
 import { ControllerRevisions, DaemonSets, Deployments, ReplicaSets, StatefulSets } from './apps.js';
+import { HorizontalPodAutoscalers } from './autoscaling.js';
+import { CronJobs, Jobs } from './batch.js';
+import { Leases } from './coordination.js';
 import { ConfigMaps, Events, LimitRanges, Namespaces, ReplicationControllers, ResourceQuotas, Secrets, ServiceAccounts } from './core.js';
+import { EndpointSlices } from './discovery.js';
+import { IngressClasses, Ingresses } from './networking.js';
 import { Nodes } from './node.js';
 import { Pods } from './pod.js';
+import { PodDisruptionBudgets } from './policy.js';
 import { Endpoints, Services } from './service.js';
+import { StorageClasses } from './storage.js';
 import { PersistentVolumeClaims, PersistentVolumes } from './volume.js';
 
+// core/v1
 export * from './pod.js';
 export * from './node.js';
 export * from './service.js';
 export * from './volume.js';
 export * from './core.js';
+// apps/v1
 export * from './apps.js';
-export { IntOrStringSchema, QuantitySchema, ResourceListSchema } from './internal.js';
+// batch/v1
+export * from './batch.js';
+// autoscaling/v2
+export * from './autoscaling.js';
+// networking.k8s.io/v1
+export * from './networking.js';
+// discovery.k8s.io/v1
+export * from './discovery.js';
+// coordination.k8s.io/v1
+export * from './coordination.js';
+// policy/v1
+export * from './policy.js';
+// storage.k8s.io/v1
+export * from './storage.js';
+// Value schemas shared by the kinds (and useful to custom resources)
+export { IntOrStringSchema, QUANTITY_MESSAGE, QuantitySchema, ResourceListSchema } from './internal.js';
 
 /**
- * Every built-in resource definition, core group first, then by API group. Registration order
- * is also the order `kubectl api-resources`-style listings show.
+ * Every built-in resource definition: the core group first, then by API group. Registration
+ * order is also the order a registry's `all()` lists them.
  */
 export const builtinResources: readonly ResourceDefinition[] = [
+  // core/v1
   Namespaces,
   Nodes,
   Pods,
@@ -40,14 +65,41 @@ export const builtinResources: readonly ResourceDefinition[] = [
   Events,
   ResourceQuotas,
   LimitRanges,
+  // apps/v1
   Deployments,
   ReplicaSets,
   StatefulSets,
   DaemonSets,
   ControllerRevisions,
+  // batch/v1
+  Jobs,
+  CronJobs,
+  // autoscaling/v2
+  HorizontalPodAutoscalers,
+  // networking.k8s.io/v1
+  Ingresses,
+  IngressClasses,
+  // discovery.k8s.io/v1
+  EndpointSlices,
+  // coordination.k8s.io/v1
+  Leases,
+  // policy/v1
+  PodDisruptionBudgets,
+  // storage.k8s.io/v1
+  StorageClasses,
 ];
 
-/** A registry holding every {@link builtinResources} definition. */
+/**
+ * A registry holding every {@link builtinResources} definition, ready for plugins to add
+ * their custom resources.
+ *
+ * @example
+ * ```ts
+ * const registry = createBuiltinRegistry();
+ * registry.lookup('deploy') === Deployments; // true
+ * registry.forKind('autoscaling/v1', 'HorizontalPodAutoscaler') === HorizontalPodAutoscalers; // true (converted)
+ * ```
+ */
 export function createBuiltinRegistry(): ResourceRegistry {
   const registry = new ResourceRegistry();
   for (const def of builtinResources) registry.register(def);
