@@ -95,7 +95,7 @@ export type WatcherState =
  * - `Start`: begin (only meaningful in `Empty`).
  * - `Listed` / `ListFailed`: the list request came back.
  * - `WatchEvent`: the open watch delivered an event (bookmarks included).
- * - `WatchFailed`: the watch errored; an {@link ApiError} with reason `Expired` or `Gone`
+ * - `WatchFailed`: the watch errored; an `ApiError` with reason `Expired` or `Gone`
  *   (410) means the revision left the server's history window.
  * - `WatchClosed`: the server ended the watch cleanly.
  * - `BackoffElapsed`: the backoff timer fired.
