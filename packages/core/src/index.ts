@@ -2,13 +2,65 @@
  * @kubeloop/core — the API machinery: object model and schemas, the in-memory API server,
  * the client, informers, the workqueue, the controller runtime, the clock and the plugin API.
  *
+ * The surface is grouped the way a controller is built: objects and their schemas; the API
+ * server and the client that talks to it; informers that cache what the client watches; the
+ * workqueue that feeds reconcilers; the runtime that ties them together; time and randomness.
+ *
  * @packageDocumentation
  */
-export * from './api/errors.js';
+
+// Objects, metadata and errors
 export * from './api/meta.js';
+export * from './api/errors.js';
 export * from './api/registry.js';
 export * from './api/validation.js';
-export * from './clock/clock.js';
-export * from './rng/rng.js';
+
+// Quantities and selectors
+export { Quantity, QuantityError, MAX_QUANTITY_DIGITS, isQuantity, parseQuantity, tryParseQuantity } from './api/quantity.js';
+export type { QuantityErrorCode, QuantityFormat } from './api/quantity.js';
+export {
+  SelectorError,
+  everything,
+  matchesLabelSelector,
+  newRequirement,
+  nothing,
+  parseSelector,
+  selectorFromLabelSelector,
+  selectorFromRequirements,
+  selectorFromSet,
+  toSelectorString,
+  validateLabelSelector,
+} from './api/labels.js';
+export type { Requirement, Selector, SelectorErrorCode, SelectorOperator } from './api/labels.js';
+export { fieldSelectorFromSet, parseFieldSelector, unsupportedFields } from './api/fields.js';
+export type { FieldRequirement, FieldSelector } from './api/fields.js';
+
+// Built-in kinds
+export * from './api/kinds/index.js';
+
+// The API server and the client
 export * from './client/types.js';
+export { WRITE_VERBS, faults, latency, withInterceptors } from './client/intercept.js';
+export type { ClientInterceptor, ClientRequest, ClientVerb } from './client/intercept.js';
+export { ApiServer, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './store/server.js';
+export type { ApiServerOptions, WarningSink } from './store/server.js';
+export { decode, unknownFieldWarnings } from './store/admission.js';
+export type { AdmissionHook, AdmissionOperation, AdmissionRequest, Decoded, StoreReader } from './store/admission.js';
+export { applyJsonPatch, applyMergePatch } from './store/patch.js';
+
+// Informers
+export * from './informer/index.js';
+
+// The workqueue
+export * from './workqueue/index.js';
+
+// The controller runtime
 export * from './runtime/reconciler.js';
+
+// Time and randomness
+export * from './clock/clock.js';
+export { RealClock } from './clock/real.js';
+export { VIRTUAL_EPOCH_MS, VirtualClock, VirtualClockError } from './clock/virtual.js';
+export type { RunUntilIdleOptions, VirtualClockErrorCode } from './clock/virtual.js';
+export * from './rng/rng.js';
+export { seededRng } from './rng/seeded.js';

@@ -62,7 +62,8 @@ export type CauseType =
   | 'FieldValueTooMany'
   | 'FieldValueTypeInvalid'
   | 'FieldValueNotFound'
-  | 'FieldImmutable';
+  | 'FieldImmutable'
+  | 'DisruptionBudget';
 
 /**
  * One field-level failure of a request: which field (a dotted path such as
@@ -229,6 +230,7 @@ const CAUSE_TEXT: Record<CauseType, string> = {
   FieldValueTypeInvalid: 'Invalid value',
   FieldValueNotFound: 'Not found',
   FieldImmutable: 'Invalid value',
+  DisruptionBudget: 'Disruption budget',
 };
 
 /**

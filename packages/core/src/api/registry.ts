@@ -39,7 +39,7 @@ export type NameRule = 'dns1123-subdomain' | 'dns1123-label' | 'path-segment';
  * Everything needed to define a resource. Only the identity, `namespaced` and `schema` are
  * required; the hooks refine admission.
  */
-export interface ResourceSpec<T extends KubeObject> {
+export interface ResourceSpec<T extends KubeObject, In = unknown> {
   /** API group; `''` for the core group. */
   readonly group: string;
   /** Version served and stored, e.g. `v1`. */
@@ -58,7 +58,7 @@ export interface ResourceSpec<T extends KubeObject> {
    * The object schema. Parsing applies defaults and drops unknown fields (the API server's
    * pruning); the dropped fields are reported as warnings.
    */
-  readonly schema: z.ZodType<T>;
+  readonly schema: z.ZodType<T, In>;
   /** Served subresources. */
   readonly subresources?: Subresources;
   /** How `metadata.name` is validated; defaults to `dns1123-subdomain`. */
@@ -90,8 +90,12 @@ export interface FieldGetter<T> {
   get(obj: T): string | undefined;
 }
 
-/** A registered resource: the spec plus derived names. Created by {@link defineResource}. */
-export interface ResourceDefinition<T extends KubeObject = KubeObject> extends ResourceSpec<T> {
+/**
+ * A registered resource: the spec plus derived names. Created by {@link defineResource}.
+ * `T` is the stored (decoded, defaulted) object type that reads return; `In` is what writes
+ * accept — the schema's input, in which defaulted fields may be left out, as in a manifest.
+ */
+export interface ResourceDefinition<T extends KubeObject = KubeObject, In = unknown> extends ResourceSpec<T, In> {
   /** `group/version`, or `version` for the core group. */
   readonly apiVersion: string;
   /** `<Kind>List`. */
@@ -106,8 +110,11 @@ export interface ResourceDefinition<T extends KubeObject = KubeObject> extends R
   readonly resource: string;
 }
 
-/** The type of the objects of a resource definition. */
-export type ObjectOf<R> = R extends ResourceDefinition<infer T> ? T : never;
+/** The type of the stored objects of a resource definition (what reads return). */
+export type ObjectOf<R> = R extends ResourceDefinition<infer T, infer _In> ? T : never;
+
+/** The type a resource definition accepts on writes (a manifest: defaulted fields optional). */
+export type InputOf<R> = R extends ResourceDefinition<infer _T, infer In> ? In : never;
 
 /**
  * Defines a resource (a built-in kind or a custom resource) from its spec.
@@ -120,7 +127,7 @@ export type ObjectOf<R> = R extends ResourceDefinition<infer T> ? T : never;
  * });
  * ```
  */
-export function defineResource<T extends KubeObject>(spec: ResourceSpec<T>): ResourceDefinition<T> {
+export function defineResource<T extends KubeObject, In = unknown>(spec: ResourceSpec<T, In>): ResourceDefinition<T, In> {
   return Object.freeze({
     ...spec,
     apiVersion: spec.group === '' ? spec.version : `${spec.group}/${spec.version}`,

@@ -125,15 +125,15 @@ export interface Client {
    */
   watch<T extends KubeObject>(resource: ResourceDefinition<T>, options?: WatchOptions): Observable<WatchEvent<T>>;
   /** Creates an object (`metadata.name` or `generateName` required). Fails with `AlreadyExists`, `Invalid`, `NotFound` (namespace). */
-  create<T extends KubeObject>(resource: ResourceDefinition<T>, object: T, options?: WriteOptions): Promise<T>;
+  create<T extends KubeObject, In>(resource: ResourceDefinition<T, In>, object: In, options?: WriteOptions): Promise<T>;
   /**
    * Replaces an object. With a `metadata.resourceVersion`, fails with `Conflict` when it is
    * stale; without one, overwrites unconditionally. For kinds with a status subresource,
    * `status` in the body is ignored.
    */
-  update<T extends KubeObject>(resource: ResourceDefinition<T>, object: T, options?: WriteOptions): Promise<T>;
+  update<T extends KubeObject, In>(resource: ResourceDefinition<T, In>, object: In, options?: WriteOptions): Promise<T>;
   /** Replaces an object's `status` through the status subresource; other changes are ignored. */
-  updateStatus<T extends KubeObject>(resource: ResourceDefinition<T>, object: T, options?: WriteOptions): Promise<T>;
+  updateStatus<T extends KubeObject, In>(resource: ResourceDefinition<T, In>, object: In, options?: WriteOptions): Promise<T>;
   /** Applies a merge or JSON patch to the main resource or its status. */
   patch<T extends KubeObject>(resource: ResourceDefinition<T>, key: ObjectKey, patch: Patch, options?: PatchOptions): Promise<T>;
   /**

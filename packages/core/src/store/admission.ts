@@ -1,0 +1,245 @@
+/**
+ * Admission: how a request body becomes an object the store accepts. The chain runs in
+ * upstream's order: decoding and defaulting (the kind's schema and `defaults` hook), mutating
+ * plugin hooks, validation (schema-level, metadata, the kind's `validate`/`validateUpdate`),
+ * then validating plugin hooks. A rejection anywhere changes nothing.
+ *
+ * @module
+ */
+import type { z } from 'zod';
+import { badRequest, invalid, type FieldError } from '../api/errors.js';
+import type { KubeObject, ObjectKey } from '../api/meta.js';
+import type { ResourceDefinition } from '../api/registry.js';
+import {
+  checkName,
+  fieldErrors,
+  isQualifiedName,
+  validateAnnotations,
+  validateLabels,
+} from '../api/validation.js';
+
+/** The operation being admitted. */
+export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE';
+
+/** Synchronous, consistent reads of the store for admission hooks (e.g. quota, PDBs). */
+export interface StoreReader {
+  /** The stored object, or `undefined`. */
+  get<T extends KubeObject>(resource: ResourceDefinition<T>, key: ObjectKey): T | undefined;
+  /** Stored objects of a resource, optionally in one namespace, ordered by namespace/name. */
+  list<T extends KubeObject>(resource: ResourceDefinition<T>, namespace?: string): readonly T[];
+}
+
+/** What an admission hook sees. */
+export interface AdmissionRequest<T extends KubeObject = KubeObject> {
+  /** CREATE, UPDATE or DELETE. */
+  readonly operation: AdmissionOperation;
+  /** The resource written. */
+  readonly resource: ResourceDefinition<T>;
+  /** `status`, `scale`, `binding` or `eviction` for subresource writes. */
+  readonly subresource: string | undefined;
+  /** The object as it would be stored (for DELETE, the current object). Not frozen yet. */
+  readonly object: T;
+  /** The stored object before this request (UPDATE and DELETE). */
+  readonly oldObject: T | undefined;
+  /** Whether this is a dry run. */
+  readonly dryRun: boolean;
+  /** Reads of the current store state. */
+  readonly store: StoreReader;
+}
+
+/**
+ * A plugin admission hook (like a mutating or validating admission plugin or webhook).
+ *
+ * Guarantees: `mutate` runs after defaulting and before validation, so what it sets is
+ * validated; `validate` runs last, on the final object. Hooks run in registration order.
+ * Errors: `validate` returns field errors (turned into a 422 `Invalid`) or throws an
+ * `ApiError` (e.g. `Forbidden` for an exceeded quota); either rejects the request.
+ */
+export interface AdmissionHook {
+  /** Name shown in errors and logs. */
+  readonly name: string;
+  /** `def.resource` names (`pods`, `deployments.apps`) the hook applies to; all when absent. */
+  readonly resources?: readonly string[];
+  /** Operations the hook applies to; all when absent. */
+  readonly operations?: readonly AdmissionOperation[];
+  /** Returns a changed object (a new one; the request's object may also be edited in place). */
+  mutate?(request: AdmissionRequest): KubeObject | void;
+  /** Returns field errors to reject with, or throws an {@link ApiError}. */
+  validate?(request: AdmissionRequest): readonly FieldError[] | void;
+}
+
+/** Whether a hook applies to a request. */
+export function hookApplies(hook: AdmissionHook, resource: ResourceDefinition, operation: AdmissionOperation): boolean {
+  return (
+    (hook.resources === undefined || hook.resources.includes(resource.resource)) &&
+    (hook.operations === undefined || hook.operations.includes(operation))
+  );
+}
+
+/** Renders a zod path as a Kubernetes field path: `spec.containers[0].name`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out === '' ? '<root>' : out;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = raw;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
+
+const TYPE_NAMES: Record<string, string> = { int: 'integer', number: 'number', string: 'string', boolean: 'boolean', object: 'object', array: 'array' };
+
+/** Converts zod issues into field errors in the API server's style. */
+export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[], raw: unknown): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of issues) {
+    const field = fieldPath(issue.path);
+    const value = valueAt(raw, issue.path);
+    if (issue.code === 'invalid_type' && value === undefined) {
+      out.push({ type: 'FieldValueRequired', field, detail: '' });
+    } else if (issue.code === 'invalid_type') {
+      const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
+      out.push({ type: 'FieldValueTypeInvalid', field, value, detail: `${field} in body must be of type ${expected}` });
+    } else if (issue.code === 'invalid_value') {
+      const supported = issue.values.map((v) => JSON.stringify(v)).join(', ');
+      out.push({ type: 'FieldValueNotSupported', field, value, detail: `supported values: ${supported}` });
+    } else if (issue.code === 'invalid_union') {
+      out.push({ type: 'FieldValueTypeInvalid', field, value, detail: 'value does not match any of the allowed types' });
+    } else {
+      out.push({ type: 'FieldValueInvalid', field, value, detail: lowerFirst(issue.message) });
+    }
+  }
+  return out;
+}
+
+function lowerFirst(s: string): string {
+  return s.length > 0 ? s[0]!.toLowerCase() + s.slice(1) : s;
+}
+
+/**
+ * Paths of fields present in `raw` that decoding dropped (the API server's pruning of unknown
+ * fields), as upstream's warning text: `unknown field "spec.foo"`.
+ */
+export function unknownFieldWarnings(raw: unknown, decoded: unknown, path = ''): string[] {
+  if (raw === null || typeof raw !== 'object' || decoded === null || typeof decoded !== 'object') return [];
+  const out: string[] = [];
+  if (Array.isArray(raw)) {
+    if (!Array.isArray(decoded)) return [];
+    raw.forEach((item, i) => out.push(...unknownFieldWarnings(item, decoded[i], `${path}[${i}]`)));
+    return out;
+  }
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    const sub = path === '' ? key : `${path}.${key}`;
+    if (!(key in (decoded as Record<string, unknown>))) {
+      if (value !== undefined) out.push(`unknown field "${sub}"`);
+    } else {
+      out.push(...unknownFieldWarnings(value, (decoded as Record<string, unknown>)[key], sub));
+    }
+  }
+  return out;
+}
+
+/** What {@link decode} returns: the defaulted object and the warnings for dropped fields. */
+export interface Decoded<T> {
+  /** A fresh (not frozen) object, defaulted by the schema and the kind's `defaults` hook. */
+  readonly object: T;
+  /** Upstream-style warnings such as `unknown field "spec.foo"`. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Decodes a request body for `resource`: checks `apiVersion`/`kind` (converting from another
+ * served version where the kind allows it), parses with the schema (defaults, pruning) and
+ * applies the `defaults` hook. Missing `apiVersion`/`kind` are taken from the resource.
+ *
+ * @throws {@link ApiError} `BadRequest` for a body that is not an object or names another kind;
+ * `Invalid` with field paths when the schema rejects it.
+ */
+export function decode<T extends KubeObject>(resource: ResourceDefinition<T>, body: unknown): Decoded<T> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest(`the body of the request was in an unknown format: expected a ${resource.kind} object`);
+  }
+  let raw = { ...(body as Record<string, unknown>) };
+  raw['apiVersion'] ??= resource.apiVersion;
+  raw['kind'] ??= resource.kind;
+  if (raw['kind'] !== resource.kind) {
+    throw badRequest(`the kind in the data (${String(raw['kind'])}) does not match the expected kind (${resource.kind})`);
+  }
+  if (raw['apiVersion'] !== resource.apiVersion) {
+    const convert = resource.conversions?.[String(raw['apiVersion'])];
+    if (!convert) {
+      throw badRequest(
+        `the API version in the data (${String(raw['apiVersion'])}) does not match the expected API version (${resource.apiVersion})`,
+      );
+    }
+    raw = convert(raw);
+  }
+  const name = nameOf(raw);
+  const parsed = resource.schema.safeParse(raw);
+  if (!parsed.success) {
+    throw invalid(resource.kind, resource.group, name, zodIssuesToFieldErrors(parsed.error.issues, raw));
+  }
+  const warnings = unknownFieldWarnings(raw, parsed.data);
+  const object = resource.defaults ? resource.defaults(parsed.data) : parsed.data;
+  return { object, warnings };
+}
+
+function nameOf(raw: Record<string, unknown>): string {
+  const meta = raw['metadata'];
+  if (meta !== null && typeof meta === 'object') {
+    const m = meta as Record<string, unknown>;
+    if (typeof m['name'] === 'string') return m['name'];
+    if (typeof m['generateName'] === 'string') return m['generateName'];
+  }
+  return '';
+}
+
+/**
+ * Validates `metadata` as upstream's `ValidateObjectMeta`: the name by the kind's rule, labels,
+ * annotations, owner references (at most one controller) and finalizer names.
+ */
+export function validateObjectMeta(resource: ResourceDefinition, obj: KubeObject): FieldError[] {
+  const meta = obj.metadata;
+  const errs: FieldError[] = [];
+  const name = meta.name ?? '';
+  if (name === '') {
+    errs.push({ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' });
+  } else {
+    errs.push(...fieldErrors('metadata.name', name, checkName(resource.nameRule, name)));
+  }
+  errs.push(...validateLabels(meta.labels, 'metadata.labels'));
+  errs.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
+  const refs = meta.ownerReferences ?? [];
+  refs.forEach((ref, i) => {
+    const f = `metadata.ownerReferences[${i}]`;
+    if (ref.uid === '') errs.push({ type: 'FieldValueInvalid', field: `${f}.uid`, value: ref.uid, detail: 'uid must not be empty' });
+  });
+  const controllers = refs.filter((r) => r.controller === true);
+  if (controllers.length > 1) {
+    errs.push({
+      type: 'FieldValueInvalid',
+      field: 'metadata.ownerReferences',
+      value: refs,
+      detail: `Only one reference can have Controller set to true. Found "true" in references for ${controllers
+        .map((c) => `${c.kind}/${c.name}`)
+        .join(' and ')}`,
+    });
+  }
+  (meta.finalizers ?? []).forEach((f, i) => {
+    errs.push(...fieldErrors(`metadata.finalizers[${i}]`, f, isQualifiedName(f)));
+  });
+  return errs;
+}
+
+/** Throws the kind's `Invalid` error when `errors` is not empty. */
+export function rejectIfInvalid(resource: ResourceDefinition, name: string, errors: readonly FieldError[]): void {
+  if (errors.length > 0) throw invalid(resource.kind, resource.group, name, errors);
+}

@@ -1,0 +1,66 @@
+/**
+ * Small resource definitions for the store's own tests (a Namespace and a scalable custom
+ * resource with status), so the store's semantics are tested apart from the built-in schemas.
+ * Internal: not exported from the package.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { LabelSelectorSchema, ObjectMetaSchema } from '../api/meta.js';
+import { ResourceRegistry, defineResource } from '../api/registry.js';
+
+/** A minimal Namespace. */
+export const TestNamespaces = defineResource({
+  group: '',
+  version: 'v1',
+  kind: 'Namespace',
+  plural: 'namespaces',
+  namespaced: false,
+  nameRule: 'dns1123-label',
+  schema: z.object({
+    apiVersion: z.literal('v1'),
+    kind: z.literal('Namespace'),
+    metadata: ObjectMetaSchema,
+    status: z.object({ phase: z.string().optional() }).optional(),
+  }),
+});
+
+/** A scalable namespaced kind with a status subresource. */
+export const Widgets = defineResource({
+  group: 'example.com',
+  version: 'v1',
+  kind: 'Widget',
+  plural: 'widgets',
+  namespaced: true,
+  subresources: { status: true, scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'spec.selector' } },
+  schema: z.object({
+    apiVersion: z.literal('example.com/v1'),
+    kind: z.literal('Widget'),
+    metadata: ObjectMetaSchema,
+    spec: z
+      .object({
+        replicas: z.number().int().default(1),
+        color: z.string().optional(),
+        selector: LabelSelectorSchema.optional(),
+      })
+      .default({ replicas: 1 }),
+    status: z.object({ replicas: z.number().int().optional(), note: z.string().optional() }).optional(),
+  }),
+  validate: (w) =>
+    w.spec.replicas < 0
+      ? [{ type: 'FieldValueInvalid', field: 'spec.replicas', value: w.spec.replicas, detail: 'must be greater than or equal to 0' }]
+      : [],
+  validateUpdate: (w, old) =>
+    JSON.stringify(w.spec.selector) === JSON.stringify(old.spec.selector)
+      ? []
+      : [{ type: 'FieldValueInvalid', field: 'spec.selector', value: w.spec.selector, detail: 'field is immutable' }],
+  fieldSelectors: { 'spec.color': { get: (w) => w.spec.color } },
+});
+
+/** The type of a Widget. */
+export type Widget = z.infer<typeof Widgets.schema>;
+
+/** A registry with the test kinds. */
+export function testRegistry(): ResourceRegistry {
+  return new ResourceRegistry().register(TestNamespaces).register(Widgets);
+}
