@@ -106,7 +106,7 @@ export type ReplicaSet = z.infer<typeof ReplicaSetSchema>;
  * selector matching the template's labels, restartPolicy Always, non-negative replicas and
  * minReadySeconds); the selector is immutable; status and scale subresources.
  */
-export const ReplicaSets = defineResource<ReplicaSet>({
+export const ReplicaSets = defineResource({
   group: 'apps',
   version: 'v1',
   kind: 'ReplicaSet',
@@ -208,7 +208,7 @@ export const DEFAULT_DEPLOYMENT_ROLLING_UPDATE = { maxUnavailable: '25%', maxSur
  * no rollingUpdate with Recreate, progressDeadlineSeconds > minReadySeconds); the selector is
  * immutable; status and scale subresources.
  */
-export const Deployments = defineResource<Deployment>({
+export const Deployments = defineResource({
   group: 'apps',
   version: 'v1',
   kind: 'Deployment',
@@ -347,7 +347,7 @@ const STATEFULSET_UPDATE_FORBIDDEN =
  * OnDelete); on update only replicas, ordinals, template, updateStrategy,
  * revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds may change.
  */
-export const StatefulSets = defineResource<StatefulSet>({
+export const StatefulSets = defineResource({
   group: 'apps',
   version: 'v1',
   kind: 'StatefulSet',
@@ -482,7 +482,7 @@ export type DaemonSet = z.infer<typeof DaemonSetSchema>;
  * maxSurge 0, revisionHistoryLimit 10) and `ValidateDaemonSet` (selector rules, restartPolicy
  * Always, maxSurge and maxUnavailable not both 0); the selector is immutable.
  */
-export const DaemonSets = defineResource<DaemonSet>({
+export const DaemonSets = defineResource({
   group: 'apps',
   version: 'v1',
   kind: 'DaemonSet',
@@ -540,7 +540,7 @@ export type ControllerRevision = z.infer<typeof ControllerRevisionSchema>;
  * ControllerRevisions (apps/v1): the history DaemonSets and StatefulSets roll back to. As
  * upstream, `revision` is ≥ 0 and `data` is immutable.
  */
-export const ControllerRevisions = defineResource<ControllerRevision>({
+export const ControllerRevisions = defineResource({
   group: 'apps',
   version: 'v1',
   kind: 'ControllerRevision',

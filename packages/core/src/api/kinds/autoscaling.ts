@@ -307,7 +307,7 @@ function validateRules(rules: HPAScalingRules | undefined, field: string): Field
  * and `ValidateHorizontalPodAutoscaler` (1 ≤ minReplicas ≤ maxReplicas, a complete
  * scaleTargetRef, each metric with its source and a consistent target, behavior bounds).
  */
-export const HorizontalPodAutoscalers = defineResource<HorizontalPodAutoscaler>({
+export const HorizontalPodAutoscalers = defineResource({
   group: 'autoscaling',
   version: 'v2',
   kind: 'HorizontalPodAutoscaler',

@@ -186,7 +186,7 @@ function validateJobSpec(spec: JobSpec, field: string, requireSelector: boolean)
  * selector matches the template) and `ValidateJobUpdate` (selector, completionMode and,
  * unless suspended, the template are immutable).
  */
-export const Jobs = defineResource<Job>({
+export const Jobs = defineResource({
   group: 'batch',
   version: 'v1',
   kind: 'Job',
@@ -284,7 +284,7 @@ function validateSchedule(schedule: string, field: string): FieldError[] {
  * 1) and `ValidateCronJob` (a schedule, non-negative limits and deadline, a valid job template
  * with restartPolicy OnFailure or Never; the name at most 52 characters so that job names fit).
  */
-export const CronJobs = defineResource<CronJob>({
+export const CronJobs = defineResource({
   group: 'batch',
   version: 'v1',
   kind: 'CronJob',

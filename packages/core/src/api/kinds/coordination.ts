@@ -40,7 +40,7 @@ export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
  * kubelet's heartbeat renew. `ValidateLeaseSpec`: leaseDurationSeconds > 0,
  * leaseTransitions ≥ 0, `preferredHolder` only with a `strategy`.
  */
-export const Leases = defineResource<Lease>({
+export const Leases = defineResource({
   group: 'coordination.k8s.io',
   version: 'v1',
   kind: 'Lease',

@@ -50,7 +50,7 @@ export type Namespace = z.infer<typeof NamespaceSchema>;
  * Namespaces (core/v1, `ns`, cluster-scoped, DNS-1123 label names): `status.phase` Active on
  * creation, Terminating once deleted until the namespace controller empties it.
  */
-export const Namespaces = defineResource<Namespace>({
+export const Namespaces = defineResource({
   group: '',
   version: 'v1',
   kind: 'Namespace',
@@ -105,7 +105,7 @@ export type ConfigMap = z.infer<typeof ConfigMapSchema>;
  * ConfigMaps (core/v1, `cm`): valid, non-overlapping keys, at most 1 MiB of data, and once
  * `immutable` is set neither the data nor the flag may change (upstream `ValidateConfigMapUpdate`).
  */
-export const ConfigMaps = defineResource<ConfigMap>({
+export const ConfigMaps = defineResource({
   group: '',
   version: 'v1',
   kind: 'ConfigMap',
@@ -168,7 +168,7 @@ const SECRET_TYPE_KEYS: Record<string, readonly string[]> = {
  * conversion does, keys validated like ConfigMap keys, values valid base64, the keys a
  * well-known type needs (`data[tls.crt]: Required value`), and `type` immutable.
  */
-export const Secrets = defineResource<Secret>({
+export const Secrets = defineResource({
   group: '',
   version: 'v1',
   kind: 'Secret',
@@ -234,7 +234,7 @@ export const ServiceAccountSchema = z.object({
 export type ServiceAccount = z.infer<typeof ServiceAccountSchema>;
 
 /** ServiceAccounts (core/v1, `sa`): one `default` account per namespace is created by a controller. */
-export const ServiceAccounts = defineResource<ServiceAccount>({
+export const ServiceAccounts = defineResource({
   group: '',
   version: 'v1',
   kind: 'ServiceAccount',
@@ -275,7 +275,7 @@ export type Event = z.infer<typeof EventSchema>;
  * `ValidateEventCreate`: the involved object's namespace matches the event's, type Normal or
  * Warning when set. Field selectors as `kubectl get events --field-selector`.
  */
-export const Events = defineResource<Event>({
+export const Events = defineResource({
   group: '',
   version: 'v1',
   kind: 'Event',
@@ -351,7 +351,7 @@ export type ResourceQuota = z.infer<typeof ResourceQuotaSchema>;
  * kept by the quota controller. Validated as upstream `ValidateResourceQuota`: qualified
  * resource names, non-negative quantities, known scopes.
  */
-export const ResourceQuotas = defineResource<ResourceQuota>({
+export const ResourceQuotas = defineResource({
   group: '',
   version: 'v1',
   kind: 'ResourceQuota',
@@ -445,7 +445,7 @@ function validateLimitRangeItem(item: LimitRangeItem, field: string): FieldError
  * min ≤ defaultRequest ≤ default ≤ max of `ValidateLimitRange`. Applying them to pods is an
  * admission hook's job.
  */
-export const LimitRanges = defineResource<LimitRange>({
+export const LimitRanges = defineResource({
   group: '',
   version: 'v1',
   kind: 'LimitRange',
@@ -497,7 +497,7 @@ export type ReplicationController = z.infer<typeof ReplicationControllerSchema>;
  * (a non-empty selector matching the template's labels, restartPolicy Always), with the
  * status and scale subresources.
  */
-export const ReplicationControllers = defineResource<ReplicationController>({
+export const ReplicationControllers = defineResource({
   group: '',
   version: 'v1',
   kind: 'ReplicationController',

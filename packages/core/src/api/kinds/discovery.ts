@@ -67,7 +67,7 @@ export const ENDPOINTSLICE_MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/manag
  * EndpointSlices (discovery.k8s.io/v1): `ValidateEndpointSlice` (at most 1000 endpoints with
  * 1–100 addresses each, at most 100 uniquely named ports in range); `addressType` is immutable.
  */
-export const EndpointSlices = defineResource<EndpointSlice>({
+export const EndpointSlices = defineResource({
   group: 'discovery.k8s.io',
   version: 'v1',
   kind: 'EndpointSlice',

@@ -165,7 +165,7 @@ function validateIngressSpec(spec: IngressSpec): FieldError[] {
  * hosts are DNS names, possibly wildcards, not IPs; every path has a pathType and Exact/Prefix
  * paths are absolute; each backend is a Service with a port name xor number, or a resource).
  */
-export const Ingresses = defineResource<Ingress>({
+export const Ingresses = defineResource({
   group: 'networking.k8s.io',
   version: 'v1',
   kind: 'Ingress',
@@ -210,7 +210,7 @@ export const DEFAULT_INGRESS_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-d
  * domain-prefixed `controller` of at most 250 characters, immutable; parameters with a scope
  * and a namespace only for `Namespace` scope).
  */
-export const IngressClasses = defineResource<IngressClass>({
+export const IngressClasses = defineResource({
   group: 'networking.k8s.io',
   version: 'v1',
   kind: 'IngressClass',

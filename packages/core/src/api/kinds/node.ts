@@ -120,7 +120,7 @@ export function validateTaints(taints: readonly Taint[] | undefined, field: stri
  * the node lifecycle controller, cordoned through `spec.unschedulable`. Validation as upstream
  * `ValidateNode`: taints, pod CIDRs, non-negative resources.
  */
-export const Nodes = defineResource<Node>({
+export const Nodes = defineResource({
   group: '',
   version: 'v1',
   kind: 'Node',

@@ -1165,7 +1165,7 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
  * `ValidatePodCreate` and `ValidatePodUpdate`, the status subresource and the field selectors
  * that kubelets, the scheduler and kubectl use.
  */
-export const Pods = defineResource<Pod>({
+export const Pods = defineResource({
   group: '',
   version: 'v1',
   kind: 'Pod',

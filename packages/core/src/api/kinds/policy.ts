@@ -50,7 +50,7 @@ export type PodDisruptionBudget = z.infer<typeof PodDisruptionBudgetSchema>;
  * `ValidatePodDisruptionBudget`: not both minAvailable and maxUnavailable, each a
  * non-negative integer or a percentage of at most 100%, a valid selector.
  */
-export const PodDisruptionBudgets = defineResource<PodDisruptionBudget>({
+export const PodDisruptionBudgets = defineResource({
   group: 'policy',
   version: 'v1',
   kind: 'PodDisruptionBudget',

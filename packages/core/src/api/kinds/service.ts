@@ -255,7 +255,7 @@ function validateService(svc: Service): FieldError[] {
  * only for ClusterIP) and `ValidateServiceUpdate` (the clusterIP is immutable once set). The
  * IP and NodePort allocation itself is the store's or a controller's job.
  */
-export const Services = defineResource<Service>({
+export const Services = defineResource({
   group: '',
   version: 'v1',
   kind: 'Service',
@@ -320,7 +320,7 @@ export type Endpoints = z.infer<typeof EndpointsSchema>;
  * its pods' readiness. Validated as upstream `ValidateEndpoints`: ports in range, named when
  * more than one.
  */
-export const Endpoints = defineResource<Endpoints>({
+export const Endpoints = defineResource({
   group: '',
   version: 'v1',
   kind: 'Endpoints',

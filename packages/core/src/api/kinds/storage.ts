@@ -39,7 +39,7 @@ export const DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-d
  * qualified-name provisioner, at most 512 parameters) and `ValidateStorageClassUpdate`
  * (parameters, provisioner, reclaimPolicy and volumeBindingMode are immutable).
  */
-export const StorageClasses = defineResource<StorageClass>({
+export const StorageClasses = defineResource({
   group: 'storage.k8s.io',
   version: 'v1',
   kind: 'StorageClass',

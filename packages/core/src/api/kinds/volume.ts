@@ -82,7 +82,7 @@ const PV_SOURCES = ['hostPath', 'local', 'nfs', 'csi'] as const;
  * Filesystem by default, validated as upstream `ValidatePersistentVolume` (capacity with
  * `storage`, access modes, exactly one volume source, node affinity for local volumes).
  */
-export const PersistentVolumes = defineResource<PersistentVolume>({
+export const PersistentVolumes = defineResource({
   group: '',
   version: 'v1',
   kind: 'PersistentVolume',
@@ -171,7 +171,7 @@ export function validatePersistentVolumeClaimSpec(spec: PersistentVolumeClaimSpe
  * immutable after creation except `resources.requests` (which may not shrink below the bound
  * capacity) and binding a `volumeName` that was empty, as upstream `ValidatePersistentVolumeClaimUpdate`.
  */
-export const PersistentVolumeClaims = defineResource<PersistentVolumeClaim>({
+export const PersistentVolumeClaims = defineResource({
   group: '',
   version: 'v1',
   kind: 'PersistentVolumeClaim',
