@@ -1,7 +1,7 @@
 /**
  * Informers: watcher → reflector → indexed cache, with handler events and a shared factory.
  *
- * - {@link watcher}: list then watch, forever, as an explicit state machine ({@link step}).
+ * - {@link watcher}: list then watch, forever, as an explicit state machine ({@link watcherStep}).
  * - {@link CacheWriter} / {@link CacheReader} / {@link reflector}: the cache, one writer, many readers.
  * - {@link Informer}: the three assembled, with handler events, resync and catch-up.
  * - {@link SharedInformerFactory}: one informer per resource and selection per process.
@@ -10,7 +10,8 @@
  */
 
 // The watcher
-export { watcher, step, initialWatcherState, backoffDelay, isExpired } from './watcher.js';
+// `step` is exported as `watcherStep`: at the package root a bare `step` would say nothing.
+export { watcher, step as watcherStep, initialWatcherState, backoffDelay, isExpired } from './watcher.js';
 export type { WatcherEvent, WatcherState, WatcherInput, WatcherOutput, WatcherOptions, BackoffPolicy } from './watcher.js';
 
 // The cache
