@@ -115,6 +115,29 @@ describe('Informer', () => {
     informer.stop();
   });
 
+  it('gives a handler that subscribes in the middle of a relist all of it or none of it, never half', async () => {
+    const clock = new VirtualClock();
+    const client = new FakeClient(1);
+    client.put(note('ns', 'a'));
+    client.put(note('ns', 'b'));
+    const informer = new Informer(client, Notes, { clock });
+    let late: ReturnType<typeof replicaHandler> | undefined;
+    informer.events$.subscribe((e) => {
+      if (e.type === 'delete' && e.tombstone === true && late === undefined) late = replicaHandler(informer);
+    });
+    informer.start();
+    await clock.flush();
+    client.dropWatches();
+    client.remove('ns/a');
+    client.remove('ns/b');
+    client.put(note('ns', 'c'));
+    client.put(note('ns', 'd'));
+    await clock.runUntilIdle();
+    expect(late?.problems).toEqual([]);
+    expect([...(late?.view.keys() ?? [])].sort()).toEqual(['ns/c', 'ns/d']);
+    informer.stop();
+  });
+
   it('resyncs every period by re-delivering each cached object as an update to itself', async () => {
     const clock = new VirtualClock();
     const client = new FakeClient();

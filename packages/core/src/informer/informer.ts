@@ -16,10 +16,11 @@
  *    window is never seen at all. Handlers must be level-triggered: look at the current state
  *    (the cache), not at the sequence of events.
  * 3. **Order per object.** For one object (one `namespace/name`) events arrive in
- *    resourceVersion order: `add`, then `update`s, then `delete`; an `update`'s `old` is the
- *    version the handler was last given for that key (or, for a handler that subscribed in the
- *    middle of a relist, a version at least as old). Across objects there is no ordering
- *    promise beyond the server's revision order within one watch.
+ *    resourceVersion order: `add`, then `update`s, then `delete` (and possibly `add` again for
+ *    a re-created object); an `update`'s `old` is exactly the version the handler was last
+ *    given for that key. Across objects there is no ordering promise beyond the server's
+ *    revision order within one watch; the changes found by one relist are delivered together
+ *    (a handler subscribing in the middle of them gets all of them or none).
  * 4. **Deletes may be tombstones.** A `delete` with `tombstone: true` comes from a relist: the
  *    object vanished while disconnected, and `object` is the last state the cache knew, not the
  *    final one (client-go's `DeletedFinalStateUnknown`). A key may be deleted and re-created with
