@@ -114,6 +114,10 @@ export class SharedInformerFactory {
    *
    * Errors: rejects with `signal.reason` if `signal` aborts first (client-go's
    * `WaitForCacheSync` returning false on stop).
+   *
+   * Caveats: informers that are never started never sync: call {@link SharedInformerFactory.start}
+   * first. On a virtual clock, advance the clock while waiting if lists may fail (retries wait on
+   * it).
    */
   waitForCacheSync(signal?: AbortSignal): Promise<void> {
     const all = Promise.all([...this.#informers.values()].map((i) => i.synced)).then(() => undefined);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/errors.js';
 import type { ObjectList } from '../api/meta.js';
-import type { WatchEvent } from '../client/types.js';
+import type { Client, WatchEvent } from '../client/types.js';
+import { withInterceptors } from '../client/intercept.js';
+import type { ClientRequest } from '../client/intercept.js';
 import { VirtualClock } from '../clock/virtual.js';
 import { FakeClient, note, Notes } from './testing/fake-client.js';
 import type { Note } from './testing/fake-client.js';
@@ -144,7 +146,7 @@ describe('backoffDelay', () => {
 });
 
 describe('watcher', () => {
-  function collect(client: FakeClient, clock: VirtualClock, namespace?: string) {
+  function collect(client: Client, clock: VirtualClock, namespace?: string) {
     const events: WatcherEvent<Note>[] = [];
     const errors: [unknown, number][] = [];
     const sub = watcher(client, Notes, { clock, namespace, onError: (e, ms) => errors.push([e, ms]) }).subscribe((e) => events.push(e));
@@ -210,6 +212,23 @@ describe('watcher', () => {
     expect(client.openWatches()).toBe(1);
     client.put(note('quiet', 'q'));
     expect(events.at(-1)).toMatchObject({ type: 'Apply', object: { metadata: { name: 'q' } } });
+  });
+
+  it('treats a client that throws instead of failing its stream like a failed request', async () => {
+    const clock = new VirtualClock();
+    let throws = 2;
+    const fake = new FakeClient();
+    const client = withInterceptors(fake, {
+      request<R>(request: ClientRequest, next: () => Promise<R>): Promise<R> {
+        if (request.verb === 'list' && throws-- > 0) throw new Error('list exploded');
+        return next();
+      },
+    });
+    fake.put(note('ns', 'a'));
+    const { events, errors } = collect(client, clock);
+    await clock.advance(800 + 1600);
+    expect(events.map((e) => e.type)).toEqual(['InitStart', 'InitApply', 'InitDone']);
+    expect(errors.map(([, ms]) => ms)).toEqual([800, 1600]);
   });
 
   it('closes the watch and cancels its backoff timer when unsubscribed', async () => {

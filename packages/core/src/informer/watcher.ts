@@ -376,21 +376,27 @@ export function watcher<T extends KubeObject>(
           if (output.cause !== undefined) options.onError?.(output.cause, 0);
           watchSub?.unsubscribe();
           watchSub = undefined;
-          client.list(resource, selection).then(
+          attempt(() => client.list(resource, selection)).then(
             (list) => feed({ type: 'Listed', list }),
             (error: unknown) => feed({ type: 'ListFailed', error }),
           );
           return;
         case 'Watch': {
           watchSub?.unsubscribe();
-          const sub = client
-            .watch(resource, { ...selection, resourceVersion: output.resourceVersion, allowWatchBookmarks: true })
-            .subscribe({
-              next: (event) => feed({ type: 'WatchEvent', event }),
-              error: (error: unknown) => feed({ type: 'WatchFailed', error }),
-              complete: () => feed({ type: 'WatchClosed' }),
-            });
-          watchSub = sub;
+          watchSub = undefined;
+          let events$: Observable<WatchEvent<T>>;
+          try {
+            events$ = client.watch(resource, { ...selection, resourceVersion: output.resourceVersion, allowWatchBookmarks: true });
+          } catch (error) {
+            // A client that throws instead of returning a failing stream: same handling.
+            feed({ type: 'WatchFailed', error });
+            return;
+          }
+          watchSub = events$.subscribe({
+            next: (event) => feed({ type: 'WatchEvent', event }),
+            error: (error: unknown) => feed({ type: 'WatchFailed', error }),
+            complete: () => feed({ type: 'WatchClosed' }),
+          });
           return;
         }
         case 'Backoff': {
@@ -415,4 +421,13 @@ export function watcher<T extends KubeObject>(
       timer?.cancel();
     };
   });
+}
+
+/** Runs `call`, turning a synchronous throw into a rejected promise. */
+function attempt<R>(call: () => Promise<R>): Promise<R> {
+  try {
+    return call();
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
 }
