@@ -98,11 +98,10 @@ export const JOB_CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 
 /**
- * Upstream's Job defaults (`SetDefaults_Job` and the registry's `generateSelector`):
- * completions and parallelism 1 when neither is set, parallelism 1 otherwise, backoffLimit 6
- * (unbounded with backoffLimitPerIndex), podReplacementPolicy by podFailurePolicy, the Job's
- * labels from the template's; and, unless `manualSelector` is true and once the Job has a
- * `metadata.uid`, a generated selector on `controller-uid` with the matching template labels.
+ * Upstream's Job defaults (`SetDefaults_Job`): completions and parallelism 1 when neither is
+ * set, parallelism 1 otherwise, backoffLimit 6 (unbounded with backoffLimitPerIndex),
+ * podReplacementPolicy by podFailurePolicy, the Job's labels from the template's; and the
+ * generated selector of {@link generateJobSelector} when the Job already has a uid.
  */
 export function defaultJob(job: Job): Job {
   const spec = { ...job.spec, template: defaultPodTemplate(job.spec.template) };
@@ -113,24 +112,35 @@ export function defaultJob(job: Job): Job {
   spec.parallelism ??= 1;
   spec.backoffLimit ??= spec.backoffLimitPerIndex !== undefined ? 2147483647 : 6;
   spec.podReplacementPolicy ??= spec.podFailurePolicy !== undefined ? 'Failed' : 'TerminatingOrFailed';
-  let metadata = job.metadata;
+  const out = generateJobSelector({ ...job, spec });
+  const templateLabels = out.spec.template.metadata.labels;
+  if (templateLabels !== undefined && Object.keys(out.metadata.labels ?? {}).length === 0) {
+    return { ...out, metadata: { ...out.metadata, labels: { ...templateLabels } } };
+  }
+  return out;
+}
+
+/**
+ * Upstream's Job registry `generateSelector`, run on create: unless `manualSelector` is true,
+ * a Job without a selector selects `batch.kubernetes.io/controller-uid=<uid>` and its template
+ * gets the `controller-uid`, `job-name` labels (legacy and `batch.kubernetes.io/` forms).
+ * Needs `metadata.uid`, so the store must apply it after assigning the uid (e.g. from a
+ * mutating admission hook on `jobs.batch` CREATE); a Job without uid is returned unchanged.
+ */
+export function generateJobSelector(job: Job): Job {
   const uid = job.metadata.uid;
-  if (spec.manualSelector !== true && uid !== undefined && uid !== '' && spec.selector === undefined) {
-    const podLabels = {
-      ...spec.template.metadata.labels,
-      'controller-uid': uid,
-      'job-name': job.metadata.name ?? '',
-      [JOB_CONTROLLER_UID_LABEL]: uid,
-      [JOB_NAME_LABEL]: job.metadata.name ?? '',
-    };
-    spec.selector = { matchLabels: { [JOB_CONTROLLER_UID_LABEL]: uid } };
-    spec.template = { ...spec.template, metadata: { ...spec.template.metadata, labels: podLabels } };
-  }
-  const templateLabels = spec.template.metadata.labels;
-  if (templateLabels !== undefined && Object.keys(job.metadata.labels ?? {}).length === 0) {
-    metadata = { ...metadata, labels: { ...templateLabels } };
-  }
-  return { ...job, metadata, spec };
+  if (job.spec.manualSelector === true || uid === undefined || uid === '' || job.spec.selector !== undefined) return job;
+  const name = job.metadata.name ?? '';
+  const labels = {
+    ...job.spec.template.metadata.labels,
+    'controller-uid': uid,
+    'job-name': name,
+    [JOB_CONTROLLER_UID_LABEL]: uid,
+    [JOB_NAME_LABEL]: name,
+  };
+  const template = { ...job.spec.template, metadata: { ...job.spec.template.metadata, labels } };
+  const metadata = Object.keys(job.metadata.labels ?? {}).length === 0 ? { ...job.metadata, labels: { ...labels } } : job.metadata;
+  return { ...job, metadata, spec: { ...job.spec, selector: { matchLabels: { [JOB_CONTROLLER_UID_LABEL]: uid } }, template } };
 }
 
 /** Validates a Job spec at `field` (shared with CronJob job templates). */

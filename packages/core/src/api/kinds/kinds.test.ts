@@ -29,6 +29,8 @@ import {
   builtinResources,
   createBuiltinRegistry,
   defaultImagePullPolicy,
+  Events,
+  generateJobSelector,
   patchServiceAllocatedValues,
   podQOSClass,
   type Deployment,
@@ -217,6 +219,24 @@ describe('defaults of the other workloads', () => {
     expect(job.spec.selector).toEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-1' } });
     expect(job.spec.template.metadata.labels).toMatchObject({ app: 'pi', 'batch.kubernetes.io/job-name': 'pi', 'job-name': 'pi' });
     expect(Jobs.validate!(job)).toEqual([]);
+  });
+
+  it('generates no selector before the Job has a uid, and none with manualSelector', () => {
+    const raw = (extra: Record<string, unknown>) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'pi', ...extra },
+      spec: { template: podTemplate({ app: 'pi' }, { restartPolicy: 'Never' }) },
+    });
+    const before = admit(Jobs, raw({}));
+    expect(before.spec.selector).toBeUndefined();
+    expect(before.metadata.labels).toEqual({ app: 'pi' });
+    expect(generateJobSelector(before)).toBe(before);
+    const withUid = generateJobSelector({ ...before, metadata: { ...before.metadata, uid: 'u-2' } });
+    expect(withUid.spec.selector).toEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-2' } });
+    expect(Jobs.validate!(withUid)).toEqual([]);
+    const manual = admit(Jobs, { ...raw({ uid: 'u-3' }), spec: { ...raw({}).spec, manualSelector: true, selector: { matchLabels: { app: 'pi' } } } });
+    expect(manual.spec.selector).toEqual({ matchLabels: { app: 'pi' } });
   });
 
   it('leaves completions unset when only parallelism is given', () => {
@@ -409,6 +429,15 @@ describe('the built-in registry', () => {
     ['no', Nodes],
     ['endpointslices', EndpointSlices],
     ['sc', StorageClasses],
+    ['ev', Events],
+    ['quota', createBuiltinRegistry().forResource('resourcequotas')],
+    ['limits', createBuiltinRegistry().forResource('limitranges')],
+    ['ing', createBuiltinRegistry().forResource('ingresses.networking.k8s.io')],
+    ['pdb', createBuiltinRegistry().forResource('poddisruptionbudgets.policy')],
+    ['cm', createBuiltinRegistry().forResource('configmaps')],
+    ['sa', createBuiltinRegistry().forResource('serviceaccounts')],
+    ['pv', PersistentVolumes],
+    ['leases', createBuiltinRegistry().forResource('leases.coordination.k8s.io')],
   ])('resolves %s', (name, def) => {
     expect(registry.lookup(name)).toBe(def);
   });
@@ -450,6 +479,38 @@ describe('the built-in registry', () => {
       'false',
       'Always',
     ]);
+  });
+});
+
+describe('field selectors', () => {
+  it('reads event fields the way kubectl get events --field-selector does', () => {
+    const ev = admit(Events, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'web.1', namespace: 'default' },
+      involvedObject: { kind: 'Pod', name: 'web', namespace: 'default', uid: 'u' },
+      reason: 'Pulled',
+      type: 'Normal',
+      source: { component: 'kubelet' },
+    });
+    const get = (f: string) => Events.fieldSelectors![f]!.get(ev);
+    expect(['involvedObject.kind', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.fieldPath', 'reason', 'type', 'source'].map(get)).toEqual([
+      'Pod',
+      'web',
+      'u',
+      '',
+      'Pulled',
+      'Normal',
+      'kubelet',
+    ]);
+  });
+
+  it('exposes replicas of ReplicaSets and successes of Jobs', () => {
+    expect(Object.keys(ReplicaSets.fieldSelectors ?? {})).toEqual(['status.replicas']);
+    expect(Object.keys(Jobs.fieldSelectors ?? {})).toEqual(['status.successful']);
+    expect(Object.keys(Secrets.fieldSelectors ?? {})).toEqual(['type']);
+    expect(Object.keys(Nodes.fieldSelectors ?? {})).toEqual(['spec.unschedulable']);
+    expect(Object.keys(Namespaces.fieldSelectors ?? {})).toEqual(['status.phase']);
   });
 });
 
