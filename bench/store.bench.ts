@@ -39,60 +39,49 @@ function pod(i: number): InputOf<typeof Pods> {
   };
 }
 
-export async function figures(): Promise<Figure[]> {
-  const out: Figure[] = [];
-
-  // Writes/s: creates then updates of ConfigMaps with 10 watchers attached (each watcher sees
-  // every event: this measures the write path plus a 10-way fan-out).
-  {
-    const server = newServer();
-    const subs = Array.from({ length: 10 }, () => server.watch(ConfigMaps, { resourceVersion: server.resourceVersion }).subscribe(() => {}));
-    const n = 100_000;
-    const start = performance.now();
+/** Creates `n` objects then updates each once, with 10 watchers; returns writes/s. */
+async function writesPerSecond(kind: 'configmaps' | 'pods', n: number): Promise<number> {
+  const server = newServer();
+  const from = { resourceVersion: server.resourceVersion };
+  const subs = Array.from({ length: 10 }, () =>
+    (kind === 'pods' ? server.watch(Pods, from) : server.watch(ConfigMaps, from)).subscribe(() => {}),
+  );
+  const start = performance.now();
+  if (kind === 'pods') {
+    const created: Pod[] = [];
+    for (let i = 0; i < n; i++) created.push(await server.create(Pods, pod(i)));
+    for (const p of created) await server.update(Pods, { ...p, metadata: { ...p.metadata, labels: { ...p.metadata.labels, rev: '2' } } });
+  } else {
     const created: ConfigMap[] = [];
     for (let i = 0; i < n; i++) {
       created.push(await server.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'default' }, data: { k: 'v' } }));
     }
-    for (let i = 0; i < n; i++) {
-      const c = created[i]!;
-      await server.update(ConfigMaps, { ...c, data: { k: 'w' } });
-    }
-    const secs = (performance.now() - start) / 1000;
-    subs.forEach((s) => s.unsubscribe());
-    out.push({ name: 'store writes/s (ConfigMap create+update, 10 watchers)', value: (2 * n) / secs, unit: 'writes/s' });
+    for (const c of created) await server.update(ConfigMaps, { ...c, data: { k: 'w' } });
   }
+  const secs = (performance.now() - start) / 1000;
+  subs.forEach((s) => s.unsubscribe());
+  return (2 * n) / secs;
+}
 
-  // Same with 2 KB pods (the schema with the most defaulting and validation).
-  {
-    const server = newServer();
-    const subs = Array.from({ length: 10 }, () => server.watch(Pods, { resourceVersion: server.resourceVersion }).subscribe(() => {}));
-    const n = 20_000;
-    const start = performance.now();
-    const created: Pod[] = [];
-    for (let i = 0; i < n; i++) created.push(await server.create(Pods, pod(i)));
-    for (let i = 0; i < n; i++) {
-      const p = created[i]!;
-      await server.update(Pods, { ...p, metadata: { ...p.metadata, labels: { ...p.metadata.labels, rev: '2' } } });
-    }
-    const secs = (performance.now() - start) / 1000;
-    subs.forEach((s) => s.unsubscribe());
-    out.push({ name: 'store writes/s (2 KB Pod create+update, 10 watchers)', value: (2 * n) / secs, unit: 'writes/s' });
-  }
+/** Heap growth per stored pod over `n` pods (history of 1, so changes are not counted twice). */
+async function heapPerPod(n: number): Promise<{ bytes: number; json: number }> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc (pnpm bench does)');
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const server = new ApiServer({ clock: new VirtualClock(), rng: seededRng(2), registry: createBuiltinRegistry(), historySize: 1 });
+  for (let i = 0; i < n; i++) await server.create(Pods, pod(i));
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  const json = JSON.stringify(await server.get(Pods, { namespace: 'default', name: pod(0).metadata.name! })).length;
+  return { bytes: (after - before) / n, json };
+}
 
-  // Heap per stored pod: 20k pods, history kept small so it does not count twice.
-  {
-    const gc = (globalThis as { gc?: () => void }).gc;
-    gc?.();
-    const before = process.memoryUsage().heapUsed;
-    const server = new ApiServer({ clock: new VirtualClock(), rng: seededRng(2), registry: createBuiltinRegistry(), historySize: 1 });
-    const n = 20_000;
-    for (let i = 0; i < n; i++) await server.create(Pods, pod(i));
-    gc?.();
-    const after = process.memoryUsage().heapUsed;
-    const json = JSON.stringify(await server.get(Pods, { namespace: 'default', name: pod(0).metadata.name! })).length;
-    out.push({ name: `heap bytes per stored pod (${json} bytes of JSON)`, value: (after - before) / n, unit: 'bytes' });
-    if (!gc) out.push({ name: '(run with --expose-gc for a stable heap figure)', value: 0, unit: '' });
-    void server;
-  }
-  return out;
+export async function figures(): Promise<Figure[]> {
+  const heap = await heapPerPod(20_000);
+  return [
+    { name: 'store writes/s (ConfigMap create+update, 10 watchers)', value: await writesPerSecond('configmaps', 100_000), unit: 'writes/s' },
+    { name: 'store writes/s (2 KB Pod create+update, 10 watchers)', value: await writesPerSecond('pods', 20_000), unit: 'writes/s' },
+    { name: `heap bytes per stored pod (${heap.json} bytes of JSON)`, value: heap.bytes, unit: 'bytes' },
+  ];
 }

@@ -35,12 +35,16 @@ export type { Requirement, Selector, SelectorErrorCode, SelectorOperator } from 
 export { fieldSelectorFromSet, parseFieldSelector, unsupportedFields } from './api/fields.js';
 export type { FieldRequirement, FieldSelector } from './api/fields.js';
 
-// Built-in kinds
+// Built-in kinds and manifests
 export * from './api/kinds/index.js';
+export { ManifestError, parseManifests, resolveManifest } from './api/manifest.js';
+export type { ManifestErrorCode, RawManifest, ResolvedManifest } from './api/manifest.js';
 
 // The API server and the client
 export * from './client/types.js';
 export { WRITE_VERBS, faults, latency, withInterceptors } from './client/intercept.js';
+export { apply } from './client/apply.js';
+export type { ApplyResult } from './client/apply.js';
 export type { ClientInterceptor, ClientRequest, ClientVerb } from './client/intercept.js';
 export { ApiServer, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './store/server.js';
 export type { ApiServerOptions, WarningSink } from './store/server.js';

@@ -33,8 +33,16 @@ export interface Clock {
 
 /** An RFC 3339 timestamp with second precision (`metav1.Time`), e.g. `2026-01-02T03:04:05Z`. */
 export function formatTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastFormatted = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return lastFormatted;
 }
+// Writes stamp many objects within one second: remember the last formatted second.
+let lastSecond = Number.NaN;
+let lastFormatted = '';
 
 /** An RFC 3339 timestamp with microsecond precision (`metav1.MicroTime`), e.g. for Lease renew times. */
 export function formatMicroTime(ms: number): string {

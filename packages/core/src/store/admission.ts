@@ -159,17 +159,19 @@ export interface Decoded<T> {
  * Decodes a request body for `resource`: checks `apiVersion`/`kind` (converting from another
  * served version where the kind allows it), parses with the schema (defaults, pruning) and
  * applies the `defaults` hook. Missing `apiVersion`/`kind` are taken from the resource.
+ * Warnings are only computed when `collectWarnings` is set (the diff walks the whole body).
  *
  * @throws {@link ApiError} `BadRequest` for a body that is not an object or names another kind;
  * `Invalid` with field paths when the schema rejects it.
  */
-export function decode<T extends KubeObject>(resource: ResourceDefinition<T>, body: unknown): Decoded<T> {
+export function decode<T extends KubeObject>(resource: ResourceDefinition<T>, body: unknown, collectWarnings = true): Decoded<T> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest(`the body of the request was in an unknown format: expected a ${resource.kind} object`);
   }
-  let raw = { ...(body as Record<string, unknown>) };
-  raw['apiVersion'] ??= resource.apiVersion;
-  raw['kind'] ??= resource.kind;
+  let raw = body as Record<string, unknown>;
+  if (raw['apiVersion'] === undefined || raw['kind'] === undefined) {
+    raw = { ...raw, apiVersion: raw['apiVersion'] ?? resource.apiVersion, kind: raw['kind'] ?? resource.kind };
+  }
   if (raw['kind'] !== resource.kind) {
     throw badRequest(`the kind in the data (${String(raw['kind'])}) does not match the expected kind (${resource.kind})`);
   }
@@ -187,7 +189,7 @@ export function decode<T extends KubeObject>(resource: ResourceDefinition<T>, bo
   if (!parsed.success) {
     throw invalid(resource.kind, resource.group, name, zodIssuesToFieldErrors(parsed.error.issues, raw));
   }
-  const warnings = unknownFieldWarnings(raw, parsed.data);
+  const warnings = collectWarnings ? unknownFieldWarnings(raw, parsed.data) : [];
   const object = resource.defaults ? resource.defaults(parsed.data) : parsed.data;
   return { object, warnings };
 }

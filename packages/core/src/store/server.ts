@@ -400,11 +400,10 @@ export class ApiServer implements Client {
 
   #createSync<T extends KubeObject>(resource: ResourceDefinition<T>, body: T, options: WriteOptions & WarningSink): T {
     const table = this.#table(resource);
-    const raw = { ...(body as unknown as Record<string, unknown>) };
     // Status is not writable on create where a status subresource exists (upstream
     // PrepareForCreate resets it); the schema's default status, if any, applies.
-    if (resource.subresources.status) delete raw['status'];
-    const { object, warnings } = decode(resource, raw);
+    const raw = resource.subresources.status && (body as { status?: unknown }).status !== undefined ? { ...body, status: undefined } : body;
+    const { object, warnings } = decode(resource, raw, options.onWarning !== undefined);
     const meta = object.metadata;
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
     if (resource.namespaced) meta.namespace ??= 'default';
@@ -444,7 +443,7 @@ export class ApiServer implements Client {
     if (rv && rv !== old.metadata.resourceVersion) {
       throw conflict(resource.plural, resource.group, k.name, STALE_OBJECT_MESSAGE);
     }
-    const { object: decoded, warnings } = decode(resource, body);
+    const { object: decoded, warnings } = decode(resource, body, options.onWarning !== undefined);
     let next: T;
     if (subresource === 'status') {
       // The status subresource changes status only.
@@ -641,7 +640,7 @@ export class ApiServer implements Client {
   /** Stores a new version: bumps the revision, freezes, records and delivers the change. */
   #commit(table: Table, key: string, object: KubeObject, type: 'ADDED' | 'MODIFIED', old: KubeObject | undefined): KubeObject {
     const rv = ++this.#rv;
-    const stored = deepFreeze({ ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } });
+    const stored = deepFreeze(withResourceVersion(object, rv));
     table.objects.set(key, stored);
     if (type === 'ADDED' && table.def.namespaced) this.#countNamespace(stored.metadata.namespace ?? '', 1);
     this.#record({ rv, table, type, object: stored, old });
@@ -651,7 +650,7 @@ export class ApiServer implements Client {
   /** Removes an object for good: a DELETED change carrying the final state at a new revision. */
   #remove(table: Table, key: string, last: KubeObject): void {
     const rv = ++this.#rv;
-    const final = deepFreeze({ ...last, metadata: { ...last.metadata, resourceVersion: String(rv) } });
+    const final = deepFreeze(withResourceVersion(last, rv));
     const old = table.objects.get(key);
     table.objects.delete(key);
     this.#record({ rv, table, type: 'DELETED', object: final, old });
@@ -820,6 +819,18 @@ export class ApiServer implements Client {
 export interface WarningSink {
   /** Called once per warning the request produced; the request still succeeds. */
   readonly onWarning?: ((warning: string) => void) | undefined;
+}
+
+/**
+ * Stamps a revision. A fresh object from the write path is stamped in place (it is frozen
+ * right after); a frozen one (e.g. the last state of a removed object) is copied shallowly.
+ */
+function withResourceVersion(object: KubeObject, rv: number): KubeObject {
+  if (!Object.isFrozen(object) && !Object.isFrozen(object.metadata)) {
+    object.metadata.resourceVersion = String(rv);
+    return object;
+  }
+  return { ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } };
 }
 
 function compareObjects(a: KubeObject, b: KubeObject): number {

@@ -15,13 +15,26 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
  */
 export function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  if (Array.isArray(value)) {
-    for (const item of value) deepFreeze(item);
-  } else {
-    for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
-  }
+  freezeTree(value as object);
   return value;
+}
+
+/** Freezes children first (skipping frozen subtrees), then the node. Hot path: plain loops. */
+function freezeTree(node: object): void {
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const child: unknown = node[i];
+      if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) freezeTree(child);
+    }
+  } else {
+    const record = node as Record<string, unknown>;
+    const keys = Object.keys(record);
+    for (let i = 0; i < keys.length; i++) {
+      const child = record[keys[i]!];
+      if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) freezeTree(child);
+    }
+  }
+  Object.freeze(node);
 }
 
 /** Structural equality of JSON-like values (key order ignored; `undefined` members ignored). */

@@ -1,0 +1,208 @@
+/**
+ * The store with the built-in kinds: the pod subresources (binding, eviction), graceful pod
+ * deletion, namespace deletion, version conversion and the walkthrough manifests.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isApiError, type ApiError } from '../api/errors.js';
+import { createBuiltinRegistry, Deployments, HorizontalPodAutoscalers, Namespaces, PodDisruptionBudgets, Pods, ConfigMaps } from '../api/kinds/index.js';
+import { ManifestError, parseManifests, resolveManifest } from '../api/manifest.js';
+import { VirtualClock } from '../clock/virtual.js';
+import { apply } from '../client/apply.js';
+import { seededRng } from '../rng/seeded.js';
+import { ApiServer } from './server.js';
+
+const EXAMPLES = join(import.meta.dirname, '../../../../examples/walkthroughs');
+
+function newServer(): { server: ApiServer; clock: VirtualClock } {
+  const clock = new VirtualClock();
+  return { server: new ApiServer({ clock, rng: seededRng(3), registry: createBuiltinRegistry() }), clock };
+}
+
+async function rejection(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (e) {
+    if (isApiError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected the request to fail');
+}
+
+const pod = (name: string, labels: Record<string, string> = { app: 'web' }) => ({
+  apiVersion: 'v1' as const,
+  kind: 'Pod' as const,
+  metadata: { name, namespace: 'default', labels },
+  spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] },
+});
+
+const key = (name: string) => ({ namespace: 'default', name });
+
+describe('a new cluster', () => {
+  it('has the default, kube-system, kube-public and kube-node-lease namespaces', async () => {
+    const { server } = newServer();
+    const names = (await server.list(Namespaces)).items.map((n) => n.metadata.name);
+    expect(names).toEqual(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
+  });
+});
+
+describe('pods: creation, binding and graceful deletion', () => {
+  it('starts a pod Pending whatever status the request carried', async () => {
+    const { server } = newServer();
+    const p = await server.create(Pods, { ...pod('p'), status: { phase: 'Running' } });
+    expect(p.status.phase).toBe('Pending');
+  });
+
+  it('binds a pod to a node once, setting nodeName and PodScheduled=True', async () => {
+    const { server } = newServer();
+    await server.create(Pods, pod('p'));
+    await server.bind(key('p'), { name: 'node-1' });
+    const bound = await server.get(Pods, key('p'));
+    expect(bound.spec.nodeName).toBe('node-1');
+    expect(bound.status.conditions?.find((c) => c.type === 'PodScheduled')?.status).toBe('True');
+    const e = await rejection(server.bind(key('p'), { name: 'node-2' }));
+    expect(e.code).toBe(409);
+    expect(e.message).toContain('pod p is already assigned to node "node-1"');
+  });
+
+  it('deletes an unscheduled pod at once', async () => {
+    const { server } = newServer();
+    await server.create(Pods, pod('p'));
+    await server.delete(Pods, key('p'));
+    expect((await rejection(server.get(Pods, key('p')))).reason).toBe('NotFound');
+  });
+
+  it('keeps a bound pod for its grace period until the kubelet confirms with a zero grace period', async () => {
+    const { server, clock } = newServer();
+    await server.create(Pods, { ...pod('p'), spec: { ...pod('p').spec, terminationGracePeriodSeconds: 20 } });
+    await server.bind(key('p'), { name: 'node-1' });
+    const marked = await server.delete(Pods, key('p'));
+    expect(marked.metadata.deletionGracePeriodSeconds).toBe(20);
+    expect(Date.parse(marked.metadata.deletionTimestamp!)).toBe(Math.floor(clock.now() / 1000) * 1000 + 20_000);
+    // A second delete with a longer period does not extend it.
+    const again = await server.delete(Pods, key('p'), { gracePeriodSeconds: 60 });
+    expect(again.metadata.deletionTimestamp).toBe(marked.metadata.deletionTimestamp);
+    await server.delete(Pods, key('p'), { gracePeriodSeconds: 0 });
+    expect((await rejection(server.get(Pods, key('p')))).reason).toBe('NotFound');
+  });
+});
+
+describe('pods: eviction and PodDisruptionBudgets', () => {
+  async function runningPods(server: ApiServer, n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      await server.create(Pods, pod(`web-${i}`));
+      await server.bind(key(`web-${i}`), { name: 'node-1' });
+      const p = await server.get(Pods, key(`web-${i}`));
+      await server.updateStatus(Pods, { ...p, status: { ...p.status, phase: 'Running' } });
+    }
+  }
+
+  it('refuses an eviction that the budget does not allow with 429 and the budget named', async () => {
+    const { server } = newServer();
+    await runningPods(server, 2);
+    const pdb = await server.create(PodDisruptionBudgets, {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } },
+    });
+    await server.updateStatus(PodDisruptionBudgets, { ...pdb, status: { ...pdb.status, disruptionsAllowed: 0, desiredHealthy: 2, currentHealthy: 2, expectedPods: 2 } });
+    const e = await rejection(server.evict(key('web-0')));
+    expect(e.code).toBe(429);
+    expect(e.message).toBe("Cannot evict pod as it would violate the pod's disruption budget.");
+    expect(e.details.causes?.[0]?.message).toBe('The disruption budget web needs 2 healthy pods and has 2 currently');
+    expect((await server.get(Pods, key('web-0'))).metadata.deletionTimestamp).toBeUndefined();
+  });
+
+  it('evicts when the budget allows it, and counts the disruption in the budget status', async () => {
+    const { server } = newServer();
+    await runningPods(server, 3);
+    const pdb = await server.create(PodDisruptionBudgets, {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } },
+    });
+    await server.updateStatus(PodDisruptionBudgets, { ...pdb, status: { ...pdb.status, disruptionsAllowed: 1, desiredHealthy: 2, currentHealthy: 3, expectedPods: 3 } });
+    await server.evict(key('web-0'));
+    expect((await server.get(Pods, key('web-0'))).metadata.deletionTimestamp).toBeDefined();
+    const after = await server.get(PodDisruptionBudgets, key('web'));
+    expect(after.status.disruptionsAllowed).toBe(0);
+    expect(Object.keys(after.status.disruptedPods ?? {})).toEqual(['web-0']);
+  });
+});
+
+describe('namespaces', () => {
+  it('deletes everything in a namespace with it, and refuses new content while it terminates', async () => {
+    const { server } = newServer();
+    await server.create(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+    await server.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'shop' } });
+    await server.create(ConfigMaps, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'held', namespace: 'shop', finalizers: ['example.com/hold'] },
+    });
+    await server.delete(Namespaces, { name: 'shop' });
+    const ns = await server.get(Namespaces, { name: 'shop' });
+    expect(ns.status.phase).toBe('Terminating');
+    expect((await server.list(ConfigMaps, { namespace: 'shop' })).items.map((c) => c.metadata.name)).toEqual(['held']);
+    const e = await rejection(server.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'shop' } }));
+    expect(e.reason).toBe('Forbidden');
+    expect(e.message).toBe('configmaps "b" is forbidden: unable to create new content in namespace shop because it is being terminated');
+    const held = await server.get(ConfigMaps, { namespace: 'shop', name: 'held' });
+    await server.update(ConfigMaps, { ...held, metadata: { ...held.metadata, finalizers: [] } });
+    expect((await rejection(server.get(Namespaces, { name: 'shop' }))).reason).toBe('NotFound');
+  });
+});
+
+describe('versions', () => {
+  it('accepts an autoscaling/v1 HorizontalPodAutoscaler and stores it as autoscaling/v2', async () => {
+    const { server } = newServer();
+    const hpa = await server.create(HorizontalPodAutoscalers, {
+      apiVersion: 'autoscaling/v1',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercentage: 50 },
+    } as never);
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }]);
+  });
+});
+
+describe('walkthrough manifests', () => {
+  it('rejects pod-request-pod.yaml, whose apiVersion is misspelt, naming the file, the object and the field', () => {
+    const text = readFileSync(join(EXAMPLES, 'pod-request-pod.yaml'), 'utf8');
+    const [doc] = parseManifests(text, 'pod-request-pod.yaml');
+    expect(() => resolveManifest(createBuiltinRegistry(), doc!)).toThrow(ManifestError);
+    expect(() => resolveManifest(createBuiltinRegistry(), doc!)).toThrow(
+      'pod-request-pod.yaml (document 1, Pod "request-pod"): apiVersion not set (found unknown field "piVersion")',
+    );
+  });
+
+  it('creates pi-web from its YAML, and re-applying it after a scale restores the YAML replica count (walkthrough 2)', async () => {
+    const { server } = newServer();
+    const registry = server.registry;
+    const text = readFileSync(join(EXAMPLES, 'deployment-pi-web.yaml'), 'utf8');
+    const [doc] = parseManifests(text, 'deployment-pi-web.yaml').map((m) => resolveManifest(registry, m));
+    expect(doc!.resource).toBe(Deployments);
+    const first = await apply(server, Deployments, doc!.object as never);
+    expect(first.action).toBe('created');
+    const scale = await server.getScale(Deployments, key('pi-web'));
+    await server.updateScale(Deployments, key('pi-web'), { ...scale, spec: { replicas: 4 } });
+    expect((await server.get(Deployments, key('pi-web'))).spec.replicas).toBe(4);
+    const again = await apply(server, Deployments, doc!.object as never);
+    expect(again.action).toBe('configured');
+    expect(again.object.spec.replicas).toBe(first.object.spec.replicas);
+    expect((await apply(server, Deployments, doc!.object as never)).action).toBe('unchanged');
+  });
+
+  it('reports a YAML syntax error with its line', () => {
+    expect(() => parseManifests('kind: Pod\nmetadata: [oops\n', 'bad.yaml')).toThrow(/^bad.yaml \(document 1\): invalid YAML at line \d+/);
+  });
+
+  it('names an unknown kind the way kubectl does', () => {
+    const [doc] = parseManifests('apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n', 'g.yaml');
+    expect(() => resolveManifest(createBuiltinRegistry(), doc!)).toThrow('g.yaml (document 1, Gadget "g"): no matches for kind "Gadget" in version "example.com/v1"');
+  });
+});
