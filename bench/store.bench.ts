@@ -44,7 +44,7 @@ async function writesPerSecond(kind: 'configmaps' | 'pods', n: number): Promise<
   const server = newServer();
   const from = { resourceVersion: server.resourceVersion };
   const subs = Array.from({ length: 10 }, () =>
-    (kind === 'pods' ? server.watch(Pods, from) : server.watch(ConfigMaps, from)).subscribe(() => {}),
+    kind === 'pods' ? server.watch(Pods, from).subscribe(() => {}) : server.watch(ConfigMaps, from).subscribe(() => {}),
   );
   const start = performance.now();
   if (kind === 'pods') {
