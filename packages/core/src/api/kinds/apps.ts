@@ -14,7 +14,7 @@ import { PersistentVolumeClaimStatusSchema, validatePersistentVolumeClaimSpec } 
 import {
   IntOrStringSchema,
   checkDns1123Label,
-  deepEqual,
+  equalExcept,
   duplicate,
   forbidden,
   immutable,
@@ -337,6 +337,15 @@ export const StatefulSetSchema = z.object({
 /** A StatefulSet. */
 export type StatefulSet = z.infer<typeof StatefulSetSchema>;
 
+const STATEFULSET_MUTABLE: ReadonlySet<string> = new Set([
+  'replicas',
+  'ordinals',
+  'template',
+  'updateStrategy',
+  'revisionHistoryLimit',
+  'persistentVolumeClaimRetentionPolicy',
+  'minReadySeconds',
+]);
 const STATEFULSET_UPDATE_FORBIDDEN =
   "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
 
@@ -414,17 +423,7 @@ export const StatefulSets = defineResource({
     return errs;
   },
   validateUpdate(sts, old) {
-    const mutable = (s: StatefulSetSpec): unknown => ({
-      ...s,
-      replicas: undefined,
-      ordinals: undefined,
-      template: undefined,
-      updateStrategy: undefined,
-      revisionHistoryLimit: undefined,
-      persistentVolumeClaimRetentionPolicy: undefined,
-      minReadySeconds: undefined,
-    });
-    return deepEqual(mutable(sts.spec), mutable(old.spec)) ? [] : [forbidden('spec', STATEFULSET_UPDATE_FORBIDDEN)];
+    return equalExcept(sts.spec, old.spec, STATEFULSET_MUTABLE) ? [] : [forbidden('spec', STATEFULSET_UPDATE_FORBIDDEN)];
   },
 });
 

@@ -141,19 +141,40 @@ export function duplicates<T>(items: readonly T[], key: (t: T) => string | undef
   return errs;
 }
 
-/** Deep structural equality of JSON-like values (key order does not matter). */
+/**
+ * Deep structural equality of JSON-like values: key order does not matter and a key holding
+ * `undefined` counts as absent. Allocation-free, since update validation runs on every write.
+ */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
   }
+  if (Array.isArray(b)) return false;
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
-  const ka = Object.keys(ra).filter((k) => ra[k] !== undefined);
-  const kb = Object.keys(rb).filter((k) => rb[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => deepEqual(ra[k], rb[k]));
+  let na = 0;
+  for (const k in ra) {
+    const va = ra[k];
+    if (va === undefined) continue;
+    na++;
+    if (!deepEqual(va, rb[k])) return false;
+  }
+  let nb = 0;
+  for (const k in rb) if (rb[k] !== undefined) nb++;
+  return na === nb;
+}
+
+/** {@link deepEqual} of two objects, ignoring the top-level keys in `skip`. */
+export function equalExcept(a: object, b: object, skip: ReadonlySet<string>): boolean {
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  for (const k in ra) if (!skip.has(k) && !deepEqual(ra[k], rb[k])) return false;
+  for (const k in rb) if (!skip.has(k) && ra[k] === undefined && rb[k] !== undefined) return false;
+  return true;
 }
 
 /** `Invalid value: ...: field is immutable` when `value` differs from `old` (deep, order-insensitive keys). */

@@ -22,6 +22,7 @@ import {
   deepEqual,
   duplicate,
   duplicates,
+  equalExcept,
   forbidden,
   invalidValue,
   isValidPortName,
@@ -1115,6 +1116,11 @@ export function validatePodTemplateSpec(template: PodTemplateSpec, field: string
   ];
 }
 
+/** Pod spec fields `validatePodUpdate` checks separately (or lets change). */
+const POD_MUTABLE: ReadonlySet<string> = new Set(['containers', 'initContainers', 'activeDeadlineSeconds', 'tolerations', 'schedulingGates']);
+const POD_MUTABLE_WITH_GRACE: ReadonlySet<string> = new Set([...POD_MUTABLE, 'terminationGracePeriodSeconds']);
+const IMAGE_ONLY: ReadonlySet<string> = new Set(['image']);
+
 const POD_UPDATE_FORBIDDEN =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
@@ -1146,16 +1152,13 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   }
   // A negative grace period may be raised to 1 (upstream keeps this escape hatch).
   const graceFixed = b.terminationGracePeriodSeconds < 0 && a.terminationGracePeriodSeconds === 1;
-  const mask = (s: PodSpec): unknown => ({
-    ...s,
-    containers: s.containers.map((c) => ({ ...c, image: undefined })),
-    initContainers: s.initContainers?.map((c) => ({ ...c, image: undefined })),
-    activeDeadlineSeconds: undefined,
-    tolerations: undefined,
-    schedulingGates: undefined,
-    terminationGracePeriodSeconds: graceFixed ? undefined : s.terminationGracePeriodSeconds,
-  });
-  if (!deepEqual(mask(a), mask(b))) errs.push(forbidden('spec', POD_UPDATE_FORBIDDEN));
+  const sameContainers = (x: readonly Container[] | undefined, y: readonly Container[] | undefined): boolean =>
+    (x ?? []).length === (y ?? []).length && (x ?? []).every((c, i) => equalExcept(c, y![i]!, IMAGE_ONLY));
+  const unchanged =
+    equalExcept(a, b, graceFixed ? POD_MUTABLE_WITH_GRACE : POD_MUTABLE) &&
+    sameContainers(a.containers, b.containers) &&
+    sameContainers(a.initContainers, b.initContainers);
+  if (!unchanged) errs.push(forbidden('spec', POD_UPDATE_FORBIDDEN));
   return errs;
 }
 

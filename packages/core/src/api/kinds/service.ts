@@ -225,6 +225,9 @@ function validateService(svc: Service): FieldError[] {
   if (spec.loadBalancerIP && spec.type !== 'LoadBalancer') {
     errs.push(forbidden('spec.loadBalancerIP', 'may only be used when `type` is \'LoadBalancer\''));
   }
+  if (spec.allocateLoadBalancerNodePorts !== undefined && spec.type !== 'LoadBalancer') {
+    errs.push(forbidden('spec.allocateLoadBalancerNodePorts', "may only be used when `type` is 'LoadBalancer'"));
+  }
   if (spec.loadBalancerClass !== undefined && spec.type !== 'LoadBalancer') {
     errs.push(forbidden('spec.loadBalancerClass', 'may only be used when service type is \'LoadBalancer\''));
   }

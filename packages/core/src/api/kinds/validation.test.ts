@@ -2,6 +2,7 @@
  * Semantic validation of the built-in kinds: each row is an invalid object and the exact
  * `field: reason` line the API server gives for it (pkg/apis/<group>/validation upstream).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatFieldError } from '../errors.js';
 import type { KubeObject } from '../meta.js';
@@ -406,5 +407,23 @@ describe('validation on update', () => {
     });
     expect(errorsOf(PersistentVolumeClaims, claim('2Gi', 'pv-1'), claim('1Gi'))).toEqual([]);
     expect(errorsOf(PersistentVolumeClaims, claim('2Gi', 'pv-2'), claim('1Gi', 'pv-1'))).toHaveLength(1);
+  });
+});
+
+describe('pod update rules (property)', () => {
+  it('accepts any change limited to images, added tolerations and a lower deadline, and rejects any other spec change', () => {
+    const image = fc.stringMatching(/^[a-z]{1,6}(:[0-9]{1,2})?$/);
+    fc.assert(
+      fc.property(image, image, fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 0, max: 99 }), (img1, img2, added, deadline, lower) => {
+        // As a read-modify-write client would, keep the stored imagePullPolicy (its default
+        // depends on the tag, so a re-defaulted one could differ and be a forbidden change).
+        const old = pod({ containers: [c({ image: img1, imagePullPolicy: 'IfNotPresent' })], activeDeadlineSeconds: deadline, tolerations: [{ key: 'a', operator: 'Exists' }] });
+        const tolerations = [{ key: 'a', operator: 'Exists' }, ...Array.from({ length: added }, (_, i) => ({ key: `k${i}`, operator: 'Exists' }))];
+        const next = pod({ containers: [c({ image: img2, imagePullPolicy: 'IfNotPresent' })], activeDeadlineSeconds: Math.max(1, deadline - lower), tolerations });
+        expect(errorsOf(Pods, next, old)).toEqual([]);
+        const changed = pod({ containers: [c({ image: img2, imagePullPolicy: 'IfNotPresent', args: ['x'] })], activeDeadlineSeconds: deadline, tolerations });
+        expect(errorsOf(Pods, changed, old)).toHaveLength(1);
+      }),
+    );
   });
 });
