@@ -6,14 +6,14 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    projects: ['core', 'controllers', 'runtime-fake', 'testing', 'cli'].map((name) => ({
-      extends: true,
-      test: {
-        name,
-        root: `packages/${name}`,
-        include: ['src/**/*.test.ts'],
-      },
-    })),
+    projects: [
+      ...['core', 'controllers', 'runtime-fake', 'testing', 'cli'].map((name) => ({
+        extends: true as const,
+        test: { name, root: `packages/${name}`, include: ['src/**/*.test.ts'] },
+      })),
+      // The examples are written only against the public API and tested like user code.
+      { extends: true as const, test: { name: 'examples', root: 'examples', include: ['**/*.test.ts'] } },
+    ],
     passWithNoTests: false,
     testTimeout: 60_000,
   },

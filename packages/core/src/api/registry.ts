@@ -68,6 +68,17 @@ export interface ResourceSpec<T extends KubeObject, In = unknown> {
    * Receives a fresh, parsed object it may return modified; must be pure.
    */
   defaults?(obj: T): T;
+  /**
+   * Upstream's strategy `PrepareForCreate`: runs after the server has set `metadata.uid`,
+   * `creationTimestamp` and `generation`, before validation (e.g. a Job's generated selector,
+   * which embeds the uid). Receives a fresh object it may return modified.
+   */
+  prepareForCreate?(obj: T): T;
+  /**
+   * Upstream's strategy `PrepareForUpdate`: runs on an update before validation, with the
+   * stored object (e.g. a Service update that leaves out its allocated clusterIP keeps it).
+   */
+  prepareForUpdate?(obj: T, old: T): T;
   /** Semantic validation on create and update (beyond the schema), with field paths. */
   validate?(obj: T): FieldError[];
   /** Extra rules for updates only, such as immutable fields. */

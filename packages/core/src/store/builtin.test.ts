@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isApiError, type ApiError } from '../api/errors.js';
-import { createBuiltinRegistry, Deployments, HorizontalPodAutoscalers, Namespaces, PodDisruptionBudgets, Pods, ConfigMaps } from '../api/kinds/index.js';
+import { createBuiltinRegistry, ConfigMaps, Deployments, HorizontalPodAutoscalers, Jobs, Namespaces, PodDisruptionBudgets, Pods, Services } from '../api/kinds/index.js';
 import { ManifestError, parseManifests, resolveManifest } from '../api/manifest.js';
 import { VirtualClock } from '../clock/virtual.js';
 import { apply } from '../client/apply.js';
@@ -204,5 +204,32 @@ describe('walkthrough manifests', () => {
   it('names an unknown kind the way kubectl does', () => {
     const [doc] = parseManifests('apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n', 'g.yaml');
     expect(() => resolveManifest(createBuiltinRegistry(), doc!)).toThrow('g.yaml (document 1, Gadget "g"): no matches for kind "Gadget" in version "example.com/v1"');
+  });
+});
+
+describe('kind strategies', () => {
+  it('generates a Job selector from its uid on create, as upstream', async () => {
+    const { server } = newServer();
+    const job = await server.create(Jobs, {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'pi', namespace: 'default' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'pi', image: 'perl' }] } } },
+    });
+    expect(job.spec.selector?.matchLabels?.['batch.kubernetes.io/controller-uid']).toBe(job.metadata.uid);
+    expect(job.spec.template.metadata?.labels?.['job-name']).toBe('pi');
+  });
+
+  it('keeps a Service clusterIP when an update leaves it out', async () => {
+    const { server } = newServer();
+    const svc = await server.create(Services, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { clusterIP: '10.96.0.10', selector: { app: 'web' }, ports: [{ port: 80 }] },
+    });
+    const { clusterIP: _ip, clusterIPs: _ips, ...spec } = svc.spec;
+    const updated = await server.update(Services, { ...svc, spec: { ...spec, selector: { app: 'web2' } } });
+    expect(updated.spec.clusterIP).toBe('10.96.0.10');
   });
 });

@@ -414,8 +414,9 @@ export class ApiServer implements Client {
     meta.generation = 1;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
+    const prepared = resource.prepareForCreate ? resource.prepareForCreate(object) : object;
 
-    const admitted = this.#admit(resource, 'CREATE', undefined, object, undefined, options.dryRun === true);
+    const admitted = this.#admit(resource, 'CREATE', undefined, prepared, undefined, options.dryRun === true);
     const key = keyString({ namespace: admitted.metadata.namespace, name: admitted.metadata.name ?? '' });
     if (resource.namespaced) this.#checkNamespace(admitted.metadata.namespace ?? '', resource, admitted.metadata.name ?? '');
     if (table.objects.has(key)) throw alreadyExists(resource.plural, resource.group, admitted.metadata.name ?? '');
@@ -471,7 +472,8 @@ export class ApiServer implements Client {
           ]);
         }
       }
-      if (specChanged(old, next)) meta.generation = (old.metadata.generation ?? 0) + 1;
+      if (resource.prepareForUpdate) next = resource.prepareForUpdate(next, old);
+      if (specChanged(old, next)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     const admitted = this.#admit(resource, 'UPDATE', subresource, next, old, options.dryRun === true);

@@ -124,8 +124,8 @@ export function defaultJob(job: Job): Job {
  * Upstream's Job registry `generateSelector`, run on create: unless `manualSelector` is true,
  * a Job without a selector selects `batch.kubernetes.io/controller-uid=<uid>` and its template
  * gets the `controller-uid`, `job-name` labels (legacy and `batch.kubernetes.io/` forms).
- * Needs `metadata.uid`, so the store must apply it after assigning the uid (e.g. from a
- * mutating admission hook on `jobs.batch` CREATE); a Job without uid is returned unchanged.
+ * Needs `metadata.uid`, so it is the Jobs definition's `prepareForCreate`, which the store
+ * runs after assigning the uid; a Job without uid is returned unchanged.
  */
 export function generateJobSelector(job: Job): Job {
   const uid = job.metadata.uid;
@@ -205,6 +205,7 @@ export const Jobs = defineResource({
   schema: JobSchema,
   subresources: { status: true },
   defaults: defaultJob,
+  prepareForCreate: generateJobSelector,
   validate(job) {
     return validateJobSpec(job.spec, 'spec', job.spec.manualSelector === true);
   },

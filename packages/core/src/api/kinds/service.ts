@@ -269,6 +269,7 @@ export const Services = defineResource({
   nameRule: 'dns1123-label',
   subresources: { status: true },
   defaults: defaultService,
+  prepareForUpdate: patchServiceAllocatedValues,
   validate: validateService,
   validateUpdate(svc, old) {
     const errs: FieldError[] = [];
