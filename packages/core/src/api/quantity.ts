@@ -460,18 +460,36 @@ function parse(text: string): Quantity | QuantityError {
  * {@link MAX_QUANTITY_DIGITS} digits.
  */
 export function parseQuantity(text: string): Quantity {
-  const q = parse(text);
+  const q = parseCached(text);
   if (q instanceof QuantityError) throw q;
   return q;
 }
 
 /** {@link parseQuantity} that returns `undefined` instead of throwing. */
 export function tryParseQuantity(text: string): Quantity | undefined {
-  const q = parse(text);
+  const q = parseCached(text);
   return q instanceof QuantityError ? undefined : q;
 }
 
 /** Whether `text` parses as a quantity (see {@link parseQuantity}). */
 export function isQuantity(text: string): boolean {
-  return !(parse(text) instanceof QuantityError);
+  return !(parseCached(text) instanceof QuantityError);
+}
+
+/*
+ * Quantities in a cluster are few and repeated (`100m`, `128Mi`), and every pod write parses
+ * them several times (schema, defaults, validation, QoS). Results are immutable, so a bounded
+ * memo is safe; it is cleared whole when full rather than tracking recency.
+ */
+const MEMO_LIMIT = 4096;
+const memo = new Map<string, Quantity>();
+
+function parseCached(text: string): Quantity | QuantityError {
+  const hit = memo.get(text);
+  if (hit !== undefined) return hit;
+  const q = parse(text);
+  if (q instanceof QuantityError) return q; // errors are rare and carry their own stack
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(text, q);
+  return q;
 }

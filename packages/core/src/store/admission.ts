@@ -194,6 +194,32 @@ export function decode<T extends KubeObject>(resource: ResourceDefinition<T>, bo
   return { object, warnings };
 }
 
+/**
+ * Decodes only `status` of a status-subresource write, with the schema's own `status` field
+ * schema, when the kind's schema is an object schema and the body is in the served version.
+ * Returns `undefined` when it cannot (the caller then decodes the whole body). Status writes
+ * are the most frequent writes in a cluster (kubelets, controllers), and the rest of the body
+ * is ignored by them anyway.
+ *
+ * @throws {@link ApiError} `Invalid` with `status.`-prefixed field paths.
+ */
+export function decodeStatus<T extends KubeObject>(
+  resource: ResourceDefinition<T>,
+  body: T,
+  collectWarnings: boolean,
+): { status: unknown; warnings: readonly string[] } | undefined {
+  const shape = (resource.schema as unknown as { shape?: Record<string, z.ZodType> }).shape;
+  const schema = shape?.['status'];
+  if (!schema || (body.apiVersion !== undefined && body.apiVersion !== resource.apiVersion)) return undefined;
+  const raw = (body as { status?: unknown }).status;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ ...i, path: ['status', ...i.path] }));
+    throw invalid(resource.kind, resource.group, body.metadata?.name ?? '', zodIssuesToFieldErrors(issues, body));
+  }
+  return { status: parsed.data, warnings: collectWarnings ? unknownFieldWarnings(raw, parsed.data, 'status') : [] };
+}
+
 function nameOf(raw: Record<string, unknown>): string {
   const meta = raw['metadata'];
   if (meta !== null && typeof meta === 'object') {

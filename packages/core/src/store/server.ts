@@ -57,6 +57,7 @@ import type { Rng } from '../rng/rng.js';
 import { deepEqual, deepFreeze, getPath, setPath } from '../util/objects.js';
 import {
   decode,
+  decodeStatus,
   hookApplies,
   rejectIfInvalid,
   validateObjectMeta,
@@ -444,14 +445,22 @@ export class ApiServer implements Client {
     if (rv && rv !== old.metadata.resourceVersion) {
       throw conflict(resource.plural, resource.group, k.name, STALE_OBJECT_MESSAGE);
     }
-    const { object: decoded, warnings } = decode(resource, body, options.onWarning !== undefined);
+    const collect = options.onWarning !== undefined;
     let next: T;
-    if (subresource === 'status') {
+    let warnings: readonly string[];
+    const statusOnly = subresource === 'status' ? decodeStatus(resource, body, collect) : undefined;
+    if (statusOnly) {
       // The status subresource changes status only.
-      next = { ...old, status: (decoded as { status?: unknown }).status } as T;
-      next = { ...next, metadata: { ...old.metadata } };
+      next = { ...old, metadata: { ...old.metadata }, status: statusOnly.status } as T;
+      warnings = statusOnly.warnings;
+    } else if (subresource === 'status') {
+      const decoded = decode(resource, body, collect);
+      next = { ...old, metadata: { ...old.metadata }, status: (decoded.object as { status?: unknown }).status } as T;
+      warnings = decoded.warnings;
     } else {
-      next = decoded;
+      const decoded = decode(resource, body, collect);
+      next = decoded.object;
+      warnings = decoded.warnings;
       const meta = next.metadata;
       meta.namespace = old.metadata.namespace;
       if (!resource.namespaced) delete meta.namespace;
