@@ -15,6 +15,7 @@ export default defineConfig({
       { extends: true as const, test: { name: 'examples', root: 'examples', include: ['**/*.test.ts'] } },
     ],
     passWithNoTests: false,
+    reporters: ['default', './vitest.summary.ts'],
     testTimeout: 60_000,
   },
 });
