@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import { badRequest, invalid, type FieldError } from '../api/errors.js';
 import type { KubeObject, ObjectKey } from '../api/meta.js';
+import { builtinResources } from '../api/kinds/index.js';
 import type { ResourceDefinition } from '../api/registry.js';
 import {
   checkName,
@@ -129,6 +130,7 @@ function lowerFirst(s: string): string {
  * fields), as upstream's warning text: `unknown field "spec.foo"`.
  */
 export function unknownFieldWarnings(raw: unknown, decoded: unknown, path = ''): string[] {
+  if (raw === decoded) return []; // a reused stored value: nothing was dropped from it
   if (raw === null || typeof raw !== 'object' || decoded === null || typeof decoded !== 'object') return [];
   const out: string[] = [];
   if (Array.isArray(raw)) {
@@ -161,10 +163,22 @@ export interface Decoded<T> {
  * applies the `defaults` hook. Missing `apiVersion`/`kind` are taken from the resource.
  * Warnings are only computed when `collectWarnings` is set (the diff walks the whole body).
  *
+ * With `stored` (the object an update replaces), top-level fields of the body that are the
+ * very (frozen) values stored there and known to decode to themselves (see
+ * {@link rememberDecoded}) are reused instead of parsed: a controller writing back what it
+ * read with only its metadata changed pays for parsing the metadata only. The result is the
+ * same as a full decode's (the reused values are parse fixpoints, and the `defaults` hook then
+ * sees the same structure); it may share frozen subtrees with `stored`.
+ *
  * @throws {@link ApiError} `BadRequest` for a body that is not an object or names another kind;
  * `Invalid` with field paths when the schema rejects it.
  */
-export function decode<T extends KubeObject>(resource: ResourceDefinition<T>, body: unknown, collectWarnings = true): Decoded<T> {
+export function decode<T extends KubeObject>(
+  resource: ResourceDefinition<T>,
+  body: unknown,
+  collectWarnings = true,
+  stored?: T,
+): Decoded<T> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest(`the body of the request was in an unknown format: expected a ${resource.kind} object`);
   }
@@ -175,6 +189,7 @@ export function decode<T extends KubeObject>(resource: ResourceDefinition<T>, bo
   if (raw['kind'] !== resource.kind) {
     throw badRequest(`the kind in the data (${String(raw['kind'])}) does not match the expected kind (${resource.kind})`);
   }
+  let converted = false;
   if (raw['apiVersion'] !== resource.apiVersion) {
     const convert = resource.conversions?.[String(raw['apiVersion'])];
     if (!convert) {
@@ -183,15 +198,126 @@ export function decode<T extends KubeObject>(resource: ResourceDefinition<T>, bo
       );
     }
     raw = convert(raw);
+    converted = true;
   }
   const name = nameOf(raw);
-  const parsed = resource.schema.safeParse(raw);
+  const parsed = (stored !== undefined && !converted && parseReusing(resource, raw, stored)) || resource.schema.safeParse(raw);
   if (!parsed.success) {
     throw invalid(resource.kind, resource.group, name, zodIssuesToFieldErrors(parsed.error.issues, raw));
   }
   const warnings = collectWarnings ? unknownFieldWarnings(raw, parsed.data) : [];
   const object = resource.defaults ? resource.defaults(parsed.data) : parsed.data;
   return { object, warnings };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field-wise decoding of updates
+
+/** The top-level fields never reused: small, and always rewritten by the server anyway. */
+const ALWAYS_PARSED: ReadonlySet<string> = new Set(['apiVersion', 'kind', 'metadata']);
+
+/**
+ * Stored field values known to decode to themselves, with the field schema they were decoded
+ * by. Invariant: for `decodedBy.get(v) === s`, `v` is frozen and `s.parse(v)` is deep-equal to
+ * `v`. Keys are frozen objects shared with the store, so an entry can never go stale.
+ */
+const decodedBy = new WeakMap<object, z.ZodType>();
+
+/** The field schemas of resources whose decoding may reuse stored fields, by schema. */
+const reusable = new WeakMap<z.ZodType, FieldwiseSchema | null>();
+
+interface FieldwiseSchema {
+  readonly shape: Readonly<Record<string, z.ZodType>>;
+  /** The schema without the reused keys, by the sorted reused keys joined with `,`. */
+  readonly partial: Map<string, z.ZodType>;
+}
+
+/**
+ * The built-in kinds, whose schemas and `defaults`/`prepareFor*` hooks are known to produce
+ * values that decode to themselves (parsing is idempotent on them). Custom resources may use
+ * transforms that are not, so their updates are always decoded in full.
+ */
+const builtins = new WeakSet<ResourceDefinition>(builtinResources);
+
+/** The field-wise view of `resource`'s schema, or `undefined` when it has none. */
+function fieldwise(resource: ResourceDefinition): FieldwiseSchema | undefined {
+  if (!builtins.has(resource)) return undefined;
+  const schema = resource.schema as unknown as z.ZodType;
+  let fw = reusable.get(schema);
+  if (fw === undefined) {
+    // Only a plain object schema (unknown keys stripped, no object-level checks) decodes
+    // field by field exactly as it does whole.
+    const def = (schema as unknown as { _zod: { def: { type: string; catchall?: unknown; checks?: readonly unknown[]; shape?: Record<string, z.ZodType> } } })._zod.def;
+    fw = def.type === 'object' && def.catchall === undefined && (def.checks ?? []).length === 0 && def.shape
+      ? { shape: def.shape, partial: new Map() }
+      : null;
+    reusable.set(schema, fw);
+  }
+  return fw ?? undefined;
+}
+
+/**
+ * Parses `raw` reusing the top-level fields that are `stored`'s own decoded values; returns
+ * `undefined` when nothing can be reused (the caller then parses in full). Issues of the parsed
+ * fields come out as a full parse reports them: same paths, same order.
+ */
+function parseReusing(
+  resource: ResourceDefinition,
+  raw: Record<string, unknown>,
+  stored: KubeObject,
+): z.ZodSafeParseResult<never> | undefined {
+  const fw = fieldwise(resource);
+  if (!fw) return undefined;
+  const old = stored as unknown as Record<string, unknown>;
+  let reused = '';
+  for (const key in fw.shape) {
+    if (ALWAYS_PARSED.has(key)) continue;
+    const value = raw[key];
+    if (value !== undefined && value === old[key] && decodedBy.get(value as object) === fw.shape[key]) {
+      reused = reused === '' ? key : `${reused},${key}`;
+    }
+  }
+  if (reused === '') return undefined;
+  let partial = fw.partial.get(reused);
+  if (partial === undefined) {
+    const omit: Record<string, true> = {};
+    for (const key of reused.split(',')) omit[key] = true;
+    partial = (resource.schema as unknown as z.ZodObject).omit(omit);
+    fw.partial.set(reused, partial);
+  }
+  const parsed = partial.safeParse(raw);
+  if (!parsed.success) return parsed as z.ZodSafeParseResult<never>;
+  // Keys in the schema's order, as a full parse would give them.
+  const rest = parsed.data as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key in fw.shape) {
+    if (key in rest) out[key] = rest[key];
+    else if (!ALWAYS_PARSED.has(key) && raw[key] !== undefined && raw[key] === old[key] && decodedBy.get(raw[key] as object) === fw.shape[key]) {
+      out[key] = raw[key];
+    }
+  }
+  return { success: true, data: out as never };
+}
+
+/**
+ * Records which top-level fields of a just-stored object decode to themselves, so that later
+ * updates carrying them unchanged can reuse them ({@link decode} with `stored`). Call it only
+ * for objects written through {@link decode} (plus the kind's `prepareFor*` hooks and the
+ * server's own copying from `old`) with no mutating admission hook involved: a field is
+ * recorded when it is a fresh decoded value, or when it is `old`'s value and was recorded there.
+ */
+export function rememberDecoded(resource: ResourceDefinition, stored: KubeObject, old: KubeObject | undefined): void {
+  const fw = fieldwise(resource);
+  if (!fw) return;
+  const s = stored as unknown as Record<string, unknown>;
+  const o = old as unknown as Record<string, unknown> | undefined;
+  for (const key in fw.shape) {
+    if (ALWAYS_PARSED.has(key)) continue;
+    const value = s[key];
+    if (value === null || typeof value !== 'object' || !Object.isFrozen(value)) continue;
+    if (o !== undefined && value === o[key]) continue; // recorded with `old`, or not
+    decodedBy.set(value, fw.shape[key]!);
+  }
 }
 
 /**

@@ -60,6 +60,7 @@ import {
   decodeStatus,
   hookApplies,
   rejectIfInvalid,
+  rememberDecoded,
   validateObjectMeta,
   type AdmissionHook,
   type AdmissionOperation,
@@ -423,7 +424,18 @@ export class ApiServer implements Client {
     if (table.objects.has(key)) throw alreadyExists(resource.plural, resource.group, admitted.metadata.name ?? '');
     for (const w of warnings) options.onWarning?.(w);
     if (options.dryRun) return deepFreeze(admitted);
-    return this.#commit(table, key, admitted, 'ADDED', undefined) as T;
+    const stored = this.#commit(table, key, admitted, 'ADDED', undefined) as T;
+    if (!this.#mutates(resource, 'CREATE')) rememberDecoded(resource, stored, undefined);
+    return stored;
+  }
+
+  /**
+   * Whether a mutating hook applies: its edits are not decoded, and it may edit the request's
+   * object in place, so such writes neither reuse stored fields nor are reused from.
+   */
+  #mutates(resource: ResourceDefinition, operation: AdmissionOperation): boolean {
+    for (const hook of this.#hooks) if (hook.mutate && hookApplies(hook, resource, operation)) return true;
+    return false;
   }
 
   #updateSync<T extends KubeObject>(
@@ -446,6 +458,7 @@ export class ApiServer implements Client {
       throw conflict(resource.plural, resource.group, k.name, STALE_OBJECT_MESSAGE);
     }
     const collect = options.onWarning !== undefined;
+    const reuse = !this.#mutates(resource, 'UPDATE');
     let next: T;
     let warnings: readonly string[];
     const statusOnly = subresource === 'status' ? decodeStatus(resource, body, collect) : undefined;
@@ -458,7 +471,7 @@ export class ApiServer implements Client {
       next = { ...old, metadata: { ...old.metadata }, status: (decoded.object as { status?: unknown }).status } as T;
       warnings = decoded.warnings;
     } else {
-      const decoded = decode(resource, body, collect);
+      const decoded = decode(resource, body, collect, reuse ? old : undefined);
       next = decoded.object;
       warnings = decoded.warnings;
       const meta = next.metadata;
@@ -494,7 +507,9 @@ export class ApiServer implements Client {
       this.#remove(table, key, admitted);
       return admitted;
     }
-    return this.#commit(table, key, admitted, 'MODIFIED', old) as T;
+    const stored = this.#commit(table, key, admitted, 'MODIFIED', old) as T;
+    if (reuse) rememberDecoded(resource, stored, old);
+    return stored;
   }
 
   #deleteSync(resource: ResourceDefinition, key: ObjectKey, options: DeleteOptions): KubeObject {
