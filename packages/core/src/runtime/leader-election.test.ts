@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { formatMicroTime } from '../clock/clock.js';
+import { VIRTUAL_EPOCH_MS } from '../clock/virtual.js';
+import { decideLease, LeaderElector } from './leader-election.js';
+import { testCluster } from './testing.js';
+
+const t = (s: number): number => VIRTUAL_EPOCH_MS + s * 1000;
+
+// client-go tools/leaderelection/leaderelection.go, tryAcquireOrRenew.
+describe('decideLease', () => {
+  it('creates a missing lease holding it, with zero transitions', () => {
+    expect(decideLease(undefined, 'a', t(0), 15_000)).toEqual({
+      kind: 'create',
+      spec: { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: formatMicroTime(t(0)), renewTime: formatMicroTime(t(0)), leaseTransitions: 0 },
+    });
+  });
+
+  it('renews its own lease keeping acquireTime and transitions', () => {
+    const spec = { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: formatMicroTime(t(0)), renewTime: formatMicroTime(t(2)), leaseTransitions: 3 };
+    expect(decideLease(spec, 'a', t(4), 15_000)).toEqual({ kind: 'update', renew: true, spec: { ...spec, renewTime: formatMicroTime(t(4)) } });
+  });
+
+  it('waits while another holder renewed less than a lease duration ago', () => {
+    const spec = { holderIdentity: 'a', leaseDurationSeconds: 15, renewTime: formatMicroTime(t(0)) };
+    expect(decideLease(spec, 'b', t(10), 15_000)).toEqual({ kind: 'held', holder: 'a', expiresAtMs: t(15) });
+    expect(decideLease(spec, 'b', t(14.999), 15_000).kind).toBe('held');
+  });
+
+  it('takes an expired or released lease and counts a transition', () => {
+    const spec = { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: formatMicroTime(t(0)), renewTime: formatMicroTime(t(0)), leaseTransitions: 1 };
+    const taken = decideLease(spec, 'b', t(15), 15_000);
+    expect(taken).toEqual({
+      kind: 'update',
+      renew: false,
+      spec: { holderIdentity: 'b', leaseDurationSeconds: 15, acquireTime: formatMicroTime(t(15)), renewTime: formatMicroTime(t(15)), leaseTransitions: 2 },
+    });
+    expect(decideLease({ ...spec, holderIdentity: '' }, 'b', t(1), 15_000).kind).toBe('update');
+  });
+});
+
+describe('LeaderElector', () => {
+  it('refuses options client-go refuses', () => {
+    const { api, clock } = testCluster();
+    const base = { client: api, clock, identity: 'a', lease: { namespace: 'kube-system', name: 'l' } };
+    expect(() => new LeaderElector({ ...base, leaseDurationMs: 10_000, renewDeadlineMs: 10_000 })).toThrow(/leaseDuration must be greater than renewDeadline/);
+    expect(() => new LeaderElector({ ...base, renewDeadlineMs: 2_000, retryPeriodMs: 2_000 })).toThrow(/renewDeadline must be greater than retryPeriod\*JitterFactor/);
+    expect(() => new LeaderElector({ ...base, identity: '' })).toThrow(/identity must not be empty/);
+  });
+
+  it('reports leaders as it observes them and stops leading on cancel', async () => {
+    const { api, clock } = testCluster();
+    const seen: string[] = [];
+    let started = 0;
+    let stopped = 0;
+    const stop = new AbortController();
+    const elector = new LeaderElector({
+      client: api,
+      clock,
+      identity: 'a',
+      lease: { namespace: 'kube-system', name: 'l' },
+      callbacks: { onNewLeader: (id) => seen.push(id), onStartedLeading: () => started++, onStoppedLeading: () => stopped++ },
+    });
+    const running = elector.run(stop.signal);
+    await clock.advance(30_000);
+    expect(elector.isLeader()).toBe(true);
+    expect(seen).toEqual(['a']);
+    stop.abort();
+    await clock.advance(0);
+    await running;
+    expect([started, stopped, elector.isLeader()]).toEqual([1, 1, false]);
+  });
+});
