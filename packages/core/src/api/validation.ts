@@ -64,6 +64,21 @@ export function checkName(rule: NameRule, value: string): string[] {
  * and `/`, then a name of at most 63 alphanumerics, '-', '_' or '.', alphanumeric at both ends.
  */
 export function isQualifiedName(value: string): string[] {
+  // Hot path (every label and annotation key of every write): the common valid forms return
+  // before any array or substring is built.
+  const slash = value.indexOf('/');
+  if (slash < 0) {
+    if (value.length > 0 && value.length <= 63 && QUALIFIED_NAME.test(value)) return [];
+  } else if (slash === value.lastIndexOf('/')) {
+    const nameLength = value.length - slash - 1;
+    if (slash > 0 && slash <= 253 && nameLength > 0 && nameLength <= 63 && DNS1123_SUBDOMAIN.test(value.slice(0, slash)) && QUALIFIED_NAME.test(value.slice(slash + 1))) {
+      return [];
+    }
+  }
+  return qualifiedNameReasons(value);
+}
+
+function qualifiedNameReasons(value: string): string[] {
   const parts = value.split('/');
   let name: string;
   const errs: string[] = [];
@@ -108,28 +123,35 @@ export function fieldErrors(field: string, value: unknown, reasons: readonly str
 
 /** Validates a label map: keys are qualified names, values valid label values. */
 export function validateLabels(labels: Readonly<Record<string, string>> | undefined, field: string): FieldError[] {
-  if (!labels) return [];
   const errs: FieldError[] = [];
-  for (const [k, v] of Object.entries(labels)) {
-    errs.push(...fieldErrors(field, k, isQualifiedName(k)));
-    errs.push(...fieldErrors(`${field}`, v, isValidLabelValue(v)));
+  if (!labels) return errs;
+  for (const k in labels) {
+    const v = labels[k]!;
+    pushReasons(errs, field, k, isQualifiedName(k));
+    if (v.length > 63 || !LABEL_VALUE.test(v)) pushReasons(errs, field, v, isValidLabelValue(v));
   }
   return errs;
 }
 
 /** Validates annotation keys (qualified names) and the total size limit (256 KiB). */
 export function validateAnnotations(annotations: Readonly<Record<string, string>> | undefined, field: string): FieldError[] {
-  if (!annotations) return [];
   const errs: FieldError[] = [];
+  if (!annotations) return errs;
   let size = 0;
-  for (const [k, v] of Object.entries(annotations)) {
-    errs.push(...fieldErrors(field, k, isQualifiedName(k.toLowerCase())));
+  for (const k in annotations) {
+    const v = annotations[k]!;
+    pushReasons(errs, field, k, isQualifiedName(k.toLowerCase()));
     size += k.length + v.length;
   }
   if (size > 256 * 1024) {
     errs.push({ type: 'FieldValueTooLong', field, detail: 'must have at most 262144 bytes' });
   }
   return errs;
+}
+
+/** {@link fieldErrors} appended to `errs` (no intermediate arrays on the valid path). */
+function pushReasons(errs: FieldError[], field: string, value: unknown, reasons: readonly string[]): void {
+  for (let i = 0; i < reasons.length; i++) errs.push({ type: 'FieldValueInvalid', field, value, detail: reasons[i]! });
 }
 
 /** `field` must be ≥ 0: `Invalid value: -1: must be greater than or equal to 0`. */

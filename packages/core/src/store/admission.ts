@@ -362,35 +362,48 @@ function nameOf(raw: Record<string, unknown>): string {
  */
 export function validateObjectMeta(resource: ResourceDefinition, obj: KubeObject): FieldError[] {
   const meta = obj.metadata;
-  const errs: FieldError[] = [];
   const name = meta.name ?? '';
+  let errs: FieldError[];
   if (name === '') {
-    errs.push({ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' });
+    errs = [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' }];
   } else {
-    errs.push(...fieldErrors('metadata.name', name, checkName(resource.nameRule, name)));
+    errs = fieldErrors('metadata.name', name, checkName(resource.nameRule, name));
   }
-  errs.push(...validateLabels(meta.labels, 'metadata.labels'));
-  errs.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
-  const refs = meta.ownerReferences ?? [];
-  refs.forEach((ref, i) => {
-    const f = `metadata.ownerReferences[${i}]`;
-    if (ref.uid === '') errs.push({ type: 'FieldValueInvalid', field: `${f}.uid`, value: ref.uid, detail: 'uid must not be empty' });
-  });
-  const controllers = refs.filter((r) => r.controller === true);
-  if (controllers.length > 1) {
-    errs.push({
-      type: 'FieldValueInvalid',
-      field: 'metadata.ownerReferences',
-      value: refs,
-      detail: `Only one reference can have Controller set to true. Found "true" in references for ${controllers
-        .map((c) => `${c.kind}/${c.name}`)
-        .join(' and ')}`,
-    });
+  // Runs on every write: no intermediate arrays when everything is valid.
+  if (meta.labels) append(errs, validateLabels(meta.labels, 'metadata.labels'));
+  if (meta.annotations) append(errs, validateAnnotations(meta.annotations, 'metadata.annotations'));
+  const refs = meta.ownerReferences;
+  if (refs !== undefined && refs.length > 0) {
+    let controllers = 0;
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i]!;
+      if (ref.uid === '') errs.push({ type: 'FieldValueInvalid', field: `metadata.ownerReferences[${i}].uid`, value: ref.uid, detail: 'uid must not be empty' });
+      if (ref.controller === true) controllers++;
+    }
+    if (controllers > 1) {
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: 'metadata.ownerReferences',
+        value: refs,
+        detail: `Only one reference can have Controller set to true. Found "true" in references for ${refs
+          .filter((r) => r.controller === true)
+          .map((c) => `${c.kind}/${c.name}`)
+          .join(' and ')}`,
+      });
+    }
   }
-  (meta.finalizers ?? []).forEach((f, i) => {
-    errs.push(...fieldErrors(`metadata.finalizers[${i}]`, f, isQualifiedName(f)));
-  });
+  const finalizers = meta.finalizers;
+  if (finalizers !== undefined) {
+    for (let i = 0; i < finalizers.length; i++) {
+      const f = finalizers[i]!;
+      append(errs, fieldErrors(`metadata.finalizers[${i}]`, f, isQualifiedName(f)));
+    }
+  }
   return errs;
+}
+
+function append(to: FieldError[], from: readonly FieldError[]): void {
+  for (let i = 0; i < from.length; i++) to.push(from[i]!);
 }
 
 /** Throws the kind's `Invalid` error when `errors` is not empty. */

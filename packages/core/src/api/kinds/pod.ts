@@ -655,12 +655,13 @@ function defaultContainer(c: Container, hostNetwork: boolean): Container {
   const limits = out.resources?.limits;
   if (limits !== undefined) {
     const requests = out.resources?.requests ?? {};
-    const missing = Object.keys(limits).filter((k) => !(k in requests));
-    if (missing.length > 0) {
-      const filled = { ...requests };
-      for (const k of missing) filled[k] = limits[k]!;
-      out = { ...out, resources: { ...out.resources, requests: filled } };
+    let filled: Record<string, string> | undefined;
+    for (const k in limits) {
+      if (k in requests) continue;
+      filled ??= { ...requests };
+      filled[k] = limits[k]!;
     }
+    if (filled !== undefined) out = { ...out, resources: { ...out.resources, requests: filled } };
   }
   // With hostNetwork, a port's hostPort defaults to its containerPort.
   if (hostNetwork && out.ports?.some((p) => p.hostPort === undefined)) {
@@ -677,16 +678,29 @@ function defaultContainer(c: Container, hostNetwork: boolean): Container {
  */
 export function defaultPodSpec(spec: PodSpec): PodSpec {
   const hostNetwork = spec.hostNetwork === true;
-  const containers = spec.containers.map((c) => defaultContainer(c, hostNetwork));
-  const initContainers = spec.initContainers?.map((c) => defaultContainer(c, hostNetwork));
-  const changed =
-    containers.some((c, i) => c !== spec.containers[i]) ||
-    (initContainers?.some((c, i) => c !== spec.initContainers?.[i]) ?? false);
-  let out = changed ? { ...spec, containers, ...(initContainers ? { initContainers } : {}) } : spec;
+  // Runs on every write of a pod or workload: allocates only when something is defaulted.
+  const containers = defaultContainers(spec.containers, hostNetwork);
+  const initContainers = spec.initContainers && defaultContainers(spec.initContainers, hostNetwork);
+  let out =
+    containers === spec.containers && initContainers === spec.initContainers
+      ? spec
+      : { ...spec, containers, ...(initContainers ? { initContainers } : {}) };
   if (out.serviceAccountName === undefined && out.serviceAccount !== undefined) {
     out = { ...out, serviceAccountName: out.serviceAccount };
   }
   return out;
+}
+
+/** `containers` with {@link defaultContainer} applied; the same array when none changed. */
+function defaultContainers(containers: readonly Container[], hostNetwork: boolean): Container[] {
+  let out: Container[] | undefined;
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i]!;
+    const d = defaultContainer(c, hostNetwork);
+    if (d !== c && out === undefined) out = containers.slice(0, i);
+    if (out !== undefined) out.push(d);
+  }
+  return out ?? (containers as Container[]);
 }
 
 /** Applies {@link defaultPodSpec} to a template. */
