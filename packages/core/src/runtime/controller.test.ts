@@ -172,10 +172,11 @@ describe('Controller', () => {
       fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 10 }),
     ],
     { numRuns: runs(30, 300) },
-  )('never runs two reconciles of one key at once, whatever the concurrency and the timing of changes', async (concurrency, changes, durations) => {
+  )('never runs two reconciles of one key at once, and the last reconcile of each key sees its final state', async (concurrency, changes, durations) => {
     const { api, deps, start, abort, clock } = setup();
     for (let k = 0; k < 4; k++) await api.create(Widgets, widget(`w${k}`, { spec: { size: 0 } }));
     const running = new Set<string>();
+    const lastSeen = new Map<string, number>();
     let overlaps = 0;
     let maxParallel = 0;
     let n = 0;
@@ -186,12 +187,14 @@ describe('Controller', () => {
         if (running.has(key)) overlaps++;
         running.add(key);
         maxParallel = Math.max(maxParallel, running.size);
+        const seen = (await api.get(Widgets, r)).spec?.size ?? 0;
         await clock.sleep(durations[n++ % durations.length]!);
+        lastSeen.set(r.name, seen);
         running.delete(key);
         return done;
       });
     const { stopped } = await start(controller);
-    for (const change of [...changes].sort((a, b) => a.at - b.at)) {
+    for (const change of changes) {
       clock.setTimer(change.at, () => {
         void api.get(Widgets, { namespace: 'default', name: `w${change.key}` }).then((w) =>
           api.update(Widgets, { ...w, spec: { size: (w.spec?.size ?? 0) + 1 } }),
@@ -203,9 +206,33 @@ describe('Controller', () => {
     expect(controller.queue.len()).toBe(0);
     expect(overlaps).toBe(0);
     expect(maxParallel).toBeLessThanOrEqual(concurrency);
+    for (let k = 0; k < 4; k++) {
+      const final = (await api.get(Widgets, { namespace: 'default', name: `w${k}` })).spec?.size;
+      expect(lastSeen.get(`w${k}`)).toBe(final);
+    }
     abort.abort();
     await stopped;
     controller.queue.assertInvariants();
+  });
+
+  it('runs different keys in parallel up to the concurrency', async () => {
+    const { api, deps, start, abort, clock } = setup();
+    for (let k = 0; k < 5; k++) await api.create(Widgets, widget(`w${k}`));
+    let parallel = 0;
+    let max = 0;
+    const controller = controllerFor(deps, Widgets)
+      .withConcurrency(3)
+      .complete(async () => {
+        max = Math.max(max, ++parallel);
+        await clock.sleep(10);
+        parallel--;
+        return done;
+      });
+    const { stopped } = await start(controller);
+    await clock.advance(100);
+    expect(max).toBe(3);
+    abort.abort();
+    await stopped;
   });
 
   it('maps events of owned objects to their controller owner of the for kind', async () => {
