@@ -1,4 +1,9 @@
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../api/errors.js';
+import { faults, withInterceptors, WRITE_VERBS } from '../client/intercept.js';
+import { runs } from '../internal/budget.js';
+import { seededRng } from '../rng/seeded.js';
 import { formatMicroTime } from '../clock/clock.js';
 import { VIRTUAL_EPOCH_MS } from '../clock/virtual.js';
 import { decideLease, LeaderElector } from './leader-election.js';
@@ -68,5 +73,45 @@ describe('LeaderElector', () => {
     await clock.advance(0);
     await running;
     expect([started, stopped, elector.isLeader()]).toEqual([1, 1, false]);
+  });
+});
+
+describe('leader election under faults', () => {
+  test.prop(
+    [
+      fc.array(
+        fc.record({ candidate: fc.integer({ min: 0, max: 2 }), from: fc.integer({ min: 0, max: 60 }), seconds: fc.integer({ min: 1, max: 30 }) }),
+        { maxLength: 6 },
+      ),
+    ],
+    { numRuns: runs(15, 150) },
+  )('never has two leaders at once, and someone leads again once the faults stop', async (windows) => {
+    const { api, clock } = testCluster();
+    const start = clock.now();
+    const failing = (i: number): boolean => {
+      const s = (clock.now() - start) / 1000;
+      return windows.some((w) => w.candidate === i && s >= w.from && s < w.from + w.seconds);
+    };
+    const stop = new AbortController();
+    const electors: LeaderElector[] = [];
+    const campaign = (i: number): void => {
+      const client = withInterceptors(api, faults((r) => (WRITE_VERBS.has(r.verb) && failing(i) ? new ApiError('ServiceUnavailable', 'injected') : undefined)));
+      const elector = new LeaderElector({ client, clock, rng: seededRng(i), identity: `c${i}`, lease: { namespace: 'kube-system', name: 'l' } });
+      electors[i] = elector;
+      // A candidate that lost the lease restarts, as a process would.
+      void elector.run(stop.signal).then(() => {
+        if (!stop.signal.aborted) campaign(i);
+      });
+    };
+    for (let i = 0; i < 3; i++) campaign(i);
+    let maxLeaders = 0;
+    for (let step = 0; step < 240; step++) {
+      await clock.advance(500);
+      maxLeaders = Math.max(maxLeaders, electors.filter((e) => e.isLeader()).length);
+    }
+    expect(maxLeaders).toBeLessThanOrEqual(1);
+    expect(electors.filter((e) => e.isLeader())).toHaveLength(1);
+    stop.abort();
+    await clock.advance(0);
   });
 });
