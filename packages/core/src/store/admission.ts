@@ -163,9 +163,9 @@ export interface Decoded<T> {
  * applies the `defaults` hook. Missing `apiVersion`/`kind` are taken from the resource.
  * Warnings are only computed when `collectWarnings` is set (the diff walks the whole body).
  *
- * With `stored` (the object an update replaces), top-level fields of the body that are the
- * very (frozen) values stored there and known to decode to themselves (see
- * {@link rememberDecoded}) are reused instead of parsed: a controller writing back what it
+ * With `stored` (the object an update replaces, as stored for this very definition), top-level
+ * fields of the body that are the very (frozen) values stored there and known to decode to
+ * themselves (see {@link markUndecoded}) are reused instead of parsed: a controller writing back what it
  * read with only its metadata changed pays for parsing the metadata only. The result is the
  * same as a full decode's (the reused values are parse fixpoints, and the `defaults` hook then
  * sees the same structure); it may share frozen subtrees with `stored`.
@@ -217,18 +217,25 @@ export function decode<T extends KubeObject>(
 const ALWAYS_PARSED: ReadonlySet<string> = new Set(['apiVersion', 'kind', 'metadata']);
 
 /**
- * Stored field values known to decode to themselves, with the field schema they were decoded
- * by. Invariant: for `decodedBy.get(v) === s`, `v` is frozen and `s.parse(v)` is deep-equal to
- * `v`. Keys are frozen objects shared with the store, so an entry can never go stale.
+ * Stored field values that may not decode to themselves: values a mutating admission hook or
+ * the server itself (binding, namespace termination) put there without decoding. Every other
+ * top-level field value a built-in kind's object is stored with came out of {@link decode}
+ * (the schema, then the kind's `defaults` and `prepareFor*` hooks, which produce values the
+ * schema parses to themselves) or is carried over from the previous version.
+ * Invariant: a stored, frozen field value `v` not in this set satisfies `parse(v)` deep-equal
+ * to `v` for its field's schema. Marking the rare exceptions keeps the common write free of
+ * bookkeeping.
  */
-const decodedBy = new WeakMap<object, z.ZodType>();
+const undecoded = new WeakSet<object>();
 
-/** The field schemas of resources whose decoding may reuse stored fields, by schema. */
-const reusable = new WeakMap<z.ZodType, FieldwiseSchema | null>();
+/** The field-wise view of each built-in resource's schema (`null`: none), by definition. */
+const reusable = new WeakMap<ResourceDefinition, FieldwiseSchema | null>();
 
 interface FieldwiseSchema {
   readonly shape: Readonly<Record<string, z.ZodType>>;
-  /** The schema without the reused keys, by the sorted reused keys joined with `,`. */
+  /** The keys that may be reused (all but {@link ALWAYS_PARSED}), in the schema's order. */
+  readonly keys: readonly string[];
+  /** The schema without the reused keys, by the reused keys joined with `,`. */
   readonly partial: Map<string, z.ZodType>;
 }
 
@@ -237,21 +244,20 @@ interface FieldwiseSchema {
  * values that decode to themselves (parsing is idempotent on them). Custom resources may use
  * transforms that are not, so their updates are always decoded in full.
  */
-const builtins = new WeakSet<ResourceDefinition>(builtinResources);
+const builtins: ReadonlySet<ResourceDefinition> = new Set(builtinResources);
 
 /** The field-wise view of `resource`'s schema, or `undefined` when it has none. */
 function fieldwise(resource: ResourceDefinition): FieldwiseSchema | undefined {
-  if (!builtins.has(resource)) return undefined;
-  const schema = resource.schema as unknown as z.ZodType;
-  let fw = reusable.get(schema);
+  let fw = reusable.get(resource);
   if (fw === undefined) {
     // Only a plain object schema (unknown keys stripped, no object-level checks) decodes
     // field by field exactly as it does whole.
-    const def = (schema as unknown as { _zod: { def: { type: string; catchall?: unknown; checks?: readonly unknown[]; shape?: Record<string, z.ZodType> } } })._zod.def;
-    fw = def.type === 'object' && def.catchall === undefined && (def.checks ?? []).length === 0 && def.shape
-      ? { shape: def.shape, partial: new Map() }
-      : null;
-    reusable.set(schema, fw);
+    const def = (resource.schema as unknown as { _zod: { def: { type: string; catchall?: unknown; checks?: readonly unknown[]; shape?: Record<string, z.ZodType> } } })._zod.def;
+    fw =
+      builtins.has(resource) && def.type === 'object' && def.catchall === undefined && (def.checks ?? []).length === 0 && def.shape
+        ? { shape: def.shape, keys: Object.keys(def.shape).filter((k) => !ALWAYS_PARSED.has(k)), partial: new Map() }
+        : null;
+    reusable.set(resource, fw);
   }
   return fw ?? undefined;
 }
@@ -270,10 +276,9 @@ function parseReusing(
   if (!fw) return undefined;
   const old = stored as unknown as Record<string, unknown>;
   let reused = '';
-  for (const key in fw.shape) {
-    if (ALWAYS_PARSED.has(key)) continue;
+  for (const key of fw.keys) {
     const value = raw[key];
-    if (value !== undefined && value === old[key] && decodedBy.get(value as object) === fw.shape[key]) {
+    if (value !== null && typeof value === 'object' && value === old[key] && !undecoded.has(value)) {
       reused = reused === '' ? key : `${reused},${key}`;
     }
   }
@@ -292,7 +297,7 @@ function parseReusing(
   const out: Record<string, unknown> = {};
   for (const key in fw.shape) {
     if (key in rest) out[key] = rest[key];
-    else if (!ALWAYS_PARSED.has(key) && raw[key] !== undefined && raw[key] === old[key] && decodedBy.get(raw[key] as object) === fw.shape[key]) {
+    else if (raw[key] === old[key] && !ALWAYS_PARSED.has(key) && raw[key] !== null && typeof raw[key] === 'object' && !undecoded.has(raw[key] as object)) {
       out[key] = raw[key];
     }
   }
@@ -300,23 +305,20 @@ function parseReusing(
 }
 
 /**
- * Records which top-level fields of a just-stored object decode to themselves, so that later
- * updates carrying them unchanged can reuse them ({@link decode} with `stored`). Call it only
- * for objects written through {@link decode} (plus the kind's `prepareFor*` hooks and the
- * server's own copying from `old`) with no mutating admission hook involved: a field is
- * recorded when it is a fresh decoded value, or when it is `old`'s value and was recorded there.
+ * Marks the top-level fields of an object about to be stored that did not come out of
+ * {@link decode} (those that are not `old`'s own values), so that later updates carrying
+ * them decode them in full. The server calls it for writes a mutating admission hook took
+ * part in and for objects it builds itself; see the invariant on `undecoded`.
  */
-export function rememberDecoded(resource: ResourceDefinition, stored: KubeObject, old: KubeObject | undefined): void {
-  const fw = fieldwise(resource);
-  if (!fw) return;
-  const s = stored as unknown as Record<string, unknown>;
+export function markUndecoded(object: KubeObject, old: KubeObject | undefined): void {
+  const s = object as unknown as Record<string, unknown>;
   const o = old as unknown as Record<string, unknown> | undefined;
-  for (const key in fw.shape) {
+  for (const key in s) {
     if (ALWAYS_PARSED.has(key)) continue;
     const value = s[key];
-    if (value === null || typeof value !== 'object' || !Object.isFrozen(value)) continue;
-    if (o !== undefined && value === o[key]) continue; // recorded with `old`, or not
-    decodedBy.set(value, fw.shape[key]!);
+    if (value === null || typeof value !== 'object') continue;
+    if (o !== undefined && value === o[key]) continue; // as `old` has it
+    undecoded.add(value);
   }
 }
 

@@ -60,7 +60,7 @@ import {
   decodeStatus,
   hookApplies,
   rejectIfInvalid,
-  rememberDecoded,
+  markUndecoded,
   validateObjectMeta,
   type AdmissionHook,
   type AdmissionOperation,
@@ -348,7 +348,7 @@ export class ApiServer implements Client {
       },
     };
     this.#admitHooks(pods, 'CREATE', 'binding', next, pod, false);
-    this.#commit(table, keyString(k), next as KubeObject, 'MODIFIED', pod as KubeObject);
+    this.#commit(table, keyString(k), next as KubeObject, 'MODIFIED', pod as KubeObject, false);
   }
 
   /** {@inheritDoc Client.evict} */
@@ -424,9 +424,8 @@ export class ApiServer implements Client {
     if (table.objects.has(key)) throw alreadyExists(resource.plural, resource.group, admitted.metadata.name ?? '');
     for (const w of warnings) options.onWarning?.(w);
     if (options.dryRun) return deepFreeze(admitted);
-    const stored = this.#commit(table, key, admitted, 'ADDED', undefined) as T;
-    if (!this.#mutates(resource, 'CREATE')) rememberDecoded(resource, stored, undefined);
-    return stored;
+    const decoded = table.def === resource && !this.#mutates(resource, 'CREATE');
+    return this.#commit(table, key, admitted, 'ADDED', undefined, decoded) as T;
   }
 
   /**
@@ -458,7 +457,8 @@ export class ApiServer implements Client {
       throw conflict(resource.plural, resource.group, k.name, STALE_OBJECT_MESSAGE);
     }
     const collect = options.onWarning !== undefined;
-    const reuse = !this.#mutates(resource, 'UPDATE');
+    // Decoded by the table's own definition, with no mutating hook: fields may be reused.
+    const reuse = table.def === resource && !this.#mutates(resource, 'UPDATE');
     let next: T;
     let warnings: readonly string[];
     const statusOnly = subresource === 'status' ? decodeStatus(resource, body, collect) : undefined;
@@ -507,9 +507,7 @@ export class ApiServer implements Client {
       this.#remove(table, key, admitted);
       return admitted;
     }
-    const stored = this.#commit(table, key, admitted, 'MODIFIED', old) as T;
-    if (reuse) rememberDecoded(resource, stored, old);
-    return stored;
+    return this.#commit(table, key, admitted, 'MODIFIED', old, reuse) as T;
   }
 
   #deleteSync(resource: ResourceDefinition, key: ObjectKey, options: DeleteOptions): KubeObject {
@@ -561,7 +559,7 @@ export class ApiServer implements Client {
         ...(finalizers.size > 0 ? { finalizers: [...finalizers] } : {}),
       },
     };
-    return this.#commit(table, sk, next, 'MODIFIED', old);
+    return this.#commit(table, sk, next, 'MODIFIED', old, false);
   }
 
   /**
@@ -579,7 +577,7 @@ export class ApiServer implements Client {
         metadata: { ...old.metadata, deletionTimestamp: formatTime(now), ...(finalizers.size > 0 ? { finalizers: [...finalizers] } : {}) },
         status: { ...(old as { status?: object }).status, phase: 'Terminating' },
       } as KubeObject;
-      current = this.#commit(table, sk, next, 'MODIFIED', old);
+      current = this.#commit(table, sk, next, 'MODIFIED', old, false);
       for (const t of this.#tables.values()) {
         if (!t.def.namespaced) continue;
         for (const obj of this.#select(t, name, everything, undefined)) {
@@ -663,8 +661,14 @@ export class ApiServer implements Client {
     }
   }
 
-  /** Stores a new version: bumps the revision, freezes, records and delivers the change. */
-  #commit(table: Table, key: string, object: KubeObject, type: 'ADDED' | 'MODIFIED', old: KubeObject | undefined): KubeObject {
+  /**
+   * Stores a new version: bumps the revision, freezes, records and delivers the change.
+   * `decoded` tells whether the fields that are not `old`'s came out of decoding by the
+   * table's definition with no mutating hook; if not, they are marked so that later updates
+   * parse them again rather than reuse them (see {@link markUndecoded}).
+   */
+  #commit(table: Table, key: string, object: KubeObject, type: 'ADDED' | 'MODIFIED', old: KubeObject | undefined, decoded: boolean): KubeObject {
+    if (!decoded) markUndecoded(object, old);
     const rv = ++this.#rv;
     const stored = deepFreeze(withResourceVersion(object, rv));
     table.objects.set(key, stored);
