@@ -59,7 +59,7 @@ export * from './informer/index.js';
 export * from './workqueue/index.js';
 
 // The controller runtime
-export * from './runtime/reconciler.js';
+export * from './runtime/index.js';
 
 // Time and randomness
 export * from './clock/clock.js';
