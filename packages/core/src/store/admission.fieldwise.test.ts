@@ -167,7 +167,7 @@ describe('field-wise decoding of updates', () => {
       clock: new VirtualClock(),
       rng: seededRng(7),
       registry: createBuiltinRegistry(),
-      admission: [{ name: 'adds-bogus', operations: ['CREATE'], mutate: (req) => ({ ...req.object, spec: { ...(req.object as { spec: object }).spec, bogus: 1 } }) }],
+      admission: [{ name: 'adds-bogus', operations: ['CREATE'], mutate: (req) => ({ ...req.object, spec: { ...(req.object as unknown as { spec: object }).spec, bogus: 1 } }) }],
     });
     const created = await hooked.create(Deployments, manifests.find(([def]) => def === Deployments)![1]);
     expect('bogus' in created.spec).toBe(true);

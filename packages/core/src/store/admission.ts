@@ -165,7 +165,7 @@ export interface Decoded<T> {
  *
  * With `stored` (the object an update replaces, as stored for this very definition), top-level
  * fields of the body that are the very (frozen) values stored there and known to decode to
- * themselves (see {@link markUndecoded}) are reused instead of parsed: a controller writing back what it
+ * themselves (everything the store decoded itself) are reused instead of parsed: a controller writing back what it
  * read with only its metadata changed pays for parsing the metadata only. The result is the
  * same as a full decode's (the reused values are parse fixpoints, and the `defaults` hook then
  * sees the same structure); it may share frozen subtrees with `stored`.
@@ -187,14 +187,14 @@ export function decode<T extends KubeObject>(
     raw = { ...raw, apiVersion: raw['apiVersion'] ?? resource.apiVersion, kind: raw['kind'] ?? resource.kind };
   }
   if (raw['kind'] !== resource.kind) {
-    throw badRequest(`the kind in the data (${String(raw['kind'])}) does not match the expected kind (${resource.kind})`);
+    throw badRequest(`the kind in the data (${text(raw['kind'])}) does not match the expected kind (${resource.kind})`);
   }
   let converted = false;
   if (raw['apiVersion'] !== resource.apiVersion) {
-    const convert = resource.conversions?.[String(raw['apiVersion'])];
+    const convert = resource.conversions?.[text(raw['apiVersion'])];
     if (!convert) {
       throw badRequest(
-        `the API version in the data (${String(raw['apiVersion'])}) does not match the expected API version (${resource.apiVersion})`,
+        `the API version in the data (${text(raw['apiVersion'])}) does not match the expected API version (${resource.apiVersion})`,
       );
     }
     raw = convert(raw);
@@ -346,6 +346,15 @@ export function decodeStatus<T extends KubeObject>(
     throw invalid(resource.kind, resource.group, body.metadata?.name ?? '', zodIssuesToFieldErrors(issues, body));
   }
   return { status: parsed.data, warnings: collectWarnings ? unknownFieldWarnings(raw, parsed.data, 'status') : [] };
+}
+
+/** `String(value)`, or its tag for values that cannot be converted (`{ toString: 0 }`). */
+function text(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 function nameOf(raw: Record<string, unknown>): string {
