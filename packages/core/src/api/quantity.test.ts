@@ -294,8 +294,16 @@ describe('Quantity properties', () => {
   });
 
   test.prop([quantityText], { numRuns: runs(300, 10_000) })('prints any parsed text canonically', ({ text }) => {
-    const canonical = parseQuantity(text).toString();
-    expect(parseQuantity(canonical).toString()).toBe(canonical);
+    // The value always survives printing, and printing is stable from the second round on.
+    // The first round is already stable except for a BinarySI value that no power of 1024
+    // divides: upstream prints it bare (312.5Ki -> "320000"), which re-parses as DecimalSI and
+    // prints "320k" (found by the deep run with seed 1595605491).
+    const parsed = parseQuantity(text);
+    const once = parsed.toString();
+    const twice = parseQuantity(once).toString();
+    expect(parseQuantity(once).equals(parsed)).toBe(true);
+    expect(parseQuantity(twice).toString()).toBe(twice);
+    if (!(parsed.format === 'BinarySI' && /^-?[0-9]+$/.test(once))) expect(twice).toBe(once);
   });
 
   test.prop([nanos, nanos], { numRuns: runs(300, 10_000) })('adds, subtracts and compares exactly like bigint arithmetic', (a, b) => {
