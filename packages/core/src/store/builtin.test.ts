@@ -5,13 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isApiError, type ApiError } from '../api/errors.js';
 import { createBuiltinRegistry, ConfigMaps, Deployments, HorizontalPodAutoscalers, Jobs, Namespaces, PodDisruptionBudgets, Pods, Services } from '../api/kinds/index.js';
 import { ManifestError, parseManifests, resolveManifest } from '../api/manifest.js';
 import { VirtualClock } from '../clock/virtual.js';
 import { apply } from '../client/apply.js';
 import { seededRng } from '../rng/seeded.js';
 import { ApiServer } from './server.js';
+import { rejection } from './testing-kinds.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples/walkthroughs');
 
@@ -20,15 +20,6 @@ function newServer(): { server: ApiServer; clock: VirtualClock } {
   return { server: new ApiServer({ clock, rng: seededRng(3), registry: createBuiltinRegistry() }), clock };
 }
 
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isApiError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected the request to fail');
-}
 
 const pod = (name: string, labels: Record<string, string> = { app: 'web' }) => ({
   apiVersion: 'v1' as const,

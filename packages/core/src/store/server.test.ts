@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { firstValueFrom, take, toArray, type Subscription } from 'rxjs';
-import { isApiError, type ApiError } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 import { VirtualClock } from '../clock/virtual.js';
 import type { WatchEvent } from '../client/types.js';
 import { seededRng } from '../rng/seeded.js';
 import { ApiServer } from './server.js';
-import { testRegistry, Widgets, type Widget } from './testing-kinds.js';
+import { rejection, testRegistry, Widgets, type Widget } from './testing-kinds.js';
 
 function newServer(historySize?: number): { server: ApiServer; clock: VirtualClock } {
   const clock = new VirtualClock();
@@ -18,15 +17,6 @@ function widget(name: string, extra: Partial<Widget> = {}): Widget {
   return { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name, namespace: 'default' }, spec: { replicas: 1 }, ...extra };
 }
 
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isApiError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected the request to fail');
-}
 
 function collect<T extends KubeObject>(events: WatchEvent<T>[]): (e: WatchEvent<T>) => void {
   return (e) => events.push(e);

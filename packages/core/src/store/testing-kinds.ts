@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from 'zod';
+import { isApiError, type ApiError } from '../api/errors.js';
 import { LabelSelectorSchema, ObjectMetaSchema } from '../api/meta.js';
 import { ResourceRegistry, defineResource } from '../api/registry.js';
 
@@ -63,4 +64,15 @@ export type Widget = z.infer<typeof Widgets.schema>;
 /** A registry with the test kinds. */
 export function testRegistry(): ResourceRegistry {
   return new ResourceRegistry().register(TestNamespaces).register(Widgets);
+}
+
+/** Awaits a request expected to fail and returns its `ApiError` (throws if it succeeds). */
+export async function rejection(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (e) {
+    if (isApiError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected the request to fail');
 }

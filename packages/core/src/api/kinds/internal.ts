@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { deepEqual } from '../../util/objects.js';
 import { z } from 'zod';
 import type { FieldError } from '../errors.js';
 import { isQuantity, tryParseQuantity } from '../quantity.js';
@@ -139,33 +140,6 @@ export function duplicates<T>(items: readonly T[], key: (t: T) => string | undef
     seen.add(k);
   });
   return errs;
-}
-
-/**
- * Deep structural equality of JSON-like values: key order does not matter and a key holding
- * `undefined` counts as absent. Allocation-free, since update validation runs on every write.
- */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  let na = 0;
-  for (const k in ra) {
-    const va = ra[k];
-    if (va === undefined) continue;
-    na++;
-    if (!deepEqual(va, rb[k])) return false;
-  }
-  let nb = 0;
-  for (const k in rb) if (rb[k] !== undefined) nb++;
-  return na === nb;
 }
 
 /** {@link deepEqual} of two objects, ignoring the top-level keys in `skip`. */

@@ -11,29 +11,8 @@ import { validateLabelSelector } from '../labels.js';
 import { LabelSelectorSchema, ObjectMetaSchema } from '../meta.js';
 import { defineResource } from '../registry.js';
 import { validateLabels } from '../validation.js';
-import {
-  IntOrStringSchema,
-  ResourceListSchema,
-  checkDns1123Label,
-  checkDns1123Subdomain,
-  checkPortNumOrName,
-  checkQualifiedName,
-  check,
-  deepEqual,
-  duplicate,
-  duplicates,
-  equalExcept,
-  forbidden,
-  invalidValue,
-  isValidPortName,
-  nonNegative,
-  nonNegativeQuantities,
-  notFoundValue,
-  oneOf,
-  compareQuantities,
-  quantitySign,
-  required,
-} from './internal.js';
+import { IntOrStringSchema, ResourceListSchema, checkDns1123Label, checkDns1123Subdomain, checkPortNumOrName, checkQualifiedName, check, duplicate, duplicates, equalExcept, forbidden, invalidValue, isValidPortName, nonNegative, nonNegativeQuantities, notFoundValue, oneOf, compareQuantities, quantitySign, required } from './internal.js';
+import { deepEqual } from '../../util/objects.js';
 
 // ---------------------------------------------------------------------------------------------
 // References

@@ -8,7 +8,8 @@ import type { FieldError } from '../errors.js';
 import { ObjectMetaSchema } from '../meta.js';
 import { defineResource } from '../registry.js';
 import { NodeSelectorRequirementSchema } from './pod.js';
-import { checkQualifiedName, deepEqual, forbidden, required, tooMany } from './internal.js';
+import { checkQualifiedName, forbidden, required, tooMany } from './internal.js';
+import { deepEqual } from '../../util/objects.js';
 
 /**
  * A StorageClass (storage.k8s.io/v1), with upstream's defaults: reclaimPolicy Delete,

@@ -16,17 +16,8 @@ import {
   validateNodeSelectorTerm,
   type PersistentVolumeClaimSpec,
 } from './pod.js';
-import {
-  ResourceListSchema,
-  checkDns1123Subdomain,
-  compareQuantities,
-  deepEqual,
-  forbidden,
-  invalidValue,
-  nonNegativeQuantities,
-  quantitySign,
-  required,
-} from './internal.js';
+import { ResourceListSchema, checkDns1123Subdomain, compareQuantities, forbidden, invalidValue, nonNegativeQuantities, quantitySign, required } from './internal.js';
+import { deepEqual } from '../../util/objects.js';
 
 /** The access modes of a volume. */
 export const PersistentVolumeAccessModeSchema = z.enum(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']);
