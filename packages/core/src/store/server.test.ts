@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ObjectMetaSchema } from '../api/meta.js';
+import { defineResource } from '../api/registry.js';
 import { firstValueFrom, take, toArray, type Subscription } from 'rxjs';
 import type { KubeObject } from '../api/meta.js';
 import { VirtualClock } from '../clock/virtual.js';
@@ -329,3 +332,23 @@ describe('ApiServer: admission hooks', () => {
 function TestNs() {
   return testRegistry().forResource('namespaces')!;
 }
+
+describe('ApiServer: malformed requests', () => {
+  it('answers a body that is not an object with 400 and changes nothing', async () => {
+    const { server } = newServer();
+    const rv = server.resourceVersion;
+    for (const body of [null, 42, 'text', []]) {
+      expect((await rejection(server.create(Widgets, body as never))).code).toBe(400);
+      expect((await rejection(server.update(Widgets, body as never))).code).toBe(400);
+    }
+    expect((await rejection(server.update(Widgets, { ...widget('a'), metadata: null } as never))).code).toBe(422);
+    expect(server.resourceVersion).toBe(rv);
+  });
+
+  it('validates with its own registered definition, not a copy the caller brings', async () => {
+    const { server } = newServer();
+    const lax = defineResource({ ...Widgets, schema: z.looseObject({ apiVersion: z.string(), kind: z.string(), metadata: ObjectMetaSchema }) });
+    const e = await rejection(server.create(lax, { ...widget('a'), spec: { replicas: 'many' } } as never));
+    expect(e.details.causes?.[0]?.field).toBe('spec.replicas');
+  });
+});

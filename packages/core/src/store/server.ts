@@ -297,7 +297,8 @@ export class ApiServer implements Client {
   }
 
   /** {@inheritDoc Client.getScale} */
-  async getScale(resource: ResourceDefinition, key: ObjectKey): Promise<Scale> {
+  async getScale(requested: ResourceDefinition, key: ObjectKey): Promise<Scale> {
+    const resource = this.#table(requested).def;
     const scale = resource.subresources.scale;
     if (!scale) throw new ApiError('NotFound', 'the server could not find the requested resource');
     const obj = await this.get(resource, key);
@@ -305,7 +306,8 @@ export class ApiServer implements Client {
   }
 
   /** {@inheritDoc Client.updateScale} */
-  async updateScale(resource: ResourceDefinition, key: ObjectKey, scale: Scale): Promise<Scale> {
+  async updateScale(requested: ResourceDefinition, key: ObjectKey, scale: Scale): Promise<Scale> {
+    const resource = this.#table(requested).def;
     const paths = resource.subresources.scale;
     if (!paths) throw new ApiError('NotFound', 'the server could not find the requested resource');
     const replicas = scale.spec.replicas ?? 0;
@@ -400,8 +402,10 @@ export class ApiServer implements Client {
   // ---------------------------------------------------------------------------------------
   // Write paths
 
-  #createSync<T extends KubeObject>(resource: ResourceDefinition<T>, body: T, options: WriteOptions & WarningSink): T {
-    const table = this.#table(resource);
+  #createSync<T extends KubeObject>(requested: ResourceDefinition<T>, body: T, options: WriteOptions & WarningSink): T {
+    const table = this.#table(requested);
+    const resource = table.def as ResourceDefinition<T>; // the server's definition, not the caller's copy
+    requireObjectBody(resource, body);
     // Status is not writable on create where a status subresource exists (upstream
     // PrepareForCreate resets it); the schema's default status, if any, applies.
     const raw = resource.subresources.status && (body as { status?: unknown }).status !== undefined ? { ...body, status: undefined } : body;
@@ -424,8 +428,7 @@ export class ApiServer implements Client {
     if (table.objects.has(key)) throw alreadyExists(resource.plural, resource.group, admitted.metadata.name ?? '');
     for (const w of warnings) options.onWarning?.(w);
     if (options.dryRun) return deepFreeze(admitted);
-    const decoded = table.def === resource && !this.#mutates(resource, 'CREATE');
-    return this.#commit(table, key, admitted, 'ADDED', undefined, decoded) as T;
+    return this.#commit(table, key, admitted, 'ADDED', undefined, !this.#mutates(resource, 'CREATE')) as T;
   }
 
   /**
@@ -438,12 +441,14 @@ export class ApiServer implements Client {
   }
 
   #updateSync<T extends KubeObject>(
-    resource: ResourceDefinition<T>,
+    requested: ResourceDefinition<T>,
     body: T,
     options: WriteOptions & WarningSink,
     subresource: 'status' | undefined,
   ): T {
-    const table = this.#table(resource);
+    const table = this.#table(requested);
+    const resource = table.def as ResourceDefinition<T>; // the server's definition, not the caller's copy
+    requireObjectBody(resource, body);
     const k = this.#normalizeKey(resource, {
       namespace: body.metadata?.namespace,
       name: body.metadata?.name ?? '',
@@ -452,13 +457,13 @@ export class ApiServer implements Client {
     const key = keyString(k);
     const old = table.objects.get(key) as T | undefined;
     if (!old) throw notFound(resource.plural, resource.group, k.name);
-    const rv = body.metadata.resourceVersion;
+    const rv = body.metadata?.resourceVersion;
     if (rv && rv !== old.metadata.resourceVersion) {
       throw conflict(resource.plural, resource.group, k.name, STALE_OBJECT_MESSAGE);
     }
     const collect = options.onWarning !== undefined;
-    // Decoded by the table's own definition, with no mutating hook: fields may be reused.
-    const reuse = table.def === resource && !this.#mutates(resource, 'UPDATE');
+    // Decoded with no mutating hook: stored fields may be reused.
+    const reuse = !this.#mutates(resource, 'UPDATE');
     let next: T;
     let warnings: readonly string[];
     const statusOnly = subresource === 'status' ? decodeStatus(resource, body, collect) : undefined;
@@ -510,8 +515,9 @@ export class ApiServer implements Client {
     return this.#commit(table, key, admitted, 'MODIFIED', old, reuse) as T;
   }
 
-  #deleteSync(resource: ResourceDefinition, key: ObjectKey, options: DeleteOptions): KubeObject {
-    const table = this.#table(resource);
+  #deleteSync(requested: ResourceDefinition, key: ObjectKey, options: DeleteOptions): KubeObject {
+    const table = this.#table(requested);
+    const resource = table.def;
     const k = this.#normalizeKey(resource, key);
     const sk = keyString(k);
     const old = table.objects.get(sk);
@@ -861,6 +867,17 @@ function withResourceVersion(object: KubeObject, rv: number): KubeObject {
     return object;
   }
   return { ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } };
+}
+
+/** Rejects a request body that is not an object with `metadata`, before anything reads it. */
+function requireObjectBody(resource: ResourceDefinition, body: unknown): void {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest(`the body of the request was in an unknown format: expected a ${resource.kind} object`);
+  }
+  const meta = (body as { metadata?: unknown }).metadata;
+  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) {
+    throw invalid(resource.kind, resource.group, '', [{ type: 'FieldValueTypeInvalid', field: 'metadata', value: meta, detail: 'metadata in body must be of type object' }]);
+  }
 }
 
 function compareObjects(a: KubeObject, b: KubeObject): number {
