@@ -1,7 +1,9 @@
 /**
- * @kubeloop/controllers — this package is part of the workspace layout (see DESIGN.md); its API
- * arrives with the issue that builds it.
+ * @kubeloop/controllers — the reference controllers, each in its own folder, registered
+ * through core's plugin API like users' own. So far: the kube-scheduler (`schedulerPlugin`).
  *
- * @module
+ * @packageDocumentation
  */
-export {};
+
+// The kube-scheduler
+export * from './scheduler/index.js';

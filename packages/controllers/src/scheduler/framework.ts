@@ -1,0 +1,421 @@
+/**
+ * The scheduling framework (upstream `pkg/scheduler/framework`): the extension points as
+ * interfaces, the {@link SchedulerProfile} that picks plugins and weights, and
+ * {@link scheduleOne}, the pure scheduling cycle (PreFilter → Filter → PreScore → Score →
+ * NormalizeScore → select host) over a {@link Snapshot}.
+ *
+ * @module
+ */
+import type { Pod, Rng } from '@kubeloop/core';
+import { SchedulerError } from './errors.js';
+import type { NodeInfoView, Snapshot } from './nodeinfo.js';
+
+/** The highest score a Score plugin may give a node (after normalization). */
+export const MAX_NODE_SCORE = 100;
+
+/**
+ * How a plugin call ended (upstream `framework.Code`):
+ * - `Success`;
+ * - `Unschedulable`: the node does not fit now, but might after preemption or a cluster change;
+ * - `UnschedulableAndUnresolvable`: preemption would not help either;
+ * - `Skip`: from PreFilter / PreScore: this plugin has nothing to do for this pod;
+ * - `Error`: an internal failure (the pod is retried with backoff).
+ */
+export type Code = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Skip' | 'Error';
+
+/** A plugin's verdict: a code and, for failures, upstream's human-readable reasons. */
+export interface Status {
+  readonly code: Code;
+  readonly reasons: readonly string[];
+  /** The plugin that failed (set by the framework). */
+  readonly plugin?: string;
+}
+
+/** The success status (shared). */
+export const SUCCESS: Status = Object.freeze({ code: 'Success', reasons: Object.freeze([]) as readonly string[] });
+/** The skip status (shared). */
+export const SKIP: Status = Object.freeze({ code: 'Skip', reasons: Object.freeze([]) as readonly string[] });
+
+/** A failure status with `reasons`. */
+export function unschedulable(...reasons: string[]): Status {
+  return { code: 'Unschedulable', reasons };
+}
+/** A failure that preemption cannot resolve. */
+export function unresolvable(...reasons: string[]): Status {
+  return { code: 'UnschedulableAndUnresolvable', reasons };
+}
+
+/**
+ * Per-cycle scratch space shared by the plugins of one cycle (upstream `CycleState`): PreFilter
+ * and PreScore store what Filter and Score read, under the plugin's own key.
+ */
+export type CycleState = Map<string, unknown>;
+
+/** What every plugin has: a unique name such as `NodeResourcesFit`. */
+export interface FrameworkPlugin {
+  readonly name: string;
+}
+
+/** Orders the active queue: `less(a, b)` when `a` should be scheduled before `b`. */
+export interface QueueSortPlugin extends FrameworkPlugin {
+  less(a: QueuedPodInfo, b: QueuedPodInfo): boolean;
+}
+
+/**
+ * Runs once per cycle before Filter. May return `Skip` (its Filter is then not called for this
+ * pod) or a failure (the pod is unschedulable on every node; the reasons become the message).
+ */
+export interface PreFilterPlugin extends FrameworkPlugin {
+  preFilter(state: CycleState, pod: Pod, snapshot: Snapshot): Status;
+}
+
+/** Decides whether the pod may run on one node. Must be pure over its inputs. */
+export interface FilterPlugin extends FrameworkPlugin {
+  filter(state: CycleState, pod: Pod, node: NodeInfoView, snapshot: Snapshot): Status;
+}
+
+/** Runs after Filter found no node (upstream: preemption). Optional; may only add a message. */
+export interface PostFilterPlugin extends FrameworkPlugin {
+  postFilter(state: CycleState, pod: Pod, snapshot: Snapshot, failed: ReadonlyMap<string, Status>): { readonly message?: string };
+}
+
+/** Runs once per cycle before Score over the feasible nodes; `Skip` skips its Score. */
+export interface PreScorePlugin extends FrameworkPlugin {
+  preScore(state: CycleState, pod: Pod, nodes: readonly NodeInfoView[], snapshot: Snapshot): Status;
+}
+
+/**
+ * Scores one feasible node. Without {@link ScorePlugin.normalizeScore} the score must be in
+ * 0..{@link MAX_NODE_SCORE}; with it, `normalizeScore` maps the raw scores (in place) into
+ * that range. The framework multiplies by the profile weight and sums over plugins.
+ */
+export interface ScorePlugin extends FrameworkPlugin {
+  score(state: CycleState, pod: Pod, node: NodeInfoView, snapshot: Snapshot): number;
+  normalizeScore?(state: CycleState, pod: Pod, scores: number[]): void;
+}
+
+/** Binds a pod (the default binder calls the API's `pods/binding`). Asynchronous: outside the pure cycle. */
+export interface BindPlugin extends FrameworkPlugin {
+  bind(pod: Pod, nodeName: string): Promise<Status>;
+}
+
+/** Any framework plugin: the extension points it implements are found by duck typing. */
+export type AnyPlugin = FrameworkPlugin &
+  Partial<
+    Pick<QueueSortPlugin, 'less'> &
+      Pick<PreFilterPlugin, 'preFilter'> &
+      Pick<FilterPlugin, 'filter'> &
+      Pick<PostFilterPlugin, 'postFilter'> &
+      Pick<PreScorePlugin, 'preScore'> &
+      Pick<ScorePlugin, 'score' | 'normalizeScore'> &
+      Pick<BindPlugin, 'bind'>
+  >;
+
+/** A pod waiting in the scheduling queue. */
+export interface QueuedPodInfo {
+  readonly pod: Pod;
+  readonly key: string;
+  /** When it (re-)entered the queue, on the scheduler's clock (ms). */
+  readonly timestamp: number;
+  /** Scheduling attempts so far. */
+  readonly attempts: number;
+}
+
+/** One enabled plugin of a profile; `weight` (1..100, default 1) only matters for scoring. */
+export interface PluginEntry {
+  readonly name: string;
+  readonly weight?: number;
+}
+
+/**
+ * A scheduler profile (upstream `KubeSchedulerProfile`): its `schedulerName` (pods opt in with
+ * `spec.schedulerName`), the plugins it runs (each extension point a plugin implements is
+ * used, in list order), score weights and `percentageOfNodesToScore` (0 = adaptive).
+ */
+export interface SchedulerProfile {
+  readonly schedulerName: string;
+  readonly plugins: readonly PluginEntry[];
+  readonly percentageOfNodesToScore?: number;
+}
+
+/** The built framework of one profile: plugins sorted into extension points. */
+export interface Framework {
+  readonly profile: SchedulerProfile;
+  readonly queueSort: QueueSortPlugin;
+  readonly preFilter: readonly PreFilterPlugin[];
+  readonly filter: readonly FilterPlugin[];
+  readonly postFilter: readonly PostFilterPlugin[];
+  readonly preScore: readonly PreScorePlugin[];
+  readonly score: readonly { readonly plugin: ScorePlugin; readonly weight: number }[];
+  readonly bind: readonly BindPlugin[];
+}
+
+/**
+ * Sorts a profile's plugins into extension points.
+ *
+ * @throws {@link SchedulerError} `invalid-profile` for an unknown or repeated plugin name, a
+ * weight outside 1..100, or not exactly one QueueSort plugin.
+ */
+export function buildFramework(profile: SchedulerProfile, registry: ReadonlyMap<string, AnyPlugin>): Framework {
+  const seen = new Set<string>();
+  const queueSort: QueueSortPlugin[] = [];
+  const preFilter: PreFilterPlugin[] = [];
+  const filter: FilterPlugin[] = [];
+  const postFilter: PostFilterPlugin[] = [];
+  const preScore: PreScorePlugin[] = [];
+  const score: { plugin: ScorePlugin; weight: number }[] = [];
+  const bind: BindPlugin[] = [];
+  for (const entry of profile.plugins) {
+    const p = registry.get(entry.name);
+    if (p === undefined) throw new SchedulerError('invalid-profile', `profile ${profile.schedulerName}: unknown plugin "${entry.name}"`);
+    if (seen.has(entry.name)) throw new SchedulerError('invalid-profile', `profile ${profile.schedulerName}: plugin "${entry.name}" listed twice`);
+    seen.add(entry.name);
+    const weight = entry.weight ?? 1;
+    if (!Number.isInteger(weight) || weight < 1 || weight > 100) {
+      throw new SchedulerError('invalid-profile', `profile ${profile.schedulerName}: weight of "${entry.name}" must be an integer in 1..100, got ${weight}`);
+    }
+    if (p.less) queueSort.push(p as QueueSortPlugin);
+    if (p.preFilter) preFilter.push(p as PreFilterPlugin);
+    if (p.filter) filter.push(p as FilterPlugin);
+    if (p.postFilter) postFilter.push(p as PostFilterPlugin);
+    if (p.preScore) preScore.push(p as PreScorePlugin);
+    if (p.score) score.push({ plugin: p as ScorePlugin, weight });
+    if (p.bind) bind.push(p as BindPlugin);
+  }
+  if (queueSort.length !== 1) {
+    throw new SchedulerError('invalid-profile', `profile ${profile.schedulerName}: needs exactly one QueueSort plugin, has ${queueSort.length}`);
+  }
+  return { profile, queueSort: queueSort[0]!, preFilter, filter, postFilter, preScore, score, bind };
+}
+
+/** Below this many nodes every node is checked (upstream `minFeasibleNodesToFind`). */
+export const MIN_FEASIBLE_NODES_TO_FIND = 100;
+/** The floor of the adaptive percentage (upstream `minFeasibleNodesPercentageToFind`). */
+export const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
+
+/**
+ * How many feasible nodes to find before scoring (upstream `numFeasibleNodesToFind`): all of
+ * them below 100 nodes; otherwise `percentage`% of the nodes, at least 100, where percentage 0
+ * means adaptive: `50 − nodes/125` (integer division), at least 5.
+ *
+ * @example
+ * ```ts
+ * numFeasibleNodesToFind(0, 50);    // 50   (small cluster: all)
+ * numFeasibleNodesToFind(0, 1000);  // 420  (50 − 8 = 42%)
+ * numFeasibleNodesToFind(0, 5000);  // 500  (50 − 40 = 10%)
+ * numFeasibleNodesToFind(0, 10000); // 500  (floor of 5%)
+ * numFeasibleNodesToFind(1, 5000);  // 100  (at least 100)
+ * ```
+ */
+export function numFeasibleNodesToFind(percentage: number, numAllNodes: number): number {
+  if (numAllNodes < MIN_FEASIBLE_NODES_TO_FIND) return numAllNodes;
+  let p = percentage;
+  if (p <= 0) p = Math.max(50 - Math.trunc(numAllNodes / 125), MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND);
+  const n = Math.trunc((numAllNodes * Math.min(p, 100)) / 100);
+  return Math.max(n, MIN_FEASIBLE_NODES_TO_FIND);
+}
+
+/** Why a pod fits nowhere (upstream `framework.Diagnosis`). */
+export interface Diagnosis {
+  /** The failure status of each node that was checked, by node name. */
+  readonly nodeToStatus: ReadonlyMap<string, Status>;
+  /** Reasons from a failing PreFilter plugin, joined (then `nodeToStatus` holds that status for every node). */
+  readonly preFilterMsg: string;
+  /** What PostFilter plugins had to say, if anything. */
+  readonly postFilterMsg: string;
+}
+
+/** The outcome of a scheduling cycle. */
+export type CycleResult =
+  | { readonly kind: 'scheduled'; readonly nodeName: string; readonly evaluatedNodes: number; readonly feasibleNodes: number }
+  | { readonly kind: 'unschedulable'; readonly numAllNodes: number; readonly diagnosis: Diagnosis }
+  | { readonly kind: 'error'; readonly error: SchedulerError };
+
+/**
+ * The pod-level message of an unschedulable pod (upstream `FitError.Error`):
+ * `0/N nodes are available: ` then the PreFilter message, or the reasons' counts over nodes
+ * as `"<count> <reason>"` strings sorted lexicographically (as upstream's `sort.Strings`, so
+ * `"10 x"` sorts before `"2 y"`), joined by `, ` and ended by `.`; then the PostFilter message.
+ *
+ * @example
+ * One node short of CPU and two whose labels do not match:
+ * `0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.`
+ */
+export function fitErrorMessage(numAllNodes: number, diagnosis: Diagnosis): string {
+  let msg = `0/${numAllNodes} nodes are available:`;
+  if (diagnosis.preFilterMsg !== '') {
+    msg += ` ${diagnosis.preFilterMsg}.`;
+  } else {
+    const counts = new Map<string, number>();
+    for (const status of diagnosis.nodeToStatus.values()) {
+      for (const r of status.reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+    }
+    const parts = [...counts].map(([r, n]) => `${n} ${r}`).sort(compareStrings);
+    if (parts.length > 0) msg += ` ${parts.join(', ')}.`;
+  }
+  if (diagnosis.postFilterMsg !== '') msg += ` ${diagnosis.postFilterMsg}.`;
+  return msg;
+}
+
+/** Byte-wise string order, as Go's `sort.Strings`. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Mutable scheduling-cycle inputs kept across cycles: upstream's round-robin start index. */
+export interface CycleCursor {
+  /** Where the next cycle starts its search in `snapshot.nodes`. */
+  nextStartNodeIndex: number;
+}
+
+function call<T>(plugin: FrameworkPlugin, point: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (cause) {
+    throw new SchedulerError('plugin-failed', `plugin ${plugin.name} failed at ${point}`, { cause });
+  }
+}
+
+/**
+ * One scheduling cycle for `pod` over `snapshot` (upstream `schedulePod`), synchronous and
+ * pure apart from `cursor` and `rng`:
+ *
+ * 1. PreFilter: a failure makes every node fail with that status; `Skip` disables that plugin's Filter.
+ * 2. Filter: from `cursor.nextStartNodeIndex`, round-robin, stop once
+ *    {@link numFeasibleNodesToFind} feasible nodes are found; for each node the filters run in
+ *    order and the first failure is its status. The cursor advances by the nodes visited.
+ * 3. With no feasible node: PostFilter, then `unschedulable` with the {@link Diagnosis}.
+ * 4. One feasible node is chosen without scoring; otherwise PreScore, Score, NormalizeScore, and
+ *    `Σ weight × score`; the highest total wins, ties broken uniformly at random with `rng`
+ *    (reservoir sampling, as upstream `selectHost`).
+ *
+ * A plugin that throws ends the cycle with `error` (code `plugin-failed`).
+ */
+export function scheduleOne(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor, rng: Rng): CycleResult {
+  try {
+    return cycle(fw, pod, snapshot, cursor, rng);
+  } catch (e) {
+    if (e instanceof SchedulerError) return { kind: 'error', error: e };
+    throw e;
+  }
+}
+
+function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor, rng: Rng): CycleResult {
+  const nodes = snapshot.nodes;
+  const numAllNodes = nodes.length;
+  const state: CycleState = new Map();
+  const skipped = new Set<string>();
+  for (const p of fw.preFilter) {
+    const s = call(p, 'PreFilter', () => p.preFilter(state, pod, snapshot));
+    if (s.code === 'Skip') {
+      skipped.add(p.name);
+      continue;
+    }
+    if (s.code !== 'Success') {
+      const status: Status = { ...s, plugin: p.name };
+      const nodeToStatus = new Map<string, Status>();
+      for (const n of nodes) nodeToStatus.set(n.name, status);
+      const diagnosis = { nodeToStatus, preFilterMsg: s.reasons.join(', '), postFilterMsg: '' };
+      return { kind: 'unschedulable', numAllNodes, diagnosis: withPostFilter(fw, state, pod, snapshot, diagnosis) };
+    }
+  }
+  const filters = fw.filter.filter((p) => !skipped.has(p.name));
+  const want = numFeasibleNodesToFind(fw.profile.percentageOfNodesToScore ?? 0, numAllNodes);
+  const feasible: NodeInfoView[] = [];
+  const failed = new Map<string, Status>();
+  let visited = 0;
+  const start = numAllNodes === 0 ? 0 : cursor.nextStartNodeIndex % numAllNodes;
+  for (let i = 0; i < numAllNodes && feasible.length < want; i++) {
+    const node = nodes[(start + i) % numAllNodes]!;
+    visited++;
+    let ok = true;
+    for (const f of filters) {
+      const s = call(f, 'Filter', () => f.filter(state, pod, node, snapshot));
+      if (s.code !== 'Success') {
+        failed.set(node.name, { ...s, plugin: f.name });
+        ok = false;
+        break;
+      }
+    }
+    if (ok) feasible.push(node);
+  }
+  cursor.nextStartNodeIndex = numAllNodes === 0 ? 0 : (start + visited) % numAllNodes;
+  if (feasible.length === 0) {
+    const diagnosis = { nodeToStatus: failed, preFilterMsg: '', postFilterMsg: '' };
+    return { kind: 'unschedulable', numAllNodes, diagnosis: withPostFilter(fw, state, pod, snapshot, diagnosis) };
+  }
+  if (feasible.length === 1) return { kind: 'scheduled', nodeName: feasible[0]!.name, evaluatedNodes: visited, feasibleNodes: 1 };
+  const totals = prioritize(fw, state, pod, feasible, snapshot);
+  return { kind: 'scheduled', nodeName: feasible[selectHost(totals, rng)]!.name, evaluatedNodes: visited, feasibleNodes: feasible.length };
+}
+
+function withPostFilter(fw: Framework, state: CycleState, pod: Pod, snapshot: Snapshot, d: Diagnosis): Diagnosis {
+  const msgs: string[] = [];
+  for (const p of fw.postFilter) {
+    const r = call(p, 'PostFilter', () => p.postFilter(state, pod, snapshot, d.nodeToStatus));
+    if (r.message !== undefined && r.message !== '') msgs.push(r.message);
+  }
+  return msgs.length === 0 ? d : { ...d, postFilterMsg: msgs.join(' ') };
+}
+
+/**
+ * PreScore, Score, NormalizeScore and the weighted sum over `nodes` (upstream
+ * `prioritizeNodes`). Returns the total per node, in `nodes` order.
+ */
+export function prioritize(fw: Framework, state: CycleState, pod: Pod, nodes: readonly NodeInfoView[], snapshot: Snapshot): number[] {
+  const skipped = new Set<string>();
+  for (const p of fw.preScore) {
+    const s = call(p, 'PreScore', () => p.preScore(state, pod, nodes, snapshot));
+    if (s.code === 'Skip') skipped.add(p.name);
+    else if (s.code !== 'Success') throw new SchedulerError('plugin-failed', `plugin ${p.name} failed at PreScore: ${s.reasons.join(', ')}`);
+  }
+  const totals = new Array<number>(nodes.length).fill(0);
+  for (const { plugin, weight } of fw.score) {
+    if (skipped.has(plugin.name)) continue;
+    const scores = nodes.map((n) => call(plugin, 'Score', () => plugin.score(state, pod, n, snapshot)));
+    if (plugin.normalizeScore) call(plugin, 'NormalizeScore', () => plugin.normalizeScore!(state, pod, scores));
+    for (let i = 0; i < scores.length; i++) {
+      const s = scores[i]!;
+      if (!(s >= 0 && s <= MAX_NODE_SCORE)) {
+        throw new SchedulerError('plugin-failed', `plugin ${plugin.name} returned score ${s} outside 0..${MAX_NODE_SCORE}`);
+      }
+      totals[i]! += s * weight;
+    }
+  }
+  return totals;
+}
+
+/** The index of the highest total; ties broken uniformly at random (reservoir sampling). */
+export function selectHost(totals: readonly number[], rng: Rng): number {
+  let best = 0;
+  let ties = 1;
+  for (let i = 1; i < totals.length; i++) {
+    if (totals[i]! > totals[best]!) {
+      best = i;
+      ties = 1;
+    } else if (totals[i] === totals[best]) {
+      ties++;
+      if (rng.int(ties) === 0) best = i;
+    }
+  }
+  return best;
+}
+
+/**
+ * Upstream's `DefaultNormalizeScore`: scales scores so the highest becomes 100 (integer
+ * division); with `reverse`, subtracts from 100. All zero stays zero (or 100 reversed).
+ *
+ * @example `[1, 2, 4]` → `[25, 50, 100]`; reversed → `[75, 50, 0]`.
+ */
+export function defaultNormalizeScore(scores: number[], reverse: boolean): void {
+  let max = 0;
+  for (const s of scores) if (s > max) max = s;
+  for (let i = 0; i < scores.length; i++) {
+    if (max === 0) {
+      scores[i] = reverse ? MAX_NODE_SCORE : 0;
+      continue;
+    }
+    const s = Math.trunc((MAX_NODE_SCORE * scores[i]!) / max);
+    scores[i] = reverse ? MAX_NODE_SCORE - s : s;
+  }
+}

@@ -1,0 +1,382 @@
+/**
+ * What the scheduler knows about each node: its object, the pods on it and the totals derived
+ * from them (upstream `framework.NodeInfo`), and the {@link Snapshot} a scheduling cycle reads.
+ *
+ * Resource amounts are integers, as upstream's: CPU in millicores (`MilliValue`), every other
+ * resource in whole units (`Value`, rounded up). They are parsed exactly with core's
+ * `Quantity` and stay exact up to `Number.MAX_SAFE_INTEGER` (about 8 PiB of memory).
+ *
+ * @module
+ */
+import { parseQuantity, type Container, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kubeloop/core';
+
+/** The resource names with their own fields; everything else is a scalar (extended) resource. */
+export const CPU = 'cpu';
+/** Memory, in bytes. */
+export const MEMORY = 'memory';
+/** Local ephemeral storage, in bytes. */
+export const EPHEMERAL_STORAGE = 'ephemeral-storage';
+/** The number of pods a node accepts (`status.allocatable.pods`). */
+export const PODS = 'pods';
+
+/** Upstream's `DefaultMilliCPURequest`: what a container without a CPU request counts as when scoring (100m). */
+export const DEFAULT_MILLI_CPU_REQUEST = 100;
+/** Upstream's `DefaultMemoryRequest`: what a container without a memory request counts as when scoring (200 MiB). */
+export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
+
+/**
+ * Resource amounts by name: `cpu` in millicores, everything else in whole units.
+ * A missing name means zero.
+ */
+export type ResourceAmounts = Map<string, number>;
+
+const parsed = new Map<string, number>();
+
+/**
+ * The integer amount of one resource quantity: millicores for `cpu`, whole units (rounded up,
+ * as upstream's `Value`) otherwise. Memoized per text, so hot paths do not re-parse.
+ *
+ * @example
+ * ```ts
+ * amountOf('cpu', '250m');      // 250
+ * amountOf('cpu', 2);           // 2000
+ * amountOf('memory', '128Mi');  // 134217728
+ * amountOf('memory', '100m');   // 1 (0.1 byte rounds up)
+ * ```
+ * @throws core's `QuantityError` for text that is not a quantity (the API server rejects those).
+ */
+export function amountOf(resource: string, quantity: string | number): number {
+  const text = typeof quantity === 'number' ? String(quantity) : quantity;
+  const key = resource === CPU ? `m${text}` : text;
+  let v = parsed.get(key);
+  if (v === undefined) {
+    const q = parseQuantity(text);
+    v = resource === CPU ? q.milliValue() : q.value();
+    if (parsed.size > 100_000) parsed.clear();
+    parsed.set(key, v);
+  }
+  return v;
+}
+
+function addList(into: ResourceAmounts, list: Readonly<Record<string, string>> | undefined): void {
+  if (list === undefined) return;
+  for (const name in list) into.set(name, (into.get(name) ?? 0) + amountOf(name, list[name]!));
+}
+
+function maxInto(into: ResourceAmounts, other: ResourceAmounts): void {
+  for (const [name, v] of other) if (v > (into.get(name) ?? 0)) into.set(name, v);
+}
+
+function containerRequests(c: Container): ResourceAmounts {
+  const out: ResourceAmounts = new Map();
+  addList(out, c.resources?.requests);
+  return out;
+}
+
+/**
+ * A pod's effective requests, as upstream `resourcehelper.PodRequests`: the sum over app
+ * containers; init containers run one at a time, so each counts alone (plus the restartable
+ * "sidecar" init containers started before it) and the pod needs the larger of the two; sidecars
+ * also run alongside the app containers; `spec.overhead` is added last.
+ *
+ * @example
+ * Containers requesting 100m and 200m, an init container requesting 500m, overhead 10m:
+ * `max(100 + 200, 500) + 10 = 510` millicores.
+ */
+export function podRequests(pod: Pod): ResourceAmounts {
+  const reqs: ResourceAmounts = new Map();
+  for (const c of pod.spec.containers) addList(reqs, c.resources?.requests);
+  const init = pod.spec.initContainers;
+  if (init !== undefined && init.length > 0) {
+    const sidecars: ResourceAmounts = new Map();
+    const initMax: ResourceAmounts = new Map();
+    for (const ic of init) {
+      const own = containerRequests(ic);
+      if (ic.restartPolicy === 'Always') {
+        for (const [n, v] of own) {
+          reqs.set(n, (reqs.get(n) ?? 0) + v);
+          sidecars.set(n, (sidecars.get(n) ?? 0) + v);
+        }
+        maxInto(initMax, sidecars);
+      } else {
+        const withSidecars = new Map(sidecars);
+        for (const [n, v] of own) withSidecars.set(n, (withSidecars.get(n) ?? 0) + v);
+        maxInto(initMax, withSidecars);
+      }
+    }
+    maxInto(reqs, initMax);
+  }
+  addList(reqs, pod.spec.overhead);
+  return reqs;
+}
+
+/**
+ * The CPU and memory a pod counts for when scoring (upstream `GetNonzeroRequests`): like
+ * {@link podRequests}, but a container without a CPU (memory) request counts as 100m (200 MiB),
+ * so that best-effort pods still spread.
+ */
+export function nonZeroRequests(pod: Pod): { readonly milliCPU: number; readonly memory: number } {
+  let cpu = 0;
+  let memory = 0;
+  for (const c of pod.spec.containers) {
+    const r = c.resources?.requests;
+    cpu += r?.[CPU] === undefined ? DEFAULT_MILLI_CPU_REQUEST : amountOf(CPU, r[CPU]);
+    memory += r?.[MEMORY] === undefined ? DEFAULT_MEMORY_REQUEST : amountOf(MEMORY, r[MEMORY]);
+  }
+  for (const ic of pod.spec.initContainers ?? []) {
+    const r = ic.resources?.requests;
+    const icCpu = r?.[CPU] === undefined ? DEFAULT_MILLI_CPU_REQUEST : amountOf(CPU, r[CPU]);
+    const icMem = r?.[MEMORY] === undefined ? DEFAULT_MEMORY_REQUEST : amountOf(MEMORY, r[MEMORY]);
+    if (ic.restartPolicy === 'Always') {
+      cpu += icCpu;
+      memory += icMem;
+    } else {
+      cpu = Math.max(cpu, icCpu);
+      memory = Math.max(memory, icMem);
+    }
+  }
+  const o = pod.spec.overhead;
+  if (o?.[CPU] !== undefined) cpu += amountOf(CPU, o[CPU]);
+  if (o?.[MEMORY] !== undefined) memory += amountOf(MEMORY, o[MEMORY]);
+  return { milliCPU: cpu, memory };
+}
+
+/** A host port in use on a node: `hostIP` is `0.0.0.0` when unset (every address). */
+export interface HostPort {
+  readonly hostIP: string;
+  readonly protocol: string;
+  readonly port: number;
+}
+
+/** The host ports a pod asks for (app containers, `hostPort > 0`), as upstream `GetContainerPorts`. */
+export function podHostPorts(pod: Pod): HostPort[] {
+  const out: HostPort[] = [];
+  for (const c of pod.spec.containers) {
+    for (const p of c.ports ?? []) {
+      if (p.hostPort === undefined || p.hostPort <= 0) continue;
+      out.push({ hostIP: p.hostIP === undefined || p.hostIP === '' ? '0.0.0.0' : p.hostIP, protocol: p.protocol, port: p.hostPort });
+    }
+  }
+  return out;
+}
+
+/** A pod as the scheduler caches it, with what it costs precomputed. */
+export interface PodInfo {
+  readonly pod: Pod;
+  /** `namespace/name`. */
+  readonly key: string;
+  readonly requests: ResourceAmounts;
+  readonly nonZero: { readonly milliCPU: number; readonly memory: number };
+  readonly hostPorts: readonly HostPort[];
+  /** Whether the pod has required or preferred pod affinity or anti-affinity terms. */
+  readonly hasAffinity: boolean;
+  /** Whether the pod has required pod anti-affinity terms. */
+  readonly hasRequiredAntiAffinity: boolean;
+}
+
+/** Precomputes a {@link PodInfo}. */
+export function podInfo(pod: Pod): PodInfo {
+  const a = pod.spec.affinity;
+  const hasRequiredAntiAffinity = (a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
+  const hasAffinity =
+    hasRequiredAntiAffinity ||
+    (a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0 ||
+    (a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0 ||
+    (a?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
+  return {
+    pod,
+    key: `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`,
+    requests: podRequests(pod),
+    nonZero: nonZeroRequests(pod),
+    hostPorts: podHostPorts(pod),
+    hasAffinity,
+    hasRequiredAntiAffinity,
+  };
+}
+
+/** The read-only view of a node that plugins see. */
+export interface NodeInfoView {
+  readonly name: string;
+  readonly node: Node;
+  /** The pods on the node (bound or assumed), by key. */
+  readonly pods: ReadonlyMap<string, PodInfo>;
+  /** Pods on the node with pod (anti-)affinity terms. */
+  readonly podsWithAffinity: ReadonlyMap<string, PodInfo>;
+  /** Pods on the node with required anti-affinity terms. */
+  readonly podsWithRequiredAntiAffinity: ReadonlyMap<string, PodInfo>;
+  /** `status.allocatable`, as integer amounts. */
+  readonly allocatable: ReadonlyMap<string, number>;
+  /** The sum of the pods' {@link podRequests}. */
+  readonly requested: ReadonlyMap<string, number>;
+  /** The sum of the pods' {@link nonZeroRequests}. */
+  readonly nonZeroRequested: { readonly milliCPU: number; readonly memory: number };
+  /** Host ports in use. */
+  readonly usedPorts: readonly HostPort[];
+  /** Normalized image name → size in bytes, from `status.images`. */
+  readonly images: ReadonlyMap<string, number>;
+}
+
+/**
+ * Upstream's image name normalization for ImageLocality: a name without a tag or digest gets `:latest`.
+ *
+ * @example `normalizedImageName('nginx')` is `nginx:latest`; `nginx:1.27` and `a@sha256:…` are unchanged.
+ */
+export function normalizedImageName(name: string): string {
+  if (name.includes('@')) return name;
+  const last = name.slice(name.lastIndexOf('/') + 1);
+  return last.includes(':') ? name : `${name}:latest`;
+}
+
+/**
+ * One node and its pods. Mutable: only the scheduler cache (its one writer) calls
+ * {@link NodeInfo.addPod} / {@link NodeInfo.removePod} / {@link NodeInfo.setNode}; plugins get it
+ * as a {@link NodeInfoView}.
+ *
+ * Invariants: `requested` (`nonZeroRequested`, `usedPorts`) is the sum (concatenation) over
+ * `pods`; `podsWithAffinity` ⊆ `pods`, `podsWithRequiredAntiAffinity` ⊆ `podsWithAffinity`.
+ */
+export class NodeInfo implements NodeInfoView {
+  readonly name: string;
+  node: Node;
+  readonly pods = new Map<string, PodInfo>();
+  readonly podsWithAffinity = new Map<string, PodInfo>();
+  readonly podsWithRequiredAntiAffinity = new Map<string, PodInfo>();
+  allocatable: Map<string, number> = new Map();
+  readonly requested = new Map<string, number>();
+  nonZeroRequested = { milliCPU: 0, memory: 0 };
+  usedPorts: HostPort[] = [];
+  images: Map<string, number> = new Map();
+
+  constructor(node: Node) {
+    this.name = node.metadata.name ?? '';
+    this.node = node;
+    this.setNode(node);
+  }
+
+  /** Replaces the node object (labels, taints, allocatable may have changed). */
+  setNode(node: Node): void {
+    this.node = node;
+    const alloc = new Map<string, number>();
+    const list = node.status.allocatable ?? node.status.capacity ?? {};
+    for (const name in list) alloc.set(name, amountOf(name, list[name]!));
+    this.allocatable = alloc;
+    const images = new Map<string, number>();
+    for (const img of node.status.images ?? []) {
+      for (const n of img.names ?? []) images.set(normalizedImageName(n), img.sizeBytes ?? 0);
+    }
+    this.images = images;
+  }
+
+  /** Adds a pod (replacing one with the same key). */
+  addPod(info: PodInfo): void {
+    if (this.pods.has(info.key)) this.removePod(info.key);
+    this.pods.set(info.key, info);
+    if (info.hasAffinity) this.podsWithAffinity.set(info.key, info);
+    if (info.hasRequiredAntiAffinity) this.podsWithRequiredAntiAffinity.set(info.key, info);
+    for (const [n, v] of info.requests) this.requested.set(n, (this.requested.get(n) ?? 0) + v);
+    this.nonZeroRequested = {
+      milliCPU: this.nonZeroRequested.milliCPU + info.nonZero.milliCPU,
+      memory: this.nonZeroRequested.memory + info.nonZero.memory,
+    };
+    if (info.hostPorts.length > 0) this.usedPorts = [...this.usedPorts, ...info.hostPorts];
+  }
+
+  /** Removes a pod by key; a no-op for an unknown key. */
+  removePod(key: string): void {
+    const info = this.pods.get(key);
+    if (info === undefined) return;
+    this.pods.delete(key);
+    this.podsWithAffinity.delete(key);
+    this.podsWithRequiredAntiAffinity.delete(key);
+    for (const [n, v] of info.requests) this.requested.set(n, (this.requested.get(n) ?? 0) - v);
+    this.nonZeroRequested = {
+      milliCPU: this.nonZeroRequested.milliCPU - info.nonZero.milliCPU,
+      memory: this.nonZeroRequested.memory - info.nonZero.memory,
+    };
+    if (info.hostPorts.length > 0) {
+      const ports = [...this.usedPorts];
+      for (const hp of info.hostPorts) {
+        const i = ports.indexOf(hp);
+        if (i >= 0) ports.splice(i, 1);
+      }
+      this.usedPorts = ports;
+    }
+  }
+}
+
+/**
+ * What one scheduling cycle reads: every node with its pods, plus the storage objects
+ * VolumeBinding needs and the namespaces' labels for `namespaceSelector`. Plugins must treat it
+ * as immutable; a cycle runs synchronously, so the scheduler never changes it under them.
+ */
+export interface Snapshot {
+  /** Every node, in a stable order (the scheduler's round-robin walks this list). */
+  readonly nodes: readonly NodeInfoView[];
+  /** A node by name. */
+  get(name: string): NodeInfoView | undefined;
+  /** A PersistentVolumeClaim by `namespace/name`. */
+  pvc(namespace: string, name: string): PersistentVolumeClaim | undefined;
+  /** A PersistentVolume by name. */
+  pv(name: string): PersistentVolume | undefined;
+  /** Every PersistentVolume. */
+  pvs(): readonly PersistentVolume[];
+  /** A StorageClass by name. */
+  storageClass(name: string): StorageClass | undefined;
+  /** The labels of a namespace (`undefined` when unknown). */
+  namespaceLabels(name: string): Readonly<Record<string, string>> | undefined;
+}
+
+/** Inputs of {@link snapshotOf}. */
+export interface SnapshotInput {
+  readonly nodes: readonly Node[];
+  /** Pods; those with `spec.nodeName` are placed on their node (others are ignored). */
+  readonly pods?: readonly Pod[];
+  readonly pvcs?: readonly PersistentVolumeClaim[];
+  readonly pvs?: readonly PersistentVolume[];
+  readonly storageClasses?: readonly StorageClass[];
+  readonly namespaces?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+}
+
+/**
+ * Builds a snapshot from plain objects: the pure entry point for tests and for running the
+ * plugins outside a live scheduler. Pods that finished (`Succeeded`/`Failed`) do not count,
+ * as upstream's cache.
+ */
+export function snapshotOf(input: SnapshotInput): Snapshot & { readonly infos: ReadonlyMap<string, NodeInfo> } {
+  const infos = new Map<string, NodeInfo>();
+  for (const n of input.nodes) infos.set(n.metadata.name ?? '', new NodeInfo(n));
+  for (const p of input.pods ?? []) {
+    const host = p.spec.nodeName;
+    if (host === undefined || host === '' || isTerminal(p)) continue;
+    infos.get(host)?.addPod(podInfo(p));
+  }
+  return makeSnapshot(infos, input);
+}
+
+/** Whether a pod no longer holds resources (`Succeeded` or `Failed`). */
+export function isTerminal(pod: Pod): boolean {
+  return pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed';
+}
+
+/** Assembles a {@link Snapshot} over node infos and storage lists. */
+export function makeSnapshot(
+  infos: ReadonlyMap<string, NodeInfo>,
+  storage: Omit<SnapshotInput, 'nodes' | 'pods'>,
+): Snapshot & { readonly infos: ReadonlyMap<string, NodeInfo> } {
+  const nodes = [...infos.values()];
+  const byKey = <T extends { metadata: { namespace?: string | undefined; name?: string | undefined } }>(xs: readonly T[] | undefined) =>
+    new Map((xs ?? []).map((x) => [`${x.metadata.namespace ?? ''}/${x.metadata.name ?? ''}`, x] as const));
+  const pvcs = byKey(storage.pvcs);
+  const pvs = byKey(storage.pvs);
+  const classes = byKey(storage.storageClasses);
+  return {
+    infos,
+    nodes,
+    get: (name) => infos.get(name),
+    pvc: (ns, name) => pvcs.get(`${ns}/${name}`),
+    pv: (name) => pvs.get(`/${name}`),
+    pvs: () => storage.pvs ?? [],
+    storageClass: (name) => classes.get(`/${name}`),
+    namespaceLabels: (name) => storage.namespaces?.get(name),
+  };
+}

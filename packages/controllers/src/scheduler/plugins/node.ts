@@ -1,0 +1,303 @@
+/**
+ * Default plugins that look at one node at a time: PrioritySort, NodeName, NodeUnschedulable,
+ * NodeAffinity (with `nodeSelector`), TaintToleration, NodePorts and ImageLocality, with
+ * upstream's semantics and reason strings; and the matching helpers they share.
+ *
+ * @module
+ */
+import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint, Toleration } from '@kubeloop/core';
+import {
+  MAX_NODE_SCORE,
+  SKIP,
+  SUCCESS,
+  defaultNormalizeScore,
+  unresolvable,
+  unschedulable,
+  type FilterPlugin,
+  type PreFilterPlugin,
+  type PreScorePlugin,
+  type QueueSortPlugin,
+  type ScorePlugin,
+} from '../framework.js';
+import { normalizedImageName, type HostPort, type NodeInfoView } from '../nodeinfo.js';
+
+// ---------------------------------------------------------------------------------------------
+// Matching helpers
+
+/**
+ * Whether a node satisfies one node selector requirement (upstream `nodeaffinity`):
+ * `In`/`NotIn` against the label value (a missing label satisfies `NotIn`), `Exists`,
+ * `DoesNotExist`, and `Gt`/`Lt`, which need the label to exist and both sides to be integers.
+ */
+export function matchesRequirement(req: NodeSelectorRequirement, value: string | undefined): boolean {
+  const values = req.values ?? [];
+  switch (req.operator) {
+    case 'In':
+      return value !== undefined && values.includes(value);
+    case 'NotIn':
+      return value === undefined || !values.includes(value);
+    case 'Exists':
+      return value !== undefined;
+    case 'DoesNotExist':
+      return value === undefined;
+    case 'Gt':
+    case 'Lt': {
+      if (value === undefined || values.length !== 1) return false;
+      const INT = /^[+-]?\d+$/;
+      if (!INT.test(value) || !INT.test(values[0]!)) return false;
+      const a = BigInt(value);
+      const b = BigInt(values[0]!);
+      return req.operator === 'Gt' ? a > b : a < b;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether a node matches a node selector term: all `matchExpressions` against labels and all
+ * `matchFields` (only `metadata.name`) hold. A term with no requirements matches nothing.
+ */
+export function matchesTerm(term: NodeSelectorTerm, node: Node): boolean {
+  const exprs = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (exprs.length === 0 && fields.length === 0) return false;
+  const labels = node.metadata.labels ?? {};
+  for (const r of exprs) if (!matchesRequirement(r, Object.hasOwn(labels, r.key) ? labels[r.key] : undefined)) return false;
+  for (const r of fields) {
+    if (r.key !== 'metadata.name') return false;
+    if (!matchesRequirement(r, node.metadata.name)) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether a node satisfies a pod's `nodeSelector` (every label equal) and its required node
+ * affinity (any term matches).
+ */
+export function matchesNodeSelectorAndAffinity(pod: Pod, node: Node): boolean {
+  const sel = pod.spec.nodeSelector;
+  if (sel !== undefined) {
+    const labels = node.metadata.labels ?? {};
+    for (const k in sel) if (labels[k] !== sel[k]) return false;
+  }
+  const req = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (req !== undefined) return req.nodeSelectorTerms.some((t) => matchesTerm(t, node));
+  return true;
+}
+
+/**
+ * Whether a toleration tolerates a taint (upstream `ToleratesTaint`): an empty effect matches
+ * every effect, an empty key every key (with `Exists`); operator `Exists` ignores the value,
+ * `Equal` (or empty) needs equal values.
+ */
+export function toleratesTaint(t: Toleration, taint: Taint): boolean {
+  if (t.effect !== undefined && t.effect !== '' && t.effect !== taint.effect) return false;
+  if (t.key !== undefined && t.key !== '' && t.key !== taint.key) return false;
+  const op = t.operator ?? '';
+  if (op === 'Exists') return true;
+  if (op === '' || op === 'Equal') return (t.value ?? '') === (taint.value ?? '');
+  return false;
+}
+
+/** The first taint with one of `effects` that no toleration tolerates, if any. */
+export function findUntoleratedTaint(taints: readonly Taint[] | undefined, tolerations: readonly Toleration[] | undefined, effects: readonly string[]): Taint | undefined {
+  for (const taint of taints ?? []) {
+    if (!effects.includes(taint.effect)) continue;
+    if (!(tolerations ?? []).some((t) => toleratesTaint(t, taint))) return taint;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PrioritySort
+
+/** Orders the active queue by `spec.priority` (higher first), then by queue timestamp (earlier first). */
+export const prioritySort: QueueSortPlugin = {
+  name: 'PrioritySort',
+  less(a, b) {
+    const pa = a.pod.spec.priority ?? 0;
+    const pb = b.pod.spec.priority ?? 0;
+    return pa > pb || (pa === pb && a.timestamp < b.timestamp);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// NodeName
+
+/** Upstream's NodeName reason. */
+export const ERR_REASON_NODE_NAME = "node(s) didn't match the requested node name";
+
+/** A pod with `spec.nodeName` only fits that node. */
+export const nodeName: FilterPlugin = {
+  name: 'NodeName',
+  filter(_s, pod, node) {
+    const want = pod.spec.nodeName;
+    return want === undefined || want === '' || want === node.name ? SUCCESS : unresolvable(ERR_REASON_NODE_NAME);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// NodeUnschedulable
+
+/** Upstream's NodeUnschedulable reason. */
+export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
+/** The taint a cordoned node is treated as having. */
+export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
+
+/** A cordoned node (`spec.unschedulable`) only takes pods tolerating `node.kubernetes.io/unschedulable:NoSchedule`. */
+export const nodeUnschedulable: FilterPlugin = {
+  name: 'NodeUnschedulable',
+  filter(_s, pod, node) {
+    if (node.node.spec.unschedulable !== true) return SUCCESS;
+    const taint: Taint = { key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' };
+    return (pod.spec.tolerations ?? []).some((t) => toleratesTaint(t, taint)) ? SUCCESS : unresolvable(ERR_REASON_UNSCHEDULABLE);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// NodeAffinity
+
+/** Upstream's NodeAffinity reason (nodeSelector and required node affinity alike). */
+export const ERR_REASON_NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector";
+
+/**
+ * Filter: `nodeSelector` and required node affinity (see {@link matchesNodeSelectorAndAffinity}).
+ * Score: the sum of the weights of the preferred terms the node matches, normalized so the
+ * best node gets 100.
+ *
+ * @example Preferred terms `zone=a` (weight 80) and `disk=ssd` (weight 20): a node with both
+ * scores 100, one in zone a 80 → normalized 80, one with neither 0.
+ */
+export const nodeAffinity: FilterPlugin & PreScorePlugin & ScorePlugin = {
+  name: 'NodeAffinity',
+  filter(_s, pod, node) {
+    return matchesNodeSelectorAndAffinity(pod, node.node) ? SUCCESS : unresolvable(ERR_REASON_NODE_AFFINITY);
+  },
+  preScore(_s, pod) {
+    return (pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0 ? SUCCESS : SKIP;
+  },
+  score(_s, pod, node) {
+    let sum = 0;
+    for (const t of pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
+      if (matchesTerm(t.preference, node.node)) sum += t.weight;
+    }
+    return sum;
+  },
+  normalizeScore(_s, _pod, scores) {
+    defaultNormalizeScore(scores, false);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// TaintToleration
+
+/** Upstream's TaintToleration reason for `taint`: `node(s) had untolerated taint {key: value}`. */
+export function untoleratedTaintReason(taint: Taint): string {
+  return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
+}
+
+/**
+ * Filter: every `NoSchedule` and `NoExecute` taint must be tolerated. Score: the number of
+ * untolerated `PreferNoSchedule` taints, normalized in reverse (fewest → 100).
+ *
+ * @example Nodes with 0, 1 and 2 untolerated PreferNoSchedule taints score 100, 50 and 0.
+ */
+export const taintToleration: FilterPlugin & PreScorePlugin & ScorePlugin = {
+  name: 'TaintToleration',
+  filter(_s, pod, node) {
+    const taint = findUntoleratedTaint(node.node.spec.taints, pod.spec.tolerations, ['NoSchedule', 'NoExecute']);
+    return taint === undefined ? SUCCESS : unresolvable(untoleratedTaintReason(taint));
+  },
+  preScore() {
+    return SUCCESS;
+  },
+  score(_s, pod, node) {
+    const tolerations = (pod.spec.tolerations ?? []).filter((t) => t.effect === undefined || t.effect === '' || t.effect === 'PreferNoSchedule');
+    let n = 0;
+    for (const taint of node.node.spec.taints ?? []) {
+      if (taint.effect === 'PreferNoSchedule' && !tolerations.some((t) => toleratesTaint(t, taint))) n++;
+    }
+    return n;
+  },
+  normalizeScore(_s, _pod, scores) {
+    defaultNormalizeScore(scores, true);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// NodePorts
+
+/** Upstream's NodePorts reason. */
+export const ERR_REASON_NODE_PORTS = "node(s) didn't have free ports for the requested pod ports";
+
+/**
+ * Whether two host ports collide: same port and protocol, and the same host IP or either
+ * one is `0.0.0.0` (upstream `HostPortInfo.CheckConflict`).
+ */
+export function portsConflict(a: HostPort, b: HostPort): boolean {
+  return a.port === b.port && a.protocol === b.protocol && (a.hostIP === b.hostIP || a.hostIP === '0.0.0.0' || b.hostIP === '0.0.0.0');
+}
+
+const PORTS_KEY = 'PreFilterNodePorts';
+
+/** A pod's host ports must not collide with ports already used on the node. */
+export const nodePorts: PreFilterPlugin & FilterPlugin = {
+  name: 'NodePorts',
+  preFilter(state, pod) {
+    const ports: HostPort[] = [];
+    for (const c of pod.spec.containers) {
+      for (const p of c.ports ?? []) {
+        if (p.hostPort !== undefined && p.hostPort > 0) ports.push({ hostIP: p.hostIP === undefined || p.hostIP === '' ? '0.0.0.0' : p.hostIP, protocol: p.protocol, port: p.hostPort });
+      }
+    }
+    if (ports.length === 0) return SKIP;
+    state.set(PORTS_KEY, ports);
+    return SUCCESS;
+  },
+  filter(state, _pod, node) {
+    const want = state.get(PORTS_KEY) as HostPort[] | undefined;
+    if (want === undefined) return SUCCESS;
+    for (const w of want) for (const used of node.usedPorts) if (portsConflict(w, used)) return unschedulable(ERR_REASON_NODE_PORTS);
+    return SUCCESS;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// ImageLocality
+
+const MB = 1024 * 1024;
+/** Below this sum of image sizes a node scores 0 (upstream `minThreshold`, 23 MB). */
+export const IMAGE_MIN_THRESHOLD = 23 * MB;
+/** Per container, the sum that scores 100 (upstream `maxContainerThreshold`, 1000 MB). */
+export const IMAGE_MAX_CONTAINER_THRESHOLD = 1000 * MB;
+
+/**
+ * Favors nodes that already have the pod's images (upstream ImageLocality): for each container
+ * image present on the node, its size × (nodes having it / all nodes), summed, clamped to
+ * [23 MB, 1000 MB × containers] and scaled to 0..100.
+ *
+ * @example One container, a 500 MB image present on all 4 nodes: sum = 500 MB;
+ * score = 100 × (500 − 23) / (1000 − 23) = 48 (integer division).
+ */
+export const imageLocality: ScorePlugin = {
+  name: 'ImageLocality',
+  score(_s, pod, node: NodeInfoView, snapshot) {
+    const total = snapshot.nodes.length;
+    const containers = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+    let sum = 0;
+    for (const c of containers) {
+      if (c.image === undefined) continue;
+      const name = normalizedImageName(c.image);
+      const size = node.images.get(name);
+      if (size === undefined) continue;
+      let having = 0;
+      for (const n of snapshot.nodes) if (n.images.has(name)) having++;
+      sum += Math.trunc(size * (having / total));
+    }
+    const max = IMAGE_MAX_CONTAINER_THRESHOLD * containers.length;
+    if (sum < IMAGE_MIN_THRESHOLD) sum = IMAGE_MIN_THRESHOLD;
+    else if (sum > max) sum = max;
+    return Math.trunc((MAX_NODE_SCORE * (sum - IMAGE_MIN_THRESHOLD)) / (max - IMAGE_MIN_THRESHOLD));
+  },
+};

@@ -1,0 +1,116 @@
+/**
+ * NodeResourcesFit (filter + LeastAllocated scoring) and NodeResourcesBalancedAllocation.
+ *
+ * @module
+ */
+import type { Pod } from '@kubeloop/core';
+import { MAX_NODE_SCORE, SKIP, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../framework.js';
+import { CPU, MEMORY, PODS, nonZeroRequests, podRequests, type NodeInfoView, type ResourceAmounts } from '../nodeinfo.js';
+
+/** Upstream's reason when the node already runs `allocatable.pods` pods. */
+export const ERR_REASON_TOO_MANY_PODS = 'Too many pods';
+
+/** Upstream's reason for a resource the node lacks: `Insufficient cpu`, `Insufficient memory`, `Insufficient example.com/gpu`. */
+export function insufficientReason(resource: string): string {
+  return `Insufficient ${resource}`;
+}
+
+/**
+ * Why a pod with `requests` does not fit `node` (upstream `fitsRequest`), in upstream's order:
+ * pod count first (`pods + 1 > allocatable.pods`), then every requested resource whose
+ * request exceeds `allocatable − requested`. Empty when it fits. Resources a pod requests
+ * zero of are not checked, so a full node still takes a pod requesting nothing but a slot.
+ *
+ * @example A node with 2 CPUs (2000m) allocatable and 1500m requested cannot take a pod
+ * requesting 600m (600 > 2000 − 1500 = 500): `['Insufficient cpu']`.
+ */
+export function insufficientResources(requests: ResourceAmounts, node: NodeInfoView): string[] {
+  const reasons: string[] = [];
+  const allowedPods = node.allocatable.get(PODS) ?? 0;
+  if (node.pods.size + 1 > allowedPods) reasons.push(ERR_REASON_TOO_MANY_PODS);
+  const order = [CPU, MEMORY, ...[...requests.keys()].filter((k) => k !== CPU && k !== MEMORY).sort()];
+  for (const name of order) {
+    if (name === PODS) continue;
+    const want = requests.get(name) ?? 0;
+    if (want <= 0) continue;
+    const free = (node.allocatable.get(name) ?? 0) - (node.requested.get(name) ?? 0);
+    if (want > free) reasons.push(insufficientReason(name));
+  }
+  return reasons;
+}
+
+const FIT_KEY = 'PreFilterNodeResourcesFit';
+
+/**
+ * The least-allocated score of one resource: the share left free after placing the pod.
+ * `(allocatable − requested) × 100 / allocatable`, integer division; 0 when over-committed
+ * or when the node has none.
+ *
+ * @example 4000m allocatable, 1000m already requested (non-zero), pod 1000m: (4000 − 2000) × 100 / 4000 = 50.
+ */
+export function leastRequestedScore(requested: number, allocatable: number): number {
+  if (allocatable === 0 || requested > allocatable) return 0;
+  return Math.trunc(((allocatable - requested) * MAX_NODE_SCORE) / allocatable);
+}
+
+/**
+ * NodeResourcesFit: the filter checks requests against free allocatable
+ * ({@link insufficientResources}); the score is LeastAllocated over CPU and memory (weight 1
+ * each) using non-zero requests: the average of {@link leastRequestedScore}.
+ *
+ * @example Node A: 4 CPU / 8 GiB, nothing requested; node B: 4 CPU / 8 GiB with 2 CPU / 4 GiB
+ * requested. A pod of 1 CPU / 2 GiB: A = (75 + 75) / 2 = 75, B = (25 + 25) / 2 = 25.
+ */
+export const nodeResourcesFit: PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin = {
+  name: 'NodeResourcesFit',
+  preFilter(state, pod) {
+    state.set(FIT_KEY, podRequests(pod));
+    return SUCCESS;
+  },
+  filter(state, pod, node) {
+    const requests = (state.get(FIT_KEY) as ResourceAmounts | undefined) ?? podRequests(pod);
+    const reasons = insufficientResources(requests, node);
+    return reasons.length === 0 ? SUCCESS : unschedulable(...reasons);
+  },
+  preScore(state, pod) {
+    state.set(`${FIT_KEY}/nonZero`, nonZeroRequests(pod));
+    return SUCCESS;
+  },
+  score(state: CycleState, pod: Pod, node) {
+    const nz = (state.get(`${FIT_KEY}/nonZero`) as ReturnType<typeof nonZeroRequests> | undefined) ?? nonZeroRequests(pod);
+    const cpu = leastRequestedScore(node.nonZeroRequested.milliCPU + nz.milliCPU, node.allocatable.get(CPU) ?? 0);
+    const mem = leastRequestedScore(node.nonZeroRequested.memory + nz.memory, node.allocatable.get(MEMORY) ?? 0);
+    return Math.trunc((cpu + mem) / 2);
+  },
+};
+
+/**
+ * NodeResourcesBalancedAllocation: favors nodes whose CPU and memory would be used in the same
+ * proportion. With `f = requested / allocatable` per resource (capped at 1, including the
+ * pod's requests), the score is `(1 − std(f)) × 100`, truncated; for two resources
+ * `std = |f_cpu − f_mem| / 2`. Pods requesting neither CPU nor memory are skipped.
+ *
+ * @example 4000m / 8 GiB allocatable; after the pod 1000m and 6 GiB requested: f = 0.25 and
+ * 0.75, std = 0.25, score = 75.
+ */
+export const nodeResourcesBalancedAllocation: PreScorePlugin & ScorePlugin = {
+  name: 'NodeResourcesBalancedAllocation',
+  preScore(state, pod) {
+    const r = podRequests(pod);
+    if ((r.get(CPU) ?? 0) === 0 && (r.get(MEMORY) ?? 0) === 0) return SKIP;
+    state.set('PreScoreBalancedAllocation', r);
+    return SUCCESS;
+  },
+  score(state, pod, node) {
+    const r = (state.get('PreScoreBalancedAllocation') as ResourceAmounts | undefined) ?? podRequests(pod);
+    const fractions: number[] = [];
+    for (const name of [CPU, MEMORY]) {
+      const alloc = node.allocatable.get(name) ?? 0;
+      if (alloc === 0) continue;
+      fractions.push(Math.min(1, ((node.requested.get(name) ?? 0) + (r.get(name) ?? 0)) / alloc));
+    }
+    if (fractions.length < 2) return MAX_NODE_SCORE;
+    const std = Math.abs(fractions[0]! - fractions[1]!) / 2;
+    return Math.trunc((1 - std) * MAX_NODE_SCORE);
+  },
+};
