@@ -110,8 +110,10 @@ export class SchedulingQueue {
   }
 
   /**
-   * Refreshes a queued pod's object. An unschedulable pod whose object changed is retried
-   * (to backoff or active). Returns whether the pod was known.
+   * Refreshes a queued pod's object. An unschedulable pod whose spec, labels or annotations
+   * changed is retried (to backoff or active); status-only writes (such as the scheduler's own
+   * `PodScheduled` condition) do not count, as upstream `isPodUpdated`. Returns whether the pod
+   * was known.
    */
   update(pod: Pod): boolean {
     const key = keyOf(pod);
@@ -127,6 +129,10 @@ export class SchedulingQueue {
     }
     const u = this.#unschedulable.get(key);
     if (u !== undefined) {
+      if (!podUpdated(u.info.pod, pod)) {
+        u.info = { ...u.info, pod };
+        return true;
+      }
       this.#unschedulable.delete(key);
       this.#requeue({ info: { ...u.info, pod }, lastFailure: u.lastFailure });
       return true;
@@ -290,4 +296,14 @@ export class SchedulingQueue {
 /** `namespace/name` of a pod. */
 export function keyOf(pod: Pod): string {
   return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
+}
+
+/** Whether a pod changed beyond its status and bookkeeping metadata (upstream `isPodUpdated`). */
+function podUpdated(old: Pod, pod: Pod): boolean {
+  if (old === pod) return false;
+  const strip = (p: Pod) => {
+    const { resourceVersion: _rv, generation: _g, managedFields: _mf, ...meta } = p.metadata as Pod['metadata'] & { managedFields?: unknown };
+    return JSON.stringify([meta, p.spec]);
+  };
+  return strip(old) !== strip(pod);
 }

@@ -1,0 +1,162 @@
+/**
+ * The scheduling cycle: upstream's FitError message, numFeasibleNodesToFind, round-robin,
+ * deterministic tie-breaking, profile validation, and the scheduling queue's backoff.
+ */
+import { describe, expect, it } from 'vitest';
+import { VirtualClock, seededRng } from '@kubeloop/core';
+import { builtinPlugins, defaultBinder, defaultProfile } from './defaults.js';
+import { SchedulerError } from './errors.js';
+import { makeNode, makePod } from './fixtures.js';
+import { buildFramework, fitErrorMessage, numFeasibleNodesToFind, scheduleOne, selectHost, unschedulable, type AnyPlugin, type CycleResult, type Status } from './framework.js';
+import { snapshotOf } from './nodeinfo.js';
+import { prioritySort } from './plugins/node.js';
+import { SchedulingQueue, podBackoffMs } from './queue.js';
+
+const registry = (): Map<string, AnyPlugin> => {
+  const r = builtinPlugins();
+  r.set('DefaultBinder', defaultBinder({} as never));
+  return r;
+};
+const fw = () => buildFramework(defaultProfile(), registry());
+
+function message(r: CycleResult): string {
+  if (r.kind !== 'unschedulable') throw new Error(`expected unschedulable, got ${r.kind}`);
+  return fitErrorMessage(r.numAllNodes, r.diagnosis);
+}
+
+describe('the scheduling cycle', () => {
+  it("writes upstream's message: counts per reason, sorted as strings", () => {
+    const nodes = [makeNode('a', { cpu: '1' }), makeNode('b', { labels: { zone: 'x' } }), makeNode('c', { labels: { zone: 'x' } })];
+    const pod = makePod('p', { cpu: '2', nodeSelector: { zone: 'x' } });
+    const nodes2 = [makeNode('a', { cpu: '1', labels: { zone: 'x' } }), makeNode('b'), makeNode('c')];
+    expect(message(scheduleOne(fw(), pod, snapshotOf({ nodes: nodes2 }), { nextStartNodeIndex: 0 }, seededRng(1)))).toBe(
+      "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.",
+    );
+    expect(scheduleOne(fw(), makePod('q', { cpu: '1', nodeSelector: { zone: 'x' } }), snapshotOf({ nodes }), { nextStartNodeIndex: 0 }, seededRng(1)).kind).toBe('scheduled');
+    const d = (reasons: [string, number][]) => {
+      const nodeToStatus = new Map<string, Status>();
+      let i = 0;
+      for (const [r, n] of reasons) for (let k = 0; k < n; k++) nodeToStatus.set(`n${i++}`, unschedulable(r));
+      return { nodeToStatus, preFilterMsg: '', postFilterMsg: '' };
+    };
+    // Go's sort.Strings: "10 b" < "2 a"
+    expect(fitErrorMessage(12, d([['a', 2], ['b', 10]]))).toBe('0/12 nodes are available: 10 b, 2 a.');
+  });
+
+  it('puts a PreFilter failure in the message once, not per node', () => {
+    const r = scheduleOne(fw(), makePod('p', { claims: ['missing'] }), snapshotOf({ nodes: [makeNode('a'), makeNode('b')] }), { nextStartNodeIndex: 0 }, seededRng(1));
+    expect(message(r)).toBe('0/2 nodes are available: persistentvolumeclaim "missing" not found.');
+  });
+
+  it('reports zero nodes as 0/0', () => {
+    expect(message(scheduleOne(fw(), makePod('p'), snapshotOf({ nodes: [] }), { nextStartNodeIndex: 0 }, seededRng(1)))).toBe('0/0 nodes are available:');
+  });
+
+  it.each([
+    [0, 50, 50],
+    [0, 99, 99],
+    [0, 100, 100],
+    [0, 1000, 420],
+    [0, 5000, 500],
+    [0, 10_000, 500],
+    [0, 100_000, 5000],
+    [1, 5000, 100],
+    [100, 5000, 5000],
+  ])('numFeasibleNodesToFind(%i, %i) is %i as upstream', (p, n, want) => {
+    expect(numFeasibleNodesToFind(p, n)).toBe(want);
+  });
+
+  it('stops after enough feasible nodes and continues round-robin from where it stopped', () => {
+    const nodes = Array.from({ length: 1000 }, (_, i) => makeNode(`n${i}`));
+    const snapshot = snapshotOf({ nodes });
+    const cursor = { nextStartNodeIndex: 0 };
+    const r = scheduleOne(fw(), makePod('p'), snapshot, cursor, seededRng(1));
+    expect(r).toMatchObject({ kind: 'scheduled', evaluatedNodes: 420, feasibleNodes: 420 });
+    expect(cursor.nextStartNodeIndex).toBe(420);
+    scheduleOne(fw(), makePod('q'), snapshot, cursor, seededRng(1));
+    expect(cursor.nextStartNodeIndex).toBe(840);
+    scheduleOne(fw(), makePod('r'), snapshot, cursor, seededRng(1));
+    expect(cursor.nextStartNodeIndex).toBe(260);
+  });
+
+  it('breaks ties with the seeded rng: the same seed picks the same node, seeds spread', () => {
+    const snapshot = snapshotOf({ nodes: ['a', 'b', 'c', 'd'].map((n) => makeNode(n)) });
+    const pick = (seed: number) => {
+      const r = scheduleOne(fw(), makePod('p'), snapshot, { nextStartNodeIndex: 0 }, seededRng(seed));
+      return r.kind === 'scheduled' ? r.nodeName : '';
+    };
+    expect(pick(7)).toBe(pick(7));
+    expect(new Set(Array.from({ length: 40 }, (_, i) => pick(i))).size).toBe(4);
+    expect(selectHost([1, 5, 3], seededRng(1))).toBe(1);
+  });
+
+  it('turns a throwing plugin into an error result naming it', () => {
+    const r = registry();
+    r.set('Boom', { name: 'Boom', filter: () => { throw new Error('boom'); } });
+    const profile = { ...defaultProfile(), plugins: [...defaultProfile().plugins, { name: 'Boom' }] };
+    const res = scheduleOne(buildFramework(profile, r), makePod('p'), snapshotOf({ nodes: [makeNode('a')] }), { nextStartNodeIndex: 0 }, seededRng(1));
+    expect(res.kind === 'error' && res.error.code).toBe('plugin-failed');
+  });
+
+  it('rejects bad profiles with invalid-profile', () => {
+    const bad = (plugins: { name: string; weight?: number }[]) => () => buildFramework({ schedulerName: 's', plugins }, registry());
+    for (const f of [bad([{ name: 'Nope' }]), bad([{ name: 'PrioritySort' }, { name: 'PrioritySort' }]), bad([{ name: 'PrioritySort' }, { name: 'ImageLocality', weight: 0 }]), bad([])]) {
+      expect(f).toThrow(SchedulerError);
+    }
+  });
+});
+
+describe('the scheduling queue', () => {
+  it('backs off 1 s, 2 s, 4 s, 8 s, then 10 s', () => {
+    expect([1, 2, 3, 4, 5, 9].map(podBackoffMs)).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000]);
+  });
+
+  it('pops by priority and keeps an unschedulable pod until the cluster changes, then backs it off', async () => {
+    const clock = new VirtualClock();
+    const q = new SchedulingQueue(clock, prioritySort);
+    q.add(makePod('low', { priority: 1 }));
+    q.add(makePod('high', { priority: 10 }));
+    const first = (await q.pop())!;
+    expect(first.key).toBe('default/high');
+    q.addUnschedulable(first);
+    expect(q.where('default/high')).toBe('unschedulable');
+    await clock.advance(60_000);
+    expect(q.where('default/high')).toBe('unschedulable');
+    q.moveAllToActiveOrBackoff();
+    expect(q.where('default/high')).toBe('active'); // its 1 s backoff is long over
+    const again = (await q.pop())!;
+    expect(again.attempts).toBe(2);
+    q.addUnschedulable(again);
+    q.moveAllToActiveOrBackoff();
+    expect(q.where('default/high')).toBe('backoff');
+    q.assertInvariants();
+    await clock.advance(1_999);
+    expect(q.where('default/high')).toBe('backoff');
+    await clock.advance(1);
+    expect(q.where('default/high')).toBe('active');
+    q.assertInvariants();
+  });
+
+  it('sends a pod that failed while the cluster changed straight to backoff (no lost event)', async () => {
+    const clock = new VirtualClock();
+    const q = new SchedulingQueue(clock, prioritySort);
+    q.add(makePod('p'));
+    const p = (await q.pop())!;
+    q.moveAllToActiveOrBackoff(); // a node appeared during the cycle
+    q.addUnschedulable(p);
+    expect(q.where('default/p')).toBe('backoff');
+    await clock.advance(1_000);
+    expect(q.where('default/p')).toBe('active');
+  });
+
+  it('retries an unschedulable pod after 5 minutes even without events', async () => {
+    const clock = new VirtualClock();
+    const q = new SchedulingQueue(clock, prioritySort);
+    q.add(makePod('p'));
+    q.addUnschedulable((await q.pop())!);
+    await clock.advance(5 * 60_000);
+    expect(q.where('default/p')).toBe('active');
+    q.close();
+    expect(await q.pop()).toBeUndefined();
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The scheduler end to end: the real ApiServer, a Manager with the scheduler plugin, a virtual clock.
+ */
+import { describe, expect, it } from 'vitest';
+import { ApiServer, Events, Nodes, PluginHost, Pods, VirtualClock, createBuiltinRegistry, createManager, seededRng, type Node, type Pod } from '@kubeloop/core';
+import { defaultProfile } from './defaults.js';
+import { makeNode, makePod } from './fixtures.js';
+import { SUCCESS, unschedulable, type FilterPlugin } from './framework.js';
+import { schedulerPlugin } from './plugin.js';
+import type { SchedulerOptions } from './scheduler.js';
+
+async function cluster(options: SchedulerOptions = {}, seed = 1) {
+  const clock = new VirtualClock();
+  const registry = createBuiltinRegistry();
+  const server = new ApiServer({ clock, rng: seededRng(seed), registry });
+  const host = new PluginHost({ registry, admission: server }).use(schedulerPlugin(options));
+  const manager = createManager({ client: server, clock, rng: seededRng(seed + 100), registry: server.registry });
+  host.attach(manager);
+  await manager.start();
+  // Status is a subresource: the kubelet writes allocatable after registering.
+  const addNode = async (n: Node) => {
+    const created = await server.create(Nodes, { ...n, status: {} });
+    return server.updateStatus(Nodes, { ...created, status: n.status });
+  };
+  const addPod = (p: Pod) => server.create(Pods, { ...p, metadata: { name: p.metadata.name!, namespace: p.metadata.namespace!, ...(p.metadata.labels ? { labels: p.metadata.labels } : {}) } });
+  const pod = (name: string) => server.get(Pods, { namespace: 'default', name });
+  const events = async (name: string) => (await server.list(Events, { namespace: 'default' })).items.filter((e) => e.involvedObject.name === name);
+  return { clock, server, manager, addNode, addPod, pod, events };
+}
+
+describe('the scheduler on a manager', () => {
+  it('binds pending pods to nodes and records Scheduled events', async () => {
+    const c = await cluster();
+    await c.addNode(makeNode('node-1'));
+    await c.addPod(makePod('web-0', { cpu: '100m' }));
+    await c.clock.advance(100);
+    expect((await c.pod('web-0')).spec.nodeName).toBe('node-1');
+    const ev = await c.events('web-0');
+    expect(ev.map((e) => [e.type, e.reason, e.message])).toEqual([['Normal', 'Scheduled', 'Successfully assigned default/web-0 to node-1']]);
+    await c.manager.stop();
+  });
+
+  it('counts pods it just assumed: two pods that each fill a node go to different nodes', async () => {
+    const c = await cluster();
+    await c.addNode(makeNode('a', { cpu: '1' }));
+    await c.addNode(makeNode('b', { cpu: '1' }));
+    await c.addPod(makePod('p1', { cpu: '1' }));
+    await c.addPod(makePod('p2', { cpu: '1' }));
+    await c.clock.advance(100);
+    const nodes = [(await c.pod('p1')).spec.nodeName, (await c.pod('p2')).spec.nodeName].sort();
+    expect(nodes).toEqual(['a', 'b']);
+    await c.manager.stop();
+  });
+
+  it('marks an unschedulable pod with PodScheduled=False and a FailedScheduling event, then schedules it when a node fits', async () => {
+    const c = await cluster();
+    await c.addNode(makeNode('small-1', { cpu: '1', labels: { pool: 'a' } }));
+    await c.addNode(makeNode('small-2', { cpu: '1', labels: { pool: 'b' } }));
+    await c.addNode(makeNode('other', { cpu: '8', labels: { pool: 'b' } }));
+    await c.addPod(makePod('big', { cpu: '2', nodeSelector: { pool: 'a' } }));
+    await c.clock.advance(100);
+    const message = "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.";
+    const p = await c.pod('big');
+    expect(p.spec.nodeName).toBeUndefined();
+    expect(p.status.conditions?.find((x) => x.type === 'PodScheduled')).toMatchObject({ status: 'False', reason: 'Unschedulable', message });
+    expect((await c.events('big')).map((e) => [e.type, e.reason, e.message])).toEqual([['Warning', 'FailedScheduling', message]]);
+    // Nothing changes: no retry storm (the pod waits for a cluster event).
+    await c.clock.advance(60_000);
+    expect((await c.events('big'))[0]!.count ?? 1).toBe(1);
+    await c.addNode(makeNode('big-1', { cpu: '4', labels: { pool: 'a' } }));
+    await c.clock.advance(100);
+    expect((await c.pod('big')).spec.nodeName).toBe('big-1');
+    await c.manager.stop();
+  });
+
+  it('retries when a pod holding the resources is deleted', async () => {
+    const c = await cluster();
+    await c.addNode(makeNode('a', { cpu: '1' }));
+    await c.addPod(makePod('first', { cpu: '1' }));
+    await c.clock.advance(100);
+    await c.addPod(makePod('second', { cpu: '1' }));
+    await c.clock.advance(100);
+    expect((await c.pod('second')).spec.nodeName).toBeUndefined();
+    await c.server.delete(Pods, { namespace: 'default', name: 'first' }, { gracePeriodSeconds: 0 });
+    await c.clock.advance(2_000);
+    expect((await c.pod('second')).spec.nodeName).toBe('a');
+    await c.manager.stop();
+  });
+
+  it('leaves pods of other schedulers alone and runs user plugins in custom profiles', async () => {
+    const noSpot: FilterPlugin = {
+      name: 'NoSpot',
+      filter: (_s, _pod, node) => (node.node.metadata.labels?.['spot'] === 'true' ? unschedulable('node(s) were spot') : SUCCESS),
+    };
+    const base = defaultProfile('careful');
+    const c = await cluster({ plugins: [noSpot], profiles: [defaultProfile(), { ...base, plugins: [...base.plugins, { name: 'NoSpot' }] }] });
+    await c.addNode(makeNode('spot', { labels: { spot: 'true' } }));
+    await c.addPod(makePod('mine', { schedulerName: 'careful' }));
+    await c.addPod(makePod('theirs', { schedulerName: 'someone-else' }));
+    await c.clock.advance(100);
+    expect((await c.pod('mine')).status.conditions?.[0]?.message).toBe('0/1 nodes are available: 1 node(s) were spot.');
+    expect((await c.pod('theirs')).status.conditions).toBeUndefined();
+    await c.manager.stop();
+  });
+});
