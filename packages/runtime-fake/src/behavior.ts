@@ -1,0 +1,294 @@
+/**
+ * Container behaviors: what a simulated container does once started — run forever, crash or
+ * complete after a while, fail its probes for a while, use CPU and memory, take time to stop.
+ *
+ * A behavior is chosen, for each container, from (later wins, field by field):
+ * 1. the registry's default (runs forever, ready, exits 0 on SIGTERM at once);
+ * 2. the registry entry for the container's image (exact `repo:tag` first, then `repo`);
+ * 3. the pod annotation `kubeloop.dev/behavior`, then `kubeloop.dev/behavior.<container>`.
+ *
+ * The annotation grammar is documented in the package README and on {@link parseBehavior}.
+ *
+ * @module
+ */
+import type { Container, Pod } from '@kubeloop/core';
+import { tryParseQuantity } from '@kubeloop/core';
+import { parseDuration } from './duration.js';
+import { RuntimeFakeError } from './errors.js';
+import { imageRepository, normalizeImage } from './images.js';
+
+/**
+ * How one container behaves. Every field is optional; absent fields mean the default: run
+ * until stopped, pass every probe, use nothing, exit 0 at once on SIGTERM.
+ */
+export interface ContainerBehavior {
+  /** Exit on its own this many ms after starting (crash or completion); never when absent. */
+  readonly exitAfterMs?: number | undefined;
+  /** The exit code of that exit (default 0). */
+  readonly exitCode?: number | undefined;
+  /** Readiness probes fail for this many ms after start. */
+  readonly notReadyForMs?: number | undefined;
+  /** Liveness probes fail from this many ms after start on (the kubelet will restart it). */
+  readonly livenessFailAfterMs?: number | undefined;
+  /** Startup probes fail for this many ms after start. */
+  readonly startupMs?: number | undefined;
+  /** CPU used while running, in millicores. */
+  readonly cpuMillicores?: number | undefined;
+  /** Memory used right after start, in bytes. */
+  readonly memoryBytes?: number | undefined;
+  /** Memory growth per second while running, in bytes (a leak: ends in OOMKilled under a limit). */
+  readonly memoryGrowthBytesPerSecond?: number | undefined;
+  /** How long it takes to exit after SIGTERM, in ms (default 0); `Infinity` ignores SIGTERM. */
+  readonly stopAfterMs?: number | undefined;
+  /** The exit code after SIGTERM (default 0). */
+  readonly stopExitCode?: number | undefined;
+}
+
+/** The annotation choosing the behavior of every container of a pod. */
+export const BEHAVIOR_ANNOTATION = 'kubeloop.dev/behavior';
+
+/** The annotation choosing the behavior of one container: `kubeloop.dev/behavior.<container>`. */
+export function containerBehaviorAnnotation(containerName: string): string {
+  return `${BEHAVIOR_ANNOTATION}.${containerName}`;
+}
+
+function quantityNumber(item: string, text: string, milli: boolean): number {
+  const q = tryParseQuantity(text);
+  if (q === undefined || q.sign() < 0) throw new RuntimeFakeError('invalid-behavior', `invalid behavior item "${item}": "${text}" is not a non-negative quantity`);
+  return milli ? q.milliValue() : q.value();
+}
+
+function durationOf(item: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (cause) {
+    throw new RuntimeFakeError('invalid-behavior', `invalid behavior item "${item}": "${text}" is not a duration`, { cause });
+  }
+}
+
+/**
+ * Parses a behavior annotation value: comma-separated items, each either the name of a
+ * behavior registered with {@link BehaviorRegistry.define} (applied first, in order) or a
+ * `key=value` setting:
+ *
+ * | item | meaning |
+ * |---|---|
+ * | `crash-after=10s` | exit after 10 s with exit code 1 (unless `exit-code` says otherwise) |
+ * | `complete-after=5s` | exit after 5 s with exit code 0 (unless `exit-code` says otherwise) |
+ * | `exit-code=3` | the exit code of that exit |
+ * | `not-ready-for=30s` | readiness probes fail for the first 30 s |
+ * | `liveness-fail-after=1m` | liveness probes fail from 1 min after start on |
+ * | `startup-time=20s` | startup probes fail for the first 20 s |
+ * | `cpu=250m` | uses 250 millicores |
+ * | `memory=64Mi` | uses 64 MiB |
+ * | `memory-growth=1Mi` | uses 1 MiB more every second |
+ * | `stop-after=5s` / `stop-after=never` | takes 5 s to exit on SIGTERM / ignores SIGTERM |
+ * | `stop-exit-code=143` | the exit code after SIGTERM |
+ *
+ * Guarantees: pure; `named` resolves registered names.
+ *
+ * Errors: {@link RuntimeFakeError} `invalid-behavior` naming the item (unknown key, unknown
+ * name, bad duration, quantity or exit code).
+ *
+ * @example
+ * ```ts
+ * parseBehavior('crash-after=10s,exit-code=2', () => undefined); // { exitAfterMs: 10000, exitCode: 2 }
+ * ```
+ */
+export function parseBehavior(value: string, named: (name: string) => ContainerBehavior | undefined): ContainerBehavior {
+  let out: ContainerBehavior = {};
+  let exitCodeSet: number | undefined;
+  let defaultExitCode: number | undefined;
+  for (const raw of value.split(',')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    if (eq < 0) {
+      const preset = named(item);
+      if (preset === undefined) throw new RuntimeFakeError('invalid-behavior', `invalid behavior item "${item}": no behavior of that name is registered`);
+      out = { ...out, ...preset };
+      continue;
+    }
+    const key = item.slice(0, eq).trim();
+    const v = item.slice(eq + 1).trim();
+    switch (key) {
+      case 'crash-after':
+        out = { ...out, exitAfterMs: durationOf(item, v) };
+        defaultExitCode = 1;
+        break;
+      case 'complete-after':
+        out = { ...out, exitAfterMs: durationOf(item, v) };
+        defaultExitCode = 0;
+        break;
+      case 'exit-code':
+      case 'stop-exit-code': {
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n > 255) throw new RuntimeFakeError('invalid-behavior', `invalid behavior item "${item}": an exit code is an integer in 0..255`);
+        if (key === 'exit-code') exitCodeSet = n;
+        else out = { ...out, stopExitCode: n };
+        break;
+      }
+      case 'not-ready-for':
+        out = { ...out, notReadyForMs: durationOf(item, v) };
+        break;
+      case 'liveness-fail-after':
+        out = { ...out, livenessFailAfterMs: durationOf(item, v) };
+        break;
+      case 'startup-time':
+        out = { ...out, startupMs: durationOf(item, v) };
+        break;
+      case 'cpu':
+        out = { ...out, cpuMillicores: quantityNumber(item, v, true) };
+        break;
+      case 'memory':
+        out = { ...out, memoryBytes: quantityNumber(item, v, false) };
+        break;
+      case 'memory-growth':
+        out = { ...out, memoryGrowthBytesPerSecond: quantityNumber(item, v, false) };
+        break;
+      case 'stop-after':
+        out = { ...out, stopAfterMs: v === 'never' ? Number.POSITIVE_INFINITY : durationOf(item, v) };
+        break;
+      default:
+        throw new RuntimeFakeError('invalid-behavior', `invalid behavior item "${item}": unknown key "${key}"`);
+    }
+  }
+  const exitCode = exitCodeSet ?? defaultExitCode;
+  return exitCode === undefined ? out : { ...out, exitCode };
+}
+
+/**
+ * The behaviors a node's runtime knows: a default, per-image entries and named presets that
+ * annotations refer to. Users (and plugins) add to it; the built-in presets are `forever`,
+ * `crashloop` (`crash-after=5s,exit-code=1`), `job` (`complete-after=10s`) and `slow-start`
+ * (`not-ready-for=30s,startup-time=30s`).
+ *
+ * Guarantees: lookups are deterministic; a later `image`/`define` for the same key replaces the
+ * earlier one.
+ *
+ * @example
+ * ```ts
+ * const behaviors = new BehaviorRegistry()
+ *   .image('example.com/batch', { exitAfterMs: 30_000 })   // every tag of that image
+ *   .define('leaky', { memoryBytes: 50 * 2 ** 20, memoryGrowthBytesPerSecond: 2 ** 20 });
+ * // a pod annotated `kubeloop.dev/behavior: leaky` now leaks 1 MiB/s
+ * ```
+ */
+export class BehaviorRegistry {
+  readonly #images = new Map<string, ContainerBehavior>();
+  readonly #named = new Map<string, ContainerBehavior>([
+    ['forever', {}],
+    ['crashloop', { exitAfterMs: 5000, exitCode: 1 }],
+    ['job', { exitAfterMs: 10_000, exitCode: 0 }],
+    ['slow-start', { notReadyForMs: 30_000, startupMs: 30_000 }],
+  ]);
+  #default: ContainerBehavior = {};
+
+  /** Sets the behavior of containers nothing else matches (default `{}`: run forever, ready). */
+  setDefault(behavior: ContainerBehavior): this {
+    this.#default = behavior;
+    return this;
+  }
+
+  /**
+   * Sets the behavior of an image: `repo` (every tag) or `repo:tag` / `repo@digest` (exactly
+   * that one). Names are normalized like a container runtime does (`nginx` is
+   * `docker.io/library/nginx`).
+   */
+  image(image: string, behavior: ContainerBehavior): this {
+    const key = image.includes(':') || image.includes('@') ? normalizeImage(image) : imageRepository(image);
+    this.#images.set(key, behavior);
+    return this;
+  }
+
+  /** Registers a named preset that annotations can refer to by name. */
+  define(name: string, behavior: ContainerBehavior): this {
+    if (name === '' || name.includes('=') || name.includes(',')) throw new RuntimeFakeError('invalid-behavior', `invalid behavior name "${name}": must not be empty or contain "=" or ","`);
+    this.#named.set(name, behavior);
+    return this;
+  }
+
+  /** The named preset, if registered. */
+  named(name: string): ContainerBehavior | undefined {
+    return this.#named.get(name);
+  }
+
+  /** The behavior registered for an image (exact reference first, then its repository), else the default. */
+  forImage(image: string | undefined): ContainerBehavior {
+    if (image === undefined || image === '') return this.#default;
+    return this.#images.get(normalizeImage(image)) ?? this.#images.get(imageRepository(image)) ?? this.#default;
+  }
+
+  /**
+   * The behavior of `container` in `pod`: the image's, overridden field by field by the pod
+   * annotation, then by the container annotation.
+   *
+   * Errors: {@link RuntimeFakeError} `invalid-behavior` for a malformed annotation.
+   */
+  resolve(pod: Pod, container: Container): ContainerBehavior {
+    const annotations = pod.metadata.annotations ?? {};
+    let out = this.forImage(container.image);
+    const all = annotations[BEHAVIOR_ANNOTATION];
+    const own = annotations[containerBehaviorAnnotation(container.name)];
+    const lookup = (name: string): ContainerBehavior | undefined => this.named(name);
+    if (all !== undefined) out = { ...out, ...parseBehavior(all, lookup) };
+    if (own !== undefined) out = { ...out, ...parseBehavior(own, lookup) };
+    return out;
+  }
+}
+
+/** How a started container will end on its own, if it does. */
+export interface PlannedExit {
+  /** When, in ms after its start. */
+  readonly afterMs: number;
+  /** The exit code (137 for an OOM kill). */
+  readonly exitCode: number;
+  /** `Completed`, `Error` or `OOMKilled`. */
+  readonly reason: 'Completed' | 'Error' | 'OOMKilled';
+}
+
+/**
+ * The memory a container uses `elapsedMs` after its start: `memoryBytes` plus the growth.
+ *
+ * @example
+ * ```ts
+ * memoryUsage({ memoryBytes: 100, memoryGrowthBytesPerSecond: 10 }, 2500); // 125
+ * ```
+ */
+export function memoryUsage(behavior: ContainerBehavior, elapsedMs: number): number {
+  return (behavior.memoryBytes ?? 0) + Math.floor(((behavior.memoryGrowthBytesPerSecond ?? 0) * elapsedMs) / 1000);
+}
+
+/**
+ * When and how a container with `behavior` and memory limit `memoryLimitBytes` ends on its own:
+ * the earlier of its own exit and the moment its memory use exceeds the limit (the kernel's
+ * OOM killer: exit code 137, reason `OOMKilled`; at the same moment, the OOM kill wins).
+ * Undefined when it runs until stopped.
+ *
+ * @example
+ * ```ts
+ * // 100 MiB + 10 MiB/s under a 128 MiB limit: killed once usage passes 128 MiB, after 2.9 s
+ * plannedExit({ memoryBytes: 100 * Mi, memoryGrowthBytesPerSecond: 10 * Mi }, 128 * Mi);
+ * // { afterMs: 2900, exitCode: 137, reason: 'OOMKilled' }
+ * ```
+ */
+export function plannedExit(behavior: ContainerBehavior, memoryLimitBytes: number | undefined): PlannedExit | undefined {
+  let oomAfter: number | undefined;
+  if (memoryLimitBytes !== undefined) {
+    const start = behavior.memoryBytes ?? 0;
+    const growth = behavior.memoryGrowthBytesPerSecond ?? 0;
+    if (start > memoryLimitBytes) oomAfter = 0;
+    else if (growth > 0) {
+      // first whole millisecond at which usage > limit
+      let t = Math.ceil(((memoryLimitBytes - start + 1) * 1000) / growth);
+      while (t > 0 && memoryUsage(behavior, t - 1) > memoryLimitBytes) t--;
+      while (memoryUsage(behavior, t) <= memoryLimitBytes) t++;
+      oomAfter = t;
+    }
+  }
+  const exitAfter = behavior.exitAfterMs;
+  if (oomAfter !== undefined && (exitAfter === undefined || oomAfter <= exitAfter)) return { afterMs: oomAfter, exitCode: 137, reason: 'OOMKilled' };
+  if (exitAfter === undefined) return undefined;
+  const exitCode = behavior.exitCode ?? 0;
+  return { afterMs: exitAfter, exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' };
+}

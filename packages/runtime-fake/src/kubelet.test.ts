@@ -1,0 +1,340 @@
+/**
+ * The fake kubelet end to end: the real API server, fake kubelets and a virtual clock. Pods are
+ * bound by hand (the scheduler lives elsewhere). Each test cites the upstream behavior it pins.
+ */
+import { describe, expect, it } from 'vitest';
+import { ApiServer, ConfigMaps, Events, Leases, NODE_LEASE_NAMESPACE, Nodes, Pods, VirtualClock, createBuiltinRegistry, parseTime, seededRng } from '@kubeloop/core';
+import type { Event, Pod } from '@kubeloop/core';
+import { BehaviorRegistry } from './behavior.js';
+import type { FakeKubelet } from './kubelet.js';
+import { inCIDR } from './node.js';
+import type { FakeNodeConfig } from './node.js';
+import { startFakeNode } from './plugin.js';
+
+interface Sim {
+  clock: VirtualClock;
+  server: ApiServer;
+  kubelets: FakeKubelet[];
+  behaviors: BehaviorRegistry;
+  run(pod: PodInput, node?: string): Promise<void>;
+  pod(name: string): Promise<Pod>;
+  events(name: string): Promise<Event[]>;
+}
+
+/** A pod manifest as tests write it. */
+interface PodInput {
+  name: string;
+  annotations?: Record<string, string>;
+  spec: Record<string, unknown>;
+}
+
+async function sim(nodes: FakeNodeConfig[] = [{ name: 'node-1' }], seed = 1, behaviors = new BehaviorRegistry()): Promise<Sim> {
+  const clock = new VirtualClock();
+  const server = new ApiServer({ clock, rng: seededRng(seed), registry: createBuiltinRegistry() });
+  const kubelets: FakeKubelet[] = [];
+  for (const [i, node] of nodes.entries()) kubelets.push(await startFakeNode({ client: server, clock, rng: seededRng(seed * 100 + i), node: { index: i, ...node }, behaviors }));
+  return {
+    clock,
+    server,
+    kubelets,
+    behaviors,
+    async run(pod, node = nodes[0]!.name) {
+      await server.create(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: 'default', ...(pod.annotations ? { annotations: pod.annotations } : {}) }, spec: pod.spec as unknown as Pod['spec'] });
+      await server.bind({ namespace: 'default', name: pod.name }, { name: node });
+      await clock.flush();
+    },
+    pod: (name) => server.get(Pods, { namespace: 'default', name }),
+    async events(name) {
+      const list = await server.list(Events, { namespace: 'default' });
+      return list.items.filter((e) => e.involvedObject.name === name).sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion));
+    },
+  };
+}
+
+const container = (name: string, image: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ name, image, ...extra });
+const cond = (pod: Pod, type: string): string | undefined => pod.status.conditions?.find((c) => c.type === type)?.status;
+
+describe('a pod bound to a fake node', () => {
+  it('goes Pending with ContainerCreating, then Running and Ready, with a pod IP from the node CIDR', async () => {
+    const s = await sim();
+    await s.run({ name: 'web', spec: { containers: [container('web', 'nginx:1.25')] } });
+    let pod = await s.pod('web');
+    expect(pod.status.phase).toBe('Pending');
+    expect(pod.status.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ContainerCreating');
+    expect(cond(pod, 'PodScheduled')).toBe('True');
+    expect(cond(pod, 'Ready')).toBe('False');
+    // nginx is 70 MB at 20 MB/s plus 500 ms: the pull takes 4 s (upstream: Pulling, then Pulled)
+    await s.clock.advance(4000);
+    pod = await s.pod('web');
+    expect(pod.status.phase).toBe('Running');
+    expect(cond(pod, 'Ready')).toBe('True');
+    expect(cond(pod, 'ContainersReady')).toBe('True');
+    expect(cond(pod, 'Initialized')).toBe('True');
+    expect(pod.status.containerStatuses?.[0]).toMatchObject({ name: 'web', ready: true, started: true, restartCount: 0, state: { running: {} } });
+    expect(inCIDR(pod.status.podIP ?? '', s.kubelets[0]!.podCIDR)).toBe(true);
+    expect(pod.status.hostIP).toBe(s.kubelets[0]!.nodeIP);
+    expect(pod.status.startTime).toBeDefined();
+    expect(pod.status.qosClass).toBe('BestEffort');
+    const reasons = (await s.events('web')).map((e) => e.reason);
+    expect(reasons).toEqual(['Pulling', 'Pulled', 'Created', 'Started']);
+  });
+
+  it('starts a second pod of the same image faster on the same node than on a fresh node (no pull)', async () => {
+    const s = await sim([{ name: 'warm' }, { name: 'cold' }]);
+    await s.run({ name: 'first', spec: { containers: [container('app', 'redis:7')] } }, 'warm');
+    await s.clock.advance(10_000);
+    await s.run({ name: 'again', spec: { containers: [container('app', 'redis:7')] } }, 'warm');
+    await s.run({ name: 'elsewhere', spec: { containers: [container('app', 'redis:7')] } }, 'cold');
+    expect((await s.pod('again')).status.phase).toBe('Running');
+    expect((await s.pod('elsewhere')).status.phase).toBe('Pending');
+    expect((await s.events('again')).map((e) => e.message)).toContain('Container image "redis:7" already present on machine');
+    await s.clock.advance(3000); // 45 MB at 20 MB/s + 0.5 s = 2.75 s
+    expect((await s.pod('elsewhere')).status.phase).toBe('Running');
+  });
+
+  it('keeps a pod in ContainerCreating with FailedMount while its ConfigMap is missing, and starts it once created', async () => {
+    const s = await sim();
+    await s.run({ name: 'cfg', spec: { volumes: [{ name: 'config', configMap: { name: 'settings' } }], containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(30_000);
+    let pod = await s.pod('cfg');
+    expect(pod.status.phase).toBe('Pending');
+    expect(pod.status.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ContainerCreating');
+    expect(pod.status.podIP).toBeUndefined();
+    const failed = (await s.events('cfg')).filter((e) => e.reason === 'FailedMount');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ type: 'Warning', message: 'MountVolume.SetUp failed for volume "config" : configmap "settings" not found' });
+    expect(failed[0]!.count).toBeGreaterThan(3); // retried with back-off, deduplicated into one Event
+    await s.server.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' }, data: { a: '1' } });
+    await s.clock.advance(60_000);
+    pod = await s.pod('cfg');
+    expect(pod.status.phase).toBe('Running');
+  });
+
+  it('waits for a PersistentVolumeClaim that does not exist', async () => {
+    const s = await sim();
+    await s.run({ name: 'db', spec: { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }], containers: [container('db', 'postgres:16')] } });
+    await s.clock.advance(20_000);
+    expect((await s.pod('db')).status.phase).toBe('Pending');
+    expect((await s.events('db')).find((e) => e.reason === 'FailedMount')?.message).toContain('persistentvolumeclaims "data" not found');
+  });
+
+  it('fails with ErrImageNeverPull when the image is missing and the policy is Never', async () => {
+    const s = await sim();
+    await s.run({ name: 'never', spec: { containers: [container('app', 'example.com/app:1', { imagePullPolicy: 'Never' })] } });
+    await s.clock.advance(5000);
+    const pod = await s.pod('never');
+    expect(pod.status.phase).toBe('Pending');
+    expect(pod.status.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ErrImageNeverPull');
+  });
+
+  it('restarts a crashing container after 0, 10, 20, 40 s ... (CrashLoopBackOff), capped at 300 s', async () => {
+    const s = await sim();
+    s.behaviors.image('example.com/crasher', { exitAfterMs: 1000, exitCode: 1 });
+    await s.run({ name: 'crash', spec: { containers: [container('app', 'example.com/crasher:1')] } });
+    const starts: number[] = [];
+    const t0 = s.clock.now();
+    let last = -1;
+    for (let i = 0; i < 1300; i++) {
+      await s.clock.advance(1000);
+      const st = (await s.pod('crash')).status.containerStatuses?.[0];
+      if (st?.state?.running && st.restartCount !== last) {
+        last = st.restartCount;
+        starts.push(parseTime(st.state.running.startedAt ?? '') - t0);
+      }
+    }
+    // started after the pull (3 s), then each run lasts 1 s; waits after each exit: 0, 10, 20, 40, 80, 160, 300, 300
+    const gaps = starts.slice(1).map((t, i) => (t - starts[i]!) / 1000 - 1);
+    expect(gaps.slice(0, 8)).toEqual([0, 10, 20, 40, 80, 160, 300, 300]);
+    const pod = await s.pod('crash');
+    expect(pod.status.phase).toBe('Running');
+    expect(pod.status.containerStatuses?.[0]?.lastState?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+  });
+
+  it('shows CrashLoopBackOff while waiting to restart', async () => {
+    const s = await sim();
+    await s.run({ name: 'loop', annotations: { 'kubeloop.dev/behavior': 'crash-after=1s,exit-code=2' }, spec: { containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(2000);
+    await s.clock.advance(1500);
+    const st = (await s.pod('loop')).status.containerStatuses?.[0];
+    expect(st?.state?.waiting?.reason).toBe('CrashLoopBackOff');
+    expect(st?.lastState?.terminated?.exitCode).toBe(2);
+    expect(st?.restartCount).toBe(1);
+    expect((await s.events('loop')).some((e) => e.reason === 'BackOff' && e.type === 'Warning')).toBe(true);
+  });
+
+  it('runs a container to completion: Succeeded under Never and OnFailure, Failed under Never with a non-zero exit', async () => {
+    const s = await sim();
+    await s.run({ name: 'ok', annotations: { 'kubeloop.dev/behavior': 'complete-after=5s' }, spec: { restartPolicy: 'Never', containers: [container('job', 'busybox:1.36')] } });
+    await s.run({ name: 'ok2', annotations: { 'kubeloop.dev/behavior': 'complete-after=5s' }, spec: { restartPolicy: 'OnFailure', containers: [container('job', 'busybox:1.36')] } });
+    await s.run({ name: 'bad', annotations: { 'kubeloop.dev/behavior': 'complete-after=5s,exit-code=3' }, spec: { restartPolicy: 'Never', containers: [container('job', 'busybox:1.36')] } });
+    await s.clock.advance(60_000);
+    const ok = await s.pod('ok');
+    expect(ok.status.phase).toBe('Succeeded');
+    expect(ok.status.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(ok.status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+    expect((await s.pod('ok2')).status.phase).toBe('Succeeded');
+    const bad = await s.pod('bad');
+    expect(bad.status.phase).toBe('Failed');
+    expect(bad.status.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+  });
+
+  it('restarts a failed container under OnFailure', async () => {
+    const s = await sim();
+    await s.run({ name: 'retry', annotations: { 'kubeloop.dev/behavior': 'complete-after=5s,exit-code=1' }, spec: { restartPolicy: 'OnFailure', containers: [container('job', 'busybox:1.36')] } });
+    await s.clock.advance(30_000);
+    const pod = await s.pod('retry');
+    expect(pod.status.phase).toBe('Running');
+    expect(pod.status.containerStatuses?.[0]?.restartCount).toBeGreaterThanOrEqual(1);
+  });
+
+  it('runs init containers in order before the containers', async () => {
+    const s = await sim();
+    await s.run({
+      name: 'init',
+      annotations: { 'kubeloop.dev/behavior.first': 'complete-after=3s', 'kubeloop.dev/behavior.second': 'complete-after=4s' },
+      spec: { initContainers: [container('first', 'busybox:1.36'), container('second', 'busybox:1.36')], containers: [container('app', 'busybox:1.36')] },
+    });
+    await s.clock.advance(1000); // pulled (2 MB: 0.6 s), first running
+    let pod = await s.pod('init');
+    expect(pod.status.phase).toBe('Pending');
+    expect(pod.status.initContainerStatuses?.map((c) => Object.keys(c.state ?? {})[0])).toEqual(['running', 'waiting']);
+    expect(pod.status.containerStatuses?.[0]?.state?.waiting?.reason).toBe('PodInitializing');
+    expect(pod.status.conditions?.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [first second]' });
+    await s.clock.advance(4000);
+    pod = await s.pod('init');
+    expect(pod.status.initContainerStatuses?.map((c) => Object.keys(c.state ?? {})[0])).toEqual(['terminated', 'running']);
+    await s.clock.advance(5000);
+    pod = await s.pod('init');
+    expect(pod.status.phase).toBe('Running');
+    expect(cond(pod, 'Initialized')).toBe('True');
+  });
+
+  it('fails the pod when an init container fails under restartPolicy Never', async () => {
+    const s = await sim();
+    await s.run({ name: 'badinit', annotations: { 'kubeloop.dev/behavior.setup': 'crash-after=1s' }, spec: { restartPolicy: 'Never', initContainers: [container('setup', 'busybox:1.36')], containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(10_000);
+    expect((await s.pod('badinit')).status.phase).toBe('Failed');
+  });
+
+  it('OOM-kills a container whose memory use passes its limit (exit 137, OOMKilled)', async () => {
+    const s = await sim();
+    await s.run({
+      name: 'leak',
+      annotations: { 'kubeloop.dev/behavior': 'memory=100Mi,memory-growth=10Mi' },
+      spec: { restartPolicy: 'Never', containers: [container('app', 'busybox:1.36', { resources: { limits: { memory: '128Mi' } } })] },
+    });
+    await s.clock.advance(10_000);
+    const pod = await s.pod('leak');
+    expect(pod.status.phase).toBe('Failed');
+    expect(pod.status.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+  });
+
+  it('keeps a container unready while its readiness probe fails, then marks it Ready', async () => {
+    const s = await sim();
+    await s.run({
+      name: 'slow',
+      annotations: { 'kubeloop.dev/behavior': 'not-ready-for=25s' },
+      spec: { containers: [container('app', 'busybox:1.36', { readinessProbe: { httpGet: { port: 8080 }, periodSeconds: 10 } })] },
+    });
+    await s.clock.advance(20_000);
+    let pod = await s.pod('slow');
+    expect(pod.status.phase).toBe('Running');
+    expect(cond(pod, 'Ready')).toBe('False');
+    expect(pod.status.conditions?.find((c) => c.type === 'ContainersReady')?.message).toBe('containers with unready status: [app]');
+    await s.clock.advance(15_000);
+    pod = await s.pod('slow');
+    expect(cond(pod, 'Ready')).toBe('True');
+  });
+
+  it('restarts a container whose liveness probe fails failureThreshold times', async () => {
+    const s = await sim();
+    await s.run({
+      name: 'sick',
+      annotations: { 'kubeloop.dev/behavior': 'liveness-fail-after=30s' },
+      spec: { containers: [container('app', 'busybox:1.36', { livenessProbe: { httpGet: { port: 8080 }, periodSeconds: 10, failureThreshold: 3, initialDelaySeconds: 5 } })] },
+    });
+    await s.clock.advance(60_000);
+    const pod = await s.pod('sick');
+    expect(pod.status.containerStatuses?.[0]?.restartCount).toBe(1);
+    expect((await s.events('sick')).map((e) => e.message)).toContain('Container app failed liveness probe, will be restarted');
+  });
+});
+
+describe('graceful deletion', () => {
+  it('stops the containers, waits for them within the grace period, then removes the pod', async () => {
+    const s = await sim();
+    await s.run({ name: 'bye', annotations: { 'kubeloop.dev/behavior': 'stop-after=5s' }, spec: { terminationGracePeriodSeconds: 30, containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(2000);
+    await s.server.delete(Pods, { namespace: 'default', name: 'bye' });
+    await s.clock.advance(4000);
+    expect((await s.pod('bye')).metadata.deletionTimestamp).toBeDefined();
+    await s.clock.advance(2000);
+    await expect(s.pod('bye')).rejects.toMatchObject({ reason: 'NotFound' });
+    expect((await s.events('bye')).map((e) => e.reason)).toContain('Killing');
+  });
+
+  it('kills a container that ignores SIGTERM at the end of the grace period', async () => {
+    const s = await sim();
+    await s.run({ name: 'stubborn', annotations: { 'kubeloop.dev/behavior': 'stop-after=never' }, spec: { terminationGracePeriodSeconds: 10, containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(2000);
+    await s.server.delete(Pods, { namespace: 'default', name: 'stubborn' });
+    const deletedAt = s.clock.now();
+    const seen: Pod[] = [];
+    const sub = s.server.watch(Pods, { namespace: 'default' }).subscribe((e) => {
+      if (e.type !== 'BOOKMARK') seen.push(e.object);
+    });
+    await s.clock.advance(9000);
+    expect((await s.pod('stubborn')).metadata.deletionTimestamp).toBeDefined();
+    await s.clock.advance(2000);
+    await expect(s.pod('stubborn')).rejects.toMatchObject({ reason: 'NotFound' });
+    sub.unsubscribe();
+    const last = seen.filter((p) => p.status.containerStatuses?.[0]?.state?.terminated).at(-1);
+    expect(last?.status.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(137);
+    expect(parseTime(last?.status.containerStatuses?.[0]?.state?.terminated?.finishedAt ?? '') - deletedAt).toBe(10_000);
+  });
+});
+
+describe('the node', () => {
+  it('is registered with capacity, labels, pod CIDR, addresses and Ready conditions', async () => {
+    const s = await sim([{ name: 'node-a', cpu: '8', memory: '32Gi', pods: 50, labels: { zone: 'a' } }]);
+    const node = await s.server.get(Nodes, { name: 'node-a' });
+    expect(node.metadata.labels).toMatchObject({ 'kubernetes.io/hostname': 'node-a', 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', zone: 'a' });
+    expect(node.status.capacity).toMatchObject({ cpu: '8', memory: '32Gi', pods: '50', 'ephemeral-storage': '100Gi' });
+    expect(node.status.allocatable).toMatchObject({ cpu: '8', memory: '32Gi', pods: '50' });
+    expect(node.spec.podCIDR).toBe('10.1.0.0/24');
+    expect(node.status.addresses).toContainEqual({ type: 'InternalIP', address: '172.18.0.2' });
+    expect(node.status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' });
+    expect(node.status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False', 'Ready=True']);
+  });
+
+  it('renews its Lease every 10 s, and stops renewing after stop()', async () => {
+    const s = await sim();
+    const renewTime = async (): Promise<number> => parseTime((await s.server.get(Leases, { namespace: NODE_LEASE_NAMESPACE, name: 'node-1' })).spec.renewTime ?? '');
+    const t0 = s.clock.now();
+    expect(await renewTime()).toBe(t0);
+    const lease = await s.server.get(Leases, { namespace: NODE_LEASE_NAMESPACE, name: 'node-1' });
+    expect(lease.spec).toMatchObject({ holderIdentity: 'node-1', leaseDurationSeconds: 40 });
+    expect(lease.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Node', name: 'node-1' });
+    await s.clock.advance(10_000);
+    expect(await renewTime()).toBe(t0 + 10_000);
+    await s.clock.advance(25_000);
+    expect(await renewTime()).toBe(t0 + 30_000);
+    s.kubelets[0]!.stop();
+    await s.clock.advance(60_000);
+    expect(await renewTime()).toBe(t0 + 30_000);
+    await s.kubelets[0]!.start();
+    expect(await renewTime()).toBe(t0 + 95_000);
+  });
+
+  it('stops updating pods while stopped and catches up when started again', async () => {
+    const s = await sim();
+    await s.run({ name: 'job', annotations: { 'kubeloop.dev/behavior': 'complete-after=20s' }, spec: { restartPolicy: 'Never', containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(5000);
+    s.kubelets[0]!.stop();
+    await s.clock.advance(60_000);
+    expect((await s.pod('job')).status.phase).toBe('Running');
+    await s.kubelets[0]!.start();
+    await s.clock.flush();
+    expect((await s.pod('job')).status.phase).toBe('Succeeded');
+  });
+});

@@ -1,0 +1,228 @@
+/**
+ * The fake container runtime of one node: an image cache with pulls that take time, and
+ * containers that are created, started, stopped and killed on a timeline decided by their
+ * behavior. It keeps no timers: every question is asked with a time (`now`), and the answer is
+ * a pure function of what happened before that time.
+ *
+ * @module
+ */
+import type { Rng } from '@kubeloop/core';
+import { plannedExit, memoryUsage } from './behavior.js';
+import type { ContainerBehavior } from './behavior.js';
+import { imageSize, normalizeImage, pullDurationMs } from './images.js';
+import type { ImageSpec, PullTiming } from './images.js';
+
+/** How a node's runtime is configured. */
+export interface ContainerRuntimeOptions {
+  /** Container ids and image digests. */
+  readonly rng: Rng;
+  /** Known images (by reference as written in pods, e.g. `nginx:1.25`): size or fixed pull time. */
+  readonly images?: Readonly<Record<string, ImageSpec>> | undefined;
+  /** Bandwidth and overhead of pulls. */
+  readonly pullTiming?: PullTiming | undefined;
+  /** Images present before anything runs (e.g. `registry.k8s.io/pause:3.10`). */
+  readonly preloaded?: readonly string[] | undefined;
+}
+
+/** The outcome of asking for an image. */
+export type ImageAvailability =
+  /** Present: start at once. */
+  | { readonly kind: 'present' }
+  /** Being pulled (by this or an earlier request): ready at `readyAt`, the pull began at `startedAt`. */
+  | { readonly kind: 'pulling'; readonly readyAt: number; readonly startedAt: number; readonly newPull: boolean }
+  /** `imagePullPolicy: Never` and the image is not present (`ErrImageNeverPull`). */
+  | { readonly kind: 'never-pull' };
+
+/** How a container ended. */
+export interface ContainerExit {
+  /** When (ms). */
+  readonly at: number;
+  /** The exit code: 137 for SIGKILL / OOM kill. */
+  readonly exitCode: number;
+  /** `Completed` (exit 0), `Error` or `OOMKilled`. */
+  readonly reason: 'Completed' | 'Error' | 'OOMKilled';
+}
+
+/** A container as the runtime knows it. */
+export interface RuntimeContainer {
+  /** `containerd://<64 hex>`. */
+  readonly id: string;
+  /** The pod's uid. */
+  readonly podUid: string;
+  /** The container's name in the pod. */
+  readonly name: string;
+  /** The image reference, as written in the pod. */
+  readonly image: string;
+  /** The image's digest reference. */
+  readonly imageID: string;
+  /** Its behavior. */
+  readonly behavior: ContainerBehavior;
+  /** Its memory limit in bytes (the OOM threshold). */
+  readonly memoryLimitBytes: number | undefined;
+  /** When it was created and started (the fake starts containers as they are created). */
+  readonly startedAt: number;
+  /** Its end: planned by its behavior, or set by stop/kill. Not yet happened while `at > now`. */
+  exit: ContainerExit | undefined;
+  /** Whether a stop (SIGTERM) was requested. */
+  stopping: boolean;
+}
+
+interface ImageEntry {
+  readonly readyAt: number;
+  readonly startedAt: number;
+  readonly digest: string;
+}
+
+/**
+ * One node's container runtime.
+ *
+ * Guarantees:
+ * - an image pulled once stays present (no image garbage collection);
+ * - concurrent requests for an image being pulled share the one pull;
+ * - a container's exit, once set, only moves earlier (a stop or kill never delays it);
+ * - answers depend only on the calls made and the `now` given, never on ambient time.
+ */
+export class FakeContainerRuntime {
+  readonly #options: ContainerRuntimeOptions;
+  readonly #images = new Map<string, ImageEntry>();
+  readonly #containers = new Map<string, RuntimeContainer>();
+
+  /** Builds a runtime with the preloaded images present. */
+  constructor(options: ContainerRuntimeOptions) {
+    this.#options = options;
+    for (const image of options.preloaded ?? []) this.#images.set(normalizeImage(image), { readyAt: Number.NEGATIVE_INFINITY, startedAt: Number.NEGATIVE_INFINITY, digest: this.#digest() });
+  }
+
+  #digest(): string {
+    let hex = '';
+    for (let i = 0; i < 64; i++) hex += this.#options.rng.int(16).toString(16);
+    return hex;
+  }
+
+  /** Whether `image` is present at `now` (pulled, or preloaded). */
+  hasImage(image: string, now: number): boolean {
+    const e = this.#images.get(normalizeImage(image));
+    return e !== undefined && e.readyAt <= now;
+  }
+
+  /** The images present at `now`, as `status.images` reports them (largest first, as upstream). */
+  images(now: number): { names: string[]; sizeBytes: number }[] {
+    const out: { names: string[]; sizeBytes: number }[] = [];
+    for (const [ref, e] of this.#images) {
+      if (e.readyAt > now) continue;
+      const repo = ref.slice(0, ref.lastIndexOf(':'));
+      out.push({ names: [`${repo}@sha256:${e.digest}`, ref], sizeBytes: imageSize(ref, this.#spec(ref)) });
+    }
+    return out.sort((a, b) => b.sizeBytes - a.sizeBytes || (a.names[1]! < b.names[1]! ? -1 : 1));
+  }
+
+  #spec(image: string): ImageSpec | undefined {
+    const images = this.#options.images;
+    if (images === undefined) return undefined;
+    const norm = normalizeImage(image);
+    for (const k in images) if (normalizeImage(k) === norm) return images[k];
+    return undefined;
+  }
+
+  /** The size in bytes the runtime assumes for `image`. */
+  imageSize(image: string): number {
+    return imageSize(image, this.#spec(image));
+  }
+
+  /**
+   * Asks for `image` under `policy` at `now` (upstream `EnsureImageExists`):
+   * - `Never`: present, or `never-pull`;
+   * - `IfNotPresent`: present, or a pull (joining one in flight);
+   * - `Always`: a pull every time; an image already present only costs the pull overhead
+   *   (the registry is asked for the digest, nothing is downloaded).
+   */
+  ensureImage(image: string, policy: 'Always' | 'IfNotPresent' | 'Never', now: number): ImageAvailability {
+    const key = normalizeImage(image);
+    const e = this.#images.get(key);
+    if (e !== undefined && e.readyAt > now) return { kind: 'pulling', readyAt: e.readyAt, startedAt: e.startedAt, newPull: false };
+    if (policy === 'Never') return e === undefined ? { kind: 'never-pull' } : { kind: 'present' };
+    if (policy === 'IfNotPresent' && e !== undefined) return { kind: 'present' };
+    const timing = this.#options.pullTiming ?? {};
+    const duration = e === undefined ? pullDurationMs(image, this.#spec(image), timing) : Math.min(timing.overheadMs ?? 500, pullDurationMs(image, this.#spec(image), timing));
+    const entry: ImageEntry = { readyAt: now + duration, startedAt: now, digest: e?.digest ?? this.#digest() };
+    this.#images.set(key, entry);
+    return { kind: 'pulling', readyAt: entry.readyAt, startedAt: now, newPull: true };
+  }
+
+  /** The digest reference of a present image (`docker.io/library/nginx@sha256:…`), or `''`. */
+  imageID(image: string): string {
+    const key = normalizeImage(image);
+    const e = this.#images.get(key);
+    return e === undefined ? '' : `${key.slice(0, key.lastIndexOf(':'))}@sha256:${e.digest}`;
+  }
+
+  /**
+   * Creates and starts a container at `now`; its behavior plans its own exit (completion,
+   * crash, or OOM kill when its memory passes `memoryLimitBytes`).
+   */
+  run(podUid: string, name: string, image: string, behavior: ContainerBehavior, memoryLimitBytes: number | undefined, now: number): RuntimeContainer {
+    const plan = plannedExit(behavior, memoryLimitBytes);
+    const c: RuntimeContainer = {
+      id: `containerd://${this.#digest()}`,
+      podUid,
+      name,
+      image,
+      imageID: this.imageID(image),
+      behavior,
+      memoryLimitBytes,
+      startedAt: now,
+      exit: plan === undefined ? undefined : { at: now + plan.afterMs, exitCode: plan.exitCode, reason: plan.reason },
+      stopping: false,
+    };
+    this.#containers.set(c.id, c);
+    return c;
+  }
+
+  /** The container with this id, if the runtime has it. */
+  get(id: string): RuntimeContainer | undefined {
+    return this.#containers.get(id);
+  }
+
+  /** Whether the container has exited by `now`. */
+  exited(id: string, now: number): ContainerExit | undefined {
+    const exit = this.#containers.get(id)?.exit;
+    return exit !== undefined && exit.at <= now ? exit : undefined;
+  }
+
+  /**
+   * Sends SIGTERM at `now`: the container exits after its behavior's `stopAfterMs` with its
+   * `stopExitCode` — or, if that would be later than `deadline`, is killed at `deadline` with
+   * exit code 137 (reason `Error`). An earlier planned exit stands.
+   */
+  stop(id: string, now: number, deadline: number): void {
+    const c = this.#containers.get(id);
+    if (c === undefined || (c.exit !== undefined && c.exit.at <= now)) return;
+    c.stopping = true;
+    const stopAt = now + (c.behavior.stopAfterMs ?? 0);
+    const exitCode = c.behavior.stopExitCode ?? 0;
+    const exit: ContainerExit = stopAt <= deadline ? { at: stopAt, exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' } : { at: Math.max(now, deadline), exitCode: 137, reason: 'Error' };
+    if (c.exit === undefined || exit.at < c.exit.at) c.exit = exit;
+  }
+
+  /** Sends SIGKILL at `now`: exit code 137, reason `Error` (unless it has exited already). */
+  kill(id: string, now: number): void {
+    this.stop(id, now, now);
+  }
+
+  /** Removes a container (and forgets it). */
+  remove(id: string): void {
+    this.#containers.delete(id);
+  }
+
+  /** What a running container uses at `now`: CPU millicores and memory bytes (zero once exited). */
+  usage(id: string, now: number): { cpuMillicores: number; memoryBytes: number } {
+    const c = this.#containers.get(id);
+    if (c === undefined || (c.exit !== undefined && c.exit.at <= now)) return { cpuMillicores: 0, memoryBytes: 0 };
+    return { cpuMillicores: c.behavior.cpuMillicores ?? 0, memoryBytes: memoryUsage(c.behavior, now - c.startedAt) };
+  }
+
+  /** The containers the runtime has, running or exited, in creation order. */
+  containers(): readonly RuntimeContainer[] {
+    return [...this.#containers.values()];
+  }
+}

@@ -1,0 +1,446 @@
+/**
+ * The pod worker: one pod's life on one node, as a state machine over virtual time. The
+ * kubelet (the orchestrator) feeds it inputs — is the pod being deleted, are its volumes
+ * there — and asks it to advance to `now`; the worker replays every deadline up to `now` in
+ * order (pull finished, container exited, probe due, back-off over), so a kubelet that was
+ * stopped catches up exactly.
+ *
+ * Decisions are made by the pure helpers: {@link backoffStep}, {@link stepProbe},
+ * {@link probeAnswer}, {@link plannedExit} (through the runtime) and {@link computePodStatus}.
+ *
+ * @module
+ */
+import type { Container, ContainerState, ContainerStatus, Pod, Probe } from '@kubeloop/core';
+import { formatTime, tryParseQuantity } from '@kubeloop/core';
+import type { BackoffEntry } from './backoff.js';
+import { backoffStep } from './backoff.js';
+import type { ContainerBehavior } from './behavior.js';
+import { formatDuration } from './duration.js';
+import type { ProbeKind, ProbeState } from './probe.js';
+import { initialProbeState, probeAnswer, stepProbe } from './probe.js';
+import type { ContainerExit, FakeContainerRuntime, RuntimeContainer } from './runtime.js';
+
+/** An event the worker wants recorded on its pod. */
+export interface PodEvent {
+  /** `Normal` or `Warning`. */
+  readonly type: 'Normal' | 'Warning';
+  /** Upstream's reason (`Pulling`, `Pulled`, `Created`, `Started`, `Killing`, `BackOff`, ...). */
+  readonly reason: string;
+  /** Upstream's message. */
+  readonly message: string;
+}
+
+/** What the kubelet tells the worker about the outside world. */
+export interface WorkerInput {
+  /** When the pod is being deleted: the deadline (its `deletionTimestamp`) in ms. */
+  readonly deletionDeadline?: number | undefined;
+  /** Whether every volume can be mounted; else the FailedMount message. */
+  readonly volumes: { readonly ok: true } | { readonly ok: false; readonly message: string };
+}
+
+type SlotState =
+  | { readonly kind: 'new' }
+  | { readonly kind: 'never-pull'; readonly message: string }
+  | { readonly kind: 'pulling'; readonly readyAt: number; readonly startedAt: number }
+  | { readonly kind: 'running'; readonly container: RuntimeContainer; probes: Partial<Record<ProbeKind, ProbeState>>; killedByProbe: boolean }
+  | { readonly kind: 'exited'; readonly container: RuntimeContainer; readonly exit: ContainerExit; readonly killedByProbe: boolean }
+  | { readonly kind: 'backoff'; readonly container: RuntimeContainer; readonly exit: ContainerExit; readonly killedByProbe: boolean; readonly until: number; readonly delayMs: number };
+
+/** One container of the pod. Invariant: `restartCount` counts the starts after the first. */
+interface Slot {
+  readonly spec: Container;
+  readonly init: boolean;
+  readonly behavior: ContainerBehavior;
+  readonly memoryLimitBytes: number | undefined;
+  state: SlotState;
+  restartCount: number;
+  lastTerminated: { readonly container: RuntimeContainer; readonly exit: ContainerExit } | undefined;
+  backoff: BackoffEntry | undefined;
+}
+
+/** The mount retry back-off (upstream `nestedpendingoperations`: 500 ms doubling to 2 min 2 s). */
+const MOUNT_RETRY_INITIAL_MS = 500;
+const MOUNT_RETRY_MAX_MS = 122_000;
+
+/** Whether an exited container restarts under the pod's restart policy (upstream `ShouldContainerBeRestarted`). */
+export function shouldRestart(policy: Pod['spec']['restartPolicy'], init: boolean, exitCode: number, killedByProbe: boolean): boolean {
+  if (init) return policy !== 'Never' && exitCode !== 0;
+  if (policy === 'Always') return true;
+  if (policy === 'OnFailure') return exitCode !== 0 || killedByProbe;
+  return false;
+}
+
+/**
+ * One pod on one node.
+ *
+ * Guarantees: init containers run one at a time in spec order, each only after the previous
+ * exited 0; regular containers start only after all init containers succeeded; nothing starts
+ * once the pod is being deleted; once `terminal`, the worker changes nothing more.
+ */
+export class PodWorker {
+  readonly #pod: () => Pod;
+  readonly #runtime: FakeContainerRuntime;
+  readonly #allocateIP: () => string;
+  readonly #slots: Slot[];
+  readonly #events: PodEvent[] = [];
+  #cursor: number;
+  #sandboxReady = false;
+  #podIP: string | undefined;
+  #mountRetryAt = Number.NEGATIVE_INFINITY;
+  #mountDelay = MOUNT_RETRY_INITIAL_MS;
+  #volumesMissing = false;
+  #terminal = false;
+  #changes = 0;
+  #input: WorkerInput | undefined;
+
+  /**
+   * Builds the worker of a pod admitted at `now`. `pod` returns the latest pod object;
+   * `behaviorOf` resolves each container's behavior (errors propagate to the caller).
+   */
+  constructor(pod: () => Pod, runtime: FakeContainerRuntime, behaviorOf: (c: Container) => ContainerBehavior, allocateIP: () => string, now: number) {
+    this.#pod = pod;
+    this.#runtime = runtime;
+    this.#allocateIP = allocateIP;
+    this.#cursor = now;
+    this.startTime = now;
+    const p = pod();
+    const slot = (spec: Container, init: boolean): Slot => {
+      const limit = spec.resources?.limits?.['memory'];
+      const q = limit === undefined ? undefined : tryParseQuantity(limit);
+      return { spec, init, behavior: behaviorOf(spec), memoryLimitBytes: q?.value(), state: { kind: 'new' }, restartCount: 0, lastTerminated: undefined, backoff: undefined };
+    };
+    this.#slots = [...(p.spec.initContainers ?? []).map((c) => slot(c, true)), ...p.spec.containers.map((c) => slot(c, false))];
+  }
+
+  /** When the kubelet admitted the pod (ms). */
+  readonly startTime: number;
+
+  /** Whether the sandbox (network and volumes) is ready. */
+  get sandboxReady(): boolean {
+    return this.#sandboxReady;
+  }
+
+  /** The pod's IP, once the sandbox exists. */
+  get podIP(): string | undefined {
+    return this.#podIP;
+  }
+
+  /** Whether the pod will run nothing more. */
+  get terminal(): boolean {
+    return this.#terminal;
+  }
+
+  /** The containers this worker started, running or exited (for cleanup). */
+  containerIDs(): string[] {
+    const ids: string[] = [];
+    for (const s of this.#slots) {
+      if (s.state.kind === 'running' || s.state.kind === 'exited' || s.state.kind === 'backoff') ids.push(s.state.container.id);
+      if (s.lastTerminated !== undefined) ids.push(s.lastTerminated.container.id);
+    }
+    return ids;
+  }
+
+  /** The events produced since the last call, oldest first. */
+  drainEvents(): PodEvent[] {
+    return this.#events.splice(0);
+  }
+
+  /**
+   * Advances to `now`, replaying every deadline on the way in time order.
+   *
+   * Guarantees: afterwards no deadline ≤ `now` is pending; calling it again with the same
+   * `now` and input changes nothing.
+   */
+  advance(now: number, input: WorkerInput): void {
+    // Deadlines before `now` are replayed with what was known then; the new input applies from `now`.
+    const known = this.#input ?? input;
+    let t = this.#cursor;
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      this.#settleAt(t, known);
+      const next = this.nextDeadline();
+      if (next === undefined || next >= now || next <= t) break;
+      t = next;
+    }
+    this.#input = input;
+    this.#settleAt(Math.max(t, now), input);
+    this.#cursor = Math.max(this.#cursor, now);
+  }
+
+  /** The earliest time at which something will happen on its own; undefined when nothing will. */
+  nextDeadline(): number | undefined {
+    if (this.#terminal) return undefined;
+    let next = Number.POSITIVE_INFINITY;
+    const at = (t: number): void => {
+      if (t < next) next = t;
+    };
+    if (!this.#sandboxReady && this.#volumesMissing) at(this.#mountRetryAt);
+    for (const s of this.#slots) {
+      const st = s.state;
+      if (st.kind === 'pulling') at(st.readyAt);
+      else if (st.kind === 'backoff') at(st.until);
+      else if (st.kind === 'running') {
+        if (st.container.exit !== undefined) at(st.container.exit.at);
+        if (!st.container.stopping) for (const k of this.#activeProbes(s, st)) at(st.probes[k]!.nextAt);
+      }
+    }
+    return next === Number.POSITIVE_INFINITY ? undefined : next;
+  }
+
+  #probe(s: Slot, kind: ProbeKind): Probe | undefined {
+    return kind === 'startup' ? s.spec.startupProbe : kind === 'liveness' ? s.spec.livenessProbe : s.spec.readinessProbe;
+  }
+
+  #started(st: Extract<SlotState, { kind: 'running' }>): boolean {
+    const startup = st.probes.startup;
+    return startup === undefined || startup.result === 'success';
+  }
+
+  #activeProbes(s: Slot, st: Extract<SlotState, { kind: 'running' }>): ProbeKind[] {
+    if (s.init) return [];
+    if (!this.#started(st)) return st.probes.startup === undefined ? [] : ['startup'];
+    return (['liveness', 'readiness'] as const).filter((k) => st.probes[k] !== undefined);
+  }
+
+  #set(s: Slot, state: SlotState): void {
+    s.state = state;
+    this.#changes++;
+  }
+
+  #emit(type: PodEvent['type'], reason: string, message: string): void {
+    this.#events.push({ type, reason, message });
+  }
+
+  /** Runs {@link #step} at `t` until nothing changes. */
+  #settleAt(t: number, input: WorkerInput): void {
+    for (let i = 0; i < 100; i++) {
+      const before = this.#changes;
+      this.#step(t, input);
+      if (this.#changes === before) return;
+    }
+  }
+
+  #step(t: number, input: WorkerInput): void {
+    if (this.#terminal) return;
+    // What the runtime did on its own by t.
+    for (const s of this.#slots) {
+      const st = s.state;
+      if (st.kind !== 'running') continue;
+      const exit = this.#runtime.exited(st.container.id, t);
+      if (exit !== undefined) this.#set(s, { kind: 'exited', container: st.container, exit, killedByProbe: st.killedByProbe });
+    }
+    const pod = this.#pod();
+    if (input.deletionDeadline !== undefined) {
+      let running = 0;
+      for (const s of this.#slots) {
+        const st = s.state;
+        if (st.kind !== 'running') continue;
+        running++;
+        if (!st.container.stopping) {
+          this.#emit('Normal', 'Killing', `Stopping container ${s.spec.name}`);
+          this.#runtime.stop(st.container.id, t, input.deletionDeadline);
+          this.#changes++;
+        }
+      }
+      if (running === 0) {
+        this.#terminal = true;
+        this.#changes++;
+      }
+      return;
+    }
+    if (!this.#sandboxReady) {
+      if (!input.volumes.ok) {
+        this.#volumesMissing = true;
+        if (t >= this.#mountRetryAt) {
+          this.#emit('Warning', 'FailedMount', input.volumes.message);
+          this.#mountRetryAt = t + this.#mountDelay;
+          this.#mountDelay = Math.min(this.#mountDelay * 2, MOUNT_RETRY_MAX_MS);
+        }
+        return;
+      }
+      this.#volumesMissing = false;
+      this.#sandboxReady = true;
+      this.#podIP = this.#allocateIP();
+      this.#changes++;
+    }
+    this.#runProbes(t, pod);
+    let initDone = true;
+    for (const s of this.#slots) {
+      if (!s.init) continue;
+      if (s.state.kind === 'exited' && s.state.exit.exitCode === 0) continue;
+      initDone = false;
+      this.#drive(s, t, pod);
+      if (s.state.kind === 'exited' && !shouldRestart(pod.spec.restartPolicy, true, s.state.exit.exitCode, false)) {
+        this.#terminal = true; // an init container failed for good: the pod failed
+        this.#changes++;
+      }
+      break;
+    }
+    if (!initDone) return;
+    let live = 0;
+    for (const s of this.#slots) {
+      if (s.init) continue;
+      this.#drive(s, t, pod);
+      const st = s.state;
+      if (st.kind !== 'exited' || shouldRestart(pod.spec.restartPolicy, false, st.exit.exitCode, st.killedByProbe)) live++;
+    }
+    if (live === 0) {
+      this.#terminal = true;
+      this.#changes++;
+    }
+  }
+
+  /** Moves one container along: start it, finish its pull, restart it or back off. */
+  #drive(s: Slot, t: number, pod: Pod): void {
+    const st = s.state;
+    switch (st.kind) {
+      case 'new':
+      case 'never-pull':
+        this.#start(s, t);
+        return;
+      case 'pulling':
+        if (st.readyAt > t) return;
+        this.#emit('Normal', 'Pulled', `Successfully pulled image "${s.spec.image ?? ''}" in ${formatDuration(st.readyAt - st.startedAt)} (${formatDuration(st.readyAt - st.startedAt)} including waiting). Image size: ${this.#runtime.imageSize(s.spec.image ?? '')} bytes.`);
+        this.#launch(s, t);
+        return;
+      case 'running':
+        return;
+      case 'exited':
+      case 'backoff': {
+        if (!shouldRestart(pod.spec.restartPolicy, s.init, st.exit.exitCode, st.killedByProbe)) return;
+        if (st.kind === 'backoff' && st.until > t) return;
+        const decision = backoffStep(s.backoff, st.exit.at, t);
+        if (decision.kind === 'wait') {
+          if (st.kind === 'exited') {
+            this.#set(s, { kind: 'backoff', container: st.container, exit: st.exit, killedByProbe: st.killedByProbe, until: decision.until, delayMs: decision.delayMs });
+            this.#emit('Warning', 'BackOff', `Back-off restarting failed container ${s.spec.name} in pod ${podRef(pod)}`);
+          }
+          return;
+        }
+        s.backoff = decision.entry;
+        if (s.lastTerminated !== undefined) this.#runtime.remove(s.lastTerminated.container.id);
+        s.lastTerminated = { container: st.container, exit: st.exit };
+        s.restartCount++;
+        this.#start(s, t);
+        return;
+      }
+    }
+  }
+
+  #start(s: Slot, t: number): void {
+    const image = s.spec.image ?? '';
+    const policy = s.spec.imagePullPolicy ?? 'IfNotPresent';
+    const got = this.#runtime.ensureImage(image, policy, t);
+    switch (got.kind) {
+      case 'never-pull': {
+        const message = `Container image "${image}" is not present with pull policy of Never`;
+        if (s.state.kind !== 'never-pull') {
+          this.#emit('Warning', 'ErrImageNeverPull', message);
+          this.#set(s, { kind: 'never-pull', message });
+        }
+        return;
+      }
+      case 'pulling':
+        this.#emit('Normal', 'Pulling', `Pulling image "${image}"`);
+        this.#set(s, { kind: 'pulling', readyAt: got.readyAt, startedAt: t });
+        if (got.readyAt <= t) this.#drive(s, t, this.#pod());
+        return;
+      case 'present':
+        this.#emit('Normal', 'Pulled', `Container image "${image}" already present on machine`);
+        this.#launch(s, t);
+        return;
+    }
+  }
+
+  #launch(s: Slot, t: number): void {
+    const c = this.#runtime.run(this.#pod().metadata.uid ?? '', s.spec.name, s.spec.image ?? '', s.behavior, s.memoryLimitBytes, t);
+    this.#emit('Normal', 'Created', `Created container: ${s.spec.name}`);
+    this.#emit('Normal', 'Started', `Started container ${s.spec.name}`);
+    const probes: Partial<Record<ProbeKind, ProbeState>> = {};
+    if (!s.init) {
+      for (const kind of ['startup', 'liveness', 'readiness'] as const) {
+        const p = this.#probe(s, kind);
+        if (p !== undefined) probes[kind] = initialProbeState(kind, p, t);
+      }
+    }
+    this.#set(s, { kind: 'running', container: c, probes, killedByProbe: false });
+  }
+
+  #runProbes(t: number, pod: Pod): void {
+    for (const s of this.#slots) {
+      const st = s.state;
+      if (st.kind !== 'running' || st.container.stopping) continue;
+      for (const kind of this.#activeProbes(s, st)) {
+        const state = st.probes[kind]!;
+        if (state.nextAt > t) continue;
+        const probe = this.#probe(s, kind)!;
+        const answer = probeAnswer(kind, s.behavior, t - st.container.startedAt);
+        const next = stepProbe(state, probe, answer, t);
+        st.probes[kind] = next;
+        this.#changes++;
+        const label = kind === 'startup' ? 'Startup' : kind === 'liveness' ? 'Liveness' : 'Readiness';
+        if (answer === 'failure' && next.failures === 1) this.#emit('Warning', 'Unhealthy', `${label} probe failed: HTTP probe failed with statuscode: 503`);
+        if (kind !== 'readiness' && next.result === 'failure') {
+          this.#emit('Normal', 'Killing', `Container ${s.spec.name} failed ${kind} probe, will be restarted`);
+          const grace = (probe.terminationGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds) * 1000;
+          this.#runtime.stop(st.container.id, t, t + grace);
+          st.killedByProbe = true;
+          break;
+        }
+        if (kind === 'startup' && next.result === 'success') {
+          // liveness and readiness start once the startup probe succeeded
+          for (const k of ['liveness', 'readiness'] as const) {
+            const p = this.#probe(s, k);
+            if (p !== undefined) st.probes[k] = initialProbeState(k, p, t);
+          }
+        }
+      }
+    }
+  }
+
+  /** The init container statuses, in spec order. */
+  initContainerStatuses(): ContainerStatus[] {
+    return this.#slots.filter((s) => s.init).map((s) => this.#status(s));
+  }
+
+  /** The container statuses, in spec order. */
+  containerStatuses(): ContainerStatus[] {
+    return this.#slots.filter((s) => !s.init).map((s) => this.#status(s));
+  }
+
+  #status(s: Slot): ContainerStatus {
+    const st = s.state;
+    const image = s.spec.image ?? '';
+    const lastState: ContainerState = s.lastTerminated === undefined ? {} : { terminated: terminated(s.lastTerminated.container, s.lastTerminated.exit) };
+    const base = { name: s.spec.name, image, lastState, restartCount: s.restartCount };
+    switch (st.kind) {
+      case 'new': {
+        const waitingInit = !s.init && this.#slots.some((o) => o.init && !(o.state.kind === 'exited' && o.state.exit.exitCode === 0));
+        return { ...base, state: { waiting: { reason: s.init || waitingInit ? 'PodInitializing' : 'ContainerCreating' } }, ready: false, started: false, imageID: '' };
+      }
+      case 'never-pull':
+        return { ...base, state: { waiting: { reason: 'ErrImageNeverPull', message: st.message } }, ready: false, started: false, imageID: '' };
+      case 'pulling':
+        return { ...base, state: { waiting: { reason: 'ContainerCreating' } }, ready: false, started: false, imageID: '' };
+      case 'running': {
+        const started = !s.init && this.#started(st);
+        const readiness = st.probes.readiness;
+        const ready = !s.init && started && (readiness === undefined || readiness.result === 'success');
+        return { ...base, state: { running: { startedAt: formatTime(st.container.startedAt) } }, ready, started, imageID: st.container.imageID, containerID: st.container.id };
+      }
+      case 'exited':
+        return { ...base, state: { terminated: terminated(st.container, st.exit) }, ready: false, started: false, imageID: st.container.imageID, containerID: st.container.id };
+      case 'backoff': {
+        const message = `back-off ${formatDuration(st.delayMs)} restarting failed container=${s.spec.name} pod=${podRef(this.#pod())}`;
+        return { ...base, lastState: { terminated: terminated(st.container, st.exit) }, state: { waiting: { reason: 'CrashLoopBackOff', message } }, ready: false, started: false, imageID: st.container.imageID, containerID: st.container.id };
+      }
+    }
+  }
+}
+
+function terminated(c: RuntimeContainer, exit: ContainerExit): NonNullable<ContainerState['terminated']> {
+  return { exitCode: exit.exitCode, reason: exit.reason, startedAt: formatTime(c.startedAt), finishedAt: formatTime(exit.at), containerID: c.id };
+}
+
+function podRef(pod: Pod): string {
+  return `${pod.metadata.name ?? ''}_${pod.metadata.namespace ?? ''}(${pod.metadata.uid ?? ''})`;
+}
