@@ -1,0 +1,188 @@
+/**
+ * Properties of the scheduling cycle over random small clusters, checked against a brute-force
+ * oracle whose filters are written independently here: every placement satisfies resources,
+ * selectors, taints, cordons, host ports, pod affinity and anti-affinity; a pod is left
+ * unscheduled only if no node could take it; the message accounts for every node.
+ */
+import { expect } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import { seededRng, type Node, type Pod, type Taint, type Toleration } from '@kubeloop/core';
+import { builtinPlugins, defaultBinder, defaultProfile } from './defaults.js';
+import { makeNode, makePod } from './fixtures.js';
+import { buildFramework, fitErrorMessage, scheduleOne } from './framework.js';
+import { podInfo, snapshotOf } from './nodeinfo.js';
+
+const RUNS = process.env.KUBELOOP_DEEP === '1' ? 2000 : 100;
+
+const registry = builtinPlugins();
+registry.set('DefaultBinder', defaultBinder({} as never));
+const framework = buildFramework(defaultProfile(), registry);
+
+const TAINTS: Taint[] = [
+  { key: 't1', value: 'x', effect: 'NoSchedule' },
+  { key: 't2', effect: 'NoExecute' },
+  { key: 't3', effect: 'PreferNoSchedule' },
+];
+const TOLERATIONS: Toleration[] = [
+  { key: 't1', operator: 'Equal', value: 'x' },
+  { key: 't1', operator: 'Equal', value: 'y' },
+  { key: 't2', operator: 'Exists', effect: 'NoExecute' },
+  { operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/unschedulable', operator: 'Exists' },
+];
+
+const nodeArb = fc.record({
+  cpu: fc.oneof({ arbitrary: fc.integer({ min: 1000, max: 4000 }), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 1000 }), weight: 1 }),
+  memMi: fc.oneof({ arbitrary: fc.integer({ min: 1024, max: 4096 }), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 1024 }), weight: 1 }),
+  pods: fc.integer({ min: 0, max: 6 }),
+  zone: fc.constantFrom('a', 'b', undefined),
+  disk: fc.constantFrom('ssd', undefined),
+  taints: fc.oneof({ arbitrary: fc.constant<Taint[]>([]), weight: 2 }, { arbitrary: fc.subarray(TAINTS), weight: 1 }),
+  unschedulable: fc.oneof({ arbitrary: fc.constant(false), weight: 4 }, { arbitrary: fc.constant(true), weight: 1 }),
+});
+
+const podArb = fc.record({
+  cpu: fc.integer({ min: 0, max: 1500 }),
+  memMi: fc.integer({ min: 0, max: 1500 }),
+  app: fc.constantFrom('a', 'b'),
+  zoneSelector: fc.constantFrom('a', 'b', undefined),
+  ssd: fc.boolean(),
+  tolerations: fc.subarray(TOLERATIONS),
+  hostPort: fc.constantFrom(80, 81, undefined),
+  udp: fc.boolean(),
+  anti: fc.option(fc.record({ app: fc.constantFrom('a', 'b'), key: fc.constantFrom('kubernetes.io/hostname', 'zone') }), { nil: undefined }),
+  affinity: fc.option(fc.record({ app: fc.constantFrom('a', 'b'), key: fc.constantFrom('kubernetes.io/hostname', 'zone') }), { nil: undefined }),
+});
+
+type NodeIn = typeof nodeArb extends fc.Arbitrary<infer T> ? T : never;
+type PodIn = typeof podArb extends fc.Arbitrary<infer T> ? T : never;
+
+function buildNode(i: number, n: NodeIn): Node {
+  return makeNode(`n${i}`, {
+    cpu: `${n.cpu}m`,
+    memory: `${n.memMi}Mi`,
+    pods: n.pods,
+    labels: { ...(n.zone ? { zone: n.zone } : {}), ...(n.disk ? { disk: n.disk } : {}) },
+    taints: n.taints,
+    unschedulable: n.unschedulable,
+  });
+}
+
+function buildPod(i: number, p: PodIn): Pod {
+  const term = (t: { app: string; key: string }) => ({ labelSelector: { matchLabels: { app: t.app } }, topologyKey: t.key });
+  const base = makePodBase(i, p);
+  return p.anti || p.affinity ? withPodAffinity(base, p.anti && term(p.anti), p.affinity && term(p.affinity)) : base;
+}
+
+function makePodBase(i: number, p: PodIn): Pod {
+  return makePod(`p${i}`, {
+    ...(p.cpu > 0 ? { cpu: `${p.cpu}m` } : {}),
+    ...(p.memMi > 0 ? { memory: `${p.memMi}Mi` } : {}),
+    labels: { app: p.app },
+    ...(p.zoneSelector ? { nodeSelector: { zone: p.zoneSelector } } : {}),
+    ...(p.ssd ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] } } } } : {}),
+    tolerations: p.tolerations,
+    ...(p.hostPort ? { ports: [{ hostPort: p.hostPort, protocol: p.udp ? 'UDP' : 'TCP' }] } : {}),
+  });
+}
+
+function withPodAffinity(pod: Pod, anti: object | undefined, affinity: object | undefined): Pod {
+  return {
+    ...pod,
+    spec: {
+      ...pod.spec,
+      affinity: {
+        ...pod.spec.affinity,
+        ...(anti ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [anti as never] } } : {}),
+        ...(affinity ? { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [affinity as never] } } : {}),
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The oracle: the filters again, written plainly from the Kubernetes documentation.
+
+interface Placed {
+  readonly spec: PodIn;
+  readonly node: number;
+}
+
+function label(n: NodeIn, i: number, key: string): string | undefined {
+  if (key === 'kubernetes.io/hostname') return `n${i}`;
+  if (key === 'zone') return n.zone;
+  return undefined;
+}
+
+function tolerates(ts: readonly Toleration[], taint: Taint): boolean {
+  return ts.some((t) => {
+    if (t.effect && t.effect !== taint.effect) return false;
+    if (t.key && t.key !== taint.key) return false;
+    return t.operator === 'Exists' || (t.value ?? '') === (taint.value ?? '');
+  });
+}
+
+function oracleFits(p: PodIn, i: number, nodes: readonly NodeIn[], placed: readonly Placed[]): boolean {
+  const n = nodes[i]!;
+  const here = placed.filter((x) => x.node === i);
+  if (here.length + 1 > n.pods) return false;
+  if (p.cpu > 0 && here.reduce((s, x) => s + x.spec.cpu, 0) + p.cpu > n.cpu) return false;
+  if (p.memMi > 0 && here.reduce((s, x) => s + x.spec.memMi, 0) + p.memMi > n.memMi) return false;
+  if (p.zoneSelector && n.zone !== p.zoneSelector) return false;
+  if (p.ssd && n.disk !== 'ssd') return false;
+  if (n.unschedulable && !tolerates(p.tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) return false;
+  for (const t of n.taints) if (t.effect !== 'PreferNoSchedule' && !tolerates(p.tolerations, t)) return false;
+  if (p.hostPort && here.some((x) => x.spec.hostPort === p.hostPort && x.spec.udp === p.udp)) return false;
+  const sameDomain = (key: string, j: number) => label(n, i, key) !== undefined && label(nodes[j]!, j, key) === label(n, i, key);
+  if (p.anti && placed.some((x) => x.spec.app === p.anti!.app && sameDomain(p.anti!.key, x.node))) return false;
+  if (placed.some((x) => x.spec.anti && x.spec.anti.app === p.app && sameDomain(x.spec.anti.key, x.node))) return false;
+  if (p.affinity) {
+    const ok = placed.some((x) => x.spec.app === p.affinity!.app && sameDomain(p.affinity!.key, x.node));
+    const first = !placed.some((x) => x.spec.app === p.affinity!.app) && p.app === p.affinity.app && label(n, i, p.affinity.key) !== undefined;
+    if (!ok && !first) return false;
+  }
+  return true;
+}
+
+test.prop([fc.array(nodeArb, { minLength: 1, maxLength: 6 }), fc.array(podArb, { minLength: 1, maxLength: 10 }), fc.integer()], { numRuns: RUNS })(
+  'places each pod only where the oracle says it fits, and leaves it pending only when no node fits',
+  (nodeIns, podIns, seed) => {
+    const nodes = nodeIns.map((n, i) => buildNode(i, n));
+    const snapshot = snapshotOf({ nodes });
+    const cursor = { nextStartNodeIndex: 0 };
+    const rng = seededRng(seed);
+    const placed: Placed[] = [];
+    podIns.forEach((p, k) => {
+      const pod = buildPod(k, p);
+      const result = scheduleOne(framework, pod, snapshot, cursor, rng);
+      const fitting = nodeIns.map((_, i) => oracleFits(p, i, nodeIns, placed));
+      if (result.kind === 'scheduled') {
+        const i = Number(result.nodeName.slice(1));
+        expect(fitting[i], `pod ${k} placed on n${i}, which the oracle rejects`).toBe(true);
+        placed.push({ spec: p, node: i });
+        snapshot.infos.get(result.nodeName)!.addPod(podInfo({ ...pod, spec: { ...pod.spec, nodeName: result.nodeName } }));
+      } else {
+        expect(result.kind).toBe('unschedulable');
+        expect(fitting.some(Boolean), `pod ${k} left pending though the oracle fits it on n${fitting.indexOf(true)}`).toBe(false);
+        if (result.kind !== 'unschedulable') return;
+        // Every node is accounted for; the counts add up to the reasons given (one per node,
+        // except NodeResourcesFit, which lists every resource a node lacks).
+        expect(result.diagnosis.nodeToStatus.size).toBe(nodes.length);
+        const msg = fitErrorMessage(result.numAllNodes, result.diagnosis);
+        expect(msg.startsWith(`0/${nodes.length} nodes are available: `)).toBe(true);
+        const counts = [...msg.matchAll(/(?:: |, )(\d+) /g)].map((m) => Number(m[1]));
+        const reasons = [...result.diagnosis.nodeToStatus.values()].reduce((s, st) => s + st.reasons.length, 0);
+        expect(counts.reduce((a, b) => a + b, 0)).toBe(reasons);
+        const single = [...result.diagnosis.nodeToStatus.values()].every((st) => st.plugin !== 'NodeResourcesFit');
+        if (single) expect(reasons).toBe(nodes.length);
+      }
+    });
+    // Never over allocatable.
+    nodeIns.forEach((n, i) => {
+      const here = placed.filter((x) => x.node === i);
+      expect(here.length).toBeLessThanOrEqual(n.pods);
+      expect(here.reduce((s, x) => s + x.spec.cpu, 0)).toBeLessThanOrEqual(n.cpu);
+      expect(here.reduce((s, x) => s + x.spec.memMi, 0)).toBeLessThanOrEqual(n.memMi);
+    });
+  },
+);
