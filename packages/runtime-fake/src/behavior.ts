@@ -267,9 +267,9 @@ export function memoryUsage(behavior: ContainerBehavior, elapsedMs: number): num
  *
  * @example
  * ```ts
- * // 100 MiB + 10 MiB/s under a 128 MiB limit: killed once usage passes 128 MiB, after 2.9 s
+ * // 100 MiB + 10 MiB/s under a 128 MiB limit: usage is exactly 128 MiB at 2.8 s, over it 1 ms later
  * plannedExit({ memoryBytes: 100 * Mi, memoryGrowthBytesPerSecond: 10 * Mi }, 128 * Mi);
- * // { afterMs: 2900, exitCode: 137, reason: 'OOMKilled' }
+ * // { afterMs: 2801, exitCode: 137, reason: 'OOMKilled' }
  * ```
  */
 export function plannedExit(behavior: ContainerBehavior, memoryLimitBytes: number | undefined): PlannedExit | undefined {

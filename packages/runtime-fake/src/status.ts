@@ -109,8 +109,8 @@ function condition(previous: readonly PodCondition[] | undefined, now: number, n
  *
  * Guarantees:
  * - pure; `lastTransitionTime` of a condition only moves when its status changes;
- * - the phase never leaves `Succeeded` or `Failed` once the pod has it
- *   ({@link ALLOWED_PHASE_TRANSITIONS});
+ * - the phase only moves along {@link ALLOWED_PHASE_TRANSITIONS}: never back from `Succeeded`
+ *   or `Failed`, never from `Running` back to `Pending`;
  * - conditions `PodReadyToStartContainers`, `Initialized`, `ContainersReady`, `Ready` with
  *   upstream's reasons (`ContainersNotInitialized`, `ContainersNotReady`, `PodCompleted`,
  *   `ReadinessGatesNotReady`); `PodScheduled` and foreign conditions are kept as they are;
@@ -121,6 +121,8 @@ export function computePodStatus(pod: Pod, view: PodRuntimeView, now: number): P
   const old = pod.status.phase;
   let phase = podPhase(pod, view.initContainerStatuses, view.containerStatuses, view.terminal);
   if (old === 'Succeeded' || old === 'Failed') phase = old;
+  // A pod that ran does not go back to Pending (a restarting container counts as stopped, not waiting).
+  if (old === 'Running' && phase === 'Pending') phase = 'Running';
 
   const incompleteInit = (pod.spec.initContainers ?? []).filter((c) => !isInitDone(view.initContainerStatuses.find((s) => s.name === c.name))).map((c) => c.name);
   const unready = pod.spec.containers.filter((c) => view.containerStatuses.find((s) => s.name === c.name)?.ready !== true).map((c) => c.name);

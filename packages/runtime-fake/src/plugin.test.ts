@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ApiServer, Leases, NODE_LEASE_NAMESPACE, Nodes, PluginHost, Pods, VirtualClock, createBuiltinRegistry, createManager, parseTime, seededRng } from '@kubeloop/core';
+import { RuntimeFakeError } from './errors.js';
+import { fakeNodesPlugin } from './plugin.js';
+
+describe('fakeNodesPlugin', () => {
+  it('runs one kubelet per node with a manager, and stops them with it', async () => {
+    const clock = new VirtualClock();
+    const registry = createBuiltinRegistry();
+    const server = new ApiServer({ clock, rng: seededRng(1), registry });
+    const nodes = fakeNodesPlugin({ nodes: [{ name: 'node-1', labels: { zone: 'a' } }, { name: 'node-2', cpu: '2' }] });
+    nodes.behaviors.image('example.com/batch', { exitAfterMs: 5000 });
+    const manager = createManager({ client: server, clock, rng: seededRng(2), registry });
+    new PluginHost({ registry, admission: server }).use(nodes).attach(manager);
+    await manager.start();
+    await clock.flush();
+    expect((await server.list(Nodes)).items.map((n) => [n.metadata.name, n.spec.podCIDR])).toEqual([
+      ['node-1', '10.1.0.0/24'],
+      ['node-2', '10.1.1.0/24'],
+    ]);
+    expect(nodes.kubelets().map((k) => k.running)).toEqual([true, true]);
+
+    await server.create(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'job', namespace: 'default' }, spec: { restartPolicy: 'Never', containers: [{ name: 'job', image: 'example.com/batch:1' }] } });
+    await server.bind({ namespace: 'default', name: 'job' }, { name: 'node-2' });
+    await clock.advance(20_000);
+    expect((await server.get(Pods, { namespace: 'default', name: 'job' })).status.phase).toBe('Succeeded');
+
+    nodes.kubelet('node-2')?.stop();
+    const renewed = (await server.get(Leases, { namespace: NODE_LEASE_NAMESPACE, name: 'node-2' })).spec.renewTime ?? '';
+    await clock.advance(30_000);
+    expect((await server.get(Leases, { namespace: NODE_LEASE_NAMESPACE, name: 'node-2' })).spec.renewTime).toBe(renewed);
+    expect(parseTime((await server.get(Leases, { namespace: NODE_LEASE_NAMESPACE, name: 'node-1' })).spec.renewTime ?? '')).toBe(clock.now());
+
+    await manager.stop();
+    expect(nodes.kubelets().map((k) => k.running)).toEqual([false, false]);
+  });
+
+  it('refuses duplicate node names', () => {
+    expect(() => fakeNodesPlugin({ nodes: [{ name: 'a' }, { name: 'a' }] })).toThrow(new RuntimeFakeError('invalid-node', 'duplicate fake node name "a"'));
+  });
+});
