@@ -325,19 +325,25 @@ function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor,
   const failed = new Map<string, Status>();
   let visited = 0;
   const start = numAllNodes === 0 ? 0 : cursor.nextStartNodeIndex % numAllNodes;
-  for (let i = 0; i < numAllNodes && feasible.length < want; i++) {
-    const node = nodes[(start + i) % numAllNodes]!;
-    visited++;
-    let ok = true;
-    for (const f of filters) {
-      const s = call(f, 'Filter', () => f.filter(state, pod, node, snapshot));
-      if (s.code !== 'Success') {
-        failed.set(node.name, { ...s, plugin: f.name });
-        ok = false;
-        break;
+  let current: FrameworkPlugin | undefined;
+  try {
+    for (let i = 0; i < numAllNodes && feasible.length < want; i++) {
+      const node = nodes[(start + i) % numAllNodes]!;
+      visited++;
+      let ok = true;
+      for (const f of filters) {
+        current = f;
+        const s = f.filter(state, pod, node, snapshot);
+        if (s.code !== 'Success') {
+          failed.set(node.name, { ...s, plugin: f.name });
+          ok = false;
+          break;
+        }
       }
+      if (ok) feasible.push(node);
     }
-    if (ok) feasible.push(node);
+  } catch (cause) {
+    throw new SchedulerError('plugin-failed', `plugin ${current?.name ?? '?'} failed at Filter`, { cause });
   }
   cursor.nextStartNodeIndex = numAllNodes === 0 ? 0 : (start + visited) % numAllNodes;
   if (feasible.length === 0) {
@@ -372,7 +378,12 @@ export function prioritize(fw: Framework, state: CycleState, pod: Pod, nodes: re
   const totals = new Array<number>(nodes.length).fill(0);
   for (const { plugin, weight } of fw.score) {
     if (skipped.has(plugin.name)) continue;
-    const scores = nodes.map((n) => call(plugin, 'Score', () => plugin.score(state, pod, n, snapshot)));
+    const scores = new Array<number>(nodes.length);
+    try {
+      for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score(state, pod, nodes[i]!, snapshot);
+    } catch (cause) {
+      throw new SchedulerError('plugin-failed', `plugin ${plugin.name} failed at Score`, { cause });
+    }
     if (plugin.normalizeScore) call(plugin, 'NormalizeScore', () => plugin.normalizeScore!(state, pod, scores));
     for (let i = 0; i < scores.length; i++) {
       const s = scores[i]!;

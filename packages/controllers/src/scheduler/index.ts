@@ -52,6 +52,7 @@ export { DEFAULT_BINDER, DEFAULT_SCHEDULER_NAME, builtinPlugins, defaultBinder, 
 
 // Snapshots
 export {
+  ClusterIndex,
   DEFAULT_MEMORY_REQUEST,
   DEFAULT_MILLI_CPU_REQUEST,
   NodeInfo,

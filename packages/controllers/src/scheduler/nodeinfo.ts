@@ -206,8 +206,14 @@ export interface NodeInfoView {
   readonly podsWithRequiredAntiAffinity: ReadonlyMap<string, PodInfo>;
   /** `status.allocatable`, as integer amounts. */
   readonly allocatable: ReadonlyMap<string, number>;
+  /** `allocatable` cpu (millicores) and memory (bytes), for hot paths. */
+  readonly allocatableCPU: number;
+  readonly allocatableMemory: number;
   /** The sum of the pods' {@link podRequests}. */
   readonly requested: ReadonlyMap<string, number>;
+  /** `requested` cpu (millicores) and memory (bytes), for hot paths. */
+  readonly requestedCPU: number;
+  readonly requestedMemory: number;
   /** The sum of the pods' {@link nonZeroRequests}. */
   readonly nonZeroRequested: { readonly milliCPU: number; readonly memory: number };
   /** Host ports in use. */
@@ -228,12 +234,28 @@ export function normalizedImageName(name: string): string {
 }
 
 /**
+ * Cluster-wide indexes kept up to date by the {@link NodeInfo}s that share it (upstream's
+ * snapshot lists `havePodsWithAffinityNodeInfoList`, `havePodsWithRequiredAntiAffinityNodeInfoList`
+ * and `imageStates`), so per-cycle work does not walk every node.
+ */
+export class ClusterIndex {
+  /** Nodes with at least one pod with pod (anti-)affinity terms. */
+  readonly withAffinity = new Set<NodeInfoView>();
+  /** Nodes with at least one pod with required anti-affinity terms. */
+  readonly withRequiredAntiAffinity = new Set<NodeInfoView>();
+  /** Normalized image name → the number of nodes that have it. */
+  readonly imageNodes = new Map<string, number>();
+}
+
+/**
  * One node and its pods. Mutable: only the scheduler cache (its one writer) calls
  * {@link NodeInfo.addPod} / {@link NodeInfo.removePod} / {@link NodeInfo.setNode}; plugins get it
  * as a {@link NodeInfoView}.
  *
  * Invariants: `requested` (`nonZeroRequested`, `usedPorts`) is the sum (concatenation) over
- * `pods`; `podsWithAffinity` ⊆ `pods`, `podsWithRequiredAntiAffinity` ⊆ `podsWithAffinity`.
+ * `pods`, `requestedCPU`/`requestedMemory` mirror it; `podsWithAffinity` ⊆ `pods`,
+ * `podsWithRequiredAntiAffinity` ⊆ `podsWithAffinity`; the shared {@link ClusterIndex} lists
+ * this node exactly when those maps are non-empty and counts its images.
  */
 export class NodeInfo implements NodeInfoView {
   readonly name: string;
@@ -242,15 +264,53 @@ export class NodeInfo implements NodeInfoView {
   readonly podsWithAffinity = new Map<string, PodInfo>();
   readonly podsWithRequiredAntiAffinity = new Map<string, PodInfo>();
   allocatable: Map<string, number> = new Map();
+  allocatableCPU = 0;
+  allocatableMemory = 0;
   readonly requested = new Map<string, number>();
+  requestedCPU = 0;
+  requestedMemory = 0;
   nonZeroRequested = { milliCPU: 0, memory: 0 };
   usedPorts: HostPort[] = [];
   images: Map<string, number> = new Map();
 
-  constructor(node: Node) {
+  readonly #index: ClusterIndex | undefined;
+
+  /** `index`, when given, is kept up to date with this node's pods and images until {@link NodeInfo.detach}. */
+  constructor(node: Node, index?: ClusterIndex) {
     this.name = node.metadata.name ?? '';
     this.node = node;
+    this.#index = index;
     this.setNode(node);
+  }
+
+
+  /** Removes this node from its {@link ClusterIndex} (the node was deleted). */
+  detach(): void {
+    const idx = this.#index;
+    if (idx === undefined) return;
+    idx.withAffinity.delete(this);
+    idx.withRequiredAntiAffinity.delete(this);
+    this.#countImages(-1);
+    this.images = new Map();
+  }
+
+  #countImages(delta: 1 | -1): void {
+    const idx = this.#index;
+    if (idx === undefined) return;
+    for (const name of this.images.keys()) {
+      const n = (idx.imageNodes.get(name) ?? 0) + delta;
+      if (n <= 0) idx.imageNodes.delete(name);
+      else idx.imageNodes.set(name, n);
+    }
+  }
+
+  #reindex(): void {
+    const idx = this.#index;
+    if (idx === undefined) return;
+    if (this.podsWithAffinity.size > 0) idx.withAffinity.add(this);
+    else idx.withAffinity.delete(this);
+    if (this.podsWithRequiredAntiAffinity.size > 0) idx.withRequiredAntiAffinity.add(this);
+    else idx.withRequiredAntiAffinity.delete(this);
   }
 
   /** Replaces the node object (labels, taints, allocatable may have changed). */
@@ -260,11 +320,15 @@ export class NodeInfo implements NodeInfoView {
     const list = node.status.allocatable ?? node.status.capacity ?? {};
     for (const name in list) alloc.set(name, amountOf(name, list[name]!));
     this.allocatable = alloc;
+    this.allocatableCPU = alloc.get(CPU) ?? 0;
+    this.allocatableMemory = alloc.get(MEMORY) ?? 0;
     const images = new Map<string, number>();
     for (const img of node.status.images ?? []) {
       for (const n of img.names ?? []) images.set(normalizedImageName(n), img.sizeBytes ?? 0);
     }
+    this.#countImages(-1);
     this.images = images;
+    this.#countImages(1);
   }
 
   /** Adds a pod (replacing one with the same key). */
@@ -274,6 +338,9 @@ export class NodeInfo implements NodeInfoView {
     if (info.hasAffinity) this.podsWithAffinity.set(info.key, info);
     if (info.hasRequiredAntiAffinity) this.podsWithRequiredAntiAffinity.set(info.key, info);
     for (const [n, v] of info.requests) this.requested.set(n, (this.requested.get(n) ?? 0) + v);
+    this.requestedCPU = this.requested.get(CPU) ?? 0;
+    this.requestedMemory = this.requested.get(MEMORY) ?? 0;
+    if (info.hasAffinity) this.#reindex();
     this.nonZeroRequested = {
       milliCPU: this.nonZeroRequested.milliCPU + info.nonZero.milliCPU,
       memory: this.nonZeroRequested.memory + info.nonZero.memory,
@@ -289,6 +356,9 @@ export class NodeInfo implements NodeInfoView {
     this.podsWithAffinity.delete(key);
     this.podsWithRequiredAntiAffinity.delete(key);
     for (const [n, v] of info.requests) this.requested.set(n, (this.requested.get(n) ?? 0) - v);
+    this.requestedCPU = this.requested.get(CPU) ?? 0;
+    this.requestedMemory = this.requested.get(MEMORY) ?? 0;
+    if (info.hasAffinity) this.#reindex();
     this.nonZeroRequested = {
       milliCPU: this.nonZeroRequested.milliCPU - info.nonZero.milliCPU,
       memory: this.nonZeroRequested.memory - info.nonZero.memory,
@@ -314,6 +384,12 @@ export interface Snapshot {
   readonly nodes: readonly NodeInfoView[];
   /** A node by name. */
   get(name: string): NodeInfoView | undefined;
+  /** Nodes with pods that have pod (anti-)affinity terms. */
+  readonly havePodsWithAffinity: ReadonlySet<NodeInfoView>;
+  /** Nodes with pods that have required anti-affinity terms. */
+  readonly havePodsWithRequiredAntiAffinity: ReadonlySet<NodeInfoView>;
+  /** How many nodes have an image (by normalized name). */
+  imageNodeCount(name: string): number;
   /** A PersistentVolumeClaim by `namespace/name`. */
   pvc(namespace: string, name: string): PersistentVolumeClaim | undefined;
   /** A PersistentVolume by name. */
@@ -344,13 +420,14 @@ export interface SnapshotInput {
  */
 export function snapshotOf(input: SnapshotInput): Snapshot & { readonly infos: ReadonlyMap<string, NodeInfo> } {
   const infos = new Map<string, NodeInfo>();
-  for (const n of input.nodes) infos.set(n.metadata.name ?? '', new NodeInfo(n));
+  const index = new ClusterIndex();
+  for (const n of input.nodes) infos.set(n.metadata.name ?? '', new NodeInfo(n, index));
   for (const p of input.pods ?? []) {
     const host = p.spec.nodeName;
     if (host === undefined || host === '' || isTerminal(p)) continue;
     infos.get(host)?.addPod(podInfo(p));
   }
-  return makeSnapshot(infos, input);
+  return makeSnapshot(infos, index, input);
 }
 
 /** Whether a pod no longer holds resources (`Succeeded` or `Failed`). */
@@ -358,9 +435,10 @@ export function isTerminal(pod: Pod): boolean {
   return pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed';
 }
 
-/** Assembles a {@link Snapshot} over node infos and storage lists. */
+/** Assembles a {@link Snapshot} over node infos (sharing `index`) and storage lists. */
 export function makeSnapshot(
   infos: ReadonlyMap<string, NodeInfo>,
+  index: ClusterIndex,
   storage: Omit<SnapshotInput, 'nodes' | 'pods'>,
 ): Snapshot & { readonly infos: ReadonlyMap<string, NodeInfo> } {
   const nodes = [...infos.values()];
@@ -373,6 +451,9 @@ export function makeSnapshot(
     infos,
     nodes,
     get: (name) => infos.get(name),
+    havePodsWithAffinity: index.withAffinity,
+    havePodsWithRequiredAntiAffinity: index.withRequiredAntiAffinity,
+    imageNodeCount: (name) => index.imageNodes.get(name) ?? 0,
     pvc: (ns, name) => pvcs.get(`${ns}/${name}`),
     pv: (name) => pvs.get(`/${name}`),
     pvs: () => storage.pvs ?? [],

@@ -26,7 +26,7 @@ import {
 import { DEFAULT_BINDER, builtinPlugins, defaultBinder, defaultProfile } from './defaults.js';
 import { SchedulerError } from './errors.js';
 import { buildFramework, fitErrorMessage, scheduleOne, type AnyPlugin, type CycleCursor, type Framework, type QueuedPodInfo, type SchedulerProfile } from './framework.js';
-import { NodeInfo, isTerminal, podInfo, type PodInfo, type Snapshot } from './nodeinfo.js';
+import { ClusterIndex, NodeInfo, isTerminal, podInfo, type PodInfo, type Snapshot } from './nodeinfo.js';
 import { SchedulingQueue, keyOf } from './queue.js';
 
 /** Options of the scheduler. */
@@ -103,6 +103,7 @@ export class Scheduler implements Runnable {
   readonly #byNode = new Map<string, Map<string, PodInfo>>();
   readonly #podNode = new Map<string, string>();
   readonly #infos = new Map<string, NodeInfo>();
+  readonly #index = new ClusterIndex();
   /** Pods assumed on a node and not yet seen bound by the informer. */
   readonly #assumed = new Set<string>();
   readonly #binds = new Set<Promise<void>>();
@@ -142,6 +143,9 @@ export class Scheduler implements Runnable {
         return list();
       },
       get: (name) => this.#infos.get(name),
+      havePodsWithAffinity: this.#index.withAffinity,
+      havePodsWithRequiredAntiAffinity: this.#index.withRequiredAntiAffinity,
+      imageNodeCount: (name) => this.#index.imageNodes.get(name) ?? 0,
       pvc: (namespace, name) => pvcs.get({ namespace, name }),
       pv: (name) => pvs.get({ name }),
       pvs: () => pvs.list(),
@@ -226,6 +230,7 @@ export class Scheduler implements Runnable {
   #onNode(e: InformerEvent<Node>): void {
     const name = e.object.metadata.name ?? '';
     if (e.type === 'delete') {
+      this.#infos.get(name)?.detach();
       this.#infos.delete(name);
       this.#nodeList = undefined;
       return;
@@ -235,7 +240,7 @@ export class Scheduler implements Runnable {
       if (e.type === 'update' && e.old === e.object) return; // resync
       existing.setNode(e.object);
     } else {
-      const info = new NodeInfo(e.object);
+      const info = new NodeInfo(e.object, this.#index);
       for (const p of this.#byNode.get(name)?.values() ?? []) info.addPod(p);
       this.#infos.set(name, info);
       this.#nodeList = undefined;

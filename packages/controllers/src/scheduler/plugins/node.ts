@@ -280,24 +280,45 @@ export const IMAGE_MAX_CONTAINER_THRESHOLD = 1000 * MB;
  * @example One container, a 500 MB image present on all 4 nodes: sum = 500 MB;
  * score = 100 × (500 − 23) / (1000 − 23) = 48 (integer division).
  */
-export const imageLocality: ScorePlugin = {
+export const imageLocality: PreScorePlugin & ScorePlugin = {
   name: 'ImageLocality',
-  score(_s, pod, node: NodeInfoView, snapshot) {
-    const total = snapshot.nodes.length;
+  preScore(state, pod, _nodes, snapshot) {
     const containers = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
-    let sum = 0;
+    const spread = new Map<string, number>();
     for (const c of containers) {
       if (c.image === undefined) continue;
       const name = normalizedImageName(c.image);
-      const size = node.images.get(name);
-      if (size === undefined) continue;
-      let having = 0;
-      for (const n of snapshot.nodes) if (n.images.has(name)) having++;
-      sum += Math.trunc(size * (having / total));
+      if (spread.has(name)) continue;
+      spread.set(name, snapshot.imageNodeCount(name) / Math.max(1, snapshot.nodes.length));
     }
-    const max = IMAGE_MAX_CONTAINER_THRESHOLD * containers.length;
+    state.set(IMAGE_KEY, { containers: containers.map((c) => (c.image === undefined ? undefined : normalizedImageName(c.image))), spread } satisfies ImageState);
+    return SUCCESS;
+  },
+  score(state, pod, node: NodeInfoView, snapshot) {
+    let s = state.get(IMAGE_KEY) as ImageState | undefined;
+    if (s === undefined) {
+      imageLocality.preScore(state, pod, snapshot.nodes, snapshot);
+      s = state.get(IMAGE_KEY) as ImageState;
+    }
+    let sum = 0;
+    if (node.images.size > 0) {
+      for (const name of s.containers) {
+        if (name === undefined) continue;
+        const size = node.images.get(name);
+        if (size !== undefined) sum += Math.trunc(size * s.spread.get(name)!);
+      }
+    }
+    const max = IMAGE_MAX_CONTAINER_THRESHOLD * s.containers.length;
     if (sum < IMAGE_MIN_THRESHOLD) sum = IMAGE_MIN_THRESHOLD;
     else if (sum > max) sum = max;
     return Math.trunc((MAX_NODE_SCORE * (sum - IMAGE_MIN_THRESHOLD)) / (max - IMAGE_MIN_THRESHOLD));
   },
 };
+
+const IMAGE_KEY = 'PreScoreImageLocality';
+interface ImageState {
+  /** Normalized image per container (init containers first). */
+  readonly containers: readonly (string | undefined)[];
+  /** Image → share of nodes that have it. */
+  readonly spread: ReadonlyMap<string, number>;
+}

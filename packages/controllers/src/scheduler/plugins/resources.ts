@@ -24,22 +24,31 @@ export function insufficientReason(resource: string): string {
  * @example A node with 2 CPUs (2000m) allocatable and 1500m requested cannot take a pod
  * requesting 600m (600 > 2000 − 1500 = 500): `['Insufficient cpu']`.
  */
-export function insufficientResources(requests: ResourceAmounts, node: NodeInfoView): string[] {
-  const reasons: string[] = [];
+export function insufficientResources(requests: ResourceAmounts, node: NodeInfoView, checked: readonly string[] = checkOrder(requests)): readonly string[] {
+  let reasons: string[] | undefined;
   const allowedPods = node.allocatable.get(PODS) ?? 0;
-  if (node.pods.size + 1 > allowedPods) reasons.push(ERR_REASON_TOO_MANY_PODS);
-  const order = [CPU, MEMORY, ...[...requests.keys()].filter((k) => k !== CPU && k !== MEMORY).sort()];
-  for (const name of order) {
-    if (name === PODS) continue;
-    const want = requests.get(name) ?? 0;
-    if (want <= 0) continue;
-    const free = (node.allocatable.get(name) ?? 0) - (node.requested.get(name) ?? 0);
-    if (want > free) reasons.push(insufficientReason(name));
+  if (node.pods.size + 1 > allowedPods) reasons = [ERR_REASON_TOO_MANY_PODS];
+  for (const name of checked) {
+    const want = requests.get(name)!;
+    const free = name === CPU ? node.allocatableCPU - node.requestedCPU : name === MEMORY ? node.allocatableMemory - node.requestedMemory : (node.allocatable.get(name) ?? 0) - (node.requested.get(name) ?? 0);
+    if (want > free) (reasons ??= []).push(insufficientReason(name));
   }
-  return reasons;
+  return reasons ?? NONE;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/** The resources to check, in upstream's order (cpu, memory, then the others by name), with a positive request. */
+function checkOrder(requests: ResourceAmounts): string[] {
+  const rest = [...requests.keys()].filter((k) => k !== CPU && k !== MEMORY && k !== PODS).sort();
+  return [CPU, MEMORY, ...rest].filter((k) => (requests.get(k) ?? 0) > 0);
 }
 
 const FIT_KEY = 'PreFilterNodeResourcesFit';
+interface FitState {
+  readonly requests: ResourceAmounts;
+  readonly checked: readonly string[];
+}
 
 /**
  * The least-allocated score of one resource: the share left free after placing the pod.
@@ -64,12 +73,17 @@ export function leastRequestedScore(requested: number, allocatable: number): num
 export const nodeResourcesFit: PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin = {
   name: 'NodeResourcesFit',
   preFilter(state, pod) {
-    state.set(FIT_KEY, podRequests(pod));
+    const requests = podRequests(pod);
+    state.set(FIT_KEY, { requests, checked: checkOrder(requests) } satisfies FitState);
     return SUCCESS;
   },
   filter(state, pod, node) {
-    const requests = (state.get(FIT_KEY) as ResourceAmounts | undefined) ?? podRequests(pod);
-    const reasons = insufficientResources(requests, node);
+    let s = state.get(FIT_KEY) as FitState | undefined;
+    if (s === undefined) {
+      const requests = podRequests(pod);
+      s = { requests, checked: checkOrder(requests) };
+    }
+    const reasons = insufficientResources(s.requests, node, s.checked);
     return reasons.length === 0 ? SUCCESS : unschedulable(...reasons);
   },
   preScore(state, pod) {
@@ -78,8 +92,8 @@ export const nodeResourcesFit: PreFilterPlugin & FilterPlugin & PreScorePlugin &
   },
   score(state: CycleState, pod: Pod, node) {
     const nz = (state.get(`${FIT_KEY}/nonZero`) as ReturnType<typeof nonZeroRequests> | undefined) ?? nonZeroRequests(pod);
-    const cpu = leastRequestedScore(node.nonZeroRequested.milliCPU + nz.milliCPU, node.allocatable.get(CPU) ?? 0);
-    const mem = leastRequestedScore(node.nonZeroRequested.memory + nz.memory, node.allocatable.get(MEMORY) ?? 0);
+    const cpu = leastRequestedScore(node.nonZeroRequested.milliCPU + nz.milliCPU, node.allocatableCPU);
+    const mem = leastRequestedScore(node.nonZeroRequested.memory + nz.memory, node.allocatableMemory);
     return Math.trunc((cpu + mem) / 2);
   },
 };
@@ -103,14 +117,12 @@ export const nodeResourcesBalancedAllocation: PreScorePlugin & ScorePlugin = {
   },
   score(state, pod, node) {
     const r = (state.get('PreScoreBalancedAllocation') as ResourceAmounts | undefined) ?? podRequests(pod);
-    const fractions: number[] = [];
-    for (const name of [CPU, MEMORY]) {
-      const alloc = node.allocatable.get(name) ?? 0;
-      if (alloc === 0) continue;
-      fractions.push(Math.min(1, ((node.requested.get(name) ?? 0) + (r.get(name) ?? 0)) / alloc));
-    }
-    if (fractions.length < 2) return MAX_NODE_SCORE;
-    const std = Math.abs(fractions[0]! - fractions[1]!) / 2;
+    const allocCPU = node.allocatableCPU;
+    const allocMem = node.allocatableMemory;
+    if (allocCPU === 0 || allocMem === 0) return MAX_NODE_SCORE;
+    const fCPU = Math.min(1, (node.requestedCPU + (r.get(CPU) ?? 0)) / allocCPU);
+    const fMem = Math.min(1, (node.requestedMemory + (r.get(MEMORY) ?? 0)) / allocMem);
+    const std = Math.abs(fCPU - fMem) / 2;
     return Math.trunc((1 - std) * MAX_NODE_SCORE);
   },
 };

@@ -7,10 +7,30 @@
  *
  * @module
  */
-import { matchesLabelSelector, type Pod, type PodAffinityTerm, type TopologySpreadConstraint } from '@kubeloop/core';
+import { selectorFromLabelSelector, type LabelSelector, type Pod, type Selector, type PodAffinityTerm, type TopologySpreadConstraint } from '@kubeloop/core';
 import { MAX_NODE_SCORE, SKIP, SUCCESS, unresolvable, unschedulable, type CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../framework.js';
 import type { NodeInfoView, Snapshot } from '../nodeinfo.js';
 import { findUntoleratedTaint, matchesNodeSelectorAndAffinity } from './node.js';
+
+// ---------------------------------------------------------------------------------------------
+// Label selectors, compiled once per (frozen, shared) selector object
+
+const compiled = new WeakMap<LabelSelector, Selector>();
+
+/** `matchesLabelSelector`, with the compiled selector cached by object identity (objects from the store are frozen). Invalid selectors match nothing. */
+function matchesLabelSelector(ls: LabelSelector | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+  if (ls === undefined) return false;
+  let sel = compiled.get(ls);
+  if (sel === undefined) {
+    try {
+      sel = selectorFromLabelSelector(ls);
+    } catch {
+      return false;
+    }
+    compiled.set(ls, sel);
+  }
+  return sel.matches(labels);
+}
 
 // ---------------------------------------------------------------------------------------------
 // InterPodAffinity
@@ -89,7 +109,7 @@ export const interPodAffinity: PreFilterPlugin & FilterPlugin & PreScorePlugin &
   preFilter(state, pod, snapshot) {
     const { affinity, anti } = requiredTerms(pod);
     const existingAnti = new Set<string>();
-    for (const n of snapshot.nodes) {
+    for (const n of snapshot.havePodsWithRequiredAntiAffinity) {
       for (const p of n.podsWithRequiredAntiAffinity.values()) {
         for (const t of p.pod.spec.affinity!.podAntiAffinity!.requiredDuringSchedulingIgnoredDuringExecution!) {
           const v = topologyValue(n, t.topologyKey);
@@ -158,7 +178,7 @@ export const interPodAffinity: PreFilterPlugin & FilterPlugin & PreScorePlugin &
       scores.set(k, (scores.get(k) ?? 0) + w);
     };
     let any = false;
-    for (const n of snapshot.nodes) {
+    for (const n of hasOwn ? snapshot.nodes : snapshot.havePodsWithAffinity) {
       const pods = hasOwn ? n.pods : n.podsWithAffinity;
       for (const p of pods.values()) {
         for (const t of prefAff) {
