@@ -294,6 +294,54 @@ describe('graceful deletion', () => {
   });
 });
 
+describe('kubelet restarts', () => {
+  it('forgets a pod force-deleted while it was stopped, and its containers', async () => {
+    const s = await sim();
+    await s.run({ name: 'gone', spec: { containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(2000);
+    expect(s.kubelets[0]!.runtime.containers()).toHaveLength(1);
+    s.kubelets[0]!.stop();
+    await s.server.delete(Pods, { namespace: 'default', name: 'gone' }, { gracePeriodSeconds: 0 });
+    await s.kubelets[0]!.start();
+    await s.clock.flush();
+    expect(s.kubelets[0]!.runtime.containers()).toHaveLength(0);
+  });
+
+  it('leaves a pod deleted gracefully while it is stopped Terminating until it comes back', async () => {
+    const s = await sim();
+    await s.run({ name: 'stuck', spec: { containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(2000);
+    s.kubelets[0]!.stop();
+    await s.server.delete(Pods, { namespace: 'default', name: 'stuck' });
+    await s.clock.advance(120_000);
+    expect((await s.pod('stuck')).metadata.deletionTimestamp).toBeDefined();
+    await s.kubelets[0]!.start();
+    await s.clock.advance(1000);
+    await expect(s.pod('stuck')).rejects.toMatchObject({ reason: 'NotFound' });
+  });
+});
+
+describe('resource usage', () => {
+  it('reports what running containers use, growing with a leak', async () => {
+    const s = await sim();
+    await s.run({ name: 'busy', annotations: { 'kubeloop.dev/behavior': 'cpu=250m,memory=64Mi,memory-growth=1Mi' }, spec: { containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(1000); // started at 0.6 s (2 MB pull)
+    await s.clock.advance(10_000);
+    expect(s.kubelets[0]!.usage()).toEqual([{ namespace: 'default', name: 'busy', uid: (await s.pod('busy')).metadata.uid, containers: [{ name: 'app', cpuMillicores: 250, memoryBytes: 64 * 2 ** 20 + Math.floor(2 ** 20 * 10.4) }] }]);
+  });
+});
+
+describe('host networking', () => {
+  it('gives a hostNetwork pod the node IP and no address from the pod CIDR', async () => {
+    const s = await sim();
+    await s.run({ name: 'hn', spec: { hostNetwork: true, containers: [container('app', 'busybox:1.36')] } });
+    await s.run({ name: 'normal', spec: { containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(2000);
+    expect((await s.pod('hn')).status.podIP).toBe(s.kubelets[0]!.nodeIP);
+    expect((await s.pod('normal')).status.podIP).toBe('10.1.0.2');
+  });
+});
+
 describe('the node', () => {
   it('is registered with capacity, labels, pod CIDR, addresses and Ready conditions', async () => {
     const s = await sim([{ name: 'node-a', cpu: '8', memory: '32Gi', pods: 50, labels: { zone: 'a' } }]);

@@ -54,6 +54,18 @@ export interface FakeKubeletOptions {
   readonly onError?: ((error: unknown) => void) | undefined;
 }
 
+/** What one pod's running containers use, as the kubelet's resource metrics report it. */
+export interface PodUsage {
+  /** The pod's namespace. */
+  readonly namespace: string;
+  /** The pod's name. */
+  readonly name: string;
+  /** The pod's uid. */
+  readonly uid: string;
+  /** Each running container's CPU (millicores) and memory (bytes). */
+  readonly containers: readonly { readonly name: string; readonly cpuMillicores: number; readonly memoryBytes: number }[];
+}
+
 /** A watch subscription (rxjs's `Subscription`, named through the client so no rxjs import is needed). */
 type Subscription = ReturnType<ReturnType<Client['watch']>['subscribe']>;
 
@@ -148,7 +160,7 @@ export class FakeKubelet {
     await this.#registerNode();
     await this.#renewLease();
     this.#scheduleHeartbeat();
-    this.#startWatch();
+    await this.#listAndWatch();
   }
 
   /**
@@ -165,6 +177,23 @@ export class FakeKubelet {
     for (const t of this.#timers.values()) t.cancel();
     this.#timers.clear();
     this.#dirty.clear();
+  }
+
+  /**
+   * What the pods on this node use now, from their containers' behaviors (the input of a
+   * metrics pipeline: kubelet resource metrics → metrics-server). Pods without running
+   * containers are left out. Works while stopped too (the containers keep running).
+   */
+  usage(): PodUsage[] {
+    const now = this.#o.clock.now();
+    const out: PodUsage[] = [];
+    for (const pod of this.#pods.values()) {
+      const uid = pod.metadata.uid ?? '';
+      const running = this.#workers.get(uid)?.runningContainers() ?? [];
+      const containers = running.filter((c) => this.runtime.exited(c.id, now) === undefined).map((c) => ({ name: c.name, ...this.runtime.usage(c.id, now) }));
+      if (containers.length > 0) out.push({ namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid, containers });
+    }
+    return out;
   }
 
   /** Resolves once every pod sync started so far has finished. */
@@ -252,22 +281,29 @@ export class FakeKubelet {
 
   // ---------------------------------------------------------------------------------- pods
 
-  #startWatch(): void {
+  /**
+   * Lists the node's pods (forgetting those that left while the kubelet was not watching),
+   * syncs each, then watches from the list's revision.
+   */
+  async #listAndWatch(): Promise<void> {
+    const fieldSelector = `spec.nodeName=${this.nodeName}`;
+    const list = await this.#o.client.list(Pods, { fieldSelector });
     if (!this.#running) return;
-    this.#watch = this.#o.client.watch(Pods, { fieldSelector: `spec.nodeName=${this.nodeName}` }).subscribe({
+    const present = new Set(list.items.map((p) => p.metadata.uid ?? ''));
+    for (const [key, pod] of this.#pods) if (!present.has(pod.metadata.uid ?? '')) this.#pods.delete(key);
+    for (const uid of [...this.#workers.keys()]) if (!present.has(uid)) this.#forget(uid, undefined);
+    for (const pod of list.items) this.#observe(pod);
+    this.#watch = this.#o.client.watch(Pods, { fieldSelector, resourceVersion: list.metadata.resourceVersion }).subscribe({
       next: (event) => {
         if (event.type === 'BOOKMARK') return;
         const pod = event.object;
-        const key = keyOf(pod);
-        if (event.type === 'DELETED') {
-          this.#pods.delete(key);
-          this.#forget(pod.metadata.uid ?? '', key);
+        if (event.type !== 'DELETED') {
+          this.#observe(pod);
           return;
         }
-        const old = this.#pods.get(key);
-        if (old !== undefined && old.metadata.uid !== pod.metadata.uid) this.#forget(old.metadata.uid ?? '', key);
-        this.#pods.set(key, pod);
-        this.#enqueue(key);
+        const key = keyOf(pod);
+        if (this.#pods.get(key)?.metadata.uid === pod.metadata.uid) this.#pods.delete(key);
+        this.#forget(pod.metadata.uid ?? '', key);
       },
       error: (error: unknown) => this.#rewatch(error),
       complete: () => this.#rewatch(undefined),
@@ -279,14 +315,25 @@ export class FakeKubelet {
     this.#watch = undefined;
     if (!this.#running) return;
     this.#o.clock.setTimer(RETRY_MS, () => {
-      if (this.#running && this.#watch === undefined) this.#startWatch();
+      if (this.#running && this.#watch === undefined) this.#listAndWatch().catch((e: unknown) => this.#rewatch(e));
     });
   }
 
+  /** Records the latest version of a pod and syncs it. */
+  #observe(pod: Pod): void {
+    const key = keyOf(pod);
+    const old = this.#pods.get(key);
+    if (old !== undefined && old.metadata.uid !== pod.metadata.uid) this.#forget(old.metadata.uid ?? '', key);
+    this.#pods.set(key, pod);
+    this.#enqueue(key);
+  }
+
   /** Drops everything about a pod that left the node: worker, timer, IP, containers. */
-  #forget(uid: string, key: string): void {
-    this.#timers.get(key)?.cancel();
-    this.#timers.delete(key);
+  #forget(uid: string, key: string | undefined): void {
+    if (key !== undefined) {
+      this.#timers.get(key)?.cancel();
+      this.#timers.delete(key);
+    }
     const worker = this.#workers.get(uid);
     if (worker !== undefined) for (const id of worker.containerIDs()) this.runtime.remove(id);
     this.#workers.delete(uid);
@@ -359,7 +406,7 @@ export class FakeKubelet {
       }
       if (this.#invalid.has(uid)) return;
       try {
-        worker = new PodWorker(() => this.#pods.get(key) ?? first, this.runtime, (c) => this.#behaviors.resolve(first, c), () => this.#allocateIP(uid), clock.now());
+        worker = new PodWorker(() => this.#pods.get(key) ?? first, this.runtime, (c) => this.#behaviors.resolve(first, c), () => (first.spec.hostNetwork === true ? this.nodeIP : this.#allocateIP(uid)), clock.now());
       } catch (error) {
         if (!(error instanceof RuntimeFakeError)) throw error;
         this.#invalid.add(uid);
@@ -381,7 +428,7 @@ export class FakeKubelet {
       pod,
       {
         hostIP: this.nodeIP,
-        podIP: pod.spec.hostNetwork === true ? this.nodeIP : worker.podIP,
+        podIP: worker.podIP,
         startTime: worker.startTime,
         sandboxReady: worker.sandboxReady,
         initContainerStatuses: worker.initContainerStatuses(),

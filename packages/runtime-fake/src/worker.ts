@@ -140,6 +140,13 @@ export class PodWorker {
     return ids;
   }
 
+  /** The running containers (name and runtime id), in spec order. */
+  runningContainers(): { name: string; id: string }[] {
+    const out: { name: string; id: string }[] = [];
+    for (const s of this.#slots) if (s.state.kind === 'running') out.push({ name: s.spec.name, id: s.state.container.id });
+    return out;
+  }
+
   /** The events produced since the last call, oldest first. */
   drainEvents(): PodEvent[] {
     return this.#events.splice(0);
