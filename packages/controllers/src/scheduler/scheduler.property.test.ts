@@ -138,7 +138,9 @@ function oracleFits(p: PodIn, i: number, nodes: readonly NodeIn[], placed: reado
   if (placed.some((x) => x.spec.anti && x.spec.anti.app === p.app && sameDomain(x.spec.anti.key, x.node))) return false;
   if (p.affinity) {
     const ok = placed.some((x) => x.spec.app === p.affinity!.app && sameDomain(p.affinity!.key, x.node));
-    const first = !placed.some((x) => x.spec.app === p.affinity!.app) && p.app === p.affinity.app && label(n, i, p.affinity.key) !== undefined;
+    // The first of a group (upstream): no matching pod sits on a node with the key, and the pod matches its own term.
+    const key = p.affinity.key;
+    const first = !placed.some((x) => x.spec.app === p.affinity!.app && label(nodes[x.node]!, x.node, key) !== undefined) && p.app === p.affinity.app && label(n, i, key) !== undefined;
     if (!ok && !first) return false;
   }
   return true;

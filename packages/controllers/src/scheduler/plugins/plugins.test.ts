@@ -242,6 +242,21 @@ describe('InterPodAffinity', () => {
     });
   });
 
+  it('counts only pods matching every required affinity term, as upstream', () => {
+    const twoTerms = makePod('p', {
+      affinity: {
+        podAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [term('zone'), { labelSelector: { matchLabels: { tier: 'db' } }, topologyKey: 'zone' }],
+        },
+      },
+    });
+    const db = makePod('db', { nodeName: 'c', labels: { tier: 'db' } });
+    // web in z1 and db in z2 each match one term only: no node qualifies.
+    expect(Object.values(filterAll(interPodAffinity, twoTerms, { nodes, pods: [web('w', 'a'), db] }))).toEqual(Array(4).fill("node(s) didn't match pod affinity rules"));
+    const both = makePod('both', { nodeName: 'c', labels: { app: 'web', tier: 'db' } });
+    expect(filterAll(interPodAffinity, twoTerms, { nodes, pods: [web('w', 'a'), both] }).c).toBe('ok');
+  });
+
   it('lets the first pod of a group that matches its own affinity go anywhere with the key', () => {
     const pod = makePod('p', { labels: { app: 'web' }, affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term('zone')] } } });
     expect(filterAll(interPodAffinity, pod, { nodes })).toEqual({ a: 'ok', b: 'ok', c: 'ok', d: "node(s) didn't match pod affinity rules" });

@@ -71,7 +71,7 @@ interface AffinityState {
   readonly affinity: Set<string>[];
   /** Per required anti-affinity term: domains with a matching pod. */
   readonly anti: Set<string>[];
-  /** Whether no pod anywhere matches all required affinity terms (then a pod matching its own terms may start the group). */
+  /** Whether no pod (on a node with the terms' keys) matches all required affinity terms: then a pod matching its own terms may start the group. */
   readonly noAffinityMatches: boolean;
 }
 
@@ -91,9 +91,10 @@ function requiredTerms(pod: Pod) {
  * Filter, in order:
  * 1. no existing pod's required anti-affinity term may select the incoming pod within the
  *    node's domain for that term's `topologyKey` → {@link ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH};
- * 2. each required affinity term needs a matching pod in the node's domain; a node without the
- *    term's `topologyKey` label fails. Exception: if no pod in the cluster matches the terms and
- *    the pod matches its own terms, it may go anywhere with the labels (the first of a group)
+ * 2. each required affinity term needs, in the node's domain for its `topologyKey`, a pod
+ *    matching all the terms; a node without a term's `topologyKey` label fails. Exception: if no
+ *    pod in the cluster matches all the terms and the pod matches its own terms, it may go
+ *    anywhere with the labels (the first of a group)
  *    → {@link ERR_REASON_AFFINITY_RULES_NOT_MATCH};
  * 3. no required anti-affinity term may find a matching pod in the node's domain (a node without
  *    the key is fine) → {@link ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH}.
@@ -119,20 +120,16 @@ export const interPodAffinity: PreFilterPlugin & FilterPlugin & PreScorePlugin &
     }
     const affSets = affinity.map(() => new Set<string>());
     const antiSets = anti.map(() => new Set<string>());
-    let anyAllMatch = false;
     if (affinity.length > 0 || anti.length > 0) {
       for (const n of snapshot.nodes) {
         for (const p of n.pods.values()) {
-          let all = affinity.length > 0;
-          affinity.forEach((t, i) => {
-            if (!termMatchesPod(t, pod, p.pod, snapshot)) {
-              all = false;
-              return;
-            }
-            const v = topologyValue(n, t.topologyKey);
-            if (v !== undefined) affSets[i]!.add(v);
-          });
-          if (all) anyAllMatch = true;
+          // As upstream: only pods matching every required affinity term count for affinity.
+          if (affinity.length > 0 && affinity.every((t) => termMatchesPod(t, pod, p.pod, snapshot))) {
+            affinity.forEach((t, i) => {
+              const v = topologyValue(n, t.topologyKey);
+              if (v !== undefined) affSets[i]!.add(v);
+            });
+          }
           anti.forEach((t, i) => {
             const v = topologyValue(n, t.topologyKey);
             if (v !== undefined && termMatchesPod(t, pod, p.pod, snapshot)) antiSets[i]!.add(v);
@@ -140,6 +137,7 @@ export const interPodAffinity: PreFilterPlugin & FilterPlugin & PreScorePlugin &
         }
       }
     }
+    const anyAllMatch = affSets.some((set) => set.size > 0);
     if (existingAnti.size === 0 && affinity.length === 0 && anti.length === 0) return SKIP;
     const s: AffinityState = { existingAnti, affinity: affSets, anti: antiSets, noAffinityMatches: !anyAllMatch };
     state.set(AFFINITY_KEY, s);
