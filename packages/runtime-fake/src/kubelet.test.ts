@@ -260,6 +260,20 @@ describe('a pod bound to a fake node', () => {
   });
 });
 
+describe('activeDeadlineSeconds', () => {
+  it('stops the pod and fails it with DeadlineExceeded once the deadline has passed', async () => {
+    const s = await sim();
+    await s.run({ name: 'slowjob', spec: { activeDeadlineSeconds: 30, restartPolicy: 'Never', containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(29_000);
+    expect((await s.pod('slowjob')).status.phase).toBe('Running');
+    await s.clock.advance(2000);
+    const pod = await s.pod('slowjob');
+    expect(pod.status).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
+    expect(pod.status.containerStatuses?.[0]?.state?.terminated).toBeDefined();
+    expect((await s.events('slowjob')).map((e) => e.reason)).toContain('DeadlineExceeded');
+  });
+});
+
 describe('graceful deletion', () => {
   it('stops the containers, waits for them within the grace period, then removes the pod', async () => {
     const s = await sim();
@@ -328,6 +342,40 @@ describe('resource usage', () => {
     await s.clock.advance(1000); // started at 0.6 s (2 MB pull)
     await s.clock.advance(10_000);
     expect(s.kubelets[0]!.usage()).toEqual([{ namespace: 'default', name: 'busy', uid: (await s.pod('busy')).metadata.uid, containers: [{ name: 'app', cpuMillicores: 250, memoryBytes: 64 * 2 ** 20 + Math.floor(2 ** 20 * 10.4) }] }]);
+  });
+});
+
+describe('writes', () => {
+  it('writes nothing more once a probed pod is steady (no status write storms)', async () => {
+    const s = await sim();
+    await s.run({ name: 'steady', spec: { containers: [container('app', 'busybox:1.36', { readinessProbe: { httpGet: { port: 80 }, periodSeconds: 5 }, livenessProbe: { httpGet: { port: 80 }, periodSeconds: 5 } })] } });
+    await s.clock.advance(30_000);
+    expect((await s.pod('steady')).status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    let writes = 0;
+    const sub = s.server.watch(Pods, { namespace: 'default' }).subscribe((e) => {
+      if (e.type === 'MODIFIED') writes++;
+    });
+    await s.clock.advance(600_000);
+    sub.unsubscribe();
+    expect(writes).toBe(0);
+  });
+
+  it('produces the same history from the same seed', async () => {
+    const history = async (): Promise<string[]> => {
+      const s = await sim([{ name: 'n1' }, { name: 'n2' }], 7);
+      const out: string[] = [];
+      const sub = s.server.watch(Pods, { namespace: 'default' }).subscribe((e) => {
+        if (e.type !== 'BOOKMARK') out.push(`${s.clock.now()} ${e.type} ${JSON.stringify(e.object)}`);
+      });
+      await s.run({ name: 'a', annotations: { 'kubeloop.dev/behavior': 'crash-after=2s' }, spec: { containers: [container('app', 'nginx:1.25')] } }, 'n1');
+      await s.run({ name: 'b', annotations: { 'kubeloop.dev/behavior': 'complete-after=3s' }, spec: { restartPolicy: 'Never', containers: [container('app', 'redis:7')] } }, 'n2');
+      await s.clock.advance(120_000);
+      sub.unsubscribe();
+      return out;
+    };
+    const first = await history();
+    expect(first.length).toBeGreaterThan(10);
+    expect(await history()).toEqual(first);
   });
 });
 

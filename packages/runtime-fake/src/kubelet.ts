@@ -434,6 +434,7 @@ export class FakeKubelet {
         initContainerStatuses: worker.initContainerStatuses(),
         containerStatuses: worker.containerStatuses(),
         terminal: worker.terminal,
+        failure: worker.failure,
       },
       now,
     );

@@ -23,6 +23,8 @@ export interface PodRuntimeView {
   readonly containerStatuses: readonly ContainerStatus[];
   /** The pod will run nothing more (terminated after deletion, or done): phase is decided from exit codes. */
   readonly terminal: boolean;
+  /** The kubelet failed the pod itself (e.g. `DeadlineExceeded`): phase `Failed` with this reason and message. */
+  readonly failure?: { readonly reason: string; readonly message: string } | undefined;
 }
 
 /** The phases a pod may move to from each phase (upstream: never back from Succeeded or Failed). */
@@ -120,6 +122,7 @@ export function computePodStatus(pod: Pod, view: PodRuntimeView, now: number): P
   const previous = pod.status.conditions;
   const old = pod.status.phase;
   let phase = podPhase(pod, view.initContainerStatuses, view.containerStatuses, view.terminal);
+  if (view.failure !== undefined) phase = 'Failed';
   if (old === 'Succeeded' || old === 'Failed') phase = old;
   // A pod that ran does not go back to Pending (a restarting container counts as stopped, not waiting).
   if (old === 'Running' && phase === 'Pending') phase = 'Running';
@@ -164,6 +167,10 @@ export function computePodStatus(pod: Pod, view: PodRuntimeView, now: number): P
     containerStatuses: [...view.containerStatuses],
     qosClass: podQOSClass(pod.spec),
   };
+  if (view.failure !== undefined && phase === 'Failed') {
+    status.reason = view.failure.reason;
+    status.message = view.failure.message;
+  }
   if (view.podIP !== undefined) {
     status.podIP = view.podIP;
     status.podIPs = [{ ip: view.podIP }];

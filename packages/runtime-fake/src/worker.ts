@@ -92,6 +92,7 @@ export class PodWorker {
   #terminal = false;
   #changes = 0;
   #input: WorkerInput | undefined;
+  #deadlineExceeded = false;
 
   /**
    * Builds the worker of a pod admitted at `now`. `pod` returns the latest pod object;
@@ -123,6 +124,14 @@ export class PodWorker {
   /** The pod's IP, once the sandbox exists. */
   get podIP(): string | undefined {
     return this.#podIP;
+  }
+
+  /**
+   * Why the kubelet failed the pod itself, if it did: `activeDeadlineSeconds` passed
+   * (upstream reason `DeadlineExceeded`).
+   */
+  get failure(): { readonly reason: string; readonly message: string } | undefined {
+    return this.#deadlineExceeded ? { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' } : undefined;
   }
 
   /** Whether the pod will run nothing more. */
@@ -181,6 +190,8 @@ export class PodWorker {
       if (t < next) next = t;
     };
     if (!this.#sandboxReady && this.#volumesMissing) at(this.#mountRetryAt);
+    const active = this.#activeDeadline();
+    if (active !== undefined && !this.#deadlineExceeded) at(active);
     for (const s of this.#slots) {
       const st = s.state;
       if (st.kind === 'pulling') at(st.readyAt);
@@ -191,6 +202,12 @@ export class PodWorker {
       }
     }
     return next === Number.POSITIVE_INFINITY ? undefined : next;
+  }
+
+  /** When `activeDeadlineSeconds` runs out (counted from the kubelet's admission), if set. */
+  #activeDeadline(): number | undefined {
+    const seconds = this.#pod().spec.activeDeadlineSeconds;
+    return seconds === undefined ? undefined : this.startTime + seconds * 1000;
   }
 
   #probe(s: Slot, kind: ProbeKind): Probe | undefined {
@@ -236,7 +253,14 @@ export class PodWorker {
       if (exit !== undefined) this.#set(s, { kind: 'exited', container: st.container, exit, killedByProbe: st.killedByProbe });
     }
     const pod = this.#pod();
-    if (input.deletionDeadline !== undefined) {
+    const active = this.#activeDeadline();
+    if (active !== undefined && t >= active && !this.#deadlineExceeded) {
+      this.#deadlineExceeded = true;
+      this.#changes++;
+      this.#emit('Warning', 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
+    }
+    if (input.deletionDeadline !== undefined || this.#deadlineExceeded) {
+      const stopBy = input.deletionDeadline ?? (active ?? t) + pod.spec.terminationGracePeriodSeconds * 1000;
       let running = 0;
       for (const s of this.#slots) {
         const st = s.state;
@@ -244,7 +268,7 @@ export class PodWorker {
         running++;
         if (!st.container.stopping) {
           this.#emit('Normal', 'Killing', `Stopping container ${s.spec.name}`);
-          this.#runtime.stop(st.container.id, t, input.deletionDeadline);
+          this.#runtime.stop(st.container.id, t, stopBy);
           this.#changes++;
         }
       }
