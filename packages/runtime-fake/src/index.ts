@@ -40,6 +40,9 @@ export type { ProbeKind, ProbeResult, ProbeState } from './probe.js';
 export { shouldRestart } from './worker.js';
 export { formatDuration, parseDuration } from './duration.js';
 
+export { admitPod, allocatableResources, podRequests } from './admission.js';
+export type { AdmissionRejection, AdmissionResources } from './admission.js';
+
 // Errors
 export { RuntimeFakeError } from './errors.js';
 export type { RuntimeFakeErrorCode } from './errors.js';

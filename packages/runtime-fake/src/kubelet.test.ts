@@ -260,6 +260,21 @@ describe('a pod bound to a fake node', () => {
   });
 });
 
+describe('admission', () => {
+  it('rejects a pod bound by hand to a node it does not fit on (OutOfcpu), and runs the ones that fit', async () => {
+    const s = await sim([{ name: 'small', cpu: '1' }]);
+    const req = (cpu: string): Record<string, unknown> => container('app', 'busybox:1.36', { resources: { requests: { cpu } } });
+    await s.run({ name: 'first', spec: { containers: [req('600m')] } });
+    await s.run({ name: 'second', spec: { containers: [req('600m')] } });
+    await s.clock.advance(2000);
+    expect((await s.pod('first')).status.phase).toBe('Running');
+    const second = await s.pod('second');
+    expect(second.status).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu', message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 600, used: 600, capacity: 1000" });
+    expect(second.status.containerStatuses).toBeUndefined();
+    expect((await s.events('second')).map((e) => e.reason)).toEqual(['OutOfcpu']);
+  });
+});
+
 describe('activeDeadlineSeconds', () => {
   it('stops the pod and fails it with DeadlineExceeded once the deadline has passed', async () => {
     const s = await sim();

@@ -23,7 +23,9 @@ import {
 import { BehaviorRegistry } from './behavior.js';
 import { RuntimeFakeError } from './errors.js';
 import type { FakeNodeConfig } from './node.js';
-import { buildNode, healthyNodeConditions, nodeIPFor, podCIDRFor, podIPIn } from './node.js';
+import { buildNode, healthyNodeConditions, nodeCapacity, nodeIPFor, podCIDRFor, podIPIn } from './node.js';
+import type { AdmissionResources } from './admission.js';
+import { admitPod, allocatableResources, podRequests } from './admission.js';
 import type { ContainerRuntimeOptions } from './runtime.js';
 import { FakeContainerRuntime } from './runtime.js';
 import { computePodStatus, statusChanged } from './status.js';
@@ -82,6 +84,9 @@ function keyOf(pod: Pod): string {
  * Guarantees:
  * - it only ever runs pods whose `spec.nodeName` is its node (the watch is field-selected and
  *   each sync checks again);
+ * - it admits a pod only if it fits in what the admitted, unfinished pods leave of the node's
+ *   allocatable cpu, memory and pod count; otherwise the pod fails at once with upstream's
+ *   `OutOfcpu` / `OutOfmemory` / `OutOfpods` reason and message;
  * - it writes a pod's status only when the computed status differs from the stored one;
  * - a pod being deleted has its containers stopped, a container that does not stop is killed at
  *   the `deletionTimestamp`, and the pod is then deleted with `gracePeriodSeconds: 0`;
@@ -112,7 +117,9 @@ export class FakeKubelet {
   readonly #dirty = new Set<string>();
   readonly #ips = new Map<string, number>();
   readonly #usedIPs = new Set<number>();
+  /** Uids of pods this kubelet will not run: a malformed behavior annotation, or rejected at admission. */
   readonly #invalid = new Set<string>();
+  readonly #allocatable: AdmissionResources;
   #lastIP = 0;
   #running = false;
   #watch: Subscription | undefined;
@@ -133,6 +140,7 @@ export class FakeKubelet {
     this.nodeIP = options.node.internalIP ?? nodeIPFor(options.node.index ?? 0);
     this.podCIDR = options.node.podCIDR ?? podCIDRFor(options.node.index ?? 0);
     this.#behaviors = options.behaviors ?? new BehaviorRegistry();
+    this.#allocatable = allocatableResources({ ...nodeCapacity(options.node), ...options.node.allocatable });
     this.runtime = new FakeContainerRuntime({ ...options.runtime, rng: options.rng.fork() });
     this.#recorder = new Recorder({ client: options.client, clock: options.clock, rng: options.rng.fork(), component: 'kubelet', host: this.nodeName, ...(options.onError ? { onError: options.onError } : {}) });
   }
@@ -405,6 +413,13 @@ export class FakeKubelet {
         return;
       }
       if (this.#invalid.has(uid)) return;
+      const rejection = admitPod(podRequests(first), this.#admittedRequests(), this.#allocatable);
+      if (rejection !== undefined) {
+        this.#invalid.add(uid);
+        void this.#recorder.event(first, 'Warning', rejection.reason, rejection.message);
+        await client.updateStatus(Pods, { ...first, metadata: { ...first.metadata, resourceVersion: undefined }, status: { ...first.status, phase: 'Failed', reason: rejection.reason, message: rejection.message } });
+        return;
+      }
       try {
         worker = new PodWorker(() => this.#pods.get(key) ?? first, this.runtime, (c) => this.#behaviors.resolve(first, c), () => (first.spec.hostNetwork === true ? this.nodeIP : this.#allocateIP(uid)), clock.now());
       } catch (error) {
@@ -452,6 +467,20 @@ export class FakeKubelet {
       return;
     }
     this.#schedule(key, worker.nextDeadline());
+  }
+
+  /** What the pods admitted here and not finished request together. */
+  #admittedRequests(): AdmissionResources {
+    const used = { cpu: 0, memory: 0, pods: 0 };
+    for (const pod of this.#pods.values()) {
+      const worker = this.#workers.get(pod.metadata.uid ?? '');
+      if (worker === undefined || worker.terminal) continue;
+      const r = podRequests(pod);
+      used.cpu += r.cpu;
+      used.memory += r.memory;
+      used.pods += r.pods;
+    }
+    return used;
   }
 
   async #confirmDelete(pod: Pod): Promise<void> {
