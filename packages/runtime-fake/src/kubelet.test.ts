@@ -418,6 +418,17 @@ describe('the node', () => {
     expect(node.status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False', 'Ready=True']);
   });
 
+  it('reports pulled images in its status within one heartbeat (for the scheduler\'s ImageLocality)', async () => {
+    const s = await sim();
+    expect((await s.server.get(Nodes, { name: 'node-1' })).status.images).toEqual([]);
+    await s.run({ name: 'web', spec: { containers: [container('web', 'nginx:1.25')] } });
+    await s.clock.advance(10_000);
+    const images = (await s.server.get(Nodes, { name: 'node-1' })).status.images ?? [];
+    expect(images).toHaveLength(1);
+    expect(images[0]).toMatchObject({ sizeBytes: 70_000_000 });
+    expect(images[0]?.names).toContain('docker.io/library/nginx:1.25');
+  });
+
   it('renews its Lease every 10 s, and stops renewing after stop()', async () => {
     const s = await sim();
     const renewTime = async (): Promise<number> => parseTime((await s.server.get(Leases, { namespace: NODE_LEASE_NAMESPACE, name: 'node-1' })).spec.renewTime ?? '');
