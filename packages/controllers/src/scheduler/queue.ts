@@ -88,7 +88,7 @@ export class SchedulingQueue {
   readonly #active: Heap;
   readonly #activeKeys = new Map<string, Entry>();
   readonly #backoff = new Map<string, Entry & { expiry: number }>();
-  readonly #unschedulable = new Map<string, Entry & { since: number }>();
+  readonly #unschedulable = new Map<string, Entry & { since: number; plugins: ReadonlySet<string> }>();
   readonly #inFlight = new Map<string, number>();
   /** Bumped on every cluster event that may make pods schedulable (upstream `moveRequestCycle`). */
   #moveCycle = 0;
@@ -173,9 +173,10 @@ export class SchedulingQueue {
   /**
    * The pod fits nowhere: it waits in the unschedulable set for a cluster change — unless a
    * change happened while it was being scheduled, in which case it goes straight to backoff
-   * (upstream's move-request cycle), so no event is lost.
+   * (upstream's move-request cycle), so no event is lost. `plugins` are the plugins that
+   * rejected it (upstream's `UnschedulablePlugins`), used by {@link moveAllToActiveOrBackoff}'s filter.
    */
-  addUnschedulable(info: QueuedPodInfo): void {
+  addUnschedulable(info: QueuedPodInfo, plugins: ReadonlySet<string> = new Set()): void {
     const cycle = this.#inFlight.get(info.key);
     this.#inFlight.delete(info.key);
     const now = this.#clock.now();
@@ -183,7 +184,7 @@ export class SchedulingQueue {
       this.#requeue({ info, lastFailure: now });
       return;
     }
-    this.#unschedulable.set(info.key, { info, lastFailure: now, since: now });
+    this.#unschedulable.set(info.key, { info, lastFailure: now, since: now, plugins });
     this.#arm(now + POD_MAX_IN_UNSCHEDULABLE_MS);
   }
 
@@ -196,13 +197,18 @@ export class SchedulingQueue {
 
   /**
    * A cluster change (node added or updated, pod deleted, volume bound, …): every
-   * unschedulable pod moves to backoff (if its backoff has not expired) or to active.
+   * unschedulable pod moves to backoff (if its backoff has not expired) or to active. With
+   * `rejectedBy`, only pods rejected by one of those plugins move (upstream registers each
+   * plugin for the events that can make it change its mind, e.g. an assigned pod being added
+   * only matters to InterPodAffinity and PodTopologySpread).
    */
-  moveAllToActiveOrBackoff(): void {
+  moveAllToActiveOrBackoff(rejectedBy?: readonly string[]): void {
     this.#moveCycle++;
-    const entries = [...this.#unschedulable.values()];
-    this.#unschedulable.clear();
-    for (const e of entries) this.#requeue(e);
+    for (const [k, e] of this.#unschedulable) {
+      if (rejectedBy !== undefined && !rejectedBy.some((p) => e.plugins.has(p))) continue;
+      this.#unschedulable.delete(k);
+      this.#requeue(e);
+    }
   }
 
   /** Stops the queue: pending and future `pop`s resolve `undefined`; timers are cancelled. */

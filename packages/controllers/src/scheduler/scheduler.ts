@@ -25,7 +25,7 @@ import {
 } from '@kubeloop/core';
 import { DEFAULT_BINDER, builtinPlugins, defaultBinder, defaultProfile } from './defaults.js';
 import { SchedulerError } from './errors.js';
-import { buildFramework, fitErrorMessage, scheduleOne, type AnyPlugin, type CycleCursor, type Framework, type QueuedPodInfo, type SchedulerProfile } from './framework.js';
+import { buildFramework, fitErrorMessage, scheduleOne, type AnyPlugin, type Diagnosis, type CycleCursor, type Framework, type QueuedPodInfo, type SchedulerProfile } from './framework.js';
 import { ClusterIndex, NodeInfo, isTerminal, podInfo, type PodInfo, type Snapshot } from './nodeinfo.js';
 import { SchedulingQueue, keyOf } from './queue.js';
 
@@ -85,9 +85,10 @@ export function unschedulableConditions(pod: Pod, message: string, now: number):
  * - a bound pod gets a `Scheduled` Normal event `Successfully assigned <ns>/<name> to <node>`;
  * - a failed bind forgets the assumed pod and retries it after its backoff (1 s … 10 s).
  *
- * Caveats: preemption, nominated nodes, gated pods (`schedulingGates` are honoured: gated pods
- * are not queued) and queueing hints are not modelled; any assigned-pod deletion moves every
- * unschedulable pod back.
+ * Caveats: preemption and nominated nodes are not modelled; gated pods (`schedulingGates`) are
+ * not queued. Queueing hints are coarse: node and storage changes and assigned-pod deletions
+ * move every unschedulable pod back; a newly bound pod moves those rejected by
+ * InterPodAffinity or PodTopologySpread.
  */
 export class Scheduler implements Runnable {
   readonly name: string;
@@ -259,9 +260,11 @@ export class Scheduler implements Runnable {
       return;
     }
     if (host !== undefined && host !== '') {
+      const isNew = !this.#podNode.has(key) || this.#assumed.has(key);
       this.#assumed.delete(key);
       this.#queue.delete(key);
       this.#place(key, host, podInfo(pod));
+      if (isNew) this.#queue.moveAllToActiveOrBackoff(ASSIGNED_POD_ADD_PLUGINS);
       return;
     }
     if (this.#assumed.has(key)) return; // our binding is on its way
@@ -304,7 +307,7 @@ export class Scheduler implements Runnable {
         return;
       case 'unschedulable': {
         const message = fitErrorMessage(result.numAllNodes, result.diagnosis);
-        this.#queue.addUnschedulable(info);
+        this.#queue.addUnschedulable(info, unschedulablePlugins(result.diagnosis));
         this.#recordFailure(fw, pod, message);
         return;
       }
@@ -335,8 +338,12 @@ export class Scheduler implements Runnable {
         void recorder.event(info.pod, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${nodeName}`);
         return;
       }
-      // Forget the assumption, unless the informer already saw the pod bound.
-      if (this.#assumed.has(key)) this.#removePlacement(key);
+      // Forget the assumption (unless the informer already saw the pod bound). The resources it
+      // held are free again: like upstream, treat it as an assigned pod's deletion.
+      if (this.#assumed.has(key)) {
+        this.#removePlacement(key);
+        this.#queue.moveAllToActiveOrBackoff();
+      }
       const message = status.code === 'Skip' ? 'no bind plugin bound the pod' : `Binding rejected: ${status.reasons.join(', ')}`;
       void recorder.event(info.pod, 'Warning', 'FailedScheduling', message);
       const latest = this.#pods.get(key);
@@ -370,6 +377,19 @@ export class Scheduler implements Runnable {
       }
     }
   }
+}
+
+/**
+ * The plugins whose verdict may change when a pod is bound (upstream's `AssignedPodAdd`
+ * event): a new pod can complete an affinity group or change a spread.
+ */
+const ASSIGNED_POD_ADD_PLUGINS = ['InterPodAffinity', 'PodTopologySpread'];
+
+/** The plugins that rejected the pod on some node (upstream `UnschedulablePlugins`). */
+function unschedulablePlugins(d: Diagnosis): Set<string> {
+  const out = new Set<string>();
+  for (const s of d.nodeToStatus.values()) if (s.plugin !== undefined) out.add(s.plugin);
+  return out;
 }
 
 function unreachable(x: never): never {
