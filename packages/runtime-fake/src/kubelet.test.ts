@@ -246,6 +246,43 @@ describe('a pod bound to a fake node', () => {
     expect(cond(pod, 'Ready')).toBe('True');
   });
 
+  it('reports started=false until the startup probe passes, and only then runs readiness', async () => {
+    const s = await sim();
+    await s.run({
+      name: 'boot',
+      annotations: { 'kubeloop.dev/behavior': 'startup-time=25s' },
+      spec: { containers: [container('app', 'busybox:1.36', { startupProbe: { httpGet: { port: 80 }, periodSeconds: 10, failureThreshold: 5 }, readinessProbe: { httpGet: { port: 80 }, periodSeconds: 10 } })] },
+    });
+    await s.clock.advance(20_000);
+    let st = (await s.pod('boot')).status.containerStatuses?.[0];
+    expect(st).toMatchObject({ started: false, ready: false, state: { running: {} } });
+    // probes at 0.6 s, 10.6 s, 20.6 s fail; 30.6 s passes; readiness then runs at once
+    await s.clock.advance(11_000);
+    st = (await s.pod('boot')).status.containerStatuses?.[0];
+    expect(st).toMatchObject({ started: true, ready: true, restartCount: 0 });
+  });
+
+  it('restarts a container whose startup probe never passes', async () => {
+    const s = await sim();
+    await s.run({
+      name: 'stuck',
+      annotations: { 'kubeloop.dev/behavior': 'startup-time=10m' },
+      spec: { containers: [container('app', 'busybox:1.36', { startupProbe: { httpGet: { port: 80 }, periodSeconds: 5, failureThreshold: 3 } })] },
+    });
+    await s.clock.advance(20_000);
+    const st = (await s.pod('stuck')).status.containerStatuses?.[0];
+    expect(st?.restartCount).toBe(1);
+    expect((await s.events('stuck')).map((e) => e.message)).toContain('Container app failed startup probe, will be restarted');
+  });
+
+  it('keeps a pod whose Secret is missing in ContainerCreating with FailedMount', async () => {
+    const s = await sim();
+    await s.run({ name: 'sec', spec: { volumes: [{ name: 'creds', secret: { secretName: 'db-creds' } }], containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(5000);
+    expect((await s.pod('sec')).status.phase).toBe('Pending');
+    expect((await s.events('sec')).find((e) => e.reason === 'FailedMount')?.message).toBe('MountVolume.SetUp failed for volume "creds" : secret "db-creds" not found');
+  });
+
   it('restarts a container whose liveness probe fails failureThreshold times', async () => {
     const s = await sim();
     await s.run({
