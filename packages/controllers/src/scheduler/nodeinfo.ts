@@ -348,6 +348,33 @@ export class NodeInfo implements NodeInfoView {
     if (info.hostPorts.length > 0) this.usedPorts = [...this.usedPorts, ...info.hostPorts];
   }
 
+  /** Throws if a documented invariant does not hold (for tests): the totals are recomputed from `pods`. */
+  assertInvariants(): void {
+    const sum = new Map<string, number>();
+    let cpu = 0;
+    let memory = 0;
+    let ports = 0;
+    for (const [key, p] of this.pods) {
+      if (key !== p.key) throw new Error(`pod filed under ${key} has key ${p.key}`);
+      for (const [n, v] of p.requests) sum.set(n, (sum.get(n) ?? 0) + v);
+      cpu += p.nonZero.milliCPU;
+      memory += p.nonZero.memory;
+      ports += p.hostPorts.length;
+      if (p.hasAffinity !== this.podsWithAffinity.has(key)) throw new Error(`podsWithAffinity disagrees on ${key}`);
+      if (p.hasRequiredAntiAffinity !== this.podsWithRequiredAntiAffinity.has(key)) throw new Error(`podsWithRequiredAntiAffinity disagrees on ${key}`);
+    }
+    for (const [n, v] of this.requested) if ((sum.get(n) ?? 0) !== v) throw new Error(`requested ${n} is ${v}, pods sum to ${sum.get(n) ?? 0}`);
+    if (this.requestedCPU !== (sum.get(CPU) ?? 0) || this.requestedMemory !== (sum.get(MEMORY) ?? 0)) throw new Error('requestedCPU/requestedMemory disagree with requested');
+    if (this.nonZeroRequested.milliCPU !== cpu || this.nonZeroRequested.memory !== memory) throw new Error('nonZeroRequested disagrees with pods');
+    if (this.usedPorts.length !== ports) throw new Error(`usedPorts has ${this.usedPorts.length} entries, pods use ${ports}`);
+    if (this.podsWithAffinity.size > this.pods.size) throw new Error('podsWithAffinity has pods not on the node');
+    const idx = this.#index;
+    if (idx !== undefined) {
+      if (idx.withAffinity.has(this) !== this.podsWithAffinity.size > 0) throw new Error('ClusterIndex.withAffinity disagrees');
+      if (idx.withRequiredAntiAffinity.has(this) !== this.podsWithRequiredAntiAffinity.size > 0) throw new Error('ClusterIndex.withRequiredAntiAffinity disagrees');
+    }
+  }
+
   /** Removes a pod by key; a no-op for an unknown key. */
   removePod(key: string): void {
     const info = this.pods.get(key);
