@@ -431,6 +431,20 @@ describe('writes', () => {
   });
 });
 
+describe('added load', () => {
+  it('adds load set on a container to what its behavior uses, and forgets it with the pod', async () => {
+    const s = await sim();
+    await s.run({ name: 'api', annotations: { 'kubeloop.dev/behavior': 'cpu=50m' }, spec: { containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(1000);
+    expect(s.kubelets[0]!.setLoad({ namespace: 'default', name: 'api' }, 'app', { cpuMillicores: 250 })).toBe(true);
+    expect(s.kubelets[0]!.usage()[0]?.containers[0]?.cpuMillicores).toBe(300);
+    expect(s.kubelets[0]!.setLoad({ namespace: 'default', name: 'nope' }, 'app', { cpuMillicores: 1 })).toBe(false);
+    await s.server.delete(Pods, { namespace: 'default', name: 'api' }, { gracePeriodSeconds: 0 });
+    await s.clock.flush();
+    expect(s.kubelets[0]!.usage()).toEqual([]);
+  });
+});
+
 describe('host networking', () => {
   it('gives a hostNetwork pod the node IP and no address from the pod CIDR', async () => {
     const s = await sim();

@@ -119,6 +119,8 @@ export class FakeKubelet {
   readonly #usedIPs = new Set<number>();
   /** Uids of pods this kubelet will not run: a malformed behavior annotation, or rejected at admission. */
   readonly #invalid = new Set<string>();
+  /** Containers with load set through {@link FakeKubelet.setLoad}, by pod uid (cleared when the pod leaves). */
+  readonly #loadedContainers = new Map<string, Set<string>>();
   readonly #allocatable: AdmissionResources;
   #lastIP = 0;
   #running = false;
@@ -347,6 +349,26 @@ export class FakeKubelet {
     this.#workers.delete(uid);
     this.#releaseIP(uid);
     this.#invalid.delete(uid);
+    for (const name of this.#loadedContainers.get(uid) ?? []) this.runtime.setLoad(uid, name, undefined);
+    this.#loadedContainers.delete(uid);
+  }
+
+  /**
+   * Adds load to a container of a pod on this node (e.g. from simulated traffic), on top of its
+   * behavior; it shows in {@link FakeKubelet.usage}. `undefined` clears it. Forgotten when the
+   * pod leaves the node.
+   *
+   * Errors: none; a pod that is not on this node is ignored (returns false).
+   */
+  setLoad(pod: ObjectKey, containerName: string, load: { readonly cpuMillicores?: number; readonly memoryBytes?: number } | undefined): boolean {
+    const found = this.#pods.get(`${pod.namespace ?? ''}/${pod.name}`);
+    const uid = found?.metadata.uid;
+    if (uid === undefined) return false;
+    this.runtime.setLoad(uid, containerName, load);
+    const names = this.#loadedContainers.get(uid) ?? new Set<string>();
+    names.add(containerName);
+    this.#loadedContainers.set(uid, names);
+    return true;
   }
 
   #allocateIP(uid: string): string {

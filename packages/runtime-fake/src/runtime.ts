@@ -86,6 +86,8 @@ export class FakeContainerRuntime {
   readonly #options: ContainerRuntimeOptions;
   readonly #images = new Map<string, ImageEntry>();
   readonly #containers = new Map<string, RuntimeContainer>();
+  /** Extra load by `<pod uid>/<container name>`, added to what behaviors use. */
+  readonly #load = new Map<string, { readonly cpuMillicores: number; readonly memoryBytes: number }>();
 
   /** Builds a runtime with the preloaded images present. */
   constructor(options: ContainerRuntimeOptions) {
@@ -214,11 +216,24 @@ export class FakeContainerRuntime {
     this.#containers.delete(id);
   }
 
-  /** What a running container uses at `now`: CPU millicores and memory bytes (zero once exited). */
+  /**
+   * Sets extra load on a pod's container (e.g. from simulated traffic), added to what its
+   * behavior uses, for every instance of it (it survives restarts); `undefined` clears it.
+   *
+   * Caveats: extra memory does not cause OOM kills (only the behavior's memory does).
+   */
+  setLoad(podUid: string, containerName: string, load: { readonly cpuMillicores?: number; readonly memoryBytes?: number } | undefined): void {
+    const key = `${podUid}/${containerName}`;
+    if (load === undefined) this.#load.delete(key);
+    else this.#load.set(key, { cpuMillicores: load.cpuMillicores ?? 0, memoryBytes: load.memoryBytes ?? 0 });
+  }
+
+  /** What a running container uses at `now`: its behavior's CPU millicores and memory bytes plus any {@link FakeContainerRuntime.setLoad} (zero once exited). */
   usage(id: string, now: number): { cpuMillicores: number; memoryBytes: number } {
     const c = this.#containers.get(id);
     if (c === undefined || (c.exit !== undefined && c.exit.at <= now)) return { cpuMillicores: 0, memoryBytes: 0 };
-    return { cpuMillicores: c.behavior.cpuMillicores ?? 0, memoryBytes: memoryUsage(c.behavior, now - c.startedAt) };
+    const extra = this.#load.get(`${c.podUid}/${c.name}`);
+    return { cpuMillicores: (c.behavior.cpuMillicores ?? 0) + (extra?.cpuMillicores ?? 0), memoryBytes: memoryUsage(c.behavior, now - c.startedAt) + (extra?.memoryBytes ?? 0) };
   }
 
   /** The containers the runtime has, running or exited, in creation order. */
