@@ -7,6 +7,7 @@ import type { Client } from '@kubeloop/core';
 import { SUCCESS, unresolvable, type AnyPlugin, type BindPlugin, type SchedulerProfile } from './framework.js';
 import { imageLocality, nodeAffinity, nodeName, nodePorts, nodeUnschedulable, prioritySort, taintToleration } from './plugins/node.js';
 import { nodeResourcesBalancedAllocation, nodeResourcesFit } from './plugins/resources.js';
+import { defaultPreemption } from './plugins/preemption.js';
 import { interPodAffinity, podTopologySpread } from './plugins/topology.js';
 import { volumeBinding } from './plugins/volume.js';
 
@@ -44,6 +45,7 @@ export function builtinPlugins(): Map<string, AnyPlugin> {
     volumeBinding,
     podTopologySpread,
     interPodAffinity,
+    defaultPreemption,
     nodeResourcesBalancedAllocation,
     imageLocality,
   ];
@@ -52,7 +54,7 @@ export function builtinPlugins(): Map<string, AnyPlugin> {
 
 /**
  * The default profile: upstream's plugin order (filters run in this order and the first
- * failure is a node's reason) and score weights — TaintToleration 3, NodeAffinity 2,
+ * failure is a node's reason), DefaultPreemption's message (no eviction) and score weights — TaintToleration 3, NodeAffinity 2,
  * PodTopologySpread 2, InterPodAffinity 2, NodeResourcesFit 1 (LeastAllocated),
  * NodeResourcesBalancedAllocation 1, ImageLocality 1.
  */
@@ -70,6 +72,7 @@ export function defaultProfile(schedulerName: string = DEFAULT_SCHEDULER_NAME): 
       { name: 'VolumeBinding' },
       { name: 'PodTopologySpread', weight: 2 },
       { name: 'InterPodAffinity', weight: 2 },
+      { name: 'DefaultPreemption' },
       { name: 'NodeResourcesBalancedAllocation', weight: 1 },
       { name: 'ImageLocality', weight: 1 },
       { name: DEFAULT_BINDER },

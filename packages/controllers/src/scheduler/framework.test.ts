@@ -30,7 +30,8 @@ describe('the scheduling cycle', () => {
     const pod = makePod('p', { cpu: '2', nodeSelector: { zone: 'x' } });
     const nodes2 = [makeNode('a', { cpu: '1', labels: { zone: 'x' } }), makeNode('b'), makeNode('c')];
     expect(message(scheduleOne(fw(), pod, snapshotOf({ nodes: nodes2 }), { nextStartNodeIndex: 0 }, seededRng(1)))).toBe(
-      "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.",
+      "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector. " +
+        'preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.',
     );
     expect(scheduleOne(fw(), makePod('q', { cpu: '1', nodeSelector: { zone: 'x' } }), snapshotOf({ nodes }), { nextStartNodeIndex: 0 }, seededRng(1)).kind).toBe('scheduled');
     const d = (reasons: [string, number][]) => {
@@ -45,11 +46,35 @@ describe('the scheduling cycle', () => {
 
   it('puts a PreFilter failure in the message once, not per node', () => {
     const r = scheduleOne(fw(), makePod('p', { claims: ['missing'] }), snapshotOf({ nodes: [makeNode('a'), makeNode('b')] }), { nextStartNodeIndex: 0 }, seededRng(1));
-    expect(message(r)).toBe('0/2 nodes are available: persistentvolumeclaim "missing" not found.');
+    expect(message(r)).toBe('0/2 nodes are available: persistentvolumeclaim "missing" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.');
   });
 
-  it('reports zero nodes as 0/0', () => {
-    expect(message(scheduleOne(fw(), makePod('p'), snapshotOf({ nodes: [] }), { nextStartNodeIndex: 0 }, seededRng(1)))).toBe('0/0 nodes are available:');
+  it("reports an empty cluster with upstream's ErrNoNodesAvailable", () => {
+    expect(message(scheduleOne(fw(), makePod('p'), snapshotOf({ nodes: [] }), { nextStartNodeIndex: 0 }, seededRng(1)))).toBe('no nodes available to schedule pods');
+  });
+
+  it('explains preemption as upstream: lower-priority pods that would make room mean a candidate (no sentence), otherwise their filter reasons', () => {
+    const nodes = [makeNode('a', { cpu: '2' }), makeNode('b', { cpu: '2' })];
+    const low = (name: string, node: string, cpu: string) => makePod(name, { nodeName: node, cpu, priority: 0 });
+    const high = makePod('p', { cpu: '2', priority: 100 });
+    // a: evicting the 1-cpu low pod frees 2 cpu → a candidate: upstream would preempt; no sentence.
+    const withCandidate = snapshotOf({ nodes, pods: [low('l1', 'a', '1'), makePod('h1', { nodeName: 'b', cpu: '1', priority: 100 })] });
+    expect(message(scheduleOne(fw(), high, withCandidate, { nextStartNodeIndex: 0 }, seededRng(1)))).toBe('0/2 nodes are available: 2 Insufficient cpu.');
+    // Only equal-or-higher priority pods: no victims anywhere.
+    const none = snapshotOf({ nodes, pods: [makePod('h1', { nodeName: 'a', cpu: '1', priority: 100 }), makePod('h2', { nodeName: 'b', cpu: '1', priority: 100 })] });
+    expect(message(scheduleOne(fw(), high, none, { nextStartNodeIndex: 0 }, seededRng(1)))).toBe(
+      '0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.',
+    );
+    // Victims exist but the pod still would not fit without them: the dry run's reasons.
+    const tooBig = makePod('big', { cpu: '3', priority: 100 });
+    const lowOnly = snapshotOf({ nodes, pods: [low('l1', 'a', '1'), low('l2', 'b', '1')] });
+    expect(message(scheduleOne(fw(), tooBig, lowOnly, { nextStartNodeIndex: 0 }, seededRng(1)))).toBe(
+      '0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 Insufficient cpu.',
+    );
+    const never = { ...high, spec: { ...high.spec, preemptionPolicy: 'Never' as const } };
+    expect(message(scheduleOne(fw(), never, none, { nextStartNodeIndex: 0 }, seededRng(1)))).toBe(
+      '0/2 nodes are available: 2 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.',
+    );
   });
 
   it.each([

@@ -74,9 +74,12 @@ export interface FilterPlugin extends FrameworkPlugin {
   filter(state: CycleState, pod: Pod, node: NodeInfoView, snapshot: Snapshot): Status;
 }
 
-/** Runs after Filter found no node (upstream: preemption). Optional; may only add a message. */
+/**
+ * Runs after Filter found no node (upstream: preemption). May only add a message (kubeloop does
+ * not evict). `framework` lets it dry-run the filters (see {@link filterOnNode}).
+ */
 export interface PostFilterPlugin extends FrameworkPlugin {
-  postFilter(state: CycleState, pod: Pod, snapshot: Snapshot, failed: ReadonlyMap<string, Status>): { readonly message?: string };
+  postFilter(state: CycleState, pod: Pod, snapshot: Snapshot, failed: ReadonlyMap<string, Status>, framework: Framework): { readonly message?: string };
 }
 
 /** Runs once per cycle before Score over the feasible nodes; `Skip` skips its Score. */
@@ -237,11 +240,15 @@ export type CycleResult =
  * as `"<count> <reason>"` strings sorted lexicographically (as upstream's `sort.Strings`, so
  * `"10 x"` sorts before `"2 y"`), joined by `, ` and ended by `.`; then the PostFilter message.
  *
+ * With no nodes at all, upstream's {@link ERR_NO_NODES_AVAILABLE}.
+ *
  * @example
- * One node short of CPU and two whose labels do not match:
- * `0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.`
+ * One node short of CPU and two whose labels do not match (then DefaultPreemption's sentence):
+ * `0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.
+ * preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.`
  */
 export function fitErrorMessage(numAllNodes: number, diagnosis: Diagnosis): string {
+  if (numAllNodes === 0) return ERR_NO_NODES_AVAILABLE;
   let msg = `0/${numAllNodes} nodes are available:`;
   if (diagnosis.preFilterMsg !== '') {
     msg += ` ${diagnosis.preFilterMsg}.`;
@@ -256,6 +263,9 @@ export function fitErrorMessage(numAllNodes: number, diagnosis: Diagnosis): stri
   if (diagnosis.postFilterMsg !== '') msg += ` ${diagnosis.postFilterMsg}.`;
   return msg;
 }
+
+/** Upstream's `ErrNoNodesAvailable` message, used when the cluster has no nodes at all. */
+export const ERR_NO_NODES_AVAILABLE = 'no nodes available to schedule pods';
 
 /** Byte-wise string order, as Go's `sort.Strings`. */
 function compareStrings(a: string, b: string): number {
@@ -347,6 +357,7 @@ function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor,
   }
   cursor.nextStartNodeIndex = numAllNodes === 0 ? 0 : (start + visited) % numAllNodes;
   if (feasible.length === 0) {
+    if (numAllNodes === 0) return { kind: 'unschedulable', numAllNodes, diagnosis: { nodeToStatus: failed, preFilterMsg: '', postFilterMsg: '' } };
     const diagnosis = { nodeToStatus: failed, preFilterMsg: '', postFilterMsg: '' };
     return { kind: 'unschedulable', numAllNodes, diagnosis: withPostFilter(fw, state, pod, snapshot, diagnosis) };
   }
@@ -358,10 +369,32 @@ function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor,
 function withPostFilter(fw: Framework, state: CycleState, pod: Pod, snapshot: Snapshot, d: Diagnosis): Diagnosis {
   const msgs: string[] = [];
   for (const p of fw.postFilter) {
-    const r = call(p, 'PostFilter', () => p.postFilter(state, pod, snapshot, d.nodeToStatus));
+    const r = call(p, 'PostFilter', () => p.postFilter(state, pod, snapshot, d.nodeToStatus, fw));
     if (r.message !== undefined && r.message !== '') msgs.push(r.message);
   }
   return msgs.length === 0 ? d : { ...d, postFilterMsg: msgs.join(' ') };
+}
+
+/**
+ * Runs PreFilter and then Filter for one node of `snapshot` (a dry run, e.g. for preemption:
+ * "would the pod fit if these pods were gone?"). The first failure's status, or success.
+ *
+ * @throws {@link SchedulerError} `plugin-failed` when a plugin throws.
+ */
+export function filterOnNode(fw: Framework, pod: Pod, snapshot: Snapshot, node: NodeInfoView): Status {
+  const state: CycleState = new Map();
+  const skipped = new Set<string>();
+  for (const p of fw.preFilter) {
+    const s = call(p, 'PreFilter', () => p.preFilter(state, pod, snapshot));
+    if (s.code === 'Skip') skipped.add(p.name);
+    else if (s.code !== 'Success') return { ...s, plugin: p.name };
+  }
+  for (const f of fw.filter) {
+    if (skipped.has(f.name)) continue;
+    const s = call(f, 'Filter', () => f.filter(state, pod, node, snapshot));
+    if (s.code !== 'Success') return { ...s, plugin: f.name };
+  }
+  return SUCCESS;
 }
 
 /**

@@ -19,6 +19,7 @@ export {
   SUCCESS,
   buildFramework,
   defaultNormalizeScore,
+  filterOnNode,
   fitErrorMessage,
   numFeasibleNodesToFind,
   prioritize,
@@ -106,6 +107,8 @@ export {
   termMatchesPod,
 } from './plugins/topology.js';
 export { ERR_REASON_BIND_CONFLICT, ERR_REASON_NODE_CONFLICT, ERR_REASON_PV_NOT_EXIST, ERR_REASON_UNBOUND_IMMEDIATE, NO_PROVISIONER, podClaimNames, volumeBinding, volumeFitsNode } from './plugins/volume.js';
+
+export { ERR_REASON_NO_VICTIMS, ERR_REASON_PREEMPTION_NOT_HELPFUL, defaultPreemption, preemptionReasons } from './plugins/preemption.js';
 
 // Errors
 export { SchedulerError } from './errors.js';

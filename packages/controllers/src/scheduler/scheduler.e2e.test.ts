@@ -59,7 +59,9 @@ describe('the scheduler on a manager', () => {
     await c.addNode(makeNode('other', { cpu: '8', labels: { pool: 'b' } }));
     await c.addPod(makePod('big', { cpu: '2', nodeSelector: { pool: 'a' } }));
     await c.clock.advance(100);
-    const message = "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.";
+    const message =
+      "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector. " +
+      'preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.';
     const p = await c.pod('big');
     expect(p.spec.nodeName).toBeUndefined();
     expect(p.status.conditions?.find((x) => x.type === 'PodScheduled')).toMatchObject({ status: 'False', reason: 'Unschedulable', message });
@@ -98,7 +100,9 @@ describe('the scheduler on a manager', () => {
     await c.addPod(makePod('mine', { schedulerName: 'careful' }));
     await c.addPod(makePod('theirs', { schedulerName: 'someone-else' }));
     await c.clock.advance(100);
-    expect((await c.pod('mine')).status.conditions?.[0]?.message).toBe('0/1 nodes are available: 1 node(s) were spot.');
+    expect((await c.pod('mine')).status.conditions?.[0]?.message).toBe(
+      '0/1 nodes are available: 1 node(s) were spot. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
+    );
     expect((await c.pod('theirs')).status.conditions).toBeUndefined();
     await c.manager.stop();
   });

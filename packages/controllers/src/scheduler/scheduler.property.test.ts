@@ -186,7 +186,7 @@ test.prop([fc.array(nodeArb, { minLength: 1, maxLength: 6 }), fc.array(podArb, {
         expect(result.diagnosis.nodeToStatus.size).toBe(nodes.length);
         const msg = fitErrorMessage(result.numAllNodes, result.diagnosis);
         expect(msg.startsWith(`0/${nodes.length} nodes are available: `)).toBe(true);
-        const counts = [...msg.matchAll(/(?:: |, )(\d+) /g)].map((m) => Number(m[1]));
+        const counts = [...msg.split(' preemption: ')[0]!.matchAll(/(?:: |, )(\d+) /g)].map((m) => Number(m[1]));
         const reasons = [...result.diagnosis.nodeToStatus.values()].reduce((s, st) => s + st.reasons.length, 0);
         expect(counts.reduce((a, b) => a + b, 0)).toBe(reasons);
         const single = [...result.diagnosis.nodeToStatus.values()].every((st) => st.plugin !== 'NodeResourcesFit');
@@ -267,7 +267,7 @@ test.prop(
       // In a burst the scheduler decides before the informer has seen earlier bindings.
       if (!burst) await clock.advance(50);
     }
-    await clock.advance(30_000);
+    await clock.advance(120_000); // past every backoff (six failed binds back off 1+2+4+8+10+10 s)
     const live = (await server.list(Pods, { namespace: 'default' })).items;
     await manager.stop();
     const byName = new Map(live.map((p) => [p.metadata.name!, p]));
