@@ -58,6 +58,7 @@ export interface FrameworkPlugin {
 
 /** Orders the active queue: `less(a, b)` when `a` should be scheduled before `b`. */
 export interface QueueSortPlugin extends FrameworkPlugin {
+  /** Whether `a` should be scheduled before `b`: a strict weak order (irreflexive, transitive). */
   less(a: QueuedPodInfo, b: QueuedPodInfo): boolean;
 }
 
@@ -66,11 +67,13 @@ export interface QueueSortPlugin extends FrameworkPlugin {
  * pod) or a failure (the pod is unschedulable on every node; the reasons become the message).
  */
 export interface PreFilterPlugin extends FrameworkPlugin {
+  /** Once per cycle: computes state for Filter (stored in `state`), or rejects the pod everywhere. */
   preFilter(state: CycleState, pod: Pod, snapshot: Snapshot): Status;
 }
 
 /** Decides whether the pod may run on one node. Must be pure over its inputs. */
 export interface FilterPlugin extends FrameworkPlugin {
+  /** Whether `pod` may run on `node`: `Success`, or a failure with upstream-style reasons (`node(s) …`). */
   filter(state: CycleState, pod: Pod, node: NodeInfoView, snapshot: Snapshot): Status;
 }
 
@@ -79,11 +82,13 @@ export interface FilterPlugin extends FrameworkPlugin {
  * not evict). `framework` lets it dry-run the filters (see {@link filterOnNode}).
  */
 export interface PostFilterPlugin extends FrameworkPlugin {
+  /** Given every node's failure, an optional sentence for the message (joined after the filter counts). */
   postFilter(state: CycleState, pod: Pod, snapshot: Snapshot, failed: ReadonlyMap<string, Status>, framework: Framework): { readonly message?: string };
 }
 
 /** Runs once per cycle before Score over the feasible nodes; `Skip` skips its Score. */
 export interface PreScorePlugin extends FrameworkPlugin {
+  /** Once per cycle over the feasible `nodes`: computes state for Score, or `Skip`s it. */
   preScore(state: CycleState, pod: Pod, nodes: readonly NodeInfoView[], snapshot: Snapshot): Status;
 }
 
@@ -93,12 +98,15 @@ export interface PreScorePlugin extends FrameworkPlugin {
  * that range. The framework multiplies by the profile weight and sums over plugins.
  */
 export interface ScorePlugin extends FrameworkPlugin {
+  /** The raw score of one feasible node (0..100 unless {@link ScorePlugin.normalizeScore} rescales it). */
   score(state: CycleState, pod: Pod, node: NodeInfoView, snapshot: Snapshot): number;
+  /** Rescales the raw scores of all feasible nodes in place to 0..100. */
   normalizeScore?(state: CycleState, pod: Pod, scores: number[]): void;
 }
 
 /** Binds a pod (the default binder calls the API's `pods/binding`). Asynchronous: outside the pure cycle. */
 export interface BindPlugin extends FrameworkPlugin {
+  /** Binds `pod` to `nodeName`: `Success`, `Skip` (let the next bind plugin do it) or `Error` (retried with backoff). */
   bind(pod: Pod, nodeName: string): Promise<Status>;
 }
 

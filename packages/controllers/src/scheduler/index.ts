@@ -2,6 +2,42 @@
  * The kube-scheduler: a scheduling framework of plugins at extension points, upstream's default
  * plugins, the scheduling queue, and the scheduler runnable with its core plugin.
  *
+ * How it fits together, the way upstream's `pkg/scheduler` does:
+ *
+ * ```
+ * informers ──► cache (NodeInfo per node, assumed pods) ─┐
+ *          └──► SchedulingQueue (active / backoff / unschedulable)
+ *                  │ pop (QueueSort order)
+ *                  ▼
+ *   scheduleOne(framework, pod, snapshot)      pure: PreFilter → Filter → (PostFilter)
+ *                  │                                 → PreScore → Score → NormalizeScore → select host
+ *                  ▼
+ *   assume on the node ──► bind (async) ──► `Scheduled` event
+ *   or PodScheduled=False + `FailedScheduling` event, back to the queue
+ * ```
+ *
+ * Decisions are pure functions over a {@link Snapshot}, so plugins can be tested with tables
+ * ({@link snapshotOf} builds one from plain objects) and the whole cycle with properties.
+ *
+ * @example A user plugin in its own profile
+ * ```ts
+ * const noSpot: FilterPlugin = {
+ *   name: 'NoSpot',
+ *   filter: (_state, _pod, node) =>
+ *     node.node.metadata.labels?.['spot'] === 'true' ? unschedulable('node(s) were spot') : SUCCESS,
+ * };
+ * const base = defaultProfile('careful');
+ * new PluginHost({ registry, admission: server }).use(
+ *   schedulerPlugin({ plugins: [noSpot], profiles: [defaultProfile(), { ...base, plugins: [...base.plugins, { name: 'NoSpot' }] }] }),
+ * );
+ * // pods with spec.schedulerName: careful now avoid spot nodes:
+ * // "0/1 nodes are available: 1 node(s) were spot. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
+ * ```
+ *
+ * Not modelled (yet): actual preemption (evicting victims, `nominatedNodeName`), upstream's
+ * system default topology spread constraints, fine-grained queueing hints, Permit/Reserve/PreBind
+ * extension points, extenders.
+ *
  * @module
  */
 
@@ -12,6 +48,7 @@ export type { SchedulerOptions } from './scheduler.js';
 
 // The framework
 export {
+  ERR_NO_NODES_AVAILABLE,
   MAX_NODE_SCORE,
   MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND,
   MIN_FEASIBLE_NODES_TO_FIND,
