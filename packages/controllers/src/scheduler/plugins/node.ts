@@ -197,6 +197,8 @@ export function untoleratedTaintReason(taint: Taint): string {
   return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
 }
 
+const TAINT_KEY = 'PreScoreTaintToleration';
+
 /**
  * Filter: every `NoSchedule` and `NoExecute` taint must be tolerated. Score: the number of
  * untolerated `PreferNoSchedule` taints, normalized in reverse (fewest → 100).
@@ -209,13 +211,18 @@ export const taintToleration: FilterPlugin & PreScorePlugin & ScorePlugin = {
     const taint = findUntoleratedTaint(node.node.spec.taints, pod.spec.tolerations, ['NoSchedule', 'NoExecute']);
     return taint === undefined ? SUCCESS : unresolvable(untoleratedTaintReason(taint));
   },
-  preScore() {
+  preScore(state, pod) {
+    state.set(TAINT_KEY, (pod.spec.tolerations ?? []).filter((t) => t.effect === undefined || t.effect === '' || t.effect === 'PreferNoSchedule'));
     return SUCCESS;
   },
-  score(_s, pod, node) {
-    const tolerations = (pod.spec.tolerations ?? []).filter((t) => t.effect === undefined || t.effect === '' || t.effect === 'PreferNoSchedule');
+  score(state, pod, node) {
+    const taints = node.node.spec.taints;
+    if (taints === undefined || taints.length === 0) return 0;
+    const tolerations =
+      (state.get(TAINT_KEY) as Toleration[] | undefined) ??
+      (pod.spec.tolerations ?? []).filter((t) => t.effect === undefined || t.effect === '' || t.effect === 'PreferNoSchedule');
     let n = 0;
-    for (const taint of node.node.spec.taints ?? []) {
+    for (const taint of taints) {
       if (taint.effect === 'PreferNoSchedule' && !tolerations.some((t) => toleratesTaint(t, taint))) n++;
     }
     return n;
