@@ -106,4 +106,48 @@ describe('the scheduler on a manager', () => {
     expect((await c.pod('theirs')).status.conditions).toBeUndefined();
     await c.manager.stop();
   });
+
+  it('holds gated pods until their schedulingGates are removed', async () => {
+    const c = await cluster();
+    await c.addNode(makeNode('a'));
+    const gated = makePod('gated');
+    await c.server.create(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gated', namespace: 'default' }, spec: { ...gated.spec, schedulingGates: [{ name: 'example.com/wait' }] } });
+    await c.clock.advance(1_000);
+    const held = await c.pod('gated');
+    expect(held.spec.nodeName).toBeUndefined();
+    expect(held.status.conditions).toBeUndefined();
+    await c.server.update(Pods, { ...held, spec: { ...held.spec, schedulingGates: [] } });
+    await c.clock.advance(100);
+    expect((await c.pod('gated')).spec.nodeName).toBe('a');
+    await c.manager.stop();
+  });
+
+  it('schedules higher-priority pods first when they compete for the last slot', async () => {
+    const c = await cluster();
+    // Create the pods before the only node exists: both wait, then compete when it appears.
+    await c.addPod(makePod('low', { cpu: '1', priority: 1 }));
+    await c.addPod(makePod('high', { cpu: '1', priority: 1000 }));
+    await c.clock.advance(100);
+    expect((await c.pod('low')).status.conditions?.[0]?.message).toBe('no nodes available to schedule pods');
+    await c.addNode(makeNode('a', { cpu: '1' }));
+    await c.clock.advance(5_000);
+    expect((await c.pod('high')).spec.nodeName).toBe('a');
+    expect((await c.pod('low')).spec.nodeName).toBeUndefined();
+    await c.manager.stop();
+  });
+
+  it('stops using a cordoned node and uses it again when uncordoned', async () => {
+    const c = await cluster();
+    const node = await c.addNode(makeNode('a'));
+    const cordoned = await c.server.update(Nodes, { ...node, spec: { ...node.spec, unschedulable: true } });
+    await c.addPod(makePod('p'));
+    await c.clock.advance(100);
+    expect((await c.pod('p')).status.conditions?.[0]?.message).toBe(
+      '0/1 nodes are available: 1 node(s) were unschedulable. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+    );
+    await c.server.update(Nodes, { ...cordoned, spec: { ...cordoned.spec, unschedulable: false } });
+    await c.clock.advance(2_000);
+    expect((await c.pod('p')).spec.nodeName).toBe('a');
+    await c.manager.stop();
+  });
 });
