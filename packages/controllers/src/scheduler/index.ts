@@ -43,7 +43,7 @@
 
 // Registration and the runnable
 export { schedulerPlugin, SCHEDULER_PLUGIN_NAME } from './plugin.js';
-export { Scheduler, REASON_UNSCHEDULABLE, unschedulableConditions } from './scheduler.js';
+export { Scheduler, REASON_UNSCHEDULABLE, nodeSchedulingPropertiesChanged, unschedulableConditions } from './scheduler.js';
 export type { SchedulerOptions } from './scheduler.js';
 
 // The framework

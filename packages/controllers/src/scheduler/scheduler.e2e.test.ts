@@ -150,4 +150,20 @@ describe('the scheduler on a manager', () => {
     expect((await c.pod('p')).spec.nodeName).toBe('a');
     await c.manager.stop();
   });
+
+  it('does not retry unschedulable pods on node heartbeats, only on scheduling-relevant node changes', async () => {
+    const c = await cluster();
+    const node = await c.addNode(makeNode('a', { cpu: '1' }));
+    await c.addPod(makePod('big', { cpu: '2' }));
+    await c.clock.advance(100);
+    const failures = async () => (await c.events('big')).find((e) => e.reason === 'FailedScheduling')?.count ?? 1;
+    expect(await failures()).toBe(1);
+    const beat = await c.server.updateStatus(Nodes, { ...node, status: { ...node.status, conditions: [{ type: 'Ready', status: 'True' }] } });
+    await c.clock.advance(5_000);
+    expect(await failures()).toBe(1);
+    await c.server.updateStatus(Nodes, { ...beat, status: { ...beat.status, allocatable: { ...beat.status.allocatable, cpu: '4' } } });
+    await c.clock.advance(5_000);
+    expect((await c.pod('big')).spec.nodeName).toBe('a');
+    await c.manager.stop();
+  });
 });

@@ -239,7 +239,10 @@ export class Scheduler implements Runnable {
     const existing = this.#infos.get(name);
     if (existing !== undefined) {
       if (e.type === 'update' && e.old === e.object) return; // resync
+      const before = existing.node;
       existing.setNode(e.object);
+      // Heartbeats and condition updates change nothing a filter reads: no retry storm.
+      if (!nodeSchedulingPropertiesChanged(before, e.object)) return;
     } else {
       const info = new NodeInfo(e.object, this.#index);
       for (const p of this.#byNode.get(name)?.values() ?? []) info.addPod(p);
@@ -384,6 +387,15 @@ export class Scheduler implements Runnable {
  * event): a new pod can complete an affinity group or change a spread.
  */
 const ASSIGNED_POD_ADD_PLUGINS = ['InterPodAffinity', 'PodTopologySpread'];
+
+/**
+ * Whether a node update can change a scheduling decision (upstream
+ * `nodeSchedulingPropertiesChange`): `spec.unschedulable`, taints, labels, allocatable, images.
+ */
+export function nodeSchedulingPropertiesChanged(old: Node, node: Node): boolean {
+  const props = (n: Node) => JSON.stringify([n.spec.unschedulable ?? false, n.spec.taints ?? [], n.metadata.labels ?? {}, n.status.allocatable ?? {}, n.status.images ?? []]);
+  return props(old) !== props(node);
+}
 
 /** The plugins that rejected the pod on some node (upstream `UnschedulablePlugins`). */
 function unschedulablePlugins(d: Diagnosis): Set<string> {
