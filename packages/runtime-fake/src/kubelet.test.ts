@@ -297,6 +297,62 @@ describe('a pod bound to a fake node', () => {
   });
 });
 
+describe('sidecar containers (init containers with restartPolicy Always)', () => {
+  it('starts the sidecar, runs the next init container alongside it, then the containers', async () => {
+    const s = await sim();
+    await s.run({
+      name: 'meshed',
+      annotations: { 'kubeloop.dev/behavior.setup': 'complete-after=3s' },
+      spec: {
+        initContainers: [container('proxy', 'busybox:1.36', { restartPolicy: 'Always', readinessProbe: { httpGet: { port: 15021 }, periodSeconds: 5 } }), container('setup', 'busybox:1.36')],
+        containers: [container('app', 'busybox:1.36')],
+      },
+    });
+    await s.clock.advance(1000);
+    let pod = await s.pod('meshed');
+    expect(pod.status.initContainerStatuses?.map((c) => [c.name, Object.keys(c.state ?? {})[0], c.started])).toEqual([
+      ['proxy', 'running', true],
+      ['setup', 'running', false],
+    ]);
+    expect(pod.status.phase).toBe('Pending');
+    await s.clock.advance(5000);
+    pod = await s.pod('meshed');
+    expect(pod.status.phase).toBe('Running');
+    expect(cond(pod, 'Initialized')).toBe('True');
+    expect(cond(pod, 'Ready')).toBe('True');
+    expect(pod.status.initContainerStatuses?.[0]).toMatchObject({ name: 'proxy', ready: true, started: true });
+  });
+
+  it('stops the sidecar once the containers completed, and the pod succeeds', async () => {
+    const s = await sim();
+    await s.run({
+      name: 'job',
+      annotations: { 'kubeloop.dev/behavior.work': 'complete-after=5s', 'kubeloop.dev/behavior.logs': 'stop-after=2s' },
+      spec: { restartPolicy: 'Never', initContainers: [container('logs', 'busybox:1.36', { restartPolicy: 'Always' })], containers: [container('work', 'busybox:1.36')] },
+    });
+    await s.clock.advance(6000);
+    expect((await s.pod('job')).status.phase).toBe('Running'); // the sidecar is stopping
+    await s.clock.advance(2000);
+    const pod = await s.pod('job');
+    expect(pod.status.phase).toBe('Succeeded');
+    expect(pod.status.initContainerStatuses?.[0]?.state?.terminated).toBeDefined();
+  });
+
+  it('restarts a crashing sidecar even under restartPolicy Never', async () => {
+    const s = await sim();
+    await s.run({
+      name: 'flaky',
+      annotations: { 'kubeloop.dev/behavior.side': 'crash-after=2s' },
+      spec: { restartPolicy: 'Never', initContainers: [container('side', 'busybox:1.36', { restartPolicy: 'Always' })], containers: [container('app', 'busybox:1.36')] },
+    });
+    await s.clock.advance(30_000);
+    const pod = await s.pod('flaky');
+    expect(pod.status.phase).toBe('Running');
+    expect(pod.status.initContainerStatuses?.[0]?.restartCount).toBeGreaterThanOrEqual(2);
+    expect(cond(pod, 'Initialized')).toBe('True');
+  });
+});
+
 describe('admission', () => {
   it('rejects a pod bound by hand to a node it does not fit on (OutOfcpu), and runs the ones that fit', async () => {
     const s = await sim([{ name: 'small', cpu: '1' }]);
@@ -337,6 +393,22 @@ describe('graceful deletion', () => {
     await s.clock.advance(2000);
     await expect(s.pod('bye')).rejects.toMatchObject({ reason: 'NotFound' });
     expect((await s.events('bye')).map((e) => e.reason)).toContain('Killing');
+  });
+
+  it('deletes a pod whose other container is in CrashLoopBackOff without restarting it', async () => {
+    const s = await sim();
+    await s.run({
+      name: 'mixed',
+      annotations: { 'kubeloop.dev/behavior.a': 'crash-after=1s', 'kubeloop.dev/behavior.b': 'stop-after=never' },
+      spec: { terminationGracePeriodSeconds: 30, containers: [container('a', 'busybox:1.36'), container('b', 'busybox:1.36')] },
+    });
+    await s.clock.advance(5000);
+    expect((await s.pod('mixed')).status.containerStatuses?.[0]?.state?.waiting?.reason).toBe('CrashLoopBackOff');
+    await s.server.delete(Pods, { namespace: 'default', name: 'mixed' });
+    await s.clock.advance(29_000);
+    expect((await s.pod('mixed')).status.containerStatuses?.[0]?.restartCount).toBe(1);
+    await s.clock.advance(2000);
+    await expect(s.pod('mixed')).rejects.toMatchObject({ reason: 'NotFound' });
   });
 
   it('kills a container that ignores SIGTERM at the end of the grace period', async () => {

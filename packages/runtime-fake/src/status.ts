@@ -43,6 +43,11 @@ function isInitDone(s: ContainerStatus | undefined): boolean {
   return false;
 }
 
+/** A sidecar (init container with `restartPolicy: Always`) counts as initialized once running and started. */
+function isSidecarStarted(s: ContainerStatus | undefined): boolean {
+  return s?.state?.running !== undefined && s.started === true;
+}
+
 function isInitFailed(s: ContainerStatus | undefined): boolean {
   if (s === undefined) return false;
   if (s.state?.terminated !== undefined) return s.state.terminated.exitCode !== 0;
@@ -63,9 +68,14 @@ export function podPhase(pod: Pod, init: readonly ContainerStatus[], main: reado
   const policy = pod.spec.restartPolicy;
   const byName = (list: readonly ContainerStatus[], name: string): ContainerStatus | undefined => list.find((s) => s.name === name);
   let pendingInit = 0;
+  let pendingSidecars = 0;
   let failedInit = 0;
   for (const c of pod.spec.initContainers ?? []) {
     const s = byName(init, c.name);
+    if (c.restartPolicy === 'Always') {
+      if (!isSidecarStarted(s)) pendingSidecars++;
+      continue;
+    }
     if (isInitDone(s)) continue;
     pendingInit++;
     if (isInitFailed(s)) failedInit++;
@@ -87,7 +97,7 @@ export function podPhase(pod: Pod, init: readonly ContainerStatus[], main: reado
     } else unknown++;
   }
   if (failedInit > 0 && (policy === 'Never' || terminal)) return 'Failed';
-  if (pendingInit > 0) return terminal ? 'Failed' : 'Pending';
+  if (pendingInit > 0 || (pendingSidecars > 0 && running === 0 && stopped === 0)) return terminal ? 'Failed' : 'Pending';
   if (waiting > 0) return terminal ? 'Failed' : 'Pending';
   if (running > 0 && unknown === 0) return 'Running';
   if (running === 0 && stopped > 0 && unknown === 0) {
@@ -112,7 +122,8 @@ function condition(previous: readonly PodCondition[] | undefined, now: number, n
  * Guarantees:
  * - pure; `lastTransitionTime` of a condition only moves when its status changes;
  * - the phase only moves along {@link ALLOWED_PHASE_TRANSITIONS}: never back from `Succeeded`
- *   or `Failed`, never from `Running` back to `Pending`;
+ *   or `Failed`, never from `Running` back to `Pending`; and it is not terminal while any
+ *   container still runs (a sidecar being stopped), unless `view.terminal`;
  * - conditions `PodReadyToStartContainers`, `Initialized`, `ContainersReady`, `Ready` with
  *   upstream's reasons (`ContainersNotInitialized`, `ContainersNotReady`, `PodCompleted`,
  *   `ReadinessGatesNotReady`); `PodScheduled` and foreign conditions are kept as they are;
@@ -122,13 +133,24 @@ export function computePodStatus(pod: Pod, view: PodRuntimeView, now: number): P
   const previous = pod.status.conditions;
   const old = pod.status.phase;
   let phase = podPhase(pod, view.initContainerStatuses, view.containerStatuses, view.terminal);
+  // Upstream reports no terminal phase while a container (e.g. a sidecar being stopped) still runs.
+  const anyRunning = [...view.initContainerStatuses, ...view.containerStatuses].some((c) => c.state?.running !== undefined);
+  if ((phase === 'Succeeded' || phase === 'Failed') && !view.terminal && anyRunning && old !== 'Succeeded' && old !== 'Failed') phase = old === 'Unknown' ? 'Running' : old;
   if (view.failure !== undefined) phase = 'Failed';
   if (old === 'Succeeded' || old === 'Failed') phase = old;
   // A pod that ran does not go back to Pending (a restarting container counts as stopped, not waiting).
   if (old === 'Running' && phase === 'Pending') phase = 'Running';
 
-  const incompleteInit = (pod.spec.initContainers ?? []).filter((c) => !isInitDone(view.initContainerStatuses.find((s) => s.name === c.name))).map((c) => c.name);
-  const unready = pod.spec.containers.filter((c) => view.containerStatuses.find((s) => s.name === c.name)?.ready !== true).map((c) => c.name);
+  const initStatus = (name: string): ContainerStatus | undefined => view.initContainerStatuses.find((s) => s.name === name);
+  const wasInitialized = previous?.find((c) => c.type === 'Initialized')?.status === 'True';
+  const incompleteInit = wasInitialized
+    ? [] // once initialized, a pod stays initialized (a sidecar restarting does not undo it)
+    : (pod.spec.initContainers ?? []).filter((c) => !(c.restartPolicy === 'Always' ? isSidecarStarted(initStatus(c.name)) : isInitDone(initStatus(c.name)))).map((c) => c.name);
+  const sidecars = (pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always');
+  const unready = [
+    ...sidecars.filter((c) => initStatus(c.name)?.ready !== true).map((c) => c.name),
+    ...pod.spec.containers.filter((c) => view.containerStatuses.find((s) => s.name === c.name)?.ready !== true).map((c) => c.name),
+  ];
   const completed = phase === 'Succeeded';
 
   const initialized =

@@ -16,6 +16,7 @@ const behavior = fc.constantFrom('', 'crash-after=3s', 'complete-after=5s', 'com
 const podArb = fc.record({
   behavior,
   initBehavior: fc.option(fc.constantFrom('complete-after=2s', 'crash-after=1s'), { nil: undefined }),
+  sidecar: fc.option(fc.constantFrom('', 'crash-after=4s', 'stop-after=never', 'not-ready-for=10s'), { nil: undefined }),
   restartPolicy: fc.constantFrom('Always', 'OnFailure', 'Never'),
   node: fc.constantFrom('node-a', 'node-b', undefined),
   image: fc.constantFrom('busybox:1.36', 'nginx:1.25', 'example.com/app:1'),
@@ -26,7 +27,7 @@ const podArb = fc.record({
 
 describe('the fake kubelet under random workloads', () => {
   test.prop([fc.array(podArb, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 1000 })], { numRuns: runs })(
-    'phases and conditions only move along upstream paths, and pods only run on the node they are bound to',
+    'phases and conditions only move along upstream paths (with init containers and sidecars), and pods only run on the node they are bound to',
     async (pods, seed) => {
       const clock = new VirtualClock();
       const server = new ApiServer({ clock, rng: seededRng(seed), registry: createBuiltinRegistry() });
@@ -50,7 +51,9 @@ describe('the fake kubelet under random workloads', () => {
         });
         const annotations: Record<string, string> = { 'kubeloop.dev/behavior.main': p.behavior };
         if (p.initBehavior !== undefined) annotations['kubeloop.dev/behavior.setup'] = p.initBehavior;
-        const spec = { restartPolicy: p.restartPolicy, terminationGracePeriodSeconds: p.grace, containers: [c('main')], ...(p.initBehavior === undefined ? {} : { initContainers: [c('setup')] }) };
+        if (p.sidecar !== undefined) annotations['kubeloop.dev/behavior.side'] = p.sidecar;
+        const inits = [...(p.sidecar === undefined ? [] : [{ ...c('side'), restartPolicy: 'Always', readinessProbe: { httpGet: { port: 80 }, periodSeconds: 5 } }]), ...(p.initBehavior === undefined ? [] : [c('setup')])];
+        const spec = { restartPolicy: p.restartPolicy, terminationGracePeriodSeconds: p.grace, containers: [c('main')], ...(inits.length === 0 ? {} : { initContainers: inits }) };
         await server.create(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', annotations }, spec: spec as unknown as Pod['spec'] });
         if (p.node !== undefined) await server.bind({ namespace: 'default', name }, { name: p.node });
         if (p.deleteAfterMs !== undefined) deletions.push([p.deleteAfterMs, name]);

@@ -50,6 +50,10 @@ type SlotState =
 interface Slot {
   readonly spec: Container;
   readonly init: boolean;
+  /** An init container with `restartPolicy: Always` (a sidecar): runs alongside the containers. */
+  readonly sidecar: boolean;
+  /** Whether it (a sidecar) has been started once, which lets the next init container start. */
+  everStarted: boolean;
   readonly behavior: ContainerBehavior;
   readonly memoryLimitBytes: number | undefined;
   state: SlotState;
@@ -93,6 +97,10 @@ export class PodWorker {
   #changes = 0;
   #input: WorkerInput | undefined;
   #deadlineExceeded = false;
+  /** The containers (not sidecars) are all done for good: sidecars are being stopped. */
+  #mainsDone = false;
+  /** Being deleted or past its active deadline: containers are stopped, nothing starts. */
+  #halting = false;
 
   /**
    * Builds the worker of a pod admitted at `now`. `pod` returns the latest pod object;
@@ -108,7 +116,7 @@ export class PodWorker {
     const slot = (spec: Container, init: boolean): Slot => {
       const limit = spec.resources?.limits?.['memory'];
       const q = limit === undefined ? undefined : tryParseQuantity(limit);
-      return { spec, init, behavior: behaviorOf(spec), memoryLimitBytes: q?.value(), state: { kind: 'new' }, restartCount: 0, lastTerminated: undefined, backoff: undefined };
+      return { spec, init, sidecar: init && spec.restartPolicy === 'Always', everStarted: false, behavior: behaviorOf(spec), memoryLimitBytes: q?.value(), state: { kind: 'new' }, restartCount: 0, lastTerminated: undefined, backoff: undefined };
     };
     this.#slots = [...(p.spec.initContainers ?? []).map((c) => slot(c, true)), ...p.spec.containers.map((c) => slot(c, false))];
   }
@@ -194,9 +202,13 @@ export class PodWorker {
     if (active !== undefined && !this.#deadlineExceeded) at(active);
     for (const s of this.#slots) {
       const st = s.state;
-      if (st.kind === 'pulling') at(st.readyAt);
-      else if (st.kind === 'backoff') at(st.until);
-      else if (st.kind === 'running') {
+      // Nothing starts any more once the pod is halting, nor a sidecar once the containers are done.
+      const mayStart = !this.#halting && !(s.sidecar && this.#mainsDone);
+      if (st.kind === 'pulling') {
+        if (mayStart) at(st.readyAt);
+      } else if (st.kind === 'backoff') {
+        if (mayStart) at(st.until);
+      } else if (st.kind === 'running') {
         if (st.container.exit !== undefined) at(st.container.exit.at);
         if (!st.container.stopping) for (const k of this.#activeProbes(s, st)) at(st.probes[k]!.nextAt);
       }
@@ -220,7 +232,7 @@ export class PodWorker {
   }
 
   #activeProbes(s: Slot, st: Extract<SlotState, { kind: 'running' }>): ProbeKind[] {
-    if (s.init) return [];
+    if (s.init && !s.sidecar) return [];
     if (!this.#started(st)) return st.probes.startup === undefined ? [] : ['startup'];
     return (['liveness', 'readiness'] as const).filter((k) => st.probes[k] !== undefined);
   }
@@ -260,6 +272,7 @@ export class PodWorker {
       this.#emit('Warning', 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
     }
     if (input.deletionDeadline !== undefined || this.#deadlineExceeded) {
+      this.#halting = true;
       const stopBy = input.deletionDeadline ?? (active ?? t) + pod.spec.terminationGracePeriodSeconds * 1000;
       let running = 0;
       for (const s of this.#slots) {
@@ -297,6 +310,18 @@ export class PodWorker {
     let initDone = true;
     for (const s of this.#slots) {
       if (!s.init) continue;
+      if (s.sidecar) {
+        // A sidecar starts in init order, lets the next init container start once it has
+        // started, and is restarted whenever it exits until the containers are done.
+        if (!this.#mainsDone) this.#drive(s, t, pod);
+        if (!s.everStarted && s.state.kind === 'running' && this.#started(s.state)) {
+          s.everStarted = true;
+          this.#changes++;
+        }
+        if (s.everStarted) continue;
+        initDone = false;
+        break;
+      }
       if (s.state.kind === 'exited' && s.state.exit.exitCode === 0) continue;
       initDone = false;
       this.#drive(s, t, pod);
@@ -315,9 +340,32 @@ export class PodWorker {
       if (st.kind !== 'exited' || shouldRestart(pod.spec.restartPolicy, false, st.exit.exitCode, st.killedByProbe)) live++;
     }
     if (live === 0) {
-      this.#terminal = true;
-      this.#changes++;
+      if (!this.#mainsDone) {
+        this.#mainsDone = true;
+        this.#changes++;
+      }
+      // The containers are done: stop the sidecars, then the pod is done.
+      let sidecars = 0;
+      for (const s of this.#slots) {
+        const st = s.state;
+        if (!s.sidecar || st.kind !== 'running') continue;
+        sidecars++;
+        if (!st.container.stopping) {
+          this.#emit('Normal', 'Killing', `Stopping container ${s.spec.name}`);
+          this.#runtime.stop(st.container.id, t, t + pod.spec.terminationGracePeriodSeconds * 1000);
+          this.#changes++;
+        }
+      }
+      if (sidecars === 0) {
+        this.#terminal = true;
+        this.#changes++;
+      }
     }
+  }
+
+  /** Whether an init container no longer holds back the ones after it (exited 0; a sidecar: started once). */
+  #initDone(s: Slot): boolean {
+    return s.sidecar ? s.everStarted : s.state.kind === 'exited' && s.state.exit.exitCode === 0;
   }
 
   /** Moves one container along: start it, finish its pull, restart it or back off. */
@@ -337,7 +385,7 @@ export class PodWorker {
         return;
       case 'exited':
       case 'backoff': {
-        if (!shouldRestart(pod.spec.restartPolicy, s.init, st.exit.exitCode, st.killedByProbe)) return;
+        if (s.sidecar ? this.#mainsDone : !shouldRestart(pod.spec.restartPolicy, s.init, st.exit.exitCode, st.killedByProbe)) return;
         if (st.kind === 'backoff' && st.until > t) return;
         const decision = backoffStep(s.backoff, st.exit.at, t);
         if (decision.kind === 'wait') {
@@ -387,7 +435,7 @@ export class PodWorker {
     this.#emit('Normal', 'Created', `Created container: ${s.spec.name}`);
     this.#emit('Normal', 'Started', `Started container ${s.spec.name}`);
     const probes: Partial<Record<ProbeKind, ProbeState>> = {};
-    if (!s.init) {
+    if (!s.init || s.sidecar) {
       for (const kind of ['startup', 'liveness', 'readiness'] as const) {
         const p = this.#probe(s, kind);
         if (p !== undefined) probes[kind] = initialProbeState(kind, p, t);
@@ -445,7 +493,7 @@ export class PodWorker {
     const base = { name: s.spec.name, image, lastState, restartCount: s.restartCount };
     switch (st.kind) {
       case 'new': {
-        const waitingInit = !s.init && this.#slots.some((o) => o.init && !(o.state.kind === 'exited' && o.state.exit.exitCode === 0));
+        const waitingInit = !s.init && this.#slots.some((o) => o.init && !this.#initDone(o));
         return { ...base, state: { waiting: { reason: s.init || waitingInit ? 'PodInitializing' : 'ContainerCreating' } }, ready: false, started: false, imageID: '' };
       }
       case 'never-pull':
@@ -453,9 +501,9 @@ export class PodWorker {
       case 'pulling':
         return { ...base, state: { waiting: { reason: 'ContainerCreating' } }, ready: false, started: false, imageID: '' };
       case 'running': {
-        const started = !s.init && this.#started(st);
+        const started = (!s.init || s.sidecar) && this.#started(st);
         const readiness = st.probes.readiness;
-        const ready = !s.init && started && (readiness === undefined || readiness.result === 'success');
+        const ready = (!s.init || s.sidecar) && started && (readiness === undefined || readiness.result === 'success');
         return { ...base, state: { running: { startedAt: formatTime(st.container.startedAt) } }, ready, started, imageID: st.container.imageID, containerID: st.container.id };
       }
       case 'exited':
