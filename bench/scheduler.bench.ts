@@ -6,11 +6,9 @@
  * - the same with required pod anti-affinity per hostname (upstream `SchedulingPodAntiAffinity`);
  * - end to end: pods created in the ApiServer, scheduled and bound by the scheduler runnable
  *   on a Manager, on a virtual clock (wall time until every pod is bound).
- *
- * The controllers package is imported by path: the root workspace only links `@kubeloop/core`.
  */
 import { ApiServer, Nodes, NodeSchema, PluginHost, PodSchema, Pods, VirtualClock, createBuiltinRegistry, createManager, seededRng, type Node, type Pod } from '@kubeloop/core';
-import { buildFramework, builtinPlugins, defaultBinder, defaultProfile, podInfo, scheduleOne, schedulerPlugin, snapshotOf } from '../packages/controllers/src/index.js';
+import { buildFramework, builtinPlugins, defaultBinder, defaultProfile, podInfo, scheduleOne, schedulerPlugin, snapshotOf } from '@kubeloop/controllers';
 import type { Figure } from './harness.js';
 
 const NODES = 5_000;
