@@ -1,0 +1,323 @@
+/**
+ * `SimCluster`: an in-memory Kubernetes cluster on a virtual clock — the API server with the
+ * built-in kinds, the kube-scheduler, fake nodes with their kubelets and any extra plugins —
+ * with `apply`, `advance`, `settle`, node faults and an ordered trace of every change.
+ *
+ * @module
+ */
+import {
+  ApiServer,
+  ManifestError,
+  PluginHost,
+  Pods,
+  VirtualClock,
+  apply as applyManifest,
+  builtinResources,
+  createBuiltinRegistry,
+  createManager,
+  parseManifests,
+  resolveManifest,
+  seededRng,
+} from '@kubeloop/core';
+import type {
+  ApplyResult,
+  DeleteOptions,
+  KubeObject,
+  ListOptions,
+  Manager,
+  ObjectKey,
+  ObjectList,
+  Plugin,
+  RawManifest,
+  ResolvedManifest,
+  ResourceDefinition,
+} from '@kubeloop/core';
+import { schedulerPlugin } from '@kubeloop/controllers';
+import { fakeNodesPlugin } from '@kubeloop/runtime-fake';
+import type { BehaviorRegistry, FakeNodeConfig, FakeNodesPlugin } from '@kubeloop/runtime-fake';
+import { SimClusterError } from './errors.js';
+import { describeBusy, podSettled } from './quiet.js';
+import type { TraceEntry } from './trace.js';
+import { TraceRecorder } from './trace.js';
+
+/**
+ * One node of a {@link SimCluster}: its name and, optionally, its size and labels. Defaults as
+ * the fake kubelet's: 4 cpu, 16Gi memory, 110 pods, 100Gi ephemeral storage.
+ */
+export type NodeSpec = Omit<FakeNodeConfig, 'index'>;
+
+/** How a {@link SimCluster} is built. */
+export interface SimClusterOptions {
+  /** The seed of every random choice (uids, generated names, jitter): same seed, same run. */
+  readonly seed: number;
+  /** The nodes: a count (named `node-1` … `node-n`, default size) or one spec per node. */
+  readonly nodes: number | readonly NodeSpec[];
+  /** Extra plugins (users' own controllers and resources), installed after the built-in ones. */
+  readonly plugins?: readonly Plugin[] | undefined;
+  /** Run the kube-scheduler (default true); without it, pods stay unbound unless bound by hand. */
+  readonly scheduler?: boolean | undefined;
+}
+
+/** Options of {@link SimCluster.settle}. */
+export interface SettleOptions {
+  /** Give up after this much virtual time (default 600 000 ms, 10 minutes). */
+  readonly maxMs?: number | undefined;
+  /** How long the store must see only heartbeats (default {@link DEFAULT_QUIET_MS}). */
+  readonly quietMs?: number | undefined;
+}
+
+/**
+ * The default quiet window of {@link SimCluster.settle}: 20 s, two periods of the kubelet's
+ * most frequent sync (the 10 s Lease renewal).
+ */
+export const DEFAULT_QUIET_MS = 20_000;
+
+/** The default bound of {@link SimCluster.settle}: 10 virtual minutes. */
+export const DEFAULT_SETTLE_MAX_MS = 600_000;
+
+/**
+ * What {@link SimCluster.apply} accepts: manifest text (YAML or JSON), or one manifest object
+ * or several (typed objects such as a `Pod`, or plain literals: they are checked as text is).
+ */
+export type ApplyInput = string | object | readonly object[];
+
+type Subscription = ReturnType<ReturnType<ApiServer['watch']>['subscribe']>;
+
+function nodeSpecs(nodes: SimClusterOptions['nodes']): readonly NodeSpec[] {
+  if (typeof nodes !== 'number') return nodes;
+  if (!Number.isInteger(nodes) || nodes < 0) throw new SimClusterError('invalid-option', `nodes must be a whole number of nodes or a list of node specs, got ${nodes}`);
+  return Array.from({ length: nodes }, (_, i) => ({ name: `node-${i + 1}` }));
+}
+
+/**
+ * A simulated cluster: the in-memory `ApiServer` serving every built-in kind, a
+ * `Manager` running the kube-scheduler, one fake kubelet per node and the extra plugins,
+ * all on one `VirtualClock` seeded from `seed`.
+ *
+ * Guarantees:
+ * - nothing reads the wall clock or real randomness: the same seed, nodes, plugins and calls
+ *   give the same trace, byte for byte ({@link SimCluster.traceJson});
+ * - {@link SimCluster.apply} resolves every document before writing any: a manifest with an
+ *   unknown kind or a missing `apiVersion` throws and applies nothing;
+ * - the trace holds every change to a built-in kind, in the order the store made it, from the
+ *   cluster's creation on (the default namespaces first, at `t` 0).
+ *
+ * Caveats: only the scheduler and the kubelets run — there are no workload controllers yet, no
+ * node lifecycle controller (a stopped node stays `Ready` in the store), no garbage collector.
+ *
+ * @example
+ * ```ts
+ * const cluster = await SimCluster.create({ seed: 1, nodes: 3 });
+ * await cluster.apply(yamlText, 'web.yaml');
+ * await cluster.settle(); // every pod Running and Ready, or a clear error
+ * await cluster.stop();
+ * ```
+ */
+export class SimCluster {
+  /** The API server; a `Client` for anything the pass-throughs do not cover. */
+  readonly server: ApiServer;
+  /** The clock every component runs on. */
+  readonly clock: VirtualClock;
+  /** The manager running the scheduler, the kubelets and the extra plugins. */
+  readonly manager: Manager;
+  /** The fake nodes, with their kubelets and container behaviors. */
+  readonly nodes: FakeNodesPlugin;
+  readonly #start: number;
+  readonly #trace = new TraceRecorder();
+  readonly #subscriptions: Subscription[] = [];
+  #watchFailure: unknown;
+  #stopped = false;
+
+  private constructor(server: ApiServer, clock: VirtualClock, manager: Manager, nodes: FakeNodesPlugin) {
+    this.server = server;
+    this.clock = clock;
+    this.manager = manager;
+    this.nodes = nodes;
+    this.#start = clock.now();
+    for (const resource of builtinResources) {
+      this.#subscriptions.push(
+        server.watch(resource).subscribe({
+          next: (event) => {
+            if (event.type !== 'BOOKMARK') this.#trace.record(this.clock.now() - this.#start, event.type, event.object);
+          },
+          error: (e: unknown) => {
+            this.#watchFailure ??= e;
+          },
+        }),
+      );
+    }
+  }
+
+  /**
+   * Builds and starts a cluster; resolves once every node has registered its Node and Lease.
+   *
+   * Errors: {@link SimClusterError} `invalid-option` for a bad node count; duplicate node names
+   * and bad scheduler configurations fail as the fake nodes and the scheduler report them.
+   */
+  static async create(options: SimClusterOptions): Promise<SimCluster> {
+    const specs = nodeSpecs(options.nodes);
+    const rng = seededRng(options.seed);
+    const clock = new VirtualClock();
+    const registry = createBuiltinRegistry();
+    const server = new ApiServer({ clock, rng: rng.fork(), registry });
+    const nodes = fakeNodesPlugin({ nodes: specs });
+    const host = new PluginHost({ registry, admission: server });
+    if (options.scheduler ?? true) host.use(schedulerPlugin());
+    host.use(nodes);
+    for (const plugin of options.plugins ?? []) host.use(plugin);
+    const manager = createManager({ client: server, clock, rng: rng.fork(), registry });
+    const cluster = new SimCluster(server, clock, manager, nodes);
+    host.attach(manager);
+    await manager.start();
+    await clock.flush();
+    return cluster;
+  }
+
+  /** The container behaviors of every node (add image or preset behaviors before pods run). */
+  get behaviors(): BehaviorRegistry {
+    return this.nodes.behaviors;
+  }
+
+  /** Virtual milliseconds since the cluster was created. */
+  now(): number {
+    return this.clock.now() - this.#start;
+  }
+
+  /**
+   * Creates or updates objects, as `kubectl apply -f`: each object is created, or merge-patched
+   * into the live one (see core's `apply`). Namespaced objects without a namespace go to
+   * `default`. Objects are applied in the order given.
+   *
+   * Guarantees: every document is parsed and resolved to a served kind before anything is
+   * written, so a malformed manifest applies nothing.
+   *
+   * Errors: core's `ManifestError` naming `source`, the document and the problem (e.g.
+   * `pod.yaml (document 1, Pod "x"): apiVersion not set (found unknown field "piVersion")`);
+   * then whatever the API server rejects a write with (earlier objects stay applied).
+   */
+  async apply(input: ApplyInput, source = '<input>'): Promise<ApplyResult<KubeObject>[]> {
+    this.#checkRunning();
+    const raw: RawManifest[] =
+      typeof input === 'string'
+        ? parseManifests(input, source)
+        : (Array.isArray(input) ? (input as readonly object[]) : [input]).map((o, i) => {
+            if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new ManifestError('not-an-object', source, i + 1, '', 'expected an object');
+            return { body: o as Record<string, unknown>, source, document: i + 1 };
+          });
+    const resolved: ResolvedManifest[] = raw.map((m) => resolveManifest(this.server.registry, m));
+    const results: ApplyResult<KubeObject>[] = [];
+    for (const { resource, object } of resolved) {
+      const body = resource.namespaced && !object.metadata.namespace ? { ...object, metadata: { ...object.metadata, namespace: 'default' } } : object;
+      results.push(await applyManifest(this.server, resource, body));
+    }
+    await this.clock.flush();
+    return results;
+  }
+
+  /** Deletes an object (a pass-through to the API server's `delete`). */
+  async delete<T extends KubeObject>(resource: ResourceDefinition<T>, key: ObjectKey, options?: DeleteOptions): Promise<void> {
+    this.#checkRunning();
+    await this.server.delete(resource, key, options);
+    await this.clock.flush();
+  }
+
+  /** Reads one object (a pass-through). Fails with `NotFound`. */
+  get<T extends KubeObject>(resource: ResourceDefinition<T>, key: ObjectKey): Promise<T> {
+    return this.server.get(resource, key);
+  }
+
+  /** Lists objects (a pass-through). */
+  list<T extends KubeObject>(resource: ResourceDefinition<T>, options?: ListOptions): Promise<ObjectList<T>> {
+    return this.server.list(resource, options);
+  }
+
+  /** Moves virtual time forward by `ms`, running everything due meanwhile. */
+  async advance(ms: number): Promise<void> {
+    this.#checkRunning();
+    await this.clock.advance(ms);
+    this.#checkWatches();
+  }
+
+  /**
+   * Runs the cluster until it is quiet: the store saw no change other than heartbeats (Lease
+   * renewals, Node heartbeat times — see `isHeartbeat`) for a whole quiet window inside this
+   * call. Periodic timers never stop, so "no timers left" is not the criterion; a pod that
+   * cannot be scheduled, or waits in a long back-off, is quiet. Time always moves by at least
+   * the quiet window, and ends exactly at its end.
+   *
+   * Errors: {@link SimClusterError} `not-quiet` when `maxMs` passes first, naming the changes of
+   * the last window by kind and the pods that are not Running and Ready with their phase and
+   * reason.
+   */
+  async settle(options: SettleOptions = {}): Promise<void> {
+    this.#checkRunning();
+    const maxMs = options.maxMs ?? DEFAULT_SETTLE_MAX_MS;
+    const quietMs = options.quietMs ?? DEFAULT_QUIET_MS;
+    if (!(quietMs > 0) || !(maxMs >= 0)) throw new SimClusterError('invalid-option', `settle needs quietMs > 0 and maxMs >= 0, got quietMs ${quietMs}, maxMs ${maxMs}`);
+    const begin = this.now();
+    for (;;) {
+      const quietSince = Math.max(this.#trace.lastChangeAt, begin);
+      const now = this.now();
+      if (now - quietSince >= quietMs) return;
+      if (now - begin >= maxMs) {
+        const pods = (await this.server.list(Pods)).items.filter((p) => !podSettled(p));
+        throw new SimClusterError('not-quiet', describeBusy({ ranMs: now - begin, quietMs, changesByKind: this.#trace.changesSince(now - quietMs), pods }));
+      }
+      await this.advance(Math.min(quietSince + quietMs - now, begin + maxMs - now));
+    }
+  }
+
+  /**
+   * Stops a node's kubelet: it renews no Lease and writes no status; its containers keep running
+   * as far as the node is concerned.
+   *
+   * Errors: {@link SimClusterError} `unknown-node`.
+   */
+  stopNode(name: string): void {
+    this.#kubelet(name).stop();
+  }
+
+  /**
+   * Starts a stopped node's kubelet again: it re-registers, renews its Lease and catches its pods
+   * up to the current time.
+   *
+   * Errors: {@link SimClusterError} `unknown-node`; then as the kubelet's `start`.
+   */
+  async restoreNode(name: string): Promise<void> {
+    await this.#kubelet(name).start();
+    await this.clock.flush();
+  }
+
+  /** Every change so far, in order: `{ t, type, object }` with `t` in virtual ms since creation. */
+  trace(): readonly TraceEntry[] {
+    return this.#trace.entries;
+  }
+
+  /** The trace as text, one JSON object per line and per change; same seed and calls, same text. */
+  traceJson(): string {
+    return this.#trace.entries.map((e) => JSON.stringify(e)).join('\n');
+  }
+
+  /** Stops the manager (scheduler, kubelets, plugins) and the trace. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await this.manager.stop();
+    for (const s of this.#subscriptions) s.unsubscribe();
+  }
+
+  #kubelet(name: string) {
+    const kubelet = this.nodes.kubelet(name);
+    if (!kubelet) throw new SimClusterError('unknown-node', `no node "${name}" in this cluster (nodes: ${this.nodes.kubelets().map((k) => k.nodeName).join(', ') || 'none'})`);
+    return kubelet;
+  }
+
+  #checkRunning(): void {
+    if (this.#stopped) throw new SimClusterError('stopped', 'the cluster was stopped');
+    this.#checkWatches();
+  }
+
+  #checkWatches(): void {
+    if (this.#watchFailure !== undefined) throw new SimClusterError('stopped', 'a trace watch failed; the trace is incomplete', { cause: this.#watchFailure });
+  }
+}

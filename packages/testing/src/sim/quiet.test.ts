@@ -1,0 +1,66 @@
+/**
+ * What counts as a heartbeat, and how a busy cluster is described (pure).
+ */
+import { describe, expect, it } from 'vitest';
+import type { Lease, Node, Pod } from '@kubeloop/core';
+import { describeBusy, isHeartbeat, podSettled, podState } from '../index.js';
+
+const lease: Lease = {
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
+  metadata: { name: 'node-1', namespace: 'kube-node-lease', resourceVersion: '7', generation: 1 },
+  spec: { holderIdentity: 'node-1', leaseDurationSeconds: 40, renewTime: '2026-01-01T00:00:00.000000Z' },
+};
+
+const node = {
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name: 'node-1', resourceVersion: '6' },
+  spec: {},
+  status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: '2026-01-01T00:00:00Z', lastTransitionTime: '2026-01-01T00:00:00Z' }] },
+} as unknown as Node;
+
+function pod(status: Pod['status'], name = 'web'): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'nginx' }] }, status } as Pod;
+}
+
+describe('isHeartbeat', () => {
+  it('counts a Lease renewal as a heartbeat, even though it moves generation', () => {
+    const renewed: Lease = { ...lease, metadata: { ...lease.metadata, resourceVersion: '8', generation: 2 }, spec: { ...lease.spec, renewTime: '2026-01-01T00:00:10.000000Z' } };
+    expect(isHeartbeat(lease, renewed)).toBe(true);
+  });
+
+  it('does not count a change of holder as a heartbeat', () => {
+    const taken: Lease = { ...lease, spec: { ...lease.spec, holderIdentity: 'other' } };
+    expect(isHeartbeat(lease, taken)).toBe(false);
+  });
+
+  it('counts a Node status post that only moves lastHeartbeatTime as a heartbeat, but not a condition change', () => {
+    const cond = node.status!.conditions![0]!;
+    const beat = { ...node, status: { conditions: [{ ...cond, lastHeartbeatTime: '2026-01-01T00:05:00Z' }] } } as Node;
+    const notReady = { ...node, status: { conditions: [{ ...cond, status: 'False' }] } } as Node;
+    expect(isHeartbeat(node, beat)).toBe(true);
+    expect(isHeartbeat(node, notReady)).toBe(false);
+  });
+
+  it('never counts other kinds, or a change without a known previous state, as a heartbeat', () => {
+    expect(isHeartbeat(undefined, lease)).toBe(false);
+    const p = pod({ phase: 'Running' });
+    expect(isHeartbeat(p, p)).toBe(false);
+  });
+});
+
+describe('describing a busy cluster', () => {
+  it('tells settled pods from the others, with their phase and reason', () => {
+    const ready = pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] });
+    const waiting = pod({ phase: 'Pending', containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] } as Pod['status'], 'slow');
+    const unschedulable = pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }] }, 'huge');
+    expect([ready, waiting, unschedulable].map(podSettled)).toEqual([true, false, false]);
+    expect(podSettled(pod({ phase: 'Succeeded' }))).toBe(true);
+    expect(podState(waiting)).toBe('Pending (ContainerCreating)');
+    expect(podState(unschedulable)).toBe('Pending (Unschedulable)');
+    expect(describeBusy({ ranMs: 600_000, quietMs: 20_000, changesByKind: new Map([['Pod', 8], ['Event', 4]]), pods: [waiting] })).toBe(
+      'cluster not quiet after 600000 ms: 12 changes in the last 20000 ms (Event: 4, Pod: 8); pods not Running/Ready: default/slow (Pending (ContainerCreating))',
+    );
+  });
+});

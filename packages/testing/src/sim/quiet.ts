@@ -1,0 +1,113 @@
+/**
+ * What "quiet" means for a simulated cluster (pure): which changes are heartbeats, and how to
+ * describe what is still busy when a cluster does not settle.
+ *
+ * Periodic timers never stop in a running cluster (node Leases are renewed every 10 s, probes run,
+ * node status is posted every 5 minutes), so "no timers left" cannot tell a settled cluster from a
+ * busy one. Instead, a cluster is *quiet* when the store saw no change other than heartbeats for
+ * a whole quiet window. A heartbeat is a MODIFIED event that changes nothing but:
+ * - a Lease's `spec.renewTime` (node Leases, leader-election Leases), or
+ * - the `lastHeartbeatTime` of a Node's conditions,
+ * besides `metadata.resourceVersion`, `metadata.generation` (a Lease renewal is a spec change)
+ * and `metadata.managedFields`.
+ *
+ * @module
+ */
+import type { KubeObject, Pod } from '@kubeloop/core';
+
+/** A JSON rendering with object keys sorted, so equal values always render the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The object without what a heartbeat may change. */
+function withoutHeartbeatFields(object: KubeObject): unknown {
+  const { resourceVersion: _rv, generation: _gen, managedFields: _mf, ...metadata } = object.metadata as KubeObject['metadata'] & { managedFields?: unknown };
+  const body = object as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...body, metadata };
+  if (object.kind === 'Lease') {
+    const spec = body['spec'] as Record<string, unknown> | undefined;
+    if (spec) {
+      const { renewTime: _renew, ...rest } = spec;
+      out['spec'] = rest;
+    }
+  }
+  if (object.kind === 'Node') {
+    const status = body['status'] as { conditions?: readonly Record<string, unknown>[] } | undefined;
+    if (status?.conditions) {
+      out['status'] = { ...status, conditions: status.conditions.map(({ lastHeartbeatTime: _hb, ...c }) => c) };
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether a MODIFIED event from `previous` to `next` is only a heartbeat (see the module
+ * comment). Anything else — ADDED and DELETED events, or any MODIFIED event without a known
+ * previous state — is a real change.
+ *
+ * @example
+ * ```ts
+ * isHeartbeat(lease, { ...lease, spec: { ...lease.spec, renewTime: later } }); // true
+ * ```
+ */
+export function isHeartbeat(previous: KubeObject | undefined, next: KubeObject): boolean {
+  if (previous === undefined || previous.kind !== next.kind) return false;
+  if (next.kind !== 'Lease' && next.kind !== 'Node') return false;
+  return canonical(withoutHeartbeatFields(previous)) === canonical(withoutHeartbeatFields(next));
+}
+
+/** Whether a pod is where a settled workload ends: Running and Ready, or finished. */
+export function podSettled(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return true;
+  return phase === 'Running' && pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+}
+
+/**
+ * Why a pod is not Running and Ready, in a few words: its phase and the most telling reason
+ * (the pod's own reason, a waiting container's reason, or a False condition's reason).
+ *
+ * @example
+ * ```ts
+ * podState(pendingPod); // 'Pending (Unschedulable)'
+ * ```
+ */
+export function podState(pod: Pod): string {
+  const phase = pod.status?.phase ?? 'Pending';
+  const waiting = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((c) => c.state?.waiting?.reason)?.state?.waiting?.reason;
+  const condition = pod.status?.conditions?.find((c) => c.status === 'False' && c.reason)?.reason;
+  const reason = pod.metadata.deletionTimestamp ? 'Terminating' : (pod.status?.reason ?? waiting ?? condition);
+  return reason ? `${phase} (${reason})` : phase;
+}
+
+/** What was still happening when a cluster did not become quiet. */
+export interface BusyReport {
+  /** How long the cluster was run, in virtual ms. */
+  readonly ranMs: number;
+  /** The quiet window that was asked for, in virtual ms. */
+  readonly quietMs: number;
+  /** Non-heartbeat changes in the last quiet window, by kind. */
+  readonly changesByKind: ReadonlyMap<string, number>;
+  /** Pods that are neither Running and Ready nor finished. */
+  readonly pods: readonly Pod[];
+}
+
+/**
+ * The message of a `not-quiet` error, e.g.
+ * `cluster not quiet after 600000 ms: 12 changes in the last 20000 ms (Event: 4, Pod: 8); pods not Running/Ready: default/web (Pending, ImagePullBackOff)`.
+ */
+export function describeBusy(report: BusyReport): string {
+  const kinds = [...report.changesByKind.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const total = kinds.reduce((n, [, c]) => n + c, 0);
+  const changes = `${total} change${total === 1 ? '' : 's'} in the last ${report.quietMs} ms${total > 0 ? ` (${kinds.map(([k, c]) => `${k}: ${c}`).join(', ')})` : ''}`;
+  const pods = report.pods.map((p) => `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''} (${podState(p)})`);
+  return `cluster not quiet after ${report.ranMs} ms: ${changes}; pods not Running/Ready: ${pods.length > 0 ? pods.join(', ') : 'none'}`;
+}
