@@ -39,7 +39,7 @@ import {
 } from '../api/meta.js';
 import { ResourceRegistry, type ResourceDefinition } from '../api/registry.js';
 import { validateNonNegative } from '../api/validation.js';
-import { formatTime, parseTime, type Clock, type Timer } from '../clock/clock.js';
+import { formatTime, type Clock, type Timer } from '../clock/clock.js';
 import type {
   BindingTarget,
   Client,
@@ -973,7 +973,3 @@ function podGracePeriod(pod: PodLike, requested: number | undefined): number {
   return Math.max(0, grace);
 }
 
-/** When a pod's graceful deletion is due (its `deletionTimestamp`), in ms; NaN if not deleting. */
-export function deletionDeadline(obj: KubeObject): number {
-  return obj.metadata.deletionTimestamp ? parseTime(obj.metadata.deletionTimestamp) : Number.NaN;
-}
