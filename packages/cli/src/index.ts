@@ -1,7 +1,24 @@
 /**
- * @kubeloop/cli — this package is part of the workspace layout (see DESIGN.md); its API
- * arrives with the issue that builds it.
+ * @kubeloop/cli — the `kubeloop` command: run Kubernetes manifests on a simulated cluster on
+ * virtual time and print the result like `kubectl get`.
  *
- * @module
+ * The command is a thin orchestrator over pure pieces that are exported for reuse and tests:
+ * duration parsing, manifest collection and checking, and the `kubectl get`-style printer.
+ *
+ * @packageDocumentation
  */
-export {};
+
+// The command
+export { main } from './command.js';
+export { ADVANCE_STEP_MS, OUTPUT_FORMATS, formatState, run } from './run.js';
+export type { OutputFormat, RunOptions } from './run.js';
+export type { CliIo, Writer } from './io.js';
+
+// Manifests
+export { InputError, MANIFEST_EXTENSIONS, collectManifestFiles, loadManifestFiles, nodeFs } from './manifests.js';
+export type { ManifestFile, ManifestFs } from './manifests.js';
+
+// Durations and tables
+export { DurationError, humanDuration, parseDuration } from './duration.js';
+export { KINDS_NOT_TABULATED, buildTables, formatTables, nodeStatus, podStatus } from './table.js';
+export type { Table } from './table.js';

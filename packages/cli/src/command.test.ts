@@ -1,0 +1,152 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { SimCluster } from '@kubeloop/testing';
+import { main } from './command.js';
+import type { Writer } from './io.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const examples = join(repo, 'examples');
+
+function buffer(isTTY = false): Writer & { text: string } {
+  const out = { text: '', isTTY, write: (s: string) => void (out.text += s) };
+  return out;
+}
+
+async function kubeloop(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = buffer();
+  const stderr = buffer();
+  const code = await main(argv, { stdout, stderr });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'kubeloop-cli-'));
+}
+
+const barePod = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: app\n    image: nginx\n`;
+
+describe('kubeloop run', () => {
+  it('rejects the walkthrough pod with a misspelt apiVersion before anything runs, naming the file and field', async () => {
+    const file = join(examples, 'walkthroughs/pod-request-pod.yaml');
+    const { code, stdout, stderr } = await kubeloop('run', file);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`error: ${file} (document 1, Pod "request-pod"): apiVersion not set (found unknown field "piVersion")\n`);
+  });
+
+  it('applies nothing when a later file is bad, and says so without a stack trace', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.yaml'), barePod('good'));
+    writeFileSync(join(dir, 'b.yaml'), 'apiVersion: v1\nkind: Gadget\nmetadata:\n  name: g\n');
+    const { code, stdout, stderr } = await kubeloop('run', dir);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^error: .*b\.yaml \(document 1, Gadget "g"\): no matches for kind "Gadget" in version "v1"\n$/);
+  });
+
+  it('prints a pods table with the bare pods of a directory Running on the nodes', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'one.yaml'), barePod('one'));
+    writeFileSync(join(dir, 'two.yml'), barePod('two'));
+    writeFileSync(join(dir, 'notes.txt'), 'not a manifest');
+    const { code, stdout, stderr } = await kubeloop('run', dir, '--nodes', '2');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^NAMESPACE +NAME +READY +STATUS +RESTARTS +AGE +NODE$/m);
+    expect(stdout).toMatch(/^default +pod\/one +1\/1 +Running +0 +\d+s +node-\d$/m);
+    expect(stdout).toMatch(/^default +pod\/two +1\/1 +Running +0 +\d+s +node-\d$/m);
+    expect(stdout).toMatch(/^NAME +STATUS +ROLES +AGE +VERSION$/m);
+    expect(stdout.match(/^node\/node-\d +Ready /gm)).toHaveLength(2);
+  });
+
+  it('runs for a given virtual time with --for, which the ages show', async () => {
+    const { code, stdout } = await kubeloop('run', join(examples, 'cli'), '--for', '2m');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^default +pod\/web +1\/1 +Running +0 +2m +node-\d$/m);
+  });
+
+  it('prints a Kubernetes List of every object with -o json, and the same List as YAML with -o yaml', async () => {
+    const json = await kubeloop('run', join(examples, 'cli'), '-o', 'json');
+    expect(json.code).toBe(0);
+    const list = JSON.parse(json.stdout) as { apiVersion: string; kind: string; items: { kind: string; metadata: { name: string }; status?: { phase?: string } }[] };
+    expect(list.apiVersion).toBe('v1');
+    expect(list.kind).toBe('List');
+    expect(list.items.filter((o) => o.kind === 'Pod').map((o) => [o.metadata.name, o.status?.phase])).toEqual([
+      ['web', 'Running'],
+      ['worker', 'Running'],
+    ]);
+    const yaml = await kubeloop('run', join(examples, 'cli'), '-o', 'yaml');
+    expect(parse(yaml.stdout)).toEqual(list);
+  });
+
+  it('writes one JSON line per change with --trace, the very trace of a SimCluster given the same input', async () => {
+    const file = join(examples, 'cli/pods.yaml');
+    const traceFile = join(tempDir(), 'trace.jsonl');
+    const { code } = await kubeloop('run', file, '--seed', '7', '--nodes', '2', '--trace', traceFile);
+    expect(code).toBe(0);
+    const lines = readFileSync(traceFile, 'utf8').trimEnd().split('\n');
+    const cluster = await SimCluster.create({ seed: 7, nodes: 2 });
+    await cluster.apply(readFileSync(file, 'utf8'), file);
+    await cluster.settle();
+    await cluster.stop();
+    expect(lines).toHaveLength(cluster.trace().length);
+    expect(lines.join('\n')).toBe(cluster.traceJson());
+    const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(Object.keys(first)).toEqual(['t', 'type', 'object']);
+  });
+
+  it('gives the same output and trace for the same seed, run twice', async () => {
+    const dir = tempDir();
+    const runOnce = async (n: number) => {
+      const r = await kubeloop('run', join(examples, 'cli'), '--seed', '42', '-o', 'json', '--trace', join(dir, `${n}.jsonl`));
+      return [r.code, r.stdout, readFileSync(join(dir, `${n}.jsonl`), 'utf8')];
+    };
+    expect(await runOnce(1)).toEqual(await runOnce(2));
+  });
+
+  it('draws a progress line on stderr only when stderr is a terminal, leaving stdout unchanged', async () => {
+    const stdout = buffer();
+    const stderr = buffer(true);
+    const code = await main(['run', join(examples, 'cli'), '--for', '30s'], { stdout, stderr });
+    expect(code).toBe(0);
+    expect(stderr.text).toContain('virtual time 30s  objects ');
+    expect(stderr.text).toMatch(/pods 2 Running, 0 Pending/);
+    expect(stdout.text).toBe((await kubeloop('run', join(examples, 'cli'), '--for', '30s')).stdout);
+  });
+});
+
+describe('kubeloop command line', () => {
+  it.each([
+    [['run', 'examples/cli', '--bogus'], "error: unknown option '--bogus'"],
+    [['frob'], "error: unknown command 'frob'"],
+    [['run', 'examples/cli', '--for', '2x'], 'unknown unit "x" in duration "2x"'],
+    [['run', 'examples/cli', '--for', '1m', '--settle'], "option '--for <duration>' cannot be used with option '--settle'"],
+    [['run', 'examples/cli', '-o', 'xml'], 'Allowed choices are table, json, yaml.'],
+    [['run', 'examples/cli', '--nodes', 'three'], '--nodes must be a whole number, got "three"'],
+    [['run', 'no/such/path'], 'error: no/such/path: no such file or directory'],
+  ])('exits 1 with a one-line message for %j', async (argv, message) => {
+    const { code, stdout, stderr } = await kubeloop(...argv);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(message);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints help on stdout and exits 0', async () => {
+    const { code, stdout } = await kubeloop('run', '--help');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: kubeloop run [options] <paths...>');
+  });
+
+  it('runs through the package bin shim as a real process', async () => {
+    const bin = fileURLToPath(new URL('../bin/kubeloop.js', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'run', join(examples, 'cli'), '-o', 'json'], { cwd: repo });
+    expect((JSON.parse(stdout) as { kind: string }).kind).toBe('List');
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * Collecting and checking the manifests a `kubeloop run` was given, before anything runs.
+ *
+ * @module
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiError, ManifestError, createBuiltinRegistry, decode, parseManifests, resolveManifest } from '@kubeloop/core';
+import type { ResolvedManifest, ResourceRegistry } from '@kubeloop/core';
+
+/** Why the command's input was rejected; the message names the file, object and field. */
+export class InputError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InputError';
+  }
+}
+
+/** The file names a directory contributes: its own `*.yaml`, `*.yml` and `*.json` files. */
+export const MANIFEST_EXTENSIONS: readonly string[] = ['.yaml', '.yml', '.json'];
+
+/** One manifest file, read and checked. */
+export interface ManifestFile {
+  /** The path as given or found in a given directory. */
+  readonly path: string;
+  /** Its text, as read. */
+  readonly text: string;
+  /** Its documents, each resolved to a served kind and decoded by that kind's schema. */
+  readonly manifests: readonly ResolvedManifest[];
+}
+
+/** The part of the file system manifest collection reads (node:fs by default; tests may fake it). */
+export interface ManifestFs {
+  /** Whether `path` is a directory; throws when it does not exist. */
+  isDirectory(path: string): boolean;
+  /** The entry names of a directory. */
+  readdir(path: string): readonly string[];
+  /** The UTF-8 text of a file. */
+  readFile(path: string): string;
+}
+
+/** {@link ManifestFs} over node:fs. */
+export const nodeFs: ManifestFs = {
+  isDirectory: (path) => statSync(path).isDirectory(),
+  readdir: (path) => readdirSync(path),
+  readFile: (path) => readFileSync(path, 'utf8'),
+};
+
+/**
+ * The manifest files named by `paths`, in order: a file stands for itself; a directory for its
+ * own files ending in one of {@link MANIFEST_EXTENSIONS}, sorted by name (not recursive, like
+ * `kubectl apply -f dir`). A file named twice is kept once, at its first place.
+ *
+ * @throws {@link InputError} for a path that does not exist.
+ */
+export function collectManifestFiles(paths: readonly string[], fs: ManifestFs = nodeFs): string[] {
+  const out: string[] = [];
+  for (const path of paths) {
+    let dir: boolean;
+    try {
+      dir = fs.isDirectory(path);
+    } catch (e) {
+      throw new InputError(`${path}: no such file or directory`, { cause: e });
+    }
+    const files = dir
+      ? fs
+          .readdir(path)
+          .filter((name) => MANIFEST_EXTENSIONS.some((ext) => name.endsWith(ext)))
+          .sort()
+          .map((name) => join(path, name))
+      : [path];
+    for (const file of files) if (!out.includes(file)) out.push(file);
+  }
+  return out;
+}
+
+/**
+ * Reads and checks every file: each document must parse, name an `apiVersion` and `kind` the
+ * simulated cluster serves (`registry`, the built-in kinds by default) and pass that kind's
+ * schema. Nothing is applied here; the caller applies only when every file passed.
+ *
+ * @throws {@link InputError} naming the file, the document and object, and the field path and
+ * reason (from core's `ManifestError`, or the schema's `Invalid` error).
+ */
+export function loadManifestFiles(files: readonly string[], fs: ManifestFs = nodeFs, registry: ResourceRegistry = createBuiltinRegistry()): ManifestFile[] {
+  return files.map((path) => {
+    let text: string;
+    try {
+      text = fs.readFile(path);
+    } catch (e) {
+      throw new InputError(`${path}: cannot read file`, { cause: e });
+    }
+    try {
+      const manifests = parseManifests(text, path).map((raw) => {
+        const resolved = resolveManifest(registry, raw);
+        try {
+          decode(resolved.resource, resolved.object, false);
+        } catch (e) {
+          if (!(e instanceof ApiError)) throw e;
+          const name = resolved.object.metadata?.name ?? resolved.object.metadata?.generateName ?? '';
+          throw new InputError(`${path} (document ${raw.document}, ${resolved.object.kind}${name ? ` "${name}"` : ''}): ${e.message}`, { cause: e });
+        }
+        return resolved;
+      });
+      return { path, text, manifests };
+    } catch (e) {
+      if (e instanceof ManifestError) throw new InputError(e.message, { cause: e });
+      throw e;
+    }
+  });
+}
