@@ -35,10 +35,15 @@ field the kind's schema rejects exits 1, naming the file, the object and the fie
 cluster is still busy after 10 virtual minutes, the state is printed anyway, then an error
 naming what is still busy, and the exit code is 1.
 
+A file whose document is kind: Scenario is run as a scenario: the cluster's shape and ordered
+steps (apply a file or inline manifests, delete by name or selector, scale, patch, advance,
+settle, stopNode, restoreNode, get). Its get steps print; see the package README.
+
 Exit codes: 0 done; 1 bad input, a rejected object, or a cluster that did not settle.
 
 Examples:
   kubeloop run examples/cli
+  kubeloop run examples/cli/scenarios/node-down.yaml
   kubeloop run web.yaml --nodes 5 --for 2m -o json --trace trace.jsonl`;
 
 /**
@@ -62,16 +67,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
   program
     .command('run')
-    .description('apply manifests to a simulated cluster, run it and print the final state')
-    .argument('<paths...>', 'manifest files or directories')
-    .option('--nodes <n>', 'number of nodes', wholeNumber('--nodes'), 3)
-    .option('--seed <seed>', 'seed of every random choice', wholeNumber('--seed'), 1)
+    .description('apply manifests to a simulated cluster, run it and print the final state; or run a scenario')
+    .argument('<paths...>', 'manifest files or directories, or one scenario file')
+    .option('--nodes <n>', "number of nodes (default: the scenario's, else 3)", wholeNumber('--nodes'))
+    .option('--seed <seed>', "seed of every random choice (default: the scenario's, else 1)", wholeNumber('--seed'))
     .addOption(new Option('--for <duration>', 'run this long in virtual time (90s, 2m, 1h30m)').argParser(duration).conflicts('settle'))
     .addOption(new Option('--settle', 'run until the cluster is quiet (the default)'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .option('--trace <file>', 'write every change as one JSON line: {"t","type","object"}')
     .addHelpText('after', RUN_HELP)
-    .action(async (paths: string[], opts: { nodes: number; seed: number; for?: number; output: OutputFormat; trace?: string }) => {
+    .action(async (paths: string[], opts: { nodes?: number; seed?: number; for?: number; output: OutputFormat; trace?: string }) => {
       code = await run({ paths, nodes: opts.nodes, seed: opts.seed, forMs: opts.for, output: opts.output, traceFile: opts.trace }, io);
     });
   try {

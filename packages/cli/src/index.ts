@@ -2,6 +2,9 @@
  * @kubeloop/cli — the `kubeloop` command: run Kubernetes manifests on a simulated cluster on
  * virtual time and print the result like `kubectl get`.
  *
+ * `kubeloop run` takes manifest files and directories, or one scenario file (`kind: Scenario`:
+ * the cluster's shape and ordered steps; see {@link parseScenario} for the format).
+ *
  * The command is a thin orchestrator over pure pieces that are exported for reuse and tests:
  * duration parsing, manifest collection and checking, and the `kubectl get`-style printer.
  *
@@ -15,8 +18,12 @@ export type { OutputFormat, RunOptions } from './run.js';
 export type { CliIo, Writer } from './io.js';
 
 // Manifests
-export { InputError, MANIFEST_EXTENSIONS, collectManifestFiles, loadManifestFiles, nodeFs } from './manifests.js';
+export { InputError, MANIFEST_EXTENSIONS, checkManifests, collectManifestFiles, loadManifestFiles, nodeFs, readManifestFile } from './manifests.js';
 export type { ManifestFile, ManifestFs } from './manifests.js';
+
+// Scenarios
+export { isScenario, parseScenario } from './scenario.js';
+export type { Scenario, ScenarioStep, StepTarget } from './scenario.js';
 
 // Durations and tables
 export { DurationError, humanDuration, parseDuration } from './duration.js';

@@ -6,4 +6,10 @@
  */
 import { main } from './command.js';
 
+// A reader that goes away (`kubeloop run ... | head`) is not an error worth a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });

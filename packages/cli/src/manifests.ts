@@ -75,37 +75,49 @@ export function collectManifestFiles(paths: readonly string[], fs: ManifestFs = 
 }
 
 /**
- * Reads and checks every file: each document must parse, name an `apiVersion` and `kind` the
- * simulated cluster serves (`registry`, the built-in kinds by default) and pass that kind's
- * schema. Nothing is applied here; the caller applies only when every file passed.
+ * Parses and checks the manifests of one text: each document must parse, name an `apiVersion`
+ * and `kind` the simulated cluster serves (`registry`) and pass that kind's schema.
  *
- * @throws {@link InputError} naming the file, the document and object, and the field path and
+ * @throws {@link InputError} naming `source`, the document and object, and the field path and
  * reason (from core's `ManifestError`, or the schema's `Invalid` error).
+ */
+export function checkManifests(text: string, source: string, registry: ResourceRegistry): ResolvedManifest[] {
+  try {
+    return parseManifests(text, source).map((raw) => {
+      const resolved = resolveManifest(registry, raw);
+      try {
+        decode(resolved.resource, resolved.object, false);
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e;
+        const name = resolved.object.metadata?.name ?? resolved.object.metadata?.generateName ?? '';
+        throw new InputError(`${source} (document ${raw.document}, ${resolved.object.kind}${name ? ` "${name}"` : ''}): ${e.message}`, { cause: e });
+      }
+      return resolved;
+    });
+  } catch (e) {
+    if (e instanceof ManifestError) throw new InputError(e.message, { cause: e });
+    throw e;
+  }
+}
+
+/** Reads a file's text, or fails with an {@link InputError} naming it. */
+export function readManifestFile(path: string, fs: ManifestFs = nodeFs): string {
+  try {
+    return fs.readFile(path);
+  } catch (e) {
+    throw new InputError(`${path}: cannot read file`, { cause: e });
+  }
+}
+
+/**
+ * Reads and checks every file with {@link checkManifests}. Nothing is applied here; the caller
+ * applies only when every file passed.
+ *
+ * @throws {@link InputError} for a file that cannot be read or holds a bad manifest.
  */
 export function loadManifestFiles(files: readonly string[], fs: ManifestFs = nodeFs, registry: ResourceRegistry = createBuiltinRegistry()): ManifestFile[] {
   return files.map((path) => {
-    let text: string;
-    try {
-      text = fs.readFile(path);
-    } catch (e) {
-      throw new InputError(`${path}: cannot read file`, { cause: e });
-    }
-    try {
-      const manifests = parseManifests(text, path).map((raw) => {
-        const resolved = resolveManifest(registry, raw);
-        try {
-          decode(resolved.resource, resolved.object, false);
-        } catch (e) {
-          if (!(e instanceof ApiError)) throw e;
-          const name = resolved.object.metadata?.name ?? resolved.object.metadata?.generateName ?? '';
-          throw new InputError(`${path} (document ${raw.document}, ${resolved.object.kind}${name ? ` "${name}"` : ''}): ${e.message}`, { cause: e });
-        }
-        return resolved;
-      });
-      return { path, text, manifests };
-    } catch (e) {
-      if (e instanceof ManifestError) throw new InputError(e.message, { cause: e });
-      throw e;
-    }
+    const text = readManifestFile(path, fs);
+    return { path, text, manifests: checkManifests(text, path, registry) };
   });
 }

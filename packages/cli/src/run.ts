@@ -6,14 +6,16 @@
  * @module
  */
 import { writeFileSync } from 'node:fs';
-import { builtinResources } from '@kubeloop/core';
-import type { KubeObject } from '@kubeloop/core';
+import { builtinResources, createBuiltinRegistry, parseManifests } from '@kubeloop/core';
+import type { KubeObject, ResourceDefinition } from '@kubeloop/core';
 import { SimCluster, SimClusterError } from '@kubeloop/testing';
 import { stringify } from 'yaml';
 import { humanDuration } from './duration.js';
 import type { CliIo } from './io.js';
-import { InputError, collectManifestFiles, loadManifestFiles, nodeFs } from './manifests.js';
+import { InputError, collectManifestFiles, loadManifestFiles, nodeFs, readManifestFile } from './manifests.js';
 import type { ManifestFs } from './manifests.js';
+import { isScenario, parseScenario } from './scenario.js';
+import type { Scenario, ScenarioStep } from './scenario.js';
 import { buildTables, formatTables } from './table.js';
 
 /** The output formats of `kubeloop run -o`. */
@@ -24,13 +26,13 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** What `kubeloop run` was asked to do, after the command line was parsed. */
 export interface RunOptions {
-  /** Manifest files and directories, in order. */
+  /** Manifest files and directories, in order; or one scenario file. */
   readonly paths: readonly string[];
-  /** How many nodes the cluster has (`node-1` … `node-n`). */
-  readonly nodes: number;
-  /** The seed of the cluster's randomness. */
-  readonly seed: number;
-  /** Run this many virtual milliseconds; `undefined` settles instead. */
+  /** How many nodes the cluster has (`node-1` … `node-n`); else the scenario's, else 3. */
+  readonly nodes?: number | undefined;
+  /** The seed of the cluster's randomness; else the scenario's, else 1. */
+  readonly seed?: number | undefined;
+  /** Run this many virtual milliseconds; `undefined` settles instead. Not with a scenario. */
   readonly forMs?: number | undefined;
   /** How to print the final state. */
   readonly output: OutputFormat;
@@ -75,30 +77,129 @@ export function formatState(objects: readonly KubeObject[], nowMs: number, outpu
 }
 
 /**
+ * The scenario among `files`, if one of them is a scenario: it must then be the only file and
+ * hold only the `kind: Scenario` document.
+ */
+function findScenario(files: readonly string[], fs: ManifestFs): { path: string; body: Record<string, unknown> } | undefined {
+  for (const path of files) {
+    let docs;
+    try {
+      docs = parseManifests(readManifestFile(path, fs), path);
+    } catch (e) {
+      throw new InputError((e as Error).message, { cause: e });
+    }
+    if (!docs.some((d) => isScenario(d.body))) continue;
+    if (files.length !== 1 || docs.length !== 1) throw new InputError(`${path}: a scenario runs alone: give only the scenario file, with only the Scenario document in it`);
+    return { path, body: docs[0]!.body };
+  }
+  return undefined;
+}
+
+async function objectsOf(cluster: SimCluster, resources: readonly ResourceDefinition[] | 'all'): Promise<KubeObject[]> {
+  if (resources === 'all') return allObjects(cluster);
+  const out: KubeObject[] = [];
+  for (const resource of resources) out.push(...(await cluster.list(resource)).items);
+  return out;
+}
+
+/** Runs one scenario step; a `get` step prints in `output` format. */
+async function runStep(cluster: SimCluster, step: ScenarioStep, io: CliIo, output: OutputFormat, firstGet: boolean): Promise<void> {
+  switch (step.op) {
+    case 'apply':
+      await cluster.apply(step.text, step.source);
+      return;
+    case 'delete': {
+      const options = step.propagationPolicy ? { propagationPolicy: step.propagationPolicy } : {};
+      const names =
+        step.name !== undefined
+          ? [step.name]
+          : (await cluster.list(step.resource, { labelSelector: step.selector, ...(step.namespace ? { namespace: step.namespace } : {}) })).items.map((o) => o.metadata.name ?? '');
+      for (const name of names) await cluster.delete(step.resource, { namespace: step.namespace, name }, options);
+      return;
+    }
+    case 'scale': {
+      const key = { namespace: step.namespace, name: step.name };
+      const scale = await cluster.server.getScale(step.resource, key);
+      await cluster.server.updateScale(step.resource, key, { ...scale, spec: { ...scale.spec, replicas: step.replicas } });
+      await cluster.clock.flush();
+      return;
+    }
+    case 'patch':
+      await cluster.server.patch(step.resource, { namespace: step.namespace, name: step.name }, { type: 'merge', body: step.patch });
+      await cluster.clock.flush();
+      return;
+    case 'advance':
+      await cluster.advance(step.ms);
+      return;
+    case 'settle':
+      await cluster.settle();
+      return;
+    case 'stopNode':
+      cluster.stopNode(step.node);
+      return;
+    case 'restoreNode':
+      await cluster.restoreNode(step.node);
+      return;
+    case 'get':
+      if (output === 'table') io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
+      io.stdout.write(formatState(await objectsOf(cluster, step.resources), cluster.clock.now(), output));
+      return;
+  }
+}
+
+/**
  * Runs `kubeloop run` and returns its exit code.
  *
  * Guarantees:
  * - every manifest is read, parsed, resolved to a served kind and checked by its schema before
- *   the cluster is built: bad input exits 1 with nothing applied;
+ *   the cluster is built: bad input exits 1 with nothing applied. A scenario is checked whole
+ *   (every step, resource, node, duration and manifest it applies) before it runs;
  * - the same options and files give the same output and trace, byte for byte (virtual time,
  *   seeded randomness; the progress line goes to stderr only when it is a terminal);
  * - `--settle` (the default) runs until the cluster is quiet. When it is not quiet within
  *   10 virtual minutes, the state is still printed (it shows what is stuck), the trace is still
- *   written, then `error: <what is still busy>` goes to stderr and the exit code is 1.
+ *   written, then `error: <what is still busy>` goes to stderr and the exit code is 1;
+ * - a scenario prints what its `get` steps ask for (the final state when it has none); a step
+ *   that fails (a `settle` that does not get quiet, an object the API server rejects or cannot
+ *   find) stops it with an error naming the step. The trace is written in every case.
  *
- * Errors: returns 1 after writing `error: <message>` to stderr for bad input, an API server
- * rejection while applying, or a cluster that does not settle; never a stack trace.
+ * Errors: throws {@link InputError} for bad input, and the API server's or the cluster's error
+ * for a failed write or step (with the step named); {@link main} prints them as `error: ...`.
  */
 export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeFs): Promise<number> {
-  const files = loadManifestFiles(collectManifestFiles(options.paths, fs), fs);
-  if (files.every((f) => f.manifests.length === 0)) throw new InputError(`no manifests found in ${options.paths.join(', ')}`);
-  const cluster = await SimCluster.create({ seed: options.seed, nodes: options.nodes });
+  const paths = collectManifestFiles(options.paths, fs);
+  const found = findScenario(paths, fs);
+  const registry = createBuiltinRegistry();
+  let scenario: Scenario | undefined;
+  if (found) {
+    if (options.forMs !== undefined) throw new InputError(`${found.path}: --for cannot be used with a scenario (use advance steps)`);
+    scenario = parseScenario(found.body, found.path, registry, fs, options.nodes ?? 3);
+  }
+  const files = scenario ? [] : loadManifestFiles(paths, fs, registry);
+  if (!scenario && files.every((f) => f.manifests.length === 0)) throw new InputError(`no manifests found in ${options.paths.join(', ')}`);
+  const cluster = await SimCluster.create({ seed: options.seed ?? scenario?.seed ?? 1, nodes: options.nodes ?? scenario?.nodes ?? 3 });
   const progress = io.stderr.isTTY === true;
   const draw = async () => {
     if (progress) io.stderr.write(`\r\x1b[2K${await progressLine(cluster)}`);
   };
   let notQuiet: string | undefined;
   try {
+    if (scenario) {
+      let firstGet = true;
+      for (const step of scenario.steps) {
+        await draw();
+        if (progress && step.op === 'get') io.stderr.write('\r\x1b[2K');
+        try {
+          await runStep(cluster, step, io, options.output, firstGet);
+          if (step.op === 'get') firstGet = false;
+        } catch (e) {
+          throw new Error(`${found!.path} ${step.label}: ${(e as Error).message}`, { cause: e });
+        }
+      }
+      if (progress) io.stderr.write('\r\x1b[2K');
+      if (!scenario.steps.some((s) => s.op === 'get')) io.stdout.write(formatState(await allObjects(cluster), cluster.clock.now(), options.output));
+      return 0;
+    }
     for (const file of files) await cluster.apply(file.text, file.path);
     await draw();
     if (options.forMs === undefined) {
@@ -116,11 +217,12 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
     }
     if (progress) io.stderr.write('\r\x1b[2K');
     io.stdout.write(formatState(await allObjects(cluster), cluster.clock.now(), options.output));
+  } finally {
+    if (progress) io.stderr.write('\r\x1b[2K');
     if (options.traceFile !== undefined) {
       const json = cluster.traceJson();
       writeFileSync(options.traceFile, json === '' ? '' : `${json}\n`);
     }
-  } finally {
     await cluster.stop();
   }
   if (notQuiet !== undefined) {

@@ -1,0 +1,106 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createBuiltinRegistry } from '@kubeloop/core';
+import { main } from './command.js';
+import type { Writer } from './io.js';
+import type { ManifestFs } from './manifests.js';
+import { parseScenario } from './scenario.js';
+
+const registry = createBuiltinRegistry();
+const pod = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n`;
+const fs: ManifestFs = {
+  isDirectory: () => false,
+  readdir: () => [],
+  readFile: (path) => {
+    if (path === 'dir/pod.yaml') return pod;
+    if (path === 'dir/bad.yaml') return pod.replace('apiVersion', 'piVersion');
+    throw new Error('ENOENT');
+  },
+};
+
+function parse(steps: unknown[], cluster: unknown = { nodes: 2 }) {
+  return parseScenario({ kind: 'Scenario', cluster, steps }, 'dir/s.yaml', registry, fs);
+}
+
+describe('parseScenario', () => {
+  it('reads every kind of step, resolving resources as kubectl get names them', () => {
+    const s = parse([
+      { apply: 'pod.yaml' },
+      { apply: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } } },
+      'settle',
+      { advance: '1m30s' },
+      { stopNode: 'node-2' },
+      { restoreNode: 'node-2' },
+      { scale: { resource: 'deploy', name: 'web', replicas: 4 } },
+      { patch: { resource: 'po', name: 'p', patch: { metadata: { labels: { a: 'b' } } } } },
+      { delete: { resource: 'pods', selector: 'app=web', propagationPolicy: 'Foreground' } },
+      { get: ['pods', 'nodes'] },
+      { get: 'all' },
+    ]);
+    expect(s.steps.map((x) => x.op)).toEqual(['apply', 'apply', 'settle', 'advance', 'stopNode', 'restoreNode', 'scale', 'patch', 'delete', 'get', 'get']);
+    expect(s.steps[0]).toMatchObject({ source: 'dir/pod.yaml', text: pod });
+    expect(s.steps[3]).toMatchObject({ ms: 90_000 });
+    expect(s.steps[6]).toMatchObject({ resource: { kind: 'Deployment' }, namespace: 'default', name: 'web', replicas: 4 });
+    expect(s.steps[8]).toMatchObject({ resource: { kind: 'Pod' }, selector: 'app=web', propagationPolicy: 'Foreground' });
+  });
+
+  it.each([
+    [[{ apply: 'bad.yaml' }], 'dir/bad.yaml (document 1, Pod "p"): apiVersion not set (found unknown field "piVersion")'],
+    [[{ apply: 'missing.yaml' }], 'dir/missing.yaml: cannot read file'],
+    [[{ apply: { apiVersion: 'v1', kind: 'Gizmo', metadata: { name: 'g' } } }], 'dir/s.yaml step 1 (apply) (document 1, Gizmo "g"): no matches for kind "Gizmo" in version "v1"'],
+    [[{ stopNode: 'node-3' }], 'dir/s.yaml (Scenario, steps[0].stopNode): no node "node-3" in this cluster (nodes: node-1, node-2)'],
+    [[{ advance: 'soon' }], 'dir/s.yaml (Scenario, steps[0].advance): invalid duration "soon"'],
+    [[{ scale: { resource: 'pods', name: 'p', replicas: 2 } }], 'dir/s.yaml (Scenario, steps[0].scale.resource): pods has no scale subresource'],
+    [[{ delete: { resource: 'pods' } }], 'dir/s.yaml (Scenario, steps[0].delete): needs exactly one of name and selector'],
+    [[{ get: 'widgets' }], 'dir/s.yaml (Scenario, steps[0].get.get): unknown resource "widgets"'],
+    [[{ jump: 1 }], 'dir/s.yaml (Scenario, steps[0]): unknown step "jump"'],
+    [[{ settle: {}, advance: '1s' }], 'dir/s.yaml (Scenario, steps[0]): a step is an object with exactly one of'],
+    [[], 'dir/s.yaml (Scenario, steps): must be a non-empty list of steps'],
+  ])('rejects %j before anything runs, naming the file, step and field', (steps, message) => {
+    expect(() => parse(steps)).toThrow(message);
+  });
+});
+
+function buffer(): Writer & { text: string } {
+  const out = { text: '', write: (s: string) => void (out.text += s) };
+  return out;
+}
+
+describe('kubeloop run with a scenario', () => {
+  it('runs the node-down example step by step, printing what its get steps ask for', async () => {
+    const file = fileURLToPath(new URL('../../../examples/cli/scenarios/node-down.yaml', import.meta.url));
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', file], { stdout, stderr })).toBe(0);
+    expect(stderr.text).toBe('');
+    expect(stdout.text).toMatch(/^# step 3 \(get\) at 30s\nNAMESPACE +NAME +READY/);
+    expect(stdout.text).toMatch(/^# step 11 \(get\) at 3m$/m);
+    expect(stdout.text).not.toMatch(/pod\/web /);
+    expect(stdout.text).toMatch(/^default +pod\/extra +1\/1 +Running/m);
+    expect(stdout.text.match(/^node\/node-\d +Ready/gm)).toHaveLength(2);
+  });
+
+  it('stops at a failing step with an error naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
+    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\nsteps:\n  - delete: {resource: pods, name: ghost}\n');
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', join(dir, 's.yaml')], { stdout, stderr })).toBe(1);
+    expect(stderr.text).toMatch(/^error: .*s\.yaml step 1 \(delete\): .*ghost.*\n$/);
+  });
+
+  it('refuses a scenario given with other files, and --for with a scenario', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
+    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\nsteps:\n  - settle\n');
+    writeFileSync(join(dir, 'p.yaml'), pod);
+    const stderr = buffer();
+    expect(await main(['run', dir], { stdout: buffer(), stderr })).toBe(1);
+    expect(stderr.text).toContain('a scenario runs alone');
+    const stderr2 = buffer();
+    expect(await main(['run', join(dir, 's.yaml'), '--for', '1m'], { stdout: buffer(), stderr: stderr2 })).toBe(1);
+    expect(stderr2.text).toContain('--for cannot be used with a scenario');
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * Scenarios: a YAML file with the cluster's shape and ordered steps, read and checked whole
+ * before anything runs (pure apart from reading the files it names).
+ *
+ * ```yaml
+ * kind: Scenario
+ * metadata:
+ *   name: node-down
+ * cluster:
+ *   seed: 7                 # default: --seed, else 1
+ *   nodes: 3                # or a list: [{name: big, cpu: "16", memory: 64Gi, labels: {disk: ssd}}]
+ * steps:
+ *   - apply: web.yaml       # a file, relative to the scenario file
+ *   - apply:                # or inline manifests (one object or a list)
+ *       apiVersion: v1
+ *       kind: Pod
+ *       metadata: {name: extra}
+ *       spec: {containers: [{name: app, image: nginx}]}
+ *   - settle                # until quiet (or `settle: {}`)
+ *   - get: pods             # print a table now: one resource, a list, or `all`
+ *   - stopNode: node-1
+ *   - advance: 2m
+ *   - restoreNode: node-1
+ *   - patch: {resource: pods, name: extra, patch: {metadata: {labels: {tier: web}}}}
+ *   - scale: {resource: deployments, name: web, replicas: 4}
+ *   - delete: {resource: pods, name: extra, propagationPolicy: Background}
+ *   - delete: {resource: pods, selector: app=web}
+ *   - get: [pods, nodes]
+ * ```
+ *
+ * Resources are named as `kubectl get` accepts them (`pods`, `pod`, `Pod`, `po`,
+ * `deployments.apps`); `namespace` defaults to `default` for namespaced kinds.
+ *
+ * @module
+ */
+import { dirname, isAbsolute, join } from 'node:path';
+import { parseSelector } from '@kubeloop/core';
+import type { PropagationPolicy, ResourceDefinition, ResourceRegistry } from '@kubeloop/core';
+import type { NodeSpec } from '@kubeloop/testing';
+import { parseDuration } from './duration.js';
+import { InputError, checkManifests, nodeFs, readManifestFile } from './manifests.js';
+import type { ManifestFs } from './manifests.js';
+
+/** An object a step acts on. */
+export interface StepTarget {
+  /** Its resource. */
+  readonly resource: ResourceDefinition;
+  /** Its namespace (`default` for namespaced kinds unless given; absent for cluster-scoped). */
+  readonly namespace?: string | undefined;
+  /** Its name. */
+  readonly name: string;
+}
+
+/** One step of a scenario, checked; `label` names it in messages (`step 3 (scale)`). */
+export type ScenarioStep = { readonly label: string } & (
+  | { readonly op: 'apply'; readonly source: string; readonly text: string }
+  | { readonly op: 'delete'; readonly resource: ResourceDefinition; readonly namespace?: string | undefined; readonly name?: string | undefined; readonly selector?: string | undefined; readonly propagationPolicy?: PropagationPolicy | undefined }
+  | ({ readonly op: 'scale'; readonly replicas: number } & StepTarget)
+  | ({ readonly op: 'patch'; readonly patch: Record<string, unknown> } & StepTarget)
+  | { readonly op: 'advance'; readonly ms: number }
+  | { readonly op: 'settle' }
+  | { readonly op: 'stopNode' | 'restoreNode'; readonly node: string }
+  | { readonly op: 'get'; readonly resources: readonly ResourceDefinition[] | 'all' }
+);
+
+/** A scenario, checked: the cluster's shape and its steps. */
+export interface Scenario {
+  /** `metadata.name`, if given. */
+  readonly name?: string | undefined;
+  /** The seed, if the scenario sets one. */
+  readonly seed?: number | undefined;
+  /** The nodes, if the scenario sets them. */
+  readonly nodes?: number | readonly NodeSpec[] | undefined;
+  /** The steps, in order. */
+  readonly steps: readonly ScenarioStep[];
+}
+
+const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'advance', 'settle', 'stopNode', 'restoreNode', 'get'] as const;
+const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
+
+/** Whether a parsed document is a scenario (`kind: Scenario`). */
+export function isScenario(body: Record<string, unknown>): boolean {
+  return body['kind'] === 'Scenario';
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * Checks a scenario document and everything it names: every step's shape, every resource name,
+ * every node name, every duration, and every manifest it applies (files read and inline ones
+ * checked as `kubeloop run` checks files).
+ *
+ * @param body - the parsed `kind: Scenario` document.
+ * @param source - the scenario file; files named by `apply` steps are relative to it.
+ * @throws {@link InputError} naming `source`, the step and the field, or the manifest's file,
+ * object and field.
+ */
+export function parseScenario(body: Record<string, unknown>, source: string, registry: ResourceRegistry, fs: ManifestFs = nodeFs, defaultNodes = 3): Scenario {
+  const fail = (where: string, why: string): never => {
+    throw new InputError(`${source} (Scenario${where ? `, ${where}` : ''}): ${why}`);
+  };
+  const known = new Set(['apiVersion', 'kind', 'metadata', 'cluster', 'steps']);
+  for (const k of Object.keys(body)) if (!known.has(k)) fail(k, `unknown field "${k}" (fields: ${[...known].join(', ')})`);
+  const cluster = body['cluster'] ?? {};
+  if (!isRecord(cluster)) return fail('cluster', 'must be an object with seed and nodes');
+  const seed = cluster['seed'];
+  if (seed !== undefined && !(Number.isInteger(seed) && (seed as number) >= 0)) fail('cluster.seed', `must be a whole number, got ${JSON.stringify(seed)}`);
+  const nodes = cluster['nodes'];
+  let nodeNames: string[];
+  if (nodes === undefined) nodeNames = Array.from({ length: defaultNodes }, (_, i) => `node-${i + 1}`);
+  else if (Number.isInteger(nodes) && (nodes as number) >= 0) nodeNames = Array.from({ length: nodes as number }, (_, i) => `node-${i + 1}`);
+  else if (Array.isArray(nodes) && nodes.every((n) => isRecord(n) && typeof n['name'] === 'string')) nodeNames = nodes.map((n) => (n as { name: string }).name);
+  else return fail('cluster.nodes', 'must be a whole number of nodes or a list of node specs with a name');
+  const rawSteps = body['steps'];
+  if (!Array.isArray(rawSteps) || rawSteps.length === 0) return fail('steps', 'must be a non-empty list of steps');
+  const meta = body['metadata'];
+  const name = isRecord(meta) && typeof meta['name'] === 'string' ? meta['name'] : undefined;
+  const steps = rawSteps.map((raw: unknown, i): ScenarioStep => {
+    const stepRaw = raw === 'settle' ? { settle: {} } : raw;
+    if (!isRecord(stepRaw) || Object.keys(stepRaw).length !== 1) return fail(`steps[${i}]`, `a step is an object with exactly one of: ${STEP_OPS.join(', ')}`);
+    const [op, arg] = Object.entries(stepRaw)[0]!;
+    const where = `steps[${i}].${op}`;
+    const label = `step ${i + 1} (${op})`;
+    const resourceOf = (v: unknown, field = 'resource'): ResourceDefinition => {
+      const r = typeof v === 'string' ? registry.lookup(v) : undefined;
+      return r ?? fail(`${where}.${field}`, `unknown resource ${JSON.stringify(v)}`);
+    };
+    const target = (a: unknown): StepTarget & { rest: Record<string, unknown> } => {
+      if (!isRecord(a)) return fail(where, 'must be an object with resource and name');
+      const resource = resourceOf(a['resource']);
+      if (typeof a['name'] !== 'string' || a['name'] === '') return fail(`${where}.name`, 'must be set');
+      const namespace = typeof a['namespace'] === 'string' ? a['namespace'] : resource.namespaced ? 'default' : undefined;
+      return { resource, namespace, name: a['name'], rest: a };
+    };
+    switch (op) {
+      case 'apply': {
+        if (typeof arg === 'string') {
+          const path = isAbsolute(arg) ? arg : join(dirname(source), arg);
+          const text = readManifestFile(path, fs);
+          checkManifests(text, path, registry);
+          return { label, op, source: path, text };
+        }
+        if (!isRecord(arg) && !Array.isArray(arg)) return fail(where, 'must be a file name, a manifest or a list of manifests');
+        const text = JSON.stringify(Array.isArray(arg) ? { apiVersion: 'v1', kind: 'List', items: arg } : arg);
+        const inline = `${source} ${label}`;
+        checkManifests(text, inline, registry);
+        return { label, op, source: inline, text };
+      }
+      case 'delete': {
+        if (!isRecord(arg)) return fail(where, 'must be an object with resource and name or selector');
+        const resource = resourceOf(arg['resource']);
+        const { name: n, selector, propagationPolicy } = arg;
+        if ((typeof n === 'string') === (typeof selector === 'string')) fail(where, 'needs exactly one of name and selector');
+        if (typeof selector === 'string') {
+          try {
+            parseSelector(selector);
+          } catch (e) {
+            fail(`${where}.selector`, (e as Error).message);
+          }
+        }
+        if (propagationPolicy !== undefined && !POLICIES.includes(propagationPolicy as string)) fail(`${where}.propagationPolicy`, `must be one of ${POLICIES.join(', ')}`);
+        const namespace = typeof arg['namespace'] === 'string' ? arg['namespace'] : resource.namespaced ? 'default' : undefined;
+        return { label, op, resource, namespace, name: n as string | undefined, selector: selector as string | undefined, propagationPolicy: propagationPolicy as PropagationPolicy | undefined };
+      }
+      case 'scale': {
+        const t = target(arg);
+        if (!t.resource.subresources?.scale) fail(`${where}.resource`, `${t.resource.plural} has no scale subresource`);
+        const replicas = t.rest['replicas'];
+        if (!Number.isInteger(replicas) || (replicas as number) < 0) fail(`${where}.replicas`, `must be a whole number, got ${JSON.stringify(replicas)}`);
+        return { label, op, resource: t.resource, namespace: t.namespace, name: t.name, replicas: replicas as number };
+      }
+      case 'patch': {
+        const t = target(arg);
+        const patch = t.rest['patch'];
+        if (!isRecord(patch)) return fail(`${where}.patch`, 'must be a merge patch (an object)');
+        return { label, op, resource: t.resource, namespace: t.namespace, name: t.name, patch };
+      }
+      case 'advance':
+        try {
+          return { label, op, ms: parseDuration(String(arg)) };
+        } catch (e) {
+          return fail(where, (e as Error).message);
+        }
+      case 'settle':
+        if (arg !== null && !(isRecord(arg) && Object.keys(arg).length === 0)) fail(where, 'takes no options (write `- settle`)');
+        return { label, op };
+      case 'stopNode':
+      case 'restoreNode':
+        if (typeof arg !== 'string' || !nodeNames.includes(arg)) return fail(where, `no node ${JSON.stringify(arg)} in this cluster (nodes: ${nodeNames.join(', ') || 'none'})`);
+        return { label, op, node: arg };
+      case 'get': {
+        if (arg === 'all') return { label, op, resources: 'all' };
+        const list = Array.isArray(arg) ? arg : [arg];
+        return { label, op, resources: list.map((r) => resourceOf(r, 'get')) };
+      }
+      default:
+        return fail(`steps[${i}]`, `unknown step "${op}" (steps: ${STEP_OPS.join(', ')})`);
+    }
+  });
+  return { name, seed: seed as number | undefined, nodes: nodes as Scenario['nodes'], steps };
+}
