@@ -7,3 +7,6 @@
 
 // The kube-scheduler
 export * from './scheduler/index.js';
+
+// Node lifecycle and taint-based eviction
+export * from './nodelifecycle/index.js';

@@ -1,0 +1,42 @@
+/**
+ * Registration: the node lifecycle controller, the taint eviction controller and the
+ * DefaultTolerationSeconds admission hook as one core `Plugin`.
+ *
+ * @module
+ */
+import type { Plugin } from '@kubeloop/core';
+import { DEFAULT_TOLERATION_SECONDS, defaultTolerationSeconds } from './admission.js';
+import { NodeLifecycleController, taintEvictionController, type NodeLifecycleOptions } from './controller.js';
+
+/** The name of the plugin {@link nodeLifecyclePlugin} returns. */
+export const NODE_LIFECYCLE_PLUGIN_NAME = 'kubeloop.dev/node-lifecycle';
+
+/** Options of {@link nodeLifecyclePlugin}. */
+export interface NodeLifecyclePluginOptions extends NodeLifecycleOptions {
+  /** `--default-not-ready-toleration-seconds` / `--default-unreachable-toleration-seconds` (default 300). */
+  readonly defaultTolerationSeconds?: number | undefined;
+  /** Install the DefaultTolerationSeconds admission hook (default true). */
+  readonly admission?: boolean | undefined;
+}
+
+/**
+ * A core plugin that adds node lifecycle management: the node lifecycle controller, the taint
+ * eviction controller, and the DefaultTolerationSeconds admission hook on pod CREATE.
+ *
+ * @example
+ * ```ts
+ * const cluster = await SimCluster.create({ seed: 1, nodes: 2, plugins: [nodeLifecyclePlugin()] });
+ * cluster.stopNode('node-1');
+ * await cluster.advance(60_000); // node-1 is Ready=Unknown, tainted unreachable:NoExecute
+ * ```
+ */
+export function nodeLifecyclePlugin(options: NodeLifecyclePluginOptions = {}): Plugin {
+  return {
+    name: NODE_LIFECYCLE_PLUGIN_NAME,
+    register(api) {
+      if (options.admission !== false) api.addAdmissionHook(defaultTolerationSeconds(options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS));
+      api.addRunnable((manager) => new NodeLifecycleController(manager, options));
+      api.addController(taintEvictionController);
+    },
+  };
+}
