@@ -1,6 +1,7 @@
 /**
  * @kubeloop/controllers — the reference controllers, each in its own folder, registered
- * through core's plugin API like users' own. So far: the kube-scheduler (`schedulerPlugin`).
+ * through core's plugin API like users' own. So far: the kube-scheduler (`schedulerPlugin`)
+ * and the node lifecycle controller with taint-based eviction (`nodeLifecyclePlugin`).
  *
  * @packageDocumentation
  */

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { Nodes, Pods, parseTime } from '@kubeloop/core';
 import type { Node, Pod, Toleration } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
-import { nodeLifecyclePlugin } from '../index.js';
 
 /** A pod manifest bound for node-1 (a plain object: `SimCluster.apply` checks it as text). */
 function pod(name: string, tolerations?: Toleration[]): object {
@@ -45,7 +44,7 @@ const noExecuteAddedAt = (node: Node) => parseTime(node.spec.taints?.find((t) =>
 
 describe('node lifecycle on a SimCluster', () => {
   it('marks a silent node Unknown after the grace period, taints it unreachable and evicts pods as their tolerations say', async () => {
-    const cluster = await SimCluster.create({ seed: 1, nodes: 2, plugins: [nodeLifecyclePlugin({ admission: false })] });
+    const cluster = await SimCluster.create({ seed: 1, nodes: 2, nodeLifecycle: { admission: false } });
     await cluster.apply([pod('bare'), pod('thirty', [unreachable(30)]), pod('forever', [unreachable()])]);
     await cluster.settle();
     cluster.stopNode('node-1');
@@ -83,7 +82,7 @@ describe('node lifecycle on a SimCluster', () => {
   });
 
   it('evicts pods created normally 300 s after the unreachable taint, through the DefaultTolerationSeconds tolerations', async () => {
-    const cluster = await SimCluster.create({ seed: 2, nodes: 2, plugins: [nodeLifecyclePlugin()] });
+    const cluster = await SimCluster.create({ seed: 2, nodes: 2, nodeLifecycle: true });
     await cluster.apply(pod('web'));
     await cluster.settle();
     const created = await cluster.get(Pods, { namespace: 'default', name: 'web' });
@@ -103,7 +102,7 @@ describe('node lifecycle on a SimCluster', () => {
   });
 
   it('taints only one node of a zone per 10 s (node-eviction-rate 0.1), and none when every node is silent', async () => {
-    const cluster = await SimCluster.create({ seed: 3, nodes: 4, plugins: [nodeLifecyclePlugin()] });
+    const cluster = await SimCluster.create({ seed: 3, nodes: 4, nodeLifecycle: true });
     await cluster.settle();
     cluster.stopNode('node-1');
     cluster.stopNode('node-2');
@@ -113,7 +112,7 @@ describe('node lifecycle on a SimCluster', () => {
     expect(times).toHaveLength(2);
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(10_000);
 
-    const all = await SimCluster.create({ seed: 4, nodes: 2, plugins: [nodeLifecyclePlugin()] });
+    const all = await SimCluster.create({ seed: 4, nodes: 2, nodeLifecycle: true });
     await all.settle();
     all.stopNode('node-1');
     all.stopNode('node-2');

@@ -23,9 +23,13 @@ export interface NodeLifecyclePluginOptions extends NodeLifecycleOptions {
  * A core plugin that adds node lifecycle management: the node lifecycle controller, the taint
  * eviction controller, and the DefaultTolerationSeconds admission hook on pod CREATE.
  *
+ * `SimCluster` installs it by default (`nodeLifecycle` option); with a manager of your own:
+ *
  * @example
  * ```ts
- * const cluster = await SimCluster.create({ seed: 1, nodes: 2, plugins: [nodeLifecyclePlugin()] });
+ * new PluginHost({ registry, admission: server }).use(nodeLifecyclePlugin()).attach(manager);
+ * await manager.start();
+ * // on a SimCluster (where it is on by default):
  * cluster.stopNode('node-1');
  * await cluster.advance(60_000); // node-1 is Ready=Unknown, tainted unreachable:NoExecute
  * ```

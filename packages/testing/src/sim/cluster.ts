@@ -1,6 +1,7 @@
 /**
  * `SimCluster`: an in-memory Kubernetes cluster on a virtual clock — the API server with the
- * built-in kinds, the kube-scheduler, fake nodes with their kubelets and any extra plugins —
+ * built-in kinds, the kube-scheduler, the node lifecycle controller, fake nodes with their
+ * kubelets and any extra plugins —
  * with `apply`, `advance`, `settle`, node faults and an ordered trace of every change.
  *
  * @module
@@ -32,7 +33,7 @@ import type {
   ResolvedManifest,
   ResourceDefinition,
 } from '@kubeloop/core';
-import { schedulerPlugin } from '@kubeloop/controllers';
+import { nodeLifecyclePlugin, schedulerPlugin, type NodeLifecyclePluginOptions } from '@kubeloop/controllers';
 import { fakeNodesPlugin } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesPlugin } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
@@ -56,6 +57,11 @@ export interface SimClusterOptions {
   readonly plugins?: readonly Plugin[] | undefined;
   /** Run the kube-scheduler (default true); without it, pods stay unbound unless bound by hand. */
   readonly scheduler?: boolean | undefined;
+  /**
+   * Run the node lifecycle controller, taint-based eviction and DefaultTolerationSeconds
+   * (default true; options as `nodeLifecyclePlugin`'s). Without it a stopped node stays `Ready`.
+   */
+  readonly nodeLifecycle?: boolean | NodeLifecyclePluginOptions | undefined;
 }
 
 /** Options of {@link SimCluster.settle}. */
@@ -91,7 +97,8 @@ function nodeSpecs(nodes: SimClusterOptions['nodes']): readonly NodeSpec[] {
 
 /**
  * A simulated cluster: the in-memory `ApiServer` serving every built-in kind, a
- * `Manager` running the kube-scheduler, one fake kubelet per node and the extra plugins,
+ * `Manager` running the kube-scheduler, the node lifecycle controller (taint-based eviction
+ * and DefaultTolerationSeconds included), one fake kubelet per node and the extra plugins,
  * all on one `VirtualClock` seeded from `seed`.
  *
  * Guarantees:
@@ -102,8 +109,9 @@ function nodeSpecs(nodes: SimClusterOptions['nodes']): readonly NodeSpec[] {
  * - the trace holds every change to a built-in kind, in the order the store made it, from the
  *   cluster's creation on (the default namespaces first, at `t` 0).
  *
- * Caveats: only the scheduler and the kubelets run — there are no workload controllers yet, no
- * node lifecycle controller (a stopped node stays `Ready` in the store), no garbage collector.
+ * Caveats: there are no workload controllers (ReplicaSet, Deployment, ...) and no garbage
+ * collector yet. A pod evicted from a node whose kubelet is stopped stays Terminating, as
+ * upstream: nothing confirms its deletion until the node comes back.
  *
  * @example
  * ```ts
@@ -163,6 +171,8 @@ export class SimCluster {
     const nodes = fakeNodesPlugin({ nodes: specs });
     const host = new PluginHost({ registry, admission: server });
     if (options.scheduler ?? true) host.use(schedulerPlugin());
+    const lifecycle = options.nodeLifecycle ?? true;
+    if (lifecycle !== false) host.use(nodeLifecyclePlugin(lifecycle === true ? {} : lifecycle));
     host.use(nodes);
     for (const plugin of options.plugins ?? []) host.use(plugin);
     const manager = createManager({ client: server, clock, rng: rng.fork(), registry });
