@@ -51,6 +51,7 @@ export type { ApiServerOptions, WarningSink } from './store/server.js';
 export { decode, unknownFieldWarnings } from './store/admission.js';
 export type { AdmissionHook, AdmissionOperation, AdmissionRequest, Decoded, StoreReader } from './store/admission.js';
 export { applyJsonPatch, applyMergePatch } from './store/patch.js';
+export { deepEqual } from './util/objects.js';
 
 // Informers
 export * from './informer/index.js';

@@ -155,6 +155,16 @@ export class PluginHost {
     return this;
   }
 
+  /**
+   * Forgets `manager`: plugins used later are not built on it. For a manager that was stopped
+   * and replaced (e.g. a restarted controller manager); what was built on it stays as it is.
+   */
+  detach(manager: Manager): this {
+    const i = this.#managers.indexOf(manager);
+    if (i >= 0) this.#managers.splice(i, 1);
+    return this;
+  }
+
   /** The names of the installed plugins, in installation order. */
   plugins(): readonly string[] {
     return [...this.#plugins.keys()];

@@ -482,6 +482,10 @@ export class ApiServer implements Client {
       const meta = next.metadata;
       meta.namespace = old.metadata.namespace;
       if (!resource.namespaced) delete meta.namespace;
+      // As upstream's registry: a uid in the request is a precondition on the object's identity.
+      if (meta.uid !== undefined && meta.uid !== '' && meta.uid !== old.metadata.uid) {
+        throw conflict(resource.plural, resource.group, k.name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid}`);
+      }
       meta.uid = old.metadata.uid;
       meta.creationTimestamp = old.metadata.creationTimestamp;
       meta.generation = old.metadata.generation;
