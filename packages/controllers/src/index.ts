@@ -6,6 +6,9 @@
  * @packageDocumentation
  */
 
+// Building blocks shared by the workload controllers
+export * from './shared/index.js';
+
 // The kube-scheduler
 export * from './scheduler/index.js';
 
