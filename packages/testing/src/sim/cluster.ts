@@ -7,6 +7,7 @@
  * @module
  */
 import {
+  ApiError,
   ApiServer,
   ManifestError,
   PluginHost,
@@ -17,11 +18,13 @@ import {
   createBuiltinRegistry,
   createManager,
   parseManifests,
+  withInterceptors,
   resolveManifest,
   seededRng,
 } from '@kubeloop/core';
 import type {
   ApplyResult,
+  ClientInterceptor,
   DeleteOptions,
   KubeObject,
   ListOptions,
@@ -62,7 +65,30 @@ export interface SimClusterOptions {
    * (default true; options as `nodeLifecyclePlugin`'s). Without it a stopped node stays `Ready`.
    */
   readonly nodeLifecycle?: boolean | NodeLifecyclePluginOptions | undefined;
+  /**
+   * The controller manager (kube-controller-manager): controllers that run in a manager of
+   * their own, with their own informers and client, and that {@link SimCluster.restartControllerManager}
+   * can crash and restart. Default: the built-in workload controllers; `false` runs none.
+   */
+  readonly controllerManager?: false | ControllerManagerOptions | undefined;
 }
+
+/** The controller manager of a {@link SimCluster}. */
+export interface ControllerManagerOptions {
+  /** The controllers to run, as plugins (default: the built-in workload controllers). */
+  readonly plugins?: readonly Plugin[] | undefined;
+  /**
+   * Interceptors on the controller manager's client (latency, faults, watch drops), applied to
+   * every incarnation of it, outermost first.
+   */
+  readonly interceptors?: readonly ClientInterceptor[] | undefined;
+}
+
+/**
+ * The built-in controllers a {@link SimCluster}'s controller manager runs by default. Empty
+ * until the workload controllers are registered here.
+ */
+export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = [];
 
 /** Options of {@link SimCluster.settle}. */
 export interface SettleOptions {
@@ -70,7 +96,15 @@ export interface SettleOptions {
   readonly maxMs?: number | undefined;
   /** How long the store must see only heartbeats (default {@link DEFAULT_QUIET_MS}). */
   readonly quietMs?: number | undefined;
+  /**
+   * Called between the steps of settling (at most every {@link SETTLE_PROGRESS_STEP_MS} of
+   * virtual time), e.g. to redraw a progress line. It must not change the cluster.
+   */
+  readonly onProgress?: (() => void | Promise<void>) | undefined;
 }
+
+/** How far {@link SimCluster.settle} advances at most between two `onProgress` calls: 10 s. */
+export const SETTLE_PROGRESS_STEP_MS = 10_000;
 
 /**
  * The default quiet window of {@link SimCluster.settle}: 20 s, two periods of the kubelet's
@@ -131,16 +165,18 @@ export class SimCluster {
   /** The fake nodes, with their kubelets and container behaviors. */
   readonly nodes: FakeNodesPlugin;
   readonly #start: number;
+  readonly #controllers: ControllerManagerRunner | undefined;
   readonly #trace = new TraceRecorder();
   readonly #subscriptions: Subscription[] = [];
   #watchFailure: unknown;
   #stopped = false;
 
-  private constructor(server: ApiServer, clock: VirtualClock, manager: Manager, nodes: FakeNodesPlugin) {
+  private constructor(server: ApiServer, clock: VirtualClock, manager: Manager, nodes: FakeNodesPlugin, controllers: ControllerManagerRunner | undefined) {
     this.server = server;
     this.clock = clock;
     this.manager = manager;
     this.nodes = nodes;
+    this.#controllers = controllers;
     this.#start = clock.now();
     for (const resource of builtinResources) {
       this.#subscriptions.push(
@@ -176,11 +212,48 @@ export class SimCluster {
     host.use(nodes);
     for (const plugin of options.plugins ?? []) host.use(plugin);
     const manager = createManager({ client: server, clock, rng: rng.fork(), registry });
-    const cluster = new SimCluster(server, clock, manager, nodes);
+    const cm = options.controllerManager ?? {};
+    let controllers: ControllerManagerRunner | undefined;
+    if (cm !== false) {
+      const cmHost = new PluginHost({ registry, admission: server });
+      cmHost.use(...(cm.plugins ?? DEFAULT_CONTROLLER_PLUGINS));
+      controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, cm.interceptors ?? []);
+    }
+    const cluster = new SimCluster(server, clock, manager, nodes, controllers);
     host.attach(manager);
     await manager.start();
+    await controllers?.start();
     await clock.flush();
     return cluster;
+  }
+
+  /**
+   * The controller manager's current incarnation (a new `Manager` after each
+   * {@link SimCluster.restartControllerManager}), or undefined when the cluster runs none.
+   */
+  get controllerManager(): Manager | undefined {
+    return this.#controllers?.manager;
+  }
+
+  /** How many times the controller manager was restarted. */
+  get controllerManagerRestarts(): number {
+    return this.#controllers?.restarts ?? 0;
+  }
+
+  /**
+   * Crashes the controller manager and starts a fresh one, as a kube-controller-manager
+   * process dying and coming back: from this call on, every API call of the old incarnation
+   * fails (`ServiceUnavailable`), so a reconcile in flight stops between two writes; the new
+   * incarnation starts with empty caches, queues and expectations, relists and reconciles
+   * everything.
+   *
+   * Errors: {@link SimClusterError} `invalid-option` when the cluster runs no controller manager.
+   */
+  async restartControllerManager(): Promise<void> {
+    this.#checkRunning();
+    if (this.#controllers === undefined) throw new SimClusterError('invalid-option', 'this cluster runs no controller manager (controllerManager: false)');
+    await this.#controllers.restart();
+    await this.clock.flush();
   }
 
   /** The container behaviors of every node (add image or preset behaviors before pods run). */
@@ -273,7 +346,13 @@ export class SimCluster {
         const pods = (await this.server.list(Pods)).items.filter((p) => !podSettled(p));
         throw new SimClusterError('not-quiet', describeBusy({ ranMs: now - begin, quietMs, changesByKind: this.#trace.changesSince(now - quietMs), pods }));
       }
-      await this.advance(Math.min(quietSince + quietMs - now, begin + maxMs - now));
+      const step = Math.min(quietSince + quietMs - now, begin + maxMs - now);
+      if (options.onProgress === undefined) {
+        await this.advance(step);
+      } else {
+        await this.advance(Math.min(step, SETTLE_PROGRESS_STEP_MS));
+        await options.onProgress();
+      }
     }
   }
 
@@ -312,6 +391,7 @@ export class SimCluster {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    await this.#controllers?.stop();
     await this.manager.stop();
     for (const s of this.#subscriptions) s.unsubscribe();
   }
@@ -329,5 +409,61 @@ export class SimCluster {
 
   #checkWatches(): void {
     if (this.#watchFailure !== undefined) throw new SimClusterError('stopped', 'a trace watch failed; the trace is incomplete', { cause: this.#watchFailure });
+  }
+}
+
+/**
+ * Runs the controller manager's incarnations: each one a `Manager` with its own informers, on
+ * a client that goes dead (every call fails) when the incarnation is crashed.
+ */
+class ControllerManagerRunner {
+  readonly #server: ApiServer;
+  readonly #clock: VirtualClock;
+  readonly #rng: ReturnType<typeof seededRng>;
+  readonly #host: PluginHost;
+  readonly #interceptors: readonly ClientInterceptor[];
+  #manager: Manager | undefined;
+  #dead: { value: boolean } = { value: false };
+  restarts = 0;
+
+  constructor(server: ApiServer, clock: VirtualClock, rng: ReturnType<typeof seededRng>, host: PluginHost, interceptors: readonly ClientInterceptor[]) {
+    this.#server = server;
+    this.#clock = clock;
+    this.#rng = rng;
+    this.#host = host;
+    this.#interceptors = interceptors;
+  }
+
+  get manager(): Manager | undefined {
+    return this.#manager;
+  }
+
+  async start(): Promise<void> {
+    const dead = { value: false };
+    this.#dead = dead;
+    const crashed = (): ApiError => new ApiError('ServiceUnavailable', 'the controller manager incarnation that made this call was crashed');
+    const killSwitch: ClientInterceptor = {
+      request: (_request, next) => (dead.value ? Promise.reject(crashed()) : next()),
+    };
+    const client = withInterceptors(this.#server, killSwitch, ...this.#interceptors);
+    const manager = createManager({ name: 'kube-controller-manager', client, clock: this.#clock, rng: this.#rng.fork(), registry: this.#server.registry });
+    this.#manager = manager;
+    this.#host.attach(manager);
+    await manager.start();
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    this.restarts++;
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    const manager = this.#manager;
+    if (manager === undefined) return;
+    this.#dead.value = true;
+    this.#manager = undefined;
+    this.#host.detach(manager);
+    await manager.stop();
   }
 }

@@ -1,0 +1,89 @@
+/**
+ * The SimCluster's controller manager: controllers in a manager of their own that a test can
+ * crash and restart, with interceptors on their client.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfigMaps, controllerFor, done, faults, isApiError, ApiError } from '@kubeloop/core';
+import type { ClientRequest, Plugin } from '@kubeloop/core';
+import { SimCluster, SimClusterError } from '../index.js';
+
+/** A controller that copies each ConfigMap's `data.want` to `data.got`, one write per reconcile. */
+function copier(log: string[]): Plugin {
+  return {
+    name: 'test/copier',
+    register(api) {
+      api.addController((manager) =>
+        controllerFor(manager, ConfigMaps).complete(async (request) => {
+          const cm = manager.cache(ConfigMaps).get(request);
+          if (!cm?.data?.['want'] || cm.data['got'] === cm.data['want']) return done;
+          log.push(`${manager.name}:${request.name}`);
+          await manager.client.update(ConfigMaps, { ...cm, data: { ...cm.data, got: cm.data['want'] } });
+          return done;
+        }),
+      );
+    },
+  };
+}
+
+const configMap = (name: string, want: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { want } });
+
+describe('SimCluster controller manager', () => {
+  it('runs its plugins in a manager of their own, named kube-controller-manager', async () => {
+    const log: string[] = [];
+    const cluster = await SimCluster.create({ seed: 1, nodes: 0, controllerManager: { plugins: [copier(log)] } });
+    await cluster.apply(configMap('a', '1'));
+    await cluster.advance(1_000);
+    expect((await cluster.get(ConfigMaps, { namespace: 'default', name: 'a' })).data?.['got']).toBe('1');
+    expect(log).toEqual(['kube-controller-manager:a']);
+    expect(cluster.controllerManager).not.toBe(cluster.manager);
+    await cluster.stop();
+  });
+
+  it('after a restart, a fresh incarnation catches up with what changed while it was down', async () => {
+    const log: string[] = [];
+    const cluster = await SimCluster.create({ seed: 1, nodes: 0, controllerManager: { plugins: [copier(log)] } });
+    const first = cluster.controllerManager;
+    await cluster.restartControllerManager();
+    expect(cluster.controllerManager).not.toBe(first);
+    expect(cluster.controllerManagerRestarts).toBe(1);
+    await cluster.apply(configMap('b', '2'));
+    await cluster.advance(1_000);
+    expect((await cluster.get(ConfigMaps, { namespace: 'default', name: 'b' })).data?.['got']).toBe('2');
+    await cluster.stop();
+  });
+
+  it('fails every call of a crashed incarnation, so a reconcile in flight stops between writes', async () => {
+    const cluster = await SimCluster.create({ seed: 1, nodes: 0, controllerManager: { plugins: [copier([])] } });
+    const old = cluster.controllerManager!;
+    await cluster.restartControllerManager();
+    const error = await old.client.get(ConfigMaps, { namespace: 'default', name: 'x' }).catch((e: unknown) => e);
+    expect(isApiError(error, 'ServiceUnavailable')).toBe(true);
+    await cluster.stop();
+  });
+
+  it('applies its interceptors to every incarnation', async () => {
+    const seen: ClientRequest[] = [];
+    const refuseUpdates = faults((r) => {
+      if (r.verb === 'update') {
+        seen.push(r);
+        return new ApiError('InternalError', 'injected');
+      }
+      return undefined;
+    });
+    const cluster = await SimCluster.create({ seed: 1, nodes: 0, controllerManager: { plugins: [copier([])], interceptors: [refuseUpdates] } });
+    await cluster.apply(configMap('c', '3'));
+    await cluster.advance(100);
+    await cluster.restartControllerManager();
+    await cluster.advance(100);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect((await cluster.get(ConfigMaps, { namespace: 'default', name: 'c' })).data?.['got']).toBeUndefined();
+    await cluster.stop();
+  });
+
+  it('refuses a restart when the cluster runs no controller manager', async () => {
+    const cluster = await SimCluster.create({ seed: 1, nodes: 0, controllerManager: false });
+    await expect(cluster.restartControllerManager()).rejects.toThrow(SimClusterError);
+    expect(cluster.controllerManager).toBeUndefined();
+    await cluster.stop();
+  });
+});
