@@ -18,3 +18,6 @@ export type { SimClusterErrorCode } from './sim/errors.js';
 export { describeBusy, isHeartbeat, podSettled, podState } from './sim/quiet.js';
 export type { BusyReport } from './sim/quiet.js';
 export type { TraceEntry } from './sim/trace.js';
+
+// Faults
+export { expireWatches } from './faults/watch.js';

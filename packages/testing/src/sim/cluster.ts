@@ -25,6 +25,7 @@ import {
 import type {
   ApplyResult,
   ClientInterceptor,
+  Clock,
   DeleteOptions,
   KubeObject,
   ListOptions,
@@ -79,9 +80,10 @@ export interface ControllerManagerOptions {
   readonly plugins?: readonly Plugin[] | undefined;
   /**
    * Interceptors on the controller manager's client (latency, faults, watch drops), applied to
-   * every incarnation of it, outermost first.
+   * every incarnation of it, outermost first; or a function building them on the cluster's
+   * clock (called once, when the cluster is created).
    */
-  readonly interceptors?: readonly ClientInterceptor[] | undefined;
+  readonly interceptors?: readonly ClientInterceptor[] | ((clock: Clock) => readonly ClientInterceptor[]) | undefined;
 }
 
 /**
@@ -217,7 +219,8 @@ export class SimCluster {
     if (cm !== false) {
       const cmHost = new PluginHost({ registry, admission: server });
       cmHost.use(...(cm.plugins ?? DEFAULT_CONTROLLER_PLUGINS));
-      controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, cm.interceptors ?? []);
+      const interceptors = typeof cm.interceptors === 'function' ? cm.interceptors(clock) : (cm.interceptors ?? []);
+      controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors);
     }
     const cluster = new SimCluster(server, clock, manager, nodes, controllers);
     host.attach(manager);

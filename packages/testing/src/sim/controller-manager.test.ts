@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigMaps, controllerFor, done, faults, isApiError, ApiError } from '@kubeloop/core';
 import type { ClientRequest, Plugin } from '@kubeloop/core';
-import { SimCluster, SimClusterError } from '../index.js';
+import { SimCluster, SimClusterError, expireWatches } from '../index.js';
 
 /** A controller that copies each ConfigMap's `data.want` to `data.got`, one write per reconcile. */
 function copier(log: string[]): Plugin {
@@ -84,6 +84,26 @@ describe('SimCluster controller manager', () => {
     const cluster = await SimCluster.create({ seed: 1, nodes: 0, controllerManager: false });
     await expect(cluster.restartControllerManager()).rejects.toThrow(SimClusterError);
     expect(cluster.controllerManager).toBeUndefined();
+    await cluster.stop();
+  });
+});
+
+describe('expireWatches', () => {
+  it('cuts the controller manager watches with 410 so its informers relist, and the controller still converges', async () => {
+    const log: string[] = [];
+    let cuts = 0;
+    const cluster = await SimCluster.create({
+      seed: 2,
+      nodes: 0,
+      controllerManager: { plugins: [copier(log)], interceptors: (clock) => [expireWatches(clock, (r) => (r.resource?.resource === 'configmaps' ? (cuts++, 5_000) : undefined))] },
+    });
+    for (let i = 0; i < 5; i++) {
+      await cluster.apply(configMap(`m${i}`, String(i)));
+      await cluster.advance(7_000);
+    }
+    await cluster.advance(60_000);
+    expect(cuts).toBeGreaterThan(3);
+    for (let i = 0; i < 5; i++) expect((await cluster.get(ConfigMaps, { namespace: 'default', name: `m${i}` })).data?.['got']).toBe(String(i));
     await cluster.stop();
   });
 });
