@@ -72,6 +72,14 @@ export interface SimClusterOptions {
    * can crash and restart. Default: the built-in workload controllers; `false` runs none.
    */
   readonly controllerManager?: false | ControllerManagerOptions | undefined;
+  /**
+   * Where the trace goes (default `'memory'`): `'memory'` keeps every change for
+   * {@link SimCluster.trace} and {@link SimCluster.traceJson}; `'none'` keeps none; a function
+   * receives each change as it happens, in order, and none is kept (e.g. to stream it to a file
+   * on a long run). `settle` works the same with all three. With `'none'` or a function,
+   * `trace()` and `traceJson()` throw `invalid-option`.
+   */
+  readonly trace?: 'memory' | 'none' | ((entry: TraceEntry) => void) | undefined;
 }
 
 /** The controller manager of a {@link SimCluster}. */
@@ -168,12 +176,13 @@ export class SimCluster {
   readonly nodes: FakeNodesPlugin;
   readonly #start: number;
   readonly #controllers: ControllerManagerRunner | undefined;
-  readonly #trace = new TraceRecorder();
+  readonly #trace: TraceRecorder;
   readonly #subscriptions: Subscription[] = [];
   #watchFailure: unknown;
   #stopped = false;
 
-  private constructor(server: ApiServer, clock: VirtualClock, manager: Manager, nodes: FakeNodesPlugin, controllers: ControllerManagerRunner | undefined) {
+  private constructor(server: ApiServer, clock: VirtualClock, manager: Manager, nodes: FakeNodesPlugin, controllers: ControllerManagerRunner | undefined, trace: TraceRecorder) {
+    this.#trace = trace;
     this.server = server;
     this.clock = clock;
     this.manager = manager;
@@ -222,7 +231,7 @@ export class SimCluster {
       const interceptors = typeof cm.interceptors === 'function' ? cm.interceptors(clock) : (cm.interceptors ?? []);
       controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors);
     }
-    const cluster = new SimCluster(server, clock, manager, nodes, controllers);
+    const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace));
     host.attach(manager);
     await manager.start();
     await controllers?.start();
@@ -380,14 +389,23 @@ export class SimCluster {
     await this.clock.flush();
   }
 
-  /** Every change so far, in order: `{ t, type, object }` with `t` in virtual ms since creation. */
+  /**
+   * Every change so far, in order: `{ t, type, object }` with `t` in virtual ms since creation.
+   *
+   * Errors: {@link SimClusterError} `invalid-option` when the cluster keeps no trace (option
+   * `trace` is `'none'` or a function).
+   */
   trace(): readonly TraceEntry[] {
+    if (!this.#trace.keepsEntries) throw new SimClusterError('invalid-option', 'this cluster keeps no trace (its trace option is not "memory")');
     return this.#trace.entries;
   }
 
-  /** The trace as text, one JSON object per line and per change; same seed and calls, same text. */
+  /**
+   * The trace as text, one JSON object per line and per change; same seed and calls, same text.
+   * Errors as {@link SimCluster.trace}.
+   */
   traceJson(): string {
-    return this.#trace.entries.map((e) => JSON.stringify(e)).join('\n');
+    return this.trace().map((e) => JSON.stringify(e)).join('\n');
   }
 
   /** Stops the manager (scheduler, kubelets, plugins) and the trace. Idempotent. */

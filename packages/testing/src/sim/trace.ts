@@ -22,33 +22,61 @@ function keyOf(object: KubeObject): string {
 }
 
 /**
+ * Where a {@link TraceRecorder} sends the trace: `'memory'` keeps every entry (for
+ * `SimCluster.trace()`), `'none'` keeps none, a function receives each entry as it happens and
+ * nothing is kept (e.g. to stream it to a file).
+ */
+export type TraceSink = 'memory' | 'none' | ((entry: TraceEntry) => void);
+
+/**
  * Records changes and tells heartbeats from real changes (one writer: the cluster's watches).
  *
  * Invariants: `entries` is in the order the store made the changes (watches of the in-memory
- * server deliver synchronously, in revision order); `latest` holds the last state of every live
- * object seen; `lastChangeAt` is the time of the last entry that was not a heartbeat.
+ * server deliver synchronously, in revision order), and empty unless the sink is `'memory'`;
+ * `latest` holds the last state of every live object seen; `lastChangeAt` is the time of the
+ * last entry that was not a heartbeat; `changes` holds one `{ t, kind, count }` per run of
+ * non-heartbeat changes of one kind at one time, oldest first, whatever the sink.
+ *
+ * Caveats: whatever the sink, the recorder keeps the live objects (to tell heartbeats) and a
+ * few numbers per non-heartbeat change time (for {@link TraceRecorder.changesSince}); only the
+ * entries themselves, with every heartbeat, depend on the sink.
  */
 export class TraceRecorder {
+  readonly #sink: TraceSink;
   readonly #entries: TraceEntry[] = [];
   readonly #latest = new Map<string, KubeObject>();
-  /** Times and kinds of the non-heartbeat changes, oldest first. */
-  readonly #changes: { readonly t: number; readonly kind: string }[] = [];
+  /** Times and kinds of the non-heartbeat changes, oldest first; a run at one time and kind is one item. */
+  readonly #changes: { readonly t: number; readonly kind: string; count: number }[] = [];
   #lastChangeAt = 0;
+
+  /** A recorder sending entries to `sink` (default `'memory'`). */
+  constructor(sink: TraceSink = 'memory') {
+    this.#sink = sink;
+  }
+
+  /** Whether {@link TraceRecorder.entries} holds the trace (the sink is `'memory'`). */
+  get keepsEntries(): boolean {
+    return this.#sink === 'memory';
+  }
 
   /** Records one change at virtual time `t`. */
   record(t: number, type: TraceEntry['type'], object: KubeObject): void {
-    this.#entries.push({ t, type, object });
+    const entry: TraceEntry = { t, type, object };
+    if (this.#sink === 'memory') this.#entries.push(entry);
+    else if (this.#sink !== 'none') this.#sink(entry);
     const key = keyOf(object);
     const heartbeat = type === 'MODIFIED' && isHeartbeat(this.#latest.get(key), object);
     if (type === 'DELETED') this.#latest.delete(key);
     else this.#latest.set(key, object);
     if (!heartbeat) {
       this.#lastChangeAt = t;
-      this.#changes.push({ t, kind: object.kind });
+      const last = this.#changes.at(-1);
+      if (last !== undefined && last.t === t && last.kind === object.kind) last.count++;
+      else this.#changes.push({ t, kind: object.kind, count: 1 });
     }
   }
 
-  /** Every change so far, in order. */
+  /** Every change so far, in order, when the sink is `'memory'`; else empty. */
   get entries(): readonly TraceEntry[] {
     return this.#entries;
   }
@@ -62,8 +90,8 @@ export class TraceRecorder {
   changesSince(since: number): Map<string, number> {
     const out = new Map<string, number>();
     for (let i = this.#changes.length - 1; i >= 0 && this.#changes[i]!.t > since; i--) {
-      const kind = this.#changes[i]!.kind;
-      out.set(kind, (out.get(kind) ?? 0) + 1);
+      const { kind, count } = this.#changes[i]!;
+      out.set(kind, (out.get(kind) ?? 0) + count);
     }
     return out;
   }
