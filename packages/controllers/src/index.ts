@@ -14,3 +14,6 @@ export * from './scheduler/index.js';
 
 // Node lifecycle and taint-based eviction
 export * from './nodelifecycle/index.js';
+
+// ReplicaSet and ReplicationController
+export * from './replicaset/index.js';

@@ -1,0 +1,121 @@
+/**
+ * The ReplicaSet controller's pure decisions (upstream `replica_set.go`'s `manageReplicas`
+ * arithmetic and `getPodsToDelete`): how many pods to create or delete in one sync, in which
+ * batches, and which pods go first.
+ *
+ * Worked example (replicas 10, 3 active pods, nothing else):
+ *
+ * ```
+ * replicaDiff(3, 10)          → { action: 'create', count: 7 }
+ * slowStartBatchSizes(7, 1)   → [1, 2, 4]
+ * a create of the batch of 2 fails → 1 + 1 succeeded, 7 − 2 = 5 expectations lowered
+ * ```
+ *
+ * @module
+ */
+import { isControlledBy, isPodActive, podsToDelete } from '../shared/index.js';
+import type { OwnerIdentity } from '../shared/index.js';
+import type { KubeObject, Pod, Selector } from '@kubeloop/core';
+import { controllerRef } from '@kubeloop/core';
+
+/**
+ * At most this many pods are created or deleted by one sync (upstream `BurstReplicas`, the
+ * controller manager's hard-coded 500); the next sync does the rest.
+ */
+export const BURST_REPLICAS = 500;
+
+/** What one sync does to the number of pods. */
+export type ReplicaDiff =
+  | { readonly action: 'none' }
+  | { readonly action: 'create'; readonly count: number }
+  | { readonly action: 'delete'; readonly count: number };
+
+/**
+ * How many pods to create or delete (upstream `manageReplicas`): the difference between
+ * `spec.replicas` and the active pods the owner controls, capped at `burst`.
+ *
+ * Worked examples: (active 3, replicas 10) → create 7; (active 12, replicas 10) → delete 2;
+ * (active 0, replicas 2000) → create 500; (active 700, replicas 0) → delete 500.
+ */
+export function replicaDiff(active: number, replicas: number, burst: number = BURST_REPLICAS): ReplicaDiff {
+  const diff = active - replicas;
+  if (diff < 0) return { action: 'create', count: Math.min(-diff, burst) };
+  if (diff > 0) return { action: 'delete', count: Math.min(diff, burst) };
+  return { action: 'none' };
+}
+
+/**
+ * The batch sizes {@link @kubeloop/controllers!slowStartBatch | slowStartBatch} uses for
+ * `count` calls starting at `initial`: doubling, the last one holding what remains.
+ *
+ * Worked examples: (1, 1) → [1]; (7, 1) → [1, 2, 4]; (10, 1) → [1, 2, 4, 3];
+ * (500, 1) → [1, 2, 4, 8, 16, 32, 64, 128, 245].
+ */
+export function slowStartBatchSizes(count: number, initial: number): number[] {
+  const sizes: number[] = [];
+  let remaining = count;
+  for (let batch = Math.min(remaining, initial); batch > 0; batch = Math.min(2 * batch, remaining)) {
+    sizes.push(batch);
+    remaining -= batch;
+  }
+  return sizes;
+}
+
+/**
+ * How many creates never happened when a slow-start run of `planned` creates stopped with
+ * `successes` (upstream `skippedPods := diff - successfulCreations`): the expectations are
+ * lowered by this many, since the informer will never show those pods. Includes the failed
+ * creates of the failing batch.
+ */
+export function skippedCreates(planned: number, successes: number): number {
+  return Math.max(0, planned - successes);
+}
+
+/** The ReplicaSets (or RCs) an owner's pods are ranked against, with their selectors. */
+export interface RelatedOwner {
+  /** The related owner. */
+  readonly owner: KubeObject;
+  /** Its pod selector. */
+  readonly selector: Selector;
+}
+
+/**
+ * The "related pods" a ReplicaSet ranks its pods against before deleting (upstream
+ * `getIndirectlyRelatedPods`): the pods matching the selector of any ReplicaSet with the same
+ * controller owner as `self` (e.g. every ReplicaSet of one Deployment), each once. When `self`
+ * has no controller owner, its own controlled pods, so that pods doubled up on one node are
+ * still deleted first (upstream ranks them all 0 in that case — see the package's deviations).
+ *
+ * `siblings` must include `self`; those with another controller (or none) are ignored.
+ */
+export function relatedPods(self: KubeObject, siblings: readonly RelatedOwner[], pods: readonly Pod[], ownPods: readonly Pod[]): Pod[] {
+  const ref = controllerRef(self);
+  if (ref === undefined) return ownPods.filter(isPodActive);
+  const seen = new Set<string>();
+  const out: Pod[] = [];
+  for (const { owner, selector } of siblings) {
+    if (controllerRef(owner)?.uid !== ref.uid) continue;
+    if ((owner.metadata.namespace ?? '') !== (self.metadata.namespace ?? '')) continue;
+    for (const pod of pods) {
+      const uid = pod.metadata.uid ?? '';
+      if (seen.has(uid) || !selector.matches(pod.metadata.labels)) continue;
+      seen.add(uid);
+      out.push(pod);
+    }
+  }
+  return out;
+}
+
+/**
+ * The `count` pods of `ownPods` to delete (upstream `getPodsToDelete`): the shared ranking —
+ * unassigned, pending, not ready, lower deletion cost, more related pods on the same node,
+ * ready for less time, more restarts, newer — against `related`.
+ */
+export function choosePodsToDelete(ownPods: readonly Pod[], related: readonly Pod[], count: number, nowMs: number): Pod[] {
+  return podsToDelete(ownPods, related, count, nowMs);
+}
+
+/** The active pods among `pods` that `owner` controls (by controller reference uid). */
+export function activeControlledPods(pods: readonly Pod[], owner: OwnerIdentity): Pod[] {
+  return pods.filter((p) => isPodActive(p) && isControlledBy(p, owner));
+}

@@ -1,0 +1,44 @@
+/**
+ * The ReplicaSet and ReplicationController controllers — upstream's
+ * `pkg/controller/replicaset` and `pkg/controller/replication` (the latter is the former run
+ * on ReplicationControllers through a conversion; here through the {@link ReplicatedKind}
+ * adapter).
+ *
+ * Each keeps the active pods it controls equal to `spec.replicas`: creates pods from the
+ * template with a controller reference (in slow-start batches, at most 500 per sync), deletes
+ * the surplus in the shared deletion order, adopts matching orphans and releases pods that no
+ * longer match, waits for its own creates and deletes to be observed (expectations), and
+ * publishes `replicas`, `fullyLabeledReplicas`, `readyReplicas`, `availableReplicas`,
+ * `observedGeneration` and the `ReplicaFailure` condition.
+ *
+ * Deviation from upstream: see
+ * {@link relatedPods} (a ReplicaSet without a controller ranks its pods against its own).
+ *
+ * @module
+ */
+
+// Registration
+export { replicaSetPlugin, replicationControllerPlugin, REPLICASET_PLUGIN_NAME, REPLICATIONCONTROLLER_PLUGIN_NAME } from './plugin.js';
+
+// The controllers
+export {
+  DEFAULT_REPLICASET_CONCURRENCY,
+  ReplicatedReconciler,
+  podEventHandler,
+  replicaSetController,
+  replicatedController,
+  replicationControllerController,
+} from './controller.js';
+export type { ReplicaSetControllerOptions } from './controller.js';
+export { ReplicaSetKind, ReplicationControllerKind } from './kind.js';
+export type { ReplicaCondition, ReplicaStatus, ReplicatedKind } from './kind.js';
+
+// Decisions
+export { BURST_REPLICAS, activeControlledPods, choosePodsToDelete, relatedPods, replicaDiff, skippedCreates, slowStartBatchSizes } from './decide.js';
+export type { RelatedOwner, ReplicaDiff } from './decide.js';
+export { FAILED_CREATE, FAILED_DELETE, REPLICA_FAILURE, calculateStatus, errorMessage, nextAvailabilityCheck, statusUpToDate } from './status.js';
+export type { StatusInput } from './status.js';
+
+// Invariants
+export { replicaCountsMatch, replicaInvariants, singleController, statusMatchesPods } from './invariants.js';
+export type { ReplicaState, ReplicaViolation } from './invariants.js';
