@@ -1,0 +1,111 @@
+/**
+ * Invariants of Services' endpoints over cluster state, for tests and the testing toolkit:
+ * after the cluster settles, what the Endpoints and EndpointSlices of each Service say must be
+ * what its pods are.
+ *
+ * @module
+ */
+import { ENDPOINTSLICE_MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from '@kubeloop/core';
+import type { EndpointSlice, Endpoints, Pod, Service } from '@kubeloop/core';
+import { isPodReady } from '../shared/index.js';
+import { findPort, podIPv4, selectsPods, serviceSelectsPod, shouldPodBeInEndpoints } from './decide.js';
+import { ENDPOINTSLICE_CONTROLLER_MANAGED_BY } from './slices.js';
+
+/** A broken invariant: which one, the object it is about (`Kind namespace/name`), and what is wrong. */
+export interface EndpointsViolation {
+  /** The invariant's name, e.g. `endpointsMatchPods`. */
+  readonly invariant: string;
+  /** The object, e.g. `Service default/web`. */
+  readonly object: string;
+  /** What is wrong, naming the addresses involved. */
+  readonly message: string;
+}
+
+/** The cluster state {@link endpointsMatchPods} reads. */
+export interface EndpointsState {
+  /** Every Service. */
+  readonly services: readonly Service[];
+  /** Every Pod. */
+  readonly pods: readonly Pod[];
+  /** Every Endpoints object. */
+  readonly endpoints: readonly Endpoints[];
+  /** Every EndpointSlice. */
+  readonly endpointSlices: readonly EndpointSlice[];
+}
+
+const sorted = (s: Iterable<string>): string[] => [...s].sort();
+const same = (a: Set<string>, b: Set<string>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
+
+/** Whether the pod resolves a port of the Service (or the Service is headless without ports). */
+function servesAPort(service: Service, pod: Pod): boolean {
+  const ports = service.spec.ports ?? [];
+  if (ports.length === 0) return service.spec.clusterIP === 'None';
+  return ports.some((p) => findPort(pod, p) !== undefined);
+}
+
+/**
+ * `endpointsMatchPods`: once the cluster has settled, every Service with a selector (not
+ * `ExternalName`) has
+ *
+ * 1. an Endpoints object of its name whose ready addresses are exactly the IPs of its selected
+ *    pods that have an IP, are Ready, are not terminating and serve one of its ports (with
+ *    `publishNotReadyAddresses`: every selected pod with an IP), and whose not-ready addresses
+ *    are exactly the IPs of the other non-terminating ones;
+ * 2. EndpointSlices (label `kubernetes.io/service-name`, managed by the EndpointSlice
+ *    controller) whose `ready` endpoints list exactly the same IPs — except that slices also
+ *    list pods that resolve none of the Service's ports (upstream groups endpoints by the
+ *    ports they resolve, an empty set included) — and which list no pod twice.
+ *
+ * Only meaningful after settling: while pods change, the controllers lag by design.
+ */
+export function endpointsMatchPods(state: EndpointsState): EndpointsViolation[] {
+  const violations: EndpointsViolation[] = [];
+  for (const service of state.services) {
+    if (!selectsPods(service)) continue;
+    const ns = service.metadata.namespace ?? '';
+    const name = service.metadata.name ?? '';
+    const object = `Service ${ns}/${name}`;
+    const report = (message: string): void => void violations.push({ invariant: 'endpointsMatchPods', object, message });
+    const tolerate = service.spec.publishNotReadyAddresses === true;
+    const ready = new Set<string>();
+    const notReady = new Set<string>();
+    // Slices list pods whatever ports they resolve (upstream groups them by port set).
+    const readyInSlices = new Set<string>();
+    for (const pod of state.pods) {
+      if (!serviceSelectsPod(service, pod) || !shouldPodBeInEndpoints(pod, true)) continue;
+      const ip = podIPv4(pod)!;
+      if (tolerate || (isPodReady(pod) && pod.metadata.deletionTimestamp === undefined)) readyInSlices.add(ip);
+      if (!shouldPodBeInEndpoints(pod, tolerate) || !servesAPort(service, pod)) continue;
+      if (tolerate || isPodReady(pod)) ready.add(ip);
+      else notReady.add(ip);
+    }
+
+    const ep = state.endpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === name);
+    if (ep === undefined) {
+      report(`has no Endpoints (expected ready [${sorted(ready).join(', ')}])`);
+    } else {
+      const epReady = new Set((ep.subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip)));
+      const epNotReady = new Set((ep.subsets ?? []).flatMap((s) => (s.notReadyAddresses ?? []).map((a) => a.ip)));
+      if (!same(epReady, ready)) report(`Endpoints ${ns}/${name} lists ready [${sorted(epReady).join(', ')}], pods say [${sorted(ready).join(', ')}]`);
+      if (!same(epNotReady, notReady)) report(`Endpoints ${ns}/${name} lists not ready [${sorted(epNotReady).join(', ')}], pods say [${sorted(notReady).join(', ')}]`);
+    }
+
+    const slices = state.endpointSlices.filter(
+      (s) => s.metadata.namespace === ns && s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels[ENDPOINTSLICE_MANAGED_BY_LABEL] === ENDPOINTSLICE_CONTROLLER_MANAGED_BY,
+    );
+    const sliceReady = new Set<string>();
+    const seenPods = new Set<string>();
+    for (const slice of slices) {
+      for (const e of slice.endpoints) {
+        const pod = `${e.targetRef?.namespace ?? ''}/${e.targetRef?.name ?? ''}`;
+        if (seenPods.has(pod)) report(`pod ${pod} is listed twice in its EndpointSlices`);
+        seenPods.add(pod);
+        if (e.conditions.ready === true) for (const a of e.addresses) sliceReady.add(a);
+      }
+    }
+    if (!same(sliceReady, readyInSlices)) {
+      report(`EndpointSlices [${sorted(slices.map((s) => s.metadata.name ?? '')).join(', ')}] list ready [${sorted(sliceReady).join(', ')}], pods say [${sorted(readyInSlices).join(', ')}]`);
+    }
+  }
+  return violations;
+}
