@@ -17,3 +17,6 @@ export * from './nodelifecycle/index.js';
 
 // ReplicaSet and ReplicationController
 export * from './replicaset/index.js';
+
+// Service endpoints
+export * from './endpoints/index.js';
