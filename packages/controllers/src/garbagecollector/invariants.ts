@@ -1,0 +1,134 @@
+/**
+ * Invariants of garbage collection, for tests and the testing toolkit. Each returns the
+ * violations it finds, naming the objects; an empty list means the invariant holds.
+ *
+ * - {@link noLiveOwnerCollected} (safety, over a trace): nothing was collected while it had a
+ *   live owner;
+ * - {@link foregroundOrder} (safety, over a trace): a foreground owner went only after its
+ *   blocking dependents;
+ * - {@link noDanglingDependents} (liveness, over a settled snapshot): nothing whose owners are
+ *   all gone is left.
+ *
+ * @module
+ */
+import type { KubeObject, OwnerReference } from '@kubeloop/core';
+import { FOREGROUND_FINALIZER } from '@kubeloop/core';
+
+/** One broken invariant. */
+export interface GcViolation {
+  /** The invariant's name, e.g. `noLiveOwnerCollected`. */
+  readonly invariant: string;
+  /** The object at fault, `Kind namespace/name` (or `Kind name`). */
+  readonly object: string;
+  /** What is wrong. */
+  readonly message: string;
+}
+
+/** One change of a trace, as a watch saw it (the shape of SimCluster's `TraceEntry`). */
+export interface GcTraceEntry {
+  /** What happened. */
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  /** The object after the change (for DELETED, its last state). */
+  readonly object: KubeObject;
+}
+
+/** Tells whether a kind is namespaced; `undefined` when the kind is unknown. */
+export type NamespacedKind = (apiVersion: string, kind: string) => boolean | undefined;
+
+function describe(object: KubeObject): string {
+  const m = object.metadata;
+  return `${object.kind} ${m.namespace === undefined ? '' : `${m.namespace}/`}${m.name ?? ''}`;
+}
+
+/**
+ * Whether `owner` (live, or undefined) is what `reference`, held by `dependent`, points at: same
+ * uid, name and kind, and for a namespaced owner the dependent's namespace (an owner reference carries no
+ * namespace, so a namespaced owner elsewhere is absent to it).
+ */
+function resolves(reference: OwnerReference, dependent: KubeObject, owner: KubeObject | undefined): boolean {
+  if (owner === undefined || owner.metadata.uid !== reference.uid) return false;
+  if (owner.metadata.name !== reference.name || owner.kind !== reference.kind) return false;
+  const ns = owner.metadata.namespace;
+  return ns === undefined || ns === '' || ns === dependent.metadata.namespace;
+}
+
+/** Replays a trace into uid → live object, calling `visit` before each entry is applied. */
+function replay(trace: readonly GcTraceEntry[], visit: (entry: GcTraceEntry, live: ReadonlyMap<string, KubeObject>, previous: KubeObject | undefined) => void): void {
+  const live = new Map<string, KubeObject>();
+  for (const entry of trace) {
+    const uid = entry.object.metadata.uid ?? '';
+    visit(entry, live, live.get(uid));
+    if (entry.type === 'DELETED') live.delete(uid);
+    else live.set(uid, entry.object);
+  }
+}
+
+/**
+ * **noLiveOwnerCollected**: no object was collected while it had a solid owner. Over a trace:
+ * whenever an object's deletion begins (its first version with a `deletionTimestamp`, or a
+ * DELETED without one) and it is not in `deletedByUser` (uids the test deleted itself), each of
+ * its owner references must point at an owner that was gone, or being deleted in the foreground
+ * (`foregroundDeletion`: it waits for its dependents), at that moment.
+ */
+export function noLiveOwnerCollected(state: { readonly trace: readonly GcTraceEntry[]; readonly deletedByUser: ReadonlySet<string> }): GcViolation[] {
+  const out: GcViolation[] = [];
+  replay(state.trace, (entry, live, previous) => {
+    const o = entry.object;
+    const uid = o.metadata.uid ?? '';
+    if (state.deletedByUser.has(uid)) return;
+    const begins = entry.type === 'DELETED' ? previous?.metadata.deletionTimestamp === undefined : o.metadata.deletionTimestamp !== undefined && previous?.metadata.deletionTimestamp === undefined;
+    if (!begins) return;
+    for (const ref of (previous ?? o).metadata.ownerReferences ?? []) {
+      const owner = live.get(ref.uid);
+      if (!resolves(ref, o, owner)) continue;
+      const waiting = owner!.metadata.deletionTimestamp !== undefined && (owner!.metadata.finalizers ?? []).includes(FOREGROUND_FINALIZER);
+      if (!waiting) out.push({ invariant: 'noLiveOwnerCollected', object: describe(o), message: `${describe(o)} was collected while its owner ${describe(owner!)} (uid ${ref.uid}) was live` });
+    }
+  });
+  return out;
+}
+
+/**
+ * **foregroundOrder**: an owner deleted in the foreground goes only after its blocking
+ * dependents. Over a trace: when an object that carried the `foregroundDeletion` finalizer is
+ * DELETED, no live object still references it with `blockOwnerDeletion: true`.
+ */
+export function foregroundOrder(state: { readonly trace: readonly GcTraceEntry[] }): GcViolation[] {
+  const out: GcViolation[] = [];
+  const foreground = new Set<string>();
+  replay(state.trace, (entry, live) => {
+    const o = entry.object;
+    const uid = o.metadata.uid ?? '';
+    if ((o.metadata.finalizers ?? []).includes(FOREGROUND_FINALIZER) && o.metadata.deletionTimestamp !== undefined) foreground.add(uid);
+    if (entry.type !== 'DELETED' || !foreground.has(uid)) return;
+    for (const dep of live.values()) {
+      if (dep.metadata.uid === uid) continue;
+      const blocking = (dep.metadata.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion === true && resolves(r, dep, o));
+      if (blocking) out.push({ invariant: 'foregroundOrder', object: describe(o), message: `${describe(o)} was deleted in the foreground before its blocking dependent ${describe(dep)}` });
+    }
+  });
+  return out;
+}
+
+/**
+ * **noDanglingDependents**: after settling, no object that is not being deleted has owner
+ * references that all point at absent owners (no object with the uid, or a namespaced one in
+ * another namespace). A cluster-scoped object that names a namespaced owner kind is left alone by
+ * the collector (upstream), so it is not counted; `namespaced` tells the kinds apart — without
+ * it, cluster-scoped dependents whose owner is not found are skipped.
+ */
+export function noDanglingDependents(state: { readonly objects: readonly KubeObject[]; readonly namespaced?: NamespacedKind | undefined }): GcViolation[] {
+  const byUid = new Map<string, KubeObject>();
+  for (const o of state.objects) byUid.set(o.metadata.uid ?? '', o);
+  const out: GcViolation[] = [];
+  for (const o of state.objects) {
+    const refs = o.metadata.ownerReferences ?? [];
+    if (refs.length === 0 || o.metadata.deletionTimestamp !== undefined) continue;
+    const clusterScoped = o.metadata.namespace === undefined || o.metadata.namespace === '';
+    if (clusterScoped && refs.some((r) => state.namespaced?.(r.apiVersion, r.kind) !== false)) continue;
+    if (refs.every((r) => !resolves(r, o, byUid.get(r.uid)))) {
+      out.push({ invariant: 'noDanglingDependents', object: describe(o), message: `${describe(o)} is left although all its owners (${refs.map((r) => `${r.kind} ${r.name}`).join(', ')}) are gone` });
+    }
+  }
+  return out;
+}

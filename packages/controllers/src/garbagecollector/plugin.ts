@@ -1,0 +1,31 @@
+/**
+ * Registration: the garbage collector as one core `Plugin`.
+ *
+ * @module
+ */
+import type { Plugin } from '@kubeloop/core';
+import type { GarbageCollectorOptions } from './garbagecollector.js';
+import { GarbageCollector } from './garbagecollector.js';
+
+/** The name of the plugin {@link garbageCollectorPlugin} returns. */
+export const GARBAGE_COLLECTOR_PLUGIN_NAME = 'kubeloop.dev/garbage-collector';
+
+/**
+ * A core plugin that runs the garbage collector: dependents whose owners are all gone are
+ * deleted, and `propagationPolicy: Foreground` / `Orphan` deletions complete.
+ *
+ * @example
+ * ```ts
+ * const cluster = await SimCluster.create({ seed: 1, nodes: 1, controllerManager: { plugins: [garbageCollectorPlugin()] } });
+ * await cluster.delete(ConfigMaps, { namespace: 'default', name: 'owner' }, { propagationPolicy: 'Foreground' });
+ * await cluster.settle(); // its blocking dependents went first, then the owner
+ * ```
+ */
+export function garbageCollectorPlugin(options: GarbageCollectorOptions = {}): Plugin {
+  return {
+    name: GARBAGE_COLLECTOR_PLUGIN_NAME,
+    register(api) {
+      api.addRunnable((manager) => new GarbageCollector(manager, options));
+    },
+  };
+}
