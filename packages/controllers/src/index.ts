@@ -20,3 +20,6 @@ export * from './replicaset/index.js';
 
 // Service endpoints
 export * from './endpoints/index.js';
+
+// The garbage collector
+export * from './garbagecollector/index.js';
