@@ -23,3 +23,6 @@ export * from './endpoints/index.js';
 
 // The garbage collector
 export * from './garbagecollector/index.js';
+
+// Deployment
+export * from './deployment/index.js';

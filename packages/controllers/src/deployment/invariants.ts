@@ -1,0 +1,142 @@
+/**
+ * Invariants of Deployments over a snapshot of cluster state, for tests and the testing
+ * toolkit. Each returns the violations it finds, naming the objects; an empty list means the
+ * invariant holds.
+ *
+ * `rolloutBounds` is a safety check for the stable windows of a rollout (see its caveats);
+ * `singleActiveReplicaSetAfterSettle` and `statusMatches` are liveness checks (they hold once
+ * the cluster has settled).
+ *
+ * @module
+ */
+import { controllerRef, keyString, objectKey } from '@kubeloop/core';
+import type { Deployment, KubeObject, Pod, ReplicaSet } from '@kubeloop/core';
+import { isPodActive, isPodAvailable } from '../shared/index.js';
+import { actualReplicas, availableReplicas, equalIgnoreHash, maxSurge, maxUnavailable, readyReplicas } from './decide.js';
+
+/** One broken invariant. */
+export interface DeploymentViolation {
+  /** The invariant's name, e.g. `rolloutBounds`. */
+  readonly invariant: string;
+  /** The object at fault, `Kind namespace/name`. */
+  readonly object: string;
+  /** What is wrong, with the numbers. */
+  readonly message: string;
+}
+
+/** The state the invariants look at. */
+export interface DeploymentState {
+  /** Every Deployment. */
+  readonly deployments: readonly Deployment[];
+  /** Every ReplicaSet. */
+  readonly replicaSets: readonly ReplicaSet[];
+  /** Every pod. */
+  readonly pods: readonly Pod[];
+  /** The time of the snapshot (ms), for `minReadySeconds`. */
+  readonly nowMs: number;
+}
+
+function label(kind: string, object: KubeObject): string {
+  return `${kind} ${keyString(objectKey(object))}`;
+}
+
+function ownedReplicaSets(state: DeploymentState, d: Deployment): ReplicaSet[] {
+  return state.replicaSets.filter((rs) => controllerRef(rs)?.uid === d.metadata.uid);
+}
+
+function activePodsOf(state: DeploymentState, rss: readonly ReplicaSet[]): Pod[] {
+  const uids = new Set(rss.map((rs) => rs.metadata.uid));
+  return state.pods.filter((p) => isPodActive(p) && uids.has(controllerRef(p)?.uid));
+}
+
+/**
+ * The rollout bounds of a `RollingUpdate` Deployment: the active pods (not terminal, not being
+ * deleted) of all its ReplicaSets are at most `replicas + maxSurge`, and the available ones
+ * (ready for `minReadySeconds`) at least `replicas − maxUnavailable`. A `Recreate` Deployment
+ * is only held to at most `replicas` active pods.
+ *
+ * Caveats: upstream keeps these bounds on ReplicaSet sizes while the Deployment's
+ * `spec.replicas` stays put and the pods it had were available; right after the Deployment is
+ * created or scaled, while pods start or terminate, the pod counts may be outside them. Check
+ * only states where `spec.replicas` has not changed since the cluster last settled, and where
+ * nodes have room and no faults (as upstream, which cannot make pods available on its own).
+ */
+export function rolloutBounds(state: DeploymentState): DeploymentViolation[] {
+  const out: DeploymentViolation[] = [];
+  for (const d of state.deployments) {
+    if (d.metadata.deletionTimestamp !== undefined) continue;
+    const pods = activePodsOf(state, ownedReplicaSets(state, d));
+    const replicas = d.spec.replicas;
+    const max = replicas + maxSurge(d);
+    if (pods.length > max) out.push({ invariant: 'rolloutBounds', object: label('Deployment', d), message: `${pods.length} active pods, more than replicas ${replicas} + maxSurge ${max - replicas}` });
+    if (d.spec.strategy.type !== 'RollingUpdate') continue;
+    const min = replicas - maxUnavailable(d);
+    const available = pods.filter((p) => isPodAvailable(p, d.spec.minReadySeconds ?? 0, state.nowMs)).length;
+    if (available < min) out.push({ invariant: 'rolloutBounds', object: label('Deployment', d), message: `${available} available pods, fewer than replicas ${replicas} − maxUnavailable ${replicas - min}` });
+  }
+  return out;
+}
+
+/**
+ * After settling, exactly one ReplicaSet of each Deployment has active pods (none when
+ * `spec.replicas` is 0), its template is the Deployment's (ignoring `pod-template-hash`), it
+ * is the only one with `spec.replicas > 0`, and it controls exactly `spec.replicas` active pods.
+ * A paused Deployment is exempt from "at the latest template".
+ */
+export function singleActiveReplicaSetAfterSettle(state: DeploymentState): DeploymentViolation[] {
+  const out: DeploymentViolation[] = [];
+  for (const d of state.deployments) {
+    if (d.metadata.deletionTimestamp !== undefined) continue;
+    const rss = ownedReplicaSets(state, d);
+    const withPods = rss.filter((rs) => activePodsOf(state, [rs]).length > 0);
+    const scaled = rss.filter((rs) => rs.spec.replicas > 0);
+    const name = label('Deployment', d);
+    if (d.spec.replicas === 0) {
+      if (withPods.length > 0) out.push({ invariant: 'singleActiveReplicaSetAfterSettle', object: name, message: `replicas 0 but ReplicaSets ${withPods.map((r) => r.metadata.name).join(', ')} have pods` });
+      continue;
+    }
+    if (withPods.length !== 1 || scaled.length !== 1) {
+      out.push({
+        invariant: 'singleActiveReplicaSetAfterSettle',
+        object: name,
+        message: `${withPods.length} ReplicaSets with pods (${withPods.map((r) => r.metadata.name).join(', ')}), ${scaled.length} with replicas > 0`,
+      });
+      continue;
+    }
+    const rs = withPods[0]!;
+    if (d.spec.paused !== true && !equalIgnoreHash(rs.spec.template, d.spec.template)) {
+      out.push({ invariant: 'singleActiveReplicaSetAfterSettle', object: name, message: `ReplicaSet ${rs.metadata.name ?? ''} with pods is not at the Deployment's template` });
+    }
+    const count = activePodsOf(state, [rs]).length;
+    if (count !== d.spec.replicas) out.push({ invariant: 'singleActiveReplicaSetAfterSettle', object: name, message: `ReplicaSet ${rs.metadata.name ?? ''} controls ${count} active pods, replicas is ${d.spec.replicas}` });
+  }
+  return out;
+}
+
+/**
+ * After settling, each Deployment's status adds up its ReplicaSets' (upstream
+ * `calculateStatus`): `replicas`, `readyReplicas` and `availableReplicas` are the sums over its
+ * ReplicaSets, `updatedReplicas` the new ReplicaSet's `replicas`, `unavailableReplicas` is
+ * `max(0, spec.replicas − available)` once settled, and `observedGeneration` is the generation.
+ */
+export function statusMatches(state: DeploymentState): DeploymentViolation[] {
+  const out: DeploymentViolation[] = [];
+  for (const d of state.deployments) {
+    if (d.metadata.deletionTimestamp !== undefined) continue;
+    const rss = ownedReplicaSets(state, d);
+    const newRS = d.spec.paused === true ? undefined : rss.find((rs) => equalIgnoreHash(rs.spec.template, d.spec.template));
+    const s = d.status;
+    const want: Record<string, number> = {
+      replicas: actualReplicas(rss),
+      readyReplicas: readyReplicas(rss),
+      availableReplicas: availableReplicas(rss),
+      observedGeneration: d.metadata.generation ?? 0,
+      ...(d.spec.paused === true ? {} : { updatedReplicas: actualReplicas([newRS]) }),
+    };
+    for (const [field, value] of Object.entries(want)) {
+      const got = (s as Record<string, unknown>)[field] ?? 0;
+      if (got !== value) out.push({ invariant: 'statusMatches', object: label('Deployment', d), message: `status.${field} is ${String(got)}, expected ${value}` });
+    }
+  }
+  return out;
+}
