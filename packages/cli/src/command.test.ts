@@ -58,9 +58,9 @@ describe('kubeloop run', () => {
     const { code, stdout, stderr } = await kubeloop('run', dir, '--nodes', '2');
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^NAMESPACE +NAME +READY +STATUS +RESTARTS +AGE +NODE$/m);
-    expect(stdout).toMatch(/^default +pod\/one +1\/1 +Running +0 +\d+s +node-\d$/m);
-    expect(stdout).toMatch(/^default +pod\/two +1\/1 +Running +0 +\d+s +node-\d$/m);
+    expect(stdout).toMatch(/^NAMESPACE +NAME +READY +STATUS +RESTARTS +AGE +NODE +OWNER$/m);
+    expect(stdout).toMatch(/^default +pod\/one +1\/1 +Running +0 +\d+s +node-\d +<none>$/m);
+    expect(stdout).toMatch(/^default +pod\/two +1\/1 +Running +0 +\d+s +node-\d +<none>$/m);
     expect(stdout).toMatch(/^NAME +STATUS +ROLES +AGE +VERSION$/m);
     expect(stdout.match(/^node\/node-\d +Ready /gm)).toHaveLength(2);
   });
@@ -68,7 +68,7 @@ describe('kubeloop run', () => {
   it('runs for a given virtual time with --for, which the ages show', async () => {
     const { code, stdout } = await kubeloop('run', join(examples, 'cli'), '--for', '2m');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^default +pod\/web +1\/1 +Running +0 +2m +node-\d$/m);
+    expect(stdout).toMatch(/^default +pod\/web +1\/1 +Running +0 +2m +node-\d +<none>$/m);
   });
 
   it('prints a Kubernetes List of every object with -o json, and the same List as YAML with -o yaml', async () => {
@@ -110,6 +110,64 @@ describe('kubeloop run', () => {
     expect(await runOnce(1)).toEqual(await runOnce(2));
   });
 
+  it('redraws the progress line while settling when stderr is a terminal; output and trace are those of a run without a terminal', async () => {
+    const dir = tempDir();
+    const stdout = buffer();
+    const stderr = buffer(true);
+    const code = await main(['run', join(examples, 'cli'), '--trace', join(dir, 'tty.jsonl')], { stdout, stderr });
+    expect(code).toBe(0);
+    const lines = stderr.text.split('\r\x1b[2K').filter(Boolean);
+    // one line once applied, then one per settle step of at most 10 virtual seconds until quiet
+    expect(lines).toEqual([
+      'virtual time 0s  objects 16  pods 0 Running, 2 Pending',
+      'virtual time 10s  objects 22  pods 2 Running, 0 Pending',
+      'virtual time 20s  objects 22  pods 2 Running, 0 Pending',
+      'virtual time 30s  objects 22  pods 2 Running, 0 Pending',
+    ]);
+    const plain = await kubeloop('run', join(examples, 'cli'), '--trace', join(dir, 'plain.jsonl'));
+    expect(plain.stderr).toBe('');
+    expect(stdout.text).toBe(plain.stdout);
+    expect(readFileSync(join(dir, 'tty.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'plain.jsonl'), 'utf8'));
+  });
+
+  it('prints the state, writes the trace and exits 1 with "did not settle" when a crash-looping pod keeps the cluster busy past --timeout', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'crasher.yaml'),
+      barePod('crasher').replace('  name: crasher\n', '  name: crasher\n  annotations:\n    kubeloop.dev/behavior: crashloop\n'),
+    );
+    const traceFile = join(dir, 'trace.jsonl');
+    const { code, stdout, stderr } = await kubeloop('run', join(dir, 'crasher.yaml'), '--timeout', '30s', '--trace', traceFile);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^default +pod\/crasher +0\/1 +CrashLoopBackOff +2 +30s +node-\d\b/m);
+    expect(stderr).toMatch(/^error: the cluster did not settle: cluster not quiet after 30000 ms: \d+ changes in the last 20000 ms \(Event: \d+, Pod: \d+\); pods not Running\/Ready: default\/crasher \(Running \(CrashLoopBackOff\)\)\n$/);
+    const trace = readFileSync(traceFile, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { t: number; object: { kind: string; metadata: { name: string } } });
+    expect(trace.some((e) => e.object.kind === 'Pod' && e.object.metadata.name === 'crasher')).toBe(true);
+    expect(trace.at(-1)!.t).toBeLessThanOrEqual(30_000);
+  });
+
+  it('gives up after 10 virtual minutes by default when pods keep finishing every 15 s', async () => {
+    const dir = tempDir();
+    const pods = Array.from({ length: 41 }, (_, i) =>
+      barePod(`job-${i + 1}`)
+        .replace(`  name: job-${i + 1}\n`, `  name: job-${i + 1}\n  annotations:\n    kubeloop.dev/behavior: complete-after=${15 * (i + 1)}s\n`)
+        .replace('spec:\n', 'spec:\n  restartPolicy: Never\n'),
+    );
+    writeFileSync(join(dir, 'jobs.yaml'), pods.join('---\n'));
+    const { code, stdout, stderr } = await kubeloop('run', dir);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^default +pod\/job-1 +0\/1 +Completed +0 +10m /m);
+    expect(stdout).toMatch(/^default +pod\/job-41 +1\/1 +Running +0 +10m /m);
+    expect(stderr).toBe('error: the cluster did not settle: cluster not quiet after 600000 ms: 1 change in the last 20000 ms (Pod: 1); pods not Running/Ready: none\n');
+  });
+
+  it('says which --trace file it cannot write, before running anything', async () => {
+    const { code, stdout, stderr } = await kubeloop('run', join(examples, 'cli'), '--trace', join(tempDir(), 'no/such/dir/trace.jsonl'));
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^error: --trace .*no\/such\/dir\/trace\.jsonl: cannot write the file \(ENOENT\)\n$/);
+  });
+
   it('draws a progress line on stderr only when stderr is a terminal, leaving stdout unchanged', async () => {
     const stdout = buffer();
     const stderr = buffer(true);
@@ -127,6 +185,7 @@ describe('kubeloop command line', () => {
     [['frob'], "error: unknown command 'frob'"],
     [['run', 'examples/cli', '--for', '2x'], 'unknown unit "x" in duration "2x"'],
     [['run', 'examples/cli', '--for', '1m', '--settle'], "option '--for <duration>' cannot be used with option '--settle'"],
+    [['run', 'examples/cli', '--for', '1m', '--timeout', '2m'], "option '--timeout <duration>' cannot be used with option '--for <duration>'"],
     [['run', 'examples/cli', '-o', 'xml'], 'Allowed choices are table, json, yaml.'],
     [['run', 'examples/cli', '--nodes', 'three'], '--nodes must be a whole number, got "three"'],
     [['run', 'no/such/path'], 'error: no/such/path: no such file or directory'],

@@ -32,12 +32,12 @@ Every manifest is checked before anything runs: a malformed manifest, an unknown
 field the kind's schema rejects exits 1, naming the file, the object and the field.
 
 --settle (the default) runs until nothing but heartbeats changed for 20 virtual seconds. If the
-cluster is still busy after 10 virtual minutes, the state is printed anyway, then an error
-naming what is still busy, and the exit code is 1.
+cluster is still busy after 10 virtual minutes (--timeout), the state is printed anyway, then an
+error naming what is still busy, and the exit code is 1.
 
 A file whose document is kind: Scenario is run as a scenario: the cluster's shape and ordered
-steps (apply a file or inline manifests, delete by name or selector, scale, patch, advance,
-settle, stopNode, restoreNode, get). Its get steps print; see the package README.
+steps (apply a file or inline manifests, delete by name or selector, scale, patch, label,
+advance, settle, stopNode, restoreNode, get). Its get steps print; see the package README.
 
 Exit codes: 0 done; 1 bad input, a rejected object, or a cluster that did not settle.
 
@@ -73,11 +73,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--seed <seed>', "seed of every random choice (default: the scenario's, else 1)", wholeNumber('--seed'))
     .addOption(new Option('--for <duration>', 'run this long in virtual time (90s, 2m, 1h30m)').argParser(duration).conflicts('settle'))
     .addOption(new Option('--settle', 'run until the cluster is quiet (the default)'))
+    .addOption(new Option('--timeout <duration>', 'give up settling after this virtual time (default 10m)').argParser(duration).conflicts('for'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .option('--trace <file>', 'write every change as one JSON line: {"t","type","object"}')
     .addHelpText('after', RUN_HELP)
-    .action(async (paths: string[], opts: { nodes?: number; seed?: number; for?: number; output: OutputFormat; trace?: string }) => {
-      code = await run({ paths, nodes: opts.nodes, seed: opts.seed, forMs: opts.for, output: opts.output, traceFile: opts.trace }, io);
+    .action(async (paths: string[], opts: { nodes?: number; seed?: number; for?: number; timeout?: number; output: OutputFormat; trace?: string }) => {
+      code = await run({ paths, nodes: opts.nodes, seed: opts.seed, forMs: opts.for, timeoutMs: opts.timeout, output: opts.output, traceFile: opts.trace }, io);
     });
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -27,5 +27,5 @@ export type { Scenario, ScenarioStep, StepTarget } from './scenario.js';
 
 // Durations and tables
 export { DurationError, humanDuration, parseDuration } from './duration.js';
-export { KINDS_NOT_TABULATED, buildTables, formatTables, nodeStatus, podStatus } from './table.js';
+export { KINDS_NOT_TABULATED, buildTables, formatTables, nodeStatus, ownerOf, podStatus } from './table.js';
 export type { Table } from './table.js';

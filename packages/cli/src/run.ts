@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { builtinResources, createBuiltinRegistry, parseManifests } from '@kubeloop/core';
 import type { KubeObject, ResourceDefinition } from '@kubeloop/core';
-import { SimCluster, SimClusterError } from '@kubeloop/testing';
+import { DEFAULT_SETTLE_MAX_MS, SimCluster, SimClusterError } from '@kubeloop/testing';
+import type { TraceEntry } from '@kubeloop/testing';
 import { stringify } from 'yaml';
 import { humanDuration } from './duration.js';
 import type { CliIo } from './io.js';
@@ -34,6 +35,12 @@ export interface RunOptions {
   readonly seed?: number | undefined;
   /** Run this many virtual milliseconds; `undefined` settles instead. Not with a scenario. */
   readonly forMs?: number | undefined;
+  /**
+   * How long settling may take, in virtual milliseconds, before the cluster is declared not
+   * settled (default {@link @kubeloop/testing!DEFAULT_SETTLE_MAX_MS | DEFAULT_SETTLE_MAX_MS},
+   * 10 minutes). Also the default of a scenario's `settle` steps.
+   */
+  readonly timeoutMs?: number | undefined;
   /** How to print the final state. */
   readonly output: OutputFormat;
   /** Where to write the trace (one JSON line per change), if anywhere. */
@@ -45,6 +52,45 @@ export interface RunOptions {
  * are the same whether or not a progress line is shown, so output never depends on the terminal.
  */
 export const ADVANCE_STEP_MS = 10_000;
+
+/**
+ * The `--trace` file, written as the cluster runs: one JSON line per change, buffered in chunks
+ * of about 64 KiB, so that nothing of the trace is kept in memory.
+ */
+class TraceFile {
+  readonly #fd: number;
+  #chunk: string[] = [];
+  #size = 0;
+
+  constructor(path: string) {
+    try {
+      this.#fd = openSync(path, 'w');
+    } catch (e) {
+      throw new InputError(`--trace ${path}: cannot write the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+    }
+  }
+
+  readonly write = (entry: TraceEntry): void => {
+    const line = `${JSON.stringify(entry)}\n`;
+    this.#chunk.push(line);
+    this.#size += line.length;
+    if (this.#size >= 65_536) this.#flush();
+  };
+
+  #flush(): void {
+    if (this.#chunk.length > 0) writeSync(this.#fd, this.#chunk.join(''));
+    this.#chunk = [];
+    this.#size = 0;
+  }
+
+  close(): void {
+    try {
+      this.#flush();
+    } finally {
+      closeSync(this.#fd);
+    }
+  }
+}
 
 /** Every object of every built-in kind, kinds in registry order, as the API server lists them. */
 async function allObjects(cluster: SimCluster): Promise<KubeObject[]> {
@@ -69,8 +115,8 @@ async function progressLine(cluster: SimCluster): Promise<string> {
  */
 export function formatState(objects: readonly KubeObject[], nowMs: number, output: OutputFormat): string {
   if (output === 'table') {
-    const namespaced = new Map(builtinResources.map((r) => [r.kind, r.namespaced]));
-    return formatTables(buildTables(objects, nowMs, (kind) => namespaced.get(kind) ?? false));
+    const byKind = new Map(builtinResources.map((r) => [r.kind, r]));
+    return formatTables(buildTables(objects, nowMs, (kind) => byKind.get(kind)?.namespaced ?? false, (kind) => byKind.get(kind)?.group ?? ''));
   }
   const list = { apiVersion: 'v1', kind: 'List', items: objects };
   return output === 'json' ? `${JSON.stringify(list, null, 2)}\n` : stringify(list);
@@ -102,8 +148,16 @@ async function objectsOf(cluster: SimCluster, resources: readonly ResourceDefini
   return out;
 }
 
+/** How a scenario step runs: where it prints, the settle bound, the progress callback. */
+interface StepContext {
+  readonly io: CliIo;
+  readonly output: OutputFormat;
+  readonly timeoutMs: number;
+  readonly onProgress: () => Promise<void>;
+}
+
 /** Runs one scenario step; a `get` step prints in `output` format. */
-async function runStep(cluster: SimCluster, step: ScenarioStep, io: CliIo, output: OutputFormat, firstGet: boolean): Promise<void> {
+async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, timeoutMs, onProgress }: StepContext, firstGet: boolean): Promise<void> {
   switch (step.op) {
     case 'apply':
       await cluster.apply(step.text, step.source);
@@ -128,11 +182,16 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, io: CliIo, outpu
       await cluster.server.patch(step.resource, { namespace: step.namespace, name: step.name }, { type: 'merge', body: step.patch });
       await cluster.clock.flush();
       return;
+    case 'label':
+      // As `kubectl label`: a merge patch of metadata.labels, null removing a label.
+      await cluster.server.patch(step.resource, { namespace: step.namespace, name: step.name }, { type: 'merge', body: { metadata: { labels: step.labels } } });
+      await cluster.clock.flush();
+      return;
     case 'advance':
       await cluster.advance(step.ms);
       return;
     case 'settle':
-      await cluster.settle();
+      await cluster.settle({ maxMs: step.timeoutMs ?? timeoutMs, onProgress });
       return;
     case 'stopNode':
       cluster.stopNode(step.node);
@@ -157,8 +216,13 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, io: CliIo, outpu
  * - the same options and files give the same output and trace, byte for byte (virtual time,
  *   seeded randomness; the progress line goes to stderr only when it is a terminal);
  * - `--settle` (the default) runs until the cluster is quiet. When it is not quiet within
- *   10 virtual minutes, the state is still printed (it shows what is stuck), the trace is still
- *   written, then `error: <what is still busy>` goes to stderr and the exit code is 1;
+ *   `timeoutMs` (10 virtual minutes), the state is still printed (it shows what is stuck), the
+ *   trace is still written, then `error: the cluster did not settle: <what is still busy>` goes
+ *   to stderr and the exit code is 1;
+ * - the trace streams to `traceFile` as the cluster runs (nothing of it is kept in memory, and
+ *   none at all without `traceFile`); a file that cannot be opened is bad input;
+ * - settling advances in the same steps (of at most 10 virtual seconds) whether or not stderr
+ *   is a terminal; only the drawing of the progress line depends on it;
  * - a scenario prints what its `get` steps ask for (the final state when it has none); a step
  *   that fails (a `settle` that does not get quiet, an object the API server rejects or cannot
  *   find) stops it with an error naming the step. The trace is written in every case.
@@ -177,34 +241,35 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
   }
   const files = scenario ? [] : loadManifestFiles(paths, fs, registry);
   if (!scenario && files.every((f) => f.manifests.length === 0)) throw new InputError(`no manifests found in ${options.paths.join(', ')}`);
-  const cluster = await SimCluster.create({ seed: options.seed ?? scenario?.seed ?? 1, nodes: options.nodes ?? scenario?.nodes ?? 3 });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_SETTLE_MAX_MS;
+  const traceFile = options.traceFile === undefined ? undefined : new TraceFile(options.traceFile);
+  let cluster: SimCluster;
+  try {
+    // The trace streams to the file as it happens; without --trace none is kept.
+    cluster = await SimCluster.create({ seed: options.seed ?? scenario?.seed ?? 1, nodes: options.nodes ?? scenario?.nodes ?? 3, trace: traceFile?.write ?? 'none' });
+  } catch (e) {
+    traceFile?.close();
+    throw e;
+  }
+  // Settling always reports progress, at the same steps: only the drawing depends on the terminal.
   const progress = io.stderr.isTTY === true;
-  const draw = async () => {
+  const draw = async (): Promise<void> => {
     if (progress) io.stderr.write(`\r\x1b[2K${await progressLine(cluster)}`);
+  };
+  const clear = (): void => {
+    if (progress) io.stderr.write('\r\x1b[2K');
   };
   let notQuiet: string | undefined;
   try {
     if (scenario) {
-      let firstGet = true;
-      for (const step of scenario.steps) {
-        await draw();
-        if (progress && step.op === 'get') io.stderr.write('\r\x1b[2K');
-        try {
-          await runStep(cluster, step, io, options.output, firstGet);
-          if (step.op === 'get') firstGet = false;
-        } catch (e) {
-          throw new Error(`${found!.path} ${step.label}: ${(e as Error).message}`, { cause: e });
-        }
-      }
-      if (progress) io.stderr.write('\r\x1b[2K');
-      if (!scenario.steps.some((s) => s.op === 'get')) io.stdout.write(formatState(await allObjects(cluster), cluster.clock.now(), options.output));
+      await runScenario(cluster, scenario, found!.path, { io, output: options.output, timeoutMs, onProgress: draw }, clear);
       return 0;
     }
     for (const file of files) await cluster.apply(file.text, file.path);
     await draw();
     if (options.forMs === undefined) {
       try {
-        await cluster.settle();
+        await cluster.settle({ maxMs: timeoutMs, onProgress: draw });
       } catch (e) {
         if (!(e instanceof SimClusterError) || e.code !== 'not-quiet') throw e;
         notQuiet = e.message;
@@ -215,19 +280,45 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
         await draw();
       }
     }
-    if (progress) io.stderr.write('\r\x1b[2K');
+    clear();
     io.stdout.write(formatState(await allObjects(cluster), cluster.clock.now(), options.output));
   } finally {
-    if (progress) io.stderr.write('\r\x1b[2K');
-    if (options.traceFile !== undefined) {
-      const json = cluster.traceJson();
-      writeFileSync(options.traceFile, json === '' ? '' : `${json}\n`);
+    clear();
+    try {
+      await cluster.stop();
+    } finally {
+      traceFile?.close();
     }
-    await cluster.stop();
   }
   if (notQuiet !== undefined) {
     io.stderr.write(`error: the cluster did not settle: ${notQuiet}\n`);
     return 1;
   }
   return 0;
+}
+
+/**
+ * Runs a scenario's steps in order. A step that fails stops it, with an error naming the step;
+ * a `settle` step that does not get quiet prints the state first (it shows what is stuck).
+ */
+async function runScenario(cluster: SimCluster, scenario: Scenario, path: string, context: StepContext, clear: () => void): Promise<void> {
+  let firstGet = true;
+  for (const step of scenario.steps) {
+    await context.onProgress();
+    if (step.op === 'get') clear();
+    try {
+      await runStep(cluster, step, context, firstGet);
+      if (step.op === 'get') firstGet = false;
+    } catch (e) {
+      if (e instanceof SimClusterError && e.code === 'not-quiet') {
+        clear();
+        if (context.output === 'table') context.io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} did not settle, at ${humanDuration(cluster.now())}\n`);
+        context.io.stdout.write(formatState(await allObjects(cluster), cluster.clock.now(), context.output));
+        throw new Error(`${path} ${step.label}: the cluster did not settle: ${e.message}`, { cause: e });
+      }
+      throw new Error(`${path} ${step.label}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  clear();
+  if (!scenario.steps.some((s) => s.op === 'get')) context.io.stdout.write(formatState(await allObjects(cluster), cluster.clock.now(), context.output));
 }

@@ -39,8 +39,12 @@ describe('parseScenario', () => {
       { delete: { resource: 'pods', selector: 'app=web', propagationPolicy: 'Foreground' } },
       { get: ['pods', 'nodes'] },
       { get: 'all' },
+      { label: { resource: 'no', name: 'node-1', labels: { disk: 'ssd', zone: null } } },
+      { settle: { timeout: '2m' } },
     ]);
-    expect(s.steps.map((x) => x.op)).toEqual(['apply', 'apply', 'settle', 'advance', 'stopNode', 'restoreNode', 'scale', 'patch', 'delete', 'get', 'get']);
+    expect(s.steps.map((x) => x.op)).toEqual(['apply', 'apply', 'settle', 'advance', 'stopNode', 'restoreNode', 'scale', 'patch', 'delete', 'get', 'get', 'label', 'settle']);
+    expect(s.steps[11]).toMatchObject({ resource: { kind: 'Node' }, namespace: undefined, name: 'node-1', labels: { disk: 'ssd', zone: null } });
+    expect(s.steps[12]).toMatchObject({ timeoutMs: 120_000 });
     expect(s.steps[0]).toMatchObject({ source: 'dir/pod.yaml', text: pod });
     expect(s.steps[3]).toMatchObject({ ms: 90_000 });
     expect(s.steps[6]).toMatchObject({ resource: { kind: 'Deployment' }, namespace: 'default', name: 'web', replicas: 4 });
@@ -59,6 +63,11 @@ describe('parseScenario', () => {
     [[{ jump: 1 }], 'dir/s.yaml (Scenario, steps[0]): unknown step "jump"'],
     [[{ settle: {}, advance: '1s' }], 'dir/s.yaml (Scenario, steps[0]): a step is an object with exactly one of'],
     [[], 'dir/s.yaml (Scenario, steps): must be a non-empty list of steps'],
+    [[{ label: { resource: 'nodes', name: 'node-1', labels: {} } }], 'dir/s.yaml (Scenario, steps[0].label.labels): must be a map of labels to set (a value of null removes the label)'],
+    [[{ label: { resource: 'nodes', name: 'node-1', labels: { size: 3 } } }], 'dir/s.yaml (Scenario, steps[0].label.labels.size): must be a string, or null to remove the label, got 3'],
+    [[{ label: { resource: 'nodes', labels: { a: 'b' } } }], 'dir/s.yaml (Scenario, steps[0].label.name): must be set'],
+    [[{ settle: { timeout: 'soon' } }], 'dir/s.yaml (Scenario, steps[0].settle.timeout): invalid duration "soon"'],
+    [[{ settle: { quiet: '1m' } }], 'dir/s.yaml (Scenario, steps[0].settle.quiet): unknown option "quiet" (options: timeout)'],
   ])('rejects %j before anything runs, naming the file, step and field', (steps, message) => {
     expect(() => parse(steps)).toThrow(message);
   });
@@ -90,6 +99,45 @@ describe('kubeloop run with a scenario', () => {
     const stderr = buffer();
     expect(await main(['run', join(dir, 's.yaml')], { stdout, stderr })).toBe(1);
     expect(stderr.text).toMatch(/^error: .*s\.yaml step 1 \(delete\): .*ghost.*\n$/);
+  });
+
+  it('labels and unlabels a node as kubectl label does, a null value removing the label', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
+    writeFileSync(
+      join(dir, 's.yaml'),
+      [
+        'kind: Scenario',
+        'cluster: {nodes: 1}',
+        'steps:',
+        '  - label: {resource: nodes, name: node-1, labels: {disk: ssd, zone: a}}',
+        '  - label: {resource: nodes, name: node-1, labels: {zone: null}}',
+      ].join('\n'),
+    );
+    const stdout = buffer();
+    expect(await main(['run', join(dir, 's.yaml'), '-o', 'json'], { stdout, stderr: buffer() })).toBe(0);
+    const node = (JSON.parse(stdout.text) as { items: { kind: string; metadata: { labels: Record<string, string> } }[] }).items.find((o) => o.kind === 'Node')!;
+    expect(node.metadata.labels['disk']).toBe('ssd');
+    expect(node.metadata.labels).not.toHaveProperty('zone');
+  });
+
+  it('prints the state and names the step when a settle step does not get quiet within its timeout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
+    writeFileSync(
+      join(dir, 's.yaml'),
+      [
+        'kind: Scenario',
+        'steps:',
+        '  - apply: {apiVersion: v1, kind: Pod, metadata: {name: crasher, annotations: {kubeloop.dev/behavior: crashloop}}, spec: {containers: [{name: app, image: busybox}]}}',
+        '  - settle: {timeout: 30s}',
+        '  - get: pods',
+      ].join('\n'),
+    );
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', join(dir, 's.yaml')], { stdout, stderr })).toBe(1);
+    expect(stdout.text).toMatch(/^# step 2 \(settle\) did not settle, at 30s$/m);
+    expect(stdout.text).toMatch(/^default +pod\/crasher +0\/1 +CrashLoopBackOff +2 /m);
+    expect(stderr.text).toMatch(/^error: .*s\.yaml step 2 \(settle\): the cluster did not settle: cluster not quiet after 30000 ms: .*default\/crasher \(Running \(CrashLoopBackOff\)\)\n$/);
   });
 
   it('refuses a scenario given with other files, and --for with a scenario', async () => {

@@ -16,12 +16,13 @@
  *       kind: Pod
  *       metadata: {name: extra}
  *       spec: {containers: [{name: app, image: nginx}]}
- *   - settle                # until quiet (or `settle: {}`)
+ *   - settle                # until quiet (or `settle: {}`); `settle: {timeout: 2m}` bounds it
  *   - get: pods             # print a table now: one resource, a list, or `all`
  *   - stopNode: node-1
  *   - advance: 2m
  *   - restoreNode: node-1
  *   - patch: {resource: pods, name: extra, patch: {metadata: {labels: {tier: web}}}}
+ *   - label: {resource: nodes, name: node-1, labels: {disk: ssd}}   # `null` removes a label
  *   - scale: {resource: deployments, name: web, replicas: 4}
  *   - delete: {resource: pods, name: extra, propagationPolicy: Background}
  *   - delete: {resource: pods, selector: app=web}
@@ -57,8 +58,9 @@ export type ScenarioStep = { readonly label: string } & (
   | { readonly op: 'delete'; readonly resource: ResourceDefinition; readonly namespace?: string | undefined; readonly name?: string | undefined; readonly selector?: string | undefined; readonly propagationPolicy?: PropagationPolicy | undefined }
   | ({ readonly op: 'scale'; readonly replicas: number } & StepTarget)
   | ({ readonly op: 'patch'; readonly patch: Record<string, unknown> } & StepTarget)
+  | ({ readonly op: 'label'; readonly labels: Readonly<Record<string, string | null>> } & StepTarget)
   | { readonly op: 'advance'; readonly ms: number }
-  | { readonly op: 'settle' }
+  | { readonly op: 'settle'; readonly timeoutMs?: number | undefined }
   | { readonly op: 'stopNode' | 'restoreNode'; readonly node: string }
   | { readonly op: 'get'; readonly resources: readonly ResourceDefinition[] | 'all' }
 );
@@ -75,7 +77,7 @@ export interface Scenario {
   readonly steps: readonly ScenarioStep[];
 }
 
-const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'advance', 'settle', 'stopNode', 'restoreNode', 'get'] as const;
+const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'settle', 'stopNode', 'restoreNode', 'get'] as const;
 const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
 
 /** Whether a parsed document is a scenario (`kind: Scenario`). */
@@ -177,15 +179,30 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
         if (!isRecord(patch)) return fail(`${where}.patch`, 'must be a merge patch (an object)');
         return { label, op, resource: t.resource, namespace: t.namespace, name: t.name, patch };
       }
+      case 'label': {
+        const t = target(arg);
+        const labels = t.rest['labels'];
+        if (!isRecord(labels) || Object.keys(labels).length === 0) return fail(`${where}.labels`, 'must be a map of labels to set (a value of null removes the label)');
+        for (const [k, v] of Object.entries(labels)) if (v !== null && typeof v !== 'string') fail(`${where}.labels.${k}`, `must be a string, or null to remove the label, got ${JSON.stringify(v)}`);
+        return { label, op, resource: t.resource, namespace: t.namespace, name: t.name, labels: labels as Record<string, string | null> };
+      }
       case 'advance':
         try {
           return { label, op, ms: parseDuration(String(arg)) };
         } catch (e) {
           return fail(where, (e as Error).message);
         }
-      case 'settle':
-        if (arg !== null && !(isRecord(arg) && Object.keys(arg).length === 0)) fail(where, 'takes no options (write `- settle`)');
-        return { label, op };
+      case 'settle': {
+        if (arg === null) return { label, op };
+        if (!isRecord(arg)) return fail(where, 'write `- settle`, or `- settle: {timeout: 2m}`');
+        for (const k of Object.keys(arg)) if (k !== 'timeout') fail(`${where}.${k}`, `unknown option "${k}" (options: timeout)`);
+        if (arg['timeout'] === undefined) return { label, op };
+        try {
+          return { label, op, timeoutMs: parseDuration(String(arg['timeout'])) };
+        } catch (e) {
+          return fail(`${where}.timeout`, (e as Error).message);
+        }
+      }
       case 'stopNode':
       case 'restoreNode':
         if (typeof arg !== 'string' || !nodeNames.includes(arg)) return fail(where, `no node ${JSON.stringify(arg)} in this cluster (nodes: ${nodeNames.join(', ') || 'none'})`);

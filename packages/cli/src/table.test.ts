@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject, Pod } from '@kubeloop/core';
+import type { DaemonSet, Deployment, KubeObject, Pod, ReplicaSet, Service } from '@kubeloop/core';
 import { buildTables, formatTables, podStatus } from './table.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -36,7 +36,7 @@ describe('buildTables and formatTables', () => {
   it('prints a pods table with kubectl columns and ages in virtual time', () => {
     const running = pod('web', { phase: 'Running', containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: true, restartCount: 2, state: { running: {} } }] } as Pod['status']);
     const text = formatTables(buildTables([running], T0 + 90_000, () => true));
-    expect(text).toBe(['NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE   NODE', 'default     web    1/1     Running   2          90s   node-1', ''].join('\n'));
+    expect(text).toBe(['NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE   NODE     OWNER', 'default     web    1/1     Running   2          90s   node-1   <none>', ''].join('\n'));
   });
 
   it('prefixes names with the kind when several kinds are printed, and leaves out Leases', () => {
@@ -47,5 +47,32 @@ describe('buildTables and formatTables', () => {
     expect(tables[1]!.rows.map((r) => r[1])).toEqual(['a', 'b']);
     expect(formatTables(tables)).toContain('namespace/default   2m');
     expect(formatTables(tables)).toContain('default     pod/a   0/1     Pending');
+  });
+
+  const meta = (name: string, extra: Partial<KubeObject['metadata']> = {}) => ({ name, namespace: 'default', creationTimestamp: '2026-01-01T00:00:00Z', ...extra });
+  const ns = () => true;
+  const apps = (kind: string) => (['ReplicaSet', 'Deployment', 'DaemonSet'].includes(kind) ? 'apps' : '');
+
+  it('shows who owns a pod and a ReplicaSet in an OWNER column, the controller reference first', () => {
+    const owned = pod('pi-web-5d8f4-abcde', { phase: 'Running' }, {
+      ownerReferences: [
+        { apiVersion: 'v1', kind: 'ConfigMap', name: 'other', uid: 'u0' },
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'pi-web-5d8f4', uid: 'u1', controller: true },
+      ],
+    });
+    const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: meta('pi-web-5d8f4', { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'pi-web', uid: 'u2', controller: true }] }), spec: { replicas: 2, selector: {} }, status: { replicas: 2, readyReplicas: 1 } } as unknown as ReplicaSet;
+    const text = formatTables(buildTables([owned, rs], T0 + 60_000, ns, apps));
+    expect(text).toContain('default     pod/pi-web-5d8f4-abcde   0/1     Running   0          60s   node-1   ReplicaSet/pi-web-5d8f4');
+    expect(text).toContain(['NAMESPACE   NAME                           DESIRED   CURRENT   READY   AGE   OWNER', 'default     replicaset.apps/pi-web-5d8f4   2         2         1       60s   Deployment/pi-web'].join('\n'));
+  });
+
+  it('prints Deployments, DaemonSets and Services with kubectl columns', () => {
+    const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('pi-web'), spec: { replicas: 4 }, status: { readyReplicas: 3, updatedReplicas: 4, availableReplicas: 3 } } as unknown as Deployment;
+    const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: meta('pi-proxy'), spec: { template: { spec: { nodeSelector: { kiamol: 'ch06' } } } }, status: { desiredNumberScheduled: 1, currentNumberScheduled: 1, numberReady: 1, updatedNumberScheduled: 1, numberAvailable: 1 } } as unknown as DaemonSet;
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: meta('whoami-web'), spec: { type: 'LoadBalancer', clusterIP: '10.96.0.10', ports: [{ port: 8088, nodePort: 31234, protocol: 'TCP' }] } } as unknown as Service;
+    const [dt, dst, st] = buildTables([d, ds, svc], T0 + 60_000, ns, apps).map((t) => formatTables([t]));
+    expect(dt).toBe(['NAMESPACE   NAME     READY   UP-TO-DATE   AVAILABLE   AGE', 'default     pi-web   3/4     4            3           60s', ''].join('\n'));
+    expect(dst).toBe(['NAMESPACE   NAME       DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   NODE SELECTOR   AGE', 'default     pi-proxy   1         1         1       1            1           kiamol=ch06     60s', ''].join('\n'));
+    expect(st).toBe(['NAMESPACE   NAME         TYPE           CLUSTER-IP   EXTERNAL-IP   PORT(S)          AGE', 'default     whoami-web   LoadBalancer   10.96.0.10   <pending>     8088:31234/TCP   60s', ''].join('\n'));
   });
 });

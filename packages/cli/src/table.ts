@@ -1,10 +1,11 @@
 /**
  * Printing objects as `kubectl get` does (pure): one table per kind, with kubectl's columns for
- * pods and nodes and `NAME AGE` for every other kind, ages in virtual time.
+ * the kinds it prints specially (pods, nodes, workloads, services, ...) plus an OWNER column
+ * where ownership is the point, and `NAME AGE` for every other kind, ages in virtual time.
  *
  * @module
  */
-import type { KubeObject, Node, Pod } from '@kubeloop/core';
+import type { ConfigMap, ControllerRevision, DaemonSet, Deployment, EndpointSlice, Endpoints, KubeObject, Node, Pod, ReplicaSet, Service } from '@kubeloop/core';
 import { humanDuration } from './duration.js';
 
 /** One printed table: a kind's header and rows, before padding. */
@@ -15,6 +16,8 @@ export interface Table {
   readonly columns: readonly string[];
   /** One row per object, one cell per column. */
   readonly rows: readonly (readonly string[])[];
+  /** The kind's API group (`''` for the core group), for the `deployment.apps/web` prefix. */
+  readonly group?: string | undefined;
 }
 
 /**
@@ -88,15 +91,120 @@ function nodeRoles(node: Node): string {
 }
 
 /**
+ * The OWNER column: the controller among `metadata.ownerReferences` (else the first owner) as
+ * `Kind/name`, e.g. `ReplicaSet/pi-web-5d8f4b7c9`; `<none>` for an object nobody owns. (kubectl
+ * shows this only with custom columns; here it is printed for pods and ReplicaSets, the objects
+ * whose owner is the story.)
+ */
+export function ownerOf(object: KubeObject): string {
+  const refs = object.metadata.ownerReferences ?? [];
+  const owner = refs.find((r) => r.controller === true) ?? refs[0];
+  return owner ? `${owner.kind}/${owner.name}` : '<none>';
+}
+
+function count(n: number | undefined): string {
+  return String(n ?? 0);
+}
+
+function selectorText(selector: Readonly<Record<string, string>> | undefined): string {
+  const items = Object.entries(selector ?? {}).map(([k, v]) => `${k}=${v}`);
+  return items.length > 0 ? items.join(',') : '<none>';
+}
+
+/** kubectl's list of endpoints: the first three `ip:port`, then `+ n more...`. */
+function endpointList(addresses: readonly string[]): string {
+  if (addresses.length === 0) return '<none>';
+  const shown = addresses.slice(0, 3).join(',');
+  return addresses.length > 3 ? `${shown} + ${addresses.length - 3} more...` : shown;
+}
+
+function servicePorts(service: Service): string {
+  const ports = (service.spec?.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`);
+  return ports.length > 0 ? ports.join(',') : '<none>';
+}
+
+function externalIp(service: Service): string {
+  const ingress = (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '').filter(Boolean);
+  const external = [...(service.spec?.externalIPs ?? []), ...ingress];
+  if (external.length > 0) return external.join(',');
+  return service.spec?.type === 'LoadBalancer' ? '<pending>' : '<none>';
+}
+
+/** Columns and cells of the kinds kubectl prints specially (after NAMESPACE and NAME, AGE kept in its place). */
+const COLUMNS: Readonly<Record<string, { readonly columns: readonly string[]; readonly cells: (o: KubeObject, age: string) => string[] }>> = {
+  Pod: { columns: ['READY', 'STATUS', 'RESTARTS', 'AGE', 'NODE', 'OWNER'], cells: (o, age) => [...podRow(o as Pod), age, (o as Pod).spec?.nodeName ?? '<none>', ownerOf(o)] },
+  Node: { columns: ['STATUS', 'ROLES', 'AGE', 'VERSION'], cells: (o, age) => [nodeStatus(o as Node), nodeRoles(o as Node), age, (o as Node).status?.nodeInfo?.kubeletVersion ?? ''] },
+  ReplicaSet: {
+    columns: ['DESIRED', 'CURRENT', 'READY', 'AGE', 'OWNER'],
+    cells: (o, age) => {
+      const rs = o as ReplicaSet;
+      return [count(rs.spec?.replicas), count(rs.status?.replicas), count(rs.status?.readyReplicas), age, ownerOf(o)];
+    },
+  },
+  Deployment: {
+    columns: ['READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
+    cells: (o, age) => {
+      const d = o as Deployment;
+      return [`${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 1}`, count(d.status?.updatedReplicas), count(d.status?.availableReplicas), age];
+    },
+  },
+  DaemonSet: {
+    columns: ['DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'],
+    cells: (o, age) => {
+      const ds = o as DaemonSet;
+      const st = ds.status;
+      return [count(st?.desiredNumberScheduled), count(st?.currentNumberScheduled), count(st?.numberReady), count(st?.updatedNumberScheduled), count(st?.numberAvailable), selectorText(ds.spec?.template?.spec?.nodeSelector), age];
+    },
+  },
+  ControllerRevision: {
+    columns: ['CONTROLLER', 'REVISION', 'AGE'],
+    cells: (o, age) => [ownerOf(o), String((o as ControllerRevision).revision ?? ''), age],
+  },
+  Service: {
+    columns: ['TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
+    cells: (o, age) => {
+      const svc = o as Service;
+      return [svc.spec?.type ?? 'ClusterIP', svc.spec?.clusterIP ?? '<none>', externalIp(svc), servicePorts(svc), age];
+    },
+  },
+  Endpoints: {
+    columns: ['ENDPOINTS', 'AGE'],
+    cells: (o, age) => {
+      const addresses = ((o as Endpoints).subsets ?? []).flatMap((sub) => (sub.addresses ?? []).flatMap((a) => ((sub.ports ?? []).length > 0 ? (sub.ports ?? []).map((p) => `${a.ip}:${p.port}`) : [a.ip])));
+      return [endpointList(addresses), age];
+    },
+  },
+  EndpointSlice: {
+    columns: ['ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE'],
+    cells: (o, age) => {
+      const slice = o as EndpointSlice;
+      const ports = (slice.ports ?? []).map((p) => String(p.port ?? '')).filter(Boolean);
+      return [slice.addressType ?? '', ports.length > 0 ? ports.join(',') : '<unset>', endpointList((slice.endpoints ?? []).flatMap((e) => e.addresses ?? [])), age];
+    },
+  },
+  ConfigMap: { columns: ['DATA', 'AGE'], cells: (o, age) => [String(Object.keys((o as ConfigMap).data ?? {}).length + Object.keys((o as ConfigMap).binaryData ?? {}).length), age] },
+};
+
+/**
  * The tables for `objects` at virtual time `nowMs` (epoch ms, as creation timestamps are): one
  * per kind present except {@link KINDS_NOT_TABULATED}, kinds in order of first appearance,
  * rows sorted by namespace then name. Namespaced kinds get a leading NAMESPACE column (as
- * `kubectl get -A`). Columns:
- * - Pod: NAME READY STATUS RESTARTS AGE NODE
- * - Node: NAME STATUS ROLES AGE VERSION
- * - any other kind: NAME AGE
+ * `kubectl get -A`). `groupOf` gives each kind's API group (for {@link formatTables}' prefix).
+ * Columns, after NAME:
+ * - Pod: READY STATUS RESTARTS AGE NODE OWNER
+ * - Node: STATUS ROLES AGE VERSION
+ * - ReplicaSet: DESIRED CURRENT READY AGE OWNER
+ * - Deployment: READY UP-TO-DATE AVAILABLE AGE
+ * - DaemonSet: DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE
+ * - ControllerRevision: CONTROLLER REVISION AGE
+ * - Service: TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE
+ * - Endpoints: ENDPOINTS AGE; EndpointSlice: ADDRESSTYPE PORTS ENDPOINTS AGE
+ * - ConfigMap: DATA AGE
+ * - any other kind: AGE
+ *
+ * OWNER is {@link ownerOf}; the other columns are kubectl's.
  */
-export function buildTables(objects: readonly KubeObject[], nowMs: number, namespaced: (kind: string) => boolean): Table[] {
+export function buildTables(objects: readonly KubeObject[], nowMs: number, namespaced: (kind: string) => boolean, groupOf: (kind: string) => string = () => ''): Table[] {
   const byKind = new Map<string, KubeObject[]>();
   for (const o of objects) {
     if (KINDS_NOT_TABULATED.includes(o.kind)) continue;
@@ -109,21 +217,10 @@ export function buildTables(objects: readonly KubeObject[], nowMs: number, names
     const ns = namespaced(kind);
     const lead = (o: KubeObject) => (ns ? [o.metadata.namespace ?? '', o.metadata.name ?? ''] : [o.metadata.name ?? '']);
     const head = ns ? ['NAMESPACE', 'NAME'] : ['NAME'];
-    if (kind === 'Pod') {
-      return {
-        kind,
-        columns: [...head, 'READY', 'STATUS', 'RESTARTS', 'AGE', 'NODE'],
-        rows: sorted.map((o) => [...lead(o), ...podRow(o as Pod), age(o, nowMs), (o as Pod).spec?.nodeName ?? '<none>']),
-      };
-    }
-    if (kind === 'Node') {
-      return {
-        kind,
-        columns: [...head, 'STATUS', 'ROLES', 'AGE', 'VERSION'],
-        rows: sorted.map((o) => [...lead(o), nodeStatus(o as Node), nodeRoles(o as Node), age(o, nowMs), (o as Node).status?.nodeInfo?.kubeletVersion ?? '']),
-      };
-    }
-    return { kind, columns: [...head, 'AGE'], rows: sorted.map((o) => [...lead(o), age(o, nowMs)]) };
+    const special = COLUMNS[kind];
+    const group = groupOf(kind);
+    if (special) return { kind, group, columns: [...head, ...special.columns], rows: sorted.map((o) => [...lead(o), ...special.cells(o, age(o, nowMs))]) };
+    return { kind, group, columns: [...head, 'AGE'], rows: sorted.map((o) => [...lead(o), age(o, nowMs)]) };
   });
 }
 
@@ -134,14 +231,15 @@ function cmp(a: string, b: string): number {
 /**
  * Renders tables as kubectl does: columns left-aligned and separated by three spaces, tables
  * separated by a blank line. With more than one table, names are prefixed with the lowercased
- * kind (`pod/web-1`), as `kubectl get pods,nodes` prints them.
+ * kind and its group (`pod/web-1`, `deployment.apps/web`), as `kubectl get all` prints them.
  */
 export function formatTables(tables: readonly Table[]): string {
   const prefix = tables.length > 1;
   return tables
     .map((table) => {
       const nameAt = table.columns.indexOf('NAME');
-      const rows = table.rows.map((r) => (prefix ? r.map((cell, i) => (i === nameAt ? `${table.kind.toLowerCase()}/${cell}` : cell)) : r));
+      const type = `${table.kind.toLowerCase()}${table.group ? `.${table.group}` : ''}`;
+      const rows = table.rows.map((r) => (prefix ? r.map((cell, i) => (i === nameAt ? `${type}/${cell}` : cell)) : r));
       const all = [table.columns, ...rows];
       const widths = table.columns.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
       return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n') + '\n';
