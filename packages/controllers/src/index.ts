@@ -26,3 +26,6 @@ export * from './garbagecollector/index.js';
 
 // Deployment
 export * from './deployment/index.js';
+
+// DaemonSet
+export * from './daemonset/index.js';

@@ -58,6 +58,15 @@ export class ControllerExpectations {
     this.#entries.set(key, { add: 0, del: count, setAt: this.#clock.now() });
   }
 
+  /**
+   * Expect `add` creates and `del` deletes for `key` at once (upstream `SetExpectations`,
+   * replacing any previous entry): what a controller that both creates and deletes in one sync
+   * (the DaemonSet controller) needs.
+   */
+  setExpectations(key: string, add: number, del: number): void {
+    this.#entries.set(key, { add, del, setAt: this.#clock.now() });
+  }
+
   /** One expected create was seen (or will never happen because the create failed). */
   creationObserved(key: string): void {
     const e = this.#entries.get(key);
