@@ -37,7 +37,17 @@ import type {
   ResolvedManifest,
   ResourceDefinition,
 } from '@kubeloop/core';
-import { nodeLifecyclePlugin, schedulerPlugin, type NodeLifecyclePluginOptions } from '@kubeloop/controllers';
+import {
+  daemonSetPlugin,
+  deploymentPlugin,
+  endpointsPlugin,
+  garbageCollectorPlugin,
+  nodeLifecyclePlugin,
+  replicaSetPlugin,
+  replicationControllerPlugin,
+  schedulerPlugin,
+  type NodeLifecyclePluginOptions,
+} from '@kubeloop/controllers';
 import { fakeNodesPlugin } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesPlugin } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
@@ -95,10 +105,20 @@ export interface ControllerManagerOptions {
 }
 
 /**
- * The built-in controllers a {@link SimCluster}'s controller manager runs by default. Empty
- * until the workload controllers are registered here.
+ * The built-in controllers a {@link SimCluster}'s controller manager runs by default, as
+ * kube-controller-manager does: the garbage collector, ReplicaSet, ReplicationController,
+ * Deployment, DaemonSet, and the Endpoints and EndpointSlice controllers. Plugins are
+ * stateless (each incarnation of the controller manager builds fresh controllers from them),
+ * so one list serves every cluster.
  */
-export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = [];
+export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
+  garbageCollectorPlugin(),
+  replicaSetPlugin(),
+  replicationControllerPlugin(),
+  deploymentPlugin(),
+  daemonSetPlugin(),
+  endpointsPlugin(),
+]);
 
 /** Options of {@link SimCluster.settle}. */
 export interface SettleOptions {
@@ -153,9 +173,11 @@ function nodeSpecs(nodes: SimClusterOptions['nodes']): readonly NodeSpec[] {
  * - the trace holds every change to a built-in kind, in the order the store made it, from the
  *   cluster's creation on (the default namespaces first, at `t` 0).
  *
- * Caveats: there are no workload controllers (ReplicaSet, Deployment, ...) and no garbage
- * collector yet. A pod evicted from a node whose kubelet is stopped stays Terminating, as
- * upstream: nothing confirms its deletion until the node comes back.
+ * The workload controllers (see {@link DEFAULT_CONTROLLER_PLUGINS}) run in a separate
+ * controller manager that tests can crash and restart ({@link SimCluster.restartControllerManager}).
+ *
+ * Caveats: a pod evicted from a node whose kubelet is stopped stays Terminating, as upstream:
+ * nothing confirms its deletion until the node comes back.
  *
  * @example
  * ```ts
