@@ -145,7 +145,8 @@ export function blocksOwnerDeletion(reference: Pick<OwnerReference, 'blockOwnerD
   return reference.blockOwnerDeletion === true;
 }
 
-type DeletionMeta = Pick<KubeObject['metadata'], 'deletionTimestamp' | 'finalizers'>;
+/** The deletion state of an object: its `deletionTimestamp` and finalizers. */
+type DeletionMeta = { readonly deletionTimestamp?: string | undefined; readonly finalizers?: readonly string[] | undefined };
 
 function deletingWith(meta: DeletionMeta | undefined, finalizer: string): boolean {
   return meta?.deletionTimestamp !== undefined && (meta.finalizers ?? []).includes(finalizer);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigMaps, Events, IngressClasses, Secrets } from '@kubeloop/core';
-import type { ConfigMap, Event, KubeObject, OwnerReference } from '@kubeloop/core';
+import type { ConfigMap, Event, KubeObject, OwnerReference, ResourceDefinition } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
 import { garbageCollectorPlugin } from './plugin.js';
 import { foregroundOrder, noDanglingDependents, noLiveOwnerCollected } from './invariants.js';
@@ -23,8 +23,8 @@ async function configMap(c: SimCluster, name: string, owners: OwnerReference[] =
   return c.server.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, ...(owners.length > 0 ? { ownerReferences: owners } : {}) } });
 }
 
-async function exists(c: SimCluster, resource: typeof ConfigMaps | typeof Secrets, name: string, namespace = 'default'): Promise<ConfigMap | undefined> {
-  return (await c.list(resource, { namespace })).items.find((o) => o.metadata.name === name) as ConfigMap | undefined;
+async function exists(c: SimCluster, resource: ResourceDefinition, name: string, namespace = 'default'): Promise<ConfigMap | undefined> {
+  return (await c.list(resource, { namespace })).items.find((o: KubeObject) => o.metadata.name === name) as ConfigMap | undefined;
 }
 
 async function everything(c: SimCluster): Promise<KubeObject[]> {
