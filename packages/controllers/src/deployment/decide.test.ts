@@ -77,7 +77,7 @@ function rs(name: string, replicas: number, o: RsOptions = {}): ReplicaSet {
       template: { metadata: { labels: { app: 'foo', [POD_TEMPLATE_HASH_LABEL]: name } }, spec: { containers: [{ name: 'c', image: o.image ?? name }] } },
     },
     status: { replicas: o.statusReplicas ?? replicas, availableReplicas: o.available ?? replicas, observedGeneration: 1 },
-  } as ReplicaSet;
+  } as unknown as ReplicaSet;
 }
 
 describe('resolveFenceposts (upstream ResolveFenceposts): surge rounds up, unavailable rounds down', () => {

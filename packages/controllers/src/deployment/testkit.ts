@@ -6,7 +6,7 @@
  * @module
  */
 import { Deployments, Pods, ReplicaSets, controllerRef } from '@kubeloop/core';
-import type { ClientInterceptor, Clock, Deployment, ReplicaSet } from '@kubeloop/core';
+import type { ClientInterceptor, Clock, Deployment, KubeObject, Pod, ReplicaSet } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
 import { replicaSetPlugin } from '../replicaset/index.js';
 import type { DeploymentState } from './invariants.js';
@@ -56,4 +56,25 @@ export function deploymentManifest(name: string, replicas: number, extra: { stra
       ...extra.spec,
     },
   } as unknown as Deployment;
+}
+
+/**
+ * Replays `cluster.trace()` from entry `from` on, calling `check` with the state after each
+ * change (Deployments, ReplicaSets and pods as the store held them right after it). The state
+ * before `from` is rebuilt from the earlier entries.
+ */
+export function replaySince(cluster: SimCluster, from: number, check: (state: DeploymentState, t: number) => void): void {
+  const live = { Deployment: new Map<string, Deployment>(), ReplicaSet: new Map<string, ReplicaSet>(), Pod: new Map<string, Pod>() };
+  const entries = cluster.trace();
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const kind = e.object.kind as keyof typeof live;
+    const map = live[kind] as Map<string, KubeObject> | undefined;
+    if (map === undefined) continue;
+    const key = `${e.object.metadata.namespace ?? ''}/${e.object.metadata.name ?? ''}`;
+    if (e.type === 'DELETED') map.delete(key);
+    else map.set(key, e.object);
+    if (i < from) continue;
+    check({ deployments: [...live.Deployment.values()], replicaSets: [...live.ReplicaSet.values()], pods: [...live.Pod.values()], nowMs: e.t + cluster.clock.now() - cluster.now() }, e.t);
+  }
 }
