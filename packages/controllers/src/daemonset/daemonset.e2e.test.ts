@@ -193,6 +193,19 @@ describe('DaemonSet controller on a SimCluster', () => {
     await cluster.stop();
   });
 
+  it('adopts an orphan pod matching its selector on a node instead of creating a second one (upstream ClaimPods); with OnDelete it stays, though it lacks the revision hash', async () => {
+    const cluster = await newCluster(2);
+    await cluster.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', namespace: 'default', labels: { app: 'agent' } }, spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'nginx:1.25' }] } });
+    await cluster.settle();
+    await cluster.apply(daemonSet('agent', { updateStrategy: { type: 'OnDelete' } }));
+    await cluster.settle();
+    const pods = await dsPods(cluster, 'agent');
+    expect(nodesOf(pods)).toEqual(['node-1', 'node-2']);
+    expect((await cluster.get(DaemonSets, { namespace: 'default', name: 'agent' })).status).toMatchObject({ currentNumberScheduled: 2, updatedNumberScheduled: 1 });
+    expect(pods.find((p) => p.spec.nodeName === 'node-1')?.metadata.name).toBe('orphan');
+    await cluster.stop();
+  });
+
   describe('updates and history', () => {
     const setImage = async (cluster: SimCluster, name: string, image: string): Promise<void> => {
       const ds = await cluster.get(DaemonSets, { namespace: 'default', name });
