@@ -21,3 +21,34 @@ export type { TraceEntry } from './sim/trace.js';
 
 // Faults
 export { expireWatches } from './faults/watch.js';
+
+// Fault schedules and injection
+export { bufferWatches } from './faults/buffer.js';
+export type { WatchBuffer, WatchBufferOptions } from './faults/buffer.js';
+export { FaultInjector, describeFault } from './faults/schedule.js';
+export type { Fault, FaultSchedule, InjectedWriteError } from './faults/schedule.js';
+
+// Invariants
+export { formatRef, invariant, refOf, transitionInvariant } from './invariants/types.js';
+export type { ClusterState, Invariant, ObjectRef, Violation } from './invariants/types.js';
+export { StateTracker } from './invariants/state.js';
+export {
+  GENERIC_SAFETY,
+  generationNeverDecreases,
+  noObjectStuckTerminating,
+  noObjectWithTwoControllers,
+  nodeCapacityRespected,
+  ownerReferencesResolve,
+  podsBoundToExistingNodes,
+} from './invariants/generic.js';
+
+// Property tests on a whole cluster
+export { CheckFailure, DEEP, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';
+export type { CheckClusterOptions, RunFailure, RunOutcome } from './check/check.js';
+export { describeAction, performAction } from './check/actions.js';
+export type { ClusterAction, TaintSpec } from './check/actions.js';
+export { diffStates, generatedNames, normalizeObject } from './check/normalize.js';
+
+// Arbitraries
+export { faultArbitrary, faultSchedules } from './arbitraries/faults.js';
+export type { FaultScheduleOptions } from './arbitraries/faults.js';

@@ -1,0 +1,64 @@
+/**
+ * Fault schedules as fast-check arbitraries: each fault a plain object, so a failing schedule
+ * shrinks to the few faults that matter and prints as a list.
+ *
+ * @module
+ */
+import fc from 'fast-check';
+import type { Fault, FaultSchedule, InjectedWriteError } from '../faults/schedule.js';
+
+/** Which faults {@link faultSchedules} draws, and their bounds. */
+export interface FaultScheduleOptions {
+  /** The fault kinds to draw from (default: every kind). */
+  readonly kinds?: readonly Fault['kind'][] | undefined;
+  /** At most this many faults (default 4). */
+  readonly maxFaults?: number | undefined;
+  /** Writes are numbered 1..maxWrite (default 30). */
+  readonly maxWrite?: number | undefined;
+  /** Steps are numbered 0..steps-1 (default 20). */
+  readonly steps?: number | undefined;
+  /** Nodes are numbered 0..nodes-1 (default 3). */
+  readonly nodes?: number | undefined;
+  /**
+   * The longest delay a fault may add (latency, a held or coalesced event; default 5 000 ms).
+   * Keep it below the step of a test whose invariants compare consecutive steps.
+   */
+  readonly maxDelayMs?: number | undefined;
+  /** The resources watch faults target (default `*` and `pods`). */
+  readonly resources?: readonly string[] | undefined;
+}
+
+const ALL_KINDS: readonly Fault['kind'][] = ['crash', 'writeError', 'staleReads', 'coalesce', 'expireWatches', 'latency', 'stopNode', 'restoreNode', 'clockJump'];
+const WRITE_ERRORS: readonly InjectedWriteError[] = ['Conflict', 'InternalError', 'ServiceUnavailable', 'TooManyRequests'];
+
+/** An arbitrary {@link Fault} of the given kinds. */
+export function faultArbitrary(options: FaultScheduleOptions = {}): fc.Arbitrary<Fault> {
+  const maxWrite = options.maxWrite ?? 30;
+  const steps = Math.max(1, options.steps ?? 20);
+  const nodes = Math.max(1, options.nodes ?? 3);
+  const delay = (min: number, max: number) => fc.integer({ min: Math.min(min, options.maxDelayMs ?? max), max: Math.min(max, options.maxDelayMs ?? max) });
+  const resource = fc.constantFrom(...(options.resources ?? ['*', 'pods']));
+  const write = fc.integer({ min: 1, max: maxWrite });
+  const step = fc.nat({ max: steps - 1 });
+  const node = fc.nat({ max: nodes - 1 });
+  const byKind: { readonly [K in Fault['kind']]: fc.Arbitrary<Extract<Fault, { kind: K }>> } = {
+    crash: fc.record({ kind: fc.constant('crash' as const), write, committed: fc.boolean() }),
+    writeError: fc.record({ kind: fc.constant('writeError' as const), write, code: fc.constantFrom(...WRITE_ERRORS) }),
+    staleReads: fc.record({ kind: fc.constant('staleReads' as const), resource, lag: fc.integer({ min: 1, max: 5 }), holdMs: delay(100, 5_000) }),
+    coalesce: fc.record({ kind: fc.constant('coalesce' as const), resource, windowMs: delay(50, 3_000) }),
+    expireWatches: fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 500, max: 30_000 }) }),
+    latency: fc.record({ kind: fc.constant('latency' as const), ms: delay(1, 500) }),
+    stopNode: fc.record({ kind: fc.constant('stopNode' as const), step, node }),
+    restoreNode: fc.record({ kind: fc.constant('restoreNode' as const), step, node }),
+    clockJump: fc.record({ kind: fc.constant('clockJump' as const), step, ms: fc.integer({ min: 1_000, max: 120_000 }) }),
+  };
+  return fc.oneof(...(options.kinds ?? ALL_KINDS).map((k) => byKind[k] as fc.Arbitrary<Fault>));
+}
+
+/**
+ * An arbitrary {@link FaultSchedule}: up to `maxFaults` faults of the given kinds. Shrinks
+ * toward fewer faults, earlier writes and steps, and milder values.
+ */
+export function faultSchedules(options: FaultScheduleOptions = {}): fc.Arbitrary<FaultSchedule> {
+  return fc.array(faultArbitrary(options), { maxLength: options.maxFaults ?? 4 });
+}

@@ -1,0 +1,324 @@
+/**
+ * `checkCluster`: one call that states the arbitraries, the actions, the faults and the
+ * invariants of a whole-cluster property test, runs it with fast-check, and on failure throws a
+ * {@link CheckFailure} with the seed, the shrunk actions and faults, the violated invariant and
+ * its objects, the trace tail and a one-line replay command.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import type { ClientInterceptor, Clock } from '@kubeloop/core';
+import { SimCluster } from '../sim/cluster.js';
+import type { SimClusterOptions } from '../sim/cluster.js';
+import { SimClusterError } from '../sim/errors.js';
+import { FaultInjector, describeFault } from '../faults/schedule.js';
+import type { FaultSchedule } from '../faults/schedule.js';
+import { StateTracker } from '../invariants/state.js';
+import type { ClusterState, Invariant, Violation } from '../invariants/types.js';
+import { formatRef } from '../invariants/types.js';
+import { describeAction, performAction } from './actions.js';
+import type { ClusterAction } from './actions.js';
+import { diffStates } from './normalize.js';
+
+/** The environment variable that replays one failure: `name@seed:path` (or `seed:path`). */
+export const REPLAY_ENV = 'KUBELOOP_REPLAY';
+
+/** Whether the deep (large run count) suites are on: `KUBELOOP_DEEP=1`, as `pnpm test:deep` sets. */
+export const DEEP = process.env['KUBELOOP_DEEP'] === '1';
+
+/** The defaults of {@link checkCluster}: 20 runs (200 with `KUBELOOP_DEEP=1`). */
+export const DEFAULT_RUNS = DEEP ? 200 : 20;
+
+/** What {@link checkCluster} runs. `A` is the action type ({@link ClusterAction} by default). */
+export interface CheckClusterOptions<A = ClusterAction> {
+  /** The test's name, printed in the replay command (`vitest -t`) and matched by {@link REPLAY_ENV}. */
+  readonly name: string;
+  /** The cluster, without its seed (fast-check draws it, so it shrinks and replays). */
+  readonly cluster: Omit<SimClusterOptions, 'seed'>;
+  /** Runs once the cluster is built, before the faults start (e.g. apply the workload, settle). */
+  readonly setup?: ((cluster: SimCluster) => Promise<void>) | undefined;
+  /** The actions of one run. */
+  readonly actions: fc.Arbitrary<readonly A[]>;
+  /** Performs one action (default: {@link performAction}, for {@link ClusterAction}s). */
+  readonly perform?: ((cluster: SimCluster, action: A) => Promise<void>) | undefined;
+  /** Prints one action (default: {@link describeAction}, else JSON). */
+  readonly describe?: ((action: A) => string) | undefined;
+  /** The faults of one run (default: none). */
+  readonly faults?: fc.Arbitrary<FaultSchedule> | undefined;
+  /** Invariants checked after every step, while settling and over the stable window. */
+  readonly safety?: readonly Invariant[] | undefined;
+  /** Invariants checked once faults stop and the cluster settled, and over the stable window. */
+  readonly liveness?: readonly Invariant[] | undefined;
+  /** How many runs (default {@link DEFAULT_RUNS}). */
+  readonly runs?: number | undefined;
+  /** Virtual time after each action (default 1 000 ms). */
+  readonly stepMs?: number | undefined;
+  /** The bound on converging once faults stop (default 120 000 ms). */
+  readonly settleMaxMs?: number | undefined;
+  /** How long the cluster must stay converged after settling (default 60 000 ms). */
+  readonly stableMs?: number | undefined;
+  /**
+   * Differential mode: each run also runs without faults, and the normalised final states of
+   * these kinds must be equal (see {@link diffStates}).
+   */
+  readonly differential?: { readonly kinds: readonly string[] } | undefined;
+  /** fast-check's seed (default: random, printed on failure). */
+  readonly seed?: number | undefined;
+  /** Replays one failure, as printed (`seed:path`); default from {@link REPLAY_ENV}. */
+  readonly replay?: string | undefined;
+  /** How many trace entries a failure prints (default 15). */
+  readonly traceTail?: number | undefined;
+}
+
+/** Where a run went wrong. */
+export interface RunFailure {
+  /** The invariant (or `eventuallyStable`, `differential`, `action`). */
+  readonly invariant: string;
+  /** What it states. */
+  readonly description: string;
+  /** When: `after step 3`, `after settling`, ... */
+  readonly when: string;
+  /** The violations, naming objects. */
+  readonly violations: readonly Violation[];
+}
+
+/** One run's outcome: its trace and, if it failed, how. */
+export interface RunOutcome {
+  /** The failure, or undefined. */
+  readonly failure: RunFailure | undefined;
+  /** The run's trace (`SimCluster.traceJson`). */
+  readonly traceJson: string;
+  /** What the fault injector did. */
+  readonly faultLog: readonly string[];
+  /** The objects named by the violations, as they were when the run failed. */
+  readonly offending: readonly string[];
+}
+
+/**
+ * The error {@link checkCluster} throws: its message is the whole report; its fields let a test
+ * inspect the counterexample.
+ */
+export class CheckFailure extends Error {
+  /** fast-check's seed. */
+  readonly seed: number;
+  /** fast-check's path to the shrunk counterexample. */
+  readonly path: string;
+  /** The shrunk counterexample: the cluster seed, the actions and the faults. */
+  readonly counterexample: { readonly clusterSeed: number; readonly actions: readonly unknown[]; readonly faults: FaultSchedule };
+  /** The replayed run of the counterexample. */
+  readonly outcome: RunOutcome;
+
+  constructor(message: string, seed: number, path: string, counterexample: CheckFailure['counterexample'], outcome: RunOutcome) {
+    super(message);
+    this.name = 'CheckFailure';
+    this.seed = seed;
+    this.path = path;
+    this.counterexample = counterexample;
+    this.outcome = outcome;
+  }
+}
+
+function parseReplay(text: string | undefined, name: string): { seed: number; path: string } | undefined {
+  if (text === undefined || text === '') return undefined;
+  const at = text.lastIndexOf('@');
+  if (at >= 0 && text.slice(0, at) !== name) return undefined;
+  const m = /^(-?\d+):([\d:]*)$/.exec(text.slice(at + 1));
+  if (m === null) throw new Error(`${REPLAY_ENV} must be [name@]seed:path, got ${text}`);
+  return { seed: Number(m[1]), path: m[2]! };
+}
+
+function check(invariants: readonly Invariant[], state: ClusterState, previous: ClusterState | undefined, when: string): RunFailure | undefined {
+  for (const inv of invariants) {
+    const violations = inv.check(state, previous);
+    if (violations.length > 0) return { invariant: inv.name, description: inv.description, when, violations };
+  }
+  return undefined;
+}
+
+/**
+ * Runs one case: builds the cluster, sets it up, starts the faults, performs the actions
+ * checking safety after each, stops the faults, settles, checks liveness and stability.
+ * Exported for tests and benchmarks; {@link checkCluster} is the usual entry.
+ */
+export async function runCase<A>(options: CheckClusterOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<RunOutcome> {
+  const injector = new FaultInjector(schedule);
+  const cm = options.cluster.controllerManager;
+  const userInterceptors = cm === false || cm === undefined ? undefined : cm.interceptors;
+  const interceptors = (clock: Clock): readonly ClientInterceptor[] => [
+    ...(typeof userInterceptors === 'function' ? userInterceptors(clock) : (userInterceptors ?? [])),
+    ...injector.interceptors(clock),
+  ];
+  const cluster = await SimCluster.create({ ...options.cluster, seed: clusterSeed, controllerManager: cm === false ? false : { ...cm, interceptors } });
+  const perform = options.perform ?? (performAction as unknown as (c: SimCluster, a: A) => Promise<void>);
+  const tracker = new StateTracker(cluster);
+  const safety = options.safety ?? [];
+  const liveness = options.liveness ?? [];
+  const stepMs = options.stepMs ?? 1_000;
+  let failure: RunFailure | undefined;
+  let last: ClusterState | undefined;
+  const observe = (invariants: readonly Invariant[], when: string): boolean => {
+    const state = tracker.snapshot();
+    failure = check(invariants, state, last, when);
+    last = state;
+    return failure !== undefined;
+  };
+  // Advances in slices so that a crash's restart happens promptly (see FaultInjector.poll).
+  const advance = async (ms: number) => {
+    for (let left = ms; left > 0; left -= 250) {
+      await cluster.advance(Math.min(250, left));
+      await injector.poll();
+    }
+  };
+  try {
+    injector.attach(cluster);
+    await options.setup?.(cluster);
+    injector.start();
+    if (!observe(safety, 'after setup')) {
+      for (let i = 0; i < actions.length; i++) {
+        await injector.beforeStep(i);
+        try {
+          await perform(cluster, actions[i]!);
+        } catch (e) {
+          failure = { invariant: 'action', description: 'Every action is accepted by the API server.', when: `at step ${i}`, violations: [{ message: e instanceof Error ? e.message : String(e), objects: [] }] };
+          break;
+        }
+        await injector.poll();
+        await advance(stepMs);
+        if (observe(safety, `after step ${i} (${(options.describe ?? describeAny)(actions[i]!)})`)) break;
+      }
+    }
+    if (failure === undefined) {
+      await injector.stop();
+      try {
+        await cluster.settle({ maxMs: options.settleMaxMs ?? 120_000 });
+      } catch (e) {
+        if (!(e instanceof SimClusterError)) throw e;
+        failure = { invariant: 'eventuallyStable', description: 'Once faults stop, the cluster settles within the bound.', when: 'settling', violations: [{ message: e.message, objects: [] }] };
+      }
+      if (failure === undefined && !observe([...safety, ...liveness], 'after settling')) {
+        const stable = options.stableMs ?? 60_000;
+        for (let waited = 0; waited < stable && failure === undefined; waited += 10_000) {
+          await cluster.advance(Math.min(10_000, stable - waited));
+          observe([...safety, ...liveness], `${Math.min(waited + 10_000, stable)} ms after settling`);
+        }
+      }
+    }
+    return { failure, traceJson: cluster.traceJson(), faultLog: injector.log, offending: failure === undefined ? [] : describeOffending(tracker.snapshot(), failure) };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+function describeAny(a: unknown): string {
+  return typeof a === 'object' && a !== null && 'kind' in a ? describeAction(a as ClusterAction) : JSON.stringify(a);
+}
+
+function describeOffending(state: ClusterState, failure: RunFailure): string[] {
+  const out: string[] = [];
+  for (const v of failure.violations) {
+    for (const ref of v.objects) {
+      const o = state.get(ref.kind, ref.namespace, ref.name);
+      const text = o === undefined ? '(gone)' : JSON.stringify({ metadata: { ownerReferences: o.metadata.ownerReferences, finalizers: o.metadata.finalizers, deletionTimestamp: o.metadata.deletionTimestamp, labels: o.metadata.labels }, ...('spec' in o ? { spec: o['spec'] } : {}), ...('data' in o ? { data: o['data'] } : {}) });
+      out.push(`${formatRef(ref)}: ${text.length > 400 ? `${text.slice(0, 400)}…` : text}`);
+    }
+  }
+  return [...new Set(out)].slice(0, 10);
+}
+
+/** Runs the case twice, with and without faults, and compares the normalised final states. */
+async function runDifferential<A>(options: CheckClusterOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<RunOutcome> {
+  const kinds = options.differential!.kinds;
+  const finals: ClusterState[] = [];
+  let faulty: RunOutcome | undefined;
+  for (const s of [schedule, []] as const) {
+    let final: ClusterState | undefined;
+    const outcome = await runCase(
+      {
+        ...options,
+        // Capture the final state through a liveness check that never fails.
+        liveness: [...(options.liveness ?? []), { name: 'capture', description: '', check: (state) => ((final = state), []) }],
+      },
+      clusterSeed,
+      actions,
+      s,
+    );
+    if (outcome.failure !== undefined) return outcome;
+    finals.push(final!);
+    faulty ??= outcome;
+  }
+  const diff = diffStates(finals[0]!, finals[1]!, kinds);
+  if (diff.length === 0) return faulty!;
+  return { ...faulty!, failure: { invariant: 'differential', description: `With and without faults, the settled ${kinds.join(', ')} objects are the same (normalised).`, when: 'after settling', violations: diff } };
+}
+
+function traceTail(traceJson: string, n: number): string {
+  const lines = traceJson.split('\n');
+  return lines
+    .slice(-n)
+    .map((l) => {
+      const e = JSON.parse(l) as { t: number; type: string; object: { kind: string; metadata: { namespace?: string; name?: string; resourceVersion?: string } } };
+      const m = e.object.metadata;
+      return `  t=${e.t} ${e.type} ${e.object.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name} rv=${m.resourceVersion}`;
+    })
+    .join('\n');
+}
+
+/** A short digest of a trace, to compare runs at a glance. */
+export function traceDigest(traceJson: string): string {
+  return createHash('sha256').update(traceJson).digest('hex').slice(0, 16);
+}
+
+/**
+ * Runs a whole-cluster property test with fast-check.
+ *
+ * Each run draws a cluster seed, a list of actions and a fault schedule; builds the cluster;
+ * runs `setup`; starts the faults; performs the actions, advancing `stepMs` after each and
+ * checking the safety invariants; then stops the faults (held events delivered, crashed
+ * controllers restarted, nodes restored), settles within `settleMaxMs` and checks safety and
+ * liveness, and again every 10 s over `stableMs` ("eventually stable reconciliation").
+ *
+ * Guarantees: a run is a function of its cluster seed, actions and faults; replaying a failure
+ * with {@link REPLAY_ENV} (or `options.replay`) reproduces its trace byte for byte.
+ *
+ * Errors: {@link CheckFailure} when a run fails, after shrinking; its message prints the seed,
+ * the shrunk actions and faults, the violated invariant with the offending objects, the trace
+ * tail and the replay command.
+ *
+ * @example
+ * ```ts
+ * it('never runs more pods than replicas, even when its cache lags', () =>
+ *   checkCluster({ name: 'replicas', cluster: { nodes: 3, controllerManager: { plugins } }, actions, faults: faultSchedules(), safety, liveness }));
+ * ```
+ */
+export async function checkCluster<A = ClusterAction>(options: CheckClusterOptions<A>): Promise<void> {
+  const faults = options.faults ?? fc.constant<FaultSchedule>([]);
+  const run = options.differential === undefined ? runCase : runDifferential;
+  const property = fc.asyncProperty(fc.nat({ max: 1_000_000 }), options.actions, faults, async (clusterSeed, actions, schedule) => {
+    const outcome = await run(options, clusterSeed, actions, schedule);
+    return outcome.failure === undefined;
+  });
+  const replay = parseReplay(options.replay ?? process.env[REPLAY_ENV], options.name);
+  const details = await fc.check(property, replay === undefined ? { numRuns: options.runs ?? DEFAULT_RUNS, seed: options.seed } : { seed: replay.seed, path: replay.path, endOnFailure: true });
+  if (!details.failed) return;
+  if (details.counterexample === null) throw new Error(`checkCluster ${options.name}: the property threw`, { cause: details.errorInstance });
+  const [clusterSeed, actions, schedule] = details.counterexample;
+  const outcome = await run(options, clusterSeed, actions, schedule);
+  const path = details.counterexamplePath ?? '';
+  const describe = options.describe ?? describeAny;
+  const lines: string[] = [`checkCluster "${options.name}" failed after ${details.numRuns} run(s) and ${details.numShrinks} shrink(s) (fast-check seed ${details.seed}, cluster seed ${clusterSeed})`];
+  if (outcome.failure === undefined) {
+    lines.push('the shrunk counterexample passed when replayed: the run is not deterministic', details.errorInstance instanceof Error ? details.errorInstance.message : '');
+  } else {
+    const f = outcome.failure;
+    lines.push(`violated: ${f.invariant} ${f.when}: ${f.description}`);
+    for (const v of f.violations.slice(0, 10)) lines.push(`  - ${v.message}${v.objects.length > 0 ? ` [${v.objects.map(formatRef).join(', ')}]` : ''}`);
+    if (outcome.offending.length > 0) lines.push('offending objects:', ...outcome.offending.map((o) => `  ${o}`));
+  }
+  lines.push(`actions (${actions.length}):`, ...actions.map((a, i) => `  ${i}. ${describe(a)}`));
+  lines.push(`faults (${schedule.length}):`, ...schedule.map((f) => `  - ${describeFault(f)}`));
+  if (outcome.faultLog.length > 0) lines.push('what the faults did:', ...outcome.faultLog.map((l) => `  ${l}`));
+  lines.push(`trace tail (digest ${traceDigest(outcome.traceJson)}):`, traceTail(outcome.traceJson, options.traceTail ?? 15));
+  lines.push(`replay: ${REPLAY_ENV}='${options.name}@${details.seed}:${path}' npx vitest run -t '${options.name}'`);
+  throw new CheckFailure(lines.join('\n'), details.seed, path, { clusterSeed, actions, faults: schedule }, outcome);
+}

@@ -1,0 +1,274 @@
+/**
+ * Fault schedules: plain data that says which faults hit a simulated cluster and when, so that
+ * fast-check can generate, shrink and print them; and the {@link FaultInjector} that plays one.
+ *
+ * Two clocks drive a schedule. Faults on the controller manager's writes (`crash`,
+ * `writeError`) count its writes, 1 for the first write after {@link FaultInjector.start};
+ * faults on the cluster (`stopNode`, `restoreNode`, `clockJump`) fire before a numbered step of
+ * the test. Watch faults (`staleReads`, `coalesce`, `expireWatches`) and `latency` hold while
+ * the faults are on.
+ *
+ * @module
+ */
+import { ApiError, VirtualClockError, WRITE_VERBS } from '@kubeloop/core';
+import type { Clock, ClientInterceptor, ClientRequest } from '@kubeloop/core';
+import type { SimCluster } from '../sim/cluster.js';
+import { bufferWatches } from './buffer.js';
+import type { WatchBuffer } from './buffer.js';
+import { expireWatches } from './watch.js';
+
+/** The API errors a `writeError` fault returns. */
+export type InjectedWriteError = 'Conflict' | 'InternalError' | 'ServiceUnavailable' | 'TooManyRequests';
+
+/**
+ * One fault, as data.
+ *
+ * - `crash`: the controller manager dies at its `write`-th write — after the write reached the
+ *   store (`committed: true`) or before (`false`) — and restarts with empty caches and queues.
+ *   From the crash until the restart, each call of the dead incarnation fails.
+ * - `writeError`: the `write`-th write fails with `code` without reaching the store.
+ * - `staleReads`: the controller manager's watches of `resource` (a plural such as `pods`, or
+ *   `*`) lag by up to `lag` events, each held at most `holdMs`.
+ * - `coalesce`: MODIFIED events of one object within `windowMs` are coalesced (only the last
+ *   is delivered), on watches of `resource`.
+ * - `expireWatches`: each watch of the controller manager ends with 410 after `afterMs`.
+ * - `latency`: each request of the controller manager takes `ms` more.
+ * - `stopNode` / `restoreNode`: the kubelet of node number `node` (0-based, modulo the node
+ *   count) stops (heartbeat loss, node death) or starts again, before step `step`.
+ * - `clockJump`: the cluster's clock jumps `ms` forward before step `step`.
+ */
+export type Fault =
+  | { readonly kind: 'crash'; readonly write: number; readonly committed: boolean }
+  | { readonly kind: 'writeError'; readonly write: number; readonly code: InjectedWriteError }
+  | { readonly kind: 'staleReads'; readonly resource: string; readonly lag: number; readonly holdMs: number }
+  | { readonly kind: 'coalesce'; readonly resource: string; readonly windowMs: number }
+  | { readonly kind: 'expireWatches'; readonly afterMs: number }
+  | { readonly kind: 'latency'; readonly ms: number }
+  | { readonly kind: 'stopNode'; readonly step: number; readonly node: number }
+  | { readonly kind: 'restoreNode'; readonly step: number; readonly node: number }
+  | { readonly kind: 'clockJump'; readonly step: number; readonly ms: number };
+
+/** A list of faults; the order only matters for printing. */
+export type FaultSchedule = readonly Fault[];
+
+/** One line per fault, as a failure report prints them. */
+export function describeFault(f: Fault): string {
+  switch (f.kind) {
+    case 'crash':
+      return `crash the controller manager at its write #${f.write} (${f.committed ? 'after' : 'before'} it reaches the store)`;
+    case 'writeError':
+      return `fail write #${f.write} with ${f.code}`;
+    case 'staleReads':
+      return `watches of ${f.resource} lag by up to ${f.lag} events (${f.holdMs} ms at most)`;
+    case 'coalesce':
+      return `MODIFIED events of one ${f.resource} object coalesced within ${f.windowMs} ms`;
+    case 'expireWatches':
+      return `watches expire (410) after ${f.afterMs} ms`;
+    case 'latency':
+      return `every request takes ${f.ms} ms more`;
+    case 'stopNode':
+      return `before step ${f.step}: stop node #${f.node}`;
+    case 'restoreNode':
+      return `before step ${f.step}: restore node #${f.node}`;
+    case 'clockJump':
+      return `before step ${f.step}: clock jumps ${f.ms} ms forward`;
+  }
+}
+
+const matches = (resource: string, request: ClientRequest) => resource === '*' || request.resource?.resource === resource;
+
+/**
+ * Plays a {@link FaultSchedule} on a {@link SimCluster}: give {@link FaultInjector.interceptors}
+ * to the cluster's controller manager, {@link FaultInjector.attach} the cluster once built, then
+ * {@link FaultInjector.start}; call {@link FaultInjector.beforeStep} before each step and
+ * {@link FaultInjector.poll} often while time moves (it performs pending restarts);
+ * {@link FaultInjector.stop} ends every fault and repairs the cluster.
+ *
+ * Guarantees: everything it does is a function of the schedule, the order of the controller
+ * manager's writes and the virtual clock, so a run replays exactly.
+ *
+ * Caveats: a crash only marks the incarnation dead at once; the restart itself begins at the
+ * next {@link FaultInjector.poll}, because `SimCluster.restartControllerManager` cannot run
+ * inside a clock timer (it flushes the clock), and completes while the clock advances (it waits
+ * for the dead incarnation's reconciles in flight). Until then, every call of the dead
+ * incarnation fails with `ServiceUnavailable`, as a crashed process makes no calls; a request
+ * that was already past the injector (e.g. sleeping in `latency`) still lands, as one already on
+ * the wire would.
+ */
+export class FaultInjector {
+  readonly schedule: FaultSchedule;
+  #cluster: SimCluster | undefined;
+  #on = false;
+  #writes = 0;
+  #down = false;
+  #pendingRestart = false;
+  #restarting = false;
+  #restartError: unknown;
+  readonly #buffers: WatchBuffer[] = [];
+  readonly #stopped = new Set<string>();
+  /** What the injector did, in order (for reports and tests). */
+  readonly log: string[] = [];
+
+  constructor(schedule: FaultSchedule) {
+    this.schedule = schedule;
+  }
+
+  /** Whether the faults are on. */
+  get active(): boolean {
+    return this.#on;
+  }
+
+  /** How many writes of the controller manager were counted since {@link FaultInjector.start}. */
+  get writes(): number {
+    return this.#writes;
+  }
+
+  /** The interceptors for the controller manager (pass as `controllerManager.interceptors`). */
+  interceptors(clock: Clock): ClientInterceptor[] {
+    const out: ClientInterceptor[] = [this.#writeFaults(clock)];
+    for (const f of this.schedule) {
+      if (f.kind === 'latency') out.push(this.#latency(clock, f.ms));
+      else if (f.kind === 'expireWatches') out.push(expireWatches(clock, () => (this.#on ? f.afterMs : undefined)));
+      else if (f.kind === 'staleReads' || f.kind === 'coalesce') {
+        const buffer = bufferWatches(clock, {
+          ...(f.kind === 'staleReads' ? { lag: f.lag, holdMs: f.holdMs } : { coalesceMs: f.windowMs }),
+          applies: (r) => matches(f.resource, r),
+          active: () => this.#on,
+        });
+        this.#buffers.push(buffer);
+        out.push(buffer);
+      }
+    }
+    return out;
+  }
+
+  /** Binds the injector to the cluster it plays on (once it is built). */
+  attach(cluster: SimCluster): void {
+    this.#cluster = cluster;
+  }
+
+  /** Turns the faults on; writes are counted from here. */
+  start(): void {
+    this.#on = true;
+    this.#writes = 0;
+  }
+
+  /** Plays the cluster faults due before step `step` (0-based), then any pending restart. */
+  async beforeStep(step: number): Promise<void> {
+    const cluster = this.#need();
+    if (!this.#on) return;
+    for (const f of this.schedule) {
+      if (!('step' in f) || f.step !== step) continue;
+      if (f.kind === 'clockJump') {
+        this.log.push(`step ${step}: clock jump ${f.ms} ms`);
+        cluster.clock.jump(f.ms);
+        await cluster.advance(0);
+        continue;
+      }
+      const names = nodeNames(cluster);
+      if (names.length === 0) continue;
+      const name = names[f.node % names.length]!;
+      if (f.kind === 'stopNode' && !this.#stopped.has(name)) {
+        this.log.push(`step ${step}: stop ${name}`);
+        this.#stopped.add(name);
+        cluster.stopNode(name);
+      } else if (f.kind === 'restoreNode' && this.#stopped.has(name)) {
+        this.log.push(`step ${step}: restore ${name}`);
+        this.#stopped.delete(name);
+        await cluster.restoreNode(name);
+      }
+    }
+    await this.poll();
+  }
+
+  /**
+   * Starts the restart of the controller manager if a crash is pending. The restart runs while
+   * the caller keeps advancing the clock: stopping the crashed incarnation waits for its
+   * reconciles in flight, which may sleep on the clock.
+   */
+  async poll(): Promise<void> {
+    if (!this.#pendingRestart || this.#restarting) return;
+    const cluster = this.#need();
+    this.#pendingRestart = false;
+    this.log.push(`restart the controller manager at t=${cluster.now()}`);
+    // The old incarnation is marked dead synchronously by the call: from then on only the new one calls.
+    const restarting = cluster.restartControllerManager();
+    this.#down = false;
+    this.#restarting = true;
+    restarting.then(
+      () => (this.#restarting = false),
+      (e: unknown) => {
+        this.#restarting = false;
+        // Its final clock flush collides with the caller's advance; the restart itself is done.
+        if (!(e instanceof VirtualClockError && e.code === 'busy')) this.#restartError ??= e;
+      },
+    );
+    await cluster.advance(0);
+  }
+
+  /** Whether a restart is still under way. */
+  get restarting(): boolean {
+    return this.#restarting;
+  }
+
+  /**
+   * Ends every fault: pending restarts happen, held watch events are delivered, stopped nodes
+   * come back. Writes are no longer counted.
+   */
+  async stop(): Promise<void> {
+    this.#on = false;
+    await this.poll();
+    const cluster = this.#need();
+    for (let waited = 0; this.#restarting && waited < 60_000; waited += 100) await cluster.advance(100);
+    if (this.#restartError !== undefined) throw new Error('the controller manager failed to restart', { cause: this.#restartError });
+    for (const b of this.#buffers) b.releaseAll();
+    for (const name of [...this.#stopped]) {
+      this.log.push(`faults stop: restore ${name}`);
+      await cluster.restoreNode(name);
+    }
+    this.#stopped.clear();
+    await cluster.advance(0);
+  }
+
+  #need(): SimCluster {
+    if (this.#cluster === undefined) throw new Error('FaultInjector: attach(cluster) first');
+    return this.#cluster;
+  }
+
+  #latency(clock: Clock, ms: number): ClientInterceptor {
+    return {
+      request: async <R>(_request: ClientRequest, next: () => Promise<R>): Promise<R> => {
+        if (this.#on && ms > 0) await clock.sleep(ms);
+        return next();
+      },
+    };
+  }
+
+  #writeFaults(clock: Clock): ClientInterceptor {
+    return {
+      request: async <R>(request: ClientRequest, next: () => Promise<R>): Promise<R> => {
+        if (this.#down) throw new ApiError('ServiceUnavailable', 'injected fault: the controller manager crashed');
+        if (!this.#on || !WRITE_VERBS.has(request.verb)) return next();
+        const n = ++this.#writes;
+        const what = `${request.verb} ${request.resource?.resource ?? 'pods'} ${request.key?.namespace ?? ''}/${request.key?.name ?? ''}`;
+        for (const f of this.schedule) {
+          if (f.kind === 'writeError' && f.write === n) {
+            this.log.push(`write #${n} (${what}): ${f.code}`);
+            throw new ApiError(f.code, `injected fault: write #${n} fails with ${f.code}`);
+          }
+        }
+        const crash = this.schedule.find((f) => f.kind === 'crash' && f.write === n);
+        if (crash === undefined || crash.kind !== 'crash') return next();
+        this.log.push(`write #${n} (${what}): crash ${crash.committed ? 'after' : 'before'} the write at t=${this.#cluster?.now() ?? clock.now()}`);
+        this.#down = true;
+        this.#pendingRestart = true;
+        if (!crash.committed) throw new ApiError('ServiceUnavailable', 'injected fault: the controller manager crashed');
+        return next();
+      },
+    };
+  }
+}
+
+function nodeNames(cluster: SimCluster): string[] {
+  return cluster.nodes.kubelets().map((k) => k.nodeName);
+}

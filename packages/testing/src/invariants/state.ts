@@ -1,0 +1,83 @@
+/**
+ * Cluster states built from a SimCluster's trace: one writer (the tracker, reading the trace
+ * forward) and immutable snapshots for the invariants.
+ *
+ * @module
+ */
+import type { KubeObject } from '@kubeloop/core';
+import type { SimCluster } from '../sim/cluster.js';
+import type { TraceEntry } from '../sim/trace.js';
+import type { ClusterState } from './types.js';
+
+const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+
+class Snapshot implements ClusterState {
+  readonly t: number;
+  readonly changes: readonly TraceEntry[];
+  readonly #byKind: ReadonlyMap<string, readonly KubeObject[]>;
+  readonly #index = new Map<string, Map<string, KubeObject>>();
+
+  constructor(t: number, byKind: ReadonlyMap<string, readonly KubeObject[]>, changes: readonly TraceEntry[]) {
+    this.t = t;
+    this.changes = changes;
+    this.#byKind = byKind;
+  }
+
+  get kinds(): readonly string[] {
+    return [...this.#byKind.keys()].sort();
+  }
+
+  of<T extends KubeObject = KubeObject>(kind: string): readonly T[] {
+    return (this.#byKind.get(kind) ?? []) as readonly T[];
+  }
+
+  get<T extends KubeObject = KubeObject>(kind: string, namespace: string | undefined, name: string): T | undefined {
+    let index = this.#index.get(kind);
+    if (index === undefined) {
+      index = new Map(this.of(kind).map((o) => [keyOf(o), o]));
+      this.#index.set(kind, index);
+    }
+    return index.get(`${namespace ?? ''}/${name}`) as T | undefined;
+  }
+}
+
+/**
+ * Follows a cluster's trace and takes {@link ClusterState} snapshots of it.
+ *
+ * Invariants: `#live` holds the last state of every object the trace shows alive up to
+ * `#cursor`; a kind's sorted array in `#arrays` is valid iff the kind is not in `#dirty`.
+ */
+export class StateTracker {
+  readonly #trace: () => readonly TraceEntry[];
+  readonly #now: () => number;
+  #cursor = 0;
+  readonly #live = new Map<string, Map<string, KubeObject>>();
+  readonly #arrays = new Map<string, readonly KubeObject[]>();
+  readonly #dirty = new Set<string>();
+
+  /** Follows `cluster`'s trace from its beginning. */
+  constructor(cluster: Pick<SimCluster, 'trace' | 'now'>) {
+    this.#trace = () => cluster.trace();
+    this.#now = () => cluster.now();
+  }
+
+  /** The state now. */
+  snapshot(): ClusterState {
+    const entries = this.#trace();
+    const changes = entries.slice(this.#cursor);
+    for (; this.#cursor < entries.length; this.#cursor++) {
+      const { type, object } = entries[this.#cursor]!;
+      let kind = this.#live.get(object.kind);
+      if (kind === undefined) this.#live.set(object.kind, (kind = new Map()));
+      if (type === 'DELETED') kind.delete(keyOf(object));
+      else kind.set(keyOf(object), object);
+      this.#dirty.add(object.kind);
+    }
+    for (const k of this.#dirty) {
+      const objects = [...this.#live.get(k)!.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, o]) => o);
+      this.#arrays.set(k, objects);
+    }
+    this.#dirty.clear();
+    return new Snapshot(this.#now(), new Map(this.#arrays), changes);
+  }
+}
