@@ -28,4 +28,4 @@ export type { Scenario, ScenarioStep, StepTarget } from './scenario.js';
 // Durations and tables
 export { DurationError, humanDuration, parseDuration } from './duration.js';
 export { KINDS_NOT_TABULATED, buildTables, formatTables, nodeStatus, ownerOf, podStatus } from './table.js';
-export type { Table } from './table.js';
+export type { Table, TableOptions } from './table.js';

@@ -112,11 +112,12 @@ async function progressLine(cluster: SimCluster): Promise<string> {
 /**
  * Prints the final state in the chosen format: tables like `kubectl get`, or a Kubernetes
  * `List` (`{"apiVersion":"v1","kind":"List","items":[...]}`) of every object as JSON or YAML.
+ * Tables leave out Leases and Events unless their kinds are in `include`.
  */
-export function formatState(objects: readonly KubeObject[], nowMs: number, output: OutputFormat): string {
+export function formatState(objects: readonly KubeObject[], nowMs: number, output: OutputFormat, include: readonly string[] = []): string {
   if (output === 'table') {
     const byKind = new Map(builtinResources.map((r) => [r.kind, r]));
-    return formatTables(buildTables(objects, nowMs, (kind) => byKind.get(kind)?.namespaced ?? false, (kind) => byKind.get(kind)?.group ?? ''));
+    return formatTables(buildTables(objects, nowMs, (kind) => byKind.get(kind)?.namespaced ?? false, { groupOf: (kind) => byKind.get(kind)?.group ?? '', include }));
   }
   const list = { apiVersion: 'v1', kind: 'List', items: objects };
   return output === 'json' ? `${JSON.stringify(list, null, 2)}\n` : stringify(list);
@@ -199,10 +200,12 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
     case 'restoreNode':
       await cluster.restoreNode(step.node);
       return;
-    case 'get':
+    case 'get': {
       if (output === 'table') io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
-      io.stdout.write(formatState(await objectsOf(cluster, step.resources), cluster.clock.now(), output));
+      const text = formatState(await objectsOf(cluster, step.resources), cluster.clock.now(), output, step.resources === 'all' ? [] : step.resources.map((r) => r.kind));
+      io.stdout.write(text === '' ? 'No resources found.\n' : text); // as kubectl, which says so when a get finds nothing
       return;
+    }
   }
 }
 

@@ -92,6 +92,29 @@ describe('kubeloop run with a scenario', () => {
     expect(stdout.text.match(/^node\/node-\d +Ready/gm)).toHaveLength(2);
   });
 
+  it('runs the unschedulable-pod example: a pod too big for any node stays Pending, a pod waiting for a node label runs once a node is labelled', async () => {
+    const file = fileURLToPath(new URL('../../../examples/cli/scenarios/unschedulable-pod.yaml', import.meta.url));
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', file], { stdout, stderr })).toBe(0);
+    expect(stderr.text).toBe('');
+    const [before, after] = stdout.text.split(/^# step 6 /m);
+    expect(before).toMatch(/^default +pod\/big +0\/1 +Pending +0 +20s +<none> +<none>$/m);
+    expect(before).toMatch(/^default +pod\/ssd-only +0\/1 +Pending /m);
+    expect(before).toMatch(/^default +20s +Warning +FailedScheduling +pod\/big +0\/2 nodes are available: 2 Insufficient cpu\./m);
+    expect(before).toMatch(/^default +20s +Warning +FailedScheduling +pod\/ssd-only +0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector\./m);
+    expect(after).toMatch(/^default +pod\/big +0\/1 +Pending /m);
+    expect(after).toMatch(/^default +pod\/ssd-only +1\/1 +Running +0 +\d+s +small-2 /m);
+  });
+
+  it('says "No resources found." for a get step that finds nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
+    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\nsteps:\n  - get: deployments\n');
+    const stdout = buffer();
+    expect(await main(['run', join(dir, 's.yaml')], { stdout, stderr: buffer() })).toBe(0);
+    expect(stdout.text).toBe('# step 1 (get) at 0s\nNo resources found.\n');
+  });
+
   it('stops at a failing step with an error naming it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
     writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\nsteps:\n  - delete: {resource: pods, name: ghost}\n');

@@ -61,7 +61,7 @@ describe('buildTables and formatTables', () => {
       ],
     });
     const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: meta('pi-web-5d8f4', { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'pi-web', uid: 'u2', controller: true }] }), spec: { replicas: 2, selector: {} }, status: { replicas: 2, readyReplicas: 1 } } as unknown as ReplicaSet;
-    const text = formatTables(buildTables([owned, rs], T0 + 60_000, ns, apps));
+    const text = formatTables(buildTables([owned, rs], T0 + 60_000, ns, { groupOf: apps }));
     expect(text).toContain('default     pod/pi-web-5d8f4-abcde   0/1     Running   0          60s   node-1   ReplicaSet/pi-web-5d8f4');
     expect(text).toContain(['NAMESPACE   NAME                           DESIRED   CURRENT   READY   AGE   OWNER', 'default     replicaset.apps/pi-web-5d8f4   2         2         1       60s   Deployment/pi-web'].join('\n'));
   });
@@ -70,9 +70,24 @@ describe('buildTables and formatTables', () => {
     const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('pi-web'), spec: { replicas: 4 }, status: { readyReplicas: 3, updatedReplicas: 4, availableReplicas: 3 } } as unknown as Deployment;
     const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: meta('pi-proxy'), spec: { template: { spec: { nodeSelector: { kiamol: 'ch06' } } } }, status: { desiredNumberScheduled: 1, currentNumberScheduled: 1, numberReady: 1, updatedNumberScheduled: 1, numberAvailable: 1 } } as unknown as DaemonSet;
     const svc = { apiVersion: 'v1', kind: 'Service', metadata: meta('whoami-web'), spec: { type: 'LoadBalancer', clusterIP: '10.96.0.10', ports: [{ port: 8088, nodePort: 31234, protocol: 'TCP' }] } } as unknown as Service;
-    const [dt, dst, st] = buildTables([d, ds, svc], T0 + 60_000, ns, apps).map((t) => formatTables([t]));
+    const [dt, dst, st] = buildTables([d, ds, svc], T0 + 60_000, ns, { groupOf: apps }).map((t) => formatTables([t]));
     expect(dt).toBe(['NAMESPACE   NAME     READY   UP-TO-DATE   AVAILABLE   AGE', 'default     pi-web   3/4     4            3           60s', ''].join('\n'));
     expect(dst).toBe(['NAMESPACE   NAME       DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   NODE SELECTOR   AGE', 'default     pi-proxy   1         1         1       1            1           kiamol=ch06     60s', ''].join('\n'));
     expect(st).toBe(['NAMESPACE   NAME         TYPE           CLUSTER-IP   EXTERNAL-IP   PORT(S)          AGE', 'default     whoami-web   LoadBalancer   10.96.0.10   <pending>     8088:31234/TCP   60s', ''].join('\n'));
+  });
+
+  it('prints Events only when asked for, as kubectl get events does, oldest first', () => {
+    const event = (name: string, at: string, reason: string, message: string): KubeObject =>
+      ({ apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'web', namespace: 'default' }, type: 'Normal', reason, message, lastTimestamp: at }) as KubeObject;
+    const events = [event('web.2', '2026-01-01T00:00:04Z', 'Pulled', 'Successfully pulled image "nginx"'), event('web.1', '2026-01-01T00:00:01Z', 'Scheduled', 'Successfully assigned default/web to node-1')];
+    expect(buildTables(events, T0 + 10_000, ns)).toEqual([]);
+    expect(formatTables(buildTables(events, T0 + 10_000, ns, { include: ['Event'] }))).toBe(
+      [
+        'NAMESPACE   LAST SEEN   TYPE     REASON      OBJECT    MESSAGE',
+        'default     9s          Normal   Scheduled   pod/web   Successfully assigned default/web to node-1',
+        'default     6s          Normal   Pulled      pod/web   Successfully pulled image "nginx"',
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ConfigMap, ControllerRevision, DaemonSet, Deployment, EndpointSlice, Endpoints, KubeObject, Node, Pod, ReplicaSet, Service } from '@kubeloop/core';
+import type { ConfigMap, ControllerRevision, DaemonSet, Deployment, EndpointSlice, Endpoints, Event, KubeObject, Lease, Node, Pod, ReplicaSet, Service } from '@kubeloop/core';
 import { humanDuration } from './duration.js';
 
 /** One printed table: a kind's header and rows, before padding. */
@@ -21,8 +21,9 @@ export interface Table {
 }
 
 /**
- * Kinds left out of the tables (not out of `-o json`/`yaml`): node Leases and Events change all
- * the time and say little about the state of a workload, as in `kubectl get all`.
+ * Kinds left out of the tables (not out of `-o json`/`yaml`) unless asked for by name
+ * ({@link TableOptions.include}): node Leases and Events change all the time and say little
+ * about the state of a workload, as in `kubectl get all`.
  */
 export const KINDS_NOT_TABULATED: readonly string[] = ['Lease', 'Event'];
 
@@ -130,6 +131,11 @@ function externalIp(service: Service): string {
   return service.spec?.type === 'LoadBalancer' ? '<pending>' : '<none>';
 }
 
+/** When an Event was last seen: its series' last observation, else its last timestamp, event time or creation. */
+function eventLastSeen(e: Event): string | undefined {
+  return e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? undefined;
+}
+
 /** Columns and cells of the kinds kubectl prints specially (after NAMESPACE and NAME, AGE kept in its place). */
 const COLUMNS: Readonly<Record<string, { readonly columns: readonly string[]; readonly cells: (o: KubeObject, age: string) => string[] }>> = {
   Pod: { columns: ['READY', 'STATUS', 'RESTARTS', 'AGE', 'NODE', 'OWNER'], cells: (o, age) => [...podRow(o as Pod), age, (o as Pod).spec?.nodeName ?? '<none>', ownerOf(o)] },
@@ -182,15 +188,40 @@ const COLUMNS: Readonly<Record<string, { readonly columns: readonly string[]; re
       return [slice.addressType ?? '', ports.length > 0 ? ports.join(',') : '<unset>', endpointList((slice.endpoints ?? []).flatMap((e) => e.addresses ?? [])), age];
     },
   },
+  Lease: { columns: ['HOLDER', 'AGE'], cells: (o, age) => [(o as Lease).spec?.holderIdentity ?? '', age] },
   ConfigMap: { columns: ['DATA', 'AGE'], cells: (o, age) => [String(Object.keys((o as ConfigMap).data ?? {}).length + Object.keys((o as ConfigMap).binaryData ?? {}).length), age] },
 };
+
+/** Options of {@link buildTables}. */
+export interface TableOptions {
+  /** Each kind's API group (`''` for core, the default), for {@link formatTables}' `deployment.apps/web` prefix. */
+  readonly groupOf?: ((kind: string) => string) | undefined;
+  /** Kinds to print even though they are in {@link KINDS_NOT_TABULATED} (asked for by name: `get: events`). */
+  readonly include?: readonly string[] | undefined;
+}
+
+function eventsTable(events: readonly Event[], nowMs: number, ns: boolean): Table {
+  const seen = (e: Event) => {
+    const at = eventLastSeen(e);
+    return at === undefined ? Number.NaN : Date.parse(at);
+  };
+  const sorted = [...events].sort((a, b) => seen(a) - seen(b) || cmp(a.metadata.name ?? '', b.metadata.name ?? ''));
+  return {
+    kind: 'Event',
+    columns: [...(ns ? ['NAMESPACE'] : []), 'LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
+    rows: sorted.map((e) => {
+      const at = seen(e);
+      const object = `${(e.involvedObject.kind ?? '').toLowerCase()}/${e.involvedObject.name ?? ''}`;
+      return [...(ns ? [e.metadata.namespace ?? ''] : []), Number.isNaN(at) ? '<unknown>' : humanDuration(nowMs - at), e.type ?? '', e.reason ?? '', object, e.message ?? ''];
+    }),
+  };
+}
 
 /**
  * The tables for `objects` at virtual time `nowMs` (epoch ms, as creation timestamps are): one
  * per kind present except {@link KINDS_NOT_TABULATED}, kinds in order of first appearance,
  * rows sorted by namespace then name. Namespaced kinds get a leading NAMESPACE column (as
- * `kubectl get -A`). `groupOf` gives each kind's API group (for {@link formatTables}' prefix).
- * Columns, after NAME:
+ * `kubectl get -A`). Columns, after NAME:
  * - Pod: READY STATUS RESTARTS AGE NODE OWNER
  * - Node: STATUS ROLES AGE VERSION
  * - ReplicaSet: DESIRED CURRENT READY AGE OWNER
@@ -199,15 +230,19 @@ const COLUMNS: Readonly<Record<string, { readonly columns: readonly string[]; re
  * - ControllerRevision: CONTROLLER REVISION AGE
  * - Service: TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE
  * - Endpoints: ENDPOINTS AGE; EndpointSlice: ADDRESSTYPE PORTS ENDPOINTS AGE
- * - ConfigMap: DATA AGE
+ * - ConfigMap: DATA AGE; Lease: HOLDER AGE
+ * - Event (only when in `options.include`): LAST SEEN TYPE REASON OBJECT MESSAGE, oldest first
+ *   (kubectl's columns for events; no NAME)
  * - any other kind: AGE
  *
  * OWNER is {@link ownerOf}; the other columns are kubectl's.
  */
-export function buildTables(objects: readonly KubeObject[], nowMs: number, namespaced: (kind: string) => boolean, groupOf: (kind: string) => string = () => ''): Table[] {
+export function buildTables(objects: readonly KubeObject[], nowMs: number, namespaced: (kind: string) => boolean, options: TableOptions = {}): Table[] {
+  const groupOf = options.groupOf ?? (() => '');
+  const include = options.include ?? [];
   const byKind = new Map<string, KubeObject[]>();
   for (const o of objects) {
-    if (KINDS_NOT_TABULATED.includes(o.kind)) continue;
+    if (KINDS_NOT_TABULATED.includes(o.kind) && !include.includes(o.kind)) continue;
     const list = byKind.get(o.kind) ?? [];
     list.push(o);
     byKind.set(o.kind, list);
@@ -215,6 +250,7 @@ export function buildTables(objects: readonly KubeObject[], nowMs: number, names
   return [...byKind].map(([kind, list]) => {
     const sorted = [...list].sort((a, b) => cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || cmp(a.metadata.name ?? '', b.metadata.name ?? ''));
     const ns = namespaced(kind);
+    if (kind === 'Event') return eventsTable(list as Event[], nowMs, ns);
     const lead = (o: KubeObject) => (ns ? [o.metadata.namespace ?? '', o.metadata.name ?? ''] : [o.metadata.name ?? '']);
     const head = ns ? ['NAMESPACE', 'NAME'] : ['NAME'];
     const special = COLUMNS[kind];

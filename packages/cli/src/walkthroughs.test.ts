@@ -1,0 +1,244 @@
+/**
+ * The walkthrough scenarios of examples/walkthroughs/ (see its README), run through the
+ * `kubeloop` command in-process, asserting what the walkthrough says a user would see in the
+ * printed tables.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from './command.js';
+import type { Writer } from './io.js';
+
+const walkthroughs = fileURLToPath(new URL('../../../examples/walkthroughs/', import.meta.url));
+
+function buffer(): Writer & { text: string } {
+  const out = { text: '', write: (s: string) => void (out.text += s) };
+  return out;
+}
+
+/** A printed table: one record per row, keyed by column title, names without their `kind/` prefix. */
+type Rows = Record<string, string>[];
+
+/** What a scenario printed: its get steps by number, each a table per kind (`pod`, `replicaset.apps`, `event`, ...). */
+interface Printed {
+  readonly code: number;
+  readonly stderr: string;
+  readonly stdout: string;
+  step(n: number): { readonly at: string; readonly text: string; table(kind: string): Rows };
+}
+
+function parseTable(block: string): { kind: string; rows: Rows } {
+  const [head, ...lines] = block.split('\n');
+  const columns = head!.split(/ {3,}/);
+  const rows = lines.map((line) => Object.fromEntries(line.split(/ {3,}/).map((cell, i) => [columns[i]!, cell])));
+  const kind = columns[0] === 'LAST SEEN' || columns[1] === 'LAST SEEN' ? 'event' : (/^([a-z.]+)\//.exec(rows[0]?.['NAME'] ?? '')?.[1] ?? '');
+  for (const row of rows) if (row['NAME'] !== undefined) row['NAME'] = row['NAME'].replace(/^[a-z.]+\//, '');
+  return { kind, rows };
+}
+
+async function runScenario(file: string): Promise<Printed> {
+  const stdout = buffer();
+  const stderr = buffer();
+  const code = await main(['run', join(walkthroughs, file)], { stdout, stderr });
+  const steps = new Map<number, { at: string; text: string }>();
+  for (const part of stdout.text.split(/^(?=# step )/m)) {
+    const m = /^# step (\d+) \(get\) at (\S+)\n/.exec(part);
+    if (m) steps.set(Number(m[1]), { at: m[2]!, text: part.slice(m[0].length).trimEnd() });
+  }
+  return {
+    code,
+    stderr: stderr.text,
+    stdout: stdout.text,
+    step(n) {
+      const s = steps.get(n);
+      if (!s) throw new Error(`no get step ${n} in the output of ${file}:\n${stdout.text}`);
+      const blocks = s.text.split('\n\n').map(parseTable);
+      return {
+        ...s,
+        // a get of one kind prints no `kind/` prefix: then its only table is the one asked for
+        table: (kind) => (blocks.length === 1 ? blocks[0]!.rows : (blocks.find((b) => b.kind === kind)?.rows ?? [])),
+      };
+    },
+  };
+}
+
+const names = (rows: Rows) => rows.map((r) => r['NAME']);
+
+describe('walkthrough 1: ReplicaSet whoami-web and its Service', () => {
+  it('replaces every pod deleted by label at once with new pods owned by the ReplicaSet, and scaling out adds endpoints to the Service', async () => {
+    const out = await runScenario('01-replicaset-whoami-web.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const first = out.step(4);
+    expect(first.table('replicaset.apps')).toMatchObject([{ NAME: 'whoami-web', DESIRED: '1', CURRENT: '1', READY: '1' }]);
+    expect(first.table('endpoints')).toMatchObject([{ NAME: 'whoami-web', ENDPOINTS: expect.stringMatching(/^10\.1\.\d+\.\d+:80$/) }]);
+    // scaled to 3: the Service, untouched, now has three endpoints
+    const scaled = out.step(7);
+    const before = scaled.table('pod');
+    expect(before).toHaveLength(3);
+    expect(scaled.table('endpoints')[0]!['ENDPOINTS']!.split(',')).toHaveLength(3);
+    // right after `delete pods -l app=whoami-web`: three new pods already exist, none of the old names
+    const replaced = out.step(9).table('pod');
+    expect(replaced).toHaveLength(3);
+    for (const pod of replaced) {
+      expect(names(before)).not.toContain(pod['NAME']);
+      expect(pod['OWNER']).toBe('ReplicaSet/whoami-web');
+    }
+    const settled = out.step(11);
+    expect(settled.table('pod').map((p) => [p['NAME'], p['STATUS'], p['OWNER']])).toEqual(replaced.map((p) => [p['NAME'], 'Running', 'ReplicaSet/whoami-web']));
+    expect(settled.table('endpoints')[0]!['ENDPOINTS']!.split(',')).toHaveLength(3);
+  });
+});
+
+describe('walkthrough 2: Deployment pi-web', () => {
+  it('scales to 4 pods, then a re-applied template rolls out a new ReplicaSet without going below 2 ready pods, back to the YAML replica count', async () => {
+    const out = await runScenario('02-deployment-pi-web.scenario.yaml');
+    expect(out.code).toBe(0);
+    const first = out.step(3);
+    expect(first.table('deployment.apps')).toMatchObject([{ NAME: 'pi-web', READY: '2/2' }]);
+    const [oldRs] = first.table('replicaset.apps');
+    expect(oldRs).toMatchObject({ DESIRED: '2', READY: '2', OWNER: 'Deployment/pi-web' });
+    expect(first.table('pod').map((p) => p['OWNER'])).toEqual([`ReplicaSet/${oldRs!['NAME']}`, `ReplicaSet/${oldRs!['NAME']}`]);
+    const scaled = out.step(6);
+    expect(scaled.table('deployment.apps')).toMatchObject([{ READY: '4/4' }]);
+    expect(scaled.table('pod').filter((p) => p['STATUS'] === 'Running')).toHaveLength(4);
+    // the rollout, snapshot by snapshot: a second ReplicaSet, and never fewer than 2 ready pods
+    for (const n of [8, 10, 12]) {
+      const step = out.step(n);
+      expect(step.table('replicaset.apps')).toHaveLength(2);
+      expect(step.table('pod').filter((p) => p['READY'] === '1/1').length).toBeGreaterThanOrEqual(2);
+    }
+    const done = out.step(14);
+    expect(done.table('deployment.apps')).toMatchObject([{ READY: '2/2', 'UP-TO-DATE': '2', AVAILABLE: '2' }]);
+    const sets = done.table('replicaset.apps');
+    const newRs = sets.find((r) => r['NAME'] !== oldRs!['NAME'])!;
+    expect(sets.find((r) => r['NAME'] === oldRs!['NAME'])).toMatchObject({ DESIRED: '0', CURRENT: '0' });
+    expect(newRs).toMatchObject({ DESIRED: '2', READY: '2', OWNER: 'Deployment/pi-web' });
+    expect(done.table('pod').map((p) => [p['STATUS'], p['OWNER']])).toEqual([
+      ['Running', `ReplicaSet/${newRs['NAME']}`],
+      ['Running', `ReplicaSet/${newRs['NAME']}`],
+    ]);
+  });
+});
+
+describe('walkthrough 3: scaling is no faster than image pulls', () => {
+  it('starts a new pod at once on a node that has the image, and makes one wait for the pull on a node that never pulled it', async () => {
+    const out = await runScenario('03-image-pulls.scenario.yaml');
+    expect(out.code).toBe(0);
+    expect(out.step(3).table('pod').map((p) => p['STATUS'])).toEqual(['ContainerCreating', 'ContainerCreating']);
+    const warm = new Set(out.step(5).table('pod').map((p) => p['NODE']));
+    const before = new Set(names(out.step(5).table('pod')));
+    const added = out.step(8).table('pod').filter((p) => !before.has(p['NAME']));
+    expect(added).toHaveLength(2);
+    for (const pod of added) expect(pod['STATUS']).toBe(warm.has(pod['NODE']) ? 'Running' : 'ContainerCreating');
+    expect(added.some((p) => !warm.has(p['NODE']))).toBe(true);
+    expect(added.some((p) => warm.has(p['NODE']))).toBe(true);
+    const pulls = out.step(10).table('event').filter((e) => e['REASON'] === 'Pulled');
+    expect(pulls.filter((e) => e['MESSAGE']!.includes(' in 3s '))).toHaveLength(3);
+    expect(pulls.filter((e) => e['MESSAGE']!.includes(' in 500ms '))).toHaveLength(1); // only the registry check of imagePullPolicy Always (a :latest image)
+  });
+});
+
+describe('walkthrough 4: Deployment pi-proxy waits for its ConfigMap', () => {
+  it('keeps the pods in ContainerCreating with FailedMount events while the ConfigMap is missing, and runs them once it exists', async () => {
+    const out = await runScenario('04-deployment-pi-proxy-configmap.scenario.yaml');
+    expect(out.code).toBe(0);
+    const waiting = out.step(3);
+    expect(waiting.table('deployment.apps')).toMatchObject([{ NAME: 'pi-proxy', READY: '0/3' }]);
+    expect(waiting.table('pod').map((p) => p['STATUS'])).toEqual(['ContainerCreating', 'ContainerCreating', 'ContainerCreating']);
+    const failedMounts = waiting.table('event').filter((e) => e['REASON'] === 'FailedMount');
+    expect(failedMounts.length).toBeGreaterThanOrEqual(3);
+    expect(failedMounts[0]!['MESSAGE']).toContain('configmap "pi-proxy-configmap" not found');
+    const running = out.step(6);
+    expect(running.table('deployment.apps')).toMatchObject([{ READY: '3/3' }]);
+    expect(running.table('pod').map((p) => p['STATUS'])).toEqual(['Running', 'Running', 'Running']);
+  });
+});
+
+describe('walkthrough 5: a DaemonSet replaces the Deployment', () => {
+  it('runs one proxy pod per node behind the Service after the Deployment is gone, then only on labelled nodes: 2 pods, 3 after labelling, 2 after unlabelling', async () => {
+    const out = await runScenario('05-daemonset-pi-proxy.scenario.yaml');
+    expect(out.code).toBe(0);
+    // both behind the Service: 3 Deployment pods and 3 DaemonSet pods
+    const both = out.step(7);
+    expect(both.table('pod')).toHaveLength(6);
+    expect(both.table('endpoints')[0]!['ENDPOINTS']).toMatch(/ \+ 3 more\.\.\.$/);
+    const replaced = out.step(10);
+    expect(replaced.table('deployment.apps')).toEqual([]);
+    const pods = replaced.table('pod');
+    expect(pods.map((p) => [p['NODE'], p['OWNER'], p['STATUS']]).sort()).toEqual([
+      ['node-1', 'DaemonSet/pi-proxy', 'Running'],
+      ['node-2', 'DaemonSet/pi-proxy', 'Running'],
+      ['node-3', 'DaemonSet/pi-proxy', 'Running'],
+    ]);
+    expect(replaced.table('endpoints')[0]!['ENDPOINTS']!.split(',')).toHaveLength(3);
+    const nodesOf = (n: number) => out.step(n).table('pod').map((p) => p['NODE']).sort();
+    expect(out.step(15).table('daemonset.apps')).toMatchObject([{ DESIRED: '2', READY: '2', 'NODE SELECTOR': 'kiamol=ch06' }]);
+    expect(nodesOf(15)).toEqual(['node-1', 'node-2']);
+    expect(nodesOf(18)).toEqual(['node-1', 'node-2', 'node-3']);
+    expect(nodesOf(21)).toEqual(['node-2', 'node-3']);
+    expect(out.step(21).table('endpoints')[0]!['ENDPOINTS']!.split(',')).toHaveLength(2);
+  });
+});
+
+describe('walkthrough 6: ownership and the garbage collector', () => {
+  it('shows each pod owner and the ReplicaSet owner, deletes what a deleted Deployment owned, and leaves the pods of an orphan-deleted DaemonSet', async () => {
+    const out = await runScenario('06-ownership.scenario.yaml');
+    expect(out.code).toBe(0);
+    const owned = out.step(5);
+    const [rs] = owned.table('replicaset.apps');
+    expect(rs).toMatchObject({ OWNER: 'Deployment/pi-web' });
+    expect(owned.table('pod').map((p) => p['OWNER']).sort()).toEqual(['DaemonSet/pi-proxy', 'DaemonSet/pi-proxy', `ReplicaSet/${rs!['NAME']}`, `ReplicaSet/${rs!['NAME']}`]);
+    const daemonPods = owned.table('pod').filter((p) => p['OWNER'] === 'DaemonSet/pi-proxy');
+    // the Deployment deleted (background): its ReplicaSet and pods are gone, only the daemon pods remain
+    expect(out.step(8).text).not.toMatch(/deployment|replicaset/);
+    expect(out.step(8).table('pod').map((p) => [p['NAME'], p['OWNER']])).toEqual(daemonPods.map((p) => [p['NAME'], 'DaemonSet/pi-proxy']));
+    // the DaemonSet deleted with propagationPolicy Orphan: the same pods, running, owned by no one
+    expect(out.step(11).table('pod').map((p) => [p['NAME'], p['STATUS'], p['OWNER']])).toEqual(daemonPods.map((p) => [p['NAME'], 'Running', '<none>']));
+  });
+});
+
+describe('walkthrough 16: node failure', () => {
+  it('marks a silent node Unknown, evicts its pod after the 300 s toleration and replaces it on a healthy node; a crashing container restarts with back-off', async () => {
+    const out = await runScenario('16-node-failure.scenario.yaml');
+    expect(out.code).toBe(0);
+    const crasher = (n: number) => out.step(n).table('pod').find((p) => p['NAME'] === 'crasher')!;
+    expect(crasher(5)).toMatchObject({ STATUS: 'CrashLoopBackOff', RESTARTS: '2' });
+    expect(Number(crasher(12)['RESTARTS'])).toBeGreaterThan(Number(crasher(7)['RESTARTS']));
+    const web = (n: number) => out.step(n).table('pod').filter((p) => p['NAME']!.startsWith('pi-web-'));
+    const lost = web(7).find((p) => p['NODE'] === 'node-1')!;
+    expect(web(7).map((p) => p['NODE']).sort()).toEqual(['node-1', 'node-2', 'node-3']);
+    // a minute after node-1 stopped: Unknown, its pod still listed as Running
+    expect(out.step(10).table('node').find((n) => n['NAME'] === 'node-1')).toMatchObject({ STATUS: 'Unknown' });
+    expect(web(10).find((p) => p['NAME'] === lost['NAME'])).toMatchObject({ STATUS: 'Running' });
+    // five minutes later: evicted (Terminating: the stopped kubelet cannot confirm) and replaced elsewhere
+    const evicted = web(12);
+    expect(evicted.find((p) => p['NAME'] === lost['NAME'])).toMatchObject({ STATUS: 'Terminating', NODE: 'node-1' });
+    const running = evicted.filter((p) => p['STATUS'] === 'Running');
+    expect(running).toHaveLength(3);
+    expect(running.every((p) => p['NODE'] !== 'node-1')).toBe(true);
+    // node-1 back: Ready, the evicted pod gone
+    const after = out.step(15);
+    expect(after.table('node').map((n) => n['STATUS'])).toEqual(['Ready', 'Ready', 'Ready']);
+    expect(names(web(15))).not.toContain(lost['NAME']);
+    expect(web(15).map((p) => p['STATUS'])).toEqual(['Running', 'Running', 'Running']);
+  });
+});
+
+describe('the bad-input walkthrough manifest', () => {
+  it('rejects pod-request-pod.yaml (piVersion) naming the file, the object and the field, run alone or from a scenario', async () => {
+    const file = join(walkthroughs, 'pod-request-pod.yaml');
+    const direct = { stdout: buffer(), stderr: buffer() };
+    expect(await main(['run', file], direct)).toBe(1);
+    expect(direct.stdout.text).toBe('');
+    expect(direct.stderr.text).toBe(`error: ${file} (document 1, Pod "request-pod"): apiVersion not set (found unknown field "piVersion")\n`);
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-walkthrough-'));
+    writeFileSync(join(dir, 's.yaml'), `kind: Scenario\nsteps:\n  - apply: ${file}\n  - settle\n`);
+    const viaScenario = { stdout: buffer(), stderr: buffer() };
+    expect(await main(['run', join(dir, 's.yaml')], viaScenario)).toBe(1);
+    expect(viaScenario.stdout.text).toBe('');
+    expect(viaScenario.stderr.text).toBe(`error: ${file} (document 1, Pod "request-pod"): apiVersion not set (found unknown field "piVersion")\n`);
+  });
+});
