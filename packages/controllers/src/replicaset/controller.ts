@@ -34,7 +34,7 @@ import type { OwnerIdentity, PodControl } from '../shared/index.js';
 import { BURST_REPLICAS, choosePodsToDelete, relatedPods, replicaDiff, skippedCreates } from './decide.js';
 import { ReplicaSetKind, ReplicationControllerKind } from './kind.js';
 import type { ReplicaStatus, ReplicatedKind } from './kind.js';
-import { calculateStatus, nextAvailabilityCheck, statusUpToDate } from './status.js';
+import { calculateReplicaStatus, nextAvailabilityCheck, replicaStatusUpToDate } from './status.js';
 
 /** Options of the ReplicaSet and ReplicationController controllers. */
 export interface ReplicaSetControllerOptions {
@@ -118,7 +118,7 @@ export class ReplicatedReconciler<T extends KubeObject> implements Reconciler {
 
     const now = this.#manager.clock.now();
     const minReadySeconds = kind.minReadySeconds(owner);
-    const status = calculateStatus(
+    const status = calculateReplicaStatus(
       { status: kind.status(owner), replicas: kind.replicas(owner), minReadySeconds, templateLabels: kind.template(owner)?.metadata?.labels },
       claimed,
       manageError,
@@ -182,7 +182,7 @@ export class ReplicatedReconciler<T extends KubeObject> implements Reconciler {
     const kind = this.#kind;
     let current = owner;
     for (let attempt = 0; ; attempt++) {
-      if (statusUpToDate(kind.status(current), status, current.metadata.generation)) return;
+      if (replicaStatusUpToDate(kind.status(current), status, current.metadata.generation)) return;
       try {
         await client.updateStatus(kind.resource, kind.withStatus(current, { ...status, observedGeneration: current.metadata.generation }));
         return;

@@ -36,7 +36,7 @@ export type { ReplicaCondition, ReplicaStatus, ReplicatedKind } from './kind.js'
 // Decisions
 export { BURST_REPLICAS, activeControlledPods, choosePodsToDelete, relatedPods, replicaDiff, skippedCreates, slowStartBatchSizes } from './decide.js';
 export type { RelatedOwner, ReplicaDiff } from './decide.js';
-export { FAILED_CREATE, FAILED_DELETE, REPLICA_FAILURE, calculateStatus, errorMessage, nextAvailabilityCheck, statusUpToDate } from './status.js';
+export { FAILED_CREATE, FAILED_DELETE, REPLICA_FAILURE, calculateReplicaStatus, nextAvailabilityCheck, replicaStatusUpToDate } from './status.js';
 export type { StatusInput } from './status.js';
 
 // Invariants

@@ -1,5 +1,5 @@
 /**
- * The ReplicaSet status (upstream `replica_set_utils.go`: `calculateStatus` and the check in
+ * The ReplicaSet status (upstream `replica_set_utils.go`: `calculateReplicaStatus` and the check in
  * `updateReplicaSetStatus`), as pure functions of the pods the ReplicaSet controls.
  *
  * Worked example (replicas 3, minReadySeconds 10, template labels `app=web,tier=fe`, now 100 s):
@@ -26,7 +26,7 @@ export const FAILED_CREATE = 'FailedCreate';
 /** The `ReplicaFailure` reason when deletes failed. */
 export const FAILED_DELETE = 'FailedDelete';
 
-/** What {@link calculateStatus} needs to know about the owner. */
+/** What {@link calculateReplicaStatus} needs to know about the owner. */
 export interface StatusInput {
   /** The current status. */
   readonly status: ReplicaStatus;
@@ -39,7 +39,7 @@ export interface StatusInput {
 }
 
 /**
- * The new status (upstream `calculateStatus`), given the active pods the owner controls
+ * The new status (upstream `calculateReplicaStatus`), given the active pods the owner controls
  * (`pods`) and the error of this sync's creates/deletes (`manageError`):
  *
  * - `replicas`: the pods; `fullyLabeledReplicas`: those whose labels include every template
@@ -49,10 +49,10 @@ export interface StatusInput {
  *   replicas, `FailedDelete` when more, message the error) when the sync failed and there is
  *   none yet; removed when the sync did not fail. An existing one is left as it is.
  *
- * `observedGeneration` is left to {@link statusUpToDate}'s caller, as upstream sets it when
+ * `observedGeneration` is left to {@link replicaStatusUpToDate}'s caller, as upstream sets it when
  * writing.
  */
-export function calculateStatus(input: StatusInput, pods: readonly Pod[], manageError: unknown, nowMs: number): ReplicaStatus {
+export function calculateReplicaStatus(input: StatusInput, pods: readonly Pod[], manageError: unknown, nowMs: number): ReplicaStatus {
   const template = selectorFromSet(input.templateLabels);
   let fullyLabeled = 0;
   let ready = 0;
@@ -95,7 +95,7 @@ export function calculateStatus(input: StatusInput, pods: readonly Pod[], manage
  * `updateReplicaSetStatus`): the four counts are equal, `observedGeneration` is current, and the
  * conditions are equal.
  */
-export function statusUpToDate(current: ReplicaStatus, next: ReplicaStatus, generation: number | undefined): boolean {
+export function replicaStatusUpToDate(current: ReplicaStatus, next: ReplicaStatus, generation: number | undefined): boolean {
   return (
     current.replicas === next.replicas &&
     (current.fullyLabeledReplicas ?? 0) === (next.fullyLabeledReplicas ?? 0) &&
@@ -132,6 +132,6 @@ export function nextAvailabilityCheck(pods: readonly Pod[], minReadySeconds: num
 }
 
 /** The message of an error, as upstream's `err.Error()`. */
-export function errorMessage(error: unknown): string {
+function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
