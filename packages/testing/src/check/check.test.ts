@@ -1,0 +1,81 @@
+/**
+ * checkCluster itself: the failure report, replaying a failure byte for byte, and the
+ * differential mode.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { CheckFailure, REPLAY_ENV, checkCluster, faultSchedules } from '../index.js';
+import type { CheckClusterOptions } from '../index.js';
+import { setController } from '../gallery/sets.js';
+import type { SetBugs } from '../gallery/sets.js';
+import { describeSetAction, membersMatchReplicas, performSetAction, setActions, setupSet } from '../gallery/scenario.js';
+import type { SetAction } from '../gallery/scenario.js';
+
+function options(name: string, bugs: SetBugs, extra: Partial<CheckClusterOptions<SetAction>> = {}): CheckClusterOptions<SetAction> {
+  return {
+    name,
+    cluster: { nodes: 0, controllerManager: { plugins: [setController(bugs)] } },
+    setup: setupSet,
+    actions: setActions(['scale', 'deleteMember', 'advance']),
+    perform: performSetAction,
+    describe: describeSetAction,
+    liveness: [membersMatchReplicas],
+    settleMaxMs: 60_000,
+    stableMs: 20_000,
+    seed: 7,
+    runs: 20,
+    ...extra,
+  };
+}
+
+const failureOf = (p: Promise<void>) =>
+  p.then(
+    () => {
+      throw new Error('expected a CheckFailure');
+    },
+    (e: unknown) => {
+      if (!(e instanceof CheckFailure)) throw e;
+      return e;
+    },
+  );
+
+describe('checkCluster', () => {
+  it('reports the seed, the shrunk actions and faults, the invariant with its objects, the trace tail and a replay command', async () => {
+    const failure = await failureOf(checkCluster(options('report', { edgeTriggered: true })));
+    const m = failure.message;
+    expect(m).toMatch(/fast-check seed 7, cluster seed \d+/);
+    expect(m).toContain('violated: membersMatchReplicas after settling');
+    expect(m).toMatch(/ {2}- set set-a has \d members, wants \d \[ConfigMap default\/set-a[\],]/);
+    expect(m).toContain('offending objects:');
+    expect(m).toMatch(/actions \(\d\):\n {2}0\. delete member #0 of set-a\n/);
+    expect(m).toContain('faults (0):');
+    expect(m).toMatch(/trace tail \(digest [0-9a-f]{16}\):\n {2}t=0 /);
+    expect(m).toContain(`replay: ${REPLAY_ENV}='report@7:${failure.path}' npx vitest run -t 'report'`);
+  });
+
+  it('replays a failure from its seed and path to the same trace, byte for byte', async () => {
+    const faults = faultSchedules({ kinds: ['crash', 'latency', 'coalesce', 'writeError'], resources: ['*'], maxWrite: 8 });
+    const first = await failureOf(checkCluster(options('replay', { edgeTriggered: true }, { faults, actions: setActions(['scale', 'touch', 'advance']) })));
+    expect(first.counterexample.faults.length).toBeGreaterThan(0);
+    const again = await failureOf(checkCluster(options('replay', { edgeTriggered: true }, { faults, actions: setActions(['scale', 'touch', 'advance']), replay: `replay@${first.seed}:${first.path}` })));
+    expect(again.counterexample).toEqual(first.counterexample);
+    expect(again.outcome.traceJson).toBe(first.outcome.traceJson);
+    expect(again.outcome.faultLog).toEqual(first.outcome.faultLog);
+  });
+
+  it('ignores a replay meant for another test', async () => {
+    await checkCluster(options('other', {}, { replay: 'someone-else@1:0', runs: 2 }));
+  });
+
+  it('differential: reports a final state that differs with faults from without (an edge-triggered controller that forgets across a crash)', async () => {
+    const faults = fc.constant([{ kind: 'crash' as const, write: 1, committed: true }]);
+    const failure = await failureOf(checkCluster(options('differential', { edgeTriggered: true }, { faults, liveness: [], actions: setActions(['scale']), differential: { kinds: ['ConfigMap'] } })));
+    expect(failure.outcome.failure?.invariant).toBe('differential');
+    expect(failure.message).toMatch(/with faults only: \{"apiVersion":"v1","kind":"ConfigMap","metadata":\{"generateName":"set-a-","labels":\{"gallery.kubeloop.dev\/set":"set-a"\},"name":"set-a-\*"/);
+  });
+
+  it('differential: the correct controller ends in the same normalised state with and without faults', async () => {
+    const faults = faultSchedules({ kinds: ['crash', 'writeError', 'staleReads', 'coalesce'], resources: ['*'], maxWrite: 8 });
+    await checkCluster(options('differential correct', {}, { faults, differential: { kinds: ['ConfigMap'] }, runs: 10 }));
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * FaultInjector on a SimCluster: each fault of a schedule does what it says, and a schedule
+ * replays to the same trace.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfigMaps, Nodes } from '@kubeloop/core';
+import type { ConfigMap } from '@kubeloop/core';
+import { FaultInjector, SimCluster } from '../index.js';
+import type { FaultSchedule } from '../index.js';
+import { ROLE_LABEL, SET_LABEL, setController } from '../gallery/sets.js';
+import { setObject } from '../gallery/scenario.js';
+
+async function start(schedule: FaultSchedule, nodes = 0) {
+  const injector = new FaultInjector(schedule);
+  const cluster = await SimCluster.create({ seed: 7, nodes, controllerManager: { plugins: [setController()], interceptors: (clock) => injector.interceptors(clock) } });
+  injector.attach(cluster);
+  injector.start();
+  const advance = async (ms: number) => {
+    for (let left = ms; left > 0; left -= 100) {
+      await cluster.advance(Math.min(100, left));
+      await injector.poll();
+    }
+  };
+  const members = async () => (await cluster.list(ConfigMaps, { namespace: 'default', labelSelector: { matchLabels: { [SET_LABEL]: 'set-a' } } })).items;
+  return { injector, cluster, advance, members };
+}
+
+describe('FaultInjector', () => {
+  it('crashes the controller manager at the k-th write after the write reached the store, and restarts it', async () => {
+    const { injector, cluster, advance, members } = await start([{ kind: 'crash', write: 2, committed: true }]);
+    await cluster.apply(setObject(3));
+    await advance(2_000);
+    // write #1 adds the finalizer, write #2 creates the first member, then the incarnation dies.
+    expect(injector.log[0]).toMatch(/^write #2 \(create configmaps default\/\): crash after the write/);
+    expect(cluster.controllerManagerRestarts).toBe(1);
+    await advance(5_000);
+    expect(await members()).toHaveLength(3);
+    await cluster.stop();
+  });
+
+  it('crashes before the k-th write reaches the store: the write never happens', async () => {
+    const { injector, cluster, advance } = await start([{ kind: 'crash', write: 1, committed: false }]);
+    await cluster.apply(setObject(1));
+    const writesBefore = cluster.trace().length;
+    await cluster.advance(0);
+    expect(injector.log[0]).toMatch(/^write #1 \(update configmaps default\/set-a\): crash before the write/);
+    expect(cluster.trace()).toHaveLength(writesBefore);
+    await advance(5_000);
+    expect(cluster.controllerManagerRestarts).toBe(1);
+    expect((await cluster.get(ConfigMaps, { namespace: 'default', name: 'set-a' })).metadata.finalizers).toEqual(['gallery.kubeloop.dev/cleanup']);
+    await cluster.stop();
+  });
+
+  it('fails exactly the k-th write with the chosen error, and the controller retries', async () => {
+    const { injector, cluster, advance, members } = await start([{ kind: 'writeError', write: 2, code: 'Conflict' }]);
+    await cluster.apply(setObject(2));
+    await advance(10_000);
+    expect(injector.log).toEqual(['write #2 (create configmaps default/): Conflict']);
+    expect(await members()).toHaveLength(2);
+    await cluster.stop();
+  });
+
+  it('holds the watch events of the controller manager back while stale reads are on, and releases them when faults stop', async () => {
+    const { injector, cluster, advance } = await start([{ kind: 'staleReads', resource: 'configmaps', lag: 5, holdMs: 60_000 }]);
+    await cluster.apply(setObject(1));
+    await advance(2_000);
+    // The set's ADDED event is held: the controller has not seen it, so it wrote nothing.
+    expect((await cluster.get(ConfigMaps, { namespace: 'default', name: 'set-a' })).metadata.finalizers).toBeUndefined();
+    await injector.stop();
+    await advance(5_000);
+    expect((await cluster.get(ConfigMaps, { namespace: 'default', name: 'set-a' })).metadata.finalizers).toEqual(['gallery.kubeloop.dev/cleanup']);
+    await cluster.stop();
+  });
+
+  it('stops and restores nodes and jumps the clock before the steps the schedule names', async () => {
+    const { injector, cluster } = await start(
+      [
+        { kind: 'stopNode', step: 0, node: 1 },
+        { kind: 'clockJump', step: 1, ms: 30_000 },
+        { kind: 'restoreNode', step: 2, node: 1 },
+      ],
+      2,
+    );
+    await injector.beforeStep(0);
+    const t0 = cluster.now();
+    await injector.beforeStep(1);
+    expect(cluster.now() - t0).toBe(30_000);
+    await cluster.advance(60_000);
+    const ready = async () => (await cluster.get(Nodes, { name: 'node-2' })).status.conditions?.find((c) => c.type === 'Ready')?.status;
+    expect(await ready()).toBe('Unknown');
+    await injector.beforeStep(2);
+    await cluster.advance(10_000);
+    expect(await ready()).toBe('True');
+    expect(injector.log).toEqual(['step 0: stop node-2', 'step 1: clock jump 30000 ms', 'step 2: restore node-2']);
+    await cluster.stop();
+  });
+
+  it('replays a schedule to the same trace, byte for byte', async () => {
+    const schedule: FaultSchedule = [
+      { kind: 'crash', write: 3, committed: false },
+      { kind: 'coalesce', resource: '*', windowMs: 700 },
+      { kind: 'latency', ms: 40 },
+      { kind: 'expireWatches', afterMs: 3_000 },
+      { kind: 'writeError', write: 5, code: 'InternalError' },
+    ];
+    const traces: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { cluster, advance } = await start(schedule);
+      await cluster.apply(setObject(3));
+      await advance(3_000);
+      await cluster.server.patch(ConfigMaps, { namespace: 'default', name: 'set-a' }, { type: 'merge', body: { data: { replicas: '1' } } });
+      await advance(10_000);
+      traces.push(cluster.traceJson());
+      const sets = (await cluster.list(ConfigMaps)).items.filter((c: ConfigMap) => c.metadata.labels?.[ROLE_LABEL] === 'set');
+      expect(sets).toHaveLength(1);
+      await cluster.stop();
+    }
+    expect(traces[1]).toBe(traces[0]);
+  });
+});
