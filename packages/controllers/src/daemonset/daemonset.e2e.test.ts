@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ControllerRevisions, DaemonSets, Events, Nodes, Pods } from '@kubeloop/core';
 import type { DaemonSet, Node, Pod } from '@kubeloop/core';
-import { SimCluster } from '@kubeloop/testing';
+import { SimCluster, type NodeSpec } from '@kubeloop/testing';
 import { daemonSetPlugin } from './plugin.js';
 import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION, targetNodeName } from './decide.js';
 import { daemonSetStatusMatches, oneDaemonPodPerEligibleNode } from './invariants.js';
@@ -70,7 +70,7 @@ async function labelNode(cluster: SimCluster, name: string, labels: Record<strin
   await cluster.clock.flush();
 }
 
-async function newCluster(nodes: number | { name: string; labels?: Record<string, string> }[], seed = 1): Promise<SimCluster> {
+async function newCluster(nodes: number | NodeSpec[], seed = 1): Promise<SimCluster> {
   return SimCluster.create({ seed, nodes, controllerManager: { plugins: [daemonSetPlugin()] } });
 }
 
