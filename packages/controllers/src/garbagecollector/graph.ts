@@ -62,7 +62,10 @@ export function identityKey(identity: ObjectIdentity): string {
  *
  * Invariants (kept by the graph builder, checked by {@link assertGraphInvariants}):
  * - a node is in the graph under its identity's uid, and at most one node per uid;
- * - `d ∈ n.dependents` iff `d` is in the graph and one of `d.owners` has `n`'s uid;
+ * - if `d ∈ n.dependents`, `d` is in the graph and one of `d.owners` has `n`'s uid. The
+ *   converse does not hold: when an owner's node is removed its dependents keep their
+ *   references (they are handed to the workers), and a later virtual node for the same uid only
+ *   lists the dependents that reference it from then on, as upstream;
  * - a virtual node has no owners (it was never observed);
  * - `beingDeleted` and `deletingDependents` only ever turn true.
  */
@@ -156,10 +159,6 @@ export function assertGraphInvariants(nodes: ReadonlyMap<string, GraphNode>): vo
     for (const d of n.dependents) {
       if (nodes.get(d.identity.uid) !== d) throw new Error(`dependent ${formatIdentity(d.identity)} of ${formatIdentity(n.identity)} is not in the graph`);
       if (!d.owners.some((o) => o.uid === uid)) throw new Error(`dependent ${formatIdentity(d.identity)} of ${formatIdentity(n.identity)} does not reference it`);
-    }
-    for (const o of n.owners) {
-      const owner = nodes.get(o.uid);
-      if (owner === undefined || !owner.dependents.has(n)) throw new Error(`${formatIdentity(n.identity)} references ${o.uid}, whose node does not list it`);
     }
   }
 }
