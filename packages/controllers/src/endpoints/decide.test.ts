@@ -239,7 +239,7 @@ describe('TriggerTimeTracker (upstream ComputeEndpointLastChangeTriggerTime)', (
 });
 
 describe('EndpointSlices', () => {
-  const nodes = new Map<string, Node>([['node-1', { metadata: { name: 'node-1', labels: { 'topology.kubernetes.io/zone': 'z1' } } } as Node]]);
+  const nodes = new Map<string, Node>([['node-1', { metadata: { name: 'node-1', labels: { 'topology.kubernetes.io/zone': 'z1' } } } as unknown as Node]]);
   const input = (pods: Pod[], existing: EndpointSlice[] = [], max = 100) => ({ service: service(), pods, existing, node: (n: string) => nodes.get(n), maxEndpointsPerSlice: max });
   const named = (s: EndpointSlice, name: string): EndpointSlice => ({ ...s, metadata: { ...s.metadata, name, resourceVersion: '1' } });
   const ipsOf = (s: EndpointSlice) => s.endpoints.map((e) => e.addresses[0]);
