@@ -150,3 +150,41 @@ test.prop([seedArb, fc.array(stepArb(false), { maxLength: 10 })], { numRuns: RUN
   },
   60_000,
 );
+
+/**
+ * Safety during a RollingUpdate without surge (upstream `rollingUpdate`): at no moment are
+ * more than `maxUnavailable` eligible nodes without a ready, not-being-deleted daemon pod —
+ * also across a controller manager restart mid-rollout (fresh expectations must not let it
+ * delete a second batch early) — and the rollout finishes with every pod on the new template.
+ */
+test.prop([seedArb, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 40_000 }), fc.boolean()], { numRuns: Math.max(3, Math.floor(RUNS / 3)) })(
+  'a RollingUpdate never has more than maxUnavailable nodes without a ready daemon pod, even across a restart, and completes',
+  async (seed, maxUnavailable, restartAt, restart) => {
+    const cluster = await SimCluster.create({ seed, nodes: 5, controllerManager: { plugins: [daemonSetPlugin()] } });
+    try {
+      const manifest = daemonSet('agent', {}) as { spec: Record<string, unknown> };
+      await cluster.apply({ ...manifest, spec: { ...manifest.spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable } } } });
+      await cluster.settle();
+      const ds = await cluster.get(DaemonSets, { namespace: 'default', name: 'agent' });
+      const t = ds.spec.template;
+      await cluster.server.update(DaemonSets, { ...ds, spec: { ...ds.spec, template: { ...t, spec: { ...t.spec, containers: [{ ...t.spec.containers[0]!, image: 'busybox:1.37' }] } } } });
+      let restarted = !restart;
+      for (let ms = 0; ms < 180_000; ms += 1_000) {
+        if (!restarted && ms >= restartAt) {
+          restarted = true;
+          await cluster.restartControllerManager();
+        }
+        await cluster.advance(1_000);
+        const pods = (await cluster.list(Pods, { namespace: 'default' })).items.filter((p) => p.metadata.deletionTimestamp === undefined);
+        const ready = new Set(pods.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((p) => p.spec.nodeName));
+        expect(5 - ready.size).toBeLessThanOrEqual(maxUnavailable);
+      }
+      await cluster.settle();
+      const images = (await cluster.list(Pods, { namespace: 'default' })).items.map((p) => p.spec.containers[0]?.image);
+      expect(images).toEqual(Array(5).fill('busybox:1.37'));
+    } finally {
+      await cluster.stop();
+    }
+  },
+  60_000,
+);
