@@ -8,13 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Deployments, Pods, ReplicaSets, controllerRef, parseManifests } from '@kubeloop/core';
+import { Deployments, Events, Pods, ReplicaSets, controllerRef, parseManifests } from '@kubeloop/core';
 import type { Deployment, Scale } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
 import { garbageCollectorPlugin } from '../garbagecollector/index.js';
 import { replicaSetPlugin } from '../replicaset/index.js';
 import { deploymentPlugin } from './plugin.js';
-import { isPodActive, isPodReady } from '../shared/index.js';
+import { computeHash, isPodActive, isPodReady } from '../shared/index.js';
 import { POD_TEMPLATE_HASH_LABEL, RESTARTED_AT_ANNOTATION, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION } from './decide.js';
 import { rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from './invariants.js';
 import { deploymentCluster, deploymentManifest, replaySince, replicaSetsOf, snapshot } from './testkit.js';
@@ -222,6 +222,46 @@ describe('rollouts', () => {
     });
     expect(overlaps).toBe(0);
     await settledInvariants(c);
+  });
+
+  it('a hash collision (a foreign ReplicaSet already has the name) bumps status.collisionCount and the next name is salted with it', async () => {
+    const c = (cluster = await deploymentCluster(10));
+    await c.apply(deploymentManifest('web', 2));
+    await c.settle();
+    const d = await c.get(Deployments, key('web'));
+    const next = { ...d.spec.template, spec: { ...d.spec.template.spec, containers: d.spec.template.spec.containers.map((x) => ({ ...x, env: [{ name: 'VERSION', value: 'v2' }] })) } };
+    const taken = `web-${computeHash(next)}`;
+    // A ReplicaSet of someone else (labels the Deployment does not select) under that name.
+    await c.apply({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: taken, namespace: 'default' },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'other' } }, template: { metadata: { labels: { app: 'other' } }, spec: { containers: [{ name: 'x', image: 'nginx:1.25' }] } } },
+    });
+    await setTemplate(c, 'web', (x) => ({ ...x, spec: { ...x.spec, template: next } }));
+    await c.settle();
+    const after = await c.get(Deployments, key('web'));
+    expect(after.status.collisionCount).toBe(1);
+    const rss = await replicaSetsOf(c, 'web');
+    expect(rss.map((r) => r.spec.replicas)).toEqual([0, 2]);
+    expect(rss[1]!.metadata.name).toBe(`web-${computeHash(after.spec.template, 1)}`);
+    expect((await c.get(ReplicaSets, key(taken))).spec.replicas).toBe(0);
+    await settledInvariants(c);
+  });
+
+  it('records ScalingReplicaSet events from deployment-controller as upstream words them', async () => {
+    const c = (cluster = await deploymentCluster(11));
+    await c.apply(deploymentManifest('web', 2));
+    await c.settle();
+    await c.apply(deploymentManifest('web', 2, { env: 'v2' }));
+    await c.settle();
+    const [old, next] = await replicaSetsOf(c, 'web');
+    const events = (await c.list(Events, { namespace: 'default' })).items.filter((e) => e.involvedObject.kind === 'Deployment' && e.reason === 'ScalingReplicaSet');
+    expect(events.every((e) => e.source?.component === 'deployment-controller' || e.reportingComponent === 'deployment-controller')).toBe(true);
+    const messages = events.map((e) => e.message);
+    expect(messages).toContain(`Scaled up replica set ${old!.metadata.name ?? ''} from 0 to 2`);
+    expect(messages).toContain(`Scaled up replica set ${next!.metadata.name ?? ''} from 0 to 1`);
+    expect(messages).toContain(`Scaled down replica set ${old!.metadata.name ?? ''} from 2 to 1`);
   });
 
   it('adopts a matching orphan ReplicaSet and scales it as its own', async () => {
