@@ -275,13 +275,19 @@ export function podEventHandler<T extends KubeObject>(manager: Manager, kind: Re
             return out;
           }
           if (labelsChanged || refChanged) out.push(...matching(pod));
-          return out;
+          return unique(out);
         }
         case 'delete':
           return deleted(event.object);
       }
     },
   };
+}
+
+function unique(requests: readonly Request[]): Request[] {
+  const byKey = new Map<string, Request>();
+  for (const r of requests) byKey.set(keyString(r), r);
+  return [...byKey.values()];
 }
 
 function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {

@@ -11,8 +11,13 @@
  * publishes `replicas`, `fullyLabeledReplicas`, `readyReplicas`, `availableReplicas`,
  * `observedGeneration` and the `ReplicaFailure` condition.
  *
- * Deviation from upstream: see
- * {@link relatedPods} (a ReplicaSet without a controller ranks its pods against its own).
+ * Deviations from upstream:
+ * - a ReplicaSet without a controller owner ranks the pods it deletes against its own active
+ *   pods (upstream against none), so pods doubled up on a node go first — see {@link relatedPods};
+ * - the controller requeues exactly when the next ready pod becomes
+ *   available (upstream: `minReadySeconds` after a sync where all pods were ready);
+ * - `status.terminatingReplicas` (behind upstream's `DeploymentReplicaSetTerminatingReplicas`
+ *   feature gate) is not published.
  *
  * @module
  */
