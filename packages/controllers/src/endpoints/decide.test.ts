@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { VIRTUAL_EPOCH_MS, formatTime } from '@kubeloop/core';
 import type { EndpointSlice, EndpointSubset, Node, Pod, Service, ServicePort } from '@kubeloop/core';
-import { LAST_CHANGE_TRIGGER_TIME_ANNOTATION, endpointSubsets, endpointsWrite, findPort, repackSubsets, shouldPodBeInEndpoints } from './decide.js';
+import { LAST_CHANGE_TRIGGER_TIME_ANNOTATION, OVER_CAPACITY_ANNOTATION, endpointSubsets, endpointsWrite, findPort, repackSubsets, shouldPodBeInEndpoints, truncateSubsets } from './decide.js';
 import { endpointSliceLabels, podToEndpoint, reconcileSlices, sliceToFill } from './slices.js';
 import { TriggerTimeTracker } from './triggertime.js';
 
@@ -202,7 +202,7 @@ describe('endpointsWrite', () => {
     expect(w.kind).toBe('create');
     if (w.kind === 'none') return;
     expect(w.endpoints.metadata).toEqual({ name: 'web', namespace: 'default', labels: { kiamol: 'ch06' }, annotations: { [LAST_CHANGE_TRIGGER_TIME_ANNOTATION]: formatTime(T0 + 5_000) } });
-    expect(w.endpoints.subsets).toBe(subsets);
+    expect(w.endpoints.subsets).toEqual(subsets);
   });
 
   it('does nothing when subsets and labels already match', () => {
@@ -221,6 +221,30 @@ describe('endpointsWrite', () => {
   it('labels the Endpoints of a headless Service service.kubernetes.io/headless', () => {
     const w = endpointsWrite(service(undefined, { clusterIP: 'None' }), undefined, [], undefined);
     expect(w.kind === 'create' && w.endpoints.metadata.labels).toEqual({ 'service.kubernetes.io/headless': '' });
+  });
+});
+
+describe('truncateSubsets (upstream truncateEndpoints, maxCapacity 1000)', () => {
+  const addrs = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ ip: `${prefix}.${i}` }));
+  const subset = (ready: number, notReady: number, prefix: string): EndpointSubset => ({ addresses: addrs(ready, `${prefix}.r`), notReadyAddresses: addrs(notReady, `${prefix}.n`) });
+  const counts = (ss: EndpointSubset[]) => ss.map((s) => [s.addresses?.length ?? 0, s.notReadyAddresses?.length ?? 0]);
+
+  it.each<[string, [number, number][], [number, number][], boolean]>([
+    ['1000 addresses fit', [[600, 0], [300, 100]], [[600, 0], [300, 100]], false],
+    ['ready 600 + 300, not ready 100 + 300: the not-ready share the last 100 (25 and 75)', [[600, 100], [300, 300]], [[600, 25], [300, 75]], true],
+    ['ready 1500 + 500: 750 and 250 ready, no not-ready', [[1500, 10], [500, 0]], [[750, 0], [250, 0]], true],
+    ['ready 999 + 3: ceil(999/1002·1000) = 998, the last subset gets the 2 left', [[999, 0], [3, 0]], [[998, 0], [2, 0]], true],
+  ])('%s', (_, input, want, truncated) => {
+    const r = truncateSubsets(input.map(([a, b], i) => subset(a, b, `10.${i}`)));
+    expect({ counts: counts(r.subsets), truncated: r.truncated }).toEqual({ counts: want, truncated });
+  });
+
+  it('marks a truncated Endpoints over-capacity: truncated, and does not rewrite it at the next sync', () => {
+    const big = [subset(1200, 0, '10.0')];
+    const w = endpointsWrite(service(), undefined, big, undefined);
+    expect(w.kind === 'create' && [w.endpoints.metadata.annotations?.[OVER_CAPACITY_ANNOTATION], w.endpoints.subsets?.[0]?.addresses?.length]).toEqual(['truncated', 1000]);
+    if (w.kind === 'none') return;
+    expect(endpointsWrite(service(), w.endpoints, big, undefined).kind).toBe('none');
   });
 });
 

@@ -255,6 +255,53 @@ export function endpointsLabels(service: Service): Record<string, string> {
   return labels;
 }
 
+/** The annotation marking an Endpoints truncated to {@link MAX_ENDPOINTS_CAPACITY} addresses (`v1.EndpointsOverCapacity`). */
+export const OVER_CAPACITY_ANNOTATION = 'endpoints.kubernetes.io/over-capacity';
+
+/** The most addresses an Endpoints object carries (upstream `maxCapacity`): 1000. */
+export const MAX_ENDPOINTS_CAPACITY = 1000;
+
+/**
+ * Truncates subsets to {@link MAX_ENDPOINTS_CAPACITY} addresses (upstream `truncateEndpoints`):
+ * when the ready addresses alone exceed it, every subset keeps its share of 1000 ready
+ * addresses (its proportion of all ready ones, rounded up, the last subsets getting what is
+ * left) and no not-ready ones; otherwise all ready addresses stay and the not-ready ones share
+ * what is left the same way. Returns the subsets unchanged (and `truncated: false`) when
+ * they fit.
+ *
+ * @example
+ * ```ts
+ * // ready 600 + 400 in two subsets, not ready 300 + 100 → ready kept, not ready 0 of 400 kept
+ * // ready 1500 + 500 → ready ceil(1500/2000·1000) = 750 and 250, not ready dropped
+ * ```
+ */
+export function truncateSubsets(subsets: readonly EndpointSubset[], max = MAX_ENDPOINTS_CAPACITY): { subsets: EndpointSubset[]; truncated: boolean } {
+  let totalReady = 0;
+  let totalNotReady = 0;
+  for (const s of subsets) {
+    totalReady += s.addresses?.length ?? 0;
+    totalNotReady += s.notReadyAddresses?.length ?? 0;
+  }
+  if (totalReady + totalNotReady <= max) return { subsets: [...subsets], truncated: false };
+  const truncateReady = totalReady > max;
+  const room = truncateReady ? max : max - totalReady;
+  const total = truncateReady ? totalReady : totalNotReady;
+  let left = room;
+  const out = subsets.map((s) => {
+    const inSubset = (truncateReady ? s.addresses : s.notReadyAddresses)?.length ?? 0;
+    const share = Math.min(Math.ceil((inSubset / total) * room), left);
+    if (truncateReady) {
+      const addresses = (s.addresses ?? []).slice(0, share);
+      left -= addresses.length;
+      return { ...s, addresses, notReadyAddresses: [] };
+    }
+    const notReadyAddresses = (s.notReadyAddresses ?? []).slice(0, share);
+    left -= notReadyAddresses.length;
+    return { ...s, notReadyAddresses };
+  });
+  return { subsets: out, truncated: true };
+}
+
 /** Subsets compared for equality ignoring absent-versus-empty lists. */
 function sameSubsets(a: readonly EndpointSubset[] | undefined, b: readonly EndpointSubset[]): boolean {
   const norm = (ss: readonly EndpointSubset[] | undefined): unknown =>
@@ -271,13 +318,21 @@ function sameSubsets(a: readonly EndpointSubset[] | undefined, b: readonly Endpo
  *
  * The `endpoints.kubernetes.io/last-change-trigger-time` annotation is set to `triggerTime`
  * (ms) when there is one, and removed otherwise (e.g. a change that is only a pod deletion).
+ * Over {@link MAX_ENDPOINTS_CAPACITY} addresses, the subsets are truncated
+ * ({@link truncateSubsets}) and annotated `endpoints.kubernetes.io/over-capacity: truncated`
+ * (the comparison is with the truncated subsets, so a truncated Endpoints is not rewritten
+ * at every sync).
  */
 export type EndpointsWrite = { readonly kind: 'create' | 'update'; readonly endpoints: Endpoints } | { readonly kind: 'none' };
 
 /** Decides the {@link EndpointsWrite} for a Service given its current Endpoints and the desired subsets. */
 export function endpointsWrite(service: Service, current: Endpoints | undefined, subsets: EndpointSubset[], triggerTime: number | undefined): EndpointsWrite {
   const labels = endpointsLabels(service);
-  if (current !== undefined && sameSubsets(current.subsets, subsets) && deepEqual(current.metadata.labels ?? {}, labels)) return { kind: 'none' };
+  const { subsets: fitting, truncated } = truncateSubsets(subsets);
+  const capacityMarked = current?.metadata.annotations?.[OVER_CAPACITY_ANNOTATION] !== undefined;
+  if (current !== undefined && sameSubsets(current.subsets, fitting) && deepEqual(current.metadata.labels ?? {}, labels) && capacityMarked === truncated) {
+    return { kind: 'none' };
+  }
   const base: Endpoints = current ?? {
     apiVersion: 'v1',
     kind: 'Endpoints',
@@ -286,6 +341,8 @@ export function endpointsWrite(service: Service, current: Endpoints | undefined,
   const annotations: Record<string, string> = { ...(base.metadata.annotations ?? {}) };
   if (triggerTime !== undefined) annotations[LAST_CHANGE_TRIGGER_TIME_ANNOTATION] = formatTime(triggerTime);
   else delete annotations[LAST_CHANGE_TRIGGER_TIME_ANNOTATION];
-  const endpoints: Endpoints = { ...base, metadata: { ...base.metadata, labels, annotations }, subsets };
+  if (truncated) annotations[OVER_CAPACITY_ANNOTATION] = 'truncated';
+  else delete annotations[OVER_CAPACITY_ANNOTATION];
+  const endpoints: Endpoints = { ...base, metadata: { ...base.metadata, labels, annotations }, subsets: fitting };
   return { kind: current === undefined ? 'create' : 'update', endpoints };
 }

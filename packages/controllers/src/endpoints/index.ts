@@ -40,6 +40,8 @@ export type { EndpointSliceOptions, EndpointsOptions } from './controller.js';
 export {
   HEADLESS_SERVICE_LABEL,
   LAST_CHANGE_TRIGGER_TIME_ANNOTATION,
+  MAX_ENDPOINTS_CAPACITY,
+  OVER_CAPACITY_ANNOTATION,
   endpointSubsets,
   endpointsLabels,
   endpointsWrite,
@@ -51,6 +53,7 @@ export {
   serviceSelectsPod,
   shouldPodBeInEndpoints,
   shouldSetHostname,
+  truncateSubsets,
 } from './decide.js';
 export type { EndpointSubsetsResult, EndpointsWrite } from './decide.js';
 
