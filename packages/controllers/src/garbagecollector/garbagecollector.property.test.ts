@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigMaps, FOREGROUND_FINALIZER, IngressClasses, Namespaces, ORPHAN_FINALIZER, Secrets, isApiError } from '@kubeloop/core';
+import { ApiError, ConfigMaps, FOREGROUND_FINALIZER, IngressClasses, Namespaces, ORPHAN_FINALIZER, Secrets, WRITE_VERBS, faults, isApiError } from '@kubeloop/core';
 import type { KubeObject, OwnerReference, ResourceDefinition } from '@kubeloop/core';
-import { SimCluster, expireWatches } from '@kubeloop/testing';
+import { SimCluster, bufferWatches, expireWatches } from '@kubeloop/testing';
 import type { TraceEntry } from '@kubeloop/testing';
 import type { PropagationPolicy } from './decide.js';
 import { foregroundOrder, noDanglingDependents, noLiveOwnerCollected } from './invariants.js';
@@ -108,7 +108,9 @@ function orphansKept(trace: readonly TraceEntry[], deletedByUser: ReadonlySet<st
   return out;
 }
 
-async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion[]; restartAfter: number }, mode: 'plain' | 'restart' | 'expire', seed: number): Promise<void> {
+type Mode = 'plain' | 'restart' | 'expire' | 'stale' | 'write-errors';
+
+async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion[]; restartAfter: number }, mode: Mode, seed: number): Promise<void> {
   const c = await SimCluster.create({
     seed,
     nodes: 0,
@@ -116,7 +118,16 @@ async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion
     nodeLifecycle: false,
     controllerManager: {
       plugins: [garbageCollectorPlugin()],
-      ...(mode === 'expire' ? { interceptors: (clock) => [expireWatches(clock, 2_000)] } : {}),
+      interceptors: (clock) => {
+        if (mode === 'expire') return [expireWatches(clock, 2_000)];
+        if (mode === 'stale') return [bufferWatches(clock, { lag: 4, holdMs: 1_500 })];
+        if (mode === 'write-errors') {
+          // Every third write of the controller manager fails without reaching the store.
+          let writes = 0;
+          return [faults((r) => (WRITE_VERBS.has(r.verb) && ++writes % 3 === 0 ? new ApiError(writes % 2 === 0 ? 'Conflict' : 'InternalError', 'injected fault') : undefined))];
+        }
+        return [];
+      },
     },
   });
   try {
@@ -140,6 +151,15 @@ async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion
     // Every owner is live: nothing is collected.
     expect(c.trace().filter((e) => e.type === 'DELETED' && created.some((o) => o.metadata.uid === e.object.metadata.uid))).toEqual([]);
 
+    // A late owner and its child, created just before the deletions without settling: the
+    // collector may see the child before the owner (a cache miss), and must keep it.
+    const lateOwner = await c.server.create(Secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'late-owner', namespace: 'default' } });
+    await c.server.create(ConfigMaps, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'late-child', namespace: 'default', ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: 'late-owner', uid: lateOwner.metadata.uid ?? '', blockOwnerDeletion: true }] },
+    });
+
     const deletedByUser = new Set<string>();
     for (const [n, d] of input.deletions.entries()) {
       const spec = input.specs[d.index]!;
@@ -160,6 +180,7 @@ async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion
     expect(foregroundOrder({ trace })).toEqual([]);
     expect(noDanglingDependents({ objects, namespaced: (apiVersion, kind) => c.server.registry.forKind(apiVersion, kind)?.namespaced })).toEqual([]);
     expect(orphansKept(trace, deletedByUser)).toEqual([]);
+    expect(objects.filter((o) => o.metadata.name?.startsWith('late-') === true).map((o) => o.metadata.name)).toEqual(['late-child', 'late-owner']);
     // Every cascading deletion finished: no orphan or foregroundDeletion finalizer is left.
     const stuck = objects.filter((o) => (o.metadata.finalizers ?? []).some((f) => f === ORPHAN_FINALIZER || f === FOREGROUND_FINALIZER));
     expect(stuck.map((o) => o.metadata.name)).toEqual([]);
@@ -186,6 +207,20 @@ describe('garbage collector properties', () => {
   it('the same holds when every watch of the controller manager is cut with 410 every 2 s (informers relist, tombstones)', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, fc.nat(1_000), (input, seed) => run(input, 'expire', seed)),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the same holds when the caches lag the store by up to 4 events (stale reads: deletions rest on live reads, never on a cache miss)', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, fc.nat(1_000), (input, seed) => run(input, 'stale', seed)),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the same holds when every third write of the controller manager fails with Conflict or InternalError (retried with backoff)', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, fc.nat(1_000), (input, seed) => run(input, 'write-errors', seed)),
       { numRuns: RUNS },
     );
   });
