@@ -200,6 +200,10 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
     case 'restoreNode':
       await cluster.restoreNode(step.node);
       return;
+    case 'echo':
+      // narration belongs with the tables; JSON and YAML output stays one parseable List per get
+      if (output === 'table') io.stdout.write(`${firstGet ? '' : '\n'}${step.text}\n`);
+      return;
     case 'get': {
       if (output === 'table') io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
       const text = formatState(await objectsOf(cluster, step.resources), cluster.clock.now(), output, step.resources === 'all' ? [] : step.resources.map((r) => r.kind));
@@ -308,10 +312,10 @@ async function runScenario(cluster: SimCluster, scenario: Scenario, path: string
   let firstGet = true;
   for (const step of scenario.steps) {
     await context.onProgress();
-    if (step.op === 'get') clear();
+    if (step.op === 'get' || step.op === 'echo') clear();
     try {
       await runStep(cluster, step, context, firstGet);
-      if (step.op === 'get') firstGet = false;
+      if (step.op === 'get' || step.op === 'echo') firstGet = false;
     } catch (e) {
       if (e instanceof SimClusterError && e.code === 'not-quiet') {
         clear();

@@ -41,10 +41,12 @@ describe('parseScenario', () => {
       { get: 'all' },
       { label: { resource: 'no', name: 'node-1', labels: { disk: 'ssd', zone: null } } },
       { settle: { timeout: '2m' } },
+      { echo: '== Act 2\nthe node comes back\n' },
     ]);
-    expect(s.steps.map((x) => x.op)).toEqual(['apply', 'apply', 'settle', 'advance', 'stopNode', 'restoreNode', 'scale', 'patch', 'delete', 'get', 'get', 'label', 'settle']);
+    expect(s.steps.map((x) => x.op)).toEqual(['apply', 'apply', 'settle', 'advance', 'stopNode', 'restoreNode', 'scale', 'patch', 'delete', 'get', 'get', 'label', 'settle', 'echo']);
     expect(s.steps[11]).toMatchObject({ resource: { kind: 'Node' }, namespace: undefined, name: 'node-1', labels: { disk: 'ssd', zone: null } });
     expect(s.steps[12]).toMatchObject({ timeoutMs: 120_000 });
+    expect(s.steps[13]).toMatchObject({ text: '== Act 2\nthe node comes back' });
     expect(s.steps[0]).toMatchObject({ source: 'dir/pod.yaml', text: pod });
     expect(s.steps[3]).toMatchObject({ ms: 90_000 });
     expect(s.steps[6]).toMatchObject({ resource: { kind: 'Deployment' }, namespace: 'default', name: 'web', replicas: 4 });
@@ -66,6 +68,7 @@ describe('parseScenario', () => {
     [[{ label: { resource: 'nodes', name: 'node-1', labels: {} } }], 'dir/s.yaml (Scenario, steps[0].label.labels): must be a map of labels to set (a value of null removes the label)'],
     [[{ label: { resource: 'nodes', name: 'node-1', labels: { size: 3 } } }], 'dir/s.yaml (Scenario, steps[0].label.labels.size): must be a string, or null to remove the label, got 3'],
     [[{ label: { resource: 'nodes', labels: { a: 'b' } } }], 'dir/s.yaml (Scenario, steps[0].label.name): must be set'],
+    [[{ echo: '' }], 'dir/s.yaml (Scenario, steps[0].echo): must be a line of text'],
     [[{ settle: { timeout: 'soon' } }], 'dir/s.yaml (Scenario, steps[0].settle.timeout): invalid duration "soon"'],
     [[{ settle: { quiet: '1m' } }], 'dir/s.yaml (Scenario, steps[0].settle.quiet): unknown option "quiet" (options: timeout)'],
   ])('rejects %j before anything runs, naming the file, step and field', (steps, message) => {
@@ -107,12 +110,15 @@ describe('kubeloop run with a scenario', () => {
     expect(after).toMatch(/^default +pod\/ssd-only +1\/1 +Running +0 +\d+s +small-2 /m);
   });
 
-  it('says "No resources found." for a get step that finds nothing', async () => {
+  it('says "No resources found." for a get step that finds nothing, and prints echo lines with the tables only', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
-    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\nsteps:\n  - get: deployments\n');
+    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\nsteps:\n  - echo: Nothing yet.\n  - get: deployments\n');
     const stdout = buffer();
     expect(await main(['run', join(dir, 's.yaml')], { stdout, stderr: buffer() })).toBe(0);
-    expect(stdout.text).toBe('# step 1 (get) at 0s\nNo resources found.\n');
+    expect(stdout.text).toBe('Nothing yet.\n\n# step 2 (get) at 0s\nNo resources found.\n');
+    const json = buffer();
+    expect(await main(['run', join(dir, 's.yaml'), '-o', 'json'], { stdout: json, stderr: buffer() })).toBe(0);
+    expect(JSON.parse(json.text)).toEqual({ apiVersion: 'v1', kind: 'List', items: [] });
   });
 
   it('stops at a failing step with an error naming it', async () => {

@@ -27,6 +27,7 @@
  *   - delete: {resource: pods, name: extra, propagationPolicy: Background}
  *   - delete: {resource: pods, selector: app=web}
  *   - get: [pods, nodes]
+ *   - echo: The node is back.   # a line of narration, printed with the tables
  * ```
  *
  * Resources are named as `kubectl get` accepts them (`pods`, `pod`, `Pod`, `po`,
@@ -63,6 +64,7 @@ export type ScenarioStep = { readonly label: string } & (
   | { readonly op: 'settle'; readonly timeoutMs?: number | undefined }
   | { readonly op: 'stopNode' | 'restoreNode'; readonly node: string }
   | { readonly op: 'get'; readonly resources: readonly ResourceDefinition[] | 'all' }
+  | { readonly op: 'echo'; readonly text: string }
 );
 
 /** A scenario, checked: the cluster's shape and its steps. */
@@ -77,7 +79,7 @@ export interface Scenario {
   readonly steps: readonly ScenarioStep[];
 }
 
-const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'settle', 'stopNode', 'restoreNode', 'get'] as const;
+const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'settle', 'stopNode', 'restoreNode', 'get', 'echo'] as const;
 const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
 
 /** Whether a parsed document is a scenario (`kind: Scenario`). */
@@ -212,6 +214,9 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
         const list = Array.isArray(arg) ? arg : [arg];
         return { label, op, resources: list.map((r) => resourceOf(r, 'get')) };
       }
+      case 'echo':
+        if (typeof arg !== 'string' || arg.trim() === '') return fail(where, 'must be a line of text');
+        return { label, op, text: arg.trim() };
       default:
         return fail(`steps[${i}]`, `unknown step "${op}" (steps: ${STEP_OPS.join(', ')})`);
     }

@@ -3,7 +3,7 @@
  * `kubeloop` command in-process, asserting what the walkthrough says a user would see in the
  * printed tables.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { main } from './command.js';
 import type { Writer } from './io.js';
 
-const walkthroughs = fileURLToPath(new URL('../../../examples/walkthroughs/', import.meta.url));
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const walkthroughs = join(repo, 'examples/walkthroughs');
 
 function buffer(): Writer & { text: string } {
   const out = { text: '', write: (s: string) => void (out.text += s) };
@@ -54,7 +55,8 @@ async function runScenario(file: string): Promise<Printed> {
     step(n) {
       const s = steps.get(n);
       if (!s) throw new Error(`no get step ${n} in the output of ${file}:\n${stdout.text}`);
-      const blocks = s.text.split('\n\n').map(parseTable);
+      // tables only: echo narration printed after a table belongs to no step
+      const blocks = s.text.split('\n\n').filter((b) => /^[A-Z()-]+(?: +[A-Z()-]+)*\n/.test(b)).map(parseTable);
       return {
         ...s,
         // a get of one kind prints no `kind/` prefix: then its only table is the one asked for
@@ -224,6 +226,34 @@ describe('walkthrough 16: node failure', () => {
     expect(after.table('node').map((n) => n['STATUS'])).toEqual(['Ready', 'Ready', 'Ready']);
     expect(names(web(15))).not.toContain(lost['NAME']);
     expect(web(15).map((p) => p['STATUS'])).toEqual(['Running', 'Running', 'Running']);
+  });
+});
+
+describe('the quickstart scenario (pnpm start)', () => {
+  it('is what the start script runs', () => {
+    const scripts = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['start']).toBe('tsx packages/cli/src/main.ts run examples/quickstart/scenario.yaml');
+    expect(scripts['example:greeting']).toBe('tsx examples/quickstart/main.ts');
+  });
+
+  it('narrates a Deployment scaled to 5 and a silent node whose pods are evicted and replaced, then the node back', async () => {
+    const out = await runScenario('../quickstart/scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^== 1\. kubectl apply -f deployment-pi-web\.yaml/);
+    expect(out.stdout).toMatch(/^== 3\. node-2 goes silent/m);
+    expect(out.step(4).table('deployment.apps')).toMatchObject([{ NAME: 'pi-web', READY: '2/2' }]);
+    expect(out.step(8).table('pod').map((p) => p['STATUS'])).toEqual(Array(5).fill('Running'));
+    const silent = out.step(12);
+    expect(silent.table('node').find((n) => n['NAME'] === 'node-2')).toMatchObject({ STATUS: 'Unknown' });
+    const pods = silent.table('pod');
+    const evicted = pods.filter((p) => p['NODE'] === 'node-2');
+    expect(evicted.length).toBeGreaterThan(0);
+    expect(evicted.every((p) => p['STATUS'] === 'Terminating')).toBe(true);
+    expect(pods.filter((p) => p['STATUS'] === 'Running' && p['NODE'] !== 'node-2')).toHaveLength(5);
+    const back = out.step(16);
+    expect(back.table('node').map((n) => n['STATUS'])).toEqual(['Ready', 'Ready', 'Ready']);
+    expect(back.table('pod').map((p) => p['STATUS'])).toEqual(Array(5).fill('Running'));
   });
 });
 
