@@ -118,6 +118,9 @@ describe('garbage collector: background', () => {
     await c.delete(ConfigMaps, { namespace: 'default', name: 'owner' });
     await c.settle();
     expect((await c.list(IngressClasses)).items.map((o) => o.metadata.name)).toEqual(['child']);
+    // Reported on the dependent all the same (upstream reports any namespace mismatch with an observed owner).
+    const events = (await c.list(Events)).items as Event[];
+    expect(events.filter((e) => e.reason === 'OwnerRefInvalidNamespace').map((e) => [e.involvedObject.kind, e.involvedObject.name])).toEqual([['IngressClass', 'child']]);
     await c.stop();
   });
 });
