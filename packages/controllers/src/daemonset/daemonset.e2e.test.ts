@@ -11,6 +11,7 @@ import { SimCluster, type NodeSpec } from '@kubeloop/testing';
 import { daemonSetPlugin } from './plugin.js';
 import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION, targetNodeName } from './decide.js';
 import { daemonSetStatusMatches, oneDaemonPodPerEligibleNode } from './invariants.js';
+import { templateHash } from './history.js';
 
 const WALKTHROUGHS = fileURLToPath(new URL('../../../../examples/walkthroughs/', import.meta.url));
 const walkthrough = (file: string): string => readFileSync(`${WALKTHROUGHS}${file}`, 'utf8');
@@ -307,6 +308,26 @@ describe('DaemonSet controller on a SimCluster', () => {
       expect(cur.data).toMatchObject({ spec: { template: { $patch: 'replace', metadata: { labels: { app: 'agent' } } } } });
       expect(cur.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'DaemonSet', name: 'agent', controller: true });
       expect(await images(cluster, 'agent')).toEqual(['nginx:1.28']);
+      await checkInvariants(cluster);
+      await cluster.stop();
+    });
+
+    it('a revision name taken by another template (hash collision) bumps status.collisionCount and the revision gets a new name (upstream snapshot)', async () => {
+      const cluster = await newCluster(1);
+      const manifest = daemonSet('agent');
+      // The DaemonSet as the API server would store it (defaults applied), to know its hash.
+      const stored = (await cluster.server.create(DaemonSets, manifest as DaemonSet, { dryRun: true })) as DaemonSet;
+      const takenName = `agent-${templateHash(stored)}`;
+      await cluster.server.create(ControllerRevisions, { apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: takenName, namespace: 'default', labels: { other: 'thing' } }, data: { something: 'else' }, revision: 1 });
+      await cluster.apply(manifest);
+      await cluster.settle();
+      const ds = await cluster.get(DaemonSets, { namespace: 'default', name: 'agent' });
+      expect(ds.status.collisionCount).toBe(1);
+      const owned = (await cluster.list(ControllerRevisions, { namespace: 'default' })).items.filter((r) => r.metadata.ownerReferences?.some((o) => o.uid === ds.metadata.uid));
+      expect(owned).toHaveLength(1);
+      expect(owned[0]?.metadata.name).toBe(`agent-${templateHash(ds)}`);
+      expect(owned[0]?.metadata.name).not.toBe(takenName);
+      expect(nodesOf(await dsPods(cluster, 'agent'))).toEqual(['node-1']);
       await checkInvariants(cluster);
       await cluster.stop();
     });
