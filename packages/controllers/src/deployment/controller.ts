@@ -30,7 +30,7 @@ import {
   withReplicasAnnotations,
   type ScaleStep,
 } from './decide.js';
-import { DeploymentReasons, calculateStatus, deadlineRequeueMs, deploymentComplete, deploymentCondition, pausedConditions, rolloutStatus, sameStatus } from './status.js';
+import { DeploymentReasons, calculateStatus, deadlineRequeueMs, deploymentComplete, deploymentCondition, hasProgressDeadline, pausedConditions, rolloutStatus, sameStatus } from './status.js';
 
 /** The controller's name (upstream's `deployment` controller in kube-controller-manager). */
 export const DEPLOYMENT_CONTROLLER_NAME = 'deployment';
@@ -236,7 +236,7 @@ class DeploymentSync {
         return updated;
       }
       await this.#setDeploymentRevision(existing.metadata.annotations?.[REVISION_ANNOTATION]);
-      if (getCondition(this.#d.status.conditions, 'Progressing') === undefined) {
+      if (hasProgressDeadline(this.#d) && getCondition(this.#d.status.conditions, 'Progressing') === undefined) {
         const c = deploymentCondition('Progressing', 'True', DeploymentReasons.foundNewReplicaSet, `Found new replica set "${existing.metadata.name ?? ''}"`, this.#now);
         await this.#writeStatus({ ...this.#d.status, conditions: [...setCondition(this.#d.status.conditions, c)] });
       }
@@ -267,10 +267,12 @@ class DeploymentSync {
       } else {
         const message = `Failed to create new replica set "${wanted.metadata.name ?? ''}": ${error instanceof Error ? error.message : String(error)}`;
         const c = deploymentCondition('Progressing', 'False', DeploymentReasons.replicaSetCreateError, message, this.#now);
-        try {
-          await this.#writeStatus({ ...d.status, conditions: [...setCondition(d.status.conditions, c)] });
-        } catch {
-          // The create error is the one to report.
+        if (hasProgressDeadline(d)) {
+          try {
+            await this.#writeStatus({ ...d.status, conditions: [...setCondition(d.status.conditions, c)] });
+          } catch {
+            // The create error is the one to report.
+          }
         }
         this.#event('Warning', DeploymentReasons.replicaSetCreateError, message);
         throw error;
@@ -279,7 +281,7 @@ class DeploymentSync {
     this.#replace(created);
     if (!alreadyExisted && replicas > 0) this.#event('Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name ?? ''} from 0 to ${replicas}`);
     await this.#setDeploymentRevision(String(newRevision));
-    if (!alreadyExisted) {
+    if (!alreadyExisted && hasProgressDeadline(this.#d)) {
       const c = deploymentCondition('Progressing', 'True', DeploymentReasons.newReplicaSetCreated, `Created new replica set "${created.metadata.name ?? ''}"`, this.#now);
       await this.#writeStatus({ ...this.#d.status, conditions: [...setCondition(this.#d.status.conditions, c)] });
     }

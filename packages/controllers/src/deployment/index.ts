@@ -94,12 +94,14 @@ export type { AnnotationUpdate, Fenceposts, ScaleStep } from './decide.js';
 // Status
 export {
   DeploymentReasons,
+  NO_PROGRESS_DEADLINE,
   calculateStatus,
   deadlineRequeueMs,
   deploymentComplete,
   deploymentCondition,
   deploymentProgressing,
   deploymentTimedOut,
+  hasProgressDeadline,
   pausedConditions,
   rolloutStatus,
   sameStatus,

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatTime } from '@kubeloop/core';
 import type { Deployment, DeploymentStatus, ReplicaSet, WorkloadCondition } from '@kubeloop/core';
-import { DeploymentReasons, calculateStatus, deadlineRequeueMs, deploymentComplete, deploymentProgressing, deploymentTimedOut, pausedConditions, rolloutStatus } from './status.js';
+import { DeploymentReasons, NO_PROGRESS_DEADLINE, calculateStatus, deadlineRequeueMs, deploymentComplete, deploymentProgressing, deploymentTimedOut, pausedConditions, rolloutStatus } from './status.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -136,5 +136,16 @@ describe('checkPausedConditions', () => {
     expect(resumed?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'Unknown', reason: 'DeploymentResumed', message: 'Deployment is resumed' });
     expect(pausedConditions(dep(1, { conditions: [...(paused ?? [])] }, { paused: true }), T0)).toBeUndefined();
     expect(pausedConditions(dep(1, { conditions: [progressing('ProgressDeadlineExceeded', T0, 'False')] }, { paused: true }), T0)).toBeUndefined();
+  });
+});
+
+describe('no progress deadline (progressDeadlineSeconds = MaxInt32, upstream HasProgressDeadline)', () => {
+  it('keeps no Progressing condition, never times out, never pauses the condition, never requeues for a deadline', () => {
+    const d = dep(3, { conditions: [progressing('ReplicaSetUpdated', T0)] }, { progressDeadlineSeconds: NO_PROGRESS_DEADLINE, paused: true });
+    const newRS = rs('foo-abc', 1, 0);
+    expect(cond(rolloutStatus([newRS], newRS, d, T0 + 10_000_000), 'Progressing')).toBeUndefined();
+    expect(deploymentTimedOut(d, d.status, T0 + 10_000_000)).toBe(false);
+    expect(pausedConditions(d, T0)).toBeUndefined();
+    expect(deadlineRequeueMs(d, d.status, T0)).toBeUndefined();
   });
 });

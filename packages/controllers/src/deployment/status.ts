@@ -35,6 +35,17 @@ export const DeploymentReasons = {
   replicaSetCreateError: 'ReplicaSetCreateError',
 } as const;
 
+/** The `progressDeadlineSeconds` that means "no deadline" (upstream: `math.MaxInt32`). */
+export const NO_PROGRESS_DEADLINE = 2_147_483_647;
+
+/**
+ * Whether the Deployment has a progress deadline (upstream `HasProgressDeadline`): without one
+ * the controller keeps no Progressing condition at all.
+ */
+export function hasProgressDeadline(d: Deployment): boolean {
+  return d.spec.progressDeadlineSeconds !== NO_PROGRESS_DEADLINE;
+}
+
 /** A condition stamped at `nowMs` (upstream `NewDeploymentCondition`). */
 export function deploymentCondition(type: string, status: WorkloadCondition['status'], reason: string, message: string, nowMs: number): WorkloadCondition {
   const t = formatTime(nowMs);
@@ -99,6 +110,7 @@ export function deploymentProgressing(d: Deployment, status: DeploymentStatus): 
  * is not `NewReplicaSetAvailable`.
  */
 export function deploymentTimedOut(d: Deployment, status: DeploymentStatus, nowMs: number): boolean {
+  if (!hasProgressDeadline(d)) return false;
   const c = getCondition(status.conditions, 'Progressing');
   if (c === undefined) return false;
   if (c.reason === DeploymentReasons.newReplicaSetAvailable) return false;
@@ -109,7 +121,8 @@ export function deploymentTimedOut(d: Deployment, status: DeploymentStatus, nowM
 
 /**
  * The status after a rollout step (upstream `syncRolloutStatus`): {@link calculateStatus},
- * then the Progressing condition — `NewReplicaSetAvailable` when complete, `ReplicaSetUpdated`
+ * then (with a progress deadline; without one the Progressing condition is removed) the
+ * Progressing condition — `NewReplicaSetAvailable` when complete, `ReplicaSetUpdated`
  * (refreshing `lastUpdateTime`) on progress, `ProgressDeadlineExceeded` when timed out — unless
  * the current rollout already completed; and `ReplicaFailure` copied from the ReplicaSets.
  */
@@ -117,8 +130,9 @@ export function rolloutStatus(allRSs: readonly (ReplicaSet | undefined)[], newRS
   let status = calculateStatus(allRSs, newRS, d, nowMs);
   let conditions: readonly WorkloadCondition[] = status.conditions ?? [];
   const current = getCondition(d.status.conditions, 'Progressing');
+  if (!hasProgressDeadline(d)) conditions = removeCondition(conditions, 'Progressing');
   const complete = status.replicas === status.updatedReplicas && current?.reason === DeploymentReasons.newReplicaSetAvailable;
-  if (!complete) {
+  if (hasProgressDeadline(d) && !complete) {
     const subject = newRS === undefined ? `Deployment "${d.metadata.name ?? ''}"` : `ReplicaSet "${newRS.metadata.name ?? ''}"`;
     if (deploymentComplete(d, status)) {
       conditions = setCondition(conditions, deploymentCondition('Progressing', 'True', DeploymentReasons.newReplicaSetAvailable, `${subject} has successfully progressed.`, nowMs));
@@ -155,6 +169,7 @@ function replicaFailure(allRSs: readonly (ReplicaSet | undefined)[]): WorkloadCo
  * `ProgressDeadlineExceeded`.
  */
 export function pausedConditions(d: Deployment, nowMs: number): readonly WorkloadCondition[] | undefined {
+  if (!hasProgressDeadline(d)) return undefined;
   const c = getCondition(d.status.conditions, 'Progressing');
   if (c?.reason === DeploymentReasons.progressDeadlineExceeded) return undefined;
   const pausedCond = c?.reason === DeploymentReasons.deploymentPaused;
@@ -176,6 +191,7 @@ export function pausedConditions(d: Deployment, nowMs: number): readonly Workloa
  * Worked example (upstream's comment): updated at 00:00, deadline 600 s, now 00:03 → 7 min + 1 s.
  */
 export function deadlineRequeueMs(d: Deployment, status: DeploymentStatus, nowMs: number): number | undefined {
+  if (!hasProgressDeadline(d)) return undefined;
   const c = getCondition(status.conditions, 'Progressing');
   if (c === undefined || c.lastUpdateTime === undefined) return undefined;
   if (deploymentComplete(d, status) || c.reason === DeploymentReasons.progressDeadlineExceeded || c.reason === DeploymentReasons.newReplicaSetAvailable) return undefined;
