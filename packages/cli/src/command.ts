@@ -37,13 +37,14 @@ error naming what is still busy, and the exit code is 1.
 
 A file whose document is kind: Scenario is run as a scenario: the cluster's shape and ordered
 steps (apply a file or inline manifests, delete by name or selector, scale, patch, label,
-advance, settle, stopNode, restoreNode, get). Its get steps print; see the package README.
+advance, settle, stopNode, restoreNode, get, echo). Its get steps print; see the package README.
 
 Exit codes: 0 done; 1 bad input, a rejected object, or a cluster that did not settle.
 
 Examples:
   kubeloop run examples/cli
   kubeloop run examples/cli/scenarios/node-down.yaml
+  kubeloop run examples/walkthroughs/02-deployment-pi-web.scenario.yaml
   kubeloop run web.yaml --nodes 5 --for 2m -o json --trace trace.jsonl`;
 
 /**
