@@ -52,3 +52,7 @@ export { diffStates, generatedNames, normalizeObject } from './check/normalize.j
 // Arbitraries
 export { faultArbitrary, faultSchedules } from './arbitraries/faults.js';
 export type { FaultScheduleOptions } from './arbitraries/faults.js';
+export { IMAGES, WORKLOAD_NAMES, daemonSets, deployments, labelSets, nodePools, podTemplates, replicaSets, resourceRequirements, services, taints, workloadName } from './arbitraries/objects.js';
+export type { Manifest } from './arbitraries/objects.js';
+export { clusterAction, clusterActions } from './arbitraries/actions.js';
+export type { ClusterActionOptions, WorkloadKind } from './arbitraries/actions.js';

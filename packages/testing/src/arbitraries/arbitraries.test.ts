@@ -1,0 +1,83 @@
+/**
+ * The arbitraries: generated objects pass the API server's admission; generated actions and
+ * fault schedules are plain data that a cluster accepts.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ApiServer, Nodes, VirtualClock, apply, createBuiltinRegistry, resolveManifest, seededRng } from '@kubeloop/core';
+import { SimCluster, clusterActions, daemonSets, deployments, faultSchedules, nodePools, performAction, replicaSets, services } from '../index.js';
+
+const DEEP = process.env['KUBELOOP_DEEP'] === '1';
+
+function server() {
+  const registry = createBuiltinRegistry();
+  return new ApiServer({ clock: new VirtualClock(), rng: seededRng(1), registry });
+}
+
+describe('object arbitraries', () => {
+  for (const [kind, arbitrary] of [
+    ['ReplicaSets', replicaSets()],
+    ['Deployments', deployments()],
+    ['DaemonSets', daemonSets()],
+    ['Services', services()],
+  ] as const) {
+    it(`generates ${kind} that the API server admits (created, then re-applied unchanged)`, async () => {
+      await fc.assert(
+        fc.asyncProperty(arbitrary, async (object) => {
+          const s = server();
+          const { resource, object: body } = resolveManifest(s.registry, { body: object as Record<string, unknown>, source: 'arbitrary', document: 1 });
+          expect((await apply(s, resource, body)).action).toBe('created');
+          expect((await apply(s, resource, body)).action).toBe('unchanged');
+        }),
+        { numRuns: DEEP ? 500 : 50 },
+      );
+    });
+  }
+
+  it('generates node pools a SimCluster starts with (unique names, sizes, labels, taints)', async () => {
+    await fc.assert(
+      fc.asyncProperty(nodePools(3), async (nodes) => {
+        const cluster = await SimCluster.create({ seed: 1, nodes, controllerManager: false });
+        const listed = (await cluster.list(Nodes)).items;
+        expect(listed.map((n) => n.metadata.name)).toEqual(nodes.map((n) => n.name));
+        for (const n of nodes) {
+          const node = listed.find((l) => l.metadata.name === n.name)!;
+          expect(node.metadata.labels?.['pool']).toBe(n.labels?.['pool']);
+          expect(node.spec.taints ?? []).toEqual(n.taints ?? []);
+        }
+        await cluster.stop();
+      }),
+      { numRuns: DEEP ? 50 : 5 },
+    );
+  });
+});
+
+describe('action arbitraries', () => {
+  it('generates actions every one of which a running cluster accepts (or finds nothing to act on)', async () => {
+    await fc.assert(
+      fc.asyncProperty(clusterActions({ workloads: ['ReplicaSet', 'Deployment', 'DaemonSet', 'Service'], maxActions: 10 }), async (actions) => {
+        const cluster = await SimCluster.create({ seed: 1, nodes: 3, controllerManager: false });
+        for (const a of actions) await performAction(cluster, a);
+        await cluster.stop();
+      }),
+      { numRuns: DEEP ? 200 : 20 },
+    );
+  });
+
+  it('generates fault schedules within their bounds, as plain JSON data', () => {
+    fc.assert(
+      fc.property(faultSchedules({ maxFaults: 3, maxWrite: 5, steps: 4, nodes: 2, maxDelayMs: 900 }), (schedule) => {
+        expect(JSON.parse(JSON.stringify(schedule))).toEqual(schedule);
+        expect(schedule.length).toBeLessThanOrEqual(3);
+        for (const f of schedule) {
+          if ('write' in f) expect(f.write).toBeLessThanOrEqual(5);
+          if ('step' in f) expect(f.step).toBeLessThan(4);
+          if ('node' in f) expect(f.node).toBeLessThan(2);
+          if (f.kind === 'staleReads') expect(f.holdMs).toBeLessThanOrEqual(900);
+          if (f.kind === 'coalesce') expect(f.windowMs).toBeLessThanOrEqual(900);
+        }
+      }),
+      { numRuns: DEEP ? 1_000 : 100 },
+    );
+  });
+});
