@@ -95,7 +95,7 @@ describe('kubectl delete deployment --cascade', () => {
     let s = await state(c);
     expect(s.deployments).toEqual([]);
     expect(s.replicaSets.map((rs) => rs.metadata.uid)).toEqual([rsUid]);
-    expect(s.replicaSets[0]!.metadata.ownerReferences ?? []).toEqual([]);
+    expect(s.replicaSets[0]!.metadata.ownerReferences).toBeUndefined();
     expect(s.pods.map((p) => p.metadata.uid).sort()).toEqual(podUids);
     expect(s.pods.every((p) => controllerRef(p)?.uid === rsUid)).toBe(true);
 

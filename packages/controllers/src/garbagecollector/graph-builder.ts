@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { KubeObject } from '@kubeloop/core';
+import type { KubeObject, OwnerReference } from '@kubeloop/core';
 import { isDeletingDependents, referencesDiffs, startsWaitingForDependentsDeleted, startsWaitingForDependentsOrphaned, unblockedOwners } from './decide.js';
 import type { ObjectIdentity } from './graph.js';
 import { AbsentOwnerCache, GraphNode, assertGraphInvariants, identityFromReference, identityOf, referenceMatches, sameIdentity } from './graph.js';
@@ -150,7 +150,7 @@ export class GraphBuilder {
   }
 
   /** Upstream `addDependentToOwners`: links `node` under each owner, creating virtual owners. */
-  #addDependentToOwners(node: GraphNode, references: readonly GraphNode['owners'][number][]): void {
+  #addDependentToOwners(node: GraphNode, references: readonly OwnerReference[]): void {
     let potentiallyInvalid = false;
     for (const ref of references) {
       let owner = this.#nodes.get(ref.uid);
@@ -179,7 +179,7 @@ export class GraphBuilder {
     if (potentiallyInvalid) this.#sink.attemptToDelete(node.identity.uid);
   }
 
-  #removeDependentFromOwners(node: GraphNode, references: readonly GraphNode['owners'][number][]): void {
+  #removeDependentFromOwners(node: GraphNode, references: readonly OwnerReference[]): void {
     for (const ref of references) this.#nodes.get(ref.uid)?.dependents.delete(node);
   }
 

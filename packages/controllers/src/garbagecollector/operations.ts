@@ -103,7 +103,8 @@ export class Operations {
       const before = live.metadata.ownerReferences ?? [];
       const after = edit(before);
       if (after.length === before.length && after.every((r, i) => r === before[i])) return undefined;
-      return { ownerReferences: after };
+      // A JSON merge patch removes the field with null, as when the last reference goes upstream.
+      return { ownerReferences: after.length === 0 ? null : after };
     });
   }
 
@@ -117,7 +118,8 @@ export class Operations {
     await this.#readModifyWrite(identity, (live) => {
       const finalizers = live.metadata.finalizers ?? [];
       if (!finalizers.includes(finalizer)) return undefined;
-      return { finalizers: finalizers.filter((f) => f !== finalizer) };
+      const rest = finalizers.filter((f) => f !== finalizer);
+      return { finalizers: rest.length === 0 ? null : rest };
     });
   }
 
