@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ApiError, Events, Pods, ReplicaSets, controllerRef, parseTime } from '@kubeloop/core';
+import { ApiError, Events, Pods, ReplicaSets, controllerRef, latency, parseTime } from '@kubeloop/core';
 import type { AdmissionHook } from '@kubeloop/core';
 import type { Pod, ReplicaSet } from '@kubeloop/core';
-import { SimCluster } from '@kubeloop/testing';
+import { SimCluster, bufferWatches } from '@kubeloop/testing';
 import { replicaSetPlugin } from './plugin.js';
 import { replicaInvariants } from './invariants.js';
 
@@ -242,6 +242,43 @@ describe('ReplicaSet status', () => {
     expect(await activePods(c, 'app=web')).toHaveLength(1);
     expect(await events(c, 'SuccessfulDelete')).toHaveLength(2);
     expect((await rs(c, 'web')).status).toMatchObject({ replicas: 1, readyReplicas: 1, availableReplicas: 1, observedGeneration: 2 });
+    await c.stop();
+  });
+});
+
+describe('ReplicaSet expectations (upstream UIDTrackingControllerExpectations)', () => {
+  it('creates exactly the missing pods and never over-creates while its pod cache lags its own writes', async () => {
+    // Every write of the controller manager takes 20 ms of virtual time, and its pod cache lags
+    // the store by up to 4 events (500 ms at most): a sync right after a create or delete sees
+    // stale pods, and only the expectations keep it from acting on them.
+    const c = await SimCluster.create({
+      seed: 11,
+      nodes: 3,
+      controllerManager: {
+        plugins: [replicaSetPlugin()],
+        interceptors: (clock) => [
+          latency(clock, (r) => (r.verb === 'list' || r.verb === 'watch' ? 0 : 20)),
+          bufferWatches(clock, { lag: 4, holdMs: 500, applies: (r) => r.resource?.kind === 'Pod' }),
+        ],
+      },
+    });
+    await c.apply(webRs(10));
+    await c.settle();
+    const added = c.trace().filter((e) => e.type === 'ADDED' && e.object.kind === 'Pod');
+    expect(added).toHaveLength(10);
+    expect(await events(c, 'SuccessfulDelete')).toEqual([]);
+    // Scale in and out again: each step creates or deletes exactly the difference.
+    for (const [replicas, total] of [
+      [4, 10],
+      [7, 13],
+    ] as const) {
+      const current = await rs(c, 'web');
+      await c.server.update(ReplicaSets, { ...current, spec: { ...current.spec, replicas } });
+      await c.settle();
+      expect(await activePods(c, 'app=web')).toHaveLength(replicas);
+      expect(c.trace().filter((e) => e.type === 'ADDED' && e.object.kind === 'Pod')).toHaveLength(total);
+    }
+    expect(await events(c, 'SuccessfulDelete')).toHaveLength(6);
     await c.stop();
   });
 });

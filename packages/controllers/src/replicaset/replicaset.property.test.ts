@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { fc } from '@fast-check/vitest';
 import { Pods, ReplicaSets, ReplicationControllers, VirtualClockError, latency } from '@kubeloop/core';
 import type { ClientInterceptor, Clock } from '@kubeloop/core';
-import { SimCluster, expireWatches } from '@kubeloop/testing';
+import { SimCluster, bufferWatches, expireWatches } from '@kubeloop/testing';
 import { replicaSetPlugin, replicationControllerPlugin } from './plugin.js';
 import { replicaInvariants, singleController } from './invariants.js';
 import type { ReplicaState } from './invariants.js';
@@ -169,6 +169,15 @@ describe('ReplicaSet and ReplicationController under random changes', () => {
         // A watch cut with no event since the last cut backs off up to 30 s before relisting, so
         // the store can look quiet for longer than settle's default 20 s while a cache is stale.
         run(steps, seed, (clock) => [expireWatches(clock, 15_000)], 75_000),
+      ),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+
+  it('the same holds when the pod cache lags the store (up to 3 events, 1 s) and the controller manager restarts', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(withRestarts, { minLength: 1, maxLength: 10 }), fc.nat(1000), async (steps, seed) =>
+        run(steps, seed, (clock) => [bufferWatches(clock, { lag: 3, holdMs: 1_000, applies: (r) => r.resource?.kind === 'Pod' })]),
       ),
       { numRuns: RUNS },
     );
