@@ -58,7 +58,8 @@ function selectedPods(manager: Manager, service: Service): Pod[] {
  * alone.
  *
  * Errors: a failed write records a `FailedToCreateEndpoint` / `FailedToUpdateEndpoint` Warning
- * on the Service and is retried with backoff; a conflict (stale cache) is retried the same way.
+ * on the Endpoints object and is retried with backoff; a conflict (stale cache) is retried the
+ * same way.
  */
 export class EndpointsReconciler implements Reconciler {
   readonly #manager: Manager;
@@ -97,8 +98,10 @@ export class EndpointsReconciler implements Reconciler {
           if (write.kind === 'create') await client.create(Endpoints, write.endpoints);
           else await client.update(Endpoints, write.endpoints);
         } catch (error) {
-          const reason = write.kind === 'create' ? 'FailedToCreateEndpoint' : 'FailedToUpdateEndpoint';
-          void this.#manager.recorder(ENDPOINT_CONTROLLER_COMPONENT).event(service, 'Warning', reason, `Failed to ${write.kind} endpoint ${key}: ${String(error)}`);
+          // As upstream: the event is on the Endpoints object, with upstream's two messages.
+          const recorder = this.#manager.recorder(ENDPOINT_CONTROLLER_COMPONENT);
+          if (write.kind === 'create') void recorder.event(write.endpoints, 'Warning', 'FailedToCreateEndpoint', `Failed to create endpoint for service ${key}: ${String(error)}`);
+          else void recorder.event(write.endpoints, 'Warning', 'FailedToUpdateEndpoint', `Failed to update endpoint ${key}: ${String(error)}`);
           throw error;
         }
         return done;

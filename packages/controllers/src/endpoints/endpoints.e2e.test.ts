@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EndpointSlices, Endpoints, Pods, Services, isApiError, parseManifests } from '@kubeloop/core';
+import { ApiError, EndpointSlices, Endpoints, Events, Pods, Services, faults, isApiError, parseManifests } from '@kubeloop/core';
 import type { EndpointSlice, Pod } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
 import { LAST_CHANGE_TRIGGER_TIME_ANNOTATION } from './decide.js';
@@ -127,6 +127,19 @@ describe('Service whoami-web endpoints', () => {
       (e: unknown) => isApiError(e, 'NotFound'),
     );
     expect(gone).toBe(true);
+    await c.stop();
+  });
+
+  it('records FailedToCreateEndpoint on the Endpoints when a create fails, and retries', async () => {
+    let failed = 0;
+    const refuseFirst = faults((r) => (r.verb === 'create' && r.resource?.resource === 'endpoints' && failed++ === 0 ? new ApiError('ServiceUnavailable', 'injected') : undefined));
+    const c = await SimCluster.create({ seed: 3, nodes: 1, controllerManager: { plugins: [endpointsPlugin()], interceptors: [refuseFirst] } });
+    await c.apply(SERVICE, 'service-whoami-web.yaml');
+    await c.settle();
+    expect((await c.get(Endpoints, { namespace: 'default', name: 'whoami-web' })).metadata.labels).toEqual({ kiamol: 'ch06' });
+    const events = (await c.list(Events, { namespace: 'default' })).items.filter((e) => e.reason === 'FailedToCreateEndpoint');
+    expect(events.map((e) => [e.type, e.involvedObject.kind, e.involvedObject.name])).toEqual([['Warning', 'Endpoints', 'whoami-web']]);
+    expect(events[0]!.message).toMatch(/^Failed to create endpoint for service default\/whoami-web: /);
     await c.stop();
   });
 });
