@@ -31,7 +31,7 @@ export type { Fault, FaultSchedule, InjectedWriteError } from './faults/schedule
 // Invariants
 export { formatRef, invariant, refOf, transitionInvariant } from './invariants/types.js';
 export type { ClusterState, Invariant, ObjectRef, Violation } from './invariants/types.js';
-export { StateTracker } from './invariants/state.js';
+export { StateTracker, clusterState } from './invariants/state.js';
 export {
   GENERIC_SAFETY,
   generationNeverDecreases,
