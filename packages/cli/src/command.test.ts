@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,6 +166,12 @@ describe('kubeloop run', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^error: --trace .*no\/such\/dir\/trace\.jsonl: cannot write the file \(ENOENT\)\n$/);
+  });
+
+  it.runIf(existsSync('/dev/full'))('exits 1 naming the --trace file when writing it fails (a full disk)', async () => {
+    const { code, stderr } = await kubeloop('run', join(examples, 'cli'), '--trace', '/dev/full');
+    expect(code).toBe(1);
+    expect(stderr).toBe('error: --trace /dev/full: writing failed (ENOSPC)\n');
   });
 
   it('draws a progress line on stderr only when stderr is a terminal, leaving stdout unchanged', async () => {

@@ -59,10 +59,12 @@ export const ADVANCE_STEP_MS = 10_000;
  */
 class TraceFile {
   readonly #fd: number;
+  readonly #path: string;
   #chunk: string[] = [];
   #size = 0;
 
   constructor(path: string) {
+    this.#path = path;
     try {
       this.#fd = openSync(path, 'w');
     } catch (e) {
@@ -70,11 +72,20 @@ class TraceFile {
     }
   }
 
+  /** The first write that failed: reported by close, so that a full disk cannot break the cluster's watches. */
+  #failure: unknown;
+
   readonly write = (entry: TraceEntry): void => {
+    if (this.#failure !== undefined) return;
     const line = `${JSON.stringify(entry)}\n`;
     this.#chunk.push(line);
     this.#size += line.length;
-    if (this.#size >= 65_536) this.#flush();
+    if (this.#size < 65_536) return;
+    try {
+      this.#flush();
+    } catch (e) {
+      this.#failure = e;
+    }
   };
 
   #flush(): void {
@@ -83,12 +94,16 @@ class TraceFile {
     this.#size = 0;
   }
 
+  /** Writes what is left and closes the file. Errors: the first failed write, as an InputError naming the file. */
   close(): void {
     try {
-      this.#flush();
+      if (this.#failure === undefined) this.#flush();
+    } catch (e) {
+      this.#failure = e;
     } finally {
       closeSync(this.#fd);
     }
+    if (this.#failure !== undefined) throw new InputError(`--trace ${this.#path}: writing failed (${(this.#failure as NodeJS.ErrnoException).code ?? (this.#failure as Error).message})`, { cause: this.#failure });
   }
 }
 
