@@ -12,7 +12,7 @@
 import { controllerRef, keyString, objectKey } from '@kubeloop/core';
 import type { Deployment, KubeObject, Pod, ReplicaSet } from '@kubeloop/core';
 import { isPodActive, isPodAvailable } from '../shared/index.js';
-import { actualReplicas, availableReplicas, equalIgnoreHash, maxSurge, maxUnavailable, readyReplicas } from './decide.js';
+import { actualReplicas, availableReplicas, equalIgnoreHash, maxSurge, maxUnavailable, readyReplicas, specReplicas } from './decide.js';
 
 /** One broken invariant. */
 export interface DeploymentViolation {
@@ -117,7 +117,7 @@ export function singleActiveReplicaSetAfterSettle(state: DeploymentState): Deplo
  * After settling, each Deployment's status adds up its ReplicaSets' (upstream
  * `calculateStatus`): `replicas`, `readyReplicas` and `availableReplicas` are the sums over its
  * ReplicaSets, `updatedReplicas` the new ReplicaSet's `replicas`, `unavailableReplicas` is
- * `max(0, spec.replicas − available)` once settled, and `observedGeneration` is the generation.
+ * `max(0, Σ spec.replicas − available)`, and `observedGeneration` is the generation.
  */
 export function statusMatches(state: DeploymentState): DeploymentViolation[] {
   const out: DeploymentViolation[] = [];
@@ -130,6 +130,7 @@ export function statusMatches(state: DeploymentState): DeploymentViolation[] {
       replicas: actualReplicas(rss),
       readyReplicas: readyReplicas(rss),
       availableReplicas: availableReplicas(rss),
+      unavailableReplicas: Math.max(0, specReplicas(rss) - availableReplicas(rss)),
       observedGeneration: d.metadata.generation ?? 0,
       ...(d.spec.paused === true ? {} : { updatedReplicas: actualReplicas([newRS]) }),
     };
