@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiError, ConfigMaps, FOREGROUND_FINALIZER, IngressClasses, Namespaces, ORPHAN_FINALIZER, Secrets, WRITE_VERBS, faults, isApiError } from '@kubeloop/core';
 import type { KubeObject, OwnerReference, ResourceDefinition } from '@kubeloop/core';
-import { SimCluster, bufferWatches, expireWatches } from '@kubeloop/testing';
+import { FaultInjector, SimCluster, bufferWatches, expireWatches } from '@kubeloop/testing';
 import type { TraceEntry } from '@kubeloop/testing';
 import type { PropagationPolicy } from './decide.js';
 import { foregroundOrder, noDanglingDependents, noLiveOwnerCollected } from './invariants.js';
@@ -76,6 +76,7 @@ const scenario = fc
         { minLength: 1, maxLength: 4 },
       ),
       restartAfter: fc.nat({ max: 3 }),
+      crash: fc.record({ write: fc.integer({ min: 1, max: 6 }), committed: fc.boolean() }),
     }),
   );
 
@@ -108,9 +109,13 @@ function orphansKept(trace: readonly TraceEntry[], deletedByUser: ReadonlySet<st
   return out;
 }
 
-type Mode = 'plain' | 'restart' | 'expire' | 'stale' | 'write-errors';
+/** How many runs had a crash (the crash property checks that it was exercised). */
+let crashes = 0;
 
-async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion[]; restartAfter: number }, mode: Mode, seed: number): Promise<void> {
+type Mode = 'plain' | 'restart' | 'crash' | 'expire' | 'stale' | 'write-errors';
+
+async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion[]; restartAfter: number; crash: { write: number; committed: boolean } }, mode: Mode, seed: number): Promise<void> {
+  const injector = new FaultInjector(mode === 'crash' ? [{ kind: 'crash', ...input.crash }] : []);
   const c = await SimCluster.create({
     seed,
     nodes: 0,
@@ -119,6 +124,7 @@ async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion
     controllerManager: {
       plugins: [garbageCollectorPlugin()],
       interceptors: (clock) => {
+        if (mode === 'crash') return injector.interceptors(clock);
         if (mode === 'expire') return [expireWatches(clock, 2_000)];
         if (mode === 'stale') return [bufferWatches(clock, { lag: 4, holdMs: 1_500 })];
         if (mode === 'write-errors') {
@@ -161,7 +167,10 @@ async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion
     });
 
     const deletedByUser = new Set<string>();
+    injector.attach(c);
+    injector.start();
     for (const [n, d] of input.deletions.entries()) {
+      await injector.beforeStep(n);
       const spec = input.specs[d.index]!;
       try {
         await c.delete(RESOURCES[spec.kind], keyOf(spec, d.index), d.policy === undefined ? {} : { propagationPolicy: d.policy });
@@ -172,6 +181,13 @@ async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion
       if (mode === 'restart' && n === input.restartAfter) await c.restartControllerManager();
       await c.advance(d.waitMs);
     }
+    // Let a crash at the collector's n-th write happen, then repair (restart) and stop faults.
+    for (let i = 0; i < 10; i++) {
+      await c.advance(100);
+      await injector.poll();
+    }
+    await injector.stop();
+    if (injector.log.some((line) => line.includes('crash'))) crashes++;
     await c.settle({ quietMs: 30_000 });
 
     const trace = c.trace();
@@ -202,6 +218,14 @@ describe('garbage collector properties', () => {
       fc.asyncProperty(scenario, fc.nat(1_000), (input, seed) => run(input, 'restart', seed)),
       { numRuns: RUNS },
     );
+  });
+
+  it('the same holds when the controller manager crashes at its n-th write, before or after the write lands (a crash inside a cascade)', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, fc.nat(1_000), (input, seed) => run(input, 'crash', seed)),
+      { numRuns: RUNS },
+    );
+    expect(crashes).toBeGreaterThan(0);
   });
 
   it('the same holds when every watch of the controller manager is cut with 410 every 2 s (informers relist, tombstones)', async () => {
