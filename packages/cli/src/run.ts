@@ -48,8 +48,9 @@ export interface RunOptions {
 }
 
 /**
- * How far each step of `--for` advances: the progress line is redrawn between steps. The steps
- * are the same whether or not a progress line is shown, so output never depends on the terminal.
+ * How far each step of `--for` (and of a scenario's `advance`) advances: the progress line is
+ * redrawn between steps. The steps are the same whether or not a progress line is shown, so
+ * output never depends on the terminal.
  */
 export const ADVANCE_STEP_MS = 10_000;
 
@@ -204,7 +205,11 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
       await cluster.clock.flush();
       return;
     case 'advance':
-      await cluster.advance(step.ms);
+      // in steps, as --for: the progress line is redrawn between them (the steps are the same without a terminal)
+      for (let left = step.ms; left > 0; left -= ADVANCE_STEP_MS) {
+        await cluster.advance(Math.min(left, ADVANCE_STEP_MS));
+        if (left > ADVANCE_STEP_MS) await onProgress();
+      }
       return;
     case 'settle':
       await cluster.settle({ maxMs: step.timeoutMs ?? timeoutMs, onProgress });

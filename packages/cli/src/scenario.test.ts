@@ -76,8 +76,8 @@ describe('parseScenario', () => {
   });
 });
 
-function buffer(): Writer & { text: string } {
-  const out = { text: '', write: (s: string) => void (out.text += s) };
+function buffer(isTTY = false): Writer & { text: string } {
+  const out = { text: '', isTTY, write: (s: string) => void (out.text += s) };
   return out;
 }
 
@@ -119,6 +119,18 @@ describe('kubeloop run with a scenario', () => {
     const json = buffer();
     expect(await main(['run', join(dir, 's.yaml'), '-o', 'json'], { stdout: json, stderr: buffer() })).toBe(0);
     expect(JSON.parse(json.text)).toEqual({ apiVersion: 'v1', kind: 'List', items: [] });
+  });
+
+  it('redraws the progress line during long advance steps when stderr is a terminal, printing the same tables', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
+    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\ncluster: {nodes: 1}\nsteps:\n  - advance: 35s\n  - get: nodes\n');
+    const stdout = buffer();
+    const stderr = buffer(true);
+    expect(await main(['run', join(dir, 's.yaml')], { stdout, stderr })).toBe(0);
+    expect(stderr.text.split('\r\x1b[2K').filter(Boolean)).toEqual(['virtual time 0s  objects 6  pods 0 Running, 0 Pending', 'virtual time 10s  objects 6  pods 0 Running, 0 Pending', 'virtual time 20s  objects 6  pods 0 Running, 0 Pending', 'virtual time 30s  objects 6  pods 0 Running, 0 Pending', 'virtual time 35s  objects 6  pods 0 Running, 0 Pending']);
+    const plain = buffer();
+    expect(await main(['run', join(dir, 's.yaml')], { stdout: plain, stderr: buffer() })).toBe(0);
+    expect(stdout.text).toBe(plain.text);
   });
 
   it('stops at a failing step with an error naming it', async () => {
