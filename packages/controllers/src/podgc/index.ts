@@ -1,0 +1,30 @@
+/**
+ * The pod garbage collector — upstream's `pkg/controller/podgc`. Every 20 s it force-deletes
+ * pods that nothing else would ever finish: pods bound to a node that has been gone for 40 s
+ * (confirmed by a live read; marked `Failed` with `DisruptionTarget`/`DeletionByPodGC` first),
+ * terminating pods on not-Ready nodes tainted `node.kubernetes.io/out-of-service`, terminating
+ * pods that were never scheduled, and the oldest finished pods beyond
+ * `--terminated-pod-gc-threshold` (12 500).
+ *
+ * @module
+ */
+
+// Registration
+export { podGcPlugin, POD_GC_PLUGIN_NAME } from './plugin.js';
+
+// The collector
+export { PodGarbageCollector } from './controller.js';
+export type { PodGcOptions } from './controller.js';
+
+// Decisions
+export {
+  DEFAULT_TERMINATED_POD_GC_THRESHOLD,
+  POD_GC_CHECK_PERIOD_MS,
+  POD_GC_QUARANTINE_MS,
+  TAINT_OUT_OF_SERVICE,
+  failedStatus,
+  podsOnMissingNodes,
+  terminatedToDelete,
+  terminatingOnOutOfServiceNodes,
+  unscheduledTerminating,
+} from './decide.js';
