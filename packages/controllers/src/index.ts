@@ -21,6 +21,9 @@ export * from './replicaset/index.js';
 // Service endpoints
 export * from './endpoints/index.js';
 
+// The pod garbage collector
+export * from './podgc/index.js';
+
 // The garbage collector
 export * from './garbagecollector/index.js';
 
