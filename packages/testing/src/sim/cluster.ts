@@ -43,6 +43,7 @@ import {
   endpointsPlugin,
   garbageCollectorPlugin,
   nodeLifecyclePlugin,
+  podGcPlugin,
   replicaSetPlugin,
   replicationControllerPlugin,
   schedulerPlugin,
@@ -106,13 +107,14 @@ export interface ControllerManagerOptions {
 
 /**
  * The built-in controllers a {@link SimCluster}'s controller manager runs by default, as
- * kube-controller-manager does: the garbage collector, ReplicaSet, ReplicationController,
+ * kube-controller-manager does: the garbage collector, the pod garbage collector, ReplicaSet, ReplicationController,
  * Deployment, DaemonSet, and the Endpoints and EndpointSlice controllers. Plugins are
  * stateless (each incarnation of the controller manager builds fresh controllers from them),
  * so one list serves every cluster.
  */
 export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   garbageCollectorPlugin(),
+  podGcPlugin(),
   replicaSetPlugin(),
   replicationControllerPlugin(),
   deploymentPlugin(),
@@ -256,7 +258,7 @@ export class SimCluster {
     const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace));
     host.attach(manager);
     await manager.start();
-    await controllers?.start();
+    controllers?.start();
     await clock.flush();
     return cluster;
   }
@@ -286,7 +288,7 @@ export class SimCluster {
   async restartControllerManager(): Promise<void> {
     this.#checkRunning();
     if (this.#controllers === undefined) throw new SimClusterError('invalid-option', 'this cluster runs no controller manager (controllerManager: false)');
-    await this.#controllers.restart();
+    this.#controllers.restart();
     await this.clock.flush();
   }
 
@@ -434,7 +436,7 @@ export class SimCluster {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    await this.#controllers?.stop();
+    this.#controllers?.crash();
     await this.manager.stop();
     for (const s of this.#subscriptions) s.unsubscribe();
   }
@@ -451,6 +453,7 @@ export class SimCluster {
   }
 
   #checkWatches(): void {
+    if (this.#controllers?.failure !== undefined) throw new SimClusterError('stopped', 'the controller manager failed to start', { cause: this.#controllers.failure });
     if (this.#watchFailure !== undefined) throw new SimClusterError('stopped', 'a trace watch failed; the trace is incomplete', { cause: this.#watchFailure });
   }
 }
@@ -467,6 +470,8 @@ class ControllerManagerRunner {
   readonly #interceptors: readonly ClientInterceptor[];
   #manager: Manager | undefined;
   #dead: { value: boolean } = { value: false };
+  /** The first error an incarnation failed to start with. */
+  failure: unknown;
   restarts = 0;
 
   constructor(server: ApiServer, clock: VirtualClock, rng: ReturnType<typeof seededRng>, host: PluginHost, interceptors: readonly ClientInterceptor[]) {
@@ -481,32 +486,46 @@ class ControllerManagerRunner {
     return this.#manager;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts a new incarnation without waiting for its caches to sync: with latency injected on
+   * its client, syncing takes virtual time, which only passes when the cluster advances.
+   */
+  start(): void {
     const dead = { value: false };
     this.#dead = dead;
     const crashed = (): ApiError => new ApiError('ServiceUnavailable', 'the controller manager incarnation that made this call was crashed');
     const killSwitch: ClientInterceptor = {
       request: (_request, next) => (dead.value ? Promise.reject(crashed()) : next()),
     };
-    const client = withInterceptors(this.#server, killSwitch, ...this.#interceptors);
+    // Outermost and innermost: a call delayed by an interceptor when the crash happens fails
+    // when it wakes instead of reaching the API server after the crash.
+    const client = withInterceptors(this.#server, killSwitch, ...this.#interceptors, killSwitch);
     const manager = createManager({ name: 'kube-controller-manager', client, clock: this.#clock, rng: this.#rng.fork(), registry: this.#server.registry });
     this.#manager = manager;
     this.#host.attach(manager);
-    await manager.start();
+    manager.start().catch((error: unknown) => {
+      this.failure ??= error;
+    });
   }
 
-  async restart(): Promise<void> {
-    await this.stop();
+  /** Crashes the current incarnation and starts a fresh one. */
+  restart(): void {
+    this.crash();
     this.restarts++;
-    await this.start();
+    this.start();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Kills the current incarnation: every call it makes from now on fails. Its manager is told
+   * to stop but not waited for — a worker asleep in an injected delay only wakes when virtual
+   * time passes, and then fails.
+   */
+  crash(): void {
     const manager = this.#manager;
     if (manager === undefined) return;
     this.#dead.value = true;
     this.#manager = undefined;
     this.#host.detach(manager);
-    await manager.stop();
+    manager.stop().catch(() => undefined);
   }
 }

@@ -3,7 +3,7 @@
  * crash and restart, with interceptors on their client.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigMaps, controllerFor, done, faults, isApiError, ApiError } from '@kubeloop/core';
+import { ConfigMaps, controllerFor, done, faults, isApiError, latency, ApiError } from '@kubeloop/core';
 import type { ClientRequest, Plugin } from '@kubeloop/core';
 import { SimCluster, SimClusterError, expireWatches } from '../index.js';
 
@@ -77,6 +77,34 @@ describe('SimCluster controller manager', () => {
     await cluster.advance(100);
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect((await cluster.get(ConfigMaps, { namespace: 'default', name: 'c' })).data?.['got']).toBeUndefined();
+    await cluster.stop();
+  });
+
+  it('starts, runs and restarts with latency on every call of the controller manager (virtual time passes only when the cluster advances)', async () => {
+    const log: string[] = [];
+    const cluster = await SimCluster.create({ seed: 1, nodes: 0, controllerManager: { plugins: [copier(log)], interceptors: (clock) => [latency(clock, 50)] } });
+    await cluster.apply(configMap('d', '4'));
+    await cluster.advance(1_000);
+    expect((await cluster.get(ConfigMaps, { namespace: 'default', name: 'd' })).data?.['got']).toBe('4');
+    await cluster.stop();
+  });
+
+  it('a write asleep in an injected delay when the controller manager crashes never reaches the API server', async () => {
+    const cluster = await SimCluster.create({
+      seed: 1,
+      nodes: 0,
+      controllerManager: { plugins: [copier([])], interceptors: (clock) => [latency(clock, (r) => (r.verb === 'update' ? 5_000 : 0))] },
+    });
+    await cluster.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'e', namespace: 'default' }, data: { v: 'before' } });
+    await cluster.advance(100);
+    const old = cluster.controllerManager!;
+    const current = await cluster.get(ConfigMaps, { namespace: 'default', name: 'e' });
+    const late = old.client.update(ConfigMaps, { ...current, data: { v: 'late' } }).catch((e: unknown) => e);
+    await cluster.advance(1_000); // the update is asleep in its 5 s delay
+    await cluster.restartControllerManager();
+    await cluster.advance(5_000); // it wakes, after the crash
+    expect(isApiError(await late, 'ServiceUnavailable')).toBe(true);
+    expect((await cluster.get(ConfigMaps, { namespace: 'default', name: 'e' })).data).toEqual({ v: 'before' });
     await cluster.stop();
   });
 
