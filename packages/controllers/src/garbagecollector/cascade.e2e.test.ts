@@ -7,7 +7,7 @@
  * collector in the controller manager.
  */
 import { describe, expect, it } from 'vitest';
-import { Deployments, Pods, ReplicaSets, controllerRef } from '@kubeloop/core';
+import { ControllerRevisions, DaemonSets, Deployments, Pods, ReplicaSets, controllerRef } from '@kubeloop/core';
 import type { Deployment, KubeObject } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
 import { deploymentPlugin } from '../deployment/plugin.js';
@@ -140,6 +140,24 @@ describe('kubectl delete deployment --cascade', () => {
     const rs = s.replicaSets[0]!;
     expect(s.pods.map((p) => p.metadata.uid).sort()).toEqual(before);
     expect(s.pods.every((p) => controllerRef(p)?.uid === rs.metadata.uid)).toBe(true);
+    await c.stop();
+  });
+
+  it('with the default controller manager: deleting a DaemonSet collects its pods and ControllerRevisions', async () => {
+    const c = await SimCluster.create({ seed: 3, nodes: 3 });
+    await c.apply({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: 'default' },
+      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'a', image: 'nginx:1.25' }] } } },
+    });
+    await c.settle();
+    expect((await c.list(Pods, { namespace: 'default' })).items).toHaveLength(3);
+    expect((await c.list(ControllerRevisions, { namespace: 'default' })).items.length).toBeGreaterThan(0);
+    await c.delete(DaemonSets, { namespace: 'default', name: 'agent' });
+    await c.settle();
+    expect((await c.list(Pods, { namespace: 'default' })).items).toEqual([]);
+    expect((await c.list(ControllerRevisions, { namespace: 'default' })).items).toEqual([]);
     await c.stop();
   });
 });
