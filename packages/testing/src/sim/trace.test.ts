@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@kubeloop/core';
 import { SimCluster, SimClusterError } from '../index.js';
 import type { TraceEntry } from '../index.js';
-import { TraceRecorder } from './trace.js';
+import { CHANGE_HISTORY_MS, TraceRecorder } from './trace.js';
 
 const pods = ['a', 'b']
   .map((name) => `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n  containers: [{ name: app, image: nginx }]\n`)
@@ -53,5 +53,15 @@ describe('TraceRecorder', () => {
       expect(Object.fromEntries(r.changesSince(10))).toEqual({ Pod: 1 });
       expect(r.entries).toHaveLength(sink === 'memory' ? 5 : 0);
     }
+  });
+
+  it('keeps a bounded history of change counts on a long run, exact within the last hour', () => {
+    const r = new TraceRecorder('none');
+    const step = 1_000;
+    const total = 3 * (CHANGE_HISTORY_MS / step); // three virtual hours, one change a second
+    for (let i = 1; i <= total; i++) r.record(i * step, 'MODIFIED', pod('a', `p${i}`));
+    expect(Object.fromEntries(r.changesSince(total * step - 20_000))).toEqual({ Pod: 20 });
+    expect(Object.fromEntries(r.changesSince(total * step - CHANGE_HISTORY_MS))).toEqual({ Pod: CHANGE_HISTORY_MS / step });
+    expect(r.changesSince(0).get('Pod')).toBeLessThan(total); // the first hours were dropped
   });
 });

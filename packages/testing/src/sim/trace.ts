@@ -17,6 +17,13 @@ export interface TraceEntry {
   readonly object: KubeObject;
 }
 
+/**
+ * How far back {@link TraceRecorder.changesSince} counts exactly: one virtual hour before the
+ * latest change (settle asks about its quiet window, 20 s by default). Older counts are dropped
+ * so that a long run keeps a bounded history.
+ */
+export const CHANGE_HISTORY_MS = 3_600_000;
+
 function keyOf(object: KubeObject): string {
   return `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`;
 }
@@ -38,8 +45,9 @@ export type TraceSink = 'memory' | 'none' | ((entry: TraceEntry) => void);
  * non-heartbeat changes of one kind at one time, oldest first, whatever the sink.
  *
  * Caveats: whatever the sink, the recorder keeps the live objects (to tell heartbeats) and a
- * few numbers per non-heartbeat change time (for {@link TraceRecorder.changesSince}); only the
- * entries themselves, with every heartbeat, depend on the sink.
+ * few numbers per non-heartbeat change time of the last {@link CHANGE_HISTORY_MS} (for
+ * {@link TraceRecorder.changesSince}); only the entries themselves, with every heartbeat,
+ * depend on the sink.
  */
 export class TraceRecorder {
   readonly #sink: TraceSink;
@@ -73,6 +81,10 @@ export class TraceRecorder {
       const last = this.#changes.at(-1);
       if (last !== undefined && last.t === t && last.kind === object.kind) last.count++;
       else this.#changes.push({ t, kind: object.kind, count: 1 });
+      if (this.#changes.length > 4096 && this.#changes[0]!.t < t - CHANGE_HISTORY_MS) {
+        const keep = this.#changes.findIndex((c) => c.t >= t - CHANGE_HISTORY_MS);
+        this.#changes.splice(0, keep);
+      }
     }
   }
 
@@ -86,7 +98,10 @@ export class TraceRecorder {
     return this.#lastChangeAt;
   }
 
-  /** Non-heartbeat changes after `since` (exclusive), counted by kind. */
+  /**
+   * Non-heartbeat changes after `since` (exclusive), counted by kind; exact when `since` is
+   * within {@link CHANGE_HISTORY_MS} of the latest change (older ones may have been dropped).
+   */
   changesSince(since: number): Map<string, number> {
     const out = new Map<string, number>();
     for (let i = this.#changes.length - 1; i >= 0 && this.#changes[i]!.t > since; i--) {
