@@ -282,3 +282,52 @@ describe('ReplicaSet expectations (upstream UIDTrackingControllerExpectations)',
     await c.stop();
   });
 });
+
+describe('ReplicaSet burst and failed deletes', () => {
+  it('creates at most burstReplicas pods per sync, and syncs again only once it saw them (upstream BurstReplicas)', async () => {
+    // The pod cache holds events back for 5 s, so each sync's creates are observed 5 s later.
+    const c = await SimCluster.create({
+      seed: 12,
+      nodes: 3,
+      controllerManager: {
+        plugins: [replicaSetPlugin({ burstReplicas: 3 })],
+        interceptors: (clock) => [bufferWatches(clock, { lag: 1_000, holdMs: 5_000, applies: (r) => r.resource?.kind === 'Pod' })],
+      },
+    });
+    await c.apply(webRs(7));
+    await c.advance(1_000);
+    expect(await activePods(c, 'app=web')).toHaveLength(3);
+    await c.advance(5_000);
+    expect(await activePods(c, 'app=web')).toHaveLength(6);
+    await c.settle();
+    expect(await activePods(c, 'app=web')).toHaveLength(7);
+    await c.stop();
+  });
+
+  it('reports refused deletes as ReplicaFailure FailedDelete with a FailedDelete event, and clears it once they succeed', async () => {
+    const c = await cluster();
+    await c.apply(webRs(3));
+    await c.settle();
+    const refuse = { on: true };
+    c.server.addAdmissionHook({
+      name: 'test/no-pod-deletes',
+      resources: ['pods'],
+      operations: ['DELETE'],
+      validate() {
+        if (refuse.on) throw new ApiError('Forbidden', 'pods are protected by a test admission hook');
+      },
+    });
+    const current = await rs(c, 'web');
+    await c.server.update(ReplicaSets, { ...current, spec: { ...current.spec, replicas: 1 } });
+    await c.advance(2_000);
+    expect((await rs(c, 'web')).status.conditions).toEqual([
+      expect.objectContaining({ type: 'ReplicaFailure', status: 'True', reason: 'FailedDelete', message: 'pods are protected by a test admission hook' }),
+    ]);
+    expect((await events(c, 'FailedDelete'))[0]).toBe('Error deleting: pods are protected by a test admission hook');
+    refuse.on = false;
+    await c.settle({ maxMs: 1_200_000 });
+    expect(await activePods(c, 'app=web')).toHaveLength(1);
+    expect((await rs(c, 'web')).status.conditions ?? []).toEqual([]);
+    await c.stop();
+  });
+});
