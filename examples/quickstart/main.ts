@@ -4,7 +4,7 @@
  * applied one by one and every change the controller makes is printed as it happens, with
  * its virtual time. Same seed, same output.
  *
- * Run: `npx -y pnpm@10.34.8 start` (or `pnpm start`).
+ * Run: `npx -y pnpm@10.34.8 run example:greeting` (or `pnpm run example:greeting`).
  */
 import {
   ApiServer,
