@@ -210,4 +210,19 @@ describe('garbage collector: foreground', () => {
     expect(foregroundOrder({ trace: c.trace() })).toEqual([]);
     await c.stop();
   });
+
+  it('breaks an ownership cycle: both objects go (upstream makes the references of one non-blocking first)', async () => {
+    const c = await cluster();
+    const a = await configMap(c, 'a');
+    const b = await configMap(c, 'b', [ref(a, true)]);
+    await c.server.update(ConfigMaps, { ...a, metadata: { ...a.metadata, ownerReferences: [ref(b, true)] } });
+    await c.settle();
+    expect(await exists(c, ConfigMaps, 'a')).toBeDefined();
+    await c.delete(ConfigMaps, { namespace: 'default', name: 'a' }, { propagationPolicy: 'Foreground' });
+    await c.settle();
+    expect(await exists(c, ConfigMaps, 'a')).toBeUndefined();
+    expect(await exists(c, ConfigMaps, 'b')).toBeUndefined();
+    expect(foregroundOrder({ trace: c.trace() })).toEqual([]);
+    await c.stop();
+  });
 });

@@ -7,8 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiError, ConfigMaps, FOREGROUND_FINALIZER, IngressClasses, Namespaces, ORPHAN_FINALIZER, Secrets, WRITE_VERBS, faults, isApiError } from '@kubeloop/core';
-import type { KubeObject, OwnerReference, ResourceDefinition } from '@kubeloop/core';
-import { FaultInjector, SimCluster, bufferWatches, expireWatches } from '@kubeloop/testing';
+import type { ClientInterceptor, KubeObject, OwnerReference, ResourceDefinition } from '@kubeloop/core';
+import { SimCluster, bufferWatches, expireWatches } from '@kubeloop/testing';
 import type { TraceEntry } from '@kubeloop/testing';
 import type { PropagationPolicy } from './decide.js';
 import { foregroundOrder, noDanglingDependents, noLiveOwnerCollected } from './invariants.js';
@@ -75,6 +75,8 @@ const scenario = fc
         }),
         { minLength: 1, maxLength: 4 },
       ),
+      // References from an object to a later one, added after creation: ownership cycles.
+      backReferences: fc.array(fc.record({ from: fc.nat({ max: specs.length - 1 }), to: fc.nat({ max: specs.length - 1 }), block: fc.boolean() }), { maxLength: 2 }),
       restartAfter: fc.nat({ max: 3 }),
       crash: fc.record({ write: fc.integer({ min: 1, max: 6 }), committed: fc.boolean() }),
     }),
@@ -114,8 +116,25 @@ let crashes = 0;
 
 type Mode = 'plain' | 'restart' | 'crash' | 'expire' | 'stale' | 'write-errors';
 
-async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion[]; restartAfter: number; crash: { write: number; committed: boolean } }, mode: Mode, seed: number): Promise<void> {
-  const injector = new FaultInjector(mode === 'crash' ? [{ kind: 'crash', ...input.crash }] : []);
+async function run(input: {
+    specs: readonly Spec[];
+    deletions: readonly Deletion[];
+    backReferences: readonly { from: number; to: number; block: boolean }[];
+    restartAfter: number;
+    crash: { write: number; committed: boolean };
+  }, mode: Mode, seed: number): Promise<void> {
+  // The crash: at the collector's n-th write, the incarnation dies (before or after the write
+  // lands) and every later call of it fails, until the test restarts the controller manager.
+  const crash = { writes: 0, dead: false, happened: false };
+  const crashAtWrite: ClientInterceptor = {
+    request: (r, next) => {
+      if (crash.dead) return Promise.reject(new ApiError('ServiceUnavailable', 'injected fault: the controller manager crashed'));
+      if (crash.happened || !WRITE_VERBS.has(r.verb) || ++crash.writes !== input.crash.write) return next();
+      crash.happened = true;
+      crash.dead = true;
+      return input.crash.committed ? next() : Promise.reject(new ApiError('ServiceUnavailable', 'injected fault: the controller manager crashed'));
+    },
+  };
   const c = await SimCluster.create({
     seed,
     nodes: 0,
@@ -124,7 +143,7 @@ async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion
     controllerManager: {
       plugins: [garbageCollectorPlugin()],
       interceptors: (clock) => {
-        if (mode === 'crash') return injector.interceptors(clock);
+        if (mode === 'crash') return [crashAtWrite];
         if (mode === 'expire') return [expireWatches(clock, 2_000)];
         if (mode === 'stale') return [bufferWatches(clock, { lag: 4, holdMs: 1_500 })];
         if (mode === 'write-errors') {
@@ -153,6 +172,15 @@ async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion
             : { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata, spec: { controller: 'example.com/ingress' } };
       created.push(await c.server.create(RESOURCES[spec.kind], body as never));
     }
+    for (const back of input.backReferences) {
+      const [from, to] = [input.specs[back.from]!, input.specs[back.to]!];
+      const valid = back.to > back.from && (to.kind === 'IngressClass' || (from.kind !== 'IngressClass' && to.namespace === from.namespace));
+      if (!valid) continue;
+      const live = await c.get(RESOURCES[from.kind], keyOf(from, back.from));
+      const o = created[back.to]!;
+      const reference: OwnerReference = { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name ?? '', uid: o.metadata.uid ?? '', blockOwnerDeletion: back.block };
+      await c.server.update(RESOURCES[from.kind], { ...live, metadata: { ...live.metadata, ownerReferences: [...(live.metadata.ownerReferences ?? []), reference] } });
+    }
     await c.settle();
     // Every owner is live: nothing is collected.
     expect(c.trace().filter((e) => e.type === 'DELETED' && created.some((o) => o.metadata.uid === e.object.metadata.uid))).toEqual([]);
@@ -167,10 +195,14 @@ async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion
     });
 
     const deletedByUser = new Set<string>();
-    injector.attach(c);
-    injector.start();
+    const restartIfCrashed = async (): Promise<void> => {
+      if (!crash.dead) return;
+      // SimCluster fails the dead incarnation's calls from here on; the new one must get through.
+      crash.dead = false;
+      await c.restartControllerManager();
+    };
     for (const [n, d] of input.deletions.entries()) {
-      await injector.beforeStep(n);
+      await restartIfCrashed();
       const spec = input.specs[d.index]!;
       try {
         await c.delete(RESOURCES[spec.kind], keyOf(spec, d.index), d.policy === undefined ? {} : { propagationPolicy: d.policy });
@@ -180,14 +212,14 @@ async function run(input: { specs: readonly Spec[]; deletions: readonly Deletion
       }
       if (mode === 'restart' && n === input.restartAfter) await c.restartControllerManager();
       await c.advance(d.waitMs);
+      await restartIfCrashed();
     }
-    // Let a crash at the collector's n-th write happen, then repair (restart) and stop faults.
+    // Let a crash at the collector's n-th write happen, and restart after it.
     for (let i = 0; i < 10; i++) {
       await c.advance(100);
-      await injector.poll();
+      await restartIfCrashed();
     }
-    await injector.stop();
-    if (injector.log.some((line) => line.includes('crash'))) crashes++;
+    if (crash.happened) crashes++;
     await c.settle({ quietMs: 30_000 });
 
     const trace = c.trace();
