@@ -1,7 +1,7 @@
 /**
  * The ownership graph (upstream `graph.go`): one node per object uid, observed through an
  * informer or only referenced (virtual), with the dependents that reference it. Owned by the
- * {@link GraphBuilder}, its single writer.
+ * graph builder (`GraphBuilder`), its single writer.
  *
  * @module
  */
