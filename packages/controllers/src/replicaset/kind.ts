@@ -72,6 +72,22 @@ export interface ReplicatedKind<T extends KubeObject> {
 
 const NOTHING: Selector = nothing;
 
+/**
+ * Memoizes a selector per object: objects from the store and caches are frozen and shared, so
+ * one parse per object version serves every pod event and sync that looks at it.
+ */
+function memoized<T extends object>(build: (object: T) => Selector): (object: T) => Selector {
+  const cache = new WeakMap<T, Selector>();
+  return (object) => {
+    let selector = cache.get(object);
+    if (selector === undefined) {
+      selector = build(object);
+      cache.set(object, selector);
+    }
+    return selector;
+  };
+}
+
 /** ReplicaSets (apps/v1): a label selector with `matchLabels` and `matchExpressions`. */
 export const ReplicaSetKind: ReplicatedKind<ReplicaSet> = {
   resource: ReplicaSets,
@@ -79,8 +95,8 @@ export const ReplicaSetKind: ReplicatedKind<ReplicaSet> = {
   kind: 'ReplicaSet',
   controllerName: 'replicaset',
   component: 'replicaset-controller',
-  selector(rs) {
-    // Upstream treats an empty selector as matching nothing here (validation forbids it anyway).
+  selector: memoized((rs: ReplicaSet) => {
+    // Validation forbids an empty selector; were one stored anyway, it selects nothing here.
     const ls = rs.spec.selector;
     if (Object.keys(ls.matchLabels ?? {}).length + (ls.matchExpressions ?? []).length === 0) return NOTHING;
     try {
@@ -88,7 +104,7 @@ export const ReplicaSetKind: ReplicatedKind<ReplicaSet> = {
     } catch {
       return NOTHING;
     }
-  },
+  }),
   template: (rs) => rs.spec.template,
   replicas: (rs) => rs.spec.replicas,
   minReadySeconds: (rs) => rs.spec.minReadySeconds ?? 0,
@@ -103,7 +119,7 @@ export const ReplicationControllerKind: ReplicatedKind<ReplicationController> = 
   kind: 'ReplicationController',
   controllerName: 'replicationcontroller',
   component: 'replication-controller',
-  selector(rc) {
+  selector: memoized((rc: ReplicationController) => {
     const set = rc.spec.selector;
     if (set === undefined || Object.keys(set).length === 0) return NOTHING;
     try {
@@ -111,7 +127,7 @@ export const ReplicationControllerKind: ReplicatedKind<ReplicationController> = 
     } catch {
       return NOTHING;
     }
-  },
+  }),
   template: (rc) => rc.spec.template,
   replicas: (rc) => rc.spec.replicas,
   minReadySeconds: (rc) => rc.spec.minReadySeconds ?? 0,
