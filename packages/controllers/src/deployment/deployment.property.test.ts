@@ -15,17 +15,22 @@
  *   (available < replicas − maxUnavailable for a while), after a scale-down the surplus pods
  *   are still running until the ReplicaSet controller deletes them (more than replicas +
  *   maxSurge for a moment). Upstream violates the pod-count bounds the same way.
+ * - with cut watches (410 Gone every 15 s) the surge bound counts ReplicaSet sizes, not pods:
+ *   the ReplicaSet controller may see a scale-down late (its watch cut, a relist backing off),
+ *   so a scaled-down ReplicaSet's pods can outlive the scale-up of another for a while; upstream
+ *   guarantees the bound on ReplicaSet sizes only, and has the same lag. The availability
+ *   bound is still checked on pods.
  * There are no node faults and the nodes have room for every pod, so the cluster can always
  * satisfy the bounds.
  */
 import { describe, expect, it } from 'vitest';
 import { fc } from '@fast-check/vitest';
-import { Deployments, VirtualClockError, latency } from '@kubeloop/core';
+import { Deployments, latency } from '@kubeloop/core';
 import type { ClientInterceptor, Clock } from '@kubeloop/core';
 import { expireWatches } from '@kubeloop/testing';
 import type { SimCluster } from '@kubeloop/testing';
 import { rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from './invariants.js';
-import type { DeploymentViolation } from './invariants.js';
+import type { DeploymentViolation, RolloutBoundsOptions } from './invariants.js';
 import { deploymentCluster, replaySince, snapshot } from './testkit.js';
 
 const DEEP = process.env.KUBELOOP_DEEP === '1';
@@ -81,7 +86,7 @@ function containers(version: number): object[] {
   return [{ name: 'app', image: 'nginx:1.25', env: [{ name: 'VERSION', value: `v${version}` }] }];
 }
 
-async function run(s: Shape, steps: readonly Step[], seed: number, interceptors?: (clock: Clock) => readonly ClientInterceptor[], quietMs?: number): Promise<void> {
+async function run(s: Shape, steps: readonly Step[], seed: number, interceptors?: (clock: Clock) => readonly ClientInterceptor[], quietMs?: number, bounds: RolloutBoundsOptions = {}): Promise<void> {
   const cluster = await deploymentCluster(seed, 3, interceptors);
   const settle = () => cluster.settle({ maxMs: 1_200_000, ...(quietMs === undefined ? {} : { quietMs }) });
   try {
@@ -101,7 +106,7 @@ async function run(s: Shape, steps: readonly Step[], seed: number, interceptors?
         await settle();
         armed = true;
       } else await cluster.advance(step.waitMs);
-      if (checked) replaySince(cluster, from, (state, t) => violations.push(...rolloutBounds(state).map((v) => ({ ...v, step: i, t }))));
+      if (checked) replaySince(cluster, from, (state, t) => violations.push(...rolloutBounds(state, bounds).map((v) => ({ ...v, step: i, t }))));
     }
     expect(violations.slice(0, 5)).toEqual([]);
     if (paused) await act(cluster, { kind: 'resume', settle: true, waitMs: 0 });
@@ -129,30 +134,12 @@ async function act(cluster: SimCluster, step: Step): Promise<void> {
       await patch({ paused: false });
       break;
     case 'restart':
-      await restart(cluster);
+      // The old incarnation's API calls fail from here on: a reconcile in flight (writes take
+      // 5 ms of virtual time) stops between two writes.
+      await cluster.restartControllerManager();
       return;
   }
   await cluster.clock.flush();
-}
-
-/**
- * Crashes and restarts the controller manager, moving time on in 1 ms steps until the restart
- * is through so the crash lands inside reconciles whose writes take virtual time (as the
- * ReplicaSet property test does).
- */
-async function restart(cluster: SimCluster): Promise<void> {
-  let finished = false;
-  const restarted = cluster.restartControllerManager().then(
-    () => {
-      finished = true;
-    },
-    (error: unknown) => {
-      finished = true;
-      if (!(error instanceof VirtualClockError && error.code === 'busy')) throw error;
-    },
-  );
-  for (let i = 0; !finished && i < 10_000; i++) await cluster.clock.advance(1);
-  await restarted;
 }
 
 describe('Deployment rollouts under random template changes, scales, pauses and resumes', () => {
@@ -172,13 +159,23 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     );
   }, 300_000);
 
-  it('the same holds when every watch of the controller manager is cut with 410 Gone every 15 s', async () => {
+  it('the same holds, the surge counted on ReplicaSet sizes, when every watch of the controller manager is cut with 410 Gone every 15 s', async () => {
     await fc.assert(
       fc.asyncProperty(shape, fc.array(baseStep, { minLength: 1, maxLength: 8 }), fc.nat(1000), async (s, steps, seed) =>
         // A cut watch may back off up to 30 s before relisting: settle needs a longer quiet window.
-        run(s, steps, seed, (clock) => [expireWatches(clock, 15_000)], 75_000),
+        // The surge bound counts ReplicaSet sizes here (see the file's comment).
+        run(s, steps, seed, (clock) => [expireWatches(clock, 15_000)], 75_000, { surgeCounts: 'replicaSets' }),
       ),
       { numRuns: FAULT_RUNS },
     );
   }, 300_000);
+
+  it('regression (found by the cut-watch run): two quick template changes with stale caches keep the ReplicaSet sizes within replicas + maxSurge', async () => {
+    // replicas 1, maxSurge 1: v2's ReplicaSet is cleaned up (0) and v1's scaled to 1 while the
+    // ReplicaSet controller has not yet deleted v2's pod: 3 pods for a moment, 2 in the sizes.
+    await run({ replicas: 1, maxSurge: 1, maxUnavailable: 0, minReadySeconds: 0 }, [
+      { kind: 'template', version: 2, settle: false, waitMs: 1 },
+      { kind: 'template', version: 1, settle: false, waitMs: 1 },
+    ], 719, (clock) => [expireWatches(clock, 15_000)], 75_000, { surgeCounts: 'replicaSets' });
+  }, 60_000);
 });

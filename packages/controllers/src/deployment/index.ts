@@ -109,4 +109,4 @@ export {
 
 // Invariants
 export { rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from './invariants.js';
-export type { DeploymentState, DeploymentViolation } from './invariants.js';
+export type { DeploymentState, DeploymentViolation, RolloutBoundsOptions } from './invariants.js';

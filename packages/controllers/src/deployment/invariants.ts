@@ -49,6 +49,17 @@ function activePodsOf(state: DeploymentState, rss: readonly ReplicaSet[]): Pod[]
   return state.pods.filter((p) => isPodActive(p) && uids.has(controllerRef(p)?.uid));
 }
 
+/** Options of {@link rolloutBounds}. */
+export interface RolloutBoundsOptions {
+  /**
+   * What the upper bound counts: `pods` (default), the active pods of the Deployment's
+   * ReplicaSets; or `replicaSets`, the sum of their `spec.replicas` — upstream's own guarantee,
+   * for runs where the ReplicaSet controller may lag (cut watches): then the pods of a
+   * ReplicaSet scaled down can outlive the scale-up of another for a while.
+   */
+  readonly surgeCounts?: 'pods' | 'replicaSets' | undefined;
+}
+
 /**
  * The rollout bounds of a `RollingUpdate` Deployment: the active pods (not terminal, not being
  * deleted) of all its ReplicaSets are at most `replicas + maxSurge`, and the available ones
@@ -60,15 +71,22 @@ function activePodsOf(state: DeploymentState, rss: readonly ReplicaSet[]): Pod[]
  * created or scaled, while pods start or terminate, the pod counts may be outside them. Check
  * only states where `spec.replicas` has not changed since the cluster last settled, and where
  * nodes have room and no faults (as upstream, which cannot make pods available on its own).
+ * See {@link RolloutBoundsOptions.surgeCounts} for runs with a lagging ReplicaSet controller.
  */
-export function rolloutBounds(state: DeploymentState): DeploymentViolation[] {
+export function rolloutBounds(state: DeploymentState, options: RolloutBoundsOptions = {}): DeploymentViolation[] {
   const out: DeploymentViolation[] = [];
   for (const d of state.deployments) {
     if (d.metadata.deletionTimestamp !== undefined) continue;
-    const pods = activePodsOf(state, ownedReplicaSets(state, d));
+    const rss = ownedReplicaSets(state, d);
+    const pods = activePodsOf(state, rss);
     const replicas = d.spec.replicas;
     const max = replicas + maxSurge(d);
-    if (pods.length > max) out.push({ invariant: 'rolloutBounds', object: label('Deployment', d), message: `${pods.length} active pods, more than replicas ${replicas} + maxSurge ${max - replicas}` });
+    if (options.surgeCounts === 'replicaSets') {
+      const total = specReplicas(rss);
+      if (total > max) out.push({ invariant: 'rolloutBounds', object: label('Deployment', d), message: `ReplicaSets sized ${total} in all, more than replicas ${replicas} + maxSurge ${max - replicas}` });
+    } else if (pods.length > max) {
+      out.push({ invariant: 'rolloutBounds', object: label('Deployment', d), message: `${pods.length} active pods, more than replicas ${replicas} + maxSurge ${max - replicas}` });
+    }
     if (d.spec.strategy.type !== 'RollingUpdate') continue;
     const min = replicas - maxUnavailable(d);
     const available = pods.filter((p) => isPodAvailable(p, d.spec.minReadySeconds ?? 0, state.nowMs)).length;
