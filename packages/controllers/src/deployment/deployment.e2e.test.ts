@@ -264,6 +264,27 @@ describe('rollouts', () => {
     expect(messages).toContain(`Scaled down replica set ${old!.metadata.name ?? ''} from 2 to 1`);
   });
 
+  it('minReadySeconds: ready pods count as available only after 30 s, and Available follows (MinimumReplicasUnavailable → MinimumReplicasAvailable)', async () => {
+    const c = (cluster = await deploymentCluster(12));
+    await c.apply(deploymentManifest('web', 2, { spec: { minReadySeconds: 30 } }));
+    let readyAt: number | undefined;
+    for (let i = 0; i < 60 && readyAt === undefined; i++) {
+      await c.advance(500);
+      const pods = (await c.list(Pods)).items.filter((p) => isPodActive(p));
+      if (pods.length === 2 && pods.every((p) => isPodReady(p))) readyAt = c.clock.now();
+    }
+    expect(readyAt).toBeDefined();
+    await c.advance(10_000);
+    let d = await c.get(Deployments, key('web'));
+    expect(d.status).toMatchObject({ readyReplicas: 2, availableReplicas: 0 });
+    expect(d.status.conditions?.find((x) => x.type === 'Available')).toMatchObject({ status: 'False', reason: 'MinimumReplicasUnavailable' });
+    await c.advance(readyAt! + 31_000 - c.clock.now());
+    d = await c.get(Deployments, key('web'));
+    expect(d.status).toMatchObject({ readyReplicas: 2, availableReplicas: 2 });
+    expect(d.status.conditions?.find((x) => x.type === 'Available')).toMatchObject({ status: 'True', reason: 'MinimumReplicasAvailable' });
+    expect((await replicaSetsOf(c, 'web'))[0]?.spec.minReadySeconds).toBe(30);
+  });
+
   it('adopts a matching orphan ReplicaSet and scales it as its own', async () => {
     // The garbage collector removes the orphan finalizer (and the Deployment) once the ReplicaSet is released.
     const c = (cluster = await SimCluster.create({ seed: 9, nodes: 3, controllerManager: { plugins: [replicaSetPlugin(), deploymentPlugin(), garbageCollectorPlugin()] } }));
