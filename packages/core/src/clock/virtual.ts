@@ -126,6 +126,14 @@ export class VirtualClock implements Clock {
   /** True while `advance`, `runUntilIdle` or `flush` is running. */
   private busy = false;
 
+  /**
+   * Whether the clock is inside `advance`, `runUntilIdle`, `jump` or `flush` right now — e.g.
+   * when code running in a timer callback wants to know whether it may call them (it may not).
+   */
+  get isAdvancing(): boolean {
+    return this.busy;
+  }
+
   /** Starts at `startMs` (milliseconds since the epoch; default {@link VIRTUAL_EPOCH_MS}). */
   constructor(startMs: number = VIRTUAL_EPOCH_MS) {
     checkDuration('startMs', startMs, true);

@@ -213,6 +213,21 @@ describe('ApiServer: deletion', () => {
     expect(f.metadata.finalizers).toEqual(['foregroundDeletion']);
   });
 
+  it('switches the GC finalizer when an object being deleted is deleted again with another policy, as upstream', async () => {
+    const { server } = newServer();
+    await server.create(Widgets, widget('w'));
+    const key = { namespace: 'default', name: 'w' };
+    const first = await server.delete(Widgets, key, { propagationPolicy: 'Orphan' });
+    const second = await server.delete(Widgets, key, { propagationPolicy: 'Foreground' });
+    expect(second.metadata.finalizers).toEqual(['foregroundDeletion']);
+    expect(second.metadata.deletionTimestamp).toBe(first.metadata.deletionTimestamp);
+    const unchanged = await server.delete(Widgets, key, { propagationPolicy: 'Foreground' });
+    expect(unchanged.metadata.resourceVersion).toBe(second.metadata.resourceVersion);
+    // Background drops the last GC finalizer: nothing holds the object any more.
+    await server.delete(Widgets, key, { propagationPolicy: 'Background' });
+    expect((await rejection(server.get(Widgets, key))).reason).toBe('NotFound');
+  });
+
   it('checks uid and resourceVersion preconditions', async () => {
     const { server } = newServer();
     const w = await server.create(Widgets, widget('a'));

@@ -543,9 +543,23 @@ export class ApiServer implements Client {
 
     const now = this.#clock.now();
     const finalizers = new Set(old.metadata.finalizers ?? []);
-    if (!old.metadata.deletionTimestamp) {
-      if (options.propagationPolicy === 'Orphan') finalizers.add(ORPHAN_FINALIZER);
-      if (options.propagationPolicy === 'Foreground') finalizers.add(FOREGROUND_FINALIZER);
+    // As upstream's `deletionFinalizersForGarbageCollection`, on the first delete and on later
+    // ones alike: the policy asked for decides which of the two GC finalizers the object carries.
+    switch (options.propagationPolicy) {
+      case 'Orphan':
+        finalizers.add(ORPHAN_FINALIZER);
+        finalizers.delete(FOREGROUND_FINALIZER);
+        break;
+      case 'Foreground':
+        finalizers.add(FOREGROUND_FINALIZER);
+        finalizers.delete(ORPHAN_FINALIZER);
+        break;
+      case 'Background':
+        finalizers.delete(ORPHAN_FINALIZER);
+        finalizers.delete(FOREGROUND_FINALIZER);
+        break;
+      default:
+        break;
     }
     let grace = 0;
     if (resource.resource === 'pods') grace = podGracePeriod(old as PodLike, options.gracePeriodSeconds);
@@ -556,7 +570,17 @@ export class ApiServer implements Client {
       return old;
     }
     if (old.metadata.deletionTimestamp !== undefined && grace >= (old.metadata.deletionGracePeriodSeconds ?? 0)) {
-      return old; // already being deleted, and this request does not shorten the grace period
+      // Already being deleted, and this request does not shorten the grace period: only a change
+      // of propagation policy (the GC finalizers) is written.
+      const before = old.metadata.finalizers ?? [];
+      if (before.length === finalizers.size && before.every((f) => finalizers.has(f))) return old;
+      const next: KubeObject = { ...old, metadata: { ...old.metadata, finalizers: [...finalizers] } };
+      if (finalizers.size === 0) delete (next.metadata as { finalizers?: string[] }).finalizers;
+      if (finalizers.size === 0 && grace === 0) {
+        this.#remove(table, sk, old);
+        return old;
+      }
+      return this.#commit(table, sk, next, 'MODIFIED', old, false);
     }
     // Upstream marks the object and keeps it: `deletionTimestamp` is when it should be gone,
     // `deletionGracePeriodSeconds` 0 for finalizer-only waits.
