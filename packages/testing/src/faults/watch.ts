@@ -17,6 +17,10 @@ import type { Clock, ClientInterceptor, ClientRequest, KubeObject, WatchEvent } 
  * Guarantees: deterministic on a virtual clock; the timer is cancelled when the watch is
  * unsubscribed first.
  *
+ * Caveats: an informer whose watches keep failing without delivering events backs off before
+ * relisting (up to 30 s), so its cache can stay stale longer than `SimCluster.settle`'s default
+ * 20 s quiet window: pass a longer `quietMs` (e.g. 75 000) when settling under this fault.
+ *
  * @example
  * ```ts
  * // every watch of the controller manager expires 30 s after it opens

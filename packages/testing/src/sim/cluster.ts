@@ -289,7 +289,9 @@ export class SimCluster {
     this.#checkRunning();
     if (this.#controllers === undefined) throw new SimClusterError('invalid-option', 'this cluster runs no controller manager (controllerManager: false)');
     this.#controllers.restart();
-    await this.clock.flush();
+    // Called from a timer callback (a fault schedule), the clock is mid-advance and runs what
+    // is due itself; flushing is only for calls between advances.
+    if (!this.clock.isAdvancing) await this.clock.flush();
   }
 
   /** The container behaviors of every node (add image or preset behaviors before pods run). */
