@@ -1,7 +1,13 @@
 /**
  * @kubeloop/controllers — the reference controllers, each in its own folder, registered
- * through core's plugin API like users' own. So far: the kube-scheduler (`schedulerPlugin`)
- * and the node lifecycle controller with taint-based eviction (`nodeLifecyclePlugin`).
+ * through core's plugin API like users' own: the kube-scheduler (`schedulerPlugin`), the node
+ * lifecycle controller with taint-based eviction (`nodeLifecyclePlugin`), and the workload
+ * controllers of kube-controller-manager — ReplicaSet and ReplicationController
+ * (`replicaSetPlugin`, `replicationControllerPlugin`), Deployment (`deploymentPlugin`),
+ * DaemonSet (`daemonSetPlugin`), the garbage collector (`garbageCollectorPlugin`), the pod
+ * garbage collector (`podGcPlugin`) and the Endpoints/EndpointSlice controllers
+ * (`endpointsPlugin`) — plus the building blocks they share (expectations, claiming, pod
+ * control, the deletion ranking). Each folder also exports its invariants for property tests.
  *
  * @packageDocumentation
  */
