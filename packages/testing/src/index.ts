@@ -44,7 +44,7 @@ export {
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';
-export type { CheckClusterOptions, RunFailure, RunOutcome } from './check/check.js';
+export type { CheckClusterOptions, RunFailure, RunOptions, RunOutcome } from './check/check.js';
 export { describeAction, performAction } from './check/actions.js';
 export type { ClusterAction, TaintSpec } from './check/actions.js';
 export { diffStates, generatedNames, normalizeObject } from './check/normalize.js';

@@ -24,7 +24,7 @@ export interface ClusterActionOptions {
 }
 
 const PLURAL: Readonly<Record<WorkloadKind, string>> = { ReplicaSet: 'replicasets', Deployment: 'deployments', DaemonSet: 'daemonsets', Service: 'services' };
-const OBJECTS: Readonly<Record<WorkloadKind, () => fc.Arbitrary<Readonly<Record<string, unknown>>>>> = { ReplicaSet: replicaSets, Deployment: deployments, DaemonSet: daemonSets, Service: services };
+const OBJECTS: Readonly<Record<WorkloadKind, () => fc.Arbitrary<Readonly<Record<string, unknown>>>>> = { ReplicaSet: replicaSets, Deployment: () => deployments(undefined, false), DaemonSet: daemonSets, Service: services };
 
 /** One arbitrary {@link ClusterAction}. */
 export function clusterAction(options: ClusterActionOptions = {}): fc.Arbitrary<ClusterAction> {

@@ -67,14 +67,16 @@ export function replicaSets(name: fc.Arbitrary<string> = workloadName()): fc.Arb
 const intOrPercent = () => fc.oneof(fc.nat({ max: 3 }), fc.constantFrom('0%', '25%', '50%', '100%'));
 const isZero = (v: number | string) => v === 0 || v === '0%';
 
-/** Deployments (apps/v1): RollingUpdate (surge and unavailable not both 0) or Recreate. */
-export function deployments(name: fc.Arbitrary<string> = workloadName()): fc.Arbitrary<Manifest> {
-  const strategy = fc.oneof(
-    fc
-      .record({ maxSurge: intOrPercent(), maxUnavailable: intOrPercent() })
-      .map((ru) => ({ type: 'RollingUpdate', rollingUpdate: isZero(ru.maxSurge) && isZero(ru.maxUnavailable) ? { ...ru, maxSurge: 1 } : ru })),
-    fc.constant({ type: 'Recreate' }),
-  );
+/**
+ * Deployments (apps/v1): RollingUpdate (surge and unavailable not both 0) or, with `recreate`
+ * (default true), Recreate. Applying a Recreate Deployment over a live RollingUpdate one is
+ * refused (a merge keeps `rollingUpdate`), so action arbitraries leave Recreate out.
+ */
+export function deployments(name: fc.Arbitrary<string> = workloadName(), recreate = true): fc.Arbitrary<Manifest> {
+  const rolling = fc
+    .record({ maxSurge: intOrPercent(), maxUnavailable: intOrPercent() })
+    .map((ru) => ({ type: 'RollingUpdate', rollingUpdate: isZero(ru.maxSurge) && isZero(ru.maxUnavailable) ? { ...ru, maxSurge: 1 } : ru }));
+  const strategy = recreate ? fc.oneof(rolling, fc.constant({ type: 'Recreate' })) : rolling;
   return name.chain((n) =>
     fc.record({ replicas: fc.nat({ max: 5 }), template: podTemplates(n), strategy, revisionHistoryLimit: fc.constantFrom(0, 2, 10), minReadySeconds: fc.constantFrom(0, 0, 5) }).map((spec) => ({
       apiVersion: 'apps/v1',

@@ -71,6 +71,9 @@ export interface CheckClusterOptions<A = ClusterAction> {
   readonly traceTail?: number | undefined;
 }
 
+/** What one run of {@link runCase} needs: a {@link CheckClusterOptions} without its arbitraries. */
+export type RunOptions<A = ClusterAction> = Omit<CheckClusterOptions<A>, 'actions' | 'faults' | 'runs' | 'seed' | 'replay'>;
+
 /** Where a run went wrong. */
 export interface RunFailure {
   /** The invariant (or `eventuallyStable`, `differential`, `action`). */
@@ -141,7 +144,7 @@ function check(invariants: readonly Invariant[], state: ClusterState, previous: 
  * checking safety after each, stops the faults, settles, checks liveness and stability.
  * Exported for tests and benchmarks; {@link checkCluster} is the usual entry.
  */
-export async function runCase<A>(options: CheckClusterOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<RunOutcome> {
+export async function runCase<A>(options: RunOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<RunOutcome> {
   const injector = new FaultInjector(schedule);
   const cm = options.cluster.controllerManager;
   const userInterceptors = cm === false || cm === undefined ? undefined : cm.interceptors;
@@ -164,12 +167,7 @@ export async function runCase<A>(options: CheckClusterOptions<A>, clusterSeed: n
     return failure !== undefined;
   };
   // Advances in slices so that a crash's restart happens promptly (see FaultInjector.poll).
-  const advance = async (ms: number) => {
-    for (let left = ms; left > 0; left -= 250) {
-      await cluster.advance(Math.min(250, left));
-      await injector.poll();
-    }
-  };
+  const advance = (ms: number) => injector.advance(ms);
   try {
     injector.attach(cluster);
     await options.setup?.(cluster);
@@ -227,7 +225,7 @@ function describeOffending(state: ClusterState, failure: RunFailure): string[] {
 }
 
 /** Runs the case twice, with and without faults, and compares the normalised final states. */
-async function runDifferential<A>(options: CheckClusterOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<RunOutcome> {
+async function runDifferential<A>(options: RunOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<RunOutcome> {
   const kinds = options.differential!.kinds;
   const finals: ClusterState[] = [];
   let faulty: RunOutcome | undefined;

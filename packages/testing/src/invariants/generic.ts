@@ -29,8 +29,9 @@ export const noObjectWithTwoControllers: Invariant = invariant(
 
 /**
  * After settling: every owner reference names a live object of that kind, name and uid in the
- * same namespace (the garbage collector removes dependents of deleted owners). Owner kinds the
- * cluster state never saw (custom resources outside the trace) are not checked.
+ * same namespace (the garbage collector removes dependents of deleted owners). Dependents that
+ * are being deleted, and owner kinds the cluster state never saw (custom resources outside the
+ * trace), are not checked.
  */
 export const ownerReferencesResolve: Invariant = invariant(
   'ownerReferencesResolve',
@@ -40,6 +41,8 @@ export const ownerReferencesResolve: Invariant = invariant(
     const known = new Set(state.kinds);
     for (const kind of state.kinds) {
       for (const o of state.of(kind)) {
+        // A dependent being deleted is the garbage collector's work done (a pod on a stopped node stays Terminating).
+        if (o.metadata.deletionTimestamp !== undefined) continue;
         for (const r of o.metadata.ownerReferences ?? []) {
           if (!known.has(r.kind)) continue;
           const owner = state.get(r.kind, o.metadata.namespace, r.name) ?? state.get(r.kind, undefined, r.name);
