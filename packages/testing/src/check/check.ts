@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import type { ClientInterceptor, Clock } from '@kubeloop/core';
+import type { ClientInterceptor, Clock, KubeObject, ResourceDefinition } from '@kubeloop/core';
 import { SimCluster } from '../sim/cluster.js';
 import type { SimClusterOptions } from '../sim/cluster.js';
 import { SimClusterError } from '../sim/errors.js';
@@ -46,6 +46,11 @@ export interface CheckClusterOptions<A = ClusterAction> {
   readonly describe?: ((action: A) => string) | undefined;
   /** The faults of one run (default: none). */
   readonly faults?: fc.Arbitrary<FaultSchedule> | undefined;
+  /**
+   * Kinds outside the trace (the trace holds the built-in kinds only) to include in the states
+   * the invariants see, e.g. your custom resource: listed from the API server at each check.
+   */
+  readonly resources?: readonly ResourceDefinition[] | undefined;
   /** Invariants checked after every step, while settling and over the stable window. */
   readonly safety?: readonly Invariant[] | undefined;
   /** Invariants checked once faults stop and the cluster settled, and over the stable window. */
@@ -160,8 +165,13 @@ export async function runCase<A>(options: RunOptions<A>, clusterSeed: number, ac
   const stepMs = options.stepMs ?? 1_000;
   let failure: RunFailure | undefined;
   let last: ClusterState | undefined;
-  const observe = (invariants: readonly Invariant[], when: string): boolean => {
-    const state = tracker.snapshot();
+  const extra = async (): Promise<KubeObject[]> => {
+    const out: KubeObject[] = [];
+    for (const r of options.resources ?? []) out.push(...(await cluster.server.list(r)).items);
+    return out;
+  };
+  const observe = async (invariants: readonly Invariant[], when: string): Promise<boolean> => {
+    const state = tracker.snapshot(await extra());
     failure = check(invariants, state, last, when);
     last = state;
     return failure !== undefined;
@@ -172,7 +182,7 @@ export async function runCase<A>(options: RunOptions<A>, clusterSeed: number, ac
     injector.attach(cluster);
     await options.setup?.(cluster);
     injector.start();
-    if (!observe(safety, 'after setup')) {
+    if (!(await observe(safety, 'after setup'))) {
       for (let i = 0; i < actions.length; i++) {
         await injector.beforeStep(i);
         try {
@@ -183,7 +193,7 @@ export async function runCase<A>(options: RunOptions<A>, clusterSeed: number, ac
         }
         await injector.poll();
         await advance(stepMs);
-        if (observe(safety, `after step ${i} (${(options.describe ?? describeAny)(actions[i]!)})`)) break;
+        if (await observe(safety, `after step ${i} (${(options.describe ?? describeAny)(actions[i]!)})`)) break;
       }
     }
     if (failure === undefined) {
@@ -194,15 +204,15 @@ export async function runCase<A>(options: RunOptions<A>, clusterSeed: number, ac
         if (!(e instanceof SimClusterError)) throw e;
         failure = { invariant: 'eventuallyStable', description: 'Once faults stop, the cluster settles within the bound.', when: 'settling', violations: [{ message: e.message, objects: [] }] };
       }
-      if (failure === undefined && !observe([...safety, ...liveness], 'after settling')) {
+      if (failure === undefined && !(await observe([...safety, ...liveness], 'after settling'))) {
         const stable = options.stableMs ?? 60_000;
         for (let waited = 0; waited < stable && failure === undefined; waited += 10_000) {
           await cluster.advance(Math.min(10_000, stable - waited));
-          observe([...safety, ...liveness], `${Math.min(waited + 10_000, stable)} ms after settling`);
+          await observe([...safety, ...liveness], `${Math.min(waited + 10_000, stable)} ms after settling`);
         }
       }
     }
-    return { failure, traceJson: cluster.traceJson(), faultLog: injector.log, offending: failure === undefined ? [] : describeOffending(tracker.snapshot(), failure) };
+    return { failure, traceJson: cluster.traceJson(), faultLog: injector.log, offending: failure === undefined ? [] : describeOffending(tracker.snapshot(await extra()), failure) };
   } finally {
     await cluster.stop();
   }

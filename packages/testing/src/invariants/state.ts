@@ -61,8 +61,11 @@ export class StateTracker {
     this.#now = () => cluster.now();
   }
 
-  /** The state now. */
-  snapshot(): ClusterState {
+  /**
+   * The state now. `extra` adds objects the trace does not hold (custom resources, listed by
+   * the caller), replacing the trace's view of their kinds.
+   */
+  snapshot(extra: readonly KubeObject[] = []): ClusterState {
     const entries = this.#trace();
     const changes = entries.slice(this.#cursor);
     for (; this.#cursor < entries.length; this.#cursor++) {
@@ -78,7 +81,13 @@ export class StateTracker {
       this.#arrays.set(k, objects);
     }
     this.#dirty.clear();
-    return new Snapshot(this.#now(), new Map(this.#arrays), changes);
+    const arrays = new Map(this.#arrays);
+    if (extra.length > 0) {
+      const byKind = new Map<string, KubeObject[]>();
+      for (const o of extra) byKind.set(o.kind, [...(byKind.get(o.kind) ?? []), o]);
+      for (const [k, list] of byKind) arrays.set(k, list.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0)));
+    }
+    return new Snapshot(this.#now(), arrays, changes);
   }
 }
 
