@@ -56,3 +56,4 @@ export { IMAGES, WORKLOAD_NAMES, daemonSets, deployments, labelSets, nodePools, 
 export type { Manifest } from './arbitraries/objects.js';
 export { clusterAction, clusterActions } from './arbitraries/actions.js';
 export type { ClusterActionOptions, WorkloadKind } from './arbitraries/actions.js';
+export { SchemaArbitraryError, arbitraryFromSchema, customResources } from './arbitraries/schema.js';

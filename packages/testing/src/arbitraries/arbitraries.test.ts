@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ApiServer, Nodes, VirtualClock, apply, createBuiltinRegistry, resolveManifest, seededRng } from '@kubeloop/core';
-import { SimCluster, clusterActions, daemonSets, deployments, faultSchedules, nodePools, performAction, replicaSets, services } from '../index.js';
+import { z } from 'zod';
+import { ApiServer, Nodes, ObjectMetaSchema, VirtualClock, apply, createBuiltinRegistry, defineResource, resolveManifest, seededRng } from '@kubeloop/core';
+import { SimCluster, clusterActions, customResources, daemonSets, deployments, faultSchedules, nodePools, performAction, replicaSets, services } from '../index.js';
 
 const DEEP = process.env['KUBELOOP_DEEP'] === '1';
 
@@ -78,6 +79,38 @@ describe('action arbitraries', () => {
         }
       }),
       { numRuns: DEEP ? 1_000 : 100 },
+    );
+  });
+});
+
+describe('custom resource arbitraries from zod schemas', () => {
+  const WidgetSchema = z.object({
+    apiVersion: z.literal('example.com/v1'),
+    kind: z.literal('Widget'),
+    metadata: ObjectMetaSchema,
+    spec: z.object({
+      title: z.string().min(1).max(20),
+      size: z.number().int().min(1).max(9),
+      color: z.enum(['red', 'blue']),
+      tags: z.array(z.string()).optional(),
+      labels: z.record(z.string(), z.string()).optional(),
+      enabled: z.boolean().default(true),
+      mode: z.union([z.literal('fast'), z.literal('slow')]).optional(),
+    }),
+    status: z.object({ ready: z.boolean().optional() }).optional(),
+  });
+  const Widgets = defineResource({ group: 'example.com', version: 'v1', kind: 'Widget', plural: 'widgets', namespaced: true, schema: WidgetSchema, subresources: { status: true } });
+
+  it("generates custom resources from the resource's zod schema that the API server admits", async () => {
+    await fc.assert(
+      fc.asyncProperty(customResources(Widgets), async (object) => {
+        const s = server();
+        s.registry.register(Widgets);
+        const created = await s.create(Widgets, object as never);
+        expect(created.spec.size).toBeGreaterThanOrEqual(1);
+        expect(created.spec.size).toBeLessThanOrEqual(9);
+      }),
+      { numRuns: DEEP ? 500 : 50 },
     );
   });
 });
