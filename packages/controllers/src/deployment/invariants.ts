@@ -13,16 +13,10 @@ import { controllerRef, keyString, objectKey } from '@kubeloop/core';
 import type { Deployment, KubeObject, Pod, ReplicaSet } from '@kubeloop/core';
 import { isPodActive, isPodAvailable } from '../shared/index.js';
 import { actualReplicas, availableReplicas, equalIgnoreHash, maxSurge, maxUnavailable, readyReplicas, specReplicas } from './decide.js';
+import type { InvariantViolation } from '../shared/index.js';
 
-/** One broken invariant. */
-export interface DeploymentViolation {
-  /** The invariant's name, e.g. `rolloutBounds`. */
-  readonly invariant: string;
-  /** The object at fault, `Kind namespace/name`. */
-  readonly object: string;
-  /** What is wrong, with the numbers. */
-  readonly message: string;
-}
+/** One broken invariant (the shape shared by every reference controller's invariants). */
+export type DeploymentViolation = InvariantViolation;
 
 /** The state the invariants look at. */
 export interface DeploymentState {

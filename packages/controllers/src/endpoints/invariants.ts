@@ -10,16 +10,11 @@ import type { EndpointSlice, Endpoints, Pod, Service } from '@kubeloop/core';
 import { isPodReady } from '../shared/index.js';
 import { findPort, podIPv4, selectsPods, serviceSelectsPod, shouldPodBeInEndpoints } from './decide.js';
 import { ENDPOINTSLICE_CONTROLLER_MANAGED_BY } from './slices.js';
+import type { InvariantViolation } from '../shared/index.js';
 
 /** A broken invariant: which one, the object it is about (`Kind namespace/name`), and what is wrong. */
-export interface EndpointsViolation {
-  /** The invariant's name, e.g. `endpointsMatchPods`. */
-  readonly invariant: string;
-  /** The object, e.g. `Service default/web`. */
-  readonly object: string;
-  /** What is wrong, naming the addresses involved. */
-  readonly message: string;
-}
+/** One broken invariant (the shape shared by every reference controller's invariants). */
+export type EndpointsViolation = InvariantViolation;
 
 /** The cluster state {@link endpointsMatchPods} reads. */
 export interface EndpointsState {

@@ -13,16 +13,10 @@
  */
 import type { KubeObject, OwnerReference } from '@kubeloop/core';
 import { FOREGROUND_FINALIZER } from '@kubeloop/core';
+import type { InvariantViolation } from '../shared/index.js';
 
-/** One broken invariant. */
-export interface GcViolation {
-  /** The invariant's name, e.g. `noLiveOwnerCollected`. */
-  readonly invariant: string;
-  /** The object at fault, `Kind namespace/name` (or `Kind name`). */
-  readonly object: string;
-  /** What is wrong. */
-  readonly message: string;
-}
+/** One broken invariant (the shape shared by every reference controller's invariants). */
+export type GcViolation = InvariantViolation;
 
 /** One change of a trace, as a watch saw it (the shape of SimCluster's `TraceEntry`). */
 export interface GcTraceEntry {

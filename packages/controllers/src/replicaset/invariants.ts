@@ -13,16 +13,10 @@ import type { KubeObject, Pod, ReplicaSet, ReplicationController } from '@kubelo
 import { isPodActive, isPodReady } from '../shared/index.js';
 import { ReplicaSetKind, ReplicationControllerKind } from './kind.js';
 import type { ReplicatedKind } from './kind.js';
+import type { InvariantViolation } from '../shared/index.js';
 
-/** One broken invariant. */
-export interface ReplicaViolation {
-  /** The invariant's name, e.g. `replicaCountsMatch`. */
-  readonly invariant: string;
-  /** The object at fault, `Kind namespace/name`. */
-  readonly object: string;
-  /** What is wrong, with the numbers. */
-  readonly message: string;
-}
+/** One broken invariant (the shape shared by every reference controller's invariants). */
+export type ReplicaViolation = InvariantViolation;
 
 /** The state the invariants look at. Missing lists count as empty. */
 export interface ReplicaState {

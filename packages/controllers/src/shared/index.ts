@@ -24,6 +24,9 @@ export type { PodControl, PodRequest } from './podcontrol.js';
 export { claimDecision, claimObjects, isControlledBy, keyOf, newControllerRef } from './ownership.js';
 export type { ClaimDecision, ClaimOptions, OwnerIdentity } from './ownership.js';
 
+// Invariants
+export type { InvariantViolation } from './violation.js';
+
 // Hashes, percentages, conditions
 export { canonicalJson, computeHash, fnv32a, safeEncodeString } from './hash.js';
 export { scaledValue } from './intorpercent.js';
