@@ -15,7 +15,7 @@ export { watcher, step as watcherStep, initialWatcherState, backoffDelay, isExpi
 export type { WatcherEvent, WatcherState, WatcherInput, WatcherOutput, WatcherOptions, BackoffPolicy } from './watcher.js';
 
 // The cache
-export { CacheWriter, reflector, NAMESPACE_INDEX, CONTROLLER_UID_INDEX, LABEL_INDEX } from './store.js';
+export { CacheWriter, reflector, NAMESPACE_INDEX, CONTROLLER_UID_INDEX, LABEL_INDEX, orphanIndexKey } from './store.js';
 export type { CacheReader, CacheOptions, IndexFunc, InformerEvent } from './store.js';
 
 // The informer and its factory

@@ -3,7 +3,7 @@ import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { runs } from '../internal/budget.js';
 import { InformerError } from './errors.js';
-import { CacheWriter, CONTROLLER_UID_INDEX, LABEL_INDEX, NAMESPACE_INDEX, reflector } from './store.js';
+import { CacheWriter, CONTROLLER_UID_INDEX, LABEL_INDEX, NAMESPACE_INDEX, orphanIndexKey, reflector } from './store.js';
 import type { InformerEvent } from './store.js';
 import { note } from './testing/fake-client.js';
 import type { Note } from './testing/fake-client.js';
@@ -103,6 +103,10 @@ describe('CacheWriter', () => {
     expect(names(r.byIndex(LABEL_INDEX, 'app=web'))).toEqual(['b']);
     expect(names(r.byIndex(LABEL_INDEX, 'app=db'))).toEqual(['a', 'c']);
     expect(names(r.byIndex(CONTROLLER_UID_INDEX, 'u1'))).toEqual(['b']);
+    // Objects without a controller are filed as orphans of their namespace (upstream's
+    // PodControllerUIDIndex): `a` lost its controller, `c` only ever had a non-controller owner.
+    expect(names(r.byIndex(CONTROLLER_UID_INDEX, orphanIndexKey('x')))).toEqual(['a']);
+    expect(names(r.byIndex(CONTROLLER_UID_INDEX, orphanIndexKey('y')))).toEqual(['c']);
     expect(names(r.byIndex('byColor', 'blue'))).toEqual(['a']);
     w.apply({ type: 'Delete', object: c });
     expect(names(r.byIndex('byColor', 'red'))).toEqual([]);

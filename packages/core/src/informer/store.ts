@@ -47,15 +47,29 @@ export type IndexFunc<T extends KubeObject> = (object: T) => readonly string[];
 
 /** Built-in index: `metadata.namespace` (`''` for cluster-scoped objects). */
 export const NAMESPACE_INDEX = 'namespace';
-/** Built-in index: the uid of the owner reference with `controller: true` (none without one). */
+/**
+ * Built-in index: the uid of the owner reference with `controller: true`; a namespaced object
+ * without one is filed under {@link orphanIndexKey} of its namespace (upstream's
+ * `PodControllerUIDIndex`), so a controller finds the objects it controls and the orphans it
+ * may adopt without scanning its namespace.
+ */
 export const CONTROLLER_UID_INDEX = 'controllerUid';
+
+/**
+ * The {@link CONTROLLER_UID_INDEX} value under which the namespaced objects of `namespace`
+ * that have no controller are filed (never a uid: uids contain no `/`).
+ */
+export function orphanIndexKey(namespace: string): string {
+  return `orphan/${namespace}`;
+}
 /** Built-in index: one value `key=value` per label. */
 export const LABEL_INDEX = 'label';
 
 const namespaceIndex = (o: KubeObject): readonly string[] => [o.metadata.namespace ?? ''];
 const controllerUidIndex = (o: KubeObject): readonly string[] => {
   const ref = controllerRef(o);
-  return ref === undefined ? [] : [ref.uid];
+  if (ref !== undefined) return [ref.uid];
+  return o.metadata.namespace ? [orphanIndexKey(o.metadata.namespace)] : [];
 };
 const labelIndex = (o: KubeObject): readonly string[] => {
   const labels = o.metadata.labels;
