@@ -9,7 +9,7 @@ import type { Controller, ControllerRevision, DaemonSet, EventHandler, KubeObjec
 import { ControllerExpectations } from '../shared/expectations.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../shared/batch.js';
 import { clientPodControl, podFromTemplate, type PodControl } from '../shared/podcontrol.js';
-import { claimObjects, isControlledBy, newControllerRef } from '../shared/ownership.js';
+import { claimObjects, isControlledBy, newControllerRef, ownedOrOrphaned } from '../shared/ownership.js';
 import {
   DAEMONSET_BURST_REPLICAS,
   CONTROLLER_REVISION_HASH_LABEL,
@@ -197,7 +197,7 @@ export class DaemonSetReconciler implements Reconciler {
   // ---------------------------------------------------------------------------------- pods
 
   async #claimPods(ds: DaemonSet): Promise<Pod[]> {
-    const candidates = this.#manager.cache(Pods).list(ds.metadata.namespace ?? 'default');
+    const candidates = ownedOrOrphaned(this.#manager.cache(Pods), ds);
     return claimObjects(candidates, {
       client: this.#manager.client,
       resource: Pods,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Deployments, Pods, ReplicaSets, controllerFor, controllerRef, done, isApiError, matchesLabelSelector, objectKey, requeueAfter } from '@kubeloop/core';
+import { CONTROLLER_UID_INDEX, Deployments, Pods, ReplicaSets, controllerFor, controllerRef, done, isApiError, matchesLabelSelector, objectKey, requeueAfter } from '@kubeloop/core';
 import type { Controller, Deployment, DeploymentStatus, EventHandler, KubeObject, Manager, Pod, Reconciler, ReplicaSet, Request, Result } from '@kubeloop/core';
 import { claimObjects, computeHash, getCondition, setCondition } from '../shared/index.js';
 import {
@@ -145,10 +145,11 @@ class DeploymentSync {
     const d = this.#d;
     const map = new Map<string, Pod[]>();
     for (const rs of this.#rsList) map.set(rs.metadata.uid ?? '', []);
-    for (const pod of this.#m.cache(Pods).list(d.metadata.namespace ?? '')) {
-      if (!matchesLabelSelector(d.spec.selector, pod.metadata.labels)) continue;
-      const uid = controllerRef(pod)?.uid;
-      if (uid !== undefined) map.get(uid)?.push(pod);
+    const pods = this.#m.cache(Pods);
+    for (const [uid, list] of map) {
+      for (const pod of pods.byIndex(CONTROLLER_UID_INDEX, uid)) {
+        if (pod.metadata.namespace === d.metadata.namespace && matchesLabelSelector(d.spec.selector, pod.metadata.labels)) list.push(pod);
+      }
     }
     return map;
   }

@@ -27,6 +27,7 @@ import {
   isPodActive,
   keyOf,
   newControllerRef,
+  ownedOrOrphaned,
   podFromTemplate,
   slowStartBatch,
 } from '../shared/index.js';
@@ -96,8 +97,7 @@ export class ReplicatedReconciler<T extends KubeObject> implements Reconciler {
     // then errs on the side of waiting.
     const needsSync = this.#expectations.satisfied(key);
     const selector = kind.selector(owner);
-    const namespace = owner.metadata.namespace ?? '';
-    const active = this.#manager.cache(Pods).list(namespace).filter(isPodActive);
+    const active = ownedOrOrphaned(this.#manager.cache(Pods), identity(kind, owner)).filter(isPodActive);
     const claimed = await claimObjects(active, {
       client: this.#manager.client,
       resource: Pods,
@@ -160,7 +160,9 @@ export class ReplicatedReconciler<T extends KubeObject> implements Reconciler {
                 .list(namespace)
                 .filter((o) => controllerRef(o)?.uid === ownerRef.uid)
                 .map((o) => ({ owner: o as KubeObject, selector: this.#kind.selector(o) }));
-        const related = relatedPods(owner, siblings, this.#manager.cache(Pods).list(namespace), pods);
+        // The pods the siblings control (upstream getIndirectlyRelatedPods), through the index.
+        const siblingPods = siblings.flatMap((s) => ownedOrOrphaned(this.#manager.cache(Pods), identity(this.#kind, s.owner as T), false));
+        const related = relatedPods(owner, siblings, siblingPods, pods);
         const victims = choosePodsToDelete(pods, related, diff.count, this.#manager.clock.now());
         this.#expectations.expectDeletionsOf(key, victims.map(keyOf));
         const results = await Promise.allSettled(victims.map((pod) => this.#podControl.deletePod(namespace, pod.metadata.name ?? '', owner)));

@@ -21,7 +21,7 @@ export { clientPodControl, podFromTemplate } from './podcontrol.js';
 export type { PodControl, PodRequest } from './podcontrol.js';
 
 // Ownership
-export { claimDecision, claimObjects, isControlledBy, keyOf, newControllerRef } from './ownership.js';
+export { claimDecision, claimObjects, isControlledBy, keyOf, newControllerRef, ownedOrOrphaned } from './ownership.js';
 export type { ClaimDecision, ClaimOptions, OwnerIdentity } from './ownership.js';
 
 // Invariants

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { controllerRef, isApiError, keyString, objectKey } from '@kubeloop/core';
-import type { Client, KubeObject, OwnerReference, ResourceDefinition } from '@kubeloop/core';
+import { CONTROLLER_UID_INDEX, controllerRef, isApiError, keyString, objectKey, orphanIndexKey } from '@kubeloop/core';
+import type { CacheReader, Client, KubeObject, OwnerReference, ResourceDefinition } from '@kubeloop/core';
 
 /** What an owner reference needs to know about its owner. */
 export interface OwnerIdentity {
@@ -139,4 +139,18 @@ export async function claimObjects<T extends KubeObject>(objects: readonly T[], 
 /** `namespace/name` of an object, the key workqueues and expectations use. */
 export function keyOf(object: KubeObject): string {
   return keyString(objectKey(object));
+}
+
+/**
+ * The objects a controller may claim, from an informer cache: those it controls (by uid) and,
+ * when `includeOrphans`, the orphans of its namespace (upstream `FilterPodsByOwner`). Uses the
+ * cache's controller-uid index, so the cost is the number of candidates, not the size of the
+ * namespace. Objects controlled by anyone else are never returned.
+ */
+export function ownedOrOrphaned<T extends KubeObject>(cache: CacheReader<T>, owner: OwnerIdentity, includeOrphans = true): T[] {
+  const namespace = owner.metadata.namespace ?? '';
+  const out: T[] = [];
+  if (owner.metadata.uid) for (const o of cache.byIndex(CONTROLLER_UID_INDEX, owner.metadata.uid)) if ((o.metadata.namespace ?? '') === namespace) out.push(o);
+  if (includeOrphans && namespace !== '') out.push(...cache.byIndex(CONTROLLER_UID_INDEX, orphanIndexKey(namespace)));
+  return out;
 }
