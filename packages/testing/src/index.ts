@@ -25,6 +25,8 @@ export { expireWatches } from './faults/watch.js';
 // Fault schedules and injection
 export { bufferWatches } from './faults/buffer.js';
 export type { WatchBuffer, WatchBufferOptions } from './faults/buffer.js';
+export { dropWatchEvents } from './faults/drop.js';
+export type { DropOptions, WatchDropper } from './faults/drop.js';
 export { FaultInjector, describeFault } from './faults/schedule.js';
 export type { Fault, FaultSchedule, InjectedWriteError } from './faults/schedule.js';
 

@@ -28,7 +28,7 @@ export interface FaultScheduleOptions {
   readonly resources?: readonly string[] | undefined;
 }
 
-const ALL_KINDS: readonly Fault['kind'][] = ['crash', 'writeError', 'staleReads', 'coalesce', 'expireWatches', 'latency', 'stopNode', 'restoreNode', 'clockJump'];
+const ALL_KINDS: readonly Fault['kind'][] = ['crash', 'writeError', 'staleReads', 'coalesce', 'dropEvents', 'expireWatches', 'latency', 'stopNode', 'restoreNode', 'clockJump'];
 const WRITE_ERRORS: readonly InjectedWriteError[] = ['Conflict', 'InternalError', 'ServiceUnavailable', 'TooManyRequests'];
 
 /** An arbitrary {@link Fault} of the given kinds. */
@@ -46,6 +46,7 @@ export function faultArbitrary(options: FaultScheduleOptions = {}): fc.Arbitrary
     writeError: fc.record({ kind: fc.constant('writeError' as const), write, code: fc.constantFrom(...WRITE_ERRORS) }),
     staleReads: fc.record({ kind: fc.constant('staleReads' as const), resource, lag: fc.integer({ min: 1, max: 5 }), holdMs: delay(100, 5_000) }),
     coalesce: fc.record({ kind: fc.constant('coalesce' as const), resource, windowMs: delay(50, 3_000) }),
+    dropEvents: fc.record({ kind: fc.constant('dropEvents' as const), resource, every: fc.integer({ min: 1, max: 4 }) }),
     expireWatches: fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 500, max: 30_000 }) }),
     latency: fc.record({ kind: fc.constant('latency' as const), ms: delay(1, 500) }),
     stopNode: fc.record({ kind: fc.constant('stopNode' as const), step, node }),

@@ -1,12 +1,14 @@
 /**
- * bufferWatches: stale reads (a bounded lag) and coalesced notifications, on a hand-driven watch.
+ * bufferWatches and dropWatchEvents: stale reads (a bounded lag), coalesced and lost
+ * notifications, on a hand-driven watch.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Subject } from 'rxjs';
-import { ConfigMaps, VirtualClock } from '@kubeloop/core';
+import { ConfigMaps, VirtualClock, isApiError } from '@kubeloop/core';
 import type { ConfigMap, WatchEvent } from '@kubeloop/core';
 import { bufferWatches } from './buffer.js';
+import { dropWatchEvents } from './drop.js';
 
 const DEEP = process.env['KUBELOOP_DEEP'] === '1';
 
@@ -108,5 +110,22 @@ describe('bufferWatches (coalesced notifications)', () => {
     on = false;
     source.next({ type: 'ADDED', object: cm('b', 2) });
     expect(seen.map((e) => (e.object as ConfigMap).metadata.name)).toEqual(['a', 'b']);
+  });
+});
+
+describe('dropWatchEvents (lost notifications)', () => {
+  it('drops every n-th MODIFIED event, never an ADDED or DELETED, and relists the damaged watches on repair', () => {
+    const dropper = dropWatchEvents({ every: 2 });
+    const source = new Subject<WatchEvent<ConfigMap>>();
+    const seen: string[] = [];
+    let error: unknown;
+    dropper.watch!({ verb: 'watch', resource: ConfigMaps, key: undefined }, () => source.asObservable()).subscribe({ next: (e) => seen.push(`${e.type}@${(e.object as ConfigMap).metadata.resourceVersion}`), error: (e: unknown) => (error = e) });
+    source.next({ type: 'ADDED', object: cm('a', 1) });
+    for (let v = 2; v <= 5; v++) source.next({ type: 'MODIFIED', object: cm('a', v) });
+    source.next({ type: 'DELETED', object: cm('a', 6) });
+    expect(seen).toEqual(['ADDED@1', 'MODIFIED@2', 'MODIFIED@4', 'DELETED@6']);
+    expect(dropper.dropped).toBe(2);
+    dropper.repair();
+    expect(isApiError(error, 'Expired')).toBe(true);
   });
 });

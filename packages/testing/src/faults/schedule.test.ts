@@ -72,6 +72,23 @@ describe('FaultInjector', () => {
     await cluster.stop();
   });
 
+  it('loses MODIFIED events while dropEvents is on, and repairs the caches with a relist when faults stop', async () => {
+    const { injector, cluster, advance, members } = await start([{ kind: 'dropEvents', resource: 'configmaps', every: 1 }]);
+    // With its finalizer already set, the set needs no MODIFIED event to get its first member.
+    const set = setObject(1);
+    await cluster.apply({ ...set, metadata: { ...set.metadata, finalizers: ['gallery.kubeloop.dev/cleanup'] } });
+    await advance(3_000);
+    expect(await members()).toHaveLength(1);
+    await cluster.server.patch(ConfigMaps, { namespace: 'default', name: 'set-a' }, { type: 'merge', body: { data: { replicas: '3' } } });
+    await advance(5_000);
+    // The scale was a MODIFIED event: lost, so the controller still counts 1 wanted.
+    expect(await members()).toHaveLength(1);
+    await injector.stop();
+    await advance(5_000);
+    expect(await members()).toHaveLength(3);
+    await cluster.stop();
+  });
+
   it('stops and restores nodes and jumps the clock before the steps the schedule names', async () => {
     const { injector, cluster } = await start(
       [

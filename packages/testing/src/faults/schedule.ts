@@ -15,6 +15,8 @@ import type { Clock, ClientInterceptor, ClientRequest } from '@kubeloop/core';
 import type { SimCluster } from '../sim/cluster.js';
 import { bufferWatches } from './buffer.js';
 import type { WatchBuffer } from './buffer.js';
+import { dropWatchEvents } from './drop.js';
+import type { WatchDropper } from './drop.js';
 import { expireWatches } from './watch.js';
 
 /** The API errors a `writeError` fault returns. */
@@ -31,6 +33,8 @@ export type InjectedWriteError = 'Conflict' | 'InternalError' | 'ServiceUnavaila
  *   `*`) lag by up to `lag` events, each held at most `holdMs`.
  * - `coalesce`: MODIFIED events of one object within `windowMs` are coalesced (only the last
  *   is delivered), on watches of `resource`.
+ * - `dropEvents`: every `every`-th MODIFIED event of watches of `resource` is lost; when the
+ *   faults stop, the damaged watches end with 410 so the caches relist.
  * - `expireWatches`: each watch of the controller manager ends with 410 after `afterMs`.
  * - `latency`: each request of the controller manager takes `ms` more.
  * - `stopNode` / `restoreNode`: the kubelet of node number `node` (0-based, modulo the node
@@ -42,6 +46,7 @@ export type Fault =
   | { readonly kind: 'writeError'; readonly write: number; readonly code: InjectedWriteError }
   | { readonly kind: 'staleReads'; readonly resource: string; readonly lag: number; readonly holdMs: number }
   | { readonly kind: 'coalesce'; readonly resource: string; readonly windowMs: number }
+  | { readonly kind: 'dropEvents'; readonly resource: string; readonly every: number }
   | { readonly kind: 'expireWatches'; readonly afterMs: number }
   | { readonly kind: 'latency'; readonly ms: number }
   | { readonly kind: 'stopNode'; readonly step: number; readonly node: number }
@@ -62,6 +67,8 @@ export function describeFault(f: Fault): string {
       return `watches of ${f.resource} lag by up to ${f.lag} events (${f.holdMs} ms at most)`;
     case 'coalesce':
       return `MODIFIED events of one ${f.resource} object coalesced within ${f.windowMs} ms`;
+    case 'dropEvents':
+      return `every ${f.every === 1 ? '' : `${f.every}th `}MODIFIED event of ${f.resource} is lost`;
     case 'expireWatches':
       return `watches expire (410) after ${f.afterMs} ms`;
     case 'latency':
@@ -105,6 +112,7 @@ export class FaultInjector {
   #restarting = false;
   #restartError: unknown;
   readonly #buffers: WatchBuffer[] = [];
+  readonly #droppers: WatchDropper[] = [];
   readonly #stopped = new Set<string>();
   /** What the injector did, in order (for reports and tests). */
   readonly log: string[] = [];
@@ -128,7 +136,11 @@ export class FaultInjector {
     const out: ClientInterceptor[] = [this.#writeFaults(clock)];
     for (const f of this.schedule) {
       if (f.kind === 'latency') out.push(this.#latency(clock, f.ms));
-      else if (f.kind === 'expireWatches') out.push(expireWatches(clock, () => (this.#on ? f.afterMs : undefined)));
+      else if (f.kind === 'dropEvents') {
+        const dropper = dropWatchEvents({ every: f.every, applies: (r) => matches(f.resource, r), active: () => this.#on });
+        this.#droppers.push(dropper);
+        out.push(dropper);
+      } else if (f.kind === 'expireWatches') out.push(expireWatches(clock, () => (this.#on ? f.afterMs : undefined)));
       else if (f.kind === 'staleReads' || f.kind === 'coalesce') {
         const buffer = bufferWatches(clock, {
           ...(f.kind === 'staleReads' ? { lag: f.lag, holdMs: f.holdMs } : { coalesceMs: f.windowMs }),
@@ -243,8 +255,8 @@ export class FaultInjector {
   }
 
   /**
-   * Ends every fault: pending restarts happen, held watch events are delivered, stopped nodes
-   * come back. Writes are no longer counted.
+   * Ends every fault: pending restarts happen, held watch events are delivered, watches that
+   * dropped events relist, stopped nodes come back. Writes are no longer counted.
    */
   async stop(): Promise<void> {
     this.#on = false;
@@ -252,6 +264,7 @@ export class FaultInjector {
     const cluster = this.#need();
     if (this.#restartError !== undefined) throw new Error('the controller manager failed to restart', { cause: this.#restartError });
     for (const b of this.#buffers) b.releaseAll();
+    for (const d of this.#droppers) d.repair();
     for (const name of [...this.#stopped]) {
       this.log.push(`faults stop: restore ${name}`);
       await cluster.restoreNode(name);
