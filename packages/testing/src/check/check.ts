@@ -219,7 +219,8 @@ export async function runCase<A>(options: RunOptions<A>, clusterSeed: number, ac
 }
 
 function describeAny(a: unknown): string {
-  return typeof a === 'object' && a !== null && 'kind' in a ? describeAction(a as ClusterAction) : JSON.stringify(a);
+  const text = typeof a === 'object' && a !== null && 'kind' in a ? (describeAction(a as ClusterAction) as string | undefined) : undefined;
+  return text ?? JSON.stringify(a);
 }
 
 function describeOffending(state: ClusterState, failure: RunFailure): string[] {
@@ -261,6 +262,7 @@ async function runDifferential<A>(options: RunOptions<A>, clusterSeed: number, a
 }
 
 function traceTail(traceJson: string, n: number): string {
+  if (traceJson === '') return '  (no trace)';
   const lines = traceJson.split('\n');
   return lines
     .slice(-n)
@@ -311,7 +313,14 @@ export async function checkCluster<A = ClusterAction>(options: CheckClusterOptio
   if (!details.failed) return;
   if (details.counterexample === null) throw new Error(`checkCluster ${options.name}: the property threw`, { cause: details.errorInstance });
   const [clusterSeed, actions, schedule] = details.counterexample;
-  const outcome = await run(options, clusterSeed, actions, schedule);
+  let outcome: RunOutcome;
+  try {
+    outcome = await run(options, clusterSeed, actions, schedule);
+  } catch (e) {
+    // The run threw (the harness, a controller's crash of the cluster): report it as the failure.
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    outcome = { failure: { invariant: 'exception', description: 'The run completes without an exception.', when: 'during the run', violations: [{ message, objects: [] }] }, traceJson: '', faultLog: [], offending: [] };
+  }
   const path = details.counterexamplePath ?? '';
   const describe = options.describe ?? describeAny;
   const lines: string[] = [`checkCluster "${options.name}" failed after ${details.numRuns} run(s) and ${details.numShrinks} shrink(s) (fast-check seed ${details.seed}, cluster seed ${clusterSeed})`];
