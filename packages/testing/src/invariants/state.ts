@@ -14,12 +14,14 @@ const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.nam
 class Snapshot implements ClusterState {
   readonly t: number;
   readonly changes: readonly TraceEntry[];
+  readonly previous: ClusterState | undefined;
   readonly #byKind: ReadonlyMap<string, readonly KubeObject[]>;
   readonly #index = new Map<string, Map<string, KubeObject>>();
 
-  constructor(t: number, byKind: ReadonlyMap<string, readonly KubeObject[]>, changes: readonly TraceEntry[]) {
+  constructor(t: number, byKind: ReadonlyMap<string, readonly KubeObject[]>, changes: readonly TraceEntry[], previous?: ClusterState) {
     this.t = t;
     this.changes = changes;
+    this.previous = previous;
     this.#byKind = byKind;
   }
 
@@ -54,6 +56,7 @@ export class StateTracker {
   readonly #live = new Map<string, Map<string, KubeObject>>();
   readonly #arrays = new Map<string, readonly KubeObject[]>();
   readonly #dirty = new Set<string>();
+  #last: ClusterState | undefined;
 
   /** Follows `cluster`'s trace from its beginning. */
   constructor(cluster: Pick<SimCluster, 'trace' | 'now'>) {
@@ -87,7 +90,8 @@ export class StateTracker {
       for (const o of extra) byKind.set(o.kind, [...(byKind.get(o.kind) ?? []), o]);
       for (const [k, list] of byKind) arrays.set(k, list.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0)));
     }
-    return new Snapshot(this.#now(), arrays, changes);
+    this.#last = new Snapshot(this.#now(), arrays, changes, this.#last);
+    return this.#last;
   }
 }
 

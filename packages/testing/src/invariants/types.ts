@@ -41,6 +41,11 @@ export interface ClusterState {
    * deleted between two snapshots.
    */
   readonly changes: readonly { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly object: KubeObject }[];
+  /**
+   * The state at the check before this one (chained back to the first), so that an invariant
+   * can look further back than one step; undefined for the first state and for hand-built ones.
+   */
+  readonly previous?: ClusterState | undefined;
   /** The kinds seen so far (some may have no live object left). */
   readonly kinds: readonly string[];
   /** One object by kind, namespace and name. */
