@@ -34,7 +34,10 @@ export const DEFAULT_RUNS = DEEP ? 200 : 20;
 export interface CheckClusterOptions<A = ClusterAction> {
   /** The test's name, printed in the replay command (`vitest -t`) and matched by {@link REPLAY_ENV}. */
   readonly name: string;
-  /** The cluster, without its seed (fast-check draws it, so it shrinks and replays). */
+  /**
+   * The cluster, without its seed (fast-check draws it, so it shrinks and replays). Its trace is
+   * always kept in memory (the states the invariants see are built from it).
+   */
   readonly cluster: Omit<SimClusterOptions, 'seed'>;
   /** Runs once the cluster is built, before the faults start (e.g. apply the workload, settle). */
   readonly setup?: ((cluster: SimCluster) => Promise<void>) | undefined;
@@ -157,7 +160,8 @@ export async function runCase<A>(options: RunOptions<A>, clusterSeed: number, ac
     ...(typeof userInterceptors === 'function' ? userInterceptors(clock) : (userInterceptors ?? [])),
     ...injector.interceptors(clock),
   ];
-  const cluster = await SimCluster.create({ ...options.cluster, seed: clusterSeed, controllerManager: cm === false ? false : { ...cm, interceptors } });
+  // The invariants read the trace: it is always kept in memory here, whatever `trace` says.
+  const cluster = await SimCluster.create({ ...options.cluster, seed: clusterSeed, trace: 'memory', controllerManager: cm === false ? false : { ...cm, interceptors } });
   const perform = options.perform ?? (performAction as unknown as (c: SimCluster, a: A) => Promise<void>);
   const tracker = new StateTracker(cluster);
   const safety = options.safety ?? [];

@@ -98,9 +98,7 @@ const matches = (resource: string, request: ClientRequest) => resource === '*' |
  * next {@link FaultInjector.poll}, because `SimCluster.restartControllerManager` cannot run
  * inside a clock timer (it flushes the clock), and completes while the clock advances (it waits
  * for the dead incarnation's reconciles in flight). Until then, every call of the dead
- * incarnation fails with `ServiceUnavailable`, as a crashed process makes no calls; a request
- * that was already past the injector (e.g. sleeping in `latency`) still lands, as one already on
- * the wire would.
+ * incarnation fails with `ServiceUnavailable`, as a crashed process makes no calls.
  */
 export class FaultInjector {
   readonly schedule: FaultSchedule;
