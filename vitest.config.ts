@@ -14,6 +14,8 @@ export default defineConfig({
       // The examples are written only against the public API and tested like user code.
       { extends: true as const, test: { name: 'examples', root: 'examples', include: ['**/*.test.ts'] } },
     ],
+    // A fixed fast-check seed unless KUBELOOP_DEEP=1 or KUBELOOP_SEED is set (see the file).
+    setupFiles: [new URL('./vitest.setup.ts', import.meta.url).pathname],
     passWithNoTests: false,
     reporters: ['default', './vitest.summary.ts'],
     testTimeout: 60_000,

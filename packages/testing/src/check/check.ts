@@ -71,7 +71,7 @@ export interface CheckClusterOptions<A = ClusterAction> {
    * these kinds must be equal (see {@link diffStates}).
    */
   readonly differential?: { readonly kinds: readonly string[] } | undefined;
-  /** fast-check's seed (default: random, printed on failure). */
+  /** fast-check's seed (default: fast-check's global seed — fixed in this repository's default test run — else random; printed on failure). */
   readonly seed?: number | undefined;
   /** Replays one failure, as printed (`seed:path`); default from {@link REPLAY_ENV}. */
   readonly replay?: string | undefined;
@@ -313,7 +313,7 @@ export async function checkCluster<A = ClusterAction>(options: CheckClusterOptio
     return outcome.failure === undefined;
   });
   const replay = parseReplay(options.replay ?? process.env[REPLAY_ENV], options.name);
-  const details = await fc.check(property, replay === undefined ? { numRuns: options.runs ?? DEFAULT_RUNS, seed: options.seed } : { seed: replay.seed, path: replay.path, endOnFailure: true });
+  const details = await fc.check(property, replay === undefined ? { numRuns: options.runs ?? DEFAULT_RUNS, ...(options.seed === undefined ? {} : { seed: options.seed }) } : { seed: replay.seed, path: replay.path, endOnFailure: true });
   if (!details.failed) return;
   if (details.counterexample === null) throw new Error(`checkCluster ${options.name}: the property threw`, { cause: details.errorInstance });
   const [clusterSeed, actions, schedule] = details.counterexample;
