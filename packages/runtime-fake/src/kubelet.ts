@@ -244,12 +244,20 @@ export class FakeKubelet {
     const now = clock.now();
     const images = this.runtime.images(now);
     const imagesJson = JSON.stringify(images);
-    if (imagesJson === this.#lastImages && now - this.#lastNodeStatusAt < (this.#o.nodeStatusReportMs ?? 300_000)) return;
+    // As upstream's `tryUpdateNodeStatus`: compare with the Node as the API server has it, so a
+    // condition someone else changed (the node lifecycle controller setting Ready=Unknown after
+    // a missed heartbeat or a clock jump) is corrected at the next sync, not 5 minutes later.
     const existing = await client.get(Nodes, { name: this.nodeName });
+    const conditions = healthyNodeConditions(existing.status.conditions, now);
+    const conditionsChanged = conditions.some((c) => {
+      const old = existing.status.conditions?.find((o) => o.type === c.type);
+      return old === undefined || old.status !== c.status || old.reason !== c.reason;
+    });
+    if (!conditionsChanged && imagesJson === this.#lastImages && now - this.#lastNodeStatusAt < (this.#o.nodeStatusReportMs ?? 300_000)) return;
     await client.updateStatus(Nodes, {
       ...existing,
       metadata: { ...existing.metadata, resourceVersion: undefined },
-      status: { ...existing.status, images, conditions: healthyNodeConditions(existing.status.conditions, now) },
+      status: { ...existing.status, images, conditions },
     });
     this.#lastNodeStatusAt = now;
     this.#lastImages = imagesJson;
