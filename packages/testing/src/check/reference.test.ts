@@ -23,9 +23,7 @@ describe('checkCluster on the reference workload controllers', () => {
         await cluster.settle();
       },
       actions: clusterActions({ workloads: ['Deployment'], nodes: 3, maxActions: 20 }),
-      // No clock jumps yet: after a forward jump the cluster may never settle (Pods keep changing),
-      // a finding reported to the SimCluster/kubelet owners; add 'clockJump' back once fixed.
-      faults: faultSchedules({ maxFaults: 4, steps: 20, nodes: 3, kinds: ['crash', 'writeError', 'staleReads', 'coalesce', 'dropEvents', 'expireWatches', 'latency', 'stopNode', 'restoreNode'] }),
+      faults: faultSchedules({ maxFaults: 4, steps: 20, nodes: 3 }),
       safety: GENERIC_SAFETY,
       liveness: [ownerReferencesResolve],
       stableMs: 20_000,
