@@ -43,7 +43,12 @@ export class GreetingReconciler implements Reconciler {
     // Being deleted: remove what we made, then let the Greeting go.
     if (greeting.metadata.deletionTimestamp) {
       if (!(greeting.metadata.finalizers ?? []).includes(GREETING_FINALIZER)) return done;
-      const cm = this.#manager.cache(ConfigMaps).get({ namespace: request.namespace, name: configMapName(greeting) });
+      // Read the ConfigMap from the API server, not the cache: a cache that has not seen it yet
+      // would let the finalizer go and leak it (found by docs/testing-invariants.md's check).
+      const cm = await client.get(ConfigMaps, { namespace: request.namespace, name: configMapName(greeting) }).catch((e: unknown) => {
+        if (isApiError(e, 'NotFound')) return undefined;
+        throw e;
+      });
       if (cm && ownedBy(cm, greeting)) await ignoreNotFound(client.delete(ConfigMaps, { namespace: request.namespace, name: configMapName(greeting) }));
       await client.update(Greetings, {
         ...greeting,
