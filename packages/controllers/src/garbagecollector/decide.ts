@@ -146,7 +146,13 @@ export function blocksOwnerDeletion(reference: Pick<OwnerReference, 'blockOwnerD
 }
 
 /** The deletion state of an object: its `deletionTimestamp` and finalizers. */
-type DeletionMeta = { readonly deletionTimestamp?: string | undefined; readonly finalizers?: readonly string[] | undefined };
+/** The part of an object's metadata that says whether and how it is being deleted. */
+export interface DeletionMeta {
+  /** Set once the object is being deleted. */
+  readonly deletionTimestamp?: string | undefined;
+  /** Its finalizers (`orphan`, `foregroundDeletion`, others). */
+  readonly finalizers?: readonly string[] | undefined;
+}
 
 function deletingWith(meta: DeletionMeta | undefined, finalizer: string): boolean {
   return meta?.deletionTimestamp !== undefined && (meta.finalizers ?? []).includes(finalizer);

@@ -50,6 +50,7 @@ export type {
   BlockingDependent,
   ClassifiedReference,
   DeletingDependentsAction,
+  DeletionMeta,
   LiveOwner,
   PropagationPolicy,
   ReferenceClass,
