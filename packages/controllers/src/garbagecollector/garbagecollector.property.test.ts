@@ -96,8 +96,18 @@ function keyOf(spec: Spec, i: number): { namespace: string | undefined; name: st
  * names of the objects collected in breach.
  */
 function orphansKept(trace: readonly TraceEntry[], deletedByUser: ReadonlySet<string>): string[] {
+  // Owners deleted with Orphan only. An owner whose deletion was switched between Foreground
+  // and Orphan (a second delete with another policy, which the API server honours) may have had
+  // dependents deleted while it was in foreground: upstream does not undo those.
   const orphaning = new Set<string>();
-  for (const e of trace) if (e.object.metadata.deletionTimestamp !== undefined && (e.object.metadata.finalizers ?? []).includes(ORPHAN_FINALIZER)) orphaning.add(e.object.metadata.uid ?? '');
+  const foreground = new Set<string>();
+  for (const e of trace) {
+    if (e.object.metadata.deletionTimestamp === undefined) continue;
+    const finalizers = e.object.metadata.finalizers ?? [];
+    if (finalizers.includes(ORPHAN_FINALIZER)) orphaning.add(e.object.metadata.uid ?? '');
+    if (finalizers.includes(FOREGROUND_FINALIZER)) foreground.add(e.object.metadata.uid ?? '');
+  }
+  for (const uid of foreground) orphaning.delete(uid);
   const last = new Map<string, KubeObject>();
   const out: string[] = [];
   for (const e of trace) {

@@ -93,7 +93,10 @@ export function foregroundOrder(state: { readonly trace: readonly GcTraceEntry[]
   replay(state.trace, (entry, live) => {
     const o = entry.object;
     const uid = o.metadata.uid ?? '';
+    // The owner's latest state decides: a second delete with another policy may have taken the
+    // foregroundDeletion finalizer away (the DELETED event then shows it without).
     if ((o.metadata.finalizers ?? []).includes(FOREGROUND_FINALIZER) && o.metadata.deletionTimestamp !== undefined) foreground.add(uid);
+    else foreground.delete(uid);
     if (entry.type !== 'DELETED' || !foreground.has(uid)) return;
     for (const dep of live.values()) {
       if (dep.metadata.uid === uid) continue;

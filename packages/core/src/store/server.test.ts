@@ -223,9 +223,17 @@ describe('ApiServer: deletion', () => {
     expect(second.metadata.deletionTimestamp).toBe(first.metadata.deletionTimestamp);
     const unchanged = await server.delete(Widgets, key, { propagationPolicy: 'Foreground' });
     expect(unchanged.metadata.resourceVersion).toBe(second.metadata.resourceVersion);
-    // Background drops the last GC finalizer: nothing holds the object any more.
+    // Background drops the last GC finalizer: nothing holds the object any more, and the
+    // DELETED event shows it as last written, without the finalizer.
+    const deleted: unknown[] = [];
+    const sub = server.watch(Widgets, { resourceVersion: unchanged.metadata.resourceVersion }).subscribe((e) => {
+      if (e.type === 'DELETED') deleted.push(e.object.metadata.finalizers);
+    });
     await server.delete(Widgets, key, { propagationPolicy: 'Background' });
     expect((await rejection(server.get(Widgets, key))).reason).toBe('NotFound');
+    await Promise.resolve();
+    sub.unsubscribe();
+    expect(deleted).toEqual([undefined]);
   });
 
   it('checks uid and resourceVersion preconditions', async () => {

@@ -566,8 +566,12 @@ export class ApiServer implements Client {
     if (resource.resource === 'namespaces') return this.#deleteNamespace(table, sk, old, finalizers, now);
 
     if (finalizers.size === 0 && grace === 0) {
-      this.#remove(table, sk, old);
-      return old;
+      // A delete that takes the last GC finalizer away (Background after Foreground): the
+      // DELETED event shows the object as it was last written, without the finalizer.
+      const last: KubeObject = (old.metadata.finalizers ?? []).length > 0 ? { ...old, metadata: { ...old.metadata, finalizers: undefined } } : old;
+      if (last !== old) delete (last.metadata as { finalizers?: string[] }).finalizers;
+      this.#remove(table, sk, last);
+      return last;
     }
     if (old.metadata.deletionTimestamp !== undefined && grace >= (old.metadata.deletionGracePeriodSeconds ?? 0)) {
       // Already being deleted, and this request does not shorten the grace period: only a change
@@ -576,10 +580,6 @@ export class ApiServer implements Client {
       if (before.length === finalizers.size && before.every((f) => finalizers.has(f))) return old;
       const next: KubeObject = { ...old, metadata: { ...old.metadata, finalizers: [...finalizers] } };
       if (finalizers.size === 0) delete (next.metadata as { finalizers?: string[] }).finalizers;
-      if (finalizers.size === 0 && grace === 0) {
-        this.#remove(table, sk, old);
-        return old;
-      }
       return this.#commit(table, sk, next, 'MODIFIED', old, false);
     }
     // Upstream marks the object and keeps it: `deletionTimestamp` is when it should be gone,
