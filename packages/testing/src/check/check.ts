@@ -50,8 +50,9 @@ export interface CheckClusterOptions<A = ClusterAction> {
   /** The faults of one run (default: none). */
   readonly faults?: fc.Arbitrary<FaultSchedule> | undefined;
   /**
-   * Kinds outside the trace (the trace holds the built-in kinds only) to include in the states
-   * the invariants see, e.g. your custom resource: listed from the API server at each check.
+   * Kinds to list from the API server at each check; the listing replaces the trace's view of
+   * them in the states the invariants see. Rarely needed: the trace already holds every kind
+   * the cluster serves, custom resources of `cluster.plugins` included.
    */
   readonly resources?: readonly ResourceDefinition[] | undefined;
   /** Invariants checked after every step, while settling and over the stable window. */

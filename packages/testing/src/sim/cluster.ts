@@ -14,7 +14,6 @@ import {
   Pods,
   VirtualClock,
   apply as applyManifest,
-  builtinResources,
   createBuiltinRegistry,
   createManager,
   parseManifests,
@@ -172,8 +171,9 @@ function nodeSpecs(nodes: SimClusterOptions['nodes']): readonly NodeSpec[] {
  *   give the same trace, byte for byte ({@link SimCluster.traceJson});
  * - {@link SimCluster.apply} resolves every document before writing any: a manifest with an
  *   unknown kind or a missing `apiVersion` throws and applies nothing;
- * - the trace holds every change to a built-in kind, in the order the store made it, from the
- *   cluster's creation on (the default namespaces first, at `t` 0).
+ * - the trace holds every change to every kind the cluster serves — the built-in kinds and the
+ *   custom resources of the plugins (`plugins` and the controller manager's) — in the order the
+ *   store made it, from the cluster's creation on (the default namespaces first, at `t` 0).
  *
  * The workload controllers (see {@link DEFAULT_CONTROLLER_PLUGINS}) run in a separate
  * controller manager that tests can crash and restart ({@link SimCluster.restartControllerManager}).
@@ -213,7 +213,9 @@ export class SimCluster {
     this.nodes = nodes;
     this.#controllers = controllers;
     this.#start = clock.now();
-    for (const resource of builtinResources) {
+    // Every kind served now: the built-in ones, then the custom resources the plugins (and the
+    // controller manager's plugins) registered, all installed before the cluster is built.
+    for (const resource of server.registry.all()) {
       this.#subscriptions.push(
         server.watch(resource).subscribe({
           next: (event) => {
