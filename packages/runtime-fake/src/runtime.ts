@@ -9,6 +9,7 @@
 import type { Rng } from '@kubeloop/core';
 import { plannedExit, memoryUsage } from './behavior.js';
 import type { ContainerBehavior } from './behavior.js';
+import { RuntimeFakeError } from './errors.js';
 import { imageSize, normalizeImage, pullDurationMs } from './images.js';
 import type { ImageSpec, PullTiming } from './images.js';
 
@@ -86,6 +87,7 @@ export class FakeContainerRuntime {
   readonly #options: ContainerRuntimeOptions;
   readonly #images = new Map<string, ImageEntry>();
   readonly #containers = new Map<string, RuntimeContainer>();
+  #extraPullMs = 0;
   /** Extra load by `<pod uid>/<container name>`, added to what behaviors use. */
   readonly #load = new Map<string, { readonly cpuMillicores: number; readonly memoryBytes: number }>();
 
@@ -126,6 +128,28 @@ export class FakeContainerRuntime {
     return undefined;
   }
 
+  /**
+   * The time added to every pull that begins from now on (ms; default 0): a slow registry or
+   * a congested node link, set and cleared at run time (e.g. by a fault schedule). A pull
+   * already under way keeps its end; a request joining it waits for that end.
+   *
+   * Errors: {@link RuntimeFakeError} `invalid-node` for a negative or non-finite value.
+   *
+   * @example
+   * ```ts
+   * kubelet.runtime.extraPullMs = 30_000; // pulls starting from now take 30 s more
+   * kubelet.runtime.extraPullMs = 0;      // back to normal
+   * ```
+   */
+  get extraPullMs(): number {
+    return this.#extraPullMs;
+  }
+
+  set extraPullMs(ms: number) {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RuntimeFakeError('invalid-node', `extraPullMs must be a finite number of ms >= 0, got ${ms}`);
+    this.#extraPullMs = ms;
+  }
+
   /** The size in bytes the runtime assumes for `image`. */
   imageSize(image: string): number {
     return imageSize(image, this.#spec(image));
@@ -137,6 +161,8 @@ export class FakeContainerRuntime {
    * - `IfNotPresent`: present, or a pull (joining one in flight);
    * - `Always`: a pull every time; an image already present only costs the pull overhead
    *   (the registry is asked for the digest, nothing is downloaded).
+   *
+   * A new pull also takes {@link FakeContainerRuntime.extraPullMs} more.
    */
   ensureImage(image: string, policy: 'Always' | 'IfNotPresent' | 'Never', now: number): ImageAvailability {
     const key = normalizeImage(image);
@@ -145,7 +171,7 @@ export class FakeContainerRuntime {
     if (policy === 'Never') return e === undefined ? { kind: 'never-pull' } : { kind: 'present' };
     if (policy === 'IfNotPresent' && e !== undefined) return { kind: 'present' };
     const timing = this.#options.pullTiming ?? {};
-    const duration = e === undefined ? pullDurationMs(image, this.#spec(image), timing) : Math.min(timing.overheadMs ?? 500, pullDurationMs(image, this.#spec(image), timing));
+    const duration = (e === undefined ? pullDurationMs(image, this.#spec(image), timing) : Math.min(timing.overheadMs ?? 500, pullDurationMs(image, this.#spec(image), timing))) + this.#extraPullMs;
     const entry: ImageEntry = { readyAt: now + duration, startedAt: now, digest: e?.digest ?? this.#digest() };
     this.#images.set(key, entry);
     return { kind: 'pulling', readyAt: entry.readyAt, startedAt: now, newPull: true };

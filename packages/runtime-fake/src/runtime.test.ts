@@ -1,0 +1,31 @@
+/** The fake container runtime's run-time pull delay (`extraPullMs`), by worked examples. */
+import { describe, expect, it } from 'vitest';
+import { seededRng } from '@kubeloop/core';
+import { FakeContainerRuntime } from './index.js';
+import type { RuntimeFakeError } from './index.js';
+
+describe('FakeContainerRuntime extraPullMs', () => {
+  it('adds the extra time to pulls that begin while it is set, and to none after it is cleared', () => {
+    const runtime = new FakeContainerRuntime({ rng: seededRng(1) });
+    expect(runtime.extraPullMs).toBe(0);
+    // nginx: 500 ms + 70 MB / 20 MB/s = 4 000 ms.
+    expect(runtime.ensureImage('nginx:1.25', 'IfNotPresent', 0)).toEqual({ kind: 'pulling', readyAt: 4_000, startedAt: 0, newPull: true });
+    runtime.extraPullMs = 30_000;
+    // A request joining the pull under way waits for its original end.
+    expect(runtime.ensureImage('nginx:1.25', 'IfNotPresent', 1_000)).toEqual({ kind: 'pulling', readyAt: 4_000, startedAt: 0, newPull: false });
+    // busybox: 500 ms + 2 MB / 20 MB/s = 600 ms, plus 30 s.
+    expect(runtime.ensureImage('busybox', 'IfNotPresent', 1_000)).toEqual({ kind: 'pulling', readyAt: 31_600, startedAt: 1_000, newPull: true });
+    // Always on a present image: the 500 ms overhead, plus 30 s.
+    expect(runtime.ensureImage('nginx:1.25', 'Always', 5_000)).toEqual({ kind: 'pulling', readyAt: 35_500, startedAt: 5_000, newPull: true });
+    runtime.extraPullMs = 0;
+    expect(runtime.ensureImage('alpine', 'IfNotPresent', 40_000)).toEqual({ kind: 'pulling', readyAt: 40_700, startedAt: 40_000, newPull: true });
+  });
+
+  it('refuses a negative or non-finite extra time with invalid-node', () => {
+    const runtime = new FakeContainerRuntime({ rng: seededRng(1) });
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => (runtime.extraPullMs = bad)).toThrow(expect.objectContaining({ code: 'invalid-node' }) as RuntimeFakeError);
+    }
+    expect(runtime.extraPullMs).toBe(0);
+  });
+});
