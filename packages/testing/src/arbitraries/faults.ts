@@ -20,7 +20,8 @@ export interface FaultScheduleOptions {
   /** Nodes are numbered 0..nodes-1 (default 3). */
   readonly nodes?: number | undefined;
   /**
-   * The longest delay a fault may add (latency, a held or coalesced event; default 5 000 ms).
+   * The longest delay a fault may add (latency, a held or coalesced event, a slowed image
+   * pull; default 5 000 ms, 10 000 ms for a slowed pull).
    * Keep it below the step of a test whose invariants compare consecutive steps.
    */
   readonly maxDelayMs?: number | undefined;
@@ -28,7 +29,7 @@ export interface FaultScheduleOptions {
   readonly resources?: readonly string[] | undefined;
 }
 
-const ALL_KINDS: readonly Fault['kind'][] = ['crash', 'writeError', 'staleReads', 'coalesce', 'dropEvents', 'expireWatches', 'latency', 'stopNode', 'restoreNode', 'clockJump'];
+const ALL_KINDS: readonly Fault['kind'][] = ['crash', 'writeError', 'staleReads', 'coalesce', 'dropEvents', 'expireWatches', 'latency', 'stopNode', 'restoreNode', 'clockJump', 'slowImagePulls'];
 const WRITE_ERRORS: readonly InjectedWriteError[] = ['Conflict', 'InternalError', 'ServiceUnavailable', 'TooManyRequests'];
 
 /** An arbitrary {@link Fault} of the given kinds. */
@@ -52,6 +53,8 @@ export function faultArbitrary(options: FaultScheduleOptions = {}): fc.Arbitrary
     stopNode: fc.record({ kind: fc.constant('stopNode' as const), step, node }),
     restoreNode: fc.record({ kind: fc.constant('restoreNode' as const), step, node }),
     clockJump: fc.record({ kind: fc.constant('clockJump' as const), step, ms: fc.integer({ min: 1_000, max: 120_000 }) }),
+    // At most 10 s, so that a slowed pull stays well inside settle's 20 s quiet window.
+    slowImagePulls: fc.record({ kind: fc.constant('slowImagePulls' as const), step, node, ms: delay(1_000, 10_000) }),
   };
   return fc.oneof(...(options.kinds ?? ALL_KINDS).map((k) => byKind[k] as fc.Arbitrary<Fault>));
 }

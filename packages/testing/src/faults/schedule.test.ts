@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigMaps, Nodes } from '@kubeloop/core';
-import type { ConfigMap } from '@kubeloop/core';
-import { FaultInjector, SimCluster } from '../index.js';
+import type { ConfigMap, Pod } from '@kubeloop/core';
+import { FaultInjector, SimCluster, describeFault } from '../index.js';
 import type { FaultSchedule } from '../index.js';
 import { ROLE_LABEL, SET_LABEL, setController } from '../gallery/sets.js';
 import { setObject } from '../gallery/scenario.js';
@@ -133,5 +133,47 @@ describe('FaultInjector', () => {
       await cluster.stop();
     }
     expect(traces[1]).toBe(traces[0]);
+  });
+
+  it('slows image pulls on the named node from the named step on: its pod starts later by the extra time, the other node’s does not, and pulls are back to normal once faults stop', async () => {
+    const pod = (name: string, node: string, image: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: node, containers: [{ name: 'c', image }] } });
+    // How long after its creation a pod's container was seen running (ms, from the trace:
+    // status timestamps only keep whole seconds).
+    const startDelay = (cluster: SimCluster, name: string) => {
+      const changes = cluster.trace().filter((e) => e.object.kind === 'Pod' && e.object.metadata.name === name);
+      const running = changes.find((e) => (e.object as Pod).status?.containerStatuses?.[0]?.state?.running !== undefined);
+      if (running === undefined) throw new Error(`pod ${name} is not running`);
+      return running.t - changes[0]!.t;
+    };
+    const run = async (schedule: FaultSchedule) => {
+      const { injector, cluster } = await start(schedule, 2);
+      await injector.beforeStep(0);
+      await cluster.apply([pod('slow', 'node-2', 'nginx:1.25'), pod('fast', 'node-1', 'nginx:1.25')]);
+      await cluster.advance(60_000);
+      const delays = { slow: startDelay(cluster, 'slow'), fast: startDelay(cluster, 'fast') };
+      await injector.stop();
+      await cluster.apply(pod('after', 'node-2', 'redis:7'));
+      await cluster.advance(30_000);
+      const after = startDelay(cluster, 'after');
+      const trace = cluster.traceJson();
+      const log = [...injector.log];
+      await cluster.stop();
+      return { delays, after, trace, log };
+    };
+    const fault = { kind: 'slowImagePulls', step: 0, node: 1, ms: 20_000 } as const;
+    expect(describeFault(fault)).toBe('from step 0: image pulls on node #1 take 20000 ms more');
+    const normal = await run([]);
+    const slowed = await run([fault]);
+    // nginx pulls in 4 s (500 ms + 70 MB at 20 MB/s); the slowed node adds exactly 20 s.
+    expect(normal.delays.slow).toBeGreaterThanOrEqual(4_000);
+    expect(normal.delays.slow).toBeLessThan(6_000);
+    expect(slowed.delays.slow - normal.delays.slow).toBe(20_000);
+    expect(slowed.delays.fast).toBe(normal.delays.fast);
+    // redis pulls in 2.75 s (500 ms + 45 MB at 20 MB/s), with or without the earlier fault.
+    expect(normal.after).toBeGreaterThanOrEqual(2_750);
+    expect(normal.after).toBeLessThan(5_000);
+    expect(slowed.after).toBe(normal.after);
+    expect(slowed.log).toEqual(['step 0: image pulls on node-2 take 20000 ms more', 'faults stop: normal image pulls on node-2']);
+    expect((await run([fault])).trace).toBe(slowed.trace);
   });
 });

@@ -4,7 +4,7 @@
  *
  * Two clocks drive a schedule. Faults on the controller manager's writes (`crash`,
  * `writeError`) count its writes, 1 for the first write after {@link FaultInjector.start};
- * faults on the cluster (`stopNode`, `restoreNode`, `clockJump`) fire before a numbered step of
+ * faults on the cluster (`stopNode`, `restoreNode`, `clockJump`, `slowImagePulls`) fire before a numbered step of
  * the test. Watch faults (`staleReads`, `coalesce`, `expireWatches`) and `latency` hold while
  * the faults are on.
  *
@@ -40,6 +40,11 @@ export type InjectedWriteError = 'Conflict' | 'InternalError' | 'ServiceUnavaila
  * - `stopNode` / `restoreNode`: the kubelet of node number `node` (0-based, modulo the node
  *   count) stops (heartbeat loss, node death) or starts again, before step `step`.
  * - `clockJump`: the cluster's clock jumps `ms` forward before step `step`.
+ * - `slowImagePulls`: from step `step` on, every image pull that begins on node number `node`
+ *   (as for `stopNode`) takes `ms` more (a slow registry or link), until the faults stop; a
+ *   later `slowImagePulls` of the same node replaces the extra time. Pulls under way keep
+ *   their end. Keep `ms` well below settle's quiet window (20 s by default): a pod waiting for
+ *   its image changes nothing, so a longer pull may outlast a quiet window.
  */
 export type Fault =
   | { readonly kind: 'crash'; readonly write: number; readonly committed: boolean }
@@ -51,7 +56,8 @@ export type Fault =
   | { readonly kind: 'latency'; readonly ms: number }
   | { readonly kind: 'stopNode'; readonly step: number; readonly node: number }
   | { readonly kind: 'restoreNode'; readonly step: number; readonly node: number }
-  | { readonly kind: 'clockJump'; readonly step: number; readonly ms: number };
+  | { readonly kind: 'clockJump'; readonly step: number; readonly ms: number }
+  | { readonly kind: 'slowImagePulls'; readonly step: number; readonly node: number; readonly ms: number };
 
 /** A list of faults; the order only matters for printing. */
 export type FaultSchedule = readonly Fault[];
@@ -79,6 +85,8 @@ export function describeFault(f: Fault): string {
       return `before step ${f.step}: restore node #${f.node}`;
     case 'clockJump':
       return `before step ${f.step}: clock jumps ${f.ms} ms forward`;
+    case 'slowImagePulls':
+      return `from step ${f.step}: image pulls on node #${f.node} take ${f.ms} ms more`;
   }
 }
 
@@ -112,6 +120,7 @@ export class FaultInjector {
   readonly #buffers: WatchBuffer[] = [];
   readonly #droppers: WatchDropper[] = [];
   readonly #stopped = new Set<string>();
+  readonly #slowed = new Set<string>();
   /** What the injector did, in order (for reports and tests). */
   readonly log: string[] = [];
 
@@ -178,7 +187,11 @@ export class FaultInjector {
       const names = nodeNames(cluster);
       if (names.length === 0) continue;
       const name = names[f.node % names.length]!;
-      if (f.kind === 'stopNode' && !this.#stopped.has(name)) {
+      if (f.kind === 'slowImagePulls') {
+        this.log.push(`step ${step}: image pulls on ${name} take ${f.ms} ms more`);
+        this.#slowed.add(name);
+        setExtraPullMs(cluster, name, f.ms);
+      } else if (f.kind === 'stopNode' && !this.#stopped.has(name)) {
         this.log.push(`step ${step}: stop ${name}`);
         this.#stopped.add(name);
         cluster.stopNode(name);
@@ -254,7 +267,8 @@ export class FaultInjector {
 
   /**
    * Ends every fault: pending restarts happen, held watch events are delivered, watches that
-   * dropped events relist, stopped nodes come back. Writes are no longer counted.
+   * dropped events relist, stopped nodes come back, image pulls that begin from now on take
+   * their normal time. Writes are no longer counted.
    */
   async stop(): Promise<void> {
     this.#on = false;
@@ -268,6 +282,11 @@ export class FaultInjector {
       await cluster.restoreNode(name);
     }
     this.#stopped.clear();
+    for (const name of [...this.#slowed]) {
+      this.log.push(`faults stop: normal image pulls on ${name}`);
+      setExtraPullMs(cluster, name, 0);
+    }
+    this.#slowed.clear();
     await cluster.advance(0);
   }
 
@@ -312,6 +331,10 @@ export class FaultInjector {
 
 function isBusy(e: unknown): boolean {
   return e instanceof VirtualClockError && e.code === 'busy';
+}
+
+function setExtraPullMs(cluster: SimCluster, node: string, ms: number): void {
+  for (const k of cluster.nodes.kubelets()) if (k.nodeName === node) k.runtime.extraPullMs = ms;
 }
 
 function nodeNames(cluster: SimCluster): string[] {

@@ -49,7 +49,7 @@ import {
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
 import { fakeNodesPlugin } from '@kubeloop/runtime-fake';
-import type { BehaviorRegistry, FakeNodeConfig, FakeNodesPlugin } from '@kubeloop/runtime-fake';
+import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
 import { describeBusy, podSettled } from './quiet.js';
 import type { TraceEntry } from './trace.js';
@@ -69,6 +69,14 @@ export interface SimClusterOptions {
   readonly nodes: number | readonly NodeSpec[];
   /** Extra plugins (users' own controllers and resources), installed after the built-in ones. */
   readonly plugins?: readonly Plugin[] | undefined;
+  /**
+   * The fake nodes' container runtime settings, applied to every node, as `fakeNodesPlugin`'s
+   * `runtime` option: known images (`{ 'example.com/app:1': { sizeBytes } }` or a fixed
+   * `pullMs`), pull timing (`{ bytesPerSecond, overheadMs }`) and preloaded images. Default: the
+   * fake runtime's (pulls take 500 ms + size / 20 MB/s; nothing preloaded). To slow pulls down
+   * at run time, set `extraPullMs` on a node's runtime (`cluster.nodes.kubelet(name).runtime`).
+   */
+  readonly runtime?: FakeNodesOptions['runtime'];
   /** Run the kube-scheduler (default true); without it, pods stay unbound unless bound by hand. */
   readonly scheduler?: boolean | undefined;
   /**
@@ -241,7 +249,7 @@ export class SimCluster {
     const clock = new VirtualClock();
     const registry = createBuiltinRegistry();
     const server = new ApiServer({ clock, rng: rng.fork(), registry });
-    const nodes = fakeNodesPlugin({ nodes: specs });
+    const nodes = fakeNodesPlugin({ nodes: specs, runtime: options.runtime });
     const host = new PluginHost({ registry, admission: server });
     if (options.scheduler ?? true) host.use(schedulerPlugin());
     const lifecycle = options.nodeLifecycle ?? true;
