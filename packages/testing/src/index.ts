@@ -44,6 +44,26 @@ export {
   podsBoundToExistingNodes,
 } from './invariants/generic.js';
 
+// Invariants of the reference controllers
+export {
+  DEPLOYMENT_LIVENESS,
+  REFERENCE_LIVENESS,
+  REFERENCE_SAFETY,
+  daemonSetStatusMatchesInvariant,
+  deploymentStatusMatchesInvariant,
+  endpointsMatchPodsInvariant,
+  foregroundOrderInvariant,
+  noDanglingDependentsInvariant,
+  noLiveOwnerCollectedInvariant,
+  oneDaemonPodPerEligibleNodeInvariant,
+  replicaCountsMatchInvariant,
+  replicaStatusMatchesPodsInvariant,
+  rolloutBoundsInvariant,
+  singleActiveReplicaSetInvariant,
+  singleControllerInvariant,
+  stateNowMs,
+} from './invariants/reference.js';
+
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';
 export type { CheckClusterOptions, RunFailure, RunOptions, RunOutcome } from './check/check.js';

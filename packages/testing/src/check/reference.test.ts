@@ -1,20 +1,67 @@
 /**
  * The toolkit on the reference controllers: a Deployment on 3 nodes under generated actions
- * and faults keeps the generic invariants (the bench's scenario, bench/toolkit.bench.ts).
+ * and faults keeps the generic invariants (the bench's scenario, bench/toolkit.bench.ts) and the
+ * Deployment and ReplicaSet controllers' own: no pod with two controllers after every step; after
+ * settling, replica counts and statuses match, and exactly one ReplicaSet, at the latest
+ * template, has pods wherever a rollout can progress.
  */
 import { describe, it } from 'vitest';
 import { deploymentPlugin, garbageCollectorPlugin, replicaSetPlugin } from '@kubeloop/controllers';
-import { DEEP, GENERIC_SAFETY, checkCluster, clusterActions, faultSchedules, ownerReferencesResolve } from '../index.js';
+import { parseTime } from '@kubeloop/core';
+import type { Lease, Pod } from '@kubeloop/core';
+import {
+  DEEP,
+  GENERIC_SAFETY,
+  checkCluster,
+  clusterActions,
+  deploymentStatusMatchesInvariant,
+  faultSchedules,
+  ownerReferencesResolve,
+  replicaCountsMatchInvariant,
+  replicaStatusMatchesPodsInvariant,
+  singleActiveReplicaSetInvariant,
+  singleControllerInvariant,
+  stateNowMs,
+} from '../index.js';
+import type { ClusterState, Invariant } from '../index.js';
 
 const deployment = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'web', namespace: 'default' },
-  spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.25', resources: { requests: { cpu: '100m' } } }] } } },
+  spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.25', resources: { requests: { cpu: '100m' } } }] } } },
+};
+
+/** A node's kubelet is down when its Lease was not renewed for 40 s (upstream's node-monitor-grace-period). */
+function kubeletDown(state: ClusterState, node: string): boolean {
+  const lease = state.get<Lease>('Lease', 'kube-node-lease', node);
+  const renewed = lease?.spec.renewTime === undefined ? undefined : parseTime(lease.spec.renewTime);
+  return renewed === undefined || stateNowMs(state) - renewed > 40_000;
+}
+
+/**
+ * The precondition of "one active ReplicaSet after settling": every pod that is not Ready can
+ * still become so. A pod the scheduler cannot place (taints, cordons) or bound to a node whose
+ * kubelet a `stop node` action took down (no node lifecycle controller here to evict it) never
+ * becomes available, and a rolling update that waits for it stays half done, as upstream's does.
+ */
+function rolloutsCanProgress(state: ClusterState): boolean {
+  return state.of<Pod>('Pod').every((p) => {
+    if (p.metadata.deletionTimestamp !== undefined || p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true) return true;
+    const node = p.spec.nodeName;
+    return node !== undefined && node !== '' && !kubeletDown(state, node);
+  });
+}
+
+/** {@link singleActiveReplicaSetInvariant}, checked only where its precondition holds. */
+const singleActiveReplicaSetWhereRolloutsCanProgress: Invariant = {
+  name: singleActiveReplicaSetInvariant.name,
+  description: `${singleActiveReplicaSetInvariant.description} (when every pod not Ready can still run)`,
+  check: (state, previous) => (rolloutsCanProgress(state) ? singleActiveReplicaSetInvariant.check(state, previous) : []),
 };
 
 describe('checkCluster on the reference workload controllers', () => {
-  it('a Deployment under generated actions and faults keeps the generic invariants, and owner references resolve after settling', async () => {
+  it('a Deployment under generated actions and faults keeps the generic invariants and single controllers at every step; after settling, owner references resolve, replica counts and statuses match, and one ReplicaSet at the latest template has pods where rollouts can progress', async () => {
     await checkCluster({
       name: 'reference deployment',
       cluster: { nodes: 3, controllerManager: { plugins: [replicaSetPlugin(), deploymentPlugin(), garbageCollectorPlugin()] } },
@@ -24,8 +71,8 @@ describe('checkCluster on the reference workload controllers', () => {
       },
       actions: clusterActions({ workloads: ['Deployment'], nodes: 3, maxActions: 20 }),
       faults: faultSchedules({ maxFaults: 4, steps: 20, nodes: 3 }),
-      safety: GENERIC_SAFETY,
-      liveness: [ownerReferencesResolve],
+      safety: [...GENERIC_SAFETY, singleControllerInvariant],
+      liveness: [ownerReferencesResolve, replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant, deploymentStatusMatchesInvariant, singleActiveReplicaSetWhereRolloutsCanProgress],
       stableMs: 20_000,
       runs: DEEP ? 200 : 8,
     });
