@@ -32,11 +32,15 @@ const deployment = {
   spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.25', resources: { requests: { cpu: '100m' } } }] } } },
 };
 
-/** A node's kubelet is down when its Lease was not renewed for 40 s (upstream's node-monitor-grace-period). */
+/**
+ * A node's kubelet is down when its Lease was not renewed for more than 15 s: a running fake
+ * kubelet renews it every 10 s, and a check after settling comes at least `DEFAULT_QUIET_MS`
+ * (20 s) after the last change, so after any stop that happened before it.
+ */
 function kubeletDown(state: ClusterState, node: string): boolean {
   const lease = state.get<Lease>('Lease', 'kube-node-lease', node);
   const renewed = lease?.spec.renewTime === undefined ? undefined : parseTime(lease.spec.renewTime);
-  return renewed === undefined || stateNowMs(state) - renewed > 40_000;
+  return renewed === undefined || stateNowMs(state) - renewed > 15_000;
 }
 
 /**
