@@ -145,6 +145,7 @@ export class FakeContainerRuntime {
     return this.#extraPullMs;
   }
 
+  /** Sets the extra pull time (see the getter). */
   set extraPullMs(ms: number) {
     if (!(ms >= 0) || !Number.isFinite(ms)) throw new RuntimeFakeError('invalid-node', `extraPullMs must be a finite number of ms >= 0, got ${ms}`);
     this.#extraPullMs = ms;
