@@ -155,7 +155,8 @@ describe('ReplicaSet and ReplicationController under random changes', () => {
 
   it('the same holds when every watch of the controller manager is cut with 410 Gone (relist) while the faults last', async () => {
     const faults = schedules([faultArbitrary({ kinds: ['expireWatches'] })], nodeFaults(2));
-    await checkCluster(options('replicaset: cut watches', faults));
+    // Repeated cuts back an informer off up to 30 s before it relists: settle over a longer window.
+    await checkCluster({ ...options('replicaset: cut watches', faults), settleQuietMs: 75_000 });
   }, 120_000);
 
   it('the same holds when the pod cache lags the store (held events) and the controller manager crashes and restarts', async () => {

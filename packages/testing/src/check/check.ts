@@ -65,6 +65,12 @@ export interface CheckClusterOptions<A = ClusterAction> {
   readonly stepMs?: number | undefined;
   /** The bound on converging once faults stop (default 120 000 ms). */
   readonly settleMaxMs?: number | undefined;
+  /**
+   * The quiet window of that settle (default SimCluster's, 20 000 ms). Lengthen it when watches
+   * are cut repeatedly: an informer backs off up to 30 s before relisting, and a shorter window
+   * may call a cluster settled while a cache is still stale.
+   */
+  readonly settleQuietMs?: number | undefined;
   /** How long the cluster must stay converged after settling (default 60 000 ms). */
   readonly stableMs?: number | undefined;
   /**
@@ -204,7 +210,7 @@ export async function runCase<A>(options: RunOptions<A>, clusterSeed: number, ac
     if (failure === undefined) {
       await injector.stop();
       try {
-        await cluster.settle({ maxMs: options.settleMaxMs ?? 120_000 });
+        await cluster.settle({ maxMs: options.settleMaxMs ?? 120_000, ...(options.settleQuietMs === undefined ? {} : { quietMs: options.settleQuietMs }) });
       } catch (e) {
         if (!(e instanceof SimClusterError)) throw e;
         failure = { invariant: 'eventuallyStable', description: 'Once faults stop, the cluster settles within the bound.', when: 'settling', violations: [{ message: e.message, objects: [] }] };
