@@ -568,8 +568,7 @@ export class ApiServer implements Client {
     if (finalizers.size === 0 && grace === 0) {
       // A delete that takes the last GC finalizer away (Background after Foreground): the
       // DELETED event shows the object as it was last written, without the finalizer.
-      const last: KubeObject = (old.metadata.finalizers ?? []).length > 0 ? { ...old, metadata: { ...old.metadata, finalizers: undefined } } : old;
-      if (last !== old) delete (last.metadata as { finalizers?: string[] }).finalizers;
+      const last = (old.metadata.finalizers ?? []).length > 0 ? withFinalizers(old, finalizers) : old;
       this.#remove(table, sk, last);
       return last;
     }
@@ -578,9 +577,7 @@ export class ApiServer implements Client {
       // of propagation policy (the GC finalizers) is written.
       const before = old.metadata.finalizers ?? [];
       if (before.length === finalizers.size && before.every((f) => finalizers.has(f))) return old;
-      const next: KubeObject = { ...old, metadata: { ...old.metadata, finalizers: [...finalizers] } };
-      if (finalizers.size === 0) delete (next.metadata as { finalizers?: string[] }).finalizers;
-      return this.#commit(table, sk, next, 'MODIFIED', old, false);
+      return this.#commit(table, sk, withFinalizers(old, finalizers), 'MODIFIED', old, false);
     }
     // Upstream marks the object and keeps it: `deletionTimestamp` is when it should be gone,
     // `deletionGracePeriodSeconds` 0 for finalizer-only waits.
@@ -1001,3 +998,8 @@ function podGracePeriod(pod: PodLike, requested: number | undefined): number {
   return Math.max(0, grace);
 }
 
+/** `object` with `finalizers` as its finalizers; the field is left out when there are none. */
+function withFinalizers(object: KubeObject, finalizers: ReadonlySet<string>): KubeObject {
+  const { finalizers: _old, ...metadata } = object.metadata;
+  return { ...object, metadata: finalizers.size > 0 ? { ...metadata, finalizers: [...finalizers] } : metadata };
+}
