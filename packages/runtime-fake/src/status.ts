@@ -5,7 +5,7 @@
  * @module
  */
 import type { ContainerStatus, Pod, PodCondition, PodPhase, PodStatus } from '@kubeloop/core';
-import { formatTime, podQOSClass } from '@kubeloop/core';
+import { deepEqual, formatTime, podQOSClass } from '@kubeloop/core';
 
 /** The kubelet's view of a pod's runtime, the input of {@link computePodStatus}. */
 export interface PodRuntimeView {
@@ -206,18 +206,10 @@ function rank(order: readonly string[], type: string): number {
   return i < 0 ? order.length : i;
 }
 
-/** Whether `status` differs from what `pod` already reports (the kubelet writes only then). */
+/**
+ * Whether `status` differs from what `pod` already reports (the kubelet writes only then); key
+ * order and undefined members never count as a change.
+ */
 export function statusChanged(pod: Pod, status: PodStatus): boolean {
-  return canonical(pod.status) !== canonical(status);
+  return !deepEqual(pod.status, status);
 }
-
-/** JSON with sorted keys and without undefined values, so key order never counts as a change. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
-

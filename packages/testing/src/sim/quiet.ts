@@ -13,19 +13,8 @@
  *
  * @module
  */
+import { deepEqual } from '@kubeloop/core';
 import type { KubeObject, Pod } from '@kubeloop/core';
-
-/** A JSON rendering with object keys sorted, so equal values always render the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** The object without what a heartbeat may change. */
 function withoutHeartbeatFields(object: KubeObject): unknown {
@@ -61,7 +50,7 @@ function withoutHeartbeatFields(object: KubeObject): unknown {
 export function isHeartbeat(previous: KubeObject | undefined, next: KubeObject): boolean {
   if (previous === undefined || previous.kind !== next.kind) return false;
   if (next.kind !== 'Lease' && next.kind !== 'Node') return false;
-  return canonical(withoutHeartbeatFields(previous)) === canonical(withoutHeartbeatFields(next));
+  return deepEqual(withoutHeartbeatFields(previous), withoutHeartbeatFields(next));
 }
 
 /** Whether a pod is where a settled workload ends: Running and Ready, or finished. */
