@@ -21,11 +21,29 @@ describe('FakeContainerRuntime extraPullMs', () => {
     expect(runtime.ensureImage('alpine', 'IfNotPresent', 40_000)).toEqual({ kind: 'pulling', readyAt: 40_700, startedAt: 40_000, newPull: true });
   });
 
+  it("adds an image's own extra time to its pulls only, on top of the node-wide one", () => {
+    const runtime = new FakeContainerRuntime({ rng: seededRng(1) });
+    runtime.setImageExtraPullMs('nginx', 10_000);
+    // `nginx` and `docker.io/library/nginx:latest` are one image; nginx:1.25 is another.
+    expect(runtime.imageExtraPullMs('docker.io/library/nginx:latest')).toBe(10_000);
+    expect(runtime.imageExtraPullMs('nginx:1.25')).toBe(0);
+    // nginx:latest: 4 000 ms as nginx:1.25, plus 10 s; busybox unaffected: 600 ms.
+    expect(runtime.ensureImage('nginx', 'IfNotPresent', 0)).toEqual({ kind: 'pulling', readyAt: 14_000, startedAt: 0, newPull: true });
+    expect(runtime.ensureImage('busybox', 'IfNotPresent', 0)).toEqual({ kind: 'pulling', readyAt: 600, startedAt: 0, newPull: true });
+    runtime.extraPullMs = 1_000;
+    expect(runtime.ensureImage('nginx', 'Always', 20_000)).toEqual({ kind: 'pulling', readyAt: 31_500, startedAt: 20_000, newPull: true });
+    runtime.setImageExtraPullMs('nginx', 0);
+    expect(runtime.imageExtraPullMs('nginx')).toBe(0);
+    expect(runtime.ensureImage('nginx', 'Always', 40_000)).toEqual({ kind: 'pulling', readyAt: 41_500, startedAt: 40_000, newPull: true });
+  });
+
   it('refuses a negative or non-finite extra time with invalid-node', () => {
     const runtime = new FakeContainerRuntime({ rng: seededRng(1) });
     for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => (runtime.extraPullMs = bad)).toThrow(expect.objectContaining({ code: 'invalid-node' }) as RuntimeFakeError);
     }
     expect(runtime.extraPullMs).toBe(0);
+    expect(() => runtime.setImageExtraPullMs('nginx', -5)).toThrow(/extra pull time of nginx must be a finite number of ms >= 0, got -5/);
+    expect(runtime.imageExtraPullMs('nginx')).toBe(0);
   });
 });

@@ -88,6 +88,8 @@ export class FakeContainerRuntime {
   readonly #images = new Map<string, ImageEntry>();
   readonly #containers = new Map<string, RuntimeContainer>();
   #extraPullMs = 0;
+  /** Extra pull time of single images, by normalized reference (on top of `#extraPullMs`). */
+  readonly #imageExtraPullMs = new Map<string, number>();
   /** Extra load by `<pod uid>/<container name>`, added to what behaviors use. */
   readonly #load = new Map<string, { readonly cpuMillicores: number; readonly memoryBytes: number }>();
 
@@ -151,6 +153,33 @@ export class FakeContainerRuntime {
     this.#extraPullMs = ms;
   }
 
+  /**
+   * The time added to pulls of one image that begin from now on (ms; 0 clears it): a slow
+   * registry or a large layer of that image only. It adds to {@link FakeContainerRuntime.extraPullMs};
+   * references are compared normalized (`nginx` is `docker.io/library/nginx:latest`). A pull
+   * already under way keeps its end.
+   *
+   * Errors: {@link RuntimeFakeError} `invalid-node` for a negative or non-finite value (nothing
+   * changes).
+   *
+   * @example
+   * ```ts
+   * kubelet.runtime.setImageExtraPullMs('registry.example.com/app:v2', 15_000);
+   * kubelet.runtime.imageExtraPullMs('registry.example.com/app:v2'); // 15_000
+   * ```
+   */
+  setImageExtraPullMs(image: string, ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RuntimeFakeError('invalid-node', `the extra pull time of ${image} must be a finite number of ms >= 0, got ${ms}`);
+    const key = normalizeImage(image);
+    if (ms === 0) this.#imageExtraPullMs.delete(key);
+    else this.#imageExtraPullMs.set(key, ms);
+  }
+
+  /** The extra pull time set for `image` alone (0 if none; see {@link FakeContainerRuntime.setImageExtraPullMs}). */
+  imageExtraPullMs(image: string): number {
+    return this.#imageExtraPullMs.get(normalizeImage(image)) ?? 0;
+  }
+
   /** The size in bytes the runtime assumes for `image`. */
   imageSize(image: string): number {
     return imageSize(image, this.#spec(image));
@@ -163,7 +192,8 @@ export class FakeContainerRuntime {
    * - `Always`: a pull every time; an image already present only costs the pull overhead
    *   (the registry is asked for the digest, nothing is downloaded).
    *
-   * A new pull also takes {@link FakeContainerRuntime.extraPullMs} more.
+   * A new pull also takes {@link FakeContainerRuntime.extraPullMs} more, and the image's own
+   * extra time ({@link FakeContainerRuntime.setImageExtraPullMs}).
    */
   ensureImage(image: string, policy: 'Always' | 'IfNotPresent' | 'Never', now: number): ImageAvailability {
     const key = normalizeImage(image);
@@ -172,7 +202,7 @@ export class FakeContainerRuntime {
     if (policy === 'Never') return e === undefined ? { kind: 'never-pull' } : { kind: 'present' };
     if (policy === 'IfNotPresent' && e !== undefined) return { kind: 'present' };
     const timing = this.#options.pullTiming ?? {};
-    const duration = (e === undefined ? pullDurationMs(image, this.#spec(image), timing) : Math.min(timing.overheadMs ?? 500, pullDurationMs(image, this.#spec(image), timing))) + this.#extraPullMs;
+    const duration = (e === undefined ? pullDurationMs(image, this.#spec(image), timing) : Math.min(timing.overheadMs ?? 500, pullDurationMs(image, this.#spec(image), timing))) + this.#extraPullMs + (this.#imageExtraPullMs.get(key) ?? 0);
     const entry: ImageEntry = { readyAt: now + duration, startedAt: now, digest: e?.digest ?? this.#digest() };
     this.#images.set(key, entry);
     return { kind: 'pulling', readyAt: entry.readyAt, startedAt: now, newPull: true };

@@ -27,6 +27,11 @@ export interface FaultScheduleOptions {
   readonly maxDelayMs?: number | undefined;
   /** The resources watch faults target (default `*` and `pods`). */
   readonly resources?: readonly string[] | undefined;
+  /**
+   * Images a `slowImagePulls` fault may slow alone (default none: it slows every pull of its
+   * node). Given, it slows one of them, or every pull, as drawn (shrinking toward every pull).
+   */
+  readonly images?: readonly string[] | undefined;
 }
 
 const ALL_KINDS: readonly Fault['kind'][] = ['crash', 'writeError', 'staleReads', 'coalesce', 'dropEvents', 'expireWatches', 'latency', 'stopNode', 'restoreNode', 'clockJump', 'slowImagePulls'];
@@ -54,9 +59,15 @@ export function faultArbitrary(options: FaultScheduleOptions = {}): fc.Arbitrary
     restoreNode: fc.record({ kind: fc.constant('restoreNode' as const), step, node }),
     clockJump: fc.record({ kind: fc.constant('clockJump' as const), step, ms: fc.integer({ min: 1_000, max: 120_000 }) }),
     // At most 10 s, so that a slowed pull stays well inside settle's 20 s quiet window.
-    slowImagePulls: fc.record({ kind: fc.constant('slowImagePulls' as const), step, node, ms: delay(1_000, 10_000) }),
+    slowImagePulls: slowImagePulls(step, node, delay(1_000, 10_000), options.images ?? []),
   };
   return fc.oneof(...(options.kinds ?? ALL_KINDS).map((k) => byKind[k] as fc.Arbitrary<Fault>));
+}
+
+function slowImagePulls(step: fc.Arbitrary<number>, node: fc.Arbitrary<number>, ms: fc.Arbitrary<number>, images: readonly string[]): fc.Arbitrary<Extract<Fault, { kind: 'slowImagePulls' }>> {
+  const base = fc.record({ kind: fc.constant('slowImagePulls' as const), step, node, ms });
+  if (images.length === 0) return base;
+  return fc.tuple(base, fc.option(fc.constantFrom(...images), { nil: undefined })).map(([f, image]) => (image === undefined ? f : { ...f, image }));
 }
 
 /**

@@ -135,16 +135,17 @@ describe('FaultInjector', () => {
     expect(traces[1]).toBe(traces[0]);
   });
 
+  const pod = (name: string, node: string, image: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: node, containers: [{ name: 'c', image }] } });
+  // How long after its creation a pod's container was seen running (ms, from the trace:
+  // status timestamps only keep whole seconds).
+  const startDelay = (cluster: SimCluster, name: string) => {
+    const changes = cluster.trace().filter((e) => e.object.kind === 'Pod' && e.object.metadata.name === name);
+    const running = changes.find((e) => (e.object as Pod).status?.containerStatuses?.[0]?.state?.running !== undefined);
+    if (running === undefined) throw new Error(`pod ${name} is not running`);
+    return running.t - changes[0]!.t;
+  };
+
   it('slows image pulls on the named node from the named step on: its pod starts later by the extra time, the other node’s does not, and pulls are back to normal once faults stop', async () => {
-    const pod = (name: string, node: string, image: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: node, containers: [{ name: 'c', image }] } });
-    // How long after its creation a pod's container was seen running (ms, from the trace:
-    // status timestamps only keep whole seconds).
-    const startDelay = (cluster: SimCluster, name: string) => {
-      const changes = cluster.trace().filter((e) => e.object.kind === 'Pod' && e.object.metadata.name === name);
-      const running = changes.find((e) => (e.object as Pod).status?.containerStatuses?.[0]?.state?.running !== undefined);
-      if (running === undefined) throw new Error(`pod ${name} is not running`);
-      return running.t - changes[0]!.t;
-    };
     const run = async (schedule: FaultSchedule) => {
       const { injector, cluster } = await start(schedule, 2);
       await injector.beforeStep(0);
@@ -175,5 +176,26 @@ describe('FaultInjector', () => {
     expect(slowed.after).toBe(normal.after);
     expect(slowed.log).toEqual(['step 0: image pulls on node-2 take 20000 ms more', 'faults stop: normal image pulls on node-2']);
     expect((await run([fault])).trace).toBe(slowed.trace);
+  });
+
+  it('slows only the named image when the fault names one: a pod of another image on the same node starts as usual', async () => {
+    const run = async (schedule: FaultSchedule) => {
+      const { injector, cluster } = await start(schedule, 2);
+      await injector.beforeStep(0);
+      await cluster.apply([pod('app', 'node-2', 'registry.example.com/app:v2'), pod('web', 'node-2', 'nginx:1.25')]);
+      await cluster.advance(60_000);
+      const delays = { app: startDelay(cluster, 'app'), web: startDelay(cluster, 'web') };
+      await injector.stop();
+      const log = [...injector.log];
+      await cluster.stop();
+      return { delays, log };
+    };
+    const fault = { kind: 'slowImagePulls', step: 0, node: 1, ms: 15_000, image: 'registry.example.com/app:v2' } as const;
+    expect(describeFault(fault)).toBe('from step 0: pulls of registry.example.com/app:v2 on node #1 take 15000 ms more');
+    const normal = await run([]);
+    const slowed = await run([fault]);
+    expect(slowed.delays.app - normal.delays.app).toBe(15_000);
+    expect(slowed.delays.web).toBe(normal.delays.web);
+    expect(slowed.log).toEqual(['step 0: pulls of registry.example.com/app:v2 on node-2 take 15000 ms more', 'faults stop: normal pulls of registry.example.com/app:v2 on node-2']);
   });
 });

@@ -41,9 +41,10 @@ export type InjectedWriteError = 'Conflict' | 'InternalError' | 'ServiceUnavaila
  *   count) stops (heartbeat loss, node death) or starts again, before step `step`.
  * - `clockJump`: the cluster's clock jumps `ms` forward before step `step`.
  * - `slowImagePulls`: from step `step` on, every image pull that begins on node number `node`
- *   (as for `stopNode`) takes `ms` more (a slow registry or link), until the faults stop; a
- *   later `slowImagePulls` of the same node replaces the extra time. Pulls under way keep
- *   their end. Keep `ms` well below settle's quiet window (20 s by default): a pod waiting for
+ *   (as for `stopNode`) takes `ms` more (a slow link), until the faults stop; with `image`,
+ *   only pulls of that image do (a slow registry or a huge layer), on top of any node-wide
+ *   extra time. A later `slowImagePulls` of the same node (and image) replaces the extra time.
+ *   Pulls under way keep their end. Keep `ms` well below settle's quiet window (20 s by default): a pod waiting for
  *   its image changes nothing, so a longer pull may outlast a quiet window.
  */
 export type Fault =
@@ -57,7 +58,7 @@ export type Fault =
   | { readonly kind: 'stopNode'; readonly step: number; readonly node: number }
   | { readonly kind: 'restoreNode'; readonly step: number; readonly node: number }
   | { readonly kind: 'clockJump'; readonly step: number; readonly ms: number }
-  | { readonly kind: 'slowImagePulls'; readonly step: number; readonly node: number; readonly ms: number };
+  | { readonly kind: 'slowImagePulls'; readonly step: number; readonly node: number; readonly ms: number; readonly image?: string | undefined };
 
 /** A list of faults; the order only matters for printing. */
 export type FaultSchedule = readonly Fault[];
@@ -86,7 +87,7 @@ export function describeFault(f: Fault): string {
     case 'clockJump':
       return `before step ${f.step}: clock jumps ${f.ms} ms forward`;
     case 'slowImagePulls':
-      return `from step ${f.step}: image pulls on node #${f.node} take ${f.ms} ms more`;
+      return `from step ${f.step}: ${f.image === undefined ? 'image pulls' : `pulls of ${f.image}`} on node #${f.node} take ${f.ms} ms more`;
   }
 }
 
@@ -120,7 +121,8 @@ export class FaultInjector {
   readonly #buffers: WatchBuffer[] = [];
   readonly #droppers: WatchDropper[] = [];
   readonly #stopped = new Set<string>();
-  readonly #slowed = new Set<string>();
+  /** The slowed pulls, by `<node> <image or ''>`, in the order first slowed. */
+  readonly #slowed = new Map<string, { readonly node: string; readonly image: string | undefined }>();
   /** What the injector did, in order (for reports and tests). */
   readonly log: string[] = [];
 
@@ -188,9 +190,9 @@ export class FaultInjector {
       if (names.length === 0) continue;
       const name = names[f.node % names.length]!;
       if (f.kind === 'slowImagePulls') {
-        this.log.push(`step ${step}: image pulls on ${name} take ${f.ms} ms more`);
-        this.#slowed.add(name);
-        setExtraPullMs(cluster, name, f.ms);
+        this.log.push(`step ${step}: ${f.image === undefined ? 'image pulls' : `pulls of ${f.image}`} on ${name} take ${f.ms} ms more`);
+        this.#slowed.set(`${name} ${f.image ?? ''}`, { node: name, image: f.image });
+        setExtraPullMs(cluster, name, f.image, f.ms);
       } else if (f.kind === 'stopNode' && !this.#stopped.has(name)) {
         this.log.push(`step ${step}: stop ${name}`);
         this.#stopped.add(name);
@@ -282,9 +284,9 @@ export class FaultInjector {
       await cluster.restoreNode(name);
     }
     this.#stopped.clear();
-    for (const name of [...this.#slowed]) {
-      this.log.push(`faults stop: normal image pulls on ${name}`);
-      setExtraPullMs(cluster, name, 0);
+    for (const { node, image } of this.#slowed.values()) {
+      this.log.push(`faults stop: normal ${image === undefined ? 'image pulls' : `pulls of ${image}`} on ${node}`);
+      setExtraPullMs(cluster, node, image, 0);
     }
     this.#slowed.clear();
     await cluster.advance(0);
@@ -333,8 +335,12 @@ function isBusy(e: unknown): boolean {
   return e instanceof VirtualClockError && e.code === 'busy';
 }
 
-function setExtraPullMs(cluster: SimCluster, node: string, ms: number): void {
-  for (const k of cluster.nodes.kubelets()) if (k.nodeName === node) k.runtime.extraPullMs = ms;
+function setExtraPullMs(cluster: SimCluster, node: string, image: string | undefined, ms: number): void {
+  for (const k of cluster.nodes.kubelets()) {
+    if (k.nodeName !== node) continue;
+    if (image === undefined) k.runtime.extraPullMs = ms;
+    else k.runtime.setImageExtraPullMs(image, ms);
+  }
 }
 
 function nodeNames(cluster: SimCluster): string[] {
