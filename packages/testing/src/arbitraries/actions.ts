@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import type { ClusterAction } from '../check/actions.js';
-import { daemonSets, deployments, replicaSets, services, taints, workloadName } from './objects.js';
+import { WORKLOAD_NAMES, daemonSets, deployments, replicaSets, services, taints } from './objects.js';
 
 /** The workload kinds {@link clusterActions} applies, scales, changes and deletes. */
 export type WorkloadKind = 'ReplicaSet' | 'Deployment' | 'DaemonSet' | 'Service';
@@ -21,33 +21,47 @@ export interface ClusterActionOptions {
   readonly maxActions?: number | undefined;
   /** Include node stops and restores (default true). */
   readonly nodeFaults?: boolean | undefined;
+  /**
+   * The workload names actions use (default {@link WORKLOAD_NAMES}: `web`, `api`, `db`); e.g.
+   * `['web']` keeps a run to the one workload its setup applied (deleted and re-applied, never
+   * joined by others).
+   */
+  readonly names?: readonly string[] | undefined;
 }
 
 const PLURAL: Readonly<Record<WorkloadKind, string>> = { ReplicaSet: 'replicasets', Deployment: 'deployments', DaemonSet: 'daemonsets', Service: 'services' };
-const OBJECTS: Readonly<Record<WorkloadKind, () => fc.Arbitrary<Readonly<Record<string, unknown>>>>> = { ReplicaSet: replicaSets, Deployment: () => deployments(undefined, false), DaemonSet: daemonSets, Service: services };
+const OBJECTS: Readonly<Record<WorkloadKind, (name: fc.Arbitrary<string>) => fc.Arbitrary<Readonly<Record<string, unknown>>>>> = {
+  ReplicaSet: replicaSets,
+  Deployment: (name) => deployments(name, false),
+  DaemonSet: daemonSets,
+  Service: services,
+};
 
 /** One arbitrary {@link ClusterAction}. */
 export function clusterAction(options: ClusterActionOptions = {}): fc.Arbitrary<ClusterAction> {
   const workloads = options.workloads ?? ['ReplicaSet', 'Deployment'];
   const nodes = options.nodes ?? 3;
+  const names = options.names ?? WORKLOAD_NAMES;
+  if (names.length === 0) throw new RangeError('clusterAction: options.names must name at least one workload');
+  const name = fc.constantFrom(...names);
   const node = fc.nat({ max: Math.max(0, nodes - 1) });
   const resource = fc.constantFrom(...workloads.map((k) => PLURAL[k]));
   const scalable = workloads.filter((k) => k === 'ReplicaSet' || k === 'Deployment').map((k) => PLURAL[k]);
   const templated = workloads.filter((k) => k !== 'Service').map((k) => PLURAL[k]);
   const choices: fc.WeightedArbitrary<ClusterAction>[] = [
-    { weight: 4, arbitrary: fc.oneof(...workloads.map((k) => OBJECTS[k]())).map((object): ClusterAction => ({ kind: 'apply', object })) },
+    { weight: 4, arbitrary: fc.oneof(...workloads.map((k) => OBJECTS[k](name))).map((object): ClusterAction => ({ kind: 'apply', object })) },
     {
       weight: 2,
-      arbitrary: fc.record({ resource, name: workloadName(), propagationPolicy: fc.constantFrom(undefined, 'Background' as const, 'Foreground' as const, 'Orphan' as const) }).map((d): ClusterAction => ({ kind: 'delete', namespace: 'default', ...d })),
+      arbitrary: fc.record({ resource, name, propagationPolicy: fc.constantFrom(undefined, 'Background' as const, 'Foreground' as const, 'Orphan' as const) }).map((d): ClusterAction => ({ kind: 'delete', namespace: 'default', ...d })),
     },
     { weight: 2, arbitrary: fc.integer({ min: 100, max: 30_000 }).map((ms): ClusterAction => ({ kind: 'advance', ms })) },
   ];
   if (scalable.length > 0) {
-    choices.push({ weight: 3, arbitrary: fc.record({ resource: fc.constantFrom(...scalable), name: workloadName(), replicas: fc.nat({ max: 6 }) }).map((s): ClusterAction => ({ kind: 'scale', namespace: 'default', ...s })) });
+    choices.push({ weight: 3, arbitrary: fc.record({ resource: fc.constantFrom(...scalable), name, replicas: fc.nat({ max: 6 }) }).map((s): ClusterAction => ({ kind: 'scale', namespace: 'default', ...s })) });
   }
   if (templated.length > 0) {
     // A template change: a new pod-template annotation starts a rollout.
-    const templateChange = fc.record({ resource: fc.constantFrom(...templated), name: workloadName(), revision: fc.nat({ max: 3 }) }).map(
+    const templateChange = fc.record({ resource: fc.constantFrom(...templated), name, revision: fc.nat({ max: 3 }) }).map(
       ({ resource: r, name, revision }): ClusterAction => ({ kind: 'patch', resource: r, namespace: 'default', name, patch: { spec: { template: { metadata: { annotations: { 'example.com/revision': String(revision) } } } } } }),
     );
     choices.push({ weight: 2, arbitrary: templateChange });

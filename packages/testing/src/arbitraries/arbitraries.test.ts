@@ -65,6 +65,35 @@ describe('action arbitraries', () => {
     );
   });
 
+  it('keeps every action to the workload names it is given', () => {
+    fc.assert(
+      fc.property(clusterActions({ workloads: ['Deployment'], names: ['web'] }), (actions) => {
+        for (const a of actions) {
+          if (a.kind === 'apply') expect((a.object as { metadata: { name: string } }).metadata.name).toBe('web');
+          if (a.kind === 'scale' || a.kind === 'delete' || a.kind === 'patch') expect(a.name).toBe('web');
+        }
+      }),
+      { numRuns: DEEP ? 200 : 30 },
+    );
+    expect(() => clusterActions({ names: [] })).toThrow(/options.names must name at least one workload/);
+  });
+
+  it('draws the image of a slowImagePulls fault from the images it is given, or none (every pull of the node)', () => {
+    const images = ['nginx:1.25', 'busybox:1.36'];
+    const seen = new Set<string | undefined>();
+    fc.assert(
+      fc.property(faultSchedules({ kinds: ['slowImagePulls'], images }), (schedule) => {
+        for (const f of schedule) {
+          if (f.kind !== 'slowImagePulls') throw new Error(`unexpected fault ${f.kind}`);
+          expect(f.image === undefined || images.includes(f.image)).toBe(true);
+          seen.add(f.image);
+        }
+      }),
+      { numRuns: DEEP ? 200 : 50 },
+    );
+    expect([...seen].sort()).toEqual(['busybox:1.36', 'nginx:1.25', undefined]);
+  });
+
   it('generates fault schedules within their bounds, as plain JSON data', () => {
     fc.assert(
       fc.property(faultSchedules({ maxFaults: 3, maxWrite: 5, steps: 4, nodes: 2, maxDelayMs: 900 }), (schedule) => {

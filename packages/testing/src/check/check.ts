@@ -105,12 +105,44 @@ export interface RunFailure {
 export interface RunOutcome {
   /** The failure, or undefined. */
   readonly failure: RunFailure | undefined;
-  /** The run's trace (`SimCluster.traceJson`). */
+  /** The run's trace (`SimCluster.traceJson`), rendered on first read. */
   readonly traceJson: string;
+  /** Virtual milliseconds the run simulated, from the cluster's creation to its last check. */
+  readonly virtualMs: number;
   /** What the fault injector did. */
   readonly faultLog: readonly string[];
   /** The objects named by the violations, as they were when the run failed. */
   readonly offending: readonly string[];
+}
+
+/**
+ * A {@link RunOutcome} whose trace text is rendered only when read: most runs pass, and nobody
+ * reads a passing run's trace.
+ */
+class Outcome implements RunOutcome {
+  readonly failure: RunFailure | undefined;
+  readonly virtualMs: number;
+  readonly faultLog: readonly string[];
+  readonly offending: readonly string[];
+  readonly #render: () => string;
+  #traceJson: string | undefined;
+
+  constructor(fields: Omit<RunOutcome, 'traceJson'>, render: () => string) {
+    this.failure = fields.failure;
+    this.virtualMs = fields.virtualMs;
+    this.faultLog = fields.faultLog;
+    this.offending = fields.offending;
+    this.#render = render;
+  }
+
+  get traceJson(): string {
+    return (this.#traceJson ??= this.#render());
+  }
+
+  /** The same run with another failure (the trace still rendered once, on demand). */
+  withFailure(failure: RunFailure): Outcome {
+    return new Outcome({ ...this, failure }, () => this.traceJson);
+  }
 }
 
 /**
@@ -159,7 +191,11 @@ function check(invariants: readonly Invariant[], state: ClusterState, previous: 
  * checking safety after each, stops the faults, settles, checks liveness and stability.
  * Exported for tests and benchmarks; {@link checkCluster} is the usual entry.
  */
-export async function runCase<A>(options: RunOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<RunOutcome> {
+export function runCase<A>(options: RunOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<RunOutcome> {
+  return run(options, clusterSeed, actions, schedule);
+}
+
+async function run<A>(options: RunOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<Outcome> {
   const injector = new FaultInjector(schedule);
   const cm = options.cluster.controllerManager;
   const userInterceptors = cm === false || cm === undefined ? undefined : cm.interceptors;
@@ -223,7 +259,8 @@ export async function runCase<A>(options: RunOptions<A>, clusterSeed: number, ac
         }
       }
     }
-    return { failure, traceJson: cluster.traceJson(), faultLog: injector.log, offending: failure === undefined ? [] : describeOffending(tracker.snapshot(await extra()), failure) };
+    const offending = failure === undefined ? [] : describeOffending(tracker.snapshot(await extra()), failure);
+    return new Outcome({ failure, virtualMs: cluster.now(), faultLog: injector.log, offending }, () => cluster.traceJson());
   } finally {
     await cluster.stop();
   }
@@ -247,13 +284,13 @@ function describeOffending(state: ClusterState, failure: RunFailure): string[] {
 }
 
 /** Runs the case twice, with and without faults, and compares the normalised final states. */
-async function runDifferential<A>(options: RunOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<RunOutcome> {
+async function runDifferential<A>(options: RunOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<Outcome> {
   const kinds = options.differential!.kinds;
   const finals: ClusterState[] = [];
-  let faulty: RunOutcome | undefined;
+  let faulty: Outcome | undefined;
   for (const s of [schedule, []] as const) {
     let final: ClusterState | undefined;
-    const outcome = await runCase(
+    const outcome = await run(
       {
         ...options,
         // Capture the final state through a liveness check that never fails.
@@ -269,7 +306,7 @@ async function runDifferential<A>(options: RunOptions<A>, clusterSeed: number, a
   }
   const diff = diffStates(finals[0]!, finals[1]!, kinds);
   if (diff.length === 0) return faulty!;
-  return { ...faulty!, failure: { invariant: 'differential', description: `With and without faults, the settled ${kinds.join(', ')} objects are the same (normalised).`, when: 'after settling', violations: diff } };
+  return faulty!.withFailure({ invariant: 'differential', description: `With and without faults, the settled ${kinds.join(', ')} objects are the same (normalised).`, when: 'after settling', violations: diff });
 }
 
 function traceTail(traceJson: string, n: number): string {
@@ -314,9 +351,9 @@ export function traceDigest(traceJson: string): string {
  */
 export async function checkCluster<A = ClusterAction>(options: CheckClusterOptions<A>): Promise<void> {
   const faults = options.faults ?? fc.constant<FaultSchedule>([]);
-  const run = options.differential === undefined ? runCase : runDifferential;
+  const runOne = options.differential === undefined ? run : runDifferential;
   const property = fc.asyncProperty(fc.nat({ max: 1_000_000 }), options.actions, faults, async (clusterSeed, actions, schedule) => {
-    const outcome = await run(options, clusterSeed, actions, schedule);
+    const outcome = await runOne(options, clusterSeed, actions, schedule);
     return outcome.failure === undefined;
   });
   const replay = parseReplay(options.replay ?? process.env[REPLAY_ENV], options.name);
@@ -326,11 +363,11 @@ export async function checkCluster<A = ClusterAction>(options: CheckClusterOptio
   const [clusterSeed, actions, schedule] = details.counterexample;
   let outcome: RunOutcome;
   try {
-    outcome = await run(options, clusterSeed, actions, schedule);
+    outcome = await runOne(options, clusterSeed, actions, schedule);
   } catch (e) {
     // The run threw (the harness, a controller's crash of the cluster): report it as the failure.
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    outcome = { failure: { invariant: 'exception', description: 'The run completes without an exception.', when: 'during the run', violations: [{ message, objects: [] }] }, traceJson: '', faultLog: [], offending: [] };
+    outcome = new Outcome({ failure: { invariant: 'exception', description: 'The run completes without an exception.', when: 'during the run', violations: [{ message, objects: [] }] }, virtualMs: 0, faultLog: [], offending: [] }, () => '');
   }
   const path = details.counterexamplePath ?? '';
   const describe = options.describe ?? describeAny;
