@@ -1,9 +1,21 @@
 /**
- * Property: after any sequence of node additions, removals, label and taint changes, once the
- * cluster settles, every DaemonSet has exactly one daemon pod on every eligible node and none
- * on nodes it must leave, and its status says so — also when the controller manager crashes
- * and restarts mid-sequence, and when its watches are cut with 410 Gone (upstream
- * `pkg/controller/daemon`, level-triggered reconciliation).
+ * Properties of the DaemonSet controller (upstream `pkg/controller/daemon`, level-triggered
+ * reconciliation):
+ * - after any sequence of node additions, removals, label and taint changes, once the cluster
+ *   settles, every DaemonSet has exactly one daemon pod on every eligible node and none on
+ *   nodes it must leave, and its status says so (the toolkit's
+ *   `oneDaemonPodPerEligibleNodeInvariant` and `daemonSetStatusMatchesInvariant`) — also when
+ *   the controller manager crashes and restarts mid-sequence, and when its watches are cut with
+ *   410 Gone;
+ * - a RollingUpdate without surge never has more than `maxUnavailable` nodes without a ready
+ *   daemon pod, in any state the store goes through (even across a crash of the controller
+ *   manager: fresh expectations must not let it delete a second batch early), and completes:
+ *   every daemon pod ends on the new template.
+ *
+ * The faults are the toolkit's (`@kubeloop/testing`): fault schedules drawn by fast-check and
+ * played by `checkCluster` (crashes at the controller manager's k-th write instead of restart
+ * steps, `expireWatches` instead of a hand-made interceptor), which shrinks a failure to its
+ * few actions and faults and prints a replay command.
  *
  * How nodes come and go (the SimCluster creates its nodes at start): the cluster has four
  * fake nodes with kubelets. Removing a node stops its kubelet, deletes its Node object, and
@@ -14,17 +26,35 @@
  * deleted on a node is confirmed by its kubelet, so the controller's deletion expectations are
  * met as in a real cluster. A bare Node (no kubelet) is covered by an e2e test instead.
  */
-import { expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
-import { ControllerRevisions, DaemonSets, Nodes, Pods } from '@kubeloop/core';
-import type { DaemonSet, Taint } from '@kubeloop/core';
-import { SimCluster, expireWatches } from '@kubeloop/testing';
-import { CONTROLLER_REVISION_HASH_LABEL } from './decide.js';
-import { daemonSetStatusMatches, oneDaemonPodPerEligibleNode } from './invariants.js';
+import { describe, it } from 'vitest';
+import fc from 'fast-check';
+import { DaemonSets, Nodes, Pods, isApiError } from '@kubeloop/core';
+import type { DaemonSet, KubeObject, Node, Pod, Taint } from '@kubeloop/core';
+import {
+  DEEP,
+  checkCluster,
+  daemonSetStatusMatchesInvariant,
+  faultArbitrary,
+  faultSchedules,
+  invariant,
+  oneDaemonPodPerEligibleNodeInvariant,
+  transitionInvariant,
+} from '@kubeloop/testing';
+import type { CheckClusterOptions, ClusterState, Fault, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
+import { scaledValue } from '../shared/intorpercent.js';
 import { daemonSetPlugin } from './plugin.js';
 
-const RUNS = process.env.KUBELOOP_DEEP === '1' ? 150 : 15;
+const RUNS = DEEP ? 150 : 15;
+const ROLLOUT_RUNS = DEEP ? 50 : 5;
 const NODES = ['node-1', 'node-2', 'node-3', 'node-4'] as const;
+/**
+ * Nodes labelled `ds=yes` from the start (and when added back), so that `labelled` runs on some
+ * nodes before any step: a single unlabel step then makes a node ineligible. Without them a run
+ * needs a label and an unlabel of the same node, and a controller that never deletes pods from
+ * ineligible nodes passed 15 runs (found by the mutation check).
+ */
+const LABELLED_AT_START: ReadonlySet<string> = new Set(['node-1', 'node-2']);
+const MAX_STEPS = 10;
 
 const TAINTS: Readonly<Record<string, Taint | undefined>> = {
   none: undefined,
@@ -34,26 +64,25 @@ const TAINTS: Readonly<Record<string, Taint | undefined>> = {
   memoryPressure: { key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' },
 };
 
+/** What the test does to the nodes; controller crashes and cut watches are fault schedules. */
 type Step =
   | { readonly kind: 'label'; readonly node: string; readonly on: boolean }
   | { readonly kind: 'taint'; readonly node: string; readonly taint: string }
   | { readonly kind: 'remove'; readonly node: string }
   | { readonly kind: 'add'; readonly node: string }
-  | { readonly kind: 'advance'; readonly ms: number }
-  | { readonly kind: 'restart' };
+  | { readonly kind: 'wait'; readonly ms: number };
 
 const nodeArb = fc.constantFrom(...NODES);
-const stepArb = (restarts: boolean): fc.Arbitrary<Step> =>
-  fc.oneof(
-    fc.record({ kind: fc.constant('label' as const), node: nodeArb, on: fc.boolean() }),
-    fc.record({ kind: fc.constant('taint' as const), node: nodeArb, taint: fc.constantFrom(...Object.keys(TAINTS)) }),
-    fc.record({ kind: fc.constant('remove' as const), node: nodeArb }),
-    fc.record({ kind: fc.constant('add' as const), node: nodeArb }),
-    fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 8_000 }) }),
-    ...(restarts ? [fc.constant({ kind: 'restart' as const })] : []),
-  );
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('label' as const), node: nodeArb, on: fc.boolean() }),
+  fc.record({ kind: fc.constant('taint' as const), node: nodeArb, taint: fc.constantFrom(...Object.keys(TAINTS)) }),
+  fc.record({ kind: fc.constant('remove' as const), node: nodeArb }),
+  fc.record({ kind: fc.constant('add' as const), node: nodeArb }),
+  fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 8_000 }) }),
+);
+const steps = fc.array(step, { maxLength: MAX_STEPS });
 
-function daemonSet(name: string, podSpec: Record<string, unknown>): object {
+function daemonSet(name: string, podSpec: Record<string, unknown>, spec: Record<string, unknown> = {}): object {
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -61,130 +90,232 @@ function daemonSet(name: string, podSpec: Record<string, unknown>): object {
     spec: {
       selector: { matchLabels: { app: name } },
       template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'busybox:1.36' }], ...podSpec } },
+      ...spec,
     },
   };
 }
 
-async function run(seed: number, steps: readonly Step[], faults: 'none' | 'watches'): Promise<void> {
-  const cluster = await SimCluster.create({
-    seed,
-    nodes: NODES.map((name) => ({ name })),
-    controllerManager: { plugins: [daemonSetPlugin()], ...(faults === 'watches' ? { interceptors: (clock) => [expireWatches(clock, 7_000)] } : {}) },
-  });
-  try {
-    await cluster.apply([daemonSet('everywhere', {}), daemonSet('labelled', { nodeSelector: { ds: 'yes' }, tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }] })]);
-    await cluster.advance(3_000);
-    const absent = new Set<string>();
-    for (const step of steps) {
-      switch (step.kind) {
-        case 'label':
-          if (absent.has(step.node)) break;
-          await cluster.server.patch(Nodes, { name: step.node }, { type: 'merge', body: { metadata: { labels: { ds: step.on ? 'yes' : null } } } });
-          break;
-        case 'taint': {
-          if (absent.has(step.node)) break;
-          const taint = TAINTS[step.taint];
-          await cluster.server.patch(Nodes, { name: step.node }, { type: 'merge', body: { spec: { taints: taint === undefined ? null : [taint] } } });
-          break;
-        }
-        case 'remove':
-          if (absent.has(step.node)) break;
-          absent.add(step.node);
-          cluster.stopNode(step.node);
-          await cluster.server.delete(Nodes, { name: step.node });
-          // The pod GC's part: pods bound to a node that is gone are force-deleted.
-          for (const p of (await cluster.list(Pods)).items) {
-            if (p.spec.nodeName === step.node) await cluster.server.delete(Pods, { namespace: p.metadata.namespace ?? '', name: p.metadata.name ?? '' }, { gracePeriodSeconds: 0 });
-          }
-          break;
-        case 'add':
-          if (!absent.delete(step.node)) break;
-          await cluster.restoreNode(step.node);
-          break;
-        case 'advance':
-          await cluster.advance(step.ms);
-          break;
-        case 'restart':
-          await cluster.restartControllerManager();
-          break;
-      }
-      await cluster.clock.flush();
+/** The nodes the test removed and not yet added back (runs are sequential; `setup` resets it). */
+const absent = new Set<string>();
+
+async function perform(cluster: SimCluster, s: Step): Promise<void> {
+  const server = cluster.server;
+  switch (s.kind) {
+    case 'label':
+      if (absent.has(s.node)) return;
+      await server.patch(Nodes, { name: s.node }, { type: 'merge', body: { metadata: { labels: { ds: s.on ? 'yes' : null } } } });
+      return;
+    case 'taint': {
+      if (absent.has(s.node)) return;
+      const taint = TAINTS[s.taint];
+      await server.patch(Nodes, { name: s.node }, { type: 'merge', body: { spec: { taints: taint === undefined ? null : [taint] } } });
+      return;
     }
-    await cluster.settle({ quietMs: 30_000 });
-    const state = {
-      daemonSets: (await cluster.list(DaemonSets)).items,
-      nodes: (await cluster.list(Nodes)).items,
-      pods: (await cluster.list(Pods)).items,
-    };
-    expect(oneDaemonPodPerEligibleNode(state)).toEqual([]);
-    const revisions = (await cluster.list(ControllerRevisions)).items;
-    const hashOf = (ds: DaemonSet): string => revisions.find((r) => r.metadata.ownerReferences?.some((o) => o.uid === ds.metadata.uid))?.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '';
-    expect(daemonSetStatusMatches(state, hashOf, cluster.clock.now())).toEqual([]);
-  } finally {
-    await cluster.stop();
+    case 'remove':
+      if (absent.has(s.node)) return;
+      absent.add(s.node);
+      cluster.stopNode(s.node);
+      await server.delete(Nodes, { name: s.node });
+      // The pod GC's part: pods bound to a node that is gone are force-deleted.
+      for (const p of (await server.list(Pods)).items) {
+        if (p.spec.nodeName !== s.node) continue;
+        await server.delete(Pods, { namespace: p.metadata.namespace ?? '', name: p.metadata.name ?? '' }, { gracePeriodSeconds: 0 }).catch((e: unknown) => {
+          if (!isApiError(e, 'NotFound')) throw e;
+        });
+      }
+      return;
+    case 'add':
+      if (!absent.delete(s.node)) return;
+      await cluster.restoreNode(s.node);
+      return;
+    case 'wait':
+      await cluster.advance(s.ms);
+      return;
   }
 }
 
-const seedArb = fc.integer({ min: 0, max: 1_000_000 });
-
-test.prop([seedArb, fc.array(stepArb(false), { maxLength: 10 })], { numRuns: RUNS })(
-  'after any node additions, removals, label and taint changes: exactly one daemon pod per eligible node and none elsewhere, status matching',
-  async (seed, steps) => {
-    await run(seed, steps, 'none');
-  },
-  60_000,
-);
-
-test.prop([seedArb, fc.array(stepArb(true), { maxLength: 10 })], { numRuns: RUNS })(
-  'the same holds when the controller manager crashes and restarts mid-sequence',
-  async (seed, steps) => {
-    await run(seed, [...steps, { kind: 'restart' }], 'none');
-  },
-  60_000,
-);
-
-test.prop([seedArb, fc.array(stepArb(false), { maxLength: 10 })], { numRuns: RUNS })(
-  'the same holds when every controller watch is cut with 410 Gone every 7 s (relists)',
-  async (seed, steps) => {
-    await run(seed, steps, 'watches');
-  },
-  60_000,
-);
+function describeStep(s: Step): string {
+  switch (s.kind) {
+    case 'label':
+      return `${s.on ? 'label' : 'unlabel'} ${s.node} ds=yes`;
+    case 'taint':
+      return `taint ${s.node}: ${s.taint}`;
+    case 'remove':
+      return `remove ${s.node} (kubelet stopped, Node and its pods deleted)`;
+    case 'add':
+      return `add ${s.node} back (kubelet registers it)`;
+    case 'wait':
+      return `wait ${s.ms} ms`;
+  }
+}
 
 /**
- * Safety during a RollingUpdate without surge (upstream `rollingUpdate`): at no moment are
- * more than `maxUnavailable` eligible nodes without a ready, not-being-deleted daemon pod —
- * also across a controller manager restart mid-rollout (fresh expectations must not let it
- * delete a second batch early) — and the rollout finishes with every pod on the new template.
+ * Two DaemonSets, settled for 3 s before the faults start: `everywhere` (no selector, no
+ * toleration) and `labelled` (node selector `ds=yes`, tolerates the `gpu` taint), on four
+ * nodes, two of them labelled `ds=yes`.
  */
-test.prop([seedArb, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 40_000 }), fc.boolean()], { numRuns: Math.max(3, Math.floor(RUNS / 3)) })(
-  'a RollingUpdate never has more than maxUnavailable nodes without a ready daemon pod, even across a restart, and completes',
-  async (seed, maxUnavailable, restartAt, restart) => {
-    const cluster = await SimCluster.create({ seed, nodes: 5, controllerManager: { plugins: [daemonSetPlugin()] } });
-    try {
-      const manifest = daemonSet('agent', {}) as { spec: Record<string, unknown> };
-      await cluster.apply({ ...manifest, spec: { ...manifest.spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable } } } });
-      await cluster.settle();
-      const ds = await cluster.get(DaemonSets, { namespace: 'default', name: 'agent' });
-      const t = ds.spec.template;
-      await cluster.server.update(DaemonSets, { ...ds, spec: { ...ds.spec, template: { ...t, spec: { ...t.spec, containers: [{ ...t.spec.containers[0]!, image: 'busybox:1.37' }] } } } });
-      let restarted = !restart;
-      for (let ms = 0; ms < 180_000; ms += 1_000) {
-        if (!restarted && ms >= restartAt) {
-          restarted = true;
-          await cluster.restartControllerManager();
-        }
-        await cluster.advance(1_000);
-        const pods = (await cluster.list(Pods, { namespace: 'default' })).items.filter((p) => p.metadata.deletionTimestamp === undefined);
-        const ready = new Set(pods.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((p) => p.spec.nodeName));
-        expect(5 - ready.size).toBeLessThanOrEqual(maxUnavailable);
-      }
-      await cluster.settle();
-      const images = (await cluster.list(Pods, { namespace: 'default' })).items.map((p) => p.spec.containers[0]?.image);
-      expect(images).toEqual(Array(5).fill('busybox:1.37'));
-    } finally {
-      await cluster.stop();
+function nodeChanges(name: string, faults: fc.Arbitrary<FaultSchedule>, quietMs = 30_000): CheckClusterOptions<Step> {
+  return {
+    name,
+    cluster: { nodes: NODES.map((n) => ({ name: n, ...(LABELLED_AT_START.has(n) ? { labels: { ds: 'yes' } } : {}) })), controllerManager: { plugins: [daemonSetPlugin()] } },
+    setup: async (cluster) => {
+      absent.clear();
+      await cluster.apply([daemonSet('everywhere', {}), daemonSet('labelled', { nodeSelector: { ds: 'yes' }, tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }] })]);
+      await cluster.advance(3_000);
+    },
+    actions: steps,
+    perform,
+    describe: describeStep,
+    faults,
+    liveness: [oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant],
+    stepMs: 1,
+    settleMaxMs: 1_200_000,
+    settleQuietMs: quietMs,
+    stableMs: 10_000,
+    runs: RUNS,
+  };
+}
+
+/** `always` faults in every schedule, plus up to a few drawn ones. */
+function schedules(always: readonly fc.Arbitrary<Fault>[], drawn: fc.Arbitrary<FaultSchedule>): fc.Arbitrary<FaultSchedule> {
+  return fc.tuple(fc.tuple(...always), drawn).map(([fixed, more]) => [...fixed, ...more]);
+}
+
+// The RollingUpdate property
+
+const ROLLOUT_NODES = 5;
+
+/** The rollout: a new image and the drawn `maxUnavailable` in one update, then waits. */
+type RolloutStep = { readonly kind: 'rollout'; readonly maxUnavailable: number } | { readonly kind: 'wait'; readonly ms: number };
+
+const rolloutSteps: fc.Arbitrary<readonly RolloutStep[]> = fc
+  .tuple(fc.integer({ min: 1, max: 3 }), fc.array(fc.integer({ min: 1, max: 20_000 }), { maxLength: 4 }))
+  .map(([maxUnavailable, waits]) => [{ kind: 'rollout' as const, maxUnavailable }, ...waits.map((ms) => ({ kind: 'wait' as const, ms }))]);
+
+async function performRollout(cluster: SimCluster, s: RolloutStep): Promise<void> {
+  if (s.kind === 'wait') return cluster.advance(s.ms);
+  const ds = await cluster.server.get(DaemonSets, { namespace: 'default', name: 'agent' });
+  const t = ds.spec.template;
+  await cluster.server.update(DaemonSets, {
+    ...ds,
+    spec: {
+      ...ds.spec,
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: s.maxUnavailable } },
+      template: { ...t, spec: { ...t.spec, containers: [{ ...t.spec.containers[0]!, image: 'busybox:1.37' }] } },
+    },
+  });
+}
+
+const isReady = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+/**
+ * The nodes (every node is eligible in this scenario) without a ready, not-being-deleted pod of
+ * a RollingUpdate DaemonSet without surge, against its `maxUnavailable` (rounded up against the
+ * node count, as upstream resolves it).
+ */
+function unavailableNodes(daemonSets: readonly DaemonSet[], nodes: readonly Node[], pods: readonly Pod[]): Violation[] {
+  const out: Violation[] = [];
+  for (const ds of daemonSets) {
+    const ru = ds.spec.updateStrategy?.rollingUpdate;
+    if (ds.spec.updateStrategy?.type === 'OnDelete' || scaledValue(ru?.maxSurge ?? 0, nodes.length, true) > 0) continue;
+    const max = scaledValue(ru?.maxUnavailable ?? 1, nodes.length, true);
+    const ready = new Set(
+      pods
+        .filter((p) => p.metadata.deletionTimestamp === undefined && isReady(p) && (p.metadata.ownerReferences ?? []).some((o) => o.controller === true && o.uid === ds.metadata.uid))
+        .map((p) => p.spec.nodeName),
+    );
+    const without = nodes.map((n) => n.metadata.name ?? '').filter((n) => !ready.has(n));
+    if (without.length > max) {
+      out.push({
+        message: `DaemonSet ${ds.metadata.namespace ?? ''}/${ds.metadata.name ?? ''}: ${without.length} nodes without a ready daemon pod (${without.join(', ')}), more than maxUnavailable ${max}`,
+        objects: [{ kind: 'DaemonSet', namespace: ds.metadata.namespace, name: ds.metadata.name ?? '' }, ...without.map((name) => ({ kind: 'Node', name }))],
+      });
     }
+  }
+  return out;
+}
+
+const ROLLOUT_KINDS = new Set(['DaemonSet', 'Node', 'Pod']);
+const keyOf = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+
+/**
+ * Transition safety, local to this suite (a candidate for the toolkit, with the DaemonSet
+ * invariants): in every state the store went through between two checks, a RollingUpdate
+ * DaemonSet without surge has at most `maxUnavailable` nodes without a ready daemon pod.
+ * Sound only when every node can run the daemon pod and is up (no node faults here), and once
+ * the first pods are ready (the setup settles).
+ */
+const rollingUpdateAvailabilityInvariant: Invariant = transitionInvariant(
+  'rollingUpdateAvailability',
+  'In every state the store went through, a RollingUpdate DaemonSet without surge has at most maxUnavailable nodes without a ready daemon pod.',
+  (previous, state) => {
+    const live = new Map<string, KubeObject>();
+    for (const kind of ROLLOUT_KINDS) for (const o of previous.of(kind)) live.set(keyOf(o), o);
+    for (const change of state.changes) {
+      if (!ROLLOUT_KINDS.has(change.object.kind)) continue;
+      if (change.type === 'DELETED') live.delete(keyOf(change.object));
+      else live.set(keyOf(change.object), change.object);
+      const objects = [...live.values()];
+      const violations = unavailableNodes(
+        objects.filter((o): o is DaemonSet => o.kind === 'DaemonSet'),
+        objects.filter((o): o is Node => o.kind === 'Node'),
+        objects.filter((o): o is Pod => o.kind === 'Pod'),
+      );
+      if (violations.length > 0) return violations;
+    }
+    return [];
   },
-  60_000,
 );
+
+/** Liveness, local to this suite: after settling, every daemon pod runs its DaemonSet's current template image (the rollout completed). */
+const daemonPodsUpdatedInvariant: Invariant = invariant('daemonPodsUpdated', "After settling, every daemon pod runs its DaemonSet's template image.", (state: ClusterState) => {
+  const out: Violation[] = [];
+  for (const ds of state.of<DaemonSet>('DaemonSet')) {
+    const image = ds.spec.template.spec.containers[0]?.image;
+    for (const p of state.of<Pod>('Pod')) {
+      if (!(p.metadata.ownerReferences ?? []).some((o) => o.uid === ds.metadata.uid)) continue;
+      if (p.spec.containers[0]?.image !== image) out.push({ message: `pod ${p.metadata.name ?? ''} runs ${p.spec.containers[0]?.image ?? '?'}, the template says ${image ?? '?'}`, objects: [{ kind: 'Pod', namespace: p.metadata.namespace, name: p.metadata.name ?? '' }] });
+    }
+  }
+  return out;
+});
+
+/** A crash or none, within the rollout's first 25 writes, before or after the write reaches the store. */
+const maybeCrash = faultSchedules({ kinds: ['crash'], maxFaults: 1, maxWrite: 25 });
+
+describe('DaemonSet under random node changes', () => {
+  it('after any node additions, removals, label and taint changes: exactly one daemon pod per eligible node and none elsewhere, status matching', async () => {
+    await checkCluster(nodeChanges('daemonset: node changes', fc.constant([])));
+  }, 120_000);
+
+  it('the same holds when the controller manager crashes (before or after a write reaches the store) and restarts mid-sequence', async () => {
+    const faults = schedules([faultArbitrary({ kinds: ['crash'], maxWrite: 8 }), faultArbitrary({ kinds: ['latency'], maxDelayMs: 20 })], faultSchedules({ kinds: ['crash'], maxFaults: 2, maxWrite: 25 }));
+    await checkCluster(nodeChanges('daemonset: crashes', faults));
+  }, 120_000);
+
+  it('the same holds when every controller watch is cut with 410 Gone (relists) while the faults last', async () => {
+    const faults = schedules([fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 2_000, max: 15_000 }) })], fc.constant([]));
+    // Repeated cuts back an informer off up to 30 s before it relists: settle over a longer window.
+    await checkCluster(nodeChanges('daemonset: cut watches', faults, 75_000));
+  }, 120_000);
+
+  it('a RollingUpdate never has more than maxUnavailable nodes without a ready daemon pod, in any state, even across a crash, and completes', async () => {
+    await checkCluster<RolloutStep>({
+      name: 'daemonset: rolling update',
+      cluster: { nodes: ROLLOUT_NODES, controllerManager: { plugins: [daemonSetPlugin()] } },
+      setup: async (cluster) => {
+        await cluster.apply(daemonSet('agent', {}, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } } }));
+        await cluster.settle();
+      },
+      actions: rolloutSteps,
+      perform: performRollout,
+      describe: (s) => (s.kind === 'rollout' ? `new image, maxUnavailable ${s.maxUnavailable}` : `wait ${s.ms} ms`),
+      faults: maybeCrash,
+      safety: [rollingUpdateAvailabilityInvariant],
+      liveness: [daemonPodsUpdatedInvariant, oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant],
+      stepMs: 1,
+      stableMs: 10_000,
+      runs: ROLLOUT_RUNS,
+    });
+  }, 120_000);
+});
