@@ -63,6 +63,8 @@ export {
   singleControllerInvariant,
   stateNowMs,
 } from './invariants/reference.js';
+export { podsNotOvercreatedInvariant } from './invariants/creations.js';
+export type { PodsNotOvercreatedOptions } from './invariants/creations.js';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';

@@ -3,8 +3,11 @@
  * scale changes, pod deletions, label edits on pods and node failures, with and without
  * controller-manager crashes, cut watches and a lagging pod cache: once the faults stop and the
  * cluster settles, every owner controls exactly `spec.replicas` active pods with a truthful
- * status, and no pod ever has two controllers (upstream's level-triggered `syncReplicaSet` with
- * expectations).
+ * status; no pod ever has two controllers, and no owner ever creates a pod while it already has
+ * as many active pods as the replicas it had within the last minute (upstream's level-triggered
+ * `syncReplicaSet` with expectations: without them, a lagging pod cache makes the controller
+ * create the same pods twice, and only the last invariant sees it — the surplus is deleted
+ * before settling).
  *
  * The faults are the toolkit's (`@kubeloop/testing`): fault schedules drawn by fast-check and
  * played by `checkCluster`, which also shrinks a failure to its few actions and faults and
@@ -18,6 +21,7 @@ import {
   checkCluster,
   faultArbitrary,
   faultSchedules,
+  podsNotOvercreatedInvariant,
   replicaCountsMatchInvariant,
   replicaStatusMatchesPodsInvariant,
   singleControllerInvariant,
@@ -118,8 +122,8 @@ function describeStep(s: Step): string {
 
 /**
  * The shared run: three owners settled before the faults start; the steps back to back (1 ms
- * between them, so that changes land inside reconciles); no pod with two controllers after
- * every step; after settling (and 10 s later), each owner controls `spec.replicas` active pods
+ * between them, so that changes land inside reconciles); no pod with two controllers and no
+ * pod created beyond the replica counts after every step; after settling (and 10 s later), each owner controls `spec.replicas` active pods
  * and its status matches them.
  */
 function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step> {
@@ -134,7 +138,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
     perform,
     describe: describeStep,
     faults,
-    safety: [singleControllerInvariant],
+    safety: [singleControllerInvariant, podsNotOvercreatedInvariant()],
     liveness: [replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant],
     stepMs: 1,
     settleMaxMs: 1_200_000,
@@ -144,7 +148,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
 }
 
 describe('ReplicaSet and ReplicationController under random changes', () => {
-  it('for any sequence of scale changes, pod deletions, label edits on pods and node failures, after settling the active owned pods equal spec.replicas and no pod has two controllers', async () => {
+  it('for any sequence of scale changes, pod deletions, label edits on pods and node failures, after settling the active owned pods equal spec.replicas; no pod ever has two controllers or is created beyond the replica counts', async () => {
     await checkCluster(options('replicaset: changes and node failures', nodeFaults(4)));
   }, 120_000);
 

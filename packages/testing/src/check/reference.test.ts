@@ -1,9 +1,10 @@
 /**
  * The toolkit on the reference controllers: a Deployment on 3 nodes under generated actions
  * and faults keeps the generic invariants (the bench's scenario, bench/toolkit.bench.ts) and the
- * Deployment and ReplicaSet controllers' own: no pod with two controllers after every step; after
- * settling, replica counts and statuses match, and exactly one ReplicaSet, at the latest
- * template, has pods wherever a rollout can progress.
+ * reference controllers' safety ones after every step (no pod with two controllers, foreground
+ * order, no pod created beyond the replica counts); after settling, replica counts and statuses
+ * match, and exactly one ReplicaSet, at the latest template, has pods wherever a rollout can
+ * progress.
  */
 import { describe, it } from 'vitest';
 import { deploymentPlugin, garbageCollectorPlugin, replicaSetPlugin } from '@kubeloop/controllers';
@@ -12,6 +13,7 @@ import type { Lease, Pod } from '@kubeloop/core';
 import {
   DEEP,
   GENERIC_SAFETY,
+  REFERENCE_SAFETY,
   checkCluster,
   clusterActions,
   deploymentStatusMatchesInvariant,
@@ -20,7 +22,6 @@ import {
   replicaCountsMatchInvariant,
   replicaStatusMatchesPodsInvariant,
   singleActiveReplicaSetInvariant,
-  singleControllerInvariant,
   stateNowMs,
 } from '../index.js';
 import type { ClusterState, Invariant } from '../index.js';
@@ -65,7 +66,7 @@ const singleActiveReplicaSetWhereRolloutsCanProgress: Invariant = {
 };
 
 describe('checkCluster on the reference workload controllers', () => {
-  it('a Deployment under generated actions and faults keeps the generic invariants and single controllers at every step; after settling, owner references resolve, replica counts and statuses match, and one ReplicaSet at the latest template has pods where rollouts can progress', async () => {
+  it('a Deployment under generated actions and faults keeps the generic and reference safety invariants at every step (single controllers, no pod created beyond the replica counts); after settling, owner references resolve, replica counts and statuses match, and one ReplicaSet at the latest template has pods where rollouts can progress', async () => {
     await checkCluster({
       name: 'reference deployment',
       cluster: { nodes: 3, controllerManager: { plugins: [replicaSetPlugin(), deploymentPlugin(), garbageCollectorPlugin()] } },
@@ -75,7 +76,7 @@ describe('checkCluster on the reference workload controllers', () => {
       },
       actions: clusterActions({ workloads: ['Deployment'], nodes: 3, maxActions: 20 }),
       faults: faultSchedules({ maxFaults: 4, steps: 20, nodes: 3 }),
-      safety: [...GENERIC_SAFETY, singleControllerInvariant],
+      safety: [...GENERIC_SAFETY, ...REFERENCE_SAFETY],
       liveness: [ownerReferencesResolve, replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant, deploymentStatusMatchesInvariant, singleActiveReplicaSetWhereRolloutsCanProgress],
       stableMs: 20_000,
       runs: DEEP ? 200 : 8,

@@ -28,6 +28,7 @@ import {
   statusMatchesPods,
 } from '@kubeloop/controllers';
 import type { DaemonSetState, DaemonSetViolation, DeploymentState, GcTraceEntry, InvariantViolation, ReplicaState, RolloutBoundsOptions } from '@kubeloop/controllers';
+import { podsNotOvercreatedInvariant } from './creations.js';
 import { invariant, transitionInvariant } from './types.js';
 import type { ClusterState, Invariant, ObjectRef, Violation } from './types.js';
 
@@ -270,9 +271,10 @@ export const endpointsMatchPodsInvariant: Invariant = invariant('endpointsMatchP
 
 /**
  * The reference controllers' invariants that hold after every step, whatever the actions and
- * faults: {@link singleControllerInvariant} and {@link foregroundOrderInvariant}.
+ * faults: {@link singleControllerInvariant}, {@link foregroundOrderInvariant} and
+ * {@link podsNotOvercreatedInvariant} (with its default window).
  */
-export const REFERENCE_SAFETY: readonly Invariant[] = [singleControllerInvariant, foregroundOrderInvariant];
+export const REFERENCE_SAFETY: readonly Invariant[] = [singleControllerInvariant, foregroundOrderInvariant, podsNotOvercreatedInvariant()];
 
 /**
  * The Deployment and ReplicaSet invariants that hold once the cluster has settled (see the

@@ -97,11 +97,11 @@ export class StateTracker {
 
 /**
  * A {@link ClusterState} made of the given objects (e.g. to test an invariant on a hand-built
- * state): by kind, sorted by `namespace/name`.
+ * state): by kind, sorted by `namespace/name`; `previous` chains it after an earlier one.
  */
-export function clusterState(objects: readonly KubeObject[], t = 0, changes: readonly TraceEntry[] = []): ClusterState {
+export function clusterState(objects: readonly KubeObject[], t = 0, changes: readonly TraceEntry[] = [], previous?: ClusterState): ClusterState {
   const byKind = new Map<string, KubeObject[]>();
   for (const o of objects) byKind.set(o.kind, [...(byKind.get(o.kind) ?? []), o]);
   for (const list of byKind.values()) list.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
-  return new Snapshot(t, byKind, changes);
+  return new Snapshot(t, byKind, changes, previous);
 }

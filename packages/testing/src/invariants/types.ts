@@ -38,9 +38,10 @@ export interface ClusterState {
   /**
    * The changes since the previous snapshot, in order (`type` and the object after the change),
    * so that a transition invariant also sees the states in between: e.g. an object created and
-   * deleted between two snapshots.
+   * deleted between two snapshots. States built from a trace give each change its time `t`
+   * (virtual ms, as the state's own `t`).
    */
-  readonly changes: readonly { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly object: KubeObject }[];
+  readonly changes: readonly { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly object: KubeObject; readonly t?: number | undefined }[];
   /**
    * The state at the check before this one (chained back to the first), so that an invariant
    * can look further back than one step; undefined for the first state and for hand-built ones.

@@ -1,0 +1,108 @@
+/**
+ * `podsNotOvercreatedInvariant` on hand-built state chains: creations are judged against the
+ * replica counts of the window, in trace order; adoption, terminating pods and scale-downs are
+ * not over-creation.
+ */
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '@kubeloop/core';
+import { clusterState, podsNotOvercreatedInvariant } from '../index.js';
+import type { ClusterState } from '../index.js';
+
+const rs = (replicas: number, uid = 'rs-uid') => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: 'default', uid }, spec: { replicas, selector: { matchLabels: { app: 'web' } } } }) as unknown as KubeObject;
+const pod = (name: string, options: { owner?: string | null; terminating?: boolean; labels?: Record<string, string> } = {}) =>
+  ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'default',
+      labels: options.labels ?? { app: 'web' },
+      ...(options.owner === null ? {} : { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: options.owner ?? 'rs-uid', controller: true }] }),
+      ...(options.terminating === true ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
+    },
+    spec: { containers: [{ name: 'c', image: 'nginx' }] },
+    status: { phase: 'Running' },
+  }) as unknown as KubeObject;
+
+type Change = { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly object: KubeObject };
+
+/** The state after `changes` applied to `before`, at time `t`, chained after it. */
+function next(before: ClusterState, t: number, changes: readonly Change[]): ClusterState {
+  const live = new Map<string, KubeObject>();
+  for (const k of before.kinds) for (const o of before.of(k)) live.set(`${o.kind}/${o.metadata.name}`, o);
+  for (const c of changes) {
+    if (c.type === 'DELETED') live.delete(`${c.object.kind}/${c.object.metadata.name}`);
+    else live.set(`${c.object.kind}/${c.object.metadata.name}`, c.object);
+  }
+  return clusterState([...live.values()], t, changes.map((c) => ({ t, ...c })), before);
+}
+
+const start = (objects: KubeObject[], t = 100_000) => clusterState(objects, t, objects.map((object) => ({ t, type: 'ADDED' as const, object })));
+const check = (state: ClusterState, options = {}) => podsNotOvercreatedInvariant(options).check(state, state.previous);
+
+describe('podsNotOvercreatedInvariant', () => {
+  it('flags a pod created while the ReplicaSet already has spec.replicas active pods', () => {
+    const s0 = start([rs(2), pod('a'), pod('b')]);
+    const s1 = next(s0, 101_000, [{ type: 'ADDED', object: pod('c') }]);
+    const v = check(s1);
+    expect(v.map((x) => x.message)).toEqual(['ReplicaSet default/web created pod c while it already had 2 active pods (the most replicas it had within 60000 ms: 2)']);
+    expect(v[0]!.objects).toEqual([{ kind: 'ReplicaSet', namespace: 'default', name: 'web' }, { kind: 'Pod', namespace: 'default', name: 'c' }]);
+  });
+
+  it('sees a surplus created and deleted again between two checks', () => {
+    const s0 = start([rs(1), pod('a')]);
+    const s1 = next(s0, 101_000, [
+      { type: 'ADDED', object: pod('b') },
+      { type: 'DELETED', object: pod('b') },
+    ]);
+    expect(check(s1)).toHaveLength(1);
+  });
+
+  it('accepts creations up to a scale-up made earlier in the same step, and replacements of terminating pods', () => {
+    const s0 = start([rs(1), pod('a')]);
+    const s1 = next(s0, 101_000, [
+      { type: 'MODIFIED', object: rs(2) },
+      { type: 'ADDED', object: pod('b') },
+      { type: 'MODIFIED', object: pod('a', { terminating: true }) },
+      { type: 'ADDED', object: pod('c') },
+    ]);
+    expect(check(s1)).toEqual([]);
+    // The scale-up after the creation does not excuse it.
+    const s2 = next(s0, 101_000, [
+      { type: 'ADDED', object: pod('b') },
+      { type: 'MODIFIED', object: rs(2) },
+    ]);
+    expect(check(s2)).toHaveLength(1);
+  });
+
+  it('lets a controller act on a replica count of the last windowMs (a lagging cache), not older', () => {
+    const s0 = start([rs(3), pod('a'), pod('b'), pod('c')], 100_000);
+    const s1 = next(s0, 110_000, [
+      { type: 'MODIFIED', object: rs(1) },
+      { type: 'DELETED', object: pod('c') },
+    ]);
+    // 20 s after the scale-down the controller still creates as if replicas were 3.
+    const s2 = next(s1, 130_000, [{ type: 'ADDED', object: pod('d') }]);
+    expect(check(s2)).toEqual([]);
+    expect(check(s2, { windowMs: 5_000 })).toHaveLength(1);
+  });
+
+  it('does not count adoption (an owner reference added to an existing pod) as a creation, nor pods outside the selector', () => {
+    const s0 = start([rs(1), pod('a'), pod('orphan', { owner: null })]);
+    const s1 = next(s0, 101_000, [{ type: 'MODIFIED', object: pod('orphan') }]);
+    expect(check(s1)).toEqual([]);
+    // A pod the ReplicaSet still owns but no longer selects (relabelled, about to be released) does not count.
+    const s2 = start([rs(1), pod('a', { labels: { app: 'other' } })]);
+    expect(check(next(s2, 101_000, [{ type: 'ADDED', object: pod('b') }]))).toEqual([]);
+  });
+
+  it('counts each owner by uid: a re-created ReplicaSet of the same name starts from its own pods', () => {
+    const s0 = start([rs(1, 'old'), pod('a', { owner: 'old' })]);
+    const s1 = next(s0, 101_000, [
+      { type: 'DELETED', object: rs(1, 'old') },
+      { type: 'ADDED', object: rs(1, 'new') },
+      { type: 'ADDED', object: pod('b', { owner: 'new' }) },
+    ]);
+    expect(check(s1)).toEqual([]);
+  });
+});
