@@ -1,20 +1,31 @@
 /**
- * The Endpoints and EndpointSlice controllers under random pods, labels and Services, with and
- * without controller-manager crashes and cut watches: once the cluster settles, every
- * selector Service's Endpoints and slices say exactly what its pods are (upstream's
- * level-triggered `syncService`).
+ * The Endpoints and EndpointSlice controllers under random pods, labels and Services (upstream's
+ * level-triggered `syncService`). The properties, for every run, once the faults stop and the
+ * cluster settles (and over a stable window after it):
+ *
+ * - every selector Service's Endpoints lists exactly the IPs of its ready, non-terminating
+ *   selected pods with an IP (not-ready ones as not ready, or ready with
+ *   `publishNotReadyAddresses`), and its EndpointSlices together list the same endpoints
+ *   (`endpointsMatchPodsInvariant` of the toolkit);
+ * - the Endpoints of a deleted Service are gone (by name, as upstream).
+ *
+ * They hold without faults, when the controller manager crashes (before or after a write
+ * reaches the store) and restarts while writes fail (503, 409, 500, 429), and when every watch of
+ * the controller manager is cut with 410 Gone. The faults are the toolkit's (`@kubeloop/testing`):
+ * fault schedules drawn by fast-check and played by `checkCluster`, which shrinks a failure to its
+ * few actions and faults and prints a replay command.
  */
-import { describe, expect, it } from 'vitest';
-import { fc } from '@fast-check/vitest';
-import { ApiError, EndpointSlices, Endpoints, Pods, Services, WRITE_VERBS, faults } from '@kubeloop/core';
-import type { ClientInterceptor, Clock } from '@kubeloop/core';
-import { SimCluster, expireWatches } from '@kubeloop/testing';
-import { endpointsMatchPods } from './invariants.js';
-import type { EndpointsState } from './invariants.js';
+import { describe, it } from 'vitest';
+import fc from 'fast-check';
+import { Pods, Services } from '@kubeloop/core';
+import type { Endpoints } from '@kubeloop/core';
+import { DEEP, checkCluster, endpointsMatchPodsInvariant, faultArbitrary, faultSchedules, invariant } from '@kubeloop/testing';
+import type { CheckClusterOptions, Fault, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
 import { endpointsPlugin } from './plugin.js';
 
-const DEEP = process.env.KUBELOOP_DEEP === '1';
 const RUNS = DEEP ? 200 : 15;
+/** Actions per run (after the first, which creates the initial Services and pods). */
+const MAX_STEPS = 8;
 const APPS = ['a', 'b'] as const;
 const TIERS = ['x', 'y'] as const;
 
@@ -33,13 +44,14 @@ interface ServiceSpec {
   readonly publishNotReadyAddresses: boolean;
 }
 
+/** What the test does; controller-manager crashes, failing writes and cut watches are fault schedules. */
 type Step =
+  | { readonly kind: 'init'; readonly services: readonly ServiceSpec[]; readonly pods: readonly PodSpec[] }
   | { readonly kind: 'addPod'; readonly pod: PodSpec }
   | { readonly kind: 'deletePod'; readonly pick: number }
   | { readonly kind: 'relabel'; readonly pick: number; readonly app: string | undefined }
   | { readonly kind: 'deleteService'; readonly pick: number }
   | { readonly kind: 'reselect'; readonly pick: number; readonly selector: Readonly<Record<string, string>> }
-  | { readonly kind: 'restart' }
   | { readonly kind: 'wait'; readonly ms: number };
 
 const podSpec: fc.Arbitrary<PodSpec> = fc.record({ app: fc.constantFrom(...APPS), tier: fc.constantFrom(...TIERS), neverReady: fc.boolean(), namedPort: fc.boolean() });
@@ -50,7 +62,7 @@ const selector: fc.Arbitrary<Record<string, string>> = fc.oneof(
 );
 const serviceSpec: fc.Arbitrary<ServiceSpec> = fc.record({ selector, targetPort: fc.constantFrom<number | 'http'>(80, 'http'), publishNotReadyAddresses: fc.boolean() });
 
-const baseStep: fc.Arbitrary<Step> = fc.oneof(
+const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('addPod' as const), pod: podSpec }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('deletePod' as const), pick: fc.nat(50) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('relabel' as const), pick: fc.nat(50), app: fc.constantFrom<string | undefined>('a', 'b', 'stray', undefined) }) },
@@ -58,15 +70,24 @@ const baseStep: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reselect' as const), pick: fc.nat(10), selector }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1_000, max: 30_000 })) }) },
 );
-const withRestarts: fc.Arbitrary<Step> = fc.oneof({ weight: 6, arbitrary: baseStep }, { weight: 1, arbitrary: fc.constant<Step>({ kind: 'restart' }) });
 
-let podCounter = 0;
+/** One to three Services and up to six pods first, then the steps. */
+const steps: fc.Arbitrary<readonly Step[]> = fc
+  .tuple(fc.array(serviceSpec, { minLength: 1, maxLength: 3 }), fc.array(podSpec, { maxLength: 6 }), fc.array(step, { maxLength: MAX_STEPS }))
+  .map(([services, pods, more]): Step[] => [{ kind: 'init', services, pods }, ...more]);
+
+/**
+ * Per-run state: pod names count up within a run. `checkCluster` runs many cases one after the
+ * other (and replays the shrunk one, which must give the same trace), so it is reset in `setup`.
+ */
+const run = { pods: 0 };
+
 function podManifest(spec: PodSpec): object {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: `pod-${podCounter++}`,
+      name: `pod-${run.pods++}`,
       namespace: 'default',
       labels: { app: spec.app, tier: spec.tier },
       ...(spec.neverReady ? { annotations: { 'kubeloop.dev/behavior': 'not-ready-for=1h' } } : {}),
@@ -93,105 +114,132 @@ function serviceManifest(name: string, spec: ServiceSpec): object {
   };
 }
 
-async function snapshot(cluster: SimCluster): Promise<EndpointsState> {
-  return {
-    services: (await cluster.server.list(Services)).items,
-    pods: (await cluster.server.list(Pods)).items,
-    endpoints: (await cluster.server.list(Endpoints)).items,
-    endpointSlices: (await cluster.server.list(EndpointSlices)).items,
-  };
-}
-
-async function run(services: readonly ServiceSpec[], pods: readonly PodSpec[], steps: readonly Step[], seed: number, interceptors?: (clock: Clock) => readonly ClientInterceptor[]): Promise<void> {
-  const cluster = await SimCluster.create({
-    seed,
-    nodes: 2,
-    controllerManager: { plugins: [endpointsPlugin({ endpointSlices: { maxEndpointsPerSlice: 2 } })], ...(interceptors === undefined ? {} : { interceptors }) },
-  });
-  try {
-    await cluster.apply(services.map((s, i) => serviceManifest(`svc-${i}`, s)));
-    await cluster.apply(pods.map(podManifest));
-    for (const step of steps) await apply(cluster, step);
-    await cluster.settle();
-    const state = await snapshot(cluster);
-    expect(endpointsMatchPods(state)).toEqual([]);
-    // The Endpoints of deleted Services are gone (by name, as upstream).
-    const live = new Set(state.services.map((s) => s.metadata.name));
-    expect(state.endpoints.map((e) => e.metadata.name).filter((n) => !live.has(n) && n !== 'kubernetes')).toEqual([]);
-  } finally {
-    await cluster.stop();
-  }
-}
-
-async function apply(cluster: SimCluster, step: Step): Promise<void> {
+async function perform(cluster: SimCluster, s: Step): Promise<void> {
   const server = cluster.server;
   const pick = async <T>(list: () => Promise<{ readonly items: readonly T[] }>, n: number): Promise<T | undefined> => {
     const items = (await list()).items;
     return items[n % Math.max(1, items.length)];
   };
-  switch (step.kind) {
+  switch (s.kind) {
+    case 'init':
+      await cluster.apply(s.services.map((spec, i) => serviceManifest(`svc-${i}`, spec)));
+      if (s.pods.length > 0) await cluster.apply(s.pods.map(podManifest));
+      return;
     case 'addPod':
-      await cluster.apply(podManifest(step.pod));
+      await cluster.apply(podManifest(s.pod));
       return;
     case 'deletePod': {
-      const pod = await pick(() => server.list(Pods, { namespace: 'default' }), step.pick);
+      const pod = await pick(() => server.list(Pods, { namespace: 'default' }), s.pick);
       if (pod !== undefined) await server.delete(Pods, { namespace: 'default', name: pod.metadata.name ?? '' }).catch(() => undefined);
       return;
     }
     case 'relabel': {
-      const pod = await pick(() => server.list(Pods, { namespace: 'default' }), step.pick);
+      const pod = await pick(() => server.list(Pods, { namespace: 'default' }), s.pick);
       if (pod === undefined) return;
-      await server.patch(Pods, { namespace: 'default', name: pod.metadata.name ?? '' }, { type: 'merge', body: { metadata: { labels: { app: step.app ?? null } } } }).catch(() => undefined);
+      await server.patch(Pods, { namespace: 'default', name: pod.metadata.name ?? '' }, { type: 'merge', body: { metadata: { labels: { app: s.app ?? null } } } }).catch(() => undefined);
       return;
     }
     case 'deleteService': {
-      const svc = await pick(() => server.list(Services, { namespace: 'default' }), step.pick);
+      const svc = await pick(() => server.list(Services, { namespace: 'default' }), s.pick);
       if (svc !== undefined) await server.delete(Services, { namespace: 'default', name: svc.metadata.name ?? '' }).catch(() => undefined);
       return;
     }
     case 'reselect': {
-      const svc = await pick(() => server.list(Services, { namespace: 'default' }), step.pick);
+      const svc = await pick(() => server.list(Services, { namespace: 'default' }), s.pick);
       if (svc === undefined) return;
-      await server.update(Services, { ...svc, spec: { ...svc.spec, selector: { ...step.selector } } }).catch(() => undefined);
+      await server.update(Services, { ...svc, spec: { ...svc.spec, selector: { ...s.selector } } }).catch(() => undefined);
       return;
     }
-    case 'restart':
-      await cluster.restartControllerManager();
-      return;
     case 'wait':
-      await cluster.advance(step.ms);
+      await cluster.advance(s.ms);
       return;
   }
 }
 
-/** Fails every fifth write of the controller manager (deterministic: no randomness needed). */
-function everyFifthWriteFails(): ClientInterceptor {
-  let writes = 0;
-  return faults((r) => (WRITE_VERBS.has(r.verb) && ++writes % 5 === 0 ? new ApiError('ServiceUnavailable', 'injected fault') : undefined));
+const selectorText = (selector: Readonly<Record<string, string>>): string =>
+  Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+
+function podText(p: PodSpec): string {
+  return `app=${p.app},tier=${p.tier}${p.neverReady ? ' never ready' : ''}${p.namedPort ? ' port http' : ''}`;
 }
 
-const services = fc.array(serviceSpec, { minLength: 1, maxLength: 3 });
-const pods = fc.array(podSpec, { maxLength: 6 });
+function describeStep(s: Step): string {
+  switch (s.kind) {
+    case 'init':
+      return `create ${s.services.map((v, i) => `svc-${i} (${selectorText(v.selector)} → ${v.targetPort}${v.publishNotReadyAddresses ? ', publishNotReadyAddresses' : ''})`).join(', ')}; pods ${s.pods.map(podText).join('; ') || '(none)'}`;
+    case 'addPod':
+      return `add a pod ${podText(s.pod)}`;
+    case 'deletePod':
+      return `delete pod #${s.pick} (modulo their count)`;
+    case 'relabel':
+      return `set app=${s.app ?? '(none)'} on pod #${s.pick} (modulo their count)`;
+    case 'deleteService':
+      return `delete Service #${s.pick} (modulo their count)`;
+    case 'reselect':
+      return `set the selector of Service #${s.pick} (modulo their count) to ${selectorText(s.selector)}`;
+    case 'wait':
+      return `wait ${s.ms} ms`;
+  }
+}
+
+/**
+ * After settling, no Endpoints object is left without its Service (the Endpoints controller
+ * deletes a deleted Service's Endpoints by name, upstream `syncService` on a NotFound Service);
+ * the API server's own `kubernetes` Endpoints is not the controller's.
+ *
+ * Local to this suite: the toolkit has no such invariant yet (candidate for
+ * `invariants/reference.ts`, next to `endpointsMatchPodsInvariant`).
+ */
+const noEndpointsWithoutService: Invariant = invariant('noEndpointsWithoutService', 'After settling, the Endpoints of a deleted Service are gone.', (state) => {
+  const out: Violation[] = [];
+  for (const e of state.of<Endpoints>('Endpoints')) {
+    const { namespace, name } = e.metadata;
+    if (name === 'kubernetes' || state.get('Service', namespace, name ?? '') !== undefined) continue;
+    out.push({ message: `Endpoints ${namespace ?? ''}/${name ?? ''} is left although its Service is gone`, objects: [{ kind: 'Endpoints', namespace, name: name ?? '' }] });
+  }
+  return out;
+});
+
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step> {
+  return {
+    name,
+    cluster: { nodes: 2, controllerManager: { plugins: [endpointsPlugin({ endpointSlices: { maxEndpointsPerSlice: 2 } })] } },
+    setup: () => {
+      run.pods = 0;
+      return Promise.resolve();
+    },
+    actions: steps,
+    perform,
+    describe: describeStep,
+    faults,
+    liveness: [endpointsMatchPodsInvariant, noEndpointsWithoutService],
+    stepMs: 1,
+    stableMs: 10_000,
+    runs: RUNS,
+  };
+}
+
+/** `always` faults in every schedule, plus the drawn ones. */
+function schedules(always: readonly fc.Arbitrary<Fault>[], drawn: fc.Arbitrary<FaultSchedule>): fc.Arbitrary<FaultSchedule> {
+  return fc.tuple(fc.tuple(...always), drawn).map(([fixed, more]) => [...fixed, ...more]);
+}
 
 describe('Endpoints and EndpointSlices under random pods, labels and Services', () => {
   it('after settling, every selector Service’s Endpoints lists exactly the IPs of its ready, non-terminating selected pods with an IP, and its slices together list the same endpoints', async () => {
-    await fc.assert(
-      fc.asyncProperty(services, pods, fc.array(baseStep, { maxLength: 8 }), fc.nat(1000), async (s, p, steps, seed) => run(s, p, steps, seed)),
-      { numRuns: RUNS },
-    );
+    await checkCluster(options('endpoints: no faults', fc.constant([])));
   }, 120_000);
 
-  it('the same holds when the controller manager crashes and restarts between steps and one write in five fails with 503', async () => {
-    await fc.assert(
-      fc.asyncProperty(services, pods, fc.array(withRestarts, { maxLength: 8 }), fc.nat(1000), async (s, p, steps, seed) => run(s, p, steps, seed, () => [everyFifthWriteFails()])),
-      { numRuns: RUNS },
-    );
+  it('the same holds when the controller manager crashes (before or after a write reaches the store) and restarts, and writes fail with 503, 409, 500 or 429', async () => {
+    // One crash within the first 15 writes (every run makes that many), more crashes and failing writes drawn.
+    const faults = schedules([faultArbitrary({ kinds: ['crash'], maxWrite: 15 })], faultSchedules({ kinds: ['crash', 'writeError', 'writeError'], maxFaults: 5, maxWrite: 40 }));
+    await checkCluster(options('endpoints: crashes and failing writes', faults));
   }, 120_000);
 
-  it('the same holds when every watch of the controller manager is cut with 410 Gone every 15 s', async () => {
-    await fc.assert(
-      fc.asyncProperty(services, pods, fc.array(baseStep, { maxLength: 8 }), fc.nat(1000), async (s, p, steps, seed) => run(s, p, steps, seed, (clock) => [expireWatches(clock, 15_000)])),
-      { numRuns: RUNS },
-    );
+  it('the same holds when every watch of the controller manager is cut with 410 Gone every few seconds while the faults last', async () => {
+    const expire = fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 2_000, max: 15_000 }) });
+    // Repeated cuts back an informer off up to 30 s before it relists: settle over a longer window.
+    await checkCluster({ ...options('endpoints: cut watches', schedules([expire], fc.constant([]))), settleQuietMs: 75_000 });
   }, 120_000);
 });
