@@ -34,6 +34,8 @@ export type { Fault, FaultSchedule, InjectedWriteError } from './faults/schedule
 export { formatRef, invariant, refOf, transitionInvariant } from './invariants/types.js';
 export type { ClusterState, Invariant, ObjectRef, Violation } from './invariants/types.js';
 export { StateTracker, clusterState } from './invariants/state.js';
+export { everyState } from './invariants/every.js';
+export type { EveryStateOptions } from './invariants/every.js';
 export {
   GENERIC_SAFETY,
   generationNeverDecreases,

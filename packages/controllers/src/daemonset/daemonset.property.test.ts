@@ -29,16 +29,16 @@
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { DaemonSets, Nodes, Pods, isApiError } from '@kubeloop/core';
-import type { DaemonSet, KubeObject, Node, Pod, Taint } from '@kubeloop/core';
+import type { DaemonSet, Node, Pod, Taint } from '@kubeloop/core';
 import {
   DEEP,
   checkCluster,
   daemonSetStatusMatchesInvariant,
+  everyState,
   faultArbitrary,
   faultSchedules,
   invariant,
   oneDaemonPodPerEligibleNodeInvariant,
-  transitionInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, ClusterState, Fault, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
 import { scaledValue } from '../shared/intorpercent.js';
@@ -235,36 +235,18 @@ function unavailableNodes(daemonSets: readonly DaemonSet[], nodes: readonly Node
   return out;
 }
 
-const ROLLOUT_KINDS = new Set(['DaemonSet', 'Node', 'Pod']);
-const keyOf = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
-
 /**
- * Transition safety, local to this suite (a candidate for the toolkit, with the DaemonSet
- * invariants): in every state the store went through between two checks, a RollingUpdate
- * DaemonSet without surge has at most `maxUnavailable` nodes without a ready daemon pod.
- * Sound only when every node can run the daemon pod and is up (no node faults here), and once
- * the first pods are ready (the setup settles).
+ * Safety, local to this suite (a candidate for the toolkit, with the DaemonSet invariants),
+ * checked on every state the store went through between two checks (`everyState`): a
+ * RollingUpdate DaemonSet without surge has at most `maxUnavailable` nodes without a ready
+ * daemon pod. Sound only when every node can run the daemon pod and is up (no node faults
+ * here), and once the first pods are ready (the setup settles).
  */
-const rollingUpdateAvailabilityInvariant: Invariant = transitionInvariant(
-  'rollingUpdateAvailability',
-  'In every state the store went through, a RollingUpdate DaemonSet without surge has at most maxUnavailable nodes without a ready daemon pod.',
-  (previous, state) => {
-    const live = new Map<string, KubeObject>();
-    for (const kind of ROLLOUT_KINDS) for (const o of previous.of(kind)) live.set(keyOf(o), o);
-    for (const change of state.changes) {
-      if (!ROLLOUT_KINDS.has(change.object.kind)) continue;
-      if (change.type === 'DELETED') live.delete(keyOf(change.object));
-      else live.set(keyOf(change.object), change.object);
-      const objects = [...live.values()];
-      const violations = unavailableNodes(
-        objects.filter((o): o is DaemonSet => o.kind === 'DaemonSet'),
-        objects.filter((o): o is Node => o.kind === 'Node'),
-        objects.filter((o): o is Pod => o.kind === 'Pod'),
-      );
-      if (violations.length > 0) return violations;
-    }
-    return [];
-  },
+const rollingUpdateAvailabilityInvariant: Invariant = everyState(
+  invariant('rollingUpdateAvailability', 'A RollingUpdate DaemonSet without surge has at most maxUnavailable nodes without a ready daemon pod.', (state) =>
+    unavailableNodes(state.of<DaemonSet>('DaemonSet'), state.of<Node>('Node'), state.of<Pod>('Pod')),
+  ),
+  { kinds: ['DaemonSet', 'Node', 'Pod'] },
 );
 
 /** Liveness, local to this suite: after settling, every daemon pod runs its DaemonSet's current template image (the rollout completed). */

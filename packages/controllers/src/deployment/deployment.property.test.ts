@@ -36,19 +36,18 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Deployments } from '@kubeloop/core';
-import type { KubeObject } from '@kubeloop/core';
 import {
   DEEP,
   DEPLOYMENT_LIVENESS,
   checkCluster,
-  clusterState,
+  everyState,
   faultArbitrary,
   faultSchedules,
   rolloutBoundsInvariant,
   runCase,
   transitionInvariant,
 } from '@kubeloop/testing';
-import type { CheckClusterOptions, Fault, FaultSchedule, Invariant, SimCluster, TraceEntry } from '@kubeloop/testing';
+import type { CheckClusterOptions, Fault, FaultSchedule, Invariant, SimCluster } from '@kubeloop/testing';
 import type { RolloutBoundsOptions } from './invariants.js';
 import { replicaSetPlugin } from '../replicaset/index.js';
 import { deploymentPlugin } from './plugin.js';
@@ -183,36 +182,21 @@ function describeStep(s: Step): string {
   }
 }
 
-const ROLLOUT_KINDS = new Set(['Deployment', 'ReplicaSet', 'Pod']);
-const keyOf = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
-
 /**
- * Transition safety, local to this suite (a candidate for the toolkit: "check a state invariant
- * on every intermediate state of the trace, in the windows the test arms"): the toolkit's
- * {@link rolloutBoundsInvariant} holds on every state the store went through between two checks,
- * for windows that began while the Deployment was armed (see the file's comment). Reads the
- * module's `run` bookkeeping, so it is only pure given the steps performed.
+ * Transition safety, local to this suite: the toolkit's {@link rolloutBoundsInvariant} holds on
+ * every state the store went through between two checks (`everyState`), for windows that began
+ * while the Deployment was armed (see the file's comment). Reads the module's `run`
+ * bookkeeping, so it is only pure given the steps performed.
  */
 function rolloutBoundsInStableWindows(options: RolloutBoundsOptions = {}): Invariant {
-  const bounds = rolloutBoundsInvariant(options);
+  const bounds = everyState(rolloutBoundsInvariant(options), { kinds: ['Deployment', 'ReplicaSet', 'Pod'] });
   return transitionInvariant(
     'rolloutBoundsInStableWindows',
     'In the stable windows of a rollout, every state the store went through has at most replicas + maxSurge active pods and at least replicas − maxUnavailable available.',
     (previous, state) => {
       const checked = run.window ?? run.armed;
       run.window = undefined;
-      if (!checked) return [];
-      const live = new Map<string, KubeObject>();
-      for (const kind of ROLLOUT_KINDS) for (const o of previous.of(kind)) live.set(keyOf(o), o);
-      for (const change of state.changes) {
-        if (!ROLLOUT_KINDS.has(change.object.kind)) continue;
-        if (change.type === 'DELETED') live.delete(keyOf(change.object));
-        else live.set(keyOf(change.object), change.object);
-        const t = (change as TraceEntry).t;
-        const violations = bounds.check(clusterState([...live.values()], t), undefined);
-        if (violations.length > 0) return violations.map((v) => ({ ...v, message: `at t=${t}: ${v.message}` }));
-      }
-      return [];
+      return checked ? bounds.check(state, previous) : [];
     },
   );
 }
