@@ -33,7 +33,6 @@ import {
   noDanglingDependentsInvariant,
   noLiveOwnerCollectedInvariant,
   noObjectStuckTerminating,
-  transitionInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, ClusterState, Fault, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
 import type { PropagationPolicy } from './decide.js';
@@ -294,52 +293,10 @@ const lateObjectsKept: Invariant = invariant('lateObjectsKept', 'A child created
   return out;
 });
 
-/**
- * An owner deleted in the foreground goes only after its blocking dependents: when an object
- * whose last state carried `deletionTimestamp` and `foregroundDeletion` is DELETED, no live
- * object references it with `blockOwnerDeletion: true`. Over the changes between two checked
- * states; owners whose last deletion by the test used another policy (which takes the finalizer
- * away) are not checked.
- *
- * Local to this suite because the toolkit's `foregroundOrderInvariant` (`foregroundOrder` of
- * `@kubeloop/controllers`) follows the owner's latest state, and the DELETED event of an owner
- * whose `foregroundDeletion` finalizer the collector removed shows it without the finalizer: it
- * never reports (an owner released before its blocking dependents passes it).
- */
-function foregroundOrderStrictInvariant(lastPolicy: (uid: string) => PropagationPolicy | undefined): Invariant {
-  return transitionInvariant('foregroundOrderStrict', 'An owner deleted in the foreground (and not switched to another policy) is deleted only after its blocking dependents.', (previous, state) => {
-    const live = new Map<string, KubeObject>();
-    for (const kind of previous.kinds) for (const o of previous.of(kind)) live.set(o.metadata.uid ?? '', o);
-    const out: Violation[] = [];
-    for (const e of state.changes) {
-      const uid = e.object.metadata.uid ?? '';
-      const before = live.get(uid);
-      if (e.type !== 'DELETED') {
-        live.set(uid, e.object);
-        continue;
-      }
-      live.delete(uid);
-      const foreground = before?.metadata.deletionTimestamp !== undefined && (before.metadata.finalizers ?? []).includes(FOREGROUND_FINALIZER);
-      if (!foreground || (lastPolicy(uid) ?? 'Foreground') !== 'Foreground') continue;
-      for (const dep of live.values()) {
-        const blocking = (dep.metadata.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion === true);
-        if (!blocking) continue;
-        const [o, d] = [e.object.metadata, dep.metadata];
-        out.push({
-          message: `${e.object.kind} ${o.namespace === undefined ? '' : `${o.namespace}/`}${o.name ?? ''} was deleted in the foreground before its blocking dependent ${dep.kind} ${d.namespace === undefined ? '' : `${d.namespace}/`}${d.name ?? ''}`,
-          objects: [
-            { kind: e.object.kind, namespace: o.namespace, name: o.name ?? '' },
-            { kind: dep.kind, namespace: d.namespace, name: d.name ?? '' },
-          ],
-        });
-      }
-    }
-    return out;
-  });
-}
-
 const deletedByUser = (uid: string): boolean => run.deletedByUser.has(uid);
 const lastPolicy = (uid: string): PropagationPolicy | undefined => run.lastPolicy.get(uid);
+/** Owners the test deleted last with a policy other than Foreground: that delete took any foregroundDeletion finalizer away. */
+const switchedAway = (uid: string): boolean => (lastPolicy(uid) ?? 'Foreground') !== 'Foreground';
 
 function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step> {
   return {
@@ -356,7 +313,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
     perform,
     describe: describeStep,
     faults,
-    safety: [noLiveOwnerCollectedInvariant(deletedByUser), foregroundOrderInvariant, foregroundOrderStrictInvariant(lastPolicy)],
+    safety: [noLiveOwnerCollectedInvariant(deletedByUser), foregroundOrderInvariant(switchedAway)],
     liveness: [noDanglingDependentsInvariant, noObjectStuckTerminating, orphansKeptInvariant(deletedByUser, lastPolicy), lateObjectsKept],
     stepMs: 100,
     settleQuietMs: 30_000,

@@ -84,20 +84,24 @@ export function noLiveOwnerCollected(state: { readonly trace: readonly GcTraceEn
 
 /**
  * **foregroundOrder**: an owner deleted in the foreground goes only after its blocking
- * dependents. Over a trace: when an object that carried the `foregroundDeletion` finalizer is
- * DELETED, no live object still references it with `blockOwnerDeletion: true`.
+ * dependents. Over a trace: when an object is DELETED whose version before carried the
+ * `foregroundDeletion` finalizer (with a `deletionTimestamp`), no live object still references
+ * it with `blockOwnerDeletion: true`.
+ *
+ * The version before decides, not the DELETED event: the store removes an object in the very
+ * write that takes its last finalizer away, so the event shows it without the finalizer. A second
+ * delete with another policy takes the finalizer away too, and the trace cannot tell that from
+ * the collector's own removal: `switchedAway(uid)` says which owners the test switched that way
+ * (not checked).
  */
-export function foregroundOrder(state: { readonly trace: readonly GcTraceEntry[] }): GcViolation[] {
+export function foregroundOrder(state: { readonly trace: readonly GcTraceEntry[]; readonly switchedAway?: ((uid: string) => boolean) | undefined }): GcViolation[] {
   const out: GcViolation[] = [];
-  const foreground = new Set<string>();
-  replay(state.trace, (entry, live) => {
+  replay(state.trace, (entry, live, previous) => {
+    if (entry.type !== 'DELETED' || previous === undefined) return;
     const o = entry.object;
     const uid = o.metadata.uid ?? '';
-    // The owner's latest state decides: a second delete with another policy may have taken the
-    // foregroundDeletion finalizer away (the DELETED event then shows it without).
-    if ((o.metadata.finalizers ?? []).includes(FOREGROUND_FINALIZER) && o.metadata.deletionTimestamp !== undefined) foreground.add(uid);
-    else foreground.delete(uid);
-    if (entry.type !== 'DELETED' || !foreground.has(uid)) return;
+    const foreground = previous.metadata.deletionTimestamp !== undefined && (previous.metadata.finalizers ?? []).includes(FOREGROUND_FINALIZER);
+    if (!foreground || state.switchedAway?.(uid) === true) return;
     for (const dep of live.values()) {
       if (dep.metadata.uid === uid) continue;
       const blocking = (dep.metadata.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion === true && resolves(r, dep, o));

@@ -214,12 +214,20 @@ function newViolations(all: readonly InvariantViolation[], before: readonly Inva
  * (`foregroundOrder` of `@kubeloop/controllers`), over the changes between two checked states.
  * Holds after every step: the garbage collector removes the `foregroundDeletion` finalizer only
  * once no blocking dependent is left.
+ *
+ * A second delete of the owner with another policy also takes the finalizer away, and the trace
+ * cannot tell it from the collector's removal: `switchedAway(uid)` is true for the owners the
+ * test deleted again that way during their foreground deletion (default: none), which are not
+ * checked. Generated `delete` actions can do that, so this invariant is not in
+ * {@link REFERENCE_SAFETY}.
  */
-export const foregroundOrderInvariant: Invariant = transitionInvariant('foregroundOrder', 'An owner deleted in the foreground is deleted only after its blocking dependents.', (previous, state) => {
-  const { trace } = traceBetween(previous, state);
-  // A synthetic ADDED never reports: only a DELETED entry does.
-  return foregroundOrder({ trace }).map(convert);
-});
+export function foregroundOrderInvariant(switchedAway: (uid: string) => boolean = () => false): Invariant {
+  return transitionInvariant('foregroundOrder', 'An owner deleted in the foreground is deleted only after its blocking dependents.', (previous, state) => {
+    const { trace } = traceBetween(previous, state);
+    // A synthetic ADDED never reports: only a DELETED entry does.
+    return foregroundOrder({ trace, switchedAway }).map(convert);
+  });
+}
 
 /**
  * Transition safety: nothing is collected while it has a live owner (`noLiveOwnerCollected` of
@@ -271,10 +279,11 @@ export const endpointsMatchPodsInvariant: Invariant = invariant('endpointsMatchP
 
 /**
  * The reference controllers' invariants that hold after every step, whatever the actions and
- * faults: {@link singleControllerInvariant}, {@link foregroundOrderInvariant} and
- * {@link podsNotOvercreatedInvariant} (with its default window).
+ * faults: {@link singleControllerInvariant} and {@link podsNotOvercreatedInvariant} (with its
+ * default window). {@link foregroundOrderInvariant} needs to know the test's own deletions, and
+ * {@link noLiveOwnerCollectedInvariant} too: add them with that knowledge.
  */
-export const REFERENCE_SAFETY: readonly Invariant[] = [singleControllerInvariant, foregroundOrderInvariant, podsNotOvercreatedInvariant()];
+export const REFERENCE_SAFETY: readonly Invariant[] = [singleControllerInvariant, podsNotOvercreatedInvariant()];
 
 /**
  * The Deployment and ReplicaSet invariants that hold once the cluster has settled (see the
