@@ -44,8 +44,8 @@ import type { CheckClusterOptions, ClusterState, Fault, FaultSchedule, Invariant
 import { scaledValue } from '../shared/intorpercent.js';
 import { daemonSetPlugin } from './plugin.js';
 
-const RUNS = DEEP ? 150 : 15;
-const ROLLOUT_RUNS = DEEP ? 50 : 5;
+const RUNS = DEEP ? 300 : 15;
+const ROLLOUT_RUNS = DEEP ? 100 : 5;
 const NODES = ['node-1', 'node-2', 'node-3', 'node-4'] as const;
 /**
  * Nodes labelled `ds=yes` from the start (and when added back), so that `labelled` runs on some

@@ -52,8 +52,8 @@ import type { RolloutBoundsOptions } from './invariants.js';
 import { replicaSetPlugin } from '../replicaset/index.js';
 import { deploymentPlugin } from './plugin.js';
 
-const RUNS = DEEP ? 100 : 6;
-const FAULT_RUNS = DEEP ? 50 : 4;
+const RUNS = DEEP ? 400 : 6;
+const FAULT_RUNS = DEEP ? 300 : 4;
 /** Rollout steps per run (after the creation); fault writes and steps are numbered within them. */
 const MAX_STEPS = 8;
 const KEY = { namespace: 'default', name: 'web' };

@@ -23,7 +23,7 @@ import { DEEP, checkCluster, endpointsMatchPodsInvariant, faultArbitrary, faultS
 import type { CheckClusterOptions, Fault, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
 import { endpointsPlugin } from './plugin.js';
 
-const RUNS = DEEP ? 200 : 15;
+const RUNS = DEEP ? 340 : 15;
 /** Actions per run (after the first, which creates the initial Services and pods). */
 const MAX_STEPS = 8;
 const APPS = ['a', 'b'] as const;

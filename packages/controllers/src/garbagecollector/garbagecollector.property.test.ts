@@ -38,7 +38,7 @@ import type { CheckClusterOptions, ClusterState, Fault, FaultSchedule, Invariant
 import type { PropagationPolicy } from './decide.js';
 import { garbageCollectorPlugin } from './plugin.js';
 
-const RUNS = DEEP ? 100 : 12;
+const RUNS = DEEP ? 170 : 12;
 
 type Kind = 'ConfigMap' | 'Secret' | 'IngressClass';
 type Namespace = 'default' | 'other';

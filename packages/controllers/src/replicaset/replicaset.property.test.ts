@@ -29,7 +29,7 @@ import {
 import type { CheckClusterOptions, Fault, FaultSchedule, SimCluster } from '@kubeloop/testing';
 import { replicaSetPlugin, replicationControllerPlugin } from './plugin.js';
 
-const RUNS = DEEP ? 100 : 10;
+const RUNS = DEEP ? 250 : 10;
 /** Actions per run; fault steps are numbered within them. */
 const MAX_STEPS = 10;
 const NODES = 3;
