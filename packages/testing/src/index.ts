@@ -76,7 +76,7 @@ export type { ClusterAction, TaintSpec } from './check/actions.js';
 export { diffStates, generatedNames, normalizeObject } from './check/normalize.js';
 
 // Arbitraries
-export { faultArbitrary, faultSchedules } from './arbitraries/faults.js';
+export { faultArbitrary, faultSchedules, faultSchedulesWith } from './arbitraries/faults.js';
 export type { FaultScheduleOptions } from './arbitraries/faults.js';
 export { IMAGES, WORKLOAD_NAMES, daemonSets, deployments, labelSets, nodePools, podTemplates, replicaSets, resourceRequirements, services, taints, workloadName } from './arbitraries/objects.js';
 export type { Manifest } from './arbitraries/objects.js';

@@ -37,10 +37,11 @@ import {
   everyState,
   faultArbitrary,
   faultSchedules,
+  faultSchedulesWith,
   invariant,
   oneDaemonPodPerEligibleNodeInvariant,
 } from '@kubeloop/testing';
-import type { CheckClusterOptions, ClusterState, Fault, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
+import type { CheckClusterOptions, ClusterState, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
 import { scaledValue } from '../shared/intorpercent.js';
 import { daemonSetPlugin } from './plugin.js';
 
@@ -176,10 +177,6 @@ function nodeChanges(name: string, faults: fc.Arbitrary<FaultSchedule>, quietMs 
   };
 }
 
-/** `always` faults in every schedule, plus up to a few drawn ones. */
-function schedules(always: readonly fc.Arbitrary<Fault>[], drawn: fc.Arbitrary<FaultSchedule>): fc.Arbitrary<FaultSchedule> {
-  return fc.tuple(fc.tuple(...always), drawn).map(([fixed, more]) => [...fixed, ...more]);
-}
 
 // The RollingUpdate property
 
@@ -271,12 +268,12 @@ describe('DaemonSet under random node changes', () => {
   }, 120_000);
 
   it('the same holds when the controller manager crashes (before or after a write reaches the store) and restarts mid-sequence', async () => {
-    const faults = schedules([faultArbitrary({ kinds: ['crash'], maxWrite: 8 }), faultArbitrary({ kinds: ['latency'], maxDelayMs: 20 })], faultSchedules({ kinds: ['crash'], maxFaults: 2, maxWrite: 25 }));
+    const faults = faultSchedulesWith([faultArbitrary({ kinds: ['crash'], maxWrite: 8 }), faultArbitrary({ kinds: ['latency'], maxDelayMs: 20 })], faultSchedules({ kinds: ['crash'], maxFaults: 2, maxWrite: 25 }));
     await checkCluster(nodeChanges('daemonset: crashes', faults));
   }, 120_000);
 
   it('the same holds when every controller watch is cut with 410 Gone (relists) while the faults last', async () => {
-    const faults = schedules([fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 2_000, max: 15_000 }) })], fc.constant([]));
+    const faults = faultSchedulesWith([fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 2_000, max: 15_000 }) })], fc.constant([]));
     // Repeated cuts back an informer off up to 30 s before it relists: settle over a longer window.
     await checkCluster(nodeChanges('daemonset: cut watches', faults, 75_000));
   }, 120_000);

@@ -43,11 +43,12 @@ import {
   everyState,
   faultArbitrary,
   faultSchedules,
+  faultSchedulesWith,
   rolloutBoundsInvariant,
   runCase,
   transitionInvariant,
 } from '@kubeloop/testing';
-import type { CheckClusterOptions, Fault, FaultSchedule, Invariant, SimCluster } from '@kubeloop/testing';
+import type { CheckClusterOptions, FaultSchedule, Invariant, SimCluster } from '@kubeloop/testing';
 import type { RolloutBoundsOptions } from './invariants.js';
 import { replicaSetPlugin } from '../replicaset/index.js';
 import { deploymentPlugin } from './plugin.js';
@@ -201,10 +202,6 @@ function rolloutBoundsInStableWindows(options: RolloutBoundsOptions = {}): Invar
   );
 }
 
-/** `always` faults in every schedule, plus up to a few drawn ones. */
-function schedules(always: readonly fc.Arbitrary<Fault>[], drawn: fc.Arbitrary<FaultSchedule>): fc.Arbitrary<FaultSchedule> {
-  return fc.tuple(fc.tuple(...always), drawn).map(([fixed, more]) => [...fixed, ...more]);
-}
 
 /**
  * The shared run: the steps back to back (1 ms between them), the bounds checked in the stable
@@ -250,12 +247,12 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
   }, 300_000);
 
   it('the same holds when the controller manager crashes (before or after a write reaches the store) and restarts mid-rollout (writes take virtual time)', async () => {
-    const faults = schedules([earlyCrash, faultArbitrary({ kinds: ['latency'], maxDelayMs: 20 })], moreCrashes);
+    const faults = faultSchedulesWith([earlyCrash, faultArbitrary({ kinds: ['latency'], maxDelayMs: 20 })], moreCrashes);
     await checkCluster(options('deployment: crashes', faults, FAULT_RUNS));
   }, 300_000);
 
   it('the same holds, the surge counted on ReplicaSet sizes, when every watch of the controller manager is cut with 410 Gone (relist) while the faults last', async () => {
-    const faults = schedules([cutWatches], fc.constant([]));
+    const faults = faultSchedulesWith([cutWatches], fc.constant([]));
     await checkCluster(options('deployment: cut watches', faults, FAULT_RUNS, { surgeCounts: 'replicaSets' }, CUT_WATCH_QUIET_MS));
   }, 300_000);
 

@@ -19,8 +19,8 @@ import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { Pods, Services } from '@kubeloop/core';
 import type { Endpoints } from '@kubeloop/core';
-import { DEEP, checkCluster, endpointsMatchPodsInvariant, faultArbitrary, faultSchedules, invariant } from '@kubeloop/testing';
-import type { CheckClusterOptions, Fault, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
+import { DEEP, checkCluster, endpointsMatchPodsInvariant, faultArbitrary, faultSchedules, faultSchedulesWith, invariant } from '@kubeloop/testing';
+import type { CheckClusterOptions, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
 import { endpointsPlugin } from './plugin.js';
 
 const RUNS = DEEP ? 340 : 15;
@@ -221,10 +221,6 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
   };
 }
 
-/** `always` faults in every schedule, plus the drawn ones. */
-function schedules(always: readonly fc.Arbitrary<Fault>[], drawn: fc.Arbitrary<FaultSchedule>): fc.Arbitrary<FaultSchedule> {
-  return fc.tuple(fc.tuple(...always), drawn).map(([fixed, more]) => [...fixed, ...more]);
-}
 
 describe('Endpoints and EndpointSlices under random pods, labels and Services', () => {
   it('after settling, every selector Service’s Endpoints lists exactly the IPs of its ready, non-terminating selected pods with an IP, and its slices together list the same endpoints', async () => {
@@ -233,13 +229,13 @@ describe('Endpoints and EndpointSlices under random pods, labels and Services', 
 
   it('the same holds when the controller manager crashes (before or after a write reaches the store) and restarts, and writes fail with 503, 409, 500 or 429', async () => {
     // One crash within the first 15 writes (every run makes that many), more crashes and failing writes drawn.
-    const faults = schedules([faultArbitrary({ kinds: ['crash'], maxWrite: 15 })], faultSchedules({ kinds: ['crash', 'writeError', 'writeError'], maxFaults: 5, maxWrite: 40 }));
+    const faults = faultSchedulesWith([faultArbitrary({ kinds: ['crash'], maxWrite: 15 })], faultSchedules({ kinds: ['crash', 'writeError', 'writeError'], maxFaults: 5, maxWrite: 40 }));
     await checkCluster(options('endpoints: crashes and failing writes', faults));
   }, 120_000);
 
   it('the same holds when every watch of the controller manager is cut with 410 Gone every few seconds while the faults last', async () => {
     const expire = fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 2_000, max: 15_000 }) });
     // Repeated cuts back an informer off up to 30 s before it relists: settle over a longer window.
-    await checkCluster({ ...options('endpoints: cut watches', schedules([expire], fc.constant([]))), settleQuietMs: 75_000 });
+    await checkCluster({ ...options('endpoints: cut watches', faultSchedulesWith([expire], fc.constant([]))), settleQuietMs: 75_000 });
   }, 120_000);
 });

@@ -28,6 +28,7 @@ import {
   checkCluster,
   faultArbitrary,
   faultSchedules,
+  faultSchedulesWith,
   foregroundOrderInvariant,
   invariant,
   noDanglingDependentsInvariant,
@@ -322,10 +323,6 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
   };
 }
 
-/** `always` faults in every schedule, plus the drawn ones. */
-function schedules(always: readonly fc.Arbitrary<Fault>[], drawn: fc.Arbitrary<FaultSchedule>): fc.Arbitrary<FaultSchedule> {
-  return fc.tuple(fc.tuple(...always), drawn).map(([fixed, more]) => [...fixed, ...more]);
-}
 
 describe('garbage collector properties', () => {
   it('for random ownership graphs and deletions with each propagation policy, nothing with a live owner is collected, everything whose owners are all gone is, orphaned dependents keep living without the reference, and foreground owners go only after their blocking dependents', async () => {
@@ -334,30 +331,30 @@ describe('garbage collector properties', () => {
 
   it('the same holds when the controller manager crashes and restarts mid-run, up to three times (a fresh graph from relists reaches the same outcome)', async () => {
     const crash = faultArbitrary({ kinds: ['crash'], maxWrite: 20 });
-    await checkCluster(options('gc: restarts', schedules([crash], faultSchedules({ kinds: ['crash'], maxFaults: 2, maxWrite: 20 }))));
+    await checkCluster(options('gc: restarts', faultSchedulesWith([crash], faultSchedules({ kinds: ['crash'], maxFaults: 2, maxWrite: 20 }))));
   }, 120_000);
 
   it('the same holds when the controller manager crashes at its n-th write, before or after the write lands (a crash inside a cascade)', async () => {
     crashedRuns = 0;
-    await checkCluster(options('gc: crash at the n-th write', schedules([faultArbitrary({ kinds: ['crash'], maxWrite: 6 })], fc.constant([]))));
+    await checkCluster(options('gc: crash at the n-th write', faultSchedulesWith([faultArbitrary({ kinds: ['crash'], maxWrite: 6 })], fc.constant([]))));
     noteCrash();
     expect(crashedRuns).toBeGreaterThan(0);
   }, 120_000);
 
   it('the same holds when every watch of the controller manager is cut with 410 every ~2 s (informers relist, tombstones)', async () => {
     const expire = fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 1_000, max: 3_000 }) });
-    await checkCluster(options('gc: cut watches', schedules([expire], fc.constant([]))));
+    await checkCluster(options('gc: cut watches', faultSchedulesWith([expire], fc.constant([]))));
   }, 120_000);
 
   it('the same holds when the caches lag the store by up to 4 events (stale reads: deletions rest on live reads, never on a cache miss)', async () => {
     // The strongest lag of the range always: milder ones (drawn) let a mutation that trusts the
     // cache (an owner missing from the graph taken as gone) pass most runs.
     const stale = fc.constant<Fault>({ kind: 'staleReads', resource: '*', lag: 4, holdMs: 1_500 });
-    await checkCluster(options('gc: stale caches', schedules([stale], fc.constant([]))));
+    await checkCluster(options('gc: stale caches', faultSchedulesWith([stale], fc.constant([]))));
   }, 120_000);
 
   it('the same holds when writes of the controller manager fail with Conflict or InternalError (retried with backoff)', async () => {
     const writeError = fc.record({ kind: fc.constant('writeError' as const), write: fc.integer({ min: 1, max: 24 }), code: fc.constantFrom('Conflict' as const, 'InternalError' as const) });
-    await checkCluster(options('gc: failing writes', schedules([writeError], fc.array(writeError, { maxLength: 7 }))));
+    await checkCluster(options('gc: failing writes', faultSchedulesWith([writeError], fc.array(writeError, { maxLength: 7 }))));
   }, 120_000);
 });

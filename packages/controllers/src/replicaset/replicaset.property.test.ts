@@ -21,12 +21,13 @@ import {
   checkCluster,
   faultArbitrary,
   faultSchedules,
+  faultSchedulesWith,
   podsNotOvercreatedInvariant,
   replicaCountsMatchInvariant,
   replicaStatusMatchesPodsInvariant,
   singleControllerInvariant,
 } from '@kubeloop/testing';
-import type { CheckClusterOptions, Fault, FaultSchedule, SimCluster } from '@kubeloop/testing';
+import type { CheckClusterOptions, FaultSchedule, SimCluster } from '@kubeloop/testing';
 import { replicaSetPlugin, replicationControllerPlugin } from './plugin.js';
 
 const RUNS = DEEP ? 250 : 10;
@@ -61,10 +62,6 @@ const earlyCrash = faultArbitrary({ kinds: ['crash'], maxWrite: 15 });
 /** More crashes and node failures, drawn. */
 const moreCrashes = faultSchedules({ kinds: ['crash', 'stopNode', 'restoreNode'], maxFaults: 3, maxWrite: 30, steps: MAX_STEPS, nodes: NODES });
 
-/** `always` faults in every schedule, plus up to a few drawn ones. */
-function schedules(always: readonly fc.Arbitrary<Fault>[], drawn: fc.Arbitrary<FaultSchedule>): fc.Arbitrary<FaultSchedule> {
-  return fc.tuple(fc.tuple(...always), drawn).map(([fixed, more]) => [...fixed, ...more]);
-}
 
 /** Owners: ReplicaSets `a` and `b`, ReplicationController `c`, each selecting `app=<name>`. */
 function owners(): object[] {
@@ -153,18 +150,18 @@ describe('ReplicaSet and ReplicationController under random changes', () => {
   }, 120_000);
 
   it('the same holds when the controller manager crashes (before or after a write reaches the store) and restarts, inside reconciles (writes take virtual time)', async () => {
-    const faults = schedules([earlyCrash, faultArbitrary({ kinds: ['latency'], maxDelayMs: 20 })], moreCrashes);
+    const faults = faultSchedulesWith([earlyCrash, faultArbitrary({ kinds: ['latency'], maxDelayMs: 20 })], moreCrashes);
     await checkCluster(options('replicaset: crashes', faults));
   }, 120_000);
 
   it('the same holds when every watch of the controller manager is cut with 410 Gone (relist) while the faults last', async () => {
-    const faults = schedules([faultArbitrary({ kinds: ['expireWatches'] })], nodeFaults(2));
+    const faults = faultSchedulesWith([faultArbitrary({ kinds: ['expireWatches'] })], nodeFaults(2));
     // Repeated cuts back an informer off up to 30 s before it relists: settle over a longer window.
     await checkCluster({ ...options('replicaset: cut watches', faults), settleQuietMs: 75_000 });
   }, 120_000);
 
   it('the same holds when the pod cache lags the store (held events) and the controller manager crashes and restarts', async () => {
-    const faults = schedules(
+    const faults = faultSchedulesWith(
       [fc.record({ kind: fc.constant('staleReads' as const), resource: fc.constant('pods'), lag: fc.integer({ min: 1, max: 5 }), holdMs: fc.integer({ min: 100, max: 2_000 }) }), earlyCrash],
       moreCrashes,
     );

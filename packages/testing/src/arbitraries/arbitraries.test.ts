@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { ApiServer, Nodes, ObjectMetaSchema, VirtualClock, apply, createBuiltinRegistry, defineResource, resolveManifest, seededRng } from '@kubeloop/core';
-import { SimCluster, clusterActions, customResources, daemonSets, deployments, faultSchedules, nodePools, performAction, replicaSets, services } from '../index.js';
+import { SimCluster, clusterActions, customResources, daemonSets, deployments, faultArbitrary, faultSchedules, faultSchedulesWith, nodePools, performAction, replicaSets, services } from '../index.js';
 
 const DEEP = process.env['KUBELOOP_DEEP'] === '1';
 
@@ -76,6 +76,18 @@ describe('action arbitraries', () => {
       { numRuns: DEEP ? 200 : 30 },
     );
     expect(() => clusterActions({ names: [] })).toThrow(/options.names must name at least one workload/);
+  });
+
+  it('faultSchedulesWith always holds one fault of each fixed arbitrary, first, then the drawn ones', () => {
+    fc.assert(
+      fc.property(faultSchedulesWith([faultArbitrary({ kinds: ['crash'], maxWrite: 5 })], faultSchedules({ kinds: ['latency'], maxFaults: 2 })), (schedule) => {
+        expect(schedule[0]?.kind).toBe('crash');
+        expect(schedule.length).toBeGreaterThanOrEqual(1);
+        expect(schedule.length).toBeLessThanOrEqual(3);
+        expect(schedule.slice(1).every((f) => f.kind === 'latency')).toBe(true);
+      }),
+      { numRuns: DEEP ? 200 : 30 },
+    );
   });
 
   it('draws the image of a slowImagePulls fault from the images it is given, or none (every pull of the node)', () => {

@@ -77,3 +77,17 @@ function slowImagePulls(step: fc.Arbitrary<number>, node: fc.Arbitrary<number>, 
 export function faultSchedules(options: FaultScheduleOptions = {}): fc.Arbitrary<FaultSchedule> {
   return fc.array(faultArbitrary(options), { maxLength: options.maxFaults ?? 4 });
 }
+
+/**
+ * Fault schedules that always hold one fault drawn from each of `always` (e.g. a crash within
+ * the first writes, so that every run crashes), followed by the faults `more` draws. The
+ * `always` faults shrink in their values but never away.
+ *
+ * @example
+ * ```ts
+ * faultSchedulesWith([faultArbitrary({ kinds: ['crash'], maxWrite: 15 })], faultSchedules({ kinds: ['stopNode', 'restoreNode'], maxFaults: 2 }));
+ * ```
+ */
+export function faultSchedulesWith(always: readonly fc.Arbitrary<Fault>[], more: fc.Arbitrary<FaultSchedule> = fc.constant([])): fc.Arbitrary<FaultSchedule> {
+  return fc.tuple(fc.tuple(...always), more).map(([fixed, drawn]) => [...fixed, ...drawn]);
+}
