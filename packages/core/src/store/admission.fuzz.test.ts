@@ -6,11 +6,14 @@
  * - every object with a known defect is rejected with 422 Invalid and a cause at the defect's
  *   field path, and the store is unchanged (same revision, same objects);
  * - any random corruption of a valid object is either accepted or rejected with a 4xx API
- *   error whose causes name field paths — never another exception, never a partial write.
+ *   error whose causes name field paths — never another exception, never a partial write;
+ * - the compiled parser admission uses (`z.compile`) agrees with the schema's own parser on
+ *   every body, valid or corrupted: the same verdict, the same parsed object, the same issues.
  *
  * Runs: 10,000 malformed objects per property under `pnpm test:deep`, fewer in CI.
  */
 import { describe, expect } from 'vitest';
+import { z } from 'zod';
 import { fc, test } from '@fast-check/vitest';
 import { isApiError } from '../api/errors.js';
 import { createBuiltinRegistry, Deployments, Services } from '../api/kinds/index.js';
@@ -135,6 +138,22 @@ describe('admission of generated Deployments', () => {
         for (const cause of e.details.causes ?? []) expect(cause.field).not.toBe('');
         expect(await snapshot(server)).toBe(before);
       }
+    },
+  );
+});
+
+describe('the compiled parser admission uses', () => {
+  const compiled = z.compile(Deployments.schema);
+  test.prop([validDeployment, fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), fc.anything(), fc.boolean()], { numRuns: runs(300, 10_000) })(
+    "agrees with the schema's own parser on valid and corrupted Deployments",
+    (valid, walk, replacement, corrupt) => {
+      const body = structuredClone(valid) as Deployment;
+      if (corrupt) corruptAt(body, walk, replacement);
+      const fast = compiled.safeParse(body);
+      const slow = Deployments.schema.safeParse(body);
+      expect(fast.success).toBe(slow.success);
+      if (fast.success && slow.success) expect(JSON.stringify(fast.data)).toBe(JSON.stringify(slow.data));
+      else expect(fast.error?.issues).toEqual(slow.error?.issues);
     },
   );
 });
