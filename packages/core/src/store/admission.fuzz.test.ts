@@ -12,7 +12,7 @@
  *
  * Runs: 10,000 malformed objects per property under `pnpm test:deep`, fewer in CI.
  */
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fc, test } from '@fast-check/vitest';
 import { isApiError } from '../api/errors.js';
@@ -156,6 +156,22 @@ describe('the compiled parser admission uses', () => {
       else expect(fast.error?.issues).toEqual(slow.error?.issues);
     },
   );
+});
+
+describe('admission once a schema is hot', () => {
+  it('stores the same objects and gives the same errors after it switches to the compiled parser', async () => {
+    const server = newServer();
+    const body = (name: string, replicas: unknown) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default', labels: { app: 'web' } }, spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 80 }] }] } } } });
+    const strip = (d: { metadata: object }) => JSON.stringify({ ...d, metadata: { ...d.metadata, name: '', uid: '', resourceVersion: '', creationTimestamp: '' } });
+    const rejection = (e: unknown) => (isApiError(e) ? JSON.stringify([e.message, e.details.causes]) : String(e));
+    const first = strip(await server.create(Deployments, body('d0', 2) as never));
+    const firstError = await server.create(Deployments, body('bad0', -1) as never).then(() => 'accepted', rejection);
+    expect(firstError).toContain('spec.replicas');
+    // Admission compiles a schema after some hundreds of parses; go well past that.
+    for (let i = 1; i < 1_000; i++) await server.create(Deployments, body(`d${i}`, 2) as never);
+    expect(strip(await server.create(Deployments, body('last', 2) as never))).toBe(first);
+    expect(await server.create(Deployments, body('bad1', -1) as never).then(() => 'accepted', rejection)).toBe(firstError.replace('bad0', 'bad1'));
+  });
 });
 
 describe('admission of generated Services', () => {

@@ -348,23 +348,31 @@ export function decodeStatus<T extends KubeObject>(
   return { status: parsed.data, warnings: collectWarnings ? unknownFieldWarnings(raw, parsed.data, 'status') : [] };
 }
 
-/** Each schema's compiled twin, made on first use. */
-const compiledSchemas = new WeakMap<z.ZodType, z.ZodType>();
+/** How many parses a schema gets from zod's own parser before admission compiles it. */
+const COMPILE_AFTER_PARSES = 500;
+
+/** Per schema: parses so far, then its compiled twin. */
+const compiledSchemas = new WeakMap<z.ZodType, { parses: number; fast: z.ZodType | undefined }>();
 
 /**
- * `schema` compiled to one generated parsing function (zod's `z.compile`), which the
- * admission of every write goes through: several times faster than zod's generic parser on
- * the objects a cluster writes. Results are the same by zod's contract — a body the fast path
- * rejects is handed to the schema's own parser, so errors and their paths are unchanged — and
- * a schema the compiler cannot model comes back as it is.
+ * The parser admission uses for `schema`: zod's own, until the schema has parsed
+ * {@link COMPILE_AFTER_PARSES} bodies in this process, then `schema` compiled to one generated
+ * function (zod's `z.compile`), several times faster on the objects a cluster writes. Results
+ * are the same by zod's contract — a body the fast path rejects is handed to the schema's own
+ * parser, so errors and their paths are unchanged — and a schema the compiler cannot model
+ * comes back as it is. Compiling is not free (a Pod schema takes a few hundred milliseconds),
+ * so a short test never pays for it and a long property run does once per hot schema.
  */
-function compiled(schema: z.ZodType): z.ZodType {
-  let fast = compiledSchemas.get(schema);
-  if (fast === undefined) {
-    fast = z.compile(schema);
-    compiledSchemas.set(schema, fast);
+function compiled<S extends z.ZodType>(schema: S): S {
+  let entry = compiledSchemas.get(schema);
+  if (entry === undefined) {
+    entry = { parses: 0, fast: undefined };
+    compiledSchemas.set(schema, entry);
   }
-  return fast;
+  if (entry.fast !== undefined) return entry.fast as S;
+  if (++entry.parses < COMPILE_AFTER_PARSES) return schema;
+  entry.fast = z.compile(schema);
+  return entry.fast as S;
 }
 
 /** `String(value)`, or its tag for values that cannot be converted (`{ toString: 0 }`). */
