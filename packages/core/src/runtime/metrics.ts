@@ -25,7 +25,8 @@
  *
  * @module
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { HistogramFamily, ValueFamily, type HistogramCell, type ValueCell } from './cells.js';
 import type { WorkqueueMetricsProvider } from '../workqueue/metrics.js';
 
 /**
@@ -78,118 +79,70 @@ export class RuntimeMetrics {
   /** The prom-client registry holding every metric of this manager; add your own metrics here. */
   readonly registry: Registry;
 
-  readonly #reconcileTotal: Counter<'controller' | 'result'>;
-  readonly #reconcileErrors: Counter<'controller'>;
-  readonly #terminalErrors: Counter<'controller'>;
-  readonly #reconcileTime: Histogram<'controller'>;
-  readonly #maxConcurrent: Gauge<'controller'>;
-  readonly #activeWorkers: Gauge<'controller'>;
-  readonly #depth: Gauge<'name' | 'controller'>;
-  readonly #adds: Counter<'name' | 'controller'>;
-  readonly #queueDuration: Histogram<'name' | 'controller'>;
-  readonly #workDuration: Histogram<'name' | 'controller'>;
-  readonly #unfinished: Gauge<'name' | 'controller'>;
-  readonly #longest: Gauge<'name' | 'controller'>;
-  readonly #retries: Counter<'name' | 'controller'>;
-  readonly #leader: Gauge<'name'>;
+  readonly #reconcileTotal: ValueFamily;
+  readonly #reconcileErrors: ValueFamily;
+  readonly #terminalErrors: ValueFamily;
+  readonly #reconcileTime: HistogramFamily;
+  readonly #maxConcurrent: ValueFamily;
+  readonly #activeWorkers: ValueFamily;
+  readonly #depth: ValueFamily;
+  readonly #adds: ValueFamily;
+  readonly #queueDuration: HistogramFamily;
+  readonly #workDuration: HistogramFamily;
+  readonly #unfinished: ValueFamily;
+  readonly #longest: ValueFamily;
+  readonly #retries: ValueFamily;
+  readonly #leader: ValueFamily;
 
   /** Creates an empty registry with the controller-runtime metric families. */
   constructor() {
-    const registers = [(this.registry = new Registry())];
-    this.#reconcileTotal = new Counter({
-      name: 'controller_runtime_reconcile_total',
-      help: 'Total number of reconciliations per controller',
-      labelNames: ['controller', 'result'],
-      registers,
-    });
-    this.#reconcileErrors = new Counter({
-      name: 'controller_runtime_reconcile_errors_total',
-      help: 'Total number of reconciliation errors per controller',
-      labelNames: ['controller'],
-      registers,
-    });
-    this.#terminalErrors = new Counter({
-      name: 'controller_runtime_terminal_reconcile_errors_total',
-      help: 'Total number of terminal reconciliation errors per controller',
-      labelNames: ['controller'],
-      registers,
-    });
-    this.#reconcileTime = new Histogram({
-      name: 'controller_runtime_reconcile_time_seconds',
-      help: 'Length of time per reconciliation per controller',
-      labelNames: ['controller'],
-      buckets: RECONCILE_BUCKETS,
-      registers,
-    });
-    this.#maxConcurrent = new Gauge({
-      name: 'controller_runtime_max_concurrent_reconciles',
-      help: 'Maximum number of concurrent reconciles per controller',
-      labelNames: ['controller'],
-      registers,
-    });
-    this.#activeWorkers = new Gauge({
-      name: 'controller_runtime_active_workers',
-      help: 'Number of currently used workers per controller',
-      labelNames: ['controller'],
-      registers,
-    });
-    const wq = ['name', 'controller'] as const;
-    this.#depth = new Gauge({ name: 'workqueue_depth', help: 'Current depth of workqueue', labelNames: wq, registers });
-    this.#adds = new Counter({ name: 'workqueue_adds_total', help: 'Total number of adds handled by workqueue', labelNames: wq, registers });
-    this.#queueDuration = new Histogram({
-      name: 'workqueue_queue_duration_seconds',
-      help: 'How long in seconds an item stays in workqueue before being requested',
-      labelNames: wq,
-      buckets: WORKQUEUE_BUCKETS,
-      registers,
-    });
-    this.#workDuration = new Histogram({
-      name: 'workqueue_work_duration_seconds',
-      help: 'How long in seconds processing an item from workqueue takes',
-      labelNames: wq,
-      buckets: WORKQUEUE_BUCKETS,
-      registers,
-    });
-    this.#unfinished = new Gauge({
-      name: 'workqueue_unfinished_work_seconds',
-      help:
-        'How many seconds of work has been done that is in progress and hasn\'t been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.',
-      labelNames: wq,
-      registers,
-    });
-    this.#longest = new Gauge({
-      name: 'workqueue_longest_running_processor_seconds',
-      help: 'How many seconds has the longest running processor for workqueue been running.',
-      labelNames: wq,
-      registers,
-    });
-    this.#retries = new Counter({ name: 'workqueue_retries_total', help: 'Total number of retries handled by workqueue', labelNames: wq, registers });
-    this.#leader = new Gauge({
-      name: 'leader_election_master_status',
-      help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. \'name\' is the string used to identify the lease.',
-      labelNames: ['name'],
-      registers,
-    });
+    const r = (this.registry = new Registry());
+    this.#reconcileTotal = new ValueFamily(r, 'counter', 'controller_runtime_reconcile_total', 'Total number of reconciliations per controller');
+    this.#reconcileErrors = new ValueFamily(r, 'counter', 'controller_runtime_reconcile_errors_total', 'Total number of reconciliation errors per controller');
+    this.#terminalErrors = new ValueFamily(r, 'counter', 'controller_runtime_terminal_reconcile_errors_total', 'Total number of terminal reconciliation errors per controller');
+    this.#reconcileTime = new HistogramFamily(r, 'controller_runtime_reconcile_time_seconds', 'Length of time per reconciliation per controller', RECONCILE_BUCKETS);
+    this.#maxConcurrent = new ValueFamily(r, 'gauge', 'controller_runtime_max_concurrent_reconciles', 'Maximum number of concurrent reconciles per controller');
+    this.#activeWorkers = new ValueFamily(r, 'gauge', 'controller_runtime_active_workers', 'Number of currently used workers per controller');
+    this.#depth = new ValueFamily(r, 'gauge', 'workqueue_depth', 'Current depth of workqueue');
+    this.#adds = new ValueFamily(r, 'counter', 'workqueue_adds_total', 'Total number of adds handled by workqueue');
+    this.#queueDuration = new HistogramFamily(r, 'workqueue_queue_duration_seconds', 'How long in seconds an item stays in workqueue before being requested', WORKQUEUE_BUCKETS);
+    this.#workDuration = new HistogramFamily(r, 'workqueue_work_duration_seconds', 'How long in seconds processing an item from workqueue takes', WORKQUEUE_BUCKETS);
+    this.#unfinished = new ValueFamily(
+      r,
+      'gauge',
+      'workqueue_unfinished_work_seconds',
+      "How many seconds of work has been done that is in progress and hasn't been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.",
+    );
+    this.#longest = new ValueFamily(r, 'gauge', 'workqueue_longest_running_processor_seconds', 'How many seconds has the longest running processor for workqueue been running.');
+    this.#retries = new ValueFamily(r, 'counter', 'workqueue_retries_total', 'Total number of retries handled by workqueue');
+    this.#leader = new ValueFamily(
+      r,
+      'gauge',
+      'leader_election_master_status',
+      "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease.",
+    );
   }
 
   /** The reconcile metrics of controller `name`, with its series initialised to 0. */
   controller(name: string): ControllerMetrics {
     const controller = { controller: name };
-    for (const result of RESULT_LABELS) this.#reconcileTotal.inc({ controller: name, result }, 0);
-    this.#reconcileErrors.inc(controller, 0);
-    this.#terminalErrors.inc(controller, 0);
-    this.#activeWorkers.set(controller, 0);
+    const results = new Map(RESULT_LABELS.map((result) => [result, this.#reconcileTotal.cell({ controller: name, result })]));
+    const errors = this.#reconcileErrors.cell(controller);
+    const terminal = this.#terminalErrors.cell(controller);
+    const active = this.#activeWorkers.cell(controller);
+    let time: HistogramCell | undefined; // a histogram series appears with its first sample, as prom-client's
+    let maxConcurrent: ValueCell | undefined;
     return {
       reconciled: (result, seconds) => {
-        this.#reconcileTotal.inc({ controller: name, result });
-        this.#reconcileTime.observe(controller, seconds);
+        results.get(result)!.value++;
+        (time ??= this.#reconcileTime.cell(controller)).observe(seconds);
       },
-      failed: (terminal) => {
-        this.#reconcileErrors.inc(controller);
-        if (terminal) this.#terminalErrors.inc(controller);
+      failed: (isTerminal) => {
+        errors.value++;
+        if (isTerminal) terminal.value++;
       },
-      setMaxConcurrentReconciles: (n) => this.#maxConcurrent.set(controller, n),
-      addActiveWorkers: (delta) => this.#activeWorkers.inc(controller, delta),
+      setMaxConcurrentReconciles: (n) => void ((maxConcurrent ??= this.#maxConcurrent.cell(controller)).value = n),
+      addActiveWorkers: (delta) => void (active.value += delta),
     };
   }
 
@@ -200,46 +153,39 @@ export class RuntimeMetrics {
    */
   workqueueProvider(): WorkqueueMetricsProvider {
     const labels = (name: string): { name: string; controller: string } => ({ name, controller: name });
+    const histogram = (family: HistogramFamily, name: string): { observe(seconds: number): void } => {
+      let cell: HistogramCell | undefined;
+      return { observe: (s) => (cell ??= family.cell(labels(name))).observe(s) };
+    };
     return {
       newDepthMetric: (name) => {
-        const l = labels(name);
-        this.#depth.set(l, 0);
-        return { inc: () => this.#depth.inc(l), dec: () => this.#depth.dec(l) };
+        const c = this.#depth.cell(labels(name));
+        return { inc: () => void c.value++, dec: () => void c.value-- };
       },
       newAddsMetric: (name) => {
-        const l = labels(name);
-        this.#adds.inc(l, 0);
-        return { inc: () => this.#adds.inc(l) };
+        const c = this.#adds.cell(labels(name));
+        return { inc: () => void c.value++ };
       },
-      newLatencyMetric: (name) => {
-        const l = labels(name);
-        return { observe: (s) => this.#queueDuration.observe(l, s) };
-      },
-      newWorkDurationMetric: (name) => {
-        const l = labels(name);
-        return { observe: (s) => this.#workDuration.observe(l, s) };
-      },
+      newLatencyMetric: (name) => histogram(this.#queueDuration, name),
+      newWorkDurationMetric: (name) => histogram(this.#workDuration, name),
       newUnfinishedWorkSecondsMetric: (name) => {
-        const l = labels(name);
-        this.#unfinished.set(l, 0);
-        return { set: (v) => this.#unfinished.set(l, v) };
+        const c = this.#unfinished.cell(labels(name));
+        return { set: (v) => void (c.value = v) };
       },
       newLongestRunningProcessorSecondsMetric: (name) => {
-        const l = labels(name);
-        this.#longest.set(l, 0);
-        return { set: (v) => this.#longest.set(l, v) };
+        const c = this.#longest.cell(labels(name));
+        return { set: (v) => void (c.value = v) };
       },
       newRetriesMetric: (name) => {
-        const l = labels(name);
-        this.#retries.inc(l, 0);
-        return { inc: () => this.#retries.inc(l) };
+        const c = this.#retries.cell(labels(name));
+        return { inc: () => void c.value++ };
       },
     };
   }
 
   /** Sets `leader_election_master_status{name}`: 1 while leading the lease `name`, else 0. */
   setLeader(name: string, leading: boolean): void {
-    this.#leader.set({ name }, leading ? 1 : 0);
+    this.#leader.cell({ name }).value = leading ? 1 : 0;
   }
 
   /** The Prometheus text exposition of every metric in {@link RuntimeMetrics.registry}. */
