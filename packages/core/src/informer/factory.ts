@@ -67,6 +67,8 @@ export class SharedInformerFactory {
   readonly #client: Client;
   readonly #options: SharedInformerFactoryOptions;
   readonly #informers = new Map<string, Informer<KubeObject>>();
+  /** The informers asked for with no selection, by definition: the common lookup, kept cheap. */
+  readonly #unselected = new WeakMap<ResourceDefinition, Informer<KubeObject>>();
   #state: 'new' | 'started' | 'shutdown' = 'new';
 
   constructor(client: Client, options: SharedInformerFactoryOptions) {
@@ -81,10 +83,16 @@ export class SharedInformerFactory {
    */
   informerFor<T extends KubeObject>(resource: ResourceDefinition<T>, selection: InformerSelection = {}): Informer<T> {
     if (this.#state === 'shutdown') throw new InformerError('stopped', 'the informer factory was shut down');
+    const unselected = selection.namespace === undefined && selection.labelSelector === undefined && selection.fieldSelector === undefined && selection.resyncPeriodMs === undefined;
+    const known = unselected ? this.#unselected.get(resource) : undefined;
+    if (known !== undefined) return known as unknown as Informer<T>;
     const namespace = selection.namespace ?? this.#options.namespace;
     const key = informerKey(resource, namespace, selection);
     const existing = this.#informers.get(key);
-    if (existing !== undefined) return existing as unknown as Informer<T>;
+    if (existing !== undefined) {
+      if (unselected) this.#unselected.set(resource, existing);
+      return existing as unknown as Informer<T>;
+    }
     const o = this.#options;
     const onError = o.onError;
     const informer = new Informer<T>(this.#client, resource, {
@@ -98,6 +106,7 @@ export class SharedInformerFactory {
       onError: onError === undefined ? undefined : (error, retryInMs) => onError(resource, error, retryInMs),
     });
     this.#informers.set(key, informer as unknown as Informer<KubeObject>);
+    if (unselected) this.#unselected.set(resource, informer as unknown as Informer<KubeObject>);
     if (this.#state === 'started') informer.start();
     return informer;
   }

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { filter, mergeMap, type Observable, type Subscription } from 'rxjs';
+import { Observable, type Subscription } from 'rxjs';
 import type { KubeObject } from '../api/meta.js';
 import { keyString, parseKeyString } from '../api/meta.js';
 import type { ResourceDefinition } from '../api/registry.js';
@@ -42,9 +42,25 @@ export function requestsFrom<T extends KubeObject>(
   handler: EventHandler<T>,
   predicates: readonly Predicate<T>[] = [],
 ): Observable<Request> {
-  return events$.pipe(
-    filter((event) => predicates.every((p) => p(event))),
-    mergeMap((event) => handler.map(event)),
+  // One subscriber in between, not a filter and a mergeMap: every informer event of every
+  // controller passes here, and mergeMap subscribed to an inner observable per event.
+  return new Observable<Request>((subscriber) =>
+    events$.subscribe({
+      next: (event) => {
+        let requests: readonly Request[];
+        try {
+          if (!predicates.every((p) => p(event))) return;
+          requests = handler.map(event);
+        } catch (error) {
+          // As filter and mergeMap do: a predicate or handler that throws errors the stream.
+          subscriber.error(error);
+          return;
+        }
+        for (const request of requests) subscriber.next(request);
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    }),
   );
 }
 
