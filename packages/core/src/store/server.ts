@@ -123,7 +123,6 @@ interface WatchSubscription {
   readonly subscriber: Subscriber<WatchEvent<KubeObject>>;
   /** Events at or below this revision have been delivered (or were part of the initial state). */
   lastRv: number;
-  timer: Timer | undefined;
 }
 
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -146,6 +145,9 @@ export class ApiServer implements Client {
   readonly #tables = new Map<string, Table>();
   readonly #hooks: AdmissionHook[];
   readonly #bookmarkIntervalMs: number;
+  /** The watches that asked for bookmarks, in the order they started. */
+  readonly #bookmarkWatches = new Set<WatchSubscription>();
+  #bookmarkTicker: Timer | undefined;
   /** Objects per namespace, to tell when a terminating namespace is empty. */
   readonly #perNamespace = new Map<string, number>();
 
@@ -243,17 +245,16 @@ export class ApiServer implements Client {
           table,
           subscriber,
           lastRv: 0,
-          timer: undefined,
         };
         this.#startWatch(sub, options.resourceVersion);
       } catch (e) {
         subscriber.error(e);
         return undefined;
       }
-      if (options.allowWatchBookmarks) this.#scheduleBookmark(sub);
+      if (options.allowWatchBookmarks) this.#addBookmarkWatch(sub);
       return () => {
         sub.table.watches.delete(sub);
-        sub.timer?.cancel();
+        this.#removeBookmarkWatch(sub);
       };
     }) as unknown as Observable<WatchEvent<T>>;
   }
@@ -817,14 +818,31 @@ export class ApiServer implements Client {
     if (!wasDelivering) this.#deliverPending();
   }
 
-  #scheduleBookmark(sub: WatchSubscription): void {
-    sub.timer = this.#clock.setTimer(this.#bookmarkIntervalMs, () => {
-      if (!sub.table.watches.has(sub)) return;
+  /**
+   * Bookmarks come from one ticker for all the watches that asked for them, not a timer per
+   * watch: a cluster keeps dozens of watches open, and each timer firing costs a turn of the
+   * (virtual) clock. A watch's first bookmark thus comes within one interval of its start.
+   */
+  #addBookmarkWatch(sub: WatchSubscription): void {
+    this.#bookmarkWatches.add(sub);
+    this.#bookmarkTicker ??= this.#clock.setTimer(this.#bookmarkIntervalMs, this.#tickBookmarks);
+  }
+
+  #removeBookmarkWatch(sub: WatchSubscription): void {
+    if (!this.#bookmarkWatches.delete(sub) || this.#bookmarkWatches.size > 0) return;
+    this.#bookmarkTicker?.cancel();
+    this.#bookmarkTicker = undefined;
+  }
+
+  readonly #tickBookmarks = (): void => {
+    this.#bookmarkTicker = this.#clock.setTimer(this.#bookmarkIntervalMs, this.#tickBookmarks);
+    for (const sub of [...this.#bookmarkWatches]) {
+      if (!sub.table.watches.has(sub)) continue;
       sub.lastRv = Math.max(sub.lastRv, this.#rv);
       sub.subscriber.next({ type: 'BOOKMARK', object: { metadata: { resourceVersion: String(sub.lastRv) } } });
-      this.#scheduleBookmark(sub);
-    });
-  }
+    }
+  };
+
 
   // ---------------------------------------------------------------------------------------
   // Lookup helpers
