@@ -17,6 +17,8 @@ import type { Registry } from 'prom-client';
 export interface ValueCell {
   /** The series' value; counters only ever add to it. */
   value: number;
+  /** When set, the series' value is read from here when scraped (`value` is then unused). */
+  read?: (() => number) | undefined;
 }
 
 /** One series of a histogram: per-bucket counts (not cumulative), sum and count. */
@@ -102,7 +104,7 @@ export class ValueFamily extends CellFamily<ValueCell> {
   }
 
   get(): Promise<Snapshot> {
-    const values = [...this.series.values()].map(({ labels, cell }) => ({ labels: { ...labels }, value: cell.value }));
+    const values = [...this.series.values()].map(({ labels, cell }) => ({ labels: { ...labels }, value: cell.read === undefined ? cell.value : cell.read() }));
     return Promise.resolve({ name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator });
   }
 }

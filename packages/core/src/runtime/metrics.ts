@@ -170,11 +170,11 @@ export class RuntimeMetrics {
       newWorkDurationMetric: (name) => histogram(this.#workDuration, name),
       newUnfinishedWorkSecondsMetric: (name) => {
         const c = this.#unfinished.cell(labels(name));
-        return { set: (v) => void (c.value = v) };
+        return { set: (v) => void (c.value = v), sample: (read) => void (c.read = read) };
       },
       newLongestRunningProcessorSecondsMetric: (name) => {
         const c = this.#longest.cell(labels(name));
-        return { set: (v) => void (c.value = v) };
+        return { set: (v) => void (c.value = v), sample: (read) => void (c.read = read) };
       },
       newRetriesMetric: (name) => {
         const c = this.#retries.cell(labels(name));

@@ -76,6 +76,30 @@ describe('workqueue metrics', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
+  it('reads the in-flight gauges when scraped, with no timer, from gauges that can be sampled', async () => {
+    const clock = new VirtualClock(0);
+    const { provider } = recorder();
+    const reads: Record<string, () => number> = {};
+    const sampling: WorkqueueMetricsProvider = {
+      ...provider,
+      newUnfinishedWorkSecondsMetric: () => ({ set: () => undefined, sample: (read) => void (reads['unfinished'] = read) }),
+      newLongestRunningProcessorSecondsMetric: () => ({ set: () => undefined, sample: (read) => void (reads['longest'] = read) }),
+    };
+    const q = createRateLimitingQueue<string>({ clock, name: 'q', metrics: sampling });
+    q.add('a');
+    q.add('b');
+    q.tryGet();
+    await clock.advance(300);
+    q.tryGet();
+    await clock.advance(200);
+    expect(clock.pendingTimers()).toBe(0);
+    expect(reads['unfinished']!()).toBe(0.7);
+    expect(reads['longest']!()).toBe(0.5);
+    q.done('a');
+    q.done('b');
+    expect(reads['unfinished']!()).toBe(0);
+  });
+
   it('records nothing without a name, as client-go does', () => {
     const clock = new VirtualClock(0);
     const { provider, values, names } = recorder();

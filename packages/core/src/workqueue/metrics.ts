@@ -24,6 +24,13 @@ export interface WorkqueueCounter {
 export interface WorkqueueSettableGauge {
   /** Sets the value. */
   set(value: number): void;
+  /**
+   * Optional: from now on, take the value from `read()` whenever the gauge is scraped instead
+   * of waiting for `set`. When both in-flight gauges support it, the queue reads its in-flight
+   * work at scrape time and runs no 500 ms refresh timer (each timer firing costs a turn of a
+   * virtual clock, and a simulated cluster runs many queues).
+   */
+  sample?(read: () => number): void;
 }
 
 /** A distribution of observations in seconds (`workqueue_queue_duration_seconds`, …). */
@@ -105,8 +112,10 @@ export class QueueMetrics<T> {
   private readonly addTimes = new Map<T, number>();
   /** When each in-flight item was handed out. */
   private readonly startTimes = new Map<T, number>();
-  /** The in-flight gauges' refresh timer; set exactly while `startTimes` is non-empty. */
+  /** The in-flight gauges' refresh timer; set exactly while `startTimes` is non-empty (unless sampled). */
   private ticker: Timer | undefined;
+  /** Whether the in-flight gauges read {@link QueueMetrics.inFlight} when scraped (no timer then). */
+  private readonly sampled: boolean = false;
 
   constructor(
     private readonly clock: Clock,
@@ -120,6 +129,11 @@ export class QueueMetrics<T> {
     this.unfinishedWork = provider.newUnfinishedWorkSecondsMetric(name);
     this.longestRunning = provider.newLongestRunningProcessorSecondsMetric(name);
     this.retries = provider.newRetriesMetric(name);
+    if (this.unfinishedWork.sample !== undefined && this.longestRunning.sample !== undefined) {
+      this.unfinishedWork.sample(() => this.inFlight().total / 1000);
+      this.longestRunning.sample(() => this.inFlight().longest / 1000);
+      this.sampled = true;
+    }
   }
 
   /** An add that made the item dirty. */
@@ -139,7 +153,7 @@ export class QueueMetrics<T> {
       this.latency.observe((now - added) / 1000);
       this.addTimes.delete(item);
     }
-    if (this.ticker === undefined) this.ticker = this.clock.setTimer(UNFINISHED_WORK_UPDATE_PERIOD_MS, this.tick);
+    if (this.ticker === undefined && !this.sampled) this.ticker = this.clock.setTimer(UNFINISHED_WORK_UPDATE_PERIOD_MS, this.tick);
   }
 
   /** A worker called `done`. */
@@ -165,8 +179,8 @@ export class QueueMetrics<T> {
     this.longestRunning.set(0);
   }
 
-  private readonly tick = (): void => {
-    this.ticker = undefined;
+  /** The summed and the longest age (ms) of the items in flight, now. */
+  private inFlight(): { total: number; longest: number } {
     const now = this.clock.now();
     let total = 0;
     let longest = 0;
@@ -175,6 +189,12 @@ export class QueueMetrics<T> {
       total += age;
       if (age > longest) longest = age;
     }
+    return { total, longest };
+  }
+
+  private readonly tick = (): void => {
+    this.ticker = undefined;
+    const { total, longest } = this.inFlight();
     this.unfinishedWork.set(total / 1000);
     this.longestRunning.set(longest / 1000);
     if (this.startTimes.size > 0) this.ticker = this.clock.setTimer(UNFINISHED_WORK_UPDATE_PERIOD_MS, this.tick);
