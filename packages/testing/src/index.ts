@@ -45,6 +45,7 @@ export {
   ownerReferencesResolve,
   podsBoundToExistingNodes,
 } from './invariants/generic.js';
+export { podPhaseTransitionsAllowed } from './invariants/kubelet.js';
 
 // Invariants of the reference controllers
 export {

@@ -5,6 +5,7 @@
  */
 import { tryParseQuantity } from '@kubeloop/core';
 import type { KubeObject, Node, Pod } from '@kubeloop/core';
+import { podPhaseTransitionsAllowed } from './kubelet.js';
 import { invariant, refOf, transitionInvariant } from './types.js';
 import type { Invariant, Violation } from './types.js';
 
@@ -133,8 +134,12 @@ export const generationNeverDecreases: Invariant = transitionInvariant('generati
   return out;
 });
 
-/** The generic invariants that hold after every step. */
-export const GENERIC_SAFETY: readonly Invariant[] = [noObjectWithTwoControllers, podsBoundToExistingNodes, nodeCapacityRespected, generationNeverDecreases];
+/**
+ * The generic invariants that hold after every step: {@link noObjectWithTwoControllers},
+ * {@link podsBoundToExistingNodes}, {@link nodeCapacityRespected},
+ * {@link generationNeverDecreases} and {@link podPhaseTransitionsAllowed}.
+ */
+export const GENERIC_SAFETY: readonly Invariant[] = [noObjectWithTwoControllers, podsBoundToExistingNodes, nodeCapacityRespected, generationNeverDecreases, podPhaseTransitionsAllowed];
 
 /**
  * Liveness: after settling, no object is left with a `deletionTimestamp` (every finalizer was

@@ -1,0 +1,68 @@
+/**
+ * Invariants of the kubelet's side of a pod's life: the phases it reports.
+ *
+ * @module
+ */
+import type { Pod, PodPhase } from '@kubeloop/core';
+import { ALLOWED_PHASE_TRANSITIONS } from '@kubeloop/runtime-fake';
+import { refOf, transitionInvariant } from './types.js';
+import type { Invariant, Violation } from './types.js';
+
+/** Whether `to` may follow `from` (a phase outside the table, or none, is not judged). */
+function allowed(from: string, to: string): boolean {
+  const next = (ALLOWED_PHASE_TRANSITIONS as Readonly<Record<string, readonly PodPhase[] | undefined>>)[from];
+  return next === undefined || (next as readonly string[]).includes(to);
+}
+
+/**
+ * Transition (safety): a pod's `status.phase` only moves along the kubelet's allowed transitions
+ * (`ALLOWED_PHASE_TRANSITIONS` of `@kubeloop/runtime-fake`): never out of `Succeeded` or
+ * `Failed` (upstream's kubelet forces a terminal phase it reads back from the API server, and its
+ * status manager refuses to leave one: a Job or a pod garbage collector counts on it), and not
+ * from `Running` back to `Pending`.
+ *
+ * Every pod version the store went through since the previous state is judged, in trace order,
+ * per pod uid (`state.changes`), so a pod that went `Succeeded → Running → Succeeded` between two
+ * checks is caught, and a pod deleted and recreated with the same name (a new uid) starts afresh.
+ * A state without changes (built by hand) compares the pods of the two states by uid. A version
+ * without a phase is skipped (the next one is compared with the last phase seen).
+ *
+ * In `GENERIC_SAFETY`: whatever writes pod status (the fake kubelet, or a controller of
+ * yours patching it), a pod that leaves a terminal phase is a bug in any cluster, and the check
+ * reads only Pod changes (a map lookup or two per pod version), so it costs little at every step.
+ */
+export const podPhaseTransitionsAllowed: Invariant = transitionInvariant(
+  'podPhaseTransitionsAllowed',
+  "A pod's phase only moves along the kubelet's allowed transitions: never out of Succeeded or Failed, never from Running back to Pending.",
+  (previous, state) => {
+    const out: Violation[] = [];
+    const phases = new Map<string, string>();
+    const judge = (pod: Pod): void => {
+      const uid = pod.metadata.uid;
+      const to = pod.status?.phase;
+      if (uid === undefined || to === undefined) return;
+      const from = phases.get(uid);
+      if (from !== undefined && from !== to && !allowed(from, to)) {
+        out.push({ message: `pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''} (uid ${uid}) went from phase ${from} to ${to}`, objects: [refOf(pod)] });
+      }
+      phases.set(uid, to);
+    };
+    if (state.changes.length === 0) {
+      for (const p of previous.of<Pod>('Pod')) if (p.metadata.uid !== undefined && p.status?.phase !== undefined) phases.set(p.metadata.uid, p.status.phase);
+      for (const p of state.of<Pod>('Pod')) judge(p);
+      return out;
+    }
+    for (const change of state.changes) {
+      if (change.object.kind !== 'Pod') continue;
+      const pod = change.object as Pod;
+      const uid = pod.metadata.uid;
+      // A pod's first version in this step is compared with its version in the previous state (same uid).
+      if (uid !== undefined && !phases.has(uid)) {
+        const before = previous.get<Pod>('Pod', pod.metadata.namespace, pod.metadata.name ?? '');
+        if (before?.metadata.uid === uid && before.status?.phase !== undefined) phases.set(uid, before.status.phase);
+      }
+      judge(pod);
+    }
+    return out;
+  },
+);
