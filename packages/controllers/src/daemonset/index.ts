@@ -73,5 +73,5 @@ export { calculateDaemonSetStatus, nextDaemonSetStatus } from './status.js';
 export type { DaemonSetCounts } from './status.js';
 
 // Invariants
-export { daemonSetStatusMatches, oneDaemonPodPerEligibleNode } from './invariants.js';
+export { daemonPodsUpdated, daemonSetStatusMatches, oneDaemonPodPerEligibleNode, rollingUpdateAvailability } from './invariants.js';
 export type { DaemonSetState, DaemonSetViolation } from './invariants.js';

@@ -1,15 +1,16 @@
 /**
  * Invariants of DaemonSets over cluster state, for tests and the testing toolkit: each takes a
  * snapshot (`{ daemonSets, nodes, pods }`) and returns the violations it finds, each naming
- * the objects involved. Meant to be checked after the cluster settled (they are liveness
- * properties: during a rollout or right after a node change they may not hold yet).
+ * the objects involved. Most are meant to be checked after the cluster settled (liveness
+ * properties: during a rollout or right after a node change they may not hold yet);
+ * {@link rollingUpdateAvailability} is a safety property, under the preconditions it states.
  *
  * @module
  */
 import { controllerRef } from '@kubeloop/core';
 import type { DaemonSet, Node, Pod } from '@kubeloop/core';
-import { isPodActive } from '../shared/pods.js';
-import { nodeShouldRunDaemonPod, podsByTargetNode } from './decide.js';
+import { isPodActive, isPodReady } from '../shared/pods.js';
+import { CONTROLLER_REVISION_HASH_LABEL, isDaemonPodUpdated, nodeShouldRunDaemonPod, podsByTargetNode, rollingUpdateBudget, templateGeneration } from './decide.js';
 import { calculateDaemonSetStatus } from './status.js';
 
 /** A snapshot of the cluster state the invariants read. */
@@ -25,7 +26,7 @@ export interface DaemonSetState {
 /** One broken invariant: which, on what, and why. */
 export interface DaemonSetViolation {
   /** The invariant's name. */
-  readonly invariant: 'oneDaemonPodPerEligibleNode' | 'statusMatches';
+  readonly invariant: 'oneDaemonPodPerEligibleNode' | 'statusMatches' | 'daemonPodsUpdated' | 'rollingUpdateAvailability';
   /** `namespace/name` of the DaemonSet. */
   readonly daemonSet: string;
   /** The node concerned, if any. */
@@ -110,6 +111,65 @@ export function daemonSetStatusMatches(state: DaemonSetState, hashOf: (ds: Daemo
       if (have[field] !== value) out.push({ invariant: 'statusMatches', daemonSet: dsKey(ds), message: `${dsKey(ds)} status.${field} is ${have[field]}, expected ${value}` });
     }
     if ((s.observedGeneration ?? 0) !== (ds.metadata.generation ?? 0)) out.push({ invariant: 'statusMatches', daemonSet: dsKey(ds), message: `${dsKey(ds)} status.observedGeneration is ${s.observedGeneration ?? 'unset'}, generation is ${ds.metadata.generation ?? 0}` });
+  }
+  return out;
+}
+
+/**
+ * `daemonPodsUpdated`: after settling, every active pod of a RollingUpdate DaemonSet not being
+ * deleted is of its current revision (upstream `IsPodUpdated`: its `controller-revision-hash`
+ * label is `hashOf(ds)`, or its `pod-template-generation` label the DaemonSet's template
+ * generation) — the rollout completed. `hashOf` gives a DaemonSet's current revision hash, as
+ * for {@link daemonSetStatusMatches}. DaemonSets with the `OnDelete` strategy are not checked:
+ * their old pods stay until someone deletes them, as upstream.
+ */
+export function daemonPodsUpdated(state: DaemonSetState, hashOf: (ds: DaemonSet) => string): DaemonSetViolation[] {
+  const out: DaemonSetViolation[] = [];
+  for (const ds of state.daemonSets) {
+    if (ds.metadata.deletionTimestamp !== undefined || ds.spec.updateStrategy.type === 'OnDelete') continue;
+    const hash = hashOf(ds);
+    const generation = templateGeneration(ds);
+    for (const p of activePodsOf(ds, state.pods)) {
+      if (isDaemonPodUpdated(p, hash, generation)) continue;
+      const node = p.spec.nodeName;
+      out.push({
+        invariant: 'daemonPodsUpdated',
+        daemonSet: dsKey(ds),
+        ...(node === undefined || node === '' ? {} : { node }),
+        message: `pod ${p.metadata.name ?? ''} of ${dsKey(ds)} is not of its current revision (hash ${p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? 'none'}, current ${hash || 'none'})`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * `rollingUpdateAvailability` (safety): a RollingUpdate DaemonSet without surge (`maxSurge`
+ * resolving to 0), not being deleted, has at most `maxUnavailable` of the nodes that should run
+ * its pod without a Ready, not-being-deleted pod of it — upstream's rolling update deletes an
+ * old pod only within that budget (`maxUnavailable` of the desired node count, rounded up; 1
+ * when both come out 0).
+ *
+ * Preconditions (which is why it is a safety property only in scenarios that keep them): every
+ * node that should run the pod is up and can make it Ready (no stopped kubelet, no image that
+ * never starts), no node starts to need a pod during the check window, and the DaemonSet's pods
+ * were all Ready once before (e.g. the setup settled). Ready, not available: a DaemonSet with
+ * `minReadySeconds` counts a pod unavailable for longer, so the controller keeps a stricter
+ * budget than this checks. Check it on every store state (`everyState` of the testing toolkit):
+ * a controller may exceed the budget for a moment only.
+ */
+export function rollingUpdateAvailability(state: DaemonSetState): DaemonSetViolation[] {
+  const out: DaemonSetViolation[] = [];
+  for (const ds of state.daemonSets) {
+    if (ds.metadata.deletionTimestamp !== undefined || ds.spec.updateStrategy.type === 'OnDelete') continue;
+    const desired = state.nodes.filter((n) => nodeShouldRunDaemonPod(n, ds).shouldRun).map((n) => n.metadata.name ?? '');
+    const { maxSurge, maxUnavailable } = rollingUpdateBudget(ds, desired.length);
+    if (maxSurge > 0) continue;
+    const ready = new Set(activePodsOf(ds, state.pods).filter((p) => p.metadata.deletionTimestamp === undefined && isPodReady(p)).map((p) => p.spec.nodeName ?? ''));
+    const without = desired.filter((n) => !ready.has(n));
+    if (without.length > maxUnavailable) {
+      out.push({ invariant: 'rollingUpdateAvailability', daemonSet: dsKey(ds), message: `${dsKey(ds)}: ${without.length} nodes without a ready daemon pod (${without.join(', ')}), more than maxUnavailable ${maxUnavailable}` });
+    }
   }
   return out;
 }

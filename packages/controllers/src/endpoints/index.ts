@@ -77,5 +77,5 @@ export type { SlicePlan, SliceReconcileInput } from './slices.js';
 export { TriggerTimeTracker, podTriggerTime, serviceTriggerTime } from './triggertime.js';
 
 // Invariants
-export { endpointsMatchPods } from './invariants.js';
+export { endpointsMatchPods, noEndpointsWithoutService } from './invariants.js';
 export type { EndpointsState, EndpointsViolation } from './invariants.js';

@@ -1,7 +1,8 @@
 /**
  * Invariants of Services' endpoints over cluster state, for tests and the testing toolkit:
  * after the cluster settles, what the Endpoints and EndpointSlices of each Service say must be
- * what its pods are.
+ * what its pods are ({@link endpointsMatchPods}), and no Endpoints outlives its Service
+ * ({@link noEndpointsWithoutService}).
  *
  * @module
  */
@@ -103,4 +104,26 @@ export function endpointsMatchPods(state: EndpointsState): EndpointsViolation[] 
     }
   }
   return violations;
+}
+
+/**
+ * `noEndpointsWithoutService`: once the cluster has settled, every Endpoints object has a
+ * Service of its namespace and name — the Endpoints controller deletes a deleted Service's
+ * Endpoints by name (upstream `syncService` on a Service that is not found), whatever wrote
+ * them. The API server's own `default/kubernetes` Endpoints is not the controller's and is
+ * skipped.
+ *
+ * Only meaningful after settling, and only where nothing else keeps Endpoints without a Service:
+ * upstream deletes leftovers only when a Service goes (and once at start-up), so Endpoints that
+ * another writer creates for a name that never had a Service stay.
+ */
+export function noEndpointsWithoutService(state: Pick<EndpointsState, 'services' | 'endpoints'>): EndpointsViolation[] {
+  const services = new Set(state.services.map((s) => `${s.metadata.namespace ?? ''}/${s.metadata.name ?? ''}`));
+  const out: EndpointsViolation[] = [];
+  for (const e of state.endpoints) {
+    const key = `${e.metadata.namespace ?? ''}/${e.metadata.name ?? ''}`;
+    if (key === 'default/kubernetes' || services.has(key)) continue;
+    out.push({ invariant: 'noEndpointsWithoutService', object: `Endpoints ${key}`, message: `Endpoints ${key} is left although its Service is gone` });
+  }
+  return out;
 }

@@ -58,5 +58,5 @@ export type {
 } from './decide.js';
 
 // Invariants
-export { foregroundOrder, noDanglingDependents, noLiveOwnerCollected } from './invariants.js';
+export { foregroundOrder, noDanglingDependents, noLiveOwnerCollected, orphansKept } from './invariants.js';
 export type { GcTraceEntry, GcViolation, NamespacedKind } from './invariants.js';

@@ -6,13 +6,15 @@
  *   live owner;
  * - {@link foregroundOrder} (safety, over a trace): a foreground owner went only after its
  *   blocking dependents;
+ * - {@link orphansKept} (over a trace): no dependent of an owner deleted with `Orphan` was
+ *   collected while it still referenced that owner;
  * - {@link noDanglingDependents} (liveness, over a settled snapshot): nothing whose owners are
  *   all gone is left.
  *
  * @module
  */
 import type { KubeObject, OwnerReference } from '@kubeloop/core';
-import { FOREGROUND_FINALIZER } from '@kubeloop/core';
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '@kubeloop/core';
 import type { InvariantViolation } from '../shared/index.js';
 
 /** One broken invariant (the shape shared by every reference controller's invariants). */
@@ -107,6 +109,48 @@ export function foregroundOrder(state: { readonly trace: readonly GcTraceEntry[]
       const blocking = (dep.metadata.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion === true && resolves(r, dep, o));
       if (blocking) out.push({ invariant: 'foregroundOrder', object: describe(o), message: `${describe(o)} was deleted in the foreground before its blocking dependent ${describe(dep)}` });
     }
+  });
+  return out;
+}
+
+/**
+ * **orphansKept**: orphan deletions orphan. Over a trace: no object's deletion began (its first
+ * version with a `deletionTimestamp`, or a DELETED without one) while its version before still
+ * held an owner reference to an owner deleted with the `orphan` finalizer — upstream's collector
+ * removes the dependents' references to such an owner first, and only then lets the owner go.
+ * Objects in `deletedByUser` (uids the test deleted itself) are not checked.
+ *
+ * The orphaning owners are those that some version in the trace shows with a `deletionTimestamp`
+ * and the `orphan` finalizer, except:
+ * - an owner that some version shows with `foregroundDeletion` too (its deletion was switched
+ *   between Foreground and Orphan by a second delete, which the API server honours: dependents
+ *   deleted while it was in the foreground are not brought back, as upstream);
+ * - an owner for which `switchedAway(uid)` is true: the test's last delete of it used another
+ *   policy than Orphan, which takes the `orphan` finalizer away; its dependents, not yet
+ *   orphaned, are then dangling and rightly collected.
+ *
+ * Judge the whole trace (from the cluster's start): an owner's finalizers show long before its
+ * dependents go.
+ */
+export function orphansKept(state: { readonly trace: readonly GcTraceEntry[]; readonly deletedByUser: ReadonlySet<string>; readonly switchedAway?: ((uid: string) => boolean) | undefined }): GcViolation[] {
+  const orphaning = new Set<string>();
+  const foreground = new Set<string>();
+  for (const e of state.trace) {
+    if (e.object.metadata.deletionTimestamp === undefined) continue;
+    const finalizers = e.object.metadata.finalizers ?? [];
+    if (finalizers.includes(ORPHAN_FINALIZER)) orphaning.add(e.object.metadata.uid ?? '');
+    if (finalizers.includes(FOREGROUND_FINALIZER)) foreground.add(e.object.metadata.uid ?? '');
+  }
+  for (const uid of foreground) orphaning.delete(uid);
+  for (const uid of [...orphaning]) if (state.switchedAway?.(uid) === true) orphaning.delete(uid);
+  const out: GcViolation[] = [];
+  replay(state.trace, (entry, _live, previous) => {
+    const o = entry.object;
+    const uid = o.metadata.uid ?? '';
+    const begins = previous !== undefined && previous.metadata.deletionTimestamp === undefined && (entry.type === 'DELETED' || o.metadata.deletionTimestamp !== undefined);
+    if (!begins || state.deletedByUser.has(uid)) return;
+    const owner = (previous.metadata.ownerReferences ?? []).find((r) => orphaning.has(r.uid));
+    if (owner !== undefined) out.push({ invariant: 'orphansKept', object: describe(o), message: `${describe(o)} was collected while it still referenced ${owner.kind} ${owner.name}, deleted with Orphan` });
   });
   return out;
 }
