@@ -10,7 +10,8 @@
  * - a RollingUpdate without surge never has more than `maxUnavailable` nodes without a ready
  *   daemon pod, in any state the store goes through (even across a crash of the controller
  *   manager: fresh expectations must not let it delete a second batch early), and completes:
- *   every daemon pod ends on the new template.
+ *   every daemon pod ends on the new template (the toolkit's `rollingUpdateAvailabilityInvariant`
+ *   and `daemonPodsUpdatedInvariant`).
  *
  * The faults are the toolkit's (`@kubeloop/testing`): fault schedules drawn by fast-check and
  * played by `checkCluster` (crashes at the controller manager's k-th write instead of restart
@@ -29,20 +30,20 @@
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { DaemonSets, Nodes, Pods, isApiError } from '@kubeloop/core';
-import type { DaemonSet, Node, Pod, Taint } from '@kubeloop/core';
+import type { Taint } from '@kubeloop/core';
 import {
   DEEP,
   checkCluster,
+  daemonPodsUpdatedInvariant,
   daemonSetStatusMatchesInvariant,
   everyState,
   faultArbitrary,
   faultSchedules,
   faultSchedulesWith,
-  invariant,
   oneDaemonPodPerEligibleNodeInvariant,
+  rollingUpdateAvailabilityInvariant,
 } from '@kubeloop/testing';
-import type { CheckClusterOptions, ClusterState, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
-import { scaledValue } from '../shared/intorpercent.js';
+import type { CheckClusterOptions, FaultSchedule, SimCluster } from '@kubeloop/testing';
 import { daemonSetPlugin } from './plugin.js';
 
 const RUNS = DEEP ? 300 : 15;
@@ -203,61 +204,13 @@ async function performRollout(cluster: SimCluster, s: RolloutStep): Promise<void
   });
 }
 
-const isReady = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-
 /**
- * The nodes (every node is eligible in this scenario) without a ready, not-being-deleted pod of
- * a RollingUpdate DaemonSet without surge, against its `maxUnavailable` (rounded up against the
- * node count, as upstream resolves it).
+ * Safety, on every state the store went through between two checks: a RollingUpdate DaemonSet
+ * without surge has at most `maxUnavailable` nodes without a ready daemon pod. Its
+ * preconditions hold here: every node is eligible and up (no node faults in this scenario), and
+ * the setup settles before the rollout.
  */
-function unavailableNodes(daemonSets: readonly DaemonSet[], nodes: readonly Node[], pods: readonly Pod[]): Violation[] {
-  const out: Violation[] = [];
-  for (const ds of daemonSets) {
-    const ru = ds.spec.updateStrategy?.rollingUpdate;
-    if (ds.spec.updateStrategy?.type === 'OnDelete' || scaledValue(ru?.maxSurge ?? 0, nodes.length, true) > 0) continue;
-    const max = scaledValue(ru?.maxUnavailable ?? 1, nodes.length, true);
-    const ready = new Set(
-      pods
-        .filter((p) => p.metadata.deletionTimestamp === undefined && isReady(p) && (p.metadata.ownerReferences ?? []).some((o) => o.controller === true && o.uid === ds.metadata.uid))
-        .map((p) => p.spec.nodeName),
-    );
-    const without = nodes.map((n) => n.metadata.name ?? '').filter((n) => !ready.has(n));
-    if (without.length > max) {
-      out.push({
-        message: `DaemonSet ${ds.metadata.namespace ?? ''}/${ds.metadata.name ?? ''}: ${without.length} nodes without a ready daemon pod (${without.join(', ')}), more than maxUnavailable ${max}`,
-        objects: [{ kind: 'DaemonSet', namespace: ds.metadata.namespace, name: ds.metadata.name ?? '' }, ...without.map((name) => ({ kind: 'Node', name }))],
-      });
-    }
-  }
-  return out;
-}
-
-/**
- * Safety, local to this suite (a candidate for the toolkit, with the DaemonSet invariants),
- * checked on every state the store went through between two checks (`everyState`): a
- * RollingUpdate DaemonSet without surge has at most `maxUnavailable` nodes without a ready
- * daemon pod. Sound only when every node can run the daemon pod and is up (no node faults
- * here), and once the first pods are ready (the setup settles).
- */
-const rollingUpdateAvailabilityInvariant: Invariant = everyState(
-  invariant('rollingUpdateAvailability', 'A RollingUpdate DaemonSet without surge has at most maxUnavailable nodes without a ready daemon pod.', (state) =>
-    unavailableNodes(state.of<DaemonSet>('DaemonSet'), state.of<Node>('Node'), state.of<Pod>('Pod')),
-  ),
-  { kinds: ['DaemonSet', 'Node', 'Pod'] },
-);
-
-/** Liveness, local to this suite: after settling, every daemon pod runs its DaemonSet's current template image (the rollout completed). */
-const daemonPodsUpdatedInvariant: Invariant = invariant('daemonPodsUpdated', "After settling, every daemon pod runs its DaemonSet's template image.", (state: ClusterState) => {
-  const out: Violation[] = [];
-  for (const ds of state.of<DaemonSet>('DaemonSet')) {
-    const image = ds.spec.template.spec.containers[0]?.image;
-    for (const p of state.of<Pod>('Pod')) {
-      if (!(p.metadata.ownerReferences ?? []).some((o) => o.uid === ds.metadata.uid)) continue;
-      if (p.spec.containers[0]?.image !== image) out.push({ message: `pod ${p.metadata.name ?? ''} runs ${p.spec.containers[0]?.image ?? '?'}, the template says ${image ?? '?'}`, objects: [{ kind: 'Pod', namespace: p.metadata.namespace, name: p.metadata.name ?? '' }] });
-    }
-  }
-  return out;
-});
+const rollingUpdateAvailabilityEveryState = everyState(rollingUpdateAvailabilityInvariant, { kinds: ['DaemonSet', 'Node', 'Pod'] });
 
 /** A crash or none, within the rollout's first 25 writes, before or after the write reaches the store. */
 const maybeCrash = faultSchedules({ kinds: ['crash'], maxFaults: 1, maxWrite: 25 });
@@ -290,7 +243,7 @@ describe('DaemonSet under random node changes', () => {
       perform: performRollout,
       describe: (s) => (s.kind === 'rollout' ? `new image, maxUnavailable ${s.maxUnavailable}` : `wait ${s.ms} ms`),
       faults: maybeCrash,
-      safety: [rollingUpdateAvailabilityInvariant],
+      safety: [rollingUpdateAvailabilityEveryState],
       liveness: [daemonPodsUpdatedInvariant, oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant],
       stepMs: 1,
       stableMs: 10_000,

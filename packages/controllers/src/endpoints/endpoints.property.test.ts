@@ -18,9 +18,8 @@
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { Pods, Services } from '@kubeloop/core';
-import type { Endpoints } from '@kubeloop/core';
-import { DEEP, checkCluster, endpointsMatchPodsInvariant, faultArbitrary, faultSchedules, faultSchedulesWith, invariant } from '@kubeloop/testing';
-import type { CheckClusterOptions, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
+import { DEEP, checkCluster, endpointsMatchPodsInvariant, faultArbitrary, faultSchedules, faultSchedulesWith, noEndpointsWithoutServiceInvariant } from '@kubeloop/testing';
+import type { CheckClusterOptions, FaultSchedule, SimCluster } from '@kubeloop/testing';
 import { endpointsPlugin } from './plugin.js';
 
 const RUNS = DEEP ? 340 : 15;
@@ -184,24 +183,6 @@ function describeStep(s: Step): string {
   }
 }
 
-/**
- * After settling, no Endpoints object is left without its Service (the Endpoints controller
- * deletes a deleted Service's Endpoints by name, upstream `syncService` on a NotFound Service);
- * the API server's own `kubernetes` Endpoints is not the controller's.
- *
- * Local to this suite: the toolkit has no such invariant yet (candidate for
- * `invariants/reference.ts`, next to `endpointsMatchPodsInvariant`).
- */
-const noEndpointsWithoutService: Invariant = invariant('noEndpointsWithoutService', 'After settling, the Endpoints of a deleted Service are gone.', (state) => {
-  const out: Violation[] = [];
-  for (const e of state.of<Endpoints>('Endpoints')) {
-    const { namespace, name } = e.metadata;
-    if (name === 'kubernetes' || state.get('Service', namespace, name ?? '') !== undefined) continue;
-    out.push({ message: `Endpoints ${namespace ?? ''}/${name ?? ''} is left although its Service is gone`, objects: [{ kind: 'Endpoints', namespace, name: name ?? '' }] });
-  }
-  return out;
-});
-
 function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step> {
   return {
     name,
@@ -214,7 +195,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
     perform,
     describe: describeStep,
     faults,
-    liveness: [endpointsMatchPodsInvariant, noEndpointsWithoutService],
+    liveness: [endpointsMatchPodsInvariant, noEndpointsWithoutServiceInvariant],
     stepMs: 1,
     stableMs: 10_000,
     runs: RUNS,

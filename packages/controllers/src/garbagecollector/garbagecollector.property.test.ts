@@ -21,7 +21,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigMaps, FOREGROUND_FINALIZER, IngressClasses, Namespaces, ORPHAN_FINALIZER, Secrets, isApiError } from '@kubeloop/core';
+import { ConfigMaps, IngressClasses, Namespaces, Secrets, isApiError } from '@kubeloop/core';
 import type { KubeObject, OwnerReference, ResourceDefinition } from '@kubeloop/core';
 import {
   DEEP,
@@ -34,8 +34,9 @@ import {
   noDanglingDependentsInvariant,
   noLiveOwnerCollectedInvariant,
   noObjectStuckTerminating,
+  orphansKeptInvariant,
 } from '@kubeloop/testing';
-import type { CheckClusterOptions, ClusterState, Fault, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
+import type { CheckClusterOptions, Fault, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
 import type { PropagationPolicy } from './decide.js';
 import { garbageCollectorPlugin } from './plugin.js';
 
@@ -231,61 +232,6 @@ function describeStep(s: Step): string {
   }
 }
 
-/** Every change of the run so far, in order: the changes of each checked state, oldest first. */
-function fullTrace(state: ClusterState): ClusterState['changes'] {
-  const parts: ClusterState['changes'][] = [];
-  for (let s: ClusterState | undefined = state; s !== undefined; s = s.previous) parts.push(s.changes);
-  return parts.reverse().flat();
-}
-
-/**
- * Orphan deletions orphan: no object was collected while it still referenced an owner that was
- * deleted with the `orphan` finalizer (its reference must have been removed first). Over the
- * whole trace; objects the test deleted itself are not checked.
- *
- * Local to this suite: the toolkit has no invariant for it yet (candidate for
- * `invariants/reference.ts`, with the same `deletedByUser` predicate as
- * `noLiveOwnerCollectedInvariant`).
- */
-function orphansKeptInvariant(deletedByUser: (uid: string) => boolean, lastPolicy: (uid: string) => PropagationPolicy | undefined): Invariant {
-  return invariant('orphansKept', 'No dependent of an owner deleted with Orphan is collected while it still references that owner.', (state) => {
-    const trace = fullTrace(state);
-    // Owners deleted with Orphan only. An owner whose deletion was switched between Foreground
-    // and Orphan (a second delete with another policy, which the API server honours) may have
-    // had dependents deleted while it was in foreground: upstream does not undo those. An owner
-    // deleted with Orphan and then again with Background loses the orphan finalizer: its
-    // dependents, not yet orphaned, are then dangling and rightly collected.
-    const orphaning = new Set<string>();
-    const foreground = new Set<string>();
-    for (const e of trace) {
-      if (e.object.metadata.deletionTimestamp === undefined) continue;
-      const finalizers = e.object.metadata.finalizers ?? [];
-      if (finalizers.includes(ORPHAN_FINALIZER)) orphaning.add(e.object.metadata.uid ?? '');
-      if (finalizers.includes(FOREGROUND_FINALIZER)) foreground.add(e.object.metadata.uid ?? '');
-    }
-    for (const uid of foreground) orphaning.delete(uid);
-    for (const uid of [...orphaning]) if ((lastPolicy(uid) ?? 'Orphan') !== 'Orphan') orphaning.delete(uid);
-    const last = new Map<string, KubeObject>();
-    const out: Violation[] = [];
-    for (const e of trace) {
-      const uid = e.object.metadata.uid ?? '';
-      const before = last.get(uid);
-      const begins = before !== undefined && before.metadata.deletionTimestamp === undefined && (e.type === 'DELETED' || e.object.metadata.deletionTimestamp !== undefined);
-      const owner = begins && !deletedByUser(uid) ? (before.metadata.ownerReferences ?? []).find((r) => orphaning.has(r.uid)) : undefined;
-      if (owner !== undefined) {
-        const m = e.object.metadata;
-        out.push({
-          message: `${e.object.kind} ${m.namespace === undefined ? '' : `${m.namespace}/`}${m.name ?? ''} was collected while it still referenced ${owner.kind} ${owner.name}, deleted with Orphan`,
-          objects: [{ kind: e.object.kind, namespace: m.namespace, name: m.name ?? '' }],
-        });
-      }
-      if (e.type === 'DELETED') last.delete(uid);
-      else last.set(uid, e.object);
-    }
-    return out;
-  });
-}
-
 /** The late owner and its child (created just before the deletions) are both still there. */
 const lateObjectsKept: Invariant = invariant('lateObjectsKept', 'A child created just before its owner reached the collector is kept, and so is the owner (nobody deletes them).', (state) => {
   const out: Violation[] = [];
@@ -298,6 +244,8 @@ const deletedByUser = (uid: string): boolean => run.deletedByUser.has(uid);
 const lastPolicy = (uid: string): PropagationPolicy | undefined => run.lastPolicy.get(uid);
 /** Owners the test deleted last with a policy other than Foreground: that delete took any foregroundDeletion finalizer away. */
 const switchedAway = (uid: string): boolean => (lastPolicy(uid) ?? 'Foreground') !== 'Foreground';
+/** Owners the test deleted last with a policy other than Orphan: that delete took any orphan finalizer away. */
+const notLastOrphan = (uid: string): boolean => (lastPolicy(uid) ?? 'Orphan') !== 'Orphan';
 
 function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step> {
   return {
@@ -315,7 +263,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
     describe: describeStep,
     faults,
     safety: [noLiveOwnerCollectedInvariant(deletedByUser), foregroundOrderInvariant(switchedAway)],
-    liveness: [noDanglingDependentsInvariant, noObjectStuckTerminating, orphansKeptInvariant(deletedByUser, lastPolicy), lateObjectsKept],
+    liveness: [noDanglingDependentsInvariant, noObjectStuckTerminating, orphansKeptInvariant(deletedByUser, notLastOrphan), lateObjectsKept],
     stepMs: 100,
     settleQuietMs: 30_000,
     stableMs: 10_000,

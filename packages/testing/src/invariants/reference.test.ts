@@ -6,16 +6,22 @@ import { describe, expect, it } from 'vitest';
 import type { DaemonSet, KubeObject, Node, Pod } from '@kubeloop/core';
 import { calculateDaemonSetStatus } from '@kubeloop/controllers';
 import {
+  REFERENCE_LIVENESS,
+  REFERENCE_SAFETY,
   clusterState,
+  daemonPodsUpdatedInvariant,
   daemonSetStatusMatchesInvariant,
   deploymentStatusMatchesInvariant,
   endpointsMatchPodsInvariant,
   foregroundOrderInvariant,
   noDanglingDependentsInvariant,
+  noEndpointsWithoutServiceInvariant,
   noLiveOwnerCollectedInvariant,
   oneDaemonPodPerEligibleNodeInvariant,
+  orphansKeptInvariant,
   replicaCountsMatchInvariant,
   replicaStatusMatchesPodsInvariant,
+  rollingUpdateAvailabilityInvariant,
   rolloutBoundsInvariant,
   singleActiveReplicaSetInvariant,
   singleControllerInvariant,
@@ -143,6 +149,17 @@ describe('reference controller invariants as toolkit invariants', () => {
       expect(violations.length).toBeGreaterThan(0);
       expect(violations[0]!.objects).toEqual([{ kind: 'DaemonSet', namespace: NS, name: 'agent' }]);
     });
+
+    it('daemonPodsUpdated names the DaemonSet and the node of a pod not of the newest ControllerRevision', () => {
+      expect(daemonPodsUpdatedInvariant.check(clusterState([ds(), revision, ...nodes, ...pods]), undefined)).toEqual([]);
+      const newer = { ...revision, metadata: { ...revision.metadata, name: 'agent-2', uid: 'uid-agent-2', labels: { 'controller-revision-hash': 'h2' } }, revision: 2 } as KubeObject;
+      expect(names(daemonPodsUpdatedInvariant, clusterState([ds(), revision, newer, ...nodes, pods[0]!]))).toEqual([[{ kind: 'DaemonSet', namespace: NS, name: 'agent' }, { kind: 'Node', name: 'n1' }]]);
+    });
+
+    it('rollingUpdateAvailability names a DaemonSet with more nodes than maxUnavailable (1) without a ready pod', () => {
+      expect(rollingUpdateAvailabilityInvariant.check(clusterState([ds(), ...nodes, pods[0]!]), undefined)).toEqual([]);
+      expect(names(rollingUpdateAvailabilityInvariant, clusterState([ds(), ...nodes]))).toEqual([[{ kind: 'DaemonSet', namespace: NS, name: 'agent' }]]);
+    });
   });
 
   describe('garbage collection', () => {
@@ -177,6 +194,19 @@ describe('reference controller invariants as toolkit invariants', () => {
       expect(noLiveOwnerCollectedInvariant(() => false).check(clusterState([owner(), t], 2), clusterState([owner(), t]))).toEqual([]);
     });
 
+    it('orphansKept names a dependent collected while it still referenced an owner deleted with Orphan, over the whole chain of states', () => {
+      const orphaning = owner({ deletionTimestamp: '2020-01-01T00:00:00Z', finalizers: ['orphan'] });
+      const first = clusterState([owner(), dependent], 0, [
+        { t: 0, type: 'ADDED', object: owner() },
+        { t: 0, type: 'ADDED', object: dependent },
+      ]);
+      const second = clusterState([orphaning, dependent], 1, [{ t: 1, type: 'MODIFIED', object: orphaning }], first);
+      const third = clusterState([orphaning], 2, [{ t: 2, type: 'DELETED', object: dependent }], second);
+      expect(names(orphansKeptInvariant(() => false), third)).toEqual([[{ kind: 'Pod', namespace: NS, name: 'dep' }]]);
+      expect(orphansKeptInvariant((uid) => uid === 'uid-dep').check(third, undefined)).toEqual([]);
+      expect(orphansKeptInvariant(() => false, (uid) => uid === 'uid-owner').check(third, undefined)).toEqual([]);
+    });
+
     it('noDanglingDependents names a pod whose only owner is gone', () => {
       expect(noDanglingDependentsInvariant.check(clusterState([owner(), dependent]), undefined)).toEqual([]);
       expect(names(noDanglingDependentsInvariant, clusterState([dependent]))).toEqual([[{ kind: 'Pod', namespace: NS, name: 'dep' }]]);
@@ -197,5 +227,18 @@ describe('reference controller invariants as toolkit invariants', () => {
     } as unknown as KubeObject;
     expect(endpointsMatchPodsInvariant.check(clusterState([service, ...pods, endpoints(['10.0.0.1', '10.0.0.2']), slice]), undefined)).toEqual([]);
     expect(names(endpointsMatchPodsInvariant, clusterState([service, ...pods, endpoints(['10.0.0.1']), slice]))).toEqual([[{ kind: 'Service', namespace: NS, name: 'web' }]]);
+  });
+
+  it('noEndpointsWithoutService names Endpoints left after their Service, and skips default/kubernetes', () => {
+    const endpoints = (name: string) => ({ apiVersion: 'v1', kind: 'Endpoints', metadata: meta(name) }) as unknown as KubeObject;
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: meta('web'), spec: { selector: { app: 'web' } } } as unknown as KubeObject;
+    expect(noEndpointsWithoutServiceInvariant.check(clusterState([service, endpoints('web'), endpoints('kubernetes')]), undefined)).toEqual([]);
+    expect(names(noEndpointsWithoutServiceInvariant, clusterState([endpoints('web')]))).toEqual([[{ kind: 'Endpoints', namespace: NS, name: 'web' }]]);
+  });
+
+  it('the invariants that need the test’s knowledge or hold only under preconditions are opt-in: not in REFERENCE_SAFETY or REFERENCE_LIVENESS', () => {
+    for (const name of ['orphansKept', 'noEndpointsWithoutService', 'daemonPodsUpdated', 'rollingUpdateAvailability']) {
+      expect([...REFERENCE_SAFETY, ...REFERENCE_LIVENESS].map((i) => i.name)).not.toContain(name);
+    }
   });
 });

@@ -14,13 +14,17 @@ import { VIRTUAL_EPOCH_MS } from '@kubeloop/core';
 import type { ControllerRevision, DaemonSet, Deployment, EndpointSlice, Endpoints, KubeObject, Node, Pod, ReplicaSet, ReplicationController, Service } from '@kubeloop/core';
 import {
   CONTROLLER_REVISION_HASH_LABEL,
+  daemonPodsUpdated,
   daemonSetStatusMatches,
   endpointsMatchPods,
   foregroundOrder,
   noDanglingDependents,
+  noEndpointsWithoutService,
   noLiveOwnerCollected,
   oneDaemonPodPerEligibleNode,
+  orphansKept,
   replicaCountsMatch,
+  rollingUpdateAvailability,
   rolloutBounds,
   singleActiveReplicaSetAfterSettle,
   singleController,
@@ -181,6 +185,37 @@ export const daemonSetStatusMatchesInvariant: Invariant = invariant('daemonSetSt
   daemonSetStatusMatches(daemonSetState(state), (ds) => currentRevisionHash(state, ds), stateNowMs(state)).map(convertDaemonSet),
 );
 
+/**
+ * Liveness: after settling, every active pod of a RollingUpdate DaemonSet is of its newest
+ * ControllerRevision — the rollout completed (`daemonPodsUpdated` of `@kubeloop/controllers`;
+ * `OnDelete` DaemonSets are not checked).
+ *
+ * Not in {@link REFERENCE_LIVENESS}: a rollout whose new pods never become Ready (an image that
+ * crashes, a node whose kubelet is down) stops after `maxUnavailable` nodes and stays half done
+ * for good, as upstream's does. Use it in scenarios where new pods can run.
+ */
+export const daemonPodsUpdatedInvariant: Invariant = invariant('daemonPodsUpdated', "After settling, every pod of a RollingUpdate DaemonSet is of its current revision (the rollout completed).", (state) =>
+  daemonPodsUpdated(daemonSetState(state), (ds) => currentRevisionHash(state, ds)).map(convertDaemonSet),
+);
+
+/**
+ * Safety under preconditions: a RollingUpdate DaemonSet without surge has at most
+ * `maxUnavailable` of the nodes that should run its pod without a Ready pod of it
+ * (`rollingUpdateAvailability` of `@kubeloop/controllers`). Check it on every store state, as
+ * the controller may exceed its budget for a moment only:
+ *
+ * ```ts
+ * safety: [everyState(rollingUpdateAvailabilityInvariant, { kinds: ['DaemonSet', 'Node', 'Pod'] })]
+ * ```
+ *
+ * Not in {@link REFERENCE_SAFETY}: it is sound only while every node that should run the pod is
+ * up and can make it Ready, and once the DaemonSet's pods were all Ready (e.g. after the setup
+ * settled); a stopped kubelet or a new eligible node breaks it without any controller at fault.
+ */
+export const rollingUpdateAvailabilityInvariant: Invariant = invariant('rollingUpdateAvailability', 'A RollingUpdate DaemonSet without surge has at most maxUnavailable nodes without a ready daemon pod (nodes up, pods ready once).', (state) =>
+  rollingUpdateAvailability(daemonSetState(state)).map(convertDaemonSet),
+);
+
 // Garbage collection
 
 /** Every live object of `state`. */
@@ -249,6 +284,35 @@ export function noLiveOwnerCollectedInvariant(deletedByUser: (uid: string) => bo
   });
 }
 
+/** Every change since the cluster's start: the changes of `state` and of the states before it, oldest first. */
+function fullTrace(state: ClusterState): GcTraceEntry[] {
+  const parts: ClusterState['changes'][] = [];
+  for (let s: ClusterState | undefined = state; s !== undefined; s = s.previous) parts.push(s.changes);
+  return parts.reverse().flat();
+}
+
+/**
+ * Liveness: orphan deletions orphan — no dependent of an owner deleted with `Orphan` was
+ * collected while it still referenced that owner (`orphansKept` of `@kubeloop/controllers`),
+ * judged over the whole trace up to the state (the chain of `previous` states), so check it
+ * after settling rather than at every step. As for {@link noLiveOwnerCollectedInvariant}, the
+ * trace does not say who deleted an object: `deletedByUser(uid)` is true for the uids the test
+ * deleted itself (not checked), and `switchedAway(uid)` for the owners whose last delete by the
+ * test used another policy than Orphan (default: none), which takes the `orphan` finalizer away.
+ * Not in {@link REFERENCE_LIVENESS}, as it needs that knowledge.
+ */
+export function orphansKeptInvariant(deletedByUser: (uid: string) => boolean, switchedAway: (uid: string) => boolean = () => false): Invariant {
+  return invariant('orphansKept', 'No dependent of an owner deleted with Orphan is collected while it still references that owner.', (state) => {
+    const trace = fullTrace(state);
+    const uids = new Set<string>();
+    for (const entry of trace) {
+      const uid = entry.object.metadata.uid ?? '';
+      if (deletedByUser(uid)) uids.add(uid);
+    }
+    return orphansKept({ trace, deletedByUser: uids, switchedAway }).map(convert);
+  });
+}
+
 /**
  * Liveness: after settling, no object that is not being deleted has owner references that all
  * point at absent owners (`noDanglingDependents` of `@kubeloop/controllers`). A kind counts as
@@ -273,6 +337,19 @@ export const noDanglingDependentsInvariant: Invariant = invariant('noDanglingDep
  */
 export const endpointsMatchPodsInvariant: Invariant = invariant('endpointsMatchPods', "After settling, each Service's Endpoints and EndpointSlices list exactly its selected pods.", (state) =>
   endpointsMatchPods({ services: state.of<Service>('Service'), pods: state.of<Pod>('Pod'), endpoints: state.of<Endpoints>('Endpoints'), endpointSlices: state.of<EndpointSlice>('EndpointSlice') }).map(convert),
+);
+
+/**
+ * Liveness: after settling, no Endpoints object is left without its Service (the API server's
+ * `default/kubernetes` aside) (`noEndpointsWithoutService` of `@kubeloop/controllers`).
+ *
+ * Not in {@link REFERENCE_LIVENESS}: upstream's Endpoints controller deletes leftovers only when
+ * their Service goes (and once at start-up), so Endpoints that another writer (your controller,
+ * a test) keeps for a name that never had a Service, or a cluster without the Endpoints
+ * controller, would fail it with nothing wrong.
+ */
+export const noEndpointsWithoutServiceInvariant: Invariant = invariant('noEndpointsWithoutService', 'After settling, the Endpoints of a deleted Service are gone.', (state) =>
+  noEndpointsWithoutService({ services: state.of<Service>('Service'), endpoints: state.of<Endpoints>('Endpoints') }).map(convert),
 );
 
 // Ready-made lists
