@@ -20,8 +20,14 @@ export const noObjectWithTwoControllers: Invariant = invariant(
     const out: Violation[] = [];
     for (const kind of state.kinds) {
       for (const o of state.of(kind)) {
-        const controllers = (o.metadata.ownerReferences ?? []).filter((r) => r.controller === true);
-        if (controllers.length > 1) out.push({ message: `${kind} ${o.metadata.namespace ?? ''}/${o.metadata.name} has ${controllers.length} controller owners (${controllers.map((r) => `${r.kind} ${r.name}`).join(', ')})`, objects: [refOf(o)] });
+        const refs = o.metadata.ownerReferences;
+        // Checked after every step on every object: count first, build the list only for a violation.
+        if (refs === undefined || refs.length < 2) continue;
+        let count = 0;
+        for (const r of refs) if (r.controller === true) count++;
+        if (count < 2) continue;
+        const controllers = refs.filter((r) => r.controller === true);
+        out.push({ message: `${kind} ${o.metadata.namespace ?? ''}/${o.metadata.name} has ${controllers.length} controller owners (${controllers.map((r) => `${r.kind} ${r.name}`).join(', ')})`, objects: [refOf(o)] });
       }
     }
     return out;
@@ -67,8 +73,14 @@ export const podsBoundToExistingNodes: Invariant = invariant('podsBoundToExistin
   return out;
 });
 
+/** Each pod's summed requests, by pod version: states share their frozen objects, so a pod is summed once. */
+const requestsOf = new WeakMap<Pod, Map<string, bigint>>();
+
 function podRequests(p: Pod): Map<string, bigint> {
+  const known = requestsOf.get(p);
+  if (known !== undefined) return known;
   const sum = new Map<string, bigint>();
+  requestsOf.set(p, sum);
   for (const c of p.spec.containers) {
     for (const [name, value] of Object.entries(c.resources?.requests ?? {})) {
       const q = tryParseQuantity(String(value));
@@ -93,7 +105,9 @@ export const nodeCapacityRespected: Invariant = invariant('nodeCapacityRespected
   for (const p of state.of<Pod>('Pod')) {
     const node = p.spec.nodeName;
     if (!node || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
-    byNode.set(node, [...(byNode.get(node) ?? []), p]);
+    const list = byNode.get(node);
+    if (list === undefined) byNode.set(node, [p]);
+    else list.push(p);
   }
   const out: Violation[] = [];
   for (const [name, pods] of byNode) {

@@ -11,12 +11,29 @@ import type { ClusterState } from './types.js';
 
 const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 
+/**
+ * The by-key index of a kind's object list. Successive states share the list of every kind
+ * that did not change between them (see {@link StateTracker.snapshot}), so they share its
+ * index too instead of each building its own.
+ */
+const indexes = new WeakMap<readonly KubeObject[], Map<string, KubeObject>>();
+
+function indexOf(objects: readonly KubeObject[]): Map<string, KubeObject> {
+  let index = indexes.get(objects);
+  if (index === undefined) {
+    index = new Map(objects.map((o) => [keyOf(o), o]));
+    indexes.set(objects, index);
+  }
+  return index;
+}
+
 class Snapshot implements ClusterState {
   readonly t: number;
   readonly changes: readonly TraceEntry[];
   readonly previous: ClusterState | undefined;
   readonly #byKind: ReadonlyMap<string, readonly KubeObject[]>;
   readonly #index = new Map<string, Map<string, KubeObject>>();
+  #kinds: readonly string[] | undefined;
 
   constructor(t: number, byKind: ReadonlyMap<string, readonly KubeObject[]>, changes: readonly TraceEntry[], previous?: ClusterState) {
     this.t = t;
@@ -26,7 +43,7 @@ class Snapshot implements ClusterState {
   }
 
   get kinds(): readonly string[] {
-    return [...this.#byKind.keys()].sort();
+    return (this.#kinds ??= [...this.#byKind.keys()].sort());
   }
 
   of<T extends KubeObject = KubeObject>(kind: string): readonly T[] {
@@ -36,7 +53,7 @@ class Snapshot implements ClusterState {
   get<T extends KubeObject = KubeObject>(kind: string, namespace: string | undefined, name: string): T | undefined {
     let index = this.#index.get(kind);
     if (index === undefined) {
-      index = new Map(this.of(kind).map((o) => [keyOf(o), o]));
+      index = indexOf(this.of(kind));
       this.#index.set(kind, index);
     }
     return index.get(`${namespace ?? ''}/${name}`) as T | undefined;
