@@ -225,39 +225,48 @@ async function run<A>(options: RunOptions<A>, clusterSeed: number, actions: read
   };
   // Advances in slices so that a crash's restart happens promptly (see FaultInjector.poll).
   const advance = (ms: number) => injector.advance(ms);
+  let where = 'during setup';
   try {
-    injector.attach(cluster);
-    await options.setup?.(cluster);
-    injector.start();
-    if (!(await observe(safety, 'after setup'))) {
-      for (let i = 0; i < actions.length; i++) {
-        await injector.beforeStep(i);
+    try {
+      injector.attach(cluster);
+      await options.setup?.(cluster);
+      injector.start();
+      if (!(await observe(safety, 'after setup'))) {
+        for (let i = 0; i < actions.length; i++) {
+          where = `at step ${i}`;
+          await injector.beforeStep(i);
+          try {
+            await perform(cluster, actions[i]!);
+          } catch (e) {
+            failure = { invariant: 'action', description: 'Every action is accepted by the API server.', when: `at step ${i}`, violations: [{ message: e instanceof Error ? e.message : String(e), objects: [] }] };
+            break;
+          }
+          await injector.poll();
+          await advance(stepMs);
+          if (await observe(safety, `after step ${i} (${(options.describe ?? describeAny)(actions[i]!)})`)) break;
+        }
+      }
+      if (failure === undefined) {
+        where = 'once faults stopped';
+        await injector.stop();
         try {
-          await perform(cluster, actions[i]!);
+          await cluster.settle({ maxMs: options.settleMaxMs ?? 120_000, ...(options.settleQuietMs === undefined ? {} : { quietMs: options.settleQuietMs }) });
         } catch (e) {
-          failure = { invariant: 'action', description: 'Every action is accepted by the API server.', when: `at step ${i}`, violations: [{ message: e instanceof Error ? e.message : String(e), objects: [] }] };
-          break;
+          if (!(e instanceof SimClusterError) || e.code === 'livelock') throw e;
+          failure = { invariant: 'eventuallyStable', description: 'Once faults stop, the cluster settles within the bound.', when: 'settling', violations: [{ message: e.message, objects: [] }] };
         }
-        await injector.poll();
-        await advance(stepMs);
-        if (await observe(safety, `after step ${i} (${(options.describe ?? describeAny)(actions[i]!)})`)) break;
-      }
-    }
-    if (failure === undefined) {
-      await injector.stop();
-      try {
-        await cluster.settle({ maxMs: options.settleMaxMs ?? 120_000, ...(options.settleQuietMs === undefined ? {} : { quietMs: options.settleQuietMs }) });
-      } catch (e) {
-        if (!(e instanceof SimClusterError)) throw e;
-        failure = { invariant: 'eventuallyStable', description: 'Once faults stop, the cluster settles within the bound.', when: 'settling', violations: [{ message: e.message, objects: [] }] };
-      }
-      if (failure === undefined && !(await observe([...safety, ...liveness], 'after settling'))) {
-        const stable = options.stableMs ?? 60_000;
-        for (let waited = 0; waited < stable && failure === undefined; waited += 10_000) {
-          await cluster.advance(Math.min(10_000, stable - waited));
-          await observe([...safety, ...liveness], `${Math.min(waited + 10_000, stable)} ms after settling`);
+        if (failure === undefined && !(await observe([...safety, ...liveness], 'after settling'))) {
+          const stable = options.stableMs ?? 60_000;
+          for (let waited = 0; waited < stable && failure === undefined; waited += 10_000) {
+            await cluster.advance(Math.min(10_000, stable - waited));
+            await observe([...safety, ...liveness], `${Math.min(waited + 10_000, stable)} ms after settling`);
+          }
         }
       }
+    } catch (e) {
+      // A write loop that never lets virtual time pass: the cluster's guard broke it off.
+      if (!(e instanceof SimClusterError && e.code === 'livelock') || failure !== undefined) throw e;
+      failure = { invariant: 'noLivelock', description: 'No loop of writes runs without virtual time passing.', when: where, violations: [{ message: e.message, objects: [] }] };
     }
     const offending = failure === undefined ? [] : describeOffending(tracker.snapshot(await extra()), failure);
     return new Outcome({ failure, virtualMs: cluster.now(), faultLog: injector.log, offending }, () => cluster.traceJson());

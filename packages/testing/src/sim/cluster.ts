@@ -51,6 +51,7 @@ import {
 import { fakeNodesPlugin } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
+import { DEFAULT_MAX_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
 import { describeBusy, podSettled } from './quiet.js';
 import type { TraceEntry } from './trace.js';
 import { TraceRecorder } from './trace.js';
@@ -98,6 +99,14 @@ export interface SimClusterOptions {
    * `trace()` and `traceJson()` throw `invalid-option`.
    */
   readonly trace?: 'memory' | 'none' | ((entry: TraceEntry) => void) | undefined;
+  /**
+   * How many writes the API server admits at one virtual instant before the cluster calls it a
+   * livelock (default {@link DEFAULT_MAX_WRITES_PER_INSTANT}): a write loop that never lets
+   * time pass would otherwise hang `advance`. Past it, writes at that instant fail with 429
+   * `TooManyRequests`, and the next `advance`/`settle` throws {@link SimClusterError}
+   * `livelock` naming the objects written most.
+   */
+  readonly maxWritesPerInstant?: number | undefined;
 }
 
 /** The controller manager of a {@link SimCluster}. */
@@ -209,12 +218,14 @@ export class SimCluster {
   readonly #start: number;
   readonly #controllers: ControllerManagerRunner | undefined;
   readonly #trace: TraceRecorder;
+  readonly #livelock: LivelockGuard;
   readonly #subscriptions: Subscription[] = [];
   #watchFailure: unknown;
   #stopped = false;
 
-  private constructor(server: ApiServer, clock: VirtualClock, manager: Manager, nodes: FakeNodesPlugin, controllers: ControllerManagerRunner | undefined, trace: TraceRecorder) {
+  private constructor(server: ApiServer, clock: VirtualClock, manager: Manager, nodes: FakeNodesPlugin, controllers: ControllerManagerRunner | undefined, trace: TraceRecorder, livelock: LivelockGuard) {
     this.#trace = trace;
+    this.#livelock = livelock;
     this.server = server;
     this.clock = clock;
     this.manager = manager;
@@ -248,7 +259,10 @@ export class SimCluster {
     const rng = seededRng(options.seed);
     const clock = new VirtualClock();
     const registry = createBuiltinRegistry();
-    const server = new ApiServer({ clock, rng: rng.fork(), registry });
+    const limit = options.maxWritesPerInstant ?? DEFAULT_MAX_WRITES_PER_INSTANT;
+    if (!(limit >= 1)) throw new SimClusterError('invalid-option', `maxWritesPerInstant must be at least 1, got ${limit}`);
+    const livelock = new LivelockGuard(clock, limit);
+    const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook()] });
     const nodes = fakeNodesPlugin({ nodes: specs, runtime: options.runtime });
     const host = new PluginHost({ registry, admission: server });
     if (options.scheduler ?? true) host.use(schedulerPlugin());
@@ -265,7 +279,7 @@ export class SimCluster {
       const interceptors = typeof cm.interceptors === 'function' ? cm.interceptors(clock) : (cm.interceptors ?? []);
       controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors);
     }
-    const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace));
+    const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock);
     host.attach(manager);
     await manager.start();
     controllers?.start();
@@ -467,6 +481,7 @@ export class SimCluster {
   #checkWatches(): void {
     if (this.#controllers?.failure !== undefined) throw new SimClusterError('stopped', 'the controller manager failed to start', { cause: this.#controllers.failure });
     if (this.#watchFailure !== undefined) throw new SimClusterError('stopped', 'a trace watch failed; the trace is incomplete', { cause: this.#watchFailure });
+    if (this.#livelock.tripped !== undefined) throw new SimClusterError('livelock', this.#livelock.tripped);
   }
 }
 
