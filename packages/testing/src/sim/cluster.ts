@@ -51,7 +51,7 @@ import {
 import { fakeNodesPlugin } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
-import { DEFAULT_MAX_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
+import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
 import { describeBusy, podSettled } from './quiet.js';
 import type { TraceEntry } from './trace.js';
 import { TraceRecorder } from './trace.js';
@@ -100,13 +100,14 @@ export interface SimClusterOptions {
    */
   readonly trace?: 'memory' | 'none' | ((entry: TraceEntry) => void) | undefined;
   /**
-   * How many writes the API server admits at one virtual instant before the cluster calls it a
-   * livelock (default {@link DEFAULT_MAX_WRITES_PER_INSTANT}): a write loop that never lets
-   * time pass would otherwise hang `advance`. Past it, writes at that instant fail with 429
-   * `TooManyRequests`, and the next `advance`/`settle` throws {@link SimClusterError}
-   * `livelock` naming the objects written most.
+   * How many times the API server lets one object be written at one virtual instant before the
+   * cluster calls it a livelock (default {@link DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT}): a write
+   * loop that never lets time pass would otherwise hang `advance`. Past it, writes to that object
+   * at that instant fail with 429 `TooManyRequests`, and the next `advance`/`settle` throws
+   * {@link SimClusterError} `livelock` naming the objects written most. Large bursts of writes
+   * to many objects are not limited.
    */
-  readonly maxWritesPerInstant?: number | undefined;
+  readonly maxObjectWritesPerInstant?: number | undefined;
 }
 
 /** The controller manager of a {@link SimCluster}. */
@@ -259,8 +260,8 @@ export class SimCluster {
     const rng = seededRng(options.seed);
     const clock = new VirtualClock();
     const registry = createBuiltinRegistry();
-    const limit = options.maxWritesPerInstant ?? DEFAULT_MAX_WRITES_PER_INSTANT;
-    if (!(limit >= 1)) throw new SimClusterError('invalid-option', `maxWritesPerInstant must be at least 1, got ${limit}`);
+    const limit = options.maxObjectWritesPerInstant ?? DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT;
+    if (!(limit >= 1)) throw new SimClusterError('invalid-option', `maxObjectWritesPerInstant must be at least 1, got ${limit}`);
     const livelock = new LivelockGuard(clock, limit);
     const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook()] });
     const nodes = fakeNodesPlugin({ nodes: specs, runtime: options.runtime });

@@ -27,34 +27,34 @@ const spinning = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'loop'
 
 describe('SimCluster livelock guard', () => {
   it('breaks off a write loop that lets no time pass and reports it, naming the object written most', async () => {
-    const cluster = await SimCluster.create({ seed: 1, nodes: 1, controllerManager: { plugins: [spinner] }, maxWritesPerInstant: 500 });
+    const cluster = await SimCluster.create({ seed: 1, nodes: 1, controllerManager: { plugins: [spinner] }, maxObjectWritesPerInstant: 500 });
     await cluster.apply(spinning);
     const error = await cluster.advance(1_000).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(SimClusterError);
     expect((error as SimClusterError).code).toBe('livelock');
-    expect((error as SimClusterError).message).toMatch(/more than 500 writes at virtual time \d+ ms without time passing/);
+    expect((error as SimClusterError).message).toMatch(/written more than 500 times at virtual time \d+ ms without time passing/);
     expect((error as SimClusterError).message).toContain('ConfigMap default/loop');
     await cluster.stop();
   });
 
-  it('leaves a busy but finite burst at one instant alone (450 writes under a limit of 500)', async () => {
-    const cluster = await SimCluster.create({ seed: 2, nodes: 1, controllerManager: { plugins: [spinner] }, maxWritesPerInstant: 500 });
-    const many = Array.from({ length: 450 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'default' }, data: { n: String(i) } }));
+  it('leaves a large burst of writes to many objects at one instant alone (1,500 objects, a limit of 500 per object)', async () => {
+    const cluster = await SimCluster.create({ seed: 2, nodes: 1, controllerManager: { plugins: [spinner] }, maxObjectWritesPerInstant: 500 });
+    const many = Array.from({ length: 1_500 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'default' }, data: { n: String(i) } }));
     await cluster.apply(many);
     await cluster.settle();
-    expect((await cluster.list(ConfigMaps, { namespace: 'default' })).items.filter((c) => c.metadata.name?.startsWith('cm-'))).toHaveLength(450);
+    expect((await cluster.list(ConfigMaps, { namespace: 'default' })).items.filter((c) => c.metadata.name?.startsWith('cm-'))).toHaveLength(1_500);
     await cluster.stop();
   });
 
   it('rejects a limit below one with invalid-option', async () => {
-    await expect(SimCluster.create({ seed: 3, nodes: 1, maxWritesPerInstant: 0 })).rejects.toMatchObject({ code: 'invalid-option' });
+    await expect(SimCluster.create({ seed: 3, nodes: 1, maxObjectWritesPerInstant: 0 })).rejects.toMatchObject({ code: 'invalid-option' });
   });
 
   it('turns a livelock in a checked run into a noLivelock failure at the step that started it', async () => {
     const outcome = await runCase(
       {
         name: 'livelock',
-        cluster: { nodes: 1, controllerManager: { plugins: [spinner] }, maxWritesPerInstant: 500 },
+        cluster: { nodes: 1, controllerManager: { plugins: [spinner] }, maxObjectWritesPerInstant: 500 },
         perform: async (cluster, action: 'spin' | 'wait') => {
           if (action === 'spin') await cluster.apply(spinning);
         },

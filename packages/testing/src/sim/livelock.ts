@@ -9,23 +9,25 @@
 import { ApiError } from '@kubeloop/core';
 import type { AdmissionHook, Clock } from '@kubeloop/core';
 
-/** Writes allowed at one virtual instant, by default, before the guard calls it a livelock. */
-export const DEFAULT_MAX_WRITES_PER_INSTANT = 50_000;
+/** How many times one object may be written at one virtual instant, by default, before the guard calls it a livelock. */
+export const DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT = 1_000;
 
 /**
- * Counts the writes admitted at each virtual instant. Past `limit` at the same instant it
- * rejects every further write at that instant (429 `TooManyRequests`), which ends the loop:
- * components see a failed write and retry later, on a timer. The first trip is kept in
- * {@link LivelockGuard.tripped} for the cluster to report.
+ * Counts the writes admitted at each virtual instant. A large burst is fine (applying 10,000
+ * pods writes each a few times); one object written more than `limit` times at the same
+ * instant is a loop. Past that, every further write to it at that instant is rejected (429
+ * `TooManyRequests`), which ends the loop: components see a failed write and retry later, on a
+ * timer. The first trip is kept in {@link LivelockGuard.tripped} for the cluster to report.
+ * Objects are counted one by one only once `limit` writes happened at the instant, so the
+ * common write pays for a clock read and a comparison.
  */
 export class LivelockGuard {
-  /** What the first trip saw: the instant, the writes, the objects written most. */
+  /** What the first trip saw: the instant and the objects written most. */
   tripped: string | undefined;
   readonly #clock: Clock;
   readonly #limit: number;
   #at = Number.NaN;
   #writes = 0;
-  /** Writes per object at the current instant, counted only past half the limit (cheap until then). */
   readonly #byObject = new Map<string, number>();
 
   constructor(clock: Clock, limit: number) {
@@ -44,20 +46,19 @@ export class LivelockGuard {
           this.#writes = 0;
           this.#byObject.clear();
         }
-        this.#writes++;
-        if (this.#writes * 2 > this.#limit) {
-          const key = `${resource.kind} ${object.metadata.namespace === undefined ? '' : `${object.metadata.namespace}/`}${object.metadata.name ?? ''}`;
-          this.#byObject.set(key, (this.#byObject.get(key) ?? 0) + 1);
-        }
-        if (this.#writes <= this.#limit) return;
+        if (++this.#writes <= this.#limit) return;
+        const key = `${resource.kind} ${object.metadata.namespace === undefined ? '' : `${object.metadata.namespace}/`}${object.metadata.name ?? ''}`;
+        const count = (this.#byObject.get(key) ?? 0) + 1;
+        this.#byObject.set(key, count);
+        if (count <= this.#limit) return;
         this.tripped ??= this.#describe(now);
-        throw new ApiError('TooManyRequests', `livelock guard: more than ${this.#limit} writes at virtual time ${now} ms without time passing`);
+        throw new ApiError('TooManyRequests', `livelock guard: ${key} written more than ${this.#limit} times at virtual time ${now} ms without time passing`);
       },
     };
   }
 
   #describe(now: number): string {
     const top = [...this.#byObject].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
-    return `more than ${this.#limit} writes at virtual time ${now} ms without time passing (a write loop: components undoing each other's writes, or a controller requeueing itself at once); written most: ${top.map(([k, n]) => `${k} (${n})`).join(', ')}`;
+    return `an object written more than ${this.#limit} times at virtual time ${now} ms without time passing (a write loop: components undoing each other's writes, or a controller requeueing itself at once); written most: ${top.map(([k, n]) => `${k} (${n})`).join(', ')}`;
   }
 }
