@@ -843,7 +843,6 @@ export class ApiServer implements Client {
     }
   };
 
-
   // ---------------------------------------------------------------------------------------
   // Lookup helpers
 
