@@ -109,8 +109,15 @@ export class ValueFamily extends CellFamily<ValueCell> {
   }
 }
 
+/** A histogram series as the family keeps it: per-bucket counts (not cumulative), sum and count. */
+interface HistogramSeries extends HistogramCell {
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}
+
 /** A histogram family with fixed upper bounds (`le`), plus `+Inf`. */
-export class HistogramFamily extends CellFamily<HistogramCell & { readonly counts: number[]; sum: number; count: number }> {
+export class HistogramFamily extends CellFamily<HistogramSeries> {
   readonly type = 'histogram' as const;
   readonly #bounds: readonly number[];
 
@@ -119,9 +126,9 @@ export class HistogramFamily extends CellFamily<HistogramCell & { readonly count
     this.#bounds = [...bounds].sort((a, b) => a - b);
   }
 
-  protected newCell(): HistogramCell & { readonly counts: number[]; sum: number; count: number } {
+  protected newCell(): HistogramSeries {
     const bounds = this.#bounds;
-    const cell = {
+    const cell: HistogramSeries = {
       counts: new Array<number>(bounds.length).fill(0),
       sum: 0,
       count: 0,
@@ -139,7 +146,7 @@ export class HistogramFamily extends CellFamily<HistogramCell & { readonly count
     return cell;
   }
 
-  protected zero(cell: { readonly counts: number[]; sum: number; count: number }): void {
+  protected zero(cell: HistogramSeries): void {
     cell.counts.fill(0);
     cell.sum = 0;
     cell.count = 0;
