@@ -7,6 +7,12 @@
  * (cold), the next ones (warm), and the steady state a long property suite reaches, in wall
  * time and per CPU-second of all the process's threads. A last figure lets the actions apply
  * two more Deployments (`api`, `db`), about twice the pods.
+ *
+ * The steady state is measured as several batches of runs, reported as the best batch
+ * and the median one: on a shared machine, batches of like work vary by a third from one
+ * to the next (other tenants, CPU frequency), and interference only ever slows a batch down, so
+ * the best batch is the closest to what the code costs (as Python's `timeit` advises) and the
+ * median says what a run on a busy machine gets.
  */
 import fc from 'fast-check';
 import { deploymentPlugin, garbageCollectorPlugin, replicaSetPlugin } from '@kubeloop/controllers';
@@ -22,7 +28,9 @@ const WARM_RUNS = 80;
  * schemas) for a few hundred runs, and a property suite of thousands of runs lives past that.
  */
 const SETTLING_RUNS = 200;
-const STEADY_RUNS = 100;
+/** Steady-state batches of {@link STEADY_RUNS} runs each. */
+const STEADY_BATCHES = 5;
+const STEADY_RUNS = 40;
 
 const deployment = {
   apiVersion: 'apps/v1',
@@ -77,15 +85,24 @@ export async function figures(): Promise<Figure[]> {
   const cold = await runs(cases(COLD_RUNS, ['web'], 1));
   const warm = await runs(cases(WARM_RUNS, ['web'], 11));
   const settling = await runs(cases(SETTLING_RUNS, ['web'], 31));
-  const steady = await runs(cases(STEADY_RUNS, ['web'], 41));
+  // Fresh cases in every batch: repeating the same ones would flatter the figure.
+  const steadyCases = cases(STEADY_BATCHES * STEADY_RUNS, ['web'], 41);
+  const batches: Awaited<ReturnType<typeof runs>>[] = [];
+  for (let b = 0; b < STEADY_BATCHES; b++) batches.push(await runs(steadyCases.slice(b * STEADY_RUNS, (b + 1) * STEADY_RUNS)));
   const three = await runs(cases(WARM_RUNS, ['web', 'api', 'db'], 21));
-  const all = [cold, warm, settling, steady];
-  const total = COLD_RUNS + WARM_RUNS + SETTLING_RUNS + STEADY_RUNS;
+  const all = [cold, warm, settling, ...batches];
+  const total = COLD_RUNS + WARM_RUNS + SETTLING_RUNS + STEADY_BATCHES * STEADY_RUNS;
+  const wall = batches.map((b) => STEADY_RUNS / b.seconds).sort((a, b) => a - b);
+  const cpu = batches.map((b) => STEADY_RUNS / b.cpuSeconds).sort((a, b) => a - b);
+  const median = (xs: readonly number[]): number => xs[xs.length >> 1]!;
+  const steady = `${STEADY_BATCHES} batches of ${STEADY_RUNS} runs after ${COLD_RUNS + WARM_RUNS + SETTLING_RUNS}`;
   return [
     { name: `runs/s, one Deployment: first ${COLD_RUNS} runs of the process (cold)`, value: COLD_RUNS / cold.seconds, unit: 'runs/s' },
     { name: `runs/s, one Deployment: the next ${WARM_RUNS} runs (warm)`, value: WARM_RUNS / warm.seconds, unit: 'runs/s' },
-    { name: `runs/s, one Deployment: ${STEADY_RUNS} runs after ${COLD_RUNS + WARM_RUNS + SETTLING_RUNS} (steady)`, value: STEADY_RUNS / steady.seconds, unit: 'runs/s' },
-    { name: 'runs per CPU-second (all threads), steady', value: STEADY_RUNS / steady.cpuSeconds, unit: 'runs/cpu-s' },
+    { name: `runs/s, one Deployment, steady (${steady}): best batch`, value: wall.at(-1)!, unit: 'runs/s' },
+    { name: 'runs/s, one Deployment, steady: median batch', value: median(wall), unit: 'runs/s' },
+    { name: 'runs per CPU-second (all threads), steady: best batch', value: cpu.at(-1)!, unit: 'runs/cpu-s' },
+    { name: 'runs per CPU-second (all threads), steady: median batch', value: median(cpu), unit: 'runs/cpu-s' },
     { name: 'mean virtual time per run, one Deployment', value: all.reduce((s, r) => s + r.virtualMs, 0) / total / 1000, unit: 's virtual' },
     { name: `runs/s, actions on up to 3 Deployments (${WARM_RUNS} runs, after the above)`, value: WARM_RUNS / three.seconds, unit: 'runs/s' },
     { name: 'runs that violated an invariant (reported, not asserted)', value: all.reduce((s, r) => s + r.failures, 0) + three.failures, unit: 'runs' },
