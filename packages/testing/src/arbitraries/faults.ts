@@ -34,7 +34,7 @@ export interface FaultScheduleOptions {
   readonly images?: readonly string[] | undefined;
 }
 
-const ALL_KINDS: readonly Fault['kind'][] = ['crash', 'writeError', 'staleReads', 'coalesce', 'dropEvents', 'expireWatches', 'latency', 'stopNode', 'restoreNode', 'clockJump', 'slowImagePulls'];
+const ALL_KINDS: readonly Fault['kind'][] = ['crash', 'crashBeforeStep', 'writeError', 'staleReads', 'coalesce', 'dropEvents', 'expireWatches', 'latency', 'stopNode', 'restoreNode', 'clockJump', 'slowImagePulls'];
 const WRITE_ERRORS: readonly InjectedWriteError[] = ['Conflict', 'InternalError', 'ServiceUnavailable', 'TooManyRequests'];
 
 /** An arbitrary {@link Fault} of the given kinds. */
@@ -49,6 +49,7 @@ export function faultArbitrary(options: FaultScheduleOptions = {}): fc.Arbitrary
   const node = fc.nat({ max: nodes - 1 });
   const byKind: { readonly [K in Fault['kind']]: fc.Arbitrary<Extract<Fault, { kind: K }>> } = {
     crash: fc.record({ kind: fc.constant('crash' as const), write, committed: fc.boolean() }),
+    crashBeforeStep: fc.record({ kind: fc.constant('crashBeforeStep' as const), step }),
     writeError: fc.record({ kind: fc.constant('writeError' as const), write, code: fc.constantFrom(...WRITE_ERRORS) }),
     staleReads: fc.record({ kind: fc.constant('staleReads' as const), resource, lag: fc.integer({ min: 1, max: 5 }), holdMs: delay(100, 5_000) }),
     coalesce: fc.record({ kind: fc.constant('coalesce' as const), resource, windowMs: delay(50, 3_000) }),

@@ -51,6 +51,27 @@ describe('FaultInjector', () => {
     await cluster.stop();
   });
 
+  it('crashes the controller manager before the named step, whatever the writes so far, and the new incarnation takes over', async () => {
+    const fault = { kind: 'crashBeforeStep', step: 1 } as const;
+    expect(describeFault(fault)).toBe('before step 1: crash the controller manager');
+    const { injector, cluster, advance, members } = await start([fault]);
+    await injector.beforeStep(0);
+    await cluster.apply(setObject(2));
+    await advance(3_000);
+    const first = cluster.controllerManager;
+    expect(cluster.controllerManagerRestarts).toBe(0);
+    await injector.beforeStep(1);
+    expect(cluster.controllerManagerRestarts).toBe(1);
+    expect(cluster.controllerManager).not.toBe(first);
+    expect(injector.log[0]).toMatch(/^step 1: crash the controller manager at t=\d+$/);
+    expect(injector.log[1]).toMatch(/^restart the controller manager at t=\d+$/);
+    // The restarted controller (empty caches, a fresh relist) handles the next change.
+    await cluster.server.patch(ConfigMaps, { namespace: 'default', name: 'set-a' }, { type: 'merge', body: { data: { replicas: '4' } } });
+    await advance(5_000);
+    expect(await members()).toHaveLength(4);
+    await cluster.stop();
+  });
+
   it('fails exactly the k-th write with the chosen error, and the controller retries', async () => {
     const { injector, cluster, advance, members } = await start([{ kind: 'writeError', write: 2, code: 'Conflict' }]);
     await cluster.apply(setObject(2));

@@ -5,7 +5,7 @@
  * Two clocks drive a schedule. Faults on the controller manager's writes (`crash`,
  * `writeError`) count its writes, 1 for the first write after {@link FaultInjector.start};
  * faults on the cluster (`stopNode`, `restoreNode`, `clockJump`, `slowImagePulls`) fire before a numbered step of
- * the test. Watch faults (`staleReads`, `coalesce`, `expireWatches`) and `latency` hold while
+ * the test (`crashBeforeStep` too). Watch faults (`staleReads`, `coalesce`, `expireWatches`) and `latency` hold while
  * the faults are on.
  *
  * @module
@@ -28,6 +28,9 @@ export type InjectedWriteError = 'Conflict' | 'InternalError' | 'ServiceUnavaila
  * - `crash`: the controller manager dies at its `write`-th write — after the write reached the
  *   store (`committed: true`) or before (`false`) — and restarts with empty caches and queues.
  *   From the crash until the restart, each call of the dead incarnation fails.
+ * - `crashBeforeStep`: the controller manager dies before step `step`, wherever its reconciles
+ *   are (each one in flight fails at its next call), and restarts with empty caches and queues.
+ *   Unlike `crash`, where it dies does not move when an earlier step makes more or fewer writes.
  * - `writeError`: the `write`-th write fails with `code` without reaching the store.
  * - `staleReads`: the controller manager's watches of `resource` (a plural such as `pods`, or
  *   `*`) lag by up to `lag` events, each held at most `holdMs`.
@@ -49,6 +52,7 @@ export type InjectedWriteError = 'Conflict' | 'InternalError' | 'ServiceUnavaila
  */
 export type Fault =
   | { readonly kind: 'crash'; readonly write: number; readonly committed: boolean }
+  | { readonly kind: 'crashBeforeStep'; readonly step: number }
   | { readonly kind: 'writeError'; readonly write: number; readonly code: InjectedWriteError }
   | { readonly kind: 'staleReads'; readonly resource: string; readonly lag: number; readonly holdMs: number }
   | { readonly kind: 'coalesce'; readonly resource: string; readonly windowMs: number }
@@ -68,6 +72,8 @@ export function describeFault(f: Fault): string {
   switch (f.kind) {
     case 'crash':
       return `crash the controller manager at its write #${f.write} (${f.committed ? 'after' : 'before'} it reaches the store)`;
+    case 'crashBeforeStep':
+      return `before step ${f.step}: crash the controller manager`;
     case 'writeError':
       return `fail write #${f.write} with ${f.code}`;
     case 'staleReads':
@@ -180,6 +186,13 @@ export class FaultInjector {
     if (!this.#on) return;
     for (const f of this.schedule) {
       if (!('step' in f) || f.step !== step) continue;
+      if (f.kind === 'crashBeforeStep') {
+        // Restarted by the poll below; a restart under way takes this one after it.
+        this.log.push(`step ${step}: crash the controller manager at t=${cluster.now()}`);
+        this.#down = true;
+        this.#pendingRestart = true;
+        continue;
+      }
       if (f.kind === 'clockJump') {
         this.log.push(`step ${step}: clock jump ${f.ms} ms`);
         cluster.clock.jump(f.ms);
