@@ -76,7 +76,7 @@ export type { PodsNotOvercreatedOptions } from './invariants/creations.js';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';
-export type { CheckClusterOptions, RunFailure, RunOptions, RunOutcome } from './check/check.js';
+export type { CheckClusterOptions, RunContext, RunFailure, RunInvariants, RunOptions, RunOutcome } from './check/check.js';
 export { describeAction, performAction } from './check/actions.js';
 export type { ClusterAction, TaintSpec } from './check/actions.js';
 export { diffStates, generatedNames, normalizeObject } from './check/normalize.js';

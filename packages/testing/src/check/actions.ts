@@ -6,6 +6,7 @@
 import { isApiError } from '@kubeloop/core';
 import type { Node, PropagationPolicy } from '@kubeloop/core';
 import type { SimCluster } from '../sim/cluster.js';
+import type { RunContext } from './check.js';
 
 /** A Node taint, as an action sets it. */
 export interface TaintSpec {
@@ -70,10 +71,12 @@ export function describeAction(a: ClusterAction): string {
 /**
  * Performs a {@link ClusterAction} on `cluster`. An action on an object that does not exist (or
  * whose create races another) is a no-op, as a user's `kubectl` command would simply fail.
+ * With a `context` (as `checkCluster` passes it), `advance` actions let time pass through
+ * it, so that a crashed controller manager restarts during the step.
  *
  * Errors: anything else the API server rejects (e.g. an invalid object), as thrown.
  */
-export async function performAction(cluster: SimCluster, action: ClusterAction): Promise<void> {
+export async function performAction(cluster: SimCluster, action: ClusterAction, context?: Pick<RunContext<unknown>, 'advance'>): Promise<void> {
   const resource = (name: string) => {
     const def = cluster.server.registry.lookup(name);
     if (def === undefined) throw new Error(`unknown resource ${name}`);
@@ -98,7 +101,7 @@ export async function performAction(cluster: SimCluster, action: ClusterAction):
         await cluster.server.delete(resource(action.resource), { namespace: action.namespace, name: action.name }, action.propagationPolicy === undefined ? undefined : { propagationPolicy: action.propagationPolicy });
         break;
       case 'advance':
-        await cluster.advance(action.ms);
+        await (context === undefined ? cluster.advance(action.ms) : context.advance(action.ms));
         return;
       case 'stopNode': {
         const name = nodeName(action.node);

@@ -7,10 +7,11 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import { relative } from 'node:path';
 import fc from 'fast-check';
 import type { ClientInterceptor, Clock, KubeObject, ResourceDefinition } from '@kubeloop/core';
 import { SimCluster } from '../sim/cluster.js';
-import type { SimClusterOptions } from '../sim/cluster.js';
+import type { SettleOptions, SimClusterOptions } from '../sim/cluster.js';
 import { SimClusterError } from '../sim/errors.js';
 import { FaultInjector, describeFault } from '../faults/schedule.js';
 import type { FaultSchedule } from '../faults/schedule.js';
@@ -30,9 +31,40 @@ export const DEEP = process.env['KUBELOOP_DEEP'] === '1';
 /** The defaults of {@link checkCluster}: 20 runs (200 with `KUBELOOP_DEEP=1`). */
 export const DEFAULT_RUNS = DEEP ? 200 : 20;
 
-/** What {@link checkCluster} runs. `A` is the action type ({@link ClusterAction} by default). */
-export interface CheckClusterOptions<A = ClusterAction> {
-  /** The test's name, printed in the replay command (`vitest -t`) and matched by {@link REPLAY_ENV}. */
+/**
+ * What `setup` and `perform` get for one run: clock moves that keep the run's faults going, and
+ * the run's own state.
+ *
+ * Guarantees: a controller manager that crashes while `advance` runs restarts within 250 virtual
+ * ms of its crash (`SimCluster.advance` would leave it down until the step ends), and within 10
+ * virtual seconds while `settle` runs; `state` is the value `runState` built for this run.
+ */
+export interface RunContext<S = undefined> {
+  /** The step being performed (0-based), or -1 in `setup`. */
+  readonly step: number;
+  /** Lets `ms` of virtual time pass (as `SimCluster.advance`), restarting a crashed controller manager as it goes. */
+  advance(ms: number): Promise<void>;
+  /** Runs the cluster until it is quiet (as `SimCluster.settle`), restarting a crashed controller manager as it goes. */
+  settle(options?: SettleOptions): Promise<void>;
+  /** This run's state, built by {@link CheckClusterOptions.runState} (undefined without it). */
+  readonly state: S;
+}
+
+/**
+ * Invariants, or a function that builds them for one run from the run's state (so that
+ * invariants which read what the actions did keep it per run, not in module variables).
+ */
+export type RunInvariants<S = undefined> = readonly Invariant[] | ((state: S) => readonly Invariant[]);
+
+/**
+ * What {@link checkCluster} runs. `A` is the action type ({@link ClusterAction} by default); `S`
+ * the type of the state each run keeps (see {@link CheckClusterOptions.runState}).
+ */
+export interface CheckClusterOptions<A = ClusterAction, S = undefined> {
+  /**
+   * The check's name, matched by {@link REPLAY_ENV} (unique within a test file). The replay
+   * command selects the running vitest test by its own title; outside vitest it uses this name.
+   */
   readonly name: string;
   /**
    * The cluster, without its seed (fast-check draws it, so it shrinks and replays). Its trace is
@@ -40,11 +72,21 @@ export interface CheckClusterOptions<A = ClusterAction> {
    */
   readonly cluster: Omit<SimClusterOptions, 'seed'>;
   /** Runs once the cluster is built, before the faults start (e.g. apply the workload, settle). */
-  readonly setup?: ((cluster: SimCluster) => Promise<void>) | undefined;
+  readonly setup?: ((cluster: SimCluster, context: RunContext<S>) => Promise<void>) | undefined;
+  /**
+   * Builds a fresh state for each run, handed to `setup` and `perform` (`context.state`) and to
+   * the invariant builders of `safety` and `liveness`: what an invariant needs to know about the
+   * actions performed so far (e.g. "the Deployment was seen converged since its last scale").
+   */
+  readonly runState?: (() => S) | undefined;
   /** The actions of one run. */
   readonly actions: fc.Arbitrary<readonly A[]>;
-  /** Performs one action (default: {@link performAction}, for {@link ClusterAction}s). */
-  readonly perform?: ((cluster: SimCluster, action: A) => Promise<void>) | undefined;
+  /**
+   * Performs one action (default: {@link performAction}, for {@link ClusterAction}s). Let time
+   * pass with `context.advance` and `context.settle` rather than the cluster's own, so that a
+   * crash of the controller manager during the step restarts it during the step.
+   */
+  readonly perform?: ((cluster: SimCluster, action: A, context: RunContext<S>) => Promise<void>) | undefined;
   /** Prints one action (default: {@link describeAction}, else JSON). */
   readonly describe?: ((action: A) => string) | undefined;
   /** The faults of one run (default: none). */
@@ -56,9 +98,9 @@ export interface CheckClusterOptions<A = ClusterAction> {
    */
   readonly resources?: readonly ResourceDefinition[] | undefined;
   /** Invariants checked after every step, while settling and over the stable window. */
-  readonly safety?: readonly Invariant[] | undefined;
+  readonly safety?: RunInvariants<S> | undefined;
   /** Invariants checked once faults stop and the cluster settled, and over the stable window. */
-  readonly liveness?: readonly Invariant[] | undefined;
+  readonly liveness?: RunInvariants<S> | undefined;
   /** How many runs (default {@link DEFAULT_RUNS}). */
   readonly runs?: number | undefined;
   /** Virtual time after each action (default 1 000 ms). */
@@ -87,7 +129,7 @@ export interface CheckClusterOptions<A = ClusterAction> {
 }
 
 /** What one run of {@link runCase} needs: a {@link CheckClusterOptions} without its arbitraries. */
-export type RunOptions<A = ClusterAction> = Omit<CheckClusterOptions<A>, 'actions' | 'faults' | 'runs' | 'seed' | 'replay'>;
+export type RunOptions<A = ClusterAction, S = undefined> = Omit<CheckClusterOptions<A, S>, 'actions' | 'faults' | 'runs' | 'seed' | 'replay'>;
 
 /** Where a run went wrong. */
 export interface RunFailure {
@@ -191,11 +233,15 @@ function check(invariants: readonly Invariant[], state: ClusterState, previous: 
  * checking safety after each, stops the faults, settles, checks liveness and stability.
  * Exported for tests and benchmarks; {@link checkCluster} is the usual entry.
  */
-export function runCase<A>(options: RunOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<RunOutcome> {
+export function runCase<A, S = undefined>(options: RunOptions<A, S>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<RunOutcome> {
   return run(options, clusterSeed, actions, schedule);
 }
 
-async function run<A>(options: RunOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<Outcome> {
+function invariantsOf<S>(invariants: RunInvariants<S> | undefined, state: S): readonly Invariant[] {
+  return typeof invariants === 'function' ? invariants(state) : (invariants ?? []);
+}
+
+async function run<A, S>(options: RunOptions<A, S>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule, capture?: Invariant): Promise<Outcome> {
   const injector = new FaultInjector(schedule);
   const cm = options.cluster.controllerManager;
   const userInterceptors = cm === false || cm === undefined ? undefined : cm.interceptors;
@@ -205,10 +251,24 @@ async function run<A>(options: RunOptions<A>, clusterSeed: number, actions: read
   ];
   // The invariants read the trace: it is always kept in memory here, whatever `trace` says.
   const cluster = await SimCluster.create({ ...options.cluster, seed: clusterSeed, trace: 'memory', controllerManager: cm === false ? false : { ...cm, interceptors } });
-  const perform = options.perform ?? (performAction as unknown as (c: SimCluster, a: A) => Promise<void>);
+  const perform = options.perform ?? (performAction as unknown as (c: SimCluster, a: A, context: RunContext<S>) => Promise<void>);
   const tracker = new StateTracker(cluster);
-  const safety = options.safety ?? [];
-  const liveness = options.liveness ?? [];
+  const state = options.runState?.() as S;
+  const safety = invariantsOf(options.safety, state);
+  const liveness = [...invariantsOf(options.liveness, state), ...(capture === undefined ? [] : [capture])];
+  const context = (step: number): RunContext<S> => ({
+    step,
+    advance: (ms) => injector.advance(ms),
+    settle: (settleOptions = {}) =>
+      cluster.settle({
+        ...settleOptions,
+        onProgress: async () => {
+          await injector.poll();
+          await settleOptions.onProgress?.();
+        },
+      }),
+    state,
+  });
   const stepMs = options.stepMs ?? 1_000;
   let failure: RunFailure | undefined;
   let last: ClusterState | undefined;
@@ -229,14 +289,14 @@ async function run<A>(options: RunOptions<A>, clusterSeed: number, actions: read
   try {
     try {
       injector.attach(cluster);
-      await options.setup?.(cluster);
+      await options.setup?.(cluster, context(-1));
       injector.start();
       if (!(await observe(safety, 'after setup'))) {
         for (let i = 0; i < actions.length; i++) {
           where = `at step ${i}`;
           await injector.beforeStep(i);
           try {
-            await perform(cluster, actions[i]!);
+            await perform(cluster, actions[i]!, context(i));
           } catch (e) {
             failure = { invariant: 'action', description: 'Every action is accepted by the API server.', when: `at step ${i}`, violations: [{ message: e instanceof Error ? e.message : String(e), objects: [] }] };
             break;
@@ -293,22 +353,14 @@ function describeOffending(state: ClusterState, failure: RunFailure): string[] {
 }
 
 /** Runs the case twice, with and without faults, and compares the normalised final states. */
-async function runDifferential<A>(options: RunOptions<A>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<Outcome> {
+async function runDifferential<A, S>(options: RunOptions<A, S>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule): Promise<Outcome> {
   const kinds = options.differential!.kinds;
   const finals: ClusterState[] = [];
   let faulty: Outcome | undefined;
   for (const s of [schedule, []] as const) {
     let final: ClusterState | undefined;
-    const outcome = await run(
-      {
-        ...options,
-        // Capture the final state through a liveness check that never fails.
-        liveness: [...(options.liveness ?? []), { name: 'capture', description: '', check: (state) => ((final = state), []) }],
-      },
-      clusterSeed,
-      actions,
-      s,
-    );
+    // Capture the final state through a liveness check that never fails.
+    const outcome = await run(options, clusterSeed, actions, s, { name: 'capture', description: '', check: (state) => ((final = state), []) });
     if (outcome.failure !== undefined) return outcome;
     finals.push(final!);
     faulty ??= outcome;
@@ -316,6 +368,33 @@ async function runDifferential<A>(options: RunOptions<A>, clusterSeed: number, a
   const diff = diffStates(finals[0]!, finals[1]!, kinds);
   if (diff.length === 0) return faulty!;
   return faulty!.withFailure({ invariant: 'differential', description: `With and without faults, the settled ${kinds.join(', ')} objects are the same (normalised).`, when: 'after settling', violations: diff });
+}
+
+/** `text` in single quotes for a POSIX shell. */
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The vitest command that runs the current test alone: its file and its title as a `-t`
+ * pattern, read from vitest's `expect.getState()` when the check runs inside a vitest test
+ * (vitest is then loaded already); else `-t` with the check's name.
+ */
+async function vitestCommand(name: string): Promise<string> {
+  try {
+    const { expect } = await import('vitest');
+    const state = expect.getState();
+    const full = state.currentTestName;
+    if (full !== undefined && full !== '') {
+      // The title alone: vitest joins the names of the enclosing suites differently in its filter.
+      const title = full.split(' > ').at(-1)!;
+      const file = state.testPath === undefined ? '' : `${relative(process.cwd(), state.testPath)} `;
+      return `npx vitest run ${file}-t ${shellQuote(title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))}`;
+    }
+  } catch {
+    // Not inside vitest: fall through.
+  }
+  return `npx vitest run -t ${shellQuote(name)}`;
 }
 
 function traceTail(traceJson: string, n: number): string {
@@ -358,7 +437,7 @@ export function traceDigest(traceJson: string): string {
  *   checkCluster({ name: 'replicas', cluster: { nodes: 3, controllerManager: { plugins } }, actions, faults: faultSchedules(), safety, liveness }));
  * ```
  */
-export async function checkCluster<A = ClusterAction>(options: CheckClusterOptions<A>): Promise<void> {
+export async function checkCluster<A = ClusterAction, S = undefined>(options: CheckClusterOptions<A, S>): Promise<void> {
   const faults = options.faults ?? fc.constant<FaultSchedule>([]);
   const runOne = options.differential === undefined ? run : runDifferential;
   const property = fc.asyncProperty(fc.nat({ max: 1_000_000 }), options.actions, faults, async (clusterSeed, actions, schedule) => {
@@ -393,6 +472,6 @@ export async function checkCluster<A = ClusterAction>(options: CheckClusterOptio
   lines.push(`faults (${schedule.length}):`, ...schedule.map((f) => `  - ${describeFault(f)}`));
   if (outcome.faultLog.length > 0) lines.push('what the faults did:', ...outcome.faultLog.map((l) => `  ${l}`));
   lines.push(`trace tail (digest ${traceDigest(outcome.traceJson)}):`, traceTail(outcome.traceJson, options.traceTail ?? 15));
-  lines.push(`replay: ${REPLAY_ENV}='${options.name}@${details.seed}:${path}' npx vitest run -t '${options.name}'`);
+  lines.push(`replay: ${REPLAY_ENV}=${shellQuote(`${options.name}@${details.seed}:${path}`)} ${await vitestCommand(options.name)}`);
   throw new CheckFailure(lines.join('\n'), details.seed, path, { clusterSeed, actions, faults: schedule }, outcome);
 }
