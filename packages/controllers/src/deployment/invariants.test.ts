@@ -3,6 +3,7 @@
  * Deployment and the numbers when broken.
  */
 import { describe, expect, it } from 'vitest';
+import { parseTime } from '@kubeloop/core';
 import type { Deployment, Pod, ReplicaSet } from '@kubeloop/core';
 import { rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from './invariants.js';
 import type { DeploymentState } from './invariants.js';
@@ -62,6 +63,22 @@ describe('rolloutBounds', () => {
       ['Deployment default/web', '6 active pods, more than replicas 4 + maxSurge 1'],
       ['Deployment default/web', '2 available pods, fewer than replicas 4 − maxUnavailable 1'],
     ]);
+  });
+});
+
+describe('rolloutBounds counting ready pods', () => {
+  // minReadySeconds 10, 4 replicas, maxUnavailable 1; now is 5 s after the new pods became ready.
+  const slow = { ...dep(4, '2'), spec: { ...dep(4, '2').spec, minReadySeconds: 10 } } as Deployment;
+  const readySince = (list: Pod[], time: string) => list.map((p) => ({ ...p, status: { ...p.status, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: time }] } }) as Pod);
+  const podList = [...readySince(pods('a', 2, true), '2026-01-01T00:00:00Z'), ...readySince(pods('b', 2, true), '2026-01-01T00:01:00Z')];
+  const at = { ...state([slow], [rs('a', 2, '1'), rs('b', 2, '2')], podList), nowMs: parseTime('2026-01-01T00:01:05Z') };
+  it('counts available pods by default: 2 of 4 pods have been ready for 10 s, fewer than 4 − 1', () => {
+    expect(rolloutBounds(at).map((v) => v.message)).toEqual(['2 available pods, fewer than replicas 4 − maxUnavailable 1']);
+  });
+  it('counts ready pods with availabilityCounts: ready, as upstream keeps the bound mid-rollout: 4 ready pods', () => {
+    expect(rolloutBounds(at, { availabilityCounts: 'ready' })).toEqual([]);
+    const oneReady = { ...at, pods: [podList[0]!, ...pods('b', 3, false)] };
+    expect(rolloutBounds(oneReady, { availabilityCounts: 'ready' }).map((v) => v.message)).toEqual(['1 ready pods, fewer than replicas 4 − maxUnavailable 1']);
   });
 });
 

@@ -52,6 +52,16 @@ export interface RolloutBoundsOptions {
    * ReplicaSet scaled down can outlive the scale-up of another for a while.
    */
   readonly surgeCounts?: 'pods' | 'replicaSets' | undefined;
+  /**
+   * What the lower bound counts: `available` pods (default: ready for `minReadySeconds`), or
+   * `ready` pods — what upstream keeps in the midst of a rollout with `minReadySeconds`. Its
+   * `cleanupUnhealthyReplicas` scales an old ReplicaSet down for each pod that is ready but not
+   * yet available, and the ReplicaSet controller then picks the pod to delete by readiness,
+   * node doubling and ready time, knowing nothing of availability: it may delete an available
+   * pod instead, and the available count dips below the bound until the ready pod becomes
+   * available. The ready count does not (the pods it keeps are at least as ready).
+   */
+  readonly availabilityCounts?: 'available' | 'ready' | undefined;
 }
 
 /**
@@ -65,7 +75,9 @@ export interface RolloutBoundsOptions {
  * created or scaled, while pods start or terminate, the pod counts may be outside them. Check
  * only states where `spec.replicas` has not changed since the cluster last settled, and where
  * nodes have room and no faults (as upstream, which cannot make pods available on its own).
- * See {@link RolloutBoundsOptions.surgeCounts} for runs with a lagging ReplicaSet controller.
+ * See {@link RolloutBoundsOptions.surgeCounts} for runs with a lagging ReplicaSet controller, and
+ * {@link RolloutBoundsOptions.availabilityCounts} for states in the midst of a rollout with
+ * `minReadySeconds`.
  */
 export function rolloutBounds(state: DeploymentState, options: RolloutBoundsOptions = {}): DeploymentViolation[] {
   const out: DeploymentViolation[] = [];
@@ -83,8 +95,9 @@ export function rolloutBounds(state: DeploymentState, options: RolloutBoundsOpti
     }
     if (d.spec.strategy.type !== 'RollingUpdate') continue;
     const min = replicas - maxUnavailable(d);
-    const available = pods.filter((p) => isPodAvailable(p, d.spec.minReadySeconds ?? 0, state.nowMs)).length;
-    if (available < min) out.push({ invariant: 'rolloutBounds', object: label('Deployment', d), message: `${available} available pods, fewer than replicas ${replicas} − maxUnavailable ${replicas - min}` });
+    const ready = options.availabilityCounts === 'ready';
+    const available = pods.filter((p) => isPodAvailable(p, ready ? 0 : (d.spec.minReadySeconds ?? 0), state.nowMs)).length;
+    if (available < min) out.push({ invariant: 'rolloutBounds', object: label('Deployment', d), message: `${available} ${ready ? 'ready' : 'available'} pods, fewer than replicas ${replicas} − maxUnavailable ${replicas - min}` });
   }
   return out;
 }
