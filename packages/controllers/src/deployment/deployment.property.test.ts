@@ -24,12 +24,20 @@
  *   (available < replicas − maxUnavailable for a while), after a scale-down the surplus pods
  *   are still running until the ReplicaSet controller deletes them (more than replicas +
  *   maxSurge for a moment). Upstream violates the pod-count bounds the same way.
- * - a settle during which the controller manager was down (a crash): it does not arm.
+ * - a settle that ends with the Deployment not converged: it does not arm. (A crash during a
+ *   settle restarts the controller manager within it, through the toolkit's `context.settle`.)
  * - with cut watches the surge bound counts ReplicaSet sizes, not pods: the ReplicaSet
  *   controller may see a scale-down late (its watch cut, a relist backing off), so a
  *   scaled-down ReplicaSet's pods can outlive the scale-up of another for a while; upstream
  *   guarantees the bound on ReplicaSet sizes only, and has the same lag. The availability
  *   bound is still checked on pods, and the settled state on pods.
+ * - in the windows, the lower bound counts ready pods, not available ones: with
+ *   `minReadySeconds`, upstream scales an old ReplicaSet down for a pod that is ready but not yet
+ *   available, and the ReplicaSet controller may delete an available pod instead (its ranking
+ *   knows nothing of availability), so available pods dip below `replicas − maxUnavailable`
+ *   until the kept pod becomes available (found by a deep cut-watch run: replicas 5, maxSurge
+ *   and maxUnavailable 25%, minReadySeconds 5, templates v1, v0, v1 a millisecond apart; see
+ *   `RolloutBoundsOptions.availabilityCounts`). The settled state is checked on available pods.
  * There are no node faults and the nodes have room for every pod, so the cluster can always
  * satisfy the bounds.
  */
@@ -48,7 +56,7 @@ import {
   runCase,
   transitionInvariant,
 } from '@kubeloop/testing';
-import type { CheckClusterOptions, FaultSchedule, Invariant, SimCluster } from '@kubeloop/testing';
+import type { CheckClusterOptions, FaultSchedule, Invariant, RunContext, SimCluster } from '@kubeloop/testing';
 import type { RolloutBoundsOptions } from './invariants.js';
 import { replicaSetPlugin } from '../replicaset/index.js';
 import { deploymentPlugin } from './plugin.js';
@@ -113,12 +121,15 @@ function containers(version: number): object[] {
 }
 
 /**
- * What the windows check needs to know about the run under way. Runs are sequential (fast-check
- * awaits each); `setup` resets it. `window` is the verdict for the window of the step just
- * performed (consumed by the next check); later checks (the final settle, the stable window)
- * use `armed`.
+ * What the windows check needs to know about the run under way, kept per run (the toolkit's
+ * `runState`). `window` is the verdict for the window of the step just performed (consumed by
+ * the next check); later checks (the final settle, the stable window) use `armed`.
  */
-const run: { armed: boolean; window: boolean | undefined; quietMs: number | undefined } = { armed: false, window: undefined, quietMs: undefined };
+interface RunState {
+  armed: boolean;
+  window: boolean | undefined;
+  readonly quietMs: number | undefined;
+}
 
 /** Whether the Deployment is converged: its status observes its generation, every replica is available and, unless paused, updated. */
 async function converged(cluster: SimCluster): Promise<boolean> {
@@ -134,10 +145,11 @@ async function converged(cluster: SimCluster): Promise<boolean> {
   );
 }
 
-async function perform(cluster: SimCluster, s: Step): Promise<void> {
+async function perform(cluster: SimCluster, s: Step, context: RunContext<RunState>): Promise<void> {
+  const run = context.state;
   const settle = async () => {
-    await cluster.settle({ maxMs: 1_200_000, ...(run.quietMs === undefined ? {} : { quietMs: run.quietMs }) });
-    // A crash during the settle leaves the controller manager down until the step ends: then it did not converge, and nothing is armed.
+    // A crash during the settle restarts the controller manager within it (the context's settle).
+    await context.settle({ maxMs: 1_200_000, ...(run.quietMs === undefined ? {} : { quietMs: run.quietMs }) });
     run.armed = await converged(cluster);
   };
   if (s.kind === 'create') {
@@ -164,7 +176,7 @@ async function perform(cluster: SimCluster, s: Step): Promise<void> {
       break;
   }
   if (s.settle) await settle();
-  else await cluster.advance(s.waitMs);
+  else await context.advance(s.waitMs);
 }
 
 function describeStep(s: Step): string {
@@ -186,11 +198,11 @@ function describeStep(s: Step): string {
 /**
  * Transition safety, local to this suite: the toolkit's {@link rolloutBoundsInvariant} holds on
  * every state the store went through between two checks (`everyState`), for windows that began
- * while the Deployment was armed (see the file's comment). Reads the module's `run`
- * bookkeeping, so it is only pure given the steps performed.
+ * while the Deployment was armed (see the file's comment). Reads the run's bookkeeping, so it
+ * is only pure given the steps performed.
  */
-function rolloutBoundsInStableWindows(options: RolloutBoundsOptions = {}): Invariant {
-  const bounds = everyState(rolloutBoundsInvariant(options), { kinds: ['Deployment', 'ReplicaSet', 'Pod'] });
+function rolloutBoundsInStableWindows(run: RunState, options: RolloutBoundsOptions = {}): Invariant {
+  const bounds = everyState(rolloutBoundsInvariant({ availabilityCounts: 'ready', ...options }), { kinds: ['Deployment', 'ReplicaSet', 'Pod'] });
   return transitionInvariant(
     'rolloutBoundsInStableWindows',
     'In the stable windows of a rollout, every state the store went through has at most replicas + maxSurge active pods and at least replicas − maxUnavailable available.',
@@ -208,21 +220,16 @@ function rolloutBoundsInStableWindows(options: RolloutBoundsOptions = {}): Invar
  * windows, and after settling (and 10 s later) the Deployment liveness invariants and the bounds
  * (on pods) on the settled state. `quietMs` lengthens every settle (cut watches back off).
  */
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>, runs: number, bounds: RolloutBoundsOptions = {}, quietMs?: number): CheckClusterOptions<Step> {
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, runs: number, bounds: RolloutBoundsOptions = {}, quietMs?: number): CheckClusterOptions<Step, RunState> {
   return {
     name,
     cluster: { nodes: 3, controllerManager: { plugins: [replicaSetPlugin(), deploymentPlugin()] } },
-    setup: () => {
-      run.armed = false;
-      run.window = undefined;
-      run.quietMs = quietMs;
-      return Promise.resolve();
-    },
+    runState: () => ({ armed: false, window: undefined, quietMs }),
     actions: steps,
     perform,
     describe: describeStep,
     faults,
-    safety: [rolloutBoundsInStableWindows(bounds)],
+    safety: (run) => [rolloutBoundsInStableWindows(run, bounds)],
     liveness: [...DEPLOYMENT_LIVENESS, rolloutBoundsInvariant()],
     stepMs: 1,
     settleMaxMs: 1_200_000,
