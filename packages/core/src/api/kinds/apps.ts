@@ -511,9 +511,8 @@ export const DaemonSets = defineResource({
     if (us.type === 'RollingUpdate' && us.rollingUpdate) {
       errs.push(...validateRollingUpdate(us.rollingUpdate.maxUnavailable, us.rollingUpdate.maxSurge, 'spec.updateStrategy.rollingUpdate'));
     }
-    if (us.type === 'OnDelete' && us.rollingUpdate !== undefined) {
-      errs.push(forbidden('spec.updateStrategy.rollingUpdate', "may not be specified when strategy `type` is 'OnDelete'"));
-    }
+    // Upstream's ValidateDaemonSetUpdateStrategy lets OnDelete keep a rollingUpdate (it is
+    // ignored): a patch that only switches the type must be accepted.
     return errs;
   },
   validateUpdate(ds, old) {

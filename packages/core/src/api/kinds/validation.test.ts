@@ -393,6 +393,11 @@ describe('validation on update', () => {
     expect(errorsOf(StatefulSets, sts({ replicas: 3, updateStrategy: { type: 'OnDelete' } }), sts({}))).toEqual([]);
   });
 
+  it('lets a DaemonSet switch to OnDelete keeping its rollingUpdate, as upstream (only RollingUpdate requires it, nothing forbids it)', () => {
+    const rolling = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+    expect(errorsOf(DaemonSets, ds({ updateStrategy: { ...rolling, type: 'OnDelete' } }), ds({ updateStrategy: rolling }))).toEqual([]);
+  });
+
   it('lets a pod change its image and add a toleration', () => {
     const next = pod({ containers: [c({ image: 'app:2' })], tolerations: [{ key: 'a', operator: 'Exists' }] });
     expect(errorsOf(Pods, next, pod({ containers: [c()] }))).toEqual([]);
