@@ -43,7 +43,7 @@ import {
   oneDaemonPodPerEligibleNodeInvariant,
   rollingUpdateAvailabilityInvariant,
 } from '@kubeloop/testing';
-import type { CheckClusterOptions, FaultSchedule, SimCluster } from '@kubeloop/testing';
+import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
 import { daemonSetPlugin } from './plugin.js';
 
 const RUNS = DEEP ? 300 : 15;
@@ -100,7 +100,7 @@ function daemonSet(name: string, podSpec: Record<string, unknown>, spec: Record<
 /** The nodes the test removed and not yet added back (runs are sequential; `setup` resets it). */
 const absent = new Set<string>();
 
-async function perform(cluster: SimCluster, s: Step): Promise<void> {
+async function perform(cluster: SimCluster, s: Step, context: RunContext): Promise<void> {
   const server = cluster.server;
   switch (s.kind) {
     case 'label':
@@ -131,7 +131,7 @@ async function perform(cluster: SimCluster, s: Step): Promise<void> {
       await cluster.restoreNode(s.node);
       return;
     case 'wait':
-      await cluster.advance(s.ms);
+      await context.advance(s.ms);
       return;
   }
 }
@@ -190,8 +190,8 @@ const rolloutSteps: fc.Arbitrary<readonly RolloutStep[]> = fc
   .tuple(fc.integer({ min: 1, max: 3 }), fc.array(fc.integer({ min: 1, max: 20_000 }), { maxLength: 4 }))
   .map(([maxUnavailable, waits]) => [{ kind: 'rollout' as const, maxUnavailable }, ...waits.map((ms) => ({ kind: 'wait' as const, ms }))]);
 
-async function performRollout(cluster: SimCluster, s: RolloutStep): Promise<void> {
-  if (s.kind === 'wait') return cluster.advance(s.ms);
+async function performRollout(cluster: SimCluster, s: RolloutStep, context: RunContext): Promise<void> {
+  if (s.kind === 'wait') return context.advance(s.ms);
   const ds = await cluster.server.get(DaemonSets, { namespace: 'default', name: 'agent' });
   const t = ds.spec.template;
   await cluster.server.update(DaemonSets, {

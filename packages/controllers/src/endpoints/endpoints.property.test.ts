@@ -19,7 +19,7 @@ import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { Pods, Services } from '@kubeloop/core';
 import { DEEP, checkCluster, endpointsMatchPodsInvariant, faultArbitrary, faultSchedules, faultSchedulesWith, noEndpointsWithoutServiceInvariant } from '@kubeloop/testing';
-import type { CheckClusterOptions, FaultSchedule, SimCluster } from '@kubeloop/testing';
+import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
 import { endpointsPlugin } from './plugin.js';
 
 const RUNS = DEEP ? 340 : 15;
@@ -113,7 +113,7 @@ function serviceManifest(name: string, spec: ServiceSpec): object {
   };
 }
 
-async function perform(cluster: SimCluster, s: Step): Promise<void> {
+async function perform(cluster: SimCluster, s: Step, context: RunContext): Promise<void> {
   const server = cluster.server;
   const pick = async <T>(list: () => Promise<{ readonly items: readonly T[] }>, n: number): Promise<T | undefined> => {
     const items = (await list()).items;
@@ -150,7 +150,7 @@ async function perform(cluster: SimCluster, s: Step): Promise<void> {
       return;
     }
     case 'wait':
-      await cluster.advance(s.ms);
+      await context.advance(s.ms);
       return;
   }
 }

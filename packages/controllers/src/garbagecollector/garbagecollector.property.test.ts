@@ -36,7 +36,7 @@ import {
   noObjectStuckTerminating,
   orphansKeptInvariant,
 } from '@kubeloop/testing';
-import type { CheckClusterOptions, Fault, FaultSchedule, Invariant, SimCluster, Violation } from '@kubeloop/testing';
+import type { CheckClusterOptions, Fault, FaultSchedule, Invariant, RunContext, SimCluster, Violation } from '@kubeloop/testing';
 import type { PropagationPolicy } from './decide.js';
 import { garbageCollectorPlugin } from './plugin.js';
 
@@ -157,7 +157,7 @@ function noteCrash(): void {
   run.cluster = undefined;
 }
 
-async function perform(cluster: SimCluster, s: Step): Promise<void> {
+async function perform(cluster: SimCluster, s: Step, context: RunContext): Promise<void> {
   switch (s.kind) {
     case 'build': {
       const created: KubeObject[] = [];
@@ -186,7 +186,7 @@ async function perform(cluster: SimCluster, s: Step): Promise<void> {
         await cluster.server.update(RESOURCES[from.kind], { ...live, metadata: { ...live.metadata, ownerReferences: [...(live.metadata.ownerReferences ?? []), reference] } });
       }
       // Let the collector's graph catch up, as the deletions come after it.
-      await cluster.advance(2_000);
+      await context.advance(2_000);
       // A late owner and its child, created just before the deletions without settling: the
       // collector may see the child before the owner (a cache miss), and must keep it.
       const lateOwner = await cluster.server.create(Secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'late-owner', namespace: 'default' } });
@@ -209,11 +209,11 @@ async function perform(cluster: SimCluster, s: Step): Promise<void> {
         // Already collected (or gone between the read and the delete).
         if (!isApiError(error, 'NotFound') && !isApiError(error, 'Conflict')) throw error;
       }
-      await cluster.advance(s.waitMs);
+      await context.advance(s.waitMs);
       return;
     }
     case 'wait':
-      await cluster.advance(s.ms);
+      await context.advance(s.ms);
       return;
   }
 }

@@ -27,7 +27,7 @@ import {
   replicaStatusMatchesPodsInvariant,
   singleControllerInvariant,
 } from '@kubeloop/testing';
-import type { CheckClusterOptions, FaultSchedule, SimCluster } from '@kubeloop/testing';
+import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
 import { replicaSetPlugin, replicationControllerPlugin } from './plugin.js';
 
 const RUNS = DEEP ? 250 : 10;
@@ -72,7 +72,7 @@ function owners(): object[] {
   ];
 }
 
-async function perform(cluster: SimCluster, s: Step): Promise<void> {
+async function perform(cluster: SimCluster, s: Step, context: RunContext): Promise<void> {
   const server = cluster.server;
   switch (s.kind) {
     case 'scale': {
@@ -99,7 +99,7 @@ async function perform(cluster: SimCluster, s: Step): Promise<void> {
       return;
     }
     case 'wait':
-      await cluster.advance(s.ms);
+      await context.advance(s.ms);
       return;
   }
 }
