@@ -97,10 +97,13 @@ function daemonSet(name: string, podSpec: Record<string, unknown>, spec: Record<
   };
 }
 
-/** The nodes the test removed and not yet added back (runs are sequential; `setup` resets it). */
-const absent = new Set<string>();
+/** Per run (the toolkit's `runState`): the nodes the test removed and not yet added back. */
+interface RunState {
+  readonly absent: Set<string>;
+}
 
-async function perform(cluster: SimCluster, s: Step, context: RunContext): Promise<void> {
+async function perform(cluster: SimCluster, s: Step, context: RunContext<RunState>): Promise<void> {
+  const absent = context.state.absent;
   const server = cluster.server;
   switch (s.kind) {
     case 'label':
@@ -156,12 +159,12 @@ function describeStep(s: Step): string {
  * toleration) and `labelled` (node selector `ds=yes`, tolerates the `gpu` taint), on four
  * nodes, two of them labelled `ds=yes`.
  */
-function nodeChanges(name: string, faults: fc.Arbitrary<FaultSchedule>, quietMs = 30_000): CheckClusterOptions<Step> {
+function nodeChanges(name: string, faults: fc.Arbitrary<FaultSchedule>, quietMs = 30_000): CheckClusterOptions<Step, RunState> {
   return {
     name,
     cluster: { nodes: NODES.map((n) => ({ name: n, ...(LABELLED_AT_START.has(n) ? { labels: { ds: 'yes' } } : {}) })), controllerManager: { plugins: [daemonSetPlugin()] } },
+    runState: () => ({ absent: new Set<string>() }),
     setup: async (cluster) => {
-      absent.clear();
       await cluster.apply([daemonSet('everywhere', {}), daemonSet('labelled', { nodeSelector: { ds: 'yes' }, tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }] })]);
       await cluster.advance(3_000);
     },

@@ -76,12 +76,14 @@ const steps: fc.Arbitrary<readonly Step[]> = fc
   .map(([services, pods, more]): Step[] => [{ kind: 'init', services, pods }, ...more]);
 
 /**
- * Per-run state: pod names count up within a run. `checkCluster` runs many cases one after the
- * other (and replays the shrunk one, which must give the same trace), so it is reset in `setup`.
+ * Per run (the toolkit's `runState`, fresh for each case, so a replayed case names its pods as
+ * it did): pod names count up within a run.
  */
-const run = { pods: 0 };
+interface RunState {
+  pods: number;
+}
 
-function podManifest(spec: PodSpec): object {
+function podManifest(run: RunState, spec: PodSpec): object {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -113,8 +115,9 @@ function serviceManifest(name: string, spec: ServiceSpec): object {
   };
 }
 
-async function perform(cluster: SimCluster, s: Step, context: RunContext): Promise<void> {
+async function perform(cluster: SimCluster, s: Step, context: RunContext<RunState>): Promise<void> {
   const server = cluster.server;
+  const podManifestOf = (spec: PodSpec) => podManifest(context.state, spec);
   const pick = async <T>(list: () => Promise<{ readonly items: readonly T[] }>, n: number): Promise<T | undefined> => {
     const items = (await list()).items;
     return items[n % Math.max(1, items.length)];
@@ -122,10 +125,10 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
   switch (s.kind) {
     case 'init':
       await cluster.apply(s.services.map((spec, i) => serviceManifest(`svc-${i}`, spec)));
-      if (s.pods.length > 0) await cluster.apply(s.pods.map(podManifest));
+      if (s.pods.length > 0) await cluster.apply(s.pods.map(podManifestOf));
       return;
     case 'addPod':
-      await cluster.apply(podManifest(s.pod));
+      await cluster.apply(podManifestOf(s.pod));
       return;
     case 'deletePod': {
       const pod = await pick(() => server.list(Pods, { namespace: 'default' }), s.pick);
@@ -183,14 +186,11 @@ function describeStep(s: Step): string {
   }
 }
 
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step> {
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step, RunState> {
   return {
     name,
     cluster: { nodes: 2, controllerManager: { plugins: [endpointsPlugin({ endpointSlices: { maxEndpointsPerSlice: 2 } })] } },
-    setup: () => {
-      run.pods = 0;
-      return Promise.resolve();
-    },
+    runState: () => ({ pods: 0 }),
     actions: steps,
     perform,
     describe: describeStep,

@@ -132,32 +132,32 @@ const steps: fc.Arbitrary<readonly Step[]> = graph.chain((specs) =>
     ]),
 );
 
-/**
- * Per-run state. `checkCluster` runs many cases one after the other (and replays the shrunk
- * one), so it is reset in `setup`.
- */
-const run = {
+/** Per run (the toolkit's `runState`, fresh for each case). */
+interface RunState {
   /** The uids the test's own deletions deleted (those are not "collected"). */
-  deletedByUser: new Set<string>(),
+  readonly deletedByUser: Set<string>;
   /**
    * The policy of the test's last deletion of each uid (`Background` for the default). A second
    * delete with another policy switches the finalizer (the API server honours it), so an owner
    * deleted with Orphan then Background orphans nothing, and one deleted with Foreground then
    * Orphan no longer waits for its dependents.
    */
-  lastPolicy: new Map<string, PropagationPolicy>(),
-  /** The run's cluster (to see afterwards whether its controller manager was restarted). */
-  cluster: undefined as SimCluster | undefined,
-};
-/** How many runs restarted their controller manager (the crash property checks it was exercised). */
-let crashedRuns = 0;
-
-function noteCrash(): void {
-  if ((run.cluster?.controllerManagerRestarts ?? 0) > 0) crashedRuns++;
-  run.cluster = undefined;
+  readonly lastPolicy: Map<string, PropagationPolicy>;
 }
 
-async function perform(cluster: SimCluster, s: Step, context: RunContext): Promise<void> {
+/**
+ * Across runs, on purpose: how many runs restarted their controller manager (the crash
+ * property checks it was exercised), counted from the previous run's cluster at the next setup.
+ */
+let crashedRuns = 0;
+let previousCluster: SimCluster | undefined;
+
+function noteCrash(): void {
+  if ((previousCluster?.controllerManagerRestarts ?? 0) > 0) crashedRuns++;
+  previousCluster = undefined;
+}
+
+async function perform(cluster: SimCluster, s: Step, context: RunContext<RunState>): Promise<void> {
   switch (s.kind) {
     case 'build': {
       const created: KubeObject[] = [];
@@ -203,8 +203,8 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
         const live = await cluster.server.get(RESOURCES[s.target.kind], key);
         const uid = live.metadata.uid ?? '';
         await cluster.server.delete(RESOURCES[s.target.kind], key, { ...(s.policy === undefined ? {} : { propagationPolicy: s.policy }), preconditions: { uid } });
-        run.deletedByUser.add(uid);
-        run.lastPolicy.set(uid, s.policy ?? 'Background');
+        context.state.deletedByUser.add(uid);
+        context.state.lastPolicy.set(uid, s.policy ?? 'Background');
       } catch (error) {
         // Already collected (or gone between the read and the delete).
         if (!isApiError(error, 'NotFound') && !isApiError(error, 'Conflict')) throw error;
@@ -240,30 +240,28 @@ const lateObjectsKept: Invariant = invariant('lateObjectsKept', 'A child created
   return out;
 });
 
-const deletedByUser = (uid: string): boolean => run.deletedByUser.has(uid);
-const lastPolicy = (uid: string): PropagationPolicy | undefined => run.lastPolicy.get(uid);
+const deletedByUser = (run: RunState) => (uid: string): boolean => run.deletedByUser.has(uid);
 /** Owners the test deleted last with a policy other than Foreground: that delete took any foregroundDeletion finalizer away. */
-const switchedAway = (uid: string): boolean => (lastPolicy(uid) ?? 'Foreground') !== 'Foreground';
+const switchedAway = (run: RunState) => (uid: string): boolean => (run.lastPolicy.get(uid) ?? 'Foreground') !== 'Foreground';
 /** Owners the test deleted last with a policy other than Orphan: that delete took any orphan finalizer away. */
-const notLastOrphan = (uid: string): boolean => (lastPolicy(uid) ?? 'Orphan') !== 'Orphan';
+const notLastOrphan = (run: RunState) => (uid: string): boolean => (run.lastPolicy.get(uid) ?? 'Orphan') !== 'Orphan';
 
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step> {
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step, RunState> {
   return {
     name,
     cluster: { nodes: 0, scheduler: false, nodeLifecycle: false, controllerManager: { plugins: [garbageCollectorPlugin()] } },
+    runState: () => ({ deletedByUser: new Set(), lastPolicy: new Map() }),
     setup: async (cluster) => {
       noteCrash();
-      run.deletedByUser = new Set();
-      run.lastPolicy = new Map();
-      run.cluster = cluster;
+      previousCluster = cluster;
       await cluster.server.create(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } });
     },
     actions: steps,
     perform,
     describe: describeStep,
     faults,
-    safety: [noLiveOwnerCollectedInvariant(deletedByUser), foregroundOrderInvariant(switchedAway)],
-    liveness: [noDanglingDependentsInvariant, noObjectStuckTerminating, orphansKeptInvariant(deletedByUser, notLastOrphan), lateObjectsKept],
+    safety: (run) => [noLiveOwnerCollectedInvariant(deletedByUser(run)), foregroundOrderInvariant(switchedAway(run))],
+    liveness: (run) => [noDanglingDependentsInvariant, noObjectStuckTerminating, orphansKeptInvariant(deletedByUser(run), notLastOrphan(run)), lateObjectsKept],
     stepMs: 100,
     settleQuietMs: 30_000,
     stableMs: 10_000,
