@@ -39,6 +39,16 @@ export default tseslint.config(
     rules: {
       'vitest/no-focused-tests': 'error',
       'vitest/no-disabled-tests': 'error',
+      // Test files share their worker's modules (`isolate: false` in vitest.config.ts): a
+      // module mock or a stubbed global would leak into the files run after it.
+      'no-restricted-properties': [
+        'error',
+        ...['mock', 'doMock', 'stubGlobal', 'stubEnv', 'useFakeTimers'].map((property) => ({
+          object: 'vi',
+          property,
+          message: 'test files share modules (isolate: false); use the injected clock and plain fakes instead',
+        })),
+      ],
     },
   },
 );
