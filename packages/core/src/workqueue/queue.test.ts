@@ -123,6 +123,22 @@ describe('workqueue (basic)', () => {
     q.assertInvariants();
   });
 
+  it('finishes a drain when the last in-flight item is done even if it was added again meanwhile', async () => {
+    // Found by the deep model run: upstream's drain waits for processing only, so the re-added
+    // item goes back to the queue (a worker may still get it) and the drain ends.
+    const { clock, q } = setup();
+    q.add('b');
+    const b = q.tryGet()!;
+    q.add('b');
+    let drained = false;
+    void q.shutDownWithDrain().then(() => (drained = true));
+    q.done(b);
+    await clock.flush();
+    expect(drained).toBe(true);
+    expect(q.tryGet()).toBe('b');
+    q.assertInvariants();
+  });
+
   it('lets shutDown release a shutDownWithDrain that is still waiting', async () => {
     const { clock, q } = setup();
     q.add('a');

@@ -157,11 +157,10 @@ export class Queue<T extends WorkqueueItem> implements Workqueue<T> {
     if (!this.processing.has(item)) return;
     this.metrics?.done(item);
     this.processing.delete(item);
-    if (this.dirty.has(item)) {
-      this.enqueue(item);
-    } else if (this.processing.size === 0 && this.draining) {
-      this.finishDrain();
-    }
+    // An item added again while it was processed goes back to the queue. A drain waits for
+    // processing only, not for the queue, so it can finish here either way (as upstream's `Done`).
+    if (this.dirty.has(item)) this.enqueue(item);
+    if (this.processing.size === 0 && this.draining) this.finishDrain();
   }
 
   shutDown(): void {
