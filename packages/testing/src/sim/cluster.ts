@@ -120,6 +120,16 @@ export interface ControllerManagerOptions {
    * clock (called once, when the cluster is created).
    */
   readonly interceptors?: readonly ClientInterceptor[] | ((clock: Clock) => readonly ClientInterceptor[]) | undefined;
+  /**
+   * How often the controller manager's informers resync — hand every cached object to the
+   * controllers again as an update — in virtual ms (default: never). Upstream's
+   * kube-controller-manager resyncs every 12 to 24 hours (`--min-resync-period`), and some
+   * races only heal through it: a ReplicaSet waiting on a deletion it will never observe (the
+   * pod was adopted by another owner before it went) syncs again only when its expectations
+   * have expired (5 minutes) and something enqueues it. A test that wants such a run to
+   * converge within its settle bound sets a shorter period here.
+   */
+  readonly resyncMs?: number | undefined;
 }
 
 /**
@@ -278,7 +288,9 @@ export class SimCluster {
       const cmHost = new PluginHost({ registry, admission: server });
       cmHost.use(...(cm.plugins ?? DEFAULT_CONTROLLER_PLUGINS));
       const interceptors = typeof cm.interceptors === 'function' ? cm.interceptors(clock) : (cm.interceptors ?? []);
-      controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors);
+      const resyncMs = cm.resyncMs;
+      if (resyncMs !== undefined && !(resyncMs > 0)) throw new SimClusterError('invalid-option', `controllerManager.resyncMs must be positive, got ${resyncMs}`);
+      controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors, resyncMs);
     }
     const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock);
     host.attach(manager);
@@ -496,18 +508,20 @@ class ControllerManagerRunner {
   readonly #rng: ReturnType<typeof seededRng>;
   readonly #host: PluginHost;
   readonly #interceptors: readonly ClientInterceptor[];
+  readonly #resyncMs: number | undefined;
   #manager: Manager | undefined;
   #dead: { value: boolean } = { value: false };
   /** The first error an incarnation failed to start with. */
   failure: unknown;
   restarts = 0;
 
-  constructor(server: ApiServer, clock: VirtualClock, rng: ReturnType<typeof seededRng>, host: PluginHost, interceptors: readonly ClientInterceptor[]) {
+  constructor(server: ApiServer, clock: VirtualClock, rng: ReturnType<typeof seededRng>, host: PluginHost, interceptors: readonly ClientInterceptor[], resyncMs: number | undefined) {
     this.#server = server;
     this.#clock = clock;
     this.#rng = rng;
     this.#host = host;
     this.#interceptors = interceptors;
+    this.#resyncMs = resyncMs;
   }
 
   get manager(): Manager | undefined {
@@ -528,7 +542,14 @@ class ControllerManagerRunner {
     // Outermost and innermost: a call delayed by an interceptor when the crash happens fails
     // when it wakes instead of reaching the API server after the crash.
     const client = withInterceptors(this.#server, killSwitch, ...this.#interceptors, killSwitch);
-    const manager = createManager({ name: 'kube-controller-manager', client, clock: this.#clock, rng: this.#rng.fork(), registry: this.#server.registry });
+    const manager = createManager({
+      name: 'kube-controller-manager',
+      client,
+      clock: this.#clock,
+      rng: this.#rng.fork(),
+      registry: this.#server.registry,
+      ...(this.#resyncMs === undefined ? {} : { defaultResyncMs: this.#resyncMs }),
+    });
     this.#manager = manager;
     this.#host.attach(manager);
     manager.start().catch((error: unknown) => {

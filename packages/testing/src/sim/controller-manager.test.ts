@@ -39,6 +39,42 @@ describe('SimCluster controller manager', () => {
     await cluster.stop();
   });
 
+  it('resyncs its informers every resyncMs, so a controller reconciles an unchanged object again, and in every incarnation', async () => {
+    const seen: number[] = [];
+    const counter: Plugin = {
+      name: 'test/counter',
+      register(api) {
+        api.addController((manager) =>
+          controllerFor(manager, ConfigMaps).complete(() => {
+            seen.push(manager.clock.now());
+            return Promise.resolve(done);
+          }),
+        );
+      },
+    };
+    const cluster = await SimCluster.create({ seed: 1, nodes: 0, controllerManager: { plugins: [counter], resyncMs: 60_000 } });
+    await cluster.apply(configMap('a', '1'));
+    await cluster.advance(1_000);
+    expect(seen).toHaveLength(1);
+    await cluster.advance(180_000);
+    expect(seen).toHaveLength(4); // the first reconcile and one per minute
+    await cluster.restartControllerManager();
+    await cluster.advance(60_000);
+    expect(seen).toHaveLength(6); // the new incarnation's first reconcile, and its own resync
+    await cluster.stop();
+
+    const quiet = await SimCluster.create({ seed: 1, nodes: 0, controllerManager: { plugins: [counter] } });
+    seen.length = 0;
+    await quiet.apply(configMap('a', '1'));
+    await quiet.advance(181_000);
+    expect(seen).toHaveLength(1); // no resync by default
+    await quiet.stop();
+  });
+
+  it('refuses a resync period that is not positive', async () => {
+    await expect(SimCluster.create({ seed: 1, nodes: 0, controllerManager: { resyncMs: 0 } })).rejects.toThrow(/controllerManager\.resyncMs must be positive, got 0/);
+  });
+
   it('after a restart, a fresh incarnation catches up with what changed while it was down', async () => {
     const log: string[] = [];
     const cluster = await SimCluster.create({ seed: 1, nodes: 0, controllerManager: { plugins: [copier(log)] } });
