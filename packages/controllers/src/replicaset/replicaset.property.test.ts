@@ -63,6 +63,19 @@ const earlyCrash = faultArbitrary({ kinds: ['crash'], maxWrite: 15 });
 const moreCrashes = faultSchedules({ kinds: ['crash', 'stopNode', 'restoreNode'], maxFaults: 3, maxWrite: 30, steps: MAX_STEPS, nodes: NODES });
 
 
+/**
+ * The controller manager's informer resync, and the quiet window a run settles over. Upstream
+ * heals one race only through the resync (12 to 24 hours there): an owner deletes a pod that
+ * another owner adopts meanwhile (a user relabelled it), so the deletion is observed for the
+ * adopter and the first owner's expectations stay pending; it syncs again once they expire
+ * (5 minutes) and a resync enqueues it (found by the deep run, fast-check seed -280603593:
+ * a ReplicationController at 0 replicas kept a pod it had just adopted). A resync every
+ * 5.5 minutes comes at most that long after the expiry, and the quiet window of 11 minutes
+ * outlasts both.
+ */
+const RESYNC_MS = 330_000;
+const SETTLE_QUIET_MS = 660_000;
+
 /** Owners: ReplicaSets `a` and `b`, ReplicationController `c`, each selecting `app=<name>`. */
 function owners(): object[] {
   const template = (app: string) => ({ metadata: { labels: { app } }, spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] } });
@@ -126,7 +139,7 @@ function describeStep(s: Step): string {
 function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step> {
   return {
     name,
-    cluster: { nodes: NODES, controllerManager: { plugins: [replicaSetPlugin(), replicationControllerPlugin()] } },
+    cluster: { nodes: NODES, controllerManager: { plugins: [replicaSetPlugin(), replicationControllerPlugin()], resyncMs: RESYNC_MS } },
     setup: async (cluster) => {
       await cluster.apply(owners());
       await cluster.advance(5_000);
@@ -138,6 +151,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
     safety: [singleControllerInvariant, podsNotOvercreatedInvariant()],
     liveness: [replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant],
     stepMs: 1,
+    settleQuietMs: SETTLE_QUIET_MS,
     settleMaxMs: 1_200_000,
     stableMs: 10_000,
     runs: RUNS,
@@ -156,8 +170,9 @@ describe('ReplicaSet and ReplicationController under random changes', () => {
 
   it('the same holds when every watch of the controller manager is cut with 410 Gone (relist) while the faults last', async () => {
     const faults = faultSchedulesWith([faultArbitrary({ kinds: ['expireWatches'] })], nodeFaults(2));
-    // Repeated cuts back an informer off up to 30 s before it relists: settle over a longer window.
-    await checkCluster({ ...options('replicaset: cut watches', faults), settleQuietMs: 75_000 });
+    // Repeated cuts back an informer off up to 30 s before it relists; the shared quiet window
+    // outlasts that too.
+    await checkCluster(options('replicaset: cut watches', faults));
   }, 120_000);
 
   it('the same holds when the pod cache lags the store (held events) and the controller manager crashes and restarts', async () => {
