@@ -289,7 +289,9 @@ export class SimCluster {
       cmHost.use(...(cm.plugins ?? DEFAULT_CONTROLLER_PLUGINS));
       const interceptors = typeof cm.interceptors === 'function' ? cm.interceptors(clock) : (cm.interceptors ?? []);
       const resyncMs = cm.resyncMs;
-      if (resyncMs !== undefined && !(resyncMs > 0)) throw new SimClusterError('invalid-option', `controllerManager.resyncMs must be positive, got ${resyncMs}`);
+      if (resyncMs !== undefined && !(resyncMs > 0 && Number.isFinite(resyncMs))) {
+        throw new SimClusterError('invalid-option', `controllerManager.resyncMs must be a positive number of milliseconds, got ${resyncMs}`);
+      }
       controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors, resyncMs);
     }
     const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock);

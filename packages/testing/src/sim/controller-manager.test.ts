@@ -71,8 +71,10 @@ describe('SimCluster controller manager', () => {
     await quiet.stop();
   });
 
-  it('refuses a resync period that is not positive', async () => {
-    await expect(SimCluster.create({ seed: 1, nodes: 0, controllerManager: { resyncMs: 0 } })).rejects.toThrow(/controllerManager\.resyncMs must be positive, got 0/);
+  it('refuses a resync period that is not a positive number of milliseconds', async () => {
+    for (const resyncMs of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(SimCluster.create({ seed: 1, nodes: 0, controllerManager: { resyncMs } })).rejects.toThrow(`controllerManager.resyncMs must be a positive number of milliseconds, got ${resyncMs}`);
+    }
   });
 
   it('after a restart, a fresh incarnation catches up with what changed while it was down', async () => {
