@@ -6,7 +6,7 @@
  * match, and exactly one ReplicaSet, at the latest template, has pods wherever a rollout can
  * progress.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deploymentPlugin, garbageCollectorPlugin, replicaSetPlugin } from '@kubeloop/controllers';
 import { parseTime } from '@kubeloop/core';
 import type { Lease, Pod } from '@kubeloop/core';
@@ -21,10 +21,11 @@ import {
   ownerReferencesResolve,
   replicaCountsMatchInvariant,
   replicaStatusMatchesPodsInvariant,
+  runCase,
   singleActiveReplicaSetInvariant,
   stateNowMs,
 } from '../index.js';
-import type { ClusterState, Invariant } from '../index.js';
+import type { ClusterAction, ClusterState, FaultSchedule, Invariant, RunOptions } from '../index.js';
 
 const deployment = {
   apiVersion: 'apps/v1',
@@ -65,21 +66,62 @@ const singleActiveReplicaSetWhereRolloutsCanProgress: Invariant = {
   check: (state, previous) => (rolloutsCanProgress(state) ? singleActiveReplicaSetInvariant.check(state, previous) : []),
 };
 
+/** The run of both tests below, without its arbitraries. */
+const scenario: RunOptions = {
+  name: 'reference deployment',
+  cluster: { nodes: 3, controllerManager: { plugins: [replicaSetPlugin(), deploymentPlugin(), garbageCollectorPlugin()] } },
+  setup: async (cluster) => {
+    await cluster.apply(deployment);
+    await cluster.settle();
+  },
+  safety: [...GENERIC_SAFETY, ...REFERENCE_SAFETY],
+  liveness: [ownerReferencesResolve, replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant, deploymentStatusMatchesInvariant, singleActiveReplicaSetWhereRolloutsCanProgress],
+  stableMs: 20_000,
+};
+
+/** A Deployment spec of the shape the action arbitraries apply: no replicas, one container, no history. */
+const bare = (app: string) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: app, namespace: 'default' },
+  spec: {
+    replicas: 0,
+    selector: { matchLabels: { app } },
+    template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c0', image: 'nginx:1.25', resources: { requests: {} } }], terminationGracePeriodSeconds: 0 } },
+    strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '0%' } },
+    revisionHistoryLimit: 0,
+    minReadySeconds: 0,
+  },
+});
+
 describe('checkCluster on the reference workload controllers', () => {
   it('a Deployment under generated actions and faults keeps the generic and reference safety invariants at every step (single controllers, no pod created beyond the replica counts); after settling, owner references resolve, replica counts and statuses match, and one ReplicaSet at the latest template has pods where rollouts can progress', async () => {
     await checkCluster({
-      name: 'reference deployment',
-      cluster: { nodes: 3, controllerManager: { plugins: [replicaSetPlugin(), deploymentPlugin(), garbageCollectorPlugin()] } },
-      setup: async (cluster) => {
-        await cluster.apply(deployment);
-        await cluster.settle();
-      },
+      ...scenario,
       actions: clusterActions({ workloads: ['Deployment'], nodes: 3, maxActions: 20 }),
       faults: faultSchedules({ maxFaults: 4, steps: 20, nodes: 3 }),
-      safety: [...GENERIC_SAFETY, ...REFERENCE_SAFETY],
-      liveness: [ownerReferencesResolve, replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant, deploymentStatusMatchesInvariant, singleActiveReplicaSetWhereRolloutsCanProgress],
-      stableMs: 20_000,
       runs: DEEP ? 200 : 8,
     });
+  });
+
+  it('a Deployment sync working from a stale cache does not loop with itself (deep run counterexample)', async () => {
+    // Found by the deep run (fast-check seed -1784437793): every MODIFIED event lost, so the
+    // restarted controller manager kept `web` as it was before the last apply. A sync created
+    // the new ReplicaSet for that stale template, set the revision annotation with a patch that
+    // could not conflict, went on with the fresh Deployment the patch returned, and cleaned the
+    // ReplicaSet up again (revisionHistoryLimit 0): 1,000 writes at one virtual instant.
+    // Upstream writes the annotation as of the version it read and gets a 409.
+    const actions: ClusterAction[] = [
+      { kind: 'patch', resource: 'deployments', namespace: 'default', name: 'web', patch: { spec: { template: { metadata: { annotations: { 'example.com/revision': '0' } } } } } },
+      { kind: 'apply', object: bare('api') },
+      { kind: 'apply', object: bare('db') },
+      { kind: 'apply', object: bare('web') },
+    ];
+    const faults: FaultSchedule = [
+      { kind: 'crash', write: 7, committed: false },
+      { kind: 'dropEvents', resource: '*', every: 1 },
+    ];
+    const outcome = await runCase(scenario, 0, actions, faults);
+    expect(outcome.failure).toBeUndefined();
   });
 });
