@@ -28,6 +28,7 @@ import {
   singleControllerInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
+import { EXPECTATIONS_TIMEOUT_MS } from '../shared/index.js';
 import { replicaSetPlugin, replicationControllerPlugin } from './plugin.js';
 
 const RUNS = DEEP ? 250 : 10;
@@ -68,13 +69,13 @@ const moreCrashes = faultSchedules({ kinds: ['crash', 'stopNode', 'restoreNode']
  * heals one race only through the resync (12 to 24 hours there): an owner deletes a pod that
  * another owner adopts meanwhile (a user relabelled it), so the deletion is observed for the
  * adopter and the first owner's expectations stay pending; it syncs again once they expire
- * (5 minutes) and a resync enqueues it (found by the deep run, fast-check seed -280603593:
- * a ReplicationController at 0 replicas kept a pod it had just adopted). A resync every
- * 5.5 minutes comes at most that long after the expiry, and the quiet window of 11 minutes
- * outlasts both.
+ * and a resync enqueues it (found by the deep run, fast-check seed -280603593: a
+ * ReplicationController at 0 replicas kept a pod it had just adopted). The first resync after
+ * the expiry comes at most one period later, so the quiet window outlasts the expiry plus a
+ * period (5.5 and 11 minutes).
  */
-const RESYNC_MS = 330_000;
-const SETTLE_QUIET_MS = 660_000;
+const RESYNC_MS = EXPECTATIONS_TIMEOUT_MS + 30_000;
+const SETTLE_QUIET_MS = EXPECTATIONS_TIMEOUT_MS + RESYNC_MS + 30_000;
 
 /** Owners: ReplicaSets `a` and `b`, ReplicationController `c`, each selecting `app=<name>`. */
 function owners(): object[] {
