@@ -26,7 +26,8 @@ export default defineConfig({
     // property suite no longer starts with cold code — V8 has already optimised the simulation
     // for the files before it. The full run went from 224 s to 55 s. What makes this safe: no
     // test mocks a module or stubs a global, and the packages keep no module state other than
-    // caches whose contents do not change results (compiled schemas, a formatted second).
+    // caches whose contents do not change results (compiled schemas, bounded quantity memos, a
+    // formatted second).
     isolate: false,
     // A property run allocates about 12 MB; larger semi-spaces (V8's default is 16 MB) let more
     // of it die young instead of being promoted. Measured about 5% on the toolkit benchmark
