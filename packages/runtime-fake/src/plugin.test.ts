@@ -35,6 +35,33 @@ describe('fakeNodesPlugin', () => {
     expect(nodes.kubelets().map((k) => k.running)).toEqual([false, false]);
   });
 
+  it('adds a node to the running ones, which stops with them; refuses one while none run', async () => {
+    const clock = new VirtualClock();
+    const registry = createBuiltinRegistry();
+    const server = new ApiServer({ clock, rng: seededRng(1), registry });
+    const nodes = fakeNodesPlugin({ nodes: [{ name: 'node-1' }] });
+    const manager = createManager({ client: server, clock, rng: seededRng(2), registry });
+    new PluginHost({ registry, admission: server }).use(nodes).attach(manager);
+    await expect(nodes.addNode({ name: 'early' })).rejects.toThrow(new RuntimeFakeError('invalid-node', 'cannot add node "early": the fake nodes are not running'));
+    await manager.start();
+    await clock.flush();
+
+    const added = await nodes.addNode({ name: 'node-2', cpu: '2' });
+    expect(added.running).toBe(true);
+    expect(nodes.kubelet('node-2')).toBe(added);
+    const node = await server.get(Nodes, { name: 'node-2' });
+    expect([node.spec.podCIDR, node.status.capacity?.['cpu']]).toEqual(['10.1.1.0/24', '2']);
+    expect((await server.get(Leases, { namespace: NODE_LEASE_NAMESPACE, name: 'node-2' })).spec.holderIdentity).toBe('node-2');
+    await expect(nodes.addNode({ name: 'node-2' })).rejects.toThrow(new RuntimeFakeError('invalid-node', 'duplicate fake node name "node-2"'));
+
+    await manager.stop();
+    expect(nodes.kubelets().map((k) => [k.nodeName, k.running])).toEqual([
+      ['node-1', false],
+      ['node-2', false],
+    ]);
+    await expect(nodes.addNode({ name: 'late' })).rejects.toThrow(new RuntimeFakeError('invalid-node', 'cannot add node "late": the fake nodes are not running'));
+  });
+
   it('refuses duplicate node names', () => {
     expect(() => fakeNodesPlugin({ nodes: [{ name: 'a' }, { name: 'a' }] })).toThrow(new RuntimeFakeError('invalid-node', 'duplicate fake node name "a"'));
   });

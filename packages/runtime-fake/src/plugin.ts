@@ -31,6 +31,16 @@ export interface FakeNodesPlugin extends Plugin {
   kubelets(): readonly FakeKubelet[];
   /** The kubelet of a node, if built. */
   kubelet(name: string): FakeKubelet | undefined;
+  /**
+   * A machine joins the running cluster: builds a kubelet for `node` on the manager the nodes
+   * run with and starts it; resolves once its Node and Lease are registered. It stops with the
+   * others. Unless `node.index` is set, its default addresses follow the nodes before it.
+   *
+   * Errors: {@link RuntimeFakeError} `invalid-node` when a node of that name exists, when the
+   * nodes are not running (no manager started them, or it stopped), or as the node's config is
+   * invalid (bad quantity); then as {@link FakeKubelet.start}.
+   */
+  addNode(node: FakeNodeConfig): Promise<FakeKubelet>;
 }
 
 /**
@@ -58,32 +68,46 @@ export function fakeNodesPlugin(options: FakeNodesOptions): FakeNodesPlugin {
   }
   const behaviors = options.behaviors ?? new BehaviorRegistry();
   const built: FakeKubelet[] = [];
+  /** The nodes of the manager running them now: `addNode` joins these. */
+  let running: { readonly manager: Manager; readonly kubelets: FakeKubelet[] } | undefined;
+  const kubeletFor = (manager: Manager, node: FakeNodeConfig, index: number): FakeKubelet =>
+    new FakeKubelet({ client: manager.client, clock: manager.clock, rng: manager.rng.fork(), node: { index, ...node }, behaviors, runtime: options.runtime, onError: options.onError });
   return {
     name: 'kubeloop.dev/fake-nodes',
     behaviors,
     kubelets: () => [...built],
     kubelet: (name) => built.find((k) => k.nodeName === name),
+    async addNode(node) {
+      if (running === undefined) throw new RuntimeFakeError('invalid-node', `cannot add node "${node.name}": the fake nodes are not running`);
+      if (running.kubelets.some((k) => k.nodeName === node.name)) throw new RuntimeFakeError('invalid-node', `duplicate fake node name "${node.name}"`);
+      const kubelet = kubeletFor(running.manager, node, running.kubelets.length);
+      const { kubelets } = running;
+      kubelets.push(kubelet);
+      built.push(kubelet);
+      try {
+        await kubelet.start();
+      } catch (e) {
+        // Not registered (e.g. the API server refused the Node): the machine never joined.
+        kubelet.stop();
+        kubelets.splice(kubelets.indexOf(kubelet), 1);
+        built.splice(built.indexOf(kubelet), 1);
+        throw e;
+      }
+      return kubelet;
+    },
     register(api) {
       api.addRunnable((manager: Manager): Runnable => {
-        const kubelets = options.nodes.map(
-          (node, index) =>
-            new FakeKubelet({
-              client: manager.client,
-              clock: manager.clock,
-              rng: manager.rng.fork(),
-              node: { index, ...node },
-              behaviors,
-              runtime: options.runtime,
-              onError: options.onError,
-            }),
-        );
+        const kubelets = options.nodes.map((node, index) => kubeletFor(manager, node, index));
         built.push(...kubelets);
         return {
           name: 'fake-nodes',
           needLeaderElection: false,
           async start(signal: AbortSignal): Promise<void> {
+            running = { manager, kubelets };
             await Promise.all(kubelets.map((k) => k.start()));
             if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+            if (running?.kubelets === kubelets) running = undefined;
+            // Nodes added meanwhile are in `kubelets` too.
             for (const k of kubelets) k.stop();
             await Promise.all(kubelets.map((k) => k.idle()));
           },

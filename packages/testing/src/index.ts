@@ -86,6 +86,6 @@ export { faultArbitrary, faultSchedules, faultSchedulesWith } from './arbitrarie
 export type { FaultScheduleOptions } from './arbitraries/faults.js';
 export { IMAGES, WORKLOAD_NAMES, daemonSets, deployments, labelSets, nodePools, podTemplates, replicaSets, resourceRequirements, services, taints, workloadName } from './arbitraries/objects.js';
 export type { Manifest } from './arbitraries/objects.js';
-export { clusterAction, clusterActions } from './arbitraries/actions.js';
+export { ADDED_NODE_NAMES, clusterAction, clusterActions } from './arbitraries/actions.js';
 export type { ClusterActionOptions, WorkloadKind } from './arbitraries/actions.js';
 export { SchemaArbitraryError, arbitraryFromSchema, customResources } from './arbitraries/schema.js';

@@ -1,6 +1,7 @@
 /**
  * Arbitrary user actions on a running cluster ({@link ClusterAction}s): apply, scale, patch,
- * delete with each propagation policy, template changes, node faults and edits, time passing.
+ * delete with each propagation policy, template changes, node faults and edits, machines leaving
+ * and joining, time passing.
  *
  * @module
  */
@@ -22,6 +23,13 @@ export interface ClusterActionOptions {
   /** Include node stops and restores (default true). */
   readonly nodeFaults?: boolean | undefined;
   /**
+   * Include machines leaving and joining (default false): `removeNode` of a numbered node, and
+   * `addNode` of a new one named from {@link ADDED_NODE_NAMES}, sometimes labelled `pool`. As
+   * upstream, a removed node's pods go only when the pod garbage collector runs (a SimCluster's
+   * default controller manager runs it); without it they stay bound to the missing node.
+   */
+  readonly nodeMembership?: boolean | undefined;
+  /**
    * The workload names actions use (default {@link WORKLOAD_NAMES}: `web`, `api`, `db`); e.g.
    * `['web']` keeps a run to the one workload its setup applied (deleted and re-applied, never
    * joined by others).
@@ -36,6 +44,9 @@ const OBJECTS: Readonly<Record<WorkloadKind, (name: fc.Arbitrary<string>) => fc.
   DaemonSet: daemonSets,
   Service: services,
 };
+
+/** The names of the nodes `addNode` actions add. */
+export const ADDED_NODE_NAMES: readonly string[] = Object.freeze(['node-extra-1', 'node-extra-2']);
 
 /** One arbitrary {@link ClusterAction}. */
 export function clusterAction(options: ClusterActionOptions = {}): fc.Arbitrary<ClusterAction> {
@@ -73,6 +84,17 @@ export function clusterAction(options: ClusterActionOptions = {}): fc.Arbitrary<
     );
     if (options.nodeFaults ?? true) {
       choices.push({ weight: 1, arbitrary: node.map((n): ClusterAction => ({ kind: 'stopNode', node: n })) }, { weight: 1, arbitrary: node.map((n): ClusterAction => ({ kind: 'restoreNode', node: n })) });
+    }
+    if (options.nodeMembership === true) {
+      choices.push(
+        { weight: 1, arbitrary: node.map((n): ClusterAction => ({ kind: 'removeNode', node: n })) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .record({ name: fc.constantFrom(...ADDED_NODE_NAMES), pool: fc.constantFrom(undefined, 'a', 'b') })
+            .map(({ name, pool }): ClusterAction => (pool === undefined ? { kind: 'addNode', name } : { kind: 'addNode', name, labels: { pool } })),
+        },
+      );
     }
   }
   return fc.oneof(...choices);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { ApiServer, Nodes, ObjectMetaSchema, VirtualClock, apply, createBuiltinRegistry, defineResource, resolveManifest, seededRng } from '@kubeloop/core';
-import { SimCluster, clusterActions, customResources, daemonSets, deployments, faultArbitrary, faultSchedules, faultSchedulesWith, nodePools, performAction, replicaSets, services } from '../index.js';
+import { ADDED_NODE_NAMES, SimCluster, clusterAction, clusterActions, customResources, daemonSets, deployments, faultArbitrary, faultSchedules, faultSchedulesWith, nodePools, performAction, replicaSets, services } from '../index.js';
 
 const DEEP = process.env['KUBELOOP_DEEP'] === '1';
 
@@ -56,13 +56,33 @@ describe('object arbitraries', () => {
 describe('action arbitraries', () => {
   it('generates actions every one of which a running cluster accepts (or finds nothing to act on)', async () => {
     await fc.assert(
-      fc.asyncProperty(clusterActions({ workloads: ['ReplicaSet', 'Deployment', 'DaemonSet', 'Service'], maxActions: 10 }), async (actions) => {
+      fc.asyncProperty(clusterActions({ workloads: ['ReplicaSet', 'Deployment', 'DaemonSet', 'Service'], maxActions: 10, nodeMembership: true }), async (actions) => {
         const cluster = await SimCluster.create({ seed: 1, nodes: 3, controllerManager: false });
         for (const a of actions) await performAction(cluster, a);
         await cluster.stop();
       }),
       { numRuns: DEEP ? 200 : 20 },
     );
+  });
+
+  it('draws machines leaving and joining only when asked to, and performs them on the cluster', async () => {
+    const kinds = (options: Parameters<typeof clusterAction>[0]) => new Set(fc.sample(clusterAction(options), { numRuns: 400, seed: 7 }).map((a) => a.kind));
+    expect(kinds({}).has('removeNode') || kinds({}).has('addNode')).toBe(false);
+    expect([...kinds({ nodeMembership: true })].filter((k) => k === 'removeNode' || k === 'addNode').sort()).toEqual(['addNode', 'removeNode']);
+    expect(kinds({ nodeMembership: true, nodes: 0 }).has('removeNode')).toBe(false);
+
+    const cluster = await SimCluster.create({ seed: 1, nodes: 2, controllerManager: false });
+    const names = async () => (await cluster.list(Nodes)).items.map((n) => n.metadata.name);
+    await performAction(cluster, { kind: 'removeNode', node: 1 });
+    expect(await names()).toEqual(['node-1']);
+    await performAction(cluster, { kind: 'addNode', name: ADDED_NODE_NAMES[0]!, labels: { pool: 'a' } });
+    expect((await cluster.get(Nodes, { name: ADDED_NODE_NAMES[0]! })).metadata.labels?.['pool']).toBe('a');
+    // A name already taken is left alone, as a second join of the same machine would fail.
+    await performAction(cluster, { kind: 'addNode', name: 'node-2' });
+    expect(cluster.nodes.kubelet('node-2')?.running).toBe(false);
+    await performAction(cluster, { kind: 'restoreNode', node: 1 });
+    expect(await names()).toEqual(['node-1', 'node-2', ADDED_NODE_NAMES[0]]);
+    await cluster.stop();
   });
 
   it('keeps every action to the workload names it is given', () => {

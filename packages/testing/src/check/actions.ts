@@ -26,7 +26,11 @@ export interface TaintSpec {
  * - `patch`: a JSON merge patch; `scale`: sets `spec.replicas`;
  * - `delete`: with a propagation policy (the kind's default when absent);
  * - `advance`: lets virtual time pass;
- * - `stopNode` / `restoreNode`: a node's kubelet stops or comes back;
+ * - `stopNode` / `restoreNode`: a node's kubelet stops, or a stopped or removed node comes back
+ *   (its kubelet registers the Node again);
+ * - `removeNode`: a machine leaves the cluster (its kubelet stops and its Node is deleted; see
+ *   `SimCluster.removeNode`); `addNode`: a new machine `name` joins (a no-op if a node of that
+ *   name exists: bring it back with `restoreNode`);
  * - `labelNode` / `taintNode`: edits a Node's labels or taints (`null` removes the label, or
  *   every taint whose key is under `example.com/`).
  */
@@ -38,6 +42,8 @@ export type ClusterAction =
   | { readonly kind: 'advance'; readonly ms: number }
   | { readonly kind: 'stopNode'; readonly node: number }
   | { readonly kind: 'restoreNode'; readonly node: number }
+  | { readonly kind: 'removeNode'; readonly node: number }
+  | { readonly kind: 'addNode'; readonly name: string; readonly labels?: Readonly<Record<string, string>> | undefined }
   | { readonly kind: 'labelNode'; readonly node: number; readonly key: string; readonly value: string | null }
   | { readonly kind: 'taintNode'; readonly node: number; readonly taint: TaintSpec | null };
 
@@ -61,6 +67,10 @@ export function describeAction(a: ClusterAction): string {
       return `stop node #${a.node}`;
     case 'restoreNode':
       return `restore node #${a.node}`;
+    case 'removeNode':
+      return `remove node #${a.node} (kubelet stopped, Node deleted)`;
+    case 'addNode':
+      return `add node ${a.name}${a.labels === undefined ? '' : ` ${JSON.stringify(a.labels)}`}`;
     case 'labelNode':
       return `label node #${a.node} ${a.key}=${a.value ?? '(removed)'}`;
     case 'taintNode':
@@ -113,6 +123,14 @@ export async function performAction(cluster: SimCluster, action: ClusterAction, 
         if (name !== undefined) await cluster.restoreNode(name);
         return;
       }
+      case 'removeNode': {
+        const name = nodeName(action.node);
+        if (name !== undefined) await cluster.removeNode(name);
+        return;
+      }
+      case 'addNode':
+        if (cluster.nodes.kubelet(action.name) === undefined) await cluster.addNode({ name: action.name, ...(action.labels === undefined ? {} : { labels: action.labels }) });
+        return;
       case 'labelNode': {
         const name = nodeName(action.node);
         if (name !== undefined) await cluster.server.patch(resource('nodes'), { name }, { type: 'merge', body: { metadata: { labels: { [action.key]: action.value } } } });

@@ -10,12 +10,14 @@ import {
   ApiError,
   ApiServer,
   ManifestError,
+  Nodes,
   PluginHost,
   Pods,
   VirtualClock,
   apply as applyManifest,
   createBuiltinRegistry,
   createManager,
+  isApiError,
   parseManifests,
   withInterceptors,
   resolveManifest,
@@ -48,7 +50,7 @@ import {
   schedulerPlugin,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
-import { fakeNodesPlugin } from '@kubeloop/runtime-fake';
+import { RuntimeFakeError, fakeNodesPlugin } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
 import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
@@ -451,6 +453,48 @@ export class SimCluster {
    */
   async restoreNode(name: string): Promise<void> {
     await this.#kubelet(name).start();
+    await this.clock.flush();
+  }
+
+  /**
+   * A new machine joins the cluster: a kubelet for `spec` starts and registers its Node and
+   * Lease, as `kubeadm join` would; the scheduler can use it from then on. Unless set, its
+   * addresses and pod CIDR follow the nodes before it.
+   *
+   * Errors: {@link SimClusterError} `invalid-option` when a node of that name exists (use
+   * {@link SimCluster.restoreNode} to bring back a stopped or removed one) or its spec is
+   * invalid (the message names the field); then as the kubelet's `start`.
+   */
+  async addNode(spec: NodeSpec): Promise<void> {
+    this.#checkRunning();
+    try {
+      await this.nodes.addNode(spec);
+    } catch (e) {
+      if (e instanceof RuntimeFakeError) throw new SimClusterError('invalid-option', `cannot add node "${spec.name}": ${e.message}`, { cause: e });
+      throw e;
+    }
+    await this.clock.flush();
+  }
+
+  /**
+   * A machine leaves the cluster for good, as `kubectl delete node` after shutting it down: its
+   * kubelet stops and its Node object is deleted. What follows is the cluster's business, as
+   * upstream: the pod garbage collector (when the controller manager runs it) fails and
+   * force-deletes the pods still bound to the node after its quarantine, and the garbage
+   * collector removes the node's Lease (owned by the Node). {@link SimCluster.restoreNode}
+   * brings the machine back: its kubelet registers the Node again, with its original labels and
+   * taints.
+   *
+   * Errors: {@link SimClusterError} `unknown-node`. A Node already deleted is not an error.
+   */
+  async removeNode(name: string): Promise<void> {
+    this.#checkRunning();
+    this.#kubelet(name).stop();
+    try {
+      await this.server.delete(Nodes, { name });
+    } catch (e) {
+      if (!isApiError(e, 'NotFound')) throw e;
+    }
     await this.clock.flush();
   }
 
