@@ -34,6 +34,7 @@ export {
 export type { Requirement, Selector, SelectorErrorCode, SelectorOperator } from './api/labels.js';
 export { fieldSelectorFromSet, parseFieldSelector, unsupportedFields } from './api/fields.js';
 export type { FieldRequirement, FieldSelector } from './api/fields.js';
+export { matchesNodeSelectorAndAffinity, matchesRequirement, matchesTerm } from './api/nodeaffinity.js';
 
 // Built-in kinds and manifests
 export * from './api/kinds/index.js';

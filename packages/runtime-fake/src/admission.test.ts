@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import type { Pod } from '@kubeloop/core';
-import { admitPod, allocatableResources, podRequests } from './admission.js';
+import type { Node, Pod } from '@kubeloop/core';
+import { admitPod, allocatableResources, nodeAffinityRejection, podRequests } from './admission.js';
 
 const runs = process.env.KUBELOOP_DEEP === '1' ? 2000 : 100;
 
@@ -15,6 +15,22 @@ describe('kubelet admission', () => {
       },
     } as unknown as Pod;
     expect(podRequests(pod)).toEqual({ cpu: 510, memory: 64 * 2 ** 20, pods: 1 });
+  });
+
+  it('rejects a pod whose node selector or required node affinity the node does not match (NodeAffinity)', () => {
+    const node = { metadata: { name: 'node-1', labels: { pool: 'a', size: '8' } } } as unknown as Node;
+    const pod = (spec: Record<string, unknown>) => ({ spec: { containers: [], ...spec } }) as unknown as Pod;
+    const term = (key: string, operator: string, values?: string[]) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key, operator, ...(values ? { values } : {}) }] }] } } } });
+    expect(nodeAffinityRejection(pod({}), node)).toBeUndefined();
+    expect(nodeAffinityRejection(pod({ nodeSelector: { pool: 'a' } }), node)).toBeUndefined();
+    expect(nodeAffinityRejection(pod(term('size', 'Gt', ['4'])), node)).toBeUndefined();
+    expect(nodeAffinityRejection(pod({ nodeSelector: { pool: 'b' } }), node)).toEqual({
+      reason: 'NodeAffinity',
+      message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector",
+    });
+    expect(nodeAffinityRejection(pod(term('pool', 'NotIn', ['a'])), node)?.reason).toBe('NodeAffinity');
+    // Both must hold: a matching selector does not excuse a failing affinity.
+    expect(nodeAffinityRejection(pod({ nodeSelector: { pool: 'a' }, ...term('gpu', 'Exists') }), node)?.reason).toBe('NodeAffinity');
   });
 
   it('rejects with upstream reasons and messages', () => {

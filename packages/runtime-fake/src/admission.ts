@@ -1,13 +1,15 @@
 /**
  * Kubelet admission of a pod bound to the node (upstream `GeneralPredicates` in the kubelet's
  * `predicateAdmitHandler`): the pod must fit in what the admitted pods leave of the node's
- * allocatable cpu, memory and pod count. The scheduler normally guarantees it; a pod bound by
- * hand (or by a scheduler with a stale cache) can still overcommit a node and is rejected.
+ * allocatable cpu, memory and pod count, and the node must match its `nodeSelector` and
+ * required node affinity. The scheduler normally guarantees both; a pod bound by hand, by a
+ * scheduler with a stale cache, or bound before its node was re-provisioned with other labels
+ * is rejected.
  *
  * @module
  */
-import type { Pod } from '@kubeloop/core';
-import { tryParseQuantity } from '@kubeloop/core';
+import type { Node, Pod } from '@kubeloop/core';
+import { matchesNodeSelectorAndAffinity, tryParseQuantity } from '@kubeloop/core';
 
 /** Resources in the units admission compares: cpu in millicores, memory in bytes, and a pod count. */
 export interface AdmissionResources {
@@ -53,9 +55,9 @@ export function allocatableResources(allocatable: Readonly<Record<string, string
   return { cpu: amount(allocatable['cpu'], true), memory: amount(allocatable['memory'], false), pods: amount(allocatable['pods'], false) };
 }
 
-/** Why a pod was rejected: upstream reason (`OutOfcpu`, `OutOfmemory`, `OutOfpods`) and message. */
+/** Why a pod was rejected: upstream reason (`OutOfcpu`, `OutOfmemory`, `OutOfpods`, `NodeAffinity`) and message. */
 export interface AdmissionRejection {
-  /** `OutOf<resource>`. */
+  /** `OutOf<resource>`, or the failed predicate's name. */
   readonly reason: string;
   /** `Pod was rejected: Node didn't have enough resource: cpu, requested: 500, used: 3800, capacity: 4000`. */
   readonly message: string;
@@ -81,4 +83,20 @@ export function admitPod(requested: AdmissionResources, used: AdmissionResources
     }
   }
   return undefined;
+}
+
+/**
+ * The node-affinity predicate of kubelet admission (checked after resources, as upstream):
+ * undefined when `node` matches the pod's `nodeSelector` and required node affinity, else the
+ * rejection upstream's kubelet writes (reason `NodeAffinity`).
+ *
+ * @example
+ * ```ts
+ * nodeAffinityRejection(podWithSelector({ pool: 'gpu' }), nodeLabelled({ pool: 'cpu' }));
+ * // { reason: 'NodeAffinity', message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" }
+ * ```
+ */
+export function nodeAffinityRejection(pod: Pod, node: Node): AdmissionRejection | undefined {
+  if (matchesNodeSelectorAndAffinity(pod, node)) return undefined;
+  return { reason: 'NodeAffinity', message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" };
 }

@@ -368,6 +368,42 @@ describe('admission', () => {
   });
 });
 
+describe('node affinity at admission, and a machine that powers off', () => {
+  const selecting = (pool: string): Record<string, unknown> => ({ nodeSelector: { pool }, containers: [container('app', 'busybox:1.36')] });
+
+  it('rejects a pod bound by hand to a node its node selector does not match (NodeAffinity), judging the labels the Node has now', async () => {
+    const s = await sim([{ name: 'node-1', labels: { pool: 'a' } }]);
+    await s.run({ name: 'wrong', spec: selecting('b') });
+    await s.server.patch(Nodes, { name: 'node-1' }, { type: 'merge', body: { metadata: { labels: { pool: 'b' } } } });
+    // Labelled at run time: the pod bound next is judged against the new label.
+    await s.run({ name: 'right', spec: selecting('b') });
+    await s.clock.advance(2000);
+    expect((await s.pod('wrong')).status).toMatchObject({ phase: 'Failed', reason: 'NodeAffinity', message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" });
+    expect((await s.events('wrong')).map((e) => [e.type, e.reason])).toEqual([['Warning', 'NodeAffinity']]);
+    expect((await s.pod('right')).status.phase).toBe('Running');
+  });
+
+  it('after a power-off, admits the pods still bound afresh on boot: a match runs in a new container, a mismatch is rejected', async () => {
+    const s = await sim([{ name: 'node-1', labels: { pool: 'a' } }]);
+    await s.run({ name: 'stays', spec: { containers: [container('app', 'busybox:1.36')] } });
+    await s.run({ name: 'selects', spec: selecting('a') });
+    await s.clock.advance(5000);
+    const before = (await s.pod('stays')).status.containerStatuses?.[0]?.containerID;
+    expect((await s.pod('selects')).status.phase).toBe('Running');
+
+    s.kubelets[0]!.powerOff();
+    expect(s.kubelets[0]!.usage()).toEqual([]);
+    // The machine comes back without the label (the user relabelled its Node meanwhile).
+    await s.server.patch(Nodes, { name: 'node-1' }, { type: 'merge', body: { metadata: { labels: { pool: null } } } });
+    await s.kubelets[0]!.start();
+    await s.clock.advance(5000);
+    const stays = await s.pod('stays');
+    expect(stays.status.phase).toBe('Running');
+    expect(stays.status.containerStatuses?.[0]?.containerID).not.toBe(before);
+    expect((await s.pod('selects')).status).toMatchObject({ phase: 'Failed', reason: 'NodeAffinity' });
+  });
+});
+
 describe('activeDeadlineSeconds', () => {
   it('stops the pod and fails it with DeadlineExceeded once the deadline has passed', async () => {
     const s = await sim();

@@ -25,7 +25,7 @@ import { RuntimeFakeError } from './errors.js';
 import type { FakeNodeConfig } from './node.js';
 import { buildNode, healthyNodeConditions, nodeCapacity, nodeIPFor, podCIDRFor, podIPIn } from './node.js';
 import type { AdmissionResources } from './admission.js';
-import { admitPod, allocatableResources, podRequests } from './admission.js';
+import { admitPod, allocatableResources, nodeAffinityRejection, podRequests } from './admission.js';
 import type { ContainerRuntimeOptions } from './runtime.js';
 import { FakeContainerRuntime } from './runtime.js';
 import { computePodStatus, statusChanged } from './status.js';
@@ -190,6 +190,20 @@ export class FakeKubelet {
   }
 
   /**
+   * The machine shuts down: as {@link FakeKubelet.stop}, and its containers, pod IPs and what
+   * the kubelet knew of its pods are lost; its image cache (on disk) is kept. A later
+   * {@link FakeKubelet.start} is the machine booting again: the pods still bound to the node
+   * go through admission afresh (a pod that no longer fits or matches the node's labels is
+   * rejected, as upstream's kubelet rejects it after a restart) and run in new containers.
+   */
+  powerOff(): void {
+    this.stop();
+    for (const uid of [...this.#workers.keys()]) this.#forget(uid, undefined);
+    this.#invalid.clear();
+    this.#pods.clear();
+  }
+
+  /**
    * What the pods on this node use now, from their containers' behaviors (the input of a
    * metrics pipeline: kubelet resource metrics → metrics-server). Pods without running
    * containers are left out. Works while stopped too (the containers keep running).
@@ -237,6 +251,19 @@ export class FakeKubelet {
     this.#nodeUid = node.metadata.uid;
     this.#lastNodeStatusAt = now;
     this.#lastImages = JSON.stringify(node.status.images ?? []);
+  }
+
+  /**
+   * The Node as the API server has it; if it cannot be read (deleted meanwhile), the Node this
+   * kubelet last registered, as upstream's kubelet falls back to the node it would register.
+   */
+  async #currentNode(): Promise<Node> {
+    try {
+      return await this.#o.client.get(Nodes, { name: this.nodeName });
+    } catch (error) {
+      if (!isApiError(error, 'NotFound')) throw error;
+      return buildNode({ ...this.#o.node, podCIDR: this.podCIDR, internalIP: this.nodeIP }, [], this.#o.clock.now());
+    }
   }
 
   async #postNodeStatus(): Promise<void> {
@@ -443,7 +470,11 @@ export class FakeKubelet {
         return;
       }
       if (this.#invalid.has(uid)) return;
-      const rejection = admitPod(podRequests(first), this.#admittedRequests(), this.#allocatable);
+      // Node affinity is judged on the Node as the API server has it now (upstream reads its
+      // node informer): labels change at run time. Read only for pods that select nodes.
+      const node = selectsNodes(first) ? await this.#currentNode() : undefined;
+      if (!this.#running || this.#workers.has(uid) || this.#pods.get(key)?.metadata.uid !== uid) return;
+      const rejection = admitPod(podRequests(first), this.#admittedRequests(), this.#allocatable) ?? (node === undefined ? undefined : nodeAffinityRejection(first, node));
       if (rejection !== undefined) {
         this.#invalid.add(uid);
         void this.#recorder.event(first, 'Warning', rejection.reason, rejection.message);
@@ -574,4 +605,9 @@ export class FakeKubelet {
     }
     return undefined;
   }
+}
+
+/** Whether a pod constrains its node by labels or name (`nodeSelector`, required node affinity). */
+function selectsNodes(pod: Pod): boolean {
+  return pod.spec.nodeSelector !== undefined || pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution !== undefined;
 }

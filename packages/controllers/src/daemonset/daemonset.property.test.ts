@@ -18,18 +18,18 @@
  * steps, `expireWatches` instead of a hand-made interceptor), which shrinks a failure to its
  * few actions and faults and prints a replay command.
  *
- * How nodes come and go (the SimCluster creates its nodes at start): the cluster has four
- * fake nodes with kubelets. Removing a node stops its kubelet, deletes its Node object, and
- * force-deletes the pods bound to it — what upstream's pod GC controller does for pods of a
- * deleted node (`gcOrphaned`), which kubeloop does not run here. Adding a node back starts its
- * kubelet, which registers a fresh Node (with its original labels and taints) as a new
- * machine would. Using real kubelets, not bare Node objects, keeps deletions honest: a pod
+ * How nodes come and go: the cluster has four fake nodes with kubelets. Removing a node is
+ * `SimCluster.removeNode` (its kubelet stops and its Node is deleted); the pods still bound to
+ * it are the pod garbage collector's to fail and delete after its quarantine (`gcOrphaned`),
+ * so the controller manager runs it next to the DaemonSet controller, as upstream's does.
+ * Adding a node back starts its kubelet, which registers a fresh Node (with its original
+ * labels and taints) as a new machine would. Using real kubelets, not bare Node objects, keeps deletions honest: a pod
  * deleted on a node is confirmed by its kubelet, so the controller's deletion expectations are
  * met as in a real cluster. A bare Node (no kubelet) is covered by an e2e test instead.
  */
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
-import { DaemonSets, Nodes, Pods, isApiError } from '@kubeloop/core';
+import { DaemonSets, Nodes } from '@kubeloop/core';
 import type { Taint } from '@kubeloop/core';
 import {
   DEEP,
@@ -44,6 +44,7 @@ import {
   rollingUpdateAvailabilityInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
+import { podGcPlugin } from '../podgc/plugin.js';
 import { daemonSetPlugin } from './plugin.js';
 
 const RUNS = DEEP ? 300 : 15;
@@ -119,15 +120,7 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
     case 'remove':
       if (absent.has(s.node)) return;
       absent.add(s.node);
-      cluster.stopNode(s.node);
-      await server.delete(Nodes, { name: s.node });
-      // The pod GC's part: pods bound to a node that is gone are force-deleted.
-      for (const p of (await server.list(Pods)).items) {
-        if (p.spec.nodeName !== s.node) continue;
-        await server.delete(Pods, { namespace: p.metadata.namespace ?? '', name: p.metadata.name ?? '' }, { gracePeriodSeconds: 0 }).catch((e: unknown) => {
-          if (!isApiError(e, 'NotFound')) throw e;
-        });
-      }
+      await cluster.removeNode(s.node);
       return;
     case 'add':
       if (!absent.delete(s.node)) return;
@@ -146,7 +139,7 @@ function describeStep(s: Step): string {
     case 'taint':
       return `taint ${s.node}: ${s.taint}`;
     case 'remove':
-      return `remove ${s.node} (kubelet stopped, Node and its pods deleted)`;
+      return `remove ${s.node} (kubelet stopped, Node deleted)`;
     case 'add':
       return `add ${s.node} back (kubelet registers it)`;
     case 'wait':
@@ -162,7 +155,7 @@ function describeStep(s: Step): string {
 function nodeChanges(name: string, faults: fc.Arbitrary<FaultSchedule>, quietMs = 30_000): CheckClusterOptions<Step, RunState> {
   return {
     name,
-    cluster: { nodes: NODES.map((n) => ({ name: n, ...(LABELLED_AT_START.has(n) ? { labels: { ds: 'yes' } } : {}) })), controllerManager: { plugins: [daemonSetPlugin()] } },
+    cluster: { nodes: NODES.map((n) => ({ name: n, ...(LABELLED_AT_START.has(n) ? { labels: { ds: 'yes' } } : {}) })), controllerManager: { plugins: [daemonSetPlugin(), podGcPlugin()] } },
     runState: () => ({ absent: new Set<string>() }),
     setup: async (cluster) => {
       await cluster.apply([daemonSet('everywhere', {}), daemonSet('labelled', { nodeSelector: { ds: 'yes' }, tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }] })]);

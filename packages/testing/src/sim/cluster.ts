@@ -477,19 +477,20 @@ export class SimCluster {
   }
 
   /**
-   * A machine leaves the cluster for good, as `kubectl delete node` after shutting it down: its
-   * kubelet stops and its Node object is deleted. What follows is the cluster's business, as
-   * upstream: the pod garbage collector (when the controller manager runs it) fails and
-   * force-deletes the pods still bound to the node after its quarantine, and the garbage
-   * collector removes the node's Lease (owned by the Node). {@link SimCluster.restoreNode}
-   * brings the machine back: its kubelet registers the Node again, with its original labels and
-   * taints.
+   * A machine leaves the cluster, as `kubectl delete node` after shutting it down: it powers off
+   * (its kubelet stops and its containers are gone; see the kubelet's `powerOff`) and its Node
+   * object is deleted. What follows is the cluster's business, as upstream: the pod garbage
+   * collector (when the controller manager runs it) fails and force-deletes the pods still
+   * bound to the node after its quarantine, and the garbage collector removes the node's Lease
+   * (owned by the Node). {@link SimCluster.restoreNode} boots the machine again: its kubelet
+   * registers the Node with its original labels and taints, and admits the pods still bound to
+   * it afresh — one whose node selector no longer matches is rejected (`NodeAffinity`).
    *
    * Errors: {@link SimClusterError} `unknown-node`. A Node already deleted is not an error.
    */
   async removeNode(name: string): Promise<void> {
     this.#checkRunning();
-    this.#kubelet(name).stop();
+    this.#kubelet(name).powerOff();
     try {
       await this.server.delete(Nodes, { name });
     } catch (e) {

@@ -103,6 +103,20 @@ describe('SimCluster nodes joining and leaving', () => {
     await cluster.stop();
   });
 
+  it('boots a removed node afresh: a pod still bound to it whose selector no longer matches is rejected (NodeAffinity)', async () => {
+    const cluster = await SimCluster.create({ seed: 7, nodes: 1, controllerManager: false });
+    await cluster.server.patch(Nodes, { name: 'node-1' }, { type: 'merge', body: { metadata: { labels: { pool: 'gpu' } } } });
+    await cluster.apply(gpuPod);
+    await cluster.settle();
+    expect((await cluster.get(Pods, { namespace: 'default', name: 'trainer' })).status.phase).toBe('Running');
+    await cluster.removeNode('node-1');
+    // Back within the pod GC's quarantine (none runs here anyway): registered without the label.
+    await cluster.restoreNode('node-1');
+    await cluster.settle();
+    expect((await cluster.get(Pods, { namespace: 'default', name: 'trainer' })).status).toMatchObject({ phase: 'Failed', reason: 'NodeAffinity' });
+    await cluster.stop();
+  });
+
   it('brings a removed node back with its original labels, and removing twice is no error', async () => {
     const cluster = await SimCluster.create({ seed: 5, nodes: [{ name: 'node-1' }, { name: 'node-2', labels: { zone: 'b' } }] });
     await cluster.removeNode('node-2');
