@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Node, Pod, Taint, Toleration } from '@kubeloop/core';
+import type { Taint, Toleration } from '@kubeloop/core';
 import { matchesNodeSelectorAndAffinity, matchesRequirement, matchesTerm } from '@kubeloop/core';
 import {
   MAX_NODE_SCORE,
