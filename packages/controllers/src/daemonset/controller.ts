@@ -364,6 +364,17 @@ export class DaemonSetReconciler implements Reconciler {
  */
 export function daemonSetEventHandlers(manager: Manager, expectations: ControllerExpectations): { readonly pods: EventHandler<Pod>; readonly nodes: EventHandler<Node> } {
   const daemonSets = (): readonly DaemonSet[] => manager.cache(DaemonSets).list();
+  /**
+   * Uids of pods whose deletion was counted when their deletionTimestamp was seen: their
+   * delete event must not count again (it could satisfy another pending deletion early).
+   */
+  const deletionCounted = new Set<string>();
+  const observeDeletion = (pod: Pod, owned: Request): void => {
+    const uid = pod.metadata.uid ?? '';
+    if (deletionCounted.has(uid)) return;
+    deletionCounted.add(uid);
+    expectations.deletionObserved(keyString(owned));
+  };
   const resolve = (pod: Pod): Request | undefined => {
     const ref = controllerRef(pod);
     if (ref === undefined || ref.kind !== 'DaemonSet') return undefined;
@@ -382,11 +393,14 @@ export function daemonSetEventHandlers(manager: Manager, expectations: Controlle
       switch (event.type) {
         case 'add':
           if (owned === undefined) return controllerRef(pod) === undefined ? selecting(pod) : [];
-          if (pod.metadata.deletionTimestamp !== undefined) expectations.deletionObserved(keyString(owned));
+          if (pod.metadata.deletionTimestamp !== undefined) observeDeletion(pod, owned);
           else expectations.creationObserved(keyString(owned));
           return [owned];
         case 'update': {
           const out: Request[] = [];
+          // As upstream's updatePod: a pod marked for deletion counts as deleted now, not when its
+          // kubelet finishes it (which a dead node never does), so the replacement comes at once.
+          if (owned !== undefined && pod.metadata.deletionTimestamp !== undefined) observeDeletion(pod, owned);
           const oldOwner = resolve(event.old);
           if (oldOwner !== undefined && (owned === undefined || keyString(oldOwner) !== keyString(owned))) out.push(oldOwner);
           if (owned !== undefined) out.push(owned);
@@ -395,7 +409,9 @@ export function daemonSetEventHandlers(manager: Manager, expectations: Controlle
         }
         case 'delete':
           if (owned === undefined) return [];
-          expectations.deletionObserved(keyString(owned));
+          // Counted already if its deletionTimestamp was seen (on add or update).
+          observeDeletion(pod, owned);
+          deletionCounted.delete(pod.metadata.uid ?? '');
           return [owned];
       }
     },

@@ -75,6 +75,26 @@ async function newCluster(nodes: number | NodeSpec[], seed = 1): Promise<SimClus
   return SimCluster.create({ seed, nodes, controllerManager: { plugins: [daemonSetPlugin()] } });
 }
 
+describe('DaemonSet deletion expectations', () => {
+  it('counts a pod marked for deletion as deleted (upstream updatePod), so a pod its dead node never finishes does not hold up the next node', async () => {
+    const cluster = await SimCluster.create({ seed: 4, nodes: [{ name: 'node-1', labels: { ds: 'yes' } }, { name: 'node-2' }], controllerManager: { plugins: [daemonSetPlugin()] } });
+    await cluster.apply(daemonSet('agent', {}, { nodeSelector: { ds: 'yes' } }));
+    await cluster.settle();
+    expect(nodesOf(await dsPods(cluster, 'agent'))).toEqual(['node-1']);
+    // node-1's kubelet dies: the pod deleted there stays Terminating.
+    cluster.stopNode('node-1');
+    await cluster.server.patch(Nodes, { name: 'node-1' }, { type: 'merge', body: { metadata: { labels: { ds: null } } } });
+    await cluster.advance(1000);
+    await cluster.server.patch(Nodes, { name: 'node-2' }, { type: 'merge', body: { metadata: { labels: { ds: 'yes' } } } });
+    await cluster.advance(5000);
+    // Not five minutes later, when the expectations would expire: now.
+    expect(nodesOf(await dsPods(cluster, 'agent'))).toEqual(['node-2']);
+    const terminating = (await cluster.list(Pods)).items.filter((p) => p.spec.nodeName === 'node-1');
+    expect(terminating.map((p) => p.metadata.deletionTimestamp === undefined)).toEqual([false]);
+    await cluster.stop();
+  });
+});
+
 describe('DaemonSet controller on a SimCluster', () => {
   it('walkthrough 5: daemonset-pi-proxy.yaml runs one Running pod per node, pinned by node affinity and bound by the scheduler', async () => {
     const cluster = await newCluster(3);
