@@ -220,6 +220,12 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
     case 'restoreNode':
       await cluster.restoreNode(step.node);
       return;
+    case 'removeNode':
+      await cluster.removeNode(step.node);
+      return;
+    case 'addNode':
+      await cluster.addNode(step.spec);
+      return;
     case 'echo':
       // narration belongs with the tables; JSON and YAML output stays one parseable List per get
       if (output === 'table') io.stdout.write(`${firstGet ? '' : '\n'}${step.text}\n`);

@@ -42,8 +42,13 @@ describe('parseScenario', () => {
       { label: { resource: 'no', name: 'node-1', labels: { disk: 'ssd', zone: null } } },
       { settle: { timeout: '2m' } },
       { echo: '== Act 2\nthe node comes back\n' },
+      { addNode: { name: 'node-3', cpu: '8', labels: { disk: 'ssd' } } },
+      { removeNode: 'node-3' },
+      { addNode: 'node-4' },
     ]);
-    expect(s.steps.map((x) => x.op)).toEqual(['apply', 'apply', 'settle', 'advance', 'stopNode', 'restoreNode', 'scale', 'patch', 'delete', 'get', 'get', 'label', 'settle', 'echo']);
+    expect(s.steps.map((x) => x.op)).toEqual(['apply', 'apply', 'settle', 'advance', 'stopNode', 'restoreNode', 'scale', 'patch', 'delete', 'get', 'get', 'label', 'settle', 'echo', 'addNode', 'removeNode', 'addNode']);
+    expect(s.steps[14]).toMatchObject({ spec: { name: 'node-3', cpu: '8', labels: { disk: 'ssd' } } });
+    expect(s.steps[16]).toMatchObject({ spec: { name: 'node-4' } });
     expect(s.steps[11]).toMatchObject({ resource: { kind: 'Node' }, namespace: undefined, name: 'node-1', labels: { disk: 'ssd', zone: null } });
     expect(s.steps[12]).toMatchObject({ timeoutMs: 120_000 });
     expect(s.steps[13]).toMatchObject({ text: '== Act 2\nthe node comes back' });
@@ -58,6 +63,10 @@ describe('parseScenario', () => {
     [[{ apply: 'missing.yaml' }], 'dir/missing.yaml: cannot read file'],
     [[{ apply: { apiVersion: 'v1', kind: 'Gizmo', metadata: { name: 'g' } } }], 'dir/s.yaml step 1 (apply) (document 1, Gizmo "g"): no matches for kind "Gizmo" in version "v1"'],
     [[{ stopNode: 'node-3' }], 'dir/s.yaml (Scenario, steps[0].stopNode): no node "node-3" in this cluster (nodes: node-1, node-2)'],
+    [[{ removeNode: 'node-3' }], 'dir/s.yaml (Scenario, steps[0].removeNode): no node "node-3" in this cluster (nodes: node-1, node-2)'],
+    [[{ addNode: 'node-2' }], 'dir/s.yaml (Scenario, steps[0].addNode.name): node "node-2" is already in this cluster (to bring back a stopped or removed node, use restoreNode)'],
+    [[{ addNode: { name: 'node-3', gpus: 2 } }], 'dir/s.yaml (Scenario, steps[0].addNode.gpus): unknown field "gpus" (fields: name, cpu, memory, pods, ephemeralStorage, labels, taints)'],
+    [[{ addNode: { cpu: '2' } }], 'dir/s.yaml (Scenario, steps[0].addNode.name): must name the node'],
     [[{ advance: 'soon' }], 'dir/s.yaml (Scenario, steps[0].advance): invalid duration "soon"'],
     [[{ scale: { resource: 'pods', name: 'p', replicas: 2 } }], 'dir/s.yaml (Scenario, steps[0].scale.resource): pods has no scale subresource'],
     [[{ delete: { resource: 'pods' } }], 'dir/s.yaml (Scenario, steps[0].delete): needs exactly one of name and selector'],
@@ -108,6 +117,21 @@ describe('kubeloop run with a scenario', () => {
     expect(before).toMatch(/^default +20s +Warning +FailedScheduling +pod\/ssd-only +0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector\./m);
     expect(after).toMatch(/^default +pod\/big +0\/1 +Pending /m);
     expect(after).toMatch(/^default +pod\/ssd-only +1\/1 +Running +0 +\d+s +small-2 /m);
+  });
+
+  it('runs the node-replaced example: a node joins, the old one leaves, and its pods come back on the new one once the pod GC collects them', async () => {
+    const file = fileURLToPath(new URL('../../../examples/cli/scenarios/node-replaced.yaml', import.meta.url));
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', file], { stdout, stderr })).toBe(0);
+    expect(stderr.text).toBe('');
+    const [, removed, replaced] = stdout.text.split(/^# step (?:8|11) /m);
+    // Right after the removal: the Node is gone, its pods are still listed on it.
+    expect(removed!.match(/^default +pod\/web-\S+ +1\/1 +Running +0 +\S+ +old /gm)).toHaveLength(3);
+    expect(removed!.match(/^node\/\S+/gm)).toEqual(['node/new']);
+    // After the quarantine: three new pods, on the new node.
+    expect(replaced!.match(/^default +web-\S+ +1\/1 +Running +0 +\S+ +new /gm)).toHaveLength(3);
+    expect(replaced).not.toMatch(/ old /);
   });
 
   it('says "No resources found." for a get step that finds nothing, and prints echo lines with the tables only', async () => {

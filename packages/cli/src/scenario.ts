@@ -62,7 +62,8 @@ export type ScenarioStep = { readonly label: string } & (
   | ({ readonly op: 'label'; readonly labels: Readonly<Record<string, string | null>> } & StepTarget)
   | { readonly op: 'advance'; readonly ms: number }
   | { readonly op: 'settle'; readonly timeoutMs?: number | undefined }
-  | { readonly op: 'stopNode' | 'restoreNode'; readonly node: string }
+  | { readonly op: 'stopNode' | 'restoreNode' | 'removeNode'; readonly node: string }
+  | { readonly op: 'addNode'; readonly spec: NodeSpec }
   | { readonly op: 'get'; readonly resources: readonly ResourceDefinition[] | 'all' }
   | { readonly op: 'echo'; readonly text: string }
 );
@@ -79,7 +80,9 @@ export interface Scenario {
   readonly steps: readonly ScenarioStep[];
 }
 
-const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'settle', 'stopNode', 'restoreNode', 'get', 'echo'] as const;
+const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'settle', 'stopNode', 'restoreNode', 'removeNode', 'addNode', 'get', 'echo'] as const;
+/** What an `addNode` step may say of the new node (a SimCluster `NodeSpec`). */
+const ADD_NODE_FIELDS: readonly string[] = ['name', 'cpu', 'memory', 'pods', 'ephemeralStorage', 'labels', 'taints'];
 const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
 
 /** Whether a parsed document is a scenario (`kind: Scenario`). */
@@ -207,8 +210,20 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
       }
       case 'stopNode':
       case 'restoreNode':
+      case 'removeNode':
         if (typeof arg !== 'string' || !nodeNames.includes(arg)) return fail(where, `no node ${JSON.stringify(arg)} in this cluster (nodes: ${nodeNames.join(', ') || 'none'})`);
         return { label, op, node: arg };
+      case 'addNode': {
+        // `addNode: node-4`, or a node spec as in cluster.nodes
+        const spec = typeof arg === 'string' ? { name: arg } : arg;
+        if (!isRecord(spec)) return fail(where, 'write `- addNode: <name>`, or `- addNode: {name: <name>, cpu: "2", labels: {...}}`');
+        for (const k of Object.keys(spec)) if (!ADD_NODE_FIELDS.includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: ${ADD_NODE_FIELDS.join(', ')})`);
+        const nodeName = spec['name'];
+        if (typeof nodeName !== 'string' || nodeName === '') return fail(`${where}.name`, 'must name the node');
+        if (nodeNames.includes(nodeName)) return fail(`${where}.name`, `node "${nodeName}" is already in this cluster (to bring back a stopped or removed node, use restoreNode)`);
+        nodeNames.push(nodeName);
+        return { label, op, spec: spec as unknown as NodeSpec };
+      }
       case 'get': {
         if (arg === 'all') return { label, op, resources: 'all' };
         const list = Array.isArray(arg) ? arg : [arg];
