@@ -65,7 +65,7 @@ describe('parseScenario', () => {
     [[{ stopNode: 'node-3' }], 'dir/s.yaml (Scenario, steps[0].stopNode): no node "node-3" in this cluster (nodes: node-1, node-2)'],
     [[{ removeNode: 'node-3' }], 'dir/s.yaml (Scenario, steps[0].removeNode): no node "node-3" in this cluster (nodes: node-1, node-2)'],
     [[{ addNode: 'node-2' }], 'dir/s.yaml (Scenario, steps[0].addNode.name): node "node-2" is already in this cluster (to bring back a stopped or removed node, use restoreNode)'],
-    [[{ addNode: { name: 'node-3', gpus: 2 } }], 'dir/s.yaml (Scenario, steps[0].addNode.gpus): unknown field "gpus" (fields: name, cpu, memory, pods, ephemeralStorage, labels, taints)'],
+    [[{ addNode: { name: 'node-3', gpus: 2 } }], 'dir/s.yaml (Scenario, steps[0].addNode.gpus): unknown field "gpus" (fields: name, cpu, memory, pods, ephemeralStorage, allocatable, labels, taints, podCIDR, internalIP)'],
     [[{ addNode: { cpu: '2' } }], 'dir/s.yaml (Scenario, steps[0].addNode.name): must name the node'],
     [[{ advance: 'soon' }], 'dir/s.yaml (Scenario, steps[0].advance): invalid duration "soon"'],
     [[{ scale: { resource: 'pods', name: 'p', replicas: 2 } }], 'dir/s.yaml (Scenario, steps[0].scale.resource): pods has no scale subresource'],

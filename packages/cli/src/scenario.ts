@@ -82,7 +82,7 @@ export interface Scenario {
 
 const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'settle', 'stopNode', 'restoreNode', 'removeNode', 'addNode', 'get', 'echo'] as const;
 /** What an `addNode` step may say of the new node (a SimCluster `NodeSpec`). */
-const ADD_NODE_FIELDS: readonly string[] = ['name', 'cpu', 'memory', 'pods', 'ephemeralStorage', 'labels', 'taints'];
+const ADD_NODE_FIELDS: readonly string[] = ['name', 'cpu', 'memory', 'pods', 'ephemeralStorage', 'allocatable', 'labels', 'taints', 'podCIDR', 'internalIP'];
 const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
 
 /** Whether a parsed document is a scenario (`kind: Scenario`). */

@@ -447,7 +447,9 @@ export class SimCluster {
 
   /**
    * Starts a stopped node's kubelet again: it re-registers, renews its Lease and catches its pods
-   * up to the current time.
+   * up to the current time. After {@link SimCluster.removeNode} it is the machine booting again:
+   * the Node is registered anew with its original labels and taints, and the pods still bound
+   * to it are admitted afresh.
    *
    * Errors: {@link SimClusterError} `unknown-node`; then as the kubelet's `start`.
    */
