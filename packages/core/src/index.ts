@@ -35,6 +35,9 @@ export type { Requirement, Selector, SelectorErrorCode, SelectorOperator } from 
 export { fieldSelectorFromSet, parseFieldSelector, unsupportedFields } from './api/fields.js';
 export type { FieldRequirement, FieldSelector } from './api/fields.js';
 export { matchesNodeSelectorAndAffinity, matchesRequirement, matchesTerm } from './api/nodeaffinity.js';
+export { findUntoleratedTaint, toleratesTaint } from './api/taints.js';
+export { podHostPorts, portsConflict } from './api/hostports.js';
+export type { HostPort } from './api/hostports.js';
 
 // Built-in kinds and manifests
 export * from './api/kinds/index.js';

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { parseQuantity, type Container, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kubeloop/core';
+import { parseQuantity, podHostPorts, type Container, type HostPort, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kubeloop/core';
 
 /** The resource names with their own fields; everything else is a scalar (extended) resource. */
 export const CPU = 'cpu';
@@ -141,24 +141,9 @@ export function nonZeroRequests(pod: Pod): { readonly milliCPU: number; readonly
   return { milliCPU: cpu, memory };
 }
 
-/** A host port in use on a node: `hostIP` is `0.0.0.0` when unset (every address). */
-export interface HostPort {
-  readonly hostIP: string;
-  readonly protocol: string;
-  readonly port: number;
-}
-
-/** The host ports a pod asks for (app containers, `hostPort > 0`), as upstream `GetContainerPorts`. */
-export function podHostPorts(pod: Pod): HostPort[] {
-  const out: HostPort[] = [];
-  for (const c of pod.spec.containers) {
-    for (const p of c.ports ?? []) {
-      if (p.hostPort === undefined || p.hostPort <= 0) continue;
-      out.push({ hostIP: p.hostIP === undefined || p.hostIP === '' ? '0.0.0.0' : p.hostIP, protocol: p.protocol, port: p.hostPort });
-    }
-  }
-  return out;
-}
+// Host ports are core's, shared with the kubelet's admission; re-exported here.
+export { podHostPorts };
+export type { HostPort };
 
 /** A pod as the scheduler caches it, with what it costs precomputed. */
 export interface PodInfo {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Taint, Toleration } from '@kubeloop/core';
-import { matchesNodeSelectorAndAffinity, matchesRequirement, matchesTerm } from '@kubeloop/core';
+import type { HostPort, Taint, Toleration } from '@kubeloop/core';
+import { findUntoleratedTaint, matchesNodeSelectorAndAffinity, matchesRequirement, matchesTerm, podHostPorts, portsConflict, toleratesTaint } from '@kubeloop/core';
 import {
   MAX_NODE_SCORE,
   SKIP,
@@ -20,35 +20,13 @@ import {
   type QueueSortPlugin,
   type ScorePlugin,
 } from '../framework.js';
-import { normalizedImageName, type HostPort, type NodeInfoView } from '../nodeinfo.js';
+import { normalizedImageName, type NodeInfoView } from '../nodeinfo.js';
 
 // ---------------------------------------------------------------------------------------------
-// Matching helpers (node selection is core's, shared with the kubelet; re-exported here)
+// Matching helpers (node selection, taints and host ports are core's, shared with the kubelet;
+// re-exported here)
 
-export { matchesNodeSelectorAndAffinity, matchesRequirement, matchesTerm };
-
-/**
- * Whether a toleration tolerates a taint (upstream `ToleratesTaint`): an empty effect matches
- * every effect, an empty key every key (with `Exists`); operator `Exists` ignores the value,
- * `Equal` (or empty) needs equal values.
- */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect !== undefined && t.effect !== '' && t.effect !== taint.effect) return false;
-  if (t.key !== undefined && t.key !== '' && t.key !== taint.key) return false;
-  const op = t.operator ?? '';
-  if (op === 'Exists') return true;
-  if (op === '' || op === 'Equal') return (t.value ?? '') === (taint.value ?? '');
-  return false;
-}
-
-/** The first taint with one of `effects` that no toleration tolerates, if any. */
-export function findUntoleratedTaint(taints: readonly Taint[] | undefined, tolerations: readonly Toleration[] | undefined, effects: readonly string[]): Taint | undefined {
-  for (const taint of taints ?? []) {
-    if (!effects.includes(taint.effect)) continue;
-    if (!(tolerations ?? []).some((t) => toleratesTaint(t, taint))) return taint;
-  }
-  return undefined;
-}
+export { findUntoleratedTaint, matchesNodeSelectorAndAffinity, matchesRequirement, matchesTerm, portsConflict, toleratesTaint };
 
 // ---------------------------------------------------------------------------------------------
 // PrioritySort
@@ -179,26 +157,13 @@ export const taintToleration: FilterPlugin & PreScorePlugin & ScorePlugin = {
 /** Upstream's NodePorts reason. */
 export const ERR_REASON_NODE_PORTS = "node(s) didn't have free ports for the requested pod ports";
 
-/**
- * Whether two host ports collide: same port and protocol, and the same host IP or either
- * one is `0.0.0.0` (upstream `HostPortInfo.CheckConflict`).
- */
-export function portsConflict(a: HostPort, b: HostPort): boolean {
-  return a.port === b.port && a.protocol === b.protocol && (a.hostIP === b.hostIP || a.hostIP === '0.0.0.0' || b.hostIP === '0.0.0.0');
-}
-
 const PORTS_KEY = 'PreFilterNodePorts';
 
 /** A pod's host ports must not collide with ports already used on the node. */
 export const nodePorts: PreFilterPlugin & FilterPlugin = {
   name: 'NodePorts',
   preFilter(state, pod) {
-    const ports: HostPort[] = [];
-    for (const c of pod.spec.containers) {
-      for (const p of c.ports ?? []) {
-        if (p.hostPort !== undefined && p.hostPort > 0) ports.push({ hostIP: p.hostIP === undefined || p.hostIP === '' ? '0.0.0.0' : p.hostIP, protocol: p.protocol, port: p.hostPort });
-      }
-    }
+    const ports = podHostPorts(pod);
     if (ports.length === 0) return SKIP;
     state.set(PORTS_KEY, ports);
     return SUCCESS;
