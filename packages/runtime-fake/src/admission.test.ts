@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import type { Node, Pod } from '@kubeloop/core';
-import { admitPod, allocatableResources, nodeAffinityRejection, podRequests } from './admission.js';
+import { admissionRejection, admitPod, allocatableResources, hostPortsRejection, noExecuteTaintRejection, nodeAffinityRejection, podRequests } from './admission.js';
 
 const runs = process.env.KUBELOOP_DEEP === '1' ? 2000 : 100;
 
@@ -31,6 +31,50 @@ describe('kubelet admission', () => {
     expect(nodeAffinityRejection(pod(term('pool', 'NotIn', ['a'])), node)?.reason).toBe('NodeAffinity');
     // Both must hold: a matching selector does not excuse a failing affinity.
     expect(nodeAffinityRejection(pod({ nodeSelector: { pool: 'a' }, ...term('gpu', 'Exists') }), node)?.reason).toBe('NodeAffinity');
+  });
+
+  it('rejects a pod whose host port is taken on the node (NodePorts), by port, protocol and address', () => {
+    const pod = (ports: Record<string, unknown>[]) => ({ spec: { containers: [{ name: 'a', ports }] } }) as unknown as Pod;
+    const used = [{ hostIP: '10.0.0.5', protocol: 'TCP', port: 8080 }];
+    expect(hostPortsRejection(pod([{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }]), used)).toEqual({
+      reason: 'NodePorts',
+      message: "Pod was rejected: Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports",
+    });
+    // Another protocol, another address, another port, or no host port at all: no conflict.
+    expect(hostPortsRejection(pod([{ containerPort: 80, hostPort: 8080, protocol: 'UDP' }]), used)).toBeUndefined();
+    expect(hostPortsRejection(pod([{ containerPort: 80, hostPort: 8080, hostIP: '10.0.0.6', protocol: 'TCP' }]), used)).toBeUndefined();
+    expect(hostPortsRejection(pod([{ containerPort: 80, hostPort: 8081, protocol: 'TCP' }]), used)).toBeUndefined();
+    expect(hostPortsRejection(pod([{ containerPort: 8080, protocol: 'TCP' }]), used)).toBeUndefined();
+    // An explicit address collides with a port held on every address.
+    expect(hostPortsRejection(pod([{ containerPort: 80, hostPort: 9090, hostIP: '10.0.0.6', protocol: 'TCP' }]), [{ hostIP: '0.0.0.0', protocol: 'TCP', port: 9090 }])?.reason).toBe('NodePorts');
+  });
+
+  it('rejects a pod that does not tolerate a NoExecute taint of the node (TaintToleration), and ignores the other effects', () => {
+    const node = (effect: string) => ({ metadata: { name: 'node-1' }, spec: { taints: [{ key: 'maintenance', value: 'true', effect }] } }) as unknown as Node;
+    const pod = (tolerations?: Record<string, unknown>[]) => ({ spec: { containers: [], ...(tolerations ? { tolerations } : {}) } }) as unknown as Pod;
+    expect(noExecuteTaintRejection(pod(), node('NoExecute'))).toEqual({
+      reason: 'TaintToleration',
+      message: "Pod was rejected: Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate",
+    });
+    expect(noExecuteTaintRejection(pod([{ key: 'maintenance', operator: 'Exists', effect: 'NoExecute' }]), node('NoExecute'))).toBeUndefined();
+    expect(noExecuteTaintRejection(pod([{ key: 'maintenance', value: 'false' }]), node('NoExecute'))?.reason).toBe('TaintToleration');
+    // NoSchedule and PreferNoSchedule steer the scheduler only.
+    expect(noExecuteTaintRejection(pod(), node('NoSchedule'))).toBeUndefined();
+    expect(noExecuteTaintRejection(pod(), node('PreferNoSchedule'))).toBeUndefined();
+  });
+
+  it('reports the first failed predicate in upstream order: resources, node affinity, host ports, taints', () => {
+    const node = { metadata: { name: 'node-1', labels: { pool: 'a' } }, spec: { taints: [{ key: 'maintenance', effect: 'NoExecute' }] } } as unknown as Node;
+    const everything = {
+      spec: { nodeSelector: { pool: 'b' }, containers: [{ name: 'a', ports: [{ containerPort: 80, hostPort: 80, protocol: 'TCP' }], resources: { requests: { cpu: '2' } } }] },
+    } as unknown as Pod;
+    const context = { node, allocatable: { cpu: 1000, memory: 1e9, pods: 10 }, used: { cpu: 0, memory: 0, pods: 0 }, usedPorts: [{ hostIP: '0.0.0.0', protocol: 'TCP', port: 80 }] };
+    expect(admissionRejection(everything, context)?.reason).toBe('OutOfcpu');
+    expect(admissionRejection(everything, { ...context, allocatable: { ...context.allocatable, cpu: 4000 } })?.reason).toBe('NodeAffinity');
+    const matching = { ...everything, spec: { ...everything.spec, nodeSelector: { pool: 'a' } } } as Pod;
+    expect(admissionRejection(matching, { ...context, allocatable: { ...context.allocatable, cpu: 4000 } })?.reason).toBe('NodePorts');
+    expect(admissionRejection(matching, { ...context, allocatable: { ...context.allocatable, cpu: 4000 }, usedPorts: [] })?.reason).toBe('TaintToleration');
+    expect(admissionRejection(matching, { ...context, node: { ...node, spec: {} }, allocatable: { ...context.allocatable, cpu: 4000 }, usedPorts: [] })).toBeUndefined();
   });
 
   it('rejects with upstream reasons and messages', () => {

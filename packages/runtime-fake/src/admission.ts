@@ -1,15 +1,19 @@
 /**
- * Kubelet admission of a pod bound to the node (upstream `GeneralPredicates` in the kubelet's
- * `predicateAdmitHandler`): the pod must fit in what the admitted pods leave of the node's
- * allocatable cpu, memory and pod count, and the node must match its `nodeSelector` and
- * required node affinity. The scheduler normally guarantees both; a pod bound by hand, by a
- * scheduler with a stale cache, or bound before its node was re-provisioned with other labels
- * is rejected.
+ * Kubelet admission of a pod bound to the node (upstream `generalFilter` in the kubelet's
+ * `predicateAdmitHandler`), in upstream's order, the first failure reported:
+ * 1. the pod must fit in what the admitted pods leave of the node's allocatable cpu, memory
+ *    and pod count;
+ * 2. the node must match its `nodeSelector` and required node affinity;
+ * 3. its host ports must be free on the node;
+ * 4. it must tolerate the node's `NoExecute` taints (the kubelet ignores the other effects).
+ *
+ * The scheduler normally guarantees all four; a pod bound by hand, by a scheduler with a stale
+ * cache, or bound before its node was re-provisioned with other labels or taints is rejected.
  *
  * @module
  */
-import type { Node, Pod } from '@kubeloop/core';
-import { matchesNodeSelectorAndAffinity, tryParseQuantity } from '@kubeloop/core';
+import type { HostPort, Node, Pod } from '@kubeloop/core';
+import { findUntoleratedTaint, matchesNodeSelectorAndAffinity, podHostPorts, portsConflict, tryParseQuantity } from '@kubeloop/core';
 
 /** Resources in the units admission compares: cpu in millicores, memory in bytes, and a pod count. */
 export interface AdmissionResources {
@@ -55,7 +59,10 @@ export function allocatableResources(allocatable: Readonly<Record<string, string
   return { cpu: amount(allocatable['cpu'], true), memory: amount(allocatable['memory'], false), pods: amount(allocatable['pods'], false) };
 }
 
-/** Why a pod was rejected: upstream reason (`OutOfcpu`, `OutOfmemory`, `OutOfpods`, `NodeAffinity`) and message. */
+/**
+ * Why a pod was rejected: upstream reason (`OutOfcpu`, `OutOfmemory`, `OutOfpods`,
+ * `NodeAffinity`, `NodePorts`, `TaintToleration`) and message.
+ */
 export interface AdmissionRejection {
   /** `OutOf<resource>`, or the failed predicate's name. */
   readonly reason: string;
@@ -99,4 +106,67 @@ export function admitPod(requested: AdmissionResources, used: AdmissionResources
 export function nodeAffinityRejection(pod: Pod, node: Node): AdmissionRejection | undefined {
   if (matchesNodeSelectorAndAffinity(pod, node)) return undefined;
   return { reason: 'NodeAffinity', message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" };
+}
+
+/**
+ * The host-port predicate of kubelet admission (upstream NodePorts): undefined when none of the
+ * pod's host ports collides with `used` (the host ports of the pods admitted on the node),
+ * else the rejection upstream's kubelet writes (reason `NodePorts`).
+ *
+ * @example
+ * ```ts
+ * // a second pod asking for hostPort 8080/TCP on the node
+ * hostPortsRejection(second, [{ hostIP: '0.0.0.0', protocol: 'TCP', port: 8080 }]);
+ * // { reason: 'NodePorts', message: "Pod was rejected: Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports" }
+ * ```
+ */
+export function hostPortsRejection(pod: Pod, used: readonly HostPort[]): AdmissionRejection | undefined {
+  if (used.length === 0) return undefined;
+  for (const want of podHostPorts(pod)) {
+    if (used.some((u) => portsConflict(want, u))) {
+      return { reason: 'NodePorts', message: "Pod was rejected: Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports" };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The taint predicate of kubelet admission: undefined when the pod tolerates every `NoExecute`
+ * taint of `node` (the kubelet ignores `NoSchedule` and `PreferNoSchedule`: those only steer
+ * the scheduler), else the rejection upstream's kubelet writes (reason `TaintToleration`).
+ *
+ * @example
+ * ```ts
+ * noExecuteTaintRejection(podWithoutTolerations, nodeTainted({ key: 'maintenance', effect: 'NoExecute' }));
+ * // { reason: 'TaintToleration', message: "Pod was rejected: Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate" }
+ * ```
+ */
+export function noExecuteTaintRejection(pod: Pod, node: Node): AdmissionRejection | undefined {
+  if (findUntoleratedTaint(node.spec.taints, pod.spec.tolerations, ['NoExecute']) === undefined) return undefined;
+  return { reason: 'TaintToleration', message: "Pod was rejected: Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate" };
+}
+
+/** What the kubelet knows when it admits a pod: its Node now and what the admitted pods use. */
+export interface AdmissionContext {
+  /** The Node as the API server has it now. */
+  readonly node: Node;
+  /** The node's allocatable resources. */
+  readonly allocatable: AdmissionResources;
+  /** What the admitted, unfinished pods request together. */
+  readonly used: AdmissionResources;
+  /** The host ports the admitted, unfinished pods hold. */
+  readonly usedPorts: readonly HostPort[];
+}
+
+/**
+ * Kubelet admission of `pod`: undefined when it is admitted, else the first failed predicate in
+ * upstream's order (resources, node affinity, host ports, `NoExecute` taints).
+ */
+export function admissionRejection(pod: Pod, context: AdmissionContext): AdmissionRejection | undefined {
+  return (
+    admitPod(podRequests(pod), context.used, context.allocatable) ??
+    nodeAffinityRejection(pod, context.node) ??
+    hostPortsRejection(pod, context.usedPorts) ??
+    noExecuteTaintRejection(pod, context.node)
+  );
 }

@@ -40,8 +40,8 @@ export type { ProbeKind, ProbeResult, ProbeState } from './probe.js';
 export { shouldRestart } from './worker.js';
 export { formatDuration, parseDuration } from './duration.js';
 
-export { admitPod, allocatableResources, podRequests } from './admission.js';
-export type { AdmissionRejection, AdmissionResources } from './admission.js';
+export { admissionRejection, admitPod, allocatableResources, hostPortsRejection, noExecuteTaintRejection, nodeAffinityRejection, podRequests } from './admission.js';
+export type { AdmissionContext, AdmissionRejection, AdmissionResources } from './admission.js';
 
 // Errors
 export { RuntimeFakeError } from './errors.js';

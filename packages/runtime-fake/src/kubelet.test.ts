@@ -404,6 +404,38 @@ describe('node affinity at admission, and a machine that powers off', () => {
   });
 });
 
+describe('host ports and NoExecute taints at admission', () => {
+  const serving = (hostPort: number): Record<string, unknown> => ({ containers: [container('app', 'busybox:1.36', { ports: [{ containerPort: 80, hostPort }] })] });
+
+  it('rejects a second pod bound by hand to the same host port (NodePorts); the port is free again once the first pod is gone', async () => {
+    const s = await sim([{ name: 'node-1' }]);
+    await s.run({ name: 'first', spec: serving(8080) });
+    await s.run({ name: 'second', spec: serving(8080) });
+    await s.run({ name: 'other', spec: serving(8081) });
+    await s.clock.advance(2000);
+    expect((await s.pod('first')).status.phase).toBe('Running');
+    expect((await s.pod('other')).status.phase).toBe('Running');
+    expect((await s.pod('second')).status).toMatchObject({ phase: 'Failed', reason: 'NodePorts', message: "Pod was rejected: Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports" });
+    expect((await s.events('second')).map((e) => [e.type, e.reason])).toEqual([['Warning', 'NodePorts']]);
+
+    await s.server.delete(Pods, { namespace: 'default', name: 'first' }, { gracePeriodSeconds: 0 });
+    await s.run({ name: 'third', spec: serving(8080) });
+    await s.clock.advance(2000);
+    expect((await s.pod('third')).status.phase).toBe('Running');
+  });
+
+  it('rejects a pod bound by hand to a node with a NoExecute taint it does not tolerate (TaintToleration), and runs one that tolerates it', async () => {
+    const s = await sim([{ name: 'node-1' }]);
+    await s.server.patch(Nodes, { name: 'node-1' }, { type: 'merge', body: { spec: { taints: [{ key: 'maintenance', value: 'true', effect: 'NoExecute' }, { key: 'quiet', effect: 'NoSchedule' }] } } });
+    await s.run({ name: 'plain', spec: { containers: [container('app', 'busybox:1.36')] } });
+    await s.run({ name: 'tolerant', spec: { tolerations: [{ key: 'maintenance', operator: 'Exists', effect: 'NoExecute' }], containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(2000);
+    expect((await s.pod('plain')).status).toMatchObject({ phase: 'Failed', reason: 'TaintToleration', message: "Pod was rejected: Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate" });
+    // The NoSchedule taint is the scheduler's business, not the kubelet's.
+    expect((await s.pod('tolerant')).status.phase).toBe('Running');
+  });
+});
+
 describe('activeDeadlineSeconds', () => {
   it('stops the pod and fails it with DeadlineExceeded once the deadline has passed', async () => {
     const s = await sim();

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Client, Clock, EventRecorder, Lease, Node, ObjectKey, Pod, Rng, Timer, Volume } from '@kubeloop/core';
+import type { Client, Clock, EventRecorder, HostPort, Lease, Node, ObjectKey, Pod, Rng, Timer, Volume } from '@kubeloop/core';
 import {
   ConfigMaps,
   EventRecorder as Recorder,
@@ -19,13 +19,14 @@ import {
   formatMicroTime,
   isApiError,
   parseTime,
+  podHostPorts,
 } from '@kubeloop/core';
 import { BehaviorRegistry } from './behavior.js';
 import { RuntimeFakeError } from './errors.js';
 import type { FakeNodeConfig } from './node.js';
 import { buildNode, healthyNodeConditions, nodeCapacity, nodeIPFor, podCIDRFor, podIPIn } from './node.js';
 import type { AdmissionResources } from './admission.js';
-import { admitPod, allocatableResources, nodeAffinityRejection, podRequests } from './admission.js';
+import { admissionRejection, allocatableResources, podRequests } from './admission.js';
 import type { ContainerRuntimeOptions } from './runtime.js';
 import { FakeContainerRuntime } from './runtime.js';
 import { computePodStatus, statusChanged } from './status.js';
@@ -85,8 +86,10 @@ function keyOf(pod: Pod): string {
  * - it only ever runs pods whose `spec.nodeName` is its node (the watch is field-selected and
  *   each sync checks again);
  * - it admits a pod only if it fits in what the admitted, unfinished pods leave of the node's
- *   allocatable cpu, memory and pod count; otherwise the pod fails at once with upstream's
- *   `OutOfcpu` / `OutOfmemory` / `OutOfpods` reason and message;
+ *   allocatable cpu, memory and pod count, the node matches its node selector and required
+ *   affinity, its host ports are free and it tolerates the node's `NoExecute` taints; otherwise
+ *   the pod fails at once with upstream's reason (`OutOfcpu`, `OutOfmemory`, `OutOfpods`,
+ *   `NodeAffinity`, `NodePorts`, `TaintToleration`) and message (see `admissionRejection`);
  * - it writes a pod's status only when the computed status differs from the stored one;
  * - a pod being deleted has its containers stopped, a container that does not stop is killed at
  *   the `deletionTimestamp`, and the pod is then deleted with `gracePeriodSeconds: 0`;
@@ -193,8 +196,8 @@ export class FakeKubelet {
    * The machine shuts down: as {@link FakeKubelet.stop}, and its containers, pod IPs and what
    * the kubelet knew of its pods are lost; its image cache (on disk) is kept. A later
    * {@link FakeKubelet.start} is the machine booting again: the pods still bound to the node
-   * go through admission afresh (a pod that no longer fits or matches the node's labels is
-   * rejected, as upstream's kubelet rejects it after a restart) and run in new containers.
+   * go through admission afresh (a pod that no longer fits, matches the node's labels or
+   * tolerates its `NoExecute` taints is rejected, as upstream's kubelet rejects it after a restart) and run in new containers.
    */
   powerOff(): void {
     this.stop();
@@ -470,11 +473,11 @@ export class FakeKubelet {
         return;
       }
       if (this.#invalid.has(uid)) return;
-      // Node affinity is judged on the Node as the API server has it now (upstream reads its
-      // node informer): labels change at run time. Read only for pods that select nodes.
-      const node = selectsNodes(first) ? await this.#currentNode() : undefined;
+      // Node affinity and taints are judged on the Node as the API server has it now (upstream
+      // reads its node informer): labels and taints change at run time.
+      const node = await this.#currentNode();
       if (!this.#running || this.#workers.has(uid) || this.#pods.get(key)?.metadata.uid !== uid) return;
-      const rejection = admitPod(podRequests(first), this.#admittedRequests(), this.#allocatable) ?? (node === undefined ? undefined : nodeAffinityRejection(first, node));
+      const rejection = admissionRejection(first, { node, allocatable: this.#allocatable, ...this.#admittedUsage() });
       if (rejection !== undefined) {
         this.#invalid.add(uid);
         void this.#recorder.event(first, 'Warning', rejection.reason, rejection.message);
@@ -530,9 +533,10 @@ export class FakeKubelet {
     this.#schedule(key, worker.nextDeadline());
   }
 
-  /** What the pods admitted here and not finished request together. */
-  #admittedRequests(): AdmissionResources {
+  /** What the pods admitted here and not finished request together, and the host ports they hold. */
+  #admittedUsage(): { used: AdmissionResources; usedPorts: HostPort[] } {
     const used = { cpu: 0, memory: 0, pods: 0 };
+    const usedPorts: HostPort[] = [];
     for (const pod of this.#pods.values()) {
       const worker = this.#workers.get(pod.metadata.uid ?? '');
       if (worker === undefined || worker.terminal) continue;
@@ -540,8 +544,9 @@ export class FakeKubelet {
       used.cpu += r.cpu;
       used.memory += r.memory;
       used.pods += r.pods;
+      usedPorts.push(...podHostPorts(pod));
     }
-    return used;
+    return { used, usedPorts };
   }
 
   async #confirmDelete(pod: Pod): Promise<void> {
@@ -605,9 +610,4 @@ export class FakeKubelet {
     }
     return undefined;
   }
-}
-
-/** Whether a pod constrains its node by labels or name (`nodeSelector`, required node affinity). */
-function selectsNodes(pod: Pod): boolean {
-  return pod.spec.nodeSelector !== undefined || pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution !== undefined;
 }
