@@ -196,8 +196,9 @@ export class FakeKubelet {
    * The machine shuts down: as {@link FakeKubelet.stop}, and its containers, pod IPs and what
    * the kubelet knew of its pods are lost; its image cache (on disk) is kept. A later
    * {@link FakeKubelet.start} is the machine booting again: the pods still bound to the node
-   * go through admission afresh (a pod that no longer fits, matches the node's labels or
-   * tolerates its `NoExecute` taints is rejected, as upstream's kubelet rejects it after a restart) and run in new containers.
+   * go through admission afresh and run in new containers. A pod that no longer fits, no
+   * longer matches the node's labels or does not tolerate a `NoExecute` taint the Node gained
+   * meanwhile is rejected, as upstream's kubelet rejects it after a restart.
    */
   powerOff(): void {
     this.stop();
