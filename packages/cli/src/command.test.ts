@@ -50,6 +50,23 @@ describe('kubeloop run', () => {
     expect(stderr).toMatch(/^error: .*b\.yaml \(document 1, Gadget "g"\): no matches for kind "Gadget" in version "v1"\n$/);
   });
 
+  it('rejects a document the API server would refuse (a bad label value, a selector its template does not match) before anything runs', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.yaml'), barePod('good'));
+    writeFileSync(join(dir, 'b.yaml'), `${barePod('fine')}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  labels:\n    app: "not valid!"\n`);
+    const bad = await kubeloop('run', dir);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/^error: .*b\.yaml \(document 2, ConfigMap "settings"\): ConfigMap "settings" is invalid: metadata\.labels: Invalid value: "not valid!": a valid label must be /);
+
+    const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: api\n    spec:\n      containers:\n      - name: web\n        image: nginx\n';
+    writeFileSync(join(dir, 'b.yaml'), deployment);
+    const mismatch = await kubeloop('run', dir);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stdout).toBe('');
+    expect(mismatch.stderr).toMatch(/^error: .*b\.yaml \(document 1, Deployment "web"\): Deployment\.apps "web" is invalid: spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/);
+  });
+
   it('prints a pods table with the bare pods of a directory Running on the nodes', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'one.yaml'), barePod('one'));

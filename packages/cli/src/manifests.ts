@@ -5,7 +5,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError, ManifestError, createBuiltinRegistry, decode, parseManifests, resolveManifest } from '@kubeloop/core';
+import { ApiError, ManifestError, createBuiltinRegistry, parseManifests, resolveManifest, validateForCreate } from '@kubeloop/core';
 import type { ResolvedManifest, ResourceRegistry } from '@kubeloop/core';
 
 /** Why the command's input was rejected; the message names the file, object and field. */
@@ -76,17 +76,19 @@ export function collectManifestFiles(paths: readonly string[], fs: ManifestFs = 
 
 /**
  * Parses and checks the manifests of one text: each document must parse, name an `apiVersion`
- * and `kind` the simulated cluster serves (`registry`) and pass that kind's schema.
+ * and `kind` the simulated cluster serves (`registry`) and pass what the API server checks on
+ * a create without reading its store (core's `validateForCreate`: the schema, `metadata` and
+ * the kind's own validation), so that a bad document is reported before anything is applied.
  *
  * @throws {@link InputError} naming `source`, the document and object, and the field path and
- * reason (from core's `ManifestError`, or the schema's `Invalid` error).
+ * reason (from core's `ManifestError`, or the kind's `Invalid` error).
  */
 export function checkManifests(text: string, source: string, registry: ResourceRegistry): ResolvedManifest[] {
   try {
     return parseManifests(text, source).map((raw) => {
       const resolved = resolveManifest(registry, raw);
       try {
-        decode(resolved.resource, resolved.object, false);
+        validateForCreate(resolved.resource, resolved.object);
       } catch (e) {
         if (!(e instanceof ApiError)) throw e;
         const name = resolved.object.metadata?.name ?? resolved.object.metadata?.generateName ?? '';

@@ -52,7 +52,7 @@ export type { ApplyResult } from './client/apply.js';
 export type { ClientInterceptor, ClientRequest, ClientVerb } from './client/intercept.js';
 export { ApiServer, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './store/server.js';
 export type { ApiServerOptions, WarningSink } from './store/server.js';
-export { decode, unknownFieldWarnings } from './store/admission.js';
+export { decode, unknownFieldWarnings, validateForCreate } from './store/admission.js';
 export type { AdmissionHook, AdmissionOperation, AdmissionRequest, Decoded, StoreReader } from './store/admission.js';
 export { applyJsonPatch, applyMergePatch } from './store/patch.js';
 export { deepEqual } from './util/objects.js';

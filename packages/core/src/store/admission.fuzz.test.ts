@@ -8,7 +8,10 @@
  * - any random corruption of a valid object is either accepted or rejected with a 4xx API
  *   error whose causes name field paths — never another exception, never a partial write;
  * - the compiled parser admission uses (`z.compile`) agrees with the schema's own parser on
- *   every body, valid or corrupted: the same verdict, the same parsed object, the same issues.
+ *   every body, valid or corrupted: the same verdict, the same parsed object, the same issues;
+ * - `validateForCreate` (the check without a server that the CLI runs before applying) gives
+ *   the verdict a create gives on every body, valid, defective or corrupted: it accepts what
+ *   the server accepts and rejects the rest with the server's very message and causes.
  *
  * Runs: 10,000 malformed objects per property under `pnpm test:deep`, fewer in CI.
  */
@@ -20,6 +23,7 @@ import { createBuiltinRegistry, Deployments, Services } from '../api/kinds/index
 import { VirtualClock } from '../clock/virtual.js';
 import { runs } from '../internal/budget.js';
 import { seededRng } from '../rng/seeded.js';
+import { validateForCreate } from './admission.js';
 import { ApiServer } from './server.js';
 
 const dnsLabel = fc.stringMatching(/^[a-z]([a-z0-9-]{0,10}[a-z0-9])?$/);
@@ -216,3 +220,36 @@ function corruptAt(root: Record<string, unknown>, walk: readonly number[], repla
     node = child as Record<string, unknown>;
   }
 }
+
+describe('validateForCreate, the check without a server', () => {
+  const verdict = (run: () => unknown): string => {
+    try {
+      run();
+      return 'accepted';
+    } catch (e) {
+      return isApiError(e) ? JSON.stringify([e.reason, e.message, e.details.causes]) : `not an ApiError: ${String(e)}`;
+    }
+  };
+  test.prop([validDeployment, fc.option(defects, { nil: undefined }), fc.option(fc.tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), fc.anything()), { nil: undefined })], { numRuns: runs(300, 10_000) })(
+    'accepts what a create accepts and rejects the rest with the same message and causes',
+    async (valid, defect, corruption) => {
+      const body = structuredClone(valid) as Deployment;
+      defect?.apply(body);
+      if (corruption !== undefined) corruptAt(body, corruption[0], corruption[1]);
+      const offline = verdict(() => validateForCreate(Deployments, structuredClone(body)));
+      const server = newServer();
+      const online = await server.create(Deployments, structuredClone(body) as never).then(
+        () => 'accepted',
+        (e: unknown) => (isApiError(e) ? JSON.stringify([e.reason, e.message, e.details.causes]) : `not an ApiError: ${String(e)}`),
+      );
+      expect(offline).toBe(online);
+    },
+  );
+
+  it('stands a generated name in for generateName, and strips a status the status subresource owns, as a create does', () => {
+    const spec = { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } };
+    const named = validateForCreate(Deployments, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { generateName: 'web-' }, spec, status: { replicas: 'many' } } as never);
+    expect(named.metadata.generateName).toBe('web-');
+    expect(() => validateForCreate(Deployments, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: {}, spec } as never)).toThrow('metadata.name: Required value: name or generateName is required');
+  });
+});

@@ -210,6 +210,47 @@ export function decode<T extends KubeObject>(
   return { object, warnings };
 }
 
+/** Rejects a request body that is not an object with `metadata`, before anything reads it. */
+export function requireObjectBody(resource: ResourceDefinition, body: unknown): void {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest(`the body of the request was in an unknown format: expected a ${resource.kind} object`);
+  }
+  const meta = (body as { metadata?: unknown }).metadata;
+  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) {
+    throw invalid(resource.kind, resource.group, '', [{ type: 'FieldValueTypeInvalid', field: 'metadata', value: meta, detail: 'metadata in body must be of type object' }]);
+  }
+}
+
+/**
+ * Checks `body` as the API server checks an object it is asked to create, without a server and
+ * without storing anything: the request body's shape and kind, the schema, the kind's
+ * defaults and create preparation, `metadata` ({@link validateObjectMeta}) and the kind's own
+ * validation. What needs the store is not checked: admission hooks (quotas, namespaces
+ * being terminated), name collisions, and the update rules an apply over an existing object
+ * meets. A `generateName` stands for a generated name. Returns the object as decoded.
+ *
+ * @throws {@link ApiError} `BadRequest` or `Invalid` with field paths, as a create would.
+ *
+ * @example
+ * ```ts
+ * validateForCreate(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: { app: 'not valid!' } } });
+ * // throws: ConfigMap "a" is invalid: metadata.labels: Invalid value: "not valid!": a valid label must be …
+ * ```
+ */
+export function validateForCreate<T extends KubeObject>(resource: ResourceDefinition<T>, body: unknown): T {
+  requireObjectBody(resource, body);
+  // As a create: a status the kind's status subresource owns is not writable.
+  const raw = resource.subresources.status && (body as { status?: unknown }).status !== undefined ? { ...(body as object), status: undefined } : body;
+  const { object } = decode(resource, raw, false);
+  const meta = object.metadata;
+  if (!meta.name && meta.generateName) meta.name = `${meta.generateName.slice(0, 58)}xxxxx`;
+  const prepared = resource.prepareForCreate ? resource.prepareForCreate(object) : object;
+  const errs = validateObjectMeta(resource, prepared);
+  errs.push(...(resource.validate?.(prepared) ?? []));
+  rejectIfInvalid(resource, prepared.metadata.name ?? '', errs);
+  return object;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Field-wise decoding of updates
 

@@ -61,6 +61,7 @@ import {
   hookApplies,
   rejectIfInvalid,
   markUndecoded,
+  requireObjectBody,
   validateObjectMeta,
   type AdmissionHook,
   type AdmissionOperation,
@@ -911,16 +912,6 @@ function withResourceVersion(object: KubeObject, rv: number): KubeObject {
   return { ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } };
 }
 
-/** Rejects a request body that is not an object with `metadata`, before anything reads it. */
-function requireObjectBody(resource: ResourceDefinition, body: unknown): void {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest(`the body of the request was in an unknown format: expected a ${resource.kind} object`);
-  }
-  const meta = (body as { metadata?: unknown }).metadata;
-  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) {
-    throw invalid(resource.kind, resource.group, '', [{ type: 'FieldValueTypeInvalid', field: 'metadata', value: meta, detail: 'metadata in body must be of type object' }]);
-  }
-}
 
 function compareObjects(a: KubeObject, b: KubeObject): number {
   const na = a.metadata.namespace ?? '';
