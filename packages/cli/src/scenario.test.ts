@@ -67,6 +67,10 @@ describe('parseScenario', () => {
     [[{ addNode: 'node-2' }], 'dir/s.yaml (Scenario, steps[0].addNode.name): node "node-2" is already in this cluster (to bring back a stopped or removed node, use restoreNode)'],
     [[{ addNode: { name: 'node-3', gpus: 2 } }], 'dir/s.yaml (Scenario, steps[0].addNode.gpus): unknown field "gpus" (fields: name, cpu, memory, pods, ephemeralStorage, allocatable, labels, taints, podCIDR, internalIP)'],
     [[{ addNode: { cpu: '2' } }], 'dir/s.yaml (Scenario, steps[0].addNode.name): must name the node'],
+    [[{ addNode: { name: 'node-3', cpu: 'lots' } }], 'dir/s.yaml (Scenario, steps[0].addNode): invalid node "node-3": cpu "lots" is not a non-negative quantity'],
+    [[{ addNode: { name: 'node-3', labels: { pool: 'a b' } } }], 'dir/s.yaml (Scenario, steps[0].addNode): invalid node "node-3": Node "node-3" is invalid: metadata.labels: Invalid value: "a b"'],
+    [[{ addNode: { name: 'node-3', taints: [{ key: 'dedicated', effect: 'Sometimes' }] } }], 'dir/s.yaml (Scenario, steps[0].addNode): invalid node "node-3": Node "node-3" is invalid: spec.taints[0].effect'],
+    [[{ addNode: 'Node_3' }], 'dir/s.yaml (Scenario, steps[0].addNode): invalid node "Node_3": Node "Node_3" is invalid: metadata.name'],
     [[{ advance: 'soon' }], 'dir/s.yaml (Scenario, steps[0].advance): invalid duration "soon"'],
     [[{ scale: { resource: 'pods', name: 'p', replicas: 2 } }], 'dir/s.yaml (Scenario, steps[0].scale.resource): pods has no scale subresource'],
     [[{ delete: { resource: 'pods' } }], 'dir/s.yaml (Scenario, steps[0].delete): needs exactly one of name and selector'],
@@ -82,6 +86,15 @@ describe('parseScenario', () => {
     [[{ settle: { quiet: '1m' } }], 'dir/s.yaml (Scenario, steps[0].settle.quiet): unknown option "quiet" (options: timeout)'],
   ])('rejects %j before anything runs, naming the file, step and field', (steps, message) => {
     expect(() => parse(steps)).toThrow(message);
+  });
+
+  it.each([
+    [[{ name: 'a' }, { name: 'a' }], 'dir/s.yaml (Scenario, cluster.nodes[1].name): node "a" is already in this cluster'],
+    [[{ name: 'a', gpus: 1 }], 'dir/s.yaml (Scenario, cluster.nodes[0].gpus): unknown field "gpus"'],
+    [[{ name: 'a', memory: '-1Gi' }], 'dir/s.yaml (Scenario, cluster.nodes[0]): invalid node "a": memory "-1Gi" is not a non-negative quantity'],
+    [[{ name: 'a', labels: { 'bad key!': 'x' } }], 'dir/s.yaml (Scenario, cluster.nodes[0]): invalid node "a": Node "a" is invalid: metadata.labels: Invalid value: "bad key!"'],
+  ])('rejects cluster.nodes %j before the cluster is built, naming the node and field', (nodes, message) => {
+    expect(() => parse([{ echo: 'hi' }], { nodes })).toThrow(message);
   });
 });
 

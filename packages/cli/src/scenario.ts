@@ -38,6 +38,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { parseSelector } from '@kubeloop/core';
 import type { PropagationPolicy, ResourceDefinition, ResourceRegistry } from '@kubeloop/core';
+import { SimCluster, SimClusterError } from '@kubeloop/testing';
 import type { NodeSpec } from '@kubeloop/testing';
 import { parseDuration } from './duration.js';
 import { InputError, checkManifests, nodeFs, readManifestFile } from './manifests.js';
@@ -81,8 +82,8 @@ export interface Scenario {
 }
 
 const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'settle', 'stopNode', 'restoreNode', 'removeNode', 'addNode', 'get', 'echo'] as const;
-/** What an `addNode` step may say of the new node (a SimCluster `NodeSpec`). */
-const ADD_NODE_FIELDS: readonly string[] = ['name', 'cpu', 'memory', 'pods', 'ephemeralStorage', 'allocatable', 'labels', 'taints', 'podCIDR', 'internalIP'];
+/** What a node spec may say (a SimCluster `NodeSpec`): in `cluster.nodes` and `addNode` steps. */
+const NODE_SPEC_FIELDS: readonly string[] = ['name', 'cpu', 'memory', 'pods', 'ephemeralStorage', 'allocatable', 'labels', 'taints', 'podCIDR', 'internalIP'];
 const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
 
 /** Whether a parsed document is a scenario (`kind: Scenario`). */
@@ -114,11 +115,25 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
   if (!isRecord(cluster)) return fail('cluster', 'must be an object with seed and nodes');
   const seed = cluster['seed'];
   if (seed !== undefined && !(Number.isInteger(seed) && (seed as number) >= 0)) fail('cluster.seed', `must be a whole number, got ${JSON.stringify(seed)}`);
+  /** A node spec's fields and name, then the spec as the cluster would check it before its kubelet starts. */
+  const nodeSpec = (spec: Record<string, unknown>, where: string, taken: readonly string[], hint = ''): NodeSpec => {
+    for (const k of Object.keys(spec)) if (!NODE_SPEC_FIELDS.includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: ${NODE_SPEC_FIELDS.join(', ')})`);
+    const nodeName = spec['name'];
+    if (typeof nodeName !== 'string' || nodeName === '') return fail(`${where}.name`, 'must name the node');
+    if (taken.includes(nodeName)) return fail(`${where}.name`, `node "${nodeName}" is already in this cluster${hint}`);
+    try {
+      SimCluster.checkNodeSpec(spec as unknown as NodeSpec);
+    } catch (e) {
+      if (e instanceof SimClusterError) return fail(where, e.message);
+      throw e;
+    }
+    return spec as unknown as NodeSpec;
+  };
   const nodes = cluster['nodes'];
-  let nodeNames: string[];
-  if (nodes === undefined) nodeNames = Array.from({ length: defaultNodes }, (_, i) => `node-${i + 1}`);
-  else if (Number.isInteger(nodes) && (nodes as number) >= 0) nodeNames = Array.from({ length: nodes as number }, (_, i) => `node-${i + 1}`);
-  else if (Array.isArray(nodes) && nodes.every((n) => isRecord(n) && typeof n['name'] === 'string')) nodeNames = nodes.map((n) => (n as { name: string }).name);
+  const nodeNames: string[] = [];
+  if (nodes === undefined) nodeNames.push(...Array.from({ length: defaultNodes }, (_, i) => `node-${i + 1}`));
+  else if (Number.isInteger(nodes) && (nodes as number) >= 0) nodeNames.push(...Array.from({ length: nodes as number }, (_, i) => `node-${i + 1}`));
+  else if (Array.isArray(nodes) && nodes.every(isRecord)) nodes.forEach((n, i) => nodeNames.push(nodeSpec(n, `cluster.nodes[${i}]`, nodeNames).name));
   else return fail('cluster.nodes', 'must be a whole number of nodes or a list of node specs with a name');
   const rawSteps = body['steps'];
   if (!Array.isArray(rawSteps) || rawSteps.length === 0) return fail('steps', 'must be a non-empty list of steps');
@@ -217,12 +232,9 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
         // `addNode: node-4`, or a node spec as in cluster.nodes
         const spec = typeof arg === 'string' ? { name: arg } : arg;
         if (!isRecord(spec)) return fail(where, 'write `- addNode: <name>`, or `- addNode: {name: <name>, cpu: "2", labels: {...}}`');
-        for (const k of Object.keys(spec)) if (!ADD_NODE_FIELDS.includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: ${ADD_NODE_FIELDS.join(', ')})`);
-        const nodeName = spec['name'];
-        if (typeof nodeName !== 'string' || nodeName === '') return fail(`${where}.name`, 'must name the node');
-        if (nodeNames.includes(nodeName)) return fail(`${where}.name`, `node "${nodeName}" is already in this cluster (to bring back a stopped or removed node, use restoreNode)`);
-        nodeNames.push(nodeName);
-        return { label, op, spec: spec as unknown as NodeSpec };
+        const checked = nodeSpec(spec, where, nodeNames, ' (to bring back a stopped or removed node, use restoreNode)');
+        nodeNames.push(checked.name);
+        return { label, op, spec: checked };
       }
       case 'get': {
         if (arg === 'all') return { label, op, resources: 'all' };

@@ -17,7 +17,7 @@ export type { FakeNodesOptions, FakeNodesPlugin, StartFakeNodeOptions } from './
 // The kubelet and its node
 export { FakeKubelet } from './kubelet.js';
 export type { FakeKubeletOptions, PodUsage } from './kubelet.js';
-export { FAKE_KUBELET_VERSION, buildNode, healthyNodeConditions, inCIDR, nodeIPFor, podCIDRFor, podIPIn } from './node.js';
+export { FAKE_KUBELET_VERSION, buildNode, checkNodeConfig, healthyNodeConditions, inCIDR, nodeIPFor, podCIDRFor, podIPIn } from './node.js';
 export type { FakeNodeConfig } from './node.js';
 
 // Container behaviors

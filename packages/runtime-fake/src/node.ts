@@ -5,7 +5,7 @@
  * @module
  */
 import type { Node, NodeCondition } from '@kubeloop/core';
-import { formatTime, tryParseQuantity } from '@kubeloop/core';
+import { ApiError, Nodes, formatTime, tryParseQuantity, validateForCreate } from '@kubeloop/core';
 import { RuntimeFakeError } from './errors.js';
 
 /** The size and identity of a fake node. */
@@ -79,6 +79,24 @@ export function inCIDR(ip: string, cidr: string): boolean {
   const start = Math.floor(toInt(net!) / size) * size;
   const x = toInt(ip);
   return x >= start && x < start + size;
+}
+
+/**
+ * Checks a node's config before its kubelet starts: its quantities, and the Node its kubelet
+ * would register as the API server checks a create (name, labels, taints; core's
+ * `validateForCreate`). A bad config is refused here rather than by the API server mid-start.
+ *
+ * Errors: {@link RuntimeFakeError} `invalid-node`, e.g.
+ * `invalid node "n": Node "n" is invalid: metadata.labels: Invalid value: "a b": …`.
+ */
+export function checkNodeConfig(config: FakeNodeConfig): void {
+  const node = buildNode(config, [], 0);
+  try {
+    validateForCreate(Nodes, node);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    throw new RuntimeFakeError('invalid-node', `invalid node "${config.name}": ${e.message}`, { cause: e });
+  }
 }
 
 /** The node's capacity resource list, validated. */

@@ -65,4 +65,22 @@ describe('fakeNodesPlugin', () => {
   it('refuses duplicate node names', () => {
     expect(() => fakeNodesPlugin({ nodes: [{ name: 'a' }, { name: 'a' }] })).toThrow(new RuntimeFakeError('invalid-node', 'duplicate fake node name "a"'));
   });
+
+  it('refuses a node whose Node the API server would refuse, before any kubelet starts, naming the field', () => {
+    const refusal = (config: Parameters<typeof fakeNodesPlugin>[0]['nodes'][number]): unknown => {
+      try {
+        fakeNodesPlugin({ nodes: [{ name: 'fine' }, config] });
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    };
+    const label = refusal({ name: 'b', labels: { zone: 'not valid!' } });
+    expect(label).toBeInstanceOf(RuntimeFakeError);
+    expect((label as RuntimeFakeError).code).toBe('invalid-node');
+    expect((label as Error).message).toMatch(/^invalid node "b": Node "b" is invalid: metadata\.labels: Invalid value: "not valid!"/);
+    expect((refusal({ name: 'c', taints: [{ key: 'k', effect: 'Sometimes' as never }] }) as Error).message).toMatch(/^invalid node "c": Node "c" is invalid: spec\.taints\[0\]\.effect/);
+    expect((refusal({ name: 'd', allocatable: { cpu: 'x' } }) as Error).message).toBe('invalid node "d": cpu "x" is not a non-negative quantity');
+    expect(refusal({ name: 'e', cpu: '2', labels: { zone: 'a' }, taints: [{ key: 'k', effect: 'NoSchedule' }] })).toBeUndefined();
+  });
 });

@@ -10,6 +10,7 @@ import { RuntimeFakeError } from './errors.js';
 import type { FakeKubeletOptions } from './kubelet.js';
 import { FakeKubelet } from './kubelet.js';
 import type { FakeNodeConfig } from './node.js';
+import { checkNodeConfig } from './node.js';
 
 /** Options of {@link fakeNodesPlugin}. */
 export interface FakeNodesOptions {
@@ -65,6 +66,7 @@ export function fakeNodesPlugin(options: FakeNodesOptions): FakeNodesPlugin {
   for (const n of options.nodes) {
     if (names.has(n.name)) throw new RuntimeFakeError('invalid-node', `duplicate fake node name "${n.name}"`);
     names.add(n.name);
+    checkNodeConfig(n);
   }
   const behaviors = options.behaviors ?? new BehaviorRegistry();
   const built: FakeKubelet[] = [];
@@ -80,6 +82,7 @@ export function fakeNodesPlugin(options: FakeNodesOptions): FakeNodesPlugin {
     async addNode(node) {
       if (running === undefined) throw new RuntimeFakeError('invalid-node', `cannot add node "${node.name}": the fake nodes are not running`);
       if (running.kubelets.some((k) => k.nodeName === node.name)) throw new RuntimeFakeError('invalid-node', `duplicate fake node name "${node.name}"`);
+      checkNodeConfig(node);
       const kubelet = kubeletFor(running.manager, node, running.kubelets.length);
       const { kubelets } = running;
       kubelets.push(kubelet);

@@ -50,7 +50,7 @@ import {
   schedulerPlugin,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
-import { RuntimeFakeError, fakeNodesPlugin } from '@kubeloop/runtime-fake';
+import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
 import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
@@ -456,6 +456,24 @@ export class SimCluster {
   async restoreNode(name: string): Promise<void> {
     await this.#kubelet(name).start();
     await this.clock.flush();
+  }
+
+  /**
+   * Checks a node spec as {@link SimCluster.create} and {@link SimCluster.addNode} do before its
+   * kubelet starts, without a cluster: its quantities, and the Node its kubelet would register
+   * as the API server checks a create (name, labels, taints). For callers that take node specs
+   * from users (the CLI's scenarios) and want every mistake reported before anything runs.
+   *
+   * Errors: {@link SimClusterError} `invalid-option`, e.g.
+   * `invalid node "n": Node "n" is invalid: metadata.labels: Invalid value: …`.
+   */
+  static checkNodeSpec(spec: NodeSpec): void {
+    try {
+      checkNodeConfig(spec);
+    } catch (e) {
+      if (e instanceof RuntimeFakeError) throw new SimClusterError('invalid-option', e.message, { cause: e });
+      throw e;
+    }
   }
 
   /**

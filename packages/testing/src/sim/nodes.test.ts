@@ -74,8 +74,11 @@ describe('SimCluster nodes joining and leaving', () => {
     const bad = cluster.addNode({ name: 'node-2', cpu: 'lots' });
     await expect(bad).rejects.toBeInstanceOf(SimClusterError);
     await expect(bad).rejects.toThrow(/^cannot add node "node-2": .*cpu.*lots/);
-    // The API server's refusal, with the field and the reason.
-    await expect(cluster.addNode({ name: 'Bad_Name' })).rejects.toThrow(/^Node "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+    // Checked as the API server would check the Node, before the kubelet starts: the field and the reason.
+    const badName = cluster.addNode({ name: 'Bad_Name' });
+    await expect(badName).rejects.toBeInstanceOf(SimClusterError);
+    await expect(badName).rejects.toThrow(/^cannot add node "Bad_Name": invalid node "Bad_Name": Node "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+    await expect(cluster.addNode({ name: 'node-3', taints: [{ key: 'k', effect: 'Sometimes' as never }] })).rejects.toThrow(/^cannot add node "node-3": invalid node "node-3": Node "node-3" is invalid: spec.taints\[0\].effect/);
     expect((await cluster.list(Nodes)).items.map((n) => n.metadata.name)).toEqual(['node-1']);
     expect(cluster.nodes.kubelets().map((k) => k.nodeName)).toEqual(['node-1']);
     await cluster.stop();
