@@ -193,6 +193,18 @@ export function alreadyExists(resource: string, group: string, name: string): Ap
 }
 
 /**
+ * A 403 an admission plugin answers (upstream `NewForbidden`):
+ * `pods "web-0" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=2, limited: pods=2`.
+ */
+export function forbidden(resource: string, group: string, name: string, why: string): ApiError {
+  return new ApiError('Forbidden', `${qualifiedKind(resource, group)} "${name}" is forbidden: ${why}`, {
+    name,
+    group,
+    kind: resource,
+  });
+}
+
+/**
  * A 409 for a stale write:
  * `Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again`.
  */

@@ -46,6 +46,8 @@ export interface AdmissionRequest<T extends KubeObject = KubeObject> {
   readonly dryRun: boolean;
   /** Reads of the current store state. */
   readonly store: StoreReader;
+  /** The API server's clock when the request is admitted, in ms (virtual under a virtual clock). */
+  readonly now: number;
 }
 
 /**
@@ -224,7 +226,7 @@ export function requireObjectBody(resource: ResourceDefinition, body: unknown): 
 /**
  * Checks `body` as the API server checks an object it is asked to create, without a server and
  * without storing anything: the request body's shape and kind, the schema, the kind's
- * defaults and create preparation, `metadata` ({@link validateObjectMeta}) and the kind's own
+ * defaults and create preparation, `metadata` (upstream `ValidateObjectMeta`) and the kind's own
  * validation. What needs the store is not checked: admission hooks (quotas, namespaces
  * being terminated), name collisions, and the update rules an apply over an existing object
  * meets. A `generateName` stands for a generated name. Returns the object as decoded.

@@ -666,7 +666,7 @@ export class ApiServer implements Client {
     let obj = object;
     for (const hook of this.#hooks) {
       if (!hook.mutate || !hookApplies(hook, resource, operation)) continue;
-      const out = hook.mutate({ operation, resource, subresource, object: obj, oldObject: old, dryRun, store: this.reader } as never);
+      const out = hook.mutate({ operation, resource, subresource, object: obj, oldObject: old, dryRun, store: this.reader, now: this.#clock.now() } as never);
       if (out) obj = out as T;
     }
     if (subresource !== 'status') {
@@ -689,7 +689,7 @@ export class ApiServer implements Client {
   ): void {
     for (const hook of this.#hooks) {
       if (!hook.validate || !hookApplies(hook, resource, operation)) continue;
-      const errs = hook.validate({ operation, resource, subresource, object, oldObject: old, dryRun, store: this.reader });
+      const errs = hook.validate({ operation, resource, subresource, object, oldObject: old, dryRun, store: this.reader, now: this.#clock.now() });
       if (errs && errs.length > 0) rejectIfInvalid(resource, object.metadata.name ?? '', errs);
     }
   }
