@@ -5,8 +5,9 @@
  * controllers of kube-controller-manager — ReplicaSet and ReplicationController
  * (`replicaSetPlugin`, `replicationControllerPlugin`), Deployment (`deploymentPlugin`),
  * DaemonSet (`daemonSetPlugin`), the garbage collector (`garbageCollectorPlugin`), the pod
- * garbage collector (`podGcPlugin`) and the Endpoints/EndpointSlice controllers
- * (`endpointsPlugin`) — plus the building blocks they share (expectations, claiming, pod
+ * garbage collector (`podGcPlugin`), the Endpoints/EndpointSlice controllers
+ * (`endpointsPlugin`) and the resource quota controller (`resourceQuotaPlugin`, with the API
+ * server's `resourceQuotaAdmission` hook) — plus the building blocks they share (expectations, claiming, pod
  * control, the deletion ranking). Each folder also exports its invariants for property tests.
  *
  * @packageDocumentation
@@ -38,3 +39,6 @@ export * from './deployment/index.js';
 
 // DaemonSet
 export * from './daemonset/index.js';
+
+// ResourceQuota: admission and the quota controller
+export * from './resourcequota/index.js';

@@ -47,6 +47,8 @@ import {
   podGcPlugin,
   replicaSetPlugin,
   replicationControllerPlugin,
+  resourceQuotaAdmission,
+  resourceQuotaPlugin,
   schedulerPlugin,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
@@ -137,7 +139,8 @@ export interface ControllerManagerOptions {
 /**
  * The built-in controllers a {@link SimCluster}'s controller manager runs by default, as
  * kube-controller-manager does: the garbage collector, the pod garbage collector, ReplicaSet, ReplicationController,
- * Deployment, DaemonSet, and the Endpoints and EndpointSlice controllers. Plugins are
+ * Deployment, DaemonSet, the Endpoints and EndpointSlice controllers, and the resource quota
+ * controller (whose admission half, `resourceQuotaAdmission`, is on the API server). Plugins are
  * stateless (each incarnation of the controller manager builds fresh controllers from them),
  * so one list serves every cluster.
  */
@@ -149,6 +152,7 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   deploymentPlugin(),
   daemonSetPlugin(),
   endpointsPlugin(),
+  resourceQuotaPlugin(),
 ]);
 
 /** Options of {@link SimCluster.settle}. */
@@ -275,7 +279,7 @@ export class SimCluster {
     const limit = options.maxObjectWritesPerInstant ?? DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT;
     if (!(limit >= 1)) throw new SimClusterError('invalid-option', `maxObjectWritesPerInstant must be at least 1, got ${limit}`);
     const livelock = new LivelockGuard(clock, limit);
-    const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook()] });
+    const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook(), resourceQuotaAdmission()] });
     const nodes = fakeNodesPlugin({ nodes: specs, runtime: options.runtime });
     const host = new PluginHost({ registry, admission: server });
     if (options.scheduler ?? true) host.use(schedulerPlugin());

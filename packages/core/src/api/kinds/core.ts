@@ -348,7 +348,8 @@ export type ResourceQuota = z.infer<typeof ResourceQuotaSchema>;
 
 /**
  * ResourceQuotas (core/v1, `quota`): enforced by the quota admission hook, `status.used`
- * kept by the quota controller. Validated as upstream `ValidateResourceQuota`: qualified
+ * kept by the quota controller (`resourceQuotaAdmission` and `resourceQuotaPlugin` in
+ * `@kubeloop/controllers`; a `SimCluster` runs both). Validated as upstream `ValidateResourceQuota`: qualified
  * resource names, non-negative quantities, known scopes.
  */
 export const ResourceQuotas = defineResource({
