@@ -132,6 +132,20 @@ describe('kubeloop run with a scenario', () => {
     expect(after).toMatch(/^default +pod\/ssd-only +1\/1 +Running +0 +\d+s +small-2 /m);
   });
 
+  it('runs the quota example: the ReplicaSet creates what the quota allows and reports the refusal; a raised quota lets the third pod in', async () => {
+    const file = fileURLToPath(new URL('../../../examples/cli/scenarios/quota.yaml', import.meta.url));
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', file], { stdout, stderr })).toBe(0);
+    expect(stderr.text).toBe('');
+    const [before, after] = stdout.text.split(/^# step 10 /m);
+    expect(before!.match(/^default +pod\/web-\S+ +1\/1 +Running /gm)).toHaveLength(2);
+    expect(before).toMatch(/^default +resourcequota\/compute +\S+ +pods: 2\/5, requests\.cpu: 800m\/1 +limits\.memory: 512Mi\/2Gi$/m);
+    expect(before).toMatch(/ Warning +FailedCreate +replicaset\/web-\S+ +Error creating: pods "web-\S+" is forbidden: exceeded quota: compute, requested: requests\.cpu=400m, used: requests\.cpu=800m, limited: requests\.cpu=1$/m);
+    expect(after!.match(/^default +pod\/web-\S+ +1\/1 +Running /gm)).toHaveLength(3);
+    expect(after).toMatch(/^default +resourcequota\/compute +\S+ +pods: 3\/5, requests\.cpu: 1200m\/2 +limits\.memory: 768Mi\/2Gi$/m);
+  });
+
   it('runs the node-replaced example: a node joins, the old one leaves, and its pods come back on the new one once the pod GC collects them', async () => {
     const file = fileURLToPath(new URL('../../../examples/cli/scenarios/node-replaced.yaml', import.meta.url));
     const stdout = buffer();

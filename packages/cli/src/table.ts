@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ConfigMap, ControllerRevision, DaemonSet, Deployment, EndpointSlice, Endpoints, Event, KubeObject, Lease, Node, Pod, ReplicaSet, Service } from '@kubeloop/core';
+import type { ConfigMap, ControllerRevision, DaemonSet, Deployment, EndpointSlice, Endpoints, Event, KubeObject, Lease, Node, Pod, ReplicaSet, ResourceQuota, Service } from '@kubeloop/core';
 import { humanDuration } from './duration.js';
 
 /** One printed table: a kind's header and rows, before padding. */
@@ -190,7 +190,22 @@ const COLUMNS: Readonly<Record<string, { readonly columns: readonly string[]; re
   },
   Lease: { columns: ['HOLDER', 'AGE'], cells: (o, age) => [(o as Lease).spec?.holderIdentity ?? '', age] },
   ConfigMap: { columns: ['DATA', 'AGE'], cells: (o, age) => [String(Object.keys((o as ConfigMap).data ?? {}).length + Object.keys((o as ConfigMap).binaryData ?? {}).length), age] },
+  ResourceQuota: { columns: ['AGE', 'REQUEST', 'LIMIT'], cells: (o, age) => [age, ...quotaColumns(o as ResourceQuota)] },
 };
+
+/**
+ * kubectl's REQUEST and LIMIT columns of a ResourceQuota: `name: used/hard` for each resource of
+ * `spec.hard` in name order, the `limits.*` ones under LIMIT, the rest under REQUEST.
+ */
+function quotaColumns(q: ResourceQuota): [string, string] {
+  const request: string[] = [];
+  const limit: string[] = [];
+  for (const name of Object.keys(q.spec?.hard ?? {}).sort()) {
+    const cell = `${name}: ${q.status?.used?.[name] ?? '0'}/${q.status?.hard?.[name] ?? '0'}`;
+    (name.split('.')[0] === 'limits' && name.includes('.') ? limit : request).push(cell);
+  }
+  return [request.join(', '), limit.join(', ')];
+}
 
 /** Options of {@link buildTables}. */
 export interface TableOptions {
