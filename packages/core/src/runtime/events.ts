@@ -1,7 +1,8 @@
 /**
  * The event recorder: writes core/v1 `Event` objects about the objects a controller manages
- * (`kubectl describe` shows them), with client-go's deduplication: the same event repeated
- * within the window bumps `count` and `lastTimestamp` of one Event instead of creating another.
+ * (`kubectl describe` shows them), with client-go's `EventCorrelator`: the same event repeated
+ * within the window bumps `count` and `lastTimestamp` of one Event instead of creating another,
+ * many similar events are combined into one, and a storm of events about one object is cut.
  *
  * @module
  */
@@ -41,6 +42,13 @@ export interface EventRecorderOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/** client-go's `maxEvents`: different messages of similar events before they are combined. */
+const MAX_SIMILAR_MESSAGES = 10;
+/** client-go's `defaultSpamBurst`: events a source may record about one object at once. */
+const SPAM_BURST = 25;
+/** client-go's `defaultSpamQPS` (1/300): one more event per 5 minutes after the burst. */
+const SPAM_REFILL_MS = 300_000;
+
 interface Seen {
   readonly namespace: string;
   readonly name: string;
@@ -58,7 +66,14 @@ interface Seen {
  * - a repeat with the same involved object (kind, namespace, name, uid), type, reason, message
  *   and source within `windowMs` of the previous one patches that Event: `count + 1`,
  *   `lastTimestamp` = now;
- * - writes for one key are applied in call order.
+ * - similar events (same source, object, type and reason) with different messages are
+ *   combined as client-go's `EventAggregator` combines them: from the tenth different message
+ *   within `windowMs` on, each goes into one Event whose message is
+ *   `(combined from similar events): <the latest message>`, its `count` rising;
+ * - as client-go's spam filter, a source records at most 25 events about one object at once,
+ *   then one more per 5 minutes; the rest are dropped (a dropped repeat still counts towards
+ *   the `count` of the next one written);
+ * - writes for similar events are applied in call order.
  *
  * Caveats: best effort, as upstream — a failed write is reported to `onError` and dropped; a
  * dedup target that was deleted meanwhile is replaced by a new Event.
@@ -74,6 +89,8 @@ export class EventRecorder {
   readonly #options: EventRecorderOptions;
   readonly #resource: ResourceDefinition<Event>;
   readonly #seen = new Map<string, Seen>();
+  readonly #similar = new Map<string, { readonly messages: Set<string>; lastSeenMs: number }>();
+  readonly #buckets = new Map<string, { tokens: number; lastMs: number }>();
   readonly #chains = new Map<string, Promise<void>>();
 
   /** Builds a recorder; see {@link EventRecorderOptions}. */
@@ -94,34 +111,69 @@ export class EventRecorder {
   event(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const o = this.#options;
     const meta = object.metadata;
-    const key = JSON.stringify([o.component, o.host ?? '', object.apiVersion, object.kind, meta.namespace ?? '', meta.name ?? '', meta.uid ?? '', type, reason, message]);
-    const previous = this.#chains.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.#record(key, object, type, reason, message)).catch((error: unknown) => o.onError?.(error));
-    this.#chains.set(key, next);
+    // Events that may be combined (same source, object, type and reason) are recorded in call
+    // order, one after the other: they may end up patching the same Event.
+    const source = JSON.stringify([o.component, o.host ?? '', object.apiVersion, object.kind, meta.namespace ?? '', meta.name ?? '', meta.uid ?? '']);
+    const similar = JSON.stringify([source, type, reason]);
+    const previous = this.#chains.get(similar) ?? Promise.resolve();
+    const next = previous.then(() => this.#record(source, similar, object, type, reason, message)).catch((error: unknown) => o.onError?.(error));
+    this.#chains.set(similar, next);
     void next.then(() => {
-      if (this.#chains.get(key) === next) this.#chains.delete(key);
+      if (this.#chains.get(similar) === next) this.#chains.delete(similar);
     });
     return next;
   }
 
-  async #record(key: string, object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  async #record(source: string, similar: string, object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const o = this.#options;
     const now = o.clock.now();
-    const seen = this.#seen.get(key);
+    const window = o.windowMs ?? 600_000;
     this.#evictOlderThan(now);
-    if (seen !== undefined && now - seen.lastSeenMs <= (o.windowMs ?? 600_000)) {
+    // client-go's EventAggregator: the tenth different message of similar events within the
+    // window, and every one after it, goes into one combined Event instead.
+    let messages = this.#similar.get(similar);
+    if (messages === undefined || now - messages.lastSeenMs > window) this.#similar.set(similar, (messages = { messages: new Set(), lastSeenMs: now }));
+    messages.messages.add(message);
+    messages.lastSeenMs = now;
+    let key = JSON.stringify([similar, message]);
+    let text = message;
+    if (messages.messages.size >= MAX_SIMILAR_MESSAGES) {
+      messages.messages.delete(messages.messages.values().next().value!);
+      key = similar;
+      text = `(combined from similar events): ${message}`;
+    }
+    // client-go's eventObserve: a repeat within the window counts on the Event it repeats.
+    const seen = this.#seen.get(key);
+    const repeat = seen !== undefined && now - seen.lastSeenMs <= window;
+    if (repeat) {
       seen.count++;
       seen.lastSeenMs = now;
+    }
+    // client-go's spam filter: each source and object gets 25 events, then one per 5 minutes.
+    if (!this.#takeToken(source, now)) return;
+    if (repeat) {
       try {
-        await o.client.patch(this.#resource, { namespace: seen.namespace, name: seen.name }, { type: 'merge', body: { count: seen.count, lastTimestamp: formatTime(now) } });
+        const body = key === similar ? { count: seen.count, lastTimestamp: formatTime(now), message: text } : { count: seen.count, lastTimestamp: formatTime(now) };
+        await o.client.patch(this.#resource, { namespace: seen.namespace, name: seen.name }, { type: 'merge', body });
         return;
       } catch (error) {
         if (!isApiError(error, 'NotFound')) throw error;
         // The Event was deleted (or expired): start a new one.
       }
     }
-    const created = await this.#create(object, type, reason, message, now);
+    const created = await this.#create(object, type, reason, text, now);
     this.#seen.set(key, { namespace: created.metadata.namespace ?? '', name: created.metadata.name ?? '', count: 1, lastSeenMs: now });
+  }
+
+  /** A token of `source`'s bucket (client-go's `EventSourceObjectSpamFilter`), if it has one. */
+  #takeToken(source: string, now: number): boolean {
+    let bucket = this.#buckets.get(source);
+    if (bucket === undefined) this.#buckets.set(source, (bucket = { tokens: SPAM_BURST, lastMs: now }));
+    bucket.tokens = Math.min(SPAM_BURST, bucket.tokens + (now - bucket.lastMs) / SPAM_REFILL_MS);
+    bucket.lastMs = now;
+    if (bucket.tokens < 1) return false;
+    bucket.tokens--;
+    return true;
   }
 
   async #create(object: KubeObject, type: EventType, reason: string, message: string, now: number): Promise<Event> {
@@ -166,7 +218,9 @@ export class EventRecorder {
   #evictOlderThan(now: number): void {
     const window = this.#options.windowMs ?? 600_000;
     // Bounded memory (client-go keeps an LRU of 4096): forget keys whose window has passed.
-    if (this.#seen.size < 4096) return;
-    for (const [k, s] of this.#seen) if (now - s.lastSeenMs > window) this.#seen.delete(k);
+    if (this.#seen.size >= 4096) for (const [k, s] of this.#seen) if (now - s.lastSeenMs > window) this.#seen.delete(k);
+    if (this.#similar.size >= 4096) for (const [k, s] of this.#similar) if (now - s.lastSeenMs > window) this.#similar.delete(k);
+    // A full bucket is as good as none.
+    if (this.#buckets.size >= 4096) for (const [k, b] of this.#buckets) if (b.tokens + (now - b.lastMs) / SPAM_REFILL_MS >= SPAM_BURST) this.#buckets.delete(k);
   }
 }

@@ -214,6 +214,45 @@ describe('EventRecorder', () => {
     expect(events.map((e) => e.count)).toEqual([1, 1]);
   });
 
+  it('combines similar events from the tenth different message on, as client-go does', async () => {
+    const cluster = testCluster();
+    const { clock, api } = cluster;
+    const w = await api.create(Widgets, widget('a'));
+    const recorder = createManager({ client: api, clock, rng: cluster.rng, registry: cluster.registry }).recorder('c');
+    for (let i = 1; i <= 12; i++) {
+      await recorder.event(w, 'Warning', 'FailedCreate', `Error creating: pod-${i} refused`);
+      await clock.advance(1_000);
+    }
+    await recorder.event(w, 'Normal', 'Other', 'not similar');
+    const events = (await api.list(Events, { namespace: 'default' })).items;
+    const failed = events.filter((e) => e.reason === 'FailedCreate');
+    // Nine events of their own, then one combined Event for the 10th, 11th and 12th.
+    expect(failed).toHaveLength(10);
+    expect(failed.filter((e) => e.count === 1 && !e.message!.startsWith('('))).toHaveLength(9);
+    expect(failed.find((e) => e.message!.startsWith('(combined'))).toMatchObject({ count: 3, message: '(combined from similar events): Error creating: pod-12 refused' });
+    expect(events.find((e) => e.reason === 'Other')?.count).toBe(1);
+  });
+
+  it('lets one source record 25 events about an object at once, then one per 5 minutes', async () => {
+    const cluster = testCluster();
+    const { clock, api } = cluster;
+    const w = await api.create(Widgets, widget('a'));
+    const other = await api.create(Widgets, widget('b'));
+    const recorder = createManager({ client: api, clock, rng: cluster.rng, registry: cluster.registry }).recorder('c');
+    const total = async (name: string) => (await api.list(Events, { namespace: 'default' })).items.filter((e) => e.involvedObject.name === name).reduce((n, e) => n + (e.count ?? 0), 0);
+    for (let i = 0; i < 30; i++) await recorder.event(w, 'Normal', `Reason${i}`, 'm');
+    expect(await total('a')).toBe(25);
+    // Another object has its own allowance.
+    await recorder.event(other, 'Normal', 'Reason0', 'm');
+    expect(await total('b')).toBe(1);
+    await clock.advance(299_000);
+    await recorder.event(w, 'Normal', 'Late', 'm');
+    expect(await total('a')).toBe(25);
+    await clock.advance(1_000);
+    await recorder.event(w, 'Normal', 'Later', 'm');
+    expect(await total('a')).toBe(26);
+  });
+
   it('records events of cluster-scoped objects in the default namespace and never throws', async () => {
     const cluster = testCluster();
     const { clock, api } = cluster;
