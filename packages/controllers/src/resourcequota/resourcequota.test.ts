@@ -49,6 +49,12 @@ describe('what quota counts (upstream quota evaluators)', () => {
     });
   });
 
+  it('adds the whole overhead to requests, but to limits only where a limit is set (upstream PodRequests/PodLimits)', () => {
+    const p = pod({ containers: [container('app', { requests: { cpu: '100m' }, limits: { cpu: '200m' } })], overhead: { cpu: '10m', memory: '16Mi' } });
+    expect(usage(p)).toMatchObject({ 'requests.cpu': '110m', 'requests.memory': '16Mi', 'limits.cpu': '210m' });
+    expect(usage(p)['limits.memory']).toBeUndefined();
+  });
+
   it('stops charging a pod its compute once it has finished or its deletion grace has run out, but still counts it as an object', () => {
     expect(usage(pod({ containers: [container('a', { requests: { cpu: '1' } })] }, { phase: 'Succeeded' }))).toEqual({ 'count/pods': '1' });
     const deleting = PodSchema.parse({

@@ -114,7 +114,8 @@ function maxInto(to: QuotaUsage, from: QuotaUsage): void {
  * A pod's effective requests or limits (upstream `PodRequests`/`PodLimits`): the app containers
  * and sidecars (init containers with `restartPolicy: Always`) summed; each other init container,
  * with the sidecars started before it, may need more, and the larger figure wins; plus the pod
- * overhead.
+ * overhead: all of it on requests, and on limits only for the resources that have one (a limit
+ * left unset stays unlimited).
  */
 export function podResourceList(pod: Pod, which: 'requests' | 'limits'): QuotaUsage {
   const inits = pod.spec.initContainers ?? [];
@@ -130,7 +131,7 @@ export function podResourceList(pod: Pod, which: 'requests' | 'limits'): QuotaUs
   }
   for (const [name, text] of Object.entries(pod.spec.overhead ?? {})) {
     const q = quantity(text);
-    if (q !== undefined && out.has(name)) add(out, name, q);
+    if (q !== undefined && (which === 'requests' || out.has(name))) add(out, name, q);
   }
   return out;
 }
