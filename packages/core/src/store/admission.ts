@@ -224,6 +224,16 @@ export function requireObjectBody(resource: ResourceDefinition, body: unknown): 
 }
 
 /**
+ * The body a create decodes: `body` checked to be an object with `metadata`, without the status
+ * a status subresource owns (not writable on create: upstream's `PrepareForCreate` resets it;
+ * the schema's default status, if any, applies).
+ */
+export function createBody(resource: ResourceDefinition, body: unknown): unknown {
+  requireObjectBody(resource, body);
+  return resource.subresources.status && (body as { status?: unknown }).status !== undefined ? { ...(body as object), status: undefined } : body;
+}
+
+/**
  * Checks `body` as the API server checks an object it is asked to create, without a server and
  * without storing anything: the request body's shape and kind, the schema, the kind's
  * defaults and create preparation, `metadata` (upstream `ValidateObjectMeta`) and the kind's own
@@ -240,10 +250,7 @@ export function requireObjectBody(resource: ResourceDefinition, body: unknown): 
  * ```
  */
 export function validateForCreate<T extends KubeObject>(resource: ResourceDefinition<T>, body: unknown): T {
-  requireObjectBody(resource, body);
-  // As a create: a status the kind's status subresource owns is not writable.
-  const raw = resource.subresources.status && (body as { status?: unknown }).status !== undefined ? { ...(body as object), status: undefined } : body;
-  const { object } = decode(resource, raw, false);
+  const { object } = decode(resource, createBody(resource, body), false);
   const meta = object.metadata;
   if (!meta.name && meta.generateName) meta.name = `${meta.generateName.slice(0, 58)}xxxxx`;
   const prepared = resource.prepareForCreate ? resource.prepareForCreate(object) : object;

@@ -56,6 +56,7 @@ import type {
 import type { Rng } from '../rng/rng.js';
 import { deepEqual, deepFreeze, getPath, setPath } from '../util/objects.js';
 import {
+  createBody,
   decode,
   decodeStatus,
   hookApplies,
@@ -407,11 +408,7 @@ export class ApiServer implements Client {
   #createSync<T extends KubeObject>(requested: ResourceDefinition<T>, body: T, options: WriteOptions & WarningSink): T {
     const table = this.#table(requested);
     const resource = table.def as ResourceDefinition<T>; // the server's definition, not the caller's copy
-    requireObjectBody(resource, body);
-    // Status is not writable on create where a status subresource exists (upstream
-    // PrepareForCreate resets it); the schema's default status, if any, applies.
-    const raw = resource.subresources.status && (body as { status?: unknown }).status !== undefined ? { ...body, status: undefined } : body;
-    const { object, warnings } = decode(resource, raw, options.onWarning !== undefined);
+    const { object, warnings } = decode(resource, createBody(resource, body), options.onWarning !== undefined);
     const meta = object.metadata;
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
     if (resource.namespaced) meta.namespace ??= 'default';
