@@ -7,7 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      ...['core', 'controllers', 'runtime-fake', 'testing', 'cli'].map((name) => ({
+      // `integration` holds the controllers' suites that need a SimCluster (it sits above testing).
+      ...['core', 'controllers', 'runtime-fake', 'testing', 'integration', 'cli'].map((name) => ({
         extends: true as const,
         test: { name, root: `packages/${name}`, include: ['src/**/*.test.ts'] },
       })),

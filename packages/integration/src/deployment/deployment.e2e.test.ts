@@ -11,12 +11,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Deployments, Events, Pods, ReplicaSets, controllerRef, parseManifests } from '@kubeloop/core';
 import type { Deployment, Scale } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
-import { garbageCollectorPlugin } from '../garbagecollector/index.js';
-import { replicaSetPlugin } from '../replicaset/index.js';
-import { deploymentPlugin } from './plugin.js';
-import { computeHash, isPodActive, isPodReady } from '../shared/index.js';
-import { POD_TEMPLATE_HASH_LABEL, RESTARTED_AT_ANNOTATION, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION } from './decide.js';
-import { rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from './invariants.js';
+import { garbageCollectorPlugin } from '@kubeloop/controllers';
+import { replicaSetPlugin } from '@kubeloop/controllers';
+import { deploymentPlugin } from '@kubeloop/controllers';
+import { computeHash, isPodActive, isPodReady } from '@kubeloop/controllers';
+import { POD_TEMPLATE_HASH_LABEL, RESTARTED_AT_ANNOTATION, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION } from '@kubeloop/controllers';
+import { rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from '@kubeloop/controllers';
 import { deploymentCluster, deploymentManifest, replaySince, replicaSetsOf, snapshot } from './testkit.js';
 
 const WALKTHROUGH = fileURLToPath(new URL('../../../../examples/walkthroughs/deployment-pi-web.yaml', import.meta.url));

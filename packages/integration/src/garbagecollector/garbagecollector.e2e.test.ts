@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigMaps, Events, IngressClasses, Secrets } from '@kubeloop/core';
 import type { ConfigMap, Event, KubeObject, OwnerReference, ResourceDefinition } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
-import { garbageCollectorPlugin } from './plugin.js';
-import { foregroundOrder, noDanglingDependents, noLiveOwnerCollected } from './invariants.js';
+import { garbageCollectorPlugin } from '@kubeloop/controllers';
+import { foregroundOrder, noDanglingDependents, noLiveOwnerCollected } from '@kubeloop/controllers';
 
 async function cluster(): Promise<SimCluster> {
   return SimCluster.create({ seed: 11, nodes: 1, controllerManager: { plugins: [garbageCollectorPlugin()] } });

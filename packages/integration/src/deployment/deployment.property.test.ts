@@ -57,9 +57,9 @@ import {
   transitionInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, Invariant, RunContext, SimCluster } from '@kubeloop/testing';
-import type { RolloutBoundsOptions } from './invariants.js';
-import { replicaSetPlugin } from '../replicaset/index.js';
-import { deploymentPlugin } from './plugin.js';
+import type { RolloutBoundsOptions } from '@kubeloop/controllers';
+import { replicaSetPlugin } from '@kubeloop/controllers';
+import { deploymentPlugin } from '@kubeloop/controllers';
 
 const RUNS = DEEP ? 400 : 6;
 const FAULT_RUNS = DEEP ? 300 : 4;

@@ -10,8 +10,8 @@ import { ApiError, Events, Pods, ReplicaSets, controllerRef, latency, parseTime 
 import type { AdmissionHook } from '@kubeloop/core';
 import type { Pod, ReplicaSet } from '@kubeloop/core';
 import { SimCluster, bufferWatches } from '@kubeloop/testing';
-import { replicaSetPlugin } from './plugin.js';
-import { replicaInvariants } from './invariants.js';
+import { replicaSetPlugin } from '@kubeloop/controllers';
+import { replicaInvariants } from '@kubeloop/controllers';
 
 const WALKTHROUGH = fileURLToPath(new URL('../../../../examples/walkthroughs/replicaset-whoami-web.yaml', import.meta.url));
 

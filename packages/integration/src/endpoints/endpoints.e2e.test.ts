@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, EndpointSlices, Endpoints, Events, Pods, Services, faults, isApiError, parseManifests } from '@kubeloop/core';
 import type { EndpointSlice, Pod } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
-import { LAST_CHANGE_TRIGGER_TIME_ANNOTATION } from './decide.js';
-import { endpointsMatchPods } from './invariants.js';
-import { endpointsPlugin } from './plugin.js';
+import { LAST_CHANGE_TRIGGER_TIME_ANNOTATION } from '@kubeloop/controllers';
+import { endpointsMatchPods } from '@kubeloop/controllers';
+import { endpointsPlugin } from '@kubeloop/controllers';
 
 const walkthrough = (file: string): string => readFileSync(fileURLToPath(new URL(`../../../../examples/walkthroughs/${file}`, import.meta.url)), 'utf8');
 const SERVICE = walkthrough('service-whoami-web.yaml');

@@ -28,8 +28,8 @@ import {
   singleControllerInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
-import { EXPECTATIONS_TIMEOUT_MS } from '../shared/index.js';
-import { replicaSetPlugin, replicationControllerPlugin } from './plugin.js';
+import { EXPECTATIONS_TIMEOUT_MS } from '@kubeloop/controllers';
+import { replicaSetPlugin, replicationControllerPlugin } from '@kubeloop/controllers';
 
 const RUNS = DEEP ? 250 : 10;
 /** Actions per run; fault steps are numbered within them. */

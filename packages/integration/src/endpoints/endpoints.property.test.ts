@@ -20,7 +20,7 @@ import fc from 'fast-check';
 import { Pods, Services } from '@kubeloop/core';
 import { DEEP, checkCluster, endpointsMatchPodsInvariant, faultArbitrary, faultSchedules, faultSchedulesWith, noEndpointsWithoutServiceInvariant } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
-import { endpointsPlugin } from './plugin.js';
+import { endpointsPlugin } from '@kubeloop/controllers';
 
 const RUNS = DEEP ? 340 : 15;
 /** Actions per run (after the first, which creates the initial Services and pods). */

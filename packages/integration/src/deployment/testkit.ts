@@ -8,9 +8,9 @@
 import { Deployments, Pods, ReplicaSets, controllerRef } from '@kubeloop/core';
 import type { ClientInterceptor, Clock, Deployment, KubeObject, Pod, ReplicaSet } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
-import { replicaSetPlugin } from '../replicaset/index.js';
-import type { DeploymentState } from './invariants.js';
-import { deploymentPlugin } from './plugin.js';
+import { replicaSetPlugin } from '@kubeloop/controllers';
+import type { DeploymentState } from '@kubeloop/controllers';
+import { deploymentPlugin } from '@kubeloop/controllers';
 
 /** A SimCluster running the ReplicaSet and Deployment controllers. */
 export function deploymentCluster(seed: number, nodes = 3, interceptors?: (clock: Clock) => readonly ClientInterceptor[]): Promise<SimCluster> {

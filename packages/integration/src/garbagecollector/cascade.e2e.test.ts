@@ -10,10 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { ControllerRevisions, DaemonSets, Deployments, Pods, ReplicaSets, controllerRef } from '@kubeloop/core';
 import type { Deployment, KubeObject } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
-import { deploymentPlugin } from '../deployment/plugin.js';
-import { replicaSetPlugin } from '../replicaset/plugin.js';
-import { foregroundOrder, noDanglingDependents, noLiveOwnerCollected } from './invariants.js';
-import { garbageCollectorPlugin } from './plugin.js';
+import { deploymentPlugin } from '@kubeloop/controllers';
+import { replicaSetPlugin } from '@kubeloop/controllers';
+import { foregroundOrder, noDanglingDependents, noLiveOwnerCollected } from '@kubeloop/controllers';
+import { garbageCollectorPlugin } from '@kubeloop/controllers';
 
 async function cluster(seed = 5): Promise<SimCluster> {
   return SimCluster.create({ seed, nodes: 2, controllerManager: { plugins: [replicaSetPlugin(), deploymentPlugin(), garbageCollectorPlugin()] } });

@@ -44,8 +44,8 @@ import {
   rollingUpdateAvailabilityInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
-import { podGcPlugin } from '../podgc/plugin.js';
-import { daemonSetPlugin } from './plugin.js';
+import { podGcPlugin } from '@kubeloop/controllers';
+import { daemonSetPlugin } from '@kubeloop/controllers';
 
 const RUNS = DEEP ? 300 : 15;
 const ROLLOUT_RUNS = DEEP ? 100 : 5;

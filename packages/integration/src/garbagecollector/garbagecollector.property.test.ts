@@ -37,8 +37,8 @@ import {
   orphansKeptInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, Fault, FaultSchedule, Invariant, RunContext, SimCluster, Violation } from '@kubeloop/testing';
-import type { PropagationPolicy } from './decide.js';
-import { garbageCollectorPlugin } from './plugin.js';
+import type { PropagationPolicy } from '@kubeloop/controllers';
+import { garbageCollectorPlugin } from '@kubeloop/controllers';
 
 const RUNS = DEEP ? 170 : 12;
 

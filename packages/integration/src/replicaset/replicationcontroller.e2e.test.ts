@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { Events, Pods, ReplicaSets, ReplicationControllers, controllerRef } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
-import { replicaSetPlugin, replicationControllerPlugin } from './plugin.js';
-import { replicaInvariants } from './invariants.js';
+import { replicaSetPlugin, replicationControllerPlugin } from '@kubeloop/controllers';
+import { replicaInvariants } from '@kubeloop/controllers';
 
 const rc = (replicas: number) => ({
   apiVersion: 'v1',

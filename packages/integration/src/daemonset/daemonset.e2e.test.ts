@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { ControllerRevisions, DaemonSets, Events, Nodes, Pods } from '@kubeloop/core';
 import type { DaemonSet, Node, Pod } from '@kubeloop/core';
 import { SimCluster, type NodeSpec } from '@kubeloop/testing';
-import { daemonSetPlugin } from './plugin.js';
-import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION, targetNodeName } from './decide.js';
-import { daemonSetStatusMatches, oneDaemonPodPerEligibleNode } from './invariants.js';
-import { templateHash } from './history.js';
+import { daemonSetPlugin } from '@kubeloop/controllers';
+import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION, targetNodeName } from '@kubeloop/controllers';
+import { daemonSetStatusMatches, oneDaemonPodPerEligibleNode } from '@kubeloop/controllers';
+import { templateHash } from '@kubeloop/controllers';
 
 const WALKTHROUGHS = fileURLToPath(new URL('../../../../examples/walkthroughs/', import.meta.url));
 const walkthrough = (file: string): string => readFileSync(`${WALKTHROUGHS}${file}`, 'utf8');
