@@ -168,6 +168,12 @@ export interface SettleOptions {
   readonly onProgress?: (() => void | Promise<void>) | undefined;
 }
 
+/**
+ * How far {@link SimCluster.settle} advances at a time, once the store is quiet, while an
+ * informer of the controller manager has no watch open: 1 s.
+ */
+const INFORMER_WAIT_STEP_MS = 1_000;
+
 /** How far {@link SimCluster.settle} advances at most between two `onProgress` calls: 10 s. */
 export const SETTLE_PROGRESS_STEP_MS = 10_000;
 
@@ -408,12 +414,15 @@ export class SimCluster {
    * Runs the cluster until it is quiet: the store saw no change other than heartbeats (Lease
    * renewals, Node heartbeat times — see `isHeartbeat`) for a whole quiet window inside this
    * call. Periodic timers never stop, so "no timers left" is not the criterion; a pod that
-   * cannot be scheduled, or waits in a long back-off, is quiet. Time always moves by at least
-   * the quiet window, and ends exactly at its end.
+   * cannot be scheduled, or waits in a long back-off, is quiet. A cluster is not settled either
+   * while an informer of the controller manager has no watch open (it lists, or backs off after
+   * watch failures — up to 30 s after repeated 410s): its controller has not seen the last
+   * changes yet, so a quiet store says nothing about convergence. Time always moves by at least
+   * the quiet window, and ends at its end, or up to 1 s after the last informer watches again.
    *
    * Errors: {@link SimClusterError} `not-quiet` when `maxMs` passes first, naming the changes of
-   * the last window by kind and the pods that are not Running and Ready with their phase and
-   * reason.
+   * the last window by kind, the pods that are not Running and Ready with their phase and
+   * reason, and the informers not watching.
    */
   async settle(options: SettleOptions = {}): Promise<void> {
     this.#checkRunning();
@@ -424,12 +433,15 @@ export class SimCluster {
     for (;;) {
       const quietSince = Math.max(this.#trace.lastChangeAt, begin);
       const now = this.now();
-      if (now - quietSince >= quietMs) return;
+      const blind = this.#informersNotWatching();
+      if (now - quietSince >= quietMs && blind.length === 0) return;
       if (now - begin >= maxMs) {
         const pods = (await this.server.list(Pods)).items.filter((p) => !podSettled(p));
-        throw new SimClusterError('not-quiet', describeBusy({ ranMs: now - begin, quietMs, changesByKind: this.#trace.changesSince(now - quietMs), pods }));
+        throw new SimClusterError('not-quiet', describeBusy({ ranMs: now - begin, quietMs, changesByKind: this.#trace.changesSince(now - quietMs), pods, informersNotWatching: blind }));
       }
-      const step = Math.min(quietSince + quietMs - now, begin + maxMs - now);
+      // Quiet, but a controller cannot see it yet: wait for its informer to watch again.
+      const untilQuiet = quietSince + quietMs - now;
+      const step = Math.min(untilQuiet > 0 ? untilQuiet : INFORMER_WAIT_STEP_MS, begin + maxMs - now);
       if (options.onProgress === undefined) {
         await this.advance(step);
       } else {
@@ -437,6 +449,18 @@ export class SimCluster {
         await options.onProgress();
       }
     }
+  }
+
+  /**
+   * The controller manager's informers that have no watch open (listing, or backing off after
+   * a failure), by resource: their controllers do not see changes yet.
+   */
+  #informersNotWatching(): string[] {
+    const manager = this.#controllers?.manager;
+    if (manager === undefined) return [];
+    const out: string[] = [];
+    for (const informer of manager.informers.informers()) if (informer.isRunning() && !informer.isWatching()) out.push(informer.resource.resource);
+    return out.sort();
   }
 
   /**
