@@ -55,7 +55,7 @@ import {
 import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
-import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
+import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, DEFAULT_MAX_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
 import { describeBusy, podSettled } from './quiet.js';
 import type { TraceEntry } from './trace.js';
 import { TraceRecorder } from './trace.js';
@@ -112,6 +112,15 @@ export interface SimClusterOptions {
    * to many objects are not limited.
    */
   readonly maxObjectWritesPerInstant?: number | undefined;
+  /**
+   * How many writes, to all objects together, the API server lets one virtual instant see
+   * before the cluster calls it a livelock (default {@link DEFAULT_MAX_WRITES_PER_INSTANT}): a
+   * loop that writes new objects each time round writes no object twice. Past it, every write
+   * at that instant fails with 429, and the next `advance`/`settle` throws
+   * {@link SimClusterError} `livelock` naming the families of objects (by controller or
+   * `generateName`) written most. Raise it to apply more than about 50,000 pods at one instant.
+   */
+  readonly maxWritesPerInstant?: number | undefined;
 }
 
 /** The controller manager of a {@link SimCluster}. */
@@ -284,7 +293,9 @@ export class SimCluster {
     const registry = createBuiltinRegistry();
     const limit = options.maxObjectWritesPerInstant ?? DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT;
     if (!(limit >= 1)) throw new SimClusterError('invalid-option', `maxObjectWritesPerInstant must be at least 1, got ${limit}`);
-    const livelock = new LivelockGuard(clock, limit);
+    const totalLimit = options.maxWritesPerInstant ?? DEFAULT_MAX_WRITES_PER_INSTANT;
+    if (!(totalLimit >= 1)) throw new SimClusterError('invalid-option', `maxWritesPerInstant must be at least 1, got ${totalLimit}`);
+    const livelock = new LivelockGuard(clock, limit, totalLimit);
     const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook(), resourceQuotaAdmission()] });
     const nodes = fakeNodesPlugin({ nodes: specs, runtime: options.runtime });
     const host = new PluginHost({ registry, admission: server });
