@@ -180,6 +180,28 @@ describe('Informer', () => {
     expect(() => informer.start()).toThrow(InformerError);
   });
 
+  it('is watching only while a watch is open: not before start, not while it backs off after a failed list or an expired watch, not after stop', async () => {
+    const clock = new VirtualClock();
+    const client = new FakeClient();
+    client.put(note('ns', 'a'));
+    client.failLists(1);
+    const informer = new Informer(client, Notes, { clock });
+    expect(informer.isWatching()).toBe(false);
+    informer.start();
+    await clock.flush();
+    expect(informer.isWatching()).toBe(false);
+    await clock.advance(800);
+    expect(informer.isWatching()).toBe(true);
+    // A watch expired before it delivered anything: the informer backs off before relisting.
+    client.expire();
+    await clock.flush();
+    expect(informer.isWatching()).toBe(false);
+    await clock.advance(30_000);
+    expect(informer.isWatching()).toBe(true);
+    informer.stop();
+    expect(informer.isWatching()).toBe(false);
+  });
+
   it('tells handlers about objects that vanished during a disconnection, as tombstones', async () => {
     const clock = new VirtualClock();
     const client = new FakeClient(1);

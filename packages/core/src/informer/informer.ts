@@ -54,7 +54,7 @@ import { InformerError } from './errors.js';
 import { CacheWriter, reflectBatches } from './store.js';
 import type { CacheReader, IndexFunc, InformerEvent } from './store.js';
 import { watcher } from './watcher.js';
-import type { BackoffPolicy } from './watcher.js';
+import type { BackoffPolicy, WatcherState } from './watcher.js';
 
 /** How an informer is built. */
 export interface InformerOptions<T extends KubeObject> {
@@ -114,6 +114,8 @@ export class Informer<T extends KubeObject> {
   #subscription: Subscription | undefined;
   #resyncTimer: Timer | undefined;
   #state: 'new' | 'started' | 'stopped' = 'new';
+  /** The watcher's phase while started. */
+  #phase: WatcherState['phase'] = 'Empty';
 
   constructor(client: Client, resource: ResourceDefinition<T>, options: InformerOptions<T>) {
     this.#client = client;
@@ -178,6 +180,9 @@ export class Informer<T extends KubeObject> {
       fieldSelector: o.fieldSelector,
       backoff: o.backoff,
       onError: o.onError,
+      onPhase: (phase) => {
+        this.#phase = phase;
+      },
     });
     this.#subscription = reflectBatches(this.#writer, events$).subscribe((batch) => this.#batches.next(batch));
     this.#scheduleResync();
@@ -202,6 +207,17 @@ export class Informer<T extends KubeObject> {
   /** Resolves once the cache holds a complete list. Never rejects (it never settles if the informer is never started). */
   get synced(): Promise<void> {
     return this.cache.synced;
+  }
+
+  /**
+   * Whether the informer has a watch open, so that its cache follows the server as changes
+   * happen. False before {@link Informer.start}, after {@link Informer.stop}, while it lists,
+   * and while it backs off after a failure (after repeated 410s that wait grows to the backoff
+   * cap, 30 s by default, as client-go's reflector): a cache that is not watching may miss a
+   * deletion for that long.
+   */
+  isWatching(): boolean {
+    return this.#state === 'started' && this.#phase === 'Watching';
   }
 
   /** Whether {@link Informer.start} has been called and {@link Informer.stop} has not. */

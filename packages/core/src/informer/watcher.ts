@@ -306,6 +306,12 @@ export interface WatcherOptions {
    * with the delay before the retry (0 for an immediate relist). For logs and metrics.
    */
   readonly onError?: ((error: unknown, retryInMs: number) => void) | undefined;
+  /**
+   * Called whenever the watcher's {@link WatcherState} moves to another phase (`Listing`,
+   * `Watching`, `BackingOff`), after the step that moved it. For health checks: a watcher
+   * that is not `Watching` does not see changes as they happen.
+   */
+  readonly onPhase?: ((phase: WatcherState['phase']) => void) | undefined;
 }
 
 /**
@@ -355,7 +361,9 @@ export function watcher<T extends KubeObject>(
       try {
         for (let next = queue.shift(); next !== undefined && !closed; next = queue.shift()) {
           const [outputs, nextState] = step(state, next);
+          const moved = nextState.phase !== state.phase;
           state = nextState;
+          if (moved) options.onPhase?.(state.phase);
           for (const output of outputs) {
             if (closed) break;
             perform(output);

@@ -55,7 +55,7 @@ import {
 import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
-import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
+import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, DEFAULT_MAX_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
 import { describeBusy, podSettled } from './quiet.js';
 import type { TraceEntry } from './trace.js';
 import { TraceRecorder } from './trace.js';
@@ -112,6 +112,15 @@ export interface SimClusterOptions {
    * to many objects are not limited.
    */
   readonly maxObjectWritesPerInstant?: number | undefined;
+  /**
+   * How many writes, to all objects together, the API server lets one virtual instant see
+   * before the cluster calls it a livelock (default {@link DEFAULT_MAX_WRITES_PER_INSTANT}): a
+   * loop that writes new objects each time round writes no object twice. Past it, every write
+   * at that instant fails with 429, and the next `advance`/`settle` throws
+   * {@link SimClusterError} `livelock` naming the families of objects (by controller or
+   * `generateName`) written most. Raise it to apply more than about 50,000 pods at one instant.
+   */
+  readonly maxWritesPerInstant?: number | undefined;
 }
 
 /** The controller manager of a {@link SimCluster}. */
@@ -167,6 +176,12 @@ export interface SettleOptions {
    */
   readonly onProgress?: (() => void | Promise<void>) | undefined;
 }
+
+/**
+ * How far {@link SimCluster.settle} advances at a time, once the store is quiet, while an
+ * informer of the controller manager has no watch open: 1 s.
+ */
+const INFORMER_WAIT_STEP_MS = 1_000;
 
 /** How far {@link SimCluster.settle} advances at most between two `onProgress` calls: 10 s. */
 export const SETTLE_PROGRESS_STEP_MS = 10_000;
@@ -278,7 +293,9 @@ export class SimCluster {
     const registry = createBuiltinRegistry();
     const limit = options.maxObjectWritesPerInstant ?? DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT;
     if (!(limit >= 1)) throw new SimClusterError('invalid-option', `maxObjectWritesPerInstant must be at least 1, got ${limit}`);
-    const livelock = new LivelockGuard(clock, limit);
+    const totalLimit = options.maxWritesPerInstant ?? DEFAULT_MAX_WRITES_PER_INSTANT;
+    if (!(totalLimit >= 1)) throw new SimClusterError('invalid-option', `maxWritesPerInstant must be at least 1, got ${totalLimit}`);
+    const livelock = new LivelockGuard(clock, limit, totalLimit);
     const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook(), resourceQuotaAdmission()] });
     const nodes = fakeNodesPlugin({ nodes: specs, runtime: options.runtime });
     const host = new PluginHost({ registry, admission: server });
@@ -408,12 +425,15 @@ export class SimCluster {
    * Runs the cluster until it is quiet: the store saw no change other than heartbeats (Lease
    * renewals, Node heartbeat times — see `isHeartbeat`) for a whole quiet window inside this
    * call. Periodic timers never stop, so "no timers left" is not the criterion; a pod that
-   * cannot be scheduled, or waits in a long back-off, is quiet. Time always moves by at least
-   * the quiet window, and ends exactly at its end.
+   * cannot be scheduled, or waits in a long back-off, is quiet. A cluster is not settled either
+   * while an informer of the controller manager has no watch open (it lists, or backs off after
+   * watch failures — up to 30 s after repeated 410s): its controller has not seen the last
+   * changes yet, so a quiet store says nothing about convergence. Time always moves by at least
+   * the quiet window, and ends at its end, or up to 1 s after the last informer watches again.
    *
    * Errors: {@link SimClusterError} `not-quiet` when `maxMs` passes first, naming the changes of
-   * the last window by kind and the pods that are not Running and Ready with their phase and
-   * reason.
+   * the last window by kind, the pods that are not Running and Ready with their phase and
+   * reason, and the informers not watching.
    */
   async settle(options: SettleOptions = {}): Promise<void> {
     this.#checkRunning();
@@ -424,12 +444,15 @@ export class SimCluster {
     for (;;) {
       const quietSince = Math.max(this.#trace.lastChangeAt, begin);
       const now = this.now();
-      if (now - quietSince >= quietMs) return;
+      const blind = this.#informersNotWatching();
+      if (now - quietSince >= quietMs && blind.length === 0) return;
       if (now - begin >= maxMs) {
         const pods = (await this.server.list(Pods)).items.filter((p) => !podSettled(p));
-        throw new SimClusterError('not-quiet', describeBusy({ ranMs: now - begin, quietMs, changesByKind: this.#trace.changesSince(now - quietMs), pods }));
+        throw new SimClusterError('not-quiet', describeBusy({ ranMs: now - begin, quietMs, changesByKind: this.#trace.changesSince(now - quietMs), pods, informersNotWatching: blind }));
       }
-      const step = Math.min(quietSince + quietMs - now, begin + maxMs - now);
+      // Quiet, but a controller cannot see it yet: wait for its informer to watch again.
+      const untilQuiet = quietSince + quietMs - now;
+      const step = Math.min(untilQuiet > 0 ? untilQuiet : INFORMER_WAIT_STEP_MS, begin + maxMs - now);
       if (options.onProgress === undefined) {
         await this.advance(step);
       } else {
@@ -437,6 +460,18 @@ export class SimCluster {
         await options.onProgress();
       }
     }
+  }
+
+  /**
+   * The controller manager's informers that have no watch open (listing, or backing off after
+   * a failure), by resource: their controllers do not see changes yet.
+   */
+  #informersNotWatching(): string[] {
+    const manager = this.#controllers?.manager;
+    if (manager === undefined) return [];
+    const out: string[] = [];
+    for (const informer of manager.informers.informers()) if (informer.isRunning() && !informer.isWatching()) out.push(informer.resource.resource);
+    return out.sort();
   }
 
   /**

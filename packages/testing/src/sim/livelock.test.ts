@@ -25,6 +25,26 @@ const spinner: Plugin = {
 
 const spinning = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'loop', namespace: 'default' }, data: { spin: 'yes' } };
 
+/**
+ * A controller that replaces every ConfigMap with `data.respawn` by a new one of the same
+ * family at once: no object is written twice, yet the writes never stop (as a ReplicaSet
+ * replacing pods that the kubelet rejects at the same instant).
+ */
+const respawner: Plugin = {
+  name: 'test/respawner',
+  register(api) {
+    api.addController((manager) =>
+      controllerFor(manager, ConfigMaps).complete(async (request) => {
+        const cm = manager.cache(ConfigMaps).get(request);
+        if (cm?.data?.['respawn'] === undefined || cm.metadata.deletionTimestamp !== undefined) return done;
+        await manager.client.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'spawn-', namespace: 'default' }, data: { respawn: 'yes' } });
+        await manager.client.delete(ConfigMaps, request);
+        return done;
+      }),
+    );
+  },
+};
+
 describe('SimCluster livelock guard', () => {
   it('breaks off a write loop that lets no time pass and reports it, naming the object written most', async () => {
     const cluster = await SimCluster.create({ seed: 1, nodes: 1, controllerManager: { plugins: [spinner] }, maxObjectWritesPerInstant: 500 });
@@ -46,8 +66,20 @@ describe('SimCluster livelock guard', () => {
     await cluster.stop();
   });
 
+  it('breaks off a loop that writes new objects each time round, once an instant saw more writes than the total bound, naming their family', async () => {
+    const cluster = await SimCluster.create({ seed: 4, nodes: 1, controllerManager: { plugins: [respawner] }, maxObjectWritesPerInstant: 100, maxWritesPerInstant: 2_000 });
+    await cluster.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'spawn-first', namespace: 'default' }, data: { respawn: 'yes' } });
+    const error = await cluster.advance(1_000).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(SimClusterError);
+    expect((error as SimClusterError).code).toBe('livelock');
+    expect((error as SimClusterError).message).toMatch(/more than 2000 writes at virtual time \d+ ms without time passing/);
+    expect((error as SimClusterError).message).toContain('ConfigMap default/spawn-*');
+    await cluster.stop();
+  });
+
   it('rejects a limit below one with invalid-option', async () => {
     await expect(SimCluster.create({ seed: 3, nodes: 1, maxObjectWritesPerInstant: 0 })).rejects.toMatchObject({ code: 'invalid-option' });
+    await expect(SimCluster.create({ seed: 3, nodes: 1, maxWritesPerInstant: 0 })).rejects.toMatchObject({ code: 'invalid-option' });
   });
 
   it('turns a livelock in a checked run into a noLivelock failure at the step that started it', async () => {

@@ -7,32 +7,46 @@
  * @module
  */
 import { ApiError } from '@kubeloop/core';
-import type { AdmissionHook, Clock } from '@kubeloop/core';
+import type { AdmissionHook, Clock, KubeObject } from '@kubeloop/core';
 
 /** How many times one object may be written at one virtual instant, by default, before the guard calls it a livelock. */
 export const DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT = 1_000;
 
 /**
+ * How many writes, to all objects together, one virtual instant may see by default before the
+ * guard calls it a livelock: 250,000. Applying 10,000 pods costs about 5 writes a pod (create,
+ * bind, status), so 50,000 pods fit in one instant; a larger burst needs a larger bound.
+ */
+export const DEFAULT_MAX_WRITES_PER_INSTANT = 250_000;
+
+/**
  * Counts the writes admitted at each virtual instant. A large burst is fine (applying 10,000
  * pods writes each a few times); one object written more than `limit` times at the same
- * instant is a loop. Past that, every further write to it at that instant is rejected (429
+ * instant is a loop, and so is more than `totalLimit` writes at one instant in all — a loop
+ * that writes new objects each time round (a pod the kubelet rejects, replaced by its
+ * ReplicaSet at once, rejected again) never writes one object twice. Past either bound, every
+ * further write (to that object, or at all) at that instant is rejected (429
  * `TooManyRequests`), which ends the loop: components see a failed write and retry later, on a
  * timer. The first trip is kept in {@link LivelockGuard.tripped} for the cluster to report.
- * Objects are counted one by one only once `limit` writes happened at the instant, so the
- * common write pays for a clock read and a comparison.
+ * Objects, and the families they belong to (their controller, or their `generateName`), are
+ * counted one by one only once `limit` writes happened at the instant, so the common write pays
+ * for a clock read and a comparison.
  */
 export class LivelockGuard {
   /** What the first trip saw: the instant and the objects written most. */
   tripped: string | undefined;
   readonly #clock: Clock;
   readonly #limit: number;
+  readonly #totalLimit: number;
   #at = Number.NaN;
   #writes = 0;
   readonly #byObject = new Map<string, number>();
+  readonly #byFamily = new Map<string, number>();
 
-  constructor(clock: Clock, limit: number) {
+  constructor(clock: Clock, limit: number, totalLimit = DEFAULT_MAX_WRITES_PER_INSTANT) {
     this.#clock = clock;
     this.#limit = limit;
+    this.#totalLimit = totalLimit;
   }
 
   /** The validating admission hook that counts and, past the limit, rejects. */
@@ -45,20 +59,42 @@ export class LivelockGuard {
           this.#at = now;
           this.#writes = 0;
           this.#byObject.clear();
+          this.#byFamily.clear();
         }
         if (++this.#writes <= this.#limit) return;
-        const key = `${resource.kind} ${object.metadata.namespace === undefined ? '' : `${object.metadata.namespace}/`}${object.metadata.name ?? ''}`;
+        const meta = object.metadata;
+        const namespace = meta.namespace === undefined ? '' : `${meta.namespace}/`;
+        const key = `${resource.kind} ${namespace}${meta.name ?? ''}`;
         const count = (this.#byObject.get(key) ?? 0) + 1;
         this.#byObject.set(key, count);
-        if (count <= this.#limit) return;
-        this.tripped ??= this.#describe(now);
-        throw new ApiError('TooManyRequests', `livelock guard: ${key} written more than ${this.#limit} times at virtual time ${now} ms without time passing`);
+        const family = familyOf(resource.kind, namespace, meta);
+        this.#byFamily.set(family, (this.#byFamily.get(family) ?? 0) + 1);
+        if (count > this.#limit) {
+          this.tripped ??= `an object written more than ${this.#limit} times at virtual time ${now} ms without time passing (a write loop: components undoing each other's writes, or a controller requeueing itself at once); written most: ${top(this.#byObject)}`;
+          throw new ApiError('TooManyRequests', `livelock guard: ${key} written more than ${this.#limit} times at virtual time ${now} ms without time passing`);
+        }
+        if (this.#writes > this.#totalLimit) {
+          this.tripped ??= `more than ${this.#totalLimit} writes at virtual time ${now} ms without time passing (a write loop that makes new objects each time round, e.g. pods rejected and replaced at once); written most: ${top(this.#byFamily)}`;
+          throw new ApiError('TooManyRequests', `livelock guard: more than ${this.#totalLimit} writes at virtual time ${now} ms without time passing`);
+        }
       },
     };
   }
+}
 
-  #describe(now: number): string {
-    const top = [...this.#byObject].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
-    return `an object written more than ${this.#limit} times at virtual time ${now} ms without time passing (a write loop: components undoing each other's writes, or a controller requeueing itself at once); written most: ${top.map(([k, n]) => `${k} (${n})`).join(', ')}`;
-  }
+/**
+ * The family an object belongs to, for a report: its controller's (`Pod of ReplicaSet
+ * default/web-5d8`), else its `generateName` (`ConfigMap default/job-*`), else itself.
+ */
+function familyOf(kind: string, namespace: string, meta: KubeObject['metadata']): string {
+  const controller = meta.ownerReferences?.find((r) => r.controller === true);
+  if (controller !== undefined) return `${kind} of ${controller.kind} ${namespace}${controller.name}`;
+  if (meta.generateName !== undefined && meta.generateName !== '') return `${kind} ${namespace}${meta.generateName}*`;
+  return `${kind} ${namespace}${meta.name ?? ''}`;
+}
+
+/** The five keys counted most, with their counts. */
+function top(counts: ReadonlyMap<string, number>): string {
+  const most = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
+  return most.map(([k, n]) => `${k} (${n})`).join(', ');
 }

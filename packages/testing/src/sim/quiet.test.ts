@@ -63,4 +63,10 @@ describe('describing a busy cluster', () => {
       'cluster not quiet after 600000 ms: 12 changes in the last 20000 ms (Event: 4, Pod: 8); pods not Running/Ready: default/slow (Pending (ContainerCreating))',
     );
   });
+
+  it('names the informers that have no watch open when the store was quiet but a controller could not see it', () => {
+    expect(describeBusy({ ranMs: 120_000, quietMs: 20_000, changesByKind: new Map(), pods: [], informersNotWatching: ['deployments', 'replicasets'] })).toBe(
+      'cluster not quiet after 120000 ms: 0 changes in the last 20000 ms; pods not Running/Ready: none; informers not watching: deployments, replicasets',
+    );
+  });
 });

@@ -87,6 +87,8 @@ export interface BusyReport {
   readonly changesByKind: ReadonlyMap<string, number>;
   /** Pods that are neither Running and Ready nor finished. */
   readonly pods: readonly Pod[];
+  /** Resources whose controller-manager informer has no watch open (absent: none). */
+  readonly informersNotWatching?: readonly string[] | undefined;
 }
 
 /**
@@ -98,5 +100,7 @@ export function describeBusy(report: BusyReport): string {
   const total = kinds.reduce((n, [, c]) => n + c, 0);
   const changes = `${total} change${total === 1 ? '' : 's'} in the last ${report.quietMs} ms${total > 0 ? ` (${kinds.map(([k, c]) => `${k}: ${c}`).join(', ')})` : ''}`;
   const pods = report.pods.map((p) => `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''} (${podState(p)})`);
-  return `cluster not quiet after ${report.ranMs} ms: ${changes}; pods not Running/Ready: ${pods.length > 0 ? pods.join(', ') : 'none'}`;
+  const blind = report.informersNotWatching ?? [];
+  const informers = blind.length > 0 ? `; informers not watching: ${blind.join(', ')}` : '';
+  return `cluster not quiet after ${report.ranMs} ms: ${changes}; pods not Running/Ready: ${pods.length > 0 ? pods.join(', ') : 'none'}${informers}`;
 }
