@@ -47,7 +47,6 @@ import {
   podGcPlugin,
   replicaSetPlugin,
   replicationControllerPlugin,
-  resourceQuotaAdmission,
   resourceQuotaPlugin,
   schedulerPlugin,
   type NodeLifecyclePluginOptions,
@@ -140,7 +139,9 @@ export interface ControllerManagerOptions {
  * The built-in controllers a {@link SimCluster}'s controller manager runs by default, as
  * kube-controller-manager does: the garbage collector, the pod garbage collector, ReplicaSet, ReplicationController,
  * Deployment, DaemonSet, the Endpoints and EndpointSlice controllers, and the resource quota
- * controller (whose admission half, `resourceQuotaAdmission`, is on the API server). Plugins are
+ * controller with its admission hook (installed on the API server through the plugin API, as
+ * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
+ * without quota). Plugins are
  * stateless (each incarnation of the controller manager builds fresh controllers from them),
  * so one list serves every cluster.
  */
@@ -279,7 +280,7 @@ export class SimCluster {
     const limit = options.maxObjectWritesPerInstant ?? DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT;
     if (!(limit >= 1)) throw new SimClusterError('invalid-option', `maxObjectWritesPerInstant must be at least 1, got ${limit}`);
     const livelock = new LivelockGuard(clock, limit);
-    const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook(), resourceQuotaAdmission()] });
+    const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook()] });
     const nodes = fakeNodesPlugin({ nodes: specs, runtime: options.runtime });
     const host = new PluginHost({ registry, admission: server });
     if (options.scheduler ?? true) host.use(schedulerPlugin());
