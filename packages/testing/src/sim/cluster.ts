@@ -141,9 +141,8 @@ export interface ControllerManagerOptions {
  * Deployment, DaemonSet, the Endpoints and EndpointSlice controllers, and the resource quota
  * controller with its admission hook (installed on the API server through the plugin API, as
  * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
- * without quota). Plugins are
- * stateless (each incarnation of the controller manager builds fresh controllers from them),
- * so one list serves every cluster.
+ * without quota). Plugins are stateless (each incarnation of the controller manager builds
+ * fresh controllers from them), so one list serves every cluster.
  */
 export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   garbageCollectorPlugin(),
