@@ -4,7 +4,7 @@
  * (upstream `attemptToDeleteItem`), when a foreground owner may go
  * (`processDeletingDependentsItem`), which deletion transitions start work
  * (`processTransitions`), and how owner references changed between two versions of an object
- * (`referencesDiffs`). The orchestrator in `garbagecollector.ts` reads state, calls these and
+ * (`referencesDiffs`). The orchestrator in `controller.ts` reads state, calls these and
  * writes the result.
  *
  * @module

@@ -20,8 +20,8 @@
 export { garbageCollectorPlugin, GARBAGE_COLLECTOR_PLUGIN_NAME } from './plugin.js';
 
 // The collector and its graph
-export { GarbageCollector, DEFAULT_CONCURRENT_GC_SYNCS, DEFAULT_IGNORED_RESOURCES, GARBAGE_COLLECTOR_COMPONENT, REASON_OWNER_REF_INVALID_NAMESPACE } from './garbagecollector.js';
-export type { GarbageCollectorOptions } from './garbagecollector.js';
+export { GarbageCollector, DEFAULT_CONCURRENT_GC_SYNCS, DEFAULT_IGNORED_RESOURCES, GARBAGE_COLLECTOR_COMPONENT, REASON_OWNER_REF_INVALID_NAMESPACE } from './controller.js';
+export type { GarbageCollectorOptions } from './controller.js';
 export { GraphBuilder } from './graph-builder.js';
 export type { GraphChange, GraphSink } from './graph-builder.js';
 export { AbsentOwnerCache, GraphNode, assertGraphInvariants, formatIdentity, identityFromReference, identityKey, identityOf, referenceMatches, sameIdentity } from './graph.js';

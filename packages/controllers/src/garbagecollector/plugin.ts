@@ -4,8 +4,8 @@
  * @module
  */
 import type { Plugin } from '@kubeloop/core';
-import type { GarbageCollectorOptions } from './garbagecollector.js';
-import { GarbageCollector } from './garbagecollector.js';
+import type { GarbageCollectorOptions } from './controller.js';
+import { GarbageCollector } from './controller.js';
 
 /** The name of the plugin {@link garbageCollectorPlugin} returns. */
 export const GARBAGE_COLLECTOR_PLUGIN_NAME = 'kubeloop.dev/garbage-collector';

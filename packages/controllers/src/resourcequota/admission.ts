@@ -7,7 +7,7 @@
  */
 import { ResourceQuotas, forbidden, parseQuantity } from '@kubeloop/core';
 import type { AdmissionHook, AdmissionRequest, Pod } from '@kubeloop/core';
-import { formatUsage, podConstraintViolation, quotaUsage, scopesSelect, tracks, usageOf } from './usage.js';
+import { formatUsage, podConstraintViolation, quotaUsage, scopesSelect, tracks, usageOf } from './decide.js';
 
 /** The hook's name, as upstream's admission plugin. */
 export const RESOURCE_QUOTA_ADMISSION = 'ResourceQuota';

@@ -7,7 +7,7 @@
  */
 import { ConfigMaps, PersistentVolumeClaims, Pods, ReplicationControllers, ResourceQuotas, Secrets, Services, controllerFor, done, isApiError, requeueAfter } from '@kubeloop/core';
 import type { Controller, KubeObject, Manager, Reconciler, Request, ResourceDefinition, ResourceQuota, Result } from '@kubeloop/core';
-import { tracks, usageOf } from './usage.js';
+import { tracks, usageOf } from './decide.js';
 
 /** The controller's name, as kube-controller-manager calls it. */
 export const RESOURCE_QUOTA_CONTROLLER_NAME = 'resourcequota';

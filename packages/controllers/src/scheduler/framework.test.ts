@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock, seededRng } from '@kubeloop/core';
 import { builtinPlugins, defaultBinder, defaultProfile } from './defaults.js';
 import { SchedulerError } from './errors.js';
-import { makeNode, makePod } from './fixtures.js';
+import { makeNode, makePod } from '../testing/index.js';
 import { buildFramework, fitErrorMessage, numFeasibleNodesToFind, scheduleOne, selectHost, unschedulable, type AnyPlugin, type CycleResult, type Status } from './framework.js';
 import { snapshotOf } from './nodeinfo.js';
 import { prioritySort } from './plugins/node.js';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { makeNode, makePod } from './fixtures.js';
+import { makeNode, makePod } from '../testing/index.js';
 import { ClusterIndex, NodeInfo, podInfo } from './nodeinfo.js';
 
 const RUNS = process.env.KUBELOOP_DEEP === '1' ? 1000 : 100;

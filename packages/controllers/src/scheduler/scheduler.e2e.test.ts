@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiServer, Events, Nodes, PluginHost, Pods, VirtualClock, createBuiltinRegistry, createManager, seededRng, type Node, type Pod } from '@kubeloop/core';
 import { defaultProfile } from './defaults.js';
-import { makeNode, makePod } from './fixtures.js';
+import { makeNode, makePod } from '../testing/index.js';
 import { SUCCESS, unschedulable, type FilterPlugin } from './framework.js';
 import { schedulerPlugin } from './plugin.js';
 import type { SchedulerOptions } from './scheduler.js';

@@ -21,7 +21,7 @@ import {
   withInterceptors,
   type Node, type Pod, type Taint, type Toleration } from '@kubeloop/core';
 import { builtinPlugins, defaultBinder, defaultProfile } from './defaults.js';
-import { makeNode, makePod } from './fixtures.js';
+import { makeNode, makePod } from '../testing/index.js';
 import { buildFramework, fitErrorMessage, scheduleOne } from './framework.js';
 import { podInfo, snapshotOf } from './nodeinfo.js';
 import { schedulerPlugin } from './plugin.js';

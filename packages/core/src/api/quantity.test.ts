@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { runs } from '../internal/budget.js';
+import { runs } from '../testing/index.js';
 import type { QuantityFormat } from './quantity.js';
 import { MAX_QUANTITY_DIGITS, Quantity, QuantityError, isQuantity, parseQuantity, tryParseQuantity } from './quantity.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../clock/virtual.js';
 import { seededRng } from '../rng/seeded.js';
 import { SharedInformerFactory } from './factory.js';
-import { FakeClient, note, Notes } from './testing/fake-client.js';
+import { FakeClient, note, Notes } from '../testing/index.js';
 
 describe('SharedInformerFactory', () => {
   it('hands out one informer per resource and selection, whatever order a structured selector is written in', () => {

@@ -2,13 +2,12 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../api/meta.js';
 import { VirtualClock } from '../clock/virtual.js';
-import { runs } from '../internal/budget.js';
+import { FakeClient, note, Notes, runs } from '../testing/index.js';
 import { seededRng } from '../rng/seeded.js';
 import { InformerError } from './errors.js';
 import { Informer } from './informer.js';
 import type { InformerEvent } from './store.js';
-import { FakeClient, note, Notes } from './testing/fake-client.js';
-import type { Note } from './testing/fake-client.js';
+import type { Note } from '../testing/index.js';
 
 const keyOf = (o: KubeObject): string => `${o.metadata.namespace}/${o.metadata.name}`;
 const rvOf = (o: KubeObject): number => Number(o.metadata.resourceVersion);

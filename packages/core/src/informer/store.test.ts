@@ -1,12 +1,11 @@
 import { fc, test } from '@fast-check/vitest';
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { runs } from '../internal/budget.js';
+import { note, runs } from '../testing/index.js';
 import { InformerError } from './errors.js';
 import { CacheWriter, CONTROLLER_UID_INDEX, LABEL_INDEX, NAMESPACE_INDEX, orphanIndexKey, reflector } from './store.js';
 import type { InformerEvent } from './store.js';
-import { note } from './testing/fake-client.js';
-import type { Note } from './testing/fake-client.js';
+import type { Note } from '../testing/index.js';
 import type { WatcherEvent } from './watcher.js';
 
 const v = (ns: string, name: string, rv: number, extra: Parameters<typeof note>[2] = {}): Note =>

@@ -5,8 +5,8 @@ import type { Client, WatchEvent } from '../client/types.js';
 import { withInterceptors } from '../client/intercept.js';
 import type { ClientRequest } from '../client/intercept.js';
 import { VirtualClock } from '../clock/virtual.js';
-import { FakeClient, note, Notes } from './testing/fake-client.js';
-import type { Note } from './testing/fake-client.js';
+import { FakeClient, note, Notes } from '../testing/index.js';
+import type { Note } from '../testing/index.js';
 import { backoffDelay, initialWatcherState, step, watcher } from './watcher.js';
 import type { WatcherEvent, WatcherInput, WatcherOutput, WatcherState } from './watcher.js';
 

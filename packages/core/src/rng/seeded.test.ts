@@ -1,6 +1,6 @@
 import { test, fc } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { runs } from '../internal/budget.js';
+import { runs } from '../testing/index.js';
 import type { Rng } from './rng.js';
 import { seededRng } from './seeded.js';
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { runs } from '../internal/budget.js';
+import { runs } from '../testing/index.js';
 import { HistogramFamily, ValueFamily } from './cells.js';
 
 const BOUNDS = [0.001, 0.01, 0.1, 1, 10];

@@ -6,7 +6,7 @@ import { controllerFor } from './controller.js';
 import type { Manager } from './manager.js';
 import type { PluginHost } from './plugin.js';
 import { done } from './reconciler.js';
-import { Widgets, testCluster, widget } from './testing.js';
+import { Widgets, testCluster, widget } from '../testing/index.js';
 
 describe('createContainer', () => {
   it('resolves one manager wired to the bound services, with plugins installed', async () => {

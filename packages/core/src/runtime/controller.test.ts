@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { SharedInformerFactory } from '../informer/factory.js';
-import { runs } from '../internal/budget.js';
+import { gadget, Gadgets, runs, testCluster, widget, Widgets } from '../testing/index.js';
 import { ControllerBuilder, controllerFor } from './controller.js';
 import type { Controller } from './controller.js';
 import type { ControllerDeps } from './controller.js';
@@ -10,7 +10,6 @@ import { RuntimeMetrics } from './metrics.js';
 import { generationChanged } from './predicate.js';
 import type { Request, Result } from './reconciler.js';
 import { done, requeueAfter, TerminalError } from './reconciler.js';
-import { Gadgets, Widgets, gadget, testCluster, widget } from './testing.js';
 
 function setup(options: { resyncMs?: number } = {}) {
   const { clock, api } = testCluster();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../api/meta.js';
 import { enqueueForObject, enqueueForOwner, enqueueMapped } from './handler.js';
 import { and, annotationsChanged, generationChanged, isResync, labelsChanged, not, or, predicateFuncs, resourceVersionChanged } from './predicate.js';
-import { Widgets } from './testing.js';
+import { Widgets } from '../testing/index.js';
 
 const obj = (meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({
   apiVersion: 'example.com/v1',

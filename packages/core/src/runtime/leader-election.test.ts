@@ -2,12 +2,11 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/errors.js';
 import { faults, withInterceptors, WRITE_VERBS } from '../client/intercept.js';
-import { runs } from '../internal/budget.js';
+import { runs, testCluster } from '../testing/index.js';
 import { seededRng } from '../rng/seeded.js';
 import { formatMicroTime } from '../clock/clock.js';
 import { VIRTUAL_EPOCH_MS } from '../clock/virtual.js';
 import { decideLease, LeaderElector } from './leader-election.js';
-import { testCluster } from './testing.js';
 
 const t = (s: number): number => VIRTUAL_EPOCH_MS + s * 1000;
 

@@ -8,8 +8,8 @@ import { RuntimeError } from './errors.js';
 import type { ManagerConfig } from './manager.js';
 import { createManager } from './manager.js';
 import { done } from './reconciler.js';
-import { Widgets, testCluster, widget } from './testing.js';
-import type { TestCluster } from './testing.js';
+import { Widgets, testCluster, widget } from '../testing/index.js';
+import type { TestCluster } from '../testing/index.js';
 
 function managerOn(cluster: TestCluster, config: ManagerConfig & { failLeaseWrites?: () => boolean } = {}) {
   const { failLeaseWrites, ...rest } = config;

@@ -9,8 +9,8 @@ import { createManager } from './manager.js';
 import type { Plugin } from './plugin.js';
 import { builtinResourcesPlugin, PluginHost } from './plugin.js';
 import { done } from './reconciler.js';
-import { Gadgets, Widgets, testCluster, widget } from './testing.js';
-import type { Widget } from './testing.js';
+import { Gadgets, Widgets, testCluster, widget } from '../testing/index.js';
+import type { Widget } from '../testing/index.js';
 
 const widgetsPlugin = (reconciled: string[]): Plugin => ({
   name: 'example.com/widgets',

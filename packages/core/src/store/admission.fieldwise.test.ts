@@ -25,7 +25,7 @@ import {
 import type { KubeObject } from '../api/meta.js';
 import type { ResourceDefinition } from '../api/registry.js';
 import { VirtualClock } from '../clock/virtual.js';
-import { runs } from '../internal/budget.js';
+import { runs } from '../testing/index.js';
 import { seededRng } from '../rng/seeded.js';
 import { ApiServer } from './server.js';
 

@@ -21,7 +21,7 @@ import { fc, test } from '@fast-check/vitest';
 import { isApiError } from '../api/errors.js';
 import { createBuiltinRegistry, Deployments, Services } from '../api/kinds/index.js';
 import { VirtualClock } from '../clock/virtual.js';
-import { runs } from '../internal/budget.js';
+import { runs } from '../testing/index.js';
 import { seededRng } from '../rng/seeded.js';
 import { validateForCreate } from './admission.js';
 import { ApiServer } from './server.js';

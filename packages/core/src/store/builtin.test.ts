@@ -11,7 +11,7 @@ import { VirtualClock } from '../clock/virtual.js';
 import { apply } from '../client/apply.js';
 import { seededRng } from '../rng/seeded.js';
 import { ApiServer } from './server.js';
-import { rejection } from './testing-kinds.js';
+import { rejection } from '../testing/index.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples/walkthroughs');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { runs } from '../internal/budget.js';
+import { runs } from '../testing/index.js';
 import { applyJsonPatch, applyMergePatch } from './patch.js';
 import { isApiError } from '../api/errors.js';
 

@@ -17,10 +17,9 @@ import type { Subscription } from 'rxjs';
 import { isApiError } from '../api/errors.js';
 import { VirtualClock } from '../clock/virtual.js';
 import type { WatchEvent } from '../client/types.js';
-import { runs } from '../internal/budget.js';
+import { runs, type ScalableWidget as Widget, ScalableWidgets as Widgets, testRegistry } from '../testing/index.js';
 import { seededRng } from '../rng/seeded.js';
 import { ApiServer } from './server.js';
-import { testRegistry, Widgets, type Widget } from './testing-kinds.js';
 
 const HISTORY = 12;
 

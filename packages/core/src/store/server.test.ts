@@ -8,7 +8,7 @@ import { VirtualClock } from '../clock/virtual.js';
 import type { WatchEvent } from '../client/types.js';
 import { seededRng } from '../rng/seeded.js';
 import { ApiServer } from './server.js';
-import { rejection, testRegistry, Widgets, type Widget } from './testing-kinds.js';
+import { rejection, testRegistry, ScalableWidgets as Widgets, type ScalableWidget as Widget } from '../testing/index.js';
 
 function newServer(historySize?: number): { server: ApiServer; clock: VirtualClock } {
   const clock = new VirtualClock();

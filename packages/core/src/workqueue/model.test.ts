@@ -9,7 +9,7 @@ import { test, fc } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import type { Clock } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual.js';
-import { runs } from '../internal/budget.js';
+import { runs } from '../testing/index.js';
 import { createRateLimitingQueue } from './create.js';
 import type { RateLimiter } from './rate-limiters.js';
 import { BucketRateLimiter, ItemExponentialFailureRateLimiter, MaxOfRateLimiter } from './rate-limiters.js';

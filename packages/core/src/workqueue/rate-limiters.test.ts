@@ -1,7 +1,7 @@
 import { test, fc } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../clock/virtual.js';
-import { runs } from '../internal/budget.js';
+import { runs } from '../testing/index.js';
 import { createRateLimitingQueue } from './create.js';
 import {
   BucketRateLimiter,

@@ -47,7 +47,6 @@ import {
   podGcPlugin,
   replicaSetPlugin,
   replicationControllerPlugin,
-  resourceQuotaAdmission,
   resourceQuotaPlugin,
   schedulerPlugin,
   type NodeLifecyclePluginOptions,
@@ -149,9 +148,10 @@ export interface ControllerManagerOptions {
  * The built-in controllers a {@link SimCluster}'s controller manager runs by default, as
  * kube-controller-manager does: the garbage collector, the pod garbage collector, ReplicaSet, ReplicationController,
  * Deployment, DaemonSet, the Endpoints and EndpointSlice controllers, and the resource quota
- * controller (whose admission half, `resourceQuotaAdmission`, is on the API server). Plugins are
- * stateless (each incarnation of the controller manager builds fresh controllers from them),
- * so one list serves every cluster.
+ * controller with its admission hook (installed on the API server through the plugin API, as
+ * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
+ * without quota). Plugins are stateless (each incarnation of the controller manager builds
+ * fresh controllers from them), so one list serves every cluster.
  */
 export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   garbageCollectorPlugin(),
@@ -296,7 +296,7 @@ export class SimCluster {
     const totalLimit = options.maxWritesPerInstant ?? DEFAULT_MAX_WRITES_PER_INSTANT;
     if (!(totalLimit >= 1)) throw new SimClusterError('invalid-option', `maxWritesPerInstant must be at least 1, got ${totalLimit}`);
     const livelock = new LivelockGuard(clock, limit, totalLimit);
-    const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook(), resourceQuotaAdmission()] });
+    const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook()] });
     const nodes = fakeNodesPlugin({ nodes: specs, runtime: options.runtime });
     const host = new PluginHost({ registry, admission: server });
     if (options.scheduler ?? true) host.use(schedulerPlugin());

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from '@kubeloop/core';
 import { SUCCESS, type AnyPlugin, type CycleState, type Status } from '../framework.js';
-import { makeNode, makePod } from '../fixtures.js';
+import { makeNode, makePod } from '../../testing/index.js';
 import { podRequests, snapshotOf, type Snapshot } from '../nodeinfo.js';
 import { imageLocality, nodeAffinity, nodeName, nodePorts, nodeUnschedulable, prioritySort, taintToleration, toleratesTaint } from './node.js';
 import { leastRequestedScore, nodeResourcesBalancedAllocation, nodeResourcesFit } from './resources.js';

@@ -1,6 +1,6 @@
 /**
- * Test fixtures: terse builders of nodes and pods with the API server's defaults applied.
- * Internal to the package (not exported from the index).
+ * Test fixtures: terse builders of nodes and pods with the API server's defaults applied, for
+ * scheduler and controller tests.
  *
  * @module
  */

@@ -1,27 +1,26 @@
 /**
- * Test support for the informer tests (not exported): a tiny ConfigMap-like kind and a fake
- * {@link Client} that serves list/watch with resourceVersions and a bounded history window,
- * with fault injection (dropped watches, forced 410s, failing lists).
+ * Test support for informer tests: a tiny ConfigMap-like kind and a fake {@link Client} that
+ * serves list/watch with resourceVersions and a bounded history window, with fault injection
+ * (dropped watches, forced 410s, failing lists).
  *
  * @module
- * @internal
  */
 import { Observable } from 'rxjs';
 import type { Subscriber } from 'rxjs';
 import { z } from 'zod';
-import { ApiError } from '../../api/errors.js';
-import { keyString, objectKey, ObjectMetaSchema } from '../../api/meta.js';
-import type { KubeObject, ObjectKey, ObjectList } from '../../api/meta.js';
-import { defineResource } from '../../api/registry.js';
-import type { ResourceDefinition } from '../../api/registry.js';
-import type { Client, ListOptions, WatchEvent, WatchOptions } from '../../client/types.js';
+import { ApiError } from '../api/errors.js';
+import { keyString, objectKey, ObjectMetaSchema } from '../api/meta.js';
+import type { KubeObject, ObjectKey, ObjectList } from '../api/meta.js';
+import { defineResource } from '../api/registry.js';
+import type { ResourceDefinition } from '../api/registry.js';
+import type { Client, ListOptions, WatchEvent, WatchOptions } from '../client/types.js';
 
-/** A ConfigMap-like test kind. @internal */
+/** A ConfigMap-like test kind. */
 export interface Note extends KubeObject {
   data?: Record<string, string>;
 }
 
-/** The {@link Note} resource. @internal */
+/** The {@link Note} resource. */
 export const Notes: ResourceDefinition<Note> = defineResource<Note>({
   group: 'test.kubeloop.dev',
   version: 'v1',
@@ -36,7 +35,7 @@ export const Notes: ResourceDefinition<Note> = defineResource<Note>({
   }) as unknown as z.ZodType<Note>,
 });
 
-/** Builds a note (unfrozen, without resourceVersion). @internal */
+/** Builds a note (unfrozen, without resourceVersion). */
 export function note(namespace: string, name: string, extra: Partial<Note['metadata']> & { data?: Record<string, string> } = {}): Note {
   const { data, ...meta } = extra;
   return {
@@ -64,9 +63,8 @@ function deepFreeze<T>(o: T): T {
  * A fake API server for one kind. Writes go through {@link FakeClient.put} and
  * {@link FakeClient.remove}; each bumps the revision and is fanned out synchronously to open
  * watches. History keeps the last `historyWindow` events; a watch from an older revision
- * fails with 410 `Expired`.
- *
- * @internal
+ * fails with 410 `Expired`. Only get, list and watch are served; every other verb rejects with
+ * 405 `MethodNotAllowed`.
  */
 export class FakeClient implements Client {
   #rv = 0;

@@ -217,16 +217,17 @@ export class GarbageCollector implements Runnable {
     for (const uid of action.uids) this.#attemptToDelete.add(uid);
   }
 
-  /** Upstream `attemptToOrphanWorker`: strip the owner's references from its dependents, then its `orphan` finalizer. */
+  /**
+   * Upstream `attemptToOrphanWorker`: strip the owner's references from its dependents
+   * (`orphanDependents`), then its `orphan` finalizer (`removeFinalizer`); if either fails —
+   * with the server's 409 among the reasons — the owner is requeued with backoff.
+   */
   async #attemptToOrphanWorker(uid: string): Promise<WorkerAction> {
     const owner = this.graph.node(uid);
     if (owner === undefined) return 'forget';
-    const identity = owner.identity;
     try {
-      for (const dep of owner.sortedDependents()) {
-        await this.#ops.patchOwnerReferences(dep.identity, (refs) => withoutReferences(refs, [identity.uid]));
-      }
-      await this.#ops.removeFinalizer(identity, ORPHAN_FINALIZER);
+      await this.#ops.orphanDependents(owner.identity, owner.sortedDependents().map((d) => d.identity));
+      await this.#ops.removeFinalizer(owner.identity, ORPHAN_FINALIZER);
     } catch {
       return 'requeue';
     }

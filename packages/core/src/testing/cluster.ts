@@ -1,10 +1,9 @@
 /**
- * Test support for the runtime tests (not exported): two small custom resources (Widgets and
- * the Gadgets they own) and {@link testCluster}, an {@link ApiServer} with the built-in kinds on
- * a virtual clock and a seeded RNG.
+ * Test support for controller-runtime tests: two small custom resources (Widgets and the
+ * Gadgets they own) and {@link testCluster}, an {@link ApiServer} with the built-in kinds on a
+ * virtual clock and a seeded RNG.
  *
  * @module
- * @internal
  */
 import { z } from 'zod';
 import { createBuiltinRegistry } from '../api/kinds/index.js';
@@ -19,7 +18,10 @@ import { ApiServer } from '../store/server.js';
 const spec = z.object({ size: z.number().int().optional(), configRef: z.string().optional() }).optional();
 const status = z.object({ observedGeneration: z.number().int().optional(), note: z.string().optional() }).optional();
 
-/** Widgets (example.com/v1), with a status subresource. @internal */
+/** The schema of a {@link Widget}: an optional `spec` (`size`, `configRef`) and `status` (`observedGeneration`, `note`). */
+export const WidgetSchema = z.object({ apiVersion: z.literal('example.com/v1'), kind: z.literal('Widget'), metadata: ObjectMetaSchema, spec, status });
+
+/** Widgets (example.com/v1), with a status subresource. */
 export const Widgets = defineResource({
   group: 'example.com',
   version: 'v1',
@@ -27,13 +29,16 @@ export const Widgets = defineResource({
   plural: 'widgets',
   namespaced: true,
   subresources: { status: true },
-  schema: z.object({ apiVersion: z.literal('example.com/v1'), kind: z.literal('Widget'), metadata: ObjectMetaSchema, spec, status }),
+  schema: WidgetSchema,
 });
 
-/** A Widget. @internal */
-export type Widget = z.infer<typeof Widgets.schema>;
+/** A Widget. */
+export type Widget = z.infer<typeof WidgetSchema>;
 
-/** Gadgets (example.com/v1): children that Widgets own. @internal */
+/** The schema of a {@link Gadget}: the same `spec` and `status` as a {@link Widget}. */
+export const GadgetSchema = z.object({ apiVersion: z.literal('example.com/v1'), kind: z.literal('Gadget'), metadata: ObjectMetaSchema, spec, status });
+
+/** Gadgets (example.com/v1): children that Widgets own. */
 export const Gadgets = defineResource({
   group: 'example.com',
   version: 'v1',
@@ -41,23 +46,23 @@ export const Gadgets = defineResource({
   plural: 'gadgets',
   namespaced: true,
   subresources: { status: true },
-  schema: z.object({ apiVersion: z.literal('example.com/v1'), kind: z.literal('Gadget'), metadata: ObjectMetaSchema, spec, status }),
+  schema: GadgetSchema,
 });
 
-/** A Gadget. @internal */
-export type Gadget = z.infer<typeof Gadgets.schema>;
+/** A Gadget. */
+export type Gadget = z.infer<typeof GadgetSchema>;
 
-/** Builds a widget manifest in `default`. @internal */
+/** Builds a widget manifest in `default`. */
 export function widget(name: string, extra: { spec?: Widget['spec']; metadata?: Partial<Widget['metadata']> } = {}): Widget {
   return { apiVersion: 'example.com/v1', kind: 'Widget', ...(extra.spec === undefined ? {} : { spec: extra.spec }), metadata: { name, namespace: 'default', ...extra.metadata } };
 }
 
-/** Builds a gadget manifest in `default`. @internal */
+/** Builds a gadget manifest in `default`. */
 export function gadget(name: string, metadata: Partial<Gadget['metadata']> = {}): Gadget {
   return { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name, namespace: 'default', ...metadata } };
 }
 
-/** A virtual clock, a seeded RNG and an API server with the built-in kinds plus Widgets and Gadgets. @internal */
+/** A virtual clock, a seeded RNG and an API server with the built-in kinds plus Widgets and Gadgets. */
 export interface TestCluster {
   readonly clock: VirtualClock;
   readonly rng: Rng;
@@ -65,7 +70,7 @@ export interface TestCluster {
   readonly api: ApiServer;
 }
 
-/** Builds a {@link TestCluster}. @internal */
+/** Builds a {@link TestCluster}. */
 export function testCluster(seed: number | string = 1, options: { withCustomResources?: boolean } = {}): TestCluster {
   const clock = new VirtualClock();
   const rng = seededRng(seed);

@@ -1,6 +1,6 @@
 /**
  * Run counts for property tests: modest by default (CI), large under `pnpm test:deep`
- * (`KUBELOOP_DEEP=1`). Internal: not part of the public API.
+ * (`KUBELOOP_DEEP=1`).
  *
  * @module
  */

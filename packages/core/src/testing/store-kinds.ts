@@ -1,7 +1,6 @@
 /**
- * Small resource definitions for the store's own tests (a Namespace and a scalable custom
+ * Small resource definitions for the API server's own tests (a Namespace and a scalable custom
  * resource with status), so the store's semantics are tested apart from the built-in schemas.
- * Internal: not exported from the package.
  *
  * @module
  */
@@ -26,27 +25,35 @@ export const TestNamespaces = defineResource({
   }),
 });
 
-/** A scalable namespaced kind with a status subresource. */
-export const Widgets = defineResource({
+/** The schema of a {@link ScalableWidget}: `spec.replicas` (default 1), `spec.color`, `spec.selector`; `status.replicas`, `status.note`. */
+export const ScalableWidgetSchema = z.object({
+  apiVersion: z.literal('example.com/v1'),
+  kind: z.literal('Widget'),
+  metadata: ObjectMetaSchema,
+  spec: z
+    .object({
+      replicas: z.number().int().default(1),
+      color: z.string().optional(),
+      selector: LabelSelectorSchema.optional(),
+    })
+    .default({ replicas: 1 }),
+  status: z.object({ replicas: z.number().int().optional(), note: z.string().optional() }).optional(),
+});
+
+/**
+ * A scalable namespaced kind (example.com/v1 `Widget`) with status and scale subresources,
+ * `spec.replicas` (default 1, not negative), an immutable `spec.selector` and a `spec.color`
+ * field selector. It shares its group, version and kind with {@link Widgets} (of
+ * {@link testCluster}): register one or the other in a registry, not both.
+ */
+export const ScalableWidgets = defineResource({
   group: 'example.com',
   version: 'v1',
   kind: 'Widget',
   plural: 'widgets',
   namespaced: true,
   subresources: { status: true, scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'spec.selector' } },
-  schema: z.object({
-    apiVersion: z.literal('example.com/v1'),
-    kind: z.literal('Widget'),
-    metadata: ObjectMetaSchema,
-    spec: z
-      .object({
-        replicas: z.number().int().default(1),
-        color: z.string().optional(),
-        selector: LabelSelectorSchema.optional(),
-      })
-      .default({ replicas: 1 }),
-    status: z.object({ replicas: z.number().int().optional(), note: z.string().optional() }).optional(),
-  }),
+  schema: ScalableWidgetSchema,
   validate: (w) =>
     w.spec.replicas < 0
       ? [{ type: 'FieldValueInvalid', field: 'spec.replicas', value: w.spec.replicas, detail: 'must be greater than or equal to 0' }]
@@ -58,12 +65,12 @@ export const Widgets = defineResource({
   fieldSelectors: { 'spec.color': { get: (w) => w.spec.color } },
 });
 
-/** The type of a Widget. */
-export type Widget = z.infer<typeof Widgets.schema>;
+/** The type of a {@link ScalableWidgets} object. */
+export type ScalableWidget = z.infer<typeof ScalableWidgetSchema>;
 
-/** A registry with the test kinds. */
+/** A registry with only the test kinds: {@link TestNamespaces} and {@link ScalableWidgets}. */
 export function testRegistry(): ResourceRegistry {
-  return new ResourceRegistry().register(TestNamespaces).register(Widgets);
+  return new ResourceRegistry().register(TestNamespaces).register(ScalableWidgets);
 }
 
 /** Awaits a request expected to fail and returns its `ApiError` (throws if it succeeds). */
