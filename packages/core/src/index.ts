@@ -38,6 +38,8 @@ export { matchesNodeSelectorAndAffinity, matchesRequirement, matchesTerm } from 
 export { findUntoleratedTaint, toleratesTaint } from './api/taints.js';
 export { podHostPorts, portsConflict } from './api/hostports.js';
 export type { HostPort } from './api/hostports.js';
+export { podLimits, podRequests } from './api/resources.js';
+export type { PodResourcesOptions, ResourceQuantities } from './api/resources.js';
 
 // Built-in kinds and manifests
 export * from './api/kinds/index.js';
