@@ -40,6 +40,8 @@ export { podHostPorts, portsConflict } from './api/hostports.js';
 export type { HostPort } from './api/hostports.js';
 export { podLimits, podRequests } from './api/resources.js';
 export type { PodResourcesOptions, ResourceQuantities } from './api/resources.js';
+export { DurationError, parseDuration } from './api/duration.js';
+export type { DurationErrorCode, ParseDurationOptions } from './api/duration.js';
 
 // Built-in kinds and manifests
 export * from './api/kinds/index.js';
