@@ -68,18 +68,52 @@ function amountsOf(quantities: ResourceQuantities): ResourceAmounts {
   return out;
 }
 
+/** Scoring's non-zero CPU (millicores) and memory (bytes) of a pod. */
+type NonZero = { readonly milliCPU: number; readonly memory: number };
+
+/** What {@link podRequests} and {@link nonZeroRequests} computed for one frozen set of containers. */
+interface Memo {
+  readonly initContainers: Pod['spec']['initContainers'];
+  readonly overhead: Pod['spec']['overhead'];
+  requests?: ResourceAmounts;
+  nonZero?: NonZero;
+}
+
+/**
+ * Memoized results by `spec.containers`, for pods whose `containers`, `initContainers` and
+ * `overhead` are frozen (the API server and the informers hand out deeply frozen objects): those
+ * never change, and the copy the scheduler assumes on a node shares them, so a scheduling cycle
+ * that asks five times computes once. The results handed out are shared: callers only read them.
+ */
+const memos = new WeakMap<readonly unknown[], Memo>();
+
+function memoOf(pod: Pod): Memo | undefined {
+  const { containers, initContainers, overhead } = pod.spec;
+  if (!Object.isFrozen(containers) || (initContainers !== undefined && !Object.isFrozen(initContainers)) || (overhead !== undefined && !Object.isFrozen(overhead))) return undefined;
+  const known = memos.get(containers);
+  if (known !== undefined && known.initContainers === initContainers && known.overhead === overhead) return known;
+  const memo: Memo = { initContainers, overhead };
+  memos.set(containers, memo);
+  return memo;
+}
+
 /**
  * A pod's effective requests as integer amounts: core's `podRequests` (upstream
  * `resourcehelper.PodRequests`: app containers and sidecars summed, each regular init container
  * with the sidecars started before it, the larger figure, plus `spec.overhead`), converted by
- * {@link amountOf}'s units. The rule itself lives in core; this only changes the units.
+ * {@link amountOf}'s units. The rule itself lives in core; this only changes the units. For a
+ * frozen pod the map is memoized and shared: read it, do not change it.
  *
  * @example
  * Containers requesting 100m and 200m, an init container requesting 500m, overhead 10m:
  * `max(100 + 200, 500) + 10 = 510` millicores. A 600m container with a 500m sidecar: 1100.
  */
 export function podRequests(pod: Pod): ResourceAmounts {
-  return amountsOf(exactPodRequests(pod));
+  const memo = memoOf(pod);
+  if (memo?.requests !== undefined) return memo.requests;
+  const amounts = amountsOf(exactPodRequests(pod));
+  if (memo !== undefined) memo.requests = amounts;
+  return amounts;
 }
 
 /** What a container without a CPU or memory request counts as when scoring (upstream `nonMissingContainerRequests`). */
@@ -92,8 +126,12 @@ const NON_MISSING: Readonly<Record<string, string>> = { [CPU]: `${DEFAULT_MILLI_
  * pods still spread. Overhead is included, as upstream.
  */
 export function nonZeroRequests(pod: Pod): { readonly milliCPU: number; readonly memory: number } {
+  const memo = memoOf(pod);
+  if (memo?.nonZero !== undefined) return memo.nonZero;
   const r = exactPodRequests(pod, { nonMissingContainerRequests: NON_MISSING });
-  return { milliCPU: r.get(CPU)?.milliValue() ?? 0, memory: r.get(MEMORY)?.value() ?? 0 };
+  const nonZero = { milliCPU: r.get(CPU)?.milliValue() ?? 0, memory: r.get(MEMORY)?.value() ?? 0 };
+  if (memo !== undefined) memo.nonZero = nonZero;
+  return nonZero;
 }
 
 // Host ports are core's, shared with the kubelet's admission; re-exported here.
