@@ -141,9 +141,10 @@ export function podRequests(pod: Pod, options?: PodResourcesOptions): ResourceQu
  * containers' `limits`; `spec.overhead` is added only to the resources that already have a
  * non-zero limit, since a resource without a limit is unlimited.
  *
- * Guarantees, assumptions: as {@link podRequests}. A resource some container leaves without a
- * limit still gets the others' sum (upstream does the same; quota's `limits.*` needs every
- * container to state the limit, see its pod constraint).
+ * Guarantees, assumptions: as {@link podRequests}. Caveat, as upstream: a resource that one
+ * container limits and another leaves unlimited still gets the sum of the limits that are set,
+ * although the pod as a whole is unlimited (quota, which charges `limits.*`, first requires
+ * every container to state the limit).
  *
  * @example
  * Limits of 200m cpu and no memory limit, overhead `{ cpu: 10m, memory: 16Mi }`: the pod's
