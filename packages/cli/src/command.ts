@@ -4,7 +4,7 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { parseDuration } from './duration.js';
+import { parseCliDuration } from './duration.js';
 import type { CliIo } from './io.js';
 import { OUTPUT_FORMATS, run } from './run.js';
 import type { OutputFormat } from './run.js';
@@ -18,7 +18,7 @@ function wholeNumber(what: string): (value: string) => number {
 
 function duration(value: string): number {
   try {
-    return parseDuration(value);
+    return parseCliDuration(value);
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }

@@ -4,47 +4,17 @@
  *
  * @module
  */
-
-/** A duration string the command could not read; the message says why. */
-export class DurationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DurationError';
-  }
-}
-
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+import { parseDuration } from '@kubeloop/core';
 
 /**
- * Reads a duration as Go's `time.ParseDuration` does (the form `kubectl` flags take), with `d`
- * for days added: one or more `<number><unit>` parts, units `ms`, `s`, `m`, `h`, `d`, numbers
- * possibly decimal. A bare `0` is zero. The result is whole milliseconds (rounded).
+ * Reads a duration of the command line or of a scenario (`--for 90s`, `advance: 2m`): core's
+ * `parseDuration` (Go's `time.ParseDuration`, the form kubectl flags take) with `d` for days
+ * added. Whole milliseconds.
  *
- * @example
- * ```ts
- * parseDuration('90s');   // 90_000
- * parseDuration('1h30m'); // 5_400_000
- * parseDuration('1.5s');  // 1_500
- * ```
- *
- * @throws {@link DurationError} for an empty string, a number without a unit, an unknown unit
- * or a negative duration.
+ * @throws core's `DurationError`, whose message names the input and the accepted units.
  */
-export function parseDuration(text: string): number {
-  const input = text.trim();
-  if (input === '0') return 0;
-  if (input === '') throw new DurationError('empty duration; use a form like 90s, 2m or 1h30m');
-  const part = /(\d+(?:\.\d+)?|\.\d+)([a-z]+)/gy;
-  let total = 0;
-  let end = 0;
-  for (let m = part.exec(input); m !== null; m = part.exec(input)) {
-    const unit = UNIT_MS[m[2]!];
-    if (unit === undefined) throw new DurationError(`unknown unit "${m[2]}" in duration "${text}" (units: ms, s, m, h, d)`);
-    total += Number(m[1]) * unit;
-    end = part.lastIndex;
-  }
-  if (end !== input.length || end === 0) throw new DurationError(`invalid duration "${text}"; use a form like 90s, 2m or 1h30m`);
-  return Math.round(total);
+export function parseCliDuration(text: string): number {
+  return parseDuration(text, { days: true });
 }
 
 /**

@@ -26,6 +26,6 @@ export { isScenario, parseScenario } from './scenario.js';
 export type { Scenario, ScenarioStep, StepTarget } from './scenario.js';
 
 // Durations and tables
-export { DurationError, humanDuration, parseDuration } from './duration.js';
+export { humanDuration } from './duration.js';
 export { KINDS_NOT_TABULATED, buildTables, formatTables, nodeStatus, ownerOf, podStatus } from './table.js';
 export type { Table, TableOptions } from './table.js';

@@ -1,7 +1,7 @@
 /**
  * `kubeloop run`: check the manifests, build a simulated cluster, apply them, run it on virtual
  * time and print the final state — the thin orchestrator over the pure pieces
- * ({@link collectManifestFiles}, {@link buildTables}, {@link parseDuration}).
+ * ({@link collectManifestFiles}, {@link buildTables}, core's `parseDuration`).
  *
  * @module
  */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createBuiltinRegistry } from '@kubeloop/core';
+import { createBuiltinRegistry, type Pod } from '@kubeloop/core';
 import { main } from './command.js';
 import type { Writer } from './io.js';
 import type { ManifestFs } from './manifests.js';
@@ -130,6 +130,24 @@ describe('kubeloop run with a scenario', () => {
     expect(before).toMatch(/^default +20s +Warning +FailedScheduling +pod\/ssd-only +0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector\./m);
     expect(after).toMatch(/^default +pod\/big +0\/1 +Pending /m);
     expect(after).toMatch(/^default +pod\/ssd-only +1\/1 +Running +0 +\d+s +small-2 /m);
+  });
+
+  it('runs the sidecar-outofcpu example: 600m app + 500m sidecar on a 1-CPU node, rejected by the kubelet when bound by hand (OutOfcpu), unschedulable through the scheduler', async () => {
+    const file = fileURLToPath(new URL('../../../examples/cli/scenarios/sidecar-outofcpu.yaml', import.meta.url));
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', file], { stdout, stderr })).toBe(0);
+    expect(stderr.text).toBe('');
+    expect(stdout.text).toMatch(/^default +pod\/bound +0\/1 +OutOfcpu +0 +20s +small +<none>$/m);
+    expect(stdout.text).toMatch(/^default +pod\/scheduled +0\/1 +Pending +0 +20s +<none> +<none>$/m);
+    expect(stdout.text).toMatch(/^default +20s +Warning +OutOfcpu +pod\/bound +.*Node didn't have enough resource: cpu, requested: 1100, used: 0, capacity: 1000$/m);
+    expect(stdout.text).toMatch(/^default +20s +Warning +FailedScheduling +pod\/scheduled +0\/1 nodes are available: 1 Insufficient cpu\. /m);
+    const json = buffer();
+    expect(await main(['run', file, '-o', 'json'], { stdout: json, stderr: buffer() })).toBe(0);
+    const pods = new Map((JSON.parse(json.text) as { items: Pod[] }).items.filter((o) => o.kind === 'Pod').map((p) => [p.metadata.name, p]));
+    expect(pods.get('bound')?.status).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu', message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 1100, used: 0, capacity: 1000" });
+    expect(pods.get('scheduled')?.status.phase).toBe('Pending');
+    expect(pods.get('scheduled')?.status.conditions?.find((c) => c.type === 'PodScheduled')).toMatchObject({ status: 'False', reason: 'Unschedulable', message: expect.stringMatching(/^0\/1 nodes are available: 1 Insufficient cpu\./) });
   });
 
   it('runs the quota example: the ReplicaSet creates what the quota allows and reports the refusal; a raised quota lets the third pod in', async () => {

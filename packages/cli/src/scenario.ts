@@ -40,7 +40,7 @@ import { parseSelector } from '@kubeloop/core';
 import type { PropagationPolicy, ResourceDefinition, ResourceRegistry } from '@kubeloop/core';
 import { SimCluster, SimClusterError } from '@kubeloop/testing';
 import type { NodeSpec } from '@kubeloop/testing';
-import { parseDuration } from './duration.js';
+import { parseCliDuration } from './duration.js';
 import { InputError, checkManifests, nodeFs, readManifestFile } from './manifests.js';
 import type { ManifestFs } from './manifests.js';
 
@@ -208,7 +208,7 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
       }
       case 'advance':
         try {
-          return { label, op, ms: parseDuration(String(arg)) };
+          return { label, op, ms: parseCliDuration(String(arg)) };
         } catch (e) {
           return fail(where, (e as Error).message);
         }
@@ -218,7 +218,7 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
         for (const k of Object.keys(arg)) if (k !== 'timeout') fail(`${where}.${k}`, `unknown option "${k}" (options: timeout)`);
         if (arg['timeout'] === undefined) return { label, op };
         try {
-          return { label, op, timeoutMs: parseDuration(String(arg['timeout'])) };
+          return { label, op, timeoutMs: parseCliDuration(String(arg['timeout'])) };
         } catch (e) {
           return fail(`${where}.timeout`, (e as Error).message);
         }

@@ -38,6 +38,10 @@ export { matchesNodeSelectorAndAffinity, matchesRequirement, matchesTerm } from 
 export { findUntoleratedTaint, toleratesTaint } from './api/taints.js';
 export { podHostPorts, portsConflict } from './api/hostports.js';
 export type { HostPort } from './api/hostports.js';
+export { podLimits, podRequests } from './api/resources.js';
+export type { PodResourcesOptions, ResourceQuantities } from './api/resources.js';
+export { DurationError, parseDuration } from './api/duration.js';
+export type { DurationErrorCode, ParseDurationOptions } from './api/duration.js';
 
 // Built-in kinds and manifests
 export * from './api/kinds/index.js';

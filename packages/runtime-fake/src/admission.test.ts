@@ -17,6 +17,23 @@ describe('kubelet admission', () => {
     expect(podRequests(pod)).toEqual({ cpu: 510, memory: 64 * 2 ** 20, pods: 1 });
   });
 
+  it('counts a sidecar (restartPolicy Always) with the app containers: 600m + 500m is 1100m, more than a 1-CPU node has (OutOfcpu)', () => {
+    const meshed = {
+      metadata: { name: 'meshed' },
+      spec: {
+        initContainers: [{ name: 'proxy', restartPolicy: 'Always', resources: { requests: { cpu: '500m' } } }],
+        containers: [{ name: 'app', resources: { requests: { cpu: '600m' } } }],
+      },
+    } as unknown as Pod;
+    expect(podRequests(meshed)).toEqual({ cpu: 1100, memory: 0, pods: 1 });
+    const node = { metadata: { name: 'small' }, spec: {} } as unknown as Node;
+    const context = { node, allocatable: allocatableResources({ cpu: '1', memory: '4Gi', pods: '110' }), used: { cpu: 0, memory: 0, pods: 0 }, usedPorts: [] };
+    expect(admissionRejection(meshed, context)).toEqual({
+      reason: 'OutOfcpu',
+      message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 1100, used: 0, capacity: 1000",
+    });
+  });
+
   it('rejects a pod whose node selector or required node affinity the node does not match (NodeAffinity)', () => {
     const node = { metadata: { name: 'node-1', labels: { pool: 'a', size: '8' } } } as unknown as Node;
     const pod = (spec: Record<string, unknown>) => ({ spec: { containers: [], ...spec } }) as unknown as Pod;

@@ -13,7 +13,7 @@
  * @module
  */
 import type { HostPort, Node, Pod } from '@kubeloop/core';
-import { findUntoleratedTaint, matchesNodeSelectorAndAffinity, podHostPorts, portsConflict, tryParseQuantity } from '@kubeloop/core';
+import { findUntoleratedTaint, matchesNodeSelectorAndAffinity, podHostPorts, podRequests as exactPodRequests, portsConflict, tryParseQuantity } from '@kubeloop/core';
 
 /** Resources in the units admission compares: cpu in millicores, memory in bytes, and a pod count. */
 export interface AdmissionResources {
@@ -33,25 +33,20 @@ function amount(text: string | undefined, milli: boolean): number {
 }
 
 /**
- * What a pod requests (upstream `PodRequests`): the larger of the sum over its containers and
- * the largest init container, plus its overhead; one pod.
+ * What a pod requests, in admission units: core's `podRequests` (upstream `PodRequests`: app
+ * containers and sidecars summed, each regular init container with the sidecars started before
+ * it, the larger figure, plus the overhead), with cpu in millicores and memory in bytes; one pod.
  *
  * @example
  * ```ts
  * // containers 100m + 200m, an init container 500m: the pod requests 500m
+ * // a 600m container and a 500m sidecar (restartPolicy Always) run together: 1100m
+ * podRequests(meshed); // { cpu: 1100, memory: 0, pods: 1 }
  * ```
  */
 export function podRequests(pod: Pod): AdmissionResources {
-  const sum = { cpu: 0, memory: 0 };
-  for (const c of pod.spec.containers) {
-    sum.cpu += amount(c.resources?.requests?.['cpu'], true);
-    sum.memory += amount(c.resources?.requests?.['memory'], false);
-  }
-  for (const c of pod.spec.initContainers ?? []) {
-    sum.cpu = Math.max(sum.cpu, amount(c.resources?.requests?.['cpu'], true));
-    sum.memory = Math.max(sum.memory, amount(c.resources?.requests?.['memory'], false));
-  }
-  return { cpu: sum.cpu + amount(pod.spec.overhead?.['cpu'], true), memory: sum.memory + amount(pod.spec.overhead?.['memory'], false), pods: 1 };
+  const r = exactPodRequests(pod);
+  return { cpu: r.get('cpu')?.milliValue() ?? 0, memory: r.get('memory')?.value() ?? 0, pods: 1 };
 }
 
 /** A node's allocatable resources in admission units. */

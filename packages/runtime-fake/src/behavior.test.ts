@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import type { Pod } from '@kubeloop/core';
 import { BehaviorRegistry, memoryUsage, parseBehavior, plannedExit } from './behavior.js';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration } from './duration.js';
 import { RuntimeFakeError } from './errors.js';
 import { imageRepository, normalizeImage, pullDurationMs } from './images.js';
 
@@ -76,9 +76,11 @@ describe('durations and images', () => {
     ['1m30s', 90_000],
     ['1.5s', 1500],
     ['2h', 7_200_000],
-  ])('parses %s', (text, ms) => expect(parseDuration(text)).toBe(ms));
+  ])('reads the duration %s of a behavior item with core\'s Go-duration parser', (text, ms) => expect(parseBehavior(`complete-after=${text}`, none)).toMatchObject({ exitAfterMs: ms }));
 
-  it.each(['', '10', '-1s', '1d', 's'])('rejects %j', (text) => expect(() => parseDuration(text)).toThrow(RuntimeFakeError));
+  it.each(['', '10', '-1s', '1d', 's'])('rejects the duration %j of a behavior item', (text) =>
+    expect(() => parseBehavior(`complete-after=${text}`, none)).toThrow(new RuntimeFakeError('invalid-behavior', `invalid behavior item "complete-after=${text}": "${text}" is not a duration`)),
+  );
 
   it('formats durations as the kubelet prints them', () => {
     expect([250, 4000, 2750, 90_000, 300_000].map(formatDuration)).toEqual(['250ms', '4s', '2.75s', '1m30s', '5m0s']);

@@ -12,8 +12,7 @@
  * @module
  */
 import type { Container, Pod } from '@kubeloop/core';
-import { tryParseQuantity } from '@kubeloop/core';
-import { parseDuration } from './duration.js';
+import { parseDuration, tryParseQuantity } from '@kubeloop/core';
 import { RuntimeFakeError } from './errors.js';
 import { imageRepository, normalizeImage } from './images.js';
 

@@ -38,7 +38,7 @@ export type { BackoffDecision, BackoffEntry } from './backoff.js';
 export { initialProbeState, probeAnswer, stepProbe } from './probe.js';
 export type { ProbeKind, ProbeResult, ProbeState } from './probe.js';
 export { shouldRestart } from './worker.js';
-export { formatDuration, parseDuration } from './duration.js';
+export { formatDuration } from './duration.js';
 
 export { admissionRejection, admitPod, allocatableResources, hostPortsRejection, noExecuteTaintRejection, nodeAffinityRejection, podRequests } from './admission.js';
 export type { AdmissionContext, AdmissionRejection, AdmissionResources } from './admission.js';

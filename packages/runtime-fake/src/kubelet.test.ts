@@ -366,6 +366,21 @@ describe('admission', () => {
     expect(second.status.containerStatuses).toBeUndefined();
     expect((await s.events('second')).map((e) => e.reason)).toEqual(['OutOfcpu']);
   });
+
+  it('rejects a pod created with spec.nodeName (no scheduler) whose 600m app and 500m sidecar need 1100m of a 1-CPU node (OutOfcpu)', async () => {
+    const s = await sim([{ name: 'small', cpu: '1' }]);
+    const spec = {
+      nodeName: 'small',
+      initContainers: [container('proxy', 'busybox:1.36', { restartPolicy: 'Always', resources: { requests: { cpu: '500m' } } })],
+      containers: [container('app', 'busybox:1.36', { resources: { requests: { cpu: '600m' } } })],
+    };
+    await s.server.create(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'meshed', namespace: 'default' }, spec: spec as unknown as Pod['spec'] });
+    await s.clock.advance(2000);
+    const pod = await s.pod('meshed');
+    expect(pod.status).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu', message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 1100, used: 0, capacity: 1000" });
+    expect(pod.status.initContainerStatuses).toBeUndefined();
+    expect((await s.events('meshed')).map((e) => [e.type, e.reason])).toEqual([['Warning', 'OutOfcpu']]);
+  });
 });
 
 describe('node affinity at admission, and a machine that powers off', () => {

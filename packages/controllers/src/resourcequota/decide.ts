@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseQuantity, parseTime, tryParseQuantity } from '@kubeloop/core';
+import { parseQuantity, parseTime, podLimits, podRequests, tryParseQuantity } from '@kubeloop/core';
 import type { KubeObject, PersistentVolumeClaim, Pod, Quantity, ResourceDefinition, ResourceQuota, Service } from '@kubeloop/core';
 
 /** A resource list in quota units: resource name → quantity. */
@@ -103,39 +103,6 @@ function sumLists(lists: readonly (Readonly<Record<string, string>> | undefined)
   return out;
 }
 
-function maxInto(to: QuotaUsage, from: QuotaUsage): void {
-  for (const [name, q] of from) {
-    const had = to.get(name);
-    if (had === undefined || q.cmp(had) > 0) to.set(name, q);
-  }
-}
-
-/**
- * A pod's effective requests or limits (upstream `PodRequests`/`PodLimits`): the app containers
- * and sidecars (init containers with `restartPolicy: Always`) summed; each other init container,
- * with the sidecars started before it, may need more, and the larger figure wins; plus the pod
- * overhead: all of it on requests, and on limits only for the resources that have one (a limit
- * left unset stays unlimited).
- */
-export function podResourceList(pod: Pod, which: 'requests' | 'limits'): QuotaUsage {
-  const inits = pod.spec.initContainers ?? [];
-  const sidecars = inits.filter((c) => c.restartPolicy === 'Always');
-  const out = sumLists([...pod.spec.containers, ...sidecars].map((c) => c.resources?.[which]));
-  const before: (Readonly<Record<string, string>> | undefined)[] = [];
-  for (const c of inits) {
-    if (c.restartPolicy === 'Always') {
-      before.push(c.resources?.[which]);
-      continue;
-    }
-    maxInto(out, sumLists([...before, c.resources?.[which]]));
-  }
-  for (const [name, text] of Object.entries(pod.spec.overhead ?? {})) {
-    const q = quantity(text);
-    if (q !== undefined && (which === 'requests' || out.has(name))) add(out, name, q);
-  }
-  return out;
-}
-
 /** A container's or pod's compute usage from its requests and limits (upstream `podComputeUsageHelper`). */
 function computeUsage(requests: QuotaUsage, limits: QuotaUsage): QuotaUsage {
   const out: QuotaUsage = new Map([['pods', ONE]]);
@@ -188,7 +155,7 @@ export function quotaUsage(resource: ResourceDefinition, object: KubeObject, now
     case 'pods': {
       const pod = object as Pod;
       if (!podChargedAt(pod, now)) break;
-      for (const [name, q] of computeUsage(podResourceList(pod, 'requests'), podResourceList(pod, 'limits'))) out.set(name, q);
+      for (const [name, q] of computeUsage(podRequests(pod), podLimits(pod))) out.set(name, q);
       break;
     }
     case 'services': {

@@ -10,5 +10,5 @@ export { RESOURCE_QUOTA_CONTROLLER_NAME, RESOURCE_QUOTA_SYNC_PERIOD_MS, Resource
 export type { ResourceQuotaOptions } from './controller.js';
 export { RESOURCE_QUOTA_PLUGIN_NAME, resourceQuotaPlugin } from './plugin.js';
 export type { ResourceQuotaPluginOptions } from './plugin.js';
-export { formatUsage, objectCountName, podChargedAt, podConstraintViolation, podResourceList, quotaUsage, scopesSelect, tracks, usageOf } from './decide.js';
+export { formatUsage, objectCountName, podChargedAt, podConstraintViolation, quotaUsage, scopesSelect, tracks, usageOf } from './decide.js';
 export type { QuotaUsage } from './decide.js';

@@ -3,7 +3,7 @@
  * deterministic tie-breaking, profile validation, and the scheduling queue's backoff.
  */
 import { describe, expect, it } from 'vitest';
-import { VirtualClock, seededRng } from '@kubeloop/core';
+import { ContainerSchema, VirtualClock, seededRng, type Pod } from '@kubeloop/core';
 import { builtinPlugins, defaultBinder, defaultProfile } from './defaults.js';
 import { SchedulerError } from './errors.js';
 import { makeNode, makePod } from '../testing/index.js';
@@ -25,6 +25,14 @@ function message(r: CycleResult): string {
 }
 
 describe('the scheduling cycle', () => {
+  it('finds no node for a 600m app with a 500m sidecar on a 1-CPU node: Insufficient cpu (the sidecar runs alongside)', () => {
+    const p = makePod('meshed', { cpu: '600m' });
+    const meshed: Pod = { ...p, spec: { ...p.spec, initContainers: [ContainerSchema.parse({ name: 'proxy', image: 'proxy:1', restartPolicy: 'Always', resources: { requests: { cpu: '500m' } } })] } };
+    expect(message(scheduleOne(fw(), meshed, snapshotOf({ nodes: [makeNode('small', { cpu: '1' })] }), { nextStartNodeIndex: 0 }, seededRng(1)))).toBe(
+      '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
+    );
+  });
+
   it("writes upstream's message: counts per reason, sorted as strings", () => {
     const nodes = [makeNode('a', { cpu: '1' }), makeNode('b', { labels: { zone: 'x' } }), makeNode('c', { labels: { zone: 'x' } })];
     const pod = makePod('p', { cpu: '2', nodeSelector: { zone: 'x' } });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { makeNode, makePod } from '../testing/index.js';
-import { ClusterIndex, NodeInfo, podInfo } from './nodeinfo.js';
+import { ClusterIndex, NodeInfo, nonZeroRequests, podInfo, podRequests } from './nodeinfo.js';
 
 const RUNS = process.env.KUBELOOP_DEEP === '1' ? 1000 : 100;
 
@@ -44,5 +44,37 @@ describe('NodeInfo', () => {
     expect(index.imageNodes.get('app:latest')).toBe(1);
     info.detach();
     expect(index.imageNodes.size).toBe(0);
+  });
+});
+
+describe('podRequests and nonZeroRequests of frozen pods', () => {
+  const freeze = <T>(o: T): T => {
+    if (o !== null && typeof o === 'object') {
+      for (const v of Object.values(o)) freeze(v);
+      Object.freeze(o);
+    }
+    return o;
+  };
+
+  it('computes once for a frozen pod and the copies that share its containers (the assumed pod), recomputes when they differ', () => {
+    const pod = freeze(makePod('p', { cpu: '600m' }));
+    const first = podRequests(pod);
+    expect(first.get('cpu')).toBe(600);
+    const assumed = { ...pod, spec: { ...pod.spec, nodeName: 'n' } };
+    expect(podRequests(assumed)).toBe(first);
+    expect(nonZeroRequests(assumed)).toBe(nonZeroRequests(pod));
+    // Same containers, a sidecar added: not the same pod shape, recomputed.
+    const sidecar = freeze([{ ...pod.spec.containers[0]!, name: 'proxy', restartPolicy: 'Always' as const }]);
+    const meshed = { ...pod, spec: { ...pod.spec, initContainers: sidecar } };
+    expect(podRequests(meshed).get('cpu')).toBe(1200);
+    expect(nonZeroRequests(meshed).milliCPU).toBe(1200);
+  });
+
+  it('recomputes every time for a pod that is not frozen, which may have changed', () => {
+    const pod = makePod('p', { cpu: '600m' });
+    expect(podRequests(pod).get('cpu')).toBe(600);
+    pod.spec.containers[0]!.resources!.requests!['cpu'] = '700m';
+    expect(podRequests(pod).get('cpu')).toBe(700);
+    expect(nonZeroRequests(pod).milliCPU).toBe(700);
   });
 });

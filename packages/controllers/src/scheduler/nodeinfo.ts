@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { parseQuantity, podHostPorts, type Container, type HostPort, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kubeloop/core';
+import { parseQuantity, podHostPorts, podRequests as exactPodRequests, type HostPort, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type ResourceQuantities, type StorageClass } from '@kubeloop/core';
 
 /** The resource names with their own fields; everything else is a scalar (extended) resource. */
 export const CPU = 'cpu';
@@ -58,87 +58,80 @@ export function amountOf(resource: string, quantity: string | number): number {
   return v;
 }
 
-function addList(into: ResourceAmounts, list: Readonly<Record<string, string>> | undefined): void {
-  if (list === undefined) return;
-  for (const name in list) into.set(name, (into.get(name) ?? 0) + amountOf(name, list[name]!));
-}
-
-function maxInto(into: ResourceAmounts, other: ResourceAmounts): void {
-  for (const [name, v] of other) if (v > (into.get(name) ?? 0)) into.set(name, v);
-}
-
-function containerRequests(c: Container): ResourceAmounts {
+/**
+ * The integer form of exact amounts: `cpu` in millicores (`MilliValue`), every other resource
+ * in whole units rounded up (`Value`), as upstream's scheduler `Resource` holds them.
+ */
+function amountsOf(quantities: ResourceQuantities): ResourceAmounts {
   const out: ResourceAmounts = new Map();
-  addList(out, c.resources?.requests);
+  for (const [name, q] of quantities) out.set(name, name === CPU ? q.milliValue() : q.value());
   return out;
 }
 
-/**
- * A pod's effective requests, as upstream `resourcehelper.PodRequests`: the sum over app
- * containers; init containers run one at a time, so each counts alone (plus the restartable
- * "sidecar" init containers started before it) and the pod needs the larger of the two; sidecars
- * also run alongside the app containers; `spec.overhead` is added last.
- *
- * @example
- * Containers requesting 100m and 200m, an init container requesting 500m, overhead 10m:
- * `max(100 + 200, 500) + 10 = 510` millicores.
- */
-export function podRequests(pod: Pod): ResourceAmounts {
-  const reqs: ResourceAmounts = new Map();
-  for (const c of pod.spec.containers) addList(reqs, c.resources?.requests);
-  const init = pod.spec.initContainers;
-  if (init !== undefined && init.length > 0) {
-    const sidecars: ResourceAmounts = new Map();
-    const initMax: ResourceAmounts = new Map();
-    for (const ic of init) {
-      const own = containerRequests(ic);
-      if (ic.restartPolicy === 'Always') {
-        for (const [n, v] of own) {
-          reqs.set(n, (reqs.get(n) ?? 0) + v);
-          sidecars.set(n, (sidecars.get(n) ?? 0) + v);
-        }
-        maxInto(initMax, sidecars);
-      } else {
-        const withSidecars = new Map(sidecars);
-        for (const [n, v] of own) withSidecars.set(n, (withSidecars.get(n) ?? 0) + v);
-        maxInto(initMax, withSidecars);
-      }
-    }
-    maxInto(reqs, initMax);
-  }
-  addList(reqs, pod.spec.overhead);
-  return reqs;
+/** Scoring's non-zero CPU (millicores) and memory (bytes) of a pod. */
+type NonZero = { readonly milliCPU: number; readonly memory: number };
+
+/** What {@link podRequests} and {@link nonZeroRequests} computed for one frozen set of containers. */
+interface Memo {
+  readonly initContainers: Pod['spec']['initContainers'];
+  readonly overhead: Pod['spec']['overhead'];
+  requests?: ResourceAmounts;
+  nonZero?: NonZero;
 }
 
 /**
- * The CPU and memory a pod counts for when scoring (upstream `GetNonzeroRequests`): like
- * {@link podRequests}, but a container without a CPU (memory) request counts as 100m (200 MiB),
- * so that best-effort pods still spread.
+ * Memoized results by `spec.containers`, for pods whose `containers`, `initContainers` and
+ * `overhead` are frozen (the API server and the informers hand out deeply frozen objects): those
+ * never change, and the copy the scheduler assumes on a node shares them, so a scheduling cycle
+ * that asks five times computes once. The results handed out are shared: callers only read them.
+ */
+const memos = new WeakMap<readonly unknown[], Memo>();
+
+function memoOf(pod: Pod): Memo | undefined {
+  const { containers, initContainers, overhead } = pod.spec;
+  if (!Object.isFrozen(containers) || (initContainers !== undefined && !Object.isFrozen(initContainers)) || (overhead !== undefined && !Object.isFrozen(overhead))) return undefined;
+  const known = memos.get(containers);
+  if (known !== undefined && known.initContainers === initContainers && known.overhead === overhead) return known;
+  const memo: Memo = { initContainers, overhead };
+  memos.set(containers, memo);
+  return memo;
+}
+
+/**
+ * A pod's effective requests as integer amounts: core's `podRequests` (upstream
+ * `resourcehelper.PodRequests`: app containers and sidecars summed, each regular init container
+ * with the sidecars started before it, the larger figure, plus `spec.overhead`), converted by
+ * {@link amountOf}'s units. The rule itself lives in core; this only changes the units. For a
+ * frozen pod the map is memoized and shared: read it, do not change it.
+ *
+ * @example
+ * Containers requesting 100m and 200m, an init container requesting 500m, overhead 10m:
+ * `max(100 + 200, 500) + 10 = 510` millicores. A 600m container with a 500m sidecar: 1100.
+ */
+export function podRequests(pod: Pod): ResourceAmounts {
+  const memo = memoOf(pod);
+  if (memo?.requests !== undefined) return memo.requests;
+  const amounts = amountsOf(exactPodRequests(pod));
+  if (memo !== undefined) memo.requests = amounts;
+  return amounts;
+}
+
+/** What a container without a CPU or memory request counts as when scoring (upstream `nonMissingContainerRequests`). */
+const NON_MISSING: Readonly<Record<string, string>> = { [CPU]: `${DEFAULT_MILLI_CPU_REQUEST}m`, [MEMORY]: String(DEFAULT_MEMORY_REQUEST) };
+
+/**
+ * The CPU and memory a pod counts for when scoring (upstream `calculateResource`'s non-zero
+ * requests): core's `podRequests` with `nonMissingContainerRequests`, so a container (app,
+ * sidecar or init) without a CPU (memory) request counts as 100m (200 MiB) and best-effort
+ * pods still spread. Overhead is included, as upstream.
  */
 export function nonZeroRequests(pod: Pod): { readonly milliCPU: number; readonly memory: number } {
-  let cpu = 0;
-  let memory = 0;
-  for (const c of pod.spec.containers) {
-    const r = c.resources?.requests;
-    cpu += r?.[CPU] === undefined ? DEFAULT_MILLI_CPU_REQUEST : amountOf(CPU, r[CPU]);
-    memory += r?.[MEMORY] === undefined ? DEFAULT_MEMORY_REQUEST : amountOf(MEMORY, r[MEMORY]);
-  }
-  for (const ic of pod.spec.initContainers ?? []) {
-    const r = ic.resources?.requests;
-    const icCpu = r?.[CPU] === undefined ? DEFAULT_MILLI_CPU_REQUEST : amountOf(CPU, r[CPU]);
-    const icMem = r?.[MEMORY] === undefined ? DEFAULT_MEMORY_REQUEST : amountOf(MEMORY, r[MEMORY]);
-    if (ic.restartPolicy === 'Always') {
-      cpu += icCpu;
-      memory += icMem;
-    } else {
-      cpu = Math.max(cpu, icCpu);
-      memory = Math.max(memory, icMem);
-    }
-  }
-  const o = pod.spec.overhead;
-  if (o?.[CPU] !== undefined) cpu += amountOf(CPU, o[CPU]);
-  if (o?.[MEMORY] !== undefined) memory += amountOf(MEMORY, o[MEMORY]);
-  return { milliCPU: cpu, memory };
+  const memo = memoOf(pod);
+  if (memo?.nonZero !== undefined) return memo.nonZero;
+  const r = exactPodRequests(pod, { nonMissingContainerRequests: NON_MISSING });
+  const nonZero = { milliCPU: r.get(CPU)?.milliValue() ?? 0, memory: r.get(MEMORY)?.value() ?? 0 };
+  if (memo !== undefined) memo.nonZero = nonZero;
+  return nonZero;
 }
 
 // Host ports are core's, shared with the kubelet's admission; re-exported here.

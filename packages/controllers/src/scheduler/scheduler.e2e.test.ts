@@ -2,7 +2,7 @@
  * The scheduler end to end: the real ApiServer, a Manager with the scheduler plugin, a virtual clock.
  */
 import { describe, expect, it } from 'vitest';
-import { ApiServer, Events, Nodes, PluginHost, Pods, VirtualClock, createBuiltinRegistry, createManager, seededRng, type Node, type Pod } from '@kubeloop/core';
+import { ApiServer, ContainerSchema, Events, Nodes, PluginHost, Pods, VirtualClock, createBuiltinRegistry, createManager, seededRng, type Node, type Pod } from '@kubeloop/core';
 import { defaultProfile } from './defaults.js';
 import { makeNode, makePod } from '../testing/index.js';
 import { SUCCESS, unschedulable, type FilterPlugin } from './framework.js';
@@ -49,6 +49,20 @@ describe('the scheduler on a manager', () => {
     await c.clock.advance(100);
     const nodes = [(await c.pod('p1')).spec.nodeName, (await c.pod('p2')).spec.nodeName].sort();
     expect(nodes).toEqual(['a', 'b']);
+    await c.manager.stop();
+  });
+
+  it('leaves a 600m app with a 500m sidecar unscheduled on a 1-CPU node: PodScheduled False, Unschedulable, Insufficient cpu', async () => {
+    const c = await cluster();
+    await c.addNode(makeNode('small', { cpu: '1' }));
+    const p = makePod('meshed', { cpu: '600m' });
+    await c.addPod({ ...p, spec: { ...p.spec, initContainers: [ContainerSchema.parse({ name: 'proxy', image: 'proxy:1', restartPolicy: 'Always', resources: { requests: { cpu: '500m' } } })] } });
+    await c.clock.advance(100);
+    const message = '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.';
+    const pod = await c.pod('meshed');
+    expect(pod.spec.nodeName).toBeUndefined();
+    expect(pod.status.conditions?.find((x) => x.type === 'PodScheduled')).toMatchObject({ status: 'False', reason: 'Unschedulable', message });
+    expect((await c.events('meshed')).map((e) => [e.type, e.reason, e.message])).toEqual([['Warning', 'FailedScheduling', message]]);
     await c.manager.stop();
   });
 

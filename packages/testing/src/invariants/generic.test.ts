@@ -46,6 +46,18 @@ describe('generic invariants', () => {
     expect(nodeCapacityRespected.check(tooMany, undefined).map((v) => v.message)).toEqual(['node n1: pods request more pods than allocatable 1']);
   });
 
+  it('nodeCapacityRespected counts a sidecar with the app containers (600m + 500m > 1 cpu), as upstream PodRequests', () => {
+    const meshed = obj('Pod', 'meshed', {
+      spec: {
+        nodeName: 'n1',
+        initContainers: [{ name: 'proxy', image: 'x', restartPolicy: 'Always', resources: { requests: { cpu: '500m' } } }],
+        containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '600m' } } }],
+      },
+      status: { phase: 'Running' },
+    });
+    expect(nodeCapacityRespected.check(clusterState([node('n1', '1'), meshed]), undefined).map((v) => v.message)).toEqual(['node n1: pods request more cpu than allocatable 1']);
+  });
+
   it('generationNeverDecreases compares the same uid across consecutive states, and skips the first state', () => {
     const before = clusterState([obj('ReplicaSet', 'a', {}, { generation: 3 })]);
     const after = clusterState([obj('ReplicaSet', 'a', {}, { generation: 2 })]);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { tryParseQuantity } from '@kubeloop/core';
+import { podRequests, tryParseQuantity } from '@kubeloop/core';
 import type { KubeObject, Node, Pod } from '@kubeloop/core';
 import { podPhaseTransitionsAllowed } from './kubelet.js';
 import { invariant, refOf, transitionInvariant } from './types.js';
@@ -73,26 +73,18 @@ export const podsBoundToExistingNodes: Invariant = invariant('podsBoundToExistin
   return out;
 });
 
-/** Each pod's summed requests, by pod version: states share their frozen objects, so a pod is summed once. */
+/**
+ * Each pod's effective requests in nano-units (core's `podRequests`, upstream `PodRequests`:
+ * sidecars count with the app containers), by pod version: states share their frozen objects,
+ * so a pod is summed once.
+ */
 const requestsOf = new WeakMap<Pod, Map<string, bigint>>();
 
-function podRequests(p: Pod): Map<string, bigint> {
+function nanoRequests(p: Pod): Map<string, bigint> {
   const known = requestsOf.get(p);
   if (known !== undefined) return known;
-  const sum = new Map<string, bigint>();
+  const sum = new Map([...podRequests(p)].map(([name, q]) => [name, q.nanoValue()]));
   requestsOf.set(p, sum);
-  for (const c of p.spec.containers) {
-    for (const [name, value] of Object.entries(c.resources?.requests ?? {})) {
-      const q = tryParseQuantity(String(value));
-      if (q !== undefined) sum.set(name, (sum.get(name) ?? 0n) + q.nanoValue());
-    }
-  }
-  for (const c of p.spec.initContainers ?? []) {
-    for (const [name, value] of Object.entries(c.resources?.requests ?? {})) {
-      const q = tryParseQuantity(String(value));
-      if (q !== undefined && q.nanoValue() > (sum.get(name) ?? 0n)) sum.set(name, q.nanoValue());
-    }
-  }
   return sum;
 }
 
@@ -115,7 +107,7 @@ export const nodeCapacityRespected: Invariant = invariant('nodeCapacityRespected
     const allocatable = node?.status?.allocatable;
     if (allocatable === undefined) continue;
     const used = new Map<string, bigint>([['pods', BigInt(pods.length) * 1_000_000_000n]]);
-    for (const p of pods) for (const [r, v] of podRequests(p)) used.set(r, (used.get(r) ?? 0n) + v);
+    for (const p of pods) for (const [r, v] of nanoRequests(p)) used.set(r, (used.get(r) ?? 0n) + v);
     for (const [r, v] of used) {
       const cap = allocatable[r] === undefined ? undefined : tryParseQuantity(String(allocatable[r]));
       if (cap !== undefined && v > cap.nanoValue()) out.push({ message: `node ${name}: pods request more ${r} than allocatable ${String(allocatable[r])}`, objects: [refOf(node!), ...pods.map(refOf)] });

@@ -3,7 +3,7 @@
  * (kubernetes pkg/scheduler/framework/plugins/<plugin>/*_test.go).
  */
 import { describe, expect, it } from 'vitest';
-import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from '@kubeloop/core';
+import { ContainerSchema, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '@kubeloop/core';
 import { SUCCESS, type AnyPlugin, type CycleState, type Status } from '../framework.js';
 import { makeNode, makePod } from '../../testing/index.js';
 import { podRequests, snapshotOf, type Snapshot } from '../nodeinfo.js';
@@ -67,6 +67,14 @@ describe('NodeResourcesFit', () => {
     expect(filterAll(nodeResourcesFit, pod, { nodes: [n], pods })).toEqual({ n: want });
   });
 
+  it('counts a sidecar with the app containers: 600m + 500m does not fit a 1-CPU node (upstream PodRequests)', () => {
+    const p = makePod('p', { cpu: '600m' });
+    const meshed: Pod = { ...p, spec: { ...p.spec, initContainers: [ContainerSchema.parse({ name: 'proxy', image: 'proxy:1', restartPolicy: 'Always', resources: { requests: { cpu: '500m' } } })] } };
+    expect(podRequests(meshed).get('cpu')).toBe(1100);
+    expect(filterAll(nodeResourcesFit, meshed, { nodes: [makeNode('n', { cpu: '1' })] })).toEqual({ n: 'Insufficient cpu' });
+    expect(filterAll(nodeResourcesFit, meshed, { nodes: [makeNode('n', { cpu: '1100m' })] })).toEqual({ n: 'ok' });
+  });
+
   it('reports every insufficient resource of a node, pods first, as upstream', () => {
     const n = makeNode('n', { cpu: '1', memory: '1Gi', pods: 1 });
     const pods = [makePod('e', { nodeName: 'n', cpu: '1', memory: '1Gi' })];
@@ -101,6 +109,20 @@ describe('NodeResourcesFit', () => {
     const a = makeNode('a', { cpu: '1', memory: '1000Mi' });
     // cpu (1000 − 100) × 100 / 1000 = 90; memory (1000 − 200) × 100 / 1000 = 80; average 85
     expect(scoreAll(nodeResourcesFit, makePod('p'), { nodes: [a] })).toEqual({ a: 85 });
+  });
+
+  it('counts sidecars and init containers without requests as 100m and 200Mi too, with the sidecar rule (upstream calculateResource)', () => {
+    const a = makeNode('a', { cpu: '1', memory: '1000Mi' });
+    const p = makePod('p');
+    // app + sidecar without requests: 200m, 400Mi; the init container (500m, memory 200Mi by default) runs
+    // before the sidecar starts, alone: max(200m, 500m) = 500m, max(400Mi, 200Mi) = 400Mi
+    const init = [
+      ContainerSchema.parse({ name: 'setup', image: 'init:1', resources: { requests: { cpu: '500m' } } }),
+      ContainerSchema.parse({ name: 'proxy', image: 'proxy:1', restartPolicy: 'Always' }),
+    ];
+    const meshed: Pod = { ...p, spec: { ...p.spec, initContainers: init } };
+    // cpu (1000 − 500) × 100 / 1000 = 50; memory (1000 − 400) × 100 / 1000 = 60; average 55
+    expect(scoreAll(nodeResourcesFit, meshed, { nodes: [a] })).toEqual({ a: 55 });
   });
 });
 
