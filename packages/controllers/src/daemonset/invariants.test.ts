@@ -37,7 +37,7 @@ describe('daemonPodsUpdated', () => {
   it('names a pod of an older revision and its node; OnDelete DaemonSets and pods being deleted are not judged', () => {
     const pods = [pod('a', 'n1', { hash: 'new' }), pod('b', 'n2', { hash: 'old', generation: '1' }), pod('c', 'n3', { hash: 'old', deleting: true })];
     expect(daemonPodsUpdated({ daemonSets: [ds()], nodes: [], pods }, () => 'new')).toEqual([
-      { invariant: 'daemonPodsUpdated', daemonSet: 'default/agent', node: 'n2', message: 'pod b of default/agent is not of its current revision (hash old, current new)' },
+      { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }, { kind: 'Node', name: 'n2' }], message: 'pod b of default/agent is not of its current revision (hash old, current new)' },
     ]);
     expect(daemonPodsUpdated({ daemonSets: [ds({ type: 'OnDelete' })], nodes: [], pods }, () => 'new')).toEqual([]);
   });
@@ -51,7 +51,7 @@ describe('rollingUpdateAvailability', () => {
     expect(rollingUpdateAvailability({ daemonSets: [ds()], nodes, pods: one })).toEqual([]);
     const two = [pod('a', 'n1'), pod('b', 'n2', { deleting: true }), pod('c', 'n3', { ready: false }), pod('d', 'n4')];
     expect(rollingUpdateAvailability({ daemonSets: [ds()], nodes, pods: two })).toEqual([
-      { invariant: 'rollingUpdateAvailability', daemonSet: 'default/agent', message: 'default/agent: 2 nodes without a ready daemon pod (n2, n3), more than maxUnavailable 1' },
+      { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }], message: 'default/agent: 2 nodes without a ready daemon pod (n2, n3), more than maxUnavailable 1' },
     ]);
   });
 

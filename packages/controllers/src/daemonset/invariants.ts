@@ -1,14 +1,17 @@
 /**
- * Invariants of DaemonSets over cluster state, for tests and the testing toolkit: each takes a
- * snapshot (`{ daemonSets, nodes, pods }`) and returns the violations it finds, each naming
- * the objects involved. Most are meant to be checked after the cluster settled (liveness
+ * Invariants of DaemonSets over cluster state, for tests and checkers: each takes a snapshot
+ * (`{ daemonSets, nodes, pods }`) and returns the violations it finds, naming the DaemonSet and
+ * the node by reference. Most are meant to be checked after the cluster settled (liveness
  * properties: during a rollout or right after a node change they may not hold yet);
  * {@link rollingUpdateAvailability} is a safety property, under the preconditions it states.
+ * The same rules as core {@link Invariant}s over a {@link ClusterState} follow; the DaemonSet
+ * plugin registers {@link oneDaemonPodPerEligibleNodeInvariant} and
+ * {@link daemonSetStatusMatchesInvariant}.
  *
  * @module
  */
-import { controllerRef } from '@kubeloop/core';
-import type { DaemonSet, Node, Pod } from '@kubeloop/core';
+import { controllerRef, invariant, refOf, stateNowMs } from '@kubeloop/core';
+import type { ClusterState, ControllerRevision, DaemonSet, Invariant, InvariantViolation, Node, ObjectRef, Pod } from '@kubeloop/core';
 import { isPodActive, isPodReady } from '../shared/pods.js';
 import { CONTROLLER_REVISION_HASH_LABEL, isDaemonPodUpdated, nodeShouldRunDaemonPod, podsByTargetNode, rollingUpdateBudget, templateGeneration } from './decide.js';
 import { calculateDaemonSetStatus } from './status.js';
@@ -23,16 +26,15 @@ export interface DaemonSetState {
   readonly pods: readonly Pod[];
 }
 
-/** One broken invariant: which, on what, and why. */
-export interface DaemonSetViolation {
-  /** The invariant's name. */
-  readonly invariant: 'oneDaemonPodPerEligibleNode' | 'statusMatches' | 'daemonPodsUpdated' | 'rollingUpdateAvailability';
-  /** `namespace/name` of the DaemonSet. */
-  readonly daemonSet: string;
-  /** The node concerned, if any. */
-  readonly node?: string | undefined;
-  /** What is wrong, naming the pods involved. */
-  readonly message: string;
+/**
+ * One broken invariant (core's {@link InvariantViolation}): its objects are the DaemonSet and,
+ * when the violation is about one node, that Node.
+ */
+export type DaemonSetViolation = InvariantViolation;
+
+/** The objects of a violation about `ds` (and the node `node`, when there is one). */
+function at(ds: DaemonSet, node?: string): ObjectRef[] {
+  return node === undefined || node === '' ? [refOf(ds)] : [refOf(ds), { kind: 'Node', name: node }];
 }
 
 function dsKey(ds: DaemonSet): string {
@@ -68,17 +70,17 @@ export function oneDaemonPodPerEligibleNode(state: DaemonSetState): DaemonSetVio
       const pods = byNode.get(name) ?? [];
       const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
       if (shouldRun && pods.length !== 1) {
-        out.push({ invariant: 'oneDaemonPodPerEligibleNode', daemonSet: dsKey(ds), node: name, message: `node ${name} should run exactly one daemon pod of ${dsKey(ds)} but has ${pods.length}${pods.length ? `: ${names(pods)}` : ''}` });
+        out.push({ objects: at(ds, name), message: `node ${name} should run exactly one daemon pod of ${dsKey(ds)} but has ${pods.length}${pods.length ? `: ${names(pods)}` : ''}` });
       } else if (!shouldContinueRunning && pods.length > 0) {
-        out.push({ invariant: 'oneDaemonPodPerEligibleNode', daemonSet: dsKey(ds), node: name, message: `node ${name} is not eligible for ${dsKey(ds)} but runs ${names(pods)}` });
+        out.push({ objects: at(ds, name), message: `node ${name} is not eligible for ${dsKey(ds)} but runs ${names(pods)}` });
       } else if (pods.length > 1) {
-        out.push({ invariant: 'oneDaemonPodPerEligibleNode', daemonSet: dsKey(ds), node: name, message: `node ${name} runs ${pods.length} daemon pods of ${dsKey(ds)}: ${names(pods)}` });
+        out.push({ objects: at(ds, name), message: `node ${name} runs ${pods.length} daemon pods of ${dsKey(ds)}: ${names(pods)}` });
       }
     }
     for (const [name, pods] of byNode) {
       if (nodeNames.has(name)) continue;
       const unbound = pods.filter((p) => (p.spec.nodeName ?? '') === '');
-      if (unbound.length > 0) out.push({ invariant: 'oneDaemonPodPerEligibleNode', daemonSet: dsKey(ds), node: name, message: `unscheduled daemon pods of ${dsKey(ds)} target node ${name}, which does not exist: ${names(unbound)}` });
+      if (unbound.length > 0) out.push({ objects: at(ds, name), message: `unscheduled daemon pods of ${dsKey(ds)} target node ${name}, which does not exist: ${names(unbound)}` });
     }
   }
   return out;
@@ -108,9 +110,9 @@ export function daemonSetStatusMatches(state: DaemonSetState, hashOf: (ds: Daemo
       updatedNumberScheduled: s.updatedNumberScheduled ?? 0,
     };
     for (const [field, value] of Object.entries(want)) {
-      if (have[field] !== value) out.push({ invariant: 'statusMatches', daemonSet: dsKey(ds), message: `${dsKey(ds)} status.${field} is ${have[field]}, expected ${value}` });
+      if (have[field] !== value) out.push({ objects: at(ds), message: `${dsKey(ds)} status.${field} is ${have[field]}, expected ${value}` });
     }
-    if ((s.observedGeneration ?? 0) !== (ds.metadata.generation ?? 0)) out.push({ invariant: 'statusMatches', daemonSet: dsKey(ds), message: `${dsKey(ds)} status.observedGeneration is ${s.observedGeneration ?? 'unset'}, generation is ${ds.metadata.generation ?? 0}` });
+    if ((s.observedGeneration ?? 0) !== (ds.metadata.generation ?? 0)) out.push({ objects: at(ds), message: `${dsKey(ds)} status.observedGeneration is ${s.observedGeneration ?? 'unset'}, generation is ${ds.metadata.generation ?? 0}` });
   }
   return out;
 }
@@ -133,9 +135,7 @@ export function daemonPodsUpdated(state: DaemonSetState, hashOf: (ds: DaemonSet)
       if (isDaemonPodUpdated(p, hash, generation)) continue;
       const node = p.spec.nodeName;
       out.push({
-        invariant: 'daemonPodsUpdated',
-        daemonSet: dsKey(ds),
-        ...(node === undefined || node === '' ? {} : { node }),
+        objects: at(ds, node),
         message: `pod ${p.metadata.name ?? ''} of ${dsKey(ds)} is not of its current revision (hash ${p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? 'none'}, current ${hash || 'none'})`,
       });
     }
@@ -168,8 +168,79 @@ export function rollingUpdateAvailability(state: DaemonSetState): DaemonSetViola
     const ready = new Set(activePodsOf(ds, state.pods).filter((p) => p.metadata.deletionTimestamp === undefined && isPodReady(p)).map((p) => p.spec.nodeName ?? ''));
     const without = desired.filter((n) => !ready.has(n));
     if (without.length > maxUnavailable) {
-      out.push({ invariant: 'rollingUpdateAvailability', daemonSet: dsKey(ds), message: `${dsKey(ds)}: ${without.length} nodes without a ready daemon pod (${without.join(', ')}), more than maxUnavailable ${maxUnavailable}` });
+      out.push({ objects: at(ds), message: `${dsKey(ds)}: ${without.length} nodes without a ready daemon pod (${without.join(', ')}), more than maxUnavailable ${maxUnavailable}` });
     }
   }
   return out;
 }
+
+// As core invariants over cluster states
+
+function daemonSetState(state: ClusterState): DaemonSetState {
+  return { daemonSets: state.of<DaemonSet>('DaemonSet'), nodes: state.of<Node>('Node'), pods: state.of<Pod>('Pod') };
+}
+
+/** The `controller-revision-hash` of a DaemonSet's newest ControllerRevision in `state` ('' if none). */
+function currentRevisionHash(state: ClusterState, ds: DaemonSet): string {
+  let best: ControllerRevision | undefined;
+  for (const r of state.of<ControllerRevision>('ControllerRevision')) {
+    if (r.metadata.namespace !== ds.metadata.namespace || !(r.metadata.ownerReferences ?? []).some((o) => o.uid === ds.metadata.uid)) continue;
+    if (best === undefined || r.revision > best.revision) best = r;
+  }
+  return best?.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '';
+}
+
+/**
+ * Liveness: {@link oneDaemonPodPerEligibleNode} — after settling, every node a DaemonSet should
+ * run on has exactly one of its active pods, nodes it must leave have none, and nodes that only
+ * refuse new pods at most one. Not a safety property: right after a node change or during a
+ * surging rollout it does not hold yet.
+ */
+export const oneDaemonPodPerEligibleNodeInvariant: Invariant = invariant('oneDaemonPodPerEligibleNode', 'After settling, every eligible node runs exactly one pod of each DaemonSet, and ineligible nodes none.', (state) =>
+  oneDaemonPodPerEligibleNode(daemonSetState(state)),
+);
+
+/**
+ * Liveness: {@link daemonSetStatusMatches} — after settling, every DaemonSet's status counts
+ * equal what its pods and the nodes say, judged against its newest ControllerRevision, and
+ * `observedGeneration` is its generation (availability at {@link stateNowMs}).
+ */
+export const daemonSetStatusMatchesInvariant: Invariant = invariant('daemonSetStatusMatches', "After settling, each DaemonSet's status counts match its pods, the nodes and its current revision.", (state) =>
+  daemonSetStatusMatches(daemonSetState(state), (ds) => currentRevisionHash(state, ds), stateNowMs(state)),
+);
+
+/**
+ * Liveness under a precondition: {@link daemonPodsUpdated} — after settling, every active pod
+ * of a RollingUpdate DaemonSet is of its newest ControllerRevision: the rollout completed.
+ *
+ * Not registered by the plugin: a rollout whose new pods never become Ready (an image that
+ * crashes, a node whose kubelet is down) stops after `maxUnavailable` nodes and stays half done
+ * for good, as upstream's does. Use it in scenarios where new pods can run.
+ */
+export const daemonPodsUpdatedInvariant: Invariant = invariant('daemonPodsUpdated', 'After settling, every pod of a RollingUpdate DaemonSet is of its current revision (the rollout completed).', (state) =>
+  daemonPodsUpdated(daemonSetState(state), (ds) => currentRevisionHash(state, ds)),
+);
+
+/**
+ * Safety under preconditions: {@link rollingUpdateAvailability} — a RollingUpdate DaemonSet
+ * without surge has at most `maxUnavailable` of the nodes that should run its pod without a
+ * Ready pod of it. Check it on every store state, as the controller may exceed its budget for a
+ * moment only (the testing toolkit's `everyState`):
+ *
+ * ```ts
+ * safety: [everyState(rollingUpdateAvailabilityInvariant, { kinds: ['DaemonSet', 'Node', 'Pod'] })]
+ * ```
+ *
+ * Not registered by the plugin: it is sound only while every node that should run the pod is
+ * up and can make it Ready, and once the DaemonSet's pods were all Ready (e.g. after the setup
+ * settled); a stopped kubelet or a new eligible node breaks it without any controller at fault.
+ */
+export const rollingUpdateAvailabilityInvariant: Invariant = invariant(
+  'rollingUpdateAvailability',
+  'A RollingUpdate DaemonSet without surge has at most maxUnavailable nodes without a ready daemon pod (nodes up, pods ready once).',
+  (state) => rollingUpdateAvailability(daemonSetState(state)),
+  'safety',
+);
+
+/** The invariants the DaemonSet plugin registers. */
+export const DAEMONSET_INVARIANTS: readonly Invariant[] = [oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant];

@@ -14,8 +14,8 @@ describe('noEndpointsWithoutService', () => {
   it('names Endpoints whose Service is gone, matching by namespace and name (a same-named Service elsewhere does not count; kubernetes outside default is not skipped)', () => {
     const violations = noEndpointsWithoutService({ services: [service('other', 'web')], endpoints: [endpoints('default', 'web'), endpoints('other', 'web'), endpoints('other', 'kubernetes')] });
     expect(violations).toEqual([
-      { invariant: 'noEndpointsWithoutService', object: 'Endpoints default/web', message: 'Endpoints default/web is left although its Service is gone' },
-      { invariant: 'noEndpointsWithoutService', object: 'Endpoints other/kubernetes', message: 'Endpoints other/kubernetes is left although its Service is gone' },
+      { objects: [{ kind: 'Endpoints', namespace: 'default', name: 'web' }], message: 'Endpoints default/web is left although its Service is gone' },
+      { objects: [{ kind: 'Endpoints', namespace: 'other', name: 'kubernetes' }], message: 'Endpoints other/kubernetes is left although its Service is gone' },
     ]);
   });
 });

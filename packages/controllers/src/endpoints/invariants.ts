@@ -1,20 +1,19 @@
 /**
- * Invariants of Services' endpoints over cluster state, for tests and the testing toolkit:
- * after the cluster settles, what the Endpoints and EndpointSlices of each Service say must be
- * what its pods are ({@link endpointsMatchPods}), and no Endpoints outlives its Service
- * ({@link noEndpointsWithoutService}).
+ * Invariants of Services' endpoints over cluster state, for tests and checkers: after the
+ * cluster settles, what the Endpoints and EndpointSlices of each Service say must be what its
+ * pods are ({@link endpointsMatchPods}), and no Endpoints outlives its Service
+ * ({@link noEndpointsWithoutService}). The same rules as core {@link Invariant}s over a
+ * `ClusterState` follow; the Endpoints plugin registers {@link endpointsMatchPodsInvariant}.
  *
  * @module
  */
-import { ENDPOINTSLICE_MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from '@kubeloop/core';
-import type { EndpointSlice, Endpoints, Pod, Service } from '@kubeloop/core';
+import { ENDPOINTSLICE_MANAGED_BY_LABEL, SERVICE_NAME_LABEL, invariant, refOf } from '@kubeloop/core';
+import type { EndpointSlice, Endpoints, Invariant, InvariantViolation, Pod, Service } from '@kubeloop/core';
 import { isPodReady } from '../shared/index.js';
 import { findPort, podIPv4, selectsPods, serviceSelectsPod, shouldPodBeInEndpoints } from './decide.js';
 import { ENDPOINTSLICE_CONTROLLER_MANAGED_BY } from './slices.js';
-import type { InvariantViolation } from '../shared/index.js';
 
-/** A broken invariant: which one, the object it is about (`Kind namespace/name`), and what is wrong. */
-/** One broken invariant (the shape shared by every reference controller's invariants). */
+/** One broken invariant (core's {@link InvariantViolation}). */
 export type EndpointsViolation = InvariantViolation;
 
 /** The cluster state {@link endpointsMatchPods} reads. */
@@ -60,8 +59,8 @@ export function endpointsMatchPods(state: EndpointsState): EndpointsViolation[] 
     if (!selectsPods(service)) continue;
     const ns = service.metadata.namespace ?? '';
     const name = service.metadata.name ?? '';
-    const object = `Service ${ns}/${name}`;
-    const report = (message: string): void => void violations.push({ invariant: 'endpointsMatchPods', object, message });
+    const objects = [refOf(service)];
+    const report = (message: string): void => void violations.push({ message, objects });
     const tolerate = service.spec.publishNotReadyAddresses === true;
     const ready = new Set<string>();
     const notReady = new Set<string>();
@@ -123,7 +122,32 @@ export function noEndpointsWithoutService(state: Pick<EndpointsState, 'services'
   for (const e of state.endpoints) {
     const key = `${e.metadata.namespace ?? ''}/${e.metadata.name ?? ''}`;
     if (key === 'default/kubernetes' || services.has(key)) continue;
-    out.push({ invariant: 'noEndpointsWithoutService', object: `Endpoints ${key}`, message: `Endpoints ${key} is left although its Service is gone` });
+    out.push({ message: `Endpoints ${key} is left although its Service is gone`, objects: [refOf(e)] });
   }
   return out;
 }
+
+// As core invariants over cluster states
+
+/**
+ * Liveness: {@link endpointsMatchPods} — after settling, every Service with a selector has
+ * Endpoints and EndpointSlices that list exactly its selected pods, ready or not.
+ */
+export const endpointsMatchPodsInvariant: Invariant = invariant('endpointsMatchPods', "After settling, each Service's Endpoints and EndpointSlices list exactly its selected pods.", (state) =>
+  endpointsMatchPods({ services: state.of<Service>('Service'), pods: state.of<Pod>('Pod'), endpoints: state.of<Endpoints>('Endpoints'), endpointSlices: state.of<EndpointSlice>('EndpointSlice') }),
+);
+
+/**
+ * Liveness under a precondition: {@link noEndpointsWithoutService} — after settling, no
+ * Endpoints object is left without its Service (the API server's `default/kubernetes` aside).
+ *
+ * Not registered by the plugin: upstream's Endpoints controller deletes leftovers only when
+ * their Service goes (and once at start-up), so Endpoints that another writer (your controller,
+ * a test) keeps for a name that never had a Service would fail it with nothing wrong.
+ */
+export const noEndpointsWithoutServiceInvariant: Invariant = invariant('noEndpointsWithoutService', 'After settling, the Endpoints of a deleted Service are gone.', (state) =>
+  noEndpointsWithoutService({ services: state.of<Service>('Service'), endpoints: state.of<Endpoints>('Endpoints') }),
+);
+
+/** The invariants the Endpoints plugin registers. */
+export const ENDPOINTS_INVARIANTS: readonly Invariant[] = [endpointsMatchPodsInvariant];

@@ -1,21 +1,22 @@
 /**
  * Invariants of ReplicaSets and ReplicationControllers over a snapshot of cluster state, for
- * tests and the testing toolkit. Each returns the violations it finds, naming the objects; an
- * empty list means the invariant holds.
+ * tests and checkers. Each returns the violations it finds, naming the objects by reference;
+ * an empty list means the invariant holds.
  *
  * `replicaCountsMatch` and `statusMatchesPods` are liveness checks (they hold once the cluster
- * has settled); `singleController` is a safety check (it must hold after every step).
+ * has settled); `singleController` is a safety check (it must hold after every step). The same
+ * rules as core {@link Invariant}s over a {@link ClusterState} ({@link replicaCountsMatchInvariant},
+ * …) are what the plugins register.
  *
  * @module
  */
-import { controllerRef, keyString, objectKey } from '@kubeloop/core';
-import type { KubeObject, Pod, ReplicaSet, ReplicationController } from '@kubeloop/core';
+import { controllerRef, invariant, refOf } from '@kubeloop/core';
+import type { ClusterState, Invariant, InvariantViolation, KubeObject, Pod, ReplicaSet, ReplicationController } from '@kubeloop/core';
 import { isPodActive, isPodReady } from '../shared/index.js';
 import { ReplicaSetKind, ReplicationControllerKind } from './kind.js';
 import type { ReplicatedKind } from './kind.js';
-import type { InvariantViolation } from '../shared/index.js';
 
-/** One broken invariant (the shape shared by every reference controller's invariants). */
+/** One broken invariant (core's {@link InvariantViolation}). */
 export type ReplicaViolation = InvariantViolation;
 
 /** The state the invariants look at. Missing lists count as empty. */
@@ -26,10 +27,6 @@ export interface ReplicaState {
   readonly replicaSets?: readonly ReplicaSet[] | undefined;
   /** Every ReplicationController. */
   readonly replicationControllers?: readonly ReplicationController[] | undefined;
-}
-
-function name(kind: string, object: KubeObject): string {
-  return `${kind} ${keyString(objectKey(object))}`;
 }
 
 function owned(pods: readonly Pod[], owner: KubeObject): Pod[] {
@@ -52,7 +49,7 @@ export function replicaCountsMatch(state: ReplicaState): ReplicaViolation[] {
     if (owner.metadata.deletionTimestamp !== undefined) return [];
     const active = owned(state.pods, owner).length;
     const want = kind.replicas(owner);
-    return active === want ? [] : [{ invariant: 'replicaCountsMatch', object: name(kind.kind, owner), message: `controls ${active} active pods, spec.replicas is ${want}` }];
+    return active === want ? [] : [{ message: `controls ${active} active pods, spec.replicas is ${want}`, objects: [refOf(owner)] }];
   });
 }
 
@@ -70,18 +67,18 @@ export function singleController(state: ReplicaState): ReplicaViolation[] {
   for (const pod of state.pods) {
     const refs = (pod.metadata.ownerReferences ?? []).filter((r) => r.controller === true);
     if (refs.length > 1) {
-      out.push({ invariant: 'singleController', object: name('Pod', pod), message: `has ${refs.length} controller references: ${refs.map((r) => `${r.kind} ${r.name}`).join(', ')}` });
+      out.push({ message: `has ${refs.length} controller references: ${refs.map((r) => `${r.kind} ${r.name}`).join(', ')}`, objects: [refOf(pod)] });
       continue;
     }
     const ref = refs[0];
     if (ref === undefined) continue;
     if (ref.kind === '' || ref.name === '' || ref.uid === '') {
-      out.push({ invariant: 'singleController', object: name('Pod', pod), message: `has a controller reference without a kind, name or uid: ${JSON.stringify(ref)}` });
+      out.push({ message: `has a controller reference without a kind, name or uid: ${JSON.stringify(ref)}`, objects: [refOf(pod)] });
       continue;
     }
     const actual = kindOf.get(ref.uid);
     if (actual !== undefined && actual !== ref.kind) {
-      out.push({ invariant: 'singleController', object: name('Pod', pod), message: `is controlled by ${ref.kind} ${ref.name} whose uid belongs to a ${actual}` });
+      out.push({ message: `is controlled by ${ref.kind} ${ref.name} whose uid belongs to a ${actual}`, objects: [refOf(pod)] });
     }
   }
   return out;
@@ -102,7 +99,7 @@ export function statusMatchesPods(state: ReplicaState): ReplicaViolation[] {
     if ((status.readyReplicas ?? 0) !== ready) problems.push(`status.readyReplicas ${status.readyReplicas ?? 0}, ready pods ${ready}`);
     if ((status.availableReplicas ?? 0) > (status.readyReplicas ?? 0)) problems.push(`status.availableReplicas ${status.availableReplicas ?? 0} > readyReplicas ${status.readyReplicas ?? 0}`);
     if ((status.observedGeneration ?? 0) !== (owner.metadata.generation ?? 0)) problems.push(`status.observedGeneration ${status.observedGeneration ?? 0}, generation ${owner.metadata.generation ?? 0}`);
-    return problems.map((message) => ({ invariant: 'statusMatchesPods', object: name(kind.kind, owner), message }));
+    return problems.map((message) => ({ message, objects: [refOf(owner)] }));
   });
 }
 
@@ -110,3 +107,61 @@ export function statusMatchesPods(state: ReplicaState): ReplicaViolation[] {
 export function replicaInvariants(state: ReplicaState): ReplicaViolation[] {
   return [...singleController(state), ...replicaCountsMatch(state), ...statusMatchesPods(state)];
 }
+
+// As core invariants over cluster states
+
+/** The kinds of replicated owners an invariant over a {@link ClusterState} judges. */
+type Owners = readonly ('ReplicaSet' | 'ReplicationController')[];
+
+function replicaState(state: ClusterState, owners: Owners = ['ReplicaSet', 'ReplicationController']): ReplicaState {
+  return {
+    pods: state.of<Pod>('Pod'),
+    replicaSets: owners.includes('ReplicaSet') ? state.of<ReplicaSet>('ReplicaSet') : [],
+    replicationControllers: owners.includes('ReplicationController') ? state.of<ReplicationController>('ReplicationController') : [],
+  };
+}
+
+const COUNTS = 'After settling, every ReplicaSet and ReplicationController controls exactly spec.replicas active pods.';
+const STATUS = 'After settling, each ReplicaSet and ReplicationController status matches its pods and generation.';
+
+/**
+ * Liveness: {@link replicaCountsMatch} — after settling, every ReplicaSet and
+ * ReplicationController not being deleted controls exactly `spec.replicas` active pods. Not a
+ * safety property: between steps the controller lags by design.
+ */
+export const replicaCountsMatchInvariant: Invariant = invariant('replicaCountsMatch', COUNTS, (state) => replicaCountsMatch(replicaState(state)));
+
+/**
+ * Safety: {@link singleController} — no pod has two controller references, a controller
+ * reference names a kind, a name and a uid, and one whose uid is a known ReplicaSet or
+ * ReplicationController names that kind. Holds after every step: the API server rejects two
+ * controllers and adoption never rewrites another owner's reference.
+ */
+export const singleControllerInvariant: Invariant = invariant('singleController', 'No pod has two controllers, and a controller reference names the kind its uid belongs to.', (state) => singleController(replicaState(state)), 'safety');
+
+/**
+ * Liveness: {@link statusMatchesPods} — after settling, the status of every ReplicaSet and
+ * ReplicationController matches its pods (`replicas`, `readyReplicas`, `availableReplicas ≤
+ * readyReplicas`, `observedGeneration`).
+ */
+export const replicaStatusMatchesPodsInvariant: Invariant = invariant('statusMatchesPods', STATUS, (state) => statusMatchesPods(replicaState(state)));
+
+function ownInvariants(kind: 'ReplicaSet' | 'ReplicationController'): readonly Invariant[] {
+  return [
+    singleControllerInvariant,
+    invariant('replicaCountsMatch', COUNTS, (state) => replicaCountsMatch(replicaState(state, [kind]))),
+    invariant('statusMatchesPods', STATUS, (state) => statusMatchesPods(replicaState(state, [kind]))),
+  ];
+}
+
+/**
+ * The invariants the ReplicaSet plugin (`ReplicaSet`) or the ReplicationController plugin
+ * registers: {@link singleControllerInvariant}, and the replica counts and statuses of that
+ * kind only (a cluster may serve ReplicationControllers without running their controller),
+ * under the names of {@link replicaCountsMatchInvariant} and
+ * {@link replicaStatusMatchesPodsInvariant}, which judge both kinds.
+ */
+export const REPLICA_INVARIANTS: Readonly<Record<'ReplicaSet' | 'ReplicationController', readonly Invariant[]>> = {
+  ReplicaSet: ownInvariants('ReplicaSet'),
+  ReplicationController: ownInvariants('ReplicationController'),
+};
