@@ -63,6 +63,7 @@ export {
   noLiveOwnerCollectedInvariant,
   oneDaemonPodPerEligibleNodeInvariant,
   orphansKeptInvariant,
+  podsNotOvercreatedInvariant,
   replicaCountsMatchInvariant,
   replicaStatusMatchesPodsInvariant,
   rollingUpdateAvailabilityInvariant,
@@ -70,8 +71,7 @@ export {
   singleActiveReplicaSetInvariant,
   singleControllerInvariant,
 } from '@kubeloop/controllers';
-export { podsNotOvercreatedInvariant } from './invariants/creations.js';
-export type { PodsNotOvercreatedOptions } from './invariants/creations.js';
+export type { PodsNotOvercreatedOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';

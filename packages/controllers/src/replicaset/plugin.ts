@@ -15,8 +15,9 @@ export const REPLICATIONCONTROLLER_PLUGIN_NAME = 'kubeloop.dev/replicationcontro
 
 /**
  * A core plugin that adds the ReplicaSet controller (controller `replicaset`, events from
- * `replicaset-controller`), and its invariants: `singleController` (safety), and the replica
- * counts and statuses of ReplicaSets after settling (`replicaCountsMatch`, `statusMatchesPods`).
+ * `replicaset-controller`), and its invariants: `singleController` (safety), no pod created
+ * beyond the replica count (`podsNotOvercreated`, transition), and the replica counts and
+ * statuses of ReplicaSets after settling (`replicaCountsMatch`, `statusMatchesPods`).
  *
  * @example
  * ```ts

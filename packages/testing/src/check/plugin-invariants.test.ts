@@ -63,6 +63,7 @@ describe('invariants registered by plugins', () => {
       expect(cluster.invariants().map((i) => `${i.name} (${i.kind})`)).toEqual([
         'noDanglingDependents (liveness)',
         'singleController (safety)',
+        'podsNotOvercreated (transition)',
         // ReplicaSets', then ReplicationControllers' (each plugin judges its own kind)
         'replicaCountsMatch (liveness)',
         'statusMatchesPods (liveness)',

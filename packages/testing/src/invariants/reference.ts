@@ -10,19 +10,18 @@ import { pluginInvariants } from '@kubeloop/core';
 import type { Invariant } from '@kubeloop/core';
 import { deploymentStatusMatchesInvariant, replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant, singleActiveReplicaSetInvariant } from '@kubeloop/controllers';
 import { DEFAULT_CONTROLLER_PLUGINS } from '../sim/cluster.js';
-import { podsNotOvercreatedInvariant } from './creations.js';
 
 /** What the default controller manager's plugins register. */
 const registered = pluginInvariants(DEFAULT_CONTROLLER_PLUGINS);
 
 /**
  * The reference controllers' invariants that hold after every step, whatever the actions and
- * faults: the safety and transition invariants their plugins register (`singleController`),
- * and {@link podsNotOvercreatedInvariant} (with its default window). `foregroundOrderInvariant`
- * and `noLiveOwnerCollectedInvariant` need to know the test's own deletions: add them with that
+ * faults: the safety and transition invariants their plugins register (`singleController`, and
+ * `podsNotOvercreated` with its default window). `foregroundOrderInvariant` and
+ * `noLiveOwnerCollectedInvariant` need to know the test's own deletions: add them with that
  * knowledge.
  */
-export const REFERENCE_SAFETY: readonly Invariant[] = [...registered.filter((i) => i.kind !== 'liveness'), podsNotOvercreatedInvariant()];
+export const REFERENCE_SAFETY: readonly Invariant[] = registered.filter((i) => i.kind !== 'liveness');
 
 /**
  * The Deployment and ReplicaSet invariants that hold once the cluster has settled (see the
