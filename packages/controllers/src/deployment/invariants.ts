@@ -12,10 +12,9 @@
  *
  * @module
  */
-import { controllerRef, invariant, refOf, stateNowMs } from '@kubeloop/core';
-import type { ClusterState, Deployment, Invariant, InvariantViolation, Pod, ReplicaSet } from '@kubeloop/core';
-import { isPodActive, isPodAvailable } from '../shared/index.js';
-import { actualReplicas, availableReplicas, equalIgnoreHash, maxSurge, maxUnavailable, readyReplicas, specReplicas } from './decide.js';
+import { controllerRef, deepEqual, invariant, refOf, stateNowMs } from '@kubeloop/core';
+import type { ClusterState, Deployment, Invariant, InvariantViolation, Pod, PodTemplateSpec, ReplicaSet } from '@kubeloop/core';
+import { isPodActive, isPodAvailable, scaledValue } from '../shared/index.js';
 
 /** One broken invariant (core's {@link InvariantViolation}). */
 export type DeploymentViolation = InvariantViolation;
@@ -30,6 +29,42 @@ export interface DeploymentState {
   readonly pods: readonly Pod[];
   /** The time of the snapshot (ms), for `minReadySeconds`. */
   readonly nowMs: number;
+}
+
+// The rules below are stated here, from the Deployment documentation, not taken from the
+// controller's decide.ts: an invariant is an oracle independent of the code it checks.
+
+/**
+ * The rollout budget of a Deployment's spec, in pods: `maxSurge` resolved against
+ * `spec.replicas` rounding up, `maxUnavailable` rounding down (both default 25%); when both come
+ * out 0, one pod may be unavailable, so the rollout can proceed; never more unavailable than
+ * replicas. A `Recreate` Deployment has neither.
+ *
+ * Worked example: 10 replicas at 25%/25% → surge 3, unavailable 2; 1 replica → 1 and 0.
+ */
+function rolloutBudget(d: Deployment): { readonly surge: number; readonly unavailable: number } {
+  if (d.spec.strategy.type !== 'RollingUpdate') return { surge: 0, unavailable: 0 };
+  const ru = d.spec.strategy.rollingUpdate;
+  const replicas = d.spec.replicas;
+  const surge = scaledValue(ru?.maxSurge ?? '25%', replicas, true);
+  const unavailable = scaledValue(ru?.maxUnavailable ?? '25%', replicas, false);
+  return { surge, unavailable: Math.min(surge === 0 && unavailable === 0 ? 1 : unavailable, replicas) };
+}
+
+/** The sum of `count` over ReplicaSets (an absent one counts 0). */
+function sum(rss: readonly (ReplicaSet | undefined)[], count: (rs: ReplicaSet) => number | undefined): number {
+  return rss.reduce((n, rs) => n + (rs === undefined ? 0 : (count(rs) ?? 0)), 0);
+}
+
+/** A template without its `pod-template-hash` label, which the Deployment adds to its ReplicaSets' templates. */
+function withoutHash(template: PodTemplateSpec): PodTemplateSpec {
+  const labels = Object.fromEntries(Object.entries(template.metadata?.labels ?? {}).filter(([k]) => k !== 'pod-template-hash'));
+  return { ...template, metadata: { ...template.metadata, labels } };
+}
+
+/** Whether a ReplicaSet's template is the Deployment's (ignoring `pod-template-hash`). */
+function atTemplate(rs: ReplicaSet, d: Deployment): boolean {
+  return deepEqual(withoutHash(rs.spec.template), withoutHash(d.spec.template));
 }
 
 function ownedReplicaSets(state: DeploymentState, d: Deployment): ReplicaSet[] {
@@ -84,15 +119,16 @@ export function rolloutBounds(state: DeploymentState, options: RolloutBoundsOpti
     const rss = ownedReplicaSets(state, d);
     const pods = activePodsOf(state, rss);
     const replicas = d.spec.replicas;
-    const max = replicas + maxSurge(d);
+    const budget = rolloutBudget(d);
+    const max = replicas + budget.surge;
     if (options.surgeCounts === 'replicaSets') {
-      const total = specReplicas(rss);
+      const total = sum(rss, (rs) => rs.spec.replicas);
       if (total > max) out.push({ message: `ReplicaSets sized ${total} in all, more than replicas ${replicas} + maxSurge ${max - replicas}`, objects: [refOf(d)] });
     } else if (pods.length > max) {
       out.push({ message: `${pods.length} active pods, more than replicas ${replicas} + maxSurge ${max - replicas}`, objects: [refOf(d)] });
     }
     if (d.spec.strategy.type !== 'RollingUpdate') continue;
-    const min = replicas - maxUnavailable(d);
+    const min = replicas - budget.unavailable;
     const ready = options.availabilityCounts === 'ready';
     const available = pods.filter((p) => isPodAvailable(p, ready ? 0 : (d.spec.minReadySeconds ?? 0), state.nowMs)).length;
     if (available < min) out.push({ message: `${available} ${ready ? 'ready' : 'available'} pods, fewer than replicas ${replicas} − maxUnavailable ${replicas - min}`, objects: [refOf(d)] });
@@ -125,7 +161,7 @@ export function singleActiveReplicaSetAfterSettle(state: DeploymentState): Deplo
       continue;
     }
     const rs = withPods[0]!;
-    if (d.spec.paused !== true && !equalIgnoreHash(rs.spec.template, d.spec.template)) {
+    if (d.spec.paused !== true && !atTemplate(rs, d)) {
       out.push({ message: `ReplicaSet ${rs.metadata.name ?? ''} with pods is not at the Deployment's template`, objects: [refOf(d), refOf(rs)] });
     }
     const count = activePodsOf(state, [rs]).length;
@@ -145,15 +181,16 @@ export function statusMatches(state: DeploymentState): DeploymentViolation[] {
   for (const d of state.deployments) {
     if (d.metadata.deletionTimestamp !== undefined) continue;
     const rss = ownedReplicaSets(state, d);
-    const newRS = d.spec.paused === true ? undefined : rss.find((rs) => equalIgnoreHash(rs.spec.template, d.spec.template));
+    const newRS = d.spec.paused === true ? undefined : rss.find((rs) => atTemplate(rs, d));
     const s = d.status;
+    const available = sum(rss, (rs) => rs.status.availableReplicas);
     const want: Record<string, number> = {
-      replicas: actualReplicas(rss),
-      readyReplicas: readyReplicas(rss),
-      availableReplicas: availableReplicas(rss),
-      unavailableReplicas: Math.max(0, specReplicas(rss) - availableReplicas(rss)),
+      replicas: sum(rss, (rs) => rs.status.replicas),
+      readyReplicas: sum(rss, (rs) => rs.status.readyReplicas),
+      availableReplicas: available,
+      unavailableReplicas: Math.max(0, sum(rss, (rs) => rs.spec.replicas) - available),
       observedGeneration: d.metadata.generation ?? 0,
-      ...(d.spec.paused === true ? {} : { updatedReplicas: actualReplicas([newRS]) }),
+      ...(d.spec.paused === true ? {} : { updatedReplicas: sum([newRS], (rs) => rs.status.replicas) }),
     };
     for (const [field, value] of Object.entries(want)) {
       const got = (s as Record<string, unknown>)[field] ?? 0;
