@@ -1,9 +1,9 @@
-/** daemonPodsUpdated and rollingUpdateAvailability, on hand-made states with worked numbers. */
+/** oneDaemonPodPerEligibleNode, daemonPodsUpdated and rollingUpdateAvailability, on hand-made states with worked numbers. */
 import { describe, expect, it } from 'vitest';
 import { DaemonSetSchema, NodeSchema, PodSchema } from '@kubeloop/core';
 import type { DaemonSet, Node, Pod } from '@kubeloop/core';
 import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION } from './decide.js';
-import { daemonPodsUpdated, rollingUpdateAvailability } from './invariants.js';
+import { daemonPodsUpdated, oneDaemonPodPerEligibleNode, rollingUpdateAvailability } from './invariants.js';
 
 const ds = (updateStrategy: Record<string, unknown> = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } }, nodeSelector?: Record<string, string>): DaemonSet =>
   DaemonSetSchema.parse({
@@ -65,5 +65,18 @@ describe('rollingUpdateAvailability', () => {
   it('does not judge a surging rollout (maxSurge > 0) or an OnDelete DaemonSet', () => {
     expect(rollingUpdateAvailability({ daemonSets: [ds({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } })], nodes, pods: [] })).toEqual([]);
     expect(rollingUpdateAvailability({ daemonSets: [ds({ type: 'OnDelete' })], nodes, pods: [] })).toEqual([]);
+  });
+});
+
+describe('oneDaemonPodPerEligibleNode', () => {
+  const tainted = (name: string, key: string, effect: string): Node => NodeSchema.parse({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { taints: [{ key, effect }] } });
+
+  it('a cordoned node still runs a daemon pod (daemon pods tolerate unschedulable); a NoSchedule taint keeps the pod it has; a NoExecute taint leaves none', () => {
+    const nodes = [tainted('cordoned', 'node.kubernetes.io/unschedulable', 'NoSchedule'), tainted('db', 'dedicated', 'NoSchedule'), tainted('gpu', 'dedicated', 'NoExecute')];
+    expect(oneDaemonPodPerEligibleNode({ daemonSets: [ds()], nodes, pods: [pod('a', 'cordoned'), pod('b', 'db')] })).toEqual([]);
+    expect(oneDaemonPodPerEligibleNode({ daemonSets: [ds()], nodes, pods: [pod('b', 'db'), pod('c', 'gpu')] })).toEqual([
+      { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }, { kind: 'Node', name: 'cordoned' }], message: 'node cordoned should run exactly one daemon pod of default/agent but has 0' },
+      { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }, { kind: 'Node', name: 'gpu' }], message: 'node gpu is not eligible for default/agent but runs c' },
+    ]);
   });
 });
