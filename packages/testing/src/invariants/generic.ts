@@ -32,6 +32,7 @@ export const noObjectWithTwoControllers: Invariant = invariant(
     }
     return out;
   },
+  'safety',
 );
 
 /**
@@ -122,7 +123,7 @@ export const nodeCapacityRespected: Invariant = invariant('nodeCapacityRespected
     }
   }
   return out;
-});
+}, 'safety');
 
 /**
  * Transition: an object's `metadata.generation` never decreases while its uid stays the same.
