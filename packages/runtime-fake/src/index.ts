@@ -33,6 +33,8 @@ export type { ImageSpec, PullTiming } from './images.js';
 // The kubelet's decisions
 export { initialPodSyncState, podSyncStep } from './pod-sync.js';
 export type { PodSyncAction, PodSyncInput, PodSyncState } from './pod-sync.js';
+export { containerStep, initialContainerState } from './container.js';
+export type { ContainerMachineAction, ContainerMachineInput, ContainerMachineState, ContainerPhase } from './container.js';
 export { ALLOWED_PHASE_TRANSITIONS, computePodStatus, podPhase, statusChanged } from './status.js';
 export type { PodRuntimeView } from './status.js';
 export { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, backoffStep } from './backoff.js';
