@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CacheReader, Client, Clock, EventRecorder, HostPort, InformerEvent, Lease, Node, ObjectKey, Pod, RateLimitingWorkqueue, Rng, Timer, Volume } from '@kubeloop/core';
+import type { CacheReader, Client, Clock, EventRecorder, HostPort, InformerEvent, Lease, Node, ObjectKey, Pod, PodStatus, RateLimitingWorkqueue, Rng, Timer, Volume } from '@kubeloop/core';
 import {
   ConfigMaps,
   EventRecorder as Recorder,
@@ -75,6 +75,9 @@ export interface PodUsage {
 
 /** A subscription (rxjs's `Subscription`, named through the client so no rxjs import is needed). */
 type Subscription = ReturnType<ReturnType<Client['watch']>['subscribe']>;
+
+/** What one action of a pod sync produced: the next input, `stop`, or nothing. */
+type PerformResult = PodSyncInput | 'stop' | undefined;
 
 /** The first retry of a failed pod sync: 1 s; it doubles per consecutive failure of the pod. */
 const SYNC_RETRY_INITIAL_MS = 1000;
@@ -417,8 +420,7 @@ export class FakeKubelet {
     // A sync of an earlier incarnation (before a stop and start) may still be finishing: wait
     // for it, so that two syncs of one pod never overlap.
     const before = this.#inflight.get(key);
-    const run = (before ?? Promise.resolve())
-      .then(() => this.#sync(key, queue))
+    const run = (before === undefined ? this.#sync(key, queue) : before.then(() => this.#sync(key, queue)))
       .then(
         () => queue.forget(key),
         (error: unknown) => {
@@ -500,25 +502,24 @@ export class FakeKubelet {
       this.#states.set(uid, state);
       input = undefined;
       for (const action of actions) {
-        const result = await this.#perform(action, pod, key, queue);
+        const performed = this.#perform(action, pod, key, queue);
+        const result = performed instanceof Promise ? await performed : performed;
         if (result === 'stop' || !live()) return;
         if (result !== undefined) input = result;
       }
     }
   }
 
-  /** Runs one action of {@link podSyncStep}; returns the input it produced, or `stop` to end the sync. */
-  async #perform(action: PodSyncAction, pod: Pod, key: string, queue: RateLimitingWorkqueue<string>): Promise<PodSyncInput | 'stop' | undefined> {
-    const { client, clock } = this.#o;
+  /**
+   * Runs one action of {@link podSyncStep}; returns the input it produced, or `stop` to end the
+   * sync. Only the actions that call the API server return a promise.
+   */
+  #perform(action: PodSyncAction, pod: Pod, key: string, queue: RateLimitingWorkqueue<string>): PerformResult | Promise<PerformResult> {
+    const { clock } = this.#o;
     const uid = pod.metadata.uid ?? '';
     switch (action.type) {
-      case 'ReadNode': {
-        // Node affinity and taints are judged on the Node as the API server has it now (upstream
-        // reads its node informer): labels and taints change at run time.
-        const node = await this.#currentNode();
-        if (this.#workers.has(uid) || this.#cache?.get(key)?.metadata.uid !== uid) return 'stop';
-        return { type: 'NodeRead', pod, context: { node, allocatable: this.#allocatable, ...this.#admittedUsage() } };
-      }
+      case 'ReadNode':
+        return this.#readNode(pod, key);
       case 'StartWorker':
         try {
           const worker = new PodWorker(() => this.#cache?.get(key) ?? pod, this.runtime, (c) => this.#behaviors.resolve(pod, c), () => (pod.spec.hostNetwork === true ? this.nodeIP : this.#allocateIP(uid)), clock.now());
@@ -529,7 +530,7 @@ export class FakeKubelet {
           return { type: 'WorkerFailed', pod, message: error.message };
         }
       case 'CheckVolumes':
-        return { type: 'VolumesChecked', pod, volumes: await this.#checkVolumes(pod) };
+        return this.#checkVolumes(pod).then((volumes) => ({ type: 'VolumesChecked', pod, volumes }));
       case 'Advance': {
         const worker = this.#workers.get(uid);
         if (worker === undefined) return 'stop';
@@ -551,23 +552,38 @@ export class FakeKubelet {
         void this.#recorder.event(action.pod, action.event.type, action.event.reason, action.event.message);
         return undefined;
       case 'WriteStatus':
-        try {
-          await client.updateStatus(Pods, { ...action.pod, metadata: { ...action.pod.metadata, resourceVersion: undefined }, status: action.status });
-        } catch (error) {
-          if (!isApiError(error, 'NotFound')) throw error;
-          return 'stop';
-        }
-        return undefined;
+        return this.#writeStatus(action.pod, action.status);
       case 'ReleaseIP':
         this.#releaseIP(uid);
         return undefined;
       case 'ConfirmDelete':
-        await this.#confirmDelete(action.pod);
-        return undefined;
+        return this.#confirmDelete(action.pod).then(() => undefined);
       case 'RequeueAt':
         queue.addAfter(key, action.at - clock.now());
         return undefined;
     }
+  }
+
+  /**
+   * Node affinity and taints are judged on the Node as the API server has it now (upstream
+   * reads its node informer): labels and taints change at run time.
+   */
+  async #readNode(pod: Pod, key: string): Promise<PerformResult> {
+    const uid = pod.metadata.uid ?? '';
+    const node = await this.#currentNode();
+    if (this.#workers.has(uid) || this.#cache?.get(key)?.metadata.uid !== uid) return 'stop';
+    return { type: 'NodeRead', pod, context: { node, allocatable: this.#allocatable, ...this.#admittedUsage() } };
+  }
+
+  /** Writes a pod's status; `stop` when the pod is gone. */
+  async #writeStatus(pod: Pod, status: PodStatus): Promise<PerformResult> {
+    try {
+      await this.#o.client.updateStatus(Pods, { ...pod, metadata: { ...pod.metadata, resourceVersion: undefined }, status });
+    } catch (error) {
+      if (!isApiError(error, 'NotFound')) throw error;
+      return 'stop';
+    }
+    return undefined;
   }
 
   /** What the pods admitted here and not finished request together, and the host ports they hold. */

@@ -414,17 +414,16 @@ export class PodWorker {
     for (const s of this.#slots) {
       const st = s.c.phase;
       if (st.kind !== 'running' || st.container.stopping) continue;
-      const probes = { ...st.probes };
+      let probes: Partial<Record<ProbeKind, ProbeState>> | undefined; // copied when a probe runs
       let killedByProbe = st.killedByProbe;
-      let probed = false;
       for (const kind of this.#activeProbes(s, st)) {
-        const state = probes[kind]!;
+        const state = (probes ?? st.probes)[kind]!;
         if (state.nextAt > t) continue;
+        probes ??= { ...st.probes };
         const probe = this.#probe(s, kind)!;
         const answer = probeAnswer(kind, s.behavior, t - st.container.startedAt);
         const next = stepProbe(state, probe, answer, t);
         probes[kind] = next;
-        probed = true;
         this.#changes++;
         const label = kind === 'startup' ? 'Startup' : kind === 'liveness' ? 'Liveness' : 'Readiness';
         if (answer === 'failure' && next.failures === 1) this.#emit('Warning', 'Unhealthy', `${label} probe failed: HTTP probe failed with statuscode: 503`);
@@ -443,7 +442,7 @@ export class PodWorker {
           }
         }
       }
-      if (probed) s.c = { ...s.c, phase: { ...st, probes, killedByProbe } };
+      if (probes !== undefined) s.c = { ...s.c, phase: { ...st, probes, killedByProbe } };
     }
   }
 
