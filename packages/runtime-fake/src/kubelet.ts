@@ -147,7 +147,7 @@ export class FakeKubelet {
   #factory: SharedInformerFactory | undefined;
   /** This incarnation's queue of pod keys. */
   #queue: RateLimitingWorkqueue<string> | undefined;
-  /** The pods bound to the node, as the latest informer caches them (kept while stopped). */
+  /** The pods bound to the node, as the latest informer that has listed caches them (kept while stopped). */
   #cache: CacheReader<Pod> | undefined;
   #handlers: Subscription | undefined;
   #heartbeat: Timer | undefined;
@@ -354,6 +354,7 @@ export class FakeKubelet {
    * a rate-limited workqueue of pod keys served by one sync per key at a time.
    */
   #startPods(): void {
+    if (this.#queue !== undefined) return; // a start that overlapped a stop and a start
     const { clock } = this.#o;
     const factory = new SharedInformerFactory(this.#o.client, { clock, rng: this.#informerRng, onError: (_resource, error) => this.#error(error) });
     const informer = factory.informerFor(Pods, { fieldSelector: `spec.nodeName=${this.nodeName}` });
@@ -362,13 +363,17 @@ export class FakeKubelet {
     const queue = createRateLimitingQueue<string>({ clock, rateLimiter: new ItemExponentialFailureRateLimiter<string>(SYNC_RETRY_INITIAL_MS, SYNC_RETRY_MAX_MS) });
     this.#factory = factory;
     this.#queue = queue;
-    this.#cache = informer.cache;
-    this.#handlers = informer.events$.subscribe((event) => this.#onPodEvent(event, queue));
+    // The previous incarnation's cache stays readable (usage, setLoad) until the new list is in.
+    this.#handlers = informer.events$.subscribe((event) => {
+      this.#cache = informer.cache;
+      this.#onPodEvent(event, queue);
+    });
     factory.start();
     // What the kubelet knew of pods that left the node while it was not watching is dropped
     // once the new list is in (a fresh cache sees no deletes for them).
     void informer.synced.then(() => {
       if (this.#queue !== queue) return;
+      this.#cache = informer.cache;
       const present = new Set(informer.cache.list().map((p) => p.metadata.uid ?? ''));
       for (const uid of [...this.#workers.keys(), ...this.#states.keys()]) if (!present.has(uid)) this.#forget(uid);
     });
