@@ -31,6 +31,10 @@ export { DEFAULT_IMAGE_SIZE_BYTES, NOMINAL_IMAGE_SIZES, imageRepository, imageSi
 export type { ImageSpec, PullTiming } from './images.js';
 
 // The kubelet's decisions
+export { initialPodSyncState, podSyncStep } from './pod-sync.js';
+export type { PodSyncAction, PodSyncInput, PodSyncState } from './pod-sync.js';
+export { containerStep, initialContainerState } from './container.js';
+export type { ContainerMachineAction, ContainerMachineInput, ContainerMachineState, ContainerPhase } from './container.js';
 export { ALLOWED_PHASE_TRANSITIONS, computePodStatus, podPhase, statusChanged } from './status.js';
 export type { PodRuntimeView } from './status.js';
 export { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, backoffStep } from './backoff.js';
@@ -38,6 +42,7 @@ export type { BackoffDecision, BackoffEntry } from './backoff.js';
 export { initialProbeState, probeAnswer, stepProbe } from './probe.js';
 export type { ProbeKind, ProbeResult, ProbeState } from './probe.js';
 export { shouldRestart } from './worker.js';
+export type { PodEvent, WorkerInput } from './worker.js';
 export { formatDuration } from './duration.js';
 
 export { admissionRejection, admitPod, allocatableResources, hostPortsRejection, noExecuteTaintRejection, nodeAffinityRejection, podRequests } from './admission.js';

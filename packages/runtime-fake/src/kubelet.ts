@@ -6,19 +6,21 @@
  *
  * @module
  */
-import type { Client, Clock, EventRecorder, HostPort, Lease, Node, ObjectKey, Pod, Rng, Timer, Volume } from '@kubeloop/core';
+import type { CacheReader, Client, Clock, EventRecorder, HostPort, InformerEvent, Lease, Node, ObjectKey, Pod, PodStatus, RateLimitingWorkqueue, Rng, Timer, Volume } from '@kubeloop/core';
 import {
   ConfigMaps,
   EventRecorder as Recorder,
+  ItemExponentialFailureRateLimiter,
   Leases,
   NODE_LEASE_NAMESPACE,
   Nodes,
   PersistentVolumeClaims,
   Pods,
   Secrets,
+  SharedInformerFactory,
+  createRateLimitingQueue,
   formatMicroTime,
   isApiError,
-  parseTime,
   podHostPorts,
 } from '@kubeloop/core';
 import { BehaviorRegistry } from './behavior.js';
@@ -26,10 +28,12 @@ import { RuntimeFakeError } from './errors.js';
 import type { FakeNodeConfig } from './node.js';
 import { buildNode, healthyNodeConditions, nodeCapacity, nodeIPFor, podCIDRFor, podIPIn } from './node.js';
 import type { AdmissionResources } from './admission.js';
-import { admissionRejection, allocatableResources, podRequests } from './admission.js';
+import { allocatableResources, podRequests } from './admission.js';
+import type { PodSyncAction, PodSyncInput, PodSyncState } from './pod-sync.js';
+import { initialPodSyncState, podSyncStep } from './pod-sync.js';
 import type { ContainerRuntimeOptions } from './runtime.js';
 import { FakeContainerRuntime } from './runtime.js';
-import { computePodStatus, statusChanged } from './status.js';
+import type { PodRuntimeView } from './status.js';
 import type { WorkerInput } from './worker.js';
 import { PodWorker } from './worker.js';
 
@@ -69,11 +73,16 @@ export interface PodUsage {
   readonly containers: readonly { readonly name: string; readonly cpuMillicores: number; readonly memoryBytes: number }[];
 }
 
-/** A watch subscription (rxjs's `Subscription`, named through the client so no rxjs import is needed). */
+/** A subscription (rxjs's `Subscription`, named through the client so no rxjs import is needed). */
 type Subscription = ReturnType<ReturnType<Client['watch']>['subscribe']>;
 
-/** Retry delay after a failed pod sync or a broken watch. */
-const RETRY_MS = 1000;
+/** What one action of a pod sync produced: the next input, `stop`, or nothing. */
+type PerformResult = PodSyncInput | 'stop' | undefined;
+
+/** The first retry of a failed pod sync: 1 s; it doubles per consecutive failure of the pod. */
+const SYNC_RETRY_INITIAL_MS = 1000;
+/** The longest wait before retrying a failed pod sync: 10 s, upstream's pod worker `backOffPeriod`. */
+const SYNC_RETRY_MAX_MS = 10_000;
 
 function keyOf(pod: Pod): string {
   return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
@@ -82,9 +91,15 @@ function keyOf(pod: Pod): string {
 /**
  * A fake kubelet.
  *
+ * It is an ordinary client of core's machinery: a pod informer with the field selector
+ * `spec.nodeName=<node>` (so a watch that expires with 410 Gone is followed by a relist, as
+ * for every informer), a rate-limited workqueue of pod keys (dedupe, one sync per pod at a
+ * time, a requeue at the earliest pending deadline, per-pod backoff after a failed sync), and
+ * the decisions of each sync made by the pure {@link podSyncStep}.
+ *
  * Guarantees:
- * - it only ever runs pods whose `spec.nodeName` is its node (the watch is field-selected and
- *   each sync checks again);
+ * - it only ever runs pods whose `spec.nodeName` is its node (the informer is field-selected
+ *   and each sync checks again);
  * - it admits a pod only if it fits in what the admitted, unfinished pods leave of the node's
  *   allocatable cpu, memory and pod count, the node matches its node selector and required
  *   affinity, its host ports are free and it tolerates the node's `NoExecute` taints; otherwise
@@ -113,21 +128,28 @@ export class FakeKubelet {
   readonly #o: FakeKubeletOptions;
   readonly #behaviors: BehaviorRegistry;
   readonly #recorder: EventRecorder;
-  readonly #pods = new Map<string, Pod>();
+  /** Jitter of the pod watcher's backoff, forked once so that the other random streams do not depend on it. */
+  readonly #informerRng: Rng;
+  /** The pod workers of the admitted pods, by uid (they survive {@link FakeKubelet.stop}). */
   readonly #workers = new Map<string, PodWorker>();
-  readonly #timers = new Map<string, Timer>();
+  /** What {@link podSyncStep} knows of each pod, by uid. Invariant: a uid with a worker is `Admitted`. */
+  readonly #states = new Map<string, PodSyncState>();
+  /** The sync running for each key (at most one: the queue's processing set, and chained across restarts). */
   readonly #inflight = new Map<string, Promise<void>>();
-  readonly #dirty = new Set<string>();
   readonly #ips = new Map<string, number>();
   readonly #usedIPs = new Set<number>();
-  /** Uids of pods this kubelet will not run: a malformed behavior annotation, or rejected at admission. */
-  readonly #invalid = new Set<string>();
   /** Containers with load set through {@link FakeKubelet.setLoad}, by pod uid (cleared when the pod leaves). */
   readonly #loadedContainers = new Map<string, Set<string>>();
   readonly #allocatable: AdmissionResources;
   #lastIP = 0;
   #running = false;
-  #watch: Subscription | undefined;
+  /** This incarnation's informers (a stopped informer cannot restart: each start builds new ones). */
+  #factory: SharedInformerFactory | undefined;
+  /** This incarnation's queue of pod keys. */
+  #queue: RateLimitingWorkqueue<string> | undefined;
+  /** The pods bound to the node, as the latest informer that has listed caches them (kept while stopped). */
+  #cache: CacheReader<Pod> | undefined;
+  #handlers: Subscription | undefined;
   #heartbeat: Timer | undefined;
   #nodeUid: string | undefined;
   #lastNodeStatusAt = Number.NEGATIVE_INFINITY;
@@ -148,6 +170,7 @@ export class FakeKubelet {
     this.#allocatable = allocatableResources({ ...nodeCapacity(options.node), ...options.node.allocatable });
     this.runtime = new FakeContainerRuntime({ ...options.runtime, rng: options.rng.fork() });
     this.#recorder = new Recorder({ client: options.client, clock: options.clock, rng: options.rng.fork(), component: 'kubelet', host: this.nodeName, ...(options.onError ? { onError: options.onError } : {}) });
+    this.#informerRng = options.rng.fork();
   }
 
   /** Whether it is running (between {@link FakeKubelet.start} and {@link FakeKubelet.stop}). */
@@ -162,8 +185,8 @@ export class FakeKubelet {
 
   /**
    * Starts: registers the Node (or refreshes an existing one), creates or renews the Lease,
-   * and starts watching the pods bound to the node. Resolves once the Node and Lease are
-   * written. Idempotent while running.
+   * and starts listing and watching the pods bound to the node (in the background, retried
+   * with backoff). Resolves once the Node and Lease are written. Idempotent while running.
    *
    * Errors: rejects with the API error if the Node cannot be registered.
    */
@@ -173,7 +196,7 @@ export class FakeKubelet {
     await this.#registerNode();
     await this.#renewLease();
     this.#scheduleHeartbeat();
-    await this.#listAndWatch();
+    if (this.#running) this.#startPods();
   }
 
   /**
@@ -185,11 +208,7 @@ export class FakeKubelet {
     this.#running = false;
     this.#heartbeat?.cancel();
     this.#heartbeat = undefined;
-    this.#watch?.unsubscribe();
-    this.#watch = undefined;
-    for (const t of this.#timers.values()) t.cancel();
-    this.#timers.clear();
-    this.#dirty.clear();
+    this.#stopPods();
   }
 
   /**
@@ -202,9 +221,8 @@ export class FakeKubelet {
    */
   powerOff(): void {
     this.stop();
-    for (const uid of [...this.#workers.keys()]) this.#forget(uid, undefined);
-    this.#invalid.clear();
-    this.#pods.clear();
+    for (const uid of [...this.#workers.keys(), ...this.#states.keys()]) this.#forget(uid);
+    this.#cache = undefined;
   }
 
   /**
@@ -215,7 +233,7 @@ export class FakeKubelet {
   usage(): PodUsage[] {
     const now = this.#o.clock.now();
     const out: PodUsage[] = [];
-    for (const pod of this.#pods.values()) {
+    for (const pod of this.#cache?.list() ?? []) {
       const uid = pod.metadata.uid ?? '';
       const running = this.#workers.get(uid)?.runningContainers() ?? [];
       const containers = running.filter((c) => this.runtime.exited(c.id, now) === undefined).map((c) => ({ name: c.name, ...this.runtime.usage(c.id, now) }));
@@ -331,63 +349,104 @@ export class FakeKubelet {
   // ---------------------------------------------------------------------------------- pods
 
   /**
-   * Lists the node's pods (forgetting those that left while the kubelet was not watching),
-   * syncs each, then watches from the list's revision.
+   * Starts this incarnation's pod machinery: an informer on the pods bound to the node (core's
+   * watcher → reflector → cache: backoff, and a relist after a 410 with synthetic deltas), and
+   * a rate-limited workqueue of pod keys served by one sync per key at a time.
    */
-  async #listAndWatch(): Promise<void> {
-    const fieldSelector = `spec.nodeName=${this.nodeName}`;
-    const list = await this.#o.client.list(Pods, { fieldSelector });
-    if (!this.#running) return;
-    const present = new Set(list.items.map((p) => p.metadata.uid ?? ''));
-    for (const [key, pod] of this.#pods) if (!present.has(pod.metadata.uid ?? '')) this.#pods.delete(key);
-    for (const uid of [...this.#workers.keys()]) if (!present.has(uid)) this.#forget(uid, undefined);
-    for (const pod of list.items) this.#observe(pod);
-    this.#watch = this.#o.client.watch(Pods, { fieldSelector, resourceVersion: list.metadata.resourceVersion }).subscribe({
-      next: (event) => {
-        if (event.type === 'BOOKMARK') return;
-        const pod = event.object;
-        if (event.type !== 'DELETED') {
-          this.#observe(pod);
-          return;
-        }
-        const key = keyOf(pod);
-        if (this.#pods.get(key)?.metadata.uid === pod.metadata.uid) this.#pods.delete(key);
-        this.#forget(pod.metadata.uid ?? '', key);
-      },
-      error: (error: unknown) => this.#rewatch(error),
-      complete: () => this.#rewatch(undefined),
+  #startPods(): void {
+    if (this.#queue !== undefined) return; // a start that overlapped a stop and a start
+    const { clock } = this.#o;
+    const factory = new SharedInformerFactory(this.#o.client, { clock, rng: this.#informerRng, onError: (_resource, error) => this.#error(error) });
+    const informer = factory.informerFor(Pods, { fieldSelector: `spec.nodeName=${this.nodeName}` });
+    // Upstream's pod workers requeue a failed sync after `backOffPeriod` (10 s); here a failure
+    // is retried after 1 s, doubling per consecutive failure of the pod up to those 10 s.
+    const queue = createRateLimitingQueue<string>({ clock, rateLimiter: new ItemExponentialFailureRateLimiter<string>(SYNC_RETRY_INITIAL_MS, SYNC_RETRY_MAX_MS) });
+    this.#factory = factory;
+    this.#queue = queue;
+    // The previous incarnation's cache stays readable (usage, setLoad) until the new list is in.
+    this.#handlers = informer.events$.subscribe((event) => {
+      this.#cache = informer.cache;
+      this.#onPodEvent(event, queue);
     });
-  }
-
-  #rewatch(error: unknown): void {
-    if (error !== undefined) this.#error(error);
-    this.#watch = undefined;
-    if (!this.#running) return;
-    this.#o.clock.setTimer(RETRY_MS, () => {
-      if (this.#running && this.#watch === undefined) this.#listAndWatch().catch((e: unknown) => this.#rewatch(e));
+    factory.start();
+    // What the kubelet knew of pods that left the node while it was not watching is dropped
+    // once the new list is in (a fresh cache sees no deletes for them).
+    void informer.synced.then(() => {
+      if (this.#queue !== queue) return;
+      this.#cache = informer.cache;
+      const present = new Set(informer.cache.list().map((p) => p.metadata.uid ?? ''));
+      for (const uid of [...this.#workers.keys(), ...this.#states.keys()]) if (!present.has(uid)) this.#forget(uid);
     });
+    void this.#serve(queue);
   }
 
-  /** Records the latest version of a pod and syncs it. */
-  #observe(pod: Pod): void {
-    const key = keyOf(pod);
-    const old = this.#pods.get(key);
-    if (old !== undefined && old.metadata.uid !== pod.metadata.uid) this.#forget(old.metadata.uid ?? '', key);
-    this.#pods.set(key, pod);
-    this.#enqueue(key);
+  /** Stops this incarnation's informer and queue (waiting deadlines are dropped with it). */
+  #stopPods(): void {
+    this.#handlers?.unsubscribe();
+    this.#handlers = undefined;
+    this.#factory?.shutdown();
+    this.#factory = undefined;
+    this.#queue?.shutDown();
+    this.#queue = undefined;
   }
 
-  /** Drops everything about a pod that left the node: worker, timer, IP, containers. */
-  #forget(uid: string, key: string | undefined): void {
-    if (key !== undefined) {
-      this.#timers.get(key)?.cancel();
-      this.#timers.delete(key);
+  /** Maps the informer's changes to queue keys: handlers only enqueue (and forget what left). */
+  #onPodEvent(event: InformerEvent<Pod>, queue: RateLimitingWorkqueue<string>): void {
+    const pod = event.object;
+    switch (event.type) {
+      case 'add':
+        queue.add(keyOf(pod));
+        return;
+      case 'update':
+        // The same name with a new uid: the pod was deleted and re-created.
+        if (event.old.metadata.uid !== pod.metadata.uid) this.#forget(event.old.metadata.uid ?? '');
+        queue.add(keyOf(pod));
+        return;
+      case 'delete':
+        this.#forget(pod.metadata.uid ?? '');
+        return;
     }
+  }
+
+  /**
+   * Hands each key out of `queue` to its own sync (one per key at a time: the queue's
+   * processing set), until the queue shuts down.
+   */
+  async #serve(queue: RateLimitingWorkqueue<string>): Promise<void> {
+    for (;;) {
+      const next = await queue.get();
+      if (next.shutdown) return;
+      this.#dispatch(next.item, queue);
+      for (let key = queue.tryGet(); key !== undefined; key = queue.tryGet()) this.#dispatch(key, queue);
+    }
+  }
+
+  #dispatch(key: string, queue: RateLimitingWorkqueue<string>): void {
+    // A sync of an earlier incarnation (before a stop and start) may still be finishing: wait
+    // for it, so that two syncs of one pod never overlap.
+    const before = this.#inflight.get(key);
+    const run = (before === undefined ? this.#sync(key, queue) : before.then(() => this.#sync(key, queue)))
+      .then(
+        () => queue.forget(key),
+        (error: unknown) => {
+          this.#error(error);
+          queue.addRateLimited(key);
+        },
+      )
+      .finally(() => {
+        queue.done(key);
+        if (this.#inflight.get(key) === run) this.#inflight.delete(key);
+      });
+    this.#inflight.set(key, run);
+  }
+
+  /** Drops everything about a pod that left the node: its sync state, worker, IP, containers. */
+  #forget(uid: string): void {
     const worker = this.#workers.get(uid);
     if (worker !== undefined) for (const id of worker.containerIDs()) this.runtime.remove(id);
     this.#workers.delete(uid);
+    this.#states.delete(uid);
     this.#releaseIP(uid);
-    this.#invalid.delete(uid);
     for (const name of this.#loadedContainers.get(uid) ?? []) this.runtime.setLoad(uid, name, undefined);
     this.#loadedContainers.delete(uid);
   }
@@ -400,7 +459,7 @@ export class FakeKubelet {
    * Errors: none; a pod that is not on this node is ignored (returns false).
    */
   setLoad(pod: ObjectKey, containerName: string, load: { readonly cpuMillicores?: number; readonly memoryBytes?: number } | undefined): boolean {
-    const found = this.#pods.get(`${pod.namespace ?? ''}/${pod.name}`);
+    const found = this.#cache?.get(`${pod.namespace ?? ''}/${pod.name}`);
     const uid = found?.metadata.uid;
     if (uid === undefined) return false;
     this.runtime.setLoad(uid, containerName, load);
@@ -432,113 +491,111 @@ export class FakeKubelet {
     this.#usedIPs.delete(n);
   }
 
-  #enqueue(key: string): void {
-    if (!this.#running) return;
-    if (this.#inflight.has(key)) {
-      this.#dirty.add(key);
-      return;
+  /**
+   * One sync of a pod: feeds {@link podSyncStep} and runs the actions it decides, until it asks
+   * for nothing that produces a further input. Stops early when the kubelet stopped, the queue
+   * is not this incarnation's any more, or the pod left the node meanwhile.
+   */
+  async #sync(key: string, queue: RateLimitingWorkqueue<string>): Promise<void> {
+    const pod = this.#cache?.get(key);
+    if (pod === undefined || pod.spec.nodeName !== this.nodeName || this.#queue !== queue) return;
+    const uid = pod.metadata.uid ?? '';
+    const live = (): boolean => this.#running && this.#queue === queue;
+    let input: PodSyncInput | undefined = { type: 'Sync', pod };
+    while (input !== undefined) {
+      const [actions, state] = podSyncStep(this.#states.get(uid) ?? initialPodSyncState, input);
+      this.#states.set(uid, state);
+      input = undefined;
+      for (const action of actions) {
+        const performed = this.#perform(action, pod, key, queue);
+        const result = performed instanceof Promise ? await performed : performed;
+        if (result === 'stop' || !live()) return;
+        if (result !== undefined) input = result;
+      }
     }
-    const run = this.#sync(key)
-      .catch((error: unknown) => {
-        this.#error(error);
-        this.#schedule(key, this.#o.clock.now() + RETRY_MS);
-      })
-      .finally(() => {
-        this.#inflight.delete(key);
-        if (this.#dirty.delete(key)) this.#enqueue(key);
-      });
-    this.#inflight.set(key, run);
   }
 
-  #schedule(key: string, at: number | undefined): void {
-    this.#timers.get(key)?.cancel();
-    this.#timers.delete(key);
-    if (at === undefined || !this.#running) return;
-    const timer = this.#o.clock.setTimer(Math.max(0, at - this.#o.clock.now()), () => {
-      if (this.#timers.get(key) === timer) this.#timers.delete(key);
-      this.#enqueue(key);
-    });
-    this.#timers.set(key, timer);
+  /**
+   * Runs one action of {@link podSyncStep}; returns the input it produced, or `stop` to end the
+   * sync. Only the actions that call the API server return a promise.
+   */
+  #perform(action: PodSyncAction, pod: Pod, key: string, queue: RateLimitingWorkqueue<string>): PerformResult | Promise<PerformResult> {
+    const { clock } = this.#o;
+    const uid = pod.metadata.uid ?? '';
+    switch (action.type) {
+      case 'ReadNode':
+        return this.#readNode(pod, key);
+      case 'StartWorker':
+        try {
+          const worker = new PodWorker(() => this.#cache?.get(key) ?? pod, this.runtime, (c) => this.#behaviors.resolve(pod, c), () => (pod.spec.hostNetwork === true ? this.nodeIP : this.#allocateIP(uid)), clock.now());
+          this.#workers.set(uid, worker);
+          return { type: 'WorkerStarted', pod };
+        } catch (error) {
+          if (!(error instanceof RuntimeFakeError)) throw error;
+          return { type: 'WorkerFailed', pod, message: error.message };
+        }
+      case 'CheckVolumes':
+        return this.#checkVolumes(pod).then((volumes) => ({ type: 'VolumesChecked', pod, volumes }));
+      case 'Advance': {
+        const worker = this.#workers.get(uid);
+        if (worker === undefined) return 'stop';
+        const now = clock.now();
+        worker.advance(now, action.input);
+        const view: PodRuntimeView = {
+          hostIP: this.nodeIP,
+          podIP: worker.podIP,
+          startTime: worker.startTime,
+          sandboxReady: worker.sandboxReady,
+          initContainerStatuses: worker.initContainerStatuses(),
+          containerStatuses: worker.containerStatuses(),
+          terminal: worker.terminal,
+          failure: worker.failure,
+        };
+        return { type: 'Advanced', pod, latest: this.#cache?.get(key), view, events: worker.drainEvents(), nextDeadline: worker.nextDeadline(), now };
+      }
+      case 'RecordEvent':
+        void this.#recorder.event(action.pod, action.event.type, action.event.reason, action.event.message);
+        return undefined;
+      case 'WriteStatus':
+        return this.#writeStatus(action.pod, action.status);
+      case 'ReleaseIP':
+        this.#releaseIP(uid);
+        return undefined;
+      case 'ConfirmDelete':
+        return this.#confirmDelete(action.pod).then(() => undefined);
+      case 'RequeueAt':
+        queue.addAfter(key, action.at - clock.now());
+        return undefined;
+    }
   }
 
-  async #sync(key: string): Promise<void> {
-    const { client, clock } = this.#o;
-    const first = this.#pods.get(key);
-    if (first === undefined || first.spec.nodeName !== this.nodeName) return;
-    const uid = first.metadata.uid ?? '';
-    let worker = this.#workers.get(uid);
-    if (worker === undefined) {
-      if (first.status.phase === 'Succeeded' || first.status.phase === 'Failed') {
-        // Finished before this kubelet knew it (e.g. its state was lost): only confirm deletion.
-        if (first.metadata.deletionTimestamp !== undefined) await this.#confirmDelete(first);
-        return;
-      }
-      if (this.#invalid.has(uid)) return;
-      // Node affinity and taints are judged on the Node as the API server has it now (upstream
-      // reads its node informer): labels and taints change at run time.
-      const node = await this.#currentNode();
-      if (!this.#running || this.#workers.has(uid) || this.#pods.get(key)?.metadata.uid !== uid) return;
-      const rejection = admissionRejection(first, { node, allocatable: this.#allocatable, ...this.#admittedUsage() });
-      if (rejection !== undefined) {
-        this.#invalid.add(uid);
-        void this.#recorder.event(first, 'Warning', rejection.reason, rejection.message);
-        await client.updateStatus(Pods, { ...first, metadata: { ...first.metadata, resourceVersion: undefined }, status: { ...first.status, phase: 'Failed', reason: rejection.reason, message: rejection.message } });
-        return;
-      }
-      try {
-        worker = new PodWorker(() => this.#pods.get(key) ?? first, this.runtime, (c) => this.#behaviors.resolve(first, c), () => (first.spec.hostNetwork === true ? this.nodeIP : this.#allocateIP(uid)), clock.now());
-      } catch (error) {
-        if (!(error instanceof RuntimeFakeError)) throw error;
-        this.#invalid.add(uid);
-        void this.#recorder.event(first, 'Warning', 'FailedCreatePodContainer', error.message);
-        return;
-      }
-      this.#workers.set(uid, worker);
+  /**
+   * Node affinity and taints are judged on the Node as the API server has it now (upstream
+   * reads its node informer): labels and taints change at run time.
+   */
+  async #readNode(pod: Pod, key: string): Promise<PerformResult> {
+    const uid = pod.metadata.uid ?? '';
+    const node = await this.#currentNode();
+    if (this.#workers.has(uid) || this.#cache?.get(key)?.metadata.uid !== uid) return 'stop';
+    return { type: 'NodeRead', pod, context: { node, allocatable: this.#allocatable, ...this.#admittedUsage() } };
+  }
+
+  /** Writes a pod's status; `stop` when the pod is gone. */
+  async #writeStatus(pod: Pod, status: PodStatus): Promise<PerformResult> {
+    try {
+      await this.#o.client.updateStatus(Pods, { ...pod, metadata: { ...pod.metadata, resourceVersion: undefined }, status });
+    } catch (error) {
+      if (!isApiError(error, 'NotFound')) throw error;
+      return 'stop';
     }
-    const deletionDeadline = first.metadata.deletionTimestamp === undefined ? undefined : parseTime(first.metadata.deletionTimestamp);
-    const volumes: WorkerInput['volumes'] = worker.sandboxReady || deletionDeadline !== undefined ? { ok: true } : await this.#checkVolumes(first);
-    if (!this.#running) return;
-    const now = clock.now();
-    worker.advance(now, { deletionDeadline, volumes });
-    const pod = this.#pods.get(key);
-    for (const e of worker.drainEvents()) void this.#recorder.event(pod ?? first, e.type, e.reason, e.message);
-    if (pod === undefined || pod.metadata.uid !== uid) return;
-    if (worker.terminal) this.#releaseIP(uid);
-    const status = computePodStatus(
-      pod,
-      {
-        hostIP: this.nodeIP,
-        podIP: worker.podIP,
-        startTime: worker.startTime,
-        sandboxReady: worker.sandboxReady,
-        initContainerStatuses: worker.initContainerStatuses(),
-        containerStatuses: worker.containerStatuses(),
-        terminal: worker.terminal,
-        failure: worker.failure,
-      },
-      now,
-    );
-    if (statusChanged(pod, status)) {
-      try {
-        await client.updateStatus(Pods, { ...pod, metadata: { ...pod.metadata, resourceVersion: undefined }, status });
-      } catch (error) {
-        if (!isApiError(error, 'NotFound')) throw error;
-        return;
-      }
-    }
-    if (!this.#running) return;
-    if (deletionDeadline !== undefined && worker.terminal) {
-      await this.#confirmDelete(pod);
-      return;
-    }
-    this.#schedule(key, worker.nextDeadline());
+    return undefined;
   }
 
   /** What the pods admitted here and not finished request together, and the host ports they hold. */
   #admittedUsage(): { used: AdmissionResources; usedPorts: HostPort[] } {
     const used = { cpu: 0, memory: 0, pods: 0 };
     const usedPorts: HostPort[] = [];
-    for (const pod of this.#pods.values()) {
+    for (const pod of this.#cache?.list() ?? []) {
       const worker = this.#workers.get(pod.metadata.uid ?? '');
       if (worker === undefined || worker.terminal) continue;
       const r = podRequests(pod);

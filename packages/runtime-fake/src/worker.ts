@@ -5,16 +5,18 @@
  * order (pull finished, container exited, probe due, back-off over), so a kubelet that was
  * stopped catches up exactly.
  *
- * Decisions are made by the pure helpers: {@link backoffStep}, {@link stepProbe},
- * {@link probeAnswer}, {@link plannedExit} (through the runtime) and {@link computePodStatus}.
+ * Each container's life (pull, start, exit, restart with back-off) is decided by the pure
+ * {@link containerStep}; the worker runs what it asks of the runtime and feeds the answers
+ * back. The other decisions are made by the pure helpers {@link stepProbe}, {@link probeAnswer},
+ * {@link plannedExit} (through the runtime) and {@link computePodStatus}.
  *
  * @module
  */
 import type { Container, ContainerState, ContainerStatus, Pod, Probe } from '@kubeloop/core';
 import { formatTime, tryParseQuantity } from '@kubeloop/core';
-import type { BackoffEntry } from './backoff.js';
-import { backoffStep } from './backoff.js';
 import type { ContainerBehavior } from './behavior.js';
+import type { ContainerMachineInput, ContainerMachineState, ContainerPhase } from './container.js';
+import { containerStep, initialContainerState } from './container.js';
 import { formatDuration } from './duration.js';
 import type { ProbeKind, ProbeState } from './probe.js';
 import { initialProbeState, probeAnswer, stepProbe } from './probe.js';
@@ -38,15 +40,7 @@ export interface WorkerInput {
   readonly volumes: { readonly ok: true } | { readonly ok: false; readonly message: string };
 }
 
-type SlotState =
-  | { readonly kind: 'new' }
-  | { readonly kind: 'never-pull'; readonly message: string }
-  | { readonly kind: 'pulling'; readonly readyAt: number; readonly startedAt: number }
-  | { readonly kind: 'running'; readonly container: RuntimeContainer; probes: Partial<Record<ProbeKind, ProbeState>>; killedByProbe: boolean }
-  | { readonly kind: 'exited'; readonly container: RuntimeContainer; readonly exit: ContainerExit; readonly killedByProbe: boolean }
-  | { readonly kind: 'backoff'; readonly container: RuntimeContainer; readonly exit: ContainerExit; readonly killedByProbe: boolean; readonly until: number; readonly delayMs: number };
-
-/** One container of the pod. Invariant: `restartCount` counts the starts after the first. */
+/** One container of the pod: its spec and what the worker needs of it, and its {@link containerStep} state. */
 interface Slot {
   readonly spec: Container;
   readonly init: boolean;
@@ -56,10 +50,8 @@ interface Slot {
   everStarted: boolean;
   readonly behavior: ContainerBehavior;
   readonly memoryLimitBytes: number | undefined;
-  state: SlotState;
-  restartCount: number;
-  lastTerminated: { readonly container: RuntimeContainer; readonly exit: ContainerExit } | undefined;
-  backoff: BackoffEntry | undefined;
+  /** The container's state machine; replaced (never mutated) at each step. */
+  c: ContainerMachineState;
 }
 
 /** The mount retry back-off (upstream `nestedpendingoperations`: 500 ms doubling to 2 min 2 s). */
@@ -116,7 +108,7 @@ export class PodWorker {
     const slot = (spec: Container, init: boolean): Slot => {
       const limit = spec.resources?.limits?.['memory'];
       const q = limit === undefined ? undefined : tryParseQuantity(limit);
-      return { spec, init, sidecar: init && spec.restartPolicy === 'Always', everStarted: false, behavior: behaviorOf(spec), memoryLimitBytes: q?.value(), state: { kind: 'new' }, restartCount: 0, lastTerminated: undefined, backoff: undefined };
+      return { spec, init, sidecar: init && spec.restartPolicy === 'Always', everStarted: false, behavior: behaviorOf(spec), memoryLimitBytes: q?.value(), c: initialContainerState(spec.name, spec.image ?? '', podRef(p)) };
     };
     this.#slots = [...(p.spec.initContainers ?? []).map((c) => slot(c, true)), ...p.spec.containers.map((c) => slot(c, false))];
   }
@@ -151,8 +143,8 @@ export class PodWorker {
   containerIDs(): string[] {
     const ids: string[] = [];
     for (const s of this.#slots) {
-      if (s.state.kind === 'running' || s.state.kind === 'exited' || s.state.kind === 'backoff') ids.push(s.state.container.id);
-      if (s.lastTerminated !== undefined) ids.push(s.lastTerminated.container.id);
+      if (s.c.phase.kind === 'running' || s.c.phase.kind === 'exited' || s.c.phase.kind === 'backoff') ids.push(s.c.phase.container.id);
+      if (s.c.lastTerminated !== undefined) ids.push(s.c.lastTerminated.container.id);
     }
     return ids;
   }
@@ -160,7 +152,7 @@ export class PodWorker {
   /** The running containers (name and runtime id), in spec order. */
   runningContainers(): { name: string; id: string }[] {
     const out: { name: string; id: string }[] = [];
-    for (const s of this.#slots) if (s.state.kind === 'running') out.push({ name: s.spec.name, id: s.state.container.id });
+    for (const s of this.#slots) if (s.c.phase.kind === 'running') out.push({ name: s.spec.name, id: s.c.phase.container.id });
     return out;
   }
 
@@ -201,7 +193,7 @@ export class PodWorker {
     const active = this.#activeDeadline();
     if (active !== undefined && !this.#deadlineExceeded) at(active);
     for (const s of this.#slots) {
-      const st = s.state;
+      const st = s.c.phase;
       // Nothing starts any more once the pod is halting, nor a sidecar once the containers are done.
       const mayStart = !this.#halting && !(s.sidecar && this.#mainsDone);
       if (st.kind === 'pulling') {
@@ -226,21 +218,17 @@ export class PodWorker {
     return kind === 'startup' ? s.spec.startupProbe : kind === 'liveness' ? s.spec.livenessProbe : s.spec.readinessProbe;
   }
 
-  #started(st: Extract<SlotState, { kind: 'running' }>): boolean {
+  #started(st: Extract<ContainerPhase, { kind: 'running' }>): boolean {
     const startup = st.probes.startup;
     return startup === undefined || startup.result === 'success';
   }
 
-  #activeProbes(s: Slot, st: Extract<SlotState, { kind: 'running' }>): ProbeKind[] {
+  #activeProbes(s: Slot, st: Extract<ContainerPhase, { kind: 'running' }>): ProbeKind[] {
     if (s.init && !s.sidecar) return [];
     if (!this.#started(st)) return st.probes.startup === undefined ? [] : ['startup'];
     return (['liveness', 'readiness'] as const).filter((k) => st.probes[k] !== undefined);
   }
 
-  #set(s: Slot, state: SlotState): void {
-    s.state = state;
-    this.#changes++;
-  }
 
   #emit(type: PodEvent['type'], reason: string, message: string): void {
     this.#events.push({ type, reason, message });
@@ -259,10 +247,10 @@ export class PodWorker {
     if (this.#terminal) return;
     // What the runtime did on its own by t.
     for (const s of this.#slots) {
-      const st = s.state;
+      const st = s.c.phase;
       if (st.kind !== 'running') continue;
       const exit = this.#runtime.exited(st.container.id, t);
-      if (exit !== undefined) this.#set(s, { kind: 'exited', container: st.container, exit, killedByProbe: st.killedByProbe });
+      if (exit !== undefined) this.#feed(s, { type: 'Exited', exit }, t);
     }
     const pod = this.#pod();
     const active = this.#activeDeadline();
@@ -276,7 +264,7 @@ export class PodWorker {
       const stopBy = input.deletionDeadline ?? (active ?? t) + pod.spec.terminationGracePeriodSeconds * 1000;
       let running = 0;
       for (const s of this.#slots) {
-        const st = s.state;
+        const st = s.c.phase;
         if (st.kind !== 'running') continue;
         running++;
         if (!st.container.stopping) {
@@ -314,7 +302,7 @@ export class PodWorker {
         // A sidecar starts in init order, lets the next init container start once it has
         // started, and is restarted whenever it exits until the containers are done.
         if (!this.#mainsDone) this.#drive(s, t, pod);
-        if (!s.everStarted && s.state.kind === 'running' && this.#started(s.state)) {
+        if (!s.everStarted && s.c.phase.kind === 'running' && this.#started(s.c.phase)) {
           s.everStarted = true;
           this.#changes++;
         }
@@ -322,10 +310,10 @@ export class PodWorker {
         initDone = false;
         break;
       }
-      if (s.state.kind === 'exited' && s.state.exit.exitCode === 0) continue;
+      if (s.c.phase.kind === 'exited' && s.c.phase.exit.exitCode === 0) continue;
       initDone = false;
       this.#drive(s, t, pod);
-      if (s.state.kind === 'exited' && !shouldRestart(pod.spec.restartPolicy, true, s.state.exit.exitCode, false)) {
+      if (s.c.phase.kind === 'exited' && !shouldRestart(pod.spec.restartPolicy, true, s.c.phase.exit.exitCode, false)) {
         this.#terminal = true; // an init container failed for good: the pod failed
         this.#changes++;
       }
@@ -336,7 +324,7 @@ export class PodWorker {
     for (const s of this.#slots) {
       if (s.init) continue;
       this.#drive(s, t, pod);
-      const st = s.state;
+      const st = s.c.phase;
       if (st.kind !== 'exited' || shouldRestart(pod.spec.restartPolicy, false, st.exit.exitCode, st.killedByProbe)) live++;
     }
     if (live === 0) {
@@ -347,7 +335,7 @@ export class PodWorker {
       // The containers are done: stop the sidecars, then the pod is done.
       let sidecars = 0;
       for (const s of this.#slots) {
-        const st = s.state;
+        const st = s.c.phase;
         if (!s.sidecar || st.kind !== 'running') continue;
         sidecars++;
         if (!st.container.stopping) {
@@ -365,75 +353,53 @@ export class PodWorker {
 
   /** Whether an init container no longer holds back the ones after it (exited 0; a sidecar: started once). */
   #initDone(s: Slot): boolean {
-    return s.sidecar ? s.everStarted : s.state.kind === 'exited' && s.state.exit.exitCode === 0;
+    return s.sidecar ? s.everStarted : s.c.phase.kind === 'exited' && s.c.phase.exit.exitCode === 0;
   }
 
-  /** Moves one container along: start it, finish its pull, restart it or back off. */
+  /** Moves one container along: start it, finish its pull, restart it or back off ({@link containerStep}). */
   #drive(s: Slot, t: number, pod: Pod): void {
-    const st = s.state;
-    switch (st.kind) {
-      case 'new':
-      case 'never-pull':
-        this.#start(s, t);
-        return;
-      case 'pulling':
-        if (st.readyAt > t) return;
-        this.#emit('Normal', 'Pulled', `Successfully pulled image "${s.spec.image ?? ''}" in ${formatDuration(st.readyAt - st.startedAt)} (${formatDuration(st.readyAt - st.startedAt)} including waiting). Image size: ${this.#runtime.imageSize(s.spec.image ?? '')} bytes.`);
-        this.#launch(s, t);
-        return;
-      case 'running':
-        return;
-      case 'exited':
-      case 'backoff': {
-        if (s.sidecar ? this.#mainsDone : !shouldRestart(pod.spec.restartPolicy, s.init, st.exit.exitCode, st.killedByProbe)) return;
-        if (st.kind === 'backoff' && st.until > t) return;
-        const decision = backoffStep(s.backoff, st.exit.at, t);
-        if (decision.kind === 'wait') {
-          if (st.kind === 'exited') {
-            this.#set(s, { kind: 'backoff', container: st.container, exit: st.exit, killedByProbe: st.killedByProbe, until: decision.until, delayMs: decision.delayMs });
-            this.#emit('Warning', 'BackOff', `Back-off restarting failed container ${s.spec.name} in pod ${podRef(pod)}`);
+    const st = s.c.phase;
+    const ended = st.kind === 'exited' || st.kind === 'backoff';
+    const restart = ended && (s.sidecar ? !this.#mainsDone : shouldRestart(pod.spec.restartPolicy, s.init, st.exit.exitCode, st.killedByProbe));
+    this.#feed(s, { type: 'Drive', t, restart }, t);
+  }
+
+  /**
+   * Feeds `input` to the container's state machine and runs what it asks at `t` — events, the
+   * runtime's image and run calls, whose answers are fed back — until it asks for nothing more.
+   */
+  #feed(s: Slot, input: ContainerMachineInput, t: number): void {
+    for (let next: ContainerMachineInput | undefined = input; next !== undefined; ) {
+      const [actions, state] = containerStep(s.c, next);
+      if (state !== s.c) {
+        s.c = state;
+        this.#changes++;
+      }
+      next = undefined;
+      for (const action of actions) {
+        switch (action.type) {
+          case 'Emit':
+            this.#events.push(action.event);
+            break;
+          case 'Remove':
+            this.#runtime.remove(action.id);
+            break;
+          case 'EnsureImage': {
+            const image = s.spec.image ?? '';
+            next = { type: 'Image', t, availability: this.#runtime.ensureImage(image, s.spec.imagePullPolicy ?? 'IfNotPresent', t), sizeBytes: this.#runtime.imageSize(image) };
+            break;
           }
-          return;
+          case 'Run':
+            next = { type: 'Launched', ...this.#launch(s, t) };
+            break;
         }
-        s.backoff = decision.entry;
-        if (s.lastTerminated !== undefined) this.#runtime.remove(s.lastTerminated.container.id);
-        s.lastTerminated = { container: st.container, exit: st.exit };
-        s.restartCount++;
-        this.#start(s, t);
-        return;
       }
     }
   }
 
-  #start(s: Slot, t: number): void {
-    const image = s.spec.image ?? '';
-    const policy = s.spec.imagePullPolicy ?? 'IfNotPresent';
-    const got = this.#runtime.ensureImage(image, policy, t);
-    switch (got.kind) {
-      case 'never-pull': {
-        const message = `Container image "${image}" is not present with pull policy of Never`;
-        if (s.state.kind !== 'never-pull') {
-          this.#emit('Warning', 'ErrImageNeverPull', message);
-          this.#set(s, { kind: 'never-pull', message });
-        }
-        return;
-      }
-      case 'pulling':
-        this.#emit('Normal', 'Pulling', `Pulling image "${image}"`);
-        this.#set(s, { kind: 'pulling', readyAt: got.readyAt, startedAt: t });
-        if (got.readyAt <= t) this.#drive(s, t, this.#pod());
-        return;
-      case 'present':
-        this.#emit('Normal', 'Pulled', `Container image "${image}" already present on machine`);
-        this.#launch(s, t);
-        return;
-    }
-  }
-
-  #launch(s: Slot, t: number): void {
-    const c = this.#runtime.run(this.#pod().metadata.uid ?? '', s.spec.name, s.spec.image ?? '', s.behavior, s.memoryLimitBytes, t);
-    this.#emit('Normal', 'Created', `Created container: ${s.spec.name}`);
-    this.#emit('Normal', 'Started', `Started container ${s.spec.name}`);
+  /** Creates and starts an instance of the container at `t`, with its probes' first states. */
+  #launch(s: Slot, t: number): { container: RuntimeContainer; probes: Partial<Record<ProbeKind, ProbeState>> } {
+    const container = this.#runtime.run(this.#pod().metadata.uid ?? '', s.spec.name, s.spec.image ?? '', s.behavior, s.memoryLimitBytes, t);
     const probes: Partial<Record<ProbeKind, ProbeState>> = {};
     if (!s.init || s.sidecar) {
       for (const kind of ['startup', 'liveness', 'readiness'] as const) {
@@ -441,20 +407,23 @@ export class PodWorker {
         if (p !== undefined) probes[kind] = initialProbeState(kind, p, t);
       }
     }
-    this.#set(s, { kind: 'running', container: c, probes, killedByProbe: false });
+    return { container, probes };
   }
 
   #runProbes(t: number, pod: Pod): void {
     for (const s of this.#slots) {
-      const st = s.state;
+      const st = s.c.phase;
       if (st.kind !== 'running' || st.container.stopping) continue;
+      let probes: Partial<Record<ProbeKind, ProbeState>> | undefined; // copied when a probe runs
+      let killedByProbe = st.killedByProbe;
       for (const kind of this.#activeProbes(s, st)) {
-        const state = st.probes[kind]!;
+        const state = (probes ?? st.probes)[kind]!;
         if (state.nextAt > t) continue;
+        probes ??= { ...st.probes };
         const probe = this.#probe(s, kind)!;
         const answer = probeAnswer(kind, s.behavior, t - st.container.startedAt);
         const next = stepProbe(state, probe, answer, t);
-        st.probes[kind] = next;
+        probes[kind] = next;
         this.#changes++;
         const label = kind === 'startup' ? 'Startup' : kind === 'liveness' ? 'Liveness' : 'Readiness';
         if (answer === 'failure' && next.failures === 1) this.#emit('Warning', 'Unhealthy', `${label} probe failed: HTTP probe failed with statuscode: 503`);
@@ -462,17 +431,18 @@ export class PodWorker {
           this.#emit('Normal', 'Killing', `Container ${s.spec.name} failed ${kind} probe, will be restarted`);
           const grace = (probe.terminationGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds) * 1000;
           this.#runtime.stop(st.container.id, t, t + grace);
-          st.killedByProbe = true;
+          killedByProbe = true;
           break;
         }
         if (kind === 'startup' && next.result === 'success') {
           // liveness and readiness start once the startup probe succeeded
           for (const k of ['liveness', 'readiness'] as const) {
             const p = this.#probe(s, k);
-            if (p !== undefined) st.probes[k] = initialProbeState(k, p, t);
+            if (p !== undefined) probes[k] = initialProbeState(k, p, t);
           }
         }
       }
+      if (probes !== undefined) s.c = { ...s.c, phase: { ...st, probes, killedByProbe } };
     }
   }
 
@@ -487,10 +457,10 @@ export class PodWorker {
   }
 
   #status(s: Slot): ContainerStatus {
-    const st = s.state;
+    const st = s.c.phase;
     const image = s.spec.image ?? '';
-    const lastState: ContainerState = s.lastTerminated === undefined ? {} : { terminated: terminated(s.lastTerminated.container, s.lastTerminated.exit) };
-    const base = { name: s.spec.name, image, lastState, restartCount: s.restartCount };
+    const lastState: ContainerState = s.c.lastTerminated === undefined ? {} : { terminated: terminated(s.c.lastTerminated.container, s.c.lastTerminated.exit) };
+    const base = { name: s.spec.name, image, lastState, restartCount: s.c.restartCount };
     switch (st.kind) {
       case 'new': {
         const waitingInit = !s.init && this.#slots.some((o) => o.init && !this.#initDone(o));
