@@ -1,19 +1,28 @@
 /**
- * @kubeloop/controllers — the reference controllers, each in its own folder, registered
- * through core's plugin API like users' own: the kube-scheduler (`schedulerPlugin`), the node
- * lifecycle controller with taint-based eviction (`nodeLifecyclePlugin`), and the workload
- * controllers of kube-controller-manager — ReplicaSet and ReplicationController
- * (`replicaSetPlugin`, `replicationControllerPlugin`), Deployment (`deploymentPlugin`),
- * DaemonSet (`daemonSetPlugin`), the garbage collector (`garbageCollectorPlugin`), the pod
- * garbage collector (`podGcPlugin`), the Endpoints/EndpointSlice controllers
- * (`endpointsPlugin`) and the resource quota controller (`resourceQuotaPlugin`, with the API
- * server's `resourceQuotaAdmission` hook).
+ * @kubeloop/controllers — the reference controllers of kube-controller-manager and the
+ * kube-scheduler, each in its own folder and registered through core's plugin API like users'
+ * own:
+ *
+ * | plugin | upstream |
+ * |---|---|
+ * | {@link replicaSetPlugin}, {@link replicationControllerPlugin} | `pkg/controller/replicaset`, `pkg/controller/replication` |
+ * | {@link deploymentPlugin} | `pkg/controller/deployment` |
+ * | {@link daemonSetPlugin} | `pkg/controller/daemon` |
+ * | {@link garbageCollectorPlugin} | `pkg/controller/garbagecollector` |
+ * | {@link podGcPlugin} | `pkg/controller/podgc` |
+ * | {@link endpointsPlugin} | `pkg/controller/endpoint`, `pkg/controller/endpointslice` |
+ * | {@link resourceQuotaPlugin} | `pkg/controller/resourcequota` and the `ResourceQuota` admission plugin |
+ * | {@link nodeLifecyclePlugin} | `pkg/controller/nodelifecycle`, `pkg/controller/tainteviction` and the `DefaultTolerationSeconds` admission plugin |
+ * | {@link schedulerPlugin} | `pkg/scheduler` with its default plugins |
  *
  * The surface is grouped by controller: its plugin and options, the labels, annotations,
  * taints and condition reasons it writes (what users match on), and its invariants for
- * property tests. Then the scheduling framework users extend with their own plugins, and the
- * building blocks users' own controllers of pods reuse (expectations, pod control, ownership
- * and claiming, the deletion ranking). How each controller decides stays inside its folder.
+ * property tests. Then the scheduling framework users extend with their own plugins
+ * ({@link FilterPlugin}, {@link ScorePlugin}, ... in a {@link SchedulerProfile}), and the
+ * building blocks users' own controllers of pods reuse: expectations
+ * ({@link ControllerExpectations}), pod control ({@link clientPodControl}), ownership and
+ * claiming ({@link claimObjects}), the deletion ranking ({@link podsToDelete}). How each
+ * controller decides stays inside its folder.
  *
  * @packageDocumentation
  */
