@@ -28,123 +28,185 @@
  */
 
 // ReplicaSet and ReplicationController
-export { replicaSetPlugin, replicationControllerPlugin, REPLICASET_PLUGIN_NAME, REPLICATIONCONTROLLER_PLUGIN_NAME } from './replicaset/plugin.js';
-export type { ReplicaSetControllerOptions } from './replicaset/controller.js';
-export { FAILED_CREATE, FAILED_DELETE, REPLICA_FAILURE } from './replicaset/status.js';
-export { replicaCountsMatch, replicaInvariants, singleController, statusMatchesPods } from './replicaset/invariants.js';
-export type { ReplicaState, ReplicaViolation } from './replicaset/invariants.js';
+export {
+  FAILED_CREATE,
+  FAILED_DELETE,
+  REPLICASET_PLUGIN_NAME,
+  REPLICATIONCONTROLLER_PLUGIN_NAME,
+  REPLICA_FAILURE,
+  replicaCountsMatch,
+  replicaInvariants,
+  replicaSetPlugin,
+  replicationControllerPlugin,
+  singleController,
+  statusMatchesPods,
+} from './replicaset/index.js';
+export type { ReplicaSetControllerOptions, ReplicaState, ReplicaViolation } from './replicaset/index.js';
 
 // Deployment
-export { deploymentPlugin, DEPLOYMENT_PLUGIN_NAME } from './deployment/plugin.js';
-export { DEPLOYMENT_CONTROLLER_COMPONENT, DEPLOYMENT_CONTROLLER_NAME } from './deployment/controller.js';
-export type { DeploymentControllerOptions } from './deployment/controller.js';
 export {
+  DEPLOYMENT_CONTROLLER_COMPONENT,
+  DEPLOYMENT_CONTROLLER_NAME,
+  DEPLOYMENT_PLUGIN_NAME,
   DESIRED_REPLICAS_ANNOTATION,
+  DeploymentReasons,
   MAX_REPLICAS_ANNOTATION,
   POD_TEMPLATE_HASH_LABEL,
   RESTARTED_AT_ANNOTATION,
   REVISION_ANNOTATION,
   REVISION_HISTORY_ANNOTATION,
-} from './deployment/decide.js';
-export { DeploymentReasons } from './deployment/status.js';
-export { rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from './deployment/invariants.js';
-export type { DeploymentState, DeploymentViolation, RolloutBoundsOptions } from './deployment/invariants.js';
+  deploymentPlugin,
+  rolloutBounds,
+  singleActiveReplicaSetAfterSettle,
+  statusMatches,
+} from './deployment/index.js';
+export type { DeploymentControllerOptions, DeploymentState, DeploymentViolation, RolloutBoundsOptions } from './deployment/index.js';
 
 // DaemonSet
-export { daemonSetPlugin, DAEMONSET_PLUGIN_NAME } from './daemonset/plugin.js';
-export type { DaemonSetPluginOptions } from './daemonset/plugin.js';
-export { DAEMONSET_CONTROLLER_COMPONENT, DAEMONSET_CONTROLLER_NAME } from './daemonset/controller.js';
-export type { DaemonSetControllerOptions } from './daemonset/controller.js';
-export { TEMPLATE_GENERATION_HOOK, templateGenerationHook } from './daemonset/admission.js';
 export {
   CONTROLLER_REVISION_HASH_LABEL,
   DAEMONSET_BURST_REPLICAS,
+  DAEMONSET_CONTROLLER_COMPONENT,
+  DAEMONSET_CONTROLLER_NAME,
+  DAEMONSET_PLUGIN_NAME,
   POD_TEMPLATE_GENERATION_LABEL,
   TAINT_NODE_DISK_PRESSURE,
   TAINT_NODE_MEMORY_PRESSURE,
   TAINT_NODE_NETWORK_UNAVAILABLE,
   TAINT_NODE_PID_PRESSURE,
   TEMPLATE_GENERATION_ANNOTATION,
+  TEMPLATE_GENERATION_HOOK,
+  calculateDaemonSetStatus,
+  daemonPodsUpdated,
+  daemonSetPlugin,
+  daemonSetStatusMatches,
+  oneDaemonPodPerEligibleNode,
+  rollingUpdateAvailability,
   targetNodeName,
-} from './daemonset/decide.js';
-export { templateHash } from './daemonset/history.js';
-export { calculateDaemonSetStatus } from './daemonset/status.js';
-export type { DaemonSetCounts } from './daemonset/status.js';
-export { daemonPodsUpdated, daemonSetStatusMatches, oneDaemonPodPerEligibleNode, rollingUpdateAvailability } from './daemonset/invariants.js';
-export type { DaemonSetState, DaemonSetViolation } from './daemonset/invariants.js';
+  templateGenerationHook,
+  templateHash,
+} from './daemonset/index.js';
+export type { DaemonSetControllerOptions, DaemonSetCounts, DaemonSetPluginOptions, DaemonSetState, DaemonSetViolation } from './daemonset/index.js';
 
 // The garbage collector
-export { garbageCollectorPlugin, GARBAGE_COLLECTOR_PLUGIN_NAME } from './garbagecollector/plugin.js';
-export { DEFAULT_CONCURRENT_GC_SYNCS, DEFAULT_IGNORED_RESOURCES, GARBAGE_COLLECTOR_COMPONENT, REASON_OWNER_REF_INVALID_NAMESPACE } from './garbagecollector/garbagecollector.js';
-export type { GarbageCollectorOptions } from './garbagecollector/garbagecollector.js';
-export { GarbageCollectorError } from './garbagecollector/operations.js';
-export type { GarbageCollectorErrorCode } from './garbagecollector/operations.js';
-export { foregroundOrder, noDanglingDependents, noLiveOwnerCollected, orphansKept } from './garbagecollector/invariants.js';
-export type { GcTraceEntry, GcViolation, NamespacedKind } from './garbagecollector/invariants.js';
+export {
+  DEFAULT_CONCURRENT_GC_SYNCS,
+  DEFAULT_IGNORED_RESOURCES,
+  GARBAGE_COLLECTOR_COMPONENT,
+  GARBAGE_COLLECTOR_PLUGIN_NAME,
+  GarbageCollectorError,
+  REASON_OWNER_REF_INVALID_NAMESPACE,
+  foregroundOrder,
+  garbageCollectorPlugin,
+  noDanglingDependents,
+  noLiveOwnerCollected,
+  orphansKept,
+} from './garbagecollector/index.js';
+export type { GarbageCollectorErrorCode, GarbageCollectorOptions, GcTraceEntry, GcViolation, NamespacedKind } from './garbagecollector/index.js';
 
 // The pod garbage collector
-export { podGcPlugin, POD_GC_PLUGIN_NAME } from './podgc/plugin.js';
-export type { PodGcOptions } from './podgc/controller.js';
-export { TAINT_OUT_OF_SERVICE } from './podgc/decide.js';
+export { POD_GC_PLUGIN_NAME, TAINT_OUT_OF_SERVICE, podGcPlugin } from './podgc/index.js';
+export type { PodGcOptions } from './podgc/index.js';
 
 // Service endpoints
-export { endpointsPlugin, ENDPOINTS_PLUGIN_NAME } from './endpoints/plugin.js';
-export type { EndpointsPluginOptions } from './endpoints/plugin.js';
 export {
+  DEFAULT_MAX_ENDPOINTS_PER_SLICE,
   ENDPOINTSLICE_CONTROLLER_COMPONENT,
+  ENDPOINTSLICE_CONTROLLER_MANAGED_BY,
   ENDPOINTSLICE_CONTROLLER_NAME,
+  ENDPOINTS_PLUGIN_NAME,
   ENDPOINT_CONTROLLER_COMPONENT,
   ENDPOINT_CONTROLLER_NAME,
   EndpointSliceSyncError,
-} from './endpoints/controller.js';
-export type { EndpointSliceOptions, EndpointsOptions } from './endpoints/controller.js';
-export { HEADLESS_SERVICE_LABEL, LAST_CHANGE_TRIGGER_TIME_ANNOTATION, MAX_ENDPOINTS_CAPACITY, OVER_CAPACITY_ANNOTATION } from './endpoints/decide.js';
-export { DEFAULT_MAX_ENDPOINTS_PER_SLICE, ENDPOINTSLICE_CONTROLLER_MANAGED_BY, TOPOLOGY_ZONE_LABEL } from './endpoints/slices.js';
-export { endpointsMatchPods, noEndpointsWithoutService } from './endpoints/invariants.js';
-export type { EndpointsState, EndpointsViolation } from './endpoints/invariants.js';
+  HEADLESS_SERVICE_LABEL,
+  LAST_CHANGE_TRIGGER_TIME_ANNOTATION,
+  MAX_ENDPOINTS_CAPACITY,
+  OVER_CAPACITY_ANNOTATION,
+  TOPOLOGY_ZONE_LABEL,
+  endpointsMatchPods,
+  endpointsPlugin,
+  noEndpointsWithoutService,
+} from './endpoints/index.js';
+export type { EndpointSliceOptions, EndpointsOptions, EndpointsPluginOptions, EndpointsState, EndpointsViolation } from './endpoints/index.js';
 
 // ResourceQuota: admission and the quota controller
-export { resourceQuotaPlugin, RESOURCE_QUOTA_PLUGIN_NAME } from './resourcequota/plugin.js';
-export { RESOURCE_QUOTA_CONTROLLER_NAME, RESOURCE_QUOTA_SYNC_PERIOD_MS } from './resourcequota/controller.js';
-export type { ResourceQuotaOptions } from './resourcequota/controller.js';
-export { RESOURCE_QUOTA_ADMISSION, resourceQuotaAdmission } from './resourcequota/admission.js';
+export {
+  RESOURCE_QUOTA_ADMISSION,
+  RESOURCE_QUOTA_CONTROLLER_NAME,
+  RESOURCE_QUOTA_PLUGIN_NAME,
+  RESOURCE_QUOTA_SYNC_PERIOD_MS,
+  resourceQuotaAdmission,
+  resourceQuotaPlugin,
+} from './resourcequota/index.js';
+export type { ResourceQuotaOptions } from './resourcequota/index.js';
 
 // Node lifecycle, taint-based eviction and DefaultTolerationSeconds
-export { nodeLifecyclePlugin, NODE_LIFECYCLE_PLUGIN_NAME } from './nodelifecycle/plugin.js';
-export type { NodeLifecyclePluginOptions } from './nodelifecycle/plugin.js';
-export { NODE_CONTROLLER_COMPONENT, TAINT_EVICTION_CONTROLLER_NAME } from './nodelifecycle/controller.js';
-export type { NodeLifecycleOptions } from './nodelifecycle/controller.js';
-export { DEFAULT_TOLERATION_SECONDS, DEFAULT_TOLERATION_SECONDS_HOOK, defaultTolerationSeconds } from './nodelifecycle/admission.js';
 export {
+  DEFAULT_TOLERATION_SECONDS,
+  DEFAULT_TOLERATION_SECONDS_HOOK,
   MESSAGE_NODE_STATUS_NEVER_UPDATED,
   MESSAGE_NODE_STATUS_UNKNOWN,
+  NODE_CONTROLLER_COMPONENT,
+  NODE_LIFECYCLE_PLUGIN_NAME,
   REASON_NODE_STATUS_NEVER_UPDATED,
   REASON_NODE_STATUS_UNKNOWN,
+  TAINT_EVICTION_CONTROLLER_NAME,
   TAINT_NODE_NOT_READY,
   TAINT_NODE_UNREACHABLE,
-} from './nodelifecycle/decide.js';
+  defaultTolerationSeconds,
+  nodeLifecyclePlugin,
+} from './nodelifecycle/index.js';
+export type { NodeLifecycleOptions, NodeLifecyclePluginOptions } from './nodelifecycle/index.js';
 
 // The kube-scheduler: registration, profiles and the reasons it reports
-export { schedulerPlugin, SCHEDULER_PLUGIN_NAME } from './scheduler/plugin.js';
-export { REASON_UNSCHEDULABLE } from './scheduler/scheduler.js';
-export type { SchedulerOptions } from './scheduler/scheduler.js';
-export { DEFAULT_BINDER, DEFAULT_SCHEDULER_NAME, builtinPlugins, defaultBinder, defaultProfile } from './scheduler/defaults.js';
-export { ERR_REASON_NODE_AFFINITY, ERR_REASON_NODE_NAME, ERR_REASON_NODE_PORTS, ERR_REASON_UNSCHEDULABLE, TAINT_NODE_UNSCHEDULABLE } from './scheduler/plugins/node.js';
-export { ERR_REASON_TOO_MANY_PODS } from './scheduler/plugins/resources.js';
 export {
+  DEFAULT_BINDER,
+  DEFAULT_SCHEDULER_NAME,
   ERR_REASON_AFFINITY_RULES_NOT_MATCH,
   ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_BIND_CONFLICT,
   ERR_REASON_CONSTRAINTS_NOT_MATCH,
   ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_NODE_AFFINITY,
+  ERR_REASON_NODE_CONFLICT,
   ERR_REASON_NODE_LABEL_NOT_MATCH,
-} from './scheduler/plugins/topology.js';
-export { ERR_REASON_BIND_CONFLICT, ERR_REASON_NODE_CONFLICT, ERR_REASON_PV_NOT_EXIST, ERR_REASON_UNBOUND_IMMEDIATE, NO_PROVISIONER } from './scheduler/plugins/volume.js';
-export { ERR_REASON_NO_VICTIMS, ERR_REASON_PREEMPTION_NOT_HELPFUL } from './scheduler/plugins/preemption.js';
-export { SchedulerError } from './scheduler/errors.js';
-export type { SchedulerErrorCode } from './scheduler/errors.js';
+  ERR_REASON_NODE_NAME,
+  ERR_REASON_NODE_PORTS,
+  ERR_REASON_NO_VICTIMS,
+  ERR_REASON_PREEMPTION_NOT_HELPFUL,
+  ERR_REASON_PV_NOT_EXIST,
+  ERR_REASON_TOO_MANY_PODS,
+  ERR_REASON_UNBOUND_IMMEDIATE,
+  ERR_REASON_UNSCHEDULABLE,
+  NO_PROVISIONER,
+  REASON_UNSCHEDULABLE,
+  SCHEDULER_PLUGIN_NAME,
+  SchedulerError,
+  TAINT_NODE_UNSCHEDULABLE,
+  builtinPlugins,
+  defaultBinder,
+  defaultProfile,
+  schedulerPlugin,
+} from './scheduler/index.js';
+export type { SchedulerErrorCode, SchedulerOptions } from './scheduler/index.js';
 
 // The scheduling framework: plugins users write, and one cycle run purely on a snapshot
-export { ERR_NO_NODES_AVAILABLE, MAX_NODE_SCORE, SKIP, SUCCESS, buildFramework, defaultNormalizeScore, fitErrorMessage, scheduleOne, unresolvable, unschedulable } from './scheduler/framework.js';
+export {
+  ClusterIndex,
+  ERR_NO_NODES_AVAILABLE,
+  MAX_NODE_SCORE,
+  NodeInfo,
+  SKIP,
+  SUCCESS,
+  buildFramework,
+  defaultNormalizeScore,
+  fitErrorMessage,
+  podInfo,
+  scheduleOne,
+  snapshotOf,
+  unresolvable,
+  unschedulable,
+} from './scheduler/index.js';
 export type {
   AnyPlugin,
   BindPlugin,
@@ -156,18 +218,21 @@ export type {
   FilterPlugin,
   Framework,
   FrameworkPlugin,
+  NodeInfoView,
   PluginEntry,
+  PodInfo,
   PostFilterPlugin,
   PreFilterPlugin,
   PreScorePlugin,
   QueueSortPlugin,
   QueuedPodInfo,
+  ResourceAmounts,
   SchedulerProfile,
   ScorePlugin,
+  Snapshot,
+  SnapshotInput,
   Status,
-} from './scheduler/framework.js';
-export { ClusterIndex, NodeInfo, podInfo, snapshotOf } from './scheduler/nodeinfo.js';
-export type { NodeInfoView, PodInfo, ResourceAmounts, Snapshot, SnapshotInput } from './scheduler/nodeinfo.js';
+} from './scheduler/index.js';
 
 // Building blocks for controllers of pods: pod state and the deletion ranking
 export { isPodActive, isPodAvailable, isPodReady, isPodTerminating, msUntilAvailable, podReadyCondition } from './shared/pods.js';

@@ -13,7 +13,8 @@ import { fc, test } from '@fast-check/vitest';
 import { ApiServer, ConfigMaps, Events, PodSchema, Pods, ReplicaSets, ResourceQuotas, Services, VirtualClock, createBuiltinRegistry, isApiError, parseQuantity, seededRng } from '@kubeloop/core';
 import type { Pod, ResourceQuota } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
-import { formatUsage, podConstraintViolation, quotaUsage, resourceQuotaAdmission, scopesSelect, tracks } from './index.js';
+import { resourceQuotaAdmission } from './admission.js';
+import { formatUsage, podConstraintViolation, quotaUsage, scopesSelect, tracks } from './usage.js';
 
 const runs = process.env['KUBELOOP_DEEP'] === '1' ? 2_000 : 100;
 
