@@ -250,7 +250,8 @@ function eventsTable(events: readonly Event[], nowMs: number, ns: boolean): Tabl
  *   (kubectl's columns for events; no NAME)
  * - any other kind: AGE
  *
- * OWNER is {@link ownerOf}; the other columns are kubectl's.
+ * OWNER is the controller among `metadata.ownerReferences` (else the first owner) as
+ * `Kind/name`, `<none>` for an object nobody owns; the other columns are kubectl's.
  */
 export function buildTables(objects: readonly KubeObject[], nowMs: number, namespaced: (kind: string) => boolean, options: TableOptions = {}): Table[] {
   const groupOf = options.groupOf ?? (() => '');

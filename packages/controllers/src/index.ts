@@ -1,44 +1,274 @@
 /**
- * @kubeloop/controllers — the reference controllers, each in its own folder, registered
- * through core's plugin API like users' own: the kube-scheduler (`schedulerPlugin`), the node
- * lifecycle controller with taint-based eviction (`nodeLifecyclePlugin`), and the workload
- * controllers of kube-controller-manager — ReplicaSet and ReplicationController
- * (`replicaSetPlugin`, `replicationControllerPlugin`), Deployment (`deploymentPlugin`),
- * DaemonSet (`daemonSetPlugin`), the garbage collector (`garbageCollectorPlugin`), the pod
- * garbage collector (`podGcPlugin`), the Endpoints/EndpointSlice controllers
- * (`endpointsPlugin`) and the resource quota controller (`resourceQuotaPlugin`, with the API
- * server's `resourceQuotaAdmission` hook) — plus the building blocks they share (expectations, claiming, pod
- * control, the deletion ranking). Each folder also exports its invariants for property tests.
+ * @kubeloop/controllers — the reference controllers of kube-controller-manager and the
+ * kube-scheduler, each in its own folder and registered through core's plugin API like users'
+ * own:
+ *
+ * | plugin | upstream |
+ * |---|---|
+ * | {@link replicaSetPlugin}, {@link replicationControllerPlugin} | `pkg/controller/replicaset`, `pkg/controller/replication` |
+ * | {@link deploymentPlugin} | `pkg/controller/deployment` |
+ * | {@link daemonSetPlugin} | `pkg/controller/daemon` |
+ * | {@link garbageCollectorPlugin} | `pkg/controller/garbagecollector` |
+ * | {@link podGcPlugin} | `pkg/controller/podgc` |
+ * | {@link endpointsPlugin} | `pkg/controller/endpoint`, `pkg/controller/endpointslice` |
+ * | {@link resourceQuotaPlugin} | `pkg/controller/resourcequota` and the `ResourceQuota` admission plugin |
+ * | {@link nodeLifecyclePlugin} | `pkg/controller/nodelifecycle`, `pkg/controller/tainteviction` and the `DefaultTolerationSeconds` admission plugin |
+ * | {@link schedulerPlugin} | `pkg/scheduler` with its default plugins |
+ *
+ * The surface is grouped by controller: its plugin and options, the labels, annotations,
+ * taints and condition reasons it writes (what users match on), and its invariants for
+ * property tests. Then the scheduling framework users extend with their own plugins
+ * ({@link FilterPlugin}, {@link ScorePlugin}, ... in a {@link SchedulerProfile}), and the
+ * building blocks users' own controllers of pods reuse: expectations
+ * ({@link ControllerExpectations}), pod control ({@link clientPodControl}), ownership and
+ * claiming ({@link claimObjects}), the deletion ranking ({@link podsToDelete}). How each
+ * controller decides stays inside its folder.
  *
  * @packageDocumentation
  */
 
-// Building blocks shared by the workload controllers
-export * from './shared/index.js';
-
-// The kube-scheduler
-export * from './scheduler/index.js';
-
-// Node lifecycle and taint-based eviction
-export * from './nodelifecycle/index.js';
-
 // ReplicaSet and ReplicationController
-export * from './replicaset/index.js';
-
-// Service endpoints
-export * from './endpoints/index.js';
-
-// The pod garbage collector
-export * from './podgc/index.js';
-
-// The garbage collector
-export * from './garbagecollector/index.js';
+export {
+  FAILED_CREATE,
+  FAILED_DELETE,
+  REPLICASET_PLUGIN_NAME,
+  REPLICATIONCONTROLLER_PLUGIN_NAME,
+  REPLICA_FAILURE,
+  podsNotOvercreatedInvariant,
+  replicaCountsMatch,
+  replicaCountsMatchInvariant,
+  replicaInvariants,
+  replicaSetPlugin,
+  replicaStatusMatchesPodsInvariant,
+  replicationControllerPlugin,
+  singleController,
+  singleControllerInvariant,
+  statusMatchesPods,
+} from './replicaset/index.js';
+export type { PodsNotOvercreatedOptions, ReplicaSetControllerOptions, ReplicaState, ReplicaViolation } from './replicaset/index.js';
 
 // Deployment
-export * from './deployment/index.js';
+export {
+  DEPLOYMENT_CONTROLLER_COMPONENT,
+  DEPLOYMENT_CONTROLLER_NAME,
+  DEPLOYMENT_PLUGIN_NAME,
+  DESIRED_REPLICAS_ANNOTATION,
+  DeploymentReasons,
+  MAX_REPLICAS_ANNOTATION,
+  POD_TEMPLATE_HASH_LABEL,
+  RESTARTED_AT_ANNOTATION,
+  REVISION_ANNOTATION,
+  REVISION_HISTORY_ANNOTATION,
+  deploymentPlugin,
+  deploymentStatusMatchesInvariant,
+  rolloutBounds,
+  rolloutBoundsInvariant,
+  singleActiveReplicaSetAfterSettle,
+  singleActiveReplicaSetInvariant,
+  statusMatches,
+} from './deployment/index.js';
+export type { DeploymentControllerOptions, DeploymentState, DeploymentViolation, RolloutBoundsOptions } from './deployment/index.js';
 
 // DaemonSet
-export * from './daemonset/index.js';
+export {
+  CONTROLLER_REVISION_HASH_LABEL,
+  DAEMONSET_BURST_REPLICAS,
+  DAEMONSET_CONTROLLER_COMPONENT,
+  DAEMONSET_CONTROLLER_NAME,
+  DAEMONSET_PLUGIN_NAME,
+  POD_TEMPLATE_GENERATION_LABEL,
+  TAINT_NODE_DISK_PRESSURE,
+  TAINT_NODE_MEMORY_PRESSURE,
+  TAINT_NODE_NETWORK_UNAVAILABLE,
+  TAINT_NODE_PID_PRESSURE,
+  TEMPLATE_GENERATION_ANNOTATION,
+  TEMPLATE_GENERATION_HOOK,
+  calculateDaemonSetStatus,
+  daemonPodsUpdated,
+  daemonPodsUpdatedInvariant,
+  daemonSetPlugin,
+  daemonSetStatusMatches,
+  daemonSetStatusMatchesInvariant,
+  oneDaemonPodPerEligibleNode,
+  oneDaemonPodPerEligibleNodeInvariant,
+  rollingUpdateAvailability,
+  rollingUpdateAvailabilityInvariant,
+  targetNodeName,
+  templateGenerationHook,
+  templateHash,
+} from './daemonset/index.js';
+export type { DaemonSetControllerOptions, DaemonSetCounts, DaemonSetPluginOptions, DaemonSetState, DaemonSetViolation } from './daemonset/index.js';
+
+// The garbage collector
+export {
+  DEFAULT_CONCURRENT_GC_SYNCS,
+  DEFAULT_IGNORED_RESOURCES,
+  GARBAGE_COLLECTOR_COMPONENT,
+  GARBAGE_COLLECTOR_PLUGIN_NAME,
+  GarbageCollectorError,
+  REASON_OWNER_REF_INVALID_NAMESPACE,
+  foregroundOrder,
+  foregroundOrderInvariant,
+  garbageCollectorPlugin,
+  noDanglingDependents,
+  noDanglingDependentsInvariant,
+  noLiveOwnerCollected,
+  noLiveOwnerCollectedInvariant,
+  orphansKept,
+  orphansKeptInvariant,
+} from './garbagecollector/index.js';
+export type { GarbageCollectorErrorCode, GarbageCollectorOptions, GcTraceEntry, GcViolation, NamespacedKind } from './garbagecollector/index.js';
+
+// The pod garbage collector
+export { POD_GC_PLUGIN_NAME, TAINT_OUT_OF_SERVICE, podGcPlugin } from './podgc/index.js';
+export type { PodGcOptions } from './podgc/index.js';
+
+// Service endpoints
+export {
+  DEFAULT_MAX_ENDPOINTS_PER_SLICE,
+  ENDPOINTSLICE_CONTROLLER_COMPONENT,
+  ENDPOINTSLICE_CONTROLLER_MANAGED_BY,
+  ENDPOINTSLICE_CONTROLLER_NAME,
+  ENDPOINTS_PLUGIN_NAME,
+  ENDPOINT_CONTROLLER_COMPONENT,
+  ENDPOINT_CONTROLLER_NAME,
+  EndpointSliceSyncError,
+  HEADLESS_SERVICE_LABEL,
+  LAST_CHANGE_TRIGGER_TIME_ANNOTATION,
+  MAX_ENDPOINTS_CAPACITY,
+  OVER_CAPACITY_ANNOTATION,
+  TOPOLOGY_ZONE_LABEL,
+  endpointsMatchPods,
+  endpointsMatchPodsInvariant,
+  endpointsPlugin,
+  noEndpointsWithoutService,
+  noEndpointsWithoutServiceInvariant,
+} from './endpoints/index.js';
+export type { EndpointSliceOptions, EndpointsOptions, EndpointsPluginOptions, EndpointsState, EndpointsViolation } from './endpoints/index.js';
 
 // ResourceQuota: admission and the quota controller
-export * from './resourcequota/index.js';
+export {
+  RESOURCE_QUOTA_ADMISSION,
+  RESOURCE_QUOTA_CONTROLLER_NAME,
+  RESOURCE_QUOTA_PLUGIN_NAME,
+  RESOURCE_QUOTA_SYNC_PERIOD_MS,
+  resourceQuotaAdmission,
+  resourceQuotaPlugin,
+} from './resourcequota/index.js';
+export type { ResourceQuotaOptions, ResourceQuotaPluginOptions } from './resourcequota/index.js';
+
+// Node lifecycle, taint-based eviction and DefaultTolerationSeconds
+export {
+  DEFAULT_TOLERATION_SECONDS,
+  DEFAULT_TOLERATION_SECONDS_HOOK,
+  MESSAGE_NODE_STATUS_NEVER_UPDATED,
+  MESSAGE_NODE_STATUS_UNKNOWN,
+  NODE_CONTROLLER_COMPONENT,
+  NODE_LIFECYCLE_PLUGIN_NAME,
+  REASON_NODE_STATUS_NEVER_UPDATED,
+  REASON_NODE_STATUS_UNKNOWN,
+  TAINT_EVICTION_CONTROLLER_NAME,
+  TAINT_NODE_NOT_READY,
+  TAINT_NODE_UNREACHABLE,
+  defaultTolerationSeconds,
+  nodeLifecyclePlugin,
+} from './nodelifecycle/index.js';
+export type { NodeLifecycleOptions, NodeLifecyclePluginOptions } from './nodelifecycle/index.js';
+
+// The kube-scheduler: registration, profiles and the reasons it reports
+export {
+  DEFAULT_BINDER,
+  DEFAULT_SCHEDULER_NAME,
+  ERR_REASON_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_BIND_CONFLICT,
+  ERR_REASON_CONSTRAINTS_NOT_MATCH,
+  ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_NODE_AFFINITY,
+  ERR_REASON_NODE_CONFLICT,
+  ERR_REASON_NODE_LABEL_NOT_MATCH,
+  ERR_REASON_NODE_NAME,
+  ERR_REASON_NODE_PORTS,
+  ERR_REASON_NO_VICTIMS,
+  ERR_REASON_PREEMPTION_NOT_HELPFUL,
+  ERR_REASON_PV_NOT_EXIST,
+  ERR_REASON_TOO_MANY_PODS,
+  ERR_REASON_UNBOUND_IMMEDIATE,
+  ERR_REASON_UNSCHEDULABLE,
+  NO_PROVISIONER,
+  REASON_UNSCHEDULABLE,
+  SCHEDULER_PLUGIN_NAME,
+  SchedulerError,
+  TAINT_NODE_UNSCHEDULABLE,
+  builtinPlugins,
+  defaultBinder,
+  defaultProfile,
+  schedulerPlugin,
+} from './scheduler/index.js';
+export type { SchedulerErrorCode, SchedulerOptions } from './scheduler/index.js';
+
+// The scheduling framework: plugins users write, and one cycle run purely on a snapshot
+export {
+  ClusterIndex,
+  ERR_NO_NODES_AVAILABLE,
+  MAX_NODE_SCORE,
+  NodeInfo,
+  SKIP,
+  SUCCESS,
+  buildFramework,
+  defaultNormalizeScore,
+  fitErrorMessage,
+  podInfo,
+  scheduleOne,
+  snapshotOf,
+  unresolvable,
+  unschedulable,
+} from './scheduler/index.js';
+export type {
+  AnyPlugin,
+  BindPlugin,
+  Code,
+  CycleCursor,
+  CycleResult,
+  CycleState,
+  Diagnosis,
+  FilterPlugin,
+  Framework,
+  FrameworkPlugin,
+  NodeInfoView,
+  PluginEntry,
+  PodInfo,
+  PostFilterPlugin,
+  PreFilterPlugin,
+  PreScorePlugin,
+  QueueSortPlugin,
+  QueuedPodInfo,
+  ResourceAmounts,
+  SchedulerProfile,
+  ScorePlugin,
+  Snapshot,
+  SnapshotInput,
+  Status,
+} from './scheduler/index.js';
+
+// Building blocks for controllers of pods: pod state and the deletion ranking
+export { isPodActive, isPodAvailable, isPodReady, isPodTerminating, msUntilAvailable, podReadyCondition } from './shared/pods.js';
+export { POD_DELETION_COST_ANNOTATION, compareForDeletion, podsToDelete, rankByRelatedPodsOnSameNode } from './shared/ranking.js';
+export type { RankedPod } from './shared/ranking.js';
+
+// Building blocks: acting on pods (expectations, slow-start batches, pod control)
+export { EXPECTATIONS_TIMEOUT_MS, ControllerExpectations, UidTrackingExpectations } from './shared/expectations.js';
+export { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from './shared/batch.js';
+export type { SlowStartResult } from './shared/batch.js';
+export { clientPodControl, podFromTemplate } from './shared/podcontrol.js';
+export type { PodControl, PodRequest } from './shared/podcontrol.js';
+
+// Building blocks: ownership and claiming
+export { claimObjects, isControlledBy, newControllerRef, ownedOrOrphaned } from './shared/ownership.js';
+export type { ClaimOptions, OwnerIdentity } from './shared/ownership.js';
+
+// Building blocks: template hashes, int-or-percent, conditions
+export { computeHash } from './shared/hash.js';
+export { scaledValue } from './shared/intorpercent.js';
+export { getCondition, removeCondition, setCondition } from './shared/conditions.js';
+

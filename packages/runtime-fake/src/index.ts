@@ -3,9 +3,10 @@
  * per node, running on kubeloop's virtual clock against its API server.
  *
  * The surface is grouped the way a node is built: install nodes (plugin or factory); the
- * kubelet; container behaviors and how they are chosen; the runtime and its images; and the
- * pure decisions the kubelet makes (status, phases, back-off, probes), exported so that tests
- * and other simulations can check against the same rules.
+ * kubelet and its node; container behaviors and how they are chosen; the runtime and its
+ * images. How the kubelet decides (admission, pod status and phases, restarts and back-off,
+ * probes) stays inside the package; {@link ALLOWED_PHASE_TRANSITIONS} states the phase rule
+ * that checks of a whole cluster hold it to.
  *
  * @packageDocumentation
  */
@@ -17,36 +18,19 @@ export type { FakeNodesOptions, FakeNodesPlugin, StartFakeNodeOptions } from './
 // The kubelet and its node
 export { FakeKubelet } from './kubelet.js';
 export type { FakeKubeletOptions, PodUsage } from './kubelet.js';
-export { FAKE_KUBELET_VERSION, buildNode, checkNodeConfig, healthyNodeConditions, inCIDR, nodeIPFor, podCIDRFor, podIPIn } from './node.js';
+export { FAKE_KUBELET_VERSION, buildNode, checkNodeConfig } from './node.js';
 export type { FakeNodeConfig } from './node.js';
+export { ALLOWED_PHASE_TRANSITIONS } from './status.js';
 
 // Container behaviors
-export { BEHAVIOR_ANNOTATION, BehaviorRegistry, containerBehaviorAnnotation, memoryUsage, parseBehavior, plannedExit } from './behavior.js';
-export type { ContainerBehavior, PlannedExit } from './behavior.js';
+export { BEHAVIOR_ANNOTATION, BehaviorRegistry, containerBehaviorAnnotation, parseBehavior } from './behavior.js';
+export type { ContainerBehavior } from './behavior.js';
 
 // The container runtime and images
 export { FakeContainerRuntime } from './runtime.js';
 export type { ContainerExit, ContainerRuntimeOptions, ImageAvailability, RuntimeContainer } from './runtime.js';
-export { DEFAULT_IMAGE_SIZE_BYTES, NOMINAL_IMAGE_SIZES, imageRepository, imageSize, normalizeImage, pullDurationMs } from './images.js';
+export { DEFAULT_IMAGE_SIZE_BYTES, NOMINAL_IMAGE_SIZES } from './images.js';
 export type { ImageSpec, PullTiming } from './images.js';
-
-// The kubelet's decisions
-export { initialPodSyncState, podSyncStep } from './pod-sync.js';
-export type { PodSyncAction, PodSyncInput, PodSyncState } from './pod-sync.js';
-export { containerStep, initialContainerState } from './container.js';
-export type { ContainerMachineAction, ContainerMachineInput, ContainerMachineState, ContainerPhase } from './container.js';
-export { ALLOWED_PHASE_TRANSITIONS, computePodStatus, podPhase, statusChanged } from './status.js';
-export type { PodRuntimeView } from './status.js';
-export { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, backoffStep } from './backoff.js';
-export type { BackoffDecision, BackoffEntry } from './backoff.js';
-export { initialProbeState, probeAnswer, stepProbe } from './probe.js';
-export type { ProbeKind, ProbeResult, ProbeState } from './probe.js';
-export { shouldRestart } from './worker.js';
-export type { PodEvent, WorkerInput } from './worker.js';
-export { formatDuration } from './duration.js';
-
-export { admissionRejection, admitPod, allocatableResources, hostPortsRejection, noExecuteTaintRejection, nodeAffinityRejection, podRequests } from './admission.js';
-export type { AdmissionContext, AdmissionRejection, AdmissionResources } from './admission.js';
 
 // Errors
 export { RuntimeFakeError } from './errors.js';

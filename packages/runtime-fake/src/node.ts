@@ -26,9 +26,9 @@ export interface FakeNodeConfig {
   readonly labels?: Readonly<Record<string, string>> | undefined;
   /** Taints registered with the node (`--register-with-taints`). */
   readonly taints?: Node['spec']['taints'];
-  /** The pod CIDR; default from `index` (see {@link podCIDRFor}). */
+  /** The pod CIDR; default from `index`: `10.1.0.0/24` (index 0), `10.1.1.0/24` (1), …, `10.2.0.0/24` (256). */
   readonly podCIDR?: string | undefined;
-  /** The InternalIP; default from `index` (see {@link nodeIPFor}). */
+  /** The InternalIP; default from `index`: `172.18.0.2` (index 0), `172.18.0.3` (1), … as kind does. */
   readonly internalIP?: string | undefined;
   /** The node's position in its cluster, for default addresses (default 0). */
   readonly index?: number | undefined;

@@ -16,8 +16,7 @@ export { SimClusterError } from './sim/errors.js';
 export type { SimClusterErrorCode } from './sim/errors.js';
 
 // What "quiet" means, and the trace
-export { describeBusy, isHeartbeat, podSettled, podState } from './sim/quiet.js';
-export type { BusyReport } from './sim/quiet.js';
+export { isHeartbeat, podSettled } from './sim/quiet.js';
 export type { TraceEntry } from './sim/trace.js';
 
 // Faults
@@ -78,7 +77,7 @@ export { CheckFailure, DEEP, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, tr
 export type { CheckClusterOptions, RunContext, RunFailure, RunInvariants, RunOptions, RunOutcome } from './check/check.js';
 export { describeAction, performAction } from './check/actions.js';
 export type { ClusterAction, TaintSpec } from './check/actions.js';
-export { diffStates, generatedNames, normalizeObject } from './check/normalize.js';
+export { diffStates } from './check/normalize.js';
 
 // Arbitraries
 export { faultArbitrary, faultSchedules, faultSchedulesWith } from './arbitraries/faults.js';

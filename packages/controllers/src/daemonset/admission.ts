@@ -33,7 +33,8 @@ export function nextTemplateGeneration(ds: DaemonSet, old: DaemonSet | undefined
 
 /**
  * A mutating admission hook on DaemonSet CREATE and UPDATE (not status writes) that sets the
- * `deprecated.daemonset.template.generation` annotation to {@link nextTemplateGeneration}.
+ * `deprecated.daemonset.template.generation` annotation: 1 on create, the old value + 1 when
+ * the pod template changes, the old value otherwise.
  *
  * Guarantees: a write that leaves the template alone keeps the annotation's value, even if the
  * client dropped or changed it (as upstream, where the field is owned by the server).

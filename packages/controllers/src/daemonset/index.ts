@@ -25,51 +25,28 @@ export { daemonSetPlugin, DAEMONSET_PLUGIN_NAME } from './plugin.js';
 export type { DaemonSetPluginOptions } from './plugin.js';
 
 // The controller
-export { DaemonSetReconciler, daemonSetController, daemonSetEventHandlers, DAEMONSET_CONTROLLER_COMPONENT, DAEMONSET_CONTROLLER_NAME } from './controller.js';
+export { DAEMONSET_CONTROLLER_COMPONENT, DAEMONSET_CONTROLLER_NAME } from './controller.js';
 export type { DaemonSetControllerOptions } from './controller.js';
 
 // Admission
-export { TEMPLATE_GENERATION_HOOK, nextTemplateGeneration, templateGenerationHook } from './admission.js';
+export { TEMPLATE_GENERATION_HOOK, templateGenerationHook } from './admission.js';
 
-// Decisions
+// Labels, annotations, taints and defaults
 export {
-  DAEMONSET_BURST_REPLICAS,
   CONTROLLER_REVISION_HASH_LABEL,
-  FAILED_POD_BACKOFF,
-  OBJECT_NAME_FIELD,
+  DAEMONSET_BURST_REPLICAS,
   POD_TEMPLATE_GENERATION_LABEL,
   TAINT_NODE_DISK_PRESSURE,
   TAINT_NODE_MEMORY_PRESSURE,
   TAINT_NODE_NETWORK_UNAVAILABLE,
   TAINT_NODE_PID_PRESSURE,
   TEMPLATE_GENERATION_ANNOTATION,
-  allowsSurge,
-  compareByCreationAndPhase,
-  daemonPodTemplate,
-  daemonPodTemplateFor,
-  daemonTolerations,
-  findUpdatedPodsOnNode,
-  inFailedPodBackoff,
-  isDaemonPodUpdated,
-  nextFailedPodBackoff,
-  nodeNameAffinity,
-  nodeShouldRunDaemonPod,
-  podsByTargetNode,
-  podsShouldBeOnNode,
-  rollingUpdateBudget,
-  rollingUpdateStep,
-  surgeCount,
   targetNodeName,
-  templateGeneration,
-  unavailableCount,
-  unscheduledPodsWithoutNode,
 } from './decide.js';
-export type { BackoffEntry, NodeAction, NodeContext, NodePlacement, RollingNode, RollingUpdateInput, RollingUpdateStep } from './decide.js';
+export { templateHash } from './history.js';
 
-// History and status
-export { dedupeCurrent, maxHistoryRevision, newRevision, revisionData, revisionMatches, revisionsToCleanUp, splitHistory, templateHash } from './history.js';
-export type { HistorySplit } from './history.js';
-export { calculateDaemonSetStatus, nextDaemonSetStatus } from './status.js';
+// Status
+export { calculateDaemonSetStatus } from './status.js';
 export type { DaemonSetCounts } from './status.js';
 
 // Invariants

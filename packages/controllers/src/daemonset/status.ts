@@ -28,7 +28,8 @@ export interface DaemonSetCounts {
 /**
  * Computes the status counts over `nodes` from the DaemonSet's pods (being deleted ones
  * included, as upstream: a terminating pod still occupies its node). Per node only the oldest
- * pod ({@link compareByCreationAndPhase}) is looked at for ready, available and updated.
+ * pod (upstream's `podByCreationTimestampAndPhase` order) is looked at for ready, available
+ * and updated.
  *
  * Worked example: 3 nodes, 2 labelled for the DaemonSet; one pod on each labelled node, one
  * ready for 5 s with `minReadySeconds` 10, the other not ready → desired 2, current 2, ready 1,

@@ -31,81 +31,21 @@
 export { deploymentPlugin, DEPLOYMENT_PLUGIN_NAME } from './plugin.js';
 
 // The controller
-export {
-  DEFAULT_DEPLOYMENT_CONCURRENCY,
-  DEPLOYMENT_CONTROLLER_COMPONENT,
-  DEPLOYMENT_CONTROLLER_NAME,
-  DeploymentReconciler,
-  deploymentController,
-  podDeletionHandler,
-  replicaSetEventHandler,
-} from './controller.js';
+export { DEPLOYMENT_CONTROLLER_COMPONENT, DEPLOYMENT_CONTROLLER_NAME } from './controller.js';
 export type { DeploymentControllerOptions } from './controller.js';
 
-// Decisions
+// Labels, annotations, taints and defaults
 export {
-  ANNOTATIONS_NOT_COPIED,
   DESIRED_REPLICAS_ANNOTATION,
   MAX_REPLICAS_ANNOTATION,
-  MAX_REVISION_HISTORY_LENGTH,
   POD_TEMPLATE_HASH_LABEL,
   RESTARTED_AT_ANNOTATION,
   REVISION_ANNOTATION,
   REVISION_HISTORY_ANNOTATION,
-  actualReplicas,
-  activeReplicaSets,
-  availableReplicas,
-  cleanupPlan,
-  cleanupUnhealthyPlan,
-  compareByCreation,
-  compareBySizeNewer,
-  compareBySizeOlder,
-  desiredReplicasAnnotation,
-  equalIgnoreHash,
-  findActiveOrLatest,
-  findNewReplicaSet,
-  findOldReplicaSets,
-  isOwnedBy,
-  isRollingUpdate,
-  isSaturated,
-  isScalingEvent,
-  maxRevision,
-  maxScaledDown,
-  maxSurge,
-  maxUnavailable,
-  newReplicaSetAnnotations,
-  newReplicaSetFor,
-  newReplicaSetReplicas,
-  oldPodsRunning,
-  readyReplicas,
-  replicaSetProportion,
-  replicasAnnotationsNeedUpdate,
-  resolveFenceposts,
-  revisionOf,
-  rollingNewReplicaSetTarget,
-  rollingOldReplicaSetsPlan,
-  scaleDownOldPlan,
-  scalePlan,
-  specReplicas,
-  withReplicasAnnotations,
 } from './decide.js';
-export type { AnnotationUpdate, Fenceposts, ScaleStep } from './decide.js';
 
-// Status
-export {
-  DeploymentReasons,
-  NO_PROGRESS_DEADLINE,
-  calculateStatus,
-  deadlineRequeueMs,
-  deploymentComplete,
-  deploymentCondition,
-  deploymentProgressing,
-  deploymentTimedOut,
-  hasProgressDeadline,
-  pausedConditions,
-  rolloutStatus,
-  sameStatus,
-} from './status.js';
+// Status: condition reasons
+export { DeploymentReasons } from './status.js';
 
 // Invariants
 export { rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from './invariants.js';

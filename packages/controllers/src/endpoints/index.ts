@@ -22,59 +22,19 @@
 export { endpointsPlugin, ENDPOINTS_PLUGIN_NAME } from './plugin.js';
 export type { EndpointsPluginOptions } from './plugin.js';
 
-// The controllers
+// The controller
 export {
   ENDPOINTSLICE_CONTROLLER_COMPONENT,
   ENDPOINTSLICE_CONTROLLER_NAME,
   ENDPOINT_CONTROLLER_COMPONENT,
   ENDPOINT_CONTROLLER_NAME,
-  EndpointSliceReconciler,
   EndpointSliceSyncError,
-  EndpointsReconciler,
-  endpointSliceController,
-  endpointsController,
 } from './controller.js';
 export type { EndpointSliceOptions, EndpointsOptions } from './controller.js';
 
-// Decisions: Endpoints
-export {
-  HEADLESS_SERVICE_LABEL,
-  LAST_CHANGE_TRIGGER_TIME_ANNOTATION,
-  MAX_ENDPOINTS_CAPACITY,
-  OVER_CAPACITY_ANNOTATION,
-  endpointSubsets,
-  endpointsLabels,
-  endpointsWrite,
-  findPort,
-  podIPv4,
-  podReference,
-  repackSubsets,
-  selectsPods,
-  serviceSelectsPod,
-  shouldPodBeInEndpoints,
-  shouldSetHostname,
-  truncateSubsets,
-} from './decide.js';
-export type { EndpointSubsetsResult, EndpointsWrite } from './decide.js';
-
-// Decisions: EndpointSlices
-export {
-  DEFAULT_MAX_ENDPOINTS_PER_SLICE,
-  ENDPOINTSLICE_CONTROLLER_MANAGED_BY,
-  TOPOLOGY_ZONE_LABEL,
-  endpointKey,
-  endpointSlicePorts,
-  endpointSliceLabels,
-  newEndpointSlice,
-  podToEndpoint,
-  portMapKey,
-  reconcileSlices,
-  sliceToFill,
-} from './slices.js';
-export type { SlicePlan, SliceReconcileInput } from './slices.js';
-
-// Trigger times
-export { TriggerTimeTracker, podTriggerTime, serviceTriggerTime } from './triggertime.js';
+// Labels, annotations, taints and defaults
+export { HEADLESS_SERVICE_LABEL, LAST_CHANGE_TRIGGER_TIME_ANNOTATION, MAX_ENDPOINTS_CAPACITY, OVER_CAPACITY_ANNOTATION } from './decide.js';
+export { DEFAULT_MAX_ENDPOINTS_PER_SLICE, ENDPOINTSLICE_CONTROLLER_MANAGED_BY, TOPOLOGY_ZONE_LABEL } from './slices.js';
 
 // Invariants
 export { endpointsMatchPods, noEndpointsWithoutService } from './invariants.js';

@@ -26,7 +26,7 @@ export const REASON_OWNER_REF_INVALID_NAMESPACE = 'OwnerRefInvalidNamespace';
 /** Upstream's `--concurrent-gc-syncs` default: workers per queue. */
 export const DEFAULT_CONCURRENT_GC_SYNCS = 20;
 
-/** Options of the {@link GarbageCollector}. */
+/** Options of the garbage collector ({@link garbageCollectorPlugin}). */
 export interface GarbageCollectorOptions {
   /** Workers per queue (`--concurrent-gc-syncs`, default {@link DEFAULT_CONCURRENT_GC_SYNCS}). */
   readonly workers?: number | undefined;

@@ -19,43 +19,13 @@
 // Registration
 export { garbageCollectorPlugin, GARBAGE_COLLECTOR_PLUGIN_NAME } from './plugin.js';
 
-// The collector and its graph
-export { GarbageCollector, DEFAULT_CONCURRENT_GC_SYNCS, DEFAULT_IGNORED_RESOURCES, GARBAGE_COLLECTOR_COMPONENT, REASON_OWNER_REF_INVALID_NAMESPACE } from './controller.js';
+// The controller
+export { DEFAULT_CONCURRENT_GC_SYNCS, DEFAULT_IGNORED_RESOURCES, GARBAGE_COLLECTOR_COMPONENT, REASON_OWNER_REF_INVALID_NAMESPACE } from './controller.js';
 export type { GarbageCollectorOptions } from './controller.js';
-export { GraphBuilder } from './graph-builder.js';
-export type { GraphChange, GraphSink } from './graph-builder.js';
-export { AbsentOwnerCache, GraphNode, assertGraphInvariants, formatIdentity, identityFromReference, identityKey, identityOf, referenceMatches, sameIdentity } from './graph.js';
-export type { ObjectIdentity } from './graph.js';
-export { GarbageCollectorError, Operations } from './operations.js';
-export type { GarbageCollectorErrorCode } from './operations.js';
 
-// Decisions
-export {
-  attemptToDeleteDecision,
-  blocksOwnerDeletion,
-  classifyReference,
-  deletingDependentsDecision,
-  isDeletingDependents,
-  ownerLookup,
-  referencesDiffs,
-  startsWaitingForDependentsDeleted,
-  startsWaitingForDependentsOrphaned,
-  unblockedOwners,
-  unblockReferences,
-  withoutReferences,
-} from './decide.js';
-export type {
-  AttemptToDeleteAction,
-  AttemptToDeleteInput,
-  BlockingDependent,
-  ClassifiedReference,
-  DeletingDependentsAction,
-  DeletionMeta,
-  LiveOwner,
-  PropagationPolicy,
-  ReferenceClass,
-  ReferencesDiff,
-} from './decide.js';
+// Errors
+export { GarbageCollectorError } from './operations.js';
+export type { GarbageCollectorErrorCode } from './operations.js';
 
 // Invariants
 export { foregroundOrder, noDanglingDependents, noLiveOwnerCollected, orphansKept } from './invariants.js';

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiServer, PluginHost, Pods, VirtualClock, createBuiltinRegistry, seededRng } from '@kubeloop/core';
 import type { Pod, Toleration } from '@kubeloop/core';
-import { nodeLifecyclePlugin, withDefaultTolerations } from '../index.js';
+import { withDefaultTolerations } from './admission.js';
+import { nodeLifecyclePlugin } from './plugin.js';
 
 const NR = 'node.kubernetes.io/not-ready';
 const UR = 'node.kubernetes.io/unreachable';

@@ -27,42 +27,19 @@
 export { nodeLifecyclePlugin, NODE_LIFECYCLE_PLUGIN_NAME } from './plugin.js';
 export type { NodeLifecyclePluginOptions } from './plugin.js';
 
-// The controllers
-export { NodeLifecycleController, TaintEvictionReconciler, taintEvictionController, NODE_CONTROLLER_COMPONENT, TAINT_EVICTION_CONTROLLER_NAME } from './controller.js';
+// The controller
+export { NODE_CONTROLLER_COMPONENT, TAINT_EVICTION_CONTROLLER_NAME } from './controller.js';
 export type { NodeLifecycleOptions } from './controller.js';
 
 // Admission
-export { DEFAULT_TOLERATION_SECONDS, DEFAULT_TOLERATION_SECONDS_HOOK, defaultTolerationSeconds, withDefaultTolerations } from './admission.js';
+export { DEFAULT_TOLERATION_SECONDS, DEFAULT_TOLERATION_SECONDS_HOOK, defaultTolerationSeconds } from './admission.js';
 
-// Decisions
+// Labels, annotations, taints and defaults
 export {
-  DEFAULT_LARGE_CLUSTER_SIZE_THRESHOLD,
-  DEFAULT_NODE_EVICTION_RATE,
-  DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS,
-  DEFAULT_NODE_MONITOR_PERIOD_MS,
-  DEFAULT_NODE_STARTUP_GRACE_PERIOD_MS,
-  DEFAULT_SECONDARY_NODE_EVICTION_RATE,
-  DEFAULT_UNHEALTHY_ZONE_THRESHOLD,
   MESSAGE_NODE_STATUS_NEVER_UPDATED,
   MESSAGE_NODE_STATUS_UNKNOWN,
-  MONITORED_NODE_CONDITIONS,
   REASON_NODE_STATUS_NEVER_UPDATED,
   REASON_NODE_STATUS_UNKNOWN,
   TAINT_NODE_NOT_READY,
   TAINT_NODE_UNREACHABLE,
-  desiredTaints,
-  evictable,
-  evictionDecision,
-  lifecycleTaintKey,
-  needsNoExecuteToken,
-  nodeHealth,
-  notReadyPodStatus,
-  readyStatus,
-  sameTaints,
-  takeToken,
-  taintingRate,
-  unknownConditions,
-  zoneKey,
-  zoneState,
 } from './decide.js';
-export type { EvictionDecision, EvictionRates, GracePeriods, NoExecutePermission, NodeHealth, ReadyStatus, ZoneState } from './decide.js';

@@ -12,19 +12,8 @@
 // Registration
 export { podGcPlugin, POD_GC_PLUGIN_NAME } from './plugin.js';
 
-// The collector
-export { PodGarbageCollector } from './controller.js';
+// The controller
 export type { PodGcOptions } from './controller.js';
 
-// Decisions
-export {
-  DEFAULT_TERMINATED_POD_GC_THRESHOLD,
-  POD_GC_CHECK_PERIOD_MS,
-  POD_GC_QUARANTINE_MS,
-  TAINT_OUT_OF_SERVICE,
-  failedStatus,
-  podsOnMissingNodes,
-  terminatedToDelete,
-  terminatingOnOutOfServiceNodes,
-  unscheduledTerminating,
-} from './decide.js';
+// Taints it acts on
+export { TAINT_OUT_OF_SERVICE } from './decide.js';

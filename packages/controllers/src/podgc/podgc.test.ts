@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { NodeSchema, PodSchema, formatTime, type Node, type Pod } from '@kubeloop/core';
-import { failedStatus, podsOnMissingNodes, terminatedToDelete, terminatingOnOutOfServiceNodes, unscheduledTerminating } from './index.js';
+import { failedStatus, podsOnMissingNodes, terminatedToDelete, terminatingOnOutOfServiceNodes, unscheduledTerminating } from './decide.js';
 
 const T0 = Date.UTC(2026, 0, 1); // a fixed instant for fixtures, not the wall clock
 

@@ -25,24 +25,11 @@
 // Registration
 export { replicaSetPlugin, replicationControllerPlugin, REPLICASET_PLUGIN_NAME, REPLICATIONCONTROLLER_PLUGIN_NAME } from './plugin.js';
 
-// The controllers
-export {
-  DEFAULT_REPLICASET_CONCURRENCY,
-  ReplicatedReconciler,
-  podEventHandler,
-  replicaSetController,
-  replicatedController,
-  replicationControllerController,
-} from './controller.js';
+// The controller
 export type { ReplicaSetControllerOptions } from './controller.js';
-export { ReplicaSetKind, ReplicationControllerKind } from './kind.js';
-export type { ReplicaCondition, ReplicaStatus, ReplicatedKind } from './kind.js';
 
-// Decisions
-export { BURST_REPLICAS, activeControlledPods, choosePodsToDelete, relatedPods, replicaDiff, skippedCreates, slowStartBatchSizes } from './decide.js';
-export type { RelatedOwner, ReplicaDiff } from './decide.js';
-export { FAILED_CREATE, FAILED_DELETE, REPLICA_FAILURE, calculateReplicaStatus, nextAvailabilityCheck, replicaStatusUpToDate } from './status.js';
-export type { StatusInput } from './status.js';
+// Status: the condition type and its reasons
+export { FAILED_CREATE, FAILED_DELETE, REPLICA_FAILURE } from './status.js';
 
 // Invariants
 export { replicaCountsMatch, replicaInvariants, singleController, statusMatchesPods } from './invariants.js';

@@ -5,10 +5,14 @@
  *
  * @module
  */
-export { RESOURCE_QUOTA_ADMISSION, resourceQuotaAdmission } from './admission.js';
-export { RESOURCE_QUOTA_CONTROLLER_NAME, RESOURCE_QUOTA_SYNC_PERIOD_MS, ResourceQuotaReconciler, resourceQuotaController } from './controller.js';
+
+// Registration
+export { resourceQuotaPlugin, RESOURCE_QUOTA_PLUGIN_NAME } from './plugin.js';
+
+// The controller
+export { RESOURCE_QUOTA_CONTROLLER_NAME, RESOURCE_QUOTA_SYNC_PERIOD_MS } from './controller.js';
 export type { ResourceQuotaOptions } from './controller.js';
-export { RESOURCE_QUOTA_PLUGIN_NAME, resourceQuotaPlugin } from './plugin.js';
 export type { ResourceQuotaPluginOptions } from './plugin.js';
-export { formatUsage, objectCountName, podChargedAt, podConstraintViolation, quotaUsage, scopesSelect, tracks, usageOf } from './decide.js';
-export type { QuotaUsage } from './decide.js';
+
+// Admission
+export { RESOURCE_QUOTA_ADMISSION, resourceQuotaAdmission } from './admission.js';

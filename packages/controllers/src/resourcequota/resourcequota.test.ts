@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { ApiServer, ConfigMaps, PodSchema, Pods, ReplicaSets, ResourceQuotas, Services, VirtualClock, createBuiltinRegistry, isApiError, parseQuantity, seededRng } from '@kubeloop/core';
 import type { Pod, ResourceQuota } from '@kubeloop/core';
-import { formatUsage, podConstraintViolation, quotaUsage, resourceQuotaAdmission, scopesSelect, tracks } from './index.js';
+import { resourceQuotaAdmission } from './admission.js';
+import { formatUsage, podConstraintViolation, quotaUsage, scopesSelect, tracks } from './decide.js';
 
 const runs = process.env['KUBELOOP_DEEP'] === '1' ? 2_000 : 100;
 

@@ -79,7 +79,7 @@ export interface FilterPlugin extends FrameworkPlugin {
 
 /**
  * Runs after Filter found no node (upstream: preemption). May only add a message (kubeloop does
- * not evict). `framework` lets it dry-run the filters (see {@link filterOnNode}).
+ * not evict). `framework` lets it dry-run the filters on a node.
  */
 export interface PostFilterPlugin extends FrameworkPlugin {
   /** Given every node's failure, an optional sentence for the message (joined after the filter counts). */
@@ -300,7 +300,8 @@ function call<T>(plugin: FrameworkPlugin, point: string, fn: () => T): T {
  *
  * 1. PreFilter: a failure makes every node fail with that status; `Skip` disables that plugin's Filter.
  * 2. Filter: from `cursor.nextStartNodeIndex`, round-robin, stop once
- *    {@link numFeasibleNodesToFind} feasible nodes are found; for each node the filters run in
+ *    enough feasible nodes are found (upstream's `numFeasibleNodesToFind`: all of them up to
+ *    100 nodes, then `percentageOfNodesToScore`); for each node the filters run in
  *    order and the first failure is its status. The cursor advances by the nodes visited.
  * 3. With no feasible node: PostFilter, then `unschedulable` with the {@link Diagnosis}.
  * 4. One feasible node is chosen without scoring; otherwise PreScore, Score, NormalizeScore, and

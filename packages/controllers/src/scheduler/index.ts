@@ -41,30 +41,35 @@
  * @module
  */
 
-// Registration and the runnable
+// Registration
 export { schedulerPlugin, SCHEDULER_PLUGIN_NAME } from './plugin.js';
-export { Scheduler, REASON_UNSCHEDULABLE, nodeSchedulingPropertiesChanged, unschedulableConditions } from './scheduler.js';
+
+// The condition reason and options
+export { REASON_UNSCHEDULABLE } from './scheduler.js';
 export type { SchedulerOptions } from './scheduler.js';
 
-// The framework
+// Profiles and defaults
+export { DEFAULT_BINDER, DEFAULT_SCHEDULER_NAME, builtinPlugins, defaultBinder, defaultProfile } from './defaults.js';
+
+// Reasons of the default plugins
+export { ERR_REASON_NODE_AFFINITY, ERR_REASON_NODE_NAME, ERR_REASON_NODE_PORTS, ERR_REASON_UNSCHEDULABLE, TAINT_NODE_UNSCHEDULABLE } from './plugins/node.js';
+export { ERR_REASON_TOO_MANY_PODS } from './plugins/resources.js';
 export {
-  ERR_NO_NODES_AVAILABLE,
-  MAX_NODE_SCORE,
-  MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND,
-  MIN_FEASIBLE_NODES_TO_FIND,
-  SKIP,
-  SUCCESS,
-  buildFramework,
-  defaultNormalizeScore,
-  filterOnNode,
-  fitErrorMessage,
-  numFeasibleNodesToFind,
-  prioritize,
-  scheduleOne,
-  selectHost,
-  unresolvable,
-  unschedulable,
-} from './framework.js';
+  ERR_REASON_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_CONSTRAINTS_NOT_MATCH,
+  ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_NODE_LABEL_NOT_MATCH,
+} from './plugins/topology.js';
+export { ERR_REASON_BIND_CONFLICT, ERR_REASON_NODE_CONFLICT, ERR_REASON_PV_NOT_EXIST, ERR_REASON_UNBOUND_IMMEDIATE, NO_PROVISIONER } from './plugins/volume.js';
+export { ERR_REASON_NO_VICTIMS, ERR_REASON_PREEMPTION_NOT_HELPFUL } from './plugins/preemption.js';
+
+// Errors
+export { SchedulerError } from './errors.js';
+export type { SchedulerErrorCode } from './errors.js';
+
+// The framework
+export { ERR_NO_NODES_AVAILABLE, MAX_NODE_SCORE, SKIP, SUCCESS, buildFramework, defaultNormalizeScore, fitErrorMessage, scheduleOne, unresolvable, unschedulable } from './framework.js';
 export type {
   AnyPlugin,
   BindPlugin,
@@ -86,67 +91,7 @@ export type {
   ScorePlugin,
   Status,
 } from './framework.js';
-export { DEFAULT_BINDER, DEFAULT_SCHEDULER_NAME, builtinPlugins, defaultBinder, defaultProfile } from './defaults.js';
 
 // Snapshots
-export {
-  ClusterIndex,
-  DEFAULT_MEMORY_REQUEST,
-  DEFAULT_MILLI_CPU_REQUEST,
-  NodeInfo,
-  amountOf,
-  isTerminal,
-  makeSnapshot,
-  nonZeroRequests,
-  normalizedImageName,
-  podHostPorts,
-  podInfo,
-  podRequests,
-  snapshotOf,
-} from './nodeinfo.js';
-export type { HostPort, NodeInfoView, PodInfo, ResourceAmounts, Snapshot, SnapshotInput } from './nodeinfo.js';
-
-// The queue
-export { POD_INITIAL_BACKOFF_MS, POD_MAX_BACKOFF_MS, POD_MAX_IN_UNSCHEDULABLE_MS, SchedulingQueue, podBackoffMs } from './queue.js';
-
-// Default plugins and their reasons
-export {
-  ERR_REASON_NODE_AFFINITY,
-  ERR_REASON_NODE_NAME,
-  ERR_REASON_NODE_PORTS,
-  ERR_REASON_UNSCHEDULABLE,
-  TAINT_NODE_UNSCHEDULABLE,
-  findUntoleratedTaint,
-  imageLocality,
-  matchesNodeSelectorAndAffinity,
-  matchesRequirement,
-  matchesTerm,
-  nodeAffinity,
-  nodeName,
-  nodePorts,
-  nodeUnschedulable,
-  portsConflict,
-  prioritySort,
-  taintToleration,
-  toleratesTaint,
-  untoleratedTaintReason,
-} from './plugins/node.js';
-export { ERR_REASON_TOO_MANY_PODS, insufficientReason, insufficientResources, leastRequestedScore, nodeResourcesBalancedAllocation, nodeResourcesFit } from './plugins/resources.js';
-export {
-  ERR_REASON_AFFINITY_RULES_NOT_MATCH,
-  ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH,
-  ERR_REASON_CONSTRAINTS_NOT_MATCH,
-  ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
-  ERR_REASON_NODE_LABEL_NOT_MATCH,
-  interPodAffinity,
-  minMaxNormalize,
-  podTopologySpread,
-  termMatchesPod,
-} from './plugins/topology.js';
-export { ERR_REASON_BIND_CONFLICT, ERR_REASON_NODE_CONFLICT, ERR_REASON_PV_NOT_EXIST, ERR_REASON_UNBOUND_IMMEDIATE, NO_PROVISIONER, podClaimNames, volumeBinding, volumeFitsNode } from './plugins/volume.js';
-
-export { ERR_REASON_NO_VICTIMS, ERR_REASON_PREEMPTION_NOT_HELPFUL, defaultPreemption, preemptionReasons } from './plugins/preemption.js';
-
-// Errors
-export { SchedulerError } from './errors.js';
-export type { SchedulerErrorCode } from './errors.js';
+export { ClusterIndex, NodeInfo, podInfo, snapshotOf } from './nodeinfo.js';
+export type { NodeInfoView, PodInfo, ResourceAmounts, Snapshot, SnapshotInput } from './nodeinfo.js';

@@ -187,12 +187,12 @@ export interface NodeInfoView {
   /** `allocatable` cpu (millicores) and memory (bytes), for hot paths. */
   readonly allocatableCPU: number;
   readonly allocatableMemory: number;
-  /** The sum of the pods' {@link podRequests}. */
+  /** The sum of the pods' requests (init containers, sidecars and overhead included, as upstream's `PodRequests`). */
   readonly requested: ReadonlyMap<string, number>;
   /** `requested` cpu (millicores) and memory (bytes), for hot paths. */
   readonly requestedCPU: number;
   readonly requestedMemory: number;
-  /** The sum of the pods' {@link nonZeroRequests}. */
+  /** The sum of the pods' requests with upstream's non-zero defaults (100m CPU, 200 MiB memory for a container without a request). */
   readonly nonZeroRequested: { readonly milliCPU: number; readonly memory: number };
   /** Host ports in use. */
   readonly usedPorts: readonly HostPort[];

@@ -328,8 +328,9 @@ export interface WatcherOptions {
  * - all waiting goes through the injected clock: on a virtual clock nothing happens until the
  *   clock is advanced past a backoff.
  *
- * Errors: never errors; every failure is retried (see {@link step}) and reported through
- * `options.onError`. Completes only when unsubscribed.
+ * Errors: never errors; every failure is retried (a 410 relists, at once when the watch had
+ * made progress; other failures after a backoff of {@link WatcherOptions.backoff}) and
+ * reported through `options.onError`. Completes only when unsubscribed.
  *
  * Caveats: inputs are processed one at a time from a queue, so events that a downstream
  * consumer causes synchronously (a handler writing to an in-memory server) are published after

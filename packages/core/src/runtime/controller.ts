@@ -185,7 +185,15 @@ export interface Runnable {
  * Guarantees:
  * - never two concurrent reconciles of one request (the queue's processing set), even with
  *   several workers; a request that changed during its reconcile is reconciled again after it;
- * - every outcome is handled by {@link applyOutcome};
+ * - every outcome is handled in one exhaustive switch (controller-runtime's `reconcileHandler`):
+ *
+ *   | outcome | queue | metrics label |
+ *   |---|---|---|
+ *   | `done` | `forget` | `success` |
+ *   | `requeueAfter(d)` | `forget`, `addAfter(key, d)` | `requeue_after` |
+ *   | an error | `addRateLimited` (5 ms, 10 ms, 20 ms … per item) | `error` |
+ *   | a {@link TerminalError} | `forget`, nothing added | `error` |
+ *
  * - workers start only through {@link Controller.start} (the manager calls it once the caches
  *   have synced and, with leader election, once it leads);
  * - shutdown (the start signal aborting): sources are unsubscribed, the queue stops accepting

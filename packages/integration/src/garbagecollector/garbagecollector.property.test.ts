@@ -37,7 +37,7 @@ import {
   orphansKeptInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, Fault, FaultSchedule, Invariant, RunContext, SimCluster, Violation } from '@kubeloop/testing';
-import type { PropagationPolicy } from '@kubeloop/controllers';
+import type { PropagationPolicy } from '@kubeloop/core';
 import { garbageCollectorPlugin } from '@kubeloop/controllers';
 
 const RUNS = DEEP ? 170 : 12;

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Lease, Node, Pod } from '@kubeloop/core';
-import { describeBusy, isHeartbeat, podSettled, podState } from '../index.js';
+import { describeBusy, isHeartbeat, podSettled, podState } from './quiet.js';
 
 const lease: Lease = {
   apiVersion: 'coordination.k8s.io/v1',
