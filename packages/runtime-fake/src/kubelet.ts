@@ -95,7 +95,7 @@ function keyOf(pod: Pod): string {
  * `spec.nodeName=<node>` (so a watch that expires with 410 Gone is followed by a relist, as
  * for every informer), a rate-limited workqueue of pod keys (dedupe, one sync per pod at a
  * time, a requeue at the earliest pending deadline, per-pod backoff after a failed sync), and
- * the decisions of each sync made by the pure {@link podSyncStep}.
+ * the decisions of each sync made by the pure `podSyncStep` (`pod-sync.ts`).
  *
  * Guarantees:
  * - it only ever runs pods whose `spec.nodeName` is its node (the informer is field-selected

@@ -307,7 +307,7 @@ export interface WatcherOptions {
    */
   readonly onError?: ((error: unknown, retryInMs: number) => void) | undefined;
   /**
-   * Called whenever the watcher's {@link WatcherState} moves to another phase (`Listing`,
+   * Called whenever the watcher's state moves to another phase (`Listing`,
    * `Watching`, `BackingOff`), after the step that moved it. For health checks: a watcher
    * that is not `Watching` does not see changes as they happen.
    */
