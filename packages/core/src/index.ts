@@ -52,6 +52,22 @@ export type { ApplyResult } from './client/apply.js';
 export type { ClientInterceptor, ClientRequest, ClientVerb } from './client/intercept.js';
 export { ApiServer, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './store/server.js';
 export type { ApiServerOptions, WarningSink } from './store/server.js';
+export { MemoryStorage } from './store/memory.js';
+export type { MemoryStorageOptions } from './store/memory.js';
+export { StorageError, isStorageError } from './store/storage.js';
+export type {
+  SelectionPredicate,
+  Storage,
+  StorageCache,
+  StorageDeleteOptions,
+  StorageErrorCode,
+  StorageEvent,
+  StorageKey,
+  StorageList,
+  StoragePrefix,
+  StoragePreconditions,
+  StorageWatchOptions,
+} from './store/storage.js';
 export { decode, unknownFieldWarnings, validateForCreate } from './store/admission.js';
 export type { AdmissionHook, AdmissionOperation, AdmissionRequest, Decoded, StoreReader } from './store/admission.js';
 export { applyJsonPatch, applyMergePatch } from './store/patch.js';

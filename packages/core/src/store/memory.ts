@@ -11,8 +11,7 @@ import type { Clock, Timer } from '../clock/clock.js';
 import { deepFreeze } from '../util/objects.js';
 import {
   StorageError,
-  formatKey,
-  type Preconditions,
+  type StoragePreconditions,
   type SelectionPredicate,
   type Storage,
   type StorageCache,
@@ -22,6 +21,7 @@ import {
   type StorageList,
   type StoragePrefix,
   type StorageWatchOptions,
+  type UpdateDecision,
 } from './storage.js';
 
 /** Options of {@link MemoryStorage}. */
@@ -141,15 +141,11 @@ export class MemoryStorage implements Storage {
         return storage.#rv;
       },
       get: (key) => this.#tables.get(key.resource)?.objects.get(keyString(key)),
-    list: (prefix) => {
-      const table = this.#tables.get(prefix.resource);
-      return table ? select(table, prefix.namespace, undefined) : [];
-    },
-    count: (prefix) => {
-      const table = this.#tables.get(prefix.resource);
-      if (!table) return 0;
-      return prefix.namespace === undefined ? table.objects.size : (table.perNamespace.get(prefix.namespace) ?? 0);
-    },
+      list: (prefix) => {
+        const table = this.#tables.get(prefix.resource);
+        return table ? select(table, prefix.namespace, undefined) : [];
+      },
+      count: (prefix) => countOf(this.#tables.get(prefix.resource), prefix.namespace),
     };
   }
 
@@ -159,8 +155,12 @@ export class MemoryStorage implements Storage {
   }
 
   /** {@inheritDoc Storage.get} */
-  get(key: StorageKey): Promise<KubeObject | undefined> {
-    return Promise.resolve(this.#tables.get(key.resource)?.objects.get(keyString(key)));
+  get(key: StorageKey): Promise<KubeObject>;
+  get(key: StorageKey, options: { readonly ignoreNotFound: true }): Promise<KubeObject | undefined>;
+  get(key: StorageKey, options?: { readonly ignoreNotFound: true }): Promise<KubeObject | undefined> {
+    const obj = this.#tables.get(key.resource)?.objects.get(keyString(key));
+    if (!obj && !options?.ignoreNotFound) return Promise.reject(new StorageError('key-not-found', key));
+    return Promise.resolve(obj);
   }
 
   /** {@inheritDoc Storage.list} */
@@ -170,22 +170,56 @@ export class MemoryStorage implements Storage {
     return Promise.resolve({ items, revision: this.#rv });
   }
 
+  /** {@inheritDoc Storage.count} */
+  count(prefix: StoragePrefix): Promise<number> {
+    return Promise.resolve(countOf(this.#tables.get(prefix.resource), prefix.namespace));
+  }
+
   /** {@inheritDoc Storage.create} */
   create(key: StorageKey, object: KubeObject): Promise<KubeObject> {
     const table = this.#table(key.resource);
     const k = keyString(key);
-    if (table.objects.has(k)) return Promise.reject(new StorageError('key-exists', formatKey(key), `key ${formatKey(key)} already exists`));
+    if (table.objects.has(k)) return Promise.reject(new StorageError('key-exists', key));
     return Promise.resolve(this.#commit(table, k, object, 'ADDED', undefined));
   }
 
   /** {@inheritDoc Storage.update} */
-  update(key: StorageKey, object: KubeObject, preconditions?: Preconditions): Promise<KubeObject> {
+  update(key: StorageKey, object: KubeObject, preconditions?: StoragePreconditions): Promise<KubeObject> {
     const table = this.#table(key.resource);
     const k = keyString(key);
     const old = table.objects.get(k);
     const failed = check(key, old, preconditions);
     if (failed) return Promise.reject(failed);
     return Promise.resolve(this.#commit(table, k, object, 'MODIFIED', old));
+  }
+
+  /**
+   * {@inheritDoc Storage.guaranteedUpdate}
+   *
+   * In memory the current object is always the stored one: `tryUpdate` is called once, and its
+   * decision carried out, before this returns.
+   */
+  guaranteedUpdate(key: StorageKey, tryUpdate: (current: KubeObject) => UpdateDecision): Promise<KubeObject> {
+    const table = this.#table(key.resource);
+    const k = keyString(key);
+    const current = table.objects.get(k);
+    if (!current) return Promise.reject(new StorageError('key-not-found', key));
+    let decision: UpdateDecision;
+    try {
+      decision = tryUpdate(current);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    switch (decision.type) {
+      case 'write':
+        return Promise.resolve(this.#commit(table, k, decision.object, 'MODIFIED', current));
+      case 'remove': {
+        const final = this.#remove(table, k, decision.last);
+        return Promise.resolve(decision.result ?? final);
+      }
+      case 'none':
+        return Promise.resolve(decision.result);
+    }
   }
 
   /** {@inheritDoc Storage.delete} */
@@ -324,10 +358,10 @@ export class MemoryStorage implements Storage {
         for (const obj of select(sub.table, sub.namespace, sub.predicate)) sub.subscriber.next({ type: 'ADDED', object: obj });
       } else {
         if (!Number.isSafeInteger(from) || from < 0) {
-          throw new StorageError('invalid-revision', formatKey(sub.table), `invalid resource version "${from}"`);
+          throw new StorageError('invalid-revision', sub.table, `invalid resource version "${from}"`);
         }
         if (from < this.#compactedRv) {
-          throw new StorageError('expired', formatKey(sub.table), `too old resource version: ${from} (${this.#compactedRv + 1})`);
+          throw new StorageError('expired', sub.table, `too old resource version: ${from} (${this.#compactedRv + 1})`);
         }
         sub.lastRv = from;
         const size = this.#history.length;
@@ -417,15 +451,15 @@ export class MemoryStorage implements Storage {
 }
 
 /** The error a write's preconditions give against the stored object, if any. */
-function check(key: StorageKey, old: KubeObject | undefined, preconditions: Preconditions | undefined): StorageError | undefined {
-  if (!old) return new StorageError('key-not-found', formatKey(key), `key ${formatKey(key)} not found`);
+function check(key: StorageKey, old: KubeObject | undefined, preconditions: StoragePreconditions | undefined): StorageError | undefined {
+  if (!old) return new StorageError('key-not-found', key);
   if (preconditions?.uid !== undefined && preconditions.uid !== old.metadata.uid) {
-    return new StorageError('conflict', formatKey(key), `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${old.metadata.uid}`);
+    return new StorageError('conflict', key, `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${old.metadata.uid}`);
   }
   if (preconditions?.resourceVersion !== undefined && preconditions.resourceVersion !== old.metadata.resourceVersion) {
     return new StorageError(
       'conflict',
-      formatKey(key),
+      key,
       `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
     );
   }
@@ -471,6 +505,11 @@ function select(table: Table, namespace: string | undefined, predicate: Selectio
     out.push(obj);
   }
   return out.sort(compareObjects);
+}
+
+function countOf(table: Table | undefined, namespace: string | undefined): number {
+  if (!table) return 0;
+  return namespace === undefined ? table.objects.size : (table.perNamespace.get(namespace) ?? 0);
 }
 
 function countNamespace(table: Table, namespace: string | undefined, delta: number): void {

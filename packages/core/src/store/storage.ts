@@ -11,6 +11,7 @@
 import type { Observable } from 'rxjs';
 import type { FieldSelector } from '../api/fields.js';
 import type { Selector } from '../api/labels.js';
+import { ApiError, type StatusReason } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 
 /**
@@ -35,7 +36,7 @@ export interface StoragePrefix {
 }
 
 /** Conditions a write checks atomically against the stored object (upstream's `Preconditions`). */
-export interface Preconditions {
+export interface StoragePreconditions {
   /** The stored object's `metadata.resourceVersion` must be this. */
   readonly resourceVersion?: string | undefined;
   /** The stored object's `metadata.uid` must be this. */
@@ -86,7 +87,7 @@ export interface StorageList {
 /** Options of {@link Storage.delete}. */
 export interface StorageDeleteOptions {
   /** Checked atomically against the stored object. */
-  readonly preconditions?: Preconditions | undefined;
+  readonly preconditions?: StoragePreconditions | undefined;
   /**
    * The object's final state as the `DELETED` event and the result show it (stamped with the
    * deletion's revision); the stored object when absent. The registry uses it when the write
@@ -95,37 +96,90 @@ export interface StorageDeleteOptions {
   readonly last?: KubeObject | undefined;
 }
 
-/** Why a storage operation failed; the registry turns each into the API's status error. */
+/** Why a storage operation failed. */
 export type StorageErrorCode =
-  /** No object at the key (API: 404 NotFound). */
+  /** No object at the key (404 NotFound). */
   | 'key-not-found'
-  /** `create` found an object at the key (API: 409 AlreadyExists). */
+  /** `create` found an object at the key (409 AlreadyExists). */
   | 'key-exists'
-  /** A precondition failed: the object changed since it was read (API: 409 Conflict). */
+  /** A precondition failed: the object changed since it was read (409 Conflict). */
   | 'conflict'
-  /** The requested revision's successors were compacted away (API: 410 Expired). */
+  /** The requested revision's successors were compacted away (410 Expired). */
   | 'expired'
-  /** The requested revision is not a revision (API: 400 BadRequest). */
+  /** The requested revision is not a revision (400 BadRequest). */
   | 'invalid-revision';
 
-/** The error of every {@link Storage} operation, discriminated by {@link StorageError.code}. */
-export class StorageError extends Error {
+const REASONS: Readonly<Record<StorageErrorCode, StatusReason>> = {
+  'key-not-found': 'NotFound',
+  'key-exists': 'AlreadyExists',
+  conflict: 'Conflict',
+  expired: 'Expired',
+  'invalid-revision': 'BadRequest',
+};
+
+/**
+ * The error of every {@link Storage} operation, discriminated by
+ * {@link StorageError.storageCode}. It is already the API's status error for the key (upstream's
+ * `storeerr.Interpret*Error` done at the source), with upstream's messages
+ * (`pods "web-0" not found`, `Operation cannot be fulfilled on pods "web-0": …`), so the
+ * registry passes storage failures through unchanged.
+ */
+export class StorageError extends ApiError {
   /** Why the operation failed. */
-  readonly code: StorageErrorCode;
+  readonly storageCode: StorageErrorCode;
   /** The key or prefix the operation was about (`pods/default/web-0`). */
   readonly key: string;
 
-  constructor(code: StorageErrorCode, key: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /**
+   * @param why For `conflict`, the precondition that failed; for `expired` and
+   * `invalid-revision`, the whole message.
+   */
+  constructor(code: StorageErrorCode, key: StorageKey | StoragePrefix, why = '') {
+    const [plural = '', ...group] = key.resource.split('.');
+    const name = 'name' in key ? key.name : '';
+    const message =
+      code === 'key-not-found'
+        ? `${key.resource} "${name}" not found`
+        : code === 'key-exists'
+          ? `${key.resource} "${name}" already exists`
+          : code === 'conflict'
+            ? `Operation cannot be fulfilled on ${key.resource} "${name}": ${why}`
+            : why;
+    const identity = code === 'expired' || code === 'invalid-revision' ? {} : { name, group: group.join('.'), kind: plural };
+    super(REASONS[code], message, identity);
     this.name = 'StorageError';
-    this.code = code;
-    this.key = key;
+    this.storageCode = code;
+    this.key = formatKey(key);
   }
 }
 
 /** Whether `e` is a {@link StorageError}, optionally of the given code. */
 export function isStorageError(e: unknown, code?: StorageErrorCode): e is StorageError {
-  return e instanceof StorageError && (code === undefined || e.code === code);
+  return e instanceof StorageError && (code === undefined || e.storageCode === code);
+}
+
+/**
+ * What a {@link Storage.guaranteedUpdate} callback decides from the current object: write a new
+ * version, remove the object (its `DELETED` event showing `last`), or write nothing.
+ */
+export type UpdateDecision =
+  | { readonly type: 'write'; readonly object: KubeObject }
+  | {
+      readonly type: 'remove';
+      /** The final state the `DELETED` event shows (stamped with the deletion's revision). */
+      readonly last: KubeObject;
+      /** What the operation resolves with; the stamped final state when absent. */
+      readonly result?: KubeObject | undefined;
+    }
+  | { readonly type: 'none'; readonly result: KubeObject };
+
+/** Options of {@link Storage.guaranteedUpdate}. */
+export interface GuaranteedUpdateOptions {
+  /**
+   * The caller's copy of the current object (e.g. from {@link Storage.cache}): a backend may try
+   * it first and must retry from its own read when it turns out stale.
+   */
+  readonly cached?: KubeObject | undefined;
 }
 
 /**
@@ -137,7 +191,7 @@ export function isStorageError(e: unknown, code?: StorageErrorCode): e is Storag
  * `revision` never decreases. Objects are the frozen values the storage handed out.
  *
  * Caveats: a distributed backend's cache may lag other writers; whoever writes from a cached
- * read must make the write conditional (a {@link Preconditions} resourceVersion), as the
+ * read must make the write conditional (a {@link StoragePreconditions} resourceVersion), as the
  * registry does, and retry from {@link Storage.get} on conflict. {@link MemoryStorage}'s cache
  * is the storage itself and never lags.
  */
@@ -183,9 +237,10 @@ export interface StorageCache {
  * - Compaction: `compact` forgets the history up to a revision; the storage may also compact
  *   on its own (a bounded history window). History is compacted oldest first.
  *
- * Errors ({@link StorageError}): `key-not-found` from `update`/`delete` without an object at
+ * Errors ({@link StorageError}, already the API's status error): `key-not-found` from `get`,
+ * `update`, `guaranteedUpdate` and `delete` without an object at
  * the key; `key-exists` from `create` on an existing key; `conflict` when a precondition fails;
- * `expired` (the API's 410) from `watch` at a revision whose successors were compacted; `invalid-revision` for a revision that is not one. A watch reports its error
+ * `expired` (410) from `watch` at a revision whose successors were compacted; `invalid-revision` for a revision that is not one. A watch reports its error
  * through the observable and ends.
  *
  * Async: every operation returns a promise (an observable for `watch`), so a remote backend
@@ -194,17 +249,35 @@ export interface StorageCache {
 export interface Storage {
   /** Synchronous reads of the state this storage has observed (see {@link StorageCache}). */
   readonly cache: StorageCache;
-  /** The object at `key`, or `undefined` when there is none. */
-  get(key: StorageKey): Promise<KubeObject | undefined>;
+  /**
+   * The object at `key`: `key-not-found` when there is none, or `undefined` with
+   * `ignoreNotFound` (upstream's `GetOptions.IgnoreNotFound`).
+   */
+  get(key: StorageKey): Promise<KubeObject>;
+  get(key: StorageKey, options: { readonly ignoreNotFound: true }): Promise<KubeObject | undefined>;
   /** The objects under `prefix` that `predicate` selects, as a consistent snapshot. */
   list(prefix: StoragePrefix, predicate?: SelectionPredicate): Promise<StorageList>;
+  /** How many objects are under `prefix` now (upstream's `Count`). */
+  count(prefix: StoragePrefix): Promise<number>;
   /** Stores a new object; `key-exists` when the key is taken. Returns the stored object. */
   create(key: StorageKey, object: KubeObject): Promise<KubeObject>;
   /**
    * Replaces the object at `key` when the preconditions hold; `key-not-found` when there is
    * none, `conflict` when a precondition fails. Returns the stored object.
    */
-  update(key: StorageKey, object: KubeObject, preconditions?: Preconditions): Promise<KubeObject>;
+  update(key: StorageKey, object: KubeObject, preconditions?: StoragePreconditions): Promise<KubeObject>;
+  /**
+   * Reads the object at `key`, lets `tryUpdate` decide what to do with it, and does it
+   * atomically (upstream's `GuaranteedUpdate`): when the object changed between the read and
+   * the write, the storage reads it again and calls `tryUpdate` again, until a decision is
+   * carried out on the object it was made from. `key-not-found` when there is no object.
+   *
+   * `tryUpdate` may be called more than once, with the cached object first; it throws to
+   * reject the request (the error is the operation's, nothing is written). The operation
+   * resolves with the stored object (`write`), the final state or the given result (`remove`),
+   * or the decision's result (`none`).
+   */
+  guaranteedUpdate(key: StorageKey, tryUpdate: (current: KubeObject) => UpdateDecision, options?: GuaranteedUpdateOptions): Promise<KubeObject>;
   /**
    * Removes the object at `key` when the preconditions hold; returns its final state stamped
    * with the deletion's revision (what the `DELETED` event carries).

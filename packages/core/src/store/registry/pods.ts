@@ -10,8 +10,7 @@ import { selectorFromLabelSelector } from '../../api/labels.js';
 import type { Condition, KubeObject, LabelSelector, ObjectKey } from '../../api/meta.js';
 import { formatTime } from '../../clock/clock.js';
 import type { BindingTarget, DeleteOptions } from '../../client/types.js';
-import { isStorageError } from '../storage.js';
-import { toApiError, type RegistryStore } from './store.js';
+import { write, type RegistryStore } from './store.js';
 
 /** The parts of a Pod the store itself reads (binding, eviction, graceful deletion). */
 export interface PodLike extends KubeObject {
@@ -42,37 +41,36 @@ export function podGracePeriod(pod: PodLike, requested: number | undefined): num
  * The `binding` subresource: sets `spec.nodeName` and the `PodScheduled` condition. 409 when
  * the pod is being deleted or already bound, as upstream's `BindingREST`.
  */
-export async function bindPod(store: RegistryStore, key: ObjectKey, target: BindingTarget): Promise<void> {
-  const pods = store.builtin('pods');
-  const k = store.key(pods, key);
-  let pod = store.storage.cache.get(k) as PodLike | undefined;
-  for (;;) {
-    pod ??= (await store.storage.get(k)) as PodLike | undefined;
-    if (!pod) throw notFound('pods', '', k.name);
-    if (pod.metadata.deletionTimestamp) {
-      throw conflict('pods', '', k.name, `pod ${k.name} is being deleted, cannot be assigned to a host`);
-    }
-    if (pod.spec?.nodeName) {
-      throw conflict('pods', '', k.name, `pod ${k.name} is already assigned to node "${pod.spec.nodeName}"`);
-    }
-    const now = formatTime(store.clock.now());
-    const conditions = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-    const next: PodLike = {
-      ...pod,
-      spec: { ...pod.spec, nodeName: target.name },
-      status: {
-        ...pod.status,
-        conditions: [...conditions, { type: 'PodScheduled', status: 'True', lastTransitionTime: now }],
-      },
-    };
-    store.admission.validate(pods, 'CREATE', 'binding', next, pod, false);
-    try {
-      await store.write(k, next, pod, false);
-      return;
-    } catch (e) {
-      if (!isStorageError(e, 'conflict')) throw toApiError(e, pods, k.name);
-      pod = (await store.storage.get(k)) as PodLike | undefined; // bind again on the fresh pod
-    }
+export function bindPod(store: RegistryStore, key: ObjectKey, target: BindingTarget): Promise<void> {
+  try {
+    const pods = store.builtin('pods');
+    const k = store.key(pods, key);
+    const bound = store.guaranteedUpdate(pods, k, (current) => {
+      const pod = current as PodLike;
+      if (pod.metadata.deletionTimestamp) {
+        throw conflict('pods', '', k.name, `pod ${k.name} is being deleted, cannot be assigned to a host`);
+      }
+      if (pod.spec?.nodeName) {
+        throw conflict('pods', '', k.name, `pod ${k.name} is already assigned to node "${pod.spec.nodeName}"`);
+      }
+      const now = formatTime(store.clock.now());
+      const conditions = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+      const next: PodLike = {
+        ...pod,
+        spec: { ...pod.spec, nodeName: target.name },
+        status: {
+          ...pod.status,
+          conditions: [...conditions, { type: 'PodScheduled', status: 'True', lastTransitionTime: now }],
+        },
+      };
+      store.admission.validate(pods, 'CREATE', 'binding', next, pod, false);
+      return write(next, pod, false);
+    });
+    // The storage's own promise (settled at once in memory): the bound pod is not part of the
+    // answer, which callers see as `void`.
+    return bound as Promise<unknown> as Promise<void>;
+  } catch (e) {
+    return Promise.reject(e);
   }
 }
 
@@ -86,7 +84,7 @@ export async function bindPod(store: RegistryStore, key: ObjectKey, target: Bind
 export async function evictPod(store: RegistryStore, key: ObjectKey, options: DeleteOptions): Promise<void> {
   const pods = store.builtin('pods');
   const k = store.key(pods, key);
-  const pod = (store.storage.cache.get(k) ?? (await store.storage.get(k))) as PodLike | undefined;
+  const pod = (await store.current(k)) as PodLike | undefined;
   if (!pod) throw notFound('pods', '', k.name);
   const phase = pod.status?.phase;
   const ignoresBudget = pod.metadata.deletionTimestamp !== undefined || phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending';

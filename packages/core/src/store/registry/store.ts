@@ -14,19 +14,9 @@
  *
  * @module
  */
-import { Observable } from 'rxjs';
-import {
-  ApiError,
-  STALE_OBJECT_MESSAGE,
-  isApiError,
-  alreadyExists,
-  badRequest,
-  conflict,
-  expired,
-  invalid,
-  notFound,
-} from '../../api/errors.js';
-import { type KubeObject, type ObjectKey, type ObjectList } from '../../api/meta.js';
+import { Observable, Subscriber } from 'rxjs';
+import { ApiError, STALE_OBJECT_MESSAGE, alreadyExists, badRequest, conflict, invalid } from '../../api/errors.js';
+import type { KubeObject, ObjectKey, ObjectList } from '../../api/meta.js';
 import type { ResourceDefinition, ResourceRegistry } from '../../api/registry.js';
 import { formatTime, type Clock } from '../../clock/clock.js';
 import type { DeleteOptions, ListOptions, Patch, WatchEvent, WatchOptions, WriteOptions } from '../../client/types.js';
@@ -34,10 +24,10 @@ import type { Rng } from '../../rng/rng.js';
 import { deepEqual, deepFreeze } from '../../util/objects.js';
 import { createBody, decode, decodeStatus, markUndecoded, requireObjectBody, type AdmissionHook, type StoreReader } from '../admission.js';
 import { applyJsonPatch, applyMergePatch } from '../patch.js';
-import { isStorageError, type Storage, type StorageKey } from '../storage.js';
+import type { Storage, StorageEvent, StorageKey, UpdateDecision } from '../storage.js';
 import { AdmissionChain } from './admission-chain.js';
 import { finalizersAfterDelete, sameFinalizers, withFinalizers } from './finalizers.js';
-import { checkNamespace, deleteNamespace, removeNamespaceIfEmpty } from './namespaces.js';
+import { checkNamespace, deleteNamespace, removeNamespaceIfEmpty, removeNamespaceIfEmptyNow } from './namespaces.js';
 import { podGracePeriod, type PodLike } from './pods.js';
 import { predicateFor } from './selection.js';
 
@@ -115,21 +105,20 @@ export class RegistryStore {
       : { resource: resource.resource, name: key.name };
   }
 
-  /** The stored object: the cache's when it has it, else the storage's. */
+  /** The stored object (`undefined` when there is none): the cache's when it has it, else the storage's. */
   async current(key: StorageKey): Promise<KubeObject | undefined> {
-    return this.storage.cache.get(key) ?? (await this.storage.get(key));
+    return this.storage.cache.get(key) ?? (await this.storage.get(key, { ignoreNotFound: true }));
   }
 
   // ---------------------------------------------------------------------------------------
   // Reads
 
   /** {@inheritDoc Client.get} */
-  async get<T extends KubeObject>(requested: ResourceDefinition<T>, key: ObjectKey): Promise<T> {
-    const resource = this.definition(requested);
-    const k = this.key(resource, key);
-    const obj = await this.storage.get(k);
-    if (!obj) throw notFound(resource.plural, resource.group, k.name);
-    return obj as T;
+  get<T extends KubeObject>(requested: ResourceDefinition<T>, key: ObjectKey): Promise<T> {
+    return settle(() => {
+      const resource = this.definition(requested);
+      return this.storage.get(this.key(resource, key)) as Promise<T>;
+    });
   }
 
   /** {@inheritDoc Client.list} */
@@ -152,14 +141,11 @@ export class RegistryStore {
         const resource = this.definition(requested);
         const predicate = predicateFor(resource, options.labelSelector, options.fieldSelector);
         const from = parseRevision(options.resourceVersion);
-        const sub = this.storage
+        // Storage errors are already the API's (410 Expired): the client's subscriber is handed
+        // to the storage as it is, so events reach it with no extra hop.
+        return this.storage
           .watch({ resource: resource.resource, namespace: options.namespace }, { from, predicate, bookmarks: options.allowWatchBookmarks === true })
-          .subscribe({
-            next: (e) => subscriber.next(e as WatchEvent<KubeObject>),
-            error: (e: unknown) => subscriber.error(toApiError(e, resource, '')),
-            complete: () => subscriber.complete(),
-          });
-        return sub;
+          .subscribe(subscriber as unknown as Subscriber<StorageEvent>);
       } catch (e) {
         subscriber.error(e);
         return undefined;
@@ -171,77 +157,92 @@ export class RegistryStore {
   // Writes
 
   /** {@inheritDoc Client.create} */
-  async create<T extends KubeObject>(requested: ResourceDefinition<T>, body: T, options: WriteOptions & WarningSink): Promise<T> {
-    const resource = this.definition(requested);
-    const { object, warnings } = decode(resource, createBody(resource, body), options.onWarning !== undefined);
-    const meta = object.metadata;
-    if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
-    if (resource.namespaced) meta.namespace ??= 'default';
-    else delete meta.namespace;
-    if (!meta.name && meta.generateName) meta.name = this.#generateName(resource, meta.namespace, meta.generateName);
-    meta.uid = this.#rng.uuid();
-    meta.creationTimestamp = formatTime(this.clock.now());
-    meta.generation = 1;
-    delete meta.deletionTimestamp;
-    delete meta.deletionGracePeriodSeconds;
-    const prepared = resource.prepareForCreate ? resource.prepareForCreate(object) : object;
+  create<T extends KubeObject>(requested: ResourceDefinition<T>, body: T, options: WriteOptions & WarningSink): Promise<T> {
+    return settle(() => {
+      const resource = this.definition(requested);
+      const { object, warnings } = decode(resource, createBody(resource, body), options.onWarning !== undefined);
+      const meta = object.metadata;
+      if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
+      if (resource.namespaced) meta.namespace ??= 'default';
+      else delete meta.namespace;
+      if (!meta.name && meta.generateName) meta.name = this.#generateName(resource, meta.namespace, meta.generateName);
+      meta.uid = this.#rng.uuid();
+      meta.creationTimestamp = formatTime(this.clock.now());
+      meta.generation = 1;
+      delete meta.deletionTimestamp;
+      delete meta.deletionGracePeriodSeconds;
+      const prepared = resource.prepareForCreate ? resource.prepareForCreate(object) : object;
 
-    const admitted = this.admission.admit(resource, 'CREATE', undefined, prepared, undefined, options.dryRun === true);
-    const name = admitted.metadata.name ?? '';
-    const key = this.key(resource, { namespace: admitted.metadata.namespace, name });
-    if (resource.namespaced) {
-      const pending = checkNamespace(this, admitted.metadata.namespace ?? '', resource, name);
-      if (pending) await pending;
-    }
-    if (this.storage.cache.get(key)) throw alreadyExists(resource.plural, resource.group, name);
-    for (const w of warnings) options.onWarning?.(w);
-    if (options.dryRun) return deepFreeze(admitted);
-    if (this.admission.mutates(resource, 'CREATE')) markUndecoded(admitted, undefined);
-    try {
-      return (await this.storage.create(key, admitted)) as T;
-    } catch (e) {
-      throw toApiError(e, resource, name);
-    }
+      const admitted = this.admission.admit(resource, 'CREATE', undefined, prepared, undefined, options.dryRun === true);
+      const name = admitted.metadata.name ?? '';
+      const key = this.key(resource, { namespace: admitted.metadata.namespace, name });
+      const store = (): Promise<T> => {
+        if (this.storage.cache.get(key)) throw alreadyExists(resource.plural, resource.group, name);
+        for (const w of warnings) options.onWarning?.(w);
+        if (options.dryRun) return Promise.resolve(deepFreeze(admitted));
+        if (this.admission.mutates(resource, 'CREATE')) markUndecoded(admitted, undefined);
+        return this.storage.create(key, admitted) as Promise<T>;
+      };
+      const pending = resource.namespaced ? checkNamespace(this, admitted.metadata.namespace ?? '', resource, name) : undefined;
+      return pending ? pending.then(store) : store();
+    });
   }
 
   /** {@inheritDoc Client.update} (and `updateStatus` with `subresource` `status`). */
-  async update<T extends KubeObject>(
+  update<T extends KubeObject>(requested: ResourceDefinition<T>, body: T, options: WriteOptions & WarningSink, subresource: 'status' | undefined): Promise<T> {
+    return settle(() => {
+      const resource = this.definition(requested);
+      requireObjectBody(resource, body);
+      const name = body.metadata?.name ?? '';
+      if (!name) throw invalid(resource.kind, resource.group, '', [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name is required' }]);
+      const key = this.key(resource, { namespace: body.metadata?.namespace, name });
+      return this.guaranteedUpdate(resource, key, (old) => this.#decideUpdate(resource, body, old as T, options, subresource)) as Promise<T>;
+    });
+  }
+
+  /** {@inheritDoc Client.patch} */
+  patch<T extends KubeObject>(
     requested: ResourceDefinition<T>,
-    body: T,
-    options: WriteOptions & WarningSink,
-    subresource: 'status' | undefined,
+    key: ObjectKey,
+    patch: Patch,
+    options: WriteOptions & WarningSink & { readonly subresource?: 'status' | undefined },
   ): Promise<T> {
-    const resource = this.definition(requested);
-    requireObjectBody(resource, body);
-    const name = body.metadata?.name ?? '';
-    if (!name) throw invalid(resource.kind, resource.group, '', [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name is required' }]);
-    const key = this.key(resource, { namespace: body.metadata?.namespace, name });
-    let old = this.storage.cache.get(key);
-    for (;;) {
-      old ??= await this.storage.get(key);
-      if (!old) throw notFound(resource.plural, resource.group, name);
-      try {
-        return (await this.#updateFrom(resource, key, body, old as T, options, subresource)) as T;
-      } catch (e) {
-        if (!isStorageError(e, 'conflict')) throw toApiError(e, resource, name);
-        old = await this.storage.get(key); // another writer got there first: compute again
-      }
-    }
+    return settle(() => {
+      const resource = this.definition(requested);
+      const k = this.key(resource, key);
+      // As upstream's patcher: the patch is applied to the object as it is at each attempt.
+      return this.guaranteedUpdate(resource, k, (current) => {
+        const patched = (patch.type === 'merge' ? applyMergePatch(current, patch.body) : applyJsonPatch(current, patch.body)) as T;
+        requireObjectBody(resource, patched);
+        const name = patched.metadata?.name;
+        if (name !== k.name) throw badRequest(`the name of the object (${name ?? ''}) does not match the name on the URL (${k.name})`);
+        return this.#decideUpdate(resource, patched, current as T, options, options.subresource);
+      }) as Promise<T>;
+    });
+  }
+
+  /** {@inheritDoc Client.delete} */
+  delete(requested: ResourceDefinition, key: ObjectKey, options: DeleteOptions): Promise<KubeObject> {
+    return settle(() => {
+      const resource = this.definition(requested);
+      const k = this.key(resource, key);
+      if (resource.resource === 'namespaces') return deleteNamespace(this, resource, k, options);
+      return this.guaranteedUpdate(resource, k, (old) => this.#decideDelete(resource, k, old, options));
+    });
   }
 
   /**
-   * One attempt of an update from the stored `old`: the result, or the storage write's promise
-   * (rejecting with a storage `conflict` when `old` is no longer current).
+   * One attempt of an update from the stored `old` (upstream's `rest.Update` strategy calls
+   * inside `GuaranteedUpdate`): what to write, or nothing for a no-op or a dry run.
    */
-  #updateFrom<T extends KubeObject>(
+  #decideUpdate<T extends KubeObject>(
     resource: ResourceDefinition<T>,
-    key: StorageKey,
     body: T,
     old: T,
     options: WriteOptions & WarningSink,
     subresource: 'status' | undefined,
-  ): T | Promise<KubeObject> {
-    const name = key.name;
+  ): UpdateDecision {
+    const name = old.metadata.name ?? '';
     const rv = body.metadata?.resourceVersion;
     if (rv && rv !== old.metadata.resourceVersion) {
       throw conflict(resource.plural, resource.group, name, STALE_OBJECT_MESSAGE);
@@ -294,89 +295,38 @@ export class RegistryStore {
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     const admitted = this.admission.admit(resource, 'UPDATE', subresource, next, old, options.dryRun === true);
     for (const w of warnings) options.onWarning?.(w);
-    if (deepEqual(admitted, old)) return old;
-    if (options.dryRun) return deepFreeze(admitted);
+    if (deepEqual(admitted, old)) return { type: 'none', result: old };
+    if (options.dryRun) return { type: 'none', result: deepFreeze(admitted) };
     const m = admitted.metadata;
     if (m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0) {
-      return this.remove(resource, key, admitted, old);
+      return { type: 'remove', last: admitted };
     }
-    return this.write(key, admitted, old, reuse);
+    return write(admitted, old, reuse);
   }
 
-  /** {@inheritDoc Client.patch} */
-  async patch<T extends KubeObject>(requested: ResourceDefinition<T>, key: ObjectKey, patch: Patch, options: WriteOptions & WarningSink & { subresource?: 'status' | undefined }): Promise<T> {
-    const resource = this.definition(requested);
-    const k = this.key(resource, key);
-    let current = this.storage.cache.get(k);
-    for (;;) {
-      current ??= await this.storage.get(k);
-      if (!current) throw notFound(resource.plural, resource.group, k.name);
-      const patched = patch.type === 'merge' ? applyMergePatch(current, patch.body) : applyJsonPatch(current, patch.body);
-      try {
-        return await this.update(resource, patched as T, options, options.subresource);
-      } catch (e) {
-        // A patch is applied to the object as it is: when another writer changed it in between
-        // (a conflict on the revision the patch was applied to), apply it again.
-        const patchedRv = (patched as Partial<KubeObject>).metadata?.resourceVersion;
-        if (!isConflict(e) || patchedRv !== current.metadata.resourceVersion) throw e;
-        const now = await this.storage.get(k);
-        if (now?.metadata.resourceVersion === current.metadata.resourceVersion) throw e;
-        current = now;
-      }
-    }
-  }
-
-  /** {@inheritDoc Client.delete} */
-  async delete(requested: ResourceDefinition, key: ObjectKey, options: DeleteOptions): Promise<KubeObject> {
-    const resource = this.definition(requested);
-    const k = this.key(resource, key);
-    let old = this.storage.cache.get(k);
-    for (;;) {
-      old ??= await this.storage.get(k);
-      if (!old) throw notFound(resource.plural, resource.group, k.name);
-      try {
-        return await this.#deleteFrom(resource, k, old, options);
-      } catch (e) {
-        if (!isStorageError(e, 'conflict')) throw toApiError(e, resource, k.name);
-        old = await this.storage.get(k); // another writer got there first: decide again
-      }
-    }
-  }
-
-  async #deleteFrom(resource: ResourceDefinition, key: StorageKey, old: KubeObject, options: DeleteOptions): Promise<KubeObject> {
-    const name = key.name;
-    const pre = options.preconditions;
-    if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
-      throw conflict(resource.plural, resource.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
-    }
-    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata.resourceVersion) {
-      throw conflict(
-        resource.plural,
-        resource.group,
-        name,
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
-      );
-    }
-    this.admission.validate(resource, 'DELETE', undefined, old, old, options.dryRun === true);
-    if (options.dryRun) return old;
+  /**
+   * What a delete does to the stored `old` (upstream's `Store.Delete` with graceful deletion
+   * and `deletionFinalizersForGarbageCollection`): remove it, or mark it (`deletionTimestamp`,
+   * grace period, GC finalizers) and keep it.
+   */
+  #decideDelete(resource: ResourceDefinition, key: StorageKey, old: KubeObject, options: DeleteOptions): UpdateDecision {
+    this.checkDelete(resource, key, old, options);
+    if (options.dryRun) return { type: 'none', result: old };
 
     const now = this.clock.now();
     const finalizers = finalizersAfterDelete(old.metadata.finalizers, options.propagationPolicy);
     const grace = resource.resource === 'pods' ? podGracePeriod(old as PodLike, options.gracePeriodSeconds) : 0;
-    if (resource.resource === 'namespaces') return deleteNamespace(this, key, old, finalizers, now);
-
     if (finalizers.size === 0 && grace === 0) {
       // A delete that takes the last GC finalizer away (Background after Foreground): the
       // DELETED event shows the object as it was last written, without the finalizer.
-      const last = (old.metadata.finalizers ?? []).length > 0 ? withFinalizers(old, finalizers) : old;
-      const removed = await this.remove(resource, key, last, old);
-      return last === old ? old : removed;
+      if ((old.metadata.finalizers ?? []).length > 0) return { type: 'remove', last: withFinalizers(old, finalizers) };
+      return { type: 'remove', last: old, result: old };
     }
     if (old.metadata.deletionTimestamp !== undefined && grace >= (old.metadata.deletionGracePeriodSeconds ?? 0)) {
       // Already being deleted, and this request does not shorten the grace period: only a change
       // of propagation policy (the GC finalizers) is written.
-      if (sameFinalizers(old, finalizers)) return old;
-      return this.write(key, withFinalizers(old, finalizers), old, false);
+      if (sameFinalizers(old, finalizers)) return { type: 'none', result: old };
+      return write(withFinalizers(old, finalizers), old, false);
     }
     // Upstream marks the object and keeps it: `deletionTimestamp` is when it should be gone,
     // `deletionGracePeriodSeconds` 0 for finalizer-only waits.
@@ -389,31 +339,54 @@ export class RegistryStore {
         ...(finalizers.size > 0 ? { finalizers: [...finalizers] } : {}),
       },
     };
-    return this.write(key, next, old, false);
+    return write(next, old, false);
   }
 
-  // ---------------------------------------------------------------------------------------
-  // Storage writes shared by the verbs and the subresources
-
-  /**
-   * Writes a new version of the object `old` was read as, conditional on `old`'s
-   * resourceVersion. `decoded` tells whether the fields that are not `old`'s came out of
-   * decoding by the kind's definition with no mutating hook; if not, they are marked so that
-   * later updates parse them again rather than reuse them (see {@link markUndecoded}).
-   */
-  write(key: StorageKey, next: KubeObject, old: KubeObject, decoded: boolean): Promise<KubeObject> {
-    if (!decoded) markUndecoded(next, old);
-    return this.storage.update(key, next, { resourceVersion: old.metadata.resourceVersion });
+  /** A delete's preconditions (409 with upstream's messages) and validating admission hooks. */
+  checkDelete(resource: ResourceDefinition, key: StorageKey, old: KubeObject, options: DeleteOptions): void {
+    const pre = options.preconditions;
+    if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
+      throw conflict(resource.plural, resource.group, key.name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
+    }
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata.resourceVersion) {
+      throw conflict(
+        resource.plural,
+        resource.group,
+        key.name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
+      );
+    }
+    this.admission.validate(resource, 'DELETE', undefined, old, old, options.dryRun === true);
   }
 
   /**
-   * Removes the object `old` was read as (conditional on its resourceVersion), its `DELETED`
-   * event showing `last`; then lets a terminating namespace that is now empty go.
+   * The storage's `guaranteedUpdate` of one object, with the cache's copy as the first guess,
+   * and what a removal entails: a terminating namespace that it leaves empty goes too.
+   *
+   * The returned promise is the storage's own, so a storage that settles at once (memory)
+   * answers the client in the same turn, as a synchronous server would.
    */
-  async remove(resource: ResourceDefinition, key: StorageKey, last: KubeObject, old: KubeObject): Promise<KubeObject> {
-    const removed = await this.storage.delete(key, { preconditions: { resourceVersion: old.metadata.resourceVersion }, last });
-    if (resource.namespaced) await removeNamespaceIfEmpty(this, removed.metadata.namespace ?? '');
-    return removed;
+  guaranteedUpdate(resource: ResourceDefinition, key: StorageKey, tryUpdate: (current: KubeObject) => UpdateDecision): Promise<KubeObject> {
+    let decided = false;
+    let removed = false;
+    const done = this.storage.guaranteedUpdate(
+      key,
+      (current) => {
+        const decision = tryUpdate(current);
+        decided = true;
+        removed = decision.type === 'remove';
+        return decision;
+      },
+      { cached: this.storage.cache.get(key) },
+    );
+    if (!resource.namespaced || (decided && !removed)) return done;
+    const namespace = key.namespace ?? '';
+    // Decided already: the namespace is looked at now, through the cache, as the removal's
+    // immediate consequence; and again, from the storage, once the removal has settled (for a
+    // storage whose cache lags).
+    if (decided) removeNamespaceIfEmptyNow(this, namespace);
+    done.then(() => (removed ? removeNamespaceIfEmpty(this, namespace) : undefined)).catch(() => undefined);
+    return done;
   }
 
   #generateName(resource: ResourceDefinition, namespace: string | undefined, prefix: string): string {
@@ -437,26 +410,6 @@ function parseRevision(resourceVersion: string | undefined): number | undefined 
   return from;
 }
 
-function isConflict(e: unknown): boolean {
-  return isApiError(e, 'Conflict');
-}
-
-/** The API's status error for a storage error (other errors pass through). */
-export function toApiError(e: unknown, resource: ResourceDefinition, name: string): unknown {
-  if (!isStorageError(e)) return e;
-  switch (e.code) {
-    case 'key-not-found':
-      return notFound(resource.plural, resource.group, name);
-    case 'key-exists':
-      return alreadyExists(resource.plural, resource.group, name);
-    case 'conflict':
-      return conflict(resource.plural, resource.group, name, STALE_OBJECT_MESSAGE);
-    case 'expired':
-      return expired(e.message);
-    case 'invalid-revision':
-      return badRequest(e.message);
-  }
-}
 
 /** Whether anything outside `metadata` and `status` differs: what bumps `metadata.generation`. */
 function specChanged(old: KubeObject, next: KubeObject): boolean {
@@ -468,4 +421,23 @@ function specChanged(old: KubeObject, next: KubeObject): boolean {
     if (!deepEqual(a[key], b[key])) return true;
   }
   return false;
+}
+
+/** Runs `f`, turning a synchronous throw into a rejected promise (the verbs' error channel). */
+function settle<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return f();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/**
+ * A decision to write `next` over `old`. `decoded` tells whether the fields that are not
+ * `old`'s came out of decoding by the kind's definition with no mutating hook; if not, they are
+ * marked so that later updates parse them again rather than reuse them (see `markUndecoded`).
+ */
+export function write(next: KubeObject, old: KubeObject, decoded: boolean): UpdateDecision {
+  if (!decoded) markUndecoded(next, old);
+  return { type: 'write', object: next };
 }
