@@ -21,9 +21,9 @@ import { isStorageError, type SelectionPredicate, type Storage, type StorageErro
 /** How the suite gets a backend. */
 export interface StorageContractOptions {
   /**
-   * Waits until the watches of `storage` have been sent every change committed so far. The
-   * default (a few microtask turns) suits a backend that delivers during the write or right
-   * after; a remote backend passes its own.
+   * Waits until the watches and the cache of `storage` have caught up with every change
+   * committed so far. The default (a few microtask turns) suits a backend that delivers during
+   * the write or right after; a remote backend passes its own.
    */
   readonly settle?: (storage: Storage) => Promise<void>;
 }

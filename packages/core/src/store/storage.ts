@@ -303,3 +303,55 @@ export function formatKey(key: StorageKey | StoragePrefix): string {
   if ('name' in key) parts.push(key.name);
   return parts.join('/');
 }
+
+/** The plain operations {@link guaranteedUpdateByPreconditions} builds on. */
+export type ConditionalWrites = Pick<Storage, 'get' | 'update' | 'delete'>;
+
+/**
+ * {@link Storage.guaranteedUpdate} built from conditional writes, as upstream's etcd3 store
+ * does it: read (the cached object first), decide, write conditional on the revision decided
+ * from; on a conflict read again and decide again. A decision made from the cached object that
+ * rejects the request or changes nothing is checked against a fresh read before it is believed.
+ * For backends without an atomic read-decide-write of their own.
+ */
+export async function guaranteedUpdateByPreconditions(
+  storage: ConditionalWrites,
+  key: StorageKey,
+  tryUpdate: (current: KubeObject) => UpdateDecision,
+  options: GuaranteedUpdateOptions = {},
+): Promise<KubeObject> {
+  let cached = options.cached;
+  for (;;) {
+    const fromCache = cached !== undefined;
+    const current = cached ?? (await storage.get(key));
+    cached = undefined;
+    let decision: UpdateDecision;
+    try {
+      decision = tryUpdate(current);
+    } catch (e) {
+      if (fromCache && !(await isCurrent(storage, key, current))) continue;
+      throw e;
+    }
+    const preconditions = { resourceVersion: current.metadata.resourceVersion };
+    try {
+      switch (decision.type) {
+        case 'write':
+          return await storage.update(key, decision.object, preconditions);
+        case 'remove': {
+          const final = await storage.delete(key, { preconditions, last: decision.last });
+          return decision.result ?? final;
+        }
+        case 'none':
+          if (fromCache && !(await isCurrent(storage, key, current))) continue;
+          return decision.result;
+      }
+    } catch (e) {
+      if (!isStorageError(e, 'conflict')) throw e;
+    }
+  }
+}
+
+async function isCurrent(storage: ConditionalWrites, key: StorageKey, seen: KubeObject): Promise<boolean> {
+  const now = await storage.get(key, { ignoreNotFound: true });
+  return now?.metadata.resourceVersion === seen.metadata.resourceVersion;
+}
