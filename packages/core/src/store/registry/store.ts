@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { Observable, Subscriber } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { ApiError, STALE_OBJECT_MESSAGE, alreadyExists, badRequest, conflict, invalid } from '../../api/errors.js';
 import type { KubeObject, ObjectKey, ObjectList } from '../../api/meta.js';
 import type { ResourceDefinition, ResourceRegistry } from '../../api/registry.js';
