@@ -15,7 +15,6 @@ import { ApiServer } from './server.js';
 import {
   formatKey,
   guaranteedUpdateByPreconditions,
-  type GuaranteedUpdateOptions,
   type SelectionPredicate,
   type Storage,
   type StorageCache,
@@ -99,8 +98,8 @@ class SlowStorage implements Storage {
     return this.#inner.update(key, object, preconditions);
   }
 
-  guaranteedUpdate(key: StorageKey, tryUpdate: (current: KubeObject) => UpdateDecision, options?: GuaranteedUpdateOptions): Promise<KubeObject> {
-    return guaranteedUpdateByPreconditions(this, key, tryUpdate, options);
+  guaranteedUpdate(key: StorageKey, tryUpdate: (current: KubeObject) => UpdateDecision): Promise<KubeObject> {
+    return guaranteedUpdateByPreconditions(this, key, tryUpdate, this.cache.get(key));
   }
 
   async delete(key: StorageKey, options?: StorageDeleteOptions): Promise<KubeObject> {

@@ -204,19 +204,16 @@ export function storageContract(name: string, makeStorage: () => Storage, option
       expect((await s.list({ resource: RESOURCE })).revision).toBe(rev(a));
     });
 
-    it('decides a guaranteed update again from the stored object when the cached one is stale', async () => {
+    it('decides a guaranteed update again from the stored object when its cache is stale', async () => {
       const s = makeStorage();
-      const a = await s.create(key('a'), thing('a', 1));
+      await s.create(key('a'), thing('a', 1));
+      await settle(s); // the cache has the object at 1
       await s.update(key('a'), thing('a', 5));
       const seen: number[] = [];
-      const out = (await s.guaranteedUpdate(
-        key('a'),
-        (cur) => {
-          seen.push((cur as Thing).spec?.value ?? -1);
-          return { type: 'write', object: thing('a', ((cur as Thing).spec?.value ?? 0) * 10) };
-        },
-        { cached: a },
-      )) as Thing;
+      const out = (await s.guaranteedUpdate(key('a'), (cur) => {
+        seen.push((cur as Thing).spec?.value ?? -1);
+        return { type: 'write', object: thing('a', ((cur as Thing).spec?.value ?? 0) * 10) };
+      })) as Thing;
       expect(out.spec?.value).toBe(50);
       expect(seen[seen.length - 1]).toBe(5);
     });
@@ -405,7 +402,7 @@ export function storageContract(name: string, makeStorage: () => Storage, option
       expect(await s.count({ resource: 'others' })).toBe(0);
     });
 
-    it('serves its cache: what was written is read back, and the revision follows', async () => {
+    it('serves its cache: what was written is read back and counted, and the revision follows', async () => {
       const s = makeStorage();
       const a = await s.create(key('a', 'x'), thing('a', 1, { namespace: 'x' }));
       await s.create(key('b', 'y'), thing('b', 1, { namespace: 'y' }));
@@ -413,6 +410,8 @@ export function storageContract(name: string, makeStorage: () => Storage, option
       await settle(s);
       expect(s.cache.get(key('a', 'x'))).toEqual(a);
       expect(s.cache.list({ resource: RESOURCE, namespace: 'y' }).map((o) => o.metadata.name)).toEqual(['b', 'c']);
+      expect(s.cache.count({ resource: RESOURCE })).toBe(3);
+      expect(s.cache.count({ resource: RESOURCE, namespace: 'y' })).toBe(2);
       expect(s.cache.revision).toBeGreaterThanOrEqual(rev(last));
     });
 

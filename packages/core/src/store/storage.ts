@@ -173,15 +173,6 @@ export type UpdateDecision =
     }
   | { readonly type: 'none'; readonly result: KubeObject };
 
-/** Options of {@link Storage.guaranteedUpdate}. */
-export interface GuaranteedUpdateOptions {
-  /**
-   * The caller's copy of the current object (e.g. from {@link Storage.cache}): a backend may try
-   * it first and must retry from its own read when it turns out stale.
-   */
-  readonly cached?: KubeObject | undefined;
-}
-
 /**
  * Synchronous reads of the state a storage has observed, as upstream's watch cache serves them:
  * what admission plugins read (quota, namespace lifecycle) and the registry's first guess of a
@@ -272,12 +263,12 @@ export interface Storage {
    * the write, the storage reads it again and calls `tryUpdate` again, until a decision is
    * carried out on the object it was made from. `key-not-found` when there is no object.
    *
-   * `tryUpdate` may be called more than once, with the cached object first; it throws to
+   * `tryUpdate` may be called more than once (a backend may try its cache's copy first); it throws to
    * reject the request (the error is the operation's, nothing is written). The operation
    * resolves with the stored object (`write`), the final state or the given result (`remove`),
    * or the decision's result (`none`).
    */
-  guaranteedUpdate(key: StorageKey, tryUpdate: (current: KubeObject) => UpdateDecision, options?: GuaranteedUpdateOptions): Promise<KubeObject>;
+  guaranteedUpdate(key: StorageKey, tryUpdate: (current: KubeObject) => UpdateDecision): Promise<KubeObject>;
   /**
    * Removes the object at `key` when the preconditions hold; returns its final state stamped
    * with the deletion's revision (what the `DELETED` event carries).
@@ -309,18 +300,17 @@ export type ConditionalWrites = Pick<Storage, 'get' | 'update' | 'delete'>;
 
 /**
  * {@link Storage.guaranteedUpdate} built from conditional writes, as upstream's etcd3 store
- * does it: read (the cached object first), decide, write conditional on the revision decided
- * from; on a conflict read again and decide again. A decision made from the cached object that
- * rejects the request or changes nothing is checked against a fresh read before it is believed.
- * For backends without an atomic read-decide-write of their own.
+ * does it: read (`cached`, the backend's cached copy, first), decide, write conditional on the
+ * revision decided from; on a conflict read again and decide again. A decision made from the
+ * cached copy that rejects the request or changes nothing is checked against a fresh read
+ * before it is believed. For backends without an atomic read-decide-write of their own.
  */
 export async function guaranteedUpdateByPreconditions(
   storage: ConditionalWrites,
   key: StorageKey,
   tryUpdate: (current: KubeObject) => UpdateDecision,
-  options: GuaranteedUpdateOptions = {},
+  cached?: KubeObject,
 ): Promise<KubeObject> {
-  let cached = options.cached;
   for (;;) {
     const fromCache = cached !== undefined;
     const current = cached ?? (await storage.get(key));

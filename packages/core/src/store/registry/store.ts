@@ -177,9 +177,12 @@ export class RegistryStore {
       const name = admitted.metadata.name ?? '';
       const key = this.key(resource, { namespace: admitted.metadata.namespace, name });
       const store = (): Promise<T> => {
-        if (this.storage.cache.get(key)) throw alreadyExists(resource.plural, resource.group, name);
         for (const w of warnings) options.onWarning?.(w);
-        if (options.dryRun) return Promise.resolve(deepFreeze(admitted));
+        if (options.dryRun) {
+          // Nothing is written, so the storage cannot say the name is taken: the cache does.
+          if (this.storage.cache.get(key)) throw alreadyExists(resource.plural, resource.group, name);
+          return Promise.resolve(deepFreeze(admitted));
+        }
         if (this.admission.mutates(resource, 'CREATE')) markUndecoded(admitted, undefined);
         return this.storage.create(key, admitted) as Promise<T>;
       };
@@ -360,8 +363,7 @@ export class RegistryStore {
   }
 
   /**
-   * The storage's `guaranteedUpdate` of one object, with the cache's copy as the first guess,
-   * and what a removal entails: a terminating namespace that it leaves empty goes too.
+   * The storage's `guaranteedUpdate` of one object, and what a removal entails: a terminating namespace that it leaves empty goes too.
    *
    * The returned promise is the storage's own, so a storage that settles at once (memory)
    * answers the client in the same turn, as a synchronous server would.
@@ -369,16 +371,12 @@ export class RegistryStore {
   guaranteedUpdate(resource: ResourceDefinition, key: StorageKey, tryUpdate: (current: KubeObject) => UpdateDecision): Promise<KubeObject> {
     let decided = false;
     let removed = false;
-    const done = this.storage.guaranteedUpdate(
-      key,
-      (current) => {
-        const decision = tryUpdate(current);
-        decided = true;
-        removed = decision.type === 'remove';
-        return decision;
-      },
-      { cached: this.storage.cache.get(key) },
-    );
+    const done = this.storage.guaranteedUpdate(key, (current) => {
+      const decision = tryUpdate(current);
+      decided = true;
+      removed = decision.type === 'remove';
+      return decision;
+    });
     if (!resource.namespaced || (decided && !removed)) return done;
     const namespace = key.namespace ?? '';
     // Decided already: the namespace is looked at now, through the cache, as the removal's
