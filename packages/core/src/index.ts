@@ -54,8 +54,9 @@ export { ApiServer, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './store/serve
 export type { ApiServerOptions, WarningSink } from './store/server.js';
 export { MemoryStorage } from './store/memory.js';
 export type { MemoryStorageOptions } from './store/memory.js';
-export { StorageError, isStorageError } from './store/storage.js';
+export { StorageError, guaranteedUpdateByPreconditions, isStorageError } from './store/storage.js';
 export type {
+  ConditionalWrites,
   SelectionPredicate,
   Storage,
   StorageCache,
@@ -67,6 +68,7 @@ export type {
   StoragePrefix,
   StoragePreconditions,
   StorageWatchOptions,
+  UpdateDecision,
 } from './store/storage.js';
 export { decode, unknownFieldWarnings, validateForCreate } from './store/admission.js';
 export type { AdmissionHook, AdmissionOperation, AdmissionRequest, Decoded, StoreReader } from './store/admission.js';

@@ -154,8 +154,9 @@ export class MemoryStorage implements Storage {
     return this.#rv;
   }
 
-  /** {@inheritDoc Storage.get} */
+  /** The object at `key`; `key-not-found` when there is none. */
   get(key: StorageKey): Promise<KubeObject>;
+  /** The object at `key`, or `undefined` when there is none. */
   get(key: StorageKey, options: { readonly ignoreNotFound: true }): Promise<KubeObject | undefined>;
   get(key: StorageKey, options?: { readonly ignoreNotFound: true }): Promise<KubeObject | undefined> {
     const obj = this.#tables.get(key.resource)?.objects.get(keyString(key));
@@ -194,10 +195,9 @@ export class MemoryStorage implements Storage {
   }
 
   /**
-   * {@inheritDoc Storage.guaranteedUpdate}
-   *
-   * In memory the current object is always the stored one: `tryUpdate` is called once, and its
-   * decision carried out, before this returns.
+   * Lets `tryUpdate` decide from the stored object and carries the decision out (see
+   * {@link Storage.guaranteedUpdate}). In memory the current object is always the stored one:
+   * `tryUpdate` is called once, and its decision carried out, before this returns.
    */
   guaranteedUpdate(key: StorageKey, tryUpdate: (current: KubeObject) => UpdateDecision): Promise<KubeObject> {
     const table = this.#table(key.resource);

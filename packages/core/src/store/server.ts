@@ -142,7 +142,10 @@ export class ApiServer implements Client {
     void this.storage.compact();
   }
 
-  /** Synchronous, consistent reads of the current state (what admission hooks get). */
+  /**
+   * Synchronous reads of the storage's cache (what admission hooks get): the current state
+   * with {@link MemoryStorage}, possibly a little behind it with a remote storage.
+   */
   get reader(): StoreReader {
     return this.#store.reader;
   }

@@ -240,11 +240,9 @@ export interface StorageCache {
 export interface Storage {
   /** Synchronous reads of the state this storage has observed (see {@link StorageCache}). */
   readonly cache: StorageCache;
-  /**
-   * The object at `key`: `key-not-found` when there is none, or `undefined` with
-   * `ignoreNotFound` (upstream's `GetOptions.IgnoreNotFound`).
-   */
+  /** The object at `key`; `key-not-found` when there is none. */
   get(key: StorageKey): Promise<KubeObject>;
+  /** The object at `key`, or `undefined` when there is none (upstream's `IgnoreNotFound`). */
   get(key: StorageKey, options: { readonly ignoreNotFound: true }): Promise<KubeObject | undefined>;
   /** The objects under `prefix` that `predicate` selects, as a consistent snapshot. */
   list(prefix: StoragePrefix, predicate?: SelectionPredicate): Promise<StorageList>;

@@ -80,6 +80,10 @@ export function bindPod(store: RegistryStore, key: ObjectKey, target: BindingTar
  * (`status.disruptionsAllowed - 1`, the pod in `status.disruptedPods`) as upstream's
  * `EvictionREST`. Pods that are terminating, finished or pending ignore budgets; a pod matched
  * by two budgets cannot be evicted (500, as upstream).
+ *
+ * Caveat: budgets are read from the storage's cache and charged with a write conditional on the
+ * budget's resourceVersion, so an eviction racing a change of its budget fails with 409 rather
+ * than overdrawing it.
  */
 export async function evictPod(store: RegistryStore, key: ObjectKey, options: DeleteOptions): Promise<void> {
   const pods = store.builtin('pods');
