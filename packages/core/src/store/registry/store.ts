@@ -7,10 +7,12 @@
  * binding and eviction (`pods.ts`), namespace lifecycle (`namespaces.ts`), scale (`scale.ts`).
  *
  * Guarantees: a request is decoded, defaulted, admitted and validated in full before anything
- * is written, and its write is one storage write conditional on the resourceVersion it was
- * computed from; when another writer got there first, the request is computed again from the
- * fresh object (upstream's `GuaranteedUpdate`), unless the request itself named a
- * resourceVersion, which then fails with 409 Conflict.
+ * is written. Updates, patches, deletes and bindings are decided inside the storage's
+ * `guaranteedUpdate`, from the object as stored: when another writer got there first, the
+ * decision is made again from the fresh object, and a request that named a resourceVersion then
+ * fails with 409 Conflict. Each verb answers with the storage's own promise where it can, so
+ * over {@link MemoryStorage} a write is done, and its watch events delivered, in the turn it is
+ * made, as the single-class server did.
  *
  * @module
  */
@@ -33,7 +35,7 @@ import { predicateFor } from './selection.js';
 
 /** Write options plus a sink for API warnings (e.g. `unknown field "spec.foo"`). */
 export interface WarningSink {
-  /** Called once per warning the request produced; the request still succeeds. */
+  /** Called for each warning the request produced (again when a storage decides the request again after a conflict); the request still succeeds. */
   readonly onWarning?: ((warning: string) => void) | undefined;
 }
 
