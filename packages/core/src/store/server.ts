@@ -98,8 +98,9 @@ export class ApiServer implements Client {
   /** Where objects are kept. */
   readonly storage: Storage;
   /**
-   * Settles once the initial namespaces exist. With {@link MemoryStorage} they exist when the
-   * constructor returns; a remote storage may take longer.
+   * Settles once the initial namespaces exist (rejects if one cannot be created). With
+   * {@link MemoryStorage} they exist when the constructor returns; a remote storage may take
+   * longer.
    */
   readonly ready: Promise<void>;
   readonly #store: RegistryStore;
@@ -122,6 +123,7 @@ export class ApiServer implements Client {
       }
     }
     this.ready = Promise.all(created).then(() => undefined);
+    this.ready.catch(() => undefined); // seen by whoever awaits `ready`, never unhandled
   }
 
   /** Adds an admission hook; it runs after the hooks added before it. */
@@ -139,7 +141,7 @@ export class ApiServer implements Client {
    * relists from an older revision then fail with 410 `Expired`. Used by fault injection.
    */
   compact(): void {
-    void this.storage.compact();
+    this.storage.compact().catch(() => undefined); // best effort, as etcd's periodic compaction
   }
 
   /**
