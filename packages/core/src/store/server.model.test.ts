@@ -11,9 +11,10 @@
  *   later point;
  * - a watch from a revision whose successors have left the history window fails with 410.
  *
- * The server is built over an explicit {@link MemoryStorage}: the registry's semantics are
- * checked through the `Storage` interface; the storage's own contract (ordering, atomicity,
- * watches, compaction) has its model test in `storage.contract.ts`, run for every backend.
+ * The registry's semantics are checked through the `Storage` interface, over each storage in
+ * `storages` (memory, and a slow one whose cache lags); the storage's own contract (ordering,
+ * atomicity, watches, compaction) has its model test in `storage.contract.ts`, run for every
+ * backend.
  */
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
@@ -25,6 +26,8 @@ import { runs } from '../internal/budget.js';
 import { seededRng } from '../rng/seeded.js';
 import { MemoryStorage } from './memory.js';
 import { ApiServer } from './server.js';
+import { SlowStorage } from './slow-storage.js';
+import type { Storage } from './storage.js';
 import { testRegistry, Widgets, type Widget } from './testing-kinds.js';
 
 const HISTORY = 12;
@@ -231,6 +234,16 @@ class WatchFromOld implements Cmd {
   toString = () => `watchFrom(lastRv-${this.back})`;
 }
 
+/** A slow storage's cache catches up (and then lags again): later writes start from stale guesses. */
+class CatchUp implements Cmd {
+  check = () => true;
+  async run(_m: Model, r: Real): Promise<void> {
+    if (r.server.storage instanceof SlowStorage) r.server.storage.catchUp();
+    return Promise.resolve();
+  }
+  toString = () => 'catchUp';
+}
+
 async function checkWatches(r: Real): Promise<void> {
   const now = new Map((await r.server.list(Widgets)).items.map((i) => [i.metadata.name!, i]));
   for (const w of r.watches) {
@@ -254,15 +267,21 @@ const commands = [
   names.map((n) => new RemoveFinalizer(n)),
   fc.constant(new StartWatch()),
   fc.integer({ min: 0, max: 30 }).map((b) => new WatchFromOld(b)),
+  fc.constant(new CatchUp()),
 ];
 
-describe('ApiServer against a reference model', () => {
+const storages: readonly (readonly [string, (clock: VirtualClock) => Storage])[] = [
+  ['MemoryStorage', (clock) => new MemoryStorage({ clock, historySize: HISTORY })],
+  ['a slow storage with a lagging cache', () => new SlowStorage(HISTORY)],
+];
+
+describe.each(storages)('ApiServer against a reference model, over %s', (_name, makeStorage) => {
   test.prop([fc.commands(commands, { maxCommands: 60 })], { numRuns: runs(150, 3000) })(
     'keeps revisions increasing, conflicts stale writes, moves generation on spec changes, honours finalizers, and replays watches exactly',
     async (cmds) => {
       const clock = new VirtualClock();
-      const storage = new MemoryStorage({ clock, historySize: HISTORY });
-      const server = new ApiServer({ clock, rng: seededRng(1), registry: testRegistry(), storage });
+      const server = new ApiServer({ clock, rng: seededRng(1), registry: testRegistry(), storage: makeStorage(clock) });
+      await server.ready;
       const real: Real = { server, lastRv: Number(server.resourceVersion), seen: new Map(), watches: [] };
       await fc.asyncModelRun(() => ({ model: { objects: new Map() }, real }), cmds);
       await checkWatches(real);
