@@ -238,6 +238,26 @@ export type { ApiServerOptions, WarningSink } from './store/server.js';
 export { validateForCreate } from './store/admission.js';
 export type { AdmissionHook, AdmissionOperation, AdmissionRequest, StoreReader } from './store/admission.js';
 
+// Storage under the API server: the interface a backend implements, and the in-memory one
+export { MemoryStorage } from './store/memory.js';
+export type { MemoryStorageOptions } from './store/memory.js';
+export { StorageError, guaranteedUpdateByPreconditions, isStorageError } from './store/storage.js';
+export type {
+  ConditionalWrites,
+  SelectionPredicate,
+  Storage,
+  StorageCache,
+  StorageDeleteOptions,
+  StorageErrorCode,
+  StorageEvent,
+  StorageKey,
+  StorageList,
+  StoragePrefix,
+  StoragePreconditions,
+  StorageWatchOptions,
+  UpdateDecision,
+} from './store/storage.js';
+
 // Informers: watcher → reflector → indexed cache, shared per process
 export { watcher } from './informer/watcher.js';
 export type { BackoffPolicy, WatcherEvent, WatcherOptions } from './informer/watcher.js';

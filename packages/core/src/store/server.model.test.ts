@@ -10,6 +10,11 @@
  * - a watch started at revision r, replayed onto the list taken at r, equals the list at any
  *   later point;
  * - a watch from a revision whose successors have left the history window fails with 410.
+ *
+ * The registry's semantics are checked through the `Storage` interface, over each storage in
+ * `storages` (memory, and a slow one whose cache lags); the storage's own contract (ordering,
+ * atomicity, watches, compaction) has its model test in `storage.contract.ts`, run for every
+ * backend.
  */
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
@@ -17,9 +22,11 @@ import type { Subscription } from 'rxjs';
 import { isApiError } from '../api/errors.js';
 import { VirtualClock } from '../clock/virtual.js';
 import type { WatchEvent } from '../client/types.js';
-import { runs, type ScalableWidget as Widget, ScalableWidgets as Widgets, testRegistry } from '../testing/index.js';
+import { SlowStorage, runs, type ScalableWidget as Widget, ScalableWidgets as Widgets, testRegistry } from '../testing/index.js';
 import { seededRng } from '../rng/seeded.js';
+import { MemoryStorage } from './memory.js';
 import { ApiServer } from './server.js';
+import type { Storage } from './storage.js';
 
 const HISTORY = 12;
 
@@ -225,6 +232,16 @@ class WatchFromOld implements Cmd {
   toString = () => `watchFrom(lastRv-${this.back})`;
 }
 
+/** A slow storage's cache catches up (and then lags again): later writes start from stale guesses. */
+class CatchUp implements Cmd {
+  check = () => true;
+  async run(_m: Model, r: Real): Promise<void> {
+    if (r.server.storage instanceof SlowStorage) r.server.storage.catchUp();
+    return Promise.resolve();
+  }
+  toString = () => 'catchUp';
+}
+
 async function checkWatches(r: Real): Promise<void> {
   const now = new Map((await r.server.list(Widgets)).items.map((i) => [i.metadata.name!, i]));
   for (const w of r.watches) {
@@ -248,13 +265,21 @@ const commands = [
   names.map((n) => new RemoveFinalizer(n)),
   fc.constant(new StartWatch()),
   fc.integer({ min: 0, max: 30 }).map((b) => new WatchFromOld(b)),
+  fc.constant(new CatchUp()),
 ];
 
-describe('ApiServer against a reference model', () => {
+const storages: readonly (readonly [string, (clock: VirtualClock) => Storage])[] = [
+  ['MemoryStorage', (clock) => new MemoryStorage({ clock, historySize: HISTORY })],
+  ['a slow storage with a lagging cache', () => new SlowStorage(HISTORY)],
+];
+
+describe.each(storages)('ApiServer against a reference model, over %s', (_name, makeStorage) => {
   test.prop([fc.commands(commands, { maxCommands: 60 })], { numRuns: runs(150, 3000) })(
     'keeps revisions increasing, conflicts stale writes, moves generation on spec changes, honours finalizers, and replays watches exactly',
     async (cmds) => {
-      const server = new ApiServer({ clock: new VirtualClock(), rng: seededRng(1), registry: testRegistry(), historySize: HISTORY });
+      const clock = new VirtualClock();
+      const server = new ApiServer({ clock, rng: seededRng(1), registry: testRegistry(), storage: makeStorage(clock) });
+      await server.ready;
       const real: Real = { server, lastRv: Number(server.resourceVersion), seen: new Map(), watches: [] };
       await fc.asyncModelRun(() => ({ model: { objects: new Map() }, real }), cmds);
       await checkWatches(real);

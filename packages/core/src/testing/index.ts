@@ -25,3 +25,9 @@ export type { ScalableWidget } from './store-kinds.js';
 
 // Run counts of property tests
 export { deep, runs } from './budget.js';
+
+// Storage backends: the contract every Storage implementation must pass, and a slow, lagging
+// backend that shows what the API server must not assume of one
+export { storageContract } from './storage-contract.js';
+export type { StorageContractOptions } from './storage-contract.js';
+export { SlowStorage, turns } from './slow-storage.js';

@@ -1,0 +1,72 @@
+/**
+ * {@link MemoryStorage}: the Storage contract suite, plus what only the in-memory backend
+ * promises (a bounded history window, bookmarks on the clock, synchronous delivery).
+ */
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../clock/virtual.js';
+import { MemoryStorage } from './memory.js';
+import { isStorageError, type StorageEvent } from './storage.js';
+import { storageContract } from '../testing/index.js';
+
+storageContract('MemoryStorage', () => new MemoryStorage({ clock: new VirtualClock() }));
+
+const key = (name: string) => ({ resource: 'things', namespace: 'ns', name });
+const obj = (name: string, value: number) => ({ apiVersion: 'v1', kind: 'Thing', metadata: { name, namespace: 'ns' }, spec: { value } });
+
+describe('MemoryStorage', () => {
+  it('compacts on its own as changes leave the history window', async () => {
+    const s = new MemoryStorage({ clock: new VirtualClock(), historySize: 3 });
+    const first = await s.create(key('a'), obj('a', 0));
+    for (let i = 1; i <= 3; i++) await s.update(key('a'), obj('a', i));
+    const errors: unknown[] = [];
+    s.watch({ resource: 'things' }, { from: Number(first.metadata.resourceVersion) - 1 }).subscribe({ error: (e) => errors.push(e) });
+    expect(errors).toHaveLength(1);
+    expect(isStorageError(errors[0], 'expired')).toBe(true);
+    expect((errors[0] as Error).message).toBe('too old resource version: 0 (2)');
+    const events: StorageEvent[] = [];
+    s.watch({ resource: 'things' }, { from: Number(first.metadata.resourceVersion) }).subscribe((e) => events.push(e));
+    expect(events.map((e) => e.object.metadata.resourceVersion)).toEqual(['2', '3', '4']);
+  });
+
+  it('performs a write when it is called and delivers its events before the call returns', () => {
+    const s = new MemoryStorage({ clock: new VirtualClock() });
+    const events: StorageEvent[] = [];
+    s.watch({ resource: 'things' }, { from: 0 }).subscribe((e) => events.push(e));
+    void s.create(key('a'), obj('a', 1));
+    expect(s.cache.get(key('a'))?.metadata.resourceVersion).toBe('1');
+    expect(s.cache.revision).toBe(1);
+    expect(events.map((e) => e.type)).toEqual(['ADDED']);
+  });
+
+  it('sends bookmarks with the revision reached, on one ticker that stops with the last such watch', async () => {
+    const clock = new VirtualClock();
+    const s = new MemoryStorage({ clock, bookmarkIntervalMs: 1000 });
+    const events: StorageEvent[] = [];
+    const sub = s.watch({ resource: 'things' }, { from: 0, bookmarks: true }).subscribe((e) => events.push(e));
+    await s.create(key('a'), obj('a', 1));
+    await s.create({ resource: 'others', name: 'x' }, obj('x', 1));
+    await clock.advance(1000);
+    expect(events.map((e) => `${e.type}:${e.object.metadata.resourceVersion}`)).toEqual(['ADDED:1', 'BOOKMARK:2']);
+    sub.unsubscribe();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('offers a change only to the watches whose pinned field value it has or had', async () => {
+    const s = new MemoryStorage({ clock: new VirtualClock() });
+    const nodeOf = (o: { spec?: unknown }) => (o.spec as { node?: string } | undefined)?.node;
+    const calls: string[] = [];
+    const predicate = (node: string) => ({
+      labels: { matches: () => true, empty: () => true, toString: () => '' } as never,
+      fields: { empty: () => false, requirements: [{ field: 'spec.node', operator: '=' as const, value: node }], matches: (get: (f: string) => string | undefined) => get('spec.node') === node } as never,
+      field: (o: never, f: string) => {
+        calls.push(`${node}:${f}`);
+        return f === 'spec.node' ? nodeOf(o) : undefined;
+      },
+    });
+    for (let i = 0; i < 100; i++) s.watch({ resource: 'things' }, { from: 0, predicate: predicate(`node-${i}`) }).subscribe();
+    calls.length = 0;
+    await s.create(key('a'), { ...obj('a', 1), spec: { node: 'node-7' } } as never);
+    // The index reads the field once; only node-7's watch evaluates its predicate.
+    expect(calls.filter((c) => !c.startsWith('node-7:'))).toHaveLength(1);
+  });
+});
