@@ -3,8 +3,8 @@
  * update plus maintenance of the built-in namespace / controller-uid / label indexes and one
  * user index), fed straight into `reflector` without an API server.
  */
-import { CacheWriter, reflector } from '../packages/core/src/informer/index.js';
-import type { WatcherEvent } from '../packages/core/src/informer/index.js';
+import { CacheWriter, reflector } from '../packages/core/src/informer/store.js';
+import type { WatcherEvent } from '../packages/core/src/informer/watcher.js';
 import type { KubeObject } from '../packages/core/src/api/meta.js';
 import { opsPerSecond } from './harness.js';
 import type { Figure } from './harness.js';
