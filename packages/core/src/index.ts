@@ -70,6 +70,9 @@ export * from './workqueue/index.js';
 // The controller runtime
 export * from './runtime/index.js';
 
+// Invariants of controllers, for checkers
+export * from './invariants/index.js';
+
 // Time and randomness
 export * from './clock/clock.js';
 export { RealClock } from './clock/real.js';

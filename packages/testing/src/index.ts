@@ -32,9 +32,10 @@ export { FaultInjector, describeFault } from './faults/schedule.js';
 export type { Fault, FaultSchedule, InjectedWriteError } from './faults/schedule.js';
 
 // Invariants
-export { formatRef, invariant, refOf, transitionInvariant } from './invariants/types.js';
-export type { ClusterState, Invariant, ObjectRef, Violation } from './invariants/types.js';
-export { StateTracker, clusterState } from './invariants/state.js';
+// (the vocabulary is core's, re-exported here under the names toolkit users know)
+export { clusterState, formatRef, invariant, refOf, stateNowMs, transitionInvariant } from './invariants/types.js';
+export type { ClusterState, Invariant, InvariantKind, InvariantViolation, ObjectRef, Violation } from './invariants/types.js';
+export { StateTracker } from './invariants/state.js';
 export { everyState } from './invariants/every.js';
 export type { EveryStateOptions } from './invariants/every.js';
 export {
@@ -48,11 +49,10 @@ export {
 } from './invariants/generic.js';
 export { podPhaseTransitionsAllowed } from './invariants/kubelet.js';
 
-// Invariants of the reference controllers
+// Invariants of the reference controllers (stated in @kubeloop/controllers, re-exported under
+// the names toolkit users know)
+export { DEPLOYMENT_LIVENESS, REFERENCE_LIVENESS, REFERENCE_SAFETY } from './invariants/reference.js';
 export {
-  DEPLOYMENT_LIVENESS,
-  REFERENCE_LIVENESS,
-  REFERENCE_SAFETY,
   daemonPodsUpdatedInvariant,
   daemonSetStatusMatchesInvariant,
   deploymentStatusMatchesInvariant,
@@ -63,16 +63,15 @@ export {
   noLiveOwnerCollectedInvariant,
   oneDaemonPodPerEligibleNodeInvariant,
   orphansKeptInvariant,
+  podsNotOvercreatedInvariant,
   replicaCountsMatchInvariant,
   replicaStatusMatchesPodsInvariant,
   rollingUpdateAvailabilityInvariant,
   rolloutBoundsInvariant,
   singleActiveReplicaSetInvariant,
   singleControllerInvariant,
-  stateNowMs,
-} from './invariants/reference.js';
-export { podsNotOvercreatedInvariant } from './invariants/creations.js';
-export type { PodsNotOvercreatedOptions } from './invariants/creations.js';
+} from '@kubeloop/controllers';
+export type { PodsNotOvercreatedOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';

@@ -74,4 +74,5 @@ export type { DaemonSetCounts } from './status.js';
 
 // Invariants
 export { daemonPodsUpdated, daemonSetStatusMatches, oneDaemonPodPerEligibleNode, rollingUpdateAvailability } from './invariants.js';
+export { daemonPodsUpdatedInvariant, daemonSetStatusMatchesInvariant, oneDaemonPodPerEligibleNodeInvariant, rollingUpdateAvailabilityInvariant } from './invariants.js';
 export type { DaemonSetState, DaemonSetViolation } from './invariants.js';

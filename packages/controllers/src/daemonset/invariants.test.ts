@@ -1,9 +1,9 @@
-/** daemonPodsUpdated and rollingUpdateAvailability, on hand-made states with worked numbers. */
+/** oneDaemonPodPerEligibleNode, daemonPodsUpdated and rollingUpdateAvailability, on hand-made states with worked numbers. */
 import { describe, expect, it } from 'vitest';
 import { DaemonSetSchema, NodeSchema, PodSchema } from '@kubeloop/core';
 import type { DaemonSet, Node, Pod } from '@kubeloop/core';
 import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION } from './decide.js';
-import { daemonPodsUpdated, rollingUpdateAvailability } from './invariants.js';
+import { daemonPodsUpdated, oneDaemonPodPerEligibleNode, rollingUpdateAvailability } from './invariants.js';
 
 const ds = (updateStrategy: Record<string, unknown> = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } }, nodeSelector?: Record<string, string>): DaemonSet =>
   DaemonSetSchema.parse({
@@ -37,7 +37,7 @@ describe('daemonPodsUpdated', () => {
   it('names a pod of an older revision and its node; OnDelete DaemonSets and pods being deleted are not judged', () => {
     const pods = [pod('a', 'n1', { hash: 'new' }), pod('b', 'n2', { hash: 'old', generation: '1' }), pod('c', 'n3', { hash: 'old', deleting: true })];
     expect(daemonPodsUpdated({ daemonSets: [ds()], nodes: [], pods }, () => 'new')).toEqual([
-      { invariant: 'daemonPodsUpdated', daemonSet: 'default/agent', node: 'n2', message: 'pod b of default/agent is not of its current revision (hash old, current new)' },
+      { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }, { kind: 'Node', name: 'n2' }], message: 'pod b of default/agent is not of its current revision (hash old, current new)' },
     ]);
     expect(daemonPodsUpdated({ daemonSets: [ds({ type: 'OnDelete' })], nodes: [], pods }, () => 'new')).toEqual([]);
   });
@@ -51,7 +51,7 @@ describe('rollingUpdateAvailability', () => {
     expect(rollingUpdateAvailability({ daemonSets: [ds()], nodes, pods: one })).toEqual([]);
     const two = [pod('a', 'n1'), pod('b', 'n2', { deleting: true }), pod('c', 'n3', { ready: false }), pod('d', 'n4')];
     expect(rollingUpdateAvailability({ daemonSets: [ds()], nodes, pods: two })).toEqual([
-      { invariant: 'rollingUpdateAvailability', daemonSet: 'default/agent', message: 'default/agent: 2 nodes without a ready daemon pod (n2, n3), more than maxUnavailable 1' },
+      { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }], message: 'default/agent: 2 nodes without a ready daemon pod (n2, n3), more than maxUnavailable 1' },
     ]);
   });
 
@@ -65,5 +65,18 @@ describe('rollingUpdateAvailability', () => {
   it('does not judge a surging rollout (maxSurge > 0) or an OnDelete DaemonSet', () => {
     expect(rollingUpdateAvailability({ daemonSets: [ds({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } })], nodes, pods: [] })).toEqual([]);
     expect(rollingUpdateAvailability({ daemonSets: [ds({ type: 'OnDelete' })], nodes, pods: [] })).toEqual([]);
+  });
+});
+
+describe('oneDaemonPodPerEligibleNode', () => {
+  const tainted = (name: string, key: string, effect: string): Node => NodeSchema.parse({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { taints: [{ key, effect }] } });
+
+  it('a cordoned node still runs a daemon pod (daemon pods tolerate unschedulable); a NoSchedule taint keeps the pod it has; a NoExecute taint leaves none', () => {
+    const nodes = [tainted('cordoned', 'node.kubernetes.io/unschedulable', 'NoSchedule'), tainted('db', 'dedicated', 'NoSchedule'), tainted('gpu', 'dedicated', 'NoExecute')];
+    expect(oneDaemonPodPerEligibleNode({ daemonSets: [ds()], nodes, pods: [pod('a', 'cordoned'), pod('b', 'db')] })).toEqual([]);
+    expect(oneDaemonPodPerEligibleNode({ daemonSets: [ds()], nodes, pods: [pod('b', 'db'), pod('c', 'gpu')] })).toEqual([
+      { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }, { kind: 'Node', name: 'cordoned' }], message: 'node cordoned should run exactly one daemon pod of default/agent but has 0' },
+      { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }, { kind: 'Node', name: 'gpu' }], message: 'node gpu is not eligible for default/agent but runs c' },
+    ]);
   });
 });

@@ -1,17 +1,20 @@
 /**
- * Invariants of DaemonSets over cluster state, for tests and the testing toolkit: each takes a
- * snapshot (`{ daemonSets, nodes, pods }`) and returns the violations it finds, each naming
- * the objects involved. Most are meant to be checked after the cluster settled (liveness
+ * Invariants of DaemonSets over cluster state, for tests and checkers: each takes a snapshot
+ * (`{ daemonSets, nodes, pods }`) and returns the violations it finds, naming the DaemonSet and
+ * the node by reference. Most are meant to be checked after the cluster settled (liveness
  * properties: during a rollout or right after a node change they may not hold yet);
  * {@link rollingUpdateAvailability} is a safety property, under the preconditions it states.
+ * The same rules as core {@link Invariant}s over a {@link ClusterState} follow; the DaemonSet
+ * plugin registers {@link oneDaemonPodPerEligibleNodeInvariant} and
+ * {@link daemonSetStatusMatchesInvariant}.
  *
  * @module
  */
-import { controllerRef } from '@kubeloop/core';
-import type { DaemonSet, Node, Pod } from '@kubeloop/core';
-import { isPodActive, isPodReady } from '../shared/pods.js';
-import { CONTROLLER_REVISION_HASH_LABEL, isDaemonPodUpdated, nodeShouldRunDaemonPod, podsByTargetNode, rollingUpdateBudget, templateGeneration } from './decide.js';
-import { calculateDaemonSetStatus } from './status.js';
+import { controllerRef, findUntoleratedTaint, invariant, matchesNodeSelectorAndAffinity, parseTime, refOf, stateNowMs } from '@kubeloop/core';
+import type { ClusterState, ControllerRevision, DaemonSet, Invariant, InvariantViolation, Node, ObjectRef, Pod, Toleration } from '@kubeloop/core';
+import { scaledValue } from '../shared/intorpercent.js';
+import { isPodActive, isPodAvailable, isPodReady } from '../shared/pods.js';
+import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION } from './decide.js';
 
 /** A snapshot of the cluster state the invariants read. */
 export interface DaemonSetState {
@@ -23,16 +26,106 @@ export interface DaemonSetState {
   readonly pods: readonly Pod[];
 }
 
-/** One broken invariant: which, on what, and why. */
-export interface DaemonSetViolation {
-  /** The invariant's name. */
-  readonly invariant: 'oneDaemonPodPerEligibleNode' | 'statusMatches' | 'daemonPodsUpdated' | 'rollingUpdateAvailability';
-  /** `namespace/name` of the DaemonSet. */
-  readonly daemonSet: string;
-  /** The node concerned, if any. */
-  readonly node?: string | undefined;
-  /** What is wrong, naming the pods involved. */
-  readonly message: string;
+/**
+ * One broken invariant (core's {@link InvariantViolation}): its objects are the DaemonSet and,
+ * when the violation is about one node, that Node.
+ */
+export type DaemonSetViolation = InvariantViolation;
+
+/** The objects of a violation about `ds` (and the node `node`, when there is one). */
+function at(ds: DaemonSet, node?: string): ObjectRef[] {
+  return node === undefined || node === '' ? [refOf(ds)] : [refOf(ds), { kind: 'Node', name: node }];
+}
+
+// The rules below are stated here, from the DaemonSet documentation, not taken from the
+// controller's decide.ts and status.ts: an invariant is an oracle independent of the code it
+// checks (core's node affinity and taint matching are shared rules with their own tests).
+
+/**
+ * The tolerations every daemon pod gets besides its template's (DaemonSet documentation, "Taints
+ * and tolerations"): not-ready and unreachable (`NoExecute`), disk, memory and PID pressure and
+ * unschedulable (`NoSchedule`), and network-unavailable (`NoSchedule`) for host-network pods.
+ */
+function withDaemonTolerations(ds: DaemonSet): Toleration[] {
+  const spec = ds.spec.template.spec;
+  const added: [string, string][] = [
+    ['node.kubernetes.io/not-ready', 'NoExecute'],
+    ['node.kubernetes.io/unreachable', 'NoExecute'],
+    ['node.kubernetes.io/disk-pressure', 'NoSchedule'],
+    ['node.kubernetes.io/memory-pressure', 'NoSchedule'],
+    ['node.kubernetes.io/pid-pressure', 'NoSchedule'],
+    ['node.kubernetes.io/unschedulable', 'NoSchedule'],
+    ...(spec.hostNetwork === true ? [['node.kubernetes.io/network-unavailable', 'NoSchedule'] as [string, string]] : []),
+  ];
+  return [...(spec.tolerations ?? []), ...added.map(([key, effect]) => ({ key, operator: 'Exists' as const, effect }) as Toleration)];
+}
+
+/**
+ * Where a DaemonSet's pod belongs: `run` on a node its template's `nodeName`, node selector and
+ * required node affinity admit and whose `NoSchedule` and `NoExecute` taints it tolerates;
+ * `keep` (an existing pod may stay) where only `NoExecute` ones must be tolerated.
+ */
+function placement(node: Node, ds: DaemonSet): { readonly run: boolean; readonly keep: boolean } {
+  const spec = ds.spec.template.spec;
+  const pinned = spec.nodeName !== undefined && spec.nodeName !== '' && spec.nodeName !== node.metadata.name;
+  if (pinned || !matchesNodeSelectorAndAffinity({ metadata: {}, spec: { ...spec, nodeName: undefined } } as unknown as Pod, node)) return { run: false, keep: false };
+  const tolerations = withDaemonTolerations(ds);
+  return {
+    run: findUntoleratedTaint(node.spec.taints, tolerations, ['NoSchedule', 'NoExecute']) === undefined,
+    keep: findUntoleratedTaint(node.spec.taints, tolerations, ['NoExecute']) === undefined,
+  };
+}
+
+/**
+ * The node a daemon pod is for: its `spec.nodeName` once bound, else the single node its
+ * required node affinity names by `metadata.name` (how daemon pods reach their node).
+ */
+function nodeOf(pod: Pod): string | undefined {
+  if (pod.spec.nodeName !== undefined && pod.spec.nodeName !== '') return pod.spec.nodeName;
+  for (const term of pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []) {
+    for (const r of term.matchFields ?? []) if (r.key === 'metadata.name' && r.operator === 'In' && r.values?.length === 1) return r.values[0];
+  }
+  return undefined;
+}
+
+/** Daemon pods by the node they are for (pods for no node left out). */
+function byNode(pods: readonly Pod[]): Map<string, Pod[]> {
+  const out = new Map<string, Pod[]>();
+  for (const pod of pods) {
+    const node = nodeOf(pod);
+    if (node !== undefined) out.set(node, [...(out.get(node) ?? []), pod]);
+  }
+  return out;
+}
+
+/** Whether a pod is of the DaemonSet's current revision: its hash label is `hash`, or its generation label the template generation. */
+function isUpdated(pod: Pod, ds: DaemonSet, hash: string): boolean {
+  const labels = pod.metadata.labels ?? {};
+  const generation = ds.metadata.annotations?.[TEMPLATE_GENERATION_ANNOTATION];
+  return (hash !== '' && labels[CONTROLLER_REVISION_HASH_LABEL] === hash) || (generation !== undefined && /^-?\d+$/.test(generation) && labels[POD_TEMPLATE_GENERATION_LABEL] === String(Number(generation)));
+}
+
+/**
+ * A RollingUpdate DaemonSet's budget over `desired` nodes: `maxSurge` and `maxUnavailable`
+ * (default 1) of them, percentages rounded up; when both come out 0 with nodes to run on, one
+ * node may be without a ready pod, so the update can progress.
+ *
+ * Worked examples (10 nodes): `25%`/`0` → maxUnavailable 3, maxSurge 0; `0`/`10%` → 0, 1.
+ */
+function rollingBudget(ds: DaemonSet, desired: number): { readonly maxSurge: number; readonly maxUnavailable: number } {
+  const ru = ds.spec.updateStrategy.type === 'RollingUpdate' ? ds.spec.updateStrategy.rollingUpdate : undefined;
+  const maxSurge = ru === undefined ? 0 : scaledValue(ru.maxSurge, desired, true);
+  const maxUnavailable = ru === undefined ? 0 : scaledValue(ru.maxUnavailable, desired, true);
+  return { maxSurge, maxUnavailable: desired > 0 && maxSurge === 0 && maxUnavailable === 0 ? 1 : maxUnavailable };
+}
+
+/** The daemon pod a node's status counts judge: bound before unbound, then the oldest, then by name. */
+function oldest(pods: readonly Pod[]): Pod {
+  const key = (p: Pod): [number, number, string] => [p.spec.nodeName ? 0 : 1, p.metadata.creationTimestamp === undefined ? 0 : parseTime(p.metadata.creationTimestamp), p.metadata.name ?? ''];
+  return [...pods].sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    return x[0] - y[0] || x[1] - y[1] || (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0);
+  })[0]!;
 }
 
 function dsKey(ds: DaemonSet): string {
@@ -61,27 +154,56 @@ export function oneDaemonPodPerEligibleNode(state: DaemonSetState): DaemonSetVio
   const nodeNames = new Set(state.nodes.map((n) => n.metadata.name ?? ''));
   for (const ds of state.daemonSets) {
     if (ds.metadata.deletionTimestamp !== undefined) continue;
-    const byNode = podsByTargetNode(activePodsOf(ds, state.pods));
+    const podsByNode = byNode(activePodsOf(ds, state.pods));
     const names = (pods: readonly Pod[]): string => pods.map((p) => p.metadata.name ?? '').join(', ');
     for (const node of state.nodes) {
       const name = node.metadata.name ?? '';
-      const pods = byNode.get(name) ?? [];
-      const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
-      if (shouldRun && pods.length !== 1) {
-        out.push({ invariant: 'oneDaemonPodPerEligibleNode', daemonSet: dsKey(ds), node: name, message: `node ${name} should run exactly one daemon pod of ${dsKey(ds)} but has ${pods.length}${pods.length ? `: ${names(pods)}` : ''}` });
-      } else if (!shouldContinueRunning && pods.length > 0) {
-        out.push({ invariant: 'oneDaemonPodPerEligibleNode', daemonSet: dsKey(ds), node: name, message: `node ${name} is not eligible for ${dsKey(ds)} but runs ${names(pods)}` });
+      const pods = podsByNode.get(name) ?? [];
+      const { run, keep } = placement(node, ds);
+      if (run && pods.length !== 1) {
+        out.push({ objects: at(ds, name), message: `node ${name} should run exactly one daemon pod of ${dsKey(ds)} but has ${pods.length}${pods.length ? `: ${names(pods)}` : ''}` });
+      } else if (!keep && pods.length > 0) {
+        out.push({ objects: at(ds, name), message: `node ${name} is not eligible for ${dsKey(ds)} but runs ${names(pods)}` });
       } else if (pods.length > 1) {
-        out.push({ invariant: 'oneDaemonPodPerEligibleNode', daemonSet: dsKey(ds), node: name, message: `node ${name} runs ${pods.length} daemon pods of ${dsKey(ds)}: ${names(pods)}` });
+        out.push({ objects: at(ds, name), message: `node ${name} runs ${pods.length} daemon pods of ${dsKey(ds)}: ${names(pods)}` });
       }
     }
-    for (const [name, pods] of byNode) {
+    for (const [name, pods] of podsByNode) {
       if (nodeNames.has(name)) continue;
       const unbound = pods.filter((p) => (p.spec.nodeName ?? '') === '');
-      if (unbound.length > 0) out.push({ invariant: 'oneDaemonPodPerEligibleNode', daemonSet: dsKey(ds), node: name, message: `unscheduled daemon pods of ${dsKey(ds)} target node ${name}, which does not exist: ${names(unbound)}` });
+      if (unbound.length > 0) out.push({ objects: at(ds, name), message: `unscheduled daemon pods of ${dsKey(ds)} target node ${name}, which does not exist: ${names(unbound)}` });
     }
   }
   return out;
+}
+
+/**
+ * The status counts a DaemonSet's pods and the nodes call for (DaemonSet status fields): over
+ * the nodes that should run its pod (`desiredNumberScheduled`), those with a pod
+ * (`currentNumberScheduled`) and, judging each node's oldest pod, those where it is ready
+ * (`numberReady`), available for `minReadySeconds` (`numberAvailable`; the rest of the desired
+ * ones are `numberUnavailable`) and of the current revision (`updatedNumberScheduled`); and the
+ * nodes that should not run one but have one (`numberMisscheduled`).
+ */
+function expectedStatus(ds: DaemonSet, nodes: readonly Node[], pods: readonly Pod[], hash: string, nowMs: number): Record<string, number> {
+  const podsByNode = byNode(pods);
+  const n = { desiredNumberScheduled: 0, currentNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, numberAvailable: 0, numberUnavailable: 0, updatedNumberScheduled: 0 };
+  for (const node of nodes) {
+    const onNode = podsByNode.get(node.metadata.name ?? '') ?? [];
+    if (!placement(node, ds).run) {
+      if (onNode.length > 0) n.numberMisscheduled++;
+      continue;
+    }
+    n.desiredNumberScheduled++;
+    if (onNode.length === 0) continue;
+    n.currentNumberScheduled++;
+    const pod = oldest(onNode);
+    if (isPodReady(pod)) n.numberReady++;
+    if (isPodAvailable(pod, ds.spec.minReadySeconds ?? 0, nowMs)) n.numberAvailable++;
+    if (isUpdated(pod, ds, hash)) n.updatedNumberScheduled++;
+  }
+  n.numberUnavailable = n.desiredNumberScheduled - n.numberAvailable;
+  return n;
 }
 
 /**
@@ -96,7 +218,7 @@ export function daemonSetStatusMatches(state: DaemonSetState, hashOf: (ds: Daemo
   for (const ds of state.daemonSets) {
     if (ds.metadata.deletionTimestamp !== undefined) continue;
     const pods = state.pods.filter((p) => controllerRef(p)?.uid === ds.metadata.uid && !((p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') && p.metadata.deletionTimestamp !== undefined));
-    const want = calculateDaemonSetStatus(ds, state.nodes, pods, hashOf(ds), nowMs);
+    const want = expectedStatus(ds, state.nodes, pods, hashOf(ds), nowMs);
     const s = ds.status;
     const have: Record<string, number | undefined> = {
       desiredNumberScheduled: s.desiredNumberScheduled,
@@ -108,9 +230,9 @@ export function daemonSetStatusMatches(state: DaemonSetState, hashOf: (ds: Daemo
       updatedNumberScheduled: s.updatedNumberScheduled ?? 0,
     };
     for (const [field, value] of Object.entries(want)) {
-      if (have[field] !== value) out.push({ invariant: 'statusMatches', daemonSet: dsKey(ds), message: `${dsKey(ds)} status.${field} is ${have[field]}, expected ${value}` });
+      if (have[field] !== value) out.push({ objects: at(ds), message: `${dsKey(ds)} status.${field} is ${have[field]}, expected ${value}` });
     }
-    if ((s.observedGeneration ?? 0) !== (ds.metadata.generation ?? 0)) out.push({ invariant: 'statusMatches', daemonSet: dsKey(ds), message: `${dsKey(ds)} status.observedGeneration is ${s.observedGeneration ?? 'unset'}, generation is ${ds.metadata.generation ?? 0}` });
+    if ((s.observedGeneration ?? 0) !== (ds.metadata.generation ?? 0)) out.push({ objects: at(ds), message: `${dsKey(ds)} status.observedGeneration is ${s.observedGeneration ?? 'unset'}, generation is ${ds.metadata.generation ?? 0}` });
   }
   return out;
 }
@@ -128,14 +250,11 @@ export function daemonPodsUpdated(state: DaemonSetState, hashOf: (ds: DaemonSet)
   for (const ds of state.daemonSets) {
     if (ds.metadata.deletionTimestamp !== undefined || ds.spec.updateStrategy.type === 'OnDelete') continue;
     const hash = hashOf(ds);
-    const generation = templateGeneration(ds);
     for (const p of activePodsOf(ds, state.pods)) {
-      if (isDaemonPodUpdated(p, hash, generation)) continue;
+      if (isUpdated(p, ds, hash)) continue;
       const node = p.spec.nodeName;
       out.push({
-        invariant: 'daemonPodsUpdated',
-        daemonSet: dsKey(ds),
-        ...(node === undefined || node === '' ? {} : { node }),
+        objects: at(ds, node),
         message: `pod ${p.metadata.name ?? ''} of ${dsKey(ds)} is not of its current revision (hash ${p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? 'none'}, current ${hash || 'none'})`,
       });
     }
@@ -162,14 +281,85 @@ export function rollingUpdateAvailability(state: DaemonSetState): DaemonSetViola
   const out: DaemonSetViolation[] = [];
   for (const ds of state.daemonSets) {
     if (ds.metadata.deletionTimestamp !== undefined || ds.spec.updateStrategy.type === 'OnDelete') continue;
-    const desired = state.nodes.filter((n) => nodeShouldRunDaemonPod(n, ds).shouldRun).map((n) => n.metadata.name ?? '');
-    const { maxSurge, maxUnavailable } = rollingUpdateBudget(ds, desired.length);
+    const desired = state.nodes.filter((n) => placement(n, ds).run).map((n) => n.metadata.name ?? '');
+    const { maxSurge, maxUnavailable } = rollingBudget(ds, desired.length);
     if (maxSurge > 0) continue;
     const ready = new Set(activePodsOf(ds, state.pods).filter((p) => p.metadata.deletionTimestamp === undefined && isPodReady(p)).map((p) => p.spec.nodeName ?? ''));
     const without = desired.filter((n) => !ready.has(n));
     if (without.length > maxUnavailable) {
-      out.push({ invariant: 'rollingUpdateAvailability', daemonSet: dsKey(ds), message: `${dsKey(ds)}: ${without.length} nodes without a ready daemon pod (${without.join(', ')}), more than maxUnavailable ${maxUnavailable}` });
+      out.push({ objects: at(ds), message: `${dsKey(ds)}: ${without.length} nodes without a ready daemon pod (${without.join(', ')}), more than maxUnavailable ${maxUnavailable}` });
     }
   }
   return out;
 }
+
+// As core invariants over cluster states
+
+function daemonSetState(state: ClusterState): DaemonSetState {
+  return { daemonSets: state.of<DaemonSet>('DaemonSet'), nodes: state.of<Node>('Node'), pods: state.of<Pod>('Pod') };
+}
+
+/** The `controller-revision-hash` of a DaemonSet's newest ControllerRevision in `state` ('' if none). */
+function currentRevisionHash(state: ClusterState, ds: DaemonSet): string {
+  let best: ControllerRevision | undefined;
+  for (const r of state.of<ControllerRevision>('ControllerRevision')) {
+    if (r.metadata.namespace !== ds.metadata.namespace || !(r.metadata.ownerReferences ?? []).some((o) => o.uid === ds.metadata.uid)) continue;
+    if (best === undefined || r.revision > best.revision) best = r;
+  }
+  return best?.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '';
+}
+
+/**
+ * Liveness: {@link oneDaemonPodPerEligibleNode} — after settling, every node a DaemonSet should
+ * run on has exactly one of its active pods, nodes it must leave have none, and nodes that only
+ * refuse new pods at most one. Not a safety property: right after a node change or during a
+ * surging rollout it does not hold yet.
+ */
+export const oneDaemonPodPerEligibleNodeInvariant: Invariant = invariant('oneDaemonPodPerEligibleNode', 'After settling, every eligible node runs exactly one pod of each DaemonSet, and ineligible nodes none.', (state) =>
+  oneDaemonPodPerEligibleNode(daemonSetState(state)),
+);
+
+/**
+ * Liveness: {@link daemonSetStatusMatches} — after settling, every DaemonSet's status counts
+ * equal what its pods and the nodes say, judged against its newest ControllerRevision, and
+ * `observedGeneration` is its generation (availability at {@link stateNowMs}).
+ */
+export const daemonSetStatusMatchesInvariant: Invariant = invariant('daemonSetStatusMatches', "After settling, each DaemonSet's status counts match its pods, the nodes and its current revision.", (state) =>
+  daemonSetStatusMatches(daemonSetState(state), (ds) => currentRevisionHash(state, ds), stateNowMs(state)),
+);
+
+/**
+ * Liveness under a precondition: {@link daemonPodsUpdated} — after settling, every active pod
+ * of a RollingUpdate DaemonSet is of its newest ControllerRevision: the rollout completed.
+ *
+ * Not registered by the plugin: a rollout whose new pods never become Ready (an image that
+ * crashes, a node whose kubelet is down) stops after `maxUnavailable` nodes and stays half done
+ * for good, as upstream's does. Use it in scenarios where new pods can run.
+ */
+export const daemonPodsUpdatedInvariant: Invariant = invariant('daemonPodsUpdated', 'After settling, every pod of a RollingUpdate DaemonSet is of its current revision (the rollout completed).', (state) =>
+  daemonPodsUpdated(daemonSetState(state), (ds) => currentRevisionHash(state, ds)),
+);
+
+/**
+ * Safety under preconditions: {@link rollingUpdateAvailability} — a RollingUpdate DaemonSet
+ * without surge has at most `maxUnavailable` of the nodes that should run its pod without a
+ * Ready pod of it. Check it on every store state, as the controller may exceed its budget for a
+ * moment only (the testing toolkit's `everyState`):
+ *
+ * ```ts
+ * safety: [everyState(rollingUpdateAvailabilityInvariant, { kinds: ['DaemonSet', 'Node', 'Pod'] })]
+ * ```
+ *
+ * Not registered by the plugin: it is sound only while every node that should run the pod is
+ * up and can make it Ready, and once the DaemonSet's pods were all Ready (e.g. after the setup
+ * settled); a stopped kubelet or a new eligible node breaks it without any controller at fault.
+ */
+export const rollingUpdateAvailabilityInvariant: Invariant = invariant(
+  'rollingUpdateAvailability',
+  'A RollingUpdate DaemonSet without surge has at most maxUnavailable nodes without a ready daemon pod (nodes up, pods ready once).',
+  (state) => rollingUpdateAvailability(daemonSetState(state)),
+  'safety',
+);
+
+/** The invariants the DaemonSet plugin registers. */
+export const DAEMONSET_INVARIANTS: readonly Invariant[] = [oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant];

@@ -7,6 +7,7 @@
 import type { Plugin } from '@kubeloop/core';
 import { templateGenerationHook } from './admission.js';
 import { daemonSetController, type DaemonSetControllerOptions } from './controller.js';
+import { DAEMONSET_INVARIANTS } from './invariants.js';
 
 /** The name of the plugin {@link daemonSetPlugin} returns. */
 export const DAEMONSET_PLUGIN_NAME = 'kubeloop.dev/daemonset';
@@ -21,7 +22,9 @@ export interface DaemonSetPluginOptions extends DaemonSetControllerOptions {
 }
 
 /**
- * A core plugin that adds the DaemonSet controller (upstream `pkg/controller/daemon`).
+ * A core plugin that adds the DaemonSet controller (upstream `pkg/controller/daemon`), and its
+ * invariants after settling: one daemon pod per eligible node (`oneDaemonPodPerEligibleNode`)
+ * and a truthful status (`daemonSetStatusMatches`).
  *
  * @example
  * ```ts
@@ -36,6 +39,7 @@ export function daemonSetPlugin(options: DaemonSetPluginOptions = {}): Plugin {
     register(api) {
       if (options.admission !== false) api.addAdmissionHook(templateGenerationHook());
       api.addController((manager) => daemonSetController(manager, options));
+      for (const i of DAEMONSET_INVARIANTS) api.addInvariant(i);
     },
   };
 }

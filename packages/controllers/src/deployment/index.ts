@@ -109,4 +109,5 @@ export {
 
 // Invariants
 export { rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from './invariants.js';
+export { deploymentStatusMatchesInvariant, rolloutBoundsInvariant, singleActiveReplicaSetInvariant } from './invariants.js';
 export type { DeploymentState, DeploymentViolation, RolloutBoundsOptions } from './invariants.js';

@@ -3,7 +3,7 @@
  * Deployment and the numbers when broken.
  */
 import { describe, expect, it } from 'vitest';
-import { parseTime } from '@kubeloop/core';
+import { formatRef, parseTime } from '@kubeloop/core';
 import type { Deployment, Pod, ReplicaSet } from '@kubeloop/core';
 import { rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from './invariants.js';
 import type { DeploymentState } from './invariants.js';
@@ -59,7 +59,7 @@ describe('rolloutBounds', () => {
   });
   it('names the Deployment with 6 pods (> 4 + 1) and 2 available (< 4 − 1)', () => {
     const v = rolloutBounds(state([dep(4, '2')], [rs('a', 2, '1'), rs('b', 4, '2', 0)], [...pods('a', 2, true), ...pods('b', 4, false)]));
-    expect(v.map((x) => [x.object, x.message])).toEqual([
+    expect(v.map((x) => [formatRef(x.objects[0]!), x.message])).toEqual([
       ['Deployment default/web', '6 active pods, more than replicas 4 + maxSurge 1'],
       ['Deployment default/web', '2 available pods, fewer than replicas 4 − maxUnavailable 1'],
     ]);

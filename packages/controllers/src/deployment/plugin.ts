@@ -6,6 +6,7 @@
 import type { Plugin } from '@kubeloop/core';
 import { deploymentController } from './controller.js';
 import type { DeploymentControllerOptions } from './controller.js';
+import { DEPLOYMENT_INVARIANTS } from './invariants.js';
 
 /** The name of the plugin {@link deploymentPlugin} returns. */
 export const DEPLOYMENT_PLUGIN_NAME = 'kubeloop.dev/deployment';
@@ -13,7 +14,9 @@ export const DEPLOYMENT_PLUGIN_NAME = 'kubeloop.dev/deployment';
 /**
  * A core plugin that adds the Deployment controller (controller `deployment`, events from
  * `deployment-controller`). It manages ReplicaSets; the ReplicaSet controller
- * (`replicaSetPlugin`) must run too for pods to exist.
+ * (`replicaSetPlugin`) must run too for pods to exist. Its invariants, for checkers: after
+ * settling, one active ReplicaSet per Deployment (`singleActiveReplicaSetAfterSettle`) and
+ * statuses that add up (`deploymentStatusMatches`).
  *
  * @example
  * ```ts
@@ -31,6 +34,7 @@ export function deploymentPlugin(options: DeploymentControllerOptions = {}): Plu
     name: DEPLOYMENT_PLUGIN_NAME,
     register(api) {
       api.addController((manager) => deploymentController(manager, options));
+      for (const i of DEPLOYMENT_INVARIANTS) api.addInvariant(i);
     },
   };
 }

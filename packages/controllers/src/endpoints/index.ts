@@ -78,4 +78,5 @@ export { TriggerTimeTracker, podTriggerTime, serviceTriggerTime } from './trigge
 
 // Invariants
 export { endpointsMatchPods, noEndpointsWithoutService } from './invariants.js';
+export { endpointsMatchPodsInvariant, noEndpointsWithoutServiceInvariant } from './invariants.js';
 export type { EndpointsState, EndpointsViolation } from './invariants.js';

@@ -1,20 +1,18 @@
 /**
- * Invariants of Services' endpoints over cluster state, for tests and the testing toolkit:
- * after the cluster settles, what the Endpoints and EndpointSlices of each Service say must be
- * what its pods are ({@link endpointsMatchPods}), and no Endpoints outlives its Service
- * ({@link noEndpointsWithoutService}).
+ * Invariants of Services' endpoints over cluster state, for tests and checkers: after the
+ * cluster settles, what the Endpoints and EndpointSlices of each Service say must be what its
+ * pods are ({@link endpointsMatchPods}), and no Endpoints outlives its Service
+ * ({@link noEndpointsWithoutService}). The same rules as core {@link Invariant}s over a
+ * `ClusterState` follow; the Endpoints plugin registers {@link endpointsMatchPodsInvariant}.
  *
  * @module
  */
-import { ENDPOINTSLICE_MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from '@kubeloop/core';
-import type { EndpointSlice, Endpoints, Pod, Service } from '@kubeloop/core';
+import { ENDPOINTSLICE_MANAGED_BY_LABEL, SERVICE_NAME_LABEL, invariant, refOf } from '@kubeloop/core';
+import type { EndpointSlice, Endpoints, Invariant, InvariantViolation, Pod, Service } from '@kubeloop/core';
 import { isPodReady } from '../shared/index.js';
-import { findPort, podIPv4, selectsPods, serviceSelectsPod, shouldPodBeInEndpoints } from './decide.js';
 import { ENDPOINTSLICE_CONTROLLER_MANAGED_BY } from './slices.js';
-import type { InvariantViolation } from '../shared/index.js';
 
-/** A broken invariant: which one, the object it is about (`Kind namespace/name`), and what is wrong. */
-/** One broken invariant (the shape shared by every reference controller's invariants). */
+/** One broken invariant (core's {@link InvariantViolation}). */
 export type EndpointsViolation = InvariantViolation;
 
 /** The cluster state {@link endpointsMatchPods} reads. */
@@ -32,11 +30,51 @@ export interface EndpointsState {
 const sorted = (s: Iterable<string>): string[] => [...s].sort();
 const same = (a: Set<string>, b: Set<string>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
 
-/** Whether the pod resolves a port of the Service (or the Service is headless without ports). */
+// The rules below are stated here, from the Service and EndpointSlice documentation, not taken
+// from the controllers' decide.ts: an invariant is an oracle independent of the code it checks.
+
+/** Whether a Service gets its endpoints from a selector: a non-empty one, and not `ExternalName`. */
+function hasSelector(service: Service): boolean {
+  return service.spec.type !== 'ExternalName' && Object.keys(service.spec.selector ?? {}).length > 0;
+}
+
+/** Whether a Service selects a pod: same namespace, and every selector label on the pod. */
+function selects(service: Service, pod: Pod): boolean {
+  if ((service.metadata.namespace ?? '') !== (pod.metadata.namespace ?? '')) return false;
+  return Object.entries(service.spec.selector ?? {}).every(([k, v]) => pod.metadata.labels?.[k] === v);
+}
+
+/** The pod's IPv4 address (`status.podIPs`, else `status.podIP`), if it has one. */
+function ipv4(pod: Pod): string | undefined {
+  const ips = [...(pod.status?.podIPs ?? []).map((p) => p.ip), ...(pod.status?.podIP === undefined ? [] : [pod.status.podIP])];
+  return ips.find((ip) => ip !== '' && !ip.includes(':'));
+}
+
+/**
+ * Whether a pod can still serve: it has an address, and is not terminal for good (a pod whose
+ * `restartPolicy` is `Never` once it `Succeeded` or `Failed`, `OnFailure` once it `Succeeded`);
+ * a terminating pod only when `terminating` is listed.
+ */
+function canServe(pod: Pod, terminating: boolean): boolean {
+  if (ipv4(pod) === undefined || (!terminating && pod.metadata.deletionTimestamp !== undefined)) return false;
+  const phase = pod.status?.phase;
+  if (pod.spec.restartPolicy === 'Never') return phase !== 'Succeeded' && phase !== 'Failed';
+  return pod.spec.restartPolicy !== 'OnFailure' || phase !== 'Succeeded';
+}
+
+/**
+ * Whether the pod resolves a port of the Service (or the Service is headless without ports): a
+ * numeric `targetPort` (default: `port`) always; a named one when a container or sidecar (an
+ * init container with `restartPolicy: Always`) declares a port of that name and protocol.
+ */
 function servesAPort(service: Service, pod: Pod): boolean {
   const ports = service.spec.ports ?? [];
   if (ports.length === 0) return service.spec.clusterIP === 'None';
-  return ports.some((p) => findPort(pod, p) !== undefined);
+  const declared = [...pod.spec.containers, ...(pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')].flatMap((c) => c.ports ?? []);
+  return ports.some((p) => {
+    const target = p.targetPort ?? p.port;
+    return typeof target === 'number' || declared.some((d) => d.name === target && (d.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+  });
 }
 
 /**
@@ -57,21 +95,21 @@ function servesAPort(service: Service, pod: Pod): boolean {
 export function endpointsMatchPods(state: EndpointsState): EndpointsViolation[] {
   const violations: EndpointsViolation[] = [];
   for (const service of state.services) {
-    if (!selectsPods(service)) continue;
+    if (!hasSelector(service)) continue;
     const ns = service.metadata.namespace ?? '';
     const name = service.metadata.name ?? '';
-    const object = `Service ${ns}/${name}`;
-    const report = (message: string): void => void violations.push({ invariant: 'endpointsMatchPods', object, message });
+    const objects = [refOf(service)];
+    const report = (message: string): void => void violations.push({ message, objects });
     const tolerate = service.spec.publishNotReadyAddresses === true;
     const ready = new Set<string>();
     const notReady = new Set<string>();
     // Slices list pods whatever ports they resolve (upstream groups them by port set).
     const readyInSlices = new Set<string>();
     for (const pod of state.pods) {
-      if (!serviceSelectsPod(service, pod) || !shouldPodBeInEndpoints(pod, true)) continue;
-      const ip = podIPv4(pod)!;
+      if (!selects(service, pod) || !canServe(pod, true)) continue;
+      const ip = ipv4(pod)!;
       if (tolerate || (isPodReady(pod) && pod.metadata.deletionTimestamp === undefined)) readyInSlices.add(ip);
-      if (!shouldPodBeInEndpoints(pod, tolerate) || !servesAPort(service, pod)) continue;
+      if (!canServe(pod, tolerate) || !servesAPort(service, pod)) continue;
       if (tolerate || isPodReady(pod)) ready.add(ip);
       else notReady.add(ip);
     }
@@ -123,7 +161,32 @@ export function noEndpointsWithoutService(state: Pick<EndpointsState, 'services'
   for (const e of state.endpoints) {
     const key = `${e.metadata.namespace ?? ''}/${e.metadata.name ?? ''}`;
     if (key === 'default/kubernetes' || services.has(key)) continue;
-    out.push({ invariant: 'noEndpointsWithoutService', object: `Endpoints ${key}`, message: `Endpoints ${key} is left although its Service is gone` });
+    out.push({ message: `Endpoints ${key} is left although its Service is gone`, objects: [refOf(e)] });
   }
   return out;
 }
+
+// As core invariants over cluster states
+
+/**
+ * Liveness: {@link endpointsMatchPods} — after settling, every Service with a selector has
+ * Endpoints and EndpointSlices that list exactly its selected pods, ready or not.
+ */
+export const endpointsMatchPodsInvariant: Invariant = invariant('endpointsMatchPods', "After settling, each Service's Endpoints and EndpointSlices list exactly its selected pods.", (state) =>
+  endpointsMatchPods({ services: state.of<Service>('Service'), pods: state.of<Pod>('Pod'), endpoints: state.of<Endpoints>('Endpoints'), endpointSlices: state.of<EndpointSlice>('EndpointSlice') }),
+);
+
+/**
+ * Liveness under a precondition: {@link noEndpointsWithoutService} — after settling, no
+ * Endpoints object is left without its Service (the API server's `default/kubernetes` aside).
+ *
+ * Not registered by the plugin: upstream's Endpoints controller deletes leftovers only when
+ * their Service goes (and once at start-up), so Endpoints that another writer (your controller,
+ * a test) keeps for a name that never had a Service would fail it with nothing wrong.
+ */
+export const noEndpointsWithoutServiceInvariant: Invariant = invariant('noEndpointsWithoutService', 'After settling, the Endpoints of a deleted Service are gone.', (state) =>
+  noEndpointsWithoutService({ services: state.of<Service>('Service'), endpoints: state.of<Endpoints>('Endpoints') }),
+);
+
+/** The invariants the Endpoints plugin registers. */
+export const ENDPOINTS_INVARIANTS: readonly Invariant[] = [endpointsMatchPodsInvariant];

@@ -5,6 +5,7 @@
  */
 import type { Plugin } from '@kubeloop/core';
 import { endpointSliceController, endpointsController, type EndpointSliceOptions, type EndpointsOptions } from './controller.js';
+import { ENDPOINTS_INVARIANTS } from './invariants.js';
 
 /** The name of the plugin {@link endpointsPlugin} returns. */
 export const ENDPOINTS_PLUGIN_NAME = 'kubeloop.dev/endpoints';
@@ -19,7 +20,9 @@ export interface EndpointsPluginOptions {
 
 /**
  * A core plugin that adds the Endpoints controller (`endpoint`) and the EndpointSlice
- * controller (`endpointslice`), as kube-controller-manager runs them.
+ * controller (`endpointslice`), as kube-controller-manager runs them. With both, it states
+ * their invariant: after settling, each Service's Endpoints and EndpointSlices list exactly its
+ * selected pods (`endpointsMatchPods`).
  *
  * @example
  * ```ts
@@ -35,6 +38,8 @@ export function endpointsPlugin(options: EndpointsPluginOptions = {}): Plugin {
       const { endpoints, endpointSlices } = options;
       if (endpoints !== false) api.addController((manager) => endpointsController(manager, endpoints ?? {}));
       if (endpointSlices !== false) api.addController((manager) => endpointSliceController(manager, endpointSlices ?? {}));
+      // The invariant judges Endpoints and EndpointSlices together.
+      if (endpoints !== false && endpointSlices !== false) for (const i of ENDPOINTS_INVARIANTS) api.addInvariant(i);
     },
   };
 }

@@ -59,4 +59,5 @@ export type {
 
 // Invariants
 export { foregroundOrder, noDanglingDependents, noLiveOwnerCollected, orphansKept } from './invariants.js';
+export { foregroundOrderInvariant, noDanglingDependentsInvariant, noLiveOwnerCollectedInvariant, orphansKeptInvariant } from './invariants.js';
 export type { GcTraceEntry, GcViolation, NamespacedKind } from './invariants.js';

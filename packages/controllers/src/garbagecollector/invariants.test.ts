@@ -1,6 +1,6 @@
 /** orphansKept, over hand-made traces: orphan deletions must orphan, as upstream's collector does. */
 import { describe, expect, it } from 'vitest';
-import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '@kubeloop/core';
+import { FOREGROUND_FINALIZER, formatRef, ORPHAN_FINALIZER } from '@kubeloop/core';
 import type { KubeObject } from '@kubeloop/core';
 import type { GcTraceEntry } from './invariants.js';
 import { orphansKept } from './invariants.js';
@@ -27,10 +27,10 @@ describe('orphansKept', () => {
   it('names a dependent collected while it still referenced an owner deleted with Orphan (a DELETED, or a deletionTimestamp set)', () => {
     const collected = [added(owner()), added(child(true)), modified(owner([ORPHAN_FINALIZER], true)), deleted(child(true))];
     expect(orphansKept({ trace: collected, deletedByUser: new Set() })).toEqual([
-      { invariant: 'orphansKept', object: 'ConfigMap default/child', message: 'ConfigMap default/child was collected while it still referenced Secret owner, deleted with Orphan' },
+      { objects: [{ kind: 'ConfigMap', namespace: 'default', name: 'child' }], message: 'ConfigMap default/child was collected while it still referenced Secret owner, deleted with Orphan' },
     ]);
     const terminating = [added(owner()), added(child(true)), modified(owner([ORPHAN_FINALIZER], true)), modified(child(true, true))];
-    expect(orphansKept({ trace: terminating, deletedByUser: new Set() }).map((v) => v.object)).toEqual(['ConfigMap default/child']);
+    expect(orphansKept({ trace: terminating, deletedByUser: new Set() }).map((v) => formatRef(v.objects[0]!))).toEqual(['ConfigMap default/child']);
   });
 
   it('does not judge what the test deleted itself, an owner also seen in the foreground, or one whose last delete switched away from Orphan', () => {

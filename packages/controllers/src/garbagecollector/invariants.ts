@@ -1,6 +1,6 @@
 /**
- * Invariants of garbage collection, for tests and the testing toolkit. Each returns the
- * violations it finds, naming the objects; an empty list means the invariant holds.
+ * Invariants of garbage collection, for tests and checkers. Each returns the violations it
+ * finds, naming the objects by reference; an empty list means the invariant holds.
  *
  * - {@link noLiveOwnerCollected} (safety, over a trace): nothing was collected while it had a
  *   live owner;
@@ -11,13 +11,16 @@
  * - {@link noDanglingDependents} (liveness, over a settled snapshot): nothing whose owners are
  *   all gone is left.
  *
+ * The same rules as core {@link Invariant}s over {@link ClusterState}s follow; the garbage
+ * collector's plugin registers {@link noDanglingDependentsInvariant}, the others need to know
+ * which deletions the test made itself.
+ *
  * @module
  */
-import type { KubeObject, OwnerReference } from '@kubeloop/core';
-import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '@kubeloop/core';
-import type { InvariantViolation } from '../shared/index.js';
+import type { ClusterState, Invariant, InvariantViolation, KubeObject, OwnerReference } from '@kubeloop/core';
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, invariant, refOf, transitionInvariant } from '@kubeloop/core';
 
-/** One broken invariant (the shape shared by every reference controller's invariants). */
+/** One broken invariant (core's {@link InvariantViolation}). */
 export type GcViolation = InvariantViolation;
 
 /** One change of a trace, as a watch saw it (the shape of SimCluster's `TraceEntry`). */
@@ -78,7 +81,7 @@ export function noLiveOwnerCollected(state: { readonly trace: readonly GcTraceEn
       const owner = live.get(ref.uid);
       if (!resolves(ref, o, owner)) continue;
       const waiting = owner!.metadata.deletionTimestamp !== undefined && (owner!.metadata.finalizers ?? []).includes(FOREGROUND_FINALIZER);
-      if (!waiting) out.push({ invariant: 'noLiveOwnerCollected', object: describe(o), message: `${describe(o)} was collected while its owner ${describe(owner!)} (uid ${ref.uid}) was live` });
+      if (!waiting) out.push({ objects: [refOf(o)], message: `${describe(o)} was collected while its owner ${describe(owner!)} (uid ${ref.uid}) was live` });
     }
   });
   return out;
@@ -107,7 +110,7 @@ export function foregroundOrder(state: { readonly trace: readonly GcTraceEntry[]
     for (const dep of live.values()) {
       if (dep.metadata.uid === uid) continue;
       const blocking = (dep.metadata.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion === true && resolves(r, dep, o));
-      if (blocking) out.push({ invariant: 'foregroundOrder', object: describe(o), message: `${describe(o)} was deleted in the foreground before its blocking dependent ${describe(dep)}` });
+      if (blocking) out.push({ objects: [refOf(o)], message: `${describe(o)} was deleted in the foreground before its blocking dependent ${describe(dep)}` });
     }
   });
   return out;
@@ -150,7 +153,7 @@ export function orphansKept(state: { readonly trace: readonly GcTraceEntry[]; re
     const begins = previous !== undefined && previous.metadata.deletionTimestamp === undefined && (entry.type === 'DELETED' || o.metadata.deletionTimestamp !== undefined);
     if (!begins || state.deletedByUser.has(uid)) return;
     const owner = (previous.metadata.ownerReferences ?? []).find((r) => orphaning.has(r.uid));
-    if (owner !== undefined) out.push({ invariant: 'orphansKept', object: describe(o), message: `${describe(o)} was collected while it still referenced ${owner.kind} ${owner.name}, deleted with Orphan` });
+    if (owner !== undefined) out.push({ objects: [refOf(o)], message: `${describe(o)} was collected while it still referenced ${owner.kind} ${owner.name}, deleted with Orphan` });
   });
   return out;
 }
@@ -172,8 +175,119 @@ export function noDanglingDependents(state: { readonly objects: readonly KubeObj
     const clusterScoped = o.metadata.namespace === undefined || o.metadata.namespace === '';
     if (clusterScoped && refs.some((r) => state.namespaced?.(r.apiVersion, r.kind) !== false)) continue;
     if (refs.every((r) => !resolves(r, o, byUid.get(r.uid)))) {
-      out.push({ invariant: 'noDanglingDependents', object: describe(o), message: `${describe(o)} is left although all its owners (${refs.map((r) => `${r.kind} ${r.name}`).join(', ')}) are gone` });
+      out.push({ objects: [refOf(o)], message: `${describe(o)} is left although all its owners (${refs.map((r) => `${r.kind} ${r.name}`).join(', ')}) are gone` });
     }
   }
   return out;
 }
+
+// As core invariants over cluster states
+
+/** Every live object of `state`. */
+function allObjects(state: ClusterState): KubeObject[] {
+  return state.kinds.flatMap((k) => [...state.of(k)]);
+}
+
+/**
+ * The trace from `previous` to `state`: every object live in `previous` (as ADDED, in a
+ * deterministic order), then `state.changes`. Returns the synthetic prefix and the whole trace.
+ */
+function traceBetween(previous: ClusterState, state: ClusterState): { prefix: GcTraceEntry[]; trace: GcTraceEntry[] } {
+  const prefix = allObjects(previous).map((object) => ({ type: 'ADDED' as const, object }));
+  return { prefix, trace: [...prefix, ...state.changes] };
+}
+
+/** The violations of `all` that are not in `before` (as multisets, by message). */
+function newViolations(all: readonly GcViolation[], before: readonly GcViolation[]): GcViolation[] {
+  const seen = new Map<string, number>();
+  for (const v of before) seen.set(v.message, (seen.get(v.message) ?? 0) + 1);
+  return all.filter((v) => {
+    const n = seen.get(v.message) ?? 0;
+    if (n === 0) return true;
+    seen.set(v.message, n - 1);
+    return false;
+  });
+}
+
+/** The uids of the objects in `trace` that `deletedByUser` says the test deleted itself. */
+function userDeletions(trace: readonly GcTraceEntry[], deletedByUser: (uid: string) => boolean): Set<string> {
+  const uids = new Set<string>();
+  for (const entry of trace) {
+    const uid = entry.object.metadata.uid ?? '';
+    if (deletedByUser(uid)) uids.add(uid);
+  }
+  return uids;
+}
+
+/**
+ * Transition safety: {@link foregroundOrder} — an owner deleted in the foreground goes only
+ * after its blocking dependents, over the changes between two checked states. Holds after every
+ * step: the garbage collector removes the `foregroundDeletion` finalizer only once no blocking
+ * dependent is left.
+ *
+ * A second delete of the owner with another policy also takes the finalizer away, and the trace
+ * cannot tell it from the collector's removal: `switchedAway(uid)` is true for the owners the
+ * test deleted again that way during their foreground deletion (default: none), which are not
+ * checked. Generated `delete` actions can do that, so the plugin does not register it.
+ */
+export function foregroundOrderInvariant(switchedAway: (uid: string) => boolean = () => false): Invariant {
+  return transitionInvariant('foregroundOrder', 'An owner deleted in the foreground is deleted only after its blocking dependents.', (previous, state) =>
+    // A synthetic ADDED never reports: only a DELETED entry does.
+    foregroundOrder({ trace: traceBetween(previous, state).trace, switchedAway }),
+  );
+}
+
+/**
+ * Transition safety: {@link noLiveOwnerCollected} — nothing is collected while it has a live
+ * owner, over the changes between two checked states. The trace does not say who deleted an
+ * object, so the test tells which deletions are its own: `deletedByUser(uid)` is true for the
+ * uids it (or its generated actions) deleted directly, which are not checked.
+ */
+export function noLiveOwnerCollectedInvariant(deletedByUser: (uid: string) => boolean): Invariant {
+  return transitionInvariant('noLiveOwnerCollected', 'Nothing the test did not delete itself is collected while it has a live owner.', (previous, state) => {
+    const { prefix, trace } = traceBetween(previous, state);
+    const uids = userDeletions(trace, deletedByUser);
+    // The synthetic prefix reports objects already terminating in `previous`: drop those.
+    return newViolations(noLiveOwnerCollected({ trace, deletedByUser: uids }), noLiveOwnerCollected({ trace: prefix, deletedByUser: uids }));
+  });
+}
+
+/** Every change since the cluster's start: the changes of `state` and of the states before it, oldest first. */
+function fullTrace(state: ClusterState): GcTraceEntry[] {
+  const parts: ClusterState['changes'][] = [];
+  for (let s: ClusterState | undefined = state; s !== undefined; s = s.previous) parts.push(s.changes);
+  return parts.reverse().flat();
+}
+
+/**
+ * Liveness: {@link orphansKept} — orphan deletions orphan: no dependent of an owner deleted
+ * with `Orphan` was collected while it still referenced that owner, judged over the whole trace
+ * up to the state (the chain of `previous` states). As for
+ * {@link noLiveOwnerCollectedInvariant}, `deletedByUser(uid)` is true for the uids the test
+ * deleted itself (not checked), and `switchedAway(uid)` for the owners whose last delete by the
+ * test used another policy than Orphan (default: none), which takes the `orphan` finalizer away.
+ */
+export function orphansKeptInvariant(deletedByUser: (uid: string) => boolean, switchedAway: (uid: string) => boolean = () => false): Invariant {
+  return invariant('orphansKept', 'No dependent of an owner deleted with Orphan is collected while it still references that owner.', (state) => {
+    const trace = fullTrace(state);
+    return orphansKept({ trace, deletedByUser: userDeletions(trace, deletedByUser), switchedAway });
+  });
+}
+
+/**
+ * Liveness: {@link noDanglingDependents} — after settling, no object that is not being deleted
+ * has owner references that all point at absent owners. A kind counts as namespaced when an
+ * object of it in the state has a namespace; cluster-scoped dependents of an owner kind never
+ * seen are skipped.
+ */
+export const noDanglingDependentsInvariant: Invariant = invariant('noDanglingDependents', 'After settling, no object whose owners are all gone is left.', (state) => {
+  const namespacedKinds = new Map<string, boolean>();
+  for (const kind of state.kinds) {
+    const objects = state.of(kind);
+    if (objects.length > 0) namespacedKinds.set(kind, objects.some((o) => o.metadata.namespace !== undefined && o.metadata.namespace !== ''));
+  }
+  return noDanglingDependents({ objects: allObjects(state), namespaced: (_apiVersion, kind) => namespacedKinds.get(kind) });
+});
+
+/** The invariants the garbage collector's plugin registers. */
+export const GARBAGE_COLLECTOR_INVARIANTS: readonly Invariant[] = [noDanglingDependentsInvariant];

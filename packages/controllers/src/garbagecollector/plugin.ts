@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { GARBAGE_COLLECTOR_INVARIANTS } from './invariants.js';
 import type { Plugin } from '@kubeloop/core';
 import type { GarbageCollectorOptions } from './controller.js';
 import { GarbageCollector } from './controller.js';
@@ -12,7 +13,9 @@ export const GARBAGE_COLLECTOR_PLUGIN_NAME = 'kubeloop.dev/garbage-collector';
 
 /**
  * A core plugin that runs the garbage collector: dependents whose owners are all gone are
- * deleted, and `propagationPolicy: Foreground` / `Orphan` deletions complete.
+ * deleted, and `propagationPolicy: Foreground` / `Orphan` deletions complete. Its invariant,
+ * for checkers: after settling, nothing whose owners are all gone is left
+ * (`noDanglingDependents`).
  *
  * @example
  * ```ts
@@ -26,6 +29,7 @@ export function garbageCollectorPlugin(options: GarbageCollectorOptions = {}): P
     name: GARBAGE_COLLECTOR_PLUGIN_NAME,
     register(api) {
       api.addRunnable((manager) => new GarbageCollector(manager, options));
+      for (const i of GARBAGE_COLLECTOR_INVARIANTS) api.addInvariant(i);
     },
   };
 }

@@ -46,4 +46,5 @@ export type { StatusInput } from './status.js';
 
 // Invariants
 export { replicaCountsMatch, replicaInvariants, singleController, statusMatchesPods } from './invariants.js';
-export type { ReplicaState, ReplicaViolation } from './invariants.js';
+export { podsNotOvercreatedInvariant, replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant, singleControllerInvariant } from './invariants.js';
+export type { PodsNotOvercreatedOptions, ReplicaState, ReplicaViolation } from './invariants.js';

@@ -1,6 +1,6 @@
 /** The ReplicaSet invariants find what they promise, naming the objects. */
 import { describe, expect, it } from 'vitest';
-import { PodSchema, ReplicaSetSchema } from '@kubeloop/core';
+import { formatRef, PodSchema, ReplicaSetSchema } from '@kubeloop/core';
 import type { Pod, ReplicaSet } from '@kubeloop/core';
 import { replicaCountsMatch, replicaInvariants, singleController, statusMatchesPods } from './invariants.js';
 
@@ -30,14 +30,14 @@ describe('ReplicaSet invariants', () => {
 
   it('replicaCountsMatch names the owner with too few or too many pods', () => {
     expect(replicaCountsMatch({ pods: [pod('a')], replicaSets: [rs(2)] })).toEqual([
-      { invariant: 'replicaCountsMatch', object: 'ReplicaSet default/web', message: 'controls 1 active pods, spec.replicas is 2' },
+      { objects: [{ kind: 'ReplicaSet', namespace: 'default', name: 'web' }], message: 'controls 1 active pods, spec.replicas is 2' },
     ]);
   });
 
   it('singleController flags two controller references and a reference whose uid belongs to another kind', () => {
     const twice = pod('a', [{ kind: 'ReplicaSet', uid: 'uid-web' }, { kind: 'ReplicationController', uid: 'uid-rc' }]);
     const wrongKind = pod('b', [{ kind: 'ReplicationController', uid: 'uid-web' }]);
-    expect(singleController({ pods: [twice, wrongKind], replicaSets: [rs(2)] }).map((v) => v.object)).toEqual(['Pod default/a', 'Pod default/b']);
+    expect(singleController({ pods: [twice, wrongKind], replicaSets: [rs(2)] }).map((v) => formatRef(v.objects[0]!))).toEqual(['Pod default/a', 'Pod default/b']);
   });
 
   it('statusMatchesPods flags a stale replicas/readyReplicas count and an old observedGeneration', () => {

@@ -1,21 +1,23 @@
 /**
  * Invariants of ReplicaSets and ReplicationControllers over a snapshot of cluster state, for
- * tests and the testing toolkit. Each returns the violations it finds, naming the objects; an
- * empty list means the invariant holds.
+ * tests and checkers. Each returns the violations it finds, naming the objects by reference;
+ * an empty list means the invariant holds.
  *
  * `replicaCountsMatch` and `statusMatchesPods` are liveness checks (they hold once the cluster
- * has settled); `singleController` is a safety check (it must hold after every step).
+ * has settled); `singleController` is a safety check (it must hold after every step), and
+ * {@link podsNotOvercreatedInvariant} a transition one, over every pod creation of the trace. The same
+ * rules as core {@link Invariant}s over a {@link ClusterState} ({@link replicaCountsMatchInvariant},
+ * …) are what the plugins register.
  *
  * @module
  */
-import { controllerRef, keyString, objectKey } from '@kubeloop/core';
-import type { KubeObject, Pod, ReplicaSet, ReplicationController } from '@kubeloop/core';
+import { controllerRef, invariant, matchesLabelSelector, refOf, selectorFromSet, transitionInvariant } from '@kubeloop/core';
+import type { ClusterState, Invariant, InvariantViolation, KubeObject, LabelSelector, Pod, ReplicaSet, ReplicationController } from '@kubeloop/core';
 import { isPodActive, isPodReady } from '../shared/index.js';
 import { ReplicaSetKind, ReplicationControllerKind } from './kind.js';
 import type { ReplicatedKind } from './kind.js';
-import type { InvariantViolation } from '../shared/index.js';
 
-/** One broken invariant (the shape shared by every reference controller's invariants). */
+/** One broken invariant (core's {@link InvariantViolation}). */
 export type ReplicaViolation = InvariantViolation;
 
 /** The state the invariants look at. Missing lists count as empty. */
@@ -26,10 +28,6 @@ export interface ReplicaState {
   readonly replicaSets?: readonly ReplicaSet[] | undefined;
   /** Every ReplicationController. */
   readonly replicationControllers?: readonly ReplicationController[] | undefined;
-}
-
-function name(kind: string, object: KubeObject): string {
-  return `${kind} ${keyString(objectKey(object))}`;
 }
 
 function owned(pods: readonly Pod[], owner: KubeObject): Pod[] {
@@ -52,7 +50,7 @@ export function replicaCountsMatch(state: ReplicaState): ReplicaViolation[] {
     if (owner.metadata.deletionTimestamp !== undefined) return [];
     const active = owned(state.pods, owner).length;
     const want = kind.replicas(owner);
-    return active === want ? [] : [{ invariant: 'replicaCountsMatch', object: name(kind.kind, owner), message: `controls ${active} active pods, spec.replicas is ${want}` }];
+    return active === want ? [] : [{ message: `controls ${active} active pods, spec.replicas is ${want}`, objects: [refOf(owner)] }];
   });
 }
 
@@ -70,18 +68,18 @@ export function singleController(state: ReplicaState): ReplicaViolation[] {
   for (const pod of state.pods) {
     const refs = (pod.metadata.ownerReferences ?? []).filter((r) => r.controller === true);
     if (refs.length > 1) {
-      out.push({ invariant: 'singleController', object: name('Pod', pod), message: `has ${refs.length} controller references: ${refs.map((r) => `${r.kind} ${r.name}`).join(', ')}` });
+      out.push({ message: `has ${refs.length} controller references: ${refs.map((r) => `${r.kind} ${r.name}`).join(', ')}`, objects: [refOf(pod)] });
       continue;
     }
     const ref = refs[0];
     if (ref === undefined) continue;
     if (ref.kind === '' || ref.name === '' || ref.uid === '') {
-      out.push({ invariant: 'singleController', object: name('Pod', pod), message: `has a controller reference without a kind, name or uid: ${JSON.stringify(ref)}` });
+      out.push({ message: `has a controller reference without a kind, name or uid: ${JSON.stringify(ref)}`, objects: [refOf(pod)] });
       continue;
     }
     const actual = kindOf.get(ref.uid);
     if (actual !== undefined && actual !== ref.kind) {
-      out.push({ invariant: 'singleController', object: name('Pod', pod), message: `is controlled by ${ref.kind} ${ref.name} whose uid belongs to a ${actual}` });
+      out.push({ message: `is controlled by ${ref.kind} ${ref.name} whose uid belongs to a ${actual}`, objects: [refOf(pod)] });
     }
   }
   return out;
@@ -102,7 +100,7 @@ export function statusMatchesPods(state: ReplicaState): ReplicaViolation[] {
     if ((status.readyReplicas ?? 0) !== ready) problems.push(`status.readyReplicas ${status.readyReplicas ?? 0}, ready pods ${ready}`);
     if ((status.availableReplicas ?? 0) > (status.readyReplicas ?? 0)) problems.push(`status.availableReplicas ${status.availableReplicas ?? 0} > readyReplicas ${status.readyReplicas ?? 0}`);
     if ((status.observedGeneration ?? 0) !== (owner.metadata.generation ?? 0)) problems.push(`status.observedGeneration ${status.observedGeneration ?? 0}, generation ${owner.metadata.generation ?? 0}`);
-    return problems.map((message) => ({ invariant: 'statusMatchesPods', object: name(kind.kind, owner), message }));
+    return problems.map((message) => ({ message, objects: [refOf(owner)] }));
   });
 }
 
@@ -110,3 +108,182 @@ export function statusMatchesPods(state: ReplicaState): ReplicaViolation[] {
 export function replicaInvariants(state: ReplicaState): ReplicaViolation[] {
   return [...singleController(state), ...replicaCountsMatch(state), ...statusMatchesPods(state)];
 }
+
+// As core invariants over cluster states
+
+/** The kinds of replicated owners an invariant over a {@link ClusterState} judges. */
+type Owners = readonly ('ReplicaSet' | 'ReplicationController')[];
+
+function replicaState(state: ClusterState, owners: Owners = ['ReplicaSet', 'ReplicationController']): ReplicaState {
+  return {
+    pods: state.of<Pod>('Pod'),
+    replicaSets: owners.includes('ReplicaSet') ? state.of<ReplicaSet>('ReplicaSet') : [],
+    replicationControllers: owners.includes('ReplicationController') ? state.of<ReplicationController>('ReplicationController') : [],
+  };
+}
+
+const COUNTS = 'After settling, every ReplicaSet and ReplicationController controls exactly spec.replicas active pods.';
+const STATUS = 'After settling, each ReplicaSet and ReplicationController status matches its pods and generation.';
+
+/**
+ * Liveness: {@link replicaCountsMatch} — after settling, every ReplicaSet and
+ * ReplicationController not being deleted controls exactly `spec.replicas` active pods. Not a
+ * safety property: between steps the controller lags by design.
+ */
+export const replicaCountsMatchInvariant: Invariant = invariant('replicaCountsMatch', COUNTS, (state) => replicaCountsMatch(replicaState(state)));
+
+/**
+ * Safety: {@link singleController} — no pod has two controller references, a controller
+ * reference names a kind, a name and a uid, and one whose uid is a known ReplicaSet or
+ * ReplicationController names that kind. Holds after every step: the API server rejects two
+ * controllers and adoption never rewrites another owner's reference.
+ */
+export const singleControllerInvariant: Invariant = invariant('singleController', 'No pod has two controllers, and a controller reference names the kind its uid belongs to.', (state) => singleController(replicaState(state)), 'safety');
+
+/**
+ * Liveness: {@link statusMatchesPods} — after settling, the status of every ReplicaSet and
+ * ReplicationController matches its pods (`replicas`, `readyReplicas`, `availableReplicas ≤
+ * readyReplicas`, `observedGeneration`).
+ */
+export const replicaStatusMatchesPodsInvariant: Invariant = invariant('statusMatchesPods', STATUS, (state) => statusMatchesPods(replicaState(state)));
+
+// Creations beyond the replica count (what expectations prevent), over the trace
+
+/** Options of {@link podsNotOvercreatedInvariant}. */
+export interface PodsNotOvercreatedOptions {
+  /**
+   * How far back (virtual ms, default 60 000) a replica count still justifies a creation: a
+   * controller may act on a ReplicaSet as its cache showed it that long ago (a cut watch waits
+   * up to 30 s to relist). The counts from `windowMs` before the step's first pod creation on
+   * count, and the one current then.
+   */
+  readonly windowMs?: number | undefined;
+}
+
+const OWNER_KINDS = new Set(['ReplicaSet', 'ReplicationController']);
+
+type Owner = KubeObject & { readonly spec?: { readonly replicas?: number; readonly selector?: LabelSelector | Readonly<Record<string, string>> } };
+
+const podKey = (p: KubeObject) => `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`;
+
+function controllerUid(pod: KubeObject): string | undefined {
+  const ref = pod.metadata.ownerReferences?.find((r) => r.controller === true);
+  return ref !== undefined && OWNER_KINDS.has(ref.kind) ? ref.uid : undefined;
+}
+
+function active(pod: Pod): boolean {
+  return pod.metadata.deletionTimestamp === undefined && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
+}
+
+function selects(owner: Owner, pod: Pod): boolean {
+  const selector = owner.spec?.selector;
+  // A ReplicationController's selector is a plain label map; a ReplicaSet's a LabelSelector.
+  if (owner.kind === 'ReplicationController') return selectorFromSet(selector as Readonly<Record<string, string>> | undefined).matches(pod.metadata.labels);
+  return matchesLabelSelector(selector as LabelSelector | undefined, pod.metadata.labels);
+}
+
+/** Raises `max` of an owner's uid to this version's `spec.replicas` (other kinds are ignored). */
+function noteReplicas(max: Map<string, number>, o: KubeObject): void {
+  if (!OWNER_KINDS.has(o.kind) || o.metadata.uid === undefined) return;
+  const replicas = (o as Owner).spec?.replicas ?? 1;
+  max.set(o.metadata.uid, Math.max(max.get(o.metadata.uid) ?? 0, replicas));
+}
+
+/**
+ * The largest `spec.replicas` of each owner (by uid) that the states up to `state` show from
+ * `since` on: the versions current at `since` (the objects of the last state taken before it,
+ * or of the first state), and every later version in the changes of the states after it.
+ */
+function recentReplicas(state: ClusterState, since: number): Map<string, number> {
+  const max = new Map<string, number>();
+  let s: ClusterState = state;
+  while (s.t >= since && s.previous !== undefined) {
+    for (const c of s.changes) if ((c.t ?? s.t) >= since) noteReplicas(max, c.object);
+    s = s.previous;
+  }
+  for (const kind of OWNER_KINDS) for (const o of s.of(kind)) noteReplicas(max, o);
+  return max;
+}
+
+/**
+ * Transition (safety): a ReplicaSet or ReplicationController creates a pod only while it
+ * controls fewer active pods matching its selector than the largest `spec.replicas` it had
+ * since `windowMs` before the step's first creation (see {@link PodsNotOvercreatedOptions}).
+ * Every pod creation since the previous state is replayed in trace order, so a surplus created
+ * and deleted again between two checks is still seen.
+ *
+ * This is what upstream's expectations are for: a controller that trusts a lagging pod cache
+ * without them syncs again before it sees its own creations, and creates the same pods twice
+ * (the surplus is deleted later, so only this invariant, not the replica counts after settling,
+ * catches it). Adopted pods (an owner reference added to an existing pod) are not creations
+ * and may exceed the count until the controller deletes the surplus.
+ */
+export function podsNotOvercreatedInvariant(options: PodsNotOvercreatedOptions = {}): Invariant {
+  const windowMs = options.windowMs ?? 60_000;
+  return transitionInvariant(
+    'podsNotOvercreated',
+    `A ReplicaSet or ReplicationController creates a pod only while it has fewer active pods than the largest spec.replicas it had within ${windowMs} ms.`,
+    (previous, state) => {
+      const firstCreation = state.changes.find((c) => c.type === 'ADDED' && c.object.kind === 'Pod');
+      if (firstCreation === undefined) return [];
+      // The most replicas up to the previous state since the window before the step's first
+      // creation; the replay below adds each later version as it comes.
+      const replicas = recentReplicas(previous, (firstCreation.t ?? state.t) - windowMs);
+      const owners = new Map<string, Owner>();
+      for (const kind of OWNER_KINDS) for (const o of previous.of<Owner>(kind)) if (o.metadata.uid !== undefined) owners.set(o.metadata.uid, o);
+      const pods = new Map<string, Pod>(previous.of<Pod>('Pod').map((p) => [podKey(p), p]));
+      const out: InvariantViolation[] = [];
+      for (const c of state.changes) {
+        if (OWNER_KINDS.has(c.object.kind)) {
+          if (c.type === 'DELETED') owners.delete(c.object.metadata.uid ?? '');
+          else if (c.object.metadata.uid !== undefined) owners.set(c.object.metadata.uid, c.object as Owner);
+          noteReplicas(replicas, c.object);
+          continue;
+        }
+        if (c.object.kind !== 'Pod') continue;
+        const pod = c.object as Pod;
+        if (c.type === 'DELETED') {
+          pods.delete(podKey(pod));
+          continue;
+        }
+        const uid = c.type === 'ADDED' ? controllerUid(pod) : undefined;
+        const owner = uid === undefined ? undefined : owners.get(uid);
+        if (uid !== undefined && owner !== undefined) {
+          let count = 0;
+          for (const p of pods.values()) if (controllerUid(p) === uid && active(p) && selects(owner, p)) count++;
+          const bound = replicas.get(uid) ?? owner.spec?.replicas ?? 1;
+          if (count >= bound) {
+            out.push({ message: `${owner.kind} ${owner.metadata.namespace}/${owner.metadata.name} created pod ${pod.metadata.name} while it already had ${count} active pods (the most replicas it had within ${windowMs} ms: ${bound})`, objects: [refOf(owner), refOf(pod)] });
+          }
+        }
+        pods.set(podKey(pod), pod);
+      }
+      return out;
+    },
+  );
+}
+
+/** {@link podsNotOvercreatedInvariant} with its default window, as the plugins register it. */
+const podsNotOvercreated = podsNotOvercreatedInvariant();
+
+function ownInvariants(kind: 'ReplicaSet' | 'ReplicationController'): readonly Invariant[] {
+  return [
+    singleControllerInvariant,
+    podsNotOvercreated,
+    invariant('replicaCountsMatch', COUNTS, (state) => replicaCountsMatch(replicaState(state, [kind]))),
+    invariant('statusMatchesPods', STATUS, (state) => statusMatchesPods(replicaState(state, [kind]))),
+  ];
+}
+
+/**
+ * The invariants the ReplicaSet plugin (`ReplicaSet`) or the ReplicationController plugin
+ * registers: {@link singleControllerInvariant} and {@link podsNotOvercreatedInvariant} (with
+ * its default window; both judge either kind), and the replica counts and statuses of that
+ * kind only (a cluster may serve ReplicationControllers without running their controller),
+ * under the names of {@link replicaCountsMatchInvariant} and
+ * {@link replicaStatusMatchesPodsInvariant}, which judge both kinds.
+ */
+export const REPLICA_INVARIANTS: Readonly<Record<'ReplicaSet' | 'ReplicationController', readonly Invariant[]>> = {
+  ReplicaSet: ownInvariants('ReplicaSet'),
+  ReplicationController: ownInvariants('ReplicationController'),
+};

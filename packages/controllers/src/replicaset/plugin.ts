@@ -6,6 +6,7 @@
 import type { Plugin } from '@kubeloop/core';
 import { replicaSetController, replicationControllerController } from './controller.js';
 import type { ReplicaSetControllerOptions } from './controller.js';
+import { REPLICA_INVARIANTS } from './invariants.js';
 
 /** The name of the plugin {@link replicaSetPlugin} returns. */
 export const REPLICASET_PLUGIN_NAME = 'kubeloop.dev/replicaset';
@@ -14,7 +15,9 @@ export const REPLICATIONCONTROLLER_PLUGIN_NAME = 'kubeloop.dev/replicationcontro
 
 /**
  * A core plugin that adds the ReplicaSet controller (controller `replicaset`, events from
- * `replicaset-controller`).
+ * `replicaset-controller`), and its invariants: `singleController` (safety), no pod created
+ * beyond the replica count (`podsNotOvercreated`, transition), and the replica counts and
+ * statuses of ReplicaSets after settling (`replicaCountsMatch`, `statusMatchesPods`).
  *
  * @example
  * ```ts
@@ -28,6 +31,7 @@ export function replicaSetPlugin(options: ReplicaSetControllerOptions = {}): Plu
     name: REPLICASET_PLUGIN_NAME,
     register(api) {
       api.addController((manager) => replicaSetController(manager, options));
+      for (const i of REPLICA_INVARIANTS.ReplicaSet) api.addInvariant(i);
     },
   };
 }
@@ -35,13 +39,14 @@ export function replicaSetPlugin(options: ReplicaSetControllerOptions = {}): Plu
 /**
  * A core plugin that adds the ReplicationController controller (controller
  * `replicationcontroller`, events from `replication-controller`): the ReplicaSet controller run
- * on ReplicationControllers, as upstream.
+ * on ReplicationControllers, as upstream; with the same invariants, on ReplicationControllers.
  */
 export function replicationControllerPlugin(options: ReplicaSetControllerOptions = {}): Plugin {
   return {
     name: REPLICATIONCONTROLLER_PLUGIN_NAME,
     register(api) {
       api.addController((manager) => replicationControllerController(manager, options));
+      for (const i of REPLICA_INVARIANTS.ReplicationController) api.addInvariant(i);
     },
   };
 }

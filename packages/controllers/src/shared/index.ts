@@ -24,9 +24,6 @@ export type { PodControl, PodRequest } from './podcontrol.js';
 export { claimDecision, claimObjects, isControlledBy, keyOf, newControllerRef, ownedOrOrphaned } from './ownership.js';
 export type { ClaimDecision, ClaimOptions, OwnerIdentity } from './ownership.js';
 
-// Invariants
-export type { InvariantViolation } from './violation.js';
-
 // Hashes, percentages, conditions
 export { canonicalJson, computeHash, fnv32a, safeEncodeString } from './hash.js';
 export { scaledValue } from './intorpercent.js';

@@ -76,7 +76,7 @@ export type {
   PluginHostOptions,
   RunnableFactory,
 } from './plugin.js';
-export { builtinResourcesPlugin, PluginHost } from './plugin.js';
+export { builtinResourcesPlugin, pluginInvariants, PluginHost } from './plugin.js';
 
 // Dependency injection
 export type { ContainerOptions } from './container.js';

@@ -7,7 +7,8 @@ import { controllerFor } from './controller.js';
 import type { RuntimeError } from './errors.js';
 import { createManager } from './manager.js';
 import type { Plugin } from './plugin.js';
-import { builtinResourcesPlugin, PluginHost } from './plugin.js';
+import { builtinResourcesPlugin, pluginInvariants, PluginHost } from './plugin.js';
+import { invariant, transitionInvariant } from '../invariants/types.js';
 import { done } from './reconciler.js';
 import { Gadgets, Widgets, testCluster, widget } from '../testing/index.js';
 import type { Widget } from '../testing/index.js';
@@ -88,6 +89,30 @@ describe('PluginHost', () => {
     expect(() => host.use(widgetsPlugin([]))).toThrow(expect.objectContaining({ code: 'unsupported' }) as RuntimeError);
     expect(registry.forResource('widgets.example.com')).toBeUndefined();
     expect(host.plugins()).toEqual(['gadgets']);
+  });
+
+  it('collects the invariants the plugins state, in plugin order, each object once, and none of a plugin that failed', () => {
+    const registry = new ResourceRegistry();
+    const shared = invariant('sharedRule', 'Holds.', () => []);
+    const own = transitionInvariant('ownRule', 'Holds between states.', () => []);
+    const host = new PluginHost({ registry });
+    host.use({ name: 'a', register: (api) => api.addInvariant(shared) });
+    expect(() =>
+      host.use({
+        name: 'broken',
+        register(api) {
+          api.addInvariant(invariant('never', 'Never registered.', () => []));
+          throw new Error('boom');
+        },
+      }),
+    ).toThrow(/failed to register/);
+    host.use({ name: 'b', register: (api) => (api.addInvariant(own), api.addInvariant(shared)) });
+    expect(host.invariants().map((i) => [i.name, i.kind])).toEqual([
+      ['sharedRule', 'liveness'],
+      ['ownRule', 'transition'],
+    ]);
+    // The same list without a host to install them on.
+    expect(pluginInvariants([{ name: 'a', register: (api) => api.addInvariant(shared) }, { name: 'b', register: (api) => (api.addResource(Gadgets), api.addInvariant(own), api.addInvariant(shared)) }])).toEqual([shared, own]);
   });
 
   it('registers the built-in kinds through the same API as users', () => {

@@ -24,10 +24,18 @@
  *
  * Slot names are namespaced by their owner (`scheduler.*`, `kubelet.*`, `metrics.*`).
  *
+ * ## Invariants
+ *
+ * A plugin that adds a controller also states what that controller guarantees, as named
+ * {@link Invariant}s ({@link PluginApi.addInvariant}): a checker (the testing toolkit's
+ * `checkCluster`) reads them back with {@link PluginHost.invariants} and checks those of every
+ * plugin a cluster runs, so adding a controller never means editing the checker.
+ *
  * @module
  */
 import { builtinResources } from '../api/kinds/index.js';
 import type { ResourceDefinition, ResourceRegistry } from '../api/registry.js';
+import type { Invariant } from '../invariants/types.js';
 import type { AdmissionHook } from '../store/admission.js';
 import type { Controller, Runnable } from './controller.js';
 import { RuntimeError } from './errors.js';
@@ -75,6 +83,15 @@ export interface PluginApi {
   addRunnable(build: RunnableFactory): void;
   /** Contributes to the extension slot `point` (see the module documentation). */
   extend<K extends string>(point: K, contribution: ExtensionOf<K>): void;
+  /**
+   * States an invariant of what the plugin adds, for checkers to collect
+   * ({@link PluginHost.invariants}). Register only what holds in every cluster that runs the
+   * plugin, whatever the users do and whatever faults strike, at the moments its `kind` says
+   * (`safety` and `transition`: always; `liveness`: once the cluster has settled). Invariants
+   * that need a test's knowledge or hold only under preconditions are exported for tests to add
+   * by hand instead.
+   */
+  addInvariant(invariant: Invariant): void;
 }
 
 /**
@@ -91,6 +108,7 @@ export interface PluginApi {
  *     api.addResource(Widgets);
  *     api.addAdmissionHook({ name: 'widget-defaults', resources: ['widgets.example.com'], mutate: defaultWidget });
  *     api.addController((manager) => controllerFor(manager, Widgets).complete(new WidgetReconciler(manager)));
+ *     api.addInvariant(invariant('widgetsPublished', 'After settling, every Widget has its ConfigMap.', widgetsPublished));
  *   },
  * };
  * ```
@@ -118,6 +136,7 @@ interface Staged {
   readonly controllers: ControllerFactory[];
   readonly runnables: RunnableFactory[];
   readonly extensions: [string, unknown][];
+  readonly invariants: Invariant[];
 }
 
 /**
@@ -170,6 +189,17 @@ export class PluginHost {
     return [...this.#plugins.keys()];
   }
 
+  /**
+   * The invariants of the installed plugins ({@link PluginApi.addInvariant}), in plugin order
+   * and then in the order each plugin added them; an invariant added by several plugins (the
+   * same object) is listed once.
+   */
+  invariants(): readonly Invariant[] {
+    const out = new Set<Invariant>();
+    for (const staged of this.#plugins.values()) for (const i of staged.invariants) out.add(i);
+    return [...out];
+  }
+
   /** Every contribution to slot `point`, in plugin order. */
   contributions<K extends string>(point: K): readonly ExtensionOf<K>[] {
     const out: ExtensionOf<K>[] = [];
@@ -183,20 +213,7 @@ export class PluginHost {
     for (const dep of plugin.dependsOn ?? []) {
       if (!this.#plugins.has(dep)) throw new RuntimeError('plugin-conflict', `plugin ${name} depends on ${dep}, which is not installed`);
     }
-    const staged: Staged = { resources: [], hooks: [], controllers: [], runnables: [], extensions: [] };
-    const api: PluginApi = {
-      pluginName: name,
-      addResource: (r) => void staged.resources.push(r),
-      addAdmissionHook: (h) => void staged.hooks.push(h),
-      addController: (b) => void staged.controllers.push(b),
-      addRunnable: (b) => void staged.runnables.push(b),
-      extend: (point, contribution) => void staged.extensions.push([point, contribution]),
-    };
-    try {
-      plugin.register(api);
-    } catch (error) {
-      throw new RuntimeError('plugin-failed', `plugin ${name} failed to register`, { cause: error });
-    }
+    const staged = stage(plugin);
     const registry = this.#options.registry;
     const seen = new Set<string>();
     for (const r of staged.resources) {
@@ -214,6 +231,37 @@ export class PluginHost {
     this.#plugins.set(name, staged);
     for (const manager of this.#managers) build(staged, manager);
   }
+}
+
+/** Runs `plugin.register` on a staging {@link PluginApi}: what it would add, nothing installed. */
+function stage(plugin: Plugin): Staged {
+  const staged: Staged = { resources: [], hooks: [], controllers: [], runnables: [], extensions: [], invariants: [] };
+  const api: PluginApi = {
+    pluginName: plugin.name,
+    addResource: (r) => void staged.resources.push(r),
+    addAdmissionHook: (h) => void staged.hooks.push(h),
+    addController: (b) => void staged.controllers.push(b),
+    addRunnable: (b) => void staged.runnables.push(b),
+    extend: (point, contribution) => void staged.extensions.push([point, contribution]),
+    addInvariant: (i) => void staged.invariants.push(i),
+  };
+  try {
+    plugin.register(api);
+  } catch (error) {
+    throw new RuntimeError('plugin-failed', `plugin ${plugin.name} failed to register`, { cause: error });
+  }
+  return staged;
+}
+
+/**
+ * The invariants `plugins` state, as a {@link PluginHost} that used them would list them
+ * ({@link PluginHost.invariants}), without installing anything: e.g. to check the reference
+ * controllers' invariants in a cluster built some other way.
+ *
+ * Errors: {@link RuntimeError} `plugin-failed` when a plugin's `register` throws.
+ */
+export function pluginInvariants(plugins: readonly Plugin[]): readonly Invariant[] {
+  return [...new Set(plugins.flatMap((p) => stage(p).invariants))];
 }
 
 function build(staged: Staged, manager: Manager): void {

@@ -101,6 +101,14 @@ export interface CheckClusterOptions<A = ClusterAction, S = undefined> {
   readonly safety?: RunInvariants<S> | undefined;
   /** Invariants checked once faults stop and the cluster settled, and over the stable window. */
   readonly liveness?: RunInvariants<S> | undefined;
+  /**
+   * Check the invariants the cluster's plugins registered (`SimCluster.invariants`; default
+   * true): `safety` and `transition` ones with {@link CheckClusterOptions.safety}, `liveness`
+   * ones with {@link CheckClusterOptions.liveness}. An invariant of `safety` or `liveness` with
+   * the same name replaces a plugin's (e.g. the same rule guarded by a precondition the
+   * scenario needs); `false` checks only the invariants given here.
+   */
+  readonly pluginInvariants?: boolean | undefined;
   /** How many runs (default {@link DEFAULT_RUNS}). */
   readonly runs?: number | undefined;
   /** Virtual time after each action (default 1 000 ms). */
@@ -241,6 +249,16 @@ function invariantsOf<S>(invariants: RunInvariants<S> | undefined, state: S): re
   return typeof invariants === 'function' ? invariants(state) : (invariants ?? []);
 }
 
+/**
+ * The given invariants, then the plugins' by kind, less those whose name a given one has:
+ * `safety` and `transition` ones after every step, `liveness` ones after settling.
+ */
+function withPluginInvariants(safety: readonly Invariant[], liveness: readonly Invariant[], registered: readonly Invariant[]): { safety: readonly Invariant[]; liveness: readonly Invariant[] } {
+  const given = new Set([...safety, ...liveness].map((i) => i.name));
+  const extra = registered.filter((i) => !given.has(i.name));
+  return { safety: [...safety, ...extra.filter((i) => i.kind !== 'liveness')], liveness: [...liveness, ...extra.filter((i) => i.kind === 'liveness')] };
+}
+
 async function run<A, S>(options: RunOptions<A, S>, clusterSeed: number, actions: readonly A[], schedule: FaultSchedule, capture?: Invariant): Promise<Outcome> {
   const injector = new FaultInjector(schedule);
   const cm = options.cluster.controllerManager;
@@ -254,8 +272,8 @@ async function run<A, S>(options: RunOptions<A, S>, clusterSeed: number, actions
   const perform = options.perform ?? (performAction as unknown as (c: SimCluster, a: A, context: RunContext<S>) => Promise<void>);
   const tracker = new StateTracker(cluster);
   const state = options.runState?.() as S;
-  const safety = invariantsOf(options.safety, state);
-  const liveness = [...invariantsOf(options.liveness, state), ...(capture === undefined ? [] : [capture])];
+  const { safety, liveness: settled } = withPluginInvariants(invariantsOf(options.safety, state), invariantsOf(options.liveness, state), options.pluginInvariants === false ? [] : cluster.invariants());
+  const liveness = [...settled, ...(capture === undefined ? [] : [capture])];
   const context = (step: number): RunContext<S> => ({
     step,
     advance: (ms) => injector.advance(ms),
@@ -360,7 +378,7 @@ async function runDifferential<A, S>(options: RunOptions<A, S>, clusterSeed: num
   for (const s of [schedule, []] as const) {
     let final: ClusterState | undefined;
     // Capture the final state through a liveness check that never fails.
-    const outcome = await run(options, clusterSeed, actions, s, { name: 'capture', description: '', check: (state) => ((final = state), []) });
+    const outcome = await run(options, clusterSeed, actions, s, { name: 'capture', description: '', kind: 'liveness', check: (state) => ((final = state), []) });
     if (outcome.failure !== undefined) return outcome;
     finals.push(final!);
     faulty ??= outcome;
@@ -423,6 +441,9 @@ export function traceDigest(traceJson: string): string {
  * checking the safety invariants; then stops the faults (held events delivered, crashed
  * controllers restarted, nodes restored), settles within `settleMaxMs` and checks safety and
  * liveness, and again every 10 s over `stableMs` ("eventually stable reconciliation").
+ * The invariants are those given, and those the cluster's plugins registered (see
+ * {@link CheckClusterOptions.pluginInvariants}): a cluster that runs a controller checks what
+ * that controller guarantees without the test naming it.
  *
  * Guarantees: a run is a function of its cluster seed, actions and faults; replaying a failure
  * with {@link REPLAY_ENV} (or `options.replay`) reproduces its trace byte for byte.

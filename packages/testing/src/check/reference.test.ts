@@ -63,7 +63,7 @@ function rolloutsCanProgress(state: ClusterState): boolean {
 
 /** {@link singleActiveReplicaSetInvariant}, checked only where its precondition holds. */
 const singleActiveReplicaSetWhereRolloutsCanProgress: Invariant = {
-  name: singleActiveReplicaSetInvariant.name,
+  ...singleActiveReplicaSetInvariant,
   description: `${singleActiveReplicaSetInvariant.description} (when every pod not Ready can still run)`,
   check: (state, previous) => (rolloutsCanProgress(state) ? singleActiveReplicaSetInvariant.check(state, previous) : []),
 };

@@ -5,7 +5,7 @@
  * @module
  */
 import type { KubeObject } from '@kubeloop/core';
-import { clusterState } from './state.js';
+import { clusterState } from './types.js';
 import type { ClusterState, Invariant } from './types.js';
 
 /** Options of {@link everyState}. */
@@ -41,6 +41,7 @@ export function everyState(invariant: Invariant, options: EveryStateOptions = {}
   return {
     name: invariant.name,
     description: `${invariant.description} (in every state the store went through)`,
+    kind: invariant.kind,
     check: (state: ClusterState, previous: ClusterState | undefined) => {
       if (previous === undefined) return invariant.check(state, undefined);
       const live = new Map<string, KubeObject>();

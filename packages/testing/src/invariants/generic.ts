@@ -32,6 +32,7 @@ export const noObjectWithTwoControllers: Invariant = invariant(
     }
     return out;
   },
+  'safety',
 );
 
 /**
@@ -114,7 +115,7 @@ export const nodeCapacityRespected: Invariant = invariant('nodeCapacityRespected
     }
   }
   return out;
-});
+}, 'safety');
 
 /**
  * Transition: an object's `metadata.generation` never decreases while its uid stays the same.

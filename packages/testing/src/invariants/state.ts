@@ -1,64 +1,16 @@
 /**
  * Cluster states built from a SimCluster's trace: one writer (the tracker, reading the trace
- * forward) and immutable snapshots for the invariants.
+ * forward) and immutable snapshots (core's `ClusterSnapshot`) for the invariants. Hand-built
+ * states come from core's `clusterState`.
  *
  * @module
  */
-import type { KubeObject } from '@kubeloop/core';
+import { ClusterSnapshot } from '@kubeloop/core';
+import type { ClusterState, KubeObject } from '@kubeloop/core';
 import type { SimCluster } from '../sim/cluster.js';
 import type { TraceEntry } from '../sim/trace.js';
-import type { ClusterState } from './types.js';
 
 const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
-
-/**
- * The by-key index of a kind's object list. Successive states share the list of every kind
- * that did not change between them (see {@link StateTracker.snapshot}), so they share its
- * index too instead of each building its own.
- */
-const indexes = new WeakMap<readonly KubeObject[], Map<string, KubeObject>>();
-
-function indexOf(objects: readonly KubeObject[]): Map<string, KubeObject> {
-  let index = indexes.get(objects);
-  if (index === undefined) {
-    index = new Map(objects.map((o) => [keyOf(o), o]));
-    indexes.set(objects, index);
-  }
-  return index;
-}
-
-class Snapshot implements ClusterState {
-  readonly t: number;
-  readonly changes: readonly TraceEntry[];
-  readonly previous: ClusterState | undefined;
-  readonly #byKind: ReadonlyMap<string, readonly KubeObject[]>;
-  readonly #index = new Map<string, Map<string, KubeObject>>();
-  #kinds: readonly string[] | undefined;
-
-  constructor(t: number, byKind: ReadonlyMap<string, readonly KubeObject[]>, changes: readonly TraceEntry[], previous?: ClusterState) {
-    this.t = t;
-    this.changes = changes;
-    this.previous = previous;
-    this.#byKind = byKind;
-  }
-
-  get kinds(): readonly string[] {
-    return (this.#kinds ??= [...this.#byKind.keys()].sort());
-  }
-
-  of<T extends KubeObject = KubeObject>(kind: string): readonly T[] {
-    return (this.#byKind.get(kind) ?? []) as readonly T[];
-  }
-
-  get<T extends KubeObject = KubeObject>(kind: string, namespace: string | undefined, name: string): T | undefined {
-    let index = this.#index.get(kind);
-    if (index === undefined) {
-      index = indexOf(this.of(kind));
-      this.#index.set(kind, index);
-    }
-    return index.get(`${namespace ?? ''}/${name}`) as T | undefined;
-  }
-}
 
 /**
  * Follows a cluster's trace and takes {@link ClusterState} snapshots of it.
@@ -107,18 +59,7 @@ export class StateTracker {
       for (const o of extra) byKind.set(o.kind, [...(byKind.get(o.kind) ?? []), o]);
       for (const [k, list] of byKind) arrays.set(k, list.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0)));
     }
-    this.#last = new Snapshot(this.#now(), arrays, changes, this.#last);
+    this.#last = new ClusterSnapshot(this.#now(), arrays, changes, this.#last);
     return this.#last;
   }
-}
-
-/**
- * A {@link ClusterState} made of the given objects (e.g. to test an invariant on a hand-built
- * state): by kind, sorted by `namespace/name`; `previous` chains it after an earlier one.
- */
-export function clusterState(objects: readonly KubeObject[], t = 0, changes: readonly TraceEntry[] = [], previous?: ClusterState): ClusterState {
-  const byKind = new Map<string, KubeObject[]>();
-  for (const o of objects) byKind.set(o.kind, [...(byKind.get(o.kind) ?? []), o]);
-  for (const list of byKind.values()) list.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
-  return new Snapshot(t, byKind, changes, previous);
 }

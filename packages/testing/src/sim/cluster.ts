@@ -28,6 +28,7 @@ import type {
   ClientInterceptor,
   Clock,
   DeleteOptions,
+  Invariant,
   KubeObject,
   ListOptions,
   Manager,
@@ -252,6 +253,7 @@ export class SimCluster {
   readonly #trace: TraceRecorder;
   readonly #livelock: LivelockGuard;
   readonly #subscriptions: Subscription[] = [];
+  #invariants: readonly Invariant[] = [];
   #watchFailure: unknown;
   #stopped = false;
 
@@ -318,11 +320,21 @@ export class SimCluster {
       controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors, resyncMs);
     }
     const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock);
+    cluster.#invariants = [...new Set([...host.invariants(), ...(controllers?.invariants() ?? [])])];
     host.attach(manager);
     await manager.start();
     controllers?.start();
     await clock.flush();
     return cluster;
+  }
+
+  /**
+   * The invariants the cluster's plugins registered (core's `PluginApi.addInvariant`): the
+   * built-in ones' (scheduler, node lifecycle, fake nodes), the extra `plugins`' and the
+   * controller manager's, in that order, each once. `checkCluster` checks them in every run.
+   */
+  invariants(): readonly Invariant[] {
+    return this.#invariants;
   }
 
   /**
@@ -632,6 +644,11 @@ class ControllerManagerRunner {
 
   get manager(): Manager | undefined {
     return this.#manager;
+  }
+
+  /** The invariants of the controller manager's plugins. */
+  invariants(): readonly Invariant[] {
+    return this.#host.invariants();
   }
 
   /**

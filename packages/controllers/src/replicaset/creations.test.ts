@@ -4,9 +4,9 @@
  * not over-creation.
  */
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '@kubeloop/core';
-import { clusterState, podsNotOvercreatedInvariant } from '../index.js';
-import type { ClusterState } from '../index.js';
+import { clusterState } from '@kubeloop/core';
+import type { ClusterState, KubeObject } from '@kubeloop/core';
+import { podsNotOvercreatedInvariant } from './invariants.js';
 
 const rs = (replicas: number, uid = 'rs-uid') => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: 'default', uid }, spec: { replicas, selector: { matchLabels: { app: 'web' } } } }) as unknown as KubeObject;
 const pod = (name: string, options: { owner?: string | null; terminating?: boolean; labels?: Record<string, string> } = {}) =>

@@ -1,0 +1,146 @@
+/**
+ * The invariant vocabulary: named, documented properties of cluster states, and the violations
+ * they report, naming the objects at fault by reference. Controllers state their invariants in
+ * it and register them through the plugin API ({@link PluginApi.addInvariant}); the testing
+ * toolkit collects them from the plugins a cluster runs and checks them, each at the moments
+ * its {@link InvariantKind} says.
+ *
+ * @module
+ */
+import { VIRTUAL_EPOCH_MS } from '../clock/virtual.js';
+import type { KubeObject } from '../api/meta.js';
+
+/** An object named in a violation: its kind, namespace (absent when cluster-scoped) and name. */
+export interface ObjectRef {
+  /** Its kind, e.g. `Pod`. */
+  readonly kind: string;
+  /** Its namespace (absent for cluster-scoped objects). */
+  readonly namespace?: string | undefined;
+  /** Its name. */
+  readonly name: string;
+}
+
+/**
+ * One breach of an invariant: what is wrong, and which objects show it, as references (never
+ * as text to parse back).
+ *
+ * @example
+ * ```ts
+ * const v: InvariantViolation = { message: 'controls 1 active pods, spec.replicas is 2', objects: [refOf(replicaSet)] };
+ * ```
+ */
+export interface InvariantViolation {
+  /** What is wrong, in one sentence, with the numbers (e.g. `controls 1 active pods, spec.replicas is 2`). */
+  readonly message: string;
+  /** The offending objects, the one at fault first (may be empty when no object is to blame). */
+  readonly objects: readonly ObjectRef[];
+}
+
+/** One change between two {@link ClusterState}s, as a watch saw it. */
+export interface StateChange {
+  /** What happened to the object. */
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  /** The object after the change (for DELETED, its last state). */
+  readonly object: KubeObject;
+  /** When, in the ms of {@link ClusterState.t} (absent on hand-built states). */
+  readonly t?: number | undefined;
+}
+
+/**
+ * A read-only view of a cluster at one instant: every live object by kind, and the changes
+ * since the state before.
+ *
+ * Guarantees: a state never changes after it is taken; objects are in the order of their keys
+ * (`namespace/name`), so a check that iterates them is deterministic.
+ */
+export interface ClusterState {
+  /** Virtual ms since the cluster was created (see {@link stateNowMs} for the wall-clock time). */
+  readonly t: number;
+  /** The live objects of a kind (empty for a kind never seen). */
+  of<T extends KubeObject = KubeObject>(kind: string): readonly T[];
+  /**
+   * The changes since the previous state, in order, so that a transition invariant also sees
+   * the states in between: e.g. an object created and deleted between two states.
+   */
+  readonly changes: readonly StateChange[];
+  /**
+   * The state before this one (chained back to the first), so that an invariant can look
+   * further back than one step; undefined for the first state and for hand-built ones.
+   */
+  readonly previous?: ClusterState | undefined;
+  /** The kinds seen so far (some may have no live object left). */
+  readonly kinds: readonly string[];
+  /** One object by kind, namespace and name. */
+  get<T extends KubeObject = KubeObject>(kind: string, namespace: string | undefined, name: string): T | undefined;
+}
+
+/**
+ * When an invariant holds, and so when a checker checks it:
+ * - `safety`: in every state, whatever the actions and faults — checked after every step;
+ * - `liveness`: once faults stop and the cluster has settled (controllers lag by design in
+ *   between) — checked after settling and over the stable window that follows;
+ * - `transition`: between every two consecutive states (it reads `previous` and the changes
+ *   between them) — checked after every step, as safety.
+ */
+export type InvariantKind = 'safety' | 'liveness' | 'transition';
+
+/**
+ * A named, documented property of cluster states.
+ *
+ * `check` receives the current state and the state checked before it (`previous`, undefined
+ * for the first state); it returns no violation when the property holds. It must be pure: same
+ * states, same answer. A transition invariant returns none on the first state.
+ *
+ * An invariant is an independent oracle: it states the rule from the Kubernetes spec in its own
+ * code and does not call the decision code of the controller it checks.
+ */
+export interface Invariant {
+  /** A short name, unique among the invariants a test checks, used in reports, e.g. `singleController`. */
+  readonly name: string;
+  /** What it states, in one or two sentences. */
+  readonly description: string;
+  /** When it holds (see {@link InvariantKind}). */
+  readonly kind: InvariantKind;
+  /** The violations in `state` (and between `previous` and `state`, for a transition). */
+  check(state: ClusterState, previous: ClusterState | undefined): readonly InvariantViolation[];
+}
+
+/**
+ * Builds an {@link Invariant} over one state, of kind `liveness` (the default: it holds once
+ * the cluster has settled) or `safety` (it holds in every state).
+ *
+ * @example
+ * ```ts
+ * const noPendingPods = invariant('noPendingPods', 'After settling, no pod is Pending.', (state) =>
+ *   state.of<Pod>('Pod').filter((p) => p.status?.phase === 'Pending').map((p) => ({ message: 'is Pending', objects: [refOf(p)] })),
+ * );
+ * ```
+ */
+export function invariant(name: string, description: string, check: (state: ClusterState) => readonly InvariantViolation[], kind: 'safety' | 'liveness' = 'liveness'): Invariant {
+  return { name, description, kind, check: (state) => check(state) };
+}
+
+/** Builds a `transition` {@link Invariant}, over two consecutive states (none reported on the first). */
+export function transitionInvariant(name: string, description: string, check: (previous: ClusterState, state: ClusterState) => readonly InvariantViolation[]): Invariant {
+  return { name, description, kind: 'transition', check: (state, previous) => (previous === undefined ? [] : check(previous, state)) };
+}
+
+/** The {@link ObjectRef} of an object. */
+export function refOf(object: KubeObject): ObjectRef {
+  return object.metadata.namespace === undefined ? { kind: object.kind, name: object.metadata.name ?? '' } : { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name ?? '' };
+}
+
+/** `Kind namespace/name` (or `Kind name` when cluster-scoped), as reports print an object. */
+export function formatRef(ref: ObjectRef): string {
+  return `${ref.kind} ${ref.namespace === undefined ? '' : `${ref.namespace}/`}${ref.name}`;
+}
+
+/**
+ * The wall-clock time (ms since the epoch) of a state of a cluster on the `VirtualClock`
+ * (SimCluster's): the clock starts at {@link VIRTUAL_EPOCH_MS} and `state.t` counts from there.
+ * Pod conditions carry wall-clock times, so an invariant judges availability
+ * (`minReadySeconds`) against this.
+ */
+export function stateNowMs(state: ClusterState): number {
+  return VIRTUAL_EPOCH_MS + state.t;
+}
