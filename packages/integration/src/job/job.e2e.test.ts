@@ -1,0 +1,137 @@
+/**
+ * The Job controller end to end on a SimCluster (upstream `pkg/controller/job`): pods run to
+ * completion with the tracking finalizer, counted once; Indexed Jobs; back-off between
+ * failures; backoffLimit, pod failure policy, activeDeadlineSeconds, suspend; the conditions,
+ * status and events upstream publishes. Containers succeed or fail through the fake runtime's
+ * `kubeloop.dev/behavior` annotation.
+ */
+import { describe, expect, it } from 'vitest';
+import { Events, Jobs, Pods, parseTime } from '@kubeloop/core';
+import type { Job, Pod } from '@kubeloop/core';
+import { SimCluster } from '@kubeloop/testing';
+import { finishedJobHasNoActivePods, garbageCollectorPlugin, indexesSucceedOnce, succeededWithinCompletions, jobPlugin, ttlAfterFinishedPlugin } from '@kubeloop/controllers';
+
+async function cluster(nodes = 2): Promise<SimCluster> {
+  return SimCluster.create({ seed: 3, nodes, controllerManager: { plugins: [garbageCollectorPlugin(), jobPlugin(), ttlAfterFinishedPlugin()] } });
+}
+
+function jobYaml(name: string, spec: string, behavior = 'complete-after=5s'): string {
+  return `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ${name}
+spec:
+${spec
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => `  ${l}`)
+  .join('\n')}
+  template:
+    metadata:
+      annotations:
+        kubeloop.dev/behavior: ${behavior}
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: busybox
+`;
+}
+
+async function job(c: SimCluster, name: string): Promise<Job> {
+  return c.get(Jobs, { namespace: 'default', name });
+}
+
+async function podsOf(c: SimCluster, name: string): Promise<readonly Pod[]> {
+  return (await c.list(Pods, { namespace: 'default', labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
+}
+
+async function events(c: SimCluster, name: string): Promise<string[]> {
+  return (await c.list(Events, { namespace: 'default' })).items.filter((e) => e.involvedObject.name === name && e.involvedObject.kind === 'Job').map((e) => `${e.reason}: ${e.message}`);
+}
+
+const conditions = (j: Job) => (j.status.conditions ?? []).filter((x) => x.status === 'True').map((x) => `${x.type}/${x.reason ?? ''}`);
+
+async function invariantsHold(c: SimCluster): Promise<void> {
+  const state = { jobs: (await c.list(Jobs)).items, pods: (await c.list(Pods)).items };
+  expect([...succeededWithinCompletions(state), ...indexesSucceedOnce(state), ...finishedJobHasNoActivePods(state)]).toEqual([]);
+}
+
+describe('Job controller', () => {
+  it('runs a NonIndexed Job to Complete: parallelism pods at a time, each counted once, finalizers removed', async () => {
+    const c = await cluster();
+    await c.apply(jobYaml('pi', 'completions: 4\nparallelism: 2'));
+    await c.advance(1000);
+    const running = await podsOf(c, 'pi');
+    expect(running).toHaveLength(2);
+    expect(running[0]!.metadata.finalizers).toContain('batch.kubernetes.io/job-tracking');
+    expect(running[0]!.metadata.labels).toMatchObject({ 'batch.kubernetes.io/job-name': 'pi', 'job-name': 'pi' });
+    expect(running[0]!.metadata.generateName).toBe('pi-');
+    await c.settle();
+    const j = await job(c, 'pi');
+    expect(conditions(j)).toEqual(['SuccessCriteriaMet/CompletionsReached', 'Complete/CompletionsReached']);
+    expect(j.status).toMatchObject({ succeeded: 4, failed: 0, active: 0, ready: 0, terminating: 0, uncountedTerminatedPods: { succeeded: [], failed: [] } });
+    expect(j.status.startTime).toBeDefined();
+    expect(parseTime(j.status.completionTime!) - parseTime(j.status.startTime!)).toBeGreaterThanOrEqual(10_000);
+    const pods = await podsOf(c, 'pi');
+    expect(pods).toHaveLength(4);
+    for (const p of pods) expect(p.metadata.finalizers ?? []).not.toContain('batch.kubernetes.io/job-tracking');
+    const ev = await events(c, 'pi');
+    expect(ev.filter((e) => e.startsWith('SuccessfulCreate'))).toHaveLength(4);
+    expect(ev).toContain('Completed: Job completed');
+    await invariantsHold(c);
+  });
+
+  it('runs an Indexed Job: one pod per index named <job>-<index>-, with the index annotation, label and env', async () => {
+    const c = await cluster();
+    await c.apply(jobYaml('indexed-job', 'completions: 5\nparallelism: 3\ncompletionMode: Indexed'));
+    await c.advance(1000);
+    const first = await podsOf(c, 'indexed-job');
+    expect(first.map((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']).sort()).toEqual(['0', '1', '2']);
+    const p0 = first.find((p) => p.metadata.labels?.['batch.kubernetes.io/job-completion-index'] === '0')!;
+    expect(p0.metadata.name).toMatch(/^indexed-job-0-[a-z0-9]{5}$/);
+    expect(p0.spec.hostname).toBe('indexed-job-0');
+    expect(p0.spec.containers[0]!.env).toContainEqual({ name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['batch.kubernetes.io/job-completion-index']" } } });
+    await c.settle();
+    const j = await job(c, 'indexed-job');
+    expect(j.status).toMatchObject({ succeeded: 5, completedIndexes: '0-4' });
+    expect(conditions(j)).toContain('Complete/CompletionsReached');
+    await invariantsHold(c);
+  });
+
+  it('fails a Job past its backoffLimit, with back-off of 10 s, 20 s between replacements', async () => {
+    const c = await cluster();
+    await c.apply(jobYaml('fail', 'backoffLimit: 2', 'crash-after=1s,exit-code=3'));
+    await c.settle();
+    const j = await job(c, 'fail');
+    expect(conditions(j)).toEqual(['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded']);
+    expect(j.status.conditions?.find((x) => x.type === 'Failed')?.message).toBe('Job has reached the specified backoff limit');
+    expect(j.status).toMatchObject({ failed: 3, succeeded: 0, active: 0 });
+    const created = (await podsOf(c, 'fail')).map((p) => parseTime(p.metadata.creationTimestamp!)).sort((a, b) => a - b);
+    expect(created).toHaveLength(3);
+    // Each pod runs 1 s; the next one waits 10 s, then 20 s after that failure.
+    expect(created[1]! - created[0]!).toBeGreaterThanOrEqual(11_000);
+    expect(created[1]! - created[0]!).toBeLessThan(14_000);
+    expect(created[2]! - created[1]!).toBeGreaterThanOrEqual(21_000);
+    expect(created[2]! - created[1]!).toBeLessThan(24_000);
+    expect(await events(c, 'fail')).toContain('BackoffLimitExceeded: Job has reached the specified backoff limit');
+    await invariantsHold(c);
+  });
+
+  it('deletes a finished Job ttlSecondsAfterFinished later, with its pods', async () => {
+    const c = await cluster();
+    await c.apply(jobYaml('ttl', 'ttlSecondsAfterFinished: 100'));
+    await c.advance(60_000);
+    const j = await job(c, 'ttl');
+    expect(conditions(j)).toContain('Complete/CompletionsReached');
+    const finished = parseTime(j.status.completionTime!);
+    await c.advance(120_000);
+    await c.settle();
+    await expect(job(c, 'ttl')).rejects.toMatchObject({ reason: 'NotFound' });
+    expect(await podsOf(c, 'ttl')).toHaveLength(0);
+    // Deleted in the foreground: first marked, at finish + 100 s.
+    const marked = c.trace().find((e) => e.type === 'MODIFIED' && e.object.kind === 'Job' && e.object.metadata.deletionTimestamp !== undefined);
+    expect(marked?.object.metadata.finalizers).toContain('foregroundDeletion');
+    expect(parseTime(marked!.object.metadata.deletionTimestamp!) - finished).toBe(100_000);
+  });
+});
