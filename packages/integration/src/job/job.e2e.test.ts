@@ -15,7 +15,7 @@ async function cluster(nodes = 2): Promise<SimCluster> {
   return SimCluster.create({ seed: 3, nodes, controllerManager: { plugins: [garbageCollectorPlugin(), jobPlugin(), ttlAfterFinishedPlugin()] } });
 }
 
-function jobYaml(name: string, spec: string, behavior = 'complete-after=5s'): string {
+function jobYaml(name: string, spec: string, behavior = 'complete-after=5s', restartPolicy = 'Never'): string {
   return `apiVersion: batch/v1
 kind: Job
 metadata:
@@ -31,7 +31,7 @@ ${spec
       annotations:
         kubeloop.dev/behavior: ${behavior}
     spec:
-      restartPolicy: Never
+      restartPolicy: ${restartPolicy}
       containers:
       - name: main
         image: busybox
@@ -133,5 +133,133 @@ describe('Job controller', () => {
     const marked = c.trace().find((e) => e.type === 'MODIFIED' && e.object.kind === 'Job' && e.object.metadata.deletionTimestamp !== undefined);
     expect(marked?.object.metadata.finalizers).toContain('foregroundDeletion');
     expect(parseTime(marked!.object.metadata.deletionTimestamp!) - finished).toBe(100_000);
+  });
+
+  it('fails the kubernetes.io pod failure policy example with reason PodFailurePolicy when its container exits 42', async () => {
+    const c = await cluster(3);
+    // kubernetes.io/docs/tasks/job/pod-failure-policy: `bash -c 'echo "Hello world!" && sleep 5 && exit 42'`.
+    await c.apply(`apiVersion: batch/v1
+kind: Job
+metadata:
+  name: job-pod-failure-policy-example
+spec:
+  completions: 12
+  parallelism: 3
+  template:
+    metadata:
+      annotations:
+        kubeloop.dev/behavior: crash-after=5s,exit-code=42
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: docker.io/library/bash:5
+  backoffLimit: 6
+  podFailurePolicy:
+    rules:
+    - action: FailJob
+      onExitCodes:
+        containerName: main
+        operator: In
+        values: [42]
+    - action: Ignore
+      onPodConditions:
+      - type: DisruptionTarget
+`);
+    await c.settle();
+    const j = await job(c, 'job-pod-failure-policy-example');
+    expect(conditions(j)).toEqual(['FailureTarget/PodFailurePolicy', 'Failed/PodFailurePolicy']);
+    const failed = j.status.conditions!.find((x) => x.type === 'Failed')!;
+    expect(failed.message).toMatch(/^Container main for pod default\/job-pod-failure-policy-example-[a-z0-9]{5} failed with exit code 42 matching FailJob rule at index 0$/);
+    expect(j.status.active).toBe(0);
+    expect((j.status.failed ?? 0) + (j.status.succeeded ?? 0)).toBe(3);
+    expect((await events(c, 'job-pod-failure-policy-example')).some((e) => e.startsWith('PodFailurePolicy: Container main'))).toBe(true);
+    await invariantsHold(c);
+  });
+
+  it('fails a Job running past activeDeadlineSeconds with DeadlineExceeded and deletes its pods', async () => {
+    const c = await cluster();
+    await c.apply(jobYaml('slow', 'activeDeadlineSeconds: 10\nparallelism: 2\ncompletions: 2', 'complete-after=100s'));
+    await c.settle();
+    const j = await job(c, 'slow');
+    expect(conditions(j)).toEqual(['FailureTarget/DeadlineExceeded', 'Failed/DeadlineExceeded']);
+    const failed = j.status.conditions!.find((x) => x.type === 'Failed')!;
+    expect(failed.message).toBe('Job was active longer than specified deadline');
+    expect(parseTime(failed.lastTransitionTime!) - parseTime(j.status.startTime!)).toBeGreaterThanOrEqual(10_000);
+    expect(parseTime(failed.lastTransitionTime!) - parseTime(j.status.startTime!)).toBeLessThan(15_000);
+    expect(j.status.active).toBe(0);
+    expect(await events(c, 'slow')).toContain('DeadlineExceeded: Job was active longer than specified deadline');
+    await invariantsHold(c);
+  });
+
+  it('creates no pod while suspended (Suspended/JobSuspended, no startTime), and starts on resume (JobResumed)', async () => {
+    const c = await cluster();
+    await c.apply(jobYaml('later', 'suspend: true\ncompletions: 2'));
+    await c.settle();
+    let j = await job(c, 'later');
+    expect(await podsOf(c, 'later')).toHaveLength(0);
+    expect(j.status.conditions?.find((x) => x.type === 'Suspended')).toMatchObject({ status: 'True', reason: 'JobSuspended', message: 'Job suspended' });
+    expect(j.status.startTime).toBeUndefined();
+    await c.server.update(Jobs, { ...j, spec: { ...j.spec, suspend: false } });
+    await c.settle();
+    j = await job(c, 'later');
+    expect(j.status.conditions?.find((x) => x.type === 'Suspended')).toMatchObject({ status: 'False', reason: 'JobResumed', message: 'Job resumed' });
+    expect(conditions(j)).toContain('Complete/CompletionsReached');
+    expect(await events(c, 'later')).toEqual(expect.arrayContaining(['Suspended: Job suspended', 'Resumed: Job resumed']));
+  });
+
+  it('suspending a running Job deletes its active pods', async () => {
+    const c = await cluster();
+    await c.apply(jobYaml('pause', 'completions: 3\nparallelism: 3', 'complete-after=60s'));
+    await c.advance(5_000);
+    let j = await job(c, 'pause');
+    expect(j.status.active).toBe(3);
+    await c.server.update(Jobs, { ...j, spec: { ...j.spec, suspend: true } });
+    await c.settle();
+    j = await job(c, 'pause');
+    expect(j.status.active).toBe(0);
+    expect((await podsOf(c, 'pause')).filter((p) => p.metadata.deletionTimestamp === undefined && p.status?.phase === 'Running')).toHaveLength(0);
+    expect(conditions(j)).toContain('Suspended/JobSuspended');
+  });
+
+  it('fails an index after backoffLimitPerIndex, carrying the failure count to the replacement, and the Job at maxFailedIndexes', async () => {
+    const c = await cluster();
+    await c.apply(jobYaml('per-index', 'completions: 4\nparallelism: 2\ncompletionMode: Indexed\nbackoffLimitPerIndex: 1\nmaxFailedIndexes: 1', 'crash-after=1s'));
+    await c.advance(120_000);
+    await c.settle();
+    const j = await job(c, 'per-index');
+    expect(conditions(j)).toEqual(['FailureTarget/MaxFailedIndexesExceeded', 'Failed/MaxFailedIndexesExceeded']);
+    expect(j.status.conditions!.find((x) => x.type === 'Failed')!.message).toBe('Job has exceeded the specified maximal number of failed indexes');
+    expect(j.status.failedIndexes).toBe('0,1');
+    const counts = (await podsOf(c, 'per-index')).map((p) => `${p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']}:${p.metadata.annotations?.['batch.kubernetes.io/job-index-failure-count']}`).sort();
+    expect(counts).toEqual(['0:0', '0:1', '1:0', '1:1']);
+    await invariantsHold(c);
+  });
+
+  it('fails an Indexed Job whose every index ended with some failed (FailedIndexes)', async () => {
+    const c = await cluster();
+    await c.apply(jobYaml('all-fail', 'completions: 2\nparallelism: 2\ncompletionMode: Indexed\nbackoffLimitPerIndex: 0', 'crash-after=1s'));
+    await c.settle();
+    const j = await job(c, 'all-fail');
+    expect(conditions(j)).toEqual(['FailureTarget/FailedIndexes', 'Failed/FailedIndexes']);
+    expect(j.status).toMatchObject({ failedIndexes: '0,1', failed: 2, succeeded: 0 });
+  });
+
+  it('completes an Indexed Job early when its success policy is met (SuccessPolicy)', async () => {
+    const c = await cluster();
+    await c.apply(jobYaml('leader', 'completions: 5\nparallelism: 1\ncompletionMode: Indexed\nsuccessPolicy:\n  rules:\n  - succeededIndexes: "0"'));
+    await c.settle();
+    const j = await job(c, 'leader');
+    expect(conditions(j)).toEqual(['SuccessCriteriaMet/SuccessPolicy', 'Complete/SuccessPolicy']);
+    expect(j.status.conditions!.find((x) => x.type === 'Complete')!.message).toBe('Matched rules at index 0');
+    expect(j.status).toMatchObject({ completedIndexes: '0', succeeded: 1, active: 0 });
+  });
+
+  it('counts container restarts against backoffLimit under restartPolicy OnFailure', async () => {
+    const c = await cluster();
+    await c.apply(jobYaml('restarts', 'backoffLimit: 2', 'crash-after=1s', 'OnFailure'));
+    await c.settle({ maxMs: 1_200_000 });
+    const j = await job(c, 'restarts');
+    expect(conditions(j)).toEqual(['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded']);
   });
 });
