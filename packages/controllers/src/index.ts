@@ -105,6 +105,8 @@ export {
   jobNotOvercreatedInvariant,
   succeededWithinCompletions,
   succeededWithinCompletionsInvariant,
+  trackingFinalizersReleased,
+  trackingFinalizersReleasedInvariant,
 } from './job/index.js';
 export type { BackoffRecord, IndexInterval, JobControllerOptions, JobState, OrderedIntervals, PodFailurePolicyMatch } from './job/index.js';
 export {

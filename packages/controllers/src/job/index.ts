@@ -75,5 +75,7 @@ export {
   jobNotOvercreatedInvariant,
   succeededWithinCompletions,
   succeededWithinCompletionsInvariant,
+  trackingFinalizersReleased,
+  trackingFinalizersReleasedInvariant,
 } from './invariants.js';
 export type { JobState } from './invariants.js';

@@ -222,5 +222,35 @@ export const jobNotOvercreatedInvariant: Invariant = transitionInvariant(
 
 
 
+/**
+ * After settling, no pod of a finished Job, or of a Job that is gone, still carries the
+ * `batch.kubernetes.io/job-tracking` finalizer, and a finished Job has no uncounted pods
+ * (`status.uncountedTerminatedPods` empty): finalizer-based tracking let go of every pod.
+ */
+export function trackingFinalizersReleased(state: JobState): InvariantViolation[] {
+  const jobs = new Map(state.jobs.map((j) => [j.metadata.uid ?? '', j]));
+  const out: InvariantViolation[] = [];
+  for (const p of state.pods) {
+    if (!(p.metadata.finalizers ?? []).includes('batch.kubernetes.io/job-tracking')) continue;
+    const uid = jobUid(p);
+    const job = uid === undefined ? undefined : jobs.get(uid);
+    if (job === undefined) out.push({ message: `pod ${p.metadata.name} keeps the job-tracking finalizer of a Job that is gone`, objects: [refOf(p)] });
+    else if (finished(job)) out.push({ message: `pod ${p.metadata.name} keeps the job-tracking finalizer of finished Job ${job.metadata.name}`, objects: [refOf(p), refOf(job)] });
+  }
+  for (const j of state.jobs) {
+    const u = j.status.uncountedTerminatedPods;
+    const n = (u?.succeeded?.length ?? 0) + (u?.failed?.length ?? 0);
+    if (finished(j) && n > 0) out.push({ message: `finished Job ${j.metadata.name} still has ${n} uncounted pods`, objects: [refOf(j)] });
+  }
+  return out;
+}
+
+/** Liveness: {@link trackingFinalizersReleased}. */
+export const trackingFinalizersReleasedInvariant: Invariant = invariant(
+  'jobTrackingFinalizersReleased',
+  'After settling, no pod of a finished or deleted Job keeps the job-tracking finalizer, and a finished Job has no uncounted pods.',
+  (state) => trackingFinalizersReleased(jobState(state)),
+);
+
 /** The invariants the Job plugin registers. */
-export const JOB_INVARIANTS: readonly Invariant[] = [succeededWithinCompletionsInvariant, indexesSucceedOnceInvariant, finishedJobHasNoActivePodsInvariant, jobNotOvercreatedInvariant];
+export const JOB_INVARIANTS: readonly Invariant[] = [succeededWithinCompletionsInvariant, indexesSucceedOnceInvariant, finishedJobHasNoActivePodsInvariant, jobNotOvercreatedInvariant, trackingFinalizersReleasedInvariant];

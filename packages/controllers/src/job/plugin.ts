@@ -16,7 +16,8 @@ export const JOB_PLUGIN_NAME = 'kubeloop.dev/job';
  * and its invariants: successes within completions (`jobSucceededWithinCompletions`), each index
  * succeeding once (`jobIndexesSucceedOnce`), no active pod under a finished Job
  * (`finishedJobHasNoActivePods`), all safety ones, and pods created only within parallelism and
- * the completions missing (`jobPodsWithinParallelism`, transition).
+ * the completions missing (`jobPodsWithinParallelism`, transition), and, after settling, no
+ * tracking finalizer left on the pods of finished or deleted Jobs (`jobTrackingFinalizersReleased`).
  *
  * @example
  * ```ts
