@@ -27,5 +27,5 @@ export type { Scenario, ScenarioStep, StepTarget } from './scenario.js';
 
 // Durations and tables
 export { humanDuration } from './duration.js';
-export { KINDS_NOT_TABULATED, buildTables, formatTables, nodeStatus, ownerOf, podStatus } from './table.js';
+export { KINDS_NOT_TABULATED, buildTables, formatTables, jobCompletions, jobStatus, nodeStatus, ownerOf, podStatus } from './table.js';
 export type { Table, TableOptions } from './table.js';
