@@ -262,4 +262,25 @@ spec:
     const j = await job(c, 'restarts');
     expect(conditions(j)).toEqual(['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded']);
   });
+
+  it.each([
+    ['TerminatingOrFailed', 'after the back-off (10 s), while the deleted pod is still terminating', 10_000, 12_000],
+    ['Failed', 'only once the deleted pod has failed (killed at its 30 s grace period), after the back-off', 40_000, 43_000],
+  ])('podReplacementPolicy %s replaces a deleted pod %s', async (policy, _when, min, max) => {
+    const c = await cluster();
+    await c.apply(jobYaml('replace', `podReplacementPolicy: ${policy}`, 'complete-after=300s,stop-after=60s,stop-exit-code=143'));
+    await c.advance(5_000);
+    const [first] = await podsOf(c, 'replace');
+    const deleted = await c.server.delete(Pods, { namespace: 'default', name: first!.metadata.name ?? '' });
+    const deletedAt = parseTime(deleted.metadata.deletionTimestamp!) - (deleted.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
+    await c.advance(2_000);
+    expect((await job(c, 'replace')).status).toMatchObject({ terminating: 1, active: 0 });
+    await c.advance(90_000);
+    const replacement = (await podsOf(c, 'replace')).find((p) => p.metadata.name !== first!.metadata.name);
+    expect(replacement).toBeDefined();
+    const createdAfter = parseTime(replacement!.metadata.creationTimestamp!) - deletedAt;
+    expect(createdAfter).toBeGreaterThanOrEqual(min);
+    expect(createdAfter).toBeLessThanOrEqual(max);
+    expect((await job(c, 'replace')).status).toMatchObject({ failed: 1, active: 1, terminating: 0 });
+  });
 });
