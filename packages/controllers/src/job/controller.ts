@@ -656,7 +656,11 @@ export class JobReconciler implements Reconciler {
 
     // Flush the uncounted uids (and interim conditions) before any finalizer goes.
     let current = job;
-    const withUncounted = (): JobStatus => ({ ...status, uncountedTerminatedPods: { succeeded: [...uncounted.succeeded], failed: [...uncounted.failed] } });
+    // Empty lists are left out, as upstream's JSON (omitempty) shows them: `uncountedTerminatedPods: {}`.
+    const withUncounted = (): JobStatus => ({
+      ...status,
+      uncountedTerminatedPods: { ...(uncounted.succeeded.length > 0 ? { succeeded: [...uncounted.succeeded] } : {}), ...(uncounted.failed.length > 0 ? { failed: [...uncounted.failed] } : {}) },
+    });
     if (needsFlush) {
       current = await this.#writeStatus(current, withUncounted());
       this.#backoff.set(ctx.key, ctx.backoff);
