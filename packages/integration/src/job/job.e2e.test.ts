@@ -6,7 +6,7 @@
  * `kubeloop.dev/behavior` annotation.
  */
 import { describe, expect, it } from 'vitest';
-import { Events, Jobs, Pods, parseTime } from '@kubeloop/core';
+import { Events, Jobs, Nodes, Pods, parseTime } from '@kubeloop/core';
 import type { Job, Pod } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
 import { finishedJobHasNoActivePods, garbageCollectorPlugin, indexesSucceedOnce, succeededWithinCompletions, jobPlugin, ttlAfterFinishedPlugin } from '@kubeloop/controllers';
@@ -283,5 +283,25 @@ spec:
     expect(createdAfter).toBeGreaterThanOrEqual(min);
     expect(createdAfter).toBeLessThanOrEqual(max);
     expect((await job(c, 'replace')).status).toMatchObject({ failed: 1, active: 1, terminating: 0 });
+  });
+
+  it.each([
+    ['ignores the failure of a pod evicted by a NoExecute taint (DisruptionTarget) and replaces it', true, ['SuccessCriteriaMet/CompletionsReached', 'Complete/CompletionsReached'], 0],
+    ['without an Ignore rule, counts it and fails at backoffLimit 0', false, ['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded'], 1],
+  ])('a pod failure policy %s', async (_name, ignore, expected, failed) => {
+    const c = await SimCluster.create({ seed: 3, nodes: 2, nodeLifecycle: true, controllerManager: { plugins: [garbageCollectorPlugin(), jobPlugin()] } });
+    const rules = ['- action: FailJob', '  onExitCodes:', '    operator: In', '    values: [42]', ...(ignore ? ['- action: Ignore', '  onPodConditions:', '  - type: DisruptionTarget'] : [])];
+    await c.apply(jobYaml('drain', `backoffLimit: 0\npodFailurePolicy:\n  rules:\n${rules.map((r) => `  ${r}`).join('\n')}`, 'complete-after=60s,stop-exit-code=143'));
+    await c.advance(5_000);
+    const [first] = await podsOf(c, 'drain');
+    const node = await c.get(Nodes, { name: first!.spec.nodeName! });
+    await c.server.update(Nodes, { ...node, spec: { ...node.spec, taints: [{ key: 'example.com/maintenance', effect: 'NoExecute' }] } });
+    await c.advance(60_000);
+    const disrupted = c.trace().filter((e) => e.object.kind === 'Pod' && e.object.metadata.name === first!.metadata.name && ((e.object as Pod).status?.conditions ?? []).some((x) => x.type === 'DisruptionTarget' && x.status === 'True'));
+    expect(disrupted.length).toBeGreaterThan(0);
+    await c.settle();
+    const j = await job(c, 'drain');
+    expect(conditions(j)).toEqual(expected);
+    expect(j.status.failed).toBe(failed);
   });
 });
