@@ -82,6 +82,20 @@ describe('kubeloop run', () => {
     expect(stdout.match(/^node\/node-\d +Ready /gm)).toHaveLength(2);
   });
 
+  it('runs a Job to Complete, printed with kubectl\'s Job columns', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'job.yaml'),
+      'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: pi\nspec:\n  completions: 2\n  template:\n    metadata:\n      annotations:\n        kubeloop.dev/behavior: complete-after=5s\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: pi\n        image: perl:5.34.0\n',
+    );
+    const { code, stdout, stderr } = await kubeloop('run', dir, '--nodes', '1');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^NAMESPACE +NAME +STATUS +COMPLETIONS +DURATION +AGE$/m);
+    expect(stdout).toMatch(/^default +job\.batch\/pi +Complete +2\/2 +\d+s +\d+s$/m);
+    expect(stdout.match(/^default +pod\/pi-[a-z0-9]{5} +0\/1 +Completed +0 +\d+s +node-1 +Job\/pi$/gm)).toHaveLength(2);
+  });
+
   it('runs for a given virtual time with --for, which the ages show', async () => {
     const { code, stdout } = await kubeloop('run', join(examples, 'cli'), '--for', '2m');
     expect(code).toBe(0);

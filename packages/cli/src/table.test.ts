@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DaemonSet, Deployment, KubeObject, Pod, ReplicaSet, Service } from '@kubeloop/core';
+import type { DaemonSet, Deployment, Job, KubeObject, Pod, ReplicaSet, Service } from '@kubeloop/core';
 import { buildTables, formatTables, podStatus } from './table.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -37,6 +37,26 @@ describe('buildTables and formatTables', () => {
     const running = pod('web', { phase: 'Running', containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: true, restartCount: 2, state: { running: {} } }] } as Pod['status']);
     const text = formatTables(buildTables([running], T0 + 90_000, () => true));
     expect(text).toBe(['NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE   NODE     OWNER', 'default     web    1/1     Running   2          90s   node-1   <none>', ''].join('\n'));
+  });
+
+  it('prints Jobs with kubectl 1.30 columns: STATUS, COMPLETIONS, DURATION, AGE', () => {
+    const job = (name: string, spec: Record<string, unknown>, status: Record<string, unknown>) =>
+      ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'default', creationTimestamp: '2026-01-01T00:00:00Z' }, spec, status }) as unknown as Job;
+    const cond = (type: string) => ({ conditions: [{ type, status: 'True' }] });
+    const jobs = [
+      job('pi', { completions: 1, parallelism: 1 }, { ...cond('Complete'), succeeded: 1, startTime: '2026-01-01T00:00:00Z', completionTime: '2026-01-01T00:00:38Z' }),
+      job('queue', { parallelism: 3 }, { succeeded: 0, startTime: '2026-01-01T00:00:10Z' }),
+      job('fail', { completions: 12, parallelism: 3 }, { ...cond('FailureTarget'), failed: 1, startTime: '2026-01-01T00:00:00Z' }),
+      job('later', { completions: 2, parallelism: 1, suspend: true }, cond('Suspended')),
+    ];
+    const [table] = buildTables(jobs, T0 + 120_000, () => true);
+    expect(table!.columns).toEqual(['NAMESPACE', 'NAME', 'STATUS', 'COMPLETIONS', 'DURATION', 'AGE']);
+    expect(table!.rows).toEqual([
+      ['default', 'fail', 'FailureTarget', '0/12', '2m', '2m'],
+      ['default', 'later', 'Suspended', '0/2', '', '2m'],
+      ['default', 'pi', 'Complete', '1/1', '38s', '2m'],
+      ['default', 'queue', 'Running', '0/1 of 3', '110s', '2m'],
+    ]);
   });
 
   it('prefixes names with the kind when several kinds are printed, and leaves out Leases', () => {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ConfigMap, ControllerRevision, DaemonSet, Deployment, EndpointSlice, Endpoints, Event, KubeObject, Lease, Node, Pod, ReplicaSet, ResourceQuota, Service } from '@kubeloop/core';
+import type { ConfigMap, ControllerRevision, DaemonSet, Deployment, EndpointSlice, Endpoints, Event, Job, KubeObject, Lease, Node, Pod, ReplicaSet, ResourceQuota, Service } from '@kubeloop/core';
 import { humanDuration } from './duration.js';
 
 /** One printed table: a kind's header and rows, before padding. */
@@ -136,8 +136,43 @@ function eventLastSeen(e: Event): string | undefined {
   return e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? undefined;
 }
 
+/**
+ * kubectl's STATUS of a Job (1.30+ `printJob`): the first True condition of Complete, Failed,
+ * then `Terminating` while being deleted, then Suspended, FailureTarget, SuccessCriteriaMet;
+ * `Running` otherwise.
+ */
+export function jobStatus(job: Job): string {
+  const has = (type: string) => (job.status.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+  if (has('Complete')) return 'Complete';
+  if (has('Failed')) return 'Failed';
+  if (job.metadata.deletionTimestamp !== undefined) return 'Terminating';
+  if (has('Suspended')) return 'Suspended';
+  if (has('FailureTarget')) return 'FailureTarget';
+  if (has('SuccessCriteriaMet')) return 'SuccessCriteriaMet';
+  return 'Running';
+}
+
+/**
+ * kubectl's COMPLETIONS of a Job: `<succeeded>/<completions>`; without completions (a work
+ * queue) `<succeeded>/1`, or `<succeeded>/1 of <parallelism>` when more than one pod runs.
+ */
+export function jobCompletions(job: Job): string {
+  const succeeded = job.status.succeeded ?? 0;
+  if (job.spec.completions !== undefined) return `${succeeded}/${job.spec.completions}`;
+  if (job.spec.parallelism !== undefined && job.spec.parallelism > 1) return `${succeeded}/1 of ${job.spec.parallelism}`;
+  return `${succeeded}/1`;
+}
+
+/** kubectl's DURATION of a Job: from `startTime` to `completionTime`, or to now while it runs; empty before it starts. */
+function jobDuration(job: Job, nowMs: number): string {
+  if (job.status.startTime === undefined) return '';
+  const start = Date.parse(job.status.startTime);
+  const end = job.status.completionTime === undefined ? nowMs : Date.parse(job.status.completionTime);
+  return humanDuration(end - start);
+}
+
 /** Columns and cells of the kinds kubectl prints specially (after NAMESPACE and NAME, AGE kept in its place). */
-const COLUMNS: Readonly<Record<string, { readonly columns: readonly string[]; readonly cells: (o: KubeObject, age: string) => string[] }>> = {
+const COLUMNS: Readonly<Record<string, { readonly columns: readonly string[]; readonly cells: (o: KubeObject, age: string, nowMs: number) => string[] }>> = {
   Pod: { columns: ['READY', 'STATUS', 'RESTARTS', 'AGE', 'NODE', 'OWNER'], cells: (o, age) => [...podRow(o as Pod), age, (o as Pod).spec?.nodeName ?? '<none>', ownerOf(o)] },
   Node: { columns: ['STATUS', 'ROLES', 'AGE', 'VERSION'], cells: (o, age) => [nodeStatus(o as Node), nodeRoles(o as Node), age, (o as Node).status?.nodeInfo?.kubeletVersion ?? ''] },
   ReplicaSet: {
@@ -161,6 +196,10 @@ const COLUMNS: Readonly<Record<string, { readonly columns: readonly string[]; re
       const st = ds.status;
       return [count(st?.desiredNumberScheduled), count(st?.currentNumberScheduled), count(st?.numberReady), count(st?.updatedNumberScheduled), count(st?.numberAvailable), selectorText(ds.spec?.template?.spec?.nodeSelector), age];
     },
+  },
+  Job: {
+    columns: ['STATUS', 'COMPLETIONS', 'DURATION', 'AGE'],
+    cells: (o, age, nowMs) => [jobStatus(o as Job), jobCompletions(o as Job), jobDuration(o as Job, nowMs), age],
   },
   ControllerRevision: {
     columns: ['CONTROLLER', 'REVISION', 'AGE'],
@@ -242,6 +281,7 @@ function eventsTable(events: readonly Event[], nowMs: number, ns: boolean): Tabl
  * - ReplicaSet: DESIRED CURRENT READY AGE OWNER
  * - Deployment: READY UP-TO-DATE AVAILABLE AGE
  * - DaemonSet: DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE
+ * - Job: STATUS COMPLETIONS DURATION AGE, as kubectl 1.30 prints them
  * - ControllerRevision: CONTROLLER REVISION AGE
  * - Service: TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE
  * - Endpoints: ENDPOINTS AGE; EndpointSlice: ADDRESSTYPE PORTS ENDPOINTS AGE
@@ -271,7 +311,7 @@ export function buildTables(objects: readonly KubeObject[], nowMs: number, names
     const head = ns ? ['NAMESPACE', 'NAME'] : ['NAME'];
     const special = COLUMNS[kind];
     const group = groupOf(kind);
-    if (special) return { kind, group, columns: [...head, ...special.columns], rows: sorted.map((o) => [...lead(o), ...special.cells(o, age(o, nowMs))]) };
+    if (special) return { kind, group, columns: [...head, ...special.columns], rows: sorted.map((o) => [...lead(o), ...special.cells(o, age(o, nowMs), nowMs)]) };
     return { kind, group, columns: [...head, 'AGE'], rows: sorted.map((o) => [...lead(o), age(o, nowMs)]) };
   });
 }

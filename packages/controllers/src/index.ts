@@ -272,3 +272,39 @@ export { computeHash } from './shared/hash.js';
 export { scaledValue } from './shared/intorpercent.js';
 export { getCondition, removeCondition, setCondition } from './shared/conditions.js';
 
+// Job
+export {
+  DEFAULT_JOB_POD_FAILURE_BACKOFF_MS,
+  JOB_COMPLETION_INDEX_ANNOTATION,
+  JOB_COMPLETION_INDEX_ENV,
+  JOB_CONTROLLER_COMPONENT,
+  JOB_INDEX_FAILURE_COUNT_ANNOTATION,
+  JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION,
+  JOB_INVARIANTS,
+  JOB_PLUGIN_NAME,
+  JOB_TRACKING_FINALIZER,
+  JobConditionTypes,
+  JobReasons,
+  MAX_JOB_POD_FAILURE_BACKOFF_MS,
+  finishedJobHasNoActivePods,
+  finishedJobHasNoActivePodsInvariant,
+  indexesSucceedOnce,
+  indexesSucceedOnceInvariant,
+  jobNotOvercreatedInvariant,
+  jobPlugin,
+  succeededWithinCompletions,
+  succeededWithinCompletionsInvariant,
+  trackingFinalizersReleased,
+  trackingFinalizersReleasedInvariant,
+} from './job/index.js';
+export type { JobControllerOptions, JobState } from './job/index.js';
+
+// TTL-after-finished
+export {
+  TTL_AFTER_FINISHED_INVARIANTS,
+  TTL_AFTER_FINISHED_PLUGIN_NAME,
+  expiredJobsDeleted,
+  expiredJobsDeletedInvariant,
+  ttlAfterFinishedPlugin,
+} from './ttlafterfinished/index.js';
+export type { TtlAfterFinishedControllerOptions } from './ttlafterfinished/index.js';

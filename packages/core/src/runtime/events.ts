@@ -218,9 +218,31 @@ export class EventRecorder {
   #evictOlderThan(now: number): void {
     const window = this.#options.windowMs ?? 600_000;
     // Bounded memory (client-go keeps an LRU of 4096): forget keys whose window has passed.
-    if (this.#seen.size >= 4096) for (const [k, s] of this.#seen) if (now - s.lastSeenMs > window) this.#seen.delete(k);
-    if (this.#similar.size >= 4096) for (const [k, s] of this.#similar) if (now - s.lastSeenMs > window) this.#similar.delete(k);
+    evict(this.#seen, (s) => now - s.lastSeenMs > window);
+    evict(this.#similar, (s) => now - s.lastSeenMs > window);
     // A full bucket is as good as none.
-    if (this.#buckets.size >= 4096) for (const [k, b] of this.#buckets) if (b.tokens + (now - b.lastMs) / SPAM_REFILL_MS >= SPAM_BURST) this.#buckets.delete(k);
+    evict(this.#buckets, (b) => b.tokens + (now - b.lastMs) / SPAM_REFILL_MS >= SPAM_BURST);
+  }
+
+}
+
+/** How many keys each of the recorder's caches holds at most (client-go's LRU size). */
+const CACHE_SIZE = 4096;
+
+/**
+ * Keeps `cache` under {@link CACHE_SIZE} keys: once full, drops the `expired` entries and, if it
+ * is still full of live ones (more distinct events within the window than client-go's LRU holds,
+ * e.g. a Job controller's `Created pod: <name>` for thousands of pods), the oldest-inserted
+ * quarter, as an LRU would. The scan then waits for a quarter of new keys, so recording stays
+ * O(1) amortized.
+ */
+function evict<V>(cache: Map<string, V>, expired: (v: V) => boolean): void {
+  if (cache.size < CACHE_SIZE) return;
+  for (const [k, v] of cache) if (expired(v)) cache.delete(k);
+  let excess = cache.size - (CACHE_SIZE * 3) / 4;
+  if (cache.size < CACHE_SIZE || excess <= 0) return;
+  for (const k of cache.keys()) {
+    if (excess-- <= 0) break;
+    cache.delete(k);
   }
 }

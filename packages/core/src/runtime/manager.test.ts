@@ -202,6 +202,22 @@ describe('EventRecorder', () => {
     expect(events.find((e) => e.reason === 'Failed')?.count).toBe(1);
   });
 
+  it('forgets the oldest events once more than 4096 distinct ones fill the window, as client-go\'s LRU does', async () => {
+    const cluster = testCluster();
+    const { clock, api } = cluster;
+    const first = await api.create(Widgets, widget('a'));
+    const recorder = createManager({ client: api, clock, rng: cluster.rng, registry: cluster.registry }).recorder('c');
+    await recorder.event(first, 'Normal', 'Created', 'Created pod: a-0');
+    // 4,200 other distinct events (20 reasons per object, within the spam filter's burst), all in the window.
+    for (let i = 0; i < 210; i++) {
+      const w = await api.create(Widgets, widget(`w${i}`));
+      for (let j = 0; j < 20; j++) await recorder.event(w, 'Normal', `Reason${j}`, `Created pod: w${i}-${j}`);
+    }
+    await recorder.event(first, 'Normal', 'Created', 'Created pod: a-0');
+    const again = (await api.list(Events, { namespace: 'default' })).items.filter((e) => e.involvedObject.name === 'a');
+    expect(again.map((e) => e.count)).toEqual([1, 1]);
+  });
+
   it('starts a new Event once the window has passed', async () => {
     const cluster = testCluster();
     const { clock, api } = cluster;

@@ -12,6 +12,7 @@
  * @module
  */
 import 'reflect-metadata';
+import { setMaxListeners } from 'node:events';
 import { inject, injectable } from 'inversify';
 import type { Event } from '../api/kinds/core.js';
 import { Events } from '../api/kinds/core.js';
@@ -139,8 +140,11 @@ export class Manager implements ControllerDeps {
   readonly #controllers = new Map<string, Controller>();
   readonly #recorders = new Map<string, EventRecorder>();
   readonly #running: Promise<void>[] = [];
-  /** Aborted to stop every runnable. */
-  readonly #stopRunnables = new AbortController();
+  /**
+   * Aborted to stop every runnable. Each runnable listens on it while it waits for the caches
+   * (one listener per controller, a dozen in kube-controller-manager's set): no leak to warn of.
+   */
+  readonly #stopRunnables = unlimitedListeners(new AbortController());
   /** Aborted (after the runnables stopped) to end the campaign and release the Lease. */
   readonly #stopElection = new AbortController();
   #elector: LeaderElector | undefined;
@@ -376,4 +380,10 @@ export function createManager(options: ManagerOptions): Manager {
       ...(config.defaultResyncMs === undefined ? {} : { defaultResyncMs: config.defaultResyncMs }),
     });
   return new Manager(client, clock, rng, registry ?? new ResourceRegistry(), factory, metrics ?? new RuntimeMetrics(), config);
+}
+
+/** `controller` with no cap on the listeners of its signal (Node warns past 10). */
+function unlimitedListeners(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

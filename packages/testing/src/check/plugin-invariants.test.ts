@@ -74,6 +74,12 @@ describe('invariants registered by plugins', () => {
         'oneDaemonPodPerEligibleNode (liveness)',
         'daemonSetStatusMatches (liveness)',
         'endpointsMatchPods (liveness)',
+        'jobSucceededWithinCompletions (safety)',
+        'jobIndexesSucceedOnce (safety)',
+        'finishedJobHasNoActivePods (safety)',
+        'jobPodsWithinParallelism (transition)',
+        'jobTrackingFinalizersReleased (liveness)',
+        'finishedJobsDeletedAfterTtl (liveness)',
       ]);
     } finally {
       await cluster.stop();

@@ -44,12 +44,14 @@ import {
   deploymentPlugin,
   endpointsPlugin,
   garbageCollectorPlugin,
+  jobPlugin,
   nodeLifecyclePlugin,
   podGcPlugin,
   replicaSetPlugin,
   replicationControllerPlugin,
   resourceQuotaPlugin,
   schedulerPlugin,
+  ttlAfterFinishedPlugin,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
 import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin } from '@kubeloop/runtime-fake';
@@ -148,8 +150,8 @@ export interface ControllerManagerOptions {
 /**
  * The built-in controllers a {@link SimCluster}'s controller manager runs by default, as
  * kube-controller-manager does: the garbage collector, the pod garbage collector, ReplicaSet, ReplicationController,
- * Deployment, DaemonSet, the Endpoints and EndpointSlice controllers, and the resource quota
- * controller with its admission hook (installed on the API server through the plugin API, as
+ * Deployment, DaemonSet, the Endpoints and EndpointSlice controllers, Job and TTL-after-finished,
+ * and the resource quota controller with its admission hook (installed on the API server through the plugin API, as
  * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
  * without quota). Plugins are stateless (each incarnation of the controller manager builds
  * fresh controllers from them), so one list serves every cluster.
@@ -163,6 +165,8 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   daemonSetPlugin(),
   endpointsPlugin(),
   resourceQuotaPlugin(),
+  jobPlugin(),
+  ttlAfterFinishedPlugin(),
 ]);
 
 /** Options of {@link SimCluster.settle}. */

@@ -122,25 +122,42 @@ export function defaultJob(job: Job): Job {
 
 /**
  * Upstream's Job registry `generateSelector`, run on create: unless `manualSelector` is true,
- * a Job without a selector selects `batch.kubernetes.io/controller-uid=<uid>` and its template
- * gets the `controller-uid`, `job-name` labels (legacy and `batch.kubernetes.io/` forms).
- * Needs `metadata.uid`, so it is the Jobs definition's `prepareForCreate`, which the store
- * runs after assigning the uid; a Job without uid is returned unchanged.
+ * the template gets the `controller-uid` and `job-name` labels (legacy and
+ * `batch.kubernetes.io/` forms; labels the user set are kept, a conflict is then rejected by
+ * validation) and the selector gets `batch.kubernetes.io/controller-uid=<uid>` in its
+ * `matchLabels` (a selector the user gave without `manualSelector` is kept and narrowed to this
+ * Job). Needs `metadata.uid`, so it is the Jobs definition's `prepareForCreate`, which the store
+ * runs after assigning the uid; a Job without uid is returned unchanged. Idempotent.
  */
 export function generateJobSelector(job: Job): Job {
   const uid = job.metadata.uid;
-  if (job.spec.manualSelector === true || uid === undefined || uid === '' || job.spec.selector !== undefined) return job;
+  if (job.spec.manualSelector === true || uid === undefined || uid === '') return job;
   const name = job.metadata.name ?? '';
-  const labels = {
-    ...job.spec.template.metadata.labels,
-    'controller-uid': uid,
-    'job-name': name,
-    [JOB_CONTROLLER_UID_LABEL]: uid,
-    [JOB_NAME_LABEL]: name,
-  };
+  const generated: Record<string, string> = { 'controller-uid': uid, 'job-name': name, [JOB_CONTROLLER_UID_LABEL]: uid, [JOB_NAME_LABEL]: name };
+  const current = job.spec.template.metadata.labels ?? {};
+  const missing = Object.entries(generated).filter(([k]) => !(k in current));
+  const selector = job.spec.selector ?? {};
+  const selected = selector.matchLabels?.[JOB_CONTROLLER_UID_LABEL] !== undefined;
+  if (missing.length === 0 && selected && job.spec.selector !== undefined) return job;
+  const labels = { ...current, ...Object.fromEntries(missing) };
   const template = { ...job.spec.template, metadata: { ...job.spec.template.metadata, labels } };
   const metadata = Object.keys(job.metadata.labels ?? {}).length === 0 ? { ...job.metadata, labels: { ...labels } } : job.metadata;
-  return { ...job, metadata, spec: { ...job.spec, selector: { matchLabels: { [JOB_CONTROLLER_UID_LABEL]: uid } }, template } };
+  const matchLabels = selected ? selector.matchLabels : { ...selector.matchLabels, [JOB_CONTROLLER_UID_LABEL]: uid };
+  return { ...job, metadata, spec: { ...job.spec, selector: { ...selector, matchLabels }, template } };
+}
+
+/**
+ * Upstream `ValidateGeneratedSelector`: without `manualSelector`, the selector and the template
+ * must carry this Job's uid (a user who set another `controller-uid` is told the selector was
+ * not auto-generated).
+ */
+function validateGeneratedSelector(job: Job): FieldError[] {
+  const uid = job.metadata.uid;
+  if (job.spec.manualSelector === true || uid === undefined || uid === '' || job.spec.selector === undefined) return [];
+  const errs: FieldError[] = [];
+  const selected = job.spec.selector.matchLabels?.[JOB_CONTROLLER_UID_LABEL];
+  if (selected !== undefined && selected !== uid) errs.push(invalidValue('spec.selector', JSON.stringify(job.spec.selector), '`selector` not auto-generated'));
+  return errs;
 }
 
 /** Validates a Job spec at `field` (shared with CronJob job templates). */
@@ -207,7 +224,7 @@ export const Jobs = defineResource({
   defaults: defaultJob,
   prepareForCreate: generateJobSelector,
   validate(job) {
-    return validateJobSpec(job.spec, 'spec', job.spec.manualSelector === true);
+    return [...validateGeneratedSelector(job), ...validateJobSpec(job.spec, 'spec', job.spec.manualSelector === true)];
   },
   validateUpdate(job, old) {
     const errs = [

@@ -239,6 +239,17 @@ describe('defaults of the other workloads', () => {
     expect(manual.spec.selector).toEqual({ matchLabels: { app: 'pi' } });
   });
 
+  it('narrows a selector given without manualSelector to the Job, as upstream generateSelector, and rejects another controller-uid', () => {
+    const spec = { selector: { matchLabels: { app: 'pi' } }, template: podTemplate({ app: 'pi' }, { restartPolicy: 'Never' }) };
+    const job = admit(Jobs, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'pi', uid: 'u-4' }, spec });
+    expect(job.spec.selector).toEqual({ matchLabels: { app: 'pi', 'batch.kubernetes.io/controller-uid': 'u-4' } });
+    expect(job.spec.template.metadata.labels).toMatchObject({ app: 'pi', 'controller-uid': 'u-4', 'batch.kubernetes.io/controller-uid': 'u-4' });
+    expect(generateJobSelector(job)).toBe(job);
+    expect(Jobs.validate!(job)).toEqual([]);
+    const foreign = admit(Jobs, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'pi', uid: 'u-5' }, spec: { ...spec, selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'other' } } } });
+    expect(Jobs.validate!(foreign).map((e) => `${e.field}: ${e.detail}`).join('\n')).toContain('`selector` not auto-generated');
+  });
+
   it('leaves completions unset when only parallelism is given', () => {
     const job = admit(Jobs, {
       apiVersion: 'batch/v1',
