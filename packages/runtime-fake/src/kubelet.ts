@@ -30,6 +30,8 @@ import { admissionRejection, allocatableResources, podRequests } from './admissi
 import type { ContainerRuntimeOptions } from './runtime.js';
 import { FakeContainerRuntime } from './runtime.js';
 import { computePodStatus, statusChanged } from './status.js';
+import type { ContainerLogLine, PodData } from './shell/program.js';
+import { loadPodData } from './shell/program.js';
 import type { WorkerInput } from './worker.js';
 import { PodWorker } from './worker.js';
 
@@ -124,6 +126,8 @@ export class FakeKubelet {
   readonly #invalid = new Set<string>();
   /** Containers with load set through {@link FakeKubelet.setLoad}, by pod uid (cleared when the pod leaves). */
   readonly #loadedContainers = new Map<string, Set<string>>();
+  /** The ConfigMaps and Secrets each pod refers to, read when its sandbox was set up (for command lines). */
+  readonly #podData = new Map<string, PodData>();
   readonly #allocatable: AdmissionResources;
   #lastIP = 0;
   #running = false;
@@ -390,6 +394,26 @@ export class FakeKubelet {
     this.#invalid.delete(uid);
     for (const name of this.#loadedContainers.get(uid) ?? []) this.runtime.setLoad(uid, name, undefined);
     this.#loadedContainers.delete(uid);
+    this.#podData.delete(uid);
+  }
+
+  /**
+   * The log of a container of a pod on this node (what `kubectl logs` shows): its lines with
+   * their virtual timestamps, oldest first, bounded by the runtime's log limits; `previous`
+   * gives the instance before the current one (after a restart).
+   *
+   * Errors: {@link RuntimeFakeError} `not-found` when the pod is not on this node, has no such
+   * container, or the container has not started (or, with `previous`, has no earlier instance),
+   * with kubectl's messages.
+   */
+  logs(namespace: string, pod: string, container: string, options: { readonly previous?: boolean | undefined } = {}): readonly ContainerLogLine[] {
+    const found = this.#pods.get(`${namespace}/${pod}`);
+    if (found === undefined) throw new RuntimeFakeError('not-found', `pods "${pod}" not found`);
+    const names = [...(found.spec.initContainers ?? []), ...found.spec.containers].map((c) => c.name);
+    if (!names.includes(container)) throw new RuntimeFakeError('not-found', `container ${container} is not valid for pod ${pod}`);
+    const lines = this.runtime.logs(found.metadata.uid ?? '', container, options, this.#o.clock.now());
+    if (lines !== undefined) return lines;
+    throw new RuntimeFakeError('not-found', options.previous === true ? `previous terminated container "${container}" in pod "${pod}" not found` : `container "${container}" in pod "${pod}" is waiting to start: ContainerCreating`);
   }
 
   /**
@@ -486,7 +510,8 @@ export class FakeKubelet {
         return;
       }
       try {
-        worker = new PodWorker(() => this.#pods.get(key) ?? first, this.runtime, (c) => this.#behaviors.resolve(first, c), () => (first.spec.hostNetwork === true ? this.nodeIP : this.#allocateIP(uid)), clock.now());
+        const context = { podIP: () => this.#workers.get(uid)?.podIP, data: () => this.#podData.get(uid) };
+        worker = new PodWorker(() => this.#pods.get(key) ?? first, this.runtime, (c) => this.#behaviors.resolve(first, c, context), () => (first.spec.hostNetwork === true ? this.nodeIP : this.#allocateIP(uid)), clock.now());
       } catch (error) {
         if (!(error instanceof RuntimeFakeError)) throw error;
         this.#invalid.add(uid);
@@ -497,6 +522,7 @@ export class FakeKubelet {
     }
     const deletionDeadline = first.metadata.deletionTimestamp === undefined ? undefined : parseTime(first.metadata.deletionTimestamp);
     const volumes: WorkerInput['volumes'] = worker.sandboxReady || deletionDeadline !== undefined ? { ok: true } : await this.#checkVolumes(first);
+    if (!worker.sandboxReady && volumes.ok && !this.#podData.has(uid)) this.#podData.set(uid, await loadPodData(client, first));
     if (!this.#running) return;
     const now = clock.now();
     worker.advance(now, { deletionDeadline, volumes });
