@@ -22,7 +22,24 @@ export type { FakeNodeConfig } from './node.js';
 
 // Container behaviors
 export { BEHAVIOR_ANNOTATION, BehaviorRegistry, containerBehaviorAnnotation, memoryUsage, parseBehavior, plannedExit } from './behavior.js';
-export type { ContainerBehavior, PlannedExit } from './behavior.js';
+export type { ContainerBehavior, ContainerContext, PlannedExit } from './behavior.js';
+
+// Command lines: the shell interpreter that runs containers' commands, and their logs
+export { IMAGE_COMMANDS, JOB_COMPLETION_INDEX_ANNOTATION, PLAN_ITERATION_BUDGET, containerArgv, containerEnvironment, containerFiles, containerProgram, expandReferences, loadPodData, podHostname } from './shell/program.js';
+export type { ContainerLogLine, ContainerProgram, ImageCommand, ImageFallback, PodData, ProgramContext, ProgramPlan, ProgramRun } from './shell/program.js';
+export { SHELL_COMMANDS, globMatch, knowsCommand, parseShellArgs, runShell, sleepMs, syntaxErrorMessage } from './shell/interpret.js';
+export type { ShellDialect, ShellEnd, ShellEnvironment, ShellEvent, ShellHints, ShellInvocation, ShellRun } from './shell/interpret.js';
+export { ShellSyntaxError, parseScript } from './shell/parse.js';
+export type { ShellSyntaxProblem } from './shell/parse.js';
+export type { Assignment, Command, Redirect, Script, Word, WordPart } from './shell/ast.js';
+export { NO_NETWORK } from './shell/network.js';
+export type { HttpOutcome, ShellNetwork } from './shell/network.js';
+export { ArithmeticError, evaluateArithmetic } from './shell/arith.js';
+export type { ArithmeticScope } from './shell/arith.js';
+export { formatDate } from './shell/date.js';
+export { piDigits } from './shell/pi.js';
+export { ContainerLog, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_LINES } from './logs.js';
+export type { LogLimits } from './logs.js';
 
 // The container runtime and images
 export { FakeContainerRuntime } from './runtime.js';

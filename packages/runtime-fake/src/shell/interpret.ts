@@ -116,7 +116,7 @@ interface ShellState {
 /** Commands the interpreter implements (builtins and the utilities of a busybox image). */
 export const SHELL_COMMANDS: ReadonlySet<string> = new Set([
   ':', '.', '[', '[[', 'basename', 'break', 'cat', 'cd', 'continue', 'curl', 'date', 'dirname', 'echo', 'env', 'eval', 'exec', 'exit', 'export',
-  'expr', 'false', 'head', 'hostname', 'let', 'local', 'ls', 'mkdir', 'nslookup', 'printenv', 'printf', 'pwd', 'read', 'readonly', 'return', 'rm', 'seq', 'set',
+  'expr', 'false', 'grep', 'head', 'hostname', 'let', 'local', 'ls', 'mkdir', 'nslookup', 'printenv', 'printf', 'pwd', 'read', 'readonly', 'return', 'rm', 'seq', 'set',
   'shift', 'sleep', 'source', 'tail', 'test', 'touch', 'trap', 'true', 'uname', 'unset', 'wait', 'wc', 'wget', 'whoami', 'sh', 'bash', 'ash', 'dash',
 ]);
 
@@ -691,7 +691,8 @@ class Shell {
       else if (target === '/dev/stderr') sink = io.err;
       else {
         const path = this.path(target);
-        if (this.envr.files.has(path)) {
+        const dir = path.slice(0, path.lastIndexOf('/') + 1);
+        if (this.envr.files.has(path) || [...this.envr.files.keys()].some((k) => k.startsWith(dir) && !k.slice(dir.length).includes('/'))) {
           this.diag({ ...io, err }, line, this.dialect === 'bash' ? `${target}: Read-only file system` : `can't create ${target}: Read-only file system`);
           return undefined;
         }
@@ -899,6 +900,33 @@ class Shell {
         const picked = name === 'head' ? lines.slice(0, n) : lines.slice(Math.max(0, lines.length - n));
         this.write(io.out, picked.map((l) => `${l}\n`).join(''));
         return 0;
+      }
+      case 'grep': {
+        const flags = new Set<string>();
+        const rest: string[] = [];
+        for (const a of args) {
+          if (/^-[a-zA-Z]+$/.test(a)) for (const f of a.slice(1)) flags.add(f);
+          else rest.push(a);
+        }
+        const pattern = rest[0];
+        if (pattern === undefined) {
+          this.error(io, 'Usage: grep [-cilnqvEF] PATTERN [FILE]...');
+          return 2;
+        }
+        const text = rest.length > 1 ? rest.slice(1).map((f) => this.readFile(f) ?? '').join('') : (io.input ?? '');
+        let re: RegExp;
+        try {
+          re = new RegExp(flags.has('F') ? pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : pattern, flags.has('i') ? 'i' : '');
+        } catch {
+          this.error(io, `grep: bad regex '${pattern}'`);
+          return 2;
+        }
+        const lines = text.split('\n');
+        if (lines[lines.length - 1] === '') lines.pop();
+        const matched = lines.filter((l) => re.test(l) !== flags.has('v'));
+        if (flags.has('c')) this.write(io.out, `${matched.length}\n`);
+        else if (!flags.has('q')) this.write(io.out, matched.map((l) => `${l}\n`).join(''));
+        return matched.length > 0 ? 0 : 1;
       }
       case 'wc': {
         const text = args.filter((a) => !a.startsWith('-')).map((f) => this.readFile(f) ?? '').join('') || (io.input ?? '');
