@@ -758,7 +758,7 @@ class Shell {
     const base = name.includes('/') ? basename(name) : name;
     const known = SHELL_COMMANDS.has(base) && (!name.includes('/') || /^\/(usr\/)?s?bin\//.test(name));
     if (known) return yield* this.builtin(base, args, io, line);
-    if (base === 'perl' && args.some((a) => a.includes('bpi('))) return yield* this.perlPi(args, io);
+    if (base === 'perl' && args.some((a) => a.includes('bpi('))) return this.perlPi(args, io);
     const script = name.includes('/') ? this.readFile(name) : undefined;
     if (script !== undefined) return yield* this.runScriptText(script, name, args, io, this.dialect);
     if (this.envr.isImageProgram?.(base) === true) throw new HandoverSignal(argv);
@@ -789,7 +789,7 @@ class Shell {
     }
   }
 
-  *perlPi(args: readonly string[], io: IO): Generator<ShellEvent, number, void> {
+  perlPi(args: readonly string[], io: IO): number {
     const m = /bpi\((\d+)\)/.exec(args.join(' '));
     const digits = Math.min(Number(m?.[1] ?? '2000'), 20_000);
     // Perl with bignum computes 2000 digits in a few seconds on a small node.

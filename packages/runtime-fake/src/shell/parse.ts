@@ -322,9 +322,9 @@ class Parser {
     }
     let name = '';
     if (NAME_START.test(this.ch() ?? '')) {
-      while (NAME_CHAR.test(this.ch() ?? '')) name += this.ch()!, this.pos++;
+      while (NAME_CHAR.test(this.ch() ?? '')) name += this.src[this.pos++];
     } else if (/[0-9]/.test(this.ch() ?? '')) {
-      while (/[0-9]/.test(this.ch() ?? '')) name += this.ch()!, this.pos++;
+      while (/[0-9]/.test(this.ch() ?? '')) name += this.src[this.pos++];
     } else if (/[?#$@*!-]/.test(this.ch() ?? '')) {
       name = this.ch()!;
       this.pos++;
