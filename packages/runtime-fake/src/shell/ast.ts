@@ -54,6 +54,8 @@ export type Command =
   | { readonly k: 'list'; readonly items: readonly Command[] }
   | { readonly k: 'if'; readonly clauses: readonly { readonly cond: Command; readonly body: Command }[]; readonly otherwise: Command | undefined; readonly redirects: readonly Redirect[] }
   | { readonly k: 'loop'; readonly until: boolean; readonly cond: Command; readonly body: Command; readonly redirects: readonly Redirect[] }
+  | { readonly k: 'arith'; readonly expr: Word; readonly line: number }
+  | { readonly k: 'arithfor'; readonly init: Word; readonly cond: Word; readonly step: Word; readonly body: Command; readonly redirects: readonly Redirect[] }
   | { readonly k: 'for'; readonly name: string; readonly items: readonly Word[] | undefined; readonly body: Command; readonly redirects: readonly Redirect[] }
   | { readonly k: 'case'; readonly subject: Word; readonly arms: readonly { readonly patterns: readonly Word[]; readonly body: Command }[]; readonly redirects: readonly Redirect[] }
   | { readonly k: 'group'; readonly body: Command; readonly subshell: boolean; readonly redirects: readonly Redirect[] }

@@ -587,6 +587,37 @@ class Shell {
       case 'function':
         this.state.funcs.set(cmd.name, cmd.body);
         return 0;
+      case 'arith': {
+        this.busy++;
+        if (this.busy > BUSY_LIMIT) throw new HangSignal();
+        const text = (yield* this.expandWord(cmd.expr, io, cmd.line)).join(' ');
+        return this.arith(text, io, cmd.line) === 0 ? 1 : 0;
+      }
+      case 'arithfor': {
+        const rio = yield* this.redirected(cmd.redirects, io, 0);
+        if (rio === undefined) return 1;
+        const evalPart = function* (this: Shell, w: Word, empty: number): Generator<ShellEvent, number, void> {
+          const text = (yield* this.expandWord(w, rio, 0)).join(' ');
+          return text.trim() === '' ? empty : this.arith(text, rio, 0);
+        };
+        let status = 0;
+        yield* evalPart.call(this, cmd.init, 0);
+        for (;;) {
+          this.busy++;
+          if (this.busy > BUSY_LIMIT) throw new HangSignal();
+          if ((yield* evalPart.call(this, cmd.cond, 1)) === 0) break;
+          try {
+            status = yield* this.run(cmd.body, rio);
+          } catch (e) {
+            if (!(e instanceof LoopSignal)) throw e;
+            if (e.levels > 1) throw new LoopSignal(e.kind, e.levels - 1);
+            if (e.kind === 'break') break;
+          }
+          yield* evalPart.call(this, cmd.step, 0);
+          yield { kind: 'tick', at: this.now };
+        }
+        return status;
+      }
     }
   }
 

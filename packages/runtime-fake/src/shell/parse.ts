@@ -495,6 +495,13 @@ class Parser {
           throw unexpected(t);
       }
     }
+    if (t.t === 'op' && t.v === '(' && this.ch() === '(') {
+      // `(( expr ))`: an arithmetic command (the lexer stopped after the first parenthesis).
+      this.pos--;
+      const line = this.line;
+      const expr = this.#readDoubleParen()!;
+      return { k: 'arith', expr: parseText(expr, line), line };
+    }
     if (t.t === 'op' && t.v === '(') {
       this.next();
       const body = this.#nonEmpty([')']);
@@ -577,8 +584,44 @@ class Parser {
     return { k: 'loop', until, cond, body, redirects: this.#redirects() };
   }
 
+  /** Reads `((…))` starting at the current position (just before the first `(`); returns the inside. */
+  #readDoubleParen(): string | undefined {
+    let i = this.pos;
+    while (this.src[i] === ' ' || this.src[i] === '\t') i++;
+    if (this.src.slice(i, i + 2) !== '((') return undefined;
+    const start = i + 2;
+    let depth = 0;
+    for (i = start; i < this.src.length; i++) {
+      const c = this.src[i];
+      if (c === '(') depth++;
+      else if (c === ')') {
+        if (depth === 0 && this.src[i + 1] === ')') {
+          this.pos = i + 2;
+          this.#peeked = undefined;
+          return this.src.slice(start, i);
+        }
+        depth--;
+      }
+    }
+    throw new ShellSyntaxError({ kind: 'quote', quote: '))', line: this.line });
+  }
+
   #parseFor(): Command {
     this.next();
+    const arith = this.#readDoubleParen();
+    if (arith !== undefined) {
+      const [init = '', cond = '', step = ''] = arith.split(';');
+      const sep = this.peek();
+      if (sep.t === 'op' && (sep.v === ';' || sep.v === '\n')) this.next();
+      this.#skipNewlines();
+      const open = this.peek();
+      const brace = open.t === 'word' && open.raw === '{';
+      this.next();
+      if (!brace && !(open.t === 'word' && open.raw === 'do')) throw open.t === 'eof' ? new ShellSyntaxError({ kind: 'eof', line: open.line }) : unexpected(open);
+      const body = this.#nonEmpty([brace ? '}' : 'done']);
+      this.#expectWord(brace ? '}' : 'done');
+      return { k: 'arithfor', init: parseText(init, this.line), cond: parseText(cond, this.line), step: parseText(step, this.line), body, redirects: this.#redirects() };
+    }
     const nameTok = this.next();
     if (nameTok.t !== 'word' || nameTok.raw === undefined || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(nameTok.raw)) throw nameTok.t === 'eof' ? new ShellSyntaxError({ kind: 'eof', line: nameTok.line }) : unexpected(nameTok);
     this.#skipNewlines();

@@ -73,6 +73,7 @@ describe('command lines → duration, exit code, log', () => {
     ['case', sh('case "$HOSTNAME" in job-*) echo job;; *) echo other;; esac'), { ms: 0, code: 0, logs: ['job'] }],
     ['functions', sh('greet() { echo "hi $1"; return 3; }; greet you; echo $?'), { ms: 0, code: 0, logs: ['hi you', '3'] }],
     ['arithmetic', sh('echo $(( (2 + 3) * 4 % 7 )) $((10 / 3)) $(( 1 < 2 && 3 > 4 ))'), { ms: 0, code: 0, logs: ['6 3 0'] }],
+    ['C-style for and (( ))', bash('for ((i=0; i<3; i++)); do (( i == 1 )) && continue; echo "i=$i"; done; (( 2 > 3 )); echo $?'), { ms: 0, code: 0, logs: ['i=0', 'i=2', '1'] }],
     ['seq and for', sh('for i in $(seq 3); do echo $i; done'), { ms: 0, code: 0, logs: ['1', '2', '3'] }],
     ['a here-document', sh('cat <<EOF\nhost $HOSTNAME\nEOF\necho done'), { ms: 0, code: 0, logs: ['host job-1-abcde', 'done'] }],
     ['a partial last line', sh('echo -n "no newline"'), { ms: 0, code: 0, logs: ['no newline'] }],
