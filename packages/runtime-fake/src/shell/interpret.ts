@@ -189,8 +189,8 @@ class Shell {
   now: number;
   /** Commands run since virtual time last moved. */
   busy = 0;
-  /** Whether the current loop iteration observed something time-dependent. */
-  impure = false;
+  /** How many time-dependent observations the script made (a loop iteration that made one cannot be taken to repeat). */
+  impure = 0;
   /** Nesting of conditions (`if`, `while`, `&&` left sides, `!`), where errexit does not apply. */
   condDepth = 0;
   readonly pending: ShellEvent[] = [];
@@ -651,7 +651,7 @@ class Shell {
     let status = 0;
     let previous: { key: string; at: number; lines: number } | undefined;
     for (;;) {
-      this.impure = false;
+      const impureBefore = this.impure;
       const key = this.snapshot();
       if (previous !== undefined && previous.key === key) {
         const period = this.now - previous.at;
@@ -679,7 +679,7 @@ class Shell {
         if (e.kind === 'break') break;
       }
       yield { kind: 'tick', at: this.now };
-      previous = this.impure ? undefined : { key, at, lines };
+      previous = this.impure !== impureBefore ? undefined : { key, at, lines };
     }
     return status;
   }
@@ -874,7 +874,7 @@ class Shell {
       case 'date': {
         let format: string | undefined;
         for (const a of args) if (a.startsWith('+')) format = a.slice(1);
-        if (io.out.k !== 'log' && io.out.k !== 'null') this.impure = true;
+        if (io.out.k !== 'log' && io.out.k !== 'null') this.impure++;
         this.write(io.out, `${formatDate(this.now, format)}\n`);
         return 0;
       }
@@ -1368,7 +1368,7 @@ class Shell {
   // ------------------------------------------------------------------------------- network
 
   #timed(ms: number | undefined): void {
-    if (this.envr.network.timeInvariant !== true) this.impure = true;
+    if (this.envr.network.timeInvariant !== true) this.impure++;
     this.advance(ms ?? 0);
   }
 
@@ -1393,7 +1393,7 @@ class Shell {
     const full = /^[a-z]+:\/\//.test(url) ? url : `http://${url}`;
     const host = hostOf(full);
     const answer = this.envr.network.http(full, this.now);
-    if (!quiet) this.error(io, `Connecting to ${host.port === undefined ? host.name : `${host.name}:${host.port}`} (${host.name}:${host.port ?? 80})`);
+    if (!quiet && answer.kind !== 'unresolved') this.error(io, `Connecting to ${host.port === undefined ? host.name : `${host.name}:${host.port}`} (${host.name}:${host.port ?? 80})`);
     switch (answer.kind) {
       case 'unresolved':
         this.#timed(0);

@@ -231,6 +231,25 @@ describe('network commands go through the hook', () => {
   });
 });
 
+describe('polling loops', () => {
+  it('follows a loop that polls a network whose answers change with time (the init container that waits for a service)', () => {
+    const network: ShellNetwork = {
+      http: (_url, at) => (at >= T0 + 10_000 ? { kind: 'response', status: 200, body: 'ok\n' } : { kind: 'refused' }),
+      resolve: () => [],
+    };
+    expect(outcome(sh('until wget -q -O- http://db:5432/ >/dev/null 2>&1; do echo waiting; sleep 2; done; echo up'), { network })).toEqual({
+      ms: 10_000,
+      code: 0,
+      logs: ['waiting', 'waiting', 'waiting', 'waiting', 'waiting', 'up'],
+    });
+  });
+
+  it('follows a loop whose condition reads the clock, even through an inner loop', () => {
+    const deadline = T0 / 1000 + 30;
+    expect(outcome(sh(`while [ $(date +%s) -lt ${deadline} ]; do j=0; while [ $j -lt 1 ]; do j=1; done; sleep 10; done; echo done`))).toEqual({ ms: 30_000, code: 0, logs: ['done'] });
+  });
+});
+
 describe('what the interpreter does not know is the image’s business', () => {
   const unknown: (string[] | undefined)[] = [['nginx', '-g', 'daemon off;'], ['python', 'app.py'], ['dotnet', 'Pi.Web.dll', '-m', 'web'], ['perl', '-e', 'print 1'], []];
   for (const argv of unknown) {
