@@ -98,6 +98,44 @@ interface IO {
   readonly input: string | undefined;
 }
 
+/** A Map that counts the changes made to it (setting a key to the value it has is no change). */
+class TrackedMap<K, V> extends Map<K, V> {
+  constructor(
+    readonly changed: () => void,
+    entries?: Iterable<readonly [K, V]>,
+  ) {
+    super();
+    if (entries !== undefined) for (const [k, v] of entries) super.set(k, v);
+  }
+  override set(key: K, value: V): this {
+    if (!super.has(key) || super.get(key) !== value) this.changed();
+    return super.set(key, value);
+  }
+  override delete(key: K): boolean {
+    if (super.has(key)) this.changed();
+    return super.delete(key);
+  }
+}
+
+/** A Set that counts the changes made to it. */
+class TrackedSet<T> extends Set<T> {
+  constructor(
+    readonly changed: () => void,
+    values?: Iterable<T>,
+  ) {
+    super();
+    if (values !== undefined) for (const v of values) super.add(v);
+  }
+  override add(value: T): this {
+    if (!super.has(value)) this.changed();
+    return super.add(value);
+  }
+  override delete(value: T): boolean {
+    if (super.has(value)) this.changed();
+    return super.delete(value);
+  }
+}
+
 interface ShellState {
   vars: Map<string, string>;
   arrays: Map<string, string[]>;
@@ -472,7 +510,17 @@ class Shell {
   *subshell(script: Command, io: IO): Generator<ShellEvent, number, void> {
     const saved = this.state;
     const s = this.state;
-    const copy: ShellState = { ...s, vars: new Map(s.vars), arrays: new Map([...s.arrays].map(([k, v]) => [k, [...v]])), exported: new Set(s.exported), funcs: new Map(s.funcs), positional: [...s.positional], traps: new Map(s.traps), files: s.files };
+    const changed = this.changed;
+    const copy: ShellState = {
+      ...s,
+      vars: new TrackedMap(changed, s.vars),
+      arrays: new TrackedMap(changed, [...s.arrays].map(([k, v]) => [k, [...v]] as const)),
+      exported: new TrackedSet(changed, s.exported),
+      funcs: new TrackedMap(changed, s.funcs),
+      positional: [...s.positional],
+      traps: new TrackedMap(changed, s.traps),
+      files: s.files,
+    };
     (this as { state: ShellState }).state = copy;
     try {
       return yield* this.run(script, io);
@@ -640,9 +688,19 @@ class Shell {
     }
   }
 
+  /** Changes made to the state's variables, arrays, files, functions and traps so far. */
+  version = 0;
+  readonly changed = (): void => {
+    this.version++;
+  };
+
+  /**
+   * What identifies the shell's state at a loop iteration's start: the change count (equal
+   * counts mean the tracked collections did not change in between) and the small fields.
+   */
   snapshot(): string {
     const s = this.state;
-    return JSON.stringify([[...s.vars], [...s.arrays], [...s.files], s.status, s.cwd, s.positional, [...s.exported], [...s.funcs.keys()], s.errexit, [...s.traps]]);
+    return `${this.version}|${s.status}|${s.cwd}|${s.errexit}|${s.nounset}|${s.pipefail}|${JSON.stringify(s.positional)}`;
   }
 
   *loop(cmd: Extract<Command, { k: 'loop' }>, io: IO): Generator<ShellEvent, number, void> {
@@ -1634,21 +1692,24 @@ export function* runShell(invocation: ShellInvocation): ShellRun {
   const first = basename(argv[0] ?? '');
   const dialect: ShellDialect = first === 'bash' ? 'bash' : 'sh';
   const env = invocation.environment;
+  let bump = (): void => undefined;
+  const changed = (): void => bump();
   const state: ShellState = {
-    vars: new Map(Object.entries(env.env)),
-    arrays: new Map(),
-    exported: new Set(Object.keys(env.env)),
-    funcs: new Map(),
-    files: new Map(),
+    vars: new TrackedMap(changed, Object.entries(env.env)),
+    arrays: new TrackedMap(changed),
+    exported: new TrackedSet(changed, Object.keys(env.env)),
+    funcs: new TrackedMap(changed),
+    files: new TrackedMap(changed),
     status: 0,
     errexit: false,
     nounset: false,
     pipefail: false,
     positional: [],
     cwd: '/',
-    traps: new Map(),
+    traps: new TrackedMap(changed),
   };
   const shell = new Shell(dialect, env, state, invocation.start, invocation.hints ?? {});
+  bump = shell.changed;
   const io: IO = { out: { k: 'log', stream: 'stdout' }, err: { k: 'log', stream: 'stderr' }, input: undefined };
   let code: number;
   try {
