@@ -91,11 +91,38 @@ class HangSignal {}
 /** Where a file descriptor writes. */
 type Sink = { readonly k: 'log'; readonly stream: 'stdout' | 'stderr' } | { readonly k: 'file'; readonly path: string } | { readonly k: 'null' } | { readonly k: 'buf'; readonly chunks: string[] };
 
+/** A standard input being read: what commands consume is gone for the next one. */
+class Stdin {
+  #pos = 0;
+  /** `consumed` is told whenever something is read (it changes the shell's state). */
+  constructor(
+    readonly text: string,
+    readonly consumed: () => void,
+  ) {}
+  /** Everything not read yet. */
+  rest(): string {
+    const out = this.text.slice(this.#pos);
+    if (out !== '') this.consumed();
+    this.#pos = this.text.length;
+    return out;
+  }
+  /** The next line (without its newline), undefined at the end. */
+  line(): string | undefined {
+    if (this.#pos >= this.text.length) return undefined;
+    const nl = this.text.indexOf('\n', this.#pos);
+    const end = nl < 0 ? this.text.length : nl;
+    const out = this.text.slice(this.#pos, end);
+    this.#pos = nl < 0 ? this.text.length : nl + 1;
+    this.consumed();
+    return out;
+  }
+}
+
 interface IO {
   readonly out: Sink;
   readonly err: Sink;
   /** Standard input, when redirected or piped (else empty). */
-  readonly input: string | undefined;
+  readonly input: Stdin | undefined;
 }
 
 /** A Map that counts the changes made to it (setting a key to the value it has is no change). */
@@ -580,7 +607,7 @@ class Shell {
             const stageIO: IO = { out: last ? io.out : { k: 'buf', chunks }, err: io.err, input };
             status = cmd.commands.length > 1 ? yield* this.subshell(cmd.commands[i]!, stageIO) : yield* this.run(cmd.commands[i]!, stageIO);
             if (status !== 0) failed = status;
-            input = chunks.join('');
+            input = new Stdin(chunks.join(''), this.changed);
           }
         } finally {
           if (cmd.bang) this.condDepth--;
@@ -751,7 +778,7 @@ class Shell {
     for (const r of redirects) {
       const target = (yield* this.expandWord(r.target, io, line)).join(' ');
       if (r.heredoc === true) {
-        input = target;
+        input = new Stdin(target, this.changed);
         continue;
       }
       if (r.op === '>&') {
@@ -771,7 +798,7 @@ class Shell {
           this.diag({ ...io, err }, line, `${target}: No such file or directory`);
           return undefined;
         }
-        input = text ?? '';
+        input = new Stdin(text ?? '', this.changed);
         continue;
       }
       let sink: Sink;
@@ -960,12 +987,12 @@ class Shell {
       case 'cat': {
         const files = args.filter((a) => !/^-[a-zA-Z]+$/.test(a));
         if (files.length === 0) {
-          this.write(io.out, io.input ?? '');
+          this.write(io.out, io.input?.rest() ?? '');
           return 0;
         }
         let status = 0;
         for (const f of files) {
-          const text = f === '-' ? (io.input ?? '') : this.readFile(f);
+          const text = f === '-' ? (io.input?.rest() ?? '') : this.readFile(f);
           if (text === undefined) {
             this.error(io, `cat: ${this.isDir(f) ? `read error: Is a directory` : `can't open '${f}': No such file or directory`}`);
             status = 1;
@@ -983,7 +1010,7 @@ class Shell {
           else if (/^-n?\d+$/.test(a)) n = Number(a.replace(/^-n?/, ''));
           else files.push(a);
         }
-        const text = files.length === 0 ? (io.input ?? '') : (this.readFile(files[0]!) ?? '');
+        const text = files.length === 0 ? (io.input?.rest() ?? '') : (this.readFile(files[0]!) ?? '');
         const lines = text.split('\n');
         if (lines[lines.length - 1] === '') lines.pop();
         const picked = name === 'head' ? lines.slice(0, n) : lines.slice(Math.max(0, lines.length - n));
@@ -1002,7 +1029,7 @@ class Shell {
           this.error(io, 'Usage: grep [-cilnqvEF] PATTERN [FILE]...');
           return 2;
         }
-        const text = rest.length > 1 ? rest.slice(1).map((f) => this.readFile(f) ?? '').join('') : (io.input ?? '');
+        const text = rest.length > 1 ? rest.slice(1).map((f) => this.readFile(f) ?? '').join('') : (io.input?.rest() ?? '');
         let re: RegExp;
         try {
           re = new RegExp(flags.has('F') ? pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : pattern, flags.has('i') ? 'i' : '');
@@ -1018,7 +1045,7 @@ class Shell {
         return matched.length > 0 ? 0 : 1;
       }
       case 'wc': {
-        const text = args.filter((a) => !a.startsWith('-')).map((f) => this.readFile(f) ?? '').join('') || (io.input ?? '');
+        const text = args.filter((a) => !a.startsWith('-')).map((f) => this.readFile(f) ?? '').join('') || (io.input?.rest() ?? '');
         const lines = (text.match(/\n/g) ?? []).length;
         const words = text.split(/\s+/).filter((w) => w !== '').length;
         if (args.includes('-l')) this.write(io.out, `${lines}\n`);
@@ -1151,9 +1178,8 @@ class Shell {
         return 0;
       case 'read': {
         const names = args.filter((a) => !a.startsWith('-'));
-        const input = io.input ?? '';
-        if (input === '') return 1;
-        const first = input.split('\n')[0]!;
+        const first = io.input?.line();
+        if (first === undefined) return 1;
         const words = first.trim().split(/[ \t]+/);
         (names.length === 0 ? ['REPLY'] : names).forEach((n, i, all) => this.setVar(n, i === all.length - 1 ? words.slice(i).join(' ') : (words[i] ?? '')));
         return 0;
@@ -1255,7 +1281,7 @@ class Shell {
       return yield* this.runScriptText(text, parsed.file, parsed.positional, io, dialect);
     }
     // No script: reads its (empty) standard input and exits.
-    return io.input === undefined ? 0 : yield* this.evalText(io.input, io);
+    return io.input === undefined ? 0 : yield* this.evalText(io.input.rest(), io);
   }
 
   echo(args: readonly string[], io: IO): number {

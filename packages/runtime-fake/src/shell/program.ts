@@ -232,12 +232,18 @@ export function containerEnvironment(pod: Pod, container: Container, data: PodDa
   return env;
 }
 
+/** Where the service account volume is mounted in every container. */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
 /**
  * The files `container` sees from its ConfigMap, Secret, projected and downward API volume
- * mounts, by absolute path (`<mountPath>/<key or item path>`; a `subPath` mount is the one file).
+ * mounts, by absolute path (`<mountPath>/<key or item path>`; a `subPath` mount is the one
+ * file), and the service account's `namespace` file (unless `automountServiceAccountToken: false`).
  */
 export function containerFiles(pod: Pod, container: Container, data: PodData | undefined, podIP: string | undefined): Map<string, string> {
   const files = new Map<string, string>();
+  // The service account volume every pod gets unless it opts out (only its namespace file here).
+  if (pod.spec.automountServiceAccountToken !== false) files.set(`${SERVICE_ACCOUNT_DIR}/namespace`, pod.metadata.namespace ?? 'default');
   const volumes = new Map((pod.spec.volumes ?? []).map((v) => [v.name, v]));
   for (const mount of container.volumeMounts ?? []) {
     const v = volumes.get(mount.name);

@@ -76,6 +76,8 @@ describe('command lines → duration, exit code, log', () => {
     ['C-style for and (( ))', bash('for ((i=0; i<3; i++)); do (( i == 1 )) && continue; echo "i=$i"; done; (( 2 > 3 )); echo $?'), { ms: 0, code: 0, logs: ['i=0', 'i=2', '1'] }],
     ['seq and for', sh('for i in $(seq 3); do echo $i; done'), { ms: 0, code: 0, logs: ['1', '2', '3'] }],
     ['a here-document', sh('cat <<EOF\nhost $HOSTNAME\nEOF\necho done'), { ms: 0, code: 0, logs: ['host job-1-abcde', 'done'] }],
+    ['while read over a file, lines alike', sh('printf "a\\na\\nb\\n" > /tmp/l; while read line; do echo "got $line"; sleep 1; done < /tmp/l'), { ms: 3000, code: 0, logs: ['got a', 'got a', 'got b'] }],
+    ['set -euo pipefail, defaults, seq', bash('set -euo pipefail\necho "job ${JOB_NAME:-unknown}"\nfor i in $(seq 1 2); do\n  echo "item $i"\n  sleep 1\ndone\necho done'), { ms: 2000, code: 0, logs: ['job unknown', 'item 1', 'item 2', 'done'] }],
     ['a partial last line', sh('echo -n "no newline"'), { ms: 0, code: 0, logs: ['no newline'] }],
     ['sleep with a bad argument', sh('sleep abc'), { ms: 0, code: 1, logs: ["!sleep: invalid number 'abc'"] }],
     // kubernetes.io's indexed-job example
@@ -232,6 +234,12 @@ describe('network commands go through the hook', () => {
 });
 
 describe('polling loops', () => {
+  it('waits forever for a service that never resolves (kubernetes.io init container example)', () => {
+    const r = outcome(sh('until nslookup myservice.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for myservice; sleep 2; done'), { readMs: 2000 });
+    const attempt = ['Server:\t\t10.96.0.10', 'Address:\t10.96.0.10:53', '', "** server can't find myservice.default.svc.cluster.local: NXDOMAIN", '', 'waiting for myservice'];
+    expect(r).toEqual({ ms: 'forever', logs: [...attempt, ...attempt] });
+  });
+
   it('follows a loop that polls a network whose answers change with time (the init container that waits for a service)', () => {
     const network: ShellNetwork = {
       http: (_url, at) => (at >= T0 + 10_000 ? { kind: 'response', status: 200, body: 'ok\n' } : { kind: 'refused' }),
