@@ -44,7 +44,12 @@ export type ShellEvent =
   /** The script is in a loop that repeats with no end (same state after each iteration). */
   | { readonly kind: 'forever'; readonly at: number; readonly periodMs: number }
   /** One loop iteration finished (lets a consumer bound its work). */
-  | { readonly kind: 'tick'; readonly at: number };
+  | { readonly kind: 'tick'; readonly at: number }
+  /**
+   * The script set (or, with `action` undefined, reset) its SIGTERM handler: `action` is the
+   * handler's text. Only a handler that exits makes the container stop on SIGTERM.
+   */
+  | { readonly kind: 'trap'; readonly at: number; readonly action: string | undefined };
 
 /** How a script ended. */
 export type ShellEnd =
@@ -1171,7 +1176,15 @@ class Shell {
         return 0;
       }
       case 'trap': {
-        if (args.length >= 2) for (const sig of args.slice(1)) s.traps.set(sig.replace(/^SIG/, '').toUpperCase(), args[0]!);
+        if (args.length >= 2) {
+          for (const sig of args.slice(1)) {
+            const name = sig.replace(/^SIG/i, '').toUpperCase();
+            const action = args[0] === '-' ? undefined : args[0]!;
+            if (action === undefined) s.traps.delete(name);
+            else s.traps.set(name, action);
+            if (name === 'TERM' || name === '15') this.pending.push({ kind: 'trap', at: this.now, action });
+          }
+        }
         return 0;
       }
       case 'wait':

@@ -334,6 +334,7 @@ function plan(environment: () => ShellEnvironment, argv: readonly string[], star
   const run = runShell({ argv, environment: environment(), start });
   let ticks = 0;
   let end: ShellEnd | undefined;
+  let trap: string | undefined;
   for (;;) {
     const r = run.next();
     if (r.done === true) {
@@ -341,11 +342,14 @@ function plan(environment: () => ShellEnvironment, argv: readonly string[], star
       break;
     }
     if (r.value.kind === 'forever') break;
+    if (r.value.kind === 'trap') trap = r.value.action;
     if (r.value.kind === 'tick' && ++ticks > PLAN_ITERATION_BUDGET) break;
   }
   // A shell (or the command it runs) as PID 1 has no SIGTERM handler: the signal is ignored
-  // and the container is killed at the end of its grace period.
-  const ignoresTerm = { stopAfterMs: Number.POSITIVE_INFINITY, stopExitCode: 0 };
+  // and the container is killed at the end of its grace period — unless the script traps
+  // SIGTERM with a handler that exits (`trap 'exit 0' TERM`): then it stops at once.
+  const handlerExit = trap === undefined ? null : /(?:^|[;&|\s])exit(?:\s+(\d+))?\s*;?\s*$/.exec(trap);
+  const ignoresTerm = handlerExit === null ? { stopAfterMs: Number.POSITIVE_INFINITY, stopExitCode: 0 } : { stopAfterMs: 0, stopExitCode: Number(handlerExit[1] ?? '0') % 256 };
   if (end === undefined || end.kind === 'hang') return { exit: undefined, ...ignoresTerm };
   if (end.kind === 'exit') return { exit: { afterMs: end.at - start, exitCode: end.code }, ...ignoresTerm };
   return {

@@ -139,6 +139,17 @@ describe('loops that never end', () => {
     expect(lines.map((l) => l.at - T0)).toEqual([0, 5000, 10_000, 15_000]);
   });
 
+  it('stops at once on SIGTERM when the script traps it with a handler that exits', () => {
+    const plan = (script: string): unknown => {
+      const { stopAfterMs, stopExitCode } = containerProgram({ pod: pod(), container: { name: 'c', image: 'busybox', command: ['sh', '-c', script] } as Container })!.start(T0).plan;
+      return [stopAfterMs, stopExitCode];
+    };
+    expect(plan("trap 'echo bye; exit 0' TERM; while true; do sleep 1; done")).toEqual([0, 0]);
+    expect(plan("trap 'exit 3' SIGTERM INT; sleep 3600")).toEqual([0, 3]);
+    expect(plan("trap 'echo ignored' TERM; sleep 3600")).toEqual([Number.POSITIVE_INFINITY, 0]);
+    expect(plan("trap 'exit 0' TERM; trap - TERM; sleep 3600")).toEqual([Number.POSITIVE_INFINITY, 0]);
+  });
+
   it('reads a year of a forever loop in a few iterations: whole periods before the kept lines are skipped', () => {
     const c = { name: 'c', image: 'busybox', command: ['sh', '-c', 'while true; do date; sleep 5; done'] } as Container;
     const run = containerProgram({ pod: pod(), container: c })!.start(T0);
