@@ -120,13 +120,22 @@ describe('containers run their command lines', () => {
       {
         restartPolicy: 'Never',
         volumes: [{ name: 'words', configMap: { name: 'words' } }],
-        containers: [{ name: 'worker', image: 'bash', volumeMounts: [{ name: 'words', mountPath: '/input' }], command: ['bash', '-c', 'items=(foo bar baz qux xyz); echo "$(cat /input/greeting) ${items[$JOB_COMPLETION_INDEX]} from $(hostname)"'] }],
+        containers: [
+          {
+            name: 'worker',
+            image: 'bash',
+            volumeMounts: [{ name: 'words', mountPath: '/input' }],
+            env: [{ name: 'MY_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+            command: ['bash', '-c', 'items=(foo bar baz qux xyz); echo "$(cat /input/greeting) ${items[$JOB_COMPLETION_INDEX]} from $(hostname)"; echo "$MY_IP"'],
+          },
+        ],
       },
       { 'batch.kubernetes.io/job-completion-index': '2' },
     );
     await s.clock.advance(4000);
     expect((await s.pod('indexed-2-abcde')).status.phase).toBe('Succeeded');
-    expect(text(s.kubelet.logs('default', 'indexed-2-abcde', 'worker'))).toEqual(['hello baz from indexed-2-abcde']);
+    const pod = await s.pod('indexed-2-abcde');
+    expect(text(s.kubelet.logs('default', 'indexed-2-abcde', 'worker'))).toEqual(['hello baz from indexed-2-abcde', pod.status.podIP]);
   });
 
   it("answers kubectl's errors for logs it does not have", async () => {
