@@ -877,7 +877,7 @@ class Shell {
       }
     }
     const base = name.includes('/') ? basename(name) : name;
-    const known = SHELL_COMMANDS.has(base) && (!name.includes('/') || /^\/(usr\/)?s?bin\//.test(name));
+    const known = SHELL_COMMANDS.has(base) && (!name.includes('/') || /^\/(usr\/(local\/)?)?s?bin\//.test(name));
     if (known) return yield* this.builtin(base, args, io, line);
     if (base === 'perl' && args.some((a) => a.includes('bpi('))) return this.perlPi(args, io);
     const script = name.includes('/') ? this.readFile(name) : undefined;
@@ -1200,10 +1200,13 @@ class Shell {
       case 'env':
       case 'printenv': {
         if (name === 'printenv' && args.length > 0) {
-          const v = s.exported.has(args[0]!) ? s.vars.get(args[0]!) : undefined;
-          if (v === undefined) return 1;
-          this.write(io.out, `${v}\n`);
-          return 0;
+          let status = 0;
+          for (const a of args) {
+            const v = s.exported.has(a) ? s.vars.get(a) : undefined;
+            if (v === undefined) status = 1;
+            else this.write(io.out, `${v}\n`);
+          }
+          return status;
         }
         if (name === 'env' && args.length > 0) {
           const i = args.findIndex((a) => !a.includes('='));

@@ -83,6 +83,10 @@ describe('command lines → duration, exit code, log', () => {
     // kubernetes.io's indexed-job example
     ['bash arrays', bash('items=(foo bar baz qux xyz)\necho ${items[$JOB_COMPLETION_INDEX]} ${#items[@]} "${items[@]}"'), { ms: 0, code: 0, logs: ['baz 5 foo bar baz qux xyz'] }],
     // not a shell at all, but known utilities
+    // kubernetes.io: "Define a command and arguments", and the classic keep-alive
+    ['printenv with arguments', { command: ['printenv'], args: ['HOSTNAME', 'KUBERNETES_PORT'] }, { ms: 0, code: 0, logs: ['job-1-abcde', 'tcp://10.96.0.1:443'] }],
+    ['/bin/bash -c -- with the script in args', { command: ['/bin/bash', '-c', '--'], args: ['while true; do sleep 30; done;'] }, { ms: 'forever', logs: [] }],
+    ['/usr/local/bin/bash inside a script', bash('/usr/local/bin/bash -c "exit 6"'), { ms: 0, code: 6, logs: [] }],
     ['sleep as the command', { command: ['sleep', '30'] }, { ms: 30_000, code: 0, logs: [] }],
     ['echo as the command, args from $(VAR)', { command: ['echo'], args: ['$(GREETING)', '$(NOPE)'], env: [{ name: 'GREETING', value: 'hi' }] }, { ms: 0, code: 0, logs: ['hi $(NOPE)'] }],
     ['args only: the image has no entrypoint', { args: ['sh', '-c', 'exit 4'] }, { ms: 0, code: 4, logs: [] }],
