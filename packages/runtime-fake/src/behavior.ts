@@ -5,7 +5,10 @@
  * A behavior is chosen, for each container, from (later wins, field by field):
  * 1. the registry's default (runs forever, ready, exits 0 on SIGTERM at once);
  * 2. the registry entry for the container's image (exact `repo:tag` first, then `repo`);
- * 3. the pod annotation `kubeloop.dev/behavior`, then `kubeloop.dev/behavior.<container>`.
+ * 3. the container's command line, when the shell interpreter knows it as a whole (`sh -c …`,
+ *    `sleep 5`, a bare `busybox`): it decides the exit, the log and the reaction to SIGTERM
+ *    (replacing those of 1 and 2), see `./shell`;
+ * 4. the pod annotation `kubeloop.dev/behavior`, then `kubeloop.dev/behavior.<container>`.
  *
  * The annotation grammar is documented in the package README and on {@link parseBehavior}.
  *
@@ -15,6 +18,9 @@ import type { Container, Pod } from '@kubeloop/core';
 import { parseDuration, tryParseQuantity } from '@kubeloop/core';
 import { RuntimeFakeError } from './errors.js';
 import { imageRepository, normalizeImage } from './images.js';
+import type { ContainerProgram, PodData } from './shell/program.js';
+import { containerProgram } from './shell/program.js';
+import type { ShellNetwork } from './shell/network.js';
 
 /**
  * How one container behaves. Every field is optional; absent fields mean the default: run
@@ -41,6 +47,20 @@ export interface ContainerBehavior {
   readonly stopAfterMs?: number | undefined;
   /** The exit code after SIGTERM (default 0). */
   readonly stopExitCode?: number | undefined;
+  /**
+   * The container's command line, run by the shell interpreter when the container starts: it
+   * plans the exit (unless `exitAfterMs` is set, e.g. by an annotation), the reaction to
+   * SIGTERM (unless `stopAfterMs` is set) and writes the container's log.
+   */
+  readonly program?: ContainerProgram | undefined;
+}
+
+/** What the kubelet knows of a pod when one of its containers starts (for its command line). */
+export interface ContainerContext {
+  /** The pod's IP, once its sandbox has one (`status.podIP` in `fieldRef`s). */
+  readonly podIP?: (() => string | undefined) | undefined;
+  /** The ConfigMaps and Secrets the pod refers to, once read (`env` and mounted files). */
+  readonly data?: (() => PodData | undefined) | undefined;
 }
 
 /** The annotation choosing the behavior of every container of a pod. */
@@ -182,6 +202,26 @@ export class BehaviorRegistry {
     ['slow-start', { notReadyForMs: 30_000, startupMs: 30_000 }],
   ]);
   #default: ContainerBehavior = {};
+  #network: ShellNetwork | undefined;
+  #commands = true;
+
+  /**
+   * The network that `wget`, `curl` and `nslookup` in containers' command lines see (default:
+   * nothing resolves; see `NO_NETWORK`). A networking simulation sets it.
+   */
+  setNetwork(network: ShellNetwork | undefined): this {
+    this.#network = network;
+    return this;
+  }
+
+  /**
+   * Whether containers' command lines are interpreted (default true). With `false`, every
+   * container follows its image entry, default and annotations only, as before the interpreter.
+   */
+  interpretCommands(on: boolean): this {
+    this.#commands = on;
+    return this;
+  }
 
   /** Sets the behavior of containers nothing else matches (default `{}`: run forever, ready). */
   setDefault(behavior: ContainerBehavior): this {
@@ -212,6 +252,10 @@ export class BehaviorRegistry {
     return this.#named.get(name);
   }
 
+  #registered(image: string | undefined): boolean {
+    return image !== undefined && image !== '' && (this.#images.has(normalizeImage(image)) || this.#images.has(imageRepository(image)));
+  }
+
   /** The behavior registered for an image (exact reference first, then its repository), else the default. */
   forImage(image: string | undefined): ContainerBehavior {
     if (image === undefined || image === '') return this.#default;
@@ -219,14 +263,22 @@ export class BehaviorRegistry {
   }
 
   /**
-   * The behavior of `container` in `pod`: the image's, overridden field by field by the pod
-   * annotation, then by the container annotation.
+   * The behavior of `container` in `pod`: the image's; then, if the shell interpreter knows the
+   * container's command line (with the image's entrypoint/cmd, as Kubernetes combines them),
+   * its `program` with the exit and SIGTERM fields cleared; then the pod annotation, then the
+   * container annotation, field by field. So an annotation's `crash-after`/`complete-after`
+   * or `stop-after` wins over what the command line would do (its log is still written, up to
+   * the exit).
    *
    * Errors: {@link RuntimeFakeError} `invalid-behavior` for a malformed annotation.
    */
-  resolve(pod: Pod, container: Container): ContainerBehavior {
+  resolve(pod: Pod, container: Container, context: ContainerContext = {}): ContainerBehavior {
     const annotations = pod.metadata.annotations ?? {};
     let out = this.forImage(container.image);
+    // An image registered here says what the image does when the container gives no command.
+    const ownCommand = container.command !== undefined || container.args !== undefined || !this.#registered(container.image);
+    const program = this.#commands && ownCommand ? containerProgram({ pod, container, podIP: context.podIP, data: context.data, network: this.#network, fallback: out }) : undefined;
+    if (program !== undefined) out = { ...out, exitAfterMs: undefined, exitCode: undefined, stopAfterMs: undefined, stopExitCode: undefined, program };
     const all = annotations[BEHAVIOR_ANNOTATION];
     const own = annotations[containerBehaviorAnnotation(container.name)];
     const lookup = (name: string): ContainerBehavior | undefined => this.named(name);

@@ -6,9 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerMachineAction, ContainerMachineInput, ContainerMachineState } from './container.js';
 import { containerStep, initialContainerState } from './container.js';
+import { ContainerLog } from './logs.js';
 import type { ContainerExit, RuntimeContainer } from './runtime.js';
 
-const instance = (id: string, startedAt: number): RuntimeContainer => ({ id, podUid: 'uid-1', name: 'app', image: 'nginx:1.25', imageID: '', behavior: {}, memoryLimitBytes: undefined, startedAt, exit: undefined, stopping: false });
+const instance = (id: string, startedAt: number): RuntimeContainer => ({ id, podUid: 'uid-1', name: 'app', image: 'nginx:1.25', imageID: '', behavior: {}, memoryLimitBytes: undefined, startedAt, exit: undefined, stopping: false, log: new ContainerLog() });
 const exit = (at: number, exitCode = 1): ContainerExit => ({ at, exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' });
 
 /** Feeds `inputs` in order; returns the actions (events as `reason: message`) and the final state. */

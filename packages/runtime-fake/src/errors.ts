@@ -11,7 +11,9 @@ export type RuntimeFakeErrorCode =
   /** A duration such as `10s` or `1m30s` could not be parsed. */
   | 'invalid-duration'
   /** A fake node's configuration is invalid (bad quantity, duplicate name, no pod CIDR left). */
-  | 'invalid-node';
+  | 'invalid-node'
+  /** What was asked for is not there (a pod's container log: no such pod, container or instance). */
+  | 'not-found';
 
 /**
  * The one error class of `@kubeloop/runtime-fake`; switch on `code`, not on the message.

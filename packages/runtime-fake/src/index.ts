@@ -24,7 +24,15 @@ export { ALLOWED_PHASE_TRANSITIONS } from './status.js';
 
 // Container behaviors
 export { BEHAVIOR_ANNOTATION, BehaviorRegistry, containerBehaviorAnnotation, parseBehavior } from './behavior.js';
-export type { ContainerBehavior } from './behavior.js';
+export type { ContainerBehavior, ContainerContext, PlannedExit } from './behavior.js';
+
+// Command lines: what containers' shell scripts do, the network hook, and their logs
+export { IMAGE_COMMANDS } from './shell/program.js';
+export type { ContainerLogLine, ContainerProgram, ImageCommand, ImageFallback, PodData, ProgramPlan, ProgramRun } from './shell/program.js';
+export { NO_NETWORK } from './shell/network.js';
+export type { HttpOutcome, ShellNetwork } from './shell/network.js';
+export { ContainerLog, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_LINES } from './logs.js';
+export type { LogLimits } from './logs.js';
 
 // The container runtime and images
 export { FakeContainerRuntime } from './runtime.js';

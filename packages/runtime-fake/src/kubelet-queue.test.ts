@@ -24,7 +24,7 @@ describe('the kubelet pod queue', () => {
     );
     const errors: unknown[] = [];
     await startFakeNode({ client, clock, rng: seededRng(2), node: { name: 'node-1' }, onError: (e) => errors.push(e) });
-    await server.create(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] } } as unknown as Pod);
+    await server.create(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '3600'] }] } } as unknown as Pod);
     await server.bind({ namespace: 'default', name: 'web' }, { name: 'node-1' });
     await clock.advance(60_000);
 

@@ -28,7 +28,14 @@ interface PodInput {
   spec: Record<string, unknown>;
 }
 
-async function sim(nodes: FakeNodeConfig[] = [{ name: 'node-1' }], seed = 1, behaviors = new BehaviorRegistry()): Promise<Sim> {
+/**
+ * These tests use a bare `busybox` as "some long-running app": registered as running until
+ * stopped. (Unregistered, a bare busybox runs `sh` on a closed stdin and exits 0 at once, as in
+ * a real cluster — see kubelet.commands.test.ts.)
+ */
+const longRunningBusybox = (): BehaviorRegistry => new BehaviorRegistry().image('busybox', {});
+
+async function sim(nodes: FakeNodeConfig[] = [{ name: 'node-1' }], seed = 1, behaviors = longRunningBusybox()): Promise<Sim> {
   const clock = new VirtualClock();
   const server = new ApiServer({ clock, rng: seededRng(seed), registry: createBuiltinRegistry() });
   const kubelets: FakeKubelet[] = [];

@@ -34,6 +34,8 @@ import { initialPodSyncState, podSyncStep } from './pod-sync.js';
 import type { ContainerRuntimeOptions } from './runtime.js';
 import { FakeContainerRuntime } from './runtime.js';
 import type { PodRuntimeView } from './status.js';
+import type { ContainerLogLine, PodData } from './shell/program.js';
+import { loadPodData } from './shell/program.js';
 import type { WorkerInput } from './worker.js';
 import { PodWorker } from './worker.js';
 
@@ -140,6 +142,8 @@ export class FakeKubelet {
   readonly #usedIPs = new Set<number>();
   /** Containers with load set through {@link FakeKubelet.setLoad}, by pod uid (cleared when the pod leaves). */
   readonly #loadedContainers = new Map<string, Set<string>>();
+  /** The ConfigMaps and Secrets each pod refers to, read when its sandbox was set up (for command lines). */
+  readonly #podData = new Map<string, PodData>();
   readonly #allocatable: AdmissionResources;
   #lastIP = 0;
   #running = false;
@@ -449,6 +453,26 @@ export class FakeKubelet {
     this.#releaseIP(uid);
     for (const name of this.#loadedContainers.get(uid) ?? []) this.runtime.setLoad(uid, name, undefined);
     this.#loadedContainers.delete(uid);
+    this.#podData.delete(uid);
+  }
+
+  /**
+   * The log of a container of a pod on this node (what `kubectl logs` shows): its lines with
+   * their virtual timestamps, oldest first, bounded by the runtime's log limits; `previous`
+   * gives the instance before the current one (after a restart).
+   *
+   * Errors: {@link RuntimeFakeError} `not-found` when the pod is not on this node, has no such
+   * container, or the container has not started (or, with `previous`, has no earlier instance),
+   * with kubectl's messages.
+   */
+  logs(namespace: string, pod: string, container: string, options: { readonly previous?: boolean | undefined } = {}): readonly ContainerLogLine[] {
+    const found = this.#cache?.get(`${namespace}/${pod}`);
+    if (found === undefined) throw new RuntimeFakeError('not-found', `pods "${pod}" not found`);
+    const names = [...(found.spec.initContainers ?? []), ...found.spec.containers].map((c) => c.name);
+    if (!names.includes(container)) throw new RuntimeFakeError('not-found', `container ${container} is not valid for pod ${pod}`);
+    const lines = this.runtime.logs(found.metadata.uid ?? '', container, options, this.#o.clock.now());
+    if (lines !== undefined) return lines;
+    throw new RuntimeFakeError('not-found', options.previous === true ? `previous terminated container "${container}" in pod "${pod}" not found` : `container "${container}" in pod "${pod}" is waiting to start: ContainerCreating`);
   }
 
   /**
@@ -527,7 +551,8 @@ export class FakeKubelet {
         return this.#readNode(pod, key);
       case 'StartWorker':
         try {
-          const worker = new PodWorker(() => this.#cache?.get(key) ?? pod, this.runtime, (c) => this.#behaviors.resolve(pod, c), () => (pod.spec.hostNetwork === true ? this.nodeIP : this.#allocateIP(uid)), clock.now());
+          const context = { podIP: () => this.#workers.get(uid)?.podIP, data: () => this.#podData.get(uid) };
+          const worker = new PodWorker(() => this.#cache?.get(key) ?? pod, this.runtime, (c) => this.#behaviors.resolve(pod, c, context), () => (pod.spec.hostNetwork === true ? this.nodeIP : this.#allocateIP(uid)), clock.now());
           this.#workers.set(uid, worker);
           return { type: 'WorkerStarted', pod };
         } catch (error) {
@@ -535,7 +560,11 @@ export class FakeKubelet {
           return { type: 'WorkerFailed', pod, message: error.message };
         }
       case 'CheckVolumes':
-        return this.#checkVolumes(pod).then((volumes) => ({ type: 'VolumesChecked', pod, volumes }));
+        return this.#checkVolumes(pod).then(async (volumes) => {
+          // What the containers' command lines may read (mounted ConfigMaps and Secrets), once per pod.
+          if (volumes.ok && !this.#podData.has(uid)) this.#podData.set(uid, await loadPodData(this.#o.client, pod));
+          return { type: 'VolumesChecked', pod, volumes };
+        });
       case 'Advance': {
         const worker = this.#workers.get(uid);
         if (worker === undefined) return 'stop';

@@ -12,6 +12,9 @@ import type { ContainerBehavior } from './behavior.js';
 import { RuntimeFakeError } from './errors.js';
 import { imageSize, normalizeImage, pullDurationMs } from './images.js';
 import type { ImageSpec, PullTiming } from './images.js';
+import { ContainerLog } from './logs.js';
+import type { LogLimits } from './logs.js';
+import type { ContainerLogLine, ProgramRun } from './shell/program.js';
 
 /** How a node's runtime is configured. */
 export interface ContainerRuntimeOptions {
@@ -23,6 +26,8 @@ export interface ContainerRuntimeOptions {
   readonly pullTiming?: PullTiming | undefined;
   /** Images present before anything runs (e.g. `registry.k8s.io/pause:3.10`). */
   readonly preloaded?: readonly string[] | undefined;
+  /** How much log each container keeps (see {@link LogLimits}). */
+  readonly logLimits?: LogLimits | undefined;
 }
 
 /** The outcome of asking for an image. */
@@ -66,6 +71,10 @@ export interface RuntimeContainer {
   exit: ContainerExit | undefined;
   /** Whether a stop (SIGTERM) was requested. */
   stopping: boolean;
+  /** Its command line's run, when the shell interpreter runs it (the source of its log). */
+  readonly program?: ProgramRun | undefined;
+  /** Its log (lines read from the program up to the last {@link FakeContainerRuntime.logs} call). */
+  readonly log: ContainerLog;
 }
 
 interface ImageEntry {
@@ -219,7 +228,16 @@ export class FakeContainerRuntime {
    * Creates and starts a container at `now`; its behavior plans its own exit (completion,
    * crash, or OOM kill when its memory passes `memoryLimitBytes`).
    */
-  run(podUid: string, name: string, image: string, behavior: ContainerBehavior, memoryLimitBytes: number | undefined, now: number): RuntimeContainer {
+  run(podUid: string, name: string, image: string, declared: ContainerBehavior, memoryLimitBytes: number | undefined, now: number): RuntimeContainer {
+    // A command line the interpreter runs plans the exit and SIGTERM reaction, unless the
+    // behavior (an annotation) set them.
+    const program = declared.program?.start(now);
+    let behavior = declared;
+    if (program !== undefined) {
+      const { exit, stopAfterMs, stopExitCode } = program.plan;
+      if (declared.exitAfterMs === undefined) behavior = { ...behavior, exitAfterMs: exit?.afterMs, exitCode: exit?.exitCode };
+      if (declared.stopAfterMs === undefined) behavior = { ...behavior, stopAfterMs, stopExitCode: declared.stopExitCode ?? stopExitCode };
+    }
     const plan = plannedExit(behavior, memoryLimitBytes);
     const c: RuntimeContainer = {
       id: `containerd://${this.#digest()}`,
@@ -232,6 +250,8 @@ export class FakeContainerRuntime {
       startedAt: now,
       exit: plan === undefined ? undefined : { at: now + plan.afterMs, exitCode: plan.exitCode, reason: plan.reason },
       stopping: false,
+      program,
+      log: new ContainerLog(this.#options.logLimits),
     };
     this.#containers.set(c.id, c);
     return c;
@@ -266,6 +286,26 @@ export class FakeContainerRuntime {
   /** Sends SIGKILL at `now`: exit code 137, reason `Error` (unless it has exited already). */
   kill(id: string, now: number): void {
     this.stop(id, now, now);
+  }
+
+  /**
+   * The log of a pod's container at `now`: the lines its current instance wrote (or, with
+   * `previous`, the instance before it), oldest first, at most the configured
+   * {@link LogLimits}; lines stop at the instance's exit. Undefined when there is no such
+   * instance (never started, or no previous one).
+   *
+   * Guarantees: lines are produced lazily up to `now` and kept; asking again later continues.
+   */
+  logs(podUid: string, containerName: string, options: { readonly previous?: boolean | undefined }, now: number): readonly ContainerLogLine[] | undefined {
+    const instances = [...this.#containers.values()].filter((c) => c.podUid === podUid && c.name === containerName);
+    const c = instances[instances.length - (options.previous === true ? 2 : 1)];
+    if (c === undefined) return undefined;
+    const until = c.exit === undefined ? now : Math.min(now, c.exit.at);
+    if (c.program !== undefined && until > c.log.readUntil) {
+      c.program.logsUntil(until, c.log.maxLines, (line) => c.log.append(line));
+      c.log.readUntil = until;
+    }
+    return c.log.lines();
   }
 
   /** Removes a container (and forgets it). */

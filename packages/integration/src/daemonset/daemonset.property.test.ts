@@ -232,6 +232,8 @@ describe('DaemonSet under random node changes', () => {
       name: 'daemonset: rolling update',
       cluster: { nodes: ROLLOUT_NODES, controllerManager: { plugins: [daemonSetPlugin()] } },
       setup: async (cluster) => {
+        // The daemon is a long-running agent (a bare busybox would exit at once and crash-loop).
+        cluster.behaviors.image('busybox', {});
         await cluster.apply(daemonSet('agent', {}, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } } }));
         await cluster.settle();
       },

@@ -3,7 +3,9 @@
  * completion with the tracking finalizer, counted once; Indexed Jobs; back-off between
  * failures; backoffLimit, pod failure policy, activeDeadlineSeconds, suspend; the conditions,
  * status and events upstream publishes. Containers succeed or fail through the fake runtime's
- * `kubeloop.dev/behavior` annotation.
+ * `kubeloop.dev/behavior` annotation, which also makes them stop at once on SIGTERM unless a
+ * test says otherwise (busybox's shell as PID 1 would ignore it and be killed at the end of the
+ * grace period).
  */
 import { describe, expect, it } from 'vitest';
 import { Events, Jobs, Nodes, Pods, parseTime } from '@kubeloop/core';
@@ -29,7 +31,7 @@ ${spec
   template:
     metadata:
       annotations:
-        kubeloop.dev/behavior: ${behavior}
+        kubeloop.dev/behavior: ${behavior.includes('stop-after=') ? behavior : `${behavior},stop-after=0s`}
     spec:
       restartPolicy: ${restartPolicy}
       containers:

@@ -10,7 +10,7 @@ import { startFakeNode } from '@kubeloop/runtime-fake';
 import { expireWatches } from './watch.js';
 
 function pod(name: string): Pod {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] } } as unknown as Pod;
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '3600'] }] } } as unknown as Pod;
 }
 
 describe('the fake kubelet when its pod watch expires', () => {

@@ -1,0 +1,467 @@
+/**
+ * From a container spec to a running program: Kubernetes' rules for `command`/`args` over the
+ * image's entrypoint/cmd, the container's environment and mounted files, and a
+ * {@link ContainerProgram} that the runtime starts — planning the exit up front and producing
+ * log lines lazily, on virtual time.
+ *
+ * @module
+ */
+import type { Client, ConfigMap, Container, Pod, Secret } from '@kubeloop/core';
+import { ConfigMaps, Secrets, isApiError, tryParseQuantity } from '@kubeloop/core';
+import { imageRepository } from '../images.js';
+import type { ShellEnd, ShellEnvironment, ShellHints } from './interpret.js';
+import { knowsCommand, runShell } from './interpret.js';
+import type { ShellNetwork } from './network.js';
+import { NO_NETWORK } from './network.js';
+
+/** An image's own `ENTRYPOINT` and `CMD`, as its image config has them. */
+export interface ImageCommand {
+  /** `ENTRYPOINT` (empty when unset). */
+  readonly entrypoint?: readonly string[] | undefined;
+  /** `CMD`. */
+  readonly cmd?: readonly string[] | undefined;
+}
+
+/**
+ * The entrypoint/cmd of well-known shell images (by normalized repository): with no command of
+ * their own they run a shell on an empty, closed standard input, which exits 0 at once — so a
+ * Deployment of bare `busybox` crash-loops, as in a real cluster. Other images are unknown here:
+ * without a command they follow their behavior (by default, run until stopped, as a server does).
+ */
+export const IMAGE_COMMANDS: Readonly<Record<string, ImageCommand>> = {
+  'docker.io/library/busybox': { cmd: ['sh'] },
+  'registry.k8s.io/busybox': { cmd: ['sh'] },
+  'gcr.io/google-containers/busybox': { cmd: ['sh'] },
+  'docker.io/library/alpine': { cmd: ['/bin/sh'] },
+  'docker.io/library/bash': { entrypoint: ['docker-entrypoint.sh'], cmd: ['bash'] },
+  'docker.io/library/ubuntu': { cmd: ['/bin/bash'] },
+  'docker.io/library/debian': { cmd: ['bash'] },
+};
+
+/** Shell images: their own program is the shell (never handed over to). */
+const SHELL_IMAGES = new Set(Object.keys(IMAGE_COMMANDS));
+
+/**
+ * Expands Kubernetes' `$(VAR)` references in a command, argument or env value (upstream
+ * `expansion.Expand`): a defined variable is replaced, an undefined one is left as written,
+ * `$$` is a literal `$`.
+ *
+ * @example
+ * ```ts
+ * expandReferences('echo $(GREETING) $(MISSING) $$(HOME)', { GREETING: 'hi' }); // 'echo hi $(MISSING) $(HOME)'
+ * ```
+ */
+export function expandReferences(text: string, env: Readonly<Record<string, string>>): string {
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (all, name: string | undefined) => {
+    if (name === undefined) return '$';
+    return Object.hasOwn(env, name) ? env[name]! : all;
+  });
+}
+
+/**
+ * The argv a container runs, as Kubernetes combines it with the image (upstream
+ * `kuberuntime.makeRuntimeContainer` / docker semantics): `command` replaces the entrypoint and,
+ * when given, drops the image's cmd; `args` replaces the cmd. `$(VAR)` references are expanded
+ * from the container's environment.
+ *
+ * @example
+ * ```ts
+ * containerArgv({ name: 'c', image: 'busybox', args: ['sleep', '5'] }, {}); // ['sleep', '5']
+ * containerArgv({ name: 'c', image: 'busybox' }, {});                       // ['sh']
+ * ```
+ */
+export function containerArgv(container: Container, env: Readonly<Record<string, string>>, images: Readonly<Record<string, ImageCommand>> = IMAGE_COMMANDS): string[] {
+  const image = images[imageRepository(container.image ?? '')] ?? {};
+  const entrypoint = container.command ?? image.entrypoint ?? [];
+  const cmd = container.args ?? (container.command === undefined ? (image.cmd ?? []) : []);
+  return [...entrypoint, ...cmd].map((a) => expandReferences(a, env));
+}
+
+/** The ConfigMaps and Secrets a pod refers to (volumes, `env`, `envFrom`), as the kubelet read them: data by name. */
+export interface PodData {
+  /** ConfigMap `data` by name (absent: not found). */
+  readonly configMaps: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** Secret data, decoded, by name (absent: not found). */
+  readonly secrets: ReadonlyMap<string, Readonly<Record<string, string>>>;
+}
+
+/** The names of the ConfigMaps and Secrets `pod` refers to. */
+function referencedObjects(pod: Pod): { configMaps: Set<string>; secrets: Set<string> } {
+  const configMaps = new Set<string>();
+  const secrets = new Set<string>();
+  for (const v of pod.spec.volumes ?? []) {
+    if (v.configMap?.name !== undefined) configMaps.add(v.configMap.name);
+    if (v.secret?.secretName !== undefined) secrets.add(v.secret.secretName);
+    for (const s of v.projected?.sources ?? []) {
+      if (s.configMap?.name !== undefined) configMaps.add(s.configMap.name);
+      if (s.secret?.name !== undefined) secrets.add(s.secret.name);
+    }
+  }
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+    for (const e of c.env ?? []) {
+      if (e.valueFrom?.configMapKeyRef?.name !== undefined) configMaps.add(e.valueFrom.configMapKeyRef.name);
+      if (e.valueFrom?.secretKeyRef?.name !== undefined) secrets.add(e.valueFrom.secretKeyRef.name);
+    }
+    for (const f of c.envFrom ?? []) {
+      if (f.configMapRef?.name !== undefined) configMaps.add(f.configMapRef.name);
+      if (f.secretRef?.name !== undefined) secrets.add(f.secretRef.name);
+    }
+  }
+  return { configMaps, secrets };
+}
+
+function decodeSecret(secret: Secret): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
+  for (const [k, v] of Object.entries((secret as { stringData?: Record<string, string> }).stringData ?? {})) out[k] = v;
+  return out;
+}
+
+/**
+ * Reads the ConfigMaps and Secrets `pod` refers to (the kubelet calls it once, when it sets up
+ * the pod's sandbox). Missing objects are left out.
+ *
+ * Errors: rejects with the API error for anything but NotFound.
+ */
+export async function loadPodData(client: Client, pod: Pod): Promise<PodData> {
+  const namespace = pod.metadata.namespace ?? 'default';
+  const { configMaps, secrets } = referencedObjects(pod);
+  const get = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (error) {
+      if (isApiError(error, 'NotFound')) return undefined;
+      throw error;
+    }
+  };
+  const cms = new Map<string, Record<string, string>>();
+  for (const name of configMaps) {
+    const cm: ConfigMap | undefined = await get(() => client.get(ConfigMaps, { namespace, name }));
+    if (cm !== undefined) cms.set(name, { ...(cm.data ?? {}) });
+  }
+  const ss = new Map<string, Record<string, string>>();
+  for (const name of secrets) {
+    const s: Secret | undefined = await get(() => client.get(Secrets, { namespace, name }));
+    if (s !== undefined) ss.set(name, decodeSecret(s));
+  }
+  return { configMaps: cms, secrets: ss };
+}
+
+/** The annotation the Job controller sets on the pods of an Indexed Job. */
+export const JOB_COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
+
+/** The pod's host name (`spec.hostname`, else its name), as `hostname` prints it in the pod. */
+export function podHostname(pod: Pod): string {
+  return (pod.spec.hostname ?? pod.metadata.name ?? '').slice(0, 63);
+}
+
+function fieldValue(pod: Pod, path: string, podIP: string | undefined): string {
+  const m = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
+  if (m !== null) return (m[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[m[2]!] ?? '';
+  switch (path) {
+    case 'metadata.name':
+      return pod.metadata.name ?? '';
+    case 'metadata.namespace':
+      return pod.metadata.namespace ?? '';
+    case 'metadata.uid':
+      return pod.metadata.uid ?? '';
+    case 'spec.nodeName':
+      return pod.spec.nodeName ?? '';
+    case 'spec.serviceAccountName':
+      return pod.spec.serviceAccountName ?? 'default';
+    case 'status.podIP':
+    case 'status.podIPs':
+      return podIP ?? pod.status.podIP ?? '';
+    case 'status.hostIP':
+    case 'status.hostIPs':
+      return pod.status.hostIP ?? '';
+    default:
+      return '';
+  }
+}
+
+function resourceValue(pod: Pod, container: Container, ref: { containerName?: string | undefined; resource: string; divisor?: string | number | undefined }): string {
+  const target = ref.containerName === undefined ? container : ([...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((c) => c.name === ref.containerName) ?? container);
+  const [kind, resource] = ref.resource.split('.') as [string, string];
+  const list = kind === 'limits' ? target.resources?.limits : target.resources?.requests;
+  const q = tryParseQuantity(String(list?.[resource] ?? (kind === 'requests' ? '0' : '')));
+  const divisor = tryParseQuantity(String(ref.divisor ?? '1'));
+  if (q === undefined || divisor === undefined || divisor.milliValue() === 0) return '';
+  return String(Math.ceil(q.milliValue() / divisor.milliValue()));
+}
+
+/**
+ * The environment of `container` in `pod` (upstream `kubelet.makeEnvironmentVariables`):
+ * `PATH`, `HOSTNAME`, `HOME`, the `kubernetes` Service's variables, then `envFrom`, then
+ * `env` in order (`value` with `$(VAR)` expansion, `fieldRef`, `resourceFieldRef`,
+ * `configMapKeyRef`, `secretKeyRef`). `JOB_COMPLETION_INDEX` comes from the pod's
+ * `batch.kubernetes.io/job-completion-index` annotation when `env` does not set it (the Job
+ * controller normally injects it as a `fieldRef`).
+ *
+ * Caveats: a missing ConfigMap/Secret or key gives no variable (upstream: `CreateContainerConfigError`
+ * unless optional).
+ */
+export function containerEnvironment(pod: Pod, container: Container, data: PodData | undefined, podIP: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOSTNAME: podHostname(pod),
+    HOME: '/root',
+    KUBERNETES_SERVICE_HOST: '10.96.0.1',
+    KUBERNETES_SERVICE_PORT: '443',
+    KUBERNETES_PORT: 'tcp://10.96.0.1:443',
+  };
+  for (const from of container.envFrom ?? []) {
+    const source = from.configMapRef?.name !== undefined ? data?.configMaps.get(from.configMapRef.name) : from.secretRef?.name !== undefined ? data?.secrets.get(from.secretRef.name) : undefined;
+    for (const [k, v] of Object.entries(source ?? {})) env[`${from.prefix ?? ''}${k}`] = v;
+  }
+  const index = pod.metadata.annotations?.[JOB_COMPLETION_INDEX_ANNOTATION];
+  if (index !== undefined) env['JOB_COMPLETION_INDEX'] = index;
+  for (const e of container.env ?? []) {
+    const from = e.valueFrom;
+    if (from === undefined) env[e.name] = expandReferences(e.value ?? '', env);
+    else if (from.fieldRef !== undefined) env[e.name] = fieldValue(pod, from.fieldRef.fieldPath, podIP);
+    else if (from.resourceFieldRef !== undefined) env[e.name] = resourceValue(pod, container, from.resourceFieldRef);
+    else if (from.configMapKeyRef !== undefined) {
+      const v = data?.configMaps.get(from.configMapKeyRef.name ?? '')?.[from.configMapKeyRef.key];
+      if (v !== undefined) env[e.name] = v;
+    } else if (from.secretKeyRef !== undefined) {
+      const v = data?.secrets.get(from.secretKeyRef.name ?? '')?.[from.secretKeyRef.key];
+      if (v !== undefined) env[e.name] = v;
+    }
+  }
+  return env;
+}
+
+/** Where the service account volume is mounted in every container. */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The files `container` sees from its ConfigMap, Secret, projected and downward API volume
+ * mounts, by absolute path (`<mountPath>/<key or item path>`; a `subPath` mount is the one
+ * file), and the service account's `namespace` file (unless `automountServiceAccountToken: false`).
+ */
+export function containerFiles(pod: Pod, container: Container, data: PodData | undefined, podIP: string | undefined): Map<string, string> {
+  const files = new Map<string, string>();
+  // The service account volume every pod gets unless it opts out (only its namespace file here).
+  if (pod.spec.automountServiceAccountToken !== false) files.set(`${SERVICE_ACCOUNT_DIR}/namespace`, pod.metadata.namespace ?? 'default');
+  const volumes = new Map((pod.spec.volumes ?? []).map((v) => [v.name, v]));
+  for (const mount of container.volumeMounts ?? []) {
+    const v = volumes.get(mount.name);
+    if (v === undefined) continue;
+    const entries = new Map<string, string>();
+    const add = (source: Readonly<Record<string, string>> | undefined, items: readonly { key: string; path: string }[] | undefined): void => {
+      if (source === undefined) return;
+      if (items === undefined) for (const [k, value] of Object.entries(source)) entries.set(k, value);
+      else for (const item of items) if (source[item.key] !== undefined) entries.set(item.path, source[item.key]!);
+    };
+    if (v.configMap !== undefined) add(data?.configMaps.get(v.configMap.name ?? ''), v.configMap.items);
+    if (v.secret !== undefined) add(data?.secrets.get(v.secret.secretName ?? ''), v.secret.items);
+    const downward = (items: readonly { path: string; fieldRef?: { fieldPath: string } | undefined }[] | undefined): void => {
+      for (const item of items ?? []) if (item.fieldRef !== undefined) entries.set(item.path, fieldValue(pod, item.fieldRef.fieldPath, podIP));
+    };
+    downward(v.downwardAPI?.items);
+    for (const s of v.projected?.sources ?? []) {
+      if (s.configMap !== undefined) add(data?.configMaps.get(s.configMap.name ?? ''), s.configMap.items);
+      if (s.secret !== undefined) add(data?.secrets.get(s.secret.name ?? ''), s.secret.items);
+      downward(s.downwardAPI?.items);
+    }
+    const base = mount.mountPath.replace(/\/+$/, '');
+    if (mount.subPath !== undefined && mount.subPath !== '') {
+      const one = entries.get(mount.subPath);
+      if (one !== undefined) files.set(base, one);
+      continue;
+    }
+    for (const [path, value] of entries) files.set(`${base}/${path}`, value);
+  }
+  return files;
+}
+
+/** One line of a container's log, as the runtime keeps it. */
+export interface ContainerLogLine {
+  /** When it was written (virtual ms). */
+  readonly at: number;
+  /** `stdout` or `stderr`. */
+  readonly stream: 'stdout' | 'stderr';
+  /** The line, without its newline. */
+  readonly text: string;
+}
+
+/** How a started program will end on its own, as planned at its start. */
+export interface ProgramPlan {
+  /** When it exits (ms after start) and with which code; undefined when it runs until stopped. */
+  readonly exit: { readonly afterMs: number; readonly exitCode: number } | undefined;
+  /** How long it takes to exit after SIGTERM (`Infinity`: it ignores SIGTERM, as a shell as PID 1 does). */
+  readonly stopAfterMs: number;
+  /** The exit code after SIGTERM. */
+  readonly stopExitCode: number;
+}
+
+/** A program started in a container: its plan, and its log produced on demand. */
+export interface ProgramRun {
+  /** The plan made at start. */
+  readonly plan: ProgramPlan;
+  /**
+   * Produces the lines written up to `until` (inclusive; at most the last `keep` of them are
+   * needed) and hands each to `emit`, in order; later calls continue where the last stopped.
+   */
+  logsUntil(until: number, keep: number, emit: (line: ContainerLogLine) => void): void;
+}
+
+/** What a container's command line does, as the runtime starts it. */
+export interface ContainerProgram {
+  /** The argv that runs (after Kubernetes combined command/args with the image's). */
+  readonly argv: readonly string[];
+  /** Starts it at virtual time `start`. */
+  start(start: number): ProgramRun;
+}
+
+/** Loop iterations the planner follows before it takes a script for one that runs until stopped. */
+export const PLAN_ITERATION_BUDGET = 20_000;
+
+/** What the image's own program does when a script hands over to it (its registered behavior). */
+export interface ImageFallback {
+  readonly exitAfterMs?: number | undefined;
+  readonly exitCode?: number | undefined;
+  readonly stopAfterMs?: number | undefined;
+  readonly stopExitCode?: number | undefined;
+}
+
+/**
+ * Plans a script: runs it ahead (ignoring its output) until it exits, is found to repeat
+ * forever, hangs, hands over to the image, or runs out of the iteration budget.
+ */
+function plan(environment: () => ShellEnvironment, argv: readonly string[], start: number, fallback: ImageFallback): ProgramPlan {
+  const run = runShell({ argv, environment: environment(), start });
+  let ticks = 0;
+  let end: ShellEnd | undefined;
+  let trap: string | undefined;
+  for (;;) {
+    const r = run.next();
+    if (r.done === true) {
+      end = r.value;
+      break;
+    }
+    if (r.value.kind === 'forever') break;
+    if (r.value.kind === 'trap') trap = r.value.action;
+    if (r.value.kind === 'tick' && ++ticks > PLAN_ITERATION_BUDGET) break;
+  }
+  // A shell (or the command it runs) as PID 1 has no SIGTERM handler: the signal is ignored
+  // and the container is killed at the end of its grace period — unless the script traps
+  // SIGTERM with a handler that exits (`trap 'exit 0' TERM`): then it stops at once.
+  const handlerExit = trap === undefined ? null : /(?:^|[;&|\s])exit(?:\s+(\d+))?\s*;?\s*$/.exec(trap);
+  const ignoresTerm = handlerExit === null ? { stopAfterMs: Number.POSITIVE_INFINITY, stopExitCode: 0 } : { stopAfterMs: 0, stopExitCode: Number(handlerExit[1] ?? '0') % 256 };
+  if (end === undefined || end.kind === 'hang') return { exit: undefined, ...ignoresTerm };
+  if (end.kind === 'exit') return { exit: { afterMs: end.at - start, exitCode: end.code }, ...ignoresTerm };
+  return {
+    exit: fallback.exitAfterMs === undefined ? undefined : { afterMs: end.at - start + fallback.exitAfterMs, exitCode: fallback.exitCode ?? 0 },
+    stopAfterMs: fallback.stopAfterMs ?? 0,
+    stopExitCode: fallback.stopExitCode ?? 0,
+  };
+}
+
+/** Where a program's environment comes from when it starts. */
+export interface ProgramContext {
+  /** The pod (as it was when the kubelet admitted it). */
+  readonly pod: Pod;
+  /** The container. */
+  readonly container: Container;
+  /** The pod's IP, once the sandbox has one. */
+  readonly podIP?: (() => string | undefined) | undefined;
+  /** The ConfigMaps and Secrets the pod refers to, once the kubelet read them. */
+  readonly data?: (() => PodData | undefined) | undefined;
+  /** The network for `wget`/`curl`/`nslookup` (default {@link NO_NETWORK}). */
+  readonly network?: ShellNetwork | undefined;
+  /** What the image's own program does, if a script hands over to it. */
+  readonly fallback?: ImageFallback | undefined;
+  /** Entrypoint/cmd of images (default {@link IMAGE_COMMANDS}). */
+  readonly images?: Readonly<Record<string, ImageCommand>> | undefined;
+}
+
+/**
+ * The program `context.container` runs, if the interpreter knows its command line as a whole
+ * (see `knowsCommand`); undefined otherwise — the container then follows its image's behavior.
+ *
+ * Guarantees: deterministic; starting it never throws (a bad script is a run that exits 2 with
+ * the shell's message in its log).
+ *
+ * @example
+ * ```ts
+ * const program = containerProgram({ pod, container: { name: 'c', image: 'bash', command: ['bash', '-c', 'echo "Hello world!" && sleep 5 && exit 42'] } });
+ * program?.start(0).plan; // { exit: { afterMs: 5000, exitCode: 42 }, stopAfterMs: Infinity, stopExitCode: 0 }
+ * ```
+ */
+export function containerProgram(context: ProgramContext): ContainerProgram | undefined {
+  const { pod, container } = context;
+  // `$(VAR)` references rarely name the program: decide on the raw argv before building the environment.
+  if (!knowsCommand(containerArgv(container, {}, context.images))) return undefined;
+  const argv = containerArgv(container, containerEnvironment(pod, container, context.data?.(), context.podIP?.()), context.images);
+  if (!knowsCommand(argv)) return undefined;
+  const repository = imageRepository(container.image ?? '');
+  const program = repository.slice(repository.lastIndexOf('/') + 1);
+  const isImageProgram = SHELL_IMAGES.has(repository) || program === '' ? undefined : (name: string): boolean => name.startsWith(program);
+  return {
+    argv,
+    start(start: number): ProgramRun {
+      const data = context.data?.();
+      const podIP = context.podIP?.();
+      const env = containerEnvironment(pod, container, data, podIP);
+      const runArgv = containerArgv(container, env, context.images);
+      const environment = (): ShellEnvironment => ({ env, files: containerFiles(pod, container, data, podIP), hostname: podHostname(pod), network: context.network ?? NO_NETWORK, isImageProgram });
+      const planned = plan(environment, runArgv, start, context.fallback ?? {});
+      const hints: ShellHints = {};
+      const run = runShell({ argv: runArgv, environment: environment(), start, hints });
+      let partial: { at: number; text: string; stream: 'stdout' | 'stderr' } | undefined;
+      let pending: { readonly at: number; readonly stream: 'stdout' | 'stderr'; readonly text: string } | undefined;
+      let done = false;
+      const emitText = (at: number, stream: 'stdout' | 'stderr', text: string, emit: (line: ContainerLogLine) => void): void => {
+        let rest = text;
+        for (;;) {
+          const nl = rest.indexOf('\n');
+          if (nl < 0) break;
+          const head = rest.slice(0, nl);
+          if (partial !== undefined && partial.stream === stream) {
+            emit({ at: partial.at, stream, text: partial.text + head });
+            partial = undefined;
+          } else {
+            if (partial !== undefined) emit({ at: partial.at, stream: partial.stream, text: partial.text });
+            partial = undefined;
+            emit({ at, stream, text: head });
+          }
+          rest = rest.slice(nl + 1);
+        }
+        if (rest !== '') partial = partial !== undefined && partial.stream === stream ? { ...partial, text: partial.text + rest } : { at, stream, text: rest };
+      };
+      return {
+        plan: planned,
+        logsUntil(until, keep, emit) {
+          hints.horizon = until;
+          hints.keepLines = keep;
+          if (pending !== undefined) {
+            if (pending.at > until) return;
+            emitText(pending.at, pending.stream, pending.text, emit);
+            pending = undefined;
+          }
+          while (!done) {
+            const r = run.next();
+            if (r.done === true) {
+              done = true;
+              if (partial !== undefined && partial.at <= until) emit({ at: partial.at, stream: partial.stream, text: partial.text });
+              partial = undefined;
+              return;
+            }
+            const ev = r.value;
+            if (ev.kind !== 'output') {
+              if (ev.at > until) return;
+              continue;
+            }
+            if (ev.at > until) {
+              pending = ev;
+              return;
+            }
+            emitText(ev.at, ev.stream, ev.text, emit);
+          }
+        },
+      };
+    },
+  };
+}
