@@ -42,3 +42,6 @@ export * from './daemonset/index.js';
 
 // ResourceQuota: admission and the quota controller
 export * from './resourcequota/index.js';
+
+// CronJob
+export * from './cronjob/index.js';

@@ -1,0 +1,55 @@
+/**
+ * The CronJob controller — upstream's `pkg/controller/cronjob` (the v2 controller): a Job for
+ * each time a CronJob's schedule names, in its `spec.timeZone`, as `concurrencyPolicy`
+ * (Allow, Forbid, Replace), `startingDeadlineSeconds` and `suspend` allow; upstream's handling
+ * of missed schedule times (the most recent is run; more than 100 is `TooManyMissedTimes`);
+ * Jobs named `<cronjob>-<scheduled time in minutes>` with the
+ * `batch.kubernetes.io/cronjob-scheduled-timestamp` annotation; `status.active`,
+ * `lastScheduleTime`, `lastSuccessfulTime`; the history limits; upstream's events. Schedules are
+ * checked as robfig/cron's `ParseStandard` checks them and computed with croner, across
+ * daylight-saving transitions as robfig does.
+ *
+ * Deviations from upstream:
+ * - without `spec.timeZone` a schedule runs in UTC (upstream: kube-controller-manager's local
+ *   zone);
+ * - `lastSuccessfulTime` is set in the sync that sees a Job succeed (upstream: the next one).
+ *
+ * @module
+ */
+
+// Registration
+export { cronJobPlugin, CRONJOB_PLUGIN_NAME } from './plugin.js';
+export type { CronJobPluginOptions } from './plugin.js';
+export { cronJobScheduleAdmission, CRONJOB_SCHEDULE_ADMISSION } from './admission.js';
+
+// The controller
+export { CRONJOB_CONTROLLER_COMPONENT, CRONJOB_CONTROLLER_NAME, CronJobReconciler, DEFAULT_CRONJOB_CONCURRENCY, cronJobController } from './controller.js';
+export type { CronJobControllerOptions } from './controller.js';
+
+// Schedules
+export { CRON_DESCRIPTORS, CronScheduleError, instantsAt, parseCronSchedule, timeZoneProblem, validateCronSchedule, wallClockMs } from './schedule.js';
+export type { CronFieldProblem, CronSchedule } from './schedule.js';
+
+// Decisions
+export {
+  CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION,
+  MAX_MISSED_SCHEDULES,
+  NEXT_SCHEDULE_DELTA_MS,
+  cronJobJobName,
+  decideSchedule,
+  finishedCondition,
+  formatInZone,
+  formatRfc1123z,
+  jobFromTemplate,
+  jobReference,
+  jobsBeyondHistoryLimits,
+  mostRecentScheduleTime,
+  nextScheduleDelay,
+  oldestJobsBeyond,
+} from './decide.js';
+export type { CronJobEvent, MissedSchedules, MostRecentSchedule, ScheduleDecision } from './decide.js';
+export { cronJobStatusEqual, reconcileActive } from './status.js';
+export type { ActiveReconciliation } from './status.js';
+
+// Invariants
+export { CRONJOB_INVARIANTS, cronJobForbidConcurrencyInvariant, cronJobJobsOnScheduleInvariant, cronJobOneJobPerTimeInvariant, forbidConcurrentJobs, jobsOnSchedule } from './invariants.js';
