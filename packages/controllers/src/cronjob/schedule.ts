@@ -156,7 +156,8 @@ function parseStandard(schedule: string): { readonly fields: string } | { readon
       try {
         ns = parseDuration(text) * 1e6;
       } catch (error) {
-        const why = error instanceof DurationError ? error.message : String(error);
+        // Go's words: core's message less the hint it adds in parentheses.
+        const why = (error instanceof DurationError ? error.message : String(error)).replace(/ \([^)]*\)$/, '');
         throw new CronScheduleError('schedule', `failed to parse duration ${spec}: time: ${why}`);
       }
       // robfig's Every: at least a second, truncated to whole seconds.
