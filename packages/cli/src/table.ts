@@ -6,6 +6,7 @@
  * @module
  */
 import type { ConfigMap, ControllerRevision, DaemonSet, Deployment, EndpointSlice, Endpoints, Event, KubeObject, Lease, Node, Pod, ReplicaSet, ResourceQuota, Service } from '@kubeloop/core';
+import type { CronJob } from '@kubeloop/core';
 import { humanDuration } from './duration.js';
 
 /** One printed table: a kind's header and rows, before padding. */
@@ -137,7 +138,7 @@ function eventLastSeen(e: Event): string | undefined {
 }
 
 /** Columns and cells of the kinds kubectl prints specially (after NAMESPACE and NAME, AGE kept in its place). */
-const COLUMNS: Readonly<Record<string, { readonly columns: readonly string[]; readonly cells: (o: KubeObject, age: string) => string[] }>> = {
+const COLUMNS: Readonly<Record<string, { readonly columns: readonly string[]; readonly cells: (o: KubeObject, age: string, nowMs: number) => string[] }>> = {
   Pod: { columns: ['READY', 'STATUS', 'RESTARTS', 'AGE', 'NODE', 'OWNER'], cells: (o, age) => [...podRow(o as Pod), age, (o as Pod).spec?.nodeName ?? '<none>', ownerOf(o)] },
   Node: { columns: ['STATUS', 'ROLES', 'AGE', 'VERSION'], cells: (o, age) => [nodeStatus(o as Node), nodeRoles(o as Node), age, (o as Node).status?.nodeInfo?.kubeletVersion ?? ''] },
   ReplicaSet: {
@@ -191,7 +192,19 @@ const COLUMNS: Readonly<Record<string, { readonly columns: readonly string[]; re
   Lease: { columns: ['HOLDER', 'AGE'], cells: (o, age) => [(o as Lease).spec?.holderIdentity ?? '', age] },
   ConfigMap: { columns: ['DATA', 'AGE'], cells: (o, age) => [String(Object.keys((o as ConfigMap).data ?? {}).length + Object.keys((o as ConfigMap).binaryData ?? {}).length), age] },
   ResourceQuota: { columns: ['AGE', 'REQUEST', 'LIMIT'], cells: (o, age) => [age, ...quotaColumns(o as ResourceQuota)] },
+  CronJob: { columns: ['SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE'], cells: (o, age, nowMs) => cronJobCells(o as CronJob, age, nowMs) },
 };
+
+/**
+ * kubectl's CronJob columns (`printCronJob`): SCHEDULE, TIMEZONE (`<none>` when unset),
+ * SUSPEND (`True`/`False`), ACTIVE (how many Jobs `status.active` lists), LAST SCHEDULE (the
+ * age of `status.lastScheduleTime`, `<none>` before the first), AGE.
+ */
+function cronJobCells(cj: CronJob, age: string, nowMs: number): string[] {
+  const last = cj.status?.lastScheduleTime;
+  const lastSchedule = last === undefined ? '<none>' : humanDuration(nowMs - Date.parse(last));
+  return [cj.spec.schedule, cj.spec.timeZone ?? '<none>', cj.spec.suspend ? 'True' : 'False', String(cj.status?.active?.length ?? 0), lastSchedule, age];
+}
 
 /**
  * kubectl's REQUEST and LIMIT columns of a ResourceQuota: `name: used/hard` for each resource of
@@ -246,6 +259,7 @@ function eventsTable(events: readonly Event[], nowMs: number, ns: boolean): Tabl
  * - Service: TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE
  * - Endpoints: ENDPOINTS AGE; EndpointSlice: ADDRESSTYPE PORTS ENDPOINTS AGE
  * - ConfigMap: DATA AGE; Lease: HOLDER AGE
+ * - CronJob: SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE
  * - Event (only when in `options.include`): LAST SEEN TYPE REASON OBJECT MESSAGE, oldest first
  *   (kubectl's columns for events; no NAME)
  * - any other kind: AGE
@@ -270,7 +284,7 @@ export function buildTables(objects: readonly KubeObject[], nowMs: number, names
     const head = ns ? ['NAMESPACE', 'NAME'] : ['NAME'];
     const special = COLUMNS[kind];
     const group = groupOf(kind);
-    if (special) return { kind, group, columns: [...head, ...special.columns], rows: sorted.map((o) => [...lead(o), ...special.cells(o, age(o, nowMs))]) };
+    if (special) return { kind, group, columns: [...head, ...special.columns], rows: sorted.map((o) => [...lead(o), ...special.cells(o, age(o, nowMs), nowMs)]) };
     return { kind, group, columns: [...head, 'AGE'], rows: sorted.map((o) => [...lead(o), age(o, nowMs)]) };
   });
 }

@@ -40,6 +40,7 @@ import type {
   ResourceDefinition,
 } from '@kubeloop/core';
 import {
+  cronJobPlugin,
   daemonSetPlugin,
   deploymentPlugin,
   endpointsPlugin,
@@ -163,6 +164,7 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   daemonSetPlugin(),
   endpointsPlugin(),
   resourceQuotaPlugin(),
+  cronJobPlugin(),
 ]);
 
 /** Options of {@link SimCluster.settle}. */
