@@ -52,4 +52,4 @@ export { cronJobStatusEqual, reconcileActive } from './status.js';
 export type { ActiveReconciliation } from './status.js';
 
 // Invariants
-export { CRONJOB_INVARIANTS, cronJobForbidConcurrencyInvariant, cronJobJobsOnScheduleInvariant, cronJobOneJobPerTimeInvariant, forbidConcurrentJobs, jobsOnSchedule } from './invariants.js';
+export { CRONJOB_INVARIANTS, activeMatchesJobs, cronJobActiveMatchesJobsInvariant, cronJobForbidConcurrencyInvariant, cronJobJobsOnScheduleInvariant, cronJobOneJobPerTimeInvariant, forbidConcurrentJobs, jobsOnSchedule } from './invariants.js';

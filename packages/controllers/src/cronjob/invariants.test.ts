@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CronJobSchema, JobSchema, clusterState } from '@kubeloop/core';
 import type { CronJob, Job, StateChange } from '@kubeloop/core';
-import { cronJobForbidConcurrencyInvariant, cronJobJobsOnScheduleInvariant, cronJobOneJobPerTimeInvariant } from './invariants.js';
+import { cronJobActiveMatchesJobsInvariant, cronJobForbidConcurrencyInvariant, cronJobJobsOnScheduleInvariant, cronJobOneJobPerTimeInvariant } from './invariants.js';
 
 const cron = (spec: Record<string, unknown> = {}): CronJob =>
   CronJobSchema.parse({
@@ -98,5 +98,20 @@ describe('cronJobOneJobPerTime', () => {
     const s0 = clusterState([cron()], 0, []);
     const s1 = clusterState([cron(), a, b], 1, [added(a), added(b)], s0);
     expect(cronJobOneJobPerTimeInvariant.check(s1, s0)).toHaveLength(1);
+  });
+});
+
+describe('cronJobActiveMatchesJobs', () => {
+  const withActive = (names: string[]) => CronJobSchema.parse({ ...cron(), status: { active: names.map((n) => ({ kind: 'Job', namespace: 'default', name: n, uid: `uid-${n}` })) } });
+
+  it('holds when status.active lists the running Jobs', () => {
+    const running = job('2024-01-01T10:05:00Z', { uid: 'uid-hello-28401725' });
+    expect(cronJobActiveMatchesJobsInvariant.check(clusterState([withActive(['hello-28401725']), running, job('2024-01-01T10:00:00Z', { done: true })]), undefined)).toEqual([]);
+  });
+
+  it('fails for a finished Job still listed, or a running Job left out (a controller that never updates active)', () => {
+    const done = job('2024-01-01T10:00:00Z', { done: true, uid: 'uid-hello-28401720' });
+    expect(messages(cronJobActiveMatchesJobsInvariant.check(clusterState([withActive(['hello-28401720']), done]), undefined))).toEqual(['status.active lists [hello-28401720], the active Jobs are []']);
+    expect(messages(cronJobActiveMatchesJobsInvariant.check(clusterState([withActive([]), job('2024-01-01T10:05:00Z')]), undefined))).toEqual(['status.active lists [], the active Jobs are [hello-28401725]']);
   });
 });

@@ -137,5 +137,30 @@ export const cronJobOneJobPerTimeInvariant: Invariant = transitionInvariant('cro
   return out;
 });
 
+/**
+ * Liveness: once the cluster has settled, each CronJob's `status.active` lists exactly the
+ * Jobs it controls that have not finished and are not being deleted (by uid), and nothing
+ * else.
+ */
+export function activeMatchesJobs(cronJobs: readonly CronJob[], jobs: readonly Job[]): InvariantViolation[] {
+  const out: InvariantViolation[] = [];
+  for (const cj of cronJobs) {
+    const running = jobs.filter((j) => ownerUid(j) === cj.metadata.uid && !finished(j) && j.metadata.deletionTimestamp === undefined);
+    const want = running.map((j) => j.metadata.name ?? '').sort();
+    const listed = (cj.status.active ?? []).map((a) => a.name ?? '').sort();
+    const uids = new Set(running.map((j) => j.metadata.uid));
+    const staleUid = (cj.status.active ?? []).some((a) => !uids.has(a.uid));
+    if (want.join(',') !== listed.join(',') || staleUid) out.push({ message: `status.active lists [${listed.join(', ')}], the active Jobs are [${want.join(', ')}]`, objects: [refOf(cj)] });
+  }
+  return out;
+}
+
+/** {@link activeMatchesJobs} over a cluster state (liveness). */
+export const cronJobActiveMatchesJobsInvariant: Invariant = invariant(
+  'cronJobActiveMatchesJobs',
+  "After settling, a CronJob's status.active lists exactly its unfinished Jobs.",
+  (s) => activeMatchesJobs(s.of<CronJob>('CronJob'), s.of<Job>('Job')),
+);
+
 /** The invariants the CronJob plugin registers. */
-export const CRONJOB_INVARIANTS: readonly Invariant[] = [cronJobForbidConcurrencyInvariant, cronJobJobsOnScheduleInvariant, cronJobOneJobPerTimeInvariant];
+export const CRONJOB_INVARIANTS: readonly Invariant[] = [cronJobForbidConcurrencyInvariant, cronJobJobsOnScheduleInvariant, cronJobOneJobPerTimeInvariant, cronJobActiveMatchesJobsInvariant];

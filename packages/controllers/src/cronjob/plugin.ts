@@ -26,7 +26,8 @@ export interface CronJobPluginOptions extends CronJobControllerOptions {
  * A core plugin that adds the CronJob controller (controller `cronjob`, events from
  * `cronjob-controller`), the admission hook that refuses bad schedules and time zones with
  * upstream's messages, and the CronJob invariants: `cronJobForbidConcurrency`,
- * `cronJobJobsOnSchedule` (safety) and `cronJobOneJobPerTime` (transition).
+ * `cronJobJobsOnSchedule` (safety), `cronJobOneJobPerTime` (transition) and
+ * `cronJobActiveMatchesJobs` (liveness).
  *
  * Errors: the host fails with `unsupported` when it has no admission target, unless
  * `admission: false`.
