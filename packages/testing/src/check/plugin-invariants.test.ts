@@ -74,6 +74,10 @@ describe('invariants registered by plugins', () => {
         'oneDaemonPodPerEligibleNode (liveness)',
         'daemonSetStatusMatches (liveness)',
         'endpointsMatchPods (liveness)',
+        'cronJobForbidConcurrency (safety)',
+        'cronJobJobsOnSchedule (safety)',
+        'cronJobOneJobPerTime (transition)',
+        'cronJobActiveMatchesJobs (liveness)',
       ]);
     } finally {
       await cluster.stop();
