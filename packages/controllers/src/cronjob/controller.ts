@@ -25,7 +25,7 @@ import { CronJobs, Jobs, controllerFor, controllerRef, done, formatTime, isApiEr
 import type { Controller, CronJob, CronJobStatus, EventRecorder, Job, Manager, Reconciler, Request, Result } from '@kubeloop/core';
 import { decideSchedule, formatInZone, jobFromTemplate, jobReference, jobsBeyondHistoryLimits, nextScheduleDelay } from './decide.js';
 import type { CronJobEvent } from './decide.js';
-import { CronScheduleError, parseCronSchedule, wallClockMs } from './schedule.js';
+import { CronScheduleError, parseCronSchedule } from './schedule.js';
 import type { CronSchedule } from './schedule.js';
 import { cronJobStatusEqual, reconcileActive } from './status.js';
 
@@ -188,7 +188,7 @@ export class CronJobReconciler implements Reconciler {
       active = active.filter((a) => a.uid !== job.metadata.uid);
     }
     const scheduled = decision.scheduledTime;
-    const request = jobFromTemplate(cronJob, scheduled, formatInZone(scheduled, schedule.timeZone, wallClockMs));
+    const request = jobFromTemplate(cronJob, scheduled, formatInZone(scheduled, schedule.timeZone));
     let created: Job;
     try {
       created = await this.#manager.client.create(Jobs, request);
@@ -212,15 +212,17 @@ export class CronJobReconciler implements Reconciler {
     return { status: next, requeueMs: nextScheduleDelay({ ...cronJob, status: next }, now, schedule) };
   }
 
-  /** Deletes a Job in the background (upstream `deleteJob`); false (after a `FailedDelete` event) when that failed. */
+  /**
+   * Deletes a Job in the background (upstream `deleteJob`); false (after a `FailedDelete` event)
+   * when that failed. A Job already gone (a stale cache) counts as deleted, without an event.
+   */
   async #deleteJob(cronJob: CronJob, job: Job): Promise<boolean> {
     try {
       await this.#manager.client.delete(Jobs, objectKey(job), { propagationPolicy: 'Background' });
     } catch (error) {
-      if (!isApiError(error, 'NotFound')) {
-        await this.#recorder.event(cronJob, 'Warning', 'FailedDelete', `Deleted job: ${message(error)}`);
-        return false;
-      }
+      if (isApiError(error, 'NotFound')) return true;
+      await this.#recorder.event(cronJob, 'Warning', 'FailedDelete', `Deleted job: ${message(error)}`);
+      return false;
     }
     await this.#recorder.event(cronJob, 'Normal', 'SuccessfulDelete', `Deleted job ${job.metadata.name ?? ''}`);
     return true;

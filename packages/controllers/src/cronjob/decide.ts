@@ -6,6 +6,7 @@
  */
 import { formatTime, parseTime } from '@kubeloop/core';
 import type { CronJob, Job, JobCondition, ObjectReference, OwnerReference } from '@kubeloop/core';
+import { wallClockMs } from './schedule.js';
 import type { CronSchedule } from './schedule.js';
 
 /** The annotation with a Job's scheduled time (upstream `batch.kubernetes.io/cronjob-scheduled-timestamp`), RFC 3339 in the CronJob's zone. */
@@ -94,13 +95,14 @@ export function cronJobJobName(cronJobName: string, scheduledMs: number): string
 
 /**
  * An instant as RFC 3339 in a zone, as Go's `t.In(loc).Format(time.RFC3339)`:
- * `2024-03-10T03:30:00-04:00`, or `...Z` in UTC.
+ * `2024-03-10T03:30:00-04:00`, or `...Z` at a zero offset.
  */
-export function formatInZone(ms: number, timeZone: string, wallClockMs: (timeZone: string, ms: number) => number): string {
+export function formatInZone(ms: number, timeZone: string): string {
   const wall = wallClockMs(timeZone, ms);
   const offsetMin = Math.round((wall - ms) / 60_000);
   const base = formatTime(wall).slice(0, -1);
-  if (offsetMin === 0 && (timeZone === 'UTC' || timeZone === 'Etc/UTC')) return `${base}Z`;
+  // Go's `Z07:00` prints `Z` for any zero offset (London in winter too).
+  if (offsetMin === 0) return `${base}Z`;
   const sign = offsetMin < 0 ? '-' : '+';
   const abs = Math.abs(offsetMin);
   return `${base}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
