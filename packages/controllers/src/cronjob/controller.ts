@@ -10,7 +10,8 @@
  *
  * 1. the CronJob is gone → done;
  * 2. bring `status.active` up to date with the Jobs it controls (`SawCompletedJob`,
- *    `UnexpectedJob`, `MissingJob` after a live read), and `lastSuccessfulTime`;
+ *    `UnexpectedJob`, `MissingJob` after a live read), and `lastSuccessfulTime`; an unfinished
+ *    Job it controls that `active` does not list (even on a live read) is added to it;
  * 3. being deleted, an unknown time zone (`UnknownTimeZone`), a schedule that does not parse
  *    (`UnparseableSchedule`) or `suspend` → only the status;
  * 4. decide about the most recent due schedule time ({@link decideSchedule}); to start it,
@@ -107,7 +108,9 @@ export class CronJobReconciler implements Reconciler {
       }
     }
     await this.#record(cronJob, seen.events);
-    let status: CronJobStatus = seen.status;
+    // Deviation: upstream only warns about these; counting them as active keeps a Forbid
+    // CronJob from starting a second Job after a crash between a create and its status write.
+    let status: CronJobStatus = seen.unexpected.length === 0 ? seen.status : { ...seen.status, active: [...(seen.status.active ?? []), ...seen.unexpected.map(jobReference)] };
     for (const ref of seen.missing) {
       try {
         await client.get(Jobs, { namespace: ref.namespace ?? '', name: ref.name ?? '' });

@@ -12,7 +12,11 @@
  * Deviations from upstream:
  * - without `spec.timeZone` a schedule runs in UTC (upstream: kube-controller-manager's local
  *   zone);
- * - `lastSuccessfulTime` is set in the sync that sees a Job succeed (upstream: the next one).
+ * - `lastSuccessfulTime` is set in the sync that sees a Job succeed (upstream: the next one);
+ * - an unfinished Job the CronJob controls that `status.active` does not list (a crash between
+ *   creating it and writing the status, with the next schedule time come meanwhile) is added
+ *   to `active` after the `UnexpectedJob` warning; upstream only warns, so a Forbid CronJob may
+ *   then run two Jobs at once, which its own documentation calls possible.
  *
  * @module
  */

@@ -53,6 +53,11 @@ describe('reconcileActive', () => {
     expect(r.status.active).toEqual([ref('gone')]);
   });
 
+  it('does not count a Job being deleted as unexpected', () => {
+    const deleting = JobSchema.parse({ ...job('going'), metadata: { ...job('going').metadata, deletionTimestamp: '2024-01-01T10:00:00Z' } });
+    expect(reconcileActive(cronJob({}), [deleting]).unexpected).toEqual([]);
+  });
+
   it('compares statuses by their active references and times', () => {
     expect(cronJobStatusEqual({ active: [ref('a')] }, { active: [ref('a')] })).toBe(true);
     expect(cronJobStatusEqual({ active: [] }, {})).toBe(true);

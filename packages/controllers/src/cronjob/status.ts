@@ -16,9 +16,9 @@ export interface ActiveReconciliation {
   /** `SawCompletedJob` for each finished Job taken out of `active`. */
   readonly events: readonly CronJobEvent[];
   /**
-   * Unfinished Jobs the CronJob controls that `active` does not list: upstream re-reads the
-   * CronJob (its cache may lag its own status write) and reports the ones still missing as
-   * `UnexpectedJob`; it does not adopt them into `active`.
+   * Unfinished Jobs the CronJob controls, not being deleted, that `active` does not list:
+   * upstream re-reads the CronJob (its cache may lag its own status write) and reports the ones
+   * still missing as `UnexpectedJob` (the controller here also adds them to `active`).
    */
   readonly unexpected: readonly Job[];
   /** Entries of `active` whose Job is not among `jobs`: the caller confirms with a live read that each is gone. */
@@ -45,7 +45,7 @@ export function reconcileActive(cronJob: CronJob, jobs: readonly Job[]): ActiveR
     const uid = job.metadata.uid ?? '';
     const finished = finishedCondition(job);
     if (finished === undefined) {
-      if (!listed.has(uid)) unexpected.push(job);
+      if (!listed.has(uid) && job.metadata.deletionTimestamp === undefined) unexpected.push(job);
       continue;
     }
     if (listed.has(uid)) {

@@ -137,6 +137,20 @@ describe('concurrencyPolicy', () => {
     expect(await jobsOf(c, 'forbid')).toHaveLength(2);
   });
 
+  it('Forbid: an unfinished Job it controls but does not list (a crash between the create and the status write) counts as active: UnexpectedJob, and no second Job', async () => {
+    const c = await cronCluster();
+    await c.apply(cronJob('forbid', { schedule: '* * * * *', concurrencyPolicy: 'Forbid' }));
+    await c.advance(1_000);
+    const cj = await c.get(CronJobs, key('forbid'));
+    const owner = { apiVersion: 'batch/v1', kind: 'CronJob', name: 'forbid', uid: cj.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
+    const template = (cj.spec.jobTemplate.spec as Job['spec']).template;
+    await c.server.create(Jobs, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'forgotten', namespace: 'default', ownerReferences: [owner] }, spec: { template }, status: {} } as unknown as Job);
+    await c.advance(2 * 60_000);
+    expect(await eventsOf(c, 'UnexpectedJob')).toEqual(['Saw a job that the controller did not create or forgot: forgotten']);
+    expect(names(await jobsOf(c, 'forbid'))).toEqual(['forgotten']);
+    expect((await c.get(CronJobs, key('forbid'))).status.active?.map((a) => a.name)).toEqual(['forgotten']);
+  });
+
   it('Replace: deletes the running Job and creates the new one; Allow: runs them side by side', async () => {
     const c = await cronCluster();
     await c.apply([cronJob('replace', { schedule: '* * * * *', concurrencyPolicy: 'Replace' }), cronJob('allow', { schedule: '* * * * *' })]);
