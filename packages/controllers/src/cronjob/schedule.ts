@@ -203,6 +203,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
  * time read as UTC (e.g. 2024-03-10T07:30Z in America/New_York → 2024-03-10T03:30Z).
  */
 export function wallClockMs(timeZone: string, ms: number): number {
+  if (timeZone === 'UTC') return ms;
   const seconds = Math.floor(ms / 1000) * 1000;
   const parts: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(seconds))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
@@ -238,7 +239,9 @@ class SpecSchedule implements CronSchedule {
     readonly timeZone: string,
     fields: string,
   ) {
-    this.#cron = new Cron(fields, { timezone: 'UTC', mode: '5-part' });
+    // A fixed zero offset: croner then does plain UTC arithmetic (with `timezone: 'UTC'` it goes
+    // through Intl, ten times slower).
+    this.#cron = new Cron(fields, { utcOffset: 0, mode: '5-part' });
   }
 
   /** The next wall-clock match strictly after wall-clock `wallMs`, within the year limit. */
