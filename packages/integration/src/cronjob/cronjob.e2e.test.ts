@@ -226,6 +226,8 @@ describe('admission', () => {
     expect(await refusal(c, cronJob('b', { schedule: '0 0 * * 7' }))).toContain('spec.schedule: Invalid value: "0 0 * * 7": end of range (7) above maximum (6): 7');
     expect(await refusal(c, cronJob('c', { schedule: 'TZ=UTC 0 * * * *' }))).toContain('spec.schedule: Invalid value: "TZ=UTC 0 * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead');
     expect(await refusal(c, cronJob('d', { schedule: '0 * * * *', timeZone: 'Mars/Olympus_Mons' }))).toContain('spec.timeZone: Invalid value: "Mars/Olympus_Mons": unknown time zone Mars/Olympus_Mons');
+    // Core's shallow check of the kind, in robfig's words too.
+    expect(await refusal(c, cronJob('f', { schedule: '* * * *' }))).toContain('spec.schedule: Invalid value: "* * * *": expected exactly 5 fields, found 4: [* * * *]');
     expect(await refusal(c, cronJob('e', { schedule: '@hourly', timeZone: 'Europe/Paris' }))).toBe('admitted');
   });
 
