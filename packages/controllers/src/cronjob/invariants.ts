@@ -54,6 +54,10 @@ function scheduleNames(schedule: string, timeZone: string | undefined, ms: numbe
  * whose wall-clock time in `spec.timeZone` (UTC when unset) matches `spec.schedule`, after the
  * CronJob's creation and not after the Job's; and the Job's name is `<cronjob>-<that time in
  * minutes since the epoch>`.
+ *
+ * Caveats: Jobs are judged against the CronJob's current schedule and zone, so a run that
+ * edits them sees the Jobs of the old schedule flagged; `@every` schedules and `TZ=` prefixes
+ * are not judged (croner has no reading of them).
  */
 export function jobsOnSchedule(cronJobs: readonly CronJob[], jobs: readonly Job[]): InvariantViolation[] {
   const byUid = new Map(cronJobs.map((c) => [c.metadata.uid, c]));
