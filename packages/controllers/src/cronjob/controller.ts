@@ -11,12 +11,14 @@
  * 1. the CronJob is gone → done;
  * 2. bring `status.active` up to date with the Jobs it controls (`SawCompletedJob`,
  *    `UnexpectedJob`, `MissingJob` after a live read), and `lastSuccessfulTime`; an unfinished
- *    Job it controls that `active` does not list (even on a live read) is added to it;
+ *    Job it controls that `active` does not list (even on a live read) is added to it, and
+ *    `lastScheduleTime` moved up to its time ({@link adoptUnexpected});
  * 3. being deleted, an unknown time zone (`UnknownTimeZone`), a schedule that does not parse
  *    (`UnparseableSchedule`) or `suspend` → only the status;
  * 4. decide about the most recent due schedule time ({@link decideSchedule}); to start it,
- *    delete the active Jobs under `Replace`, create the Job (an `AlreadyExists` of its own Job
- *    is adopted into `active`), set `lastScheduleTime`;
+ *    claim it (write `lastScheduleTime` first, see below), delete the active Jobs under
+ *    `Replace`, create the Job (an `AlreadyExists` of its own Job is adopted into `active`;
+ *    another failure gives the claim back);
  * 5. delete the oldest finished Jobs beyond the history limits; write the status when it
  *    changed; requeue at the next schedule time (+100 ms).
  *
@@ -28,7 +30,7 @@ import { decideSchedule, formatInZone, jobFromTemplate, jobReference, jobsBeyond
 import type { CronJobEvent } from './decide.js';
 import { CronScheduleError, parseCronSchedule } from './schedule.js';
 import type { CronSchedule } from './schedule.js';
-import { cronJobStatusEqual, reconcileActive } from './status.js';
+import { adoptUnexpected, cronJobStatusEqual, reconcileActive } from './status.js';
 
 /** The controller's name (`--controllers=cronjob`). */
 export const CRONJOB_CONTROLLER_NAME = 'cronjob';
@@ -110,7 +112,7 @@ export class CronJobReconciler implements Reconciler {
     await this.#record(cronJob, seen.events);
     // Deviation: upstream only warns about these; counting them as active keeps a Forbid
     // CronJob from starting a second Job after a crash between a create and its status write.
-    let status: CronJobStatus = seen.unexpected.length === 0 ? seen.status : { ...seen.status, active: [...(seen.status.active ?? []), ...seen.unexpected.map(jobReference)] };
+    let status: CronJobStatus = adoptUnexpected(seen.status, seen.unexpected);
     for (const ref of seen.missing) {
       try {
         await client.get(Jobs, { namespace: ref.namespace ?? '', name: ref.name ?? '' });
@@ -123,15 +125,17 @@ export class CronJobReconciler implements Reconciler {
 
     const outcome = await this.#schedule({ ...cronJob, status }, clock.now());
     status = outcome.status;
+    // The stored version the final write builds on: the claim's, when the sync made one.
+    const base = outcome.claimed ?? cronJob;
     const current: CronJob = { ...cronJob, status };
     if (outcome.error === undefined) {
       for (const job of jobsBeyondHistoryLimits(current, jobs)) {
         if (await this.#deleteJob(current, job)) status = { ...status, active: (status.active ?? []).filter((a) => a.uid !== job.metadata.uid) };
       }
     }
-    if (!cronJobStatusEqual(original, status)) {
+    if (!cronJobStatusEqual(outcome.claimed === undefined ? original : base.status, status)) {
       try {
-        await client.updateStatus(CronJobs, { ...cronJob, status });
+        await client.updateStatus(CronJobs, { ...base, status });
       } catch (error) {
         if (!isApiError(error, 'NotFound')) throw error;
         return done;
@@ -141,8 +145,11 @@ export class CronJobReconciler implements Reconciler {
     return outcome.requeueMs === undefined ? done : requeueAfter(Math.max(0, outcome.requeueMs));
   }
 
-  /** The schedule half of a sync; returns the status to write, when to look again, and the error to retry on. */
-  async #schedule(cronJob: CronJob, now: number): Promise<{ status: CronJobStatus; requeueMs?: number | undefined; error?: unknown }> {
+  /**
+   * The schedule half of a sync; returns the status to write, when to look again, the error to
+   * retry on, and the CronJob as its claim of a schedule time stored it.
+   */
+  async #schedule(cronJob: CronJob, now: number): Promise<ScheduleOutcome> {
     const status = cronJob.status;
     if (cronJob.metadata.deletionTimestamp !== undefined) return { status };
     let schedule: CronSchedule;
@@ -176,6 +183,19 @@ export class CronJobReconciler implements Reconciler {
       case 'start':
         break;
     }
+    const scheduled = decision.scheduledTime;
+    // Deviation: claim the time (write lastScheduleTime, under the cached resourceVersion) before
+    // creating its Job. Upstream writes it after, so a crash in between followed by the Job's
+    // deletion, or a sync on a CronJob cache that lags its own last write, runs a time twice
+    // (kubernetes.io: "two jobs might be created"); claimed first, a lagging cache conflicts
+    // (409, retried on fresh state) and a crash skips the time at worst. A failed create gives
+    // the claim back.
+    let claimed: CronJob;
+    try {
+      claimed = await this.#manager.client.updateStatus(CronJobs, { ...cronJob, status: { ...status, lastScheduleTime: formatTime(scheduled) } });
+    } catch (error) {
+      return { status, error };
+    }
     let active = status.active ?? [];
     for (const ref of decision.replace) {
       let job: Job;
@@ -183,14 +203,13 @@ export class CronJobReconciler implements Reconciler {
         job = await this.#manager.client.get(Jobs, { namespace: ref.namespace ?? '', name: ref.name ?? '' });
       } catch (error) {
         await this.#recorder.event(cronJob, 'Warning', 'FailedGet', `Get job: ${message(error)}`);
-        return { status: { ...status, active }, error };
+        return { status: { ...status, active }, error, claimed };
       }
       if (!(await this.#deleteJob(cronJob, job))) {
-        return { status: { ...status, active }, error: new Error(`could not replace job ${job.metadata.namespace ?? ''}/${job.metadata.name ?? ''}`) };
+        return { status: { ...status, active }, error: new Error(`could not replace job ${job.metadata.namespace ?? ''}/${job.metadata.name ?? ''}`), claimed };
       }
       active = active.filter((a) => a.uid !== job.metadata.uid);
     }
-    const scheduled = decision.scheduledTime;
     const request = jobFromTemplate(cronJob, scheduled, formatInZone(scheduled, schedule.timeZone));
     let created: Job;
     try {
@@ -201,18 +220,19 @@ export class CronJobReconciler implements Reconciler {
         if (!isApiError(error, 'Forbidden') || !message(error).includes('being terminated')) {
           await this.#recorder.event(cronJob, 'Warning', 'FailedCreate', `Error creating job: ${message(error)}`);
         }
-        return { status: { ...status, active }, error };
+        return { status: { ...status, active }, error, claimed };
       }
       // Ours from a sync whose status write was lost? Then it belongs in `active`.
+      const lastScheduleTime = claimed.status.lastScheduleTime;
       try {
         created = await this.#manager.client.get(Jobs, objectKey(request));
       } catch (getError) {
-        return { status: { ...status, active }, error: getError };
+        return { status: { ...status, active, lastScheduleTime }, error: getError, claimed };
       }
-      if (controllerRef(created)?.uid !== cronJob.metadata.uid || active.some((a) => a.uid === created.metadata.uid)) return { status: { ...status, active } };
+      if (controllerRef(created)?.uid !== cronJob.metadata.uid || active.some((a) => a.uid === created.metadata.uid)) return { status: { ...status, active, lastScheduleTime }, claimed };
     }
-    const next: CronJobStatus = { ...status, active: [...active, jobReference(created)], lastScheduleTime: formatTime(scheduled) };
-    return { status: next, requeueMs: nextScheduleDelay({ ...cronJob, status: next }, now, schedule) };
+    const next: CronJobStatus = { ...status, active: [...active, jobReference(created)], lastScheduleTime: claimed.status.lastScheduleTime };
+    return { status: next, requeueMs: nextScheduleDelay({ ...cronJob, status: next }, now, schedule), claimed };
   }
 
   /**
@@ -230,6 +250,18 @@ export class CronJobReconciler implements Reconciler {
     await this.#recorder.event(cronJob, 'Normal', 'SuccessfulDelete', `Deleted job ${job.metadata.name ?? ''}`);
     return true;
   }
+}
+
+/** What the schedule half of a sync did. */
+interface ScheduleOutcome {
+  /** The status to write. */
+  readonly status: CronJobStatus;
+  /** When to look again (ms), if at all. */
+  readonly requeueMs?: number | undefined;
+  /** The error to retry on, after the status write. */
+  readonly error?: unknown;
+  /** The CronJob as the claim of a schedule time stored it (its resourceVersion is the one to write on). */
+  readonly claimed?: CronJob | undefined;
 }
 
 function message(error: unknown): string {

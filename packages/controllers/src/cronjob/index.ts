@@ -15,7 +15,8 @@
  * - `lastSuccessfulTime` is set in the sync that sees a Job succeed (upstream: the next one);
  * - an unfinished Job the CronJob controls that `status.active` does not list (a crash between
  *   creating it and writing the status, with the next schedule time come meanwhile) is added
- *   to `active` after the `UnexpectedJob` warning; upstream only warns, so a Forbid CronJob may
+ *   to `active` after the `UnexpectedJob` warning, `lastScheduleTime` moved up to its time;
+ *   upstream only warns, so a Forbid CronJob may
  *   then run two Jobs at once, which its own documentation calls possible.
  *
  * @module
@@ -52,7 +53,7 @@ export {
   oldestJobsBeyond,
 } from './decide.js';
 export type { CronJobEvent, MissedSchedules, MostRecentSchedule, ScheduleDecision } from './decide.js';
-export { cronJobStatusEqual, reconcileActive } from './status.js';
+export { adoptUnexpected, cronJobStatusEqual, reconcileActive } from './status.js';
 export type { ActiveReconciliation } from './status.js';
 
 // Invariants

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CronJobSchema, JobSchema } from '@kubeloop/core';
 import type { CronJob, Job } from '@kubeloop/core';
-import { cronJobStatusEqual, reconcileActive } from './status.js';
+import { adoptUnexpected, cronJobStatusEqual, reconcileActive } from './status.js';
 
 const ref = (name: string) => ({ apiVersion: 'batch/v1', kind: 'Job', namespace: 'default', name, uid: `uid-${name}` });
 
@@ -56,6 +56,14 @@ describe('reconcileActive', () => {
   it('does not count a Job being deleted as unexpected', () => {
     const deleting = JobSchema.parse({ ...job('going'), metadata: { ...job('going').metadata, deletionTimestamp: '2024-01-01T10:00:00Z' } });
     expect(reconcileActive(cronJob({}), [deleting]).unexpected).toEqual([]);
+  });
+
+  it('adopts unexpected Jobs into active and moves lastScheduleTime up to their scheduled time, never back', () => {
+    const forgotten = JobSchema.parse({ ...job('hello-28401725'), metadata: { ...job('hello-28401725').metadata, annotations: { 'batch.kubernetes.io/cronjob-scheduled-timestamp': '2024-01-01T10:05:00Z' } } });
+    const adopted = adoptUnexpected({ active: [], lastScheduleTime: '2024-01-01T10:00:00Z' }, [forgotten]);
+    expect(adopted).toEqual({ active: [{ apiVersion: 'batch/v1', kind: 'Job', namespace: 'default', name: 'hello-28401725', uid: 'uid-hello-28401725' }], lastScheduleTime: '2024-01-01T10:05:00Z' });
+    expect(adoptUnexpected({ lastScheduleTime: '2024-01-01T10:10:00Z' }, [forgotten]).lastScheduleTime).toBe('2024-01-01T10:10:00Z');
+    expect(adoptUnexpected({}, [job('no-annotation')])).toMatchObject({ active: [{ name: 'no-annotation' }] });
   });
 
   it('compares statuses by their active references and times', () => {

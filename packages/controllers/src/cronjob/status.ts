@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { parseTime } from '@kubeloop/core';
+import { formatTime, parseTime } from '@kubeloop/core';
 import type { CronJob, CronJobStatus, Job, ObjectReference } from '@kubeloop/core';
-import { finishedCondition } from './decide.js';
+import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, finishedCondition, jobReference } from './decide.js';
 import type { CronJobEvent } from './decide.js';
 
 /** What {@link reconcileActive} found. */
@@ -64,6 +64,32 @@ export function reconcileActive(cronJob: CronJob, jobs: readonly Job[]): ActiveR
     ...(lastSuccessful === undefined ? {} : { lastSuccessfulTime: lastSuccessful }),
   };
   return { status, events, unexpected, missing };
+}
+
+/**
+ * Counts Jobs the CronJob controls but does not list as active (a deviation: upstream only
+ * warns, see {@link ActiveReconciliation.unexpected}): each joins `active`, and
+ * `lastScheduleTime` moves forward to the latest scheduled time among them (their
+ * `batch.kubernetes.io/cronjob-scheduled-timestamp`), as the sync that created them would have
+ * set it — so a time whose Job is deleted later is not run again.
+ *
+ * Worked example: after a crash between creating `hello-28401725` (10:05) and writing the
+ * status, `active` is empty and `lastScheduleTime` 10:00; adopting gives `active`
+ * `[hello-28401725]` and `lastScheduleTime` 10:05.
+ */
+export function adoptUnexpected(status: CronJobStatus, unexpected: readonly Job[]): CronJobStatus {
+  if (unexpected.length === 0) return status;
+  let last = status.lastScheduleTime === undefined ? Number.NEGATIVE_INFINITY : parseTime(status.lastScheduleTime);
+  let lastText = status.lastScheduleTime;
+  for (const job of unexpected) {
+    const text = job.metadata.annotations?.[CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION];
+    const t = text === undefined ? Number.NaN : parseTime(text);
+    if (!Number.isNaN(t) && t > last) {
+      last = t;
+      lastText = formatTime(t);
+    }
+  }
+  return { ...status, active: [...(status.active ?? []), ...unexpected.map(jobReference)], ...(lastText === undefined ? {} : { lastScheduleTime: lastText }) };
 }
 
 /** Whether two statuses say the same (the write is skipped when they do). */
