@@ -9,10 +9,10 @@
  * The invariants are the plugin's (checkCluster collects them); no Job controller runs, the
  * steps finish Jobs through their status subresource as one would.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CronJobs, Jobs, formatTime } from '@kubeloop/core';
-import { DEEP, checkCluster, faultArbitrary, faultSchedules, faultSchedulesWith } from '@kubeloop/testing';
+import { DEEP, checkCluster, faultArbitrary, faultSchedules, faultSchedulesWith, runCase } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
 import { cronJobPlugin } from '@kubeloop/controllers';
 
@@ -24,7 +24,9 @@ type Step =
   | { readonly kind: 'finish'; readonly pick: number; readonly succeeded: boolean }
   | { readonly kind: 'deleteJob'; readonly pick: number }
   | { readonly kind: 'suspend'; readonly cronJob: number; readonly suspend: boolean }
-  | { readonly kind: 'wait'; readonly ms: number };
+  | { readonly kind: 'wait'; readonly ms: number }
+  /** For the pinned cases: fail, or delete, the newest Job of a CronJob. */
+  | { readonly kind: 'newest'; readonly cronJob: number; readonly action: 'fail' | 'delete' };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('finish' as const), pick: fc.nat(20), succeeded: fc.boolean() }) },
@@ -71,6 +73,19 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
     case 'wait':
       await context.advance(s.ms);
       return;
+    case 'newest': {
+      const name = NAMES[s.cronJob]!;
+      const jobs = (await server.list(Jobs, { namespace: 'default' })).items.filter((j) => j.metadata.ownerReferences?.[0]?.name === name);
+      const job = jobs.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '')).at(-1);
+      if (job === undefined) return;
+      if (s.action === 'delete') {
+        await server.delete(Jobs, { namespace: 'default', name: job.metadata.name ?? '' });
+        return;
+      }
+      const now = formatTime(cluster.clock.now());
+      await server.updateStatus(Jobs, { ...job, status: { ...job.status, startTime: now, failed: 1, conditions: [{ type: 'Failed', status: 'True', lastTransitionTime: now }] } });
+      return;
+    }
   }
 }
 
@@ -84,6 +99,8 @@ function describeStep(s: Step): string {
       return `${s.suspend ? 'suspend' : 'resume'} ${NAMES[s.cronJob]}`;
     case 'wait':
       return `wait ${s.ms} ms`;
+    case 'newest':
+      return `${s.action} the newest Job of ${NAMES[s.cronJob]}`;
   }
 }
 
@@ -126,4 +143,17 @@ describe('CronJob under random changes', () => {
     );
     await checkCluster(options('cronjob: stale caches and clock jumps', faults));
   }, 180_000);
+});
+
+describe('CronJob: cases the properties found, pinned', () => {
+  it('a CronJob cache one event behind the controller\'s own write does not run a time again once its Job is deleted (fast-check seed 20261122, run 59)', async () => {
+    // Forbid's first Job fails, so the 00:02 time runs at once; its Job is deleted 1 ms later,
+    // while the controller's CronJob cache still shows the status before that run.
+    const actions: Step[] = [
+      { kind: 'newest', cronJob: 1, action: 'fail' },
+      { kind: 'newest', cronJob: 1, action: 'delete' },
+    ];
+    const outcome = await runCase(options('cronjob: pinned stale cache', fc.constant([])), 0, actions, [{ kind: 'staleReads', resource: 'cronjobs.batch', lag: 1, holdMs: 100 }]);
+    expect(outcome.failure).toBeUndefined();
+  });
 });
