@@ -87,7 +87,6 @@ export class CronJobReconciler implements Reconciler {
     let cronJob = this.#manager.cache(CronJobs).get(request);
     if (cronJob === undefined) return done;
     const jobs = controlledJobs(cronJob, this.#manager.cache(Jobs).list(request.namespace ?? ''));
-    const original = cronJob.status;
 
     let seen = reconcileActive(cronJob, jobs);
     if (seen.unexpected.length > 0) {
@@ -125,7 +124,8 @@ export class CronJobReconciler implements Reconciler {
 
     const outcome = await this.#schedule({ ...cronJob, status }, clock.now());
     status = outcome.status;
-    // The stored version the final write builds on: the claim's, when the sync made one.
+    // The stored version the final write builds on (and is compared with): the claim's, when
+    // the sync made one, else the one read (from the cache, or live after an unexpected Job).
     const base = outcome.claimed ?? cronJob;
     const current: CronJob = { ...cronJob, status };
     if (outcome.error === undefined) {
@@ -133,7 +133,7 @@ export class CronJobReconciler implements Reconciler {
         if (await this.#deleteJob(current, job)) status = { ...status, active: (status.active ?? []).filter((a) => a.uid !== job.metadata.uid) };
       }
     }
-    if (!cronJobStatusEqual(outcome.claimed === undefined ? original : base.status, status)) {
+    if (!cronJobStatusEqual(base.status, status)) {
       try {
         await client.updateStatus(CronJobs, { ...base, status });
       } catch (error) {

@@ -13,11 +13,21 @@
  * - without `spec.timeZone` a schedule runs in UTC (upstream: kube-controller-manager's local
  *   zone);
  * - `lastSuccessfulTime` is set in the sync that sees a Job succeed (upstream: the next one);
+ * - a schedule time is claimed (`lastScheduleTime` written, under the cached resourceVersion)
+ *   before its Job is created, and given back if the create fails; upstream writes it after,
+ *   so a crash in between, or a cache one write behind, runs a time twice if its Job is
+ *   deleted meanwhile (kubernetes.io: "two jobs might be created"); here a crash may skip a
+ *   time instead (kubernetes.io: "or no job might be created");
  * - an unfinished Job the CronJob controls that `status.active` does not list (a crash between
  *   creating it and writing the status, with the next schedule time come meanwhile) is added
  *   to `active` after the `UnexpectedJob` warning, `lastScheduleTime` moved up to its time;
- *   upstream only warns, so a Forbid CronJob may
- *   then run two Jobs at once, which its own documentation calls possible.
+ *   upstream only warns, so a Forbid CronJob may then run two Jobs at once, which its own
+ *   documentation calls possible.
+ *
+ * Caveat: the `MissSchedule` check is upstream's (a due time older than
+ * `startingDeadlineSeconds`), and as upstream's it cannot fire: the search for due times
+ * already starts at `now − startingDeadlineSeconds`, so such times are never found; they are
+ * skipped silently.
  *
  * @module
  */
