@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ConfigMap, ControllerRevision, DaemonSet, Deployment, EndpointSlice, Endpoints, Event, Job, KubeObject, Lease, Node, Pod, ReplicaSet, ResourceQuota, Service } from '@kubeloop/core';
+import type { ConfigMap, ControllerRevision, CronJob, DaemonSet, Deployment, EndpointSlice, Endpoints, Event, Job, KubeObject, Lease, Node, Pod, ReplicaSet, ResourceQuota, Service } from '@kubeloop/core';
 import { humanDuration } from './duration.js';
 
 /** One printed table: a kind's header and rows, before padding. */
@@ -230,7 +230,19 @@ const COLUMNS: Readonly<Record<string, { readonly columns: readonly string[]; re
   Lease: { columns: ['HOLDER', 'AGE'], cells: (o, age) => [(o as Lease).spec?.holderIdentity ?? '', age] },
   ConfigMap: { columns: ['DATA', 'AGE'], cells: (o, age) => [String(Object.keys((o as ConfigMap).data ?? {}).length + Object.keys((o as ConfigMap).binaryData ?? {}).length), age] },
   ResourceQuota: { columns: ['AGE', 'REQUEST', 'LIMIT'], cells: (o, age) => [age, ...quotaColumns(o as ResourceQuota)] },
+  CronJob: { columns: ['SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE'], cells: (o, age, nowMs) => cronJobCells(o as CronJob, age, nowMs) },
 };
+
+/**
+ * kubectl's CronJob columns (`printCronJob`): SCHEDULE, TIMEZONE (`<none>` when unset),
+ * SUSPEND (`True`/`False`), ACTIVE (how many Jobs `status.active` lists), LAST SCHEDULE (the
+ * age of `status.lastScheduleTime`, `<none>` before the first), AGE.
+ */
+function cronJobCells(cj: CronJob, age: string, nowMs: number): string[] {
+  const last = cj.status?.lastScheduleTime;
+  const lastSchedule = last === undefined ? '<none>' : humanDuration(nowMs - Date.parse(last));
+  return [cj.spec.schedule, cj.spec.timeZone ?? '<none>', cj.spec.suspend ? 'True' : 'False', String(cj.status?.active?.length ?? 0), lastSchedule, age];
+}
 
 /**
  * kubectl's REQUEST and LIMIT columns of a ResourceQuota: `name: used/hard` for each resource of
@@ -286,6 +298,7 @@ function eventsTable(events: readonly Event[], nowMs: number, ns: boolean): Tabl
  * - Service: TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE
  * - Endpoints: ENDPOINTS AGE; EndpointSlice: ADDRESSTYPE PORTS ENDPOINTS AGE
  * - ConfigMap: DATA AGE; Lease: HOLDER AGE
+ * - CronJob: SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE
  * - Event (only when in `options.include`): LAST SEEN TYPE REASON OBJECT MESSAGE, oldest first
  *   (kubectl's columns for events; no NAME)
  * - any other kind: AGE

@@ -12,6 +12,9 @@
  * | {@link podGcPlugin} | `pkg/controller/podgc` |
  * | {@link endpointsPlugin} | `pkg/controller/endpoint`, `pkg/controller/endpointslice` |
  * | {@link resourceQuotaPlugin} | `pkg/controller/resourcequota` and the `ResourceQuota` admission plugin |
+ * | {@link jobPlugin} | `pkg/controller/job` |
+ * | {@link ttlAfterFinishedPlugin} | `pkg/controller/ttlafterfinished` |
+ * | {@link cronJobPlugin} | `pkg/controller/cronjob` (the v2 controller) |
  * | {@link nodeLifecyclePlugin} | `pkg/controller/nodelifecycle`, `pkg/controller/tainteviction` and the `DefaultTolerationSeconds` admission plugin |
  * | {@link schedulerPlugin} | `pkg/scheduler` with its default plugins |
  *
@@ -308,3 +311,26 @@ export {
   ttlAfterFinishedPlugin,
 } from './ttlafterfinished/index.js';
 export type { TtlAfterFinishedControllerOptions } from './ttlafterfinished/index.js';
+
+// CronJob
+export {
+  CRONJOB_CONTROLLER_COMPONENT,
+  CRONJOB_INVARIANTS,
+  CRONJOB_PLUGIN_NAME,
+  CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION,
+  CRONJOB_SCHEDULE_ADMISSION,
+  CronScheduleError,
+  MAX_MISSED_SCHEDULES,
+  activeMatchesJobs,
+  cronJobActiveMatchesJobsInvariant,
+  cronJobForbidConcurrencyInvariant,
+  cronJobJobsOnScheduleInvariant,
+  cronJobOneJobPerTimeInvariant,
+  cronJobPlugin,
+  cronJobScheduleAdmission,
+  forbidConcurrentJobs,
+  jobsOnSchedule,
+  parseCronSchedule,
+  validateCronSchedule,
+} from './cronjob/index.js';
+export type { CronJobControllerOptions, CronJobPluginOptions, CronSchedule } from './cronjob/index.js';

@@ -80,6 +80,10 @@ describe('invariants registered by plugins', () => {
         'jobPodsWithinParallelism (transition)',
         'jobTrackingFinalizersReleased (liveness)',
         'finishedJobsDeletedAfterTtl (liveness)',
+        'cronJobForbidConcurrency (safety)',
+        'cronJobJobsOnSchedule (safety)',
+        'cronJobOneJobPerTime (transition)',
+        'cronJobActiveMatchesJobs (liveness)',
       ]);
     } finally {
       await cluster.stop();

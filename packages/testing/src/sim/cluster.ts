@@ -40,6 +40,7 @@ import type {
   ResourceDefinition,
 } from '@kubeloop/core';
 import {
+  cronJobPlugin,
   daemonSetPlugin,
   deploymentPlugin,
   endpointsPlugin,
@@ -167,6 +168,7 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   resourceQuotaPlugin(),
   jobPlugin(),
   ttlAfterFinishedPlugin(),
+  cronJobPlugin(),
 ]);
 
 /** Options of {@link SimCluster.settle}. */

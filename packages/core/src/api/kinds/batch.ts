@@ -303,8 +303,9 @@ function validateSchedule(schedule: string, field: string): FieldError[] {
     if (CRON_DESCRIPTORS.has(s) || /^@every\s+\S+$/.test(s)) return [];
     return [invalidValue(field, schedule, `unrecognized descriptor: ${s}`)];
   }
-  const n = s.split(/\s+/).length;
-  return n === 5 ? [] : [invalidValue(field, schedule, `expected exactly 5 fields, found ${n}: ${s}`)];
+  const fields = s.split(/\s+/);
+  // robfig/cron's wording, fields printed as a Go slice: `found 4: [* * * *]`.
+  return fields.length === 5 ? [] : [invalidValue(field, schedule, `expected exactly 5 fields, found ${fields.length}: [${fields.join(' ')}]`)];
 }
 
 /**
