@@ -333,4 +333,4 @@ export {
   parseCronSchedule,
   validateCronSchedule,
 } from './cronjob/index.js';
-export type { CronJobControllerOptions, CronJobPluginOptions, CronSchedule } from './cronjob/index.js';
+export type { CronFieldProblem, CronJobControllerOptions, CronJobPluginOptions, CronSchedule } from './cronjob/index.js';
