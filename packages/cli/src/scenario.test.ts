@@ -138,8 +138,8 @@ describe('kubeloop run with a scenario', () => {
     const stderr = buffer();
     expect(await main(['run', file], { stdout, stderr })).toBe(0);
     expect(stderr.text).toBe('');
-    expect(stdout.text).toMatch(/^default +pod\/bound +0\/1 +OutOfcpu +0 +20s +small +<none>$/m);
-    expect(stdout.text).toMatch(/^default +pod\/scheduled +0\/1 +Pending +0 +20s +<none> +<none>$/m);
+    expect(stdout.text).toMatch(/^default +pod\/bound +0\/2 +OutOfcpu +0 +20s +small +<none>$/m);
+    expect(stdout.text).toMatch(/^default +pod\/scheduled +0\/2 +Pending +0 +20s +<none> +<none>$/m);
     expect(stdout.text).toMatch(/^default +20s +Warning +OutOfcpu +pod\/bound +.*Node didn't have enough resource: cpu, requested: 1100, used: 0, capacity: 1000$/m);
     expect(stdout.text).toMatch(/^default +20s +Warning +FailedScheduling +pod\/scheduled +0\/1 nodes are available: 1 Insufficient cpu\. /m);
     const json = buffer();

@@ -39,6 +39,20 @@ describe('buildTables and formatTables', () => {
     expect(text).toBe(['NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE   NODE     OWNER', 'default     web    1/1     Running   2          90s   node-1   <none>', ''].join('\n'));
   });
 
+  it('counts a sidecar (an init container with restartPolicy Always) in READY and its restarts in RESTARTS, as kubectl 1.29+ does', () => {
+    const withSidecar: Pod = {
+      ...pod('web', {
+        phase: 'Running',
+        initContainerStatuses: [{ name: 'proxy', image: 'envoy', imageID: '', ready: true, started: true, restartCount: 1, state: { running: {} } }],
+        containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: false, restartCount: 2, state: { running: {} } }],
+      } as Pod['status']),
+    };
+    const spec = { ...withSidecar.spec, initContainers: [{ name: 'proxy', image: 'envoy', restartPolicy: 'Always' }] } as Pod['spec'];
+    const sidecarPod: Pod = { ...withSidecar, spec };
+    const text = formatTables(buildTables([sidecarPod], T0 + 90_000, () => true));
+    expect(text.split('\n')[1]).toMatch(/^default +web +1\/2 +Running +3 +90s /);
+  });
+
   it('prints Jobs with kubectl 1.30 columns: STATUS, COMPLETIONS, DURATION, AGE', () => {
     const job = (name: string, spec: Record<string, unknown>, status: Record<string, unknown>) =>
       ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'default', creationTimestamp: '2026-01-01T00:00:00Z' }, spec, status }) as unknown as Job;

@@ -35,7 +35,7 @@ function age(object: KubeObject, nowMs: number): string {
 /**
  * The STATUS column of a pod, as kubectl's pod printer derives it: the phase (`Pending` before
  * any status is written), replaced by the pod's reason; `Init:<reason>` or `Init:<done>/<total>`
- * while init containers run; else the reason of the first container that is waiting or
+ * while init containers run (a started sidecar does not count as running init); else the reason of the first container that is waiting or
  * terminated (`ExitCode:<n>`/`Signal:<n>` without a reason); `Terminating` once deletion started.
  */
 export function podStatus(pod: Pod): string {
@@ -44,9 +44,12 @@ export function podStatus(pod: Pod): string {
   let initializing = false;
   const inits = status?.initContainerStatuses ?? [];
   const initTotal = pod.spec?.initContainers?.length ?? inits.length;
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
   for (const [i, c] of inits.entries()) {
     const terminated = c.state?.terminated;
     if (terminated && terminated.exitCode === 0) continue;
+    // A sidecar that has started does not hold initialization up.
+    if (sidecars.has(c.name) && c.started === true) continue;
     if (terminated) reason = `Init:${terminated.reason ?? (terminated.signal ? `Signal:${terminated.signal}` : `ExitCode:${terminated.exitCode}`)}`;
     else if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') reason = `Init:${c.state.waiting.reason}`;
     else reason = `Init:${i}/${initTotal}`;
@@ -66,11 +69,18 @@ export function podStatus(pod: Pod): string {
   return reason;
 }
 
+/**
+ * READY and RESTARTS as kubectl counts them: sidecars (init containers with `restartPolicy:
+ * Always`) count as containers, ready once started and ready, and their restarts add up with
+ * the containers'.
+ */
 function podRow(pod: Pod): string[] {
   const statuses = pod.status?.containerStatuses ?? [];
-  const total = pod.spec?.containers?.length ?? statuses.length;
-  const ready = statuses.filter((c) => c.ready).length;
-  const restarts = statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0);
+  const sidecarNames = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+  const sidecars = (pod.status?.initContainerStatuses ?? []).filter((c) => sidecarNames.has(c.name));
+  const total = (pod.spec?.containers?.length ?? statuses.length) + sidecarNames.size;
+  const ready = statuses.filter((c) => c.ready).length + sidecars.filter((c) => c.started === true && c.ready).length;
+  const restarts = [...sidecars, ...statuses].reduce((n, c) => n + (c.restartCount ?? 0), 0);
   return [`${ready}/${total}`, podStatus(pod), String(restarts)];
 }
 
