@@ -121,9 +121,9 @@ describe('the kubernetes.io batch examples (examples/batch/batch.scenario.yaml)'
     const last = lists[2]!;
     const hello = last.find((o) => o.kind === 'CronJob' && o.metadata.name === 'hello') as CronJob | undefined;
     expect(hello).toBeDefined();
-    const jobs = last.filter((o): o is Job => o.kind === 'Job' && o.metadata.name.startsWith('hello-'));
+    const jobs = last.filter((o): o is Job => o.kind === 'Job' && (o.metadata.name ?? '').startsWith('hello-'));
     expect(jobs).toHaveLength(3);
-    const minutes = jobs.map((j) => Number(j.metadata.name.slice('hello-'.length))).sort((a, b) => a - b);
+    const minutes = jobs.map((j) => Number(j.metadata.name!.slice('hello-'.length))).sort((a, b) => a - b);
     expect(minutes).toEqual([minutes[0]!, minutes[0]! + 1, minutes[0]! + 2]);
     for (const j of jobs) {
       const scheduled = Date.parse(j.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp'] ?? '');

@@ -21,7 +21,7 @@ describe('kubernetes.io indexed-job.yaml', () => {
       const pods = (await c.list(Pods, { namespace: 'default', labelSelector: 'batch.kubernetes.io/job-name=indexed-job' })).items;
       const logs = pods.map((p) => [
         p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'],
-        c.nodes.kubelet(p.spec.nodeName!)!.logs('default', p.metadata.name, 'worker').map((l) => l.text),
+        c.nodes.kubelet(p.spec.nodeName!)!.logs('default', p.metadata.name!, 'worker').map((l) => l.text),
       ]);
       expect(logs.sort()).toEqual([
         ['0', ['oof']],
