@@ -138,6 +138,44 @@ describe('containers run their command lines', () => {
     expect(text(s.kubelet.logs('default', 'indexed-2-abcde', 'worker'))).toEqual(['hello baz from indexed-2-abcde', pod.status.podIP]);
   });
 
+  it("runs indexed-job.yaml's pod: the init container writes the index's item to an emptyDir, the worker reverses it", async () => {
+    const s = await node();
+    const volumeMounts = [{ mountPath: '/input', name: 'input' }];
+    await s.run(
+      'indexed-job-2-abcde',
+      {
+        restartPolicy: 'Never',
+        initContainers: [{ name: 'input', image: 'docker.io/library/bash', command: ['bash', '-c', 'items=(foo bar baz qux xyz)\necho ${items[$JOB_COMPLETION_INDEX]} > /input/data.txt\n'], volumeMounts }],
+        containers: [{ name: 'worker', image: 'docker.io/library/busybox', command: ['rev', '/input/data.txt'], volumeMounts }],
+        volumes: [{ name: 'input', emptyDir: {} }],
+      },
+      { 'batch.kubernetes.io/job-completion-index': '2' },
+    );
+    await s.clock.advance(10_000);
+    const pod = await s.pod('indexed-job-2-abcde');
+    expect(pod.status.phase).toBe('Succeeded');
+    expect(pod.status.containerStatuses![0]!.state!.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(text(s.kubelet.logs('default', 'indexed-job-2-abcde', 'worker'))).toEqual(['zab']);
+  });
+
+  it('keeps an emptyDir per pod: a container restart sees what the previous instance wrote, another pod does not', async () => {
+    const s = await node();
+    const spec = {
+      restartPolicy: 'OnFailure',
+      containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo run >> /cache/runs; cat /cache/runs; [ $(wc -l < /cache/runs) -ge 2 ]'], volumeMounts: [{ mountPath: '/cache/', name: 'cache' }] }],
+      volumes: [{ name: 'cache', emptyDir: {} }],
+    };
+    await s.run('a', spec);
+    await s.clock.advance(30_000);
+    expect((await s.pod('a')).status.phase).toBe('Succeeded');
+    expect(text(s.kubelet.logs('default', 'a', 'c', { previous: true }))).toEqual(['run']);
+    expect(text(s.kubelet.logs('default', 'a', 'c'))).toEqual(['run', 'run']);
+    await s.run('b', { ...spec, restartPolicy: 'Never' });
+    await s.clock.advance(5_000);
+    expect((await s.pod('b')).status.phase).toBe('Failed');
+    expect(text(s.kubelet.logs('default', 'b', 'c'))).toEqual(['run']);
+  });
+
   it("answers kubectl's errors for logs it does not have", async () => {
     const s = await node();
     await s.run('p', { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] });

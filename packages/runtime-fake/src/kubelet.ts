@@ -551,7 +551,7 @@ export class FakeKubelet {
         return this.#readNode(pod, key);
       case 'StartWorker':
         try {
-          const context = { podIP: () => this.#workers.get(uid)?.podIP, data: () => this.#podData.get(uid) };
+          const context = { podIP: () => this.#workers.get(uid)?.podIP, data: () => this.#podData.get(uid), emptyDirs: new Map<string, Map<string, string>>() };
           const worker = new PodWorker(() => this.#cache?.get(key) ?? pod, this.runtime, (c) => this.#behaviors.resolve(pod, c, context), () => (pod.spec.hostNetwork === true ? this.nodeIP : this.#allocateIP(uid)), clock.now());
           this.#workers.set(uid, worker);
           return { type: 'WorkerStarted', pod };

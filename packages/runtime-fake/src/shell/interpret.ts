@@ -186,7 +186,7 @@ interface ShellState {
 /** Commands the interpreter implements (builtins and the utilities of a busybox image). */
 export const SHELL_COMMANDS: ReadonlySet<string> = new Set([
   ':', '.', '[', '[[', 'basename', 'break', 'cat', 'cd', 'continue', 'curl', 'date', 'dirname', 'echo', 'env', 'eval', 'exec', 'exit', 'export',
-  'expr', 'false', 'grep', 'head', 'hostname', 'let', 'local', 'ls', 'mkdir', 'nslookup', 'printenv', 'printf', 'pwd', 'read', 'readonly', 'return', 'rm', 'seq', 'set',
+  'expr', 'false', 'grep', 'head', 'hostname', 'let', 'local', 'ls', 'mkdir', 'nslookup', 'printenv', 'printf', 'pwd', 'read', 'readonly', 'return', 'rev', 'rm', 'seq', 'set',
   'shift', 'sleep', 'source', 'tail', 'test', 'touch', 'trap', 'true', 'uname', 'unset', 'wait', 'wc', 'wget', 'whoami', 'sh', 'bash', 'ash', 'dash',
 ]);
 
@@ -1005,6 +1005,24 @@ class Shell {
         }
         return status;
       }
+      case 'rev': {
+        // busybox/util-linux rev: each line's characters reversed, newlines kept
+        const reverse = (text: string): string => text.split('\n').map((l) => [...l].reverse().join('')).join('\n');
+        const files = args.filter((a) => a !== '-');
+        if (files.length === 0) {
+          this.write(io.out, reverse(io.input?.rest() ?? ''));
+          return 0;
+        }
+        let status = 0;
+        for (const f of files) {
+          const text = this.readFile(f);
+          if (text === undefined) {
+            this.error(io, `rev: ${f}: No such file or directory`);
+            status = 1;
+          } else this.write(io.out, reverse(text));
+        }
+        return status;
+      }
       case 'head':
       case 'tail': {
         let n = 10;
@@ -1684,6 +1702,12 @@ export interface ShellInvocation {
   readonly start: number;
   /** Consumer hints (see {@link ShellHints}); may be changed while the run is consumed. */
   readonly hints?: ShellHints | undefined;
+  /**
+   * Writable files the script starts with, by absolute path (a pod's emptyDir contents). When
+   * the run ends (exit, hang or handover), this map is set to the files the script leaves:
+   * these, changed, plus every file it wrote. Unchanged when the run is abandoned before its end.
+   */
+  readonly files?: Map<string, string> | undefined;
 }
 
 /**
@@ -1730,6 +1754,17 @@ function unwrapEntrypoint(argv: readonly string[]): readonly string[] {
  * ```
  */
 export function* runShell(invocation: ShellInvocation): ShellRun {
+  const left: { files?: ReadonlyMap<string, string> } = {};
+  const end = yield* runShellWith(invocation, left);
+  if (invocation.files !== undefined && left.files !== undefined) {
+    const files = [...left.files];
+    invocation.files.clear();
+    for (const [k, v] of files) invocation.files.set(k, v);
+  }
+  return end;
+}
+
+function* runShellWith(invocation: ShellInvocation, left: { files?: ReadonlyMap<string, string> }): ShellRun {
   const argv = unwrapEntrypoint(invocation.argv);
   const first = basename(argv[0] ?? '');
   const dialect: ShellDialect = first === 'bash' ? 'bash' : 'sh';
@@ -1741,7 +1776,7 @@ export function* runShell(invocation: ShellInvocation): ShellRun {
     arrays: new TrackedMap(changed),
     exported: new TrackedSet(changed, Object.keys(env.env)),
     funcs: new TrackedMap(changed),
-    files: new TrackedMap(changed),
+    files: new TrackedMap(changed, invocation.files),
     status: 0,
     errexit: false,
     nounset: false,
@@ -1750,6 +1785,7 @@ export function* runShell(invocation: ShellInvocation): ShellRun {
     cwd: '/',
     traps: new TrackedMap(changed),
   };
+  left.files = state.files;
   const shell = new Shell(dialect, env, state, invocation.start, invocation.hints ?? {});
   bump = shell.changed;
   const io: IO = { out: { k: 'log', stream: 'stdout' }, err: { k: 'log', stream: 'stderr' }, input: undefined };

@@ -330,8 +330,8 @@ export interface ImageFallback {
  * Plans a script: runs it ahead (ignoring its output) until it exits, is found to repeat
  * forever, hangs, hands over to the image, or runs out of the iteration budget.
  */
-function plan(environment: () => ShellEnvironment, argv: readonly string[], start: number, fallback: ImageFallback): ProgramPlan {
-  const run = runShell({ argv, environment: environment(), start });
+function plan(environment: () => ShellEnvironment, argv: readonly string[], start: number, fallback: ImageFallback, files: Map<string, string>): ProgramPlan {
+  const run = runShell({ argv, environment: environment(), start, files });
   let ticks = 0;
   let end: ShellEnd | undefined;
   let trap: string | undefined;
@@ -375,6 +375,17 @@ export interface ProgramContext {
   readonly fallback?: ImageFallback | undefined;
   /** Entrypoint/cmd of images (default {@link IMAGE_COMMANDS}). */
   readonly images?: Readonly<Record<string, ImageCommand>> | undefined;
+  /**
+   * The pod's emptyDir volumes (volume name → files by path inside the volume), shared by its
+   * containers and kept across their restarts; see {@link containerProgram}.
+   */
+  readonly emptyDirs?: Map<string, Map<string, string>> | undefined;
+}
+
+/** The container's mounts of emptyDir volumes: volume name and mount path (no trailing `/`). */
+function emptyDirMounts(pod: Pod, container: Container): { readonly volume: string; readonly base: string }[] {
+  const empty = new Set((pod.spec.volumes ?? []).filter((v) => v.emptyDir !== undefined).map((v) => v.name));
+  return (container.volumeMounts ?? []).filter((m) => empty.has(m.name) && (m.subPath ?? '') === '').map((m) => ({ volume: m.name, base: m.mountPath.replace(/\/+$/, '') }));
 }
 
 /**
@@ -383,6 +394,14 @@ export interface ProgramContext {
  *
  * Guarantees: deterministic; starting it never throws (a bad script is a run that exits 2 with
  * the shell's message in its log).
+ *
+ * emptyDir volumes (`context.emptyDirs`): a started program sees the volume's files under its
+ * mount path and may change them. Its script is run to its end when it starts (the plan), and
+ * the files it leaves in the volume are stored back then: containers started later (the next
+ * init container, the app containers, a restart) see them. A container running at the same
+ * time sees them only if it starts after the writer did (a simplification: there is no
+ * shared file system while two containers run).
+
  *
  * @example
  * ```ts
@@ -407,9 +426,22 @@ export function containerProgram(context: ProgramContext): ContainerProgram | un
       const env = containerEnvironment(pod, container, data, podIP);
       const runArgv = containerArgv(container, env, context.images);
       const environment = (): ShellEnvironment => ({ env, files: containerFiles(pod, container, data, podIP), hostname: podHostname(pod), network: context.network ?? NO_NETWORK, isImageProgram });
-      const planned = plan(environment, runArgv, start, context.fallback ?? {});
+      const mounts = context.emptyDirs === undefined ? [] : emptyDirMounts(pod, container);
+      const seed = (): Map<string, string> => {
+        const files = new Map<string, string>();
+        for (const { volume, base } of mounts) for (const [path, text] of context.emptyDirs?.get(volume) ?? []) files.set(`${base}/${path}`, text);
+        return files;
+      };
+      const left = seed();
+      const logFiles = seed();
+      const planned = plan(environment, runArgv, start, context.fallback ?? {}, left);
+      for (const { volume, base } of mounts) {
+        const kept = new Map<string, string>();
+        for (const [path, text] of left) if (path.startsWith(`${base}/`)) kept.set(path.slice(base.length + 1), text);
+        context.emptyDirs?.set(volume, kept);
+      }
       const hints: ShellHints = {};
-      const run = runShell({ argv: runArgv, environment: environment(), start, hints });
+      const run = runShell({ argv: runArgv, environment: environment(), start, hints, files: logFiles });
       let partial: { at: number; text: string; stream: 'stdout' | 'stderr' } | undefined;
       let pending: { readonly at: number; readonly stream: 'stdout' | 'stderr'; readonly text: string } | undefined;
       let done = false;

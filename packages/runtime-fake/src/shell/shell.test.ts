@@ -75,6 +75,8 @@ describe('command lines → duration, exit code, log', () => {
     ['an unknown command: bash', bash('echo a\nfrobnicate'), { ms: 0, code: 127, logs: ['a', '!bash: line 2: frobnicate: command not found'] }],
     ['set -e stops at the first failure', sh('set -e; echo a; false; echo b'), { ms: 0, code: 1, logs: ['a'] }],
     ['sh -e and conditions', { command: ['sh', '-ec', 'if false; then :; fi; false || echo ok; false; echo no'] }, { ms: 0, code: 1, logs: ['ok'] }],
+    ['rev: each line reversed, from files or a pipe', sh('printf "baz\\nab c\\n" > /tmp/f; rev /tmp/f; echo héllo | rev; rev /nope'), { ms: 0, code: 1, logs: ['zab', 'c ba', 'olléh', '!rev: /nope: No such file or directory'] }],
+    ['rev as the whole command line (indexed-job.yaml worker)', { command: ['rev', '/input/data.txt'] }, { ms: 0, code: 1, logs: ['!rev: /input/data.txt: No such file or directory'] }],
     ['pipes', sh('echo hello | cat; printf "a\\nb\\nc\\n" | wc -l'), { ms: 0, code: 0, logs: ['hello', '3'] }],
     ['case', sh('case "$HOSTNAME" in job-*) echo job;; *) echo other;; esac'), { ms: 0, code: 0, logs: ['job'] }],
     ['functions', sh('greet() { echo "hi $1"; return 3; }; greet you; echo $?'), { ms: 0, code: 0, logs: ['hi you', '3'] }],
