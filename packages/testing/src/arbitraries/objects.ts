@@ -15,8 +15,12 @@ export type Manifest = Readonly<Record<string, unknown>>;
 
 /** Workload names: a small pool, so that actions collide. */
 export const WORKLOAD_NAMES: readonly string[] = ['web', 'api', 'db'];
-/** Images the fake runtime pulls in a few virtual seconds. */
-export const IMAGES: readonly string[] = ['nginx:1.25', 'busybox:1.36', 'registry.example.com/app:v1', 'registry.example.com/app:v2'];
+/**
+ * Images the fake runtime pulls in a few virtual seconds, all of servers that run until stopped
+ * (a bare shell image such as busybox exits at once and crash-loops, as in a real cluster, so
+ * it is no stand-in for an application here).
+ */
+export const IMAGES: readonly string[] = ['nginx:1.25', 'traefik/whoami:v1.10', 'registry.example.com/app:v1', 'registry.example.com/app:v2'];
 
 /** A workload name from {@link WORKLOAD_NAMES}. */
 export const workloadName = (): fc.Arbitrary<string> => fc.constantFrom(...WORKLOAD_NAMES);
