@@ -494,18 +494,7 @@ export class JobReconciler implements Reconciler {
   async #deleteActivePods(job: Job, pods: readonly Pod[]): Promise<{ deleted: number; deletedReady: number; error?: unknown }> {
     const namespace = job.metadata.namespace ?? '';
     const results = await Promise.allSettled(pods.map((p) => this.#podControl.deletePod(namespace, p.metadata.name ?? '', job)));
-    let deleted = 0;
-    let deletedReady = 0;
-    let error: unknown;
-    results.forEach((r, i) => {
-      if (r.status === 'rejected' && !isApiError(r.reason, 'NotFound')) {
-        error ??= r.reason;
-        return;
-      }
-      deleted++;
-      if (isPodReady(pods[i]!)) deletedReady++;
-    });
-    return { deleted, deletedReady, error };
+    return deletionTally(pods, results);
   }
 
   /** Removes the finalizer of, then deletes, surplus pods (upstream `deleteJobPods`), expecting their deletions. */
@@ -524,18 +513,7 @@ export class JobReconciler implements Reconciler {
         }
       }),
     );
-    let deleted = 0;
-    let deletedReady = 0;
-    let error: unknown;
-    results.forEach((r, i) => {
-      if (r.status === 'rejected' && !isApiError(r.reason, 'NotFound')) {
-        error ??= r.reason;
-        return;
-      }
-      deleted++;
-      if (isPodReady(pods[i]!)) deletedReady++;
-    });
-    return { deleted, deletedReady, error };
+    return deletionTally(pods, results);
   }
 
   /** Takes the tracking finalizer off a pod (a JSON patch that fails if its finalizers changed meanwhile). */
@@ -818,4 +796,24 @@ export function jobController(manager: Manager, options: JobControllerOptions = 
     .watches(Pods, jobPodEventHandler(manager, expectations, finalizers))
     .withConcurrency(options.concurrency ?? DEFAULT_JOB_CONCURRENCY)
     .complete(new JobReconciler(manager, expectations, finalizers, options));
+}
+
+/**
+ * What a batch of pod deletions achieved: a pod already gone counts as deleted (upstream
+ * ignores NotFound), `deletedReady` counts the deleted pods that were ready, and `error` is the
+ * first other failure.
+ */
+function deletionTally(pods: readonly Pod[], results: readonly PromiseSettledResult<unknown>[]): { deleted: number; deletedReady: number; error?: unknown } {
+  let deleted = 0;
+  let deletedReady = 0;
+  let error: unknown;
+  results.forEach((r, i) => {
+    if (r.status === 'rejected' && !isApiError(r.reason, 'NotFound')) {
+      error ??= r.reason;
+      return;
+    }
+    deleted++;
+    if (isPodReady(pods[i]!)) deletedReady++;
+  });
+  return { deleted, deletedReady, error };
 }
