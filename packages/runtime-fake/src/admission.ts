@@ -54,9 +54,27 @@ export function allocatableResources(allocatable: Readonly<Record<string, string
   return { cpu: amount(allocatable['cpu'], true), memory: amount(allocatable['memory'], false), pods: amount(allocatable['pods'], false) };
 }
 
+/** What the kubelet puts before a rejection's reason in the pod's status message (upstream `rejectPod`). */
+export const POD_REJECTED_PREFIX = 'Pod was rejected: ';
+
+/**
+ * The message of the Warning event for a rejection: upstream's `rejectPod` records the event
+ * with the bare reason and writes `Pod was rejected: <reason>` only into the pod's status.
+ *
+ * @example
+ * ```ts
+ * rejectionEventMessage({ reason: 'OutOfcpu', message: "Pod was rejected: Node didn't have enough resource: cpu, ..." });
+ * // "Node didn't have enough resource: cpu, ..."
+ * ```
+ */
+export function rejectionEventMessage(rejection: AdmissionRejection): string {
+  return rejection.message.startsWith(POD_REJECTED_PREFIX) ? rejection.message.slice(POD_REJECTED_PREFIX.length) : rejection.message;
+}
+
 /**
  * Why a pod was rejected: upstream reason (`OutOfcpu`, `OutOfmemory`, `OutOfpods`,
- * `NodeAffinity`, `NodePorts`, `TaintToleration`) and message.
+ * `NodeAffinity`, `NodePorts`, `TaintToleration`) and the pod's status message (with
+ * {@link POD_REJECTED_PREFIX}; the event leaves it out, see {@link rejectionEventMessage}).
  */
 export interface AdmissionRejection {
   /** `OutOf<resource>`, or the failed predicate's name. */

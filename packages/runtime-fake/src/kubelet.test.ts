@@ -387,6 +387,8 @@ describe('admission', () => {
     expect(pod.status).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu', message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 1100, used: 0, capacity: 1000" });
     expect(pod.status.initContainerStatuses).toBeUndefined();
     expect((await s.events('meshed')).map((e) => [e.type, e.reason])).toEqual([['Warning', 'OutOfcpu']]);
+    // Upstream's rejectPod: the event has the bare reason, the status message the prefix.
+    expect((await s.events('meshed')).map((e) => e.message)).toEqual(["Node didn't have enough resource: cpu, requested: 1100, used: 0, capacity: 1000"]);
   });
 });
 

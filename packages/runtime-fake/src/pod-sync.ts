@@ -23,7 +23,7 @@
 import type { Pod, PodStatus } from '@kubeloop/core';
 import { parseTime } from '@kubeloop/core';
 import type { AdmissionContext } from './admission.js';
-import { admissionRejection } from './admission.js';
+import { admissionRejection, rejectionEventMessage } from './admission.js';
 import type { PodRuntimeView } from './status.js';
 import { computePodStatus, statusChanged } from './status.js';
 import type { PodEvent, WorkerInput } from './worker.js';
@@ -159,7 +159,7 @@ export function podSyncStep(state: PodSyncState, input: PodSyncInput): [readonly
           const { pod } = input;
           return [
             [
-              { type: 'RecordEvent', pod, event: { type: 'Warning', reason: rejection.reason, message: rejection.message } },
+              { type: 'RecordEvent', pod, event: { type: 'Warning', reason: rejection.reason, message: rejectionEventMessage(rejection) } },
               { type: 'WriteStatus', pod, status: { ...pod.status, phase: 'Failed', reason: rejection.reason, message: rejection.message } },
             ],
             { phase: 'Refused' },
