@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ConfigMaps } from '@kubeloop/core';
-import { CheckFailure, REPLAY_ENV, checkCluster, faultSchedules, invariant, runCase } from '../index.js';
+import { CheckFailure, REPLAY_ENV, checkCluster, faultSchedules, invariant, runCase, traceDigest } from '../index.js';
 import type { CheckClusterOptions } from '../index.js';
 import { setController } from '../gallery/sets.js';
 import type { SetBugs } from '../gallery/sets.js';
@@ -69,6 +69,15 @@ describe('checkCluster', () => {
     expect(again.counterexample).toEqual(first.counterexample);
     expect(again.outcome.traceJson).toBe(first.outcome.traceJson);
     expect(again.outcome.faultLog).toEqual(first.outcome.faultLog);
+  });
+
+  it('digests and tails the trace entry by entry, to the same digest as the whole text (a failure report never builds the text, which a long run can make longer than a string can hold)', async () => {
+    const faults = faultSchedules({ kinds: ['crash', 'latency', 'coalesce', 'writeError'], resources: ['*'], maxWrite: 8 });
+    const failure = await failureOf(checkCluster(options('digest', { edgeTriggered: true }, { faults, actions: setActions(['scale', 'touch', 'advance']) })));
+    expect(failure.outcome.traceDigest).toBe(traceDigest(failure.outcome.traceJson));
+    const last = JSON.parse(failure.outcome.traceJson.split('\n').at(-1)!) as { t: number; type: string; object: { kind: string } };
+    expect(failure.outcome.traceTail(1)).toMatch(new RegExp(`^  t=${last.t} ${last.type} ${last.object.kind} `));
+    expect(failure.message).toContain(`trace tail (digest ${failure.outcome.traceDigest}):`);
   });
 
   it('ignores a replay meant for another test', async () => {

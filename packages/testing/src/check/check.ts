@@ -15,6 +15,7 @@ import type { SettleOptions, SimClusterOptions } from '../sim/cluster.js';
 import { SimClusterError } from '../sim/errors.js';
 import { FaultInjector, describeFault } from '../faults/schedule.js';
 import type { FaultSchedule } from '../faults/schedule.js';
+import type { TraceEntry } from '../sim/trace.js';
 import { StateTracker } from '../invariants/state.js';
 import type { ClusterState, Invariant, Violation } from '../invariants/types.js';
 import { formatRef } from '../invariants/types.js';
@@ -155,8 +156,18 @@ export interface RunFailure {
 export interface RunOutcome {
   /** The failure, or undefined. */
   readonly failure: RunFailure | undefined;
-  /** The run's trace (`SimCluster.traceJson`), rendered on first read. */
+  /**
+   * The run's trace (`SimCluster.traceJson`), rendered on first read.
+   *
+   * Errors: a trace longer than a JavaScript string can hold (hundreds of MB, a very long run)
+   * throws `RangeError` here; {@link RunOutcome.traceDigest} and {@link RunOutcome.traceTail}
+   * never build the whole text.
+   */
   readonly traceJson: string;
+  /** {@link traceDigest} of {@link RunOutcome.traceJson}, computed entry by entry. */
+  readonly traceDigest: string;
+  /** The last `n` changes of the trace, one line each (`t=… TYPE Kind ns/name rv=…`). */
+  traceTail(n: number): string;
   /** Virtual milliseconds the run simulated, from the cluster's creation to its last check. */
   readonly virtualMs: number;
   /** What the fault injector did. */
@@ -174,24 +185,46 @@ class Outcome implements RunOutcome {
   readonly virtualMs: number;
   readonly faultLog: readonly string[];
   readonly offending: readonly string[];
-  readonly #render: () => string;
+  readonly #entries: readonly TraceEntry[];
   #traceJson: string | undefined;
+  #traceDigest: string | undefined;
 
-  constructor(fields: Omit<RunOutcome, 'traceJson'>, render: () => string) {
+  constructor(fields: Pick<RunOutcome, 'failure' | 'virtualMs' | 'faultLog' | 'offending'>, entries: readonly TraceEntry[]) {
     this.failure = fields.failure;
     this.virtualMs = fields.virtualMs;
     this.faultLog = fields.faultLog;
     this.offending = fields.offending;
-    this.#render = render;
+    this.#entries = entries;
   }
 
   get traceJson(): string {
-    return (this.#traceJson ??= this.#render());
+    return (this.#traceJson ??= this.#entries.map((e) => JSON.stringify(e)).join('\n'));
   }
 
-  /** The same run with another failure (the trace still rendered once, on demand). */
+  get traceDigest(): string {
+    if (this.#traceDigest === undefined) {
+      // The same bytes as traceJson, hashed line by line: a trace too long for one string still has a digest.
+      const hash = createHash('sha256');
+      this.#entries.forEach((e, i) => hash.update(i === 0 ? JSON.stringify(e) : `\n${JSON.stringify(e)}`));
+      this.#traceDigest = hash.digest('hex').slice(0, 16);
+    }
+    return this.#traceDigest;
+  }
+
+  traceTail(n: number): string {
+    if (this.#entries.length === 0) return '  (no trace)';
+    return this.#entries
+      .slice(-n)
+      .map((e) => {
+        const m = e.object.metadata;
+        return `  t=${e.t} ${e.type} ${e.object.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name} rv=${m.resourceVersion}`;
+      })
+      .join('\n');
+  }
+
+  /** The same run with another failure (the same trace). */
   withFailure(failure: RunFailure): Outcome {
-    return new Outcome({ ...this, failure }, () => this.traceJson);
+    return new Outcome({ ...this, failure }, this.#entries);
   }
 }
 
@@ -347,7 +380,7 @@ async function run<A, S>(options: RunOptions<A, S>, clusterSeed: number, actions
       failure = { invariant: 'noLivelock', description: 'No loop of writes runs without virtual time passing.', when: where, violations: [{ message: e.message, objects: [] }] };
     }
     const offending = failure === undefined ? [] : describeOffending(tracker.snapshot(await extra()), failure);
-    return new Outcome({ failure, virtualMs: cluster.now(), faultLog: injector.log, offending }, () => cluster.traceJson());
+    return new Outcome({ failure, virtualMs: cluster.now(), faultLog: injector.log, offending }, cluster.trace());
   } finally {
     await cluster.stop();
   }
@@ -415,19 +448,6 @@ async function vitestCommand(name: string): Promise<string> {
   return `npx vitest run -t ${shellQuote(name)}`;
 }
 
-function traceTail(traceJson: string, n: number): string {
-  if (traceJson === '') return '  (no trace)';
-  const lines = traceJson.split('\n');
-  return lines
-    .slice(-n)
-    .map((l) => {
-      const e = JSON.parse(l) as { t: number; type: string; object: { kind: string; metadata: { namespace?: string; name?: string; resourceVersion?: string } } };
-      const m = e.object.metadata;
-      return `  t=${e.t} ${e.type} ${e.object.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name} rv=${m.resourceVersion}`;
-    })
-    .join('\n');
-}
-
 /** A short digest of a trace, to compare runs at a glance. */
 export function traceDigest(traceJson: string): string {
   return createHash('sha256').update(traceJson).digest('hex').slice(0, 16);
@@ -476,7 +496,7 @@ export async function checkCluster<A = ClusterAction, S = undefined>(options: Ch
   } catch (e) {
     // The run threw (the harness, a controller's crash of the cluster): report it as the failure.
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    outcome = new Outcome({ failure: { invariant: 'exception', description: 'The run completes without an exception.', when: 'during the run', violations: [{ message, objects: [] }] }, virtualMs: 0, faultLog: [], offending: [] }, () => '');
+    outcome = new Outcome({ failure: { invariant: 'exception', description: 'The run completes without an exception.', when: 'during the run', violations: [{ message, objects: [] }] }, virtualMs: 0, faultLog: [], offending: [] }, []);
   }
   const path = details.counterexamplePath ?? '';
   const describe = options.describe ?? describeAny;
@@ -492,7 +512,7 @@ export async function checkCluster<A = ClusterAction, S = undefined>(options: Ch
   lines.push(`actions (${actions.length}):`, ...actions.map((a, i) => `  ${i}. ${describe(a)}`));
   lines.push(`faults (${schedule.length}):`, ...schedule.map((f) => `  - ${describeFault(f)}`));
   if (outcome.faultLog.length > 0) lines.push('what the faults did:', ...outcome.faultLog.map((l) => `  ${l}`));
-  lines.push(`trace tail (digest ${traceDigest(outcome.traceJson)}):`, traceTail(outcome.traceJson, options.traceTail ?? 15));
+  lines.push(`trace tail (digest ${outcome.traceDigest}):`, outcome.traceTail(options.traceTail ?? 15));
   lines.push(`replay: ${REPLAY_ENV}=${shellQuote(`${options.name}@${details.seed}:${path}`)} ${await vitestCommand(options.name)}`);
   throw new CheckFailure(lines.join('\n'), details.seed, path, { clusterSeed, actions, faults: schedule }, outcome);
 }
