@@ -5,7 +5,7 @@
  */
 import { podRequests, tryParseQuantity } from '@kubeloop/core';
 import type { KubeObject, Node, Pod } from '@kubeloop/core';
-import { podPhaseTransitionsAllowed } from './kubelet.js';
+import { podPhaseTransitionsAllowed, podRestartPolicyHonoured } from './kubelet.js';
 import { invariant, refOf, transitionInvariant } from './types.js';
 import type { Invariant, Violation } from './types.js';
 
@@ -146,7 +146,7 @@ export const generationNeverDecreases: Invariant = transitionInvariant('generati
  * {@link podsBoundToExistingNodes}, {@link nodeCapacityRespected},
  * {@link generationNeverDecreases} and {@link podPhaseTransitionsAllowed}.
  */
-export const GENERIC_SAFETY: readonly Invariant[] = [noObjectWithTwoControllers, podsBoundToExistingNodes, nodeCapacityRespected, generationNeverDecreases, podPhaseTransitionsAllowed];
+export const GENERIC_SAFETY: readonly Invariant[] = [noObjectWithTwoControllers, podsBoundToExistingNodes, nodeCapacityRespected, generationNeverDecreases, podPhaseTransitionsAllowed, podRestartPolicyHonoured];
 
 /**
  * Liveness: after settling, no object is left with a `deletionTimestamp` (every finalizer was

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Pods, isApiError } from '@kubeloop/core';
 import type { KubeObject } from '@kubeloop/core';
 import { BEHAVIOR_ANNOTATION } from '@kubeloop/runtime-fake';
-import { DEEP, GENERIC_SAFETY, checkCluster, clusterState, podPhaseTransitionsAllowed } from '../index.js';
+import { DEEP, GENERIC_SAFETY, checkCluster, clusterState, podPhaseTransitionsAllowed, podRestartPolicyHonoured } from '../index.js';
 import type { SimCluster, TraceEntry } from '../index.js';
 
 const pod = (name: string, phase: string | undefined, uid = `uid-${name}`): KubeObject =>
@@ -57,6 +57,37 @@ describe('podPhaseTransitionsAllowed on hand-built states', () => {
   it('without changes (hand-built states) compares the two snapshots by uid', () => {
     expect(check([pod('a', 'Succeeded')], [pod('a', 'Running')]).map((v) => v.message)).toEqual(['pod default/a (uid uid-a) went from phase Succeeded to Running']);
     expect(check([pod('a', 'Succeeded')], [pod('a', 'Pending', 'uid-other')])).toEqual([]);
+  });
+});
+
+describe('podRestartPolicyHonoured on hand-built states', () => {
+  const restarted = (name: string, restartPolicy: string, restartCount: number, lastExit: number | undefined, sidecarRestarts = 0): KubeObject =>
+    ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default', uid: `uid-${name}` },
+      spec: { restartPolicy, initContainers: [{ name: 'proxy', image: 'envoy', restartPolicy: 'Always' }], containers: [{ name: 'c', image: 'busybox' }] },
+      status: {
+        phase: 'Running',
+        initContainerStatuses: [{ name: 'proxy', restartCount: sidecarRestarts }],
+        containerStatuses: [{ name: 'c', restartCount, ...(lastExit === undefined ? {} : { lastState: { terminated: { exitCode: lastExit } } }) }],
+      },
+    }) as KubeObject;
+  const judge = (pods: readonly KubeObject[]) => podRestartPolicyHonoured.check(clusterState(pods, 2, pods.map((p) => modified(p))), clusterState([], 0)).map((v) => v.message);
+
+  it('is in GENERIC_SAFETY', () => {
+    expect(GENERIC_SAFETY).toContain(podRestartPolicyHonoured);
+  });
+
+  it('names a container restarted under Never, and one restarted after exiting 0 under OnFailure (a kubelet broken on purpose)', () => {
+    expect(judge([restarted('never', 'Never', 1, 1), restarted('onfailure', 'OnFailure', 2, 0)])).toEqual([
+      'pod default/never: container c restarted 1 time(s) under restartPolicy Never',
+      'pod default/onfailure: container c was restarted after it exited 0, under restartPolicy OnFailure',
+    ]);
+  });
+
+  it('accepts restarts after failures under OnFailure, any restart under Always, and sidecar restarts under Never (sidecars restart whatever the policy)', () => {
+    expect(judge([restarted('failed', 'OnFailure', 3, 137), restarted('always', 'Always', 4, 0), restarted('sidecar', 'Never', 0, undefined, 2)])).toEqual([]);
   });
 });
 

@@ -66,3 +66,44 @@ export const podPhaseTransitionsAllowed: Invariant = transitionInvariant(
     return out;
   },
 );
+
+/**
+ * What a pod's `restartPolicy` forbids in one pod version: under `Never`, a container (or a
+ * regular init container) restarted at all; under `OnFailure`, a container restarted after it
+ * exited 0 (its last termination says so). Sidecars (init containers with `restartPolicy:
+ * Always`) restart whatever the pod's policy, so they are not judged.
+ */
+function restartPolicyBreaches(pod: Pod): string[] {
+  const policy = pod.spec?.restartPolicy ?? 'Always';
+  if (policy === 'Always') return [];
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+  const statuses = [...(pod.status?.initContainerStatuses ?? []).filter((c) => !sidecars.has(c.name)), ...(pod.status?.containerStatuses ?? [])];
+  const out: string[] = [];
+  for (const c of statuses) {
+    if (policy === 'Never' && (c.restartCount ?? 0) > 0) out.push(`container ${c.name} restarted ${c.restartCount} time(s) under restartPolicy Never`);
+    if (policy === 'OnFailure' && (c.restartCount ?? 0) > 0 && c.lastState?.terminated?.exitCode === 0) out.push(`container ${c.name} was restarted after it exited 0, under restartPolicy OnFailure`);
+  }
+  return out;
+}
+
+/**
+ * Transition (safety): the kubelet honours each pod's `restartPolicy` — under `Never` no
+ * container is ever restarted (`restartCount` stays 0), under `OnFailure` a container that
+ * exited 0 is not restarted (upstream `kuberuntime`'s `ShouldContainerBeRestarted`). Stated from
+ * the pod statuses alone, not from the fake kubelet's code. Every pod version since the previous
+ * state is judged (`state.changes`); a state without changes judges its pods.
+ *
+ * In `GENERIC_SAFETY`: whatever runs the pods, a restart the policy forbids is a bug.
+ */
+export const podRestartPolicyHonoured: Invariant = transitionInvariant(
+  'podRestartPolicyHonoured',
+  "The kubelet honours each pod's restartPolicy: under Never no container restarts, under OnFailure no container restarts after exiting 0.",
+  (_previous, state) => {
+    const pods = state.changes.length === 0 ? state.of<Pod>('Pod') : state.changes.filter((c) => c.object.kind === 'Pod').map((c) => c.object as Pod);
+    const out: Violation[] = [];
+    for (const pod of pods) {
+      for (const breach of restartPolicyBreaches(pod)) out.push({ message: `pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}: ${breach}`, objects: [refOf(pod)] });
+    }
+    return out;
+  },
+);
