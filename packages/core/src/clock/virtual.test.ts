@@ -218,4 +218,25 @@ describe('VirtualClock', () => {
     expect(reached).toBe(true);
     expect(clock.now()).toBe(0);
   });
+
+  it('fires no further timer, and returns from advance and flush only, once continuations parked in yieldToEventLoop resumed', async () => {
+    const clock = new VirtualClock(0);
+    const order: string[] = [];
+    // Parked from a continuation, after advance queued its own macrotask to drain.
+    clock.setTimer(0, () => {
+      void Promise.resolve()
+        .then(() => clock.yieldToEventLoop())
+        .then(() => clock.yieldToEventLoop())
+        .then(() => order.push(`parked at ${clock.now()}`));
+    });
+    clock.setTimer(10, () => order.push(`timer at ${clock.now()}`));
+    await clock.advance(10);
+    expect(order).toEqual(['parked at 0', 'timer at 10']);
+    let resumed = false;
+    void Promise.resolve()
+      .then(() => clock.yieldToEventLoop())
+      .then(() => (resumed = true));
+    await clock.flush();
+    expect(resumed).toBe(true);
+  });
 });

@@ -96,7 +96,8 @@ function before(a: VirtualTimer, b: VirtualTimer): boolean {
  * Caveats:
  * - draining microtasks yields to Node's macrotask queue once (`setImmediate`). Node runs the
  *   whole microtask queue — however long the chain of `await`s — before the next macrotask, so
- *   any purely promise-based continuation completes. Work that waits for real I/O or for another
+ *   any purely promise-based continuation completes, and so does one parked in
+ *   {@link VirtualClock.yieldToEventLoop}. Work that waits for real I/O or for another
  *   macrotask (a `setImmediate` of its own) is not waited for.
  * - `advance`, `runUntilIdle` and `flush` must not overlap (await each one); an overlapping call
  *   throws rather than interleave timers nondeterministically.
@@ -125,6 +126,8 @@ export class VirtualClock implements Clock {
   private seq = 0;
   /** True while `advance`, `runUntilIdle` or `flush` is running. */
   private busy = false;
+  /** Continuations parked in {@link VirtualClock.yieldToEventLoop} that have not resumed yet. */
+  private parked = 0;
 
   /**
    * Whether the clock is inside `advance`, `runUntilIdle`, `jump` or `flush` right now — e.g.
@@ -167,6 +170,26 @@ export class VirtualClock implements Clock {
     return sleepOn(this, delayMs, signal);
   }
 
+  /**
+   * Resolves after one turn of Node's event loop (a `setImmediate`), without letting virtual
+   * time move meanwhile: `advance`, `runUntilIdle` and `flush` fire no further timer, and do not
+   * return, until every continuation parked here has resumed and its promise chain has drained.
+   * A chain of work that never waits for a timer (a write loop that keeps the microtask queue
+   * busy) calls it now and then so that real timers — a test framework's timeout — can fire.
+   *
+   * Guarantees: deterministic — parked continuations resume in the order they were parked, and
+   * the clock waits for them exactly as it waits for any other pending continuation.
+   */
+  yieldToEventLoop(): Promise<void> {
+    this.parked++;
+    return new Promise<void>((resolve) =>
+      yieldToMacrotask(() => {
+        this.parked--;
+        resolve();
+      }),
+    );
+  }
+
   /** How many timers are set and have neither fired nor been cancelled. */
   pendingTimers(): number {
     return this.live;
@@ -190,13 +213,13 @@ export class VirtualClock implements Clock {
     this.enter();
     try {
       const target = this.current + ms;
-      await drain();
+      await this.drain();
       for (let t = this.peek(); t !== undefined && t.deadline <= target; t = this.peek()) {
         this.fire(t);
-        await drain();
+        await this.drain();
       }
       if (target > this.current) this.current = target;
-      await drain();
+      await this.drain();
     } finally {
       this.busy = false;
     }
@@ -217,7 +240,7 @@ export class VirtualClock implements Clock {
     try {
       const start = this.current;
       let fired = 0;
-      await drain();
+      await this.drain();
       for (let t = this.peek(); t !== undefined; t = this.peek()) {
         if (fired >= maxTimers) {
           throw this.notIdle(`fired ${fired} timers (maxTimers)`, start);
@@ -227,7 +250,7 @@ export class VirtualClock implements Clock {
         }
         this.fire(t);
         fired++;
-        await drain();
+        await this.drain();
       }
     } finally {
       this.busy = false;
@@ -268,7 +291,7 @@ export class VirtualClock implements Clock {
   async flush(): Promise<void> {
     this.enter();
     try {
-      await drain();
+      await this.drain();
     } finally {
       this.busy = false;
     }
@@ -279,6 +302,12 @@ export class VirtualClock implements Clock {
     this.live--;
     // Keep the heap from filling with cancelled timers (a workqueue cancels often).
     if (this.heap.length > 64 && this.live * 2 < this.heap.length) this.compact();
+  }
+
+  /** Runs pending continuations, including those parked in {@link VirtualClock.yieldToEventLoop}. */
+  private async drain(): Promise<void> {
+    do await drain();
+    while (this.parked > 0);
   }
 
   private enter(): void {
