@@ -73,7 +73,7 @@ export {
 export type { PodsNotOvercreatedOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
-export { CheckFailure, DEEP, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';
+export { CheckFailure, DEEP, DEFAULT_MAX_WRITES_PER_RUN, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';
 export type { CheckClusterOptions, RunContext, RunFailure, RunInvariants, RunOptions, RunOutcome } from './check/check.js';
 export { describeAction, performAction } from './check/actions.js';
 export type { ClusterAction, TaintSpec } from './check/actions.js';

@@ -124,6 +124,15 @@ export interface SimClusterOptions {
    * `generateName`) written most. Raise it to apply more than about 50,000 pods at one instant.
    */
   readonly maxWritesPerInstant?: number | undefined;
+  /**
+   * How many writes the API server admits over the cluster's whole life (default unbounded;
+   * `checkCluster` sets `DEFAULT_MAX_WRITES_PER_RUN`): a loop of writes that lets a little
+   * virtual time pass each time round escapes the per-instant bounds and would run for minutes.
+   * Past it, every write fails with 429, and the next `advance`/`settle` throws
+   * {@link SimClusterError} `too-much-work` naming the families of objects written most in the
+   * last tenth of the bound (at most 10,000 writes).
+   */
+  readonly maxWritesPerRun?: number | undefined;
 }
 
 /** The controller manager of a {@link SimCluster}. */
@@ -303,7 +312,9 @@ export class SimCluster {
     if (!(limit >= 1)) throw new SimClusterError('invalid-option', `maxObjectWritesPerInstant must be at least 1, got ${limit}`);
     const totalLimit = options.maxWritesPerInstant ?? DEFAULT_MAX_WRITES_PER_INSTANT;
     if (!(totalLimit >= 1)) throw new SimClusterError('invalid-option', `maxWritesPerInstant must be at least 1, got ${totalLimit}`);
-    const livelock = new LivelockGuard(clock, limit, totalLimit);
+    const runLimit = options.maxWritesPerRun ?? Number.POSITIVE_INFINITY;
+    if (!(runLimit >= 1)) throw new SimClusterError('invalid-option', `maxWritesPerRun must be at least 1, got ${runLimit}`);
+    const livelock = new LivelockGuard(clock, limit, totalLimit, runLimit);
     const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook()] });
     const nodes = fakeNodesPlugin({ nodes: specs, runtime: options.runtime });
     const host = new PluginHost({ registry, admission: server });
@@ -323,7 +334,7 @@ export class SimCluster {
       if (resyncMs !== undefined && !(resyncMs > 0 && Number.isFinite(resyncMs))) {
         throw new SimClusterError('invalid-option', `controllerManager.resyncMs must be a positive number of milliseconds, got ${resyncMs}`);
       }
-      controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors, resyncMs);
+      controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors, resyncMs, livelock);
     }
     const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock);
     cluster.#invariants = [...new Set([...host.invariants(), ...(controllers?.invariants() ?? [])])];
@@ -430,6 +441,14 @@ export class SimCluster {
   /** Lists objects (a pass-through). */
   list<T extends KubeObject>(resource: ResourceDefinition<T>, options?: ListOptions): Promise<ObjectList<T>> {
     return this.server.list(resource, options);
+  }
+
+  /**
+   * How many writes reached the API server's last admission step (the livelock guard) since the
+   * cluster started, those it rejected included: the count `maxWritesPerRun` bounds.
+   */
+  get writes(): number {
+    return this.#livelock.writes;
   }
 
   /** Moves virtual time forward by `ms`, running everything due meanwhile. */
@@ -618,7 +637,7 @@ export class SimCluster {
   #checkWatches(): void {
     if (this.#controllers?.failure !== undefined) throw new SimClusterError('stopped', 'the controller manager failed to start', { cause: this.#controllers.failure });
     if (this.#watchFailure !== undefined) throw new SimClusterError('stopped', 'a trace watch failed; the trace is incomplete', { cause: this.#watchFailure });
-    if (this.#livelock.tripped !== undefined) throw new SimClusterError('livelock', this.#livelock.tripped);
+    if (this.#livelock.tripped !== undefined) throw new SimClusterError(this.#livelock.trippedBy ?? 'livelock', this.#livelock.tripped);
   }
 }
 
@@ -633,19 +652,21 @@ class ControllerManagerRunner {
   readonly #host: PluginHost;
   readonly #interceptors: readonly ClientInterceptor[];
   readonly #resyncMs: number | undefined;
+  readonly #livelock: LivelockGuard;
   #manager: Manager | undefined;
   #dead: { value: boolean } = { value: false };
   /** The first error an incarnation failed to start with. */
   failure: unknown;
   restarts = 0;
 
-  constructor(server: ApiServer, clock: VirtualClock, rng: ReturnType<typeof seededRng>, host: PluginHost, interceptors: readonly ClientInterceptor[], resyncMs: number | undefined) {
+  constructor(server: ApiServer, clock: VirtualClock, rng: ReturnType<typeof seededRng>, host: PluginHost, interceptors: readonly ClientInterceptor[], resyncMs: number | undefined, livelock: LivelockGuard) {
     this.#server = server;
     this.#clock = clock;
     this.#rng = rng;
     this.#host = host;
     this.#interceptors = interceptors;
     this.#resyncMs = resyncMs;
+    this.#livelock = livelock;
   }
 
   get manager(): Manager | undefined {
@@ -668,9 +689,16 @@ class ControllerManagerRunner {
     const killSwitch: ClientInterceptor = {
       request: (_request, next) => (dead.value ? Promise.reject(crashed()) : next()),
     };
+    // A write loop at one instant never waits for a timer: now and then, one request waits for
+    // a turn of the event loop (no virtual time passes), so that a test's timeout can fire.
+    const clock = this.#clock;
+    const guard = this.#livelock;
+    const yielder: ClientInterceptor = {
+      request: (_request, next) => (guard.yieldDue() ? clock.yieldToEventLoop().then(next) : next()),
+    };
     // Outermost and innermost: a call delayed by an interceptor when the crash happens fails
     // when it wakes instead of reaching the API server after the crash.
-    const client = withInterceptors(this.#server, killSwitch, ...this.#interceptors, killSwitch);
+    const client = withInterceptors(this.#server, killSwitch, yielder, ...this.#interceptors, killSwitch);
     const manager = createManager({
       name: 'kube-controller-manager',
       client,

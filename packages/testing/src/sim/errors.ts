@@ -5,7 +5,7 @@
  */
 
 /** Why a {@link SimCluster} call failed. */
-export type SimClusterErrorCode = 'invalid-option' | 'unknown-node' | 'not-quiet' | 'stopped' | 'livelock';
+export type SimClusterErrorCode = 'invalid-option' | 'unknown-node' | 'not-quiet' | 'stopped' | 'livelock' | 'too-much-work';
 
 /**
  * A failed {@link SimCluster} call.

@@ -4,9 +4,10 @@
  * runs out of memory.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigMaps, controllerFor, done } from '@kubeloop/core';
+import { ConfigMaps, controllerFor, done, requeueAfter } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
-import { SimCluster, SimClusterError, runCase } from '../index.js';
+import * as fc from 'fast-check';
+import { CheckFailure, SimCluster, SimClusterError, checkCluster, runCase } from '../index.js';
 
 /** A controller that bumps `data.count` of every ConfigMap with `data.spin` on each reconcile: its own write wakes it again at once. */
 const spinner: Plugin = {
@@ -44,6 +45,31 @@ const respawner: Plugin = {
     );
   },
 };
+
+/**
+ * A controller that stamps every ConfigMap with `data.tick` with the current virtual time, once
+ * per millisecond, forever: it lets time pass each time round, so no per-instant bound sees a
+ * loop — only the run's work bound does.
+ */
+const ticker: Plugin = {
+  name: 'test/ticker',
+  register(api) {
+    api.addController((manager) =>
+      controllerFor(manager, ConfigMaps).complete(async (request) => {
+        const cm = manager.cache(ConfigMaps).get(request);
+        if (cm?.data?.['tick'] === undefined) return done;
+        const now = String(manager.clock.now());
+        if (cm.data['at'] !== now) await manager.client.update(ConfigMaps, { ...cm, data: { ...cm.data, at: now } });
+        return requeueAfter(1);
+      }),
+    );
+  },
+};
+
+const ticking = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tick', namespace: 'default' }, data: { tick: 'yes' } };
+
+/** No per-instant bound that a test of the run's bounds could trip first. */
+const unbounded = { maxObjectWritesPerInstant: 1e9, maxWritesPerInstant: 1e9 };
 
 describe('SimCluster livelock guard', () => {
   it('breaks off a write loop that lets no time pass and reports it, naming the object written most', async () => {
@@ -99,5 +125,81 @@ describe('SimCluster livelock guard', () => {
     expect(outcome.failure?.invariant).toBe('noLivelock');
     expect(outcome.failure?.when).toBe('at step 1');
     expect(outcome.failure?.violations[0]?.message).toContain('ConfigMap default/loop');
+  });
+
+  it('lets the event loop turn every 10,000 writes of a loop at one instant, without letting time pass, so that a test timeout can fire', async () => {
+    const cluster = await SimCluster.create({ seed: 5, nodes: 1, controllerManager: { plugins: [spinner] }, ...unbounded, maxWritesPerRun: 30_000 });
+    const start = cluster.now();
+    const turns: { writes: number; now: number }[] = [];
+    let looping = true;
+    const turn = (): void => {
+      turns.push({ writes: cluster.writes, now: cluster.now() });
+      if (looping) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const error = await cluster
+      .apply(spinning)
+      .then(() => cluster.advance(1_000))
+      .then(() => undefined, (e: unknown) => e);
+    looping = false;
+    // Without the yields, no macrotask would run between the loop's start and the work bound.
+    const during = turns.filter((t) => t.writes > 1_000 && t.writes < 25_000);
+    expect(during.length).toBeGreaterThan(0);
+    expect(during.every((t) => t.now === start)).toBe(true);
+    expect(error).toBeInstanceOf(SimClusterError);
+    expect((error as SimClusterError).code).toBe('too-much-work');
+    expect((error as SimClusterError).message).toMatch(/^more than 30000 writes in this run \(at virtual time \d+ ms; the bound is maxWritesPerRun\)/);
+    expect((error as SimClusterError).message).toContain('written most in its last 3000 writes: ConfigMap default/loop (3001)');
+    await cluster.stop();
+  });
+
+  it('yields without changing what a run computes: the same seed gives the same trace, byte for byte', async () => {
+    const traceOf = async (): Promise<string> => {
+      const cluster = await SimCluster.create({ seed: 6, nodes: 2, controllerManager: { plugins: [respawner] }, ...unbounded, maxWritesPerRun: 25_000, trace: 'memory' });
+      await cluster.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'spawn-first', namespace: 'default' }, data: { respawn: 'yes' } });
+      await cluster.advance(1_000).catch((e: unknown) => {
+        if (!(e instanceof SimClusterError && e.code === 'too-much-work')) throw e;
+      });
+      expect(cluster.writes).toBeGreaterThan(25_000);
+      const json = cluster.traceJson();
+      await cluster.stop();
+      return json;
+    };
+    expect(await traceOf()).toBe(await traceOf());
+  });
+
+  it('bounds the writes of a run: a loop that lets time pass each time round fails with too-much-work, naming the object written most', async () => {
+    const cluster = await SimCluster.create({ seed: 7, nodes: 1, controllerManager: { plugins: [ticker] }, maxWritesPerRun: 3_000 });
+    await cluster.apply(ticking);
+    const error = await cluster.advance(10_000).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(SimClusterError);
+    expect((error as SimClusterError).code).toBe('too-much-work');
+    expect((error as SimClusterError).message).toContain('written most in its last 300 writes: ConfigMap default/tick');
+    await expect(SimCluster.create({ seed: 7, nodes: 1, maxWritesPerRun: 0 })).rejects.toMatchObject({ code: 'invalid-option' });
+    await cluster.stop();
+  });
+
+  it('fails a checked run of a looping controller with boundedWork and a report naming the loop, instead of hanging', async () => {
+    const options = {
+      name: 'ticking',
+      cluster: { nodes: 1, controllerManager: { plugins: [ticker] } },
+      perform: async (cluster: SimCluster, action: 'tick' | 'wait') => {
+        if (action === 'tick') await cluster.apply(ticking);
+      },
+      stableMs: 0,
+      maxWritesPerRun: 5_000,
+    };
+    const outcome = await runCase(options, 1, ['wait', 'tick', 'wait'], []);
+    expect(outcome.failure?.invariant).toBe('boundedWork');
+    expect(outcome.failure?.description).toBe('A run makes at most 5000 writes (maxWritesPerRun).');
+    expect(outcome.failure?.when).toBe('once faults stopped');
+    expect(outcome.failure?.violations[0]?.message).toMatch(/^more than 5000 writes in this run .*written most in its last 500 writes: ConfigMap default\/tick \(\d+\)/);
+    const failure = await checkCluster({ ...options, actions: fc.constant(['tick' as const]), runs: 1, seed: 1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(CheckFailure);
+    expect((failure as CheckFailure).message).toContain('violated: boundedWork once faults stopped');
+    expect((failure as CheckFailure).message).toContain('ConfigMap default/tick');
   });
 });
