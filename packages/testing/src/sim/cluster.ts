@@ -25,6 +25,7 @@ import {
 } from '@kubeloop/core';
 import type {
   ApplyResult,
+  Client,
   ClientInterceptor,
   Clock,
   DeleteOptions,
@@ -323,7 +324,10 @@ export class SimCluster {
     if (lifecycle !== false) host.use(nodeLifecyclePlugin(lifecycle === true ? {} : lifecycle));
     host.use(nodes);
     for (const plugin of options.plugins ?? []) host.use(plugin);
-    const manager = createManager({ client: server, clock, rng: rng.fork(), registry });
+    // The fake nodes, the scheduler and the extra plugins yield as the controller manager does;
+    // their watches go straight to the server, as before.
+    const client: Client = { ...withInterceptors(server, yielder(clock, livelock)), watch: server.watch.bind(server) };
+    const manager = createManager({ client, clock, rng: rng.fork(), registry });
     const cm = options.controllerManager ?? {};
     let controllers: ControllerManagerRunner | undefined;
     if (cm !== false) {
@@ -642,6 +646,15 @@ export class SimCluster {
 }
 
 /**
+ * A write loop at one instant never waits for a timer: once the guard says so (every
+ * `YIELD_EVERY_WRITES_PER_INSTANT` writes of one instant), the next request waits for a turn of
+ * the event loop, which lets no virtual time pass, so that a test's timeout can fire.
+ */
+function yielder(clock: VirtualClock, guard: LivelockGuard): ClientInterceptor {
+  return { request: (_request, next) => (guard.yieldDue() ? clock.yieldToEventLoop().then(next) : next()) };
+}
+
+/**
  * Runs the controller manager's incarnations: each one a `Manager` with its own informers, on
  * a client that goes dead (every call fails) when the incarnation is crashed.
  */
@@ -689,16 +702,9 @@ class ControllerManagerRunner {
     const killSwitch: ClientInterceptor = {
       request: (_request, next) => (dead.value ? Promise.reject(crashed()) : next()),
     };
-    // A write loop at one instant never waits for a timer: now and then, one request waits for
-    // a turn of the event loop (no virtual time passes), so that a test's timeout can fire.
-    const clock = this.#clock;
-    const guard = this.#livelock;
-    const yielder: ClientInterceptor = {
-      request: (_request, next) => (guard.yieldDue() ? clock.yieldToEventLoop().then(next) : next()),
-    };
     // Outermost and innermost: a call delayed by an interceptor when the crash happens fails
     // when it wakes instead of reaching the API server after the crash.
-    const client = withInterceptors(this.#server, killSwitch, yielder, ...this.#interceptors, killSwitch);
+    const client = withInterceptors(this.#server, killSwitch, yielder(this.#clock, this.#livelock), ...this.#interceptors, killSwitch);
     const manager = createManager({
       name: 'kube-controller-manager',
       client,

@@ -127,8 +127,11 @@ describe('SimCluster livelock guard', () => {
     expect(outcome.failure?.violations[0]?.message).toContain('ConfigMap default/loop');
   });
 
-  it('lets the event loop turn every 10,000 writes of a loop at one instant, without letting time pass, so that a test timeout can fire', async () => {
-    const cluster = await SimCluster.create({ seed: 5, nodes: 1, controllerManager: { plugins: [spinner] }, ...unbounded, maxWritesPerRun: 30_000 });
+  it.each([
+    ['the controller manager', { controllerManager: { plugins: [spinner] } }],
+    ['the cluster (like the fake nodes and the scheduler)', { controllerManager: false as const, plugins: [spinner] }],
+  ])('lets the event loop turn every 10,000 writes of a loop at one instant, without letting time pass, so that a test timeout can fire (a loop in %s)', async (_where, placement) => {
+    const cluster = await SimCluster.create({ seed: 5, nodes: 1, ...placement, ...unbounded, maxWritesPerRun: 30_000 });
     const start = cluster.now();
     const turns: { writes: number; now: number }[] = [];
     let looping = true;

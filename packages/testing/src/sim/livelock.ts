@@ -23,7 +23,8 @@ export const DEFAULT_MAX_WRITES_PER_INSTANT = 250_000;
  * How many writes one virtual instant sees between two turns of Node's event loop, once it saw
  * that many: 10,000. A write loop at one instant is a chain of promise continuations that never
  * waits for a timer, so nothing else — a test framework's timeout — could run until the guard
- * trips; past this many writes the controller manager's next request waits for one macrotask
+ * trips; past this many writes the next request of a component (the controller manager's, the
+ * fake nodes', the scheduler's, a plugin's) waits for one macrotask
  * (`VirtualClock.yieldToEventLoop`, which lets no virtual time pass). No run of the repository's
  * property suites comes near (the largest writes 476 times in all), so their traces are those
  * of a run without yields; a run that does yield stays deterministic (the yields fall at fixed
