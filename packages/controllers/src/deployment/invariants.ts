@@ -253,5 +253,12 @@ export function rolloutBoundsInvariant(options: RolloutBoundsOptions = {}): Inva
   );
 }
 
-/** The invariants the Deployment plugin registers: {@link singleActiveReplicaSetInvariant} and {@link deploymentStatusMatchesInvariant}. */
-export const DEPLOYMENT_INVARIANTS: readonly Invariant[] = [singleActiveReplicaSetInvariant, deploymentStatusMatchesInvariant];
+/**
+ * The invariants the Deployment plugin registers: {@link deploymentStatusMatchesInvariant},
+ * which holds in any settled cluster. {@link singleActiveReplicaSetInvariant} is not among them:
+ * a rollout whose new pods can never become available (a crash-looping image, a node that
+ * stopped, taints nothing tolerates) stays half done, as upstream's does, so it holds only
+ * where every pod can still run — a precondition only the test knows (add it yourself, as the
+ * toolkit's reference suite does).
+ */
+export const DEPLOYMENT_INVARIANTS: readonly Invariant[] = [deploymentStatusMatchesInvariant];

@@ -69,7 +69,6 @@ describe('invariants registered by plugins', () => {
         'statusMatchesPods (liveness)',
         'replicaCountsMatch (liveness)',
         'statusMatchesPods (liveness)',
-        'singleActiveReplicaSetAfterSettle (liveness)',
         'deploymentStatusMatches (liveness)',
         'oneDaemonPodPerEligibleNode (liveness)',
         'daemonSetStatusMatches (liveness)',
