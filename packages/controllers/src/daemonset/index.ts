@@ -50,6 +50,13 @@ export { calculateDaemonSetStatus } from './status.js';
 export type { DaemonSetCounts } from './status.js';
 
 // Invariants
-export { daemonPodsUpdated, daemonSetStatusMatches, oneDaemonPodPerEligibleNode, rollingUpdateAvailability } from './invariants.js';
-export { daemonPodsUpdatedInvariant, daemonSetStatusMatchesInvariant, oneDaemonPodPerEligibleNodeInvariant, rollingUpdateAvailabilityInvariant } from './invariants.js';
+export { DAEMON_TAINT_GRACE_MS, daemonPodCreatedOnlyWhereTolerated, daemonPodsUpdated, daemonSetStatusMatches, noPendingDaemonPods, oneDaemonPodPerEligibleNode, rollingUpdateAvailability } from './invariants.js';
+export {
+  daemonPodCreatedOnlyWhereToleratedInvariant,
+  daemonPodsUpdatedInvariant,
+  daemonSetStatusMatchesInvariant,
+  noPendingDaemonPodsInvariant,
+  oneDaemonPodPerEligibleNodeInvariant,
+  rollingUpdateAvailabilityInvariant,
+} from './invariants.js';
 export type { DaemonSetState, DaemonSetViolation } from './invariants.js';

@@ -1,9 +1,9 @@
-/** oneDaemonPodPerEligibleNode, daemonPodsUpdated and rollingUpdateAvailability, on hand-made states with worked numbers. */
+/** oneDaemonPodPerEligibleNode, daemonPodsUpdated, rollingUpdateAvailability, daemonPodCreatedOnlyWhereTolerated and noPendingDaemonPods, on hand-made states with worked numbers. */
 import { describe, expect, it } from 'vitest';
-import { DaemonSetSchema, NodeSchema, PodSchema } from '@kubeloop/core';
-import type { DaemonSet, Node, Pod } from '@kubeloop/core';
+import { DaemonSetSchema, NodeSchema, PodSchema, clusterState } from '@kubeloop/core';
+import type { DaemonSet, KubeObject, Node, Pod, StateChange } from '@kubeloop/core';
 import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION } from './decide.js';
-import { daemonPodsUpdated, oneDaemonPodPerEligibleNode, rollingUpdateAvailability } from './invariants.js';
+import { daemonPodCreatedOnlyWhereToleratedInvariant, daemonPodsUpdated, noPendingDaemonPods, oneDaemonPodPerEligibleNode, rollingUpdateAvailability } from './invariants.js';
 
 const ds = (updateStrategy: Record<string, unknown> = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } }, nodeSelector?: Record<string, string>): DaemonSet =>
   DaemonSetSchema.parse({
@@ -78,5 +78,100 @@ describe('oneDaemonPodPerEligibleNode', () => {
       { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }, { kind: 'Node', name: 'cordoned' }], message: 'node cordoned should run exactly one daemon pod of default/agent but has 0' },
       { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }, { kind: 'Node', name: 'gpu' }], message: 'node gpu is not eligible for default/agent but runs c' },
     ]);
+  });
+});
+
+describe('daemonPodCreatedOnlyWhereTolerated (a controller that ignores taints when it creates)', () => {
+  const tainted = (name: string, taints: Record<string, string>[]): Node => NodeSchema.parse({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { taints } });
+  const unbound = (name: string, nodeName: string): Pod => {
+    const p = pod(name, nodeName);
+    return { ...p, spec: { ...p.spec, nodeName: undefined, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }] } } } }, status: { phase: 'Pending' } } as Pod;
+  };
+  // `previous` at t=0, the state checked at t=5000 (past the 1 s grace), changes at `t` when given.
+  const check = (before: KubeObject[], changes: StateChange[]) => {
+    const previous = clusterState(before, 0);
+    const after = new Map(before.map((o) => [`${o.kind}/${o.metadata.name ?? ''}`, o]));
+    for (const c of changes) {
+      if (c.type === 'DELETED') after.delete(`${c.object.kind}/${c.object.metadata.name ?? ''}`);
+      else after.set(`${c.object.kind}/${c.object.metadata.name ?? ''}`, c.object);
+    }
+    return daemonPodCreatedOnlyWhereToleratedInvariant.check(clusterState([...after.values()], 5_000, changes, previous), previous);
+  };
+
+  it('a pod created for a node with an untolerated NoSchedule taint (what a taint-blind controller does) is reported, naming the pod, the DaemonSet and the node', () => {
+    const db = tainted('db', [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }]);
+    expect(check([ds(), db], [{ type: 'ADDED', object: unbound('agent-x', 'db') }])).toEqual([
+      {
+        objects: [{ kind: 'Pod', namespace: 'default', name: 'agent-x' }, { kind: 'DaemonSet', namespace: 'default', name: 'agent' }, { kind: 'Node', name: 'db' }],
+        message: 'daemon pod agent-x of default/agent was created for node db although it does not tolerate its taint dedicated=db:NoSchedule, and the node refused it for 1000 ms before',
+      },
+    ]);
+  });
+
+  it('the daemon tolerations cover cordoned, pressured, not-ready and unreachable nodes; network-unavailable only for host-network pods', () => {
+    const n = tainted('n', [
+      { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/disk-pressure', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/pid-pressure', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' },
+      { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' },
+    ]);
+    expect(check([ds(), n], [{ type: 'ADDED', object: unbound('agent-x', 'n') }])).toEqual([]);
+    const net = tainted('net', [{ key: 'node.kubernetes.io/network-unavailable', effect: 'NoSchedule' }]);
+    expect(check([ds(), net], [{ type: 'ADDED', object: unbound('agent-x', 'net') }])).toHaveLength(1);
+    const hostNetwork = ds();
+    const hn = { ...hostNetwork, spec: { ...hostNetwork.spec, template: { ...hostNetwork.spec.template, spec: { ...hostNetwork.spec.template.spec, hostNetwork: true } } } } as DaemonSet;
+    expect(check([hn, net], [{ type: 'ADDED', object: unbound('agent-x', 'net') }])).toEqual([]);
+  });
+
+  it('judges the node as it was at the creation: a taint added after it, or removed before it, is no violation; one added a second or more before it is', () => {
+    const clean = node('n');
+    const dirty = tainted('n', [{ key: 'evict', effect: 'NoExecute' }]);
+    expect(check([ds(), clean], [{ type: 'ADDED', object: unbound('agent-x', 'n') }, { type: 'MODIFIED', object: dirty }])).toEqual([]);
+    expect(check([ds(), dirty], [{ type: 'MODIFIED', object: clean }, { type: 'ADDED', object: unbound('agent-x', 'n') }])).toEqual([]);
+    expect(check([ds(), clean], [{ type: 'MODIFIED', object: dirty, t: 3_000 }, { type: 'ADDED', object: pod('agent-x', 'n'), t: 4_000 }])).toHaveLength(1);
+  });
+
+  it('a create landing within the grace after the taint (decided from a cache that did not show it yet) is no violation, also across states', () => {
+    const clean = node('n');
+    const dirty = tainted('n', [{ key: 'evict', effect: 'NoExecute' }]);
+    expect(check([ds(), clean], [{ type: 'MODIFIED', object: dirty, t: 3_000 }, { type: 'ADDED', object: pod('agent-x', 'n'), t: 3_900 }])).toEqual([]);
+    // The taint came in the state before `previous`: walk back through `state.previous`.
+    const s0 = clusterState([ds(), clean], 0);
+    const s1 = clusterState([ds(), dirty], 3_000, [{ type: 'MODIFIED', object: dirty, t: 3_000 }], s0);
+    const late = clusterState([ds(), dirty, pod('agent-x', 'n')], 4_500, [{ type: 'ADDED', object: pod('agent-x', 'n'), t: 4_500 }], s1);
+    const early = clusterState([ds(), dirty, pod('agent-x', 'n')], 3_500, [{ type: 'ADDED', object: pod('agent-x', 'n'), t: 3_500 }], s1);
+    expect(daemonPodCreatedOnlyWhereToleratedInvariant.check(late, s1)).toHaveLength(1);
+    expect(daemonPodCreatedOnlyWhereToleratedInvariant.check(early, s1)).toEqual([]);
+  });
+
+  it('a node tainted, then labelled for a DaemonSet that selects by label, refused the pod all along: a create right after the label is reported', () => {
+    const selecting = ds(undefined, { ds: 'yes' });
+    const taint = [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }];
+    const tainted = NodeSchema.parse({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, spec: { taints: taint } });
+    const labelled = NodeSchema.parse({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n', labels: { ds: 'yes' } }, spec: { taints: taint } });
+    const changes: StateChange[] = [{ type: 'MODIFIED', object: tainted, t: 4_997 }, { type: 'MODIFIED', object: labelled, t: 4_998 }, { type: 'ADDED', object: pod('agent-x', 'n'), t: 4_999 }];
+    expect(check([selecting, node('n')], changes)).toHaveLength(1);
+    // Labelled (admitted) and untainted until the taint a moment before the create: a race, excused.
+    expect(check([selecting, node('n', { ds: 'yes' })], [{ type: 'MODIFIED', object: labelled, t: 4_998 }, { type: 'ADDED', object: pod('agent-x', 'n'), t: 4_999 }])).toEqual([]);
+  });
+});
+
+describe('noPendingDaemonPods (a controller that aims pods at nodes that never take them)', () => {
+  it('reports an active daemon pod still Pending on an existing node; pods of gone nodes, being deleted or not of a DaemonSet are not judged', () => {
+    const pending = (name: string, nodeName: string, extra: Record<string, unknown> = {}): Pod => ({ ...pod(name, nodeName), status: { phase: 'Pending' }, ...extra }) as Pod;
+    const deleting = pending('c', 'n1');
+    const pods = [pod('a', 'n1'), pending('b', 'n2'), { ...deleting, metadata: { ...deleting.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } } as Pod, pending('d', 'gone')];
+    expect(noPendingDaemonPods({ daemonSets: [ds()], nodes: [node('n1'), node('n2')], pods })).toEqual([
+      { objects: [{ kind: 'Pod', namespace: 'default', name: 'b' }, { kind: 'DaemonSet', namespace: 'default', name: 'agent' }, { kind: 'Node', name: 'n2' }], message: 'daemon pod b of default/agent for node n2 is still Pending' },
+    ]);
+    expect(noPendingDaemonPods({ daemonSets: [], nodes: [node('n2')], pods })).toEqual([]);
+    // Unbound, aimed at a node tainted after the create: the scheduler will not bind it; not judged. Bound there: judged.
+    const refusing = NodeSchema.parse({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' }, spec: { taints: [{ key: 'dedicated', effect: 'NoSchedule' }] } });
+    const b = pending('b', 'n2');
+    const unboundB = { ...b, spec: { ...b.spec, nodeName: undefined, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n2'] }] }] } } } } } as Pod;
+    expect(noPendingDaemonPods({ daemonSets: [ds()], nodes: [refusing], pods: [unboundB] })).toEqual([]);
+    expect(noPendingDaemonPods({ daemonSets: [ds()], nodes: [refusing], pods: [b] })).toHaveLength(1);
   });
 });

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { controllerRef, findUntoleratedTaint, invariant, matchesNodeSelectorAndAffinity, parseTime, refOf, stateNowMs } from '@kubeloop/core';
+import { controllerRef, findUntoleratedTaint, invariant, matchesNodeSelectorAndAffinity, parseTime, refOf, stateNowMs, transitionInvariant } from '@kubeloop/core';
 import type { ClusterState, ControllerRevision, DaemonSet, Invariant, InvariantViolation, Node, ObjectRef, Pod, Toleration } from '@kubeloop/core';
 import { scaledValue } from '../shared/intorpercent.js';
 import { isPodActive, isPodAvailable, isPodReady } from '../shared/pods.js';
@@ -360,6 +360,145 @@ export const rollingUpdateAvailabilityInvariant: Invariant = invariant(
   (state) => rollingUpdateAvailability(daemonSetState(state)),
   'safety',
 );
+
+/** How long a node must have refused a daemon pod before its creation counts against the controller (see {@link daemonPodCreatedOnlyWhereTolerated}). */
+export const DAEMON_TAINT_GRACE_MS = 1_000;
+
+/**
+ * Whether no version of node `name` in effect during the `graceMs` before `at` was one a daemon
+ * pod of `ds` could be created for (selector and affinity admit it, and every `NoSchedule` and
+ * `NoExecute` taint is tolerated): walking back from change `index` of `state` (exclusive)
+ * through the earlier changes and `previous` states, stopping at the first version in effect at
+ * or before `at - graceMs`. The chain's first state counts as in effect since ever.
+ */
+function refusedThroughout(state: ClusterState, index: number, name: string, ds: DaemonSet, at: number, graceMs: number): boolean {
+  const admits = (node: Node | undefined): boolean => node !== undefined && placement(node, ds).run;
+  let s: ClusterState = state;
+  let i = index;
+  for (;;) {
+    for (let j = i - 1; j >= 0; j--) {
+      const c = s.changes[j]!;
+      if (c.object.kind !== 'Node' || c.object.metadata.name !== name) continue;
+      if (c.type !== 'DELETED' && admits(c.object as Node)) return false;
+      if ((c.t ?? s.t) <= at - graceMs) return true;
+    }
+    // The Node as `previous` shows it was in effect until the first change above (or `at`).
+    const before: ClusterState | undefined = s.previous;
+    if (before === undefined) return true;
+    if (admits(before.get<Node>('Node', undefined, name))) return false;
+    if (before.t <= at - graceMs) return true;
+    s = before;
+    i = before.changes.length;
+  }
+}
+
+/**
+ * `daemonPodCreatedOnlyWhereTolerated` (transition): every daemon pod created between
+ * `previous` and `state` (an `ADDED` Pod in `state.changes` whose controller is a DaemonSet) is
+ * for a node (its `spec.nodeName`, else the `metadata.name` its required node affinity names)
+ * whose `NoSchedule` and `NoExecute` taints, as the Node was at the moment of the creation
+ * (`previous` replayed through the Node changes before it), the DaemonSet's tolerations cover:
+ * its template's plus the daemon tolerations upstream adds to every daemon pod
+ * (`node.kubernetes.io/not-ready` and `unreachable` `NoExecute`, `disk-pressure`,
+ * `memory-pressure`, `pid-pressure` and `unschedulable` `NoSchedule`, and `network-unavailable`
+ * `NoSchedule` for host-network pods). The DaemonSet is judged as it is in `state` (or, if it
+ * is gone, in `previous`); a pod whose DaemonSet or Node is in neither is not judged.
+ *
+ * A create the controller decided before its cache showed the taint may land just after it, in
+ * upstream as here: the pod is reported only if, besides, no version of the Node in effect
+ * during the `graceMs` before the creation (walking back through `state.previous`) was one the
+ * pod could be created for (selector and affinity admit it, its taints tolerated). A version
+ * the DaemonSet's selector did not admit does not excuse the create: a taint followed by a
+ * label is no race. Precondition: the controller's caches show a Node change, and a create it
+ * decided lands, within `graceMs` (no watch cut for longer).
+ */
+export function daemonPodCreatedOnlyWhereTolerated(previous: ClusterState, state: ClusterState, graceMs: number = DAEMON_TAINT_GRACE_MS): DaemonSetViolation[] {
+  const out: DaemonSetViolation[] = [];
+  const nodes = new Map(previous.of<Node>('Node').map((n) => [n.metadata.name ?? '', n]));
+  state.changes.forEach((change, index) => {
+    if (change.object.kind === 'Node') {
+      const node = change.object as Node;
+      if (change.type === 'DELETED') nodes.delete(node.metadata.name ?? '');
+      else nodes.set(node.metadata.name ?? '', node);
+      return;
+    }
+    if (change.type !== 'ADDED' || change.object.kind !== 'Pod') return;
+    const pod = change.object as Pod;
+    const ref = controllerRef(pod);
+    if (ref?.kind !== 'DaemonSet') return;
+    const find = (s: ClusterState): DaemonSet | undefined => {
+      const ds = s.get<DaemonSet>('DaemonSet', pod.metadata.namespace, ref.name);
+      return ds?.metadata.uid === ref.uid ? ds : undefined;
+    };
+    const ds = find(state) ?? find(previous);
+    const name = nodeOf(pod);
+    const node = name === undefined ? undefined : nodes.get(name);
+    if (ds === undefined || name === undefined || node === undefined) return;
+    const taint = findUntoleratedTaint(node.spec.taints, withDaemonTolerations(ds), ['NoSchedule', 'NoExecute']);
+    if (taint === undefined || !refusedThroughout(state, index, name, ds, change.t ?? state.t, graceMs)) return;
+    out.push({
+      objects: [refOf(pod), ...at(ds, name)],
+      message: `daemon pod ${pod.metadata.name ?? ''} of ${dsKey(ds)} was created for node ${name} although it does not tolerate its taint ${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}, and the node refused it for ${graceMs} ms before`,
+    });
+  });
+  return out;
+}
+
+/**
+ * `noPendingDaemonPods` (liveness): after settling, no active pod (not terminal, not being
+ * deleted) of a DaemonSet is `Pending` — each was bound and started by its node. Pods bound to
+ * or aimed at a node that no longer exists are not judged (the pod garbage collector's, and
+ * {@link oneDaemonPodPerEligibleNode}'s, business), nor unbound ones aimed at a node that now
+ * refuses them (an untolerated `NoSchedule` taint, or a selector no longer matching, that came
+ * after the create): the scheduler will not bind them, and a node that only refuses new pods
+ * keeps the one it has, as upstream.
+ *
+ * Precondition: every Node in the state has a running kubelet that can start the pods' images
+ * (a pod on a node whose kubelet is stopped stays `Pending` for good, with no controller at
+ * fault), and the nodes have room for the daemon pods.
+ */
+export function noPendingDaemonPods(state: DaemonSetState): DaemonSetViolation[] {
+  const out: DaemonSetViolation[] = [];
+  const nodeNames = new Set(state.nodes.map((n) => n.metadata.name ?? ''));
+  const byUid = new Map(state.daemonSets.map((ds) => [ds.metadata.uid ?? '', ds]));
+  for (const pod of state.pods) {
+    const ref = controllerRef(pod);
+    const ds = ref?.kind === 'DaemonSet' ? byUid.get(ref.uid) : undefined;
+    if (ds === undefined || !isPodActive(pod) || pod.metadata.deletionTimestamp !== undefined) continue;
+    if ((pod.status?.phase ?? 'Pending') !== 'Pending') continue;
+    const node = nodeOf(pod);
+    if (node === undefined || !nodeNames.has(node)) continue;
+    if (!pod.spec.nodeName && !placement(state.nodes.find((n) => n.metadata.name === node)!, ds).run) continue;
+    out.push({ objects: [refOf(pod), ...at(ds, node)], message: `daemon pod ${pod.metadata.name ?? ''} of ${dsKey(ds)} for node ${node} is still Pending${pod.spec.nodeName ? '' : ' (not bound)'}` });
+  }
+  return out;
+}
+
+/**
+ * Transition: {@link daemonPodCreatedOnlyWhereTolerated} — every daemon pod created between two
+ * states is for a node whose `NoSchedule`/`NoExecute` taints, at that moment, the DaemonSet's
+ * tolerations (with the daemon tolerations) cover.
+ *
+ * A create within {@link DAEMON_TAINT_GRACE_MS} of the node last admitting the pod is excused. Not registered
+ * by the plugin: it holds only while the controller's caches follow the Nodes within that
+ * time (a watch cut for longer leaves it creating from a stale view, as upstream's would). Add
+ * it in such scenarios, e.g. `safety: [daemonPodCreatedOnlyWhereToleratedInvariant]`.
+ */
+export const daemonPodCreatedOnlyWhereToleratedInvariant: Invariant = transitionInvariant(
+  'daemonPodCreatedOnlyWhereTolerated',
+  'A daemon pod is created only for a node whose NoSchedule/NoExecute taints the DaemonSet tolerates at that moment (or did within the last second).',
+  (previous, state) => daemonPodCreatedOnlyWhereTolerated(previous, state),
+);
+
+/**
+ * Liveness under a precondition: {@link noPendingDaemonPods} — after settling, no active
+ * daemon pod is still `Pending`.
+ *
+ * Not registered by the plugin: it holds only while every existing Node has a running kubelet
+ * that can start the pods (a stopped kubelet leaves its pod `Pending` without any controller at
+ * fault). Add it in scenarios whose nodes are all up.
+ */
+export const noPendingDaemonPodsInvariant: Invariant = invariant('noPendingDaemonPods', 'After settling, no active daemon pod is still Pending (every node up).', (state) => noPendingDaemonPods(daemonSetState(state)));
 
 /** The invariants the DaemonSet plugin registers. */
 export const DAEMONSET_INVARIANTS: readonly Invariant[] = [oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant];

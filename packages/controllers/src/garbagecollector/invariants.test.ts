@@ -41,6 +41,14 @@ describe('orphansKept', () => {
     expect(orphansKept({ trace: switched, deletedByUser: new Set() })).toEqual([]);
   });
 
+  it('does not judge a dependent whose reference was made after the owner was gone (a stale uid, e.g. the owner re-created under its name): it dangles', () => {
+    const trace = [added(owner()), modified(owner([ORPHAN_FINALIZER], true)), deleted(owner([], true)), added(child(true)), deleted(child(true))];
+    expect(orphansKept({ trace, deletedByUser: new Set() })).toEqual([]);
+    // The same dependent, created while the owner was still live, is judged.
+    const held = [added(owner()), added(child(true)), modified(owner([ORPHAN_FINALIZER], true)), deleted(owner([], true)), deleted(child(true))];
+    expect(orphansKept({ trace: held, deletedByUser: new Set() })).toHaveLength(1);
+  });
+
   it('does not judge a dependent of an owner deleted in the background (no orphan finalizer)', () => {
     const trace = [added(owner()), added(child(true)), deleted(owner()), deleted(child(true))];
     expect(orphansKept({ trace, deletedByUser: new Set() })).toEqual([]);

@@ -132,6 +132,10 @@ export function foregroundOrder(state: { readonly trace: readonly GcTraceEntry[]
  *   policy than Orphan, which takes the `orphan` finalizer away; its dependents, not yet
  *   orphaned, are then dangling and rightly collected.
  *
+ * Only references an object held while their owner was live count: one made after the owner was
+ * gone (a client still holding the old owner, e.g. after it was re-created under the same name
+ * with a new uid) never had an owner to be orphaned from; it dangles and is rightly collected.
+ *
  * Judge the whole trace (from the cluster's start): an owner's finalizers show long before its
  * dependents go.
  */
@@ -147,12 +151,15 @@ export function orphansKept(state: { readonly trace: readonly GcTraceEntry[]; re
   for (const uid of foreground) orphaning.delete(uid);
   for (const uid of [...orphaning]) if (state.switchedAway?.(uid) === true) orphaning.delete(uid);
   const out: GcViolation[] = [];
-  replay(state.trace, (entry, _live, previous) => {
+  // `dependent uid/owner uid` of the references some version held while the owner was live.
+  const heldWhileLive = new Set<string>();
+  replay(state.trace, (entry, live, previous) => {
     const o = entry.object;
     const uid = o.metadata.uid ?? '';
+    if (entry.type !== 'DELETED') for (const r of o.metadata.ownerReferences ?? []) if (live.has(r.uid)) heldWhileLive.add(`${uid}/${r.uid}`);
     const begins = previous !== undefined && previous.metadata.deletionTimestamp === undefined && (entry.type === 'DELETED' || o.metadata.deletionTimestamp !== undefined);
     if (!begins || state.deletedByUser.has(uid)) return;
-    const owner = (previous.metadata.ownerReferences ?? []).find((r) => orphaning.has(r.uid));
+    const owner = (previous.metadata.ownerReferences ?? []).find((r) => orphaning.has(r.uid) && heldWhileLive.has(`${uid}/${r.uid}`));
     if (owner !== undefined) out.push({ objects: [refOf(o)], message: `${describe(o)} was collected while it still referenced ${owner.kind} ${owner.name}, deleted with Orphan` });
   });
   return out;

@@ -10,7 +10,9 @@
  * - an owner deleted in the foreground goes only after its blocking dependents (after every step);
  * - orphan deletions orphan: no dependent of an owner deleted with `Orphan` is collected while it
  *   still references that owner;
- * - after settling, nothing whose owners are all gone is left, and every cascading deletion
+ * - after settling, nothing whose owners are all gone is left — also when an owner was deleted
+ *   and a new object of the same name created (its dependents reference the old uid) — and every
+ *   cascading deletion
  *   finished (no object left terminating, no `orphan` / `foregroundDeletion` finalizer left).
  *
  * They hold without faults, and under the toolkit's fault schedules (`@kubeloop/testing`, played
@@ -52,7 +54,7 @@ interface Spec {
   readonly owners: readonly { readonly index: number; readonly block: boolean }[];
 }
 
-/** An object of the graph, by name (names are never reused within a run). */
+/** An object of the graph, by name (a name is reused only by a `recreate` delete step, with a new uid). */
 interface Target {
   readonly kind: Kind;
   readonly namespace: string | undefined;
@@ -62,7 +64,7 @@ interface Target {
 /** What the test does: build the graph (always the first action), delete, wait. */
 type Step =
   | { readonly kind: 'build'; readonly specs: readonly Spec[]; readonly backReferences: readonly { readonly from: number; readonly to: number; readonly block: boolean }[] }
-  | { readonly kind: 'delete'; readonly target: Target; readonly policy: PropagationPolicy | undefined; readonly waitMs: number }
+  | { readonly kind: 'delete'; readonly target: Target; readonly policy: PropagationPolicy | undefined; readonly waitMs: number; readonly recreate: boolean }
   | { readonly kind: 'wait'; readonly ms: number };
 
 const RESOURCES: Record<Kind, ResourceDefinition> = { ConfigMap: ConfigMaps, Secret: Secrets, IngressClass: IngressClasses };
@@ -108,7 +110,9 @@ const graph = fc
 /**
  * The actions of one run: the graph is built first (with a late owner and its child created just
  * before the deletions, without settling), then one to four deletions (biased to early objects:
- * they have dependents), then a second to let a crash at the collector's n-th write happen while
+ * they have dependents; about half of them create a new object of the same name once the old
+ * one is gone, and a dependent still referencing the old uid, so that dependents naming the old
+ * owner meet a live same-name owner of another uid — they are dangling all the same), then a second to let a crash at the collector's n-th write happen while
  * the faults are still on.
  */
 const steps: fc.Arbitrary<readonly Step[]> = graph.chain((specs) =>
@@ -121,13 +125,15 @@ const steps: fc.Arbitrary<readonly Step[]> = graph.chain((specs) =>
           index: fc.nat({ max: specs.length - 1 }).map((x) => Math.floor((x * x) / specs.length)),
           policy: fc.constantFrom<PropagationPolicy | undefined>('Orphan', 'Foreground', 'Background', undefined),
           waitMs: fc.constantFrom(0, 5, 500, 3_000),
+          // Create a new object of the same kind and name (a new uid) once the deleted one is gone.
+          recreate: fc.boolean(),
         }),
         { minLength: 1, maxLength: 4 },
       ),
     )
     .map(([backReferences, deletions]): Step[] => [
       { kind: 'build', specs, backReferences },
-      ...deletions.map((d): Step => ({ kind: 'delete', target: targetOf(specs[d.index]!, d.index), policy: d.policy, waitMs: d.waitMs })),
+      ...deletions.map((d): Step => ({ kind: 'delete', target: targetOf(specs[d.index]!, d.index), policy: d.policy, waitMs: d.waitMs, recreate: d.recreate })),
       { kind: 'wait', ms: 1_000 },
     ]),
 );
@@ -199,23 +205,61 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
     }
     case 'delete': {
       const key = { namespace: s.target.namespace, name: s.target.name };
+      let deleted: KubeObject | undefined;
       try {
         const live = await cluster.server.get(RESOURCES[s.target.kind], key);
         const uid = live.metadata.uid ?? '';
         await cluster.server.delete(RESOURCES[s.target.kind], key, { ...(s.policy === undefined ? {} : { propagationPolicy: s.policy }), preconditions: { uid } });
         context.state.deletedByUser.add(uid);
         context.state.lastPolicy.set(uid, s.policy ?? 'Background');
+        deleted = live;
       } catch (error) {
         // Already collected (or gone between the read and the delete).
         if (!isApiError(error, 'NotFound') && !isApiError(error, 'Conflict')) throw error;
       }
       await context.advance(s.waitMs);
+      if (s.recreate && deleted !== undefined) await recreate(cluster, s.target, deleted, context);
       return;
     }
     case 'wait':
       await context.advance(s.ms);
       return;
   }
+}
+
+/** The longest a `recreate` waits for the deleted object to go (its finalizers may hold it). */
+const RECREATE_WAIT_MS = 10_000;
+
+/**
+ * Creates a new object of `target`'s kind and name, without owners (so a new uid), once the old
+ * one (`old`) is gone; gives up after {@link RECREATE_WAIT_MS} while it is still terminating.
+ * Then a client that still holds the old owner creates a dependent referencing it — same name,
+ * the old uid — which the collector must take as dangling although an owner of that name lives
+ * (upstream's live read compares uids). Without it the collector has mostly handled the old
+ * owner's dependents before the new one exists, and a collector comparing names only passed.
+ */
+async function recreate(cluster: SimCluster, target: Target, old: KubeObject, context: RunContext<RunState>): Promise<void> {
+  const key = { namespace: target.namespace, name: target.name };
+  for (let waited = 0; ; waited += 100) {
+    try {
+      await cluster.server.get(RESOURCES[target.kind], key);
+    } catch (error) {
+      if (isApiError(error, 'NotFound')) break;
+      throw error;
+    }
+    if (waited >= RECREATE_WAIT_MS) return;
+    await context.advance(100);
+  }
+  const metadata = { name: target.name, ...(target.namespace === undefined ? {} : { namespace: target.namespace }) };
+  const body =
+    target.kind === 'ConfigMap'
+      ? { apiVersion: 'v1', kind: 'ConfigMap', metadata }
+      : target.kind === 'Secret'
+        ? { apiVersion: 'v1', kind: 'Secret', metadata }
+        : { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata, spec: { controller: 'example.com/ingress' } };
+  await cluster.server.create(RESOURCES[target.kind], body as never);
+  const stale: OwnerReference = { apiVersion: old.apiVersion, kind: old.kind, name: target.name, uid: old.metadata.uid ?? '' };
+  await cluster.server.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: `${target.name}-stale-`, namespace: target.namespace ?? 'default', ownerReferences: [stale] } });
 }
 
 function describeStep(s: Step): string {
@@ -226,7 +270,7 @@ function describeStep(s: Step): string {
       return `build: ${[...objects, ...back].join('; ')}; then late-owner and late-child`;
     }
     case 'delete':
-      return `delete ${s.target.kind} ${s.target.namespace === undefined ? '' : `${s.target.namespace}/`}${s.target.name} (${s.policy ?? 'default policy'}), wait ${s.waitMs} ms`;
+      return `delete ${s.target.kind} ${s.target.namespace === undefined ? '' : `${s.target.namespace}/`}${s.target.name} (${s.policy ?? 'default policy'}), wait ${s.waitMs} ms${s.recreate ? ', then create it anew (same name, new uid) once gone, and a dependent referencing the old uid' : ''}`;
     case 'wait':
       return `wait ${s.ms} ms`;
   }
