@@ -8,6 +8,7 @@
  * | {@link replicaSetPlugin}, {@link replicationControllerPlugin} | `pkg/controller/replicaset`, `pkg/controller/replication` |
  * | {@link deploymentPlugin} | `pkg/controller/deployment` |
  * | {@link daemonSetPlugin} | `pkg/controller/daemon` |
+ * | {@link statefulSetPlugin} | `pkg/controller/statefulset` |
  * | {@link garbageCollectorPlugin} | `pkg/controller/garbagecollector` |
  * | {@link podGcPlugin} | `pkg/controller/podgc` |
  * | {@link endpointsPlugin} | `pkg/controller/endpoint`, `pkg/controller/endpointslice` |
@@ -101,6 +102,23 @@ export {
   templateHash,
 } from './daemonset/index.js';
 export type { DaemonSetControllerOptions, DaemonSetCounts, DaemonSetPluginOptions, DaemonSetState, DaemonSetViolation } from './daemonset/index.js';
+
+// StatefulSet
+export {
+  POD_INDEX_LABEL,
+  STATEFULSET_CONTROLLER_COMPONENT,
+  STATEFULSET_CONTROLLER_NAME,
+  STATEFULSET_PLUGIN_NAME,
+  STATEFULSET_POD_NAME_LABEL,
+  onePodPerOrdinal,
+  onePodPerOrdinalInvariant,
+  orderedReadyCreation,
+  orderedReadyCreationInvariant,
+  statefulPodsInRange,
+  statefulPodsInRangeInvariant,
+  statefulSetPlugin,
+} from './statefulset/index.js';
+export type { StatefulSetControllerOptions, StatefulSetState } from './statefulset/index.js';
 
 // The garbage collector
 export {

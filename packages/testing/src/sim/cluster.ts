@@ -52,6 +52,7 @@ import {
   replicationControllerPlugin,
   resourceQuotaPlugin,
   schedulerPlugin,
+  statefulSetPlugin,
   ttlAfterFinishedPlugin,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
@@ -151,7 +152,7 @@ export interface ControllerManagerOptions {
 /**
  * The built-in controllers a {@link SimCluster}'s controller manager runs by default, as
  * kube-controller-manager does: the garbage collector, the pod garbage collector, ReplicaSet, ReplicationController,
- * Deployment, DaemonSet, the Endpoints and EndpointSlice controllers, Job and TTL-after-finished,
+ * Deployment, DaemonSet, StatefulSet, the Endpoints and EndpointSlice controllers, Job and TTL-after-finished,
  * and the resource quota controller with its admission hook (installed on the API server through the plugin API, as
  * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
  * without quota). Plugins are stateless (each incarnation of the controller manager builds
@@ -164,6 +165,7 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   replicationControllerPlugin(),
   deploymentPlugin(),
   daemonSetPlugin(),
+  statefulSetPlugin(),
   endpointsPlugin(),
   resourceQuotaPlugin(),
   jobPlugin(),
