@@ -9,6 +9,7 @@
  * | {@link deploymentPlugin} | `pkg/controller/deployment` |
  * | {@link daemonSetPlugin} | `pkg/controller/daemon` |
  * | {@link statefulSetPlugin} | `pkg/controller/statefulset` |
+ * | {@link persistentVolumePlugin} | `pkg/controller/volume/persistentvolume` (binder, and a provisioner as kind's) |
  * | {@link garbageCollectorPlugin} | `pkg/controller/garbagecollector` |
  * | {@link podGcPlugin} | `pkg/controller/podgc` |
  * | {@link endpointsPlugin} | `pkg/controller/endpoint`, `pkg/controller/endpointslice` |
@@ -119,6 +120,22 @@ export {
   statefulSetPlugin,
 } from './statefulset/index.js';
 export type { StatefulSetControllerOptions, StatefulSetState } from './statefulset/index.js';
+
+// PersistentVolumes: binding and provisioning
+export {
+  ANN_BETA_STORAGE_PROVISIONER,
+  ANN_BIND_COMPLETED,
+  ANN_BOUND_BY_CONTROLLER,
+  ANN_DYNAMICALLY_PROVISIONED,
+  ANN_STORAGE_PROVISIONER,
+  PERSISTENT_VOLUME_PLUGIN_NAME,
+  PV_BINDER_CONTROLLER_NAME,
+  PV_CONTROLLER_COMPONENT,
+  bindingIsMutual,
+  bindingIsMutualInvariant,
+  persistentVolumePlugin,
+} from './volume/index.js';
+export type { PersistentVolumeControllerOptions, VolumeBindingState } from './volume/index.js';
 
 // The garbage collector
 export {

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ControllerRevisions, Events, PersistentVolumeClaims, PersistentVolumes, Pods, StatefulSets } from '@kubeloop/core';
 import type { KubeObject, Pod, StatefulSet } from '@kubeloop/core';
-import { SimCluster } from '@kubeloop/testing';
-import { POD_INDEX_LABEL, STATEFULSET_POD_NAME_LABEL, onePodPerOrdinal, orderedReadyCreation, statefulPodsInRange } from '@kubeloop/controllers';
+import { DEFAULT_CONTROLLER_PLUGINS, SimCluster } from '@kubeloop/testing';
+import { PERSISTENT_VOLUME_PLUGIN_NAME, POD_INDEX_LABEL, STATEFULSET_POD_NAME_LABEL, bindingIsMutual, onePodPerOrdinal, orderedReadyCreation, statefulPodsInRange } from '@kubeloop/controllers';
 
 const WALKTHROUGHS = fileURLToPath(new URL('../../../../examples/walkthroughs/', import.meta.url));
 const walkthrough = (file: string): string => readFileSync(`${WALKTHROUGHS}${file}`, 'utf8');
@@ -206,9 +206,9 @@ describe('StatefulSet policies and updates', () => {
   });
 
   it('creates the claim <template>-<set>-<ordinal> before its pod and mounts it; the pod waits for the claim to be Bound', async () => {
-    const cluster = await newCluster(6);
+    const cluster = await SimCluster.create({ seed: 6, nodes: 2, controllerManager: { plugins: DEFAULT_CONTROLLER_PLUGINS.filter((p) => p.name !== PERSISTENT_VOLUME_PLUGIN_NAME) } });
     await cluster.apply(walkthrough('statefulset-stateful-pvc.yaml'), 'statefulset-stateful-pvc.yaml');
-    await cluster.advance(5_000);
+    await cluster.settle();
     const claim = await cluster.get(PersistentVolumeClaims, { namespace: 'default', name: 'volume-stateful-pvc-0' });
     expect(claim.metadata.labels).toEqual({ type: 'db2' });
     expect(claim.metadata.ownerReferences).toBeUndefined();
@@ -217,31 +217,69 @@ describe('StatefulSet policies and updates', () => {
     expect(pod.spec.subdomain).toBe('stateful-headless');
     const created = cluster.trace().filter((e) => e.type === 'ADDED' && (e.object.kind === 'Pod' || e.object.kind === 'PersistentVolumeClaim'));
     expect(created.map((e) => e.object.kind)).toEqual(['PersistentVolumeClaim', 'Pod']);
+    // No binder in this cluster: the claim stays Pending and so does the pod.
     expect(pod.status?.phase).toBe('Pending');
-    // Bound by hand (the volume binder comes separately): the pod starts.
-    await cluster.server.create(PersistentVolumes, {
-      apiVersion: 'v1',
-      kind: 'PersistentVolume',
-      metadata: { name: 'pv-0' },
-      spec: { capacity: { storage: '1G' }, accessModes: ['ReadWriteOnce'], storageClassName: 'fast', hostPath: { path: '/tmp/pv-0' }, claimRef: { kind: 'PersistentVolumeClaim', namespace: 'default', name: claim.metadata.name ?? '', uid: claim.metadata.uid ?? '' } },
-    } as never);
-    const named = await cluster.server.update(PersistentVolumeClaims, { ...claim, spec: { ...claim.spec, volumeName: 'pv-0' } });
-    await cluster.server.updateStatus(PersistentVolumeClaims, { ...named, status: { ...named.status, phase: 'Bound' } });
-    await cluster.advance(6 * 60_000); // the scheduler retries unschedulable pods within 5 minutes
-    await cluster.settle();
-    expect((await podsOf(cluster, 'stateful-pvc'))[0]!.status?.phase).toBe('Running');
-    // Scale down keeps the claim (Retain); the recreated pod gets it back.
-    await scale(cluster, 'stateful-pvc', 0);
-    await cluster.settle();
-    expect(await podsOf(cluster, 'stateful-pvc')).toEqual([]);
-    expect((await cluster.get(PersistentVolumeClaims, { namespace: 'default', name: 'volume-stateful-pvc-0' })).metadata.uid).toBe(claim.metadata.uid);
-    await scale(cluster, 'stateful-pvc', 1);
-    await cluster.settle();
-    const back = (await podsOf(cluster, 'stateful-pvc'))[0]!;
-    expect(back.status?.phase).toBe('Running');
-    expect(back.spec.volumes?.find((v) => v.name === 'volume')?.persistentVolumeClaim?.claimName).toBe('volume-stateful-pvc-0');
     const ev = (await cluster.list(Events, { namespace: 'default' })).items.filter((e) => e.involvedObject.name === 'stateful-pvc').map((e) => e.message);
     expect(ev).toContain('create Claim volume-stateful-pvc-0 Pod stateful-pvc-0 in StatefulSet stateful-pvc success');
+    await cluster.stop();
+  });
+});
+
+/** The seed's claims name StorageClass `fast`; the walkthrough's cluster defines it. */
+const FAST = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fast' }, provisioner: 'kubeloop.dev/hostpath' };
+
+describe('StatefulSet walkthrough: stateful-pvc (with the volume binder)', () => {
+  it('gives each pod its own bound claim, gives a recreated pod its claim back, and keeps the claims when scaling down', async () => {
+    const cluster = await newCluster(7);
+    await cluster.apply([FAST]);
+    await cluster.apply(walkthrough('statefulset-stateful-pvc.yaml'), 'statefulset-stateful-pvc.yaml');
+    await scale(cluster, 'stateful-pvc', 3);
+    await cluster.settle();
+    const pods = await podsOf(cluster, 'stateful-pvc');
+    expect(pods.map((p) => [p.metadata.name, p.status?.phase])).toEqual([
+      ['stateful-pvc-0', 'Running'],
+      ['stateful-pvc-1', 'Running'],
+      ['stateful-pvc-2', 'Running'],
+    ]);
+    const claims = (await cluster.list(PersistentVolumeClaims, { namespace: 'default' })).items;
+    expect(claims.map((c) => [c.metadata.name, c.status.phase, c.spec.storageClassName])).toEqual([
+      ['volume-stateful-pvc-0', 'Bound', 'fast'],
+      ['volume-stateful-pvc-1', 'Bound', 'fast'],
+      ['volume-stateful-pvc-2', 'Bound', 'fast'],
+    ]);
+    for (const p of pods) {
+      const ordinal = (p.metadata.name ?? '').split('-').pop();
+      expect(p.spec.volumes?.find((v) => v.name === 'volume')?.persistentVolumeClaim?.claimName).toBe(`volume-stateful-pvc-${ordinal}`);
+    }
+    const volumes = (await cluster.list(PersistentVolumes)).items;
+    expect(volumes.length).toBe(3);
+    expect(volumes.every((v) => v.status.phase === 'Bound')).toBe(true);
+    expect(bindingIsMutual({ volumes, claims })).toEqual([]);
+    const claim1 = claims[1]!;
+
+    await cluster.server.delete(Pods, { namespace: 'default', name: 'stateful-pvc-1' });
+    await cluster.settle();
+    const back = (await podsOf(cluster, 'stateful-pvc')).find((p) => p.metadata.name === 'stateful-pvc-1')!;
+    expect(back.status?.phase).toBe('Running');
+    expect(back.spec.volumes?.find((v) => v.name === 'volume')?.persistentVolumeClaim?.claimName).toBe('volume-stateful-pvc-1');
+    expect((await cluster.get(PersistentVolumeClaims, { namespace: 'default', name: 'volume-stateful-pvc-1' })).metadata.uid).toBe(claim1.metadata.uid);
+
+    await scale(cluster, 'stateful-pvc', 1);
+    await cluster.settle();
+    expect((await podsOf(cluster, 'stateful-pvc')).map((p) => p.metadata.name)).toEqual(['stateful-pvc-0']);
+    const kept = (await cluster.list(PersistentVolumeClaims, { namespace: 'default' })).items;
+    expect(kept.map((c) => [c.metadata.name, c.status.phase])).toEqual([
+      ['volume-stateful-pvc-0', 'Bound'],
+      ['volume-stateful-pvc-1', 'Bound'],
+      ['volume-stateful-pvc-2', 'Bound'],
+    ]);
+    // Scaling back up finds the old claim again.
+    await scale(cluster, 'stateful-pvc', 2);
+    await cluster.settle();
+    const again = (await podsOf(cluster, 'stateful-pvc')).find((p) => p.metadata.name === 'stateful-pvc-1')!;
+    expect(again.status?.phase).toBe('Running');
+    expect((await cluster.get(PersistentVolumeClaims, { namespace: 'default', name: 'volume-stateful-pvc-1' })).metadata.uid).toBe(claim1.metadata.uid);
+    await checkInvariants(cluster);
     await cluster.stop();
   });
 });
