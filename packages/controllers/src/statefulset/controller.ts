@@ -80,7 +80,16 @@ export class StatefulSetReconciler implements Reconciler {
         const which = revisionForNewPod(set, ordinal) === 'current' ? current : update;
         await this.#createPod(set, ordinal, which.template, which.hash);
       });
-      const deletions = step.delete.map(async ({ pod }) => this.#deletePod(set, pod));
+      const deletions = step.delete.map(async ({ pod, reason }) => {
+        if (reason === 'failed') {
+          const ns = set.metadata.namespace ?? '';
+          const failed = pod.status?.phase === 'Failed';
+          void this.#manager
+            .recorder(STATEFULSET_CONTROLLER_COMPONENT)
+            .event(set, failed ? 'Warning' : 'Normal', failed ? 'RecreatingFailedPod' : 'RecreatingTerminatedPod', `StatefulSet ${ns}/${set.metadata.name ?? ''} is recreating ${failed ? 'failed' : 'terminated'} Pod ${pod.metadata.name ?? ''}`);
+        }
+        await this.#deletePod(set, pod);
+      });
       const results = await Promise.allSettled([...creations, ...deletions]);
       for (const r of results) if (r.status === 'rejected') firstError ??= r.reason;
     } catch (error) {

@@ -1,8 +1,8 @@
 /** The StatefulSet invariants hold on good states and fail on bad ones. */
 import { describe, expect, it } from 'vitest';
-import { PodSchema, StatefulSetSchema } from '@kubeloop/core';
+import { PodSchema, StatefulSetSchema, clusterState } from '@kubeloop/core';
 import type { Pod } from '@kubeloop/core';
-import { onePodPerOrdinal, orderedReadyCreation, statefulPodsInRange } from './invariants.js';
+import { onePodPerOrdinal, orderedReadyCreation, orderedReadyCreationInvariant, statefulPodsInRange } from './invariants.js';
 
 const sts = (replicas: number, extra: Record<string, unknown> = {}) =>
   StatefulSetSchema.parse({
@@ -41,5 +41,22 @@ describe('StatefulSet invariants', () => {
     expect(orderedReadyCreation({ statefulSets: [sts(3)], pods: [pod('web-0'), pod('web-1', false)] }, [pod('web-2')]).map((v) => v.message)).toEqual(['pod web-2 was created while ordinal 1 was not Running and Ready']);
     expect(orderedReadyCreation({ statefulSets: [sts(3)], pods: [pod('web-1')] }, [pod('web-2')]).map((v) => v.message)).toEqual(['pod web-2 was created while ordinal 0 was missing']);
     expect(orderedReadyCreation({ statefulSets: [sts(3, { podManagementPolicy: 'Parallel' })], pods: [] }, [pod('web-2')])).toEqual([]);
+  });
+
+  it('orderedReadyCreationInvariant judges each creation on the state just before it, replaying the changes in between', () => {
+    const set = sts(3);
+    const before = clusterState([set, pod('web-0', false)], 0);
+    // web-0 becomes Ready, then web-1 is created: fine.
+    const good = clusterState([set, pod('web-0'), pod('web-1', false)], 1, [
+      { type: 'MODIFIED', object: pod('web-0') },
+      { type: 'ADDED', object: pod('web-1', false) },
+    ], before);
+    expect(orderedReadyCreationInvariant.check(good, before)).toEqual([]);
+    // web-1 is created first, web-0 becomes Ready after: broken.
+    const bad = clusterState([set, pod('web-0'), pod('web-1', false)], 1, [
+      { type: 'ADDED', object: pod('web-1', false) },
+      { type: 'MODIFIED', object: pod('web-0') },
+    ], before);
+    expect(orderedReadyCreationInvariant.check(bad, before).map((v) => v.message)).toEqual(['pod web-1 was created while ordinal 0 was not Running and Ready']);
   });
 });

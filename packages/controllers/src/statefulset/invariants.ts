@@ -6,7 +6,7 @@
  * @module
  */
 import { controllerRef, invariant, refOf, transitionInvariant } from '@kubeloop/core';
-import type { ClusterState, Invariant, InvariantViolation, Pod, StatefulSet } from '@kubeloop/core';
+import type { ClusterState, Invariant, InvariantViolation, KubeObject, Pod, StatefulSet } from '@kubeloop/core';
 
 /** A snapshot of the cluster state the invariants read. */
 export interface StatefulSetState {
@@ -109,15 +109,27 @@ export const statefulPodsInRangeInvariant: Invariant = invariant('statefulPodsIn
 export const onePodPerOrdinalInvariant: Invariant = invariant('onePodPerOrdinal', 'No two pods of a StatefulSet have the same ordinal.', (state) => onePodPerOrdinal(statefulSetState(state)), 'safety');
 
 /**
- * Transition: {@link orderedReadyCreation} over the pods ADDED between two states, judged on
- * the state before them.
+ * Transition: {@link orderedReadyCreation} over the pods ADDED between two states, each judged
+ * on the state just before it (the state before, with the changes up to it replayed), so a pod
+ * that became Ready and the next one created between two checks are seen in their order.
  */
-export const orderedReadyCreationInvariant: Invariant = transitionInvariant('orderedReadyCreation', 'Under OrderedReady, a StatefulSet pod is created only while every lower ordinal exists and is Running and Ready.', (previous, state) =>
-  orderedReadyCreation(
-    statefulSetState(previous),
-    state.changes.filter((c) => c.type === 'ADDED' && c.object.kind === 'Pod').map((c) => c.object as Pod),
-  ),
-);
+export const orderedReadyCreationInvariant: Invariant = transitionInvariant('orderedReadyCreation', 'Under OrderedReady, a StatefulSet pod is created only while every lower ordinal exists and is Running and Ready.', (previous, state) => {
+  const key = (o: KubeObject): string => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+  const live = new Map<string, KubeObject>();
+  for (const o of [...previous.of('StatefulSet'), ...previous.of('Pod')]) live.set(key(o), o);
+  const out: InvariantViolation[] = [];
+  for (const change of state.changes) {
+    const o = change.object;
+    if (o.kind !== 'Pod' && o.kind !== 'StatefulSet') continue;
+    if (change.type === 'ADDED' && o.kind === 'Pod') {
+      const before = [...live.values()];
+      out.push(...orderedReadyCreation({ statefulSets: before.filter((x) => x.kind === 'StatefulSet') as StatefulSet[], pods: before.filter((x) => x.kind === 'Pod') as Pod[] }, [o as Pod]));
+    }
+    if (change.type === 'DELETED') live.delete(key(o));
+    else live.set(key(o), o);
+  }
+  return out;
+});
 
 /** The invariants the StatefulSet plugin registers. */
 export const STATEFULSET_INVARIANTS: readonly Invariant[] = [statefulPodsInRangeInvariant, onePodPerOrdinalInvariant, orderedReadyCreationInvariant];

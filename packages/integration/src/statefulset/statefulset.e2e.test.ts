@@ -111,6 +111,16 @@ describe('StatefulSet walkthrough: stateful-db', () => {
     expect(after!.status?.phase).toBe('Running');
     await checkInvariants(cluster);
 
+    // A failed pod is deleted and comes back with the same name (upstream RecreatingFailedPod).
+    const failing = (await podsOf(cluster, 'stateful-db')).find((p) => p.metadata.name === 'stateful-db-2')!;
+    await cluster.server.updateStatus(Pods, { ...failing, status: { ...failing.status, phase: 'Failed' } });
+    await cluster.settle();
+    const recreated = (await podsOf(cluster, 'stateful-db')).find((p) => p.metadata.name === 'stateful-db-2')!;
+    expect(recreated.metadata.uid).not.toBe(failing.metadata.uid);
+    expect(recreated.status?.phase).toBe('Running');
+    const recreating = (await cluster.list(Events, { namespace: 'default' })).items.filter((e) => e.reason === 'RecreatingFailedPod');
+    expect(recreating.map((e) => [e.type, e.message])).toEqual([['Warning', 'StatefulSet default/stateful-db is recreating failed Pod stateful-db-2']]);
+
     const t = cluster.now();
     await scale(cluster, 'stateful-db', 0);
     await cluster.settle();
