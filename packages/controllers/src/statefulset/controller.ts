@@ -6,12 +6,12 @@
  * @module
  */
 import { ControllerRevisions, PersistentVolumeClaims, Pods, StatefulSets, controllerFor, done, isApiError, matchesLabelSelector, objectKey, requeueAfter } from '@kubeloop/core';
-import type { Controller, ControllerRevision, Manager, Pod, PodTemplateSpec, Reconciler, Request, Result, StatefulSet } from '@kubeloop/core';
+import type { Controller, ControllerRevision, Manager, OwnerReference, Pod, PodTemplateSpec, Reconciler, Request, Result, StatefulSet } from '@kubeloop/core';
 import { canonicalJson, computeHash } from '../shared/hash.js';
 import { msUntilAvailable } from '../shared/pods.js';
 import { podFromTemplate } from '../shared/podcontrol.js';
 import { claimObjects, isControlledBy, newControllerRef, ownedOrOrphaned } from '../shared/ownership.js';
-import { STATEFULSET_REVISION_LABEL, claimName, podName, revisionForNewPod, statefulPodTemplate, statefulSetStep } from './decide.js';
+import { STATEFULSET_REVISION_LABEL, claimName, podName, podOrdinal, revisionForNewPod, statefulPodTemplate, statefulSetStep } from './decide.js';
 import { computeStatefulSetStatus } from './status.js';
 
 /** The controller's name (as kube-controller-manager's `statefulset` controller). */
@@ -29,6 +29,11 @@ const KIND = { apiVersion: 'apps/v1', kind: 'StatefulSet' } as const;
 
 function owner(set: StatefulSet): StatefulSet {
   return { ...set, ...KIND };
+}
+
+/** The owner reference a claim gets under `whenDeleted: Delete`: the set, not as controller (upstream `setOwnerRef`). */
+function setOwnerRef(set: StatefulSet): OwnerReference {
+  return { apiVersion: 'apps/v1', kind: 'StatefulSet', name: set.metadata.name ?? '', uid: set.metadata.uid ?? '' };
 }
 
 /** The `data` of a revision of `set` (upstream `getPatch`): its template, replacing the old one. */
@@ -88,6 +93,7 @@ export class StatefulSetReconciler implements Reconciler {
             .recorder(STATEFULSET_CONTROLLER_COMPONENT)
             .event(set, failed ? 'Warning' : 'Normal', failed ? 'RecreatingFailedPod' : 'RecreatingTerminatedPod', `StatefulSet ${ns}/${set.metadata.name ?? ''} is recreating ${failed ? 'failed' : 'terminated'} Pod ${pod.metadata.name ?? ''}`);
         }
+        if (reason === 'condemned' && set.spec.persistentVolumeClaimRetentionPolicy.whenScaled === 'Delete') await this.#claimsOwnedByPod(set, pod);
         await this.#deletePod(set, pod);
       });
       const results = await Promise.allSettled([...creations, ...deletions]);
@@ -209,6 +215,7 @@ export class StatefulSetReconciler implements Reconciler {
             namespace,
             labels: { ...(t.metadata.labels ?? {}), ...(set.spec.selector.matchLabels ?? {}) },
             ...(t.metadata.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
+            ...(set.spec.persistentVolumeClaimRetentionPolicy.whenDeleted === 'Delete' ? { ownerReferences: [setOwnerRef(set)] } : {}),
           },
           spec: t.spec,
         } as never);
@@ -228,6 +235,24 @@ export class StatefulSetReconciler implements Reconciler {
       if (isApiError(error, 'AlreadyExists')) return;
       void recorder.event(set, 'Warning', 'FailedCreate', `create Pod ${name} in StatefulSet ${setName} failed error: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
+    }
+  }
+
+  /**
+   * Before a pod is removed by a scale-down under `whenScaled: Delete`, its claims get the pod
+   * as their owner instead of the set (upstream `updateClaimOwnerRefForSetAndPod`), so the
+   * garbage collector deletes them with it.
+   */
+  async #claimsOwnedByPod(set: StatefulSet, pod: Pod): Promise<void> {
+    const ordinal = podOrdinal(set, pod);
+    const namespace = set.metadata.namespace ?? 'default';
+    for (const t of set.spec.volumeClaimTemplates ?? []) {
+      const claim = this.#manager.cache(PersistentVolumeClaims).get({ namespace, name: claimName(set, t, ordinal) });
+      if (claim === undefined || (claim.metadata.ownerReferences ?? []).some((r) => r.uid === pod.metadata.uid)) continue;
+      const ref: OwnerReference = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' };
+      // The set's reference goes (a claim is deleted only once all its owners are).
+      const others = (claim.metadata.ownerReferences ?? []).filter((r) => r.uid !== set.metadata.uid);
+      await this.#ignoreGone(this.#manager.client.update(PersistentVolumeClaims, { ...claim, metadata: { ...claim.metadata, ownerReferences: [...others, ref] } }));
     }
   }
 

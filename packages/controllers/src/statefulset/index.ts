@@ -1,6 +1,7 @@
 /**
  * StatefulSets: the StatefulSet controller (upstream `pkg/controller/statefulset`) — pods
- * `<set>-<ordinal>` with stable identity and their own claims, created in order (OrderedReady)
+ * `<set>-<ordinal>` with stable identity and their own claims (kept, or deleted with the set or on
+ * scale-down as `persistentVolumeClaimRetentionPolicy` says), created in order (OrderedReady)
  * or all at once (Parallel), rolling updates from the highest ordinal down, history in
  * ControllerRevisions, status.
  *

@@ -292,4 +292,24 @@ describe('StatefulSet walkthrough: stateful-pvc (with the volume binder)', () =>
     await checkInvariants(cluster);
     await cluster.stop();
   });
+
+  it('persistentVolumeClaimRetentionPolicy Delete: a scale-down deletes the removed pod’s claim, deleting the set deletes the rest', async () => {
+    const cluster = await newCluster(8);
+    await cluster.apply([FAST]);
+    const doc = walkthrough('statefulset-stateful-pvc.yaml').replace('spec:\n  replicas: 1', 'spec:\n  replicas: 2\n  persistentVolumeClaimRetentionPolicy:\n    whenDeleted: Delete\n    whenScaled: Delete');
+    await cluster.apply(doc, 'statefulset-stateful-pvc.yaml');
+    await cluster.settle();
+    const names = async () => (await cluster.list(PersistentVolumeClaims, { namespace: 'default' })).items.map((c) => c.metadata.name);
+    expect(await names()).toEqual(['volume-stateful-pvc-0', 'volume-stateful-pvc-1']);
+    const set = await cluster.get(StatefulSets, { namespace: 'default', name: 'stateful-pvc' });
+    const claim0 = await cluster.get(PersistentVolumeClaims, { namespace: 'default', name: 'volume-stateful-pvc-0' });
+    expect(claim0.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'stateful-pvc', uid: set.metadata.uid }]);
+    await scale(cluster, 'stateful-pvc', 1);
+    await cluster.settle();
+    expect(await names()).toEqual(['volume-stateful-pvc-0']);
+    await cluster.server.delete(StatefulSets, { namespace: 'default', name: 'stateful-pvc' });
+    await cluster.settle();
+    expect(await names()).toEqual([]);
+    await cluster.stop();
+  });
 });
