@@ -110,6 +110,31 @@ describe('buildTables and formatTables', () => {
     expect(st).toBe(['NAMESPACE   NAME         TYPE           CLUSTER-IP   EXTERNAL-IP   PORT(S)          AGE', 'default     whoami-web   LoadBalancer   10.96.0.10   <pending>     8088:31234/TCP   60s', ''].join('\n'));
   });
 
+  it('prints StatefulSets, PersistentVolumeClaims and PersistentVolumes with kubectl columns', () => {
+    const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta('web'), spec: { replicas: 3 }, status: { readyReplicas: 2 } } as unknown as KubeObject;
+    const pvc = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta('data-web-0'), spec: { volumeName: 'pvc-1', storageClassName: 'standard' }, status: { phase: 'Bound', capacity: { storage: '1Gi' }, accessModes: ['ReadOnlyMany', 'ReadWriteOnce'] } } as unknown as KubeObject;
+    const pending = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta('data-web-1'), spec: { storageClassName: 'fast' }, status: { phase: 'Pending' } } as unknown as KubeObject;
+    const pv = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pvc-1', creationTimestamp: '2026-01-01T00:00:00Z' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Delete', storageClassName: 'standard', claimRef: { namespace: 'default', name: 'data-web-0' } }, status: { phase: 'Bound' } } as unknown as KubeObject;
+    const cluster = (kind: string) => kind !== 'PersistentVolume';
+    const [st, ct, vt] = buildTables([sts, pvc, pending, pv], T0 + 60_000, cluster, { groupOf: apps }).map((t) => formatTables([t]));
+    expect(st).toBe(['NAMESPACE   NAME   READY   AGE', 'default     web    2/3     60s', ''].join('\n'));
+    expect(ct).toBe(
+      [
+        'NAMESPACE   NAME         STATUS    VOLUME   CAPACITY   ACCESS MODES   STORAGECLASS   VOLUMEATTRIBUTESCLASS   AGE',
+        'default     data-web-0   Bound     pvc-1    1Gi        RWO,ROX        standard       <unset>                 60s',
+        'default     data-web-1   Pending                                      fast           <unset>                 60s',
+        '',
+      ].join('\n'),
+    );
+    expect(vt).toBe(
+      [
+        'NAME    CAPACITY   ACCESS MODES   RECLAIM POLICY   STATUS   CLAIM                STORAGECLASS   VOLUMEATTRIBUTESCLASS   REASON   AGE',
+        'pvc-1   1Gi        RWO            Delete           Bound    default/data-web-0   standard       <unset>                          60s',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('prints Events only when asked for, as kubectl get events does, oldest first', () => {
     const event = (name: string, at: string, reason: string, message: string): KubeObject =>
       ({ apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'web', namespace: 'default' }, type: 'Normal', reason, message, lastTimestamp: at }) as KubeObject;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ConfigMap, ControllerRevision, CronJob, DaemonSet, Deployment, EndpointSlice, Endpoints, Event, Job, KubeObject, Lease, Node, Pod, ReplicaSet, ResourceQuota, Service } from '@kubeloop/core';
+import type { ConfigMap, ControllerRevision, CronJob, DaemonSet, Deployment, EndpointSlice, Endpoints, Event, Job, KubeObject, Lease, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicaSet, ResourceQuota, Service, StatefulSet } from '@kubeloop/core';
 import { humanDuration } from './duration.js';
 
 /** One printed table: a kind's header and rows, before padding. */
@@ -117,6 +117,37 @@ function count(n: number | undefined): string {
   return String(n ?? 0);
 }
 
+/**
+ * kubectl's ACCESS MODES (`GetAccessModesAsString`): RWO, ROX, RWX, RWOP in that order, those
+ * present, comma-separated.
+ */
+function accessModesText(modes: readonly string[] | undefined): string {
+  const short: readonly [string, string][] = [
+    ['ReadWriteOnce', 'RWO'],
+    ['ReadOnlyMany', 'ROX'],
+    ['ReadWriteMany', 'RWX'],
+    ['ReadWriteOncePod', 'RWOP'],
+  ];
+  return short
+    .filter(([mode]) => (modes ?? []).includes(mode as never))
+    .map(([, s]) => s)
+    .join(',');
+}
+
+/** kubectl's PersistentVolumeClaim cells after NAME (`printPersistentVolumeClaim`): capacity and modes once bound. */
+function pvcCells(pvc: PersistentVolumeClaim, age: string): string[] {
+  const bound = pvc.spec?.volumeName !== undefined && pvc.spec.volumeName !== '';
+  const phase = pvc.metadata.deletionTimestamp !== undefined ? 'Terminating' : (pvc.status?.phase ?? 'Pending');
+  return [phase, pvc.spec?.volumeName ?? '', bound ? (pvc.status?.capacity?.['storage'] ?? '') : '', bound ? accessModesText(pvc.status?.accessModes) : '', pvc.spec?.storageClassName ?? '', pvc.spec?.volumeAttributesClassName ?? '<unset>', age];
+}
+
+/** kubectl's PersistentVolume cells after NAME (`printPersistentVolume`). */
+function pvCells(pv: PersistentVolume, age: string): string[] {
+  const ref = pv.spec?.claimRef;
+  const phase = pv.metadata.deletionTimestamp !== undefined ? 'Terminating' : (pv.status?.phase ?? 'Pending');
+  return [pv.spec?.capacity?.['storage'] ?? '', accessModesText(pv.spec?.accessModes), pv.spec?.persistentVolumeReclaimPolicy ?? 'Retain', phase, ref === undefined ? '' : `${ref.namespace ?? ''}/${ref.name ?? ''}`, pv.spec?.storageClassName ?? '', pv.spec?.volumeAttributesClassName ?? '<unset>', pv.status?.reason ?? '', age];
+}
+
 function selectorText(selector: Readonly<Record<string, string>> | undefined): string {
   const items = Object.entries(selector ?? {}).map(([k, v]) => `${k}=${v}`);
   return items.length > 0 ? items.join(',') : '<none>';
@@ -207,6 +238,9 @@ const COLUMNS: Readonly<Record<string, { readonly columns: readonly string[]; re
       return [count(st?.desiredNumberScheduled), count(st?.currentNumberScheduled), count(st?.numberReady), count(st?.updatedNumberScheduled), count(st?.numberAvailable), selectorText(ds.spec?.template?.spec?.nodeSelector), age];
     },
   },
+  StatefulSet: { columns: ['READY', 'AGE'], cells: (o, age) => [`${(o as StatefulSet).status?.readyReplicas ?? 0}/${(o as StatefulSet).spec?.replicas ?? 1}`, age] },
+  PersistentVolumeClaim: { columns: ['STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'AGE'], cells: (o, age) => pvcCells(o as PersistentVolumeClaim, age) },
+  PersistentVolume: { columns: ['CAPACITY', 'ACCESS MODES', 'RECLAIM POLICY', 'STATUS', 'CLAIM', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'REASON', 'AGE'], cells: (o, age) => pvCells(o as PersistentVolume, age) },
   Job: {
     columns: ['STATUS', 'COMPLETIONS', 'DURATION', 'AGE'],
     cells: (o, age, nowMs) => [jobStatus(o as Job), jobCompletions(o as Job), jobDuration(o as Job, nowMs), age],
@@ -303,6 +337,9 @@ function eventsTable(events: readonly Event[], nowMs: number, ns: boolean): Tabl
  * - ReplicaSet: DESIRED CURRENT READY AGE OWNER
  * - Deployment: READY UP-TO-DATE AVAILABLE AGE
  * - DaemonSet: DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE
+ * - StatefulSet: READY AGE
+ * - PersistentVolumeClaim: STATUS VOLUME CAPACITY ACCESS MODES STORAGECLASS VOLUMEATTRIBUTESCLASS AGE
+ * - PersistentVolume: CAPACITY ACCESS MODES RECLAIM POLICY STATUS CLAIM STORAGECLASS VOLUMEATTRIBUTESCLASS REASON AGE
  * - Job: STATUS COMPLETIONS DURATION AGE, as kubectl 1.30 prints them
  * - ControllerRevision: CONTROLLER REVISION AGE
  * - Service: TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE

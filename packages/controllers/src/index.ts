@@ -8,6 +8,8 @@
  * | {@link replicaSetPlugin}, {@link replicationControllerPlugin} | `pkg/controller/replicaset`, `pkg/controller/replication` |
  * | {@link deploymentPlugin} | `pkg/controller/deployment` |
  * | {@link daemonSetPlugin} | `pkg/controller/daemon` |
+ * | {@link statefulSetPlugin} | `pkg/controller/statefulset` |
+ * | {@link persistentVolumePlugin} | `pkg/controller/volume/persistentvolume` (binder, and a provisioner as kind's) |
  * | {@link garbageCollectorPlugin} | `pkg/controller/garbagecollector` |
  * | {@link podGcPlugin} | `pkg/controller/podgc` |
  * | {@link endpointsPlugin} | `pkg/controller/endpoint`, `pkg/controller/endpointslice` |
@@ -106,6 +108,39 @@ export {
   templateHash,
 } from './daemonset/index.js';
 export type { DaemonSetControllerOptions, DaemonSetCounts, DaemonSetPluginOptions, DaemonSetState, DaemonSetViolation } from './daemonset/index.js';
+
+// StatefulSet
+export {
+  POD_INDEX_LABEL,
+  STATEFULSET_CONTROLLER_COMPONENT,
+  STATEFULSET_CONTROLLER_NAME,
+  STATEFULSET_PLUGIN_NAME,
+  STATEFULSET_POD_NAME_LABEL,
+  onePodPerOrdinal,
+  onePodPerOrdinalInvariant,
+  orderedReadyCreation,
+  orderedReadyCreationInvariant,
+  statefulPodsInRange,
+  statefulPodsInRangeInvariant,
+  statefulSetPlugin,
+} from './statefulset/index.js';
+export type { StatefulSetControllerOptions, StatefulSetState } from './statefulset/index.js';
+
+// PersistentVolumes: binding and provisioning
+export {
+  ANN_BETA_STORAGE_PROVISIONER,
+  ANN_BIND_COMPLETED,
+  ANN_BOUND_BY_CONTROLLER,
+  ANN_DYNAMICALLY_PROVISIONED,
+  ANN_STORAGE_PROVISIONER,
+  PERSISTENT_VOLUME_PLUGIN_NAME,
+  PV_BINDER_CONTROLLER_NAME,
+  PV_CONTROLLER_COMPONENT,
+  bindingIsMutual,
+  bindingIsMutualInvariant,
+  persistentVolumePlugin,
+} from './volume/index.js';
+export type { PersistentVolumeControllerOptions, VolumeBindingState } from './volume/index.js';
 
 // The garbage collector
 export {

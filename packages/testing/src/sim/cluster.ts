@@ -9,10 +9,12 @@
 import {
   ApiError,
   ApiServer,
+  DEFAULT_STORAGE_CLASS_ANNOTATION,
   ManifestError,
   Nodes,
   PluginHost,
   Pods,
+  StorageClasses,
   VirtualClock,
   apply as applyManifest,
   createBuiltinRegistry,
@@ -39,6 +41,7 @@ import type {
   RawManifest,
   ResolvedManifest,
   ResourceDefinition,
+  StorageClass,
 } from '@kubeloop/core';
 import {
   cronJobPlugin,
@@ -48,11 +51,13 @@ import {
   garbageCollectorPlugin,
   jobPlugin,
   nodeLifecyclePlugin,
+  persistentVolumePlugin,
   podGcPlugin,
   replicaSetPlugin,
   replicationControllerPlugin,
   resourceQuotaPlugin,
   schedulerPlugin,
+  statefulSetPlugin,
   ttlAfterFinishedPlugin,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
@@ -88,6 +93,11 @@ export interface SimClusterOptions {
   readonly runtime?: FakeNodesOptions['runtime'];
   /** Run the kube-scheduler (default true); without it, pods stay unbound unless bound by hand. */
   readonly scheduler?: boolean | undefined;
+  /**
+   * Start with the default StorageClass {@link DEFAULT_STORAGE_CLASS} (default true), as kind's
+   * clusters start with theirs, so that claims without a class get a volume provisioned.
+   */
+  readonly defaultStorageClass?: boolean | undefined;
   /**
    * Run the node lifecycle controller, taint-based eviction and DefaultTolerationSeconds
    * (default true; options as `nodeLifecyclePlugin`'s). Without it a stopped node stays `Ready`.
@@ -159,9 +169,23 @@ export interface ControllerManagerOptions {
 }
 
 /**
+ * The StorageClass a {@link SimCluster} starts with (unless `defaultStorageClass: false`), the
+ * default class like kind's `standard`: provisioner `kubeloop.dev/hostpath` (kind's is
+ * `rancher.io/local-path`), reclaim policy Delete, binding mode Immediate.
+ */
+export const DEFAULT_STORAGE_CLASS: StorageClass = Object.freeze({
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: { name: 'standard', annotations: { [DEFAULT_STORAGE_CLASS_ANNOTATION]: 'true' } },
+  provisioner: 'kubeloop.dev/hostpath',
+  reclaimPolicy: 'Delete',
+  volumeBindingMode: 'Immediate',
+}) as StorageClass;
+
+/**
  * The built-in controllers a {@link SimCluster}'s controller manager runs by default, as
  * kube-controller-manager does: the garbage collector, the pod garbage collector, ReplicaSet, ReplicationController,
- * Deployment, DaemonSet, the Endpoints and EndpointSlice controllers, Job and TTL-after-finished,
+ * Deployment, DaemonSet, StatefulSet, the PersistentVolume binder and provisioner, the Endpoints and EndpointSlice controllers, Job and TTL-after-finished,
  * and the resource quota controller with its admission hook (installed on the API server through the plugin API, as
  * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
  * without quota). Plugins are stateless (each incarnation of the controller manager builds
@@ -174,6 +198,8 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   replicationControllerPlugin(),
   deploymentPlugin(),
   daemonSetPlugin(),
+  statefulSetPlugin(),
+  persistentVolumePlugin(),
   endpointsPlugin(),
   resourceQuotaPlugin(),
   jobPlugin(),
@@ -342,6 +368,7 @@ export class SimCluster {
     }
     const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock);
     cluster.#invariants = [...new Set([...host.invariants(), ...(controllers?.invariants() ?? [])])];
+    if (options.defaultStorageClass ?? true) await server.create(StorageClasses, DEFAULT_STORAGE_CLASS);
     host.attach(manager);
     await manager.start();
     controllers?.start();

@@ -1,0 +1,38 @@
+/**
+ * Registration: the PersistentVolume controller (binder and simulated provisioner) as one core
+ * `Plugin`.
+ *
+ * @module
+ */
+import type { Plugin } from '@kubeloop/core';
+import { claimController, volumeController, type PersistentVolumeControllerOptions } from './controller.js';
+import { bindingIsMutualInvariant } from './invariants.js';
+
+/** The name of the plugin {@link persistentVolumePlugin} returns. */
+export const PERSISTENT_VOLUME_PLUGIN_NAME = 'kubeloop.dev/persistentvolume';
+
+/**
+ * A core plugin that adds the PersistentVolume controller (upstream
+ * `pkg/controller/volume/persistentvolume`): claims bound to matching volumes, volumes made by
+ * their class's provisioner (every provisioner name by default, as an external provisioner
+ * would), volume phases; and its invariant `bindingIsMutual`.
+ *
+ * Not modelled yet: `WaitForFirstConsumer` binding, PVC/PV protection finalizers, recycling.
+ *
+ * @example
+ * ```ts
+ * const cluster = await SimCluster.create({ seed: 1, nodes: 1 }); // runs it by default, with StorageClass `standard`
+ * await cluster.apply(claimYaml);
+ * await cluster.settle(); // the claim is Bound to pvc-<uid>
+ * ```
+ */
+export function persistentVolumePlugin(options: PersistentVolumeControllerOptions = {}): Plugin {
+  return {
+    name: PERSISTENT_VOLUME_PLUGIN_NAME,
+    register(api) {
+      api.addController((manager) => claimController(manager, options));
+      api.addController((manager) => volumeController(manager));
+      api.addInvariant(bindingIsMutualInvariant);
+    },
+  };
+}
