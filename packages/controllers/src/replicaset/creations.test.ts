@@ -87,6 +87,19 @@ describe('podsNotOvercreatedInvariant', () => {
     expect(check(s2, { windowMs: 5_000 })).toHaveLength(1);
   });
 
+  it('counts a scale-up made before the window but after the last state taken before it (deep run counterexample: a replacement 69 s after the scale-up was flagged)', () => {
+    const s0 = start([rs(2), pod('a'), pod('b')], 30_000);
+    // One check at 41 s covers a scale-up and a creation at 31 s.
+    const s1 = clusterState([rs(3), pod('a'), pod('b'), pod('c')], 41_000, [{ t: 31_000, type: 'MODIFIED', object: rs(3) }, { t: 31_000, type: 'ADDED', object: pod('c') }], s0);
+    // At 100 s the pod GC fails pod a (its node is gone) and the ReplicaSet replaces it.
+    const failed = { ...pod('a'), status: { phase: 'Failed' } } as unknown as KubeObject;
+    const s2 = next(s1, 100_000, [
+      { type: 'MODIFIED', object: failed },
+      { type: 'ADDED', object: pod('d') },
+    ]);
+    expect(check(s2)).toEqual([]);
+  });
+
   it('does not count adoption (an owner reference added to an existing pod) as a creation, nor pods outside the selector', () => {
     const s0 = start([rs(1), pod('a'), pod('orphan', { owner: null })]);
     const s1 = next(s0, 101_000, [{ type: 'MODIFIED', object: pod('orphan') }]);

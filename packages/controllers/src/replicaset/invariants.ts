@@ -198,7 +198,10 @@ function recentReplicas(state: ClusterState, since: number): Map<string, number>
   const max = new Map<string, number>();
   let s: ClusterState = state;
   while (s.t >= since && s.previous !== undefined) {
-    for (const c of s.changes) if ((c.t ?? s.t) >= since) noteReplicas(max, c.object);
+    // Every version of a state that ends inside the window counts, even one changed a little
+    // before `since`: the version current at `since` may be among them (the state before this
+    // one is older still), and a larger bound can only excuse, never accuse.
+    for (const c of s.changes) noteReplicas(max, c.object);
     s = s.previous;
   }
   for (const kind of OWNER_KINDS) for (const o of s.of(kind)) noteReplicas(max, o);
