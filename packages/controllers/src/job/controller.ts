@@ -654,9 +654,15 @@ export class JobReconciler implements Reconciler {
           withFinalizer.delete(uid);
           return;
         }
+        if (isApiError(r.reason, 'NotFound')) {
+          // Gone already: the expectation stays until the informer shows the deletion, so a
+          // lagging pod cache that still lists the pod with its finalizer does not count it
+          // again (a deep run counted one failed pod a thousand times at one instant).
+          withFinalizer.delete(uid);
+          return;
+        }
         this.#finalizers.observed(ctx.key, uid);
-        if (isApiError(r.reason, 'NotFound')) withFinalizer.delete(uid);
-        else removeError ??= r.reason;
+        removeError ??= r.reason;
       });
     }
     if (clean()) needsFlush = true;
