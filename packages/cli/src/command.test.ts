@@ -224,7 +224,7 @@ describe('kubeloop command line', () => {
     [['run', 'examples/cli', '--for', '2x'], 'unknown unit "x" in duration "2x"'],
     [['run', 'examples/cli', '--for', '1m', '--settle'], "option '--for <duration>' cannot be used with option '--settle'"],
     [['run', 'examples/cli', '--for', '1m', '--timeout', '2m'], "option '--timeout <duration>' cannot be used with option '--for <duration>'"],
-    [['run', 'examples/cli', '-o', 'xml'], 'Allowed choices are table, json, yaml.'],
+    [['run', 'examples/cli', '-o', 'xml'], 'Allowed choices are table, wide, name, json, yaml.'],
     [['run', 'examples/cli', '--nodes', 'three'], '--nodes must be a whole number, got "three"'],
     [['run', 'no/such/path'], 'error: no/such/path: no such file or directory'],
   ])('exits 1 with a one-line message for %j', async (argv, message) => {

@@ -17,13 +17,12 @@ import { InputError, collectManifestFiles, loadManifestFiles, nodeFs, readManife
 import type { ManifestFs } from './manifests.js';
 import { isScenario, parseScenario } from './scenario.js';
 import type { Scenario, ScenarioStep } from './scenario.js';
-import { buildTables, formatTables } from './table.js';
+import { unreconciledWarnings } from './reconciled.js';
+import { buildTables, formatNames, formatTables, isTabular } from './table.js';
+import type { OutputFormat } from './table.js';
 
-/** The output formats of `kubeloop run -o`. */
-export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
-
-/** One of {@link OUTPUT_FORMATS}. */
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export { OUTPUT_FORMATS } from './table.js';
+export type { OutputFormat } from './table.js';
 
 /** What `kubeloop run` was asked to do, after the command line was parsed. */
 export interface RunOptions {
@@ -126,15 +125,18 @@ async function progressLine(cluster: SimCluster): Promise<string> {
 }
 
 /**
- * Prints the final state in the chosen format: tables like `kubectl get`, or a Kubernetes
- * `List` (`{"apiVersion":"v1","kind":"List","items":[...]}`) of every object as JSON or YAML.
- * Tables leave out Leases and Events unless their kinds are in `include`.
+ * Prints the final state in the chosen format: tables like `kubectl get` (`wide`: with
+ * kubectl's wide columns), one `kind.group/name` per line (`name`, as `kubectl get -o name`), or
+ * a Kubernetes `List` (`{"apiVersion":"v1","kind":"List","items":[...]}`) of every object as
+ * JSON or YAML. Tables and names leave out Leases and Events unless their kinds are in `include`.
  */
 export function formatState(objects: readonly KubeObject[], nowMs: number, output: OutputFormat, include: readonly string[] = []): string {
-  if (output === 'table') {
-    const byKind = new Map(builtinResources.map((r) => [r.kind, r]));
-    return formatTables(buildTables(objects, nowMs, (kind) => byKind.get(kind)?.namespaced ?? false, { groupOf: (kind) => byKind.get(kind)?.group ?? '', include }));
+  const byKind = new Map(builtinResources.map((r) => [r.kind, r]));
+  const groupOf = (kind: string) => byKind.get(kind)?.group ?? '';
+  if (output === 'table' || output === 'wide') {
+    return formatTables(buildTables(objects, nowMs, (kind) => byKind.get(kind)?.namespaced ?? false, { groupOf, include, wide: output === 'wide' }));
   }
+  if (output === 'name') return formatNames(objects, { groupOf, include });
   const list = { apiVersion: 'v1', kind: 'List', items: objects };
   return output === 'json' ? `${JSON.stringify(list, null, 2)}\n` : stringify(list);
 }
@@ -165,19 +167,39 @@ async function objectsOf(cluster: SimCluster, resources: readonly ResourceDefini
   return out;
 }
 
+/**
+ * Applies `text` (from `source`) to the cluster and writes a warning to stderr for each applied
+ * object that nothing in the cluster acts on ({@link unreconciledWarnings}), once per object
+ * per run (`warned` remembers them).
+ */
+async function applyAndWarn(cluster: SimCluster, text: string, source: string, io: CliIo, warned: Set<string>): Promise<void> {
+  const results = await cluster.apply(text, source);
+  const applied = results.flatMap(({ object }) => {
+    const resource = cluster.server.registry.forKind(object.apiVersion, object.kind);
+    const key = `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`;
+    if (resource === undefined || warned.has(key)) return [];
+    return [{ resource, object, key }];
+  });
+  const warnings = unreconciledWarnings(applied, cluster.reconciledResources());
+  for (const { key } of applied) warned.add(key);
+  for (const w of warnings) io.stderr.write(`${w}\n`);
+}
+
 /** How a scenario step runs: where it prints, the settle bound, the progress callback. */
 interface StepContext {
   readonly io: CliIo;
+  /** The objects already warned about as reconciled by nothing. */
+  readonly warned: Set<string>;
   readonly output: OutputFormat;
   readonly timeoutMs: number;
   readonly onProgress: () => Promise<void>;
 }
 
 /** Runs one scenario step; a `get` step prints in `output` format. */
-async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, timeoutMs, onProgress }: StepContext, firstGet: boolean): Promise<void> {
+async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, timeoutMs, onProgress, warned }: StepContext, firstGet: boolean): Promise<void> {
   switch (step.op) {
     case 'apply':
-      await cluster.apply(step.text, step.source);
+      await applyAndWarn(cluster, step.text, step.source, io, warned);
       return;
     case 'delete': {
       const options = step.propagationPolicy ? { propagationPolicy: step.propagationPolicy } : {};
@@ -228,11 +250,12 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
       return;
     case 'echo':
       // narration belongs with the tables; JSON and YAML output stays one parseable List per get
-      if (output === 'table') io.stdout.write(`${firstGet ? '' : '\n'}${step.text}\n`);
+      if (isTabular(output)) io.stdout.write(`${firstGet ? '' : '\n'}${step.text}\n`);
       return;
     case 'get': {
-      if (output === 'table') io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
-      const text = formatState(await objectsOf(cluster, step.resources), cluster.clock.now(), output, step.resources === 'all' ? [] : step.resources.map((r) => r.kind));
+      const format = step.output ?? output;
+      if (isTabular(format)) io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
+      const text = formatState(await objectsOf(cluster, step.resources), cluster.clock.now(), format, step.resources === 'all' ? [] : step.resources.map((r) => r.kind));
       io.stdout.write(text === '' ? 'No resources found.\n' : text); // as kubectl, which says so when a get finds nothing
       return;
     }
@@ -295,10 +318,11 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
   let notQuiet: string | undefined;
   try {
     if (scenario) {
-      await runScenario(cluster, scenario, found!.path, { io, output: options.output, timeoutMs, onProgress: draw }, clear);
+      await runScenario(cluster, scenario, found!.path, { io, output: options.output, timeoutMs, onProgress: draw, warned: new Set() }, clear);
       return 0;
     }
-    for (const file of files) await cluster.apply(file.text, file.path);
+    const warned = new Set<string>();
+    for (const file of files) await applyAndWarn(cluster, file.text, file.path, io, warned);
     await draw();
     if (options.forMs === undefined) {
       try {
@@ -345,7 +369,7 @@ async function runScenario(cluster: SimCluster, scenario: Scenario, path: string
     } catch (e) {
       if (e instanceof SimClusterError && e.code === 'not-quiet') {
         clear();
-        if (context.output === 'table') context.io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} did not settle, at ${humanDuration(cluster.now())}\n`);
+        if (isTabular(context.output)) context.io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} did not settle, at ${humanDuration(cluster.now())}\n`);
         context.io.stdout.write(formatState(await allObjects(cluster), cluster.clock.now(), context.output));
         throw new Error(`${path} ${step.label}: the cluster did not settle: ${e.message}`, { cause: e });
       }

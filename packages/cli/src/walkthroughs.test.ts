@@ -203,7 +203,7 @@ describe('walkthrough 6: ownership and the garbage collector', () => {
 });
 
 describe('walkthrough 16: node failure', () => {
-  it('marks a silent node Unknown, evicts its pod after the 300 s toleration and replaces it on a healthy node; a crashing container restarts with back-off', async () => {
+  it('marks a silent node NotReady (its Ready condition Unknown), evicts its pod after the 300 s toleration and replaces it on a healthy node; a crashing container restarts with back-off', async () => {
     const out = await runScenario('16-node-failure.scenario.yaml');
     expect(out.code).toBe(0);
     const crasher = (n: number) => out.step(n).table('pod').find((p) => p['NAME'] === 'crasher')!;
@@ -212,8 +212,8 @@ describe('walkthrough 16: node failure', () => {
     const web = (n: number) => out.step(n).table('pod').filter((p) => p['NAME']!.startsWith('pi-web-'));
     const lost = web(7).find((p) => p['NODE'] === 'node-1')!;
     expect(web(7).map((p) => p['NODE']).sort()).toEqual(['node-1', 'node-2', 'node-3']);
-    // a minute after node-1 stopped: Unknown, its pod still listed as Running
-    expect(out.step(10).table('node').find((n) => n['NAME'] === 'node-1')).toMatchObject({ STATUS: 'Unknown' });
+    // a minute after node-1 stopped: NotReady (kubectl prints NotReady for a Ready condition that is not True), its pod still listed as Running
+    expect(out.step(10).table('node').find((n) => n['NAME'] === 'node-1')).toMatchObject({ STATUS: 'NotReady' });
     expect(web(10).find((p) => p['NAME'] === lost['NAME'])).toMatchObject({ STATUS: 'Running' });
     // five minutes later: evicted (Terminating: the stopped kubelet cannot confirm) and replaced elsewhere
     const evicted = web(12);
@@ -245,7 +245,7 @@ describe('the quickstart scenario (pnpm start)', () => {
     expect(out.step(4).table('deployment.apps')).toMatchObject([{ NAME: 'pi-web', READY: '2/2' }]);
     expect(out.step(8).table('pod').map((p) => p['STATUS'])).toEqual(Array(5).fill('Running'));
     const silent = out.step(12);
-    expect(silent.table('node').find((n) => n['NAME'] === 'node-2')).toMatchObject({ STATUS: 'Unknown' });
+    expect(silent.table('node').find((n) => n['NAME'] === 'node-2')).toMatchObject({ STATUS: 'NotReady' });
     const pods = silent.table('pod');
     const evicted = pods.filter((p) => p['NODE'] === 'node-2');
     expect(evicted.length).toBeGreaterThan(0);
