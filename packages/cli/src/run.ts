@@ -6,6 +6,7 @@
  * @module
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { builtinResources, createBuiltinRegistry, parseManifests } from '@kubeloop/core';
 import type { KubeObject, ResourceDefinition } from '@kubeloop/core';
 import { DEFAULT_SETTLE_MAX_MS, SimCluster, SimClusterError } from '@kubeloop/testing';
@@ -287,6 +288,8 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
  * for a failed write or step (with the step named); {@link main} prints them as `error: ...`.
  */
 export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeFs): Promise<number> {
+  const folder = scenarioFolder(options.paths, fs);
+  if (folder !== undefined) return runScenarioFolder(folder, options, io, fs);
   const paths = collectManifestFiles(options.paths, fs);
   const found = findScenario(paths, fs);
   const registry = createBuiltinRegistry();
@@ -352,6 +355,61 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
     return 1;
   }
   return 0;
+}
+
+/** The file names that mark a scenario in a folder: `*.scenario.yaml`, `*.scenario.yml`, `*.scenario.json`. */
+export const SCENARIO_SUFFIXES: readonly string[] = ['.scenario.yaml', '.scenario.yml', '.scenario.json'];
+
+/**
+ * The scenario files of a folder of scenarios, if `paths` is one: a single directory holding
+ * files named `*.scenario.yaml` (or `.yml`, `.json`), sorted by name. Its other files are the
+ * manifests those scenarios apply, not run on their own.
+ */
+function scenarioFolder(paths: readonly string[], fs: ManifestFs): { dir: string; files: string[] } | undefined {
+  const dirs = paths.filter((p) => {
+    try {
+      return fs.isDirectory(p);
+    } catch {
+      return false;
+    }
+  });
+  const folders = dirs.filter((d) => fs.readdir(d).some((name) => SCENARIO_SUFFIXES.some((suffix) => name.endsWith(suffix))));
+  if (folders.length === 0) return undefined;
+  if (paths.length !== 1) throw new InputError(`${folders[0]}: a folder of scenarios runs alone: give only the folder (its other files are the manifests its scenarios apply)`);
+  const dir = folders[0]!;
+  const files = fs
+    .readdir(dir)
+    .filter((name) => SCENARIO_SUFFIXES.some((suffix) => name.endsWith(suffix)))
+    .sort()
+    .map((name) => join(dir, name));
+  return { dir, files };
+}
+
+/**
+ * Runs every scenario of a folder in turn, each on a fresh cluster as if given alone: a
+ * `# <file>` heading before each (with table output), its output, its error if it fails (the
+ * next one still runs); then a summary on stderr, `ran 7 scenarios of <dir>: 7 succeeded` or
+ * `...: 6 succeeded, 1 failed (<file>)`. Exit code 1 when one failed. `--for` and `--trace`
+ * are for one run and are refused.
+ */
+async function runScenarioFolder(folder: { dir: string; files: readonly string[] }, options: RunOptions, io: CliIo, fs: ManifestFs): Promise<number> {
+  if (options.traceFile !== undefined) throw new InputError(`${folder.dir}: --trace writes the trace of one run: give one scenario file of the folder`);
+  if (options.forMs !== undefined) throw new InputError(`${folder.dir}: --for cannot be used with scenarios (use advance steps)`);
+  const failed: string[] = [];
+  for (const [i, file] of folder.files.entries()) {
+    if (isTabular(options.output)) io.stdout.write(`${i === 0 ? '' : '\n'}# ${file}\n\n`);
+    let code: number;
+    try {
+      code = await run({ ...options, paths: [file] }, io, fs);
+    } catch (e) {
+      io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+      code = 1;
+    }
+    if (code !== 0) failed.push(file);
+  }
+  const ok = folder.files.length - failed.length;
+  io.stderr.write(`ran ${folder.files.length} scenario${folder.files.length === 1 ? '' : 's'} of ${folder.dir}: ${ok} succeeded${failed.length > 0 ? `, ${failed.length} failed (${failed.join(', ')})` : ''}\n`);
+  return failed.length > 0 ? 1 : 0;
 }
 
 /**

@@ -272,3 +272,38 @@ describe('the bad-input walkthrough manifest', () => {
     expect(viaScenario.stderr.text).toBe(`error: ${file} (document 1, Pod "request-pod"): apiVersion not set (found unknown field "piVersion")\n`);
   });
 });
+
+describe('kubeloop run examples/walkthroughs (the folder the README points to)', () => {
+  it('runs every scenario of the folder in turn, each on a fresh cluster, without applying the manifests they use on their own', async () => {
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', walkthroughs], { stdout, stderr })).toBe(0);
+    const headings = stdout.text.split('\n').filter((l) => l.startsWith(`# ${walkthroughs}`));
+    expect(headings.map((h) => h.slice(walkthroughs.length + 3))).toEqual([
+      '01-replicaset-whoami-web.scenario.yaml',
+      '02-deployment-pi-web.scenario.yaml',
+      '03-image-pulls.scenario.yaml',
+      '04-deployment-pi-proxy-configmap.scenario.yaml',
+      '05-daemonset-pi-proxy.scenario.yaml',
+      '06-ownership.scenario.yaml',
+      '16-node-failure.scenario.yaml',
+    ]);
+    // each prints what it prints alone
+    const alone = await runScenario('02-deployment-pi-web.scenario.yaml');
+    expect(stdout.text).toContain(alone.stdout);
+    // pod-request-pod.yaml (a deliberately bad manifest no scenario applies) is not run
+    expect(stderr.text).toBe(`ran 7 scenarios of ${walkthroughs}: 7 succeeded\n`);
+  });
+
+  it('reports a failing scenario and runs the next, exiting 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-folder-'));
+    writeFileSync(join(dir, 'a.scenario.yaml'), 'kind: Scenario\nsteps:\n  - apply: missing.yaml\n');
+    writeFileSync(join(dir, 'b.scenario.yaml'), 'kind: Scenario\ncluster: {nodes: 1}\nsteps:\n  - apply: pod.yaml\n  - settle\n  - get: pods\n');
+    writeFileSync(join(dir, 'pod.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: app, image: nginx}]}\n');
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', dir], { stdout, stderr })).toBe(1);
+    expect(stdout.text).toMatch(/^default +web +1\/1 +Running /m);
+    expect(stderr.text).toBe(`error: ${join(dir, 'missing.yaml')}: cannot read file\nran 2 scenarios of ${dir}: 1 succeeded, 1 failed (${join(dir, 'a.scenario.yaml')})\n`);
+  });
+});
