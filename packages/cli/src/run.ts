@@ -255,7 +255,8 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
       return;
     case 'get': {
       const format = step.output ?? output;
-      if (isTabular(format)) io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
+      // the heading goes with the narration of a table run, and with any table
+      if (isTabular(output) || isTabular(format)) io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
       const text = formatState(await objectsOf(cluster, step.resources), cluster.clock.now(), format, step.resources === 'all' ? [] : step.resources.map((r) => r.kind));
       io.stdout.write(text === '' ? 'No resources found.\n' : text); // as kubectl, which says so when a get finds nothing
       return;
