@@ -14,7 +14,7 @@ import type { TraceEntry } from '@kubeloop/testing';
 import { stringify } from 'yaml';
 import { humanDuration } from './duration.js';
 import type { CliIo } from './io.js';
-import { InputError, collectManifestFiles, loadManifestFiles, nodeFs, readManifestFile } from './manifests.js';
+import { InputError, MANIFEST_EXTENSIONS, collectManifestFiles, loadManifestFiles, nodeFs, readManifestFile } from './manifests.js';
 import type { ManifestFs } from './manifests.js';
 import { isScenario, parseScenario } from './scenario.js';
 import type { Scenario, ScenarioStep } from './scenario.js';
@@ -361,29 +361,43 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
 /** The file names that mark a scenario in a folder: `*.scenario.yaml`, `*.scenario.yml`, `*.scenario.json`. */
 export const SCENARIO_SUFFIXES: readonly string[] = ['.scenario.yaml', '.scenario.yml', '.scenario.json'];
 
+/** Whether `path` holds one document, a scenario (false for a file that cannot be read or parsed). */
+function isScenarioFile(path: string, fs: ManifestFs): boolean {
+  try {
+    const docs = parseManifests(readManifestFile(path, fs), path);
+    return docs.length === 1 && isScenario(docs[0]!.body);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The scenario files of a folder of scenarios, if `paths` is one: a single directory holding
- * files named `*.scenario.yaml` (or `.yml`, `.json`), sorted by name. Its other files are the
- * manifests those scenarios apply, not run on their own.
+ * files named `*.scenario.yaml` (or `.yml`, `.json`), whose other files are the manifests those
+ * scenarios apply (not run on their own); or a directory whose every manifest file is a
+ * scenario (`examples/cli/scenarios`). Sorted by name.
+ *
+ * @throws {@link InputError} for a folder of scenarios given with other paths.
  */
 function scenarioFolder(paths: readonly string[], fs: ManifestFs): { dir: string; files: string[] } | undefined {
-  const dirs = paths.filter((p) => {
+  const scenariosOf = (dir: string): string[] => {
+    let names: readonly string[];
     try {
-      return fs.isDirectory(p);
+      if (!fs.isDirectory(dir)) return [];
+      names = fs.readdir(dir);
     } catch {
-      return false;
+      return [];
     }
-  });
-  const folders = dirs.filter((d) => fs.readdir(d).some((name) => SCENARIO_SUFFIXES.some((suffix) => name.endsWith(suffix))));
+    const sorted = [...names].sort();
+    const marked = sorted.filter((name) => SCENARIO_SUFFIXES.some((suffix) => name.endsWith(suffix)));
+    if (marked.length > 0) return marked.map((name) => join(dir, name));
+    const files = sorted.filter((name) => MANIFEST_EXTENSIONS.some((ext) => name.endsWith(ext))).map((name) => join(dir, name));
+    return files.length > 0 && files.every((f) => isScenarioFile(f, fs)) ? files : [];
+  };
+  const folders = paths.map((p) => ({ dir: p, files: scenariosOf(p) })).filter((f) => f.files.length > 0);
   if (folders.length === 0) return undefined;
-  if (paths.length !== 1) throw new InputError(`${folders[0]}: a folder of scenarios runs alone: give only the folder (its other files are the manifests its scenarios apply)`);
-  const dir = folders[0]!;
-  const files = fs
-    .readdir(dir)
-    .filter((name) => SCENARIO_SUFFIXES.some((suffix) => name.endsWith(suffix)))
-    .sort()
-    .map((name) => join(dir, name));
-  return { dir, files };
+  if (paths.length !== 1) throw new InputError(`${folders[0]!.dir}: a folder of scenarios runs alone: give only the folder (its other files are the manifests its scenarios apply)`);
+  return folders[0];
 }
 
 /**
@@ -421,7 +435,8 @@ async function runScenario(cluster: SimCluster, scenario: Scenario, path: string
   let firstGet = true;
   for (const step of scenario.steps) {
     await context.onProgress();
-    if (step.op === 'get' || step.op === 'echo') clear();
+    // an apply may print warnings: they go on a line of their own
+    if (step.op === 'get' || step.op === 'echo' || step.op === 'apply') clear();
     try {
       await runStep(cluster, step, context, firstGet);
       if (step.op === 'get' || step.op === 'echo') firstGet = false;

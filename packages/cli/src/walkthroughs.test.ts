@@ -295,6 +295,17 @@ describe('kubeloop run examples/walkthroughs (the folder the README points to)',
     expect(stderr.text).toBe(`ran 7 scenarios of ${walkthroughs}: 7 succeeded\n`);
   });
 
+  it('runs a folder whose every file is a scenario (as examples/cli/scenarios), whatever the file names', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-folder-'));
+    writeFileSync(join(dir, 'one.yaml'), 'kind: Scenario\ncluster: {nodes: 1}\nsteps:\n  - echo: first\n');
+    writeFileSync(join(dir, 'two.yaml'), 'kind: Scenario\ncluster: {nodes: 1}\nsteps:\n  - echo: second\n');
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', dir], { stdout, stderr })).toBe(0);
+    expect(stdout.text).toMatch(new RegExp(`^# .*one\\.yaml\n\nfirst\n[^]*\n# .*two\\.yaml\n\nsecond\n`));
+    expect(stderr.text).toBe(`ran 2 scenarios of ${dir}: 2 succeeded\n`);
+  });
+
   it('reports a failing scenario and runs the next, exiting 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubeloop-folder-'));
     writeFileSync(join(dir, 'a.scenario.yaml'), 'kind: Scenario\nsteps:\n  - apply: missing.yaml\n');
