@@ -38,7 +38,7 @@ error naming what is still busy, and the exit code is 1.
 A file whose document is kind: Scenario is run as a scenario: the cluster's shape and ordered
 steps (apply a file or inline manifests, delete by name or selector, scale, patch, label,
 advance, settle, stopNode, restoreNode, get, echo). Its get steps print; see the package README.
-A folder holding *.scenario.yaml files runs each of them in turn.
+A folder holding *.scenario.yaml files (or only scenarios) runs each of them in turn.
 
 -o wide adds kubectl's wide columns; -o name prints kind.group/name, one a line. An applied
 object that nothing in the cluster reconciles is reported on stderr as a warning.
