@@ -113,5 +113,6 @@ export const greetingPlugin: Plugin = {
   register(api) {
     api.addResource(Greetings);
     api.addController(greetingController);
+    api.reconciles(Greetings); // tools can tell a user when nothing acts on what they applied
   },
 };

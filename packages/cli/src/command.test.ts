@@ -7,7 +7,9 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SimCluster } from '@kubeloop/testing';
+import { StatefulSets } from '@kubeloop/core';
 import { main } from './command.js';
+import { unreconciledWarnings } from './reconciled.js';
 import type { Writer } from './io.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -65,6 +67,45 @@ describe('kubeloop run', () => {
     expect(mismatch.code).toBe(1);
     expect(mismatch.stdout).toBe('');
     expect(mismatch.stderr).toMatch(/^error: .*b\.yaml \(document 1, Deployment "web"\): Deployment\.apps "web" is invalid: spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/);
+  });
+
+  it('names the file, document and object of an error the API server returns while applying, as for errors found before', async () => {
+    const dir = tempDir();
+    // kubernetes.io's memory-default example applied without creating its namespace first
+    writeFileSync(join(dir, 'memory-defaults.yaml'), `${barePod('first')}---\napiVersion: v1\nkind: LimitRange\nmetadata:\n  name: mem-limit-range\n  namespace: default-mem-example\nspec:\n  limits:\n  - default:\n      memory: 512Mi\n    type: Container\n`);
+    const { code, stderr } = await kubeloop('run', dir);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`error: ${join(dir, 'memory-defaults.yaml')} (document 2, LimitRange "mem-limit-range"): namespaces "default-mem-example" not found\n`);
+  });
+
+  it('warns about an applied object of a kind nothing in the cluster reconciles, and not about data or reconciled kinds', async () => {
+    const dir = tempDir();
+    const hpa = 'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n';
+    const pdb = 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: web}}\n';
+    writeFileSync(join(dir, 'a.yaml'), `${barePod('web')}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n---\n${hpa}---\n${pdb}`);
+    const { code, stdout, stderr } = await kubeloop('run', dir);
+    expect(code).toBe(0);
+    expect(stderr).toBe('warning: nothing in this cluster reconciles HorizontalPodAutoscaler "web"\nwarning: nothing in this cluster reconciles PodDisruptionBudget "web"\n');
+    // stored and printed all the same
+    expect(stdout).toContain('horizontalpodautoscaler.autoscaling/web   Deployment/web');
+  });
+
+  it('warns about a StatefulSet when the cluster runs no StatefulSet controller', async () => {
+    const sts = 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  serviceName: web\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: app, image: nginx}]}\n';
+    const cluster = await SimCluster.create({ seed: 1, nodes: 1, controllerManager: { plugins: [] } });
+    try {
+      const kinds = cluster.reconciledResources().map((r) => r.kind);
+      // the scheduler, the fake kubelets and the node lifecycle controller still run
+      expect(kinds).toEqual(expect.arrayContaining(['Pod', 'Node']));
+      expect(kinds).not.toContain('StatefulSet');
+    } finally {
+      await cluster.stop();
+    }
+    const dir = tempDir();
+    writeFileSync(join(dir, 'sts.yaml'), sts);
+    const { stderr } = await kubeloop('run', dir);
+    expect(stderr).toBe(''); // the default cluster runs the StatefulSet controller
+    expect(unreconciledWarnings([{ resource: StatefulSets, object: { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'web' } } }], [])).toEqual(['warning: nothing in this cluster reconciles StatefulSet "web"']);
   });
 
   it('prints a pods table with the bare pods of a directory Running on the nodes', async () => {
@@ -224,7 +265,7 @@ describe('kubeloop command line', () => {
     [['run', 'examples/cli', '--for', '2x'], 'unknown unit "x" in duration "2x"'],
     [['run', 'examples/cli', '--for', '1m', '--settle'], "option '--for <duration>' cannot be used with option '--settle'"],
     [['run', 'examples/cli', '--for', '1m', '--timeout', '2m'], "option '--timeout <duration>' cannot be used with option '--for <duration>'"],
-    [['run', 'examples/cli', '-o', 'xml'], 'Allowed choices are table, json, yaml.'],
+    [['run', 'examples/cli', '-o', 'xml'], 'Allowed choices are table, wide, name, json, yaml.'],
     [['run', 'examples/cli', '--nodes', 'three'], '--nodes must be a whole number, got "three"'],
     [['run', 'no/such/path'], 'error: no/such/path: no such file or directory'],
   ])('exits 1 with a one-line message for %j', async (argv, message) => {

@@ -38,6 +38,10 @@ error naming what is still busy, and the exit code is 1.
 A file whose document is kind: Scenario is run as a scenario: the cluster's shape and ordered
 steps (apply a file or inline manifests, delete by name or selector, scale, patch, label,
 advance, settle, stopNode, restoreNode, get, echo). Its get steps print; see the package README.
+A folder holding *.scenario.yaml files (or only scenarios) runs each of them in turn.
+
+-o wide adds kubectl's wide columns; -o name prints kind.group/name, one a line. An applied
+object that nothing in the cluster reconciles is reported on stderr as a warning.
 
 Exit codes: 0 done; 1 bad input, a rejected object, or a cluster that did not settle.
 
@@ -45,6 +49,7 @@ Examples:
   kubeloop run examples/cli
   kubeloop run examples/cli/scenarios/node-down.yaml
   kubeloop run examples/walkthroughs/02-deployment-pi-web.scenario.yaml
+  kubeloop run examples/walkthroughs
   kubeloop run web.yaml --nodes 5 --for 2m -o json --trace trace.jsonl`;
 
 /**

@@ -24,5 +24,7 @@ export { isScenario, parseScenario } from './scenario.js';
 export type { Scenario, ScenarioStep, StepTarget } from './scenario.js';
 
 // The `kubectl get`-style printer
-export { KINDS_NOT_TABULATED, buildTables, formatTables } from './table.js';
+export { KINDS_NOT_TABULATED, buildTables, formatNames, formatTables, sortEvents } from './table.js';
 export type { Table, TableOptions } from './table.js';
+export { DEFAULT_PRINTER, PRINTERS, nodeStatus, podStatus, printerFor } from './printers.js';
+export type { KindPrinter, PrintContext, TableCell, TableColumnDefinition } from './printers.js';

@@ -5,7 +5,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError, ManifestError, createBuiltinRegistry, parseManifests, resolveManifest, validateForCreate } from '@kubeloop/core';
+import { ApiError, ManifestError, createBuiltinRegistry, manifestLocation, parseManifests, resolveManifest, validateForCreate } from '@kubeloop/core';
 import type { ResolvedManifest, ResourceRegistry } from '@kubeloop/core';
 
 /** Why the command's input was rejected; the message names the file, object and field. */
@@ -91,8 +91,7 @@ export function checkManifests(text: string, source: string, registry: ResourceR
         validateForCreate(resolved.resource, resolved.object);
       } catch (e) {
         if (!(e instanceof ApiError)) throw e;
-        const name = resolved.object.metadata?.name ?? resolved.object.metadata?.generateName ?? '';
-        throw new InputError(`${source} (document ${raw.document}, ${resolved.object.kind}${name ? ` "${name}"` : ''}): ${e.message}`, { cause: e });
+        throw new InputError(`${manifestLocation(resolved)}: ${e.message}`, { cause: e });
       }
       return resolved;
     });

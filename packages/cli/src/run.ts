@@ -6,6 +6,7 @@
  * @module
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { builtinResources, createBuiltinRegistry, parseManifests } from '@kubeloop/core';
 import type { KubeObject, ResourceDefinition } from '@kubeloop/core';
 import { DEFAULT_SETTLE_MAX_MS, SimCluster, SimClusterError } from '@kubeloop/testing';
@@ -13,17 +14,16 @@ import type { TraceEntry } from '@kubeloop/testing';
 import { stringify } from 'yaml';
 import { humanDuration } from './duration.js';
 import type { CliIo } from './io.js';
-import { InputError, collectManifestFiles, loadManifestFiles, nodeFs, readManifestFile } from './manifests.js';
+import { InputError, MANIFEST_EXTENSIONS, collectManifestFiles, loadManifestFiles, nodeFs, readManifestFile } from './manifests.js';
 import type { ManifestFs } from './manifests.js';
 import { isScenario, parseScenario } from './scenario.js';
 import type { Scenario, ScenarioStep } from './scenario.js';
-import { buildTables, formatTables } from './table.js';
+import { unreconciledWarnings } from './reconciled.js';
+import { buildTables, formatNames, formatTables, isTabular } from './table.js';
+import type { OutputFormat } from './table.js';
 
-/** The output formats of `kubeloop run -o`. */
-export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
-
-/** One of {@link OUTPUT_FORMATS}. */
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export { OUTPUT_FORMATS } from './table.js';
+export type { OutputFormat } from './table.js';
 
 /** What `kubeloop run` was asked to do, after the command line was parsed. */
 export interface RunOptions {
@@ -126,15 +126,18 @@ async function progressLine(cluster: SimCluster): Promise<string> {
 }
 
 /**
- * Prints the final state in the chosen format: tables like `kubectl get`, or a Kubernetes
- * `List` (`{"apiVersion":"v1","kind":"List","items":[...]}`) of every object as JSON or YAML.
- * Tables leave out Leases and Events unless their kinds are in `include`.
+ * Prints the final state in the chosen format: tables like `kubectl get` (`wide`: with
+ * kubectl's wide columns), one `kind.group/name` per line (`name`, as `kubectl get -o name`), or
+ * a Kubernetes `List` (`{"apiVersion":"v1","kind":"List","items":[...]}`) of every object as
+ * JSON or YAML. Tables and names leave out Leases and Events unless their kinds are in `include`.
  */
 export function formatState(objects: readonly KubeObject[], nowMs: number, output: OutputFormat, include: readonly string[] = []): string {
-  if (output === 'table') {
-    const byKind = new Map(builtinResources.map((r) => [r.kind, r]));
-    return formatTables(buildTables(objects, nowMs, (kind) => byKind.get(kind)?.namespaced ?? false, { groupOf: (kind) => byKind.get(kind)?.group ?? '', include }));
+  const byKind = new Map(builtinResources.map((r) => [r.kind, r]));
+  const groupOf = (kind: string) => byKind.get(kind)?.group ?? '';
+  if (output === 'table' || output === 'wide') {
+    return formatTables(buildTables(objects, nowMs, (kind) => byKind.get(kind)?.namespaced ?? false, { groupOf, include, wide: output === 'wide' }));
   }
+  if (output === 'name') return formatNames(objects, { groupOf, include });
   const list = { apiVersion: 'v1', kind: 'List', items: objects };
   return output === 'json' ? `${JSON.stringify(list, null, 2)}\n` : stringify(list);
 }
@@ -165,19 +168,39 @@ async function objectsOf(cluster: SimCluster, resources: readonly ResourceDefini
   return out;
 }
 
+/**
+ * Applies `text` (from `source`) to the cluster and writes a warning to stderr for each applied
+ * object that nothing in the cluster acts on ({@link unreconciledWarnings}), once per object
+ * per run (`warned` remembers them).
+ */
+async function applyAndWarn(cluster: SimCluster, text: string, source: string, io: CliIo, warned: Set<string>): Promise<void> {
+  const results = await cluster.apply(text, source);
+  const applied = results.flatMap(({ object }) => {
+    const resource = cluster.server.registry.forKind(object.apiVersion, object.kind);
+    const key = `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`;
+    if (resource === undefined || warned.has(key)) return [];
+    return [{ resource, object, key }];
+  });
+  const warnings = unreconciledWarnings(applied, cluster.reconciledResources());
+  for (const { key } of applied) warned.add(key);
+  for (const w of warnings) io.stderr.write(`${w}\n`);
+}
+
 /** How a scenario step runs: where it prints, the settle bound, the progress callback. */
 interface StepContext {
   readonly io: CliIo;
+  /** The objects already warned about as reconciled by nothing. */
+  readonly warned: Set<string>;
   readonly output: OutputFormat;
   readonly timeoutMs: number;
   readonly onProgress: () => Promise<void>;
 }
 
 /** Runs one scenario step; a `get` step prints in `output` format. */
-async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, timeoutMs, onProgress }: StepContext, firstGet: boolean): Promise<void> {
+async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, timeoutMs, onProgress, warned }: StepContext, firstGet: boolean): Promise<void> {
   switch (step.op) {
     case 'apply':
-      await cluster.apply(step.text, step.source);
+      await applyAndWarn(cluster, step.text, step.source, io, warned);
       return;
     case 'delete': {
       const options = step.propagationPolicy ? { propagationPolicy: step.propagationPolicy } : {};
@@ -228,11 +251,13 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
       return;
     case 'echo':
       // narration belongs with the tables; JSON and YAML output stays one parseable List per get
-      if (output === 'table') io.stdout.write(`${firstGet ? '' : '\n'}${step.text}\n`);
+      if (isTabular(output)) io.stdout.write(`${firstGet ? '' : '\n'}${step.text}\n`);
       return;
     case 'get': {
-      if (output === 'table') io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
-      const text = formatState(await objectsOf(cluster, step.resources), cluster.clock.now(), output, step.resources === 'all' ? [] : step.resources.map((r) => r.kind));
+      const format = step.output ?? output;
+      // the heading goes with the narration of a table run, and with any table
+      if (isTabular(output) || isTabular(format)) io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
+      const text = formatState(await objectsOf(cluster, step.resources), cluster.clock.now(), format, step.resources === 'all' ? [] : step.resources.map((r) => r.kind));
       io.stdout.write(text === '' ? 'No resources found.\n' : text); // as kubectl, which says so when a get finds nothing
       return;
     }
@@ -264,6 +289,8 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
  * for a failed write or step (with the step named); {@link main} prints them as `error: ...`.
  */
 export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeFs): Promise<number> {
+  const folder = scenarioFolder(options.paths, fs);
+  if (folder !== undefined) return runScenarioFolder(folder, options, io, fs);
   const paths = collectManifestFiles(options.paths, fs);
   const found = findScenario(paths, fs);
   const registry = createBuiltinRegistry();
@@ -295,10 +322,11 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
   let notQuiet: string | undefined;
   try {
     if (scenario) {
-      await runScenario(cluster, scenario, found!.path, { io, output: options.output, timeoutMs, onProgress: draw }, clear);
+      await runScenario(cluster, scenario, found!.path, { io, output: options.output, timeoutMs, onProgress: draw, warned: new Set() }, clear);
       return 0;
     }
-    for (const file of files) await cluster.apply(file.text, file.path);
+    const warned = new Set<string>();
+    for (const file of files) await applyAndWarn(cluster, file.text, file.path, io, warned);
     await draw();
     if (options.forMs === undefined) {
       try {
@@ -330,6 +358,75 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
   return 0;
 }
 
+/** The file names that mark a scenario in a folder: `*.scenario.yaml`, `*.scenario.yml`, `*.scenario.json`. */
+export const SCENARIO_SUFFIXES: readonly string[] = ['.scenario.yaml', '.scenario.yml', '.scenario.json'];
+
+/** Whether `path` holds one document, a scenario (false for a file that cannot be read or parsed). */
+function isScenarioFile(path: string, fs: ManifestFs): boolean {
+  try {
+    const docs = parseManifests(readManifestFile(path, fs), path);
+    return docs.length === 1 && isScenario(docs[0]!.body);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The scenario files of a folder of scenarios, if `paths` is one: a single directory holding
+ * files named `*.scenario.yaml` (or `.yml`, `.json`), whose other files are the manifests those
+ * scenarios apply (not run on their own); or a directory whose every manifest file is a
+ * scenario (`examples/cli/scenarios`). Sorted by name.
+ *
+ * @throws {@link InputError} for a folder of scenarios given with other paths.
+ */
+function scenarioFolder(paths: readonly string[], fs: ManifestFs): { dir: string; files: string[] } | undefined {
+  const scenariosOf = (dir: string): string[] => {
+    let names: readonly string[];
+    try {
+      if (!fs.isDirectory(dir)) return [];
+      names = fs.readdir(dir);
+    } catch {
+      return [];
+    }
+    const sorted = [...names].sort();
+    const marked = sorted.filter((name) => SCENARIO_SUFFIXES.some((suffix) => name.endsWith(suffix)));
+    if (marked.length > 0) return marked.map((name) => join(dir, name));
+    const files = sorted.filter((name) => MANIFEST_EXTENSIONS.some((ext) => name.endsWith(ext))).map((name) => join(dir, name));
+    return files.length > 0 && files.every((f) => isScenarioFile(f, fs)) ? files : [];
+  };
+  const folders = paths.map((p) => ({ dir: p, files: scenariosOf(p) })).filter((f) => f.files.length > 0);
+  if (folders.length === 0) return undefined;
+  if (paths.length !== 1) throw new InputError(`${folders[0]!.dir}: a folder of scenarios runs alone: give only the folder (its other files are the manifests its scenarios apply)`);
+  return folders[0];
+}
+
+/**
+ * Runs every scenario of a folder in turn, each on a fresh cluster as if given alone: a
+ * `# <file>` heading before each (with table output), its output, its error if it fails (the
+ * next one still runs); then a summary on stderr, `ran 7 scenarios of <dir>: 7 succeeded` or
+ * `...: 6 succeeded, 1 failed (<file>)`. Exit code 1 when one failed. `--for` and `--trace`
+ * are for one run and are refused.
+ */
+async function runScenarioFolder(folder: { dir: string; files: readonly string[] }, options: RunOptions, io: CliIo, fs: ManifestFs): Promise<number> {
+  if (options.traceFile !== undefined) throw new InputError(`${folder.dir}: --trace writes the trace of one run: give one scenario file of the folder`);
+  if (options.forMs !== undefined) throw new InputError(`${folder.dir}: --for cannot be used with scenarios (use advance steps)`);
+  const failed: string[] = [];
+  for (const [i, file] of folder.files.entries()) {
+    if (isTabular(options.output)) io.stdout.write(`${i === 0 ? '' : '\n'}# ${file}\n\n`);
+    let code: number;
+    try {
+      code = await run({ ...options, paths: [file] }, io, fs);
+    } catch (e) {
+      io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+      code = 1;
+    }
+    if (code !== 0) failed.push(file);
+  }
+  const ok = folder.files.length - failed.length;
+  io.stderr.write(`ran ${folder.files.length} scenario${folder.files.length === 1 ? '' : 's'} of ${folder.dir}: ${ok} succeeded${failed.length > 0 ? `, ${failed.length} failed (${failed.join(', ')})` : ''}\n`);
+  return failed.length > 0 ? 1 : 0;
+}
+
 /**
  * Runs a scenario's steps in order. A step that fails stops it, with an error naming the step;
  * a `settle` step that does not get quiet prints the state first (it shows what is stuck).
@@ -338,14 +435,15 @@ async function runScenario(cluster: SimCluster, scenario: Scenario, path: string
   let firstGet = true;
   for (const step of scenario.steps) {
     await context.onProgress();
-    if (step.op === 'get' || step.op === 'echo') clear();
+    // an apply may print warnings: they go on a line of their own
+    if (step.op === 'get' || step.op === 'echo' || step.op === 'apply') clear();
     try {
       await runStep(cluster, step, context, firstGet);
       if (step.op === 'get' || step.op === 'echo') firstGet = false;
     } catch (e) {
       if (e instanceof SimClusterError && e.code === 'not-quiet') {
         clear();
-        if (context.output === 'table') context.io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} did not settle, at ${humanDuration(cluster.now())}\n`);
+        if (isTabular(context.output)) context.io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} did not settle, at ${humanDuration(cluster.now())}\n`);
         context.io.stdout.write(formatState(await allObjects(cluster), cluster.clock.now(), context.output));
         throw new Error(`${path} ${step.label}: the cluster did not settle: ${e.message}`, { cause: e });
       }

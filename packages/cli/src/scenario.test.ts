@@ -190,6 +190,19 @@ describe('kubeloop run with a scenario', () => {
     expect(JSON.parse(json.text)).toEqual({ apiVersion: 'v1', kind: 'List', items: [] });
   });
 
+  it('prints a get step in its own format (wide, name) when it says so, the others in -o\'s', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
+    writeFileSync(join(dir, 'p.yaml'), pod);
+    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\ncluster: {nodes: 1}\nsteps:\n  - apply: p.yaml\n  - settle\n  - get: {resources: pods, output: wide}\n  - get: {resources: [pods, nodes], output: name}\n  - get: pods\n');
+    const stdout = buffer();
+    expect(await main(['run', join(dir, 's.yaml')], { stdout, stderr: buffer() })).toBe(0);
+    const [wide, names, plain] = stdout.text.split(/^# step \d \(get\) at \S+\n/m).slice(1);
+    expect(wide).toMatch(/^NAMESPACE +NAME +READY +STATUS +RESTARTS +AGE +IP +NODE +NOMINATED NODE +READINESS GATES +OWNER\ndefault +p +1\/1 +Running +0 +\S+ +10\.\S+ +node-1 +<none> +<none> +<none>\n/);
+    expect(names).toBe('pod/p\nnode/node-1\n\n');
+    expect(plain).toMatch(/^NAMESPACE +NAME +READY +STATUS +RESTARTS +AGE +NODE +OWNER\n/);
+    expect(() => parse([{ get: { resources: 'pods', output: 'xml' } }])).toThrow('steps[0].get.output): must be one of table, wide, name, json, yaml, got "xml"');
+  });
+
   it('redraws the progress line during long advance steps when stderr is a terminal, printing the same tables', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
     writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\ncluster: {nodes: 1}\nsteps:\n  - advance: 35s\n  - get: nodes\n');

@@ -27,6 +27,7 @@
  *   - delete: {resource: pods, name: extra, propagationPolicy: Background}
  *   - delete: {resource: pods, selector: app=web}
  *   - get: [pods, nodes]
+ *   - get: {resources: pods, output: wide}   # this get in another format (table, wide, name, json, yaml)
  *   - echo: The node is back.   # a line of narration, printed with the tables
  * ```
  *
@@ -43,6 +44,8 @@ import type { NodeSpec } from '@kubeloop/testing';
 import { parseCliDuration } from './duration.js';
 import { InputError, checkManifests, nodeFs, readManifestFile } from './manifests.js';
 import type { ManifestFs } from './manifests.js';
+import { OUTPUT_FORMATS } from './table.js';
+import type { OutputFormat } from './table.js';
 
 /** An object a step acts on. */
 export interface StepTarget {
@@ -65,7 +68,7 @@ export type ScenarioStep = { readonly label: string } & (
   | { readonly op: 'settle'; readonly timeoutMs?: number | undefined }
   | { readonly op: 'stopNode' | 'restoreNode' | 'removeNode'; readonly node: string }
   | { readonly op: 'addNode'; readonly spec: NodeSpec }
-  | { readonly op: 'get'; readonly resources: readonly ResourceDefinition[] | 'all' }
+  | { readonly op: 'get'; readonly resources: readonly ResourceDefinition[] | 'all'; readonly output?: OutputFormat | undefined }
   | { readonly op: 'echo'; readonly text: string }
 );
 
@@ -237,9 +240,18 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
         return { label, op, spec: checked };
       }
       case 'get': {
-        if (arg === 'all') return { label, op, resources: 'all' };
-        const list = Array.isArray(arg) ? arg : [arg];
-        return { label, op, resources: list.map((r) => resourceOf(r, 'get')) };
+        // `get: pods`, `get: [pods, nodes]`, `get: all`, or `get: {resources: pods, output: wide}`
+        let what: unknown = arg;
+        let output: OutputFormat | undefined;
+        if (isRecord(arg)) {
+          for (const k of Object.keys(arg)) if (k !== 'resources' && k !== 'output') fail(`${where}.${k}`, `unknown field "${k}" (fields: resources, output)`);
+          if (arg['output'] !== undefined && !(OUTPUT_FORMATS as readonly unknown[]).includes(arg['output'])) fail(`${where}.output`, `must be one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(arg['output'])}`);
+          output = arg['output'] as OutputFormat | undefined;
+          what = arg['resources'] ?? fail(`${where}.resources`, 'must name a resource, a list of them, or all');
+        }
+        if (what === 'all') return { label, op, resources: 'all', output };
+        const list = Array.isArray(what) ? what : [what];
+        return { label, op, resources: list.map((r) => resourceOf(r, 'get')), output };
       }
       case 'echo':
         if (typeof arg !== 'string' || arg.trim() === '') return fail(where, 'must be a line of text');

@@ -79,7 +79,7 @@ describe('buildTables and formatTables', () => {
     const tables = buildTables([ns, lease, pod('b', { phase: 'Pending' }), pod('a', { phase: 'Pending' })], T0 + 120_000, (kind) => kind === 'Pod');
     expect(tables.map((t) => t.kind)).toEqual(['Namespace', 'Pod']);
     expect(tables[1]!.rows.map((r) => r[1])).toEqual(['a', 'b']);
-    expect(formatTables(tables)).toContain('namespace/default   2m');
+    expect(formatTables(tables)).toContain('namespace/default   Active   2m'); // kubectl's Namespace STATUS column
     expect(formatTables(tables)).toContain('default     pod/a   0/1     Pending');
   });
 

@@ -203,7 +203,7 @@ describe('walkthrough 6: ownership and the garbage collector', () => {
 });
 
 describe('walkthrough 16: node failure', () => {
-  it('marks a silent node Unknown, evicts its pod after the 300 s toleration and replaces it on a healthy node; a crashing container restarts with back-off', async () => {
+  it('marks a silent node NotReady (its Ready condition Unknown), evicts its pod after the 300 s toleration and replaces it on a healthy node; a crashing container restarts with back-off', async () => {
     const out = await runScenario('16-node-failure.scenario.yaml');
     expect(out.code).toBe(0);
     const crasher = (n: number) => out.step(n).table('pod').find((p) => p['NAME'] === 'crasher')!;
@@ -212,8 +212,8 @@ describe('walkthrough 16: node failure', () => {
     const web = (n: number) => out.step(n).table('pod').filter((p) => p['NAME']!.startsWith('pi-web-'));
     const lost = web(7).find((p) => p['NODE'] === 'node-1')!;
     expect(web(7).map((p) => p['NODE']).sort()).toEqual(['node-1', 'node-2', 'node-3']);
-    // a minute after node-1 stopped: Unknown, its pod still listed as Running
-    expect(out.step(10).table('node').find((n) => n['NAME'] === 'node-1')).toMatchObject({ STATUS: 'Unknown' });
+    // a minute after node-1 stopped: NotReady (kubectl prints NotReady for a Ready condition that is not True), its pod still listed as Running
+    expect(out.step(10).table('node').find((n) => n['NAME'] === 'node-1')).toMatchObject({ STATUS: 'NotReady' });
     expect(web(10).find((p) => p['NAME'] === lost['NAME'])).toMatchObject({ STATUS: 'Running' });
     // five minutes later: evicted (Terminating: the stopped kubelet cannot confirm) and replaced elsewhere
     const evicted = web(12);
@@ -245,7 +245,7 @@ describe('the quickstart scenario (pnpm start)', () => {
     expect(out.step(4).table('deployment.apps')).toMatchObject([{ NAME: 'pi-web', READY: '2/2' }]);
     expect(out.step(8).table('pod').map((p) => p['STATUS'])).toEqual(Array(5).fill('Running'));
     const silent = out.step(12);
-    expect(silent.table('node').find((n) => n['NAME'] === 'node-2')).toMatchObject({ STATUS: 'Unknown' });
+    expect(silent.table('node').find((n) => n['NAME'] === 'node-2')).toMatchObject({ STATUS: 'NotReady' });
     const pods = silent.table('pod');
     const evicted = pods.filter((p) => p['NODE'] === 'node-2');
     expect(evicted.length).toBeGreaterThan(0);
@@ -270,5 +270,51 @@ describe('the bad-input walkthrough manifest', () => {
     expect(await main(['run', join(dir, 's.yaml')], viaScenario)).toBe(1);
     expect(viaScenario.stdout.text).toBe('');
     expect(viaScenario.stderr.text).toBe(`error: ${file} (document 1, Pod "request-pod"): apiVersion not set (found unknown field "piVersion")\n`);
+  });
+});
+
+describe('kubeloop run examples/walkthroughs (the folder the README points to)', () => {
+  it('runs every scenario of the folder in turn, each on a fresh cluster, without applying the manifests they use on their own', async () => {
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', walkthroughs], { stdout, stderr })).toBe(0);
+    const headings = stdout.text.split('\n').filter((l) => l.startsWith(`# ${walkthroughs}`));
+    expect(headings.map((h) => h.slice(walkthroughs.length + 3))).toEqual([
+      '01-replicaset-whoami-web.scenario.yaml',
+      '02-deployment-pi-web.scenario.yaml',
+      '03-image-pulls.scenario.yaml',
+      '04-deployment-pi-proxy-configmap.scenario.yaml',
+      '05-daemonset-pi-proxy.scenario.yaml',
+      '06-ownership.scenario.yaml',
+      '16-node-failure.scenario.yaml',
+    ]);
+    // each prints what it prints alone
+    const alone = await runScenario('02-deployment-pi-web.scenario.yaml');
+    expect(stdout.text).toContain(alone.stdout);
+    // pod-request-pod.yaml (a deliberately bad manifest no scenario applies) is not run
+    expect(stderr.text).toBe(`ran 7 scenarios of ${walkthroughs}: 7 succeeded\n`);
+  });
+
+  it('runs a folder whose every file is a scenario (as examples/cli/scenarios), whatever the file names', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-folder-'));
+    writeFileSync(join(dir, 'one.yaml'), 'kind: Scenario\ncluster: {nodes: 1}\nsteps:\n  - echo: first\n');
+    writeFileSync(join(dir, 'two.yaml'), 'kind: Scenario\ncluster: {nodes: 1}\nsteps:\n  - echo: second\n');
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', dir], { stdout, stderr })).toBe(0);
+    expect(stdout.text).toMatch(new RegExp(`^# .*one\\.yaml\n\nfirst\n[^]*\n# .*two\\.yaml\n\nsecond\n`));
+    expect(stderr.text).toBe(`ran 2 scenarios of ${dir}: 2 succeeded\n`);
+  });
+
+  it('reports a failing scenario and runs the next, exiting 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-folder-'));
+    writeFileSync(join(dir, 'a.scenario.yaml'), 'kind: Scenario\nsteps:\n  - apply: missing.yaml\n');
+    writeFileSync(join(dir, 'b.scenario.yaml'), 'kind: Scenario\ncluster: {nodes: 1}\nsteps:\n  - apply: pod.yaml\n  - settle\n  - get: pods\n');
+    writeFileSync(join(dir, 'pod.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: app, image: nginx}]}\n');
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', dir], { stdout, stderr })).toBe(1);
+    expect(stdout.text).toMatch(/^default +web +1\/1 +Running /m);
+    expect(stderr.text).toBe(`error: ${join(dir, 'missing.yaml')}: cannot read file\nran 2 scenarios of ${dir}: 1 succeeded, 1 failed (${join(dir, 'a.scenario.yaml')})\n`);
   });
 });

@@ -207,7 +207,7 @@ export { StorageClassSchema, DEFAULT_STORAGE_CLASS_ANNOTATION, StorageClasses } 
 export type { StorageClass } from './api/kinds/storage.js';
 
 // Manifests
-export { ManifestError, parseManifests, resolveManifest } from './api/manifest.js';
+export { ManifestError, manifestLocation, parseManifests, resolveManifest } from './api/manifest.js';
 export type { ManifestErrorCode, RawManifest, ResolvedManifest } from './api/manifest.js';
 
 // The client

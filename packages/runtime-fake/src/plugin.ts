@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Nodes, Pods } from '@kubeloop/core';
 import type { Client, Clock, Manager, Plugin, Rng, Runnable } from '@kubeloop/core';
 import { BehaviorRegistry } from './behavior.js';
 import { RuntimeFakeError } from './errors.js';
@@ -99,6 +100,9 @@ export function fakeNodesPlugin(options: FakeNodesOptions): FakeNodesPlugin {
       return kubelet;
     },
     register(api) {
+      // The kubelets run the pods bound to their nodes and keep their Nodes' status.
+      api.reconciles(Pods);
+      api.reconciles(Nodes);
       api.addRunnable((manager: Manager): Runnable => {
         const kubelets = options.nodes.map((node, index) => kubeletFor(manager, node, index));
         built.push(...kubelets);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { CronJobs } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { cronJobScheduleAdmission } from './admission.js';
 import { cronJobController } from './controller.js';
@@ -45,6 +46,7 @@ export function cronJobPlugin(options: CronJobPluginOptions = {}): Plugin {
     register(api) {
       if (options.admission !== false) api.addAdmissionHook(cronJobScheduleAdmission());
       api.addController((manager) => cronJobController(manager, options));
+      api.reconciles(CronJobs);
       for (const i of CRONJOB_INVARIANTS) api.addInvariant(i);
     },
   };

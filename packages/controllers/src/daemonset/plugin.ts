@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DaemonSets } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { templateGenerationHook } from './admission.js';
 import { daemonSetController, type DaemonSetControllerOptions } from './controller.js';
@@ -39,6 +40,7 @@ export function daemonSetPlugin(options: DaemonSetPluginOptions = {}): Plugin {
     register(api) {
       if (options.admission !== false) api.addAdmissionHook(templateGenerationHook());
       api.addController((manager) => daemonSetController(manager, options));
+      api.reconciles(DaemonSets);
       for (const i of DAEMONSET_INVARIANTS) api.addInvariant(i);
     },
   };

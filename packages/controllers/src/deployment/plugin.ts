@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { Deployments } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { deploymentController } from './controller.js';
 import type { DeploymentControllerOptions } from './controller.js';
@@ -34,6 +35,7 @@ export function deploymentPlugin(options: DeploymentControllerOptions = {}): Plu
     name: DEPLOYMENT_PLUGIN_NAME,
     register(api) {
       api.addController((manager) => deploymentController(manager, options));
+      api.reconciles(Deployments);
       for (const i of DEPLOYMENT_INVARIANTS) api.addInvariant(i);
     },
   };

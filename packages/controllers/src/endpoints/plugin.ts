@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { Services } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { endpointSliceController, endpointsController, type EndpointSliceOptions, type EndpointsOptions } from './controller.js';
 import { ENDPOINTS_INVARIANTS } from './invariants.js';
@@ -38,6 +39,7 @@ export function endpointsPlugin(options: EndpointsPluginOptions = {}): Plugin {
       const { endpoints, endpointSlices } = options;
       if (endpoints !== false) api.addController((manager) => endpointsController(manager, endpoints ?? {}));
       if (endpointSlices !== false) api.addController((manager) => endpointSliceController(manager, endpointSlices ?? {}));
+      api.reconciles(Services);
       // The invariant judges Endpoints and EndpointSlices together.
       if (endpoints !== false && endpointSlices !== false) for (const i of ENDPOINTS_INVARIANTS) api.addInvariant(i);
     },

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { Jobs } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { jobController } from './controller.js';
 import type { JobControllerOptions } from './controller.js';
@@ -31,6 +32,7 @@ export function jobPlugin(options: JobControllerOptions = {}): Plugin {
     name: JOB_PLUGIN_NAME,
     register(api) {
       api.addController((manager) => jobController(manager, options));
+      api.reconciles(Jobs);
       for (const i of JOB_INVARIANTS) api.addInvariant(i);
     },
   };

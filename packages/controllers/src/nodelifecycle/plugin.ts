@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Nodes } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { DEFAULT_TOLERATION_SECONDS, defaultTolerationSeconds } from './admission.js';
 import { NodeLifecycleController, taintEvictionController, type NodeLifecycleOptions } from './controller.js';
@@ -41,6 +42,7 @@ export function nodeLifecyclePlugin(options: NodeLifecyclePluginOptions = {}): P
       if (options.admission !== false) api.addAdmissionHook(defaultTolerationSeconds(options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS));
       api.addRunnable((manager) => new NodeLifecycleController(manager, options));
       api.addController(taintEvictionController);
+      api.reconciles(Nodes);
     },
   };
 }

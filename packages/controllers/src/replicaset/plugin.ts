@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { ReplicaSets, ReplicationControllers } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { replicaSetController, replicationControllerController } from './controller.js';
 import type { ReplicaSetControllerOptions } from './controller.js';
@@ -31,6 +32,7 @@ export function replicaSetPlugin(options: ReplicaSetControllerOptions = {}): Plu
     name: REPLICASET_PLUGIN_NAME,
     register(api) {
       api.addController((manager) => replicaSetController(manager, options));
+      api.reconciles(ReplicaSets);
       for (const i of REPLICA_INVARIANTS.ReplicaSet) api.addInvariant(i);
     },
   };
@@ -46,6 +48,7 @@ export function replicationControllerPlugin(options: ReplicaSetControllerOptions
     name: REPLICATIONCONTROLLER_PLUGIN_NAME,
     register(api) {
       api.addController((manager) => replicationControllerController(manager, options));
+      api.reconciles(ReplicationControllers);
       for (const i of REPLICA_INVARIANTS.ReplicationController) api.addInvariant(i);
     },
   };

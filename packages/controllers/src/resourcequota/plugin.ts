@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ResourceQuotas } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { resourceQuotaAdmission } from './admission.js';
 import { resourceQuotaController, type ResourceQuotaOptions } from './controller.js';
@@ -43,6 +44,7 @@ export function resourceQuotaPlugin(options: ResourceQuotaPluginOptions = {}): P
     register(api) {
       if (options.admission !== false) api.addAdmissionHook(resourceQuotaAdmission());
       api.addController((manager) => resourceQuotaController(manager, options));
+      api.reconciles(ResourceQuotas);
     },
   };
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { Pods } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 
@@ -34,6 +35,7 @@ export function schedulerPlugin(options: SchedulerOptions = {}): Plugin {
     name: SCHEDULER_PLUGIN_NAME,
     register(api) {
       api.addRunnable((manager) => Scheduler.build(manager, options));
+      api.reconciles(Pods);
     },
   };
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { StatefulSets } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { statefulSetController, type StatefulSetControllerOptions } from './controller.js';
 import { STATEFULSET_INVARIANTS } from './invariants.js';
@@ -28,6 +29,7 @@ export function statefulSetPlugin(options: StatefulSetControllerOptions = {}): P
     name: STATEFULSET_PLUGIN_NAME,
     register(api) {
       api.addController((manager) => statefulSetController(manager, options));
+      api.reconciles(StatefulSets);
       for (const i of STATEFULSET_INVARIANTS) api.addInvariant(i);
     },
   };

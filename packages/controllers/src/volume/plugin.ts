@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { PersistentVolumeClaims, PersistentVolumes } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { claimController, volumeController, type PersistentVolumeControllerOptions } from './controller.js';
 import { bindingIsMutualInvariant } from './invariants.js';
@@ -32,6 +33,8 @@ export function persistentVolumePlugin(options: PersistentVolumeControllerOption
     register(api) {
       api.addController((manager) => claimController(manager, options));
       api.addController((manager) => volumeController(manager));
+      api.reconciles(PersistentVolumeClaims);
+      api.reconciles(PersistentVolumes);
       api.addInvariant(bindingIsMutualInvariant);
     },
   };

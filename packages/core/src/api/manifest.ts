@@ -95,6 +95,20 @@ export interface ResolvedManifest {
   readonly document: number;
 }
 
+/**
+ * Where a manifest's object comes from, as every error about it is prefixed:
+ * `<source> (document <n>, <Kind> "<name>")`, the name being `metadata.name`, else
+ * `metadata.generateName`, left out with its quotes when neither is set; e.g.
+ * `web.yaml (document 2, Deployment "web")`. Errors found while checking a manifest and errors
+ * the API server returns while applying it carry the same prefix, so a user finds the document
+ * either way.
+ */
+export function manifestLocation(manifest: Pick<ResolvedManifest, 'source' | 'document' | 'object'>): string {
+  const meta = manifest.object.metadata as { name?: string; generateName?: string } | undefined;
+  const name = meta?.name || meta?.generateName || '';
+  return `${manifest.source} (document ${manifest.document}, ${manifest.object.kind}${name ? ` "${name}"` : ''})`;
+}
+
 const TOP_LEVEL_HINT = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status', 'data', 'stringData', 'binaryData', 'type', 'items']);
 
 /**

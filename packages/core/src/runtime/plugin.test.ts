@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiError} from '../api/errors.js';
 import { isApiError } from '../api/errors.js';
-import { createBuiltinRegistry } from '../api/kinds/index.js';
+import { Deployments, Nodes, Pods, createBuiltinRegistry } from '../api/kinds/index.js';
 import { ResourceRegistry } from '../api/registry.js';
 import { controllerFor } from './controller.js';
 import type { RuntimeError } from './errors.js';
@@ -113,6 +113,22 @@ describe('PluginHost', () => {
     ]);
     // The same list without a host to install them on.
     expect(pluginInvariants([{ name: 'a', register: (api) => api.addInvariant(shared) }, { name: 'b', register: (api) => (api.addResource(Gadgets), api.addInvariant(own), api.addInvariant(shared)) }])).toEqual([shared, own]);
+  });
+
+  it('lists the resources plugins declare they reconcile, in plugin order, each once, and nothing of a plugin that failed', () => {
+    const registry = createBuiltinRegistry();
+    const host = new PluginHost({ registry });
+    host.use({ name: 'kubelet', register: (api) => (api.reconciles(Pods), api.reconciles(Nodes)) });
+    const broken: Plugin = {
+      name: 'broken',
+      register(api) {
+        api.reconciles(Deployments);
+        throw new Error('boom');
+      },
+    };
+    expect(() => host.use(broken)).toThrow(/failed to register/);
+    host.use({ name: 'scheduler', register: (api) => api.reconciles(Pods) });
+    expect(host.reconciledResources()).toEqual([Pods, Nodes]);
   });
 
   it('registers the built-in kinds through the same API as users', () => {

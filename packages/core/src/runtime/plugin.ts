@@ -92,6 +92,14 @@ export interface PluginApi {
    * by hand instead.
    */
   addInvariant(invariant: Invariant): void;
+  /**
+   * Declares that the plugin's controllers (or runnables) act on objects of `resource`: that
+   * an object of it applied to a cluster running the plugin gets its spec realised and its
+   * status written (the ReplicaSet controller declares ReplicaSets, the kubelet Pods and Nodes).
+   * A host lists the declarations ({@link PluginHost.reconciledResources}), so that a tool can
+   * tell a user when nothing in the cluster acts on what they applied.
+   */
+  reconciles(resource: ResourceDefinition): void;
 }
 
 /**
@@ -137,6 +145,7 @@ interface Staged {
   readonly runnables: RunnableFactory[];
   readonly extensions: [string, unknown][];
   readonly invariants: Invariant[];
+  readonly reconciled: ResourceDefinition[];
 }
 
 /**
@@ -200,6 +209,16 @@ export class PluginHost {
     return [...out];
   }
 
+  /**
+   * The resources the installed plugins declared they act on ({@link PluginApi.reconciles}), in
+   * plugin order, each listed once.
+   */
+  reconciledResources(): readonly ResourceDefinition[] {
+    const out = new Set<ResourceDefinition>();
+    for (const staged of this.#plugins.values()) for (const r of staged.reconciled) out.add(r);
+    return [...out];
+  }
+
   /** Every contribution to slot `point`, in plugin order. */
   contributions<K extends string>(point: K): readonly ExtensionOf<K>[] {
     const out: ExtensionOf<K>[] = [];
@@ -235,7 +254,7 @@ export class PluginHost {
 
 /** Runs `plugin.register` on a staging {@link PluginApi}: what it would add, nothing installed. */
 function stage(plugin: Plugin): Staged {
-  const staged: Staged = { resources: [], hooks: [], controllers: [], runnables: [], extensions: [], invariants: [] };
+  const staged: Staged = { resources: [], hooks: [], controllers: [], runnables: [], extensions: [], invariants: [], reconciled: [] };
   const api: PluginApi = {
     pluginName: plugin.name,
     addResource: (r) => void staged.resources.push(r),
@@ -244,6 +263,7 @@ function stage(plugin: Plugin): Staged {
     addRunnable: (b) => void staged.runnables.push(b),
     extend: (point, contribution) => void staged.extensions.push([point, contribution]),
     addInvariant: (i) => void staged.invariants.push(i),
+    reconciles: (r) => void staged.reconciled.push(r),
   };
   try {
     plugin.register(api);

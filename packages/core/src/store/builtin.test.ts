@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBuiltinRegistry, ConfigMaps, Deployments, HorizontalPodAutoscalers, Jobs, Namespaces, PodDisruptionBudgets, Pods, Services } from '../api/kinds/index.js';
-import { ManifestError, parseManifests, resolveManifest } from '../api/manifest.js';
+import { ManifestError, manifestLocation, parseManifests, resolveManifest } from '../api/manifest.js';
 import { VirtualClock } from '../clock/virtual.js';
 import { apply } from '../client/apply.js';
 import { seededRng } from '../rng/seeded.js';
@@ -195,6 +195,11 @@ describe('walkthrough manifests', () => {
   it('names an unknown kind the way kubectl does', () => {
     const [doc] = parseManifests('apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n', 'g.yaml');
     expect(() => resolveManifest(createBuiltinRegistry(), doc!)).toThrow('g.yaml (document 1, Gadget "g"): no matches for kind "Gadget" in version "example.com/v1"');
+  });
+
+  it('locates a document as its errors do: file, document, kind and name (else generateName)', () => {
+    const docs = parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata: {generateName: web-}\n---\napiVersion: v1\nkind: Namespace\n', 'x.yaml').map((m) => resolveManifest(createBuiltinRegistry(), m));
+    expect(docs.map(manifestLocation)).toEqual(['x.yaml (document 1, ConfigMap "a")', 'x.yaml (document 2, Pod "web-")', 'x.yaml (document 3, Namespace)']);
   });
 });
 

@@ -20,6 +20,7 @@ import {
   createBuiltinRegistry,
   createManager,
   isApiError,
+  manifestLocation,
   parseManifests,
   withInterceptors,
   resolveManifest,
@@ -296,6 +297,7 @@ export class SimCluster {
   readonly #livelock: LivelockGuard;
   readonly #subscriptions: Subscription[] = [];
   #invariants: readonly Invariant[] = [];
+  #reconciled: readonly ResourceDefinition[] = [];
   #watchFailure: unknown;
   #stopped = false;
 
@@ -368,6 +370,7 @@ export class SimCluster {
     }
     const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock);
     cluster.#invariants = [...new Set([...host.invariants(), ...(controllers?.invariants() ?? [])])];
+    cluster.#reconciled = [...new Set([...host.reconciledResources(), ...(controllers?.reconciledResources() ?? [])])];
     if (options.defaultStorageClass ?? true) await server.create(StorageClasses, DEFAULT_STORAGE_CLASS);
     host.attach(manager);
     await manager.start();
@@ -383,6 +386,16 @@ export class SimCluster {
    */
   invariants(): readonly Invariant[] {
     return this.#invariants;
+  }
+
+  /**
+   * The resources something in this cluster acts on, as the cluster's plugins declared them
+   * (core's `PluginApi.reconciles`): the scheduler's and fake nodes' (Pods, Nodes), the node
+   * lifecycle controller's, the extra `plugins`' and the controller manager's, each once. An
+   * object of a resource not listed is stored and served, but nothing realises its spec.
+   */
+  reconciledResources(): readonly ResourceDefinition[] {
+    return this.#reconciled;
   }
 
   /**
@@ -436,7 +449,9 @@ export class SimCluster {
    *
    * Errors: core's `ManifestError` naming `source`, the document and the problem (e.g.
    * `pod.yaml (document 1, Pod "x"): apiVersion not set (found unknown field "piVersion")`);
-   * then whatever the API server rejects a write with (earlier objects stay applied).
+   * then the `ApiError` the API server rejects a write with (same reason and details), its
+   * message prefixed the same way (`ns.yaml (document 2, LimitRange "mem-limit-range"):
+   * namespaces "default-mem-example" not found`); earlier objects stay applied.
    */
   async apply(input: ApplyInput, source = '<input>'): Promise<ApplyResult<KubeObject>[]> {
     this.#checkRunning();
@@ -449,9 +464,16 @@ export class SimCluster {
           });
     const resolved: ResolvedManifest[] = raw.map((m) => resolveManifest(this.server.registry, m));
     const results: ApplyResult<KubeObject>[] = [];
-    for (const { resource, object } of resolved) {
+    for (const manifest of resolved) {
+      const { resource, object } = manifest;
       const body = resource.namespaced && !object.metadata.namespace ? { ...object, metadata: { ...object.metadata, namespace: 'default' } } : object;
-      results.push(await applyManifest(this.server, resource, body));
+      try {
+        results.push(await applyManifest(this.server, resource, body));
+      } catch (e) {
+        // The API server's error, its message prefixed with where the object came from.
+        if (!(e instanceof ApiError)) throw e;
+        throw new ApiError(e.reason, `${manifestLocation(manifest)}: ${e.message}`, { ...e.details, cause: e });
+      }
     }
     await this.clock.flush();
     return results;
@@ -716,6 +738,11 @@ class ControllerManagerRunner {
   /** The invariants of the controller manager's plugins. */
   invariants(): readonly Invariant[] {
     return this.#host.invariants();
+  }
+
+  /** The resources the controller manager's plugins declared they act on. */
+  reconciledResources(): readonly ResourceDefinition[] {
+    return this.#host.reconciledResources();
   }
 
   /**
