@@ -17,7 +17,10 @@ export const PERSISTENT_VOLUME_PLUGIN_NAME = 'kubeloop.dev/persistentvolume';
  * their class's provisioner (every provisioner name by default, as an external provisioner
  * would), volume phases; and its invariant `bindingIsMutual`.
  *
- * Not modelled yet: `WaitForFirstConsumer` binding, PVC/PV protection finalizers, recycling.
+ * `WaitForFirstConsumer` classes wait for the scheduler's `volume.kubernetes.io/selected-node`
+ * and provision a volume pinned to that node.
+ *
+ * Not modelled yet: PVC/PV protection finalizers, recycling.
  *
  * @example
  * ```ts
