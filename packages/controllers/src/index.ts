@@ -140,8 +140,10 @@ export {
   bindingIsMutual,
   bindingIsMutualInvariant,
   persistentVolumePlugin,
+  podsFollowTheirVolumes,
+  podsFollowTheirVolumesInvariant,
 } from './volume/index.js';
-export type { PersistentVolumeControllerOptions, VolumeBindingState } from './volume/index.js';
+export type { PersistentVolumeControllerOptions, VolumeBindingState, VolumePlacementState } from './volume/index.js';
 
 // The garbage collector
 export {

@@ -93,8 +93,8 @@ describe('WaitForFirstConsumer in the binder and the provisioner (upstream findM
 
   it("names upstream's event while the claim waits: WaitForFirstConsumer without a consumer, WaitForPodScheduled with pods waiting for the scheduler", () => {
     const pod = (name: string, nodeName?: string, namespace = 'default'): Pod =>
-      ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, spec: { ...(nodeName ? { nodeName } : {}), containers: [], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }] }, status: {} }) as Pod;
-    const other: Pod = { ...pod('other'), spec: { containers: [], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'else' } }] } } as Pod;
+      ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, spec: { ...(nodeName ? { nodeName } : {}), containers: [], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }] }, status: {} }) as unknown as Pod;
+    const other: Pod = { ...pod('other'), spec: { containers: [], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'else' } }] } } as unknown as Pod;
     expect(unscheduledPodsUsing(claim(), [pod('web-b'), pod('placed', 'n1'), pod('web-a'), pod('elsewhere', undefined, 'kube-system'), other])).toEqual(['web-a', 'web-b']);
     expect(delayBindingEvent([])).toEqual({ reason: 'WaitForFirstConsumer', message: 'waiting for first consumer to be created before binding' });
     expect(delayBindingEvent(['web-0'])).toEqual({ reason: 'WaitForPodScheduled', message: 'waiting for pod web-0 to be scheduled' });

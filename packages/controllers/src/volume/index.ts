@@ -17,5 +17,5 @@ export type { PersistentVolumeControllerOptions } from './controller.js';
 export { ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER } from './decide.js';
 
 // Invariants
-export { bindingIsMutual, bindingIsMutualInvariant } from './invariants.js';
-export type { VolumeBindingState } from './invariants.js';
+export { bindingIsMutual, bindingIsMutualInvariant, podsFollowTheirVolumes, podsFollowTheirVolumesInvariant } from './invariants.js';
+export type { VolumeBindingState, VolumePlacementState } from './invariants.js';

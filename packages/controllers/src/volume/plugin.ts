@@ -6,7 +6,7 @@
  */
 import type { Plugin } from '@kubeloop/core';
 import { claimController, volumeController, type PersistentVolumeControllerOptions } from './controller.js';
-import { bindingIsMutualInvariant } from './invariants.js';
+import { bindingIsMutualInvariant, podsFollowTheirVolumesInvariant } from './invariants.js';
 
 /** The name of the plugin {@link persistentVolumePlugin} returns. */
 export const PERSISTENT_VOLUME_PLUGIN_NAME = 'kubeloop.dev/persistentvolume';
@@ -15,7 +15,7 @@ export const PERSISTENT_VOLUME_PLUGIN_NAME = 'kubeloop.dev/persistentvolume';
  * A core plugin that adds the PersistentVolume controller (upstream
  * `pkg/controller/volume/persistentvolume`): claims bound to matching volumes, volumes made by
  * their class's provisioner (every provisioner name by default, as an external provisioner
- * would), volume phases; and its invariant `bindingIsMutual`.
+ * would), volume phases; and its invariants `bindingIsMutual` and `podsFollowTheirVolumes`.
  *
  * `WaitForFirstConsumer` classes wait for the scheduler's `volume.kubernetes.io/selected-node`
  * and provision a volume pinned to that node.
@@ -36,6 +36,7 @@ export function persistentVolumePlugin(options: PersistentVolumeControllerOption
       api.addController((manager) => claimController(manager, options));
       api.addController((manager) => volumeController(manager));
       api.addInvariant(bindingIsMutualInvariant);
+      api.addInvariant(podsFollowTheirVolumesInvariant);
     },
   };
 }

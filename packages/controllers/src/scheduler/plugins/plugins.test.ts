@@ -425,7 +425,7 @@ describe('VolumeBinding with WaitForFirstConsumer claims (upstream FindPodVolume
         ...extra,
       },
       status: { phase: 'Available' },
-    }) as PersistentVolume;
+    }) as unknown as PersistentVolume;
   const pod = (...claims: string[]) => makePod('p', { claims });
   const cases: { name: string; claims: PersistentVolumeClaim[]; pvs?: PersistentVolume[]; want: Record<string, string> }[] = [
     { name: 'a local class without volumes fits no node', claims: [claim('data', 'local')], want: { a: CONFLICT, b: CONFLICT, c: CONFLICT } },
