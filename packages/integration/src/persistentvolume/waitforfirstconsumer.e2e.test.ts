@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Events, Nodes, PersistentVolumeClaims, PersistentVolumes, Pods } from '@kubeloop/core';
 import type { Event, Pod } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
-import { DEFAULT_BINDER, bindingIsMutual, defaultProfile, podsFollowTheirVolumes, schedulerPlugin } from '@kubeloop/controllers';
+import { DEFAULT_BINDER, bindingIsMutual, defaultProfile, persistentVolumePlugin, podsFollowTheirVolumes, schedulerPlugin } from '@kubeloop/controllers';
 
 const fast = {
   apiVersion: 'storage.k8s.io/v1',
@@ -129,6 +129,27 @@ describe('WaitForFirstConsumer', () => {
     }
   });
 
+  it('leaves the pod unbound while its claim waits for a provisioner that does not come, and gives up after the 600 s bind timeout', async () => {
+    const cluster = await SimCluster.create({ seed: 9, nodes: 2, controllerManager: { plugins: [persistentVolumePlugin({ provisioners: ['example.com/other'] })] } });
+    try {
+      await cluster.apply([fast, claim('data', 'fast'), pod('app', 'data')]);
+      await cluster.advance(60_000);
+      const c = await cluster.get(PersistentVolumeClaims, { namespace: 'default', name: 'data' });
+      const node = c.metadata.annotations?.['volume.kubernetes.io/selected-node'];
+      expect(node).toMatch(/^node-[12]$/);
+      expect(c.status.phase).toBe('Pending');
+      // PreBind waits: the pod is not bound to the node before its volume is
+      expect((await getPod(cluster, 'app')).spec.nodeName ?? '').toBe('');
+      expect((await eventsOf(cluster, 'data')).map((e) => e.reason)).toContain('ExternalProvisioning');
+      await cluster.advance(560_000);
+      const failed = (await eventsOf(cluster, 'app')).filter((e) => e.reason === 'FailedScheduling').map((e) => e.message);
+      expect(failed).toContain('running PreBind plugin "VolumeBinding": binding volumes: context deadline exceeded');
+      expect((await getPod(cluster, 'app')).spec.nodeName ?? '').toBe('');
+    } finally {
+      await cluster.stop();
+    }
+  });
+
   it('without the VolumeBinding plugin (a scheduler broken on purpose) a pod lands away from its volume, and podsFollowTheirVolumes catches it', async () => {
     const profile = defaultProfile();
     const broken = schedulerPlugin({ profiles: [{ ...profile, plugins: profile.plugins.filter((p) => p.name !== 'VolumeBinding') }] });
@@ -150,6 +171,22 @@ describe('WaitForFirstConsumer', () => {
 });
 
 describe('the kubelet and claims', () => {
+  it("keeps a pod whose claim is missing Pending with the scheduler's message, and schedules it once the claim exists", async () => {
+    const cluster = await SimCluster.create({ seed: 2, nodes: 2 });
+    try {
+      await cluster.apply(pod('app', 'later'));
+      await cluster.advance(10_000);
+      expect((await eventsOf(cluster, 'app')).find((e) => e.reason === 'FailedScheduling')?.message).toBe(
+        '0/2 nodes are available: persistentvolumeclaim "later" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
+      );
+      await cluster.apply(claim('later', 'standard'));
+      await cluster.settle();
+      expect((await getPod(cluster, 'app')).status.phase).toBe('Running');
+    } finally {
+      await cluster.stop();
+    }
+  });
+
   it('keeps a pod whose claim is missing in ContainerCreating with FailedMount, then runs it once the claim is bound', async () => {
     const cluster = await SimCluster.create({ seed: 2, nodes: 1 });
     try {

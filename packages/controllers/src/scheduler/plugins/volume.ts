@@ -215,9 +215,9 @@ function checkBindings(claims: readonly PersistentVolumeClaim[], snapshot: Snaps
  * waits, polling the caches, until the PersistentVolume controller has bound every one, and only
  * then does the pod get bound to the node.
  *
- * Errors: a failed write, a claim that went away or lost its selected node, or
- * `bindTimeoutMs` without binding fail with `binding volumes: …` (the pod is retried with
- * backoff, as upstream).
+ * Errors: a failed write fails with the API's message; a claim that went away or lost its
+ * selected node, or `bindTimeoutMs` without binding, with `binding volumes: …` (upstream's
+ * words); the pod is then retried with backoff, as upstream.
  */
 export function volumeBindingPlugin(options: VolumeBindingOptions): PreFilterPlugin & FilterPlugin & PreBindPlugin {
   const { client, clock } = options;
@@ -265,7 +265,8 @@ export function volumeBindingPlugin(options: VolumeBindingOptions): PreFilterPlu
           );
         }
       } catch (error) {
-        return bindingError(error instanceof Error ? error.message : String(error));
+        // Upstream returns the API error of bindAPIUpdate as it is (only waiting errors get the prefix).
+        return { ...unresolvable(error instanceof Error ? error.message : String(error)), code: 'Error' };
       }
       const deadline = clock.now() + timeout;
       for (;;) {
