@@ -114,8 +114,7 @@ function keyOf(pod: Pod): string {
  *   the `deletionTimestamp`, and the pod is then deleted with `gracePeriodSeconds: 0`;
  * - while stopped it writes nothing (no lease renewals, no status); {@link FakeKubelet.start}
  *   again re-registers the node and catches every pod up to the current time, as if the
- *   containers had kept running on their own.
- *
+ *   containers had kept running on their own;
  * - a pod whose ConfigMap, Secret or claim is missing, or whose claim is not bound, waits in
  *   ContainerCreating with `FailedMount` events (retried with backoff); one whose ReadWriteOnce
  *   volume is held by a pod on another node waits with `FailedAttachVolume`
