@@ -241,6 +241,49 @@ describe('walkthrough 7: StatefulSet stateful-db against ReplicaSet replica-web'
     expect(out.step(24).table('replicaset.apps')).toMatchObject([{ NAME: 'replica-web', DESIRED: '0', CURRENT: '0' }]);
     expect(out.step(24).table('pod')).toEqual([]);
   });
+  it('shows in its --trace that stateful-db pods are created in ordinal order, each once the one before is Ready, and deleted from the highest ordinal, each once the one above is gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-walkthrough-7-'));
+    const trace = join(dir, 'trace.jsonl');
+    expect(await main(['run', join(walkthroughs, '07-statefulset-vs-replicaset.scenario.yaml'), '--trace', trace], { stdout: buffer(), stderr: buffer() })).toBe(0);
+    type Entry = { t: number; type: string; object: { kind: string; metadata: { name: string; deletionTimestamp?: string }; status?: { conditions?: { type: string; status: string }[] } } };
+    const entries = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Entry).filter((e) => e.object.kind === 'Pod' && e.object.metadata.name.startsWith('stateful-db-'));
+    const ready = new Set<string>();
+    const live = new Set<string>();
+    const created: string[] = [];
+    const terminating = new Set<string>();
+    const deleting: { name: string; higher: string[] }[] = [];
+    for (const e of entries) {
+      const name = e.object.metadata.name;
+      const ordinal = Number(name.slice('stateful-db-'.length));
+      if (e.type === 'ADDED') {
+        created.push(name);
+        // every lower ordinal exists and is Ready when a pod is created
+        for (let i = 0; i < ordinal; i++) expect(ready.has(`stateful-db-${i}`), `${name} created before stateful-db-${i} was Ready`).toBe(true);
+      }
+      if (e.type === 'DELETED') {
+        live.delete(name);
+        ready.delete(name);
+        terminating.delete(name);
+        continue;
+      }
+      if (e.object.metadata.deletionTimestamp !== undefined && live.has(name) && !terminating.has(name)) {
+        terminating.add(name);
+        deleting.push({ name, higher: [...live].filter((o) => Number(o.slice('stateful-db-'.length)) > ordinal) });
+      }
+      live.add(name);
+      if (e.object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ready.add(name);
+      else ready.delete(name);
+    }
+    expect(created).toEqual(['stateful-db-0', 'stateful-db-1', 'stateful-db-2', 'stateful-db-1']);
+    // first the user's `delete pod stateful-db-1` (with -2 still there), then the scale-down:
+    // highest first, each once every higher ordinal is gone
+    expect(deleting).toEqual([
+      { name: 'stateful-db-1', higher: ['stateful-db-2'] },
+      { name: 'stateful-db-2', higher: [] },
+      { name: 'stateful-db-1', higher: [] },
+      { name: 'stateful-db-0', higher: [] },
+    ]);
+  });
 });
 
 describe('walkthrough 8: PersistentVolumeClaims', () => {
