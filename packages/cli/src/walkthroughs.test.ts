@@ -34,8 +34,8 @@ function parseTable(block: string): { kind: string; rows: Rows } {
   const [head, ...lines] = block.split('\n');
   const columns = head!.split(/ {3,}/);
   const rows = lines.map((line) => Object.fromEntries(line.split(/ {3,}/).map((cell, i) => [columns[i]!, cell])));
-  const kind = columns[0] === 'LAST SEEN' || columns[1] === 'LAST SEEN' ? 'event' : (/^([a-z.]+)\//.exec(rows[0]?.['NAME'] ?? '')?.[1] ?? '');
-  for (const row of rows) if (row['NAME'] !== undefined) row['NAME'] = row['NAME'].replace(/^[a-z.]+\//, '');
+  const kind = columns[0] === 'LAST SEEN' || columns[1] === 'LAST SEEN' ? 'event' : (/^([a-z0-9.]+)\//.exec(rows[0]?.['NAME'] ?? '')?.[1] ?? '');
+  for (const row of rows) if (row['NAME'] !== undefined) row['NAME'] = row['NAME'].replace(/^[a-z0-9.]+\//, '');
   return { kind, rows };
 }
 
@@ -199,6 +199,148 @@ describe('walkthrough 6: ownership and the garbage collector', () => {
     expect(out.step(8).table('pod').map((p) => [p['NAME'], p['OWNER']])).toEqual(daemonPods.map((p) => [p['NAME'], 'DaemonSet/pi-proxy']));
     // the DaemonSet deleted with propagationPolicy Orphan: the same pods, running, owned by no one
     expect(out.step(11).table('pod').map((p) => [p['NAME'], p['STATUS'], p['OWNER']])).toEqual(daemonPods.map((p) => [p['NAME'], 'Running', '<none>']));
+  });
+});
+
+describe('walkthrough 7: StatefulSet stateful-db against ReplicaSet replica-web', () => {
+  it('names the StatefulSet pods by ordinal and creates them one at a time, recreates a deleted one under its name and scales down from the highest; the ReplicaSet works all at once with random names', async () => {
+    const out = await runScenario('07-statefulset-vs-replicaset.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const db = (n: number) => out.step(n).table('pod').filter((p) => p['OWNER'] === 'StatefulSet/stateful-db');
+    const web = (n: number) => out.step(n).table('pod').filter((p) => p['OWNER'] === 'ReplicaSet/replica-web');
+    expect(out.step(4).table('statefulset.apps')).toMatchObject([{ NAME: 'stateful-db', READY: '1/1' }]);
+    expect(names(db(4))).toEqual(['stateful-db-0']);
+    expect(names(web(4))).toEqual([expect.stringMatching(/^replica-web-[a-z0-9]{5}$/)]);
+    // a second after scaling both to 3: the ReplicaSet has all three, the StatefulSet only added -1
+    // (still starting), and -2 waits for it
+    expect(web(9)).toHaveLength(3);
+    expect(db(9).map((p) => [p['NAME'], p['STATUS']])).toEqual([
+      ['stateful-db-0', 'Running'],
+      ['stateful-db-1', 'ContainerCreating'],
+    ]);
+    expect(out.step(11).table('statefulset.apps')).toMatchObject([{ READY: '3/3' }]);
+    expect(db(11).map((p) => [p['NAME'], p['STATUS']])).toEqual([
+      ['stateful-db-0', 'Running'],
+      ['stateful-db-1', 'Running'],
+      ['stateful-db-2', 'Running'],
+    ]);
+    // -1 was created before -2 (each after the one before it was Ready)
+    const age = (rows: Rows, name: string) => Number(/^(\d+)s$/.exec(rows.find((p) => p['NAME'] === name)!['AGE']!)![1]);
+    expect(age(db(11), 'stateful-db-1')).toBeGreaterThan(age(db(11), 'stateful-db-2'));
+    // deleted: stateful-db-1 is back under the same name (younger now), replica-web has three new names
+    expect(names(db(16))).toEqual(['stateful-db-0', 'stateful-db-1', 'stateful-db-2']);
+    expect(age(db(16), 'stateful-db-1')).toBeLessThan(age(db(16), 'stateful-db-0'));
+    expect(age(db(16), 'stateful-db-1')).toBeLessThan(age(db(16), 'stateful-db-2'));
+    expect(web(16)).toHaveLength(3);
+    for (const p of web(16)) expect(names(web(11))).not.toContain(p['NAME']);
+    // scaled to 1: the StatefulSet keeps its lowest ordinal
+    expect(names(db(20))).toEqual(['stateful-db-0']);
+    expect(web(20)).toHaveLength(1);
+    expect(out.step(24).table('statefulset.apps')).toMatchObject([{ NAME: 'stateful-db', READY: '0/0' }]);
+    expect(out.step(24).table('replicaset.apps')).toMatchObject([{ NAME: 'replica-web', DESIRED: '0', CURRENT: '0' }]);
+    expect(out.step(24).table('pod')).toEqual([]);
+  });
+  it('shows in its --trace that stateful-db pods are created in ordinal order, each once the one before is Ready, and deleted from the highest ordinal, each once the one above is gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-walkthrough-7-'));
+    const trace = join(dir, 'trace.jsonl');
+    expect(await main(['run', join(walkthroughs, '07-statefulset-vs-replicaset.scenario.yaml'), '--trace', trace], { stdout: buffer(), stderr: buffer() })).toBe(0);
+    type Entry = { t: number; type: string; object: { kind: string; metadata: { name: string; deletionTimestamp?: string }; status?: { conditions?: { type: string; status: string }[] } } };
+    const entries = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Entry).filter((e) => e.object.kind === 'Pod' && e.object.metadata.name.startsWith('stateful-db-'));
+    const ready = new Set<string>();
+    const live = new Set<string>();
+    const created: string[] = [];
+    const terminating = new Set<string>();
+    const deleting: { name: string; higher: string[] }[] = [];
+    for (const e of entries) {
+      const name = e.object.metadata.name;
+      const ordinal = Number(name.slice('stateful-db-'.length));
+      if (e.type === 'ADDED') {
+        created.push(name);
+        // every lower ordinal exists and is Ready when a pod is created
+        for (let i = 0; i < ordinal; i++) expect(ready.has(`stateful-db-${i}`), `${name} created before stateful-db-${i} was Ready`).toBe(true);
+      }
+      if (e.type === 'DELETED') {
+        live.delete(name);
+        ready.delete(name);
+        terminating.delete(name);
+        continue;
+      }
+      if (e.object.metadata.deletionTimestamp !== undefined && live.has(name) && !terminating.has(name)) {
+        terminating.add(name);
+        deleting.push({ name, higher: [...live].filter((o) => Number(o.slice('stateful-db-'.length)) > ordinal) });
+      }
+      live.add(name);
+      if (e.object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ready.add(name);
+      else ready.delete(name);
+    }
+    expect(created).toEqual(['stateful-db-0', 'stateful-db-1', 'stateful-db-2', 'stateful-db-1']);
+    // first the user's `delete pod stateful-db-1` (with -2 still there), then the scale-down:
+    // highest first, each once every higher ordinal is gone
+    expect(deleting).toEqual([
+      { name: 'stateful-db-1', higher: ['stateful-db-2'] },
+      { name: 'stateful-db-2', higher: [] },
+      { name: 'stateful-db-1', higher: [] },
+      { name: 'stateful-db-0', higher: [] },
+    ]);
+  });
+});
+
+describe('walkthrough 8: PersistentVolumeClaims', () => {
+  it('waits for the first consumer, makes the volume on its node and keeps replica-pvc there; gives each stateful-pvc pod its own claim, back on recreation, kept on scale-down', async () => {
+    const out = await runScenario('08-persistentvolumeclaims.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    // the claim waits for a pod: Pending, no volume yet
+    const waiting = out.step(4);
+    expect(waiting.table('storageclass.storage.k8s.io').map((c) => c['NAME'])).toContain('fast');
+    // (its empty VOLUME, CAPACITY and ACCESS MODES cells do not split into columns here)
+    expect(waiting.table('persistentvolumeclaim')).toMatchObject([{ NAME: 'replica-pvc1', STATUS: 'Pending' }]);
+    expect(waiting.text).toMatch(/persistentvolumeclaim\/replica-pvc1 +Pending +fast /);
+    expect(waiting.table('persistentvolume')).toEqual([]);
+    expect(waiting.table('event')).toMatchObject([{ REASON: 'WaitForFirstConsumer', OBJECT: 'persistentvolumeclaim/replica-pvc1', MESSAGE: 'waiting for first consumer to be created before binding' }]);
+    // the replica-pvc pod on k8s-node1: the claim is Bound to a volume provisioned for it
+    const bound = out.step(7);
+    expect(bound.table('pod')).toMatchObject([{ STATUS: 'Running', NODE: 'k8s-node1', OWNER: 'ReplicaSet/replica-pvc' }]);
+    const [claim] = bound.table('persistentvolumeclaim');
+    expect(claim).toMatchObject({ NAME: 'replica-pvc1', STATUS: 'Bound', VOLUME: expect.stringMatching(/^pvc-[0-9a-f-]{36}$/), CAPACITY: '1G', 'ACCESS MODES': 'RWO' });
+    expect(bound.table('persistentvolume')).toMatchObject([{ NAME: claim!['VOLUME'], STATUS: 'Bound', CLAIM: 'default/replica-pvc1' }]);
+    expect(bound.table('event').map((e) => e['REASON'])).toContain('ProvisioningSucceeded');
+    // three replicas share it, all on k8s-node1
+    expect(out.step(10).table('pod').map((p) => [p['STATUS'], p['NODE']])).toEqual(Array(3).fill(['Running', 'k8s-node1']));
+    // pinned to k8s-node2 the new pods cannot be scheduled: the volume is on k8s-node1
+    const pinned = out.step(15);
+    expect(pinned.table('pod').map((p) => p['STATUS'])).toEqual(['Pending', 'Pending', 'Pending']);
+    expect(pinned.table('event').filter((e) => e['REASON'] === 'FailedScheduling').map((e) => e['MESSAGE'])).toEqual(
+      Array(3).fill("0/3 nodes are available: 1 node(s) had volume node affinity conflict, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."),
+    );
+    // without a selector they follow the volume
+    expect(out.step(20).table('pod').map((p) => [p['STATUS'], p['NODE']])).toEqual(Array(3).fill(['Running', 'k8s-node1']));
+    // stateful-pvc: one claim per pod from the template, each bound to its own volume
+    const sts = out.step(25);
+    expect(sts.table('statefulset.apps')).toMatchObject([{ NAME: 'stateful-pvc', READY: '3/3' }]);
+    const statefulPods = (n: number) => out.step(n).table('pod').filter((p) => p['OWNER'] === 'StatefulSet/stateful-pvc');
+    expect(statefulPods(25).map((p) => [p['NAME'], p['STATUS']])).toEqual([
+      ['stateful-pvc-0', 'Running'],
+      ['stateful-pvc-1', 'Running'],
+      ['stateful-pvc-2', 'Running'],
+    ]);
+    const claims = (n: number) => out.step(n).table('persistentvolumeclaim').filter((c) => c['NAME']!.startsWith('volume-stateful-pvc-'));
+    expect(claims(25).map((c) => [c['NAME'], c['STATUS']])).toEqual([
+      ['volume-stateful-pvc-0', 'Bound'],
+      ['volume-stateful-pvc-1', 'Bound'],
+      ['volume-stateful-pvc-2', 'Bound'],
+    ]);
+    expect(new Set(claims(25).map((c) => c['VOLUME'])).size).toBe(3);
+    // stateful-pvc-1 recreated: same name, same claim and volume, same node as its volume
+    const before = statefulPods(25).find((p) => p['NAME'] === 'stateful-pvc-1')!;
+    const after = statefulPods(29).find((p) => p['NAME'] === 'stateful-pvc-1')!;
+    expect(after).toMatchObject({ STATUS: 'Running', NODE: before['NODE'] });
+    expect(after['AGE']).not.toBe(before['AGE']);
+    expect(claims(29).map((c) => [c['NAME'], c['VOLUME']])).toEqual(claims(25).map((c) => [c['NAME'], c['VOLUME']]));
+    // scaled down to 1: only stateful-pvc-0 runs, the three claims stay Bound
+    expect(statefulPods(33).map((p) => p['NAME'])).toEqual(['stateful-pvc-0']);
+    expect(claims(33).map((c) => [c['NAME'], c['STATUS'], c['VOLUME']])).toEqual(claims(25).map((c) => [c['NAME'], 'Bound', c['VOLUME']]));
   });
 });
 

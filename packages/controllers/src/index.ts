@@ -132,6 +132,7 @@ export {
   ANN_BIND_COMPLETED,
   ANN_BOUND_BY_CONTROLLER,
   ANN_DYNAMICALLY_PROVISIONED,
+  ANN_SELECTED_NODE,
   ANN_STORAGE_PROVISIONER,
   PERSISTENT_VOLUME_PLUGIN_NAME,
   PV_BINDER_CONTROLLER_NAME,
@@ -139,8 +140,10 @@ export {
   bindingIsMutual,
   bindingIsMutualInvariant,
   persistentVolumePlugin,
+  podsFollowTheirVolumes,
+  podsFollowTheirVolumesInvariant,
 } from './volume/index.js';
-export type { PersistentVolumeControllerOptions, VolumeBindingState } from './volume/index.js';
+export type { PersistentVolumeControllerOptions, VolumeBindingState, VolumePlacementState } from './volume/index.js';
 
 // The garbage collector
 export {
@@ -282,6 +285,7 @@ export type {
   PluginEntry,
   PodInfo,
   PostFilterPlugin,
+  PreBindPlugin,
   PreFilterPlugin,
   PreScorePlugin,
   QueueSortPlugin,

@@ -15,6 +15,7 @@ import {
   NODE_LEASE_NAMESPACE,
   Nodes,
   PersistentVolumeClaims,
+  PersistentVolumes,
   Pods,
   Secrets,
   SharedInformerFactory,
@@ -38,6 +39,7 @@ import type { ContainerLogLine, PodData } from './shell/program.js';
 import { loadPodData } from './shell/program.js';
 import type { WorkerInput } from './worker.js';
 import { PodWorker } from './worker.js';
+import { FAILED_ATTACH_VOLUME, multiAttachError } from './volumes.js';
 
 /** How a {@link FakeKubelet} is built. */
 export interface FakeKubeletOptions {
@@ -112,7 +114,11 @@ function keyOf(pod: Pod): string {
  *   the `deletionTimestamp`, and the pod is then deleted with `gracePeriodSeconds: 0`;
  * - while stopped it writes nothing (no lease renewals, no status); {@link FakeKubelet.start}
  *   again re-registers the node and catches every pod up to the current time, as if the
- *   containers had kept running on their own.
+ *   containers had kept running on their own;
+ * - a pod whose ConfigMap, Secret or claim is missing, or whose claim is not bound, waits in
+ *   ContainerCreating with `FailedMount` events (retried with backoff); one whose ReadWriteOnce
+ *   volume is held by a pod on another node waits with `FailedAttachVolume`
+ *   `Multi-Attach error …` (the attach/detach controller's event upstream).
  *
  * Caveats: volumes are checked when a pod's sandbox is set up; a ConfigMap deleted later does
  * not affect running pods (as upstream). Events are best effort.
@@ -650,7 +656,33 @@ export class FakeKubelet {
       const message = await this.#volumeProblem(pod, v);
       if (message !== undefined) return { ok: false, message };
     }
+    for (const v of pod.spec.volumes ?? []) {
+      const message = await this.#attachProblem(pod, v);
+      if (message !== undefined) return { ok: false, reason: FAILED_ATTACH_VOLUME, message };
+    }
     return { ok: true };
+  }
+
+  /**
+   * Why the claim `volume` mounts cannot be attached to this node (a ReadWriteOnce volume held by
+   * a pod on another node: {@link multiAttachError}), or undefined. Stands in for the
+   * attach/detach controller, which upstream reports it.
+   */
+  async #attachProblem(pod: Pod, volume: Volume): Promise<string | undefined> {
+    const claimName = volume.persistentVolumeClaim?.claimName;
+    if (claimName === undefined) return undefined;
+    const { client } = this.#o;
+    const namespace = pod.metadata.namespace ?? 'default';
+    try {
+      const pvc = await client.get(PersistentVolumeClaims, { namespace, name: claimName });
+      if ((pvc.spec.volumeName ?? '') === '') return undefined;
+      const pv = await client.get(PersistentVolumes, { name: pvc.spec.volumeName ?? '' });
+      const pods = (await client.list(Pods, { namespace })).items;
+      return multiAttachError(pod, this.nodeName, claimName, pv, pods);
+    } catch (error) {
+      if (isApiError(error, 'NotFound')) return undefined;
+      throw error;
+    }
   }
 
   /** Why `volume` cannot be mounted yet (upstream's FailedMount messages), or undefined. */

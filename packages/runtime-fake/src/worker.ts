@@ -36,8 +36,11 @@ export interface PodEvent {
 export interface WorkerInput {
   /** When the pod is being deleted: the deadline (its `deletionTimestamp`) in ms. */
   readonly deletionDeadline?: number | undefined;
-  /** Whether every volume can be mounted; else the FailedMount message. */
-  readonly volumes: { readonly ok: true } | { readonly ok: false; readonly message: string };
+  /**
+   * Whether every volume can be mounted; else the event to report, retried with backoff:
+   * `reason` `FailedMount` unless given (`FailedAttachVolume` for a Multi-Attach error).
+   */
+  readonly volumes: { readonly ok: true } | { readonly ok: false; readonly message: string; readonly reason?: string | undefined };
 }
 
 /** One container of the pod: its spec and what the worker needs of it, and its {@link containerStep} state. */
@@ -283,7 +286,7 @@ export class PodWorker {
       if (!input.volumes.ok) {
         this.#volumesMissing = true;
         if (t >= this.#mountRetryAt) {
-          this.#emit('Warning', 'FailedMount', input.volumes.message);
+          this.#emit('Warning', input.volumes.reason ?? 'FailedMount', input.volumes.message);
           this.#mountRetryAt = t + this.#mountDelay;
           this.#mountDelay = Math.min(this.#mountDelay * 2, MOUNT_RETRY_MAX_MS);
         }

@@ -104,6 +104,18 @@ export interface ScorePlugin extends FrameworkPlugin {
   normalizeScore?(state: CycleState, pod: Pod, scores: number[]): void;
 }
 
+/**
+ * Runs after a node is chosen and before Bind (upstream's PreBind extension point: VolumeBinding
+ * writes the claims' bindings there and waits for them). Asynchronous: outside the pure cycle.
+ * A failure other than `Success`/`Skip` aborts the binding: the pod is forgotten on the node and
+ * retried with backoff, with a `FailedScheduling` event
+ * `running PreBind plugin "<name>": <reasons>`.
+ */
+export interface PreBindPlugin extends FrameworkPlugin {
+  /** Prepares `pod` for `nodeName`; `signal` aborts when the scheduler stops (resolve promptly then). */
+  preBind(pod: Pod, nodeName: string, signal: AbortSignal): Promise<Status>;
+}
+
 /** Binds a pod (the default binder calls the API's `pods/binding`). Asynchronous: outside the pure cycle. */
 export interface BindPlugin extends FrameworkPlugin {
   /** Binds `pod` to `nodeName`: `Success`, `Skip` (let the next bind plugin do it) or `Error` (retried with backoff). */
@@ -119,6 +131,7 @@ export type AnyPlugin = FrameworkPlugin &
       Pick<PostFilterPlugin, 'postFilter'> &
       Pick<PreScorePlugin, 'preScore'> &
       Pick<ScorePlugin, 'score' | 'normalizeScore'> &
+      Pick<PreBindPlugin, 'preBind'> &
       Pick<BindPlugin, 'bind'>
   >;
 
@@ -158,6 +171,7 @@ export interface Framework {
   readonly postFilter: readonly PostFilterPlugin[];
   readonly preScore: readonly PreScorePlugin[];
   readonly score: readonly { readonly plugin: ScorePlugin; readonly weight: number }[];
+  readonly preBind: readonly PreBindPlugin[];
   readonly bind: readonly BindPlugin[];
 }
 
@@ -175,6 +189,7 @@ export function buildFramework(profile: SchedulerProfile, registry: ReadonlyMap<
   const postFilter: PostFilterPlugin[] = [];
   const preScore: PreScorePlugin[] = [];
   const score: { plugin: ScorePlugin; weight: number }[] = [];
+  const preBind: PreBindPlugin[] = [];
   const bind: BindPlugin[] = [];
   for (const entry of profile.plugins) {
     const p = registry.get(entry.name);
@@ -191,12 +206,13 @@ export function buildFramework(profile: SchedulerProfile, registry: ReadonlyMap<
     if (p.postFilter) postFilter.push(p as PostFilterPlugin);
     if (p.preScore) preScore.push(p as PreScorePlugin);
     if (p.score) score.push({ plugin: p as ScorePlugin, weight });
+    if (p.preBind) preBind.push(p as PreBindPlugin);
     if (p.bind) bind.push(p as BindPlugin);
   }
   if (queueSort.length !== 1) {
     throw new SchedulerError('invalid-profile', `profile ${profile.schedulerName}: needs exactly one QueueSort plugin, has ${queueSort.length}`);
   }
-  return { profile, queueSort: queueSort[0]!, preFilter, filter, postFilter, preScore, score, bind };
+  return { profile, queueSort: queueSort[0]!, preFilter, filter, postFilter, preScore, score, preBind, bind };
 }
 
 /** Below this many nodes every node is checked (upstream `minFeasibleNodesToFind`). */

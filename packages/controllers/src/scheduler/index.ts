@@ -35,7 +35,7 @@
  * ```
  *
  * Not modelled (yet): actual preemption (evicting victims, `nominatedNodeName`), upstream's
- * system default topology spread constraints, fine-grained queueing hints, Permit/Reserve/PreBind
+ * system default topology spread constraints, fine-grained queueing hints, Permit/Reserve
  * extension points, extenders.
  *
  * @module
@@ -83,6 +83,7 @@ export type {
   FrameworkPlugin,
   PluginEntry,
   PostFilterPlugin,
+  PreBindPlugin,
   PreFilterPlugin,
   PreScorePlugin,
   QueueSortPlugin,

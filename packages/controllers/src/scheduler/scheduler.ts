@@ -27,6 +27,7 @@ import { DEFAULT_BINDER, builtinPlugins, defaultBinder, defaultProfile } from '.
 import { SchedulerError } from './errors.js';
 import { buildFramework, fitErrorMessage, scheduleOne, type AnyPlugin, type Diagnosis, type CycleCursor, type Framework, type QueuedPodInfo, type SchedulerProfile } from './framework.js';
 import { ClusterIndex, NodeInfo, isTerminal, podInfo, type PodInfo, type Snapshot } from './nodeinfo.js';
+import { volumeBindingPlugin } from './plugins/volume.js';
 import { SchedulingQueue, keyOf } from './queue.js';
 
 /** Options of the scheduler. */
@@ -83,7 +84,9 @@ export function unschedulableConditions(pod: Pod, message: string, now: number):
  *   message) and a `FailedScheduling` Warning event, and is retried when a node is added or
  *   changes, an assigned pod goes away, or storage changes (and at the latest after 5 minutes);
  * - a bound pod gets a `Scheduled` Normal event `Successfully assigned <ns>/<name> to <node>`;
- * - a failed bind forgets the assumed pod and retries it after its backoff (1 s … 10 s).
+ * - before binding, the PreBind plugins run (VolumeBinding binds or provisions the pod's
+ *   `WaitForFirstConsumer` claims for the node and waits until they are bound);
+ * - a failed PreBind or bind forgets the assumed pod and retries it after its backoff (1 s … 10 s).
  *
  * Caveats: preemption and nominated nodes are not modelled; gated pods (`schedulingGates`) are
  * not queued. Queueing hints are coarse: node and storage changes and assigned-pod deletions
@@ -110,6 +113,8 @@ export class Scheduler implements Runnable {
   readonly #binds = new Set<Promise<void>>();
   #nodeList: NodeInfo[] | undefined;
   readonly #snapshot: Snapshot;
+  /** Aborts when the loop stops: PreBind plugins waiting for volumes give up. */
+  #signal: AbortSignal = new AbortController().signal;
 
   private constructor(manager: Manager, options: SchedulerOptions) {
     this.#manager = manager;
@@ -118,6 +123,7 @@ export class Scheduler implements Runnable {
     this.#onError = options.onError ?? (() => undefined);
     const registry = builtinPlugins();
     registry.set(DEFAULT_BINDER, defaultBinder(manager.client));
+    registry.set('VolumeBinding', volumeBindingPlugin({ client: manager.client, clock: manager.clock, snapshot: () => this.#snapshot }));
     const extra = typeof options.plugins === 'function' ? options.plugins(manager) : (options.plugins ?? []);
     for (const p of extra) {
       if (registry.has(p.name)) throw new SchedulerError('duplicate-plugin', `a scheduler plugin named "${p.name}" is already registered`);
@@ -188,6 +194,7 @@ export class Scheduler implements Runnable {
 
   /** Runs the scheduling loop until `signal` aborts; waits for bindings in flight before settling. */
   async start(signal: AbortSignal): Promise<void> {
+    this.#signal = signal;
     const subs: { unsubscribe(): void }[] = [];
     const informers = this.#manager.informers;
     subs.push(informers.informerFor(Nodes).events$.subscribe((e) => this.#onNode(e)));
@@ -333,11 +340,21 @@ export class Scheduler implements Runnable {
     const recorder = this.#manager.recorder(fw.profile.schedulerName);
     const bind = (async () => {
       let status = { code: 'Skip' as string, reasons: [] as readonly string[] };
-      for (const b of fw.bind) {
-        status = await b.bind(info.pod, nodeName);
-        if (status.code !== 'Skip') break;
+      let failure: string | undefined;
+      for (const p of fw.preBind) {
+        const s = await p.preBind(info.pod, nodeName, this.#signal);
+        if (s.code !== 'Success' && s.code !== 'Skip') {
+          failure = `running PreBind plugin "${p.name}": ${s.reasons.join(', ')}`;
+          break;
+        }
       }
-      if (status.code === 'Success') {
+      if (failure === undefined) {
+        for (const b of fw.bind) {
+          status = await b.bind(info.pod, nodeName);
+          if (status.code !== 'Skip') break;
+        }
+      }
+      if (failure === undefined && status.code === 'Success') {
         void recorder.event(info.pod, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${nodeName}`);
         return;
       }
@@ -347,7 +364,7 @@ export class Scheduler implements Runnable {
         this.#removePlacement(key);
         this.#queue.moveAllToActiveOrBackoff();
       }
-      const message = status.code === 'Skip' ? 'no bind plugin bound the pod' : `Binding rejected: ${status.reasons.join(', ')}`;
+      const message = failure ?? (status.code === 'Skip' ? 'no bind plugin bound the pod' : `Binding rejected: ${status.reasons.join(', ')}`);
       void recorder.event(info.pod, 'Warning', 'FailedScheduling', message);
       const latest = this.#pods.get(key);
       if (latest !== undefined && this.#responsible(latest)) this.#queue.addBackoff({ ...info, pod: latest });

@@ -6,17 +6,20 @@
  *
  * @module
  */
-import { PersistentVolumeClaims, PersistentVolumes, StorageClasses, controllerFor, done, isApiError, objectKey } from '@kubeloop/core';
+import { PersistentVolumeClaims, PersistentVolumes, Pods, StorageClasses, controllerFor, done, isApiError, objectKey } from '@kubeloop/core';
 import type { Controller, Manager, PersistentVolume, PersistentVolumeClaim, Reconciler, Request, Result, StorageClass } from '@kubeloop/core';
 import {
   ANN_BETA_STORAGE_PROVISIONER,
   ANN_BIND_COMPLETED,
   ANN_BOUND_BY_CONTROLLER,
+  ANN_SELECTED_NODE,
   ANN_STORAGE_PROVISIONER,
   NO_PROVISIONER_NAME,
   claimClass,
+  delayBindingEvent,
   findBestMatch,
   provisionedVolume,
+  unscheduledPodsUsing,
   volumeRefersTo,
 } from './decide.js';
 
@@ -40,6 +43,12 @@ const YES = 'yes';
  * The claim side of the binder (upstream `syncClaim` + `provisionClaim`): an unbound claim is
  * bound to the best matching volume ({@link findBestMatch}), both ways, or, with none, its
  * class's provisioner makes one; a bound claim whose volume lost it is `Lost`.
+ *
+ * A claim whose class binds `WaitForFirstConsumer` is only bound to a volume pre-bound to it
+ * (the scheduler's PreBind writes a chosen volume's `claimRef`), and only provisioned once the
+ * scheduler has annotated it with `volume.kubernetes.io/selected-node`; the volume is then
+ * pinned to that node. Until then it stays Pending with upstream's `WaitForFirstConsumer` event
+ * (`WaitForPodScheduled` while a pod using it waits for the scheduler).
  *
  * Guarantees: a volume is bound to at most one claim: the volume's `claimRef` is written first
  * (with its resourceVersion, so two claims racing for one volume conflict), then the claim.
@@ -75,6 +84,9 @@ export class ClaimReconciler implements Reconciler {
     }
     const classes = this.#manager.cache(StorageClasses).list();
     const className = claimClass(claim, classes);
+    const sc = className === '' ? undefined : classes.find((c) => c.metadata.name === className);
+    // Upstream IsDelayBindingMode: the scheduler picks the node, then this controller binds or provisions.
+    const delayBinding = sc?.volumeBindingMode === 'WaitForFirstConsumer';
     let pv: PersistentVolume | undefined;
     if (claim.spec.volumeName) {
       // Pre-bound by the user to a volume: bind to it once it exists and is free.
@@ -84,7 +96,7 @@ export class ClaimReconciler implements Reconciler {
         return done;
       }
     } else {
-      pv = findBestMatch(claim, volumes, className);
+      pv = findBestMatch(claim, volumes, className, { delayBinding });
     }
     if (pv !== undefined) {
       await this.#bind(claim, pv);
@@ -95,17 +107,17 @@ export class ClaimReconciler implements Reconciler {
       void this.#recorder().event(claim, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
       return done;
     }
-    const sc = classes.find((c) => c.metadata.name === className);
     if (sc === undefined) {
       void this.#recorder().event(claim, 'Warning', 'ProvisioningFailed', `storageclass.storage.k8s.io "${className}" not found`);
       return done;
     }
-    if (sc.provisioner === NO_PROVISIONER_NAME) {
-      void this.#recorder().event(claim, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
+    if (delayBinding && (claim.metadata.annotations?.[ANN_SELECTED_NODE] ?? '') === '') {
+      const { reason, message } = delayBindingEvent(unscheduledPodsUsing(claim, this.#manager.cache(Pods).list()));
+      void this.#recorder().event(claim, 'Normal', reason, message);
       return done;
     }
-    if (sc.volumeBindingMode === 'WaitForFirstConsumer') {
-      void this.#recorder().event(claim, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
+    if (sc.provisioner === NO_PROVISIONER_NAME) {
+      void this.#recorder().event(claim, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
       return done;
     }
     await this.#provision(claim, sc);
@@ -233,6 +245,7 @@ export class VolumeReconciler implements Reconciler {
 
 /** Builds the binder's claim controller: claims, and the volumes and classes they wait for. */
 export function claimController(manager: Manager, options: PersistentVolumeControllerOptions = {}): Controller {
+  manager.cache(Pods); // the pods waiting for a WaitForFirstConsumer claim, named in its event
   const unbound = (): Request[] =>
     manager
       .cache(PersistentVolumeClaims)

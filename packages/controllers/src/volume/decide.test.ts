@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PersistentVolumeClaimSchema, PersistentVolumeSchema, StorageClassSchema } from '@kubeloop/core';
-import type { PersistentVolume } from '@kubeloop/core';
-import { claimClass, defaultStorageClass, findBestMatch, provisionedVolume } from './decide.js';
+import type { Node, PersistentVolume, Pod } from '@kubeloop/core';
+import { claimClass, defaultStorageClass, delayBindingEvent, findBestMatch, provisionedVolume, unscheduledPodsUsing } from './decide.js';
 
 const claim = (spec: Record<string, unknown> = {}) =>
   PersistentVolumeClaimSchema.parse({
@@ -62,5 +62,42 @@ describe('StorageClass of a claim', () => {
     expect(v.metadata.name).toBe('pvc-c-uid');
     expect(v.spec).toMatchObject({ capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'fast', persistentVolumeReclaimPolicy: 'Delete', claimRef: { namespace: 'default', name: 'data', uid: 'c-uid' } });
     expect(v.metadata.annotations).toEqual({ 'pv.kubernetes.io/provisioned-by': 'example.com/p' });
+  });
+});
+
+describe('WaitForFirstConsumer in the binder and the provisioner (upstream findMatchingVolume with delayBinding, local-path provisioning)', () => {
+  const node = (name: string): Node => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec: {}, status: {} }) as Node;
+  const pinned = (name: string, storage: string, host: string, extra: Record<string, unknown> = {}) =>
+    pv(name, storage, { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [host] }] }] } }, ...extra });
+  const cases: { name: string; volumes: PersistentVolume[]; options: { delayBinding?: boolean; node?: Node }; want: string | undefined }[] = [
+    { name: 'the binder leaves a free volume to the scheduler', volumes: [pv('a', '1Gi')], options: { delayBinding: true }, want: undefined },
+    { name: 'the binder still binds a volume pre-bound to the claim (the scheduler chose it)', volumes: [pv('a', '1Gi'), pv('pre', '2Gi', { claimRef: { namespace: 'default', name: 'data', uid: 'c-uid' } })], options: { delayBinding: true }, want: 'pre' },
+    { name: 'the scheduler only sees volumes the node may use', volumes: [pinned('on-a', '1Gi', 'a'), pinned('on-b', '5Gi', 'b')], options: { node: node('b') }, want: 'on-b' },
+    { name: 'the scheduler picks the smallest of the volumes the node may use', volumes: [pinned('big', '5Gi', 'a'), pinned('small', '1Gi', 'a'), pv('anywhere', '2Gi')], options: { node: node('a') }, want: 'small' },
+    { name: 'a volume pre-bound to the claim but pinned elsewhere is no match on this node', volumes: [pinned('pre', '1Gi', 'a', { claimRef: { namespace: 'default', name: 'data' } }), pv('free', '1Gi')], options: { node: node('b') }, want: undefined },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      expect(findBestMatch(claim(), c.volumes, 'fast', c.options)?.metadata.name).toBe(c.want);
+    });
+  }
+
+  it('pins a volume provisioned for a claim with a selected node to that node by kubernetes.io/hostname, and leaves an Immediate one unpinned', () => {
+    const placed = claim();
+    const annotated = { ...placed, metadata: { ...placed.metadata, annotations: { 'volume.kubernetes.io/selected-node': 'k8s-node1' } } };
+    expect(provisionedVolume(annotated, sc('fast')).spec.nodeAffinity).toEqual({
+      required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['k8s-node1'] }] }] },
+    });
+    expect(provisionedVolume(placed, sc('fast')).spec.nodeAffinity).toBeUndefined();
+  });
+
+  it("names upstream's event while the claim waits: WaitForFirstConsumer without a consumer, WaitForPodScheduled with pods waiting for the scheduler", () => {
+    const pod = (name: string, nodeName?: string, namespace = 'default'): Pod =>
+      ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, spec: { ...(nodeName ? { nodeName } : {}), containers: [], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }] }, status: {} }) as unknown as Pod;
+    const other: Pod = { ...pod('other'), spec: { containers: [], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'else' } }] } } as unknown as Pod;
+    expect(unscheduledPodsUsing(claim(), [pod('web-b'), pod('placed', 'n1'), pod('web-a'), pod('elsewhere', undefined, 'kube-system'), other])).toEqual(['web-a', 'web-b']);
+    expect(delayBindingEvent([])).toEqual({ reason: 'WaitForFirstConsumer', message: 'waiting for first consumer to be created before binding' });
+    expect(delayBindingEvent(['web-0'])).toEqual({ reason: 'WaitForPodScheduled', message: 'waiting for pod web-0 to be scheduled' });
+    expect(delayBindingEvent(['a', 'b'])).toEqual({ reason: 'WaitForPodScheduled', message: 'waiting for pods a,b to be scheduled' });
   });
 });

@@ -14,8 +14,8 @@ export { PV_BINDER_CONTROLLER_NAME, PV_CONTROLLER_COMPONENT } from './controller
 export type { PersistentVolumeControllerOptions } from './controller.js';
 
 // Annotations
-export { ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_DYNAMICALLY_PROVISIONED, ANN_STORAGE_PROVISIONER } from './decide.js';
+export { ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER } from './decide.js';
 
 // Invariants
-export { bindingIsMutual, bindingIsMutualInvariant } from './invariants.js';
-export type { VolumeBindingState } from './invariants.js';
+export { bindingIsMutual, bindingIsMutualInvariant, podsFollowTheirVolumes, podsFollowTheirVolumesInvariant } from './invariants.js';
+export type { VolumeBindingState, VolumePlacementState } from './invariants.js';

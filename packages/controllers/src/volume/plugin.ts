@@ -7,7 +7,7 @@
 import { PersistentVolumeClaims, PersistentVolumes } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { claimController, volumeController, type PersistentVolumeControllerOptions } from './controller.js';
-import { bindingIsMutualInvariant } from './invariants.js';
+import { bindingIsMutualInvariant, podsFollowTheirVolumesInvariant } from './invariants.js';
 
 /** The name of the plugin {@link persistentVolumePlugin} returns. */
 export const PERSISTENT_VOLUME_PLUGIN_NAME = 'kubeloop.dev/persistentvolume';
@@ -16,9 +16,12 @@ export const PERSISTENT_VOLUME_PLUGIN_NAME = 'kubeloop.dev/persistentvolume';
  * A core plugin that adds the PersistentVolume controller (upstream
  * `pkg/controller/volume/persistentvolume`): claims bound to matching volumes, volumes made by
  * their class's provisioner (every provisioner name by default, as an external provisioner
- * would), volume phases; and its invariant `bindingIsMutual`.
+ * would), volume phases; and its invariants `bindingIsMutual` and `podsFollowTheirVolumes`.
  *
- * Not modelled yet: `WaitForFirstConsumer` binding, PVC/PV protection finalizers, recycling.
+ * `WaitForFirstConsumer` classes wait for the scheduler's `volume.kubernetes.io/selected-node`
+ * and provision a volume pinned to that node.
+ *
+ * Not modelled yet: PVC/PV protection finalizers, recycling.
  *
  * @example
  * ```ts
@@ -36,6 +39,7 @@ export function persistentVolumePlugin(options: PersistentVolumeControllerOption
       api.reconciles(PersistentVolumeClaims);
       api.reconciles(PersistentVolumes);
       api.addInvariant(bindingIsMutualInvariant);
+      api.addInvariant(podsFollowTheirVolumesInvariant);
     },
   };
 }

@@ -76,6 +76,7 @@ describe('invariants registered by plugins', () => {
         'onePodPerOrdinal (safety)',
         'orderedReadyCreation (transition)',
         'bindingIsMutual (safety)',
+        'podsFollowTheirVolumes (safety)',
         'endpointsMatchPods (liveness)',
         'jobSucceededWithinCompletions (safety)',
         'jobIndexesSucceedOnce (safety)',

@@ -10,7 +10,7 @@ import { podRequests, snapshotOf, type Snapshot } from '../nodeinfo.js';
 import { imageLocality, nodeAffinity, nodeName, nodePorts, nodeUnschedulable, prioritySort, taintToleration, toleratesTaint } from './node.js';
 import { leastRequestedScore, nodeResourcesBalancedAllocation, nodeResourcesFit } from './resources.js';
 import { interPodAffinity, podTopologySpread } from './topology.js';
-import { volumeBinding } from './volume.js';
+import { findPodVolumes, volumeBinding } from './volume.js';
 
 interface World {
   nodes: Node[];
@@ -393,6 +393,66 @@ describe('VolumeBinding', () => {
       a: 'ok',
       b: "node(s) didn't find available persistent volumes to bind",
     });
+  });
+});
+
+describe('VolumeBinding with WaitForFirstConsumer claims (upstream FindPodVolumes: static volumes first, then provisioning)', () => {
+  const nodes = [makeNode('a', { labels: { zone: 'z1' } }), makeNode('b', { labels: { zone: 'z2' } }), makeNode('c', { labels: { zone: 'z2' } })];
+  const CONFLICT = "node(s) didn't find available persistent volumes to bind";
+  const cls = (name: string, provisioner: string, mode: 'WaitForFirstConsumer' | 'Immediate' = 'WaitForFirstConsumer', extra: Record<string, unknown> = {}) =>
+    ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, provisioner, reclaimPolicy: 'Delete', volumeBindingMode: mode, ...extra }) as StorageClass;
+  const classes = [cls('local', 'kubernetes.io/no-provisioner'), cls('fast', 'rancher.io/local-path'), cls('net', 'csi.example.com', 'Immediate'), cls('zonal', 'csi.example.com', 'WaitForFirstConsumer', { allowedTopologies: [{ matchLabelExpressions: [{ key: 'zone', values: ['z2'] }] }] })];
+  const claim = (name: string, storageClassName: string, extra: { volumeName?: string; selectedNode?: string; storage?: string } = {}): PersistentVolumeClaim =>
+    ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name, namespace: 'default', uid: `uid-${name}`, ...(extra.selectedNode ? { annotations: { 'volume.kubernetes.io/selected-node': extra.selectedNode } } : {}) },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: extra.storage ?? '1Gi' } }, storageClassName, volumeMode: 'Filesystem', ...(extra.volumeName ? { volumeName: extra.volumeName } : {}) },
+      status: { phase: extra.volumeName ? 'Bound' : 'Pending' },
+    }) as PersistentVolumeClaim;
+  const local = (name: string, host: string | undefined, extra: Record<string, unknown> = {}): PersistentVolume =>
+    ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name },
+      spec: {
+        capacity: { storage: '1Gi' },
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'local',
+        volumeMode: 'Filesystem',
+        local: { path: `/mnt/${name}` },
+        ...(host === undefined ? {} : { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [host] }] }] } } }),
+        ...extra,
+      },
+      status: { phase: 'Available' },
+    }) as unknown as PersistentVolume;
+  const pod = (...claims: string[]) => makePod('p', { claims });
+  const cases: { name: string; claims: PersistentVolumeClaim[]; pvs?: PersistentVolume[]; want: Record<string, string> }[] = [
+    { name: 'a local class without volumes fits no node', claims: [claim('data', 'local')], want: { a: CONFLICT, b: CONFLICT, c: CONFLICT } },
+    { name: 'a local class fits the nodes its available volumes are pinned to', claims: [claim('data', 'local')], pvs: [local('pv-a', 'a'), local('pv-b', 'b')], want: { a: 'ok', b: 'ok', c: CONFLICT } },
+    { name: 'a volume claimed by another claim is not available', claims: [claim('data', 'local')], pvs: [local('pv-a', 'a', { claimRef: { namespace: 'default', name: 'other', uid: 'x' } })], want: { a: CONFLICT, b: CONFLICT, c: CONFLICT } },
+    { name: 'a volume too small is not available', claims: [claim('data', 'local', { storage: '2Gi' })], pvs: [local('pv-a', 'a')], want: { a: CONFLICT, b: CONFLICT, c: CONFLICT } },
+    { name: 'two claims do not share one volume', claims: [claim('d1', 'local'), claim('d2', 'local')], pvs: [local('pv-a', 'a'), local('pv-b1', 'b'), local('pv-b2', 'b')], want: { a: CONFLICT, b: 'ok', c: CONFLICT } },
+    { name: 'a class with a provisioner fits every node', claims: [claim('data', 'fast')], want: { a: 'ok', b: 'ok', c: 'ok' } },
+    { name: 'allowedTopologies restrict provisioning', claims: [claim('data', 'zonal')], want: { a: CONFLICT, b: 'ok', c: 'ok' } },
+    { name: 'a claim already given a node (selected-node) fits only that node', claims: [claim('data', 'fast', { selectedNode: 'b' })], want: { a: CONFLICT, b: 'ok', c: CONFLICT } },
+    { name: 'a bound claim whose volume is pinned follows its volume', claims: [claim('data', 'fast', { volumeName: 'pv-c' })], pvs: [local('pv-c', 'c', { storageClassName: 'fast' })], want: { a: 'node(s) had volume node affinity conflict', b: 'node(s) had volume node affinity conflict', c: 'ok' } },
+    { name: 'a bound claim whose volume is gone fits nowhere', claims: [claim('data', 'fast', { volumeName: 'gone' })], want: { a: 'node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)', b: 'node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)', c: 'node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)' } },
+    { name: 'an unbound Immediate claim keeps the pod Pending', claims: [claim('data', 'net')], want: { a: 'prefilter: pod has unbound immediate PersistentVolumeClaims', b: 'prefilter: pod has unbound immediate PersistentVolumeClaims', c: 'prefilter: pod has unbound immediate PersistentVolumeClaims' } },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      expect(filterAll(volumeBinding, pod(...c.claims.map((x) => x.metadata.name!)), { nodes, pvcs: c.claims, pvs: c.pvs ?? [], classes })).toEqual(c.want);
+    });
+  }
+
+  it('plans a static binding where a volume fits and provisioning elsewhere (what PreBind writes)', () => {
+    const snapshot = snapshotOf({ nodes, pvcs: [], pvs: [local('pv-a', 'a', { storageClassName: 'fast' })], storageClasses: classes });
+    const data = claim('data', 'fast');
+    const onA = findPodVolumes([data], nodes[0]!, snapshot);
+    expect(onA.ok && onA.bindings.map((b) => [b.claim.metadata.name, b.volume.metadata.name])).toEqual([['data', 'pv-a']]);
+    const onB = findPodVolumes([data], nodes[1]!, snapshot);
+    expect(onB.ok && [onB.bindings.length, onB.provisions.map((p) => p.metadata.name)]).toEqual([0, ['data']]);
   });
 });
 
