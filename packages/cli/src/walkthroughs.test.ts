@@ -428,13 +428,15 @@ describe('kubeloop run examples/walkthroughs (the folder the README points to)',
       '04-deployment-pi-proxy-configmap.scenario.yaml',
       '05-daemonset-pi-proxy.scenario.yaml',
       '06-ownership.scenario.yaml',
+      '07-statefulset-vs-replicaset.scenario.yaml',
+      '08-persistentvolumeclaims.scenario.yaml',
       '16-node-failure.scenario.yaml',
     ]);
     // each prints what it prints alone
     const alone = await runScenario('02-deployment-pi-web.scenario.yaml');
     expect(stdout.text).toContain(alone.stdout);
     // pod-request-pod.yaml (a deliberately bad manifest no scenario applies) is not run
-    expect(stderr.text).toBe(`ran 7 scenarios of ${walkthroughs}: 7 succeeded\n`);
+    expect(stderr.text).toBe(`ran 9 scenarios of ${walkthroughs}: 9 succeeded\n`);
   });
 
   it('runs a folder whose every file is a scenario (as examples/cli/scenarios), whatever the file names', async () => {
