@@ -46,7 +46,7 @@ export {
   ownerReferencesResolve,
   podsBoundToExistingNodes,
 } from './invariants/generic.js';
-export { podPhaseTransitionsAllowed, podRestartPolicyHonoured } from './invariants/kubelet.js';
+export { POD_PHASE_TRANSITIONS, podPhaseTransitionsAllowed, podRestartPolicyHonoured } from './invariants/kubelet.js';
 
 // Invariants of the reference controllers (stated in @kubeloop/controllers, re-exported under
 // the names toolkit users know)
