@@ -46,11 +46,12 @@ export {
   replicaSetPlugin,
   replicaStatusMatchesPodsInvariant,
   replicationControllerPlugin,
+  scaleDownDeletesLowestRankedInvariant,
   singleController,
   singleControllerInvariant,
   statusMatchesPods,
 } from './replicaset/index.js';
-export type { PodsNotOvercreatedOptions, ReplicaSetControllerOptions, ReplicaState, ReplicaViolation } from './replicaset/index.js';
+export type { PodsNotOvercreatedOptions, ReplicaSetControllerOptions, ReplicaState, ReplicaViolation, ScaleDownOrderOptions } from './replicaset/index.js';
 
 // Deployment
 export {

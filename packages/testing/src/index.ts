@@ -67,10 +67,11 @@ export {
   replicaStatusMatchesPodsInvariant,
   rollingUpdateAvailabilityInvariant,
   rolloutBoundsInvariant,
+  scaleDownDeletesLowestRankedInvariant,
   singleActiveReplicaSetInvariant,
   singleControllerInvariant,
 } from '@kubeloop/controllers';
-export type { PodsNotOvercreatedOptions } from '@kubeloop/controllers';
+export type { PodsNotOvercreatedOptions, ScaleDownOrderOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_MAX_WRITES_PER_RUN, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';

@@ -64,6 +64,7 @@ describe('invariants registered by plugins', () => {
         'noDanglingDependents (liveness)',
         'singleController (safety)',
         'podsNotOvercreated (transition)',
+        'scaleDownDeletesLowestRanked (transition)',
         // ReplicaSets', then ReplicationControllers' (each plugin judges its own kind)
         'replicaCountsMatch (liveness)',
         'statusMatchesPods (liveness)',
