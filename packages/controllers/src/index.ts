@@ -215,9 +215,12 @@ export {
   TAINT_NODE_NOT_READY,
   TAINT_NODE_UNREACHABLE,
   defaultTolerationSeconds,
+  earliestTaintEviction,
+  noEvictionBeforeTolerationInvariant,
   nodeLifecyclePlugin,
+  taintedPodsEvictedInvariant,
 } from './nodelifecycle/index.js';
-export type { NodeLifecycleOptions, NodeLifecyclePluginOptions } from './nodelifecycle/index.js';
+export type { NodeLifecycleOptions, NodeLifecyclePluginOptions, TaintEvictionOptions } from './nodelifecycle/index.js';
 
 // The kube-scheduler: registration, profiles and the reasons it reports
 export {

@@ -59,6 +59,7 @@ export {
   foregroundOrderInvariant,
   noDanglingDependentsInvariant,
   noEndpointsWithoutServiceInvariant,
+  noEvictionBeforeTolerationInvariant,
   noLiveOwnerCollectedInvariant,
   oneDaemonPodPerEligibleNodeInvariant,
   orphansKeptInvariant,
@@ -70,8 +71,9 @@ export {
   scaleDownDeletesLowestRankedInvariant,
   singleActiveReplicaSetInvariant,
   singleControllerInvariant,
+  taintedPodsEvictedInvariant,
 } from '@kubeloop/controllers';
-export type { PodsNotOvercreatedOptions, ScaleDownOrderOptions } from '@kubeloop/controllers';
+export type { PodsNotOvercreatedOptions, ScaleDownOrderOptions, TaintEvictionOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_MAX_WRITES_PER_RUN, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';

@@ -7,6 +7,7 @@
 import type { Plugin } from '@kubeloop/core';
 import { DEFAULT_TOLERATION_SECONDS, defaultTolerationSeconds } from './admission.js';
 import { NodeLifecycleController, taintEvictionController, type NodeLifecycleOptions } from './controller.js';
+import { NODE_LIFECYCLE_INVARIANTS } from './invariants.js';
 
 /** The name of the plugin {@link nodeLifecyclePlugin} returns. */
 export const NODE_LIFECYCLE_PLUGIN_NAME = 'kubeloop.dev/node-lifecycle';
@@ -21,7 +22,8 @@ export interface NodeLifecyclePluginOptions extends NodeLifecycleOptions {
 
 /**
  * A core plugin that adds node lifecycle management: the node lifecycle controller, the taint
- * eviction controller, and the DefaultTolerationSeconds admission hook on pod CREATE.
+ * eviction controller, and the DefaultTolerationSeconds admission hook on pod CREATE; registers
+ * the invariant {@link @kubeloop/controllers!noEvictionBeforeTolerationInvariant | noEvictionBeforeTolerationInvariant}.
  *
  * `SimCluster` installs it by default (`nodeLifecycle` option); with a manager of your own:
  *
@@ -41,6 +43,7 @@ export function nodeLifecyclePlugin(options: NodeLifecyclePluginOptions = {}): P
       if (options.admission !== false) api.addAdmissionHook(defaultTolerationSeconds(options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS));
       api.addRunnable((manager) => new NodeLifecycleController(manager, options));
       api.addController(taintEvictionController);
+      for (const i of NODE_LIFECYCLE_INVARIANTS) api.addInvariant(i);
     },
   };
 }
