@@ -85,8 +85,8 @@ export { diffStates } from './check/normalize.js';
 // Arbitraries
 export { faultArbitrary, faultSchedules, faultSchedulesWith } from './arbitraries/faults.js';
 export type { FaultScheduleOptions } from './arbitraries/faults.js';
-export { IMAGES, WORKLOAD_NAMES, daemonSets, deployments, labelSets, nodePools, podTemplates, replicaSets, resourceRequirements, services, taints, workloadName } from './arbitraries/objects.js';
-export type { Manifest } from './arbitraries/objects.js';
+export { IMAGES, ROUNDING_PERCENTS, WORKLOAD_NAMES, daemonSets, deployments, intOrPercents, labelSets, nodePools, podTemplates, replicaCounts, replicaSets, resourceRequirements, rollingUpdates, services, taints, workloadName } from './arbitraries/objects.js';
+export type { Manifest, RollingUpdateStrategy } from './arbitraries/objects.js';
 export { ADDED_NODE_NAMES, clusterAction, clusterActions } from './arbitraries/actions.js';
 export type { ClusterActionOptions, WorkloadKind } from './arbitraries/actions.js';
 export { SchemaArbitraryError, arbitraryFromSchema, customResources } from './arbitraries/schema.js';
