@@ -238,7 +238,8 @@ function claimedDeletion(change: StateChange, before: Event | undefined): Claime
  * max(t − `graceMs`, the owner's last pod creation before t) until t (a controller syncs again
  * only once it saw its own creations: upstream's expectations), V was active and some kept pod
  * K (active and controlled by the owner then, and still `batchMs` after t) ranked strictly
- * below V. Ties of upstream's log scale, broken by uid upstream, are not judged. A deletion is
+ * below V. Ties of upstream's log scale, broken by uid upstream, are not judged (at any clock
+ * reading from that state, or `batchMs` before the deletion, on). A deletion is
  * judged once `batchMs` have passed after its event, so the last milliseconds of a run go
  * unjudged.
  */
@@ -336,7 +337,9 @@ function judge(claim: Claimed, initial: () => Moment, changes: readonly StateCha
     if (i > lastCreation && t >= deletedAt - graceMs && dirty) {
       const from = Math.max(deletedAt - graceMs, i === 0 ? t : (changes[i - 1]!.t ?? 0));
       since ??= from;
-      const found = belowVictim(replay, claim, kept, epoch + from, epoch + deletedAt);
+      // The controller's clock read the time a little before its delete reached the store
+      // (writes take time): the log scale is judged over that moment too.
+      const found = belowVictim(replay, claim, kept, epoch + Math.min(from, deletedAt - batchMs), epoch + deletedAt);
       if (found === 'no') return undefined;
       if (found !== 'skip') {
         judged++;

@@ -256,7 +256,6 @@ describe('ReplicaSet and ReplicationController under random changes', () => {
     const crashes = faultSchedulesWith([earlyCrash], faultSchedules({ kinds: ['crash'], maxFaults: 2, maxWrite: 30, steps: MAX_STEPS, nodes: NODES }));
     const base = options('replicaset: a node left down', crashes);
     await checkCluster({ ...base, actions, liveness: [...(base.liveness as Invariant[]), terminatingSeen], stableMs: 0 });
-    console.log(`terminating pods after settling in ${withTerminatingPods} of ${runs} checks`);
     // Most runs end with the dead node's pods terminating (those that had pods there).
     expect(withTerminatingPods).toBeGreaterThan(runs / 4);
   }, 120_000);
