@@ -46,11 +46,12 @@ export {
   replicaSetPlugin,
   replicaStatusMatchesPodsInvariant,
   replicationControllerPlugin,
+  scaleDownDeletesLowestRankedInvariant,
   singleController,
   singleControllerInvariant,
   statusMatchesPods,
 } from './replicaset/index.js';
-export type { PodsNotOvercreatedOptions, ReplicaSetControllerOptions, ReplicaState, ReplicaViolation } from './replicaset/index.js';
+export type { PodsNotOvercreatedOptions, ReplicaSetControllerOptions, ReplicaState, ReplicaViolation, ScaleDownOrderOptions } from './replicaset/index.js';
 
 // Deployment
 export {
@@ -217,9 +218,12 @@ export {
   TAINT_NODE_NOT_READY,
   TAINT_NODE_UNREACHABLE,
   defaultTolerationSeconds,
+  earliestTaintEviction,
+  noEvictionBeforeTolerationInvariant,
   nodeLifecyclePlugin,
+  taintedPodsEvictedInvariant,
 } from './nodelifecycle/index.js';
-export type { NodeLifecycleOptions, NodeLifecyclePluginOptions } from './nodelifecycle/index.js';
+export type { NodeLifecycleOptions, NodeLifecyclePluginOptions, TaintEvictionOptions } from './nodelifecycle/index.js';
 
 // The kube-scheduler: registration, profiles and the reasons it reports
 export {

@@ -46,7 +46,7 @@ export {
   ownerReferencesResolve,
   podsBoundToExistingNodes,
 } from './invariants/generic.js';
-export { podPhaseTransitionsAllowed, podRestartPolicyHonoured } from './invariants/kubelet.js';
+export { POD_PHASE_TRANSITIONS, podPhaseTransitionsAllowed, podRestartPolicyHonoured } from './invariants/kubelet.js';
 
 // Invariants of the reference controllers (stated in @kubeloop/controllers, re-exported under
 // the names toolkit users know)
@@ -59,6 +59,7 @@ export {
   foregroundOrderInvariant,
   noDanglingDependentsInvariant,
   noEndpointsWithoutServiceInvariant,
+  noEvictionBeforeTolerationInvariant,
   noLiveOwnerCollectedInvariant,
   oneDaemonPodPerEligibleNodeInvariant,
   orphansKeptInvariant,
@@ -67,10 +68,12 @@ export {
   replicaStatusMatchesPodsInvariant,
   rollingUpdateAvailabilityInvariant,
   rolloutBoundsInvariant,
+  scaleDownDeletesLowestRankedInvariant,
   singleActiveReplicaSetInvariant,
   singleControllerInvariant,
+  taintedPodsEvictedInvariant,
 } from '@kubeloop/controllers';
-export type { PodsNotOvercreatedOptions } from '@kubeloop/controllers';
+export type { PodsNotOvercreatedOptions, ScaleDownOrderOptions, TaintEvictionOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_MAX_WRITES_PER_RUN, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';
@@ -82,8 +85,8 @@ export { diffStates } from './check/normalize.js';
 // Arbitraries
 export { faultArbitrary, faultSchedules, faultSchedulesWith } from './arbitraries/faults.js';
 export type { FaultScheduleOptions } from './arbitraries/faults.js';
-export { IMAGES, WORKLOAD_NAMES, daemonSets, deployments, labelSets, nodePools, podTemplates, replicaSets, resourceRequirements, services, taints, workloadName } from './arbitraries/objects.js';
-export type { Manifest } from './arbitraries/objects.js';
+export { IMAGES, ROUNDING_PERCENTS, WORKLOAD_NAMES, daemonSets, deployments, intOrPercents, labelSets, nodePools, podTemplates, replicaCounts, replicaSets, resourceRequirements, rollingUpdates, services, taints, workloadName } from './arbitraries/objects.js';
+export type { Manifest, RollingUpdateStrategy } from './arbitraries/objects.js';
 export { ADDED_NODE_NAMES, clusterAction, clusterActions } from './arbitraries/actions.js';
 export type { ClusterActionOptions, WorkloadKind } from './arbitraries/actions.js';
 export { SchemaArbitraryError, arbitraryFromSchema, customResources } from './arbitraries/schema.js';

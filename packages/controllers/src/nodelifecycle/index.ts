@@ -31,6 +31,10 @@ export type { NodeLifecyclePluginOptions } from './plugin.js';
 export { NODE_CONTROLLER_COMPONENT, TAINT_EVICTION_CONTROLLER_NAME } from './controller.js';
 export type { NodeLifecycleOptions } from './controller.js';
 
+// Invariants
+export { earliestTaintEviction, noEvictionBeforeTolerationInvariant, taintedPodsEvictedInvariant } from './invariants.js';
+export type { TaintEvictionOptions } from './invariants.js';
+
 // Admission
 export { DEFAULT_TOLERATION_SECONDS, DEFAULT_TOLERATION_SECONDS_HOOK, defaultTolerationSeconds } from './admission.js';
 

@@ -14,6 +14,7 @@
 import { controllerRef, invariant, matchesLabelSelector, refOf, selectorFromSet, transitionInvariant } from '@kubeloop/core';
 import type { ClusterState, Invariant, InvariantViolation, KubeObject, LabelSelector, Pod, ReplicaSet, ReplicationController } from '@kubeloop/core';
 import { isPodActive, isPodReady } from '../shared/index.js';
+import { scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
 import { ReplicaSetKind, ReplicationControllerKind } from './kind.js';
 import type { ReplicatedKind } from './kind.js';
 
@@ -268,11 +269,14 @@ export function podsNotOvercreatedInvariant(options: PodsNotOvercreatedOptions =
 
 /** {@link podsNotOvercreatedInvariant} with its default window, as the plugins register it. */
 const podsNotOvercreated = podsNotOvercreatedInvariant();
+/** {@link scaleDownDeletesLowestRankedInvariant} with its default windows, as the plugins register it. */
+const scaleDownDeletesLowestRanked = scaleDownDeletesLowestRankedInvariant();
 
 function ownInvariants(kind: 'ReplicaSet' | 'ReplicationController'): readonly Invariant[] {
   return [
     singleControllerInvariant,
     podsNotOvercreated,
+    scaleDownDeletesLowestRanked,
     invariant('replicaCountsMatch', COUNTS, (state) => replicaCountsMatch(replicaState(state, [kind]))),
     invariant('statusMatchesPods', STATUS, (state) => statusMatchesPods(replicaState(state, [kind]))),
   ];
@@ -280,8 +284,8 @@ function ownInvariants(kind: 'ReplicaSet' | 'ReplicationController'): readonly I
 
 /**
  * The invariants the ReplicaSet plugin (`ReplicaSet`) or the ReplicationController plugin
- * registers: {@link singleControllerInvariant} and {@link podsNotOvercreatedInvariant} (with
- * its default window; both judge either kind), and the replica counts and statuses of that
+ * registers: {@link singleControllerInvariant}, {@link podsNotOvercreatedInvariant} and
+ * {@link scaleDownDeletesLowestRankedInvariant} (with their default windows; each judges either kind), and the replica counts and statuses of that
  * kind only (a cluster may serve ReplicationControllers without running their controller),
  * under the names of {@link replicaCountsMatchInvariant} and
  * {@link replicaStatusMatchesPodsInvariant}, which judge both kinds.

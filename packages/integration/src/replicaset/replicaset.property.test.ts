@@ -13,9 +13,10 @@
  * played by `checkCluster`, which also shrinks a failure to its few actions and faults and
  * prints a replay command.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Pods, ReplicaSets, ReplicationControllers } from '@kubeloop/core';
+import { Pods, ReplicaSets, ReplicationControllers, controllerRef, invariant, parseTime } from '@kubeloop/core';
+import type { Invariant, Pod } from '@kubeloop/core';
 import {
   DEEP,
   checkCluster,
@@ -24,12 +25,15 @@ import {
   faultSchedulesWith,
   podsNotOvercreatedInvariant,
   replicaCountsMatchInvariant,
+  runCase,
   replicaStatusMatchesPodsInvariant,
+  scaleDownDeletesLowestRankedInvariant,
   singleControllerInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
-import { EXPECTATIONS_TIMEOUT_MS } from '@kubeloop/controllers';
+import { EXPECTATIONS_TIMEOUT_MS, clientPodControl } from '@kubeloop/controllers';
 import { replicaSetPlugin, replicationControllerPlugin } from '@kubeloop/controllers';
+import type { PodControl } from '@kubeloop/controllers';
 
 const RUNS = DEEP ? 250 : 10;
 /** Actions per run; fault steps are numbered within them. */
@@ -42,7 +46,9 @@ type Step =
   | { readonly kind: 'scale'; readonly owner: number; readonly replicas: number }
   | { readonly kind: 'deletePod'; readonly pick: number }
   | { readonly kind: 'relabel'; readonly pick: number; readonly app: string | undefined }
-  | { readonly kind: 'wait'; readonly ms: number };
+  | { readonly kind: 'wait'; readonly ms: number }
+  /** Stops a node's kubelet for good: the toolkit restores only the nodes its faults stopped. */
+  | { readonly kind: 'leaveNodeDown'; readonly node: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('scale' as const), owner: fc.nat(2), replicas: fc.nat(4) }) },
@@ -115,6 +121,9 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
     case 'wait':
       await context.advance(s.ms);
       return;
+    case 'leaveNodeDown':
+      cluster.stopNode(`node-${s.node + 1}`);
+      return;
   }
 }
 
@@ -128,6 +137,8 @@ function describeStep(s: Step): string {
       return `set app=${s.app ?? '(none)'} on pod #${s.pick} (modulo their count)`;
     case 'wait':
       return `wait ${s.ms} ms`;
+    case 'leaveNodeDown':
+      return `stop node-${s.node + 1} for good`;
   }
 }
 
@@ -149,7 +160,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
     perform,
     describe: describeStep,
     faults,
-    safety: [singleControllerInvariant, podsNotOvercreatedInvariant()],
+    safety: [singleControllerInvariant, podsNotOvercreatedInvariant(), scaleDownDeletesLowestRankedInvariant()],
     liveness: [replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant],
     stepMs: 1,
     settleQuietMs: SETTLE_QUIET_MS,
@@ -158,6 +169,26 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
     runs: RUNS,
   };
 }
+
+/** The cluster of the current run, for the pod control broken on purpose below. */
+let brokenCluster: SimCluster | undefined;
+const realPodControl = (): PodControl => clientPodControl(brokenCluster!.manager.client, brokenCluster!.manager.recorder('replicaset-controller'));
+const isReady = (p: Pod) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+/**
+ * A pod control broken on purpose: asked to delete a pod, it deletes the owner's best pod
+ * instead — a ready one, the oldest (upstream's order reversed) — and records that it did, as
+ * the real one does (`SuccessfulDelete`, `Deleted pod: <name>`).
+ */
+const deletesBestFirst: PodControl = {
+  createPod: (pod, owner) => realPodControl().createPod(pod, owner),
+  async deletePod(namespace, name, owner) {
+    const pods = (await brokenCluster!.server.list(Pods, { namespace })).items.filter((p) => p.metadata.deletionTimestamp === undefined && controllerRef(p)?.uid === owner.metadata.uid);
+    const created = (p: Pod) => parseTime(p.metadata.creationTimestamp ?? '');
+    const best = [...pods].sort((a, b) => Number(isReady(b)) - Number(isReady(a)) || created(a) - created(b))[0];
+    await realPodControl().deletePod(namespace, best?.metadata.name ?? name, owner);
+  },
+};
 
 describe('ReplicaSet and ReplicationController under random changes', () => {
   it('for any sequence of scale changes, pod deletions, label edits on pods and node failures, after settling the active owned pods equal spec.replicas; no pod ever has two controllers or is created beyond the replica counts', async () => {
@@ -182,5 +213,50 @@ describe('ReplicaSet and ReplicationController under random changes', () => {
       moreCrashes,
     );
     await checkCluster(options('replicaset: lagging pod cache', faults));
+  }, 120_000);
+
+  it('a ReplicaSet controller broken on purpose to delete its ready, oldest pods first fails scaleDownDeletesLowestRanked', async () => {
+    const base = options('replicaset: broken deletion order', fc.constant([]));
+    const broken: CheckClusterOptions<Step> = {
+      ...base,
+      cluster: { ...base.cluster, controllerManager: { plugins: [replicaSetPlugin({ podControl: deletesBestFirst }), replicationControllerPlugin()], resyncMs: RESYNC_MS } },
+      setup: async (cluster, context) => {
+        brokenCluster = cluster;
+        await base.setup!(cluster, context);
+      },
+    };
+    // Scale up and down again before the new pods are ready: a correct controller deletes the
+    // new pods (not ready), this one the old ones (ready).
+    const actions: Step[] = [
+      { kind: 'scale', owner: 0, replicas: 4 },
+      { kind: 'wait', ms: 10 },
+      { kind: 'scale', owner: 0, replicas: 2 },
+      { kind: 'wait', ms: 2_000 },
+    ];
+    const outcome = await runCase(broken, 1, actions, []);
+    expect(outcome.failure?.invariant).toBe('scaleDownDeletesLowestRanked');
+    expect(outcome.failure?.violations[0]?.message).toMatch(/^ReplicaSet default\/a deleted pod a-\w+ at t=\d+ ms but kept pod a-\w+, which ranks below it/);
+    // The same run with the real controller passes.
+    expect((await runCase(options('replicaset: deletion order', fc.constant([])), 1, actions, [])).failure).toBeUndefined();
+  }, 120_000);
+
+  it('with a node left down at the end, its pods terminating or unknown, after settling the owners control spec.replicas active pods elsewhere and their status counts only the active pods', async () => {
+    // The steps, then a node stopped for good: the node lifecycle controller marks it Unknown
+    // and taints it, the taint manager evicts its pods after their 300 s tolerations, and
+    // with no kubelet to confirm they stay terminating through the settle; the owners replace
+    // them on the other nodes.
+    const actions = fc.tuple(steps, fc.nat(NODES - 1)).map(([s, node]): Step[] => [...s, { kind: 'leaveNodeDown', node }]);
+    let runs = 0;
+    let withTerminatingPods = 0;
+    const terminatingSeen = invariant('terminatingPodsSeen', 'Counts the runs that settle with a terminating pod (never fails).', (state) => {
+      runs++;
+      if (state.of<Pod>('Pod').some((p) => p.metadata.deletionTimestamp !== undefined)) withTerminatingPods++;
+      return [];
+    });
+    const crashes = faultSchedulesWith([earlyCrash], faultSchedules({ kinds: ['crash'], maxFaults: 2, maxWrite: 30, steps: MAX_STEPS, nodes: NODES }));
+    const base = options('replicaset: a node left down', crashes);
+    await checkCluster({ ...base, actions, liveness: [...(base.liveness as Invariant[]), terminatingSeen], stableMs: 0 });
+    // Most runs end with the dead node's pods terminating (those that had pods there).
+    expect(withTerminatingPods).toBeGreaterThan(runs / 4);
   }, 120_000);
 });

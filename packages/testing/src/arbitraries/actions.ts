@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import type { ClusterAction } from '../check/actions.js';
-import { WORKLOAD_NAMES, daemonSets, deployments, replicaSets, services, taints } from './objects.js';
+import { WORKLOAD_NAMES, daemonSets, deployments, replicaCounts, replicaSets, services, taints } from './objects.js';
 
 /** The workload kinds {@link clusterActions} applies, scales, changes and deletes. */
 export type WorkloadKind = 'ReplicaSet' | 'Deployment' | 'DaemonSet' | 'Service';
@@ -68,7 +68,7 @@ export function clusterAction(options: ClusterActionOptions = {}): fc.Arbitrary<
     { weight: 2, arbitrary: fc.integer({ min: 100, max: 30_000 }).map((ms): ClusterAction => ({ kind: 'advance', ms })) },
   ];
   if (scalable.length > 0) {
-    choices.push({ weight: 3, arbitrary: fc.record({ resource: fc.constantFrom(...scalable), name, replicas: fc.nat({ max: 6 }) }).map((s): ClusterAction => ({ kind: 'scale', namespace: 'default', ...s })) });
+    choices.push({ weight: 3, arbitrary: fc.record({ resource: fc.constantFrom(...scalable), name, replicas: replicaCounts(6) }).map((s): ClusterAction => ({ kind: 'scale', namespace: 'default', ...s })) });
   }
   if (templated.length > 0) {
     // A template change: a new pod-template annotation starts a rollout.

@@ -55,10 +55,68 @@ export function podTemplates(app: string): fc.Arbitrary<Manifest> {
 
 const meta = (name: string) => ({ name, namespace: 'default', labels: { app: name } });
 
-/** ReplicaSets (apps/v1) with 0–5 replicas, selecting `app: <name>`. */
+/**
+ * Replica counts from 0 to `max` (default 5), biased to the boundaries where rollout arithmetic
+ * goes wrong: 1, 2 or 3 about two times in three (a percentage of them rounds, and one pod more
+ * or less is a large share), 0 more often than uniformly, the rest anywhere in range.
+ *
+ * Worked example: 25% of 3 replicas is 0.75 — `maxSurge` 1 (rounded up), `maxUnavailable` 0
+ * (rounded down); a controller that rounds either the other way breaks a rollout bound.
+ */
+export function replicaCounts(max = 5): fc.Arbitrary<number> {
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: Math.min(1, max), max: Math.min(3, max) }) },
+    { weight: 1, arbitrary: fc.constant(0) },
+    { weight: 3, arbitrary: fc.integer({ min: 0, max }) },
+  );
+}
+
+/**
+ * The percentages {@link intOrPercents} favours: each is a fraction of 1, 2 or 3 replicas that
+ * is not a whole number for at least two of them, so it rounds (up for `maxSurge`, down for
+ * `maxUnavailable`, upstream `GetScaledValueFromIntOrPercent`).
+ */
+export const ROUNDING_PERCENTS: readonly string[] = Object.freeze(['10%', '25%', '33%', '50%', '75%', '99%']);
+
+/**
+ * A `maxSurge`/`maxUnavailable` value biased to the boundaries: 0 (`0` or `0%`) about three
+ * times in ten, a percentage of {@link ROUNDING_PERCENTS} four times in ten, else 1–3 or `100%`.
+ */
+export function intOrPercents(): fc.Arbitrary<number | string> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom<number | string>(0, '0%') },
+    { weight: 4, arbitrary: fc.constantFrom<number | string>(...ROUNDING_PERCENTS) },
+    { weight: 2, arbitrary: fc.integer({ min: 1, max: 3 }) },
+    { weight: 1, arbitrary: fc.constant<number | string>('100%') },
+  );
+}
+
+/** A Deployment's RollingUpdate strategy (the `strategy` field). */
+export interface RollingUpdateStrategy {
+  /** Always `RollingUpdate`. */
+  readonly type: 'RollingUpdate';
+  /** Its parameters. */
+  readonly rollingUpdate: { readonly maxSurge: number | string; readonly maxUnavailable: number | string };
+}
+
+const isZero = (v: number | string) => v === 0 || v === '0%';
+
+/**
+ * RollingUpdate strategies with `maxSurge` and `maxUnavailable` from {@link intOrPercents}; when
+ * both are zero (which validation refuses) `maxSurge` becomes 1. Both resolve to 0 for small
+ * replica counts often (e.g. `10%`/`0` at 3 replicas), where upstream lets one pod be
+ * unavailable.
+ */
+export function rollingUpdates(): fc.Arbitrary<RollingUpdateStrategy> {
+  return fc
+    .record({ maxSurge: intOrPercents(), maxUnavailable: intOrPercents() })
+    .map((ru) => ({ type: 'RollingUpdate' as const, rollingUpdate: isZero(ru.maxSurge) && isZero(ru.maxUnavailable) ? { ...ru, maxSurge: 1 } : ru }));
+}
+
+/** ReplicaSets (apps/v1) with 0–5 replicas ({@link replicaCounts}), selecting `app: <name>`. */
 export function replicaSets(name: fc.Arbitrary<string> = workloadName()): fc.Arbitrary<Manifest> {
   return name.chain((n) =>
-    fc.record({ replicas: fc.nat({ max: 5 }), template: podTemplates(n), minReadySeconds: fc.constantFrom(0, 0, 5) }).map((spec) => ({
+    fc.record({ replicas: replicaCounts(), template: podTemplates(n), minReadySeconds: fc.constantFrom(0, 0, 5) }).map((spec) => ({
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: meta(n),
@@ -67,22 +125,17 @@ export function replicaSets(name: fc.Arbitrary<string> = workloadName()): fc.Arb
   );
 }
 
-/** A `maxSurge`/`maxUnavailable` value: an integer or a percentage. */
-const intOrPercent = () => fc.oneof(fc.nat({ max: 3 }), fc.constantFrom('0%', '25%', '50%', '100%'));
-const isZero = (v: number | string) => v === 0 || v === '0%';
-
 /**
- * Deployments (apps/v1): RollingUpdate (surge and unavailable not both 0) or, with `recreate`
- * (default true), Recreate. Applying a Recreate Deployment over a live RollingUpdate one is
- * refused (a merge keeps `rollingUpdate`), so action arbitraries leave Recreate out.
+ * Deployments (apps/v1) with 0–5 replicas ({@link replicaCounts}): RollingUpdate
+ * ({@link rollingUpdates}) or, with `recreate` (default true), Recreate. Applying a Recreate
+ * Deployment over a live RollingUpdate one is refused (a merge keeps `rollingUpdate`), so
+ * action arbitraries leave Recreate out.
  */
 export function deployments(name: fc.Arbitrary<string> = workloadName(), recreate = true): fc.Arbitrary<Manifest> {
-  const rolling = fc
-    .record({ maxSurge: intOrPercent(), maxUnavailable: intOrPercent() })
-    .map((ru) => ({ type: 'RollingUpdate', rollingUpdate: isZero(ru.maxSurge) && isZero(ru.maxUnavailable) ? { ...ru, maxSurge: 1 } : ru }));
-  const strategy = recreate ? fc.oneof(rolling, fc.constant({ type: 'Recreate' })) : rolling;
+  const rolling = rollingUpdates();
+  const strategy = recreate ? fc.oneof<fc.Arbitrary<object>[]>(rolling, fc.constant({ type: 'Recreate' })) : rolling;
   return name.chain((n) =>
-    fc.record({ replicas: fc.nat({ max: 5 }), template: podTemplates(n), strategy, revisionHistoryLimit: fc.constantFrom(0, 2, 10), minReadySeconds: fc.constantFrom(0, 0, 5) }).map((spec) => ({
+    fc.record({ replicas: replicaCounts(), template: podTemplates(n), strategy, revisionHistoryLimit: fc.constantFrom(0, 2, 10), minReadySeconds: fc.constantFrom(0, 0, 5) }).map((spec) => ({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: meta(n),

@@ -61,9 +61,12 @@ describe('invariants registered by plugins', () => {
     const cluster = await SimCluster.create({ seed: 1, nodes: 0 });
     try {
       expect(cluster.invariants().map((i) => `${i.name} (${i.kind})`)).toEqual([
+        // The node lifecycle plugin's, which SimCluster runs itself
+        'noEvictionBeforeToleration (transition)',
         'noDanglingDependents (liveness)',
         'singleController (safety)',
         'podsNotOvercreated (transition)',
+        'scaleDownDeletesLowestRanked (transition)',
         // ReplicaSets', then ReplicationControllers' (each plugin judges its own kind)
         'replicaCountsMatch (liveness)',
         'statusMatchesPods (liveness)',

@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Pods, isApiError } from '@kubeloop/core';
 import type { KubeObject } from '@kubeloop/core';
-import { BEHAVIOR_ANNOTATION } from '@kubeloop/runtime-fake';
-import { DEEP, GENERIC_SAFETY, checkCluster, clusterState, podPhaseTransitionsAllowed, podRestartPolicyHonoured } from '../index.js';
+import { ALLOWED_PHASE_TRANSITIONS, BEHAVIOR_ANNOTATION } from '@kubeloop/runtime-fake';
+import { DEEP, GENERIC_SAFETY, POD_PHASE_TRANSITIONS, checkCluster, clusterState, podPhaseTransitionsAllowed, podRestartPolicyHonoured } from '../index.js';
 import type { SimCluster, TraceEntry } from '../index.js';
 
 const pod = (name: string, phase: string | undefined, uid = `uid-${name}`): KubeObject =>
@@ -17,6 +17,18 @@ const check = (before: readonly KubeObject[], after: readonly KubeObject[], chan
   podPhaseTransitionsAllowed.check(clusterState(after, 2, changes), clusterState(before, 0));
 
 describe('podPhaseTransitionsAllowed on hand-built states', () => {
+  it('states the documented lifecycle in its own table, which every move the fake kubelet allows itself stays within', () => {
+    // The invariant must not read the kubelet's table (a bug there would be invisible to it):
+    // the kubelet's table is checked against the documented one instead.
+    expect(POD_PHASE_TRANSITIONS).not.toBe(ALLOWED_PHASE_TRANSITIONS);
+    for (const [from, tos] of Object.entries(ALLOWED_PHASE_TRANSITIONS)) {
+      for (const to of tos) expect(POD_PHASE_TRANSITIONS[from as keyof typeof POD_PHASE_TRANSITIONS], `${from} → ${to}`).toContain(to);
+    }
+    expect(POD_PHASE_TRANSITIONS.Succeeded).toEqual(['Succeeded']);
+    expect(POD_PHASE_TRANSITIONS.Failed).toEqual(['Failed']);
+    expect(POD_PHASE_TRANSITIONS.Running).not.toContain('Pending');
+  });
+
   it('is in GENERIC_SAFETY, and a first state (no previous) is not judged', () => {
     expect(GENERIC_SAFETY).toContain(podPhaseTransitionsAllowed);
     expect(podPhaseTransitionsAllowed.check(clusterState([pod('a', 'Succeeded')]), undefined)).toEqual([]);

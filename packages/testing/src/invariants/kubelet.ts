@@ -4,19 +4,39 @@
  * @module
  */
 import type { Pod, PodPhase } from '@kubeloop/core';
-import { ALLOWED_PHASE_TRANSITIONS } from '@kubeloop/runtime-fake';
 import { refOf, transitionInvariant } from './types.js';
 import type { Invariant, Violation } from './types.js';
 
+/**
+ * The pod phases and the moves between them, as the Kubernetes pod lifecycle documentation
+ * states them ("Pod phase", kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle), written
+ * here and not taken from the fake kubelet this invariant checks:
+ *
+ * - a pod starts `Pending`, moves to `Running` once its node runs a container, and ends
+ *   `Succeeded` or `Failed` (a pod that never ran a container may end directly);
+ * - `Succeeded` and `Failed` are terminal: a pod never leaves them (the kubelet reads a terminal
+ *   phase back from the API server and keeps it; Jobs and the pod garbage collector count on it);
+ * - a pod that ran never goes back to `Pending` (a container restart keeps it `Running`);
+ * - `Unknown` is "the state of the Pod could not be obtained": any non-terminal phase may become
+ *   `Unknown`, and `Unknown` may become any phase once the state is known again.
+ */
+export const POD_PHASE_TRANSITIONS: Readonly<Record<PodPhase, readonly PodPhase[]>> = Object.freeze({
+  Pending: ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'],
+  Running: ['Running', 'Succeeded', 'Failed', 'Unknown'],
+  Unknown: ['Unknown', 'Pending', 'Running', 'Succeeded', 'Failed'],
+  Succeeded: ['Succeeded'],
+  Failed: ['Failed'],
+});
+
 /** Whether `to` may follow `from` (a phase outside the table, or none, is not judged). */
 function allowed(from: string, to: string): boolean {
-  const next = (ALLOWED_PHASE_TRANSITIONS as Readonly<Record<string, readonly PodPhase[] | undefined>>)[from];
+  const next = (POD_PHASE_TRANSITIONS as Readonly<Record<string, readonly PodPhase[] | undefined>>)[from];
   return next === undefined || (next as readonly string[]).includes(to);
 }
 
 /**
- * Transition (safety): a pod's `status.phase` only moves along the kubelet's allowed transitions
- * (`ALLOWED_PHASE_TRANSITIONS` of `@kubeloop/runtime-fake`): never out of `Succeeded` or
+ * Transition (safety): a pod's `status.phase` only moves along the documented pod lifecycle
+ * ({@link POD_PHASE_TRANSITIONS}, stated independently of the kubelet it checks): never out of `Succeeded` or
  * `Failed` (upstream's kubelet forces a terminal phase it reads back from the API server, and its
  * status manager refuses to leave one: a Job or a pod garbage collector counts on it), and not
  * from `Running` back to `Pending`.

@@ -1,0 +1,80 @@
+/**
+ * scaleDownDeletesLowestRanked on hand-built traces: who deleted (the owner's SuccessfulDelete
+ * event), which states the decision may have been made on (a lagging cache), and the ties of
+ * upstream's log scale that it does not judge.
+ */
+import { describe, expect, it } from 'vitest';
+import { VIRTUAL_EPOCH_MS, clusterState, formatTime } from '@kubeloop/core';
+import type { ClusterState, KubeObject, StateChange } from '@kubeloop/core';
+import { scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
+
+const at = (t: number) => formatTime(VIRTUAL_EPOCH_MS + t);
+const owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: 'default', uid: 'rs' }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } } } } as unknown as KubeObject;
+
+function pod(name: string, options: { ready?: number | undefined; created?: number; node?: string; deleted?: number } = {}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'default',
+      uid: `uid-${name}`,
+      labels: { app: 'web' },
+      creationTimestamp: at(options.created ?? 0),
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: 'rs', controller: true }],
+      ...(options.deleted === undefined ? {} : { deletionTimestamp: at(options.deleted) }),
+    },
+    spec: { nodeName: options.node ?? `node-${name}`, containers: [{ name: 'c', image: 'nginx' }] },
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: options.ready === undefined ? 'False' : 'True', lastTransitionTime: at(options.ready ?? 0) }],
+    },
+  } as unknown as KubeObject;
+}
+
+const event = (podName: string): KubeObject =>
+  ({ apiVersion: 'v1', kind: 'Event', metadata: { name: `web.${podName}`, namespace: 'default' }, involvedObject: { apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: 'default', name: 'web', uid: 'rs' }, reason: 'SuccessfulDelete', message: `Deleted pod: ${podName}` }) as unknown as KubeObject;
+
+const change = (type: StateChange['type'], object: KubeObject, t: number): StateChange => ({ type, object, t });
+
+/** The states before and after `changes` (all after t=1 000), judged at t=200 000. */
+function judge(before: readonly KubeObject[], changes: readonly StateChange[]): string[] {
+  const previous = clusterState(before, 1_000);
+  const objects = new Map(before.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+  for (const c of changes) {
+    if (c.type === 'DELETED') objects.delete(`${c.object.kind}/${c.object.metadata.name}`);
+    else objects.set(`${c.object.kind}/${c.object.metadata.name}`, c.object);
+  }
+  const state: ClusterState = clusterState([...objects.values()], 200_000, changes, previous);
+  return scaleDownDeletesLowestRankedInvariant().check(state, previous).map((v) => v.message);
+}
+
+describe('scaleDownDeletesLowestRanked', () => {
+  it('names an owner that deleted a ready pod and kept one that is not ready', () => {
+    const messages = judge([owner, pod('old', { ready: 500 }), pod('new', { created: 900 })], [change('MODIFIED', pod('old', { ready: 500, deleted: 2_000 }), 2_000), change('ADDED', event('old'), 2_000)]);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/^ReplicaSet default\/web deleted pod old at t=2000 ms but kept pod new, which ranks below it for deletion on every state of the \d+ ms before \(node-old, Running, ready/);
+  });
+
+  it('passes the owner that deleted the pod that is not ready, and judges no deletion its event does not claim (the test’s own)', () => {
+    expect(judge([owner, pod('old', { ready: 500 }), pod('new', { created: 900 })], [change('DELETED', pod('new', { created: 900 }), 2_000), change('ADDED', event('new'), 2_000)])).toEqual([]);
+    expect(judge([owner, pod('old', { ready: 500 }), pod('new', { created: 900 })], [change('MODIFIED', pod('old', { ready: 500, deleted: 2_000 }), 2_000)])).toEqual([]);
+  });
+
+  it('excuses a deletion decided on a cache a moment old: the victim was not ready a few seconds before', () => {
+    const changes = [change('MODIFIED', pod('old', { ready: 1_500 }), 1_500), change('MODIFIED', pod('old', { ready: 1_500, deleted: 2_000 }), 2_000), change('ADDED', event('old'), 2_000)];
+    expect(judge([owner, pod('old'), pod('new', { created: 900 })], changes)).toEqual([]);
+    // The same with the owner's last creation after the victim became ready: no cache can be that old.
+    const created = [change('MODIFIED', pod('old', { ready: 1_500 }), 1_500), change('ADDED', pod('new', { created: 1_800 }), 1_800), change('MODIFIED', pod('old', { ready: 1_500, deleted: 2_000 }), 2_000), change('ADDED', event('old'), 2_000)];
+    expect(judge([owner, pod('old')], created)).toHaveLength(1);
+  });
+
+  it('does not judge two ready pods whose ready times fall in one log₂ bucket (upstream breaks the tie by uid), but does across buckets', () => {
+    // Ready 10 s and 12 s before the deletion: ⌊log₂⌋ of 10e9 and 12e9 ns are both 33.
+    const close = [owner, pod('a', { ready: 100_000 - 12_000, node: 'n1' }), pod('b', { ready: 100_000 - 10_000, node: 'n2' })];
+    expect(judge(close, [change('MODIFIED', pod('a', { ready: 88_000, deleted: 100_000, node: 'n1' }), 100_000), change('ADDED', event('a'), 100_000)])).toEqual([]);
+    // Ready 60 s and 1 s before: deleting the older one is wrong.
+    const far = [owner, pod('a', { ready: 40_000, node: 'n1' }), pod('b', { ready: 99_000, node: 'n2' })];
+    expect(judge(far, [change('MODIFIED', pod('a', { ready: 40_000, deleted: 100_000, node: 'n1' }), 100_000), change('ADDED', event('a'), 100_000)])).toHaveLength(1);
+  });
+});

@@ -1,0 +1,389 @@
+/**
+ * The order a ReplicaSet (or ReplicationController) deletes its pods in when it scales down,
+ * as an invariant over the trace: {@link scaleDownDeletesLowestRankedInvariant}.
+ *
+ * The ranking is upstream's `ActivePodsWithRanks` (`pkg/controller/controller_utils.go`, with
+ * the default `PodDeletionCost` and `LogarithmicScaleDown` features), stated again here from
+ * upstream's source rather than taken from the controller's `ranking.ts`, so that a bug in the
+ * controller's ranking is a disagreement this invariant sees.
+ *
+ * @module
+ */
+import { controllerRef, matchesLabelSelector, parseTime, refOf, selectorFromSet, stateNowMs, transitionInvariant } from '@kubeloop/core';
+import type { ClusterState, Event, Invariant, InvariantViolation, KubeObject, LabelSelector, Pod, StateChange } from '@kubeloop/core';
+
+/** Options of {@link scaleDownDeletesLowestRankedInvariant}. */
+export interface ScaleDownOrderOptions {
+  /**
+   * How stale (virtual ms, default 30 000) the pod cache a deletion was decided on may be: the
+   * ranking is judged on every state the store went through in this window before the
+   * deletion (an informer backing off before a relist lags up to 30 s), and a deletion is
+   * wrong only if it was wrong on each of them.
+   */
+  readonly graceMs?: number | undefined;
+  /**
+   * How long (virtual ms, default 1 000) after a deletion the owner's other deletions still
+   * belong to the same batch: a pod counts as kept only if it is still active and controlled
+   * by the owner this long after the deletion.
+   */
+  readonly batchMs?: number | undefined;
+}
+
+const OWNER_KINDS = new Set(['ReplicaSet', 'ReplicationController']);
+const DELETED_POD = /Deleted pod: (\S+)$/;
+
+/** How two pods compare for keeping: `better` when the first should be kept over the second. */
+type Order = 'better' | 'worse' | 'tie' | 'unknown';
+
+const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+
+function controllerUidOf(o: KubeObject): string | undefined {
+  const ref = o.metadata.ownerReferences?.find((r) => r.controller === true);
+  return ref?.uid;
+}
+
+/** Upstream `IsPodActive`: not Succeeded, not Failed, not being deleted. */
+function isActive(pod: Pod): boolean {
+  return pod.metadata.deletionTimestamp === undefined && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
+}
+
+function readyCondition(pod: Pod) {
+  return pod.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+/** Upstream `podutil.IsPodReady`: the Ready condition is True. */
+function isReady(pod: Pod): boolean {
+  return readyCondition(pod)?.status === 'True';
+}
+
+/** Upstream `podReadyTime`: the Ready condition's transition time of a ready pod, else none. */
+function readyTime(pod: Pod): number | undefined {
+  const c = readyCondition(pod);
+  if (c?.status !== 'True') return undefined;
+  const t = typeof c.lastTransitionTime === 'string' ? parseTime(c.lastTransitionTime) : Number.NaN;
+  return Number.isNaN(t) ? undefined : t;
+}
+
+function creationTime(pod: Pod): number | undefined {
+  const t = pod.metadata.creationTimestamp === undefined ? Number.NaN : parseTime(pod.metadata.creationTimestamp);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** Upstream `podPhaseToOrdinal`: Pending 0, Unknown 1, Running 2 (any other phase 0). */
+function phaseOrdinal(pod: Pod): number {
+  const phase = pod.status?.phase;
+  return phase === 'Running' ? 2 : phase === 'Unknown' ? 1 : 0;
+}
+
+/** Upstream `GetDeletionCostFromPodAnnotations`, errors as 0 (as `Less` ignores them). */
+function deletionCost(pod: Pod): number {
+  const text = pod.metadata.annotations?.['controller.kubernetes.io/pod-deletion-cost']?.trim();
+  if (text === undefined || !/^[-+]?\d+$/.test(text)) return 0;
+  const n = Number(text);
+  return n >= -2_147_483_648 && n <= 2_147_483_647 ? n : 0;
+}
+
+/** Upstream `maxContainerRestarts`: the most restarts of a regular container, then of a sidecar. */
+function restarts(pod: Pod): [number, number] {
+  const regular = Math.max(0, ...(pod.status?.containerStatuses ?? []).map((s) => s.restartCount ?? 0));
+  const sidecars = new Set((pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+  const sidecar = Math.max(0, ...(pod.status?.initContainerStatuses ?? []).filter((s) => sidecars.has(s.name)).map((s) => s.restartCount ?? 0));
+  return [regular, sidecar];
+}
+
+/**
+ * Whether upstream's `logarithmicRankDiff` (⌊log₂⌋ of the nanoseconds since each time, −1 for a
+ * time not in the past) may be 0 for the times `older` < `newer` at some `now` in
+ * [`nowLo`, `nowHi`] (ms). When it may, upstream breaks the tie by uid, which this invariant
+ * does not judge; when it may not, the older time ranks higher at every such `now`.
+ */
+function logRanksMayTie(older: number, newer: number, nowLo: number, nowHi: number): boolean {
+  if (nowLo <= older) return true; // both not in the past: both −1
+  const gap = (newer - older) * 1e6;
+  const lo = (nowLo - newer) * 1e6;
+  const hi = (nowHi - newer) * 1e6;
+  if (hi <= 0) return false; // newer −1, older ≥ 0
+  for (let k = 0, p = 1; k < 80; k++, p *= 2) {
+    // ⌊log₂ d⌋ = ⌊log₂ (d + gap)⌋ = k  ⇔  p ≤ d and d + gap < 2p.
+    const from = Math.max(p, lo);
+    const to = Math.min(2 * p - gap, hi);
+    if (from <= to) return true;
+  }
+  return false;
+}
+
+/** Compares two times on upstream's log scale, a missing one first (`afterOrZero`). */
+function compareTimes(a: number | undefined, b: number | undefined, nowLo: number, nowHi: number): Order {
+  if (a === b) return 'tie';
+  if (a === undefined) return 'worse';
+  if (b === undefined) return 'better';
+  const older = Math.min(a, b);
+  if (logRanksMayTie(older, Math.max(a, b), nowLo, nowHi)) return 'unknown';
+  return a === older ? 'better' : 'worse';
+}
+
+const byNumber = (a: number, b: number, higherIsBetter: boolean): Order => (a === b ? 'tie' : a > b === higherIsBetter ? 'better' : 'worse');
+
+/**
+ * How pod `a` (with `rankA` related active pods on its node) compares with pod `b` for keeping,
+ * by upstream's `ActivePodsWithRanks.Less` read backwards (the pod upstream deletes first is
+ * the `worse` one), first difference wins:
+ *
+ * 1. assigned over unassigned; 2. Running over Unknown over Pending; 3. ready over not ready;
+ * 4. higher `controller.kubernetes.io/pod-deletion-cost`; 5. fewer related pods on its node;
+ * 6. of two ready pods, ready for longer (log₂ scale); 7. fewer restarts (regular containers,
+ * then sidecars); 8. older (log₂ scale).
+ *
+ * `unknown` when upstream would break a tie of the log scale by uid (an arbitrary order this
+ * invariant does not hold a controller to); `tie` when every key is equal.
+ */
+function compareForKeeping(a: Pod, rankA: number, b: Pod, rankB: number, nowLo: number, nowHi: number): Order {
+  const assignedA = (a.spec.nodeName ?? '') !== '';
+  const assignedB = (b.spec.nodeName ?? '') !== '';
+  if (a.spec.nodeName !== b.spec.nodeName && assignedA !== assignedB) return assignedA ? 'better' : 'worse';
+  const steps: (() => Order)[] = [
+    () => byNumber(phaseOrdinal(a), phaseOrdinal(b), true),
+    () => byNumber(isReady(a) ? 1 : 0, isReady(b) ? 1 : 0, true),
+    () => byNumber(deletionCost(a), deletionCost(b), true),
+    () => byNumber(rankA, rankB, false),
+    () => (isReady(a) && isReady(b) ? compareTimes(readyTime(a), readyTime(b), nowLo, nowHi) : 'tie'),
+    () => byNumber(restarts(a)[0], restarts(b)[0], false),
+    () => byNumber(restarts(a)[1], restarts(b)[1], false),
+    () => compareTimes(creationTime(a), creationTime(b), nowLo, nowHi),
+  ];
+  for (const step of steps) {
+    const order = step();
+    if (order !== 'tie') return order;
+  }
+  return 'tie';
+}
+
+type Owner = KubeObject & { readonly spec?: { readonly selector?: LabelSelector | Readonly<Record<string, string>> } };
+
+function selects(owner: Owner, pod: Pod): boolean {
+  const selector = owner.spec?.selector;
+  if (owner.kind === 'ReplicationController') return selectorFromSet(selector as Readonly<Record<string, string>> | undefined).matches(pod.metadata.labels);
+  return matchesLabelSelector(selector as LabelSelector | undefined, pod.metadata.labels);
+}
+
+/** The objects of one moment of the replay: pods and owners by key. */
+interface Moment {
+  readonly pods: Map<string, Pod>;
+  readonly owners: Map<string, Owner>;
+}
+
+/**
+ * Related active pods on each node (upstream `getPodsRankedByRelatedPodsOnSameNode` over
+ * `getIndirectlyRelatedPods`): the pods selected by any owner with the same controller as
+ * `owner`. For an owner without a controller upstream has no related pods (every rank 0) and
+ * kubeloop ranks against the owner's own pods (a documented deviation): both are returned.
+ */
+function ranksOf(moment: Moment, owner: Owner): readonly ((pod: Pod) => number)[] {
+  const count = (pods: Iterable<Pod>) => {
+    const perNode = new Map<string, number>();
+    for (const p of pods) if (isActive(p)) perNode.set(p.spec.nodeName ?? '', (perNode.get(p.spec.nodeName ?? '') ?? 0) + 1);
+    return (pod: Pod) => perNode.get(pod.spec.nodeName ?? '') ?? 0;
+  };
+  const parent = controllerRef(owner);
+  if (parent === undefined) {
+    const own = [...moment.pods.values()].filter((p) => controllerUidOf(p) === owner.metadata.uid);
+    return [() => 0, count(own)];
+  }
+  const siblings = [...moment.owners.values()].filter((o) => o.kind === owner.kind && o.metadata.namespace === owner.metadata.namespace && controllerRef(o)?.uid === parent.uid);
+  const related = [...moment.pods.values()].filter((p) => p.metadata.namespace === owner.metadata.namespace && siblings.some((s) => selects(s, p)));
+  return [count(related)];
+}
+
+function apply(moment: Moment, change: StateChange): void {
+  const o = change.object;
+  const map = o.kind === 'Pod' ? (moment.pods as Map<string, KubeObject>) : OWNER_KINDS.has(o.kind) ? (moment.owners as Map<string, KubeObject>) : undefined;
+  if (map === undefined) return;
+  const key = `${o.kind}/${keyOf(o)}`;
+  if (change.type === 'DELETED') map.delete(key);
+  else map.set(key, o);
+}
+
+/** One deletion the owner's `SuccessfulDelete` event claims. */
+interface Claimed {
+  readonly ownerUid: string;
+  readonly podKey: string;
+  readonly eventAt: number;
+  readonly event: Event;
+}
+
+function claimedDeletion(change: StateChange, before: Event | undefined): Claimed | undefined {
+  const event = change.object as Event;
+  if (change.type === 'DELETED' || event.reason !== 'SuccessfulDelete' || !OWNER_KINDS.has(event.involvedObject.kind ?? '')) return undefined;
+  // A new Event, or an aggregated one whose message now names another pod.
+  if (change.type === 'MODIFIED' && before?.message === event.message) return undefined;
+  const name = DELETED_POD.exec(event.message ?? '')?.[1];
+  const ownerUid = event.involvedObject.uid;
+  if (name === undefined || ownerUid === undefined) return undefined;
+  return { ownerUid, podKey: `Pod/${event.involvedObject.namespace ?? ''}/${name}`, eventAt: change.t ?? 0, event };
+}
+
+/**
+ * Transition (safety): when a ReplicaSet or ReplicationController scales down, it never
+ * deletes a pod that ranks better, by upstream's deletion order (see the module), than a pod
+ * it keeps.
+ *
+ * Who deleted: a deletion is the owner's when the owner's `SuccessfulDelete` event (`Deleted
+ * pod: <name>`, what `kubectl describe` shows) claims it; the test's own deletions, evictions
+ * and the garbage collector's are never judged. Events are best effort (upstream's spam
+ * filter and a crash between the delete and its event lose some), so a few deletions go
+ * unjudged, never a wrong one judged.
+ *
+ * Stale caches: the controller decided on its pod cache, which may lag the store. The deletion
+ * of pod V at time t is wrong only if, on every state the store went through from
+ * max(t − `graceMs`, the owner's last pod creation before t) until t (a controller syncs again
+ * only once it saw its own creations: upstream's expectations), V was active and some kept pod
+ * K (active and controlled by the owner then, and still `batchMs` after t) ranked strictly
+ * below V. Ties of upstream's log scale, broken by uid upstream, are not judged (at any clock
+ * reading from that state, or `batchMs` before the deletion, on). A deletion is
+ * judged once `batchMs` have passed after its event, so the last milliseconds of a run go
+ * unjudged.
+ */
+export function scaleDownDeletesLowestRankedInvariant(options: ScaleDownOrderOptions = {}): Invariant {
+  const graceMs = options.graceMs ?? 30_000;
+  const batchMs = options.batchMs ?? 1_000;
+  return transitionInvariant(
+    'scaleDownDeletesLowestRanked',
+    'A ReplicaSet or ReplicationController scaling down never deletes a pod that ranks better, by upstream’s deletion order, than a pod it keeps.',
+    (previous, state) => {
+      const from = previous.t - batchMs;
+      const to = state.t - batchMs;
+      if (to <= from) return [];
+      // The changes since well before the first deletion that may be judged, in order, over
+      // the objects of the state before them.
+      const bound = from - graceMs - batchMs;
+      const states: ClusterState[] = [];
+      let base: ClusterState = state;
+      while (base.previous !== undefined && base.t >= bound) {
+        states.push(base);
+        base = base.previous;
+      }
+      const changes: StateChange[] = [];
+      for (let i = states.length - 1; i >= 0; i--) {
+        for (const c of states[i]!.changes) if (c.object.kind === 'Pod' || c.object.kind === 'Event' || OWNER_KINDS.has(c.object.kind)) changes.push(c);
+      }
+      const events = new Map<string, Event>();
+      const claims: Claimed[] = [];
+      for (const c of changes) {
+        if (c.object.kind !== 'Event') continue;
+        const claim = claimedDeletion(c, events.get(keyOf(c.object)));
+        if (c.type === 'DELETED') events.delete(keyOf(c.object));
+        else events.set(keyOf(c.object), c.object as Event);
+        if (claim !== undefined && claim.eventAt > from && claim.eventAt <= to) claims.push(claim);
+      }
+      if (claims.length === 0) return [];
+      const initial = (): Moment => ({
+        pods: new Map(base.of<Pod>('Pod').map((p) => [`Pod/${keyOf(p)}`, p])),
+        owners: new Map([...OWNER_KINDS].flatMap((k) => base.of<Owner>(k).map((o) => [`${k}/${keyOf(o)}`, o] as const))),
+      });
+      const out: InvariantViolation[] = [];
+      for (const claim of claims) {
+        const violation = judge(claim, initial, changes, graceMs, batchMs, stateNowMs(state) - state.t);
+        if (violation !== undefined) out.push(violation);
+      }
+      return out;
+    },
+  );
+}
+
+/** Judges one claimed deletion; see {@link scaleDownDeletesLowestRankedInvariant}. */
+function judge(claim: Claimed, initial: () => Moment, changes: readonly StateChange[], graceMs: number, batchMs: number, epoch: number): InvariantViolation | undefined {
+  // Pass 1: when the pod was deleted (its last deletion before the event), the owner's last
+  // creation before that, and the pods still kept batchMs after.
+  const moment = initial();
+  let deletedAt: number | undefined;
+  let deletionIndex = -1;
+  let victim: Pod | undefined;
+  let lastCreation = -1;
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i]!;
+    const t = c.t ?? 0;
+    if (t > claim.eventAt && deletedAt === undefined) return undefined;
+    if (deletedAt !== undefined && t > deletedAt + batchMs) break;
+    if (c.object.kind === 'Pod' && t <= claim.eventAt) {
+      const key = `Pod/${keyOf(c.object)}`;
+      const before = moment.pods.get(key);
+      const pod = c.object as Pod;
+      if (c.type === 'ADDED' && controllerUidOf(pod) === claim.ownerUid && deletedAt === undefined) lastCreation = i;
+      const deletion = before !== undefined && isActive(before) && (c.type === 'DELETED' || pod.metadata.deletionTimestamp !== undefined);
+      if (key === claim.podKey && deletion && controllerUidOf(before) === claim.ownerUid) {
+        deletedAt = t;
+        deletionIndex = i;
+        victim = before;
+      }
+    }
+    apply(moment, c);
+  }
+  if (deletedAt === undefined || victim === undefined) return undefined;
+  const kept = new Set<string>();
+  for (const [key, p] of moment.pods) if (key !== claim.podKey && isActive(p) && controllerUidOf(p) === claim.ownerUid) kept.add(p.metadata.uid ?? '');
+  if (kept.size === 0) return undefined;
+
+  // Pass 2: on every state from the window's start (and after the owner's last creation) up
+  // to the deletion, some kept pod ranked below the victim. The state before change i existed
+  // from change i − 1 to change i.
+  const replay = initial();
+  let witness: { pod: Pod; victim: Pod } | undefined;
+  let judged = 0;
+  let since: number | undefined;
+  let dirty = true;
+  for (let i = 0; i <= deletionIndex; i++) {
+    const c = changes[i]!;
+    const t = c.t ?? 0;
+    if (i > lastCreation && t >= deletedAt - graceMs && dirty) {
+      const from = Math.max(deletedAt - graceMs, i === 0 ? t : (changes[i - 1]!.t ?? 0));
+      since ??= from;
+      // The controller's clock read the time a little before its delete reached the store
+      // (writes take time): the log scale is judged over that moment too.
+      const found = belowVictim(replay, claim, kept, epoch + Math.min(from, deletedAt - batchMs), epoch + deletedAt);
+      if (found === 'no') return undefined;
+      if (found !== 'skip') {
+        judged++;
+        witness ??= found;
+      }
+      dirty = false;
+    }
+    if (c.object.kind !== 'Event') {
+      apply(replay, c);
+      dirty = true;
+    }
+  }
+  if (judged === 0 || witness === undefined) return undefined;
+  const owner = [...replay.owners.values()].find((o) => o.metadata.uid === claim.ownerUid);
+  const name = owner === undefined ? `${claim.event.involvedObject.kind} ${claim.event.involvedObject.name}` : `${owner.kind} ${keyOf(owner)}`;
+  return {
+    message: `${name} deleted pod ${witness.victim.metadata.name} at t=${deletedAt} ms but kept pod ${witness.pod.metadata.name}, which ranks below it for deletion on every state of the ${deletedAt - (since ?? deletedAt)} ms before (${describe(witness.victim)} vs ${describe(witness.pod)})`,
+    objects: [...(owner === undefined ? [] : [refOf(owner)]), refOf(witness.victim), refOf(witness.pod)],
+  };
+}
+
+function describe(pod: Pod): string {
+  return `${pod.spec.nodeName ?? 'unassigned'}, ${pod.status?.phase ?? 'no phase'}, ${isReady(pod) ? 'ready' : 'not ready'}, ${restarts(pod)[0]} restarts, created ${pod.metadata.creationTimestamp ?? '?'}`;
+}
+
+/**
+ * On one state: `no` when the victim was active and controlled there but no kept pod ranked
+ * below it (the deletion may have been decided on it), `skip` when the state cannot have been
+ * the controller's (the victim was not an active pod of the owner), else a kept pod that did.
+ */
+function belowVictim(moment: Moment, claim: Claimed, kept: ReadonlySet<string>, nowLo: number, nowHi: number): 'no' | 'skip' | { pod: Pod; victim: Pod } {
+  const victim = moment.pods.get(claim.podKey);
+  if (victim === undefined || !isActive(victim) || controllerUidOf(victim) !== claim.ownerUid) return 'skip';
+  const owner = [...moment.owners.values()].find((o) => o.metadata.uid === claim.ownerUid);
+  if (owner === undefined) return 'skip';
+  let witness: Pod | undefined;
+  // The controller ranked with one of the rank functions: the deletion is wrong on this state
+  // only if it is wrong with each.
+  for (const rank of ranksOf(moment, owner)) {
+    const below = [...moment.pods.values()].find(
+      (p) => kept.has(p.metadata.uid ?? '') && isActive(p) && controllerUidOf(p) === claim.ownerUid && compareForKeeping(victim, rank(victim), p, rank(p), nowLo, nowHi) === 'better',
+    );
+    if (below === undefined) return 'no';
+    witness ??= below;
+  }
+  return witness === undefined ? 'no' : { pod: witness, victim };
+}
