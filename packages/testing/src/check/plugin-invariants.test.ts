@@ -77,6 +77,8 @@ describe('invariants registered by plugins', () => {
         'orderedReadyCreation (transition)',
         'bindingIsMutual (safety)',
         'endpointsMatchPods (liveness)',
+        'budgetStatusMatchesPods (liveness)',
+        'evictionsRespectBudgets (transition)',
         'jobSucceededWithinCompletions (safety)',
         'jobIndexesSucceedOnce (safety)',
         'finishedJobHasNoActivePods (safety)',

@@ -1,0 +1,197 @@
+/**
+ * The disruption controller's reconcile (upstream `DisruptionController.sync` / `trySync`): read
+ * a PodDisruptionBudget, its pods and their controllers' scale from the caches, call the pure
+ * decisions of `decide.ts`, write the status, record upstream's events.
+ *
+ * @module
+ */
+import {
+  Deployments,
+  PodDisruptionBudgets,
+  Pods,
+  ReplicaSets,
+  ReplicationControllers,
+  StatefulSets,
+  budgetsForPod,
+  controllerFor,
+  controllerRef,
+  done,
+  isApiError,
+  objectKey,
+  requeueAfter,
+  toSelectorString,
+} from '@kubeloop/core';
+import type { Controller, KubeObject, Manager, OwnerReference, Pod, PodDisruptionBudget, PodDisruptionBudgetStatus, Reconciler, Request, ResourceDefinition, Result } from '@kubeloop/core';
+import { canonicalJson } from '../shared/hash.js';
+import { failSafeStatus, podsForBudget, syncBudget } from './decide.js';
+import type { ControllerLookups, ScaleLookup, ScaledObject } from './decide.js';
+
+/** The controller's name (as kube-controller-manager's `disruption` controller). */
+export const DISRUPTION_CONTROLLER_NAME = 'disruption';
+/** The component events are recorded under, as upstream's disruption controller. */
+export const DISRUPTION_CONTROLLER_COMPONENT = 'controllermanager';
+
+/** Options of the disruption controller. */
+export interface DisruptionControllerOptions {
+  /** Workers (upstream runs one; default 1). */
+  readonly concurrency?: number | undefined;
+}
+
+/** The kinds the finders read from caches; any other controller kind is read through its `scale` subresource. */
+const CACHED_KINDS = new Set(['ReplicaSet', 'Deployment', 'ReplicationController', 'StatefulSet']);
+
+/**
+ * The disruption reconciler: one call is one upstream `sync` of a PodDisruptionBudget.
+ *
+ * Guarantees: level-triggered; the status written is a pure function of the budget, the pods its
+ * selector matches, their controllers' scale and the time (see `syncBudget`); a budget whose
+ * expected pods cannot be computed gets disruptionsAllowed 0 and `DisruptionAllowed`
+ * False/`SyncFailed` (upstream `failSafe`), so evictions stop rather than overdraw it.
+ *
+ * Errors: a 409 on the status write is thrown (the budget is retried with backoff, as upstream
+ * requeues conflicts); any other failure of the sync is answered by the fail-safe write, whose
+ * own failure is thrown.
+ */
+export class DisruptionReconciler implements Reconciler {
+  readonly #manager: Manager;
+
+  /** A reconciler on the manager's caches and client. */
+  constructor(manager: Manager) {
+    this.#manager = manager;
+  }
+
+  /** One sync of the budget `request`. */
+  async reconcile(request: Request): Promise<Result> {
+    const budget = this.#manager.cache(PodDisruptionBudgets).get(request);
+    if (budget === undefined) return done;
+    const recorder = this.#manager.recorder(DISRUPTION_CONTROLLER_COMPONENT);
+    const namespace = budget.metadata.namespace ?? '';
+    const pods = podsForBudget(budget, this.#manager.cache(Pods).list(namespace));
+    if (pods.length === 0) void recorder.event(budget, 'Normal', 'NoPods', 'No matching pods found');
+    const lookups = await this.#lookups(namespace, pods);
+    const nowMs = this.#manager.clock.now();
+    const decision = syncBudget(budget, pods, lookups, nowMs);
+    if (decision.kind === 'failed') {
+      if (decision.noControllersFor !== undefined) void recorder.event(budget, 'Warning', 'NoControllers', decision.error);
+      void recorder.event(budget, 'Warning', 'CalculateExpectedPodCountFailed', `Failed to calculate the number of expected pods: ${decision.error}`);
+      await this.#failSafe(budget, decision.error);
+      return done;
+    }
+    if (decision.unmanagedPods.length > 0) {
+      const selector = budget.spec.selector === undefined ? '<none>' : toSelectorString(budget.spec.selector);
+      void recorder.event(
+        budget,
+        'Warning',
+        'UnmanagedPods',
+        `Pods selected by this PodDisruptionBudget (selector: ${selector}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.`,
+      );
+    }
+    for (const pod of decision.notDeleted) {
+      void recorder.event(pod, 'Warning', 'NotDeleted', `Pod was expected by PDB ${namespace}/${budget.metadata.name ?? ''} to be deleted but it wasn't`);
+    }
+    if (decision.status !== undefined) {
+      try {
+        await this.#manager.client.updateStatus(PodDisruptionBudgets, { ...budget, status: decision.status });
+      } catch (error) {
+        if (isApiError(error, 'NotFound')) return done;
+        if (isApiError(error, 'Conflict')) throw error;
+        await this.#failSafe(budget, error instanceof Error ? error.message : String(error));
+        return done;
+      }
+    }
+    return decision.recheckAfterMs === undefined ? done : requeueAfter(Math.max(1, decision.recheckAfterMs));
+  }
+
+  /** Upstream `failSafe`: disruptionsAllowed 0 and the `SyncFailed` condition, unless the status says so already. */
+  async #failSafe(budget: PodDisruptionBudget, error: string): Promise<void> {
+    const status: PodDisruptionBudgetStatus = failSafeStatus(budget, error, this.#manager.clock.now());
+    if (canonicalJson(status) === canonicalJson(budget.status)) return;
+    try {
+      await this.#manager.client.updateStatus(PodDisruptionBudgets, { ...budget, status });
+    } catch (error) {
+      if (!isApiError(error, 'NotFound')) throw error;
+    }
+  }
+
+  /**
+   * The finders' view of `namespace`: the cached workloads, and the `scale` of every other
+   * controller kind the pods name, read once per sync through the client.
+   */
+  async #lookups(namespace: string, pods: readonly Pod[]): Promise<ControllerLookups> {
+    const manager = this.#manager;
+    const cached = <T extends KubeObject & ScaledObject>(resource: ResourceDefinition<T>) => (name: string): ScaledObject | undefined => manager.cache(resource).get({ namespace, name });
+    const lookups = {
+      replicationController: cached(ReplicationControllers),
+      replicaSet: cached(ReplicaSets),
+      deployment: cached(Deployments),
+      statefulSet: cached(StatefulSets),
+    };
+    const scales = new Map<string, ScaleLookup>();
+    const scaleKey = (ref: OwnerReference): string => `${ref.apiVersion}/${ref.kind}/${ref.name}`;
+    for (const pod of pods) {
+      const ref = controllerRef(pod);
+      if (ref === undefined || scales.has(scaleKey(ref))) continue;
+      scales.set(scaleKey(ref), await this.#scaleOf(namespace, ref, lookups));
+    }
+    return { ...lookups, scale: (ref) => scales.get(scaleKey(ref)) ?? { kind: 'none' } };
+  }
+
+  /** Upstream `getScaleController`: the `scale` subresource of the object `ref` names. */
+  async #scaleOf(namespace: string, ref: OwnerReference, lookups: Omit<ControllerLookups, 'scale'>): Promise<ScaleLookup> {
+    const resource = this.#manager.registry.forKind(ref.apiVersion, ref.kind);
+    if (resource === undefined) return { kind: 'error', message: `no matches for kind "${ref.kind}" in version "${ref.apiVersion}"` };
+    const groupResource = resource.group === '' ? resource.plural : `${resource.plural}.${resource.group}`;
+    if (resource.subresources?.scale === undefined) return { kind: 'error', message: `${groupResource} does not implement the scale subresource` };
+    if (CACHED_KINDS.has(ref.kind)) {
+      // The built-in scalable kinds are cached: their scale is their spec.replicas.
+      const byKind: Record<string, (name: string) => ScaledObject | undefined> = {
+        ReplicaSet: lookups.replicaSet,
+        Deployment: lookups.deployment,
+        ReplicationController: lookups.replicationController,
+        StatefulSet: lookups.statefulSet,
+      };
+      const obj = byKind[ref.kind]?.(ref.name);
+      return obj === undefined ? { kind: 'none' } : { kind: 'found', controller: { uid: obj.metadata.uid ?? '', scale: obj.spec.replicas ?? 0 } };
+    }
+    try {
+      const scale = await this.#manager.client.getScale(resource, { namespace, name: ref.name });
+      return { kind: 'found', controller: { uid: scale.metadata.uid ?? '', scale: scale.spec.replicas ?? 0 } };
+    } catch (error) {
+      if (isApiError(error, 'NotFound')) return { kind: 'none' };
+      return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}
+
+/** The budgets in `namespace` whose selector matches `pod` (each is synced on the pod's changes). */
+function budgetsOfPod(manager: Manager, pod: Pod): Request[] {
+  const namespace = pod.metadata.namespace ?? '';
+  return budgetsForPod(manager.cache(PodDisruptionBudgets).list(namespace), namespace, pod.metadata.labels).map((b) => objectKey(b));
+}
+
+/** Every budget in the namespace of a workload whose scale changed. */
+function budgetsInNamespace(manager: Manager, obj: KubeObject): Request[] {
+  return manager
+    .cache(PodDisruptionBudgets)
+    .list(obj.metadata.namespace ?? '')
+    .map((b) => objectKey(b));
+}
+
+/**
+ * Builds the disruption controller on a manager: PodDisruptionBudgets, synced again on the
+ * changes of the pods they select (upstream's pod handlers) and, beyond upstream, on the changes
+ * of the workloads whose scale they count, so a scale change that creates no pod still reaches
+ * `expectedPods`.
+ */
+export function disruptionController(manager: Manager, options: DisruptionControllerOptions = {}): Controller {
+  return controllerFor(manager, PodDisruptionBudgets)
+    .named(DISRUPTION_CONTROLLER_NAME)
+    .watches(Pods, (pod) => budgetsOfPod(manager, pod))
+    .watches(ReplicaSets, (rs) => budgetsInNamespace(manager, rs))
+    .watches(Deployments, (d) => budgetsInNamespace(manager, d))
+    .watches(ReplicationControllers, (rc) => budgetsInNamespace(manager, rc))
+    .watches(StatefulSets, (ss) => budgetsInNamespace(manager, ss))
+    .withConcurrency(options.concurrency ?? 1)
+    .complete(new DisruptionReconciler(manager));
+}
+
