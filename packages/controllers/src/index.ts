@@ -359,6 +359,7 @@ export {
   DISRUPTION_CONTROLLER_NAME,
   DISRUPTION_INVARIANTS,
   DISRUPTION_PLUGIN_NAME,
+  DisruptionReconciler,
   budgetStatusMatchesPods,
   budgetStatusMatchesPodsInvariant,
   budgetTruth,
