@@ -7,6 +7,7 @@
  */
 import {
   Deployments,
+  LABEL_INDEX,
   PodDisruptionBudgets,
   Pods,
   ReplicaSets,
@@ -16,6 +17,7 @@ import {
   controllerFor,
   controllerRef,
   done,
+  generationChanged,
   isApiError,
   objectKey,
   requeueAfter,
@@ -66,7 +68,7 @@ export class DisruptionReconciler implements Reconciler {
     if (budget === undefined) return done;
     const recorder = this.#manager.recorder(DISRUPTION_CONTROLLER_COMPONENT);
     const namespace = budget.metadata.namespace ?? '';
-    const pods = podsForBudget(budget, this.#manager.cache(Pods).list(namespace));
+    const pods = podsForBudget(budget, this.#candidatePods(budget));
     if (pods.length === 0) void recorder.event(budget, 'Normal', 'NoPods', 'No matching pods found');
     const lookups = await this.#lookups(namespace, pods);
     const nowMs = this.#manager.clock.now();
@@ -100,6 +102,17 @@ export class DisruptionReconciler implements Reconciler {
       }
     }
     return decision.recheckAfterMs === undefined ? done : requeueAfter(Math.max(1, decision.recheckAfterMs));
+  }
+
+  /**
+   * The pods that may match the budget: those carrying its first `matchLabels` pair (from the
+   * cache's label index), else every pod of its namespace; `podsForBudget` applies the whole
+   * selector.
+   */
+  #candidatePods(budget: PodDisruptionBudget): readonly Pod[] {
+    const pods = this.#manager.cache(Pods);
+    const first = Object.entries(budget.spec.selector?.matchLabels ?? {})[0];
+    return first === undefined ? pods.list(budget.metadata.namespace ?? '') : pods.byIndex(LABEL_INDEX, `${first[0]}=${first[1]}`);
   }
 
   /** Upstream `failSafe`: disruptionsAllowed 0 and the `SyncFailed` condition, unless the status says so already. */
@@ -169,28 +182,27 @@ function budgetsOfPod(manager: Manager, pod: Pod): Request[] {
   return budgetsForPod(manager.cache(PodDisruptionBudgets).list(namespace), namespace, pod.metadata.labels).map((b) => objectKey(b));
 }
 
-/** Every budget in the namespace of a workload whose scale changed. */
-function budgetsInNamespace(manager: Manager, obj: KubeObject): Request[] {
-  return manager
-    .cache(PodDisruptionBudgets)
-    .list(obj.metadata.namespace ?? '')
-    .map((b) => objectKey(b));
+/** The budgets whose selector matches the pods of a workload (its template's labels). */
+function budgetsOfWorkload(manager: Manager, workload: KubeObject): Request[] {
+  const namespace = workload.metadata.namespace ?? '';
+  const labels = (workload as unknown as { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } }).spec?.template?.metadata?.labels;
+  return budgetsForPod(manager.cache(PodDisruptionBudgets).list(namespace), namespace, labels).map((b) => objectKey(b));
 }
 
 /**
  * Builds the disruption controller on a manager: PodDisruptionBudgets, synced again on the
  * changes of the pods they select (upstream's pod handlers) and, beyond upstream, on the changes
- * of the workloads whose scale they count, so a scale change that creates no pod still reaches
- * `expectedPods`.
+ * of the spec (generation) of the workloads whose pods they select, so a scale change that
+ * creates no pod still reaches `expectedPods`.
  */
 export function disruptionController(manager: Manager, options: DisruptionControllerOptions = {}): Controller {
   return controllerFor(manager, PodDisruptionBudgets)
     .named(DISRUPTION_CONTROLLER_NAME)
     .watches(Pods, (pod) => budgetsOfPod(manager, pod))
-    .watches(ReplicaSets, (rs) => budgetsInNamespace(manager, rs))
-    .watches(Deployments, (d) => budgetsInNamespace(manager, d))
-    .watches(ReplicationControllers, (rc) => budgetsInNamespace(manager, rc))
-    .watches(StatefulSets, (ss) => budgetsInNamespace(manager, ss))
+    .watches(ReplicaSets, (rs) => budgetsOfWorkload(manager, rs), { predicates: [generationChanged] })
+    .watches(Deployments, (d) => budgetsOfWorkload(manager, d), { predicates: [generationChanged] })
+    .watches(ReplicationControllers, (rc) => budgetsOfWorkload(manager, rc), { predicates: [generationChanged] })
+    .watches(StatefulSets, (ss) => budgetsOfWorkload(manager, ss), { predicates: [generationChanged] })
     .withConcurrency(options.concurrency ?? 1)
     .complete(new DisruptionReconciler(manager));
 }

@@ -18,12 +18,13 @@ import {
   controllerRef,
   disruptionAllowedConditionUpToDate,
   disruptionAllowedConditions,
-  matchesLabelSelector,
+  SelectorError,
   parseApiVersion,
   parseTime,
+  selectorFromLabelSelector,
   setStatusCondition,
 } from '@kubeloop/core';
-import type { OwnerReference, Pod, PodDisruptionBudget, PodDisruptionBudgetStatus } from '@kubeloop/core';
+import type { OwnerReference, Pod, PodDisruptionBudget, PodDisruptionBudgetStatus, Selector } from '@kubeloop/core';
 import { canonicalJson } from '../shared/hash.js';
 import { scaledValue } from '../shared/intorpercent.js';
 import { isPodReady } from '../shared/pods.js';
@@ -37,7 +38,14 @@ import { isPodReady } from '../shared/pods.js';
  */
 export function podsForBudget(budget: PodDisruptionBudget, pods: readonly Pod[]): Pod[] {
   const namespace = budget.metadata.namespace ?? '';
-  return pods.filter((p) => (p.metadata.namespace ?? '') === namespace && matchesLabelSelector(budget.spec.selector, p.metadata.labels));
+  let selector: Selector;
+  try {
+    selector = selectorFromLabelSelector(budget.spec.selector);
+  } catch (error) {
+    if (error instanceof SelectorError) return [];
+    throw error;
+  }
+  return pods.filter((p) => (p.metadata.namespace ?? '') === namespace && selector.matches(p.metadata.labels));
 }
 
 // ------------------------------------------------------------------ controllers and scale
