@@ -225,6 +225,24 @@ describe('a Deployment with minAvailable "50%"', () => {
     }
   });
 
+  it('follows a scale change that creates no pod (a quota refuses them): beyond upstream, which waits for a pod event', async () => {
+    const cluster = await SimCluster.create({ seed: 6, nodes: 2 });
+    try {
+      await cluster.apply(`apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: pods\nspec:\n  hard:\n    pods: "3"\n`, 'quota.yaml');
+      await cluster.apply(WEB(3), 'web.yaml');
+      await cluster.settle();
+      expect((await cluster.get(PodDisruptionBudgets, key('web'))).status).toMatchObject({ expectedPods: 3, desiredHealthy: 2, disruptionsAllowed: 1 });
+      await cluster.apply(WEB(6), 'web.yaml');
+      await cluster.settle();
+      expect((await cluster.list(Pods)).items.filter((p) => p.metadata.labels?.['app'] === 'web')).toHaveLength(3);
+      // 50% of 6 is 3 desired: the 3 healthy pods allow nothing.
+      expect((await cluster.get(PodDisruptionBudgets, key('web'))).status).toMatchObject({ expectedPods: 6, desiredHealthy: 3, currentHealthy: 3, disruptionsAllowed: 0 });
+      expect(await violations(cluster)).toEqual([]);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
   it('fails safe with SyncFailed and upstream\'s events for a selected pod whose controller is gone', async () => {
     // Without the garbage collector, which would delete the pod whose owner does not exist.
     const plugins = DEFAULT_CONTROLLER_PLUGINS.filter((p) => p.name !== GARBAGE_COLLECTOR_PLUGIN_NAME);
