@@ -6,7 +6,7 @@
  * invariants failing on a disruption controller broken on purpose.
  */
 import { describe, expect, it } from 'vitest';
-import { Deployments, Events, PodDisruptionBudgets, Pods, ReplicaSets, ReplicationControllers, StatefulSets, controllerFor, isApiError, objectKey } from '@kubeloop/core';
+import { Deployments, Events, PodDisruptionBudgets, Pods, formatTime, ReplicaSets, ReplicationControllers, StatefulSets, controllerFor, isApiError, objectKey } from '@kubeloop/core';
 import type { Client, KubeObject, Manager, Pod, PodDisruptionBudget, Plugin, ResourceDefinition, WriteOptions } from '@kubeloop/core';
 import { DEFAULT_CONTROLLER_PLUGINS, SimCluster } from '@kubeloop/testing';
 import { DISRUPTION_INVARIANTS, DISRUPTION_PLUGIN_NAME, DisruptionReconciler, GARBAGE_COLLECTOR_PLUGIN_NAME, budgetStatusMatchesPods, evictionsRespectBudgets } from '@kubeloop/controllers';
@@ -171,6 +171,55 @@ describe('the ZooKeeper tutorial: StatefulSet zk of 3 and PodDisruptionBudget zk
       await cluster.restoreNode(zk2.spec.nodeName ?? '');
       await cluster.settle();
       expect((await cluster.get(PodDisruptionBudgets, key('zk-pdb'))).status).toMatchObject({ currentHealthy: 3, disruptionsAllowed: 1 });
+      expect(await violations(cluster)).toEqual([]);
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
+
+describe("the disruption controller's events and the disruptedPods timeout", () => {
+  it('records NoPods for a budget that selects nothing and UnmanagedPods for a pod without a controller', async () => {
+    const cluster = await SimCluster.create({ seed: 7, nodes: 1 });
+    try {
+      await cluster.apply(
+        `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: lone\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app: lone\n`,
+        'lone.yaml',
+      );
+      await cluster.settle();
+      const reasons = async () => (await cluster.list(Events, { namespace: 'default' })).items.filter((e) => e.involvedObject.name === 'lone').map((e) => [e.type, e.reason, e.message]);
+      expect(await reasons()).toContainEqual(['Normal', 'NoPods', 'No matching pods found']);
+      expect((await cluster.get(PodDisruptionBudgets, key('lone'))).status).toMatchObject({ expectedPods: 0, desiredHealthy: 0, disruptionsAllowed: 0, observedGeneration: 1 });
+      await cluster.server.create(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bare', namespace: 'default', labels: { app: 'lone' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } } as unknown as Pod);
+      await cluster.settle();
+      expect(await reasons()).toContainEqual([
+        'Warning',
+        'UnmanagedPods',
+        'Pods selected by this PodDisruptionBudget (selector: app=lone) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.',
+      ]);
+      // The unmanaged pod is left out of the scale: nothing expected, nothing allowed.
+      expect((await cluster.get(PodDisruptionBudgets, key('lone'))).status).toMatchObject({ expectedPods: 0, currentHealthy: 1, disruptionsAllowed: 0 });
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it('counts a pod approved for eviction but never deleted out for 2 minutes, then back in with a NotDeleted event', async () => {
+    const cluster = await SimCluster.create({ seed: 8, nodes: 3 });
+    try {
+      await cluster.apply(ZOOKEEPER, 'zookeeper.yaml');
+      await cluster.settle();
+      // An eviction that charged the budget but whose delete never happened.
+      const pdb = await cluster.get(PodDisruptionBudgets, key('zk-pdb'));
+      await cluster.server.updateStatus(PodDisruptionBudgets, { ...pdb, status: { ...pdb.status, disruptionsAllowed: 0, disruptedPods: { 'zk-1': formatTime(cluster.clock.now()) } } });
+      await cluster.advance(1000);
+      expect((await cluster.get(PodDisruptionBudgets, key('zk-pdb'))).status).toMatchObject({ currentHealthy: 2, disruptionsAllowed: 0 });
+      await cluster.advance(120_000);
+      const after = await cluster.get(PodDisruptionBudgets, key('zk-pdb'));
+      expect(after.status).toMatchObject({ currentHealthy: 3, disruptionsAllowed: 1 });
+      expect(after.status.disruptedPods).toBeUndefined();
+      const notDeleted = (await cluster.list(Events, { namespace: 'default' })).items.filter((e) => e.reason === 'NotDeleted').map((e) => [e.type, e.involvedObject.kind, e.involvedObject.name, e.message]);
+      expect(notDeleted).toEqual([['Warning', 'Pod', 'zk-1', "Pod was expected by PDB default/zk-pdb to be deleted but it wasn't"]]);
       expect(await violations(cluster)).toEqual([]);
     } finally {
       await cluster.stop();
