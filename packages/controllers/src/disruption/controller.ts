@@ -25,11 +25,13 @@ import {
 } from '@kubeloop/core';
 import type { Controller, KubeObject, Manager, OwnerReference, Pod, PodDisruptionBudget, PodDisruptionBudgetStatus, Reconciler, Request, ResourceDefinition, Result } from '@kubeloop/core';
 import { canonicalJson } from '../shared/hash.js';
-import { failSafeStatus, podsForBudget, syncBudget } from './decide.js';
+import { clearedDisruptionTarget, failSafeStatus, hasDisruptionTarget, podsForBudget, staleDisruptionCondition, syncBudget } from './decide.js';
 import type { ControllerLookups, ScaleLookup, ScaledObject } from './decide.js';
 
 /** The controller's name (as kube-controller-manager's `disruption` controller). */
 export const DISRUPTION_CONTROLLER_NAME = 'disruption';
+/** The name of the disruption controller's second queue, which resets stale `DisruptionTarget` conditions on pods. */
+export const STALE_POD_DISRUPTION_CONTROLLER_NAME = 'disruption-stale-pod-disruption';
 /** The component events are recorded under, as upstream's disruption controller. */
 export const DISRUPTION_CONTROLLER_COMPONENT = 'controllermanager';
 
@@ -89,7 +91,8 @@ export class DisruptionReconciler implements Reconciler {
       );
     }
     for (const pod of decision.notDeleted) {
-      void recorder.event(pod, 'Warning', 'NotDeleted', `Pod was expected by PDB ${namespace}/${budget.metadata.name ?? ''} to be deleted but it wasn't`);
+      // Upstream formats the budget as `<namespace>/<namespace>` (it passes the namespace twice); kept, as kubectl shows it.
+      void recorder.event(pod, 'Warning', 'NotDeleted', `Pod was expected by PDB ${namespace}/${namespace} to be deleted but it wasn't`);
     }
     if (decision.status !== undefined) {
       try {
@@ -207,3 +210,44 @@ export function disruptionController(manager: Manager, options: DisruptionContro
     .complete(new DisruptionReconciler(manager));
 }
 
+
+/**
+ * The disruption controller's stale-condition worker (upstream `syncStalePodDisruption`): a pod
+ * marked `DisruptionTarget=True` (by an eviction, say) that is still not being deleted 2 minutes
+ * later gets the condition reset to False, so a disruption that did not happen is not reported.
+ *
+ * Guarantees: only pods `staleDisruptionCondition` judges stale are written, through the status
+ * subresource with the pod's resourceVersion (a pod changed meanwhile is retried on a 409).
+ */
+export class StalePodDisruptionReconciler implements Reconciler {
+  readonly #manager: Manager;
+
+  /** A reconciler on the manager's pod cache and client. */
+  constructor(manager: Manager) {
+    this.#manager = manager;
+  }
+
+  /** One sync of the pod `request`. */
+  async reconcile(request: Request): Promise<Result> {
+    const pod = this.#manager.cache(Pods).get(request);
+    if (pod === undefined) return done;
+    const nowMs = this.#manager.clock.now();
+    const judged = staleDisruptionCondition(pod, nowMs);
+    if (!judged.stale) return done;
+    if (judged.cleanAfterMs > 0) return requeueAfter(judged.cleanAfterMs);
+    try {
+      await this.#manager.client.updateStatus(Pods, { ...pod, status: { ...pod.status, conditions: clearedDisruptionTarget(pod, nowMs) } });
+    } catch (error) {
+      if (!isApiError(error, 'NotFound')) throw error;
+    }
+    return done;
+  }
+}
+
+/** Builds the stale `DisruptionTarget` worker on a manager: pods that carry the condition. */
+export function stalePodDisruptionController(manager: Manager, options: DisruptionControllerOptions = {}): Controller {
+  return controllerFor(manager, Pods, { predicates: [(event) => event.type !== 'delete' && hasDisruptionTarget(event.object)] })
+    .named(STALE_POD_DISRUPTION_CONTROLLER_NAME)
+    .withConcurrency(options.concurrency ?? 1)
+    .complete(new StalePodDisruptionReconciler(manager));
+}

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { PodDisruptionBudgetSchema, PodSchema, formatTime } from '@kubeloop/core';
 import type { OwnerReference, Pod, PodDisruptionBudget } from '@kubeloop/core';
-import { countHealthyPods, expectedPodCount, failSafeStatus, findControllerScale, rebuildDisruptedPods, syncBudget } from './decide.js';
+import { clearedDisruptionTarget, countHealthyPods, expectedPodCount, failSafeStatus, findControllerScale, rebuildDisruptedPods, staleDisruptionCondition, syncBudget } from './decide.js';
 import type { ControllerLookups, ScaleLookup, ScaledObject } from './decide.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -190,5 +190,31 @@ describe('syncBudget (upstream trySync + updatePdbStatus)', () => {
       observedGeneration: 1,
       conditions: [{ type: 'DisruptionAllowed', status: 'False', reason: 'SyncFailed', message: 'found no controllers for pod "zk-0"', observedGeneration: 1, lastTransitionTime: formatTime(T0) }],
     });
+  });
+});
+
+describe('stale DisruptionTarget conditions (upstream nonTerminatingPodHasStaleDisruptionCondition)', () => {
+  const marked = (reason: string, at: number, extra: Record<string, unknown> = {}): Pod =>
+    PodSchema.parse({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'default', ...extra },
+      spec: { containers: [{ name: 'c', image: 'x' }] },
+      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }, { type: 'DisruptionTarget', status: 'True', reason, message: 'Eviction API: evicting', lastTransitionTime: formatTime(at) }] },
+    });
+
+  it.each([
+    ['marked 30 s ago: stale in 90 s', marked('EvictionByEvictionAPI', T0 - 30_000), { stale: true, cleanAfterMs: 90_000 }],
+    ['marked 3 minutes ago: stale now', marked('EvictionByEvictionAPI', T0 - 180_000), { stale: true, cleanAfterMs: 0 }],
+    ['being deleted: never stale', marked('EvictionByEvictionAPI', T0 - 180_000, { deletionTimestamp: formatTime(T0) }), { stale: false }],
+    ["the kubelet's own condition: never stale", marked('TerminationByKubelet', T0 - 180_000), { stale: false }],
+  ])('%s', (_name, p, expected) => {
+    expect(staleDisruptionCondition(p, T0)).toEqual(expected);
+  });
+
+  it('a finished pod keeps its condition; a reset drops reason and message', () => {
+    const done = marked('EvictionByEvictionAPI', T0 - 180_000);
+    expect(staleDisruptionCondition({ ...done, status: { ...done.status, phase: 'Failed' } }, T0)).toEqual({ stale: false });
+    expect(clearedDisruptionTarget(done, T0)).toEqual([{ type: 'Ready', status: 'True' }, { type: 'DisruptionTarget', status: 'False', lastTransitionTime: formatTime(T0) }]);
   });
 });

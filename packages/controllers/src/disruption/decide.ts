@@ -15,10 +15,11 @@ import {
   DISRUPTED_POD_TIMEOUT_MS,
   DISRUPTION_ALLOWED_CONDITION,
   DisruptionAllowedReasons,
+  SelectorError,
   controllerRef,
   disruptionAllowedConditionUpToDate,
   disruptionAllowedConditions,
-  SelectorError,
+  formatTime,
   parseApiVersion,
   parseTime,
   selectorFromLabelSelector,
@@ -371,3 +372,40 @@ export function failSafeStatus(budget: PodDisruptionBudget, error: string, nowMs
   };
 }
 
+
+// ------------------------------------------------------------ stale DisruptionTarget conditions
+
+/**
+ * How long a pod may carry `DisruptionTarget=True` without being deleted before the controller
+ * resets the condition (upstream `stalePodDisruptionTimeout`, 2 minutes).
+ */
+export const STALE_POD_DISRUPTION_TIMEOUT_MS = 2 * 60 * 1000;
+
+/** Whether a pod carries a `DisruptionTarget=True` condition (what the stale-condition controller watches). */
+export function hasDisruptionTarget(pod: Pod): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'DisruptionTarget' && c.status === 'True');
+}
+
+/**
+ * Upstream `nonTerminatingPodHasStaleDisruptionCondition`: a pod not being deleted, not finished,
+ * with `DisruptionTarget=True` set by someone other than the kubelet (reason
+ * `TerminationByKubelet`), has a stale condition once it is {@link STALE_POD_DISRUPTION_TIMEOUT_MS}
+ * old; `cleanAfterMs` is how long until then (0: now).
+ */
+export function staleDisruptionCondition(pod: Pod, nowMs: number): { readonly stale: false } | { readonly stale: true; readonly cleanAfterMs: number } {
+  if (pod.metadata.deletionTimestamp !== undefined) return { stale: false };
+  const cond = (pod.status?.conditions ?? []).find((c) => c.type === 'DisruptionTarget');
+  const phase = pod.status?.phase;
+  if (cond === undefined || cond.status !== 'True' || cond.reason === 'TerminationByKubelet' || phase === 'Succeeded' || phase === 'Failed') return { stale: false };
+  const since = cond.lastTransitionTime === undefined || cond.lastTransitionTime === null ? nowMs : parseTime(cond.lastTransitionTime);
+  return { stale: true, cleanAfterMs: Math.max(0, since + STALE_POD_DISRUPTION_TIMEOUT_MS - nowMs) };
+}
+
+/**
+ * The pod's conditions with `DisruptionTarget` reset as upstream's `syncStalePodDisruption` does
+ * (`UpdatePodCondition` with status False and nothing else): reason and message dropped, the
+ * transition at `nowMs`.
+ */
+export function clearedDisruptionTarget(pod: Pod, nowMs: number): NonNullable<Pod['status']>['conditions'] {
+  return (pod.status?.conditions ?? []).map((c) => (c.type === 'DisruptionTarget' ? { type: 'DisruptionTarget', status: 'False' as const, lastTransitionTime: formatTime(nowMs) } : c));
+}

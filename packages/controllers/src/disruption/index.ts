@@ -12,11 +12,11 @@
 export { disruptionPlugin, DISRUPTION_PLUGIN_NAME } from './plugin.js';
 
 // The controller
-export { DISRUPTION_CONTROLLER_COMPONENT, DISRUPTION_CONTROLLER_NAME, DisruptionReconciler, disruptionController } from './controller.js';
+export { DISRUPTION_CONTROLLER_COMPONENT, DISRUPTION_CONTROLLER_NAME, DisruptionReconciler, STALE_POD_DISRUPTION_CONTROLLER_NAME, StalePodDisruptionReconciler, disruptionController, stalePodDisruptionController } from './controller.js';
 export type { DisruptionControllerOptions } from './controller.js';
 
 // Decisions
-export { countHealthyPods, expectedPodCount, failSafeStatus, findControllerScale, podsForBudget, rebuildDisruptedPods, syncBudget } from './decide.js';
+export { STALE_POD_DISRUPTION_TIMEOUT_MS, clearedDisruptionTarget, countHealthyPods, expectedPodCount, failSafeStatus, findControllerScale, hasDisruptionTarget, podsForBudget, rebuildDisruptedPods, staleDisruptionCondition, syncBudget } from './decide.js';
 export type { BudgetSync, ControllerLookups, ControllerScale, ExpectedPodCount, ScaleLookup, ScaledObject } from './decide.js';
 
 // Invariants

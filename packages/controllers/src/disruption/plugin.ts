@@ -4,7 +4,7 @@
  * @module
  */
 import type { Plugin } from '@kubeloop/core';
-import { disruptionController, type DisruptionControllerOptions } from './controller.js';
+import { disruptionController, stalePodDisruptionController, type DisruptionControllerOptions } from './controller.js';
 import { DISRUPTION_INVARIANTS } from './invariants.js';
 
 /** The name of the plugin {@link disruptionPlugin} returns. */
@@ -12,7 +12,8 @@ export const DISRUPTION_PLUGIN_NAME = 'kubeloop.dev/disruption';
 
 /**
  * A core plugin that adds the disruption controller (upstream `pkg/controller/disruption`),
- * which keeps each PodDisruptionBudget's status (the eviction subresource reads it), and its
+ * which keeps each PodDisruptionBudget's status (the eviction subresource reads it) and resets
+ * stale `DisruptionTarget` conditions on pods that were not deleted (a second queue), and its
  * invariants: the status says what the spec says of the pods after settling
  * (`budgetStatusMatchesPods`), and no eviction is charged to a budget whose pods allow none
  * (`evictionsRespectBudgets`, over transitions).
@@ -29,6 +30,7 @@ export function disruptionPlugin(options: DisruptionControllerOptions = {}): Plu
     name: DISRUPTION_PLUGIN_NAME,
     register(api) {
       api.addController((manager) => disruptionController(manager, options));
+      api.addController((manager) => stalePodDisruptionController(manager, options));
       for (const i of DISRUPTION_INVARIANTS) api.addInvariant(i);
     },
   };

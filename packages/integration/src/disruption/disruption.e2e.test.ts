@@ -219,8 +219,31 @@ describe("the disruption controller's events and the disruptedPods timeout", () 
       expect(after.status).toMatchObject({ currentHealthy: 3, disruptionsAllowed: 1 });
       expect(after.status.disruptedPods).toBeUndefined();
       const notDeleted = (await cluster.list(Events, { namespace: 'default' })).items.filter((e) => e.reason === 'NotDeleted').map((e) => [e.type, e.involvedObject.kind, e.involvedObject.name, e.message]);
-      expect(notDeleted).toEqual([['Warning', 'Pod', 'zk-1', "Pod was expected by PDB default/zk-pdb to be deleted but it wasn't"]]);
+      // Upstream's message names the budget's namespace twice (disruption.go passes pdb.Namespace for both).
+      expect(notDeleted).toEqual([['Warning', 'Pod', 'zk-1', "Pod was expected by PDB default/default to be deleted but it wasn't"]]);
       expect(await violations(cluster)).toEqual([]);
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
+
+describe('stale DisruptionTarget conditions (upstream syncStalePodDisruption)', () => {
+  it('resets DisruptionTarget to False on a pod still not deleted 2 minutes after it was marked', async () => {
+    const cluster = await SimCluster.create({ seed: 9, nodes: 3 });
+    try {
+      await cluster.apply(ZOOKEEPER, 'zookeeper.yaml');
+      await cluster.settle();
+      // What an eviction whose delete failed leaves behind.
+      const zk1 = await cluster.get(Pods, key('zk-1'));
+      const marked = { type: 'DisruptionTarget', status: 'True' as const, reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: formatTime(cluster.clock.now()) };
+      await cluster.server.updateStatus(Pods, { ...zk1, status: { ...zk1.status, conditions: [...(zk1.status.conditions ?? []), marked] } });
+      await cluster.advance(119_000);
+      expect((await cluster.get(Pods, key('zk-1'))).status.conditions?.find((c) => c.type === 'DisruptionTarget')).toMatchObject({ status: 'True' });
+      await cluster.advance(2_000);
+      const reset = (await cluster.get(Pods, key('zk-1'))).status.conditions?.find((c) => c.type === 'DisruptionTarget');
+      expect(reset).toEqual({ type: 'DisruptionTarget', status: 'False', lastTransitionTime: expect.any(String) as unknown });
+      expect(Date.parse(reset?.lastTransitionTime ?? '')).toBeGreaterThanOrEqual(Date.parse(marked.lastTransitionTime) + 120_000);
     } finally {
       await cluster.stop();
     }
