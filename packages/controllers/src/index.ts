@@ -16,6 +16,7 @@
  * | {@link resourceQuotaPlugin} | `pkg/controller/resourcequota` and the `ResourceQuota` admission plugin |
  * | {@link jobPlugin} | `pkg/controller/job` |
  * | {@link ttlAfterFinishedPlugin} | `pkg/controller/ttlafterfinished` |
+ * | {@link disruptionPlugin} | `pkg/controller/disruption` (PodDisruptionBudget status) |
  * | {@link cronJobPlugin} | `pkg/controller/cronjob` (the v2 controller) |
  * | {@link nodeLifecyclePlugin} | `pkg/controller/nodelifecycle`, `pkg/controller/tainteviction` and the `DefaultTolerationSeconds` admission plugin |
  * | {@link schedulerPlugin} | `pkg/scheduler` with its default plugins |
@@ -359,6 +360,22 @@ export {
   ttlAfterFinishedPlugin,
 } from './ttlafterfinished/index.js';
 export type { TtlAfterFinishedControllerOptions } from './ttlafterfinished/index.js';
+
+// Disruption (PodDisruptionBudget status)
+export {
+  DISRUPTION_CONTROLLER_COMPONENT,
+  DISRUPTION_CONTROLLER_NAME,
+  DISRUPTION_INVARIANTS,
+  DISRUPTION_PLUGIN_NAME,
+  DisruptionReconciler,
+  budgetStatusMatchesPods,
+  budgetStatusMatchesPodsInvariant,
+  budgetTruth,
+  disruptionPlugin,
+  evictionsRespectBudgets,
+  evictionsRespectBudgetsInvariant,
+} from './disruption/index.js';
+export type { BudgetTruth, DisruptionControllerOptions, DisruptionState } from './disruption/index.js';
 
 // CronJob
 export {

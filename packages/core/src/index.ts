@@ -202,6 +202,11 @@ export {
   PodDisruptionBudgets,
 } from './api/kinds/policy.js';
 export type { PodDisruptionBudgetSpec, PodDisruptionBudgetStatus, PodDisruptionBudget } from './api/kinds/policy.js';
+export {
+  DISRUPTED_POD_TIMEOUT_MS, DISRUPTION_ALLOWED_CONDITION, DisruptionAllowedReasons, budgetsForPod,
+  disruptionAllowedConditionUpToDate, disruptionAllowedConditions, setStatusCondition,
+} from './api/disruption.js';
+export type { DisruptionBudgetLike } from './api/disruption.js';
 // storage.k8s.io/v1
 export { StorageClassSchema, DEFAULT_STORAGE_CLASS_ANNOTATION, StorageClasses } from './api/kinds/storage.js';
 export type { StorageClass } from './api/kinds/storage.js';

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBuiltinRegistry, ConfigMaps, Deployments, HorizontalPodAutoscalers, Jobs, Namespaces, PodDisruptionBudgets, Pods, Services } from '../api/kinds/index.js';
 import { ManifestError, manifestLocation, parseManifests, resolveManifest } from '../api/manifest.js';
+import { formatTime } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual.js';
 import { apply } from '../client/apply.js';
 import { seededRng } from '../rng/seeded.js';
@@ -79,26 +80,32 @@ describe('pods: creation, binding and graceful deletion', () => {
   });
 });
 
-describe('pods: eviction and PodDisruptionBudgets', () => {
-  async function runningPods(server: ApiServer, n: number): Promise<void> {
+describe('pods: eviction and PodDisruptionBudgets (upstream EvictionREST)', () => {
+  /** `n` pods web-0.. bound, Running and (unless `ready` is false) Ready. */
+  async function runningPods(server: ApiServer, n: number, ready = true): Promise<void> {
     for (let i = 0; i < n; i++) {
       await server.create(Pods, pod(`web-${i}`));
       await server.bind(key(`web-${i}`), { name: 'node-1' });
       const p = await server.get(Pods, key(`web-${i}`));
-      await server.updateStatus(Pods, { ...p, status: { ...p.status, phase: 'Running' } });
+      await server.updateStatus(Pods, { ...p, status: { ...p.status, phase: 'Running', conditions: [...(p.status.conditions ?? []), { type: 'Ready', status: ready ? 'True' : 'False' }] } });
     }
+  }
+
+  /** A budget `web` over app=web with the status the disruption controller would have written. */
+  async function budget(server: ApiServer, status: { disruptionsAllowed: number; desiredHealthy: number; currentHealthy: number; expectedPods: number; observedGeneration?: number }, spec: Record<string, unknown> = { minAvailable: 2 }, name = 'web') {
+    const pdb = await server.create(PodDisruptionBudgets, {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name, namespace: 'default' },
+      spec: { selector: { matchLabels: { app: 'web' } }, ...spec },
+    });
+    return server.updateStatus(PodDisruptionBudgets, { ...pdb, status: { ...pdb.status, observedGeneration: 1, ...status } });
   }
 
   it('refuses an eviction that the budget does not allow with 429 and the budget named', async () => {
     const { server } = newServer();
     await runningPods(server, 2);
-    const pdb = await server.create(PodDisruptionBudgets, {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: { name: 'web', namespace: 'default' },
-      spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } },
-    });
-    await server.updateStatus(PodDisruptionBudgets, { ...pdb, status: { ...pdb.status, disruptionsAllowed: 0, desiredHealthy: 2, currentHealthy: 2, expectedPods: 2 } });
+    await budget(server, { disruptionsAllowed: 0, desiredHealthy: 2, currentHealthy: 2, expectedPods: 2 });
     const e = await rejection(server.evict(key('web-0')));
     expect(e.code).toBe(429);
     expect(e.message).toBe("Cannot evict pod as it would violate the pod's disruption budget.");
@@ -109,18 +116,115 @@ describe('pods: eviction and PodDisruptionBudgets', () => {
   it('evicts when the budget allows it, and counts the disruption in the budget status', async () => {
     const { server } = newServer();
     await runningPods(server, 3);
-    const pdb = await server.create(PodDisruptionBudgets, {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: { name: 'web', namespace: 'default' },
-      spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } },
-    });
-    await server.updateStatus(PodDisruptionBudgets, { ...pdb, status: { ...pdb.status, disruptionsAllowed: 1, desiredHealthy: 2, currentHealthy: 3, expectedPods: 3 } });
+    await budget(server, { disruptionsAllowed: 1, desiredHealthy: 2, currentHealthy: 3, expectedPods: 3 });
     await server.evict(key('web-0'));
     expect((await server.get(Pods, key('web-0'))).metadata.deletionTimestamp).toBeDefined();
     const after = await server.get(PodDisruptionBudgets, key('web'));
     expect(after.status.disruptionsAllowed).toBe(0);
     expect(Object.keys(after.status.disruptedPods ?? {})).toEqual(['web-0']);
+  });
+
+  it('charges the budget in the same call: a second eviction right after the first is refused', async () => {
+    const { server, clock } = newServer();
+    await runningPods(server, 3);
+    await budget(server, { disruptionsAllowed: 1, desiredHealthy: 2, currentHealthy: 3, expectedPods: 3 });
+    await server.evict(key('web-0'));
+    const after = await server.get(PodDisruptionBudgets, key('web'));
+    expect(after.status.disruptedPods).toEqual({ 'web-0': formatTime(clock.now()) });
+    // Reaching 0 turns the condition False (upstream UpdateDisruptionAllowedCondition).
+    expect(after.status.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([['DisruptionAllowed', 'False', 'InsufficientPods']]);
+    expect((await rejection(server.evict(key('web-1')))).code).toBe(429);
+    expect((await server.get(Pods, key('web-1'))).metadata.deletionTimestamp).toBeUndefined();
+  });
+
+  it('marks the evicted pod DisruptionTarget=True (EvictionByEvictionAPI) before deleting it', async () => {
+    const { server } = newServer();
+    await runningPods(server, 1);
+    await server.evict(key('web-0'));
+    const p = await server.get(Pods, key('web-0'));
+    expect(p.metadata.deletionTimestamp).toBeDefined();
+    expect(p.status.conditions?.find((c) => c.type === 'DisruptionTarget')).toMatchObject({ status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' });
+  });
+
+  it('refuses with 429 while the budget status is behind its generation ("still being processed")', async () => {
+    const { server } = newServer();
+    await runningPods(server, 3);
+    const pdb = await budget(server, { disruptionsAllowed: 1, desiredHealthy: 2, currentHealthy: 3, expectedPods: 3 });
+    await server.update(PodDisruptionBudgets, { ...pdb, spec: { ...pdb.spec, minAvailable: 1 } });
+    const e = await rejection(server.evict(key('web-0')));
+    expect(e.code).toBe(429);
+    expect(e.details.causes?.[0]?.message).toBe('The disruption budget web is still being processed by the server.');
+  });
+
+  it('refuses with 403 a budget whose disruptionsAllowed is negative', async () => {
+    const { server } = newServer();
+    await runningPods(server, 1);
+    await budget(server, { disruptionsAllowed: -1, desiredHealthy: 2, currentHealthy: 1, expectedPods: 1 });
+    const e = await rejection(server.evict(key('web-0')));
+    expect(e.code).toBe(403);
+    expect(e.message).toContain('pdb disruptions allowed is negative');
+  });
+
+  it('answers 500 for a pod two budgets select, and deletes nothing', async () => {
+    const { server } = newServer();
+    await runningPods(server, 3);
+    await budget(server, { disruptionsAllowed: 1, desiredHealthy: 2, currentHealthy: 3, expectedPods: 3 });
+    await budget(server, { disruptionsAllowed: 1, desiredHealthy: 2, currentHealthy: 3, expectedPods: 3 }, { maxUnavailable: 1 }, 'web-too');
+    const e = await rejection(server.evict(key('web-0')));
+    expect(e.code).toBe(500);
+    expect(e.message).toBe('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    expect((await server.get(Pods, key('web-0'))).metadata.deletionTimestamp).toBeUndefined();
+  });
+
+  it('deletes a Pending pod without asking its budget', async () => {
+    const { server } = newServer();
+    await server.create(Pods, pod('web-0'));
+    await budget(server, { disruptionsAllowed: 0, desiredHealthy: 2, currentHealthy: 0, expectedPods: 1 });
+    await server.evict(key('web-0'));
+    expect((await rejection(server.get(Pods, key('web-0')))).reason).toBe('NotFound');
+    expect((await server.get(PodDisruptionBudgets, key('web'))).status.disruptedPods).toBeUndefined();
+  });
+
+  it('deletes a finished pod without asking its budget', async () => {
+    const { server } = newServer();
+    await runningPods(server, 1);
+    const p = await server.get(Pods, key('web-0'));
+    await server.updateStatus(Pods, { ...p, status: { ...p.status, phase: 'Succeeded' } });
+    await budget(server, { disruptionsAllowed: 0, desiredHealthy: 2, currentHealthy: 0, expectedPods: 1 });
+    await server.evict(key('web-0'));
+    expect((await rejection(server.get(Pods, key('web-0')))).reason).toBe('NotFound');
+  });
+
+  it('IfHealthyBudget (default): an unready pod of a healthy budget goes without a charge; of an unhealthy one, only if the budget allows', async () => {
+    const { server } = newServer();
+    await runningPods(server, 1, false);
+    await budget(server, { disruptionsAllowed: 0, desiredHealthy: 2, currentHealthy: 2, expectedPods: 3 });
+    await server.evict(key('web-0'));
+    expect((await server.get(Pods, key('web-0'))).metadata.deletionTimestamp).toBeDefined();
+    expect((await server.get(PodDisruptionBudgets, key('web'))).status.disruptionsAllowed).toBe(0);
+
+    const second = newServer().server;
+    await runningPods(second, 1, false);
+    await budget(second, { disruptionsAllowed: 0, desiredHealthy: 2, currentHealthy: 1, expectedPods: 3 });
+    expect((await rejection(second.evict(key('web-0')))).code).toBe(429);
+  });
+
+  it('AlwaysAllow: an unready pod goes even when the budget is exhausted, without a charge', async () => {
+    const { server } = newServer();
+    await runningPods(server, 1, false);
+    await budget(server, { disruptionsAllowed: 0, desiredHealthy: 2, currentHealthy: 1, expectedPods: 3 }, { minAvailable: 2, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+    await server.evict(key('web-0'));
+    expect((await server.get(Pods, key('web-0'))).metadata.deletionTimestamp).toBeDefined();
+    expect((await server.get(PodDisruptionBudgets, key('web'))).status.disruptedPods).toBeUndefined();
+  });
+
+  it('a dry run checks the budget and changes nothing', async () => {
+    const { server } = newServer();
+    await runningPods(server, 3);
+    await budget(server, { disruptionsAllowed: 1, desiredHealthy: 2, currentHealthy: 3, expectedPods: 3 });
+    await server.evict(key('web-0'), { dryRun: true });
+    expect((await server.get(Pods, key('web-0'))).metadata.deletionTimestamp).toBeUndefined();
+    expect((await server.get(PodDisruptionBudgets, key('web'))).status.disruptionsAllowed).toBe(1);
   });
 });
 

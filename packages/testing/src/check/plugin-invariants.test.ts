@@ -81,6 +81,8 @@ describe('invariants registered by plugins', () => {
         'bindingIsMutual (safety)',
         'podsFollowTheirVolumes (safety)',
         'endpointsMatchPods (liveness)',
+        'budgetStatusMatchesPods (liveness)',
+        'evictionsRespectBudgets (transition)',
         'jobSucceededWithinCompletions (safety)',
         'jobIndexesSucceedOnce (safety)',
         'finishedJobHasNoActivePods (safety)',

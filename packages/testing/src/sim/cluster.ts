@@ -57,6 +57,7 @@ import {
   replicaSetPlugin,
   replicationControllerPlugin,
   resourceQuotaPlugin,
+  disruptionPlugin,
   schedulerPlugin,
   statefulSetPlugin,
   ttlAfterFinishedPlugin,
@@ -187,6 +188,7 @@ export const DEFAULT_STORAGE_CLASS: StorageClass = Object.freeze({
  * The built-in controllers a {@link SimCluster}'s controller manager runs by default, as
  * kube-controller-manager does: the garbage collector, the pod garbage collector, ReplicaSet, ReplicationController,
  * Deployment, DaemonSet, StatefulSet, the PersistentVolume binder and provisioner, the Endpoints and EndpointSlice controllers, Job and TTL-after-finished,
+ * the disruption controller (PodDisruptionBudget status),
  * and the resource quota controller with its admission hook (installed on the API server through the plugin API, as
  * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
  * without quota). Plugins are stateless (each incarnation of the controller manager builds
@@ -203,6 +205,7 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   persistentVolumePlugin(),
   endpointsPlugin(),
   resourceQuotaPlugin(),
+  disruptionPlugin(),
   jobPlugin(),
   ttlAfterFinishedPlugin(),
   cronJobPlugin(),
