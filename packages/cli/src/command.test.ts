@@ -85,7 +85,8 @@ describe('kubeloop run', () => {
     writeFileSync(join(dir, 'a.yaml'), `${barePod('web')}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n---\n${hpa}---\n${pdb}`);
     const { code, stdout, stderr } = await kubeloop('run', dir);
     expect(code).toBe(0);
-    expect(stderr).toBe('warning: nothing in this cluster reconciles HorizontalPodAutoscaler "web"\nwarning: nothing in this cluster reconciles PodDisruptionBudget "web"\n');
+    // the disruption controller reconciles the PodDisruptionBudget: no warning for it
+    expect(stderr).toBe('warning: nothing in this cluster reconciles HorizontalPodAutoscaler "web"\n');
     // stored and printed all the same
     expect(stdout).toContain('horizontalpodautoscaler.autoscaling/web   Deployment/web');
   });

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Plugin } from '@kubeloop/core';
+import { PodDisruptionBudgets, type Plugin } from '@kubeloop/core';
 import { disruptionController, stalePodDisruptionController, type DisruptionControllerOptions } from './controller.js';
 import { DISRUPTION_INVARIANTS } from './invariants.js';
 
@@ -31,6 +31,7 @@ export function disruptionPlugin(options: DisruptionControllerOptions = {}): Plu
     register(api) {
       api.addController((manager) => disruptionController(manager, options));
       api.addController((manager) => stalePodDisruptionController(manager, options));
+      api.reconciles(PodDisruptionBudgets);
       for (const i of DISRUPTION_INVARIANTS) api.addInvariant(i);
     },
   };
