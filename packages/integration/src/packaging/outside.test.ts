@@ -56,13 +56,15 @@ afterAll(() => {
 }, STEP_TIMEOUT_MS);
 
 describe('the packages installed from their tarballs into a project outside the repository', () => {
-  it('installs one tarball per package, each with its version in place of workspace:*', () => {
+  it('installs one tarball per package: publishable, exports on dist/, its version in place of workspace:*', () => {
     const manifest = (name: string) => JSON.parse(readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(PACKAGES.map((name) => manifest(name)['name'])).toEqual(PACKAGES);
     for (const name of PACKAGES) {
       const deps = JSON.stringify(manifest(name)['dependencies'] ?? {});
       expect(deps).not.toContain('workspace:');
       expect(manifest(name)['private']).toBeUndefined();
+      expect(manifest(name)['engines']).toEqual({ node: '>=20.19' });
+      expect(manifest(name)['exports']).toMatchObject({ '.': { types: './dist/index.d.ts', default: './dist/index.js' } });
     }
     // The third-party library users bring themselves is a peer, installed beside the packages.
     expect(manifest('fast-check')['name']).toBe('fast-check');
