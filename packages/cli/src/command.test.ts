@@ -283,9 +283,11 @@ describe('kubeloop command line', () => {
     expect(stdout).toContain('Usage: kubeloop run [options] <paths...>');
   });
 
-  it('runs through the package bin shim as a real process', async () => {
-    const bin = fileURLToPath(new URL('../bin/kubeloop.js', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'run', join(examples, 'cli'), '-o', 'json'], { cwd: repo });
+  // The installed bin (the built dist/main.js, plain node) is run by the outside-project test in
+  // packages/integration/src/packaging; this runs the same entry from source, as `pnpm kubeloop` does.
+  it('runs the executable entry as a real process', async () => {
+    const entry = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', entry, 'run', join(examples, 'cli'), '-o', 'json'], { cwd: repo });
     expect((JSON.parse(stdout) as { kind: string }).kind).toBe('List');
   });
 });

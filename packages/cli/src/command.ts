@@ -8,6 +8,7 @@ import { parseCliDuration } from './duration.js';
 import type { CliIo } from './io.js';
 import { OUTPUT_FORMATS, run } from './run.js';
 import type { OutputFormat } from './run.js';
+import { CLI_VERSION } from './version.js';
 
 function wholeNumber(what: string): (value: string) => number {
   return (value) => {
@@ -69,6 +70,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   let code = 0;
   const program = new Command('kubeloop')
     .description('Run Kubernetes manifests on a simulated cluster, on virtual time.')
+    .version(CLI_VERSION, '--version', 'print the kubeloop version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
   program

@@ -1,6 +1,8 @@
+#!/usr/bin/env node
 /**
  * The `kubeloop` executable: runs {@link main} on the process's arguments and streams. Run it
- * with `pnpm kubeloop <args>` from the repository root, or through the package's `bin`.
+ * with `pnpm kubeloop <args>` from the repository root (on tsx, from the source), or through the
+ * package's `bin`, which runs the built `dist/main.js` with plain node.
  *
  * @module
  */

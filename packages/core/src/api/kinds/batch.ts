@@ -260,7 +260,10 @@ export const CronJobSpecSchema = z.object({
   startingDeadlineSeconds: z.number().int().optional(),
   concurrencyPolicy: z.enum(['Allow', 'Forbid', 'Replace']).default('Allow'),
   suspend: z.boolean().default(false),
-  jobTemplate: JobTemplateSpecSchema,
+  // `as typeof`: the built .d.ts then names the Job template's schema instead of inlining it.
+  // Inlined, CronJob's type nested a pod spec so deep that TypeScript gave up inferring it and
+  // typed the innermost fields (a projected downwardAPI item's fieldRef) Record<string, unknown>.
+  jobTemplate: JobTemplateSpecSchema as typeof JobTemplateSpecSchema,
   successfulJobsHistoryLimit: z.number().int().default(3),
   failedJobsHistoryLimit: z.number().int().default(1),
 });
@@ -281,7 +284,7 @@ export const CronJobSchema = z.object({
   apiVersion: z.literal('batch/v1'),
   kind: z.literal('CronJob'),
   metadata: ObjectMetaSchema,
-  spec: CronJobSpecSchema,
+  spec: CronJobSpecSchema as typeof CronJobSpecSchema, // named in the .d.ts, as jobTemplate above
   status: CronJobStatusSchema.prefault({}),
 });
 /** A CronJob. */
