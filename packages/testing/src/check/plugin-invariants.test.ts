@@ -76,6 +76,8 @@ describe('invariants registered by plugins', () => {
         'onePodPerOrdinal (safety)',
         'orderedReadyCreation (transition)',
         'bindingIsMutual (safety)',
+        'claimNotRemovedWhileMounted (transition)',
+        'volumeNotRemovedWhileBound (transition)',
         'endpointsMatchPods (liveness)',
         'jobSucceededWithinCompletions (safety)',
         'jobIndexesSucceedOnce (safety)',
