@@ -11,7 +11,7 @@ import { canonicalJson, computeHash } from '../shared/hash.js';
 import { msUntilAvailable } from '../shared/pods.js';
 import { podFromTemplate } from '../shared/podcontrol.js';
 import { claimObjects, isControlledBy, newControllerRef, ownedOrOrphaned } from '../shared/ownership.js';
-import { STATEFULSET_REVISION_LABEL, claimName, podName, podOrdinal, revisionForNewPod, statefulPodTemplate, statefulSetStep } from './decide.js';
+import { STATEFULSET_REVISION_LABEL, claimName, podName, podOrdinal, revisionForNewPod, selectRevisions, statefulPodTemplate, statefulSetStep } from './decide.js';
 import { computeStatefulSetStatus } from './status.js';
 
 /** The controller's name (as kube-controller-manager's `statefulset` controller). */
@@ -125,8 +125,9 @@ export class StatefulSetReconciler implements Reconciler {
       recheckOwner: () => this.#recheck(set),
     });
     const wanted = canonicalJson(revisionData(set.spec.template));
-    const max = revisions.reduce((m, r) => Math.max(m, r.revision), 0);
-    let updateRev = revisions.filter((r) => canonicalJson(r.data) === wanted).sort((a, b) => b.revision - a.revision)[0];
+    const hashOf = (r: ControllerRevision): string => r.metadata.labels?.[STATEFULSET_REVISION_LABEL] ?? r.metadata.name ?? '';
+    const selected = selectRevisions(revisions, (r) => canonicalJson(r.data) === wanted, hashOf, set.status.currentRevision);
+    let updateRev = selected.update;
     if (updateRev === undefined) {
       const hash = computeHash(set.spec.template, set.status.collisionCount);
       const revision: ControllerRevision = {
@@ -139,7 +140,7 @@ export class StatefulSetReconciler implements Reconciler {
           ownerReferences: [newControllerRef(set)],
         },
         data: revisionData(set.spec.template),
-        revision: max + 1,
+        revision: selected.updateNumber,
       };
       try {
         updateRev = await client.create(ControllerRevisions, revision);
@@ -153,13 +154,12 @@ export class StatefulSetReconciler implements Reconciler {
         }
         updateRev = existing;
       }
-    } else if (updateRev.revision < max) {
+    } else if (updateRev.revision !== selected.updateNumber) {
       // Back to an older template (a rollback): it becomes the newest revision, as upstream.
-      updateRev = await client.update(ControllerRevisions, { ...updateRev, revision: max + 1 });
+      updateRev = await client.update(ControllerRevisions, { ...updateRev, revision: selected.updateNumber });
     }
-    const hashOf = (r: ControllerRevision): string => r.metadata.labels?.[STATEFULSET_REVISION_LABEL] ?? r.metadata.name ?? '';
     const update = { hash: hashOf(updateRev), template: set.spec.template };
-    const currentRev = revisions.find((r) => hashOf(r) === set.status.currentRevision);
+    const currentRev = selected.current;
     const currentTemplate = currentRev === undefined ? undefined : revisionTemplate(currentRev);
     const current = currentRev === undefined || currentTemplate === undefined ? update : { hash: hashOf(currentRev), template: currentTemplate };
     await this.#cleanupHistory(set, [...revisions.filter((r) => r !== updateRev && r.metadata.name !== updateRev.metadata.name)], new Set([current.hash, update.hash]));
