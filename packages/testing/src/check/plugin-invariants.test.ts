@@ -75,6 +75,8 @@ describe('invariants registered by plugins', () => {
         'statefulPodsInRange (liveness)',
         'onePodPerOrdinal (safety)',
         'orderedReadyCreation (transition)',
+        'podMountsOwnClaim (safety)',
+        'retainClaimNeverDeleted (transition)',
         'bindingIsMutual (safety)',
         'claimNotRemovedWhileMounted (transition)',
         'volumeNotRemovedWhileBound (transition)',
