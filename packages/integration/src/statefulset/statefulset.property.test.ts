@@ -1,20 +1,36 @@
 /**
  * Safety and liveness of the StatefulSet controller under random scale changes, with
- * controller-manager crashes and cut watches: at any time no two pods share an ordinal, and
+ * controller-manager crashes, cut watches, a lagging pod cache and node failures: at any time
+ * no two pods share an ordinal, each pod mounts its own ordinal's claim, a claim is never
+ * deleted while its set's retention policy says Retain nor removed while a pod mounts it, and
  * under OrderedReady no pod is created before every lower ordinal is Running and Ready; once
  * the faults stop and the cluster settles, each set has exactly its `spec.replicas` pods with
- * the ordinals of its range.
+ * the ordinals of its range. One set keeps its claims (Retain, the default), the other hands
+ * them to the garbage collector (`whenScaled` and `whenDeleted` Delete), so the binder, the
+ * provisioner, PVC protection and the garbage collector run alongside.
  *
- * Pod deletions by users and lagging caches are left out of this first suite: a pod deleted
- * (or made unready) between the controller's read and its create makes upstream's controller,
- * and this one, create the next ordinal too; the invariant judges the store.
+ * Pod deletions by users are left out of this suite: a pod deleted (or made unready) between
+ * the controller's read and its create makes upstream's controller, and this one, create the
+ * next ordinal too; the invariant judges the store. A lagging pod cache and node failures
+ * (which make pods unready) could open the same window; 40 runs of each found no case, and the
+ * deep run keeps looking.
  */
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { StatefulSets } from '@kubeloop/core';
 import { DEEP, checkCluster, faultArbitrary, faultSchedules, faultSchedulesWith } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
-import { onePodPerOrdinalInvariant, orderedReadyCreationInvariant, statefulPodsInRangeInvariant, statefulSetPlugin } from '@kubeloop/controllers';
+import {
+  garbageCollectorPlugin,
+  onePodPerOrdinalInvariant,
+  orderedReadyCreationInvariant,
+  persistentVolumePlugin,
+  podGcPlugin,
+  statefulPodsInRangeInvariant,
+  statefulSetPlugin,
+  volumeProtectionPlugin,
+} from '@kubeloop/controllers';
+import type { Invariant } from '@kubeloop/core';
 
 const RUNS = DEEP ? 200 : 8;
 const MAX_STEPS = 8;
@@ -37,7 +53,9 @@ function sets(): object[] {
       replicas: 2,
       podManagementPolicy: name === 'parallel' ? 'Parallel' : 'OrderedReady',
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'nginx:1.25', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      ...(name === 'parallel' ? { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete', whenDeleted: 'Delete' } } : {}),
     },
   }));
 }
@@ -47,10 +65,17 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
   await cluster.server.patch(StatefulSets, { namespace: 'default', name: SETS[s.set]! }, { type: 'merge', body: { spec: { replicas: s.replicas } } });
 }
 
+/**
+ * The run: the two sets settled before the faults start; after every step no ordinal twice,
+ * ordered creation under OrderedReady, and what the plugins
+ * register (each pod mounting its own claim, no Retain claim deleted, no mounted claim
+ * removed); after settling, exactly the range.
+ */
 function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step> {
+  const safety: Invariant[] = [onePodPerOrdinalInvariant, orderedReadyCreationInvariant];
   return {
     name,
-    cluster: { nodes: NODES, controllerManager: { plugins: [statefulSetPlugin()] } },
+    cluster: { nodes: NODES, controllerManager: { plugins: [statefulSetPlugin(), persistentVolumePlugin(), volumeProtectionPlugin(), garbageCollectorPlugin(), podGcPlugin()] } },
     setup: async (cluster) => {
       await cluster.apply(sets());
       await cluster.advance(5_000);
@@ -59,7 +84,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
     perform,
     describe: (s) => (s.kind === 'wait' ? `wait ${s.ms} ms` : `scale ${SETS[s.set]} to ${s.replicas}`),
     faults,
-    safety: [onePodPerOrdinalInvariant, orderedReadyCreationInvariant],
+    safety,
     liveness: [statefulPodsInRangeInvariant],
     stepMs: 1,
     stableMs: 10_000,
@@ -75,5 +100,14 @@ describe('StatefulSet under random scale changes', () => {
 
   it('the same when every watch of the controller manager is cut with 410 Gone while the faults last', async () => {
     await checkCluster(options('statefulset: cut watches', faultSchedulesWith([faultArbitrary({ kinds: ['expireWatches'] })], faultSchedules({ kinds: ['crash'], maxFaults: 1, maxWrite: 30, steps: MAX_STEPS, nodes: NODES }))));
+  }, 120_000);
+
+  it('the same when the pod cache lags the store (held events) and the controller manager crashes', async () => {
+    const stale = fc.record({ kind: fc.constant('staleReads' as const), resource: fc.constant('pods'), lag: fc.integer({ min: 1, max: 5 }), holdMs: fc.integer({ min: 100, max: 2_000 }) });
+    await checkCluster(options('statefulset: lagging pod cache', faultSchedulesWith([stale, faultArbitrary({ kinds: ['crash'], maxWrite: 15 })], faultSchedules({ kinds: ['crash'], maxFaults: 1, maxWrite: 30, steps: MAX_STEPS, nodes: NODES }))));
+  }, 120_000);
+
+  it('the same when nodes fail and come back (their pods go unready, are evicted, and return)', async () => {
+    await checkCluster(options('statefulset: node failures', faultSchedules({ kinds: ['stopNode', 'restoreNode', 'crash'], maxFaults: 3, maxWrite: 30, steps: MAX_STEPS, nodes: NODES })));
   }, 120_000);
 });
