@@ -17,7 +17,8 @@ export const PERSISTENT_VOLUME_PLUGIN_NAME = 'kubeloop.dev/persistentvolume';
  * their class's provisioner (every provisioner name by default, as an external provisioner
  * would), volume phases; and its invariant `bindingIsMutual`.
  *
- * Not modelled yet: `WaitForFirstConsumer` binding, PVC/PV protection finalizers, recycling.
+ * Not modelled yet: `WaitForFirstConsumer` binding, recycling. PVC/PV protection finalizers come
+ * with {@link volumeProtectionPlugin}.
  *
  * @example
  * ```ts
