@@ -10,6 +10,7 @@
  * | {@link daemonSetPlugin} | `pkg/controller/daemon` |
  * | {@link statefulSetPlugin} | `pkg/controller/statefulset` |
  * | {@link persistentVolumePlugin} | `pkg/controller/volume/persistentvolume` (binder, and a provisioner as kind's) |
+ * | {@link volumeProtectionPlugin} | `pkg/controller/volume/pvcprotection`, `pvprotection` and the `StorageObjectInUseProtection` admission plugin |
  * | {@link garbageCollectorPlugin} | `pkg/controller/garbagecollector` |
  * | {@link podGcPlugin} | `pkg/controller/podgc` |
  * | {@link endpointsPlugin} | `pkg/controller/endpoint`, `pkg/controller/endpointslice` |
@@ -122,6 +123,10 @@ export {
   onePodPerOrdinalInvariant,
   orderedReadyCreation,
   orderedReadyCreationInvariant,
+  podMountsOwnClaim,
+  podMountsOwnClaimInvariant,
+  retainClaimDeleted,
+  retainClaimNeverDeletedInvariant,
   statefulPodsInRange,
   statefulPodsInRangeInvariant,
   statefulSetPlugin,
@@ -146,6 +151,23 @@ export {
   podsFollowTheirVolumesInvariant,
 } from './volume/index.js';
 export type { PersistentVolumeControllerOptions, VolumeBindingState, VolumePlacementState } from './volume/index.js';
+
+// Storage object in use protection
+export {
+  PVC_PROTECTION_CONTROLLER_NAME,
+  PVC_PROTECTION_FINALIZER,
+  PV_PROTECTION_CONTROLLER_NAME,
+  PV_PROTECTION_FINALIZER,
+  STORAGE_OBJECT_IN_USE_PROTECTION,
+  VOLUME_PROTECTION_PLUGIN_NAME,
+  claimNotRemovedWhileMountedInvariant,
+  claimRemovedWhileMounted,
+  storageObjectInUseProtection,
+  volumeNotRemovedWhileBoundInvariant,
+  volumeProtectionPlugin,
+  volumeRemovedWhileBound,
+} from './volumeprotection/index.js';
+export type { ProtectionState, VolumeProtectionPluginOptions } from './volumeprotection/index.js';
 
 // The garbage collector
 export {

@@ -11,7 +11,7 @@ import { canonicalJson, computeHash } from '../shared/hash.js';
 import { msUntilAvailable } from '../shared/pods.js';
 import { podFromTemplate } from '../shared/podcontrol.js';
 import { claimObjects, isControlledBy, newControllerRef, ownedOrOrphaned } from '../shared/ownership.js';
-import { STATEFULSET_REVISION_LABEL, claimName, podName, podOrdinal, revisionForNewPod, statefulPodTemplate, statefulSetStep } from './decide.js';
+import { STATEFULSET_REVISION_LABEL, claimName, podName, podOrdinal, revisionForNewPod, selectRevisions, startOrdinal, statefulPodTemplate, statefulSetStep } from './decide.js';
 import { computeStatefulSetStatus } from './status.js';
 
 /** The controller's name (as kube-controller-manager's `statefulset` controller). */
@@ -85,6 +85,12 @@ export class StatefulSetReconciler implements Reconciler {
         const which = revisionForNewPod(set, ordinal) === 'current' ? current : update;
         await this.#createPod(set, ordinal, which.template, which.hash);
       });
+      // Upstream processReplica: a Pending pod gets the claims it misses (one deleted under it
+      // while it waited, e.g. a stale claim the garbage collector took).
+      const start = startOrdinal(set);
+      const inRange = (p: Pod): boolean => podOrdinal(set, p) >= start && podOrdinal(set, p) < start + set.spec.replicas;
+      const pending = pods.filter((p) => p.status?.phase === 'Pending' && p.metadata.deletionTimestamp === undefined && inRange(p));
+      creations.push(...pending.map((p) => this.#createMissingClaims(set, podOrdinal(set, p), p.metadata.name ?? '')));
       const deletions = step.delete.map(async ({ pod, reason }) => {
         if (reason === 'failed') {
           const ns = set.metadata.namespace ?? '';
@@ -125,8 +131,9 @@ export class StatefulSetReconciler implements Reconciler {
       recheckOwner: () => this.#recheck(set),
     });
     const wanted = canonicalJson(revisionData(set.spec.template));
-    const max = revisions.reduce((m, r) => Math.max(m, r.revision), 0);
-    let updateRev = revisions.filter((r) => canonicalJson(r.data) === wanted).sort((a, b) => b.revision - a.revision)[0];
+    const hashOf = (r: ControllerRevision): string => r.metadata.labels?.[STATEFULSET_REVISION_LABEL] ?? r.metadata.name ?? '';
+    const selected = selectRevisions(revisions, (r) => canonicalJson(r.data) === wanted, hashOf, set.status.currentRevision);
+    let updateRev = selected.update;
     if (updateRev === undefined) {
       const hash = computeHash(set.spec.template, set.status.collisionCount);
       const revision: ControllerRevision = {
@@ -139,7 +146,7 @@ export class StatefulSetReconciler implements Reconciler {
           ownerReferences: [newControllerRef(set)],
         },
         data: revisionData(set.spec.template),
-        revision: max + 1,
+        revision: selected.updateNumber,
       };
       try {
         updateRev = await client.create(ControllerRevisions, revision);
@@ -153,13 +160,12 @@ export class StatefulSetReconciler implements Reconciler {
         }
         updateRev = existing;
       }
-    } else if (updateRev.revision < max) {
+    } else if (updateRev.revision !== selected.updateNumber) {
       // Back to an older template (a rollback): it becomes the newest revision, as upstream.
-      updateRev = await client.update(ControllerRevisions, { ...updateRev, revision: max + 1 });
+      updateRev = await client.update(ControllerRevisions, { ...updateRev, revision: selected.updateNumber });
     }
-    const hashOf = (r: ControllerRevision): string => r.metadata.labels?.[STATEFULSET_REVISION_LABEL] ?? r.metadata.name ?? '';
     const update = { hash: hashOf(updateRev), template: set.spec.template };
-    const currentRev = revisions.find((r) => hashOf(r) === set.status.currentRevision);
+    const currentRev = selected.current;
     const currentTemplate = currentRev === undefined ? undefined : revisionTemplate(currentRev);
     const current = currentRev === undefined || currentTemplate === undefined ? update : { hash: hashOf(currentRev), template: currentTemplate };
     await this.#cleanupHistory(set, [...revisions.filter((r) => r !== updateRev && r.metadata.name !== updateRev.metadata.name)], new Set([current.hash, update.hash]));
@@ -196,13 +202,47 @@ export class StatefulSetReconciler implements Reconciler {
     }
   }
 
-  /** Creates the ordinal's missing claims, then its pod (upstream `CreateStatefulPod`), with upstream's events. */
+  /**
+   * Creates the ordinal's missing claims, then its pod (upstream `CreateStatefulPod`), with
+   * upstream's events. Under `whenScaled: Delete`, a claim still owned by an earlier pod of the
+   * ordinal is stale (upstream `PodClaimIsStale`): nothing is created until the garbage
+   * collector has taken it (its deletion requeues the set).
+   */
   async #createPod(set: StatefulSet, ordinal: number, template: PodTemplateSpec, hash: string): Promise<void> {
+    const { client } = this.#manager;
+    const recorder = this.#manager.recorder(STATEFULSET_CONTROLLER_COMPONENT);
+    const setName = set.metadata.name ?? '';
+    const name = podName(set, ordinal);
+    if (this.#claimIsStale(set, ordinal)) return;
+    await this.#createMissingClaims(set, ordinal, name);
+    const request = podFromTemplate(statefulPodTemplate(set, template, ordinal, hash), set, newControllerRef(set));
+    const { generateName: _unused, ...meta } = request.metadata as { generateName?: string };
+    try {
+      await client.create(Pods, { ...request, metadata: { ...meta, name } } as never);
+      void recorder.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${name} in StatefulSet ${setName} successful`);
+    } catch (error) {
+      if (isApiError(error, 'AlreadyExists')) return;
+      void recorder.event(set, 'Warning', 'FailedCreate', `create Pod ${name} in StatefulSet ${setName} failed error: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    }
+  }
+
+  /** Upstream `PodClaimIsStale` for a pod not created yet: under `whenScaled: Delete`, one of its claims is owned by a pod. */
+  #claimIsStale(set: StatefulSet, ordinal: number): boolean {
+    if (set.spec.persistentVolumeClaimRetentionPolicy.whenScaled !== 'Delete') return false;
+    const namespace = set.metadata.namespace ?? 'default';
+    return (set.spec.volumeClaimTemplates ?? []).some((t) => {
+      const claim = this.#manager.cache(PersistentVolumeClaims).get({ namespace, name: claimName(set, t, ordinal) });
+      return (claim?.metadata.ownerReferences ?? []).some((r) => r.kind === 'Pod');
+    });
+  }
+
+  /** Creates the claims of the pod `name` with `ordinal` that do not exist (upstream `createPersistentVolumeClaims`), with upstream's events. */
+  async #createMissingClaims(set: StatefulSet, ordinal: number, name: string): Promise<void> {
     const { client } = this.#manager;
     const recorder = this.#manager.recorder(STATEFULSET_CONTROLLER_COMPONENT);
     const namespace = set.metadata.namespace ?? 'default';
     const setName = set.metadata.name ?? '';
-    const name = podName(set, ordinal);
     for (const t of set.spec.volumeClaimTemplates ?? []) {
       const cname = claimName(set, t, ordinal);
       if (this.#manager.cache(PersistentVolumeClaims).get({ namespace, name: cname }) !== undefined) continue;
@@ -225,16 +265,6 @@ export class StatefulSetReconciler implements Reconciler {
         void recorder.event(set, 'Warning', 'FailedCreate', `create Claim ${cname} for Pod ${name} in StatefulSet ${setName} failed error: ${error instanceof Error ? error.message : String(error)}`);
         throw error;
       }
-    }
-    const request = podFromTemplate(statefulPodTemplate(set, template, ordinal, hash), set, newControllerRef(set));
-    const { generateName: _unused, ...meta } = request.metadata as { generateName?: string };
-    try {
-      await client.create(Pods, { ...request, metadata: { ...meta, name } } as never);
-      void recorder.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${name} in StatefulSet ${setName} successful`);
-    } catch (error) {
-      if (isApiError(error, 'AlreadyExists')) return;
-      void recorder.event(set, 'Warning', 'FailedCreate', `create Pod ${name} in StatefulSet ${setName} failed error: ${error instanceof Error ? error.message : String(error)}`);
-      throw error;
     }
   }
 
@@ -303,7 +333,19 @@ export function statefulSetController(manager: Manager, options: StatefulSetCont
     .named(STATEFULSET_CONTROLLER_NAME)
     .owns(Pods)
     .owns(ControllerRevisions)
-    .watches(PersistentVolumeClaims, { map: () => [] })
+    .watches(PersistentVolumeClaims, {
+      // A claim's change or deletion (a stale claim taken, a claim missing under a Pending pod)
+      // requeues the sets whose templates name it: <template>-<set>-<ordinal>.
+      map(event) {
+        const claim = event.object;
+        const name = claim.metadata.name ?? '';
+        return manager
+          .cache(StatefulSets)
+          .list(claim.metadata.namespace ?? '')
+          .filter((set) => (set.spec.volumeClaimTemplates ?? []).some((t) => name.startsWith(`${t.metadata.name ?? ''}-${set.metadata.name ?? ''}-`)))
+          .map((set) => objectKey(set));
+      },
+    })
     .withConcurrency(options.concurrency ?? 5)
     .complete(new StatefulSetReconciler(manager));
 }

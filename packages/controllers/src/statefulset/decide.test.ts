@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PodSchema, StatefulSetSchema, formatTime } from '@kubeloop/core';
-import type { Pod, StatefulSet } from '@kubeloop/core';
-import { POD_INDEX_LABEL, STATEFULSET_POD_NAME_LABEL, STATEFULSET_REVISION_LABEL, claimName, podOrdinal, revisionForNewPod, statefulPodTemplate, statefulSetStep } from './decide.js';
+import type { ControllerRevision, Pod, StatefulSet } from '@kubeloop/core';
+import { POD_INDEX_LABEL, STATEFULSET_POD_NAME_LABEL, STATEFULSET_REVISION_LABEL, claimName, podOrdinal, revisionForNewPod, selectRevisions, statefulPodTemplate, statefulSetMaxUnavailable, statefulSetStep } from './decide.js';
 import { computeStatefulSetStatus } from './status.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -102,6 +102,72 @@ describe('statefulSetStep (upstream updateStatefulSet)', () => {
     const s = set({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } });
     expect([0, 1, 2].map((o) => revisionForNewPod(s, o))).toEqual(['current', 'current', 'update']);
     expect(revisionForNewPod(set({ updateStrategy: { type: 'OnDelete' } }), 0)).toBe('update');
+  });
+});
+
+describe('maxUnavailable (upstream getStatefulSetMaxUnavailable, MaxUnavailableStatefulSet beta since 1.35)', () => {
+  const rows: [number | string | undefined, number, number][] = [
+    [undefined, 10, 1],
+    [3, 10, 3],
+    ['25%', 10, 2],
+    ['5%', 10, 1],
+    ['50%', 3, 1],
+    ['100%', 4, 4],
+    ['30%', 7, 2],
+    [5, 2, 5],
+    ['50%', 0, 1],
+  ];
+  it.each(rows)('maxUnavailable %s of %i replicas is %i (a percentage rounds down, never below 1)', (value, replicas, expected) => {
+    const s = set({ replicas, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0, ...(value === undefined ? {} : { maxUnavailable: value }) } } });
+    expect(statefulSetMaxUnavailable(s)).toBe(expected);
+  });
+
+  const old = (n: number, state: State = 'ready') => pod(n, state, 'old');
+  const rolling = (maxUnavailable: number | string, extra: Record<string, unknown> = {}, partition = 0) => ({ replicas: 5, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition, maxUnavailable } }, ...extra });
+  const cases: { name: string; spec: Record<string, unknown>; pods: Pod[]; create: number[]; delete: string[] }[] = [
+    { name: 'maxUnavailable 2, all old and healthy: the two highest at once', spec: rolling(2), pods: [0, 1, 2, 3, 4].map((n) => old(n)), create: [], delete: ['web-4:update', 'web-3:update'] },
+    { name: 'maxUnavailable "40%" of 5 is 2: the same', spec: rolling('40%'), pods: [0, 1, 2, 3, 4].map((n) => old(n)), create: [], delete: ['web-4:update', 'web-3:update'] },
+    { name: 'Parallel, maxUnavailable 2, web-4 updated but not Ready: one more, web-3', spec: rolling(2, { podManagementPolicy: 'Parallel' }), pods: [old(0), old(1), old(2), old(3), pod(4, 'running')], create: [], delete: ['web-3:update'] },
+    { name: 'Parallel, maxUnavailable 2, two pods unavailable: nothing more', spec: rolling(2, { podManagementPolicy: 'Parallel' }), pods: [old(0), old(1), old(2), pod(3, 'running'), pod(4, 'pending')], create: [], delete: [] },
+    { name: 'Parallel, maxUnavailable 1: an unavailable pod below the partition blocks the update too (the whole range counts)', spec: rolling(1, { podManagementPolicy: 'Parallel' }, 3), pods: [old(0, 'running'), old(1), old(2), old(3), old(4)], create: [], delete: [] },
+    { name: 'maxUnavailable 3 with partition 3: only ordinals 3 and 4 update', spec: rolling(3, {}, 3), pods: [0, 1, 2, 3, 4].map((n) => old(n)), create: [], delete: ['web-4:update', 'web-3:update'] },
+    { name: 'updated pods are skipped: the next old ones from the top', spec: rolling(2), pods: [old(0), old(1), old(2), pod(3), pod(4)], create: [], delete: ['web-2:update', 'web-1:update'] },
+    { name: 'Parallel, maxUnavailable 3, web-2 missing: it is created and counts, so two old pods go', spec: rolling(3, { podManagementPolicy: 'Parallel' }), pods: [old(0), old(1), old(3), old(4)], create: [2], delete: ['web-4:update', 'web-3:update'] },
+    { name: 'OrderedReady waits for a terminating pod before anything else (no update while one is going)', spec: rolling(2), pods: [old(0), old(1), old(2), old(3), pod(4, 'deleting')], create: [], delete: [] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      expect(step(set(c.spec), c.pods)).toEqual({ create: c.create, delete: c.delete });
+    });
+  }
+});
+
+describe('selectRevisions (upstream getStatefulSetRevisions)', () => {
+  const rev = (hash: string, revision: number, template: string): ControllerRevision =>
+    ({ apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: `web-${hash}`, labels: { [STATEFULSET_REVISION_LABEL]: hash } }, data: { template }, revision }) as ControllerRevision;
+  const history = [rev('a', 1, 'A'), rev('b', 2, 'B')];
+  const pick = (template: string, current: string | undefined, revisions = history) => {
+    const s = selectRevisions(revisions, (r) => (r.data as { template: string }).template === template, (r) => r.metadata.labels?.[STATEFULSET_REVISION_LABEL] ?? '', current);
+    return { update: s.update?.metadata.name, updateNumber: s.updateNumber, current: s.current?.metadata.name };
+  };
+
+  it('a new set: no revision yet, the update revision is created as revision 1 and is current', () => {
+    expect(pick('A', undefined, [])).toEqual({ update: undefined, updateNumber: 1, current: undefined });
+  });
+  it('the template of the newest revision: it is the update revision, number unchanged', () => {
+    expect(pick('B', 'b')).toEqual({ update: 'web-b', updateNumber: 2, current: 'web-b' });
+  });
+  it('a new template: a new revision numbered after the newest; the current one stays', () => {
+    expect(pick('C', 'b')).toEqual({ update: undefined, updateNumber: 3, current: 'web-b' });
+  });
+  it('a rollback to an older template: that revision is reused and renumbered as the newest', () => {
+    expect(pick('A', 'b')).toEqual({ update: 'web-a', updateNumber: 3, current: 'web-b' });
+  });
+  it('two revisions with the template: the newest of them', () => {
+    expect(pick('A', 'a', [rev('a', 1, 'A'), rev('b', 2, 'B'), rev('a2', 3, 'A')])).toEqual({ update: 'web-a2', updateNumber: 3, current: 'web-a' });
+  });
+  it('a currentRevision no revision has (history truncated): no current, the update revision serves', () => {
+    expect(pick('B', 'gone')).toEqual({ update: 'web-b', updateNumber: 2, current: undefined });
   });
 });
 

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import type { PersistentVolumeClaimTemplate, Pod, PodTemplateSpec, StatefulSet, Volume } from '@kubeloop/core';
+import type { ControllerRevision, PersistentVolumeClaimTemplate, Pod, PodTemplateSpec, StatefulSet, Volume } from '@kubeloop/core';
 import { isPodAvailable, isPodReady } from '../shared/pods.js';
+import { scaledValue } from '../shared/intorpercent.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../daemonset/decide.js';
 
 /** The label naming a StatefulSet pod (upstream `apps.StatefulSetPodNameLabel`). */
@@ -122,12 +123,16 @@ export interface StatefulStepInput {
  * 2. pods outside the range (condemned), highest ordinal first: deleted; under `OrderedReady`
  *    one at a time, only once none is terminating and every pod is healthy (an unhealthy
  *    condemned pod may go when it is the first unhealthy one);
- * 3. `RollingUpdate`: the highest ordinal at or above `partition` whose revision is not
- *    `updateRevision` is deleted (recreated from the new revision), once every pod of the
- *    range is healthy; `OnDelete`: nothing.
+ * 3. `RollingUpdate`: with `u` ordinals of the range unavailable (missing, created or
+ *    deleted now, or not healthy) and a budget of {@link statefulSetMaxUnavailable}, the
+ *    `budget - u` highest pods at or above `partition` whose revision is not `updateRevision`
+ *    (and not terminating) are deleted, to be recreated from the new revision; `OnDelete`:
+ *    nothing.
  *
  * Worked example: OrderedReady, replicas 3, `web-0` Running and Ready, nothing else →
- * create [1]. Parallel, same pods → create [1, 2].
+ * create [1]. Parallel, same pods → create [1, 2]. RollingUpdate of 5 old healthy pods with
+ * `maxUnavailable: 2` → delete web-4 and web-3; Parallel, web-4 already on the new revision
+ * but not yet Ready, the others old and healthy → delete web-3 only (one unavailable, one left).
  */
 export function statefulSetStep(input: StatefulStepInput): StatefulStep {
   const { set, updateRevision, nowMs } = input;
@@ -174,18 +179,39 @@ export function statefulSetStep(input: StatefulStepInput): StatefulStep {
   }
 
   if (set.spec.updateStrategy.type !== 'RollingUpdate') return { create, delete: remove };
-  if (create.length > 0 || remove.length > 0) return { create, delete: remove };
+  // Upstream updateStatefulSetAfterInvariantEstablished (MaxUnavailableStatefulSet, on by
+  // default since 1.35): every ordinal of the range that is unavailable (missing, created or
+  // deleted by this sync, or not healthy) takes one unit of maxUnavailable; the rest of the
+  // budget goes to the old pods at or above the partition, highest ordinal first.
   const partition = Math.max(0, set.spec.updateStrategy.rollingUpdate?.partition ?? 0);
-  for (let ordinal = end - 1; ordinal >= start + partition; ordinal--) {
+  const budget = statefulSetMaxUnavailable(set);
+  const touched = new Set(remove.map((r) => r.pod));
+  let unavailable = 0;
+  for (let ordinal = start; ordinal < end; ordinal++) {
     const pod = slots.get(ordinal);
-    if (pod === undefined) return { create, delete: remove };
-    if (pod.metadata.labels?.[STATEFULSET_REVISION_LABEL] !== updateRevision && !terminating(pod)) {
-      remove.push({ pod, reason: 'update' });
-      return { create, delete: remove };
-    }
-    if (!healthy(pod)) return { create, delete: remove };
+    if (pod === undefined || touched.has(pod) || !healthy(pod)) unavailable++;
+  }
+  let left = budget - unavailable;
+  for (let ordinal = end - 1; ordinal >= start + partition && left > 0; ordinal--) {
+    const pod = slots.get(ordinal);
+    if (pod === undefined || touched.has(pod) || terminating(pod) || pod.metadata.labels?.[STATEFULSET_REVISION_LABEL] === updateRevision) continue;
+    remove.push({ pod, reason: 'update' });
+    left--;
   }
   return { create, delete: remove };
+}
+
+/**
+ * How many pods of a RollingUpdate may be unavailable at once (upstream
+ * `getStatefulSetMaxUnavailable`): `spec.updateStrategy.rollingUpdate.maxUnavailable` (default
+ * 1), a percentage of `spec.replicas` rounded down, and never less than 1.
+ *
+ * Worked examples, for 10 replicas: unset → 1; `3` → 3; `"25%"` → 2 (2.5 rounded down);
+ * `"5%"` → 1 (0.5 rounds down to 0, raised to 1). For 3 replicas, `"50%"` → 1.
+ */
+export function statefulSetMaxUnavailable(set: StatefulSet): number {
+  const value = set.spec.updateStrategy.rollingUpdate?.maxUnavailable ?? 1;
+  return Math.max(1, scaledValue(value, Math.max(0, set.spec.replicas), false));
 }
 
 /**
@@ -197,4 +223,33 @@ export function revisionForNewPod(set: StatefulSet, ordinal: number): 'current' 
   if (set.spec.updateStrategy.type !== 'RollingUpdate') return 'update';
   const partition = set.spec.updateStrategy.rollingUpdate?.partition ?? 0;
   return ordinal < startOrdinal(set) + partition ? 'current' : 'update';
+}
+
+/** Which revisions a sync works with ({@link selectRevisions}). */
+export interface RevisionSelection {
+  /** The existing revision that holds the set's template, or undefined: a new one is created. */
+  readonly update: ControllerRevision | undefined;
+  /**
+   * The `revision` number the update revision must carry: the next number when it is new or an
+   * older revision comes back (a rollback renumbers it), else its own.
+   */
+  readonly updateNumber: number;
+  /** The revision named by `status.currentRevision`, or undefined (then the update revision is current). */
+  readonly current: ControllerRevision | undefined;
+}
+
+/**
+ * The update and current revisions of a set (upstream `getStatefulSetRevisions`): the update
+ * revision is the newest existing revision equal to the set's template (`holdsTemplate`), else
+ * a new one; an equal revision that is not the newest (a rollback) gets the next number; the
+ * current revision is the one `status.currentRevision` names (by `hashOf`), absent on a new set.
+ *
+ * Worked example: revisions 1 (template A) and 2 (template B), the set back on A → update is
+ * revision 1, renumbered 3; current stays whatever status names.
+ */
+export function selectRevisions(revisions: readonly ControllerRevision[], holdsTemplate: (r: ControllerRevision) => boolean, hashOf: (r: ControllerRevision) => string, currentRevision: string | undefined): RevisionSelection {
+  const max = revisions.reduce((m, r) => Math.max(m, r.revision), 0);
+  const update = revisions.filter(holdsTemplate).sort((a, b) => b.revision - a.revision)[0];
+  const current = currentRevision === undefined ? undefined : revisions.find((r) => hashOf(r) === currentRevision);
+  return { update, updateNumber: update === undefined || update.revision < max ? max + 1 : update.revision, current };
 }

@@ -19,5 +19,16 @@ export type { StatefulSetControllerOptions } from './controller.js';
 export { POD_INDEX_LABEL, STATEFULSET_POD_NAME_LABEL } from './decide.js';
 
 // Invariants
-export { onePodPerOrdinal, onePodPerOrdinalInvariant, orderedReadyCreation, orderedReadyCreationInvariant, statefulPodsInRange, statefulPodsInRangeInvariant } from './invariants.js';
+export {
+  onePodPerOrdinal,
+  onePodPerOrdinalInvariant,
+  orderedReadyCreation,
+  orderedReadyCreationInvariant,
+  podMountsOwnClaim,
+  podMountsOwnClaimInvariant,
+  retainClaimDeleted,
+  retainClaimNeverDeletedInvariant,
+  statefulPodsInRange,
+  statefulPodsInRangeInvariant,
+} from './invariants.js';
 export type { StatefulSetState } from './invariants.js';

@@ -6,7 +6,7 @@
  * @module
  */
 import { controllerRef, invariant, refOf, transitionInvariant } from '@kubeloop/core';
-import type { ClusterState, Invariant, InvariantViolation, KubeObject, Pod, StatefulSet } from '@kubeloop/core';
+import type { ClusterState, Invariant, InvariantViolation, KubeObject, PersistentVolumeClaim, Pod, StatefulSet } from '@kubeloop/core';
 
 /** A snapshot of the cluster state the invariants read. */
 export interface StatefulSetState {
@@ -54,20 +54,91 @@ export function statefulPodsInRange(state: StatefulSetState): InvariantViolation
   return out;
 }
 
-/** At any time, no two pods of a StatefulSet have the same ordinal. */
+/** The label carrying a pod's ordinal (`apps.kubernetes.io/pod-index`), stated here on its own. */
+const POD_INDEX = 'apps.kubernetes.io/pod-index';
+
+/**
+ * At any time, no two pods of a StatefulSet have the same ordinal. A pod holds the ordinal of
+ * its name and the one its `apps.kubernetes.io/pod-index` label states (the API server keeps
+ * names unique, so two pods can only share an ordinal through a label that disagrees with a
+ * name).
+ */
 export function onePodPerOrdinal(state: StatefulSetState): InvariantViolation[] {
   const out: InvariantViolation[] = [];
   for (const set of state.statefulSets) {
     const seen = new Map<number, Pod>();
     for (const pod of podsOf(set, state.pods)) {
-      const n = ordinalOf(set, pod);
-      if (n === undefined) continue;
-      const other = seen.get(n);
-      if (other !== undefined) out.push({ message: `pods ${other.metadata.name ?? ''} and ${pod.metadata.name ?? ''} both have ordinal ${n}`, objects: [refOf(set), refOf(pod)] });
-      else seen.set(n, pod);
+      const byName = ordinalOf(set, pod);
+      const label = pod.metadata.labels?.[POD_INDEX];
+      const byLabel = label !== undefined && /^(0|[1-9]\d*)$/.test(label) ? Number(label) : undefined;
+      for (const n of new Set([byName, byLabel])) {
+        if (n === undefined) continue;
+        const other = seen.get(n);
+        if (other !== undefined && other !== pod) out.push({ message: `pods ${other.metadata.name ?? ''} and ${pod.metadata.name ?? ''} both have ordinal ${n}`, objects: [refOf(set), refOf(pod)] });
+        else seen.set(n, pod);
+      }
     }
   }
   return out;
+}
+
+/**
+ * At any time, each pod of a StatefulSet mounts its own ordinal's claims: for every
+ * `volumeClaimTemplates` entry `t`, pod `<set>-<n>` has a volume named `t` whose
+ * `persistentVolumeClaim.claimName` is `<t>-<set>-<n>` ("Stable Storage" in the StatefulSet
+ * documentation).
+ */
+export function podMountsOwnClaim(state: StatefulSetState): InvariantViolation[] {
+  const out: InvariantViolation[] = [];
+  for (const set of state.statefulSets) {
+    const templates = set.spec.volumeClaimTemplates ?? [];
+    if (templates.length === 0) continue;
+    for (const pod of podsOf(set, state.pods)) {
+      const n = ordinalOf(set, pod);
+      if (n === undefined) continue;
+      for (const t of templates) {
+        const want = `${t.metadata.name ?? ''}-${set.metadata.name ?? ''}-${n}`;
+        const volume = (pod.spec.volumes ?? []).find((v) => v.name === t.metadata.name);
+        const has = volume?.persistentVolumeClaim?.claimName;
+        if (has !== want) out.push({ message: `pod ${pod.metadata.name ?? ''} mounts ${has === undefined ? 'no claim' : `claim ${has}`} as volume ${t.metadata.name ?? ''}, not ${want}`, objects: [refOf(set), refOf(pod)] });
+      }
+    }
+  }
+  return out;
+}
+
+/** The set whose claim template and ordinal name `claim` (`<template>-<set>-<n>`), with n, among `sets`. */
+function claimOwner(claim: PersistentVolumeClaim, sets: readonly StatefulSet[]): { set: StatefulSet; ordinal: number } | undefined {
+  const name = claim.metadata.name ?? '';
+  for (const set of sets) {
+    if (set.metadata.namespace !== claim.metadata.namespace) continue;
+    for (const t of set.spec.volumeClaimTemplates ?? []) {
+      const prefix = `${t.metadata.name ?? ''}-${set.metadata.name ?? ''}-`;
+      const rest = name.startsWith(prefix) ? name.slice(prefix.length) : '';
+      if (/^(0|[1-9]\d*)$/.test(rest)) return { set, ordinal: Number(rest) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Between two states: no claim of a StatefulSet's `volumeClaimTemplates` starts being deleted
+ * while its set's `persistentVolumeClaimRetentionPolicy` says `Retain` for the situation:
+ * `whenDeleted` when the set is being deleted, else `whenScaled` (documentation: "the
+ * StatefulSet controller does not delete the PVCs"). Judged on the set as it is just before
+ * (alive or being deleted); once a set is gone, its claims are not judged. A user's own
+ * deletion of such a claim is flagged too: scenarios that delete claims by hand leave the
+ * invariant out.
+ */
+export function retainClaimDeleted(before: StatefulSetState, claim: PersistentVolumeClaim): InvariantViolation[] {
+  const owner = claimOwner(claim, before.statefulSets);
+  if (owner === undefined) return [];
+  const { set } = owner;
+  const policy = set.spec.persistentVolumeClaimRetentionPolicy;
+  const deleting = set.metadata.deletionTimestamp !== undefined;
+  const rule = deleting ? (policy.whenDeleted ?? 'Retain') : (policy.whenScaled ?? 'Retain');
+  if (rule !== 'Retain') return [];
+  return [{ message: `claim ${claim.metadata.name ?? ''} was deleted while ${deleting ? 'whenDeleted' : 'whenScaled'} is Retain`, objects: [refOf(set), refOf(claim)] }];
 }
 
 /**
@@ -131,5 +202,32 @@ export const orderedReadyCreationInvariant: Invariant = transitionInvariant('ord
   return out;
 });
 
+/** Safety: {@link podMountsOwnClaim}, in every state. */
+export const podMountsOwnClaimInvariant: Invariant = invariant('podMountsOwnClaim', "Each pod of a StatefulSet mounts its own ordinal's claim of every volumeClaimTemplate.", (state) => podMountsOwnClaim(statefulSetState(state)), 'safety');
+
+/**
+ * Transition: {@link retainClaimDeleted} for every claim whose deletion starts between two
+ * states (it gets a deletionTimestamp, or disappears without one), each judged on the state
+ * just before it (the state before, with the changes up to it replayed).
+ */
+export const retainClaimNeverDeletedInvariant: Invariant = transitionInvariant('retainClaimNeverDeleted', 'A claim of a StatefulSet whose retention policy says Retain for the situation (whenScaled, or whenDeleted while the set is deleted) is never deleted.', (previous, state) => {
+  const key = (o: KubeObject): string => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+  const live = new Map<string, KubeObject>();
+  for (const o of [...previous.of('StatefulSet'), ...previous.of('PersistentVolumeClaim')]) live.set(key(o), o);
+  const out: InvariantViolation[] = [];
+  for (const change of state.changes) {
+    const o = change.object;
+    if (o.kind !== 'StatefulSet' && o.kind !== 'PersistentVolumeClaim') continue;
+    if (o.kind === 'PersistentVolumeClaim') {
+      const was = live.get(key(o));
+      const starts = was === undefined || was.metadata.uid !== o.metadata.uid ? change.type === 'DELETED' || o.metadata.deletionTimestamp !== undefined : was.metadata.deletionTimestamp === undefined && (change.type === 'DELETED' || o.metadata.deletionTimestamp !== undefined);
+      if (starts) out.push(...retainClaimDeleted({ statefulSets: [...live.values()].filter((x) => x.kind === 'StatefulSet') as StatefulSet[], pods: [] }, o as PersistentVolumeClaim));
+    }
+    if (change.type === 'DELETED') live.delete(key(o));
+    else live.set(key(o), o);
+  }
+  return out;
+});
+
 /** The invariants the StatefulSet plugin registers. */
-export const STATEFULSET_INVARIANTS: readonly Invariant[] = [statefulPodsInRangeInvariant, onePodPerOrdinalInvariant, orderedReadyCreationInvariant];
+export const STATEFULSET_INVARIANTS: readonly Invariant[] = [statefulPodsInRangeInvariant, onePodPerOrdinalInvariant, orderedReadyCreationInvariant, podMountsOwnClaimInvariant, retainClaimNeverDeletedInvariant];

@@ -15,7 +15,9 @@ export const STATEFULSET_PLUGIN_NAME = 'kubeloop.dev/statefulset';
  * A core plugin that adds the StatefulSet controller (upstream `pkg/controller/statefulset`),
  * and its invariants: pods named by ordinal inside the range after settling
  * (`statefulPodsInRange`), at most one pod per ordinal at any time (`onePodPerOrdinal`), and
- * ordered creation under OrderedReady (`orderedReadyCreation`, over transitions).
+ * ordered creation under OrderedReady (`orderedReadyCreation`, over transitions), each pod
+ * mounting its own ordinal's claims (`podMountsOwnClaim`), and no claim deleted while the
+ * retention policy says Retain (`retainClaimNeverDeleted`, over transitions).
  *
  * @example
  * ```ts

@@ -190,7 +190,9 @@ export class ClaimReconciler implements Reconciler {
 /**
  * The volume side of the binder (upstream `syncVolume`): a volume without a claim is
  * `Available`; a volume bound to a claim that exists is `Bound`; a volume whose claim is gone is
- * `Released` (reclaim policy `Retain`) or deleted (`Delete`).
+ * `Released`, then, under reclaim policy `Delete`, deleted (upstream `reclaimVolume`). Volumes
+ * being deleted are synced too, so that one held by its `kubernetes.io/pv-protection` finalizer
+ * while Bound is Released once its claim goes.
  */
 export class VolumeReconciler implements Reconciler {
   readonly #manager: Manager;
@@ -203,7 +205,7 @@ export class VolumeReconciler implements Reconciler {
   /** One sync of the volume `request`. */
   async reconcile(request: Request): Promise<Result> {
     const pv = this.#manager.cache(PersistentVolumes).get(request);
-    if (pv === undefined || pv.metadata.deletionTimestamp !== undefined) return done;
+    if (pv === undefined) return done;
     const { client } = this.#manager;
     const ref = pv.spec.claimRef;
     if (ref === undefined) {
@@ -229,16 +231,16 @@ export class VolumeReconciler implements Reconciler {
       if (claim.spec.volumeName === pv.metadata.name && pv.status.phase !== 'Bound') await client.updateStatus(PersistentVolumes, { ...pv, status: { ...pv.status, phase: 'Bound' } });
       return done;
     }
-    // The claim is gone.
-    if (pv.spec.persistentVolumeReclaimPolicy === 'Delete') {
+    // The claim is gone: the volume is Released first (so that a volume being deleted, held by
+    // its pv-protection finalizer while Bound, may go), then reclaimed.
+    if (pv.status.phase !== 'Released' && pv.status.phase !== 'Failed') await client.updateStatus(PersistentVolumes, { ...pv, status: { ...pv.status, phase: 'Released' } });
+    if (pv.spec.persistentVolumeReclaimPolicy === 'Delete' && pv.metadata.deletionTimestamp === undefined) {
       try {
         await client.delete(PersistentVolumes, objectKey(pv));
       } catch (error) {
         if (!isApiError(error, 'NotFound')) throw error;
       }
-      return done;
     }
-    if (pv.status.phase !== 'Released') await client.updateStatus(PersistentVolumes, { ...pv, status: { ...pv.status, phase: 'Released' } });
     return done;
   }
 }

@@ -21,7 +21,7 @@ export const PERSISTENT_VOLUME_PLUGIN_NAME = 'kubeloop.dev/persistentvolume';
  * `WaitForFirstConsumer` classes wait for the scheduler's `volume.kubernetes.io/selected-node`
  * and provision a volume pinned to that node.
  *
- * Not modelled yet: PVC/PV protection finalizers, recycling.
+ * Not modelled yet: recycling. PVC/PV protection finalizers come with {@link volumeProtectionPlugin}.
  *
  * @example
  * ```ts

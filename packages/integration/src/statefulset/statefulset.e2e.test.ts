@@ -172,6 +172,38 @@ describe('StatefulSet policies and updates', () => {
     await cluster.stop();
   });
 
+  it('RollingUpdate with maxUnavailable 2 replaces two pods at a time from the top; without it, one (upstream MaxUnavailableStatefulSet)', async () => {
+    const starts = async (rollingUpdate: Record<string, unknown>): Promise<{ name: string; t: number }[]> => {
+      const cluster = await newCluster(5);
+      await cluster.apply([statefulSet('web', { replicas: 5, updateStrategy: { type: 'RollingUpdate', rollingUpdate } })]);
+      await cluster.settle();
+      const since = cluster.now();
+      await cluster.server.patch(StatefulSets, { namespace: 'default', name: 'web' }, { type: 'merge', body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'nginx:1.26' }] } } } } });
+      await cluster.settle();
+      expect((await podsOf(cluster, 'web')).map((p) => p.spec.containers[0]!.image)).toEqual(Array(5).fill('nginx:1.26'));
+      const set = await cluster.get(StatefulSets, { namespace: 'default', name: 'web' });
+      expect(set.status.currentRevision).toBe(set.status.updateRevision);
+      const seen = new Map<string, boolean>();
+      const out: { name: string; t: number }[] = [];
+      for (const e of cluster.trace()) {
+        if (e.object.kind !== 'Pod') continue;
+        const key = `${e.object.metadata.name ?? ''}/${e.object.metadata.uid ?? ''}`;
+        const deleting = e.object.metadata.deletionTimestamp !== undefined;
+        if (e.t >= since && deleting && seen.get(key) !== true) out.push({ name: e.object.metadata.name ?? '', t: e.t });
+        seen.set(key, deleting);
+      }
+      await checkInvariants(cluster);
+      await cluster.stop();
+      return out;
+    };
+    const two = await starts({ partition: 0, maxUnavailable: 2 });
+    expect(two.map((d) => d.name)).toEqual(['web-4', 'web-3', 'web-2', 'web-1', 'web-0']);
+    expect(two[0]!.t).toBe(two[1]!.t);
+    const one = await starts({ partition: 0 });
+    expect(one.map((d) => d.name)).toEqual(['web-4', 'web-3', 'web-2', 'web-1', 'web-0']);
+    expect(one[0]!.t).toBeLessThan(one[1]!.t);
+  });
+
   it('RollingUpdate replaces pods from the highest ordinal down, stopping at the partition, then completes', async () => {
     const cluster = await newCluster(4);
     await cluster.apply([statefulSet('web', { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } })]);
@@ -310,6 +342,49 @@ describe('StatefulSet walkthrough: stateful-pvc (with the volume binder)', () =>
     await cluster.server.delete(StatefulSets, { namespace: 'default', name: 'stateful-pvc' });
     await cluster.settle();
     expect(await names()).toEqual([]);
+    await cluster.stop();
+  });
+  it('a Pending pod whose claim was deleted gets it again (upstream processReplica creates the missing claims of a Pending pod)', async () => {
+    const cluster = await newCluster(10);
+    await cluster.apply([FAST]);
+    const doc = walkthrough('statefulset-stateful-pvc.yaml').replace('spec:\n  replicas: 1', 'spec:\n  replicas: 1\n  podManagementPolicy: Parallel');
+    await cluster.apply(doc, 'statefulset-stateful-pvc.yaml');
+    await cluster.settle();
+    expect((await cluster.get(Pods, { namespace: 'default', name: 'stateful-pvc-0' })).status?.phase).toBe('Running');
+    // A template no node can take: the rolling update replaces the pod with one that stays Pending.
+    await cluster.server.patch(StatefulSets, { namespace: 'default', name: 'stateful-pvc' }, { type: 'merge', body: { spec: { template: { spec: { nodeSelector: { nowhere: 'true' } } } } } });
+    await cluster.settle();
+    expect((await cluster.get(Pods, { namespace: 'default', name: 'stateful-pvc-0' })).status?.phase).toBe('Pending');
+    const before = (await cluster.get(PersistentVolumeClaims, { namespace: 'default', name: 'volume-stateful-pvc-0' })).metadata.uid;
+    // Unscheduled, the pod does not hold the claim (PVC protection lets it go).
+    await cluster.server.delete(PersistentVolumeClaims, { namespace: 'default', name: 'volume-stateful-pvc-0' });
+    await cluster.settle();
+    const again = await cluster.get(PersistentVolumeClaims, { namespace: 'default', name: 'volume-stateful-pvc-0' });
+    expect(again.metadata.uid).not.toBe(before);
+    expect(again.status.phase).toBe('Bound');
+    await cluster.stop();
+  });
+
+  it('Parallel, whenScaled Delete, scaled down and straight back up: the pod comes back with a fresh claim of its own', async () => {
+    const cluster = await newCluster(9);
+    await cluster.apply([FAST]);
+    const doc = walkthrough('statefulset-stateful-pvc.yaml').replace('spec:\n  replicas: 1', 'spec:\n  replicas: 2\n  podManagementPolicy: Parallel\n  persistentVolumeClaimRetentionPolicy:\n    whenScaled: Delete');
+    await cluster.apply(doc, 'statefulset-stateful-pvc.yaml');
+    await cluster.settle();
+    const uid1 = (await cluster.get(PersistentVolumeClaims, { namespace: 'default', name: 'volume-stateful-pvc-1' })).metadata.uid;
+    await scale(cluster, 'stateful-pvc', 1);
+    await cluster.advance(1);
+    await scale(cluster, 'stateful-pvc', 2);
+    await cluster.settle();
+    const pods = await podsOf(cluster, 'stateful-pvc');
+    expect(pods.map((p) => [p.metadata.name, p.status?.phase])).toEqual([
+      ['stateful-pvc-0', 'Running'],
+      ['stateful-pvc-1', 'Running'],
+    ]);
+    const claim1 = await cluster.get(PersistentVolumeClaims, { namespace: 'default', name: 'volume-stateful-pvc-1' });
+    expect(claim1.metadata.uid).not.toBe(uid1);
+    expect(claim1.status.phase).toBe('Bound');
+    await checkInvariants(cluster);
     await cluster.stop();
   });
 });

@@ -53,6 +53,7 @@ import {
   jobPlugin,
   nodeLifecyclePlugin,
   persistentVolumePlugin,
+  volumeProtectionPlugin,
   podGcPlugin,
   replicaSetPlugin,
   replicationControllerPlugin,
@@ -187,7 +188,8 @@ export const DEFAULT_STORAGE_CLASS: StorageClass = Object.freeze({
 /**
  * The built-in controllers a {@link SimCluster}'s controller manager runs by default, as
  * kube-controller-manager does: the garbage collector, the pod garbage collector, ReplicaSet, ReplicationController,
- * Deployment, DaemonSet, StatefulSet, the PersistentVolume binder and provisioner, the Endpoints and EndpointSlice controllers, Job and TTL-after-finished,
+ * Deployment, DaemonSet, StatefulSet, the PersistentVolume binder and provisioner, PVC and PV protection (with the
+ * StorageObjectInUseProtection admission hook), the Endpoints and EndpointSlice controllers, Job and TTL-after-finished,
  * the disruption controller (PodDisruptionBudget status),
  * and the resource quota controller with its admission hook (installed on the API server through the plugin API, as
  * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
@@ -203,6 +205,7 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   daemonSetPlugin(),
   statefulSetPlugin(),
   persistentVolumePlugin(),
+  volumeProtectionPlugin(),
   endpointsPlugin(),
   resourceQuotaPlugin(),
   disruptionPlugin(),

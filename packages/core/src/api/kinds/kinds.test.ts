@@ -311,6 +311,16 @@ describe('defaults of the other kinds', () => {
     expect(pvc.status.phase).toBe('Pending');
   });
 
+  it('lets a claim bound to a larger volume be updated with its request unchanged; a request may shrink only above status.capacity (upstream RecoverVolumeExpansionFailure)', () => {
+    const claim = (storage: string) => admit(PersistentVolumeClaims, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'c' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } } });
+    const old = { ...claim('5Gi'), status: { phase: 'Bound' as const, capacity: { storage: '2Gi' } } };
+    const small = { ...claim('1Gi'), status: { phase: 'Bound' as const, capacity: { storage: '2Gi' } } };
+    const withFinalizer = { ...small, metadata: { ...small.metadata, finalizers: ['kubernetes.io/pvc-protection'] } };
+    expect(PersistentVolumeClaims.validateUpdate!(withFinalizer, small)).toEqual([]);
+    expect(PersistentVolumeClaims.validateUpdate!(claim('3Gi'), old)).toEqual([]);
+    expect(PersistentVolumeClaims.validateUpdate!(claim('2Gi'), old).map((e) => `${e.field}: ${e.detail}`)).toEqual(['spec.resources.requests.storage: field can not be less than status.capacity']);
+  });
+
   it('folds Secret stringData into base64 data and defaults the type to Opaque', () => {
     const s = admit(Secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { password: 'hunter2' } });
     expect(s).toMatchObject({ type: 'Opaque', data: { password: 'aHVudGVyMg==' } });

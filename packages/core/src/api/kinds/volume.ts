@@ -187,9 +187,13 @@ export const PersistentVolumeClaims = defineResource({
     if (!deepEqual(mask(pvc.spec, pvc.spec.volumeName), mask(old.spec, volumeName))) {
       errs.push(forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims'));
     }
+    // Upstream (RecoverVolumeExpansionFailure): a request may shrink, but not to status.capacity
+    // or below; an unchanged request is fine even when the bound volume is larger.
     const newStorage = pvc.spec.resources?.requests?.['storage'];
+    const oldStorage = old.spec.resources?.requests?.['storage'];
     const capacity = old.status.capacity?.['storage'];
-    if (newStorage !== undefined && capacity !== undefined && compareQuantities(newStorage, capacity) === -1) {
+    const shrinks = newStorage !== undefined && oldStorage !== undefined && compareQuantities(newStorage, oldStorage) === -1;
+    if (shrinks && capacity !== undefined && compareQuantities(newStorage, capacity) !== 1) {
       errs.push(forbidden('spec.resources.requests.storage', 'field can not be less than status.capacity'));
     }
     return errs;

@@ -1,0 +1,90 @@
+/**
+ * Controllers broken on purpose, for showing that an invariant catches what it promises: a
+ * reference plugin whose controllers see the cluster through a distorted manager (a cache that
+ * hides or rewrites objects, a client that rewrites or drops writes), without a line of the
+ * controller changed.
+ */
+import type { CacheReader, Client, KubeObject, Manager, Plugin, PluginApi, ResourceDefinition } from '@kubeloop/core';
+
+/** How a broken manager distorts what a controller reads and writes. */
+export interface Sabotage {
+  /** Rewrites the objects a cache hands out (return undefined to hide one). */
+  readonly read?: (resource: ResourceDefinition, object: KubeObject) => KubeObject | undefined;
+  /** Rewrites what the client lists (the live reads), as {@link Sabotage.read} does for caches. */
+  readonly list?: (resource: ResourceDefinition, object: KubeObject) => KubeObject | undefined;
+  /** Rewrites an object the controller creates (before it reaches the API server). */
+  readonly create?: (resource: ResourceDefinition, object: KubeObject) => KubeObject;
+  /** Whether a delete the controller asks for is dropped (true: it never reaches the API server). */
+  readonly dropDelete?: (resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }) => boolean;
+}
+
+/**
+ * `target` with some members replaced; the others read from `target` (methods bound to it, so
+ * private fields work). The proxy stands over an empty object, not `target`, so that a frozen
+ * target (the caches' readers are) does not forbid the replacements.
+ */
+function bound<T extends object>(target: T, overrides: Record<string, unknown>): T {
+  return new Proxy({} as T, {
+    get(_, prop) {
+      if (typeof prop === 'string' && prop in overrides) return overrides[prop];
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+    has: (_, prop) => prop in target,
+  });
+}
+
+function distortedCache<T extends KubeObject>(resource: ResourceDefinition<T>, reader: CacheReader<T>, read: NonNullable<Sabotage['read']>): CacheReader<T> {
+  const map = (objects: readonly T[]): T[] => objects.flatMap((o) => {
+    const r = read(resource as ResourceDefinition, o);
+    return r === undefined ? [] : [r as T];
+  });
+  return bound(reader, {
+    get: (key: Parameters<CacheReader<T>['get']>[0]) => {
+      const o = reader.get(key);
+      return o === undefined ? undefined : (read(resource as ResourceDefinition, o) as T | undefined);
+    },
+    list: (namespace?: string) => map(reader.list(namespace)),
+    byIndex: (name: string, value: string) => map(reader.byIndex(name, value)),
+  });
+}
+
+/** `manager` as a broken controller sees it. */
+export function sabotagedManager(manager: Manager, sabotage: Sabotage): Manager {
+  const client: Client = manager.client;
+  const overrides: Record<string, unknown> = {};
+  if (sabotage.list !== undefined) {
+    const rewrite = sabotage.list;
+    overrides['list'] = async (resource: ResourceDefinition, options?: Parameters<Client['list']>[1]) => {
+      const out = await client.list(resource, options);
+      return { ...out, items: out.items.flatMap((o) => {
+        const r = rewrite(resource, o);
+        return r === undefined ? [] : [r];
+      }) };
+    };
+  }
+  if (sabotage.create !== undefined) {
+    const rewrite = sabotage.create;
+    overrides['create'] = (resource: ResourceDefinition, object: KubeObject, options?: Parameters<Client['create']>[2]) => client.create(resource, rewrite(resource, object), options);
+  }
+  if (sabotage.dropDelete !== undefined) {
+    const drop = sabotage.dropDelete;
+    overrides['delete'] = async (resource: ResourceDefinition, key: { namespace?: string; name: string }, options?: Parameters<Client['delete']>[2]) => (drop(resource, key) ? client.get(resource, key) : client.delete(resource, key, options));
+  }
+  const cache = sabotage.read === undefined ? undefined : <T extends KubeObject>(resource: ResourceDefinition<T>) => distortedCache(resource, manager.cache(resource), sabotage.read!);
+  return bound(manager, { client: bound(client, overrides), ...(cache === undefined ? {} : { cache }) });
+}
+
+/** `plugin`, renamed, with every controller and runnable it adds built on a {@link sabotagedManager}. */
+export function sabotaged(plugin: Plugin, sabotage: Sabotage): Plugin {
+  return {
+    name: `${plugin.name}-broken`,
+    register(api) {
+      const wrapped: PluginApi = bound(api, {
+        addController: (build: Parameters<PluginApi['addController']>[0]) => api.addController((manager) => build(sabotagedManager(manager, sabotage))),
+        addRunnable: (build: Parameters<PluginApi['addRunnable']>[0]) => api.addRunnable((manager) => build(sabotagedManager(manager, sabotage))),
+      });
+      plugin.register(wrapped);
+    },
+  };
+}
