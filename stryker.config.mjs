@@ -25,7 +25,7 @@ export const files = {
 
 const targets = (process.env['KUBELOOP_MUTATION_TARGETS'] ?? '').split(',').filter((t) => t !== '');
 const chosen = targets.length === 0 ? Object.keys(files) : targets;
-const reportName = targets.length === 0 ? 'all' : targets.join('+');
+const reportName = process.env['KUBELOOP_MUTATION_REPORT'] ?? (targets.length === 0 ? 'all' : targets.join('+'));
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 const config = {
@@ -52,10 +52,11 @@ const config = {
   htmlReporter: { fileName: `reports/mutation/${reportName}.html` },
   jsonReporter: { fileName: `reports/mutation/${reportName}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
-  tempDirName: '.stryker-tmp',
+  // Another name lets two runs share the worktree.
+  tempDirName: process.env['KUBELOOP_MUTATION_TMP'] ?? '.stryker-tmp',
   cleanTempDir: true,
   // The sandbox needs no docs, reports or other worktrees' leftovers.
-  ignorePatterns: ['docs', 'reports', 'bench', 'examples', '.vitest-cache', 'coverage'],
+  ignorePatterns: ['docs', 'reports', 'bench', 'examples', '.vitest-cache', 'coverage', '.stryker-tmp*'],
   thresholds: { high: 90, low: 80, break: null },
 };
 
