@@ -1,0 +1,35 @@
+/**
+ * The horizontal pod autoscaler (upstream `pkg/controller/podautoscaler`): the replica
+ * calculator (`desired = ceil(usageRatio × readyPodCount)` with the tolerance, missing and
+ * unready pods) and the normalization of its proposal (stabilization windows, scaling policies,
+ * min/max, the `AbleToScale` and `ScalingLimited` reasons).
+ *
+ * @module
+ */
+
+// The replica calculator
+export {
+  DEFAULT_CPU_INITIALIZATION_PERIOD_MS,
+  DEFAULT_HPA_TOLERANCE,
+  DEFAULT_INITIAL_READINESS_DELAY_MS,
+  ReplicaCalculationError,
+  groupPods,
+  podRequestsMilli,
+  resourceReplicas,
+  resourceUtilizationRatio,
+} from './replicas.js';
+export type { PodGroups, PodMetricSample, PodMetricsInfo, ReplicaCalculatorOptions, ResourceReplicasInput, ResourceReplicasProposal } from './replicas.js';
+
+// Normalization: stabilization, policies, min/max
+export {
+  DEFAULT_DOWNSCALE_STABILIZATION_MS,
+  EMPTY_SCALING_HISTORY,
+  filledRules,
+  initialHistory,
+  normalizeDesiredReplicas,
+  recordScaleEvent,
+  replicasChangedInPeriod,
+  scaleDownLimit,
+  scaleUpLimit,
+} from './behavior.js';
+export type { Normalization, NormalizationCondition, NormalizationInput, ScalingHistory, TimestampedRecommendation, TimestampedScaleEvent } from './behavior.js';
