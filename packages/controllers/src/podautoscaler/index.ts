@@ -33,3 +33,15 @@ export {
   scaleUpLimit,
 } from './behavior.js';
 export type { Normalization, NormalizationCondition, NormalizationInput, ScalingHistory, TimestampedRecommendation, TimestampedScaleEvent } from './behavior.js';
+
+// Registration
+export { HPA_PLUGIN_NAME, horizontalPodAutoscalerPlugin } from './plugin.js';
+
+// The controller
+export { DEFAULT_HPA_SYNC_PERIOD_MS, HPA_CONTROLLER_COMPONENT, HPA_CONTROLLER_NAME, HorizontalPodAutoscalerReconciler, horizontalPodAutoscalerController } from './controller.js';
+export type { HpaControllerOptions } from './controller.js';
+export { formatMilliQuantity, samplesFromPodMetrics, setCondition } from './status.js';
+export type { HpaConditionType } from './status.js';
+
+// Invariants
+export { HPA_INVARIANTS, hpaScalesWithinBounds, hpaScalesWithinBoundsInvariant } from './invariants.js';
