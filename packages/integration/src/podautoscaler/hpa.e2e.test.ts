@@ -74,7 +74,7 @@ async function hpaEvents(cluster: SimCluster): Promise<string[]> {
 
 describe('the HPA walkthrough: 2 pods at 300m of 200m requests, 50% target', () => {
   it('scales the Deployment to 6 with upstream status, conditions and event', async () => {
-    const cluster = await SimCluster.create({ seed: 1, nodes: 2 });
+    const cluster = await SimCluster.create({ seed: 1, nodes: 2, metricsServer: true });
     try {
       await cluster.apply(phpApache(2, '300m', 6), 'php-apache.yaml');
       await cluster.advance(90_000);
@@ -97,7 +97,7 @@ describe('the HPA walkthrough: 2 pods at 300m of 200m requests, 50% target', () 
   });
 
   it('keeps the scale and reports ScalingActive False without a metrics-server', async () => {
-    const cluster = await SimCluster.create({ seed: 2, nodes: 1, metricsServer: false });
+    const cluster = await SimCluster.create({ seed: 2, nodes: 1 });
     try {
       await cluster.apply(phpApache(2, '300m'), 'php-apache.yaml');
       await cluster.advance(60_000);
@@ -139,7 +139,7 @@ function brokenHpaPlugin(): Plugin {
 describe('hpaScalesWithinBounds, on an HPA controller broken on purpose', () => {
   it('flags the scale beyond maxReplicas', async () => {
     const plugins = [...DEFAULT_CONTROLLER_PLUGINS.filter((p) => p.name !== HPA_PLUGIN_NAME), brokenHpaPlugin()];
-    const cluster = await SimCluster.create({ seed: 3, nodes: 2, controllerManager: { plugins } });
+    const cluster = await SimCluster.create({ seed: 3, nodes: 2, metricsServer: true, controllerManager: { plugins } });
     try {
       expect(cluster.invariants().map((i) => i.name)).toContain('hpaScalesWithinBounds');
       await cluster.apply(phpApache(2, '300m', 4), 'php-apache.yaml');

@@ -109,7 +109,8 @@ export interface SimClusterOptions {
   readonly nodeLifecycle?: boolean | NodeLifecyclePluginOptions | undefined;
   /**
    * Run a metrics-server scraping the kubelets every 15 s and serving `metrics.k8s.io`
-   * PodMetrics and NodeMetrics, which the HPA and `top` read (default true).
+   * PodMetrics and NodeMetrics, which the HPA and `top` read (default false: as in a fresh kind
+   * cluster, an HPA then reports `ScalingActive` False / `FailedGetResourceMetric`).
    */
   readonly metricsServer?: boolean | undefined;
   /**
@@ -364,7 +365,7 @@ export class SimCluster {
     const lifecycle = options.nodeLifecycle ?? true;
     if (lifecycle !== false) host.use(nodeLifecyclePlugin(lifecycle === true ? {} : lifecycle));
     host.use(nodes);
-    if (options.metricsServer ?? true) host.use(metricsServerPlugin({ kubelets: () => nodes.kubelets() }));
+    if (options.metricsServer ?? false) host.use(metricsServerPlugin({ kubelets: () => nodes.kubelets() }));
     for (const plugin of options.plugins ?? []) host.use(plugin);
     // The fake nodes, the scheduler and the extra plugins yield as the controller manager does;
     // their watches go straight to the server, as before.
