@@ -416,7 +416,9 @@ export {
   horizontalPodAutoscalerPlugin,
   hpaScalesWithinBounds,
   hpaScalesWithinBoundsInvariant,
+  initialHistory,
   normalizeDesiredReplicas,
+  recordScaleEvent,
   resourceReplicas,
 } from './podautoscaler/index.js';
 export type {
