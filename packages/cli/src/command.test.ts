@@ -82,11 +82,13 @@ describe('kubeloop run', () => {
     const dir = tempDir();
     const hpa = 'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 3\n';
     const pdb = 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: web}}\n';
-    writeFileSync(join(dir, 'a.yaml'), `${barePod('web')}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n---\n${hpa}---\n${pdb}`);
+    const ingress = 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  defaultBackend: {service: {name: web, port: {number: 80}}}\n';
+    writeFileSync(join(dir, 'a.yaml'), `${barePod('web')}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n---\n${hpa}---\n${pdb}---\n${ingress}`);
     const { code, stdout, stderr } = await kubeloop('run', dir);
     expect(code).toBe(0);
-    // the disruption controller reconciles the PodDisruptionBudget: no warning for it
-    expect(stderr).toBe('warning: nothing in this cluster reconciles HorizontalPodAutoscaler "web"\n');
+    // the disruption controller reconciles the PodDisruptionBudget and the HPA controller the
+    // HorizontalPodAutoscaler: no warning for them; nothing here runs an ingress controller
+    expect(stderr).toBe('warning: nothing in this cluster reconciles Ingress "web"\n');
     // stored and printed all the same
     expect(stdout).toContain('horizontalpodautoscaler.autoscaling/web   Deployment/web');
   });

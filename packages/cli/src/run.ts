@@ -7,7 +7,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinResources, createBuiltinRegistry, parseManifests } from '@kubeloop/core';
+import { NodeMetricses, Nodes, PodMetricses, builtinResources, createBuiltinRegistry, parseManifests } from '@kubeloop/core';
 import type { KubeObject, ResourceDefinition } from '@kubeloop/core';
 import { DEFAULT_SETTLE_MAX_MS, SimCluster, SimClusterError } from '@kubeloop/testing';
 import type { TraceEntry } from '@kubeloop/testing';
@@ -20,7 +20,8 @@ import { isScenario, parseScenario } from './scenario.js';
 import type { Scenario, ScenarioStep } from './scenario.js';
 import { unreconciledWarnings } from './reconciled.js';
 import { buildTables, formatNames, formatTables, isTabular } from './table.js';
-import type { OutputFormat } from './table.js';
+import type { OutputFormat, Table } from './table.js';
+import { topNodesTable, topPodsTable } from './top.js';
 
 export { OUTPUT_FORMATS } from './table.js';
 export type { OutputFormat } from './table.js';
@@ -253,6 +254,20 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
       // narration belongs with the tables; JSON and YAML output stays one parseable List per get
       if (isTabular(output)) io.stdout.write(`${firstGet ? '' : '\n'}${step.text}\n`);
       return;
+    case 'top': {
+      // kubectl top prints tables only; in JSON and YAML runs it is left out, as narration is
+      if (!isTabular(output)) return;
+      io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
+      let table: Table;
+      try {
+        table = step.what === 'pods' ? topPodsTable((await cluster.list(PodMetricses)).items) : topNodesTable((await cluster.list(Nodes)).items, (await cluster.list(NodeMetricses)).items);
+      } catch {
+        io.stdout.write('error: Metrics API not available\n'); // kubectl's words without metrics-server
+        return;
+      }
+      io.stdout.write(table.rows.length === 0 ? 'No resources found.\n' : formatTables([table]));
+      return;
+    }
     case 'get': {
       const format = step.output ?? output;
       // the heading goes with the narration of a table run, and with any table
@@ -306,7 +321,7 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
   let cluster: SimCluster;
   try {
     // The trace streams to the file as it happens; without --trace none is kept.
-    cluster = await SimCluster.create({ seed: options.seed ?? scenario?.seed ?? 1, nodes: options.nodes ?? scenario?.nodes ?? 3, trace: traceFile?.write ?? 'none' });
+    cluster = await SimCluster.create({ seed: options.seed ?? scenario?.seed ?? 1, nodes: options.nodes ?? scenario?.nodes ?? 3, trace: traceFile?.write ?? 'none', metricsServer: scenario?.metricsServer ?? false });
   } catch (e) {
     traceFile?.close();
     throw e;
@@ -436,10 +451,10 @@ async function runScenario(cluster: SimCluster, scenario: Scenario, path: string
   for (const step of scenario.steps) {
     await context.onProgress();
     // an apply may print warnings: they go on a line of their own
-    if (step.op === 'get' || step.op === 'echo' || step.op === 'apply') clear();
+    if (step.op === 'get' || step.op === 'echo' || step.op === 'top' || step.op === 'apply') clear();
     try {
       await runStep(cluster, step, context, firstGet);
-      if (step.op === 'get' || step.op === 'echo') firstGet = false;
+      if (step.op === 'get' || step.op === 'echo' || step.op === 'top') firstGet = false;
     } catch (e) {
       if (e instanceof SimClusterError && e.code === 'not-quiet') {
         clear();

@@ -26,6 +26,15 @@ function parse(steps: unknown[], cluster: unknown = { nodes: 2 }) {
 }
 
 describe('parseScenario', () => {
+  it('reads top steps and the metricsServer switch of the cluster, and names a bad one', () => {
+    const s = parse([{ top: 'pods' }, { top: 'nodes' }], { nodes: 1, metricsServer: true });
+    expect(s.steps).toMatchObject([{ op: 'top', what: 'pods' }, { op: 'top', what: 'nodes' }]);
+    expect(s.metricsServer).toBe(true);
+    expect(() => parse([{ top: 'deployments' }])).toThrow('dir/s.yaml (Scenario, steps[0].top): must be pods or nodes, got "deployments"');
+    expect(() => parse([{ top: 'pods' }], { metricsServer: 'yes' })).toThrow('dir/s.yaml (Scenario, cluster.metricsServer): must be true or false, got "yes"');
+    expect(() => parse([{ top: 'pods' }], { nodes: 1, metrics: true })).toThrow('dir/s.yaml (Scenario, cluster.metrics): unknown field "metrics" (fields: seed, nodes, metricsServer)');
+  });
+
   it('reads every kind of step, resolving resources as kubectl get names them', () => {
     const s = parse([
       { apply: 'pod.yaml' },

@@ -29,7 +29,10 @@
  *   - get: [pods, nodes]
  *   - get: {resources: pods, output: wide}   # this get in another format (table, wide, name, json, yaml)
  *   - echo: The node is back.   # a line of narration, printed with the tables
+ *   - top: pods             # kubectl top pods (or nodes), from metrics-server's PodMetrics / NodeMetrics
  * ```
+ *
+ * `cluster.metricsServer: true` runs a metrics-server (needed by HPAs and `top`).
  *
  * Resources are named as `kubectl get` accepts them (`pods`, `pod`, `Pod`, `po`,
  * `deployments.apps`); `namespace` defaults to `default` for namespaced kinds.
@@ -70,6 +73,7 @@ export type ScenarioStep = { readonly label: string } & (
   | { readonly op: 'addNode'; readonly spec: NodeSpec }
   | { readonly op: 'get'; readonly resources: readonly ResourceDefinition[] | 'all'; readonly output?: OutputFormat | undefined }
   | { readonly op: 'echo'; readonly text: string }
+  | { readonly op: 'top'; readonly what: 'pods' | 'nodes' }
 );
 
 /** A scenario, checked: the cluster's shape and its steps. */
@@ -80,11 +84,13 @@ export interface Scenario {
   readonly seed?: number | undefined;
   /** The nodes, if the scenario sets them. */
   readonly nodes?: number | readonly NodeSpec[] | undefined;
+  /** Whether the scenario runs a metrics-server (`cluster.metricsServer`). */
+  readonly metricsServer?: boolean | undefined;
   /** The steps, in order. */
   readonly steps: readonly ScenarioStep[];
 }
 
-const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'settle', 'stopNode', 'restoreNode', 'removeNode', 'addNode', 'get', 'echo'] as const;
+const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'settle', 'stopNode', 'restoreNode', 'removeNode', 'addNode', 'get', 'echo', 'top'] as const;
 /** What a node spec may say (a SimCluster `NodeSpec`): in `cluster.nodes` and `addNode` steps. */
 const NODE_SPEC_FIELDS: readonly string[] = ['name', 'cpu', 'memory', 'pods', 'ephemeralStorage', 'allocatable', 'labels', 'taints', 'podCIDR', 'internalIP'];
 const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
@@ -116,6 +122,9 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
   for (const k of Object.keys(body)) if (!known.has(k)) fail(k, `unknown field "${k}" (fields: ${[...known].join(', ')})`);
   const cluster = body['cluster'] ?? {};
   if (!isRecord(cluster)) return fail('cluster', 'must be an object with seed and nodes');
+  for (const k of Object.keys(cluster)) if (!['seed', 'nodes', 'metricsServer'].includes(k)) fail(`cluster.${k}`, `unknown field "${k}" (fields: seed, nodes, metricsServer)`);
+  const metricsServer = cluster['metricsServer'];
+  if (metricsServer !== undefined && typeof metricsServer !== 'boolean') fail('cluster.metricsServer', `must be true or false, got ${JSON.stringify(metricsServer)}`);
   const seed = cluster['seed'];
   if (seed !== undefined && !(Number.isInteger(seed) && (seed as number) >= 0)) fail('cluster.seed', `must be a whole number, got ${JSON.stringify(seed)}`);
   /** A node spec's fields and name, then the spec as the cluster would check it before its kubelet starts. */
@@ -256,9 +265,12 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
       case 'echo':
         if (typeof arg !== 'string' || arg.trim() === '') return fail(where, 'must be a line of text');
         return { label, op, text: arg.trim() };
+      case 'top':
+        if (arg !== 'pods' && arg !== 'nodes') return fail(where, `must be pods or nodes, got ${JSON.stringify(arg)}`);
+        return { label, op, what: arg };
       default:
         return fail(`steps[${i}]`, `unknown step "${op}" (steps: ${STEP_OPS.join(', ')})`);
     }
   });
-  return { name, seed: seed as number | undefined, nodes: nodes as Scenario['nodes'], steps };
+  return { name, seed: seed as number | undefined, nodes: nodes as Scenario['nodes'], ...(metricsServer === undefined ? {} : { metricsServer: metricsServer as boolean }), steps };
 }

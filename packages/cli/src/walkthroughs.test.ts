@@ -344,6 +344,28 @@ describe('walkthrough 8: PersistentVolumeClaims', () => {
   });
 });
 
+describe('walkthrough 13: HPA arithmetic', () => {
+  it('scales 2 pods at 300m of 200m requests (50% target) to 6, then at 50m to 3, then to 2 where minReplicas stops it; top shows pods and nodes', async () => {
+    const out = await runScenario('13-hpa-arithmetic.scenario.yaml');
+    expect(out.code).toBe(0);
+    const hpa = (n: number) => out.step(n).table('horizontalpodautoscaler.autoscaling')[0]!;
+    const replicas = (n: number) => out.step(n).table('deployment.apps')[0]!['READY'];
+    expect(hpa(4)).toMatchObject({ REFERENCE: 'Deployment/php-apache', TARGETS: 'cpu: 150%/50%', MINPODS: '2', MAXPODS: '10', REPLICAS: '6' });
+    expect(replicas(4)).toBe('6/6');
+    expect(hpa(10)).toMatchObject({ TARGETS: 'cpu: 25%/50%', REPLICAS: '3' });
+    expect(hpa(13)).toMatchObject({ TARGETS: 'cpu: 25%/50%', REPLICAS: '2' });
+    expect(replicas(13)).toBe('2/2');
+    // kubectl top: the two pods scraped so far at 300m, the nodes with CPU% of allocatable
+    const top = out.stdout.split(/^(?=# step )/m);
+    const topPods = top.find((p) => p.startsWith('# step 5 (top)'))!;
+    expect(topPods.split('\n')[1]).toMatch(/^NAME +CPU\(cores\) +MEMORY\(bytes\)$/);
+    expect(topPods.match(/ 300m +10Mi/g)).toHaveLength(2);
+    const topNodes = top.find((p) => p.startsWith('# step 6 (top)'))!;
+    expect(topNodes.split('\n')[1]).toMatch(/^NAME +CPU\(cores\) +CPU% +MEMORY\(bytes\) +MEMORY%$/);
+    expect(top.find((p) => p.startsWith('# step 14 (top)'))!.match(/ 50m +10Mi/g)).toHaveLength(2);
+  });
+});
+
 describe('walkthrough 16: node failure', () => {
   it('marks a silent node NotReady (its Ready condition Unknown), evicts its pod after the 300 s toleration and replaces it on a healthy node; a crashing container restarts with back-off', async () => {
     const out = await runScenario('16-node-failure.scenario.yaml');
@@ -430,13 +452,14 @@ describe('kubeloop run examples/walkthroughs (the folder the README points to)',
       '06-ownership.scenario.yaml',
       '07-statefulset-vs-replicaset.scenario.yaml',
       '08-persistentvolumeclaims.scenario.yaml',
+      '13-hpa-arithmetic.scenario.yaml',
       '16-node-failure.scenario.yaml',
     ]);
     // each prints what it prints alone
     const alone = await runScenario('02-deployment-pi-web.scenario.yaml');
     expect(stdout.text).toContain(alone.stdout);
     // pod-request-pod.yaml (a deliberately bad manifest no scenario applies) is not run
-    expect(stderr.text).toBe(`ran 9 scenarios of ${walkthroughs}: 9 succeeded\n`);
+    expect(stderr.text).toBe(`ran 10 scenarios of ${walkthroughs}: 10 succeeded\n`);
   });
 
   it('runs a folder whose every file is a scenario (as examples/cli/scenarios), whatever the file names', async () => {

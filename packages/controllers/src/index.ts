@@ -18,6 +18,7 @@
  * | {@link jobPlugin} | `pkg/controller/job` |
  * | {@link ttlAfterFinishedPlugin} | `pkg/controller/ttlafterfinished` |
  * | {@link disruptionPlugin} | `pkg/controller/disruption` (PodDisruptionBudget status) |
+ * | {@link horizontalPodAutoscalerPlugin} | `pkg/controller/podautoscaler` (Resource metrics) |
  * | {@link cronJobPlugin} | `pkg/controller/cronjob` (the v2 controller) |
  * | {@link nodeLifecyclePlugin} | `pkg/controller/nodelifecycle`, `pkg/controller/tainteviction` and the `DefaultTolerationSeconds` admission plugin |
  * | {@link schedulerPlugin} | `pkg/scheduler` with its default plugins |
@@ -398,6 +399,42 @@ export {
   evictionsRespectBudgetsInvariant,
 } from './disruption/index.js';
 export type { BudgetTruth, DisruptionControllerOptions, DisruptionState } from './disruption/index.js';
+
+// HorizontalPodAutoscaler
+export {
+  DEFAULT_CPU_INITIALIZATION_PERIOD_MS,
+  DEFAULT_DOWNSCALE_STABILIZATION_MS,
+  DEFAULT_HPA_SYNC_PERIOD_MS,
+  DEFAULT_HPA_TOLERANCE,
+  DEFAULT_INITIAL_READINESS_DELAY_MS,
+  HPA_CONTROLLER_COMPONENT,
+  HPA_CONTROLLER_NAME,
+  HPA_INVARIANTS,
+  HPA_PLUGIN_NAME,
+  HorizontalPodAutoscalerReconciler,
+  ReplicaCalculationError,
+  horizontalPodAutoscalerPlugin,
+  hpaScalesWithinBounds,
+  hpaScalesWithinBoundsInvariant,
+  initialHistory,
+  normalizeDesiredReplicas,
+  recordScaleEvent,
+  resourceReplicas,
+} from './podautoscaler/index.js';
+export type {
+  HpaControllerOptions,
+  Normalization,
+  NormalizationCondition,
+  NormalizationInput,
+  PodMetricSample,
+  PodMetricsInfo,
+  ReplicaCalculatorOptions,
+  ResourceReplicasInput,
+  ResourceReplicasProposal,
+  ScalingHistory,
+  TimestampedRecommendation,
+  TimestampedScaleEvent,
+} from './podautoscaler/index.js';
 
 // CronJob
 export {

@@ -193,6 +193,10 @@ export {
   SERVICE_NAME_LABEL, ENDPOINTSLICE_MANAGED_BY_LABEL, EndpointSlices,
 } from './api/kinds/discovery.js';
 export type { EndpointConditions, Endpoint, EndpointSlicePort, EndpointSlice } from './api/kinds/discovery.js';
+// metrics.k8s.io/v1beta1 (served by the metrics-server plugin, not built in)
+export { ContainerMetricsSchema, NodeMetricsSchema, NodeMetricses, PodMetricsSchema, PodMetricses } from './api/kinds/metrics.js';
+export type { ContainerMetrics, NodeMetrics, PodMetrics } from './api/kinds/metrics.js';
+
 // coordination.k8s.io/v1
 export { LeaseSpecSchema, LeaseSchema, NODE_LEASE_NAMESPACE, Leases } from './api/kinds/coordination.js';
 export type { LeaseSpec, Lease } from './api/kinds/coordination.js';

@@ -43,3 +43,9 @@ export type { ImageSpec, PullTiming } from './images.js';
 // Errors
 export { RuntimeFakeError } from './errors.js';
 export type { RuntimeFakeErrorCode } from './errors.js';
+
+// Usage and the metrics pipeline
+export { CPU_USAGE_ANNOTATION, DEFAULT_USAGE_BASELINE, IMAGE_USAGE_BASELINES, MEMORY_USAGE_ANNOTATION, containerUsage, imageUsageBaseline } from './usage.js';
+export type { ResourceUsage } from './usage.js';
+export { DEFAULT_METRIC_RESOLUTION_MS, METRICS_SERVER_PLUGIN_NAME, MetricsScraper, NODE_SYSTEM_USAGE, formatCpuUsage, formatMemoryUsage, metricsServerPlugin, nodeMetricsOf, podMetricsOf } from './metrics-server.js';
+export type { MetricsServerOptions } from './metrics-server.js';

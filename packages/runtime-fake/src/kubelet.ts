@@ -34,6 +34,7 @@ import type { PodSyncAction, PodSyncInput, PodSyncState } from './pod-sync.js';
 import { initialPodSyncState, podSyncStep } from './pod-sync.js';
 import type { ContainerRuntimeOptions } from './runtime.js';
 import { FakeContainerRuntime } from './runtime.js';
+import { containerUsage } from './usage.js';
 import type { PodRuntimeView } from './status.js';
 import type { ContainerLogLine, PodData } from './shell/program.js';
 import { loadPodData } from './shell/program.js';
@@ -236,9 +237,11 @@ export class FakeKubelet {
   }
 
   /**
-   * What the pods on this node use now, from their containers' behaviors (the input of a
-   * metrics pipeline: kubelet resource metrics → metrics-server). Pods without running
-   * containers are left out. Works while stopped too (the containers keep running).
+   * What the pods on this node use now (the input of a metrics pipeline: kubelet resource
+   * metrics → metrics-server), per running container as `containerUsage` (usage.ts) computes
+   * it: the `kubeloop.dev/cpu-usage` / `memory-usage` annotations, else the behavior, else the
+   * image's baseline, plus added load, CPU capped at the limit. Pods without running containers
+   * are left out. Works while stopped too (the containers keep running).
    */
   usage(): PodUsage[] {
     const now = this.#o.clock.now();
@@ -246,7 +249,14 @@ export class FakeKubelet {
     for (const pod of this.#cache?.list() ?? []) {
       const uid = pod.metadata.uid ?? '';
       const running = this.#workers.get(uid)?.runningContainers() ?? [];
-      const containers = running.filter((c) => this.runtime.exited(c.id, now) === undefined).map((c) => ({ name: c.name, ...this.runtime.usage(c.id, now) }));
+      const containers: PodUsage['containers'][number][] = [];
+      for (const c of running) {
+        const parts = this.runtime.usageParts(c.id, now);
+        if (parts === undefined) continue;
+        const spec = pod.spec.containers.find((s) => s.name === c.name) ?? pod.spec.initContainers?.find((s) => s.name === c.name);
+        const limits = spec?.resources?.limits as Readonly<Record<string, string>> | undefined;
+        containers.push({ name: c.name, ...containerUsage(pod, { name: c.name, image: spec?.image ?? '', limits }, parts.behavior, parts.memoryBytes, parts.extra) });
+      }
       if (containers.length > 0) out.push({ namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid, containers });
     }
     return out;

@@ -333,6 +333,16 @@ export class FakeContainerRuntime {
     return { cpuMillicores: (c.behavior.cpuMillicores ?? 0) + (extra?.cpuMillicores ?? 0), memoryBytes: memoryUsage(c.behavior, now - c.startedAt) + (extra?.memoryBytes ?? 0) };
   }
 
+  /**
+   * What a running container's behavior uses at `now` and the load added to it, apart (zero and
+   * undefined once exited); the kubelet's usage layers annotations and baselines over these.
+   */
+  usageParts(id: string, now: number): { readonly behavior: ContainerBehavior; readonly memoryBytes: number; readonly extra: { readonly cpuMillicores: number; readonly memoryBytes: number } | undefined } | undefined {
+    const c = this.#containers.get(id);
+    if (c === undefined || (c.exit !== undefined && c.exit.at <= now)) return undefined;
+    return { behavior: c.behavior, memoryBytes: memoryUsage(c.behavior, now - c.startedAt), extra: this.#load.get(`${c.podUid}/${c.name}`) };
+  }
+
   /** The containers the runtime has, running or exited, in creation order. */
   containers(): readonly RuntimeContainer[] {
     return [...this.#containers.values()];

@@ -87,6 +87,7 @@ describe('invariants registered by plugins', () => {
         'endpointsMatchPods (liveness)',
         'budgetStatusMatchesPods (liveness)',
         'evictionsRespectBudgets (transition)',
+        'hpaScalesWithinBounds (transition)',
         'jobSucceededWithinCompletions (safety)',
         'jobIndexesSucceedOnce (safety)',
         'finishedJobHasNoActivePods (safety)',

@@ -59,12 +59,13 @@ import {
   replicationControllerPlugin,
   resourceQuotaPlugin,
   disruptionPlugin,
+  horizontalPodAutoscalerPlugin,
   schedulerPlugin,
   statefulSetPlugin,
   ttlAfterFinishedPlugin,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
-import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin } from '@kubeloop/runtime-fake';
+import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin, metricsServerPlugin } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
 import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, DEFAULT_MAX_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
@@ -106,6 +107,12 @@ export interface SimClusterOptions {
    * (default true; options as `nodeLifecyclePlugin`'s). Without it a stopped node stays `Ready`.
    */
   readonly nodeLifecycle?: boolean | NodeLifecyclePluginOptions | undefined;
+  /**
+   * Run a metrics-server scraping the kubelets every 15 s and serving `metrics.k8s.io`
+   * PodMetrics and NodeMetrics, which the HPA and `top` read (default false: as in a fresh kind
+   * cluster, an HPA then reports `ScalingActive` False / `FailedGetResourceMetric`).
+   */
+  readonly metricsServer?: boolean | undefined;
   /**
    * The controller manager (kube-controller-manager): controllers that run in a manager of
    * their own, with their own informers and client, and that {@link SimCluster.restartControllerManager}
@@ -209,6 +216,7 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   endpointsPlugin(),
   resourceQuotaPlugin(),
   disruptionPlugin(),
+  horizontalPodAutoscalerPlugin(),
   jobPlugin(),
   ttlAfterFinishedPlugin(),
   cronJobPlugin(),
@@ -357,6 +365,7 @@ export class SimCluster {
     const lifecycle = options.nodeLifecycle ?? true;
     if (lifecycle !== false) host.use(nodeLifecyclePlugin(lifecycle === true ? {} : lifecycle));
     host.use(nodes);
+    if (options.metricsServer ?? false) host.use(metricsServerPlugin({ kubelets: () => nodes.kubelets() }));
     for (const plugin of options.plugins ?? []) host.use(plugin);
     // The fake nodes, the scheduler and the extra plugins yield as the controller manager does;
     // their watches go straight to the server, as before.

@@ -2,7 +2,7 @@
  * What counts as a heartbeat, and how a busy cluster is described (pure).
  */
 import { describe, expect, it } from 'vitest';
-import type { Lease, Node, Pod } from '@kubeloop/core';
+import type { KubeObject, Lease, Node, Pod } from '@kubeloop/core';
 import { describeBusy, isHeartbeat, podSettled, podState } from './quiet.js';
 
 const lease: Lease = {
@@ -25,6 +25,13 @@ function pod(status: Pod['status'], name = 'web'): Pod {
 }
 
 describe('isHeartbeat', () => {
+  it('counts a metrics-server rescrape of unchanged usage as a heartbeat, and changed usage as a change', () => {
+    const pm: KubeObject & Record<string, unknown> = { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics', metadata: { name: 'web', namespace: 'default', resourceVersion: '9' }, timestamp: '2026-01-01T00:00:00Z', window: '15s', containers: [{ name: 'c', usage: { cpu: '1000000n', memory: '2048Ki' } }] };
+    const rescraped = { ...pm, metadata: { ...pm.metadata, resourceVersion: '10' }, timestamp: '2026-01-01T00:00:15Z' };
+    expect(isHeartbeat(pm, rescraped)).toBe(true);
+    expect(isHeartbeat(pm, { ...rescraped, containers: [{ name: 'c', usage: { cpu: '300000000n', memory: '2048Ki' } }] } as KubeObject)).toBe(false);
+  });
+
   it('counts a Lease renewal as a heartbeat, even though it moves generation', () => {
     const renewed: Lease = { ...lease, metadata: { ...lease.metadata, resourceVersion: '8', generation: 2 }, spec: { ...lease.spec, renewTime: '2026-01-01T00:00:10.000000Z' } };
     expect(isHeartbeat(lease, renewed)).toBe(true);

@@ -7,7 +7,8 @@
  * busy one. Instead, a cluster is *quiet* when the store saw no change other than heartbeats for
  * a whole quiet window. A heartbeat is a MODIFIED event that changes nothing but:
  * - a Lease's `spec.renewTime` (node Leases, leader-election Leases), or
- * - the `lastHeartbeatTime` of a Node's conditions,
+ * - the `lastHeartbeatTime` of a Node's conditions, or
+ * - the `timestamp` of a PodMetrics or NodeMetrics (metrics-server's scrape of unchanged usage),
  * besides `metadata.resourceVersion`, `metadata.generation` (a Lease renewal is a spec change)
  * and `metadata.managedFields`.
  *
@@ -27,6 +28,10 @@ function withoutHeartbeatFields(object: KubeObject): unknown {
       const { renewTime: _renew, ...rest } = spec;
       out['spec'] = rest;
     }
+  }
+  if (object.kind === 'PodMetrics' || object.kind === 'NodeMetrics') {
+    const { timestamp: _ts, ...rest } = out;
+    return rest;
   }
   if (object.kind === 'Node') {
     const status = body['status'] as { conditions?: readonly Record<string, unknown>[] } | undefined;
@@ -49,7 +54,7 @@ function withoutHeartbeatFields(object: KubeObject): unknown {
  */
 export function isHeartbeat(previous: KubeObject | undefined, next: KubeObject): boolean {
   if (previous === undefined || previous.kind !== next.kind) return false;
-  if (next.kind !== 'Lease' && next.kind !== 'Node') return false;
+  if (next.kind !== 'Lease' && next.kind !== 'Node' && next.kind !== 'PodMetrics' && next.kind !== 'NodeMetrics') return false;
   return deepEqual(withoutHeartbeatFields(previous), withoutHeartbeatFields(next));
 }
 

@@ -1,0 +1,281 @@
+/**
+ * The HPA's reconcile (upstream `HorizontalController.reconcileAutoscaler`): read the target's
+ * scale, the pods its selector matches and their PodMetrics, call the replica calculator and
+ * the normalization, write the scale, the status and upstream's events; again every 15 s.
+ *
+ * @module
+ */
+import { HorizontalPodAutoscalers, PodMetricses, Pods, controllerFor, deepEqual, done, formatTime, isApiError, parseQuantity, parseSelector, requeueAfter } from '@kubeloop/core';
+import type { Condition, Controller, HorizontalPodAutoscaler, HorizontalPodAutoscalerStatus, Manager, MetricSpec, MetricStatus, Pod, Reconciler, Request, Result, Scale } from '@kubeloop/core';
+import { initialHistory, normalizeDesiredReplicas, recordScaleEvent } from './behavior.js';
+import type { ScalingHistory } from './behavior.js';
+import { resourceReplicas } from './replicas.js';
+import type { ReplicaCalculatorOptions } from './replicas.js';
+import { formatMilliQuantity, samplesFromPodMetrics, setCondition } from './status.js';
+import type { HpaConditionType } from './status.js';
+
+/** The controller's name (kube-controller-manager's `horizontalpodautoscaling`). */
+export const HPA_CONTROLLER_NAME = 'horizontalpodautoscaling';
+/** The component its events come from, as upstream's. */
+export const HPA_CONTROLLER_COMPONENT = 'horizontal-pod-autoscaler';
+/** Upstream's `--horizontal-pod-autoscaler-sync-period` default: 15 s. */
+export const DEFAULT_HPA_SYNC_PERIOD_MS = 15_000;
+
+/** Options of the HPA controller (upstream's kube-controller-manager flags). */
+export interface HpaControllerOptions extends ReplicaCalculatorOptions {
+  /** How often each HPA is synced (default {@link DEFAULT_HPA_SYNC_PERIOD_MS}). */
+  readonly syncPeriodMs?: number | undefined;
+  /** The downscale stabilization of HPAs without `behavior` (default 5 min). */
+  readonly downscaleStabilizationMs?: number | undefined;
+  /** Workers (default 1). */
+  readonly concurrency?: number | undefined;
+}
+
+/** What one metric proposed, or why it could not. */
+type MetricOutcome =
+  | { readonly ok: true; readonly replicas: number; readonly name: string; readonly status: MetricStatus }
+  | { readonly ok: false; readonly reason: string; readonly error: string };
+
+/**
+ * The HPA reconciler. Keeps, per HPA, the recent recommendations and scale events the
+ * stabilization windows and policies read (in memory, as upstream: a restarted controller
+ * starts afresh).
+ *
+ * Guarantees: never writes a scale outside `[minReplicas, maxReplicas]` except to bring a
+ * target from outside into it; a target at 0 replicas is left alone (`ScalingDisabled`); when
+ * no metric can be computed the scale is kept and `ScalingActive` is False with the reason.
+ */
+export class HorizontalPodAutoscalerReconciler implements Reconciler {
+  readonly #manager: Manager;
+  readonly #options: HpaControllerOptions;
+  readonly #histories = new Map<string, ScalingHistory>();
+
+  /** A reconciler on the manager's caches and client. */
+  constructor(manager: Manager, options: HpaControllerOptions = {}) {
+    this.#manager = manager;
+    this.#options = options;
+  }
+
+  /** One sync of the HPA `request`; always requeued after the sync period while the HPA exists. */
+  async reconcile(request: Request): Promise<Result> {
+    const key = `${request.namespace ?? ''}/${request.name}`;
+    const hpa = this.#manager.cache(HorizontalPodAutoscalers).get(request);
+    if (hpa === undefined) {
+      this.#histories.delete(key);
+      return done;
+    }
+    const period = this.#options.syncPeriodMs ?? DEFAULT_HPA_SYNC_PERIOD_MS;
+    await this.#sync(hpa, key);
+    return requeueAfter(period);
+  }
+
+  async #sync(hpa: HorizontalPodAutoscaler, key: string): Promise<void> {
+    const m = this.#manager;
+    const nowMs = m.clock.now();
+    const recorder = m.recorder(HPA_CONTROLLER_COMPONENT);
+    const namespace = hpa.metadata.namespace ?? '';
+    const ref = hpa.spec.scaleTargetRef;
+    const reference = `${ref.kind}/${namespace}/${ref.name}`;
+    let conditions: Condition[] = [...(hpa.status.conditions ?? [])];
+    const set = (type: HpaConditionType, status: 'True' | 'False', reason: string, message: string): void => {
+      conditions = setCondition(conditions, type, status, reason, message, nowMs);
+    };
+    const writeStatus = async (status: HorizontalPodAutoscalerStatus): Promise<void> => {
+      const next = { ...status, conditions };
+      if (deepEqual(next, hpa.status)) return;
+      try {
+        await m.client.updateStatus(HorizontalPodAutoscalers, { ...hpa, status: next });
+      } catch (error) {
+        if (isApiError(error, 'NotFound')) return;
+        void recorder.event(hpa, 'Warning', 'FailedUpdateStatus', error instanceof Error ? error.message : String(error));
+        throw error;
+      }
+    };
+    const keepStatus = (currentReplicas: number | undefined): HorizontalPodAutoscalerStatus => ({ ...hpa.status, ...(currentReplicas === undefined ? {} : { currentReplicas }) });
+
+    // The target's scale.
+    const resource = m.registry.forKind(ref.apiVersion ?? '', ref.kind);
+    let scale: Scale | undefined;
+    let scaleError = `no matches for kind "${ref.kind}" in group "${(ref.apiVersion ?? '').split('/').slice(0, -1).join('/')}"`;
+    if (resource !== undefined) {
+      try {
+        scale = await m.client.getScale(resource, { namespace, name: ref.name });
+      } catch (error) {
+        scaleError = error instanceof Error ? error.message : String(error);
+      }
+    }
+    if (resource === undefined || scale === undefined) {
+      const message = scaleError;
+      void recorder.event(hpa, 'Warning', 'FailedGetScale', message);
+      set('AbleToScale', 'False', 'FailedGetScale', `the HPA controller was unable to get the target's current scale: ${message}`);
+      await writeStatus(keepStatus(undefined));
+      return;
+    }
+    set('AbleToScale', 'True', 'SucceededGetScale', "the HPA controller was able to get the target's current scale");
+    const currentReplicas = scale.spec.replicas ?? 0;
+    let history = this.#histories.get(key) ?? initialHistory(currentReplicas, nowMs);
+
+    const minReplicas = hpa.spec.minReplicas;
+    const maxReplicas = hpa.spec.maxReplicas;
+    let desiredReplicas = 0;
+    let rescaleReason = '';
+    let rescale = true;
+    let currentMetrics: MetricStatus[] | undefined = hpa.status.currentMetrics;
+    if (currentReplicas === 0 && minReplicas !== 0) {
+      rescale = false;
+      set('ScalingActive', 'False', 'ScalingDisabled', 'scaling is disabled since the replica count of the target is zero');
+    } else if (currentReplicas > maxReplicas) {
+      rescaleReason = 'Current number of replicas above Spec.MaxReplicas';
+      desiredReplicas = maxReplicas;
+    } else if (currentReplicas < minReplicas) {
+      rescaleReason = 'Current number of replicas below Spec.MinReplicas';
+      desiredReplicas = minReplicas;
+    } else {
+      const computed = await this.#computeReplicasForMetrics(hpa, scale, nowMs, set);
+      if (!computed.ok) {
+        this.#histories.set(key, history);
+        void recorder.event(hpa, 'Warning', 'FailedComputeMetricsReplicas', computed.error);
+        await writeStatus({ ...keepStatus(currentReplicas), ...(computed.statuses === undefined ? {} : { currentMetrics: computed.statuses }) });
+        return;
+      }
+      currentMetrics = computed.statuses;
+      desiredReplicas = computed.replicas;
+      if (desiredReplicas > currentReplicas) rescaleReason = `${computed.name} above target`;
+      if (desiredReplicas < currentReplicas) rescaleReason = 'All metrics below target';
+      const normalized = normalizeDesiredReplicas(
+        { currentReplicas, proposedReplicas: desiredReplicas, minReplicas, maxReplicas, behavior: hpa.spec.behavior, nowMs, ...(this.#options.downscaleStabilizationMs === undefined ? {} : { downscaleStabilizationMs: this.#options.downscaleStabilizationMs }) },
+        history,
+      );
+      history = normalized.history;
+      set('AbleToScale', normalized.ableToScale.status, normalized.ableToScale.reason, normalized.ableToScale.message);
+      set('ScalingLimited', normalized.scalingLimited.status, normalized.scalingLimited.reason, normalized.scalingLimited.message);
+      desiredReplicas = normalized.desiredReplicas;
+      rescale = desiredReplicas !== currentReplicas;
+    }
+
+    let lastScaleTime = hpa.status.lastScaleTime;
+    if (rescale) {
+      try {
+        await m.client.updateScale(resource, { namespace, name: ref.name }, { ...scale, spec: { ...scale.spec, replicas: desiredReplicas } });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        void recorder.event(hpa, 'Warning', 'FailedRescale', `New size: ${desiredReplicas}; reason: ${rescaleReason}; error: ${message}`);
+        set('AbleToScale', 'False', 'FailedUpdateScale', `the HPA controller was unable to update the target scale: ${message}`);
+        this.#histories.set(key, history);
+        await writeStatus(keepStatus(currentReplicas));
+        throw new Error(`failed to rescale ${reference}: ${message}`, { cause: error });
+      }
+      set('AbleToScale', 'True', 'SucceededRescale', `the HPA controller was able to update the target scale to ${desiredReplicas}`);
+      void recorder.event(hpa, 'Normal', 'SuccessfulRescale', `New size: ${desiredReplicas}; reason: ${rescaleReason}`);
+      history = recordScaleEvent(history, hpa.spec.behavior, currentReplicas, desiredReplicas, nowMs);
+      lastScaleTime = formatTime(nowMs);
+    } else {
+      desiredReplicas = currentReplicas;
+    }
+    this.#histories.set(key, history);
+    const status: HorizontalPodAutoscalerStatus = {
+      ...(hpa.status.observedGeneration === undefined ? {} : { observedGeneration: hpa.status.observedGeneration }),
+      ...(lastScaleTime === undefined ? {} : { lastScaleTime }),
+      currentReplicas,
+      desiredReplicas,
+      ...(currentMetrics === undefined ? {} : { currentMetrics }),
+    };
+    await writeStatus(status);
+  }
+
+  /** Upstream `computeReplicasForMetrics`: the largest proposal over the metrics; fails only when every metric fails. */
+  async #computeReplicasForMetrics(
+    hpa: HorizontalPodAutoscaler,
+    scale: Scale,
+    nowMs: number,
+    set: (type: HpaConditionType, status: 'True' | 'False', reason: string, message: string) => void,
+  ): Promise<{ ok: true; replicas: number; name: string; statuses: MetricStatus[] } | { ok: false; error: string; statuses?: MetricStatus[] }> {
+    const recorder = this.#manager.recorder(HPA_CONTROLLER_COMPONENT);
+    const selectorText = scale.status?.selector ?? '';
+    if (selectorText === '') {
+      const message = 'selector is required';
+      void recorder.event(hpa, 'Warning', 'SelectorRequired', message);
+      set('ScalingActive', 'False', 'InvalidSelector', "the HPA target's scale is missing a selector");
+      return { ok: false, error: message };
+    }
+    let pods: Pod[];
+    try {
+      const selector = parseSelector(selectorText);
+      pods = this.#manager.cache(Pods).list(hpa.metadata.namespace ?? '').filter((p) => selector.matches(p.metadata.labels ?? {}));
+    } catch (error) {
+      const message = `couldn't convert selector into a corresponding internal selector object: ${error instanceof Error ? error.message : String(error)}`;
+      void recorder.event(hpa, 'Warning', 'InvalidSelector', message);
+      set('ScalingActive', 'False', 'InvalidSelector', message);
+      return { ok: false, error: message };
+    }
+    const specs = hpa.spec.metrics ?? [];
+    const statuses: MetricStatus[] = [];
+    let best: { replicas: number; name: string } | undefined;
+    let firstInvalid: { reason: string; error: string } | undefined;
+    let invalid = 0;
+    for (const spec of specs) {
+      const outcome = await this.#computeReplicasForMetric(hpa, spec, scale.spec.replicas ?? 0, pods, nowMs);
+      if (!outcome.ok) {
+        invalid++;
+        firstInvalid ??= { reason: outcome.reason, error: outcome.error };
+        void recorder.event(hpa, 'Warning', outcome.reason, outcome.error);
+        statuses.push({ type: spec.type });
+        continue;
+      }
+      statuses.push(outcome.status);
+      if (best === undefined || outcome.replicas > best.replicas) best = { replicas: outcome.replicas, name: outcome.name };
+    }
+    if (invalid >= specs.length || best === undefined) {
+      const first = firstInvalid ?? { reason: 'FailedGetResourceMetric', error: 'no metrics' };
+      set('ScalingActive', 'False', first.reason, `the HPA was unable to compute the replica count: ${first.error}`);
+      return { ok: false, error: `invalid metrics (${invalid} invalid out of ${specs.length}), first error is: ${first.error}`, statuses };
+    }
+    set('ScalingActive', 'True', 'ValidMetricFound', `the HPA was able to successfully calculate a replica count from ${best.name}`);
+    return { ok: true, replicas: best.replicas, name: best.name, statuses };
+  }
+
+  /** One metric (Resource only in this slice; the other source types report that they are not served yet). */
+  async #computeReplicasForMetric(hpa: HorizontalPodAutoscaler, spec: MetricSpec, currentReplicas: number, pods: Pod[], nowMs: number): Promise<MetricOutcome> {
+    if (spec.type !== 'Resource' || spec.resource === undefined) {
+      const reason = spec.type === 'Pods' ? 'FailedGetPodsMetric' : spec.type === 'Object' ? 'FailedGetObjectMetric' : spec.type === 'External' ? 'FailedGetExternalMetric' : 'FailedGetContainerResourceMetric';
+      return { ok: false, reason, error: `${spec.type} metrics are not served by this cluster yet` };
+    }
+    const name = spec.resource.name;
+    const target = spec.resource.target;
+    const fail = (message: string): MetricOutcome => ({ ok: false, reason: 'FailedGetResourceMetric', error: `failed to get ${name} utilization: ${message}` });
+    let items;
+    try {
+      items = (await this.#manager.client.list(PodMetricses, { namespace: hpa.metadata.namespace ?? '' })).items;
+    } catch (error) {
+      return fail(`unable to get metrics for resource ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const samples = samplesFromPodMetrics(items, name, new Set(pods.map((p) => p.metadata.name ?? '')));
+    if (samples.size === 0) return fail(`unable to get metrics for resource ${name}: no metrics returned from resource metrics API`);
+    try {
+      if (target.averageValue !== undefined) {
+        const milli = Math.round(parseQuantity(String(target.averageValue)).milliValue());
+        const r = resourceReplicas({ currentReplicas, resource: name, pods, metrics: samples, nowMs, target: { type: 'AverageValue', milliValue: milli } }, this.#options);
+        return { ok: true, replicas: r.replicas, name: `${name} resource`, status: { type: 'Resource', resource: { name, current: { averageValue: formatMilliQuantity(r.rawAverageValue) } } } };
+      }
+      if (target.averageUtilization === undefined) return fail('invalid resource metric source: neither a utilization target nor a value target was set');
+      const r = resourceReplicas({ currentReplicas, resource: name, pods, metrics: samples, nowMs, target: { type: 'Utilization', averageUtilization: target.averageUtilization } }, this.#options);
+      return {
+        ok: true,
+        replicas: r.replicas,
+        name: `${name} resource utilization (percentage of request)`,
+        status: { type: 'Resource', resource: { name, current: { averageUtilization: r.utilization, averageValue: formatMilliQuantity(r.rawAverageValue) } } },
+      };
+    } catch (error) {
+      return fail(error instanceof Error ? error.message : String(error));
+    }
+  }
+}
+
+/** Builds the HPA controller on a manager: every HorizontalPodAutoscaler, synced every 15 s. */
+export function horizontalPodAutoscalerController(manager: Manager, options: HpaControllerOptions = {}): Controller {
+  return controllerFor(manager, HorizontalPodAutoscalers)
+    .named(HPA_CONTROLLER_NAME)
+    .watches(Pods, () => [])
+    .withConcurrency(options.concurrency ?? 1)
+    .complete(new HorizontalPodAutoscalerReconciler(manager, options));
+}
