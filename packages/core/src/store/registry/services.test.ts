@@ -269,6 +269,29 @@ describe('the API server allocates Service addresses', () => {
     expect(again.spec.clusterIP).toBe(c.spec.clusterIP);
   });
 
+  it('drops what a new type cannot have when only the type changes (upstream dropTypeDependentFields), releasing it', async () => {
+    const server = await newServer();
+    const key = { namespace: 'default', name: 'a' };
+    await server.create(Services, manifest('a', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80, nodePort: 30080 }] }));
+    const np = await server.patch(Services, key, { type: 'merge', body: { spec: { type: 'NodePort' } } });
+    expect([np.spec.healthCheckNodePort, np.spec.allocateLoadBalancerNodePorts, np.spec.ports?.[0]?.nodePort, np.spec.externalTrafficPolicy]).toEqual([undefined, undefined, 30080, 'Local']);
+    const c = await server.patch(Services, key, { type: 'merge', body: { spec: { type: 'ClusterIP' } } });
+    expect([c.spec.ports?.[0]?.nodePort, c.spec.externalTrafficPolicy]).toEqual([undefined, undefined]);
+    expect((await server.create(Services, manifest('b', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] }))).spec.ports?.[0]?.nodePort).toBe(30080);
+    const ip = c.spec.clusterIP ?? '';
+    const e = await server.patch(Services, key, { type: 'merge', body: { spec: { type: 'ExternalName', externalName: 'example.com' } } });
+    expect([e.spec.clusterIP, e.spec.clusterIPs, e.spec.ipFamilies]).toEqual([undefined, undefined, undefined]);
+    expect((await server.create(Services, manifest('d', { clusterIP: ip }))).spec.clusterIP).toBe(ip);
+  });
+
+  it('leaves a node port the user changed along with the type for validation to reject', async () => {
+    const server = await newServer();
+    await server.create(Services, manifest('a', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] }));
+    expect(await rejection(server.patch(Services, { namespace: 'default', name: 'a' }, { type: 'merge', body: { spec: { type: 'ClusterIP', ports: [{ port: 80, nodePort: 30081 }] } } }))).toMatch(
+      /spec.ports\[0\].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'/,
+    );
+  });
+
   it('keeps the clusterIP immutable (upstream\'s field is immutable)', async () => {
     const server = await newServer();
     const a = await server.create(Services, manifest('a', { clusterIP: '10.96.0.20' }));
