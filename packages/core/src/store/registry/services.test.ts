@@ -9,6 +9,7 @@ import { createBuiltinRegistry } from '../../api/kinds/index.js';
 import { Services, type Service } from '../../api/kinds/service.js';
 import { VirtualClock } from '../../clock/virtual.js';
 import { seededRng } from '../../rng/seeded.js';
+import { SlowStorage, turns } from '../../testing/index.js';
 import { MemoryStorage } from '../memory.js';
 import { ApiServer } from '../server.js';
 import { allocateNext, allocateService, clusterIPRange, formatIPv4, holdingsOf, nodePortRange, parseIPv4, type ServiceHoldings } from './services.js';
@@ -202,6 +203,31 @@ describe('the API server allocates Service addresses', () => {
     expect(k.spec).toMatchObject({ type: 'ClusterIP', clusterIP: '10.96.0.1', clusterIPs: ['10.96.0.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] });
     expect(k.metadata.labels).toEqual({ component: 'apiserver', provider: 'kubernetes' });
     expect(k.spec.selector).toBeUndefined();
+  });
+
+  it('creates the kubernetes Service over a storage that settles later, once default exists', async () => {
+    const storage = new SlowStorage();
+    const server = new ApiServer({ clock: new VirtualClock(), rng: seededRng(1), registry: createBuiltinRegistry(), storage });
+    await server.ready;
+    await turns(50);
+    storage.catchUp();
+    expect((await server.get(Services, { namespace: 'default', name: 'kubernetes' })).spec.clusterIP).toBe('10.96.0.1');
+    const a = await server.create(Services, manifest('a', { clusterIP: '10.96.0.30' }));
+    expect(a.spec.clusterIP).toBe('10.96.0.30');
+    // A second create racing the first, before the storage's cache has seen it, is still refused.
+    const racing = [server.create(Services, manifest('b', { clusterIP: '10.96.0.31' })), server.create(Services, manifest('c', { clusterIP: '10.96.0.31' }))];
+    const outcomes = await Promise.allSettled(racing);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    // Written, but not yet in the lagging cache: still held.
+    expect(await rejection(server.create(Services, manifest('d', { clusterIP: '10.96.0.31' })))).toMatch(/provided IP is already allocated/);
+    await turns(50);
+    storage.catchUp();
+    expect(await rejection(server.create(Services, manifest('e', { clusterIP: '10.96.0.31' })))).toMatch(/provided IP is already allocated/);
+    const holder = outcomes[0]?.status === 'fulfilled' ? 'b' : 'c';
+    await server.delete(Services, { namespace: 'default', name: holder });
+    await turns(50);
+    storage.catchUp();
+    expect((await server.create(Services, manifest('f', { clusterIP: '10.96.0.31' }))).spec.clusterIP).toBe('10.96.0.31');
   });
 
   it('takes the kubernetes Service from another service CIDR', async () => {

@@ -299,24 +299,31 @@ function keyOf(namespace: string | undefined, name: string | undefined): string 
  * stored Services hold, read from `stored()` at each call, plus what writes not yet settled
  * hold.
  *
- * Guarantees: with a storage whose cache is current when a write settles ({@link MemoryStorage}),
- * no two stored Services hold the same ClusterIP or NodePort. Randomness comes from the
+ * Guarantees: no two Services created through one server hold the same ClusterIP or NodePort,
+ * also over a storage whose cache lags behind its writes (a created Service's values are held
+ * until the cache has caught up with it). Randomness comes from the
  * Service's own `metadata.uid` (itself drawn from the server's injected RNG), so the same run
  * allocates the same way and allocating draws nothing from the server's RNG.
  *
- * Caveats: with a remote storage whose cache lags behind settled writes, two creates racing in
- * that window could pick the same value; upstream avoids it with a separately stored bitmap.
+ * Caveats: only creates are held while in flight; an update that allocates (a change of type)
+ * races a create as upstream's would without its bitmap, and the invariants catch it.
  */
 export class ServiceAllocator {
   readonly #ranges: ServiceRanges;
   readonly #stored: () => Iterable<Service>;
-  // Invariant: each entry is a write decided and not yet settled, by `namespace/name`.
-  readonly #pending = new Map<string, Service>();
+  readonly #cached: (namespace: string, name: string) => Service | undefined;
+  // Invariant: each entry is a created Service the cache may not show yet, by `namespace/name`;
+  // `revision` is its written revision once the create has settled.
+  readonly #pending = new Map<string, { readonly svc: Service; revision?: number }>();
 
-  /** Allocates from `ranges` around what `stored()` (the stored Services) holds. */
-  constructor(ranges: ServiceRanges, stored: () => Iterable<Service>) {
+  /**
+   * Allocates from `ranges` around what `stored()` (the stored Services, as the storage's cache
+   * has them) holds; `cached` reads one Service from that cache.
+   */
+  constructor(ranges: ServiceRanges, stored: () => Iterable<Service>, cached: (namespace: string, name: string) => Service | undefined) {
     this.#ranges = ranges;
     this.#stored = stored;
+    this.#cached = cached;
   }
 
   /** The ranges allocated from. */
@@ -332,18 +339,36 @@ export class ServiceAllocator {
     const self = keyOf(svc.metadata.namespace, svc.metadata.name);
     const others: Service[] = [];
     for (const s of this.#stored()) if (keyOf(s.metadata.namespace, s.metadata.name) !== self) others.push(s);
-    for (const [k, s] of this.#pending) if (k !== self) others.push(s);
+    for (const [k, p] of this.#pending) {
+      if (p.revision !== undefined && Number(this.#cached(p.svc.metadata.namespace ?? '', p.svc.metadata.name ?? '')?.metadata.resourceVersion ?? -1) >= p.revision) {
+        this.#pending.delete(k); // the cache has it now
+      } else if (k !== self) others.push(p.svc);
+    }
     return allocateService(svc, old, holdingsOf(others), this.#ranges, seededRng(`${svc.metadata.uid ?? self}/${svc.metadata.resourceVersion ?? ''}`));
   }
 
-  /** Holds `svc`'s values until `written` settles (the write that stores it). */
-  hold<T>(svc: Service, written: Promise<T>): Promise<T> {
+  /**
+   * Holds the values of `svc`, being created, while `written` (the create) is in flight, and
+   * after it until the storage's cache shows it (or {@link ServiceAllocator.forget}); a failed
+   * create holds nothing.
+   */
+  hold<T extends { readonly metadata: { readonly resourceVersion?: string | undefined } }>(svc: Service, written: Promise<T>): Promise<T> {
     const key = keyOf(svc.metadata.namespace, svc.metadata.name);
-    this.#pending.set(key, svc);
-    const release = (): void => {
-      if (this.#pending.get(key) === svc) this.#pending.delete(key);
-    };
-    written.then(release, release);
+    const entry: { readonly svc: Service; revision?: number } = { svc };
+    this.#pending.set(key, entry);
+    written.then(
+      (stored) => {
+        entry.revision = Number(stored.metadata.resourceVersion ?? 0);
+      },
+      () => {
+        if (this.#pending.get(key) === entry) this.#pending.delete(key);
+      },
+    );
     return written;
+  }
+
+  /** Stops holding what the create of `namespace/name` held: the Service has been deleted. */
+  forget(namespace: string, name: string): void {
+    this.#pending.delete(keyOf(namespace, name));
   }
 }

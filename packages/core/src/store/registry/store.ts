@@ -90,7 +90,11 @@ export class RegistryStore {
     this.clock = options.clock;
     this.#rng = options.rng;
     this.admission = new AdmissionChain(options.admission ?? [], this.reader, options.clock);
-    this.services = new ServiceAllocator(options.serviceRanges, () => this.storage.cache.list({ resource: 'services' }) as Service[]);
+    this.services = new ServiceAllocator(
+      options.serviceRanges,
+      () => this.storage.cache.list({ resource: 'services' }) as Service[],
+      (namespace, name) => this.storage.cache.get({ resource: 'services', namespace, name }) as Service | undefined,
+    );
   }
 
   /** The server's own definition of a requested resource (not the caller's copy); 404 if unknown. */
@@ -243,7 +247,9 @@ export class RegistryStore {
       const resource = this.definition(requested);
       const k = this.key(resource, key);
       if (resource.resource === 'namespaces') return deleteNamespace(this, resource, k, options);
-      return this.guaranteedUpdate(resource, k, (old) => this.#decideDelete(resource, k, old, options));
+      const done = this.guaranteedUpdate(resource, k, (old) => this.#decideDelete(resource, k, old, options));
+      if (resource.resource === 'services' && !options.dryRun) done.then(() => this.services.forget(k.namespace ?? '', k.name), () => undefined);
+      return done;
     });
   }
 
