@@ -362,6 +362,18 @@ describe('the API server allocates Service addresses', () => {
     expect(await rejection(second.create(Services, manifest('c', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] })))).toMatch(/provided port is already allocated/);
   });
 
+  it('follows what another server writes to the same storage, and what it deletes', async () => {
+    const storage = new MemoryStorage({ clock: new VirtualClock() });
+    const a = await newServer(storage, 1);
+    const b = await newServer(storage, 2);
+    await b.create(Services, manifest('x', { clusterIP: '10.96.0.40' }));
+    await a.create(Services, manifest('y', { type: 'NodePort', ports: [{ port: 80, nodePort: 30090 }] }));
+    expect(await rejection(a.create(Services, manifest('z', { clusterIP: '10.96.0.40' })))).toMatch(/provided IP is already allocated/);
+    expect(await rejection(b.create(Services, manifest('z', { type: 'NodePort', ports: [{ port: 80, nodePort: 30090 }] })))).toMatch(/provided port is already allocated/);
+    await b.delete(Services, { namespace: 'default', name: 'x' });
+    expect((await a.create(Services, manifest('z', { clusterIP: '10.96.0.40' }))).spec.clusterIP).toBe('10.96.0.40');
+  });
+
   it('allocates the same addresses for the same seed', async () => {
     const ips = async () => {
       const server = await newServer();

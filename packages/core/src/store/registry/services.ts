@@ -6,9 +6,9 @@
  * Service holds them.
  *
  * Unlike upstream's bitmaps, what is allocated is not kept anywhere of its own: it is read from
- * the stored Services at each allocation (so it cannot drift from them, and a server restarted
- * on the same storage knows it at once, as upstream's repair loop eventually does), plus the
- * values of writes still in flight. Releasing is therefore implicit: a deleted Service, or one
+ * the stored Services, followed through the storage's watch (so it cannot drift from them, and
+ * a server restarted on the same storage, or another server on it, knows it at once, as
+ * upstream's repair loop eventually does), plus the values of creates still in flight. Releasing is therefore implicit: a deleted Service, or one
  * whose new type no longer needs an address or port, holds nothing.
  *
  * Dynamic choices follow upstream's random scan with an offset: the first addresses (ports) of
@@ -23,6 +23,7 @@ import { ApiError, invalid, type FieldError } from '../../api/errors.js';
 import type { Service } from '../../api/kinds/service.js';
 import { seededRng } from '../../rng/seeded.js';
 import type { Rng } from '../../rng/rng.js';
+import type { Storage } from '../storage.js';
 
 /** The service CIDR a default API server allocates ClusterIPs from (kube-apiserver's default). */
 export const DEFAULT_SERVICE_CLUSTER_IP_RANGE = '10.96.0.0/12';
@@ -294,36 +295,127 @@ function keyOf(namespace: string | undefined, name: string | undefined): string 
   return `${namespace ?? ''}/${name ?? ''}`;
 }
 
+/** What the allocator reads of a storage: its watch of Services. */
+export type ServiceSource = Pick<Storage, 'watch'>;
+
+/** A multiset of values, counted (two Services may briefly hold one value in a lagging view). */
+class Counted<T> {
+  readonly #counts = new Map<T, number>();
+  add(values: Iterable<T>, delta: 1 | -1): void {
+    for (const v of values) {
+      const n = (this.#counts.get(v) ?? 0) + delta;
+      if (n <= 0) this.#counts.delete(v);
+      else this.#counts.set(v, n);
+    }
+  }
+  has(v: T): boolean {
+    return this.#counts.has(v);
+  }
+}
+
 /**
- * The API server's allocator of Service addresses: {@link allocateService} over what the
- * stored Services hold, read from `stored()` at each call, plus what writes not yet settled
- * hold.
+ * What stored Services hold, kept from the storage's watch of Services (initial state, then
+ * every change), as upstream's repair loop reads them from an informer: derived from the stored
+ * objects, never from the allocator's own decisions. It starts again (from a fresh initial
+ * state) when the watch ends or fails.
+ */
+class StoredHoldings {
+  readonly #source: ServiceSource;
+  // Invariant: while `#live`, `#byKey` is the watch's view of every stored Service, and
+  // `#ips`/`#ports` count exactly the values of the Services in `#byKey`.
+  #live = false;
+  #byKey = new Map<string, Service>();
+  #ips = new Counted<string>();
+  #ports = new Counted<number>();
+
+  constructor(source: ServiceSource) {
+    this.#source = source;
+  }
+
+  /** The stored Service at `key`, as the watch last showed it. */
+  get(key: string): Service | undefined {
+    this.#follow();
+    return this.#byKey.get(key);
+  }
+
+  /** Whether a stored Service other than the one at `except` holds ClusterIP `ip`. */
+  holdsIP(ip: string, except: Service | undefined): boolean {
+    this.#follow();
+    return this.#ips.has(ip) && !(except !== undefined && heldClusterIPs(except).includes(ip) && !this.#heldByAnother(except, (s) => heldClusterIPs(s).includes(ip)));
+  }
+
+  /** Whether a stored Service other than the one at `except` holds NodePort `port`. */
+  holdsPort(port: number, except: Service | undefined): boolean {
+    this.#follow();
+    return this.#ports.has(port) && !(except !== undefined && heldNodePorts(except).includes(port) && !this.#heldByAnother(except, (s) => heldNodePorts(s).includes(port)));
+  }
+
+  // Rare: only when the Service being written itself holds the value.
+  #heldByAnother(self: Service, holds: (s: Service) => boolean): boolean {
+    const key = keyOf(self.metadata.namespace, self.metadata.name);
+    for (const [k, s] of this.#byKey) if (k !== key && holds(s)) return true;
+    return false;
+  }
+
+  #follow(): void {
+    if (this.#live) return;
+    this.#live = true;
+    const byKey = new Map<string, Service>();
+    const ips = new Counted<string>();
+    const ports = new Counted<number>();
+    [this.#byKey, this.#ips, this.#ports] = [byKey, ips, ports];
+    const stop = (): void => {
+      if (this.#byKey === byKey) this.#live = false;
+    };
+    this.#source.watch({ resource: 'services' }).subscribe({
+      next: (e) => {
+        if (e.type === 'BOOKMARK' || this.#byKey !== byKey) return;
+        const svc = e.object as Service;
+        const key = keyOf(svc.metadata.namespace, svc.metadata.name);
+        const before = byKey.get(key);
+        if (before) {
+          ips.add(heldClusterIPs(before), -1);
+          ports.add(heldNodePorts(before), -1);
+        }
+        if (e.type === 'DELETED') byKey.delete(key);
+        else {
+          byKey.set(key, svc);
+          ips.add(heldClusterIPs(svc), 1);
+          ports.add(heldNodePorts(svc), 1);
+        }
+      },
+      error: stop,
+      complete: stop,
+    });
+  }
+}
+
+/**
+ * The API server's allocator of Service addresses: {@link allocateService} around what the
+ * stored Services hold (followed through the storage's watch) and what creates not yet seen
+ * there hold.
  *
  * Guarantees: no two Services created through one server hold the same ClusterIP or NodePort,
- * also over a storage whose cache lags behind its writes (a created Service's values are held
- * until the cache has caught up with it). Randomness comes from the
- * Service's own `metadata.uid` (itself drawn from the server's injected RNG), so the same run
- * allocates the same way and allocating draws nothing from the server's RNG.
+ * also over a storage whose watch lags behind its writes (a created Service's values are held
+ * until the watch shows it). Allocation costs O(1) expected per value while the range is not
+ * nearly full, whatever the number of Services. Randomness comes from the Service's own
+ * `metadata.uid` (itself drawn from the server's injected RNG), so the same run allocates the
+ * same way and allocating draws nothing from the server's RNG.
  *
  * Caveats: only creates are held while in flight; an update that allocates (a change of type)
  * races a create as upstream's would without its bitmap, and the invariants catch it.
  */
 export class ServiceAllocator {
   readonly #ranges: ServiceRanges;
-  readonly #stored: () => Iterable<Service>;
-  readonly #cached: (namespace: string, name: string) => Service | undefined;
-  // Invariant: each entry is a created Service the cache may not show yet, by `namespace/name`;
+  readonly #stored: StoredHoldings;
+  // Invariant: each entry is a created Service the watch may not show yet, by `namespace/name`;
   // `revision` is its written revision once the create has settled.
   readonly #pending = new Map<string, { readonly svc: Service; revision?: number }>();
 
-  /**
-   * Allocates from `ranges` around what `stored()` (the stored Services, as the storage's cache
-   * has them) holds; `cached` reads one Service from that cache.
-   */
-  constructor(ranges: ServiceRanges, stored: () => Iterable<Service>, cached: (namespace: string, name: string) => Service | undefined) {
+  /** Allocates from `ranges` around what the Services stored in `source` hold. */
+  constructor(ranges: ServiceRanges, source: ServiceSource) {
     this.#ranges = ranges;
-    this.#stored = stored;
-    this.#cached = cached;
+    this.#stored = new StoredHoldings(source);
   }
 
   /** The ranges allocated from. */
@@ -337,19 +429,24 @@ export class ServiceAllocator {
    */
   allocate(svc: Service, old: Service | undefined): Service {
     const self = keyOf(svc.metadata.namespace, svc.metadata.name);
-    const others: Service[] = [];
-    for (const s of this.#stored()) if (keyOf(s.metadata.namespace, s.metadata.name) !== self) others.push(s);
+    const pending: Service[] = [];
     for (const [k, p] of this.#pending) {
-      if (p.revision !== undefined && Number(this.#cached(p.svc.metadata.namespace ?? '', p.svc.metadata.name ?? '')?.metadata.resourceVersion ?? -1) >= p.revision) {
-        this.#pending.delete(k); // the cache has it now
-      } else if (k !== self) others.push(p.svc);
+      if (p.revision !== undefined && Number(this.#stored.get(k)?.metadata.resourceVersion ?? -1) >= p.revision) {
+        this.#pending.delete(k); // the watch has shown it
+      } else if (k !== self) pending.push(p.svc);
     }
-    return allocateService(svc, old, holdingsOf(others), this.#ranges, seededRng(`${svc.metadata.uid ?? self}/${svc.metadata.resourceVersion ?? ''}`));
+    const inFlight = holdingsOf(pending);
+    const stored = this.#stored.get(self);
+    const others: ServiceHoldings = {
+      clusterIPs: { has: (ip: string) => inFlight.clusterIPs.has(ip) || this.#stored.holdsIP(ip, stored) } as ReadonlySet<string>,
+      nodePorts: { has: (port: number) => inFlight.nodePorts.has(port) || this.#stored.holdsPort(port, stored) } as ReadonlySet<number>,
+    };
+    return allocateService(svc, old, others, this.#ranges, seededRng(`${svc.metadata.uid ?? self}/${svc.metadata.resourceVersion ?? ''}`));
   }
 
   /**
    * Holds the values of `svc`, being created, while `written` (the create) is in flight, and
-   * after it until the storage's cache shows it (or {@link ServiceAllocator.forget}); a failed
+   * after it until the storage's watch shows it (or {@link ServiceAllocator.forget}); a failed
    * create holds nothing.
    */
   hold<T extends { readonly metadata: { readonly resourceVersion?: string | undefined } }>(svc: Service, written: Promise<T>): Promise<T> {

@@ -90,11 +90,7 @@ export class RegistryStore {
     this.clock = options.clock;
     this.#rng = options.rng;
     this.admission = new AdmissionChain(options.admission ?? [], this.reader, options.clock);
-    this.services = new ServiceAllocator(
-      options.serviceRanges,
-      () => this.storage.cache.list({ resource: 'services' }) as Service[],
-      (namespace, name) => this.storage.cache.get({ resource: 'services', namespace, name }) as Service | undefined,
-    );
+    this.services = new ServiceAllocator(options.serviceRanges, this.storage);
   }
 
   /** The server's own definition of a requested resource (not the caller's copy); 404 if unknown. */
