@@ -218,10 +218,28 @@ describe('kubeloop run with a scenario', () => {
     const stdout = buffer();
     const stderr = buffer(true);
     expect(await main(['run', join(dir, 's.yaml')], { stdout, stderr })).toBe(0);
-    expect(stderr.text.split('\r\x1b[2K').filter(Boolean)).toEqual(['virtual time 0s  objects 7  pods 0 Running, 0 Pending', 'virtual time 10s  objects 7  pods 0 Running, 0 Pending', 'virtual time 20s  objects 7  pods 0 Running, 0 Pending', 'virtual time 30s  objects 7  pods 0 Running, 0 Pending', 'virtual time 35s  objects 7  pods 0 Running, 0 Pending']);
+    // (the objects include the default StorageClass and the `kubernetes` Service)
+    expect(stderr.text.split('\r\x1b[2K').filter(Boolean)).toEqual(['virtual time 0s  objects 8  pods 0 Running, 0 Pending', 'virtual time 10s  objects 8  pods 0 Running, 0 Pending', 'virtual time 20s  objects 8  pods 0 Running, 0 Pending', 'virtual time 30s  objects 8  pods 0 Running, 0 Pending', 'virtual time 35s  objects 8  pods 0 Running, 0 Pending']);
     const plain = buffer();
     expect(await main(['run', join(dir, 's.yaml')], { stdout: plain, stderr: buffer() })).toBe(0);
     expect(stdout.text).toBe(plain.text);
+  });
+
+  it('prints the ClusterIP and node port the API server gave a NodePort Service, beside the kubernetes Service at 10.96.0.1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
+    const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {type: NodePort, selector: {app: web}, ports: [{port: 80}]}\n';
+    writeFileSync(join(dir, 'svc.yaml'), svc);
+    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\ncluster: {nodes: 1}\nsteps:\n  - apply: svc.yaml\n  - get: services\n');
+    const stdout = buffer();
+    expect(await main(['run', join(dir, 's.yaml')], { stdout, stderr: buffer() })).toBe(0);
+    // A dynamic ClusterIP is anywhere in 10.96.0.0/12 (10.96–10.111), past the static band; node ports come from 30000–32767.
+    expect(stdout.text).toMatch(/\ndefault +kubernetes +ClusterIP +10\.96\.0\.1 +<none> +443\/TCP +\S+\n/);
+    const web = /\ndefault +web +NodePort +(10\.(\d+)\.\d+\.\d+) +<none> +80:(3\d{4})\/TCP +/.exec(stdout.text);
+    expect(web, stdout.text).not.toBeNull();
+    expect(Number(web?.[2])).toBeGreaterThanOrEqual(96);
+    expect(Number(web?.[2])).toBeLessThanOrEqual(111);
+    expect(Number(web?.[3])).toBeGreaterThanOrEqual(30000);
+    expect(Number(web?.[3])).toBeLessThanOrEqual(32767);
   });
 
   it('stops at a failing step with an error naming it', async () => {

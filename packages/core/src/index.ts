@@ -244,6 +244,7 @@ export type { ClientInterceptor, ClientRequest, ClientVerb } from './client/inte
 // The API server and admission
 export { ApiServer, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './store/server.js';
 export type { ApiServerOptions, WarningSink } from './store/server.js';
+export { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE } from './store/registry/services.js';
 export { validateForCreate } from './store/admission.js';
 export type { AdmissionHook, AdmissionOperation, AdmissionRequest, StoreReader } from './store/admission.js';
 
@@ -342,6 +343,8 @@ export type { RuntimeErrorCode } from './runtime/errors.js';
 export { ClusterSnapshot, clusterState } from './invariants/state.js';
 export { formatRef, invariant, refOf, stateNowMs, transitionInvariant } from './invariants/types.js';
 export type { ClusterState, Invariant, InvariantKind, InvariantViolation, ObjectRef, StateChange } from './invariants/types.js';
+export { SERVICE_ADDRESSES_PLUGIN_NAME, serviceAddressInvariants, serviceAddressesPlugin } from './invariants/services.js';
+export type { ServiceAddressRanges } from './invariants/services.js';
 
 // Time and randomness
 export { formatMicroTime, formatTime, parseTime } from './clock/clock.js';

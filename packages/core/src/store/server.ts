@@ -41,6 +41,13 @@ import type { AdmissionHook, StoreReader } from './admission.js';
 import { MemoryStorage } from './memory.js';
 import { bindPod, evictPod } from './registry/pods.js';
 import { getScale, updateScale } from './registry/scale.js';
+import {
+  DEFAULT_SERVICE_CLUSTER_IP_RANGE,
+  DEFAULT_SERVICE_NODE_PORT_RANGE,
+  clusterIPRange,
+  formatIPv4,
+  nodePortRange,
+} from './registry/services.js';
 import { RegistryStore, type WarningSink } from './registry/store.js';
 import type { Storage } from './storage.js';
 
@@ -78,9 +85,30 @@ export interface ApiServerOptions {
    * `kube-node-lease`, as a new cluster has), when the registry serves `namespaces`.
    */
   readonly initialNamespaces?: readonly string[];
+  /**
+   * The service CIDR Services get their ClusterIPs from (kube-apiserver's
+   * `--service-cluster-ip-range`; default `10.96.0.0/12`; IPv4 only). Its first address is the
+   * `kubernetes` Service's.
+   */
+  readonly serviceClusterIPRange?: string;
+  /** The NodePort range, `"min-max"` (`--service-node-port-range`; default `30000-32767`). */
+  readonly serviceNodePortRange?: string;
 }
 
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * The `kubernetes` Service in `default` that upstream's bootstrap controller keeps: the API
+ * server's own address, the first of the service CIDR, port 443 (`https`) to 6443.
+ */
+function kubernetesService(clusterIP: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: { type: 'ClusterIP', clusterIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None' },
+  } as unknown as KubeObject;
+}
 
 /**
  * The API server. It implements {@link Client} directly, so a controller can be handed the
@@ -109,11 +137,16 @@ export class ApiServer implements Client {
     this.registry = options.registry ?? new ResourceRegistry();
     this.storage =
       options.storage ?? new MemoryStorage({ clock: options.clock, historySize: options.historySize, bookmarkIntervalMs: options.bookmarkIntervalMs });
-    this.#store = new RegistryStore({ storage: this.storage, registry: this.registry, clock: options.clock, rng: options.rng, admission: options.admission });
+    const serviceRanges = {
+      clusterIPs: clusterIPRange(options.serviceClusterIPRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE),
+      nodePorts: nodePortRange(options.serviceNodePortRange ?? DEFAULT_SERVICE_NODE_PORT_RANGE),
+    };
+    this.#store = new RegistryStore({ storage: this.storage, registry: this.registry, clock: options.clock, rng: options.rng, admission: options.admission, serviceRanges });
     const namespaces = this.registry.forResource('namespaces');
     const created: Promise<unknown>[] = [];
+    const initialNamespaces = options.initialNamespaces ?? DEFAULT_NAMESPACES;
     if (namespaces) {
-      for (const name of options.initialNamespaces ?? DEFAULT_NAMESPACES) {
+      for (const name of initialNamespaces) {
         // A persistent storage may have them from an earlier run.
         created.push(
           this.#store.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, {}).catch((e: unknown) => {
@@ -121,6 +154,18 @@ export class ApiServer implements Client {
           }),
         );
       }
+    }
+    const services = this.registry.forResource('services');
+    if (services && (!namespaces || initialNamespaces.includes('default'))) {
+      // As upstream's bootstrap controller, once `default` exists; kept from an earlier run.
+      const service = kubernetesService(formatIPv4(serviceRanges.clusterIPs.base));
+      const create = (): Promise<unknown> =>
+        this.#store.create(services, service, {}).catch((e: unknown) => {
+          if (!isApiError(e, 'AlreadyExists')) throw e;
+        });
+      // Over memory the namespaces exist already (then so does the Service when this returns).
+      const now = !namespaces || this.storage.cache.get({ resource: 'namespaces', name: 'default' }) !== undefined;
+      created.push(now ? create() : Promise.all(created).then(create));
     }
     this.ready = Promise.all(created).then(() => undefined);
     this.ready.catch(() => undefined); // seen by whoever awaits `ready`, never unhandled

@@ -61,6 +61,9 @@ describe('invariants registered by plugins', () => {
     const cluster = await SimCluster.create({ seed: 1, nodes: 0 });
     try {
       expect(cluster.invariants().map((i) => `${i.name} (${i.kind})`)).toEqual([
+        // The API server's Service address allocation, which SimCluster states first
+        'serviceClusterIPsUnique (safety)',
+        'serviceNodePortsUnique (safety)',
         // The node lifecycle plugin's, which SimCluster runs itself
         'noEvictionBeforeToleration (transition)',
         'noDanglingDependents (liveness)',

@@ -25,6 +25,7 @@ import {
   withInterceptors,
   resolveManifest,
   seededRng,
+  serviceAddressesPlugin,
 } from '@kubeloop/core';
 import type {
   ApplyResult,
@@ -102,6 +103,14 @@ export interface SimClusterOptions {
    * clusters start with theirs, so that claims without a class get a volume provisioned.
    */
   readonly defaultStorageClass?: boolean | undefined;
+  /**
+   * The service CIDR the API server gives Services their ClusterIPs from (default
+   * `10.96.0.0/12`, kube-apiserver's; the `kubernetes` Service in `default` gets its first
+   * address). The cluster states `serviceClusterIPsUnique` and `serviceNodePortsUnique` for it.
+   */
+  readonly serviceClusterIPRange?: string | undefined;
+  /** The NodePort range, `"min-max"` (default `30000-32767`). */
+  readonly serviceNodePortRange?: string | undefined;
   /**
    * Run the node lifecycle controller, taint-based eviction and DefaultTolerationSeconds
    * (default true; options as `nodeLifecyclePlugin`'s). Without it a stopped node stays `Ready`.
@@ -358,9 +367,15 @@ export class SimCluster {
     const runLimit = options.maxWritesPerRun ?? Number.POSITIVE_INFINITY;
     if (!(runLimit >= 1)) throw new SimClusterError('invalid-option', `maxWritesPerRun must be at least 1, got ${runLimit}`);
     const livelock = new LivelockGuard(clock, limit, totalLimit, runLimit);
-    const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook()] });
+    const serviceRanges = {
+      ...(options.serviceClusterIPRange !== undefined ? { serviceClusterIPRange: options.serviceClusterIPRange } : {}),
+      ...(options.serviceNodePortRange !== undefined ? { serviceNodePortRange: options.serviceNodePortRange } : {}),
+    };
+    const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook()], ...serviceRanges });
     const nodes = fakeNodesPlugin({ nodes: specs, runtime: options.runtime });
     const host = new PluginHost({ registry, admission: server });
+    // The API server's own allocation of Service addresses, judged for the ranges it was given.
+    host.use(serviceAddressesPlugin(serviceRanges));
     if (options.scheduler ?? true) host.use(schedulerPlugin());
     const lifecycle = options.nodeLifecycle ?? true;
     if (lifecycle !== false) host.use(nodeLifecyclePlugin(lifecycle === true ? {} : lifecycle));

@@ -157,6 +157,42 @@ export function patchServiceAllocatedValues(svc: Service, old: Service): Service
   if (spec.healthCheckNodePort === undefined && old.spec.healthCheckNodePort !== undefined && spec.externalTrafficPolicy === 'Local') {
     spec.healthCheckNodePort = old.spec.healthCheckNodePort;
   }
+  return dropServiceTypeDependentFields({ ...svc, spec }, old);
+}
+
+/**
+ * Upstream's `dropTypeDependentFields`: on a change of type, the fields the new type cannot
+ * have and the user left as they were are dropped, so that `type: ClusterIP` alone turns a
+ * NodePort Service into a ClusterIP one (its node ports released) and `type: ExternalName`
+ * (with an `externalName`) gives the address back. A field the user changed is left for
+ * validation to judge. Pure.
+ */
+export function dropServiceTypeDependentFields(svc: Service, old: Service): Service {
+  const spec = { ...svc.spec };
+  const external = (t: ServiceType): boolean => t === 'NodePort' || t === 'LoadBalancer';
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  if (old.spec.type !== 'ExternalName' && spec.type === 'ExternalName' && same(spec.clusterIP, old.spec.clusterIP) && same(spec.clusterIPs, old.spec.clusterIPs)) {
+    delete spec.clusterIP;
+    delete spec.clusterIPs;
+    delete spec.ipFamilies;
+    delete spec.ipFamilyPolicy;
+  }
+  if (external(old.spec.type) && !external(spec.type)) {
+    const oldPorts = (old.spec.ports ?? []).map((p) => p.nodePort);
+    if (same((spec.ports ?? []).map((p) => p.nodePort), oldPorts)) {
+      spec.ports = spec.ports?.map((p) => {
+        const { nodePort: _dropped, ...rest } = p;
+        return rest;
+      });
+    }
+    if (same(spec.externalTrafficPolicy, old.spec.externalTrafficPolicy)) delete spec.externalTrafficPolicy;
+  }
+  const needsHealthCheck = (s: ServiceSpec): boolean => s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local';
+  if (needsHealthCheck(old.spec) && !needsHealthCheck(spec) && same(spec.healthCheckNodePort, old.spec.healthCheckNodePort)) delete spec.healthCheckNodePort;
+  if (old.spec.type === 'LoadBalancer' && spec.type !== 'LoadBalancer') {
+    if (same(spec.allocateLoadBalancerNodePorts, old.spec.allocateLoadBalancerNodePorts)) delete spec.allocateLoadBalancerNodePorts;
+    if (same(spec.loadBalancerClass, old.spec.loadBalancerClass)) delete spec.loadBalancerClass;
+  }
   return { ...svc, spec };
 }
 
@@ -255,8 +291,10 @@ function validateService(svc: Service): FieldError[] {
  * Services (core/v1, `svc`): upstream's defaults (type ClusterIP, sessionAffinity None,
  * protocol TCP, targetPort = port, traffic policies Cluster), `ValidateService` (ports named
  * and unique, ranges, NodePorts in 30000–32767 and forbidden on ClusterIP services, headless
- * only for ClusterIP) and `ValidateServiceUpdate` (the clusterIP is immutable once set). The
- * IP and NodePort allocation itself is the store's or a controller's job.
+ * only for ClusterIP) and `ValidateServiceUpdate` (the clusterIP is immutable once set);
+ * on update, allocated values the request left out are kept and fields a new type cannot have
+ * are dropped (`dropServiceTypeDependentFields`). The API server allocates ClusterIPs and
+ * NodePorts once a request is admitted (see `ApiServerOptions.serviceClusterIPRange`).
  */
 export const Services = defineResource({
   group: '',

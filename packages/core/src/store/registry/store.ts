@@ -32,6 +32,8 @@ import { finalizersAfterDelete, sameFinalizers, withFinalizers } from './finaliz
 import { checkNamespace, deleteNamespace, removeNamespaceIfEmpty, removeNamespaceIfEmptyNow } from './namespaces.js';
 import { podGracePeriod, type PodLike } from './pods.js';
 import { predicateFor } from './selection.js';
+import { ServiceAllocator, type ServiceRanges } from './services.js';
+import type { Service } from '../../api/kinds/service.js';
 
 /** Write options plus a sink for API warnings (e.g. `unknown field "spec.foo"`). */
 export interface WarningSink {
@@ -51,6 +53,8 @@ export interface RegistryStoreOptions {
   readonly rng: Rng;
   /** Admission hooks installed at construction. */
   readonly admission?: readonly AdmissionHook[] | undefined;
+  /** The ranges Services get their ClusterIPs and NodePorts from. */
+  readonly serviceRanges: ServiceRanges;
 }
 
 /**
@@ -66,6 +70,8 @@ export class RegistryStore {
   readonly clock: Clock;
   /** The admission chain of every write. */
   readonly admission: AdmissionChain;
+  /** Service ClusterIPs and NodePorts, around what the stored Services hold. */
+  readonly services: ServiceAllocator;
   readonly #rng: Rng;
 
   /** Synchronous reads of the storage's cache (what admission hooks get). */
@@ -84,6 +90,7 @@ export class RegistryStore {
     this.clock = options.clock;
     this.#rng = options.rng;
     this.admission = new AdmissionChain(options.admission ?? [], this.reader, options.clock);
+    this.services = new ServiceAllocator(options.serviceRanges, this.storage);
   }
 
   /** The server's own definition of a requested resource (not the caller's copy); 404 if unknown. */
@@ -175,18 +182,22 @@ export class RegistryStore {
       delete meta.deletionGracePeriodSeconds;
       const prepared = resource.prepareForCreate ? resource.prepareForCreate(object) : object;
 
-      const admitted = this.admission.admit(resource, 'CREATE', undefined, prepared, undefined, options.dryRun === true);
+      let admitted = this.admission.admit(resource, 'CREATE', undefined, prepared, undefined, options.dryRun === true);
       const name = admitted.metadata.name ?? '';
       const key = this.key(resource, { namespace: admitted.metadata.namespace, name });
       const store = (): Promise<T> => {
         for (const w of warnings) options.onWarning?.(w);
+        // As upstream's `beginCreate`: addresses are allocated once the request is admitted.
+        const service = resource.resource === 'services';
+        if (service) admitted = this.services.allocate(admitted as unknown as Service, undefined) as unknown as T;
         if (options.dryRun) {
           // Nothing is written, so the storage cannot say the name is taken: the cache does.
           if (this.storage.cache.get(key)) throw alreadyExists(resource.plural, resource.group, name);
           return Promise.resolve(deepFreeze(admitted));
         }
-        if (this.admission.mutates(resource, 'CREATE')) markUndecoded(admitted, undefined);
-        return this.storage.create(key, admitted) as Promise<T>;
+        if (this.admission.mutates(resource, 'CREATE') || service) markUndecoded(admitted, undefined);
+        const created = this.storage.create(key, admitted) as Promise<T>;
+        return service ? this.services.hold(admitted as unknown as Service, created) : created;
       };
       const pending = resource.namespaced ? checkNamespace(this, admitted.metadata.namespace ?? '', resource, name) : undefined;
       return pending ? pending.then(store) : store();
@@ -232,7 +243,9 @@ export class RegistryStore {
       const resource = this.definition(requested);
       const k = this.key(resource, key);
       if (resource.resource === 'namespaces') return deleteNamespace(this, resource, k, options);
-      return this.guaranteedUpdate(resource, k, (old) => this.#decideDelete(resource, k, old, options));
+      const done = this.guaranteedUpdate(resource, k, (old) => this.#decideDelete(resource, k, old, options));
+      if (resource.resource === 'services' && !options.dryRun) done.then(() => this.services.forget(k.namespace ?? '', k.name), () => undefined);
+      return done;
     });
   }
 
@@ -298,7 +311,10 @@ export class RegistryStore {
       if (specChanged(old, next)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion;
-    const admitted = this.admission.admit(resource, 'UPDATE', subresource, next, old, options.dryRun === true);
+    let admitted = this.admission.admit(resource, 'UPDATE', subresource, next, old, options.dryRun === true);
+    // As upstream's `beginUpdate`: a Service whose type now needs an address or port gets one.
+    const service = resource.resource === 'services' && subresource === undefined;
+    if (service) admitted = this.services.allocate(admitted as unknown as Service, old as unknown as Service) as unknown as T;
     for (const w of warnings) options.onWarning?.(w);
     if (deepEqual(admitted, old)) return { type: 'none', result: old };
     if (options.dryRun) return { type: 'none', result: deepFreeze(admitted) };
@@ -306,7 +322,7 @@ export class RegistryStore {
     if (m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0) {
       return { type: 'remove', last: admitted };
     }
-    return write(admitted, old, reuse);
+    return write(admitted, old, reuse && !service);
   }
 
   /**
