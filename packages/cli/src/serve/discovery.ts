@@ -183,7 +183,7 @@ export function openApiV3Document(registry: ResourceRegistry, group: string, ver
       patch: { ...gvk, 'x-kubernetes-action': 'patch', parameters: [...writeParams, query('force')], responses: {} },
     };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.33.0' }, paths };
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.34.0' }, paths };
 }
 
 /** One protobuf field of wire type 2 (a string or an embedded message). */
@@ -239,5 +239,5 @@ export function openApiV2Protobuf(registry: ResourceRegistry): Buffer {
     // Paths.path(2): NamedPathItem { name(1), value(2): PathItem { patch(8) } }
     paths.push([2, protoMessage([[1, path], [2, protoMessage([[8, operation]])]])]);
   }
-  return protoMessage([[1, '2.0'], [2, protoMessage([[1, 'Kubernetes'], [2, 'v1.33.0']])], [8, protoMessage(paths)]]);
+  return protoMessage([[1, '2.0'], [2, protoMessage([[1, 'Kubernetes'], [2, 'v1.34.0']])], [8, protoMessage(paths)]]);
 }

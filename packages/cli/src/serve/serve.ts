@@ -19,7 +19,7 @@ import type { VersionInfo } from './handler.js';
 import { generateServingCertificates } from './tls.js';
 
 /** The Kubernetes version `kubeloop serve` reports (`/version`): the API it follows. */
-export const SERVED_KUBERNETES_VERSION: VersionInfo = { major: '1', minor: '33', gitVersion: `v1.33.0+kubeloop.${CLI_VERSION}` };
+export const SERVED_KUBERNETES_VERSION: VersionInfo = { major: '1', minor: '34', gitVersion: `v1.34.0+kubeloop.${CLI_VERSION}` };
 
 /** How {@link startServe} runs. */
 export interface ServeOptions {
