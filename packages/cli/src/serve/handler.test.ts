@@ -28,11 +28,11 @@ interface Reply {
   json: () => Record<string, unknown>;
 }
 
-function call(method: string, path: string, options: { body?: string | Buffer; headers?: Record<string, string>; token?: string | null } = {}): Promise<Reply> {
+function call(method: string, path: string, options: { body?: string | Buffer; headers?: Record<string, string>; token?: string | null; chunked?: boolean } = {}): Promise<Reply> {
   const headers: Record<string, string> = {
     ...(options.token === null ? {} : { Authorization: `Bearer ${options.token ?? 'secret'}` }),
     // Node's client sends a DELETE's body without chunking: it needs its length.
-    ...(options.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(options.body)) } : {}),
+    ...(options.body !== undefined && !options.chunked ? { 'Content-Length': String(Buffer.byteLength(options.body)) } : {}),
     ...options.headers,
   };
   return new Promise((resolve, reject) => {
@@ -116,6 +116,10 @@ describe('the HTTP API handler', () => {
     expect((await call('DELETE', '/api/v1/namespaces/default/configmaps/one')).status).toBe(404);
   });
 
+  it('answers a malformed path with a 400 Status', async () => {
+    expect((await call('GET', '/api/v1/namespaces/%E0%A4%A/configmaps')).json()).toMatchObject({ kind: 'Status', code: 400, reason: 'BadRequest' });
+  });
+
   it('answers malformed JSON with 400, a body over 3 MiB with 413, and changes nothing', async () => {
     const before = server.resourceVersion;
     const malformed = await call('POST', '/api/v1/namespaces/default/configmaps', { body: '{"metadata": ', headers: json });
@@ -124,12 +128,18 @@ describe('the HTTP API handler', () => {
     const huge = await call('POST', '/api/v1/namespaces/default/configmaps', { body: Buffer.alloc(MAX_REQUEST_BODY_BYTES + 1, 0x20), headers: json });
     expect(huge.status).toBe(413);
     expect(huge.json()).toMatchObject({ kind: 'Status', reason: 'RequestEntityTooLarge', code: 413 });
+    // Without a Content-Length, the body is counted as it streams in.
+    const streamed = await call('POST', '/api/v1/namespaces/default/configmaps', { body: Buffer.alloc(MAX_REQUEST_BODY_BYTES + 1, 0x20), headers: json, chunked: true });
+    expect(streamed.json()).toMatchObject({ reason: 'RequestEntityTooLarge', code: 413 });
     for (const body of ['[]', 'null', '"x"', '{"kind":"Pod","apiVersion":"v1","metadata":{"name":"x"}}', '{"metadata":[]}']) {
       const reply = await call('POST', '/api/v1/namespaces/default/configmaps', { body, headers: json });
       expect(reply.status, body).toBeGreaterThanOrEqual(400);
       expect(reply.status, body).toBeLessThan(500);
     }
     expect((await call('PATCH', '/api/v1/namespaces/default/configmaps/x', { body: '{}', headers: { 'Content-Type': 'text/plain' } })).status).toBe(415);
+    // A protobuf body (what kubectl's typed clients send) is not decoded yet: 415, not a JSON parse error.
+    const protobuf = await call('POST', '/api/v1/namespaces/default/configmaps', { body: Buffer.from('k8s\u0000\n\u000f'), headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' } });
+    expect(protobuf.json()).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
     expect(server.resourceVersion).toBe(before);
   });
 

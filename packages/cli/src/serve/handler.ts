@@ -162,7 +162,12 @@ export class ApiHandler {
       this.#send(res, 401, rawStatus(401, 'Unauthorized', 'Unauthorized'));
       return;
     }
-    const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let segments: string[];
+    try {
+      segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw badRequest(`malformed path: ${path}`);
+    }
     if (req.method === 'GET' && this.#discovery(req, res, segments)) return;
     const { registry } = this.#options;
     let group: string;
@@ -432,6 +437,9 @@ export class ApiHandler {
       throw badRequest('the request body is empty');
     }
     const type = mediaTypes(req.headers['content-type'])[0]?.type ?? '';
+    if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && !/^application\/[a-z-]+\+(json|yaml)$/.test(type)) {
+      throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`));
+    }
     try {
       return type === 'application/yaml' || type === 'application/apply-patch+yaml' ? YAML.parse(text) : JSON.parse(text);
     } catch (e) {
