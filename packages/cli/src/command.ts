@@ -32,9 +32,9 @@ wall clock (--speed N: N times faster) and serves it as a Kubernetes API over HT
 and serving certificate generated at start and an admin bearer token. Writes a kubeconfig for
 kubectl (--kubeconfig, default ./kubeloop.kubeconfig). Ctrl-C stops it.
 
-Served: discovery, get, list, watch, create, update, patch (JSON, merge; strategic merge when it
-means the same as a merge patch), delete, the status and scale subresources, server-side Tables.
-Not yet: RBAC, server-side apply, client-side apply's strategic merge, OpenAPI schemas (explain).
+Served: discovery, get, list, watch, create, update, patch (JSON, merge, strategic merge), delete,
+the status and scale subresources, server-side Tables.
+Not yet: RBAC, server-side apply, protobuf bodies (kubectl create deployment), OpenAPI schemas.
 
 Example:
   kubeloop serve --nodes 3 --kubeconfig /tmp/kl.yaml &

@@ -16,9 +16,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
 import { ApiError, badRequest, isApiError } from '@kubeloop/core';
-import type { Client, Clock, DeleteOptions, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
+import type { Client, Clock, DeleteOptions, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, openApiV3Document, openApiV3Index, subresourcesOf } from './discovery.js';
 import type { AggregatedDiscoveryVersion } from './discovery.js';
+import { StrategicMergePatchError, strategicMerge } from './strategic.js';
 import { toTable } from './table.js';
 import type { IncludeObject } from './table.js';
 
@@ -87,6 +88,12 @@ function strategicIsMerge(patch: unknown): boolean {
   if (Array.isArray(patch)) return false;
   if (patch === null || typeof patch !== 'object') return true;
   return Object.entries(patch as Record<string, unknown>).every(([k, v]) => !k.startsWith('$') && strategicIsMerge(v));
+}
+
+/** Whether a patch names the resourceVersion it applies to (then a conflict is the client's to resolve). */
+function isPinned(patch: unknown): boolean {
+  const metadata = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
+  return typeof metadata?.resourceVersion === 'string';
 }
 
 /** The media types of an `Accept` or `Content-Type` header, each with its parameters. */
@@ -325,8 +332,8 @@ export class ApiHandler {
         patch = { type: 'json', body: body as JsonPatchOperation[] };
       } else if (contentType === 'application/merge-patch+json' || contentType === 'application/strategic-merge-patch+json') {
         if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of a merge patch must be a JSON object');
-        if (contentType === 'application/strategic-merge-patch+json' && !strategicIsMerge(body)) {
-          throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', 'strategic merge patches with lists or $ directives are not supported by kubeloop yet: use --type=merge or --type=json'));
+        if (contentType === 'application/strategic-merge-patch+json' && !strategicIsMerge(body) && subresource !== 'scale') {
+          return this.#send(res, 200, await this.#strategicPatch(def, key, body, subresource === 'status', write), undefined, warnings);
         }
         patch = { type: 'merge', body: body as Record<string, unknown> };
       } else {
@@ -349,6 +356,35 @@ export class ApiHandler {
       return;
     }
     throw this.#methodNotAllowed();
+  }
+
+  /**
+   * A strategic merge patch with lists or directives: read the object, merge the patch into it
+   * ({@link strategicMerge}), write it back as an update at the read revision; on a conflict
+   * (someone wrote in between) read and merge again, as upstream's patch handler does, unless
+   * the patch itself pins a resourceVersion.
+   */
+  async #strategicPatch(def: ResourceDefinition, key: ObjectKey, body: unknown, status: boolean, write: <T>(run: (options: WriteOptions & WarningSink) => Promise<T>) => Promise<T>): Promise<KubeObject> {
+    const pinned = isPinned(body);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.#options.client.get(def, key);
+      let next: unknown;
+      try {
+        next = strategicMerge(current, body);
+      } catch (e) {
+        if (e instanceof StrategicMergePatchError) throw badRequest(e.message);
+        throw e;
+      }
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) throw badRequest('the patch deleted the whole object');
+      const object = next as KubeObject;
+      const { client } = this.#options;
+      try {
+        return await write((o) => (status ? client.updateStatus(def, object, o) : client.update(def, object, o)));
+      } catch (e) {
+        if (isApiError(e, 'Conflict') && !pinned && attempt < 5) continue;
+        throw e;
+      }
+    }
   }
 
   #methodNotAllowed(): ApiError {

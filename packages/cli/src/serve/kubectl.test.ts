@@ -72,7 +72,7 @@ describe.runIf(present.length > 0)('real kubectl against kubeloop serve', () => 
   });
 
   for (const { version, path } of present) {
-    it(`kubectl ${version}: version, api-resources, create -f, get deployments and pods, get -o name, delete`, async () => {
+    it(`kubectl ${version}: version, api-resources, create -f, get deployments and pods, get -o name, set image, rollout status, scale, delete`, async () => {
       const v = await kubectl(path, 'version', '-o', 'json');
       expect(v.code, v.stderr).toBe(0);
       expect((JSON.parse(v.stdout) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion).toMatch(/^v1\.34\.0\+kubeloop/);
@@ -109,6 +109,17 @@ describe.runIf(present.length > 0)('real kubectl against kubeloop serve', () => 
       expect(names.stdout.split('\n')).toContain(`deployment.apps/${name}`);
       const json = await kubectl(path, 'get', 'deployment', name, '-o', 'json');
       expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'Deployment', metadata: { name, namespace: 'default' }, status: { readyReplicas: 2 } });
+
+      // Strategic merge patches with lists: set image merges the container by name, and a
+      // rollout replaces the pods.
+      const image = await kubectl(path, 'set', 'image', `deployment/${name}`, 'web=nginx:1.28');
+      expect(image.stdout.trim(), image.stderr).toBe(`deployment.apps/${name} image updated`);
+      const rollout = await kubectl(path, 'rollout', 'status', `deployment/${name}`, '--timeout=30s');
+      expect(rollout.stdout, rollout.stderr).toContain(`deployment "${name}" successfully rolled out`);
+      const scaled = await kubectl(path, 'scale', `deployment/${name}`, '--replicas=1');
+      expect(scaled.stdout.trim()).toBe(`deployment.apps/${name} scaled`);
+      const images = await kubectl(path, 'get', 'deployment', name, '-o', 'jsonpath={.spec.replicas} {.spec.template.spec.containers[*].image}');
+      expect(images.stdout).toBe('1 nginx:1.28');
 
       const deleted = await kubectl(path, 'delete', 'deployment', name);
       expect(deleted.stdout.trim()).toBe(`deployment.apps "${name}" deleted`);
