@@ -7,7 +7,8 @@ import { ApiHandler, MAX_REQUEST_BODY_BYTES } from './handler.js';
 // The handler over plain HTTP on port 0, in front of an in-memory API server on a virtual clock.
 const clock = new VirtualClock();
 const server = new ApiServer({ clock, rng: seededRng(1), registry: createBuiltinRegistry(), historySize: 5 });
-const api = new ApiHandler({ client: server, registry: server.registry, clock, token: 'secret', version: { major: '1', minor: '34', gitVersion: 'v1.34.0+kubeloop' } });
+const timeouts = new VirtualClock();
+const api = new ApiHandler({ client: server, registry: server.registry, clock, timeoutClock: timeouts, token: 'secret', version: { major: '1', minor: '34', gitVersion: 'v1.34.0+kubeloop' } });
 const http = createServer(api.handle);
 let base = '';
 
@@ -185,6 +186,16 @@ describe('the HTTP API handler', () => {
     const expired = await call('GET', '/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=2');
     const event = JSON.parse(expired.text.trim()) as { type: string; object: { code: number; reason: string } };
     expect(event).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
+    expect(api.openWatches).toBe(0);
+  });
+
+  it('ends a watch after timeoutSeconds on the timeout clock', async () => {
+    const ended = call('GET', '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=30');
+    while (api.openWatches === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    await timeouts.advance(29_000);
+    expect(api.openWatches).toBe(1);
+    await timeouts.advance(1_000);
+    expect((await ended).status).toBe(200);
     expect(api.openWatches).toBe(0);
   });
 });

@@ -15,7 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
-import { ApiError, badRequest, isApiError } from '@kubeloop/core';
+import { ApiError, RealClock, badRequest, isApiError } from '@kubeloop/core';
 import type { Client, Clock, DeleteOptions, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, openApiV3Document, openApiV3Index, subresourcesOf } from './discovery.js';
 import type { AggregatedDiscoveryVersion } from './discovery.js';
@@ -42,8 +42,13 @@ export interface ApiHandlerOptions {
   readonly client: Client;
   /** The kinds served (discovery and routing). */
   readonly registry: ResourceRegistry;
-  /** The cluster's clock: Table ages and watch timeouts (`timeoutSeconds`) are measured on it. */
+  /** The cluster's clock: Table ages are measured on it. */
   readonly clock: Clock;
+  /**
+   * The clock watch timeouts (`timeoutSeconds`) run on: the client's time, so the wall clock by
+   * default (core's `RealClock`), whatever the speed of the cluster's clock.
+   */
+  readonly timeoutClock?: Clock | undefined;
   /** The bearer token every request but `/healthz`, `/livez` and `/readyz` must carry. */
   readonly token: string;
   /** What `/version` reports. */
@@ -127,10 +132,12 @@ export class ApiHandler {
   readonly #options: ApiHandlerOptions;
   readonly #token: Buffer;
   readonly #watches = new Set<() => void>();
+  readonly #timeoutClock: Clock;
 
   constructor(options: ApiHandlerOptions) {
     this.#options = options;
     this.#token = Buffer.from(options.token);
+    this.#timeoutClock = options.timeoutClock ?? new RealClock();
   }
 
   /** How many watch streams are open now. */
@@ -486,7 +493,7 @@ export class ApiHandler {
   /**
    * `?watch=1`: a chunked stream of `{"type","object"}` lines, Table rows when a Table is
    * asked for; an `ERROR` event with the Status (410 `Expired` for a resourceVersion that left
-   * the history window) ends it. Ends after `timeoutSeconds` of cluster time, when the client
+   * the history window) ends it. Ends after `timeoutSeconds` (on the timeout clock), when the client
    * goes away, or on {@link ApiHandler.closeWatches}.
    */
   #watch(req: IncomingMessage, res: ServerResponse, def: ResourceDefinition, namespace: string | undefined, q: URLSearchParams): void {
@@ -507,7 +514,7 @@ export class ApiHandler {
     const watch: { subscription?: { unsubscribe(): void } } = {};
     let ended = false;
     const timeoutSeconds = Number(q.get('timeoutSeconds') ?? NaN);
-    const timer = Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? clock.setTimer(timeoutSeconds * 1000, () => end()) : undefined;
+    const timer = Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? this.#timeoutClock.setTimer(timeoutSeconds * 1000, () => end()) : undefined;
     const end = (): void => {
       if (ended) return;
       ended = true;
