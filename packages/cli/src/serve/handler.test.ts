@@ -65,7 +65,7 @@ describe('the HTTP API handler', () => {
   });
 
   it('answers an unknown path or resource with a 404 Status', async () => {
-    for (const path of ['/nope', '/api/v1/widgets', '/apis/apps/v1/namespaces/default/deployments/web/nothing', '/apis/nothing.io/v1']) {
+    for (const path of ['/nope', '/api/v1/widgets', '/api/v1/configmaps/one', '/api/v1/namespaces/default/nodes', '/apis/apps/v1/namespaces/default/deployments/web/nothing', '/apis/nothing.io/v1']) {
       const reply = await call('GET', path);
       expect(reply.status, path).toBe(404);
       expect(reply.json()).toMatchObject({ kind: 'Status', reason: 'NotFound', code: 404 });

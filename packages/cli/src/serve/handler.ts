@@ -202,7 +202,8 @@ export class ApiHandler {
       target = { def: namespacedDef, namespace: rest[1], name: rest[3], subresource: rest[4] };
     } else {
       const def = served(rest[0]);
-      if (!def || rest.length > 3) throw this.#notFound();
+      // A namespaced object is only addressed inside its namespace (`/api/v1/pods` lists them all).
+      if (!def || rest.length > 3 || (def.namespaced && rest.length > 1)) throw this.#notFound();
       target = { def, namespace: undefined, name: rest[1], subresource: rest[2] };
     }
     if (target.subresource !== undefined && !subresourcesOf(target.def).some((s) => s.name === target.subresource)) throw this.#notFound();
