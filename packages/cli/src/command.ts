@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { parseCliDuration } from './duration.js';
 import type { CliIo } from './io.js';
 import { OUTPUT_FORMATS, run } from './run.js';
+import { serve } from './serve/command.js';
 import type { OutputFormat } from './run.js';
 import { CLI_VERSION } from './version.js';
 
@@ -16,6 +17,29 @@ function wholeNumber(what: string): (value: string) => number {
     return Number(value);
   };
 }
+
+function positiveNumber(what: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0)) throw new InvalidArgumentError(`${what} must be a positive number, got "${value}"`);
+    return n;
+  };
+}
+
+const SERVE_HELP = `
+Runs a simulated cluster (every built-in controller, fake nodes) whose virtual clock follows the
+wall clock (--speed N: N times faster) and serves it as a Kubernetes API over HTTPS, with a CA
+and serving certificate generated at start and an admin bearer token. Writes a kubeconfig for
+kubectl (--kubeconfig, default ./kubeloop.kubeconfig). Ctrl-C stops it.
+
+Served: discovery, get, list, watch, create, update, patch (JSON, merge, strategic merge), delete,
+the status and scale subresources, server-side Tables.
+Not yet: RBAC, server-side apply, protobuf bodies (kubectl create deployment), OpenAPI schemas.
+
+Example:
+  kubeloop serve --nodes 3 --kubeconfig /tmp/kl.yaml &
+  KUBECONFIG=/tmp/kl.yaml kubectl create deployment web --image=nginx --replicas=2
+  KUBECONFIG=/tmp/kl.yaml kubectl get pods -w`;
 
 function duration(value: string): number {
   try {
@@ -87,6 +111,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .addHelpText('after', RUN_HELP)
     .action(async (paths: string[], opts: { nodes?: number; seed?: number; for?: number; timeout?: number; output: OutputFormat; trace?: string }) => {
       code = await run({ paths, nodes: opts.nodes, seed: opts.seed, forMs: opts.for, timeoutMs: opts.timeout, output: opts.output, traceFile: opts.trace }, io);
+    });
+  program
+    .command('serve')
+    .description('serve a simulated cluster as a Kubernetes API endpoint for kubectl, in real time')
+    .option('--nodes <n>', 'number of nodes', wholeNumber('--nodes'), 3)
+    .option('--seed <seed>', 'seed of every random choice', wholeNumber('--seed'), 1)
+    .option('--speed <n>', 'virtual seconds per wall-clock second', positiveNumber('--speed'), 1)
+    .option('--port <port>', 'port to listen on (0 picks a free one)', wholeNumber('--port'), 0)
+    .option('--address <ip>', 'address to listen on', '127.0.0.1')
+    .option('--kubeconfig <file>', 'where to write the kubeconfig', 'kubeloop.kubeconfig')
+    .addHelpText('after', SERVE_HELP)
+    .action(async (opts: { nodes: number; seed: number; speed: number; port: number; address: string; kubeconfig: string }) => {
+      code = await serve(opts, io);
     });
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -28,3 +28,9 @@ export { KINDS_NOT_TABULATED, buildTables, formatNames, formatTables, sortEvents
 export type { Table, TableOptions } from './table.js';
 export { DEFAULT_PRINTER, PRINTERS, nodeStatus, podStatus, printerFor } from './printers.js';
 export type { KindPrinter, PrintContext, TableCell, TableColumnDefinition } from './printers.js';
+
+// `kubeloop serve`: the simulated cluster as a Kubernetes API endpoint for kubectl
+export { SERVED_KUBERNETES_VERSION, kubeconfigFor, startServe } from './serve/serve.js';
+export type { RunningServe, ServeOptions } from './serve/serve.js';
+export { ApiHandler, MAX_REQUEST_BODY_BYTES } from './serve/handler.js';
+export type { ApiHandlerOptions, VersionInfo } from './serve/handler.js';

@@ -18,4 +18,9 @@ export interface CliIo {
   readonly stdout: Writer;
   /** Errors, warnings and the progress line. */
   readonly stderr: Writer;
+  /**
+   * Stops a long-running command (`kubeloop serve`) when aborted; without it, the command stops
+   * on SIGINT (Ctrl-C) or SIGTERM.
+   */
+  readonly signal?: AbortSignal | undefined;
 }

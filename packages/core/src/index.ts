@@ -352,5 +352,7 @@ export type { Clock, Timer } from './clock/clock.js';
 export { RealClock } from './clock/real.js';
 export { VIRTUAL_EPOCH_MS, VirtualClock, VirtualClockError } from './clock/virtual.js';
 export type { RunUntilIdleOptions, VirtualClockErrorCode } from './clock/virtual.js';
+export { followWallClock } from './clock/wall.js';
+export type { FollowWallClockOptions, WallClockDriver } from './clock/wall.js';
 export type { Rng } from './rng/rng.js';
 export { seededRng } from './rng/seeded.js';

@@ -163,6 +163,11 @@ export interface SimClusterOptions {
    * last tenth of the bound (at most 10,000 writes).
    */
   readonly maxWritesPerRun?: number | undefined;
+  /**
+   * Where the virtual clock starts, in epoch milliseconds (default core's `VIRTUAL_EPOCH_MS`):
+   * `kubeloop serve` starts it at the wall time so that timestamps read as today's.
+   */
+  readonly startMs?: number | undefined;
 }
 
 /** The controller manager of a {@link SimCluster}. */
@@ -358,7 +363,7 @@ export class SimCluster {
   static async create(options: SimClusterOptions): Promise<SimCluster> {
     const specs = nodeSpecs(options.nodes);
     const rng = seededRng(options.seed);
-    const clock = new VirtualClock();
+    const clock = new VirtualClock(options.startMs);
     const registry = createBuiltinRegistry();
     const limit = options.maxObjectWritesPerInstant ?? DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT;
     if (!(limit >= 1)) throw new SimClusterError('invalid-option', `maxObjectWritesPerInstant must be at least 1, got ${limit}`);

@@ -1,0 +1,243 @@
+/**
+ * API discovery documents generated from the resource registry, as kube-apiserver serves them:
+ * the legacy documents (`/api` → `APIVersions`, `/apis` → `APIGroupList`, `/api/v1` and
+ * `/apis/<group>/<version>` → `APIResourceList`) and the aggregated one kubectl 1.26+ asks for
+ * (`APIGroupDiscoveryList` of `apidiscovery.k8s.io`, `v2beta1` and `v2`).
+ *
+ * @module
+ */
+import type { ResourceDefinition, ResourceRegistry } from '@kubeloop/core';
+
+/** The verbs every served resource supports through `kubeloop serve`. */
+export const RESOURCE_VERBS: readonly string[] = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** The resources upstream puts in the `all` category (what `kubectl get all` lists). */
+const ALL_CATEGORY = new Set(['pods', 'replicationcontrollers', 'services', 'daemonsets.apps', 'deployments.apps', 'replicasets.apps', 'statefulsets.apps', 'horizontalpodautoscalers.autoscaling', 'jobs.batch', 'cronjobs.batch']);
+
+/** One subresource of a resource: its name, the kind it speaks and its verbs. */
+export interface SubresourceInfo {
+  /** `status`, `scale`, `binding`, `eviction`. */
+  readonly name: string;
+  /** Group, version and kind of the subresource's body. */
+  readonly kind: { readonly group: string; readonly version: string; readonly kind: string };
+  /** Its verbs. */
+  readonly verbs: readonly string[];
+}
+
+/** The subresources `kubeloop serve` serves for `def`. */
+export function subresourcesOf(def: ResourceDefinition): SubresourceInfo[] {
+  const own = { group: def.group, version: def.version, kind: def.kind };
+  const out: SubresourceInfo[] = [];
+  if (def.subresources.status) out.push({ name: 'status', kind: own, verbs: ['get', 'patch', 'update'] });
+  if (def.subresources.scale) out.push({ name: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
+  if (def.group === '' && def.plural === 'pods') {
+    out.push({ name: 'binding', kind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] });
+    out.push({ name: 'eviction', kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] });
+  }
+  return out;
+}
+
+/** The group versions served, in registration order: `{ group, version }`, the core group as `''`. */
+function groupVersions(registry: ResourceRegistry): { group: string; version: string }[] {
+  const seen = new Map<string, { group: string; version: string }>();
+  for (const def of registry.all()) seen.set(def.apiVersion, { group: def.group, version: def.version });
+  return [...seen.values()];
+}
+
+function categoriesOf(def: ResourceDefinition): string[] | undefined {
+  return ALL_CATEGORY.has(def.resource) ? ['all'] : undefined;
+}
+
+/** `GET /api`: the core group's versions (`APIVersions`). */
+export function apiVersions(serverAddress: string): object {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+}
+
+/** `GET /apis`: every named group with its versions (`APIGroupList`). */
+export function apiGroupList(registry: ResourceRegistry): object {
+  const groups = new Map<string, string[]>();
+  for (const { group, version } of groupVersions(registry)) {
+    if (group === '') continue;
+    groups.set(group, [...(groups.get(group) ?? []), version]);
+  }
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: [...groups].map(([name, versions]) => {
+      const list = versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+      return { name, versions: list, preferredVersion: list[0] };
+    }),
+  };
+}
+
+/** `GET /apis/<group>`: one group (`APIGroup`), or undefined when not served. */
+export function apiGroup(registry: ResourceRegistry, group: string): object | undefined {
+  const versions = groupVersions(registry).filter((gv) => gv.group === group && group !== '').map((gv) => ({ groupVersion: `${group}/${gv.version}`, version: gv.version }));
+  return versions.length === 0 ? undefined : { kind: 'APIGroup', apiVersion: 'v1', name: group, versions, preferredVersion: versions[0] };
+}
+
+/** `GET /api/v1` or `/apis/<group>/<version>`: its resources and subresources (`APIResourceList`), or undefined. */
+export function apiResourceList(registry: ResourceRegistry, group: string, version: string): object | undefined {
+  const defs = registry.all().filter((d) => d.group === group && d.version === version);
+  if (defs.length === 0) return undefined;
+  const resources: object[] = [];
+  for (const def of defs) {
+    const categories = categoriesOf(def);
+    resources.push({
+      name: def.plural,
+      singularName: def.singular,
+      namespaced: def.namespaced,
+      kind: def.kind,
+      verbs: RESOURCE_VERBS,
+      ...(def.shortNames && def.shortNames.length > 0 ? { shortNames: def.shortNames } : {}),
+      ...(categories ? { categories } : {}),
+    });
+    for (const sub of subresourcesOf(def)) {
+      resources.push({ name: `${def.plural}/${sub.name}`, singularName: '', namespaced: def.namespaced, ...(sub.kind.group !== group ? { group: sub.kind.group } : {}), ...(sub.kind.version !== version ? { version: sub.kind.version } : {}), kind: sub.kind.kind, verbs: sub.verbs });
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? version : `${group}/${version}`, resources };
+}
+
+/** The aggregated discovery versions kubectl asks for (`v2beta1` up to 1.29, `v2` from 1.30). */
+export type AggregatedDiscoveryVersion = 'v2' | 'v2beta1';
+
+/**
+ * `GET /api` or `/apis` with `Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`:
+ * the core group (`legacy`) or every named group, each with its versions' resources, in one
+ * document (upstream `apidiscovery.k8s.io` `APIGroupDiscoveryList`).
+ */
+export function aggregatedDiscovery(registry: ResourceRegistry, legacy: boolean, version: AggregatedDiscoveryVersion): object {
+  const groups = new Map<string, Map<string, ResourceDefinition[]>>();
+  for (const def of registry.all()) {
+    if ((def.group === '') !== legacy) continue;
+    const versions = groups.get(def.group) ?? new Map<string, ResourceDefinition[]>();
+    versions.set(def.version, [...(versions.get(def.version) ?? []), def]);
+    groups.set(def.group, versions);
+  }
+  return {
+    kind: 'APIGroupDiscoveryList',
+    apiVersion: `apidiscovery.k8s.io/${version}`,
+    metadata: {},
+    items: [...groups].map(([group, versions]) => ({
+      metadata: group === '' ? {} : { name: group },
+      versions: [...versions].map(([v, defs]) => ({
+        version: v,
+        resources: defs.map((def) => {
+          const categories = categoriesOf(def);
+          const subresources = subresourcesOf(def).map((sub) => ({ subresource: sub.name, responseKind: sub.kind, verbs: sub.verbs }));
+          return {
+            resource: def.plural,
+            responseKind: { group: def.group, version: def.version, kind: def.kind },
+            scope: def.namespaced ? 'Namespaced' : 'Cluster',
+            singularResource: def.singular,
+            verbs: RESOURCE_VERBS,
+            ...(def.shortNames && def.shortNames.length > 0 ? { shortNames: def.shortNames } : {}),
+            ...(categories ? { categories } : {}),
+            ...(subresources.length > 0 ? { subresources } : {}),
+          };
+        }),
+        freshness: 'Current',
+      })),
+    })),
+  };
+}
+
+/**
+ * `GET /openapi/v3`: the index of the per-group-version OpenAPI v3 documents
+ * (`{ paths: { 'apis/apps/v1': { serverRelativeURL } } }`).
+ */
+export function openApiV3Index(registry: ResourceRegistry): object {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const { group, version } of groupVersions(registry)) {
+    const path = group === '' ? `api/${version}` : `apis/${group}/${version}`;
+    paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${CLI_OPENAPI_HASH}` };
+  }
+  return { paths };
+}
+
+const CLI_OPENAPI_HASH = 'kubeloop0';
+
+/**
+ * `GET /openapi/v3/api/v1` or `/openapi/v3/apis/<group>/<version>`: a partial OpenAPI v3
+ * document — the paths of the group version's resources, each write operation tagged with
+ * `x-kubernetes-group-version-kind` and its `dryRun`, `fieldManager` and `fieldValidation`
+ * query parameters — or undefined when not served. It carries no schemas yet: it is what
+ * kubectl reads to learn that the server validates fields itself (so `kubectl create -f`
+ * sends `fieldValidation=Strict` instead of validating client-side); `kubectl explain` needs
+ * the schemas.
+ */
+export function openApiV3Document(registry: ResourceRegistry, group: string, version: string): object | undefined {
+  const defs = registry.all().filter((d) => d.group === group && d.version === version);
+  if (defs.length === 0) return undefined;
+  const prefix = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+  const query = (name: string) => ({ name, in: 'query', schema: { type: 'string', uniqueItems: true } });
+  const writeParams = [query('dryRun'), query('fieldManager'), query('fieldValidation')];
+  const paths: Record<string, object> = {};
+  for (const def of defs) {
+    const gvk = { 'x-kubernetes-group-version-kind': { group: def.group, version: def.version, kind: def.kind } };
+    const base = def.namespaced ? `${prefix}/namespaces/{namespace}/${def.plural}` : `${prefix}/${def.plural}`;
+    paths[base] = { post: { ...gvk, 'x-kubernetes-action': 'post', parameters: writeParams, responses: {} } };
+    paths[`${base}/{name}`] = {
+      put: { ...gvk, 'x-kubernetes-action': 'put', parameters: writeParams, responses: {} },
+      patch: { ...gvk, 'x-kubernetes-action': 'patch', parameters: [...writeParams, query('force')], responses: {} },
+    };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.34.0' }, paths };
+}
+
+/** One protobuf field of wire type 2 (a string or an embedded message). */
+type ProtoField = readonly [number, string | Buffer];
+
+function varint(n: number): Buffer {
+  const bytes: number[] = [];
+  while (n > 0x7f) {
+    bytes.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  bytes.push(n);
+  return Buffer.from(bytes);
+}
+
+/** A protobuf message made of length-delimited fields, in order. */
+function protoMessage(fields: readonly ProtoField[]): Buffer {
+  return Buffer.concat(
+    fields.flatMap(([number, value]) => {
+      const payload = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+      return [varint((number << 3) | 2), varint(payload.length), payload];
+    }),
+  );
+}
+
+/**
+ * The media type `/openapi/v2`'s protobuf is sent with, as kube-apiserver sends it (kubectl asks
+ * for `…spec.v2@v1.0+protobuf`, which Go's MIME parser cannot read back as a response type).
+ */
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
+/**
+ * `GET /openapi/v2` as kubectl asks for it (gnostic's `openapi.v2.Document` protobuf): a
+ * partial document whose paths carry each resource's PATCH operation, tagged with
+ * `x-kubernetes-group-version-kind` and with the `fieldValidation` query parameter — what
+ * kubectl up to 1.28 reads to learn that the server validates fields itself. No schemas yet.
+ */
+export function openApiV2Protobuf(registry: ResourceRegistry): Buffer {
+  const queryParam = (name: string): Buffer =>
+    // ParametersItem.parameter(1) → Parameter.non_body_parameter(2) → NonBodyParameter.query_parameter_sub_schema(3) → { in(2), name(4) }
+    protoMessage([[1, protoMessage([[2, protoMessage([[3, protoMessage([[2, 'query'], [4, name]])]])]])]]);
+  const paths: ProtoField[] = [];
+  for (const def of registry.all()) {
+    const prefix = def.group === '' ? `/api/${def.version}` : `/apis/${def.group}/${def.version}`;
+    const path = def.namespaced ? `${prefix}/namespaces/{namespace}/${def.plural}/{name}` : `${prefix}/${def.plural}/{name}`;
+    const gvk = `group: "${def.group}"\nkind: ${def.kind}\nversion: ${def.version}\n`;
+    const operation = protoMessage([
+      [5, `patch${def.kind}`],
+      ...['dryRun', 'fieldManager', 'fieldValidation', 'force'].map((p): ProtoField => [8, queryParam(p)]),
+      // vendor_extension(13): NamedAny { name(1), value(2): Any { yaml(2) } }
+      [13, protoMessage([[1, 'x-kubernetes-group-version-kind'], [2, protoMessage([[2, gvk]])]])],
+    ]);
+    // Paths.path(2): NamedPathItem { name(1), value(2): PathItem { patch(8) } }
+    paths.push([2, protoMessage([[1, path], [2, protoMessage([[8, operation]])]])]);
+  }
+  return protoMessage([[1, '2.0'], [2, protoMessage([[1, 'Kubernetes'], [2, 'v1.34.0']])], [8, protoMessage(paths)]]);
+}

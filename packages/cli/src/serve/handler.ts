@@ -1,0 +1,572 @@
+/**
+ * The Kubernetes REST API over Node's `http` request/response pair, in front of core's
+ * {@link Client}: authentication, routing, discovery, the verbs (get, list, watch, create,
+ * update, patch, delete and the status, scale, binding and eviction subresources) and
+ * server-side Tables. It knows nothing of the store's internals: everything goes through the
+ * `Client` interface and the resource registry.
+ *
+ * Guarantees: every failure is answered with a `metav1.Status` carrying upstream's code, reason
+ * and message (core's `ApiError`); a request body over 3 MiB gets 413, malformed JSON 400, an
+ * unknown path 404, a request without the bearer token 401; the handler never throws (an
+ * unexpected error is a 500 Status) and a failed request changes nothing.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import YAML from 'yaml';
+import { ApiError, RealClock, badRequest, isApiError } from '@kubeloop/core';
+import type { Client, Clock, DeleteOptions, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, openApiV3Document, openApiV3Index, subresourcesOf } from './discovery.js';
+import type { AggregatedDiscoveryVersion } from './discovery.js';
+import { StrategicMergePatchError, strategicMerge } from './strategic.js';
+import { toTable } from './table.js';
+import type { IncludeObject } from './table.js';
+
+/** The largest request body accepted, as kube-apiserver's limit: 3 MiB. */
+export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+
+/** What `GET /version` answers (upstream `version.Info`). */
+export interface VersionInfo {
+  /** e.g. `1`. */
+  readonly major: string;
+  /** e.g. `33`. */
+  readonly minor: string;
+  /** e.g. `v1.33.0-kubeloop.0.1.0`. */
+  readonly gitVersion: string;
+}
+
+/** How an {@link ApiHandler} is built. */
+export interface ApiHandlerOptions {
+  /** Where requests go: the simulated cluster's API server, or any `Client`. */
+  readonly client: Client;
+  /** The kinds served (discovery and routing). */
+  readonly registry: ResourceRegistry;
+  /** The cluster's clock: Table ages are measured on it. */
+  readonly clock: Clock;
+  /**
+   * The clock watch timeouts (`timeoutSeconds`) run on: the client's time, so the wall clock by
+   * default (core's `RealClock`), whatever the speed of the cluster's clock.
+   */
+  readonly timeoutClock?: Clock | undefined;
+  /** The bearer token every request but `/healthz`, `/livez` and `/readyz` must carry. */
+  readonly token: string;
+  /** What `/version` reports. */
+  readonly version: VersionInfo;
+  /** `host:port` reported in `/api`'s `serverAddressByClientCIDRs` (default `127.0.0.1`). */
+  readonly serverAddress?: string | undefined;
+}
+
+/** A Status for a failure that has no core `ApiError` reason of its own (413, 415, 406). */
+function rawStatus(code: number, reason: string, message: string): Status {
+  return { apiVersion: 'v1', kind: 'Status', status: 'Failure', message, reason: reason as Status['reason'], code };
+}
+
+/** Thrown inside the handler for failures outside core's reasons; turned into a Status. */
+class HttpFailure extends Error {
+  constructor(readonly status: Status) {
+    super(status.message);
+  }
+}
+
+/** The parsed target of a resource request. */
+interface Target {
+  readonly def: ResourceDefinition;
+  readonly namespace: string | undefined;
+  readonly name: string | undefined;
+  readonly subresource: string | undefined;
+}
+
+/** The RFC 7386 JSON merge patch of `target` by `patch` (for the scale subresource). */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+/** Whether a strategic merge patch means the same as a JSON merge patch: no lists, no `$` directives. */
+function strategicIsMerge(patch: unknown): boolean {
+  if (Array.isArray(patch)) return false;
+  if (patch === null || typeof patch !== 'object') return true;
+  return Object.entries(patch as Record<string, unknown>).every(([k, v]) => !k.startsWith('$') && strategicIsMerge(v));
+}
+
+/** Whether a patch names the resourceVersion it applies to (then a conflict is the client's to resolve). */
+function isPinned(patch: unknown): boolean {
+  const metadata = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
+  return typeof metadata?.resourceVersion === 'string';
+}
+
+/** The media types of an `Accept` or `Content-Type` header, each with its parameters. */
+function mediaTypes(header: string | undefined): { type: string; params: Record<string, string> }[] {
+  return (header ?? '').split(',').map((part) => {
+    const [type = '', ...rest] = part.split(';').map((s) => s.trim());
+    const params: Record<string, string> = {};
+    for (const p of rest) {
+      const eq = p.indexOf('=');
+      if (eq > 0) params[p.slice(0, eq).trim()] = p.slice(eq + 1).trim();
+    }
+    return { type: type.toLowerCase(), params };
+  });
+}
+
+function queryBool(value: string | null): boolean {
+  return value === 'true' || value === '1';
+}
+
+/**
+ * The REST API handler. Build it with the cluster's client, registry and clock; pass
+ * {@link ApiHandler.handle} to `http.createServer` or `https.createServer`.
+ *
+ * @example
+ * ```ts
+ * const api = new ApiHandler({ client: cluster.server, registry: cluster.server.registry, clock: cluster.clock, token, version });
+ * const server = https.createServer({ cert, key }, api.handle);
+ * ```
+ */
+export class ApiHandler {
+  readonly #options: ApiHandlerOptions;
+  readonly #token: Buffer;
+  readonly #watches = new Set<() => void>();
+  readonly #timeoutClock: Clock;
+
+  constructor(options: ApiHandlerOptions) {
+    this.#options = options;
+    this.#token = Buffer.from(options.token);
+    this.#timeoutClock = options.timeoutClock ?? new RealClock();
+  }
+
+  /** How many watch streams are open now. */
+  get openWatches(): number {
+    return this.#watches.size;
+  }
+
+  /** Ends every open watch stream (on shutdown); later requests are still served. */
+  closeWatches(): void {
+    for (const close of [...this.#watches]) close();
+  }
+
+  /** Answers one request. Never throws; every failure is answered with a Status. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#serve(req, res).catch((e: unknown) => this.#fail(res, e));
+  };
+
+  #authenticated(req: IncomingMessage): boolean {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) return false;
+    const given = Buffer.from(match[1]!);
+    return given.length === this.#token.length && timingSafeEqual(given, this.#token);
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://kubeloop');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource`);
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
+      return;
+    }
+    if (!this.#authenticated(req)) {
+      req.resume();
+      this.#send(res, 401, rawStatus(401, 'Unauthorized', 'Unauthorized'));
+      return;
+    }
+    let segments: string[];
+    try {
+      segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw badRequest(`malformed path: ${path}`);
+    }
+    if (req.method === 'GET' && this.#discovery(req, res, segments)) return;
+    const { registry } = this.#options;
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (segments[0] === 'api' && segments.length >= 3) [group, version, rest] = ['', segments[1]!, segments.slice(2)];
+    else if (segments[0] === 'apis' && segments.length >= 4) [group, version, rest] = [segments[1]!, segments[2]!, segments.slice(3)];
+    else throw this.#notFound();
+    const served = (plural: string | undefined): ResourceDefinition | undefined => {
+      if (plural === undefined) return undefined;
+      const def = registry.forResource(group === '' ? plural : `${plural}.${group}`);
+      return def && def.version === version ? def : undefined;
+    };
+    let target: Target;
+    const namespacedDef = rest[0] === 'namespaces' && rest.length >= 3 ? served(rest[2]) : undefined;
+    if (namespacedDef?.namespaced) {
+      if (rest.length > 5) throw this.#notFound();
+      target = { def: namespacedDef, namespace: rest[1], name: rest[3], subresource: rest[4] };
+    } else {
+      const def = served(rest[0]);
+      // A namespaced object is only addressed inside its namespace (`/api/v1/pods` lists them all).
+      if (!def || rest.length > 3 || (def.namespaced && rest.length > 1)) throw this.#notFound();
+      target = { def, namespace: undefined, name: rest[1], subresource: rest[2] };
+    }
+    if (target.subresource !== undefined && !subresourcesOf(target.def).some((s) => s.name === target.subresource)) throw this.#notFound();
+    await this.#resource(req, res, url, target);
+  }
+
+  #notFound(): HttpFailure {
+    return new HttpFailure({ ...rawStatus(404, 'NotFound', 'the server could not find the requested resource'), details: { causes: [{ reason: 'UnexpectedServerResponse' as never, message: '404 page not found', field: '' }] } });
+  }
+
+  /** Serves `/version` and the discovery documents; false when `segments` is not one of them. */
+  #discovery(req: IncomingMessage, res: ServerResponse, segments: string[]): boolean {
+    const { registry } = this.#options;
+    const key = segments.join('/');
+    if (key === 'version') {
+      const v = this.#options.version;
+      this.#send(res, 200, { major: v.major, minor: v.minor, gitVersion: v.gitVersion, gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: `node${process.versions.node}`, compiler: 'kubeloop', platform: `${process.platform}/${process.arch}` });
+      return true;
+    }
+    if (key === 'api' || key === 'apis') {
+      const aggregated = mediaTypes(req.headers.accept).find((m) => m.params.g === 'apidiscovery.k8s.io' && m.params.as === 'APIGroupDiscoveryList' && (m.params.v === 'v2' || m.params.v === 'v2beta1'));
+      if (aggregated) {
+        const v = aggregated.params.v as AggregatedDiscoveryVersion;
+        this.#send(res, 200, aggregatedDiscovery(registry, key === 'api', v), `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`);
+      } else {
+        this.#send(res, 200, key === 'api' ? apiVersions(this.#options.serverAddress ?? '127.0.0.1') : apiGroupList(registry));
+      }
+      return true;
+    }
+    let doc: object | undefined;
+    if (key === 'openapi/v2') {
+      const body = openApiV2Protobuf(registry);
+      res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF, 'Content-Length': String(body.length) }).end(body);
+      return true;
+    }
+    if (segments[0] === 'openapi' && segments[1] === 'v3') {
+      const rest = segments.slice(2);
+      if (rest.length === 0) doc = openApiV3Index(registry);
+      else if (rest[0] === 'api' && rest.length === 2) doc = openApiV3Document(registry, '', rest[1]!);
+      else if (rest[0] === 'apis' && rest.length === 3) doc = openApiV3Document(registry, rest[1]!, rest[2]!);
+      if (doc === undefined) throw this.#notFound();
+      this.#send(res, 200, doc);
+      return true;
+    }
+    if (segments[0] === 'api' && segments.length === 2) doc = apiResourceList(registry, '', segments[1]!);
+    else if (segments[0] === 'apis' && segments.length === 2) doc = apiGroup(registry, segments[1]!);
+    else if (segments[0] === 'apis' && segments.length === 3) doc = apiResourceList(registry, segments[1]!, segments[2]!);
+    else return false;
+    if (doc === undefined) throw this.#notFound();
+    this.#send(res, 200, doc);
+    return true;
+  }
+
+  async #resource(req: IncomingMessage, res: ServerResponse, url: URL, target: Target): Promise<void> {
+    const { client } = this.#options;
+    const { def, namespace, name, subresource } = target;
+    const q = url.searchParams;
+    const key: ObjectKey | undefined = name === undefined ? undefined : { ...(namespace !== undefined ? { namespace } : {}), name };
+    const dryRun = q.getAll('dryRun').includes('All');
+    const fieldManager = q.get('fieldManager') ?? undefined;
+    const warnings: string[] = [];
+    const onWarning = (w: string): void => void warnings.push(w);
+    const writeOptions = { dryRun, ...(fieldManager !== undefined ? { fieldManager } : {}), onWarning } as const;
+    const fieldValidation = q.get('fieldValidation') ?? 'Warn';
+    if (fieldValidation !== 'Strict' && fieldValidation !== 'Warn' && fieldValidation !== 'Ignore') {
+      throw badRequest(`fieldValidation: Unsupported value: "${fieldValidation}": supported values: "Ignore", "Strict", "Warn"`);
+    }
+    /**
+     * Runs a write under `fieldValidation`: `Strict` first runs it as a dry run and refuses it
+     * with upstream's strict decoding error when the body had unknown or duplicate fields;
+     * `Ignore` drops the warnings; `Warn` (the default) returns them as `Warning` headers.
+     */
+    const write = async <T>(run: (options: typeof writeOptions) => Promise<T>): Promise<T> => {
+      if (fieldValidation === 'Strict') {
+        const found: string[] = [];
+        const checked = await run({ ...writeOptions, dryRun: true, onWarning: (w) => void found.push(w) });
+        if (found.length > 0) throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${found.join(', ')}`);
+        if (dryRun) return checked;
+      }
+      const result = await run(writeOptions);
+      if (fieldValidation === 'Ignore') warnings.length = 0;
+      return result;
+    };
+    const method = req.method ?? 'GET';
+    if (method === 'GET') {
+      if (key === undefined) {
+        if (queryBool(q.get('watch'))) return this.#watch(req, res, def, namespace, q);
+        const list = await client.list(def, { namespace, labelSelector: q.get('labelSelector') || undefined, fieldSelector: q.get('fieldSelector') || undefined });
+        const table = this.#tableRequested(req, q);
+        this.#send(res, 200, table ? toTable(def.kind, list.items, { nowMs: this.#options.clock.now(), resourceVersion: list.metadata.resourceVersion, include: table }) : list);
+        return;
+      }
+      if (subresource === 'scale') return this.#send(res, 200, await client.getScale(def, key));
+      if (subresource !== undefined && subresource !== 'status') throw this.#methodNotAllowed();
+      const object = await client.get(def, key);
+      const table = this.#tableRequested(req, q);
+      this.#send(res, 200, table ? toTable(def.kind, [object], { nowMs: this.#options.clock.now(), resourceVersion: object.metadata.resourceVersion, include: table }) : object);
+      return;
+    }
+    if (method === 'POST') {
+      const body = await this.#body(req);
+      if (key === undefined) {
+        const object = this.#objectBody(body, def, namespace, undefined);
+        const created = await write((o) => client.create(def, object, o));
+        return this.#send(res, 201, created, undefined, warnings);
+      }
+      if (subresource === 'binding') {
+        const target = (body as { target?: { name?: unknown } }).target;
+        if (typeof target?.name !== 'string') throw badRequest('Binding.target.name: Required value');
+        await client.bind(key, { name: target.name });
+        return this.#send(res, 201, { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', code: 201 });
+      }
+      if (subresource === 'eviction') {
+        const options = this.#deleteOptions((body as { deleteOptions?: unknown }).deleteOptions ?? {}, q);
+        await client.evict(key, options);
+        return this.#send(res, 201, { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', code: 201 });
+      }
+      throw this.#methodNotAllowed();
+    }
+    if (key === undefined) throw this.#methodNotAllowed();
+    if (method === 'PUT') {
+      const body = await this.#body(req);
+      if (subresource === 'scale') return this.#send(res, 200, await client.updateScale(def, key, body as Scale));
+      const object = this.#objectBody(body, def, namespace, key.name);
+      const updated = await write((o) => (subresource === 'status' ? client.updateStatus(def, object, o) : client.update(def, object, o)));
+      return this.#send(res, 200, updated, undefined, warnings);
+    }
+    if (method === 'PATCH') {
+      const contentType = mediaTypes(req.headers['content-type'])[0]?.type ?? '';
+      const body = await this.#body(req);
+      let patch: Patch;
+      if (contentType === 'application/json-patch+json') {
+        if (!Array.isArray(body)) throw badRequest('json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp');
+        patch = { type: 'json', body: body as JsonPatchOperation[] };
+      } else if (contentType === 'application/merge-patch+json' || contentType === 'application/strategic-merge-patch+json') {
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of a merge patch must be a JSON object');
+        if (contentType === 'application/strategic-merge-patch+json' && !strategicIsMerge(body) && subresource !== 'scale') {
+          return this.#send(res, 200, await this.#strategicPatch(def, key, body, subresource === 'status', write), undefined, warnings);
+        }
+        patch = { type: 'merge', body: body as Record<string, unknown> };
+      } else {
+        throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`));
+      }
+      if (subresource === 'scale') {
+        if (patch.type !== 'merge') throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', 'the scale subresource accepts merge patches only'));
+        const scale = await client.getScale(def, key);
+        return this.#send(res, 200, await client.updateScale(def, key, mergePatch(scale, patch.body) as Scale));
+      }
+      const patched = await write((o) => client.patch(def, key, patch, { ...o, ...(subresource === 'status' ? { subresource: 'status' as const } : {}) }));
+      return this.#send(res, 200, patched, undefined, warnings);
+    }
+    if (method === 'DELETE') {
+      if (subresource !== undefined) throw this.#methodNotAllowed();
+      const body = await this.#body(req, true);
+      const deleted = await client.delete(def, key, this.#deleteOptions(body ?? {}, q));
+      if (deleted.metadata.deletionTimestamp !== undefined) return this.#send(res, 200, deleted);
+      this.#send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: key.name, group: def.group, kind: def.plural, uid: deleted.metadata.uid } });
+      return;
+    }
+    throw this.#methodNotAllowed();
+  }
+
+  /**
+   * A strategic merge patch with lists or directives: read the object, merge the patch into it
+   * ({@link strategicMerge}), write it back as an update at the read revision; on a conflict
+   * (someone wrote in between) read and merge again, as upstream's patch handler does, unless
+   * the patch itself pins a resourceVersion.
+   */
+  async #strategicPatch(def: ResourceDefinition, key: ObjectKey, body: unknown, status: boolean, write: <T>(run: (options: WriteOptions & WarningSink) => Promise<T>) => Promise<T>): Promise<KubeObject> {
+    const pinned = isPinned(body);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.#options.client.get(def, key);
+      let next: unknown;
+      try {
+        next = strategicMerge(current, body);
+      } catch (e) {
+        if (e instanceof StrategicMergePatchError) throw badRequest(e.message);
+        throw e;
+      }
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) throw badRequest('the patch deleted the whole object');
+      const object = next as KubeObject;
+      const { client } = this.#options;
+      try {
+        return await write((o) => (status ? client.updateStatus(def, object, o) : client.update(def, object, o)));
+      } catch (e) {
+        if (isApiError(e, 'Conflict') && !pinned && attempt < 5) continue;
+        throw e;
+      }
+    }
+  }
+
+  #methodNotAllowed(): ApiError {
+    return new ApiError('MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  }
+
+  /** The Table request of `Accept`, if any: what each row should carry. */
+  #tableRequested(req: IncomingMessage, q: URLSearchParams): IncludeObject | undefined {
+    const wants = mediaTypes(req.headers.accept).some((m) => m.params.as === 'Table' && m.params.g === 'meta.k8s.io' && (m.params.v === 'v1' || m.params.v === 'v1beta1'));
+    if (!wants) return undefined;
+    const include = q.get('includeObject');
+    return include === 'None' || include === 'Object' ? include : 'Metadata';
+  }
+
+  /** DeleteOptions from the body and the query (`propagationPolicy`, `gracePeriodSeconds`, `dryRun`, `preconditions`). */
+  #deleteOptions(body: unknown, q: URLSearchParams): DeleteOptions {
+    const b = (body !== null && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    const policy = (b.propagationPolicy ?? q.get('propagationPolicy') ?? undefined) as string | undefined;
+    if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
+      throw new ApiError('BadRequest', `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
+    }
+    const orphan = b.orphanDependents ?? (q.has('orphanDependents') ? queryBool(q.get('orphanDependents')) : undefined);
+    const graceRaw = b.gracePeriodSeconds ?? q.get('gracePeriodSeconds') ?? undefined;
+    const grace = graceRaw === undefined ? undefined : Number(graceRaw);
+    if (grace !== undefined && !Number.isInteger(grace)) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(graceRaw)}: must be an integer`);
+    const dryRun = (Array.isArray(b.dryRun) && b.dryRun.includes('All')) || q.getAll('dryRun').includes('All');
+    const pre = b.preconditions as { uid?: unknown; resourceVersion?: unknown } | undefined;
+    const preconditions = pre && typeof pre === 'object' ? { ...(typeof pre.uid === 'string' ? { uid: pre.uid } : {}), ...(typeof pre.resourceVersion === 'string' ? { resourceVersion: pre.resourceVersion } : {}) } : undefined;
+    const propagationPolicy: PropagationPolicy | undefined = (policy as PropagationPolicy | undefined) ?? (orphan === true ? 'Orphan' : orphan === false ? 'Background' : undefined);
+    return { ...(propagationPolicy ? { propagationPolicy } : {}), ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}), ...(preconditions ? { preconditions } : {}), ...(dryRun ? { dryRun } : {}) };
+  }
+
+  /**
+   * The body of a create or update as an object of `def`: kind and apiVersion must match (they
+   * are filled in when absent), the namespace must be the URL's (filled in when absent), and an
+   * update's name must be the URL's.
+   */
+  #objectBody(body: unknown, def: ResourceDefinition, namespace: string | undefined, name: string | undefined): Record<string, unknown> {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be a JSON object');
+    const object = { ...(body as Record<string, unknown>) };
+    const kind = object.kind ?? def.kind;
+    const apiVersion = object.apiVersion ?? def.apiVersion;
+    if (kind !== def.kind || (apiVersion !== def.apiVersion && !Object.keys(def.conversions ?? {}).includes(String(apiVersion)))) {
+      throw badRequest(`the API version in the data (${String(apiVersion)}) does not match the expected API version (${def.apiVersion})`);
+    }
+    const meta = object.metadata;
+    if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) throw badRequest('metadata: must be an object');
+    const metadata = { ...((meta as Record<string, unknown> | undefined) ?? {}) };
+    if (namespace !== undefined) {
+      if (metadata.namespace !== undefined && metadata.namespace !== '' && metadata.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      metadata.namespace = namespace;
+    }
+    if (name !== undefined && metadata.name !== name) {
+      throw badRequest(`the name of the object (${String(metadata.name ?? '')}) does not match the name on the URL (${name})`);
+    }
+    return { ...object, apiVersion, kind, metadata };
+  }
+
+  /**
+   * Reads the request body, at most {@link MAX_REQUEST_BODY_BYTES}, as JSON (or YAML with a YAML
+   * content type). Fails with 413 beyond the limit and 400 for a malformed body; an empty body
+   * is `undefined` when `optional`, else a 400.
+   */
+  async #body(req: IncomingMessage, optional = false): Promise<unknown> {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const tooLarge = (): HttpFailure => new HttpFailure(rawStatus(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_REQUEST_BODY_BYTES}`));
+    if (declared > MAX_REQUEST_BODY_BYTES) {
+      req.resume();
+      throw tooLarge();
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    for await (const chunk of req) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > MAX_REQUEST_BODY_BYTES) over = true; // keep draining, keep nothing
+      else chunks.push(buffer);
+    }
+    if (over) throw tooLarge();
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (text.trim() === '') {
+      if (optional) return undefined;
+      throw badRequest('the request body is empty');
+    }
+    const type = mediaTypes(req.headers['content-type'])[0]?.type ?? '';
+    if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && !/^application\/[a-z-]+\+(json|yaml)$/.test(type)) {
+      throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`));
+    }
+    try {
+      return type === 'application/yaml' || type === 'application/apply-patch+yaml' ? YAML.parse(text) : JSON.parse(text);
+    } catch (e) {
+      throw badRequest(`the request body is not valid ${type.includes('yaml') ? 'YAML' : 'JSON'}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /**
+   * `?watch=1`: a chunked stream of `{"type","object"}` lines, Table rows when a Table is
+   * asked for; an `ERROR` event with the Status (410 `Expired` for a resourceVersion that left
+   * the history window) ends it. Ends after `timeoutSeconds` (on the timeout clock), when the client
+   * goes away, or on {@link ApiHandler.closeWatches}.
+   */
+  #watch(req: IncomingMessage, res: ServerResponse, def: ResourceDefinition, namespace: string | undefined, q: URLSearchParams): void {
+    const table = this.#tableRequested(req, q);
+    const { clock } = this.#options;
+    const resourceVersion = q.get('resourceVersion') || undefined;
+    const events = this.#options.client.watch(def, {
+      namespace,
+      labelSelector: q.get('labelSelector') || undefined,
+      fieldSelector: q.get('fieldSelector') || undefined,
+      resourceVersion,
+      allowWatchBookmarks: queryBool(q.get('allowWatchBookmarks')),
+    });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+    let first = true;
+    // Set once subscribed; a watch that fails at once ends before `subscribe` returns.
+    const watch: { subscription?: { unsubscribe(): void } } = {};
+    let ended = false;
+    const timeoutSeconds = Number(q.get('timeoutSeconds') ?? NaN);
+    const timer = Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? this.#timeoutClock.setTimer(timeoutSeconds * 1000, () => end()) : undefined;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      this.#watches.delete(end);
+      timer?.cancel();
+      watch.subscription?.unsubscribe();
+      res.end();
+    };
+    this.#watches.add(end);
+    const write = (event: object): void => {
+      if (!ended) res.write(`${JSON.stringify(event)}\n`);
+    };
+    res.on('close', end);
+    watch.subscription = events.subscribe({
+      next: (event: WatchEvent<KubeObject>) => {
+        if (event.type === 'BOOKMARK' || !table) {
+          write(event.type === 'BOOKMARK' ? { type: 'BOOKMARK', object: { kind: def.kind, apiVersion: def.apiVersion, metadata: event.object.metadata } } : event);
+          return;
+        }
+        write({ type: event.type, object: toTable(def.kind, [event.object], { nowMs: clock.now(), resourceVersion: event.object.metadata.resourceVersion, include: table, noHeaders: !first }) });
+        first = false;
+      },
+      error: (e: unknown) => {
+        write({ type: 'ERROR', object: this.#status(e) });
+        end();
+      },
+      complete: end,
+    });
+    if (ended) watch.subscription.unsubscribe();
+  }
+
+  /** `e` as the Status a client receives. */
+  #status(e: unknown): Status {
+    if (e instanceof HttpFailure) return e.status;
+    if (isApiError(e)) return e.toStatus();
+    return rawStatus(500, 'InternalError', `Internal error occurred: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  #fail(res: ServerResponse, e: unknown): void {
+    const status = this.#status(e);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    this.#send(res, status.code, status);
+  }
+
+  #send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json', warnings: readonly string[] = []): void {
+    const text = JSON.stringify(body);
+    const headers: Record<string, string | string[]> = { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(text)), 'Cache-Control': 'no-cache, private' };
+    if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w.replace(/[\r\n]+/g, ' '))}`);
+    res.writeHead(code, headers).end(text);
+  }
+}
