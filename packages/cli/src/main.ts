@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { main } from './command.js';
+import { CLI_VERSION } from './version.js';
 
 // A reader that goes away (`kubeloop run ... | head`) is not an error worth a stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -14,4 +14,12 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+const args = process.argv.slice(2);
+if (args.length === 1 && args[0] === '--version') {
+  // The answer needs nothing of the cluster: print it before loading the whole stack
+  // (`command.js` imports every package), so `kubeloop --version` is instant.
+  process.stdout.write(`${CLI_VERSION}\n`);
+} else {
+  const { main } = await import('./command.js');
+  process.exitCode = await main(args, { stdout: process.stdout, stderr: process.stderr });
+}
