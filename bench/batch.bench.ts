@@ -7,6 +7,7 @@
 import { Jobs, Pods } from '@kubeloop/core';
 import type { Job } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
+import { heapGrowth } from './harness.js';
 import type { Figure } from './harness.js';
 
 const JOBS = Number(process.env['KUBELOOP_BENCH_JOBS'] ?? 1000);
@@ -33,11 +34,8 @@ function job(i: number): object {
 const complete = (j: Job) => (j.status.conditions ?? []).some((c) => c.type === 'Complete' && c.status === 'True');
 
 export async function figures(): Promise<Figure[]> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
-  let peakHeap = heapBefore;
-  const sample = () => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed));
+  const heap = heapGrowth();
+  const sample = heap.sample;
 
   const cluster = await SimCluster.create({ seed: 1, nodes: NODES });
   const writes0 = Number(cluster.server.resourceVersion);
@@ -60,6 +58,6 @@ export async function figures(): Promise<Figure[]> {
     { name: `apply → all Complete (${JOBS} Jobs × ${COMPLETIONS}, parallelism ${PARALLELISM}, ${NODES} nodes; ${done} Complete, ${succeeded} pods counted, ${pods} pods)`, value: (t1 - t0) / 1000, unit: 's wall' },
     { name: '  virtual time', value: virtual / 1000, unit: 's virtual' },
     { name: '  store writes', value: writes1 - writes0, unit: 'writes' },
-    { name: 'peak heap growth', value: (peakHeap - heapBefore) / 2 ** 20, unit: 'MiB' },
+    { name: 'peak heap growth', value: heap.peakMiB(), unit: 'MiB' },
   ];
 }

@@ -4,17 +4,15 @@
  */
 import { Pods } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
+import { heapGrowth } from './harness.js';
 import type { Figure } from './harness.js';
 
 const NODES = 500;
 const PODS = 10_000;
 
 export async function figures(): Promise<Figure[]> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
-  let peakHeap = heapBefore;
-  const sample = () => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed));
+  const heap = heapGrowth();
+  const sample = heap.sample;
 
   const start = performance.now();
   const cluster = await SimCluster.create({ seed: 1, nodes: NODES });
@@ -43,6 +41,6 @@ export async function figures(): Promise<Figure[]> {
     { name: `${PODS} pods to Running on ${NODES} nodes (${running} running)`, value: (end - built) / 1000, unit: 's wall' },
     { name: 'virtual time simulated', value: virtualSeconds, unit: 's virtual' },
     { name: 'store writes (resourceVersion at the end)', value: writes, unit: 'writes' },
-    { name: 'peak heap growth', value: (peakHeap - heapBefore) / 2 ** 20, unit: 'MiB' },
+    { name: 'peak heap growth', value: heap.peakMiB(), unit: 'MiB' },
   ];
 }

@@ -7,6 +7,7 @@
 import { Deployments, Pods } from '@kubeloop/core';
 import type { Deployment } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
+import { heapGrowth } from './harness.js';
 import type { Figure } from './harness.js';
 
 const DEPLOYMENTS = Number(process.env['KUBELOOP_BENCH_DEPLOYMENTS'] ?? 100);
@@ -44,11 +45,8 @@ function complete(d: Deployment): boolean {
 }
 
 export async function figures(): Promise<Figure[]> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
-  let peakHeap = heapBefore;
-  const sample = () => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed));
+  const heap = heapGrowth();
+  const sample = heap.sample;
 
   const cluster = await SimCluster.create({ seed: 1, nodes: NODES });
   const waitAll = async (): Promise<number> => {
@@ -85,6 +83,6 @@ export async function figures(): Promise<Figure[]> {
     { name: `rolling update of all (${rolled} complete)`, value: (t2 - t1) / 1000, unit: 's wall' },
     { name: '  virtual time', value: (virtual2 - virtual1) / 1000, unit: 's virtual' },
     { name: '  store writes', value: writes2 - writes1, unit: 'writes' },
-    { name: 'peak heap growth', value: (peakHeap - heapBefore) / 2 ** 20, unit: 'MiB' },
+    { name: 'peak heap growth', value: heap.peakMiB(), unit: 'MiB' },
   ];
 }

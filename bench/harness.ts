@@ -27,3 +27,22 @@ export async function opsPerSecond(opsPerCall: number, fn: () => void | Promise<
   }
   return (calls * opsPerCall) / (elapsed / 1000);
 }
+
+/** The heap's peak growth over a run, from {@link heapGrowth}. */
+export interface HeapGrowth {
+  /** Reads the heap now; call it at each progress point of the run. */
+  sample(): void;
+  /** How far the heap has grown above its size at the start, at its peak so far, in MiB. */
+  peakMiB(): number;
+}
+
+/** Starts tracking the heap's peak growth (after a GC, where `--expose-gc` allows one). */
+export function heapGrowth(): HeapGrowth {
+  (globalThis as { gc?: () => void }).gc?.();
+  const before = process.memoryUsage().heapUsed;
+  let peak = before;
+  return {
+    sample: () => void (peak = Math.max(peak, process.memoryUsage().heapUsed)),
+    peakMiB: () => (peak - before) / 2 ** 20,
+  };
+}

@@ -9,6 +9,7 @@
 import { PersistentVolumeClaims, Pods, StatefulSets } from '@kubeloop/core';
 import type { StatefulSet } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
+import { heapGrowth } from './harness.js';
 import type { Figure } from './harness.js';
 
 const SETS = Number(process.env['KUBELOOP_BENCH_STATEFULSETS'] ?? 100);
@@ -56,11 +57,8 @@ function complete(s: StatefulSet): boolean {
 }
 
 export async function figures(): Promise<Figure[]> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
-  let peakHeap = heapBefore;
-  const sample = () => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed));
+  const heap = heapGrowth();
+  const sample = heap.sample;
 
   const cluster = await SimCluster.create({ seed: 1, nodes: NODES });
   const waitAll = async (): Promise<number> => {
@@ -98,6 +96,6 @@ export async function figures(): Promise<Figure[]> {
     { name: `rolling update of all (${rolled} sets rolled)`, value: (t2 - t1) / 1000, unit: 's wall' },
     { name: '  virtual time', value: (virtual2 - virtual1) / 1000, unit: 's virtual' },
     { name: '  store writes', value: writes2 - writes1, unit: 'writes' },
-    { name: 'peak heap growth', value: (peakHeap - heapBefore) / 2 ** 20, unit: 'MiB' },
+    { name: 'peak heap growth', value: heap.peakMiB(), unit: 'MiB' },
   ];
 }
