@@ -275,20 +275,45 @@ const RECREATE_ONE_REPLICASET_AT_A_TIME = invariant(
 );
 
 /**
+ * A rollout never sizes a ReplicaSet above the Deployment's `spec.replicas`: the new ReplicaSet
+ * grows within the surge but "does not exceed the number of desired replicas" (upstream
+ * `NewRSNewReplicas`), the old ones only shrink. Holds while `spec.replicas` stays put since the
+ * Deployment converged (a scale-down leaves larger ReplicaSets until the next sync), so it is
+ * checked in the stable windows only.
+ */
+const REPLICASETS_WITHIN_REPLICAS = invariant(
+  'replicaSetsWithinReplicas',
+  "No ReplicaSet of a Deployment is sized above the Deployment's spec.replicas.",
+  (state) => {
+    const out: InvariantViolation[] = [];
+    for (const d of state.of<Deployment>('Deployment')) {
+      for (const rs of state.of<ReplicaSet>('ReplicaSet')) {
+        if (controllerRef(rs)?.uid !== d.metadata.uid || rs.spec.replicas <= d.spec.replicas) continue;
+        out.push({ message: `ReplicaSet ${rs.metadata.name ?? ''} sized ${rs.spec.replicas}, above the Deployment's replicas ${d.spec.replicas}`, objects: [refOf(rs), refOf(d)] });
+      }
+    }
+    return out;
+  },
+  'safety',
+);
+
+/**
  * Transition safety, local to this suite: the toolkit's {@link rolloutBoundsInvariant} holds on
  * every state the store went through between two checks (`everyState`), for windows that began
  * while the Deployment was armed (see the file's comment). Reads the run's bookkeeping, so it
  * is only pure given the steps performed.
  */
 function rolloutBoundsInStableWindows(run: RunState, options: RolloutBoundsOptions = {}): Invariant {
-  const bounds = everyState(rolloutBoundsInvariant({ availabilityCounts: 'ready', ...options }), { kinds: ['Deployment', 'ReplicaSet', 'Pod'] });
+  const kinds = { kinds: ['Deployment', 'ReplicaSet', 'Pod'] };
+  const bounds = everyState(rolloutBoundsInvariant({ availabilityCounts: 'ready', ...options }), kinds);
+  const sizes = everyState(REPLICASETS_WITHIN_REPLICAS, kinds);
   return transitionInvariant(
     'rolloutBoundsInStableWindows',
-    'In the stable windows of a rollout, every state the store went through has at most replicas + maxSurge active pods and at least replicas − maxUnavailable available.',
+    'In the stable windows of a rollout, every state the store went through has at most replicas + maxSurge active pods, at least replicas − maxUnavailable available, and no ReplicaSet sized above replicas.',
     (previous, state) => {
       const checked = run.window ?? run.armed;
       run.window = undefined;
-      return checked ? bounds.check(state, previous) : [];
+      return checked ? [...bounds.check(state, previous), ...sizes.check(state, previous)] : [];
     },
   );
 }
@@ -342,6 +367,19 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     const faults = faultSchedulesWith([cutWatches], fc.constant([]));
     await checkCluster(options('deployment: cut watches', faults, FAULT_RUNS, { surgeCounts: 'replicaSets' }, CUT_WATCH_QUIET_MS));
   }, 300_000);
+
+  it('a rollout that may drop every old pod at once (maxUnavailable 100%, maxSurge 1 over 3 replicas) never sizes the new ReplicaSet above replicas (upstream NewRSNewReplicas caps it)', async () => {
+    // The old ReplicaSet goes to 0 in the first step; the surge room (4 − 1) is then larger
+    // than what the new one lacks (3 − 1): only the cap at replicas keeps it at 3.
+    const actions: Step[] = [
+      { kind: 'create', shape: { replicas: 3, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '100%' } }, minReadySeconds: 0, stopAfter: undefined } },
+      { kind: 'template', version: 2, settle: true, waitMs: 1 },
+      FINAL_RESUME,
+    ];
+    const outcome = await runCase(options('deployment: surge cap', fc.constant([]), 1), 1, actions, []);
+    if (outcome.failure !== undefined) console.error(JSON.stringify(outcome.failure, null, 2));
+    expect(outcome.failure).toBeUndefined();
+  }, 60_000);
 
   it('regression (found by the cut-watch run): two quick template changes with stale caches keep the ReplicaSet sizes within replicas + maxSurge', async () => {
     // replicas 1, maxSurge 1: v2's ReplicaSet is cleaned up (0) and v1's scaled to 1 while the
