@@ -1,9 +1,15 @@
 /**
  * Rollout bounds and convergence of the Deployment controller under random rollouts: template
  * changes (including back to earlier templates, i.e. rollbacks), scale changes, pauses and
- * resumes, random maxSurge/maxUnavailable (ints and percentages) and minReadySeconds — with and
- * without controller-manager crashes and cut watches (upstream `rolling.go`'s guarantees:
- * at most `replicas + maxSurge` pods, at least `replicas − maxUnavailable` available). After the
+ * resumes, minReadySeconds and pods slow to stop, with every kind of strategy — RollingUpdate
+ * with the toolkit's boundary values of maxSurge/maxUnavailable (`rollingUpdates`,
+ * `intOrPercents`: zeros, rounding percentages), with one of them or neither (25% default), no
+ * strategy at all (RollingUpdate 25%/25%) and Recreate — and boundary replica counts
+ * (`replicaCounts`, 0 included), with and without controller-manager crashes and cut watches
+ * (upstream `rolling.go`'s guarantees: at most `replicas + maxSurge` pods, at least
+ * `replicas − maxUnavailable` available; `recreate.go`'s: a Recreate Deployment's new pods only
+ * once every old pod has terminated, {@link recreateOneReplicaSetAtATime}, checked in every
+ * state, not only in the stable windows). After the
  * faults stop and the cluster settles, exactly one ReplicaSet has pods, at the latest template,
  * the ReplicaSets control their `spec.replicas` pods, every status is truthful and the bounds
  * hold (the toolkit's `DEPLOYMENT_LIVENESS` and `rolloutBoundsInvariant`).
@@ -43,7 +49,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Deployments } from '@kubeloop/core';
+import { Deployments, controllerRef, invariant, refOf } from '@kubeloop/core';
+import type { ClusterState, Deployment, InvariantViolation, Pod, ReplicaSet } from '@kubeloop/core';
 import {
   DEEP,
   DEPLOYMENT_LIVENESS,
@@ -52,6 +59,9 @@ import {
   faultArbitrary,
   faultSchedules,
   faultSchedulesWith,
+  intOrPercents,
+  replicaCounts,
+  rollingUpdates,
   rolloutBoundsInvariant,
   runCase,
   transitionInvariant,
@@ -61,17 +71,31 @@ import type { RolloutBoundsOptions } from '@kubeloop/controllers';
 import { replicaSetPlugin } from '@kubeloop/controllers';
 import { deploymentPlugin } from '@kubeloop/controllers';
 
-const RUNS = DEEP ? 400 : 6;
-const FAULT_RUNS = DEEP ? 300 : 4;
+const RUNS = DEEP ? 400 : 40;
+const FAULT_RUNS = DEEP ? 300 : 12;
 /** Rollout steps per run (after the creation); fault writes and steps are numbered within them. */
 const MAX_STEPS = 8;
 const KEY = { namespace: 'default', name: 'web' };
 
+/**
+ * A Deployment's `spec.strategy` as applied: RollingUpdate with both parameters, with one or
+ * none of them (the other defaults to 25%), Recreate, or absent (RollingUpdate 25%/25%).
+ */
+type Strategy =
+  | { readonly type: 'RollingUpdate'; readonly rollingUpdate?: { readonly maxSurge?: number | string; readonly maxUnavailable?: number | string } }
+  | { readonly type: 'Recreate' };
+
 interface Shape {
   readonly replicas: number;
-  readonly maxSurge: number | string;
-  readonly maxUnavailable: number | string;
+  /** Undefined: no `strategy` in the manifest, the API server's default. */
+  readonly strategy: Strategy | undefined;
   readonly minReadySeconds: number;
+  /**
+   * How long the pods take to exit on SIGTERM (the fake runtime's `stop-after`), or undefined
+   * for at once: slow stops keep deleted pods terminating while the rollout goes on, which is
+   * what a Recreate rollout must wait for.
+   */
+  readonly stopAfter: string | undefined;
 }
 
 /** What the test does; the first step of a run creates the Deployment, the last resumes it. */
@@ -82,16 +106,29 @@ type Step =
   | { readonly kind: 'pause'; readonly settle: boolean; readonly waitMs: number }
   | { readonly kind: 'resume'; readonly settle: boolean; readonly waitMs: number };
 
-const intOrPercent = fc.oneof(fc.nat(3), fc.constantFrom('0%', '10%', '25%', '50%', '100%'));
-const isZero = (v: number | string) => v === 0 || v === '0%';
-const shape: fc.Arbitrary<Shape> = fc
-  .record({ replicas: fc.integer({ min: 1, max: 6 }), maxSurge: intOrPercent, maxUnavailable: intOrPercent, minReadySeconds: fc.constantFrom(0, 0, 5) })
-  .filter((s) => !(isZero(s.maxSurge) && isZero(s.maxUnavailable)));
+/** RollingUpdate with one parameter set or none: the API server defaults the other to 25%. */
+const partialRollingUpdate: fc.Arbitrary<Strategy> = fc.oneof(
+  intOrPercents().map((maxSurge): Strategy => ({ type: 'RollingUpdate', rollingUpdate: { maxSurge } })),
+  intOrPercents().map((maxUnavailable): Strategy => ({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable } })),
+  fc.constant<Strategy>({ type: 'RollingUpdate' }),
+);
+const strategy: fc.Arbitrary<Strategy | undefined> = fc.oneof(
+  { weight: 4, arbitrary: rollingUpdates() },
+  { weight: 1, arbitrary: partialRollingUpdate },
+  { weight: 2, arbitrary: fc.constant<Strategy>({ type: 'Recreate' }) },
+  { weight: 1, arbitrary: fc.constant(undefined) },
+);
+const shape: fc.Arbitrary<Shape> = fc.record({
+  replicas: replicaCounts(6),
+  strategy,
+  minReadySeconds: fc.constantFrom(0, 0, 5),
+  stopAfter: fc.constantFrom(undefined, '2s', '20s'),
+});
 
 const pacing = { settle: fc.boolean(), waitMs: fc.integer({ min: 1, max: 4_000 }) };
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('template' as const), version: fc.nat(3), ...pacing }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('scale' as const), replicas: fc.integer({ min: 0, max: 7 }), ...pacing }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('scale' as const), replicas: replicaCounts(7), ...pacing }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('pause' as const), ...pacing }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('resume' as const), ...pacing }) },
 );
@@ -110,8 +147,11 @@ function manifest(s: Shape): object {
       replicas: s.replicas,
       minReadySeconds: s.minReadySeconds,
       selector: { matchLabels: { app: 'web' } },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: s.maxSurge, maxUnavailable: s.maxUnavailable } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: containers(0) } },
+      ...(s.strategy === undefined ? {} : { strategy: s.strategy }),
+      template: {
+        metadata: { labels: { app: 'web' }, ...(s.stopAfter === undefined ? {} : { annotations: { 'kubeloop.dev/behavior': `stop-after=${s.stopAfter}` } }) },
+        spec: { containers: containers(0) },
+      },
     },
   };
 }
@@ -139,9 +179,9 @@ async function converged(cluster: SimCluster): Promise<boolean> {
   return (
     s !== undefined &&
     (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
-    s.replicas === replicas &&
+    (s.replicas ?? 0) === replicas &&
     (s.availableReplicas ?? 0) === replicas &&
-    (d.spec.paused === true || s.updatedReplicas === replicas)
+    (d.spec.paused === true || (s.updatedReplicas ?? 0) === replicas)
   );
 }
 
@@ -183,7 +223,7 @@ function describeStep(s: Step): string {
   const pace = (p: { settle: boolean; waitMs: number }) => (p.settle ? ', settle' : `, wait ${p.waitMs} ms`);
   switch (s.kind) {
     case 'create':
-      return `create web: replicas ${s.shape.replicas}, maxSurge ${s.shape.maxSurge}, maxUnavailable ${s.shape.maxUnavailable}, minReadySeconds ${s.shape.minReadySeconds}; settle`;
+      return `create web: replicas ${s.shape.replicas}, ${describeStrategy(s.shape.strategy)}, minReadySeconds ${s.shape.minReadySeconds}${s.shape.stopAfter === undefined ? '' : `, pods stop ${s.shape.stopAfter} after SIGTERM`}; settle`;
     case 'template':
       return `template v${s.version}${pace(s)}`;
     case 'scale':
@@ -195,6 +235,68 @@ function describeStep(s: Step): string {
   }
 }
 
+function describeStrategy(s: Strategy | undefined): string {
+  if (s === undefined) return 'no strategy (RollingUpdate 25%/25%)';
+  if (s.type === 'Recreate') return 'Recreate';
+  const ru = s.rollingUpdate;
+  return `RollingUpdate maxSurge ${ru?.maxSurge ?? 'unset'}, maxUnavailable ${ru?.maxUnavailable ?? 'unset'}`;
+}
+
+/**
+ * The Recreate guarantee, stated from the Deployment documentation ("All existing Pods are killed
+ * before new ones are created") and upstream `rolloutRecreate`: the old ReplicaSets are scaled to
+ * 0 and the new one is scaled up only once no pod of theirs runs. So in every state, the pods of
+ * a `Recreate` Deployment's ReplicaSets that have not terminated — counting pods being deleted
+ * until they are gone — belong to one ReplicaSet at most. (The pods of one ReplicaSet may be
+ * both terminating and new: a rollback to the ReplicaSet being scaled down reuses it.)
+ */
+function recreateOneReplicaSetAtATime(state: ClusterState): InvariantViolation[] {
+  const out: InvariantViolation[] = [];
+  const replicaSets = state.of<ReplicaSet>('ReplicaSet');
+  const pods = state.of<Pod>('Pod');
+  for (const d of state.of<Deployment>('Deployment')) {
+    if (d.spec.strategy.type !== 'Recreate' || d.metadata.deletionTimestamp !== undefined) continue;
+    const mine = new Map(replicaSets.filter((rs) => controllerRef(rs)?.uid === d.metadata.uid).map((rs) => [rs.metadata.uid, rs.metadata.name ?? '']));
+    const running = new Set<string>();
+    for (const p of pods) {
+      const owner = mine.get(controllerRef(p)?.uid);
+      if (owner !== undefined && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') running.add(owner);
+    }
+    if (running.size > 1) out.push({ message: `Recreate Deployment has pods of ${running.size} ReplicaSets not terminated at once: ${[...running].sort().join(', ')}`, objects: [refOf(d)] });
+  }
+  return out;
+}
+
+const RECREATE_ONE_REPLICASET_AT_A_TIME = invariant(
+  'recreateOneReplicaSetAtATime',
+  "A Recreate Deployment's pods that have not terminated (terminating ones included) belong to one of its ReplicaSets at most.",
+  recreateOneReplicaSetAtATime,
+  'safety',
+);
+
+/**
+ * A rollout never sizes a ReplicaSet above the Deployment's `spec.replicas`: the new ReplicaSet
+ * grows within the surge but "does not exceed the number of desired replicas" (upstream
+ * `NewRSNewReplicas`), the old ones only shrink. Holds while `spec.replicas` stays put since the
+ * Deployment converged (a scale-down leaves larger ReplicaSets until the next sync), so it is
+ * checked in the stable windows only.
+ */
+const REPLICASETS_WITHIN_REPLICAS = invariant(
+  'replicaSetsWithinReplicas',
+  "No ReplicaSet of a Deployment is sized above the Deployment's spec.replicas.",
+  (state) => {
+    const out: InvariantViolation[] = [];
+    for (const d of state.of<Deployment>('Deployment')) {
+      for (const rs of state.of<ReplicaSet>('ReplicaSet')) {
+        if (controllerRef(rs)?.uid !== d.metadata.uid || rs.spec.replicas <= d.spec.replicas) continue;
+        out.push({ message: `ReplicaSet ${rs.metadata.name ?? ''} sized ${rs.spec.replicas}, above the Deployment's replicas ${d.spec.replicas}`, objects: [refOf(rs), refOf(d)] });
+      }
+    }
+    return out;
+  },
+  'safety',
+);
+
 /**
  * Transition safety, local to this suite: the toolkit's {@link rolloutBoundsInvariant} holds on
  * every state the store went through between two checks (`everyState`), for windows that began
@@ -202,14 +304,16 @@ function describeStep(s: Step): string {
  * is only pure given the steps performed.
  */
 function rolloutBoundsInStableWindows(run: RunState, options: RolloutBoundsOptions = {}): Invariant {
-  const bounds = everyState(rolloutBoundsInvariant({ availabilityCounts: 'ready', ...options }), { kinds: ['Deployment', 'ReplicaSet', 'Pod'] });
+  const kinds = { kinds: ['Deployment', 'ReplicaSet', 'Pod'] };
+  const bounds = everyState(rolloutBoundsInvariant({ availabilityCounts: 'ready', ...options }), kinds);
+  const sizes = everyState(REPLICASETS_WITHIN_REPLICAS, kinds);
   return transitionInvariant(
     'rolloutBoundsInStableWindows',
-    'In the stable windows of a rollout, every state the store went through has at most replicas + maxSurge active pods and at least replicas − maxUnavailable available.',
+    'In the stable windows of a rollout, every state the store went through has at most replicas + maxSurge active pods, at least replicas − maxUnavailable available, and no ReplicaSet sized above replicas.',
     (previous, state) => {
       const checked = run.window ?? run.armed;
       run.window = undefined;
-      return checked ? bounds.check(state, previous) : [];
+      return checked ? [...bounds.check(state, previous), ...sizes.check(state, previous)] : [];
     },
   );
 }
@@ -229,7 +333,8 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, runs: number
     perform,
     describe: describeStep,
     faults,
-    safety: (run) => [rolloutBoundsInStableWindows(run, bounds)],
+    // The Recreate rule holds in every state, windows or not (a scale or a crash does not lift it).
+    safety: (run) => [rolloutBoundsInStableWindows(run, bounds), everyState(RECREATE_ONE_REPLICASET_AT_A_TIME, { kinds: ['Deployment', 'ReplicaSet', 'Pod'] })],
     liveness: [...DEPLOYMENT_LIVENESS, rolloutBoundsInvariant()],
     stepMs: 1,
     settleMaxMs: 1_200_000,
@@ -263,11 +368,24 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     await checkCluster(options('deployment: cut watches', faults, FAULT_RUNS, { surgeCounts: 'replicaSets' }, CUT_WATCH_QUIET_MS));
   }, 300_000);
 
+  it('a rollout that may drop every old pod at once (maxUnavailable 100%, maxSurge 1 over 3 replicas) never sizes the new ReplicaSet above replicas (upstream NewRSNewReplicas caps it)', async () => {
+    // The old ReplicaSet goes to 0 in the first step; the surge room (4 − 1) is then larger
+    // than what the new one lacks (3 − 1): only the cap at replicas keeps it at 3.
+    const actions: Step[] = [
+      { kind: 'create', shape: { replicas: 3, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '100%' } }, minReadySeconds: 0, stopAfter: undefined } },
+      { kind: 'template', version: 2, settle: true, waitMs: 1 },
+      FINAL_RESUME,
+    ];
+    const outcome = await runCase(options('deployment: surge cap', fc.constant([]), 1), 1, actions, []);
+    if (outcome.failure !== undefined) console.error(JSON.stringify(outcome.failure, null, 2));
+    expect(outcome.failure).toBeUndefined();
+  }, 60_000);
+
   it('regression (found by the cut-watch run): two quick template changes with stale caches keep the ReplicaSet sizes within replicas + maxSurge', async () => {
     // replicas 1, maxSurge 1: v2's ReplicaSet is cleaned up (0) and v1's scaled to 1 while the
     // ReplicaSet controller has not yet deleted v2's pod: 3 pods for a moment, 2 in the sizes.
     const actions: Step[] = [
-      { kind: 'create', shape: { replicas: 1, maxSurge: 1, maxUnavailable: 0, minReadySeconds: 0 } },
+      { kind: 'create', shape: { replicas: 1, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, minReadySeconds: 0, stopAfter: undefined } },
       { kind: 'template', version: 2, settle: false, waitMs: 1 },
       { kind: 'template', version: 1, settle: false, waitMs: 1 },
       FINAL_RESUME,
