@@ -1,7 +1,8 @@
 /**
  * Randomized invariant tests of the garbage collector on a SimCluster: random ownership graphs
  * (ConfigMaps and Secrets in two namespaces, cluster-scoped IngressClasses; several owners per
- * object, blocking or not; back-references that make cycles), random deletions with each
+ * object, blocking or not; back-references that make cycles; now and then a reference to a
+ * namespaced owner of the other namespace, which is absent to the dependent), random deletions with each
  * propagation policy. The properties, for every run:
  *
  * - nothing the test did not delete itself is collected while it has a live owner (checked after
@@ -50,8 +51,13 @@ type Namespace = 'default' | 'other';
 interface Spec {
   readonly kind: Kind;
   readonly namespace: Namespace;
-  /** Indexes of earlier objects, and whether the reference blocks. */
-  readonly owners: readonly { readonly index: number; readonly block: boolean }[];
+  /**
+   * Indexes of earlier objects, and whether the reference blocks. `crossNamespace` marks a
+   * reference to a namespaced owner in another namespace: an owner reference carries no
+   * namespace, so that owner is absent to the dependent (upstream looks it up in the
+   * dependent's namespace) and the dependent is garbage from the start.
+   */
+  readonly owners: readonly { readonly index: number; readonly block: boolean; readonly crossNamespace?: boolean }[];
 }
 
 /** An object of the graph, by name (a name is reused only by a `recreate` delete step, with a new uid). */
@@ -82,7 +88,7 @@ const graph = fc
     fc.record({
       kind: fc.constantFrom<Kind>('ConfigMap', 'ConfigMap', 'Secret', 'IngressClass'),
       namespace: fc.constantFrom<Namespace>('default', 'default', 'default', 'other'),
-      owners: fc.array(fc.record({ index: fc.nat(), block: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+      owners: fc.array(fc.record({ index: fc.nat(), block: fc.boolean(), crossNamespace: fc.boolean() }), { minLength: 1, maxLength: 3 }),
     }),
     { minLength: 3, maxLength: 10 },
   )
@@ -90,16 +96,20 @@ const graph = fc
     raw.map((s, i): Spec => {
       // Owners are earlier objects that this object may validly reference: a cluster-scoped
       // object only cluster-scoped owners, a namespaced one cluster-scoped or same-namespace owners.
+      // Now and then a namespaced object references a namespaced owner of the other namespace
+      // too: the collector reaches it only through its live read of the owner (not found in the
+      // dependent's namespace), no deletion event names that owner absent.
       const seen = new Set<number>();
-      const owners: { index: number; block: boolean }[] = [];
+      const owners: { index: number; block: boolean; crossNamespace?: boolean }[] = [];
       if (i > 0) {
         for (const o of s.owners) {
           const index = o.index % i;
           const owner = raw[index]!;
           const ok = owner.kind === 'IngressClass' || (s.kind !== 'IngressClass' && owner.namespace === s.namespace);
-          if (ok && !seen.has(index)) {
+          const crossNamespace = !ok && o.crossNamespace && s.kind !== 'IngressClass';
+          if ((ok || crossNamespace) && !seen.has(index)) {
             seen.add(index);
-            owners.push({ index, block: o.block });
+            owners.push(crossNamespace ? { index, block: o.block, crossNamespace: true } : { index, block: o.block });
           }
         }
       }
@@ -265,7 +275,7 @@ async function recreate(cluster: SimCluster, target: Target, old: KubeObject, co
 function describeStep(s: Step): string {
   switch (s.kind) {
     case 'build': {
-      const objects = s.specs.map((spec, i) => `${nameOf(i)} ${spec.kind}${spec.kind === 'IngressClass' ? '' : ` in ${spec.namespace}`}${spec.owners.length === 0 ? '' : ` ← ${spec.owners.map((o) => `${nameOf(o.index)}${o.block ? ' (blocking)' : ''}`).join(', ')}`}`);
+      const objects = s.specs.map((spec, i) => `${nameOf(i)} ${spec.kind}${spec.kind === 'IngressClass' ? '' : ` in ${spec.namespace}`}${spec.owners.length === 0 ? '' : ` ← ${spec.owners.map((o) => `${nameOf(o.index)}${o.block ? ' (blocking)' : ''}${o.crossNamespace === true ? ' (in another namespace: absent to it)' : ''}`).join(', ')}`}`);
       const back = s.backReferences.map((b) => `${nameOf(b.from)} ← ${nameOf(b.to)}${b.block ? ' (blocking)' : ''} (added later, if valid)`);
       return `build: ${[...objects, ...back].join('; ')}; then late-owner and late-child`;
     }
