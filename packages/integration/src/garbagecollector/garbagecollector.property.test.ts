@@ -91,7 +91,7 @@ const graph = fc
     fc.record({
       kind: fc.constantFrom<Kind>('ConfigMap', 'ConfigMap', 'Secret', 'IngressClass'),
       namespace: fc.constantFrom<Namespace>('default', 'default', 'default', 'other'),
-      owners: fc.array(fc.record({ index: fc.nat(), block: fc.boolean(), crossNamespace: fc.boolean(), namesake: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+      owners: fc.array(fc.record({ index: fc.nat(), block: fc.boolean(), crossNamespace: fc.constantFrom(false, false, false, true), namesake: fc.boolean() }), { minLength: 1, maxLength: 3 }),
     }),
     { minLength: 3, maxLength: 10 },
   )
