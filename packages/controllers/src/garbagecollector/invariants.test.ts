@@ -49,6 +49,12 @@ describe('orphansKept', () => {
     expect(orphansKept({ trace: held, deletedByUser: new Set() })).toHaveLength(1);
   });
 
+  it('does not judge a dependent in another namespace than its namespaced owner: the reference never resolved (it dangles from the start)', () => {
+    const elsewhere = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, namespace: 'other' } }) as KubeObject;
+    const trace = [added(owner()), added(elsewhere(child(true))), modified(owner([ORPHAN_FINALIZER], true)), deleted(elsewhere(child(true)))];
+    expect(orphansKept({ trace, deletedByUser: new Set() })).toEqual([]);
+  });
+
   it('does not judge a dependent of an owner deleted in the background (no orphan finalizer)', () => {
     const trace = [added(owner()), added(child(true)), deleted(owner()), deleted(child(true))];
     expect(orphansKept({ trace, deletedByUser: new Set() })).toEqual([]);

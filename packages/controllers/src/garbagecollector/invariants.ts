@@ -135,6 +135,8 @@ export function foregroundOrder(state: { readonly trace: readonly GcTraceEntry[]
  * Only references an object held while their owner was live count: one made after the owner was
  * gone (a client still holding the old owner, e.g. after it was re-created under the same name
  * with a new uid) never had an owner to be orphaned from; it dangles and is rightly collected.
+ * So does one to a namespaced owner of another namespace (an owner reference carries no
+ * namespace: that owner is absent to the dependent).
  *
  * Judge the whole trace (from the cluster's start): an owner's finalizers show long before its
  * dependents go.
@@ -156,7 +158,7 @@ export function orphansKept(state: { readonly trace: readonly GcTraceEntry[]; re
   replay(state.trace, (entry, live, previous) => {
     const o = entry.object;
     const uid = o.metadata.uid ?? '';
-    if (entry.type !== 'DELETED') for (const r of o.metadata.ownerReferences ?? []) if (live.has(r.uid)) heldWhileLive.add(`${uid}/${r.uid}`);
+    if (entry.type !== 'DELETED') for (const r of o.metadata.ownerReferences ?? []) if (resolves(r, o, live.get(r.uid))) heldWhileLive.add(`${uid}/${r.uid}`);
     const begins = previous !== undefined && previous.metadata.deletionTimestamp === undefined && (entry.type === 'DELETED' || o.metadata.deletionTimestamp !== undefined);
     if (!begins || state.deletedByUser.has(uid)) return;
     const owner = (previous.metadata.ownerReferences ?? []).find((r) => orphaning.has(r.uid) && heldWhileLive.has(`${uid}/${r.uid}`));

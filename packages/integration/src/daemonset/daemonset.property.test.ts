@@ -1,7 +1,9 @@
 /**
  * Properties of the DaemonSet controller (upstream `pkg/controller/daemon`, level-triggered
  * reconciliation):
- * - after any sequence of node additions, removals, label and taint changes, once the cluster
+ * - after any sequence of node additions, removals, label and taint changes (a `NoExecute` taint
+ *   one DaemonSet tolerates among them), and daemon pods ending (evicted: `Failed`, or
+ *   `Succeeded`), once the cluster
  *   settles, every DaemonSet has exactly one daemon pod on every eligible node and none on
  *   nodes it must leave, and its status says so (the toolkit's
  *   `oneDaemonPodPerEligibleNodeInvariant` and `daemonSetStatusMatchesInvariant`) — also when
@@ -34,7 +36,7 @@
  */
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
-import { DaemonSets, Nodes } from '@kubeloop/core';
+import { DaemonSets, Nodes, Pods } from '@kubeloop/core';
 import type { Taint } from '@kubeloop/core';
 import {
   DEEP,
@@ -69,6 +71,8 @@ const TAINTS: Readonly<Record<string, Taint | undefined>> = {
   tolerated: { key: 'gpu', value: 'yes', effect: 'NoSchedule' },
   noSchedule: { key: 'dedicated', value: 'db', effect: 'NoSchedule' },
   noExecute: { key: 'evict', effect: 'NoExecute' },
+  /** Tolerated by `labelled` only: it keeps (and gets) its pod there, `everywhere` leaves. */
+  toleratedNoExecute: { key: 'maintenance', value: 'planned', effect: 'NoExecute' },
   memoryPressure: { key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' },
 };
 
@@ -78,6 +82,11 @@ type Step =
   | { readonly kind: 'taint'; readonly node: string; readonly taint: string }
   | { readonly kind: 'remove'; readonly node: string }
   | { readonly kind: 'add'; readonly node: string }
+  /**
+   * A daemon pod of `ds` on the node ends: `Failed` as the kubelet writes it when it evicts the
+   * pod, or `Succeeded` (written by some client). Either way the node needs a new one.
+   */
+  | { readonly kind: 'end'; readonly node: string; readonly ds: 'everywhere' | 'labelled'; readonly phase: 'Failed' | 'Succeeded' }
   | { readonly kind: 'wait'; readonly ms: number };
 
 const nodeArb = fc.constantFrom(...NODES);
@@ -86,6 +95,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('taint' as const), node: nodeArb, taint: fc.constantFrom(...Object.keys(TAINTS)) }),
   fc.record({ kind: fc.constant('remove' as const), node: nodeArb }),
   fc.record({ kind: fc.constant('add' as const), node: nodeArb }),
+  fc.record({ kind: fc.constant('end' as const), node: nodeArb, ds: fc.constantFrom('everywhere' as const, 'labelled' as const), phase: fc.constantFrom('Failed' as const, 'Succeeded' as const) }),
   fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 8_000 }) }),
 );
 const steps = fc.array(step, { maxLength: MAX_STEPS });
@@ -131,6 +141,14 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
       if (!absent.delete(s.node)) return;
       await cluster.restoreNode(s.node);
       return;
+    case 'end': {
+      const pods = (await server.list(Pods, { namespace: 'default' })).items;
+      const pod = pods.find((p) => p.metadata.labels?.['app'] === s.ds && p.spec.nodeName === s.node && p.metadata.deletionTimestamp === undefined && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded');
+      if (pod === undefined) return;
+      const ended = s.phase === 'Failed' ? { phase: 'Failed' as const, reason: 'Evicted', message: 'The node was low on resource: memory.' } : { phase: 'Succeeded' as const };
+      await server.updateStatus(Pods, { ...pod, status: { ...pod.status, ...ended } });
+      return;
+    }
     case 'wait':
       await context.advance(s.ms);
       return;
@@ -147,6 +165,8 @@ function describeStep(s: Step): string {
       return `remove ${s.node} (kubelet stopped, Node deleted)`;
     case 'add':
       return `add ${s.node} back (kubelet registers it)`;
+    case 'end':
+      return `a daemon pod of ${s.ds} on ${s.node} ends ${s.phase}${s.phase === 'Failed' ? ' (evicted)' : ''}`;
     case 'wait':
       return `wait ${s.ms} ms`;
   }
@@ -154,7 +174,8 @@ function describeStep(s: Step): string {
 
 /**
  * Two DaemonSets, settled for 3 s before the faults start: `everywhere` (no selector, no
- * toleration) and `labelled` (node selector `ds=yes`, tolerates the `gpu` taint), on four
+ * toleration) and `labelled` (node selector `ds=yes`, tolerates the `gpu` taint and the
+ * `maintenance` NoExecute taint), on four
  * nodes, two of them labelled `ds=yes`.
  */
 function nodeChanges(name: string, faults: fc.Arbitrary<FaultSchedule>, quietMs = 30_000, cachesFollow = true): CheckClusterOptions<Step, RunState> {
@@ -163,7 +184,13 @@ function nodeChanges(name: string, faults: fc.Arbitrary<FaultSchedule>, quietMs 
     cluster: { nodes: NODES.map((n) => ({ name: n, ...(LABELLED_AT_START.has(n) ? { labels: { ds: 'yes' } } : {}) })), controllerManager: { plugins: [daemonSetPlugin(), podGcPlugin()] } },
     runState: () => ({ absent: new Set<string>() }),
     setup: async (cluster) => {
-      await cluster.apply([daemonSet('everywhere', {}), daemonSet('labelled', { nodeSelector: { ds: 'yes' }, tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }] })]);
+      await cluster.apply([daemonSet('everywhere', {}), daemonSet('labelled', {
+          nodeSelector: { ds: 'yes' },
+          tolerations: [
+            { key: 'gpu', operator: 'Exists', effect: 'NoSchedule' },
+            { key: 'maintenance', operator: 'Equal', value: 'planned', effect: 'NoExecute' },
+          ],
+        })]);
       await cluster.advance(3_000);
     },
     actions: steps,

@@ -1,7 +1,9 @@
 /**
  * Randomized invariant tests of the garbage collector on a SimCluster: random ownership graphs
  * (ConfigMaps and Secrets in two namespaces, cluster-scoped IngressClasses; several owners per
- * object, blocking or not; back-references that make cycles), random deletions with each
+ * object, blocking or not; back-references that make cycles; now and then a reference to a
+ * namespaced owner of the other namespace, which is absent to the dependent — also when an object
+ * of its kind and name, another uid, lives in the dependent's namespace), random deletions with each
  * propagation policy. The properties, for every run:
  *
  * - nothing the test did not delete itself is collected while it has a live owner (checked after
@@ -50,8 +52,15 @@ type Namespace = 'default' | 'other';
 interface Spec {
   readonly kind: Kind;
   readonly namespace: Namespace;
-  /** Indexes of earlier objects, and whether the reference blocks. */
-  readonly owners: readonly { readonly index: number; readonly block: boolean }[];
+  /**
+   * Indexes of earlier objects, and whether the reference blocks. `crossNamespace` marks a
+   * reference to a namespaced owner in another namespace: an owner reference carries no
+   * namespace, so that owner is absent to the dependent (upstream looks it up in the
+   * dependent's namespace) and the dependent is garbage from the start. With `namesake`, an
+   * object of the owner's kind and name (another uid) is created in the dependent's namespace
+   * first: the live read finds it, and it is not the owner all the same.
+   */
+  readonly owners: readonly { readonly index: number; readonly block: boolean; readonly crossNamespace?: boolean; readonly namesake?: boolean }[];
 }
 
 /** An object of the graph, by name (a name is reused only by a `recreate` delete step, with a new uid). */
@@ -82,7 +91,7 @@ const graph = fc
     fc.record({
       kind: fc.constantFrom<Kind>('ConfigMap', 'ConfigMap', 'Secret', 'IngressClass'),
       namespace: fc.constantFrom<Namespace>('default', 'default', 'default', 'other'),
-      owners: fc.array(fc.record({ index: fc.nat(), block: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+      owners: fc.array(fc.record({ index: fc.nat(), block: fc.boolean(), crossNamespace: fc.constantFrom(false, false, false, true), namesake: fc.boolean() }), { minLength: 1, maxLength: 3 }),
     }),
     { minLength: 3, maxLength: 10 },
   )
@@ -90,16 +99,20 @@ const graph = fc
     raw.map((s, i): Spec => {
       // Owners are earlier objects that this object may validly reference: a cluster-scoped
       // object only cluster-scoped owners, a namespaced one cluster-scoped or same-namespace owners.
+      // Now and then a namespaced object references a namespaced owner of the other namespace
+      // too: the collector reaches it only through its live read of the owner (not found in the
+      // dependent's namespace), no deletion event names that owner absent.
       const seen = new Set<number>();
-      const owners: { index: number; block: boolean }[] = [];
+      const owners: { index: number; block: boolean; crossNamespace?: boolean; namesake?: boolean }[] = [];
       if (i > 0) {
         for (const o of s.owners) {
           const index = o.index % i;
           const owner = raw[index]!;
           const ok = owner.kind === 'IngressClass' || (s.kind !== 'IngressClass' && owner.namespace === s.namespace);
-          if (ok && !seen.has(index)) {
+          const crossNamespace = !ok && o.crossNamespace && s.kind !== 'IngressClass';
+          if ((ok || crossNamespace) && !seen.has(index)) {
             seen.add(index);
-            owners.push({ index, block: o.block });
+            owners.push(crossNamespace ? { index, block: o.block, crossNamespace: true, namesake: o.namesake } : { index, block: o.block });
           }
         }
       }
@@ -167,7 +180,16 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
   switch (s.kind) {
     case 'build': {
       const created: KubeObject[] = [];
+      const namesakes = new Set<string>();
       for (const [i, spec] of s.specs.entries()) {
+        for (const { index, namesake } of spec.owners) {
+          // An object of the owner's kind and name in the dependent's namespace (another uid).
+          const o = created[index]!;
+          const key = `${o.kind}/${spec.namespace}/${o.metadata.name ?? ''}`;
+          if (namesake !== true || namesakes.has(key)) continue;
+          namesakes.add(key);
+          await cluster.server.create(RESOURCES[o.kind as Kind], { apiVersion: 'v1', kind: o.kind, metadata: { name: o.metadata.name ?? '', namespace: spec.namespace } } as never);
+        }
         const ownerReferences: OwnerReference[] = spec.owners.map(({ index, block }) => {
           const o = created[index]!;
           return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name ?? '', uid: o.metadata.uid ?? '', blockOwnerDeletion: block };
@@ -265,7 +287,7 @@ async function recreate(cluster: SimCluster, target: Target, old: KubeObject, co
 function describeStep(s: Step): string {
   switch (s.kind) {
     case 'build': {
-      const objects = s.specs.map((spec, i) => `${nameOf(i)} ${spec.kind}${spec.kind === 'IngressClass' ? '' : ` in ${spec.namespace}`}${spec.owners.length === 0 ? '' : ` ← ${spec.owners.map((o) => `${nameOf(o.index)}${o.block ? ' (blocking)' : ''}`).join(', ')}`}`);
+      const objects = s.specs.map((spec, i) => `${nameOf(i)} ${spec.kind}${spec.kind === 'IngressClass' ? '' : ` in ${spec.namespace}`}${spec.owners.length === 0 ? '' : ` ← ${spec.owners.map((o) => `${nameOf(o.index)}${o.block ? ' (blocking)' : ''}${o.crossNamespace === true ? ` (in another namespace: absent to it${o.namesake === true ? '; a namesake of another uid in its own' : ''})` : ''}`).join(', ')}`}`);
       const back = s.backReferences.map((b) => `${nameOf(b.from)} ← ${nameOf(b.to)}${b.block ? ' (blocking)' : ''} (added later, if valid)`);
       return `build: ${[...objects, ...back].join('; ')}; then late-owner and late-child`;
     }
