@@ -88,7 +88,7 @@ const packageOrderRule = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'docs/api/**', '**/dist/**'] },
+  { ignores: ['**/node_modules/**', 'docs/api/**', '**/dist/**', '.stryker-tmp*/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
