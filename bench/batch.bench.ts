@@ -7,7 +7,7 @@
 import { Jobs, Pods } from '@kubeloop/core';
 import type { Job } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
-import { heapGrowth } from './harness.js';
+import { advanceUntil, heapGrowth } from './harness.js';
 import type { Figure } from './harness.js';
 
 const JOBS = Number(process.env['KUBELOOP_BENCH_JOBS'] ?? 1000);
@@ -41,12 +41,7 @@ export async function figures(): Promise<Figure[]> {
   const writes0 = Number(cluster.server.resourceVersion);
   const t0 = performance.now();
   await cluster.apply(Array.from({ length: JOBS }, (_, i) => job(i)), 'bench');
-  let done = 0;
-  for (let slice = 0; slice < 720 && done < JOBS; slice++) {
-    await cluster.advance(5_000);
-    sample();
-    done = (await cluster.list(Jobs)).items.filter(complete).length;
-  }
+  const done = await advanceUntil(cluster, { stepMs: 5_000, maxSteps: 720, target: JOBS, onStep: sample, count: async () => (await cluster.list(Jobs)).items.filter(complete).length });
   const t1 = performance.now();
   const writes1 = Number(cluster.server.resourceVersion);
   const virtual = cluster.now();

@@ -4,7 +4,7 @@
  */
 import { Pods } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
-import { heapGrowth } from './harness.js';
+import { advanceUntil, heapGrowth } from './harness.js';
 import type { Figure } from './harness.js';
 
 const NODES = 500;
@@ -25,13 +25,8 @@ export async function figures(): Promise<Figure[]> {
   }));
   await cluster.apply(pods, 'bench');
   sample();
-  let running = 0;
   // Advance in slices, sampling the heap, until every pod runs (bounded at 30 virtual minutes).
-  for (let slice = 0; slice < 180 && running < PODS; slice++) {
-    await cluster.advance(10_000);
-    sample();
-    running = (await cluster.list(Pods)).items.filter((p) => p.status.phase === 'Running').length;
-  }
+  const running = await advanceUntil(cluster, { stepMs: 10_000, maxSteps: 180, target: PODS, onStep: sample, count: async () => (await cluster.list(Pods)).items.filter((p) => p.status.phase === 'Running').length });
   const end = performance.now();
   const writes = Number(cluster.server.resourceVersion);
   const virtualSeconds = cluster.now() / 1000;

@@ -7,7 +7,7 @@
 import { Deployments, Pods } from '@kubeloop/core';
 import type { Deployment } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
-import { heapGrowth } from './harness.js';
+import { advanceUntil, heapGrowth } from './harness.js';
 import type { Figure } from './harness.js';
 
 const DEPLOYMENTS = Number(process.env['KUBELOOP_BENCH_DEPLOYMENTS'] ?? 100);
@@ -49,15 +49,8 @@ export async function figures(): Promise<Figure[]> {
   const sample = heap.sample;
 
   const cluster = await SimCluster.create({ seed: 1, nodes: NODES });
-  const waitAll = async (): Promise<number> => {
-    let done = 0;
-    for (let slice = 0; slice < 360 && done < DEPLOYMENTS; slice++) {
-      await cluster.advance(10_000);
-      sample();
-      done = (await cluster.list(Deployments)).items.filter(complete).length;
-    }
-    return done;
-  };
+  const waitAll = () =>
+    advanceUntil(cluster, { stepMs: 10_000, maxSteps: 360, target: DEPLOYMENTS, onStep: sample, count: async () => (await cluster.list(Deployments)).items.filter(complete).length });
 
   const writes0 = Number(cluster.server.resourceVersion);
   const t0 = performance.now();

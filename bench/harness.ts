@@ -46,3 +46,21 @@ export function heapGrowth(): HeapGrowth {
     peakMiB: () => (peak - before) / 2 ** 20,
   };
 }
+
+/**
+ * Advances a cluster's virtual clock `stepMs` at a time, calling `onStep` after each step
+ * (e.g. a heap sample), until `count()` reaches `target` or `maxSteps` steps have passed;
+ * returns the last count.
+ */
+export async function advanceUntil(
+  cluster: { advance(ms: number): Promise<unknown> },
+  options: { readonly stepMs: number; readonly maxSteps: number; readonly target: number; readonly count: () => Promise<number>; readonly onStep?: () => void },
+): Promise<number> {
+  let done = 0;
+  for (let step = 0; step < options.maxSteps && done < options.target; step++) {
+    await cluster.advance(options.stepMs);
+    options.onStep?.();
+    done = await options.count();
+  }
+  return done;
+}

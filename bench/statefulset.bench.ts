@@ -9,7 +9,7 @@
 import { PersistentVolumeClaims, Pods, StatefulSets } from '@kubeloop/core';
 import type { StatefulSet } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
-import { heapGrowth } from './harness.js';
+import { advanceUntil, heapGrowth } from './harness.js';
 import type { Figure } from './harness.js';
 
 const SETS = Number(process.env['KUBELOOP_BENCH_STATEFULSETS'] ?? 100);
@@ -61,15 +61,8 @@ export async function figures(): Promise<Figure[]> {
   const sample = heap.sample;
 
   const cluster = await SimCluster.create({ seed: 1, nodes: NODES });
-  const waitAll = async (): Promise<number> => {
-    let done = 0;
-    for (let slice = 0; slice < 720 && done < SETS; slice++) {
-      await cluster.advance(10_000);
-      sample();
-      done = (await cluster.list(StatefulSets)).items.filter(complete).length;
-    }
-    return done;
-  };
+  const waitAll = () =>
+    advanceUntil(cluster, { stepMs: 10_000, maxSteps: 720, target: SETS, onStep: sample, count: async () => (await cluster.list(StatefulSets)).items.filter(complete).length });
 
   const writes0 = Number(cluster.server.resourceVersion);
   const t0 = performance.now();
