@@ -65,11 +65,24 @@ export function orphanIndexKey(namespace: string): string {
 }
 /** Built-in index: one value `key=value` per label. */
 export const LABEL_INDEX = 'label';
+/**
+ * Built-in index: `spec.nodeName` of the objects that have one (pods bound to a node), as the
+ * node-name indexer upstream's taint manager and pod GC use: the pods on a node without a scan.
+ */
+export const NODE_NAME_INDEX = 'spec.nodeName';
 
 const controllerUidIndex = (o: KubeObject): readonly string[] => {
   const ref = controllerRef(o);
   if (ref !== undefined) return [ref.uid];
   return o.metadata.namespace ? [orphanIndexKey(o.metadata.namespace)] : [];
+};
+const nodeNameOf = (o: KubeObject): string | undefined => {
+  const nodeName = (o as { spec?: { nodeName?: unknown } }).spec?.nodeName;
+  return typeof nodeName === 'string' && nodeName !== '' ? nodeName : undefined;
+};
+const nodeNameIndex = (o: KubeObject): readonly string[] => {
+  const nodeName = nodeNameOf(o);
+  return nodeName === undefined ? [] : [nodeName];
 };
 const labelIndex = (o: KubeObject): readonly string[] => {
   const labels = o.metadata.labels;
@@ -98,7 +111,7 @@ export interface CacheReader<T extends KubeObject> {
   /**
    * The objects filed under `value` in the index `indexName`: a built-in one
    * ({@link NAMESPACE_INDEX}, {@link CONTROLLER_UID_INDEX}, {@link LABEL_INDEX} with
-   * `key=value`) or one registered by the user.
+   * `key=value`, {@link NODE_NAME_INDEX}) or one registered by the user.
    *
    * @throws {@link InformerError} `unknown-index` for an index that is not registered.
    */
@@ -190,6 +203,7 @@ export class CacheWriter<T extends KubeObject> {
   constructor(options: CacheOptions<T> = {}) {
     this.#indexes.set(CONTROLLER_UID_INDEX, { fn: controllerUidIndex, filedAlike: sameController, buckets: new Map(), kept: false });
     this.#indexes.set(LABEL_INDEX, { fn: labelIndex, filedAlike: sameLabels, buckets: new Map(), kept: false });
+    this.#indexes.set(NODE_NAME_INDEX, { fn: nodeNameIndex, filedAlike: (a, b) => nodeNameOf(a) === nodeNameOf(b), buckets: new Map(), kept: false });
     for (const [name, fn] of Object.entries(options.indexers ?? {})) this.addIndexer(name, fn);
 
     let resolve!: () => void;
