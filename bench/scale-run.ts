@@ -38,6 +38,7 @@ function manifests(): object[] {
 const progress = (text: string): void => void process.stderr.write(`  [${MODE} ${NODES}/${PODS}] ${text}\n`);
 
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 // A scale run keeps no trace (a trace in memory holds every version of every object) and lets
 // one instant see every write of the apply.
 const cluster = await SimCluster.create({ seed: 1, nodes: NODES, trace: 'none', maxWritesPerInstant: 50 * PODS });
@@ -54,8 +55,9 @@ for (let step = 0; step < 120 && running < PODS; step++) {
   progress(`virtual ${(cluster.now() / 1000).toFixed(0)} s: ${running} running, ${((performance.now() - built) / 1000).toFixed(1)} s wall, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 }
 const end = performance.now();
+const cpu = process.cpuUsage(cpu0);
 const writes = Number(cluster.server.resourceVersion) - writes0;
 await cluster.stop();
 process.stdout.write(
-  `${JSON.stringify({ mode: MODE, nodes: NODES, pods: PODS, running, buildS: (built - t0) / 1000, toRunningS: (end - built) / 1000, writes, writesPerPod: writes / PODS, peakRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`,
+  `${JSON.stringify({ mode: MODE, nodes: NODES, pods: PODS, running, buildS: (built - t0) / 1000, toRunningS: (end - built) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, writes, writesPerPod: writes / PODS, peakRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`,
 );
