@@ -29,7 +29,7 @@ interface Result {
 
 function runOne(nodes: number, pods: number, mode: string): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=12000', '--import', 'tsx', join(here, 'scale-run.ts'), String(nodes), String(pods), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--max-old-space-size=12000', '--max-semi-space-size=64', '--import', 'tsx', join(here, 'scale-run.ts'), String(nodes), String(pods), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
