@@ -13,7 +13,7 @@
 import { Observable } from 'rxjs';
 import type { Subscribable } from 'rxjs';
 import type { KubeObject, ObjectKey } from '../api/meta.js';
-import { controllerRef, keyString } from '../api/meta.js';
+import { controllerRef } from '../api/meta.js';
 import { flatten } from '../util/objects.js';
 import { InformerError } from './errors.js';
 import type { WatcherEvent } from './watcher.js';
