@@ -139,14 +139,6 @@ async function clientNode(initial: readonly Pod[], changes: readonly Change[]): 
   return { eventsPerS: changes.length / (ms / 1000), heapMiB, listUs, nsListUs };
 }
 
-/** For profiling: the kubeloop side alone. */
-export async function kubeloopOnly(rounds: number): Promise<number> {
-  const { initial, changes } = stream();
-  let r = 0;
-  for (let i = 0; i < rounds; i++) r = (await kubeloop(initial, changes, true, false)).eventsPerS;
-  return r;
-}
-
 /** The figures of this bench. */
 export async function figures(): Promise<Figure[]> {
   const { initial, changes } = stream();
