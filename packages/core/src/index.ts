@@ -237,7 +237,7 @@ export type {
   WriteOptions,
 } from './client/types.js';
 export { apply } from './client/apply.js';
-export type { ApplyResult } from './client/apply.js';
+export type { ApplyOptions, ApplyResult } from './client/apply.js';
 export { WRITE_VERBS, faults, latency, withInterceptors } from './client/intercept.js';
 export type { ClientInterceptor, ClientRequest, ClientVerb } from './client/intercept.js';
 
