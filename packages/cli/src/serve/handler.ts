@@ -19,6 +19,7 @@ import { ApiError, RealClock, badRequest, isApiError } from '@kubeloop/core';
 import type { Client, Clock, DeleteOptions, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, openApiV3Document, openApiV3Index, subresourcesOf } from './discovery.js';
 import type { AggregatedDiscoveryVersion } from './discovery.js';
+import { KUBERNETES_PROTOBUF, ProtobufDecodeError, decodeKubernetesProtobuf } from './protobuf.js';
 import { StrategicMergePatchError, strategicMerge } from './strategic.js';
 import { toTable } from './table.js';
 import type { IncludeObject } from './table.js';
@@ -75,6 +76,33 @@ interface Target {
   readonly namespace: string | undefined;
   readonly name: string | undefined;
   readonly subresource: string | undefined;
+}
+
+/**
+ * A protobuf request body as its JSON object ({@link decodeKubernetesProtobuf}): 400 when it is
+ * malformed, 415 when it holds a kind or field kubeloop does not decode.
+ */
+function decodeProtobufBody(raw: Uint8Array): unknown {
+  try {
+    return decodeKubernetesProtobuf(raw);
+  } catch (e) {
+    if (!(e instanceof ProtobufDecodeError)) throw e;
+    if (e.code === 'malformed') throw badRequest(e.message);
+    throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', e.message));
+  }
+}
+
+/**
+ * `value` without its null-valued object keys, at any depth: Go decodes a JSON `null` into a
+ * field as the field's zero value (and a CRD's structural schema prunes it), so
+ * `creationTimestamp: null` — which kubectl sends — means "not set".
+ */
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== null) out[k] = dropNulls(v);
+  return out;
 }
 
 /** The RFC 7386 JSON merge patch of `target` by `patch` (for the scale subresource). */
@@ -432,7 +460,7 @@ export class ApiHandler {
    */
   #objectBody(body: unknown, def: ResourceDefinition, namespace: string | undefined, name: string | undefined): Record<string, unknown> {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be a JSON object');
-    const object = { ...(body as Record<string, unknown>) };
+    const object = dropNulls(body) as Record<string, unknown>;
     const kind = object.kind ?? def.kind;
     const apiVersion = object.apiVersion ?? def.apiVersion;
     if (kind !== def.kind || (apiVersion !== def.apiVersion && !Object.keys(def.conversions ?? {}).includes(String(apiVersion)))) {
@@ -475,12 +503,14 @@ export class ApiHandler {
       else chunks.push(buffer);
     }
     if (over) throw tooLarge();
-    const text = Buffer.concat(chunks).toString('utf8');
+    const raw = Buffer.concat(chunks);
+    const type = mediaTypes(req.headers['content-type'])[0]?.type ?? '';
+    if (type === KUBERNETES_PROTOBUF && raw.length > 0) return decodeProtobufBody(raw);
+    const text = raw.toString('utf8');
     if (text.trim() === '') {
       if (optional) return undefined;
       throw badRequest('the request body is empty');
     }
-    const type = mediaTypes(req.headers['content-type'])[0]?.type ?? '';
     if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && !/^application\/[a-z-]+\+(json|yaml)$/.test(type)) {
       throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`));
     }
