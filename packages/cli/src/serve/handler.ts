@@ -19,6 +19,8 @@ import { ApiError, RealClock, badRequest, isApiError } from '@kubeloop/core';
 import type { Client, Clock, DeleteOptions, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, openApiV3Document, openApiV3Index, subresourcesOf } from './discovery.js';
 import type { AggregatedDiscoveryVersion } from './discovery.js';
+import { ExpiredContinueError, ListPager, parseLimit } from './listpaging.js';
+import type { ListQuery } from './listpaging.js';
 import { KUBERNETES_PROTOBUF, ProtobufDecodeError, decodeKubernetesProtobuf } from './protobuf.js';
 import { StrategicMergePatchError, strategicMerge } from './strategic.js';
 import { toTable } from './table.js';
@@ -142,6 +144,17 @@ function mediaTypes(header: string | undefined): { type: string; params: Record<
   });
 }
 
+/** The list parameters of a query (`limit`, `continue`, `resourceVersion`, `resourceVersionMatch`). */
+function listQuery(q: URLSearchParams): ListQuery {
+  return { limit: parseLimit(q.get('limit')), continue: q.get('continue') ?? undefined, resourceVersion: q.get('resourceVersion') ?? undefined, resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined };
+}
+
+/** What a list reads, as the pager's scope: `?` marks a selection (then no `remainingItemCount`). */
+function listScope(def: ResourceDefinition, s: { namespace: string | undefined; labelSelector: string | undefined; fieldSelector: string | undefined }): string {
+  const base = `${def.group}/${def.plural}/${s.namespace ?? ''}`;
+  return s.labelSelector === undefined && s.fieldSelector === undefined ? base : `${base}?${s.labelSelector ?? ''}&${s.fieldSelector ?? ''}`;
+}
+
 function queryBool(value: string | null): boolean {
   return value === 'true' || value === '1';
 }
@@ -161,11 +174,14 @@ export class ApiHandler {
   readonly #token: Buffer;
   readonly #watches = new Set<() => void>();
   readonly #timeoutClock: Clock;
+  /** The snapshots of chunked lists, aged on the timeout (wall) clock as etcd compacts on wall time. */
+  readonly #pager: ListPager;
 
   constructor(options: ApiHandlerOptions) {
     this.#options = options;
     this.#token = Buffer.from(options.token);
     this.#timeoutClock = options.timeoutClock ?? new RealClock();
+    this.#pager = new ListPager({ clock: this.#timeoutClock });
   }
 
   /** How many watch streams are open now. */
@@ -319,9 +335,12 @@ export class ApiHandler {
     if (method === 'GET') {
       if (key === undefined) {
         if (queryBool(q.get('watch'))) return this.#watch(req, res, def, namespace, q);
-        const list = await client.list(def, { namespace, labelSelector: q.get('labelSelector') || undefined, fieldSelector: q.get('fieldSelector') || undefined });
+        const selection = { namespace, labelSelector: q.get('labelSelector') || undefined, fieldSelector: q.get('fieldSelector') || undefined };
+        const page = await this.#pager.page(listScope(def, selection), listQuery(q), () => client.list(def, selection));
         const table = this.#tableRequested(req, q);
-        this.#send(res, 200, table ? toTable(def.kind, list.items, { nowMs: this.#options.clock.now(), resourceVersion: list.metadata.resourceVersion, include: table }) : list);
+        if (!table) return this.#send(res, 200, page);
+        const rows = toTable(def.kind, page.items, { nowMs: this.#options.clock.now(), resourceVersion: page.metadata.resourceVersion, include: table }) as { metadata: object };
+        this.#send(res, 200, { ...rows, metadata: { ...page.metadata, ...rows.metadata } });
         return;
       }
       if (subresource === 'scale') return this.#send(res, 200, await client.getScale(def, key));
@@ -580,6 +599,7 @@ export class ApiHandler {
   /** `e` as the Status a client receives. */
   #status(e: unknown): Status {
     if (e instanceof HttpFailure) return e.status;
+    if (e instanceof ExpiredContinueError) return { ...e.toStatus(), ...({ metadata: { continue: e.continueToken } } as object) };
     if (isApiError(e)) return e.toStatus();
     return rawStatus(500, 'InternalError', `Internal error occurred: ${e instanceof Error ? e.message : String(e)}`);
   }
