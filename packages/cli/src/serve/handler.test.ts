@@ -138,9 +138,12 @@ describe('the HTTP API handler', () => {
       expect(reply.status, body).toBeLessThan(500);
     }
     expect((await call('PATCH', '/api/v1/namespaces/default/configmaps/x', { body: '{}', headers: { 'Content-Type': 'text/plain' } })).status).toBe(415);
-    // A protobuf body (what kubectl's typed clients send) is not decoded yet: 415, not a JSON parse error.
-    const protobuf = await call('POST', '/api/v1/namespaces/default/configmaps', { body: Buffer.from('k8s\u0000\n\u000f'), headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' } });
+    // A protobuf body (what kubectl's typed clients send) of a kind kubeloop does not decode: 415,
+    // not a JSON parse error; a truncated one: 400.
+    const protobuf = await call('POST', '/api/v1/namespaces/default/configmaps', { body: Buffer.from('k8s\u0000\n\u0009\n\u0002v1\u0012\u0003Pod'), headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' } });
     expect(protobuf.json()).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
+    const truncated = await call('POST', '/api/v1/namespaces/default/configmaps', { body: Buffer.from('k8s\u0000\n\u000f'), headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' } });
+    expect(truncated.json()).toMatchObject({ code: 400, reason: 'BadRequest' });
     expect(server.resourceVersion).toBe(before);
   });
 
