@@ -33,6 +33,7 @@ export function subresourcesOf(def: ResourceDefinition): SubresourceInfo[] {
   if (def.group === '' && def.plural === 'pods') {
     out.push({ name: 'binding', kind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] });
     out.push({ name: 'eviction', kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] });
+    out.push({ name: 'log', kind: own, verbs: ['get'] });
   }
   return out;
 }

@@ -16,9 +16,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
 import { ApiError, RealClock, badRequest, isApiError } from '@kubeloop/core';
-import type { Client, Clock, DeleteOptions, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
+import type { Client, Clock, DeleteOptions, Pod, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, openApiV3Document, openApiV3Index, subresourcesOf } from './discovery.js';
 import type { AggregatedDiscoveryVersion } from './discovery.js';
+import { advancePosition, formatLine, linesAfter, logContainer, parseLogQuery, renderLog } from './log.js';
+import type { PodLogLine, PodLogSource } from './log.js';
 import { ExpiredContinueError, ListPager, parseLimit } from './listpaging.js';
 import type { ListQuery } from './listpaging.js';
 import { KUBERNETES_PROTOBUF, ProtobufDecodeError, decodeKubernetesProtobuf } from './protobuf.js';
@@ -58,6 +60,8 @@ export interface ApiHandlerOptions {
   readonly version: VersionInfo;
   /** `host:port` reported in `/api`'s `serverAddressByClientCIDRs` (default `127.0.0.1`). */
   readonly serverAddress?: string | undefined;
+  /** Where `pods/log` reads container logs (the fake kubelets); without it the subresource answers 404. */
+  readonly logs?: PodLogSource | undefined;
 }
 
 /** A Status for a failure that has no core `ApiError` reason of its own (413, 415, 406). */
@@ -343,6 +347,7 @@ export class ApiHandler {
         this.#send(res, 200, { ...rows, metadata: { ...page.metadata, ...rows.metadata } });
         return;
       }
+      if (subresource === 'log') return this.#log(req, res, key, q);
       if (subresource === 'scale') return this.#send(res, 200, await client.getScale(def, key));
       if (subresource !== undefined && subresource !== 'status') throw this.#methodNotAllowed();
       const object = await client.get(def, key);
@@ -594,6 +599,79 @@ export class ApiHandler {
       complete: end,
     });
     if (ended) watch.subscription.unsubscribe();
+  }
+
+  /**
+   * `GET pods/{name}/log`: the container's lines as `text/plain` ({@link renderLog}); with
+   * `follow`, a chunked stream that sends new lines as the container writes them (polled once a
+   * second on the cluster's clock) and ends when the container has terminated, the pod is gone,
+   * the client leaves, or on {@link ApiHandler.closeWatches}. A pod not yet on a node answers
+   * an empty body, as upstream.
+   */
+  async #log(req: IncomingMessage, res: ServerResponse, key: ObjectKey, q: URLSearchParams): Promise<void> {
+    const source = this.#options.logs;
+    if (source === undefined) throw this.#notFound();
+    const query = parseLogQuery(q);
+    const pods = this.#options.registry.forResource('pods') as ResourceDefinition<Pod>;
+    const pod = await this.#options.client.get(pods, key);
+    const container = logContainer(pod, query.container);
+    const headers = { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' };
+    if (pod.spec.nodeName === undefined || pod.spec.nodeName === '') {
+      res.writeHead(200, { ...headers, 'Content-Length': '0' }).end();
+      return;
+    }
+    const read = (p: Pod): readonly PodLogLine[] => {
+      try {
+        return source.logs(p, container, { previous: query.previous });
+      } catch (e) {
+        throw badRequest(e instanceof Error ? e.message : String(e));
+      }
+    };
+    const { clock } = this.#options;
+    const lines = read(pod);
+    const text = renderLog(lines, query, clock.now());
+    if (!query.follow || query.previous) {
+      res.writeHead(200, { ...headers, 'Content-Length': String(Buffer.byteLength(text)) }).end(text);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Transfer-Encoding': 'chunked' });
+    res.write(text);
+    let budget = query.limitBytes === undefined ? Infinity : query.limitBytes - Buffer.byteLength(text);
+    // Where the stream is: after the last line of the log as read (tail and since only cut the first batch).
+    let position = advancePosition(undefined, lines);
+    let ended = false;
+    let timer: { cancel(): void } | undefined;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      this.#watches.delete(end);
+      timer?.cancel();
+      res.end();
+    };
+    this.#watches.add(end);
+    res.on('close', end);
+    const poll = async (): Promise<void> => {
+      if (ended) return;
+      let current: Pod;
+      let fresh: readonly PodLogLine[] = [];
+      try {
+        current = await this.#options.client.get(pods, key);
+        fresh = linesAfter(read(current), position);
+      } catch {
+        return end();
+      }
+      position = advancePosition(position, fresh);
+      const chunk = fresh.map((l) => formatLine(l, query.timestamps)).join('');
+      if (chunk !== '' && budget > 0) {
+        const bytes = Buffer.from(chunk).subarray(0, budget);
+        budget -= bytes.length;
+        res.write(bytes);
+      }
+      const status = [...(current.status?.containerStatuses ?? []), ...(current.status?.initContainerStatuses ?? [])].find((s) => s.name === container);
+      if (budget <= 0 || status?.state?.terminated !== undefined || current.metadata.uid !== pod.metadata.uid) return end();
+      if (!ended) timer = clock.setTimer(1000, () => void poll());
+    };
+    timer = clock.setTimer(1000, () => void poll());
   }
 
   /** `e` as the Status a client receives. */

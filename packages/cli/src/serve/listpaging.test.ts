@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, VirtualClock } from '@kubeloop/core';
-import type { KubeObject, ObjectList } from '@kubeloop/core';
+import { VirtualClock } from '@kubeloop/core';
+import type { KubeObject, ObjectList , ApiError} from '@kubeloop/core';
 import { ExpiredContinueError, INCONSISTENT_CONTINUE, ListPager } from './listpaging.js';
 
 const cm = (name: string, rv: number): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'default', name, resourceVersion: String(rv) } });
