@@ -9,7 +9,7 @@
 import type { ResourceDefinition, ResourceRegistry } from '@kubeloop/core';
 
 /** The verbs every served resource supports through `kubeloop serve`. */
-export const RESOURCE_VERBS: readonly string[] = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+export const RESOURCE_VERBS: readonly string[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** The resources upstream puts in the `all` category (what `kubectl get all` lists). */
 const ALL_CATEGORY = new Set(['pods', 'replicationcontrollers', 'services', 'daemonsets.apps', 'deployments.apps', 'replicasets.apps', 'statefulsets.apps', 'horizontalpodautoscalers.autoscaling', 'jobs.batch', 'cronjobs.batch']);

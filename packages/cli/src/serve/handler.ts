@@ -375,7 +375,10 @@ export class ApiHandler {
       }
       throw this.#methodNotAllowed();
     }
-    if (key === undefined) throw this.#methodNotAllowed();
+    if (key === undefined) {
+      if (method === 'DELETE' && subresource === undefined && (namespace !== undefined || !def.namespaced)) return this.#deleteCollection(req, res, def, namespace, q);
+      throw this.#methodNotAllowed();
+    }
     if (method === 'PUT') {
       const body = await this.#body(req);
       if (subresource === 'scale') return this.#send(res, 200, await client.updateScale(def, key, body as Scale));
@@ -416,6 +419,28 @@ export class ApiHandler {
       return;
     }
     throw this.#methodNotAllowed();
+  }
+
+  /**
+   * `DELETE` on a collection (upstream's `deletecollection`): lists with the request's label
+   * and field selectors, deletes each object with the body's DeleteOptions, and answers the list
+   * of what was deleted (objects that stay, with finalizers or a grace period, as they are now).
+   * An object already gone meanwhile is skipped; any other failure stops and is the answer.
+   */
+  async #deleteCollection(req: IncomingMessage, res: ServerResponse, def: ResourceDefinition, namespace: string | undefined, q: URLSearchParams): Promise<void> {
+    const { client } = this.#options;
+    const options = this.#deleteOptions((await this.#body(req, true)) ?? {}, q);
+    const list = await client.list(def, { namespace, labelSelector: q.get('labelSelector') || undefined, fieldSelector: q.get('fieldSelector') || undefined });
+    const deleted: KubeObject[] = [];
+    for (const item of list.items) {
+      const key: ObjectKey = { ...(item.metadata.namespace !== undefined ? { namespace: item.metadata.namespace } : {}), name: item.metadata.name ?? '' };
+      try {
+        deleted.push(await client.delete(def, key, options));
+      } catch (e) {
+        if (!isApiError(e, 'NotFound')) throw e;
+      }
+    }
+    this.#send(res, 200, { apiVersion: list.apiVersion, kind: list.kind, metadata: { resourceVersion: list.metadata.resourceVersion }, items: deleted });
   }
 
   /**
