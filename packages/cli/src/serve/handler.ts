@@ -392,7 +392,9 @@ export class ApiHandler {
       let patch: Patch;
       if (contentType === 'application/json-patch+json') {
         if (!Array.isArray(body)) throw badRequest('json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp');
-        patch = { type: 'json', body: body as JsonPatchOperation[] };
+        // A null inside an added value is the field's zero value once decoded (kubectl's
+        // `rollout undo` replaces the template with one carrying `creationTimestamp: null`).
+        patch = { type: 'json', body: (body as JsonPatchOperation[]).map((op) => (op !== null && typeof op === 'object' && 'value' in op && op.value !== null && typeof op.value === 'object' ? { ...op, value: dropNulls(op.value) } : op)) };
       } else if (contentType === 'application/merge-patch+json' || contentType === 'application/strategic-merge-patch+json') {
         if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of a merge patch must be a JSON object');
         if (contentType === 'application/strategic-merge-patch+json' && !strategicIsMerge(body) && subresource !== 'scale') {
