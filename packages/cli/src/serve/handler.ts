@@ -495,8 +495,10 @@ export class ApiHandler {
     }
     const orphan = b.orphanDependents ?? (q.has('orphanDependents') ? queryBool(q.get('orphanDependents')) : undefined);
     const graceRaw = b.gracePeriodSeconds ?? q.get('gracePeriodSeconds') ?? undefined;
+    // A number in the body, decimal digits in the query (`Number(" ")` would read a blank as 0).
+    const wellFormed = b.gracePeriodSeconds !== undefined ? typeof graceRaw === 'number' && Number.isInteger(graceRaw) : typeof graceRaw === 'string' && /^-?\d+$/.test(graceRaw);
+    if (graceRaw !== undefined && !wellFormed) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(graceRaw)}: must be an integer`);
     const grace = graceRaw === undefined ? undefined : Number(graceRaw);
-    if (grace !== undefined && !Number.isInteger(grace)) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(graceRaw)}: must be an integer`);
     const dryRun = (Array.isArray(b.dryRun) && b.dryRun.includes('All')) || q.getAll('dryRun').includes('All');
     const pre = b.preconditions as { uid?: unknown; resourceVersion?: unknown } | undefined;
     const preconditions = pre && typeof pre === 'object' ? { ...(typeof pre.uid === 'string' ? { uid: pre.uid } : {}), ...(typeof pre.resourceVersion === 'string' ? { resourceVersion: pre.resourceVersion } : {}) } : undefined;
@@ -582,6 +584,8 @@ export class ApiHandler {
     const table = this.#tableRequested(req, q);
     const { clock } = this.#options;
     const resourceVersion = q.get('resourceVersion') || undefined;
+    // As upstream parses it before the stream starts: a malformed revision is a 400, not an ERROR event.
+    if (resourceVersion !== undefined && !/^\d+$/.test(resourceVersion)) throw badRequest(`invalid resource version "${resourceVersion}"`);
     const events = this.#options.client.watch(def, {
       namespace,
       labelSelector: q.get('labelSelector') || undefined,
