@@ -94,7 +94,10 @@ export function apiResourceList(registry: ResourceRegistry, group: string, versi
       ...(categories ? { categories } : {}),
     });
     for (const sub of subresourcesOf(def)) {
-      resources.push({ name: `${def.plural}/${sub.name}`, singularName: '', namespaced: def.namespaced, ...(sub.kind.group !== group ? { group: sub.kind.group } : {}), ...(sub.kind.version !== version ? { version: sub.kind.version } : {}), kind: sub.kind.kind, verbs: sub.verbs });
+      // Another group version's kind names both (upstream: `pods/eviction` is `policy`/`v1`, which
+      // kubectl drain's CheckEvictionSupport needs to evict rather than delete).
+      const foreign = sub.kind.group !== group || sub.kind.version !== version;
+      resources.push({ name: `${def.plural}/${sub.name}`, singularName: '', namespaced: def.namespaced, ...(foreign ? { group: sub.kind.group, version: sub.kind.version } : {}), kind: sub.kind.kind, verbs: sub.verbs });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? version : `${group}/${version}`, resources };

@@ -77,6 +77,10 @@ describe('the HTTP API handler', () => {
     const core = (await call('GET', '/api/v1')).json() as { resources: { name: string; shortNames?: string[]; namespaced: boolean; categories?: string[]; verbs: string[] }[] };
     expect(core.resources.find((r) => r.name === 'pods')).toMatchObject({ kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'] });
     expect(core.resources.find((r) => r.name === 'pods/binding')).toMatchObject({ kind: 'Binding', verbs: ['create'] });
+    // Another group's kind names its group and version, even when the version is the same word
+    // (kubectl drain evicts only when it finds pods/eviction's policy/v1).
+    expect(core.resources.find((r) => r.name === 'pods/eviction')).toMatchObject({ group: 'policy', version: 'v1', kind: 'Eviction' });
+    expect(core.resources.find((r) => r.name === 'pods/log')).toMatchObject({ kind: 'Pod', verbs: ['get'] });
     const groups = (await call('GET', '/apis')).json() as { groups: { name: string }[] };
     expect(groups.groups.map((g) => g.name)).toContain('apps');
     const aggregated = await call('GET', '/apis', { headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' } });

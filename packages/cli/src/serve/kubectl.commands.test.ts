@@ -70,6 +70,9 @@ describe.runIf(present.length > 0)('kubectl commands against kubeloop serve', ()
       const secret = JSON.parse(await ok(path, 'get', 'secret', `secret-${v}`, '-o', 'json')) as { type: string; data: Record<string, string> };
       expect(secret).toMatchObject({ type: 'Opaque', data: { password: Buffer.from('s3cret').toString('base64') } });
       expect(await ok(path, 'get', 'configmap', `cm-${v}`, '-o', 'jsonpath={.data.greeting}')).toBe('hello');
+      expect(await ok(path, 'create', 'cronjob', `cron-${v}`, '--image=busybox', '--schedule=*/5 * * * *', '--', 'echo', 'hi')).toBe(`cronjob.batch/cron-${v} created\n`);
+      expect(await ok(path, 'create', 'job', `job-${v}`, `--from=cronjob/cron-${v}`)).toBe(`job.batch/job-${v} created\n`);
+      expect(await ok(path, 'wait', '--for=condition=Complete', `job/job-${v}`, '--timeout=60s')).toBe(`job.batch/job-${v} condition met\n`);
 
       expect(await ok(path, 'wait', '--for=condition=Available', `deployment/${name}`, '--timeout=60s')).toBe(`deployment.apps/${name} condition met\n`);
       expect(await ok(path, 'wait', '--for=jsonpath={.status.readyReplicas}=2', `deployment/${name}`, '--timeout=60s')).toBe(`deployment.apps/${name} condition met\n`);
@@ -179,6 +182,14 @@ describe.runIf(present.length > 0)('kubectl commands against kubeloop serve', ()
     await ok(path, 'wait', '--for=condition=Available', `deployment/${name}`, '--timeout=60s');
     expect(await ok(path, 'cordon', 'node-1')).toBe('node/node-1 cordoned\n');
     expect(await ok(path, 'get', 'node', 'node-1')).toMatch(/^node-1\s+Ready,SchedulingDisabled\s/m);
+    // drain evicts (discovery names pods/eviction's policy/v1 kind): a PodDisruptionBudget that
+    // allows no disruption holds it back, with upstream's 429 message.
+    expect(await ok(path, 'create', 'pdb', name, `--selector=app=${name}`, '--min-available=2')).toBe(`poddisruptionbudget.policy/${name} created\n`);
+    await ok(path, 'wait', '--for=jsonpath={.status.currentHealthy}=2', `pdb/${name}`, '--timeout=60s');
+    const held = await run(path, ['drain', 'node-1', '--ignore-daemonsets', '--timeout=2s']);
+    expect(held.code).not.toBe(0);
+    expect(held.stderr).toContain("Cannot evict pod as it would violate the pod's disruption budget.");
+    await ok(path, 'delete', 'pdb', name);
     const drained = await ok(path, 'drain', 'node-1', '--ignore-daemonsets', '--timeout=60s');
     expect(drained).toContain('node/node-1 drained');
     await ok(path, 'wait', '--for=jsonpath={.status.availableReplicas}=2', `deployment/${name}`, '--timeout=60s');

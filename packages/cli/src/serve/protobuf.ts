@@ -121,6 +121,19 @@ const MESSAGES: Readonly<Record<string, MessageSpec>> = {
   ServicePort: { 1: s('name'), 2: s('protocol'), 3: i('port'), 4: { name: 'targetPort', type: 'intstr' }, 5: i('nodePort'), 6: sp('appProtocol') },
   // policy/v1
   Eviction: { 1: msg('metadata', 'ObjectMeta'), 2: msg('deleteOptions', 'DeleteOptions') },
+  PodDisruptionBudget: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'PodDisruptionBudgetSpec'), 3: msg('status', 'Empty') },
+  PodDisruptionBudgetSpec: { 1: { name: 'minAvailable', type: 'intstr' }, 2: msg('selector', 'LabelSelector'), 3: { name: 'maxUnavailable', type: 'intstr' }, 4: sp('unhealthyPodEvictionPolicy') },
+  // batch/v1
+  Job: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'JobSpec'), 3: msg('status', 'Empty') },
+  JobSpec: {
+    1: ip('parallelism'), 2: ip('completions'), 3: ip('activeDeadlineSeconds'), 4: msg('selector', 'LabelSelector'), 5: bp('manualSelector'), 6: msg('template', 'PodTemplateSpec'),
+    7: ip('backoffLimit'), 8: ip('ttlSecondsAfterFinished'), 9: sp('completionMode'), 10: bp('suspend'), 12: ip('backoffLimitPerIndex'), 13: ip('maxFailedIndexes'), 14: sp('podReplacementPolicy'), 15: sp('managedBy'),
+  },
+  CronJob: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'CronJobSpec'), 3: msg('status', 'Empty') },
+  CronJobSpec: {
+    1: s('schedule'), 2: ip('startingDeadlineSeconds'), 3: s('concurrencyPolicy'), 4: bp('suspend'), 5: msg('jobTemplate', 'JobTemplateSpec'), 6: ip('successfulJobsHistoryLimit'), 7: ip('failedJobsHistoryLimit'), 8: sp('timeZone'),
+  },
+  JobTemplateSpec: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'JobSpec') },
   /** A status a client sends empty (it is the server's to write). */
   Empty: {},
 };
@@ -134,6 +147,9 @@ const KINDS: Readonly<Record<string, string>> = {
   'v1/ServiceAccount': 'ServiceAccount',
   'v1/Service': 'Service',
   'policy/v1/Eviction': 'Eviction',
+  'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
+  'batch/v1/Job': 'Job',
+  'batch/v1/CronJob': 'CronJob',
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions',
   'v1/DeleteOptions': 'DeleteOptions',
 };
