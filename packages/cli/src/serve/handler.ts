@@ -1,9 +1,12 @@
 /**
  * The Kubernetes REST API over Node's `http` request/response pair, in front of core's
- * {@link Client}: authentication, routing, discovery, the verbs (get, list, watch, create,
- * update, patch, delete and the status, scale, binding and eviction subresources) and
- * server-side Tables. It knows nothing of the store's internals: everything goes through the
- * `Client` interface and the resource registry.
+ * {@link Client}: authentication, routing, discovery, the verbs (get; list with
+ * `limit`/`continue` and `resourceVersion`/`resourceVersionMatch` — see `listpaging.ts`; watch
+ * with bookmarks; create, update, patch, delete, deletecollection; the status, scale, binding,
+ * eviction and log subresources — see `log.ts`) and server-side Tables. Request bodies are
+ * JSON, YAML or Kubernetes protobuf (`protobuf.ts`). It knows nothing of the store's internals:
+ * everything goes through the `Client` interface, the resource registry and, for logs, a
+ * {@link PodLogSource}.
  *
  * Guarantees: every failure is answered with a `metav1.Status` carrying upstream's code, reason
  * and message (core's `ApiError`); a request body over 3 MiB gets 413, malformed JSON 400, an
