@@ -34,3 +34,4 @@ export { SERVED_KUBERNETES_VERSION, kubeconfigFor, startServe } from './serve/se
 export type { RunningServe, ServeOptions } from './serve/serve.js';
 export { ApiHandler, MAX_REQUEST_BODY_BYTES } from './serve/handler.js';
 export type { ApiHandlerOptions, VersionInfo } from './serve/handler.js';
+export type { PodLogLine, PodLogSource } from './serve/log.js';

@@ -9,7 +9,7 @@
 import type { ResourceDefinition, ResourceRegistry } from '@kubeloop/core';
 
 /** The verbs every served resource supports through `kubeloop serve`. */
-export const RESOURCE_VERBS: readonly string[] = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+export const RESOURCE_VERBS: readonly string[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** The resources upstream puts in the `all` category (what `kubectl get all` lists). */
 const ALL_CATEGORY = new Set(['pods', 'replicationcontrollers', 'services', 'daemonsets.apps', 'deployments.apps', 'replicasets.apps', 'statefulsets.apps', 'horizontalpodautoscalers.autoscaling', 'jobs.batch', 'cronjobs.batch']);
@@ -33,6 +33,7 @@ export function subresourcesOf(def: ResourceDefinition): SubresourceInfo[] {
   if (def.group === '' && def.plural === 'pods') {
     out.push({ name: 'binding', kind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] });
     out.push({ name: 'eviction', kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] });
+    out.push({ name: 'log', kind: own, verbs: ['get'] });
   }
   return out;
 }
@@ -93,7 +94,10 @@ export function apiResourceList(registry: ResourceRegistry, group: string, versi
       ...(categories ? { categories } : {}),
     });
     for (const sub of subresourcesOf(def)) {
-      resources.push({ name: `${def.plural}/${sub.name}`, singularName: '', namespaced: def.namespaced, ...(sub.kind.group !== group ? { group: sub.kind.group } : {}), ...(sub.kind.version !== version ? { version: sub.kind.version } : {}), kind: sub.kind.kind, verbs: sub.verbs });
+      // Another group version's kind names both (upstream: `pods/eviction` is `policy`/`v1`, which
+      // kubectl drain's CheckEvictionSupport needs to evict rather than delete).
+      const foreign = sub.kind.group !== group || sub.kind.version !== version;
+      resources.push({ name: `${def.plural}/${sub.name}`, singularName: '', namespaced: def.namespaced, ...(foreign ? { group: sub.kind.group, version: sub.kind.version } : {}), kind: sub.kind.kind, verbs: sub.verbs });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? version : `${group}/${version}`, resources };

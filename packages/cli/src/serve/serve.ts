@@ -16,6 +16,7 @@ import { stringify } from 'yaml';
 import { CLI_VERSION } from '../version.js';
 import { ApiHandler } from './handler.js';
 import type { VersionInfo } from './handler.js';
+import type { PodLogSource } from './log.js';
 import { generateServingCertificates } from './tls.js';
 
 /** The Kubernetes version `kubeloop serve` reports (`/version`): the API it follows. */
@@ -74,6 +75,17 @@ export function kubeconfigFor(server: string, caCertPem: string, token: string):
   });
 }
 
+/** `pods/log` from the fake kubelet of the pod's node (as kube-apiserver asks the node's kubelet). */
+function kubeletLogs(cluster: SimCluster): PodLogSource {
+  return {
+    logs: (pod, container, options) => {
+      const kubelet = cluster.nodes.kubelet(pod.spec.nodeName ?? '');
+      if (kubelet === undefined) throw new Error(`the kubelet of node "${pod.spec.nodeName ?? ''}" is not running`);
+      return kubelet.logs(pod.metadata.namespace ?? '', pod.metadata.name ?? '', container, options);
+    },
+  };
+}
+
 /**
  * Starts a simulated cluster and serves it: the virtual clock starts at the wall time and
  * follows it (`speed` times faster), the API is served over HTTPS with a freshly generated CA
@@ -88,7 +100,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const certificates = await generateServingCertificates(wallNow, [address]);
   const cluster = await SimCluster.create({ seed: options.seed ?? 1, nodes: options.nodes ?? 3, startMs: wallNow, trace: 'none' });
   const token = randomBytes(32).toString('base64url');
-  const api = new ApiHandler({ client: cluster.server, registry: cluster.server.registry, clock: cluster.clock, token, version: SERVED_KUBERNETES_VERSION });
+  const api = new ApiHandler({ client: cluster.server, registry: cluster.server.registry, clock: cluster.clock, token, version: SERVED_KUBERNETES_VERSION, logs: kubeletLogs(cluster) });
   const server = createServer({ cert: certificates.certPem, key: certificates.keyPem }, api.handle);
   // A request that breaks the TLS or HTTP framing is answered by Node and never reaches us.
   server.on('clientError', (_e, socket) => socket.destroy());
