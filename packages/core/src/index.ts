@@ -237,7 +237,7 @@ export type {
   WriteOptions,
 } from './client/types.js';
 export { apply } from './client/apply.js';
-export type { ApplyResult } from './client/apply.js';
+export type { ApplyOptions, ApplyResult } from './client/apply.js';
 export { WRITE_VERBS, faults, latency, withInterceptors } from './client/intercept.js';
 export type { ClientInterceptor, ClientRequest, ClientVerb } from './client/intercept.js';
 
@@ -271,7 +271,7 @@ export type {
 // Informers: watcher → reflector → indexed cache, shared per process
 export { watcher } from './informer/watcher.js';
 export type { BackoffPolicy, WatcherEvent, WatcherOptions } from './informer/watcher.js';
-export { CONTROLLER_UID_INDEX, CacheWriter, LABEL_INDEX, NAMESPACE_INDEX, orphanIndexKey, reflector } from './informer/store.js';
+export { CONTROLLER_UID_INDEX, CacheWriter, LABEL_INDEX, NAMESPACE_INDEX, NODE_NAME_INDEX, orphanIndexKey, reflector } from './informer/store.js';
 export type { CacheOptions, CacheReader, IndexFunc, InformerEvent } from './informer/store.js';
 export { Informer } from './informer/informer.js';
 export type { InformerOptions } from './informer/informer.js';

@@ -45,9 +45,18 @@ function amount(text: string | undefined, milli: boolean): number {
  * ```
  */
 export function podRequests(pod: Pod): AdmissionResources {
+  // A stored pod is frozen, so one spec object always asks for the same: the kubelet sums the
+  // requests of its pods at every admission, and the spec survives the pod's status writes.
+  const known = requestsBySpec.get(pod.spec);
+  if (known !== undefined) return known;
   const r = exactPodRequests(pod);
-  return { cpu: r.get('cpu')?.milliValue() ?? 0, memory: r.get('memory')?.value() ?? 0, pods: 1 };
+  const requests = { cpu: r.get('cpu')?.milliValue() ?? 0, memory: r.get('memory')?.value() ?? 0, pods: 1 };
+  if (Object.isFrozen(pod.spec)) requestsBySpec.set(pod.spec, requests);
+  return requests;
 }
+
+/** {@link podRequests} of frozen pod specs, computed once each. */
+const requestsBySpec = new WeakMap<Pod['spec'], AdmissionResources>();
 
 /** A node's allocatable resources in admission units. */
 export function allocatableResources(allocatable: Readonly<Record<string, string>>): AdmissionResources {

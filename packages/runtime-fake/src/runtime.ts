@@ -109,9 +109,11 @@ export class FakeContainerRuntime {
   }
 
   #digest(): string {
-    let hex = '';
-    for (let i = 0; i < 64; i++) hex += this.#options.rng.int(16).toString(16);
-    return hex;
+    // One join, not 64 concatenations: a container keeps its id for life, and a rope of 64
+    // pieces weighs about 2 KB where the flat string weighs 80 bytes.
+    const digits = new Array<string>(64);
+    for (let i = 0; i < 64; i++) digits[i] = this.#options.rng.int(16).toString(16);
+    return digits.join('');
   }
 
   /** Whether `image` is present at `now` (pulled, or preloaded). */

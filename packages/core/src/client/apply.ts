@@ -16,6 +16,16 @@ export interface ApplyResult<T extends KubeObject> {
   readonly object: T;
 }
 
+/** Options of {@link apply}: the write options, and what the caller already knows. */
+export interface ApplyOptions extends WriteOptions {
+  /**
+   * The caller has just seen that no such object exists (it holds a current cache, as an
+   * in-process API server's reader): `apply` creates without reading first — a read that
+   * finds nothing costs an error — and reads and patches if the object existed after all.
+   */
+  readonly absent?: boolean | undefined;
+}
+
 /**
  * Creates `manifest`, or, when an object with its name exists, merge-patches the live object
  * with the manifest (status excluded): every field the manifest sets takes the manifest's
@@ -31,10 +41,18 @@ export async function apply<T extends KubeObject, In>(
   client: Client,
   resource: ResourceDefinition<T, In>,
   manifest: In,
-  options: WriteOptions = {},
+  applyOptions: ApplyOptions = {},
 ): Promise<ApplyResult<T>> {
+  const { absent, ...options } = applyOptions;
   const body = manifest as unknown as KubeObject;
   const key = { namespace: body.metadata?.namespace, name: body.metadata?.name ?? '' };
+  if (absent === true) {
+    try {
+      return { action: 'created', object: await client.create(resource, manifest, options) };
+    } catch (e) {
+      if (!isApiError(e, 'AlreadyExists')) throw e;
+    }
+  }
   let live: T | undefined;
   if (key.name !== '') {
     try {

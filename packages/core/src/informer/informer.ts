@@ -43,7 +43,7 @@
  *
  * @module
  */
-import { Observable, Subject } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import type { KubeObject } from '../api/meta.js';
 import type { ResourceDefinition } from '../api/registry.js';
@@ -51,10 +51,16 @@ import type { Client, SelectorInput } from '../client/types.js';
 import type { Clock, Timer } from '../clock/clock.js';
 import type { Rng } from '../rng/rng.js';
 import { InformerError } from './errors.js';
-import { CacheWriter, reflectBatches } from './store.js';
+import { CacheWriter } from './store.js';
 import type { CacheReader, IndexFunc, InformerEvent } from './store.js';
 import { watcher } from './watcher.js';
 import type { BackoffPolicy, WatcherState } from './watcher.js';
+
+/** A handler's stream, as the informer feeds it. */
+interface Listener<T extends KubeObject> {
+  readonly batch: (batch: readonly InformerEvent<T>[]) => void;
+  readonly complete: () => void;
+}
 
 /** How an informer is built. */
 export interface InformerOptions<T extends KubeObject> {
@@ -109,8 +115,12 @@ export class Informer<T extends KubeObject> {
   readonly #client: Client;
   readonly #options: InformerOptions<T>;
   readonly #writer: CacheWriter<T>;
-  /** Batches of changes: one batch per watcher event (a relist is one batch) or resync. */
-  readonly #batches = new Subject<readonly InformerEvent<T>[]>();
+  /**
+   * The handlers' streams, each given every batch of changes: one batch per watcher event (a
+   * relist is one batch) or resync. Replaced, never mutated, when a handler joins or leaves,
+   * so a delivery in progress goes on over the list it started with.
+   */
+  #listeners: readonly Listener<T>[] = [];
   #subscription: Subscription | undefined;
   #resyncTimer: Timer | undefined;
   #state: 'new' | 'started' | 'stopped' = 'new';
@@ -132,13 +142,14 @@ export class Informer<T extends KubeObject> {
       // a change caused by a handler during the replay is delivered after it, not lost.
       let replaying = true;
       const held: (readonly InformerEvent<T>[])[] = [];
-      const sub = this.#batches.subscribe({
-        next: (batch) => {
+      const listener: Listener<T> = {
+        batch: (batch) => {
           if (replaying) held.push(batch);
-          else for (const e of batch) subscriber.next(e);
+          else for (let i = 0; i < batch.length && !subscriber.closed; i++) subscriber.next(batch[i]!);
         },
         complete: () => subscriber.complete(),
-      });
+      };
+      this.#listeners = [...this.#listeners, listener];
       for (const object of this.cache.list()) {
         if (subscriber.closed) break;
         subscriber.next({ type: 'add', object });
@@ -147,7 +158,9 @@ export class Informer<T extends KubeObject> {
         for (const e of batch) subscriber.next(e);
       }
       replaying = false;
-      return sub;
+      return () => {
+        this.#listeners = this.#listeners.filter((l) => l !== listener);
+      };
     });
   }
 
@@ -184,7 +197,12 @@ export class Informer<T extends KubeObject> {
         this.#phase = phase;
       },
     });
-    this.#subscription = reflectBatches(this.#writer, events$).subscribe((batch) => this.#batches.next(batch));
+    // The hot path: one plain call per watcher event into the cache, then one per handler.
+    const writer = this.#writer;
+    this.#subscription = events$.subscribe((event) => {
+      const changes = writer.apply(event);
+      if (changes.length > 0) this.#publish(changes);
+    });
     this.#scheduleResync();
   }
 
@@ -196,7 +214,14 @@ export class Informer<T extends KubeObject> {
     this.#subscription = undefined;
     this.#resyncTimer?.cancel();
     this.#resyncTimer = undefined;
-    this.#batches.complete();
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    for (const l of listeners) l.complete();
+  }
+
+  #publish(batch: readonly InformerEvent<T>[]): void {
+    const listeners = this.#listeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!.batch(batch);
   }
 
   /** Whether the cache holds a complete list (see {@link CacheReader.hasSynced}). */
@@ -234,7 +259,7 @@ export class Informer<T extends KubeObject> {
       if (this.cache.hasSynced()) {
         const batch: InformerEvent<T>[] = [];
         for (const object of this.cache.list()) batch.push({ type: 'update', old: object, object });
-        if (batch.length > 0) this.#batches.next(batch);
+        if (batch.length > 0) this.#publish(batch);
       }
       if (this.#state === 'started') this.#scheduleResync();
     });

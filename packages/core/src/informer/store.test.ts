@@ -3,7 +3,7 @@ import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { note, runs } from '../testing/index.js';
 import { InformerError } from './errors.js';
-import { CacheWriter, CONTROLLER_UID_INDEX, LABEL_INDEX, NAMESPACE_INDEX, orphanIndexKey, reflector } from './store.js';
+import { CacheWriter, CONTROLLER_UID_INDEX, LABEL_INDEX, NAMESPACE_INDEX, NODE_NAME_INDEX, orphanIndexKey, reflector } from './store.js';
 import type { InformerEvent } from './store.js';
 import type { Note } from '../testing/index.js';
 import type { WatcherEvent } from './watcher.js';
@@ -183,7 +183,19 @@ describe('CacheWriter model', () => {
       };
       feed({ type: 'InitStart' });
       feed({ type: 'InitDone', resourceVersion: '0' });
-      for (const e of events) {
+      // The built-in indexes are built on their first query: half-way through, then kept.
+      const firstQuery = Math.floor(events.length / 2);
+      for (const [i, e] of events.entries()) {
+        if (i >= firstQuery) {
+          for (const app of ['web', 'db']) {
+            const want = [...replica.values()].filter((o) => o.metadata.labels?.app === app);
+            expect(new Set(w.reader.byIndex(LABEL_INDEX, `app=${app}`))).toEqual(new Set(want));
+          }
+          for (const o of replica.values()) {
+            const uid = o.metadata.ownerReferences?.[0]?.uid;
+            if (uid !== undefined) expect(w.reader.byIndex(CONTROLLER_UID_INDEX, uid)).toContain(o);
+          }
+        }
         if (e.kind === 'apply') feed({ type: 'Apply', object: make(e.obj) });
         else if (e.kind === 'delete') feed({ type: 'Delete', object: make(e.obj) });
         else {
@@ -197,4 +209,23 @@ describe('CacheWriter model', () => {
       }
     },
   );
+});
+
+describe('the node-name index', () => {
+  it('finds the objects bound to a node, and follows an object that moves on or off it', () => {
+    const w = new CacheWriter<Note>();
+    const bound = (name: string, rv: number, nodeName?: string): Note => ({ ...v('ns', name, rv), spec: nodeName === undefined ? {} : { nodeName } }) as unknown as Note;
+    w.apply({ type: 'InitStart' });
+    w.apply({ type: 'InitApply', object: bound('a', 1, 'n1') });
+    w.apply({ type: 'InitApply', object: bound('b', 2) });
+    w.apply({ type: 'InitDone', resourceVersion: '2' });
+    expect(w.reader.byIndex(NODE_NAME_INDEX, 'n1').map((o) => o.metadata.name)).toEqual(['a']);
+    w.apply({ type: 'Apply', object: bound('b', 3, 'n1') });
+    w.apply({ type: 'Apply', object: bound('a', 4, 'n2') });
+    expect(w.reader.byIndex(NODE_NAME_INDEX, 'n1').map((o) => o.metadata.name)).toEqual(['b']);
+    expect(w.reader.byIndex(NODE_NAME_INDEX, 'n2').map((o) => o.metadata.name)).toEqual(['a']);
+    w.apply({ type: 'Delete', object: bound('b', 5, 'n1') });
+    expect(w.reader.byIndex(NODE_NAME_INDEX, 'n1')).toEqual([]);
+    w.assertInvariants();
+  });
 });

@@ -13,7 +13,8 @@
 import { Observable } from 'rxjs';
 import type { Subscribable } from 'rxjs';
 import type { KubeObject, ObjectKey } from '../api/meta.js';
-import { controllerRef, keyString } from '../api/meta.js';
+import { controllerRef } from '../api/meta.js';
+import { flatten } from '../util/objects.js';
 import { InformerError } from './errors.js';
 import type { WatcherEvent } from './watcher.js';
 
@@ -64,12 +65,24 @@ export function orphanIndexKey(namespace: string): string {
 }
 /** Built-in index: one value `key=value` per label. */
 export const LABEL_INDEX = 'label';
+/**
+ * Built-in index: `spec.nodeName` of the objects that have one (pods bound to a node), as the
+ * node-name indexer upstream's taint manager and pod GC use: the pods on a node without a scan.
+ */
+export const NODE_NAME_INDEX = 'spec.nodeName';
 
-const namespaceIndex = (o: KubeObject): readonly string[] => [o.metadata.namespace ?? ''];
 const controllerUidIndex = (o: KubeObject): readonly string[] => {
   const ref = controllerRef(o);
   if (ref !== undefined) return [ref.uid];
   return o.metadata.namespace ? [orphanIndexKey(o.metadata.namespace)] : [];
+};
+const nodeNameOf = (o: KubeObject): string | undefined => {
+  const nodeName = (o as { spec?: { nodeName?: unknown } }).spec?.nodeName;
+  return typeof nodeName === 'string' && nodeName !== '' ? nodeName : undefined;
+};
+const nodeNameIndex = (o: KubeObject): readonly string[] => {
+  const nodeName = nodeNameOf(o);
+  return nodeName === undefined ? [] : [nodeName];
 };
 const labelIndex = (o: KubeObject): readonly string[] => {
   const labels = o.metadata.labels;
@@ -98,7 +111,7 @@ export interface CacheReader<T extends KubeObject> {
   /**
    * The objects filed under `value` in the index `indexName`: a built-in one
    * ({@link NAMESPACE_INDEX}, {@link CONTROLLER_UID_INDEX}, {@link LABEL_INDEX} with
-   * `key=value`) or one registered by the user.
+   * `key=value`, {@link NODE_NAME_INDEX}) or one registered by the user.
    *
    * @throws {@link InformerError} `unknown-index` for an index that is not registered.
    */
@@ -121,9 +134,34 @@ export interface CacheOptions<T extends KubeObject> {
 
 interface Index<T extends KubeObject> {
   readonly fn: IndexFunc<T>;
+  /**
+   * Whether two versions of one object are filed alike, decided without building their index
+   * values (a built-in index knows what it reads); absent for user indexes.
+   */
+  readonly filedAlike?: (old: T, object: T) => boolean;
   /** value → keys of the objects filed under it. Invariant: no empty sets. */
   readonly buckets: Map<string, Set<string>>;
+  /** Whether the index is built and kept up to date (built-in ones wait for their first query). */
+  kept: boolean;
 }
+
+/** Two versions of an object are filed alike by the controller-uid index: same controller uid. */
+const sameController = (a: KubeObject, b: KubeObject): boolean => a.metadata.ownerReferences === b.metadata.ownerReferences || controllerRef(a)?.uid === controllerRef(b)?.uid;
+
+/** Two versions of an object are filed alike by the label index: same labels. */
+const sameLabels = (a: KubeObject, b: KubeObject): boolean => {
+  const la = a.metadata.labels;
+  const lb = b.metadata.labels;
+  if (la === lb) return true;
+  if (la === undefined || lb === undefined) return false;
+  let n = 0;
+  for (const k in la) {
+    if (la[k] !== lb[k]) return false;
+    n++;
+  }
+  for (const _ in lb) n--;
+  return n === 0;
+};
 
 // ---------------------------------------------------------------------------------------------
 // The writer
@@ -133,18 +171,27 @@ interface Index<T extends KubeObject> {
  * The writing side of a cache. There must be exactly one writer per cache (in practice, the
  * {@link reflector} that owns it); hand out {@link CacheWriter.reader} to everyone else.
  *
+ * Objects are held by namespace, then name (as client-go's and client-node's caches): an
+ * event finds its object without building a key, and a namespace list is that namespace's
+ * map. The built-in controller-uid and label indexes are built on their first query and kept
+ * from then on, so an informer pays for the indexes its readers use; user indexes are kept
+ * from the start.
+ *
  * Invariants (checked by {@link CacheWriter.assertInvariants}):
- * - every cached object is filed in every index exactly under the values its index function
- *   returns, and indexes hold nothing else (no empty buckets);
- * - every object is cached under its own key (`namespace/name`, or `name`);
+ * - every object is held under its own namespace and name, and `size` counts them;
+ * - every cached object is filed in every kept index exactly under the values its index
+ *   function returns, and kept indexes hold nothing else (no empty buckets); an index not yet
+ *   built holds nothing;
  * - a snapshot is pending only between `InitStart` and `InitDone`, and readers never see it;
  * - the cache is synced iff at least one `InitDone` has been applied.
  */
 export class CacheWriter<T extends KubeObject> {
-  /** key → object. */
-  readonly #items = new Map<string, T>();
+  /** namespace (`''` for cluster-scoped objects) → name → object. Invariant: no empty maps. */
+  readonly #byNamespace = new Map<string, Map<string, T>>();
+  #size = 0;
+  /** The indexes other than the namespace one (which is {@link CacheWriter.#byNamespace}). */
   readonly #indexes = new Map<string, Index<T>>();
-  /** The snapshot being received between `InitStart` and `InitDone`. */
+  /** The snapshot being received between `InitStart` and `InitDone`, by key. */
   #pending: Map<string, T> | undefined;
   #started = false;
   #synced = false;
@@ -154,32 +201,64 @@ export class CacheWriter<T extends KubeObject> {
   readonly reader: CacheReader<T>;
 
   constructor(options: CacheOptions<T> = {}) {
-    this.#indexes.set(NAMESPACE_INDEX, { fn: namespaceIndex, buckets: new Map() });
-    this.#indexes.set(CONTROLLER_UID_INDEX, { fn: controllerUidIndex, buckets: new Map() });
-    this.#indexes.set(LABEL_INDEX, { fn: labelIndex, buckets: new Map() });
+    this.#indexes.set(CONTROLLER_UID_INDEX, { fn: controllerUidIndex, filedAlike: sameController, buckets: new Map(), kept: false });
+    this.#indexes.set(LABEL_INDEX, { fn: labelIndex, filedAlike: sameLabels, buckets: new Map(), kept: false });
+    this.#indexes.set(NODE_NAME_INDEX, { fn: nodeNameIndex, filedAlike: (a, b) => nodeNameOf(a) === nodeNameOf(b), buckets: new Map(), kept: false });
     for (const [name, fn] of Object.entries(options.indexers ?? {})) this.addIndexer(name, fn);
 
     let resolve!: () => void;
     const synced = new Promise<void>((r) => (resolve = r));
     this.#resolveSynced = resolve;
     this.reader = Object.freeze<CacheReader<T>>({
-      get: (key) => this.#items.get(typeof key === 'string' ? key : keyString(key)),
-      list: (namespace) =>
-        namespace === undefined ? [...this.#items.values()] : this.reader.byIndex(NAMESPACE_INDEX, namespace),
+      get: (key) => {
+        if (typeof key !== 'string') return this.#byNamespace.get(key.namespace ?? '')?.get(key.name);
+        const slash = key.indexOf('/');
+        return slash < 0 ? this.#byNamespace.get('')?.get(key) : this.#byNamespace.get(key.slice(0, slash))?.get(key.slice(slash + 1));
+      },
+      list: (namespace) => {
+        if (namespace !== undefined) return this.#inNamespace(namespace);
+        const out: T[] = [];
+        for (const objects of this.#byNamespace.values()) for (const o of objects.values()) out.push(o);
+        return out;
+      },
       byIndex: (indexName, value) => {
+        if (indexName === NAMESPACE_INDEX) return this.#inNamespace(value);
         const index = this.#indexes.get(indexName);
         if (index === undefined) throw new InformerError('unknown-index', `index ${indexName} does not exist`);
+        if (!index.kept) this.#build(index);
         const keys = index.buckets.get(value);
         if (keys === undefined) return [];
         const out: T[] = [];
-        for (const k of keys) out.push(this.#items.get(k) as T);
+        for (const k of keys) out.push(this.reader.get(k)!);
         return out;
       },
-      keys: () => [...this.#items.keys()],
-      size: () => this.#items.size,
+      keys: () => {
+        const out: string[] = [];
+        for (const objects of this.#byNamespace.values()) for (const o of objects.values()) out.push(keyOf(o));
+        return out;
+      },
+      size: () => this.#size,
       hasSynced: () => this.#synced,
       synced,
     });
+  }
+
+  #inNamespace(namespace: string): T[] {
+    const objects = this.#byNamespace.get(namespace);
+    return objects === undefined ? [] : Array.from(objects.values());
+  }
+
+  /** Files every cached object in `index` and keeps it from now on. */
+  #build(index: Index<T>): void {
+    for (const objects of this.#byNamespace.values()) {
+      for (const o of objects.values()) {
+        const values = index.fn(o);
+        if (values.length === 0) continue;
+        const key = keyOf(o);
+        for (const v of values) file(index.buckets, v, key);
+      }
+    }
+    index.kept = true;
   }
 
   /**
@@ -191,8 +270,8 @@ export class CacheWriter<T extends KubeObject> {
    */
   addIndexer(name: string, fn: IndexFunc<T>): void {
     if (this.#started) throw new InformerError('indexer-after-start', `cannot add index ${name}: the cache has started`);
-    if (this.#indexes.has(name)) throw new InformerError('indexer-conflict', `index ${name} already exists`);
-    this.#indexes.set(name, { fn, buckets: new Map() });
+    if (name === NAMESPACE_INDEX || this.#indexes.has(name)) throw new InformerError('indexer-conflict', `index ${name} already exists`);
+    this.#indexes.set(name, { fn, buckets: new Map(), kept: true });
   }
 
   /**
@@ -212,29 +291,30 @@ export class CacheWriter<T extends KubeObject> {
     switch (event.type) {
       case 'InitStart':
         this.#pending = new Map();
-        return [];
+        return NO_CHANGES;
       case 'InitApply':
         (this.#pending ??= new Map()).set(keyOf(event.object), event.object);
-        return [];
+        return NO_CHANGES;
       case 'InitDone':
         return this.#replace();
       case 'Apply': {
         const object = event.object;
-        const key = keyOf(object);
-        const old = this.#items.get(key);
+        const meta = object.metadata;
+        const objects = this.#byNamespace.get(meta.namespace ?? '');
+        const old = objects?.get(meta.name ?? '');
         if (old === undefined) {
-          this.#insert(key, object);
+          this.#insert(object);
           return [{ type: 'add', object }];
         }
-        if (sameVersion(old, object)) return [];
-        this.#swap(key, old, object);
+        if (sameVersion(old, object)) return NO_CHANGES;
+        this.#swap(objects!, old, object);
         return [{ type: 'update', old, object }];
       }
       case 'Delete': {
-        const key = keyOf(event.object);
-        const old = this.#items.get(key);
-        if (old === undefined) return [];
-        this.#remove(key, old);
+        const meta = event.object.metadata;
+        const old = this.#byNamespace.get(meta.namespace ?? '')?.get(meta.name ?? '');
+        if (old === undefined) return NO_CHANGES;
+        this.#remove(old);
         return [{ type: 'delete', object: event.object }];
       }
     }
@@ -244,19 +324,21 @@ export class CacheWriter<T extends KubeObject> {
     const snapshot = this.#pending ?? new Map<string, T>();
     this.#pending = undefined;
     const out: InformerEvent<T>[] = [];
-    for (const [key, old] of this.#items) {
-      if (!snapshot.has(key)) {
-        this.#remove(key, old);
-        out.push({ type: 'delete', object: old, tombstone: true });
-      }
+    const gone: T[] = [];
+    for (const objects of this.#byNamespace.values()) for (const old of objects.values()) if (!snapshot.has(keyOf(old))) gone.push(old);
+    for (const old of gone) {
+      this.#remove(old);
+      out.push({ type: 'delete', object: old, tombstone: true });
     }
-    for (const [key, object] of snapshot) {
-      const old = this.#items.get(key);
+    for (const object of snapshot.values()) {
+      const meta = object.metadata;
+      const objects = this.#byNamespace.get(meta.namespace ?? '');
+      const old = objects?.get(meta.name ?? '');
       if (old === undefined) {
-        this.#insert(key, object);
+        this.#insert(object);
         out.push({ type: 'add', object });
       } else if (!sameVersion(old, object)) {
-        this.#swap(key, old, object);
+        this.#swap(objects!, old, object);
         out.push({ type: 'update', old, object });
       }
     }
@@ -267,26 +349,43 @@ export class CacheWriter<T extends KubeObject> {
     return out;
   }
 
-  #insert(key: string, object: T): void {
-    this.#items.set(key, object);
+  #insert(object: T): void {
+    const meta = object.metadata;
+    const namespace = meta.namespace ?? '';
+    let objects = this.#byNamespace.get(namespace);
+    if (objects === undefined) this.#byNamespace.set(namespace, (objects = new Map()));
+    objects.set(meta.name ?? '', object);
+    this.#size++;
+    let key: string | undefined;
     for (const index of this.#indexes.values()) {
-      for (const v of index.fn(object)) file(index.buckets, v, key);
+      if (!index.kept) continue;
+      for (const v of index.fn(object)) file(index.buckets, v, (key ??= keyOf(object)));
     }
   }
 
-  #remove(key: string, old: T): void {
-    this.#items.delete(key);
+  #remove(old: T): void {
+    const meta = old.metadata;
+    const namespace = meta.namespace ?? '';
+    const objects = this.#byNamespace.get(namespace)!;
+    objects.delete(meta.name ?? '');
+    if (objects.size === 0) this.#byNamespace.delete(namespace);
+    this.#size--;
+    let key: string | undefined;
     for (const index of this.#indexes.values()) {
-      for (const v of index.fn(old)) unfile(index.buckets, v, key);
+      if (!index.kept) continue;
+      for (const v of index.fn(old)) unfile(index.buckets, v, (key ??= keyOf(old)));
     }
   }
 
-  #swap(key: string, old: T, object: T): void {
-    this.#items.set(key, object);
+  #swap(objects: Map<string, T>, old: T, object: T): void {
+    objects.set(object.metadata.name ?? '', object);
+    let key: string | undefined;
     for (const index of this.#indexes.values()) {
+      if (!index.kept || index.filedAlike?.(old, object)) continue;
       const before = index.fn(old);
       const after = index.fn(object);
       if (sameValues(before, after)) continue;
+      key ??= keyOf(object);
       for (const v of before) if (!after.includes(v)) unfile(index.buckets, v, key);
       for (const v of after) if (!before.includes(v)) file(index.buckets, v, key);
     }
@@ -298,12 +397,22 @@ export class CacheWriter<T extends KubeObject> {
    * @throws Error naming the first broken invariant.
    */
   assertInvariants(): void {
-    for (const [key, object] of this.#items) {
-      if (keyOf(object) !== key) throw new Error(`object ${keyOf(object)} is filed under key ${key}`);
+    let size = 0;
+    for (const [namespace, objects] of this.#byNamespace) {
+      if (objects.size === 0) throw new Error(`namespace ${namespace} has an empty map`);
+      for (const [name, object] of objects) {
+        size++;
+        if ((object.metadata.namespace ?? '') !== namespace || (object.metadata.name ?? '') !== name) throw new Error(`object ${keyOf(object)} is held under ${namespace}/${name}`);
+      }
     }
+    if (size !== this.#size) throw new Error(`size is ${this.#size}, the cache holds ${size}`);
     for (const [name, index] of this.#indexes) {
+      if (!index.kept) {
+        if (index.buckets.size > 0) throw new Error(`index ${name} is not kept but holds ${index.buckets.size} buckets`);
+        continue;
+      }
       const expected = new Map<string, Set<string>>();
-      for (const [key, object] of this.#items) for (const v of index.fn(object)) file(expected, v, key);
+      for (const objects of this.#byNamespace.values()) for (const object of objects.values()) for (const v of index.fn(object)) file(expected, v, keyOf(object));
       if (expected.size !== index.buckets.size) throw new Error(`index ${name}: ${index.buckets.size} buckets, expected ${expected.size}`);
       for (const [v, keys] of expected) {
         const got = index.buckets.get(v);
@@ -315,10 +424,14 @@ export class CacheWriter<T extends KubeObject> {
   }
 }
 
+/** What an event that changes nothing returns (shared: it is never written to). */
+const NO_CHANGES: readonly InformerEvent<never>[] = Object.freeze([]);
+
 function keyOf(object: KubeObject): string {
   const ns = object.metadata.namespace;
   const name = object.metadata.name ?? '';
-  return ns ? `${ns}/${name}` : name;
+  // Flat: the cache keeps the key for as long as it holds the object.
+  return ns ? flatten(`${ns}/${name}`) : name;
 }
 
 function sameVersion(a: KubeObject, b: KubeObject): boolean {

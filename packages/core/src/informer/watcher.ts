@@ -356,11 +356,15 @@ export function watcher<T extends KubeObject>(
 
     const feed = (input: WatcherInput<T>): void => {
       if (closed) return;
-      queue.push(input);
-      if (draining) return;
+      if (draining) {
+        queue.push(input);
+        return;
+      }
       draining = true;
       try {
-        for (let next = queue.shift(); next !== undefined && !closed; next = queue.shift()) {
+        // The input at hand goes first without a trip through the queue (the common case: no
+        // input arrives while one is processed).
+        for (let next: WatcherInput<T> | undefined = input; next !== undefined && !closed; next = queue.shift()) {
           const [outputs, nextState] = step(state, next);
           const moved = nextState.phase !== state.phase;
           state = nextState;

@@ -15,6 +15,8 @@ import type { Client } from '../client/types.js';
 import type { Clock } from '../clock/clock.js';
 import { formatTime } from '../clock/clock.js';
 import type { Rng } from '../rng/rng.js';
+import { LruCache } from '../util/lru.js';
+import { flatten } from '../util/objects.js';
 
 /** `Normal` for routine happenings, `Warning` for what may need attention. */
 export type EventType = 'Normal' | 'Warning';
@@ -57,6 +59,21 @@ interface Seen {
 }
 
 /**
+ * The different messages of similar events in the window: one string until a second one comes
+ * (nearly every event has a single message, and a `Set` per event is most of the cache's weight).
+ */
+interface Similar {
+  messages: string | Set<string>;
+  lastSeenMs: number;
+}
+
+/** How many keys each of the recorder's caches holds at most (client-go's LRU size). */
+const CACHE_SIZE = 4096;
+
+/** Joins key parts with a character no name, reason or message of an event key carries. */
+const SEP = '\u0000';
+
+/**
  * Records events about objects (client-go's `record.EventRecorder` with its `EventCorrelator`).
  *
  * Guarantees:
@@ -88,9 +105,10 @@ interface Seen {
 export class EventRecorder {
   readonly #options: EventRecorderOptions;
   readonly #resource: ResourceDefinition<Event>;
-  readonly #seen = new Map<string, Seen>();
-  readonly #similar = new Map<string, { readonly messages: Set<string>; lastSeenMs: number }>();
-  readonly #buckets = new Map<string, { tokens: number; lastMs: number }>();
+  // client-go's EventCorrelator keeps each of these in an LRU of 4096 entries.
+  readonly #seen = new LruCache<string, Seen>(CACHE_SIZE);
+  readonly #similar = new LruCache<string, Similar>(CACHE_SIZE);
+  readonly #buckets = new LruCache<string, { tokens: number; lastMs: number }>(CACHE_SIZE);
   readonly #chains = new Map<string, Promise<void>>();
 
   /** Builds a recorder; see {@link EventRecorderOptions}. */
@@ -113,8 +131,8 @@ export class EventRecorder {
     const meta = object.metadata;
     // Events that may be combined (same source, object, type and reason) are recorded in call
     // order, one after the other: they may end up patching the same Event.
-    const source = JSON.stringify([o.component, o.host ?? '', object.apiVersion, object.kind, meta.namespace ?? '', meta.name ?? '', meta.uid ?? '']);
-    const similar = JSON.stringify([source, type, reason]);
+    const source = flatten([o.component, o.host ?? '', object.apiVersion, object.kind, meta.namespace ?? '', meta.name ?? '', meta.uid ?? ''].join(SEP));
+    const similar = flatten(`${source}${SEP}${type}${SEP}${reason}`);
     const previous = this.#chains.get(similar) ?? Promise.resolve();
     const next = previous.then(() => this.#record(source, similar, object, type, reason, message)).catch((error: unknown) => o.onError?.(error));
     this.#chains.set(similar, next);
@@ -128,17 +146,18 @@ export class EventRecorder {
     const o = this.#options;
     const now = o.clock.now();
     const window = o.windowMs ?? 600_000;
-    this.#evictOlderThan(now);
     // client-go's EventAggregator: the tenth different message of similar events within the
     // window, and every one after it, goes into one combined Event instead.
-    let messages = this.#similar.get(similar);
-    if (messages === undefined || now - messages.lastSeenMs > window) this.#similar.set(similar, (messages = { messages: new Set(), lastSeenMs: now }));
-    messages.messages.add(message);
-    messages.lastSeenMs = now;
-    let key = JSON.stringify([similar, message]);
+    let entry = this.#similar.get(similar);
+    if (entry === undefined || now - entry.lastSeenMs > window) this.#similar.set(similar, (entry = { messages: message, lastSeenMs: now }));
+    entry.lastSeenMs = now;
+    let messages = entry.messages;
+    if (typeof messages === 'string' && messages !== message) entry.messages = messages = new Set([messages]);
+    if (typeof messages !== 'string') messages.add(message);
+    let key = flatten(`${similar}${SEP}${message}`);
     let text = message;
-    if (messages.messages.size >= MAX_SIMILAR_MESSAGES) {
-      messages.messages.delete(messages.messages.values().next().value!);
+    if (typeof messages !== 'string' && messages.size >= MAX_SIMILAR_MESSAGES) {
+      messages.delete(messages.values().next().value!);
       key = similar;
       text = `(combined from similar events): ${message}`;
     }
@@ -168,6 +187,7 @@ export class EventRecorder {
   /** A token of `source`'s bucket (client-go's `EventSourceObjectSpamFilter`), if it has one. */
   #takeToken(source: string, now: number): boolean {
     let bucket = this.#buckets.get(source);
+    // A bucket the LRU forgot is a full one, as client-go's spam filter makes a new one.
     if (bucket === undefined) this.#buckets.set(source, (bucket = { tokens: SPAM_BURST, lastMs: now }));
     bucket.tokens = Math.min(SPAM_BURST, bucket.tokens + (now - bucket.lastMs) / SPAM_REFILL_MS);
     bucket.lastMs = now;
@@ -213,36 +233,5 @@ export class EventRecorder {
         throw error;
       }
     }
-  }
-
-  #evictOlderThan(now: number): void {
-    const window = this.#options.windowMs ?? 600_000;
-    // Bounded memory (client-go keeps an LRU of 4096): forget keys whose window has passed.
-    evict(this.#seen, (s) => now - s.lastSeenMs > window);
-    evict(this.#similar, (s) => now - s.lastSeenMs > window);
-    // A full bucket is as good as none.
-    evict(this.#buckets, (b) => b.tokens + (now - b.lastMs) / SPAM_REFILL_MS >= SPAM_BURST);
-  }
-
-}
-
-/** How many keys each of the recorder's caches holds at most (client-go's LRU size). */
-const CACHE_SIZE = 4096;
-
-/**
- * Keeps `cache` under {@link CACHE_SIZE} keys: once full, drops the `expired` entries and, if it
- * is still full of live ones (more distinct events within the window than client-go's LRU holds,
- * e.g. a Job controller's `Created pod: <name>` for thousands of pods), the oldest-inserted
- * quarter, as an LRU would. The scan then waits for a quarter of new keys, so recording stays
- * O(1) amortized.
- */
-function evict<V>(cache: Map<string, V>, expired: (v: V) => boolean): void {
-  if (cache.size < CACHE_SIZE) return;
-  for (const [k, v] of cache) if (expired(v)) cache.delete(k);
-  let excess = cache.size - (CACHE_SIZE * 3) / 4;
-  if (cache.size < CACHE_SIZE || excess <= 0) return;
-  for (const k of cache.keys()) {
-    if (excess-- <= 0) break;
-    cache.delete(k);
   }
 }

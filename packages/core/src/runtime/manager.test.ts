@@ -218,6 +218,23 @@ describe('EventRecorder', () => {
     expect(again.map((e) => e.count)).toEqual([1, 1]);
   });
 
+  it('keeps an event repeated meanwhile while 4,200 others pass, as an LRU (not first-in first-out) does', async () => {
+    const cluster = testCluster();
+    const { clock, api } = cluster;
+    const first = await api.create(Widgets, widget('a'));
+    const recorder = createManager({ client: api, clock, rng: cluster.rng, registry: cluster.registry }).recorder('c');
+    await recorder.event(first, 'Normal', 'Created', 'Created pod: a-0');
+    for (let i = 0; i < 210; i++) {
+      const w = await api.create(Widgets, widget(`w${i}`));
+      for (let j = 0; j < 20; j++) await recorder.event(w, 'Normal', `Reason${j}`, `Created pod: w${i}-${j}`);
+      // Half-way through, the first event repeats: it becomes the most recent key.
+      if (i === 105) await recorder.event(first, 'Normal', 'Created', 'Created pod: a-0');
+    }
+    await recorder.event(first, 'Normal', 'Created', 'Created pod: a-0');
+    const again = (await api.list(Events, { namespace: 'default' })).items.filter((e) => e.involvedObject.name === 'a');
+    expect(again.map((e) => e.count)).toEqual([3]);
+  });
+
   it('starts a new Event once the window has passed', async () => {
     const cluster = testCluster();
     const { clock, api } = cluster;

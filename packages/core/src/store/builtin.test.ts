@@ -292,6 +292,19 @@ describe('walkthrough manifests', () => {
     expect((await apply(server, Deployments, doc!.object as never)).action).toBe('unchanged');
   });
 
+  it('an apply told the object is absent creates it, and falls back to a patch when it existed after all', async () => {
+    const { server } = newServer();
+    const text = readFileSync(join(EXAMPLES, 'deployment-pi-web.yaml'), 'utf8');
+    const [doc] = parseManifests(text, 'deployment-pi-web.yaml').map((m) => resolveManifest(server.registry, m));
+    expect((await apply(server, Deployments, doc!.object as never, { absent: true })).action).toBe('created');
+    const scale = await server.getScale(Deployments, key('pi-web'));
+    await server.updateScale(Deployments, key('pi-web'), { ...scale, spec: { replicas: 4 } });
+    // A stale "absent": the create meets AlreadyExists, and the apply patches as usual.
+    const again = await apply(server, Deployments, doc!.object as never, { absent: true });
+    expect(again.action).toBe('configured');
+    expect(again.object.spec.replicas).not.toBe(4);
+  });
+
   it('reports a YAML syntax error with its line', () => {
     expect(() => parseManifests('kind: Pod\nmetadata: [oops\n', 'bad.yaml')).toThrow(/^bad.yaml \(document 1\): invalid YAML at line \d+/);
   });

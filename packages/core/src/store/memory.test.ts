@@ -69,4 +69,23 @@ describe('MemoryStorage', () => {
     // The index reads the field once; only node-7's watch evaluates its predicate.
     expect(calls.filter((c) => !c.startsWith('node-7:'))).toHaveLength(1);
   });
+
+  it('an indexed watch sees an object that moves onto its pinned value as ADDED and off it as DELETED', async () => {
+    const s = new MemoryStorage({ clock: new VirtualClock() });
+    const pinned = (node: string) => ({
+      labels: { matches: () => true, empty: () => true, toString: () => '' } as never,
+      fields: { empty: () => false, requirements: [{ field: 'spec.node', operator: '=' as const, value: node }], matches: (get: (f: string) => string | undefined) => get('spec.node') === node } as never,
+      field: (o: never, f: string) => (f === 'spec.node' ? ((o as { spec?: { node?: string } }).spec?.node) : undefined),
+    });
+    const seen: string[] = [];
+    s.watch({ resource: 'things' }, { from: 0, predicate: pinned('node-1') }).subscribe((e) => seen.push(`${e.type}:${(e.object as { spec?: { node?: string } }).spec?.node}`));
+    const on = (node: string) => ({ ...obj('a', 1), spec: { node } }) as never;
+    await s.create(key('a'), on('node-2'));
+    await s.update(key('a'), on('node-1'));
+    await s.update(key('a'), { ...obj('a', 2), spec: { node: 'node-1', value: 2 } } as never);
+    await s.update(key('a'), on('node-3'));
+    await s.update(key('a'), on('node-4'));
+    await s.delete(key('a'));
+    expect(seen).toEqual(['ADDED:node-1', 'MODIFIED:node-1', 'DELETED:node-3']);
+  });
 });

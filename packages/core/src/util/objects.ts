@@ -19,22 +19,45 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Freezes children first (skipping frozen subtrees), then the node. Hot path: plain loops. */
+/**
+ * Freezes children first (skipping frozen subtrees), then the node. Hot path: plain loops.
+ *
+ * On the way it flattens the strings it meets: a string built by concatenation (a uid, a
+ * message, a timestamp) is a rope of pieces in V8, often several times the size of the flat
+ * string, and a frozen object keeps it for as long as the object lives.
+ */
 function freezeTree(node: object): void {
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {
       const child: unknown = node[i];
-      if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) freezeTree(child);
+      if (typeof child === 'string') flatten(child);
+      else if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) freezeTree(child);
     }
   } else {
     const record = node as Record<string, unknown>;
     const keys = Object.keys(record);
     for (let i = 0; i < keys.length; i++) {
       const child = record[keys[i]!];
-      if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) freezeTree(child);
+      if (typeof child === 'string') flatten(child);
+      else if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) freezeTree(child);
     }
   }
   Object.freeze(node);
+}
+
+/** Read by nothing: keeps the engine from dropping {@link flatten}'s character read. */
+let flattenSink = 0;
+
+/**
+ * Makes V8 store `text` as one flat string, in place, and returns it: reading a character of a
+ * concatenated string (a rope) flattens it, and its pieces can then be collected. Strings too
+ * short to be ropes (under 13 characters) are left alone.
+ *
+ * @example `flatten(HEX[a] + HEX[b] + '-' + …)` keeps a 36-character uid in about 70 bytes rather than 490.
+ */
+export function flatten(text: string): string {
+  if (text.length >= 13) flattenSink = (flattenSink + text.charCodeAt(0)) & 0xff;
+  return text;
 }
 
 /** Structural equality of JSON-like values (key order ignored; `undefined` members ignored). */

@@ -503,7 +503,10 @@ export class SimCluster {
       const { resource, object } = manifest;
       const body = resource.namespaced && !object.metadata.namespace ? { ...object, metadata: { ...object.metadata, namespace: 'default' } } : object;
       try {
-        results.push(await applyManifest(this.server, resource, body));
+        // The server's reader is current in process: a new object is created without a read
+        // that would find nothing (a NotFound error per object of a large apply).
+        const absent = this.server.reader.get(resource, { namespace: body.metadata.namespace, name: body.metadata.name ?? '' }) === undefined;
+        results.push(await applyManifest(this.server, resource, body, { absent }));
       } catch (e) {
         // The API server's error, its message prefixed with where the object came from.
         if (!(e instanceof ApiError)) throw e;

@@ -61,8 +61,12 @@ export class LivelockGuard {
   #writes = 0;
   #yieldedAt = 0;
   #runWrites = 0;
-  readonly #byObject = new Map<string, number>();
-  readonly #byFamily = new Map<string, number>();
+  /**
+   * Writes at the current instant: kind → namespace (with its `/`, or `''`) → name → count and
+   * the object's last metadata. Nested maps of the objects' own strings: a burst of a million
+   * writes at one instant builds no key per write.
+   */
+  readonly #byObject = new Map<string, Map<string, Map<string, Written>>>();
   readonly #runFamilies = new Map<string, number>();
 
   /**
@@ -106,7 +110,6 @@ export class LivelockGuard {
           this.#writes = 0;
           this.#yieldedAt = 0;
           this.#byObject.clear();
-          this.#byFamily.clear();
         }
         const run = ++this.#runWrites;
         if (run > this.#runLimit - this.#runWindow) {
@@ -123,25 +126,56 @@ export class LivelockGuard {
         }
         if (++this.#writes <= this.#limit) return;
         const meta = object.metadata;
-        const namespace = meta.namespace === undefined ? '' : `${meta.namespace}/`;
-        const key = `${resource.kind} ${namespace}${meta.name ?? ''}`;
-        const count = (this.#byObject.get(key) ?? 0) + 1;
-        this.#byObject.set(key, count);
-        const family = familyOf(resource.kind, namespace, meta);
-        this.#byFamily.set(family, (this.#byFamily.get(family) ?? 0) + 1);
-        if (count > this.#limit) {
+        const written = this.#count(resource.kind, meta);
+        if (written.count > this.#limit) {
           if (this.tripped === undefined) this.trippedBy = 'livelock';
-          this.tripped ??= `an object written more than ${this.#limit} times at virtual time ${now} ms without time passing (a write loop: components undoing each other's writes, or a controller requeueing itself at once); written most: ${top(this.#byObject)}`;
-          throw new ApiError('TooManyRequests', `livelock guard: ${key} written more than ${this.#limit} times at virtual time ${now} ms without time passing`);
+          this.tripped ??= `an object written more than ${this.#limit} times at virtual time ${now} ms without time passing (a write loop: components undoing each other's writes, or a controller requeueing itself at once); written most: ${top(this.#counts((kind, namespace, name) => `${kind} ${namespace}${name}`))}`;
+          const namespace = meta.namespace === undefined ? '' : `${meta.namespace}/`;
+          throw new ApiError('TooManyRequests', `livelock guard: ${resource.kind} ${namespace}${meta.name ?? ''} written more than ${this.#limit} times at virtual time ${now} ms without time passing`);
         }
         if (this.#writes > this.#totalLimit) {
           if (this.tripped === undefined) this.trippedBy = 'livelock';
-          this.tripped ??= `more than ${this.#totalLimit} writes at virtual time ${now} ms without time passing (a write loop that makes new objects each time round, e.g. pods rejected and replaced at once); written most: ${top(this.#byFamily)}`;
+          this.tripped ??= `more than ${this.#totalLimit} writes at virtual time ${now} ms without time passing (a write loop that makes new objects each time round, e.g. pods rejected and replaced at once); written most: ${top(this.#counts((kind, namespace, _name, m) => familyOf(kind, namespace, m)))}`;
           throw new ApiError('TooManyRequests', `livelock guard: more than ${this.#totalLimit} writes at virtual time ${now} ms without time passing`);
         }
       },
     };
   }
+
+  /** Counts a write of one object at the current instant. */
+  #count(kind: string, meta: KubeObject['metadata']): Written {
+    let byNamespace = this.#byObject.get(kind);
+    if (byNamespace === undefined) this.#byObject.set(kind, (byNamespace = new Map()));
+    const namespace = meta.namespace === undefined ? '' : meta.namespace;
+    let byName = byNamespace.get(namespace);
+    if (byName === undefined) byNamespace.set(namespace, (byName = new Map()));
+    const name = meta.name ?? '';
+    let written = byName.get(name);
+    if (written === undefined) byName.set(name, (written = { count: 0, meta }));
+    written.count++;
+    written.meta = meta;
+    return written;
+  }
+
+  /** The writes of the current instant summed by `label` (of kind, `namespace/` or `''`, name, metadata): for a report. */
+  #counts(label: (kind: string, namespace: string, name: string, meta: KubeObject['metadata']) => string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [kind, byNamespace] of this.#byObject) {
+      for (const [namespace, byName] of byNamespace) {
+        for (const [name, written] of byName) {
+          const key = label(kind, namespace === '' ? '' : `${namespace}/`, name, written.meta);
+          out.set(key, (out.get(key) ?? 0) + written.count);
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** One object's writes at the current instant. */
+interface Written {
+  count: number;
+  meta: KubeObject['metadata'];
 }
 
 /**
