@@ -1,6 +1,6 @@
 /**
  * `pnpm bench`: runs every `bench/*.bench.ts` (or those whose name contains an argument) and
- * prints their figures. Run with `node --expose-gc` semantics via tsx for heap figures.
+ * prints their figures; a bench exporting `onDemand = true` runs only when named. Run with `node --expose-gc` semantics via tsx for heap figures.
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,7 +15,12 @@ const files = readdirSync(here)
   .sort();
 
 for (const file of files) {
-  const mod = (await import(pathToFileURL(join(here, file)).href)) as { figures: () => Promise<Figure[]> };
+  const mod = (await import(pathToFileURL(join(here, file)).href)) as { figures: () => Promise<Figure[]>; onDemand?: boolean };
+  // A bench that takes many minutes (scale) runs only when named.
+  if (mod.onDemand === true && filters.length === 0) {
+    console.log(`\n## ${file.replace('.bench.ts', '')}: skipped (runs when named: pnpm bench ${file.replace('.bench.ts', '')})`);
+    continue;
+  }
   console.log(`\n## ${file.replace('.bench.ts', '')}`);
   for (const f of await mod.figures()) {
     const value = f.value >= 100 ? Math.round(f.value).toLocaleString('en-US') : f.value.toFixed(2);

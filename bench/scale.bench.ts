@@ -41,6 +41,9 @@ function runOne(nodes: number, pods: number, mode: string): Promise<Result> {
   });
 }
 
+/** Many minutes at full size: `pnpm bench` runs it only when named (`pnpm bench scale`). */
+export const onDemand = true;
+
 /** The slope of log(time) over log(pods): 1 is linear. */
 function exponent(results: readonly Result[]): number {
   const xs = results.map((r) => Math.log(r.pods));
