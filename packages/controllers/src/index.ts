@@ -491,3 +491,43 @@ export type { IPAddressPool, L2Advertisement, LoadBalancerState, MetalLBControll
 // A fake cloud provider's service controller
 export { CLOUD_SERVICE_CONTROLLER_COMPONENT, CLOUD_SERVICE_CONTROLLER_NAME, DEFAULT_FAKE_CLOUD_RANGE, FAKE_CLOUD_LOAD_BALANCER_PLUGIN_NAME, fakeCloudLoadBalancerPlugin } from './cloudservice/index.js';
 export type { FakeCloudOptions } from './cloudservice/index.js';
+
+// ingress-nginx
+export {
+  CANARY_ANNOTATION,
+  CATCH_ALL_SERVER,
+  DEFAULT_PUBLISH_SERVICE,
+  FAKE_CERTIFICATE_SUBJECT,
+  INGRESS_NGINX_CLASS,
+  INGRESS_NGINX_COMPONENT,
+  INGRESS_NGINX_CONTROLLER,
+  INGRESS_NGINX_CONTROLLER_NAME,
+  INGRESS_NGINX_PLUGIN_NAME,
+  LEGACY_INGRESS_CLASS_ANNOTATION,
+  NGINX_ANNOTATION_PREFIX,
+  SSL_CERTIFICATE_ERROR,
+  buildIngressTable,
+  checkCertificate,
+  ingressNginxPlugin,
+  ingressStatusPublished,
+  ingressStatusPublishedInvariant,
+  matchLocation,
+  publishedAddresses,
+  routeIngressRequest,
+  routesToCanary,
+  servesIngress,
+} from './ingress/index.js';
+export type {
+  CanaryPolicy,
+  CertificateCheck,
+  IngressClassConfig,
+  IngressLocation,
+  IngressNginxOptions,
+  IngressObjects,
+  IngressRequest,
+  IngressRoute,
+  IngressServer,
+  IngressServiceRef,
+  IngressStatusState,
+  IngressTable,
+} from './ingress/index.js';

@@ -103,6 +103,7 @@ describe('invariants registered by plugins', () => {
         'cronJobActiveMatchesJobs (liveness)',
         'loadBalancerAddressesUnique (safety)',
         'loadBalancerAddressesInPools (liveness)',
+        'ingressStatusPublished (liveness)',
       ]);
     } finally {
       await cluster.stop();

@@ -66,6 +66,7 @@ import {
   ttlAfterFinishedPlugin,
   fakeCloudLoadBalancerPlugin,
   metallbPlugin,
+  ingressNginxPlugin,
   METALLB_PLUGIN_NAME,
   type FakeCloudOptions,
   type NodeLifecyclePluginOptions,
@@ -250,6 +251,7 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   ttlAfterFinishedPlugin(),
   cronJobPlugin(),
   metallbPlugin(),
+  ingressNginxPlugin(),
 ]);
 
 /** Options of {@link SimCluster.settle}. */
