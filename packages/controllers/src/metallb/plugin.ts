@@ -35,6 +35,9 @@ export function metallbPlugin(options: MetalLBControllerOptions = {}): Plugin {
       api.addResource(L2Advertisements);
       api.addController((manager) => metallbController(manager, options));
       api.reconciles(Services);
+      // The controller reads the pools; L2Advertisements are the speakers' (announcing, not modelled).
+      api.reconciles(IPAddressPools);
+      api.reconciles(L2Advertisements);
       api.addInvariant(loadBalancerAddressesUniqueInvariant);
       api.addInvariant(loadBalancerAddressesInPoolsInvariant(options.namespace ?? METALLB_NAMESPACE));
     },

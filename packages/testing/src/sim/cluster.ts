@@ -67,6 +67,8 @@ import {
   fakeCloudLoadBalancerPlugin,
   metallbPlugin,
   ingressNginxPlugin,
+  IPAddressPools,
+  L2Advertisements,
   METALLB_PLUGIN_NAME,
   type FakeCloudOptions,
   type NodeLifecyclePluginOptions,
@@ -253,6 +255,12 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   metallbPlugin(),
   ingressNginxPlugin(),
 ]);
+
+/**
+ * The custom kinds the add-ons of {@link DEFAULT_CONTROLLER_PLUGINS} serve (MetalLB's
+ * IPAddressPool and L2Advertisement), for tools that check manifests before a cluster exists.
+ */
+export const DEFAULT_ADD_ON_RESOURCES: readonly ResourceDefinition[] = Object.freeze([IPAddressPools, L2Advertisements] as ResourceDefinition[]);
 
 /** Options of {@link SimCluster.settle}. */
 export interface SettleOptions {
