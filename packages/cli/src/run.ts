@@ -323,7 +323,7 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
   let cluster: SimCluster;
   try {
     // The trace streams to the file as it happens; without --trace none is kept.
-    cluster = await SimCluster.create({ seed: options.seed ?? scenario?.seed ?? 1, nodes: options.nodes ?? scenario?.nodes ?? 3, trace: traceFile?.write ?? 'none', metricsServer: scenario?.metricsServer ?? false, cloudProvider: scenario?.cloudProvider ?? false });
+    cluster = await SimCluster.create({ seed: options.seed ?? scenario?.seed ?? 1, nodes: options.nodes ?? scenario?.nodes ?? 3, trace: traceFile?.write ?? 'none', metricsServer: scenario?.metricsServer ?? false, cloudProvider: scenario?.cloudProvider ?? false, ingressNginx: scenario?.ingressNginx ?? false });
   } catch (e) {
     traceFile?.close();
     throw e;

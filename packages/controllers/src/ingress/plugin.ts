@@ -22,7 +22,7 @@ export const INGRESS_NGINX_PLUGIN_NAME = 'kubeloop.dev/ingress-nginx';
  *
  * @example
  * ```ts
- * const cluster = await SimCluster.create({ seed: 1, nodes: 1 }); // in the default controllers
+ * const cluster = await SimCluster.create({ seed: 1, nodes: 1, ingressNginx: true }); // installs this plugin
  * await cluster.apply(ingressClassNginxAndControllerService);
  * await cluster.apply(shopIngress);
  * await cluster.settle(); // kubectl get ing: ADDRESS 192.168.1.240

@@ -103,7 +103,6 @@ describe('invariants registered by plugins', () => {
         'cronJobActiveMatchesJobs (liveness)',
         'loadBalancerAddressesUnique (safety)',
         'loadBalancerAddressesInPools (liveness)',
-        'ingressStatusPublished (liveness)',
       ]);
     } finally {
       await cluster.stop();

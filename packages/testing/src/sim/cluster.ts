@@ -71,6 +71,7 @@ import {
   L2Advertisements,
   METALLB_PLUGIN_NAME,
   type FakeCloudOptions,
+  type IngressNginxOptions,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
 import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin, metricsServerPlugin } from '@kubeloop/runtime-fake';
@@ -138,6 +139,13 @@ export interface SimClusterOptions {
    * LoadBalancer Services from its address pools.
    */
   readonly cloudProvider?: boolean | FakeCloudOptions | undefined;
+  /**
+   * Install ingress-nginx (default false): its control loop joins the controller manager, so
+   * Ingresses of class `nginx` get their status from the Service
+   * `ingress-nginx/ingress-nginx-controller` (see `ingressNginxPlugin`). Without it, as in a
+   * fresh cluster, nothing serves Ingresses.
+   */
+  readonly ingressNginx?: boolean | IngressNginxOptions | undefined;
   /**
    * The controller manager (kube-controller-manager): controllers that run in a manager of
    * their own, with their own informers and client, and that {@link SimCluster.restartControllerManager}
@@ -232,8 +240,8 @@ export const DEFAULT_STORAGE_CLASS: StorageClass = Object.freeze({
  * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
  * without quota). Plugins are stateless (each incarnation of the controller manager builds
  * fresh controllers from them), so one list serves every cluster. Beyond kube-controller-manager,
- * the add-ons a bare-metal cluster of the seeds installs: MetalLB (inert until an address pool
- * exists) and ingress-nginx (inert until an IngressClass names it).
+ * MetalLB, which a bare-metal cluster of the seeds installs (inert until an address pool
+ * exists); ingress-nginx is the `ingressNginx` option's.
  */
 export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   garbageCollectorPlugin(),
@@ -253,7 +261,6 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   ttlAfterFinishedPlugin(),
   cronJobPlugin(),
   metallbPlugin(),
-  ingressNginxPlugin(),
 ]);
 
 /**
@@ -426,6 +433,8 @@ export class SimCluster {
       const cmPlugins = cm.plugins ?? DEFAULT_CONTROLLER_PLUGINS;
       // On a cloud, the cloud's service controller gives LoadBalancers their addresses, not MetalLB.
       cmHost.use(...(cloud === false ? cmPlugins : cmPlugins.filter((p) => p.name !== METALLB_PLUGIN_NAME)));
+      const ingress = options.ingressNginx ?? false;
+      if (ingress !== false) cmHost.use(ingressNginxPlugin(ingress === true ? {} : ingress));
       const interceptors = typeof cm.interceptors === 'function' ? cm.interceptors(clock) : (cm.interceptors ?? []);
       const resyncMs = cm.resyncMs;
       if (resyncMs !== undefined && !(resyncMs > 0 && Number.isFinite(resyncMs))) {
