@@ -83,6 +83,10 @@ export interface IngressServer {
   readonly useRegex: boolean;
   /** The TLS Secret, `namespace/name`, when an Ingress lists the host under `tls`; `certificateOk` false means the fake default certificate. */
   readonly tls?: { readonly secret: string; readonly certificateOk: boolean; readonly error?: string | undefined } | undefined;
+  /** The `Exact` locations by path (derived from `locations`, for matching). */
+  readonly exact: ReadonlyMap<string, IngressLocation>;
+  /** The other locations, longest path first (derived from `locations`, for matching). */
+  readonly prefixes: readonly IngressLocation[];
 }
 
 /** The routing table: servers by host, and the Services to resolve named ports. */
@@ -251,7 +255,9 @@ export function buildIngressTable(objects: IngressObjects, config: IngressClassC
     const useRegex = s.locations.some((l) => l.useRegex);
     // ingress-nginx sorts locations by path length, longest first (stable).
     const locations = [...s.locations].sort((a, b) => b.path.length - a.path.length);
-    out.set(host, { host, locations, useRegex, ...(s.tls === undefined ? {} : { tls: s.tls }) });
+    const exact = new Map<string, IngressLocation>();
+    for (const l of locations) if (l.pathType === 'Exact' && !exact.has(l.path)) exact.set(l.path, l);
+    out.set(host, { host, locations, useRegex, ...(s.tls === undefined ? {} : { tls: s.tls }), exact, prefixes: locations.filter((l) => l.pathType !== 'Exact') });
   }
   return { servers: out, services: new Map(objects.services.map((s) => [keyOf(s), s])) };
 }
@@ -330,9 +336,9 @@ function regexOf(path: string): RegExp | null {
 
 /** The location nginx picks for `path` in `server` (there is always one: `/`). */
 export function matchLocation(server: IngressServer, path: string): { location: IngressLocation; match: RegExpExecArray | undefined } {
-  const exact = server.locations.find((l) => l.pathType === 'Exact' && l.path === path);
+  const exact = server.exact.get(path);
   if (exact !== undefined) return { location: exact, match: undefined };
-  const rest = server.locations.filter((l) => l.pathType !== 'Exact');
+  const rest = server.prefixes;
   if (server.useRegex) {
     for (const l of rest) {
       const m = regexOf(l.path)?.exec(path);

@@ -74,6 +74,8 @@ export class MetalLBReconciler implements Reconciler {
       return done;
     }
     const svc = this.#current(cached);
+    // Most Services are not load balancers and hold nothing: nothing to decide, nothing to read.
+    if (svc.spec.type !== 'LoadBalancer' && heldIps(svc).length === 0) return done;
     const pools = this.#manager.cache(IPAddressPools).list(this.#namespace);
     const legacy = this.#manager.cache(ConfigMaps).get({ namespace: this.#namespace, name: LEGACY_CONFIG_MAP_NAME });
     const config = metallbConfig(pools, legacy);
