@@ -582,6 +582,14 @@ export const PRINTERS: Readonly<Record<string, KindPrinter>> = {
       return [o.metadata.name ?? '', ing.spec.ingressClassName ?? '<none>', ingressHosts(ing.spec.rules), loadBalancerText(ing.status?.loadBalancer?.ingress), (ing.spec.tls ?? []).length > 0 ? '80, 443' : '80', age(o, nowMs)];
     },
   },
+  IPAddressPool: {
+    // MetalLB's CRD printer columns (kubebuilder printcolumn).
+    columns: [NAME, col('Auto Assign', 'spec.autoAssign'), col('Avoid Buggy IPs', 'spec.avoidBuggyIPs'), col('Addresses', 'spec.addresses'), AGE],
+    cells: (o, { nowMs }) => {
+      const spec = (o as unknown as { spec?: { autoAssign?: boolean; avoidBuggyIPs?: boolean; addresses?: string[] } }).spec;
+      return [o.metadata.name ?? '', String(spec?.autoAssign ?? true), String(spec?.avoidBuggyIPs ?? false), JSON.stringify(spec?.addresses ?? []), age(o, nowMs)];
+    },
+  },
   IngressClass: {
     columns: [NAME, col('Controller', 'Controller that is responsible for handling this class'), col('Parameters', 'A reference to a resource with additional parameters'), AGE],
     cells: (o, { nowMs }) => {

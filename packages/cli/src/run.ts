@@ -9,7 +9,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeMetricses, Nodes, PodMetricses, builtinResources, createBuiltinRegistry, parseManifests } from '@kubeloop/core';
 import type { KubeObject, ResourceDefinition } from '@kubeloop/core';
-import { DEFAULT_SETTLE_MAX_MS, SimCluster, SimClusterError } from '@kubeloop/testing';
+import { DEFAULT_ADD_ON_RESOURCES, DEFAULT_SETTLE_MAX_MS, SimCluster, SimClusterError } from '@kubeloop/testing';
 import type { TraceEntry } from '@kubeloop/testing';
 import { stringify } from 'yaml';
 import { humanDuration } from './duration.js';
@@ -309,6 +309,8 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
   const paths = collectManifestFiles(options.paths, fs);
   const found = findScenario(paths, fs);
   const registry = createBuiltinRegistry();
+  // The kinds the default add-ons serve (MetalLB's), which manifests may name as well.
+  for (const r of DEFAULT_ADD_ON_RESOURCES) registry.register(r);
   let scenario: Scenario | undefined;
   if (found) {
     if (options.forMs !== undefined) throw new InputError(`${found.path}: --for cannot be used with a scenario (use advance steps)`);
@@ -321,7 +323,7 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
   let cluster: SimCluster;
   try {
     // The trace streams to the file as it happens; without --trace none is kept.
-    cluster = await SimCluster.create({ seed: options.seed ?? scenario?.seed ?? 1, nodes: options.nodes ?? scenario?.nodes ?? 3, trace: traceFile?.write ?? 'none', metricsServer: scenario?.metricsServer ?? false });
+    cluster = await SimCluster.create({ seed: options.seed ?? scenario?.seed ?? 1, nodes: options.nodes ?? scenario?.nodes ?? 3, trace: traceFile?.write ?? 'none', metricsServer: scenario?.metricsServer ?? false, cloudProvider: scenario?.cloudProvider ?? false, ingressNginx: scenario?.ingressNginx ?? false });
   } catch (e) {
     traceFile?.close();
     throw e;

@@ -32,7 +32,15 @@ describe('parseScenario', () => {
     expect(s.metricsServer).toBe(true);
     expect(() => parse([{ top: 'deployments' }])).toThrow('dir/s.yaml (Scenario, steps[0].top): must be pods or nodes, got "deployments"');
     expect(() => parse([{ top: 'pods' }], { metricsServer: 'yes' })).toThrow('dir/s.yaml (Scenario, cluster.metricsServer): must be true or false, got "yes"');
-    expect(() => parse([{ top: 'pods' }], { nodes: 1, metrics: true })).toThrow('dir/s.yaml (Scenario, cluster.metrics): unknown field "metrics" (fields: seed, nodes, metricsServer)');
+    expect(() => parse([{ top: 'pods' }], { nodes: 1, metrics: true })).toThrow('dir/s.yaml (Scenario, cluster.metrics): unknown field "metrics" (fields: seed, nodes, metricsServer, cloudProvider, ingressNginx)');
+  });
+
+  it('reads the cloudProvider and ingressNginx switches of the cluster, and names a bad one', () => {
+    expect(parse([{ top: 'pods' }], { nodes: 1, cloudProvider: true }).cloudProvider).toBe(true);
+    expect(parse([{ top: 'pods' }], { nodes: 1 }).cloudProvider).toBeUndefined();
+    expect(() => parse([{ top: 'pods' }], { cloudProvider: 'aws' })).toThrow('dir/s.yaml (Scenario, cluster.cloudProvider): must be true or false, got "aws"');
+    expect(parse([{ top: 'pods' }], { nodes: 1, ingressNginx: true }).ingressNginx).toBe(true);
+    expect(() => parse([{ top: 'pods' }], { ingressNginx: 'yes' })).toThrow('dir/s.yaml (Scenario, cluster.ingressNginx): must be true or false, got "yes"');
   });
 
   it('reads every kind of step, resolving resources as kubectl get names them', () => {

@@ -33,6 +33,9 @@
  * ```
  *
  * `cluster.metricsServer: true` runs a metrics-server (needed by HPAs and `top`).
+ * `cluster.cloudProvider: true` makes the cluster a cloud's: a fake cloud provider's service
+ * controller gives LoadBalancer Services their addresses instead of MetalLB.
+ * `cluster.ingressNginx: true` installs ingress-nginx (Ingresses of class nginx).
  *
  * Resources are named as `kubectl get` accepts them (`pods`, `pod`, `Pod`, `po`,
  * `deployments.apps`); `namespace` defaults to `default` for namespaced kinds.
@@ -86,6 +89,10 @@ export interface Scenario {
   readonly nodes?: number | readonly NodeSpec[] | undefined;
   /** Whether the scenario runs a metrics-server (`cluster.metricsServer`). */
   readonly metricsServer?: boolean | undefined;
+  /** Whether LoadBalancer addresses come from a fake cloud instead of MetalLB (`cluster.cloudProvider`). */
+  readonly cloudProvider?: boolean | undefined;
+  /** Whether the cluster runs ingress-nginx (`cluster.ingressNginx`). */
+  readonly ingressNginx?: boolean | undefined;
   /** The steps, in order. */
   readonly steps: readonly ScenarioStep[];
 }
@@ -122,9 +129,13 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
   for (const k of Object.keys(body)) if (!known.has(k)) fail(k, `unknown field "${k}" (fields: ${[...known].join(', ')})`);
   const cluster = body['cluster'] ?? {};
   if (!isRecord(cluster)) return fail('cluster', 'must be an object with seed and nodes');
-  for (const k of Object.keys(cluster)) if (!['seed', 'nodes', 'metricsServer'].includes(k)) fail(`cluster.${k}`, `unknown field "${k}" (fields: seed, nodes, metricsServer)`);
+  for (const k of Object.keys(cluster)) if (!['seed', 'nodes', 'metricsServer', 'cloudProvider', 'ingressNginx'].includes(k)) fail(`cluster.${k}`, `unknown field "${k}" (fields: seed, nodes, metricsServer, cloudProvider, ingressNginx)`);
   const metricsServer = cluster['metricsServer'];
   if (metricsServer !== undefined && typeof metricsServer !== 'boolean') fail('cluster.metricsServer', `must be true or false, got ${JSON.stringify(metricsServer)}`);
+  const cloudProvider = cluster['cloudProvider'];
+  if (cloudProvider !== undefined && typeof cloudProvider !== 'boolean') fail('cluster.cloudProvider', `must be true or false, got ${JSON.stringify(cloudProvider)}`);
+  const ingressNginx = cluster['ingressNginx'];
+  if (ingressNginx !== undefined && typeof ingressNginx !== 'boolean') fail('cluster.ingressNginx', `must be true or false, got ${JSON.stringify(ingressNginx)}`);
   const seed = cluster['seed'];
   if (seed !== undefined && !(Number.isInteger(seed) && (seed as number) >= 0)) fail('cluster.seed', `must be a whole number, got ${JSON.stringify(seed)}`);
   /** A node spec's fields and name, then the spec as the cluster would check it before its kubelet starts. */
@@ -272,5 +283,5 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
         return fail(`steps[${i}]`, `unknown step "${op}" (steps: ${STEP_OPS.join(', ')})`);
     }
   });
-  return { name, seed: seed as number | undefined, nodes: nodes as Scenario['nodes'], ...(metricsServer === undefined ? {} : { metricsServer: metricsServer as boolean }), steps };
+  return { name, seed: seed as number | undefined, nodes: nodes as Scenario['nodes'], ...(metricsServer === undefined ? {} : { metricsServer: metricsServer as boolean }), ...(cloudProvider === undefined ? {} : { cloudProvider: cloudProvider as boolean }), ...(ingressNginx === undefined ? {} : { ingressNginx: ingressNginx as boolean }), steps };
 }

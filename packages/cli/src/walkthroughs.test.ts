@@ -421,6 +421,43 @@ describe('the quickstart scenario (pnpm start)', () => {
   });
 });
 
+describe('walkthrough 11: Ingress, nginx-style', () => {
+  it("publishes the controller Service's address on every Ingress of class nginx, and warns about the missing TLS Secret until it exists", async () => {
+    const out = await runScenario('11-ingress-nginx.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const first = out.step(4);
+    expect(first.table('ingressclass.networking.k8s.io')).toMatchObject([{ NAME: 'nginx', CONTROLLER: 'k8s.io/ingress-nginx', PARAMETERS: '<none>' }]);
+    expect(first.table('ingress.networking.k8s.io')).toMatchObject([
+      { NAME: 'order-canary', CLASS: 'nginx', HOSTS: 'shop.example.com', ADDRESS: '192.168.1.240', PORTS: '80' },
+      { NAME: 'shop', CLASS: 'nginx', HOSTS: 'shop.example.com', ADDRESS: '192.168.1.240', PORTS: '80, 443' },
+    ]);
+    expect(first.table('service')).toContainEqual(expect.objectContaining({ NAME: 'ingress-nginx-controller', TYPE: 'LoadBalancer', 'EXTERNAL-IP': '192.168.1.240' }));
+    const events = first.table('event').map((e) => `${e['TYPE']} ${e['REASON']} ${e['OBJECT']}: ${e['MESSAGE']}`);
+    expect(events).toContain('Normal Sync ingress/shop: Scheduled for sync');
+    expect(events).toContain('Warning SSLCertificateError ingress/shop: Error getting SSL certificate "default/shop-tls": local SSL certificate default/shop-tls was not found. Using default certificate');
+    expect(out.step(8).table('secret')).toMatchObject([{ NAME: 'shop-tls', TYPE: 'kubernetes.io/tls', DATA: '2' }]);
+  });
+});
+
+describe('walkthrough 12: LoadBalancer on bare metal (MetalLB)', () => {
+  it('gives each LoadBalancer Service its own address from the pool, leaves the one too many pending, and hands a freed address on', async () => {
+    const out = await runScenario('12-loadbalancer-metallb.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const external = (n: number) => Object.fromEntries(out.step(n).table('service').map((r) => [r['NAME'], r['EXTERNAL-IP']]));
+    expect(external(3)).toEqual({ kubernetes: '<none>', 'whoami-web': '<pending>' });
+    expect(external(6)).toEqual({ kubernetes: '<none>', 'whoami-web': '192.168.1.240' });
+    expect(external(9)).toEqual({ kubernetes: '<none>', 'whoami-web': '192.168.1.240', 'whoami-web-2': '192.168.1.241', 'whoami-web-3': '<pending>' });
+    expect(out.step(9).table('event')).toContainEqual(
+      expect.objectContaining({ TYPE: 'Warning', REASON: 'AllocationFailed', OBJECT: 'service/whoami-web-3', MESSAGE: 'Failed to allocate IP for "default/whoami-web-3": no available IPs' }),
+    );
+    expect(external(13)).toEqual({ kubernetes: '<none>', 'whoami-web-2': '192.168.1.241', 'whoami-web-3': '192.168.1.240' });
+    expect(out.step(17).table('ipaddresspool')).toMatchObject([{ NAME: 'reserved', 'AUTO ASSIGN': 'false', ADDRESSES: '["10.0.50.0/30"]' }]);
+    expect(external(17)['whoami-web-4']).toBe('10.0.50.0');
+  });
+});
+
 describe('the bad-input walkthrough manifest', () => {
   it('rejects pod-request-pod.yaml (piVersion) naming the file, the object and the field, run alone or from a scenario', async () => {
     const file = join(walkthroughs, 'pod-request-pod.yaml');
@@ -452,6 +489,8 @@ describe('kubeloop run examples/walkthroughs (the folder the README points to)',
       '06-ownership.scenario.yaml',
       '07-statefulset-vs-replicaset.scenario.yaml',
       '08-persistentvolumeclaims.scenario.yaml',
+      '11-ingress-nginx.scenario.yaml',
+      '12-loadbalancer-metallb.scenario.yaml',
       '13-hpa-arithmetic.scenario.yaml',
       '16-node-failure.scenario.yaml',
     ]);
@@ -459,7 +498,7 @@ describe('kubeloop run examples/walkthroughs (the folder the README points to)',
     const alone = await runScenario('02-deployment-pi-web.scenario.yaml');
     expect(stdout.text).toContain(alone.stdout);
     // pod-request-pod.yaml (a deliberately bad manifest no scenario applies) is not run
-    expect(stderr.text).toBe(`ran 10 scenarios of ${walkthroughs}: 10 succeeded\n`);
+    expect(stderr.text).toBe(`ran 12 scenarios of ${walkthroughs}: 12 succeeded\n`);
   });
 
   it('runs a folder whose every file is a scenario (as examples/cli/scenarios), whatever the file names', async () => {

@@ -20,6 +20,9 @@
  * | {@link disruptionPlugin} | `pkg/controller/disruption` (PodDisruptionBudget status) |
  * | {@link horizontalPodAutoscalerPlugin} | `pkg/controller/podautoscaler` (Resource metrics) |
  * | {@link cronJobPlugin} | `pkg/controller/cronjob` (the v2 controller) |
+ * | {@link metallbPlugin} | MetalLB's `controller` (LoadBalancer addresses from `IPAddressPool`s), an add-on |
+ * | {@link fakeCloudLoadBalancerPlugin} | a cloud provider's service controller (`k8s.io/cloud-provider` `controllers/service`), faked |
+ * | {@link ingressNginxPlugin} | ingress-nginx's Ingress status and routing table, an add-on |
  * | {@link nodeLifecyclePlugin} | `pkg/controller/nodelifecycle`, `pkg/controller/tainteviction` and the `DefaultTolerationSeconds` admission plugin |
  * | {@link schedulerPlugin} | `pkg/scheduler` with its default plugins |
  *
@@ -458,3 +461,73 @@ export {
   validateCronSchedule,
 } from './cronjob/index.js';
 export type { CronFieldProblem, CronJobControllerOptions, CronJobPluginOptions, CronSchedule } from './cronjob/index.js';
+
+// MetalLB (LoadBalancer addresses on bare metal)
+export {
+  ADDRESS_POOL_ANNOTATION,
+  ALLOW_SHARED_IP_ANNOTATION,
+  DEPRECATED_ADDRESS_POOL_ANNOTATION,
+  DEPRECATED_ALLOW_SHARED_IP_ANNOTATION,
+  DEPRECATED_LOAD_BALANCER_IPS_ANNOTATION,
+  IPAddressPoolSchema,
+  IPAddressPools,
+  L2AdvertisementSchema,
+  L2Advertisements,
+  LEGACY_CONFIG_MAP_NAME,
+  LOAD_BALANCER_IPS_ANNOTATION,
+  METALLB_API_VERSION,
+  METALLB_CONTROLLER_COMPONENT,
+  METALLB_CONTROLLER_NAME,
+  METALLB_NAMESPACE,
+  METALLB_PLUGIN_NAME,
+  loadBalancerAddressesInPools,
+  loadBalancerAddressesInPoolsInvariant,
+  loadBalancerAddressesUnique,
+  loadBalancerAddressesUniqueInvariant,
+  metallbPlugin,
+} from './metallb/index.js';
+export type { IPAddressPool, L2Advertisement, LoadBalancerState, MetalLBControllerOptions } from './metallb/index.js';
+
+// A fake cloud provider's service controller
+export { CLOUD_SERVICE_CONTROLLER_COMPONENT, CLOUD_SERVICE_CONTROLLER_NAME, DEFAULT_FAKE_CLOUD_RANGE, FAKE_CLOUD_LOAD_BALANCER_PLUGIN_NAME, fakeCloudLoadBalancerPlugin } from './cloudservice/index.js';
+export type { FakeCloudOptions } from './cloudservice/index.js';
+
+// ingress-nginx
+export {
+  CANARY_ANNOTATION,
+  CATCH_ALL_SERVER,
+  DEFAULT_PUBLISH_SERVICE,
+  FAKE_CERTIFICATE_SUBJECT,
+  INGRESS_NGINX_CLASS,
+  INGRESS_NGINX_COMPONENT,
+  INGRESS_NGINX_CONTROLLER,
+  INGRESS_NGINX_CONTROLLER_NAME,
+  INGRESS_NGINX_PLUGIN_NAME,
+  LEGACY_INGRESS_CLASS_ANNOTATION,
+  NGINX_ANNOTATION_PREFIX,
+  SSL_CERTIFICATE_ERROR,
+  buildIngressTable,
+  checkCertificate,
+  ingressNginxPlugin,
+  ingressStatusPublished,
+  ingressStatusPublishedInvariant,
+  matchLocation,
+  publishedAddresses,
+  routeIngressRequest,
+  routesToCanary,
+  servesIngress,
+} from './ingress/index.js';
+export type {
+  CanaryPolicy,
+  CertificateCheck,
+  IngressClassConfig,
+  IngressLocation,
+  IngressNginxOptions,
+  IngressObjects,
+  IngressRequest,
+  IngressRoute,
+  IngressServer,
+  IngressServiceRef,
+  IngressStatusState,
+  IngressTable,
+} from './ingress/index.js';

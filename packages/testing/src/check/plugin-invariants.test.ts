@@ -101,6 +101,8 @@ describe('invariants registered by plugins', () => {
         'cronJobJobsOnSchedule (safety)',
         'cronJobOneJobPerTime (transition)',
         'cronJobActiveMatchesJobs (liveness)',
+        'loadBalancerAddressesUnique (safety)',
+        'loadBalancerAddressesInPools (liveness)',
       ]);
     } finally {
       await cluster.stop();

@@ -64,6 +64,14 @@ import {
   schedulerPlugin,
   statefulSetPlugin,
   ttlAfterFinishedPlugin,
+  fakeCloudLoadBalancerPlugin,
+  metallbPlugin,
+  ingressNginxPlugin,
+  IPAddressPools,
+  L2Advertisements,
+  METALLB_PLUGIN_NAME,
+  type FakeCloudOptions,
+  type IngressNginxOptions,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
 import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin, metricsServerPlugin } from '@kubeloop/runtime-fake';
@@ -122,6 +130,22 @@ export interface SimClusterOptions {
    * cluster, an HPA then reports `ScalingActive` False / `FailedGetResourceMetric`).
    */
   readonly metricsServer?: boolean | undefined;
+  /**
+   * Behave like a cloud's cluster: run a fake cloud provider's service controller (as a
+   * cloud-controller-manager does) that gives every LoadBalancer Service without
+   * `loadBalancerClass` an address, deterministically (the lowest free one of
+   * `203.0.113.0/24` unless `addressRange` says otherwise), instead of MetalLB, which the
+   * controller manager then leaves out. Default false: a bare-metal cluster where MetalLB serves
+   * LoadBalancer Services from its address pools.
+   */
+  readonly cloudProvider?: boolean | FakeCloudOptions | undefined;
+  /**
+   * Install ingress-nginx (default false): its control loop joins the controller manager, so
+   * Ingresses of class `nginx` get their status from the Service
+   * `ingress-nginx/ingress-nginx-controller` (see `ingressNginxPlugin`). Without it, as in a
+   * fresh cluster, nothing serves Ingresses.
+   */
+  readonly ingressNginx?: boolean | IngressNginxOptions | undefined;
   /**
    * The controller manager (kube-controller-manager): controllers that run in a manager of
    * their own, with their own informers and client, and that {@link SimCluster.restartControllerManager}
@@ -215,7 +239,9 @@ export const DEFAULT_STORAGE_CLASS: StorageClass = Object.freeze({
  * and the resource quota controller with its admission hook (installed on the API server through the plugin API, as
  * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
  * without quota). Plugins are stateless (each incarnation of the controller manager builds
- * fresh controllers from them), so one list serves every cluster.
+ * fresh controllers from them), so one list serves every cluster. Beyond kube-controller-manager,
+ * MetalLB, which a bare-metal cluster of the seeds installs (inert until an address pool
+ * exists); ingress-nginx is the `ingressNginx` option's.
  */
 export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   garbageCollectorPlugin(),
@@ -234,7 +260,14 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   jobPlugin(),
   ttlAfterFinishedPlugin(),
   cronJobPlugin(),
+  metallbPlugin(),
 ]);
+
+/**
+ * The custom kinds the add-ons of {@link DEFAULT_CONTROLLER_PLUGINS} serve (MetalLB's
+ * IPAddressPool and L2Advertisement), for tools that check manifests before a cluster exists.
+ */
+export const DEFAULT_ADD_ON_RESOURCES: readonly ResourceDefinition[] = Object.freeze([IPAddressPools, L2Advertisements] as ResourceDefinition[]);
 
 /** Options of {@link SimCluster.settle}. */
 export interface SettleOptions {
@@ -386,6 +419,8 @@ export class SimCluster {
     if (lifecycle !== false) host.use(nodeLifecyclePlugin(lifecycle === true ? {} : lifecycle));
     host.use(nodes);
     if (options.metricsServer ?? false) host.use(metricsServerPlugin({ kubelets: () => nodes.kubelets() }));
+    const cloud = options.cloudProvider ?? false;
+    if (cloud !== false) host.use(fakeCloudLoadBalancerPlugin(cloud === true ? {} : cloud));
     for (const plugin of options.plugins ?? []) host.use(plugin);
     // The fake nodes, the scheduler and the extra plugins yield as the controller manager does;
     // their watches go straight to the server, as before.
@@ -395,7 +430,11 @@ export class SimCluster {
     let controllers: ControllerManagerRunner | undefined;
     if (cm !== false) {
       const cmHost = new PluginHost({ registry, admission: server });
-      cmHost.use(...(cm.plugins ?? DEFAULT_CONTROLLER_PLUGINS));
+      const cmPlugins = cm.plugins ?? DEFAULT_CONTROLLER_PLUGINS;
+      // On a cloud, the cloud's service controller gives LoadBalancers their addresses, not MetalLB.
+      cmHost.use(...(cloud === false ? cmPlugins : cmPlugins.filter((p) => p.name !== METALLB_PLUGIN_NAME)));
+      const ingress = options.ingressNginx ?? false;
+      if (ingress !== false) cmHost.use(ingressNginxPlugin(ingress === true ? {} : ingress));
       const interceptors = typeof cm.interceptors === 'function' ? cm.interceptors(clock) : (cm.interceptors ?? []);
       const resyncMs = cm.resyncMs;
       if (resyncMs !== undefined && !(resyncMs > 0 && Number.isFinite(resyncMs))) {
