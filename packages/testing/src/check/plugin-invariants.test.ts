@@ -101,6 +101,7 @@ describe('invariants registered by plugins', () => {
         'cronJobJobsOnSchedule (safety)',
         'cronJobOneJobPerTime (transition)',
         'cronJobActiveMatchesJobs (liveness)',
+        'clusterRolesAggregated (liveness)',
       ]);
     } finally {
       await cluster.stop();
