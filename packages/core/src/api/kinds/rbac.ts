@@ -156,7 +156,7 @@ function validateBinding(binding: RoleBinding | ClusterRoleBinding, clusterBindi
 }
 
 /** Upstream: a binding's roleRef cannot change (delete and recreate the binding instead). */
-function roleRefImmutable(binding: RoleBinding | ClusterRoleBinding, old: RoleBinding | ClusterRoleBinding): FieldError[] {
+function roleRefImmutable<B extends RoleBinding | ClusterRoleBinding>(binding: B, old: B): FieldError[] {
   const a = binding.roleRef;
   const b = old.roleRef;
   return a.apiGroup === b.apiGroup && a.kind === b.kind && a.name === b.name ? [] : [invalidValue('roleRef', a, 'cannot change roleRef')];
@@ -204,7 +204,7 @@ export const RoleBindings = defineResource({
   nameRule: 'path-segment',
   schema: RoleBindingSchema,
   validate: (binding) => validateBinding(binding, false),
-  validateUpdate: roleRefImmutable,
+  validateUpdate: (binding, old) => roleRefImmutable(binding, old),
 });
 
 /** ClusterRoleBindings (rbac.authorization.k8s.io/v1): roleRef a ClusterRole, immutable; ServiceAccount subjects name their namespace. */
@@ -217,5 +217,5 @@ export const ClusterRoleBindings = defineResource({
   nameRule: 'path-segment',
   schema: ClusterRoleBindingSchema,
   validate: (binding) => validateBinding(binding, true),
-  validateUpdate: roleRefImmutable,
+  validateUpdate: (binding, old) => roleRefImmutable(binding, old),
 });
