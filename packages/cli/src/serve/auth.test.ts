@@ -11,6 +11,7 @@ import { ApiServer, Pods, RoleBindings, Roles, ServiceAccounts, VirtualClock, cr
 import type { Role, RoleBinding } from '@kubeloop/core';
 import { ensureBootstrapPolicy } from '@kubeloop/controllers';
 import { ADMIN_USER, ApiAuth, TokenFileError, parseTokenAuthFile, requestAttributes } from './auth.js';
+import { decodeAuthProtobuf } from './auth-protobuf.js';
 import { ApiHandler } from './handler.js';
 
 const clock = new VirtualClock();
@@ -31,9 +32,9 @@ afterAll(async () => {
   await new Promise<void>((resolve) => http.close(() => resolve()));
 });
 
-function call(method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; json: () => Record<string, unknown> }> {
-  const text = body === undefined ? undefined : JSON.stringify(body);
-  const headers: Record<string, string> = { ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...(text !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) } : {}) };
+function call(method: string, path: string, token: string | null, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: () => Record<string, unknown> }> {
+  const text = body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  const headers: Record<string, string> = { ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...(text !== undefined ? { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(text)) } : {}) };
   return new Promise((resolve, reject) => {
     const req = request(`${base}${path}`, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -209,5 +210,43 @@ describe('ServiceAccount tokens (TokenRequest)', () => {
     expect((await call('POST', '/api/v1/namespaces/default/serviceaccounts/twin/token', 'bob-token', { spec: {} })).json().message).toBe(
       'serviceaccounts "twin" is forbidden: User "bob" cannot create resource "serviceaccounts/token" in API group "" in the namespace "default"',
     );
+  });
+});
+
+/** A protobuf length-delimited field (wire type 2) of `number` holding `bytes`. */
+function pbField(number: number, bytes: Buffer | string): Buffer {
+  const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+  return Buffer.concat([Buffer.from([(number << 3) | 2, data.length]), data]);
+}
+
+/** A Kubernetes protobuf body: `k8s\0` and a runtime.Unknown of apiVersion, kind and the raw message. */
+function pbBody(apiVersion: string, kind: string, raw: Buffer): Buffer {
+  return Buffer.concat([Buffer.from('k8s\0'), pbField(1, Buffer.concat([pbField(1, apiVersion), pbField(2, kind)])), pbField(2, raw)]);
+}
+
+describe('protobuf bodies of the review endpoints (what kubectl 1.33 posts)', () => {
+  it('decodes the SelfSubjectRulesReview kubectl auth can-i --list sent, byte for byte', () => {
+    const sent = Buffer.from('6b3873000a310a17617574686f72697a6174696f6e2e6b38732e696f2f7631121653656c665375626a65637452756c657352657669657712240a100a0012001a0022002a00320038004200120a0a087465616d2d3133331a04180022001a002200', 'hex');
+    expect(decodeAuthProtobuf(sent)).toEqual({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', metadata: { name: '', generateName: '', namespace: '' }, spec: { namespace: 'team-133' } });
+  });
+
+  it('answers a protobuf SelfSubjectAccessReview and TokenRequest, and a malformed body with a 400', async () => {
+    const attributes = Buffer.concat([pbField(1, 'default'), pbField(2, 'list'), pbField(5, 'pods')]);
+    const ssar = pbBody('authorization.k8s.io/v1', 'SelfSubjectAccessReview', pbField(2, pbField(1, attributes)));
+    const reply = await call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', 'jane-token', ssar, 'application/vnd.kubernetes.protobuf');
+    expect(reply.json()).toMatchObject({ kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace: 'default', verb: 'list', resource: 'pods' } }, status: { allowed: true } });
+
+    await server.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'pb', namespace: 'default' } });
+    // TokenRequestSpec: audiences = 1, expirationSeconds = 4 (varint 1200 = b0 09)
+    const spec = Buffer.concat([pbField(1, 'https://kubernetes.default.svc.cluster.local'), Buffer.from([4 << 3, 0xb0, 0x09])]);
+    const token = await call('POST', '/api/v1/namespaces/default/serviceaccounts/pb/token', 'admin-token', pbBody('authentication.k8s.io/v1', 'TokenRequest', pbField(2, spec)), 'application/vnd.kubernetes.protobuf');
+    expect(token.status).toBe(201);
+    expect(token.json()).toMatchObject({ kind: 'TokenRequest', spec: { expirationSeconds: 1200 } });
+
+    for (const bad of [Buffer.from('nope'), Buffer.concat([Buffer.from('k8s\0'), Buffer.from([0x0a, 0x50])])]) {
+      const refused = await call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', 'jane-token', bad, 'application/vnd.kubernetes.protobuf');
+      expect(refused.status).toBe(400);
+      expect(refused.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+    }
   });
 });

@@ -46,6 +46,7 @@ import {
   serviceAccountUsername,
 } from '@kubeloop/core';
 import type { AuthorizationDecision, Client, Clock, FieldError, RequestAttributes, Rng, Status, UserInfo } from '@kubeloop/core';
+import { PROTOBUF_CONTENT_TYPE, decodeAuthProtobuf } from './auth-protobuf.js';
 
 /** kubeadm's admin user: `kubernetes-admin` in `system:masters`. */
 export const ADMIN_USER: UserInfo = { username: 'kubernetes-admin', groups: [SYSTEM_MASTERS, SYSTEM_AUTHENTICATED] };
@@ -288,7 +289,14 @@ export class ApiAuth {
       return { code: 403, body: { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message: forbiddenStatusMessage(user, attributes, decision.reason), reason: 'Forbidden', details, code: 403 } };
     }
     if (attributes.kind !== 'resource') return undefined;
-    return this.#endpoint(user, attributes, url, readBody);
+    // kubectl's typed clients (can-i, whoami, create token) post protobuf; everything else is the handler's reader's.
+    const protobuf = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === PROTOBUF_CONTENT_TYPE;
+    try {
+      return await this.#endpoint(user, attributes, url, protobuf ? async () => decodeAuthProtobuf(await rawBody(req)) : readBody);
+    } catch (e) {
+      if (!(e instanceof BodyTooLarge)) throw e;
+      return { code: 413, body: { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message: e.message, reason: 'RequestEntityTooLarge', code: 413 } };
+    }
   };
 
   async #endpoint(user: UserInfo, a: RequestAttributes & { kind: 'resource' }, url: URL, readBody: () => Promise<unknown>): Promise<GateReply | undefined> {
@@ -422,6 +430,22 @@ export class ApiAuth {
     const roleBindings = namespace === '' ? [] : (await client.list(RoleBindings, { namespace })).items;
     return rbacObjects({ clusterRoles, clusterRoleBindings, roles, roleBindings });
   }
+}
+
+/** A protobuf body over the limit (answered 413, as the handler answers a JSON one). */
+class BodyTooLarge extends Error {}
+
+/** The raw request body, at most 3 MiB (kube-apiserver's limit): a 413 beyond. */
+async function rawBody(req: IncomingMessage): Promise<Buffer> {
+  const limit = 3 * 1024 * 1024;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= limit) chunks.push(chunk as Buffer);
+  }
+  if (size > limit) throw new BodyTooLarge(`Request entity too large: limit is ${limit}`);
+  return Buffer.concat(chunks);
 }
 
 function methodNotAllowed(): ApiError {
