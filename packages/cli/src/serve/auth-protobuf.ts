@@ -2,7 +2,7 @@
  * Decoding of the protobuf bodies kubectl's typed clients send to the endpoints `auth.ts`
  * serves (`kubectl auth can-i`, `auth whoami`, `create token` post
  * `application/vnd.kubernetes.protobuf`): the `k8s\0` envelope around a `runtime.Unknown`,
- * then SelfSubjectAccessReview, SubjectAccessReview, SelfSubjectRulesReview,
+ * then SelfSubjectAccessReview, (Local)SubjectAccessReview, SelfSubjectRulesReview,
  * SelfSubjectReview and TokenRequest, decoded into the JSON shape of the same objects.
  * Field numbers are those of upstream's `generated.proto` (`k8s.io/api/authorization/v1`,
  * `k8s.io/api/authentication/v1`).
@@ -91,10 +91,13 @@ const OBJECT_META: Shape = { 1: ['name', 'string'], 2: ['generateName', 'string'
 const RESOURCE_ATTRIBUTES: Shape = { 1: ['namespace', 'string'], 2: ['verb', 'string'], 3: ['group', 'string'], 4: ['version', 'string'], 5: ['resource', 'string'], 6: ['subresource', 'string'], 7: ['name', 'string'] };
 const NON_RESOURCE_ATTRIBUTES: Shape = { 1: ['path', 'string'], 2: ['verb', 'string'] };
 
+const SUBJECT_ACCESS_REVIEW_SPEC: Shape = { 1: ['resourceAttributes', RESOURCE_ATTRIBUTES], 2: ['nonResourceAttributes', NON_RESOURCE_ATTRIBUTES], 3: ['user', 'string'], 4: ['groups', 'strings'], 5: ['extra', 'extra'], 6: ['uid', 'string'] };
+
 /** The spec shapes of the kinds `auth.ts` serves, by kind. */
 const SPECS: Readonly<Record<string, Shape>> = {
   SelfSubjectAccessReview: { 1: ['resourceAttributes', RESOURCE_ATTRIBUTES], 2: ['nonResourceAttributes', NON_RESOURCE_ATTRIBUTES] },
-  SubjectAccessReview: { 1: ['resourceAttributes', RESOURCE_ATTRIBUTES], 2: ['nonResourceAttributes', NON_RESOURCE_ATTRIBUTES], 3: ['user', 'string'], 4: ['groups', 'strings'], 5: ['extra', 'extra'], 6: ['uid', 'string'] },
+  SubjectAccessReview: SUBJECT_ACCESS_REVIEW_SPEC,
+  LocalSubjectAccessReview: SUBJECT_ACCESS_REVIEW_SPEC,
   SelfSubjectRulesReview: { 1: ['namespace', 'string'] },
   SelfSubjectReview: {},
   TokenRequest: { 1: ['audiences', 'strings'], 3: ['boundObjectRef', { 1: ['kind', 'string'], 2: ['apiVersion', 'string'], 3: ['name', 'string'], 4: ['uid', 'string'] }], 4: ['expirationSeconds', 'int'] },

@@ -152,6 +152,11 @@ describe('RBAC', () => {
     const sar = (token: string) => call('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', token, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'jane', groups: ['system:authenticated'], resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods', name: 'p' } } });
     expect((await sar('admin-token')).json().status).toEqual({ allowed: true });
     expect((await sar('jane-token')).status).toBe(403);
+
+    const local = (namespace: string) => call('POST', `/apis/authorization.k8s.io/v1/namespaces/${namespace}/localsubjectaccessreviews`, 'admin-token', { apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', metadata: { namespace }, spec: { user: 'jane', resourceAttributes: { namespace: 'default', verb: 'list', resource: 'pods' } } });
+    expect((await local('default')).json()).toMatchObject({ kind: 'LocalSubjectAccessReview', status: { allowed: true } });
+    const mismatch = await local('other');
+    expect([mismatch.status, mismatch.json().message]).toEqual([400, 'spec.resourceAttributes.namespace must match namespace: other']);
   });
 
   it('lists the rules of a user in a namespace (SelfSubjectRulesReview, kubectl auth can-i --list)', async () => {

@@ -13,8 +13,8 @@
  * - the request's attributes are read from its URL as upstream's `RequestInfoFactory` reads
  *   them, and authorized by core's {@link authorize} (`system:masters`, then RBAC) over the
  *   cluster's roles and bindings; a denied request gets upstream's 403 message;
- * - the review endpoints: SelfSubjectAccessReview and SubjectAccessReview (`kubectl auth
- *   can-i`), SelfSubjectRulesReview (`kubectl auth can-i --list`), SelfSubjectReview
+ * - the review endpoints: SelfSubjectAccessReview (`kubectl auth can-i`), SubjectAccessReview
+ *   and LocalSubjectAccessReview, SelfSubjectRulesReview (`kubectl auth can-i --list`), SelfSubjectReview
  *   (`kubectl auth whoami`), all create-only and never stored.
  *
  * ServiceAccount tokens are signed with HMAC-SHA256 under a key drawn from a seeded generator
@@ -307,12 +307,13 @@ export class ApiAuth {
       return this.#tokenRequest(a.namespace, a.name, await readBody());
     }
     const reviews: Record<string, Record<string, string>> = {
-      'authorization.k8s.io': { selfsubjectaccessreviews: 'SelfSubjectAccessReview', subjectaccessreviews: 'SubjectAccessReview', selfsubjectrulesreviews: 'SelfSubjectRulesReview' },
+      'authorization.k8s.io': { selfsubjectaccessreviews: 'SelfSubjectAccessReview', subjectaccessreviews: 'SubjectAccessReview', localsubjectaccessreviews: 'LocalSubjectAccessReview', selfsubjectrulesreviews: 'SelfSubjectRulesReview' },
       'authentication.k8s.io': { selfsubjectreviews: 'SelfSubjectReview' },
     };
     const kind = reviews[a.group]?.[a.resource];
     const versions = a.group === 'authentication.k8s.io' ? ['v1', 'v1beta1', 'v1alpha1'] : ['v1'];
-    if (kind === undefined || !versions.includes(version) || a.namespace !== '' || a.subresource !== '') return undefined;
+    const local = kind === 'LocalSubjectAccessReview';
+    if (kind === undefined || !versions.includes(version) || (a.namespace !== '') !== local || a.subresource !== '') return undefined;
     if (!post || a.name !== '') throw methodNotAllowed();
     const body = record(await readBody());
     const apiVersion = `${a.group}/${version}`;
@@ -329,19 +330,24 @@ export class ApiAuth {
         return answer({ resourceRules: rules.resourceRules, nonResourceRules: rules.nonResourceRules, incomplete: rules.incomplete, ...(rules.evaluationError ? { evaluationError: rules.evaluationError } : {}) });
       }
       default: {
-        const subject = kind === 'SubjectAccessReview' ? this.#subjectOf(spec) : user;
+        const subject = kind === 'SelfSubjectAccessReview' ? user : this.#subjectOf(kind, spec);
         const attributes = this.#reviewAttributes(kind, spec);
+        if (local) {
+          // Upstream's LocalSubjectAccessReview: resource attributes only, in the URL's namespace.
+          if (attributes.kind !== 'resource') throw invalid(kind, a.group, '', [{ type: 'FieldValueInvalid', field: 'spec.nonResourceAttributes', value: spec.nonResourceAttributes, detail: 'disallowed on this kind of request' }]);
+          if (attributes.namespace !== a.namespace) throw badRequest(`spec.resourceAttributes.namespace must match namespace: ${a.namespace}`);
+        }
         const decision = await this.authorize(subject, attributes);
         return answer({ allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) });
       }
     }
   }
 
-  /** The subject of a SubjectAccessReview (`spec.user`, `spec.groups`, `spec.uid`, `spec.extra`), taken as given. */
-  #subjectOf(spec: Record<string, unknown>): UserInfo {
+  /** The subject of a (Local)SubjectAccessReview (`spec.user`, `spec.groups`, `spec.uid`, `spec.extra`), taken as given. */
+  #subjectOf(kind: string, spec: Record<string, unknown>): UserInfo {
     const username = typeof spec.user === 'string' ? spec.user : '';
     const groups = strings(spec.groups);
-    if (username === '' && groups.length === 0) throw invalid('SubjectAccessReview', 'authorization.k8s.io', '', [{ type: 'FieldValueInvalid', field: 'spec.user', value: '', detail: 'at least one of user or group must be specified' }]);
+    if (username === '' && groups.length === 0) throw invalid(kind, 'authorization.k8s.io', '', [{ type: 'FieldValueInvalid', field: 'spec.user', value: '', detail: 'at least one of user or group must be specified' }]);
     const extra = Object.fromEntries(Object.entries(record(spec.extra)).map(([k, v]) => [k, strings(v)]));
     return { username, groups, ...(typeof spec.uid === 'string' ? { uid: spec.uid } : {}), ...(Object.keys(extra).length > 0 ? { extra } : {}) };
   }

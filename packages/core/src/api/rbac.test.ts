@@ -3,6 +3,7 @@
  * `plugin/pkg/auth/authorizer/rbac/rbac_test.go`, and the validation of the four RBAC kinds
  * (`pkg/apis/rbac/validation`).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatFieldError } from './errors.js';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding } from './kinds/rbac.js';
@@ -42,6 +43,26 @@ describe('ruleAllows (upstream RuleAllows)', () => {
   for (const [name, r, attributes, allowed] of cases) {
     it(`${allowed ? 'allows' : 'denies'}: ${name}`, () => expect(ruleAllows(r, attributes)).toBe(allowed));
   }
+});
+
+describe('ruleAllows (properties)', () => {
+  const word = fc.constantFrom('', 'apps', 'pods', 'log', 'status', 'web', 'get', 'list', 'default');
+  const attributes = fc.record({ kind: fc.constant('resource' as const), verb: fc.constantFrom('get', 'list', 'create', 'delete'), group: word, resource: fc.constantFrom('pods', 'deployments', 'configmaps'), subresource: word, namespace: word, name: word });
+  it('a rule naming exactly the request allows it; without the verb, the group, the resource or the name it does not', () => {
+    fc.assert(
+      fc.property(attributes, (a) => {
+        const combined = a.subresource === '' ? a.resource : `${a.resource}/${a.subresource}`;
+        const exact: PolicyRule = { verbs: [a.verb], apiGroups: [a.group], resources: [combined], ...(a.name !== '' ? { resourceNames: [a.name] } : {}) };
+        expect(ruleAllows(exact, a)).toBe(true);
+        expect(ruleAllows({ ...exact, verbs: ['watch'] }, a)).toBe(false);
+        expect(ruleAllows({ ...exact, apiGroups: [`${a.group}x`] }, a)).toBe(false);
+        expect(ruleAllows({ ...exact, resources: [`${combined}x`] }, a)).toBe(false);
+        expect(ruleAllows({ ...exact, resourceNames: [`${a.name}x`] }, a)).toBe(false);
+        // cluster-admin's rule allows every resource request
+        expect(ruleAllows({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, a)).toBe(true);
+      }),
+    );
+  });
 });
 
 describe('subjectMatches (upstream appliesToUser)', () => {
