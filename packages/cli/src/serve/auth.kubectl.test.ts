@@ -129,29 +129,30 @@ describe.runIf(present.length > 0)('real kubectl against kubeloop serve: authent
     });
   }
 
-  it(`kubectl ${present[0]?.version}: auth can-i --list shows the rules; whoami; create token gives a ServiceAccount token the server knows`, async () => {
-    const path = present[0]!.path;
-    const ns = `team-${present[0]!.version.replace('.', '')}`;
-    const list = await asJane(path, 'auth', 'can-i', '--list', '-n', ns);
-    expect(list.code, list.stderr).toBe(0);
-    // pod-reader's get, list, watch merged with edit's writes into one line
-    expect(list.stdout).toMatch(/^pods\s+\[\]\s+\[\]\s+\[create delete deletecollection patch update get list watch\]$/m);
-    expect(list.stdout).toMatch(/^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m);
+  for (const { version, path } of present) {
+    it(`kubectl ${version}: auth can-i --list shows the rules; whoami; create token gives a ServiceAccount token the server knows`, async () => {
+      const ns = `team-${version.replace('.', '')}`;
+      const list = await asJane(path, 'auth', 'can-i', '--list', '-n', ns);
+      expect(list.code, list.stderr).toBe(0);
+      // pod-reader's get, list, watch merged with edit's writes into one line
+      expect(list.stdout).toMatch(/^pods\s+\[\]\s+\[\]\s+\[create delete deletecollection patch update get list watch\]$/m);
+      expect(list.stdout).toMatch(/^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m);
 
-    const whoami = await asJane(path, 'auth', 'whoami', '-o', 'json');
-    expect(whoami.code, whoami.stderr).toBe(0);
-    expect(JSON.parse(whoami.stdout)).toMatchObject({ kind: 'SelfSubjectReview', status: { userInfo: { username: 'jane', uid: '1001', groups: ['devs', 'system:authenticated'] } } });
+      const whoami = await asJane(path, 'auth', 'whoami', '-o', 'json');
+      expect(whoami.code, whoami.stderr).toBe(0);
+      expect(JSON.parse(whoami.stdout)).toMatchObject({ kind: 'SelfSubjectReview', status: { userInfo: { username: 'jane', uid: '1001', groups: ['devs', 'system:authenticated'] } } });
 
-    expect((await createFrom(path, 'bot.yaml', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'bot', namespace: ns } })).code).toBe(0);
-    const token = await kubectl(path, 'create', 'token', 'bot', '-n', ns);
-    expect(token.code, token.stderr).toBe(0);
-    const bot = token.stdout.trim();
-    expect(bot.split('.')).toHaveLength(3);
-    const denied = await kubectl(path, '--token', bot, 'get', 'pods', '-n', ns);
-    expect(denied.stderr.trim()).toBe(`Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:${ns}:bot" cannot list resource "pods" in API group "" in the namespace "${ns}"`);
-    expect((await createFrom(path, 'bot-views.yaml', binding(ns, 'bot-views', 'view', { kind: 'ServiceAccount', name: 'bot', namespace: ns }))).code).toBe(0);
-    await eventually(async () => (await kubectl(path, '--token', bot, 'get', 'pods', '-n', ns)).code === 0);
-    const unknown = await kubectl(path, '--token', 'not-a-token', 'get', 'pods');
-    expect(unknown.stderr).toContain('error: You must be logged in to the server (Unauthorized)');
-  });
+      expect((await createFrom(path, 'bot.yaml', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'bot', namespace: ns } })).code).toBe(0);
+      const token = await kubectl(path, 'create', 'token', 'bot', '-n', ns);
+      expect(token.code, token.stderr).toBe(0);
+      const bot = token.stdout.trim();
+      expect(bot.split('.')).toHaveLength(3);
+      const denied = await kubectl(path, '--token', bot, 'get', 'pods', '-n', ns);
+      expect(denied.stderr.trim()).toBe(`Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:${ns}:bot" cannot list resource "pods" in API group "" in the namespace "${ns}"`);
+      expect((await createFrom(path, 'bot-views.yaml', binding(ns, 'bot-views', 'view', { kind: 'ServiceAccount', name: 'bot', namespace: ns }))).code).toBe(0);
+      await eventually(async () => (await kubectl(path, '--token', bot, 'get', 'pods', '-n', ns)).code === 0);
+      const unknown = await kubectl(path, '--token', 'not-a-token', 'get', 'pods');
+      expect(unknown.stderr).toContain('error: You must be logged in to the server (Unauthorized)');
+    });
+  }
 });
