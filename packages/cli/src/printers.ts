@@ -41,6 +41,7 @@ import type {
   ReplicaSet,
   ReplicationController,
   ResourceQuota,
+  RoleBinding,
   Secret,
   Service,
   ServiceAccount,
@@ -394,6 +395,23 @@ function ingressHosts(rules: Ingress['spec']['rules']): string {
   return all.length > 3 ? `${hosts.join(',')} + ${all.length - 3} more...` : hosts.join(',');
 }
 
+const BINDING_COLUMNS: readonly TableColumnDefinition[] = [
+  NAME,
+  col('Role', 'RoleRef can only reference the current namespace. It can reference a Role in the current namespace or a ClusterRole in the global namespace.'),
+  AGE,
+  col('Users', 'Users in the roleBinding', { priority: 1 }),
+  col('Groups', 'Groups in the roleBinding', { priority: 1 }),
+  col('ServiceAccounts', 'ServiceAccounts in the roleBinding', { priority: 1 }),
+];
+
+/** A RoleBinding's or ClusterRoleBinding's row (upstream `printRoleBinding`): `Kind/name` of the role, then users, groups and `namespace/name` service accounts. */
+function bindingCells(o: KubeObject, { nowMs }: PrintContext): TableCell[] {
+  const binding = o as RoleBinding;
+  const subjects = binding.subjects ?? [];
+  const names = (kind: string) => subjects.filter((s) => s.kind === kind).map((s) => (kind === 'ServiceAccount' && s.namespace ? `${s.namespace}/${s.name}` : s.name)).join(', ');
+  return [o.metadata.name ?? '', `${binding.roleRef?.kind ?? ''}/${binding.roleRef?.name ?? ''}`, age(o, nowMs), names('User'), names('Group'), names('ServiceAccount')];
+}
+
 /** Whether a StorageClass is marked default (`storageclass.kubernetes.io/is-default-class` or its beta form `"true"`). */
 function isDefaultClass(object: KubeObject): boolean {
   const a = object.metadata.annotations ?? {};
@@ -672,6 +690,10 @@ export const PRINTERS: Readonly<Record<string, KindPrinter>> = {
     columns: [NAME, col('Created At', AGE_DESCRIPTION)],
     cells: (o) => [o.metadata.name ?? '', o.metadata.creationTimestamp ?? ''],
   },
+  Role: { columns: [NAME, col('Created At', AGE_DESCRIPTION)], cells: (o) => [o.metadata.name ?? '', o.metadata.creationTimestamp ?? ''] },
+  ClusterRole: { columns: [NAME, col('Created At', AGE_DESCRIPTION)], cells: (o) => [o.metadata.name ?? '', o.metadata.creationTimestamp ?? ''] },
+  RoleBinding: { columns: BINDING_COLUMNS, cells: bindingCells },
+  ClusterRoleBinding: { columns: BINDING_COLUMNS, cells: bindingCells },
   Event: {
     columns: [
       col('Last Seen', 'The time at which the most recent occurrence of this event was recorded.'),

@@ -17,6 +17,7 @@
  * | {@link resourceQuotaPlugin} | `pkg/controller/resourcequota` and the `ResourceQuota` admission plugin |
  * | {@link jobPlugin} | `pkg/controller/job` |
  * | {@link ttlAfterFinishedPlugin} | `pkg/controller/ttlafterfinished` |
+ * | {@link clusterRoleAggregationPlugin} | `pkg/controller/clusterroleaggregation` (and the bootstrap RBAC policy, {@link ensureBootstrapPolicy}) |
  * | {@link disruptionPlugin} | `pkg/controller/disruption` (PodDisruptionBudget status) |
  * | {@link horizontalPodAutoscalerPlugin} | `pkg/controller/podautoscaler` (Resource metrics) |
  * | {@link cronJobPlugin} | `pkg/controller/cronjob` (the v2 controller) |
@@ -386,6 +387,19 @@ export {
   ttlAfterFinishedPlugin,
 } from './ttlafterfinished/index.js';
 export type { TtlAfterFinishedControllerOptions } from './ttlafterfinished/index.js';
+
+// ClusterRole aggregation, and the bootstrap RBAC policy
+export {
+  BOOTSTRAP_CLUSTER_ROLES,
+  BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
+  CLUSTER_ROLE_AGGREGATION_INVARIANTS,
+  CLUSTER_ROLE_AGGREGATION_PLUGIN_NAME,
+  aggregatedRules,
+  aggregationIncomplete,
+  clusterRoleAggregationPlugin,
+  clusterRolesAggregatedInvariant,
+  ensureBootstrapPolicy,
+} from './clusterroleaggregation/index.js';
 
 // Disruption (PodDisruptionBudget status)
 export {

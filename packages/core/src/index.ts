@@ -211,6 +211,18 @@ export {
   disruptionAllowedConditionUpToDate, disruptionAllowedConditions, setStatusCondition,
 } from './api/disruption.js';
 export type { DisruptionBudgetLike } from './api/disruption.js';
+// rbac.authorization.k8s.io/v1, and RBAC as kube-apiserver evaluates it
+export {
+  RBAC_GROUP, PolicyRuleSchema, SubjectSchema, RoleRefSchema, AggregationRuleSchema, RoleSchema, ClusterRoleSchema,
+  RoleBindingSchema, ClusterRoleBindingSchema, Roles, ClusterRoles, RoleBindings, ClusterRoleBindings,
+} from './api/kinds/rbac.js';
+export type { PolicyRule, Subject, RoleRef, AggregationRule, Role, ClusterRole, RoleBinding, ClusterRoleBinding } from './api/kinds/rbac.js';
+export {
+  SYSTEM_AUTHENTICATED, SYSTEM_MASTERS, SYSTEM_SERVICE_ACCOUNTS, apiGroupMatches, authorize, forbiddenMessage,
+  forbiddenStatusMessage, nonResourceURLMatches, rbacObjects, resourceMatches, resourceNameMatches, ruleAllows, rulesFor,
+  serviceAccountGroups, serviceAccountUsername, subjectMatches, verbMatches, visitRulesFor,
+} from './api/rbac.js';
+export type { AuthorizationDecision, NonResourceAttributes, RbacObjects, RequestAttributes, ResourceAttributes, SubjectRules, UserInfo } from './api/rbac.js';
 // storage.k8s.io/v1
 export { StorageClassSchema, DEFAULT_STORAGE_CLASS_ANNOTATION, StorageClasses } from './api/kinds/storage.js';
 export type { StorageClass } from './api/kinds/storage.js';

@@ -57,8 +57,15 @@ export interface ApiHandlerOptions {
    * default (core's `RealClock`), whatever the speed of the cluster's clock.
    */
   readonly timeoutClock?: Clock | undefined;
-  /** The bearer token every request but `/healthz`, `/livez` and `/readyz` must carry. */
+  /** The bearer token every request but `/healthz`, `/livez` and `/readyz` must carry (unless a `gate` is given). */
   readonly token: string;
+  /**
+   * Authentication and authorization in the token's place (`serve/auth.ts`): called once per
+   * request but the health checks, before routing, with a reader of the body. It answers the
+   * request itself (a 401 or 403 Status, or an endpoint it serves) or returns `undefined` to let
+   * the handler serve it; what it throws is answered as a Status.
+   */
+  readonly gate?: ((req: IncomingMessage, url: URL, readBody: () => Promise<unknown>) => Promise<{ readonly code: number; readonly body: unknown } | undefined>) | undefined;
   /** What `/version` reports. */
   readonly version: VersionInfo;
   /** `host:port` reported in `/api`'s `serverAddressByClientCIDRs` (default `127.0.0.1`). */
@@ -222,11 +229,20 @@ export class ApiHandler {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
       return;
     }
-    if (!this.#authenticated(req)) {
+    // --- authentication and authorization: one hook per request (serve/auth.ts) ---
+    if (this.#options.gate) {
+      const reply = await this.#options.gate(req, url, () => this.#body(req));
+      if (reply) {
+        req.resume();
+        this.#send(res, reply.code, reply.body);
+        return;
+      }
+    } else if (!this.#authenticated(req)) {
       req.resume();
       this.#send(res, 401, rawStatus(401, 'Unauthorized', 'Unauthorized'));
       return;
     }
+    // --- end of authentication and authorization ---
     let segments: string[];
     try {
       segments = path.split('/').filter(Boolean).map(decodeURIComponent);

@@ -103,6 +103,7 @@ describe('invariants registered by plugins', () => {
         'cronJobActiveMatchesJobs (liveness)',
         'loadBalancerAddressesUnique (safety)',
         'loadBalancerAddressesInPools (liveness)',
+        'clusterRolesAggregated (liveness)',
       ]);
     } finally {
       await cluster.stop();

@@ -47,6 +47,7 @@ import type {
 } from '@kubeloop/core';
 import {
   cronJobPlugin,
+  clusterRoleAggregationPlugin,
   daemonSetPlugin,
   deploymentPlugin,
   endpointsPlugin,
@@ -235,7 +236,7 @@ export const DEFAULT_STORAGE_CLASS: StorageClass = Object.freeze({
  * kube-controller-manager does: the garbage collector, the pod garbage collector, ReplicaSet, ReplicationController,
  * Deployment, DaemonSet, StatefulSet, the PersistentVolume binder and provisioner, PVC and PV protection (with the
  * StorageObjectInUseProtection admission hook), the Endpoints and EndpointSlice controllers, Job and TTL-after-finished,
- * the disruption controller (PodDisruptionBudget status),
+ * the disruption controller (PodDisruptionBudget status), ClusterRole aggregation,
  * and the resource quota controller with its admission hook (installed on the API server through the plugin API, as
  * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
  * without quota). Plugins are stateless (each incarnation of the controller manager builds
@@ -261,6 +262,7 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   ttlAfterFinishedPlugin(),
   cronJobPlugin(),
   metallbPlugin(),
+  clusterRoleAggregationPlugin(),
 ]);
 
 /**
