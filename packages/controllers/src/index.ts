@@ -18,7 +18,7 @@
  * | {@link jobPlugin} | `pkg/controller/job` |
  * | {@link ttlAfterFinishedPlugin} | `pkg/controller/ttlafterfinished` |
  * | {@link disruptionPlugin} | `pkg/controller/disruption` (PodDisruptionBudget status) |
- * | {@link horizontalPodAutoscalerPlugin} | `pkg/controller/podautoscaler` (Resource metrics) |
+ * | {@link horizontalPodAutoscalerPlugin} | `pkg/controller/podautoscaler` (Resource, ContainerResource, Pods, Object and External metrics) |
  * | {@link cronJobPlugin} | `pkg/controller/cronjob` (the v2 controller) |
  * | {@link nodeLifecyclePlugin} | `pkg/controller/nodelifecycle`, `pkg/controller/tainteviction` and the `DefaultTolerationSeconds` admission plugin |
  * | {@link schedulerPlugin} | `pkg/scheduler` with its default plugins |
@@ -418,8 +418,12 @@ export {
   hpaScalesWithinBoundsInvariant,
   initialHistory,
   normalizeDesiredReplicas,
+  perPodTotalReplicas,
+  podsMetricReplicas,
+  readyPodCount,
   recordScaleEvent,
   resourceReplicas,
+  usageRatioReplicas,
 } from './podautoscaler/index.js';
 export type {
   HpaControllerOptions,

@@ -14,9 +14,13 @@ export {
   DEFAULT_INITIAL_READINESS_DELAY_MS,
   ReplicaCalculationError,
   groupPods,
+  perPodTotalReplicas,
   podRequestsMilli,
+  podsMetricReplicas,
+  readyPodCount,
   resourceReplicas,
   resourceUtilizationRatio,
+  usageRatioReplicas,
 } from './replicas.js';
 export type { PodGroups, PodMetricSample, PodMetricsInfo, ReplicaCalculatorOptions, ResourceReplicasInput, ResourceReplicasProposal } from './replicas.js';
 
