@@ -48,4 +48,13 @@ export { formatMilliQuantity, samplesFromPodMetrics, setCondition } from './stat
 export type { HpaConditionType } from './status.js';
 
 // Invariants
-export { HPA_INVARIANTS, hpaScalesWithinBounds, hpaScalesWithinBoundsInvariant } from './invariants.js';
+export {
+  HPA_INVARIANTS,
+  hpaScaleDownsStabilized,
+  hpaScaleDownsStabilizedInvariant,
+  hpaScaleStepsWithinPolicies,
+  hpaScaleStepsWithinPoliciesInvariant,
+  hpaScalesWithinBounds,
+  hpaScalesWithinBoundsInvariant,
+} from './invariants.js';
+export type { ObservedRescale } from './invariants.js';
