@@ -25,8 +25,21 @@ function deployment(s: number, replicas: number): StateChange {
   return { type: 'MODIFIED', object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas } } as KubeObject, t: T(s) + 5 };
 }
 
-/** An HPA's rescale from `from` to `to` at second `s`: the Deployment write, then the status. */
-const step = (s: number, from: number, to: number, behavior?: HorizontalPodAutoscalerBehavior) => [deployment(s, to), hpa(s, from, to, behavior)];
+function event(s: number, size: number, reason: string): StateChange {
+  const at = formatTime(VIRTUAL_EPOCH_MS + T(s));
+  return {
+    type: 'ADDED',
+    object: { apiVersion: 'v1', kind: 'Event', metadata: { name: `web.${s}`, namespace: 'default' }, involvedObject: { kind: 'HorizontalPodAutoscaler', name: 'web', namespace: 'default', uid: 'u1' }, reason: 'SuccessfulRescale', message: `New size: ${size}; reason: ${reason}`, firstTimestamp: at, lastTimestamp: at, count: 1 } as KubeObject,
+    t: T(s) + 7,
+  };
+}
+
+/** An HPA's rescale from `from` to `to` at second `s`: the Deployment write, the event (upstream's reason), then the status. */
+const step = (s: number, from: number, to: number, behavior?: HorizontalPodAutoscalerBehavior) => [
+  deployment(s, to),
+  event(s, to, to > from ? 'cpu resource utilization (percentage of request) above target' : 'All metrics below target'),
+  hpa(s, from, to, behavior),
+];
 const start = (replicas: number) => ({ type: 'ADDED', object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas } } as KubeObject, t: 0 }) as StateChange;
 
 const onePodPerMinute: HorizontalPodAutoscalerBehavior = { scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] } };
@@ -82,6 +95,11 @@ describe('hpaScaleDownsStabilized', () => {
     expect(hpaScaleDownsStabilized([start(2), ...step(100, 2, 6), ...step(350, 6, 3)])).toHaveLength(1);
     expect(hpaScaleDownsStabilized([start(2), ...step(100, 2, 6), ...step(401, 6, 3)])).toEqual([]);
     expect(hpaScaleDownsStabilized([start(2), ...step(100, 2, 6), deployment(130, 4), hpa(130, 6, 4, undefined, 1, 4)])).toEqual([]);
+  });
+
+  it('promises nothing of a scale-up the window itself made (upstream: reason All metrics below target)', () => {
+    const windowUp = [deployment(100, 6), event(100, 6, 'All metrics below target'), hpa(100, 2, 6, window60)];
+    expect(hpaScaleDownsStabilized([start(2), ...windowUp, ...step(130, 6, 3, window60)])).toEqual([]);
   });
 
   it('allows a scale-down that stays at or above every recent scale-up (someone scaled the target to 8 meanwhile)', () => {

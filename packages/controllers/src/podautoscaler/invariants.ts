@@ -4,7 +4,7 @@
  * @module
  */
 import { DEFAULT_HPA_SCALE_DOWN, DEFAULT_HPA_SCALE_UP, VIRTUAL_EPOCH_MS, parseTime, refOf, transitionInvariant } from '@kubeloop/core';
-import type { ClusterState, HorizontalPodAutoscaler, Invariant, InvariantViolation, KubeObject, StateChange } from '@kubeloop/core';
+import type { ClusterState, Event, HorizontalPodAutoscaler, Invariant, InvariantViolation, KubeObject, StateChange } from '@kubeloop/core';
 
 /** Upstream's `--horizontal-pod-autoscaler-downscale-stabilization` default, stated here on its own: 5 minutes. */
 const DEFAULT_DOWNSCALE_STABILIZATION_WINDOW_MS = 5 * 60_000;
@@ -82,7 +82,8 @@ const DAY_MS = 24 * 3600_000;
  * Reads the rescales and the targets' replica changes from `changes` (in trace order), given the
  * objects as they stood before them (`before`, e.g. the oldest state of a look-back).
  */
-function readHistory(changes: readonly StateChange[], before: ClusterState | undefined): { rescales: ObservedRescale[]; replicas: Map<string, ReplicaChange[]> } {
+function readHistory(changes: readonly StateChange[], before: ClusterState | undefined): { rescales: ObservedRescale[]; replicas: Map<string, ReplicaChange[]>; aboveTarget: Map<string, { size: number; atMs: number }[]> } {
+  const aboveTarget = new Map<string, { size: number; atMs: number }[]>();
   const lastHpa = new Map<string, HorizontalPodAutoscaler>();
   const lastReplicas = new Map<string, number | undefined>();
   const rescales: ObservedRescale[] = [];
@@ -94,6 +95,17 @@ function readHistory(changes: readonly StateChange[], before: ClusterState | und
   for (const change of changes) {
     const o = change.object;
     const key = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+    if (o.kind === 'Event') {
+      const e = o as Event;
+      if (change.type === 'DELETED' || e.reason !== 'SuccessfulRescale' || e.involvedObject.kind !== 'HorizontalPodAutoscaler') continue;
+      const m = /New size: (\d+); reason: (.*)$/.exec(e.message ?? '');
+      const at = e.lastTimestamp ?? e.firstTimestamp;
+      if (m === null || !m[2]!.endsWith(' above target') || at === undefined || at === null) continue;
+      const list = aboveTarget.get(e.involvedObject.uid ?? '') ?? [];
+      list.push({ size: Number(m[1]), atMs: parseTime(at) });
+      aboveTarget.set(e.involvedObject.uid ?? '', list);
+      continue;
+    }
     if (o.kind === 'HorizontalPodAutoscaler') {
       const hpa = o as HorizontalPodAutoscaler;
       const uidKey = hpa.metadata.uid ?? key;
@@ -114,7 +126,7 @@ function readHistory(changes: readonly StateChange[], before: ClusterState | und
       replicas.set(key, list);
     }
   }
-  return { rescales, replicas };
+  return { rescales, replicas, aboveTarget };
 }
 
 function targetKey(hpa: HorizontalPodAutoscaler): string {
@@ -202,31 +214,39 @@ export function hpaScaleStepsWithinPolicies(changes: readonly StateChange[], opt
 }
 
 /**
- * Over the changes `changes`: an HPA never scales down inside its scale-down stabilization
- * window (`behavior.scaleDown.stabilizationWindowSeconds`, or `legacyWindowMs` without
- * behavior — upstream's `--horizontal-pod-autoscaler-downscale-stabilization`, 5 minutes) below
- * a size it scaled up to within that window: the window makes it follow the highest
- * recommendation of the window, and a scale-up's recommendation was at least the size it
- * scaled to. A rescale that brings a count above `maxReplicas` back to it is exempt.
+ * Over the changes `changes`: an HPA never scales down, inside its scale-down stabilization
+ * window (`behavior.scaleDown.stabilizationWindowSeconds`, or `legacyWindowMs` without behavior
+ * — upstream's `--horizontal-pod-autoscaler-downscale-stabilization`, 5 minutes), below a size
+ * its metrics drove it up to within that window.
  *
- * Holds across controller restarts (a restarted controller's first recommendation is the
- * current count, which is at least any size scaled up to since, unless someone else scaled the
- * target down); times are widened by a second for `lastScaleTime`'s precision.
+ * The rule, from the behavior API: a scale-down follows the highest recommendation of the
+ * window; a scale-up whose `SuccessfulRescale` event says `<metric> above target` had a
+ * recommendation of at least its new size (a scale-up can also come from the window itself —
+ * upstream's event then says `All metrics below target` — and then promises nothing).
+ * Exempt: a rescale that brings a count above `maxReplicas` back to it, and a scale-down from
+ * below that size (someone else scaled the target down meanwhile: the HPA would otherwise have
+ * scaled it back up).
+ *
+ * Holds across controller restarts: a restarted controller's first recommendation is the
+ * current count. Times are widened by a second for `lastScaleTime`'s precision; a rescale and
+ * its event are paired when the event comes within one sync (15 s) of the status's time, and a
+ * lost event only weakens the check.
  */
 export function hpaScaleDownsStabilized(changes: readonly StateChange[], options: { readonly legacyWindowMs?: number; readonly before?: ClusterState | undefined; readonly only?: (r: ObservedRescale) => boolean } = {}): InvariantViolation[] {
-  const { rescales } = readHistory(changes, options.before);
+  const { rescales, aboveTarget } = readHistory(changes, options.before);
   const windowOf = (hpa: HorizontalPodAutoscaler): number =>
     hpa.spec.behavior === undefined ? (options.legacyWindowMs ?? DEFAULT_DOWNSCALE_STABILIZATION_WINDOW_MS) : (hpa.spec.behavior.scaleDown?.stabilizationWindowSeconds ?? DEFAULT_HPA_SCALE_DOWN.stabilizationWindowSeconds) * 1000;
+  const drivenByMetrics = (e: ObservedRescale): boolean => (aboveTarget.get(e.hpa.metadata.uid ?? '') ?? []).some((x) => x.size === e.to && x.atMs >= e.atMs && x.atMs < e.atMs + 15_000);
   const out: InvariantViolation[] = [];
   for (const [i, r] of rescales.entries()) {
     if (options.only !== undefined && !options.only(r)) continue;
     if (r.to >= r.from || !throughMetrics(r)) continue;
     for (const e of rescales.slice(0, i)) {
-      if (e.hpa.metadata.uid !== r.hpa.metadata.uid || e.to <= e.from || e.from < e.hpa.spec.minReplicas) continue;
+      if (e.hpa.metadata.uid !== r.hpa.metadata.uid || e.to <= e.from || !throughMetrics(e) || r.from < e.to || !drivenByMetrics(e)) continue;
       const window = Math.min(windowOf(e.hpa), windowOf(r.hpa));
       if (e.atMs >= r.atMs - window + 1000 && r.to < e.to) {
         out.push({
-          message: `scaled its target down to ${r.to} at ${r.hpa.status.lastScaleTime ?? ''}, inside the ${window / 1000}s stabilization window of its scale-up to ${e.to} at ${e.hpa.status.lastScaleTime ?? ''}`,
+          message: `scaled its target down to ${r.to} at ${r.hpa.status.lastScaleTime ?? ''}, inside the ${window / 1000}s stabilization window of its scale-up to ${e.to} at ${e.hpa.status.lastScaleTime ?? ''} (metrics above target)`,
           objects: [refOf(r.hpa)],
         });
         break;
@@ -274,7 +294,7 @@ export const hpaScaleStepsWithinPoliciesInvariant: Invariant = transitionInvaria
 /** Transition: {@link hpaScaleDownsStabilized}. */
 export const hpaScaleDownsStabilizedInvariant: Invariant = transitionInvariant(
   'hpaScaleDownsStabilized',
-  'A HorizontalPodAutoscaler never scales down, inside its scale-down stabilization window, below a size it scaled up to within that window.',
+  'A HorizontalPodAutoscaler never scales down, inside its scale-down stabilization window, below a size its metrics drove it up to within that window.',
   (_previous, state) => {
     const now = rescaledNow(state);
     if (now.size === 0) return [];
