@@ -28,7 +28,7 @@ import {
 import type { Condition, Controller, ExternalMetricValue, HorizontalPodAutoscaler, HorizontalPodAutoscalerStatus, LabelSelector, Manager, MetricSpec, MetricStatus, MetricValue, Pod, Reconciler, Request, Result, Scale } from '@kubeloop/core';
 import { initialHistory, normalizeDesiredReplicas, recordScaleEvent } from './behavior.js';
 import type { ScalingHistory } from './behavior.js';
-import { ReplicaCalculationError, perPodTotalReplicas, podsMetricReplicas, resourceReplicas, usageRatioReplicas } from './replicas.js';
+import { DEFAULT_HPA_TOLERANCE, ReplicaCalculationError, perPodTotalReplicas, podsMetricReplicas, resourceReplicas, usageRatioReplicas } from './replicas.js';
 import type { PodMetricSample, ReplicaCalculatorOptions } from './replicas.js';
 import { formatMilliQuantity, samplesFromPodMetrics, setCondition } from './status.js';
 import type { HpaConditionType } from './status.js';
@@ -255,6 +255,7 @@ export class HorizontalPodAutoscalerReconciler implements Reconciler {
 
   /** One metric (upstream `computeReplicasForMetric`): dispatches on its type; every failure is a reason and upstream's message. */
   async #computeReplicasForMetric(hpa: HorizontalPodAutoscaler, spec: MetricSpec, scale: Scale, pods: Pod[], nowMs: number): Promise<MetricOutcome> {
+    const options = calculatorOptions(this.#options, hpa);
     const specReplicas = scale.spec.replicas ?? 0;
     const statusReplicas = scale.status?.replicas ?? 0;
     const namespace = hpa.metadata.namespace ?? '';
@@ -262,7 +263,7 @@ export class HorizontalPodAutoscalerReconciler implements Reconciler {
     switch (spec.type) {
       case 'Resource':
       case 'ContainerResource':
-        return this.#resourceMetric(spec, specReplicas, pods, nowMs, namespace);
+        return this.#resourceMetric(spec, specReplicas, pods, nowMs, namespace, options);
       case 'Pods': {
         const source = spec.pods;
         const fail = (m: string): MetricOutcome => ({ ok: false, reason: 'FailedGetPodsMetric', error: `failed to get pods metric value: ${m}` });
@@ -278,7 +279,7 @@ export class HorizontalPodAutoscalerReconciler implements Reconciler {
           if (samples.size === 0) return fail(`unable to get metric ${name}: no metrics returned from custom metrics API`);
           const target = milli(source.target.averageValue);
           if (pods.length === 0) throw new ReplicaCalculationError('no-pods', 'no pods returned by selector while calculating replica count');
-          const r = podsMetricReplicas({ currentReplicas: specReplicas, pods, metrics: samples, nowMs, targetMilliValue: target }, this.#options);
+          const r = podsMetricReplicas({ currentReplicas: specReplicas, pods, metrics: samples, nowMs, targetMilliValue: target }, options);
           return { ok: true, replicas: r.replicas, name: `pods metric ${name}`, status: { type: 'Pods', pods: { metric: source.metric, current: { averageValue: formatMilliQuantity(r.averageMilliValue) } } } };
         } catch (error) {
           return fail(message(error));
@@ -297,11 +298,11 @@ export class HorizontalPodAutoscalerReconciler implements Reconciler {
           }
           const usage = milli(values[0]!.value);
           if (source.target.value !== undefined) {
-            const replicas = usageRatioReplicas(specReplicas, usage / milli(source.target.value), pods, this.#options);
+            const replicas = usageRatioReplicas(specReplicas, usage / milli(source.target.value), pods, options);
             return { ok: true, replicas, name: `${described.kind} metric ${name}`, status: { type: 'Object', object: { describedObject: described, metric: source.metric, current: { value: formatMilliQuantity(usage) } } } };
           }
           if (source.target.averageValue !== undefined) {
-            const r = perPodTotalReplicas(statusReplicas, usage, milli(source.target.averageValue), this.#options);
+            const r = perPodTotalReplicas(statusReplicas, usage, milli(source.target.averageValue), options);
             return { ok: true, replicas: r.replicas, name: `external metric ${name}(${selectorText(source.metric.selector)})`, status: { type: 'Object', object: { describedObject: described, metric: source.metric, current: { averageValue: formatMilliQuantity(r.averageMilliValue) } } } };
           }
           return fail('invalid object metric source: neither a value target nor an average value target was set');
@@ -331,10 +332,10 @@ export class HorizontalPodAutoscalerReconciler implements Reconciler {
           for (const v of values) usage += milli(v.value);
           const metricName = `external metric ${name}(${selectorText(source.metric.selector)})`;
           if (perPod) {
-            const r = perPodTotalReplicas(statusReplicas, usage, milli(source.target.averageValue!), this.#options);
+            const r = perPodTotalReplicas(statusReplicas, usage, milli(source.target.averageValue!), options);
             return { ok: true, replicas: r.replicas, name: metricName, status: { type: 'External', external: { metric: source.metric, current: { averageValue: formatMilliQuantity(r.averageMilliValue) } } } };
           }
-          const replicas = usageRatioReplicas(specReplicas, usage / milli(source.target.value!), pods, this.#options);
+          const replicas = usageRatioReplicas(specReplicas, usage / milli(source.target.value!), pods, options);
           return { ok: true, replicas, name: metricName, status: { type: 'External', external: { metric: source.metric, current: { value: formatMilliQuantity(usage) } } } };
         } catch (error) {
           return fail(message(error));
@@ -359,7 +360,7 @@ export class HorizontalPodAutoscalerReconciler implements Reconciler {
   }
 
   /** A Resource or ContainerResource metric (upstream `computeStatusFor[Container]ResourceMetric`). */
-  async #resourceMetric(spec: MetricSpec, currentReplicas: number, pods: Pod[], nowMs: number, namespace: string): Promise<MetricOutcome> {
+  async #resourceMetric(spec: MetricSpec, currentReplicas: number, pods: Pod[], nowMs: number, namespace: string, options: ReplicaCalculatorOptions): Promise<MetricOutcome> {
     const container = spec.type === 'ContainerResource' ? spec.containerResource?.container : undefined;
     const source = spec.type === 'ContainerResource' ? spec.containerResource : spec.resource;
     const reason = spec.type === 'ContainerResource' ? 'FailedGetContainerResourceMetric' : 'FailedGetResourceMetric';
@@ -383,12 +384,12 @@ export class HorizontalPodAutoscalerReconciler implements Reconciler {
       if (samples.size === 0) return fail(`unable to get metrics for resource ${name}: no metrics returned from resource metrics API`);
       if (target.averageValue !== undefined) {
         const m = Math.round(parseQuantity(String(target.averageValue)).milliValue());
-        const r = resourceReplicas({ currentReplicas, resource: name, pods, metrics: samples, nowMs, container, target: { type: 'AverageValue', milliValue: m } }, this.#options);
+        const r = resourceReplicas({ currentReplicas, resource: name, pods, metrics: samples, nowMs, container, target: { type: 'AverageValue', milliValue: m } }, options);
         const current = { averageValue: formatMilliQuantity(r.rawAverageValue) };
         return { ok: true, replicas: r.replicas, name: `${name} ${noun}resource`, status: container === undefined ? { type: 'Resource', resource: { name, current } } : { type: 'ContainerResource', containerResource: { name, container, current } } };
       }
       if (target.averageUtilization === undefined) return fail('invalid resource metric source: neither a utilization target nor a value target was set');
-      const r = resourceReplicas({ currentReplicas, resource: name, pods, metrics: samples, nowMs, container, target: { type: 'Utilization', averageUtilization: target.averageUtilization } }, this.#options);
+      const r = resourceReplicas({ currentReplicas, resource: name, pods, metrics: samples, nowMs, container, target: { type: 'Utilization', averageUtilization: target.averageUtilization } }, options);
       const current = { averageUtilization: r.utilization, averageValue: formatMilliQuantity(r.rawAverageValue) };
       return {
         ok: true,
@@ -403,6 +404,25 @@ export class HorizontalPodAutoscalerReconciler implements Reconciler {
 }
 
 const everythingSelector = { matches: (): boolean => true };
+
+/**
+ * The calculator's options for one HPA: the controller's, with the tolerance of each direction
+ * that the HPA's `behavior` sets (upstream's configurable tolerance), the controller's otherwise.
+ */
+function calculatorOptions(options: ReplicaCalculatorOptions, hpa: HorizontalPodAutoscaler): ReplicaCalculatorOptions {
+  const up = hpa.spec.behavior?.scaleUp?.tolerance;
+  const down = hpa.spec.behavior?.scaleDown?.tolerance;
+  if (up === undefined && down === undefined) return options;
+  const base = options.tolerance ?? DEFAULT_HPA_TOLERANCE;
+  const fallback = (direction: 'scaleUp' | 'scaleDown'): number => (typeof base === 'number' ? base : base[direction]);
+  return {
+    ...options,
+    tolerance: {
+      scaleUp: up === undefined ? fallback('scaleUp') : parseQuantity(String(up)).milliValue() / 1000,
+      scaleDown: down === undefined ? fallback('scaleDown') : parseQuantity(String(down)).milliValue() / 1000,
+    },
+  };
+}
 
 /** A quantity in milli-units. */
 function milli(q: string | number): number {

@@ -1,7 +1,8 @@
 /**
  * The horizontal pod autoscaler (upstream `pkg/controller/podautoscaler`): the replica
  * calculator (`desired = ceil(usageRatio × readyPodCount)` with the tolerance, missing and
- * unready pods) and the normalization of its proposal (stabilization windows, scaling policies,
+ * unready pods, for Resource, ContainerResource, Pods, Object and External metrics) and the
+ * normalization of its proposal (stabilization windows, scaling policies,
  * min/max, the `AbleToScale` and `ScalingLimited` reasons).
  *
  * @module

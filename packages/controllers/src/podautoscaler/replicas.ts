@@ -42,8 +42,12 @@ export type PodMetricsInfo = ReadonlyMap<string, PodMetricSample>;
 
 /** How the calculator treats pods (upstream `ReplicaCalculator`'s settings), with upstream's defaults. */
 export interface ReplicaCalculatorOptions {
-  /** Ratios within `1 ± tolerance` keep the current count; default {@link DEFAULT_HPA_TOLERANCE}. */
-  readonly tolerance?: number;
+  /**
+   * Ratios within `1 ± tolerance` keep the current count; default {@link DEFAULT_HPA_TOLERANCE}.
+   * Per direction (upstream's `behavior.scaleUp.tolerance` / `scaleDown.tolerance`): a ratio
+   * above 1 is judged by `scaleUp`, one below by `scaleDown`.
+   */
+  readonly tolerance?: number | { readonly scaleUp: number; readonly scaleDown: number };
   /** CPU samples of a pod younger than this are trusted only from a ready pod with a full window; default 5 min. */
   readonly cpuInitializationPeriodMs?: number;
   /** A pod that turned unready within this delay of starting is treated as never ready yet; default 30 s. */
@@ -207,8 +211,9 @@ export interface ResourceReplicasInput {
   readonly target: { readonly type: 'Utilization'; readonly averageUtilization: number } | { readonly type: 'AverageValue'; readonly milliValue: number };
 }
 
-function withinTolerance(ratio: number, tolerance: number): boolean {
-  return Math.abs(1 - ratio) <= tolerance;
+function withinTolerance(ratio: number, tolerance: NonNullable<ReplicaCalculatorOptions['tolerance']>): boolean {
+  if (typeof tolerance === 'number') return Math.abs(1 - ratio) <= tolerance;
+  return Math.abs(1 - ratio) <= (ratio > 1 ? tolerance.scaleUp : tolerance.scaleDown);
 }
 
 /**

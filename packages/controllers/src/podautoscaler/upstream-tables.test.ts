@@ -243,3 +243,18 @@ describe('horizontal_test.go TestNormalizeDesiredReplicas (no behavior: the high
     expect(n.history.recommendations).toHaveLength(logLength);
   });
 });
+
+describe('tolerance per direction (upstream behavior.scaleUp.tolerance / scaleDown.tolerance)', () => {
+  const cpu = (values: number[], tolerance: NonNullable<Parameters<typeof resourceReplicas>[1]>['tolerance']) =>
+    resourceReplicas({ currentReplicas: 2, resource: 'cpu', pods: running(2), metrics: levels(values), nowMs: NOW, target: { type: 'Utilization', averageUtilization: 100 } }, { tolerance });
+
+  it('judges a ratio above 1 by the scale-up tolerance and one below by the scale-down tolerance', () => {
+    // 105%: within 10%, not within 1%
+    expect(cpu([1050, 1050], 0.1).replicas).toBe(2);
+    expect(cpu([1050, 1050], { scaleUp: 0.01, scaleDown: 0.1 }).replicas).toBe(3);
+    // 60%: outside 10%, within 50% down
+    expect(cpu([600, 600], 0.1).replicas).toBe(2); // ceil(0.6 × 2) = 2 all the same
+    expect(cpu([600, 600], { scaleUp: 0.01, scaleDown: 0.5 }).replicas).toBe(2);
+    expect(cpu([400, 400], { scaleUp: 0.01, scaleDown: 0.5 }).replicas).toBe(1);
+  });
+});

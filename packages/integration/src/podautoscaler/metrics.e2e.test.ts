@@ -138,6 +138,27 @@ describe('Pods, Object and External metrics through the metrics adapter', () => 
   });
 });
 
+describe('a tolerance per direction in behavior', () => {
+  it('keeps 2 pods at 120% of a 100% target with scaleUp.tolerance 0.5, where the default 10% scales to 3', async () => {
+    const cluster = await SimCluster.create({ seed: 8, nodes: 2, metricsServer: true });
+    try {
+      const metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 100 } } }];
+      const tolerant = { ...(hpa('tolerant', metrics) as { spec: object }), metadata: { name: 'tolerant', namespace: 'default' } };
+      await cluster.apply([
+        deployment('tolerant', 2, { 'kubeloop.dev/cpu-usage': '120m' }),
+        { ...tolerant, spec: { ...tolerant.spec, behavior: { scaleUp: { tolerance: '0.5' } } } },
+        deployment('strict', 2, { 'kubeloop.dev/cpu-usage': '120m' }),
+        hpa('strict', metrics),
+      ]);
+      await cluster.advance(45_000);
+      expect((await cluster.get(Deployments, key('tolerant'))).spec.replicas).toBe(2);
+      expect((await rescales(cluster, 'strict'))[0]).toBe('SuccessfulRescale: New size: 3; reason: cpu resource utilization (percentage of request) above target');
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
+
 describe('ContainerResource metrics', () => {
   it('scales on one container: app at 150% of its request (the pod as a whole at 80%) → 3', async () => {
     const cluster = await SimCluster.create({ seed: 5, nodes: 2, metricsServer: true });
