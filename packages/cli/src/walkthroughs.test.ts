@@ -474,6 +474,19 @@ describe('the bad-input walkthrough manifest', () => {
   });
 });
 
+describe('walkthrough 14: HPA, requests of 10m, 50% target, a total load of 29m', () => {
+  it('scales 2 pods carrying 29m in all to ceil(29 / 5) = 6, shown as cpu: 145%/50%, and keeps 6 once the load has spread to 5m a pod', async () => {
+    const out = await runScenario('14-hpa-total-load.scenario.yaml');
+    expect(out.code).toBe(0);
+    const hpa = (n: number) => out.step(n).table('horizontalpodautoscaler.autoscaling')[0]!;
+    expect(hpa(7)).toMatchObject({ REFERENCE: 'StatefulSet/web', TARGETS: 'cpu: 145%/50%', MINPODS: '1', MAXPODS: '10', REPLICAS: '6' });
+    expect(out.step(7).table('statefulset.apps')[0]!['READY']).toBe('6/6');
+    expect(hpa(12)).toMatchObject({ TARGETS: 'cpu: 50%/50%', REPLICAS: '6' });
+    const top = out.stdout.split(/^(?=# step )/m).find((p) => p.startsWith('# step 13 (top)'))!;
+    expect(top.split('\n').slice(2, 8).map((l) => l.split(/ +/).slice(0, 2).join(' '))).toEqual(['web-0 5m', 'web-1 5m', 'web-2 5m', 'web-3 5m', 'web-4 5m', 'web-5 5m']);
+  });
+});
+
 describe('kubeloop run examples/walkthroughs (the folder the README points to)', () => {
   it('runs every scenario of the folder in turn, each on a fresh cluster, without applying the manifests they use on their own', async () => {
     const stdout = buffer();
@@ -492,13 +505,14 @@ describe('kubeloop run examples/walkthroughs (the folder the README points to)',
       '11-ingress-nginx.scenario.yaml',
       '12-loadbalancer-metallb.scenario.yaml',
       '13-hpa-arithmetic.scenario.yaml',
+      '14-hpa-total-load.scenario.yaml',
       '16-node-failure.scenario.yaml',
     ]);
     // each prints what it prints alone
     const alone = await runScenario('02-deployment-pi-web.scenario.yaml');
     expect(stdout.text).toContain(alone.stdout);
     // pod-request-pod.yaml (a deliberately bad manifest no scenario applies) is not run
-    expect(stderr.text).toBe(`ran 12 scenarios of ${walkthroughs}: 12 succeeded\n`);
+    expect(stderr.text).toBe(`ran 13 scenarios of ${walkthroughs}: 13 succeeded\n`);
   });
 
   it('runs a folder whose every file is a scenario (as examples/cli/scenarios), whatever the file names', async () => {

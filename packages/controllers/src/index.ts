@@ -19,7 +19,7 @@
  * | {@link ttlAfterFinishedPlugin} | `pkg/controller/ttlafterfinished` |
  * | {@link clusterRoleAggregationPlugin} | `pkg/controller/clusterroleaggregation` (and the bootstrap RBAC policy, {@link ensureBootstrapPolicy}) |
  * | {@link disruptionPlugin} | `pkg/controller/disruption` (PodDisruptionBudget status) |
- * | {@link horizontalPodAutoscalerPlugin} | `pkg/controller/podautoscaler` (Resource metrics) |
+ * | {@link horizontalPodAutoscalerPlugin} | `pkg/controller/podautoscaler` (Resource, ContainerResource, Pods, Object and External metrics) |
  * | {@link cronJobPlugin} | `pkg/controller/cronjob` (the v2 controller) |
  * | {@link metallbPlugin} | MetalLB's `controller` (LoadBalancer addresses from `IPAddressPool`s), an add-on |
  * | {@link fakeCloudLoadBalancerPlugin} | a cloud provider's service controller (`k8s.io/cloud-provider` `controllers/service`), faked |
@@ -431,18 +431,27 @@ export {
   HorizontalPodAutoscalerReconciler,
   ReplicaCalculationError,
   horizontalPodAutoscalerPlugin,
+  hpaScaleDownsStabilized,
+  hpaScaleDownsStabilizedInvariant,
+  hpaScaleStepsWithinPolicies,
+  hpaScaleStepsWithinPoliciesInvariant,
   hpaScalesWithinBounds,
   hpaScalesWithinBoundsInvariant,
   initialHistory,
   normalizeDesiredReplicas,
+  perPodTotalReplicas,
+  podsMetricReplicas,
+  readyPodCount,
   recordScaleEvent,
   resourceReplicas,
+  usageRatioReplicas,
 } from './podautoscaler/index.js';
 export type {
   HpaControllerOptions,
   Normalization,
   NormalizationCondition,
   NormalizationInput,
+  ObservedRescale,
   PodMetricSample,
   PodMetricsInfo,
   ReplicaCalculatorOptions,

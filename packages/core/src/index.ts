@@ -196,6 +196,18 @@ export type { EndpointConditions, Endpoint, EndpointSlicePort, EndpointSlice } f
 // metrics.k8s.io/v1beta1 (served by the metrics-server plugin, not built in)
 export { ContainerMetricsSchema, NodeMetricsSchema, NodeMetricses, PodMetricsSchema, PodMetricses } from './api/kinds/metrics.js';
 export type { ContainerMetrics, NodeMetrics, PodMetrics } from './api/kinds/metrics.js';
+// custom.metrics.k8s.io / external.metrics.k8s.io (served by a metrics adapter plugin, not built in)
+export {
+  DESCRIBED_KIND_LABEL,
+  DescribedObjectSchema,
+  ExternalMetricValueSchema,
+  ExternalMetricValues,
+  METRIC_NAME_LABEL,
+  MetricValueSchema,
+  MetricValues,
+  metricLabelValue,
+} from './api/kinds/custom-metrics.js';
+export type { DescribedObject, ExternalMetricValue, MetricValue } from './api/kinds/custom-metrics.js';
 
 // coordination.k8s.io/v1
 export { LeaseSpecSchema, LeaseSchema, NODE_LEASE_NAMESPACE, Leases } from './api/kinds/coordination.js';

@@ -14,6 +14,12 @@ export interface Sabotage {
   readonly list?: (resource: ResourceDefinition, object: KubeObject) => KubeObject | undefined;
   /** Rewrites an object the controller creates (before it reaches the API server). */
   readonly create?: (resource: ResourceDefinition, object: KubeObject) => KubeObject;
+  /**
+   * Whether the controller's live lists of `resource` are answered from its own informer cache
+   * instead (a controller that trusts what it last heard: when the API stops answering, it
+   * keeps reading what its cache last held).
+   */
+  readonly listFromCache?: (resource: ResourceDefinition) => boolean;
   /** Whether a delete the controller asks for is dropped (true: it never reaches the API server). */
   readonly dropDelete?: (resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }) => boolean;
 }
@@ -61,6 +67,14 @@ export function sabotagedManager(manager: Manager, sabotage: Sabotage): Manager 
         const r = rewrite(resource, o);
         return r === undefined ? [] : [r];
       }) };
+    };
+  }
+  if (sabotage.listFromCache !== undefined) {
+    const fromCache = sabotage.listFromCache;
+    const live = (overrides['list'] as Client['list'] | undefined) ?? client.list.bind(client);
+    overrides['list'] = async (resource: ResourceDefinition, options?: Parameters<Client['list']>[1]) => {
+      if (!fromCache(resource)) return live(resource, options);
+      return { apiVersion: 'v1', kind: 'List', metadata: {}, items: manager.cache(resource).list(options?.namespace) };
     };
   }
   if (sabotage.create !== undefined) {

@@ -49,3 +49,17 @@ export { CPU_USAGE_ANNOTATION, DEFAULT_USAGE_BASELINE, IMAGE_USAGE_BASELINES, ME
 export type { ResourceUsage } from './usage.js';
 export { DEFAULT_METRIC_RESOLUTION_MS, METRICS_SERVER_PLUGIN_NAME, MetricsScraper, NODE_SYSTEM_USAGE, formatCpuUsage, formatMemoryUsage, metricsServerPlugin, nodeMetricsOf, podMetricsOf } from './metrics-server.js';
 export type { MetricsServerOptions } from './metrics-server.js';
+export {
+  CUSTOM_METRICS_ADAPTER_PLUGIN_NAME,
+  DEFAULT_ADAPTER_RESOLUTION_MS,
+  EXTERNAL_METRIC_LABEL,
+  METRIC_ANNOTATION_PREFIX,
+  MetricsAdapter,
+  REQUESTS_PER_SECOND,
+  RequestRates,
+  customMetricsAdapterPlugin,
+  externalMetricValueOf,
+  metricValueOf,
+  requestRatesProvider,
+} from './custom-metrics.js';
+export type { CustomMetricSample, CustomMetricsAdapterOptions, ExternalMetricSample, MetricsProvider, MetricsProviderContext, RequestRate, RequestRateSource } from './custom-metrics.js';

@@ -91,6 +91,8 @@ describe('invariants registered by plugins', () => {
         'budgetStatusMatchesPods (liveness)',
         'evictionsRespectBudgets (transition)',
         'hpaScalesWithinBounds (transition)',
+        'hpaScaleStepsWithinPolicies (transition)',
+        'hpaScaleDownsStabilized (transition)',
         'jobSucceededWithinCompletions (safety)',
         'jobIndexesSucceedOnce (safety)',
         'finishedJobHasNoActivePods (safety)',

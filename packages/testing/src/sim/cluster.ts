@@ -75,7 +75,8 @@ import {
   type IngressNginxOptions,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
-import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin, metricsServerPlugin } from '@kubeloop/runtime-fake';
+import { RuntimeFakeError, checkNodeConfig, customMetricsAdapterPlugin, fakeNodesPlugin, metricsServerPlugin } from '@kubeloop/runtime-fake';
+import type { CustomMetricsAdapterOptions } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
 import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, DEFAULT_MAX_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
@@ -147,6 +148,13 @@ export interface SimClusterOptions {
    * fresh cluster, nothing serves Ingresses.
    */
   readonly ingressNginx?: boolean | IngressNginxOptions | undefined;
+  /**
+   * Run a custom and external metrics adapter (`custom.metrics.k8s.io` MetricValues,
+   * `external.metrics.k8s.io` ExternalMetricValues) over its providers, which the HPA's `Pods`,
+   * `Object` and `External` metrics read; `true` runs the built-in request-rates provider with
+   * hand-set values only (default false: such metrics then fail as without an adapter).
+   */
+  readonly customMetrics?: boolean | CustomMetricsAdapterOptions | undefined;
   /**
    * The controller manager (kube-controller-manager): controllers that run in a manager of
    * their own, with their own informers and client, and that {@link SimCluster.restartControllerManager}
@@ -423,6 +431,8 @@ export class SimCluster {
     if (options.metricsServer ?? false) host.use(metricsServerPlugin({ kubelets: () => nodes.kubelets() }));
     const cloud = options.cloudProvider ?? false;
     if (cloud !== false) host.use(fakeCloudLoadBalancerPlugin(cloud === true ? {} : cloud));
+    const adapter = options.customMetrics ?? false;
+    if (adapter !== false) host.use(customMetricsAdapterPlugin(adapter === true ? {} : adapter));
     for (const plugin of options.plugins ?? []) host.use(plugin);
     // The fake nodes, the scheduler and the extra plugins yield as the controller manager does;
     // their watches go straight to the server, as before.
