@@ -66,8 +66,8 @@ import {
   ttlAfterFinishedPlugin,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
-import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin, metricsServerPlugin } from '@kubeloop/runtime-fake';
-import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin } from '@kubeloop/runtime-fake';
+import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin, metricsServerPlugin, trafficPlugin } from '@kubeloop/runtime-fake';
+import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin, TrafficModel } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
 import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, DEFAULT_MAX_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
 import { describeBusy, podSettled } from './quiet.js';
@@ -122,6 +122,13 @@ export interface SimClusterOptions {
    * cluster, an HPA then reports `ScalingActive` False / `FailedGetResourceMetric`).
    */
   readonly metricsServer?: boolean | undefined;
+  /**
+   * Simulate traffic (default true): kube-proxy and cluster DNS over the cluster's Services and
+   * EndpointSlices, the network containers' `wget`/`curl`/`nslookup` see, and `wget`/`curl`
+   * loops as load on the pods they reach; {@link SimCluster.traffic} sends requests. It writes
+   * nothing to the API server. `false`: containers see no network (nothing resolves).
+   */
+  readonly traffic?: boolean | undefined;
   /**
    * The controller manager (kube-controller-manager): controllers that run in a manager of
    * their own, with their own informers and client, and that {@link SimCluster.restartControllerManager}
@@ -319,6 +326,8 @@ export class SimCluster {
   readonly manager: Manager;
   /** The fake nodes, with their kubelets and container behaviors. */
   readonly nodes: FakeNodesPlugin;
+  /** The traffic model (see {@link SimClusterOptions.traffic}); undefined with `traffic: false`. */
+  readonly traffic: TrafficModel | undefined;
   readonly #start: number;
   readonly #controllers: ControllerManagerRunner | undefined;
   readonly #trace: TraceRecorder;
@@ -329,7 +338,8 @@ export class SimCluster {
   #watchFailure: unknown;
   #stopped = false;
 
-  private constructor(server: ApiServer, clock: VirtualClock, manager: Manager, nodes: FakeNodesPlugin, controllers: ControllerManagerRunner | undefined, trace: TraceRecorder, livelock: LivelockGuard) {
+  private constructor(server: ApiServer, clock: VirtualClock, manager: Manager, nodes: FakeNodesPlugin, controllers: ControllerManagerRunner | undefined, trace: TraceRecorder, livelock: LivelockGuard, traffic: TrafficModel | undefined) {
+    this.traffic = traffic;
     this.#trace = trace;
     this.#livelock = livelock;
     this.server = server;
@@ -386,6 +396,9 @@ export class SimCluster {
     if (lifecycle !== false) host.use(nodeLifecyclePlugin(lifecycle === true ? {} : lifecycle));
     host.use(nodes);
     if (options.metricsServer ?? false) host.use(metricsServerPlugin({ kubelets: () => nodes.kubelets() }));
+    // its own stream, so that the other components draw what they drew before it existed
+    const traffic = (options.traffic ?? true) ? trafficPlugin({ nodes, rng: seededRng(`${options.seed}/traffic`), clock }) : undefined;
+    if (traffic !== undefined) host.use(traffic);
     for (const plugin of options.plugins ?? []) host.use(plugin);
     // The fake nodes, the scheduler and the extra plugins yield as the controller manager does;
     // their watches go straight to the server, as before.
@@ -403,7 +416,7 @@ export class SimCluster {
       }
       controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors, resyncMs, livelock);
     }
-    const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock);
+    const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock, traffic?.model);
     cluster.#invariants = [...new Set([...host.invariants(), ...(controllers?.invariants() ?? [])])];
     cluster.#reconciled = [...new Set([...host.reconciledResources(), ...(controllers?.reconciledResources() ?? [])])];
     if (options.defaultStorageClass ?? true) await server.create(StorageClasses, DEFAULT_STORAGE_CLASS);
