@@ -78,12 +78,22 @@ export function readyEndpointViolations(state: ClusterState, connections: readon
   return out;
 }
 
-/** Violations of `trafficLocalStaysOnNode` among `connections`. */
-export function localPolicyViolations(connections: readonly RoutedConnection[]): InvariantViolation[] {
+/**
+ * Violations of `trafficLocalStaysOnNode` among `connections` in `state`: a connection from
+ * outside to a node port or load balancer of a Service with `externalTrafficPolicy: Local`, or
+ * from a pod to the ClusterIP of one with `internalTrafficPolicy: Local`, must reach an endpoint
+ * on its node (judged while the Service is unchanged since).
+ */
+export function localPolicyViolations(state: ClusterState, connections: readonly RoutedConnection[]): InvariantViolation[] {
   const out: InvariantViolation[] = [];
   for (const c of connections) {
-    if (!c.local || c.node === undefined) continue;
-    if (c.endpointNode !== c.node) out.push({ message: `a connection under a Local traffic policy received on ${c.node} reached ${c.endpointIP} on ${c.endpointNode ?? 'an unknown node'}`, objects: [{ kind: 'Service', namespace: c.service.namespace, name: c.service.name }] });
+    if (c.node === undefined) continue;
+    const svc = state.get<Service>('Service', c.service.namespace, c.service.name);
+    if (svc === undefined || rvOf(svc) > c.revision) continue;
+    const external = c.via === 'nodePort' || c.via === 'loadBalancer';
+    const local = external ? c.fromOutside && svc.spec?.externalTrafficPolicy === 'Local' : !c.fromOutside && svc.spec?.internalTrafficPolicy === 'Local';
+    if (!local) continue;
+    if (c.endpointNode !== c.node) out.push({ message: `a connection via ${c.via} under a Local traffic policy, on ${c.node}, reached ${c.endpointIP} on ${c.endpointNode ?? 'an unknown node'}`, objects: [{ kind: 'Service', namespace: c.service.namespace, name: c.service.name }] });
   }
   return out;
 }
@@ -127,7 +137,7 @@ export function dnsViolations(state: ClusterState, query: (fqdn: string) => DnsA
 export function trafficInvariants(source: { routed(): readonly RoutedConnection[]; query(fqdn: string): DnsAnswer }): readonly Invariant[] {
   return [
     invariant('trafficReachesReadyEndpoints', "A connection to a Service reaches an endpoint its EndpointSlices list as ready for the port, or a serving terminating one when none is ready.", (state) => readyEndpointViolations(state, source.routed()), 'safety'),
-    invariant('trafficLocalStaysOnNode', 'A connection under externalTrafficPolicy or internalTrafficPolicy Local reaches an endpoint on the node it was received on or sent from.', () => localPolicyViolations(source.routed()), 'safety'),
+    invariant('trafficLocalStaysOnNode', 'A connection under externalTrafficPolicy or internalTrafficPolicy Local reaches an endpoint on the node it was received on or sent from.', (state) => localPolicyViolations(state, source.routed()), 'safety'),
     invariant('dnsAnswersReadyEndpoints', "Cluster DNS answers a Service's name with its ClusterIP, a headless Service's with its ready endpoints (all with publishNotReadyAddresses), and each endpoint hostname with its address.", (state) => dnsViolations(state, (fqdn) => source.query(fqdn))),
   ];
 }

@@ -97,10 +97,10 @@ export interface RoutedConnection {
   readonly pod?: NamespacedName | undefined;
   /** The endpoint's node, if the slice named it. */
   readonly endpointNode?: string | undefined;
-  /** The node the policy was applied on (receiving node for external traffic, sender's for internal). */
+  /** The node it was received on (node port, load balancer) or sent from (a pod's, to a ClusterIP). */
   readonly node?: string | undefined;
-  /** Whether a Local traffic policy applied. */
-  readonly local: boolean;
+  /** Whether the client was outside the cluster (else a pod). */
+  readonly fromOutside: boolean;
   /** The model's view revision. */
   readonly revision: number;
   /** The names of the Service's EndpointSlices the decision was made on. */
@@ -315,7 +315,6 @@ export class TrafficModel {
   #record(decision: Extract<RouteDecision, { kind: 'endpoint' }>, source: TrafficSource, now: number): void {
     if (decision.entry === undefined || decision.via === 'podIP') return;
     const e = decision.entry;
-    const external = decision.via !== 'clusterIP';
     this.#routed.push({
       at: now,
       via: decision.via,
@@ -325,7 +324,7 @@ export class TrafficModel {
       pod: decision.endpoint.pod,
       endpointNode: decision.endpoint.nodeName,
       node: decision.receivingNode,
-      local: external ? e.externalLocal && source.kind === 'outside' : e.internalLocal,
+      fromOutside: source.kind === 'outside',
       revision: this.#revision,
       slices: (this.tables().slices.get(keyOf(e.service)) ?? []).map((s) => s.metadata.name ?? ''),
     });

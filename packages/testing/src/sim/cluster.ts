@@ -67,7 +67,7 @@ import {
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
 import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin, metricsServerPlugin, trafficPlugin } from '@kubeloop/runtime-fake';
-import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin, TrafficModel } from '@kubeloop/runtime-fake';
+import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin, TrafficModel, TrafficPlugin, TrafficPluginOptions } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
 import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, DEFAULT_MAX_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
 import { describeBusy, podSettled } from './quiet.js';
@@ -126,9 +126,11 @@ export interface SimClusterOptions {
    * Simulate traffic (default true): kube-proxy and cluster DNS over the cluster's Services and
    * EndpointSlices, the network containers' `wget`/`curl`/`nslookup` see, and `wget`/`curl`
    * loops as load on the pods they reach; {@link SimCluster.traffic} sends requests. It writes
-   * nothing to the API server. `false`: containers see no network (nothing resolves).
+   * nothing to the API server. `false`: containers see no network (nothing resolves). A
+   * function builds the plugin from the options the cluster would give `trafficPlugin` (a test
+   * wraps it, e.g. to break the router on purpose).
    */
-  readonly traffic?: boolean | undefined;
+  readonly traffic?: boolean | ((options: TrafficPluginOptions) => TrafficPlugin) | undefined;
   /**
    * The controller manager (kube-controller-manager): controllers that run in a manager of
    * their own, with their own informers and client, and that {@link SimCluster.restartControllerManager}
@@ -397,7 +399,8 @@ export class SimCluster {
     host.use(nodes);
     if (options.metricsServer ?? false) host.use(metricsServerPlugin({ kubelets: () => nodes.kubelets() }));
     // its own stream, so that the other components draw what they drew before it existed
-    const traffic = (options.traffic ?? true) ? trafficPlugin({ nodes, rng: seededRng(`${options.seed}/traffic`), clock }) : undefined;
+    const trafficOptions: TrafficPluginOptions = { nodes, rng: seededRng(`${options.seed}/traffic`), clock };
+    const traffic = typeof options.traffic === 'function' ? options.traffic(trafficOptions) : (options.traffic ?? true) ? trafficPlugin(trafficOptions) : undefined;
     if (traffic !== undefined) host.use(traffic);
     for (const plugin of options.plugins ?? []) host.use(plugin);
     // The fake nodes, the scheduler and the extra plugins yield as the controller manager does;
