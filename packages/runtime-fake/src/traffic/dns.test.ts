@@ -4,9 +4,9 @@ import type { EndpointSlice, Service } from '@kubeloop/core';
 import { answerQuery, candidateNames, resolveName, searchPath } from './dns.js';
 import { buildTables } from './tables.js';
 
-const headless: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'default' }, spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ name: 'mysql', port: 3306, protocol: 'TCP' }] } } as Service;
-const web: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.96.4.5', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } } as Service;
-const external: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'mail', namespace: 'default' }, spec: { type: 'ExternalName', externalName: 'smtp.example.com' } } as Service;
+const headless: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'default' }, spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ name: 'mysql', port: 3306, protocol: 'TCP' }] } } as unknown as Service;
+const web: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.96.4.5', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } } as unknown as Service;
+const external: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'mail', namespace: 'default' }, spec: { type: 'ExternalName', externalName: 'smtp.example.com' } } as unknown as Service;
 const slice: EndpointSlice = {
   apiVersion: 'discovery.k8s.io/v1',
   kind: 'EndpointSlice',
@@ -17,7 +17,7 @@ const slice: EndpointSlice = {
     { addresses: ['10.1.1.1'], hostname: 'db-0', conditions: { ready: true } },
     { addresses: ['10.1.2.1'], hostname: 'db-1', conditions: { ready: false } },
   ],
-} as EndpointSlice;
+} as unknown as EndpointSlice;
 const tables = buildTables({ services: [headless, web, external], endpointSlices: [slice], nodes: [], pods: [] });
 
 describe('cluster DNS', () => {

@@ -377,10 +377,9 @@ export class TrafficModel {
    */
   shellNetwork(pod: Pod): ShellNetwork {
     const namespace = pod.metadata.namespace ?? 'default';
-    const self = this;
     return {
-      http(url: string, at: number): HttpOutcome {
-        const current = self.pod({ namespace, name: pod.metadata.name ?? '' }) ?? pod;
+      http: (url: string, at: number): HttpOutcome => {
+        const current = this.pod({ namespace, name: pod.metadata.name ?? '' }) ?? pod;
         const ip = current.status?.podIP;
         const source: TrafficSource = { kind: 'pod', ip: ip ?? '', nodeName: current.spec.nodeName };
         let seed = hash(`${podKey(pod)}|${url}|${at}`);
@@ -388,7 +387,7 @@ export class TrafficModel {
           seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) >>> 0;
           return seed % n;
         };
-        const out = self.#send(source, namespace, url, {}, 0, pick, false);
+        const out = this.#send(source, namespace, url, {}, 0, pick, false);
         switch (out.kind) {
           case 'response':
             return { kind: 'response', status: out.status, body: out.body };
@@ -400,12 +399,12 @@ export class TrafficModel {
             return { kind: 'timeout', ms: 130_000 };
         }
       },
-      resolve(name: string): readonly string[] {
-        const r = resolveName(self.tables(), name, namespace);
+      resolve: (name: string): readonly string[] => {
+        const r = resolveName(this.tables(), name, namespace);
         return r.answer.kind === 'A' ? r.answer.addresses : [];
       },
-      canonicalName(name: string): string | undefined {
-        const r = resolveName(self.tables(), name, namespace);
+      canonicalName: (name: string): string | undefined => {
+        const r = resolveName(this.tables(), name, namespace);
         return r.answer.kind === 'A' ? r.fqdn : undefined;
       },
     };

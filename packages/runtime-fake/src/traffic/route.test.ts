@@ -20,7 +20,7 @@ interface Ep {
 }
 
 function service(spec: Partial<Service['spec']> & object, status?: Service['status']): Service {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '10.96.0.20', ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }], ...spec }, ...(status ? { status } : {}) } as Service;
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '10.96.0.20', ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }], ...spec }, ...(status ? { status } : {}) } as unknown as Service;
 }
 
 function slice(eps: readonly Ep[]): EndpointSlice {
