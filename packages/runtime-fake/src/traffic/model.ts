@@ -123,7 +123,7 @@ export interface TrafficModelOptions {
   readonly now: () => number;
   /** Told a container's CPU from traffic (millicores) whenever it changes (0: none). */
   readonly onLoad?: ((pod: Pod, container: string, cpuMillicores: number) => void) | undefined;
-  /** How many routed connections {@link TrafficModel.routed} keeps (default 10 000). */
+  /** How many routed connections {@link TrafficModel.routed} keeps at least (default 10 000; at most twice as many). */
   readonly keepRouted?: number | undefined;
 }
 
@@ -328,8 +328,9 @@ export class TrafficModel {
       revision: this.#revision,
       slices: (this.tables().slices.get(keyOf(e.service)) ?? []).map((s) => s.metadata.name ?? ''),
     });
+    // trimmed in batches: dropping one at a time would cost a shift of the whole log per request
     const keep = this.#o.keepRouted ?? 10_000;
-    if (this.#routed.length > keep) this.#routed.splice(0, this.#routed.length - keep);
+    if (this.#routed.length > 2 * keep) this.#routed.splice(0, this.#routed.length - keep);
   }
 
   #count(pod: Pod): void {
@@ -343,7 +344,7 @@ export class TrafficModel {
     return c;
   }
 
-  /** The connections routed so far (the last `keepRouted`), oldest first. */
+  /** The connections routed so far (at least the last `keepRouted`), oldest first. */
   routed(): readonly RoutedConnection[] {
     return this.#routed;
   }
