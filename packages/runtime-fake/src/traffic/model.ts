@@ -375,10 +375,17 @@ export class TrafficModel {
    * The network a container of `pod` sees (`wget`, `curl`, `nslookup`): names resolve through
    * the pod's search path; an endpoint is picked by a hash of (pod, url, time), so answers are
    * pure and the RNG untouched; nothing is counted (flows count loops' requests).
+   *
+   * Caveat: it says `timeInvariant`, so that a `wget` loop is recognized as running forever
+   * after two iterations instead of being followed 20,000 times when its container starts. The
+   * interpreter plans a script when its container starts, against the cluster as it is then (it
+   * cannot see the future either way): a loop waiting for a Service that comes up later
+   * (`until wget -q http://db; do sleep 2; done`) is planned as waiting forever.
    */
   shellNetwork(pod: Pod): ShellNetwork {
     const namespace = pod.metadata.namespace ?? 'default';
     return {
+      timeInvariant: true,
       http: (url: string, at: number): HttpOutcome => {
         const current = this.pod({ namespace, name: pod.metadata.name ?? '' }) ?? pod;
         const ip = current.status?.podIP;

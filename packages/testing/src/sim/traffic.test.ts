@@ -3,6 +3,7 @@
  * cluster DNS, images' answers and `wget` loops as load (issue 19).
  */
 import { describe, expect, it } from 'vitest';
+import { PodMetricses, Pods, tryParseQuantity } from '@kubeloop/core';
 import { SimCluster } from './cluster.js';
 
 const whoami = (replicas: number, extra = '') => `
@@ -133,6 +134,51 @@ describe('traffic in a SimCluster', () => {
       const before = c.traffic!.requestCount({ namespace: 'default', name: pods[0]! });
       await c.advance(60_000);
       expect(c.traffic!.requestCount({ namespace: 'default', name: pods[0]! }) - before).toBeCloseTo(3000);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('feeds the CPU of the requests a loop sends into the metrics pipeline: 100 req/s × 10 ms on php-apache, capped at its 500m limit', async () => {
+    const c = await SimCluster.create({ seed: 19, nodes: 2, metricsServer: true });
+    try {
+      await c.apply(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: php-apache}
+spec:
+  replicas: 2
+  selector: {matchLabels: {run: php-apache}}
+  template:
+    metadata: {labels: {run: php-apache}}
+    spec:
+      containers:
+        - name: php-apache
+          image: registry.k8s.io/hpa-example
+          ports: [{containerPort: 80}]
+          resources: {requests: {cpu: 200m}, limits: {cpu: 500m}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: php-apache}
+spec:
+  selector: {run: php-apache}
+  ports: [{port: 80}]
+`);
+      await c.settle();
+      await c.advance(30_000);
+      const idle = (await c.list(PodMetricses)).items.map((m) => tryParseQuantity(m.containers[0]!.usage['cpu']!)!.milliValue());
+      expect(idle).toEqual([1, 1]);
+      // kubectl run -i --tty load-generator --image=busybox:1.28 -- /bin/sh -c "while sleep 0.01; do wget -q -O- http://php-apache; done"
+      await c.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'load-generator' }, spec: { containers: [{ name: 'load-generator', image: 'busybox:1.28', command: ['/bin/sh', '-c', 'while sleep 0.01; do wget -q -O- http://php-apache; done'] }] } });
+      await c.advance(60_000);
+      const loaded = (await c.list(PodMetricses)).items.filter((m) => m.metadata.name!.startsWith('php-apache')).map((m) => tryParseQuantity(m.containers[0]!.usage['cpu']!)!.milliValue());
+      // 50 req/s each × 10 ms = 500m, plus the 1m baseline, throttled to the 500m limit
+      expect(loaded).toEqual([500, 500]);
+      // the load pod deleted, the CPU goes back to the baseline
+      await c.delete(Pods, { namespace: 'default', name: 'load-generator' });
+      await c.advance(60_000);
+      expect((await c.list(PodMetricses)).items.map((m) => tryParseQuantity(m.containers[0]!.usage['cpu']!)!.milliValue())).toEqual([1, 1]);
     } finally {
       await c.stop();
     }
