@@ -139,6 +139,15 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
+/** What of a Node or Pod routing, DNS and flows read (other kinds: all of it). */
+function relevant(object: KubeObject): string | KubeObject {
+  if (object.kind === 'Node') return JSON.stringify((object as Node).status?.addresses ?? []);
+  if (object.kind !== 'Pod') return object;
+  const pod = object as Pod;
+  const running = (pod.status?.containerStatuses ?? []).map((c) => `${c.name}:${c.state?.running !== undefined}`).join(',');
+  return JSON.stringify([pod.metadata.labels, pod.metadata.annotations, pod.metadata.deletionTimestamp, pod.spec.nodeName, pod.spec.hostname, pod.status?.phase, pod.status?.podIP, running, (pod.status?.conditions ?? []).find((c) => c.type === 'Ready')?.status]);
+}
+
 function parseUrl(url: string): { host: string; port: number; path: string } | undefined {
   const full = /^[a-z]+:\/\//i.test(url) ? url : `http://${url}`;
   const m = /^([a-z]+):\/\/([^/:?#]+)(?::(\d+))?([^#]*)/i.exec(full);
@@ -184,17 +193,24 @@ export class TrafficModel {
     this.#o = options;
   }
 
-  /** Applies one watch event of a Service, EndpointSlice, Node or Pod. */
-  observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject): void {
+  /**
+   * Applies one watch event of a Service, EndpointSlice, Node or Pod. Returns whether it changed
+   * what routing, DNS or the flows depend on (a Node's heartbeat or a pod's condition timestamps
+   * do not): only then are the tables rebuilt and the flows worth recomputing.
+   */
+  observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject): boolean {
     const kind = object.kind as Kind;
     const map = this.#objects[kind];
-    if (map === undefined) return;
+    if (map === undefined) return false;
     const key = `${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`;
+    const previous = map.get(key);
     if (type === 'DELETED') map.delete(key);
     else map.set(key, object);
     const rv = Number(object.metadata.resourceVersion ?? '0');
     if (rv > this.#revision) this.#revision = rv;
+    if (type === 'MODIFIED' && previous !== undefined && relevant(previous) === relevant(object)) return false;
     this.#tables = undefined;
+    return true;
   }
 
   /** Forgets every object of `kind` (before a relist replays them). */

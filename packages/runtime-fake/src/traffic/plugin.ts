@@ -86,8 +86,7 @@ export function trafficPlugin(options: TrafficPluginOptions): TrafficPlugin {
             subscriptions.set(resource, manager.client.watch(resource).subscribe({
               next: (event) => {
                 if (event.type === 'BOOKMARK') return;
-                model.observe(event.type, event.object as KubeObject);
-                refresh();
+                if (model.observe(event.type, event.object as KubeObject)) refresh();
               },
               error: () => {
                 void manager.clock.sleep(1000, signal).then(() => watch(resource), () => undefined);
