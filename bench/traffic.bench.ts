@@ -25,7 +25,7 @@ const ip = (n: number, base: number): string => `10.${base + (n >> 16)}.${(n >> 
 function tablesModel(): { model: TrafficModel; clusterIPs: string[] } {
   const model = new TrafficModel({ rng: seededRng(1), now: () => 0 });
   let rv = 1;
-  const add = (o: object): void => model.observe('ADDED', { ...(o as KubeObject), metadata: { ...(o as KubeObject).metadata, resourceVersion: String(rv++) } } as KubeObject);
+  const add = (o: object): void => void model.observe('ADDED', { ...(o as KubeObject), metadata: { ...(o as KubeObject).metadata, resourceVersion: String(rv++) } } as KubeObject);
   add({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' }, spec: {}, status: { addresses: [{ type: 'InternalIP', address: '172.18.0.2' }] } } as unknown as Node);
   add({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client', namespace: 'default' }, spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'busybox' }] }, status: { phase: 'Running', podIP: '10.250.0.1' } } as unknown as Pod);
   const clusterIPs: string[] = [];
