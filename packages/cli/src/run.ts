@@ -22,6 +22,7 @@ import { unreconciledWarnings } from './reconciled.js';
 import { buildTables, formatNames, formatTables, isTabular } from './table.js';
 import type { OutputFormat, Table } from './table.js';
 import { topNodesTable, topPodsTable } from './top.js';
+import { trafficTable } from './traffic.js';
 
 export { OUTPUT_FORMATS } from './table.js';
 export type { OutputFormat } from './table.js';
@@ -268,6 +269,27 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
       io.stdout.write(table.rows.length === 0 ? 'No resources found.\n' : formatTables([table]));
       return;
     }
+    case 'traffic': {
+      const model = cluster.traffic;
+      if (model === undefined) throw new Error('this cluster simulates no traffic');
+      const from = step.from === 'outside' ? ({ kind: 'outside' } as const) : ({ kind: 'pod', pod: { namespace: step.namespace, name: step.from.pod } } as const);
+      if (from.kind === 'pod' && model.pod(from.pod) === undefined) throw new Error(`pods "${from.pod.name}" not found`);
+      const outcomes = Array.from({ length: step.requests }, () => model.send({ from, url: step.to, headers: step.headers }));
+      if (!isTabular(output)) return;
+      io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
+      io.stdout.write(formatTables([trafficTable(step.to, outcomes)]));
+      return;
+    }
+    case 'exec': {
+      const model = cluster.traffic;
+      const pod = model?.pod({ namespace: step.namespace, name: step.pod });
+      if (model === undefined || pod === undefined) throw new Error(`pods "${step.pod}" not found`);
+      if (pod.status?.phase !== 'Running') throw new Error(`cannot exec into a container in a completed pod; current phase is ${pod.status?.phase ?? 'Pending'}`);
+      const { output: printed } = model.exec(pod, step.command);
+      if (!isTabular(output)) return;
+      io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n$ ${step.command}\n${printed}${printed === '' || printed.endsWith('\n') ? '' : '\n'}`);
+      return;
+    }
     case 'get': {
       const format = step.output ?? output;
       // the heading goes with the narration of a table run, and with any table
@@ -453,10 +475,10 @@ async function runScenario(cluster: SimCluster, scenario: Scenario, path: string
   for (const step of scenario.steps) {
     await context.onProgress();
     // an apply may print warnings: they go on a line of their own
-    if (step.op === 'get' || step.op === 'echo' || step.op === 'top' || step.op === 'apply') clear();
+    if (step.op === 'get' || step.op === 'echo' || step.op === 'top' || step.op === 'traffic' || step.op === 'exec' || step.op === 'apply') clear();
     try {
       await runStep(cluster, step, context, firstGet);
-      if (step.op === 'get' || step.op === 'echo' || step.op === 'top') firstGet = false;
+      if (step.op === 'get' || step.op === 'echo' || step.op === 'top' || step.op === 'traffic' || step.op === 'exec') firstGet = false;
     } catch (e) {
       if (e instanceof SimClusterError && e.code === 'not-quiet') {
         clear();

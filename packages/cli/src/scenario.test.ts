@@ -43,6 +43,50 @@ describe('parseScenario', () => {
     expect(() => parse([{ top: 'pods' }], { ingressNginx: 'yes' })).toThrow('dir/s.yaml (Scenario, cluster.ingressNginx): must be true or false, got "yes"');
   });
 
+  it('reads traffic and exec steps with their defaults, and names a bad field', () => {
+    const s = parse([{ traffic: { to: 'http://web:8088/', from: 'pod/client', requests: 30, headers: { 'X-Canary': 'always' } } }, { traffic: { to: 'http://node-1:30080' } }, { exec: { pod: 'client', command: 'nslookup web' } }]);
+    expect(s.steps).toMatchObject([
+      { op: 'traffic', to: 'http://web:8088/', from: { pod: 'client' }, namespace: 'default', requests: 30, headers: { 'X-Canary': 'always' } },
+      { op: 'traffic', to: 'http://node-1:30080', from: 'outside', requests: 100, headers: {} },
+      { op: 'exec', pod: 'client', namespace: 'default', command: 'nslookup web' },
+    ]);
+    expect(() => parse([{ traffic: { to: 'web', from: 'node/x' } }])).toThrow('dir/s.yaml (Scenario, steps[0].traffic.from): must be outside or pod/<name>, got "node/x"');
+    expect(() => parse([{ traffic: { to: 'http://web', requests: 0 } }])).toThrow('steps[0].traffic.requests): must be a whole number from 1 to 1000000, got 0');
+    expect(() => parse([{ traffic: { to: 'http://web/ x' } }])).toThrow('steps[0].traffic.to): must be a URL (http://<host>[:port]/<path>), got "http://web/ x"');
+    expect(() => parse([{ traffic: { to: 'http://web', count: 3 } }])).toThrow('steps[0].traffic.count): unknown field "count" (fields: to, from, namespace, requests, headers)');
+    expect(() => parse([{ exec: { pod: 'client' } }])).toThrow('steps[0].exec.command): must be a command line');
+  });
+
+  it('runs traffic and exec steps: where the requests went, and what the command printed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-traffic-'));
+    const file = join(dir, 's.yaml');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        kind: 'Scenario',
+        cluster: { nodes: 1 },
+        steps: [
+          { apply: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } },
+          { apply: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } } },
+          { apply: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'empty' }, spec: { selector: { app: 'none' }, ports: [{ port: 80 }] } } },
+          { apply: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1d'] }] } } },
+          'settle',
+          { traffic: { to: 'http://web/nope', from: 'pod/client', requests: 4 } },
+          { traffic: { to: 'http://empty', from: 'pod/client', requests: 2 } },
+          { exec: { pod: 'client', command: 'hostname; echo hi' } },
+          { exec: { pod: 'missing', command: 'hostname' } },
+        ],
+      }),
+    );
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', file], { stdout, stderr })).toBe(1);
+    expect(stdout.text).toMatch(/^# step 6 \(traffic\) at 30s\nTARGET +BACKEND +POD +REQUESTS +SHARE\nhttp:\/\/web\/nope +service\/web +web \(404\) +4 +100\.0%\n/m);
+    expect(stdout.text).toContain('http://empty   service/empty   <connection refused>   2          100.0%');
+    expect(stdout.text).toContain('# step 8 (exec) at 30s\n$ hostname; echo hi\nclient\nhi\n');
+    expect(stderr.text).toBe(`error: ${file} step 9 (exec): pods "missing" not found\n`);
+  });
+
   it('reads every kind of step, resolving resources as kubectl get names them', () => {
     const s = parse([
       { apply: 'pod.yaml' },

@@ -30,7 +30,19 @@
  *   - get: {resources: pods, output: wide}   # this get in another format (table, wide, name, json, yaml)
  *   - echo: The node is back.   # a line of narration, printed with the tables
  *   - top: pods             # kubectl top pods (or nodes), from metrics-server's PodMetrics / NodeMetrics
+ *   - traffic: {to: "http://web:80/", from: pod/client, requests: 100}   # where 100 requests go (table)
+ *   - traffic: {to: "http://node-1:30080/", headers: {X-Canary: always}} # from outside (the default)
+ *   - exec: {pod: client, command: nslookup web}   # a command line in a pod; prints what it prints
  * ```
+ *
+ * `traffic` sends `requests` (default 100) discrete requests to `to` — a Service name (from a
+ * pod: through its DNS search path), a ClusterIP, `<node name or IP>:<nodePort>`, a load
+ * balancer address — `from: outside` (the default) or `from: pod/<name>` (in `namespace`,
+ * default `default`), and prints `TARGET BACKEND POD REQUESTS SHARE`: one row per pod that
+ * answered, failures (`<connection refused>`, `<timed out>`, `<could not resolve host: x>`) as
+ * rows of their own. From outside, only addresses, node names and fully qualified cluster names
+ * resolve. `exec` runs `command` as `sh -c` in the pod's first container (`nslookup`, `curl`,
+ * `wget`, `hostname`, `echo`, ... through the shell interpreter) and prints its output.
  *
  * `cluster.metricsServer: true` runs a metrics-server (needed by HPAs and `top`).
  * `cluster.cloudProvider: true` makes the cluster a cloud's: a fake cloud provider's service
@@ -77,6 +89,8 @@ export type ScenarioStep = { readonly label: string } & (
   | { readonly op: 'get'; readonly resources: readonly ResourceDefinition[] | 'all'; readonly output?: OutputFormat | undefined }
   | { readonly op: 'echo'; readonly text: string }
   | { readonly op: 'top'; readonly what: 'pods' | 'nodes' }
+  | { readonly op: 'traffic'; readonly to: string; readonly from: 'outside' | { readonly pod: string }; readonly namespace: string; readonly requests: number; readonly headers: Readonly<Record<string, string>> }
+  | { readonly op: 'exec'; readonly pod: string; readonly namespace: string; readonly command: string }
 );
 
 /** A scenario, checked: the cluster's shape and its steps. */
@@ -97,7 +111,7 @@ export interface Scenario {
   readonly steps: readonly ScenarioStep[];
 }
 
-const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'settle', 'stopNode', 'restoreNode', 'removeNode', 'addNode', 'get', 'echo', 'top'] as const;
+const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'settle', 'stopNode', 'restoreNode', 'removeNode', 'addNode', 'get', 'echo', 'top', 'traffic', 'exec'] as const;
 /** What a node spec may say (a SimCluster `NodeSpec`): in `cluster.nodes` and `addNode` steps. */
 const NODE_SPEC_FIELDS: readonly string[] = ['name', 'cpu', 'memory', 'pods', 'ephemeralStorage', 'allocatable', 'labels', 'taints', 'podCIDR', 'internalIP'];
 const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
@@ -279,6 +293,30 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
       case 'top':
         if (arg !== 'pods' && arg !== 'nodes') return fail(where, `must be pods or nodes, got ${JSON.stringify(arg)}`);
         return { label, op, what: arg };
+      case 'traffic': {
+        if (!isRecord(arg)) return fail(where, 'write `- traffic: {to: http://<host>[:port]/<path>, from: outside | pod/<name>, requests: N}`');
+        for (const k of Object.keys(arg)) if (!['to', 'from', 'namespace', 'requests', 'headers'].includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: to, from, namespace, requests, headers)`);
+        const to = arg['to'];
+        if (typeof to !== 'string' || !/^(https?:\/\/)?[^/\s:]+(:\d+)?(\/\S*)?$/.test(to)) return fail(`${where}.to`, `must be a URL (http://<host>[:port]/<path>), got ${JSON.stringify(to)}`);
+        const fromRaw = arg['from'] ?? 'outside';
+        let from: 'outside' | { pod: string };
+        if (fromRaw === 'outside') from = 'outside';
+        else if (typeof fromRaw === 'string' && /^pods?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(fromRaw)) from = { pod: fromRaw.slice(fromRaw.indexOf('/') + 1) };
+        else return fail(`${where}.from`, `must be outside or pod/<name>, got ${JSON.stringify(fromRaw)}`);
+        const requests = arg['requests'] ?? 100;
+        if (!Number.isInteger(requests) || (requests as number) < 1 || (requests as number) > 1_000_000) fail(`${where}.requests`, `must be a whole number from 1 to 1000000, got ${JSON.stringify(requests)}`);
+        const headers = arg['headers'] ?? {};
+        if (!isRecord(headers) || Object.values(headers).some((v) => typeof v !== 'string')) return fail(`${where}.headers`, 'must be a map of header names to strings');
+        const namespace = typeof arg['namespace'] === 'string' ? arg['namespace'] : 'default';
+        return { label, op, to, from, namespace, requests: requests as number, headers: headers as Record<string, string> };
+      }
+      case 'exec': {
+        if (!isRecord(arg)) return fail(where, 'write `- exec: {pod: <name>, command: <command line>}`');
+        for (const k of Object.keys(arg)) if (!['pod', 'namespace', 'command'].includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: pod, namespace, command)`);
+        if (typeof arg['pod'] !== 'string' || arg['pod'] === '') return fail(`${where}.pod`, 'must name a pod');
+        if (typeof arg['command'] !== 'string' || arg['command'].trim() === '') return fail(`${where}.command`, 'must be a command line');
+        return { label, op, pod: arg['pod'], namespace: typeof arg['namespace'] === 'string' ? arg['namespace'] : 'default', command: arg['command'] };
+      }
       default:
         return fail(`steps[${i}]`, `unknown step "${op}" (steps: ${STEP_OPS.join(', ')})`);
     }

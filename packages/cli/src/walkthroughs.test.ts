@@ -22,7 +22,7 @@ function buffer(): Writer & { text: string } {
 /** A printed table: one record per row, keyed by column title, names without their `kind/` prefix. */
 type Rows = Record<string, string>[];
 
-/** What a scenario printed: its get steps by number, each a table per kind (`pod`, `replicaset.apps`, `event`, ...). */
+/** What a scenario printed: its get (and traffic, exec) steps by number, each a table per kind (`pod`, `replicaset.apps`, `event`, ...). */
 interface Printed {
   readonly code: number;
   readonly stderr: string;
@@ -45,7 +45,7 @@ async function runScenario(file: string): Promise<Printed> {
   const code = await main(['run', join(walkthroughs, file)], { stdout, stderr });
   const steps = new Map<number, { at: string; text: string }>();
   for (const part of stdout.text.split(/^(?=# step )/m)) {
-    const m = /^# step (\d+) \(get\) at (\S+)\n/.exec(part);
+    const m = /^# step (\d+) \((?:get|traffic|exec)\) at (\S+)\n/.exec(part);
     if (m) steps.set(Number(m[1]), { at: m[2]!, text: part.slice(m[0].length).trimEnd() });
   }
   return {
@@ -91,6 +91,61 @@ describe('walkthrough 1: ReplicaSet whoami-web and its Service', () => {
     const settled = out.step(11);
     expect(settled.table('pod').map((p) => [p['NAME'], p['STATUS'], p['OWNER']])).toEqual(replaced.map((p) => [p['NAME'], 'Running', 'ReplicaSet/whoami-web']));
     expect(settled.table('endpoints')[0]!['ENDPOINTS']!.split(',')).toHaveLength(3);
+    // a request from a pod by the Service's name reaches one of its pods, which answers with its host name
+    expect(out.step(14).text).toMatch(/^\$ wget -q -O- http:\/\/whoami-web:8088\nI'm whoami-web-\w{5} running on Linux x64$/);
+    // 300 requests spread evenly over the three ready pods (seeded: each within 30 of 100)
+    const spread = out.step(15).table('');
+    expect(spread.map((r) => r['POD']).sort()).toEqual(names(settled.table('pod')).sort());
+    for (const row of spread) {
+      expect(row).toMatchObject({ TARGET: 'http://whoami-web:8088', BACKEND: 'service/whoami-web' });
+      expect(Math.abs(Number(row['REQUESTS']) - 100)).toBeLessThanOrEqual(30);
+    }
+    // scaled to 5 without touching the Service: the next 500 requests reach five pods, about 100 each
+    const wider = out.step(18).table('');
+    expect(wider).toHaveLength(5);
+    for (const row of wider) expect(Math.abs(Number(row['REQUESTS']) - 100)).toBeLessThanOrEqual(35);
+  });
+});
+
+describe('walkthrough 9: a headless Service gives StatefulSet pods stable DNS names', () => {
+  it('resolves stateful-pvc-0.stateful-headless to that pod and the Service name to all of them', async () => {
+    const out = await runScenario('09-headless-service-dns.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const pods = out.step(7).table('pod');
+    const ipOf = (rows: Rows, name: string) => rows.find((p) => p['NAME'] === name)!['IP']!;
+    const db = ['stateful-pvc-0', 'stateful-pvc-1', 'stateful-pvc-2'];
+    expect(out.step(7).table('service')).toContainEqual(expect.objectContaining({ NAME: 'stateful-headless', 'CLUSTER-IP': 'None' }));
+    expect(out.step(8).text).toContain(`Name:\tstateful-pvc-0.stateful-headless.default.svc.cluster.local\nAddress: ${ipOf(pods, 'stateful-pvc-0')}`);
+    const all = out.step(9).text;
+    expect(all).toContain('Name:\tstateful-headless.default.svc.cluster.local');
+    expect([...all.matchAll(/^Address: (\S+)$/gm)].map((m) => m[1]).sort()).toEqual(db.map((n) => ipOf(pods, n)).sort());
+    expect(out.step(10).text).toContain('Hostname : stateful-pvc-0\nHostname : stateful-pvc-2');
+    expect(out.step(11).text).toContain("** server can't find stateful-pvc-9.stateful-headless: NXDOMAIN");
+    // the recreated pod keeps its name, and its DNS name follows it to its new IP
+    const after = out.step(14).table('pod');
+    expect(ipOf(after, 'stateful-pvc-0')).not.toBe(ipOf(pods, 'stateful-pvc-0'));
+    expect(out.step(15).text).toContain(`Address: ${ipOf(after, 'stateful-pvc-0')}`);
+  });
+});
+
+describe('walkthrough 10: NodePort', () => {
+  it('reaches the Service on every node\'s port, and only the pod\'s node with externalTrafficPolicy Local', async () => {
+    const out = await runScenario('10-nodeport.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const services = out.step(5).table('service');
+    expect(services.find((s) => s['NAME'] === 'whoami-nodeport')!['PORT(S)']).toBe('8088:30088/TCP');
+    const lbPort = /^8088:(\d+)\/TCP$/.exec(services.find((s) => s['NAME'] === 'whoami-web')!['PORT(S)']!)![1];
+    expect(Number(lbPort)).toBeGreaterThanOrEqual(30000);
+    expect(Number(lbPort)).not.toBe(30088);
+    const [pod] = out.step(5).table('pod');
+    for (const n of [6, 7, 8]) expect(out.step(n).table('')).toEqual([{ TARGET: expect.stringMatching(/^http:\/\/node-\d:30088$/), BACKEND: 'service/whoami-nodeport', POD: pod!['NAME'], REQUESTS: '100', SHARE: '100.0%' }]);
+    const local = [11, 12, 13].map((n) => out.step(n).table('')[0]!);
+    for (const row of local) {
+      const onPodNode = row['TARGET'] === `http://${pod!['NODE']}:30088`;
+      expect(row['POD']).toBe(onPodNode ? pod!['NAME'] : '<timed out>');
+    }
   });
 });
 
@@ -502,6 +557,8 @@ describe('kubeloop run examples/walkthroughs (the folder the README points to)',
       '06-ownership.scenario.yaml',
       '07-statefulset-vs-replicaset.scenario.yaml',
       '08-persistentvolumeclaims.scenario.yaml',
+      '09-headless-service-dns.scenario.yaml',
+      '10-nodeport.scenario.yaml',
       '11-ingress-nginx.scenario.yaml',
       '12-loadbalancer-metallb.scenario.yaml',
       '13-hpa-arithmetic.scenario.yaml',
@@ -512,7 +569,7 @@ describe('kubeloop run examples/walkthroughs (the folder the README points to)',
     const alone = await runScenario('02-deployment-pi-web.scenario.yaml');
     expect(stdout.text).toContain(alone.stdout);
     // pod-request-pod.yaml (a deliberately bad manifest no scenario applies) is not run
-    expect(stderr.text).toBe(`ran 13 scenarios of ${walkthroughs}: 13 succeeded\n`);
+    expect(stderr.text).toBe(`ran 15 scenarios of ${walkthroughs}: 15 succeeded\n`);
   });
 
   it('runs a folder whose every file is a scenario (as examples/cli/scenarios), whatever the file names', async () => {

@@ -12,6 +12,8 @@ export interface Sabotage {
   readonly read?: (resource: ResourceDefinition, object: KubeObject) => KubeObject | undefined;
   /** Rewrites what the client lists (the live reads), as {@link Sabotage.read} does for caches. */
   readonly list?: (resource: ResourceDefinition, object: KubeObject) => KubeObject | undefined;
+  /** Rewrites the objects of the client's watch events (return undefined to hide one: it reads as deleted). */
+  readonly watch?: (resource: ResourceDefinition, object: KubeObject) => KubeObject | undefined;
   /** Rewrites an object the controller creates (before it reaches the API server). */
   readonly create?: (resource: ResourceDefinition, object: KubeObject) => KubeObject;
   /**
@@ -75,6 +77,28 @@ export function sabotagedManager(manager: Manager, sabotage: Sabotage): Manager 
     overrides['list'] = async (resource: ResourceDefinition, options?: Parameters<Client['list']>[1]) => {
       if (!fromCache(resource)) return live(resource, options);
       return { apiVersion: 'v1', kind: 'List', metadata: {}, items: manager.cache(resource).list(options?.namespace) };
+    };
+  }
+  if (sabotage.watch !== undefined) {
+    // the watch's events rewritten; a hidden object reads as deleted
+    const rewrite = sabotage.watch;
+    overrides['watch'] = (resource: ResourceDefinition, options?: Parameters<Client['watch']>[1]) => {
+      const source = client.watch(resource, options);
+      type Events = typeof source;
+      type Sink = { next(e: unknown): void; error(e: unknown): void; complete(): void };
+      const Ctor = source.constructor as new (subscribe: (sink: Sink) => () => void) => Events;
+      return new Ctor((sink) => {
+        const sub = source.subscribe({
+          next: (event) => {
+            if (event.type === 'BOOKMARK') return sink.next(event);
+            const r = rewrite(resource, event.object as KubeObject);
+            sink.next(r === undefined ? { type: 'DELETED', object: event.object } : { ...event, object: r });
+          },
+          error: (e: unknown) => sink.error(e),
+          complete: () => sink.complete(),
+        });
+        return () => sub.unsubscribe();
+      });
     };
   }
   if (sabotage.create !== undefined) {

@@ -66,6 +66,10 @@ describe('invariants registered by plugins', () => {
         'serviceNodePortsUnique (safety)',
         // The node lifecycle plugin's, which SimCluster runs itself
         'noEvictionBeforeToleration (transition)',
+        // The traffic plugin's (kube-proxy and cluster DNS), which SimCluster runs itself
+        'trafficReachesReadyEndpoints (safety)',
+        'trafficLocalStaysOnNode (safety)',
+        'dnsAnswersReadyEndpoints (liveness)',
         'noDanglingDependents (liveness)',
         'singleController (safety)',
         'podsNotOvercreated (transition)',

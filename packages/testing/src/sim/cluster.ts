@@ -75,9 +75,9 @@ import {
   type IngressNginxOptions,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
-import { RuntimeFakeError, checkNodeConfig, customMetricsAdapterPlugin, fakeNodesPlugin, metricsServerPlugin } from '@kubeloop/runtime-fake';
+import { RuntimeFakeError, checkNodeConfig, customMetricsAdapterPlugin, fakeNodesPlugin, metricsServerPlugin, trafficPlugin } from '@kubeloop/runtime-fake';
 import type { CustomMetricsAdapterOptions } from '@kubeloop/runtime-fake';
-import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin } from '@kubeloop/runtime-fake';
+import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin, TrafficModel, TrafficPlugin, TrafficPluginOptions } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
 import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, DEFAULT_MAX_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
 import { describeBusy, podSettled } from './quiet.js';
@@ -155,6 +155,15 @@ export interface SimClusterOptions {
    * hand-set values only (default false: such metrics then fail as without an adapter).
    */
   readonly customMetrics?: boolean | CustomMetricsAdapterOptions | undefined;
+  /**
+   * Simulate traffic (default true): kube-proxy and cluster DNS over the cluster's Services and
+   * EndpointSlices, the network containers' `wget`/`curl`/`nslookup` see, and `wget`/`curl`
+   * loops as load on the pods they reach; {@link SimCluster.traffic} sends requests. It writes
+   * nothing to the API server. `false`: containers see no network (nothing resolves). A
+   * function builds the plugin from the options the cluster would give `trafficPlugin` (a test
+   * wraps it, e.g. to break the router on purpose).
+   */
+  readonly traffic?: boolean | ((options: TrafficPluginOptions) => TrafficPlugin) | undefined;
   /**
    * The controller manager (kube-controller-manager): controllers that run in a manager of
    * their own, with their own informers and client, and that {@link SimCluster.restartControllerManager}
@@ -362,6 +371,8 @@ export class SimCluster {
   readonly manager: Manager;
   /** The fake nodes, with their kubelets and container behaviors. */
   readonly nodes: FakeNodesPlugin;
+  /** The traffic model (see {@link SimClusterOptions.traffic}); undefined with `traffic: false`. */
+  readonly traffic: TrafficModel | undefined;
   readonly #start: number;
   readonly #controllers: ControllerManagerRunner | undefined;
   readonly #trace: TraceRecorder;
@@ -372,7 +383,8 @@ export class SimCluster {
   #watchFailure: unknown;
   #stopped = false;
 
-  private constructor(server: ApiServer, clock: VirtualClock, manager: Manager, nodes: FakeNodesPlugin, controllers: ControllerManagerRunner | undefined, trace: TraceRecorder, livelock: LivelockGuard) {
+  private constructor(server: ApiServer, clock: VirtualClock, manager: Manager, nodes: FakeNodesPlugin, controllers: ControllerManagerRunner | undefined, trace: TraceRecorder, livelock: LivelockGuard, traffic: TrafficModel | undefined) {
+    this.traffic = traffic;
     this.#trace = trace;
     this.#livelock = livelock;
     this.server = server;
@@ -433,6 +445,10 @@ export class SimCluster {
     if (cloud !== false) host.use(fakeCloudLoadBalancerPlugin(cloud === true ? {} : cloud));
     const adapter = options.customMetrics ?? false;
     if (adapter !== false) host.use(customMetricsAdapterPlugin(adapter === true ? {} : adapter));
+    // its own stream, so that the other components draw what they drew before it existed
+    const trafficOptions: TrafficPluginOptions = { nodes, rng: seededRng(`${options.seed}/traffic`), clock };
+    const traffic = typeof options.traffic === 'function' ? options.traffic(trafficOptions) : (options.traffic ?? true) ? trafficPlugin(trafficOptions) : undefined;
+    if (traffic !== undefined) host.use(traffic);
     for (const plugin of options.plugins ?? []) host.use(plugin);
     // The fake nodes, the scheduler and the extra plugins yield as the controller manager does;
     // their watches go straight to the server, as before.
@@ -454,7 +470,7 @@ export class SimCluster {
       }
       controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors, resyncMs, livelock);
     }
-    const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock);
+    const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock, traffic?.model);
     cluster.#invariants = [...new Set([...host.invariants(), ...(controllers?.invariants() ?? [])])];
     cluster.#reconciled = [...new Set([...host.reconciledResources(), ...(controllers?.reconciledResources() ?? [])])];
     if (options.defaultStorageClass ?? true) await server.create(StorageClasses, DEFAULT_STORAGE_CLASS);
