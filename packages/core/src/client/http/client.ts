@@ -109,8 +109,8 @@ export function apiErrorFromResponse(code: number, body: unknown): ApiError {
 function warningsOf(header: string | string[] | undefined): string[] {
   const out: string[] = [];
   for (const line of header === undefined ? [] : Array.isArray(header) ? header : [header]) {
-    const m = /^\s*\d{3}\s+\S+\s+"((?:[^"\\]|\\.)*)"/.exec(line);
-    if (m) out.push(m[1]!.replace(/\\(.)/g, '$1'));
+    // One header may carry several comma-separated warnings (and Node joins repeated headers so).
+    for (const m of line.matchAll(/(?:^|,)\s*\d{3}\s+\S+\s+"((?:[^"\\]|\\.)*)"(?:\s+"[^"]*")?/g)) out.push(m[1]!.replace(/\\(.)/g, '$1'));
   }
   return out;
 }
@@ -491,7 +491,7 @@ export class HttpClient implements Client {
   async #call(method: string, path: string, query: Record<string, string | undefined> = {}, body?: unknown, contentType?: string, sink?: WarningSink): Promise<Response> {
     const res = await this.#open$(method, path, query, body, contentType);
     const code = res.statusCode ?? 0;
-    if (sink?.onWarning) for (const w of warningsOf(res.headers.warning)) sink.onWarning(w);
+    if (sink?.onWarning) for (const w of warningsOf(res.headersDistinct['warning'])) sink.onWarning(w);
     if (code < 200 || code >= 300) throw await this.#errorOf(res);
     let text: string;
     try {
