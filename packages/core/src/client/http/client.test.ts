@@ -64,8 +64,8 @@ describe('HttpClient', () => {
     expect(list.items[0]).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } });
     expect(Object.isFrozen(list.items[0]!.metadata)).toBe(true);
     await c.get(ConfigMaps, { namespace: 'default', name: 'a' });
-    await c.create(ConfigMaps, { metadata: { name: 'a', namespace: 'default' } }, { dryRun: true, fieldManager: 'me' });
-    await c.updateStatus(Namespaces, { metadata: { name: 'ns-1' } });
+    await c.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } }, { dryRun: true, fieldManager: 'me' });
+    await c.updateStatus(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns-1' } });
     await c.patch(ConfigMaps, { namespace: 'default', name: 'a' }, { type: 'json', body: [{ op: 'remove', path: '/data' }] });
     await c.delete(ConfigMaps, { namespace: 'default', name: 'a' }, { propagationPolicy: 'Foreground', preconditions: { uid: 'u' } });
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
@@ -87,7 +87,7 @@ describe('HttpClient', () => {
     const c = client();
     const status = { apiVersion: 'v1', kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422, message: 'ConfigMap "a" is invalid: data: Too many', details: { name: 'a', kind: 'ConfigMap', causes: [{ reason: 'FieldValueTooMany', message: 'Too many', field: 'data' }] } };
     reply = (_req, res) => json(res, 422, status);
-    const error = await c.create(ConfigMaps, { metadata: { name: 'a', namespace: 'default' } }).catch((e: unknown) => e);
+    const error = await c.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).toStatus()).toEqual(status);
 
@@ -109,7 +109,7 @@ describe('HttpClient', () => {
     reply = (_req, res) => json(res, 201, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }, { Warning: ['299 - "unknown field \\"spec.foo\\""', '299 - "second"'] });
     const warnings: string[] = [];
     const options: WarningSink = { onWarning: (w) => void warnings.push(w) };
-    await c.create(ConfigMaps, { metadata: { name: 'a', namespace: 'default' } }, options);
+    await c.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } }, options);
     expect(warnings).toEqual(['unknown field "spec.foo"', 'second']);
     c.close();
   });
