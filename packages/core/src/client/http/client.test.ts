@@ -12,6 +12,7 @@ import { ApiError } from '../../api/errors.js';
 import { ConfigMaps, Namespaces } from '../../api/kinds/core.js';
 import { VirtualClock } from '../../clock/virtual.js';
 import type { WarningSink } from '../../store/registry/store.js';
+import type { WriteOptions } from '../types.js';
 import { HttpClient, apiErrorFromResponse } from './client.js';
 import type { ClusterConnection } from './config.js';
 
@@ -108,7 +109,7 @@ describe('HttpClient', () => {
     const c = client();
     reply = (_req, res) => json(res, 201, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }, { Warning: ['299 - "unknown field \\"spec.foo\\""', '299 - "second"'] });
     const warnings: string[] = [];
-    const options: WarningSink = { onWarning: (w) => void warnings.push(w) };
+    const options: WriteOptions & WarningSink = { fieldManager: 'test', onWarning: (w) => void warnings.push(w) };
     await c.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } }, options);
     expect(warnings).toEqual(['unknown field "spec.foo"', 'second']);
     c.close();
