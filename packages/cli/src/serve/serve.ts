@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { RealClock, followWallClock } from '@kubeloop/core';
-import type { WallClockDriver } from '@kubeloop/core';
+import type { Plugin, WallClockDriver } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
 import { stringify } from 'yaml';
 import { CLI_VERSION } from '../version.js';
@@ -39,6 +39,8 @@ export interface ServeOptions {
   readonly tickMs?: number | undefined;
   /** Called with an error that stopped the virtual clock (e.g. a livelock the cluster detected). */
   readonly onClockError?: ((error: unknown) => void) | undefined;
+  /** Extra plugins installed in the cluster (e.g. one that only adds a custom resource, whose controller runs elsewhere). */
+  readonly plugins?: readonly Plugin[] | undefined;
 }
 
 /** A running `kubeloop serve`. */
@@ -86,7 +88,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const wallNow = new RealClock().now();
   const address = options.address ?? '127.0.0.1';
   const certificates = await generateServingCertificates(wallNow, [address]);
-  const cluster = await SimCluster.create({ seed: options.seed ?? 1, nodes: options.nodes ?? 3, startMs: wallNow, trace: 'none' });
+  const cluster = await SimCluster.create({ seed: options.seed ?? 1, nodes: options.nodes ?? 3, startMs: wallNow, trace: 'none', plugins: options.plugins });
   const token = randomBytes(32).toString('base64url');
   const api = new ApiHandler({ client: cluster.server, registry: cluster.server.registry, clock: cluster.clock, token, version: SERVED_KUBERNETES_VERSION });
   const server = createServer({ cert: certificates.certPem, key: certificates.keyPem }, api.handle);
