@@ -6,16 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defer, from, switchMap } from 'rxjs';
-import { ConfigMaps, HttpClient, Informer, Namespaces, RealClock, createBuiltinRegistry, createManager, isApiError, loadKubeconfig, seededRng, withInterceptors } from '@kubeloop/core';
-import type { Manager, Plugin } from '@kubeloop/core';
+import { ConfigMaps, Deployments, HttpClient, Informer, Namespaces, RealClock, createBuiltinRegistry, createManager, isApiError, loadKubeconfig, seededRng, withInterceptors } from '@kubeloop/core';
+import type { ApiError, Manager } from '@kubeloop/core';
 import { startServe } from '@kubeloop/cli';
 import type { RunningServe } from '@kubeloop/cli';
 import { greetingController } from '../../../../examples/greeting/controller.js';
 import { GREETING_FINALIZER } from '../../../../examples/greeting/decide.js';
 import { Greetings } from '../../../../examples/greeting/greeting.js';
+import { greetingResource } from './greeting-resource.js';
 
-/** Serves the Greeting kind only: its controller runs outside the cluster, over HTTP. */
-export const greetingResource: Plugin = { name: 'example.kubeloop.dev/greeting-resource', register: (api) => void api.addResource(Greetings) };
 
 const clock = new RealClock();
 let serve: RunningServe;
@@ -33,7 +32,8 @@ async function eventually(check: () => Promise<boolean>, ms = 20_000): Promise<v
 
 beforeAll(async () => {
   serve = await startServe({ nodes: 1, plugins: [greetingResource] });
-  client = new HttpClient({ connection: loadKubeconfig({ text: serve.kubeconfig }), clock });
+  // QPS 50: the test and the controller share one client; client-go's 5 would only make the suite slower.
+  client = new HttpClient({ connection: loadKubeconfig({ text: serve.kubeconfig }), clock, qps: 50, burst: 100 });
   const registry = createBuiltinRegistry().register(Greetings);
   manager = createManager({ client, clock, rng: seededRng(7), registry, name: 'greeting-over-http' });
   greetingController(manager);
@@ -118,5 +118,57 @@ describe('the Greeting controller over HttpClient against kubeloop serve', () =>
     expect(informer.cache.list('watched').map((c) => `${c.metadata.name}=${c.data?.['value']}`).sort()).toEqual(['added=1', 'changed=2', 'kept=1']);
     expect(events.sort()).toEqual(['add added', 'delete deleted', 'update changed']);
     informer.stop();
+  });
+});
+
+describe('HttpClient against kubeloop serve: TLS, authentication, subresources', () => {
+  it('verifies the server certificate by default: without the CA the request fails, with insecure-skip-tls-verify it passes', async () => {
+    const connection = loadKubeconfig({ text: serve.kubeconfig });
+    const noCa = new HttpClient({ connection: { ...connection, certificateAuthority: undefined }, clock });
+    const error = await noCa.list(ConfigMaps, { namespace: 'default' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: 'ServiceUnavailable' });
+    expect(String((error as Error).message)).toMatch(/certificate/);
+    noCa.close();
+    const insecure = new HttpClient({ connection: { ...connection, certificateAuthority: undefined, insecureSkipTlsVerify: true }, clock });
+    expect((await insecure.list(ConfigMaps, { namespace: 'default' })).kind).toBe('ConfigMapList');
+    insecure.close();
+  });
+
+  it('gets the server 401 as an Unauthorized ApiError with a wrong token', async () => {
+    const wrong = new HttpClient({ connection: { ...loadKubeconfig({ text: serve.kubeconfig }), token: 'wrong' }, clock });
+    await expect(wrong.get(ConfigMaps, { namespace: 'default', name: 'x' })).rejects.toMatchObject({ reason: 'Unauthorized', code: 401 });
+    wrong.close();
+  });
+
+  it('gets the same NotFound, AlreadyExists, Conflict and Invalid errors as the in-process server', async () => {
+    const inProcess = serve.cluster.server;
+    const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => (e as ApiError).toStatus());
+    const cm = { apiVersion: 'v1' as const, kind: 'ConfigMap' as const, metadata: { name: 'same-errors', namespace: 'default' } };
+    await client.create(ConfigMaps, cm);
+    expect(await errorOf(client.get(ConfigMaps, { namespace: 'default', name: 'nothing' }))).toEqual(await errorOf(inProcess.get(ConfigMaps, { namespace: 'default', name: 'nothing' })));
+    expect(await errorOf(client.create(ConfigMaps, cm))).toEqual(await errorOf(inProcess.create(ConfigMaps, cm)));
+    const stale = { ...cm, metadata: { ...cm.metadata, resourceVersion: '1' } };
+    expect(await errorOf(client.update(ConfigMaps, stale))).toEqual(await errorOf(inProcess.update(ConfigMaps, stale)));
+    const bad = { ...cm, metadata: { name: 'Not_A_Name', namespace: 'default' } };
+    const invalid = await errorOf(client.create(ConfigMaps, bad));
+    expect(invalid).toMatchObject({ reason: 'Invalid', code: 422 });
+    expect(invalid).toEqual(await errorOf(inProcess.create(ConfigMaps, bad)));
+  });
+
+  it('reads and writes the scale subresource, and deletes with the Status of a removed object', async () => {
+    await client.create(Deployments, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'scaled', namespace: 'default' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'scaled' } }, template: { metadata: { labels: { app: 'scaled' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+    });
+    const scale = await client.getScale(Deployments, { namespace: 'default', name: 'scaled' });
+    expect(scale.spec.replicas).toBe(1);
+    const updated = await client.updateScale(Deployments, { namespace: 'default', name: 'scaled' }, { ...scale, spec: { replicas: 3 } });
+    expect(updated.spec.replicas).toBe(3);
+    expect((await client.get(Deployments, { namespace: 'default', name: 'scaled' })).spec.replicas).toBe(3);
+    const removed = await client.delete(ConfigMaps, { namespace: 'default', name: 'same-errors' });
+    expect(removed).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'same-errors', namespace: 'default' } });
+    expect(removed.metadata.uid).toBeDefined();
   });
 });
