@@ -77,7 +77,7 @@ describe('the Greeting controller over HttpClient against kubeloop serve', () =>
     await eventually(async () => (await configMapOf('bye')) === undefined && (await client.get(Greetings, key('bye')).then(() => false, (e: unknown) => isApiError(e, 'NotFound'))));
   });
 
-  it('an informer over HTTP keeps the informer contract through a dropped watch and a 410: what changed meanwhile arrives by relist, deletions as synthetic deletes', async () => {
+  it('an informer over HTTP keeps the informer contract: a closed stream is re-watched from its revision; after a 410 what changed meanwhile arrives by relist, deletions as synthetic deletes', async () => {
     // A gate in front of the client's watches holds the informer's re-watch while the cluster changes.
     let open!: () => void;
     let gate: Promise<void> = Promise.resolve();
@@ -102,6 +102,12 @@ describe('the Greeting controller over HttpClient against kubeloop serve', () =>
     await informer.synced;
     expect(lists).toBe(1);
 
+    // The server ends the stream: the watcher re-watches from its last revision, no relist.
+    serve.api.closeWatches();
+    await serve.cluster.server.create(ConfigMaps, cm('after-close', '1'));
+    await eventually(async () => informer.cache.get({ namespace: 'watched', name: 'after-close' }) !== undefined);
+    expect(lists).toBe(1);
+
     gate = new Promise<void>((resolve) => (open = resolve));
     serve.api.closeWatches(); // the stream ends; the watcher's re-watch waits at the gate
     const changed = await serve.cluster.server.get(ConfigMaps, { namespace: 'watched', name: 'changed' });
@@ -115,7 +121,7 @@ describe('the Greeting controller over HttpClient against kubeloop serve', () =>
     await eventually(async () => informer.cache.get({ namespace: 'watched', name: 'added' }) !== undefined);
     expect(errors.some((e) => isApiError(e, 'Expired'))).toBe(true); // the server's 410, as an ApiError
     expect(lists).toBe(2);
-    expect(informer.cache.list('watched').map((c) => `${c.metadata.name}=${c.data?.['value']}`).sort()).toEqual(['added=1', 'changed=2', 'kept=1']);
+    expect(informer.cache.list('watched').map((c) => `${c.metadata.name}=${c.data?.['value']}`).sort()).toEqual(['added=1', 'after-close=1', 'changed=2', 'kept=1']);
     expect(events.sort()).toEqual(['add added', 'delete deleted', 'update changed']);
     informer.stop();
   });
