@@ -155,6 +155,10 @@ describe('HttpClient against kubeloop serve: TLS, authentication, subresources',
     expect(await errorOf(client.create(ConfigMaps, cm))).toEqual(await errorOf(inProcess.create(ConfigMaps, cm)));
     const stale = { ...cm, metadata: { ...cm.metadata, resourceVersion: '1' } };
     expect(await errorOf(client.update(ConfigMaps, stale))).toEqual(await errorOf(inProcess.update(ConfigMaps, stale)));
+    // An object without a namespace lands where the in-process server puts it (`default`).
+    const viaHttp = await client.create(ConfigMaps, { ...cm, metadata: { name: 'no-namespace-http' } });
+    const local = await inProcess.create(ConfigMaps, { ...cm, metadata: { name: 'no-namespace-local' } });
+    expect(viaHttp.metadata.namespace).toBe(local.metadata.namespace);
     const bad = { ...cm, metadata: { name: 'Not_A_Name', namespace: 'default' } };
     const invalid = await errorOf(client.create(ConfigMaps, bad));
     expect(invalid).toMatchObject({ reason: 'Invalid', code: 422 });

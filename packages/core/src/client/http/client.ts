@@ -342,7 +342,8 @@ export class HttpClient implements Client {
   }
 
   async create<T extends KubeObject, In>(resource: ResourceDefinition<T, In>, object: In, options: WriteOptions = {}): Promise<T> {
-    const namespace = (object as KubeObject).metadata?.namespace ?? (resource.namespaced ? this.connection.namespace : undefined);
+    // As the in-process server: a namespaced object without a namespace goes to `default`.
+    const namespace = (object as KubeObject).metadata?.namespace ?? (resource.namespaced ? 'default' : undefined);
     const { body } = await this.#call('POST', this.#path(resource, namespace), this.#writeQuery(options), withTypeMeta(resource, object), undefined, options as WarningSink);
     return deepFreeze(typed(resource, body));
   }
@@ -386,7 +387,7 @@ export class HttpClient implements Client {
   }
 
   async bind(key: ObjectKey, target: BindingTarget): Promise<void> {
-    const namespace = key.namespace ?? this.connection.namespace;
+    const namespace = podNamespace(key);
     await this.#call('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(key.name)}/binding`, {}, {
       apiVersion: 'v1',
       kind: 'Binding',
@@ -396,7 +397,7 @@ export class HttpClient implements Client {
   }
 
   async evict(key: ObjectKey, options: DeleteOptions = {}): Promise<void> {
-    const namespace = key.namespace ?? this.connection.namespace;
+    const namespace = podNamespace(key);
     await this.#call('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(key.name)}/eviction`, {}, {
       apiVersion: 'policy/v1',
       kind: 'Eviction',
@@ -411,20 +412,23 @@ export class HttpClient implements Client {
 
   async #put<T extends KubeObject, In>(resource: ResourceDefinition<T, In>, object: In, subresource: 'status' | undefined, options: WriteOptions): Promise<T> {
     const metadata = (object as KubeObject).metadata ?? {};
-    const namespace = metadata.namespace ?? (resource.namespaced ? this.connection.namespace : undefined);
+    const namespace = metadata.namespace ?? (resource.namespaced ? 'default' : undefined);
     const body = withTypeMeta(resource, object);
     const { body: stored } = await this.#call('PUT', this.#path(resource, namespace, metadata.name ?? '', subresource), this.#writeQuery(options), body, undefined, options as WarningSink);
     return deepFreeze(typed(resource, stored));
   }
 
   /**
-   * The URL path of a resource, a named object or its subresource. A namespaced object needs a
-   * namespace (the connection's is not guessed for reads); a cluster-scoped kind ignores it.
+   * The URL path of a resource, a named object or its subresource. A named object of a
+   * namespaced kind without a namespace is in `default`, as with the in-process server (whose
+   * keys default so); a collection without one is every namespace's; a cluster-scoped kind
+   * ignores it.
    */
   #path(resource: ResourceDefinition, namespace: string | undefined, name?: string, subresource?: string): string {
     const prefix = resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
     if (name !== undefined && name === '') throw new ApiError('BadRequest', 'resource name may not be empty');
-    if (resource.namespaced && name !== undefined && (namespace === undefined || namespace === '')) {
+    if (resource.namespaced && name !== undefined && namespace === undefined) namespace = 'default';
+    if (resource.namespaced && name !== undefined && namespace === '') {
       throw new ApiError('BadRequest', 'an empty namespace may not be set when a resource name is provided');
     }
     const ns = resource.namespaced && namespace !== undefined && namespace !== '' ? `/namespaces/${encodeURIComponent(namespace)}` : '';
@@ -505,6 +509,11 @@ export class HttpClient implements Client {
       throw new ApiError('InternalError', `${method} ${path}: the server sent a response that is not JSON`, { cause: e });
     }
   }
+}
+
+/** The namespace of a pod key: `default` when it names none, as the in-process server. */
+function podNamespace(key: ObjectKey): string {
+  return key.namespace ?? 'default';
 }
 
 /** A write's body: the object with `apiVersion` and `kind` filled in where it left them out. */

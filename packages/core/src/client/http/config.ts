@@ -32,7 +32,11 @@ export interface ClusterConnection {
   readonly clientCertificate?: string | undefined;
   /** The client certificate's private key (PEM). */
   readonly clientKey?: string | undefined;
-  /** The namespace of the context (or of the pod), `default` when the kubeconfig names none. */
+  /**
+   * The namespace of the context (or of the pod), `default` when the kubeconfig names none: where
+   * the user means to work (e.g. for a Lease). The client does not apply it: an object or key
+   * without a namespace means `default`, as with the in-process server.
+   */
   readonly namespace: string;
 }
 
