@@ -265,6 +265,13 @@ export type { ApplyOptions, ApplyResult } from './client/apply.js';
 export { WRITE_VERBS, faults, latency, withInterceptors } from './client/intercept.js';
 export type { ClientInterceptor, ClientRequest, ClientVerb } from './client/intercept.js';
 
+// The client over HTTP: a real cluster, or `kubeloop serve`
+export { HttpClient, apiErrorFromResponse } from './client/http/client.js';
+export type { HttpClientOptions } from './client/http/client.js';
+export { ClusterConfigError, SERVICE_ACCOUNT_DIR, inClusterConfig, loadKubeconfig } from './client/http/config.js';
+export type { ClusterConfigErrorCode, ClusterConnection, InClusterOptions, KubeconfigOptions, ReadTextFile } from './client/http/config.js';
+export { DEFAULT_BURST, DEFAULT_QPS, TokenBucket } from './client/http/rate-limit.js';
+
 // The API server and admission
 export { ApiServer, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './store/server.js';
 export type { ApiServerOptions, WarningSink } from './store/server.js';

@@ -12,7 +12,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { RealClock, followWallClock, seededRng } from '@kubeloop/core';
 import { ensureBootstrapPolicy } from '@kubeloop/controllers';
-import type { WallClockDriver } from '@kubeloop/core';
+import type { Plugin, WallClockDriver } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
 import { stringify } from 'yaml';
 import { CLI_VERSION } from '../version.js';
@@ -45,6 +45,8 @@ export interface ServeOptions {
   readonly onClockError?: ((error: unknown) => void) | undefined;
   /** A static token file (kube-apiserver's `--token-auth-file`: `token,user,uid,"group1,group2"` per line): more users. */
   readonly tokenAuthFile?: string | undefined;
+  /** Extra plugins installed in the cluster (e.g. one that only adds a custom resource, whose controller runs elsewhere). */
+  readonly plugins?: readonly Plugin[] | undefined;
 }
 
 /** A running `kubeloop serve`. */
@@ -105,7 +107,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const wallNow = new RealClock().now();
   const address = options.address ?? '127.0.0.1';
   const certificates = await generateServingCertificates(wallNow, [address]);
-  const cluster = await SimCluster.create({ seed: options.seed ?? 1, nodes: options.nodes ?? 3, startMs: wallNow, trace: 'none' });
+  const cluster = await SimCluster.create({ seed: options.seed ?? 1, nodes: options.nodes ?? 3, startMs: wallNow, trace: 'none', plugins: options.plugins });
   const token = randomBytes(32).toString('base64url');
   let auth: ApiAuth;
   try {
