@@ -25,6 +25,10 @@ export type { ListFieldMeta } from './api/patchmeta.js';
 export { FieldSet, applyConflictError, applyManagedFields, fieldSetOf, formatFieldPath, mergeApplied, recordUpdate, valueAt } from './api/managedfields.js';
 export type { ApplyConflict, FieldPath, ServerSideApplyResult, FieldSetScope, ManagedWrite } from './api/managedfields.js';
 
+// OpenAPI definitions generated from the kinds' schemas
+export { DEFINITION_REF_PREFIX, definitionName, openApiDefinitions } from './api/openapi.js';
+export type { OpenApiSchema } from './api/openapi.js';
+
 // Resource definitions and the registry (built-in kinds and custom resources)
 export { RegistryError, ResourceRegistry, defineResource } from './api/registry.js';
 export type { FieldGetter, InputOf, NameRule, ObjectOf, ResourceDefinition, ResourceSpec, ScaleSubresource, Subresources } from './api/registry.js';

@@ -17,7 +17,8 @@ import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
 import { ApiError, RealClock, badRequest, isApiError } from '@kubeloop/core';
 import type { Client, Clock, DeleteOptions, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
-import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, openApiV3Document, openApiV3Index, subresourcesOf } from './discovery.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, subresourcesOf } from './discovery.js';
+import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
 import type { AggregatedDiscoveryVersion } from './discovery.js';
 import { checkPatchOptions, scaleWithManager, serverSideApply } from './apply.js';
 import { StrategicMergePatchError, strategicMerge } from './strategic.js';
@@ -242,6 +243,11 @@ export class ApiHandler {
     }
     let doc: object | undefined;
     if (key === 'openapi/v2') {
+      // JSON unless the client asks for gnostic's protobuf (kubectl does).
+      if (!mediaTypes(req.headers.accept).some((m) => m.type.includes('protobuf'))) {
+        this.#send(res, 200, openApiV2Document(registry));
+        return true;
+      }
       const body = openApiV2Protobuf(registry);
       res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF, 'Content-Length': String(body.length) }).end(body);
       return true;
