@@ -93,6 +93,13 @@ describe.runIf(present.length > 0)('real kubectl: explain and apply against kube
       expect(object.spec.minReadySeconds).toBeUndefined();
       expect(object.spec.template.spec.containers.map((c) => c.name)).toEqual(['web']);
       expect(object.spec.template.spec.containers[0]!.ports).toHaveLength(1);
+
+      // Moving to server-side apply: kubectl hands the client-side manager's fields over to its own
+      // (a JSON patch of managedFields), so the same manifest applies without conflicts.
+      const upgraded = await kubectl(path, 'apply', '--server-side', '-f', manifest(`${name}-changed`, deployment(name, 3)));
+      expect(upgraded.stdout.trim(), upgraded.stderr).toBe(`deployment.apps/${name} serverside-applied`);
+      const managers = await kubectl(path, 'get', 'deployment', name, '-o', 'jsonpath={.metadata.managedFields[*].manager}', '--show-managed-fields');
+      expect(managers.stdout.split(' ')).not.toContain('kubectl-client-side-apply');
     });
 
     it(`kubectl ${version}: server-side apply creates, re-applies, conflicts after kubectl scale, and --force-conflicts wins`, async () => {
