@@ -94,7 +94,7 @@ export class FieldSet {
   }
 
   /** Encodes the set as `FieldsV1` (keys sorted, `"."` marking a member that has members below it). */
-  toFieldsV1(): JsonObject {
+  toFieldsV1(): Record<string, unknown> {
     const root: JsonObject = {};
     const members = new Set<JsonObject>();
     for (const path of this.paths()) {
@@ -487,7 +487,7 @@ function removePath(object: Json, path: FieldPath): Json {
 /** The outcome of {@link applyManagedFields}. */
 export interface ServerSideApplyResult {
   /** The object after the apply: the applied configuration merged into the live object, minus the fields the applier dropped that no one else owns. */
-  readonly object: JsonObject;
+  readonly object: Record<string, unknown>;
   /** The managedFields to store with it. */
   readonly managedFields: ManagedFieldsEntry[];
 }
@@ -508,7 +508,7 @@ export interface ServerSideApplyResult {
  *
  * Errors: {@link ApiError} `Conflict` with one `FieldManagerConflict` cause per contested field.
  */
-export function applyManagedFields(live: JsonObject | undefined, applied: JsonObject, write: ManagedWrite & { readonly force?: boolean | undefined }): ServerSideApplyResult {
+export function applyManagedFields(live: Record<string, unknown> | undefined, applied: Record<string, unknown>, write: ManagedWrite & { readonly force?: boolean | undefined }): ServerSideApplyResult {
   const scope: FieldSetScope = { subresource: write.subresource === 'status' ? 'status' : undefined, statusSubresource: write.statusSubresource };
   const entries: readonly ManagedFieldsEntry[] = (live?.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields ?? [];
   const isSelf = (e: ManagedFieldsEntry): boolean => sameManager(e, write.manager, 'Apply', write.subresource);
