@@ -67,6 +67,11 @@ export class FieldSet {
   /** The empty set. */
   static readonly EMPTY = new FieldSet(new Set());
 
+  /** The set of the paths encoded as JSON arrays (the internal form). */
+  static fromKeys(keys: Iterable<string>): FieldSet {
+    return new FieldSet(new Set(keys));
+  }
+
   /** The set of the given paths. */
   static of(paths: Iterable<FieldPath>): FieldSet {
     return new FieldSet(new Set([...paths].map((p) => JSON.stringify(p))));
@@ -97,7 +102,8 @@ export class FieldSet {
   toFieldsV1(): Record<string, unknown> {
     const root: JsonObject = {};
     const members = new Set<JsonObject>();
-    for (const path of this.paths()) {
+    for (const key of this.#paths) {
+      const path = JSON.parse(key) as FieldPath;
       let node = root;
       for (const pe of path) node = (node[pe] ??= {}) as JsonObject;
       members.add(node);
@@ -227,33 +233,65 @@ function scoped(object: Json, scope: FieldSetScope): JsonObject {
  * ```
  */
 export function fieldSetOf(object: Json, scope: FieldSetScope = {}): FieldSet {
-  const out: FieldPath[] = [];
-  const walk = (value: Json, path: string[], field: string | undefined): void => {
+  return FieldSet.fromKeys(fieldValues(object, scope).keys());
+}
+
+/**
+ * The fields of `object` (as {@link fieldSetOf}) by their encoded path, each with its value in
+ * canonical JSON (a `map` list item: `''`, compared by presence only), in one walk.
+ */
+function fieldValues(object: Json, scope: FieldSetScope): Map<string, string> {
+  const out = new Map<string, string>();
+  // `path` is the encoded path without its brackets: JSON strings joined by commas.
+  const child = (path: string, pe: string): string => (path === '' ? JSON.stringify(pe) : `${path},${JSON.stringify(pe)}`);
+  const walk = (value: Json, path: string, field: string | undefined): void => {
     if (Array.isArray(value)) {
       const meta = field === undefined ? undefined : listMetaOf(field);
       if (value.length === 0 || meta === undefined || meta.listType === 'atomic') {
-        out.push(path);
+        out.set(`[${path}]`, canonical(value));
         return;
       }
       const elements = itemElements(field!, value);
-      value.forEach((item, i) => {
-        const at = [...path, elements[i]!];
-        out.push(at);
-        if (isObject(item) && meta.listType === 'map') walkObject(item, at);
-      });
+      for (let i = 0; i < value.length; i++) {
+        const item: Json = value[i];
+        const at = child(path, elements[i]!);
+        if (isObject(item) && meta.listType === 'map') {
+          out.set(`[${at}]`, '');
+          walkObject(item, at);
+        } else {
+          out.set(`[${at}]`, canonical(item));
+        }
+      }
       return;
     }
-    if (isObject(value) && !(field !== undefined && ATOMIC_OBJECT_FIELDS.has(field)) && Object.keys(value).length > 0) {
-      walkObject(value, path);
-      return;
+    if (isObject(value) && !(field !== undefined && ATOMIC_OBJECT_FIELDS.has(field))) {
+      let empty = true;
+      for (const _ in value) {
+        empty = false;
+        break;
+      }
+      if (!empty) {
+        walkObject(value, path);
+        return;
+      }
     }
-    out.push(path);
+    out.set(`[${path}]`, canonical(value));
   };
-  const walkObject = (value: JsonObject, path: string[]): void => {
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) walk(v, [...path, `f:${k}`], k);
+  const walkObject = (value: JsonObject, path: string): void => {
+    for (const k in value) {
+      const v = value[k];
+      if (v !== undefined) walk(v, child(path, `f:${k}`), k);
+    }
   };
-  walkObject(scoped(object, scope), []);
-  return FieldSet.of(out);
+  walkObject(scoped(object, scope), '');
+  return out;
+}
+
+/** The fields of `after` that `before` lacks or holds with another value. */
+function changedFields(before: Map<string, string>, after: Map<string, string>): FieldSet {
+  const keys: string[] = [];
+  for (const [key, value] of after) if (before.get(key) !== value) keys.push(key);
+  return FieldSet.fromKeys(keys);
 }
 
 /** The value at `path` in `object`, or undefined when the object has nothing there. */
@@ -278,20 +316,6 @@ export function valueAt(object: Json, path: FieldPath): Json {
     }
   }
   return node;
-}
-
-/** Whether `path` names a list item's membership (its `.`), whose value is compared by presence only. */
-function isItem(path: FieldPath): boolean {
-  const last = path[path.length - 1] ?? '';
-  return last.startsWith('k:');
-}
-
-/** Whether the field at `path` differs between `before` and `after` (items: present in one only). */
-function fieldChanged(before: Json, after: Json, path: FieldPath): boolean {
-  const a = valueAt(before, path);
-  const b = valueAt(after, path);
-  if (isItem(path)) return (a === undefined) !== (b === undefined);
-  return canonical(a) !== canonical(b);
 }
 
 /** The identity of a managedFields entry: who, how, and through which subresource. */
@@ -361,10 +385,10 @@ function rebuild(entries: readonly ManagedFieldsEntry[], isSelf: (e: ManagedFiel
  */
 export function recordUpdate(before: Json, after: Json, managed: readonly ManagedFieldsEntry[] | undefined, write: ManagedWrite): ManagedFieldsEntry[] | undefined {
   const scope: FieldSetScope = { subresource: write.subresource === 'status' ? 'status' : undefined, statusSubresource: write.statusSubresource };
-  const old = fieldSetOf(before, scope);
-  const next = fieldSetOf(after, scope);
-  const removed = old.difference(next);
-  const changed = next.filter((p) => !old.has(p) || fieldChanged(before, after, p));
+  const beforeValues = fieldValues(before, scope);
+  const afterValues = fieldValues(after, scope);
+  const removed = FieldSet.fromKeys([...beforeValues.keys()].filter((k) => !afterValues.has(k)));
+  const changed = changedFields(beforeValues, afterValues);
   if (removed.isEmpty() && changed.isEmpty()) return managed === undefined ? undefined : [...managed];
   const entries = managed ?? [];
   const isSelf = (e: ManagedFieldsEntry): boolean => sameManager(e, write.manager, 'Update', write.subresource);
@@ -514,7 +538,7 @@ export function applyManagedFields(live: Record<string, unknown> | undefined, ap
   const isSelf = (e: ManagedFieldsEntry): boolean => sameManager(e, write.manager, 'Apply', write.subresource);
   const appliedFields = fieldSetOf(applied, scope);
   let merged = mergeApplied(live ?? {}, applied) as JsonObject;
-  const changed = appliedFields.filter((p) => fieldChanged(live, merged, p));
+  const changed = changedFields(fieldValues(live, scope), fieldValues(merged, scope)).intersection(appliedFields);
   const conflicts: ApplyConflict[] = [];
   for (const entry of entries) {
     if (isSelf(entry)) continue;
