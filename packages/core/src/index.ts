@@ -10,14 +10,24 @@
  */
 
 // Objects and metadata
-export { ConditionSchema, LabelSelectorOperatorSchema, LabelSelectorRequirementSchema, LabelSelectorSchema, ObjectMetaSchema, OwnerReferenceSchema } from './api/meta.js';
-export type { Condition, KubeObject, LabelSelector, LabelSelectorOperator, LabelSelectorRequirement, ListMeta, ObjectKey, ObjectList, ObjectMeta, OwnerReference } from './api/meta.js';
+export { ConditionSchema, LabelSelectorOperatorSchema, LabelSelectorRequirementSchema, LabelSelectorSchema, ManagedFieldsEntrySchema, ObjectMetaSchema, OwnerReferenceSchema } from './api/meta.js';
+export type { Condition, KubeObject, LabelSelector, LabelSelectorOperator, LabelSelectorRequirement, ListMeta, ManagedFieldsEntry, ObjectKey, ObjectList, ObjectMeta, OwnerReference } from './api/meta.js';
 export { controllerRef, keyString, objectKey, parseApiVersion, parseKeyString } from './api/meta.js';
 export { deepEqual } from './util/objects.js';
 
 // Errors: a Kubernetes Status, discriminated by reason
 export { ApiError, alreadyExists, badRequest, codeOf, conflict, expired, forbidden, invalid, isApiError, notFound } from './api/errors.js';
 export type { ApiErrorDetails, CauseType, FieldError, Status, StatusCause, StatusReason } from './api/errors.js';
+
+// Field ownership (server-side apply) and how lists merge (strategic merge patch, apply, OpenAPI)
+export { ATOMIC_OBJECT_FIELDS, LIST_FIELDS, listMapKeysOf, listMetaOf } from './api/patchmeta.js';
+export type { ListFieldMeta } from './api/patchmeta.js';
+export { FieldSet, applyConflictError, applyManagedFields, fieldSetOf, formatFieldPath, mergeApplied, recordUpdate, valueAt } from './api/managedfields.js';
+export type { ApplyConflict, FieldPath, ServerSideApplyResult, FieldSetScope, ManagedWrite } from './api/managedfields.js';
+
+// OpenAPI definitions generated from the kinds' schemas
+export { DEFINITION_REF_PREFIX, definitionName, openApiDefinitions } from './api/openapi.js';
+export type { OpenApiSchema } from './api/openapi.js';
 
 // Resource definitions and the registry (built-in kinds and custom resources)
 export { RegistryError, ResourceRegistry, defineResource } from './api/registry.js';

@@ -20,8 +20,10 @@ import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
 import { ApiError, RealClock, badRequest, isApiError } from '@kubeloop/core';
 import type { Client, Clock, DeleteOptions, Pod, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
-import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, openApiV3Document, openApiV3Index, subresourcesOf } from './discovery.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, subresourcesOf } from './discovery.js';
+import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
 import type { AggregatedDiscoveryVersion } from './discovery.js';
+import { checkPatchOptions, scaleWithManager, serverSideApply } from './apply.js';
 import { advancePosition, formatLine, linesAfter, logContainer, parseLogQuery, renderLog } from './log.js';
 import type { PodLogLine, PodLogSource } from './log.js';
 import { ExpiredContinueError, ListPager, parseLimit } from './listpaging.js';
@@ -169,6 +171,12 @@ function listScope(def: ResourceDefinition, s: { namespace: string | undefined; 
   return s.labelSelector === undefined && s.fieldSelector === undefined ? base : `${base}?${s.labelSelector ?? ''}&${s.fieldSelector ?? ''}`;
 }
 
+/** The field manager of a request that names none: its User-Agent up to the first `/` (`kubectl/v1.33.0 (...)` → `kubectl`), at most 128 characters. */
+function managerFromUserAgent(userAgent: string | undefined): string | undefined {
+  const prefix = (userAgent ?? '').split('/')[0]!.slice(0, 128);
+  return prefix === '' ? undefined : prefix;
+}
+
 function queryBool(value: string | null): boolean {
   return value === 'true' || value === '1';
 }
@@ -302,6 +310,11 @@ export class ApiHandler {
     }
     let doc: object | undefined;
     if (key === 'openapi/v2') {
+      // JSON unless the client asks for gnostic's protobuf (kubectl does).
+      if (!mediaTypes(req.headers.accept).some((m) => m.type.includes('protobuf'))) {
+        this.#send(res, 200, openApiV2Document(registry));
+        return true;
+      }
       const body = openApiV2Protobuf(registry);
       res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF, 'Content-Length': String(body.length) }).end(body);
       return true;
@@ -330,7 +343,8 @@ export class ApiHandler {
     const q = url.searchParams;
     const key: ObjectKey | undefined = name === undefined ? undefined : { ...(namespace !== undefined ? { namespace } : {}), name };
     const dryRun = q.getAll('dryRun').includes('All');
-    const fieldManager = q.get('fieldManager') ?? undefined;
+    // As upstream: a write that names no field manager is recorded under its User-Agent's program name.
+    const fieldManager = q.get('fieldManager') || managerFromUserAgent(req.headers['user-agent']);
     const warnings: string[] = [];
     const onWarning = (w: string): void => void warnings.push(w);
     const writeOptions = { dryRun, ...(fieldManager !== undefined ? { fieldManager } : {}), onWarning } as const;
@@ -400,7 +414,7 @@ export class ApiHandler {
     }
     if (method === 'PUT') {
       const body = await this.#body(req);
-      if (subresource === 'scale') return this.#send(res, 200, await client.updateScale(def, key, body as Scale));
+      if (subresource === 'scale') return this.#send(res, 200, await scaleWithManager(client, this.#options.clock, def, key, body as Scale, fieldManager));
       const object = this.#objectBody(body, def, namespace, key.name);
       const updated = await write((o) => (subresource === 'status' ? client.updateStatus(def, object, o) : client.update(def, object, o)));
       return this.#send(res, 200, updated, undefined, warnings);
@@ -408,6 +422,13 @@ export class ApiHandler {
     if (method === 'PATCH') {
       const contentType = mediaTypes(req.headers['content-type'])[0]?.type ?? '';
       const body = await this.#body(req);
+      const apply = contentType === 'application/apply-patch+yaml';
+      checkPatchOptions(apply, fieldManager, q.get('force'));
+      if (apply && subresource !== 'scale') {
+        const request = { def, key, body, fieldManager: q.get('fieldManager') ?? undefined, force: queryBool(q.get('force')), subresource: subresource === 'status' ? ('status' as const) : undefined };
+        const outcome = await serverSideApply(client, this.#options.clock, write, request);
+        return this.#send(res, outcome.created ? 201 : 200, outcome.object, undefined, warnings);
+      }
       let patch: Patch;
       if (contentType === 'application/json-patch+json') {
         if (!Array.isArray(body)) throw badRequest('json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp');
@@ -421,12 +442,12 @@ export class ApiHandler {
         }
         patch = { type: 'merge', body: body as Record<string, unknown> };
       } else {
-        throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`));
+        throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`));
       }
       if (subresource === 'scale') {
         if (patch.type !== 'merge') throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', 'the scale subresource accepts merge patches only'));
         const scale = await client.getScale(def, key);
-        return this.#send(res, 200, await client.updateScale(def, key, mergePatch(scale, patch.body) as Scale));
+        return this.#send(res, 200, await scaleWithManager(client, this.#options.clock, def, key, mergePatch(scale, patch.body) as Scale, fieldManager));
       }
       const patched = await write((o) => client.patch(def, key, patch, { ...o, ...(subresource === 'status' ? { subresource: 'status' as const } : {}) }));
       return this.#send(res, 200, patched, undefined, warnings);
