@@ -22,6 +22,7 @@
  * | {@link cronJobPlugin} | `pkg/controller/cronjob` (the v2 controller) |
  * | {@link nodeLifecyclePlugin} | `pkg/controller/nodelifecycle`, `pkg/controller/tainteviction` and the `DefaultTolerationSeconds` admission plugin |
  * | {@link schedulerPlugin} | `pkg/scheduler` with its default plugins |
+ * | {@link clusterAutoscalerPlugin} | the autoscaler repository's `cluster-autoscaler` (on a {@link CloudProvider}) |
  *
  * The surface is grouped by controller: its plugin and options, the labels, annotations,
  * taints and condition reasons it writes (what users match on), and its invariants for
@@ -458,3 +459,30 @@ export {
   validateCronSchedule,
 } from './cronjob/index.js';
 export type { CronFieldProblem, CronJobControllerOptions, CronJobPluginOptions, CronSchedule } from './cronjob/index.js';
+
+// Cluster Autoscaler
+export {
+  CLUSTER_AUTOSCALER_PLUGIN_NAME,
+  ClusterAutoscaler,
+  ClusterSimulation,
+  DEFAULT_SCALE_DOWN_UNNEEDED_MS,
+  DEFAULT_SCAN_INTERVAL_MS,
+  DEFAULT_UTILIZATION_THRESHOLD,
+  MAX_LIMIT_REACHED_REASON,
+  PRIORITY_EXPANDER_CONFIGMAP,
+  SAFE_TO_EVICT_ANNOTATION,
+  SCALE_DOWN_DISABLED_ANNOTATION,
+  STATUS_CONFIGMAP,
+  TO_BE_DELETED_TAINT,
+  chooseOption,
+  clusterAutoscalerInvariants,
+  clusterAutoscalerPlugin,
+  findUnneededNodes,
+  nodeUtilization,
+  parsePriorities,
+  planScaleUp,
+  podDrainability,
+  podKeepsNode,
+  wastedScore,
+} from './clusterautoscaler/index.js';
+export type { CloudProvider, ClusterAutoscalerOptions, Drainability, ExpanderName, GroupBounds, GroupView, NodeGroup, ScaleUpOption, ScaleUpPlan, SimulationInput } from './clusterautoscaler/index.js';

@@ -49,3 +49,7 @@ export { CPU_USAGE_ANNOTATION, DEFAULT_USAGE_BASELINE, IMAGE_USAGE_BASELINES, ME
 export type { ResourceUsage } from './usage.js';
 export { DEFAULT_METRIC_RESOLUTION_MS, METRICS_SERVER_PLUGIN_NAME, MetricsScraper, NODE_SYSTEM_USAGE, formatCpuUsage, formatMemoryUsage, metricsServerPlugin, nodeMetricsOf, podMetricsOf } from './metrics-server.js';
 export type { MetricsServerOptions } from './metrics-server.js';
+
+// A fake cloud: node groups of machines for the Cluster Autoscaler
+export { DEFAULT_BOOT_DELAY_MS, FakeCloudProvider, FakeNodeGroup, NODE_GROUP_LABEL } from './cloud.js';
+export type { FakeCloudOptions, NodeGroupConfig } from './cloud.js';

@@ -61,13 +61,15 @@ import {
   resourceQuotaPlugin,
   disruptionPlugin,
   horizontalPodAutoscalerPlugin,
+  clusterAutoscalerPlugin,
   schedulerPlugin,
   statefulSetPlugin,
   ttlAfterFinishedPlugin,
+  type ClusterAutoscalerOptions,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
-import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin, metricsServerPlugin } from '@kubeloop/runtime-fake';
-import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin } from '@kubeloop/runtime-fake';
+import { FakeCloudProvider, RuntimeFakeError, checkNodeConfig, fakeNodesPlugin, metricsServerPlugin } from '@kubeloop/runtime-fake';
+import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin, NodeGroupConfig } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
 import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, DEFAULT_MAX_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
 import { describeBusy, podSettled } from './quiet.js';
@@ -122,6 +124,18 @@ export interface SimClusterOptions {
    * cluster, an HPA then reports `ScalingActive` False / `FailedGetResourceMetric`).
    */
   readonly metricsServer?: boolean | undefined;
+  /**
+   * Node groups of a fake cloud (runtime-fake's `FakeCloudProvider`): each starts with its
+   * `minSize` machines (booted, after the `nodes`), and the Cluster Autoscaler grows and
+   * shrinks it within `[minSize, maxSize]`; new machines join after the group's boot delay.
+   * The cloud is {@link SimCluster.cloud}. Default: none (no cloud, no autoscaler).
+   */
+  readonly nodeGroups?: readonly NodeGroupConfig[] | undefined;
+  /**
+   * The Cluster Autoscaler's options (expander chain, intervals, threshold), when `nodeGroups`
+   * are given; `false` runs the cloud without an autoscaler (default: upstream's defaults).
+   */
+  readonly clusterAutoscaler?: false | Omit<ClusterAutoscalerOptions, 'cloudProvider'> | undefined;
   /**
    * The controller manager (kube-controller-manager): controllers that run in a manager of
    * their own, with their own informers and client, and that {@link SimCluster.restartControllerManager}
@@ -319,6 +333,7 @@ export class SimCluster {
   readonly manager: Manager;
   /** The fake nodes, with their kubelets and container behaviors. */
   readonly nodes: FakeNodesPlugin;
+  #cloud: FakeCloudProvider | undefined;
   readonly #start: number;
   readonly #controllers: ControllerManagerRunner | undefined;
   readonly #trace: TraceRecorder;
@@ -377,7 +392,25 @@ export class SimCluster {
       ...(options.serviceNodePortRange !== undefined ? { serviceNodePortRange: options.serviceNodePortRange } : {}),
     };
     const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook()], ...serviceRanges });
-    const nodes = fakeNodesPlugin({ nodes: specs, runtime: options.runtime });
+    const cloud =
+      options.nodeGroups === undefined || options.nodeGroups.length === 0
+        ? undefined
+        : new FakeCloudProvider({
+            nodeGroups: options.nodeGroups,
+            clock,
+            // A machine boots: its kubelet starts and registers the Node, as `addNode` does.
+            join: (node) => nodes.addNode(node),
+            // A machine is deleted: it powers off and its Node goes, as `removeNode` does.
+            leave: async (name) => {
+              nodes.kubelet(name)?.powerOff();
+              try {
+                await server.delete(Nodes, { name });
+              } catch (e) {
+                if (!isApiError(e, 'NotFound')) throw e;
+              }
+            },
+          });
+    const nodes = fakeNodesPlugin({ nodes: [...specs, ...(cloud?.initialNodes() ?? [])], runtime: options.runtime });
     const host = new PluginHost({ registry, admission: server });
     // The API server's own allocation of Service addresses, judged for the ranges it was given.
     host.use(serviceAddressesPlugin(serviceRanges));
@@ -386,6 +419,7 @@ export class SimCluster {
     if (lifecycle !== false) host.use(nodeLifecyclePlugin(lifecycle === true ? {} : lifecycle));
     host.use(nodes);
     if (options.metricsServer ?? false) host.use(metricsServerPlugin({ kubelets: () => nodes.kubelets() }));
+    if (cloud !== undefined && options.clusterAutoscaler !== false) host.use(clusterAutoscalerPlugin({ ...options.clusterAutoscaler, cloudProvider: cloud }));
     for (const plugin of options.plugins ?? []) host.use(plugin);
     // The fake nodes, the scheduler and the extra plugins yield as the controller manager does;
     // their watches go straight to the server, as before.
@@ -404,6 +438,7 @@ export class SimCluster {
       controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors, resyncMs, livelock);
     }
     const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock);
+    cluster.#cloud = cloud;
     cluster.#invariants = [...new Set([...host.invariants(), ...(controllers?.invariants() ?? [])])];
     cluster.#reconciled = [...new Set([...host.reconciledResources(), ...(controllers?.reconciledResources() ?? [])])];
     if (options.defaultStorageClass ?? true) await server.create(StorageClasses, DEFAULT_STORAGE_CLASS);
@@ -462,6 +497,11 @@ export class SimCluster {
     // Called from a timer callback (a fault schedule), the clock is mid-advance and runs what
     // is due itself; flushing is only for calls between advances.
     if (!this.clock.isAdvancing) await this.clock.flush();
+  }
+
+  /** The fake cloud of the `nodeGroups` option (its groups and machines), or undefined without node groups. */
+  get cloud(): FakeCloudProvider | undefined {
+    return this.#cloud;
   }
 
   /** The container behaviors of every node (add image or preset behaviors before pods run). */
