@@ -85,7 +85,7 @@ export function templateCopy(template: Node, name: string): Node {
  *    on the template, or {@link MAX_LIMIT_REACHED_REASON}.
  *
  * Worked example: group `pool` (2 cpu, max 3, target 1 registered), pending pods of 1500m,
- * 1500m, 600m: on the template the first takes a node, the second needs a second, the 600m
+ * 1500m, 400m: on the template the first takes a node, the second needs a second, the 400m
  * fits beside the first: option `pool` +2 nodes, three pods.
  */
 export function planScaleUp(sim: ClusterSimulation, pending: readonly Pod[], groups: readonly GroupView[], registered: ReadonlyMap<string, number>): ScaleUpPlan {
