@@ -22,6 +22,7 @@
  * | {@link cronJobPlugin} | `pkg/controller/cronjob` (the v2 controller) |
  * | {@link nodeLifecyclePlugin} | `pkg/controller/nodelifecycle`, `pkg/controller/tainteviction` and the `DefaultTolerationSeconds` admission plugin |
  * | {@link schedulerPlugin} | `pkg/scheduler` with its default plugins |
+ * | {@link verticalPodAutoscalerPlugin} | the autoscaler repository's `vertical-pod-autoscaler` (recommender, updater, admission) |
  * | {@link clusterAutoscalerPlugin} | the autoscaler repository's `cluster-autoscaler` (on a {@link CloudProvider}) |
  *
  * The surface is grouped by controller: its plugin and options, the labels, annotations,
@@ -486,3 +487,23 @@ export {
   wastedScore,
 } from './clusterautoscaler/index.js';
 export type { CloudProvider, ClusterAutoscalerOptions, Drainability, ExpanderName, GroupBounds, GroupView, NodeGroup, ScaleUpOption, ScaleUpPlan, SimulationInput } from './clusterautoscaler/index.js';
+
+// Vertical Pod Autoscaler
+export {
+  DecayingHistogram,
+  ExponentialBuckets,
+  VPA_INVARIANTS,
+  VPA_PLUGIN_NAME,
+  VPA_UPDATES_ANNOTATION,
+  VerticalPodAutoscalerSchema,
+  VerticalPodAutoscalers,
+  VpaRecommender,
+  VpaUpdater,
+  applyRecommendation,
+  containerRecommendation,
+  estimateContainer,
+  podsToEvict,
+  verticalPodAutoscalerPlugin,
+  vpaRequestsWithinBounds,
+} from './verticalpodautoscaler/index.js';
+export type { ContainerResourcePolicy, RecommendedContainerResources, UpdateMode, VerticalPodAutoscaler, VpaControllerOptions } from './verticalpodautoscaler/index.js';

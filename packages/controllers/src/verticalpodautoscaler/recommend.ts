@@ -23,6 +23,8 @@ export const TARGET_PERCENTILE = 0.9;
 export const LOWER_BOUND_PERCENTILE = 0.5;
 /** Upstream's upper-bound percentile: 0.95. */
 export const UPPER_BOUND_PERCENTILE = 0.95;
+/** Upstream's `MaxResourceAmount` (1e14, in millicores or bytes): where an unbounded estimate stops. */
+export const MAX_RESOURCE_AMOUNT = 1e14;
 /** Upstream's `memoryAggregationInterval`: one memory peak per 24 h per container. */
 export const MEMORY_AGGREGATION_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
@@ -94,7 +96,8 @@ export interface Estimate {
  * `containersPerPod` containers: percentile (0.9 target, 0.5 lower, 0.95 upper) × 1.15 safety
  * margin; the upper bound × (1 + 1/confidence), the lower bound × (1 + 0.001/confidence)^−2;
  * each at least the pod minimum (25m, 250Mi) divided by the containers. Amounts truncate to
- * whole millicores and bytes, as upstream's `ResourceAmount` (int64).
+ * whole millicores and bytes, as upstream's `ResourceAmount` (int64), at most
+ * {@link MAX_RESOURCE_AMOUNT}.
  *
  * Worked example: one container using a steady 0.3 cores, sampled every minute for 10 minutes:
  * the 0.9 percentile is the end of bucket 18 (0.2813…0.3054), 305m; + 15 % → target 350m;
@@ -110,7 +113,7 @@ export function estimateContainer(state: ContainerUsageState, containersPerPod: 
   const cpuAt = (p: number): number => Math.trunc(state.cpu.percentile(p) * 1000);
   const memAt = (p: number): number => Math.trunc(state.memoryPeaks.percentile(p));
   const margin = (x: number): number => x + Math.trunc(x * SAFETY_MARGIN_FRACTION);
-  const scale = (x: number, f: number): number => (x === 0 ? 0 : Number.isFinite(x * f) ? Math.trunc(x * f) : Number.MAX_SAFE_INTEGER);
+  const scale = (x: number, f: number): number => (x === 0 ? 0 : Math.min(Math.trunc(x * f), MAX_RESOURCE_AMOUNT));
   const upper = (x: number): number => scale(x, (1 + 1 / confidence) ** 1);
   const lower = (x: number): number => scale(x, (1 + 0.001 / confidence) ** -2);
   return {

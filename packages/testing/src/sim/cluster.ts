@@ -62,11 +62,13 @@ import {
   disruptionPlugin,
   horizontalPodAutoscalerPlugin,
   clusterAutoscalerPlugin,
+  verticalPodAutoscalerPlugin,
   schedulerPlugin,
   statefulSetPlugin,
   ttlAfterFinishedPlugin,
   type ClusterAutoscalerOptions,
   type NodeLifecyclePluginOptions,
+  type VpaControllerOptions,
 } from '@kubeloop/controllers';
 import { FakeCloudProvider, RuntimeFakeError, checkNodeConfig, fakeNodesPlugin, metricsServerPlugin } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin, NodeGroupConfig } from '@kubeloop/runtime-fake';
@@ -136,6 +138,13 @@ export interface SimClusterOptions {
    * are given; `false` runs the cloud without an autoscaler (default: upstream's defaults).
    */
   readonly clusterAutoscaler?: false | Omit<ClusterAutoscalerOptions, 'cloudProvider'> | undefined;
+  /**
+   * Run the Vertical Pod Autoscaler add-on (recommender, updater, admission controller; options
+   * as `verticalPodAutoscalerPlugin`'s), which serves `autoscaling.k8s.io/v1`
+   * VerticalPodAutoscalers and reads the metrics-server's PodMetrics (so it needs
+   * `metricsServer: true` to recommend). Default false: as upstream, it is installed apart.
+   */
+  readonly verticalPodAutoscaler?: boolean | VpaControllerOptions | undefined;
   /**
    * The controller manager (kube-controller-manager): controllers that run in a manager of
    * their own, with their own informers and client, and that {@link SimCluster.restartControllerManager}
@@ -419,6 +428,8 @@ export class SimCluster {
     if (lifecycle !== false) host.use(nodeLifecyclePlugin(lifecycle === true ? {} : lifecycle));
     host.use(nodes);
     if (options.metricsServer ?? false) host.use(metricsServerPlugin({ kubelets: () => nodes.kubelets() }));
+    const vpa = options.verticalPodAutoscaler ?? false;
+    if (vpa !== false) host.use(verticalPodAutoscalerPlugin(vpa === true ? {} : vpa));
     if (cloud !== undefined && options.clusterAutoscaler !== false) host.use(clusterAutoscalerPlugin({ ...options.clusterAutoscaler, cloudProvider: cloud }));
     for (const plugin of options.plugins ?? []) host.use(plugin);
     // The fake nodes, the scheduler and the extra plugins yield as the controller manager does;
