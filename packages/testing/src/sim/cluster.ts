@@ -63,6 +63,7 @@ import {
   horizontalPodAutoscalerPlugin,
   clusterAutoscalerPlugin,
   verticalPodAutoscalerPlugin,
+  VerticalPodAutoscalers,
   schedulerPlugin,
   statefulSetPlugin,
   ttlAfterFinishedPlugin,
@@ -83,6 +84,13 @@ import { TraceRecorder } from './trace.js';
  * the fake kubelet's: 4 cpu, 16Gi memory, 110 pods, 100Gi ephemeral storage.
  */
 export type NodeSpec = Omit<FakeNodeConfig, 'index'>;
+
+/**
+ * One node group of a {@link SimCluster}'s fake cloud (the `nodeGroups` option): runtime-fake's
+ * `NodeGroupConfig` — name, minSize, maxSize, the machines' cpu/memory/pods, labels, taints and
+ * boot delay.
+ */
+export type NodeGroupSpec = NodeGroupConfig;
 
 /** How a {@link SimCluster} is built. */
 export interface SimClusterOptions {
@@ -132,7 +140,7 @@ export interface SimClusterOptions {
    * shrinks it within `[minSize, maxSize]`; new machines join after the group's boot delay.
    * The cloud is {@link SimCluster.cloud}. Default: none (no cloud, no autoscaler).
    */
-  readonly nodeGroups?: readonly NodeGroupConfig[] | undefined;
+  readonly nodeGroups?: readonly NodeGroupSpec[] | undefined;
   /**
    * The Cluster Autoscaler's options (expander chain, intervals, threshold), when `nodeGroups`
    * are given; `false` runs the cloud without an autoscaler (default: upstream's defaults).
@@ -671,6 +679,31 @@ export class SimCluster {
   async restoreNode(name: string): Promise<void> {
     await this.#kubelet(name).start();
     await this.clock.flush();
+  }
+
+  /**
+   * Checks node groups as {@link SimCluster.create} does (the `nodeGroups` option), without a
+   * cluster: unique names, `0 ≤ minSize ≤ maxSize` whole numbers, a machine shape the fake
+   * kubelet accepts.
+   *
+   * Errors: {@link SimClusterError} `invalid-option` naming the group and the problem.
+   */
+  static checkNodeGroups(groups: readonly NodeGroupSpec[]): void {
+    try {
+      new FakeCloudProvider({ nodeGroups: groups, clock: new VirtualClock(), join: () => Promise.resolve(), leave: () => Promise.resolve() });
+    } catch (e) {
+      if (e instanceof RuntimeFakeError) throw new SimClusterError('invalid-option', e.message, { cause: e });
+      throw e;
+    }
+  }
+
+  /**
+   * The resources a cluster built with `options` serves besides the built-in kinds: the VPA
+   * add-on's VerticalPodAutoscalers with `verticalPodAutoscaler`. For callers that check
+   * manifests before the cluster exists (the CLI's scenarios).
+   */
+  static addOnResources(options: Pick<SimClusterOptions, 'verticalPodAutoscaler'>): readonly ResourceDefinition[] {
+    return (options.verticalPodAutoscaler ?? false) === false ? [] : [VerticalPodAutoscalers as unknown as ResourceDefinition];
   }
 
   /**
