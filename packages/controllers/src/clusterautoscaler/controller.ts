@@ -254,12 +254,16 @@ export class ClusterAutoscaler implements Runnable {
       if (!(await this.#taint(r.name, now))) continue;
       void recorder.event(node, 'Normal', 'ScaleDown', 'marked the node as toBeDeleted/unschedulable');
       this.#unneededSince.delete(r.name);
-      if (r.podsToMove.length === 0) {
+      // The node is tainted: nothing new lands on it. Its pods as the API server has them now
+      // (a pod bound since the cache was read must move too).
+      const onNode = await this.#podsToMove(r.name);
+      if (onNode === undefined) continue;
+      if (onNode.length === 0) {
         await this.#deleteNode(group, node, `Scale-down: removing empty node "${r.name}"`, 'ScaleDownEmpty');
         continue;
       }
-      this.#drains.set(r.name, { group: group.id, since: now, pods: r.podsToMove });
-      for (const p of r.podsToMove) {
+      this.#drains.set(r.name, { group: group.id, since: now, pods: onNode });
+      for (const p of onNode) {
         void recorder.event(p, 'Normal', 'ScaleDown', 'deleting pod for node scale down');
         await this.#evict(p);
       }
@@ -276,7 +280,10 @@ export class ClusterAutoscaler implements Runnable {
         this.#drains.delete(name);
         continue;
       }
-      const left = pods.filter((p) => p.spec.nodeName === name && podDrainability(p, []).kind !== 'skip');
+      const cached = pods.filter((p) => p.spec.nodeName === name && podDrainability(p, []).kind !== 'skip');
+      // Gone from the cache: confirm with the API server before the node goes.
+      const left = cached.length > 0 ? cached : await this.#podsToMove(name);
+      if (left === undefined) continue;
       if (left.length === 0) {
         this.#drains.delete(name);
         await this.#deleteNode(group, node, `Scale-down: node ${name} removed with drain`, 'ScaleDown');
@@ -289,6 +296,16 @@ export class ClusterAutoscaler implements Runnable {
         continue;
       }
       for (const p of left) if (p.metadata.deletionTimestamp === undefined) await this.#evict(p);
+    }
+  }
+
+  /** The pods bound to node `name` that must move before it goes, read live; undefined when the read fails. */
+  async #podsToMove(name: string): Promise<Pod[] | undefined> {
+    try {
+      const live = (await this.#m.client.list(Pods, { fieldSelector: `spec.nodeName=${name}` })).items;
+      return live.filter((p) => podDrainability(p, []).kind !== 'skip');
+    } catch {
+      return undefined;
     }
   }
 

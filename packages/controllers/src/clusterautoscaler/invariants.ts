@@ -92,27 +92,42 @@ export function podKeepsNode(pod: Pod, pdbs: readonly PodDisruptionBudget[]): st
  * Transition: the autoscaler only starts removing a node whose pods can all move — when a Node
  * gains the ToBeDeletedByClusterAutoscaler taint, no pod bound to it keeps it
  * ({@link podKeepsNode}); and it deletes a tainted Node only once drained — no pod that must
- * move (not DaemonSet, mirror, finished or terminating) is still bound to it.
+ * move (not DaemonSet, mirror, finished or terminating) is still bound to it. The changes since
+ * `previous` are replayed in order, so each is judged against the pods of its moment.
  */
 export function removesOnlyMovableNodes(previous: ClusterState, state: ClusterState): InvariantViolation[] {
   const out: InvariantViolation[] = [];
   const pdbs = state.of<PodDisruptionBudget>('PodDisruptionBudget');
+  const podKey = (p: Pod): string => `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`;
+  const pods = new Map<string, Pod>(previous.of<Pod>('Pod').map((p) => [podKey(p), p]));
+  const nodes = new Map<string, Node>(previous.of<Node>('Node').map((n) => [n.metadata.name ?? '', n]));
+  const mustMove = (p: Pod): boolean =>
+    p.metadata.deletionTimestamp === undefined && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed' && controllerRef(p as KubeObject)?.kind !== 'DaemonSet' && p.metadata.annotations?.['kubernetes.io/config.mirror'] === undefined;
   for (const c of state.changes) {
+    if (c.object.kind === 'Pod') {
+      const p = c.object as Pod;
+      if (c.type === 'DELETED') pods.delete(podKey(p));
+      else pods.set(podKey(p), p);
+      continue;
+    }
     if (c.object.kind !== 'Node') continue;
     const n = c.object as Node;
     const name = n.metadata.name ?? '';
+    const before = nodes.get(name);
     if (c.type === 'DELETED') {
+      nodes.delete(name);
       if (!tainted(n)) continue;
-      const left = previous.of<Pod>('Pod').filter((p) => p.spec.nodeName === name && p.metadata.deletionTimestamp === undefined && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed' && controllerRef(p as KubeObject)?.kind !== 'DaemonSet' && p.metadata.annotations?.['kubernetes.io/config.mirror'] === undefined);
-      for (const p of left) out.push({ message: `node ${name} was deleted by the autoscaler while pod ${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''} still ran on it`, objects: [refOf(n), refOf(p)] });
+      for (const p of pods.values()) {
+        if (p.spec.nodeName === name && mustMove(p)) out.push({ message: `node ${name} was deleted by the autoscaler while pod ${podKey(p)} still ran on it`, objects: [refOf(n), refOf(p)] });
+      }
       continue;
     }
-    const before = previous.get<Node>('Node', undefined, name);
+    nodes.set(name, n);
     if (!tainted(n) || tainted(before)) continue;
-    for (const p of state.of<Pod>('Pod')) {
+    for (const p of pods.values()) {
       if (p.spec.nodeName !== name) continue;
       const why = podKeepsNode(p, pdbs);
-      if (why !== undefined) out.push({ message: `node ${name} was marked for deletion although pod ${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''} could not move: ${why}`, objects: [refOf(n), refOf(p)] });
+      if (why !== undefined) out.push({ message: `node ${name} was marked for deletion although pod ${podKey(p)} could not move: ${why}`, objects: [refOf(n), refOf(p)] });
     }
   }
   return out;
