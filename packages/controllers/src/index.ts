@@ -466,6 +466,8 @@ export {
   CLUSTER_AUTOSCALER_PLUGIN_NAME,
   ClusterAutoscaler,
   ClusterSimulation,
+  DEFAULT_MAX_DRAIN_MS,
+  DEFAULT_SCALE_DOWN_DELAY_AFTER_ADD_MS,
   DEFAULT_SCALE_DOWN_UNNEEDED_MS,
   DEFAULT_SCAN_INTERVAL_MS,
   DEFAULT_UTILIZATION_THRESHOLD,
@@ -486,15 +488,39 @@ export {
   podKeepsNode,
   wastedScore,
 } from './clusterautoscaler/index.js';
-export type { CloudProvider, ClusterAutoscalerOptions, Drainability, ExpanderName, GroupBounds, GroupView, NodeGroup, ScaleUpOption, ScaleUpPlan, SimulationInput } from './clusterautoscaler/index.js';
+export type {
+  BlockingReason,
+  CloudProvider,
+  ClusterAutoscalerOptions,
+  Drainability,
+  ExpanderName,
+  GroupBounds,
+  GroupView,
+  NoScaleUpInfo,
+  NodeGroup,
+  RemovableNode,
+  ScaleUpOption,
+  ScaleUpPlan,
+  SimulationInput,
+  UnneededInput,
+  UnremovableNode,
+} from './clusterautoscaler/index.js';
 
 // Vertical Pod Autoscaler
 export {
+  ContainerResourcePolicySchema,
+  ContainerUsageState,
+  DEFAULT_MIN_REPLICAS,
+  DEFAULT_VPA_INTERVAL_MS,
   DecayingHistogram,
   ExponentialBuckets,
+  Histogram,
+  MAX_RESOURCE_AMOUNT,
   VPA_INVARIANTS,
   VPA_PLUGIN_NAME,
   VPA_UPDATES_ANNOTATION,
+  RecommendedContainerResourcesSchema,
+  UpdateModeSchema,
   VerticalPodAutoscalerSchema,
   VerticalPodAutoscalers,
   VpaRecommender,
@@ -506,4 +532,4 @@ export {
   verticalPodAutoscalerPlugin,
   vpaRequestsWithinBounds,
 } from './verticalpodautoscaler/index.js';
-export type { ContainerResourcePolicy, RecommendedContainerResources, UpdateMode, VerticalPodAutoscaler, VpaControllerOptions } from './verticalpodautoscaler/index.js';
+export type { Amounts, ContainerResourcePolicy, Estimate, RecommendedContainerResources, UpdateMode, VerticalPodAutoscaler, VpaControllerOptions } from './verticalpodautoscaler/index.js';
