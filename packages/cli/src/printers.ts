@@ -571,6 +571,20 @@ export const PRINTERS: Readonly<Record<string, KindPrinter>> = {
       return [o.metadata.name ?? '', pdb.spec.minAvailable === undefined ? 'N/A' : String(pdb.spec.minAvailable), pdb.spec.maxUnavailable === undefined ? 'N/A' : String(pdb.spec.maxUnavailable), n(pdb.status?.disruptionsAllowed), age(o, nowMs)];
     },
   },
+  VerticalPodAutoscaler: {
+    // The autoscaler repository's CRD additionalPrinterColumns: Mode, the first container's
+    // target CPU and memory, whether a recommendation is provided; empty cells before there is one.
+    columns: [NAME, col('Mode', 'The update mode (.spec.updatePolicy.updateMode).'), col('CPU', "The first container's target CPU."), col('Mem', "The first container's target memory."), col('Provided', 'Whether a recommendation is provided (the RecommendationProvided condition).'), AGE],
+    cells: (o, { nowMs }) => {
+      const vpa = o as KubeObject & {
+        spec?: { updatePolicy?: { updateMode?: string } };
+        status?: { recommendation?: { containerRecommendations?: { target?: Record<string, string> }[] }; conditions?: { type: string; status: string }[] };
+      };
+      const target = vpa.status?.recommendation?.containerRecommendations?.[0]?.target;
+      const provided = vpa.status?.conditions?.find((c) => c.type === 'RecommendationProvided')?.status;
+      return [o.metadata.name ?? '', vpa.spec?.updatePolicy?.updateMode ?? '', target?.['cpu'] ?? '', target?.['memory'] ?? '', provided ?? '', age(o, nowMs)];
+    },
+  },
   Service: {
     columns: [NAME, col('Type', 'How the service is exposed.'), col('Cluster-IP', 'The IP address of the service.'), col('External-IP', 'Addresses outside the cluster that reach the service.'), col('Port(s)', 'The ports the service exposes.'), AGE, col('Selector', 'Route service traffic to pods with label keys and values matching this selector.', { priority: 1 })],
     cells: (o, { nowMs }) => {

@@ -132,9 +132,11 @@ async function progressLine(cluster: SimCluster): Promise<string> {
  * kubectl's wide columns), one `kind.group/name` per line (`name`, as `kubectl get -o name`), or
  * a Kubernetes `List` (`{"apiVersion":"v1","kind":"List","items":[...]}`) of every object as
  * JSON or YAML. Tables and names leave out Leases and Events unless their kinds are in `include`.
+ * `served` are the kinds the cluster serves (default: the built-in ones), which say whether a
+ * kind is namespaced and its group.
  */
-export function formatState(objects: readonly KubeObject[], nowMs: number, output: OutputFormat, include: readonly string[] = []): string {
-  const byKind = new Map(builtinResources.map((r) => [r.kind, r]));
+export function formatState(objects: readonly KubeObject[], nowMs: number, output: OutputFormat, include: readonly string[] = [], served: readonly ResourceDefinition[] = builtinResources): string {
+  const byKind = new Map(served.map((r) => [r.kind, r]));
   const groupOf = (kind: string) => byKind.get(kind)?.group ?? '';
   if (output === 'table' || output === 'wide') {
     return formatTables(buildTables(objects, nowMs, (kind) => byKind.get(kind)?.namespaced ?? false, { groupOf, include, wide: output === 'wide' }));
@@ -294,7 +296,7 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
       const format = step.output ?? output;
       // the heading goes with the narration of a table run, and with any table
       if (isTabular(output) || isTabular(format)) io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
-      const text = formatState(await objectsOf(cluster, step.resources), cluster.clock.now(), format, step.resources === 'all' ? [] : step.resources.map((r) => r.kind));
+      const text = formatState(await objectsOf(cluster, step.resources), cluster.clock.now(), format, step.resources === 'all' ? [] : step.resources.map((r) => r.kind), cluster.server.registry.all());
       io.stdout.write(text === '' ? 'No resources found.\n' : text); // as kubectl, which says so when a get finds nothing
       return;
     }
@@ -345,7 +347,16 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
   let cluster: SimCluster;
   try {
     // The trace streams to the file as it happens; without --trace none is kept.
-    cluster = await SimCluster.create({ seed: options.seed ?? scenario?.seed ?? 1, nodes: options.nodes ?? scenario?.nodes ?? 3, trace: traceFile?.write ?? 'none', metricsServer: scenario?.metricsServer ?? false, cloudProvider: scenario?.cloudProvider ?? false, ingressNginx: scenario?.ingressNginx ?? false });
+    cluster = await SimCluster.create({
+      seed: options.seed ?? scenario?.seed ?? 1,
+      nodes: options.nodes ?? scenario?.nodes ?? 3,
+      trace: traceFile?.write ?? 'none',
+      metricsServer: scenario?.metricsServer ?? false,
+      cloudProvider: scenario?.cloudProvider ?? false,
+      ingressNginx: scenario?.ingressNginx ?? false,
+      verticalPodAutoscaler: scenario?.verticalPodAutoscaler ?? false,
+      nodeGroups: scenario?.nodeGroups,
+    });
   } catch (e) {
     traceFile?.close();
     throw e;

@@ -32,7 +32,7 @@ describe('parseScenario', () => {
     expect(s.metricsServer).toBe(true);
     expect(() => parse([{ top: 'deployments' }])).toThrow('dir/s.yaml (Scenario, steps[0].top): must be pods or nodes, got "deployments"');
     expect(() => parse([{ top: 'pods' }], { metricsServer: 'yes' })).toThrow('dir/s.yaml (Scenario, cluster.metricsServer): must be true or false, got "yes"');
-    expect(() => parse([{ top: 'pods' }], { nodes: 1, metrics: true })).toThrow('dir/s.yaml (Scenario, cluster.metrics): unknown field "metrics" (fields: seed, nodes, metricsServer, cloudProvider, ingressNginx)');
+    expect(() => parse([{ top: 'pods' }], { nodes: 1, metrics: true })).toThrow('dir/s.yaml (Scenario, cluster.metrics): unknown field "metrics" (fields: seed, nodes, metricsServer, cloudProvider, ingressNginx, verticalPodAutoscaler, nodeGroups)');
   });
 
   it('reads the cloudProvider and ingressNginx switches of the cluster, and names a bad one', () => {
@@ -85,6 +85,17 @@ describe('parseScenario', () => {
     expect(stdout.text).toContain('http://empty   service/empty   <connection refused>   2          100.0%');
     expect(stdout.text).toContain('# step 8 (exec) at 30s\n$ hostname; echo hi\nclient\nhi\n');
     expect(stderr.text).toBe(`error: ${file} step 9 (exec): pods "missing" not found\n`);
+  });
+
+  it('reads node groups (bootDelay as a duration) and the verticalPodAutoscaler switch, whose kind the steps may then apply', () => {
+    const vpa = { apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { name: 'v' }, spec: { targetRef: { kind: 'Deployment', name: 'd' } } };
+    const s = parse([{ apply: vpa }, { get: 'vpa' }], { nodes: 1, verticalPodAutoscaler: true, nodeGroups: [{ name: 'pool', maxSize: 3, cpu: '2', bootDelay: '30s' }] });
+    expect(s.verticalPodAutoscaler).toBe(true);
+    expect(s.nodeGroups).toEqual([{ name: 'pool', maxSize: 3, cpu: '2', bootDelayMs: 30_000 }]);
+    expect(() => parse([{ apply: vpa }], { nodes: 1 })).toThrow('VerticalPodAutoscaler');
+    expect(() => parse([{ top: 'pods' }], { nodeGroups: [{ name: 'pool', minSize: 4, maxSize: 3 }] })).toThrow('dir/s.yaml (Scenario, cluster.nodeGroups): invalid node group "pool": need whole numbers 0 ≤ minSize (4) ≤ maxSize (3)');
+    expect(() => parse([{ top: 'pods' }], { nodeGroups: [{ name: 'pool', maxSize: 3, size: 2 }] })).toThrow('dir/s.yaml (Scenario, cluster.nodeGroups[0].size): unknown field "size"');
+    expect(() => parse([{ top: 'pods' }], { nodeGroups: [{ name: 'pool', maxSize: 3, bootDelay: 'soon' }] })).toThrow('cluster.nodeGroups[0].bootDelay');
   });
 
   it('reads every kind of step, resolving resources as kubectl get names them', () => {

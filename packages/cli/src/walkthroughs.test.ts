@@ -421,6 +421,42 @@ describe('walkthrough 13: HPA arithmetic', () => {
   });
 });
 
+describe('walkthrough 15: VPA and Cluster Autoscaler', () => {
+  it('the VPA raises a single pod’s requests by restarting it: evicted by the updater, recreated with the target', async () => {
+    const out = await runScenario('15-vpa.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const before = out.step(4).table('pod');
+    expect(before).toMatchObject([{ STATUS: 'Running' }]);
+    expect(out.step(7).table('verticalpodautoscaler.autoscaling.k8s.io')).toMatchObject([{ NAME: 'hamster-vpa', MODE: 'Auto', CPU: '350m', MEM: '262144k', PROVIDED: 'True' }]);
+    const after = out.step(8).table('pod');
+    expect(after).toMatchObject([{ STATUS: 'Running' }]);
+    expect(after[0]!['NAME']).not.toBe(before[0]!['NAME']);
+    expect(out.step(9).text).toMatch(/requests:\n\s+cpu: 350m\n\s+memory: 262144k/);
+    expect(out.step(9).text).toMatch(/vpaUpdates: "Pod resources updated by hamster-vpa: container 0: cpu request,\s+memory request"/);
+    const events = out.step(10).table('event');
+    expect(events.some((e) => e['REASON'] === 'EvictedByVPA' && e['OBJECT'] === `pod/${before[0]!['NAME']!}`)).toBe(true);
+  });
+
+  it('the Cluster Autoscaler adds a node for an unschedulable pod and removes it once it is no longer needed', async () => {
+    const out = await runScenario('15-cluster-autoscaler.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const pending = out.step(4);
+    expect(pending.table('pod').map((p) => p['STATUS']).sort()).toEqual(['Pending', 'Running', 'Running']);
+    expect(names(pending.table('node'))).toEqual(['node-1']);
+    const grown = out.step(7);
+    expect(names(grown.table('node'))).toEqual(['burst-1', 'node-1']);
+    expect(grown.table('pod').map((p) => p['STATUS'])).toEqual(['Running', 'Running', 'Running']);
+    expect(grown.table('pod').filter((p) => p['NODE'] === 'burst-1')).toHaveLength(1);
+    const shrunk = out.step(11);
+    expect(names(shrunk.table('node'))).toEqual(['node-1']);
+    expect(shrunk.table('pod')).toMatchObject([{ STATUS: 'Running', NODE: 'node-1' }]);
+    const reasons = out.step(12).table('event').map((e) => e['REASON']);
+    expect(reasons).toEqual(expect.arrayContaining(['TriggeredScaleUp', 'ScaleDown']));
+  });
+});
+
 describe('walkthrough 16: node failure', () => {
   it('marks a silent node NotReady (its Ready condition Unknown), evicts its pod after the 300 s toleration and replaces it on a healthy node; a crashing container restarts with back-off', async () => {
     const out = await runScenario('16-node-failure.scenario.yaml');
@@ -563,13 +599,15 @@ describe('kubeloop run examples/walkthroughs (the folder the README points to)',
       '12-loadbalancer-metallb.scenario.yaml',
       '13-hpa-arithmetic.scenario.yaml',
       '14-hpa-total-load.scenario.yaml',
+      '15-cluster-autoscaler.scenario.yaml',
+      '15-vpa.scenario.yaml',
       '16-node-failure.scenario.yaml',
     ]);
     // each prints what it prints alone
     const alone = await runScenario('02-deployment-pi-web.scenario.yaml');
     expect(stdout.text).toContain(alone.stdout);
     // pod-request-pod.yaml (a deliberately bad manifest no scenario applies) is not run
-    expect(stderr.text).toBe(`ran 15 scenarios of ${walkthroughs}: 15 succeeded\n`);
+    expect(stderr.text).toBe(`ran 17 scenarios of ${walkthroughs}: 17 succeeded\n`);
   });
 
   it('runs a folder whose every file is a scenario (as examples/cli/scenarios), whatever the file names', async () => {

@@ -26,6 +26,8 @@
  * | {@link ingressNginxPlugin} | ingress-nginx's Ingress status and routing table, an add-on |
  * | {@link nodeLifecyclePlugin} | `pkg/controller/nodelifecycle`, `pkg/controller/tainteviction` and the `DefaultTolerationSeconds` admission plugin |
  * | {@link schedulerPlugin} | `pkg/scheduler` with its default plugins |
+ * | {@link verticalPodAutoscalerPlugin} | the autoscaler repository's `vertical-pod-autoscaler` (recommender, updater, admission) |
+ * | {@link clusterAutoscalerPlugin} | the autoscaler repository's `cluster-autoscaler` (on a {@link CloudProvider}) |
  *
  * The surface is grouped by controller: its plugin and options, the labels, annotations,
  * taints and condition reasons it writes (what users match on), and its invariants for
@@ -554,3 +556,75 @@ export type {
   IngressStatusState,
   IngressTable,
 } from './ingress/index.js';
+// Cluster Autoscaler
+export {
+  CLUSTER_AUTOSCALER_PLUGIN_NAME,
+  ClusterAutoscaler,
+  ClusterSimulation,
+  DEFAULT_MAX_DRAIN_MS,
+  DEFAULT_SCALE_DOWN_DELAY_AFTER_ADD_MS,
+  DEFAULT_SCALE_DOWN_UNNEEDED_MS,
+  DEFAULT_SCAN_INTERVAL_MS,
+  DEFAULT_UTILIZATION_THRESHOLD,
+  MAX_LIMIT_REACHED_REASON,
+  PRIORITY_EXPANDER_CONFIGMAP,
+  SAFE_TO_EVICT_ANNOTATION,
+  SCALE_DOWN_DISABLED_ANNOTATION,
+  STATUS_CONFIGMAP,
+  TO_BE_DELETED_TAINT,
+  chooseOption,
+  clusterAutoscalerInvariants,
+  clusterAutoscalerPlugin,
+  findUnneededNodes,
+  nodeUtilization,
+  parsePriorities,
+  planScaleUp,
+  podDrainability,
+  podKeepsNode,
+  wastedScore,
+} from './clusterautoscaler/index.js';
+export type {
+  BlockingReason,
+  CloudProvider,
+  ClusterAutoscalerOptions,
+  Drainability,
+  ExpanderName,
+  GroupBounds,
+  GroupView,
+  NoScaleUpInfo,
+  NodeGroup,
+  RemovableNode,
+  ScaleUpOption,
+  ScaleUpPlan,
+  SimulationInput,
+  UnneededInput,
+  UnremovableNode,
+} from './clusterautoscaler/index.js';
+
+// Vertical Pod Autoscaler
+export {
+  ContainerResourcePolicySchema,
+  ContainerUsageState,
+  DEFAULT_MIN_REPLICAS,
+  DEFAULT_VPA_INTERVAL_MS,
+  DecayingHistogram,
+  ExponentialBuckets,
+  Histogram,
+  MAX_RESOURCE_AMOUNT,
+  VPA_INVARIANTS,
+  VPA_PLUGIN_NAME,
+  VPA_UPDATES_ANNOTATION,
+  RecommendedContainerResourcesSchema,
+  UpdateModeSchema,
+  VerticalPodAutoscalerSchema,
+  VerticalPodAutoscalers,
+  VpaRecommender,
+  VpaUpdater,
+  applyRecommendation,
+  containerRecommendation,
+  estimateContainer,
+  podsToEvict,
+  verticalPodAutoscalerPlugin,
+  vpaRequestsWithinBounds,
+} from './verticalpodautoscaler/index.js';
+export type { Amounts, ContainerResourcePolicy, Estimate, RecommendedContainerResources, UpdateMode, VerticalPodAutoscaler, VpaControllerOptions } from './verticalpodautoscaler/index.js';

@@ -80,3 +80,7 @@ export {
   requestRatesProvider,
 } from './custom-metrics.js';
 export type { CustomMetricSample, CustomMetricsAdapterOptions, ExternalMetricSample, MetricsProvider, MetricsProviderContext, RequestRate, RequestRateSource } from './custom-metrics.js';
+
+// A fake cloud: node groups of machines for the Cluster Autoscaler
+export { DEFAULT_BOOT_DELAY_MS, FakeCloudProvider, FakeNodeGroup, NODE_GROUP_LABEL } from './cloud.js';
+export type { FakeCloudOptions, NodeGroupConfig } from './cloud.js';

@@ -62,6 +62,9 @@ import {
   resourceQuotaPlugin,
   disruptionPlugin,
   horizontalPodAutoscalerPlugin,
+  clusterAutoscalerPlugin,
+  verticalPodAutoscalerPlugin,
+  VerticalPodAutoscalers,
   schedulerPlugin,
   statefulSetPlugin,
   ttlAfterFinishedPlugin,
@@ -73,11 +76,13 @@ import {
   METALLB_PLUGIN_NAME,
   type FakeCloudOptions,
   type IngressNginxOptions,
+  type ClusterAutoscalerOptions,
   type NodeLifecyclePluginOptions,
+  type VpaControllerOptions,
 } from '@kubeloop/controllers';
-import { RuntimeFakeError, checkNodeConfig, customMetricsAdapterPlugin, fakeNodesPlugin, metricsServerPlugin, trafficPlugin } from '@kubeloop/runtime-fake';
+import { FakeCloudProvider, RuntimeFakeError, checkNodeConfig, customMetricsAdapterPlugin, fakeNodesPlugin, metricsServerPlugin, trafficPlugin } from '@kubeloop/runtime-fake';
 import type { CustomMetricsAdapterOptions } from '@kubeloop/runtime-fake';
-import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin, TrafficModel, TrafficPlugin, TrafficPluginOptions } from '@kubeloop/runtime-fake';
+import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin, NodeGroupConfig, TrafficModel, TrafficPlugin, TrafficPluginOptions } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
 import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, DEFAULT_MAX_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
 import { describeBusy, podSettled } from './quiet.js';
@@ -89,6 +94,13 @@ import { TraceRecorder } from './trace.js';
  * the fake kubelet's: 4 cpu, 16Gi memory, 110 pods, 100Gi ephemeral storage.
  */
 export type NodeSpec = Omit<FakeNodeConfig, 'index'>;
+
+/**
+ * One node group of a {@link SimCluster}'s fake cloud (the `nodeGroups` option): runtime-fake's
+ * `NodeGroupConfig` — name, minSize, maxSize, the machines' cpu/memory/pods, labels, taints and
+ * boot delay.
+ */
+export type NodeGroupSpec = NodeGroupConfig;
 
 /** How a {@link SimCluster} is built. */
 export interface SimClusterOptions {
@@ -164,6 +176,25 @@ export interface SimClusterOptions {
    * wraps it, e.g. to break the router on purpose).
    */
   readonly traffic?: boolean | ((options: TrafficPluginOptions) => TrafficPlugin) | undefined;
+  /**
+   * Node groups of a fake cloud (runtime-fake's `FakeCloudProvider`): each starts with its
+   * `minSize` machines (booted, after the `nodes`), and the Cluster Autoscaler grows and
+   * shrinks it within `[minSize, maxSize]`; new machines join after the group's boot delay.
+   * The cloud is {@link SimCluster.cloud}. Default: none (no cloud, no autoscaler).
+   */
+  readonly nodeGroups?: readonly NodeGroupSpec[] | undefined;
+  /**
+   * The Cluster Autoscaler's options (expander chain, intervals, threshold), when `nodeGroups`
+   * are given; `false` runs the cloud without an autoscaler (default: upstream's defaults).
+   */
+  readonly clusterAutoscaler?: false | Omit<ClusterAutoscalerOptions, 'cloudProvider'> | undefined;
+  /**
+   * Run the Vertical Pod Autoscaler add-on (recommender, updater, admission controller; options
+   * as `verticalPodAutoscalerPlugin`'s), which serves `autoscaling.k8s.io/v1`
+   * VerticalPodAutoscalers and reads the metrics-server's PodMetrics (so it needs
+   * `metricsServer: true` to recommend). Default false: as upstream, it is installed apart.
+   */
+  readonly verticalPodAutoscaler?: boolean | VpaControllerOptions | undefined;
   /**
    * The controller manager (kube-controller-manager): controllers that run in a manager of
    * their own, with their own informers and client, and that {@link SimCluster.restartControllerManager}
@@ -373,6 +404,7 @@ export class SimCluster {
   readonly nodes: FakeNodesPlugin;
   /** The traffic model (see {@link SimClusterOptions.traffic}); undefined with `traffic: false`. */
   readonly traffic: TrafficModel | undefined;
+  #cloud: FakeCloudProvider | undefined;
   readonly #start: number;
   readonly #controllers: ControllerManagerRunner | undefined;
   readonly #trace: TraceRecorder;
@@ -432,7 +464,25 @@ export class SimCluster {
       ...(options.serviceNodePortRange !== undefined ? { serviceNodePortRange: options.serviceNodePortRange } : {}),
     };
     const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook()], ...serviceRanges });
-    const nodes = fakeNodesPlugin({ nodes: specs, runtime: options.runtime });
+    const cloud =
+      options.nodeGroups === undefined || options.nodeGroups.length === 0
+        ? undefined
+        : new FakeCloudProvider({
+            nodeGroups: options.nodeGroups,
+            clock,
+            // A machine boots: its kubelet starts and registers the Node, as `addNode` does.
+            join: (node) => nodes.addNode(node),
+            // A machine is deleted: it powers off and its Node goes, as `removeNode` does.
+            leave: async (name) => {
+              nodes.kubelet(name)?.powerOff();
+              try {
+                await server.delete(Nodes, { name });
+              } catch (e) {
+                if (!isApiError(e, 'NotFound')) throw e;
+              }
+            },
+          });
+    const nodes = fakeNodesPlugin({ nodes: [...specs, ...(cloud?.initialNodes() ?? [])], runtime: options.runtime });
     const host = new PluginHost({ registry, admission: server });
     // The API server's own allocation of Service addresses, judged for the ranges it was given.
     host.use(serviceAddressesPlugin(serviceRanges));
@@ -441,14 +491,17 @@ export class SimCluster {
     if (lifecycle !== false) host.use(nodeLifecyclePlugin(lifecycle === true ? {} : lifecycle));
     host.use(nodes);
     if (options.metricsServer ?? false) host.use(metricsServerPlugin({ kubelets: () => nodes.kubelets() }));
-    const cloud = options.cloudProvider ?? false;
-    if (cloud !== false) host.use(fakeCloudLoadBalancerPlugin(cloud === true ? {} : cloud));
+    const cloudLoadBalancers = options.cloudProvider ?? false;
+    if (cloudLoadBalancers !== false) host.use(fakeCloudLoadBalancerPlugin(cloudLoadBalancers === true ? {} : cloudLoadBalancers));
     const adapter = options.customMetrics ?? false;
     if (adapter !== false) host.use(customMetricsAdapterPlugin(adapter === true ? {} : adapter));
     // its own stream, so that the other components draw what they drew before it existed
     const trafficOptions: TrafficPluginOptions = { nodes, rng: seededRng(`${options.seed}/traffic`), clock };
     const traffic = typeof options.traffic === 'function' ? options.traffic(trafficOptions) : (options.traffic ?? true) ? trafficPlugin(trafficOptions) : undefined;
     if (traffic !== undefined) host.use(traffic);
+    const vpa = options.verticalPodAutoscaler ?? false;
+    if (vpa !== false) host.use(verticalPodAutoscalerPlugin(vpa === true ? {} : vpa));
+    if (cloud !== undefined && options.clusterAutoscaler !== false) host.use(clusterAutoscalerPlugin({ ...options.clusterAutoscaler, cloudProvider: cloud }));
     for (const plugin of options.plugins ?? []) host.use(plugin);
     // The fake nodes, the scheduler and the extra plugins yield as the controller manager does;
     // their watches go straight to the server, as before.
@@ -460,7 +513,7 @@ export class SimCluster {
       const cmHost = new PluginHost({ registry, admission: server });
       const cmPlugins = cm.plugins ?? DEFAULT_CONTROLLER_PLUGINS;
       // On a cloud, the cloud's service controller gives LoadBalancers their addresses, not MetalLB.
-      cmHost.use(...(cloud === false ? cmPlugins : cmPlugins.filter((p) => p.name !== METALLB_PLUGIN_NAME)));
+      cmHost.use(...(cloudLoadBalancers === false ? cmPlugins : cmPlugins.filter((p) => p.name !== METALLB_PLUGIN_NAME)));
       const ingress = options.ingressNginx ?? false;
       if (ingress !== false) cmHost.use(ingressNginxPlugin(ingress === true ? {} : ingress));
       const interceptors = typeof cm.interceptors === 'function' ? cm.interceptors(clock) : (cm.interceptors ?? []);
@@ -471,6 +524,7 @@ export class SimCluster {
       controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors, resyncMs, livelock);
     }
     const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock, traffic?.model);
+    cluster.#cloud = cloud;
     cluster.#invariants = [...new Set([...host.invariants(), ...(controllers?.invariants() ?? [])])];
     cluster.#reconciled = [...new Set([...host.reconciledResources(), ...(controllers?.reconciledResources() ?? [])])];
     if (options.defaultStorageClass ?? true) await server.create(StorageClasses, DEFAULT_STORAGE_CLASS);
@@ -529,6 +583,11 @@ export class SimCluster {
     // Called from a timer callback (a fault schedule), the clock is mid-advance and runs what
     // is due itself; flushing is only for calls between advances.
     if (!this.clock.isAdvancing) await this.clock.flush();
+  }
+
+  /** The fake cloud of the `nodeGroups` option (its groups and machines), or undefined without node groups. */
+  get cloud(): FakeCloudProvider | undefined {
+    return this.#cloud;
   }
 
   /** The container behaviors of every node (add image or preset behaviors before pods run). */
@@ -690,6 +749,31 @@ export class SimCluster {
   async restoreNode(name: string): Promise<void> {
     await this.#kubelet(name).start();
     await this.clock.flush();
+  }
+
+  /**
+   * Checks node groups as {@link SimCluster.create} does (the `nodeGroups` option), without a
+   * cluster: unique names, `0 ≤ minSize ≤ maxSize` whole numbers, a machine shape the fake
+   * kubelet accepts.
+   *
+   * Errors: {@link SimClusterError} `invalid-option` naming the group and the problem.
+   */
+  static checkNodeGroups(groups: readonly NodeGroupSpec[]): void {
+    try {
+      new FakeCloudProvider({ nodeGroups: groups, clock: new VirtualClock(), join: () => Promise.resolve(), leave: () => Promise.resolve() });
+    } catch (e) {
+      if (e instanceof RuntimeFakeError) throw new SimClusterError('invalid-option', e.message, { cause: e });
+      throw e;
+    }
+  }
+
+  /**
+   * The resources a cluster built with `options` serves besides the built-in kinds: the VPA
+   * add-on's VerticalPodAutoscalers with `verticalPodAutoscaler`. For callers that check
+   * manifests before the cluster exists (the CLI's scenarios).
+   */
+  static addOnResources(options: Pick<SimClusterOptions, 'verticalPodAutoscaler'>): readonly ResourceDefinition[] {
+    return (options.verticalPodAutoscaler ?? false) === false ? [] : [VerticalPodAutoscalers as unknown as ResourceDefinition];
   }
 
   /**
