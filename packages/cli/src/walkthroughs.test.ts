@@ -544,7 +544,7 @@ describe('walkthrough 12: LoadBalancer on bare metal (MetalLB)', () => {
       expect.objectContaining({ TYPE: 'Warning', REASON: 'AllocationFailed', OBJECT: 'service/whoami-web-3', MESSAGE: 'Failed to allocate IP for "default/whoami-web-3": no available IPs' }),
     );
     expect(external(13)).toEqual({ kubernetes: '<none>', 'whoami-web-2': '192.168.1.241', 'whoami-web-3': '192.168.1.240' });
-    expect(out.step(17).table('ipaddresspool')).toMatchObject([{ NAME: 'reserved', 'AUTO ASSIGN': 'false', ADDRESSES: '["10.0.50.0/30"]' }]);
+    expect(out.step(17).table('ipaddresspool.metallb.io')).toMatchObject([{ NAME: 'reserved', 'AUTO ASSIGN': 'false', ADDRESSES: '["10.0.50.0/30"]' }]);
     expect(external(17)['whoami-web-4']).toBe('10.0.50.0');
   });
 });
