@@ -525,7 +525,9 @@ export {
   INGRESS_NGINX_COMPONENT,
   INGRESS_NGINX_CONTROLLER,
   INGRESS_NGINX_CONTROLLER_NAME,
+  INGRESS_NGINX_IMAGE,
   INGRESS_NGINX_PLUGIN_NAME,
+  IngressNginxRouter,
   LEGACY_INGRESS_CLASS_ANNOTATION,
   NGINX_ANNOTATION_PREFIX,
   SSL_CERTIFICATE_ERROR,
@@ -538,7 +540,9 @@ export {
   publishedAddresses,
   routeIngressRequest,
   routesToCanary,
+  serverFor,
   servesIngress,
+  weightedIngressRoutes,
 } from './ingress/index.js';
 export type {
   CanaryPolicy,
@@ -546,6 +550,7 @@ export type {
   IngressClassConfig,
   IngressLocation,
   IngressNginxOptions,
+  IngressNginxPlugin,
   IngressObjects,
   IngressRequest,
   IngressRoute,
@@ -553,4 +558,5 @@ export type {
   IngressServiceRef,
   IngressStatusState,
   IngressTable,
+  WeightedIngressRoute,
 } from './ingress/index.js';
