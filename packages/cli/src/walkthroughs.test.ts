@@ -513,8 +513,10 @@ describe('the quickstart scenario (pnpm start)', () => {
 });
 
 describe('walkthrough 11: Ingress, nginx-style', () => {
+  let run: ReturnType<typeof runScenario> | undefined;
+  const scenario = () => (run ??= runScenario('11-ingress-nginx.scenario.yaml'));
   it("publishes the controller Service's address on every Ingress of class nginx, and warns about the missing TLS Secret until it exists", async () => {
-    const out = await runScenario('11-ingress-nginx.scenario.yaml');
+    const out = await scenario();
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     const first = out.step(4);
@@ -528,6 +530,28 @@ describe('walkthrough 11: Ingress, nginx-style', () => {
     expect(events).toContain('Normal Sync ingress/shop: Scheduled for sync');
     expect(events).toContain('Warning SSLCertificateError ingress/shop: Error getting SSL certificate "default/shop-tls": local SSL certificate default/shop-tls was not found. Using default certificate');
     expect(out.step(8).table('secret')).toMatchObject([{ NAME: 'shop-tls', TYPE: 'kubernetes.io/tls', DATA: '2' }]);
+  });
+
+  it('routes outside traffic through the controller Service and pods by the Ingress rules: paths, the 10% canary, the header rule, the HTTPS redirect, the default backend', async () => {
+    const out = await scenario();
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const rows = (n: number) => out.step(n).table('').map((r) => ({ backend: r['BACKEND'], pod: r['POD'], n: Number(r['REQUESTS']) }));
+    const controller = /^ingress-nginx-controller-[a-z0-9]+-[a-z0-9]{5}$/;
+    // HTTP to a host listed under tls: the controller pod answers the 308 itself
+    expect(rows(10)).toEqual([{ backend: 'service/ingress-nginx-controller', pod: expect.stringMatching(controller), n: 10 }]);
+    expect(rows(11)).toEqual([{ backend: 'service/shop', pod: expect.stringMatching(/^shop-/), n: 100 }]);
+    expect(rows(12)).toEqual([{ backend: 'service/customer', pod: expect.stringMatching(/^customer-/), n: 100 }]);
+    const order = rows(13);
+    expect(order.reduce((s, r) => s + r.n, 0)).toBe(1000);
+    expect(new Set(order.filter((r) => r.backend === 'service/order').map((r) => r.pod)).size).toBe(2); // both order pods
+    const canary = order.filter((r) => r.backend === 'service/order-canary').reduce((s, r) => s + r.n, 0);
+    // canary-weight 10 of 100 over 1000 requests: binomial mean 100, sd 9.5; within 4 sd
+    expect(canary).toBeGreaterThanOrEqual(62);
+    expect(canary).toBeLessThanOrEqual(138);
+    expect(rows(14)).toEqual([{ backend: 'service/order-canary', pod: expect.stringMatching(/^order-canary-/), n: 100 }]);
+    // a Host no Ingress names, sent to the LoadBalancer address: the controller's default backend
+    expect(rows(15)).toEqual([{ backend: 'service/ingress-nginx-controller', pod: expect.stringMatching(/ \(404\)$/), n: 10 }]);
   });
 });
 

@@ -527,7 +527,9 @@ export {
   INGRESS_NGINX_COMPONENT,
   INGRESS_NGINX_CONTROLLER,
   INGRESS_NGINX_CONTROLLER_NAME,
+  INGRESS_NGINX_IMAGE,
   INGRESS_NGINX_PLUGIN_NAME,
+  IngressNginxRouter,
   LEGACY_INGRESS_CLASS_ANNOTATION,
   NGINX_ANNOTATION_PREFIX,
   SSL_CERTIFICATE_ERROR,
@@ -540,7 +542,9 @@ export {
   publishedAddresses,
   routeIngressRequest,
   routesToCanary,
+  serverFor,
   servesIngress,
+  weightedIngressRoutes,
 } from './ingress/index.js';
 export type {
   CanaryPolicy,
@@ -548,6 +552,7 @@ export type {
   IngressClassConfig,
   IngressLocation,
   IngressNginxOptions,
+  IngressNginxPlugin,
   IngressObjects,
   IngressRequest,
   IngressRoute,
@@ -555,6 +560,7 @@ export type {
   IngressServiceRef,
   IngressStatusState,
   IngressTable,
+  WeightedIngressRoute,
 } from './ingress/index.js';
 // Cluster Autoscaler
 export {

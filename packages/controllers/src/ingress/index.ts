@@ -18,6 +18,7 @@
 
 // Registration
 export { ingressNginxPlugin, INGRESS_NGINX_PLUGIN_NAME } from './plugin.js';
+export type { IngressNginxPlugin } from './plugin.js';
 
 // The controller
 export { DEFAULT_PUBLISH_SERVICE, INGRESS_NGINX_COMPONENT, INGRESS_NGINX_CONTROLLER_NAME, SSL_CERTIFICATE_ERROR } from './controller.js';
@@ -29,7 +30,9 @@ export { FAKE_CERTIFICATE_SUBJECT, checkCertificate } from './tls.js';
 export type { CertificateCheck } from './tls.js';
 
 // Routing
-export { CANARY_ANNOTATION, CATCH_ALL_SERVER, NGINX_ANNOTATION_PREFIX, buildIngressTable, matchLocation, routeIngressRequest, routesToCanary } from './routing.js';
+export { CANARY_ANNOTATION, CATCH_ALL_SERVER, NGINX_ANNOTATION_PREFIX, buildIngressTable, matchLocation, routeIngressRequest, routesToCanary, serverFor } from './routing.js';
+export { INGRESS_NGINX_IMAGE, IngressNginxRouter, weightedIngressRoutes } from './router.js';
+export type { WeightedIngressRoute } from './router.js';
 export type { CanaryPolicy, IngressLocation, IngressObjects, IngressRequest, IngressRoute, IngressServer, IngressServiceRef, IngressTable } from './routing.js';
 
 // Invariants

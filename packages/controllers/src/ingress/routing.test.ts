@@ -10,6 +10,7 @@ import { servesIngress } from './class.js';
 import { buildIngressTable, routeIngressRequest, routesToCanary } from './routing.js';
 import type { IngressObjects, IngressRequest } from './routing.js';
 import { checkCertificate } from './tls.js';
+import { weightedIngressRoutes } from './router.js';
 
 /** A self-signed P-256 certificate for shop.example.com and *.shop.example.com, and its key (base64 PEM, as in a Secret). */
 const TLS_CRT = 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJ3RENDQVdhZ0F3SUJBZ0lVR2hIVjJCU1ZZcC9sMkNiYVhmRmdPWXM1aE84d0NnWUlLb1pJemowRUF3SXcKR3pFWk1CY0dBMVVFQXd3UWMyaHZjQzVsZUdGdGNHeGxMbU52YlRBZ0Z3MHlOakV5TURVeU1qTTBOVEZhR0E4eQpNVEkyTVRFeE1USXlNelExTVZvd0d6RVpNQmNHQTFVRUF3d1FjMmh2Y0M1bGVHRnRjR3hsTG1OdmJUQlpNQk1HCkJ5cUdTTTQ5QWdFR0NDcUdTTTQ5QXdFSEEwSUFCSndSSEtNTk0wVTlGc0hvNWtjQ2RLUHdYZDU5dlN2T0g0NHcKR1JUcGQvNTQ2RDU2ZHFBUUd6VmV1V2hDbkJmdkJUdm96S2RSTGRkNWxIa0luUU52bUR1amdZVXdnWUl3SFFZRApWUjBPQkJZRUZCK1p5RitQbzRKRzV4T2xkbVB1dXM1U25WMHFNQjhHQTFVZEl3UVlNQmFBRkIrWnlGK1BvNEpHCjV4T2xkbVB1dXM1U25WMHFNQThHQTFVZEV3RUIvd1FGTUFNQkFmOHdMd1lEVlIwUkJDZ3dKb0lRYzJodmNDNWwKZUdGdGNHeGxMbU52YllJU0tpNXphRzl3TG1WNFlXMXdiR1V1WTI5dE1Bb0dDQ3FHU000OUJBTUNBMGdBTUVVQwpJUUR5eCtZWW9qUVpNNnRXdFgwUk5aY2ZHMHJ4c09BcktVNUpPdENqa0o0S2d3SWdFVzBmMnpqK3VhZ0p1STZDCmYrRHhvTzA4Qy9zcDNXdkRHcDJjTkx4VEFXOD0KLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=';
@@ -190,5 +191,37 @@ describe('TLS (createServers with GetLocalSSLCert)', () => {
     expect(to([noRedirect], { host: 'shop.example.com', path: '/' })).toBe('shop:80/');
     const forced = { ...shop, metadata: { ...shop.metadata, annotations: { 'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true' } } } as Ingress;
     expect(to([forced], { host: 'shop.example.com', path: '/' })).toBe('308 https://shop.example.com/');
+  });
+});
+
+describe('weighted routes (what the traffic model draws from)', () => {
+  const canary = (annotations: Record<string, string>): Ingress =>
+    ing('shop-canary', '2026-01-02T00:00:00Z', [{ host: 'shop.example.com', paths: [{ path: '/order', service: 'order-canary' }] }], { annotations: { 'nginx.ingress.kubernetes.io/canary': 'true', ...annotations } });
+  const shares = (ingresses: Ingress[], request: IngressRequest) =>
+    weightedIngressRoutes(buildIngressTable(objects(ingresses)), request).map((w) => `${w.weight} ${w.route.kind === 'backend' ? `${w.route.service}${w.route.canary ? ' (canary)' : ''}` : String(w.route.status)}`);
+
+  it('splits a canary by weight as canary-weight and the rest of canary-weight-total, and is certain when the header decides or there is no canary', () => {
+    const c = canary({ 'nginx.ingress.kubernetes.io/canary-weight': '10', 'nginx.ingress.kubernetes.io/canary-by-header': 'canary' });
+    expect(shares([shop, c], { host: 'shop.example.com', path: '/order' })).toEqual(['10 order-canary (canary)', '90 order']);
+    expect(shares([shop, c], { host: 'shop.example.com', path: '/order', headers: { canary: 'always' } })).toEqual(['1 order-canary (canary)']);
+    expect(shares([shop, c], { host: 'shop.example.com', path: '/order', headers: { canary: 'never' } })).toEqual(['1 order']);
+    expect(shares([shop, c], { host: 'shop.example.com', path: '/customer' })).toEqual(['1 customer']);
+    expect(shares([shop, c], { host: 'other.example.com', path: '/' })).toEqual(['1 404']);
+    const total = canary({ 'nginx.ingress.kubernetes.io/canary-weight': '1', 'nginx.ingress.kubernetes.io/canary-weight-total': '1000' });
+    expect(shares([shop, total], { host: 'shop.example.com', path: '/order' })).toEqual(['1 order-canary (canary)', '999 order']);
+    const all = canary({ 'nginx.ingress.kubernetes.io/canary-weight': '100' });
+    expect(shares([shop, all], { host: 'shop.example.com', path: '/order' })).toEqual(['1 order-canary (canary)']);
+    expect(shares([shop, canary({ 'nginx.ingress.kubernetes.io/canary-weight': '0' })], { host: 'shop.example.com', path: '/order' })).toEqual(['1 order']);
+  });
+
+  it('agrees with routeIngressRequest: the share of draws that pick the canary is the canary weight', () => {
+    const table = buildIngressTable(objects([shop, canary({ 'nginx.ingress.kubernetes.io/canary-weight': '30' })]));
+    const request = { host: 'shop.example.com', path: '/order' };
+    let picked = 0;
+    for (let draw = 0; draw < 100; draw++) {
+      const r = routeIngressRequest(table, request, { int: () => draw });
+      if (r.kind === 'backend' && r.canary) picked++;
+    }
+    expect(weightedIngressRoutes(table, request)[0]!.weight).toBe(picked);
   });
 });

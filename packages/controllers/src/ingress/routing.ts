@@ -300,7 +300,8 @@ export type IngressRoute =
   | { readonly kind: 'redirect'; readonly status: 308; readonly location: string }
   | { readonly kind: 'unavailable'; readonly status: 503; readonly reason: string };
 
-function serverFor(table: IngressTable, rawHost: string): IngressServer {
+/** The server nginx picks for a `Host` (port ignored): exact, else wildcard one label up, else the catch-all. */
+export function serverFor(table: IngressTable, rawHost: string): IngressServer {
   const host = rawHost.replace(/:\d+$/, '').toLowerCase();
   const exact = table.servers.get(host);
   if (exact !== undefined) return exact;

@@ -97,6 +97,21 @@ describe('TrafficModel', () => {
     expect(m.send({ url: 'http://192.168.1.240/' })).toMatchObject({ kind: 'response', status: 200, body: 'OK!', service: { name: 'web' } });
   });
 
+  it('resolves names the cluster does not serve from outside through the outside resolver only', () => {
+    const web = pod('web-1', '10.1.0.20', 'node-1', 'traefik/whoami');
+    const lb = service('web', '10.96.0.61', 80, 80, { type: 'LoadBalancer', ports: [{ name: '', port: 80, targetPort: 80, nodePort: 31001, protocol: 'TCP' }] }, { loadBalancer: { ingress: [{ ip: '192.168.1.241' }] } });
+    const client = pod('client', '10.1.0.21', 'node-1', 'busybox');
+    const m = model([web, client, lb, slice('web', 80, [web])]);
+    expect(m.send({ url: 'http://shop.example.com/' })).toEqual({ kind: 'unresolved', host: 'shop.example.com' });
+    m.setOutsideResolver((host) => (host === 'shop.example.com' ? '192.168.1.241' : undefined));
+    expect(m.send({ url: 'http://shop.example.com/' })).toMatchObject({ kind: 'response', status: 200, backend: { name: 'web-1' } });
+    expect(m.send({ url: 'http://other.example.com/' })).toEqual({ kind: 'unresolved', host: 'other.example.com' });
+    // pods resolve through cluster DNS, not the outside resolver
+    expect(m.send({ from: { kind: 'pod', pod: { namespace: 'default', name: 'client' } }, url: 'http://shop.example.com/' })).toEqual({ kind: 'unresolved', host: 'shop.example.com' });
+    m.setOutsideResolver(undefined);
+    expect(m.send({ url: 'http://shop.example.com/' })).toEqual({ kind: 'unresolved', host: 'shop.example.com' });
+  });
+
   it('lets an L7 hook of an image pick the next Service by path and weight (an ingress controller)', () => {
     const shop = pod('shop-1', '10.1.0.31', 'node-1', 'nginx', { labels: { app: 'shop' } });
     const canary = pod('canary-1', '10.1.0.32', 'node-1', 'nginx', { labels: { app: 'canary' } });

@@ -184,6 +184,7 @@ export class TrafficModel {
   readonly #counters = new Map<string, Counter>();
   readonly #routed: RoutedConnection[] = [];
   readonly #hooks = new Map<string, NextHopHook>();
+  #outsideNames: ((host: string) => string | undefined) | undefined;
   readonly #flowSpecs = new Map<string, readonly LoadFlowSpec[]>();
   #flows: readonly LoadFlow[] = [];
   readonly #loads = new Map<string, { pod: Pod; container: string; cpu: number }>();
@@ -252,6 +253,15 @@ export class TrafficModel {
     else this.#hooks.set(imageRepository, hook);
   }
 
+  /**
+   * Registers how outside clients resolve names the cluster's DNS does not serve (public DNS:
+   * an Ingress host → the address its controller publishes); asked after node names and
+   * before cluster names, from outside only. `undefined` removes it.
+   */
+  setOutsideResolver(resolver: ((host: string) => string | undefined) | undefined): void {
+    this.#outsideNames = resolver;
+  }
+
   #hookOf(pod: Pod): NextHopHook | undefined {
     if (this.#hooks.size === 0) return undefined;
     for (const c of pod.spec.containers) {
@@ -277,7 +287,7 @@ export class TrafficModel {
   #resolveHost(host: string, namespace: string | undefined): string | undefined {
     const tables = this.tables();
     if (namespace === undefined) {
-      const nodeIP = tables.nodeIPs.get(host);
+      const nodeIP = tables.nodeIPs.get(host) ?? this.#outsideNames?.(host);
       if (nodeIP !== undefined) return nodeIP;
     }
     const r = resolveName(tables, host, namespace);

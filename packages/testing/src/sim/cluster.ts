@@ -84,6 +84,7 @@ import { FakeCloudProvider, RuntimeFakeError, checkNodeConfig, customMetricsAdap
 import type { CustomMetricsAdapterOptions } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin, NodeGroupConfig, TrafficModel, TrafficPlugin, TrafficPluginOptions } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
+import { connectIngressTraffic } from './ingress-traffic.js';
 import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, DEFAULT_MAX_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
 import { describeBusy, podSettled } from './quiet.js';
 import type { TraceEntry } from './trace.js';
@@ -156,8 +157,10 @@ export interface SimClusterOptions {
   /**
    * Install ingress-nginx (default false): its control loop joins the controller manager, so
    * Ingresses of class `nginx` get their status from the Service
-   * `ingress-nginx/ingress-nginx-controller` (see `ingressNginxPlugin`). Without it, as in a
-   * fresh cluster, nothing serves Ingresses.
+   * `ingress-nginx/ingress-nginx-controller` (see `ingressNginxPlugin`); with traffic, requests
+   * that reach pods of image `registry.k8s.io/ingress-nginx/controller` (through that Service)
+   * are routed by the Ingress rules, and outside clients resolve an Ingress host to its
+   * published address. Without it, as in a fresh cluster, nothing serves Ingresses.
    */
   readonly ingressNginx?: boolean | IngressNginxOptions | undefined;
   /**
@@ -515,7 +518,12 @@ export class SimCluster {
       // On a cloud, the cloud's service controller gives LoadBalancers their addresses, not MetalLB.
       cmHost.use(...(cloudLoadBalancers === false ? cmPlugins : cmPlugins.filter((p) => p.name !== METALLB_PLUGIN_NAME)));
       const ingress = options.ingressNginx ?? false;
-      if (ingress !== false) cmHost.use(ingressNginxPlugin(ingress === true ? {} : ingress));
+      if (ingress !== false) {
+        const plugin = ingressNginxPlugin(ingress === true ? {} : ingress);
+        cmHost.use(plugin);
+        // outside traffic enters through the controller's Service and pods, routed by the Ingresses
+        if (traffic !== undefined) connectIngressTraffic(traffic.model, plugin.router);
+      }
       const interceptors = typeof cm.interceptors === 'function' ? cm.interceptors(clock) : (cm.interceptors ?? []);
       const resyncMs = cm.resyncMs;
       if (resyncMs !== undefined && !(resyncMs > 0 && Number.isFinite(resyncMs))) {
