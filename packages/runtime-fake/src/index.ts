@@ -80,3 +80,5 @@ export {
   requestRatesProvider,
 } from './custom-metrics.js';
 export type { CustomMetricSample, CustomMetricsAdapterOptions, ExternalMetricSample, MetricsProvider, MetricsProviderContext, RequestRate, RequestRateSource } from './custom-metrics.js';
+export { DEFAULT_REQUEST_RATE_WINDOW_MS, TrafficRequestRates } from './traffic-request-rates.js';
+export type { RequestCounters } from './traffic-request-rates.js';

@@ -75,7 +75,7 @@ import {
   type IngressNginxOptions,
   type NodeLifecyclePluginOptions,
 } from '@kubeloop/controllers';
-import { RuntimeFakeError, checkNodeConfig, customMetricsAdapterPlugin, fakeNodesPlugin, metricsServerPlugin, trafficPlugin } from '@kubeloop/runtime-fake';
+import { RuntimeFakeError, TrafficRequestRates, checkNodeConfig, customMetricsAdapterPlugin, fakeNodesPlugin, metricsServerPlugin, requestRatesProvider, trafficPlugin } from '@kubeloop/runtime-fake';
 import type { CustomMetricsAdapterOptions } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin, TrafficModel, TrafficPlugin, TrafficPluginOptions } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
@@ -151,8 +151,10 @@ export interface SimClusterOptions {
   /**
    * Run a custom and external metrics adapter (`custom.metrics.k8s.io` MetricValues,
    * `external.metrics.k8s.io` ExternalMetricValues) over its providers, which the HPA's `Pods`,
-   * `Object` and `External` metrics read; `true` runs the built-in request-rates provider with
-   * hand-set values only (default false: such metrics then fail as without an adapter).
+   * `Object` and `External` metrics read; `true` runs the built-in request-rates provider over
+   * the traffic model's request counters (runtime-fake's `TrafficRequestRates`: the
+   * `requests-per-second` of every running pod, none with `traffic: false`) and the hand-set
+   * values (default false: such metrics then fail as without an adapter).
    */
   readonly customMetrics?: boolean | CustomMetricsAdapterOptions | undefined;
   /**
@@ -444,7 +446,8 @@ export class SimCluster {
     const cloud = options.cloudProvider ?? false;
     if (cloud !== false) host.use(fakeCloudLoadBalancerPlugin(cloud === true ? {} : cloud));
     const adapter = options.customMetrics ?? false;
-    if (adapter !== false) host.use(customMetricsAdapterPlugin(adapter === true ? {} : adapter));
+    // the built-in provider reads the traffic model's request rates (created just below)
+    if (adapter !== false) host.use(customMetricsAdapterPlugin(adapter === true ? { providers: [requestRatesProvider(new TrafficRequestRates(() => traffic?.model))] } : adapter));
     // its own stream, so that the other components draw what they drew before it existed
     const trafficOptions: TrafficPluginOptions = { nodes, rng: seededRng(`${options.seed}/traffic`), clock };
     const traffic = typeof options.traffic === 'function' ? options.traffic(trafficOptions) : (options.traffic ?? true) ? trafficPlugin(trafficOptions) : undefined;
