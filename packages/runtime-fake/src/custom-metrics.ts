@@ -6,8 +6,8 @@
  * `Object` and `External` metrics read.
  *
  * One provider is built in ({@link requestRatesProvider}): request rates per pod and per
- * Ingress from a {@link RequestRateSource} (the traffic model feeds one; {@link RequestRates}
- * is a settable one), plus values set by hand:
+ * Ingress from a {@link RequestRateSource} ({@link TrafficRequestRates} reads the traffic
+ * model's; {@link RequestRates} is a settable one), plus values set by hand:
  *
  * - a Pod, Service or Ingress annotated `kubeloop.dev/metric.<name>: <quantity>` has the custom
  *   metric `<name>` with that value (pods get it from their template, so a Deployment's
@@ -116,7 +116,7 @@ export interface RequestRateSource {
   ingressRequestRates(nowMs: number): Iterable<RequestRate>;
 }
 
-/** A {@link RequestRateSource} set by hand (tests, scenarios) until the traffic model feeds one. */
+/** A {@link RequestRateSource} set by hand (tests, scenarios); the traffic model's is {@link TrafficRequestRates}. */
 export class RequestRates implements RequestRateSource {
   readonly #pods = new Map<string, RequestRate>();
   readonly #ingresses = new Map<string, RequestRate>();
@@ -169,11 +169,13 @@ export function requestRatesProvider(source?: RequestRateSource): MetricsProvide
     async customMetrics({ client, nowMs }) {
       const out: CustomMetricSample[] = [];
       if (source !== undefined) {
+        // truncated to milli-units, as prometheus-adapter's NewMilliQuantity(int64(value * 1000)):
+        // 100 req/s over 6 pods is 16666m each, and the HPA's ceil(6 × 16666 / 20000) is 5, not 6
         for (const r of source.podRequestRates(nowMs)) {
-          out.push({ describedObject: { apiVersion: 'v1', kind: 'Pod', namespace: r.namespace, name: r.name }, metric: REQUESTS_PER_SECOND, milliValue: Math.round(r.requestsPerSecond * 1000) });
+          out.push({ describedObject: { apiVersion: 'v1', kind: 'Pod', namespace: r.namespace, name: r.name }, metric: REQUESTS_PER_SECOND, milliValue: Math.trunc(r.requestsPerSecond * 1000) });
         }
         for (const r of source.ingressRequestRates(nowMs)) {
-          out.push({ describedObject: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: r.namespace, name: r.name }, metric: REQUESTS_PER_SECOND, milliValue: Math.round(r.requestsPerSecond * 1000) });
+          out.push({ describedObject: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: r.namespace, name: r.name }, metric: REQUESTS_PER_SECOND, milliValue: Math.trunc(r.requestsPerSecond * 1000) });
         }
       }
       const pods = (await client.list(Pods)).items.filter((p) => p.status.phase === 'Running');

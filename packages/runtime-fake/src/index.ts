@@ -80,6 +80,8 @@ export {
   requestRatesProvider,
 } from './custom-metrics.js';
 export type { CustomMetricSample, CustomMetricsAdapterOptions, ExternalMetricSample, MetricsProvider, MetricsProviderContext, RequestRate, RequestRateSource } from './custom-metrics.js';
+export { DEFAULT_REQUEST_RATE_WINDOW_MS, TrafficRequestRates } from './traffic-request-rates.js';
+export type { RequestCounters } from './traffic-request-rates.js';
 
 // A fake cloud: node groups of machines for the Cluster Autoscaler
 export { DEFAULT_BOOT_DELAY_MS, FakeCloudProvider, FakeNodeGroup, NODE_GROUP_LABEL } from './cloud.js';

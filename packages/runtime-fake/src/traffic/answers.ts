@@ -51,6 +51,26 @@ const NGINX_404 = '<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>
 
 const pathOf = (request: HttpRequest): string => request.path.split('?')[0]!;
 
+/**
+ * The CPU a request costs `hpa-example` (php-apache's `index.php`: a million `sqrt` additions),
+ * 6.5 ms, chosen so that the kubernetes.io walkthrough's load generator gives the figures its
+ * page shows.
+ *
+ * A flow's rate is its loop's, counted as if the server answered at once:
+ * `while sleep 0.01; do wget ...; done` is 100 req/s. A real loop waits for each answer, so it
+ * keeps at most one request in flight and its server at most one core busy: with a request
+ * costing `c` ms of CPU and ~2 ms of wget and network around it, the loop runs
+ * `1000 / (10 + 2 + c)` times a second and keeps `c / (12 + c)` of a core busy. The page's
+ * load settles at 7 replicas at a 50% target of 200m, i.e. 600m–700m in all, so `c` ≈ 20 ms at
+ * ~30 req/s: 650m. The model's 100 req/s carry the same CPU at 6.5 ms each.
+ *
+ * Worked example (the walkthrough, php-apache.yaml: request 200m, limit 500m, target 50%): one
+ * pod gets 100 × 6.5 = 650m, throttled to its 500m limit: 250% → 5 replicas; 5 pods at 130m:
+ * 65% → ceil(5 × 1.31) = 7; 7 pods at 93m: 47%, within the 0.1 tolerance, stays 7. (At 10 ms
+ * the same loop would put a whole core on the Service and settle at 10.)
+ */
+export const HPA_EXAMPLE_CPU_MS_PER_REQUEST = 6.5;
+
 /** The known images, by normalized repository (`docker.io/library/nginx`). */
 export const IMAGE_SERVERS: Readonly<Record<string, ImageServer>> = Object.freeze({
   'docker.io/kiamol/ch02-whoami': {
@@ -85,12 +105,12 @@ export const IMAGE_SERVERS: Readonly<Record<string, ImageServer>> = Object.freez
   },
   'registry.k8s.io/hpa-example': {
     port: 80,
-    cpuMsPerRequest: 10,
+    cpuMsPerRequest: HPA_EXAMPLE_CPU_MS_PER_REQUEST,
     answer: (r: HttpRequest) => (pathOf(r) === '/' || pathOf(r) === '/index.php' ? { status: 200, body: 'OK!' } : { status: 404, body: 'Not Found' }),
   },
   'docker.io/library/php-apache': {
     port: 80,
-    cpuMsPerRequest: 10,
+    cpuMsPerRequest: HPA_EXAMPLE_CPU_MS_PER_REQUEST,
     answer: (r: HttpRequest) => (pathOf(r) === '/' || pathOf(r) === '/index.php' ? { status: 200, body: 'OK!' } : { status: 404, body: 'Not Found' }),
   },
 });

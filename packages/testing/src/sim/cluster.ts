@@ -80,7 +80,7 @@ import {
   type NodeLifecyclePluginOptions,
   type VpaControllerOptions,
 } from '@kubeloop/controllers';
-import { FakeCloudProvider, RuntimeFakeError, checkNodeConfig, customMetricsAdapterPlugin, fakeNodesPlugin, metricsServerPlugin, trafficPlugin } from '@kubeloop/runtime-fake';
+import { FakeCloudProvider, RuntimeFakeError, TrafficRequestRates, checkNodeConfig, customMetricsAdapterPlugin, fakeNodesPlugin, metricsServerPlugin, requestRatesProvider, trafficPlugin } from '@kubeloop/runtime-fake';
 import type { CustomMetricsAdapterOptions } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin, NodeGroupConfig, TrafficModel, TrafficPlugin, TrafficPluginOptions } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
@@ -166,8 +166,10 @@ export interface SimClusterOptions {
   /**
    * Run a custom and external metrics adapter (`custom.metrics.k8s.io` MetricValues,
    * `external.metrics.k8s.io` ExternalMetricValues) over its providers, which the HPA's `Pods`,
-   * `Object` and `External` metrics read; `true` runs the built-in request-rates provider with
-   * hand-set values only (default false: such metrics then fail as without an adapter).
+   * `Object` and `External` metrics read; `true` runs the built-in request-rates provider over
+   * the traffic model's request counters (runtime-fake's `TrafficRequestRates`: the
+   * `requests-per-second` of every running pod, none with `traffic: false`) and the hand-set
+   * values (default false: such metrics then fail as without an adapter).
    */
   readonly customMetrics?: boolean | CustomMetricsAdapterOptions | undefined;
   /**
@@ -497,7 +499,8 @@ export class SimCluster {
     const cloudLoadBalancers = options.cloudProvider ?? false;
     if (cloudLoadBalancers !== false) host.use(fakeCloudLoadBalancerPlugin(cloudLoadBalancers === true ? {} : cloudLoadBalancers));
     const adapter = options.customMetrics ?? false;
-    if (adapter !== false) host.use(customMetricsAdapterPlugin(adapter === true ? {} : adapter));
+    // the built-in provider reads the traffic model's request rates (created just below)
+    if (adapter !== false) host.use(customMetricsAdapterPlugin(adapter === true ? { providers: [requestRatesProvider(new TrafficRequestRates(() => traffic?.model))] } : adapter));
     // its own stream, so that the other components draw what they drew before it existed
     const trafficOptions: TrafficPluginOptions = { nodes, rng: seededRng(`${options.seed}/traffic`), clock };
     const traffic = typeof options.traffic === 'function' ? options.traffic(trafficOptions) : (options.traffic ?? true) ? trafficPlugin(trafficOptions) : undefined;

@@ -3,7 +3,7 @@
  * cluster DNS, images' answers and `wget` loops as load (issue 19).
  */
 import { describe, expect, it } from 'vitest';
-import { PodMetricses, Pods, tryParseQuantity } from '@kubeloop/core';
+import { Deployments, PodMetricses, Pods, tryParseQuantity } from '@kubeloop/core';
 import { SimCluster } from './cluster.js';
 
 const whoami = (replicas: number, extra = '') => `
@@ -139,7 +139,7 @@ describe('traffic in a SimCluster', () => {
     }
   });
 
-  it('feeds the CPU of the requests a loop sends into the metrics pipeline: 100 req/s × 10 ms on php-apache, capped at its 500m limit', async () => {
+  it('feeds the CPU of the requests a loop sends into the metrics pipeline: 100 req/s × 6.5 ms on php-apache, capped at its 500m limit', async () => {
     const c = await SimCluster.create({ seed: 19, nodes: 2, metricsServer: true });
     try {
       await c.apply(`
@@ -173,12 +173,17 @@ spec:
       await c.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'load-generator' }, spec: { containers: [{ name: 'load-generator', image: 'busybox:1.28', command: ['/bin/sh', '-c', 'while sleep 0.01; do wget -q -O- http://php-apache; done'] }] } });
       await c.advance(60_000);
       const loaded = (await c.list(PodMetricses)).items.filter((m) => m.metadata.name!.startsWith('php-apache')).map((m) => tryParseQuantity(m.containers[0]!.usage['cpu']!)!.milliValue());
-      // 50 req/s each × 10 ms = 500m, plus the 1m baseline, throttled to the 500m limit
-      expect(loaded).toEqual([500, 500]);
+      // 50 req/s each × 6.5 ms = 325m, plus the 1m baseline
+      expect(loaded).toEqual([326, 326]);
       // the load pod deleted, the CPU goes back to the baseline
       await c.delete(Pods, { namespace: 'default', name: 'load-generator' });
       await c.advance(60_000);
       expect((await c.list(PodMetricses)).items.map((m) => tryParseQuantity(m.containers[0]!.usage['cpu']!)!.milliValue())).toEqual([1, 1]);
+      // with one pod, it gets all 100 req/s × 6.5 ms = 650m (+1m), throttled to its 500m limit
+      await c.server.patch(Deployments, { namespace: 'default', name: 'php-apache' }, { type: 'merge', body: { spec: { replicas: 1 } } });
+      await c.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'load-generator-2' }, spec: { containers: [{ name: 'load-generator', image: 'busybox:1.28', command: ['/bin/sh', '-c', 'while sleep 0.01; do wget -q -O- http://php-apache; done'] }] } });
+      await c.advance(60_000);
+      expect((await c.list(PodMetricses)).items.filter((m) => m.metadata.name!.startsWith('php-apache')).map((m) => tryParseQuantity(m.containers[0]!.usage['cpu']!)!.milliValue())).toEqual([500]);
     } finally {
       await c.stop();
     }
