@@ -33,8 +33,9 @@ and serving certificate generated at start and an admin bearer token. Writes a k
 kubectl (--kubeconfig, default ./kubeloop.kubeconfig). Ctrl-C stops it.
 
 Served: discovery, get, list, watch, create, update, patch (JSON, merge, strategic merge), delete,
-the status and scale subresources, server-side Tables.
-Not yet: RBAC, server-side apply, protobuf bodies (kubectl create deployment), OpenAPI schemas.
+the status and scale subresources, server-side Tables. Bearer tokens (the admin's, a
+--token-auth-file, ServiceAccount tokens from kubectl create token) and RBAC, with kubectl auth can-i.
+Not yet: server-side apply, protobuf bodies (kubectl create deployment), OpenAPI schemas.
 
 Example:
   kubeloop serve --nodes 3 --kubeconfig /tmp/kl.yaml &
@@ -121,8 +122,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--port <port>', 'port to listen on (0 picks a free one)', wholeNumber('--port'), 0)
     .option('--address <ip>', 'address to listen on', '127.0.0.1')
     .option('--kubeconfig <file>', 'where to write the kubeconfig', 'kubeloop.kubeconfig')
+    .option('--token-auth-file <file>', 'more users: a CSV of token,user,uid,"group1,group2" (as kube-apiserver\'s)')
     .addHelpText('after', SERVE_HELP)
-    .action(async (opts: { nodes: number; seed: number; speed: number; port: number; address: string; kubeconfig: string }) => {
+    .action(async (opts: { nodes: number; seed: number; speed: number; port: number; address: string; kubeconfig: string; tokenAuthFile?: string }) => {
       code = await serve(opts, io);
     });
   try {

@@ -41,6 +41,7 @@ import type {
   ReplicaSet,
   ReplicationController,
   ResourceQuota,
+  RoleBinding,
   Secret,
   Service,
   ServiceAccount,
@@ -394,6 +395,23 @@ function ingressHosts(rules: Ingress['spec']['rules']): string {
   return all.length > 3 ? `${hosts.join(',')} + ${all.length - 3} more...` : hosts.join(',');
 }
 
+const BINDING_COLUMNS: readonly TableColumnDefinition[] = [
+  NAME,
+  col('Role', 'RoleRef can only reference the current namespace. It can reference a Role in the current namespace or a ClusterRole in the global namespace.'),
+  AGE,
+  col('Users', 'Users in the roleBinding', { priority: 1 }),
+  col('Groups', 'Groups in the roleBinding', { priority: 1 }),
+  col('ServiceAccounts', 'ServiceAccounts in the roleBinding', { priority: 1 }),
+];
+
+/** A RoleBinding's or ClusterRoleBinding's row (upstream `printRoleBinding`): `Kind/name` of the role, then users, groups and `namespace/name` service accounts. */
+function bindingCells(o: KubeObject, { nowMs }: PrintContext): TableCell[] {
+  const binding = o as RoleBinding;
+  const subjects = binding.subjects ?? [];
+  const names = (kind: string) => subjects.filter((s) => s.kind === kind).map((s) => (kind === 'ServiceAccount' && s.namespace ? `${s.namespace}/${s.name}` : s.name)).join(', ');
+  return [o.metadata.name ?? '', `${binding.roleRef?.kind ?? ''}/${binding.roleRef?.name ?? ''}`, age(o, nowMs), names('User'), names('Group'), names('ServiceAccount')];
+}
+
 /** Whether a StorageClass is marked default (`storageclass.kubernetes.io/is-default-class` or its beta form `"true"`). */
 function isDefaultClass(object: KubeObject): boolean {
   const a = object.metadata.annotations ?? {};
@@ -553,6 +571,20 @@ export const PRINTERS: Readonly<Record<string, KindPrinter>> = {
       return [o.metadata.name ?? '', pdb.spec.minAvailable === undefined ? 'N/A' : String(pdb.spec.minAvailable), pdb.spec.maxUnavailable === undefined ? 'N/A' : String(pdb.spec.maxUnavailable), n(pdb.status?.disruptionsAllowed), age(o, nowMs)];
     },
   },
+  VerticalPodAutoscaler: {
+    // The autoscaler repository's CRD additionalPrinterColumns: Mode, the first container's
+    // target CPU and memory, whether a recommendation is provided; empty cells before there is one.
+    columns: [NAME, col('Mode', 'The update mode (.spec.updatePolicy.updateMode).'), col('CPU', "The first container's target CPU."), col('Mem', "The first container's target memory."), col('Provided', 'Whether a recommendation is provided (the RecommendationProvided condition).'), AGE],
+    cells: (o, { nowMs }) => {
+      const vpa = o as KubeObject & {
+        spec?: { updatePolicy?: { updateMode?: string } };
+        status?: { recommendation?: { containerRecommendations?: { target?: Record<string, string> }[] }; conditions?: { type: string; status: string }[] };
+      };
+      const target = vpa.status?.recommendation?.containerRecommendations?.[0]?.target;
+      const provided = vpa.status?.conditions?.find((c) => c.type === 'RecommendationProvided')?.status;
+      return [o.metadata.name ?? '', vpa.spec?.updatePolicy?.updateMode ?? '', target?.['cpu'] ?? '', target?.['memory'] ?? '', provided ?? '', age(o, nowMs)];
+    },
+  },
   Service: {
     columns: [NAME, col('Type', 'How the service is exposed.'), col('Cluster-IP', 'The IP address of the service.'), col('External-IP', 'Addresses outside the cluster that reach the service.'), col('Port(s)', 'The ports the service exposes.'), AGE, col('Selector', 'Route service traffic to pods with label keys and values matching this selector.', { priority: 1 })],
     cells: (o, { nowMs }) => {
@@ -580,6 +612,14 @@ export const PRINTERS: Readonly<Record<string, KindPrinter>> = {
     cells: (o, { nowMs }) => {
       const ing = o as Ingress;
       return [o.metadata.name ?? '', ing.spec.ingressClassName ?? '<none>', ingressHosts(ing.spec.rules), loadBalancerText(ing.status?.loadBalancer?.ingress), (ing.spec.tls ?? []).length > 0 ? '80, 443' : '80', age(o, nowMs)];
+    },
+  },
+  IPAddressPool: {
+    // MetalLB's CRD printer columns (kubebuilder printcolumn).
+    columns: [NAME, col('Auto Assign', 'spec.autoAssign'), col('Avoid Buggy IPs', 'spec.avoidBuggyIPs'), col('Addresses', 'spec.addresses'), AGE],
+    cells: (o, { nowMs }) => {
+      const spec = (o as unknown as { spec?: { autoAssign?: boolean; avoidBuggyIPs?: boolean; addresses?: string[] } }).spec;
+      return [o.metadata.name ?? '', String(spec?.autoAssign ?? true), String(spec?.avoidBuggyIPs ?? false), JSON.stringify(spec?.addresses ?? []), age(o, nowMs)];
     },
   },
   IngressClass: {
@@ -664,6 +704,10 @@ export const PRINTERS: Readonly<Record<string, KindPrinter>> = {
     columns: [NAME, col('Created At', AGE_DESCRIPTION)],
     cells: (o) => [o.metadata.name ?? '', o.metadata.creationTimestamp ?? ''],
   },
+  Role: { columns: [NAME, col('Created At', AGE_DESCRIPTION)], cells: (o) => [o.metadata.name ?? '', o.metadata.creationTimestamp ?? ''] },
+  ClusterRole: { columns: [NAME, col('Created At', AGE_DESCRIPTION)], cells: (o) => [o.metadata.name ?? '', o.metadata.creationTimestamp ?? ''] },
+  RoleBinding: { columns: BINDING_COLUMNS, cells: bindingCells },
+  ClusterRoleBinding: { columns: BINDING_COLUMNS, cells: bindingCells },
   Event: {
     columns: [
       col('Last Seen', 'The time at which the most recent occurrence of this event was recorded.'),

@@ -9,7 +9,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeMetricses, Nodes, PodMetricses, builtinResources, createBuiltinRegistry, parseManifests } from '@kubeloop/core';
 import type { KubeObject, ResourceDefinition } from '@kubeloop/core';
-import { DEFAULT_SETTLE_MAX_MS, SimCluster, SimClusterError } from '@kubeloop/testing';
+import { DEFAULT_ADD_ON_RESOURCES, DEFAULT_SETTLE_MAX_MS, SimCluster, SimClusterError } from '@kubeloop/testing';
 import type { TraceEntry } from '@kubeloop/testing';
 import { stringify } from 'yaml';
 import { humanDuration } from './duration.js';
@@ -22,6 +22,7 @@ import { unreconciledWarnings } from './reconciled.js';
 import { buildTables, formatNames, formatTables, isTabular } from './table.js';
 import type { OutputFormat, Table } from './table.js';
 import { topNodesTable, topPodsTable } from './top.js';
+import { trafficTable } from './traffic.js';
 
 export { OUTPUT_FORMATS } from './table.js';
 export type { OutputFormat } from './table.js';
@@ -131,9 +132,11 @@ async function progressLine(cluster: SimCluster): Promise<string> {
  * kubectl's wide columns), one `kind.group/name` per line (`name`, as `kubectl get -o name`), or
  * a Kubernetes `List` (`{"apiVersion":"v1","kind":"List","items":[...]}`) of every object as
  * JSON or YAML. Tables and names leave out Leases and Events unless their kinds are in `include`.
+ * `served` are the kinds the cluster serves (default: the built-in ones), which say whether a
+ * kind is namespaced and its group.
  */
-export function formatState(objects: readonly KubeObject[], nowMs: number, output: OutputFormat, include: readonly string[] = []): string {
-  const byKind = new Map(builtinResources.map((r) => [r.kind, r]));
+export function formatState(objects: readonly KubeObject[], nowMs: number, output: OutputFormat, include: readonly string[] = [], served: readonly ResourceDefinition[] = builtinResources): string {
+  const byKind = new Map(served.map((r) => [r.kind, r]));
   const groupOf = (kind: string) => byKind.get(kind)?.group ?? '';
   if (output === 'table' || output === 'wide') {
     return formatTables(buildTables(objects, nowMs, (kind) => byKind.get(kind)?.namespaced ?? false, { groupOf, include, wide: output === 'wide' }));
@@ -268,11 +271,32 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
       io.stdout.write(table.rows.length === 0 ? 'No resources found.\n' : formatTables([table]));
       return;
     }
+    case 'traffic': {
+      const model = cluster.traffic;
+      if (model === undefined) throw new Error('this cluster simulates no traffic');
+      const from = step.from === 'outside' ? ({ kind: 'outside' } as const) : ({ kind: 'pod', pod: { namespace: step.namespace, name: step.from.pod } } as const);
+      if (from.kind === 'pod' && model.pod(from.pod) === undefined) throw new Error(`pods "${from.pod.name}" not found`);
+      const outcomes = Array.from({ length: step.requests }, () => model.send({ from, url: step.to, headers: step.headers }));
+      if (!isTabular(output)) return;
+      io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
+      io.stdout.write(formatTables([trafficTable(step.to, outcomes)]));
+      return;
+    }
+    case 'exec': {
+      const model = cluster.traffic;
+      const pod = model?.pod({ namespace: step.namespace, name: step.pod });
+      if (model === undefined || pod === undefined) throw new Error(`pods "${step.pod}" not found`);
+      if (pod.status?.phase !== 'Running') throw new Error(`cannot exec into a container in a completed pod; current phase is ${pod.status?.phase ?? 'Pending'}`);
+      const { output: printed } = model.exec(pod, step.command);
+      if (!isTabular(output)) return;
+      io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n$ ${step.command}\n${printed}${printed === '' || printed.endsWith('\n') ? '' : '\n'}`);
+      return;
+    }
     case 'get': {
       const format = step.output ?? output;
       // the heading goes with the narration of a table run, and with any table
       if (isTabular(output) || isTabular(format)) io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
-      const text = formatState(await objectsOf(cluster, step.resources), cluster.clock.now(), format, step.resources === 'all' ? [] : step.resources.map((r) => r.kind));
+      const text = formatState(await objectsOf(cluster, step.resources), cluster.clock.now(), format, step.resources === 'all' ? [] : step.resources.map((r) => r.kind), cluster.server.registry.all());
       io.stdout.write(text === '' ? 'No resources found.\n' : text); // as kubectl, which says so when a get finds nothing
       return;
     }
@@ -309,6 +333,8 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
   const paths = collectManifestFiles(options.paths, fs);
   const found = findScenario(paths, fs);
   const registry = createBuiltinRegistry();
+  // The kinds the default add-ons serve (MetalLB's), which manifests may name as well.
+  for (const r of DEFAULT_ADD_ON_RESOURCES) registry.register(r);
   let scenario: Scenario | undefined;
   if (found) {
     if (options.forMs !== undefined) throw new InputError(`${found.path}: --for cannot be used with a scenario (use advance steps)`);
@@ -321,7 +347,16 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
   let cluster: SimCluster;
   try {
     // The trace streams to the file as it happens; without --trace none is kept.
-    cluster = await SimCluster.create({ seed: options.seed ?? scenario?.seed ?? 1, nodes: options.nodes ?? scenario?.nodes ?? 3, trace: traceFile?.write ?? 'none', metricsServer: scenario?.metricsServer ?? false });
+    cluster = await SimCluster.create({
+      seed: options.seed ?? scenario?.seed ?? 1,
+      nodes: options.nodes ?? scenario?.nodes ?? 3,
+      trace: traceFile?.write ?? 'none',
+      metricsServer: scenario?.metricsServer ?? false,
+      cloudProvider: scenario?.cloudProvider ?? false,
+      ingressNginx: scenario?.ingressNginx ?? false,
+      verticalPodAutoscaler: scenario?.verticalPodAutoscaler ?? false,
+      nodeGroups: scenario?.nodeGroups,
+    });
   } catch (e) {
     traceFile?.close();
     throw e;
@@ -451,10 +486,10 @@ async function runScenario(cluster: SimCluster, scenario: Scenario, path: string
   for (const step of scenario.steps) {
     await context.onProgress();
     // an apply may print warnings: they go on a line of their own
-    if (step.op === 'get' || step.op === 'echo' || step.op === 'top' || step.op === 'apply') clear();
+    if (step.op === 'get' || step.op === 'echo' || step.op === 'top' || step.op === 'traffic' || step.op === 'exec' || step.op === 'apply') clear();
     try {
       await runStep(cluster, step, context, firstGet);
-      if (step.op === 'get' || step.op === 'echo' || step.op === 'top') firstGet = false;
+      if (step.op === 'get' || step.op === 'echo' || step.op === 'top' || step.op === 'traffic' || step.op === 'exec') firstGet = false;
     } catch (e) {
       if (e instanceof SimClusterError && e.code === 'not-quiet') {
         clear();

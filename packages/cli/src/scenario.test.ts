@@ -32,7 +32,70 @@ describe('parseScenario', () => {
     expect(s.metricsServer).toBe(true);
     expect(() => parse([{ top: 'deployments' }])).toThrow('dir/s.yaml (Scenario, steps[0].top): must be pods or nodes, got "deployments"');
     expect(() => parse([{ top: 'pods' }], { metricsServer: 'yes' })).toThrow('dir/s.yaml (Scenario, cluster.metricsServer): must be true or false, got "yes"');
-    expect(() => parse([{ top: 'pods' }], { nodes: 1, metrics: true })).toThrow('dir/s.yaml (Scenario, cluster.metrics): unknown field "metrics" (fields: seed, nodes, metricsServer)');
+    expect(() => parse([{ top: 'pods' }], { nodes: 1, metrics: true })).toThrow('dir/s.yaml (Scenario, cluster.metrics): unknown field "metrics" (fields: seed, nodes, metricsServer, cloudProvider, ingressNginx, verticalPodAutoscaler, nodeGroups)');
+  });
+
+  it('reads the cloudProvider and ingressNginx switches of the cluster, and names a bad one', () => {
+    expect(parse([{ top: 'pods' }], { nodes: 1, cloudProvider: true }).cloudProvider).toBe(true);
+    expect(parse([{ top: 'pods' }], { nodes: 1 }).cloudProvider).toBeUndefined();
+    expect(() => parse([{ top: 'pods' }], { cloudProvider: 'aws' })).toThrow('dir/s.yaml (Scenario, cluster.cloudProvider): must be true or false, got "aws"');
+    expect(parse([{ top: 'pods' }], { nodes: 1, ingressNginx: true }).ingressNginx).toBe(true);
+    expect(() => parse([{ top: 'pods' }], { ingressNginx: 'yes' })).toThrow('dir/s.yaml (Scenario, cluster.ingressNginx): must be true or false, got "yes"');
+  });
+
+  it('reads traffic and exec steps with their defaults, and names a bad field', () => {
+    const s = parse([{ traffic: { to: 'http://web:8088/', from: 'pod/client', requests: 30, headers: { 'X-Canary': 'always' } } }, { traffic: { to: 'http://node-1:30080' } }, { exec: { pod: 'client', command: 'nslookup web' } }]);
+    expect(s.steps).toMatchObject([
+      { op: 'traffic', to: 'http://web:8088/', from: { pod: 'client' }, namespace: 'default', requests: 30, headers: { 'X-Canary': 'always' } },
+      { op: 'traffic', to: 'http://node-1:30080', from: 'outside', requests: 100, headers: {} },
+      { op: 'exec', pod: 'client', namespace: 'default', command: 'nslookup web' },
+    ]);
+    expect(() => parse([{ traffic: { to: 'web', from: 'node/x' } }])).toThrow('dir/s.yaml (Scenario, steps[0].traffic.from): must be outside or pod/<name>, got "node/x"');
+    expect(() => parse([{ traffic: { to: 'http://web', requests: 0 } }])).toThrow('steps[0].traffic.requests): must be a whole number from 1 to 1000000, got 0');
+    expect(() => parse([{ traffic: { to: 'http://web/ x' } }])).toThrow('steps[0].traffic.to): must be a URL (http://<host>[:port]/<path>), got "http://web/ x"');
+    expect(() => parse([{ traffic: { to: 'http://web', count: 3 } }])).toThrow('steps[0].traffic.count): unknown field "count" (fields: to, from, namespace, requests, headers)');
+    expect(() => parse([{ exec: { pod: 'client' } }])).toThrow('steps[0].exec.command): must be a command line');
+  });
+
+  it('runs traffic and exec steps: where the requests went, and what the command printed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-traffic-'));
+    const file = join(dir, 's.yaml');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        kind: 'Scenario',
+        cluster: { nodes: 1 },
+        steps: [
+          { apply: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } },
+          { apply: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } } },
+          { apply: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'empty' }, spec: { selector: { app: 'none' }, ports: [{ port: 80 }] } } },
+          { apply: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1d'] }] } } },
+          'settle',
+          { traffic: { to: 'http://web/nope', from: 'pod/client', requests: 4 } },
+          { traffic: { to: 'http://empty', from: 'pod/client', requests: 2 } },
+          { exec: { pod: 'client', command: 'hostname; echo hi' } },
+          { exec: { pod: 'missing', command: 'hostname' } },
+        ],
+      }),
+    );
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', file], { stdout, stderr })).toBe(1);
+    expect(stdout.text).toMatch(/^# step 6 \(traffic\) at 30s\nTARGET +BACKEND +POD +REQUESTS +SHARE\nhttp:\/\/web\/nope +service\/web +web \(404\) +4 +100\.0%\n/m);
+    expect(stdout.text).toContain('http://empty   service/empty   <connection refused>   2          100.0%');
+    expect(stdout.text).toContain('# step 8 (exec) at 30s\n$ hostname; echo hi\nclient\nhi\n');
+    expect(stderr.text).toBe(`error: ${file} step 9 (exec): pods "missing" not found\n`);
+  });
+
+  it('reads node groups (bootDelay as a duration) and the verticalPodAutoscaler switch, whose kind the steps may then apply', () => {
+    const vpa = { apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { name: 'v' }, spec: { targetRef: { kind: 'Deployment', name: 'd' } } };
+    const s = parse([{ apply: vpa }, { get: 'vpa' }], { nodes: 1, verticalPodAutoscaler: true, nodeGroups: [{ name: 'pool', maxSize: 3, cpu: '2', bootDelay: '30s' }] });
+    expect(s.verticalPodAutoscaler).toBe(true);
+    expect(s.nodeGroups).toEqual([{ name: 'pool', maxSize: 3, cpu: '2', bootDelayMs: 30_000 }]);
+    expect(() => parse([{ apply: vpa }], { nodes: 1 })).toThrow('VerticalPodAutoscaler');
+    expect(() => parse([{ top: 'pods' }], { nodeGroups: [{ name: 'pool', minSize: 4, maxSize: 3 }] })).toThrow('dir/s.yaml (Scenario, cluster.nodeGroups): invalid node group "pool": need whole numbers 0 ≤ minSize (4) ≤ maxSize (3)');
+    expect(() => parse([{ top: 'pods' }], { nodeGroups: [{ name: 'pool', maxSize: 3, size: 2 }] })).toThrow('dir/s.yaml (Scenario, cluster.nodeGroups[0].size): unknown field "size"');
+    expect(() => parse([{ top: 'pods' }], { nodeGroups: [{ name: 'pool', maxSize: 3, bootDelay: 'soon' }] })).toThrow('cluster.nodeGroups[0].bootDelay');
   });
 
   it('reads every kind of step, resolving resources as kubectl get names them', () => {

@@ -30,9 +30,34 @@
  *   - get: {resources: pods, output: wide}   # this get in another format (table, wide, name, json, yaml)
  *   - echo: The node is back.   # a line of narration, printed with the tables
  *   - top: pods             # kubectl top pods (or nodes), from metrics-server's PodMetrics / NodeMetrics
+ *   - traffic: {to: "http://web:80/", from: pod/client, requests: 100}   # where 100 requests go (table)
+ *   - traffic: {to: "http://node-1:30080/", headers: {X-Canary: always}} # from outside (the default)
+ *   - exec: {pod: client, command: nslookup web}   # a command line in a pod; prints what it prints
  * ```
  *
+ * `traffic` sends `requests` (default 100) discrete requests to `to` — a Service name (from a
+ * pod: through its DNS search path), a ClusterIP, `<node name or IP>:<nodePort>`, a load
+ * balancer address — `from: outside` (the default) or `from: pod/<name>` (in `namespace`,
+ * default `default`), and prints `TARGET BACKEND POD REQUESTS SHARE`: one row per pod that
+ * answered, failures (`<connection refused>`, `<timed out>`, `<could not resolve host: x>`) as
+ * rows of their own. From outside, only addresses, node names and fully qualified cluster names
+ * resolve. `exec` runs `command` as `sh -c` in the pod's first container (`nslookup`, `curl`,
+ * `wget`, `hostname`, `echo`, ... through the shell interpreter) and prints its output.
+ *
  * `cluster.metricsServer: true` runs a metrics-server (needed by HPAs and `top`).
+ * `cluster.cloudProvider: true` makes the cluster a cloud's: a fake cloud provider's service
+ * controller gives LoadBalancer Services their addresses instead of MetalLB.
+ * `cluster.ingressNginx: true` installs ingress-nginx (Ingresses of class nginx).
+ * `cluster.verticalPodAutoscaler: true` runs the VPA add-on (VerticalPodAutoscalers are then
+ * served; it reads the metrics-server). `cluster.nodeGroups` declares node groups of a fake
+ * cloud that the Cluster Autoscaler grows and shrinks:
+ *
+ * ```yaml
+ * cluster:
+ *   nodes: 1
+ *   nodeGroups:
+ *     - {name: pool, minSize: 0, maxSize: 3, cpu: "2", memory: 8Gi, bootDelay: 30s, labels: {pool: burst}}
+ * ```
  *
  * Resources are named as `kubectl get` accepts them (`pods`, `pod`, `Pod`, `po`,
  * `deployments.apps`); `namespace` defaults to `default` for namespaced kinds.
@@ -40,10 +65,10 @@
  * @module
  */
 import { dirname, isAbsolute, join } from 'node:path';
-import { parseSelector } from '@kubeloop/core';
-import type { PropagationPolicy, ResourceDefinition, ResourceRegistry } from '@kubeloop/core';
+import { ResourceRegistry, parseSelector } from '@kubeloop/core';
+import type { PropagationPolicy, ResourceDefinition } from '@kubeloop/core';
 import { SimCluster, SimClusterError } from '@kubeloop/testing';
-import type { NodeSpec } from '@kubeloop/testing';
+import type { NodeGroupSpec as NodeGroupConfig, NodeSpec } from '@kubeloop/testing';
 import { parseCliDuration } from './duration.js';
 import { InputError, checkManifests, nodeFs, readManifestFile } from './manifests.js';
 import type { ManifestFs } from './manifests.js';
@@ -74,6 +99,8 @@ export type ScenarioStep = { readonly label: string } & (
   | { readonly op: 'get'; readonly resources: readonly ResourceDefinition[] | 'all'; readonly output?: OutputFormat | undefined }
   | { readonly op: 'echo'; readonly text: string }
   | { readonly op: 'top'; readonly what: 'pods' | 'nodes' }
+  | { readonly op: 'traffic'; readonly to: string; readonly from: 'outside' | { readonly pod: string }; readonly namespace: string; readonly requests: number; readonly headers: Readonly<Record<string, string>> }
+  | { readonly op: 'exec'; readonly pod: string; readonly namespace: string; readonly command: string }
 );
 
 /** A scenario, checked: the cluster's shape and its steps. */
@@ -86,14 +113,26 @@ export interface Scenario {
   readonly nodes?: number | readonly NodeSpec[] | undefined;
   /** Whether the scenario runs a metrics-server (`cluster.metricsServer`). */
   readonly metricsServer?: boolean | undefined;
+  /** Whether LoadBalancer addresses come from a fake cloud instead of MetalLB (`cluster.cloudProvider`). */
+  readonly cloudProvider?: boolean | undefined;
+  /** Whether the cluster runs ingress-nginx (`cluster.ingressNginx`). */
+  readonly ingressNginx?: boolean | undefined;
+  /** Whether the scenario runs the VPA add-on (`cluster.verticalPodAutoscaler`). */
+  readonly verticalPodAutoscaler?: boolean | undefined;
+  /** Node groups of a fake cloud, grown and shrunk by the Cluster Autoscaler (`cluster.nodeGroups`). */
+  readonly nodeGroups?: readonly NodeGroupConfig[] | undefined;
   /** The steps, in order. */
   readonly steps: readonly ScenarioStep[];
 }
 
-const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'settle', 'stopNode', 'restoreNode', 'removeNode', 'addNode', 'get', 'echo', 'top'] as const;
+const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'settle', 'stopNode', 'restoreNode', 'removeNode', 'addNode', 'get', 'echo', 'top', 'traffic', 'exec'] as const;
 /** What a node spec may say (a SimCluster `NodeSpec`): in `cluster.nodes` and `addNode` steps. */
 const NODE_SPEC_FIELDS: readonly string[] = ['name', 'cpu', 'memory', 'pods', 'ephemeralStorage', 'allocatable', 'labels', 'taints', 'podCIDR', 'internalIP'];
 const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
+/** The fields of the cluster block. */
+const CLUSTER_FIELDS: readonly string[] = ['seed', 'nodes', 'metricsServer', 'cloudProvider', 'ingressNginx', 'verticalPodAutoscaler', 'nodeGroups'];
+/** What a node group may say: a runtime-fake `NodeGroupConfig`, its boot delay as a duration. */
+const NODE_GROUP_FIELDS: readonly string[] = ['name', 'minSize', 'maxSize', 'cpu', 'memory', 'pods', 'labels', 'taints', 'bootDelay'];
 
 /** Whether a parsed document is a scenario (`kind: Scenario`). */
 export function isScenario(body: Record<string, unknown>): boolean {
@@ -114,7 +153,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * @throws {@link InputError} naming `source`, the step and the field, or the manifest's file,
  * object and field.
  */
-export function parseScenario(body: Record<string, unknown>, source: string, registry: ResourceRegistry, fs: ManifestFs = nodeFs, defaultNodes = 3): Scenario {
+export function parseScenario(body: Record<string, unknown>, source: string, given: ResourceRegistry, fs: ManifestFs = nodeFs, defaultNodes = 3): Scenario {
+  let registry = given;
   const fail = (where: string, why: string): never => {
     throw new InputError(`${source} (Scenario${where ? `, ${where}` : ''}): ${why}`);
   };
@@ -122,9 +162,49 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
   for (const k of Object.keys(body)) if (!known.has(k)) fail(k, `unknown field "${k}" (fields: ${[...known].join(', ')})`);
   const cluster = body['cluster'] ?? {};
   if (!isRecord(cluster)) return fail('cluster', 'must be an object with seed and nodes');
-  for (const k of Object.keys(cluster)) if (!['seed', 'nodes', 'metricsServer'].includes(k)) fail(`cluster.${k}`, `unknown field "${k}" (fields: seed, nodes, metricsServer)`);
+  for (const k of Object.keys(cluster)) if (!CLUSTER_FIELDS.includes(k)) fail(`cluster.${k}`, `unknown field "${k}" (fields: ${CLUSTER_FIELDS.join(', ')})`);
   const metricsServer = cluster['metricsServer'];
   if (metricsServer !== undefined && typeof metricsServer !== 'boolean') fail('cluster.metricsServer', `must be true or false, got ${JSON.stringify(metricsServer)}`);
+  const cloudProvider = cluster['cloudProvider'];
+  if (cloudProvider !== undefined && typeof cloudProvider !== 'boolean') fail('cluster.cloudProvider', `must be true or false, got ${JSON.stringify(cloudProvider)}`);
+  const ingressNginx = cluster['ingressNginx'];
+  if (ingressNginx !== undefined && typeof ingressNginx !== 'boolean') fail('cluster.ingressNginx', `must be true or false, got ${JSON.stringify(ingressNginx)}`);
+  const vpa = cluster['verticalPodAutoscaler'];
+  if (vpa !== undefined && typeof vpa !== 'boolean') fail('cluster.verticalPodAutoscaler', `must be true or false, got ${JSON.stringify(vpa)}`);
+  // The add-ons' kinds are served by the cluster: the manifests of the steps may use them
+  // (checked against a copy of the registry given, which stays as it was).
+  const addOns = SimCluster.addOnResources({ verticalPodAutoscaler: vpa === true }).filter((r) => given.forKind(r.apiVersion, r.kind) === undefined);
+  if (addOns.length > 0) {
+    registry = new ResourceRegistry();
+    for (const r of [...given.all(), ...addOns]) registry.register(r);
+  }
+  const rawGroups = cluster['nodeGroups'];
+  let nodeGroups: NodeGroupConfig[] | undefined;
+  if (rawGroups !== undefined) {
+    if (!Array.isArray(rawGroups) || !rawGroups.every(isRecord)) return fail('cluster.nodeGroups', 'must be a list of node groups (name, minSize, maxSize, cpu, memory, pods, labels, taints, bootDelay)');
+    nodeGroups = rawGroups.map((g, i) => {
+      const where = `cluster.nodeGroups[${i}]`;
+      for (const k of Object.keys(g)) if (!NODE_GROUP_FIELDS.includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: ${NODE_GROUP_FIELDS.join(', ')})`);
+      const { bootDelay, ...rest } = g;
+      if (typeof rest['name'] !== 'string' || rest['name'] === '') return fail(`${where}.name`, 'must name the group');
+      if (typeof rest['maxSize'] !== 'number') return fail(`${where}.maxSize`, 'must be a whole number');
+      let bootDelayMs: number | undefined;
+      if (bootDelay !== undefined) {
+        try {
+          bootDelayMs = parseCliDuration(String(bootDelay));
+        } catch (e) {
+          return fail(`${where}.bootDelay`, (e as Error).message);
+        }
+      }
+      return { ...(rest as unknown as NodeGroupConfig), ...(bootDelayMs === undefined ? {} : { bootDelayMs }) };
+    });
+    try {
+      SimCluster.checkNodeGroups(nodeGroups);
+    } catch (e) {
+      if (e instanceof SimClusterError) return fail('cluster.nodeGroups', e.message);
+      throw e;
+    }
+  }
   const seed = cluster['seed'];
   if (seed !== undefined && !(Number.isInteger(seed) && (seed as number) >= 0)) fail('cluster.seed', `must be a whole number, got ${JSON.stringify(seed)}`);
   /** A node spec's fields and name, then the spec as the cluster would check it before its kubelet starts. */
@@ -268,9 +348,43 @@ export function parseScenario(body: Record<string, unknown>, source: string, reg
       case 'top':
         if (arg !== 'pods' && arg !== 'nodes') return fail(where, `must be pods or nodes, got ${JSON.stringify(arg)}`);
         return { label, op, what: arg };
+      case 'traffic': {
+        if (!isRecord(arg)) return fail(where, 'write `- traffic: {to: http://<host>[:port]/<path>, from: outside | pod/<name>, requests: N}`');
+        for (const k of Object.keys(arg)) if (!['to', 'from', 'namespace', 'requests', 'headers'].includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: to, from, namespace, requests, headers)`);
+        const to = arg['to'];
+        if (typeof to !== 'string' || !/^(https?:\/\/)?[^/\s:]+(:\d+)?(\/\S*)?$/.test(to)) return fail(`${where}.to`, `must be a URL (http://<host>[:port]/<path>), got ${JSON.stringify(to)}`);
+        const fromRaw = arg['from'] ?? 'outside';
+        let from: 'outside' | { pod: string };
+        if (fromRaw === 'outside') from = 'outside';
+        else if (typeof fromRaw === 'string' && /^pods?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(fromRaw)) from = { pod: fromRaw.slice(fromRaw.indexOf('/') + 1) };
+        else return fail(`${where}.from`, `must be outside or pod/<name>, got ${JSON.stringify(fromRaw)}`);
+        const requests = arg['requests'] ?? 100;
+        if (!Number.isInteger(requests) || (requests as number) < 1 || (requests as number) > 1_000_000) fail(`${where}.requests`, `must be a whole number from 1 to 1000000, got ${JSON.stringify(requests)}`);
+        const headers = arg['headers'] ?? {};
+        if (!isRecord(headers) || Object.values(headers).some((v) => typeof v !== 'string')) return fail(`${where}.headers`, 'must be a map of header names to strings');
+        const namespace = typeof arg['namespace'] === 'string' ? arg['namespace'] : 'default';
+        return { label, op, to, from, namespace, requests: requests as number, headers: headers as Record<string, string> };
+      }
+      case 'exec': {
+        if (!isRecord(arg)) return fail(where, 'write `- exec: {pod: <name>, command: <command line>}`');
+        for (const k of Object.keys(arg)) if (!['pod', 'namespace', 'command'].includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: pod, namespace, command)`);
+        if (typeof arg['pod'] !== 'string' || arg['pod'] === '') return fail(`${where}.pod`, 'must name a pod');
+        if (typeof arg['command'] !== 'string' || arg['command'].trim() === '') return fail(`${where}.command`, 'must be a command line');
+        return { label, op, pod: arg['pod'], namespace: typeof arg['namespace'] === 'string' ? arg['namespace'] : 'default', command: arg['command'] };
+      }
       default:
         return fail(`steps[${i}]`, `unknown step "${op}" (steps: ${STEP_OPS.join(', ')})`);
     }
   });
-  return { name, seed: seed as number | undefined, nodes: nodes as Scenario['nodes'], ...(metricsServer === undefined ? {} : { metricsServer: metricsServer as boolean }), steps };
+  return {
+    name,
+    seed: seed as number | undefined,
+    nodes: nodes as Scenario['nodes'],
+    ...(metricsServer === undefined ? {} : { metricsServer: metricsServer as boolean }),
+    ...(cloudProvider === undefined ? {} : { cloudProvider: cloudProvider as boolean }),
+    ...(ingressNginx === undefined ? {} : { ingressNginx: ingressNginx as boolean }),
+    ...(vpa === undefined ? {} : { verticalPodAutoscaler: vpa as boolean }),
+    ...(nodeGroups === undefined ? {} : { nodeGroups }),
+    steps,
+  };
 }

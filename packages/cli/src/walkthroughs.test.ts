@@ -22,7 +22,7 @@ function buffer(): Writer & { text: string } {
 /** A printed table: one record per row, keyed by column title, names without their `kind/` prefix. */
 type Rows = Record<string, string>[];
 
-/** What a scenario printed: its get steps by number, each a table per kind (`pod`, `replicaset.apps`, `event`, ...). */
+/** What a scenario printed: its get (and traffic, exec) steps by number, each a table per kind (`pod`, `replicaset.apps`, `event`, ...). */
 interface Printed {
   readonly code: number;
   readonly stderr: string;
@@ -45,7 +45,7 @@ async function runScenario(file: string): Promise<Printed> {
   const code = await main(['run', join(walkthroughs, file)], { stdout, stderr });
   const steps = new Map<number, { at: string; text: string }>();
   for (const part of stdout.text.split(/^(?=# step )/m)) {
-    const m = /^# step (\d+) \(get\) at (\S+)\n/.exec(part);
+    const m = /^# step (\d+) \((?:get|traffic|exec)\) at (\S+)\n/.exec(part);
     if (m) steps.set(Number(m[1]), { at: m[2]!, text: part.slice(m[0].length).trimEnd() });
   }
   return {
@@ -91,6 +91,61 @@ describe('walkthrough 1: ReplicaSet whoami-web and its Service', () => {
     const settled = out.step(11);
     expect(settled.table('pod').map((p) => [p['NAME'], p['STATUS'], p['OWNER']])).toEqual(replaced.map((p) => [p['NAME'], 'Running', 'ReplicaSet/whoami-web']));
     expect(settled.table('endpoints')[0]!['ENDPOINTS']!.split(',')).toHaveLength(3);
+    // a request from a pod by the Service's name reaches one of its pods, which answers with its host name
+    expect(out.step(14).text).toMatch(/^\$ wget -q -O- http:\/\/whoami-web:8088\nI'm whoami-web-\w{5} running on Linux x64$/);
+    // 300 requests spread evenly over the three ready pods (seeded: each within 30 of 100)
+    const spread = out.step(15).table('');
+    expect(spread.map((r) => r['POD']).sort()).toEqual(names(settled.table('pod')).sort());
+    for (const row of spread) {
+      expect(row).toMatchObject({ TARGET: 'http://whoami-web:8088', BACKEND: 'service/whoami-web' });
+      expect(Math.abs(Number(row['REQUESTS']) - 100)).toBeLessThanOrEqual(30);
+    }
+    // scaled to 5 without touching the Service: the next 500 requests reach five pods, about 100 each
+    const wider = out.step(18).table('');
+    expect(wider).toHaveLength(5);
+    for (const row of wider) expect(Math.abs(Number(row['REQUESTS']) - 100)).toBeLessThanOrEqual(35);
+  });
+});
+
+describe('walkthrough 9: a headless Service gives StatefulSet pods stable DNS names', () => {
+  it('resolves stateful-pvc-0.stateful-headless to that pod and the Service name to all of them', async () => {
+    const out = await runScenario('09-headless-service-dns.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const pods = out.step(7).table('pod');
+    const ipOf = (rows: Rows, name: string) => rows.find((p) => p['NAME'] === name)!['IP']!;
+    const db = ['stateful-pvc-0', 'stateful-pvc-1', 'stateful-pvc-2'];
+    expect(out.step(7).table('service')).toContainEqual(expect.objectContaining({ NAME: 'stateful-headless', 'CLUSTER-IP': 'None' }));
+    expect(out.step(8).text).toContain(`Name:\tstateful-pvc-0.stateful-headless.default.svc.cluster.local\nAddress: ${ipOf(pods, 'stateful-pvc-0')}`);
+    const all = out.step(9).text;
+    expect(all).toContain('Name:\tstateful-headless.default.svc.cluster.local');
+    expect([...all.matchAll(/^Address: (\S+)$/gm)].map((m) => m[1]).sort()).toEqual(db.map((n) => ipOf(pods, n)).sort());
+    expect(out.step(10).text).toContain('Hostname : stateful-pvc-0\nHostname : stateful-pvc-2');
+    expect(out.step(11).text).toContain("** server can't find stateful-pvc-9.stateful-headless: NXDOMAIN");
+    // the recreated pod keeps its name, and its DNS name follows it to its new IP
+    const after = out.step(14).table('pod');
+    expect(ipOf(after, 'stateful-pvc-0')).not.toBe(ipOf(pods, 'stateful-pvc-0'));
+    expect(out.step(15).text).toContain(`Address: ${ipOf(after, 'stateful-pvc-0')}`);
+  });
+});
+
+describe('walkthrough 10: NodePort', () => {
+  it('reaches the Service on every node\'s port, and only the pod\'s node with externalTrafficPolicy Local', async () => {
+    const out = await runScenario('10-nodeport.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const services = out.step(5).table('service');
+    expect(services.find((s) => s['NAME'] === 'whoami-nodeport')!['PORT(S)']).toBe('8088:30088/TCP');
+    const lbPort = /^8088:(\d+)\/TCP$/.exec(services.find((s) => s['NAME'] === 'whoami-web')!['PORT(S)']!)![1];
+    expect(Number(lbPort)).toBeGreaterThanOrEqual(30000);
+    expect(Number(lbPort)).not.toBe(30088);
+    const [pod] = out.step(5).table('pod');
+    for (const n of [6, 7, 8]) expect(out.step(n).table('')).toEqual([{ TARGET: expect.stringMatching(/^http:\/\/node-\d:30088$/), BACKEND: 'service/whoami-nodeport', POD: pod!['NAME'], REQUESTS: '100', SHARE: '100.0%' }]);
+    const local = [11, 12, 13].map((n) => out.step(n).table('')[0]!);
+    for (const row of local) {
+      const onPodNode = row['TARGET'] === `http://${pod!['NODE']}:30088`;
+      expect(row['POD']).toBe(onPodNode ? pod!['NAME'] : '<timed out>');
+    }
   });
 });
 
@@ -366,6 +421,42 @@ describe('walkthrough 13: HPA arithmetic', () => {
   });
 });
 
+describe('walkthrough 15: VPA and Cluster Autoscaler', () => {
+  it('the VPA raises a single pod’s requests by restarting it: evicted by the updater, recreated with the target', async () => {
+    const out = await runScenario('15-vpa.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const before = out.step(4).table('pod');
+    expect(before).toMatchObject([{ STATUS: 'Running' }]);
+    expect(out.step(7).table('verticalpodautoscaler.autoscaling.k8s.io')).toMatchObject([{ NAME: 'hamster-vpa', MODE: 'Auto', CPU: '350m', MEM: '262144k', PROVIDED: 'True' }]);
+    const after = out.step(8).table('pod');
+    expect(after).toMatchObject([{ STATUS: 'Running' }]);
+    expect(after[0]!['NAME']).not.toBe(before[0]!['NAME']);
+    expect(out.step(9).text).toMatch(/requests:\n\s+cpu: 350m\n\s+memory: 262144k/);
+    expect(out.step(9).text).toMatch(/vpaUpdates: "Pod resources updated by hamster-vpa: container 0: cpu request,\s+memory request"/);
+    const events = out.step(10).table('event');
+    expect(events.some((e) => e['REASON'] === 'EvictedByVPA' && e['OBJECT'] === `pod/${before[0]!['NAME']!}`)).toBe(true);
+  });
+
+  it('the Cluster Autoscaler adds a node for an unschedulable pod and removes it once it is no longer needed', async () => {
+    const out = await runScenario('15-cluster-autoscaler.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const pending = out.step(4);
+    expect(pending.table('pod').map((p) => p['STATUS']).sort()).toEqual(['Pending', 'Running', 'Running']);
+    expect(names(pending.table('node'))).toEqual(['node-1']);
+    const grown = out.step(7);
+    expect(names(grown.table('node'))).toEqual(['burst-1', 'node-1']);
+    expect(grown.table('pod').map((p) => p['STATUS'])).toEqual(['Running', 'Running', 'Running']);
+    expect(grown.table('pod').filter((p) => p['NODE'] === 'burst-1')).toHaveLength(1);
+    const shrunk = out.step(11);
+    expect(names(shrunk.table('node'))).toEqual(['node-1']);
+    expect(shrunk.table('pod')).toMatchObject([{ STATUS: 'Running', NODE: 'node-1' }]);
+    const reasons = out.step(12).table('event').map((e) => e['REASON']);
+    expect(reasons).toEqual(expect.arrayContaining(['TriggeredScaleUp', 'ScaleDown']));
+  });
+});
+
 describe('walkthrough 16: node failure', () => {
   it('marks a silent node NotReady (its Ready condition Unknown), evicts its pod after the 300 s toleration and replaces it on a healthy node; a crashing container restarts with back-off', async () => {
     const out = await runScenario('16-node-failure.scenario.yaml');
@@ -421,6 +512,67 @@ describe('the quickstart scenario (pnpm start)', () => {
   });
 });
 
+describe('walkthrough 11: Ingress, nginx-style', () => {
+  let run: ReturnType<typeof runScenario> | undefined;
+  const scenario = () => (run ??= runScenario('11-ingress-nginx.scenario.yaml'));
+  it("publishes the controller Service's address on every Ingress of class nginx, and warns about the missing TLS Secret until it exists", async () => {
+    const out = await scenario();
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const first = out.step(4);
+    expect(first.table('ingressclass.networking.k8s.io')).toMatchObject([{ NAME: 'nginx', CONTROLLER: 'k8s.io/ingress-nginx', PARAMETERS: '<none>' }]);
+    expect(first.table('ingress.networking.k8s.io')).toMatchObject([
+      { NAME: 'order-canary', CLASS: 'nginx', HOSTS: 'shop.example.com', ADDRESS: '192.168.1.240', PORTS: '80' },
+      { NAME: 'shop', CLASS: 'nginx', HOSTS: 'shop.example.com', ADDRESS: '192.168.1.240', PORTS: '80, 443' },
+    ]);
+    expect(first.table('service')).toContainEqual(expect.objectContaining({ NAME: 'ingress-nginx-controller', TYPE: 'LoadBalancer', 'EXTERNAL-IP': '192.168.1.240' }));
+    const events = first.table('event').map((e) => `${e['TYPE']} ${e['REASON']} ${e['OBJECT']}: ${e['MESSAGE']}`);
+    expect(events).toContain('Normal Sync ingress/shop: Scheduled for sync');
+    expect(events).toContain('Warning SSLCertificateError ingress/shop: Error getting SSL certificate "default/shop-tls": local SSL certificate default/shop-tls was not found. Using default certificate');
+    expect(out.step(8).table('secret')).toMatchObject([{ NAME: 'shop-tls', TYPE: 'kubernetes.io/tls', DATA: '2' }]);
+  });
+
+  it('routes outside traffic through the controller Service and pods by the Ingress rules: paths, the 10% canary, the header rule, the HTTPS redirect, the default backend', async () => {
+    const out = await scenario();
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const rows = (n: number) => out.step(n).table('').map((r) => ({ backend: r['BACKEND'], pod: r['POD'], n: Number(r['REQUESTS']) }));
+    const controller = /^ingress-nginx-controller-[a-z0-9]+-[a-z0-9]{5}$/;
+    // HTTP to a host listed under tls: the controller pod answers the 308 itself
+    expect(rows(10)).toEqual([{ backend: 'service/ingress-nginx-controller', pod: expect.stringMatching(controller), n: 10 }]);
+    expect(rows(11)).toEqual([{ backend: 'service/shop', pod: expect.stringMatching(/^shop-/), n: 100 }]);
+    expect(rows(12)).toEqual([{ backend: 'service/customer', pod: expect.stringMatching(/^customer-/), n: 100 }]);
+    const order = rows(13);
+    expect(order.reduce((s, r) => s + r.n, 0)).toBe(1000);
+    expect(new Set(order.filter((r) => r.backend === 'service/order').map((r) => r.pod)).size).toBe(2); // both order pods
+    const canary = order.filter((r) => r.backend === 'service/order-canary').reduce((s, r) => s + r.n, 0);
+    // canary-weight 10 of 100 over 1000 requests: binomial mean 100, sd 9.5; within 4 sd
+    expect(canary).toBeGreaterThanOrEqual(62);
+    expect(canary).toBeLessThanOrEqual(138);
+    expect(rows(14)).toEqual([{ backend: 'service/order-canary', pod: expect.stringMatching(/^order-canary-/), n: 100 }]);
+    // a Host no Ingress names, sent to the LoadBalancer address: the controller's default backend
+    expect(rows(15)).toEqual([{ backend: 'service/ingress-nginx-controller', pod: expect.stringMatching(/ \(404\)$/), n: 10 }]);
+  });
+});
+
+describe('walkthrough 12: LoadBalancer on bare metal (MetalLB)', () => {
+  it('gives each LoadBalancer Service its own address from the pool, leaves the one too many pending, and hands a freed address on', async () => {
+    const out = await runScenario('12-loadbalancer-metallb.scenario.yaml');
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const external = (n: number) => Object.fromEntries(out.step(n).table('service').map((r) => [r['NAME'], r['EXTERNAL-IP']]));
+    expect(external(3)).toEqual({ kubernetes: '<none>', 'whoami-web': '<pending>' });
+    expect(external(6)).toEqual({ kubernetes: '<none>', 'whoami-web': '192.168.1.240' });
+    expect(external(9)).toEqual({ kubernetes: '<none>', 'whoami-web': '192.168.1.240', 'whoami-web-2': '192.168.1.241', 'whoami-web-3': '<pending>' });
+    expect(out.step(9).table('event')).toContainEqual(
+      expect.objectContaining({ TYPE: 'Warning', REASON: 'AllocationFailed', OBJECT: 'service/whoami-web-3', MESSAGE: 'Failed to allocate IP for "default/whoami-web-3": no available IPs' }),
+    );
+    expect(external(13)).toEqual({ kubernetes: '<none>', 'whoami-web-2': '192.168.1.241', 'whoami-web-3': '192.168.1.240' });
+    expect(out.step(17).table('ipaddresspool.metallb.io')).toMatchObject([{ NAME: 'reserved', 'AUTO ASSIGN': 'false', ADDRESSES: '["10.0.50.0/30"]' }]);
+    expect(external(17)['whoami-web-4']).toBe('10.0.50.0');
+  });
+});
+
 describe('the bad-input walkthrough manifest', () => {
   it('rejects pod-request-pod.yaml (piVersion) naming the file, the object and the field, run alone or from a scenario', async () => {
     const file = join(walkthroughs, 'pod-request-pod.yaml');
@@ -434,6 +586,19 @@ describe('the bad-input walkthrough manifest', () => {
     expect(await main(['run', join(dir, 's.yaml')], viaScenario)).toBe(1);
     expect(viaScenario.stdout.text).toBe('');
     expect(viaScenario.stderr.text).toBe(`error: ${file} (document 1, Pod "request-pod"): apiVersion not set (found unknown field "piVersion")\n`);
+  });
+});
+
+describe('walkthrough 14: HPA, requests of 10m, 50% target, a total load of 29m', () => {
+  it('scales 2 pods carrying 29m in all to ceil(29 / 5) = 6, shown as cpu: 145%/50%, and keeps 6 once the load has spread to 5m a pod', async () => {
+    const out = await runScenario('14-hpa-total-load.scenario.yaml');
+    expect(out.code).toBe(0);
+    const hpa = (n: number) => out.step(n).table('horizontalpodautoscaler.autoscaling')[0]!;
+    expect(hpa(7)).toMatchObject({ REFERENCE: 'StatefulSet/web', TARGETS: 'cpu: 145%/50%', MINPODS: '1', MAXPODS: '10', REPLICAS: '6' });
+    expect(out.step(7).table('statefulset.apps')[0]!['READY']).toBe('6/6');
+    expect(hpa(12)).toMatchObject({ TARGETS: 'cpu: 50%/50%', REPLICAS: '6' });
+    const top = out.stdout.split(/^(?=# step )/m).find((p) => p.startsWith('# step 13 (top)'))!;
+    expect(top.split('\n').slice(2, 8).map((l) => l.split(/ +/).slice(0, 2).join(' '))).toEqual(['web-0 5m', 'web-1 5m', 'web-2 5m', 'web-3 5m', 'web-4 5m', 'web-5 5m']);
   });
 });
 
@@ -452,14 +617,21 @@ describe('kubeloop run examples/walkthroughs (the folder the README points to)',
       '06-ownership.scenario.yaml',
       '07-statefulset-vs-replicaset.scenario.yaml',
       '08-persistentvolumeclaims.scenario.yaml',
+      '09-headless-service-dns.scenario.yaml',
+      '10-nodeport.scenario.yaml',
+      '11-ingress-nginx.scenario.yaml',
+      '12-loadbalancer-metallb.scenario.yaml',
       '13-hpa-arithmetic.scenario.yaml',
+      '14-hpa-total-load.scenario.yaml',
+      '15-cluster-autoscaler.scenario.yaml',
+      '15-vpa.scenario.yaml',
       '16-node-failure.scenario.yaml',
     ]);
     // each prints what it prints alone
     const alone = await runScenario('02-deployment-pi-web.scenario.yaml');
     expect(stdout.text).toContain(alone.stdout);
     // pod-request-pod.yaml (a deliberately bad manifest no scenario applies) is not run
-    expect(stderr.text).toBe(`ran 10 scenarios of ${walkthroughs}: 10 succeeded\n`);
+    expect(stderr.text).toBe(`ran 17 scenarios of ${walkthroughs}: 17 succeeded\n`);
   });
 
   it('runs a folder whose every file is a scenario (as examples/cli/scenarios), whatever the file names', async () => {

@@ -17,11 +17,17 @@
  * | {@link resourceQuotaPlugin} | `pkg/controller/resourcequota` and the `ResourceQuota` admission plugin |
  * | {@link jobPlugin} | `pkg/controller/job` |
  * | {@link ttlAfterFinishedPlugin} | `pkg/controller/ttlafterfinished` |
+ * | {@link clusterRoleAggregationPlugin} | `pkg/controller/clusterroleaggregation` (and the bootstrap RBAC policy, {@link ensureBootstrapPolicy}) |
  * | {@link disruptionPlugin} | `pkg/controller/disruption` (PodDisruptionBudget status) |
- * | {@link horizontalPodAutoscalerPlugin} | `pkg/controller/podautoscaler` (Resource metrics) |
+ * | {@link horizontalPodAutoscalerPlugin} | `pkg/controller/podautoscaler` (Resource, ContainerResource, Pods, Object and External metrics) |
  * | {@link cronJobPlugin} | `pkg/controller/cronjob` (the v2 controller) |
+ * | {@link metallbPlugin} | MetalLB's `controller` (LoadBalancer addresses from `IPAddressPool`s), an add-on |
+ * | {@link fakeCloudLoadBalancerPlugin} | a cloud provider's service controller (`k8s.io/cloud-provider` `controllers/service`), faked |
+ * | {@link ingressNginxPlugin} | ingress-nginx's Ingress status and routing table, an add-on |
  * | {@link nodeLifecyclePlugin} | `pkg/controller/nodelifecycle`, `pkg/controller/tainteviction` and the `DefaultTolerationSeconds` admission plugin |
  * | {@link schedulerPlugin} | `pkg/scheduler` with its default plugins |
+ * | {@link verticalPodAutoscalerPlugin} | the autoscaler repository's `vertical-pod-autoscaler` (recommender, updater, admission) |
+ * | {@link clusterAutoscalerPlugin} | the autoscaler repository's `cluster-autoscaler` (on a {@link CloudProvider}) |
  *
  * The surface is grouped by controller: its plugin and options, the labels, annotations,
  * taints and condition reasons it writes (what users match on), and its invariants for
@@ -384,6 +390,19 @@ export {
 } from './ttlafterfinished/index.js';
 export type { TtlAfterFinishedControllerOptions } from './ttlafterfinished/index.js';
 
+// ClusterRole aggregation, and the bootstrap RBAC policy
+export {
+  BOOTSTRAP_CLUSTER_ROLES,
+  BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
+  CLUSTER_ROLE_AGGREGATION_INVARIANTS,
+  CLUSTER_ROLE_AGGREGATION_PLUGIN_NAME,
+  aggregatedRules,
+  aggregationIncomplete,
+  clusterRoleAggregationPlugin,
+  clusterRolesAggregatedInvariant,
+  ensureBootstrapPolicy,
+} from './clusterroleaggregation/index.js';
+
 // Disruption (PodDisruptionBudget status)
 export {
   DISRUPTION_CONTROLLER_COMPONENT,
@@ -414,18 +433,27 @@ export {
   HorizontalPodAutoscalerReconciler,
   ReplicaCalculationError,
   horizontalPodAutoscalerPlugin,
+  hpaScaleDownsStabilized,
+  hpaScaleDownsStabilizedInvariant,
+  hpaScaleStepsWithinPolicies,
+  hpaScaleStepsWithinPoliciesInvariant,
   hpaScalesWithinBounds,
   hpaScalesWithinBoundsInvariant,
   initialHistory,
   normalizeDesiredReplicas,
+  perPodTotalReplicas,
+  podsMetricReplicas,
+  readyPodCount,
   recordScaleEvent,
   resourceReplicas,
+  usageRatioReplicas,
 } from './podautoscaler/index.js';
 export type {
   HpaControllerOptions,
   Normalization,
   NormalizationCondition,
   NormalizationInput,
+  ObservedRescale,
   PodMetricSample,
   PodMetricsInfo,
   ReplicaCalculatorOptions,
@@ -458,3 +486,151 @@ export {
   validateCronSchedule,
 } from './cronjob/index.js';
 export type { CronFieldProblem, CronJobControllerOptions, CronJobPluginOptions, CronSchedule } from './cronjob/index.js';
+
+// MetalLB (LoadBalancer addresses on bare metal)
+export {
+  ADDRESS_POOL_ANNOTATION,
+  ALLOW_SHARED_IP_ANNOTATION,
+  DEPRECATED_ADDRESS_POOL_ANNOTATION,
+  DEPRECATED_ALLOW_SHARED_IP_ANNOTATION,
+  DEPRECATED_LOAD_BALANCER_IPS_ANNOTATION,
+  IPAddressPoolSchema,
+  IPAddressPools,
+  L2AdvertisementSchema,
+  L2Advertisements,
+  LEGACY_CONFIG_MAP_NAME,
+  LOAD_BALANCER_IPS_ANNOTATION,
+  METALLB_API_VERSION,
+  METALLB_CONTROLLER_COMPONENT,
+  METALLB_CONTROLLER_NAME,
+  METALLB_NAMESPACE,
+  METALLB_PLUGIN_NAME,
+  loadBalancerAddressesInPools,
+  loadBalancerAddressesInPoolsInvariant,
+  loadBalancerAddressesUnique,
+  loadBalancerAddressesUniqueInvariant,
+  metallbPlugin,
+} from './metallb/index.js';
+export type { IPAddressPool, L2Advertisement, LoadBalancerState, MetalLBControllerOptions } from './metallb/index.js';
+
+// A fake cloud provider's service controller
+export { CLOUD_SERVICE_CONTROLLER_COMPONENT, CLOUD_SERVICE_CONTROLLER_NAME, DEFAULT_FAKE_CLOUD_RANGE, FAKE_CLOUD_LOAD_BALANCER_PLUGIN_NAME, fakeCloudLoadBalancerPlugin } from './cloudservice/index.js';
+export type { FakeCloudOptions } from './cloudservice/index.js';
+
+// ingress-nginx
+export {
+  CANARY_ANNOTATION,
+  CATCH_ALL_SERVER,
+  DEFAULT_PUBLISH_SERVICE,
+  FAKE_CERTIFICATE_SUBJECT,
+  INGRESS_NGINX_CLASS,
+  INGRESS_NGINX_COMPONENT,
+  INGRESS_NGINX_CONTROLLER,
+  INGRESS_NGINX_CONTROLLER_NAME,
+  INGRESS_NGINX_IMAGE,
+  INGRESS_NGINX_PLUGIN_NAME,
+  IngressNginxRouter,
+  LEGACY_INGRESS_CLASS_ANNOTATION,
+  NGINX_ANNOTATION_PREFIX,
+  SSL_CERTIFICATE_ERROR,
+  buildIngressTable,
+  checkCertificate,
+  ingressNginxPlugin,
+  ingressStatusPublished,
+  ingressStatusPublishedInvariant,
+  matchLocation,
+  publishedAddresses,
+  routeIngressRequest,
+  routesToCanary,
+  serverFor,
+  servesIngress,
+  weightedIngressRoutes,
+} from './ingress/index.js';
+export type {
+  CanaryPolicy,
+  CertificateCheck,
+  IngressClassConfig,
+  IngressLocation,
+  IngressNginxOptions,
+  IngressNginxPlugin,
+  IngressObjects,
+  IngressRequest,
+  IngressRoute,
+  IngressServer,
+  IngressServiceRef,
+  IngressStatusState,
+  IngressTable,
+  WeightedIngressRoute,
+} from './ingress/index.js';
+// Cluster Autoscaler
+export {
+  CLUSTER_AUTOSCALER_PLUGIN_NAME,
+  ClusterAutoscaler,
+  ClusterSimulation,
+  DEFAULT_MAX_DRAIN_MS,
+  DEFAULT_SCALE_DOWN_DELAY_AFTER_ADD_MS,
+  DEFAULT_SCALE_DOWN_UNNEEDED_MS,
+  DEFAULT_SCAN_INTERVAL_MS,
+  DEFAULT_UTILIZATION_THRESHOLD,
+  MAX_LIMIT_REACHED_REASON,
+  PRIORITY_EXPANDER_CONFIGMAP,
+  SAFE_TO_EVICT_ANNOTATION,
+  SCALE_DOWN_DISABLED_ANNOTATION,
+  STATUS_CONFIGMAP,
+  TO_BE_DELETED_TAINT,
+  chooseOption,
+  clusterAutoscalerInvariants,
+  clusterAutoscalerPlugin,
+  findUnneededNodes,
+  nodeUtilization,
+  parsePriorities,
+  planScaleUp,
+  podDrainability,
+  podKeepsNode,
+  wastedScore,
+} from './clusterautoscaler/index.js';
+export type {
+  BlockingReason,
+  CloudProvider,
+  ClusterAutoscalerOptions,
+  Drainability,
+  ExpanderName,
+  GroupBounds,
+  GroupView,
+  NoScaleUpInfo,
+  NodeGroup,
+  RemovableNode,
+  ScaleUpOption,
+  ScaleUpPlan,
+  SimulationInput,
+  UnneededInput,
+  UnremovableNode,
+} from './clusterautoscaler/index.js';
+
+// Vertical Pod Autoscaler
+export {
+  ContainerResourcePolicySchema,
+  ContainerUsageState,
+  DEFAULT_MIN_REPLICAS,
+  DEFAULT_VPA_INTERVAL_MS,
+  DecayingHistogram,
+  ExponentialBuckets,
+  Histogram,
+  MAX_RESOURCE_AMOUNT,
+  VPA_INVARIANTS,
+  VPA_PLUGIN_NAME,
+  VPA_UPDATES_ANNOTATION,
+  RecommendedContainerResourcesSchema,
+  UpdateModeSchema,
+  VerticalPodAutoscalerSchema,
+  VerticalPodAutoscalers,
+  VpaRecommender,
+  VpaUpdater,
+  applyRecommendation,
+  containerRecommendation,
+  estimateContainer,
+  podsToEvict,
+  verticalPodAutoscalerPlugin,
+  vpaRequestsWithinBounds,
+} from './verticalpodautoscaler/index.js';
+export type { Amounts, ContainerResourcePolicy, Estimate, RecommendedContainerResources, UpdateMode, VerticalPodAutoscaler, VpaControllerOptions } from './verticalpodautoscaler/index.js';

@@ -10,14 +10,24 @@
  */
 
 // Objects and metadata
-export { ConditionSchema, LabelSelectorOperatorSchema, LabelSelectorRequirementSchema, LabelSelectorSchema, ObjectMetaSchema, OwnerReferenceSchema } from './api/meta.js';
-export type { Condition, KubeObject, LabelSelector, LabelSelectorOperator, LabelSelectorRequirement, ListMeta, ObjectKey, ObjectList, ObjectMeta, OwnerReference } from './api/meta.js';
+export { ConditionSchema, LabelSelectorOperatorSchema, LabelSelectorRequirementSchema, LabelSelectorSchema, ManagedFieldsEntrySchema, ObjectMetaSchema, OwnerReferenceSchema } from './api/meta.js';
+export type { Condition, KubeObject, LabelSelector, LabelSelectorOperator, LabelSelectorRequirement, ListMeta, ManagedFieldsEntry, ObjectKey, ObjectList, ObjectMeta, OwnerReference } from './api/meta.js';
 export { controllerRef, keyString, objectKey, parseApiVersion, parseKeyString } from './api/meta.js';
 export { deepEqual } from './util/objects.js';
 
 // Errors: a Kubernetes Status, discriminated by reason
 export { ApiError, alreadyExists, badRequest, codeOf, conflict, expired, forbidden, invalid, isApiError, notFound } from './api/errors.js';
 export type { ApiErrorDetails, CauseType, FieldError, Status, StatusCause, StatusReason } from './api/errors.js';
+
+// Field ownership (server-side apply) and how lists merge (strategic merge patch, apply, OpenAPI)
+export { ATOMIC_OBJECT_FIELDS, LIST_FIELDS, listMapKeysOf, listMetaOf } from './api/patchmeta.js';
+export type { ListFieldMeta } from './api/patchmeta.js';
+export { FieldSet, applyConflictError, applyManagedFields, fieldSetOf, formatFieldPath, mergeApplied, recordUpdate, valueAt } from './api/managedfields.js';
+export type { ApplyConflict, FieldPath, ServerSideApplyResult, FieldSetScope, ManagedWrite } from './api/managedfields.js';
+
+// OpenAPI definitions generated from the kinds' schemas
+export { DEFINITION_REF_PREFIX, definitionName, openApiDefinitions } from './api/openapi.js';
+export type { OpenApiSchema } from './api/openapi.js';
 
 // Resource definitions and the registry (built-in kinds and custom resources)
 export { RegistryError, ResourceRegistry, defineResource } from './api/registry.js';
@@ -196,6 +206,18 @@ export type { EndpointConditions, Endpoint, EndpointSlicePort, EndpointSlice } f
 // metrics.k8s.io/v1beta1 (served by the metrics-server plugin, not built in)
 export { ContainerMetricsSchema, NodeMetricsSchema, NodeMetricses, PodMetricsSchema, PodMetricses } from './api/kinds/metrics.js';
 export type { ContainerMetrics, NodeMetrics, PodMetrics } from './api/kinds/metrics.js';
+// custom.metrics.k8s.io / external.metrics.k8s.io (served by a metrics adapter plugin, not built in)
+export {
+  DESCRIBED_KIND_LABEL,
+  DescribedObjectSchema,
+  ExternalMetricValueSchema,
+  ExternalMetricValues,
+  METRIC_NAME_LABEL,
+  MetricValueSchema,
+  MetricValues,
+  metricLabelValue,
+} from './api/kinds/custom-metrics.js';
+export type { DescribedObject, ExternalMetricValue, MetricValue } from './api/kinds/custom-metrics.js';
 
 // coordination.k8s.io/v1
 export { LeaseSpecSchema, LeaseSchema, NODE_LEASE_NAMESPACE, Leases } from './api/kinds/coordination.js';
@@ -211,6 +233,18 @@ export {
   disruptionAllowedConditionUpToDate, disruptionAllowedConditions, setStatusCondition,
 } from './api/disruption.js';
 export type { DisruptionBudgetLike } from './api/disruption.js';
+// rbac.authorization.k8s.io/v1, and RBAC as kube-apiserver evaluates it
+export {
+  RBAC_GROUP, PolicyRuleSchema, SubjectSchema, RoleRefSchema, AggregationRuleSchema, RoleSchema, ClusterRoleSchema,
+  RoleBindingSchema, ClusterRoleBindingSchema, Roles, ClusterRoles, RoleBindings, ClusterRoleBindings,
+} from './api/kinds/rbac.js';
+export type { PolicyRule, Subject, RoleRef, AggregationRule, Role, ClusterRole, RoleBinding, ClusterRoleBinding } from './api/kinds/rbac.js';
+export {
+  SYSTEM_AUTHENTICATED, SYSTEM_MASTERS, SYSTEM_SERVICE_ACCOUNTS, apiGroupMatches, authorize, forbiddenMessage,
+  forbiddenStatusMessage, nonResourceURLMatches, rbacObjects, resourceMatches, resourceNameMatches, ruleAllows, rulesFor,
+  serviceAccountGroups, serviceAccountUsername, subjectMatches, verbMatches, visitRulesFor,
+} from './api/rbac.js';
+export type { AuthorizationDecision, NonResourceAttributes, RbacObjects, RequestAttributes, ResourceAttributes, SubjectRules, UserInfo } from './api/rbac.js';
 // storage.k8s.io/v1
 export { StorageClassSchema, DEFAULT_STORAGE_CLASS_ANNOTATION, StorageClasses } from './api/kinds/storage.js';
 export type { StorageClass } from './api/kinds/storage.js';
@@ -240,6 +274,13 @@ export { apply } from './client/apply.js';
 export type { ApplyOptions, ApplyResult } from './client/apply.js';
 export { WRITE_VERBS, faults, latency, withInterceptors } from './client/intercept.js';
 export type { ClientInterceptor, ClientRequest, ClientVerb } from './client/intercept.js';
+
+// The client over HTTP: a real cluster, or `kubeloop serve`
+export { HttpClient, apiErrorFromResponse } from './client/http/client.js';
+export type { HttpClientOptions } from './client/http/client.js';
+export { ClusterConfigError, SERVICE_ACCOUNT_DIR, inClusterConfig, loadKubeconfig } from './client/http/config.js';
+export type { ClusterConfigErrorCode, ClusterConnection, InClusterOptions, KubeconfigOptions, ReadTextFile } from './client/http/config.js';
+export { DEFAULT_BURST, DEFAULT_QPS, TokenBucket } from './client/http/rate-limit.js';
 
 // The API server and admission
 export { ApiServer, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './store/server.js';

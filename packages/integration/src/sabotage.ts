@@ -12,8 +12,16 @@ export interface Sabotage {
   readonly read?: (resource: ResourceDefinition, object: KubeObject) => KubeObject | undefined;
   /** Rewrites what the client lists (the live reads), as {@link Sabotage.read} does for caches. */
   readonly list?: (resource: ResourceDefinition, object: KubeObject) => KubeObject | undefined;
+  /** Rewrites the objects of the client's watch events (return undefined to hide one: it reads as deleted). */
+  readonly watch?: (resource: ResourceDefinition, object: KubeObject) => KubeObject | undefined;
   /** Rewrites an object the controller creates (before it reaches the API server). */
   readonly create?: (resource: ResourceDefinition, object: KubeObject) => KubeObject;
+  /**
+   * Whether the controller's live lists of `resource` are answered from its own informer cache
+   * instead (a controller that trusts what it last heard: when the API stops answering, it
+   * keeps reading what its cache last held).
+   */
+  readonly listFromCache?: (resource: ResourceDefinition) => boolean;
   /** Whether a delete the controller asks for is dropped (true: it never reaches the API server). */
   readonly dropDelete?: (resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }) => boolean;
 }
@@ -61,6 +69,36 @@ export function sabotagedManager(manager: Manager, sabotage: Sabotage): Manager 
         const r = rewrite(resource, o);
         return r === undefined ? [] : [r];
       }) };
+    };
+  }
+  if (sabotage.listFromCache !== undefined) {
+    const fromCache = sabotage.listFromCache;
+    const live = (overrides['list'] as Client['list'] | undefined) ?? client.list.bind(client);
+    overrides['list'] = async (resource: ResourceDefinition, options?: Parameters<Client['list']>[1]) => {
+      if (!fromCache(resource)) return live(resource, options);
+      return { apiVersion: 'v1', kind: 'List', metadata: {}, items: manager.cache(resource).list(options?.namespace) };
+    };
+  }
+  if (sabotage.watch !== undefined) {
+    // the watch's events rewritten; a hidden object reads as deleted
+    const rewrite = sabotage.watch;
+    overrides['watch'] = (resource: ResourceDefinition, options?: Parameters<Client['watch']>[1]) => {
+      const source = client.watch(resource, options);
+      type Events = typeof source;
+      type Sink = { next(e: unknown): void; error(e: unknown): void; complete(): void };
+      const Ctor = source.constructor as new (subscribe: (sink: Sink) => () => void) => Events;
+      return new Ctor((sink) => {
+        const sub = source.subscribe({
+          next: (event) => {
+            if (event.type === 'BOOKMARK') return sink.next(event);
+            const r = rewrite(resource, event.object as KubeObject);
+            sink.next(r === undefined ? { type: 'DELETED', object: event.object } : { ...event, object: r });
+          },
+          error: (e: unknown) => sink.error(e),
+          complete: () => sink.complete(),
+        });
+        return () => sub.unsubscribe();
+      });
     };
   }
   if (sabotage.create !== undefined) {

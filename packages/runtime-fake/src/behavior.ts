@@ -279,7 +279,7 @@ export class BehaviorRegistry {
     let out = this.forImage(container.image);
     // An image registered here says what the image does when the container gives no command.
     const ownCommand = container.command !== undefined || container.args !== undefined || !this.#registered(container.image);
-    const program = this.#commands && ownCommand ? containerProgram({ pod, container, podIP: context.podIP, data: context.data, emptyDirs: context.emptyDirs, network: this.#network, fallback: out }) : undefined;
+    const program = this.#commands && ownCommand ? containerProgram({ pod, container, podIP: context.podIP, data: context.data, emptyDirs: context.emptyDirs, network: this.#network?.forPod?.(pod) ?? this.#network, fallback: out }) : undefined;
     if (program !== undefined) out = { ...out, exitAfterMs: undefined, exitCode: undefined, stopAfterMs: undefined, stopExitCode: undefined, program };
     const all = annotations[BEHAVIOR_ANNOTATION];
     const own = annotations[containerBehaviorAnnotation(container.name)];

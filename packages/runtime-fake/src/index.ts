@@ -40,6 +40,23 @@ export type { ContainerExit, ContainerRuntimeOptions, ImageAvailability, Runtime
 export { DEFAULT_IMAGE_SIZE_BYTES, NOMINAL_IMAGE_SIZES } from './images.js';
 export type { ImageSpec, PullTiming } from './images.js';
 
+// Traffic: kube-proxy, cluster DNS, image answers and load flows
+export { TRAFFIC_PLUGIN_NAME, trafficPlugin } from './traffic/plugin.js';
+export type { TrafficPlugin, TrafficPluginOptions } from './traffic/plugin.js';
+export { DEFAULT_OUTSIDE_CLIENT_IP, TrafficModel } from './traffic/model.js';
+export type { LoadFlow, NextHop, NextHopHook, RequestOutcome, RoutedConnection, TrafficModelOptions, TrafficRequest } from './traffic/model.js';
+export { AffinityTable, candidates, categorizeEndpoints, routeConnection, serviceFor } from './traffic/route.js';
+export type { Candidates, Connection, RouteDecision, RouteVia, TrafficSource } from './traffic/route.js';
+export { buildTables, keyOf, sliceEndpoints } from './traffic/tables.js';
+export type { BackendEndpoint, NamespacedName, PodEntry, ServicePortEntry, TrafficObjects, TrafficTables } from './traffic/tables.js';
+export { CLUSTER_DNS_IP, CLUSTER_DOMAIN, NDOTS, answerQuery, candidateNames, resolveName, searchPath } from './traffic/dns.js';
+export type { DnsAnswer, SrvRecord } from './traffic/dns.js';
+export { CPU_PER_REQUEST_ANNOTATION, DEFAULT_CPU_MS_PER_REQUEST, IMAGE_SERVERS, cpuMsPerRequest, imageServer, serve, servingContainer } from './traffic/answers.js';
+export type { HttpRequest, ImageServer, ServerAnswer } from './traffic/answers.js';
+export { loadFlows } from './traffic/flows.js';
+export type { LoadFlowSpec } from './traffic/flows.js';
+export { dnsViolations, localPolicyViolations, readyEndpointViolations, trafficInvariants } from './traffic/invariants.js';
+
 // Errors
 export { RuntimeFakeError } from './errors.js';
 export type { RuntimeFakeErrorCode } from './errors.js';
@@ -49,3 +66,23 @@ export { CPU_USAGE_ANNOTATION, DEFAULT_USAGE_BASELINE, IMAGE_USAGE_BASELINES, ME
 export type { ResourceUsage } from './usage.js';
 export { DEFAULT_METRIC_RESOLUTION_MS, METRICS_SERVER_PLUGIN_NAME, MetricsScraper, NODE_SYSTEM_USAGE, formatCpuUsage, formatMemoryUsage, metricsServerPlugin, nodeMetricsOf, podMetricsOf } from './metrics-server.js';
 export type { MetricsServerOptions } from './metrics-server.js';
+export {
+  CUSTOM_METRICS_ADAPTER_PLUGIN_NAME,
+  DEFAULT_ADAPTER_RESOLUTION_MS,
+  EXTERNAL_METRIC_LABEL,
+  METRIC_ANNOTATION_PREFIX,
+  MetricsAdapter,
+  REQUESTS_PER_SECOND,
+  RequestRates,
+  customMetricsAdapterPlugin,
+  externalMetricValueOf,
+  metricValueOf,
+  requestRatesProvider,
+} from './custom-metrics.js';
+export type { CustomMetricSample, CustomMetricsAdapterOptions, ExternalMetricSample, MetricsProvider, MetricsProviderContext, RequestRate, RequestRateSource } from './custom-metrics.js';
+export { DEFAULT_REQUEST_RATE_WINDOW_MS, TrafficRequestRates } from './traffic-request-rates.js';
+export type { RequestCounters } from './traffic-request-rates.js';
+
+// A fake cloud: node groups of machines for the Cluster Autoscaler
+export { DEFAULT_BOOT_DELAY_MS, FakeCloudProvider, FakeNodeGroup, NODE_GROUP_LABEL } from './cloud.js';
+export type { FakeCloudOptions, NodeGroupConfig } from './cloud.js';

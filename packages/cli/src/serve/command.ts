@@ -22,6 +22,8 @@ export interface ServeCommandOptions {
   readonly address: string;
   /** Where the kubeconfig is written. */
   readonly kubeconfig: string;
+  /** A static token file for more users (`--token-auth-file`). */
+  readonly tokenAuthFile?: string | undefined;
 }
 
 /** The signal that stops the command: `io.signal`, else the first SIGINT or SIGTERM. */
@@ -55,6 +57,7 @@ export async function serve(options: ServeCommandOptions, io: CliIo): Promise<nu
       port: options.port,
       address: options.address,
       kubeconfigPath,
+      tokenAuthFile: options.tokenAuthFile,
       onClockError: (e) => io.stderr.write(`error: the simulated cluster stopped: ${e instanceof Error ? e.message : String(e)}\n`),
     });
     io.stdout.write(

@@ -9,7 +9,7 @@
 import type { ResourceDefinition, ResourceRegistry } from '@kubeloop/core';
 
 /** The verbs every served resource supports through `kubeloop serve`. */
-export const RESOURCE_VERBS: readonly string[] = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+export const RESOURCE_VERBS: readonly string[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** The resources upstream puts in the `all` category (what `kubectl get all` lists). */
 const ALL_CATEGORY = new Set(['pods', 'replicationcontrollers', 'services', 'daemonsets.apps', 'deployments.apps', 'replicasets.apps', 'statefulsets.apps', 'horizontalpodautoscalers.autoscaling', 'jobs.batch', 'cronjobs.batch']);
@@ -33,12 +33,13 @@ export function subresourcesOf(def: ResourceDefinition): SubresourceInfo[] {
   if (def.group === '' && def.plural === 'pods') {
     out.push({ name: 'binding', kind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] });
     out.push({ name: 'eviction', kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] });
+    out.push({ name: 'log', kind: own, verbs: ['get'] });
   }
   return out;
 }
 
 /** The group versions served, in registration order: `{ group, version }`, the core group as `''`. */
-function groupVersions(registry: ResourceRegistry): { group: string; version: string }[] {
+export function groupVersions(registry: ResourceRegistry): { group: string; version: string }[] {
   const seen = new Map<string, { group: string; version: string }>();
   for (const def of registry.all()) seen.set(def.apiVersion, { group: def.group, version: def.version });
   return [...seen.values()];
@@ -93,7 +94,10 @@ export function apiResourceList(registry: ResourceRegistry, group: string, versi
       ...(categories ? { categories } : {}),
     });
     for (const sub of subresourcesOf(def)) {
-      resources.push({ name: `${def.plural}/${sub.name}`, singularName: '', namespaced: def.namespaced, ...(sub.kind.group !== group ? { group: sub.kind.group } : {}), ...(sub.kind.version !== version ? { version: sub.kind.version } : {}), kind: sub.kind.kind, verbs: sub.verbs });
+      // Another group version's kind names both (upstream: `pods/eviction` is `policy`/`v1`, which
+      // kubectl drain's CheckEvictionSupport needs to evict rather than delete).
+      const foreign = sub.kind.group !== group || sub.kind.version !== version;
+      resources.push({ name: `${def.plural}/${sub.name}`, singularName: '', namespaced: def.namespaced, ...(foreign ? { group: sub.kind.group, version: sub.kind.version } : {}), kind: sub.kind.kind, verbs: sub.verbs });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? version : `${group}/${version}`, resources };
@@ -141,49 +145,6 @@ export function aggregatedDiscovery(registry: ResourceRegistry, legacy: boolean,
       })),
     })),
   };
-}
-
-/**
- * `GET /openapi/v3`: the index of the per-group-version OpenAPI v3 documents
- * (`{ paths: { 'apis/apps/v1': { serverRelativeURL } } }`).
- */
-export function openApiV3Index(registry: ResourceRegistry): object {
-  const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const { group, version } of groupVersions(registry)) {
-    const path = group === '' ? `api/${version}` : `apis/${group}/${version}`;
-    paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${CLI_OPENAPI_HASH}` };
-  }
-  return { paths };
-}
-
-const CLI_OPENAPI_HASH = 'kubeloop0';
-
-/**
- * `GET /openapi/v3/api/v1` or `/openapi/v3/apis/<group>/<version>`: a partial OpenAPI v3
- * document — the paths of the group version's resources, each write operation tagged with
- * `x-kubernetes-group-version-kind` and its `dryRun`, `fieldManager` and `fieldValidation`
- * query parameters — or undefined when not served. It carries no schemas yet: it is what
- * kubectl reads to learn that the server validates fields itself (so `kubectl create -f`
- * sends `fieldValidation=Strict` instead of validating client-side); `kubectl explain` needs
- * the schemas.
- */
-export function openApiV3Document(registry: ResourceRegistry, group: string, version: string): object | undefined {
-  const defs = registry.all().filter((d) => d.group === group && d.version === version);
-  if (defs.length === 0) return undefined;
-  const prefix = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
-  const query = (name: string) => ({ name, in: 'query', schema: { type: 'string', uniqueItems: true } });
-  const writeParams = [query('dryRun'), query('fieldManager'), query('fieldValidation')];
-  const paths: Record<string, object> = {};
-  for (const def of defs) {
-    const gvk = { 'x-kubernetes-group-version-kind': { group: def.group, version: def.version, kind: def.kind } };
-    const base = def.namespaced ? `${prefix}/namespaces/{namespace}/${def.plural}` : `${prefix}/${def.plural}`;
-    paths[base] = { post: { ...gvk, 'x-kubernetes-action': 'post', parameters: writeParams, responses: {} } };
-    paths[`${base}/{name}`] = {
-      put: { ...gvk, 'x-kubernetes-action': 'put', parameters: writeParams, responses: {} },
-      patch: { ...gvk, 'x-kubernetes-action': 'patch', parameters: [...writeParams, query('force')], responses: {} },
-    };
-  }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.34.0' }, paths };
 }
 
 /** One protobuf field of wire type 2 (a string or an embedded message). */

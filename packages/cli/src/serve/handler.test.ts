@@ -77,6 +77,10 @@ describe('the HTTP API handler', () => {
     const core = (await call('GET', '/api/v1')).json() as { resources: { name: string; shortNames?: string[]; namespaced: boolean; categories?: string[]; verbs: string[] }[] };
     expect(core.resources.find((r) => r.name === 'pods')).toMatchObject({ kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'] });
     expect(core.resources.find((r) => r.name === 'pods/binding')).toMatchObject({ kind: 'Binding', verbs: ['create'] });
+    // Another group's kind names its group and version, even when the version is the same word
+    // (kubectl drain evicts only when it finds pods/eviction's policy/v1).
+    expect(core.resources.find((r) => r.name === 'pods/eviction')).toMatchObject({ group: 'policy', version: 'v1', kind: 'Eviction' });
+    expect(core.resources.find((r) => r.name === 'pods/log')).toMatchObject({ kind: 'Pod', verbs: ['get'] });
     const groups = (await call('GET', '/apis')).json() as { groups: { name: string }[] };
     expect(groups.groups.map((g) => g.name)).toContain('apps');
     const aggregated = await call('GET', '/apis', { headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' } });
@@ -138,9 +142,12 @@ describe('the HTTP API handler', () => {
       expect(reply.status, body).toBeLessThan(500);
     }
     expect((await call('PATCH', '/api/v1/namespaces/default/configmaps/x', { body: '{}', headers: { 'Content-Type': 'text/plain' } })).status).toBe(415);
-    // A protobuf body (what kubectl's typed clients send) is not decoded yet: 415, not a JSON parse error.
-    const protobuf = await call('POST', '/api/v1/namespaces/default/configmaps', { body: Buffer.from('k8s\u0000\n\u000f'), headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' } });
+    // A protobuf body (what kubectl's typed clients send) of a kind kubeloop does not decode: 415,
+    // not a JSON parse error; a truncated one: 400.
+    const protobuf = await call('POST', '/api/v1/namespaces/default/configmaps', { body: Buffer.from('k8s\u0000\n\u0009\n\u0002v1\u0012\u0003Pod'), headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' } });
     expect(protobuf.json()).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
+    const truncated = await call('POST', '/api/v1/namespaces/default/configmaps', { body: Buffer.from('k8s\u0000\n\u000f'), headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' } });
+    expect(truncated.json()).toMatchObject({ code: 400, reason: 'BadRequest' });
     expect(server.resourceVersion).toBe(before);
   });
 
@@ -187,6 +194,33 @@ describe('the HTTP API handler', () => {
     const event = JSON.parse(expired.text.trim()) as { type: string; object: { code: number; reason: string } };
     expect(event).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
     expect(api.openWatches).toBe(0);
+  });
+
+  it('pages a list with limit and continue (JSON and Table), and deletes a collection by label selector', async () => {
+    await server.create(server.registry.forResource('namespaces')!, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'paged' } });
+    for (const name of ['page-a', 'page-b', 'page-c']) await call('POST', '/api/v1/namespaces/paged/configmaps', { body: cm(name, { metadata: { name, labels: { page: 'yes' } } }), headers: json });
+    const first = (await call('GET', '/api/v1/namespaces/paged/configmaps?limit=2')).json() as { metadata: { continue?: string; remainingItemCount?: number; resourceVersion: string }; items: { metadata: { name: string } }[] };
+    expect(first.items.map((i) => i.metadata.name)).toEqual(['page-a', 'page-b']);
+    expect(first.metadata.remainingItemCount).toBe(1);
+    await call('DELETE', '/api/v1/namespaces/paged/configmaps/page-c');
+    const second = (await call('GET', `/api/v1/namespaces/paged/configmaps?limit=2&continue=${encodeURIComponent(first.metadata.continue!)}`)).json() as typeof first;
+    // The continuation reads the first page's revision: page-c, deleted since, is still listed.
+    expect(second.items.map((i) => i.metadata.name)).toEqual(['page-c']);
+    expect(second.metadata).toEqual({ resourceVersion: first.metadata.resourceVersion });
+    const table = (await call('GET', '/api/v1/namespaces/paged/configmaps?limit=1', { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } })).json() as { kind: string; rows: unknown[]; metadata: { continue?: string } };
+    expect(table).toMatchObject({ kind: 'Table', rows: [expect.anything()] });
+    expect(table.metadata.continue).toEqual(expect.any(String));
+    expect((await call('GET', '/api/v1/namespaces/paged/configmaps?continue=bogus')).status).toBe(400);
+    expect((await call('GET', '/api/v1/namespaces/paged/configmaps?resourceVersionMatch=Exact')).status).toBe(422);
+
+    const deleted = await call('DELETE', '/api/v1/namespaces/paged/configmaps?labelSelector=page%3Dyes');
+    expect(deleted.status).toBe(200);
+    expect(deleted.json()).toMatchObject({ kind: 'ConfigMapList', items: [{ metadata: { name: 'page-a' } }, { metadata: { name: 'page-b' } }] });
+    expect((await server.list(server.registry.forResource('configmaps')!, { namespace: 'paged' })).items).toEqual([]);
+    // deletecollection is not served at the cluster scope of a namespaced kind, as upstream.
+    expect((await call('DELETE', '/api/v1/configmaps')).status).toBe(405);
+    // Without a log source (no kubelets), pods/log is not served.
+    expect((await call('GET', '/api/v1/namespaces/paged/pods/x/log')).status).toBe(404);
   });
 
   it('ends a watch after timeoutSeconds on the timeout clock', async () => {

@@ -1,9 +1,12 @@
 /**
  * The Kubernetes REST API over Node's `http` request/response pair, in front of core's
- * {@link Client}: authentication, routing, discovery, the verbs (get, list, watch, create,
- * update, patch, delete and the status, scale, binding and eviction subresources) and
- * server-side Tables. It knows nothing of the store's internals: everything goes through the
- * `Client` interface and the resource registry.
+ * {@link Client}: authentication, routing, discovery, the verbs (get; list with
+ * `limit`/`continue` and `resourceVersion`/`resourceVersionMatch` — see `listpaging.ts`; watch
+ * with bookmarks; create, update, patch, delete, deletecollection; the status, scale, binding,
+ * eviction and log subresources — see `log.ts`) and server-side Tables. Request bodies are
+ * JSON, YAML or Kubernetes protobuf (`protobuf.ts`). It knows nothing of the store's internals:
+ * everything goes through the `Client` interface, the resource registry and, for logs, a
+ * {@link PodLogSource}.
  *
  * Guarantees: every failure is answered with a `metav1.Status` carrying upstream's code, reason
  * and message (core's `ApiError`); a request body over 3 MiB gets 413, malformed JSON 400, an
@@ -16,9 +19,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
 import { ApiError, RealClock, badRequest, isApiError } from '@kubeloop/core';
-import type { Client, Clock, DeleteOptions, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
-import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, openApiV3Document, openApiV3Index, subresourcesOf } from './discovery.js';
+import type { Client, Clock, DeleteOptions, Pod, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, subresourcesOf } from './discovery.js';
+import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
 import type { AggregatedDiscoveryVersion } from './discovery.js';
+import { checkPatchOptions, scaleWithManager, serverSideApply } from './apply.js';
+import { advancePosition, formatLine, linesAfter, logContainer, parseLogQuery, renderLog } from './log.js';
+import type { PodLogLine, PodLogSource } from './log.js';
+import { ExpiredContinueError, ListPager, parseLimit } from './listpaging.js';
+import type { ListQuery } from './listpaging.js';
+import { KUBERNETES_PROTOBUF, ProtobufDecodeError, decodeKubernetesProtobuf } from './protobuf.js';
 import { StrategicMergePatchError, strategicMerge } from './strategic.js';
 import { toTable } from './table.js';
 import type { IncludeObject } from './table.js';
@@ -49,12 +59,21 @@ export interface ApiHandlerOptions {
    * default (core's `RealClock`), whatever the speed of the cluster's clock.
    */
   readonly timeoutClock?: Clock | undefined;
-  /** The bearer token every request but `/healthz`, `/livez` and `/readyz` must carry. */
+  /** The bearer token every request but `/healthz`, `/livez` and `/readyz` must carry (unless a `gate` is given). */
   readonly token: string;
+  /**
+   * Authentication and authorization in the token's place (`serve/auth.ts`): called once per
+   * request but the health checks, before routing, with a reader of the body. It answers the
+   * request itself (a 401 or 403 Status, or an endpoint it serves) or returns `undefined` to let
+   * the handler serve it; what it throws is answered as a Status.
+   */
+  readonly gate?: ((req: IncomingMessage, url: URL, readBody: () => Promise<unknown>) => Promise<{ readonly code: number; readonly body: unknown } | undefined>) | undefined;
   /** What `/version` reports. */
   readonly version: VersionInfo;
   /** `host:port` reported in `/api`'s `serverAddressByClientCIDRs` (default `127.0.0.1`). */
   readonly serverAddress?: string | undefined;
+  /** Where `pods/log` reads container logs (the fake kubelets); without it the subresource answers 404. */
+  readonly logs?: PodLogSource | undefined;
 }
 
 /** A Status for a failure that has no core `ApiError` reason of its own (413, 415, 406). */
@@ -75,6 +94,33 @@ interface Target {
   readonly namespace: string | undefined;
   readonly name: string | undefined;
   readonly subresource: string | undefined;
+}
+
+/**
+ * A protobuf request body as its JSON object ({@link decodeKubernetesProtobuf}): 400 when it is
+ * malformed, 415 when it holds a kind or field kubeloop does not decode.
+ */
+function decodeProtobufBody(raw: Uint8Array): unknown {
+  try {
+    return decodeKubernetesProtobuf(raw);
+  } catch (e) {
+    if (!(e instanceof ProtobufDecodeError)) throw e;
+    if (e.code === 'malformed') throw badRequest(e.message);
+    throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', e.message));
+  }
+}
+
+/**
+ * `value` without its null-valued object keys, at any depth: Go decodes a JSON `null` into a
+ * field as the field's zero value (and a CRD's structural schema prunes it), so
+ * `creationTimestamp: null` — which kubectl sends — means "not set".
+ */
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== null) out[k] = dropNulls(v);
+  return out;
 }
 
 /** The RFC 7386 JSON merge patch of `target` by `patch` (for the scale subresource). */
@@ -114,6 +160,23 @@ function mediaTypes(header: string | undefined): { type: string; params: Record<
   });
 }
 
+/** The list parameters of a query (`limit`, `continue`, `resourceVersion`, `resourceVersionMatch`). */
+function listQuery(q: URLSearchParams): ListQuery {
+  return { limit: parseLimit(q.get('limit')), continue: q.get('continue') ?? undefined, resourceVersion: q.get('resourceVersion') ?? undefined, resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined };
+}
+
+/** What a list reads, as the pager's scope: `?` marks a selection (then no `remainingItemCount`). */
+function listScope(def: ResourceDefinition, s: { namespace: string | undefined; labelSelector: string | undefined; fieldSelector: string | undefined }): string {
+  const base = `${def.group}/${def.plural}/${s.namespace ?? ''}`;
+  return s.labelSelector === undefined && s.fieldSelector === undefined ? base : `${base}?${s.labelSelector ?? ''}&${s.fieldSelector ?? ''}`;
+}
+
+/** The field manager of a request that names none: its User-Agent up to the first `/` (`kubectl/v1.33.0 (...)` → `kubectl`), at most 128 characters. */
+function managerFromUserAgent(userAgent: string | undefined): string | undefined {
+  const prefix = (userAgent ?? '').split('/')[0]!.slice(0, 128);
+  return prefix === '' ? undefined : prefix;
+}
+
 function queryBool(value: string | null): boolean {
   return value === 'true' || value === '1';
 }
@@ -133,11 +196,14 @@ export class ApiHandler {
   readonly #token: Buffer;
   readonly #watches = new Set<() => void>();
   readonly #timeoutClock: Clock;
+  /** The snapshots of chunked lists, aged on the timeout (wall) clock as etcd compacts on wall time. */
+  readonly #pager: ListPager;
 
   constructor(options: ApiHandlerOptions) {
     this.#options = options;
     this.#token = Buffer.from(options.token);
     this.#timeoutClock = options.timeoutClock ?? new RealClock();
+    this.#pager = new ListPager({ clock: this.#timeoutClock });
   }
 
   /** How many watch streams are open now. */
@@ -171,11 +237,20 @@ export class ApiHandler {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
       return;
     }
-    if (!this.#authenticated(req)) {
+    // --- authentication and authorization: one hook per request (serve/auth.ts) ---
+    if (this.#options.gate) {
+      const reply = await this.#options.gate(req, url, () => this.#body(req));
+      if (reply) {
+        req.resume();
+        this.#send(res, reply.code, reply.body);
+        return;
+      }
+    } else if (!this.#authenticated(req)) {
       req.resume();
       this.#send(res, 401, rawStatus(401, 'Unauthorized', 'Unauthorized'));
       return;
     }
+    // --- end of authentication and authorization ---
     let segments: string[];
     try {
       segments = path.split('/').filter(Boolean).map(decodeURIComponent);
@@ -235,6 +310,11 @@ export class ApiHandler {
     }
     let doc: object | undefined;
     if (key === 'openapi/v2') {
+      // JSON unless the client asks for gnostic's protobuf (kubectl does).
+      if (!mediaTypes(req.headers.accept).some((m) => m.type.includes('protobuf'))) {
+        this.#send(res, 200, openApiV2Document(registry));
+        return true;
+      }
       const body = openApiV2Protobuf(registry);
       res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF, 'Content-Length': String(body.length) }).end(body);
       return true;
@@ -263,7 +343,8 @@ export class ApiHandler {
     const q = url.searchParams;
     const key: ObjectKey | undefined = name === undefined ? undefined : { ...(namespace !== undefined ? { namespace } : {}), name };
     const dryRun = q.getAll('dryRun').includes('All');
-    const fieldManager = q.get('fieldManager') ?? undefined;
+    // As upstream: a write that names no field manager is recorded under its User-Agent's program name.
+    const fieldManager = q.get('fieldManager') || managerFromUserAgent(req.headers['user-agent']);
     const warnings: string[] = [];
     const onWarning = (w: string): void => void warnings.push(w);
     const writeOptions = { dryRun, ...(fieldManager !== undefined ? { fieldManager } : {}), onWarning } as const;
@@ -291,11 +372,15 @@ export class ApiHandler {
     if (method === 'GET') {
       if (key === undefined) {
         if (queryBool(q.get('watch'))) return this.#watch(req, res, def, namespace, q);
-        const list = await client.list(def, { namespace, labelSelector: q.get('labelSelector') || undefined, fieldSelector: q.get('fieldSelector') || undefined });
+        const selection = { namespace, labelSelector: q.get('labelSelector') || undefined, fieldSelector: q.get('fieldSelector') || undefined };
+        const page = await this.#pager.page(listScope(def, selection), listQuery(q), () => client.list(def, selection));
         const table = this.#tableRequested(req, q);
-        this.#send(res, 200, table ? toTable(def.kind, list.items, { nowMs: this.#options.clock.now(), resourceVersion: list.metadata.resourceVersion, include: table }) : list);
+        if (!table) return this.#send(res, 200, page);
+        const rows = toTable(def.kind, page.items, { nowMs: this.#options.clock.now(), resourceVersion: page.metadata.resourceVersion, include: table }) as { metadata: object };
+        this.#send(res, 200, { ...rows, metadata: { ...page.metadata, ...rows.metadata } });
         return;
       }
+      if (subresource === 'log') return this.#log(req, res, key, q);
       if (subresource === 'scale') return this.#send(res, 200, await client.getScale(def, key));
       if (subresource !== undefined && subresource !== 'status') throw this.#methodNotAllowed();
       const object = await client.get(def, key);
@@ -323,10 +408,13 @@ export class ApiHandler {
       }
       throw this.#methodNotAllowed();
     }
-    if (key === undefined) throw this.#methodNotAllowed();
+    if (key === undefined) {
+      if (method === 'DELETE' && subresource === undefined && (namespace !== undefined || !def.namespaced)) return this.#deleteCollection(req, res, def, namespace, q);
+      throw this.#methodNotAllowed();
+    }
     if (method === 'PUT') {
       const body = await this.#body(req);
-      if (subresource === 'scale') return this.#send(res, 200, await client.updateScale(def, key, body as Scale));
+      if (subresource === 'scale') return this.#send(res, 200, await scaleWithManager(client, this.#options.clock, def, key, body as Scale, fieldManager));
       const object = this.#objectBody(body, def, namespace, key.name);
       const updated = await write((o) => (subresource === 'status' ? client.updateStatus(def, object, o) : client.update(def, object, o)));
       return this.#send(res, 200, updated, undefined, warnings);
@@ -334,10 +422,19 @@ export class ApiHandler {
     if (method === 'PATCH') {
       const contentType = mediaTypes(req.headers['content-type'])[0]?.type ?? '';
       const body = await this.#body(req);
+      const apply = contentType === 'application/apply-patch+yaml';
+      checkPatchOptions(apply, fieldManager, q.get('force'));
+      if (apply && subresource !== 'scale') {
+        const request = { def, key, body, fieldManager: q.get('fieldManager') ?? undefined, force: queryBool(q.get('force')), subresource: subresource === 'status' ? ('status' as const) : undefined };
+        const outcome = await serverSideApply(client, this.#options.clock, write, request);
+        return this.#send(res, outcome.created ? 201 : 200, outcome.object, undefined, warnings);
+      }
       let patch: Patch;
       if (contentType === 'application/json-patch+json') {
         if (!Array.isArray(body)) throw badRequest('json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp');
-        patch = { type: 'json', body: body as JsonPatchOperation[] };
+        // A null inside an added value is the field's zero value once decoded (kubectl's
+        // `rollout undo` replaces the template with one carrying `creationTimestamp: null`).
+        patch = { type: 'json', body: (body as JsonPatchOperation[]).map((op) => (op !== null && typeof op === 'object' && 'value' in op && op.value !== null && typeof op.value === 'object' ? { ...op, value: dropNulls(op.value) } : op)) };
       } else if (contentType === 'application/merge-patch+json' || contentType === 'application/strategic-merge-patch+json') {
         if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of a merge patch must be a JSON object');
         if (contentType === 'application/strategic-merge-patch+json' && !strategicIsMerge(body) && subresource !== 'scale') {
@@ -345,12 +442,12 @@ export class ApiHandler {
         }
         patch = { type: 'merge', body: body as Record<string, unknown> };
       } else {
-        throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`));
+        throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`));
       }
       if (subresource === 'scale') {
         if (patch.type !== 'merge') throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', 'the scale subresource accepts merge patches only'));
         const scale = await client.getScale(def, key);
-        return this.#send(res, 200, await client.updateScale(def, key, mergePatch(scale, patch.body) as Scale));
+        return this.#send(res, 200, await scaleWithManager(client, this.#options.clock, def, key, mergePatch(scale, patch.body) as Scale, fieldManager));
       }
       const patched = await write((o) => client.patch(def, key, patch, { ...o, ...(subresource === 'status' ? { subresource: 'status' as const } : {}) }));
       return this.#send(res, 200, patched, undefined, warnings);
@@ -364,6 +461,28 @@ export class ApiHandler {
       return;
     }
     throw this.#methodNotAllowed();
+  }
+
+  /**
+   * `DELETE` on a collection (upstream's `deletecollection`): lists with the request's label
+   * and field selectors, deletes each object with the body's DeleteOptions, and answers the list
+   * of what was deleted (objects that stay, with finalizers or a grace period, as they are now).
+   * An object already gone meanwhile is skipped; any other failure stops and is the answer.
+   */
+  async #deleteCollection(req: IncomingMessage, res: ServerResponse, def: ResourceDefinition, namespace: string | undefined, q: URLSearchParams): Promise<void> {
+    const { client } = this.#options;
+    const options = this.#deleteOptions((await this.#body(req, true)) ?? {}, q);
+    const list = await client.list(def, { namespace, labelSelector: q.get('labelSelector') || undefined, fieldSelector: q.get('fieldSelector') || undefined });
+    const deleted: KubeObject[] = [];
+    for (const item of list.items) {
+      const key: ObjectKey = { ...(item.metadata.namespace !== undefined ? { namespace: item.metadata.namespace } : {}), name: item.metadata.name ?? '' };
+      try {
+        deleted.push(await client.delete(def, key, options));
+      } catch (e) {
+        if (!isApiError(e, 'NotFound')) throw e;
+      }
+    }
+    this.#send(res, 200, { apiVersion: list.apiVersion, kind: list.kind, metadata: { resourceVersion: list.metadata.resourceVersion }, items: deleted });
   }
 
   /**
@@ -416,8 +535,10 @@ export class ApiHandler {
     }
     const orphan = b.orphanDependents ?? (q.has('orphanDependents') ? queryBool(q.get('orphanDependents')) : undefined);
     const graceRaw = b.gracePeriodSeconds ?? q.get('gracePeriodSeconds') ?? undefined;
+    // A number in the body, decimal digits in the query (`Number(" ")` would read a blank as 0).
+    const wellFormed = b.gracePeriodSeconds !== undefined ? typeof graceRaw === 'number' && Number.isInteger(graceRaw) : typeof graceRaw === 'string' && /^-?\d+$/.test(graceRaw);
+    if (graceRaw !== undefined && !wellFormed) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(graceRaw)}: must be an integer`);
     const grace = graceRaw === undefined ? undefined : Number(graceRaw);
-    if (grace !== undefined && !Number.isInteger(grace)) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(graceRaw)}: must be an integer`);
     const dryRun = (Array.isArray(b.dryRun) && b.dryRun.includes('All')) || q.getAll('dryRun').includes('All');
     const pre = b.preconditions as { uid?: unknown; resourceVersion?: unknown } | undefined;
     const preconditions = pre && typeof pre === 'object' ? { ...(typeof pre.uid === 'string' ? { uid: pre.uid } : {}), ...(typeof pre.resourceVersion === 'string' ? { resourceVersion: pre.resourceVersion } : {}) } : undefined;
@@ -432,7 +553,7 @@ export class ApiHandler {
    */
   #objectBody(body: unknown, def: ResourceDefinition, namespace: string | undefined, name: string | undefined): Record<string, unknown> {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be a JSON object');
-    const object = { ...(body as Record<string, unknown>) };
+    const object = dropNulls(body) as Record<string, unknown>;
     const kind = object.kind ?? def.kind;
     const apiVersion = object.apiVersion ?? def.apiVersion;
     if (kind !== def.kind || (apiVersion !== def.apiVersion && !Object.keys(def.conversions ?? {}).includes(String(apiVersion)))) {
@@ -475,12 +596,14 @@ export class ApiHandler {
       else chunks.push(buffer);
     }
     if (over) throw tooLarge();
-    const text = Buffer.concat(chunks).toString('utf8');
+    const raw = Buffer.concat(chunks);
+    const type = mediaTypes(req.headers['content-type'])[0]?.type ?? '';
+    if (type === KUBERNETES_PROTOBUF && raw.length > 0) return decodeProtobufBody(raw);
+    const text = raw.toString('utf8');
     if (text.trim() === '') {
       if (optional) return undefined;
       throw badRequest('the request body is empty');
     }
-    const type = mediaTypes(req.headers['content-type'])[0]?.type ?? '';
     if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && !/^application\/[a-z-]+\+(json|yaml)$/.test(type)) {
       throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`));
     }
@@ -501,6 +624,8 @@ export class ApiHandler {
     const table = this.#tableRequested(req, q);
     const { clock } = this.#options;
     const resourceVersion = q.get('resourceVersion') || undefined;
+    // As upstream parses it before the stream starts: a malformed revision is a 400, not an ERROR event.
+    if (resourceVersion !== undefined && !/^\d+$/.test(resourceVersion)) throw badRequest(`invalid resource version "${resourceVersion}"`);
     const events = this.#options.client.watch(def, {
       namespace,
       labelSelector: q.get('labelSelector') || undefined,
@@ -547,9 +672,83 @@ export class ApiHandler {
     if (ended) watch.subscription.unsubscribe();
   }
 
+  /**
+   * `GET pods/{name}/log`: the container's lines as `text/plain` ({@link renderLog}); with
+   * `follow`, a chunked stream that sends new lines as the container writes them (polled once a
+   * second on the cluster's clock) and ends when the container has terminated, the pod is gone,
+   * the client leaves, or on {@link ApiHandler.closeWatches}. A pod not yet on a node answers
+   * an empty body, as upstream.
+   */
+  async #log(req: IncomingMessage, res: ServerResponse, key: ObjectKey, q: URLSearchParams): Promise<void> {
+    const source = this.#options.logs;
+    if (source === undefined) throw this.#notFound();
+    const query = parseLogQuery(q);
+    const pods = this.#options.registry.forResource('pods') as ResourceDefinition<Pod>;
+    const pod = await this.#options.client.get(pods, key);
+    const container = logContainer(pod, query.container);
+    const headers = { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' };
+    if (pod.spec.nodeName === undefined || pod.spec.nodeName === '') {
+      res.writeHead(200, { ...headers, 'Content-Length': '0' }).end();
+      return;
+    }
+    const read = (p: Pod): readonly PodLogLine[] => {
+      try {
+        return source.logs(p, container, { previous: query.previous });
+      } catch (e) {
+        throw badRequest(e instanceof Error ? e.message : String(e));
+      }
+    };
+    const { clock } = this.#options;
+    const lines = read(pod);
+    const text = renderLog(lines, query, clock.now());
+    if (!query.follow || query.previous) {
+      res.writeHead(200, { ...headers, 'Content-Length': String(Buffer.byteLength(text)) }).end(text);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Transfer-Encoding': 'chunked' });
+    res.write(text);
+    let budget = query.limitBytes === undefined ? Infinity : query.limitBytes - Buffer.byteLength(text);
+    // Where the stream is: after the last line of the log as read (tail and since only cut the first batch).
+    let position = advancePosition(undefined, lines);
+    let ended = false;
+    let timer: { cancel(): void } | undefined;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      this.#watches.delete(end);
+      timer?.cancel();
+      res.end();
+    };
+    this.#watches.add(end);
+    res.on('close', end);
+    const poll = async (): Promise<void> => {
+      if (ended) return;
+      let current: Pod;
+      let fresh: readonly PodLogLine[] = [];
+      try {
+        current = await this.#options.client.get(pods, key);
+        fresh = linesAfter(read(current), position);
+      } catch {
+        return end();
+      }
+      position = advancePosition(position, fresh);
+      const chunk = fresh.map((l) => formatLine(l, query.timestamps)).join('');
+      if (chunk !== '' && budget > 0) {
+        const bytes = Buffer.from(chunk).subarray(0, budget);
+        budget -= bytes.length;
+        res.write(bytes);
+      }
+      const status = [...(current.status?.containerStatuses ?? []), ...(current.status?.initContainerStatuses ?? [])].find((s) => s.name === container);
+      if (budget <= 0 || status?.state?.terminated !== undefined || current.metadata.uid !== pod.metadata.uid) return end();
+      if (!ended) timer = clock.setTimer(1000, () => void poll());
+    };
+    timer = clock.setTimer(1000, () => void poll());
+  }
+
   /** `e` as the Status a client receives. */
   #status(e: unknown): Status {
     if (e instanceof HttpFailure) return e.status;
+    if (e instanceof ExpiredContinueError) return { ...e.toStatus(), ...({ metadata: { continue: e.continueToken } } as object) };
     if (isApiError(e)) return e.toStatus();
     return rawStatus(500, 'InternalError', `Internal error occurred: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -1,21 +1,25 @@
 /**
  * `kubeloop serve`: a simulated cluster (SimCluster with every built-in controller and fake
  * nodes) whose virtual clock follows the wall clock, served as a Kubernetes API endpoint over
- * HTTPS with a generated CA, a bearer token and a kubeconfig for kubectl.
+ * HTTPS with a generated CA, a bearer token and a kubeconfig for kubectl, with bearer-token
+ * authentication and RBAC (`auth.ts`).
  *
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { RealClock, followWallClock } from '@kubeloop/core';
-import type { WallClockDriver } from '@kubeloop/core';
+import { RealClock, followWallClock, seededRng } from '@kubeloop/core';
+import { ensureBootstrapPolicy } from '@kubeloop/controllers';
+import type { Plugin, WallClockDriver } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
 import { stringify } from 'yaml';
 import { CLI_VERSION } from '../version.js';
+import { ApiAuth, parseTokenAuthFile } from './auth.js';
 import { ApiHandler } from './handler.js';
 import type { VersionInfo } from './handler.js';
+import type { PodLogSource } from './log.js';
 import { generateServingCertificates } from './tls.js';
 
 /** The Kubernetes version `kubeloop serve` reports (`/version`): the API it follows. */
@@ -39,6 +43,10 @@ export interface ServeOptions {
   readonly tickMs?: number | undefined;
   /** Called with an error that stopped the virtual clock (e.g. a livelock the cluster detected). */
   readonly onClockError?: ((error: unknown) => void) | undefined;
+  /** A static token file (kube-apiserver's `--token-auth-file`: `token,user,uid,"group1,group2"` per line): more users. */
+  readonly tokenAuthFile?: string | undefined;
+  /** Extra plugins installed in the cluster (e.g. one that only adds a custom resource, whose controller runs elsewhere). */
+  readonly plugins?: readonly Plugin[] | undefined;
 }
 
 /** A running `kubeloop serve`. */
@@ -57,6 +65,8 @@ export interface RunningServe {
   readonly cluster: SimCluster;
   /** The request handler (open watches, for diagnostics). */
   readonly api: ApiHandler;
+  /** Authentication and RBAC (issues ServiceAccount tokens). */
+  readonly auth: ApiAuth;
   /** Stops the clock, ends watches, closes the listener and connections, stops the cluster. Idempotent. */
   stop(): Promise<void>;
 }
@@ -74,6 +84,17 @@ export function kubeconfigFor(server: string, caCertPem: string, token: string):
   });
 }
 
+/** `pods/log` from the fake kubelet of the pod's node (as kube-apiserver asks the node's kubelet). */
+function kubeletLogs(cluster: SimCluster): PodLogSource {
+  return {
+    logs: (pod, container, options) => {
+      const kubelet = cluster.nodes.kubelet(pod.spec.nodeName ?? '');
+      if (kubelet === undefined) throw new Error(`the kubelet of node "${pod.spec.nodeName ?? ''}" is not running`);
+      return kubelet.logs(pod.metadata.namespace ?? '', pod.metadata.name ?? '', container, options);
+    },
+  };
+}
+
 /**
  * Starts a simulated cluster and serves it: the virtual clock starts at the wall time and
  * follows it (`speed` times faster), the API is served over HTTPS with a freshly generated CA
@@ -86,9 +107,20 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const wallNow = new RealClock().now();
   const address = options.address ?? '127.0.0.1';
   const certificates = await generateServingCertificates(wallNow, [address]);
-  const cluster = await SimCluster.create({ seed: options.seed ?? 1, nodes: options.nodes ?? 3, startMs: wallNow, trace: 'none' });
+  const cluster = await SimCluster.create({ seed: options.seed ?? 1, nodes: options.nodes ?? 3, startMs: wallNow, trace: 'none', plugins: options.plugins });
   const token = randomBytes(32).toString('base64url');
-  const api = new ApiHandler({ client: cluster.server, registry: cluster.server.registry, clock: cluster.clock, token, version: SERVED_KUBERNETES_VERSION });
+  let auth: ApiAuth;
+  try {
+    const staticTokens = options.tokenAuthFile === undefined ? undefined : parseTokenAuthFile(readFileSync(options.tokenAuthFile, 'utf8'), options.tokenAuthFile);
+    // The bootstrap RBAC policy, as kube-apiserver's post-start hook creates it; the
+    // aggregation controller fills in admin, edit and view as the clock runs.
+    await ensureBootstrapPolicy(cluster.server);
+    auth = new ApiAuth({ client: cluster.server, clock: cluster.clock, rng: seededRng(`serviceaccount-tokens:${options.seed ?? 1}`), adminToken: token, staticTokens });
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+  const api = new ApiHandler({ client: cluster.server, registry: cluster.server.registry, clock: cluster.clock, token, gate: auth.gate, version: SERVED_KUBERNETES_VERSION, logs: kubeletLogs(cluster) });
   const server = createServer({ cert: certificates.certPem, key: certificates.keyPem }, api.handle);
   // A request that breaks the TLS or HTTP framing is answered by Node and never reaches us.
   server.on('clientError', (_e, socket) => socket.destroy());
@@ -120,5 +152,5 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
       await closed;
       await cluster.stop();
     })());
-  return { url, port, token, caCertPem: certificates.caCertPem, kubeconfig, cluster, api, stop };
+  return { url, port, token, caCertPem: certificates.caCertPem, kubeconfig, cluster, api, auth, stop };
 }

@@ -6,36 +6,15 @@
  * replaced, with the `$patch`, `$setElementOrder/<list>`, `$deleteFromPrimitiveList/<list>` and
  * `$retainKeys` directives.
  *
- * Caveat: merge keys are looked up by field name (the table below, from upstream's
- * `patchMergeKey` tags of the core/v1 and apps/v1 types), not by the kind's full schema; a list
- * not in the table is replaced as a whole, as upstream does for lists without a patch strategy.
+ * Caveat: merge keys are looked up by field name (core's `LIST_FIELDS`, from upstream's
+ * `patchMergeKey` tags, the same table server-side apply and the served OpenAPI read), not by
+ * the kind's full schema; a list not in the table is replaced as a whole, as upstream does for
+ * lists without a patch strategy.
  *
  * @module
  */
 
-/**
- * Lists merged item by item, by field name: the merge key candidates (the first one the items
- * carry is used: `ports` of a container carry `containerPort`, those of a Service `port`).
- */
-const MERGE_KEYS: Readonly<Record<string, readonly string[]>> = {
-  containers: ['name'],
-  initContainers: ['name'],
-  ephemeralContainers: ['name'],
-  env: ['name'],
-  volumes: ['name'],
-  volumeMounts: ['mountPath'],
-  volumeDevices: ['devicePath'],
-  imagePullSecrets: ['name'],
-  ports: ['containerPort', 'port'],
-  hostAliases: ['ip'],
-  conditions: ['type'],
-  ownerReferences: ['uid'],
-  resourceClaims: ['name'],
-  schedulingGates: ['name'],
-};
-
-/** Lists of primitives merged as sets (`patchStrategy: merge` on a list of strings). */
-const MERGED_PRIMITIVE_LISTS = new Set(['finalizers']);
+import { listMapKeysOf, listMetaOf } from '@kubeloop/core';
 
 type Json = unknown;
 type JsonObject = Record<string, Json>;
@@ -52,15 +31,14 @@ export class StrategicMergePatchError extends Error {
   }
 }
 
+/** The `patchMergeKey` of the list `field`: the first key of its list-map key tuple. */
 function mergeKeyOf(field: string, items: readonly Json[]): string | undefined {
-  const candidates = MERGE_KEYS[field];
-  if (!candidates) return undefined;
-  return candidates.find((key) => items.some((item) => isObject(item) && item[key] !== undefined)) ?? candidates[0];
+  return listMapKeysOf(field, items)?.[0];
 }
 
 function mergeList(field: string, original: Json, patch: readonly Json[], order: readonly Json[] | undefined): Json[] {
   const current = Array.isArray(original) ? original : [];
-  if (MERGED_PRIMITIVE_LISTS.has(field) && patch.every((p) => !isObject(p))) {
+  if (listMetaOf(field).listType === 'set' && patch.every((p) => !isObject(p))) {
     return [...current, ...patch.filter((p) => !current.includes(p))];
   }
   const key = mergeKeyOf(field, [...patch, ...current]);

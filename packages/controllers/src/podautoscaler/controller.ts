@@ -5,12 +5,31 @@
  *
  * @module
  */
-import { HorizontalPodAutoscalers, PodMetricses, Pods, controllerFor, deepEqual, done, formatTime, isApiError, parseQuantity, parseSelector, requeueAfter } from '@kubeloop/core';
-import type { Condition, Controller, HorizontalPodAutoscaler, HorizontalPodAutoscalerStatus, Manager, MetricSpec, MetricStatus, Pod, Reconciler, Request, Result, Scale } from '@kubeloop/core';
+import {
+  DESCRIBED_KIND_LABEL,
+  ExternalMetricValues,
+  HorizontalPodAutoscalers,
+  METRIC_NAME_LABEL,
+  MetricValues,
+  PodMetricses,
+  Pods,
+  controllerFor,
+  deepEqual,
+  done,
+  formatTime,
+  isApiError,
+  metricLabelValue,
+  parseQuantity,
+  parseSelector,
+  parseTime,
+  requeueAfter,
+  selectorFromLabelSelector,
+} from '@kubeloop/core';
+import type { Condition, Controller, ExternalMetricValue, HorizontalPodAutoscaler, HorizontalPodAutoscalerStatus, LabelSelector, Manager, MetricSpec, MetricStatus, MetricValue, Pod, Reconciler, Request, Result, Scale } from '@kubeloop/core';
 import { initialHistory, normalizeDesiredReplicas, recordScaleEvent } from './behavior.js';
 import type { ScalingHistory } from './behavior.js';
-import { resourceReplicas } from './replicas.js';
-import type { ReplicaCalculatorOptions } from './replicas.js';
+import { DEFAULT_HPA_TOLERANCE, ReplicaCalculationError, perPodTotalReplicas, podsMetricReplicas, resourceReplicas, usageRatioReplicas } from './replicas.js';
+import type { PodMetricSample, ReplicaCalculatorOptions } from './replicas.js';
 import { formatMilliQuantity, samplesFromPodMetrics, setCondition } from './status.js';
 import type { HpaConditionType } from './status.js';
 
@@ -214,7 +233,7 @@ export class HorizontalPodAutoscalerReconciler implements Reconciler {
     let firstInvalid: { reason: string; error: string } | undefined;
     let invalid = 0;
     for (const spec of specs) {
-      const outcome = await this.#computeReplicasForMetric(hpa, spec, scale.spec.replicas ?? 0, pods, nowMs);
+      const outcome = await this.#computeReplicasForMetric(hpa, spec, scale, pods, nowMs);
       if (!outcome.ok) {
         invalid++;
         firstInvalid ??= { reason: outcome.reason, error: outcome.error };
@@ -234,41 +253,193 @@ export class HorizontalPodAutoscalerReconciler implements Reconciler {
     return { ok: true, replicas: best.replicas, name: best.name, statuses };
   }
 
-  /** One metric (Resource only in this slice; the other source types report that they are not served yet). */
-  async #computeReplicasForMetric(hpa: HorizontalPodAutoscaler, spec: MetricSpec, currentReplicas: number, pods: Pod[], nowMs: number): Promise<MetricOutcome> {
-    if (spec.type !== 'Resource' || spec.resource === undefined) {
-      const reason = spec.type === 'Pods' ? 'FailedGetPodsMetric' : spec.type === 'Object' ? 'FailedGetObjectMetric' : spec.type === 'External' ? 'FailedGetExternalMetric' : 'FailedGetContainerResourceMetric';
-      return { ok: false, reason, error: `${spec.type} metrics are not served by this cluster yet` };
+  /** One metric (upstream `computeReplicasForMetric`): dispatches on its type; every failure is a reason and upstream's message. */
+  async #computeReplicasForMetric(hpa: HorizontalPodAutoscaler, spec: MetricSpec, scale: Scale, pods: Pod[], nowMs: number): Promise<MetricOutcome> {
+    const options = calculatorOptions(this.#options, hpa);
+    const specReplicas = scale.spec.replicas ?? 0;
+    const statusReplicas = scale.status?.replicas ?? 0;
+    const namespace = hpa.metadata.namespace ?? '';
+    const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+    switch (spec.type) {
+      case 'Resource':
+      case 'ContainerResource':
+        return this.#resourceMetric(spec, specReplicas, pods, nowMs, namespace, options);
+      case 'Pods': {
+        const source = spec.pods;
+        const fail = (m: string): MetricOutcome => ({ ok: false, reason: 'FailedGetPodsMetric', error: `failed to get pods metric value: ${m}` });
+        if (source === undefined || source.target.averageValue === undefined) return fail('invalid pods metric source: no average value target was set');
+        const name = source.metric.name;
+        try {
+          const values = await this.#metricValues(namespace, name, 'Pod', source.metric.selector);
+          const podNames = new Set(pods.map((p) => p.metadata.name ?? ''));
+          const samples = new Map<string, PodMetricSample>();
+          for (const v of values) {
+            if (podNames.has(v.describedObject.name)) samples.set(v.describedObject.name, sampleOf(v));
+          }
+          if (samples.size === 0) return fail(`unable to get metric ${name}: no metrics returned from custom metrics API`);
+          const target = milli(source.target.averageValue);
+          if (pods.length === 0) throw new ReplicaCalculationError('no-pods', 'no pods returned by selector while calculating replica count');
+          const r = podsMetricReplicas({ currentReplicas: specReplicas, pods, metrics: samples, nowMs, targetMilliValue: target }, options);
+          return { ok: true, replicas: r.replicas, name: `pods metric ${name}`, status: { type: 'Pods', pods: { metric: source.metric, current: { averageValue: formatMilliQuantity(r.averageMilliValue) } } } };
+        } catch (error) {
+          return fail(message(error));
+        }
+      }
+      case 'Object': {
+        const source = spec.object;
+        const fail = (m: string): MetricOutcome => ({ ok: false, reason: 'FailedGetObjectMetric', error: `failed to get object metric value: ${m}` });
+        if (source === undefined) return fail('invalid object metric source: neither a value target nor an average value target was set');
+        const name = source.metric.name;
+        const described = source.describedObject;
+        try {
+          const values = (await this.#metricValues(namespace, name, described.kind, source.metric.selector)).filter((v) => v.describedObject.name === described.name);
+          if (values.length === 0) {
+            return fail(`unable to get metric ${name}: ${described.kind} on ${namespace} ${described.name}/unable to fetch metrics from custom metrics API: the server could not find the metric ${name} for ${described.kind.toLowerCase()}s ${described.name}`);
+          }
+          const usage = milli(values[0]!.value);
+          if (source.target.value !== undefined) {
+            const replicas = usageRatioReplicas(specReplicas, usage / milli(source.target.value), pods, options);
+            return { ok: true, replicas, name: `${described.kind} metric ${name}`, status: { type: 'Object', object: { describedObject: described, metric: source.metric, current: { value: formatMilliQuantity(usage) } } } };
+          }
+          if (source.target.averageValue !== undefined) {
+            const r = perPodTotalReplicas(statusReplicas, usage, milli(source.target.averageValue), options);
+            return { ok: true, replicas: r.replicas, name: `external metric ${name}(${selectorText(source.metric.selector)})`, status: { type: 'Object', object: { describedObject: described, metric: source.metric, current: { averageValue: formatMilliQuantity(r.averageMilliValue) } } } };
+          }
+          return fail('invalid object metric source: neither a value target nor an average value target was set');
+        } catch (error) {
+          return fail(message(error));
+        }
+      }
+      case 'External': {
+        const source = spec.external;
+        if (source === undefined) return { ok: false, reason: 'FailedGetExternalMetric', error: 'invalid external metric source: neither a value target nor an average value target was set' };
+        const name = source.metric.name;
+        const perPod = source.target.averageValue !== undefined;
+        const fail = (m: string): MetricOutcome => ({ ok: false, reason: 'FailedGetExternalMetric', error: perPod ? `failed to get ${name} external metric: ${m}` : `failed to get external metric ${name}: ${m}` });
+        if (!perPod && source.target.value === undefined) return { ok: false, reason: 'FailedGetExternalMetric', error: 'invalid external metric source: neither a value target nor an average value target was set' };
+        try {
+          const selector = source.metric.selector === undefined ? everythingSelector : selectorFromLabelSelector(source.metric.selector);
+          let values: readonly ExternalMetricValue[];
+          try {
+            const labelValue = metricLabelValue(name);
+            values = (await this.#manager.client.list(ExternalMetricValues, { namespace, ...(labelValue === undefined ? {} : { labelSelector: `${METRIC_NAME_LABEL}=${labelValue}` }) })).items;
+          } catch (error) {
+            throw new Error(`unable to get external metric ${namespace}/${name}/${selectorText(source.metric.selector)}: unable to fetch metrics from external metrics API: ${message(error)}`, { cause: error });
+          }
+          values = values.filter((v) => v.metricName === name && selector.matches(v.metricLabels));
+          if (values.length === 0) throw new Error(`unable to get external metric ${namespace}/${name}/${selectorText(source.metric.selector)}: no metrics returned from external metrics API`);
+          let usage = 0;
+          for (const v of values) usage += milli(v.value);
+          const metricName = `external metric ${name}(${selectorText(source.metric.selector)})`;
+          if (perPod) {
+            const r = perPodTotalReplicas(statusReplicas, usage, milli(source.target.averageValue!), options);
+            return { ok: true, replicas: r.replicas, name: metricName, status: { type: 'External', external: { metric: source.metric, current: { averageValue: formatMilliQuantity(r.averageMilliValue) } } } };
+          }
+          const replicas = usageRatioReplicas(specReplicas, usage / milli(source.target.value!), pods, options);
+          return { ok: true, replicas, name: metricName, status: { type: 'External', external: { metric: source.metric, current: { value: formatMilliQuantity(usage) } } } };
+        } catch (error) {
+          return fail(message(error));
+        }
+      }
+      default:
+        return { ok: false, reason: 'InvalidMetricSourceType', error: `unknown metric source type "${String((spec as { type: unknown }).type)}"` };
     }
-    const name = spec.resource.name;
-    const target = spec.resource.target;
-    const fail = (message: string): MetricOutcome => ({ ok: false, reason: 'FailedGetResourceMetric', error: `failed to get ${name} utilization: ${message}` });
+  }
+
+  /** The custom metric `name`'s series describing objects of `kind` in `namespace`, whose labels `selector` matches. */
+  async #metricValues(namespace: string, name: string, kind: string, selector: LabelSelector | undefined): Promise<MetricValue[]> {
+    const matches = selector === undefined ? everythingSelector : selectorFromLabelSelector(selector);
+    const labels = [[METRIC_NAME_LABEL, metricLabelValue(name)], [DESCRIBED_KIND_LABEL, metricLabelValue(kind)]].filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
+    let items: readonly MetricValue[];
+    try {
+      items = (await this.#manager.client.list(MetricValues, { namespace, ...(labels.length === 0 ? {} : { labelSelector: labels.join(',') }) })).items;
+    } catch (error) {
+      throw new Error(`unable to get metric ${name}: unable to fetch metrics from custom metrics API: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    return items.filter((v) => v.metric.name === name && v.describedObject.kind === kind && matches.matches(v.metricLabels));
+  }
+
+  /** A Resource or ContainerResource metric (upstream `computeStatusFor[Container]ResourceMetric`). */
+  async #resourceMetric(spec: MetricSpec, currentReplicas: number, pods: Pod[], nowMs: number, namespace: string, options: ReplicaCalculatorOptions): Promise<MetricOutcome> {
+    const container = spec.type === 'ContainerResource' ? spec.containerResource?.container : undefined;
+    const source = spec.type === 'ContainerResource' ? spec.containerResource : spec.resource;
+    const reason = spec.type === 'ContainerResource' ? 'FailedGetContainerResourceMetric' : 'FailedGetResourceMetric';
+    if (source === undefined) return { ok: false, reason, error: 'invalid resource metric source: neither a utilization target nor a value target was set' };
+    const name = source.name;
+    const target = source.target;
+    const fail = (message: string): MetricOutcome => ({
+      ok: false,
+      reason,
+      error: container === undefined ? `failed to get ${name} utilization: ${message}` : `failed to get ${name} container metric value: ${message}`,
+    });
     let items;
     try {
-      items = (await this.#manager.client.list(PodMetricses, { namespace: hpa.metadata.namespace ?? '' })).items;
+      items = (await this.#manager.client.list(PodMetricses, { namespace })).items;
     } catch (error) {
-      return fail(`unable to get metrics for resource ${name}: ${error instanceof Error ? error.message : String(error)}`);
+      return fail(`unable to get metrics for resource ${name}: unable to fetch metrics from resource metrics API: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const samples = samplesFromPodMetrics(items, name, new Set(pods.map((p) => p.metadata.name ?? '')));
-    if (samples.size === 0) return fail(`unable to get metrics for resource ${name}: no metrics returned from resource metrics API`);
+    const noun = container === undefined ? '' : 'container ';
     try {
+      const samples = samplesFromPodMetrics(items, name, new Set(pods.map((p) => p.metadata.name ?? '')), container);
+      if (samples.size === 0) return fail(`unable to get metrics for resource ${name}: no metrics returned from resource metrics API`);
       if (target.averageValue !== undefined) {
-        const milli = Math.round(parseQuantity(String(target.averageValue)).milliValue());
-        const r = resourceReplicas({ currentReplicas, resource: name, pods, metrics: samples, nowMs, target: { type: 'AverageValue', milliValue: milli } }, this.#options);
-        return { ok: true, replicas: r.replicas, name: `${name} resource`, status: { type: 'Resource', resource: { name, current: { averageValue: formatMilliQuantity(r.rawAverageValue) } } } };
+        const m = Math.round(parseQuantity(String(target.averageValue)).milliValue());
+        const r = resourceReplicas({ currentReplicas, resource: name, pods, metrics: samples, nowMs, container, target: { type: 'AverageValue', milliValue: m } }, options);
+        const current = { averageValue: formatMilliQuantity(r.rawAverageValue) };
+        return { ok: true, replicas: r.replicas, name: `${name} ${noun}resource`, status: container === undefined ? { type: 'Resource', resource: { name, current } } : { type: 'ContainerResource', containerResource: { name, container, current } } };
       }
       if (target.averageUtilization === undefined) return fail('invalid resource metric source: neither a utilization target nor a value target was set');
-      const r = resourceReplicas({ currentReplicas, resource: name, pods, metrics: samples, nowMs, target: { type: 'Utilization', averageUtilization: target.averageUtilization } }, this.#options);
+      const r = resourceReplicas({ currentReplicas, resource: name, pods, metrics: samples, nowMs, container, target: { type: 'Utilization', averageUtilization: target.averageUtilization } }, options);
+      const current = { averageUtilization: r.utilization, averageValue: formatMilliQuantity(r.rawAverageValue) };
       return {
         ok: true,
         replicas: r.replicas,
-        name: `${name} resource utilization (percentage of request)`,
-        status: { type: 'Resource', resource: { name, current: { averageUtilization: r.utilization, averageValue: formatMilliQuantity(r.rawAverageValue) } } },
+        name: `${name} ${noun}resource utilization (percentage of request)`,
+        status: container === undefined ? { type: 'Resource', resource: { name, current } } : { type: 'ContainerResource', containerResource: { name, container, current } },
       };
     } catch (error) {
       return fail(error instanceof Error ? error.message : String(error));
     }
   }
+}
+
+const everythingSelector = { matches: (): boolean => true };
+
+/**
+ * The calculator's options for one HPA: the controller's, with the tolerance of each direction
+ * that the HPA's `behavior` sets (upstream's configurable tolerance), the controller's otherwise.
+ */
+function calculatorOptions(options: ReplicaCalculatorOptions, hpa: HorizontalPodAutoscaler): ReplicaCalculatorOptions {
+  const up = hpa.spec.behavior?.scaleUp?.tolerance;
+  const down = hpa.spec.behavior?.scaleDown?.tolerance;
+  if (up === undefined && down === undefined) return options;
+  const base = options.tolerance ?? DEFAULT_HPA_TOLERANCE;
+  const fallback = (direction: 'scaleUp' | 'scaleDown'): number => (typeof base === 'number' ? base : base[direction]);
+  return {
+    ...options,
+    tolerance: {
+      scaleUp: up === undefined ? fallback('scaleUp') : parseQuantity(String(up)).milliValue() / 1000,
+      scaleDown: down === undefined ? fallback('scaleDown') : parseQuantity(String(down)).milliValue() / 1000,
+    },
+  };
+}
+
+/** A quantity in milli-units. */
+function milli(q: string | number): number {
+  return Math.round(parseQuantity(String(q)).milliValue());
+}
+
+/** A custom metric's value as a per-pod sample. */
+function sampleOf(v: MetricValue): PodMetricSample {
+  return { milliValue: milli(v.value), timestampMs: parseTime(v.timestamp), windowMs: (v.windowSeconds ?? 0) * 1000 };
+}
+
+/** A metric selector as upstream's `%+v` prints a `*LabelSelector` in the metric names: `nil`, or its Go struct form. */
+function selectorText(selector: LabelSelector | undefined): string {
+  if (selector === undefined) return 'nil';
+  const labels = Object.entries(selector.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}: ${v},`).join('');
+  const expressions = (selector.matchExpressions ?? []).map((e) => `LabelSelectorRequirement{Key:${e.key},Operator:${e.operator},Values:[${(e.values ?? []).join(' ')}],},`).join('');
+  return `&LabelSelector{MatchLabels:map[string]string{${labels}},MatchExpressions:[]LabelSelectorRequirement{${expressions}},}`;
 }
 
 /** Builds the HPA controller on a manager: every HorizontalPodAutoscaler, synced every 15 s. */

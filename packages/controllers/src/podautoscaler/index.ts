@@ -1,7 +1,8 @@
 /**
  * The horizontal pod autoscaler (upstream `pkg/controller/podautoscaler`): the replica
  * calculator (`desired = ceil(usageRatio × readyPodCount)` with the tolerance, missing and
- * unready pods) and the normalization of its proposal (stabilization windows, scaling policies,
+ * unready pods, for Resource, ContainerResource, Pods, Object and External metrics) and the
+ * normalization of its proposal (stabilization windows, scaling policies,
  * min/max, the `AbleToScale` and `ScalingLimited` reasons).
  *
  * @module
@@ -14,9 +15,13 @@ export {
   DEFAULT_INITIAL_READINESS_DELAY_MS,
   ReplicaCalculationError,
   groupPods,
+  perPodTotalReplicas,
   podRequestsMilli,
+  podsMetricReplicas,
+  readyPodCount,
   resourceReplicas,
   resourceUtilizationRatio,
+  usageRatioReplicas,
 } from './replicas.js';
 export type { PodGroups, PodMetricSample, PodMetricsInfo, ReplicaCalculatorOptions, ResourceReplicasInput, ResourceReplicasProposal } from './replicas.js';
 
@@ -44,4 +49,13 @@ export { formatMilliQuantity, samplesFromPodMetrics, setCondition } from './stat
 export type { HpaConditionType } from './status.js';
 
 // Invariants
-export { HPA_INVARIANTS, hpaScalesWithinBounds, hpaScalesWithinBoundsInvariant } from './invariants.js';
+export {
+  HPA_INVARIANTS,
+  hpaScaleDownsStabilized,
+  hpaScaleDownsStabilizedInvariant,
+  hpaScaleStepsWithinPolicies,
+  hpaScaleStepsWithinPoliciesInvariant,
+  hpaScalesWithinBounds,
+  hpaScalesWithinBoundsInvariant,
+} from './invariants.js';
+export type { ObservedRescale } from './invariants.js';

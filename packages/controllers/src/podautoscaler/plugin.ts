@@ -12,10 +12,13 @@ export const HPA_PLUGIN_NAME = 'kubeloop.dev/horizontal-pod-autoscaler';
 
 /**
  * A core plugin that adds the HPA controller (upstream `pkg/controller/podautoscaler`): every
- * 15 s each HorizontalPodAutoscaler reads its target's scale and the PodMetrics of its pods
- * (served by the metrics-server plugin), proposes `ceil(usageRatio × readyPods)`, applies its
- * behavior and bounds, scales the target through its `scale` subresource and writes its status
- * and `SuccessfulRescale` events; and its invariant `hpaScalesWithinBounds`.
+ * 15 s each HorizontalPodAutoscaler reads its target's scale and its metrics — Resource and
+ * ContainerResource from the PodMetrics the metrics-server plugin serves, Pods and Object from
+ * the MetricValues and External from the ExternalMetricValues a metrics adapter plugin
+ * publishes — proposes the largest count over them (`ceil(usageRatio × readyPods)` and its
+ * variants), applies its behavior and bounds, scales the target through its `scale`
+ * subresource and writes its status, conditions and upstream's events; and its invariants
+ * `hpaScalesWithinBounds`, `hpaScaleStepsWithinPolicies` and `hpaScaleDownsStabilized`.
  *
  * @example
  * ```ts

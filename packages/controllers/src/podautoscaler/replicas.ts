@@ -7,7 +7,8 @@
  * value over the target, unless the ratio is within the tolerance of 1 (then the current count
  * stays). Pods without a sample ("missing") count as using 100% of their request on a
  * scale-down and 0% on a scale-up; pods not yet ready ("unready": Pending, or for CPU inside
- * their initialization period) are left out, and on a scale-up count as 0%. When those
+ * their initialization period) are left out, and on a scale-up count as 0%. (A missing pod on a
+ * scale-down counts as its request times `max(100%, target)`.) When those
  * corrections flip the direction or land within the tolerance, the current count stays.
  *
  * Worked examples (the walkthroughs'): 2 pods using 300m each, requests 200m, target 50%:
@@ -41,8 +42,12 @@ export type PodMetricsInfo = ReadonlyMap<string, PodMetricSample>;
 
 /** How the calculator treats pods (upstream `ReplicaCalculator`'s settings), with upstream's defaults. */
 export interface ReplicaCalculatorOptions {
-  /** Ratios within `1 ± tolerance` keep the current count; default {@link DEFAULT_HPA_TOLERANCE}. */
-  readonly tolerance?: number;
+  /**
+   * Ratios within `1 ± tolerance` keep the current count; default {@link DEFAULT_HPA_TOLERANCE}.
+   * Per direction (upstream's `behavior.scaleUp.tolerance` / `scaleDown.tolerance`): a ratio
+   * above 1 is judged by `scaleUp`, one below by `scaleDown`.
+   */
+  readonly tolerance?: number | { readonly scaleUp: number; readonly scaleDown: number };
   /** CPU samples of a pod younger than this are trusted only from a ready pod with a full window; default 5 min. */
   readonly cpuInitializationPeriodMs?: number;
   /** A pod that turned unready within this delay of starting is treated as never ready yet; default 30 s. */
@@ -131,14 +136,16 @@ export class ReplicaCalculationError extends Error {
 
 /**
  * The pods' requests of `resource` in milli-units, summed over their app containers (upstream
- * `calculatePodRequests`). Throws `missing-request` when a container requests none of it:
- * utilization is a percentage of requests and is undefined without them.
+ * `calculatePodRequests`), or of the one `container` (ContainerResource metrics). Throws
+ * `missing-request` when a container requests none of it: utilization is a percentage of
+ * requests and is undefined without them.
  */
-export function podRequestsMilli(pods: readonly Pod[], resource: string): Map<string, number> {
+export function podRequestsMilli(pods: readonly Pod[], resource: string, container?: string): Map<string, number> {
   const requests = new Map<string, number>();
   for (const pod of pods) {
     let sum = 0;
     for (const c of pod.spec.containers) {
+      if (container !== undefined && c.name !== container) continue;
       const text = c.resources?.requests?.[resource];
       const q = text === undefined ? undefined : tryParseQuantity(String(text));
       if (q === undefined) {
@@ -198,12 +205,15 @@ export interface ResourceReplicasInput {
   readonly metrics: PodMetricsInfo;
   /** The virtual time of the calculation, ms. */
   readonly nowMs: number;
+  /** For a ContainerResource metric: the container whose requests count (the samples are that container's). */
+  readonly container?: string | undefined;
   /** `Utilization` with a percentage, or `AverageValue` with milli-units per pod. */
   readonly target: { readonly type: 'Utilization'; readonly averageUtilization: number } | { readonly type: 'AverageValue'; readonly milliValue: number };
 }
 
-function withinTolerance(ratio: number, tolerance: number): boolean {
-  return Math.abs(1 - ratio) <= tolerance;
+function withinTolerance(ratio: number, tolerance: NonNullable<ReplicaCalculatorOptions['tolerance']>): boolean {
+  if (typeof tolerance === 'number') return Math.abs(1 - ratio) <= tolerance;
+  return Math.abs(1 - ratio) <= (ratio > 1 ? tolerance.scaleUp : tolerance.scaleDown);
 }
 
 /**
@@ -229,7 +239,7 @@ export function resourceReplicas(input: ResourceReplicasInput, options: ReplicaC
   }
   const target = input.target;
   let requests: Map<string, number> | undefined;
-  if (target.type === 'Utilization') requests = podRequestsMilli(pods, input.resource);
+  if (target.type === 'Utilization') requests = podRequestsMilli(pods, input.resource, input.container);
   if (metrics.size === 0) throw new ReplicaCalculationError('no-ready-metrics', 'did not receive metrics for any ready pods');
 
   const measure = (m: ReadonlyMap<string, number>): { ratio: number; utilization: number; rawAverageValue: number } => {
@@ -252,8 +262,9 @@ export function resourceReplicas(input: ResourceReplicasInput, options: ReplicaC
   if (groups.missingPods.size > 0) {
     for (const name of groups.missingPods) {
       if (usageRatio < 1) {
-        // on a scale-down, a missing pod counts as using its request (or the target value)
-        metrics.set(name, target.type === 'Utilization' ? requests!.get(name)! : target.milliValue);
+        // on a scale-down, a missing pod counts as using its request, or the target when that is
+        // above 100% of the request (upstream `fallbackUtilization`), or the target value
+        metrics.set(name, target.type === 'Utilization' ? Math.trunc((requests!.get(name)! * Math.max(100, target.averageUtilization)) / 100) : target.milliValue);
       } else if (usageRatio > 1 || target.type === 'AverageValue') {
         // on a scale-up, as using nothing
         metrics.set(name, 0);
@@ -267,4 +278,75 @@ export function resourceReplicas(input: ResourceReplicasInput, options: ReplicaC
   const replicas = Math.ceil(newRatio * metrics.size);
   if ((newRatio < 1 && replicas > currentReplicas) || (newRatio > 1 && replicas < currentReplicas)) return keep;
   return { replicas, utilization, rawAverageValue };
+}
+
+/**
+ * The desired count for a `Pods` metric (upstream `GetMetricReplicas` → `calcPlainMetricReplicas`
+ * with no resource): as an `AverageValue` Resource metric, but without the CPU readiness rules
+ * (only Pending, deleted and failed pods are set aside).
+ *
+ * @example
+ * 4 running pods at 15, 15, 15 and 5 requests per second, target 10 (milli: 10000): average
+ * `trunc(50000 / 4) = 12500`, ratio 1.25, desired `ceil(1.25 × 4) = 5`.
+ */
+export function podsMetricReplicas(
+  input: { readonly currentReplicas: number; readonly pods: readonly Pod[]; readonly metrics: PodMetricsInfo; readonly nowMs: number; readonly targetMilliValue: number },
+  options: ReplicaCalculatorOptions = {},
+): { readonly replicas: number; readonly averageMilliValue: number } {
+  try {
+    const r = resourceReplicas({ currentReplicas: input.currentReplicas, resource: '', pods: input.pods, metrics: input.metrics, nowMs: input.nowMs, target: { type: 'AverageValue', milliValue: input.targetMilliValue } }, options);
+    return { replicas: r.replicas, averageMilliValue: r.rawAverageValue };
+  } catch (error) {
+    if (error instanceof ReplicaCalculationError && error.code === 'no-ready-metrics') {
+      throw new ReplicaCalculationError('no-ready-metrics', 'did not receive metrics for targeted pods (pods might be unready)');
+    }
+    throw error;
+  }
+}
+
+/**
+ * Pods counted by `Object` and `External` `Value` metrics (upstream `getReadyPodsCount`): the
+ * Running pods whose `Ready` condition is True. Throws `no-pods` when the selector matches none.
+ */
+export function readyPodCount(pods: readonly Pod[]): number {
+  if (pods.length === 0) throw new ReplicaCalculationError('no-pods', 'no pods returned by selector while calculating replica count');
+  let n = 0;
+  for (const p of pods) {
+    if (p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) n++;
+  }
+  return n;
+}
+
+/**
+ * The desired count for a whole-value ratio (upstream `getUsageRatioReplicaCount`, used by
+ * `Object` and `External` metrics with a `Value` target): within the tolerance the current
+ * count stays; otherwise `ceil(ratio × readyPods)`; from 0 replicas, `ceil(ratio)`.
+ *
+ * @example
+ * An Ingress at 2500 requests/s against a 1000 target with 2 ready pods: ratio 2.5 → 5.
+ */
+export function usageRatioReplicas(currentReplicas: number, usageRatio: number, pods: readonly Pod[], options: ReplicaCalculatorOptions = {}): number {
+  const tolerance = options.tolerance ?? DEFAULT_HPA_TOLERANCE;
+  if (currentReplicas === 0) return Math.ceil(usageRatio);
+  if (withinTolerance(usageRatio, tolerance)) return currentReplicas;
+  return Math.ceil(usageRatio * readyPodCount(pods));
+}
+
+/**
+ * The desired count for a total split over the pods (upstream `GetObjectPerPodMetricReplicas`
+ * and `GetExternalPerPodMetricReplicas`, `AverageValue` targets): the ratio is
+ * `usage / (target × statusReplicas)`; outside the tolerance the count becomes
+ * `ceil(usage / target)`. The reported average is `ceil(usage / statusReplicas)`.
+ *
+ * @example
+ * A queue of 30 messages, target 5 per pod, 3 replicas: ratio `30 / 15 = 2` → `ceil(30 / 5) = 6`,
+ * average 10.
+ */
+export function perPodTotalReplicas(statusReplicas: number, usageMilli: number, targetAverageMilli: number, options: ReplicaCalculatorOptions = {}): { readonly replicas: number; readonly averageMilliValue: number } {
+  const tolerance = options.tolerance ?? DEFAULT_HPA_TOLERANCE;
+  let replicas = statusReplicas;
+  const usageRatio = usageMilli / (targetAverageMilli * statusReplicas);
+  if (!withinTolerance(usageRatio, tolerance)) replicas = Math.ceil(usageMilli / targetAverageMilli);
+  const averageMilliValue = statusReplicas === 0 ? usageMilli : Math.ceil(usageMilli / statusReplicas);
+  return { replicas, averageMilliValue };
 }

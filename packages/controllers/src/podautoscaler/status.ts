@@ -35,16 +35,23 @@ export function formatMilliQuantity(milli: number): string {
 /**
  * The per-pod samples of `resource` from PodMetrics (upstream `resourceMetricsClient.GetResourceMetric`):
  * each pod's containers summed, in milli-units, with the sample's timestamp and window. Pods
- * that lack the resource in any container are left out, as upstream drops them.
+ * that lack the resource in any container are left out, as upstream drops them. With
+ * `container` (ContainerResource metrics, upstream `getContainerMetrics`), only that container
+ * counts; a pod whose metrics lack it fails the whole read (`container c not present in metrics
+ * for pod ns/name`).
  */
-export function samplesFromPodMetrics(items: readonly PodMetrics[], resource: string, podNames: ReadonlySet<string>): Map<string, PodMetricSample> {
+export function samplesFromPodMetrics(items: readonly PodMetrics[], resource: string, podNames: ReadonlySet<string>, container?: string): Map<string, PodMetricSample> {
   const out = new Map<string, PodMetricSample>();
   for (const m of items) {
     const name = m.metadata.name ?? '';
     if (!podNames.has(name)) continue;
     let sum = 0;
-    let complete = m.containers.length > 0;
-    for (const c of m.containers) {
+    const containers = container === undefined ? m.containers : m.containers.filter((c) => c.name === container);
+    if (container !== undefined && containers.length === 0) {
+      throw new Error(`container ${container} not present in metrics for pod ${m.metadata.namespace ?? ''}/${name}`);
+    }
+    let complete = containers.length > 0;
+    for (const c of containers) {
       const q = c.usage[resource] === undefined ? undefined : tryParseQuantity(String(c.usage[resource]));
       if (q === undefined) {
         complete = false;

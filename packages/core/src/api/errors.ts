@@ -63,7 +63,8 @@ export type CauseType =
   | 'FieldValueTypeInvalid'
   | 'FieldValueNotFound'
   | 'FieldImmutable'
-  | 'DisruptionBudget';
+  | 'DisruptionBudget'
+  | 'FieldManagerConflict';
 
 /**
  * One field-level failure of a request: which field (a dotted path such as
@@ -243,6 +244,7 @@ const CAUSE_TEXT: Record<CauseType, string> = {
   FieldValueNotFound: 'Not found',
   FieldImmutable: 'Invalid value',
   DisruptionBudget: 'Disruption budget',
+  FieldManagerConflict: 'Conflict',
 };
 
 /**

@@ -20,6 +20,23 @@ export const OwnerReferenceSchema = z.object({
 /** A reference from a dependent to its owner. At most one reference per object has `controller: true`. */
 export type OwnerReference = z.infer<typeof OwnerReferenceSchema>;
 
+/**
+ * One `metadata.managedFields` entry (upstream `metav1.ManagedFieldsEntry`): which fields
+ * (`fieldsV1`) a manager owns, by which operation (`Apply` or `Update`), in which `apiVersion`,
+ * through which subresource, since when.
+ */
+export const ManagedFieldsEntrySchema = z.object({
+  manager: z.string().optional(),
+  operation: z.enum(['Apply', 'Update']).optional(),
+  apiVersion: z.string().optional(),
+  time: z.string().optional(),
+  fieldsType: z.string().optional(),
+  fieldsV1: z.record(z.string(), z.unknown()).optional(),
+  subresource: z.string().optional(),
+});
+/** One `metadata.managedFields` entry. */
+export type ManagedFieldsEntry = z.infer<typeof ManagedFieldsEntrySchema>;
+
 /** Standard object metadata (`metadata`). Fields the server owns are ignored on create. */
 export const ObjectMetaSchema = z.object({
   name: z.string().optional(),
@@ -35,6 +52,7 @@ export const ObjectMetaSchema = z.object({
   annotations: z.record(z.string(), z.string()).optional(),
   ownerReferences: z.array(OwnerReferenceSchema).optional(),
   finalizers: z.array(z.string()).optional(),
+  managedFields: z.array(ManagedFieldsEntrySchema).optional(),
 });
 /** Standard object metadata. */
 export type ObjectMeta = z.infer<typeof ObjectMetaSchema>;

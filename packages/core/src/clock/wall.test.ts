@@ -35,6 +35,24 @@ describe('followWallClock', () => {
     expect(clock.now()).toBe(after);
   });
 
+  it('advances by whole milliseconds, carrying the fraction, so the virtual clock stays on integers', async () => {
+    const clock = new VirtualClock();
+    const start = clock.now();
+    const steps: number[] = [];
+    // A speed whose products are almost never whole: 1.37 virtual ms per real ms.
+    const driver = followWallClock(
+      async (ms) => {
+        steps.push(ms);
+        await clock.advance(ms);
+      },
+      { speed: 1.37, tickMs: 1 },
+    );
+    await new Promise<void>((resolve) => void clock.setTimer(30, resolve));
+    await driver.stop();
+    expect(steps.every((ms) => Number.isInteger(ms))).toBe(true);
+    expect(Number.isInteger(clock.now() - start)).toBe(true);
+  });
+
   it('stops and reports when an advance rejects', async () => {
     const errors: unknown[] = [];
     const driver = followWallClock(() => Promise.reject(new Error('timer threw')), { tickMs: 1, onError: (e) => errors.push(e) });

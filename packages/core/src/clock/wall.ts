@@ -35,7 +35,9 @@ export interface WallClockDriver {
  * `advance(elapsed × speed)` with the real time elapsed since the previous call (measured on the
  * monotonic `performance.now()`), awaiting each call before scheduling the next.
  *
- * Guarantees: calls to `advance` never overlap (a `VirtualClock`'s `advance` must not); virtual
+ * Guarantees: `advance` is called with whole milliseconds (the fraction is carried to the next
+ * tick), so the virtual clock stays on integer milliseconds as everything on it assumes (event
+ * names are built from `BigInt(now)`); calls to `advance` never overlap (a `VirtualClock`'s `advance` must not); virtual
  * time lags real time by at most one tick plus the time an advance takes, and catches up on the
  * next tick (an advance that took long is followed by a larger one, not by a backlog of calls).
  *
@@ -57,13 +59,17 @@ export function followWallClock(advance: (ms: number) => Promise<void>, options:
   let handle: ReturnType<typeof setTimeout> | undefined;
   let inFlight: Promise<void> = Promise.resolve();
   let last = performance.now();
+  let owed = 0;
   const tick = (): void => {
     handle = undefined;
     if (stopped) return;
     const now = performance.now();
     const elapsed = now - last;
     last = now;
-    inFlight = advance(elapsed * speed).then(
+    owed += elapsed * speed;
+    const whole = Math.floor(owed);
+    owed -= whole;
+    inFlight = advance(whole).then(
       () => {
         if (!stopped) handle = setTimeout(tick, tickMs);
       },

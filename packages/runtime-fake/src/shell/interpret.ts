@@ -1607,7 +1607,8 @@ class Shell {
       this.write(io.out, `${server}** server can't find ${name}: NXDOMAIN\n\n`);
       return 1;
     }
-    this.write(io.out, `${server}Name:\t${name}\n${addresses.map((a) => `Address: ${a}`).join('\n')}\n\n`);
+    const shown = this.envr.network.canonicalName?.(name, this.now) ?? name;
+    this.write(io.out, `${server}Name:\t${shown}\n${addresses.map((a) => `Address: ${a}`).join('\n')}\n\n`);
     return 0;
   }
 }

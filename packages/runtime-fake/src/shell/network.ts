@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Pod } from '@kubeloop/core';
 
 /** The answer to an HTTP request made by `wget` or `curl`. */
 export type HttpOutcome =
@@ -33,6 +34,16 @@ export interface ShellNetwork {
   http(url: string, at: number): HttpOutcome;
   /** The addresses of `name` at `at`, as cluster DNS answers an A query; empty when it does not resolve. */
   resolve(name: string, at: number): readonly string[];
+  /**
+   * The name `name` resolved as (the fully qualified name the search path found, as `nslookup`
+   * prints it), if it resolves; optional (without it, `nslookup` prints the name as asked).
+   */
+  canonicalName?(name: string, at: number): string | undefined;
+  /**
+   * The network as `pod`'s containers see it (their namespace's DNS search path, their source
+   * address), if it differs by pod; the {@link BehaviorRegistry} asks it for each container.
+   */
+  forPod?(pod: Pod): ShellNetwork;
 }
 
 /**

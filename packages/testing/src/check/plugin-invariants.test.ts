@@ -66,6 +66,10 @@ describe('invariants registered by plugins', () => {
         'serviceNodePortsUnique (safety)',
         // The node lifecycle plugin's, which SimCluster runs itself
         'noEvictionBeforeToleration (transition)',
+        // The traffic plugin's (kube-proxy and cluster DNS), which SimCluster runs itself
+        'trafficReachesReadyEndpoints (safety)',
+        'trafficLocalStaysOnNode (safety)',
+        'dnsAnswersReadyEndpoints (liveness)',
         'noDanglingDependents (liveness)',
         'singleController (safety)',
         'podsNotOvercreated (transition)',
@@ -91,6 +95,8 @@ describe('invariants registered by plugins', () => {
         'budgetStatusMatchesPods (liveness)',
         'evictionsRespectBudgets (transition)',
         'hpaScalesWithinBounds (transition)',
+        'hpaScaleStepsWithinPolicies (transition)',
+        'hpaScaleDownsStabilized (transition)',
         'jobSucceededWithinCompletions (safety)',
         'jobIndexesSucceedOnce (safety)',
         'finishedJobHasNoActivePods (safety)',
@@ -101,6 +107,9 @@ describe('invariants registered by plugins', () => {
         'cronJobJobsOnSchedule (safety)',
         'cronJobOneJobPerTime (transition)',
         'cronJobActiveMatchesJobs (liveness)',
+        'loadBalancerAddressesUnique (safety)',
+        'loadBalancerAddressesInPools (liveness)',
+        'clusterRolesAggregated (liveness)',
       ]);
     } finally {
       await cluster.stop();

@@ -47,6 +47,7 @@ import type {
 } from '@kubeloop/core';
 import {
   cronJobPlugin,
+  clusterRoleAggregationPlugin,
   daemonSetPlugin,
   deploymentPlugin,
   endpointsPlugin,
@@ -61,14 +62,29 @@ import {
   resourceQuotaPlugin,
   disruptionPlugin,
   horizontalPodAutoscalerPlugin,
+  clusterAutoscalerPlugin,
+  verticalPodAutoscalerPlugin,
+  VerticalPodAutoscalers,
   schedulerPlugin,
   statefulSetPlugin,
   ttlAfterFinishedPlugin,
+  fakeCloudLoadBalancerPlugin,
+  metallbPlugin,
+  ingressNginxPlugin,
+  IPAddressPools,
+  L2Advertisements,
+  METALLB_PLUGIN_NAME,
+  type FakeCloudOptions,
+  type IngressNginxOptions,
+  type ClusterAutoscalerOptions,
   type NodeLifecyclePluginOptions,
+  type VpaControllerOptions,
 } from '@kubeloop/controllers';
-import { RuntimeFakeError, checkNodeConfig, fakeNodesPlugin, metricsServerPlugin } from '@kubeloop/runtime-fake';
-import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin } from '@kubeloop/runtime-fake';
+import { FakeCloudProvider, RuntimeFakeError, TrafficRequestRates, checkNodeConfig, customMetricsAdapterPlugin, fakeNodesPlugin, metricsServerPlugin, requestRatesProvider, trafficPlugin } from '@kubeloop/runtime-fake';
+import type { CustomMetricsAdapterOptions } from '@kubeloop/runtime-fake';
+import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin, NodeGroupConfig, TrafficModel, TrafficPlugin, TrafficPluginOptions } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
+import { connectIngressTraffic } from './ingress-traffic.js';
 import { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, DEFAULT_MAX_WRITES_PER_INSTANT, LivelockGuard } from './livelock.js';
 import { describeBusy, podSettled } from './quiet.js';
 import type { TraceEntry } from './trace.js';
@@ -79,6 +95,13 @@ import { TraceRecorder } from './trace.js';
  * the fake kubelet's: 4 cpu, 16Gi memory, 110 pods, 100Gi ephemeral storage.
  */
 export type NodeSpec = Omit<FakeNodeConfig, 'index'>;
+
+/**
+ * One node group of a {@link SimCluster}'s fake cloud (the `nodeGroups` option): runtime-fake's
+ * `NodeGroupConfig` — name, minSize, maxSize, the machines' cpu/memory/pods, labels, taints and
+ * boot delay.
+ */
+export type NodeGroupSpec = NodeGroupConfig;
 
 /** How a {@link SimCluster} is built. */
 export interface SimClusterOptions {
@@ -122,6 +145,61 @@ export interface SimClusterOptions {
    * cluster, an HPA then reports `ScalingActive` False / `FailedGetResourceMetric`).
    */
   readonly metricsServer?: boolean | undefined;
+  /**
+   * Behave like a cloud's cluster: run a fake cloud provider's service controller (as a
+   * cloud-controller-manager does) that gives every LoadBalancer Service without
+   * `loadBalancerClass` an address, deterministically (the lowest free one of
+   * `203.0.113.0/24` unless `addressRange` says otherwise), instead of MetalLB, which the
+   * controller manager then leaves out. Default false: a bare-metal cluster where MetalLB serves
+   * LoadBalancer Services from its address pools.
+   */
+  readonly cloudProvider?: boolean | FakeCloudOptions | undefined;
+  /**
+   * Install ingress-nginx (default false): its control loop joins the controller manager, so
+   * Ingresses of class `nginx` get their status from the Service
+   * `ingress-nginx/ingress-nginx-controller` (see `ingressNginxPlugin`); with traffic, requests
+   * that reach pods of image `registry.k8s.io/ingress-nginx/controller` (through that Service)
+   * are routed by the Ingress rules, and outside clients resolve an Ingress host to its
+   * published address. Without it, as in a fresh cluster, nothing serves Ingresses.
+   */
+  readonly ingressNginx?: boolean | IngressNginxOptions | undefined;
+  /**
+   * Run a custom and external metrics adapter (`custom.metrics.k8s.io` MetricValues,
+   * `external.metrics.k8s.io` ExternalMetricValues) over its providers, which the HPA's `Pods`,
+   * `Object` and `External` metrics read; `true` runs the built-in request-rates provider over
+   * the traffic model's request counters (runtime-fake's `TrafficRequestRates`: the
+   * `requests-per-second` of every running pod, none with `traffic: false`) and the hand-set
+   * values (default false: such metrics then fail as without an adapter).
+   */
+  readonly customMetrics?: boolean | CustomMetricsAdapterOptions | undefined;
+  /**
+   * Simulate traffic (default true): kube-proxy and cluster DNS over the cluster's Services and
+   * EndpointSlices, the network containers' `wget`/`curl`/`nslookup` see, and `wget`/`curl`
+   * loops as load on the pods they reach; {@link SimCluster.traffic} sends requests. It writes
+   * nothing to the API server. `false`: containers see no network (nothing resolves). A
+   * function builds the plugin from the options the cluster would give `trafficPlugin` (a test
+   * wraps it, e.g. to break the router on purpose).
+   */
+  readonly traffic?: boolean | ((options: TrafficPluginOptions) => TrafficPlugin) | undefined;
+  /**
+   * Node groups of a fake cloud (runtime-fake's `FakeCloudProvider`): each starts with its
+   * `minSize` machines (booted, after the `nodes`), and the Cluster Autoscaler grows and
+   * shrinks it within `[minSize, maxSize]`; new machines join after the group's boot delay.
+   * The cloud is {@link SimCluster.cloud}. Default: none (no cloud, no autoscaler).
+   */
+  readonly nodeGroups?: readonly NodeGroupSpec[] | undefined;
+  /**
+   * The Cluster Autoscaler's options (expander chain, intervals, threshold), when `nodeGroups`
+   * are given; `false` runs the cloud without an autoscaler (default: upstream's defaults).
+   */
+  readonly clusterAutoscaler?: false | Omit<ClusterAutoscalerOptions, 'cloudProvider'> | undefined;
+  /**
+   * Run the Vertical Pod Autoscaler add-on (recommender, updater, admission controller; options
+   * as `verticalPodAutoscalerPlugin`'s), which serves `autoscaling.k8s.io/v1`
+   * VerticalPodAutoscalers and reads the metrics-server's PodMetrics (so it needs
+   * `metricsServer: true` to recommend). Default false: as upstream, it is installed apart.
+   */
+  readonly verticalPodAutoscaler?: boolean | VpaControllerOptions | undefined;
   /**
    * The controller manager (kube-controller-manager): controllers that run in a manager of
    * their own, with their own informers and client, and that {@link SimCluster.restartControllerManager}
@@ -211,11 +289,13 @@ export const DEFAULT_STORAGE_CLASS: StorageClass = Object.freeze({
  * kube-controller-manager does: the garbage collector, the pod garbage collector, ReplicaSet, ReplicationController,
  * Deployment, DaemonSet, StatefulSet, the PersistentVolume binder and provisioner, PVC and PV protection (with the
  * StorageObjectInUseProtection admission hook), the Endpoints and EndpointSlice controllers, Job and TTL-after-finished,
- * the disruption controller (PodDisruptionBudget status),
+ * the disruption controller (PodDisruptionBudget status), ClusterRole aggregation,
  * and the resource quota controller with its admission hook (installed on the API server through the plugin API, as
  * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
  * without quota). Plugins are stateless (each incarnation of the controller manager builds
- * fresh controllers from them), so one list serves every cluster.
+ * fresh controllers from them), so one list serves every cluster. Beyond kube-controller-manager,
+ * MetalLB, which a bare-metal cluster of the seeds installs (inert until an address pool
+ * exists); ingress-nginx is the `ingressNginx` option's.
  */
 export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   garbageCollectorPlugin(),
@@ -234,7 +314,15 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   jobPlugin(),
   ttlAfterFinishedPlugin(),
   cronJobPlugin(),
+  metallbPlugin(),
+  clusterRoleAggregationPlugin(),
 ]);
+
+/**
+ * The custom kinds the add-ons of {@link DEFAULT_CONTROLLER_PLUGINS} serve (MetalLB's
+ * IPAddressPool and L2Advertisement), for tools that check manifests before a cluster exists.
+ */
+export const DEFAULT_ADD_ON_RESOURCES: readonly ResourceDefinition[] = Object.freeze([IPAddressPools, L2Advertisements] as ResourceDefinition[]);
 
 /** Options of {@link SimCluster.settle}. */
 export interface SettleOptions {
@@ -319,6 +407,9 @@ export class SimCluster {
   readonly manager: Manager;
   /** The fake nodes, with their kubelets and container behaviors. */
   readonly nodes: FakeNodesPlugin;
+  /** The traffic model (see {@link SimClusterOptions.traffic}); undefined with `traffic: false`. */
+  readonly traffic: TrafficModel | undefined;
+  #cloud: FakeCloudProvider | undefined;
   readonly #start: number;
   readonly #controllers: ControllerManagerRunner | undefined;
   readonly #trace: TraceRecorder;
@@ -329,7 +420,8 @@ export class SimCluster {
   #watchFailure: unknown;
   #stopped = false;
 
-  private constructor(server: ApiServer, clock: VirtualClock, manager: Manager, nodes: FakeNodesPlugin, controllers: ControllerManagerRunner | undefined, trace: TraceRecorder, livelock: LivelockGuard) {
+  private constructor(server: ApiServer, clock: VirtualClock, manager: Manager, nodes: FakeNodesPlugin, controllers: ControllerManagerRunner | undefined, trace: TraceRecorder, livelock: LivelockGuard, traffic: TrafficModel | undefined) {
+    this.traffic = traffic;
     this.#trace = trace;
     this.#livelock = livelock;
     this.server = server;
@@ -377,7 +469,25 @@ export class SimCluster {
       ...(options.serviceNodePortRange !== undefined ? { serviceNodePortRange: options.serviceNodePortRange } : {}),
     };
     const server = new ApiServer({ clock, rng: rng.fork(), registry, admission: [livelock.hook()], ...serviceRanges });
-    const nodes = fakeNodesPlugin({ nodes: specs, runtime: options.runtime });
+    const cloud =
+      options.nodeGroups === undefined || options.nodeGroups.length === 0
+        ? undefined
+        : new FakeCloudProvider({
+            nodeGroups: options.nodeGroups,
+            clock,
+            // A machine boots: its kubelet starts and registers the Node, as `addNode` does.
+            join: (node) => nodes.addNode(node),
+            // A machine is deleted: it powers off and its Node goes, as `removeNode` does.
+            leave: async (name) => {
+              nodes.kubelet(name)?.powerOff();
+              try {
+                await server.delete(Nodes, { name });
+              } catch (e) {
+                if (!isApiError(e, 'NotFound')) throw e;
+              }
+            },
+          });
+    const nodes = fakeNodesPlugin({ nodes: [...specs, ...(cloud?.initialNodes() ?? [])], runtime: options.runtime });
     const host = new PluginHost({ registry, admission: server });
     // The API server's own allocation of Service addresses, judged for the ranges it was given.
     host.use(serviceAddressesPlugin(serviceRanges));
@@ -386,6 +496,18 @@ export class SimCluster {
     if (lifecycle !== false) host.use(nodeLifecyclePlugin(lifecycle === true ? {} : lifecycle));
     host.use(nodes);
     if (options.metricsServer ?? false) host.use(metricsServerPlugin({ kubelets: () => nodes.kubelets() }));
+    const cloudLoadBalancers = options.cloudProvider ?? false;
+    if (cloudLoadBalancers !== false) host.use(fakeCloudLoadBalancerPlugin(cloudLoadBalancers === true ? {} : cloudLoadBalancers));
+    const adapter = options.customMetrics ?? false;
+    // the built-in provider reads the traffic model's request rates (created just below)
+    if (adapter !== false) host.use(customMetricsAdapterPlugin(adapter === true ? { providers: [requestRatesProvider(new TrafficRequestRates(() => traffic?.model))] } : adapter));
+    // its own stream, so that the other components draw what they drew before it existed
+    const trafficOptions: TrafficPluginOptions = { nodes, rng: seededRng(`${options.seed}/traffic`), clock };
+    const traffic = typeof options.traffic === 'function' ? options.traffic(trafficOptions) : (options.traffic ?? true) ? trafficPlugin(trafficOptions) : undefined;
+    if (traffic !== undefined) host.use(traffic);
+    const vpa = options.verticalPodAutoscaler ?? false;
+    if (vpa !== false) host.use(verticalPodAutoscalerPlugin(vpa === true ? {} : vpa));
+    if (cloud !== undefined && options.clusterAutoscaler !== false) host.use(clusterAutoscalerPlugin({ ...options.clusterAutoscaler, cloudProvider: cloud }));
     for (const plugin of options.plugins ?? []) host.use(plugin);
     // The fake nodes, the scheduler and the extra plugins yield as the controller manager does;
     // their watches go straight to the server, as before.
@@ -395,7 +517,16 @@ export class SimCluster {
     let controllers: ControllerManagerRunner | undefined;
     if (cm !== false) {
       const cmHost = new PluginHost({ registry, admission: server });
-      cmHost.use(...(cm.plugins ?? DEFAULT_CONTROLLER_PLUGINS));
+      const cmPlugins = cm.plugins ?? DEFAULT_CONTROLLER_PLUGINS;
+      // On a cloud, the cloud's service controller gives LoadBalancers their addresses, not MetalLB.
+      cmHost.use(...(cloudLoadBalancers === false ? cmPlugins : cmPlugins.filter((p) => p.name !== METALLB_PLUGIN_NAME)));
+      const ingress = options.ingressNginx ?? false;
+      if (ingress !== false) {
+        const plugin = ingressNginxPlugin(ingress === true ? {} : ingress);
+        cmHost.use(plugin);
+        // outside traffic enters through the controller's Service and pods, routed by the Ingresses
+        if (traffic !== undefined) connectIngressTraffic(traffic.model, plugin.router);
+      }
       const interceptors = typeof cm.interceptors === 'function' ? cm.interceptors(clock) : (cm.interceptors ?? []);
       const resyncMs = cm.resyncMs;
       if (resyncMs !== undefined && !(resyncMs > 0 && Number.isFinite(resyncMs))) {
@@ -403,7 +534,8 @@ export class SimCluster {
       }
       controllers = new ControllerManagerRunner(server, clock, rng.fork(), cmHost, interceptors, resyncMs, livelock);
     }
-    const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock);
+    const cluster = new SimCluster(server, clock, manager, nodes, controllers, new TraceRecorder(options.trace), livelock, traffic?.model);
+    cluster.#cloud = cloud;
     cluster.#invariants = [...new Set([...host.invariants(), ...(controllers?.invariants() ?? [])])];
     cluster.#reconciled = [...new Set([...host.reconciledResources(), ...(controllers?.reconciledResources() ?? [])])];
     if (options.defaultStorageClass ?? true) await server.create(StorageClasses, DEFAULT_STORAGE_CLASS);
@@ -462,6 +594,11 @@ export class SimCluster {
     // Called from a timer callback (a fault schedule), the clock is mid-advance and runs what
     // is due itself; flushing is only for calls between advances.
     if (!this.clock.isAdvancing) await this.clock.flush();
+  }
+
+  /** The fake cloud of the `nodeGroups` option (its groups and machines), or undefined without node groups. */
+  get cloud(): FakeCloudProvider | undefined {
+    return this.#cloud;
   }
 
   /** The container behaviors of every node (add image or preset behaviors before pods run). */
@@ -623,6 +760,31 @@ export class SimCluster {
   async restoreNode(name: string): Promise<void> {
     await this.#kubelet(name).start();
     await this.clock.flush();
+  }
+
+  /**
+   * Checks node groups as {@link SimCluster.create} does (the `nodeGroups` option), without a
+   * cluster: unique names, `0 ≤ minSize ≤ maxSize` whole numbers, a machine shape the fake
+   * kubelet accepts.
+   *
+   * Errors: {@link SimClusterError} `invalid-option` naming the group and the problem.
+   */
+  static checkNodeGroups(groups: readonly NodeGroupSpec[]): void {
+    try {
+      new FakeCloudProvider({ nodeGroups: groups, clock: new VirtualClock(), join: () => Promise.resolve(), leave: () => Promise.resolve() });
+    } catch (e) {
+      if (e instanceof RuntimeFakeError) throw new SimClusterError('invalid-option', e.message, { cause: e });
+      throw e;
+    }
+  }
+
+  /**
+   * The resources a cluster built with `options` serves besides the built-in kinds: the VPA
+   * add-on's VerticalPodAutoscalers with `verticalPodAutoscaler`. For callers that check
+   * manifests before the cluster exists (the CLI's scenarios).
+   */
+  static addOnResources(options: Pick<SimClusterOptions, 'verticalPodAutoscaler'>): readonly ResourceDefinition[] {
+    return (options.verticalPodAutoscaler ?? false) === false ? [] : [VerticalPodAutoscalers as unknown as ResourceDefinition];
   }
 
   /**

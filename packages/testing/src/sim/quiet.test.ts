@@ -32,6 +32,13 @@ describe('isHeartbeat', () => {
     expect(isHeartbeat(pm, { ...rescraped, containers: [{ name: 'c', usage: { cpu: '300000000n', memory: '2048Ki' } }] } as KubeObject)).toBe(false);
   });
 
+  it('counts a metrics adapter’s republication of an unchanged MetricValue as a heartbeat, and a changed value as a change', () => {
+    const mv: KubeObject & Record<string, unknown> = { apiVersion: 'custom.metrics.k8s.io/v1beta2', kind: 'MetricValue', metadata: { name: 'pod.web.requests-per-second.x', namespace: 'default', resourceVersion: '9' }, describedObject: { apiVersion: 'v1', kind: 'Pod', name: 'web', namespace: 'default' }, metric: { name: 'requests-per-second' }, timestamp: '2026-01-01T00:00:00Z', windowSeconds: 15, value: '20' };
+    const republished = { ...mv, metadata: { ...mv.metadata, resourceVersion: '10' }, timestamp: '2026-01-01T00:00:15Z' };
+    expect(isHeartbeat(mv, republished)).toBe(true);
+    expect(isHeartbeat(mv, { ...republished, value: '25' } as KubeObject)).toBe(false);
+  });
+
   it('counts a Lease renewal as a heartbeat, even though it moves generation', () => {
     const renewed: Lease = { ...lease, metadata: { ...lease.metadata, resourceVersion: '8', generation: 2 }, spec: { ...lease.spec, renewTime: '2026-01-01T00:00:10.000000Z' } };
     expect(isHeartbeat(lease, renewed)).toBe(true);

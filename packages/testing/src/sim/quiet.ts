@@ -9,6 +9,7 @@
  * - a Lease's `spec.renewTime` (node Leases, leader-election Leases), or
  * - the `lastHeartbeatTime` of a Node's conditions, or
  * - the `timestamp` of a PodMetrics or NodeMetrics (metrics-server's scrape of unchanged usage),
+ *   or of a MetricValue or ExternalMetricValue (a metrics adapter's republished unchanged value),
  * besides `metadata.resourceVersion`, `metadata.generation` (a Lease renewal is a spec change)
  * and `metadata.managedFields`.
  *
@@ -16,6 +17,9 @@
  */
 import { deepEqual } from '@kubeloop/core';
 import type { KubeObject, Pod } from '@kubeloop/core';
+
+/** The metrics kinds whose `timestamp` moves at every scrape or republication. */
+const METRICS_KINDS: ReadonlySet<string> = new Set(['PodMetrics', 'NodeMetrics', 'MetricValue', 'ExternalMetricValue']);
 
 /** The object without what a heartbeat may change. */
 function withoutHeartbeatFields(object: KubeObject): unknown {
@@ -29,7 +33,7 @@ function withoutHeartbeatFields(object: KubeObject): unknown {
       out['spec'] = rest;
     }
   }
-  if (object.kind === 'PodMetrics' || object.kind === 'NodeMetrics') {
+  if (METRICS_KINDS.has(object.kind)) {
     const { timestamp: _ts, ...rest } = out;
     return rest;
   }
@@ -54,7 +58,7 @@ function withoutHeartbeatFields(object: KubeObject): unknown {
  */
 export function isHeartbeat(previous: KubeObject | undefined, next: KubeObject): boolean {
   if (previous === undefined || previous.kind !== next.kind) return false;
-  if (next.kind !== 'Lease' && next.kind !== 'Node' && next.kind !== 'PodMetrics' && next.kind !== 'NodeMetrics') return false;
+  if (next.kind !== 'Lease' && next.kind !== 'Node' && !METRICS_KINDS.has(next.kind)) return false;
   return deepEqual(withoutHeartbeatFields(previous), withoutHeartbeatFields(next));
 }
 

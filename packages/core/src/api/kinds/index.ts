@@ -16,6 +16,7 @@ import { IngressClasses, Ingresses } from './networking.js';
 import { Nodes } from './node.js';
 import { Pods } from './pod.js';
 import { PodDisruptionBudgets } from './policy.js';
+import { ClusterRoleBindings, ClusterRoles, RoleBindings, Roles } from './rbac.js';
 import { Endpoints, Services } from './service.js';
 import { StorageClasses } from './storage.js';
 import { PersistentVolumeClaims, PersistentVolumes } from './volume.js';
@@ -40,6 +41,8 @@ export * from './discovery.js';
 export * from './coordination.js';
 // policy/v1
 export * from './policy.js';
+// rbac.authorization.k8s.io/v1
+export * from './rbac.js';
 // storage.k8s.io/v1
 export * from './storage.js';
 // Value schemas shared by the kinds (and useful to custom resources)
@@ -85,6 +88,11 @@ export const builtinResources: readonly ResourceDefinition[] = [
   Leases,
   // policy/v1
   PodDisruptionBudgets,
+  // rbac.authorization.k8s.io/v1
+  Roles,
+  ClusterRoles,
+  RoleBindings,
+  ClusterRoleBindings,
   // storage.k8s.io/v1
   StorageClasses,
 ];

@@ -18,6 +18,7 @@
  */
 import { Observable, type Subscriber } from 'rxjs';
 import { ApiError, STALE_OBJECT_MESSAGE, alreadyExists, badRequest, conflict, invalid } from '../../api/errors.js';
+import { recordUpdate } from '../../api/managedfields.js';
 import type { KubeObject, ObjectKey, ObjectList } from '../../api/meta.js';
 import type { ResourceDefinition, ResourceRegistry } from '../../api/registry.js';
 import { formatTime, type Clock } from '../../clock/clock.js';
@@ -183,6 +184,7 @@ export class RegistryStore {
       const prepared = resource.prepareForCreate ? resource.prepareForCreate(object) : object;
 
       let admitted = this.admission.admit(resource, 'CREATE', undefined, prepared, undefined, options.dryRun === true);
+      admitted = this.#withManagedFields(resource, undefined, admitted, options, undefined);
       const name = admitted.metadata.name ?? '';
       const key = this.key(resource, { namespace: admitted.metadata.namespace, name });
       const store = (): Promise<T> => {
@@ -291,6 +293,8 @@ export class RegistryStore {
         throw conflict(resource.plural, resource.group, name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid}`);
       }
       meta.uid = old.metadata.uid;
+      // As upstream's field manager: an update that leaves managedFields out keeps them.
+      if (meta.managedFields === undefined && old.metadata.managedFields !== undefined) meta.managedFields = old.metadata.managedFields;
       meta.creationTimestamp = old.metadata.creationTimestamp;
       meta.generation = old.metadata.generation;
       if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;
@@ -315,6 +319,7 @@ export class RegistryStore {
     // As upstream's `beginUpdate`: a Service whose type now needs an address or port gets one.
     const service = resource.resource === 'services' && subresource === undefined;
     if (service) admitted = this.services.allocate(admitted as unknown as Service, old as unknown as Service) as unknown as T;
+    admitted = this.#withManagedFields(resource, old, admitted, options, subresource);
     for (const w of warnings) options.onWarning?.(w);
     if (deepEqual(admitted, old)) return { type: 'none', result: old };
     if (options.dryRun) return { type: 'none', result: deepFreeze(admitted) };
@@ -323,6 +328,28 @@ export class RegistryStore {
       return { type: 'remove', last: admitted };
     }
     return write(admitted, old, reuse && !service);
+  }
+
+  /**
+   * `next` with its managedFields updated for a write by `options.fieldManager` (upstream's
+   * field manager for non-apply requests, {@link recordUpdate}); `next` itself when the write
+   * names no field manager.
+   */
+  #withManagedFields<T extends KubeObject>(resource: ResourceDefinition, old: T | undefined, next: T, options: WriteOptions, subresource: 'status' | undefined): T {
+    const manager = options.fieldManager;
+    if (manager === undefined || manager === '') return next;
+    const managedFields = recordUpdate(old, next, next.metadata.managedFields, {
+      manager,
+      apiVersion: resource.apiVersion,
+      time: formatTime(this.clock.now()),
+      subresource,
+      statusSubresource: resource.subresources.status === true,
+    });
+    if (managedFields === next.metadata.managedFields) return next;
+    const metadata = { ...next.metadata };
+    if (managedFields === undefined || managedFields.length === 0) delete metadata.managedFields;
+    else metadata.managedFields = managedFields;
+    return { ...next, metadata };
   }
 
   /**

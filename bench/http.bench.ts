@@ -1,0 +1,177 @@
+/**
+ * HTTP API benchmarks (`pnpm bench http`): `kubeloop serve`'s handler in front of an in-memory
+ * API server, over plain HTTP on loopback with keep-alive connections. GET one pod, LIST 1,000
+ * pods and CREATE ConfigMaps with 1, 10 and 100 concurrent clients (requests/s, p50 and p99
+ * latency), and watch events/s delivered to 100 HTTP watchers — each beside the same operation
+ * in process (the `Client` interface without HTTP).
+ *
+ * Caveats: client and server share this process and its one event loop, so the HTTP figures
+ * include the client's own parsing (a lower bound for the server alone); TLS (what `kubeloop
+ * serve` speaks) is left out, its cost is the TLS library's, not the handler's.
+ */
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiServer, ConfigMaps, Pods, VirtualClock, createBuiltinRegistry, seededRng, type InputOf } from '@kubeloop/core';
+import { ApiHandler } from '../packages/cli/src/serve/handler.js';
+import type { Figure } from './harness.js';
+
+const PODS = 1_000;
+const TOKEN = 'bench';
+
+function pod(i: number): InputOf<typeof Pods> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `web-${i.toString(36).padStart(5, '0')}`, namespace: 'default', labels: { app: 'web', tier: 'frontend' }, annotations: { 'kubeloop.dev/note': 'x'.repeat(600) } },
+    spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 80, protocol: 'TCP' }], resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
+  };
+}
+
+async function setup() {
+  const clock = new VirtualClock();
+  const server = new ApiServer({ clock, rng: seededRng(1), registry: createBuiltinRegistry(), historySize: 200_000 });
+  for (let i = 0; i < PODS; i++) await server.create(Pods, pod(i));
+  const api = new ApiHandler({ client: server, registry: server.registry, clock, timeoutClock: new VirtualClock(), token: TOKEN, version: { major: '1', minor: '34', gitVersion: 'v1.34.0+kubeloop' } });
+  const http = createServer({ keepAlive: true }, api.handle);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const port = (http.address() as AddressInfo).port;
+  const close = async () => {
+    api.closeWatches();
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  };
+  return { server, api, port, close };
+}
+
+function call(agent: Agent, port: number, method: string, path: string, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}`, Accept: 'application/json' };
+    if (body !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+    const req = request({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        // Parse as a client would.
+        JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        resolve(res.statusCode ?? 0);
+      });
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+interface Load {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** `clients` loops issuing `next(i)` for `ms` of wall time; requests/s and latency percentiles (ms). */
+async function load(port: number, clients: number, ms: number, next: (agent: Agent, i: number) => Promise<number>): Promise<Load> {
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  for (let i = 0; i < Math.min(clients, 10); i++) await next(agent, -1 - i); // warm-up
+  const latencies: number[] = [];
+  let counter = 0;
+  const start = performance.now();
+  const end = start + ms;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        const status = await next(agent, counter++);
+        if (status >= 300) throw new Error(`HTTP ${status}`);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = performance.now() - start;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { rps: latencies.length / (elapsed / 1000), p50: at(0.5), p99: at(0.99) };
+}
+
+/** Operations/s of `fn` in process, for `ms` of wall time. */
+async function inProcess(ms: number, fn: (i: number) => Promise<unknown>): Promise<number> {
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) await fn(n++);
+  return n / ((performance.now() - start) / 1000);
+}
+
+/** Events/s delivered to `watchers` HTTP watch streams (or in-process subscriptions) for `writes` ConfigMap creates. */
+async function watchEvents(port: number, server: ApiServer, watchers: number, writes: number, http: boolean, prefix: string): Promise<number> {
+  const from = server.resourceVersion;
+  const counts = new Array<number>(watchers).fill(0);
+  const stops: (() => void)[] = [];
+  let opened = 0;
+  await Promise.all(
+    Array.from({ length: watchers }, (_, w) => {
+      if (!http) {
+        const sub = server.watch(ConfigMaps, { namespace: 'default', resourceVersion: from }).subscribe(() => void counts[w]!++);
+        stops.push(() => sub.unsubscribe());
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => {
+        const req = request({ host: '127.0.0.1', port, path: `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${from}`, headers: { Authorization: `Bearer ${TOKEN}` }, agent: false }, (res) => {
+          opened++;
+          resolve();
+          let buffer = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            let nl: number;
+            while ((nl = buffer.indexOf('\n')) >= 0) {
+              JSON.parse(buffer.slice(0, nl));
+              buffer = buffer.slice(nl + 1);
+              counts[w]!++;
+            }
+          });
+        });
+        req.on('error', () => undefined);
+        req.end();
+        stops.push(() => req.destroy());
+      });
+    }),
+  );
+  if (http && opened < watchers) throw new Error('watchers did not open');
+  const start = performance.now();
+  for (let i = 0; i < writes; i++) {
+    await server.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${prefix}-${i}`, namespace: 'default' }, data: { k: 'v' } });
+    if (http && i % 100 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  while (counts.some((c) => c < writes)) await new Promise<void>((resolve) => setImmediate(resolve));
+  const elapsed = performance.now() - start;
+  for (const stop of stops) stop();
+  return (writes * watchers) / (elapsed / 1000);
+}
+
+export async function figures(): Promise<Figure[]> {
+  const { server, port, close } = await setup();
+  const out: Figure[] = [];
+  const MS = 1_500;
+  try {
+    out.push({ name: 'in-process GET pod', value: await inProcess(MS, (i) => server.get(Pods, { namespace: 'default', name: pod(i % PODS).metadata!.name! })), unit: 'ops/s' });
+    for (const clients of [1, 10, 100]) {
+      const r = await load(port, clients, MS, (agent, i) => call(agent, port, 'GET', `/api/v1/namespaces/default/pods/${pod(Math.abs(i) % PODS).metadata!.name!}`));
+      out.push({ name: `HTTP GET pod, ${clients} clients`, value: r.rps, unit: 'req/s' }, { name: `HTTP GET pod, ${clients} clients: p50 latency`, value: r.p50, unit: 'ms' }, { name: `HTTP GET pod, ${clients} clients: p99 latency`, value: r.p99, unit: 'ms' });
+    }
+    out.push({ name: `in-process LIST ${PODS} pods`, value: await inProcess(MS, () => server.list(Pods, { namespace: 'default' })), unit: 'ops/s' });
+    for (const clients of [1, 10, 100]) {
+      const r = await load(port, clients, MS * 2, (agent) => call(agent, port, 'GET', '/api/v1/namespaces/default/pods'));
+      out.push({ name: `HTTP LIST ${PODS} pods, ${clients} clients`, value: r.rps, unit: 'req/s' }, { name: `HTTP LIST ${PODS} pods, ${clients} clients: p50 latency`, value: r.p50, unit: 'ms' }, { name: `HTTP LIST ${PODS} pods, ${clients} clients: p99 latency`, value: r.p99, unit: 'ms' });
+    }
+    out.push({ name: 'in-process CREATE ConfigMap', value: await inProcess(MS, (i) => server.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `inproc-${i}`, namespace: 'default' }, data: { k: 'v' } })), unit: 'ops/s' });
+    for (const clients of [1, 10, 100]) {
+      const r = await load(port, clients, MS, (agent, i) => call(agent, port, 'POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `http-${clients}-${i < 0 ? `w${-i}` : i}` }, data: { k: 'v' } })));
+      out.push({ name: `HTTP CREATE ConfigMap, ${clients} clients`, value: r.rps, unit: 'req/s' }, { name: `HTTP CREATE ConfigMap, ${clients} clients: p50 latency`, value: r.p50, unit: 'ms' }, { name: `HTTP CREATE ConfigMap, ${clients} clients: p99 latency`, value: r.p99, unit: 'ms' });
+    }
+    out.push({ name: 'in-process watch events/s to 100 watchers', value: await watchEvents(port, server, 100, 2_000, false, 'wi'), unit: 'events/s' });
+    out.push({ name: 'HTTP watch events/s to 100 watchers', value: await watchEvents(port, server, 100, 2_000, true, 'wh'), unit: 'events/s' });
+  } finally {
+    await close();
+  }
+  return out;
+}

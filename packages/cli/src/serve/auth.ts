@@ -1,0 +1,459 @@
+/**
+ * Authentication and authorization of `kubeloop serve`, as kube-apiserver does them with
+ * `--token-auth-file`, ServiceAccount tokens, `--anonymous-auth=false` and
+ * `--authorization-mode=RBAC`:
+ *
+ * - bearer tokens: the generated admin token (`kubernetes-admin` in `system:masters`, kubeadm's
+ *   admin identity), a static token file (upstream's CSV `token,user,uid,"group1,group2"`), and
+ *   ServiceAccount tokens the TokenRequest subresource (`serviceaccounts/<name>/token`, what
+ *   `kubectl create token` calls) issues: JWTs for `system:serviceaccount:<ns>:<name>`, valid
+ *   while unexpired on the cluster's clock and while the ServiceAccount (same uid) exists;
+ * - every authenticated user is in `system:authenticated`; a request without a known token is
+ *   a 401 `Unauthorized` (there is no anonymous user);
+ * - the request's attributes are read from its URL as upstream's `RequestInfoFactory` reads
+ *   them, and authorized by core's {@link authorize} (`system:masters`, then RBAC) over the
+ *   cluster's roles and bindings; a denied request gets upstream's 403 message;
+ * - the review endpoints: SelfSubjectAccessReview (`kubectl auth can-i`), SubjectAccessReview
+ *   and LocalSubjectAccessReview, SelfSubjectRulesReview (`kubectl auth can-i --list`), SelfSubjectReview
+ *   (`kubectl auth whoami`), all create-only and never stored.
+ *
+ * ServiceAccount tokens are signed with HMAC-SHA256 under a key drawn from a seeded generator
+ * (upstream signs with the service account key pair, RS256): the same seed issues the same
+ * tokens, as every random choice of a simulation. They are as secret as the seed.
+ *
+ * @module
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import {
+  ApiError,
+  ClusterRoleBindings,
+  ClusterRoles,
+  RoleBindings,
+  Roles,
+  SYSTEM_AUTHENTICATED,
+  SYSTEM_MASTERS,
+  ServiceAccounts,
+  authorize,
+  badRequest,
+  formatTime,
+  forbiddenStatusMessage,
+  invalid,
+  isApiError,
+  rbacObjects,
+  rulesFor,
+  serviceAccountGroups,
+  serviceAccountUsername,
+} from '@kubeloop/core';
+import type { AuthorizationDecision, Client, Clock, FieldError, RequestAttributes, Rng, Status, UserInfo } from '@kubeloop/core';
+import { PROTOBUF_CONTENT_TYPE, decodeAuthProtobuf } from './auth-protobuf.js';
+
+/** kubeadm's admin user: `kubernetes-admin` in `system:masters`. */
+export const ADMIN_USER: UserInfo = { username: 'kubernetes-admin', groups: [SYSTEM_MASTERS, SYSTEM_AUTHENTICATED] };
+
+/** The issuer and audience of the ServiceAccount tokens (kube-apiserver's defaults, `--service-account-issuer`). */
+export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
+/** A TokenRequest's default lifetime (upstream: one hour) and the bounds it must stay within. */
+export const TOKEN_REQUEST_DEFAULT_SECONDS = 3600;
+const TOKEN_REQUEST_MIN_SECONDS = 600;
+const TOKEN_REQUEST_MAX_SECONDS = 2 ** 32;
+
+/** Thrown by {@link parseTokenAuthFile} for a malformed file. */
+export class TokenFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenFileError';
+  }
+}
+
+/** One CSV record per line, as Go's `encoding/csv` reads them (quoted fields may hold commas and `""`); blank lines skipped. */
+function csvRecords(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = 0;
+  const endRecord = (): void => {
+    record.push(field);
+    if (!(record.length === 1 && record[0] === '')) records.push(record);
+    record = [];
+    field = '';
+  };
+  while (i < text.length) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
+      if (c === '"') quoted = false;
+      else field += c;
+      i++;
+      continue;
+    }
+    if (c === '"' && field.trim() === '') {
+      quoted = true;
+      field = '';
+    } else if (c === ',') {
+      record.push(field);
+      field = '';
+    } else if (c === '\n') {
+      endRecord();
+    } else if (c !== '\r') {
+      field += c;
+    }
+    i++;
+  }
+  if (quoted) throw new TokenFileError(`extraneous or missing " in quoted-field`);
+  if (field !== '' || record.length > 0) endRecord();
+  return records;
+}
+
+/**
+ * Reads a static token file (kube-apiserver's `--token-auth-file`): one CSV record per user,
+ * `token,user,uid[,"group1,group2"]`. An empty token is skipped; a later duplicate wins; every
+ * user is also in `system:authenticated`.
+ *
+ * @throws {@link TokenFileError} for a record of fewer than 3 columns or a broken quote.
+ */
+export function parseTokenAuthFile(text: string, path = 'token file'): Map<string, UserInfo> {
+  const tokens = new Map<string, UserInfo>();
+  for (const record of csvRecords(text)) {
+    if (record.length < 3) throw new TokenFileError(`token file '${path}' must have at least 3 columns (token, user name, user uid), found ${record.length}`);
+    const [token = '', username = '', uid = '', groups] = record;
+    if (token === '') continue;
+    const listed = groups === undefined ? [] : groups.split(',');
+    tokens.set(token, { username, uid, groups: listed.includes(SYSTEM_AUTHENTICATED) ? listed : [...listed, SYSTEM_AUTHENTICATED] });
+  }
+  return tokens;
+}
+
+/**
+ * The attributes of a request, read from its method and URL as upstream's `RequestInfoFactory`
+ * does: `/api/v1/...` and `/apis/<group>/<version>/...` with a resource are resource requests
+ * (`GET` of a collection is `list`, or `watch` with `?watch=true`; `DELETE` of one is
+ * `deletecollection`; `/namespaces/<ns>` scopes the rest), everything else is a non-resource
+ * request with the lowercase method as its verb.
+ */
+export function requestAttributes(method: string, url: URL): RequestAttributes {
+  const path = url.pathname;
+  const parts = path.split('/').filter(Boolean);
+  const nonResource: RequestAttributes = { kind: 'nonResource', verb: method.toLowerCase(), path };
+  let rest: string[];
+  let group: string;
+  if (parts[0] === 'api' && parts.length >= 3) [group, rest] = ['', parts.slice(2)];
+  else if (parts[0] === 'apis' && parts.length >= 4) [group, rest] = [parts[1]!, parts.slice(3)];
+  else return nonResource;
+  const verbs: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+  let verb = verbs[method] ?? '';
+  if (rest[0] === 'watch') {
+    verb = 'watch';
+    rest = rest.slice(1);
+  }
+  let namespace = '';
+  if (rest[0] === 'namespaces' && rest.length > 1) {
+    namespace = rest[1]!;
+    if (rest.length > 2 && rest[2] !== 'status' && rest[2] !== 'finalize') rest = rest.slice(2);
+  }
+  let name = rest[1] ?? '';
+  const subresource = rest[2] ?? '';
+  const resource = rest[0] ?? '';
+  if (name === '' && verb === 'get') {
+    const watch = url.searchParams.get('watch');
+    verb = watch === 'true' || watch === '1' ? 'watch' : 'list';
+    const pinned = /^metadata\.name==?([^,]+)$/.exec(url.searchParams.get('fieldSelector') ?? '');
+    if (pinned && !pinned[1]!.includes('/') && !pinned[1]!.includes('%')) name = pinned[1]!;
+  }
+  if (name === '' && verb === 'delete') verb = 'deletecollection';
+  return { kind: 'resource', verb, group, resource, subresource, namespace, name };
+}
+
+/** The answer the gate gives in the handler's place: a status code and a JSON body. */
+export interface GateReply {
+  /** HTTP status code. */
+  readonly code: number;
+  /** The JSON body (an object, or a Status). */
+  readonly body: unknown;
+}
+
+/** How {@link ApiAuth} is built. */
+export interface ApiAuthOptions {
+  /** Where the roles, bindings and ServiceAccounts are read (the cluster's API server). */
+  readonly client: Client;
+  /** The cluster's clock: token lifetimes run on it. */
+  readonly clock: Clock;
+  /** The generator of the signing key and token ids (seeded: the same seed issues the same tokens). */
+  readonly rng: Rng;
+  /** The admin bearer token ({@link ADMIN_USER}). */
+  readonly adminToken: string;
+  /** More users by token (see {@link parseTokenAuthFile}). */
+  readonly staticTokens?: ReadonlyMap<string, UserInfo> | undefined;
+}
+
+interface TokenClaims {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: readonly string[];
+  readonly exp: number;
+  readonly iat: number;
+  readonly nbf: number;
+  readonly jti: string;
+  readonly 'kubernetes.io': { readonly namespace: string; readonly serviceaccount: { readonly name: string; readonly uid: string } };
+}
+
+const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+const unauthorized = (): GateReply => ({ code: 401, body: { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 } satisfies Status & { metadata: object } });
+
+function record(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * The authenticator and authorizer of one served cluster. {@link ApiAuth.gate} is the hook the
+ * handler calls once per request (but the health checks).
+ *
+ * Guarantees: a request without a valid token is answered 401, one RBAC does not allow 403 with
+ * upstream's message, and neither reaches the handler; the review endpoints and TokenRequest are
+ * answered here, after authorization; everything else is let through (`undefined`).
+ */
+export class ApiAuth {
+  readonly #options: ApiAuthOptions;
+  readonly #key: Buffer;
+  readonly #rng: Rng;
+
+  constructor(options: ApiAuthOptions) {
+    this.#options = options;
+    this.#rng = options.rng.fork();
+    this.#key = Buffer.from(Array.from({ length: 32 }, () => this.#rng.int(256)));
+  }
+
+  /** The user a bearer token (the `Authorization` header's) stands for, or `undefined`. */
+  async authenticate(header: string | undefined): Promise<UserInfo | undefined> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (!match) return undefined;
+    const token = match[1]!;
+    if (token === this.#options.adminToken) return ADMIN_USER;
+    const user = this.#options.staticTokens?.get(token);
+    if (user) return user;
+    return this.#serviceAccount(token);
+  }
+
+  /** Core's {@link authorize} over the cluster's current roles and bindings. */
+  async authorize(user: UserInfo, attributes: RequestAttributes): Promise<AuthorizationDecision> {
+    if (user.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
+    return authorize(await this.#rbac(attributes.kind === 'resource' ? attributes.namespace : ''), user, attributes);
+  }
+
+  /**
+   * Issues a ServiceAccount token (the TokenRequest subresource): a JWT for
+   * `system:serviceaccount:<namespace>:<name>` valid `expirationSeconds` on the cluster's clock.
+   *
+   * Errors: NotFound when the ServiceAccount does not exist.
+   */
+  async issueToken(namespace: string, name: string, audiences: readonly string[] = [SERVICE_ACCOUNT_ISSUER], expirationSeconds = TOKEN_REQUEST_DEFAULT_SECONDS): Promise<{ token: string; expiresAtMs: number }> {
+    const account = await this.#options.client.get(ServiceAccounts, { namespace, name });
+    const now = Math.floor(this.#options.clock.now() / 1000);
+    const claims: TokenClaims = {
+      aud: audiences,
+      exp: now + expirationSeconds,
+      iat: now,
+      iss: SERVICE_ACCOUNT_ISSUER,
+      jti: this.#rng.uuid(),
+      'kubernetes.io': { namespace, serviceaccount: { name, uid: account.metadata.uid ?? '' } },
+      nbf: now,
+      sub: serviceAccountUsername(namespace, name),
+    };
+    const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+    return { token: `${unsigned}.${this.#sign(unsigned)}`, expiresAtMs: (now + expirationSeconds) * 1000 };
+  }
+
+  /**
+   * The per-request hook: authenticates, authorizes, and answers the review endpoints and
+   * TokenRequest; `undefined` lets the handler serve the request. `readBody` reads the request
+   * body (the handler's reader, with its size limit). Throws an `ApiError` the handler turns
+   * into a Status (bad review bodies, a missing ServiceAccount).
+   */
+  readonly gate = async (req: IncomingMessage, url: URL, readBody: () => Promise<unknown>): Promise<GateReply | undefined> => {
+    const user = await this.authenticate(req.headers.authorization);
+    if (user === undefined) return unauthorized();
+    const attributes = requestAttributes(req.method ?? 'GET', url);
+    const decision = await this.authorize(user, attributes);
+    if (!decision.allowed) {
+      const details = attributes.kind === 'resource' ? { kind: attributes.resource, ...(attributes.group !== '' ? { group: attributes.group } : {}), ...(attributes.name !== '' ? { name: attributes.name } : {}) } : {};
+      return { code: 403, body: { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message: forbiddenStatusMessage(user, attributes, decision.reason), reason: 'Forbidden', details, code: 403 } };
+    }
+    if (attributes.kind !== 'resource') return undefined;
+    // kubectl's typed clients (can-i, whoami, create token) post protobuf; everything else is the handler's reader's.
+    const protobuf = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === PROTOBUF_CONTENT_TYPE;
+    try {
+      return await this.#endpoint(user, attributes, url, protobuf ? async () => decodeAuthProtobuf(await rawBody(req)) : readBody);
+    } catch (e) {
+      if (!(e instanceof BodyTooLarge)) throw e;
+      return { code: 413, body: { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message: e.message, reason: 'RequestEntityTooLarge', code: 413 } };
+    }
+  };
+
+  async #endpoint(user: UserInfo, a: RequestAttributes & { kind: 'resource' }, url: URL, readBody: () => Promise<unknown>): Promise<GateReply | undefined> {
+    const version = url.pathname.split('/').filter(Boolean)[a.group === '' ? 1 : 2] ?? '';
+    const post = a.verb === 'create';
+    if (a.group === '' && a.resource === 'serviceaccounts' && a.subresource === 'token' && version === 'v1') {
+      if (!post) throw methodNotAllowed();
+      return this.#tokenRequest(a.namespace, a.name, await readBody());
+    }
+    const reviews: Record<string, Record<string, string>> = {
+      'authorization.k8s.io': { selfsubjectaccessreviews: 'SelfSubjectAccessReview', subjectaccessreviews: 'SubjectAccessReview', localsubjectaccessreviews: 'LocalSubjectAccessReview', selfsubjectrulesreviews: 'SelfSubjectRulesReview' },
+      'authentication.k8s.io': { selfsubjectreviews: 'SelfSubjectReview' },
+    };
+    const kind = reviews[a.group]?.[a.resource];
+    const versions = a.group === 'authentication.k8s.io' ? ['v1', 'v1beta1', 'v1alpha1'] : ['v1'];
+    const local = kind === 'LocalSubjectAccessReview';
+    if (kind === undefined || !versions.includes(version) || (a.namespace !== '') !== local || a.subresource !== '') return undefined;
+    if (!post || a.name !== '') throw methodNotAllowed();
+    const body = record(await readBody());
+    const apiVersion = `${a.group}/${version}`;
+    if (body.kind !== undefined && body.kind !== kind) throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersion})`);
+    const spec = record(body.spec);
+    const answer = (status: object, echoed: object = spec): GateReply => ({ code: 201, body: { apiVersion, kind, metadata: { ...record(body.metadata), creationTimestamp: null }, spec: echoed, status } });
+    switch (kind) {
+      case 'SelfSubjectReview':
+        return answer({ userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } }, {});
+      case 'SelfSubjectRulesReview': {
+        const namespace = typeof spec.namespace === 'string' ? spec.namespace : '';
+        if (namespace === '') throw invalid(kind, a.group, '', [{ type: 'FieldValueRequired', field: 'spec.namespace', detail: '' }]);
+        const rules = user.groups.includes(SYSTEM_MASTERS) ? rulesFor(rbacObjects({}), user, namespace) : rulesFor(await this.#rbac(namespace), user, namespace);
+        return answer({ resourceRules: rules.resourceRules, nonResourceRules: rules.nonResourceRules, incomplete: rules.incomplete, ...(rules.evaluationError ? { evaluationError: rules.evaluationError } : {}) });
+      }
+      default: {
+        const subject = kind === 'SelfSubjectAccessReview' ? user : this.#subjectOf(kind, spec);
+        const attributes = this.#reviewAttributes(kind, spec);
+        if (local) {
+          // Upstream's LocalSubjectAccessReview: resource attributes only, in the URL's namespace.
+          if (attributes.kind !== 'resource') throw invalid(kind, a.group, '', [{ type: 'FieldValueInvalid', field: 'spec.nonResourceAttributes', value: spec.nonResourceAttributes, detail: 'disallowed on this kind of request' }]);
+          if (attributes.namespace !== a.namespace) throw badRequest(`spec.resourceAttributes.namespace must match namespace: ${a.namespace}`);
+        }
+        const decision = await this.authorize(subject, attributes);
+        return answer({ allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) });
+      }
+    }
+  }
+
+  /** The subject of a (Local)SubjectAccessReview (`spec.user`, `spec.groups`, `spec.uid`, `spec.extra`), taken as given. */
+  #subjectOf(kind: string, spec: Record<string, unknown>): UserInfo {
+    const username = typeof spec.user === 'string' ? spec.user : '';
+    const groups = strings(spec.groups);
+    if (username === '' && groups.length === 0) throw invalid(kind, 'authorization.k8s.io', '', [{ type: 'FieldValueInvalid', field: 'spec.user', value: '', detail: 'at least one of user or group must be specified' }]);
+    const extra = Object.fromEntries(Object.entries(record(spec.extra)).map(([k, v]) => [k, strings(v)]));
+    return { username, groups, ...(typeof spec.uid === 'string' ? { uid: spec.uid } : {}), ...(Object.keys(extra).length > 0 ? { extra } : {}) };
+  }
+
+  /** The attributes a review asks about: exactly one of `resourceAttributes` and `nonResourceAttributes` (upstream's validation). */
+  #reviewAttributes(kind: string, spec: Record<string, unknown>): RequestAttributes {
+    const hasResource = spec.resourceAttributes !== undefined && spec.resourceAttributes !== null;
+    const hasNonResource = spec.nonResourceAttributes !== undefined && spec.nonResourceAttributes !== null;
+    const errors: FieldError[] = [];
+    if (hasResource && hasNonResource) errors.push({ type: 'FieldValueInvalid', field: 'spec.resourceAttributes', value: spec.resourceAttributes, detail: 'cannot be specified in combination with nonResourceAttributes' });
+    if (!hasResource && !hasNonResource) errors.push({ type: 'FieldValueRequired', field: 'spec.resourceAttributes', detail: 'exactly one of nonResourceAttributes or resourceAttributes must be specified' });
+    if (errors.length > 0) throw invalid(kind, 'authorization.k8s.io', '', errors);
+    const text = (o: Record<string, unknown>, k: string): string => (typeof o[k] === 'string' ? (o[k] as string) : '');
+    if (hasNonResource) {
+      const n = record(spec.nonResourceAttributes);
+      return { kind: 'nonResource', verb: text(n, 'verb'), path: text(n, 'path') };
+    }
+    const r = record(spec.resourceAttributes);
+    return { kind: 'resource', verb: text(r, 'verb'), group: text(r, 'group'), resource: text(r, 'resource'), subresource: text(r, 'subresource'), namespace: text(r, 'namespace'), name: text(r, 'name') };
+  }
+
+  /** `POST .../serviceaccounts/<name>/token`: a TokenRequest answered with its token (upstream's `TokenREST`). */
+  async #tokenRequest(namespace: string, name: string, raw: unknown): Promise<GateReply> {
+    const body = record(raw);
+    const spec = record(body.spec);
+    const requested = spec.expirationSeconds;
+    const errors: FieldError[] = [];
+    const seconds = requested === undefined || requested === null ? TOKEN_REQUEST_DEFAULT_SECONDS : Number(requested);
+    if (!Number.isInteger(seconds)) errors.push({ type: 'FieldValueInvalid', field: 'spec.expirationSeconds', value: requested, detail: 'must be an integer' });
+    else if (seconds < TOKEN_REQUEST_MIN_SECONDS) errors.push({ type: 'FieldValueInvalid', field: 'spec.expirationSeconds', value: seconds, detail: 'may not specify a duration less than 10 minutes' });
+    else if (seconds > TOKEN_REQUEST_MAX_SECONDS) errors.push({ type: 'FieldValueTooLong' as FieldError['type'], field: 'spec.expirationSeconds', value: seconds, detail: 'may not specify a duration larger than 2^32 seconds' });
+    if (errors.length > 0) throw invalid('TokenRequest', 'authentication.k8s.io', name, errors);
+    const audiences = strings(spec.audiences).length > 0 ? strings(spec.audiences) : [SERVICE_ACCOUNT_ISSUER];
+    const { token, expiresAtMs } = await this.issueToken(namespace, name, audiences, seconds);
+    return {
+      code: 201,
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        metadata: { name, namespace, creationTimestamp: formatTime(this.#options.clock.now()) },
+        spec: { audiences, expirationSeconds: seconds, boundObjectRef: spec.boundObjectRef ?? null },
+        status: { token, expirationTimestamp: formatTime(expiresAtMs) },
+      },
+    };
+  }
+
+  #sign(unsigned: string): string {
+    return createHmac('sha256', this.#key).update(unsigned).digest('base64url');
+  }
+
+  /** The ServiceAccount a token was issued for, if its signature, issuer, audience and lifetime hold and the account (same uid) still exists. */
+  async #serviceAccount(token: string): Promise<UserInfo | undefined> {
+    const parts = token.split('.');
+    if (parts.length !== 3) return undefined;
+    const [header, payload, signature] = parts as [string, string, string];
+    const expected = Buffer.from(this.#sign(`${header}.${payload}`));
+    const given = Buffer.from(signature);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    let claims: TokenClaims;
+    try {
+      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TokenClaims;
+    } catch {
+      return undefined;
+    }
+    const now = this.#options.clock.now() / 1000;
+    if (claims.iss !== SERVICE_ACCOUNT_ISSUER || !strings(claims.aud).includes(SERVICE_ACCOUNT_ISSUER) || !(now < claims.exp) || now < claims.nbf) return undefined;
+    const k8s = claims['kubernetes.io'];
+    const namespace = k8s?.namespace ?? '';
+    const name = k8s?.serviceaccount?.name ?? '';
+    try {
+      const account = await this.#options.client.get(ServiceAccounts, { namespace, name });
+      if (account.metadata.uid !== k8s.serviceaccount.uid) return undefined;
+    } catch (e) {
+      if (isApiError(e, 'NotFound')) return undefined;
+      throw e;
+    }
+    return { username: serviceAccountUsername(namespace, name), uid: k8s.serviceaccount.uid, groups: serviceAccountGroups(namespace), extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${claims.jti}`] } };
+  }
+
+  /** The cluster's ClusterRoles and ClusterRoleBindings, and the Roles and RoleBindings of `namespace`. */
+  async #rbac(namespace: string): Promise<ReturnType<typeof rbacObjects>> {
+    const { client } = this.#options;
+    const clusterRoles = (await client.list(ClusterRoles)).items;
+    const clusterRoleBindings = (await client.list(ClusterRoleBindings)).items;
+    const roles = namespace === '' ? [] : (await client.list(Roles, { namespace })).items;
+    const roleBindings = namespace === '' ? [] : (await client.list(RoleBindings, { namespace })).items;
+    return rbacObjects({ clusterRoles, clusterRoleBindings, roles, roleBindings });
+  }
+}
+
+/** A protobuf body over the limit (answered 413, as the handler answers a JSON one). */
+class BodyTooLarge extends Error {}
+
+/** The raw request body, at most 3 MiB (kube-apiserver's limit): a 413 beyond. */
+async function rawBody(req: IncomingMessage): Promise<Buffer> {
+  const limit = 3 * 1024 * 1024;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= limit) chunks.push(chunk as Buffer);
+  }
+  if (size > limit) throw new BodyTooLarge(`Request entity too large: limit is ${limit}`);
+  return Buffer.concat(chunks);
+}
+
+function methodNotAllowed(): ApiError {
+  return new ApiError('MethodNotAllowed', 'the server does not allow this method on the requested resource');
+}

@@ -1,0 +1,222 @@
+/**
+ * The VPA's recommender and updater (upstream `vertical-pod-autoscaler/pkg/recommender` and
+ * `pkg/updater`) as two controllers of VerticalPodAutoscalers, each syncing every VPA once a
+ * minute (`--recommender-interval`, `--updater-interval`).
+ *
+ * @module
+ */
+import { HorizontalPodAutoscalers, PodMetricses, Pods, controllerFor, deepEqual, done, isApiError, parseQuantity, parseTime, requeueAfter, setStatusCondition } from '@kubeloop/core';
+import type { Condition, Controller, KubeObject, Manager, Pod, Reconciler, Request, Result } from '@kubeloop/core';
+import { VerticalPodAutoscalers } from './kind.js';
+import type { RecommendedContainerResources, VerticalPodAutoscaler } from './kind.js';
+import { ContainerUsageState, containerPolicy, containerRecommendation, controlledResources, estimateContainer } from './recommend.js';
+import { selects, targetResource } from './target.js';
+import { DEFAULT_MIN_REPLICAS, podsToEvict, shouldUpdate, updateModeOf } from './update.js';
+
+/** How often the recommender and the updater sync each VPA: upstream's 1 minute. */
+export const DEFAULT_VPA_INTERVAL_MS = 60_000;
+/** The recommender's component name (events). */
+export const VPA_RECOMMENDER_COMPONENT = 'vpa-recommender';
+/** The updater's component name (events). */
+export const VPA_UPDATER_COMPONENT = 'vpa-updater';
+
+/** Options of the VPA controllers (upstream flags). */
+export interface VpaControllerOptions {
+  /** How often each VPA is synced (default {@link DEFAULT_VPA_INTERVAL_MS}). */
+  readonly intervalMs?: number | undefined;
+  /** The updater's `--min-replicas` (default {@link DEFAULT_MIN_REPLICAS}); a VPA's `updatePolicy.minReplicas` wins. */
+  readonly minReplicas?: number | undefined;
+}
+
+/** The VPA's target and the pods it selects, read live; undefined when the target is absent. */
+async function targetPods(m: Manager, vpa: VerticalPodAutoscaler): Promise<{ target: KubeObject; pods: Pod[] } | undefined> {
+  const resource = targetResource(vpa.spec.targetRef.kind);
+  if (resource === undefined) return undefined;
+  let target: KubeObject;
+  try {
+    target = await m.client.get(resource, { namespace: vpa.metadata.namespace ?? '', name: vpa.spec.targetRef.name });
+  } catch (e) {
+    if (isApiError(e, 'NotFound')) return undefined;
+    throw e;
+  }
+  const pods = m.cache(Pods).list(vpa.metadata.namespace ?? '').filter((p) => selects(target, p));
+  return { target, pods };
+}
+
+/**
+ * The recommender: feeds each VPA's per-container histograms with the PodMetrics of the pods
+ * its target selects (each sample once, by its timestamp) and writes the recommendation and
+ * the conditions `RecommendationProvided`, `NoPodsMatched` and `ConfigUnsupported` (an HPA
+ * scaling the same target on a resource the VPA controls: the two would fight).
+ *
+ * State (the histograms) lives in memory, as upstream's without checkpoints: a restarted
+ * recommender starts afresh.
+ */
+export class VpaRecommender implements Reconciler {
+  readonly #m: Manager;
+  readonly #o: VpaControllerOptions;
+  readonly #states = new Map<string, Map<string, ContainerUsageState>>();
+  readonly #seen = new Map<string, string>();
+
+  /** A recommender on the manager's caches and client. */
+  constructor(manager: Manager, options: VpaControllerOptions = {}) {
+    this.#m = manager;
+    this.#o = options;
+  }
+
+  /** One sync of the VPA `request`; requeued after the interval while it exists. */
+  async reconcile(request: Request): Promise<Result> {
+    const m = this.#m;
+    const vpa = m.cache(VerticalPodAutoscalers).get(request) as VerticalPodAutoscaler | undefined;
+    const key = `${request.namespace ?? ''}/${request.name}`;
+    if (vpa === undefined) {
+      this.#states.delete(key);
+      return done;
+    }
+    const now = m.clock.now();
+    let conditions: Condition[] = [...(vpa.status.conditions ?? [])];
+    const set = (type: string, status: 'True' | 'False', reason: string, message: string): void => {
+      conditions = setStatusCondition(conditions, { type, status, ...(reason === '' ? {} : { reason }), ...(message === '' ? {} : { message }) }, now);
+    };
+    const drop = (type: string): void => {
+      conditions = conditions.filter((c) => c.type !== type);
+    };
+    const found = await targetPods(m, vpa);
+    const pods = found?.pods ?? [];
+    if (pods.length === 0) set('NoPodsMatched', 'True', '', 'No pods match this VPA object');
+    else drop('NoPodsMatched');
+    await this.#sample(vpa, key, pods);
+
+    // The recommendation: every container of the pods with samples.
+    const states = this.#states.get(key) ?? new Map<string, ContainerUsageState>();
+    const containersPerPod = pods[0]?.spec.containers.length ?? Math.max(1, states.size);
+    const recs: RecommendedContainerResources[] = [];
+    for (const [name, state] of [...states].sort(([a], [b]) => a.localeCompare(b))) {
+      if (state.totalSamples === 0) continue;
+      const rec = containerRecommendation(vpa, name, estimateContainer(state, containersPerPod));
+      if (rec !== undefined) recs.push(rec);
+    }
+    if (recs.length > 0) set('RecommendationProvided', 'True', '', '');
+    else set('RecommendationProvided', 'False', '', '');
+
+    const conflict = this.#hpaConflict(vpa);
+    if (conflict !== undefined) set('ConfigUnsupported', 'True', 'HorizontalPodAutoscalerConflict', conflict);
+    else drop('ConfigUnsupported');
+
+    const status = { ...vpa.status, ...(recs.length > 0 ? { recommendation: { containerRecommendations: recs } } : {}), conditions };
+    if (!deepEqual(status, vpa.status)) {
+      try {
+        await m.client.updateStatus(VerticalPodAutoscalers, { ...vpa, status });
+      } catch (e) {
+        if (!isApiError(e, 'NotFound')) throw e;
+      }
+    }
+    return requeueAfter(this.#o.intervalMs ?? DEFAULT_VPA_INTERVAL_MS);
+  }
+
+  /** Adds each container's newest PodMetrics sample, once per sample timestamp. */
+  async #sample(vpa: VerticalPodAutoscaler, key: string, pods: readonly Pod[]): Promise<void> {
+    if (pods.length === 0) return;
+    let metrics;
+    try {
+      metrics = (await this.#m.client.list(PodMetricses, { namespace: vpa.metadata.namespace ?? '' })).items;
+    } catch {
+      return; // no metrics this round (metrics-server absent or not answering)
+    }
+    const states = this.#states.get(key) ?? new Map<string, ContainerUsageState>();
+    this.#states.set(key, states);
+    const byName = new Map(pods.map((p) => [p.metadata.name ?? '', p]));
+    for (const pm of metrics) {
+      const pod = byName.get(pm.metadata.name ?? '');
+      if (pod === undefined) continue;
+      const at = parseTime(pm.timestamp);
+      for (const c of pm.containers) {
+        const seenKey = `${pod.metadata.uid ?? ''}/${c.name}`;
+        if (this.#seen.get(seenKey) === pm.timestamp) continue;
+        this.#seen.set(seenKey, pm.timestamp);
+        const spec = pod.spec.containers.find((s) => s.name === c.name);
+        if (spec === undefined) continue;
+        const state = states.get(c.name) ?? new ContainerUsageState();
+        states.set(c.name, state);
+        const cpu = c.usage['cpu'];
+        const request = (spec.resources?.requests as Record<string, string> | undefined)?.['cpu'];
+        if (cpu !== undefined) state.addCpuSample(parseQuantity(cpu).milliValue() / 1000, request === undefined ? 0 : parseQuantity(request).milliValue() / 1000, at);
+        const mem = c.usage['memory'];
+        if (mem !== undefined) state.addMemorySample(parseQuantity(mem).value(), at);
+      }
+    }
+    for (const k of [...this.#seen.keys()]) if (!pods.some((p) => k.startsWith(`${p.metadata.uid ?? ''}/`))) this.#seen.delete(k);
+  }
+
+  /** The conflict message when an HPA scales the VPA's target on a resource the VPA controls. */
+  #hpaConflict(vpa: VerticalPodAutoscaler): string | undefined {
+    const ref = vpa.spec.targetRef;
+    for (const hpa of this.#m.cache(HorizontalPodAutoscalers).list(vpa.metadata.namespace ?? '')) {
+      if (hpa.spec.scaleTargetRef.kind !== ref.kind || hpa.spec.scaleTargetRef.name !== ref.name) continue;
+      const names = (hpa.spec.metrics ?? []).flatMap((mtr) => (mtr.type === 'Resource' && mtr.resource !== undefined ? [mtr.resource.name] : mtr.type === 'ContainerResource' && mtr.containerResource !== undefined ? [mtr.containerResource.name] : []));
+      const policies = vpa.spec.resourcePolicy?.containerPolicies ?? [];
+      const controlled = new Set(policies.length === 0 ? ['cpu', 'memory'] : policies.filter((p) => p.mode !== 'Off').flatMap((p) => controlledResources(p)));
+      const both = names.filter((n) => controlled.has(n));
+      if (both.length > 0) {
+        return `HorizontalPodAutoscaler ${hpa.metadata.name ?? ''} also scales ${ref.kind}/${ref.name} on ${both.join(', ')}: a VPA and an HPA must not both act on the same resource metric`;
+      }
+    }
+    return undefined;
+  }
+}
+
+/**
+ * The updater: for a VPA in mode `Recreate` or `Auto` with a recommendation, evicts the
+ * running pods that want an update (`shouldUpdate`), as many as the eviction restriction
+ * allows (`podsToEvict`: the VPA's `minReplicas`, 50 % tolerance), through the Eviction API so
+ * that PodDisruptionBudgets hold; events `EvictedByVPA` on the pod and `EvictedPod` on the VPA.
+ * The pods come back through their controller and admission gives them the new requests.
+ */
+export class VpaUpdater implements Reconciler {
+  readonly #m: Manager;
+  readonly #o: VpaControllerOptions;
+
+  /** An updater on the manager's caches and client. */
+  constructor(manager: Manager, options: VpaControllerOptions = {}) {
+    this.#m = manager;
+    this.#o = options;
+  }
+
+  /** One pass over the VPA `request`'s pods; requeued after the interval while it exists. */
+  async reconcile(request: Request): Promise<Result> {
+    const m = this.#m;
+    const vpa = m.cache(VerticalPodAutoscalers).get(request) as VerticalPodAutoscaler | undefined;
+    if (vpa === undefined) return done;
+    const interval = requeueAfter(this.#o.intervalMs ?? DEFAULT_VPA_INTERVAL_MS);
+    const mode = updateModeOf(vpa);
+    if ((mode !== 'Recreate' && mode !== 'Auto' && mode !== 'InPlaceOrRecreate') || (vpa.status.recommendation?.containerRecommendations ?? []).length === 0) return interval;
+    const found = await targetPods(m, vpa);
+    if (found === undefined) return interval;
+    const now = m.clock.now();
+    const candidates = found.pods.filter((p) => p.status.phase === 'Running' && p.metadata.deletionTimestamp === undefined && p.spec.containers.some((c) => containerPolicy(vpa, c.name)?.mode !== 'Off') && shouldUpdate(p, vpa, now));
+    const minReplicas = vpa.spec.updatePolicy?.minReplicas ?? this.#o.minReplicas ?? DEFAULT_MIN_REPLICAS;
+    const recorder = m.recorder(VPA_UPDATER_COMPONENT);
+    for (const pod of podsToEvict(candidates, found.pods, minReplicas)) {
+      try {
+        await m.client.evict({ namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '' });
+      } catch (e) {
+        if (isApiError(e, 'NotFound') || isApiError(e, 'TooManyRequests')) continue;
+        throw e;
+      }
+      void recorder.event(pod, 'Normal', 'EvictedByVPA', 'Pod was evicted by VPA Updater to apply resource recommendation.');
+      void recorder.event(vpa, 'Normal', 'EvictedPod', `VPA Updater evicted Pod ${pod.metadata.name ?? ''} to apply resource recommendation.`);
+    }
+    return interval;
+  }
+}
+
+/** The recommender controller on a manager. */
+export function vpaRecommenderController(manager: Manager, options: VpaControllerOptions = {}): Controller {
+  return controllerFor(manager, VerticalPodAutoscalers).named('vpa-recommender').watches(Pods, () => []).watches(HorizontalPodAutoscalers, () => []).complete(new VpaRecommender(manager, options));
+}
+
+/** The updater controller on a manager. */
+export function vpaUpdaterController(manager: Manager, options: VpaControllerOptions = {}): Controller {
+  return controllerFor(manager, VerticalPodAutoscalers).named('vpa-updater').watches(Pods, () => []).complete(new VpaUpdater(manager, options));
+}
+

@@ -1,0 +1,177 @@
+/**
+ * The VPA recommender's model and estimators (upstream `pkg/recommender/model` and
+ * `pkg/recommender/logic`): per container, a decaying histogram of CPU usage weighted by the
+ * request and one of daily memory peaks; from them target, lowerBound and upperBound with the
+ * safety margin, the confidence multipliers and the per-pod minimums; then the VPA's policy
+ * (controlledResources, minAllowed/maxAllowed).
+ *
+ * @module
+ */
+import type { ContainerResourcePolicy, RecommendedContainerResources, VerticalPodAutoscaler } from './kind.js';
+import { CPU_BUCKETS, DecayingHistogram, DEFAULT_HALF_LIFE_MS, MEMORY_BUCKETS, MIN_SAMPLE_WEIGHT } from './histogram.js';
+import { Quantity, parseQuantity } from '@kubeloop/core';
+
+/** Upstream's `--recommendation-margin-fraction`: 0.15. */
+export const SAFETY_MARGIN_FRACTION = 0.15;
+/** Upstream's `--pod-recommendation-min-cpu-millicores`: 25. */
+export const POD_MIN_CPU_MILLICORES = 25;
+/** Upstream's `--pod-recommendation-min-memory-mb`: 250 (MiB). */
+export const POD_MIN_MEMORY_MB = 250;
+/** Upstream's target percentile (CPU and memory): 0.9. */
+export const TARGET_PERCENTILE = 0.9;
+/** Upstream's lower-bound percentile: 0.5. */
+export const LOWER_BOUND_PERCENTILE = 0.5;
+/** Upstream's upper-bound percentile: 0.95. */
+export const UPPER_BOUND_PERCENTILE = 0.95;
+/** Upstream's `MaxResourceAmount` (1e14, in millicores or bytes): where an unbounded estimate stops. */
+export const MAX_RESOURCE_AMOUNT = 1e14;
+/** Upstream's `memoryAggregationInterval`: one memory peak per 24 h per container. */
+export const MEMORY_AGGREGATION_INTERVAL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * One container's usage history (upstream `AggregateContainerState` fed by `ContainerState`):
+ * CPU samples weighted by max(request in cores, 0.1); memory as the peak of each 24 h window
+ * (a higher sample in the same window replaces the peak).
+ */
+export class ContainerUsageState {
+  /** CPU usage in cores. */
+  readonly cpu = new DecayingHistogram(CPU_BUCKETS, DEFAULT_HALF_LIFE_MS);
+  /** Memory peaks in bytes. */
+  readonly memoryPeaks = new DecayingHistogram(MEMORY_BUCKETS, DEFAULT_HALF_LIFE_MS);
+  /** When the first and last CPU samples were taken (ms), and how many. */
+  firstSampleMs: number | undefined;
+  lastSampleMs: number | undefined;
+  totalSamples = 0;
+  #windowEnd: number | undefined;
+  #peak: { value: number; at: number } | undefined;
+
+  /** Adds a CPU sample (usage and request in cores) taken at `timeMs`. */
+  addCpuSample(usageCores: number, requestCores: number, timeMs: number): void {
+    this.cpu.addSample(usageCores, Math.max(requestCores, MIN_SAMPLE_WEIGHT), timeMs);
+    this.firstSampleMs ??= timeMs;
+    if (this.lastSampleMs === undefined || timeMs > this.lastSampleMs) this.lastSampleMs = timeMs;
+    this.totalSamples++;
+  }
+
+  /** Adds a memory sample (bytes) taken at `timeMs`: it raises the current window's peak. */
+  addMemorySample(bytes: number, timeMs: number): void {
+    if (this.#windowEnd === undefined) {
+      this.#windowEnd = timeMs + MEMORY_AGGREGATION_INTERVAL_MS;
+    } else if (timeMs >= this.#windowEnd) {
+      this.#windowEnd += MEMORY_AGGREGATION_INTERVAL_MS * (Math.floor((timeMs - this.#windowEnd) / MEMORY_AGGREGATION_INTERVAL_MS) + 1);
+      this.#peak = undefined;
+    }
+    if (this.#peak !== undefined && bytes <= this.#peak.value) return;
+    if (this.#peak !== undefined) this.memoryPeaks.subtractSample(this.#peak.value, 1, this.#peak.at);
+    this.#peak = { value: bytes, at: timeMs };
+    this.memoryPeaks.addSample(bytes, 1, timeMs);
+  }
+
+  /**
+   * How much history the state holds (upstream `getConfidence`): the lesser of its span in
+   * days and its sample count over 1440 (a sample a minute for a day counts 1).
+   */
+  confidence(): number {
+    if (this.firstSampleMs === undefined || this.lastSampleMs === undefined) return 0;
+    const days = (this.lastSampleMs - this.firstSampleMs) / (24 * 60 * 60 * 1000);
+    return Math.min(days, this.totalSamples / (60 * 24));
+  }
+}
+
+/** Resources in the recommender's units: CPU in millicores, memory in bytes. */
+export interface Amounts {
+  readonly cpu: number;
+  readonly memory: number;
+}
+
+/** One container's raw estimate (before the VPA's policy). */
+export interface Estimate {
+  readonly target: Amounts;
+  readonly lowerBound: Amounts;
+  readonly upperBound: Amounts;
+}
+
+/**
+ * Upstream's `podResourceRecommender.estimateContainerResources` for a pod of
+ * `containersPerPod` containers: percentile (0.9 target, 0.5 lower, 0.95 upper) × 1.15 safety
+ * margin; the upper bound × (1 + 1/confidence), the lower bound × (1 + 0.001/confidence)^−2;
+ * each at least the pod minimum (25m, 250Mi) divided by the containers. Amounts truncate to
+ * whole millicores and bytes, as upstream's `ResourceAmount` (int64), at most
+ * {@link MAX_RESOURCE_AMOUNT}.
+ *
+ * Worked example: one container using a steady 0.3 cores, sampled every minute for 10 minutes:
+ * the 0.9 percentile is the end of bucket 18 (0.2813…0.3054), 305m; + 15 % → target 350m;
+ * confidence min(9 min in days, 10 / 1440) = 0.00625, so the upper bound is 350m × 161 =
+ * 56 350m and the lower bound 350m × (1.16)^−2 = 260m. With no history at all both bounds are
+ * the minimum (upstream's 0 × ∞ ends there too).
+ */
+export function estimateContainer(state: ContainerUsageState, containersPerPod: number): Estimate {
+  const fraction = 1 / Math.max(1, containersPerPod);
+  const minCpu = Math.trunc(POD_MIN_CPU_MILLICORES * fraction);
+  const minMem = Math.trunc(POD_MIN_MEMORY_MB * 1024 * 1024 * fraction);
+  const confidence = state.confidence();
+  const cpuAt = (p: number): number => Math.trunc(state.cpu.percentile(p) * 1000);
+  const memAt = (p: number): number => Math.trunc(state.memoryPeaks.percentile(p));
+  const margin = (x: number): number => x + Math.trunc(x * SAFETY_MARGIN_FRACTION);
+  const scale = (x: number, f: number): number => (x === 0 ? 0 : Math.min(Math.trunc(x * f), MAX_RESOURCE_AMOUNT));
+  const upper = (x: number): number => scale(x, (1 + 1 / confidence) ** 1);
+  const lower = (x: number): number => scale(x, (1 + 0.001 / confidence) ** -2);
+  return {
+    target: { cpu: Math.max(margin(cpuAt(TARGET_PERCENTILE)), minCpu), memory: Math.max(margin(memAt(TARGET_PERCENTILE)), minMem) },
+    lowerBound: { cpu: Math.max(lower(margin(cpuAt(LOWER_BOUND_PERCENTILE))), minCpu), memory: Math.max(lower(margin(memAt(LOWER_BOUND_PERCENTILE))), minMem) },
+    upperBound: { cpu: Math.max(upper(margin(cpuAt(UPPER_BOUND_PERCENTILE))), minCpu), memory: Math.max(upper(margin(memAt(UPPER_BOUND_PERCENTILE))), minMem) },
+  };
+}
+
+/** The policy that applies to a container: its own, else the `*` one (upstream `GetContainerResourcePolicy`). */
+export function containerPolicy(vpa: VerticalPodAutoscaler, container: string): ContainerResourcePolicy | undefined {
+  const policies = vpa.spec.resourcePolicy?.containerPolicies ?? [];
+  return policies.find((p) => p.containerName === container) ?? policies.find((p) => p.containerName === '*' || p.containerName === undefined);
+}
+
+/** The resources a policy controls (default cpu and memory). */
+export function controlledResources(policy: ContainerResourcePolicy | undefined): readonly ('cpu' | 'memory')[] {
+  return policy?.controlledResources ?? ['cpu', 'memory'];
+}
+
+function amountOf(resource: 'cpu' | 'memory', q: string | undefined): number | undefined {
+  if (q === undefined) return undefined;
+  const parsed = parseQuantity(q);
+  return resource === 'cpu' ? Math.round(parsed.milliValue()) : Math.round(parsed.value());
+}
+
+/** An amount as a quantity string: CPU in millicores (`371m`, `1`), memory in bytes (`262144k`). */
+export function formatAmount(resource: 'cpu' | 'memory', amount: number): string {
+  return resource === 'cpu' ? Quantity.fromMilli(amount).toString() : Quantity.fromNumber(amount).toString();
+}
+
+/** `x` within `[min, max]` of a policy for `resource` (either bound may be absent). */
+export function capToPolicy(resource: 'cpu' | 'memory', x: number, policy: ContainerResourcePolicy | undefined): number {
+  const min = amountOf(resource, policy?.minAllowed?.[resource]);
+  const max = amountOf(resource, policy?.maxAllowed?.[resource]);
+  let out = x;
+  if (max !== undefined && out > max) out = max;
+  if (min !== undefined && out < min) out = min;
+  return out;
+}
+
+/**
+ * One container's recommendation as the VPA's status holds it (upstream's recommender then its
+ * `CappingPostProcessor`): only the controlled resources; `uncappedTarget` the raw target;
+ * target, lowerBound and upperBound within `[minAllowed, maxAllowed]`. Undefined for a
+ * container whose policy mode is `Off`.
+ */
+export function containerRecommendation(vpa: VerticalPodAutoscaler, container: string, estimate: Estimate): RecommendedContainerResources | undefined {
+  const policy = containerPolicy(vpa, container);
+  if (policy?.mode === 'Off') return undefined;
+  const resources = controlledResources(policy);
+  const list = (a: Amounts, capped: boolean): Record<string, string> =>
+    Object.fromEntries(resources.map((r) => [r, formatAmount(r, capped ? capToPolicy(r, a[r], policy) : a[r])]));
+  return {
+    containerName: container,
+    target: list(estimate.target, true),
+    lowerBound: list(estimate.lowerBound, true),
+    upperBound: list(estimate.upperBound, true),
+    uncappedTarget: list(estimate.target, false),
+  };
+}

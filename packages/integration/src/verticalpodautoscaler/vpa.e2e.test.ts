@@ -1,0 +1,133 @@
+/**
+ * The VPA end to end on a SimCluster with a metrics-server: usage → PodMetrics → the
+ * recommender's histograms → the VPA's recommendation → the updater evicts the pod whose
+ * requests are below the lower bound → its ReplicaSet recreates it → admission gives it the
+ * target; modes Off and Initial leave running pods alone; an HPA on CPU of the same target
+ * puts ConfigUnsupported on the VPA.
+ */
+import { describe, expect, it } from 'vitest';
+import { Events, Pods } from '@kubeloop/core';
+import type { Pod } from '@kubeloop/core';
+import { SimCluster } from '@kubeloop/testing';
+import { VerticalPodAutoscalers } from '@kubeloop/controllers';
+import type { VerticalPodAutoscaler } from '@kubeloop/controllers';
+
+function hamster(mode: string, extra = ''): string {
+  return `
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hamster
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: hamster
+  template:
+    metadata:
+      labels:
+        app: hamster
+      annotations:
+        kubeloop.dev/cpu-usage: 300m
+    spec:
+      containers:
+      - name: hamster
+        image: registry.k8s.io/ubuntu-slim:0.14
+        resources:
+          requests:
+            cpu: 100m
+            memory: 50Mi
+          limits:
+            memory: 100Mi
+---
+apiVersion: autoscaling.k8s.io/v1
+kind: VerticalPodAutoscaler
+metadata:
+  name: hamster-vpa
+spec:
+  targetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: hamster
+  updatePolicy:
+    updateMode: ${mode}
+    minReplicas: 1
+${extra}`;
+}
+
+const running = async (cluster: SimCluster): Promise<Pod[]> => (await cluster.list(Pods)).items.filter((p) => p.status.phase === 'Running' && p.metadata.deletionTimestamp === undefined);
+
+describe('Vertical Pod Autoscaler', () => {
+  it('raises a single pod’s requests by evicting it: the recreated pod gets the target, limit in proportion', async () => {
+    const cluster = await SimCluster.create({ seed: 1, nodes: 1, metricsServer: true, verticalPodAutoscaler: true });
+    await cluster.apply(hamster('Auto'));
+    await cluster.advance(10_000);
+    const first = (await running(cluster))[0]!;
+    await cluster.advance(6 * 60_000);
+    const vpa = (await cluster.get(VerticalPodAutoscalers, { namespace: 'default', name: 'hamster-vpa' })) as VerticalPodAutoscaler;
+    const rec = vpa.status.recommendation!.containerRecommendations![0]!;
+    expect(rec.containerName).toBe('hamster');
+    expect(rec.target['cpu']).toBe('350m');
+    expect(vpa.status.conditions?.find((c) => c.type === 'RecommendationProvided')?.status).toBe('True');
+    const now = await running(cluster);
+    expect(now).toHaveLength(1);
+    expect(now[0]!.metadata.name).not.toBe(first.metadata.name);
+    // the memory request (50Mi) was below the lower bound (the 250Mi pod minimum): evicted at
+    // the first recommendation; the limit keeps its ratio 2 to the request
+    expect(now[0]!.spec.containers[0]!.resources).toEqual({ requests: { cpu: '350m', memory: '262144k' }, limits: { memory: '524288k' } });
+    expect(now[0]!.metadata.annotations?.['vpaUpdates']).toBe('Pod resources updated by hamster-vpa: container 0: cpu request, memory request, memory limit');
+    const events = (await cluster.list(Events)).items;
+    expect(events.filter((e) => e.reason === 'EvictedByVPA').map((e) => e.involvedObject.name)).toEqual([first.metadata.name]);
+    expect(events.filter((e) => e.reason === 'EvictedPod').map((e) => e.message)).toEqual([`VPA Updater evicted Pod ${first.metadata.name} to apply resource recommendation.`]);
+    await cluster.stop();
+  });
+
+  it('in mode Off only recommends; in Initial it sets requests at creation and never evicts', async () => {
+    for (const mode of ['Off', 'Initial']) {
+      const cluster = await SimCluster.create({ seed: 2, nodes: 1, metricsServer: true, verticalPodAutoscaler: true });
+      await cluster.apply(hamster(mode));
+      await cluster.advance(10_000);
+      const first = (await running(cluster))[0]!;
+      await cluster.advance(8 * 60_000);
+      const now = await running(cluster);
+      expect(now.map((p) => p.metadata.name)).toEqual([first.metadata.name]);
+      expect((await cluster.list(Events)).items.filter((e) => e.reason === 'EvictedByVPA')).toEqual([]);
+      await cluster.stop();
+    }
+  });
+
+  it('caps the recommendation at maxAllowed, keeping the uncapped target', async () => {
+    const policy = `  resourcePolicy:
+    containerPolicies:
+    - containerName: '*'
+      maxAllowed:
+        cpu: 250m
+      controlledResources: [cpu]
+`;
+    const cluster = await SimCluster.create({ seed: 3, nodes: 1, metricsServer: true, verticalPodAutoscaler: true });
+    await cluster.apply(hamster('Auto', policy));
+    await cluster.advance(8 * 60_000);
+    const vpa = (await cluster.get(VerticalPodAutoscalers, { namespace: 'default', name: 'hamster-vpa' })) as VerticalPodAutoscaler;
+    const rec = vpa.status.recommendation!.containerRecommendations![0]!;
+    expect(rec.target).toEqual({ cpu: '250m' });
+    expect(rec.uncappedTarget).toEqual({ cpu: '350m' });
+    const pod = (await running(cluster))[0]!;
+    expect(pod.spec.containers[0]!.resources?.requests).toMatchObject({ cpu: '250m', memory: '50Mi' });
+    await cluster.stop();
+  });
+
+  it('warns with ConfigUnsupported when an HPA scales the same target on CPU', async () => {
+    const cluster = await SimCluster.create({ seed: 4, nodes: 1, metricsServer: true, verticalPodAutoscaler: true });
+    await cluster.apply(hamster('Off'));
+    await cluster.apply({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'hamster' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'hamster' }, minReplicas: 1, maxReplicas: 3, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }] },
+    });
+    await cluster.advance(2 * 60_000);
+    const vpa = (await cluster.get(VerticalPodAutoscalers, { namespace: 'default', name: 'hamster-vpa' })) as VerticalPodAutoscaler;
+    expect(vpa.status.conditions?.find((c) => c.type === 'ConfigUnsupported')).toMatchObject({ status: 'True', reason: 'HorizontalPodAutoscalerConflict' });
+    await cluster.stop();
+  });
+});

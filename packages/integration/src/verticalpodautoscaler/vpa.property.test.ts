@@ -1,0 +1,105 @@
+/**
+ * The VPA under random usage changes (rollouts of a new `kubeloop.dev/cpu-usage`), scaling
+ * and waits, with controller-manager crashes: every pod whose requests the VPA set has them
+ * within the VPA's minAllowed and maxAllowed (`vpaRequestsWithinBounds`, registered by the
+ * plugin). Shown to fail on a recommender broken on purpose: one blind to the resource policy.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Deployments, isApiError } from '@kubeloop/core';
+import { DEEP, checkCluster, faultArbitrary, faultSchedules, faultSchedulesWith, runCase } from '@kubeloop/testing';
+import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster, SimClusterOptions } from '@kubeloop/testing';
+import { VerticalPodAutoscalers, verticalPodAutoscalerPlugin } from '@kubeloop/controllers';
+import type { VerticalPodAutoscaler } from '@kubeloop/controllers';
+import { sabotaged } from '../sabotage.js';
+
+const RUNS = DEEP ? 100 : 4;
+const MAX_STEPS = 6;
+
+type Step =
+  | { readonly kind: 'usage'; readonly milli: number }
+  | { readonly kind: 'scale'; readonly replicas: number }
+  | { readonly kind: 'wait'; readonly ms: number };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('usage' as const), milli: fc.integer({ min: 10, max: 2_000 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('scale' as const), replicas: fc.integer({ min: 1, max: 4 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 10_000, max: 180_000 }) }) },
+);
+
+function workload(): object[] {
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'app', namespace: 'default' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'app' } },
+        template: {
+          metadata: { labels: { app: 'app' }, annotations: { 'kubeloop.dev/cpu-usage': '300m' } },
+          spec: { containers: [{ name: 'app', image: 'nginx:1.27', resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } } }] },
+        },
+      },
+    },
+    {
+      apiVersion: 'autoscaling.k8s.io/v1',
+      kind: 'VerticalPodAutoscaler',
+      metadata: { name: 'app', namespace: 'default' },
+      spec: {
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'app' },
+        updatePolicy: { updateMode: 'Auto', minReplicas: 1 },
+        resourcePolicy: { containerPolicies: [{ containerName: '*', minAllowed: { cpu: '150m', memory: '300Mi' }, maxAllowed: { cpu: '250m', memory: '1Gi' } }] },
+      },
+    },
+  ];
+}
+
+async function perform(cluster: SimCluster, s: Step, context: RunContext): Promise<void> {
+  if (s.kind === 'wait') return context.advance(s.ms);
+  const body = s.kind === 'scale' ? { spec: { replicas: s.replicas } } : { spec: { template: { metadata: { annotations: { 'kubeloop.dev/cpu-usage': `${s.milli}m` } } } } };
+  try {
+    await cluster.server.patch(Deployments, { namespace: 'default', name: 'app' }, { type: 'merge', body });
+  } catch (error) {
+    if (!isApiError(error)) throw error;
+  }
+}
+
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, cluster: Partial<SimClusterOptions> = {}): CheckClusterOptions<Step> {
+  return {
+    name,
+    cluster: { nodes: 2, metricsServer: true, verticalPodAutoscaler: true, ...cluster },
+    setup: async (c) => {
+      await c.apply(workload());
+      await c.advance(10_000);
+    },
+    actions: fc.array(step, { minLength: 1, maxLength: MAX_STEPS }),
+    perform,
+    describe: (s) => (s.kind === 'wait' ? `wait ${s.ms} ms` : s.kind === 'scale' ? `scale app to ${s.replicas}` : `roll out a usage of ${s.milli}m`),
+    faults,
+    stepMs: 1_000,
+    // the recommender and updater act every minute, a rollout after an eviction takes more
+    settleMaxMs: 900_000,
+    settleQuietMs: 150_000,
+    stableMs: 60_000,
+    runs: RUNS,
+  };
+}
+
+describe('Vertical Pod Autoscaler under usage changes', () => {
+  it('with controller-manager crashes: the requests it sets stay within minAllowed and maxAllowed', async () => {
+    await checkCluster(options('vpa: crashes', faultSchedulesWith([faultArbitrary({ kinds: ['crash'], maxWrite: 15 })], faultSchedules({ kinds: ['crash'], maxFaults: 2, maxWrite: 30, steps: MAX_STEPS, nodes: 2 }))));
+  }, 300_000);
+
+  it('a recommender blind to the resource policy gives pods requests above maxAllowed', async () => {
+    const blind = sabotaged(verticalPodAutoscalerPlugin(), {
+      read: (r, o) => (r.resource === VerticalPodAutoscalers.resource ? ({ ...o, spec: { ...(o as VerticalPodAutoscaler).spec, resourcePolicy: undefined } } as typeof o) : o),
+    });
+    const { actions: _a, faults: _f, runs: _r, ...run } = options('vpa: blind', fc.constant([]), { verticalPodAutoscaler: false, plugins: [blind] });
+    const steps: Step[] = [{ kind: 'wait', ms: 180_000 }];
+    const failure = (await runCase(run, 1, steps, [])).failure;
+    expect(failure?.invariant).toBe('vpaRequestsWithinBounds');
+    const { actions: _a2, faults: _f2, runs: _r2, ...real } = options('vpa: real', fc.constant([]));
+    expect((await runCase(real, 1, steps, [])).failure).toBeUndefined();
+  }, 120_000);
+});
