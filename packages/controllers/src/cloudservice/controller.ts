@@ -8,6 +8,7 @@
  */
 import { Services, controllerFor, done, isApiError, keyString, objectKey } from '@kubeloop/core';
 import type { Controller, EventHandler, Manager, Reconciler, Request, Result, Service } from '@kubeloop/core';
+import { OwnWrites } from '../shared/ownwrites.js';
 import { DEFAULT_FAKE_CLOUD_RANGE, cloudAddressFor, cloudAddresses, wantsLoadBalancer } from './decide.js';
 import type { FakeCloudOptions } from './decide.js';
 
@@ -26,7 +27,8 @@ export const CLOUD_SERVICE_CONTROLLER_COMPONENT = 'service-controller';
 export class CloudServiceReconciler implements Reconciler {
   readonly #manager: Manager;
   readonly #range: { readonly first: number; readonly last: number };
-  readonly #written = new Map<string, Service>();
+  /** Services as this controller last wrote them, until the cache catches up (by resourceVersion). */
+  readonly #written = new OwnWrites<Service>();
 
   /** A reconciler on the manager's caches and client, over the fake cloud's range. */
   constructor(manager: Manager, options: FakeCloudOptions = {}) {
@@ -39,10 +41,10 @@ export class CloudServiceReconciler implements Reconciler {
     const key = keyString(request);
     const cached = this.#manager.cache(Services).get(request);
     if (cached === undefined) {
-      this.#written.delete(key);
+      this.#written.forget(key);
       return done;
     }
-    const svc = this.#current(cached);
+    const svc = this.#written.current(cached);
     const recorder = this.#manager.recorder(CLOUD_SERVICE_CONTROLLER_COMPONENT);
     const held = svc.status.loadBalancer?.ingress ?? [];
     if (!wantsLoadBalancer(svc)) {
@@ -55,7 +57,7 @@ export class CloudServiceReconciler implements Reconciler {
     const taken = new Set<string>();
     for (const other of this.#manager.cache(Services).list()) {
       if (keyString(objectKey(other)) === key) continue;
-      for (const i of this.#current(other).status.loadBalancer?.ingress ?? []) if (i.ip !== undefined) taken.add(i.ip);
+      for (const i of this.#written.current(other).status.loadBalancer?.ingress ?? []) if (i.ip !== undefined) taken.add(i.ip);
     }
     const ip = cloudAddressFor(svc, this.#range, taken);
     if (held.length === 1 && held[0]!.ip === ip) return done;
@@ -73,22 +75,12 @@ export class CloudServiceReconciler implements Reconciler {
   async #write(key: string, svc: Service, ingress: { ip: string; ipMode: 'VIP' }[]): Promise<void> {
     try {
       const written = await this.#manager.client.updateStatus(Services, { ...svc, status: { ...svc.status, loadBalancer: ingress.length === 0 ? {} : { ingress } } });
-      this.#written.set(key, written);
+      this.#written.remember(written);
     } catch (error) {
       if (!isApiError(error, 'NotFound')) throw error;
     }
   }
 
-  #current(cached: Service): Service {
-    const key = keyString(objectKey(cached));
-    const mine = this.#written.get(key);
-    if (mine === undefined) return cached;
-    if (mine.metadata.uid !== cached.metadata.uid || Number(cached.metadata.resourceVersion ?? 0) >= Number(mine.metadata.resourceVersion ?? 0)) {
-      this.#written.delete(key);
-      return cached;
-    }
-    return { ...cached, status: mine.status };
-  }
 }
 
 /**

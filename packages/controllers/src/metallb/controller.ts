@@ -14,6 +14,7 @@
  */
 import { ConfigMaps, Services, controllerFor, done, isApiError, keyString, objectKey } from '@kubeloop/core';
 import type { Controller, EventHandler, Manager, Reconciler, Request, Result, Service } from '@kubeloop/core';
+import { OwnWrites } from '../shared/ownwrites.js';
 import { parseIPv4 } from './addresses.js';
 import { LEGACY_CONFIG_MAP_NAME, decideService, holderOf, metallbConfig, servesClass } from './decide.js';
 import type { Holder, Holdings } from './decide.js';
@@ -56,7 +57,7 @@ export class MetalLBReconciler implements Reconciler {
   readonly #namespace: string;
   readonly #class: string;
   /** Services as this controller last wrote them, until the cache catches up (by resourceVersion). */
-  readonly #written = new Map<string, Service>();
+  readonly #written = new OwnWrites<Service>();
 
   /** A reconciler on the manager's caches and client. */
   constructor(manager: Manager, options: MetalLBControllerOptions = {}) {
@@ -70,10 +71,10 @@ export class MetalLBReconciler implements Reconciler {
     const key = keyString(request);
     const cached = this.#manager.cache(Services).get(request);
     if (cached === undefined) {
-      this.#written.delete(key);
+      this.#written.forget(key);
       return done;
     }
-    const svc = this.#current(cached);
+    const svc = this.#written.current(cached);
     // Most Services are not load balancers and hold nothing: nothing to decide, nothing to read.
     if (svc.spec.type !== 'LoadBalancer' && heldIps(svc).length === 0) return done;
     const pools = this.#manager.cache(IPAddressPools).list(this.#namespace);
@@ -89,7 +90,7 @@ export class MetalLBReconciler implements Reconciler {
     if (decision.kind === 'clear' && now.length === 0) return done;
     try {
       const written = await this.#manager.client.updateStatus(Services, { ...svc, status: { ...svc.status, loadBalancer: ingress.length === 0 ? {} : { ingress } } });
-      this.#written.set(key, written);
+      this.#written.remember(written);
     } catch (error) {
       if (isApiError(error, 'NotFound')) return done;
       throw error;
@@ -97,23 +98,12 @@ export class MetalLBReconciler implements Reconciler {
     return done;
   }
 
-  /** The Service as last written by this controller when the cache has not caught up yet. */
-  #current(cached: Service): Service {
-    const key = keyString(objectKey(cached));
-    const mine = this.#written.get(key);
-    if (mine === undefined) return cached;
-    if (mine.metadata.uid !== cached.metadata.uid || Number(cached.metadata.resourceVersion ?? 0) >= Number(mine.metadata.resourceVersion ?? 0)) {
-      this.#written.delete(key);
-      return cached;
-    }
-    return { ...cached, status: mine.status };
-  }
 
   /** The addresses the Services other than `except` hold, as the allocator counts them. */
   #holdings(except: string): Holdings {
     const out = new Map<number, Holder[]>();
     for (const cached of this.#manager.cache(Services).list()) {
-      const svc = this.#current(cached);
+      const svc = this.#written.current(cached);
       const holder = holderOf(svc);
       if (holder.key === except) continue;
       if (svc.spec.type === 'LoadBalancer' && !servesClass(svc, this.#class)) continue;

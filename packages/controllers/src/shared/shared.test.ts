@@ -2,6 +2,7 @@
  * The shared building blocks, pinned against upstream's `controller_utils.go`,
  * `controller_ref_manager.go` and `intstr` behaviour.
  */
+import { OwnWrites } from './ownwrites.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PodSchema, VirtualClock, formatTime, type Pod } from '@kubeloop/core';
@@ -260,5 +261,22 @@ describe('conditions', () => {
     const flipped = setCondition(first, { type: 'Available', status: 'False', reason: 'B', lastTransitionTime: 't4' });
     expect(flipped[0]).toMatchObject({ status: 'False', lastTransitionTime: 't4' });
     expect(removeCondition(flipped, 'Available')).toEqual([]);
+  });
+});
+
+describe('OwnWrites', () => {
+  const svc = (rv: string, uid: string, ip?: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default', uid, resourceVersion: rv }, spec: {}, status: ip === undefined ? {} : { loadBalancer: { ingress: [{ ip }] } } });
+  it('shows the status last written until the cache reaches that version, then the cache', () => {
+    const mine = new OwnWrites<ReturnType<typeof svc>>();
+    mine.remember(svc('5', 'u', '10.0.0.1'));
+    expect(mine.current(svc('4', 'u')).status).toEqual({ loadBalancer: { ingress: [{ ip: '10.0.0.1' }] } });
+    expect(mine.current(svc('5', 'u')).status).toEqual({});
+    // forgotten once caught up
+    expect(mine.current(svc('4', 'u')).status).toEqual({});
+  });
+  it('ignores what it wrote for another object of the same name', () => {
+    const mine = new OwnWrites<ReturnType<typeof svc>>();
+    mine.remember(svc('5', 'old', '10.0.0.1'));
+    expect(mine.current(svc('3', 'new')).status).toEqual({});
   });
 });
