@@ -187,6 +187,11 @@ export class TrafficModel {
   #outsideNames: ((host: string) => string | undefined) | undefined;
   readonly #flowSpecs = new Map<string, readonly LoadFlowSpec[]>();
   #flows: readonly LoadFlow[] = [];
+  /**
+   * The flows of each running pod that has some, by the pod's key, kept as pods are observed:
+   * a refresh walks the pods that send requests, not every pod of the cluster.
+   */
+  readonly #sourceFlows = new Map<string, readonly LoadFlow[]>();
   readonly #loads = new Map<string, { pod: Pod; container: string; cpu: number }>();
 
   /** A model with nothing in it. */
@@ -207,6 +212,7 @@ export class TrafficModel {
     const previous = map.get(key);
     if (type === 'DELETED') map.delete(key);
     else map.set(key, object);
+    if (kind === 'Pod') this.#observeSource(key, type === 'DELETED' ? undefined : (object as Pod));
     const rv = Number(object.metadata.resourceVersion ?? '0');
     if (rv > this.#revision) this.#revision = rv;
     if (type === 'MODIFIED' && previous !== undefined && relevant(previous) === relevant(object)) return false;
@@ -219,7 +225,22 @@ export class TrafficModel {
     const map = this.#objects[kind as Kind];
     if (map === undefined || map.size === 0) return;
     map.clear();
+    if (kind === 'Pod') this.#sourceFlows.clear();
     this.#tables = undefined;
+  }
+
+  /** Keeps {@link TrafficModel.#sourceFlows} for one pod: its flows while it runs, none otherwise. */
+  #observeSource(key: string, pod: Pod | undefined): void {
+    const flows: LoadFlow[] = [];
+    if (pod !== undefined && pod.status?.phase === 'Running' && pod.metadata.deletionTimestamp === undefined) {
+      for (const c of pod.spec.containers) {
+        const running = pod.status.containerStatuses?.find((s) => s.name === c.name)?.state?.running !== undefined;
+        if (!running) continue;
+        for (const spec of this.#flowSpecsOf(pod, c)) flows.push({ ...spec, source: { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '' }, container: c.name });
+      }
+    }
+    if (flows.length > 0) this.#sourceFlows.set(key, flows);
+    else this.#sourceFlows.delete(key);
   }
 
   /** The highest resourceVersion observed (the state the tables reflect). */
@@ -484,16 +505,10 @@ export class TrafficModel {
   refreshFlows(): void {
     const now = this.#o.now();
     const flows: LoadFlow[] = [];
-    for (const obj of this.#objects.Pod.values()) {
-      const pod = obj as Pod;
-      if (pod.status?.phase !== 'Running' || pod.metadata.deletionTimestamp !== undefined) continue;
-      for (const c of pod.spec.containers) {
-        const running = pod.status.containerStatuses?.find((s) => s.name === c.name)?.state?.running !== undefined;
-        if (!running) continue;
-        for (const spec of this.#flowSpecsOf(pod, c)) flows.push({ ...spec, source: { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '' }, container: c.name });
-      }
-    }
+    for (const sourceFlows of this.#sourceFlows.values()) flows.push(...sourceFlows);
     this.#flows = flows;
+    // Nothing sends requests and nothing carried any: nothing to recompute.
+    if (flows.length === 0 && this.#loads.size === 0 && !this.#anyFlowRate()) return;
     const rates = new Map<string, number>();
     const loads = new Map<string, { pod: Pod; container: string; cpu: number }>();
     for (const flow of flows) {
@@ -523,6 +538,12 @@ export class TrafficModel {
     for (const [k, l] of this.#loads) if (!loads.has(k)) this.#o.onLoad?.(l.pod, l.container, 0);
     this.#loads.clear();
     for (const [k, l] of loads) this.#loads.set(k, l);
+  }
+
+  /** Whether some pod's counter still counts a flow rate. */
+  #anyFlowRate(): boolean {
+    for (const c of this.#counters.values()) if (c.rate !== 0) return true;
+    return false;
   }
 
   /** The flows found at the last {@link TrafficModel.refreshFlows}. */
