@@ -1,16 +1,15 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServe } from './serve.js';
 import type { RunningServe } from './serve.js';
+import { installedKubectls, runKubectl } from './kubectl-harness.js';
+import type { KubectlResult } from './kubectl-harness.js';
 
 // Real kubectl against `kubeloop serve` with a second user from a token file, RBAC and
 // ServiceAccount tokens: what kube-apiserver with --token-auth-file and RBAC answers.
-const KUBECTLS = ['1.33', '1.27'].map((v) => ({ version: v, path: `/usr/lib/google-cloud-sdk/bin/kubectl.${v}` }));
-const present = KUBECTLS.filter((k) => existsSync(k.path));
-if (present.length === 0) console.warn('kubectl.1.33 and kubectl.1.27 are not installed in /usr/lib/google-cloud-sdk/bin: the RBAC kubectl tests of kubeloop serve are skipped');
+const present = installedKubectls('the RBAC kubectl tests of kubeloop serve');
 
 const dir = mkdtempSync(join(tmpdir(), 'kubeloop-serve-auth-'));
 const kubeconfig = join(dir, 'kubeconfig');
@@ -25,12 +24,8 @@ afterAll(async () => {
   await serve?.stop();
 });
 
-function kubectl(path: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(path, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+function kubectl(path: string, ...args: string[]): Promise<KubectlResult> {
+  return runKubectl(path, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args]);
 }
 
 /** kubectl as jane, the token file's user. */

@@ -1,17 +1,16 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServe } from './serve.js';
 import type { RunningServe } from './serve.js';
+import { installedKubectls, runKubectl } from './kubectl-harness.js';
+import type { KubectlResult } from './kubectl-harness.js';
 
 // Real kubectl (the oldest and newest on the machine) against `kubeloop serve`: `explain` reads
 // the OpenAPI generated from the zod schemas; client-side apply computes its three-way strategic
 // merge patch from it; server-side apply is the server's, with managedFields and conflicts.
-const KUBECTLS = ['1.33', '1.27'].map((v) => ({ version: v, path: `/usr/lib/google-cloud-sdk/bin/kubectl.${v}` }));
-const present = KUBECTLS.filter((k) => existsSync(k.path));
-if (present.length === 0) console.warn('kubectl.1.33 and kubectl.1.27 are not installed in /usr/lib/google-cloud-sdk/bin: the kubectl apply and explain tests of kubeloop serve are skipped');
+const present = installedKubectls('the kubectl apply and explain tests of kubeloop serve');
 
 const dir = mkdtempSync(join(tmpdir(), 'kubeloop-apply-'));
 const kubeconfig = join(dir, 'kubeconfig');
@@ -26,12 +25,8 @@ afterAll(async () => {
   await serve?.stop();
 });
 
-function kubectl(path: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(path, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+function kubectl(path: string, ...args: string[]): Promise<KubectlResult> {
+  return runKubectl(path, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args]);
 }
 
 const deployment = (name: string, replicas: number, extra = '') => `apiVersion: apps/v1

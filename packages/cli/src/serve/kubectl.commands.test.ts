@@ -1,18 +1,17 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServe } from './serve.js';
 import type { RunningServe } from './serve.js';
+import { installedKubectls } from './kubectl-harness.js';
 
 // The kubectl commands the seeds use, run by real kubectl (the oldest and the newest on the
 // machine) against one `kubeloop serve` started in this process. Each version works on its own
 // objects (names carry the version), one command after the other in one test per area, so the
 // file costs one cluster and a few dozen kubectl runs.
-const KUBECTLS = ['1.33', '1.27'].map((v) => ({ version: v, path: `/usr/lib/google-cloud-sdk/bin/kubectl.${v}` }));
-const present = KUBECTLS.filter((k) => existsSync(k.path));
-if (present.length === 0) console.warn('kubectl.1.33 and kubectl.1.27 are not installed in /usr/lib/google-cloud-sdk/bin: the kubectl command tests of kubeloop serve are skipped');
+const present = installedKubectls('the kubectl command tests of kubeloop serve');
 
 const dir = mkdtempSync(join(tmpdir(), 'kubeloop-kubectl-'));
 const kubeconfig = join(dir, 'kubeconfig');

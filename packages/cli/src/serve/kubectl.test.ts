@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,12 +7,12 @@ import { main } from '../command.js';
 import type { Writer } from '../io.js';
 import { startServe } from './serve.js';
 import type { RunningServe } from './serve.js';
+import { installedKubectls, runKubectl } from './kubectl-harness.js';
+import type { KubectlResult } from './kubectl-harness.js';
 
 // Real kubectl against `kubeloop serve` started in this process (HTTPS, generated CA, token,
 // kubeconfig). kubectl runs as a child process, asynchronously: the server shares this event loop.
-const KUBECTLS = ['1.33', '1.27'].map((v) => ({ version: v, path: `/usr/lib/google-cloud-sdk/bin/kubectl.${v}` }));
-const present = KUBECTLS.filter((k) => existsSync(k.path));
-if (present.length === 0) console.warn('kubectl.1.33 and kubectl.1.27 are not installed in /usr/lib/google-cloud-sdk/bin: the kubectl tests of kubeloop serve are skipped');
+const present = installedKubectls('the kubectl tests of kubeloop serve');
 
 const dir = mkdtempSync(join(tmpdir(), 'kubeloop-serve-'));
 const kubeconfig = join(dir, 'kubeconfig');
@@ -26,12 +26,8 @@ afterAll(async () => {
   await serve?.stop();
 });
 
-function kubectl(path: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(path, ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+function kubectl(path: string, ...args: string[]): Promise<KubectlResult> {
+  return runKubectl(path, ['--kubeconfig', kubeconfig, ...args]);
 }
 
 /** Waits (on the cluster's clock, which follows the wall clock) until `check` holds, at most `virtualMs`. */
