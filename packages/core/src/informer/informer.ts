@@ -44,7 +44,6 @@
  * @module
  */
 import { Observable } from 'rxjs';
-import type { Subscription } from 'rxjs';
 import type { KubeObject } from '../api/meta.js';
 import type { ResourceDefinition } from '../api/registry.js';
 import type { Client, SelectorInput } from '../client/types.js';
@@ -53,7 +52,7 @@ import type { Rng } from '../rng/rng.js';
 import { InformerError } from './errors.js';
 import { CacheWriter } from './store.js';
 import type { CacheReader, IndexFunc, InformerEvent } from './store.js';
-import { watcher } from './watcher.js';
+import { runWatcher } from './watcher.js';
 import type { BackoffPolicy, WatcherState } from './watcher.js';
 
 /** A handler's stream, as the informer feeds it. */
@@ -121,7 +120,7 @@ export class Informer<T extends KubeObject> {
    * so a delivery in progress goes on over the list it started with.
    */
   #listeners: readonly Listener<T>[] = [];
-  #subscription: Subscription | undefined;
+  #stopWatcher: (() => void) | undefined;
   #resyncTimer: Timer | undefined;
   #state: 'new' | 'started' | 'stopped' = 'new';
   /** The watcher's phase while started. */
@@ -185,7 +184,9 @@ export class Informer<T extends KubeObject> {
     if (this.#state === 'stopped') throw new InformerError('stopped', `informer for ${this.resource.resource} was stopped`);
     this.#state = 'started';
     const o = this.#options;
-    const events$ = watcher(this.#client, this.resource, {
+    const writer = this.#writer;
+    // The hot path: one plain call per watcher event into the cache, then one per handler.
+    this.#stopWatcher = runWatcher(this.#client, this.resource, {
       clock: o.clock,
       rng: o.rng,
       namespace: o.namespace,
@@ -196,10 +197,7 @@ export class Informer<T extends KubeObject> {
       onPhase: (phase) => {
         this.#phase = phase;
       },
-    });
-    // The hot path: one plain call per watcher event into the cache, then one per handler.
-    const writer = this.#writer;
-    this.#subscription = events$.subscribe((event) => {
+    }, (event) => {
       const changes = writer.apply(event);
       if (changes.length > 0) this.#publish(changes);
     });
@@ -210,8 +208,8 @@ export class Informer<T extends KubeObject> {
   stop(): void {
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
-    this.#subscription?.unsubscribe();
-    this.#subscription = undefined;
+    this.#stopWatcher?.();
+    this.#stopWatcher = undefined;
     this.#resyncTimer?.cancel();
     this.#resyncTimer = undefined;
     const listeners = this.#listeners;

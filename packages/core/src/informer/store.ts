@@ -191,6 +191,8 @@ export class CacheWriter<T extends KubeObject> {
   #size = 0;
   /** The indexes other than the namespace one (which is {@link CacheWriter.#byNamespace}). */
   readonly #indexes = new Map<string, Index<T>>();
+  /** The kept indexes, in an array: what every write walks (most caches have none). */
+  readonly #kept: Index<T>[] = [];
   /** The snapshot being received between `InitStart` and `InitDone`, by key. */
   #pending: Map<string, T> | undefined;
   #started = false;
@@ -259,6 +261,7 @@ export class CacheWriter<T extends KubeObject> {
       }
     }
     index.kept = true;
+    this.#kept.push(index);
   }
 
   /**
@@ -271,7 +274,9 @@ export class CacheWriter<T extends KubeObject> {
   addIndexer(name: string, fn: IndexFunc<T>): void {
     if (this.#started) throw new InformerError('indexer-after-start', `cannot add index ${name}: the cache has started`);
     if (name === NAMESPACE_INDEX || this.#indexes.has(name)) throw new InformerError('indexer-conflict', `index ${name} already exists`);
-    this.#indexes.set(name, { fn, buckets: new Map(), kept: true });
+    const index: Index<T> = { fn, buckets: new Map(), kept: true };
+    this.#indexes.set(name, index);
+    this.#kept.push(index);
   }
 
   /**
@@ -356,11 +361,10 @@ export class CacheWriter<T extends KubeObject> {
     if (objects === undefined) this.#byNamespace.set(namespace, (objects = new Map()));
     objects.set(meta.name ?? '', object);
     this.#size++;
+    const kept = this.#kept;
+    if (kept.length === 0) return;
     let key: string | undefined;
-    for (const index of this.#indexes.values()) {
-      if (!index.kept) continue;
-      for (const v of index.fn(object)) file(index.buckets, v, (key ??= keyOf(object)));
-    }
+    for (const index of kept) for (const v of index.fn(object)) file(index.buckets, v, (key ??= keyOf(object)));
   }
 
   #remove(old: T): void {
@@ -370,18 +374,19 @@ export class CacheWriter<T extends KubeObject> {
     objects.delete(meta.name ?? '');
     if (objects.size === 0) this.#byNamespace.delete(namespace);
     this.#size--;
+    const kept = this.#kept;
+    if (kept.length === 0) return;
     let key: string | undefined;
-    for (const index of this.#indexes.values()) {
-      if (!index.kept) continue;
-      for (const v of index.fn(old)) unfile(index.buckets, v, (key ??= keyOf(old)));
-    }
+    for (const index of kept) for (const v of index.fn(old)) unfile(index.buckets, v, (key ??= keyOf(old)));
   }
 
   #swap(objects: Map<string, T>, old: T, object: T): void {
     objects.set(object.metadata.name ?? '', object);
+    const kept = this.#kept;
+    if (kept.length === 0) return;
     let key: string | undefined;
-    for (const index of this.#indexes.values()) {
-      if (!index.kept || index.filedAlike?.(old, object)) continue;
+    for (const index of kept) {
+      if (index.filedAlike?.(old, object)) continue;
       const before = index.fn(old);
       const after = index.fn(object);
       if (sameValues(before, after)) continue;

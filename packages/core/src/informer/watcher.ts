@@ -188,19 +188,10 @@ export function step<T extends KubeObject>(
     case 'Watching':
       switch (input.type) {
         case 'WatchEvent': {
-          const e = input.event;
-          const rv = e.object.metadata.resourceVersion ?? state.resourceVersion;
-          const next: WatcherState = { phase: 'Watching', resourceVersion: rv, retries: 0, received: state.received + 1 };
-          switch (e.type) {
-            case 'ADDED':
-            case 'MODIFIED':
-              return [[{ type: 'Emit', event: { type: 'Apply', object: e.object } }], next];
-            case 'DELETED':
-              return [[{ type: 'Emit', event: { type: 'Delete', object: e.object } }], next];
-            case 'BOOKMARK':
-              return [[], next];
-          }
-          return [[], state];
+          const next = afterWatchEvent(state, input.event);
+          if (next === state) return [[], state];
+          const emitted = watcherEventOf(input.event);
+          return [emitted === undefined ? [] : [{ type: 'Emit', event: emitted }], next];
         }
         case 'WatchFailed': {
           const cause = input.error;
@@ -243,6 +234,36 @@ export function step<T extends KubeObject>(
         ];
       }
       return [[{ type: 'List' }], { phase: 'Listing', retries: state.retries }];
+  }
+}
+
+/**
+ * The state after a watch event while `Watching` (the part of {@link step} the informer's hot
+ * path runs without building inputs and outputs): the event's revision becomes the one to resume
+ * from, and the retries are reset. An event of an unknown type changes nothing (`state` itself).
+ */
+export function afterWatchEvent<T extends KubeObject>(state: WatcherState & { readonly phase: 'Watching' }, event: WatchEvent<T>): WatcherState {
+  switch (event.type) {
+    case 'ADDED':
+    case 'MODIFIED':
+    case 'DELETED':
+    case 'BOOKMARK':
+      return { phase: 'Watching', resourceVersion: event.object.metadata.resourceVersion ?? state.resourceVersion, retries: 0, received: state.received + 1 };
+    default:
+      return state;
+  }
+}
+
+/** What a watch event publishes while `Watching`: `Apply`, `Delete`, or nothing (a bookmark). */
+export function watcherEventOf<T extends KubeObject>(event: WatchEvent<T>): WatcherEvent<T> | undefined {
+  switch (event.type) {
+    case 'ADDED':
+    case 'MODIFIED':
+      return { type: 'Apply', object: event.object };
+    case 'DELETED':
+      return { type: 'Delete', object: event.object };
+    default:
+      return undefined;
   }
 }
 
@@ -341,99 +362,136 @@ export function watcher<T extends KubeObject>(
   resource: ResourceDefinition<T>,
   options: WatcherOptions,
 ): Observable<WatcherEvent<T>> {
-  return new Observable<WatcherEvent<T>>((subscriber) => {
-    let state: WatcherState = initialWatcherState;
-    let closed = false;
-    let watchSub: Subscription | undefined;
-    let timer: Timer | undefined;
-    const queue: WatcherInput<T>[] = [];
-    let draining = false;
-    const selection = {
-      namespace: options.namespace,
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-    };
+  return new Observable<WatcherEvent<T>>((subscriber) => runWatcher(client, resource, options, (event) => subscriber.next(event)));
+}
 
-    const feed = (input: WatcherInput<T>): void => {
-      if (closed) return;
-      if (draining) {
-        queue.push(input);
+/**
+ * The loop behind {@link watcher}, feeding a plain function instead of an Observable (the
+ * informer's hot path: one call per event, no subscriber chain). Same guarantees as
+ * {@link watcher}; the returned function stops it (closes the watch, cancels a pending backoff,
+ * ignores a list still in flight) and `emit` is never called after it.
+ */
+export function runWatcher<T extends KubeObject>(
+  client: Client,
+  resource: ResourceDefinition<T>,
+  options: WatcherOptions,
+  emit: (event: WatcherEvent<T>) => void,
+): () => void {
+  let state: WatcherState = initialWatcherState;
+  let closed = false;
+  let watchSub: Subscription | undefined;
+  let timer: Timer | undefined;
+  const queue: WatcherInput<T>[] = [];
+  let draining = false;
+  const selection = {
+    namespace: options.namespace,
+    labelSelector: options.labelSelector,
+    fieldSelector: options.fieldSelector,
+  };
+
+  /** One step of the state machine and its commands (while `draining`). */
+  const drain = (input: WatcherInput<T>): void => {
+    const [outputs, nextState] = step(state, input);
+    const moved = nextState.phase !== state.phase;
+    state = nextState;
+    if (moved) options.onPhase?.(state.phase);
+    for (const output of outputs) {
+      if (closed) break;
+      perform(output);
+    }
+  };
+
+  const feed = (input: WatcherInput<T>): void => {
+    if (closed) return;
+    if (draining) {
+      queue.push(input);
+      return;
+    }
+    draining = true;
+    try {
+      // The input at hand goes first without a trip through the queue (the common case: no
+      // input arrives while one is processed).
+      for (let next: WatcherInput<T> | undefined = input; next !== undefined && !closed; next = queue.shift()) drain(next);
+    } finally {
+      draining = false;
+      queue.length = 0;
+    }
+  };
+
+  // The hot path: a watch event while watching and idle is the same step as `feed` would take
+  // (`step` is written with these two functions), without building its input and outputs.
+  const onWatchEvent = (event: WatchEvent<T>): void => {
+    if (closed) return;
+    if (draining || state.phase !== 'Watching') {
+      feed({ type: 'WatchEvent', event });
+      return;
+    }
+    state = afterWatchEvent(state, event);
+    const emitted = watcherEventOf(event);
+    if (emitted === undefined) return;
+    draining = true;
+    try {
+      emit(emitted);
+      for (let next = queue.shift(); next !== undefined && !closed; next = queue.shift()) drain(next);
+    } finally {
+      draining = false;
+      queue.length = 0;
+    }
+  };
+
+  const perform = (output: WatcherOutput<T>): void => {
+    switch (output.type) {
+      case 'Emit':
+        emit(output.event);
+        return;
+      case 'List':
+        if (output.cause !== undefined) options.onError?.(output.cause, 0);
+        watchSub?.unsubscribe();
+        watchSub = undefined;
+        attempt(() => client.list(resource, selection)).then(
+          (list) => feed({ type: 'Listed', list }),
+          (error: unknown) => feed({ type: 'ListFailed', error }),
+        );
+        return;
+      case 'Watch': {
+        watchSub?.unsubscribe();
+        watchSub = undefined;
+        let events$: Observable<WatchEvent<T>>;
+        try {
+          events$ = client.watch(resource, { ...selection, resourceVersion: output.resourceVersion, allowWatchBookmarks: true });
+        } catch (error) {
+          // A client that throws instead of returning a failing stream: same handling.
+          feed({ type: 'WatchFailed', error });
+          return;
+        }
+        watchSub = events$.subscribe({
+          next: onWatchEvent,
+          error: (error: unknown) => feed({ type: 'WatchFailed', error }),
+          complete: () => feed({ type: 'WatchClosed' }),
+        });
         return;
       }
-      draining = true;
-      try {
-        // The input at hand goes first without a trip through the queue (the common case: no
-        // input arrives while one is processed).
-        for (let next: WatcherInput<T> | undefined = input; next !== undefined && !closed; next = queue.shift()) {
-          const [outputs, nextState] = step(state, next);
-          const moved = nextState.phase !== state.phase;
-          state = nextState;
-          if (moved) options.onPhase?.(state.phase);
-          for (const output of outputs) {
-            if (closed) break;
-            perform(output);
-          }
-        }
-      } finally {
-        draining = false;
-        queue.length = 0;
+      case 'Backoff': {
+        watchSub?.unsubscribe();
+        watchSub = undefined;
+        const delay = backoffDelay(options.backoff ?? {}, output.retries, options.rng?.next());
+        if (output.cause !== undefined) options.onError?.(output.cause, delay);
+        timer = options.clock.setTimer(delay, () => {
+          timer = undefined;
+          feed({ type: 'BackoffElapsed' });
+        });
+        return;
       }
-    };
+    }
+  };
 
-    const perform = (output: WatcherOutput<T>): void => {
-      switch (output.type) {
-        case 'Emit':
-          subscriber.next(output.event);
-          return;
-        case 'List':
-          if (output.cause !== undefined) options.onError?.(output.cause, 0);
-          watchSub?.unsubscribe();
-          watchSub = undefined;
-          attempt(() => client.list(resource, selection)).then(
-            (list) => feed({ type: 'Listed', list }),
-            (error: unknown) => feed({ type: 'ListFailed', error }),
-          );
-          return;
-        case 'Watch': {
-          watchSub?.unsubscribe();
-          watchSub = undefined;
-          let events$: Observable<WatchEvent<T>>;
-          try {
-            events$ = client.watch(resource, { ...selection, resourceVersion: output.resourceVersion, allowWatchBookmarks: true });
-          } catch (error) {
-            // A client that throws instead of returning a failing stream: same handling.
-            feed({ type: 'WatchFailed', error });
-            return;
-          }
-          watchSub = events$.subscribe({
-            next: (event) => feed({ type: 'WatchEvent', event }),
-            error: (error: unknown) => feed({ type: 'WatchFailed', error }),
-            complete: () => feed({ type: 'WatchClosed' }),
-          });
-          return;
-        }
-        case 'Backoff': {
-          watchSub?.unsubscribe();
-          watchSub = undefined;
-          const delay = backoffDelay(options.backoff ?? {}, output.retries, options.rng?.next());
-          if (output.cause !== undefined) options.onError?.(output.cause, delay);
-          timer = options.clock.setTimer(delay, () => {
-            timer = undefined;
-            feed({ type: 'BackoffElapsed' });
-          });
-          return;
-        }
-      }
-    };
-
-    feed({ type: 'Start' });
-    return () => {
-      closed = true;
-      queue.length = 0;
-      watchSub?.unsubscribe();
-      timer?.cancel();
-    };
-  });
+  feed({ type: 'Start' });
+  return () => {
+    closed = true;
+    queue.length = 0;
+    watchSub?.unsubscribe();
+    timer?.cancel();
+  };
 }
 
 /** Runs `call`, turning a synchronous throw into a rejected promise. */
