@@ -18,11 +18,11 @@ const rvOf = (o: KubeObject): number => Number(o.metadata.resourceVersion);
  * version it was given, delete of a known key) and that the cache is at least as new as the
  * event (the contract's rule 5).
  */
-function replicaHandler(informer: Informer<Note>) {
+function replicaHandler(informer: Informer<Note>, plain = false) {
   const view = new Map<string, Note>();
   const deleted = new Set<string>();
   const problems: string[] = [];
-  const sub = informer.events$.subscribe((e: InformerEvent<Note>) => {
+  const handle = (e: InformerEvent<Note>): void => {
     const key = keyOf(e.object);
     const cached = informer.cache.get(key);
     switch (e.type) {
@@ -44,7 +44,9 @@ function replicaHandler(informer: Informer<Note>) {
         deleted.add(key);
         break;
     }
-  });
+  };
+  // Either way of joining: an RxJS subscriber of `events$`, or a plain function.
+  const sub = plain ? { unsubscribe: informer.addEventHandler(handle) } : informer.events$.subscribe(handle);
   return { view, deleted, problems, sub };
 }
 
@@ -201,6 +203,40 @@ describe('Informer', () => {
     expect(informer.isWatching()).toBe(false);
   });
 
+  it('feeds a plain handler the same events as an events$ subscriber, and stops when it is removed or the informer stops', async () => {
+    const clock = new VirtualClock();
+    const client = new FakeClient();
+    client.put(note('ns', 'a'));
+    const informer = new Informer(client, Notes, { clock });
+    const rx: string[] = [];
+    const plain: string[] = [];
+    const show = (e: InformerEvent<Note>): string => `${e.type} ${e.object.metadata.name}@${e.object.metadata.resourceVersion}`;
+    informer.events$.subscribe((e) => rx.push(show(e)));
+    informer.start();
+    await clock.flush();
+    client.put(note('ns', 'b'));
+    await clock.flush();
+    // Joins late: catches up with an add per cached object, then goes on live.
+    const remove = informer.addEventHandler((e) => plain.push(show(e)));
+    client.put(note('ns', 'a', { data: { x: '1' } }));
+    client.remove('ns/b');
+    await clock.flush();
+    expect(plain).toEqual(['add a@1', 'add b@2', 'update a@3', 'delete b@4']);
+    expect(rx.slice(2)).toEqual(plain.slice(2));
+    remove();
+    client.put(note('ns', 'c'));
+    await clock.flush();
+    expect(plain).toHaveLength(4);
+    const again: string[] = [];
+    informer.addEventHandler((e) => again.push(show(e)));
+    informer.stop();
+    client.put(note('ns', 'd'));
+    await clock.flush();
+    expect(again).toEqual(['add a@3', 'add c@5']);
+    expect(informer.addEventHandler(() => again.push('after stop'))).toBeTypeOf('function');
+    expect(again).toHaveLength(2);
+  });
+
   it('tells handlers about objects that vanished during a disconnection, as tombstones', async () => {
     const clock = new VirtualClock();
     const client = new FakeClient(1);
@@ -286,7 +322,7 @@ describe('Informer convergence', () => {
             break;
         }
         round.during.forEach(write);
-        if (round.subscribe) handlers.push(replicaHandler(informer));
+        if (round.subscribe) handlers.push(replicaHandler(informer, handlers.length % 2 === 1));
         await clock.advance(round.advanceMs);
       }
       await clock.runUntilIdle();

@@ -137,30 +137,60 @@ export class Informer<T extends KubeObject> {
         subscriber.complete();
         return;
       }
-      // Join the live stream first, holding its batches back while the snapshot is replayed:
-      // a change caused by a handler during the replay is delivered after it, not lost.
-      let replaying = true;
-      const held: (readonly InformerEvent<T>[])[] = [];
-      const listener: Listener<T> = {
-        batch: (batch) => {
-          if (replaying) held.push(batch);
-          else for (let i = 0; i < batch.length && !subscriber.closed; i++) subscriber.next(batch[i]!);
-        },
-        complete: () => subscriber.complete(),
-      };
-      this.#listeners = [...this.#listeners, listener];
-      for (const object of this.cache.list()) {
-        if (subscriber.closed) break;
-        subscriber.next({ type: 'add', object });
-      }
-      for (let batch = held.shift(); batch !== undefined && !subscriber.closed; batch = held.shift()) {
-        for (const e of batch) subscriber.next(e);
-      }
-      replaying = false;
-      return () => {
-        this.#listeners = this.#listeners.filter((l) => l !== listener);
-      };
+      return this.#join(
+        (event) => subscriber.next(event),
+        () => subscriber.complete(),
+        () => subscriber.closed,
+      );
     });
+  }
+
+  /**
+   * Registers a plain function as a handler (client-go's `AddEventHandler`): the same events,
+   * in the same order and with the same catch-up as a subscriber of {@link Informer.events$}
+   * (an `add` for each object cached now, then every change), without an RxJS subscriber in
+   * between. Returns the function that removes it. After {@link Informer.stop}, or once
+   * removed, `handler` is never called again. A handler that throws stops the delivery of that
+   * batch to the handlers after it (unlike `events$`, whose subscribers RxJS isolates): catch
+   * inside the handler.
+   */
+  addEventHandler(handler: (event: InformerEvent<T>) => void): () => void {
+    if (this.#state === 'stopped') return () => {};
+    let removed = false;
+    const remove = this.#join(handler, () => (removed = true), () => removed);
+    return () => {
+      removed = true;
+      remove();
+    };
+  }
+
+  /**
+   * Joins a handler to the live stream, holding its batches back while the snapshot is
+   * replayed (a change caused by the handler during the replay is delivered after it, not
+   * lost). Returns the function that leaves.
+   */
+  #join(next: (event: InformerEvent<T>) => void, complete: () => void, closed: () => boolean): () => void {
+    let replaying = true;
+    const held: (readonly InformerEvent<T>[])[] = [];
+    const listener: Listener<T> = {
+      batch: (batch) => {
+        if (replaying) held.push(batch);
+        else for (let i = 0; i < batch.length && !closed(); i++) next(batch[i]!);
+      },
+      complete,
+    };
+    this.#listeners = [...this.#listeners, listener];
+    for (const object of this.cache.list()) {
+      if (closed()) break;
+      next({ type: 'add', object });
+    }
+    for (let batch = held.shift(); batch !== undefined && !closed(); batch = held.shift()) {
+      for (const e of batch) next(e);
+    }
+    replaying = false;
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
   }
 
   /**
