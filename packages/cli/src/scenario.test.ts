@@ -53,7 +53,10 @@ describe('parseScenario', () => {
     expect(() => parse([{ traffic: { to: 'web', from: 'node/x' } }])).toThrow('dir/s.yaml (Scenario, steps[0].traffic.from): must be outside or pod/<name>, got "node/x"');
     expect(() => parse([{ traffic: { to: 'http://web', requests: 0 } }])).toThrow('steps[0].traffic.requests): must be a whole number from 1 to 1000000, got 0');
     expect(() => parse([{ traffic: { to: 'http://web/ x' } }])).toThrow('steps[0].traffic.to): must be a URL (http://<host>[:port]/<path>), got "http://web/ x"');
-    expect(() => parse([{ traffic: { to: 'http://web', count: 3 } }])).toThrow('steps[0].traffic.count): unknown field "count" (fields: to, from, namespace, requests, headers)');
+    expect(() => parse([{ traffic: { to: 'http://web', count: 3 } }])).toThrow('steps[0].traffic.count): unknown field "count" (fields: to, from, namespace, requests, headers, insecure)');
+    expect(parse([{ traffic: { to: 'https://shop.example.com', insecure: true } }]).steps).toMatchObject([{ op: 'traffic', insecure: true }]);
+    expect(parse([{ traffic: { to: 'https://shop.example.com' } }]).steps).toMatchObject([{ op: 'traffic', insecure: false }]);
+    expect(() => parse([{ traffic: { to: 'https://shop.example.com', insecure: 'yes' } }])).toThrow('steps[0].traffic.insecure): must be true or false, got "yes"');
     expect(() => parse([{ exec: { pod: 'client' } }])).toThrow('steps[0].exec.command): must be a command line');
   });
 

@@ -39,8 +39,10 @@
  * pod: through its DNS search path), a ClusterIP, `<node name or IP>:<nodePort>`, a load
  * balancer address — `from: outside` (the default) or `from: pod/<name>` (in `namespace`,
  * default `default`), and prints `TARGET BACKEND POD REQUESTS SHARE`: one row per pod that
- * answered, failures (`<connection refused>`, `<timed out>`, `<could not resolve host: x>`) as
- * rows of their own. From outside, only addresses, node names and fully qualified cluster names
+ * answered (a redirect or error status after its name: `web-1 (308)`), failures
+ * (`<connection refused>`, `<timed out>`, `<could not resolve host: x>`, and over HTTPS a
+ * refused certificate: `<SSL certificate problem: self-signed certificate>`, unless the step
+ * says `insecure: true`, as `curl -k`) as rows of their own. From outside, only addresses, node names and fully qualified cluster names
  * resolve. `exec` runs `command` as `sh -c` in the pod's first container (`nslookup`, `curl`,
  * `wget`, `hostname`, `echo`, ... through the shell interpreter) and prints its output.
  *
@@ -99,7 +101,7 @@ export type ScenarioStep = { readonly label: string } & (
   | { readonly op: 'get'; readonly resources: readonly ResourceDefinition[] | 'all'; readonly output?: OutputFormat | undefined }
   | { readonly op: 'echo'; readonly text: string }
   | { readonly op: 'top'; readonly what: 'pods' | 'nodes' }
-  | { readonly op: 'traffic'; readonly to: string; readonly from: 'outside' | { readonly pod: string }; readonly namespace: string; readonly requests: number; readonly headers: Readonly<Record<string, string>> }
+  | { readonly op: 'traffic'; readonly to: string; readonly from: 'outside' | { readonly pod: string }; readonly namespace: string; readonly requests: number; readonly headers: Readonly<Record<string, string>>; readonly insecure: boolean }
   | { readonly op: 'exec'; readonly pod: string; readonly namespace: string; readonly command: string }
 );
 
@@ -350,7 +352,7 @@ export function parseScenario(body: Record<string, unknown>, source: string, giv
         return { label, op, what: arg };
       case 'traffic': {
         if (!isRecord(arg)) return fail(where, 'write `- traffic: {to: http://<host>[:port]/<path>, from: outside | pod/<name>, requests: N}`');
-        for (const k of Object.keys(arg)) if (!['to', 'from', 'namespace', 'requests', 'headers'].includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: to, from, namespace, requests, headers)`);
+        for (const k of Object.keys(arg)) if (!['to', 'from', 'namespace', 'requests', 'headers', 'insecure'].includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: to, from, namespace, requests, headers, insecure)`);
         const to = arg['to'];
         if (typeof to !== 'string' || !/^(https?:\/\/)?[^/\s:]+(:\d+)?(\/\S*)?$/.test(to)) return fail(`${where}.to`, `must be a URL (http://<host>[:port]/<path>), got ${JSON.stringify(to)}`);
         const fromRaw = arg['from'] ?? 'outside';
@@ -363,7 +365,9 @@ export function parseScenario(body: Record<string, unknown>, source: string, giv
         const headers = arg['headers'] ?? {};
         if (!isRecord(headers) || Object.values(headers).some((v) => typeof v !== 'string')) return fail(`${where}.headers`, 'must be a map of header names to strings');
         const namespace = typeof arg['namespace'] === 'string' ? arg['namespace'] : 'default';
-        return { label, op, to, from, namespace, requests: requests as number, headers: headers as Record<string, string> };
+        const insecure = arg['insecure'] ?? false;
+        if (typeof insecure !== 'boolean') fail(`${where}.insecure`, `must be true or false, got ${JSON.stringify(insecure)}`);
+        return { label, op, to, from, namespace, requests: requests as number, headers: headers as Record<string, string>, insecure: insecure as boolean };
       }
       case 'exec': {
         if (!isRecord(arg)) return fail(where, 'write `- exec: {pod: <name>, command: <command line>}`');

@@ -37,7 +37,7 @@ export const DEFAULT_OUTSIDE_CLIENT_IP = '203.0.113.10';
  * What an L7 hook (a pod whose image is a proxy, e.g. an Ingress controller) decides about a
  * request that reached it.
  */
-export type NextHop =
+export type NextHop = (
   /** Answer it here (e.g. the controller's 404 default backend, or a TLS redirect). */
   | { readonly kind: 'respond'; readonly status: number; readonly body: string }
   /**
@@ -45,7 +45,16 @@ export type NextHop =
    * weight 10 of 100 next to its main Service at 90). `url` is resolved from the proxy pod
    * (`http://shop.default.svc.cluster.local:80/`); `headers` replace the request's if given.
    */
-  | { readonly kind: 'forward'; readonly hops: readonly { readonly weight: number; readonly url: string; readonly headers?: Readonly<Record<string, string>> | undefined }[] };
+  | { readonly kind: 'forward'; readonly hops: readonly { readonly weight: number; readonly url: string; readonly headers?: Readonly<Record<string, string>> | undefined }[] }
+) & {
+  /**
+   * Over TLS: why a client that verifies certificates refuses the one the proxy served, in
+   * curl's words (`SSL certificate problem: self-signed certificate` for ingress-nginx's fake
+   * default certificate); such a client ends the handshake and sends no request, unless it was
+   * told not to verify ({@link TrafficRequest.insecure}). Undefined: the certificate is trusted.
+   */
+  readonly untrustedCertificate?: string | undefined;
+};
 
 /**
  * The L7 extension point: decides, for a request that reached `pod` (a container of `image`),
@@ -63,6 +72,8 @@ export interface TrafficRequest {
   readonly url: string;
   /** Request headers. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Accept any server certificate, as `curl -k` (default false: an untrusted one fails the request, see {@link NextHop}). */
+  readonly insecure?: boolean | undefined;
 }
 
 /** What became of a request. */
@@ -74,7 +85,13 @@ export type RequestOutcome =
   /** Connection refused (no endpoints, nothing listening). */
   | { readonly kind: 'refused'; readonly reason: string; readonly service?: NamespacedName | undefined }
   /** No answer (dropped by a traffic policy, no route). */
-  | { readonly kind: 'timeout'; readonly reason: string; readonly service?: NamespacedName | undefined };
+  | { readonly kind: 'timeout'; readonly reason: string; readonly service?: NamespacedName | undefined }
+  /**
+   * The client refused the server's certificate (`reason` in curl's words, e.g. `SSL certificate
+   * problem: self-signed certificate`): the TLS handshake reached `backend` (the proxy pod), no
+   * request was sent, nothing was counted.
+   */
+  | { readonly kind: 'tls'; readonly reason: string; readonly backend: NamespacedName; readonly service?: NamespacedName | undefined };
 
 /**
  * One routed connection, as the invariants judge it: which Service port it entered, which
@@ -324,10 +341,10 @@ export class TrafficModel {
   send(request: TrafficRequest): RequestOutcome {
     const from = this.#source(request.from);
     if (typeof from === 'string') return { kind: 'refused', reason: from };
-    return this.#send(from.source, from.namespace, request.url, request.headers ?? {}, 0, (n) => this.#o.rng.int(n), true);
+    return this.#send(from.source, from.namespace, request.url, request.headers ?? {}, 0, (n) => this.#o.rng.int(n), true, request.insecure ?? false);
   }
 
-  #send(source: TrafficSource, namespace: string | undefined, url: string, headers: Readonly<Record<string, string>>, hops: number, pick: (n: number) => number, count: boolean): RequestOutcome {
+  #send(source: TrafficSource, namespace: string | undefined, url: string, headers: Readonly<Record<string, string>>, hops: number, pick: (n: number) => number, count: boolean, insecure: boolean): RequestOutcome {
     const parsed = parseUrl(url);
     if (parsed === undefined) return { kind: 'unresolved', host: url };
     const ip = this.#resolveHost(parsed.host, namespace);
@@ -346,12 +363,14 @@ export class TrafficModel {
     const hook = this.#hookOf(pod);
     const next = hook?.({ pod, request: httpRequest, port: decision.endpoint.port, tables });
     if (next !== undefined) {
+      // the client checks the certificate before it sends anything
+      if (next.untrustedCertificate !== undefined && !insecure) return { kind: 'tls', reason: next.untrustedCertificate, backend: ref!, service };
       if (count) this.#count(pod);
       if (next.kind === 'respond') return { kind: 'response', status: next.status, body: next.body, backend: ref!, service, hops };
       if (hops >= 5 || next.hops.length === 0) return { kind: 'response', status: 502, body: 'Bad Gateway', backend: ref!, service, hops };
       const hop = weighted(next.hops, pick);
       const podIP = pod.status?.podIP ?? decision.endpoint.ip;
-      return this.#send({ kind: 'pod', ip: podIP, nodeName: pod.spec.nodeName }, pod.metadata.namespace ?? 'default', hop.url, hop.headers ?? headers, hops + 1, pick, count);
+      return this.#send({ kind: 'pod', ip: podIP, nodeName: pod.spec.nodeName }, pod.metadata.namespace ?? 'default', hop.url, hop.headers ?? headers, hops + 1, pick, count, insecure);
     }
     const answer = serve(pod, decision.endpoint.ip, decision.endpoint.port, httpRequest);
     if (answer.kind === 'refused') return { kind: 'refused', reason: `nothing listens on ${decision.endpoint.ip}:${decision.endpoint.port}`, service };
@@ -442,13 +461,15 @@ export class TrafficModel {
           seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) >>> 0;
           return seed % n;
         };
-        const out = this.#send(source, namespace, url, {}, 0, pick, false);
+        // the shell's wget (busybox's verifies nothing) and curl accept any certificate
+        const out = this.#send(source, namespace, url, {}, 0, pick, false, true);
         switch (out.kind) {
           case 'response':
             return { kind: 'response', status: out.status, body: out.body };
           case 'unresolved':
             return { kind: 'unresolved' };
           case 'refused':
+          case 'tls':
             return { kind: 'refused' };
           case 'timeout':
             return { kind: 'timeout', ms: 130_000 };
