@@ -193,12 +193,12 @@ describe('kubeloop run', () => {
     expect(code).toBe(0);
     const lines = stderr.text.split('\r\x1b[2K').filter(Boolean);
     // one line once applied, then one per settle step of at most 10 virtual seconds until quiet
-    // (the objects include the default StorageClass `standard` and the `kubernetes` Service)
+    // (the objects include the default StorageClass `standard` and the `kubernetes` Service with its Endpoints and EndpointSlice)
     expect(lines).toEqual([
-      'virtual time 0s  objects 18  pods 0 Running, 2 Pending',
-      'virtual time 10s  objects 24  pods 2 Running, 0 Pending',
-      'virtual time 20s  objects 24  pods 2 Running, 0 Pending',
-      'virtual time 30s  objects 24  pods 2 Running, 0 Pending',
+      'virtual time 0s  objects 20  pods 0 Running, 2 Pending',
+      'virtual time 10s  objects 26  pods 2 Running, 0 Pending',
+      'virtual time 20s  objects 26  pods 2 Running, 0 Pending',
+      'virtual time 30s  objects 26  pods 2 Running, 0 Pending',
     ]);
     const plain = await kubeloop('run', join(examples, 'cli'), '--trace', join(dir, 'plain.jsonl'));
     expect(plain.stderr).toBe('');
