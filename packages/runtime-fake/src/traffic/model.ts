@@ -142,7 +142,22 @@ export interface TrafficModelOptions {
   readonly onLoad?: ((pod: Pod, container: string, cpuMillicores: number) => void) | undefined;
   /** How many routed connections {@link TrafficModel.routed} keeps at least (default 10 000; at most twice as many). */
   readonly keepRouted?: number | undefined;
+  /**
+   * The cluster DNS server's address (pods' `resolv.conf` nameserver, e.g. `10.96.0.10`, the
+   * `kube-dns` Service). Set, a client's query reaches CoreDNS only as kube-proxy would carry
+   * it: to an endpoint of the Service at that address, port 53 — with none (CoreDNS pods down
+   * or not ready, the Service gone), every cluster name fails to resolve after the resolver's
+   * timeout ({@link DNS_TIMEOUT_MS}; `nslookup` prints `;; connection timed out; no servers
+   * could be reached`). Unset (the default), cluster DNS always answers.
+   *
+   * Caveat: a proxy's own upstream resolution (an L7 hop, e.g. ingress-nginx forwarding to a
+   * Service) does not depend on it: ingress-nginx sends to the Service's endpoints directly.
+   */
+  readonly clusterDnsServer?: string | undefined;
 }
+
+/** How long a client waits for a DNS server that does not answer: 5 s, 2 attempts (`resolv.conf`'s defaults `timeout:5 attempts:2`). */
+export const DNS_TIMEOUT_MS = 10_000;
 
 type Kind = 'Service' | 'EndpointSlice' | 'Node' | 'Pod';
 
@@ -171,6 +186,13 @@ function parseUrl(url: string): { host: string; port: number; path: string } | u
   if (m === null) return undefined;
   const scheme = m[1]!.toLowerCase();
   return { host: m[2]!, port: m[3] !== undefined ? Number(m[3]) : scheme === 'https' ? 443 : 80, path: m[4] === undefined || m[4] === '' ? '/' : m[4] };
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/** The host of a URL (`http://web:8080/x` → `web`). */
+function hostOf(url: string): string {
+  return parseUrl(url)?.host ?? url;
 }
 
 function podKey(pod: Pod): string {
@@ -321,15 +343,35 @@ export class TrafficModel {
     return { source: { kind: 'pod', ip, nodeName: pod.spec.nodeName }, namespace: from.pod.namespace, pod };
   }
 
-  /** Resolves a host as `namespace`'s pods do (undefined: from outside: literal IPs, node names, cluster FQDNs). */
-  #resolveHost(host: string, namespace: string | undefined): string | undefined {
+  /**
+   * Resolves a host as `namespace`'s pods do (undefined: from outside: literal IPs, node names,
+   * public names, cluster FQDNs). With `client` (the source of a client's own lookup, not a
+   * proxy's), a cluster name resolves only while the cluster DNS server is reachable from it.
+   */
+  #resolveHost(host: string, namespace: string | undefined, client: TrafficSource | undefined): string | undefined {
     const tables = this.tables();
+    if (IPV4.test(host)) return host;
     if (namespace === undefined) {
       const nodeIP = tables.nodeIPs.get(host) ?? this.#outsideNames?.(host);
       if (nodeIP !== undefined) return nodeIP;
     }
+    if (client !== undefined && !this.#dnsReachable(client)) return undefined;
     const r = resolveName(tables, host, namespace);
     return r.answer.kind === 'A' ? r.answer.addresses[0] : undefined;
+  }
+
+  /**
+   * Whether a query from `client` reaches a DNS server: always without
+   * {@link TrafficModelOptions.clusterDnsServer}; else when kube-proxy has an endpoint to send
+   * `<server>:53` to (the `kube-dns` Service's ready endpoints, or its serving terminating ones
+   * when none is ready), as it routes any connection to a ClusterIP.
+   */
+  #dnsReachable(client: TrafficSource): boolean {
+    const server = this.#o.clusterDnsServer;
+    if (server === undefined) return true;
+    const found = serviceFor(this.tables(), server, 53);
+    if (found === undefined) return false;
+    return candidates(found.entry, found.via, client, client.kind === 'pod' ? client.nodeName : undefined).kind === 'endpoints';
   }
 
   /**
@@ -347,7 +389,7 @@ export class TrafficModel {
   #send(source: TrafficSource, namespace: string | undefined, url: string, headers: Readonly<Record<string, string>>, hops: number, pick: (n: number) => number, count: boolean, insecure: boolean): RequestOutcome {
     const parsed = parseUrl(url);
     if (parsed === undefined) return { kind: 'unresolved', host: url };
-    const ip = this.#resolveHost(parsed.host, namespace);
+    const ip = this.#resolveHost(parsed.host, namespace, hops === 0 ? source : undefined);
     if (ip === undefined) return { kind: 'unresolved', host: parsed.host };
     const tables = this.tables();
     const now = this.#o.now();
@@ -450,12 +492,14 @@ export class TrafficModel {
    */
   shellNetwork(pod: Pod): ShellNetwork {
     const namespace = pod.metadata.namespace ?? 'default';
+    const client = (): TrafficSource => {
+      const current = this.pod({ namespace, name: pod.metadata.name ?? '' }) ?? pod;
+      return { kind: 'pod', ip: current.status?.podIP ?? '', nodeName: current.spec.nodeName };
+    };
     return {
       timeInvariant: true,
       http: (url: string, at: number): HttpOutcome => {
-        const current = this.pod({ namespace, name: pod.metadata.name ?? '' }) ?? pod;
-        const ip = current.status?.podIP;
-        const source: TrafficSource = { kind: 'pod', ip: ip ?? '', nodeName: current.spec.nodeName };
+        const source = client();
         let seed = hash(`${podKey(pod)}|${url}|${at}`);
         const pick = (n: number): number => {
           seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) >>> 0;
@@ -467,7 +511,7 @@ export class TrafficModel {
           case 'response':
             return { kind: 'response', status: out.status, body: out.body };
           case 'unresolved':
-            return { kind: 'unresolved' };
+            return IPV4.test(hostOf(url)) || this.#dnsReachable(source) ? { kind: 'unresolved' } : { kind: 'unresolved', ms: DNS_TIMEOUT_MS };
           case 'refused':
           case 'tls':
             return { kind: 'refused' };
@@ -476,14 +520,30 @@ export class TrafficModel {
         }
       },
       resolve: (name: string): readonly string[] => {
+        if (!this.#dnsReachable(client())) return [];
         const r = resolveName(this.tables(), name, namespace);
         return r.answer.kind === 'A' ? r.answer.addresses : [];
       },
       canonicalName: (name: string): string | undefined => {
+        if (!this.#dnsReachable(client())) return undefined;
         const r = resolveName(this.tables(), name, namespace);
         return r.answer.kind === 'A' ? r.fqdn : undefined;
       },
+      dnsTimeoutMs: (): number | undefined => (this.#dnsReachable(client()) ? undefined : DNS_TIMEOUT_MS),
     };
+  }
+
+  /** The cluster DNS server's address when lookups depend on reaching it (the `clusterDnsServer` option). */
+  get clusterDnsServer(): string | undefined {
+    return this.#o.clusterDnsServer;
+  }
+
+  /**
+   * The addresses a lookup of `name` from `pod` gets, as its containers' `nslookup` sees them
+   * (search path, cluster DNS reachable from the pod); empty when nothing answers.
+   */
+  lookup(pod: Pod, name: string): readonly string[] {
+    return this.shellNetwork(pod).resolve(name, this.#o.now());
   }
 
   /** A DNS query as CoreDNS answers it (fully qualified name; A or SRV). */
@@ -588,7 +648,7 @@ export class TrafficModel {
   #shares(source: TrafficSource, namespace: string, url: string, weight: number, hops: number): { pod: Pod; container: Container; weight: number }[] {
     const parsed = parseUrl(url);
     if (parsed === undefined) return [];
-    const ip = this.#resolveHost(parsed.host, namespace);
+    const ip = this.#resolveHost(parsed.host, namespace, hops === 0 ? source : undefined);
     if (ip === undefined) return [];
     const tables = this.tables();
     const found = serviceFor(tables, ip, parsed.port);
