@@ -356,6 +356,8 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
       ingressNginx: scenario?.ingressNginx ?? false,
       verticalPodAutoscaler: scenario?.verticalPodAutoscaler ?? false,
       nodeGroups: scenario?.nodeGroups,
+      // what users see, as in a kind cluster: CoreDNS in kube-system
+      clusterDns: scenario?.clusterDns ?? true,
     });
   } catch (e) {
     traceFile?.close();

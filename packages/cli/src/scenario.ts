@@ -50,6 +50,10 @@
  * `cluster.cloudProvider: true` makes the cluster a cloud's: a fake cloud provider's service
  * controller gives LoadBalancer Services their addresses instead of MetalLB.
  * `cluster.ingressNginx: true` installs ingress-nginx (Ingresses of class nginx).
+ * `cluster.clusterDns` (default true, as in a kind cluster) runs cluster DNS as kubeadm
+ * installs it: the `coredns` Deployment behind the Service `kube-system/kube-dns` (10.96.0.10);
+ * pods' lookups fail (`;; connection timed out; no servers could be reached`) while it has no
+ * ready pod. `false` leaves `kube-system` empty and DNS answering always.
  * `cluster.verticalPodAutoscaler: true` runs the VPA add-on (VerticalPodAutoscalers are then
  * served; it reads the metrics-server). `cluster.nodeGroups` declares node groups of a fake
  * cloud that the Cluster Autoscaler grows and shrinks:
@@ -123,6 +127,8 @@ export interface Scenario {
   readonly verticalPodAutoscaler?: boolean | undefined;
   /** Node groups of a fake cloud, grown and shrunk by the Cluster Autoscaler (`cluster.nodeGroups`). */
   readonly nodeGroups?: readonly NodeGroupConfig[] | undefined;
+  /** Whether the cluster runs CoreDNS behind `kube-system/kube-dns` (`cluster.clusterDns`; `kubeloop run` defaults to true). */
+  readonly clusterDns?: boolean | undefined;
   /** The steps, in order. */
   readonly steps: readonly ScenarioStep[];
 }
@@ -132,7 +138,7 @@ const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'sett
 const NODE_SPEC_FIELDS: readonly string[] = ['name', 'cpu', 'memory', 'pods', 'ephemeralStorage', 'allocatable', 'labels', 'taints', 'podCIDR', 'internalIP'];
 const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
 /** The fields of the cluster block. */
-const CLUSTER_FIELDS: readonly string[] = ['seed', 'nodes', 'metricsServer', 'cloudProvider', 'ingressNginx', 'verticalPodAutoscaler', 'nodeGroups'];
+const CLUSTER_FIELDS: readonly string[] = ['seed', 'nodes', 'metricsServer', 'cloudProvider', 'ingressNginx', 'verticalPodAutoscaler', 'nodeGroups', 'clusterDns'];
 /** What a node group may say: a runtime-fake `NodeGroupConfig`, its boot delay as a duration. */
 const NODE_GROUP_FIELDS: readonly string[] = ['name', 'minSize', 'maxSize', 'cpu', 'memory', 'pods', 'labels', 'taints', 'bootDelay'];
 
@@ -173,6 +179,8 @@ export function parseScenario(body: Record<string, unknown>, source: string, giv
   if (ingressNginx !== undefined && typeof ingressNginx !== 'boolean') fail('cluster.ingressNginx', `must be true or false, got ${JSON.stringify(ingressNginx)}`);
   const vpa = cluster['verticalPodAutoscaler'];
   if (vpa !== undefined && typeof vpa !== 'boolean') fail('cluster.verticalPodAutoscaler', `must be true or false, got ${JSON.stringify(vpa)}`);
+  const clusterDns = cluster['clusterDns'];
+  if (clusterDns !== undefined && typeof clusterDns !== 'boolean') fail('cluster.clusterDns', `must be true or false, got ${JSON.stringify(clusterDns)}`);
   // The add-ons' kinds are served by the cluster: the manifests of the steps may use them
   // (checked against a copy of the registry given, which stays as it was).
   const addOns = SimCluster.addOnResources({ verticalPodAutoscaler: vpa === true }).filter((r) => given.forKind(r.apiVersion, r.kind) === undefined);
@@ -389,6 +397,7 @@ export function parseScenario(body: Record<string, unknown>, source: string, giv
     ...(ingressNginx === undefined ? {} : { ingressNginx: ingressNginx as boolean }),
     ...(vpa === undefined ? {} : { verticalPodAutoscaler: vpa as boolean }),
     ...(nodeGroups === undefined ? {} : { nodeGroups }),
+    ...(clusterDns === undefined ? {} : { clusterDns: clusterDns as boolean }),
     steps,
   };
 }
