@@ -149,10 +149,12 @@ describe('kubeloop run', () => {
   it('prints a Kubernetes List of every object with -o json, and the same List as YAML with -o yaml', async () => {
     const json = await kubeloop('run', join(examples, 'cli'), '-o', 'json');
     expect(json.code).toBe(0);
-    const list = JSON.parse(json.stdout) as { apiVersion: string; kind: string; items: { kind: string; metadata: { name: string }; status?: { phase?: string } }[] };
+    const list = JSON.parse(json.stdout) as { apiVersion: string; kind: string; items: { kind: string; metadata: { name: string; namespace?: string }; status?: { phase?: string } }[] };
     expect(list.apiVersion).toBe('v1');
     expect(list.kind).toBe('List');
-    expect(list.items.filter((o) => o.kind === 'Pod').map((o) => [o.metadata.name, o.status?.phase])).toEqual([
+    // (CoreDNS's two pods in kube-system too, as in a kind cluster)
+    expect(list.items.filter((o) => o.kind === 'Pod' && o.metadata.namespace === 'kube-system').map((o) => o.status?.phase)).toEqual(['Running', 'Running']);
+    expect(list.items.filter((o) => o.kind === 'Pod' && o.metadata.namespace === 'default').map((o) => [o.metadata.name, o.status?.phase])).toEqual([
       ['web', 'Running'],
       ['worker', 'Running'],
     ]);
@@ -166,7 +168,7 @@ describe('kubeloop run', () => {
     const { code } = await kubeloop('run', file, '--seed', '7', '--nodes', '2', '--trace', traceFile);
     expect(code).toBe(0);
     const lines = readFileSync(traceFile, 'utf8').trimEnd().split('\n');
-    const cluster = await SimCluster.create({ seed: 7, nodes: 2 });
+    const cluster = await SimCluster.create({ seed: 7, nodes: 2, clusterDns: true });
     await cluster.apply(readFileSync(file, 'utf8'), file);
     await cluster.settle();
     await cluster.stop();
@@ -193,12 +195,14 @@ describe('kubeloop run', () => {
     expect(code).toBe(0);
     const lines = stderr.text.split('\r\x1b[2K').filter(Boolean);
     // one line once applied, then one per settle step of at most 10 virtual seconds until quiet
-    // (the objects include the default StorageClass `standard` and the `kubernetes` Service)
+    // (the objects include the default StorageClass `standard`, the `kubernetes` Service with its
+    // Endpoints and EndpointSlice, and cluster DNS: CoreDNS's Deployment, ReplicaSet, two pods
+    // (Running from the start: kind's nodes have its image), their events, kube-dns and its endpoints)
     expect(lines).toEqual([
-      'virtual time 0s  objects 18  pods 0 Running, 2 Pending',
-      'virtual time 10s  objects 24  pods 2 Running, 0 Pending',
-      'virtual time 20s  objects 24  pods 2 Running, 0 Pending',
-      'virtual time 30s  objects 24  pods 2 Running, 0 Pending',
+      'virtual time 0s  objects 42  pods 2 Running, 2 Pending',
+      'virtual time 10s  objects 48  pods 4 Running, 0 Pending',
+      'virtual time 20s  objects 48  pods 4 Running, 0 Pending',
+      'virtual time 30s  objects 48  pods 4 Running, 0 Pending',
     ]);
     const plain = await kubeloop('run', join(examples, 'cli'), '--trace', join(dir, 'plain.jsonl'));
     expect(plain.stderr).toBe('');
@@ -256,7 +260,7 @@ describe('kubeloop run', () => {
     const code = await main(['run', join(examples, 'cli'), '--for', '30s'], { stdout, stderr });
     expect(code).toBe(0);
     expect(stderr.text).toContain('virtual time 30s  objects ');
-    expect(stderr.text).toMatch(/pods 2 Running, 0 Pending/);
+    expect(stderr.text).toMatch(/pods 4 Running, 0 Pending/); // web, worker and CoreDNS's two
     expect(stdout.text).toBe((await kubeloop('run', join(examples, 'cli'), '--for', '30s')).stdout);
   });
 });

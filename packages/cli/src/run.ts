@@ -276,7 +276,7 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
       if (model === undefined) throw new Error('this cluster simulates no traffic');
       const from = step.from === 'outside' ? ({ kind: 'outside' } as const) : ({ kind: 'pod', pod: { namespace: step.namespace, name: step.from.pod } } as const);
       if (from.kind === 'pod' && model.pod(from.pod) === undefined) throw new Error(`pods "${from.pod.name}" not found`);
-      const outcomes = Array.from({ length: step.requests }, () => model.send({ from, url: step.to, headers: step.headers }));
+      const outcomes = Array.from({ length: step.requests }, () => model.send({ from, url: step.to, headers: step.headers, insecure: step.insecure }));
       if (!isTabular(output)) return;
       io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n`);
       io.stdout.write(formatTables([trafficTable(step.to, outcomes)]));
@@ -356,6 +356,8 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
       ingressNginx: scenario?.ingressNginx ?? false,
       verticalPodAutoscaler: scenario?.verticalPodAutoscaler ?? false,
       nodeGroups: scenario?.nodeGroups,
+      // what users see, as in a kind cluster: CoreDNS in kube-system
+      clusterDns: scenario?.clusterDns ?? true,
     });
   } catch (e) {
     traceFile?.close();

@@ -32,7 +32,7 @@ describe('parseScenario', () => {
     expect(s.metricsServer).toBe(true);
     expect(() => parse([{ top: 'deployments' }])).toThrow('dir/s.yaml (Scenario, steps[0].top): must be pods or nodes, got "deployments"');
     expect(() => parse([{ top: 'pods' }], { metricsServer: 'yes' })).toThrow('dir/s.yaml (Scenario, cluster.metricsServer): must be true or false, got "yes"');
-    expect(() => parse([{ top: 'pods' }], { nodes: 1, metrics: true })).toThrow('dir/s.yaml (Scenario, cluster.metrics): unknown field "metrics" (fields: seed, nodes, metricsServer, cloudProvider, ingressNginx, verticalPodAutoscaler, nodeGroups)');
+    expect(() => parse([{ top: 'pods' }], { nodes: 1, metrics: true })).toThrow('dir/s.yaml (Scenario, cluster.metrics): unknown field "metrics" (fields: seed, nodes, metricsServer, cloudProvider, ingressNginx, verticalPodAutoscaler, nodeGroups, clusterDns)');
   });
 
   it('reads the cloudProvider and ingressNginx switches of the cluster, and names a bad one', () => {
@@ -53,7 +53,10 @@ describe('parseScenario', () => {
     expect(() => parse([{ traffic: { to: 'web', from: 'node/x' } }])).toThrow('dir/s.yaml (Scenario, steps[0].traffic.from): must be outside or pod/<name>, got "node/x"');
     expect(() => parse([{ traffic: { to: 'http://web', requests: 0 } }])).toThrow('steps[0].traffic.requests): must be a whole number from 1 to 1000000, got 0');
     expect(() => parse([{ traffic: { to: 'http://web/ x' } }])).toThrow('steps[0].traffic.to): must be a URL (http://<host>[:port]/<path>), got "http://web/ x"');
-    expect(() => parse([{ traffic: { to: 'http://web', count: 3 } }])).toThrow('steps[0].traffic.count): unknown field "count" (fields: to, from, namespace, requests, headers)');
+    expect(() => parse([{ traffic: { to: 'http://web', count: 3 } }])).toThrow('steps[0].traffic.count): unknown field "count" (fields: to, from, namespace, requests, headers, insecure)');
+    expect(parse([{ traffic: { to: 'https://shop.example.com', insecure: true } }]).steps).toMatchObject([{ op: 'traffic', insecure: true }]);
+    expect(parse([{ traffic: { to: 'https://shop.example.com' } }]).steps).toMatchObject([{ op: 'traffic', insecure: false }]);
+    expect(() => parse([{ traffic: { to: 'https://shop.example.com', insecure: 'yes' } }])).toThrow('steps[0].traffic.insecure): must be true or false, got "yes"');
     expect(() => parse([{ exec: { pod: 'client' } }])).toThrow('steps[0].exec.command): must be a command line');
   });
 
@@ -212,15 +215,16 @@ describe('kubeloop run with a scenario', () => {
     expect(stderr.text).toBe('');
     // Ages and event times depend on whether the scheduler's first try comes before or after
     // the kubelet rejects the other pod (then it retries after its 1 s back-off); both are
-    // what a cluster does. The statuses and messages are the point.
+    // what a cluster does. The statuses and messages are the point. (used: 200: CoreDNS's two
+    // pods request 100m each on the only node, as in a one-node kind cluster)
     expect(stdout.text).toMatch(/^default +pod\/bound +0\/2 +OutOfcpu +0 +2[01]s +small +<none>$/m);
     expect(stdout.text).toMatch(/^default +pod\/scheduled +0\/2 +Pending +0 +2[01]s +<none> +<none>$/m);
-    expect(stdout.text).toMatch(/^default +2[01]s +Warning +OutOfcpu +pod\/bound +.*Node didn't have enough resource: cpu, requested: 1100, used: 0, capacity: 1000$/m);
+    expect(stdout.text).toMatch(/^default +2[01]s +Warning +OutOfcpu +pod\/bound +.*Node didn't have enough resource: cpu, requested: 1100, used: 200, capacity: 1000$/m);
     expect(stdout.text).toMatch(/^default +2[01]s +Warning +FailedScheduling +pod\/scheduled +0\/1 nodes are available: 1 Insufficient cpu\. /m);
     const json = buffer();
     expect(await main(['run', file, '-o', 'json'], { stdout: json, stderr: buffer() })).toBe(0);
     const pods = new Map((JSON.parse(json.text) as { items: Pod[] }).items.filter((o) => o.kind === 'Pod').map((p) => [p.metadata.name, p]));
-    expect(pods.get('bound')?.status).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu', message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 1100, used: 0, capacity: 1000" });
+    expect(pods.get('bound')?.status).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu', message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 1100, used: 200, capacity: 1000" });
     expect(pods.get('scheduled')?.status.phase).toBe('Pending');
     expect(pods.get('scheduled')?.status.conditions?.find((c) => c.type === 'PodScheduled')).toMatchObject({ status: 'False', reason: 'Unschedulable', message: expect.stringMatching(/^0\/1 nodes are available: 1 Insufficient cpu\./) });
   });
@@ -256,7 +260,7 @@ describe('kubeloop run with a scenario', () => {
 
   it('says "No resources found." for a get step that finds nothing, and prints echo lines with the tables only', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
-    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\nsteps:\n  - echo: Nothing yet.\n  - get: deployments\n');
+    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\ncluster: {clusterDns: false}\nsteps:\n  - echo: Nothing yet.\n  - get: deployments\n');
     const stdout = buffer();
     expect(await main(['run', join(dir, 's.yaml')], { stdout, stderr: buffer() })).toBe(0);
     expect(stdout.text).toBe('Nothing yet.\n\n# step 2 (get) at 0s\nNo resources found.\n');
@@ -268,7 +272,7 @@ describe('kubeloop run with a scenario', () => {
   it('prints a get step in its own format (wide, name) when it says so, the others in -o\'s', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
     writeFileSync(join(dir, 'p.yaml'), pod);
-    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\ncluster: {nodes: 1}\nsteps:\n  - apply: p.yaml\n  - settle\n  - get: {resources: pods, output: wide}\n  - get: {resources: [pods, nodes], output: name}\n  - get: pods\n');
+    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\ncluster: {nodes: 1, clusterDns: false}\nsteps:\n  - apply: p.yaml\n  - settle\n  - get: {resources: pods, output: wide}\n  - get: {resources: [pods, nodes], output: name}\n  - get: pods\n');
     const stdout = buffer();
     expect(await main(['run', join(dir, 's.yaml')], { stdout, stderr: buffer() })).toBe(0);
     const [wide, names, plain] = stdout.text.split(/^# step \d \(get\) at \S+\n/m).slice(1);
@@ -280,12 +284,12 @@ describe('kubeloop run with a scenario', () => {
 
   it('redraws the progress line during long advance steps when stderr is a terminal, printing the same tables', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubeloop-scenario-'));
-    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\ncluster: {nodes: 1}\nsteps:\n  - advance: 35s\n  - get: nodes\n');
+    writeFileSync(join(dir, 's.yaml'), 'kind: Scenario\ncluster: {nodes: 1, clusterDns: false}\nsteps:\n  - advance: 35s\n  - get: nodes\n');
     const stdout = buffer();
     const stderr = buffer(true);
     expect(await main(['run', join(dir, 's.yaml')], { stdout, stderr })).toBe(0);
-    // (the objects include the default StorageClass and the `kubernetes` Service)
-    expect(stderr.text.split('\r\x1b[2K').filter(Boolean)).toEqual(['virtual time 0s  objects 8  pods 0 Running, 0 Pending', 'virtual time 10s  objects 8  pods 0 Running, 0 Pending', 'virtual time 20s  objects 8  pods 0 Running, 0 Pending', 'virtual time 30s  objects 8  pods 0 Running, 0 Pending', 'virtual time 35s  objects 8  pods 0 Running, 0 Pending']);
+    // (the objects include the default StorageClass and the `kubernetes` Service with its Endpoints and EndpointSlice)
+    expect(stderr.text.split('\r\x1b[2K').filter(Boolean)).toEqual(['virtual time 0s  objects 10  pods 0 Running, 0 Pending', 'virtual time 10s  objects 10  pods 0 Running, 0 Pending', 'virtual time 20s  objects 10  pods 0 Running, 0 Pending', 'virtual time 30s  objects 10  pods 0 Running, 0 Pending', 'virtual time 35s  objects 10  pods 0 Running, 0 Pending']);
     const plain = buffer();
     expect(await main(['run', join(dir, 's.yaml')], { stdout: plain, stderr: buffer() })).toBe(0);
     expect(stdout.text).toBe(plain.text);

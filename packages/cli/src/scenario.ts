@@ -39,8 +39,10 @@
  * pod: through its DNS search path), a ClusterIP, `<node name or IP>:<nodePort>`, a load
  * balancer address — `from: outside` (the default) or `from: pod/<name>` (in `namespace`,
  * default `default`), and prints `TARGET BACKEND POD REQUESTS SHARE`: one row per pod that
- * answered, failures (`<connection refused>`, `<timed out>`, `<could not resolve host: x>`) as
- * rows of their own. From outside, only addresses, node names and fully qualified cluster names
+ * answered (a redirect or error status after its name: `web-1 (308)`), failures
+ * (`<connection refused>`, `<timed out>`, `<could not resolve host: x>`, and over HTTPS a
+ * refused certificate: `<SSL certificate problem: self-signed certificate>`, unless the step
+ * says `insecure: true`, as `curl -k`) as rows of their own. From outside, only addresses, node names and fully qualified cluster names
  * resolve. `exec` runs `command` as `sh -c` in the pod's first container (`nslookup`, `curl`,
  * `wget`, `hostname`, `echo`, ... through the shell interpreter) and prints its output.
  *
@@ -48,6 +50,10 @@
  * `cluster.cloudProvider: true` makes the cluster a cloud's: a fake cloud provider's service
  * controller gives LoadBalancer Services their addresses instead of MetalLB.
  * `cluster.ingressNginx: true` installs ingress-nginx (Ingresses of class nginx).
+ * `cluster.clusterDns` (default true, as in a kind cluster) runs cluster DNS as kubeadm
+ * installs it: the `coredns` Deployment behind the Service `kube-system/kube-dns` (10.96.0.10);
+ * pods' lookups fail (`;; connection timed out; no servers could be reached`) while it has no
+ * ready pod. `false` leaves `kube-system` empty and DNS answering always.
  * `cluster.verticalPodAutoscaler: true` runs the VPA add-on (VerticalPodAutoscalers are then
  * served; it reads the metrics-server). `cluster.nodeGroups` declares node groups of a fake
  * cloud that the Cluster Autoscaler grows and shrinks:
@@ -99,7 +105,7 @@ export type ScenarioStep = { readonly label: string } & (
   | { readonly op: 'get'; readonly resources: readonly ResourceDefinition[] | 'all'; readonly output?: OutputFormat | undefined }
   | { readonly op: 'echo'; readonly text: string }
   | { readonly op: 'top'; readonly what: 'pods' | 'nodes' }
-  | { readonly op: 'traffic'; readonly to: string; readonly from: 'outside' | { readonly pod: string }; readonly namespace: string; readonly requests: number; readonly headers: Readonly<Record<string, string>> }
+  | { readonly op: 'traffic'; readonly to: string; readonly from: 'outside' | { readonly pod: string }; readonly namespace: string; readonly requests: number; readonly headers: Readonly<Record<string, string>>; readonly insecure: boolean }
   | { readonly op: 'exec'; readonly pod: string; readonly namespace: string; readonly command: string }
 );
 
@@ -121,6 +127,8 @@ export interface Scenario {
   readonly verticalPodAutoscaler?: boolean | undefined;
   /** Node groups of a fake cloud, grown and shrunk by the Cluster Autoscaler (`cluster.nodeGroups`). */
   readonly nodeGroups?: readonly NodeGroupConfig[] | undefined;
+  /** Whether the cluster runs CoreDNS behind `kube-system/kube-dns` (`cluster.clusterDns`; `kubeloop run` defaults to true). */
+  readonly clusterDns?: boolean | undefined;
   /** The steps, in order. */
   readonly steps: readonly ScenarioStep[];
 }
@@ -130,7 +138,7 @@ const STEP_OPS = ['apply', 'delete', 'scale', 'patch', 'label', 'advance', 'sett
 const NODE_SPEC_FIELDS: readonly string[] = ['name', 'cpu', 'memory', 'pods', 'ephemeralStorage', 'allocatable', 'labels', 'taints', 'podCIDR', 'internalIP'];
 const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
 /** The fields of the cluster block. */
-const CLUSTER_FIELDS: readonly string[] = ['seed', 'nodes', 'metricsServer', 'cloudProvider', 'ingressNginx', 'verticalPodAutoscaler', 'nodeGroups'];
+const CLUSTER_FIELDS: readonly string[] = ['seed', 'nodes', 'metricsServer', 'cloudProvider', 'ingressNginx', 'verticalPodAutoscaler', 'nodeGroups', 'clusterDns'];
 /** What a node group may say: a runtime-fake `NodeGroupConfig`, its boot delay as a duration. */
 const NODE_GROUP_FIELDS: readonly string[] = ['name', 'minSize', 'maxSize', 'cpu', 'memory', 'pods', 'labels', 'taints', 'bootDelay'];
 
@@ -171,6 +179,8 @@ export function parseScenario(body: Record<string, unknown>, source: string, giv
   if (ingressNginx !== undefined && typeof ingressNginx !== 'boolean') fail('cluster.ingressNginx', `must be true or false, got ${JSON.stringify(ingressNginx)}`);
   const vpa = cluster['verticalPodAutoscaler'];
   if (vpa !== undefined && typeof vpa !== 'boolean') fail('cluster.verticalPodAutoscaler', `must be true or false, got ${JSON.stringify(vpa)}`);
+  const clusterDns = cluster['clusterDns'];
+  if (clusterDns !== undefined && typeof clusterDns !== 'boolean') fail('cluster.clusterDns', `must be true or false, got ${JSON.stringify(clusterDns)}`);
   // The add-ons' kinds are served by the cluster: the manifests of the steps may use them
   // (checked against a copy of the registry given, which stays as it was).
   const addOns = SimCluster.addOnResources({ verticalPodAutoscaler: vpa === true }).filter((r) => given.forKind(r.apiVersion, r.kind) === undefined);
@@ -350,7 +360,7 @@ export function parseScenario(body: Record<string, unknown>, source: string, giv
         return { label, op, what: arg };
       case 'traffic': {
         if (!isRecord(arg)) return fail(where, 'write `- traffic: {to: http://<host>[:port]/<path>, from: outside | pod/<name>, requests: N}`');
-        for (const k of Object.keys(arg)) if (!['to', 'from', 'namespace', 'requests', 'headers'].includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: to, from, namespace, requests, headers)`);
+        for (const k of Object.keys(arg)) if (!['to', 'from', 'namespace', 'requests', 'headers', 'insecure'].includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: to, from, namespace, requests, headers, insecure)`);
         const to = arg['to'];
         if (typeof to !== 'string' || !/^(https?:\/\/)?[^/\s:]+(:\d+)?(\/\S*)?$/.test(to)) return fail(`${where}.to`, `must be a URL (http://<host>[:port]/<path>), got ${JSON.stringify(to)}`);
         const fromRaw = arg['from'] ?? 'outside';
@@ -363,7 +373,9 @@ export function parseScenario(body: Record<string, unknown>, source: string, giv
         const headers = arg['headers'] ?? {};
         if (!isRecord(headers) || Object.values(headers).some((v) => typeof v !== 'string')) return fail(`${where}.headers`, 'must be a map of header names to strings');
         const namespace = typeof arg['namespace'] === 'string' ? arg['namespace'] : 'default';
-        return { label, op, to, from, namespace, requests: requests as number, headers: headers as Record<string, string> };
+        const insecure = arg['insecure'] ?? false;
+        if (typeof insecure !== 'boolean') fail(`${where}.insecure`, `must be true or false, got ${JSON.stringify(insecure)}`);
+        return { label, op, to, from, namespace, requests: requests as number, headers: headers as Record<string, string>, insecure: insecure as boolean };
       }
       case 'exec': {
         if (!isRecord(arg)) return fail(where, 'write `- exec: {pod: <name>, command: <command line>}`');
@@ -385,6 +397,7 @@ export function parseScenario(body: Record<string, unknown>, source: string, giv
     ...(ingressNginx === undefined ? {} : { ingressNginx: ingressNginx as boolean }),
     ...(vpa === undefined ? {} : { verticalPodAutoscaler: vpa as boolean }),
     ...(nodeGroups === undefined ? {} : { nodeGroups }),
+    ...(clusterDns === undefined ? {} : { clusterDns: clusterDns as boolean }),
     steps,
   };
 }

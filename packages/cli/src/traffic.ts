@@ -23,6 +23,8 @@ function failure(outcome: Exclude<RequestOutcome, { kind: 'response' }>): string
       return '<connection refused>';
     case 'timeout':
       return '<timed out>';
+    case 'tls':
+      return `<${outcome.reason}>`;
   }
 }
 
@@ -35,14 +37,16 @@ function share(n: number, total: number): string {
 
 /**
  * The table of `outcomes` of requests to `target`: answered ones by the pod that answered
- * (BACKEND the Service they went through, `-` for none; an answer with an error status names it
- * after the pod, e.g. `web-1 (404)`), failures by kind; rows sorted by POD.
+ * (BACKEND the Service they went through, `-` for none; an answer with a redirect or error
+ * status names it after the pod, e.g. `ingress-nginx-controller-x (308)`, `web-1 (404)`),
+ * failures by kind (a refused certificate in curl's words: `<SSL certificate problem:
+ * self-signed certificate>`); rows sorted by POD.
  */
 export function trafficTable(target: string, outcomes: readonly RequestOutcome[]): Table {
   const rows = new Map<string, { backend: string; pod: string; n: number }>();
   for (const o of outcomes) {
     const backend = o.kind === 'unresolved' || o.service === undefined ? '-' : `service/${o.service.name}`;
-    const pod = o.kind === 'response' ? (o.status >= 400 ? `${o.backend.name} (${o.status})` : o.backend.name) : failure(o);
+    const pod = o.kind === 'response' ? (o.status >= 300 ? `${o.backend.name} (${o.status})` : o.backend.name) : failure(o);
     const key = `${backend}|${pod}`;
     const row = rows.get(key) ?? { backend, pod, n: 0 };
     row.n++;

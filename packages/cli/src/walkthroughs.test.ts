@@ -22,21 +22,30 @@ function buffer(): Writer & { text: string } {
 /** A printed table: one record per row, keyed by column title, names without their `kind/` prefix. */
 type Rows = Record<string, string>[];
 
+/**
+ * The namespace of the cluster's own add-ons (CoreDNS, as in a kind cluster): the gets list
+ * all namespaces, the walkthroughs' assertions are about their own objects, so rows of
+ * `kube-system` are set apart (see {@link Printed}'s `system`).
+ */
+const SYSTEM_NAMESPACE = 'kube-system';
+
 /** What a scenario printed: its get (and traffic, exec) steps by number, each a table per kind (`pod`, `replicaset.apps`, `event`, ...). */
 interface Printed {
   readonly code: number;
   readonly stderr: string;
   readonly stdout: string;
-  step(n: number): { readonly at: string; readonly text: string; table(kind: string): Rows };
+  step(n: number): { readonly at: string; readonly text: string; table(kind: string): Rows; system(kind: string): Rows };
 }
 
-function parseTable(block: string): { kind: string; rows: Rows } {
+function parseTable(block: string): { kind: string; rows: Rows; system: Rows } {
   const [head, ...lines] = block.split('\n');
   const columns = head!.split(/ {3,}/);
-  const rows = lines.map((line) => Object.fromEntries(line.split(/ {3,}/).map((cell, i) => [columns[i]!, cell])));
-  const kind = columns[0] === 'LAST SEEN' || columns[1] === 'LAST SEEN' ? 'event' : (/^([a-z0-9.]+)\//.exec(rows[0]?.['NAME'] ?? '')?.[1] ?? '');
-  for (const row of rows) if (row['NAME'] !== undefined) row['NAME'] = row['NAME'].replace(/^[a-z0-9.]+\//, '');
-  return { kind, rows };
+  const all = lines.map((line) => Object.fromEntries(line.split(/ {3,}/).map((cell, i) => [columns[i]!, cell])));
+  const rows = all.filter((r) => r['NAMESPACE'] !== SYSTEM_NAMESPACE);
+  const system = all.filter((r) => r['NAMESPACE'] === SYSTEM_NAMESPACE);
+  const kind = columns[0] === 'LAST SEEN' || columns[1] === 'LAST SEEN' ? 'event' : (/^([a-z0-9.]+)\//.exec(all[0]?.['NAME'] ?? '')?.[1] ?? '');
+  for (const row of all) if (row['NAME'] !== undefined) row['NAME'] = row['NAME'].replace(/^[a-z0-9.]+\//, '');
+  return { kind, rows, system };
 }
 
 async function runScenario(file: string): Promise<Printed> {
@@ -61,12 +70,15 @@ async function runScenario(file: string): Promise<Printed> {
         ...s,
         // a get of one kind prints no `kind/` prefix: then its only table is the one asked for
         table: (kind) => (blocks.length === 1 ? blocks[0]!.rows : (blocks.find((b) => b.kind === kind)?.rows ?? [])),
+        system: (kind) => (blocks.length === 1 ? blocks[0]!.system : (blocks.find((b) => b.kind === kind)?.system ?? [])),
       };
     },
   };
 }
 
 const names = (rows: Rows) => rows.map((r) => r['NAME']);
+/** The ENDPOINTS of one Service's row (the API server's own `kubernetes` row is listed too). */
+const endpointsOf = (rows: Rows, service: string) => rows.find((r) => r['NAME'] === service)?.['ENDPOINTS'] ?? '';
 
 describe('walkthrough 1: ReplicaSet whoami-web and its Service', () => {
   it('replaces every pod deleted by label at once with new pods owned by the ReplicaSet, and scaling out adds endpoints to the Service', async () => {
@@ -75,12 +87,13 @@ describe('walkthrough 1: ReplicaSet whoami-web and its Service', () => {
     expect(out.code).toBe(0);
     const first = out.step(4);
     expect(first.table('replicaset.apps')).toMatchObject([{ NAME: 'whoami-web', DESIRED: '1', CURRENT: '1', READY: '1' }]);
-    expect(first.table('endpoints')).toMatchObject([{ NAME: 'whoami-web', ENDPOINTS: expect.stringMatching(/^10\.1\.\d+\.\d+:80$/) }]);
+    // the kubernetes Service's Endpoints are the API server's own (172.18.0.1:6443)
+    expect(first.table('endpoints')).toMatchObject([{ NAME: 'kubernetes', ENDPOINTS: '172.18.0.1:6443' }, { NAME: 'whoami-web', ENDPOINTS: expect.stringMatching(/^10\.1\.\d+\.\d+:80$/) }]);
     // scaled to 3: the Service, untouched, now has three endpoints
     const scaled = out.step(7);
     const before = scaled.table('pod');
     expect(before).toHaveLength(3);
-    expect(scaled.table('endpoints')[0]!['ENDPOINTS']!.split(',')).toHaveLength(3);
+    expect(endpointsOf(scaled.table('endpoints'), 'whoami-web').split(',')).toHaveLength(3);
     // right after `delete pods -l app=whoami-web`: three new pods already exist, none of the old names
     const replaced = out.step(9).table('pod');
     expect(replaced).toHaveLength(3);
@@ -90,7 +103,7 @@ describe('walkthrough 1: ReplicaSet whoami-web and its Service', () => {
     }
     const settled = out.step(11);
     expect(settled.table('pod').map((p) => [p['NAME'], p['STATUS'], p['OWNER']])).toEqual(replaced.map((p) => [p['NAME'], 'Running', 'ReplicaSet/whoami-web']));
-    expect(settled.table('endpoints')[0]!['ENDPOINTS']!.split(',')).toHaveLength(3);
+    expect(endpointsOf(settled.table('endpoints'), 'whoami-web').split(',')).toHaveLength(3);
     // a request from a pod by the Service's name reaches one of its pods, which answers with its host name
     expect(out.step(14).text).toMatch(/^\$ wget -q -O- http:\/\/whoami-web:8088\nI'm whoami-web-\w{5} running on Linux x64$/);
     // 300 requests spread evenly over the three ready pods (seeded: each within 30 of 100)
@@ -221,7 +234,7 @@ describe('walkthrough 5: a DaemonSet replaces the Deployment', () => {
     // both behind the Service: 3 Deployment pods and 3 DaemonSet pods
     const both = out.step(7);
     expect(both.table('pod')).toHaveLength(6);
-    expect(both.table('endpoints')[0]!['ENDPOINTS']).toMatch(/ \+ 3 more\.\.\.$/);
+    expect(endpointsOf(both.table('endpoints'), 'pi-proxy')).toMatch(/ \+ 3 more\.\.\.$/);
     const replaced = out.step(10);
     expect(replaced.table('deployment.apps')).toEqual([]);
     const pods = replaced.table('pod');
@@ -230,13 +243,13 @@ describe('walkthrough 5: a DaemonSet replaces the Deployment', () => {
       ['node-2', 'DaemonSet/pi-proxy', 'Running'],
       ['node-3', 'DaemonSet/pi-proxy', 'Running'],
     ]);
-    expect(replaced.table('endpoints')[0]!['ENDPOINTS']!.split(',')).toHaveLength(3);
+    expect(endpointsOf(replaced.table('endpoints'), 'pi-proxy').split(',')).toHaveLength(3);
     const nodesOf = (n: number) => out.step(n).table('pod').map((p) => p['NODE']).sort();
     expect(out.step(15).table('daemonset.apps')).toMatchObject([{ DESIRED: '2', READY: '2', 'NODE SELECTOR': 'kiamol=ch06' }]);
     expect(nodesOf(15)).toEqual(['node-1', 'node-2']);
     expect(nodesOf(18)).toEqual(['node-1', 'node-2', 'node-3']);
     expect(nodesOf(21)).toEqual(['node-2', 'node-3']);
-    expect(out.step(21).table('endpoints')[0]!['ENDPOINTS']!.split(',')).toHaveLength(2);
+    expect(endpointsOf(out.step(21).table('endpoints'), 'pi-proxy').split(',')).toHaveLength(2);
   });
 });
 
@@ -250,7 +263,9 @@ describe('walkthrough 6: ownership and the garbage collector', () => {
     expect(owned.table('pod').map((p) => p['OWNER']).sort()).toEqual(['DaemonSet/pi-proxy', 'DaemonSet/pi-proxy', `ReplicaSet/${rs!['NAME']}`, `ReplicaSet/${rs!['NAME']}`]);
     const daemonPods = owned.table('pod').filter((p) => p['OWNER'] === 'DaemonSet/pi-proxy');
     // the Deployment deleted (background): its ReplicaSet and pods are gone, only the daemon pods remain
-    expect(out.step(8).text).not.toMatch(/deployment|replicaset/);
+    // (CoreDNS's Deployment and ReplicaSet in kube-system stay, as in any cluster)
+    expect(out.step(8).text.split('\n').filter((l) => !l.startsWith('kube-system ')).join('\n')).not.toMatch(/deployment|replicaset/);
+    expect(out.step(8).system('deployment.apps').map((d) => d['NAME'])).toEqual(['coredns']);
     expect(out.step(8).table('pod').map((p) => [p['NAME'], p['OWNER']])).toEqual(daemonPods.map((p) => [p['NAME'], 'DaemonSet/pi-proxy']));
     // the DaemonSet deleted with propagationPolicy Orphan: the same pods, running, owned by no one
     expect(out.step(11).table('pod').map((p) => [p['NAME'], p['STATUS'], p['OWNER']])).toEqual(daemonPods.map((p) => [p['NAME'], 'Running', '<none>']));
@@ -465,18 +480,19 @@ describe('walkthrough 16: node failure', () => {
     expect(crasher(5)).toMatchObject({ STATUS: 'CrashLoopBackOff', RESTARTS: '2' });
     expect(Number(crasher(12)['RESTARTS'])).toBeGreaterThan(Number(crasher(7)['RESTARTS']));
     const web = (n: number) => out.step(n).table('pod').filter((p) => p['NAME']!.startsWith('pi-web-'));
-    const lost = web(7).find((p) => p['NODE'] === 'node-1')!;
-    expect(web(7).map((p) => p['NODE']).sort()).toEqual(['node-1', 'node-2', 'node-3']);
-    // a minute after node-1 stopped: NotReady (kubectl prints NotReady for a Ready condition that is not True), its pod still listed as Running
-    expect(out.step(10).table('node').find((n) => n['NAME'] === 'node-1')).toMatchObject({ STATUS: 'NotReady' });
+    // node-2 stops (node-1 runs the crasher; CoreDNS's pods on node-1 and node-2 take 100m each, so node-3 got two pi-web pods)
+    const lost = web(7).find((p) => p['NODE'] === 'node-2')!;
+    expect(web(7).map((p) => p['NODE']).sort()).toEqual(['node-2', 'node-3', 'node-3']);
+    // a minute after node-2 stopped: NotReady (kubectl prints NotReady for a Ready condition that is not True), its pod still listed as Running
+    expect(out.step(10).table('node').find((n) => n['NAME'] === 'node-2')).toMatchObject({ STATUS: 'NotReady' });
     expect(web(10).find((p) => p['NAME'] === lost['NAME'])).toMatchObject({ STATUS: 'Running' });
     // five minutes later: evicted (Terminating: the stopped kubelet cannot confirm) and replaced elsewhere
     const evicted = web(12);
-    expect(evicted.find((p) => p['NAME'] === lost['NAME'])).toMatchObject({ STATUS: 'Terminating', NODE: 'node-1' });
+    expect(evicted.find((p) => p['NAME'] === lost['NAME'])).toMatchObject({ STATUS: 'Terminating', NODE: 'node-2' });
     const running = evicted.filter((p) => p['STATUS'] === 'Running');
     expect(running).toHaveLength(3);
-    expect(running.every((p) => p['NODE'] !== 'node-1')).toBe(true);
-    // node-1 back: Ready, the evicted pod gone
+    expect(running.every((p) => p['NODE'] !== 'node-2')).toBe(true);
+    // node-2 back: Ready, the evicted pod gone
     const after = out.step(15);
     expect(after.table('node').map((n) => n['STATUS'])).toEqual(['Ready', 'Ready', 'Ready']);
     expect(names(web(15))).not.toContain(lost['NAME']);
@@ -537,9 +553,8 @@ describe('walkthrough 11: Ingress, nginx-style', () => {
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     const rows = (n: number) => out.step(n).table('').map((r) => ({ backend: r['BACKEND'], pod: r['POD'], n: Number(r['REQUESTS']) }));
-    const controller = /^ingress-nginx-controller-[a-z0-9]+-[a-z0-9]{5}$/;
-    // HTTP to a host listed under tls: the controller pod answers the 308 itself
-    expect(rows(10)).toEqual([{ backend: 'service/ingress-nginx-controller', pod: expect.stringMatching(controller), n: 10 }]);
+    // HTTP to a host listed under tls: the controller pod answers the 308 itself (the row shows the code)
+    expect(rows(10)).toEqual([{ backend: 'service/ingress-nginx-controller', pod: expect.stringMatching(/^ingress-nginx-controller-[a-z0-9]+-[a-z0-9]{5} \(308\)$/), n: 10 }]);
     expect(rows(11)).toEqual([{ backend: 'service/shop', pod: expect.stringMatching(/^shop-/), n: 100 }]);
     expect(rows(12)).toEqual([{ backend: 'service/customer', pod: expect.stringMatching(/^customer-/), n: 100 }]);
     const order = rows(13);
@@ -552,6 +567,9 @@ describe('walkthrough 11: Ingress, nginx-style', () => {
     expect(rows(14)).toEqual([{ backend: 'service/order-canary', pod: expect.stringMatching(/^order-canary-/), n: 100 }]);
     // a Host no Ingress names, sent to the LoadBalancer address: the controller's default backend
     expect(rows(15)).toEqual([{ backend: 'service/ingress-nginx-controller', pod: expect.stringMatching(/ \(404\)$/), n: 10 }]);
+    // the same without curl -k: the fake default certificate is refused, nothing reaches nginx's routing
+    expect(rows(16)).toEqual([{ backend: 'service/ingress-nginx-controller', pod: '<SSL certificate problem: self-signed certificate>', n: 10 }]);
+    expect(out.step(16).text).not.toContain('(404)');
   });
 });
 
@@ -598,7 +616,8 @@ describe('walkthrough 14: HPA, requests of 10m, 50% target, a total load of 29m'
     expect(out.step(7).table('statefulset.apps')[0]!['READY']).toBe('6/6');
     expect(hpa(12)).toMatchObject({ TARGETS: 'cpu: 50%/50%', REPLICAS: '6' });
     const top = out.stdout.split(/^(?=# step )/m).find((p) => p.startsWith('# step 13 (top)'))!;
-    expect(top.split('\n').slice(2, 8).map((l) => l.split(/ +/).slice(0, 2).join(' '))).toEqual(['web-0 5m', 'web-1 5m', 'web-2 5m', 'web-3 5m', 'web-4 5m', 'web-5 5m']);
+    // (top lists CoreDNS's pods too)
+    expect(top.split('\n').filter((l) => l.startsWith('web-')).map((l) => l.split(/ +/).slice(0, 2).join(' '))).toEqual(['web-0 5m', 'web-1 5m', 'web-2 5m', 'web-3 5m', 'web-4 5m', 'web-5 5m']);
   });
 });
 

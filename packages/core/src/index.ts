@@ -283,7 +283,7 @@ export type { ClusterConfigErrorCode, ClusterConnection, InClusterOptions, Kubec
 export { DEFAULT_BURST, DEFAULT_QPS, TokenBucket } from './client/http/rate-limit.js';
 
 // The API server and admission
-export { ApiServer, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './store/server.js';
+export { ApiServer, DEFAULT_API_SERVER_ADVERTISE_ADDRESS, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './store/server.js';
 export type { ApiServerOptions, WarningSink } from './store/server.js';
 export { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE } from './store/registry/services.js';
 export { validateForCreate } from './store/admission.js';

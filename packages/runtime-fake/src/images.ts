@@ -14,6 +14,7 @@ export const NOMINAL_IMAGE_SIZES: Readonly<Record<string, number>> = Object.free
   'docker.io/library/busybox': 2 * MB,
   'docker.io/library/alpine': 4 * MB,
   'registry.k8s.io/pause': 300_000,
+  'registry.k8s.io/coredns/coredns': 21 * MB,
   'docker.io/traefik/whoami': 3 * MB,
   'docker.io/library/nginx': 70 * MB,
   'docker.io/library/httpd': 60 * MB,

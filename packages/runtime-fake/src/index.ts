@@ -43,7 +43,7 @@ export type { ImageSpec, PullTiming } from './images.js';
 // Traffic: kube-proxy, cluster DNS, image answers and load flows
 export { TRAFFIC_PLUGIN_NAME, trafficPlugin } from './traffic/plugin.js';
 export type { TrafficPlugin, TrafficPluginOptions } from './traffic/plugin.js';
-export { DEFAULT_OUTSIDE_CLIENT_IP, TrafficModel } from './traffic/model.js';
+export { DEFAULT_OUTSIDE_CLIENT_IP, DNS_TIMEOUT_MS, TrafficModel } from './traffic/model.js';
 export type { LoadFlow, NextHop, NextHopHook, RequestOutcome, RoutedConnection, TrafficModelOptions, TrafficRequest } from './traffic/model.js';
 export { AffinityTable, candidates, categorizeEndpoints, routeConnection, serviceFor } from './traffic/route.js';
 export type { Candidates, Connection, RouteDecision, RouteVia, TrafficSource } from './traffic/route.js';
@@ -51,11 +51,12 @@ export { buildTables, keyOf, sliceEndpoints } from './traffic/tables.js';
 export type { BackendEndpoint, NamespacedName, PodEntry, ServicePortEntry, TrafficObjects, TrafficTables } from './traffic/tables.js';
 export { CLUSTER_DNS_IP, CLUSTER_DOMAIN, NDOTS, answerQuery, candidateNames, resolveName, searchPath } from './traffic/dns.js';
 export type { DnsAnswer, SrvRecord } from './traffic/dns.js';
+export { COREDNS_IMAGE, KUBE_DNS_LABELS, KUBE_DNS_SERVICE, clusterDnsIP, clusterDnsObjects } from './traffic/cluster-dns.js';
 export { CPU_PER_REQUEST_ANNOTATION, DEFAULT_CPU_MS_PER_REQUEST, IMAGE_SERVERS, cpuMsPerRequest, imageServer, serve, servingContainer } from './traffic/answers.js';
 export type { HttpRequest, ImageServer, ServerAnswer } from './traffic/answers.js';
 export { loadFlows } from './traffic/flows.js';
 export type { LoadFlowSpec } from './traffic/flows.js';
-export { dnsViolations, localPolicyViolations, readyEndpointViolations, trafficInvariants } from './traffic/invariants.js';
+export { dnsReachabilityViolations, dnsViolations, localPolicyViolations, readyEndpointViolations, trafficInvariants } from './traffic/invariants.js';
 
 // Errors
 export { RuntimeFakeError } from './errors.js';

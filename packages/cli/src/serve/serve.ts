@@ -107,7 +107,8 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const wallNow = new RealClock().now();
   const address = options.address ?? '127.0.0.1';
   const certificates = await generateServingCertificates(wallNow, [address]);
-  const cluster = await SimCluster.create({ seed: options.seed ?? 1, nodes: options.nodes ?? 3, startMs: wallNow, trace: 'none', plugins: options.plugins });
+  // CoreDNS in kube-system, as in a kind cluster
+  const cluster = await SimCluster.create({ seed: options.seed ?? 1, nodes: options.nodes ?? 3, startMs: wallNow, trace: 'none', plugins: options.plugins, clusterDns: true });
   const token = randomBytes(32).toString('base64url');
   let auth: ApiAuth;
   try {

@@ -93,7 +93,19 @@ export interface ApiServerOptions {
   readonly serviceClusterIPRange?: string;
   /** The NodePort range, `"min-max"` (`--service-node-port-range`; default `30000-32767`). */
   readonly serviceNodePortRange?: string;
+  /**
+   * The address the API server advertises (`--advertise-address`): the endpoint of the
+   * `kubernetes` Service, port 6443. Default {@link DEFAULT_API_SERVER_ADVERTISE_ADDRESS}.
+   */
+  readonly advertiseAddress?: string;
 }
+
+/**
+ * The API server's default advertised address: `172.18.0.1`. kubeloop's API server runs beside
+ * the nodes, not on one; the fake nodes are `172.18.0.2`, `172.18.0.3`, … on kind's node network
+ * `172.18.0.0/16`, whose gateway (the host, where `kubeloop serve` listens) is `172.18.0.1`.
+ */
+export const DEFAULT_API_SERVER_ADVERTISE_ADDRESS = '172.18.0.1';
 
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -108,6 +120,34 @@ function kubernetesService(clusterIP: string): KubeObject {
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { type: 'ClusterIP', clusterIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None' },
   } as unknown as KubeObject;
+}
+
+/**
+ * The Endpoints and EndpointSlice of the `kubernetes` Service, as upstream's endpoint reconciler
+ * writes them (`pkg/controlplane/reconcilers`, `EndpointsAdapter`): one subset / one ready
+ * endpoint, the API server's address, port `https` 6443/TCP; the Endpoints labelled
+ * `endpointslice.kubernetes.io/skip-mirror: "true"` (no mirroring), the slice only
+ * `kubernetes.io/service-name: kubernetes` (no `managed-by`: the EndpointSlice controller leaves
+ * it alone, as it does every Service without a selector).
+ */
+function kubernetesEndpoints(address: string): { endpoints: KubeObject; slice: KubeObject } {
+  const meta = { name: 'kubernetes', namespace: 'default' };
+  return {
+    endpoints: {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { ...meta, labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+      subsets: [{ addresses: [{ ip: address }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }],
+    } as unknown as KubeObject,
+    slice: {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { ...meta, labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: [address], conditions: { ready: true } }],
+      ports: [{ name: 'https', port: 6443, protocol: 'TCP' }],
+    } as unknown as KubeObject,
+  };
 }
 
 /**
@@ -159,10 +199,26 @@ export class ApiServer implements Client {
     if (services && (!namespaces || initialNamespaces.includes('default'))) {
       // As upstream's bootstrap controller, once `default` exists; kept from an earlier run.
       const service = kubernetesService(formatIPv4(serviceRanges.clusterIPs.base));
+      // and its endpoints, as the endpoint reconciler writes them once the server serves
+      const { endpoints, slice } = kubernetesEndpoints(options.advertiseAddress ?? DEFAULT_API_SERVER_ADVERTISE_ADDRESS);
+      const writes: [ResourceDefinition | undefined, KubeObject][] = [
+        [services, service],
+        [this.registry.forResource('endpoints'), endpoints],
+        [this.registry.forResource('endpointslices.discovery.k8s.io'), slice],
+      ];
+      // each write started at once, in this order: over memory they are all done on return
       const create = (): Promise<unknown> =>
-        this.#store.create(services, service, {}).catch((e: unknown) => {
-          if (!isApiError(e, 'AlreadyExists')) throw e;
-        });
+        Promise.all(
+          writes.flatMap(([resource, object]) =>
+            resource === undefined
+              ? []
+              : [
+                  this.#store.create(resource, object, {}).catch((e: unknown) => {
+                    if (!isApiError(e, 'AlreadyExists')) throw e;
+                  }),
+                ],
+          ),
+        );
       // Over memory the namespaces exist already (then so does the Service when this returns).
       const now = !namespaces || this.storage.cache.get({ resource: 'namespaces', name: 'default' }) !== undefined;
       created.push(now ? create() : Promise.all(created).then(create));

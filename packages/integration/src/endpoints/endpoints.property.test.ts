@@ -289,7 +289,10 @@ function endpointDetails(services: readonly Service[], pods: readonly Pod[], end
       }
     }
 
-    const own = slices.filter((s) => s.metadata.namespace === service.metadata.namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === name);
+    // Slices with no managed-by label are not the controller's (upstream's controller lists only
+    // its own): the API server's `kubernetes` slice, kept when a step gives that Service a
+    // selector. A controller that forgot the label is still caught: its pods go unlisted.
+    const own = slices.filter((s) => s.metadata.namespace === service.metadata.namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels[ENDPOINTSLICE_MANAGED_BY_LABEL] !== undefined);
     const wantSliceLabels = { ...ownLabels, [SERVICE_NAME_LABEL]: name, [ENDPOINTSLICE_MANAGED_BY_LABEL]: 'endpointslice-controller.k8s.io', ...(headless ? { [HEADLESS]: '' } : {}) };
     const wantOwner = JSON.stringify([{ apiVersion: 'v1', kind: 'Service', name, uid: service.metadata.uid, controller: true, blockOwnerDeletion: true }]);
     const listed = new Set<string>();

@@ -1514,7 +1514,7 @@ class Shell {
     if (!quiet && answer.kind !== 'unresolved') this.error(io, `Connecting to ${host.port === undefined ? host.name : `${host.name}:${host.port}`} (${host.name}:${host.port ?? 80})`);
     switch (answer.kind) {
       case 'unresolved':
-        this.#timed(0);
+        this.#timed(answer.ms ?? 0);
         this.error(io, `wget: bad address '${host.name}'`);
         return 1;
       case 'refused':
@@ -1575,7 +1575,7 @@ class Shell {
     const answer = this.envr.network.http(full, this.now);
     switch (answer.kind) {
       case 'unresolved':
-        this.#timed(0);
+        this.#timed(answer.ms ?? 0);
         return report(6, `Could not resolve host: ${host.name}`);
       case 'refused':
         this.#timed(answer.ms);
@@ -1598,6 +1598,13 @@ class Shell {
     const name = args.find((a) => !a.startsWith('-'));
     if (name === undefined) {
       this.error(io, 'BusyBox v1.36.1 multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]');
+      return 1;
+    }
+    const timeoutMs = this.envr.network.dnsTimeoutMs?.(this.now);
+    if (timeoutMs !== undefined) {
+      // BusyBox's words when its queries to the server all go unanswered
+      this.#timed(timeoutMs);
+      this.write(io.out, ';; connection timed out; no servers could be reached\n\n');
       return 1;
     }
     this.#timed(0);

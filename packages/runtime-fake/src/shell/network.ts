@@ -12,8 +12,11 @@ import type { Pod } from '@kubeloop/core';
 export type HttpOutcome =
   /** A response: status code and body; `ms` is how long the exchange took (virtual time). */
   | { readonly kind: 'response'; readonly status: number; readonly body: string; readonly ms?: number | undefined }
-  /** The host name does not resolve (`wget: bad address 'x'`, curl exit 6). */
-  | { readonly kind: 'unresolved' }
+  /**
+   * The host name does not resolve (`wget: bad address 'x'`, curl exit 6); `ms` is how long the
+   * resolver waited for an answer first (a DNS server that does not answer).
+   */
+  | { readonly kind: 'unresolved'; readonly ms?: number | undefined }
   /** Nothing listens (`Connection refused`, curl exit 7). */
   | { readonly kind: 'refused'; readonly ms?: number | undefined }
   /** No answer before the timeout (curl exit 28); `ms` is how long the client waited. */
@@ -39,6 +42,13 @@ export interface ShellNetwork {
    * prints it), if it resolves; optional (without it, `nslookup` prints the name as asked).
    */
   canonicalName?(name: string, at: number): string | undefined;
+  /**
+   * How long a query waits before it gives up when no DNS server answers at `at` (e.g. the
+   * cluster's CoreDNS pods are all down), undefined when one answers; optional (without it, a
+   * server always answers). `nslookup` then prints `;; connection timed out; no servers could be
+   * reached` after that time.
+   */
+  dnsTimeoutMs?(at: number): number | undefined;
   /**
    * The network as `pod`'s containers see it (their namespace's DNS search path, their source
    * address), if it differs by pod; the {@link BehaviorRegistry} asks it for each container.

@@ -275,6 +275,12 @@ describe('polling loops', () => {
     });
   });
 
+  it('times out when no DNS server answers (CoreDNS down): nslookup after 10 s, wget and curl as unresolved after the resolver waited', () => {
+    const network: ShellNetwork = { timeInvariant: true, http: () => ({ kind: 'unresolved', ms: 10_000 }), resolve: () => [], dnsTimeoutMs: () => 10_000 };
+    expect(outcome(sh('nslookup web; echo $?'), { network, stamped: true })).toEqual({ ms: 10_000, code: 0, logs: ['10s ;; connection timed out; no servers could be reached', '10s ', '10s 1'] });
+    expect(outcome(sh('wget -q -O- http://web/; curl -sS http://web/'), { network, stamped: true })).toEqual({ ms: 20_000, code: 6, logs: ["10s wget: bad address 'web'", '20s curl: (6) Could not resolve host: web'] });
+  });
+
   it('follows a loop whose condition reads the clock, even through an inner loop', () => {
     const deadline = T0 / 1000 + 30;
     expect(outcome(sh(`while [ $(date +%s) -lt ${deadline} ]; do j=0; while [ $j -lt 1 ]; do j=1; done; sleep 10; done; echo done`))).toEqual({ ms: 30_000, code: 0, logs: ['done'] });

@@ -12,6 +12,12 @@
  *   `publishNotReadyAddresses`), and a StatefulSet pod's `<hostname>.<subdomain>` name with
  *   that pod's endpoint address.
  *
+ * - `dnsFollowsKubeDnsEndpoints` (liveness; only when lookups depend on reaching the cluster
+ *   DNS server): a pod's lookup of a cluster name gets an answer exactly when the Service at the
+ *   DNS server's address lists an endpoint for port 53 (`dns`) that kube-proxy may use from the
+ *   pod — a ready one, else a serving terminating one; on its node under
+ *   `internalTrafficPolicy: Local`.
+ *
  * A connection is judged against a state only while the facts it was routed on are unchanged
  * in it: the Service and its EndpointSlices carry resourceVersions no newer than the
  * connection's `revision`, and none of the slices it was routed on is gone. Later ones are
@@ -20,7 +26,7 @@
  * @module
  */
 import { SERVICE_NAME_LABEL, invariant } from '@kubeloop/core';
-import type { ClusterState, EndpointSlice, Invariant, InvariantViolation, Service } from '@kubeloop/core';
+import type { ClusterState, EndpointSlice, Invariant, InvariantViolation, Pod, Service } from '@kubeloop/core';
 import type { DnsAnswer } from './dns.js';
 import type { RoutedConnection } from './model.js';
 
@@ -133,11 +139,65 @@ export function dnsViolations(state: ClusterState, query: (fqdn: string) => DnsA
   return out;
 }
 
+/** How many running pods {@link dnsReachabilityViolations} asks from (the first ones, by namespace and name). */
+const DNS_CLIENTS_CHECKED = 20;
+
+/**
+ * Violations of `dnsFollowsKubeDnsEndpoints` in `state`: for (up to 20) running pods with an IP,
+ * `lookup(pod, name)` of the DNS Service's own name must answer exactly when that Service (the
+ * one whose ClusterIP is `server`) lists a usable endpoint for its port 53 `dns` (see the module).
+ */
+export function dnsReachabilityViolations(state: ClusterState, server: string, lookup: (pod: Pod, name: string) => readonly string[]): InvariantViolation[] {
+  const svc = state.of<Service>('Service').find((s) => s.spec?.clusterIP === server || (s.spec?.clusterIPs ?? []).includes(server));
+  const ns = svc?.metadata.namespace ?? 'default';
+  const name = svc?.metadata.name ?? '';
+  const port = (svc?.spec?.ports ?? []).find((p) => p.port === 53);
+  const endpoints = svc === undefined || port === undefined ? new Map<string, { ready: boolean; serving: boolean; terminating: boolean; node: string | undefined }>() : listed(slicesOf(state, ns, name), port.name ?? '');
+  const pods = state
+    .of<Pod>('Pod')
+    .filter((p) => p.status?.phase === 'Running' && (p.status.podIP ?? '') !== '' && p.spec.hostNetwork !== true && p.metadata.deletionTimestamp === undefined)
+    .sort((a, b) => `${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`))
+    .slice(0, DNS_CLIENTS_CHECKED);
+  const out: InvariantViolation[] = [];
+  for (const pod of pods) {
+    const usable = [...endpoints.values()].filter((e) => svc?.spec?.internalTrafficPolicy !== 'Local' || e.node === pod.spec.nodeName);
+    const reachable = usable.some((e) => e.ready) || usable.some((e) => e.serving && e.terminating);
+    const fqdn = svc === undefined ? `kube-dns.kube-system.svc.cluster.local` : `${name}.${ns}.svc.cluster.local`;
+    const answered = lookup(pod, fqdn).length > 0;
+    if (answered === reachable) continue;
+    const podRef = { kind: 'Pod', namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '' };
+    out.push({
+      message: reachable ? `a lookup of ${fqdn} from ${podRef.namespace}/${podRef.name} got no answer, though the DNS Service has a usable endpoint` : `a lookup of ${fqdn} from ${podRef.namespace}/${podRef.name} was answered, though no usable endpoint serves ${server}:53`,
+      objects: [podRef, ...(svc === undefined ? [] : [{ kind: 'Service', namespace: ns, name }])],
+    });
+  }
+  return out;
+}
+
 /** The traffic invariants over a model's routed connections and DNS (see the module). */
-export function trafficInvariants(source: { routed(): readonly RoutedConnection[]; query(fqdn: string): DnsAnswer }): readonly Invariant[] {
+export function trafficInvariants(source: {
+  routed(): readonly RoutedConnection[];
+  query(fqdn: string): DnsAnswer;
+  /** The cluster DNS server, when lookups depend on reaching it (adds `dnsFollowsKubeDnsEndpoints`). */
+  readonly clusterDnsServer?: string | undefined;
+  /** A pod's lookup of a name (needed with `clusterDnsServer`). */
+  lookup?(pod: Pod, name: string): readonly string[];
+}): readonly Invariant[] {
+  const server = source.clusterDnsServer;
+  const reachability =
+    server === undefined || source.lookup === undefined
+      ? []
+      : [
+          invariant(
+            'dnsFollowsKubeDnsEndpoints',
+            "A pod's lookup of a cluster name is answered exactly when the cluster DNS Service has an endpoint for port 53 that kube-proxy may use from the pod.",
+            (state) => dnsReachabilityViolations(state, server, (pod, name) => source.lookup!(pod, name)),
+          ),
+        ];
   return [
     invariant('trafficReachesReadyEndpoints', "A connection to a Service reaches an endpoint its EndpointSlices list as ready for the port, or a serving terminating one when none is ready.", (state) => readyEndpointViolations(state, source.routed()), 'safety'),
     invariant('trafficLocalStaysOnNode', 'A connection under externalTrafficPolicy or internalTrafficPolicy Local reaches an endpoint on the node it was received on or sent from.', (state) => localPolicyViolations(state, source.routed()), 'safety'),
     invariant('dnsAnswersReadyEndpoints', "Cluster DNS answers a Service's name with its ClusterIP, a headless Service's with its ready endpoints (all with publishNotReadyAddresses), and each endpoint hostname with its address.", (state) => dnsViolations(state, (fqdn) => source.query(fqdn))),
+    ...reachability,
   ];
 }

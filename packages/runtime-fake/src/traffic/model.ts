@@ -37,7 +37,7 @@ export const DEFAULT_OUTSIDE_CLIENT_IP = '203.0.113.10';
  * What an L7 hook (a pod whose image is a proxy, e.g. an Ingress controller) decides about a
  * request that reached it.
  */
-export type NextHop =
+export type NextHop = (
   /** Answer it here (e.g. the controller's 404 default backend, or a TLS redirect). */
   | { readonly kind: 'respond'; readonly status: number; readonly body: string }
   /**
@@ -45,7 +45,16 @@ export type NextHop =
    * weight 10 of 100 next to its main Service at 90). `url` is resolved from the proxy pod
    * (`http://shop.default.svc.cluster.local:80/`); `headers` replace the request's if given.
    */
-  | { readonly kind: 'forward'; readonly hops: readonly { readonly weight: number; readonly url: string; readonly headers?: Readonly<Record<string, string>> | undefined }[] };
+  | { readonly kind: 'forward'; readonly hops: readonly { readonly weight: number; readonly url: string; readonly headers?: Readonly<Record<string, string>> | undefined }[] }
+) & {
+  /**
+   * Over TLS: why a client that verifies certificates refuses the one the proxy served, in
+   * curl's words (`SSL certificate problem: self-signed certificate` for ingress-nginx's fake
+   * default certificate); such a client ends the handshake and sends no request, unless it was
+   * told not to verify ({@link TrafficRequest.insecure}). Undefined: the certificate is trusted.
+   */
+  readonly untrustedCertificate?: string | undefined;
+};
 
 /**
  * The L7 extension point: decides, for a request that reached `pod` (a container of `image`),
@@ -63,6 +72,8 @@ export interface TrafficRequest {
   readonly url: string;
   /** Request headers. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Accept any server certificate, as `curl -k` (default false: an untrusted one fails the request, see {@link NextHop}). */
+  readonly insecure?: boolean | undefined;
 }
 
 /** What became of a request. */
@@ -74,7 +85,13 @@ export type RequestOutcome =
   /** Connection refused (no endpoints, nothing listening). */
   | { readonly kind: 'refused'; readonly reason: string; readonly service?: NamespacedName | undefined }
   /** No answer (dropped by a traffic policy, no route). */
-  | { readonly kind: 'timeout'; readonly reason: string; readonly service?: NamespacedName | undefined };
+  | { readonly kind: 'timeout'; readonly reason: string; readonly service?: NamespacedName | undefined }
+  /**
+   * The client refused the server's certificate (`reason` in curl's words, e.g. `SSL certificate
+   * problem: self-signed certificate`): the TLS handshake reached `backend` (the proxy pod), no
+   * request was sent, nothing was counted.
+   */
+  | { readonly kind: 'tls'; readonly reason: string; readonly backend: NamespacedName; readonly service?: NamespacedName | undefined };
 
 /**
  * One routed connection, as the invariants judge it: which Service port it entered, which
@@ -125,7 +142,22 @@ export interface TrafficModelOptions {
   readonly onLoad?: ((pod: Pod, container: string, cpuMillicores: number) => void) | undefined;
   /** How many routed connections {@link TrafficModel.routed} keeps at least (default 10 000; at most twice as many). */
   readonly keepRouted?: number | undefined;
+  /**
+   * The cluster DNS server's address (pods' `resolv.conf` nameserver, e.g. `10.96.0.10`, the
+   * `kube-dns` Service). Set, a client's query reaches CoreDNS only as kube-proxy would carry
+   * it: to an endpoint of the Service at that address, port 53 — with none (CoreDNS pods down
+   * or not ready, the Service gone), every cluster name fails to resolve after the resolver's
+   * timeout ({@link DNS_TIMEOUT_MS}; `nslookup` prints `;; connection timed out; no servers
+   * could be reached`). Unset (the default), cluster DNS always answers.
+   *
+   * Caveat: a proxy's own upstream resolution (an L7 hop, e.g. ingress-nginx forwarding to a
+   * Service) does not depend on it: ingress-nginx sends to the Service's endpoints directly.
+   */
+  readonly clusterDnsServer?: string | undefined;
 }
+
+/** How long a client waits for a DNS server that does not answer: 5 s, 2 attempts (`resolv.conf`'s defaults `timeout:5 attempts:2`). */
+export const DNS_TIMEOUT_MS = 10_000;
 
 type Kind = 'Service' | 'EndpointSlice' | 'Node' | 'Pod';
 
@@ -154,6 +186,13 @@ function parseUrl(url: string): { host: string; port: number; path: string } | u
   if (m === null) return undefined;
   const scheme = m[1]!.toLowerCase();
   return { host: m[2]!, port: m[3] !== undefined ? Number(m[3]) : scheme === 'https' ? 443 : 80, path: m[4] === undefined || m[4] === '' ? '/' : m[4] };
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/** The host of a URL (`http://web:8080/x` → `web`). */
+function hostOf(url: string): string {
+  return parseUrl(url)?.host ?? url;
 }
 
 function podKey(pod: Pod): string {
@@ -304,15 +343,35 @@ export class TrafficModel {
     return { source: { kind: 'pod', ip, nodeName: pod.spec.nodeName }, namespace: from.pod.namespace, pod };
   }
 
-  /** Resolves a host as `namespace`'s pods do (undefined: from outside: literal IPs, node names, cluster FQDNs). */
-  #resolveHost(host: string, namespace: string | undefined): string | undefined {
+  /**
+   * Resolves a host as `namespace`'s pods do (undefined: from outside: literal IPs, node names,
+   * public names, cluster FQDNs). With `client` (the source of a client's own lookup, not a
+   * proxy's), a cluster name resolves only while the cluster DNS server is reachable from it.
+   */
+  #resolveHost(host: string, namespace: string | undefined, client: TrafficSource | undefined): string | undefined {
     const tables = this.tables();
+    if (IPV4.test(host)) return host;
     if (namespace === undefined) {
       const nodeIP = tables.nodeIPs.get(host) ?? this.#outsideNames?.(host);
       if (nodeIP !== undefined) return nodeIP;
     }
+    if (client !== undefined && !this.#dnsReachable(client)) return undefined;
     const r = resolveName(tables, host, namespace);
     return r.answer.kind === 'A' ? r.answer.addresses[0] : undefined;
+  }
+
+  /**
+   * Whether a query from `client` reaches a DNS server: always without
+   * {@link TrafficModelOptions.clusterDnsServer}; else when kube-proxy has an endpoint to send
+   * `<server>:53` to (the `kube-dns` Service's ready endpoints, or its serving terminating ones
+   * when none is ready), as it routes any connection to a ClusterIP.
+   */
+  #dnsReachable(client: TrafficSource): boolean {
+    const server = this.#o.clusterDnsServer;
+    if (server === undefined) return true;
+    const found = serviceFor(this.tables(), server, 53);
+    if (found === undefined) return false;
+    return candidates(found.entry, found.via, client, client.kind === 'pod' ? client.nodeName : undefined).kind === 'endpoints';
   }
 
   /**
@@ -324,13 +383,13 @@ export class TrafficModel {
   send(request: TrafficRequest): RequestOutcome {
     const from = this.#source(request.from);
     if (typeof from === 'string') return { kind: 'refused', reason: from };
-    return this.#send(from.source, from.namespace, request.url, request.headers ?? {}, 0, (n) => this.#o.rng.int(n), true);
+    return this.#send(from.source, from.namespace, request.url, request.headers ?? {}, 0, (n) => this.#o.rng.int(n), true, request.insecure ?? false);
   }
 
-  #send(source: TrafficSource, namespace: string | undefined, url: string, headers: Readonly<Record<string, string>>, hops: number, pick: (n: number) => number, count: boolean): RequestOutcome {
+  #send(source: TrafficSource, namespace: string | undefined, url: string, headers: Readonly<Record<string, string>>, hops: number, pick: (n: number) => number, count: boolean, insecure: boolean): RequestOutcome {
     const parsed = parseUrl(url);
     if (parsed === undefined) return { kind: 'unresolved', host: url };
-    const ip = this.#resolveHost(parsed.host, namespace);
+    const ip = this.#resolveHost(parsed.host, namespace, hops === 0 ? source : undefined);
     if (ip === undefined) return { kind: 'unresolved', host: parsed.host };
     const tables = this.tables();
     const now = this.#o.now();
@@ -346,12 +405,14 @@ export class TrafficModel {
     const hook = this.#hookOf(pod);
     const next = hook?.({ pod, request: httpRequest, port: decision.endpoint.port, tables });
     if (next !== undefined) {
+      // the client checks the certificate before it sends anything
+      if (next.untrustedCertificate !== undefined && !insecure) return { kind: 'tls', reason: next.untrustedCertificate, backend: ref!, service };
       if (count) this.#count(pod);
       if (next.kind === 'respond') return { kind: 'response', status: next.status, body: next.body, backend: ref!, service, hops };
       if (hops >= 5 || next.hops.length === 0) return { kind: 'response', status: 502, body: 'Bad Gateway', backend: ref!, service, hops };
       const hop = weighted(next.hops, pick);
       const podIP = pod.status?.podIP ?? decision.endpoint.ip;
-      return this.#send({ kind: 'pod', ip: podIP, nodeName: pod.spec.nodeName }, pod.metadata.namespace ?? 'default', hop.url, hop.headers ?? headers, hops + 1, pick, count);
+      return this.#send({ kind: 'pod', ip: podIP, nodeName: pod.spec.nodeName }, pod.metadata.namespace ?? 'default', hop.url, hop.headers ?? headers, hops + 1, pick, count, insecure);
     }
     const answer = serve(pod, decision.endpoint.ip, decision.endpoint.port, httpRequest);
     if (answer.kind === 'refused') return { kind: 'refused', reason: `nothing listens on ${decision.endpoint.ip}:${decision.endpoint.port}`, service };
@@ -431,38 +492,58 @@ export class TrafficModel {
    */
   shellNetwork(pod: Pod): ShellNetwork {
     const namespace = pod.metadata.namespace ?? 'default';
+    const client = (): TrafficSource => {
+      const current = this.pod({ namespace, name: pod.metadata.name ?? '' }) ?? pod;
+      return { kind: 'pod', ip: current.status?.podIP ?? '', nodeName: current.spec.nodeName };
+    };
     return {
       timeInvariant: true,
       http: (url: string, at: number): HttpOutcome => {
-        const current = this.pod({ namespace, name: pod.metadata.name ?? '' }) ?? pod;
-        const ip = current.status?.podIP;
-        const source: TrafficSource = { kind: 'pod', ip: ip ?? '', nodeName: current.spec.nodeName };
+        const source = client();
         let seed = hash(`${podKey(pod)}|${url}|${at}`);
         const pick = (n: number): number => {
           seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) >>> 0;
           return seed % n;
         };
-        const out = this.#send(source, namespace, url, {}, 0, pick, false);
+        // the shell's wget (busybox's verifies nothing) and curl accept any certificate
+        const out = this.#send(source, namespace, url, {}, 0, pick, false, true);
         switch (out.kind) {
           case 'response':
             return { kind: 'response', status: out.status, body: out.body };
           case 'unresolved':
-            return { kind: 'unresolved' };
+            return IPV4.test(hostOf(url)) || this.#dnsReachable(source) ? { kind: 'unresolved' } : { kind: 'unresolved', ms: DNS_TIMEOUT_MS };
           case 'refused':
+          case 'tls':
             return { kind: 'refused' };
           case 'timeout':
             return { kind: 'timeout', ms: 130_000 };
         }
       },
       resolve: (name: string): readonly string[] => {
+        if (!this.#dnsReachable(client())) return [];
         const r = resolveName(this.tables(), name, namespace);
         return r.answer.kind === 'A' ? r.answer.addresses : [];
       },
       canonicalName: (name: string): string | undefined => {
+        if (!this.#dnsReachable(client())) return undefined;
         const r = resolveName(this.tables(), name, namespace);
         return r.answer.kind === 'A' ? r.fqdn : undefined;
       },
+      dnsTimeoutMs: (): number | undefined => (this.#dnsReachable(client()) ? undefined : DNS_TIMEOUT_MS),
     };
+  }
+
+  /** The cluster DNS server's address when lookups depend on reaching it (the `clusterDnsServer` option). */
+  get clusterDnsServer(): string | undefined {
+    return this.#o.clusterDnsServer;
+  }
+
+  /**
+   * The addresses a lookup of `name` from `pod` gets, as its containers' `nslookup` sees them
+   * (search path, cluster DNS reachable from the pod); empty when nothing answers.
+   */
+  lookup(pod: Pod, name: string): readonly string[] {
+    return this.shellNetwork(pod).resolve(name, this.#o.now());
   }
 
   /** A DNS query as CoreDNS answers it (fully qualified name; A or SRV). */
@@ -567,7 +648,7 @@ export class TrafficModel {
   #shares(source: TrafficSource, namespace: string, url: string, weight: number, hops: number): { pod: Pod; container: Container; weight: number }[] {
     const parsed = parseUrl(url);
     if (parsed === undefined) return [];
-    const ip = this.#resolveHost(parsed.host, namespace);
+    const ip = this.#resolveHost(parsed.host, namespace, hops === 0 ? source : undefined);
     if (ip === undefined) return [];
     const tables = this.tables();
     const found = serviceFor(tables, ip, parsed.port);

@@ -24,6 +24,8 @@ export interface TrafficPluginOptions {
   readonly rng: Rng;
   /** The cluster's clock. */
   readonly clock: Clock;
+  /** The cluster DNS server's address, when DNS answers only through its Service (the model's `clusterDnsServer`; default: DNS always answers). */
+  readonly clusterDnsServer?: string | undefined;
 }
 
 /** The traffic plugin, with its model (for sending requests and reading counters). */
@@ -49,6 +51,7 @@ export function trafficPlugin(options: TrafficPluginOptions): TrafficPlugin {
   const model = new TrafficModel({
     rng: options.rng,
     now: () => options.clock.now(),
+    clusterDnsServer: options.clusterDnsServer,
     onLoad: (pod, container, cpu) => {
       const kubelet = pod.spec.nodeName === undefined ? undefined : nodes.kubelet(pod.spec.nodeName);
       kubelet?.runtime.setLoad(pod.metadata.uid ?? '', container, cpu > 0 ? { cpuMillicores: Math.round(cpu) } : undefined);

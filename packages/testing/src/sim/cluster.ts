@@ -9,6 +9,7 @@
 import {
   ApiError,
   ApiServer,
+  DEFAULT_SERVICE_CLUSTER_IP_RANGE,
   DEFAULT_STORAGE_CLASS_ANNOTATION,
   ManifestError,
   Nodes,
@@ -80,7 +81,7 @@ import {
   type NodeLifecyclePluginOptions,
   type VpaControllerOptions,
 } from '@kubeloop/controllers';
-import { FakeCloudProvider, RuntimeFakeError, TrafficRequestRates, checkNodeConfig, customMetricsAdapterPlugin, fakeNodesPlugin, metricsServerPlugin, requestRatesProvider, trafficPlugin } from '@kubeloop/runtime-fake';
+import { COREDNS_IMAGE, FakeCloudProvider, RuntimeFakeError, TrafficRequestRates, checkNodeConfig, clusterDnsIP, clusterDnsObjects, customMetricsAdapterPlugin, fakeNodesPlugin, metricsServerPlugin, requestRatesProvider, trafficPlugin } from '@kubeloop/runtime-fake';
 import type { CustomMetricsAdapterOptions } from '@kubeloop/runtime-fake';
 import type { BehaviorRegistry, FakeNodeConfig, FakeNodesOptions, FakeNodesPlugin, NodeGroupConfig, TrafficModel, TrafficPlugin, TrafficPluginOptions } from '@kubeloop/runtime-fake';
 import { SimClusterError } from './errors.js';
@@ -163,6 +164,15 @@ export interface SimClusterOptions {
    * published address. Without it, as in a fresh cluster, nothing serves Ingresses.
    */
   readonly ingressNginx?: boolean | IngressNginxOptions | undefined;
+  /**
+   * Install cluster DNS as kubeadm and kind do (default false, so that property suites stay
+   * minimal): the Service `kube-system/kube-dns` at the tenth address of the service CIDR
+   * (`10.96.0.10`) and the Deployment `coredns` (2 replicas, image preloaded on the nodes, as on
+   * kind's), see runtime-fake's `clusterDnsObjects`; with traffic, pods' lookups then reach
+   * CoreDNS through that Service, and fail with a timeout while it has no ready endpoint.
+   * Without it, cluster DNS answers every lookup and runs no pods.
+   */
+  readonly clusterDns?: boolean | undefined;
   /**
    * Run a custom and external metrics adapter (`custom.metrics.k8s.io` MetricValues,
    * `external.metrics.k8s.io` ExternalMetricValues) over its providers, which the HPA's `Pods`,
@@ -487,7 +497,11 @@ export class SimCluster {
               }
             },
           });
-    const nodes = fakeNodesPlugin({ nodes: [...specs, ...(cloud?.initialNodes() ?? [])], runtime: options.runtime });
+    const clusterDns = options.clusterDns ?? false;
+    const dnsServer = clusterDns ? clusterDnsIP(options.serviceClusterIPRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE) : undefined;
+    // kind's node image carries CoreDNS's image: its pods start without a pull
+    const runtime = clusterDns ? { ...options.runtime, preloaded: [...(options.runtime?.preloaded ?? []), COREDNS_IMAGE] } : options.runtime;
+    const nodes = fakeNodesPlugin({ nodes: [...specs, ...(cloud?.initialNodes() ?? [])], runtime });
     const host = new PluginHost({ registry, admission: server });
     // The API server's own allocation of Service addresses, judged for the ranges it was given.
     host.use(serviceAddressesPlugin(serviceRanges));
@@ -502,7 +516,7 @@ export class SimCluster {
     // the built-in provider reads the traffic model's request rates (created just below)
     if (adapter !== false) host.use(customMetricsAdapterPlugin(adapter === true ? { providers: [requestRatesProvider(new TrafficRequestRates(() => traffic?.model))] } : adapter));
     // its own stream, so that the other components draw what they drew before it existed
-    const trafficOptions: TrafficPluginOptions = { nodes, rng: seededRng(`${options.seed}/traffic`), clock };
+    const trafficOptions: TrafficPluginOptions = { nodes, rng: seededRng(`${options.seed}/traffic`), clock, clusterDnsServer: dnsServer };
     const traffic = typeof options.traffic === 'function' ? options.traffic(trafficOptions) : (options.traffic ?? true) ? trafficPlugin(trafficOptions) : undefined;
     if (traffic !== undefined) host.use(traffic);
     const vpa = options.verticalPodAutoscaler ?? false;
@@ -539,6 +553,7 @@ export class SimCluster {
     cluster.#invariants = [...new Set([...host.invariants(), ...(controllers?.invariants() ?? [])])];
     cluster.#reconciled = [...new Set([...host.reconciledResources(), ...(controllers?.reconciledResources() ?? [])])];
     if (options.defaultStorageClass ?? true) await server.create(StorageClasses, DEFAULT_STORAGE_CLASS);
+    if (dnsServer !== undefined) for (const object of clusterDnsObjects({ clusterIP: dnsServer })) await server.create(server.registry.forKind(object.apiVersion, object.kind)!, object);
     host.attach(manager);
     await manager.start();
     controllers?.start();

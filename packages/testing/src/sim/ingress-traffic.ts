@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { INGRESS_NGINX_IMAGE } from '@kubeloop/controllers';
+import { INGRESS_NGINX_IMAGE, serverFor } from '@kubeloop/controllers';
 import type { IngressNginxRouter, IngressRoute } from '@kubeloop/controllers';
 import type { Pod } from '@kubeloop/core';
 import type { NextHop, NextHopHook, TrafficModel } from '@kubeloop/runtime-fake';
@@ -44,10 +44,15 @@ function cookies(header: string | undefined): Record<string, string> {
   return out;
 }
 
+/** curl's words for ingress-nginx's fake default certificate (self-signed, issued to no host). */
+export const SELF_SIGNED_CERTIFICATE_PROBLEM = 'SSL certificate problem: self-signed certificate';
+
 /**
  * The next-hop hook of ingress-nginx's controller pods, over `router`: the request's `Host`
  * header (else the host it was sent to), path, headers and cookies, HTTPS when it arrived on
- * the pod's HTTPS port. A backend route forwards to
+ * the pod's HTTPS port. Over HTTPS, a host that no usable TLS Secret serves (not listed under
+ * `tls`, or its Secret missing or bad) gets the fake default certificate, which a verifying
+ * client refuses ({@link SELF_SIGNED_CERTIFICATE_PROBLEM} as `untrustedCertificate`). A backend route forwards to
  * `http://<service>.<namespace>.svc.cluster.local:<port><upstream path>`; a canary decision by
  * weight becomes two hops weighted `canary-weight` and the rest. While the controller has no
  * caches (its manager not started) it answers 503.
@@ -57,11 +62,16 @@ function cookies(header: string | undefined): Record<string, string> {
  */
 export function ingressNextHopHook(router: IngressNginxRouter): NextHopHook {
   return ({ pod, request, port }) => {
-    const routes = router.routes({ host: request.headers['host'] ?? request.host, path: request.path, scheme: isHttps(pod, port) ? 'https' : 'http', headers: request.headers, cookies: cookies(request.headers['cookie']) });
+    const host = request.headers['host'] ?? request.host;
+    const https = isHttps(pod, port);
+    const routes = router.routes({ host, path: request.path, scheme: https ? 'https' : 'http', headers: request.headers, cookies: cookies(request.headers['cookie']) });
     if (routes === undefined) return respond({ kind: 'unavailable', status: 503, reason: 'ingress-nginx is not running' });
+    const table = router.table();
+    const fake = https && table !== undefined && serverFor(table, host).tls?.certificateOk !== true;
+    const tls = fake ? { untrustedCertificate: SELF_SIGNED_CERTIFICATE_PROBLEM } : {};
     const hops = routes.flatMap((r) => (r.route.kind === 'backend' ? [{ weight: r.weight, url: `http://${r.route.service}.${r.route.namespace}.svc.cluster.local:${r.route.port}${r.route.path}` }] : []));
-    if (hops.length > 0) return { kind: 'forward', hops };
-    return respond(routes[0]!.route as Exclude<IngressRoute, { kind: 'backend' }>);
+    if (hops.length > 0) return { kind: 'forward', hops, ...tls };
+    return { ...respond(routes[0]!.route as Exclude<IngressRoute, { kind: 'backend' }>), ...tls };
   };
 }
 

@@ -4,7 +4,7 @@
  * the cluster states the allocation invariants for the ranges it was given.
  */
 import { describe, expect, it } from 'vitest';
-import { Endpoints, Services, isApiError, type Service } from '@kubeloop/core';
+import { EndpointSlices, Endpoints, Services, isApiError, type Service } from '@kubeloop/core';
 import { StateTracker } from '../invariants/state.js';
 import { SimCluster } from './cluster.js';
 
@@ -42,6 +42,8 @@ describe('Service addresses in a SimCluster', () => {
     try {
       const kubernetes = await cluster.get(Services, { namespace: 'default', name: 'kubernetes' });
       expect(kubernetes.spec.clusterIP).toBe('10.96.0.1');
+      const kubernetesEndpointsRV = (await cluster.get(Endpoints, { namespace: 'default', name: 'kubernetes' })).metadata.resourceVersion;
+      const kubernetesSliceRV = (await cluster.get(EndpointSlices, { namespace: 'default', name: 'kubernetes' })).metadata.resourceVersion;
       await cluster.apply(web);
       await cluster.settle();
       const svc = await cluster.get(Services, { namespace: 'default', name: 'web' });
@@ -49,10 +51,15 @@ describe('Service addresses in a SimCluster', () => {
       expect(svc.spec.ports?.[0]).toEqual({ port: 80, protocol: 'TCP', targetPort: 80, nodePort: 30080 });
       expect(svc.spec.externalTrafficPolicy).toBe('Cluster');
       expect((await cluster.get(Services, { namespace: 'default', name: 'web-headless' })).spec.clusterIPs).toEqual(['None']);
-      // The endpoints controller serves the selected Services and leaves the selector-less kubernetes Service alone.
+      // The endpoints controller serves the selected Services and leaves the selector-less kubernetes Service alone:
+      // its Endpoints and EndpointSlice stay the API server's own (its address, 6443), as written at the start.
       expect((await cluster.get(Endpoints, { namespace: 'default', name: 'web' })).subsets?.[0]?.addresses).toHaveLength(2);
-      const names = (await cluster.list(Endpoints, { namespace: 'default' })).items.map((e) => e.metadata.name);
-      expect(names).not.toContain('kubernetes');
+      const own = await cluster.get(Endpoints, { namespace: 'default', name: 'kubernetes' });
+      expect(own.subsets).toEqual([{ addresses: [{ ip: '172.18.0.1' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }]);
+      expect(own.metadata.resourceVersion).toBe(kubernetesEndpointsRV);
+      const slice = await cluster.get(EndpointSlices, { namespace: 'default', name: 'kubernetes' });
+      expect(slice.metadata.resourceVersion).toBe(kubernetesSliceRV);
+      expect(slice.metadata.labels).toEqual({ 'kubernetes.io/service-name': 'kubernetes' });
 
       const e = await cluster.apply(`apiVersion: v1\nkind: Service\nmetadata: {name: copy}\nspec: {type: NodePort, ports: [{port: 80, nodePort: 30080}]}\n`).catch((x: unknown) => x);
       expect(isApiError(e, 'Invalid') && e.message).toBe('<input> (document 1, Service "copy"): Service "copy" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated');

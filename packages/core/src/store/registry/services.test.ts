@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, isApiError } from '../../api/errors.js';
 import { createBuiltinRegistry } from '../../api/kinds/index.js';
-import { Services, type Service } from '../../api/kinds/service.js';
+import { Endpoints, Services, type Service } from '../../api/kinds/service.js';
+import { EndpointSlices } from '../../api/kinds/discovery.js';
 import { VirtualClock } from '../../clock/virtual.js';
 import { seededRng } from '../../rng/seeded.js';
 import { SlowStorage, turns } from '../../testing/index.js';
@@ -203,6 +204,19 @@ describe('the API server allocates Service addresses', () => {
     expect(k.spec).toMatchObject({ type: 'ClusterIP', clusterIP: '10.96.0.1', clusterIPs: ['10.96.0.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] });
     expect(k.metadata.labels).toEqual({ component: 'apiserver', provider: 'kubernetes' });
     expect(k.spec.selector).toBeUndefined();
+  });
+
+  it("writes the kubernetes Service's Endpoints and EndpointSlice as upstream's endpoint reconciler does: the API server's address, port https 6443", async () => {
+    const server = await newServer();
+    const ep = await server.get(Endpoints, { namespace: 'default', name: 'kubernetes' });
+    expect(ep.metadata.labels).toEqual({ 'endpointslice.kubernetes.io/skip-mirror': 'true' });
+    expect(ep.subsets).toEqual([{ addresses: [{ ip: '172.18.0.1' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }]);
+    const slice = await server.get(EndpointSlices, { namespace: 'default', name: 'kubernetes' });
+    expect(slice.metadata.labels).toEqual({ 'kubernetes.io/service-name': 'kubernetes' });
+    expect(slice).toMatchObject({ addressType: 'IPv4', endpoints: [{ addresses: ['172.18.0.1'], conditions: { ready: true } }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] });
+    const other = new ApiServer({ clock: new VirtualClock(), rng: seededRng(1), registry: createBuiltinRegistry(), advertiseAddress: '192.168.0.9' });
+    await other.ready;
+    expect((await other.get(EndpointSlices, { namespace: 'default', name: 'kubernetes' })).endpoints).toEqual([{ addresses: ['192.168.0.9'], conditions: { ready: true } }]);
   });
 
   it('creates the kubernetes Service over a storage that settles later, once default exists', async () => {
