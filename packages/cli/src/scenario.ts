@@ -132,7 +132,7 @@ const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
 /** The fields of the cluster block. */
 const CLUSTER_FIELDS: readonly string[] = ['seed', 'nodes', 'metricsServer', 'cloudProvider', 'ingressNginx', 'verticalPodAutoscaler', 'nodeGroups'];
 /** What a node group may say: a runtime-fake `NodeGroupConfig`, its boot delay as a duration. */
-const NODE_GROUP_FIELDS: readonly string[] = ['name', 'minSize', 'maxSize', 'cpu', 'memory', 'pods', 'labels', 'taints', 'bootDelay'];
+const NODE_GROUP_FIELDS: readonly string[] = ['name', 'minSize', 'maxSize', 'cpu', 'memory', 'pods', 'labels', 'taints', 'bootDelay', 'failBoot'];
 
 /** Whether a parsed document is a scenario (`kind: Scenario`). */
 export function isScenario(body: Record<string, unknown>): boolean {
