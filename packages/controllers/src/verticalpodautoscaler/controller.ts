@@ -47,7 +47,9 @@ async function targetPods(m: Manager, vpa: VerticalPodAutoscaler): Promise<{ tar
  * The recommender: feeds each VPA's per-container histograms with the PodMetrics of the pods
  * its target selects (each sample once, by its timestamp) and writes the recommendation and
  * the conditions `RecommendationProvided`, `NoPodsMatched` and `ConfigUnsupported` (an HPA
- * scaling the same target on a resource the VPA controls: the two would fight).
+ * scaling the same target on a resource the VPA controls: the two would fight). A container
+ * last terminated `OOMKilled` adds, once per kill, a memory sample of its request or recent
+ * peak bumped by 100Mi or 20 % (upstream's OOM observer and `RecordOOM`).
  *
  * State (the histograms) lives in memory, as upstream's without checkpoints: a restarted
  * recommender starts afresh.
@@ -57,6 +59,8 @@ export class VpaRecommender implements Reconciler {
   readonly #o: VpaControllerOptions;
   readonly #states = new Map<string, Map<string, ContainerUsageState>>();
   readonly #seen = new Map<string, string>();
+  /** Per VPA, the OOM kills already recorded, by pod uid / container / finishedAt (those still shown in a pod's lastState). */
+  readonly #ooms = new Map<string, Set<string>>();
 
   /** A recommender on the manager's caches and client. */
   constructor(manager: Manager, options: VpaControllerOptions = {}) {
@@ -71,6 +75,7 @@ export class VpaRecommender implements Reconciler {
     const key = `${request.namespace ?? ''}/${request.name}`;
     if (vpa === undefined) {
       this.#states.delete(key);
+      this.#ooms.delete(key);
       return done;
     }
     const now = m.clock.now();
@@ -114,9 +119,37 @@ export class VpaRecommender implements Reconciler {
     return requeueAfter(this.#o.intervalMs ?? DEFAULT_VPA_INTERVAL_MS);
   }
 
+  /**
+   * The OOM observer (upstream `input/oom.observer`): each container whose last termination
+   * was `OOMKilled` is recorded once (by its `finishedAt`) as a memory sample bumped from its
+   * memory request and recent peak (`ContainerUsageState.recordOom`).
+   */
+  #observeOoms(key: string, pods: readonly Pod[]): void {
+    const states = this.#states.get(key) ?? new Map<string, ContainerUsageState>();
+    this.#states.set(key, states);
+    const seen = this.#ooms.get(key) ?? new Set<string>();
+    const live = new Set<string>();
+    for (const pod of pods) {
+      for (const cs of pod.status.containerStatuses ?? []) {
+        const t = cs.lastState?.terminated;
+        if (t?.reason !== 'OOMKilled' || (cs.restartCount ?? 0) === 0) continue;
+        const oomKey = `${pod.metadata.uid ?? ''}/${cs.name}/${t.finishedAt ?? ''}`;
+        live.add(oomKey);
+        if (seen.has(oomKey)) continue;
+        const spec = pod.spec.containers.find((c) => c.name === cs.name);
+        const request = (spec?.resources?.requests as Record<string, string> | undefined)?.['memory'];
+        const state = states.get(cs.name) ?? new ContainerUsageState();
+        states.set(cs.name, state);
+        state.recordOom(t.finishedAt === undefined ? this.#m.clock.now() : parseTime(t.finishedAt), request === undefined ? 0 : parseQuantity(request).value());
+      }
+    }
+    this.#ooms.set(key, live);
+  }
+
   /** Adds each container's newest PodMetrics sample, once per sample timestamp. */
   async #sample(vpa: VerticalPodAutoscaler, key: string, pods: readonly Pod[]): Promise<void> {
     if (pods.length === 0) return;
+    this.#observeOoms(key, pods);
     let metrics;
     try {
       metrics = (await this.#m.client.list(PodMetricses, { namespace: vpa.metadata.namespace ?? '' })).items;

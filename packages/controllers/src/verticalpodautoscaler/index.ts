@@ -23,6 +23,8 @@ export {
   LOWER_BOUND_PERCENTILE,
   MAX_RESOURCE_AMOUNT,
   MEMORY_AGGREGATION_INTERVAL_MS,
+  OOM_BUMP_UP_RATIO,
+  OOM_MIN_BUMP_UP_BYTES,
   POD_MIN_CPU_MILLICORES,
   POD_MIN_MEMORY_MB,
   SAFETY_MARGIN_FRACTION,
@@ -34,6 +36,7 @@ export {
   controlledResources,
   estimateContainer,
   formatAmount,
+  oomBumpedMemory,
 } from './recommend.js';
 export type { Amounts, Estimate } from './recommend.js';
 

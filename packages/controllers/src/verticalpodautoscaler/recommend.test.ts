@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CPU_BUCKETS, DecayingHistogram, ExponentialBuckets, Histogram, MEMORY_BUCKETS } from './histogram.js';
-import { ContainerUsageState, capToPolicy, containerRecommendation, estimateContainer } from './recommend.js';
+import { ContainerUsageState, capToPolicy, containerRecommendation, estimateContainer, oomBumpedMemory } from './recommend.js';
 import type { VerticalPodAutoscaler } from './kind.js';
 
 const MIN = 60_000;
@@ -126,6 +126,38 @@ describe('estimateContainer', () => {
     one.addSample(5e8, 1, T0 + MIN);
     expect(s.memoryPeaks.totalWeight).toBeCloseTo(one.totalWeight, 9);
     expect(s.memoryPeaks.percentile(0.1)).toBeCloseTo(MEMORY_BUCKETS.bucketStart(MEMORY_BUCKETS.findBucket(5e8) + 1), 3);
+  });
+});
+
+describe('OOM kills (upstream ContainerState.RecordOOM, --oom-bump-up-ratio 1.2, --oom-min-bump-up-bytes 100Mi)', () => {
+  const Mi = 2 ** 20;
+  it.each([
+    [50 * Mi, 90 * Mi, 190 * Mi], // max(90Mi + 100Mi, 108Mi)
+    [1024 * Mi, 0, Math.trunc(1024 * Mi * 1.2)], // max(1124Mi, 1228.8Mi)
+    [0, 0, 100 * Mi],
+  ])('bumps max(request %i, peak %i) to %i', (request, peak, needed) => {
+    expect(oomBumpedMemory(request, peak)).toBe(needed);
+  });
+
+  it('records the bumped sample as the window peak, so the memory estimate rises; usage OOM peaks do not compound', () => {
+    const s = new ContainerUsageState();
+    s.addCpuSample(0.1, 0.1, T0);
+    s.addMemorySample(400 * Mi, T0);
+    const before = estimateContainer(s, 1).target.memory;
+    expect(s.recordOom(T0 + MIN, 300 * Mi)).toBe(true); // max(400Mi + 100Mi, 480Mi) = 500Mi
+    const after = estimateContainer(s, 1).target.memory;
+    expect(after).toBeGreaterThan(before);
+    const end = (bytes: number): number => MEMORY_BUCKETS.bucketStart(MEMORY_BUCKETS.findBucket(bytes) + 1);
+    expect(s.memoryPeaks.percentile(1)).toBe(end(500 * Mi));
+    // a second OOM bumps from the usage peak again (400Mi), not from the first OOM's 500Mi
+    s.recordOom(T0 + 2 * MIN, 300 * Mi);
+    expect(s.memoryPeaks.percentile(1)).toBe(end(500 * Mi));
+  });
+
+  it('discards an OOM older than the last memory sample by more than the 24 h aggregation interval', () => {
+    const s = new ContainerUsageState();
+    s.addMemorySample(90 * Mi, T0 + 2 * DAY);
+    expect(s.recordOom(T0, 50 * Mi)).toBe(false);
   });
 });
 
