@@ -626,13 +626,16 @@ export type {
 
 // Vertical Pod Autoscaler
 export {
+  CHECKPOINT_VERSION,
   ContainerResourcePolicySchema,
   ContainerUsageState,
+  DEFAULT_CHECKPOINTS_GC_INTERVAL_MS,
   DEFAULT_MIN_REPLICAS,
   DEFAULT_VPA_INTERVAL_MS,
   DecayingHistogram,
   ExponentialBuckets,
   Histogram,
+  MAX_CHECKPOINT_WEIGHT,
   MAX_RESOURCE_AMOUNT,
   OOM_BUMP_UP_RATIO,
   OOM_MIN_BUMP_UP_BYTES,
@@ -641,11 +644,14 @@ export {
   VPA_UPDATES_ANNOTATION,
   RecommendedContainerResourcesSchema,
   UpdateModeSchema,
+  VerticalPodAutoscalerCheckpointSchema,
+  VerticalPodAutoscalerCheckpoints,
   VerticalPodAutoscalerSchema,
   VerticalPodAutoscalers,
   VpaRecommender,
   VpaUpdater,
   applyRecommendation,
+  checkpointName,
   containerRecommendation,
   estimateContainer,
   oomBumpedMemory,
@@ -653,4 +659,15 @@ export {
   verticalPodAutoscalerPlugin,
   vpaRequestsWithinBounds,
 } from './verticalpodautoscaler/index.js';
-export type { Amounts, ContainerResourcePolicy, Estimate, RecommendedContainerResources, UpdateMode, VerticalPodAutoscaler, VpaControllerOptions } from './verticalpodautoscaler/index.js';
+export type {
+  Amounts,
+  ContainerCheckpoint,
+  ContainerResourcePolicy,
+  Estimate,
+  HistogramCheckpoint,
+  RecommendedContainerResources,
+  UpdateMode,
+  VerticalPodAutoscaler,
+  VerticalPodAutoscalerCheckpoint,
+  VpaControllerOptions,
+} from './verticalpodautoscaler/index.js';

@@ -187,3 +187,32 @@ describe('policy', () => {
     expect(capToPolicy('cpu', 10, { minAllowed: { cpu: '100m' } })).toBe(100);
   });
 });
+
+describe('checkpoints (upstream SaveToCheckpoint / LoadFromCheckpoint, version v3)', () => {
+  it('saves bucket weights scaled so the largest is 10000, and loads them back to the same total and proportions', () => {
+    const h = new Histogram(CPU_BUCKETS);
+    h.addSample(0.3, 3);
+    h.addSample(0.5, 1.5);
+    const c = h.saveToCheckpoint();
+    expect(c).toEqual({ bucketWeights: { '18': 10000, '25': 5000 }, totalWeight: 4.5 });
+    const back = new Histogram(CPU_BUCKETS);
+    back.loadFromCheckpoint(c);
+    expect(back.totalWeight).toBe(4.5);
+    expect([0.5, 0.7, 0.95].map((p) => back.percentile(p))).toEqual([0.5, 0.7, 0.95].map((p) => h.percentile(p)));
+    expect(() => back.loadFromCheckpoint({ bucketWeights: { '500': 1 }, totalWeight: 1 })).toThrow(RangeError);
+  });
+
+  it('restores a container state whose estimate is the one saved, and refuses another version', () => {
+    const s = new ContainerUsageState();
+    for (let i = 0; i < 30; i++) {
+      s.addCpuSample(0.2 + (i % 5) * 0.05, 0.1, T0 + i * MIN);
+      s.addMemorySample((100 + i) * 2 ** 20, T0 + i * MIN);
+    }
+    const saved = s.saveToCheckpoint();
+    expect(saved).toMatchObject({ version: 'v3', totalSamplesCount: 30, firstSampleStart: '2027-01-15T08:00:00Z', lastSampleStart: '2027-01-15T08:29:00Z' });
+    expect(saved.cpuHistogram?.referenceTimestamp).toMatch(/^\d{4}-\d\d-\d\dT00:00:00Z$/);
+    const restored = ContainerUsageState.fromCheckpoint(JSON.parse(JSON.stringify(saved)) as typeof saved);
+    expect(estimateContainer(restored, 1)).toEqual(estimateContainer(s, 1));
+    expect(() => ContainerUsageState.fromCheckpoint({ ...saved, version: 'v2' })).toThrow('unsupported checkpoint version v2');
+  });
+});

@@ -7,9 +7,14 @@
  *
  * @module
  */
-import type { ContainerResourcePolicy, RecommendedContainerResources, VerticalPodAutoscaler } from './kind.js';
+import type { ContainerResourcePolicy, RecommendedContainerResources, VerticalPodAutoscaler, VerticalPodAutoscalerCheckpoint } from './kind.js';
 import { CPU_BUCKETS, DecayingHistogram, DEFAULT_HALF_LIFE_MS, MEMORY_BUCKETS, MIN_SAMPLE_WEIGHT } from './histogram.js';
-import { Quantity, parseQuantity } from '@kubeloop/core';
+import { Quantity, formatTime, parseQuantity, parseTime } from '@kubeloop/core';
+
+/** Upstream's `SupportedCheckpointVersion`: the only checkpoint version the recommender loads. */
+export const CHECKPOINT_VERSION = 'v3';
+/** A checkpoint's status as the recommender writes it (without `lastUpdateTime`). */
+export type ContainerCheckpoint = Omit<VerticalPodAutoscalerCheckpoint['status'], 'lastUpdateTime'>;
 
 /** Upstream's `--recommendation-margin-fraction`: 0.15. */
 export const SAFETY_MARGIN_FRACTION = 0.15;
@@ -108,6 +113,43 @@ export class ContainerUsageState {
     if (this.#lastMemorySampleMs !== undefined && timeMs < this.#lastMemorySampleMs - MEMORY_AGGREGATION_INTERVAL_MS) return false;
     this.addMemorySample(oomBumpedMemory(requestBytes, this.#memoryPeak, ratio, minBumpBytes), timeMs, true);
     return true;
+  }
+
+  /**
+   * The checkpoint of this state (upstream `AggregateContainerState.SaveToCheckpoint`): both
+   * histograms, the first and last CPU sample times, the sample count, version `v3`.
+   */
+  saveToCheckpoint(): ContainerCheckpoint {
+    return {
+      version: CHECKPOINT_VERSION,
+      cpuHistogram: this.cpu.saveToCheckpoint(),
+      memoryHistogram: this.memoryPeaks.saveToCheckpoint(),
+      firstSampleStart: this.firstSampleMs === undefined ? null : formatTime(this.firstSampleMs),
+      lastSampleStart: this.lastSampleMs === undefined ? null : formatTime(this.lastSampleMs),
+      totalSamplesCount: this.totalSamples,
+    };
+  }
+
+  /**
+   * A state restored from a checkpoint (upstream `LoadFromCheckpoint`). The memory window's peak
+   * is not in a checkpoint: the next sample opens a new window, as upstream's.
+   *
+   * Errors: throws a `RangeError` for a version other than {@link CHECKPOINT_VERSION} or a
+   * bucket outside the histograms.
+   */
+  static fromCheckpoint(checkpoint: ContainerCheckpoint): ContainerUsageState {
+    if (checkpoint.version !== CHECKPOINT_VERSION) throw new RangeError(`unsupported checkpoint version ${checkpoint.version ?? '(none)'}`);
+    const state = new ContainerUsageState();
+    const time = (t: string | null | undefined): number | undefined => (t === undefined || t === null || t === '' ? undefined : parseTime(t));
+    const load = (h: DecayingHistogram, c: ContainerCheckpoint['cpuHistogram']): void => {
+      if (c !== undefined) h.loadFromCheckpoint({ bucketWeights: c.bucketWeights ?? {}, totalWeight: c.totalWeight ?? 0 }, time(c.referenceTimestamp) ?? 0);
+    };
+    load(state.cpu, checkpoint.cpuHistogram);
+    load(state.memoryPeaks, checkpoint.memoryHistogram);
+    state.firstSampleMs = time(checkpoint.firstSampleStart);
+    state.lastSampleMs = time(checkpoint.lastSampleStart);
+    state.totalSamples = checkpoint.totalSamplesCount ?? 0;
+    return state;
   }
 
   /**

@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { Events, Pods, parseQuantity } from '@kubeloop/core';
 import type { Pod } from '@kubeloop/core';
-import { SimCluster } from '@kubeloop/testing';
-import { VerticalPodAutoscalers } from '@kubeloop/controllers';
-import type { VerticalPodAutoscaler } from '@kubeloop/controllers';
+import { DEFAULT_CONTROLLER_PLUGINS, SimCluster } from '@kubeloop/testing';
+import { VerticalPodAutoscalerCheckpoints, VerticalPodAutoscalers, verticalPodAutoscalerPlugin } from '@kubeloop/controllers';
+import type { VerticalPodAutoscaler, VerticalPodAutoscalerCheckpoint } from '@kubeloop/controllers';
 
 function hamster(mode: string, extra = ''): string {
   return `
@@ -191,6 +191,37 @@ spec:
     expect(pod.status.containerStatuses?.[0]?.lastState?.terminated?.reason).toBe('OOMKilled');
     // max(250Mi request, peak) + 100Mi ≥ 350Mi, × 1.15 margin
     expect(await memoryTarget()).toBeGreaterThanOrEqual(Math.trunc(350 * 2 ** 20 * 1.15));
+    await cluster.stop();
+  });
+
+  it('writes a VerticalPodAutoscalerCheckpoint per container, restores it after a recommender restart, and deletes it with the VPA', async () => {
+    // the VPA runs in the controller manager here, so that crashing it restarts the recommender
+    const cluster = await SimCluster.create({ seed: 12, nodes: 1, metricsServer: true, controllerManager: { plugins: [...DEFAULT_CONTROLLER_PLUGINS, verticalPodAutoscalerPlugin()] } });
+    await cluster.apply(hamster('Off'));
+    await cluster.advance(20 * 60_000);
+    const checkpoint = (await cluster.get(VerticalPodAutoscalerCheckpoints, { namespace: 'default', name: 'hamster-vpa-hamster' })) as VerticalPodAutoscalerCheckpoint;
+    expect(checkpoint.spec).toEqual({ vpaObjectName: 'hamster-vpa', containerName: 'hamster' });
+    expect(checkpoint.status).toMatchObject({ version: 'v3', cpuHistogram: { totalWeight: expect.any(Number) }, memoryHistogram: { totalWeight: expect.any(Number) } });
+    expect(Object.values(checkpoint.status.cpuHistogram?.bucketWeights ?? {})).toContain(10000);
+    expect(checkpoint.status.totalSamplesCount).toBeGreaterThanOrEqual(15); // a sample a minute
+    const upper = async (): Promise<number> => {
+      const vpa = (await cluster.get(VerticalPodAutoscalers, { namespace: 'default', name: 'hamster-vpa' })) as VerticalPodAutoscaler;
+      return parseQuantity(vpa.status.recommendation!.containerRecommendations![0]!.upperBound!['cpu']!).milliValue();
+    };
+    const before = await upper();
+    await cluster.restartControllerManager();
+    await cluster.advance(61_000);
+    // the history came back: the upper bound (wide while confidence is low) did not widen again
+    expect(await upper()).toBeLessThanOrEqual(before);
+    const after = (await cluster.get(VerticalPodAutoscalerCheckpoints, { namespace: 'default', name: 'hamster-vpa-hamster' })) as VerticalPodAutoscalerCheckpoint;
+    expect(after.status.totalSamplesCount).toBeGreaterThan(checkpoint.status.totalSamplesCount!);
+    // a checkpoint whose VPA is gone (deleted while no recommender ran) goes at the next sweep (--checkpoints-gc-interval 10 min)
+    await cluster.apply({ apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscalerCheckpoint', metadata: { name: 'ghost-app', namespace: 'default' }, spec: { vpaObjectName: 'ghost', containerName: 'app' }, status: { version: 'v3' } });
+    await cluster.advance(11 * 60_000);
+    expect((await cluster.list(VerticalPodAutoscalerCheckpoints)).items.map((c) => c.metadata.name)).toEqual(['hamster-vpa-hamster']);
+    await cluster.delete(VerticalPodAutoscalers, { namespace: 'default', name: 'hamster-vpa' });
+    await cluster.advance(5_000);
+    expect((await cluster.list(VerticalPodAutoscalerCheckpoints)).items).toEqual([]);
     await cluster.stop();
   });
 });

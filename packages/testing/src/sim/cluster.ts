@@ -64,6 +64,7 @@ import {
   horizontalPodAutoscalerPlugin,
   clusterAutoscalerPlugin,
   verticalPodAutoscalerPlugin,
+  VerticalPodAutoscalerCheckpoints,
   VerticalPodAutoscalers,
   schedulerPlugin,
   statefulSetPlugin,
@@ -784,7 +785,7 @@ export class SimCluster {
    * manifests before the cluster exists (the CLI's scenarios).
    */
   static addOnResources(options: Pick<SimClusterOptions, 'verticalPodAutoscaler'>): readonly ResourceDefinition[] {
-    return (options.verticalPodAutoscaler ?? false) === false ? [] : [VerticalPodAutoscalers as unknown as ResourceDefinition];
+    return (options.verticalPodAutoscaler ?? false) === false ? [] : [VerticalPodAutoscalers as unknown as ResourceDefinition, VerticalPodAutoscalerCheckpoints as unknown as ResourceDefinition];
   }
 
   /**
