@@ -181,7 +181,7 @@ export function parseScenario(body: Record<string, unknown>, source: string, giv
   const rawGroups = cluster['nodeGroups'];
   let nodeGroups: NodeGroupConfig[] | undefined;
   if (rawGroups !== undefined) {
-    if (!Array.isArray(rawGroups) || !rawGroups.every(isRecord)) return fail('cluster.nodeGroups', 'must be a list of node groups (name, minSize, maxSize, cpu, memory, pods, labels, taints, bootDelay)');
+    if (!Array.isArray(rawGroups) || !rawGroups.every(isRecord)) return fail('cluster.nodeGroups', 'must be a list of node groups (name, minSize, maxSize, cpu, memory, pods, labels, taints, bootDelay, failBoot)');
     nodeGroups = rawGroups.map((g, i) => {
       const where = `cluster.nodeGroups[${i}]`;
       for (const k of Object.keys(g)) if (!NODE_GROUP_FIELDS.includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: ${NODE_GROUP_FIELDS.join(', ')})`);

@@ -99,8 +99,8 @@ export type NodeSpec = Omit<FakeNodeConfig, 'index'>;
 
 /**
  * One node group of a {@link SimCluster}'s fake cloud (the `nodeGroups` option): runtime-fake's
- * `NodeGroupConfig` — name, minSize, maxSize, the machines' cpu/memory/pods, labels, taints and
- * boot delay.
+ * `NodeGroupConfig` — name, minSize, maxSize, the machines' cpu/memory/pods, labels, taints,
+ * boot delay, and `failBoot` (how many machines asked for never boot).
  */
 export type NodeGroupSpec = NodeGroupConfig;
 
