@@ -140,7 +140,7 @@ const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
 /** The fields of the cluster block. */
 const CLUSTER_FIELDS: readonly string[] = ['seed', 'nodes', 'metricsServer', 'cloudProvider', 'ingressNginx', 'verticalPodAutoscaler', 'nodeGroups', 'clusterDns'];
 /** What a node group may say: a runtime-fake `NodeGroupConfig`, its boot delay as a duration. */
-const NODE_GROUP_FIELDS: readonly string[] = ['name', 'minSize', 'maxSize', 'cpu', 'memory', 'pods', 'labels', 'taints', 'bootDelay'];
+const NODE_GROUP_FIELDS: readonly string[] = ['name', 'minSize', 'maxSize', 'cpu', 'memory', 'pods', 'labels', 'taints', 'bootDelay', 'failBoot'];
 
 /** Whether a parsed document is a scenario (`kind: Scenario`). */
 export function isScenario(body: Record<string, unknown>): boolean {
@@ -191,7 +191,7 @@ export function parseScenario(body: Record<string, unknown>, source: string, giv
   const rawGroups = cluster['nodeGroups'];
   let nodeGroups: NodeGroupConfig[] | undefined;
   if (rawGroups !== undefined) {
-    if (!Array.isArray(rawGroups) || !rawGroups.every(isRecord)) return fail('cluster.nodeGroups', 'must be a list of node groups (name, minSize, maxSize, cpu, memory, pods, labels, taints, bootDelay)');
+    if (!Array.isArray(rawGroups) || !rawGroups.every(isRecord)) return fail('cluster.nodeGroups', 'must be a list of node groups (name, minSize, maxSize, cpu, memory, pods, labels, taints, bootDelay, failBoot)');
     nodeGroups = rawGroups.map((g, i) => {
       const where = `cluster.nodeGroups[${i}]`;
       for (const k of Object.keys(g)) if (!NODE_GROUP_FIELDS.includes(k)) fail(`${where}.${k}`, `unknown field "${k}" (fields: ${NODE_GROUP_FIELDS.join(', ')})`);

@@ -42,6 +42,22 @@ describe('FakeCloudProvider', () => {
     await expect(group.deleteNodes(['pool-1'])).rejects.toThrow('node pool-1 does not belong to node group pool');
   });
 
+  it('keeps the first failBoot machines asked for stuck at boot: counted in the target, never joining, until deleted', async () => {
+    const { clock, provider, joined } = cloud([{ name: 'pool', minSize: 1, maxSize: 4, bootDelayMs: 10_000, failBoot: 1 }]);
+    expect(provider.initialNodes().map((n) => n.name)).toEqual(['pool-1']);
+    const group = provider.nodeGroups()[0]!;
+    await group.increaseSize(2);
+    expect(group.targetSize()).toBe(3);
+    await clock.advance(60 * 60_000);
+    expect(joined).toEqual(['pool-3']);
+    expect(group.isBooted('pool-2')).toBe(false);
+    await group.deleteNodes(['pool-2']);
+    await group.increaseSize(1);
+    await clock.advance(10_000);
+    expect(joined).toEqual(['pool-3', 'pool-4']);
+    expect(() => cloud([{ name: 'bad', maxSize: 1, failBoot: -1 }])).toThrow('failBoot must be a whole number ≥ 0, got -1');
+  });
+
   it('finds a Node’s group by label and membership, and gives a template of the machine', () => {
     const { provider } = cloud([{ name: 'pool', minSize: 1, maxSize: 2, memory: '8Gi', taints: [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }] }]);
     provider.initialNodes();

@@ -35,6 +35,13 @@ export interface NodeGroupConfig {
   readonly taints?: readonly Taint[] | undefined;
   /** Virtual ms from `increaseSize` to the kubelet starting (default {@link DEFAULT_BOOT_DELAY_MS}). */
   readonly bootDelayMs?: number | undefined;
+  /**
+   * How many of the machines `increaseSize` asks for fail to boot (default 0): the first
+   * `failBoot` of them exist in the cloud (they count in the target size and `nodes()`) but
+   * their kubelet never starts, so no Node registers — a VM stuck at boot, for the autoscaler's
+   * `--max-node-provision-time` and back-off. The machines the group starts with always boot.
+   */
+  readonly failBoot?: number | undefined;
 }
 
 /** How a {@link FakeCloudProvider} reaches the cluster. */
@@ -68,6 +75,7 @@ export class FakeNodeGroup {
   readonly #cloud: FakeCloudOptions;
   readonly #machines = new Map<string, { booted: boolean; cancel?: () => void }>();
   #next = 1;
+  #failBootLeft: number;
 
   /** A group for `config` (checked by {@link FakeCloudProvider}). */
   constructor(config: NodeGroupConfig, cloud: FakeCloudOptions) {
@@ -76,6 +84,7 @@ export class FakeNodeGroup {
     this.maxSize = config.maxSize;
     this.#config = config;
     this.#cloud = cloud;
+    this.#failBootLeft = config.failBoot ?? 0;
   }
 
   /** The machines asked for and not deleted, booting ones included. */
@@ -119,7 +128,8 @@ export class FakeNodeGroup {
   }
 
   /**
-   * Asks for `delta` more machines: each boots after the group's delay and joins.
+   * Asks for `delta` more machines: each boots after the group's delay and joins (but for the
+   * group's `failBoot` first ones, which never do).
    *
    * `minSize` and `maxSize` are the autoscaler's bounds (as `--nodes=min:max:group` upstream):
    * the cloud itself does not hold to them, as a GCE instance group does not.
@@ -130,6 +140,10 @@ export class FakeNodeGroup {
     if (!Number.isInteger(delta) || delta <= 0) return Promise.reject(new RuntimeFakeError('invalid-node', `size increase must be positive, got ${delta}`));
     for (let i = 0; i < delta; i++) {
       const config = this.#newMachine(false);
+      if (this.#failBootLeft > 0) {
+        this.#failBootLeft--;
+        continue; // stuck at boot: never joins, until deleted
+      }
       const timer = this.#cloud.clock.setTimer(this.#config.bootDelayMs ?? DEFAULT_BOOT_DELAY_MS, () => {
         const machine = this.#machines.get(config.name);
         if (machine === undefined) return;
@@ -194,6 +208,7 @@ export class FakeCloudProvider {
       if (!Number.isInteger(min) || !Number.isInteger(g.maxSize) || min < 0 || g.maxSize < min) {
         throw new RuntimeFakeError('invalid-node', `invalid node group "${g.name}": need whole numbers 0 ≤ minSize (${min}) ≤ maxSize (${g.maxSize})`);
       }
+      if (g.failBoot !== undefined && !(Number.isInteger(g.failBoot) && g.failBoot >= 0)) throw new RuntimeFakeError('invalid-node', `invalid node group "${g.name}": failBoot must be a whole number ≥ 0, got ${g.failBoot}`);
       if (g.bootDelayMs !== undefined && !(g.bootDelayMs >= 0)) throw new RuntimeFakeError('invalid-node', `invalid node group "${g.name}": bootDelayMs must be ≥ 0, got ${g.bootDelayMs}`);
       const group = new FakeNodeGroup(g, options);
       checkNodeConfig(group.nodeConfig(`${g.name}-1`));

@@ -21,6 +21,24 @@ import {
 import type { ConfigMap, Manager, Node, Pod, Runnable, Taint } from '@kubeloop/core';
 import type { CloudProvider, NodeGroup } from './cloudprovider.js';
 import {
+  BACKOFF_REASON,
+  DEFAULT_INITIAL_NODE_GROUP_BACKOFF_MS,
+  DEFAULT_MAX_NODE_GROUP_BACKOFF_MS,
+  DEFAULT_MAX_NODE_PROVISION_MS,
+  DEFAULT_NODE_GROUP_BACKOFF_RESET_MS,
+  NOT_READY_REASON,
+  backoffGroup,
+  goDuration,
+  groupReadiness,
+  isBackedOff,
+  isGroupHealthy,
+  isNodeReady,
+  isStaleBackoff,
+  provisioned,
+} from './clusterstate.js';
+import type { BackoffConfig, BackoffEntry, Readiness } from './clusterstate.js';
+import {
+  MAX_NODES_TOTAL_REACHED_REASON,
   PRIORITY_EXPANDER_CONFIGMAP,
   TO_BE_DELETED_TAINT,
   chooseOption,
@@ -50,6 +68,8 @@ export const DEFAULT_UTILIZATION_THRESHOLD = 0.5;
 export const DEFAULT_MAX_DRAIN_MS = 600_000;
 /** Upstream's `--max-empty-bulk-delete` default: empty nodes deleted at once. */
 export const DEFAULT_MAX_EMPTY_BULK_DELETE = 10;
+/** Upstream's `--scale-down-unready-time` default: 20 min for an unready node to be unneeded before it goes. */
+export const DEFAULT_SCALE_DOWN_UNREADY_MS = 20 * 60_000;
 const KUBE_SYSTEM = 'kube-system';
 
 /** Options of the Cluster Autoscaler (upstream flags). */
@@ -68,6 +88,31 @@ export interface ClusterAutoscalerOptions {
   readonly utilizationThreshold?: number | undefined;
   /** Whether scale-down runs at all (default true). */
   readonly scaleDownEnabled?: boolean | undefined;
+  /**
+   * Upstream's `--max-nodes-total`: the most Nodes in the cluster (0 or absent: no limit). A
+   * scale-up never takes registered plus upcoming nodes past it; once reached, pending pods get
+   * `NotTriggerScaleUp` (`max total nodes in cluster reached`) and the status says so.
+   */
+  readonly maxNodesTotal?: number | undefined;
+  /** Upstream's `--max-node-provision-time` (default {@link DEFAULT_MAX_NODE_PROVISION_MS}). */
+  readonly maxNodeProvisionTimeMs?: number | undefined;
+  /** Upstream's `--scale-down-unready-time` (default {@link DEFAULT_SCALE_DOWN_UNREADY_MS}). */
+  readonly scaleDownUnreadyTimeMs?: number | undefined;
+  /** Upstream's `--scale-down-unready-enabled` (default true): whether unready nodes may be removed. */
+  readonly scaleDownUnreadyEnabled?: boolean | undefined;
+  /** Upstream's `--initial-node-group-backoff-duration` (default {@link DEFAULT_INITIAL_NODE_GROUP_BACKOFF_MS}). */
+  readonly initialNodeGroupBackoffMs?: number | undefined;
+  /** Upstream's `--max-node-group-backoff-duration` (default {@link DEFAULT_MAX_NODE_GROUP_BACKOFF_MS}). */
+  readonly maxNodeGroupBackoffMs?: number | undefined;
+  /** Upstream's `--node-group-backoff-reset-timeout` (default {@link DEFAULT_NODE_GROUP_BACKOFF_RESET_MS}). */
+  readonly nodeGroupBackoffResetMs?: number | undefined;
+}
+
+/** A scale-up in progress of one group (upstream `clusterstate.ScaleUpRequest`). */
+interface ScaleUpRequest {
+  readonly timeMs: number;
+  readonly expectedAddMs: number;
+  readonly increase: number;
 }
 
 interface Drain {
@@ -95,8 +140,17 @@ function isUnschedulable(p: Pod): boolean {
  * that must move has left it; a drain not done within {@link DEFAULT_MAX_DRAIN_MS} is given up
  * and the taint removed. State (unneeded-since times, drains) lives in memory, as upstream's.
  *
+ * Machines that do not register within the provision time end the group's scale-up as failed
+ * (`ScaleUpTimedOut` on the status ConfigMap), back the group off exponentially (5 → 30 min,
+ * the expander does not see it meanwhile) and are deleted from the cloud (`DeleteUnregistered`).
+ * An unready node is removed once unneeded for the unready time (20 min) instead of 10 min,
+ * under the same utilization and pods-can-move checks as a ready one (upstream's
+ * `eligibility.Checker` judges utilization for both).
+ *
  * Caveats: `NotTriggerScaleUp` is recorded once per pod and message (upstream records it each
- * loop, which a simulated cluster would never see quiet).
+ * loop, which a simulated cluster would never see quiet). `--max-nodes-total` counts every
+ * registered Node plus the machines still booting (upstream compares ready nodes first, then
+ * caps with registered plus upcoming), so the limit holds even while nodes are unready.
  */
 export class ClusterAutoscaler implements Runnable {
   /** For diagnostics. */
@@ -111,6 +165,11 @@ export class ClusterAutoscaler implements Runnable {
   #lastScaleUpMs = Number.NEGATIVE_INFINITY;
   #lastStatus = '';
   #scaleUpInProgress = false;
+  readonly #scaleUpRequests = new Map<string, ScaleUpRequest>();
+  readonly #unregisteredSince = new Map<string, number>();
+  readonly #backoff = new Map<string, BackoffEntry>();
+  #readiness = new Map<string, Readiness>();
+  #maxNodesTotalReached = false;
 
   /** The autoscaler on `manager` (its informers are registered at once). */
   constructor(manager: Manager, options: ClusterAutoscalerOptions) {
@@ -137,8 +196,73 @@ export class ClusterAutoscaler implements Runnable {
     }
   }
 
-  #groupView(g: NodeGroup): GroupView {
-    return { id: g.id, minSize: g.minSize, maxSize: g.maxSize, targetSize: g.targetSize(), template: g.templateNode() };
+  #groupView(g: NodeGroup, skipReason?: string): GroupView {
+    return { id: g.id, minSize: g.minSize, maxSize: g.maxSize, targetSize: g.targetSize(), template: g.templateNode(), ...(skipReason === undefined ? {} : { skipReason }) };
+  }
+
+  #backoffConfig(): BackoffConfig {
+    const o = this.#o;
+    return { initialMs: o.initialNodeGroupBackoffMs ?? DEFAULT_INITIAL_NODE_GROUP_BACKOFF_MS, maxMs: o.maxNodeGroupBackoffMs ?? DEFAULT_MAX_NODE_GROUP_BACKOFF_MS, resetMs: o.nodeGroupBackoffResetMs ?? DEFAULT_NODE_GROUP_BACKOFF_RESET_MS };
+  }
+
+  /**
+   * Upstream `ClusterStateRegistry.UpdateNodes`: the readiness of each group's machines, scale-up
+   * requests finished (back-off lifted) or timed out (`ScaleUpTimedOut`, back-off with error
+   * code `timeout`), stale back-offs dropped; then `removeOldUnregisteredNodes`.
+   */
+  async #updateClusterState(now: number, nodes: readonly Node[], groups: readonly NodeGroup[]): Promise<void> {
+    const provisionMs = this.#o.maxNodeProvisionTimeMs ?? DEFAULT_MAX_NODE_PROVISION_MS;
+    const config = this.#backoffConfig();
+    const byName = new Map(nodes.map((n) => [n.metadata.name ?? '', n]));
+    const machines = new Set<string>();
+    for (const g of groups) {
+      for (const name of g.nodes()) {
+        machines.add(name);
+        if (byName.has(name)) this.#unregisteredSince.delete(name);
+        else if (!this.#unregisteredSince.has(name)) this.#unregisteredSince.set(name, now);
+      }
+    }
+    for (const name of [...this.#unregisteredSince.keys()]) if (!machines.has(name)) this.#unregisteredSince.delete(name);
+    const readiness = (g: NodeGroup): Readiness => groupReadiness(g.nodes(), byName, this.#unregisteredSince, now, provisionMs);
+    for (const [id, entry] of [...this.#backoff]) if (isStaleBackoff(entry, now, config)) this.#backoff.delete(id);
+    for (const g of groups) {
+      const request = this.#scaleUpRequests.get(g.id);
+      if (request === undefined) continue;
+      if (g.targetSize() <= provisioned(readiness(g))) {
+        this.#scaleUpRequests.delete(g.id);
+        this.#backoff.delete(g.id);
+        continue;
+      }
+      if (request.expectedAddMs < now) {
+        const took = goDuration(now - request.timeMs);
+        await this.#statusEvent('Warning', 'ScaleUpTimedOut', `Nodes added to group ${g.id} failed to register within ${took}`);
+        this.#backoff.set(g.id, backoffGroup(this.#backoff.get(g.id), now, config, { errorCode: 'timeout', errorMessage: `Scale-up timed out for node group ${g.id} after ${took}` }));
+        this.#scaleUpRequests.delete(g.id);
+      }
+    }
+    // removeOldUnregisteredNodes
+    for (const g of groups) {
+      for (const name of readiness(g).longUnregistered) {
+        if (g.targetSize() - 1 < g.minSize) continue;
+        try {
+          await g.deleteNodes([name]);
+        } catch {
+          await this.#statusEvent('Warning', 'FailedToDeleteUnregistered', `Failed to remove node ${name}`);
+          continue;
+        }
+        this.#unregisteredSince.delete(name);
+        await this.#statusEvent('Normal', 'DeleteUnregistered', `Removed unregistered node ${name}`);
+      }
+    }
+    this.#readiness = new Map(groups.map((g) => [g.id, readiness(g)]));
+  }
+
+  /** Why group `g` may not scale up now (back-off, unhealthy), or undefined. */
+  #skipReason(g: NodeGroup, now: number): string | undefined {
+    const r = this.#readiness.get(g.id);
+    if (r !== undefined && !isGroupHealthy(r, g.targetSize(), this.#scaleUpRequests.get(g.id)?.increase ?? 0)) return NOT_READY_REASON;
+    if (isBackedOff(this.#backoff.get(g.id), now)) return BACKOFF_REASON;
+    return undefined;
   }
 
   /** One loop (upstream `RunOnce`). */
@@ -170,6 +294,10 @@ export class ClusterAutoscaler implements Runnable {
         namespaces: new Map(m.cache(Namespaces).list().map((ns) => [ns.metadata.name ?? '', ns.metadata.labels ?? {}])),
       });
 
+    // 0. What the groups' machines are doing; machines that never registered go.
+    await this.#updateClusterState(now, nodes, groups);
+    for (const [id, r] of this.#readiness) registered.set(id, (registered.get(id) ?? 0) + r.longUnregistered.length);
+
     // 1. Drains in progress.
     await this.#continueDrains(now, pods, byId);
 
@@ -177,16 +305,33 @@ export class ClusterAutoscaler implements Runnable {
     const pending = pods.filter(isUnschedulable);
     let scaledUp = false;
     this.#scaleUpInProgress = groups.some((g) => g.targetSize() > (registered.get(g.id) ?? 0));
+    const maxTotal = this.#o.maxNodesTotal ?? 0;
+    const upcoming = groups.reduce((sum, g) => sum + Math.max(0, g.targetSize() - (registered.get(g.id) ?? 0)), 0);
+    const room = maxTotal > 0 ? maxTotal - nodes.length - upcoming : Number.POSITIVE_INFINITY;
+    const wasReached = this.#maxNodesTotalReached;
+    this.#maxNodesTotalReached = false;
     if (pending.length > 0) {
-      const views = groups.map((g) => this.#groupView(g));
+      const views = groups.map((g) => this.#groupView(g, this.#skipReason(g, now)));
       const plan = planScaleUp(simulation(), pending, views, registered);
-      const chosen = chooseOption(this.#o.expander ?? ['least-waste'], plan.options, m.rng, this.#priorities());
-      if (chosen !== undefined) {
+      // the pods to help: those that fit on no node, registered or upcoming (upstream filterOutSchedulable)
+      const toHelp = pending.filter((p) => !plan.schedulable.includes(p));
+      this.#maxNodesTotalReached = toHelp.length > 0 && room <= 0;
+      const chosen = this.#maxNodesTotalReached ? undefined : chooseOption(this.#o.expander ?? ['least-waste'], plan.options, m.rng, this.#priorities());
+      if (this.#maxNodesTotalReached) {
+        // upstream ScaleUpLimitedByMaxNodesTotal: every pod to help gets the one reason
+        if (!wasReached) await this.#statusEvent('Warning', 'MaxNodesTotalReached', `Max total nodes in cluster reached: ${maxTotal}`);
+        this.#notTriggered(toHelp.map((pod) => ({ pod, message: `pod didn't trigger scale-up: ${MAX_NODES_TOTAL_REACHED_REASON}` })));
+      } else if (chosen !== undefined) {
         const group = byId.get(chosen.group.id)!;
-        const newSize = Math.min(chosen.group.maxSize, chosen.group.targetSize + chosen.nodeCount);
+        // capped at the group's max, then at --max-nodes-total (upstream GetCappedNewNodeCount)
+        const newSize = Math.min(chosen.group.maxSize, chosen.group.targetSize + Math.min(chosen.nodeCount, room));
         const delta = newSize - group.targetSize();
         if (delta > 0) {
           await group.increaseSize(delta);
+          const provisionMs = this.#o.maxNodeProvisionTimeMs ?? DEFAULT_MAX_NODE_PROVISION_MS;
+          const previous = this.#scaleUpRequests.get(group.id);
+          this.#scaleUpRequests.set(group.id, { timeMs: previous?.timeMs ?? now, expectedAddMs: now + provisionMs, increase: (previous?.increase ?? 0) + delta });
+          for (const name of group.nodes()) if (!this.#unregisteredSince.has(name) && !nodes.some((n) => n.metadata.name === name)) this.#unregisteredSince.set(name, now);
           scaledUp = true;
           this.#scaleUpInProgress = true;
           this.#lastScaleUpMs = now;
@@ -195,13 +340,7 @@ export class ClusterAutoscaler implements Runnable {
           await this.#statusEvent('Normal', 'ScaledUpGroup', `Scale-up: setting group ${group.id} size to ${newSize} instead of ${chosen.group.targetSize} (max: ${group.maxSize})`);
         }
       } else {
-        for (const r of plan.remain) {
-          const message = `pod didn't trigger scale-up: ${reasonsMessage(r)}`;
-          const key = podKey(r.pod);
-          if (this.#notified.get(key) === message) continue;
-          this.#notified.set(key, message);
-          void recorder.event(r.pod, 'Normal', 'NotTriggerScaleUp', message);
-        }
+        this.#notTriggered(plan.remain.map((r) => ({ pod: r.pod, message: `pod didn't trigger scale-up: ${reasonsMessage(r)}` })));
       }
     }
     for (const key of this.#notified.keys()) if (!pending.some((p) => podKey(p) === key)) this.#notified.delete(key);
@@ -210,8 +349,9 @@ export class ClusterAutoscaler implements Runnable {
     let candidates = 0;
     if (!scaledUp && (this.#o.scaleDownEnabled ?? true)) {
       const sim = simulation();
+      const unreadyEnabled = this.#o.scaleDownUnreadyEnabled ?? true;
       const candidateNodes = nodes
-        .filter((n) => groupOf.has(n.metadata.name ?? '') && !this.#drains.has(n.metadata.name ?? ''))
+        .filter((n) => groupOf.has(n.metadata.name ?? '') && !this.#drains.has(n.metadata.name ?? '') && (unreadyEnabled || isNodeReady(n)))
         .map((node) => ({ node, group: this.#groupView(groupOf.get(node.metadata.name ?? '')!) }));
       const { removable } = findUnneededNodes({ sim, candidates: candidateNodes, pods, pdbs, utilizationThreshold: this.#o.utilizationThreshold ?? DEFAULT_UTILIZATION_THRESHOLD });
       const unneeded = new Set(removable.map((r) => r.name));
@@ -221,12 +361,26 @@ export class ClusterAutoscaler implements Runnable {
       const delayOver = now - this.#lastScaleUpMs >= (this.#o.scaleDownDelayAfterAddMs ?? DEFAULT_SCALE_DOWN_DELAY_AFTER_ADD_MS);
       if (delayOver && this.#drains.size === 0) {
         const unneededMs = this.#o.scaleDownUnneededMs ?? DEFAULT_SCALE_DOWN_UNNEEDED_MS;
-        const ready = removable.filter((r) => now - (this.#unneededSince.get(r.name) ?? now) >= unneededMs);
+        const unreadyMs = this.#o.scaleDownUnreadyTimeMs ?? DEFAULT_SCALE_DOWN_UNREADY_MS;
+        const nodeReady = new Map(nodes.map((n) => [n.metadata.name ?? '', isNodeReady(n)]));
+        // NotUnneededLongEnough / NotUnreadyLongEnough: an unready node waits the unready time
+        const ready = removable.filter((r) => now - (this.#unneededSince.get(r.name) ?? now) >= (nodeReady.get(r.name) === false ? unreadyMs : unneededMs));
         await this.#scaleDown(ready, nodes, byId, now);
       }
     }
 
     await this.#writeStatus(now, nodes, groups, registered, candidates);
+  }
+
+  /** `NotTriggerScaleUp` on each pod, once per pod and message. */
+  #notTriggered(list: readonly { readonly pod: Pod; readonly message: string }[]): void {
+    const recorder = this.#m.recorder(CLUSTER_AUTOSCALER_COMPONENT);
+    for (const { pod, message } of list) {
+      const key = podKey(pod);
+      if (this.#notified.get(key) === message) continue;
+      this.#notified.set(key, message);
+      void recorder.event(pod, 'Normal', 'NotTriggerScaleUp', message);
+    }
   }
 
   #priorities(): { priority: number; patterns: RegExp[] }[] | undefined {
@@ -363,10 +517,29 @@ export class ClusterAutoscaler implements Runnable {
   async #writeStatus(now: number, nodes: readonly Node[], groups: readonly NodeGroup[], registered: ReadonlyMap<string, number>, candidates: number): Promise<void> {
     const status: AutoscalerStatus = {
       nodes: nodes.length,
-      ready: nodes.filter((n) => (n.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length,
+      ready: nodes.filter(isNodeReady).length,
       scaleUpInProgress: this.#scaleUpInProgress,
       scaleDownCandidates: candidates,
-      groups: groups.map((g) => ({ id: g.id, minSize: g.minSize, maxSize: g.maxSize, targetSize: g.targetSize(), registered: registered.get(g.id) ?? 0 })),
+      groups: groups.map((g) => {
+        const r = this.#readiness.get(g.id);
+        const backoff = this.#backoff.get(g.id);
+        const registeredCount = r === undefined ? (registered.get(g.id) ?? 0) : r.ready.length + r.notStarted.length + r.unready.length;
+        return {
+          id: g.id,
+          minSize: g.minSize,
+          maxSize: g.maxSize,
+          targetSize: g.targetSize(),
+          registered: registeredCount,
+          ready: r?.ready.length ?? registeredCount,
+          notStarted: r?.notStarted.length ?? 0,
+          unready: r?.unready.length ?? 0,
+          unregistered: r?.unregistered.length ?? 0,
+          longUnregistered: r?.longUnregistered.length ?? 0,
+          healthy: r === undefined || isGroupHealthy(r, g.targetSize(), this.#scaleUpRequests.get(g.id)?.increase ?? 0),
+          ...(isBackedOff(backoff, now) && backoff !== undefined ? { backoff: { errorCode: backoff.errorCode, errorMessage: backoff.errorMessage } } : {}),
+        };
+      }),
+      ...(this.#maxNodesTotalReached ? { message: `Max total nodes in cluster reached: ${this.#o.maxNodesTotal ?? 0}` } : {}),
     };
     const body = renderStatus(status);
     if (body === this.#lastStatus) return;

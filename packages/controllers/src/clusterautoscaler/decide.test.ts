@@ -46,6 +46,14 @@ describe('planScaleUp', () => {
     expect(plan.schedulable.map((p) => p.metadata.name)).toEqual(['a']);
   });
 
+  it('gives no option from a group with a skip reason (back-off) and names the reason, upstream IsNodeGroupReadyToScaleUp', () => {
+    const sim = new ClusterSimulation({ nodes: [], pods: [] });
+    const plan = planScaleUp(sim, [makePod('a', { cpu: '1' })], [{ ...group('pool'), skipReason: 'in backoff after failed scale-up' }, group('spare')], new Map());
+    expect(plan.options.map((o) => o.group.id)).toEqual(['spare']);
+    const alone = planScaleUp(new ClusterSimulation({ nodes: [], pods: [] }), [makePod('a', { cpu: '1' })], [{ ...group('pool'), skipReason: 'in backoff after failed scale-up' }], new Map());
+    expect(alone.remain.map(reasonsMessage)).toEqual(['1 in backoff after failed scale-up']);
+  });
+
   it("gives each group's filter reasons for a pod no template can hold", () => {
     const sim = new ClusterSimulation({ nodes: [], pods: [] });
     const pod = makePod('gpu', { cpu: '1', nodeSelector: { accelerator: 'gpu' } });

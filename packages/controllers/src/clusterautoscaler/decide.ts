@@ -23,6 +23,8 @@ export const SAFE_TO_EVICT_ANNOTATION = 'cluster-autoscaler.kubernetes.io/safe-t
 export const SCALE_DOWN_DISABLED_ANNOTATION = 'cluster-autoscaler.kubernetes.io/scale-down-disabled';
 /** Upstream's skipped-group reason when a group is at its max size. */
 export const MAX_LIMIT_REACHED_REASON = 'max node group size reached';
+/** Upstream's NotTriggerScaleUp reason when `--max-nodes-total` is reached (`ScaleUpLimitedByMaxNodesTotal`). */
+export const MAX_NODES_TOTAL_REACHED_REASON = 'max total nodes in cluster reached';
 /** The kube-system namespace, whose pods need a PDB to be moved. */
 const KUBE_SYSTEM = 'kube-system';
 /** The mirror-pod annotation (static pods the kubelet mirrors). */
@@ -39,6 +41,11 @@ export interface GroupView {
   readonly targetSize: number;
   /** The Node a new machine registers. */
   readonly template: Node;
+  /**
+   * Why the group may not grow now (upstream `IsNodeGroupReadyToScaleUp`: back-off after a
+   * failed scale-up, an unhealthy group), or undefined; a skipped group gives no option.
+   */
+  readonly skipReason?: string | undefined;
 }
 
 /** One way to scale up: `nodeCount` new nodes of `group` would host `pods`. */
@@ -82,7 +89,8 @@ export function templateCopy(template: Node, name: string): Node {
  *    `maxSize − targetSize` of them (pods in their given order; a pod that needs one more node
  *    than allowed stays out of the option);
  * 3. a pod that no option holds is in `remain` with each group's reasons: the filters' failure
- *    on the template, or {@link MAX_LIMIT_REACHED_REASON}.
+ *    on the template, {@link MAX_LIMIT_REACHED_REASON}, or the group's `skipReason` (a group in
+ *    back-off or unhealthy is not simulated at all).
  *
  * Worked example: group `pool` (2 cpu, max 3, target 1 registered), pending pods of 1500m,
  * 1500m, 400m: on the template the first takes a node, the second needs a second, the 400m
@@ -104,6 +112,10 @@ export function planScaleUp(sim: ClusterSimulation, pending: readonly Pod[], gro
   const reasons = new Map<Pod, Map<string, readonly string[]>>(rest.map((p) => [p, new Map()]));
   const options: ScaleUpOption[] = [];
   for (const g of groups) {
+    if (g.skipReason !== undefined) {
+      for (const p of rest) reasons.get(p)!.set(g.id, [g.skipReason]);
+      continue;
+    }
     const room = g.maxSize - g.targetSize;
     if (room <= 0) {
       for (const p of rest) reasons.get(p)!.set(g.id, [MAX_LIMIT_REACHED_REASON]);

@@ -26,6 +26,7 @@ export {
   DEFAULT_MAX_EMPTY_BULK_DELETE,
   DEFAULT_SCALE_DOWN_DELAY_AFTER_ADD_MS,
   DEFAULT_SCALE_DOWN_UNNEEDED_MS,
+  DEFAULT_SCALE_DOWN_UNREADY_MS,
   DEFAULT_SCAN_INTERVAL_MS,
   DEFAULT_UTILIZATION_THRESHOLD,
   clusterAutoscaler,
@@ -35,6 +36,7 @@ export type { ClusterAutoscalerOptions } from './controller.js';
 // Decisions
 export {
   MAX_LIMIT_REACHED_REASON,
+  MAX_NODES_TOTAL_REACHED_REASON,
   PRIORITY_EXPANDER_CONFIGMAP,
   SAFE_TO_EVICT_ANNOTATION,
   SCALE_DOWN_DISABLED_ANNOTATION,
@@ -55,8 +57,29 @@ export type { BlockingReason, Drainability, ExpanderName, GroupView, NoScaleUpIn
 export { ClusterSimulation } from './simulator.js';
 export type { SimulationInput } from './simulator.js';
 export { STATUS_CONFIGMAP, renderStatus } from './status.js';
-export type { AutoscalerStatus } from './status.js';
+export type { AutoscalerStatus, GroupStatus } from './status.js';
+
+// Node group health and back-off
+export {
+  BACKOFF_REASON,
+  DEFAULT_INITIAL_NODE_GROUP_BACKOFF_MS,
+  DEFAULT_MAX_NODE_GROUP_BACKOFF_MS,
+  DEFAULT_MAX_NODE_PROVISION_MS,
+  DEFAULT_MAX_TOTAL_UNREADY_PERCENTAGE,
+  DEFAULT_NODE_GROUP_BACKOFF_RESET_MS,
+  DEFAULT_OK_TOTAL_UNREADY_COUNT,
+  MAX_NODE_STARTUP_MS,
+  NOT_READY_REASON,
+  backoffGroup,
+  goDuration,
+  groupReadiness,
+  isBackedOff,
+  isGroupHealthy,
+  isStaleBackoff,
+  provisioned,
+} from './clusterstate.js';
+export type { BackoffConfig, BackoffEntry, BackoffError, Readiness } from './clusterstate.js';
 
 // Invariants
-export { clusterAutoscalerInvariants, groupsNotBelowMin, groupsWithinMax, podKeepsNode, removesOnlyMovableNodes } from './invariants.js';
+export { clusterAutoscalerInvariants, clusterWithinMaxNodesTotal, groupsNotBelowMin, groupsWithinMax, podKeepsNode, removesOnlyMovableNodes } from './invariants.js';
 export type { GroupBounds } from './invariants.js';

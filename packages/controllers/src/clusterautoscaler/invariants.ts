@@ -41,6 +41,25 @@ export function groupsWithinMax(state: ClusterState, groups: readonly GroupBound
 }
 
 /**
+ * Safety: the cluster has at most `maxNodesTotal` Nodes (upstream `--max-nodes-total`; 0: no
+ * limit) — unless the Nodes of the groups are no more than the groups' `minSize`s together,
+ * i.e. the cluster was built that large and the autoscaler added nothing.
+ */
+export function clusterWithinMaxNodesTotal(state: ClusterState, maxNodesTotal: number, groups: readonly GroupBounds[], groupOf: (node: Node) => string | undefined): InvariantViolation[] {
+  if (!(maxNodesTotal > 0)) return [];
+  const nodes = state.of<Node>('Node');
+  if (nodes.length <= maxNodesTotal) return [];
+  const ids = new Set(groups.map((g) => g.id));
+  const inGroups = nodes.filter((n) => {
+    const g = groupOf(n);
+    return g !== undefined && ids.has(g);
+  });
+  const floor = groups.reduce((sum, g) => sum + g.minSize, 0);
+  if (inGroups.length <= floor) return [];
+  return [{ message: `the cluster has ${nodes.length} nodes, above --max-nodes-total ${maxNodesTotal}`, objects: inGroups.map(refOf) }];
+}
+
+/**
  * Transition: a Node the autoscaler deletes (it carried the ToBeDeletedByClusterAutoscaler
  * taint) leaves its group with at least `minSize` Nodes.
  */
@@ -133,10 +152,20 @@ export function removesOnlyMovableNodes(previous: ClusterState, state: ClusterSt
   return out;
 }
 
-/** The autoscaler's invariants over the groups `groups`, with `groupOf` naming a Node's group. */
-export function clusterAutoscalerInvariants(groups: readonly GroupBounds[], groupOf: (node: Node) => string | undefined): Invariant[] {
+/**
+ * The autoscaler's invariants over the groups `groups`, with `groupOf` naming a Node's group;
+ * `maxNodesTotal` (upstream `--max-nodes-total`, 0 or absent: no limit) bounds the whole
+ * cluster in `clusterAutoscalerWithinMax` as each group's maxSize bounds the group.
+ */
+export function clusterAutoscalerInvariants(groups: readonly GroupBounds[], groupOf: (node: Node) => string | undefined, limits: { readonly maxNodesTotal?: number | undefined } = {}): Invariant[] {
+  const maxNodesTotal = limits.maxNodesTotal ?? 0;
   return [
-    invariant('clusterAutoscalerWithinMax', 'The Cluster Autoscaler never grows a node group past its maxSize.', (state) => groupsWithinMax(state, groups, groupOf), 'safety'),
+    invariant(
+      'clusterAutoscalerWithinMax',
+      'The Cluster Autoscaler never grows a node group past its maxSize, nor the cluster past --max-nodes-total.',
+      (state) => [...groupsWithinMax(state, groups, groupOf), ...clusterWithinMaxNodesTotal(state, maxNodesTotal, groups, groupOf)],
+      'safety',
+    ),
     transitionInvariant('clusterAutoscalerNotBelowMin', 'The Cluster Autoscaler never deletes a node that takes its group below minSize.', (previous, state) => groupsNotBelowMin(previous, state, groups, groupOf)),
     transitionInvariant('clusterAutoscalerRemovesOnlyMovableNodes', 'The Cluster Autoscaler never removes a node whose pods could not move, and deletes it only once drained.', removesOnlyMovableNodes),
   ];

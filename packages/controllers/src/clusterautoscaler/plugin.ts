@@ -18,7 +18,8 @@ export const CLUSTER_AUTOSCALER_PLUGIN_NAME = 'kubeloop.dev/cluster-autoscaler';
  * (taint `ToBeDeletedByClusterAutoscaler`, drain by eviction, delete from the cloud); its
  * status goes to the `cluster-autoscaler-status` ConfigMap in kube-system. Its invariants:
  * `clusterAutoscalerWithinMax`, `clusterAutoscalerNotBelowMin`,
- * `clusterAutoscalerRemovesOnlyMovableNodes`, over the groups as the cloud declares them.
+ * `clusterAutoscalerRemovesOnlyMovableNodes`, over the groups as the cloud declares them (and
+ * `options.maxNodesTotal` for the whole cluster).
  *
  * @example
  * ```ts
@@ -35,7 +36,7 @@ export function clusterAutoscalerPlugin(options: ClusterAutoscalerOptions): Plug
       api.addRunnable((manager) => new ClusterAutoscaler(manager, options));
       api.reconciles(Nodes);
       const groups = cloud.nodeGroups().map((g) => ({ id: g.id, minSize: g.minSize, maxSize: g.maxSize }));
-      for (const i of clusterAutoscalerInvariants(groups, (n) => cloud.nodeGroupForNode(n)?.id)) api.addInvariant(i);
+      for (const i of clusterAutoscalerInvariants(groups, (n) => cloud.nodeGroupForNode(n)?.id, { maxNodesTotal: options.maxNodesTotal })) api.addInvariant(i);
     },
   };
 }

@@ -20,7 +20,34 @@ export interface AutoscalerStatus {
   /** How many nodes are unneeded now. */
   readonly scaleDownCandidates: number;
   /** Per group. */
-  readonly groups: readonly { readonly id: string; readonly minSize: number; readonly maxSize: number; readonly targetSize: number; readonly registered: number }[];
+  readonly groups: readonly GroupStatus[];
+  /** Extra information (upstream's `message`), e.g. `Max total nodes in cluster reached: 3`. */
+  readonly message?: string | undefined;
+}
+
+/** One node group in the status (upstream `NodeGroupStatus`). */
+export interface GroupStatus {
+  readonly id: string;
+  readonly minSize: number;
+  readonly maxSize: number;
+  /** Machines asked for, booting ones included (`cloudProviderTarget`). */
+  readonly targetSize: number;
+  /** Registered Nodes of the group. */
+  readonly registered: number;
+  /** Of which Ready (default: all registered). */
+  readonly ready?: number | undefined;
+  /** Of which NotReady and younger than the startup time. */
+  readonly notStarted?: number | undefined;
+  /** Of which NotReady after starting. */
+  readonly unready?: number | undefined;
+  /** Machines without a Node, within the provision time. */
+  readonly unregistered?: number | undefined;
+  /** Machines without a Node past the provision time. */
+  readonly longUnregistered?: number | undefined;
+  /** Upstream `IsNodeGroupHealthy` (default true). */
+  readonly healthy?: boolean | undefined;
+  /** Set while the group is backed off after a failed scale-up: scale-up status `Backoff`. */
+  readonly backoff?: { readonly errorCode: string; readonly errorMessage: string } | undefined;
 }
 
 /**
@@ -48,16 +75,28 @@ export interface AutoscalerStatus {
  *     nodeCounts:
  *       registered:
  *         total: 1
+ *         ready: 1
+ *         notStarted: 0
+ *         unready:
+ *           total: 0
+ *       longUnregistered: 0
+ *       unregistered: 0
  *     cloudProviderTarget: 1
  *     minSize: 0
  *     maxSize: 3
  *   scaleUp:
  *     status: NoActivity
  * ```
+ *
+ * A group backed off after a failed scale-up shows `status: Backoff` with `backoffInfo`
+ * (`errorCode: timeout`, `errorMessage: Scale-up timed out for node group pool after 15m10s`);
+ * a cluster at `--max-nodes-total` with pods waiting shows
+ * `message: Max total nodes in cluster reached: 3` under `autoscalerStatus`.
  */
 export function renderStatus(s: AutoscalerStatus): string {
   const lines = [
     'autoscalerStatus: Running',
+    ...(s.message === undefined ? [] : [`message: ${s.message}`]),
     'clusterWide:',
     '  health:',
     '    status: Healthy',
@@ -74,18 +113,26 @@ export function renderStatus(s: AutoscalerStatus): string {
     'nodeGroups:',
   ];
   for (const g of s.groups) {
+    const scaleUp = g.backoff !== undefined && !(g.targetSize > g.registered + (g.longUnregistered ?? 0)) ? 'Backoff' : g.targetSize > g.registered ? 'InProgress' : 'NoActivity';
     lines.push(
       `- name: ${g.id}`,
       '  health:',
-      '    status: Healthy',
+      `    status: ${g.healthy === false ? 'Unhealthy' : 'Healthy'}`,
       '    nodeCounts:',
       '      registered:',
       `        total: ${g.registered}`,
+      `        ready: ${g.ready ?? g.registered}`,
+      `        notStarted: ${g.notStarted ?? 0}`,
+      '        unready:',
+      `          total: ${g.unready ?? 0}`,
+      `      longUnregistered: ${g.longUnregistered ?? 0}`,
+      `      unregistered: ${g.unregistered ?? 0}`,
       `    cloudProviderTarget: ${g.targetSize}`,
       `    minSize: ${g.minSize}`,
       `    maxSize: ${g.maxSize}`,
       '  scaleUp:',
-      `    status: ${g.targetSize > g.registered ? 'InProgress' : 'NoActivity'}`,
+      `    status: ${scaleUp}`,
+      ...(scaleUp === 'Backoff' && g.backoff !== undefined ? ['    backoffInfo:', `      errorCode: ${g.backoff.errorCode}`, `      errorMessage: ${g.backoff.errorMessage}`] : []),
     );
   }
   return lines.join('\n') + '\n';

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { HorizontalPodAutoscalers, PodMetricses, Pods, controllerFor, deepEqual, done, isApiError, parseQuantity, parseTime, requeueAfter, setStatusCondition } from '@kubeloop/core';
+import { HorizontalPodAutoscalers, PodMetricses, Pods, controllerFor, deepEqual, done, formatTime, isApiError, parseQuantity, parseTime, requeueAfter, setStatusCondition } from '@kubeloop/core';
 import type { Condition, Controller, KubeObject, Manager, Pod, Reconciler, Request, Result } from '@kubeloop/core';
-import { VerticalPodAutoscalers } from './kind.js';
-import type { RecommendedContainerResources, VerticalPodAutoscaler } from './kind.js';
+import { VerticalPodAutoscalerCheckpoints, VerticalPodAutoscalers } from './kind.js';
+import type { RecommendedContainerResources, VerticalPodAutoscaler, VerticalPodAutoscalerCheckpoint } from './kind.js';
 import { ContainerUsageState, containerPolicy, containerRecommendation, controlledResources, estimateContainer } from './recommend.js';
 import { selects, targetResource } from './target.js';
 import { DEFAULT_MIN_REPLICAS, podsToEvict, shouldUpdate, updateModeOf } from './update.js';
@@ -19,6 +19,8 @@ export const DEFAULT_VPA_INTERVAL_MS = 60_000;
 export const VPA_RECOMMENDER_COMPONENT = 'vpa-recommender';
 /** The updater's component name (events). */
 export const VPA_UPDATER_COMPONENT = 'vpa-updater';
+/** Upstream's `--checkpoints-gc-interval` default: checkpoints of VPAs gone are swept every 10 min. */
+export const DEFAULT_CHECKPOINTS_GC_INTERVAL_MS = 10 * 60_000;
 
 /** Options of the VPA controllers (upstream flags). */
 export interface VpaControllerOptions {
@@ -26,6 +28,13 @@ export interface VpaControllerOptions {
   readonly intervalMs?: number | undefined;
   /** The updater's `--min-replicas` (default {@link DEFAULT_MIN_REPLICAS}); a VPA's `updatePolicy.minReplicas` wins. */
   readonly minReplicas?: number | undefined;
+  /** The recommender's `--checkpoints-gc-interval` (default {@link DEFAULT_CHECKPOINTS_GC_INTERVAL_MS}). */
+  readonly checkpointsGcIntervalMs?: number | undefined;
+}
+
+/** The checkpoint of a VPA's container is named `<vpa>-<container>`, as upstream's. */
+export function checkpointName(vpaName: string, containerName: string): string {
+  return `${vpaName}-${containerName}`;
 }
 
 /** The VPA's target and the pods it selects, read live; undefined when the target is absent. */
@@ -47,16 +56,29 @@ async function targetPods(m: Manager, vpa: VerticalPodAutoscaler): Promise<{ tar
  * The recommender: feeds each VPA's per-container histograms with the PodMetrics of the pods
  * its target selects (each sample once, by its timestamp) and writes the recommendation and
  * the conditions `RecommendationProvided`, `NoPodsMatched` and `ConfigUnsupported` (an HPA
- * scaling the same target on a resource the VPA controls: the two would fight).
+ * scaling the same target on a resource the VPA controls: the two would fight). A container
+ * last terminated `OOMKilled` adds, once per kill, a memory sample of its request or recent
+ * peak bumped by 100Mi or 20 % (upstream's OOM observer and `RecordOOM`).
  *
- * State (the histograms) lives in memory, as upstream's without checkpoints: a restarted
- * recommender starts afresh.
+ * Checkpoints (upstream `checkpoint.CheckpointWriter` and `InitFromCheckpoints`): at each
+ * sync it writes one `VerticalPodAutoscalerCheckpoint` per container with samples (when its
+ * histograms changed); the first sync of a VPA after a (re)start loads that VPA's checkpoints,
+ * so a restarted recommender carries on from its history instead of starting afresh. A VPA's
+ * checkpoints are deleted when the recommender sees the VPA gone, and every
+ * `--checkpoints-gc-interval` those of VPAs that no longer exist are swept.
  */
 export class VpaRecommender implements Reconciler {
   readonly #m: Manager;
   readonly #o: VpaControllerOptions;
   readonly #states = new Map<string, Map<string, ContainerUsageState>>();
   readonly #seen = new Map<string, string>();
+  /** VPAs whose checkpoints were loaded by this incarnation. */
+  readonly #restored = new Set<string>();
+  /** Per checkpoint name (namespace/name), what was last written (without lastUpdateTime). */
+  readonly #written = new Map<string, string>();
+  #lastGcMs: number | undefined;
+  /** Per VPA, the OOM kills already recorded, by pod uid / container / finishedAt (those still shown in a pod's lastState). */
+  readonly #ooms = new Map<string, Set<string>>();
 
   /** A recommender on the manager's caches and client. */
   constructor(manager: Manager, options: VpaControllerOptions = {}) {
@@ -71,9 +93,13 @@ export class VpaRecommender implements Reconciler {
     const key = `${request.namespace ?? ''}/${request.name}`;
     if (vpa === undefined) {
       this.#states.delete(key);
+      this.#ooms.delete(key);
+      this.#restored.delete(key);
+      await this.#deleteCheckpoints(request.namespace ?? '', (c) => c.spec.vpaObjectName === request.name);
       return done;
     }
     const now = m.clock.now();
+    if (!this.#restored.has(key)) await this.#restore(vpa, key);
     let conditions: Condition[] = [...(vpa.status.conditions ?? [])];
     const set = (type: string, status: 'True' | 'False', reason: string, message: string): void => {
       conditions = setStatusCondition(conditions, { type, status, ...(reason === '' ? {} : { reason }), ...(message === '' ? {} : { message }) }, now);
@@ -103,6 +129,9 @@ export class VpaRecommender implements Reconciler {
     if (conflict !== undefined) set('ConfigUnsupported', 'True', 'HorizontalPodAutoscalerConflict', conflict);
     else drop('ConfigUnsupported');
 
+    await this.#writeCheckpoints(vpa, states, now);
+    await this.#collectGarbage(now);
+
     const status = { ...vpa.status, ...(recs.length > 0 ? { recommendation: { containerRecommendations: recs } } : {}), conditions };
     if (!deepEqual(status, vpa.status)) {
       try {
@@ -114,9 +143,116 @@ export class VpaRecommender implements Reconciler {
     return requeueAfter(this.#o.intervalMs ?? DEFAULT_VPA_INTERVAL_MS);
   }
 
+  /** Loads the VPA's checkpoints into its container states (upstream `InitFromCheckpoints`); a bad one is skipped. */
+  async #restore(vpa: VerticalPodAutoscaler, key: string): Promise<void> {
+    let checkpoints: readonly VerticalPodAutoscalerCheckpoint[];
+    try {
+      checkpoints = (await this.#m.client.list(VerticalPodAutoscalerCheckpoints, { namespace: vpa.metadata.namespace ?? '' })).items;
+    } catch {
+      return; // tried again at the next sync
+    }
+    const states = this.#states.get(key) ?? new Map<string, ContainerUsageState>();
+    for (const c of checkpoints) {
+      if (c.spec.vpaObjectName !== vpa.metadata.name || c.spec.containerName === undefined || states.has(c.spec.containerName)) continue;
+      try {
+        states.set(c.spec.containerName, ContainerUsageState.fromCheckpoint(c.status));
+      } catch {
+        // upstream logs and skips a checkpoint it cannot load
+      }
+    }
+    this.#states.set(key, states);
+    this.#restored.add(key);
+  }
+
+  /** One checkpoint per container with samples, written when it changed (upstream `StoreCheckpoints`). */
+  async #writeCheckpoints(vpa: VerticalPodAutoscaler, states: ReadonlyMap<string, ContainerUsageState>, now: number): Promise<void> {
+    const namespace = vpa.metadata.namespace ?? '';
+    const vpaName = vpa.metadata.name ?? '';
+    const client = this.#m.client;
+    for (const [container, state] of states) {
+      if (state.totalSamples === 0 && state.memoryPeaks.isEmpty()) continue;
+      const name = checkpointName(vpaName, container);
+      const saved = state.saveToCheckpoint();
+      const text = JSON.stringify(saved);
+      if (this.#written.get(`${namespace}/${name}`) === text) continue;
+      const body = { spec: { vpaObjectName: vpaName, containerName: container }, status: { ...saved, lastUpdateTime: formatTime(now) } };
+      try {
+        const existing = await client.get(VerticalPodAutoscalerCheckpoints, { namespace, name }).catch((e: unknown) => {
+          if (isApiError(e, 'NotFound')) return undefined;
+          throw e;
+        });
+        if (existing === undefined) {
+          await client.create(VerticalPodAutoscalerCheckpoints, { apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscalerCheckpoint', metadata: { namespace, name }, ...body } as VerticalPodAutoscalerCheckpoint);
+        } else {
+          await client.update(VerticalPodAutoscalerCheckpoints, { ...existing, ...body });
+        }
+        this.#written.set(`${namespace}/${name}`, text);
+      } catch (e) {
+        if (!isApiError(e)) throw e;
+        // written again at the next sync
+      }
+    }
+  }
+
+  /** Every `--checkpoints-gc-interval`: deletes the checkpoints whose VPA no longer exists (upstream `GarbageCollectCheckpoints`). */
+  async #collectGarbage(now: number): Promise<void> {
+    if (this.#lastGcMs !== undefined && now - this.#lastGcMs < (this.#o.checkpointsGcIntervalMs ?? DEFAULT_CHECKPOINTS_GC_INTERVAL_MS)) return;
+    this.#lastGcMs = now;
+    const vpas = this.#m.cache(VerticalPodAutoscalers);
+    await this.#deleteCheckpoints(undefined, (c) => vpas.get({ namespace: c.metadata.namespace ?? '', name: c.spec.vpaObjectName ?? '' }) === undefined);
+  }
+
+  /** Deletes the checkpoints (in `namespace`, or all) that `doomed` picks. */
+  async #deleteCheckpoints(namespace: string | undefined, doomed: (c: VerticalPodAutoscalerCheckpoint) => boolean): Promise<void> {
+    const client = this.#m.client;
+    let list: readonly VerticalPodAutoscalerCheckpoint[];
+    try {
+      list = (await client.list(VerticalPodAutoscalerCheckpoints, namespace === undefined ? {} : { namespace })).items;
+    } catch {
+      return;
+    }
+    for (const c of list) {
+      if (!doomed(c)) continue;
+      this.#written.delete(`${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`);
+      try {
+        await client.delete(VerticalPodAutoscalerCheckpoints, { namespace: c.metadata.namespace ?? '', name: c.metadata.name ?? '' });
+      } catch (e) {
+        if (!isApiError(e)) throw e;
+      }
+    }
+  }
+
+  /**
+   * The OOM observer (upstream `input/oom.observer`): each container whose last termination
+   * was `OOMKilled` is recorded once (by its `finishedAt`) as a memory sample bumped from its
+   * memory request and recent peak (`ContainerUsageState.recordOom`).
+   */
+  #observeOoms(key: string, pods: readonly Pod[]): void {
+    const states = this.#states.get(key) ?? new Map<string, ContainerUsageState>();
+    this.#states.set(key, states);
+    const seen = this.#ooms.get(key) ?? new Set<string>();
+    const live = new Set<string>();
+    for (const pod of pods) {
+      for (const cs of pod.status.containerStatuses ?? []) {
+        const t = cs.lastState?.terminated;
+        if (t?.reason !== 'OOMKilled' || (cs.restartCount ?? 0) === 0) continue;
+        const oomKey = `${pod.metadata.uid ?? ''}/${cs.name}/${t.finishedAt ?? ''}`;
+        live.add(oomKey);
+        if (seen.has(oomKey)) continue;
+        const spec = pod.spec.containers.find((c) => c.name === cs.name);
+        const request = (spec?.resources?.requests as Record<string, string> | undefined)?.['memory'];
+        const state = states.get(cs.name) ?? new ContainerUsageState();
+        states.set(cs.name, state);
+        state.recordOom(t.finishedAt === undefined ? this.#m.clock.now() : parseTime(t.finishedAt), request === undefined ? 0 : parseQuantity(request).value());
+      }
+    }
+    this.#ooms.set(key, live);
+  }
+
   /** Adds each container's newest PodMetrics sample, once per sample timestamp. */
   async #sample(vpa: VerticalPodAutoscaler, key: string, pods: readonly Pod[]): Promise<void> {
     if (pods.length === 0) return;
+    this.#observeOoms(key, pods);
     let metrics;
     try {
       metrics = (await this.#m.client.list(PodMetricses, { namespace: vpa.metadata.namespace ?? '' })).items;

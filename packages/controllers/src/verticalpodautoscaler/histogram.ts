@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatTime } from '@kubeloop/core';
 
 /**
  * Exponentially growing buckets (upstream `NewExponentialHistogramOptions`): bucket 0 covers
@@ -59,6 +60,20 @@ export const MEMORY_BUCKETS = new ExponentialBuckets(1e12, 1e7, 1.05, HISTOGRAM_
 export const DEFAULT_HALF_LIFE_MS = 24 * 60 * 60 * 1000;
 /** When the decay factor would pass 2^100, the reference time moves forward (upstream `maxDecayExponent`). */
 const MAX_DECAY_EXPONENT = 100;
+/** Upstream's `MaxCheckpointWeight`: a checkpoint's largest bucket weight, the others in proportion. */
+export const MAX_CHECKPOINT_WEIGHT = 10_000;
+
+/**
+ * A histogram as a checkpoint stores it (upstream `HistogramCheckpoint`): bucket weights
+ * scaled so that the largest is {@link MAX_CHECKPOINT_WEIGHT} and rounded (zeros dropped),
+ * keyed by bucket index, and the true total weight; for a decaying histogram its reference time.
+ */
+export interface HistogramCheckpoint {
+  /** RFC 3339, for a decaying histogram. */
+  readonly referenceTimestamp?: string | undefined;
+  readonly bucketWeights: Readonly<Record<string, number>>;
+  readonly totalWeight: number;
+}
 
 /**
  * A histogram of weighted samples (upstream `histogram`); `percentile` answers with the END of
@@ -125,6 +140,52 @@ export class Histogram {
     return this.#weights[this.#min]! < this.buckets.epsilon;
   }
 
+  /**
+   * The checkpoint of this histogram (upstream `SaveToChekpoint`). Two buckets of weight 3 and
+   * 1.5 save as `{ b1: 10000, b2: 5000 }`, total 4.5.
+   */
+  saveToCheckpoint(): HistogramCheckpoint {
+    const bucketWeights: Record<string, number> = {};
+    let max = 0;
+    for (let b = this.#min; b <= this.#max; b++) if (this.#weights[b]! > max) max = this.#weights[b]!;
+    if (max > 0) {
+      const ratio = MAX_CHECKPOINT_WEIGHT / max;
+      for (let b = this.#min; b <= this.#max; b++) {
+        const w = Math.round(this.#weights[b]! * ratio);
+        if (w > 0) bucketWeights[String(b)] = w;
+      }
+    }
+    return { bucketWeights, totalWeight: this.#total };
+  }
+
+  /**
+   * Adds a checkpoint's weights (upstream `LoadFromCheckpoint`): each bucket gets its stored
+   * weight × totalWeight / (sum of stored weights), so the total comes back exactly and the
+   * proportions to the checkpoint's rounding.
+   *
+   * Errors: throws a `RangeError` for a bucket index outside this histogram's buckets.
+   */
+  loadFromCheckpoint(checkpoint: HistogramCheckpoint): void {
+    let sum = 0;
+    for (const [bucket, weight] of Object.entries(checkpoint.bucketWeights)) {
+      const b = Number(bucket);
+      if (!Number.isInteger(b) || b < 0 || b >= this.buckets.numBuckets) throw new RangeError(`checkpoint has bucket ${bucket}, outside of 0..${this.buckets.numBuckets - 1}`);
+      sum += weight;
+    }
+    if (sum === 0) return;
+    const ratio = checkpoint.totalWeight / sum;
+    for (const [bucket, weight] of Object.entries(checkpoint.bucketWeights)) this.#weights[Number(bucket)]! += weight * ratio;
+    this.#total += checkpoint.totalWeight;
+    const last = this.buckets.numBuckets - 1;
+    this.#min = last;
+    this.#max = 0;
+    for (let b = 0; b <= last; b++) {
+      if (this.#weights[b]! < this.buckets.epsilon) continue;
+      if (b < this.#min) this.#min = b;
+      if (b > this.#max) this.#max = b;
+    }
+  }
+
   /** The value below which `p` (0..1) of the weight lies, as the end of its bucket; 0 when empty. */
   percentile(p: number): number {
     if (this.isEmpty()) return 0;
@@ -188,5 +249,21 @@ export class DecayingHistogram {
   /** The total (decayed) weight. */
   get totalWeight(): number {
     return this.#h.totalWeight;
+  }
+
+  /** The reference time the weights are relative to (ms). */
+  get referenceMs(): number {
+    return this.#referenceMs;
+  }
+
+  /** The checkpoint (upstream `decayingHistogram.SaveToChekpoint`): the weights and the reference time. */
+  saveToCheckpoint(): HistogramCheckpoint {
+    return { ...this.#h.saveToCheckpoint(), referenceTimestamp: formatTime(this.#referenceMs) };
+  }
+
+  /** Loads a checkpoint (upstream `LoadFromCheckpoint`): its reference time, then its weights. */
+  loadFromCheckpoint(checkpoint: HistogramCheckpoint, referenceMs: number): void {
+    this.#referenceMs = referenceMs;
+    this.#h.loadFromCheckpoint(checkpoint);
   }
 }

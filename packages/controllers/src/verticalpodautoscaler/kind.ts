@@ -95,3 +95,46 @@ export const VerticalPodAutoscalers = defineResource({
     return errs;
   },
 });
+
+/** A histogram in a checkpoint (upstream `HistogramCheckpoint`). */
+export const HistogramCheckpointSchema = z.object({
+  referenceTimestamp: z.string().nullable().optional(),
+  bucketWeights: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  totalWeight: z.number().nonnegative().optional(),
+});
+
+/** The VerticalPodAutoscalerCheckpoint object (upstream `VerticalPodAutoscalerCheckpoint`). */
+export const VerticalPodAutoscalerCheckpointSchema = z.object({
+  apiVersion: z.literal('autoscaling.k8s.io/v1'),
+  kind: z.literal('VerticalPodAutoscalerCheckpoint'),
+  metadata: ObjectMetaSchema,
+  spec: z.object({ vpaObjectName: z.string().optional(), containerName: z.string().optional() }).prefault({}),
+  status: z
+    .object({
+      lastUpdateTime: z.string().nullable().optional(),
+      version: z.string().optional(),
+      cpuHistogram: HistogramCheckpointSchema.optional(),
+      memoryHistogram: HistogramCheckpointSchema.optional(),
+      firstSampleStart: z.string().nullable().optional(),
+      lastSampleStart: z.string().nullable().optional(),
+      totalSamplesCount: z.number().int().nonnegative().optional(),
+    })
+    .prefault({}),
+});
+/** A VerticalPodAutoscalerCheckpoint: the recommender's saved histograms of one VPA's container. */
+export type VerticalPodAutoscalerCheckpoint = z.infer<typeof VerticalPodAutoscalerCheckpointSchema>;
+
+/**
+ * VerticalPodAutoscalerCheckpoints (`verticalpodautoscalercheckpoints.autoscaling.k8s.io`,
+ * short name `vpacheckpoint`), as upstream's CRD: no status subresource (the recommender writes
+ * the whole object), one per VPA and container, named `<vpa>-<container>`.
+ */
+export const VerticalPodAutoscalerCheckpoints = defineResource({
+  group: 'autoscaling.k8s.io',
+  version: 'v1',
+  kind: 'VerticalPodAutoscalerCheckpoint',
+  plural: 'verticalpodautoscalercheckpoints',
+  shortNames: ['vpacheckpoint'],
+  namespaced: true,
+  schema: VerticalPodAutoscalerCheckpointSchema,
+});

@@ -9,13 +9,14 @@ import { vpaAdmissionHook } from './admission.js';
 import { vpaRecommenderController, vpaUpdaterController } from './controller.js';
 import type { VpaControllerOptions } from './controller.js';
 import { VPA_INVARIANTS } from './invariants.js';
-import { VerticalPodAutoscalers } from './kind.js';
+import { VerticalPodAutoscalerCheckpoints, VerticalPodAutoscalers } from './kind.js';
 
 /** The name of the plugin {@link verticalPodAutoscalerPlugin} returns. */
 export const VPA_PLUGIN_NAME = 'kubeloop.dev/vertical-pod-autoscaler';
 
 /**
- * A core plugin that serves `verticalpodautoscalers.autoscaling.k8s.io/v1` and runs the three
+ * A core plugin that serves `verticalpodautoscalers.autoscaling.k8s.io/v1` (and the
+ * recommender's `verticalpodautoscalercheckpoints`) and runs the three
  * VPA components of the autoscaler repository: the recommender (every minute, decaying
  * histograms of the PodMetrics the metrics-server serves → `status.recommendation`), the
  * updater (every minute, evicts pods whose requests left the recommended range, in modes
@@ -34,6 +35,7 @@ export function verticalPodAutoscalerPlugin(options: VpaControllerOptions = {}):
     name: VPA_PLUGIN_NAME,
     register(api) {
       api.addResource(VerticalPodAutoscalers);
+      api.addResource(VerticalPodAutoscalerCheckpoints);
       api.addAdmissionHook(vpaAdmissionHook());
       api.addController((manager) => vpaRecommenderController(manager, options));
       api.addController((manager) => vpaUpdaterController(manager, options));

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CPU_BUCKETS, DecayingHistogram, ExponentialBuckets, Histogram, MEMORY_BUCKETS } from './histogram.js';
-import { ContainerUsageState, capToPolicy, containerRecommendation, estimateContainer } from './recommend.js';
+import { ContainerUsageState, capToPolicy, containerRecommendation, estimateContainer, oomBumpedMemory } from './recommend.js';
 import type { VerticalPodAutoscaler } from './kind.js';
 
 const MIN = 60_000;
@@ -129,6 +129,38 @@ describe('estimateContainer', () => {
   });
 });
 
+describe('OOM kills (upstream ContainerState.RecordOOM, --oom-bump-up-ratio 1.2, --oom-min-bump-up-bytes 100Mi)', () => {
+  const Mi = 2 ** 20;
+  it.each([
+    [50 * Mi, 90 * Mi, 190 * Mi], // max(90Mi + 100Mi, 108Mi)
+    [1024 * Mi, 0, Math.trunc(1024 * Mi * 1.2)], // max(1124Mi, 1228.8Mi)
+    [0, 0, 100 * Mi],
+  ])('bumps max(request %i, peak %i) to %i', (request, peak, needed) => {
+    expect(oomBumpedMemory(request, peak)).toBe(needed);
+  });
+
+  it('records the bumped sample as the window peak, so the memory estimate rises; usage OOM peaks do not compound', () => {
+    const s = new ContainerUsageState();
+    s.addCpuSample(0.1, 0.1, T0);
+    s.addMemorySample(400 * Mi, T0);
+    const before = estimateContainer(s, 1).target.memory;
+    expect(s.recordOom(T0 + MIN, 300 * Mi)).toBe(true); // max(400Mi + 100Mi, 480Mi) = 500Mi
+    const after = estimateContainer(s, 1).target.memory;
+    expect(after).toBeGreaterThan(before);
+    const end = (bytes: number): number => MEMORY_BUCKETS.bucketStart(MEMORY_BUCKETS.findBucket(bytes) + 1);
+    expect(s.memoryPeaks.percentile(1)).toBe(end(500 * Mi));
+    // a second OOM bumps from the usage peak again (400Mi), not from the first OOM's 500Mi
+    s.recordOom(T0 + 2 * MIN, 300 * Mi);
+    expect(s.memoryPeaks.percentile(1)).toBe(end(500 * Mi));
+  });
+
+  it('discards an OOM older than the last memory sample by more than the 24 h aggregation interval', () => {
+    const s = new ContainerUsageState();
+    s.addMemorySample(90 * Mi, T0 + 2 * DAY);
+    expect(s.recordOom(T0, 50 * Mi)).toBe(false);
+  });
+});
+
 describe('policy', () => {
   const vpa = (policy: object): VerticalPodAutoscaler =>
     ({ apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { name: 'v' }, spec: { targetRef: { kind: 'Deployment', name: 'd' }, resourcePolicy: { containerPolicies: [policy] } }, status: {} }) as VerticalPodAutoscaler;
@@ -153,5 +185,34 @@ describe('policy', () => {
   it('caps by the quantity, memory in bytes', () => {
     expect(capToPolicy('memory', 1e9, { maxAllowed: { memory: '512Mi' } })).toBe(512 * 2 ** 20);
     expect(capToPolicy('cpu', 10, { minAllowed: { cpu: '100m' } })).toBe(100);
+  });
+});
+
+describe('checkpoints (upstream SaveToCheckpoint / LoadFromCheckpoint, version v3)', () => {
+  it('saves bucket weights scaled so the largest is 10000, and loads them back to the same total and proportions', () => {
+    const h = new Histogram(CPU_BUCKETS);
+    h.addSample(0.3, 3);
+    h.addSample(0.5, 1.5);
+    const c = h.saveToCheckpoint();
+    expect(c).toEqual({ bucketWeights: { '18': 10000, '25': 5000 }, totalWeight: 4.5 });
+    const back = new Histogram(CPU_BUCKETS);
+    back.loadFromCheckpoint(c);
+    expect(back.totalWeight).toBe(4.5);
+    expect([0.5, 0.7, 0.95].map((p) => back.percentile(p))).toEqual([0.5, 0.7, 0.95].map((p) => h.percentile(p)));
+    expect(() => back.loadFromCheckpoint({ bucketWeights: { '500': 1 }, totalWeight: 1 })).toThrow(RangeError);
+  });
+
+  it('restores a container state whose estimate is the one saved, and refuses another version', () => {
+    const s = new ContainerUsageState();
+    for (let i = 0; i < 30; i++) {
+      s.addCpuSample(0.2 + (i % 5) * 0.05, 0.1, T0 + i * MIN);
+      s.addMemorySample((100 + i) * 2 ** 20, T0 + i * MIN);
+    }
+    const saved = s.saveToCheckpoint();
+    expect(saved).toMatchObject({ version: 'v3', totalSamplesCount: 30, firstSampleStart: '2027-01-15T08:00:00Z', lastSampleStart: '2027-01-15T08:29:00Z' });
+    expect(saved.cpuHistogram?.referenceTimestamp).toMatch(/^\d{4}-\d\d-\d\dT00:00:00Z$/);
+    const restored = ContainerUsageState.fromCheckpoint(JSON.parse(JSON.stringify(saved)) as typeof saved);
+    expect(estimateContainer(restored, 1)).toEqual(estimateContainer(s, 1));
+    expect(() => ContainerUsageState.fromCheckpoint({ ...saved, version: 'v2' })).toThrow('unsupported checkpoint version v2');
   });
 });

@@ -7,9 +7,14 @@
  *
  * @module
  */
-import type { ContainerResourcePolicy, RecommendedContainerResources, VerticalPodAutoscaler } from './kind.js';
+import type { ContainerResourcePolicy, RecommendedContainerResources, VerticalPodAutoscaler, VerticalPodAutoscalerCheckpoint } from './kind.js';
 import { CPU_BUCKETS, DecayingHistogram, DEFAULT_HALF_LIFE_MS, MEMORY_BUCKETS, MIN_SAMPLE_WEIGHT } from './histogram.js';
-import { Quantity, parseQuantity } from '@kubeloop/core';
+import { Quantity, formatTime, parseQuantity, parseTime } from '@kubeloop/core';
+
+/** Upstream's `SupportedCheckpointVersion`: the only checkpoint version the recommender loads. */
+export const CHECKPOINT_VERSION = 'v3';
+/** A checkpoint's status as the recommender writes it (without `lastUpdateTime`). */
+export type ContainerCheckpoint = Omit<VerticalPodAutoscalerCheckpoint['status'], 'lastUpdateTime'>;
 
 /** Upstream's `--recommendation-margin-fraction`: 0.15. */
 export const SAFETY_MARGIN_FRACTION = 0.15;
@@ -27,6 +32,21 @@ export const UPPER_BOUND_PERCENTILE = 0.95;
 export const MAX_RESOURCE_AMOUNT = 1e14;
 /** Upstream's `memoryAggregationInterval`: one memory peak per 24 h per container. */
 export const MEMORY_AGGREGATION_INTERVAL_MS = 24 * 60 * 60 * 1000;
+/** Upstream's `--oom-bump-up-ratio` default: an OOM-killed container needed at least 1.2 × what it had. */
+export const OOM_BUMP_UP_RATIO = 1.2;
+/** Upstream's `--oom-min-bump-up-bytes` default: and at least 100 MiB more. */
+export const OOM_MIN_BUMP_UP_BYTES = 100 * 1024 * 1024;
+
+/**
+ * The memory an OOM-killed container is taken to have needed (upstream `RecordOOM`): the larger
+ * of its memory request and its usage peak of the current window, bumped by the larger of
+ * `+minBumpBytes` and `× ratio`. A 50Mi request and a 90Mi peak: max(90Mi + 100Mi, 108Mi) =
+ * 190Mi; a 1Gi request: max(1124Mi, 1228.8Mi) = 1228.8Mi.
+ */
+export function oomBumpedMemory(requestBytes: number, peakBytes: number, ratio = OOM_BUMP_UP_RATIO, minBumpBytes = OOM_MIN_BUMP_UP_BYTES): number {
+  const used = Math.max(requestBytes, peakBytes);
+  return Math.max(used + minBumpBytes, Math.trunc(used * ratio));
+}
 
 /**
  * One container's usage history (upstream `AggregateContainerState` fed by `ContainerState`):
@@ -43,7 +63,12 @@ export class ContainerUsageState {
   lastSampleMs: number | undefined;
   totalSamples = 0;
   #windowEnd: number | undefined;
-  #peak: { value: number; at: number } | undefined;
+  /** The usage peak and the OOM peak of the current window (upstream `memoryPeak`, `oomPeak`). */
+  #memoryPeak = 0;
+  #oomPeak = 0;
+  /** When the window's peak sample (the larger of the two) was added. */
+  #peakAt = 0;
+  #lastMemorySampleMs: number | undefined;
 
   /** Adds a CPU sample (usage and request in cores) taken at `timeMs`. */
   addCpuSample(usageCores: number, requestCores: number, timeMs: number): void {
@@ -53,18 +78,78 @@ export class ContainerUsageState {
     this.totalSamples++;
   }
 
-  /** Adds a memory sample (bytes) taken at `timeMs`: it raises the current window's peak. */
-  addMemorySample(bytes: number, timeMs: number): void {
+  /**
+   * Adds a memory sample (bytes) taken at `timeMs`: it raises the current window's peak. A
+   * usage sample older than the last one is dropped; an OOM sample (`oom`) never is.
+   */
+  addMemorySample(bytes: number, timeMs: number, oom = false): void {
+    if (!oom && this.#lastMemorySampleMs !== undefined && timeMs < this.#lastMemorySampleMs) return;
+    this.#lastMemorySampleMs = timeMs;
     if (this.#windowEnd === undefined) {
       this.#windowEnd = timeMs + MEMORY_AGGREGATION_INTERVAL_MS;
     } else if (timeMs >= this.#windowEnd) {
       this.#windowEnd += MEMORY_AGGREGATION_INTERVAL_MS * (Math.floor((timeMs - this.#windowEnd) / MEMORY_AGGREGATION_INTERVAL_MS) + 1);
-      this.#peak = undefined;
+      this.#memoryPeak = 0;
+      this.#oomPeak = 0;
     }
-    if (this.#peak !== undefined && bytes <= this.#peak.value) return;
-    if (this.#peak !== undefined) this.memoryPeaks.subtractSample(this.#peak.value, 1, this.#peak.at);
-    this.#peak = { value: bytes, at: timeMs };
+    const peak = Math.max(this.#memoryPeak, this.#oomPeak);
+    if (peak > 0 && bytes <= peak) return;
+    if (peak > 0) this.memoryPeaks.subtractSample(peak, 1, this.#peakAt);
+    if (oom) this.#oomPeak = bytes;
+    else this.#memoryPeak = bytes;
+    this.#peakAt = timeMs;
     this.memoryPeaks.addSample(bytes, 1, timeMs);
+  }
+
+  /**
+   * Records an OOM kill at `timeMs` of a container that requested `requestBytes` of memory
+   * (upstream `ContainerState.RecordOOM`): an artificial memory sample of
+   * {@link oomBumpedMemory} of the request and the window's usage peak (the OOM peak left
+   * out, so that OOMs in a row do not compound), so the next memory recommendation rises.
+   * Returns false for an OOM older than the last memory sample by more than the aggregation
+   * interval (too old to be relevant), as upstream discards it.
+   */
+  recordOom(timeMs: number, requestBytes: number, ratio = OOM_BUMP_UP_RATIO, minBumpBytes = OOM_MIN_BUMP_UP_BYTES): boolean {
+    if (this.#lastMemorySampleMs !== undefined && timeMs < this.#lastMemorySampleMs - MEMORY_AGGREGATION_INTERVAL_MS) return false;
+    this.addMemorySample(oomBumpedMemory(requestBytes, this.#memoryPeak, ratio, minBumpBytes), timeMs, true);
+    return true;
+  }
+
+  /**
+   * The checkpoint of this state (upstream `AggregateContainerState.SaveToCheckpoint`): both
+   * histograms, the first and last CPU sample times, the sample count, version `v3`.
+   */
+  saveToCheckpoint(): ContainerCheckpoint {
+    return {
+      version: CHECKPOINT_VERSION,
+      cpuHistogram: this.cpu.saveToCheckpoint(),
+      memoryHistogram: this.memoryPeaks.saveToCheckpoint(),
+      firstSampleStart: this.firstSampleMs === undefined ? null : formatTime(this.firstSampleMs),
+      lastSampleStart: this.lastSampleMs === undefined ? null : formatTime(this.lastSampleMs),
+      totalSamplesCount: this.totalSamples,
+    };
+  }
+
+  /**
+   * A state restored from a checkpoint (upstream `LoadFromCheckpoint`). The memory window's peak
+   * is not in a checkpoint: the next sample opens a new window, as upstream's.
+   *
+   * Errors: throws a `RangeError` for a version other than {@link CHECKPOINT_VERSION} or a
+   * bucket outside the histograms.
+   */
+  static fromCheckpoint(checkpoint: ContainerCheckpoint): ContainerUsageState {
+    if (checkpoint.version !== CHECKPOINT_VERSION) throw new RangeError(`unsupported checkpoint version ${checkpoint.version ?? '(none)'}`);
+    const state = new ContainerUsageState();
+    const time = (t: string | null | undefined): number | undefined => (t === undefined || t === null || t === '' ? undefined : parseTime(t));
+    const load = (h: DecayingHistogram, c: ContainerCheckpoint['cpuHistogram']): void => {
+      if (c !== undefined) h.loadFromCheckpoint({ bucketWeights: c.bucketWeights ?? {}, totalWeight: c.totalWeight ?? 0 }, time(c.referenceTimestamp) ?? 0);
+    };
+    load(state.cpu, checkpoint.cpuHistogram);
+    load(state.memoryPeaks, checkpoint.memoryHistogram);
+    state.firstSampleMs = time(checkpoint.firstSampleStart);
+    state.lastSampleMs = time(checkpoint.lastSampleStart);
+    state.totalSamples = checkpoint.totalSamplesCount ?? 0;
+    return state;
   }
 
   /**

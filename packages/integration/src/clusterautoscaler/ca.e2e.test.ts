@@ -110,4 +110,79 @@ describe('Cluster Autoscaler', () => {
       await cluster.stop();
     }
   });
+
+  it('never grows the cluster past --max-nodes-total: the scale-up is capped, then pods get NotTriggerScaleUp and the status says so', async () => {
+    const cluster = await SimCluster.create({
+      seed: 5,
+      nodes: [{ name: 'node-1', cpu: '2' }],
+      nodeGroups: [{ name: 'pool', maxSize: 5, cpu: '2', memory: '8Gi', bootDelayMs: 20_000 }],
+      clusterAutoscaler: { maxNodesTotal: 3 },
+    });
+    // five 1500m pods: one fits node-1, four need a node each, two are allowed
+    await cluster.apply(deployment('web', 5, '1500m'));
+    await cluster.advance(15_000);
+    expect((await events(cluster, 'TriggeredScaleUp')).map((e) => e.message)[0]).toBe('pod triggered scale-up: [{pool 0->2 (max: 5)}]');
+    await cluster.advance(120_000);
+    expect(await nodeNames(cluster)).toEqual(['node-1', 'pool-1', 'pool-2']);
+    const pending = (await cluster.list(Pods)).items.filter((p) => p.spec.nodeName === undefined);
+    expect(pending).toHaveLength(2);
+    const not = await events(cluster, 'NotTriggerScaleUp');
+    expect(new Set(not.map((e) => e.involvedObject.name))).toEqual(new Set(pending.map((p) => p.metadata.name)));
+    expect(new Set(not.map((e) => e.message))).toEqual(new Set(["pod didn't trigger scale-up: max total nodes in cluster reached"]));
+    expect((await events(cluster, 'MaxNodesTotalReached')).map((e) => [e.type, e.message])).toEqual([['Warning', 'Max total nodes in cluster reached: 3']]);
+    const status = await cluster.get(ConfigMaps, { namespace: 'kube-system', name: 'cluster-autoscaler-status' });
+    expect(status.data?.['status']).toContain('message: Max total nodes in cluster reached: 3');
+    await cluster.advance(10 * 60_000);
+    expect(await nodeNames(cluster)).toEqual(['node-1', 'pool-1', 'pool-2']);
+    await cluster.stop();
+  });
+
+  it('deletes a machine that never registers within --max-node-provision-time and backs its group off, so another group is grown', async () => {
+    const cluster = await SimCluster.create({
+      seed: 6,
+      nodes: [{ name: 'node-1', cpu: '1' }],
+      nodeGroups: [
+        { name: 'pool', maxSize: 3, cpu: '2', memory: '4Gi', bootDelayMs: 20_000, failBoot: 1 },
+        { name: 'spare', maxSize: 3, cpu: '8', memory: '32Gi', bootDelayMs: 20_000 },
+      ],
+    });
+    await cluster.apply(deployment('web', 1, '1500m'));
+    await cluster.advance(15_000);
+    // least-waste picks the 2-cpu pool; its machine is stuck at boot
+    expect((await events(cluster, 'TriggeredScaleUp')).map((e) => e.message)).toEqual(['pod triggered scale-up: [{pool 0->1 (max: 3)}]']);
+    await cluster.advance(14 * 60_000);
+    expect(cluster.cloud?.nodeGroups()[0]!.nodes()).toEqual(['pool-1']);
+    expect(await nodeNames(cluster)).toEqual(['node-1']);
+    await cluster.advance(2 * 60_000);
+    // timed out: the machine is deleted, the group backed off, and spare grows instead
+    expect((await events(cluster, 'ScaleUpTimedOut')).map((e) => e.message)).toEqual([expect.stringMatching(/^Nodes added to group pool failed to register within 15m\d+s$/)]);
+    expect((await events(cluster, 'DeleteUnregistered')).map((e) => e.message)).toEqual(['Removed unregistered node pool-1']);
+    expect(cluster.cloud?.nodeGroups()[0]!.targetSize()).toBe(0);
+    const status = (await cluster.get(ConfigMaps, { namespace: 'kube-system', name: 'cluster-autoscaler-status' })).data?.['status'] ?? '';
+    expect(status).toMatch(/- name: pool\n(?:.*\n)*? {2}scaleUp:\n {4}status: Backoff\n {4}backoffInfo:\n {6}errorCode: timeout\n {6}errorMessage: Scale-up timed out for node group pool after 15m\d+s/);
+    expect((await events(cluster, 'TriggeredScaleUp')).map((e) => e.message)).toContain('pod triggered scale-up: [{spare 0->1 (max: 3)}]');
+    await cluster.advance(60_000);
+    expect(await nodeNames(cluster)).toEqual(['node-1', 'spare-1']);
+    // the back-off runs out after 5 minutes
+    await cluster.advance(5 * 60_000);
+    const later = (await cluster.get(ConfigMaps, { namespace: 'kube-system', name: 'cluster-autoscaler-status' })).data?.['status'] ?? '';
+    expect(later).not.toContain('Backoff');
+    await cluster.stop();
+  });
+
+  it('removes an unready node once unneeded for --scale-down-unready-time (20 min), not the 10 min of a ready one', async () => {
+    const cluster = await SimCluster.create({ seed: 7, nodes: [{ name: 'node-1', cpu: '4' }], nodeGroups: [{ name: 'pool', minSize: 0, maxSize: 3, cpu: '4', bootDelayMs: 20_000 }] });
+    await cluster.apply(deployment('web', 5, '1'));
+    await cluster.advance(120_000);
+    expect(await nodeNames(cluster)).toEqual(['node-1', 'pool-1']);
+    await cluster.server.patch(Deployments, { namespace: 'default', name: 'web' }, { type: 'merge', body: { spec: { replicas: 2 } } });
+    await cluster.advance(30_000);
+    // pool-1's kubelet stops: its Node turns NotReady (Unknown) after the grace period
+    cluster.stopNode('pool-1');
+    await cluster.advance(15 * 60_000);
+    expect(await nodeNames(cluster)).toEqual(['node-1', 'pool-1']);
+    await cluster.advance(10 * 60_000);
+    expect(await nodeNames(cluster)).toEqual(['node-1']);
+    await cluster.stop();
+  });
 });

@@ -150,4 +150,19 @@ describe('Cluster Autoscaler under random load', () => {
     const { actions: _a2, faults: _f2, runs: _r2, ...real } = options('cluster autoscaler: real', fc.constant([]), { nodeGroups: groups });
     expect((await runCase(real, 1, steps, [])).failure).toBeUndefined();
   }, 120_000);
+
+  it('with --max-nodes-total 3 and a machine that never boots, under crashes: within every max, the cluster within 3', async () => {
+    const groups = [{ ...GROUPS[0]!, failBoot: 1 }];
+    await checkCluster(options('cluster autoscaler: max total, failed boot', faultSchedules({ kinds: ['crash'], maxFaults: 1, maxWrite: 30, steps: MAX_STEPS, nodes: 1 }), { nodeGroups: groups, clusterAutoscaler: { ...FAST, maxNodesTotal: 3, maxNodeProvisionTimeMs: 120_000 } }));
+  }, 300_000);
+
+  it('an autoscaler that reads --max-nodes-total 1 too high grows the cluster past it', async () => {
+    const late = lateCloud();
+    const broken = options('cluster autoscaler: max total misread', fc.constant([]), { clusterAutoscaler: false, plugins: [clusterAutoscalerPlugin({ cloudProvider: late.provider, ...FAST, maxNodesTotal: 4 })] });
+    const { actions: _a, faults: _f, runs: _r, ...run } = { ...broken, setup: async (c: SimCluster) => { late.bind(c); await broken.setup!(c, undefined as never); }, safety: clusterAutoscalerInvariants(BOUNDS, groupOf, { maxNodesTotal: 3 }) };
+    const steps: Step[] = [{ kind: 'scale', replicas: 10 }, { kind: 'wait', ms: 120_000 }];
+    expect((await runCase(run, 1, steps, [])).failure?.invariant).toBe('clusterAutoscalerWithinMax');
+    const { actions: _a2, faults: _f2, runs: _r2, ...real } = options('cluster autoscaler: real', fc.constant([]), { clusterAutoscaler: { ...FAST, maxNodesTotal: 3 } });
+    expect((await runCase(real, 1, steps, [])).failure).toBeUndefined();
+  }, 120_000);
 });

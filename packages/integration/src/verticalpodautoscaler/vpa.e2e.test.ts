@@ -6,11 +6,11 @@
  * puts ConfigUnsupported on the VPA.
  */
 import { describe, expect, it } from 'vitest';
-import { Events, Pods } from '@kubeloop/core';
+import { Events, Pods, parseQuantity } from '@kubeloop/core';
 import type { Pod } from '@kubeloop/core';
-import { SimCluster } from '@kubeloop/testing';
-import { VerticalPodAutoscalers } from '@kubeloop/controllers';
-import type { VerticalPodAutoscaler } from '@kubeloop/controllers';
+import { DEFAULT_CONTROLLER_PLUGINS, SimCluster } from '@kubeloop/testing';
+import { VerticalPodAutoscalerCheckpoints, VerticalPodAutoscalers, verticalPodAutoscalerPlugin } from '@kubeloop/controllers';
+import type { VerticalPodAutoscaler, VerticalPodAutoscalerCheckpoint } from '@kubeloop/controllers';
 
 function hamster(mode: string, extra = ''): string {
   return `
@@ -128,6 +128,100 @@ describe('Vertical Pod Autoscaler', () => {
     await cluster.advance(2 * 60_000);
     const vpa = (await cluster.get(VerticalPodAutoscalers, { namespace: 'default', name: 'hamster-vpa' })) as VerticalPodAutoscaler;
     expect(vpa.status.conditions?.find((c) => c.type === 'ConfigUnsupported')).toMatchObject({ status: 'True', reason: 'HorizontalPodAutoscalerConflict' });
+    await cluster.stop();
+  });
+
+  it('raises the memory recommendation after an OOM kill: the OOM counts as a sample of max(request, peak) bumped by 100Mi or 20 %', async () => {
+    const cluster = await SimCluster.create({ seed: 11, nodes: 1, metricsServer: true, verticalPodAutoscaler: true });
+    const leaky = (growth: string) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: leaky
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: leaky
+  template:
+    metadata:
+      labels:
+        app: leaky
+      annotations:
+        kubeloop.dev/behavior: memory=200Mi,memory-growth=${growth}
+    spec:
+      containers:
+      - name: app
+        image: registry.k8s.io/ubuntu-slim:0.14
+        resources:
+          requests:
+            cpu: 100m
+            memory: 250Mi
+          limits:
+            memory: 260Mi
+---
+apiVersion: autoscaling.k8s.io/v1
+kind: VerticalPodAutoscaler
+metadata:
+  name: leaky-vpa
+spec:
+  targetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: leaky
+  updatePolicy:
+    updateMode: "Off"
+`;
+    const memoryTarget = async (): Promise<number> => {
+      const vpa = (await cluster.get(VerticalPodAutoscalers, { namespace: 'default', name: 'leaky-vpa' })) as VerticalPodAutoscaler;
+      return Number(parseQuantity(vpa.status.recommendation!.containerRecommendations![0]!.target['memory']!).value());
+    };
+    // without a leak: usage stays at 200Mi, under the 260Mi limit
+    const calm = await SimCluster.create({ seed: 11, nodes: 1, metricsServer: true, verticalPodAutoscaler: true });
+    await calm.apply(leaky('0'));
+    await calm.advance(6 * 60_000);
+    const calmVpa = (await calm.get(VerticalPodAutoscalers, { namespace: 'default', name: 'leaky-vpa' })) as VerticalPodAutoscaler;
+    const calmTarget = Number(parseQuantity(calmVpa.status.recommendation!.containerRecommendations![0]!.target['memory']!).value());
+    expect(calmTarget).toBeLessThan(350 * 2 ** 20);
+    await calm.stop();
+    // 1Mi more a second: OOMKilled after a minute, again after each restart
+    await cluster.apply(leaky('1Mi'));
+    await cluster.advance(6 * 60_000);
+    const pod = (await cluster.list(Pods)).items[0]!;
+    expect(pod.status.containerStatuses?.[0]?.lastState?.terminated?.reason).toBe('OOMKilled');
+    // max(250Mi request, peak) + 100Mi ≥ 350Mi, × 1.15 margin
+    expect(await memoryTarget()).toBeGreaterThanOrEqual(Math.trunc(350 * 2 ** 20 * 1.15));
+    await cluster.stop();
+  });
+
+  it('writes a VerticalPodAutoscalerCheckpoint per container, restores it after a recommender restart, and deletes it with the VPA', async () => {
+    // the VPA runs in the controller manager here, so that crashing it restarts the recommender
+    const cluster = await SimCluster.create({ seed: 12, nodes: 1, metricsServer: true, controllerManager: { plugins: [...DEFAULT_CONTROLLER_PLUGINS, verticalPodAutoscalerPlugin()] } });
+    await cluster.apply(hamster('Off'));
+    await cluster.advance(20 * 60_000);
+    const checkpoint = (await cluster.get(VerticalPodAutoscalerCheckpoints, { namespace: 'default', name: 'hamster-vpa-hamster' })) as VerticalPodAutoscalerCheckpoint;
+    expect(checkpoint.spec).toEqual({ vpaObjectName: 'hamster-vpa', containerName: 'hamster' });
+    expect(checkpoint.status).toMatchObject({ version: 'v3', cpuHistogram: { totalWeight: expect.any(Number) }, memoryHistogram: { totalWeight: expect.any(Number) } });
+    expect(Object.values(checkpoint.status.cpuHistogram?.bucketWeights ?? {})).toContain(10000);
+    expect(checkpoint.status.totalSamplesCount).toBeGreaterThanOrEqual(15); // a sample a minute
+    const upper = async (): Promise<number> => {
+      const vpa = (await cluster.get(VerticalPodAutoscalers, { namespace: 'default', name: 'hamster-vpa' })) as VerticalPodAutoscaler;
+      return parseQuantity(vpa.status.recommendation!.containerRecommendations![0]!.upperBound!['cpu']!).milliValue();
+    };
+    const before = await upper();
+    await cluster.restartControllerManager();
+    await cluster.advance(61_000);
+    // the history came back: the upper bound (wide while confidence is low) did not widen again
+    expect(await upper()).toBeLessThanOrEqual(before);
+    const after = (await cluster.get(VerticalPodAutoscalerCheckpoints, { namespace: 'default', name: 'hamster-vpa-hamster' })) as VerticalPodAutoscalerCheckpoint;
+    expect(after.status.totalSamplesCount).toBeGreaterThan(checkpoint.status.totalSamplesCount!);
+    // a checkpoint whose VPA is gone (deleted while no recommender ran) goes at the next sweep (--checkpoints-gc-interval 10 min)
+    await cluster.apply({ apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscalerCheckpoint', metadata: { name: 'ghost-app', namespace: 'default' }, spec: { vpaObjectName: 'ghost', containerName: 'app' }, status: { version: 'v3' } });
+    await cluster.advance(11 * 60_000);
+    expect((await cluster.list(VerticalPodAutoscalerCheckpoints)).items.map((c) => c.metadata.name)).toEqual(['hamster-vpa-hamster']);
+    await cluster.delete(VerticalPodAutoscalers, { namespace: 'default', name: 'hamster-vpa' });
+    await cluster.advance(5_000);
+    expect((await cluster.list(VerticalPodAutoscalerCheckpoints)).items).toEqual([]);
     await cluster.stop();
   });
 });

@@ -65,6 +65,7 @@ import {
   horizontalPodAutoscalerPlugin,
   clusterAutoscalerPlugin,
   verticalPodAutoscalerPlugin,
+  VerticalPodAutoscalerCheckpoints,
   VerticalPodAutoscalers,
   schedulerPlugin,
   statefulSetPlugin,
@@ -99,8 +100,8 @@ export type NodeSpec = Omit<FakeNodeConfig, 'index'>;
 
 /**
  * One node group of a {@link SimCluster}'s fake cloud (the `nodeGroups` option): runtime-fake's
- * `NodeGroupConfig` — name, minSize, maxSize, the machines' cpu/memory/pods, labels, taints and
- * boot delay.
+ * `NodeGroupConfig` — name, minSize, maxSize, the machines' cpu/memory/pods, labels, taints,
+ * boot delay, and `failBoot` (how many machines asked for never boot).
  */
 export type NodeGroupSpec = NodeGroupConfig;
 
@@ -799,7 +800,7 @@ export class SimCluster {
    * manifests before the cluster exists (the CLI's scenarios).
    */
   static addOnResources(options: Pick<SimClusterOptions, 'verticalPodAutoscaler'>): readonly ResourceDefinition[] {
-    return (options.verticalPodAutoscaler ?? false) === false ? [] : [VerticalPodAutoscalers as unknown as ResourceDefinition];
+    return (options.verticalPodAutoscaler ?? false) === false ? [] : [VerticalPodAutoscalers as unknown as ResourceDefinition, VerticalPodAutoscalerCheckpoints as unknown as ResourceDefinition];
   }
 
   /**

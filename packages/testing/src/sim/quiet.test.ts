@@ -39,6 +39,13 @@ describe('isHeartbeat', () => {
     expect(isHeartbeat(mv, { ...republished, value: '25' } as KubeObject)).toBe(false);
   });
 
+  it('counts a VPA recommender’s periodic checkpoint save as a heartbeat, and a change of its spec as a change', () => {
+    const cp: KubeObject & Record<string, unknown> = { apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscalerCheckpoint', metadata: { name: 'v-app', namespace: 'default', resourceVersion: '9' }, spec: { vpaObjectName: 'v', containerName: 'app' }, status: { version: 'v3', totalSamplesCount: 3 } };
+    const saved = { ...cp, metadata: { ...cp.metadata, resourceVersion: '10' }, status: { version: 'v3', totalSamplesCount: 4 } };
+    expect(isHeartbeat(cp, saved)).toBe(true);
+    expect(isHeartbeat(cp, { ...saved, spec: { vpaObjectName: 'v', containerName: 'other' } } as KubeObject)).toBe(false);
+  });
+
   it('counts a Lease renewal as a heartbeat, even though it moves generation', () => {
     const renewed: Lease = { ...lease, metadata: { ...lease.metadata, resourceVersion: '8', generation: 2 }, spec: { ...lease.spec, renewTime: '2026-01-01T00:00:10.000000Z' } };
     expect(isHeartbeat(lease, renewed)).toBe(true);

@@ -10,6 +10,8 @@
  * - the `lastHeartbeatTime` of a Node's conditions, or
  * - the `timestamp` of a PodMetrics or NodeMetrics (metrics-server's scrape of unchanged usage),
  *   or of a MetricValue or ExternalMetricValue (a metrics adapter's republished unchanged value),
+ * - the `status` of a VerticalPodAutoscalerCheckpoint (the VPA recommender saves its usage
+ *   histograms every minute while samples come in, as upstream's checkpoint writer does),
  * besides `metadata.resourceVersion`, `metadata.generation` (a Lease renewal is a spec change)
  * and `metadata.managedFields`.
  *
@@ -32,6 +34,10 @@ function withoutHeartbeatFields(object: KubeObject): unknown {
       const { renewTime: _renew, ...rest } = spec;
       out['spec'] = rest;
     }
+  }
+  if (object.kind === 'VerticalPodAutoscalerCheckpoint') {
+    const { status: _status, ...rest } = out;
+    return rest;
   }
   if (METRICS_KINDS.has(object.kind)) {
     const { timestamp: _ts, ...rest } = out;
@@ -58,7 +64,7 @@ function withoutHeartbeatFields(object: KubeObject): unknown {
  */
 export function isHeartbeat(previous: KubeObject | undefined, next: KubeObject): boolean {
   if (previous === undefined || previous.kind !== next.kind) return false;
-  if (next.kind !== 'Lease' && next.kind !== 'Node' && !METRICS_KINDS.has(next.kind)) return false;
+  if (next.kind !== 'Lease' && next.kind !== 'Node' && next.kind !== 'VerticalPodAutoscalerCheckpoint' && !METRICS_KINDS.has(next.kind)) return false;
   return deepEqual(withoutHeartbeatFields(previous), withoutHeartbeatFields(next));
 }
 
