@@ -62,8 +62,22 @@ export { RuntimeFakeError } from './errors.js';
 export type { RuntimeFakeErrorCode } from './errors.js';
 
 // Usage and the metrics pipeline
-export { CPU_USAGE_ANNOTATION, DEFAULT_USAGE_BASELINE, IMAGE_USAGE_BASELINES, MEMORY_USAGE_ANNOTATION, containerUsage, imageUsageBaseline } from './usage.js';
-export type { ResourceUsage } from './usage.js';
+export {
+  CPU_USAGE_ANNOTATION,
+  DEFAULT_USAGE_BASELINE,
+  IMAGE_USAGE_BASELINES,
+  MEMORY_USAGE_ANNOTATION,
+  USAGE_ANNOTATIONS_ADMISSION,
+  containerCpuModel,
+  containerUsage,
+  containerUsageShapes,
+  imageUsageBaseline,
+  usageAnnotationsAdmission,
+  validateUsageAnnotations,
+} from './usage.js';
+export type { CpuUsageModel, ResourceUsage, UsageContainer } from './usage.js';
+export { firstTimeAbove, parseUsageShape, usageAt, usageIntegral } from './usage-shape.js';
+export type { UsagePoint, UsageShape } from './usage-shape.js';
 export { DEFAULT_METRIC_RESOLUTION_MS, METRICS_SERVER_PLUGIN_NAME, MetricsScraper, NODE_SYSTEM_USAGE, formatCpuUsage, formatMemoryUsage, metricsServerPlugin, nodeMetricsOf, podMetricsOf } from './metrics-server.js';
 export type { MetricsServerOptions } from './metrics-server.js';
 export {

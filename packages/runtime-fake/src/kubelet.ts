@@ -255,7 +255,7 @@ export class FakeKubelet {
         if (parts === undefined) continue;
         const spec = pod.spec.containers.find((s) => s.name === c.name) ?? pod.spec.initContainers?.find((s) => s.name === c.name);
         const limits = spec?.resources?.limits as Readonly<Record<string, string>> | undefined;
-        containers.push({ name: c.name, ...containerUsage(pod, { name: c.name, image: spec?.image ?? '', limits }, parts.behavior, parts.memoryBytes, parts.extra) });
+        containers.push({ name: c.name, ...containerUsage(pod, { name: c.name, image: spec?.image ?? '', limits }, parts.behavior, parts.memoryBytes, parts.extra, parts.elapsedMs) });
       }
       if (containers.length > 0) out.push({ namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid, containers });
     }

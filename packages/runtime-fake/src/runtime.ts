@@ -336,13 +336,14 @@ export class FakeContainerRuntime {
   }
 
   /**
-   * What a running container's behavior uses at `now` and the load added to it, apart (zero and
-   * undefined once exited); the kubelet's usage layers annotations and baselines over these.
+   * What a running container's behavior uses at `now`, the load added to it and the time since
+   * its start, apart (undefined once exited); the kubelet's usage layers annotations and
+   * baselines over these.
    */
-  usageParts(id: string, now: number): { readonly behavior: ContainerBehavior; readonly memoryBytes: number; readonly extra: { readonly cpuMillicores: number; readonly memoryBytes: number } | undefined } | undefined {
+  usageParts(id: string, now: number): { readonly behavior: ContainerBehavior; readonly memoryBytes: number; readonly extra: { readonly cpuMillicores: number; readonly memoryBytes: number } | undefined; readonly elapsedMs: number } | undefined {
     const c = this.#containers.get(id);
     if (c === undefined || (c.exit !== undefined && c.exit.at <= now)) return undefined;
-    return { behavior: c.behavior, memoryBytes: memoryUsage(c.behavior, now - c.startedAt), extra: this.#load.get(`${c.podUid}/${c.name}`) };
+    return { behavior: c.behavior, memoryBytes: memoryUsage(c.behavior, now - c.startedAt), extra: this.#load.get(`${c.podUid}/${c.name}`), elapsedMs: now - c.startedAt };
   }
 
   /** The containers the runtime has, running or exited, in creation order. */
