@@ -327,6 +327,11 @@ export class FakeContainerRuntime {
     else this.#load.set(key, { cpuMillicores: load.cpuMillicores ?? 0, memoryBytes: load.memoryBytes ?? 0 });
   }
 
+  /** The load set on a pod's container with {@link FakeContainerRuntime.setLoad}, if any. */
+  loadOf(podUid: string, containerName: string): { readonly cpuMillicores: number; readonly memoryBytes: number } | undefined {
+    return this.#load.get(`${podUid}/${containerName}`);
+  }
+
   /** What a running container uses at `now`: its behavior's CPU millicores and memory bytes plus any {@link FakeContainerRuntime.setLoad} (zero once exited). */
   usage(id: string, now: number): { cpuMillicores: number; memoryBytes: number } {
     const c = this.#containers.get(id);
