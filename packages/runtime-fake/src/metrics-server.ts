@@ -18,12 +18,15 @@
  * metrics; a node whose kubelet is stopped is not scraped (its metrics go, as upstream's after
  * a failed scrape).
  *
+ * The kinds are read-only for clients (`verbs: ['get', 'list']`, a write gets 405
+ * MethodNotAllowed as upstream's metrics API); the scraper writes them with `internalWrite`.
+ *
  * Caveats: the objects are stored through the API (so watches and lists see them) and every
  * scrape rewrites their `timestamp`; the testing toolkit counts such a rewrite as a heartbeat.
  *
  * @module
  */
-import { NodeMetricses, PodMetricses, formatTime, isApiError } from '@kubeloop/core';
+import { NodeMetricses, PodMetricses, formatTime, internalWrite, isApiError } from '@kubeloop/core';
 import type { Client, Manager, NodeMetrics, Plugin, PodMetrics, Runnable } from '@kubeloop/core';
 import type { FakeKubelet } from './kubelet.js';
 import { parsePrometheusText } from './kubelet-stats.js';
@@ -356,8 +359,8 @@ export class MetricsScraper {
     const previous = written.get(key);
     try {
       const stored = previous === undefined
-        ? await this.#client.create(resource as never, next as never)
-        : await this.#client.update(resource as never, { ...next, metadata: { ...previous.metadata, ...next.metadata, resourceVersion: previous.metadata.resourceVersion } } as never);
+        ? await this.#client.create(resource as never, next as never, internalWrite())
+        : await this.#client.update(resource as never, { ...next, metadata: { ...previous.metadata, ...next.metadata, resourceVersion: previous.metadata.resourceVersion } } as never, internalWrite());
       written.set(key, stored as T);
     } catch (error) {
       written.delete(key);
@@ -378,7 +381,7 @@ export class MetricsScraper {
   async #delete<T extends PodMetrics | NodeMetrics>(written: Map<string, T>, resource: typeof PodMetricses | typeof NodeMetricses, key: string, obj: T): Promise<void> {
     written.delete(key);
     try {
-      await this.#client.delete(resource as never, { namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' });
+      await this.#client.delete(resource as never, { namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' }, internalWrite());
     } catch (error) {
       if (!isApiError(error, 'NotFound')) this.#onError(error);
     }
