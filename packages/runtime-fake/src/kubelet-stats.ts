@@ -276,37 +276,25 @@ export function parsePrometheusText(text: string): PrometheusSample[] {
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    let i = 0;
-    while (i < line.length && /[a-zA-Z0-9_:]/.test(line[i]!)) i++;
-    const name = line.slice(0, i);
-    if (name === '') throw new Error(`invalid sample ${JSON.stringify(line)}`);
+    const m = SAMPLE.exec(line);
+    if (m === null) throw new Error(`invalid sample ${JSON.stringify(line)}`);
     const labels: Record<string, string> = {};
-    if (line[i] === '{') {
-      i++;
-      for (;;) {
-        while (line[i] === ' ' || line[i] === ',') i++;
-        if (line[i] === '}') {
-          i++;
-          break;
-        }
-        const eq = line.indexOf('=', i);
-        if (eq < 0 || line[eq + 1] !== '"') throw new Error(`invalid labels in ${JSON.stringify(line)}`);
-        const key = line.slice(i, eq).trim();
-        let value = '';
-        let j = eq + 2;
-        for (; j < line.length && line[j] !== '"'; j++) {
-          if (line[j] === '\\') {
-            j++;
-            value += line[j] === 'n' ? '\n' : (line[j] ?? '');
-          } else value += line[j];
-        }
-        if (j >= line.length) throw new Error(`unterminated label value in ${JSON.stringify(line)}`);
-        labels[key] = value;
-        i = j + 1;
+    const body = m[2];
+    if (body !== undefined && body.trim() !== '') {
+      LABEL.lastIndex = 0;
+      let end = 0;
+      for (let l = LABEL.exec(body); l !== null; l = LABEL.exec(body)) {
+        labels[l[1]!] = l[2]!.includes('\\') ? l[2]!.replace(/\\(.)/g, (_all, c: string) => (c === 'n' ? '\n' : c)) : l[2]!;
+        end = LABEL.lastIndex;
       }
+      if (body.slice(end).replace(/[\s,]/g, '') !== '') throw new Error(`invalid labels in ${JSON.stringify(line)}`);
     }
-    const [valueText = '', stamp] = line.slice(i).trim().split(/\s+/);
-    out.push({ name, labels, value: parseValue(valueText, line), timestampMs: stamp === undefined ? undefined : Number(stamp) });
+    out.push({ name: m[1]!, labels, value: parseValue(m[3]!, line), timestampMs: m[4] === undefined ? undefined : Number(m[4]) });
   }
   return out;
 }
+
+/** One sample line: name, optional `{labels}`, value, optional time stamp. */
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[^"}]|"(?:[^"\\]|\\.)*")*)\})?\s+(\S+)(?:\s+(-?\d+))?$/;
+/** One `name="value"` pair of a label set (the value with its escapes). */
+const LABEL = /\s*,?\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"/gy;
