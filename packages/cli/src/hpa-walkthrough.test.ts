@@ -49,7 +49,7 @@ describe('the kubernetes.io HPA walkthrough with its busybox load generator (exa
       return [row['TARGETS']!, row['REPLICAS']!];
     };
     expect(hpaRow(stdout.text, 5)).toMatchObject({ REFERENCE: 'Deployment/php-apache', MINPODS: '1', MAXPODS: '10' });
-    // before the load; 20 s into it (the one pod throttled at its 500m limit); 50 s; 3 minutes
+    // before the load; 20 s into it (the one pod throttled at its 500m limit); 45 s; 3 minutes
     expect([5, 9, 12, 15].map(over)).toEqual([
       ['cpu: 0%/50%', '1'],
       ['cpu: 250%/50%', '5'],

@@ -35,5 +35,7 @@ export type { RunningServe, ServeOptions } from './serve/serve.js';
 export { ApiHandler, MAX_REQUEST_BODY_BYTES } from './serve/handler.js';
 export type { ApiHandlerOptions, VersionInfo } from './serve/handler.js';
 export type { PodLogLine, PodLogSource } from './serve/log.js';
+export { PROMETHEUS_TEXT, nodeProxy } from './serve/node-proxy.js';
+export type { KubeletSource, ProxiedKubelet, ProxyReply } from './serve/node-proxy.js';
 export { ADMIN_USER, ApiAuth, SERVICE_ACCOUNT_ISSUER, TOKEN_REQUEST_DEFAULT_SECONDS, TokenFileError, parseTokenAuthFile, requestAttributes } from './serve/auth.js';
 export type { ApiAuthOptions, GateReply } from './serve/auth.js';

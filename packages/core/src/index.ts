@@ -31,7 +31,7 @@ export type { OpenApiSchema } from './api/openapi.js';
 
 // Resource definitions and the registry (built-in kinds and custom resources)
 export { RegistryError, ResourceRegistry, defineResource } from './api/registry.js';
-export type { FieldGetter, InputOf, NameRule, ObjectOf, ResourceDefinition, ResourceSpec, ScaleSubresource, Subresources } from './api/registry.js';
+export type { FieldGetter, InputOf, NameRule, ObjectOf, ResourceDefinition, ResourceSpec, ResourceVerb, ScaleSubresource, Subresources } from './api/registry.js';
 export { builtinResources, createBuiltinRegistry } from './api/kinds/index.js';
 
 // Validation helpers for custom resources' `validate` hooks
@@ -285,6 +285,7 @@ export { DEFAULT_BURST, DEFAULT_QPS, TokenBucket } from './client/http/rate-limi
 // The API server and admission
 export { ApiServer, DEFAULT_API_SERVER_ADVERTISE_ADDRESS, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './store/server.js';
 export type { ApiServerOptions, WarningSink } from './store/server.js';
+export { internalWrite } from './store/registry/verbs.js';
 export { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE } from './store/registry/services.js';
 export { validateForCreate } from './store/admission.js';
 export type { AdmissionHook, AdmissionOperation, AdmissionRequest, StoreReader } from './store/admission.js';

@@ -21,6 +21,9 @@ import { imageRepository, normalizeImage } from './images.js';
 import type { ContainerProgram, PodData } from './shell/program.js';
 import { containerProgram } from './shell/program.js';
 import type { ShellNetwork } from './shell/network.js';
+import type { UsageShape } from './usage-shape.js';
+import { firstTimeAbove, usageAt } from './usage-shape.js';
+import { containerUsageShapes } from './usage.js';
 
 /**
  * How one container behaves. Every field is optional; absent fields mean the default: run
@@ -43,6 +46,12 @@ export interface ContainerBehavior {
   readonly memoryBytes?: number | undefined;
   /** Memory growth per second while running, in bytes (a leak: ends in OOMKilled under a limit). */
   readonly memoryGrowthBytesPerSecond?: number | undefined;
+  /**
+   * Memory used over time since start (the `kubeloop.dev/memory-usage` annotation, see
+   * `usage-shape.ts`); when set it replaces `memoryBytes` and `memoryGrowthBytesPerSecond`, and
+   * the container is OOM-killed when it passes the memory limit.
+   */
+  readonly memoryShape?: UsageShape | undefined;
   /** How long it takes to exit after SIGTERM, in ms (default 0); `Infinity` ignores SIGTERM. */
   readonly stopAfterMs?: number | undefined;
   /** The exit code after SIGTERM (default 0). */
@@ -286,6 +295,8 @@ export class BehaviorRegistry {
     const lookup = (name: string): ContainerBehavior | undefined => this.named(name);
     if (all !== undefined) out = { ...out, ...parseBehavior(all, lookup) };
     if (own !== undefined) out = { ...out, ...parseBehavior(own, lookup) };
+    const memoryShape = containerUsageShapes(pod, container.name).memory;
+    if (memoryShape !== undefined) out = { ...out, memoryShape };
     return out;
   }
 }
@@ -309,6 +320,7 @@ export interface PlannedExit {
  * ```
  */
 export function memoryUsage(behavior: ContainerBehavior, elapsedMs: number): number {
+  if (behavior.memoryShape !== undefined) return Math.floor(usageAt(behavior.memoryShape, elapsedMs));
   return (behavior.memoryBytes ?? 0) + Math.floor(((behavior.memoryGrowthBytesPerSecond ?? 0) * elapsedMs) / 1000);
 }
 
@@ -327,7 +339,9 @@ export function memoryUsage(behavior: ContainerBehavior, elapsedMs: number): num
  */
 export function plannedExit(behavior: ContainerBehavior, memoryLimitBytes: number | undefined): PlannedExit | undefined {
   let oomAfter: number | undefined;
-  if (memoryLimitBytes !== undefined) {
+  if (memoryLimitBytes !== undefined && behavior.memoryShape !== undefined) {
+    oomAfter = firstTimeAbove(behavior.memoryShape, memoryLimitBytes);
+  } else if (memoryLimitBytes !== undefined) {
     const start = behavior.memoryBytes ?? 0;
     const growth = behavior.memoryGrowthBytesPerSecond ?? 0;
     if (start > memoryLimitBytes) oomAfter = 0;

@@ -8,6 +8,8 @@
 export type RuntimeFakeErrorCode =
   /** A behavior annotation or registry entry could not be parsed (the message names the item). */
   | 'invalid-behavior'
+  /** A `kubeloop.dev/cpu-usage` or `memory-usage` value could not be parsed (the message says why). */
+  | 'invalid-usage'
   /** A duration such as `10s` or `1m30s` could not be parsed. */
   | 'invalid-duration'
   /** A fake node's configuration is invalid (bad quantity, duplicate name, no pod CIDR left). */

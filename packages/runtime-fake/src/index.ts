@@ -63,10 +63,49 @@ export { RuntimeFakeError } from './errors.js';
 export type { RuntimeFakeErrorCode } from './errors.js';
 
 // Usage and the metrics pipeline
-export { CPU_USAGE_ANNOTATION, DEFAULT_USAGE_BASELINE, IMAGE_USAGE_BASELINES, MEMORY_USAGE_ANNOTATION, containerUsage, imageUsageBaseline } from './usage.js';
-export type { ResourceUsage } from './usage.js';
-export { DEFAULT_METRIC_RESOLUTION_MS, METRICS_SERVER_PLUGIN_NAME, MetricsScraper, NODE_SYSTEM_USAGE, formatCpuUsage, formatMemoryUsage, metricsServerPlugin, nodeMetricsOf, podMetricsOf } from './metrics-server.js';
-export type { MetricsServerOptions } from './metrics-server.js';
+export {
+  CPU_USAGE_ANNOTATION,
+  DEFAULT_USAGE_BASELINE,
+  IMAGE_USAGE_BASELINES,
+  MEMORY_USAGE_ANNOTATION,
+  USAGE_ANNOTATIONS_ADMISSION,
+  containerCpuModel,
+  containerUsage,
+  containerUsageShapes,
+  imageUsageBaseline,
+  usageAnnotationsAdmission,
+  validateUsageAnnotations,
+} from './usage.js';
+export type { CpuUsageModel, ResourceUsage, UsageContainer } from './usage.js';
+export { firstTimeAbove, parseUsageShape, usageAt, usageIntegral } from './usage-shape.js';
+export type { UsagePoint, UsageShape } from './usage-shape.js';
+export {
+  DEFAULT_METRIC_RESOLUTION_MS,
+  FRESH_CONTAINER_MIN_METRICS_RESOLUTION_MS,
+  METRICS_SERVER_PLUGIN_NAME,
+  MetricsScraper,
+  MetricsStorage,
+  decodeResourceMetrics,
+  formatCpuUsage,
+  formatMemoryUsage,
+  formatWindow,
+  metricsServerPlugin,
+  nodeMetricsOf,
+  podMetricsOf,
+  pointUsage,
+} from './metrics-server.js';
+export type { MetricsBatch, MetricsPoint, MetricsServerOptions, PointUsage } from './metrics-server.js';
+export { CpuTotals, NODE_SYSTEM_USAGE, formatResourceMetrics, goFloat, parsePrometheusText } from './kubelet-stats.js';
+export type {
+  PrometheusSample,
+  StatsSummary,
+  StatsTimes,
+  SummaryContainerStats,
+  SummaryCpuStats,
+  SummaryMemoryStats,
+  SummaryNodeStats,
+  SummaryPodStats,
+} from './kubelet-stats.js';
 export {
   CUSTOM_METRICS_ADAPTER_PLUGIN_NAME,
   DEFAULT_ADAPTER_RESOLUTION_MS,

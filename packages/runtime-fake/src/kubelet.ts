@@ -21,8 +21,10 @@ import {
   SharedInformerFactory,
   createRateLimitingQueue,
   formatMicroTime,
+  formatTime,
   isApiError,
   podHostPorts,
+  tryParseQuantity,
 } from '@kubeloop/core';
 import { BehaviorRegistry } from './behavior.js';
 import { RuntimeFakeError } from './errors.js';
@@ -34,7 +36,11 @@ import type { PodSyncAction, PodSyncInput, PodSyncState } from './pod-sync.js';
 import { initialPodSyncState, podSyncStep } from './pod-sync.js';
 import type { ContainerRuntimeOptions } from './runtime.js';
 import { FakeContainerRuntime } from './runtime.js';
-import { containerUsage } from './usage.js';
+import { containerCpuModel, containerUsage } from './usage.js';
+import type { UsageContainer } from './usage.js';
+import { usageIntegral } from './usage-shape.js';
+import type { StatsSummary, StatsTimes } from './kubelet-stats.js';
+import { CpuTotals, NODE_SYSTEM_USAGE, formatResourceMetrics } from './kubelet-stats.js';
 import type { PodRuntimeView } from './status.js';
 import type { ContainerLogLine, PodData } from './shell/program.js';
 import { loadPodData } from './shell/program.js';
@@ -166,6 +172,10 @@ export class FakeKubelet {
   #lastNodeStatusAt = Number.NEGATIVE_INFINITY;
   #lastImages = '';
   #renewals = 0;
+  /** When this kubelet was built (the node's `startTime` in its stats). */
+  readonly #builtAt: number;
+  /** The CPU time each container and the node used, counted up to the last stats taken. */
+  readonly #cpu: CpuTotals;
 
   /**
    * Builds a stopped kubelet; call {@link FakeKubelet.start}.
@@ -180,6 +190,8 @@ export class FakeKubelet {
     this.#behaviors = options.behaviors ?? new BehaviorRegistry();
     this.#allocatable = allocatableResources({ ...nodeCapacity(options.node), ...options.node.allocatable });
     this.runtime = new FakeContainerRuntime({ ...options.runtime, rng: options.rng.fork() });
+    this.#builtAt = options.clock.now();
+    this.#cpu = new CpuTotals(this.#builtAt);
     this.#recorder = new Recorder({ client: options.client, clock: options.clock, rng: options.rng.fork(), component: 'kubelet', host: this.nodeName, ...(options.onError ? { onError: options.onError } : {}) });
     this.#informerRng = options.rng.fork();
   }
@@ -255,11 +267,110 @@ export class FakeKubelet {
         if (parts === undefined) continue;
         const spec = pod.spec.containers.find((s) => s.name === c.name) ?? pod.spec.initContainers?.find((s) => s.name === c.name);
         const limits = spec?.resources?.limits as Readonly<Record<string, string>> | undefined;
-        containers.push({ name: c.name, ...containerUsage(pod, { name: c.name, image: spec?.image ?? '', limits }, parts.behavior, parts.memoryBytes, parts.extra) });
+        containers.push({ name: c.name, ...containerUsage(pod, { name: c.name, image: spec?.image ?? '', limits }, parts.behavior, parts.memoryBytes, parts.extra, parts.elapsedMs) });
       }
       if (containers.length > 0) out.push({ namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid, containers });
     }
     return out;
+  }
+
+  /**
+   * The kubelet's Summary API (`GET /stats/summary`) now: the node (its pods plus
+   * {@link NODE_SYSTEM_USAGE}) and each pod with running containers, CPU as the usage now
+   * (`usageNanoCores`) and the CPU time used since the start (`usageCoreNanoSeconds`: the
+   * integral over virtual time of the usage model of `usage.ts`, ramps and throttling included),
+   * memory as the working set. Works while stopped too.
+   *
+   * Caveats: the integral is taken when stats are asked for, with the load and annotations as
+   * they are then: a change between two readings counts from the earlier reading on (usage
+   * shapes, being functions of time, are exact). The CPU of a container removed between two
+   * readings after it exited is lost from the node's total after its last reading.
+   */
+  statsSummary(): StatsSummary {
+    return this.#stats().summary;
+  }
+
+  /**
+   * The kubelet's resource metrics (`GET /metrics/resource`) now, as Prometheus text: what
+   * {@link FakeKubelet.statsSummary} reports, in upstream's metric names
+   * (`container_cpu_usage_seconds_total`, `node_memory_working_set_bytes`, …), stamped in ms.
+   * This is what metrics-server scrapes.
+   */
+  resourceMetrics(): string {
+    const { summary, times } = this.#stats();
+    return formatResourceMetrics(summary, times);
+  }
+
+  #stats(): { summary: StatsSummary; times: StatsTimes } {
+    const now = this.#o.clock.now();
+    const time = formatTime(now);
+    const pods = this.#cache?.list() ?? [];
+    const byUid = new Map(pods.map((p) => [p.metadata.uid ?? '', p]));
+    const usageContainer = (pod: Pod, name: string, image: string): UsageContainer => {
+      const spec = pod.spec.containers.find((s) => s.name === name) ?? pod.spec.initContainers?.find((s) => s.name === name);
+      return { name, image: spec?.image ?? image, limits: spec?.resources?.limits as Readonly<Record<string, string>> | undefined };
+    };
+    // Count what every container used since it was last counted, up to now or its exit.
+    const live = new Set<string>();
+    for (const c of this.runtime.containers()) {
+      live.add(c.id);
+      const pod = byUid.get(c.podUid);
+      const from = this.#cpu.at(c.id, c.startedAt);
+      const until = Math.min(now, c.exit?.at ?? now);
+      if (pod === undefined || until <= from) continue;
+      const model = containerCpuModel(pod, usageContainer(pod, c.name, c.image), c.behavior, this.runtime.loadOf(c.podUid, c.name));
+      // millicore·ms → core-nanoseconds
+      this.#cpu.add(c.id, until, usageIntegral(model.shape, model.offset, model.cap, from - c.startedAt, until - c.startedAt) * 1000);
+    }
+    this.#cpu.retain(live);
+    this.#cpu.addSystem(now, NODE_SYSTEM_USAGE.cpuMillicores);
+    const cpuOf = (millicores: number, coreNanos: number): StatsSummary['node']['cpu'] => ({ time, usageNanoCores: Math.round(millicores * 1e6), usageCoreNanoSeconds: coreNanos });
+    const memoryOf = (bytes: number, limit?: number): StatsSummary['node']['memory'] => ({
+      time,
+      ...(limit === undefined ? {} : { availableBytes: Math.max(0, limit - bytes) }),
+      usageBytes: bytes,
+      workingSetBytes: bytes,
+      rssBytes: bytes,
+      pageFaults: 0,
+      majorPageFaults: 0,
+    });
+    const podStats: StatsSummary['pods'][number][] = [];
+    const containerStartMs = new Map<string, number>();
+    let nodeCpu = NODE_SYSTEM_USAGE.cpuMillicores;
+    let nodeMemory = NODE_SYSTEM_USAGE.memoryBytes;
+    for (const pod of pods) {
+      const uid = pod.metadata.uid ?? '';
+      const worker = this.#workers.get(uid);
+      const namespace = pod.metadata.namespace ?? '';
+      const name = pod.metadata.name ?? '';
+      const containers: StatsSummary['pods'][number]['containers'][number][] = [];
+      let podCpu = 0;
+      let podCpuTotal = 0;
+      let podMemory = 0;
+      for (const running of worker?.runningContainers() ?? []) {
+        const c = this.runtime.get(running.id);
+        const parts = this.runtime.usageParts(running.id, now);
+        if (c === undefined || parts === undefined) continue;
+        const u = containerUsage(pod, usageContainer(pod, c.name, c.image), parts.behavior, parts.memoryBytes, parts.extra, parts.elapsedMs);
+        const total = this.#cpu.container(c.id);
+        const memoryLimit = c.memoryLimitBytes;
+        containers.push({ name: c.name, startTime: formatTime(c.startedAt), cpu: cpuOf(u.cpuMillicores, total), memory: memoryOf(u.memoryBytes, memoryLimit) });
+        containerStartMs.set(`${namespace}/${name}/${c.name}`, c.startedAt);
+        podCpu += u.cpuMillicores;
+        podCpuTotal += total;
+        podMemory += u.memoryBytes;
+      }
+      if (containers.length === 0) continue;
+      nodeCpu += podCpu;
+      nodeMemory += podMemory;
+      podStats.push({ podRef: { name, namespace, uid }, startTime: formatTime(worker?.startTime ?? now), containers, cpu: cpuOf(podCpu, podCpuTotal), memory: memoryOf(podMemory) });
+    }
+    const capacity = tryParseQuantity(nodeCapacity(this.#o.node)['memory'] ?? '')?.value();
+    const summary: StatsSummary = {
+      node: { nodeName: this.nodeName, startTime: formatTime(this.#builtAt), cpu: cpuOf(nodeCpu, this.#cpu.node()), memory: memoryOf(nodeMemory, capacity) },
+      pods: podStats,
+    };
+    return { summary, times: { nowMs: now, containerStartMs } };
   }
 
   /** Resolves once every pod sync started so far has finished. */

@@ -12,6 +12,7 @@ import type { FakeKubeletOptions } from './kubelet.js';
 import { FakeKubelet } from './kubelet.js';
 import type { FakeNodeConfig } from './node.js';
 import { checkNodeConfig } from './node.js';
+import { usageAnnotationsAdmission } from './usage.js';
 
 /** Options of {@link fakeNodesPlugin}. */
 export interface FakeNodesOptions {
@@ -50,7 +51,8 @@ export interface FakeNodesPlugin extends Plugin {
  * its Node and Lease and starts running the pods bound to it; on shutdown they stop.
  *
  * Guarantees: node names are unique; kubelets run regardless of leader election (every node has
- * its kubelet).
+ * its kubelet); a pod with a malformed `kubeloop.dev/cpu-usage` or `memory-usage` annotation is
+ * refused by the API server (`usageAnnotationsAdmission`).
  *
  * Errors: {@link RuntimeFakeError} `invalid-node` for duplicate names (thrown at once).
  *
@@ -103,6 +105,8 @@ export function fakeNodesPlugin(options: FakeNodesOptions): FakeNodesPlugin {
       // The kubelets run the pods bound to their nodes and keep their Nodes' status.
       api.reconciles(Pods);
       api.reconciles(Nodes);
+      // Malformed kubeloop.dev/cpu-usage and memory-usage values are refused at the API server.
+      api.addAdmissionHook(usageAnnotationsAdmission());
       api.addRunnable((manager: Manager): Runnable => {
         const kubelets = options.nodes.map((node, index) => kubeletFor(manager, node, index));
         built.push(...kubelets);

@@ -327,6 +327,11 @@ export class FakeContainerRuntime {
     else this.#load.set(key, { cpuMillicores: load.cpuMillicores ?? 0, memoryBytes: load.memoryBytes ?? 0 });
   }
 
+  /** The load set on a pod's container with {@link FakeContainerRuntime.setLoad}, if any. */
+  loadOf(podUid: string, containerName: string): { readonly cpuMillicores: number; readonly memoryBytes: number } | undefined {
+    return this.#load.get(`${podUid}/${containerName}`);
+  }
+
   /** What a running container uses at `now`: its behavior's CPU millicores and memory bytes plus any {@link FakeContainerRuntime.setLoad} (zero once exited). */
   usage(id: string, now: number): { cpuMillicores: number; memoryBytes: number } {
     const c = this.#containers.get(id);
@@ -336,13 +341,14 @@ export class FakeContainerRuntime {
   }
 
   /**
-   * What a running container's behavior uses at `now` and the load added to it, apart (zero and
-   * undefined once exited); the kubelet's usage layers annotations and baselines over these.
+   * What a running container's behavior uses at `now`, the load added to it and the time since
+   * its start, apart (undefined once exited); the kubelet's usage layers annotations and
+   * baselines over these.
    */
-  usageParts(id: string, now: number): { readonly behavior: ContainerBehavior; readonly memoryBytes: number; readonly extra: { readonly cpuMillicores: number; readonly memoryBytes: number } | undefined } | undefined {
+  usageParts(id: string, now: number): { readonly behavior: ContainerBehavior; readonly memoryBytes: number; readonly extra: { readonly cpuMillicores: number; readonly memoryBytes: number } | undefined; readonly elapsedMs: number } | undefined {
     const c = this.#containers.get(id);
     if (c === undefined || (c.exit !== undefined && c.exit.at <= now)) return undefined;
-    return { behavior: c.behavior, memoryBytes: memoryUsage(c.behavior, now - c.startedAt), extra: this.#load.get(`${c.podUid}/${c.name}`) };
+    return { behavior: c.behavior, memoryBytes: memoryUsage(c.behavior, now - c.startedAt), extra: this.#load.get(`${c.podUid}/${c.name}`), elapsedMs: now - c.startedAt };
   }
 
   /** The containers the runtime has, running or exited, in creation order. */

@@ -31,6 +31,8 @@ import type { ListQuery } from './listpaging.js';
 import { KUBERNETES_PROTOBUF, ProtobufDecodeError, decodeKubernetesProtobuf } from './protobuf.js';
 import { StrategicMergePatchError, strategicMerge } from './strategic.js';
 import { toTable } from './table.js';
+import { nodeProxy } from './node-proxy.js';
+import type { KubeletSource } from './node-proxy.js';
 import type { IncludeObject } from './table.js';
 
 /** The largest request body accepted, as kube-apiserver's limit: 3 MiB. */
@@ -74,6 +76,8 @@ export interface ApiHandlerOptions {
   readonly serverAddress?: string | undefined;
   /** Where `pods/log` reads container logs (the fake kubelets); without it the subresource answers 404. */
   readonly logs?: PodLogSource | undefined;
+  /** The kubelets behind `nodes/<node>/proxy/…` (see `node-proxy.ts`); without it the proxy answers 404. */
+  readonly kubelets?: KubeletSource | undefined;
 }
 
 /** A Status for a failure that has no core `ApiError` reason of its own (413, 415, 406). */
@@ -265,6 +269,11 @@ export class ApiHandler {
     if (segments[0] === 'api' && segments.length >= 3) [group, version, rest] = ['', segments[1]!, segments.slice(2)];
     else if (segments[0] === 'apis' && segments.length >= 4) [group, version, rest] = [segments[1]!, segments[2]!, segments.slice(3)];
     else throw this.#notFound();
+    if (group === '' && version === 'v1' && rest[0] === 'nodes' && rest[2] === 'proxy' && rest[1] !== undefined && this.#options.kubelets) {
+      const reply = nodeProxy(this.#options.kubelets, req.method ?? 'GET', rest[1], rest.slice(3));
+      res.writeHead(reply.code, { 'Content-Type': reply.contentType, 'Content-Length': String(Buffer.byteLength(reply.body)) }).end(reply.body);
+      return;
+    }
     const served = (plural: string | undefined): ResourceDefinition | undefined => {
       if (plural === undefined) return undefined;
       const def = registry.forResource(group === '' ? plural : `${plural}.${group}`);

@@ -61,6 +61,14 @@ export interface ResourceSpec<T extends KubeObject, In = unknown> {
   readonly schema: z.ZodType<T, In>;
   /** Served subresources. */
   readonly subresources?: Subresources;
+  /**
+   * The verbs the kind serves, as discovery lists them (upstream: what its REST storage
+   * implements); every verb when absent. A write whose verb is not listed is refused with 405
+   * MethodNotAllowed, unless it is marked with `internalWrite` by the plugin that serves the
+   * kind (the metrics API is `['get', 'list']`; metrics-server writes it that way). Reads are
+   * not restricted in process (informers may still watch such a kind).
+   */
+  readonly verbs?: readonly ResourceVerb[];
   /** How `metadata.name` is validated; defaults to `dns1123-subdomain`. */
   readonly nameRule?: NameRule;
   /**
@@ -100,6 +108,9 @@ export interface FieldGetter<T> {
   /** The field's value, or `undefined` when it is unset. */
   get(obj: T): string | undefined;
 }
+
+/** A verb of the REST API, as RBAC and discovery name it. */
+export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
 /**
  * A registered resource: the spec plus derived names. Created by {@link defineResource}.

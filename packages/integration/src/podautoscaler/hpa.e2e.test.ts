@@ -6,7 +6,7 @@
  * `hpaScalesWithinBounds` invariant failing on an HPA controller broken on purpose.
  */
 import { describe, expect, it } from 'vitest';
-import { Deployments, Events, HorizontalPodAutoscalers, PodMetricses, controllerFor } from '@kubeloop/core';
+import { Deployments, Events, HorizontalPodAutoscalers, PodMetricses, Pods, controllerFor, parseTime } from '@kubeloop/core';
 import type { HorizontalPodAutoscaler, Manager, Plugin } from '@kubeloop/core';
 import { DEFAULT_CONTROLLER_PLUGINS, SimCluster } from '@kubeloop/testing';
 import { HPA_INVARIANTS, HPA_PLUGIN_NAME, HorizontalPodAutoscalerReconciler, hpaScalesWithinBounds } from '@kubeloop/controllers';
@@ -105,6 +105,38 @@ describe('the HPA walkthrough: 2 pods at 300m of 200m requests, 50% target', () 
       const hpa = await cluster.get(HorizontalPodAutoscalers, key('php-apache'));
       expect(hpa.status.conditions?.find((c) => c.type === 'ScalingActive')).toMatchObject({ status: 'False', reason: 'FailedGetResourceMetric' });
       expect(hpa.status.currentReplicas).toBe(2);
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
+
+describe('an HPA following a kubeloop.dev/cpu-usage ramp', () => {
+  it('keeps 1 replica while the ramp is under its target and scales out at the first sync after the ramp crosses it', async () => {
+    const cluster = await SimCluster.create({ seed: 4, nodes: 2, metricsServer: true });
+    try {
+      // 50m rising to 250m over 4 min (50m a minute) on a 200m request, 50% target (100m a pod):
+      // past the tolerance (110m) from 72 s after the container's start on
+      await cluster.apply(phpApache(1, 'ramp(from=50m, to=250m, over=4m)', 5), 'php-apache.yaml');
+      await cluster.advance(10_000);
+      const [pod] = (await cluster.list(Pods, { namespace: 'default' })).items;
+      const startedAt = parseTime(pod!.status.containerStatuses![0]!.state!.running!.startedAt!);
+      let scaledAt: number | undefined;
+      while (scaledAt === undefined && cluster.clock.now() < startedAt + 180_000) {
+        await cluster.advance(1_000);
+        if ((await cluster.get(Deployments, key('php-apache'))).spec.replicas !== 1) scaledAt = cluster.clock.now();
+      }
+      // CPU is the counter's rate over the 15 s before a scrape: the average of the ramp over that
+      // window passes 110m once the window's middle is past 72 s; the sync after that scrape scales
+      expect(scaledAt).toBeDefined();
+      expect(scaledAt! - startedAt).toBeGreaterThan(72_000 + 7_500);
+      expect(scaledAt! - startedAt).toBeLessThanOrEqual(72_000 + 7_500 + 15_000 + 15_000 + 1_000);
+      expect((await cluster.get(Deployments, key('php-apache'))).spec.replicas).toBe(2);
+      expect(await hpaEvents(cluster)).toContain('Normal SuccessfulRescale: New size: 2; reason: cpu resource utilization (percentage of request) above target');
+      const hpa = await cluster.get(HorizontalPodAutoscalers, key('php-apache'));
+      const utilization = hpa.status.currentMetrics?.[0]?.resource?.current.averageUtilization ?? 0;
+      expect(utilization).toBeGreaterThan(55);
+      expect(utilization).toBeLessThan(65);
     } finally {
       await cluster.stop();
     }

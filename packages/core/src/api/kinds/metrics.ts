@@ -53,6 +53,8 @@ export const PodMetricses = defineResource({
   singular: 'pod',
   namespaced: true,
   schema: PodMetricsSchema,
+  // Read-only for clients, as upstream's metrics API: metrics-server writes it with internalWrite.
+  verbs: ['get', 'list'],
 });
 
 /** NodeMetrics (`nodes.metrics.k8s.io`): what metrics-server last scraped of each node. */
@@ -64,4 +66,5 @@ export const NodeMetricses = defineResource({
   singular: 'node',
   namespaced: false,
   schema: NodeMetricsSchema,
+  verbs: ['get', 'list'],
 });

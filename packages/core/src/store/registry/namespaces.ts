@@ -10,6 +10,7 @@
 import { ApiError, notFound } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { ResourceDefinition } from '../../api/registry.js';
+import { internalWrite } from './verbs.js';
 import { formatTime } from '../../clock/clock.js';
 import type { DeleteOptions } from '../../client/types.js';
 import type { StorageKey, UpdateDecision } from '../storage.js';
@@ -67,7 +68,8 @@ export async function deleteNamespace(store: RegistryStore, resource: ResourceDe
     for (const def of store.registry.all()) {
       if (!def.namespaced) continue;
       for (const obj of (await store.storage.list({ resource: def.resource, namespace: name })).items) {
-        if (!obj.metadata.deletionTimestamp) await store.delete(def, { namespace: name, name: obj.metadata.name ?? '' }, {});
+        // The API server's own cleanup: also what clients may not delete (the metrics API).
+        if (!obj.metadata.deletionTimestamp) await store.delete(def, { namespace: name, name: obj.metadata.name ?? '' }, internalWrite({}));
       }
     }
   }

@@ -34,6 +34,7 @@ import { checkNamespace, deleteNamespace, removeNamespaceIfEmpty, removeNamespac
 import { podGracePeriod, type PodLike } from './pods.js';
 import { predicateFor } from './selection.js';
 import { ServiceAllocator, type ServiceRanges } from './services.js';
+import { requireVerb } from './verbs.js';
 import type { Service } from '../../api/kinds/service.js';
 
 /** Write options plus a sink for API warnings (e.g. `unknown field "spec.foo"`). */
@@ -170,6 +171,7 @@ export class RegistryStore {
   create<T extends KubeObject>(requested: ResourceDefinition<T>, body: T, options: WriteOptions & WarningSink): Promise<T> {
     return settle(() => {
       const resource = this.definition(requested);
+      requireVerb(resource, 'create', options, undefined);
       const { object, warnings } = decode(resource, createBody(resource, body), options.onWarning !== undefined);
       const meta = object.metadata;
       if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
@@ -210,6 +212,7 @@ export class RegistryStore {
   update<T extends KubeObject>(requested: ResourceDefinition<T>, body: T, options: WriteOptions & WarningSink, subresource: 'status' | undefined): Promise<T> {
     return settle(() => {
       const resource = this.definition(requested);
+      requireVerb(resource, 'update', options, body?.metadata?.name);
       requireObjectBody(resource, body);
       const name = body.metadata?.name ?? '';
       if (!name) throw invalid(resource.kind, resource.group, '', [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name is required' }]);
@@ -227,6 +230,7 @@ export class RegistryStore {
   ): Promise<T> {
     return settle(() => {
       const resource = this.definition(requested);
+      requireVerb(resource, 'patch', options, key.name);
       const k = this.key(resource, key);
       // As upstream's patcher: the patch is applied to the object as it is at each attempt.
       return this.guaranteedUpdate(resource, k, (current) => {
@@ -243,6 +247,7 @@ export class RegistryStore {
   delete(requested: ResourceDefinition, key: ObjectKey, options: DeleteOptions): Promise<KubeObject> {
     return settle(() => {
       const resource = this.definition(requested);
+      requireVerb(resource, 'delete', options, key.name);
       const k = this.key(resource, key);
       if (resource.resource === 'namespaces') return deleteNamespace(this, resource, k, options);
       const done = this.guaranteedUpdate(resource, k, (old) => this.#decideDelete(resource, k, old, options));
