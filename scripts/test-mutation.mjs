@@ -4,7 +4,8 @@
  * controllers (keys of `files` there: endpoints, daemonset, deployment, replicaset,
  * garbagecollector, nodelifecycle), each against its own property suite and those listed in
  * ALSO_EXERCISED_BY; with no name, all of them against all property suites. A controller
- * without a property suite of its own is run against all of them. Reports land in reports/mutation/ (gitignored).
+ * without a property suite of its own is run against all of them. Reports land in
+ * reports/mutation/ (gitignored).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
