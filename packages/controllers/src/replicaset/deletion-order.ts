@@ -387,3 +387,145 @@ function belowVictim(moment: Moment, claim: Claimed, kept: ReadonlySet<string>, 
   }
   return witness === undefined ? 'no' : { pod: witness, victim };
 }
+
+// ---------------------------------------------------------------------------------------------
+// How many: a scale-down deletes no more pods than the owner has above its replica count
+// ---------------------------------------------------------------------------------------------
+
+/** Options of {@link podsNotOverdeletedInvariant}. */
+export interface PodsNotOverdeletedOptions {
+  /**
+   * How stale (virtual ms, default 30 000) the caches a scale-down was decided on may be: the
+   * surplus is the largest the store showed in this window before the batch's first deletion.
+   */
+  readonly graceMs?: number | undefined;
+  /**
+   * How long (virtual ms, default 1 000) after an owner's first deletion its other deletions
+   * still belong to the same scale-down (upstream deletes one sync's victims concurrently).
+   */
+  readonly batchMs?: number | undefined;
+}
+
+/**
+ * Transition (safety): a ReplicaSet or ReplicationController scaling down deletes at most as
+ * many pods as it has above `spec.replicas` (upstream `manageReplicas`: `diff = active −
+ * replicas`, capped at the burst of 500). The pods one scale-down deletes — the pods its
+ * `SuccessfulDelete` events name within `batchMs` of the first — never outnumber the most
+ * active controlled pods the owner had in the `graceMs` before the first deletion minus the
+ * fewest `spec.replicas` it had then (its pod cache and its own cache lag independently: one
+ * may still show pods others deleted while the other shows the new replica count).
+ *
+ * Who deleted is read from the owner's events, as in
+ * {@link scaleDownDeletesLowestRankedInvariant}: the test's, the garbage collector's and
+ * evictions' deletions are never counted.
+ */
+export function podsNotOverdeletedInvariant(options: PodsNotOverdeletedOptions = {}): Invariant {
+  const graceMs = options.graceMs ?? 30_000;
+  const batchMs = options.batchMs ?? 1_000;
+  return transitionInvariant(
+    'podsNotOverdeleted',
+    'A ReplicaSet or ReplicationController scaling down deletes at most as many pods as it has above spec.replicas.',
+    (previous, state) => {
+      // A batch is judged once complete: its first deletion event is in (from, to].
+      const from = previous.t - batchMs;
+      const to = state.t - batchMs;
+      if (to <= from) return [];
+      const bound = from - graceMs - batchMs;
+      const states: ClusterState[] = [];
+      let base: ClusterState = state;
+      while (base.previous !== undefined && base.t >= bound) {
+        states.push(base);
+        base = base.previous;
+      }
+      const changes: StateChange[] = [];
+      for (let i = states.length - 1; i >= 0; i--) {
+        for (const c of states[i]!.changes) if (c.object.kind === 'Pod' || c.object.kind === 'Event' || OWNER_KINDS.has(c.object.kind)) changes.push(c);
+      }
+      // The owners' scale-downs: claims grouped per owner, a batch starting at a claim with no
+      // claim of the same owner in the batchMs before it.
+      const events = new Map<string, Event>();
+      const batches: { first: Claimed; pods: Set<string> }[] = [];
+      const open = new Map<string, { first: Claimed; pods: Set<string> }>();
+      for (const c of changes) {
+        if (c.object.kind !== 'Event') continue;
+        const claim = claimedDeletion(c, events.get(keyOf(c.object)));
+        if (c.type === 'DELETED') events.delete(keyOf(c.object));
+        else events.set(keyOf(c.object), c.object as Event);
+        if (claim === undefined) continue;
+        const batch = open.get(claim.ownerUid);
+        if (batch !== undefined && claim.eventAt - batch.first.eventAt <= batchMs) {
+          batch.pods.add(claim.podKey);
+          continue;
+        }
+        const started = { first: claim, pods: new Set([claim.podKey]) };
+        open.set(claim.ownerUid, started);
+        if (claim.eventAt > from && claim.eventAt <= to) batches.push(started);
+      }
+      const out: InvariantViolation[] = [];
+      for (const batch of batches) {
+        const violation = judgeCount(batch.first, batch.pods.size, base, changes, graceMs);
+        if (violation !== undefined) out.push(violation);
+      }
+      return out;
+    },
+  );
+}
+
+/** The owner, its active controlled pods and its `spec.replicas` on one state; undefined without the owner. */
+function surplus(moment: Moment, ownerUid: string): { owner: Owner; active: number; replicas: number } | undefined {
+  const owner = [...moment.owners.values()].find((o) => o.metadata.uid === ownerUid);
+  if (owner === undefined) return undefined;
+  let active = 0;
+  for (const p of moment.pods.values()) if (isActive(p) && controllerUidOf(p) === ownerUid) active++;
+  const replicas = (owner as { spec?: { replicas?: number } }).spec?.replicas ?? 1;
+  return { owner, active, replicas };
+}
+
+/** Judges one scale-down of `count` pods; see {@link podsNotOverdeletedInvariant}. */
+function judgeCount(first: Claimed, count: number, base: ClusterState, changes: readonly StateChange[], graceMs: number): InvariantViolation | undefined {
+  const moment: Moment = {
+    pods: new Map(base.of<Pod>('Pod').map((p) => [`Pod/${keyOf(p)}`, p])),
+    owners: new Map([...OWNER_KINDS].flatMap((k) => base.of<Owner>(k).map((o) => [`${k}/${keyOf(o)}`, o] as const))),
+  };
+  const windowStart = first.eventAt - graceMs;
+  // The deletion came before its event: the states up to the victim's deletion count.
+  // The pod cache and the owner cache lag independently: the most active pods and the fewest
+  // replicas of the window may come from different states.
+  let owner: Owner | undefined;
+  let mostActive = 0;
+  let fewestReplicas = Infinity;
+  const consider = (): void => {
+    const s = surplus(moment, first.ownerUid);
+    if (s === undefined) return;
+    owner = s.owner;
+    mostActive = Math.max(mostActive, s.active);
+    fewestReplicas = Math.min(fewestReplicas, s.replicas);
+  };
+  let seen = false;
+  for (const c of changes) {
+    const t = c.t ?? 0;
+    if (t > first.eventAt) break;
+    if (t >= windowStart && !seen) {
+      consider();
+      seen = true;
+    }
+    if (c.object.kind === 'Event') continue;
+    const before = moment.pods.get(`Pod/${keyOf(c.object)}`);
+    const deletesVictim = `Pod/${keyOf(c.object)}` === first.podKey && before !== undefined && isActive(before) && (c.type === 'DELETED' || (c.object as Pod).metadata.deletionTimestamp !== undefined);
+    if (deletesVictim) {
+      // The state the first deletion was decided on, at the latest.
+      consider();
+      break;
+    }
+    apply(moment, c);
+    if (t >= windowStart) consider();
+  }
+  if (!seen) consider();
+  if (owner === undefined) return undefined;
+  const allowed = Math.max(0, mostActive - fewestReplicas);
+  if (count <= allowed) return undefined;
+  return {
+    message: `${owner.kind} ${keyOf(owner)} deleted ${count} pods in one scale-down at t=${first.eventAt} ms, but in the ${graceMs} ms before it had at most ${mostActive} active pods and at least ${fewestReplicas} replicas (a surplus of ${allowed})`,
+    objects: [refOf(owner)],
+  };
+}
