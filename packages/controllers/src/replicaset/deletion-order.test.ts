@@ -88,7 +88,7 @@ describe('podsNotOverdeleted', () => {
     const before = [scaled(3), pod('a', { ready: 500 }), pod('b', { ready: 500 }), pod('c', { ready: 500 })];
     const changes = [change('MODIFIED', scaled(2), 1_500), ...deleteAt('a', 2_000), ...deleteAt('b', 2_000), ...deleteAt('c', 2_000)];
     const messages = judge(before, changes, overdeleted);
-    expect(messages).toEqual(['ReplicaSet default/web deleted 3 pods in one scale-down at t=2000 ms, but in the 30000 ms before it had at most 3 active pods and at least 2 replicas (a surplus of 1)']);
+    expect(messages).toEqual(['ReplicaSet default/web deleted 3 pods in one scale-down at t=2000 ms, but in the 30000 ms before it controlled 3 active pods in all and had at least 2 replicas (a surplus of at most 1)']);
   });
 
   it('passes the owner that deleted the one surplus pod, and one whose cache still showed a pod the test had deleted', () => {
@@ -103,5 +103,19 @@ describe('podsNotOverdeleted', () => {
     const before = [scaled(4), pod('a', { ready: 500 }), pod('b', { ready: 500 }), pod('c', { ready: 500 }), pod('d', { ready: 500 })];
     const changes = [change('MODIFIED', scaled(3), 1_500), ...deleteAt('a', 2_000), change('MODIFIED', scaled(2), 6_500), ...deleteAt('b', 7_000)];
     expect(judge(before, changes, overdeleted)).toEqual([]);
+  });
+
+  it('counts a pod adopted during the scale-down, but not a replacement the owner creates during it', () => {
+    const orphan = (deleted?: number): KubeObject => {
+      const p = pod('x', { ready: 500, ...(deleted === undefined ? {} : { deleted }) }) as unknown as { metadata: { ownerReferences?: unknown } };
+      return { ...p, metadata: { ...p.metadata, ownerReferences: deleted === undefined && p.metadata.ownerReferences !== undefined ? [] : p.metadata.ownerReferences } } as unknown as KubeObject;
+    };
+    const before = [scaled(2), pod('a', { ready: 500 }), pod('b', { ready: 500 }), orphan()];
+    // Scaled to 0: a and b go, then x is adopted and goes too — three deletions, all due.
+    const adopted = [change('MODIFIED', scaled(0), 1_500), ...deleteAt('a', 2_000), ...deleteAt('b', 2_000), change('MODIFIED', pod('x', { ready: 500 }), 2_100), ...deleteAt('x', 2_200)];
+    expect(judge(before, adopted, overdeleted)).toEqual([]);
+    // Scaled to 1, both pods deleted and one replacement created: one deletion too many.
+    const replaced = [change('MODIFIED', scaled(1), 1_500), ...deleteAt('a', 2_000), ...deleteAt('b', 2_000), change('ADDED', pod('c', { created: 2_000 }), 2_000)];
+    expect(judge([scaled(2), pod('a', { ready: 500 }), pod('b', { ready: 500 })], replaced, overdeleted)).toHaveLength(1);
   });
 });

@@ -410,10 +410,11 @@ export interface PodsNotOverdeletedOptions {
  * Transition (safety): a ReplicaSet or ReplicationController scaling down deletes at most as
  * many pods as it has above `spec.replicas` (upstream `manageReplicas`: `diff = active −
  * replicas`, capped at the burst of 500). The pods one scale-down deletes — the pods its
- * `SuccessfulDelete` events name within `batchMs` of the first — never outnumber the most
- * active controlled pods the owner had in the `graceMs` before the first deletion minus the
- * fewest `spec.replicas` it had then (its pod cache and its own cache lag independently: one
- * may still show pods others deleted while the other shows the new replica count).
+ * `SuccessfulDelete` events name within `batchMs` of the first — never outnumber the pods the
+ * owner controlled while active at some moment from `graceMs` before the first deletion to the
+ * last, minus the fewest `spec.replicas` it had then. Generous on purpose: its caches lag (its
+ * pod cache and its own cache independently), and two syncs a moment apart may see different
+ * pods (an adopted pod arriving after the owner's own went).
  *
  * Who deleted is read from the owner's events, as in
  * {@link scaleDownDeletesLowestRankedInvariant}: the test's, the garbage collector's and
@@ -444,8 +445,8 @@ export function podsNotOverdeletedInvariant(options: PodsNotOverdeletedOptions =
       // The owners' scale-downs: claims grouped per owner, a batch starting at a claim with no
       // claim of the same owner in the batchMs before it.
       const events = new Map<string, Event>();
-      const batches: { first: Claimed; pods: Set<string> }[] = [];
-      const open = new Map<string, { first: Claimed; pods: Set<string> }>();
+      const batches: Batch[] = [];
+      const open = new Map<string, Batch>();
       for (const c of changes) {
         if (c.object.kind !== 'Event') continue;
         const claim = claimedDeletion(c, events.get(keyOf(c.object)));
@@ -455,15 +456,16 @@ export function podsNotOverdeletedInvariant(options: PodsNotOverdeletedOptions =
         const batch = open.get(claim.ownerUid);
         if (batch !== undefined && claim.eventAt - batch.first.eventAt <= batchMs) {
           batch.pods.add(claim.podKey);
+          batch.lastAt = claim.eventAt;
           continue;
         }
-        const started = { first: claim, pods: new Set([claim.podKey]) };
+        const started: Batch = { first: claim, lastAt: claim.eventAt, pods: new Set([claim.podKey]) };
         open.set(claim.ownerUid, started);
         if (claim.eventAt > from && claim.eventAt <= to) batches.push(started);
       }
       const out: InvariantViolation[] = [];
       for (const batch of batches) {
-        const violation = judgeCount(batch.first, batch.pods.size, base, changes, graceMs);
+        const violation = judgeCount(batch, base, changes, graceMs);
         if (violation !== undefined) out.push(violation);
       }
       return out;
@@ -471,61 +473,77 @@ export function podsNotOverdeletedInvariant(options: PodsNotOverdeletedOptions =
   );
 }
 
-/** The owner, its active controlled pods and its `spec.replicas` on one state; undefined without the owner. */
-function surplus(moment: Moment, ownerUid: string): { owner: Owner; active: number; replicas: number } | undefined {
-  const owner = [...moment.owners.values()].find((o) => o.metadata.uid === ownerUid);
-  if (owner === undefined) return undefined;
-  let active = 0;
-  for (const p of moment.pods.values()) if (isActive(p) && controllerUidOf(p) === ownerUid) active++;
-  const replicas = (owner as { spec?: { replicas?: number } }).spec?.replicas ?? 1;
-  return { owner, active, replicas };
+/** One scale-down: an owner's claimed deletions within `batchMs` of the first. */
+interface Batch {
+  readonly first: Claimed;
+  /** When the last claim of the batch was recorded. */
+  lastAt: number;
+  readonly pods: Set<string>;
 }
 
-/** Judges one scale-down of `count` pods; see {@link podsNotOverdeletedInvariant}. */
-function judgeCount(first: Claimed, count: number, base: ClusterState, changes: readonly StateChange[], graceMs: number): InvariantViolation | undefined {
+/**
+ * Judges one scale-down; see {@link podsNotOverdeletedInvariant}. The states judged run from
+ * `graceMs` before the first claim to the last one: two syncs a moment apart (an adoption's
+ * surplus, then a scale to 0) may fall into one batch, and the states between them count too.
+ */
+function judgeCount(batch: Batch, base: ClusterState, changes: readonly StateChange[], graceMs: number): InvariantViolation | undefined {
+  const { first } = batch;
+  const count = batch.pods.size;
   const moment: Moment = {
     pods: new Map(base.of<Pod>('Pod').map((p) => [`Pod/${keyOf(p)}`, p])),
     owners: new Map([...OWNER_KINDS].flatMap((k) => base.of<Owner>(k).map((o) => [`${k}/${keyOf(o)}`, o] as const))),
   };
   const windowStart = first.eventAt - graceMs;
-  // The deletion came before its event: the states up to the victim's deletion count.
-  // The pod cache and the owner cache lag independently: the most active pods and the fewest
-  // replicas of the window may come from different states.
+  // The caches lag and the syncs of one batch may see different pods (an adopted pod arrives
+  // after the owner's own went): every pod the owner controlled while active in the window, and
+  // the fewest replicas it had then (its pod cache and its own cache lag independently).
   let owner: Owner | undefined;
-  let mostActive = 0;
+  const controlled = new Set<string>();
   let fewestReplicas = Infinity;
-  const consider = (): void => {
-    const s = surplus(moment, first.ownerUid);
-    if (s === undefined) return;
-    owner = s.owner;
-    mostActive = Math.max(mostActive, s.active);
-    fewestReplicas = Math.min(fewestReplicas, s.replicas);
+  const note = (pod: Pod | undefined): void => {
+    if (pod !== undefined && isActive(pod) && controllerUidOf(pod) === first.ownerUid) controlled.add(pod.metadata.uid ?? keyOf(pod));
+  };
+  const noteOwner = (): void => {
+    const found = [...moment.owners.values()].find((o) => o.metadata.uid === first.ownerUid);
+    if (found === undefined) return;
+    owner = found;
+    fewestReplicas = Math.min(fewestReplicas, (found as { spec?: { replicas?: number } }).spec?.replicas ?? 1);
+  };
+  const start = (): void => {
+    for (const p of moment.pods.values()) note(p);
+    noteOwner();
   };
   let seen = false;
+  let deleting = false;
   for (const c of changes) {
     const t = c.t ?? 0;
-    if (t > first.eventAt) break;
+    if (t > batch.lastAt) break;
     if (t >= windowStart && !seen) {
-      consider();
+      start();
       seen = true;
     }
     if (c.object.kind === 'Event') continue;
-    const before = moment.pods.get(`Pod/${keyOf(c.object)}`);
-    const deletesVictim = `Pod/${keyOf(c.object)}` === first.podKey && before !== undefined && isActive(before) && (c.type === 'DELETED' || (c.object as Pod).metadata.deletionTimestamp !== undefined);
-    if (deletesVictim) {
-      // The state the first deletion was decided on, at the latest.
-      consider();
-      break;
-    }
+    const key = `${c.object.kind}/${keyOf(c.object)}`;
+    const before = c.object.kind === 'Pod' ? moment.pods.get(key) : undefined;
     apply(moment, c);
-    if (t >= windowStart) consider();
+    if (t < windowStart) continue;
+    if (c.object.kind !== 'Pod') {
+      if (c.object.metadata.uid === first.ownerUid) noteOwner();
+      continue;
+    }
+    const pod = c.type === 'DELETED' ? undefined : (c.object as Pod);
+    if (batch.pods.has(key) && before !== undefined && isActive(before) && (pod === undefined || !isActive(pod))) deleting = true;
+    // Once the batch has begun, a pod the owner creates is a replacement, never a pod the batch
+    // could delete; a pod it adopts (an existing pod gaining its controller reference) may be.
+    if (!deleting || (c.type === 'MODIFIED' && before !== undefined && controllerUidOf(before) !== first.ownerUid)) note(pod);
   }
-  if (!seen) consider();
+  if (!seen) start();
+  const mostActive = controlled.size;
   if (owner === undefined) return undefined;
   const allowed = Math.max(0, mostActive - fewestReplicas);
   if (count <= allowed) return undefined;
   return {
-    message: `${owner.kind} ${keyOf(owner)} deleted ${count} pods in one scale-down at t=${first.eventAt} ms, but in the ${graceMs} ms before it had at most ${mostActive} active pods and at least ${fewestReplicas} replicas (a surplus of ${allowed})`,
+    message: `${owner.kind} ${keyOf(owner)} deleted ${count} pods in one scale-down at t=${first.eventAt} ms, but in the ${graceMs} ms before it controlled ${mostActive} active pods in all and had at least ${fewestReplicas} replicas (a surplus of at most ${allowed})`,
     objects: [refOf(owner)],
   };
 }
