@@ -410,7 +410,8 @@ export interface PodsNotOverdeletedOptions {
  * Transition (safety): a ReplicaSet or ReplicationController scaling down deletes at most as
  * many pods as it has above `spec.replicas` (upstream `manageReplicas`: `diff = active −
  * replicas`, capped at the burst of 500). The pods one scale-down deletes — the pods its
- * `SuccessfulDelete` events name within `batchMs` of the first — never outnumber the pods the
+ * `SuccessfulDelete` events name within `batchMs` of the first, with no change of
+ * `spec.replicas` in between — never outnumber the pods the
  * owner controlled while active at some moment from `graceMs` before the first deletion to the
  * last, minus the fewest `spec.replicas` it had then. Generous on purpose: its caches lag (its
  * pod cache and its own cache independently), and two syncs a moment apart may see different
@@ -447,7 +448,16 @@ export function podsNotOverdeletedInvariant(options: PodsNotOverdeletedOptions =
       const events = new Map<string, Event>();
       const batches: Batch[] = [];
       const open = new Map<string, Batch>();
+      const replicas = new Map<string, number>();
       for (const c of changes) {
+        if (OWNER_KINDS.has(c.object.kind)) {
+          // A new replica count starts a new scale-down: 2 → 0, then 1, then 0 again is two.
+          const uid = c.object.metadata.uid ?? '';
+          const now = (c.object as { spec?: { replicas?: number } }).spec?.replicas ?? 1;
+          if (replicas.has(uid) && replicas.get(uid) !== now) open.delete(uid);
+          replicas.set(uid, now);
+          continue;
+        }
         if (c.object.kind !== 'Event') continue;
         const claim = claimedDeletion(c, events.get(keyOf(c.object)));
         if (c.type === 'DELETED') events.delete(keyOf(c.object));
