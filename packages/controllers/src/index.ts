@@ -49,6 +49,7 @@ export {
   REPLICATIONCONTROLLER_PLUGIN_NAME,
   REPLICA_FAILURE,
   podsNotOvercreatedInvariant,
+  podsNotOverdeletedInvariant,
   replicaCountsMatch,
   replicaCountsMatchInvariant,
   replicaInvariants,
@@ -60,7 +61,7 @@ export {
   singleControllerInvariant,
   statusMatchesPods,
 } from './replicaset/index.js';
-export type { PodsNotOvercreatedOptions, ReplicaSetControllerOptions, ReplicaState, ReplicaViolation, ScaleDownOrderOptions } from './replicaset/index.js';
+export type { PodsNotOvercreatedOptions, PodsNotOverdeletedOptions, ReplicaSetControllerOptions, ReplicaState, ReplicaViolation, ScaleDownOrderOptions } from './replicaset/index.js';
 
 // Deployment
 export {

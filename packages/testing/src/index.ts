@@ -64,6 +64,7 @@ export {
   oneDaemonPodPerEligibleNodeInvariant,
   orphansKeptInvariant,
   podsNotOvercreatedInvariant,
+  podsNotOverdeletedInvariant,
   replicaCountsMatchInvariant,
   replicaStatusMatchesPodsInvariant,
   rollingUpdateAvailabilityInvariant,

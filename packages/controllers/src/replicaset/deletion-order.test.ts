@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { VIRTUAL_EPOCH_MS, clusterState, formatTime } from '@kubeloop/core';
 import type { ClusterState, KubeObject, StateChange } from '@kubeloop/core';
-import { scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
+import { podsNotOverdeletedInvariant, scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
 
 const at = (t: number) => formatTime(VIRTUAL_EPOCH_MS + t);
 const owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: 'default', uid: 'rs' }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } } } } as unknown as KubeObject;
@@ -38,7 +38,7 @@ const event = (podName: string): KubeObject =>
 const change = (type: StateChange['type'], object: KubeObject, t: number): StateChange => ({ type, object, t });
 
 /** The states before and after `changes` (all after t=1 000), judged at t=200 000. */
-function judge(before: readonly KubeObject[], changes: readonly StateChange[]): string[] {
+function judge(before: readonly KubeObject[], changes: readonly StateChange[], invariant = scaleDownDeletesLowestRankedInvariant()): string[] {
   const previous = clusterState(before, 1_000);
   const objects = new Map(before.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
   for (const c of changes) {
@@ -46,7 +46,7 @@ function judge(before: readonly KubeObject[], changes: readonly StateChange[]): 
     else objects.set(`${c.object.kind}/${c.object.metadata.name}`, c.object);
   }
   const state: ClusterState = clusterState([...objects.values()], 200_000, changes, previous);
-  return scaleDownDeletesLowestRankedInvariant().check(state, previous).map((v) => v.message);
+  return invariant.check(state, previous).map((v) => v.message);
 }
 
 describe('scaleDownDeletesLowestRanked', () => {
@@ -76,5 +76,46 @@ describe('scaleDownDeletesLowestRanked', () => {
     // Ready 60 s and 1 s before: deleting the older one is wrong.
     const far = [owner, pod('a', { ready: 40_000, node: 'n1' }), pod('b', { ready: 99_000, node: 'n2' })];
     expect(judge(far, [change('MODIFIED', pod('a', { ready: 40_000, deleted: 100_000, node: 'n1' }), 100_000), change('ADDED', event('a'), 100_000)])).toHaveLength(1);
+  });
+});
+
+describe('podsNotOverdeleted', () => {
+  const overdeleted = podsNotOverdeletedInvariant();
+  const scaled = (replicas: number): KubeObject => ({ ...owner, spec: { ...(owner as unknown as { spec: object }).spec, replicas } }) as unknown as KubeObject;
+  const deleteAt = (name: string, t: number): StateChange[] => [change('MODIFIED', pod(name, { ready: 500, deleted: t }), t), change('ADDED', event(name), t)];
+
+  it('names an owner that deleted every pod to scale from 3 to 2', () => {
+    const before = [scaled(3), pod('a', { ready: 500 }), pod('b', { ready: 500 }), pod('c', { ready: 500 })];
+    const changes = [change('MODIFIED', scaled(2), 1_500), ...deleteAt('a', 2_000), ...deleteAt('b', 2_000), ...deleteAt('c', 2_000)];
+    const messages = judge(before, changes, overdeleted);
+    expect(messages).toEqual(['ReplicaSet default/web deleted 3 pods in one scale-down at t=2000 ms, but in the 30000 ms before it controlled 3 active pods in all and had at least 2 replicas (a surplus of at most 1)']);
+  });
+
+  it('passes the owner that deleted the one surplus pod, and one whose cache still showed a pod the test had deleted', () => {
+    const before = [scaled(3), pod('a', { ready: 500 }), pod('b', { ready: 500 }), pod('c', { ready: 500 })];
+    expect(judge(before, [change('MODIFIED', scaled(2), 1_500), ...deleteAt('a', 2_000)], overdeleted)).toEqual([]);
+    // The test deleted c (no event claims it) just before the scale-down the cache decided on.
+    const stale = [change('MODIFIED', pod('c', { ready: 500, deleted: 1_200 }), 1_200), change('MODIFIED', scaled(2), 1_500), ...deleteAt('a', 2_000)];
+    expect(judge(before, stale, overdeleted)).toEqual([]);
+  });
+
+  it('counts one scale-down per batch: two deletions 5 s apart, each of one surplus pod, pass', () => {
+    const before = [scaled(4), pod('a', { ready: 500 }), pod('b', { ready: 500 }), pod('c', { ready: 500 }), pod('d', { ready: 500 })];
+    const changes = [change('MODIFIED', scaled(3), 1_500), ...deleteAt('a', 2_000), change('MODIFIED', scaled(2), 6_500), ...deleteAt('b', 7_000)];
+    expect(judge(before, changes, overdeleted)).toEqual([]);
+  });
+
+  it('counts a pod adopted during the scale-down, but not a replacement the owner creates during it', () => {
+    const orphan = (deleted?: number): KubeObject => {
+      const p = pod('x', { ready: 500, ...(deleted === undefined ? {} : { deleted }) }) as unknown as { metadata: { ownerReferences?: unknown } };
+      return { ...p, metadata: { ...p.metadata, ownerReferences: deleted === undefined && p.metadata.ownerReferences !== undefined ? [] : p.metadata.ownerReferences } } as unknown as KubeObject;
+    };
+    const before = [scaled(2), pod('a', { ready: 500 }), pod('b', { ready: 500 }), orphan()];
+    // Scaled to 0: a and b go, then x is adopted and goes too — three deletions, all due.
+    const adopted = [change('MODIFIED', scaled(0), 1_500), ...deleteAt('a', 2_000), ...deleteAt('b', 2_000), change('MODIFIED', pod('x', { ready: 500 }), 2_100), ...deleteAt('x', 2_200)];
+    expect(judge(before, adopted, overdeleted)).toEqual([]);
+    // Scaled to 1, both pods deleted and one replacement created: one deletion too many.
+    const replaced = [change('MODIFIED', scaled(1), 1_500), ...deleteAt('a', 2_000), ...deleteAt('b', 2_000), change('ADDED', pod('c', { created: 2_000 }), 2_000)];
+    expect(judge([scaled(2), pod('a', { ready: 500 }), pod('b', { ready: 500 })], replaced, overdeleted)).toHaveLength(1);
   });
 });

@@ -387,3 +387,173 @@ function belowVictim(moment: Moment, claim: Claimed, kept: ReadonlySet<string>, 
   }
   return witness === undefined ? 'no' : { pod: witness, victim };
 }
+
+// ---------------------------------------------------------------------------------------------
+// How many: a scale-down deletes no more pods than the owner has above its replica count
+// ---------------------------------------------------------------------------------------------
+
+/** Options of {@link podsNotOverdeletedInvariant}. */
+export interface PodsNotOverdeletedOptions {
+  /**
+   * How stale (virtual ms, default 30 000) the caches a scale-down was decided on may be: the
+   * surplus is the largest the store showed in this window before the batch's first deletion.
+   */
+  readonly graceMs?: number | undefined;
+  /**
+   * How long (virtual ms, default 1 000) after an owner's first deletion its other deletions
+   * still belong to the same scale-down (upstream deletes one sync's victims concurrently).
+   */
+  readonly batchMs?: number | undefined;
+}
+
+/**
+ * Transition (safety): a ReplicaSet or ReplicationController scaling down deletes at most as
+ * many pods as it has above `spec.replicas` (upstream `manageReplicas`: `diff = active −
+ * replicas`, capped at the burst of 500). The pods one scale-down deletes — the pods its
+ * `SuccessfulDelete` events name within `batchMs` of the first, with no change of
+ * `spec.replicas` in between — never outnumber the pods the
+ * owner controlled while active at some moment from `graceMs` before the first deletion to the
+ * last, minus the fewest `spec.replicas` it had then. Generous on purpose: its caches lag (its
+ * pod cache and its own cache independently), and two syncs a moment apart may see different
+ * pods (an adopted pod arriving after the owner's own went).
+ *
+ * Who deleted is read from the owner's events, as in
+ * {@link scaleDownDeletesLowestRankedInvariant}: the test's, the garbage collector's and
+ * evictions' deletions are never counted.
+ */
+export function podsNotOverdeletedInvariant(options: PodsNotOverdeletedOptions = {}): Invariant {
+  const graceMs = options.graceMs ?? 30_000;
+  const batchMs = options.batchMs ?? 1_000;
+  return transitionInvariant(
+    'podsNotOverdeleted',
+    'A ReplicaSet or ReplicationController scaling down deletes at most as many pods as it has above spec.replicas.',
+    (previous, state) => {
+      // A batch is judged once complete: its first deletion event is in (from, to].
+      const from = previous.t - batchMs;
+      const to = state.t - batchMs;
+      if (to <= from) return [];
+      const bound = from - graceMs - batchMs;
+      const states: ClusterState[] = [];
+      let base: ClusterState = state;
+      while (base.previous !== undefined && base.t >= bound) {
+        states.push(base);
+        base = base.previous;
+      }
+      const changes: StateChange[] = [];
+      for (let i = states.length - 1; i >= 0; i--) {
+        for (const c of states[i]!.changes) if (c.object.kind === 'Pod' || c.object.kind === 'Event' || OWNER_KINDS.has(c.object.kind)) changes.push(c);
+      }
+      // The owners' scale-downs: claims grouped per owner, a batch starting at a claim with no
+      // claim of the same owner in the batchMs before it.
+      const events = new Map<string, Event>();
+      const batches: Batch[] = [];
+      const open = new Map<string, Batch>();
+      const replicas = new Map<string, number>();
+      for (const c of changes) {
+        if (OWNER_KINDS.has(c.object.kind)) {
+          // A new replica count starts a new scale-down: 2 → 0, then 1, then 0 again is two.
+          const uid = c.object.metadata.uid ?? '';
+          const now = (c.object as { spec?: { replicas?: number } }).spec?.replicas ?? 1;
+          if (replicas.has(uid) && replicas.get(uid) !== now) open.delete(uid);
+          replicas.set(uid, now);
+          continue;
+        }
+        if (c.object.kind !== 'Event') continue;
+        const claim = claimedDeletion(c, events.get(keyOf(c.object)));
+        if (c.type === 'DELETED') events.delete(keyOf(c.object));
+        else events.set(keyOf(c.object), c.object as Event);
+        if (claim === undefined) continue;
+        const batch = open.get(claim.ownerUid);
+        if (batch !== undefined && claim.eventAt - batch.first.eventAt <= batchMs) {
+          batch.pods.add(claim.podKey);
+          batch.lastAt = claim.eventAt;
+          continue;
+        }
+        const started: Batch = { first: claim, lastAt: claim.eventAt, pods: new Set([claim.podKey]) };
+        open.set(claim.ownerUid, started);
+        if (claim.eventAt > from && claim.eventAt <= to) batches.push(started);
+      }
+      const out: InvariantViolation[] = [];
+      for (const batch of batches) {
+        const violation = judgeCount(batch, base, changes, graceMs);
+        if (violation !== undefined) out.push(violation);
+      }
+      return out;
+    },
+  );
+}
+
+/** One scale-down: an owner's claimed deletions within `batchMs` of the first. */
+interface Batch {
+  readonly first: Claimed;
+  /** When the last claim of the batch was recorded. */
+  lastAt: number;
+  readonly pods: Set<string>;
+}
+
+/**
+ * Judges one scale-down; see {@link podsNotOverdeletedInvariant}. The states judged run from
+ * `graceMs` before the first claim to the last one: two syncs a moment apart (an adoption's
+ * surplus, then a scale to 0) may fall into one batch, and the states between them count too.
+ */
+function judgeCount(batch: Batch, base: ClusterState, changes: readonly StateChange[], graceMs: number): InvariantViolation | undefined {
+  const { first } = batch;
+  const count = batch.pods.size;
+  const moment: Moment = {
+    pods: new Map(base.of<Pod>('Pod').map((p) => [`Pod/${keyOf(p)}`, p])),
+    owners: new Map([...OWNER_KINDS].flatMap((k) => base.of<Owner>(k).map((o) => [`${k}/${keyOf(o)}`, o] as const))),
+  };
+  const windowStart = first.eventAt - graceMs;
+  // The caches lag and the syncs of one batch may see different pods (an adopted pod arrives
+  // after the owner's own went): every pod the owner controlled while active in the window, and
+  // the fewest replicas it had then (its pod cache and its own cache lag independently).
+  let owner: Owner | undefined;
+  const controlled = new Set<string>();
+  let fewestReplicas = Infinity;
+  const note = (pod: Pod | undefined): void => {
+    if (pod !== undefined && isActive(pod) && controllerUidOf(pod) === first.ownerUid) controlled.add(pod.metadata.uid ?? keyOf(pod));
+  };
+  const noteOwner = (): void => {
+    const found = [...moment.owners.values()].find((o) => o.metadata.uid === first.ownerUid);
+    if (found === undefined) return;
+    owner = found;
+    fewestReplicas = Math.min(fewestReplicas, (found as { spec?: { replicas?: number } }).spec?.replicas ?? 1);
+  };
+  const start = (): void => {
+    for (const p of moment.pods.values()) note(p);
+    noteOwner();
+  };
+  let seen = false;
+  let deleting = false;
+  for (const c of changes) {
+    const t = c.t ?? 0;
+    if (t > batch.lastAt) break;
+    if (t >= windowStart && !seen) {
+      start();
+      seen = true;
+    }
+    if (c.object.kind === 'Event') continue;
+    const key = `${c.object.kind}/${keyOf(c.object)}`;
+    const before = c.object.kind === 'Pod' ? moment.pods.get(key) : undefined;
+    apply(moment, c);
+    if (t < windowStart) continue;
+    if (c.object.kind !== 'Pod') {
+      if (c.object.metadata.uid === first.ownerUid) noteOwner();
+      continue;
+    }
+    const pod = c.type === 'DELETED' ? undefined : (c.object as Pod);
+    if (batch.pods.has(key) && before !== undefined && isActive(before) && (pod === undefined || !isActive(pod))) deleting = true;
+    // Once the batch has begun, a pod the owner creates is a replacement, never a pod the batch
+    // could delete; a pod it adopts (an existing pod gaining its controller reference) may be.
+    if (!deleting || (c.type === 'MODIFIED' && before !== undefined && controllerUidOf(before) !== first.ownerUid)) note(pod);
+  }
+  if (!seen) start();
+  const mostActive = controlled.size;
+  if (owner === undefined) return undefined;
+  const allowed = Math.max(0, mostActive - fewestReplicas);
+  if (count <= allowed) return undefined;
+  return {
+    message: `${owner.kind} ${keyOf(owner)} deleted ${count} pods in one scale-down at t=${first.eventAt} ms, but in the ${graceMs} ms before it controlled ${mostActive} active pods in all and had at least ${fewestReplicas} replicas (a surplus of at most ${allowed})`,
+    objects: [refOf(owner)],
+  };
+}

@@ -35,5 +35,5 @@ export { FAILED_CREATE, FAILED_DELETE, REPLICA_FAILURE } from './status.js';
 export { replicaCountsMatch, replicaInvariants, singleController, statusMatchesPods } from './invariants.js';
 export { podsNotOvercreatedInvariant, replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant, singleControllerInvariant } from './invariants.js';
 export type { PodsNotOvercreatedOptions, ReplicaState, ReplicaViolation } from './invariants.js';
-export { scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
-export type { ScaleDownOrderOptions } from './deletion-order.js';
+export { podsNotOverdeletedInvariant, scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
+export type { PodsNotOverdeletedOptions, ScaleDownOrderOptions } from './deletion-order.js';

@@ -14,7 +14,7 @@
 import { controllerRef, invariant, matchesLabelSelector, refOf, selectorFromSet, transitionInvariant } from '@kubeloop/core';
 import type { ClusterState, Invariant, InvariantViolation, KubeObject, LabelSelector, Pod, ReplicaSet, ReplicationController } from '@kubeloop/core';
 import { isPodActive, isPodReady } from '../shared/index.js';
-import { scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
+import { podsNotOverdeletedInvariant, scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
 import { ReplicaSetKind, ReplicationControllerKind } from './kind.js';
 import type { ReplicatedKind } from './kind.js';
 
@@ -271,12 +271,15 @@ export function podsNotOvercreatedInvariant(options: PodsNotOvercreatedOptions =
 const podsNotOvercreated = podsNotOvercreatedInvariant();
 /** {@link scaleDownDeletesLowestRankedInvariant} with its default windows, as the plugins register it. */
 const scaleDownDeletesLowestRanked = scaleDownDeletesLowestRankedInvariant();
+/** {@link podsNotOverdeletedInvariant} with its default windows, as the plugins register it. */
+const podsNotOverdeleted = podsNotOverdeletedInvariant();
 
 function ownInvariants(kind: 'ReplicaSet' | 'ReplicationController'): readonly Invariant[] {
   return [
     singleControllerInvariant,
     podsNotOvercreated,
     scaleDownDeletesLowestRanked,
+    podsNotOverdeleted,
     invariant('replicaCountsMatch', COUNTS, (state) => replicaCountsMatch(replicaState(state, [kind]))),
     invariant('statusMatchesPods', STATUS, (state) => statusMatchesPods(replicaState(state, [kind]))),
   ];
@@ -284,8 +287,9 @@ function ownInvariants(kind: 'ReplicaSet' | 'ReplicationController'): readonly I
 
 /**
  * The invariants the ReplicaSet plugin (`ReplicaSet`) or the ReplicationController plugin
- * registers: {@link singleControllerInvariant}, {@link podsNotOvercreatedInvariant} and
- * {@link scaleDownDeletesLowestRankedInvariant} (with their default windows; each judges either kind), and the replica counts and statuses of that
+ * registers: {@link singleControllerInvariant}, {@link podsNotOvercreatedInvariant},
+ * {@link scaleDownDeletesLowestRankedInvariant} and {@link podsNotOverdeletedInvariant} (with their
+ * default windows; each judges either kind), and the replica counts and statuses of that
  * kind only (a cluster may serve ReplicationControllers without running their controller),
  * under the names of {@link replicaCountsMatchInvariant} and
  * {@link replicaStatusMatchesPodsInvariant}, which judge both kinds.

@@ -24,6 +24,7 @@ import {
   faultSchedules,
   faultSchedulesWith,
   podsNotOvercreatedInvariant,
+  podsNotOverdeletedInvariant,
   replicaCountsMatchInvariant,
   runCase,
   replicaStatusMatchesPodsInvariant,
@@ -160,7 +161,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
     perform,
     describe: describeStep,
     faults,
-    safety: [singleControllerInvariant, podsNotOvercreatedInvariant(), scaleDownDeletesLowestRankedInvariant()],
+    safety: [singleControllerInvariant, podsNotOvercreatedInvariant(), scaleDownDeletesLowestRankedInvariant(), podsNotOverdeletedInvariant()],
     liveness: [replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant],
     stepMs: 1,
     settleQuietMs: SETTLE_QUIET_MS,
@@ -187,6 +188,21 @@ const deletesBestFirst: PodControl = {
     const created = (p: Pod) => parseTime(p.metadata.creationTimestamp ?? '');
     const best = [...pods].sort((a, b) => Number(isReady(b)) - Number(isReady(a)) || created(a) - created(b))[0];
     await realPodControl().deletePod(namespace, best?.metadata.name ?? name, owner);
+  },
+};
+
+/**
+ * A pod control broken on purpose: asked to delete a pod, it deletes that one and another
+ * active pod of the owner too — a scale-down that removes twice its surplus — and records both
+ * deletions, as the real one does.
+ */
+const deletesTwice: PodControl = {
+  createPod: (pod, owner) => realPodControl().createPod(pod, owner),
+  async deletePod(namespace, name, owner) {
+    await realPodControl().deletePod(namespace, name, owner);
+    const pods = (await brokenCluster!.server.list(Pods, { namespace })).items.filter((p) => p.metadata.deletionTimestamp === undefined && controllerRef(p)?.uid === owner.metadata.uid);
+    const other = pods.find((p) => p.metadata.name !== name);
+    if (other !== undefined) await realPodControl().deletePod(namespace, other.metadata.name ?? '', owner);
   },
 };
 
@@ -238,6 +254,30 @@ describe('ReplicaSet and ReplicationController under random changes', () => {
     expect(outcome.failure?.violations[0]?.message).toMatch(/^ReplicaSet default\/a deleted pod a-\w+ at t=\d+ ms but kept pod a-\w+, which ranks below it/);
     // The same run with the real controller passes.
     expect((await runCase(options('replicaset: deletion order', fc.constant([])), 1, actions, [])).failure).toBeUndefined();
+  }, 120_000);
+
+  it('a ReplicaSet controller broken on purpose to delete twice its surplus fails podsNotOverdeleted', async () => {
+    const base = options('replicaset: broken deletion count', fc.constant([]));
+    const broken: CheckClusterOptions<Step> = {
+      ...base,
+      cluster: { ...base.cluster, controllerManager: { plugins: [replicaSetPlugin({ podControl: deletesTwice }), replicationControllerPlugin()], resyncMs: RESYNC_MS } },
+      setup: async (cluster, context) => {
+        brokenCluster = cluster;
+        await base.setup!(cluster, context);
+      },
+    };
+    // From 2 replicas to 3, then to 2 again once the third pod runs: one pod too many.
+    const actions: Step[] = [
+      { kind: 'scale', owner: 0, replicas: 3 },
+      { kind: 'wait', ms: 5_000 },
+      { kind: 'scale', owner: 0, replicas: 2 },
+      { kind: 'wait', ms: 2_000 },
+    ];
+    const outcome = await runCase(broken, 1, actions, []);
+    expect(outcome.failure?.invariant).toBe('podsNotOverdeleted');
+    expect(outcome.failure?.violations[0]?.message).toMatch(/^ReplicaSet default\/a deleted 2 pods in one scale-down at t=\d+ ms, but in the 30000 ms before it controlled 3 active pods in all and had at least 2 replicas \(a surplus of at most 1\)$/);
+    // The same run with the real controller passes.
+    expect((await runCase(options('replicaset: deletion count', fc.constant([])), 1, actions, [])).failure).toBeUndefined();
   }, 120_000);
 
   it('with a node left down at the end, its pods terminating or unknown, after settling the owners control spec.replicas active pods elsewhere and their status counts only the active pods', async () => {

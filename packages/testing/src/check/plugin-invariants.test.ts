@@ -74,6 +74,7 @@ describe('invariants registered by plugins', () => {
         'singleController (safety)',
         'podsNotOvercreated (transition)',
         'scaleDownDeletesLowestRanked (transition)',
+        'podsNotOverdeleted (transition)',
         // ReplicaSets', then ReplicationControllers' (each plugin judges its own kind)
         'replicaCountsMatch (liveness)',
         'statusMatchesPods (liveness)',
