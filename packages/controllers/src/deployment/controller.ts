@@ -8,7 +8,7 @@
  */
 import { CONTROLLER_UID_INDEX, Deployments, Pods, ReplicaSets, controllerFor, controllerRef, done, isApiError, matchesLabelSelector, objectKey, requeueAfter } from '@kubeloop/core';
 import type { Controller, Deployment, DeploymentStatus, EventHandler, KubeObject, Manager, Pod, Reconciler, ReplicaSet, Request, Result } from '@kubeloop/core';
-import { claimObjects, computeHash, getCondition, setCondition } from '../shared/index.js';
+import { claimObjects, computeHash, getCondition, ownedOrOrphaned, setCondition } from '../shared/index.js';
 import {
   REVISION_ANNOTATION,
   activeReplicaSets,
@@ -123,7 +123,10 @@ class DeploymentSync {
 
   async #claimReplicaSets(): Promise<ReplicaSet[]> {
     const d = this.#d;
-    const candidates = this.#m.cache(ReplicaSets).list(d.metadata.namespace ?? '');
+    // Upstream lists every ReplicaSet of the namespace and lets ClaimReplicaSets ignore those
+    // another controller owns; the controller-uid index gives the same candidates (ours and the
+    // orphans) without the scan, which made a sync cost the namespace's ReplicaSets.
+    const candidates = ownedOrOrphaned(this.#m.cache(ReplicaSets), d);
     return claimObjects(candidates, {
       client: this.#m.client,
       resource: ReplicaSets,

@@ -300,4 +300,24 @@ describe('rollouts', () => {
     expect(rss.map((r) => [r.metadata.name, r.spec.replicas])).toEqual([[rs!.metadata.name, 3]]);
     await settledInvariants(c);
   });
+
+  it('releases a ReplicaSet relabelled out of its selector and adopts it again once it matches (the claim goes through the controller-uid index)', async () => {
+    const c = (cluster = await SimCluster.create({ seed: 9, nodes: 3, controllerManager: { plugins: [replicaSetPlugin(), deploymentPlugin(), garbageCollectorPlugin()] } }));
+    await c.apply([deploymentManifest('web', 2), deploymentManifest('other', 1)]);
+    await c.settle();
+    const [rs] = await replicaSetsOf(c, 'web');
+    const web = await c.get(Deployments, key('web'));
+    const relabel = async (app: string): Promise<void> => {
+      const current = await c.get(ReplicaSets, key(rs!.metadata.name ?? ''));
+      await c.server.update(ReplicaSets, { ...current, metadata: { ...current.metadata, labels: { ...current.metadata.labels, app } } });
+      await c.settle();
+    };
+    await relabel('elsewhere');
+    expect(controllerRef(await c.get(ReplicaSets, key(rs!.metadata.name ?? '')))).toBeUndefined();
+    await relabel('web');
+    expect(controllerRef(await c.get(ReplicaSets, key(rs!.metadata.name ?? '')))?.uid).toBe(web.metadata.uid);
+    // The other Deployment never claims web's ReplicaSets.
+    const other = await c.get(Deployments, key('other'));
+    for (const r of await replicaSetsOfAny(c)) if (r.metadata.labels?.app === 'web') expect(controllerRef(r)?.uid).not.toBe(other.metadata.uid);
+  });
 });

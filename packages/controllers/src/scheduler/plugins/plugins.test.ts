@@ -8,7 +8,7 @@ import { SUCCESS, type AnyPlugin, type CycleState, type Status } from '../framew
 import { makeNode, makePod } from '../../testing/index.js';
 import { podRequests, snapshotOf, type Snapshot } from '../nodeinfo.js';
 import { imageLocality, nodeAffinity, nodeName, nodePorts, nodeUnschedulable, prioritySort, taintToleration, toleratesTaint } from './node.js';
-import { leastRequestedScore, nodeResourcesBalancedAllocation, nodeResourcesFit } from './resources.js';
+import { insufficientResources, leastRequestedScore, nodeResourcesBalancedAllocation, nodeResourcesFit } from './resources.js';
 import { interPodAffinity, podTopologySpread } from './topology.js';
 import { findPodVolumes, volumeBinding } from './volume.js';
 
@@ -88,6 +88,21 @@ describe('NodeResourcesFit', () => {
     expect(filterAll(nodeResourcesFit, makePod('p', { requests: { 'example.com/gpu': '2' } }), { nodes: [n] })).toEqual({ n: 'Insufficient example.com/gpu' });
     const full = makeNode('full', { cpu: '1' });
     expect(filterAll(nodeResourcesFit, makePod('p'), { nodes: [full], pods: [makePod('e', { nodeName: 'full', cpu: '1' })] })).toEqual({ full: 'ok' });
+  });
+
+  it('the filter says what insufficientResources says on every combination of requests and node usage (the quick CPU/memory path included)', () => {
+    const nodes = [makeNode('roomy', { cpu: '4', memory: '8Gi' }), makeNode('exact', { cpu: '1', memory: '1Gi', pods: 2 }), makeNode('over', { cpu: '1', memory: '1Gi', pods: 3 }), makeNode('gpu', { extra: { 'example.com/gpu': '1' } })];
+    const pods = [
+      makePod('e1', { nodeName: 'exact', cpu: '500m', memory: '512Mi' }),
+      // Over-committed (a static pod the scheduler did not place): free CPU and memory are negative.
+      makePod('e2', { nodeName: 'over', cpu: '2', memory: '2Gi' }),
+    ];
+    const snapshot = snapshotOf({ nodes, pods, pvcs: [], pvs: [], storageClasses: [] });
+    for (const requests of [{}, { cpu: '500m' }, { cpu: '501m' }, { memory: '512Mi' }, { memory: '513Mi' }, { cpu: '500m', memory: '512Mi' }, { requests: { 'example.com/gpu': '1' } }, { cpu: '1m', requests: { 'example.com/gpu': '2' } }]) {
+      const pod = makePod('p', requests);
+      const want = Object.fromEntries(snapshot.nodes.map((n) => [n.name, insufficientResources(podRequests(pod), n).join(', ') || 'ok']));
+      expect(filterAll(nodeResourcesFit, pod, { nodes, pods }), JSON.stringify(requests)).toEqual(want);
+    }
   });
 
   it('ignores pods that finished', () => {
