@@ -9,7 +9,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeMetricses, Nodes, PodMetricses, builtinResources, createBuiltinRegistry, parseManifests } from '@kubeloop/core';
 import type { KubeObject, ResourceDefinition } from '@kubeloop/core';
-import { DEFAULT_ADD_ON_RESOURCES, DEFAULT_SETTLE_MAX_MS, SimCluster, SimClusterError } from '@kubeloop/testing';
+import { DEFAULT_SETTLE_MAX_MS, SimCluster, SimClusterError } from '@kubeloop/testing';
 import type { TraceEntry } from '@kubeloop/testing';
 import { stringify } from 'yaml';
 import { humanDuration } from './duration.js';
@@ -333,8 +333,9 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
   const paths = collectManifestFiles(options.paths, fs);
   const found = findScenario(paths, fs);
   const registry = createBuiltinRegistry();
-  // The kinds the default add-ons serve (MetalLB's), which manifests may name as well.
-  for (const r of DEFAULT_ADD_ON_RESOURCES) registry.register(r);
+  // The kinds every cluster's add-ons serve (MetalLB's), which manifests may name as well; a
+  // scenario asking for more add-ons adds theirs.
+  for (const r of SimCluster.addOnResources()) registry.register(r);
   let scenario: Scenario | undefined;
   if (found) {
     if (options.forMs !== undefined) throw new InputError(`${found.path}: --for cannot be used with a scenario (use advance steps)`);

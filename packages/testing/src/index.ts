@@ -9,7 +9,7 @@
  */
 
 // The simulated cluster
-export { DEFAULT_ADD_ON_RESOURCES, DEFAULT_CONTROLLER_PLUGINS, DEFAULT_QUIET_MS, DEFAULT_SETTLE_MAX_MS, DEFAULT_STORAGE_CLASS, SETTLE_PROGRESS_STEP_MS, SimCluster } from './sim/cluster.js';
+export { DEFAULT_CONTROLLER_PLUGINS, DEFAULT_QUIET_MS, DEFAULT_SETTLE_MAX_MS, DEFAULT_STORAGE_CLASS, SETTLE_PROGRESS_STEP_MS, SimCluster } from './sim/cluster.js';
 export { DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT, DEFAULT_MAX_WRITES_PER_INSTANT, YIELD_EVERY_WRITES_PER_INSTANT } from './sim/livelock.js';
 export type { ApplyInput, ControllerManagerOptions, NodeGroupSpec, NodeSpec, SettleOptions, SimClusterOptions } from './sim/cluster.js';
 export { SimClusterError } from './sim/errors.js';

@@ -329,12 +329,6 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   clusterRoleAggregationPlugin(),
 ]);
 
-/**
- * The custom kinds the add-ons of {@link DEFAULT_CONTROLLER_PLUGINS} serve (MetalLB's
- * IPAddressPool and L2Advertisement), for tools that check manifests before a cluster exists.
- */
-export const DEFAULT_ADD_ON_RESOURCES: readonly ResourceDefinition[] = Object.freeze([IPAddressPools, L2Advertisements] as ResourceDefinition[]);
-
 /** Options of {@link SimCluster.settle}. */
 export interface SettleOptions {
   /** Give up after this much virtual time (default 600 000 ms, 10 minutes). */
@@ -795,12 +789,16 @@ export class SimCluster {
   }
 
   /**
-   * The resources a cluster built with `options` serves besides the built-in kinds: the VPA
-   * add-on's VerticalPodAutoscalers with `verticalPodAutoscaler`. For callers that check
-   * manifests before the cluster exists (the CLI's scenarios).
+   * The resources a cluster built with `options` serves besides the built-in kinds: MetalLB's
+   * IPAddressPool and L2Advertisement (its controller is one of
+   * {@link DEFAULT_CONTROLLER_PLUGINS}), and with `verticalPodAutoscaler` the VPA add-on's
+   * VerticalPodAutoscalers and their checkpoints. For callers that check manifests before the
+   * cluster exists (the CLI).
    */
-  static addOnResources(options: Pick<SimClusterOptions, 'verticalPodAutoscaler'>): readonly ResourceDefinition[] {
-    return (options.verticalPodAutoscaler ?? false) === false ? [] : [VerticalPodAutoscalers as unknown as ResourceDefinition, VerticalPodAutoscalerCheckpoints as unknown as ResourceDefinition];
+  static addOnResources(options: Pick<SimClusterOptions, 'verticalPodAutoscaler'> = {}): readonly ResourceDefinition[] {
+    const always = [IPAddressPools, L2Advertisements] as ResourceDefinition[];
+    if ((options.verticalPodAutoscaler ?? false) === false) return always;
+    return [...always, VerticalPodAutoscalers as unknown as ResourceDefinition, VerticalPodAutoscalerCheckpoints as unknown as ResourceDefinition];
   }
 
   /**
