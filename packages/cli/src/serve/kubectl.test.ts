@@ -128,10 +128,11 @@ describe.runIf(present.length > 0)('real kubectl against kubeloop serve', () => 
   it(`kubectl ${present[0]?.version}: get -w prints the rows of objects as they change`, async () => {
     const child = spawn(present[0]!.path, ['--kubeconfig', kubeconfig, 'get', 'configmaps', '-w']);
     let out = '';
-    const seen = (text: string) =>
+    // Resolves once a whole line matches: a chunk may end in the middle of the row.
+    const seen = (line: RegExp) =>
       new Promise<void>((resolve) => {
         const check = (): void => {
-          if (out.includes(text)) resolve();
+          if (out.split('\n').slice(0, -1).some((l) => line.test(l))) resolve();
         };
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString('utf8');
@@ -145,7 +146,7 @@ describe.runIf(present.length > 0)('real kubectl against kubeloop serve', () => 
     writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\ndata:\n  a: "1"\n');
     expect((await kubectl(present[0]!.path, 'create', '-f', file)).code).toBe(0);
     try {
-      await Promise.race([seen('watched'), eventually(() => Promise.resolve(false), 60_000)]);
+      await Promise.race([seen(/^watched\s/), eventually(() => Promise.resolve(false), 60_000)]);
     } finally {
       child.kill();
     }
