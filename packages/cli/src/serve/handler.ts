@@ -18,7 +18,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
-import { ApiError, RealClock, badRequest, isApiError } from '@kubeloop/core';
+import { ApiError, RealClock, badRequest, isApiError, tooLargeResourceVersion } from '@kubeloop/core';
 import type { Client, Clock, DeleteOptions, Pod, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, subresourcesOf } from './discovery.js';
 import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
@@ -373,7 +373,12 @@ export class ApiHandler {
       if (key === undefined) {
         if (queryBool(q.get('watch'))) return this.#watch(req, res, def, namespace, q);
         const selection = { namespace, labelSelector: q.get('labelSelector') || undefined, fieldSelector: q.get('fieldSelector') || undefined };
-        const page = await this.#pager.page(listScope(def, selection), listQuery(q), () => client.list(def, selection));
+        const query = listQuery(q);
+        // At a revision (from the history window, as etcd reads at one) for `Exact`, and for upstream's
+        // legacy case that means the same: a `limit` with a revision and no match.
+        const rv = query.resourceVersion ?? '';
+        const exact = rv !== '' && rv !== '0' && (query.resourceVersionMatch === 'Exact' || ((query.resourceVersionMatch ?? '') === '' && query.limit !== undefined && (query.continue ?? '') === ''));
+        const page = await this.#pager.page(listScope(def, selection), query, () => client.list(def, exact ? { ...selection, resourceVersion: rv, resourceVersionMatch: 'Exact' } : selection));
         const table = this.#tableRequested(req, q);
         if (!table) return this.#send(res, 200, page);
         const rows = toTable(def.kind, page.items, { nowMs: this.#options.clock.now(), resourceVersion: page.metadata.resourceVersion, include: table }) as { metadata: object };
@@ -384,9 +389,17 @@ export class ApiHandler {
       if (subresource === 'scale') return this.#send(res, 200, await client.getScale(def, key));
       if (subresource !== undefined && subresource !== 'status') throw this.#methodNotAllowed();
       const object = await client.get(def, key);
-      const table = this.#tableRequested(req, q);
-      this.#send(res, 200, table ? toTable(def.kind, [object], { nowMs: this.#options.clock.now(), resourceVersion: object.metadata.resourceVersion, include: table }) : object);
-      return;
+      // As upstream's watch cache serves a GET with a resourceVersion: the current object when it is at
+      // least that new (`NotOlderThan`; a GET has no `Exact`), 504 for a revision the store has not reached.
+      const asked = q.get('resourceVersion') ?? '';
+      if (asked !== '' && asked !== '0') {
+        if (!/^\d+$/.test(asked)) throw badRequest(`invalid resource version "${asked}"`);
+        // Only a revision past the object's own needs the store's current one.
+        if (Number(asked) <= Number(object.metadata.resourceVersion ?? '0')) return this.#sendObject(req, res, q, def.kind, object);
+        const current = (await client.list(def, { namespace, fieldSelector: `metadata.name=${key.name}` })).metadata.resourceVersion ?? '0';
+        if (Number(asked) > Number(current)) throw tooLargeResourceVersion(asked, current);
+      }
+      return this.#sendObject(req, res, q, def.kind, object);
     }
     if (method === 'POST') {
       const body = await this.#body(req);
@@ -519,6 +532,12 @@ export class ApiHandler {
   }
 
   /** The Table request of `Accept`, if any: what each row should carry. */
+  /** One object, as a Table when one is asked for. */
+  #sendObject(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, kind: string, object: KubeObject): void {
+    const table = this.#tableRequested(req, q);
+    this.#send(res, 200, table ? toTable(kind, [object], { nowMs: this.#options.clock.now(), resourceVersion: object.metadata.resourceVersion, include: table }) : object);
+  }
+
   #tableRequested(req: IncomingMessage, q: URLSearchParams): IncludeObject | undefined {
     const wants = mediaTypes(req.headers.accept).some((m) => m.params.as === 'Table' && m.params.g === 'meta.k8s.io' && (m.params.v === 'v1' || m.params.v === 'v1beta1'));
     if (!wants) return undefined;

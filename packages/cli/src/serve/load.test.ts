@@ -1,6 +1,8 @@
 import { createServer, request } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiServer, RealClock, VirtualClock, createBuiltinRegistry, seededRng } from '@kubeloop/core';
@@ -270,6 +272,14 @@ describe('watch streams under load', () => {
     await Promise.all(watchers.map((w) => w.ready));
     while (h.api.openWatches < spec.length) await tick();
 
+    // KUBELOOP_CPU_PROFILE=<file>: a CPU profile of the write phase and the drain (the test worker cannot take --cpu-prof).
+    const profileTo = process.env.KUBELOOP_CPU_PROFILE;
+    const inspector = profileTo ? new Session() : undefined;
+    if (inspector) {
+      inspector.connect();
+      await inspector.post('Profiler.enable');
+      await inspector.post('Profiler.start');
+    }
     const live = new Map<string, Labels>();
     const rng = seededRng(21);
     let writes = 0;
@@ -301,6 +311,11 @@ describe('watch streams under load', () => {
     const total = expected.reduce((n, e) => n + e.length, 0);
     while (delivered < total && watchers.every((w) => w.errors.length === 0)) await tick();
     const drainSeconds = (lastArrival - start) / 1000;
+    if (inspector) {
+      const { profile } = await inspector.post('Profiler.stop');
+      writeFileSync(profileTo!, JSON.stringify(profile));
+      inspector.disconnect();
+    }
     sub.unsubscribe();
     if (DEEP) {
       lags.sort((a, b) => a - b);

@@ -6,11 +6,13 @@
  * @module
  */
 import { Observable, type Subscriber } from 'rxjs';
-import { keyString, type KubeObject } from '../api/meta.js';
+import { keyString, objectKey, type KubeObject } from '../api/meta.js';
 import type { Clock, Timer } from '../clock/clock.js';
 import { deepFreeze } from '../util/objects.js';
 import {
+  LIST_TOO_OLD,
   StorageError,
+  tooLargeResourceVersion,
   type StoragePreconditions,
   type SelectionPredicate,
   type Storage,
@@ -19,6 +21,7 @@ import {
   type StorageEvent,
   type StorageKey,
   type StorageList,
+  type StorageListOptions,
   type StoragePrefix,
   type StorageWatchOptions,
   type UpdateDecision,
@@ -143,7 +146,7 @@ export class MemoryStorage implements Storage {
       get: (key) => this.#tables.get(key.resource)?.objects.get(keyString(key)),
       list: (prefix) => {
         const table = this.#tables.get(prefix.resource);
-        return table ? select(table, prefix.namespace, undefined) : [];
+        return table ? select(table.objects.values(), prefix.namespace, undefined) : [];
       },
       count: (prefix) => countOf(this.#tables.get(prefix.resource), prefix.namespace),
     };
@@ -165,10 +168,27 @@ export class MemoryStorage implements Storage {
   }
 
   /** {@inheritDoc Storage.list} */
-  list(prefix: StoragePrefix, predicate?: SelectionPredicate): Promise<StorageList> {
+  list(prefix: StoragePrefix, predicate?: SelectionPredicate, options: StorageListOptions = {}): Promise<StorageList> {
     const table = this.#tables.get(prefix.resource);
-    const items = table ? select(table, prefix.namespace, predicate) : [];
-    return Promise.resolve({ items, revision: this.#rv });
+    const revision = options.revision;
+    if (revision === undefined || revision === this.#rv) {
+      return Promise.resolve({ items: table ? select(table.objects.values(), prefix.namespace, predicate) : [], revision: this.#rv });
+    }
+    if (!Number.isSafeInteger(revision) || revision < 0) return Promise.reject(new StorageError('invalid-revision', prefix, `invalid resource version "${revision}"`));
+    if (revision > this.#rv) return Promise.reject(tooLargeResourceVersion(revision, this.#rv));
+    if (revision < this.#compactedRv) return Promise.reject(new StorageError('expired', prefix, LIST_TOO_OLD));
+    // The objects at `revision`: today's, with every later change of the table undone, newest first.
+    const objects = new Map(table?.objects);
+    const size = this.#history.length;
+    for (let i = this.#historyLength - 1; i >= 0; i--) {
+      const change = this.#history[(this.#historyStart + i) % size]!;
+      if (change.rv <= revision) break;
+      if (change.table !== table) continue;
+      const key = keyString(objectKey(change.object));
+      if (change.old === undefined) objects.delete(key);
+      else objects.set(key, change.old);
+    }
+    return Promise.resolve({ items: select(objects.values(), prefix.namespace, predicate), revision });
   }
 
   /** {@inheritDoc Storage.count} */
@@ -355,7 +375,7 @@ export class MemoryStorage implements Storage {
       this.#addWatch(sub);
       if (from === undefined) {
         sub.lastRv = this.#rv;
-        for (const obj of select(sub.table, sub.namespace, sub.predicate)) sub.subscriber.next({ type: 'ADDED', object: obj });
+        for (const obj of select(sub.table.objects.values(), sub.namespace, sub.predicate)) sub.subscriber.next({ type: 'ADDED', object: obj });
       } else {
         if (!Number.isSafeInteger(from) || from < 0) {
           throw new StorageError('invalid-revision', sub.table, `invalid resource version "${from}"`);
@@ -497,9 +517,9 @@ function selects(p: SelectionPredicate, obj: KubeObject): boolean {
   return p.fields.empty() || p.fields.matches((f) => p.field(obj, f));
 }
 
-function select(table: Table, namespace: string | undefined, predicate: SelectionPredicate | undefined): KubeObject[] {
+function select(objects: Iterable<KubeObject>, namespace: string | undefined, predicate: SelectionPredicate | undefined): KubeObject[] {
   const out: KubeObject[] = [];
-  for (const obj of table.objects.values()) {
+  for (const obj of objects) {
     if (namespace !== undefined && obj.metadata.namespace !== namespace) continue;
     if (predicate && !selects(predicate, obj)) continue;
     out.push(obj);
