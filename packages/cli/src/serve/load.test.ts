@@ -107,7 +107,8 @@ function watch(h: Harness, query: string, onEvent?: (rv: string) => void): { eve
   return { events, errors, ready: readyP, closed: closedP };
 }
 
-const ConfigMaps = () => createBuiltinRegistry().forResource('configmaps')!;
+const CONFIGMAPS = createBuiltinRegistry().forResource('configmaps')!;
+const ConfigMaps = () => CONFIGMAPS;
 
 /** The i-th write of a seeded mix: create, update or delete among 50 names. */
 async function applyWrite(server: ApiServer, i: number, live: Set<string>): Promise<void> {

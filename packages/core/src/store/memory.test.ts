@@ -95,6 +95,34 @@ describe('MemoryStorage', () => {
     expect(calls.filter((c) => !c.startsWith('node-7:'))).toHaveLength(1);
   });
 
+  it('indexes a watch by the label its selector pins: a change is offered only to the watches of the value it has or had', async () => {
+    const s = new MemoryStorage({ clock: new VirtualClock() });
+    const evaluated = new Set<string>();
+    const byApp = (app: string): SelectionPredicate => {
+      const real = parseSelector(app === 'a0' ? 'app=a0' : `tier,app in (${app})`);
+      // The real selector, counting its evaluations.
+      const labels = Object.create(real, { matches: { value: (l: Record<string, string> | undefined) => (evaluated.add(app), real.matches(l)) } }) as typeof real;
+      return { labels, fields: parseFieldSelector(''), field: () => undefined };
+    };
+    const seen: string[] = [];
+    for (let i = 0; i < 100; i++) s.watch({ resource: 'things' }, { from: 0, predicate: byApp(`a${i}`) }).subscribe((e) => seen.push(`a${i}:${e.type}`));
+    const labelled = (app: string) => ({ ...obj('x', 1), metadata: { name: 'x', namespace: 'ns', labels: { app, tier: 'web' } } });
+    await s.create(key('x'), labelled('a7'));
+    expect([...evaluated]).toEqual(['a7']);
+    evaluated.clear();
+    await s.update(key('x'), labelled('a9'));
+    expect([...evaluated].sort()).toEqual(['a7', 'a9']);
+    evaluated.clear();
+    await s.update(key('x'), { ...obj('x', 1), metadata: { name: 'x', namespace: 'ns', labels: { app: 'a0' } } });
+    await s.delete(key('x'));
+    expect([...evaluated].sort()).toEqual(['a0', 'a9']);
+    // Each watch's own stream (the order between watches is not promised).
+    expect(seen.filter((e) => e.startsWith('a7:'))).toEqual(['a7:ADDED', 'a7:DELETED']);
+    expect(seen.filter((e) => e.startsWith('a9:'))).toEqual(['a9:ADDED', 'a9:DELETED']);
+    expect(seen.filter((e) => e.startsWith('a0:'))).toEqual(['a0:ADDED', 'a0:DELETED']);
+    expect(seen).toHaveLength(6);
+  });
+
   it('an indexed watch sees an object that moves onto its pinned value as ADDED and off it as DELETED', async () => {
     const s = new MemoryStorage({ clock: new VirtualClock() });
     const pinned = (node: string) => ({
