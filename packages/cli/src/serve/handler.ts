@@ -195,6 +195,12 @@ export class ApiHandler {
   readonly #options: ApiHandlerOptions;
   readonly #token: Buffer;
   readonly #watches = new Set<() => void>();
+  /**
+   * The last watch event line encoded, with the (frozen, shared) object and the type it encodes:
+   * the store hands one change to its watchers one after the other, so each watcher that sees it
+   * with the same type sends this line instead of encoding the object again.
+   */
+  #lastLine: { readonly object: KubeObject; readonly type: string; readonly line: string } | undefined;
   readonly #timeoutClock: Clock;
   /** The snapshots of chunked lists, aged on the timeout (wall) clock as etcd compacts on wall time. */
   readonly #pager: ListPager;
@@ -660,8 +666,22 @@ export class ApiHandler {
     let ended = false;
     const timeoutSeconds = Number(q.get('timeoutSeconds') ?? NaN);
     const timer = Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? this.#timeoutClock.setTimer(timeoutSeconds * 1000, () => end()) : undefined;
+    // The lines of one turn (a burst of writes fans out within one) go out as one chunk: one
+    // write, and one chunk frame, per watcher and turn instead of one per event.
+    let pending = '';
+    const flush = (): void => {
+      const chunk = pending;
+      pending = '';
+      if (chunk !== '' && !res.destroyed) res.write(chunk);
+    };
+    const send = (line: string): void => {
+      if (ended) return;
+      if (pending === '') process.nextTick(flush);
+      pending += line;
+    };
     const end = (): void => {
       if (ended) return;
+      flush();
       ended = true;
       this.#watches.delete(end);
       timer?.cancel();
@@ -669,14 +689,21 @@ export class ApiHandler {
       res.end();
     };
     this.#watches.add(end);
-    const write = (event: object): void => {
-      if (!ended) res.write(`${JSON.stringify(event)}\n`);
-    };
+    const write = (event: object): void => send(`${JSON.stringify(event)}\n`);
     res.on('close', end);
     watch.subscription = events.subscribe({
       next: (event: WatchEvent<KubeObject>) => {
-        if (event.type === 'BOOKMARK' || !table) {
-          write(event.type === 'BOOKMARK' ? { type: 'BOOKMARK', object: { kind: def.kind, apiVersion: def.apiVersion, metadata: event.object.metadata } } : event);
+        if (event.type === 'BOOKMARK') {
+          write({ type: 'BOOKMARK', object: { kind: def.kind, apiVersion: def.apiVersion, metadata: event.object.metadata } });
+          return;
+        }
+        if (!table) {
+          const last = this.#lastLine;
+          if (last !== undefined && last.object === event.object && last.type === event.type) return send(last.line);
+          const line = `${JSON.stringify(event)}\n`;
+          // Only a frozen object is known not to change under the line.
+          this.#lastLine = Object.isFrozen(event.object) ? { object: event.object, type: event.type, line } : undefined;
+          send(line);
           return;
         }
         write({ type: event.type, object: toTable(def.kind, [event.object], { nowMs: clock.now(), resourceVersion: event.object.metadata.resourceVersion, include: table, noHeaders: !first }) });
