@@ -2,7 +2,8 @@
  * HTTP API benchmarks (`pnpm bench http`): `kubeloop serve`'s handler in front of an in-memory
  * API server, over plain HTTP on loopback with keep-alive connections. GET one pod, LIST 1,000
  * pods and CREATE ConfigMaps with 1, 10 and 100 concurrent clients (requests/s, p50 and p99
- * latency), and watch events/s delivered to 100 HTTP watchers — each beside the same operation
+ * latency), and watch events/s delivered to 100 HTTP watchers (and to 1,000, each seeing every
+ * write: the load test's shape before it became selective) — each beside the same operation
  * in process (the `Client` interface without HTTP).
  *
  * Caveats: client and server share this process and its one event loop, so the HTTP figures
@@ -170,6 +171,8 @@ export async function figures(): Promise<Figure[]> {
     }
     out.push({ name: 'in-process watch events/s to 100 watchers', value: await watchEvents(port, server, 100, 2_000, false, 'wi'), unit: 'events/s' });
     out.push({ name: 'HTTP watch events/s to 100 watchers', value: await watchEvents(port, server, 100, 2_000, true, 'wh'), unit: 'events/s' });
+    // The load test's old shape: 1,000 whole-namespace watchers, so every write goes to every one (1M events).
+    out.push({ name: 'HTTP watch events/s to 1,000 watchers, each seeing every write', value: await watchEvents(port, server, 1_000, 1_000, true, 'wk'), unit: 'events/s' });
   } finally {
     await close();
   }
