@@ -2,15 +2,19 @@
  * HTTP API benchmarks (`pnpm bench http`): `kubeloop serve`'s handler in front of an in-memory
  * API server, over plain HTTP on loopback with keep-alive connections. GET one pod, LIST 1,000
  * pods and CREATE ConfigMaps with 1, 10 and 100 concurrent clients (requests/s, p50 and p99
- * latency), and watch events/s delivered to 100 HTTP watchers — each beside the same operation
+ * latency), and watch events/s delivered to 100 HTTP watchers (and to 1,000, each seeing every
+ * write: the load test's shape before it became selective) — each beside the same operation
  * in process (the `Client` interface without HTTP).
  *
  * Caveats: client and server share this process and its one event loop, so the HTTP figures
- * include the client's own parsing (a lower bound for the server alone); TLS (what `kubeloop
+ * include the client's own parsing (a lower bound for the server alone) — but for one watch
+ * figure, whose server runs in a child process (`http-watch-server.ts`); TLS (what `kubeloop
  * serve` speaks) is left out, its cost is the TLS library's, not the handler's.
  */
+import { fork } from 'node:child_process';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { ApiServer, ConfigMaps, Pods, VirtualClock, createBuiltinRegistry, seededRng, type InputOf } from '@kubeloop/core';
 import { ApiHandler } from '../packages/cli/src/serve/handler.js';
 import type { Figure } from './harness.js';
@@ -148,6 +152,40 @@ async function watchEvents(port: number, server: ApiServer, watchers: number, wr
   return (writes * watchers) / (elapsed / 1000);
 }
 
+/**
+ * Watch events/s delivered by the server alone (in a child process) to `watchers` HTTP watchers
+ * in this process that count lines without parsing them, and the server's CPU per event.
+ */
+async function serverAloneWatchEvents(watchers: number, writes: number): Promise<{ rate: number; cpuMicrosPerEvent: number }> {
+  const child = fork(fileURLToPath(new URL('./http-watch-server.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'] });
+  try {
+    const { port, resourceVersion } = await new Promise<{ port: number; resourceVersion: string }>((resolve) => child.once('message', resolve as never));
+    let lines = 0;
+    let opened = 0;
+    for (let w = 0; w < watchers; w++) {
+      const req = request({ host: '127.0.0.1', port, path: `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${resourceVersion}`, headers: { Authorization: `Bearer ${TOKEN}` }, agent: false }, (res) => {
+        opened++;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) lines++;
+        });
+      });
+      req.on('error', () => undefined);
+      req.end();
+    }
+    while (opened < watchers) await new Promise<void>((resolve) => setImmediate(resolve));
+    const start = performance.now();
+    const done = new Promise<{ cpuMicros: number }>((resolve) => child.once('message', resolve as never));
+    child.send({ watchers, writes });
+    while (lines < watchers * writes) await new Promise<void>((resolve) => setImmediate(resolve));
+    const elapsed = performance.now() - start;
+    const { cpuMicros } = await done;
+    return { rate: lines / (elapsed / 1000), cpuMicrosPerEvent: cpuMicros / lines };
+  } finally {
+    child.kill();
+  }
+}
+
 export async function figures(): Promise<Figure[]> {
   const { server, port, close } = await setup();
   const out: Figure[] = [];
@@ -170,6 +208,11 @@ export async function figures(): Promise<Figure[]> {
     }
     out.push({ name: 'in-process watch events/s to 100 watchers', value: await watchEvents(port, server, 100, 2_000, false, 'wi'), unit: 'events/s' });
     out.push({ name: 'HTTP watch events/s to 100 watchers', value: await watchEvents(port, server, 100, 2_000, true, 'wh'), unit: 'events/s' });
+    // The load test's old shape: 1,000 whole-namespace watchers, so every write goes to every one (1M events).
+    out.push({ name: 'HTTP watch events/s to 1,000 watchers, each seeing every write', value: await watchEvents(port, server, 1_000, 1_000, true, 'wk'), unit: 'events/s' });
+    // The server alone: clients in this process, the server in a child, so the client's parsing is not in it.
+    const alone = await serverAloneWatchEvents(1_000, 1_000);
+    out.push({ name: 'HTTP watch events/s to 1,000 watchers, server alone', value: alone.rate, unit: 'events/s' }, { name: 'HTTP watch, 1,000 watchers, server alone: CPU per event', value: alone.cpuMicrosPerEvent, unit: 'µs' });
   } finally {
     await close();
   }

@@ -293,7 +293,7 @@ export type { AdmissionHook, AdmissionOperation, AdmissionRequest, StoreReader }
 // Storage under the API server: the interface a backend implements, and the in-memory one
 export { MemoryStorage } from './store/memory.js';
 export type { MemoryStorageOptions } from './store/memory.js';
-export { StorageError, guaranteedUpdateByPreconditions, isStorageError } from './store/storage.js';
+export { LIST_TOO_OLD, StorageError, guaranteedUpdateByPreconditions, isStorageError, tooLargeResourceVersion } from './store/storage.js';
 export type {
   ConditionalWrites,
   SelectionPredicate,
@@ -307,6 +307,7 @@ export type {
   StoragePrefix,
   StoragePreconditions,
   StorageWatchOptions,
+  StorageListOptions,
   UpdateDecision,
 } from './store/storage.js';
 

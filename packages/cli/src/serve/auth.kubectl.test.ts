@@ -150,4 +150,30 @@ describe.runIf(present.length > 0)('real kubectl against kubeloop serve: authent
       expect(unknown.stderr).toContain('error: You must be logged in to the server (Unauthorized)');
     });
   }
+
+  for (const { version, path } of present) {
+    it(`kubectl ${version}: --as and --as-group act as another user where RBAC allows impersonate, with upstream's 403 where not`, async () => {
+      const ns = `team-${version.replace('.', '')}`;
+      const whoami = await kubectl(path, 'auth', 'whoami', '--as', 'jane', '--as-group', 'devs', '-o', 'json');
+      expect(whoami.code, whoami.stderr).toBe(0);
+      expect(JSON.parse(whoami.stdout)).toMatchObject({ status: { userInfo: { username: 'jane', groups: ['devs', 'system:authenticated'] } } });
+      // The admin acting as jane has jane's rights, not its own.
+      const reads = await kubectl(path, 'get', 'pods', '-n', ns, '--as', 'jane');
+      expect(reads.code, reads.stderr).toBe(0);
+      const denied = await kubectl(path, 'get', 'pods', '-n', 'default', '--as', 'jane');
+      expect(denied.stderr.trim()).toBe('Error from server (Forbidden): pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "default"');
+      const can = await kubectl(path, 'auth', 'can-i', 'create', 'deployments', '-n', 'default', '--as', 'jane');
+      expect(can.stdout.trim()).toBe('no');
+      // jane may not impersonate: the 403 names what was asked.
+      const refused = await asJane(path, 'get', 'pods', '-n', ns, '--as', 'root');
+      expect(refused.stderr.trim()).toBe('Error from server (Forbidden): users "root" is forbidden: User "jane" cannot impersonate resource "users" in API group "" at the cluster scope');
+      // Upstream's `edit` (jane's in its namespace) lets it impersonate the ServiceAccounts there, so jane acts as bot (a viewer).
+      const sa = await asJane(path, 'get', 'pods', '-n', ns, '--as', `system:serviceaccount:${ns}:bot`);
+      expect(sa.code, sa.stderr).toBe(0);
+      const botWrites = await asJane(path, 'auth', 'can-i', 'create', 'pods', '-n', ns, '--as', `system:serviceaccount:${ns}:bot`);
+      expect(botWrites.stdout.trim()).toBe('no');
+      const elsewhere = await asJane(path, 'get', 'pods', '-n', 'default', '--as', 'system:serviceaccount:default:default');
+      expect(elsewhere.stderr.trim()).toBe('Error from server (Forbidden): serviceaccounts "default" is forbidden: User "jane" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "default"');
+    });
+  }
 });

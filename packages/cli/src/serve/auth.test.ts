@@ -7,8 +7,8 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiServer, Pods, RoleBindings, Roles, ServiceAccounts, VirtualClock, createBuiltinRegistry, seededRng } from '@kubeloop/core';
-import type { Role, RoleBinding } from '@kubeloop/core';
+import { ApiServer, ClusterRoleBindings, ClusterRoles, Pods, RoleBindings, Roles, ServiceAccounts, VirtualClock, createBuiltinRegistry, seededRng } from '@kubeloop/core';
+import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '@kubeloop/core';
 import { ensureBootstrapPolicy } from '@kubeloop/controllers';
 import { ADMIN_USER, ApiAuth, TokenFileError, parseTokenAuthFile, requestAttributes } from './auth.js';
 import { decodeAuthProtobuf } from './auth-protobuf.js';
@@ -253,5 +253,88 @@ describe('protobuf bodies of the review endpoints (what kubectl 1.33 posts)', ()
       expect(refused.status).toBe(400);
       expect(refused.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
     }
+  });
+});
+
+/** A request with extra headers (the impersonation headers); the body as JSON. */
+function callWith(method: string, path: string, token: string, headers: Record<string, string | string[]>, body?: unknown): Promise<{ status: number; json: () => Record<string, unknown> }> {
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { method, headers: { Authorization: `Bearer ${token}`, ...headers, ...(text !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) } : {}) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const out = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, json: () => JSON.parse(out) as Record<string, unknown> });
+      });
+    });
+    req.on('error', reject);
+    if (text !== undefined) req.write(text);
+    req.end();
+  });
+}
+
+const whoamiAs = async (token: string, headers: Record<string, string | string[]>) => {
+  const reply = await callWith('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', token, headers, { kind: 'SelfSubjectReview' });
+  return reply.status === 201 ? (reply.json().status as { userInfo: unknown }).userInfo : reply.json();
+};
+
+describe('impersonation (Impersonate-User, -Group, -Uid, -Extra-*; kubectl --as)', () => {
+  it('acts as the user the headers name, with only the groups they name (plus system:authenticated), once RBAC allows impersonate on each', async () => {
+    expect(await whoamiAs('admin-token', { 'Impersonate-User': 'jane' })).toEqual({ username: 'jane', groups: ['system:authenticated'] });
+    expect(await whoamiAs('admin-token', { 'Impersonate-User': 'jane', 'Impersonate-Group': ['devs', 'ops'], 'Impersonate-Uid': 'u-1', 'Impersonate-Extra-Scopes': ['view', 'edit'] })).toEqual({
+      username: 'jane',
+      uid: 'u-1',
+      groups: ['devs', 'ops', 'system:authenticated'],
+      extra: { scopes: ['view', 'edit'] },
+    });
+    expect(await whoamiAs('admin-token', { 'Impersonate-User': 'system:serviceaccount:default:robot' })).toEqual({ username: 'system:serviceaccount:default:robot', groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'] });
+    // The request is authorized as the impersonated user.
+    const asJane = await callWith('GET', '/api/v1/namespaces/kube-system/pods', 'admin-token', { 'Impersonate-User': 'jane' });
+    expect(asJane.json()).toMatchObject({ code: 403, message: 'pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "kube-system"' });
+
+    // bob may not impersonate anyone yet: upstream's 403 for the first thing asked.
+    expect(await whoamiAs('bob-token', { 'Impersonate-User': 'jane' })).toMatchObject({ code: 403, reason: 'Forbidden', details: { kind: 'users', name: 'jane' }, message: 'users "jane" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope' });
+    expect(await whoamiAs('bob-token', { 'Impersonate-User': 'system:serviceaccount:default:robot' })).toMatchObject({
+      code: 403,
+      message: 'serviceaccounts "robot" is forbidden: User "bob" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "default"',
+    });
+    await server.create(ClusterRoles, { apiVersion: R, kind: 'ClusterRole', metadata: { name: 'impersonate-jane' }, rules: [{ verbs: ['impersonate'], apiGroups: [''], resources: ['users'], resourceNames: ['jane'] }, { verbs: ['impersonate'], apiGroups: [''], resources: ['groups'], resourceNames: ['devs'] }] } as ClusterRole);
+    await server.create(ClusterRoleBindings, { apiVersion: R, kind: 'ClusterRoleBinding', metadata: { name: 'bob-impersonates-jane' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'bob' }], roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'impersonate-jane' } } as ClusterRoleBinding);
+    expect(await whoamiAs('bob-token', { 'Impersonate-User': 'jane', 'Impersonate-Group': 'devs' })).toEqual({ username: 'jane', groups: ['devs', 'system:authenticated'] });
+    expect(await whoamiAs('bob-token', { 'Impersonate-User': 'jane', 'Impersonate-Group': ['devs', 'testers'] })).toMatchObject({ code: 403, message: 'groups "testers" is forbidden: User "bob" cannot impersonate resource "groups" in API group "" at the cluster scope' });
+    expect(await whoamiAs('bob-token', { 'Impersonate-User': 'jane', 'Impersonate-Extra-Scopes': 'view' })).toMatchObject({
+      code: 403,
+      message: 'userextras.authentication.k8s.io "view" is forbidden: User "bob" cannot impersonate resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope',
+    });
+    expect(await whoamiAs('bob-token', { 'Impersonate-User': 'root' })).toMatchObject({ code: 403 });
+    // Groups without a user: upstream's 500.
+    expect(await whoamiAs('admin-token', { 'Impersonate-Group': 'devs' })).toMatchObject({ code: 500, reason: 'InternalError', message: expect.stringContaining('without impersonating a user') });
+  });
+});
+
+describe('TokenReview', () => {
+  const review = (token: string, spec: object) => callWith('POST', '/apis/authentication.k8s.io/v1/tokenreviews', token, {}, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec });
+  it('says whether a token authenticates and as whom, for the audiences asked; nobody for an unknown token', async () => {
+    const jane = await review('admin-token', { token: 'jane-token' });
+    expect(jane.status).toBe(201);
+    expect(jane.json()).toMatchObject({
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenReview',
+      status: { authenticated: true, user: { username: 'jane', uid: 'uid-jane', groups: ['devs', 'testers', 'system:authenticated'] }, audiences: ['https://kubernetes.default.svc.cluster.local'] },
+    });
+    expect((await review('admin-token', { token: 'nobody' })).json().status).toEqual({ user: {} });
+    expect((await review('admin-token', { token: 'jane-token', audiences: ['vault'] })).json().status).toEqual({ user: {} });
+
+    await server.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reviewed', namespace: 'default' } });
+    const vault = (await auth.issueToken('default', 'reviewed', ['vault'])).token;
+    expect((await review('admin-token', { token: vault, audiences: ['vault', 'other'] })).json().status).toMatchObject({ authenticated: true, user: { username: 'system:serviceaccount:default:reviewed' }, audiences: ['vault'] });
+    expect((await review('admin-token', { token: vault })).json().status).toEqual({ user: {} });
+
+    expect((await review('admin-token', {})).json()).toMatchObject({ code: 400, message: 'token is required for TokenReview in authentication' });
+    expect((await review('bob-token', { token: 'jane-token' })).json()).toMatchObject({
+      code: 403,
+      message: 'tokenreviews.authentication.k8s.io is forbidden: User "bob" cannot create resource "tokenreviews" in API group "authentication.k8s.io" at the cluster scope',
+    });
   });
 });

@@ -13,9 +13,13 @@
  * - the request's attributes are read from its URL as upstream's `RequestInfoFactory` reads
  *   them, and authorized by core's {@link authorize} (`system:masters`, then RBAC) over the
  *   cluster's roles and bindings; a denied request gets upstream's 403 message;
+ * - impersonation (`Impersonate-User`, `-Group`, `-Uid`, `-Extra-*`; `kubectl --as`, `--as-group`):
+ *   the request then acts as the user the headers name, once RBAC allows the `impersonate` verb
+ *   on each (see {@link ApiAuth.impersonate});
  * - the review endpoints: SelfSubjectAccessReview (`kubectl auth can-i`), SubjectAccessReview
  *   and LocalSubjectAccessReview, SelfSubjectRulesReview (`kubectl auth can-i --list`), SelfSubjectReview
- *   (`kubectl auth whoami`), all create-only and never stored.
+ *   (`kubectl auth whoami`), TokenReview (whether a token authenticates, and as whom), all
+ *   create-only and never stored.
  *
  * ServiceAccount tokens are signed with HMAC-SHA256 under a key drawn from a seeded generator
  * (upstream signs with the service account key pair, RS256): the same seed issues the same
@@ -241,7 +245,7 @@ export class ApiAuth {
     if (token === this.#options.adminToken) return ADMIN_USER;
     const user = this.#options.staticTokens?.get(token);
     if (user) return user;
-    return this.#serviceAccount(token);
+    return (await this.#serviceAccount(token, [SERVICE_ACCOUNT_ISSUER]))?.user;
   }
 
   /** Core's {@link authorize} over the cluster's current roles and bindings. */
@@ -280,14 +284,14 @@ export class ApiAuth {
    * into a Status (bad review bodies, a missing ServiceAccount).
    */
   readonly gate = async (req: IncomingMessage, url: URL, readBody: () => Promise<unknown>): Promise<GateReply | undefined> => {
-    const user = await this.authenticate(req.headers.authorization);
-    if (user === undefined) return unauthorized();
+    const requestor = await this.authenticate(req.headers.authorization);
+    if (requestor === undefined) return unauthorized();
+    const acting = await this.impersonate(requestor, req.headersDistinct);
+    if ('reply' in acting) return acting.reply;
+    const user = acting.user;
     const attributes = requestAttributes(req.method ?? 'GET', url);
     const decision = await this.authorize(user, attributes);
-    if (!decision.allowed) {
-      const details = attributes.kind === 'resource' ? { kind: attributes.resource, ...(attributes.group !== '' ? { group: attributes.group } : {}), ...(attributes.name !== '' ? { name: attributes.name } : {}) } : {};
-      return { code: 403, body: { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message: forbiddenStatusMessage(user, attributes, decision.reason), reason: 'Forbidden', details, code: 403 } };
-    }
+    if (!decision.allowed) return forbidden(user, attributes, decision.reason);
     if (attributes.kind !== 'resource') return undefined;
     // kubectl's typed clients (can-i, whoami, create token) post protobuf; everything else is the handler's reader's.
     const protobuf = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === PROTOBUF_CONTENT_TYPE;
@@ -305,6 +309,11 @@ export class ApiAuth {
     if (a.group === '' && a.resource === 'serviceaccounts' && a.subresource === 'token' && version === 'v1') {
       if (!post) throw methodNotAllowed();
       return this.#tokenRequest(a.namespace, a.name, await readBody());
+    }
+    if (a.group === 'authentication.k8s.io' && a.resource === 'tokenreviews' && version === 'v1' && a.subresource === '') {
+      if (!post || a.name !== '') throw methodNotAllowed();
+      if (a.namespace !== '') throw badRequest(`namespace is not allowed on this type: ${a.namespace}`);
+      return this.#tokenReview(await readBody());
     }
     const reviews: Record<string, Record<string, string>> = {
       'authorization.k8s.io': { selfsubjectaccessreviews: 'SelfSubjectAccessReview', subjectaccessreviews: 'SubjectAccessReview', localsubjectaccessreviews: 'LocalSubjectAccessReview', selfsubjectrulesreviews: 'SelfSubjectRulesReview' },
@@ -341,6 +350,83 @@ export class ApiAuth {
         return answer({ allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) });
       }
     }
+  }
+
+  /**
+   * The user a request acts as: the authenticated `requestor`, or the one its impersonation
+   * headers name (upstream's `WithImpersonation`): `Impersonate-User` (a ServiceAccount's
+   * username is impersonated as that ServiceAccount), `Impersonate-Group` (repeatable),
+   * `Impersonate-Uid`, `Impersonate-Extra-<key>`. The requestor must be allowed the
+   * `impersonate` verb on each: `users`, `serviceaccounts` (in its namespace), `groups` (core
+   * group), `userextras/<key>` and `uids` (`authentication.k8s.io`); the first one denied
+   * answers 403 with upstream's message for it. Without `Impersonate-Groups` a ServiceAccount
+   * gets its groups; a user other than `system:anonymous` is in `system:authenticated` unless the
+   * groups name it or `system:unauthenticated`. Groups, uid or extras without a user: 500, as upstream.
+   */
+  async impersonate(requestor: UserInfo, headers: Record<string, string[] | undefined>): Promise<{ user: UserInfo } | { reply: GateReply }> {
+    const username = headers['impersonate-user']?.[0] ?? '';
+    const groupsAsked = headers['impersonate-group'] ?? [];
+    const uid = headers['impersonate-uid']?.[0] ?? '';
+    const extra: Record<string, string[]> = {};
+    for (const [name, values] of Object.entries(headers)) {
+      if (!name.startsWith(IMPERSONATE_EXTRA) || values === undefined) continue;
+      const key = decodeURIComponent(name.slice(IMPERSONATE_EXTRA.length)).toLowerCase();
+      extra[key] = [...(extra[key] ?? []), ...values];
+    }
+    const hasExtra = Object.keys(extra).length > 0;
+    if (username === '' && groupsAsked.length === 0 && uid === '' && !hasExtra) return { user: requestor };
+    const asked: { readonly attributes: RequestAttributes & { kind: 'resource' }; readonly text: string }[] = [];
+    const impersonate = (group: string, resource: string, name: string, namespace = '', subresource = '') => ({ kind: 'resource' as const, verb: 'impersonate', group, resource, subresource, namespace, name });
+    const account = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
+    if (account) asked.push({ attributes: impersonate('', 'serviceaccounts', account[2]!, account[1]!), text: `{ServiceAccount  ${account[1]} ${account[2]}    }` });
+    else if (username !== '') asked.push({ attributes: impersonate('', 'users', username), text: `{User   ${username}    }` });
+    for (const g of groupsAsked) asked.push({ attributes: impersonate('', 'groups', g), text: `{Group   ${g}    }` });
+    for (const [key, values] of Object.entries(extra)) for (const v of values) asked.push({ attributes: impersonate('authentication.k8s.io', 'userextras', v, '', key), text: `{UserExtra   ${v}  authentication.k8s.io/v1  ${key}}` });
+    if (uid !== '') asked.push({ attributes: impersonate('authentication.k8s.io', 'uids', uid), text: `{UID   ${uid}  authentication.k8s.io/v1  }` });
+    if (username === '') {
+      const message = `Internal error occurred: requested [${asked.map((a) => a.text).join(' ')}] without impersonating a user`;
+      return { reply: { code: 500, body: { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message, reason: 'InternalError', details: { causes: [{ message: message.slice('Internal error occurred: '.length) }] }, code: 500 } } };
+    }
+    for (const { attributes } of asked) {
+      const decision = await this.authorize(requestor, attributes);
+      if (!decision.allowed) return { reply: forbidden(requestor, attributes, decision.reason) };
+    }
+    let groups = groupsAsked.length > 0 ? [...groupsAsked] : account ? serviceAccountGroups(account[1]!).filter((g) => g !== SYSTEM_AUTHENTICATED) : [];
+    if (username !== 'system:anonymous' && !groups.includes(SYSTEM_AUTHENTICATED) && !groups.includes('system:unauthenticated')) groups = [...groups, SYSTEM_AUTHENTICATED];
+    return { user: { username, groups, ...(uid !== '' ? { uid } : {}), ...(hasExtra ? { extra } : {}) } };
+  }
+
+  /**
+   * `POST /apis/authentication.k8s.io/v1/tokenreviews` (upstream's TokenReview REST): whether
+   * `spec.token` authenticates, for `spec.audiences` (default: the API server's, the issuer),
+   * and as whom; the TokenReview is answered, never stored. Errors: 400 without a token.
+   */
+  async #tokenReview(raw: unknown): Promise<GateReply> {
+    const body = record(raw);
+    const spec = record(body.spec);
+    const token = typeof spec.token === 'string' ? spec.token : '';
+    if (token === '') throw badRequest('token is required for TokenReview in authentication');
+    const wanted = strings(spec.audiences).length > 0 ? strings(spec.audiences) : [SERVICE_ACCOUNT_ISSUER];
+    const found = await this.#authenticateToken(token, wanted);
+    const status = found === undefined
+      ? { user: {} }
+      : {
+          authenticated: true,
+          user: { username: found.user.username, ...(found.user.uid ? { uid: found.user.uid } : {}), groups: found.user.groups, ...(found.user.extra ? { extra: found.user.extra } : {}) },
+          audiences: found.audiences,
+        };
+    return { code: 201, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: { ...record(body.metadata), creationTimestamp: null }, spec, status } };
+  }
+
+  /**
+   * The user a token stands for and the audiences (of `wanted`) it is good for: the admin and
+   * token-file tokens are good for the API server's own audience (the issuer), a ServiceAccount
+   * token for those it was issued for.
+   */
+  async #authenticateToken(token: string, wanted: readonly string[]): Promise<{ user: UserInfo; audiences: string[] } | undefined> {
+    const fixed = token === this.#options.adminToken ? ADMIN_USER : this.#options.staticTokens?.get(token);
+    if (fixed) return wanted.includes(SERVICE_ACCOUNT_ISSUER) ? { user: fixed, audiences: [SERVICE_ACCOUNT_ISSUER] } : undefined;
+    return this.#serviceAccount(token, wanted);
   }
 
   /** The subject of a (Local)SubjectAccessReview (`spec.user`, `spec.groups`, `spec.uid`, `spec.extra`), taken as given. */
@@ -399,7 +485,7 @@ export class ApiAuth {
   }
 
   /** The ServiceAccount a token was issued for, if its signature, issuer, audience and lifetime hold and the account (same uid) still exists. */
-  async #serviceAccount(token: string): Promise<UserInfo | undefined> {
+  async #serviceAccount(token: string, wanted: readonly string[]): Promise<{ user: UserInfo; audiences: string[] } | undefined> {
     const parts = token.split('.');
     if (parts.length !== 3) return undefined;
     const [header, payload, signature] = parts as [string, string, string];
@@ -413,7 +499,8 @@ export class ApiAuth {
       return undefined;
     }
     const now = this.#options.clock.now() / 1000;
-    if (claims.iss !== SERVICE_ACCOUNT_ISSUER || !strings(claims.aud).includes(SERVICE_ACCOUNT_ISSUER) || !(now < claims.exp) || now < claims.nbf) return undefined;
+    const audiences = strings(claims.aud).filter((a) => wanted.includes(a));
+    if (claims.iss !== SERVICE_ACCOUNT_ISSUER || audiences.length === 0 || !(now < claims.exp) || now < claims.nbf) return undefined;
     const k8s = claims['kubernetes.io'];
     const namespace = k8s?.namespace ?? '';
     const name = k8s?.serviceaccount?.name ?? '';
@@ -424,7 +511,7 @@ export class ApiAuth {
       if (isApiError(e, 'NotFound')) return undefined;
       throw e;
     }
-    return { username: serviceAccountUsername(namespace, name), uid: k8s.serviceaccount.uid, groups: serviceAccountGroups(namespace), extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${claims.jti}`] } };
+    return { user: { username: serviceAccountUsername(namespace, name), uid: k8s.serviceaccount.uid, groups: serviceAccountGroups(namespace), extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${claims.jti}`] } }, audiences };
   }
 
   /** The cluster's ClusterRoles and ClusterRoleBindings, and the Roles and RoleBindings of `namespace`. */
@@ -436,6 +523,15 @@ export class ApiAuth {
     const roleBindings = namespace === '' ? [] : (await client.list(RoleBindings, { namespace })).items;
     return rbacObjects({ clusterRoles, clusterRoleBindings, roles, roleBindings });
   }
+}
+
+/** The prefix of the impersonation headers that set the user's extra values (`Impersonate-Extra-<key>`, lowercased by Node). */
+const IMPERSONATE_EXTRA = 'impersonate-extra-';
+
+/** Upstream's 403 Status for a request `user` may not make. */
+function forbidden(user: UserInfo, attributes: RequestAttributes, reason: string): GateReply {
+  const details = attributes.kind === 'resource' ? { kind: attributes.resource, ...(attributes.group !== '' ? { group: attributes.group } : {}), ...(attributes.name !== '' ? { name: attributes.name } : {}) } : {};
+  return { code: 403, body: { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message: forbiddenStatusMessage(user, attributes, reason), reason: 'Forbidden', details, code: 403 } };
 }
 
 /** A protobuf body over the limit (answered 413, as the handler answers a JSON one). */

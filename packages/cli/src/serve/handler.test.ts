@@ -1,4 +1,5 @@
 import { createServer, request } from 'node:http';
+import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiServer, VirtualClock, createBuiltinRegistry, seededRng } from '@kubeloop/core';
@@ -221,6 +222,28 @@ describe('the HTTP API handler', () => {
     expect((await call('DELETE', '/api/v1/configmaps')).status).toBe(405);
     // Without a log source (no kubelets), pods/log is not served.
     expect((await call('GET', '/api/v1/namespaces/paged/pods/x/log')).status).toBe(404);
+  });
+
+  it('sends the events a burst of writes fans out in one turn as one chunk of lines, in order', async () => {
+    await server.create(server.registry.forResource('namespaces')!, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'burst' } });
+    const port = (http.address() as AddressInfo).port;
+    const socket = connect(port, '127.0.0.1');
+    let raw = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (c: string) => (raw += c));
+    socket.write(`GET /api/v1/namespaces/burst/configmaps?watch=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret\r\n\r\n`);
+    const before = api.openWatches;
+    while (api.openWatches === before || !raw.includes('\r\n\r\n')) await new Promise<void>((resolve) => setImmediate(resolve));
+    const def = server.registry.forResource('configmaps')!;
+    // Ten creates in one turn (each takes effect when called).
+    for (let i = 0; i < 10; i++) void server.create(def, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `b-${i}`, namespace: 'burst' } });
+    while ((raw.match(/"type":"ADDED"/g) ?? []).length < 10) await new Promise<void>((resolve) => setImmediate(resolve));
+    socket.destroy();
+    // The body after the headers: one chunk frame (its size in hex, CRLF, the lines, CRLF).
+    const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+    const frame = /^([0-9a-f]+)\r\n/.exec(body)!;
+    const lines = body.slice(frame[0].length, frame[0].length + parseInt(frame[1]!, 16));
+    expect(lines.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { object: { metadata: { name: string } } }).object.metadata.name)).toEqual(Array.from({ length: 10 }, (_, i) => `b-${i}`));
   });
 
   it('ends a watch after timeoutSeconds on the timeout clock', async () => {

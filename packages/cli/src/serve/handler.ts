@@ -18,7 +18,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
-import { ApiError, RealClock, badRequest, isApiError } from '@kubeloop/core';
+import { ApiError, RealClock, badRequest, isApiError, tooLargeResourceVersion } from '@kubeloop/core';
 import type { Client, Clock, DeleteOptions, Pod, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, subresourcesOf } from './discovery.js';
 import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
@@ -199,6 +199,12 @@ export class ApiHandler {
   readonly #options: ApiHandlerOptions;
   readonly #token: Buffer;
   readonly #watches = new Set<() => void>();
+  /**
+   * The last watch event line encoded, with the (frozen, shared) object and the type it encodes:
+   * the store hands one change to its watchers one after the other, so each watcher that sees it
+   * with the same type sends this line instead of encoding the object again.
+   */
+  #lastLine: { readonly object: KubeObject; readonly type: string; readonly line: string } | undefined;
   readonly #timeoutClock: Clock;
   /** The snapshots of chunked lists, aged on the timeout (wall) clock as etcd compacts on wall time. */
   readonly #pager: ListPager;
@@ -382,7 +388,12 @@ export class ApiHandler {
       if (key === undefined) {
         if (queryBool(q.get('watch'))) return this.#watch(req, res, def, namespace, q);
         const selection = { namespace, labelSelector: q.get('labelSelector') || undefined, fieldSelector: q.get('fieldSelector') || undefined };
-        const page = await this.#pager.page(listScope(def, selection), listQuery(q), () => client.list(def, selection));
+        const query = listQuery(q);
+        // At a revision (from the history window, as etcd reads at one) for `Exact`, and for upstream's
+        // legacy case that means the same: a `limit` with a revision and no match.
+        const rv = query.resourceVersion ?? '';
+        const exact = rv !== '' && rv !== '0' && (query.resourceVersionMatch === 'Exact' || ((query.resourceVersionMatch ?? '') === '' && query.limit !== undefined && (query.continue ?? '') === ''));
+        const page = await this.#pager.page(listScope(def, selection), query, () => client.list(def, exact ? { ...selection, resourceVersion: rv, resourceVersionMatch: 'Exact' } : selection));
         const table = this.#tableRequested(req, q);
         if (!table) return this.#send(res, 200, page);
         const rows = toTable(def.kind, page.items, { nowMs: this.#options.clock.now(), resourceVersion: page.metadata.resourceVersion, include: table }) as { metadata: object };
@@ -393,9 +404,17 @@ export class ApiHandler {
       if (subresource === 'scale') return this.#send(res, 200, await client.getScale(def, key));
       if (subresource !== undefined && subresource !== 'status') throw this.#methodNotAllowed();
       const object = await client.get(def, key);
-      const table = this.#tableRequested(req, q);
-      this.#send(res, 200, table ? toTable(def.kind, [object], { nowMs: this.#options.clock.now(), resourceVersion: object.metadata.resourceVersion, include: table }) : object);
-      return;
+      // As upstream's watch cache serves a GET with a resourceVersion: the current object when it is at
+      // least that new (`NotOlderThan`; a GET has no `Exact`), 504 for a revision the store has not reached.
+      const asked = q.get('resourceVersion') ?? '';
+      if (asked !== '' && asked !== '0') {
+        if (!/^\d+$/.test(asked)) throw badRequest(`invalid resource version "${asked}"`);
+        // Only a revision past the object's own needs the store's current one.
+        if (Number(asked) <= Number(object.metadata.resourceVersion ?? '0')) return this.#sendObject(req, res, q, def.kind, object);
+        const current = (await client.list(def, { namespace, fieldSelector: `metadata.name=${key.name}` })).metadata.resourceVersion ?? '0';
+        if (Number(asked) > Number(current)) throw tooLargeResourceVersion(asked, current);
+      }
+      return this.#sendObject(req, res, q, def.kind, object);
     }
     if (method === 'POST') {
       const body = await this.#body(req);
@@ -528,6 +547,12 @@ export class ApiHandler {
   }
 
   /** The Table request of `Accept`, if any: what each row should carry. */
+  /** One object, as a Table when one is asked for. */
+  #sendObject(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, kind: string, object: KubeObject): void {
+    const table = this.#tableRequested(req, q);
+    this.#send(res, 200, table ? toTable(kind, [object], { nowMs: this.#options.clock.now(), resourceVersion: object.metadata.resourceVersion, include: table }) : object);
+  }
+
   #tableRequested(req: IncomingMessage, q: URLSearchParams): IncludeObject | undefined {
     const wants = mediaTypes(req.headers.accept).some((m) => m.params.as === 'Table' && m.params.g === 'meta.k8s.io' && (m.params.v === 'v1' || m.params.v === 'v1beta1'));
     if (!wants) return undefined;
@@ -650,8 +675,22 @@ export class ApiHandler {
     let ended = false;
     const timeoutSeconds = Number(q.get('timeoutSeconds') ?? NaN);
     const timer = Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? this.#timeoutClock.setTimer(timeoutSeconds * 1000, () => end()) : undefined;
+    // The lines of one turn (a burst of writes fans out within one) go out as one chunk: one
+    // write, and one chunk frame, per watcher and turn instead of one per event.
+    let pending = '';
+    const flush = (): void => {
+      const chunk = pending;
+      pending = '';
+      if (chunk !== '' && !res.destroyed) res.write(chunk);
+    };
+    const send = (line: string): void => {
+      if (ended) return;
+      if (pending === '') process.nextTick(flush);
+      pending += line;
+    };
     const end = (): void => {
       if (ended) return;
+      flush();
       ended = true;
       this.#watches.delete(end);
       timer?.cancel();
@@ -659,14 +698,21 @@ export class ApiHandler {
       res.end();
     };
     this.#watches.add(end);
-    const write = (event: object): void => {
-      if (!ended) res.write(`${JSON.stringify(event)}\n`);
-    };
+    const write = (event: object): void => send(`${JSON.stringify(event)}\n`);
     res.on('close', end);
     watch.subscription = events.subscribe({
       next: (event: WatchEvent<KubeObject>) => {
-        if (event.type === 'BOOKMARK' || !table) {
-          write(event.type === 'BOOKMARK' ? { type: 'BOOKMARK', object: { kind: def.kind, apiVersion: def.apiVersion, metadata: event.object.metadata } } : event);
+        if (event.type === 'BOOKMARK') {
+          write({ type: 'BOOKMARK', object: { kind: def.kind, apiVersion: def.apiVersion, metadata: event.object.metadata } });
+          return;
+        }
+        if (!table) {
+          const last = this.#lastLine;
+          if (last !== undefined && last.object === event.object && last.type === event.type) return send(last.line);
+          const line = `${JSON.stringify(event)}\n`;
+          // Only a frozen object is known not to change under the line.
+          this.#lastLine = Object.isFrozen(event.object) ? { object: event.object, type: event.type, line } : undefined;
+          send(line);
           return;
         }
         write({ type: event.type, object: toTable(def.kind, [event.object], { nowMs: clock.now(), resourceVersion: event.object.metadata.resourceVersion, include: table, noHeaders: !first }) });

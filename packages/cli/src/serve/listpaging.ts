@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { ApiError, badRequest, invalid } from '@kubeloop/core';
+import { ApiError, LIST_TOO_OLD, badRequest, invalid, tooLargeResourceVersion } from '@kubeloop/core';
 import type { Clock, FieldError, KubeObject, ObjectList } from '@kubeloop/core';
 
 /** The message of upstream's 410 for a continue token whose revision was compacted. */
@@ -167,8 +167,10 @@ export class ListPager {
     const rv = current.metadata.resourceVersion ?? '0';
     const asked = q.resourceVersion ?? '';
     if (asked !== '' && asked !== '0') {
-      if (Number(asked) > Number(rv)) throw new ApiError('Timeout', `Timeout: Too large resource version: ${asked}, current: ${rv}`, { causes: [{ reason: 'ResourceVersionTooLarge' as never, message: 'Too large resource version', field: '' }], retryAfterSeconds: 1 });
-      if (q.resourceVersionMatch === 'Exact' && asked !== rv) throw new ApiError('Expired', `too old resource version: ${asked} (${rv})`);
+      if (Number(asked) > Number(rv)) throw tooLargeResourceVersion(asked, rv);
+      // `list` answers an `Exact` list at its revision when it can read one (the API server's history window);
+      // a list that could not is of a revision already compacted, as far as this pager knows.
+      if (q.resourceVersionMatch === 'Exact' && asked !== rv) throw new ApiError('Expired', LIST_TOO_OLD);
     }
     return this.#cut(scope, current.items, rv, '', q.limit, current);
   }

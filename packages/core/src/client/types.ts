@@ -20,6 +20,14 @@ export interface ListOptions {
   readonly labelSelector?: SelectorInput | undefined;
   /** Only objects whose fields match, e.g. `spec.nodeName=node-1,status.phase!=Failed`. */
   readonly fieldSelector?: string | undefined;
+  /**
+   * With {@link ListOptions.resourceVersionMatch} `Exact`: the list as it was at this revision
+   * (410 `Expired` once the revision has left the server's history, 504 when it is newer than
+   * the server's). Without it a list reads the current state. (A watch reads it as its start.)
+   */
+  readonly resourceVersion?: string | undefined;
+  /** `Exact` to list at {@link ListOptions.resourceVersion}; `NotOlderThan` (or absent): the current state. */
+  readonly resourceVersionMatch?: 'Exact' | 'NotOlderThan' | undefined;
 }
 
 /** Options of `watch`. */

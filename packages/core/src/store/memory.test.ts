@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../clock/virtual.js';
 import { MemoryStorage } from './memory.js';
-import { isStorageError, type StorageEvent } from './storage.js';
+import { isStorageError, type SelectionPredicate, type StorageEvent } from './storage.js';
+import { parseSelector } from '../api/labels.js';
+import { parseFieldSelector } from '../api/fields.js';
 import { storageContract } from '../testing/index.js';
 
 storageContract('MemoryStorage', () => new MemoryStorage({ clock: new VirtualClock() }));
@@ -26,6 +28,29 @@ describe('MemoryStorage', () => {
     const events: StorageEvent[] = [];
     s.watch({ resource: 'things' }, { from: Number(first.metadata.resourceVersion) }).subscribe((e) => events.push(e));
     expect(events.map((e) => e.object.metadata.resourceVersion)).toEqual(['2', '3', '4']);
+  });
+
+  it('lists as of a revision still in the history window (selectors read the state of then), and refuses compacted or future ones', async () => {
+    const s = new MemoryStorage({ clock: new VirtualClock(), historySize: 4 });
+    const labelled = (name: string, app: string, value: number) => ({ ...obj(name, value), metadata: { name, namespace: 'ns', labels: { app } } });
+    await s.create(key('a'), labelled('a', 'web', 1));
+    await s.create(key('b'), labelled('b', 'web', 1));
+    const then = (await s.list({ resource: 'things', namespace: 'ns' })).revision;
+    await s.update(key('a'), labelled('a', 'db', 2));
+    await s.delete(key('b'));
+    await s.create(key('c'), labelled('c', 'web', 1));
+    await s.create({ resource: 'others', namespace: 'ns', name: 'x' }, obj('x', 1));
+    const web: SelectionPredicate = { labels: parseSelector('app=web'), fields: parseFieldSelector(''), field: () => undefined };
+    const at = await s.list({ resource: 'things', namespace: 'ns' }, web, { revision: then });
+    expect(at.revision).toBe(then);
+    expect(at.items.map((o) => [o.metadata.name, (o as ReturnType<typeof obj>).spec.value])).toEqual([['a', 1], ['b', 1]]);
+    expect((await s.list({ resource: 'things', namespace: 'ns' }, web)).items.map((o) => o.metadata.name)).toEqual(['c']);
+    await expect(s.list({ resource: 'things' }, undefined, { revision: then + 9 })).rejects.toMatchObject({ code: 504, message: `Timeout: Too large resource version: ${then + 9}, current: ${then + 4}` });
+    await s.update(key('c'), labelled('c', 'web', 2));
+    const gone = await s.list({ resource: 'things' }, undefined, { revision: then }).catch((e: unknown) => e);
+    expect(isStorageError(gone, 'expired')).toBe(true);
+    expect((gone as Error).message).toBe('The resourceVersion for the provided list is too old.');
+    expect((await s.list({ resource: 'things' }, undefined, { revision: then + 1 })).items.map((o) => o.metadata.name)).toEqual(['a', 'b']);
   });
 
   it('performs a write when it is called and delivers its events before the call returns', () => {
@@ -68,6 +93,34 @@ describe('MemoryStorage', () => {
     await s.create(key('a'), { ...obj('a', 1), spec: { node: 'node-7' } } as never);
     // The index reads the field once; only node-7's watch evaluates its predicate.
     expect(calls.filter((c) => !c.startsWith('node-7:'))).toHaveLength(1);
+  });
+
+  it('indexes a watch by the label its selector pins: a change is offered only to the watches of the value it has or had', async () => {
+    const s = new MemoryStorage({ clock: new VirtualClock() });
+    const evaluated = new Set<string>();
+    const byApp = (app: string): SelectionPredicate => {
+      const real = parseSelector(app === 'a0' ? 'app=a0' : `tier,app in (${app})`);
+      // The real selector, counting its evaluations.
+      const labels = Object.create(real, { matches: { value: (l: Record<string, string> | undefined) => (evaluated.add(app), real.matches(l)) } }) as typeof real;
+      return { labels, fields: parseFieldSelector(''), field: () => undefined };
+    };
+    const seen: string[] = [];
+    for (let i = 0; i < 100; i++) s.watch({ resource: 'things' }, { from: 0, predicate: byApp(`a${i}`) }).subscribe((e) => seen.push(`a${i}:${e.type}`));
+    const labelled = (app: string) => ({ ...obj('x', 1), metadata: { name: 'x', namespace: 'ns', labels: { app, tier: 'web' } } });
+    await s.create(key('x'), labelled('a7'));
+    expect([...evaluated]).toEqual(['a7']);
+    evaluated.clear();
+    await s.update(key('x'), labelled('a9'));
+    expect([...evaluated].sort()).toEqual(['a7', 'a9']);
+    evaluated.clear();
+    await s.update(key('x'), { ...obj('x', 1), metadata: { name: 'x', namespace: 'ns', labels: { app: 'a0' } } });
+    await s.delete(key('x'));
+    expect([...evaluated].sort()).toEqual(['a0', 'a9']);
+    // Each watch's own stream (the order between watches is not promised).
+    expect(seen.filter((e) => e.startsWith('a7:'))).toEqual(['a7:ADDED', 'a7:DELETED']);
+    expect(seen.filter((e) => e.startsWith('a9:'))).toEqual(['a9:ADDED', 'a9:DELETED']);
+    expect(seen.filter((e) => e.startsWith('a0:'))).toEqual(['a0:ADDED', 'a0:DELETED']);
+    expect(seen).toHaveLength(6);
   });
 
   it('an indexed watch sees an object that moves onto its pinned value as ADDED and off it as DELETED', async () => {

@@ -6,11 +6,13 @@
  * @module
  */
 import { Observable, type Subscriber } from 'rxjs';
-import { keyString, type KubeObject } from '../api/meta.js';
+import { keyString, objectKey, type KubeObject } from '../api/meta.js';
 import type { Clock, Timer } from '../clock/clock.js';
 import { deepFreeze } from '../util/objects.js';
 import {
+  LIST_TOO_OLD,
   StorageError,
+  tooLargeResourceVersion,
   type StoragePreconditions,
   type SelectionPredicate,
   type Storage,
@@ -19,6 +21,7 @@ import {
   type StorageEvent,
   type StorageKey,
   type StorageList,
+  type StorageListOptions,
   type StoragePrefix,
   type StorageWatchOptions,
   type UpdateDecision,
@@ -48,10 +51,10 @@ interface Change {
   readonly old: KubeObject | undefined;
 }
 
-/** The watches of one table that pin one field to a value (`spec.nodeName=node-1`). */
+/** The watches of one table that pin one field (`spec.nodeName=node-1`) or label (`app=web`) to a value. */
 interface FieldIndex {
-  /** Reads the field of an object (any indexed watch's predicate; they share the resource). */
-  readonly get: (object: KubeObject, field: string) => string | undefined;
+  /** Reads the field or label of an object, `''` when it has none (any indexed watch's reader; they share the resource). */
+  readonly get: (object: KubeObject) => string;
   readonly byValue: Map<string, Set<WatchSubscription>>;
 }
 
@@ -67,7 +70,10 @@ interface Table {
   readonly objects: Map<string, KubeObject>;
   /** Watches that pin no field: every change of the table is offered to them. */
   readonly watches: Set<WatchSubscription>;
-  /** Watches indexed by the value of the first field they pin, as upstream's watch cache. */
+  /**
+   * Watches indexed by the value of the first field they pin, as upstream's watch cache, or
+   * else of the first label they pin (keyed `label:<key>`).
+   */
   readonly byField: Map<string, FieldIndex>;
   watchCount: number;
   readonly perNamespace: Map<string, number>;
@@ -78,8 +84,8 @@ interface WatchSubscription {
   readonly predicate: SelectionPredicate | undefined;
   /** The namespace the watch's prefix names; `undefined` for all. */
   readonly namespace: string | undefined;
-  /** The field the watch is indexed by, with the value it pins; `undefined` when unindexed. */
-  readonly indexed: { readonly field: string; readonly value: string } | undefined;
+  /** The field or label the watch is indexed by, with the value it pins; `undefined` when unindexed. */
+  readonly indexed: Pinned | undefined;
   readonly subscriber: Subscriber<StorageEvent>;
   /** Events at or below this revision have been delivered (or were part of the initial state). */
   lastRv: number;
@@ -94,8 +100,9 @@ interface WatchSubscription {
  * read; watch events are delivered synchronously, during the write that causes them (a write
  * from inside a handler is queued and delivered once the current change has reached every
  * watch). The history window keeps the last `historySize` changes: older revisions are
- * compacted as new changes arrive. A watch that pins a field with `field=value` is found
- * through an index by that value, so a write costs the same with 5 such watches or 5,000.
+ * compacted as new changes arrive. A watch that pins a field with `field=value` (or, with no
+ * such field, a label with `key=value` or `key in (value)`) is found through an index by that
+ * value, so a write costs the same with 5 such watches or 5,000.
  *
  * @example
  * ```ts
@@ -143,7 +150,7 @@ export class MemoryStorage implements Storage {
       get: (key) => this.#tables.get(key.resource)?.objects.get(keyString(key)),
       list: (prefix) => {
         const table = this.#tables.get(prefix.resource);
-        return table ? select(table, prefix.namespace, undefined) : [];
+        return table ? select(table.objects.values(), prefix.namespace, undefined) : [];
       },
       count: (prefix) => countOf(this.#tables.get(prefix.resource), prefix.namespace),
     };
@@ -165,10 +172,27 @@ export class MemoryStorage implements Storage {
   }
 
   /** {@inheritDoc Storage.list} */
-  list(prefix: StoragePrefix, predicate?: SelectionPredicate): Promise<StorageList> {
+  list(prefix: StoragePrefix, predicate?: SelectionPredicate, options: StorageListOptions = {}): Promise<StorageList> {
     const table = this.#tables.get(prefix.resource);
-    const items = table ? select(table, prefix.namespace, predicate) : [];
-    return Promise.resolve({ items, revision: this.#rv });
+    const revision = options.revision;
+    if (revision === undefined || revision === this.#rv) {
+      return Promise.resolve({ items: table ? select(table.objects.values(), prefix.namespace, predicate) : [], revision: this.#rv });
+    }
+    if (!Number.isSafeInteger(revision) || revision < 0) return Promise.reject(new StorageError('invalid-revision', prefix, `invalid resource version "${revision}"`));
+    if (revision > this.#rv) return Promise.reject(tooLargeResourceVersion(revision, this.#rv));
+    if (revision < this.#compactedRv) return Promise.reject(new StorageError('expired', prefix, LIST_TOO_OLD));
+    // The objects at `revision`: today's, with every later change of the table undone, newest first.
+    const objects = new Map(table?.objects);
+    const size = this.#history.length;
+    for (let i = this.#historyLength - 1; i >= 0; i--) {
+      const change = this.#history[(this.#historyStart + i) % size]!;
+      if (change.rv <= revision) break;
+      if (change.table !== table) continue;
+      const key = keyString(objectKey(change.object));
+      if (change.old === undefined) objects.delete(key);
+      else objects.set(key, change.old);
+    }
+    return Promise.resolve({ items: select(objects.values(), prefix.namespace, predicate), revision });
   }
 
   /** {@inheritDoc Storage.count} */
@@ -254,7 +278,7 @@ export class MemoryStorage implements Storage {
         table,
         predicate: options.predicate,
         namespace: prefix.namespace,
-        indexed: pinnedField(options.predicate),
+        indexed: pinned(options.predicate),
         subscriber,
         lastRv: 0,
         active: true,
@@ -336,12 +360,12 @@ export class MemoryStorage implements Storage {
     const table = change.table;
     for (const sub of table.watches) deliver(sub, change);
     if (table.byField.size === 0) return;
-    for (const [field, index] of table.byField) {
-      const now = index.get(change.object, field) ?? '';
+    for (const index of table.byField.values()) {
+      const now = index.get(change.object);
       const subs = index.byValue.get(now);
       if (subs) for (const sub of subs) deliver(sub, change);
       if (change.old === undefined) continue;
-      const before = index.get(change.old, field) ?? '';
+      const before = index.get(change.old);
       if (before === now) continue;
       const leaving = index.byValue.get(before);
       if (leaving) for (const sub of leaving) deliver(sub, change);
@@ -355,7 +379,7 @@ export class MemoryStorage implements Storage {
       this.#addWatch(sub);
       if (from === undefined) {
         sub.lastRv = this.#rv;
-        for (const obj of select(sub.table, sub.namespace, sub.predicate)) sub.subscriber.next({ type: 'ADDED', object: obj });
+        for (const obj of select(sub.table.objects.values(), sub.namespace, sub.predicate)) sub.subscriber.next({ type: 'ADDED', object: obj });
       } else {
         if (!Number.isSafeInteger(from) || from < 0) {
           throw new StorageError('invalid-revision', sub.table, `invalid resource version "${from}"`);
@@ -390,7 +414,7 @@ export class MemoryStorage implements Storage {
     const { field, value } = sub.indexed;
     let index = table.byField.get(field);
     if (!index) {
-      index = { get: sub.predicate!.field, byValue: new Map() };
+      index = { get: sub.indexed.get, byValue: new Map() };
       table.byField.set(field, index);
     }
     let subs = index.byValue.get(value);
@@ -466,10 +490,27 @@ function check(key: StorageKey, old: KubeObject | undefined, preconditions: Stor
   return undefined;
 }
 
-/** The first `field=value` term of a watch's field selector: what the watch is indexed by. */
-function pinnedField(predicate: SelectionPredicate | undefined): { field: string; value: string } | undefined {
-  if (!predicate || predicate.fields.empty()) return undefined;
-  for (const r of predicate.fields.requirements) if (r.operator === '=') return { field: r.field, value: r.value };
+/** What a watch is indexed by: a field or label key, the value it pins, and how to read it. */
+interface Pinned {
+  /** The field (`spec.nodeName`) or `label:<key>`. */
+  readonly field: string;
+  readonly value: string;
+  readonly get: (object: KubeObject) => string;
+}
+
+/**
+ * What a watch is indexed by: the first `field=value` term of its field selector, or else the
+ * first label its label selector pins to one value (`app=web`, `app in (web)`). An object
+ * the watch selects has that value, so the watch need only be offered changes whose object has
+ * (or had) it.
+ */
+function pinned(predicate: SelectionPredicate | undefined): Pinned | undefined {
+  if (!predicate) return undefined;
+  for (const r of predicate.fields.requirements) if (r.operator === '=') return { field: r.field, value: r.value, get: (o) => predicate.field(o, r.field) ?? '' };
+  for (const r of predicate.labels.requirements) {
+    const value = predicate.labels.requiresExactMatch(r.key);
+    if (value !== undefined) return { field: `label:${r.key}`, value, get: (o) => o.metadata.labels?.[r.key] ?? '' };
+  }
   return undefined;
 }
 
@@ -497,9 +538,9 @@ function selects(p: SelectionPredicate, obj: KubeObject): boolean {
   return p.fields.empty() || p.fields.matches((f) => p.field(obj, f));
 }
 
-function select(table: Table, namespace: string | undefined, predicate: SelectionPredicate | undefined): KubeObject[] {
+function select(objects: Iterable<KubeObject>, namespace: string | undefined, predicate: SelectionPredicate | undefined): KubeObject[] {
   const out: KubeObject[] = [];
-  for (const obj of table.objects.values()) {
+  for (const obj of objects) {
     if (namespace !== undefined && obj.metadata.namespace !== namespace) continue;
     if (predicate && !selects(predicate, obj)) continue;
     out.push(obj);

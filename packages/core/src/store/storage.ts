@@ -84,6 +84,17 @@ export interface StorageList {
   readonly revision: number;
 }
 
+/** Options of {@link Storage.list}. */
+export interface StorageListOptions {
+  /**
+   * The list as it was at this revision (etcd's read at a revision; upstream's
+   * `resourceVersionMatch=Exact`), instead of now. A revision the storage has compacted fails
+   * with `expired` (410, `The resourceVersion for the provided list is too old.`); one newer
+   * than the storage's fails with 504 `Timeout` (`Too large resource version`).
+   */
+  readonly revision?: number | undefined;
+}
+
 /** Options of {@link Storage.delete}. */
 export interface StorageDeleteOptions {
   /** Checked atomically against the stored object. */
@@ -151,6 +162,20 @@ export class StorageError extends ApiError {
     this.storageCode = code;
     this.key = formatKey(key);
   }
+}
+
+/** The message of upstream's 410 for a list at a revision etcd has compacted. */
+export const LIST_TOO_OLD = 'The resourceVersion for the provided list is too old.';
+
+/**
+ * Upstream's 504 for a read at a revision newer than the storage's (`NewTooLargeResourceVersionError`):
+ * `Timeout: Too large resource version: <asked>, current: <current>`, cause `ResourceVersionTooLarge`, retry after 1 s.
+ */
+export function tooLargeResourceVersion(asked: number | string, current: number | string): ApiError {
+  return new ApiError('Timeout', `Timeout: Too large resource version: ${asked}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge' as never, message: 'Too large resource version', field: '' }],
+    retryAfterSeconds: 1,
+  });
 }
 
 /** Whether `e` is a {@link StorageError}, optionally of the given code. */
@@ -244,8 +269,11 @@ export interface Storage {
   get(key: StorageKey): Promise<KubeObject>;
   /** The object at `key`, or `undefined` when there is none (upstream's `IgnoreNotFound`). */
   get(key: StorageKey, options: { readonly ignoreNotFound: true }): Promise<KubeObject | undefined>;
-  /** The objects under `prefix` that `predicate` selects, as a consistent snapshot. */
-  list(prefix: StoragePrefix, predicate?: SelectionPredicate): Promise<StorageList>;
+  /**
+   * The objects under `prefix` that `predicate` selects, as a consistent snapshot: of now, or
+   * of `options.revision` (see {@link StorageListOptions}).
+   */
+  list(prefix: StoragePrefix, predicate?: SelectionPredicate, options?: StorageListOptions): Promise<StorageList>;
   /** How many objects are under `prefix` now (upstream's `Count`). */
   count(prefix: StoragePrefix): Promise<number>;
   /** Stores a new object; `key-exists` when the key is taken. Returns the stored object. */

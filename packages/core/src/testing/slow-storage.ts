@@ -20,6 +20,7 @@ import {
   type StorageEvent,
   type StorageKey,
   type StorageList,
+  type StorageListOptions,
   type StoragePrefix,
   type StoragePreconditions,
   type StorageWatchOptions,
@@ -81,9 +82,9 @@ export class SlowStorage implements Storage {
     return options ? this.#inner.get(key, options) : this.#inner.get(key);
   }
 
-  async list(prefix: StoragePrefix, predicate?: SelectionPredicate): Promise<StorageList> {
+  async list(prefix: StoragePrefix, predicate?: SelectionPredicate, options?: StorageListOptions): Promise<StorageList> {
     await turns();
-    return this.#inner.list(prefix, predicate);
+    return this.#inner.list(prefix, predicate, options);
   }
 
   async count(prefix: StoragePrefix): Promise<number> {

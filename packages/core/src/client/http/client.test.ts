@@ -84,6 +84,15 @@ describe('HttpClient', () => {
     c.close();
   });
 
+  it('asks for a list at an exact revision with resourceVersion and resourceVersionMatch', async () => {
+    const c = client();
+    seen.length = 0;
+    reply = (_req, res) => json(res, 200, { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '5' }, items: [] });
+    expect((await c.list(ConfigMaps, { namespace: 'default', resourceVersion: '5', resourceVersionMatch: 'Exact' })).metadata.resourceVersion).toBe('5');
+    expect(seen.map((s) => s.url)).toEqual(['/api/v1/namespaces/default/configmaps?resourceVersion=5&resourceVersionMatch=Exact']);
+    c.close();
+  });
+
   it('rebuilds the server Status as the same ApiError the in-process server throws (reason, code, message, details)', async () => {
     const c = client();
     const status = { apiVersion: 'v1', kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422, message: 'ConfigMap "a" is invalid: data: Too many', details: { name: 'a', kind: 'ConfigMap', causes: [{ reason: 'FieldValueTooMany', message: 'Too many', field: 'data' }] } };

@@ -224,7 +224,7 @@ export class HttpClient implements Client {
   }
 
   async list<T extends KubeObject>(resource: ResourceDefinition<T>, options: ListOptions = {}): Promise<ObjectList<T>> {
-    const { body } = await this.#call('GET', this.#path(resource, options.namespace), selectorQuery(options));
+    const { body } = await this.#call('GET', this.#path(resource, options.namespace), { ...selectorQuery(options), resourceVersion: options.resourceVersion, resourceVersionMatch: options.resourceVersionMatch });
     const list = body as { metadata?: ObjectList<T>['metadata']; items?: unknown[] | null };
     return deepFreeze({
       apiVersion: resource.apiVersion,

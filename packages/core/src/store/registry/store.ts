@@ -136,7 +136,8 @@ export class RegistryStore {
   async list<T extends KubeObject>(requested: ResourceDefinition<T>, options: ListOptions): Promise<ObjectList<T>> {
     const resource = this.definition(requested);
     const predicate = predicateFor(resource, options.labelSelector, options.fieldSelector);
-    const list = await this.storage.list({ resource: resource.resource, namespace: options.namespace }, predicate);
+    const revision = options.resourceVersionMatch === 'Exact' ? parseRevision(options.resourceVersion) : undefined;
+    const list = await this.storage.list({ resource: resource.resource, namespace: options.namespace }, predicate, { revision });
     return {
       apiVersion: resource.apiVersion,
       kind: resource.listKind,
