@@ -211,6 +211,24 @@ interface Claimed {
   readonly event: Event;
 }
 
+/**
+ * The pod, event and owner changes of the states from `bound` up to `state`, in trace order,
+ * and the state before them (`base`), whose objects they apply to.
+ */
+function changesSince(state: ClusterState, bound: number): { base: ClusterState; changes: StateChange[] } {
+  const states: ClusterState[] = [];
+  let base: ClusterState = state;
+  while (base.previous !== undefined && base.t >= bound) {
+    states.push(base);
+    base = base.previous;
+  }
+  const changes: StateChange[] = [];
+  for (let i = states.length - 1; i >= 0; i--) {
+    for (const c of states[i]!.changes) if (c.object.kind === 'Pod' || c.object.kind === 'Event' || OWNER_KINDS.has(c.object.kind)) changes.push(c);
+  }
+  return { base, changes };
+}
+
 function claimedDeletion(change: StateChange, before: Event | undefined): Claimed | undefined {
   const event = change.object as Event;
   if (change.type === 'DELETED' || event.reason !== 'SuccessfulDelete' || !OWNER_KINDS.has(event.involvedObject.kind ?? '')) return undefined;
@@ -255,17 +273,7 @@ export function scaleDownDeletesLowestRankedInvariant(options: ScaleDownOrderOpt
       if (to <= from) return [];
       // The changes since well before the first deletion that may be judged, in order, over
       // the objects of the state before them.
-      const bound = from - graceMs - batchMs;
-      const states: ClusterState[] = [];
-      let base: ClusterState = state;
-      while (base.previous !== undefined && base.t >= bound) {
-        states.push(base);
-        base = base.previous;
-      }
-      const changes: StateChange[] = [];
-      for (let i = states.length - 1; i >= 0; i--) {
-        for (const c of states[i]!.changes) if (c.object.kind === 'Pod' || c.object.kind === 'Event' || OWNER_KINDS.has(c.object.kind)) changes.push(c);
-      }
+      const { base, changes } = changesSince(state, from - graceMs - batchMs);
       const events = new Map<string, Event>();
       const claims: Claimed[] = [];
       for (const c of changes) {
@@ -432,17 +440,7 @@ export function podsNotOverdeletedInvariant(options: PodsNotOverdeletedOptions =
       const from = previous.t - batchMs;
       const to = state.t - batchMs;
       if (to <= from) return [];
-      const bound = from - graceMs - batchMs;
-      const states: ClusterState[] = [];
-      let base: ClusterState = state;
-      while (base.previous !== undefined && base.t >= bound) {
-        states.push(base);
-        base = base.previous;
-      }
-      const changes: StateChange[] = [];
-      for (let i = states.length - 1; i >= 0; i--) {
-        for (const c of states[i]!.changes) if (c.object.kind === 'Pod' || c.object.kind === 'Event' || OWNER_KINDS.has(c.object.kind)) changes.push(c);
-      }
+      const { base, changes } = changesSince(state, from - graceMs - batchMs);
       // The owners' scale-downs: claims grouped per owner, a batch starting at a claim with no
       // claim of the same owner in the batchMs before it.
       const events = new Map<string, Event>();
