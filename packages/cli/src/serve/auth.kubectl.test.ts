@@ -176,4 +176,35 @@ describe.runIf(present.length > 0)('real kubectl against kubeloop serve: authent
       expect(elsewhere.stderr.trim()).toBe('Error from server (Forbidden): serviceaccounts "default" is forbidden: User "jane" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "default"');
     });
   }
+
+  for (const { version, path } of present) {
+    it(`kubectl ${version}: create -f a TokenReview or SubjectAccessReview is answered, and api-resources lists the review kinds create-only`, async () => {
+      const ns = `team-${version.replace('.', '')}`;
+      // kubectl maps the kind through discovery before posting: without the review kinds listed there it fails.
+      const admin = await createFrom(path, 'admin-review.yaml', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: serve.token } });
+      expect(admin.code, admin.stderr).toBe(0);
+      expect(admin.stdout.trim()).toBe('tokenreview.authentication.k8s.io/<unknown> created');
+      writeFileSync(join(dir, 'jane-review.yaml'), JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'jane-secret-token' } }));
+      const jane = await kubectl(path, 'create', '-f', join(dir, 'jane-review.yaml'), '-o', 'json');
+      expect(jane.code, jane.stderr).toBe(0);
+      expect(JSON.parse(jane.stdout)).toMatchObject({ kind: 'TokenReview', status: { authenticated: true, user: { username: 'jane', uid: '1001', groups: ['devs', 'system:authenticated'] } } });
+      writeFileSync(join(dir, 'admin-review.yaml'), JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: serve.token } }));
+      const authenticated = await kubectl(path, 'create', '-f', join(dir, 'admin-review.yaml'), '-o', 'jsonpath={.status.authenticated} {.status.user.username}');
+      expect(authenticated.code, authenticated.stderr).toBe(0);
+      expect(authenticated.stdout).toBe('true kubernetes-admin');
+      writeFileSync(join(dir, 'sar.yaml'), JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'jane', groups: ['devs'], resourceAttributes: { namespace: ns, verb: 'list', resource: 'pods' } } }));
+      const sar = await kubectl(path, 'create', '-f', join(dir, 'sar.yaml'), '-o', 'jsonpath={.status.allowed}');
+      expect(sar.code, sar.stderr).toBe(0);
+      expect(sar.stdout).toBe('true');
+
+      const resources = await kubectl(path, 'api-resources', '-o', 'wide');
+      expect(resources.code, resources.stderr).toBe(0);
+      expect(resources.stdout).toMatch(/^tokenreviews\s+authentication\.k8s\.io\/v1\s+false\s+TokenReview\s+create\s*$/m);
+      expect(resources.stdout).toMatch(/^selfsubjectreviews\s+authentication\.k8s\.io\/v1\s+false\s+SelfSubjectReview\s+create\s*$/m);
+      expect(resources.stdout).toMatch(/^localsubjectaccessreviews\s+authorization\.k8s\.io\/v1\s+true\s+LocalSubjectAccessReview\s+create\s*$/m);
+      for (const kind of ['SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview']) {
+        expect(resources.stdout).toMatch(new RegExp(`^${kind.toLowerCase()}s\\s+authorization\\.k8s\\.io/v1\\s+false\\s+${kind}\\s+create\\s*$`, 'm'));
+      }
+    });
+  }
 });

@@ -51,6 +51,7 @@ import {
 } from '@kubeloop/core';
 import type { AuthorizationDecision, Client, Clock, FieldError, RequestAttributes, Rng, Status, UserInfo } from '@kubeloop/core';
 import { PROTOBUF_CONTENT_TYPE, decodeAuthProtobuf } from './auth-protobuf.js';
+import type { CreateOnlyResource } from './discovery.js';
 
 /** kubeadm's admin user: `kubernetes-admin` in `system:masters`. */
 export const ADMIN_USER: UserInfo = { username: 'kubernetes-admin', groups: [SYSTEM_MASTERS, SYSTEM_AUTHENTICATED] };
@@ -60,6 +61,22 @@ export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.lo
 
 /** A TokenRequest's default lifetime (upstream: one hour) and the bounds it must stay within. */
 export const TOKEN_REQUEST_DEFAULT_SECONDS = 3600;
+/**
+ * The review kinds {@link ApiAuth.gate} answers, as upstream names, orders and scopes them (only
+ * LocalSubjectAccessReview is namespaced), each at the version discovery lists it under:
+ * what the handler's discovery must list (`ApiHandlerOptions.createOnly`) for kubectl to map
+ * their kinds (`kubectl create -f tokenreview.yaml`). SelfSubjectReview is also answered at
+ * `v1beta1` and `v1alpha1` (what older kubectl's `auth whoami` posts to).
+ */
+export const REVIEW_RESOURCES: readonly CreateOnlyResource[] = [
+  { group: 'authentication.k8s.io', version: 'v1', kind: 'SelfSubjectReview', resource: 'selfsubjectreviews', namespaced: false },
+  { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenReview', resource: 'tokenreviews', namespaced: false },
+  { group: 'authorization.k8s.io', version: 'v1', kind: 'LocalSubjectAccessReview', resource: 'localsubjectaccessreviews', namespaced: true },
+  { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectAccessReview', resource: 'selfsubjectaccessreviews', namespaced: false },
+  { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectRulesReview', resource: 'selfsubjectrulesreviews', namespaced: false },
+  { group: 'authorization.k8s.io', version: 'v1', kind: 'SubjectAccessReview', resource: 'subjectaccessreviews', namespaced: false },
+];
+
 const TOKEN_REQUEST_MIN_SECONDS = 600;
 const TOKEN_REQUEST_MAX_SECONDS = 2 ** 32;
 
@@ -315,11 +332,7 @@ export class ApiAuth {
       if (a.namespace !== '') throw badRequest(`namespace is not allowed on this type: ${a.namespace}`);
       return this.#tokenReview(await readBody());
     }
-    const reviews: Record<string, Record<string, string>> = {
-      'authorization.k8s.io': { selfsubjectaccessreviews: 'SelfSubjectAccessReview', subjectaccessreviews: 'SubjectAccessReview', localsubjectaccessreviews: 'LocalSubjectAccessReview', selfsubjectrulesreviews: 'SelfSubjectRulesReview' },
-      'authentication.k8s.io': { selfsubjectreviews: 'SelfSubjectReview' },
-    };
-    const kind = reviews[a.group]?.[a.resource];
+    const kind = REVIEW_RESOURCES.find((r) => r.group === a.group && r.resource === a.resource && r.kind !== 'TokenReview')?.kind;
     const versions = a.group === 'authentication.k8s.io' ? ['v1', 'v1beta1', 'v1alpha1'] : ['v1'];
     const local = kind === 'LocalSubjectAccessReview';
     if (kind === undefined || !versions.includes(version) || (a.namespace !== '') !== local || a.subresource !== '') return undefined;

@@ -11,6 +11,27 @@ import type { ResourceDefinition, ResourceRegistry } from '@kubeloop/core';
 /** The verbs every served resource supports through `kubeloop serve`. */
 export const RESOURCE_VERBS: readonly string[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
+/**
+ * A resource served without a registry kind: create-only and never stored (upstream's review
+ * kinds, TokenReview, SubjectAccessReview and the like, whose REST storage only implements
+ * `Creater`). Discovery lists it beside the registry's kinds so kubectl can map its kind.
+ */
+export interface CreateOnlyResource {
+  /** Its API group, e.g. `authentication.k8s.io`. */
+  readonly group: string;
+  /** The version discovery lists it under (the preferred one), e.g. `v1`. */
+  readonly version: string;
+  /** Its kind, e.g. `TokenReview`. */
+  readonly kind: string;
+  /** Its plural (the URL segment), e.g. `tokenreviews`. */
+  readonly resource: string;
+  /** Whether it is posted inside a namespace (upstream: only LocalSubjectAccessReview). */
+  readonly namespaced: boolean;
+}
+
+/** The verbs of a {@link CreateOnlyResource}: `create` only, as upstream lists the review kinds. */
+const CREATE_ONLY_VERBS: readonly string[] = ['create'];
+
 /** The resources upstream puts in the `all` category (what `kubectl get all` lists). */
 const ALL_CATEGORY = new Set(['pods', 'replicationcontrollers', 'services', 'daemonsets.apps', 'deployments.apps', 'replicasets.apps', 'statefulsets.apps', 'horizontalpodautoscalers.autoscaling', 'jobs.batch', 'cronjobs.batch']);
 
@@ -38,11 +59,28 @@ export function subresourcesOf(def: ResourceDefinition): SubresourceInfo[] {
   return out;
 }
 
-/** The group versions served, in registration order: `{ group, version }`, the core group as `''`. */
-export function groupVersions(registry: ResourceRegistry): { group: string; version: string }[] {
+/**
+ * The group versions served, in registration order: `{ group, version }`, the core group as
+ * `''`; then those only `createOnly` resources are served in.
+ */
+export function groupVersions(registry: ResourceRegistry, createOnly: readonly CreateOnlyResource[] = []): { group: string; version: string }[] {
   const seen = new Map<string, { group: string; version: string }>();
   for (const def of registry.all()) seen.set(def.apiVersion, { group: def.group, version: def.version });
+  for (const r of createOnly) {
+    const apiVersion = r.group === '' ? r.version : `${r.group}/${r.version}`;
+    if (!seen.has(apiVersion)) seen.set(apiVersion, { group: r.group, version: r.version });
+  }
   return [...seen.values()];
+}
+
+/** A create-only resource's entry in an `APIResourceList`. */
+function createOnlyEntry(r: CreateOnlyResource): object {
+  return { name: r.resource, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: CREATE_ONLY_VERBS };
+}
+
+/** A create-only resource's entry in an aggregated discovery version (`APIResourceDiscovery`). */
+function createOnlyDiscovery(r: CreateOnlyResource): object {
+  return { resource: r.resource, responseKind: { group: r.group, version: r.version, kind: r.kind }, scope: r.namespaced ? 'Namespaced' : 'Cluster', singularResource: r.kind.toLowerCase(), verbs: CREATE_ONLY_VERBS };
 }
 
 function categoriesOf(def: ResourceDefinition): string[] | undefined {
@@ -54,10 +92,10 @@ export function apiVersions(serverAddress: string): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
-/** `GET /apis`: every named group with its versions (`APIGroupList`). */
-export function apiGroupList(registry: ResourceRegistry): object {
+/** `GET /apis`: every named group with its versions (`APIGroupList`), those of `createOnly` resources included. */
+export function apiGroupList(registry: ResourceRegistry, createOnly: readonly CreateOnlyResource[] = []): object {
   const groups = new Map<string, string[]>();
-  for (const { group, version } of groupVersions(registry)) {
+  for (const { group, version } of groupVersions(registry, createOnly)) {
     if (group === '') continue;
     groups.set(group, [...(groups.get(group) ?? []), version]);
   }
@@ -71,16 +109,20 @@ export function apiGroupList(registry: ResourceRegistry): object {
   };
 }
 
-/** `GET /apis/<group>`: one group (`APIGroup`), or undefined when not served. */
-export function apiGroup(registry: ResourceRegistry, group: string): object | undefined {
-  const versions = groupVersions(registry).filter((gv) => gv.group === group && group !== '').map((gv) => ({ groupVersion: `${group}/${gv.version}`, version: gv.version }));
+/** `GET /apis/<group>`: one group (`APIGroup`), or undefined when not served (neither by the registry nor `createOnly`). */
+export function apiGroup(registry: ResourceRegistry, group: string, createOnly: readonly CreateOnlyResource[] = []): object | undefined {
+  const versions = groupVersions(registry, createOnly).filter((gv) => gv.group === group && group !== '').map((gv) => ({ groupVersion: `${group}/${gv.version}`, version: gv.version }));
   return versions.length === 0 ? undefined : { kind: 'APIGroup', apiVersion: 'v1', name: group, versions, preferredVersion: versions[0] };
 }
 
-/** `GET /api/v1` or `/apis/<group>/<version>`: its resources and subresources (`APIResourceList`), or undefined. */
-export function apiResourceList(registry: ResourceRegistry, group: string, version: string): object | undefined {
+/**
+ * `GET /api/v1` or `/apis/<group>/<version>`: its resources and subresources (`APIResourceList`),
+ * the `createOnly` resources of that group version last, or undefined when it has none.
+ */
+export function apiResourceList(registry: ResourceRegistry, group: string, version: string, createOnly: readonly CreateOnlyResource[] = []): object | undefined {
   const defs = registry.all().filter((d) => d.group === group && d.version === version);
-  if (defs.length === 0) return undefined;
+  const extra = createOnly.filter((r) => r.group === group && r.version === version);
+  if (defs.length === 0 && extra.length === 0) return undefined;
   const resources: object[] = [];
   for (const def of defs) {
     const categories = categoriesOf(def);
@@ -100,6 +142,7 @@ export function apiResourceList(registry: ResourceRegistry, group: string, versi
       resources.push({ name: `${def.plural}/${sub.name}`, singularName: '', namespaced: def.namespaced, ...(foreign ? { group: sub.kind.group, version: sub.kind.version } : {}), kind: sub.kind.kind, verbs: sub.verbs });
     }
   }
+  resources.push(...extra.map(createOnlyEntry));
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? version : `${group}/${version}`, resources };
 }
 
@@ -109,25 +152,29 @@ export type AggregatedDiscoveryVersion = 'v2' | 'v2beta1';
 /**
  * `GET /api` or `/apis` with `Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`:
  * the core group (`legacy`) or every named group, each with its versions' resources, in one
- * document (upstream `apidiscovery.k8s.io` `APIGroupDiscoveryList`).
+ * document (upstream `apidiscovery.k8s.io` `APIGroupDiscoveryList`); the `createOnly` resources
+ * are listed after the registry's kinds of their group version.
  */
-export function aggregatedDiscovery(registry: ResourceRegistry, legacy: boolean, version: AggregatedDiscoveryVersion): object {
-  const groups = new Map<string, Map<string, ResourceDefinition[]>>();
-  for (const def of registry.all()) {
-    if ((def.group === '') !== legacy) continue;
-    const versions = groups.get(def.group) ?? new Map<string, ResourceDefinition[]>();
-    versions.set(def.version, [...(versions.get(def.version) ?? []), def]);
-    groups.set(def.group, versions);
-  }
+export function aggregatedDiscovery(registry: ResourceRegistry, legacy: boolean, version: AggregatedDiscoveryVersion, createOnly: readonly CreateOnlyResource[] = []): object {
+  const groups = new Map<string, Map<string, { defs: ResourceDefinition[]; extra: CreateOnlyResource[] }>>();
+  const entry = (group: string, v: string) => {
+    const versions = groups.get(group) ?? new Map<string, { defs: ResourceDefinition[]; extra: CreateOnlyResource[] }>();
+    groups.set(group, versions);
+    const found = versions.get(v) ?? { defs: [], extra: [] };
+    versions.set(v, found);
+    return found;
+  };
+  for (const def of registry.all()) if ((def.group === '') === legacy) entry(def.group, def.version).defs.push(def);
+  for (const r of createOnly) if ((r.group === '') === legacy) entry(r.group, r.version).extra.push(r);
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion: `apidiscovery.k8s.io/${version}`,
     metadata: {},
     items: [...groups].map(([group, versions]) => ({
       metadata: group === '' ? {} : { name: group },
-      versions: [...versions].map(([v, defs]) => ({
+      versions: [...versions].map(([v, { defs, extra }]) => ({
         version: v,
-        resources: defs.map((def) => {
+        resources: defs.map((def): object => {
           const categories = categoriesOf(def);
           const subresources = subresourcesOf(def).map((sub) => ({ subresource: sub.name, responseKind: sub.kind, verbs: sub.verbs }));
           return {
@@ -140,7 +187,7 @@ export function aggregatedDiscovery(registry: ResourceRegistry, legacy: boolean,
             ...(categories ? { categories } : {}),
             ...(subresources.length > 0 ? { subresources } : {}),
           };
-        }),
+        }).concat(extra.map(createOnlyDiscovery)),
         freshness: 'Current',
       })),
     })),

@@ -22,7 +22,7 @@ import { ApiError, RealClock, badRequest, isApiError, tooLargeResourceVersion } 
 import type { Client, Clock, DeleteOptions, Pod, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, subresourcesOf } from './discovery.js';
 import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
-import type { AggregatedDiscoveryVersion } from './discovery.js';
+import type { AggregatedDiscoveryVersion, CreateOnlyResource } from './discovery.js';
 import { checkPatchOptions, scaleWithManager, serverSideApply } from './apply.js';
 import { advancePosition, formatLine, linesAfter, logContainer, parseLogQuery, renderLog } from './log.js';
 import type { PodLogLine, PodLogSource } from './log.js';
@@ -70,6 +70,11 @@ export interface ApiHandlerOptions {
    * the handler serve it; what it throws is answered as a Status.
    */
   readonly gate?: ((req: IncomingMessage, url: URL, readBody: () => Promise<unknown>) => Promise<{ readonly code: number; readonly body: unknown } | undefined>) | undefined;
+  /**
+   * The create-only resources the `gate` answers (`serve/auth.ts`'s `REVIEW_RESOURCES`), listed in
+   * discovery beside the registry's kinds; the handler itself never serves them (default none).
+   */
+  readonly createOnly?: readonly CreateOnlyResource[] | undefined;
   /** What `/version` reports. */
   readonly version: VersionInfo;
   /** `host:port` reported in `/api`'s `serverAddressByClientCIDRs` (default `127.0.0.1`). */
@@ -307,6 +312,7 @@ export class ApiHandler {
   /** Serves `/version` and the discovery documents; false when `segments` is not one of them. */
   #discovery(req: IncomingMessage, res: ServerResponse, segments: string[]): boolean {
     const { registry } = this.#options;
+    const createOnly = this.#options.createOnly ?? [];
     const key = segments.join('/');
     if (key === 'version') {
       const v = this.#options.version;
@@ -317,9 +323,9 @@ export class ApiHandler {
       const aggregated = mediaTypes(req.headers.accept).find((m) => m.params.g === 'apidiscovery.k8s.io' && m.params.as === 'APIGroupDiscoveryList' && (m.params.v === 'v2' || m.params.v === 'v2beta1'));
       if (aggregated) {
         const v = aggregated.params.v as AggregatedDiscoveryVersion;
-        this.#send(res, 200, aggregatedDiscovery(registry, key === 'api', v), `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`);
+        this.#send(res, 200, aggregatedDiscovery(registry, key === 'api', v, createOnly), `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`);
       } else {
-        this.#send(res, 200, key === 'api' ? apiVersions(this.#options.serverAddress ?? '127.0.0.1') : apiGroupList(registry));
+        this.#send(res, 200, key === 'api' ? apiVersions(this.#options.serverAddress ?? '127.0.0.1') : apiGroupList(registry, createOnly));
       }
       return true;
     }
@@ -343,9 +349,9 @@ export class ApiHandler {
       this.#send(res, 200, doc);
       return true;
     }
-    if (segments[0] === 'api' && segments.length === 2) doc = apiResourceList(registry, '', segments[1]!);
-    else if (segments[0] === 'apis' && segments.length === 2) doc = apiGroup(registry, segments[1]!);
-    else if (segments[0] === 'apis' && segments.length === 3) doc = apiResourceList(registry, segments[1]!, segments[2]!);
+    if (segments[0] === 'api' && segments.length === 2) doc = apiResourceList(registry, '', segments[1]!, createOnly);
+    else if (segments[0] === 'apis' && segments.length === 2) doc = apiGroup(registry, segments[1]!, createOnly);
+    else if (segments[0] === 'apis' && segments.length === 3) doc = apiResourceList(registry, segments[1]!, segments[2]!, createOnly);
     else return false;
     if (doc === undefined) throw this.#notFound();
     this.#send(res, 200, doc);

@@ -16,7 +16,7 @@ import type { Plugin, WallClockDriver } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
 import { stringify } from 'yaml';
 import { CLI_VERSION } from '../version.js';
-import { ApiAuth, parseTokenAuthFile } from './auth.js';
+import { ApiAuth, REVIEW_RESOURCES, parseTokenAuthFile } from './auth.js';
 import { ApiHandler } from './handler.js';
 import type { VersionInfo } from './handler.js';
 import type { PodLogSource } from './log.js';
@@ -121,7 +121,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
     await cluster.stop();
     throw e;
   }
-  const api = new ApiHandler({ client: cluster.server, registry: cluster.server.registry, clock: cluster.clock, token, gate: auth.gate, version: SERVED_KUBERNETES_VERSION, logs: kubeletLogs(cluster), kubelets: (node) => cluster.nodes.kubelet(node) });
+  const api = new ApiHandler({ client: cluster.server, registry: cluster.server.registry, clock: cluster.clock, token, gate: auth.gate, createOnly: REVIEW_RESOURCES, version: SERVED_KUBERNETES_VERSION, logs: kubeletLogs(cluster), kubelets: (node) => cluster.nodes.kubelet(node) });
   const server = createServer({ cert: certificates.certPem, key: certificates.keyPem }, api.handle);
   // A request that breaks the TLS or HTTP framing is answered by Node and never reaches us.
   server.on('clientError', (_e, socket) => socket.destroy());
