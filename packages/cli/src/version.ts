@@ -14,5 +14,5 @@ import type { VersionInfo } from '@kubeloop/core';
  */
 export const CLI_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** The Kubernetes version `kubeloop serve` reports (`/version`), and pods of `kubeloop run` see at the API server: the API it follows, built by {@link CLI_VERSION}. */
+/** The Kubernetes version `kubeloop serve` reports (`/version`), and pods of `kubeloop run` see at the API server: the API it follows, built by `CLI_VERSION` (this package.json's version). */
 export const SERVED_KUBERNETES_VERSION: VersionInfo = servedKubernetesVersion(CLI_VERSION);
