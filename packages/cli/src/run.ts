@@ -23,6 +23,7 @@ import { buildTables, formatNames, formatTables, isTabular } from './table.js';
 import type { OutputFormat, Table } from './table.js';
 import { topNodesTable, topPodsTable } from './top.js';
 import { trafficTable } from './traffic.js';
+import { SERVED_KUBERNETES_VERSION } from './version.js';
 
 export { OUTPUT_FORMATS } from './table.js';
 export type { OutputFormat } from './table.js';
@@ -359,6 +360,8 @@ export async function run(options: RunOptions, io: CliIo, fs: ManifestFs = nodeF
       nodeGroups: scenario?.nodeGroups,
       // what users see, as in a kind cluster: CoreDNS in kube-system
       clusterDns: scenario?.clusterDns ?? true,
+      // pods that ask the API server's /version see what `kubeloop serve` reports
+      kubernetesVersion: SERVED_KUBERNETES_VERSION,
     });
   } catch (e) {
     traceFile?.close();

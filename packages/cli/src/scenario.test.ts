@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createBuiltinRegistry, type Pod } from '@kubeloop/core';
+import { createBuiltinRegistry, versionDocument, type Pod } from '@kubeloop/core';
 import { main } from './command.js';
 import type { Writer } from './io.js';
 import type { ManifestFs } from './manifests.js';
 import { parseScenario } from './scenario.js';
+import { SERVED_KUBERNETES_VERSION } from './version.js';
 
 const registry = createBuiltinRegistry();
 const pod = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n`;
@@ -88,6 +89,36 @@ describe('parseScenario', () => {
     expect(stdout.text).toContain('http://empty   service/empty   <connection refused>   2          100.0%');
     expect(stdout.text).toContain('# step 8 (exec) at 30s\n$ hostname; echo hi\nclient\nhi\n');
     expect(stderr.text).toBe(`error: ${file} step 9 (exec): pods "missing" not found\n`);
+  });
+
+  it('reaches the API server through the kubernetes Service as kind\'s anonymous client does: /version, 403 elsewhere, 400 over plain HTTP, its certificate refused from outside', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-apiserver-'));
+    const file = join(dir, 's.yaml');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        kind: 'Scenario',
+        cluster: { nodes: 1 },
+        steps: [
+          { apply: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { containers: [{ name: 'c', image: 'curlimages/curl', command: ['sleep', '1d'] }] } } },
+          'settle',
+          { exec: { pod: 'client', command: 'curl -sk https://kubernetes.default.svc/version' } },
+          { exec: { pod: 'client', command: 'curl -sk https://kubernetes.default.svc/api' } },
+          { exec: { pod: 'client', command: 'curl -s http://kubernetes.default.svc:443/' } },
+          { traffic: { to: 'https://10.96.0.1/healthz', requests: 2 } },
+          { traffic: { to: 'https://10.96.0.1/healthz', requests: 2, insecure: true } },
+        ],
+      }),
+    );
+    const stdout = buffer();
+    const stderr = buffer();
+    expect(await main(['run', file], { stdout, stderr })).toBe(0);
+    expect(stdout.text).toContain(`$ curl -sk https://kubernetes.default.svc/version\n${JSON.stringify(versionDocument(SERVED_KUBERNETES_VERSION), null, 2)}`);
+    expect(stdout.text).toContain('$ curl -sk https://kubernetes.default.svc/api\n{\n  "kind": "Status",\n  "apiVersion": "v1",\n  "metadata": {},\n  "status": "Failure",\n  "message": "forbidden: User \\"system:anonymous\\" cannot get path \\"/api\\"",\n  "reason": "Forbidden",\n  "details": {},\n  "code": 403\n}');
+    expect(stdout.text).toContain('$ curl -s http://kubernetes.default.svc:443/\nClient sent an HTTP request to an HTTPS server.\n');
+    expect(stdout.text).toMatch(/https:\/\/10\.96\.0\.1\/healthz +service\/kubernetes +<SSL certificate problem: unable to get local issuer certificate> +2 +100\.0%/);
+    expect(stdout.text).toMatch(/https:\/\/10\.96\.0\.1\/healthz +service\/kubernetes +kube-apiserver +2 +100\.0%/);
+    expect(stderr.text).toBe('');
   });
 
   it('reads node groups (bootDelay as a duration) and the verticalPodAutoscaler switch, whose kind the steps may then apply', () => {

@@ -1,9 +1,11 @@
 /**
- * The version `kubeloop --version` prints.
+ * The version `kubeloop --version` prints, and the Kubernetes version the cluster reports.
  *
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { servedKubernetesVersion } from '@kubeloop/core';
+import type { VersionInfo } from '@kubeloop/core';
 
 /**
  * The `version` of `@kubeloop/cli`'s package.json, read once when the command loads. The file
@@ -11,3 +13,6 @@ import { readFileSync } from 'node:fs';
  * installed package (`dist/`), so the command and the package never disagree.
  */
 export const CLI_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The Kubernetes version `kubeloop serve` reports (`/version`), and pods of `kubeloop run` see at the API server: the API it follows, built by `CLI_VERSION` (this package.json's version). */
+export const SERVED_KUBERNETES_VERSION: VersionInfo = servedKubernetesVersion(CLI_VERSION);

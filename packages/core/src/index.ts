@@ -241,10 +241,13 @@ export {
 export type { PolicyRule, Subject, RoleRef, AggregationRule, Role, ClusterRole, RoleBinding, ClusterRoleBinding } from './api/kinds/rbac.js';
 export {
   SYSTEM_AUTHENTICATED, SYSTEM_MASTERS, SYSTEM_SERVICE_ACCOUNTS, apiGroupMatches, authorize, forbiddenMessage,
-  forbiddenStatusMessage, nonResourceURLMatches, rbacObjects, resourceMatches, resourceNameMatches, ruleAllows, rulesFor,
+  forbiddenStatusMessage, nonResourceURLMatches, rbacObjects, requestAttributes, resourceMatches, resourceNameMatches, ruleAllows, rulesFor,
   serviceAccountGroups, serviceAccountUsername, subjectMatches, verbMatches, visitRulesFor,
 } from './api/rbac.js';
 export type { AuthorizationDecision, NonResourceAttributes, RbacObjects, RequestAttributes, ResourceAttributes, SubjectRules, UserInfo } from './api/rbac.js';
+// what GET /version answers
+export { servedKubernetesVersion, versionDocument } from './api/version.js';
+export type { VersionDocument, VersionInfo } from './api/version.js';
 // storage.k8s.io/v1
 export { StorageClassSchema, DEFAULT_STORAGE_CLASS_ANNOTATION, StorageClasses } from './api/kinds/storage.js';
 export type { StorageClass } from './api/kinds/storage.js';

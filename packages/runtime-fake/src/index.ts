@@ -42,6 +42,8 @@ export type { ImageSpec, PullTiming } from './images.js';
 
 // Traffic: kube-proxy, cluster DNS, image answers and load flows
 export { TRAFFIC_PLUGIN_NAME, trafficPlugin } from './traffic/plugin.js';
+export { ANONYMOUS_USER, API_SERVER_BACKEND, API_SERVER_SECURE_PORT, API_SERVER_UNTRUSTED_CERTIFICATE, PUBLIC_INFO_PATHS, answerAsApiServer } from './traffic/apiserver.js';
+export type { ApiServerEndpoint } from './traffic/apiserver.js';
 export type { TrafficPlugin, TrafficPluginOptions } from './traffic/plugin.js';
 export { DEFAULT_OUTSIDE_CLIENT_IP, DNS_TIMEOUT_MS, TrafficModel } from './traffic/model.js';
 export type { LoadFlow, NextHop, NextHopHook, RequestOutcome, RoutedConnection, TrafficModelOptions, TrafficRequest } from './traffic/model.js';

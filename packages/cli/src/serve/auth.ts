@@ -45,6 +45,7 @@ import {
   invalid,
   isApiError,
   rbacObjects,
+  requestAttributes,
   rulesFor,
   serviceAccountGroups,
   serviceAccountUsername,
@@ -52,6 +53,9 @@ import {
 import type { AuthorizationDecision, Client, Clock, FieldError, RequestAttributes, Rng, Status, UserInfo } from '@kubeloop/core';
 import { PROTOBUF_CONTENT_TYPE, decodeAuthProtobuf } from './auth-protobuf.js';
 import type { CreateOnlyResource } from './discovery.js';
+
+// upstream's RequestInfoFactory lives in core (the traffic model's API server reads requests with it too)
+export { requestAttributes };
 
 /** kubeadm's admin user: `kubernetes-admin` in `system:masters`. */
 export const ADMIN_USER: UserInfo = { username: 'kubernetes-admin', groups: [SYSTEM_MASTERS, SYSTEM_AUTHENTICATED] };
@@ -149,46 +153,6 @@ export function parseTokenAuthFile(text: string, path = 'token file'): Map<strin
     tokens.set(token, { username, uid, groups: listed.includes(SYSTEM_AUTHENTICATED) ? listed : [...listed, SYSTEM_AUTHENTICATED] });
   }
   return tokens;
-}
-
-/**
- * The attributes of a request, read from its method and URL as upstream's `RequestInfoFactory`
- * does: `/api/v1/...` and `/apis/<group>/<version>/...` with a resource are resource requests
- * (`GET` of a collection is `list`, or `watch` with `?watch=true`; `DELETE` of one is
- * `deletecollection`; `/namespaces/<ns>` scopes the rest), everything else is a non-resource
- * request with the lowercase method as its verb.
- */
-export function requestAttributes(method: string, url: URL): RequestAttributes {
-  const path = url.pathname;
-  const parts = path.split('/').filter(Boolean);
-  const nonResource: RequestAttributes = { kind: 'nonResource', verb: method.toLowerCase(), path };
-  let rest: string[];
-  let group: string;
-  if (parts[0] === 'api' && parts.length >= 3) [group, rest] = ['', parts.slice(2)];
-  else if (parts[0] === 'apis' && parts.length >= 4) [group, rest] = [parts[1]!, parts.slice(3)];
-  else return nonResource;
-  const verbs: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
-  let verb = verbs[method] ?? '';
-  if (rest[0] === 'watch') {
-    verb = 'watch';
-    rest = rest.slice(1);
-  }
-  let namespace = '';
-  if (rest[0] === 'namespaces' && rest.length > 1) {
-    namespace = rest[1]!;
-    if (rest.length > 2 && rest[2] !== 'status' && rest[2] !== 'finalize') rest = rest.slice(2);
-  }
-  let name = rest[1] ?? '';
-  const subresource = rest[2] ?? '';
-  const resource = rest[0] ?? '';
-  if (name === '' && verb === 'get') {
-    const watch = url.searchParams.get('watch');
-    verb = watch === 'true' || watch === '1' ? 'watch' : 'list';
-    const pinned = /^metadata\.name==?([^,]+)$/.exec(url.searchParams.get('fieldSelector') ?? '');
-    if (pinned && !pinned[1]!.includes('/') && !pinned[1]!.includes('%')) name = pinned[1]!;
-  }
-  if (name === '' && verb === 'delete') verb = 'deletecollection';
-  return { kind: 'resource', verb, group, resource, subresource, namespace, name };
 }
 
 /** The answer the gate gives in the handler's place: a status code and a JSON body. */

@@ -18,8 +18,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
-import { ApiError, RealClock, badRequest, isApiError, tooLargeResourceVersion } from '@kubeloop/core';
-import type { Client, Clock, DeleteOptions, Pod, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
+import { ApiError, RealClock, badRequest, isApiError, tooLargeResourceVersion, versionDocument } from '@kubeloop/core';
+import type { Client, Clock, VersionInfo, DeleteOptions, Pod, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, subresourcesOf } from './discovery.js';
 import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
 import type { AggregatedDiscoveryVersion, CreateOnlyResource } from './discovery.js';
@@ -38,15 +38,8 @@ import type { IncludeObject } from './table.js';
 /** The largest request body accepted, as kube-apiserver's limit: 3 MiB. */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 
-/** What `GET /version` answers (upstream `version.Info`). */
-export interface VersionInfo {
-  /** e.g. `1`. */
-  readonly major: string;
-  /** e.g. `33`. */
-  readonly minor: string;
-  /** e.g. `v1.33.0-kubeloop.0.1.0`. */
-  readonly gitVersion: string;
-}
+/** What `GET /version` answers: core's {@link VersionInfo} (re-exported here, where it used to live). */
+export type { VersionInfo };
 
 /** How an {@link ApiHandler} is built. */
 export interface ApiHandlerOptions {
@@ -316,7 +309,7 @@ export class ApiHandler {
     const key = segments.join('/');
     if (key === 'version') {
       const v = this.#options.version;
-      this.#send(res, 200, { major: v.major, minor: v.minor, gitVersion: v.gitVersion, gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: `node${process.versions.node}`, compiler: 'kubeloop', platform: `${process.platform}/${process.arch}` });
+      this.#send(res, 200, versionDocument(v));
       return true;
     }
     if (key === 'api' || key === 'apis') {

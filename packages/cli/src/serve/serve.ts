@@ -15,15 +15,13 @@ import { ensureBootstrapPolicy } from '@kubeloop/controllers';
 import type { Plugin, WallClockDriver } from '@kubeloop/core';
 import { SimCluster } from '@kubeloop/testing';
 import { stringify } from 'yaml';
-import { CLI_VERSION } from '../version.js';
+import { SERVED_KUBERNETES_VERSION } from '../version.js';
 import { ApiAuth, REVIEW_RESOURCES, parseTokenAuthFile } from './auth.js';
 import { ApiHandler } from './handler.js';
-import type { VersionInfo } from './handler.js';
 import type { PodLogSource } from './log.js';
 import { generateServingCertificates } from './tls.js';
 
-/** The Kubernetes version `kubeloop serve` reports (`/version`): the API it follows. */
-export const SERVED_KUBERNETES_VERSION: VersionInfo = { major: '1', minor: '34', gitVersion: `v1.34.0+kubeloop.${CLI_VERSION}` };
+export { SERVED_KUBERNETES_VERSION };
 
 /** How {@link startServe} runs. */
 export interface ServeOptions {
@@ -108,7 +106,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const address = options.address ?? '127.0.0.1';
   const certificates = await generateServingCertificates(wallNow, [address]);
   // CoreDNS in kube-system, as in a kind cluster
-  const cluster = await SimCluster.create({ seed: options.seed ?? 1, nodes: options.nodes ?? 3, startMs: wallNow, trace: 'none', plugins: options.plugins, clusterDns: true });
+  const cluster = await SimCluster.create({ seed: options.seed ?? 1, nodes: options.nodes ?? 3, startMs: wallNow, trace: 'none', plugins: options.plugins, clusterDns: true, kubernetesVersion: SERVED_KUBERNETES_VERSION });
   const token = randomBytes(32).toString('base64url');
   let auth: ApiAuth;
   try {

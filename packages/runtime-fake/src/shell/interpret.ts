@@ -1495,12 +1495,19 @@ class Shell {
     let output: string | undefined;
     let timeoutMs = 900_000;
     let url: string | undefined;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
+    // short options bundle as getopt's do: `-qO-` is `-q -O -`, `-qT5` is `-q -T 5`
+    const expanded: string[] = [];
+    for (const a of args) {
+      const bundle = /^-([qS]+)([OT]?)(.*)$/.exec(a);
+      if (bundle === null || (bundle[2] === '' && bundle[3] !== '') || a.length <= 2) expanded.push(a);
+      else expanded.push(...[...bundle[1]!].map((c) => `-${c}`), ...(bundle[2] === '' ? [] : [`-${bundle[2]}`, ...(bundle[3] === '' ? [] : [bundle[3]!])]));
+    }
+    for (let i = 0; i < expanded.length; i++) {
+      const a = expanded[i]!;
       if (a === '-q' || a === '--quiet') quiet = true;
-      else if (a === '-O' || a === '--output-document') output = args[++i];
+      else if (a === '-O' || a === '--output-document') output = expanded[++i];
       else if (a.startsWith('-O') && a.length > 2) output = a.slice(2);
-      else if (a === '-T' || a === '--timeout') timeoutMs = Number(args[++i] ?? '900') * 1000;
+      else if (a === '-T' || a === '--timeout') timeoutMs = Number(expanded[++i] ?? '900') * 1000;
       else if (a === '--spider' || a === '-S') continue;
       else if (!a.startsWith('-')) url = a;
     }
@@ -1511,7 +1518,7 @@ class Shell {
     const full = /^[a-z]+:\/\//.test(url) ? url : `http://${url}`;
     const host = hostOf(full);
     const answer = this.envr.network.http(full, this.now);
-    if (!quiet && answer.kind !== 'unresolved') this.error(io, `Connecting to ${host.port === undefined ? host.name : `${host.name}:${host.port}`} (${host.name}:${host.port ?? 80})`);
+    if (!quiet && answer.kind !== 'unresolved') this.error(io, `Connecting to ${host.port === undefined ? host.name : `${host.name}:${host.port}`} (${host.name}:${host.port ?? (full.startsWith('https:') ? 443 : 80)})`);
     switch (answer.kind) {
       case 'unresolved':
         this.#timed(answer.ms ?? 0);

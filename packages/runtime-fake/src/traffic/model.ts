@@ -20,6 +20,8 @@ import { runShell } from '../shell/interpret.js';
 import type { HttpOutcome, ShellNetwork } from '../shell/network.js';
 import { containerArgv, containerEnvironment, podHostname } from '../shell/program.js';
 import type { HttpRequest } from './answers.js';
+import { API_SERVER_BACKEND, API_SERVER_SECURE_PORT, API_SERVER_UNTRUSTED_CERTIFICATE, answerAsApiServer } from './apiserver.js';
+import type { ApiServerEndpoint } from './apiserver.js';
 import { cpuMsPerRequest, serve, servingContainer } from './answers.js';
 import type { DnsAnswer } from './dns.js';
 import { answerQuery, resolveName } from './dns.js';
@@ -72,13 +74,17 @@ export interface TrafficRequest {
   readonly url: string;
   /** Request headers. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
-  /** Accept any server certificate, as `curl -k` (default false: an untrusted one fails the request, see {@link NextHop}). */
+  /**
+   * Accept any server certificate, as `curl -k` (default false: an untrusted one fails the
+   * request, see {@link NextHop}; the API server's is signed by the cluster CA, which an outside
+   * client does not trust).
+   */
   readonly insecure?: boolean | undefined;
 }
 
 /** What became of a request. */
 export type RequestOutcome =
-  /** Answered: by `backend` (the pod that answered), through `service` if it went through one. */
+  /** Answered: by `backend` (the pod that answered, or {@link API_SERVER_BACKEND}), through `service` if it went through one. */
   | { readonly kind: 'response'; readonly status: number; readonly body: string; readonly backend: NamespacedName; readonly service?: NamespacedName | undefined; readonly hops: number }
   /** The host name did not resolve. */
   | { readonly kind: 'unresolved'; readonly host: string }
@@ -154,6 +160,13 @@ export interface TrafficModelOptions {
    * Service) does not depend on it: ingress-nginx sends to the Service's endpoints directly.
    */
   readonly clusterDnsServer?: string | undefined;
+  /**
+   * The API server, reached at its address (the `kubernetes` Service's endpoint) or through the
+   * `kubernetes` Service: it answers as kube-apiserver answers an anonymous client (see
+   * {@link answerAsApiServer}), as `backend` {@link API_SERVER_BACKEND}. Unset (the default),
+   * nothing listens there (connection refused).
+   */
+  readonly apiServer?: ApiServerEndpoint | undefined;
 }
 
 /** How long a client waits for a DNS server that does not answer: 5 s, 2 attempts (`resolv.conf`'s defaults `timeout:5 attempts:2`). */
@@ -180,12 +193,12 @@ function relevant(object: KubeObject): string | KubeObject {
   return JSON.stringify([pod.metadata.labels, pod.metadata.annotations, pod.metadata.deletionTimestamp, pod.spec.nodeName, pod.spec.hostname, pod.status?.phase, pod.status?.podIP, running, (pod.status?.conditions ?? []).find((c) => c.type === 'Ready')?.status]);
 }
 
-function parseUrl(url: string): { host: string; port: number; path: string } | undefined {
+function parseUrl(url: string): { scheme: string; host: string; port: number; path: string } | undefined {
   const full = /^[a-z]+:\/\//i.test(url) ? url : `http://${url}`;
   const m = /^([a-z]+):\/\/([^/:?#]+)(?::(\d+))?([^#]*)/i.exec(full);
   if (m === null) return undefined;
   const scheme = m[1]!.toLowerCase();
-  return { host: m[2]!, port: m[3] !== undefined ? Number(m[3]) : scheme === 'https' ? 443 : 80, path: m[4] === undefined || m[4] === '' ? '/' : m[4] };
+  return { scheme, host: m[2]!, port: m[3] !== undefined ? Number(m[3]) : scheme === 'https' ? 443 : 80, path: m[4] === undefined || m[4] === '' ? '/' : m[4] };
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -391,6 +404,9 @@ export class TrafficModel {
     if (parsed === undefined) return { kind: 'unresolved', host: url };
     const ip = this.#resolveHost(parsed.host, namespace, hops === 0 ? source : undefined);
     if (ip === undefined) return { kind: 'unresolved', host: parsed.host };
+    const api = this.#o.apiServer;
+    // straight to the API server's address (not a node's, not a Service's)
+    if (api !== undefined && ip === api.address && parsed.port === (api.port ?? API_SERVER_SECURE_PORT)) return this.#apiServerAnswer(api, parsed, undefined, hops, insecure);
     const tables = this.tables();
     const now = this.#o.now();
     const decision = routeConnection(tables, { source, ip, port: parsed.port }, pick, count ? this.#affinity : undefined, now);
@@ -399,6 +415,8 @@ export class TrafficModel {
     if (decision.kind === 'dropped' || decision.kind === 'unreachable') return { kind: 'timeout', reason: decision.reason, service };
     if (count) this.#record(decision, source, now);
     const ref = decision.endpoint.pod;
+    // the `kubernetes` Service's endpoint: no pod, the API server
+    if (api !== undefined && ref === undefined && decision.endpoint.ip === api.address && decision.endpoint.port === (api.port ?? API_SERVER_SECURE_PORT)) return this.#apiServerAnswer(api, parsed, service, hops, insecure);
     const pod = ref === undefined ? undefined : this.pod(ref);
     if (pod === undefined) return { kind: 'refused', reason: `nothing listens on ${decision.endpoint.ip}:${decision.endpoint.port}`, service };
     const httpRequest: HttpRequest = { method: 'GET', host: parsed.port === 80 ? parsed.host : `${parsed.host}:${parsed.port}`, path: parsed.path, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])) };
@@ -418,6 +436,16 @@ export class TrafficModel {
     if (answer.kind === 'refused') return { kind: 'refused', reason: `nothing listens on ${decision.endpoint.ip}:${decision.endpoint.port}`, service };
     if (count) this.#count(pod);
     return { kind: 'response', status: answer.status, body: answer.body, backend: ref!, service, hops };
+  }
+
+  /**
+   * The API server's answer (nothing counted: it is no pod). Over TLS, a client that verifies
+   * certificates refuses its certificate before sending anything.
+   */
+  #apiServerAnswer(api: ApiServerEndpoint, parsed: { scheme: string; path: string }, service: NamespacedName | undefined, hops: number, insecure: boolean): RequestOutcome {
+    if (parsed.scheme === 'https' && !insecure) return { kind: 'tls', reason: API_SERVER_UNTRUSTED_CERTIFICATE, backend: API_SERVER_BACKEND, service };
+    const { status, body } = answerAsApiServer(parsed.scheme, parsed.path, api.version);
+    return { kind: 'response', status, body, backend: API_SERVER_BACKEND, service, hops };
   }
 
   #record(decision: Extract<RouteDecision, { kind: 'endpoint' }>, source: TrafficSource, now: number): void {
@@ -505,7 +533,10 @@ export class TrafficModel {
           seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) >>> 0;
           return seed % n;
         };
-        // the shell's wget (busybox's verifies nothing) and curl accept any certificate
+        // the shell's wget (busybox's verifies nothing) and curl accept any certificate: a real
+        // curl refuses the API server's unless given the pod's CA (`--cacert
+        // /var/run/secrets/kubernetes.io/serviceaccount/ca.crt`) or -k, which the interpreter
+        // does not tell apart; in-cluster clients are assumed to trust the cluster CA
         const out = this.#send(source, namespace, url, {}, 0, pick, false, true);
         switch (out.kind) {
           case 'response':

@@ -10,6 +10,7 @@ import { EndpointSlices, Nodes, Pods, Services } from '@kubeloop/core';
 import type { Clock, KubeObject, Manager, Plugin, ResourceDefinition, Rng, Runnable } from '@kubeloop/core';
 import type { FakeNodesPlugin } from '../plugin.js';
 import type { ShellNetwork } from '../shell/network.js';
+import type { ApiServerEndpoint } from './apiserver.js';
 import { trafficInvariants } from './invariants.js';
 import { TrafficModel } from './model.js';
 
@@ -26,6 +27,8 @@ export interface TrafficPluginOptions {
   readonly clock: Clock;
   /** The cluster DNS server's address, when DNS answers only through its Service (the model's `clusterDnsServer`; default: DNS always answers). */
   readonly clusterDnsServer?: string | undefined;
+  /** The API server's address and version, so that requests to it are answered (the model's `apiServer`; default: nothing answers there). */
+  readonly apiServer?: ApiServerEndpoint | undefined;
 }
 
 /** The traffic plugin, with its model (for sending requests and reading counters). */
@@ -52,6 +55,7 @@ export function trafficPlugin(options: TrafficPluginOptions): TrafficPlugin {
     rng: options.rng,
     now: () => options.clock.now(),
     clusterDnsServer: options.clusterDnsServer,
+    apiServer: options.apiServer,
     onLoad: (pod, container, cpu) => {
       const kubelet = pod.spec.nodeName === undefined ? undefined : nodes.kubelet(pod.spec.nodeName);
       kubelet?.runtime.setLoad(pod.metadata.uid ?? '', container, cpu > 0 ? { cpuMillicores: Math.round(cpu) } : undefined);

@@ -26,7 +26,9 @@ import {
   withInterceptors,
   resolveManifest,
   seededRng,
+  servedKubernetesVersion,
   serviceAddressesPlugin,
+  DEFAULT_API_SERVER_ADVERTISE_ADDRESS,
 } from '@kubeloop/core';
 import type {
   ApplyResult,
@@ -45,6 +47,7 @@ import type {
   ResolvedManifest,
   ResourceDefinition,
   StorageClass,
+  VersionInfo,
 } from '@kubeloop/core';
 import {
   cronJobPlugin,
@@ -192,6 +195,12 @@ export interface SimClusterOptions {
    * wraps it, e.g. to break the router on purpose).
    */
   readonly traffic?: boolean | ((options: TrafficPluginOptions) => TrafficPlugin) | undefined;
+  /**
+   * The version the API server reports at `/version` to pods that reach it through the
+   * `kubernetes` Service (default core's `servedKubernetesVersion()`, `v1.34.0+kubeloop`;
+   * `kubeloop run` and `kubeloop serve` pass the one `kubeloop serve` reports).
+   */
+  readonly kubernetesVersion?: VersionInfo | undefined;
   /**
    * Node groups of a fake cloud (runtime-fake's `FakeCloudProvider`): each starts with its
    * `minSize` machines (booted, after the `nodes`), and the Cluster Autoscaler grows and
@@ -511,7 +520,7 @@ export class SimCluster {
     // the built-in provider reads the traffic model's request rates (created just below)
     if (adapter !== false) host.use(customMetricsAdapterPlugin(adapter === true ? { providers: [requestRatesProvider(new TrafficRequestRates(() => traffic?.model))] } : adapter));
     // its own stream, so that the other components draw what they drew before it existed
-    const trafficOptions: TrafficPluginOptions = { nodes, rng: seededRng(`${options.seed}/traffic`), clock, clusterDnsServer: dnsServer };
+    const trafficOptions: TrafficPluginOptions = { nodes, rng: seededRng(`${options.seed}/traffic`), clock, clusterDnsServer: dnsServer, apiServer: { address: DEFAULT_API_SERVER_ADVERTISE_ADDRESS, version: options.kubernetesVersion ?? servedKubernetesVersion() } };
     const traffic = typeof options.traffic === 'function' ? options.traffic(trafficOptions) : (options.traffic ?? true) ? trafficPlugin(trafficOptions) : undefined;
     if (traffic !== undefined) host.use(traffic);
     const vpa = options.verticalPodAutoscaler ?? false;
