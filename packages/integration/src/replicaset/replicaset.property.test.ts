@@ -90,14 +90,15 @@ const template = (app: string) => ({ metadata: { labels: { app } }, spec: { cont
 
 /**
  * Owners: ReplicaSets `a` and `b`, ReplicationController `c`, each selecting `app=<name>`. With
- * `parent`, `a` and `b` are controlled by it (as two ReplicaSets of one Deployment): siblings,
- * each ranking its pods against both sets of pods before a scale-down.
+ * `parent`, all three are controlled by it: `a` and `b` are siblings (as two ReplicaSets of one
+ * Deployment), each ranking its pods against both sets of pods before a scale-down; `c`, of
+ * another kind, has no sibling but itself and ranks against its own pods.
  */
 function owners(parent?: KubeObject): object[] {
   const ownerReferences = parent === undefined ? undefined : [{ apiVersion: 'apps/v1', kind: parent.kind, name: parent.metadata.name, uid: parent.metadata.uid, controller: true }];
   return [
     ...['a', 'b'].map((app) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: app, namespace: 'default', ownerReferences }, spec: { replicas: 2, selector: { matchLabels: { app } }, template: template(app) } })),
-    { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'c', namespace: 'default' }, spec: { replicas: 2, selector: { app: 'c' }, template: template('c') } },
+    { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'c', namespace: 'default', ownerReferences }, spec: { replicas: 2, selector: { app: 'c' }, template: template('c') } },
   ];
 }
 
