@@ -7,7 +7,9 @@
  * as many active pods as the replicas it had within the last minute (upstream's level-triggered
  * `syncReplicaSet` with expectations: without them, a lagging pod cache makes the controller
  * create the same pods twice, and only the last invariant sees it — the surplus is deleted
- * before settling).
+ * before settling). Two ReplicaSets of one Deployment on two nodes rank their pods against each
+ * other's (upstream `getIndirectlyRelatedPods`), and an owner short of pods gets them back
+ * within 60 s when writes fail (a failed create lowers the expectations at once).
  *
  * The faults are the toolkit's (`@kubeloop/testing`): fault schedules drawn by fast-check and
  * played by `checkCluster`, which also shrinks a failure to its few actions and faults and
@@ -15,8 +17,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Pods, ReplicaSets, ReplicationControllers, controllerRef, invariant, parseTime } from '@kubeloop/core';
-import type { Invariant, Pod } from '@kubeloop/core';
+import { Deployments, Pods, ReplicaSets, ReplicationControllers, controllerRef, invariant, parseTime, refOf, transitionInvariant } from '@kubeloop/core';
+import type { Invariant, InvariantViolation, KubeObject, Pod } from '@kubeloop/core';
 import {
   DEEP,
   checkCluster,
@@ -32,7 +34,7 @@ import {
   singleControllerInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
-import { EXPECTATIONS_TIMEOUT_MS, clientPodControl } from '@kubeloop/controllers';
+import { EXPECTATIONS_TIMEOUT_MS, clientPodControl, podsToDelete } from '@kubeloop/controllers';
 import { replicaSetPlugin, replicationControllerPlugin } from '@kubeloop/controllers';
 import type { PodControl } from '@kubeloop/controllers';
 
@@ -84,12 +86,19 @@ const moreCrashes = faultSchedules({ kinds: ['crash', 'stopNode', 'restoreNode']
 const RESYNC_MS = EXPECTATIONS_TIMEOUT_MS + 30_000;
 const SETTLE_QUIET_MS = EXPECTATIONS_TIMEOUT_MS + RESYNC_MS + 30_000;
 
-/** Owners: ReplicaSets `a` and `b`, ReplicationController `c`, each selecting `app=<name>`. */
-function owners(): object[] {
-  const template = (app: string) => ({ metadata: { labels: { app } }, spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] } });
+const template = (app: string) => ({ metadata: { labels: { app } }, spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] } });
+
+/**
+ * Owners: ReplicaSets `a` and `b`, ReplicationController `c`, each selecting `app=<name>`. With
+ * `parent`, all three are controlled by it: `a` and `b` are siblings (as two ReplicaSets of one
+ * Deployment), each ranking its pods against both sets of pods before a scale-down; `c`, of
+ * another kind, has no sibling but itself and ranks against its own pods.
+ */
+function owners(parent?: KubeObject): object[] {
+  const ownerReferences = parent === undefined ? undefined : [{ apiVersion: 'apps/v1', kind: parent.kind, name: parent.metadata.name, uid: parent.metadata.uid, controller: true }];
   return [
-    ...['a', 'b'].map((app) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: app, namespace: 'default' }, spec: { replicas: 2, selector: { matchLabels: { app } }, template: template(app) } })),
-    { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'c', namespace: 'default' }, spec: { replicas: 2, selector: { app: 'c' }, template: template('c') } },
+    ...['a', 'b'].map((app) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: app, namespace: 'default', ownerReferences }, spec: { replicas: 2, selector: { matchLabels: { app } }, template: template(app) } })),
+    { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'c', namespace: 'default', ownerReferences }, spec: { replicas: 2, selector: { app: 'c' }, template: template('c') } },
   ];
 }
 
@@ -149,12 +158,18 @@ function describeStep(s: Step): string {
  * pod created beyond the replica counts after every step; after settling (and 10 s later), each owner controls `spec.replicas` active pods
  * and its status matches them.
  */
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step> {
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, shape: { readonly nodes?: number; readonly siblings?: boolean } = {}): CheckClusterOptions<Step> {
   return {
     name,
-    cluster: { nodes: NODES, controllerManager: { plugins: [replicaSetPlugin(), replicationControllerPlugin()], resyncMs: RESYNC_MS } },
+    cluster: { nodes: shape.nodes ?? NODES, controllerManager: { plugins: [replicaSetPlugin(), replicationControllerPlugin()], resyncMs: RESYNC_MS } },
     setup: async (cluster) => {
-      await cluster.apply(owners());
+      let parent: KubeObject | undefined;
+      if (shape.siblings === true) {
+        // The Deployment only owns: no Deployment controller runs, so a and b keep their replicas.
+        await cluster.apply([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ab', namespace: 'default' }, spec: { replicas: 0, paused: true, selector: { matchLabels: { app: 'ab' } }, template: template('ab') } }]);
+        parent = await cluster.server.get(Deployments, { namespace: 'default', name: 'ab' });
+      }
+      await cluster.apply(owners(parent));
       await cluster.advance(5_000);
     },
     actions: steps,
@@ -205,6 +220,115 @@ const deletesTwice: PodControl = {
     if (other !== undefined) await realPodControl().deletePod(namespace, other.metadata.name ?? '', owner);
   },
 };
+
+/**
+ * A pod control broken on purpose: asked to delete a pod, it deletes the one its owner's own
+ * pods alone rank first — as if the ReplicaSet ranked without its siblings' pods (upstream
+ * `getIndirectlyRelatedPods` dropped) — and records that it did, as the real one does.
+ */
+const ranksWithoutSiblings: PodControl = {
+  createPod: (pod, owner) => realPodControl().createPod(pod, owner),
+  async deletePod(namespace, name, owner) {
+    const own = (await brokenCluster!.server.list(Pods, { namespace })).items.filter((p) => p.metadata.deletionTimestamp === undefined && controllerRef(p)?.uid === owner.metadata.uid);
+    const first = podsToDelete(own, own, 1, brokenCluster!.clock.now())[0];
+    await realPodControl().deletePod(namespace, first?.metadata.name ?? name, owner);
+  },
+};
+
+/** Whether {@link losesFirstCreate} has yet to lose its create (armed after setup). */
+let createToLose = false;
+
+/**
+ * A pod control broken on purpose: the first create after setup fails inside it (nothing is
+ * created) and it reports the create done — so the controller keeps expecting a pod that will
+ * never come, as a controller that does not lower its expectations after a failed create
+ * (upstream `skippedPods`) does.
+ */
+const losesFirstCreate: PodControl = {
+  async createPod(pod, owner) {
+    if (!createToLose) return realPodControl().createPod(pod, owner);
+    createToLose = false;
+    return pod as unknown as Pod;
+  },
+  deletePod: (namespace, name, owner) => realPodControl().deletePod(namespace, name, owner),
+};
+
+/** The ReplicaSets and ReplicationControllers of a state, by uid. */
+const OWNER_KINDS = ['ReplicaSet', 'ReplicationController'];
+type Owner = KubeObject & { readonly spec?: { readonly replicas?: number } };
+const isActive = (p: Pod) => p.metadata.deletionTimestamp === undefined && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed';
+
+/**
+ * Liveness in time: an owner with fewer active pods than `spec.replicas` has them all again
+ * within `limitMs` (upstream: a failed create lowers the expectations, so the next sync, after
+ * the rate limiter's back-off of milliseconds, creates the pod again; a controller that waits
+ * for the 5-minute expectations timeout breaks it). Stated for runs whose only faults are
+ * failed writes, on no-node-failure steps: nothing else keeps a correct controller from
+ * replacing a pod at once. Replays every change, so a deficit between two checks counts.
+ */
+function replicasRestoredWithin(limitMs: number): Invariant {
+  const belowSince = new Map<string, number>();
+  return transitionInvariant('replicasRestoredWithin', `An owner with fewer active pods than spec.replicas has them all again within ${limitMs} ms.`, (previous, state) => {
+    const owners = new Map<string, Owner>();
+    for (const kind of OWNER_KINDS) for (const o of previous.of<Owner>(kind)) owners.set(o.metadata.uid ?? '', o);
+    const pods = new Map<string, Pod>(previous.of<Pod>('Pod').map((p) => [p.metadata.uid ?? '', p]));
+    const out: InvariantViolation[] = [];
+    const check = (t: number) => {
+      for (const [uid, since] of belowSince) {
+        const owner = owners.get(uid);
+        if (owner === undefined || t - since <= limitMs) continue;
+        out.push({ message: `${owner.kind} ${owner.metadata.namespace}/${owner.metadata.name} had fewer active pods than its ${owner.spec?.replicas ?? 1} replicas from t=${since} ms until at least t=${t} ms (more than ${limitMs} ms)`, objects: [refOf(owner)] });
+        belowSince.set(uid, Infinity);
+      }
+    };
+    const update = (t: number) => {
+      for (const [uid, owner] of owners) {
+        let count = 0;
+        for (const p of pods.values()) if (controllerRef(p)?.uid === uid && isActive(p)) count++;
+        if (count >= (owner.spec?.replicas ?? 1)) belowSince.delete(uid);
+        else if (!belowSince.has(uid)) belowSince.set(uid, t);
+      }
+    };
+    for (const c of state.changes) {
+      const t = c.t ?? state.t;
+      check(t);
+      const uid = c.object.metadata.uid ?? '';
+      if (c.object.kind === 'Pod') {
+        if (c.type === 'DELETED') pods.delete(uid);
+        else pods.set(uid, c.object as Pod);
+      } else if (OWNER_KINDS.includes(c.object.kind)) {
+        if (c.type === 'DELETED') {
+          owners.delete(uid);
+          belowSince.delete(uid);
+        } else owners.set(uid, c.object as Owner);
+      } else continue;
+      update(t);
+    }
+    check(state.t);
+    return out;
+  });
+}
+
+/** See the broken sibling ranking test below. */
+const SIBLING_ACTIONS: Step[] = [
+  { kind: 'scale', owner: 1, replicas: 3 },
+  { kind: 'wait', ms: 60_000 },
+  { kind: 'scale', owner: 0, replicas: 1 },
+  { kind: 'wait', ms: 2_000 },
+];
+
+/**
+ * Scale changes and pod deletions, each followed by a wait longer than the 30 s the deletion
+ * order is judged over (a scale-down decided on a cache that may lag is judged on every state
+ * it may have seen): doubled-up pods of two siblings then stay put long enough for a wrong
+ * pick to show.
+ */
+const settledSteps = fc
+  .array(fc.tuple(step.filter((s) => s.kind === 'scale' || s.kind === 'deletePod'), fc.integer({ min: 31_000, max: 60_000 })), { minLength: 1, maxLength: MAX_STEPS / 2 })
+  .map((pairs) => pairs.flatMap(([s, ms]): Step[] => [s, { kind: 'wait', ms }]));
+
+/** Steps without label edits (an owner whose deletion another adopts waits out its expectations, by design). */
+const stepsWithoutRelabel = fc.array(step.filter((s) => s.kind !== 'relabel'), { minLength: 1, maxLength: MAX_STEPS });
 
 describe('ReplicaSet and ReplicationController under random changes', () => {
   it('for any sequence of scale changes, pod deletions, label edits on pods and node failures, after settling the active owned pods equal spec.replicas; no pod ever has two controllers or is created beyond the replica counts', async () => {
@@ -278,6 +402,62 @@ describe('ReplicaSet and ReplicationController under random changes', () => {
     expect(outcome.failure?.violations[0]?.message).toMatch(/^ReplicaSet default\/a deleted 2 pods in one scale-down at t=\d+ ms, but in the 30000 ms before it controlled 3 active pods in all and had at least 2 replicas \(a surplus of at most 1\)$/);
     // The same run with the real controller passes.
     expect((await runCase(options('replicaset: deletion count', fc.constant([])), 1, actions, [])).failure).toBeUndefined();
+  }, 120_000);
+
+  it('for two ReplicaSets of one Deployment on two nodes (pods doubled up), a scale-down deletes first the pods on the node with more pods of both', async () => {
+    await checkCluster({ ...options('replicaset: sibling ReplicaSets', nodeFaults(2), { nodes: 2, siblings: true }), actions: settledSteps, runs: DEEP ? 250 : 30 });
+  }, 120_000);
+
+  it('a ReplicaSet controller broken on purpose to rank its pods without its siblings\' fails scaleDownDeletesLowestRanked', async () => {
+    const shape = { nodes: 2, siblings: true };
+    const base = options('replicaset: broken sibling ranking', fc.constant([]), shape);
+    const broken: CheckClusterOptions<Step> = {
+      ...base,
+      cluster: { ...base.cluster, controllerManager: { plugins: [replicaSetPlugin({ podControl: ranksWithoutSiblings }), replicationControllerPlugin()], resyncMs: RESYNC_MS } },
+      setup: async (cluster, context) => {
+        brokenCluster = cluster;
+        await base.setup!(cluster, context);
+      },
+    };
+    // Four pods of a and b on two nodes; b scaled to 3 puts a third pod on one node; a scaled
+    // to 1 must delete its pod there, which its own pods alone do not tell.
+    const outcome = await runCase(broken, 1, SIBLING_ACTIONS, []);
+    expect(outcome.failure?.invariant).toBe('scaleDownDeletesLowestRanked');
+    expect(outcome.failure?.violations[0]?.message).toMatch(/^ReplicaSet default\/a deleted pod a-\w+ at t=\d+ ms but kept pod a-\w+, which ranks below it/);
+    // The same run with the real controller passes.
+    expect((await runCase(options('replicaset: sibling ranking', fc.constant([]), shape), 1, SIBLING_ACTIONS, [])).failure).toBeUndefined();
+  }, 120_000);
+
+  it('when pod creates and other writes fail, an owner short of pods has spec.replicas active pods again within 60 s (far below the 5-minute expectations timeout)', async () => {
+    const base = options('replicaset: failed writes', faultSchedules({ kinds: ['writeError'], maxFaults: 3, maxWrite: 20 }));
+    await checkCluster({ ...base, actions: stepsWithoutRelabel, safety: () => [...(base.safety as Invariant[]), replicasRestoredWithin(60_000)] });
+  }, 120_000);
+
+  it('a ReplicaSet controller broken on purpose to keep expecting a pod whose create failed fails replicasRestoredWithin', async () => {
+    const base = options('replicaset: broken failed create', fc.constant([]));
+    const safety = () => [...(base.safety as Invariant[]), replicasRestoredWithin(60_000)];
+    const broken: CheckClusterOptions<Step> = {
+      ...base,
+      cluster: { ...base.cluster, controllerManager: { plugins: [replicaSetPlugin({ podControl: losesFirstCreate }), replicationControllerPlugin()], resyncMs: RESYNC_MS } },
+      setup: async (cluster, context) => {
+        brokenCluster = cluster;
+        await base.setup!(cluster, context);
+        createToLose = true;
+      },
+      safety,
+    };
+    // Scale up: the first of the two creates is lost, and the controller waits for it until its
+    // expectations expire (5 minutes).
+    const actions: Step[] = [
+      { kind: 'scale', owner: 0, replicas: 4 },
+      { kind: 'wait', ms: 90_000 },
+    ];
+    const outcome = await runCase(broken, 1, actions, []);
+    expect(outcome.failure?.invariant).toBe('replicasRestoredWithin');
+    expect(outcome.failure?.violations[0]?.message).toMatch(/^ReplicaSet default\/a had fewer active pods than its 4 replicas from t=\d+ ms until at least t=\d+ ms \(more than 60000 ms\)$/);
+    // The same run with the real controller and its first create failing (write #1) passes.
+    const faults: FaultSchedule = [{ kind: 'writeError', write: 1, code: 'InternalError' }];
+    expect((await runCase({ ...options('replicaset: failed create', fc.constant([])), safety }, 1, actions, faults)).failure).toBeUndefined();
   }, 120_000);
 
   it('with a node left down at the end, its pods terminating or unknown, after settling the owners control spec.replicas active pods elsewhere and their status counts only the active pods', async () => {
