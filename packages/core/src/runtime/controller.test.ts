@@ -301,7 +301,13 @@ describe('Controller', () => {
     const { api, deps, informers, start, abort, clock } = setup();
     const reported: unknown[] = [];
     const previous = config.onUnhandledError;
-    config.onUnhandledError = (error) => reported.push(error);
+    // RxJS reports on a later timer turn: wait for the report, however loaded the machine.
+    let onReport = (): void => {};
+    const report = new Promise<void>((resolve) => (onReport = resolve));
+    config.onUnhandledError = (error) => {
+      reported.push(error);
+      onReport();
+    };
     try {
       const boom = new Error('boom');
       const seen: string[] = [];
@@ -328,7 +334,7 @@ describe('Controller', () => {
       await api.create(Gadgets, gadget('g2'));
       await api.create(Widgets, widget('w'));
       await clock.advance(1);
-      for (let i = 0; i < 100 && reported.length === 0; i++) await new Promise((resolve) => setImmediate(resolve));
+      await report;
       expect(reported).toEqual([boom]);
       expect(seen).toEqual(['default/g1', 'default/w']);
       expect(others).toEqual(['g1', 'bad', 'g2']);
@@ -344,7 +350,13 @@ describe('Controller', () => {
     const { api, deps, start, abort, clock } = setup();
     const reported: unknown[] = [];
     const previous = config.onUnhandledError;
-    config.onUnhandledError = (error) => reported.push(error);
+    // RxJS reports on a later timer turn: wait for the report, however loaded the machine.
+    let onReport = (): void => {};
+    const report = new Promise<void>((resolve) => (onReport = resolve));
+    config.onUnhandledError = (error) => {
+      reported.push(error);
+      onReport();
+    };
     try {
       const boom = new Error('boom');
       await api.create(Gadgets, gadget('bad'));
@@ -365,7 +377,7 @@ describe('Controller', () => {
       const { stopped } = await start(controller);
       await api.create(Gadgets, gadget('g1'));
       await clock.advance(1);
-      for (let i = 0; i < 100 && reported.length === 0; i++) await new Promise((resolve) => setImmediate(resolve));
+      await report;
       expect(reported).toEqual([boom]);
       expect(seen).toEqual([]);
       abort.abort();
