@@ -84,9 +84,6 @@ export interface PodUsage {
   readonly containers: readonly { readonly name: string; readonly cpuMillicores: number; readonly memoryBytes: number }[];
 }
 
-/** A subscription (rxjs's `Subscription`, named through the client so no rxjs import is needed). */
-type Subscription = ReturnType<ReturnType<Client['watch']>['subscribe']>;
-
 /** What one action of a pod sync produced: the next input, `stop`, or nothing. */
 type PerformResult = PodSyncInput | 'stop' | undefined;
 
@@ -166,7 +163,8 @@ export class FakeKubelet {
   #queue: RateLimitingWorkqueue<string> | undefined;
   /** The pods bound to the node, as the latest informer that has listed caches them (kept while stopped). */
   #cache: CacheReader<Pod> | undefined;
-  #handlers: Subscription | undefined;
+  /** Removes this incarnation's pod event handler. */
+  #handlers: (() => void) | undefined;
   #heartbeat: Timer | undefined;
   #nodeUid: string | undefined;
   #lastNodeStatusAt = Number.NEGATIVE_INFINITY;
@@ -495,9 +493,18 @@ export class FakeKubelet {
     this.#factory = factory;
     this.#queue = queue;
     // The previous incarnation's cache stays readable (usage, setLoad) until the new list is in.
-    this.#handlers = informer.events$.subscribe((event) => {
+    // A plain handler, not an RxJS subscriber: every pod event of every node passes here. What
+    // it throws is thrown on a later turn, as RxJS does with a subscriber's error, and delivery
+    // goes on.
+    this.#handlers = informer.addEventHandler((event) => {
       this.#cache = informer.cache;
-      this.#onPodEvent(event, queue);
+      try {
+        this.#onPodEvent(event, queue);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
     });
     factory.start();
     // What the kubelet knew of pods that left the node while it was not watching is dropped
@@ -513,7 +520,7 @@ export class FakeKubelet {
 
   /** Stops this incarnation's informer and queue (waiting deadlines are dropped with it). */
   #stopPods(): void {
-    this.#handlers?.unsubscribe();
+    this.#handlers?.();
     this.#handlers = undefined;
     this.#factory?.shutdown();
     this.#factory = undefined;

@@ -195,16 +195,16 @@ export class Scheduler implements Runnable {
   /** Runs the scheduling loop until `signal` aborts; waits for bindings in flight before settling. */
   async start(signal: AbortSignal): Promise<void> {
     this.#signal = signal;
-    const subs: { unsubscribe(): void }[] = [];
+    const subs: (() => void)[] = [];
     const informers = this.#manager.informers;
-    subs.push(informers.informerFor(Nodes).events$.subscribe((e) => this.#onNode(e)));
-    subs.push(informers.informerFor(Pods).events$.subscribe((e) => this.#onPod(e)));
-    const storageChanged = (e: { readonly type: string }) => {
+    subs.push(informers.informerFor(Nodes).addEventHandler(isolated((e) => this.#onNode(e))));
+    subs.push(informers.informerFor(Pods).addEventHandler(isolated((e) => this.#onPod(e))));
+    const storageChanged = isolated((e: { readonly type: string }) => {
       if (e.type !== 'delete') this.#queue.moveAllToActiveOrBackoff();
-    };
-    subs.push(informers.informerFor(PersistentVolumeClaims).events$.subscribe(storageChanged));
-    subs.push(informers.informerFor(PersistentVolumes).events$.subscribe(storageChanged));
-    subs.push(informers.informerFor(StorageClasses).events$.subscribe(storageChanged));
+    });
+    subs.push(informers.informerFor(PersistentVolumeClaims).addEventHandler(storageChanged));
+    subs.push(informers.informerFor(PersistentVolumes).addEventHandler(storageChanged));
+    subs.push(informers.informerFor(StorageClasses).addEventHandler(storageChanged));
     const close = () => this.#queue.close();
     if (signal.aborted) close();
     signal.addEventListener('abort', close, { once: true });
@@ -215,7 +215,7 @@ export class Scheduler implements Runnable {
         this.#scheduleOne(info);
       }
     } finally {
-      for (const s of subs) s.unsubscribe();
+      for (const unsubscribe of subs) unsubscribe();
       await Promise.all([...this.#binds]);
     }
   }
@@ -423,4 +423,21 @@ function unschedulablePlugins(d: Diagnosis): Set<string> {
 
 function unreachable(x: never): never {
   throw new SchedulerError('plugin-failed', `unhandled cycle result ${JSON.stringify(x)}`);
+}
+
+/**
+ * An informer handler that throws nothing at the informer: what `handler` throws is thrown on a
+ * later turn and delivery goes on, as with an RxJS subscriber of `events$` (the informers are
+ * shared with other handlers, which must still get every event).
+ */
+function isolated<E>(handler: (event: E) => void): (event: E) => void {
+  return (event) => {
+    try {
+      handler(event);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  };
 }

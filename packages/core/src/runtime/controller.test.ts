@@ -1,4 +1,5 @@
 import { fc, test } from '@fast-check/vitest';
+import { config } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { SharedInformerFactory } from '../informer/factory.js';
 import { gadget, Gadgets, runs, testCluster, widget, Widgets } from '../testing/index.js';
@@ -294,6 +295,96 @@ describe('Controller', () => {
     expect(seen).toHaveLength(4);
     abort.abort();
     await stopped;
+  });
+
+  it('ends only the source whose predicate throws, reporting the error as RxJS reports an unhandled one', async () => {
+    const { api, deps, informers, start, abort, clock } = setup();
+    const reported: unknown[] = [];
+    const previous = config.onUnhandledError;
+    // RxJS reports on a later timer turn: wait for the report, however loaded the machine.
+    let onReport = (): void => {};
+    const report = new Promise<void>((resolve) => (onReport = resolve));
+    config.onUnhandledError = (error) => {
+      reported.push(error);
+      onReport();
+    };
+    try {
+      const boom = new Error('boom');
+      const seen: string[] = [];
+      const controller = controllerFor(deps, Widgets)
+        .watches(Gadgets, (g) => [{ namespace: 'default', name: g.metadata.name ?? '' }], {
+          predicates: [
+            (e) => {
+              if (e.object.metadata.name === 'bad') throw boom;
+              return true;
+            },
+          ],
+        })
+        .complete(async (r) => {
+          seen.push(keyOf(r));
+          return done;
+        });
+      const { stopped } = await start(controller);
+      // Another handler of the same informer, joined after the controller's: it gets every event.
+      const others: string[] = [];
+      const subscription = informers.informerFor(Gadgets).events$.subscribe((e) => others.push(e.object.metadata.name ?? ''));
+      await api.create(Gadgets, gadget('g1'));
+      await clock.advance(1);
+      await api.create(Gadgets, gadget('bad'));
+      await api.create(Gadgets, gadget('g2'));
+      await api.create(Widgets, widget('w'));
+      await clock.advance(1);
+      await report;
+      expect(reported).toEqual([boom]);
+      expect(seen).toEqual(['default/g1', 'default/w']);
+      expect(others).toEqual(['g1', 'bad', 'g2']);
+      subscription.unsubscribe();
+      abort.abort();
+      await stopped;
+    } finally {
+      config.onUnhandledError = previous;
+    }
+  });
+
+  it('ends a source whose predicate throws on an object replayed at start, and feeds nothing after', async () => {
+    const { api, deps, start, abort, clock } = setup();
+    const reported: unknown[] = [];
+    const previous = config.onUnhandledError;
+    // RxJS reports on a later timer turn: wait for the report, however loaded the machine.
+    let onReport = (): void => {};
+    const report = new Promise<void>((resolve) => (onReport = resolve));
+    config.onUnhandledError = (error) => {
+      reported.push(error);
+      onReport();
+    };
+    try {
+      const boom = new Error('boom');
+      await api.create(Gadgets, gadget('bad'));
+      const seen: string[] = [];
+      const controller = controllerFor(deps, Widgets)
+        .watches(Gadgets, (g) => [{ namespace: 'default', name: g.metadata.name ?? '' }], {
+          predicates: [
+            (e) => {
+              if (e.object.metadata.name === 'bad') throw boom;
+              return true;
+            },
+          ],
+        })
+        .complete(async (r) => {
+          seen.push(keyOf(r));
+          return done;
+        });
+      const { stopped } = await start(controller);
+      await api.create(Gadgets, gadget('g1'));
+      await clock.advance(1);
+      await report;
+      expect(reported).toEqual([boom]);
+      expect(seen).toEqual([]);
+      abort.abort();
+      await stopped;
+    } finally {
+      config.onUnhandledError = previous;
+    }
   });
 
   it('drains in-flight reconciles on shutdown and drops waiting ones', async () => {

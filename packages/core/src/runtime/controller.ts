@@ -64,12 +64,69 @@ export function requestsFrom<T extends KubeObject>(
   );
 }
 
+/**
+ * The requests an informer's events call for, fed to `onRequest` through a plain handler of the
+ * informer ({@link Informer.addEventHandler}) rather than an RxJS subscriber per event: the same
+ * requests in the same order as {@link requestsFrom} over `informer.events$`. A predicate or
+ * handler that throws ends the feed and is passed to `onError` (where `requestsFrom`'s stream
+ * errors); what a throwing `onRequest` throws is reported as RxJS reports an unhandled error
+ * and the feed goes on (as with an RxJS subscriber). Returns the function that stops the feed.
+ */
+function feedRequests<T extends KubeObject>(
+  informer: Informer<T>,
+  handler: EventHandler<T>,
+  predicates: readonly Predicate<T>[],
+  onRequest: (request: Request) => void,
+  onError: (error: unknown) => void,
+): () => void {
+  let failed = false;
+  // Known once the cache has been replayed to the handler, which may fail before that.
+  const feed: { remove?: () => void } = {};
+  const remove = informer.addEventHandler((event) => {
+    if (failed) return;
+    let requests: readonly Request[];
+    try {
+      for (let i = 0; i < predicates.length; i++) if (!predicates[i]!(event)) return;
+      requests = handler.map(event);
+    } catch (error) {
+      failed = true;
+      feed.remove?.();
+      onError(error);
+      return;
+    }
+    for (let i = 0; i < requests.length; i++) {
+      try {
+        onRequest(requests[i]!);
+      } catch (error) {
+        reportUnhandled(error);
+      }
+    }
+  });
+  feed.remove = remove;
+  if (failed) remove();
+  return remove;
+}
+
+/**
+ * Reports an error nobody handles the way RxJS reports one (`config.onUnhandledError`, else
+ * thrown on a later turn): what a subscriber without an error callback does with it.
+ */
+function reportUnhandled(error: unknown): void {
+  new Observable<never>((subscriber) => subscriber.error(error)).subscribe();
+}
+
 /** One watched resource of a controller: where events come from and how they become requests. */
 export interface WatchSource {
   /** The watched resource (for diagnostics). */
   readonly resource: ResourceDefinition;
   /** The requests this source produces, already filtered and mapped. Hot; completes with the informer. */
   readonly requests$: Observable<Request>;
+  /**
+   * The same requests as `requests$`, fed to a plain function without an RxJS subscriber in
+   * between; {@link Controller.start} uses it when present. `onError` receives what would error
+   * `requests$` (after which nothing more is fed). Returns the function that stops the feed.
+   */
+  readonly listen?: ((onRequest: (request: Request) => void, onError: (error: unknown) => void) => () => void) | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,14 +313,17 @@ export class Controller implements Runnable {
       throw new RuntimeError('controller-state', `controller ${this.name} was already started: build a new one to run again`);
     }
     this.#state = 'running';
-    const subscriptions: Subscription[] = this.#options.sources.map((source) =>
-      source.requests$.subscribe((request) => this.queue.add(keyString(request))),
-    );
+    const add = (request: Request): void => this.queue.add(keyString(request));
+    const subscriptions: (() => void)[] = this.#options.sources.map((source) => {
+      if (source.listen !== undefined) return source.listen(add, reportUnhandled);
+      const subscription: Subscription = source.requests$.subscribe(add);
+      return () => subscription.unsubscribe();
+    });
     const context: ReconcileContext = { signal, controllerName: this.name };
     const workers = Array.from({ length: this.concurrency }, () => this.#worker(context));
     const stopped = new Promise<void>((resolve) => {
       const stop = (): void => {
-        for (const s of subscriptions) s.unsubscribe();
+        for (const unsubscribe of subscriptions) unsubscribe();
         resolve(this.queue.shutDownWithDrain().then(() => Promise.all(workers)).then(() => {
           this.#state = 'stopped';
         }));
@@ -475,7 +535,12 @@ export class ControllerBuilder {
       const informer = this.#deps.informers.informerFor(w.resource, w.selection);
       if (!informers.includes(informer)) informers.push(informer);
       const handler = typeof w.handler === 'function' ? w.handler(forWatch.resource) : w.handler;
-      return { resource: w.resource, requests$: requestsFrom(informer.events$, handler, [...this.#filters, ...w.predicates]) };
+      const predicates = [...this.#filters, ...w.predicates];
+      return {
+        resource: w.resource,
+        requests$: requestsFrom(informer.events$, handler, predicates),
+        listen: (onRequest, onError) => feedRequests(informer, handler, predicates, onRequest, onError),
+      };
     });
     const controller = new Controller({
       name,

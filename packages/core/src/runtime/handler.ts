@@ -106,13 +106,15 @@ function matches(ref: OwnerReference, kind: string, group: string, onlyControlle
 export function enqueueMapped<T extends KubeObject = KubeObject>(mapper: MapFunc<T>): EventHandler<T> {
   return {
     map(event) {
+      // No closure per event: every event of every mapped watch passes here.
       const out = new Map<string, Request>();
-      const add = (object: T): void => {
-        for (const r of mapper(object)) out.set(keyString(r), r);
-      };
-      if (event.type === 'update' && event.old !== event.object) add(event.old);
-      add(event.object);
+      if (event.type === 'update' && event.old !== event.object) addMapped(mapper, event.old, out);
+      addMapped(mapper, event.object, out);
       return [...out.values()];
     },
   };
+}
+
+function addMapped<T extends KubeObject>(mapper: MapFunc<T>, object: T, into: Map<string, Request>): void {
+  for (const r of mapper(object)) into.set(keyString(r), r);
 }
