@@ -4,7 +4,7 @@
  * RequestInfo (`staging/src/k8s.io/apiserver/pkg/endpoints/request/requestinfo.go`), the static
  * token file (`.../authentication/token/tokenfile`), TokenRequest and the access reviews.
  */
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiServer, ClusterRoleBindings, ClusterRoles, Pods, RoleBindings, Roles, ServiceAccounts, VirtualClock, createBuiltinRegistry, seededRng } from '@kubeloop/core';
@@ -13,6 +13,8 @@ import { ensureBootstrapPolicy } from '@kubeloop/controllers';
 import { ADMIN_USER, ApiAuth, TokenFileError, parseTokenAuthFile, requestAttributes } from './auth.js';
 import { decodeAuthProtobuf } from './auth-protobuf.js';
 import { ApiHandler } from './handler.js';
+import { httpCall } from './http-harness.js';
+import type { HttpAnswer } from './http-harness.js';
 
 const clock = new VirtualClock();
 const server = new ApiServer({ clock, rng: seededRng(1), registry: createBuiltinRegistry() });
@@ -32,22 +34,8 @@ afterAll(async () => {
   await new Promise<void>((resolve) => http.close(() => resolve()));
 });
 
-function call(method: string, path: string, token: string | null, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: () => Record<string, unknown> }> {
-  const text = body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  const headers: Record<string, string> = { ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...(text !== undefined ? { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(text)) } : {}) };
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const out = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, json: () => JSON.parse(out) as Record<string, unknown> });
-      });
-    });
-    req.on('error', reject);
-    if (text !== undefined) req.write(text);
-    req.end();
-  });
+function call(method: string, path: string, token: string | null, body?: unknown, contentType = 'application/json'): Promise<HttpAnswer> {
+  return httpCall(base, method, path, { token, body, contentType });
 }
 
 const R = 'rbac.authorization.k8s.io/v1';
@@ -257,21 +245,8 @@ describe('protobuf bodies of the review endpoints (what kubectl 1.33 posts)', ()
 });
 
 /** A request with extra headers (the impersonation headers); the body as JSON. */
-function callWith(method: string, path: string, token: string, headers: Record<string, string | string[]>, body?: unknown): Promise<{ status: number; json: () => Record<string, unknown> }> {
-  const text = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, headers: { Authorization: `Bearer ${token}`, ...headers, ...(text !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const out = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, json: () => JSON.parse(out) as Record<string, unknown> });
-      });
-    });
-    req.on('error', reject);
-    if (text !== undefined) req.write(text);
-    req.end();
-  });
+function callWith(method: string, path: string, token: string, headers: Record<string, string | string[]>, body?: unknown): Promise<HttpAnswer> {
+  return httpCall(base, method, path, { token, headers, body });
 }
 
 const whoamiAs = async (token: string, headers: Record<string, string | string[]>) => {

@@ -3,11 +3,13 @@
  * `pods` and `nodes` of `metrics.k8s.io/v1beta1`, reads are served, and a client's create,
  * update, patch or delete (`kubectl delete podmetrics …`) gets the 405 MethodNotAllowed Status.
  */
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiServer, NodeMetricses, PodMetricses, VirtualClock, createBuiltinRegistry, internalWrite, seededRng } from '@kubeloop/core';
 import { ApiHandler } from './handler.js';
+import { httpCall } from './http-harness.js';
+import type { HttpAnswer } from './http-harness.js';
 
 const clock = new VirtualClock();
 const server = new ApiServer({ clock, rng: seededRng(1), registry: createBuiltinRegistry().register(PodMetricses).register(NodeMetricses) });
@@ -29,22 +31,8 @@ afterAll(async () => {
   await new Promise<void>((resolve) => http.close(() => resolve()));
 });
 
-function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: () => Record<string, unknown> }> {
-  const text = body === undefined ? undefined : JSON.stringify(body);
-  const headers: Record<string, string> = { Authorization: 'Bearer secret', ...(text !== undefined ? { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(text)) } : {}) };
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const out = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, json: () => JSON.parse(out) as Record<string, unknown> });
-      });
-    });
-    req.on('error', reject);
-    if (text !== undefined) req.write(text);
-    req.end();
-  });
+function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<HttpAnswer> {
+  return httpCall(base, method, path, { token: 'secret', body, contentType });
 }
 
 const pods = '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods';

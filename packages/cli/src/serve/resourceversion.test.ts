@@ -1,8 +1,9 @@
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiServer, VirtualClock, createBuiltinRegistry, seededRng } from '@kubeloop/core';
 import { ApiHandler } from './handler.js';
+import { httpCall } from './http-harness.js';
 
 // Reads at a resourceVersion, as kube-apiserver serves them: a list with
 // `resourceVersionMatch=Exact` (or upstream's legacy equivalent, a `limit` with a revision and no
@@ -27,17 +28,9 @@ afterAll(async () => {
 
 type Body = { metadata: { resourceVersion?: string; continue?: string }; items?: { metadata: { name: string; resourceVersion: string }; data?: Record<string, string> }[]; data?: Record<string, string>; code?: number; reason?: string; message?: string };
 
-function get(path: string): Promise<{ status: number; body: Body }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { headers: { Authorization: 'Bearer t' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function get(path: string): Promise<{ status: number; body: Body }> {
+  const answer = await httpCall(base, 'GET', path, { token: 't' });
+  return { status: answer.status, body: JSON.parse(answer.text) as Body };
 }
 
 const ConfigMaps = server.registry.forResource('configmaps')!;
