@@ -118,4 +118,10 @@ describe('podsNotOverdeleted', () => {
     const replaced = [change('MODIFIED', scaled(1), 1_500), ...deleteAt('a', 2_000), ...deleteAt('b', 2_000), change('ADDED', pod('c', { created: 2_000 }), 2_000)];
     expect(judge([scaled(2), pod('a', { ready: 500 }), pod('b', { ready: 500 })], replaced, overdeleted)).toHaveLength(1);
   });
+
+  it('gives no verdict on an event that names a deletion its window does not hold (a write held across a clock jump lands 85 s late)', () => {
+    const before = [scaled(2), pod('a', { ready: 500 }), pod('b', { ready: 500 })];
+    const late = [change('MODIFIED', scaled(1), 1_500), change('MODIFIED', pod('a', { ready: 500, deleted: 2_000 }), 2_000), change('DELETED', pod('a', { ready: 500, deleted: 2_000 }), 2_000), change('ADDED', event('a'), 87_000)];
+    expect(judge(before, late, overdeleted)).toEqual([]);
+  });
 });

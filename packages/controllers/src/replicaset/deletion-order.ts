@@ -481,6 +481,23 @@ export function podsNotOverdeletedInvariant(options: PodsNotOverdeletedOptions =
   );
 }
 
+/** When each pod a batch claims went from active to deleted or terminating, among `changes` up to its last claim. */
+function deletionsOf(batch: Batch, moment: Moment, changes: readonly StateChange[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of changes) {
+    const t = c.t ?? 0;
+    if (t > batch.lastAt) break;
+    if (c.object.kind === 'Pod') {
+      const key = `Pod/${keyOf(c.object)}`;
+      const before = moment.pods.get(key);
+      const after = c.type === 'DELETED' ? undefined : (c.object as Pod);
+      if (batch.pods.has(key) && !out.has(key) && before !== undefined && isActive(before) && controllerUidOf(before) === batch.first.ownerUid && (after === undefined || !isActive(after))) out.set(key, t);
+    }
+    if (c.object.kind !== 'Event') apply(moment, c);
+  }
+  return out;
+}
+
 /** One scale-down: an owner's claimed deletions within `batchMs` of the first. */
 interface Batch {
   readonly first: Claimed;
@@ -496,12 +513,18 @@ interface Batch {
  */
 function judgeCount(batch: Batch, base: ClusterState, changes: readonly StateChange[], graceMs: number): InvariantViolation | undefined {
   const { first } = batch;
-  const count = batch.pods.size;
-  const moment: Moment = {
+  const initial = (): Moment => ({
     pods: new Map(base.of<Pod>('Pod').map((p) => [`Pod/${keyOf(p)}`, p])),
     owners: new Map([...OWNER_KINDS].flatMap((k) => base.of<Owner>(k).map((o) => [`${k}/${keyOf(o)}`, o] as const))),
-  };
-  const windowStart = first.eventAt - graceMs;
+  });
+  // The deletions the claims name, as the store saw them: an event can land long after its
+  // delete (a write held by latency across a clock jump), so the window starts at the first
+  // deletion found, and a claim whose deletion is not among the changes is not counted.
+  const deletedAt = deletionsOf(batch, initial(), changes);
+  const count = deletedAt.size;
+  if (count === 0) return undefined;
+  const moment = initial();
+  const windowStart = Math.min(...deletedAt.values()) - graceMs;
   // The caches lag and the syncs of one batch may see different pods (an adopted pod arrives
   // after the owner's own went): every pod the owner controlled while active in the window, and
   // the fewest replicas it had then (its pod cache and its own cache lag independently).
