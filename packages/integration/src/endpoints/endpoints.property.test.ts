@@ -127,7 +127,8 @@ function serviceManifest(name: string, spec: ServiceSpec): object {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name, namespace: 'default', labels: { team: name } },
+    // Every Service carries the reserved headless label: only a headless one's Endpoints and slices keep it.
+    metadata: { name, namespace: 'default', labels: { team: name, 'service.kubernetes.io/headless': '' } },
     spec: {
       selector: spec.selector,
       ports:
