@@ -19,7 +19,7 @@
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { ENDPOINTSLICE_MANAGED_BY_LABEL, Pods, SERVICE_NAME_LABEL, Services, invariant, refOf } from '@kubeloop/core';
-import type { EndpointSlice, Endpoints, InvariantViolation, Pod, Service } from '@kubeloop/core';
+import type { EndpointSlice, Endpoints, InvariantViolation, Node, Pod, Service } from '@kubeloop/core';
 import { DEEP, checkCluster, endpointsMatchPodsInvariant, faultArbitrary, faultSchedules, faultSchedulesWith, noEndpointsWithoutServiceInvariant } from '@kubeloop/testing';
 import type { CheckClusterOptions, Fault, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
 import { endpointsPlugin } from '@kubeloop/controllers';
@@ -127,7 +127,8 @@ function serviceManifest(name: string, spec: ServiceSpec): object {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name, namespace: 'default', labels: { team: name } },
+    // Every Service carries the reserved headless label: only a headless one's Endpoints and slices keep it.
+    metadata: { name, namespace: 'default', labels: { team: name, 'service.kubernetes.io/headless': '' } },
     spec: {
       selector: spec.selector,
       ports:
@@ -244,8 +245,14 @@ function servedPorts(service: Service, pod: Pod): string[] {
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => JSON.stringify([...new Set(a)].sort()) === JSON.stringify([...new Set(b)].sort());
 /** The hostname an endpoint of `pod` carries for `service`: the pod's, when its subdomain names the Service. */
 const hostnameFor = (service: Service, pod: Pod): string | undefined => (pod.spec.hostname && pod.spec.subdomain === service.metadata.name ? pod.spec.hostname : undefined);
+const ZONE_LABEL = 'topology.kubernetes.io/zone';
+/** The zone an endpoint on `nodeName` carries: the node's `topology.kubernetes.io/zone` label, unless absent or empty. */
+const zoneOf = (nodes: readonly Node[], nodeName: string | undefined): string | undefined => {
+  const zone = nodes.find((n) => n.metadata.name === nodeName)?.metadata.labels?.[ZONE_LABEL];
+  return zone === '' ? undefined : zone;
+};
 
-function endpointDetails(services: readonly Service[], pods: readonly Pod[], endpoints: readonly Endpoints[], slices: readonly EndpointSlice[]): InvariantViolation[] {
+function endpointDetails(services: readonly Service[], pods: readonly Pod[], endpoints: readonly Endpoints[], slices: readonly EndpointSlice[], nodes: readonly Node[]): InvariantViolation[] {
   const out: InvariantViolation[] = [];
   for (const service of services) {
     if (Object.keys(service.spec.selector ?? {}).length === 0) continue;
@@ -323,6 +330,7 @@ function endpointDetails(services: readonly Service[], pods: readonly Pod[], end
         if (JSON.stringify(e.addresses) !== JSON.stringify([podIP(pod)])) report(`slice ${sliceName} lists ${podName} at ${e.addresses.join(', ')}, the pod's IP is ${podIP(pod)}`);
         if ((e.nodeName ?? '') !== (pod.spec.nodeName ?? '')) report(`slice ${sliceName} lists ${podName} on node ${e.nodeName}, the pod runs on ${pod.spec.nodeName}`);
         if (e.hostname !== hostnameFor(service, pod)) report(`slice ${sliceName} lists ${podName} with hostname ${e.hostname}, expected ${hostnameFor(service, pod)}`);
+        if (e.zone !== zoneOf(nodes, pod.spec.nodeName)) report(`slice ${sliceName} lists ${podName} in zone ${e.zone}, its node's zone is ${zoneOf(nodes, pod.spec.nodeName)}`);
         if (!sameSet(slicePorts, servedPorts(service, pod))) report(`slice ${sliceName} has ports [${slicePorts.join(', ')}] but lists ${podName}, which serves [${servedPorts(service, pod).join(', ')}]`);
       }
     }
@@ -335,13 +343,14 @@ function endpointDetails(services: readonly Service[], pods: readonly Pod[], end
 const endpointDetailsInvariant = invariant(
   'endpointDetails',
   "After settling, each endpoint of a Service carries the pod's reference, IP, node, hostname, served ports and conditions, and the slices are owned, labelled and filled as documented.",
-  (state) => endpointDetails(state.of<Service>('Service'), state.of<Pod>('Pod'), state.of<Endpoints>('Endpoints'), state.of<EndpointSlice>('EndpointSlice')),
+  (state) => endpointDetails(state.of<Service>('Service'), state.of<Pod>('Pod'), state.of<Endpoints>('Endpoints'), state.of<EndpointSlice>('EndpointSlice'), state.of<Node>('Node')),
 );
 
 function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step, RunState> {
   return {
     name,
-    cluster: { nodes: 2, controllerManager: { plugins: [endpointsPlugin({ endpointSlices: { maxEndpointsPerSlice: MAX_PER_SLICE } })] } },
+    // One node in a zone, one whose zone label is empty (an endpoint there carries no zone).
+    cluster: { nodes: [{ name: 'node-1', labels: { [ZONE_LABEL]: 'zone-a' } }, { name: 'node-2', labels: { [ZONE_LABEL]: '' } }], controllerManager: { plugins: [endpointsPlugin({ endpointSlices: { maxEndpointsPerSlice: MAX_PER_SLICE } })] } },
     runState: () => ({ pods: 0 }),
     actions: steps,
     perform,
