@@ -73,6 +73,40 @@ describe('ControllerBuilder', () => {
   });
 });
 
+
+/**
+ * Errors RxJS reports as unhandled, caught: `report` resolves at the first (RxJS reports on a
+ * later timer turn; wait for it, however loaded the machine); `restore` puts the hook back.
+ */
+function catchUnhandled(): { reported: unknown[]; report: Promise<void>; restore: () => void } {
+  const reported: unknown[] = [];
+  const previous = config.onUnhandledError;
+  let onReport = (): void => {};
+  const report = new Promise<void>((resolve) => (onReport = resolve));
+  config.onUnhandledError = (error) => {
+    reported.push(error);
+    onReport();
+  };
+  return { reported, report, restore: () => (config.onUnhandledError = previous) };
+}
+
+/** A Widget controller watching Gadgets whose predicate throws `boom` on the Gadget named `bad`; it records what it reconciles in `seen`. */
+function throwingOnBad(deps: Parameters<typeof controllerFor>[0], boom: Error, seen: string[]) {
+  return controllerFor(deps, Widgets)
+    .watches(Gadgets, (g) => [{ namespace: 'default', name: g.metadata.name ?? '' }], {
+      predicates: [
+        (e) => {
+          if (e.object.metadata.name === 'bad') throw boom;
+          return true;
+        },
+      ],
+    })
+    .complete(async (r) => {
+      seen.push(keyOf(r));
+      return done;
+    });
+}
+
 describe('Controller', () => {
   it('reconciles every existing object once its caches have synced', async () => {
     const { api, deps, start, abort } = setup();
@@ -299,31 +333,11 @@ describe('Controller', () => {
 
   it('ends only the source whose predicate throws, reporting the error as RxJS reports an unhandled one', async () => {
     const { api, deps, informers, start, abort, clock } = setup();
-    const reported: unknown[] = [];
-    const previous = config.onUnhandledError;
-    // RxJS reports on a later timer turn: wait for the report, however loaded the machine.
-    let onReport = (): void => {};
-    const report = new Promise<void>((resolve) => (onReport = resolve));
-    config.onUnhandledError = (error) => {
-      reported.push(error);
-      onReport();
-    };
+    const { reported, report, restore } = catchUnhandled();
     try {
       const boom = new Error('boom');
       const seen: string[] = [];
-      const controller = controllerFor(deps, Widgets)
-        .watches(Gadgets, (g) => [{ namespace: 'default', name: g.metadata.name ?? '' }], {
-          predicates: [
-            (e) => {
-              if (e.object.metadata.name === 'bad') throw boom;
-              return true;
-            },
-          ],
-        })
-        .complete(async (r) => {
-          seen.push(keyOf(r));
-          return done;
-        });
+      const controller = throwingOnBad(deps, boom, seen);
       const { stopped } = await start(controller);
       // Another handler of the same informer, joined after the controller's: it gets every event.
       const others: string[] = [];
@@ -342,38 +356,18 @@ describe('Controller', () => {
       abort.abort();
       await stopped;
     } finally {
-      config.onUnhandledError = previous;
+      restore();
     }
   });
 
   it('ends a source whose predicate throws on an object replayed at start, and feeds nothing after', async () => {
     const { api, deps, start, abort, clock } = setup();
-    const reported: unknown[] = [];
-    const previous = config.onUnhandledError;
-    // RxJS reports on a later timer turn: wait for the report, however loaded the machine.
-    let onReport = (): void => {};
-    const report = new Promise<void>((resolve) => (onReport = resolve));
-    config.onUnhandledError = (error) => {
-      reported.push(error);
-      onReport();
-    };
+    const { reported, report, restore } = catchUnhandled();
     try {
       const boom = new Error('boom');
       await api.create(Gadgets, gadget('bad'));
       const seen: string[] = [];
-      const controller = controllerFor(deps, Widgets)
-        .watches(Gadgets, (g) => [{ namespace: 'default', name: g.metadata.name ?? '' }], {
-          predicates: [
-            (e) => {
-              if (e.object.metadata.name === 'bad') throw boom;
-              return true;
-            },
-          ],
-        })
-        .complete(async (r) => {
-          seen.push(keyOf(r));
-          return done;
-        });
+      const controller = throwingOnBad(deps, boom, seen);
       const { stopped } = await start(controller);
       await api.create(Gadgets, gadget('g1'));
       await clock.advance(1);
@@ -383,7 +377,7 @@ describe('Controller', () => {
       abort.abort();
       await stopped;
     } finally {
-      config.onUnhandledError = previous;
+      restore();
     }
   });
 
