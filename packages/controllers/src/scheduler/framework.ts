@@ -75,6 +75,14 @@ export interface PreFilterPlugin extends FrameworkPlugin {
 export interface FilterPlugin extends FrameworkPlugin {
   /** Whether `pod` may run on `node`: `Success`, or a failure with upstream-style reasons (`node(s) …`). */
   filter(state: CycleState, pod: Pod, node: NodeInfoView, snapshot: Snapshot): Status;
+  /**
+   * The batch form of {@link FilterPlugin.filter}, for the cycle's hot loop: decides every node
+   * of `nodes` and writes the failure of each failing node at its index in `failed` (which holds
+   * `undefined` for every index on entry). Optional; when present it must agree with `filter`
+   * node by node — it exists so a plugin can read its cycle state once and skip the nodes its
+   * rule cannot reject (an untainted node, a pod without a selector).
+   */
+  filterNodes?(state: CycleState, pod: Pod, nodes: readonly NodeInfoView[], snapshot: Snapshot, failed: (Status | undefined)[]): void;
 }
 
 /**
@@ -100,6 +108,11 @@ export interface PreScorePlugin extends FrameworkPlugin {
 export interface ScorePlugin extends FrameworkPlugin {
   /** The raw score of one feasible node (0..100 unless {@link ScorePlugin.normalizeScore} rescales it). */
   score(state: CycleState, pod: Pod, node: NodeInfoView, snapshot: Snapshot): number;
+  /**
+   * The batch form of {@link ScorePlugin.score}: writes the raw score of `nodes[i]` to
+   * `scores[i]` for every node. Optional; when present it must agree with `score` node by node.
+   */
+  scoreNodes?(state: CycleState, pod: Pod, nodes: readonly NodeInfoView[], snapshot: Snapshot, scores: number[]): void;
   /** Rescales the raw scores of all feasible nodes in place to 0..100. */
   normalizeScore?(state: CycleState, pod: Pod, scores: number[]): void;
 }
@@ -127,10 +140,10 @@ export type AnyPlugin = FrameworkPlugin &
   Partial<
     Pick<QueueSortPlugin, 'less'> &
       Pick<PreFilterPlugin, 'preFilter'> &
-      Pick<FilterPlugin, 'filter'> &
+      Pick<FilterPlugin, 'filter' | 'filterNodes'> &
       Pick<PostFilterPlugin, 'postFilter'> &
       Pick<PreScorePlugin, 'preScore'> &
-      Pick<ScorePlugin, 'score' | 'normalizeScore'> &
+      Pick<ScorePlugin, 'score' | 'scoreNodes' | 'normalizeScore'> &
       Pick<PreBindPlugin, 'preBind'> &
       Pick<BindPlugin, 'bind'>
   >;
@@ -360,25 +373,49 @@ function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor,
   const failed = new Map<string, Status>();
   let visited = 0;
   const start = numAllNodes === 0 ? 0 : cursor.nextStartNodeIndex % numAllNodes;
-  let current: FrameworkPlugin | undefined;
-  try {
-    for (let i = 0; i < numAllNodes && feasible.length < want; i++) {
-      const node = nodes[(start + i) % numAllNodes]!;
-      visited++;
-      let ok = true;
-      for (const f of filters) {
-        current = f;
-        const s = f.filter(state, pod, node, snapshot);
-        if (s.code !== 'Success') {
-          failed.set(node.name, { ...s, plugin: f.name });
-          ok = false;
-          break;
+  // Upstream checks node after node, each through the filters in order, and stops at the node
+  // that makes `want` feasible. Here the nodes are taken in chunks of `want − feasible` and each
+  // filter runs over a whole chunk: a chunk holds at most the feasible nodes still wanted, so
+  // the walk stops at the same node, the same nodes are visited and found feasible in the same
+  // order, and each failing node keeps its first failing filter.
+  while (visited < numAllNodes && feasible.length < want) {
+    const size = Math.min(want - feasible.length, numAllNodes - visited);
+    let alive: NodeInfoView[] = new Array<NodeInfoView>(size);
+    for (let i = 0; i < size; i++) alive[i] = nodes[(start + visited + i) % numAllNodes]!;
+    const chunk = alive;
+    let firstFailure: Map<NodeInfoView, Status> | undefined;
+    for (const f of filters) {
+      const out = new Array<Status | undefined>(alive.length);
+      try {
+        if (f.filterNodes !== undefined) f.filterNodes(state, pod, alive, snapshot, out);
+        else for (let i = 0; i < alive.length; i++) {
+          const st = f.filter(state, pod, alive[i]!, snapshot);
+          if (st.code !== 'Success') out[i] = st;
         }
+      } catch (cause) {
+        throw new SchedulerError('plugin-failed', `plugin ${f.name} failed at Filter`, { cause });
       }
-      if (ok) feasible.push(node);
+      let kept: NodeInfoView[] | undefined;
+      for (let i = 0; i < alive.length; i++) {
+        const st = out[i];
+        if (st === undefined || st.code === 'Success') {
+          kept?.push(alive[i]!);
+          continue;
+        }
+        kept ??= alive.slice(0, i);
+        (firstFailure ??= new Map()).set(alive[i]!, { ...st, plugin: f.name });
+      }
+      if (kept !== undefined) alive = kept;
+      if (alive.length === 0) break;
     }
-  } catch (cause) {
-    throw new SchedulerError('plugin-failed', `plugin ${current?.name ?? '?'} failed at Filter`, { cause });
+    if (firstFailure !== undefined) {
+      for (const node of chunk) {
+        const st = firstFailure.get(node);
+        if (st !== undefined) failed.set(node.name, st);
+      }
+    }
+    for (const node of alive) feasible.push(node);
+    visited += size;
   }
   cursor.nextStartNodeIndex = numAllNodes === 0 ? 0 : (start + visited) % numAllNodes;
   if (feasible.length === 0) {
@@ -438,7 +475,8 @@ export function prioritize(fw: Framework, state: CycleState, pod: Pod, nodes: re
     if (skipped.has(plugin.name)) continue;
     const scores = new Array<number>(nodes.length);
     try {
-      for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score(state, pod, nodes[i]!, snapshot);
+      if (plugin.scoreNodes !== undefined) plugin.scoreNodes(state, pod, nodes, snapshot, scores);
+      else for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score(state, pod, nodes[i]!, snapshot);
     } catch (cause) {
       throw new SchedulerError('plugin-failed', `plugin ${plugin.name} failed at Score`, { cause });
     }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { parseQuantity, podHostPorts, podRequests as exactPodRequests, type HostPort, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type ResourceQuantities, type StorageClass } from '@kubeloop/core';
+import { parseQuantity, podHostPorts, podRequests as exactPodRequests, type HostPort, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type ResourceQuantities, type StorageClass, type Taint } from '@kubeloop/core';
 
 /** The resource names with their own fields; everything else is a scalar (extended) resource. */
 export const CPU = 'cpu';
@@ -18,6 +18,8 @@ export const MEMORY = 'memory';
 export const EPHEMERAL_STORAGE = 'ephemeral-storage';
 /** The number of pods a node accepts (`status.allocatable.pods`). */
 export const PODS = 'pods';
+
+const NO_TAINTS: readonly Taint[] = Object.freeze([]);
 
 /** Upstream's `DefaultMilliCPURequest`: what a container without a CPU request counts as when scoring (100m). */
 export const DEFAULT_MILLI_CPU_REQUEST = 100;
@@ -187,6 +189,14 @@ export interface NodeInfoView {
   /** `allocatable` cpu (millicores) and memory (bytes), for hot paths. */
   readonly allocatableCPU: number;
   readonly allocatableMemory: number;
+  /** `allocatable` pods (0 when the node reports none), for hot paths. */
+  readonly allocatablePods: number;
+  /** `pods.size`, for hot paths. */
+  readonly podCount: number;
+  /** The node's `spec.unschedulable`, for hot paths. */
+  readonly unschedulable: boolean;
+  /** The node's `spec.taints` (empty when it has none), for hot paths. */
+  readonly taints: readonly Taint[];
   /** The sum of the pods' requests (init containers, sidecars and overhead included, as upstream's `PodRequests`). */
   readonly requested: ReadonlyMap<string, number>;
   /** `requested` cpu (millicores) and memory (bytes), for hot paths. */
@@ -194,6 +204,9 @@ export interface NodeInfoView {
   readonly requestedMemory: number;
   /** The sum of the pods' requests with upstream's non-zero defaults (100m CPU, 200 MiB memory for a container without a request). */
   readonly nonZeroRequested: { readonly milliCPU: number; readonly memory: number };
+  /** `nonZeroRequested` cpu (millicores) and memory (bytes), for hot paths. */
+  readonly nonZeroCPU: number;
+  readonly nonZeroMemory: number;
   /** Host ports in use. */
   readonly usedPorts: readonly HostPort[];
   /** Normalized image name → size in bytes, from `status.images`. */
@@ -244,10 +257,15 @@ export class NodeInfo implements NodeInfoView {
   allocatable: Map<string, number> = new Map();
   allocatableCPU = 0;
   allocatableMemory = 0;
+  allocatablePods = 0;
+  podCount = 0;
+  unschedulable = false;
+  taints: readonly Taint[] = NO_TAINTS;
   readonly requested = new Map<string, number>();
   requestedCPU = 0;
   requestedMemory = 0;
-  nonZeroRequested = { milliCPU: 0, memory: 0 };
+  nonZeroCPU = 0;
+  nonZeroMemory = 0;
   usedPorts: HostPort[] = [];
   images: Map<string, number> = new Map();
 
@@ -261,6 +279,11 @@ export class NodeInfo implements NodeInfoView {
     this.setNode(node);
   }
 
+
+  /** The sum of the pods' non-zero requests (see {@link NodeInfoView.nonZeroRequested}). */
+  get nonZeroRequested(): { readonly milliCPU: number; readonly memory: number } {
+    return { milliCPU: this.nonZeroCPU, memory: this.nonZeroMemory };
+  }
 
   /** Removes this node from its {@link ClusterIndex} (the node was deleted). */
   detach(): void {
@@ -300,6 +323,9 @@ export class NodeInfo implements NodeInfoView {
     this.allocatable = alloc;
     this.allocatableCPU = alloc.get(CPU) ?? 0;
     this.allocatableMemory = alloc.get(MEMORY) ?? 0;
+    this.allocatablePods = alloc.get(PODS) ?? 0;
+    this.unschedulable = node.spec.unschedulable === true;
+    this.taints = node.spec.taints ?? NO_TAINTS;
     const images = new Map<string, number>();
     for (const img of node.status.images ?? []) {
       for (const n of img.names ?? []) images.set(normalizedImageName(n), img.sizeBytes ?? 0);
@@ -313,16 +339,15 @@ export class NodeInfo implements NodeInfoView {
   addPod(info: PodInfo): void {
     if (this.pods.has(info.key)) this.removePod(info.key);
     this.pods.set(info.key, info);
+    this.podCount = this.pods.size;
     if (info.hasAffinity) this.podsWithAffinity.set(info.key, info);
     if (info.hasRequiredAntiAffinity) this.podsWithRequiredAntiAffinity.set(info.key, info);
     for (const [n, v] of info.requests) this.requested.set(n, (this.requested.get(n) ?? 0) + v);
     this.requestedCPU = this.requested.get(CPU) ?? 0;
     this.requestedMemory = this.requested.get(MEMORY) ?? 0;
     if (info.hasAffinity) this.#reindex();
-    this.nonZeroRequested = {
-      milliCPU: this.nonZeroRequested.milliCPU + info.nonZero.milliCPU,
-      memory: this.nonZeroRequested.memory + info.nonZero.memory,
-    };
+    this.nonZeroCPU += info.nonZero.milliCPU;
+    this.nonZeroMemory += info.nonZero.memory;
     if (info.hostPorts.length > 0) this.usedPorts = [...this.usedPorts, ...info.hostPorts];
   }
 
@@ -343,7 +368,8 @@ export class NodeInfo implements NodeInfoView {
     }
     for (const [n, v] of this.requested) if ((sum.get(n) ?? 0) !== v) throw new Error(`requested ${n} is ${v}, pods sum to ${sum.get(n) ?? 0}`);
     if (this.requestedCPU !== (sum.get(CPU) ?? 0) || this.requestedMemory !== (sum.get(MEMORY) ?? 0)) throw new Error('requestedCPU/requestedMemory disagree with requested');
-    if (this.nonZeroRequested.milliCPU !== cpu || this.nonZeroRequested.memory !== memory) throw new Error('nonZeroRequested disagrees with pods');
+    if (this.nonZeroCPU !== cpu || this.nonZeroMemory !== memory) throw new Error('nonZeroRequested disagrees with pods');
+    if (this.podCount !== this.pods.size) throw new Error(`podCount is ${this.podCount}, pods has ${this.pods.size}`);
     if (this.usedPorts.length !== ports) throw new Error(`usedPorts has ${this.usedPorts.length} entries, pods use ${ports}`);
     if (this.podsWithAffinity.size > this.pods.size) throw new Error('podsWithAffinity has pods not on the node');
     const idx = this.#index;
@@ -358,16 +384,15 @@ export class NodeInfo implements NodeInfoView {
     const info = this.pods.get(key);
     if (info === undefined) return;
     this.pods.delete(key);
+    this.podCount = this.pods.size;
     this.podsWithAffinity.delete(key);
     this.podsWithRequiredAntiAffinity.delete(key);
     for (const [n, v] of info.requests) this.requested.set(n, (this.requested.get(n) ?? 0) - v);
     this.requestedCPU = this.requested.get(CPU) ?? 0;
     this.requestedMemory = this.requested.get(MEMORY) ?? 0;
     if (info.hasAffinity) this.#reindex();
-    this.nonZeroRequested = {
-      milliCPU: this.nonZeroRequested.milliCPU - info.nonZero.milliCPU,
-      memory: this.nonZeroRequested.memory - info.nonZero.memory,
-    };
+    this.nonZeroCPU -= info.nonZero.milliCPU;
+    this.nonZeroMemory -= info.nonZero.memory;
     if (info.hostPorts.length > 0) {
       const ports = [...this.usedPorts];
       for (const hp of info.hostPorts) {

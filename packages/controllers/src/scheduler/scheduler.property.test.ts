@@ -22,8 +22,8 @@ import {
   type Node, type Pod, type Taint, type Toleration } from '@kubeloop/core';
 import { builtinPlugins, defaultBinder, defaultProfile } from './defaults.js';
 import { makeNode, makePod } from '../testing/index.js';
-import { buildFramework, fitErrorMessage, scheduleOne } from './framework.js';
-import { podInfo, snapshotOf } from './nodeinfo.js';
+import { buildFramework, fitErrorMessage, numFeasibleNodesToFind, prioritize, scheduleOne, selectHost, type CycleState, type Framework, type Status } from './framework.js';
+import { podInfo, snapshotOf, type Snapshot } from './nodeinfo.js';
 import { schedulerPlugin } from './plugin.js';
 
 const RUNS = process.env.KUBELOOP_DEEP === '1' ? 2000 : 100;
@@ -323,6 +323,83 @@ test.prop(
       const cond = pod.status.conditions?.find((c) => c.type === 'PodScheduled');
       expect(cond).toMatchObject({ status: 'False', reason: 'Unschedulable' });
       expect(cond!.message!.startsWith(`0/${nodeIns.length} nodes are available`)).toBe(true);
+    });
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// The hot loop against upstream's walk: the cycle runs each filter over a chunk of nodes and
+// the plugins' batch forms (`filterNodes`, `scoreNodes`); upstream checks node after node. Over
+// clusters of more than 100 nodes (so only some are checked), a walk written here node by node
+// with each plugin's one-node `filter` and `score` must visit the same nodes, find the same
+// feasible ones, record the same first failure per node in the same order, and pick the same
+// node with the same seed.
+
+const BATCH_RUNS = process.env.KUBELOOP_DEEP === '1' ? 300 : 25;
+
+interface Walk {
+  readonly feasible: readonly string[];
+  readonly failed: readonly (readonly [string, Status])[];
+  readonly visited: number;
+  readonly chosen?: string;
+}
+
+/** Upstream's node-by-node walk with one-node plugin calls; `undefined` when a PreFilter rejects the pod. */
+function walkNodeByNode(fw: Framework, pod: Pod, snapshot: Snapshot, start: number, seed: number): Walk | undefined {
+  const state: CycleState = new Map();
+  const skipped = new Set<string>();
+  for (const p of fw.preFilter) {
+    const st = p.preFilter(state, pod, snapshot);
+    if (st.code === 'Skip') skipped.add(p.name);
+    else if (st.code !== 'Success') return undefined;
+  }
+  const nodes = snapshot.nodes;
+  const want = numFeasibleNodesToFind(0, nodes.length);
+  const feasible: (typeof nodes)[number][] = [];
+  const failed: [string, Status][] = [];
+  let visited = 0;
+  for (let i = 0; i < nodes.length && feasible.length < want; i++) {
+    const node = nodes[(start + i) % nodes.length]!;
+    visited++;
+    const failure = fw.filter.filter((f) => !skipped.has(f.name)).map((f) => ({ f, st: f.filter(state, pod, node, snapshot) })).find((x) => x.st.code !== 'Success');
+    if (failure === undefined) feasible.push(node);
+    else failed.push([node.name, { ...failure.st, plugin: failure.f.name }]);
+  }
+  const walk = { feasible: feasible.map((n) => n.name), failed, visited };
+  if (feasible.length <= 1) return { ...walk, ...(feasible.length === 1 ? { chosen: feasible[0]!.name } : {}) };
+  // Scores through each plugin's one-node `score` only.
+  const oneByOne: Framework = { ...fw, score: fw.score.map(({ plugin, weight }) => ({ plugin: { name: plugin.name, score: plugin.score.bind(plugin), ...(plugin.normalizeScore ? { normalizeScore: plugin.normalizeScore.bind(plugin) } : {}) }, weight })) };
+  const totals = prioritize(oneByOne, state, pod, feasible, snapshot);
+  return { ...walk, chosen: feasible[selectHost(totals, seededRng(seed))]!.name };
+}
+
+test.prop([fc.array(nodeArb, { minLength: 1, maxLength: 6 }), fc.integer({ min: 101, max: 160 }), fc.array(podArb, { minLength: 1, maxLength: 12 }), fc.nat(), fc.integer()], { numRuns: BATCH_RUNS })(
+  'the chunked walk and the batch filters and scores decide as upstream’s node-by-node walk',
+  (templates, count, podIns, start, seed) => {
+    const nodes = Array.from({ length: count }, (_, i) => {
+      const n = buildNode(i, templates[i % templates.length]!);
+      // Every third node already has the pods' image, so ImageLocality scores differ.
+      return i % 3 === 0 ? { ...n, status: { ...n.status, images: [{ names: ['app:1'], sizeBytes: 300 * 2 ** 20 }] } } : n;
+    });
+    const snapshot = snapshotOf({ nodes });
+    const cursor = { nextStartNodeIndex: start % count };
+    podIns.forEach((p, k) => {
+      const pod = buildPod(k, p);
+      const from = cursor.nextStartNodeIndex;
+      const expected = walkNodeByNode(framework, pod, snapshot, from, seed + k);
+      const result = scheduleOne(framework, pod, snapshot, cursor, seededRng(seed + k));
+      if (expected === undefined) {
+        expect(result.kind).toBe('unschedulable');
+        return;
+      }
+      if (expected.chosen === undefined) {
+        expect(result.kind).toBe('unschedulable');
+        if (result.kind === 'unschedulable') expect([...result.diagnosis.nodeToStatus]).toEqual(expected.failed);
+        return;
+      }
+      expect(result).toMatchObject({ kind: 'scheduled', nodeName: expected.chosen, evaluatedNodes: expected.visited, feasibleNodes: expected.feasible.length });
+      expect(cursor.nextStartNodeIndex).toBe((from + expected.visited) % count);
+      snapshot.infos.get(expected.chosen)!.addPod(podInfo({ ...pod, spec: { ...pod.spec, nodeName: expected.chosen } }));
     });
   },
 );

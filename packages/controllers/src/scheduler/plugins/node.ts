@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { HostPort, Taint, Toleration } from '@kubeloop/core';
+import type { HostPort, Pod, Taint, Toleration } from '@kubeloop/core';
 import { findUntoleratedTaint, matchesNodeSelectorAndAffinity, matchesRequirement, matchesTerm, podHostPorts, portsConflict, toleratesTaint } from '@kubeloop/core';
 import {
   MAX_NODE_SCORE,
@@ -14,13 +14,15 @@ import {
   defaultNormalizeScore,
   unresolvable,
   unschedulable,
+  type CycleState,
   type FilterPlugin,
   type PreFilterPlugin,
   type PreScorePlugin,
   type QueueSortPlugin,
   type ScorePlugin,
+  type Status,
 } from '../framework.js';
-import { normalizedImageName, type NodeInfoView } from '../nodeinfo.js';
+import { normalizedImageName, type NodeInfoView, type Snapshot } from '../nodeinfo.js';
 
 // ---------------------------------------------------------------------------------------------
 // Matching helpers (node selection, taints and host ports are core's, shared with the kubelet;
@@ -54,7 +56,22 @@ export const nodeName: FilterPlugin = {
     const want = pod.spec.nodeName;
     return want === undefined || want === '' || want === node.name ? SUCCESS : unresolvable(ERR_REASON_NODE_NAME);
   },
+  filterNodes(state, pod, nodes, snapshot, failed) {
+    const want = pod.spec.nodeName;
+    if (want === undefined || want === '') return;
+    filterEach(this, state, pod, nodes, snapshot, failed);
+  },
 };
+
+/** A filter's batch form that calls `plugin.filter` on each node. */
+function filterEach(plugin: FilterPlugin, state: CycleState, pod: Pod, nodes: readonly NodeInfoView[], snapshot: Snapshot, failed: (Status | undefined)[], skip?: (node: NodeInfoView) => boolean): void {
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
+    if (skip?.(node) === true) continue;
+    const st = plugin.filter(state, pod, node, snapshot);
+    if (st.code !== 'Success') failed[i] = st;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // NodeUnschedulable
@@ -68,9 +85,12 @@ export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 export const nodeUnschedulable: FilterPlugin = {
   name: 'NodeUnschedulable',
   filter(_s, pod, node) {
-    if (node.node.spec.unschedulable !== true) return SUCCESS;
+    if (!node.unschedulable) return SUCCESS;
     const taint: Taint = { key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' };
     return (pod.spec.tolerations ?? []).some((t) => toleratesTaint(t, taint)) ? SUCCESS : unresolvable(ERR_REASON_UNSCHEDULABLE);
+  },
+  filterNodes(state, pod, nodes, snapshot, failed) {
+    filterEach(this, state, pod, nodes, snapshot, failed, schedulable);
   },
 };
 
@@ -92,6 +112,10 @@ export const nodeAffinity: FilterPlugin & PreScorePlugin & ScorePlugin = {
   name: 'NodeAffinity',
   filter(_s, pod, node) {
     return matchesNodeSelectorAndAffinity(pod, node.node) ? SUCCESS : unresolvable(ERR_REASON_NODE_AFFINITY);
+  },
+  filterNodes(state, pod, nodes, snapshot, failed) {
+    if (pod.spec.nodeSelector === undefined && pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution === undefined) return;
+    filterEach(this, state, pod, nodes, snapshot, failed);
   },
   preScore(_s, pod) {
     return (pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0 ? SUCCESS : SKIP;
@@ -117,6 +141,12 @@ export function untoleratedTaintReason(taint: Taint): string {
 }
 
 const TAINT_KEY = 'PreScoreTaintToleration';
+/** The taint effects the filter enforces. */
+const FILTERED_EFFECTS: readonly string[] = Object.freeze(['NoSchedule', 'NoExecute']);
+/** A node whose taints no filter can object to. */
+const untainted = (node: NodeInfoView): boolean => node.taints.length === 0;
+/** A node that is not cordoned. */
+const schedulable = (node: NodeInfoView): boolean => !node.unschedulable;
 
 /**
  * Filter: every `NoSchedule` and `NoExecute` taint must be tolerated. Score: the number of
@@ -127,16 +157,25 @@ const TAINT_KEY = 'PreScoreTaintToleration';
 export const taintToleration: FilterPlugin & PreScorePlugin & ScorePlugin = {
   name: 'TaintToleration',
   filter(_s, pod, node) {
-    const taint = findUntoleratedTaint(node.node.spec.taints, pod.spec.tolerations, ['NoSchedule', 'NoExecute']);
+    const taint = findUntoleratedTaint(node.taints, pod.spec.tolerations, FILTERED_EFFECTS);
     return taint === undefined ? SUCCESS : unresolvable(untoleratedTaintReason(taint));
+  },
+  filterNodes(state, pod, nodes, snapshot, failed) {
+    filterEach(this, state, pod, nodes, snapshot, failed, untainted);
   },
   preScore(state, pod) {
     state.set(TAINT_KEY, (pod.spec.tolerations ?? []).filter((t) => t.effect === undefined || t.effect === '' || t.effect === 'PreferNoSchedule'));
     return SUCCESS;
   },
+  scoreNodes(state, pod, nodes, snapshot, scores) {
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      scores[i] = node.taints.length === 0 ? 0 : this.score(state, pod, node, snapshot);
+    }
+  },
   score(state, pod, node) {
-    const taints = node.node.spec.taints;
-    if (taints === undefined || taints.length === 0) return 0;
+    const taints = node.taints;
+    if (taints.length === 0) return 0;
     const tolerations =
       (state.get(TAINT_KEY) as Toleration[] | undefined) ??
       (pod.spec.tolerations ?? []).filter((t) => t.effect === undefined || t.effect === '' || t.effect === 'PreferNoSchedule');
@@ -208,25 +247,43 @@ export const imageLocality: PreScorePlugin & ScorePlugin = {
     return SUCCESS;
   },
   score(state, pod, node: NodeInfoView, snapshot) {
-    let s = state.get(IMAGE_KEY) as ImageState | undefined;
-    if (s === undefined) {
-      imageLocality.preScore(state, pod, snapshot.nodes, snapshot);
-      s = state.get(IMAGE_KEY) as ImageState;
+    return imageLocalityScore(imageState(state, pod, snapshot), node);
+  },
+  scoreNodes(state, pod, nodes, snapshot, scores) {
+    const s = imageState(state, pod, snapshot);
+    let none: number | undefined;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      scores[i] = node.images.size > 0 ? imageLocalityScore(s, node) : (none ??= imageLocalityScore(s, node));
     }
-    let sum = 0;
-    if (node.images.size > 0) {
-      for (const name of s.containers) {
-        if (name === undefined) continue;
-        const size = node.images.get(name);
-        if (size !== undefined) sum += Math.trunc(size * s.spread.get(name)!);
-      }
-    }
-    const max = IMAGE_MAX_CONTAINER_THRESHOLD * s.containers.length;
-    if (sum < IMAGE_MIN_THRESHOLD) sum = IMAGE_MIN_THRESHOLD;
-    else if (sum > max) sum = max;
-    return Math.trunc((MAX_NODE_SCORE * (sum - IMAGE_MIN_THRESHOLD)) / (max - IMAGE_MIN_THRESHOLD));
   },
 };
+
+/** The cycle's {@link ImageState}, computed by PreScore (or now, if PreScore did not run). */
+function imageState(state: CycleState, pod: Pod, snapshot: Snapshot): ImageState {
+  let s = state.get(IMAGE_KEY) as ImageState | undefined;
+  if (s === undefined) {
+    imageLocality.preScore(state, pod, snapshot.nodes, snapshot);
+    s = state.get(IMAGE_KEY) as ImageState;
+  }
+  return s;
+}
+
+/** ImageLocality's score of one node: the spread-weighted sizes of the pod's images it has, clamped and scaled. */
+function imageLocalityScore(s: ImageState, node: NodeInfoView): number {
+  let sum = 0;
+  if (node.images.size > 0) {
+    for (const name of s.containers) {
+      if (name === undefined) continue;
+      const size = node.images.get(name);
+      if (size !== undefined) sum += Math.trunc(size * s.spread.get(name)!);
+    }
+  }
+  const max = IMAGE_MAX_CONTAINER_THRESHOLD * s.containers.length;
+  if (sum < IMAGE_MIN_THRESHOLD) sum = IMAGE_MIN_THRESHOLD;
+  else if (sum > max) sum = max;
+  return Math.trunc((MAX_NODE_SCORE * (sum - IMAGE_MIN_THRESHOLD)) / (max - IMAGE_MIN_THRESHOLD));
+}
 
 const IMAGE_KEY = 'PreScoreImageLocality';
 interface ImageState {

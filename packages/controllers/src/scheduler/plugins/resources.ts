@@ -4,7 +4,7 @@
  * @module
  */
 import type { Pod } from '@kubeloop/core';
-import { MAX_NODE_SCORE, SKIP, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../framework.js';
+import { MAX_NODE_SCORE, SKIP, SUCCESS, unschedulable, type CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status } from '../framework.js';
 import { CPU, MEMORY, PODS, nonZeroRequests, podRequests, type NodeInfoView, type ResourceAmounts } from '../nodeinfo.js';
 
 /** Upstream's reason when the node already runs `allocatable.pods` pods. */
@@ -26,8 +26,7 @@ export function insufficientReason(resource: string): string {
  */
 export function insufficientResources(requests: ResourceAmounts, node: NodeInfoView, checked: readonly string[] = checkOrder(requests)): readonly string[] {
   let reasons: string[] | undefined;
-  const allowedPods = node.allocatable.get(PODS) ?? 0;
-  if (node.pods.size + 1 > allowedPods) reasons = [ERR_REASON_TOO_MANY_PODS];
+  if (node.podCount + 1 > node.allocatablePods) reasons = [ERR_REASON_TOO_MANY_PODS];
   for (const name of checked) {
     const want = requests.get(name)!;
     const free = name === CPU ? node.allocatableCPU - node.requestedCPU : name === MEMORY ? node.allocatableMemory - node.requestedMemory : (node.allocatable.get(name) ?? 0) - (node.requested.get(name) ?? 0);
@@ -68,10 +67,26 @@ function fitState(pod: Pod): FitState {
 function fitsQuickly(s: FitState, node: NodeInfoView): boolean {
   return (
     s.onlyCpuAndMemory &&
-    node.pods.size + 1 <= (node.allocatable.get(PODS) ?? 0) &&
+    node.podCount + 1 <= node.allocatablePods &&
     (s.cpu <= 0 || s.cpu <= node.allocatableCPU - node.requestedCPU) &&
     (s.memory <= 0 || s.memory <= node.allocatableMemory - node.requestedMemory)
   );
+}
+
+/** {@link insufficientResources} as a filter status: success, or `Unschedulable` with the reasons. */
+function fitStatus(s: FitState, node: NodeInfoView): Status {
+  if (fitsQuickly(s, node)) return SUCCESS;
+  const reasons = insufficientResources(s.requests, node, s.checked);
+  return reasons.length === 0 ? SUCCESS : unschedulable(...reasons);
+}
+
+type NonZero = ReturnType<typeof nonZeroRequests>;
+
+/** LeastAllocated over CPU and memory (weight 1 each) with the pod's non-zero requests `nz` added. */
+function leastAllocated(nz: NonZero, node: NodeInfoView): number {
+  const cpu = leastRequestedScore(node.nonZeroCPU + nz.milliCPU, node.allocatableCPU);
+  const mem = leastRequestedScore(node.nonZeroMemory + nz.memory, node.allocatableMemory);
+  return Math.trunc((cpu + mem) / 2);
 }
 
 /**
@@ -101,20 +116,27 @@ export const nodeResourcesFit: PreFilterPlugin & FilterPlugin & PreScorePlugin &
     return SUCCESS;
   },
   filter(state, pod, node) {
+    return fitStatus((state.get(FIT_KEY) as FitState | undefined) ?? fitState(pod), node);
+  },
+  filterNodes(state, pod, nodes, _snapshot, failed) {
     const s = (state.get(FIT_KEY) as FitState | undefined) ?? fitState(pod);
-    if (fitsQuickly(s, node)) return SUCCESS;
-    const reasons = insufficientResources(s.requests, node, s.checked);
-    return reasons.length === 0 ? SUCCESS : unschedulable(...reasons);
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      if (fitsQuickly(s, node)) continue;
+      const st = fitStatus(s, node);
+      if (st !== SUCCESS) failed[i] = st;
+    }
   },
   preScore(state, pod) {
     state.set(NON_ZERO_KEY, nonZeroRequests(pod));
     return SUCCESS;
   },
   score(state: CycleState, pod: Pod, node) {
-    const nz = (state.get(NON_ZERO_KEY) as ReturnType<typeof nonZeroRequests> | undefined) ?? nonZeroRequests(pod);
-    const cpu = leastRequestedScore(node.nonZeroRequested.milliCPU + nz.milliCPU, node.allocatableCPU);
-    const mem = leastRequestedScore(node.nonZeroRequested.memory + nz.memory, node.allocatableMemory);
-    return Math.trunc((cpu + mem) / 2);
+    return leastAllocated((state.get(NON_ZERO_KEY) as NonZero | undefined) ?? nonZeroRequests(pod), node);
+  },
+  scoreNodes(state, pod, nodes, _snapshot, scores) {
+    const nz = (state.get(NON_ZERO_KEY) as NonZero | undefined) ?? nonZeroRequests(pod);
+    for (let i = 0; i < nodes.length; i++) scores[i] = leastAllocated(nz, nodes[i]!);
   },
 };
 
@@ -132,17 +154,30 @@ export const nodeResourcesBalancedAllocation: PreScorePlugin & ScorePlugin = {
   preScore(state, pod) {
     const r = podRequests(pod);
     if ((r.get(CPU) ?? 0) === 0 && (r.get(MEMORY) ?? 0) === 0) return SKIP;
-    state.set('PreScoreBalancedAllocation', r);
+    state.set(BALANCED_KEY, r);
     return SUCCESS;
   },
   score(state, pod, node) {
-    const r = (state.get('PreScoreBalancedAllocation') as ResourceAmounts | undefined) ?? podRequests(pod);
-    const allocCPU = node.allocatableCPU;
-    const allocMem = node.allocatableMemory;
-    if (allocCPU === 0 || allocMem === 0) return MAX_NODE_SCORE;
-    const fCPU = Math.min(1, (node.requestedCPU + (r.get(CPU) ?? 0)) / allocCPU);
-    const fMem = Math.min(1, (node.requestedMemory + (r.get(MEMORY) ?? 0)) / allocMem);
-    const std = Math.abs(fCPU - fMem) / 2;
-    return Math.trunc((1 - std) * MAX_NODE_SCORE);
+    const r = (state.get(BALANCED_KEY) as ResourceAmounts | undefined) ?? podRequests(pod);
+    return balancedAllocation(r.get(CPU) ?? 0, r.get(MEMORY) ?? 0, node);
+  },
+  scoreNodes(state, pod, nodes, _snapshot, scores) {
+    const r = (state.get(BALANCED_KEY) as ResourceAmounts | undefined) ?? podRequests(pod);
+    const cpu = r.get(CPU) ?? 0;
+    const memory = r.get(MEMORY) ?? 0;
+    for (let i = 0; i < nodes.length; i++) scores[i] = balancedAllocation(cpu, memory, nodes[i]!);
   },
 };
+
+const BALANCED_KEY = 'PreScoreBalancedAllocation';
+
+/** The BalancedAllocation score of `node` once the pod's `cpu` (millicores) and `memory` (bytes) requests are added. */
+function balancedAllocation(cpu: number, memory: number, node: NodeInfoView): number {
+  const allocCPU = node.allocatableCPU;
+  const allocMem = node.allocatableMemory;
+  if (allocCPU === 0 || allocMem === 0) return MAX_NODE_SCORE;
+  const fCPU = Math.min(1, (node.requestedCPU + cpu) / allocCPU);
+  const fMem = Math.min(1, (node.requestedMemory + memory) / allocMem);
+  const std = Math.abs(fCPU - fMem) / 2;
+  return Math.trunc((1 - std) * MAX_NODE_SCORE);
+}

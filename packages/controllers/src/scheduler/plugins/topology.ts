@@ -258,7 +258,7 @@ function countDomains(pod: Pod, constraints: readonly TopologySpreadConstraint[]
     if (!constraints.every((c) => topologyValue(n, c.topologyKey) !== undefined)) continue;
     constraints.forEach((c, i) => {
       if (c.nodeAffinityPolicy !== 'Ignore' && !matchesNodeSelectorAndAffinity(pod, n.node)) return;
-      if (c.nodeTaintsPolicy === 'Honor' && findUntoleratedTaint(n.node.spec.taints, pod.spec.tolerations, ['NoSchedule', 'NoExecute']) !== undefined) return;
+      if (c.nodeTaintsPolicy === 'Honor' && findUntoleratedTaint(n.taints, pod.spec.tolerations, ['NoSchedule', 'NoExecute']) !== undefined) return;
       const v = topologyValue(n, c.topologyKey)!;
       let count = counts[i]!.get(v) ?? 0;
       for (const p of n.pods.values()) {
