@@ -53,6 +53,14 @@ function withoutHeartbeatFields(object: KubeObject): unknown {
 }
 
 /**
+ * Whether objects of `kind` have heartbeats (Leases, Nodes, VPA checkpoints, metrics): a change
+ * of any other kind is never one, whatever came before it.
+ */
+export function mayHeartbeat(kind: string): boolean {
+  return kind === 'Lease' || kind === 'Node' || kind === 'VerticalPodAutoscalerCheckpoint' || METRICS_KINDS.has(kind);
+}
+
+/**
  * Whether a MODIFIED event from `previous` to `next` is only a heartbeat (see the module
  * comment). Anything else — ADDED and DELETED events, or any MODIFIED event without a known
  * previous state — is a real change.
@@ -64,7 +72,7 @@ function withoutHeartbeatFields(object: KubeObject): unknown {
  */
 export function isHeartbeat(previous: KubeObject | undefined, next: KubeObject): boolean {
   if (previous === undefined || previous.kind !== next.kind) return false;
-  if (next.kind !== 'Lease' && next.kind !== 'Node' && next.kind !== 'VerticalPodAutoscalerCheckpoint' && !METRICS_KINDS.has(next.kind)) return false;
+  if (!mayHeartbeat(next.kind)) return false;
   return deepEqual(withoutHeartbeatFields(previous), withoutHeartbeatFields(next));
 }
 

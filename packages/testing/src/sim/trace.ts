@@ -5,7 +5,7 @@
  * @module
  */
 import type { KubeObject } from '@kubeloop/core';
-import { isHeartbeat } from './quiet.js';
+import { isHeartbeat, mayHeartbeat } from './quiet.js';
 
 /** One change of the store, as a watch saw it. */
 export interface TraceEntry {
@@ -40,11 +40,11 @@ export type TraceSink = 'memory' | 'none' | ((entry: TraceEntry) => void);
  *
  * Invariants: `entries` is in the order the store made the changes (watches of the in-memory
  * server deliver synchronously, in revision order), and empty unless the sink is `'memory'`;
- * `latest` holds the last state of every live object seen; `lastChangeAt` is the time of the
+ * `latest` holds the last state of every live object seen of a kind that may heartbeat; `lastChangeAt` is the time of the
  * last entry that was not a heartbeat; `changes` holds one `{ t, kind, count }` per run of
  * non-heartbeat changes of one kind at one time, oldest first, whatever the sink.
  *
- * Caveats: whatever the sink, the recorder keeps the live objects (to tell heartbeats) and a
+ * Caveats: whatever the sink, the recorder keeps the live objects of the kinds that heartbeat (to tell heartbeats) and a
  * few numbers per non-heartbeat change time of the last {@link CHANGE_HISTORY_MS} (for
  * {@link TraceRecorder.changesSince}); only the entries themselves, with every heartbeat,
  * depend on the sink.
@@ -72,10 +72,13 @@ export class TraceRecorder {
     const entry: TraceEntry = { t, type, object };
     if (this.#sink === 'memory') this.#entries.push(entry);
     else if (this.#sink !== 'none') this.#sink(entry);
-    const key = keyOf(object);
-    const heartbeat = type === 'MODIFIED' && isHeartbeat(this.#latest.get(key), object);
-    if (type === 'DELETED') this.#latest.delete(key);
-    else this.#latest.set(key, object);
+    let heartbeat = false;
+    if (mayHeartbeat(object.kind)) {
+      const key = keyOf(object);
+      heartbeat = type === 'MODIFIED' && isHeartbeat(this.#latest.get(key), object);
+      if (type === 'DELETED') this.#latest.delete(key);
+      else this.#latest.set(key, object);
+    }
     if (!heartbeat) {
       this.#lastChangeAt = t;
       const last = this.#changes.at(-1);
