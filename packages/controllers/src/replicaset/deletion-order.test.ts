@@ -69,6 +69,23 @@ describe('scaleDownDeletesLowestRanked', () => {
     expect(judge([owner, pod('old')], created)).toHaveLength(1);
   });
 
+  it('excuses a deletion decided on a cache that lost the victim’s binding (a dropped MODIFIED event), even from before the owner’s last creation, but not one older than the window', () => {
+    // a is created unassigned, bound, then b is created unassigned in the same second; a cache
+    // that missed a's binding ranks the two alike, so deleting a is one of upstream's choices.
+    const unbound = (name: string, created: number) => pod(name, { created, node: '' });
+    const missed = [
+      change('ADDED', unbound('a', 1_100), 1_100),
+      change('MODIFIED', pod('a', { created: 1_100, node: 'n1' }), 1_300),
+      change('ADDED', unbound('b', 1_600), 1_600),
+      change('MODIFIED', pod('a', { created: 1_100, node: 'n1', deleted: 2_000 }), 2_000),
+      change('ADDED', event('a'), 2_000),
+    ];
+    expect(judge([owner], missed)).toEqual([]);
+    // a was bound 40 s before: no version of it within the 30 s window was unassigned.
+    const bound = [change('ADDED', unbound('b', 40_600), 40_600), change('MODIFIED', pod('a', { created: 1_100, node: 'n1', deleted: 41_000 }), 41_000), change('ADDED', event('a'), 41_000)];
+    expect(judge([owner, pod('a', { created: 1_100, node: 'n1' })], bound)).toHaveLength(1);
+  });
+
   it('does not judge two ready pods whose ready times fall in one log₂ bucket (upstream breaks the tie by uid), but does across buckets', () => {
     // Ready 10 s and 12 s before the deletion: ⌊log₂⌋ of 10e9 and 12e9 ns are both 33.
     const close = [owner, pod('a', { ready: 100_000 - 12_000, node: 'n1' }), pod('b', { ready: 100_000 - 10_000, node: 'n2' })];

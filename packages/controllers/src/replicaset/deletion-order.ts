@@ -256,8 +256,11 @@ function claimedDeletion(change: StateChange, before: Event | undefined): Claime
  * max(t − `graceMs`, the owner's last pod creation before t) until t (a controller syncs again
  * only once it saw its own creations: upstream's expectations), V was active and some kept pod
  * K (active and controlled by the owner then, and still `batchMs` after t) ranked strictly
- * below V. Ties of upstream's log scale, broken by uid upstream, are not judged (at any clock
- * reading from that state, or `batchMs` before the deletion, on). A deletion is
+ * below V; and, since a watch may lose MODIFIED events (a cache then holds each pod at some
+ * older version, whatever it holds of the others, even from before the owner's last creation),
+ * also only if one such K ranked below V for every pair of versions the two had from t −
+ * `graceMs` until t. Ties of upstream's log scale, broken by uid upstream, are not judged (at
+ * any clock reading from that state, or `batchMs` before the deletion, on). A deletion is
  * judged once `batchMs` have passed after its event, so the last milliseconds of a run go
  * unjudged.
  */
@@ -339,9 +342,16 @@ function judge(claim: Claimed, initial: () => Moment, changes: readonly StateCha
   let judged = 0;
   let since: number | undefined;
   let dirty = true;
+  // Every version each pod had in the window, for pass 3.
+  let versions: Map<string, Pod[]> | undefined;
   for (let i = 0; i <= deletionIndex; i++) {
     const c = changes[i]!;
     const t = c.t ?? 0;
+    if (versions === undefined && t >= deletedAt - graceMs) versions = new Map([...replay.pods].map(([key, p]) => [key, [p]]));
+    if (versions !== undefined && c.object.kind === 'Pod' && c.type !== 'DELETED' && i < deletionIndex) {
+      const key = `Pod/${keyOf(c.object)}`;
+      versions.set(key, [...(versions.get(key) ?? []), c.object as Pod]);
+    }
     if (i > lastCreation && t >= deletedAt - graceMs && dirty) {
       const from = Math.max(deletedAt - graceMs, i === 0 ? t : (changes[i - 1]!.t ?? 0));
       since ??= from;
@@ -361,12 +371,38 @@ function judge(claim: Claimed, initial: () => Moment, changes: readonly StateCha
     }
   }
   if (judged === 0 || witness === undefined) return undefined;
+  // Pass 3: a cache that lost watch events (a MODIFIED event never delivered) holds each pod at
+  // some version of the window, older than the owner's last creation if need be, whatever
+  // version it holds of the others. The deletion is wrong only if some kept pod ranks below
+  // the victim for every pair of their versions in the window.
+  if (!wrongOnEveryVersionPair(replay, claim, kept, versions ?? new Map(), epoch + deletedAt - batchMs, epoch + deletedAt)) return undefined;
   const owner = [...replay.owners.values()].find((o) => o.metadata.uid === claim.ownerUid);
   const name = owner === undefined ? `${claim.event.involvedObject.kind} ${claim.event.involvedObject.name}` : `${owner.kind} ${keyOf(owner)}`;
   return {
     message: `${name} deleted pod ${witness.victim.metadata.name} at t=${deletedAt} ms but kept pod ${witness.pod.metadata.name}, which ranks below it for deletion on every state of the ${deletedAt - (since ?? deletedAt)} ms before (${describe(witness.victim)} vs ${describe(witness.pod)})`,
     objects: [...(owner === undefined ? [] : [refOf(owner)]), refOf(witness.victim), refOf(witness.pod)],
   };
+}
+
+/**
+ * Whether some kept pod ranks below the victim for keeping on every pair of versions the two
+ * had in the window (only versions where each was an active pod of the owner count), with each
+ * rank function of the state at the deletion.
+ */
+function wrongOnEveryVersionPair(moment: Moment, claim: Claimed, kept: ReadonlySet<string>, versions: ReadonlyMap<string, readonly Pod[]>, nowLo: number, nowHi: number): boolean {
+  const owner = [...moment.owners.values()].find((o) => o.metadata.uid === claim.ownerUid);
+  if (owner === undefined) return true;
+  const ours = (p: Pod) => isActive(p) && controllerUidOf(p) === claim.ownerUid;
+  const victims = (versions.get(claim.podKey) ?? []).filter(ours);
+  if (victims.length === 0) return true;
+  const ranks = ranksOf(moment, owner);
+  for (const [key, list] of versions) {
+    if (key === claim.podKey) continue;
+    const candidates = list.filter((p) => kept.has(p.metadata.uid ?? '') && ours(p));
+    if (candidates.length === 0) continue;
+    if (victims.every((v) => candidates.every((k) => ranks.every((rank) => compareForKeeping(v, rank(v), k, rank(k), nowLo, nowHi) === 'better')))) return true;
+  }
+  return false;
 }
 
 function describe(pod: Pod): string {
