@@ -380,41 +380,9 @@ function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor,
   // order, and each failing node keeps its first failing filter.
   while (visited < numAllNodes && feasible.length < want) {
     const size = Math.min(want - feasible.length, numAllNodes - visited);
-    let alive: NodeInfoView[] = new Array<NodeInfoView>(size);
-    for (let i = 0; i < size; i++) alive[i] = nodes[(start + visited + i) % numAllNodes]!;
-    const chunk = alive;
-    let firstFailure: Map<NodeInfoView, Status> | undefined;
-    for (const f of filters) {
-      const out = new Array<Status | undefined>(alive.length);
-      try {
-        if (f.filterNodes !== undefined) f.filterNodes(state, pod, alive, snapshot, out);
-        else for (let i = 0; i < alive.length; i++) {
-          const st = f.filter(state, pod, alive[i]!, snapshot);
-          if (st.code !== 'Success') out[i] = st;
-        }
-      } catch (cause) {
-        throw new SchedulerError('plugin-failed', `plugin ${f.name} failed at Filter`, { cause });
-      }
-      let kept: NodeInfoView[] | undefined;
-      for (let i = 0; i < alive.length; i++) {
-        const st = out[i];
-        if (st === undefined || st.code === 'Success') {
-          kept?.push(alive[i]!);
-          continue;
-        }
-        kept ??= alive.slice(0, i);
-        (firstFailure ??= new Map()).set(alive[i]!, { ...st, plugin: f.name });
-      }
-      if (kept !== undefined) alive = kept;
-      if (alive.length === 0) break;
-    }
-    if (firstFailure !== undefined) {
-      for (const node of chunk) {
-        const st = firstFailure.get(node);
-        if (st !== undefined) failed.set(node.name, st);
-      }
-    }
-    for (const node of alive) feasible.push(node);
+    const chunk = new Array<NodeInfoView>(size);
+    for (let i = 0; i < size; i++) chunk[i] = nodes[(start + visited + i) % numAllNodes]!;
+    for (const node of filterChunk(filters, state, pod, chunk, snapshot, failed)) feasible.push(node);
     visited += size;
   }
   cursor.nextStartNodeIndex = numAllNodes === 0 ? 0 : (start + visited) % numAllNodes;
@@ -426,6 +394,49 @@ function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor,
   if (feasible.length === 1) return { kind: 'scheduled', nodeName: feasible[0]!.name, evaluatedNodes: visited, feasibleNodes: 1 };
   const totals = prioritize(fw, state, pod, feasible, snapshot);
   return { kind: 'scheduled', nodeName: feasible[selectHost(totals, rng)]!.name, evaluatedNodes: visited, feasibleNodes: feasible.length };
+}
+
+/**
+ * Runs `filters` in order over `chunk`, each over the nodes the earlier ones passed (its batch
+ * form when it has one); records each failing node's first failure in `failed`, in `chunk`
+ * order, and returns the nodes every filter passed, in `chunk` order. A throwing plugin is a
+ * `plugin-failed` error naming it (with several throwing plugins, the first in filter order
+ * whose run over the chunk throws, where a node-by-node walk would name the one reached first).
+ */
+function filterChunk(filters: readonly FilterPlugin[], state: CycleState, pod: Pod, chunk: readonly NodeInfoView[], snapshot: Snapshot, failed: Map<string, Status>): readonly NodeInfoView[] {
+  let alive = chunk;
+  let firstFailure: Map<NodeInfoView, Status> | undefined;
+  for (const f of filters) {
+    const out = new Array<Status | undefined>(alive.length);
+    try {
+      if (f.filterNodes !== undefined) f.filterNodes(state, pod, alive, snapshot, out);
+      else for (let i = 0; i < alive.length; i++) {
+        const st = f.filter(state, pod, alive[i]!, snapshot);
+        if (st.code !== 'Success') out[i] = st;
+      }
+    } catch (cause) {
+      throw new SchedulerError('plugin-failed', `plugin ${f.name} failed at Filter`, { cause });
+    }
+    let kept: NodeInfoView[] | undefined;
+    for (let i = 0; i < alive.length; i++) {
+      const st = out[i];
+      if (st === undefined || st.code === 'Success') {
+        kept?.push(alive[i]!);
+        continue;
+      }
+      kept ??= alive.slice(0, i);
+      (firstFailure ??= new Map()).set(alive[i]!, { ...st, plugin: f.name });
+    }
+    if (kept !== undefined) alive = kept;
+    if (alive.length === 0) break;
+  }
+  if (firstFailure !== undefined) {
+    for (const node of chunk) {
+      const st = firstFailure.get(node);
+      if (st !== undefined) failed.set(node.name, st);
+    }
+  }
+  return alive;
 }
 
 function withPostFilter(fw: Framework, state: CycleState, pod: Pod, snapshot: Snapshot, d: Diagnosis): Diagnosis {
