@@ -353,6 +353,13 @@ const cutWatches = fc.record({ kind: fc.constant('expireWatches' as const), afte
 /** A cut watch may back off up to 30 s before relisting: settles need a longer quiet window. */
 const CUT_WATCH_QUIET_MS = 75_000;
 
+/** Runs `actions` once, fault-free, with the suite's invariants, and expects no failure (printing it if there is one). */
+async function expectFixedCasePasses(name: string, actions: Step[]): Promise<void> {
+  const outcome = await runCase(options(name, fc.constant([]), 1), 1, actions, []);
+  if (outcome.failure !== undefined) console.error(JSON.stringify(outcome.failure, null, 2));
+  expect(outcome.failure).toBeUndefined();
+}
+
 describe('Deployment rollouts under random template changes, scales, pauses and resumes', () => {
   it('for any rollout, in the stable windows total pods ≤ replicas + maxSurge and available pods ≥ replicas − maxUnavailable, and after settling exactly one ReplicaSet has pods, at the latest template, with a truthful status', async () => {
     await checkCluster(options('deployment: rollouts', fc.constant([]), RUNS));
@@ -376,9 +383,7 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
       { kind: 'template', version: 2, settle: true, waitMs: 1 },
       FINAL_RESUME,
     ];
-    const outcome = await runCase(options('deployment: surge cap', fc.constant([]), 1), 1, actions, []);
-    if (outcome.failure !== undefined) console.error(JSON.stringify(outcome.failure, null, 2));
-    expect(outcome.failure).toBeUndefined();
+    await expectFixedCasePasses('deployment: surge cap', actions);
   }, 60_000);
 
   it('a rollout surges by the configured maxSurge, not the 25% default: 1 over 6 replicas (25% would round up to 2), then 10% over 5 (rounds up to 1)', async () => {
@@ -390,9 +395,7 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
         { kind: 'template', version: 2, settle: true, waitMs: 1 },
         FINAL_RESUME,
       ];
-      const outcome = await runCase(options('deployment: configured surge', fc.constant([]), 1), 1, actions, []);
-      if (outcome.failure !== undefined) console.error(JSON.stringify(outcome.failure, null, 2));
-      expect(outcome.failure).toBeUndefined();
+      await expectFixedCasePasses('deployment: configured surge', actions);
     }
   }, 60_000);
 
