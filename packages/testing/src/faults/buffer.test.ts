@@ -34,6 +34,25 @@ describe('bufferWatches (stale reads)', () => {
     expect(seen.map((e) => e.object.metadata.resourceVersion)).toEqual(['1', '2', '3']);
   });
 
+  it('releases a held event once holdEvents others have passed through any buffered watch, with no time passing', () => {
+    // Two watches through one buffer: the ReplicaSets' watch holds its one DELETED event while
+    // the pods' watch keeps busy at the same instant (a controller acting on the stale object).
+    const clock = new VirtualClock();
+    const start = clock.now();
+    const buffer = bufferWatches(clock, { lag: 1, holdMs: 5_000, holdEvents: 3 });
+    const quiet = new Subject<WatchEvent<ConfigMap>>();
+    const busy = new Subject<WatchEvent<ConfigMap>>();
+    const seen: string[] = [];
+    buffer.watch!({ verb: 'watch', resource: ConfigMaps, key: undefined }, () => quiet.asObservable()).subscribe({ next: (e) => seen.push(`quiet ${e.object.metadata.resourceVersion}`) });
+    buffer.watch!({ verb: 'watch', resource: ConfigMaps, key: undefined }, () => busy.asObservable()).subscribe({ next: (e) => seen.push(`busy ${e.object.metadata.resourceVersion}`) });
+    quiet.next({ type: 'DELETED', object: cm('rs', 1) });
+    for (let i = 2; i <= 3; i++) busy.next({ type: 'ADDED', object: cm(`p${i}`, i) });
+    expect(seen).not.toContain('quiet 1');
+    busy.next({ type: 'ADDED', object: cm('p4', 4) });
+    expect(seen).toContain('quiet 1');
+    expect(clock.now()).toBe(start);
+  });
+
   it('delivers what it holds before an error ends the stream', async () => {
     const { source, seen, buffer } = harness({ lag: 5, holdMs: 1_000 });
     source.next({ type: 'ADDED', object: cm('a', 1) });

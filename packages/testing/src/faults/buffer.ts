@@ -18,6 +18,14 @@ export interface WatchBufferOptions {
   /** A held event is released at the latest this long after it arrived (default 1 000 ms). */
   readonly holdMs?: number | undefined;
   /**
+   * A held event is also released once this many other events (default 1 000) have passed
+   * through the buffered watches since it arrived. Virtual time stands still while the cluster
+   * works at one instant; a real control plane's clock would move with that work, so a hold
+   * bounded only by `holdMs` could outlast any amount of work (a controller acting on one stale
+   * object thousands of times at one instant).
+   */
+  readonly holdEvents?: number | undefined;
+  /**
    * Unobserved states: events are held for this window from the first held one, and a MODIFIED
    * event replaces an earlier held MODIFIED of the same object, so only the last is delivered.
    * Overrides `lag` (everything in the window is held).
@@ -52,7 +60,8 @@ function keyOf(e: WatchEvent<KubeObject>): string | undefined {
  *   except a MODIFIED event replaced (with `coalesceMs`) by a later MODIFIED of the same object,
  *   which only drops an intermediate state;
  * - with `lag` n, the informer is at most n events behind, and no event waits longer than
- *   `holdMs` of virtual time;
+ *   `holdMs` of virtual time, nor while more than `holdEvents` others pass through the buffered
+ *   watches;
  * - an error or completion of the stream first delivers what was held;
  * - deterministic on a virtual clock: releases happen on clock timers.
  *
@@ -65,8 +74,13 @@ function keyOf(e: WatchEvent<KubeObject>): string | undefined {
 export function bufferWatches(clock: Clock, options: WatchBufferOptions): WatchBuffer {
   const lag = options.lag ?? 0;
   const holdMs = options.holdMs ?? 1_000;
+  const holdEvents = options.holdEvents ?? 1_000;
   const coalesceMs = options.coalesceMs;
-  const streams = new Set<{ flush(): void; size(): number }>();
+  const streams = new Set<{ flush(): void; size(): number; releaseSeenBefore(seq: number): void }>();
+  /** Events that have entered the buffered watches so far: the work clock of `holdEvents`. */
+  let seen = 0;
+  /** The lowest arrival number still held in some stream (Infinity when none is known). */
+  let oldestHeld = Number.POSITIVE_INFINITY;
   let coalesced = 0;
   return {
     get held() {
@@ -83,10 +97,11 @@ export function bufferWatches(clock: Clock, options: WatchBufferOptions): WatchB
     watch<T extends KubeObject>(request: ClientRequest, next: () => Observable<WatchEvent<T>>): Observable<WatchEvent<T>> {
       if (options.applies !== undefined && !options.applies(request)) return next();
       return new Observable<WatchEvent<T>>((subscriber) => {
-        const queue: { event: WatchEvent<T>; key: string | undefined; at: number }[] = [];
+        const queue: { event: WatchEvent<T>; key: string | undefined; at: number; seq: number }[] = [];
         let timer: Timer | undefined;
         const deliver = (n: number) => {
           for (const { event } of queue.splice(0, n)) subscriber.next(event);
+          if (queue.length > 0) oldestHeld = Math.min(oldestHeld, queue[0]!.seq);
         };
         const rearm = () => {
           timer?.cancel();
@@ -108,6 +123,15 @@ export function bufferWatches(clock: Clock, options: WatchBufferOptions): WatchB
             rearm();
           },
           size: () => queue.length,
+          releaseSeenBefore: (seq: number) => {
+            let n = 0;
+            while (n < queue.length && queue[n]!.seq < seq) n++;
+            if (n > 0) {
+              deliver(n);
+              rearm();
+            }
+            if (queue.length > 0) oldestHeld = Math.min(oldestHeld, queue[0]!.seq);
+          },
         };
         streams.add(stream);
         const inner = next().subscribe({
@@ -129,9 +153,16 @@ export function bufferWatches(clock: Clock, options: WatchBufferOptions): WatchB
                 break;
               }
             }
-            queue.push({ event, key, at: clock.now() });
+            queue.push({ event, key, at: clock.now(), seq: seen });
+            oldestHeld = Math.min(oldestHeld, seen);
+            seen++;
             if (coalesceMs === undefined && queue.length > lag) deliver(queue.length - lag);
             rearm();
+            if (seen - oldestHeld > holdEvents) {
+              // Some event has waited through holdEvents others: release every one that has.
+              oldestHeld = Number.POSITIVE_INFINITY;
+              for (const s of [...streams]) s.releaseSeenBefore(seen - holdEvents);
+            }
           },
           error: (e: unknown) => {
             stream.flush();

@@ -33,7 +33,8 @@ export type InjectedWriteError = 'Conflict' | 'InternalError' | 'ServiceUnavaila
  *   Unlike `crash`, where it dies does not move when an earlier step makes more or fewer writes.
  * - `writeError`: the `write`-th write fails with `code` without reaching the store.
  * - `staleReads`: the controller manager's watches of `resource` (a plural such as `pods`, or
- *   `*`) lag by up to `lag` events, each held at most `holdMs`.
+ *   `*`) lag by up to `lag` events, each held at most `holdMs`, and no longer than 1,000 other
+ *   events take to pass (virtual time stands still while the cluster works at one instant).
  * - `coalesce`: MODIFIED events of one object within `windowMs` are coalesced (only the last
  *   is delivered), on watches of `resource`.
  * - `dropEvents`: every `every`-th MODIFIED event of watches of `resource` is lost; when the
