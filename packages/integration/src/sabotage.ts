@@ -4,7 +4,7 @@
  * hides or rewrites objects, a client that rewrites or drops writes), without a line of the
  * controller changed.
  */
-import type { CacheReader, Client, KubeObject, Manager, Plugin, PluginApi, ResourceDefinition } from '@kubeloop/core';
+import type { CacheReader, Client, KubeObject, Manager, Patch, Plugin, PluginApi, ResourceDefinition } from '@kubeloop/core';
 
 /** How a broken manager distorts what a controller reads and writes. */
 export interface Sabotage {
@@ -24,6 +24,13 @@ export interface Sabotage {
   readonly listFromCache?: (resource: ResourceDefinition) => boolean;
   /** Whether a delete the controller asks for is dropped (true: it never reaches the API server). */
   readonly dropDelete?: (resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }) => boolean;
+  /**
+   * Carries out a delete the controller asks for in its own way, through the real `client`
+   * (e.g. with another propagation policy, or as a patch instead).
+   */
+  readonly delete?: (client: Client, resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }, options: Parameters<Client['delete']>[2]) => Promise<unknown>;
+  /** Rewrites a patch the controller sends (return undefined to drop it: it never reaches the API server). */
+  readonly patch?: (resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }, patch: Patch) => Patch | undefined;
 }
 
 /**
@@ -108,6 +115,17 @@ export function sabotagedManager(manager: Manager, sabotage: Sabotage): Manager 
   if (sabotage.dropDelete !== undefined) {
     const drop = sabotage.dropDelete;
     overrides['delete'] = async (resource: ResourceDefinition, key: { namespace?: string; name: string }, options?: Parameters<Client['delete']>[2]) => (drop(resource, key) ? client.get(resource, key) : client.delete(resource, key, options));
+  }
+  if (sabotage.delete !== undefined) {
+    const carryOut = sabotage.delete;
+    overrides['delete'] = (resource: ResourceDefinition, key: { namespace?: string; name: string }, options?: Parameters<Client['delete']>[2]) => carryOut(client, resource, key, options);
+  }
+  if (sabotage.patch !== undefined) {
+    const rewrite = sabotage.patch;
+    overrides['patch'] = async (resource: ResourceDefinition, key: { namespace?: string; name: string }, patch: Patch, options?: Parameters<Client['patch']>[3]) => {
+      const rewritten = rewrite(resource, key, patch);
+      return rewritten === undefined ? client.get(resource, key) : client.patch(resource, key, rewritten, options);
+    };
   }
   const cache = sabotage.read === undefined ? undefined : <T extends KubeObject>(resource: ResourceDefinition<T>) => distortedCache(resource, manager.cache(resource), sabotage.read!);
   return bound(manager, { client: bound(client, overrides), ...(cache === undefined ? {} : { cache }) });

@@ -28,6 +28,16 @@ export { GarbageCollectorError } from './operations.js';
 export type { GarbageCollectorErrorCode } from './operations.js';
 
 // Invariants
-export { foregroundOrder, noDanglingDependents, noLiveOwnerCollected, orphansKept } from './invariants.js';
-export { foregroundOrderInvariant, noDanglingDependentsInvariant, noLiveOwnerCollectedInvariant, orphansKeptInvariant } from './invariants.js';
+export { collectionPolicyHonoured, foregroundOrder, foregroundSubtreeOrder, liveOwnerReferencesKept, noDanglingDependents, noDanglingReferences, noLiveOwnerCollected, orphansKept, releasedOnlyByOrphaning } from './invariants.js';
+export {
+  collectionPolicyHonouredInvariant,
+  foregroundOrderInvariant,
+  foregroundSubtreeOrderInvariant,
+  liveOwnerReferencesKeptInvariant,
+  noDanglingDependentsInvariant,
+  noDanglingReferencesInvariant,
+  noLiveOwnerCollectedInvariant,
+  orphansKeptInvariant,
+  releasedOnlyByOrphaningInvariant,
+} from './invariants.js';
 export type { GcTraceEntry, GcViolation, NamespacedKind } from './invariants.js';

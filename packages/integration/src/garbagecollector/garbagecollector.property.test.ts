@@ -25,24 +25,31 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigMaps, IngressClasses, Namespaces, Secrets, isApiError } from '@kubeloop/core';
-import type { KubeObject, OwnerReference, ResourceDefinition } from '@kubeloop/core';
+import { ConfigMaps, FOREGROUND_FINALIZER, IngressClasses, Namespaces, ORPHAN_FINALIZER, Secrets, isApiError } from '@kubeloop/core';
+import type { KubeObject, OwnerReference, Patch, ResourceDefinition } from '@kubeloop/core';
 import {
   DEEP,
   checkCluster,
+  collectionPolicyHonouredInvariant,
+  runCase,
   faultArbitrary,
   faultSchedules,
   faultSchedulesWith,
   foregroundOrderInvariant,
+  foregroundSubtreeOrderInvariant,
   invariant,
+  liveOwnerReferencesKeptInvariant,
   noDanglingDependentsInvariant,
   noLiveOwnerCollectedInvariant,
   noObjectStuckTerminating,
   orphansKeptInvariant,
+  releasedOnlyByOrphaningInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, Fault, FaultSchedule, Invariant, RunContext, SimCluster, Violation } from '@kubeloop/testing';
 import type { PropagationPolicy } from '@kubeloop/core';
 import { garbageCollectorPlugin } from '@kubeloop/controllers';
+import { sabotaged } from '../sabotage.js';
+import type { Sabotage } from '../sabotage.js';
 
 const RUNS = DEEP ? 170 : 12;
 
@@ -61,7 +68,15 @@ interface Spec {
    * first: the live read finds it, and it is not the owner all the same.
    */
   readonly owners: readonly { readonly index: number; readonly block: boolean; readonly crossNamespace?: boolean; readonly namesake?: boolean }[];
+  /**
+   * A deletion finalizer the object is created with (users may set any finalizer): a collector
+   * deleting it must honour it — `orphan` orphans its dependents, `foregroundDeletion` waits for
+   * its blocking ones — and, on an owner, it must not be mistaken for a deletion in progress.
+   */
+  readonly finalizer?: Finalizer | undefined;
 }
+
+type Finalizer = typeof ORPHAN_FINALIZER | typeof FOREGROUND_FINALIZER;
 
 /** An object of the graph, by name (a name is reused only by a `recreate` delete step, with a new uid). */
 interface Target {
@@ -92,6 +107,7 @@ const graph = fc
       kind: fc.constantFrom<Kind>('ConfigMap', 'ConfigMap', 'Secret', 'IngressClass'),
       namespace: fc.constantFrom<Namespace>('default', 'default', 'default', 'other'),
       owners: fc.array(fc.record({ index: fc.nat(), block: fc.boolean(), crossNamespace: fc.constantFrom(false, false, false, true), namesake: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+      finalizer: fc.constantFrom<Finalizer | undefined>(undefined, undefined, undefined, undefined, ORPHAN_FINALIZER, FOREGROUND_FINALIZER),
     }),
     { minLength: 3, maxLength: 10 },
   )
@@ -116,7 +132,7 @@ const graph = fc
           }
         }
       }
-      return { kind: s.kind, namespace: s.namespace, owners };
+      return { kind: s.kind, namespace: s.namespace, owners, ...(s.finalizer === undefined ? {} : { finalizer: s.finalizer }) };
     }),
   );
 
@@ -194,7 +210,12 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
           const o = created[index]!;
           return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name ?? '', uid: o.metadata.uid ?? '', blockOwnerDeletion: block };
         });
-        const metadata = { name: nameOf(i), ...(spec.kind === 'IngressClass' ? {} : { namespace: spec.namespace }), ...(ownerReferences.length > 0 ? { ownerReferences } : {}) };
+        const metadata = {
+          name: nameOf(i),
+          ...(spec.kind === 'IngressClass' ? {} : { namespace: spec.namespace }),
+          ...(ownerReferences.length > 0 ? { ownerReferences } : {}),
+          ...(spec.finalizer === undefined ? {} : { finalizers: [spec.finalizer] }),
+        };
         const body =
           spec.kind === 'ConfigMap'
             ? { apiVersion: 'v1', kind: 'ConfigMap', metadata }
@@ -206,7 +227,11 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
       for (const back of s.backReferences) {
         const [from, to] = [s.specs[back.from]!, s.specs[back.to]!];
         const valid = back.to > back.from && (to.kind === 'IngressClass' || (from.kind !== 'IngressClass' && to.namespace === from.namespace));
-        if (!valid) continue;
+        // An object whose owners are all absent to it is garbage from its creation: the collector
+        // may have decided to delete it already, and its delete (with a uid precondition only, as
+        // upstream's) lands after a new owner is added — a race of the client, not a collector bug.
+        const garbageFromCreation = from.owners.length > 0 && from.owners.every((o) => o.crossNamespace === true);
+        if (!valid || garbageFromCreation) continue;
         const target = targetOf(from, back.from);
         const live = await cluster.server.get(RESOURCES[from.kind], target);
         const o = created[back.to]!;
@@ -233,7 +258,7 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
         const uid = live.metadata.uid ?? '';
         await cluster.server.delete(RESOURCES[s.target.kind], key, { ...(s.policy === undefined ? {} : { propagationPolicy: s.policy }), preconditions: { uid } });
         context.state.deletedByUser.add(uid);
-        context.state.lastPolicy.set(uid, s.policy ?? 'Background');
+        context.state.lastPolicy.set(uid, s.policy ?? policyOfFinalizers(live));
         deleted = live;
       } catch (error) {
         // Already collected (or gone between the read and the delete).
@@ -247,6 +272,12 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
       await context.advance(s.ms);
       return;
   }
+}
+
+/** The policy a delete without one takes: that of the deletion finalizer the object carries (the API server keeps it), else Background. */
+function policyOfFinalizers(object: KubeObject): PropagationPolicy {
+  const finalizers = object.metadata.finalizers ?? [];
+  return finalizers.includes(ORPHAN_FINALIZER) ? 'Orphan' : finalizers.includes(FOREGROUND_FINALIZER) ? 'Foreground' : 'Background';
 }
 
 /** The longest a `recreate` waits for the deleted object to go (its finalizers may hold it). */
@@ -287,7 +318,7 @@ async function recreate(cluster: SimCluster, target: Target, old: KubeObject, co
 function describeStep(s: Step): string {
   switch (s.kind) {
     case 'build': {
-      const objects = s.specs.map((spec, i) => `${nameOf(i)} ${spec.kind}${spec.kind === 'IngressClass' ? '' : ` in ${spec.namespace}`}${spec.owners.length === 0 ? '' : ` ← ${spec.owners.map((o) => `${nameOf(o.index)}${o.block ? ' (blocking)' : ''}${o.crossNamespace === true ? ` (in another namespace: absent to it${o.namesake === true ? '; a namesake of another uid in its own' : ''})` : ''}`).join(', ')}`}`);
+      const objects = s.specs.map((spec, i) => `${nameOf(i)} ${spec.kind}${spec.kind === 'IngressClass' ? '' : ` in ${spec.namespace}`}${spec.finalizer === undefined ? '' : ` (finalizer ${spec.finalizer})`}${spec.owners.length === 0 ? '' : ` ← ${spec.owners.map((o) => `${nameOf(o.index)}${o.block ? ' (blocking)' : ''}${o.crossNamespace === true ? ` (in another namespace: absent to it${o.namesake === true ? '; a namesake of another uid in its own' : ''})` : ''}`).join(', ')}`}`);
       const back = s.backReferences.map((b) => `${nameOf(b.from)} ← ${nameOf(b.to)}${b.block ? ' (blocking)' : ''} (added later, if valid)`);
       return `build: ${[...objects, ...back].join('; ')}; then late-owner and late-child`;
     }
@@ -312,10 +343,11 @@ const switchedAway = (run: RunState) => (uid: string): boolean => (run.lastPolic
 /** Owners the test deleted last with a policy other than Orphan: that delete took any orphan finalizer away. */
 const notLastOrphan = (run: RunState) => (uid: string): boolean => (run.lastPolicy.get(uid) ?? 'Orphan') !== 'Orphan';
 
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step, RunState> {
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, sabotage?: Sabotage): CheckClusterOptions<Step, RunState> {
+  const plugin = sabotage === undefined ? garbageCollectorPlugin() : sabotaged(garbageCollectorPlugin(), sabotage);
   return {
     name,
-    cluster: { nodes: 0, scheduler: false, nodeLifecycle: false, controllerManager: { plugins: [garbageCollectorPlugin()] } },
+    cluster: { nodes: 0, scheduler: false, nodeLifecycle: false, controllerManager: { plugins: [plugin] } },
     runState: () => ({ deletedByUser: new Set(), lastPolicy: new Map() }),
     setup: async (cluster) => {
       noteCrash();
@@ -326,8 +358,17 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
     perform,
     describe: describeStep,
     faults,
-    safety: (run) => [noLiveOwnerCollectedInvariant(deletedByUser(run)), foregroundOrderInvariant(switchedAway(run))],
-    liveness: (run) => [noDanglingDependentsInvariant, noObjectStuckTerminating, orphansKeptInvariant(deletedByUser(run), notLastOrphan(run)), lateObjectsKept],
+    safety: (run) => [noLiveOwnerCollectedInvariant(deletedByUser(run)), foregroundOrderInvariant(switchedAway(run)), liveOwnerReferencesKeptInvariant],
+    // The plugin registers noDanglingReferences (no reference to a gone owner is left) too.
+    liveness: (run) => [
+      noDanglingDependentsInvariant,
+      noObjectStuckTerminating,
+      orphansKeptInvariant(deletedByUser(run), notLastOrphan(run)),
+      releasedOnlyByOrphaningInvariant,
+      collectionPolicyHonouredInvariant(deletedByUser(run)),
+      foregroundSubtreeOrderInvariant(deletedByUser(run), switchedAway(run)),
+      lateObjectsKept,
+    ],
     stepMs: 100,
     settleQuietMs: 30_000,
     stableMs: 10_000,
@@ -369,4 +410,84 @@ describe('garbage collector properties', () => {
     const writeError = fc.record({ kind: fc.constant('writeError' as const), write: fc.integer({ min: 1, max: 24 }), code: fc.constantFrom('Conflict' as const, 'InternalError' as const) });
     await checkCluster(options('gc: failing writes', faultSchedulesWith([writeError], fc.array(writeError, { maxLength: 7 }))));
   }, 120_000);
+});
+
+// Collectors broken on purpose: each new invariant is shown failing on one, in a fixed case that
+// the real collector passes. The collector's writes are distorted (../sabotage.ts), its code is not.
+
+/** A merge patch's `metadata.ownerReferences`, when it sets them. */
+function setsOwnerReferences(patch: Patch): boolean {
+  return patch.type === 'merge' && 'ownerReferences' in ((patch.body['metadata'] ?? {}) as Record<string, unknown>);
+}
+
+/** A collector whose patches of owner references never land: it leaves dangling references on objects that keep an owner. */
+const keepsReferences: Sabotage = { patch: (_r, _k, patch) => (setsOwnerReferences(patch) ? undefined : patch) };
+
+/** A collector that, asked to remove some owner references, removes all of them. */
+const dropsAllReferences: Sabotage = {
+  patch: (_r, _k, patch) => (setsOwnerReferences(patch) && patch.type === 'merge' ? { type: 'merge', body: { ...patch.body, metadata: { ...(patch.body['metadata'] as object), ownerReferences: null } } } : patch),
+};
+
+/** A collector that releases garbage instead of deleting it: its deletes remove the object's owner references. */
+const releasesInsteadOfDeleting: Sabotage = {
+  delete: (client, resource, key) => client.patch(resource, { namespace: key.namespace, name: key.name }, { type: 'merge', body: { metadata: { ownerReferences: null } } }),
+};
+
+/** A collector that deletes everything in the background, whatever the object's finalizers or its owner's foreground deletion. */
+const alwaysBackground: Sabotage = {
+  delete: (client, resource, key, deleteOptions) => client.delete(resource, { namespace: key.namespace, name: key.name }, { ...deleteOptions, propagationPolicy: 'Background' }),
+};
+
+/** A build step of ConfigMaps and Secrets in `default`, without back-references. */
+function build(...specs: Spec[]): Step {
+  return { kind: 'build', specs, backReferences: [] };
+}
+
+function del(index: number, kind: Kind, policy: PropagationPolicy): Step {
+  return { kind: 'delete', target: { kind, namespace: 'default', name: nameOf(index) }, policy, waitMs: 0, recreate: false };
+}
+
+const secret = (owners: Spec['owners'] = [], finalizer?: Finalizer): Spec => ({ kind: 'Secret', namespace: 'default', owners, ...(finalizer === undefined ? {} : { finalizer }) });
+const configMap = (owners: Spec['owners'] = [], finalizer?: Finalizer): Spec => ({ kind: 'ConfigMap', namespace: 'default', owners, ...(finalizer === undefined ? {} : { finalizer }) });
+
+/** Runs `actions` on the broken collector (expecting `invariant` to fail) and on the real one (expecting a pass). */
+async function failsOnlyWhenBroken(sabotage: Sabotage, actions: readonly Step[], invariantName: string): Promise<string> {
+  const broken = await runCase(options(`gc: broken for ${invariantName}`, fc.constant([]), sabotage), 1, actions, []);
+  expect(broken.failure?.invariant).toBe(invariantName);
+  const real = await runCase(options(`gc: real for ${invariantName}`, fc.constant([])), 1, actions, []);
+  expect(real.failure).toBeUndefined();
+  return broken.failure?.violations[0]?.message ?? '';
+}
+
+describe('garbage collector invariants, on collectors broken on purpose', () => {
+  // obj-2 has two owners; obj-1 goes, obj-0 stays: obj-2 must lose exactly its reference to obj-1.
+  const twoOwners = [build(secret(), secret(), configMap([{ index: 0, block: false }, { index: 1, block: true }])), del(1, 'Secret', 'Background'), { kind: 'wait', ms: 1_000 } as const];
+
+  it('a collector that never removes a dangling reference from an object with a live owner fails noDanglingReferences (registered by the plugin)', async () => {
+    expect(await failsOnlyWhenBroken(keepsReferences, twoOwners, 'noDanglingReferences')).toMatch(/^ConfigMap default\/obj-2 still references Secret obj-1 \(uid [\w-]+\), which is gone$/);
+  }, 60_000);
+
+  it('a collector that removes every reference when it should remove the dangling ones fails liveOwnerReferencesKept', async () => {
+    expect(await failsOnlyWhenBroken(dropsAllReferences, twoOwners, 'liveOwnerReferencesKept')).toMatch(/^ConfigMap default\/obj-2 lost its reference to Secret default\/obj-0 \(uid [\w-]+\), which is live and not being deleted$/);
+  }, 60_000);
+
+  it('a collector that strips the owner references of garbage instead of deleting it fails releasedOnlyByOrphaning', async () => {
+    const actions = [build(secret(), configMap([{ index: 0, block: false }])), del(0, 'Secret', 'Background'), { kind: 'wait', ms: 1_000 } as const];
+    expect(await failsOnlyWhenBroken(releasesInsteadOfDeleting, actions, 'releasedOnlyByOrphaning')).toMatch(/^ConfigMap default\/obj-1 was released from its owners/);
+  }, 60_000);
+
+  it('a collector that ignores the orphan finalizer of the garbage it deletes fails collectionPolicyHonoured', async () => {
+    // obj-1 carries `orphan`: once obj-0 goes, obj-1 must be deleted with Orphan (obj-2 stays, released).
+    const actions = [build(secret(), configMap([{ index: 0, block: false }], ORPHAN_FINALIZER), configMap([{ index: 1, block: true }])), del(0, 'Secret', 'Background'), { kind: 'wait', ms: 1_000 } as const];
+    expect(await failsOnlyWhenBroken(alwaysBackground, actions, 'collectionPolicyHonoured')).toBe('ConfigMap default/obj-1 was collected without the orphan finalizer, which it carried before');
+  }, 60_000);
+
+  it('a collector that deletes the dependents of a foreground owner in the background fails foregroundSubtreeOrder', async () => {
+    // obj-0 ← obj-1 ← obj-2 ← obj-3, all blocking: obj-0 deleted in the foreground must outlive
+    // them all. Collected in the background, obj-1 and then obj-2 go at once, and obj-0 with them,
+    // while obj-3 (two hops below) is still there.
+    const chain = build(secret(), configMap([{ index: 0, block: true }]), configMap([{ index: 1, block: true }]), configMap([{ index: 2, block: true }]));
+    const actions = [chain, del(0, 'Secret', 'Foreground'), { kind: 'wait', ms: 1_000 } as const];
+    expect(await failsOnlyWhenBroken(alwaysBackground, actions, 'foregroundSubtreeOrder')).toMatch(/^Secret default\/obj-0 was deleted in the foreground before ConfigMap default\/obj-3, a blocking dependent of ConfigMap default\/obj-2, collected in its blocking subtree$/);
+  }, 60_000);
 });
