@@ -204,6 +204,8 @@ export {
   orphansKeptInvariant,
   releasedOnlyByOrphaning,
   releasedOnlyByOrphaningInvariant,
+  unresolvableOwnersKept,
+  unresolvableOwnersKeptInvariant,
 } from './garbagecollector/index.js';
 export type { GarbageCollectorErrorCode, GarbageCollectorOptions, GcTraceEntry, GcViolation, NamespacedKind } from './garbagecollector/index.js';
 

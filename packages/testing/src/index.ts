@@ -78,6 +78,7 @@ export {
   singleActiveReplicaSetInvariant,
   singleControllerInvariant,
   taintedPodsEvictedInvariant,
+  unresolvableOwnersKeptInvariant,
 } from '@kubeloop/controllers';
 export type { PodsNotOvercreatedOptions, ScaleDownOrderOptions, TaintEvictionOptions } from '@kubeloop/controllers';
 

@@ -28,7 +28,7 @@ export { GarbageCollectorError } from './operations.js';
 export type { GarbageCollectorErrorCode } from './operations.js';
 
 // Invariants
-export { collectionPolicyHonoured, foregroundOrder, foregroundSubtreeOrder, liveOwnerReferencesKept, noDanglingDependents, noDanglingReferences, noLiveOwnerCollected, orphansKept, releasedOnlyByOrphaning } from './invariants.js';
+export { collectionPolicyHonoured, foregroundOrder, foregroundSubtreeOrder, liveOwnerReferencesKept, noDanglingDependents, noDanglingReferences, noLiveOwnerCollected, orphansKept, releasedOnlyByOrphaning, unresolvableOwnersKept } from './invariants.js';
 export {
   collectionPolicyHonouredInvariant,
   foregroundOrderInvariant,
@@ -39,5 +39,6 @@ export {
   noLiveOwnerCollectedInvariant,
   orphansKeptInvariant,
   releasedOnlyByOrphaningInvariant,
+  unresolvableOwnersKeptInvariant,
 } from './invariants.js';
 export type { GcTraceEntry, GcViolation, NamespacedKind } from './invariants.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FOREGROUND_FINALIZER, formatRef, ORPHAN_FINALIZER } from '@kubeloop/core';
 import type { KubeObject } from '@kubeloop/core';
 import type { GcTraceEntry } from './invariants.js';
-import { collectionPolicyHonoured, foregroundSubtreeOrder, liveOwnerReferencesKept, noDanglingReferences, orphansKept, releasedOnlyByOrphaning } from './invariants.js';
+import { collectionPolicyHonoured, foregroundSubtreeOrder, liveOwnerReferencesKept, noDanglingReferences, orphansKept, releasedOnlyByOrphaning, unresolvableOwnersKept } from './invariants.js';
 
 const DELETED_AT = '2026-01-01T00:00:00Z';
 const owner = (finalizers: string[] = [], deleting = false): KubeObject =>
@@ -152,5 +152,23 @@ describe('foregroundSubtreeOrder', () => {
     const early = [added(o), added(m), added(d), modified(waiting), deleted(m), deleted(waiting)];
     expect(foregroundSubtreeOrder({ trace: early, deletedByUser: new Set(['uid-m']) })).toEqual([]);
     expect(foregroundSubtreeOrder({ trace: early, deletedByUser: new Set(), switchedAway: (uid) => uid === 'uid-o' })).toEqual([]);
+  });
+});
+
+describe('unresolvableOwnersKept', () => {
+  const namespaced = (_apiVersion: string, kind: string): boolean | undefined => (kind === 'ConfigMap' ? true : kind === 'IngressClass' ? false : undefined);
+  const cls = (extra: Partial<KubeObject['metadata']> = {}): KubeObject =>
+    ({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'ic', uid: 'uid-ic', ownerReferences: [ref('uid-cm', 'cm', 'ConfigMap')], ...extra } }) as KubeObject;
+  it('names a cluster-scoped object collected although it names a namespaced owner', () => {
+    expect(unresolvableOwnersKept({ trace: [added(cls()), deleted(cls())], deletedByUser: new Set(), namespaced }).map((v) => v.message)).toEqual([
+      'IngressClass ic was collected although it names ConfigMap cm, a namespaced owner of a cluster-scoped object (unresolvable)',
+    ]);
+  });
+
+  it('does not judge what the test deleted, a namespaced dependent, or a kind it does not know', () => {
+    expect(unresolvableOwnersKept({ trace: [added(cls()), deleted(cls())], deletedByUser: new Set(['uid-ic']), namespaced })).toEqual([]);
+    const inNamespace = object('Secret', 's', { ownerReferences: [ref('uid-cm', 'cm', 'ConfigMap')] });
+    expect(unresolvableOwnersKept({ trace: [added(inNamespace), deleted(inNamespace)], deletedByUser: new Set(), namespaced })).toEqual([]);
+    expect(unresolvableOwnersKept({ trace: [added(cls()), deleted(cls())], deletedByUser: new Set(), namespaced: () => undefined })).toEqual([]);
   });
 });

@@ -19,7 +19,9 @@
  * - {@link collectionPolicyHonoured} (over a trace): a collected object without a foreground
  *   owner is deleted with the policy of the `orphan` / `foregroundDeletion` finalizer it carries;
  * - {@link foregroundSubtreeOrder} (over a trace): a foreground owner goes only after the blocking
- *   dependents of the dependents collected for it.
+ *   dependents of the dependents collected for it;
+ * - {@link unresolvableOwnersKept} (safety, over a trace): a cluster-scoped object naming a
+ *   namespaced owner kind is never collected.
  *
  * The same rules as core {@link Invariant}s over {@link ClusterState}s follow; the garbage
  * collector's plugin registers {@link noDanglingDependentsInvariant} and
@@ -379,6 +381,29 @@ export function foregroundSubtreeOrder(state: { readonly trace: readonly GcTrace
   return out;
 }
 
+/**
+ * **unresolvableOwnersKept**: a cluster-scoped object that names an owner of a namespaced kind is
+ * never collected. The Kubernetes documentation: "if a cluster-scoped dependent specifies a
+ * namespaced kind as an owner, it is treated as having an unresolvable owner reference, and is
+ * not able to be garbage collected" (upstream `namespacedOwnerOfClusterScopedObjectErr`) — an
+ * owner reference carries no namespace, so there is nowhere to look the owner up. Over a trace:
+ * no such object outside `deletedByUser` begins deletion. `namespaced` tells the kinds apart
+ * (a kind it does not know is not judged).
+ */
+export function unresolvableOwnersKept(state: { readonly trace: readonly GcTraceEntry[]; readonly deletedByUser: ReadonlySet<string>; readonly namespaced: NamespacedKind }): GcViolation[] {
+  const out: GcViolation[] = [];
+  replay(state.trace, (entry, _live, previous) => {
+    const o = entry.object;
+    const uid = o.metadata.uid ?? '';
+    if (previous === undefined || previous.metadata.deletionTimestamp !== undefined || state.deletedByUser.has(uid)) return;
+    if (entry.type !== 'DELETED' && o.metadata.deletionTimestamp === undefined) return;
+    if (previous.metadata.namespace !== undefined && previous.metadata.namespace !== '') return;
+    const unresolvable = (previous.metadata.ownerReferences ?? []).find((r) => state.namespaced(r.apiVersion, r.kind) === true);
+    if (unresolvable !== undefined) out.push({ objects: [refOf(o)], message: `${describe(o)} was collected although it names ${unresolvable.kind} ${unresolvable.name}, a namespaced owner of a cluster-scoped object (unresolvable)` });
+  });
+  return out;
+}
+
 // As core invariants over cluster states
 
 /** Every live object of `state`. */
@@ -541,6 +566,19 @@ export function foregroundSubtreeOrderInvariant(deletedByUser: (uid: string) => 
   return invariant('foregroundSubtreeOrder', 'An owner deleted in the foreground goes only after the blocking dependents of its collected blocking dependents.', (state) => {
     const trace = fullTrace(state);
     return foregroundSubtreeOrder({ trace, deletedByUser: userDeletions(trace, deletedByUser), switchedAway });
+  });
+}
+
+/**
+ * Transition safety: {@link unresolvableOwnersKept} — no cluster-scoped object naming a namespaced
+ * owner kind is collected, over the changes between two checked states. Kinds count as namespaced
+ * as in {@link noDanglingDependentsInvariant}; `deletedByUser(uid)` is true for the uids the test
+ * deleted itself (not checked).
+ */
+export function unresolvableOwnersKeptInvariant(deletedByUser: (uid: string) => boolean): Invariant {
+  return transitionInvariant('unresolvableOwnersKept', 'A cluster-scoped object naming a namespaced owner kind is never collected.', (previous, state) => {
+    const { trace } = traceBetween(previous, state);
+    return unresolvableOwnersKept({ trace, deletedByUser: userDeletions(trace, deletedByUser), namespaced: namespacedKinds(state) });
   });
 }
 

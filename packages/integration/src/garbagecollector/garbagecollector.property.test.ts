@@ -44,6 +44,7 @@ import {
   noObjectStuckTerminating,
   orphansKeptInvariant,
   releasedOnlyByOrphaningInvariant,
+  unresolvableOwnersKeptInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, Fault, FaultSchedule, Invariant, RunContext, SimCluster, Violation } from '@kubeloop/testing';
 import type { PropagationPolicy } from '@kubeloop/core';
@@ -65,9 +66,12 @@ interface Spec {
    * namespace, so that owner is absent to the dependent (upstream looks it up in the
    * dependent's namespace) and the dependent is garbage from the start. With `namesake`, an
    * object of the owner's kind and name (another uid) is created in the dependent's namespace
-   * first: the live read finds it, and it is not the owner all the same.
+   * first: the live read finds it, and it is not the owner all the same. `unresolvable` marks a
+   * reference from a cluster-scoped object to a namespaced owner: it can never be resolved, and
+   * the object is never collected (the Kubernetes documentation). Such a reference is the
+   * object's only one, never blocking, and the object owns nothing: see {@link graph}.
    */
-  readonly owners: readonly { readonly index: number; readonly block: boolean; readonly crossNamespace?: boolean; readonly namesake?: boolean }[];
+  readonly owners: readonly { readonly index: number; readonly block: boolean; readonly crossNamespace?: boolean; readonly namesake?: boolean; readonly unresolvable?: boolean }[];
   /**
    * A deletion finalizer the object is created with (users may set any finalizer): a collector
    * deleting it must honour it — `orphan` orphans its dependents, `foregroundDeletion` waits for
@@ -111,19 +115,32 @@ const graph = fc
     }),
     { minLength: 3, maxLength: 10 },
   )
-  .map((raw) =>
-    raw.map((s, i): Spec => {
+  .map((raw) => {
+    // Objects given an unresolvable owner reference. Upstream's collector (and this one) handle
+    // three shapes of them in ways no documented rule covers, so the generator keeps out of them:
+    // - a blocking one: the namespaced owner's graph node lists the object as a blocking
+    //   dependent, so the owner's foreground deletion waits forever for an object never collected;
+    // - one next to valid owners: if the unresolvable reference is orphaned away after the
+    //   object's last attempt (which failed on it, not retried), nothing looks at the object
+    //   again when its other owners are gone;
+    // - an object that owns others: a dependent seen before it makes its virtual node take the
+    //   dependent's namespace, and the attempt on that node looks the namespaced owner up there
+    //   (upstream `isDangling` uses `item.identity.Namespace` too), finds it absent and collects
+    //   the object.
+    const unresolvableOwners = new Set<number>();
+    return raw.map((s, i): Spec => {
       // Owners are earlier objects that this object may validly reference: a cluster-scoped
       // object only cluster-scoped owners, a namespaced one cluster-scoped or same-namespace owners.
       // Now and then a namespaced object references a namespaced owner of the other namespace
       // too: the collector reaches it only through its live read of the owner (not found in the
       // dependent's namespace), no deletion event names that owner absent.
       const seen = new Set<number>();
-      const owners: { index: number; block: boolean; crossNamespace?: boolean; namesake?: boolean }[] = [];
+      const owners: { index: number; block: boolean; crossNamespace?: boolean; namesake?: boolean; unresolvable?: boolean }[] = [];
       if (i > 0) {
         for (const o of s.owners) {
           const index = o.index % i;
           const owner = raw[index]!;
+          if (unresolvableOwners.has(index)) continue;
           const ok = owner.kind === 'IngressClass' || (s.kind !== 'IngressClass' && owner.namespace === s.namespace);
           const crossNamespace = !ok && o.crossNamespace && s.kind !== 'IngressClass';
           if ((ok || crossNamespace) && !seen.has(index)) {
@@ -131,10 +148,17 @@ const graph = fc
             owners.push(crossNamespace ? { index, block: o.block, crossNamespace: true, namesake: o.namesake } : { index, block: o.block });
           }
         }
+        // The same draw gives a cluster-scoped object a namespaced owner now and then, alone.
+        const first = s.owners[0]!;
+        const firstOwner = raw[first.index % i]!;
+        if (s.kind === 'IngressClass' && first.crossNamespace && firstOwner.kind !== 'IngressClass' && !unresolvableOwners.has(first.index % i)) {
+          unresolvableOwners.add(i);
+          return { kind: s.kind, namespace: s.namespace, owners: [{ index: first.index % i, block: false, unresolvable: true }], ...(s.finalizer === undefined ? {} : { finalizer: s.finalizer }) };
+        }
       }
       return { kind: s.kind, namespace: s.namespace, owners, ...(s.finalizer === undefined ? {} : { finalizer: s.finalizer }) };
-    }),
-  );
+    });
+  });
 
 /**
  * The actions of one run: the graph is built first (with a late owner and its child created just
@@ -224,14 +248,19 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
               : { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata, spec: { controller: 'example.com/ingress' } };
         created.push(await cluster.server.create(RESOURCES[spec.kind], body as never));
       }
+      // An object whose owners are all absent to it, or garbage themselves, is garbage from its creation.
+      const garbage: boolean[] = [];
+      for (const spec of s.specs) garbage.push(spec.owners.length > 0 && spec.owners.every((o) => o.crossNamespace === true || garbage[o.index] === true));
       for (const back of s.backReferences) {
         const [from, to] = [s.specs[back.from]!, s.specs[back.to]!];
         const valid = back.to > back.from && (to.kind === 'IngressClass' || (from.kind !== 'IngressClass' && to.namespace === from.namespace));
-        // An object whose owners are all absent to it is garbage from its creation: the collector
-        // may have decided to delete it already, and its delete (with a uid precondition only, as
-        // upstream's) lands after a new owner is added — a race of the client, not a collector bug.
-        const garbageFromCreation = from.owners.length > 0 && from.owners.every((o) => o.crossNamespace === true);
-        if (!valid || garbageFromCreation) continue;
+        // The collector may have decided to delete an object that is garbage from its creation
+        // already, and its delete (with a uid precondition only, as upstream's) lands after a new
+        // owner is added — a race of the client, not a collector bug.
+        const garbageFromCreation = garbage[back.from] === true;
+        // An object with an unresolvable owner keeps it alone and owns nothing (see `graph`).
+        const unresolvable = from.owners.some((o) => o.unresolvable === true) || to.owners.some((o) => o.unresolvable === true);
+        if (!valid || garbageFromCreation || unresolvable) continue;
         const target = targetOf(from, back.from);
         const live = await cluster.server.get(RESOURCES[from.kind], target);
         const o = created[back.to]!;
@@ -318,7 +347,7 @@ async function recreate(cluster: SimCluster, target: Target, old: KubeObject, co
 function describeStep(s: Step): string {
   switch (s.kind) {
     case 'build': {
-      const objects = s.specs.map((spec, i) => `${nameOf(i)} ${spec.kind}${spec.kind === 'IngressClass' ? '' : ` in ${spec.namespace}`}${spec.finalizer === undefined ? '' : ` (finalizer ${spec.finalizer})`}${spec.owners.length === 0 ? '' : ` ← ${spec.owners.map((o) => `${nameOf(o.index)}${o.block ? ' (blocking)' : ''}${o.crossNamespace === true ? ` (in another namespace: absent to it${o.namesake === true ? '; a namesake of another uid in its own' : ''})` : ''}`).join(', ')}`}`);
+      const objects = s.specs.map((spec, i) => `${nameOf(i)} ${spec.kind}${spec.kind === 'IngressClass' ? '' : ` in ${spec.namespace}`}${spec.finalizer === undefined ? '' : ` (finalizer ${spec.finalizer})`}${spec.owners.length === 0 ? '' : ` ← ${spec.owners.map((o) => `${nameOf(o.index)}${o.block ? ' (blocking)' : ''}${o.crossNamespace === true ? ` (in another namespace: absent to it${o.namesake === true ? '; a namesake of another uid in its own' : ''})` : ''}${o.unresolvable === true ? ' (namespaced: unresolvable)' : ''}`).join(', ')}`}`);
       const back = s.backReferences.map((b) => `${nameOf(b.from)} ← ${nameOf(b.to)}${b.block ? ' (blocking)' : ''} (added later, if valid)`);
       return `build: ${[...objects, ...back].join('; ')}; then late-owner and late-child`;
     }
@@ -358,7 +387,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, sabotage?: S
     perform,
     describe: describeStep,
     faults,
-    safety: (run) => [noLiveOwnerCollectedInvariant(deletedByUser(run)), foregroundOrderInvariant(switchedAway(run)), liveOwnerReferencesKeptInvariant],
+    safety: (run) => [noLiveOwnerCollectedInvariant(deletedByUser(run)), foregroundOrderInvariant(switchedAway(run)), liveOwnerReferencesKeptInvariant, unresolvableOwnersKeptInvariant(deletedByUser(run))],
     // The plugin registers noDanglingReferences (no reference to a gone owner is left) too.
     liveness: (run) => [
       noDanglingDependentsInvariant,
@@ -438,6 +467,16 @@ const alwaysBackground: Sabotage = {
   delete: (client, resource, key, deleteOptions) => client.delete(resource, { namespace: key.namespace, name: key.name }, { ...deleteOptions, propagationPolicy: 'Background' }),
 };
 
+/**
+ * A collector that takes ConfigMaps for a cluster-scoped kind: to it, a cluster-scoped object
+ * naming a ConfigMap owner is valid, and the owner, looked up at cluster scope, absent (a real
+ * API server answers NotFound there).
+ */
+const configMapsClusterScoped: Sabotage = {
+  resource: (r) => (r.kind === 'ConfigMap' ? { ...r, namespaced: false } : r),
+  get: (r, key, object) => (r.kind === 'ConfigMap' && key.namespace === undefined ? undefined : object),
+};
+
 /** A build step of ConfigMaps and Secrets in `default`, without back-references. */
 function build(...specs: Spec[]): Step {
   return { kind: 'build', specs, backReferences: [] };
@@ -480,6 +519,13 @@ describe('garbage collector invariants, on collectors broken on purpose', () => 
     // obj-1 carries `orphan`: once obj-0 goes, obj-1 must be deleted with Orphan (obj-2 stays, released).
     const actions = [build(secret(), configMap([{ index: 0, block: false }], ORPHAN_FINALIZER), configMap([{ index: 1, block: true }])), del(0, 'Secret', 'Background'), { kind: 'wait', ms: 1_000 } as const];
     expect(await failsOnlyWhenBroken(alwaysBackground, actions, 'collectionPolicyHonoured')).toBe('ConfigMap default/obj-1 was collected without the orphan finalizer, which it carried before');
+  }, 60_000);
+
+  it('a collector that looks a namespaced owner of a cluster-scoped object up at cluster scope (and finds it absent) fails unresolvableOwnersKept', async () => {
+    const actions = [build(configMap(), { kind: 'IngressClass', namespace: 'default', owners: [{ index: 0, block: false, unresolvable: true }] }), { kind: 'wait', ms: 1_000 } as const];
+    expect(await failsOnlyWhenBroken(configMapsClusterScoped, actions, 'unresolvableOwnersKept')).toBe(
+      'IngressClass obj-1 was collected although it names ConfigMap obj-0, a namespaced owner of a cluster-scoped object (unresolvable)',
+    );
   }, 60_000);
 
   it('a collector that deletes the dependents of a foreground owner in the background fails foregroundSubtreeOrder', async () => {
