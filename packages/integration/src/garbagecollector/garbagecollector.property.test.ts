@@ -191,6 +191,48 @@ const steps: fc.Arbitrary<readonly Step[]> = graph.chain((specs) =>
     ]),
 );
 
+/**
+ * Foreground chains and cycles, the shapes where a foreground deletion has the most to get right:
+ * a Secret `obj-1` (the root) owning a chain of one to four ConfigMaps, `obj-1 ← obj-2 ← …`, each
+ * link blocking or not; now and then a chained object also owned by `obj-0`, a Secret that stays
+ * (its reference to the root, or to any waiting owner, must then be removed, not the object
+ * deleted); deletion finalizers preset now and then; up to two back-references from an object to
+ * a later one (ownership cycles: upstream unblocks the references of a dependent whose own
+ * dependent is deleting its dependents, else the two wait for each other forever). The root is
+ * deleted in the foreground, then now and then another object with any policy.
+ */
+const foregroundChains: fc.Arbitrary<readonly Step[]> = fc.integer({ min: 1, max: 4 }).chain((length) => {
+  const n = length + 2;
+  return fc
+    .tuple(
+      fc.array(fc.constantFrom(true, true, false), { minLength: length, maxLength: length }),
+      fc.array(fc.constantFrom<Finalizer | undefined>(undefined, undefined, ORPHAN_FINALIZER, FOREGROUND_FINALIZER), { minLength: length, maxLength: length }),
+      fc.array(fc.boolean(), { minLength: length, maxLength: length }),
+      fc.array(fc.record({ from: fc.integer({ min: 1, max: n - 1 }), to: fc.integer({ min: 1, max: n - 1 }), block: fc.constantFrom(true, true, false) }), { maxLength: 2 }),
+      fc.constantFrom(0, 5, 500),
+      fc.option(fc.record({ index: fc.nat({ max: n - 1 }), policy: fc.constantFrom<PropagationPolicy | undefined>('Orphan', 'Foreground', 'Background', undefined), waitMs: fc.constantFrom(0, 5, 500) }), { nil: undefined }),
+    )
+    .map(([blocks, finalizers, kept, backReferences, waitMs, second]): Step[] => {
+      const specs: Spec[] = [
+        { kind: 'Secret', namespace: 'default', owners: [] },
+        { kind: 'Secret', namespace: 'default', owners: [] },
+        ...blocks.map((block, k): Spec => ({
+          kind: 'ConfigMap',
+          namespace: 'default',
+          owners: [{ index: k + 1, block }, ...(kept[k] === true ? [{ index: 0, block: false }] : [])],
+          ...(finalizers[k] === undefined ? {} : { finalizer: finalizers[k] }),
+        })),
+      ];
+      const target = (i: number): Target => ({ kind: specs[i]!.kind, namespace: 'default', name: nameOf(i) });
+      return [
+        { kind: 'build', specs, backReferences },
+        { kind: 'delete', target: target(1), policy: 'Foreground', waitMs, recreate: false },
+        ...(second === undefined ? [] : [{ kind: 'delete', target: target(second.index), policy: second.policy, waitMs: second.waitMs, recreate: false } as const]),
+        { kind: 'wait', ms: 1_000 },
+      ];
+    });
+});
+
 /** Per run (the toolkit's `runState`, fresh for each case). */
 interface RunState {
   /** The uids the test's own deletions deleted (those are not "collected"). */
@@ -433,6 +475,15 @@ describe('garbage collector properties', () => {
     // cache (an owner missing from the graph taken as gone) pass most runs.
     const stale = fc.constant<Fault>({ kind: 'staleReads', resource: '*', lag: 4, holdMs: 1_500 });
     await checkCluster(options('gc: stale caches', faultSchedulesWith([stale], fc.constant([]))));
+  }, 120_000);
+
+  it('for foreground deletions of ownership chains and cycles (blocking or not, a second owner that stays, preset finalizers), the whole blocking subtree goes before the owner and nothing waits forever', async () => {
+    await checkCluster({ ...options('gc: foreground chains', fc.constant([])), actions: foregroundChains, runs: DEEP ? 250 : 30 });
+  }, 120_000);
+
+  it('the same holds for foreground chains and cycles when the controller manager crashes at its n-th write', async () => {
+    const crash = faultArbitrary({ kinds: ['crash'], maxWrite: 8 });
+    await checkCluster({ ...options('gc: foreground chains, crash at the n-th write', faultSchedulesWith([crash], fc.constant([]))), actions: foregroundChains, runs: DEEP ? 120 : 12 });
   }, 120_000);
 
   it('the same holds when writes of the controller manager fail with Conflict or InternalError (retried with backoff)', async () => {
