@@ -4,7 +4,8 @@
  * hides or rewrites objects, a client that rewrites or drops writes), without a line of the
  * controller changed.
  */
-import type { CacheReader, Client, KubeObject, Manager, Plugin, PluginApi, ResourceDefinition } from '@kubeloop/core';
+import type { CacheReader, Client, KubeObject, Manager, Patch, Plugin, PluginApi, ResourceDefinition } from '@kubeloop/core';
+import { notFound } from '@kubeloop/core';
 
 /** How a broken manager distorts what a controller reads and writes. */
 export interface Sabotage {
@@ -24,6 +25,23 @@ export interface Sabotage {
   readonly listFromCache?: (resource: ResourceDefinition) => boolean;
   /** Whether a delete the controller asks for is dropped (true: it never reaches the API server). */
   readonly dropDelete?: (resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }) => boolean;
+  /**
+   * Carries out a delete the controller asks for in its own way, through the real `client`
+   * (e.g. with another propagation policy, or as a patch instead).
+   */
+  readonly delete?: (client: Client, resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }, options: Parameters<Client['delete']>[2]) => Promise<unknown>;
+  /**
+   * Rewrites what the client's live reads by name return (`get`; return undefined to answer
+   * NotFound), as {@link Sabotage.list} does for lists.
+   */
+  readonly get?: (resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }, object: KubeObject) => KubeObject | undefined;
+  /**
+   * Rewrites the resource definitions the controller looks up by kind (`registry.forKind`), e.g.
+   * to make it take a namespaced kind for a cluster-scoped one. What the informers watch is unchanged.
+   */
+  readonly resource?: (resource: ResourceDefinition) => ResourceDefinition;
+  /** Rewrites a patch the controller sends (return undefined to drop it: it never reaches the API server). */
+  readonly patch?: (resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }, patch: Patch) => Patch | undefined;
 }
 
 /**
@@ -109,8 +127,37 @@ export function sabotagedManager(manager: Manager, sabotage: Sabotage): Manager 
     const drop = sabotage.dropDelete;
     overrides['delete'] = async (resource: ResourceDefinition, key: { namespace?: string; name: string }, options?: Parameters<Client['delete']>[2]) => (drop(resource, key) ? client.get(resource, key) : client.delete(resource, key, options));
   }
+  if (sabotage.get !== undefined) {
+    const rewrite = sabotage.get;
+    overrides['get'] = async (resource: ResourceDefinition, key: { namespace?: string; name: string }) => {
+      const r = rewrite(resource, key, await client.get(resource, key));
+      if (r === undefined) throw notFound(resource.resource, resource.group, key.name);
+      return r;
+    };
+  }
+  if (sabotage.delete !== undefined) {
+    const carryOut = sabotage.delete;
+    overrides['delete'] = (resource: ResourceDefinition, key: { namespace?: string; name: string }, options?: Parameters<Client['delete']>[2]) => carryOut(client, resource, key, options);
+  }
+  if (sabotage.patch !== undefined) {
+    const rewrite = sabotage.patch;
+    overrides['patch'] = async (resource: ResourceDefinition, key: { namespace?: string; name: string }, patch: Patch, options?: Parameters<Client['patch']>[3]) => {
+      const rewritten = rewrite(resource, key, patch);
+      return rewritten === undefined ? client.get(resource, key) : client.patch(resource, key, rewritten, options);
+    };
+  }
   const cache = sabotage.read === undefined ? undefined : <T extends KubeObject>(resource: ResourceDefinition<T>) => distortedCache(resource, manager.cache(resource), sabotage.read!);
-  return bound(manager, { client: bound(client, overrides), ...(cache === undefined ? {} : { cache }) });
+  const rewriteResource = sabotage.resource;
+  const registry =
+    rewriteResource === undefined
+      ? undefined
+      : bound(manager.registry, {
+          forKind: (apiVersion: string, kind: string) => {
+            const found = manager.registry.forKind(apiVersion, kind);
+            return found === undefined ? undefined : rewriteResource(found);
+          },
+        });
+  return bound(manager, { client: bound(client, overrides), ...(cache === undefined ? {} : { cache }), ...(registry === undefined ? {} : { registry }) });
 }
 
 /** `plugin`, renamed, with every controller and runnable it adds built on a {@link sabotagedManager}. */

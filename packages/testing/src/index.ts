@@ -55,9 +55,13 @@ export {
   daemonPodsUpdatedInvariant,
   daemonSetStatusMatchesInvariant,
   deploymentStatusMatchesInvariant,
+  collectionPolicyHonouredInvariant,
   endpointsMatchPodsInvariant,
   foregroundOrderInvariant,
+  foregroundSubtreeOrderInvariant,
+  liveOwnerReferencesKeptInvariant,
   noDanglingDependentsInvariant,
+  noDanglingReferencesInvariant,
   noEndpointsWithoutServiceInvariant,
   noEvictionBeforeTolerationInvariant,
   noLiveOwnerCollectedInvariant,
@@ -65,6 +69,7 @@ export {
   orphansKeptInvariant,
   podsNotOvercreatedInvariant,
   podsNotOverdeletedInvariant,
+  releasedOnlyByOrphaningInvariant,
   replicaCountsMatchInvariant,
   replicaStatusMatchesPodsInvariant,
   rollingUpdateAvailabilityInvariant,
@@ -73,6 +78,7 @@ export {
   singleActiveReplicaSetInvariant,
   singleControllerInvariant,
   taintedPodsEvictedInvariant,
+  unresolvableOwnersKeptInvariant,
 } from '@kubeloop/controllers';
 export type { PodsNotOvercreatedOptions, ScaleDownOrderOptions, TaintEvictionOptions } from '@kubeloop/controllers';
 

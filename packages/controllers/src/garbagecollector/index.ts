@@ -28,6 +28,17 @@ export { GarbageCollectorError } from './operations.js';
 export type { GarbageCollectorErrorCode } from './operations.js';
 
 // Invariants
-export { foregroundOrder, noDanglingDependents, noLiveOwnerCollected, orphansKept } from './invariants.js';
-export { foregroundOrderInvariant, noDanglingDependentsInvariant, noLiveOwnerCollectedInvariant, orphansKeptInvariant } from './invariants.js';
+export { collectionPolicyHonoured, foregroundOrder, foregroundSubtreeOrder, liveOwnerReferencesKept, noDanglingDependents, noDanglingReferences, noLiveOwnerCollected, orphansKept, releasedOnlyByOrphaning, unresolvableOwnersKept } from './invariants.js';
+export {
+  collectionPolicyHonouredInvariant,
+  foregroundOrderInvariant,
+  foregroundSubtreeOrderInvariant,
+  liveOwnerReferencesKeptInvariant,
+  noDanglingDependentsInvariant,
+  noDanglingReferencesInvariant,
+  noLiveOwnerCollectedInvariant,
+  orphansKeptInvariant,
+  releasedOnlyByOrphaningInvariant,
+  unresolvableOwnersKeptInvariant,
+} from './invariants.js';
 export type { GcTraceEntry, GcViolation, NamespacedKind } from './invariants.js';

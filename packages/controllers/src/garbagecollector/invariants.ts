@@ -9,11 +9,24 @@
  * - {@link orphansKept} (over a trace): no dependent of an owner deleted with `Orphan` was
  *   collected while it still referenced that owner;
  * - {@link noDanglingDependents} (liveness, over a settled snapshot): nothing whose owners are
- *   all gone is left.
+ *   all gone is left;
+ * - {@link noDanglingReferences} (liveness, over a settled snapshot): no reference to a gone owner
+ *   is left, also on an object that keeps another owner;
+ * - {@link liveOwnerReferencesKept} (safety, over a trace): no reference to a live owner that is
+ *   not being deleted is removed;
+ * - {@link releasedOnlyByOrphaning} (liveness, over a trace): an object loses all its owner
+ *   references only to an owner deleted with `Orphan` (else it is collected);
+ * - {@link collectionPolicyHonoured} (over a trace): a collected object without a foreground
+ *   owner is deleted with the policy of the `orphan` / `foregroundDeletion` finalizer it carries;
+ * - {@link foregroundSubtreeOrder} (over a trace): a foreground owner goes only after the blocking
+ *   dependents of the dependents collected for it;
+ * - {@link unresolvableOwnersKept} (safety, over a trace): a cluster-scoped object naming a
+ *   namespaced owner kind is never collected.
  *
  * The same rules as core {@link Invariant}s over {@link ClusterState}s follow; the garbage
- * collector's plugin registers {@link noDanglingDependentsInvariant}, the others need to know
- * which deletions the test made itself.
+ * collector's plugin registers {@link noDanglingDependentsInvariant} and
+ * {@link noDanglingReferencesInvariant}, the others need to know which deletions the test made
+ * itself.
  *
  * @module
  */
@@ -190,6 +203,207 @@ export function noDanglingDependents(state: { readonly objects: readonly KubeObj
   return out;
 }
 
+/**
+ * **noDanglingReferences**: after settling, no object that is not being deleted holds an owner
+ * reference to an absent owner (no object with the uid, or one of another name or kind, or a
+ * namespaced one in another namespace). Upstream's `attemptToDeleteItem` deletes an object whose
+ * owners are all gone and, when one owner is solid, patches the references to the absent (and
+ * the foreground-waiting) owners away. Cluster-scoped objects naming a namespaced owner kind are
+ * skipped, as in {@link noDanglingDependents}.
+ */
+export function noDanglingReferences(state: { readonly objects: readonly KubeObject[]; readonly namespaced?: NamespacedKind | undefined }): GcViolation[] {
+  const byUid = new Map<string, KubeObject>();
+  for (const o of state.objects) byUid.set(o.metadata.uid ?? '', o);
+  const out: GcViolation[] = [];
+  for (const o of state.objects) {
+    const refs = o.metadata.ownerReferences ?? [];
+    if (o.metadata.deletionTimestamp !== undefined) continue;
+    const clusterScoped = o.metadata.namespace === undefined || o.metadata.namespace === '';
+    if (clusterScoped && refs.some((r) => state.namespaced?.(r.apiVersion, r.kind) !== false)) continue;
+    for (const r of refs) {
+      if (!resolves(r, o, byUid.get(r.uid))) out.push({ objects: [refOf(o)], message: `${describe(o)} still references ${r.kind} ${r.name} (uid ${r.uid}), which is gone` });
+    }
+  }
+  return out;
+}
+
+/** Whether `owner` is live and not being deleted: no collector may strip a reference to it. */
+function liveAndNotDeleting(reference: OwnerReference, dependent: KubeObject, owner: KubeObject | undefined): boolean {
+  return resolves(reference, dependent, owner) && owner!.metadata.deletionTimestamp === undefined;
+}
+
+/** The references of `before` whose uid `after` no longer has. */
+function removedReferences(before: KubeObject, after: KubeObject): OwnerReference[] {
+  const kept = new Set((after.metadata.ownerReferences ?? []).map((r) => r.uid));
+  return (before.metadata.ownerReferences ?? []).filter((r) => !kept.has(r.uid));
+}
+
+/**
+ * **liveOwnerReferencesKept**: the collector removes an owner reference only from an owner that
+ * is gone, waits for its dependents' deletion, or orphans its dependents — never one to an owner
+ * that is live and not being deleted (upstream patches away only dangling and waiting references,
+ * and orphans only for an owner deleted with `Orphan`). Over a trace: no MODIFIED version drops a
+ * reference whose owner, at that moment, resolves and has no `deletionTimestamp`.
+ *
+ * It assumes that nothing but the collector removes owner references (true of a test that only
+ * adds them). Race-free: an owner with no `deletionTimestamp` now had none when the collector
+ * read it.
+ */
+export function liveOwnerReferencesKept(state: { readonly trace: readonly GcTraceEntry[] }): GcViolation[] {
+  const out: GcViolation[] = [];
+  replay(state.trace, (entry, live, previous) => {
+    if (entry.type !== 'MODIFIED' || previous === undefined) return;
+    for (const r of removedReferences(previous, entry.object)) {
+      const owner = live.get(r.uid);
+      if (liveAndNotDeleting(r, previous, owner)) out.push({ objects: [refOf(entry.object)], message: `${describe(entry.object)} lost its reference to ${describe(owner!)} (uid ${r.uid}), which is live and not being deleted` });
+    }
+  });
+  return out;
+}
+
+/** The uids some version of `trace` shows being deleted with `finalizer`. */
+function deletingWith(trace: readonly GcTraceEntry[], finalizer: string): Set<string> {
+  const uids = new Set<string>();
+  for (const e of trace) if (e.object.metadata.deletionTimestamp !== undefined && (e.object.metadata.finalizers ?? []).includes(finalizer)) uids.add(e.object.metadata.uid ?? '');
+  return uids;
+}
+
+/**
+ * **releasedOnlyByOrphaning**: an object whose owners go is collected, not released. Upstream
+ * removes an object's owner references in two cases only: orphaning (its owner is deleted with
+ * `Orphan`) and, on an object that keeps a solid owner, the references to absent or waiting
+ * owners. So an object that held owner references and holds none now, after settling, must have
+ * referenced an owner that some version of the trace shows deleted with the `orphan` finalizer.
+ * Objects being deleted are not judged.
+ *
+ * Judge the whole trace (from the cluster's start) on a settled snapshot (`objects`).
+ */
+export function releasedOnlyByOrphaning(state: { readonly trace: readonly GcTraceEntry[]; readonly objects: readonly KubeObject[] }): GcViolation[] {
+  const orphaning = deletingWith(state.trace, ORPHAN_FINALIZER);
+  const held = new Map<string, Set<string>>();
+  for (const e of state.trace) {
+    const uid = e.object.metadata.uid ?? '';
+    for (const r of e.object.metadata.ownerReferences ?? []) {
+      const owners = held.get(uid) ?? new Set<string>();
+      owners.add(r.uid);
+      held.set(uid, owners);
+    }
+  }
+  const out: GcViolation[] = [];
+  for (const o of state.objects) {
+    if (o.metadata.deletionTimestamp !== undefined || (o.metadata.ownerReferences ?? []).length > 0) continue;
+    const owners = held.get(o.metadata.uid ?? '');
+    if (owners === undefined || [...owners].some((uid) => orphaning.has(uid))) continue;
+    out.push({ objects: [refOf(o)], message: `${describe(o)} was released from its owners (uids ${[...owners].join(', ')}), none of them deleted with Orphan, instead of being collected` });
+  }
+  return out;
+}
+
+/**
+ * **collectionPolicyHonoured**: the collector deletes an object with the policy of the deletion
+ * finalizer it already carries — `orphan` → Orphan, `foregroundDeletion` → Foreground, neither →
+ * Background (upstream `attemptToDeleteItem`: "if an existing orphan finalizer is already on the
+ * object, honor it"). Over a trace: when an object not in `deletedByUser` begins deletion (its
+ * first version with a `deletionTimestamp`, or a DELETED without one), the version that begins it
+ * carries `orphan` exactly when the version before did, and `foregroundDeletion` likewise (a
+ * DELETED carries neither: it was removed at once).
+ *
+ * Not judged: an object one of whose owners the trace has shown, up to then, waiting for its
+ * dependents' deletion (`foregroundDeletion`): upstream then deletes it in the foreground when it
+ * has dependents of its own, and the trace cannot tell what the collector's graph knew.
+ */
+export function collectionPolicyHonoured(state: { readonly trace: readonly GcTraceEntry[]; readonly deletedByUser: ReadonlySet<string> }): GcViolation[] {
+  const out: GcViolation[] = [];
+  const waited = new Set<string>();
+  replay(state.trace, (entry, _live, previous) => {
+    const o = entry.object;
+    const uid = o.metadata.uid ?? '';
+    if (o.metadata.deletionTimestamp !== undefined && (o.metadata.finalizers ?? []).includes(FOREGROUND_FINALIZER)) waited.add(uid);
+    if (previous === undefined || previous.metadata.deletionTimestamp !== undefined || state.deletedByUser.has(uid)) return;
+    const begins = entry.type === 'DELETED' || o.metadata.deletionTimestamp !== undefined;
+    if (!begins || (previous.metadata.ownerReferences ?? []).some((r) => waited.has(r.uid))) return;
+    const now = entry.type === 'DELETED' ? [] : (o.metadata.finalizers ?? []);
+    const before = previous.metadata.finalizers ?? [];
+    for (const f of [ORPHAN_FINALIZER, FOREGROUND_FINALIZER]) {
+      if (before.includes(f) !== now.includes(f)) {
+        out.push({ objects: [refOf(o)], message: `${describe(o)} was collected ${now.includes(f) ? 'with' : 'without'} the ${f} finalizer, which it ${before.includes(f) ? 'carried' : 'did not carry'} before` });
+      }
+    }
+  });
+  return out;
+}
+
+/**
+ * **foregroundSubtreeOrder**: a foreground deletion takes the owner's blocking subtree down
+ * before the owner. Upstream deletes a dependent that has dependents of its own, found while its
+ * owner waits for its dependents' deletion, in the foreground too, so it goes only after its own
+ * blocking dependents, and the owner after it. Over a trace: when an owner whose version before
+ * carried `foregroundDeletion` (with a `deletionTimestamp`) is DELETED, no live object holds a
+ * blocking reference to a gone object (not in `deletedByUser`) that reaches the owner through
+ * blocking references — its last version's, or those of other such gone objects in between.
+ * Owners for which `switchedAway(uid)` is true (the test's last delete took the finalizer away)
+ * are not checked, as in {@link foregroundOrder}.
+ *
+ * Judge the whole trace (from the cluster's start): the dependent in between may have gone long
+ * before the owner.
+ */
+export function foregroundSubtreeOrder(state: { readonly trace: readonly GcTraceEntry[]; readonly deletedByUser: ReadonlySet<string>; readonly switchedAway?: ((uid: string) => boolean) | undefined }): GcViolation[] {
+  const out: GcViolation[] = [];
+  // The last version of every object that went, by uid.
+  const gone = new Map<string, KubeObject>();
+  replay(state.trace, (entry, live, previous) => {
+    if (entry.type !== 'DELETED') return;
+    const o = entry.object;
+    const uid = o.metadata.uid ?? '';
+    gone.set(uid, previous ?? o);
+    if (previous === undefined) return;
+    const foreground = previous.metadata.deletionTimestamp !== undefined && (previous.metadata.finalizers ?? []).includes(FOREGROUND_FINALIZER);
+    if (!foreground || state.switchedAway?.(uid) === true) return;
+    // Whether a gone, collected object reaches the owner through blocking references.
+    const reaches = (middle: KubeObject, seen: Set<string>): boolean =>
+      (middle.metadata.ownerReferences ?? []).some((m) => {
+        if (m.blockOwnerDeletion !== true) return false;
+        if (m.uid === uid) return resolves(m, middle, o);
+        const next = gone.get(m.uid);
+        if (next === undefined || seen.has(m.uid) || state.deletedByUser.has(m.uid) || !resolves(m, middle, next)) return false;
+        seen.add(m.uid);
+        return reaches(next, seen);
+      });
+    for (const dep of live.values()) {
+      if (dep.metadata.uid === uid) continue;
+      for (const r of dep.metadata.ownerReferences ?? []) {
+        const middle = gone.get(r.uid);
+        if (r.blockOwnerDeletion !== true || middle === undefined || r.uid === uid || state.deletedByUser.has(r.uid) || !resolves(r, dep, middle)) continue;
+        if (reaches(middle, new Set([r.uid]))) out.push({ objects: [refOf(o)], message: `${describe(o)} was deleted in the foreground before ${describe(dep)}, a blocking dependent of ${describe(middle)}, collected in its blocking subtree` });
+      }
+    }
+  });
+  return out;
+}
+
+/**
+ * **unresolvableOwnersKept**: a cluster-scoped object that names an owner of a namespaced kind is
+ * never collected. The Kubernetes documentation: "if a cluster-scoped dependent specifies a
+ * namespaced kind as an owner, it is treated as having an unresolvable owner reference, and is
+ * not able to be garbage collected" (upstream `namespacedOwnerOfClusterScopedObjectErr`) — an
+ * owner reference carries no namespace, so there is nowhere to look the owner up. Over a trace:
+ * no such object outside `deletedByUser` begins deletion. `namespaced` tells the kinds apart
+ * (a kind it does not know is not judged).
+ */
+export function unresolvableOwnersKept(state: { readonly trace: readonly GcTraceEntry[]; readonly deletedByUser: ReadonlySet<string>; readonly namespaced: NamespacedKind }): GcViolation[] {
+  const out: GcViolation[] = [];
+  replay(state.trace, (entry, _live, previous) => {
+    const o = entry.object;
+    const uid = o.metadata.uid ?? '';
+    if (previous === undefined || previous.metadata.deletionTimestamp !== undefined || state.deletedByUser.has(uid)) return;
+    if (entry.type !== 'DELETED' && o.metadata.deletionTimestamp === undefined) return;
+    if (previous.metadata.namespace !== undefined && previous.metadata.namespace !== '') return;
+    const unresolvable = (previous.metadata.ownerReferences ?? []).find((r) => state.namespaced(r.apiVersion, r.kind) === true);
+    if (unresolvable !== undefined) out.push({ objects: [refOf(o)], message: `${describe(o)} was collected although it names ${unresolvable.kind} ${unresolvable.name}, a namespaced owner of a cluster-scoped object (unresolvable)` });
+  });
+  return out;
+}
+
 // As core invariants over cluster states
 
 /** Every live object of `state`. */
@@ -289,14 +503,84 @@ export function orphansKeptInvariant(deletedByUser: (uid: string) => boolean, sw
  * object of it in the state has a namespace; cluster-scoped dependents of an owner kind never
  * seen are skipped.
  */
-export const noDanglingDependentsInvariant: Invariant = invariant('noDanglingDependents', 'After settling, no object whose owners are all gone is left.', (state) => {
-  const namespacedKinds = new Map<string, boolean>();
+export const noDanglingDependentsInvariant: Invariant = invariant('noDanglingDependents', 'After settling, no object whose owners are all gone is left.', (state) =>
+  noDanglingDependents({ objects: allObjects(state), namespaced: namespacedKinds(state) }),
+);
+
+/** A kind is namespaced when an object of it in `state` has a namespace; unknown when none is live. */
+function namespacedKinds(state: ClusterState): NamespacedKind {
+  const kinds = new Map<string, boolean>();
   for (const kind of state.kinds) {
     const objects = state.of(kind);
-    if (objects.length > 0) namespacedKinds.set(kind, objects.some((o) => o.metadata.namespace !== undefined && o.metadata.namespace !== ''));
+    if (objects.length > 0) kinds.set(kind, objects.some((o) => o.metadata.namespace !== undefined && o.metadata.namespace !== ''));
   }
-  return noDanglingDependents({ objects: allObjects(state), namespaced: (_apiVersion, kind) => namespacedKinds.get(kind) });
-});
+  return (_apiVersion, kind) => kinds.get(kind);
+}
+
+/**
+ * Liveness: {@link noDanglingReferences} — after settling, no object that is not being deleted
+ * references an absent owner. Kinds count as namespaced as in
+ * {@link noDanglingDependentsInvariant}.
+ */
+export const noDanglingReferencesInvariant: Invariant = invariant('noDanglingReferences', 'After settling, no object keeps a reference to an owner that is gone.', (state) =>
+  noDanglingReferences({ objects: allObjects(state), namespaced: namespacedKinds(state) }),
+);
+
+/**
+ * Transition safety: {@link liveOwnerReferencesKept} — no reference to a live owner that is not
+ * being deleted is removed, over the changes between two checked states. For a test whose own
+ * writes never remove an owner reference.
+ */
+export const liveOwnerReferencesKeptInvariant: Invariant = transitionInvariant('liveOwnerReferencesKept', 'No reference to a live owner that is not being deleted is removed.', (previous, state) =>
+  liveOwnerReferencesKept({ trace: traceBetween(previous, state).trace }),
+);
+
+/**
+ * Liveness: {@link releasedOnlyByOrphaning} — after settling, an object that held owner
+ * references and holds none had an owner deleted with `Orphan`, judged over the whole trace up to
+ * the state. For a test whose own writes never remove an owner reference.
+ */
+export const releasedOnlyByOrphaningInvariant: Invariant = invariant('releasedOnlyByOrphaning', 'An object whose owners go is collected; it loses all its owner references only to an owner deleted with Orphan.', (state) =>
+  releasedOnlyByOrphaning({ trace: fullTrace(state), objects: allObjects(state) }),
+);
+
+/**
+ * {@link collectionPolicyHonoured} — a collected object without a foreground owner is deleted with
+ * the policy of the deletion finalizer it carries, judged over the whole trace up to the state.
+ * `deletedByUser(uid)` is true for the uids the test deleted itself (not checked).
+ */
+export function collectionPolicyHonouredInvariant(deletedByUser: (uid: string) => boolean): Invariant {
+  return invariant('collectionPolicyHonoured', 'A collected object is deleted with the policy of the orphan or foregroundDeletion finalizer it carries (Background without one), unless an owner waits in the foreground.', (state) => {
+    const trace = fullTrace(state);
+    return collectionPolicyHonoured({ trace, deletedByUser: userDeletions(trace, deletedByUser) });
+  });
+}
+
+/**
+ * {@link foregroundSubtreeOrder} — a foreground owner goes only after the blocking dependents of
+ * its collected blocking dependents, judged over the whole trace up to the state.
+ * `deletedByUser(uid)` is true for the uids the test deleted itself, `switchedAway(uid)` for the
+ * owners whose last delete by the test was not Foreground (default: none).
+ */
+export function foregroundSubtreeOrderInvariant(deletedByUser: (uid: string) => boolean, switchedAway: (uid: string) => boolean = () => false): Invariant {
+  return invariant('foregroundSubtreeOrder', 'An owner deleted in the foreground goes only after the blocking dependents of its collected blocking dependents.', (state) => {
+    const trace = fullTrace(state);
+    return foregroundSubtreeOrder({ trace, deletedByUser: userDeletions(trace, deletedByUser), switchedAway });
+  });
+}
+
+/**
+ * Transition safety: {@link unresolvableOwnersKept} — no cluster-scoped object naming a namespaced
+ * owner kind is collected, over the changes between two checked states. Kinds count as namespaced
+ * as in {@link noDanglingDependentsInvariant}; `deletedByUser(uid)` is true for the uids the test
+ * deleted itself (not checked).
+ */
+export function unresolvableOwnersKeptInvariant(deletedByUser: (uid: string) => boolean): Invariant {
+  return transitionInvariant('unresolvableOwnersKept', 'A cluster-scoped object naming a namespaced owner kind is never collected.', (previous, state) => {
+    const { trace } = traceBetween(previous, state);
+    return unresolvableOwnersKept({ trace, deletedByUser: userDeletions(trace, deletedByUser), namespaced: namespacedKinds(state) });
+  });
+}
 
 /** The invariants the garbage collector's plugin registers. */
-export const GARBAGE_COLLECTOR_INVARIANTS: readonly Invariant[] = [noDanglingDependentsInvariant];
+export const GARBAGE_COLLECTOR_INVARIANTS: readonly Invariant[] = [noDanglingDependentsInvariant, noDanglingReferencesInvariant];

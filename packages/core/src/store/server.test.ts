@@ -213,6 +213,15 @@ describe('ApiServer: deletion', () => {
     expect(f.metadata.finalizers).toEqual(['foregroundDeletion']);
   });
 
+  it('rejects a propagation policy other than Foreground, Background and Orphan with 422, as upstream ValidateDeleteOptions', async () => {
+    const { server } = newServer();
+    await server.create(Widgets, widget('w'));
+    const e = await rejection(server.delete(Widgets, { namespace: 'default', name: 'w' }, { propagationPolicy: '' as never }));
+    expect(e.reason).toBe('Invalid');
+    expect(e.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "": supported values: "Foreground", "Background", "Orphan", "nil"');
+    expect((await server.get(Widgets, { namespace: 'default', name: 'w' })).metadata.deletionTimestamp).toBeUndefined();
+  });
+
   it('switches the GC finalizer when an object being deleted is deleted again with another policy, as upstream', async () => {
     const { server } = newServer();
     await server.create(Widgets, widget('w'));

@@ -71,6 +71,7 @@ describe('invariants registered by plugins', () => {
         'trafficLocalStaysOnNode (safety)',
         'dnsAnswersReadyEndpoints (liveness)',
         'noDanglingDependents (liveness)',
+        'noDanglingReferences (liveness)',
         'singleController (safety)',
         'podsNotOvercreated (transition)',
         'scaleDownDeletesLowestRanked (transition)',

@@ -36,6 +36,7 @@ import { predicateFor } from './selection.js';
 import { ServiceAllocator, type ServiceRanges } from './services.js';
 import { requireVerb } from './verbs.js';
 import type { Service } from '../../api/kinds/service.js';
+import { notSupported } from '../../api/kinds/internal.js';
 
 /** Write options plus a sink for API warnings (e.g. `unknown field "spec.foo"`). */
 export interface WarningSink {
@@ -398,6 +399,11 @@ export class RegistryStore {
 
   /** A delete's preconditions (409 with upstream's messages) and validating admission hooks. */
   checkDelete(resource: ResourceDefinition, key: StorageKey, old: KubeObject, options: DeleteOptions): void {
+    // Upstream's handler validates the options before the store sees them (`ValidateDeleteOptions`).
+    const policy: string | undefined = options.propagationPolicy;
+    if (policy !== undefined && policy !== 'Foreground' && policy !== 'Background' && policy !== 'Orphan') {
+      throw invalid('DeleteOptions', 'meta.k8s.io', '', [notSupported('propagationPolicy', policy, ['Foreground', 'Background', 'Orphan', 'nil'])]);
+    }
     const pre = options.preconditions;
     if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
       throw conflict(resource.plural, resource.group, key.name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
