@@ -250,11 +250,17 @@ export {
   TAINT_NODE_UNREACHABLE,
   defaultTolerationSeconds,
   earliestTaintEviction,
+  lifecycleTaintTimeAddedKeptInvariant,
+  lifecycleTaintsFollowReadyInvariant,
   noEvictionBeforeTolerationInvariant,
+  noNodeUnknownWithinGraceInvariant,
+  nodeLifecycleInvariants,
   nodeLifecyclePlugin,
+  podsOnUnreadyNodesNotReadyInvariant,
+  silentNodesUnknownInvariant,
   taintedPodsEvictedInvariant,
 } from './nodelifecycle/index.js';
-export type { NodeLifecycleOptions, NodeLifecyclePluginOptions, TaintEvictionOptions } from './nodelifecycle/index.js';
+export type { NodeHealthOptions, NodeLifecycleOptions, NodeLifecyclePluginOptions, TaintEvictionOptions } from './nodelifecycle/index.js';
 
 // The kube-scheduler: registration, profiles and the reasons it reports
 export {

@@ -57,24 +57,29 @@ export {
   deploymentStatusMatchesInvariant,
   endpointsMatchPodsInvariant,
   foregroundOrderInvariant,
+  lifecycleTaintsFollowReadyInvariant,
+  lifecycleTaintTimeAddedKeptInvariant,
   noDanglingDependentsInvariant,
   noEndpointsWithoutServiceInvariant,
   noEvictionBeforeTolerationInvariant,
   noLiveOwnerCollectedInvariant,
+  noNodeUnknownWithinGraceInvariant,
   oneDaemonPodPerEligibleNodeInvariant,
   orphansKeptInvariant,
   podsNotOvercreatedInvariant,
   podsNotOverdeletedInvariant,
+  podsOnUnreadyNodesNotReadyInvariant,
   replicaCountsMatchInvariant,
   replicaStatusMatchesPodsInvariant,
   rollingUpdateAvailabilityInvariant,
   rolloutBoundsInvariant,
   scaleDownDeletesLowestRankedInvariant,
+  silentNodesUnknownInvariant,
   singleActiveReplicaSetInvariant,
   singleControllerInvariant,
   taintedPodsEvictedInvariant,
 } from '@kubeloop/controllers';
-export type { PodsNotOvercreatedOptions, ScaleDownOrderOptions, TaintEvictionOptions } from '@kubeloop/controllers';
+export type { NodeHealthOptions, PodsNotOvercreatedOptions, ScaleDownOrderOptions, TaintEvictionOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_MAX_WRITES_PER_RUN, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';

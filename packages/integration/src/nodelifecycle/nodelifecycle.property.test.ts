@@ -1,12 +1,22 @@
 /**
- * Taint-based eviction under generated actions and faults: kubelets that stop and resume their
- * heartbeats, pods bound to nodes with all kinds of tolerations (none, `Exists`, `Equal`, for
- * `NoExecute` or every effect, with or without `tolerationSeconds`, 0 included), `NoExecute`
- * taints added and removed by hand; with and without controller-manager crashes, cut watches
- * and lagging caches. No pod is ever evicted before its taint's `timeAdded` plus its
+ * Node health and taint-based eviction under generated actions and faults: kubelets that stop
+ * and resume their heartbeats, that report `Ready=False` before going silent, that flap around
+ * the 50 s grace period; pods bound to nodes with all kinds of tolerations (none, `Exists`,
+ * `Equal`, for `NoExecute` or every effect, with or without `tolerationSeconds`, 0 and the grace
+ * period included), `NoExecute` taints added and removed by hand; two zones (one node in
+ * `zone-a`, two in `zone-b`, so that a zone can be fully disrupted while the other is not, or
+ * both); with and without controller-manager crashes, cut watches and lagging caches.
+ *
+ * Safety, after every step: no pod is ever evicted before its taint's `timeAdded` plus its
  * `tolerationSeconds`, nor at all while it tolerates every taint forever
- * (`noEvictionBeforeToleration`, registered by the node lifecycle plugin); after settling, no
- * active pod is left on a node past its tolerations (`taintedPodsEvicted`).
+ * (`noEvictionBeforeToleration`); no node condition is set `Unknown` within the grace period
+ * (`noNodeUnknownWithinGrace`); a lifecycle taint keeps its `timeAdded`
+ * (`lifecycleTaintTimeAddedKept`) — all three registered by the node lifecycle plugin. Liveness,
+ * after settling: no active pod is left on a node past its tolerations (`taintedPodsEvicted`); a
+ * silent node's conditions are `Unknown` (`silentNodesUnknown`); each node carries the
+ * not-ready / unreachable taints its Ready condition calls for, none when Ready, no
+ * `NoExecute` one when every zone is down (`lifecycleTaintsFollowReady`); no pod on a node that
+ * is not Ready is Ready (`podsOnUnreadyNodesNotReady`).
  *
  * The node lifecycle plugin runs in the controller manager here (SimCluster's own copy is
  * off), so the faults reach it.
@@ -14,9 +24,24 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Nodes, Pods, controllerFor, done, formatTime, isApiError } from '@kubeloop/core';
-import type { Manager, Node, Plugin, Taint, Toleration } from '@kubeloop/core';
+import type { Client, Manager, Node, Plugin, PluginApi, Taint, Toleration } from '@kubeloop/core';
 import { nodeLifecyclePlugin } from '@kubeloop/controllers';
-import { DEEP, checkCluster, faultArbitrary, faultSchedules, faultSchedulesWith, noEvictionBeforeTolerationInvariant, runCase, taintedPodsEvictedInvariant } from '@kubeloop/testing';
+import type { NodeLifecyclePluginOptions } from '@kubeloop/controllers';
+import {
+  DEEP,
+  checkCluster,
+  faultArbitrary,
+  faultSchedules,
+  faultSchedulesWith,
+  lifecycleTaintTimeAddedKeptInvariant,
+  lifecycleTaintsFollowReadyInvariant,
+  noEvictionBeforeTolerationInvariant,
+  noNodeUnknownWithinGraceInvariant,
+  podsOnUnreadyNodesNotReadyInvariant,
+  runCase,
+  silentNodesUnknownInvariant,
+  taintedPodsEvictedInvariant,
+} from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
 
 const RUNS = DEEP ? 200 : 12;
@@ -29,6 +54,10 @@ type Step =
   | { readonly kind: 'createPod'; readonly node: number; readonly tolerations: readonly Toleration[] }
   | { readonly kind: 'stopHeartbeats'; readonly node: number }
   | { readonly kind: 'resumeHeartbeats'; readonly node: number }
+  /** The kubelet posts `Ready=False` (its runtime is down, say), then goes silent. */
+  | { readonly kind: 'reportNotReady'; readonly node: number }
+  /** The kubelet stops for `ms` (around the grace period) and comes back. */
+  | { readonly kind: 'flap'; readonly node: number; readonly ms: number }
   | { readonly kind: 'addTaint'; readonly node: number; readonly key: string; readonly timeAdded: boolean }
   | { readonly kind: 'removeTaint'; readonly node: number; readonly key: string }
   | { readonly kind: 'wait'; readonly ms: number };
@@ -39,7 +68,8 @@ const toleration: fc.Arbitrary<Toleration> = fc
     key: fc.constantFrom('node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready', ...TAINT_KEYS, ''),
     equal: fc.boolean(),
     noExecute: fc.boolean(),
-    seconds: fc.option(fc.constantFrom(0, 5, 30, 60, 90, 300), { nil: undefined }),
+    // 50: the node monitor grace period, the time a kubelet is silent before its node is tainted.
+    seconds: fc.option(fc.constantFrom(0, 5, 30, 50, 60, 90, 300), { nil: undefined }),
   })
   .map(({ key, equal, noExecute, seconds }): Toleration => ({
     ...(key === '' ? {} : { key }),
@@ -55,6 +85,9 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('createPod' as const), node, tolerations: fc.array(toleration, { maxLength: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('stopHeartbeats' as const), node }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('resumeHeartbeats' as const), node }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reportNotReady' as const), node }) },
+  // Back just before the grace period runs out, at its end, or after the node was tainted.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('flap' as const), node, ms: fc.constantFrom(45_000, 50_000, 55_000, 65_000) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('addTaint' as const), node, key: fc.constantFrom(...TAINT_KEYS), timeAdded: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('removeTaint' as const), node, key: fc.constantFrom(...TAINT_KEYS) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.oneof(fc.integer({ min: 1, max: 2_000 }), fc.integer({ min: 5_000, max: 400_000 })) }) },
@@ -62,6 +95,26 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 const steps = fc.array(step, { minLength: 1, maxLength: MAX_STEPS });
 
 const nodeName = (i: number) => `node-${i + 1}`;
+/** node-1 alone in zone-a, node-2 and node-3 in zone-b. */
+const NODE_SPECS = Array.from({ length: NODES }, (_, i) => ({ name: nodeName(i), labels: { 'topology.kubernetes.io/zone': i === 0 ? 'zone-a' : 'zone-b' } }));
+
+/** The kubelet posts `Ready=False` with a fresh heartbeat (read-modify-write, retried on a conflict), then stops. */
+async function reportNotReady(cluster: SimCluster, name: string): Promise<void> {
+  cluster.stopNode(name);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await cluster.server.get(Nodes, { name });
+    const now = formatTime(cluster.clock.now());
+    const conditions = (current.status.conditions ?? []).map((c) =>
+      c.type === 'Ready' ? { ...c, status: 'False' as const, reason: 'KubeletNotReady', message: 'container runtime is down', lastHeartbeatTime: now, lastTransitionTime: c.status === 'False' ? c.lastTransitionTime : now } : { ...c, lastHeartbeatTime: now },
+    );
+    try {
+      await cluster.server.updateStatus(Nodes, { ...current, status: { ...current.status, conditions } });
+      return;
+    } catch (error) {
+      if (!isApiError(error, 'Conflict')) throw error;
+    }
+  }
+}
 
 /** Read-modify-write of a node's taints, retried on a conflict with the node lifecycle controller. */
 async function editTaints(cluster: SimCluster, name: string, edit: (taints: readonly Taint[]) => Taint[]): Promise<void> {
@@ -94,6 +147,14 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
     case 'resumeHeartbeats':
       await cluster.restoreNode(nodeName(s.node));
       return;
+    case 'reportNotReady':
+      await reportNotReady(cluster, nodeName(s.node));
+      return;
+    case 'flap':
+      cluster.stopNode(nodeName(s.node));
+      await context.advance(s.ms);
+      await cluster.restoreNode(nodeName(s.node));
+      return;
     case 'addTaint':
       // kubectl taint stamps timeAdded on a NoExecute taint; a hand-written manifest may not.
       await editTaints(cluster, nodeName(s.node), (taints) => [
@@ -118,6 +179,10 @@ function describeStep(s: Step): string {
       return `stop the kubelet of ${nodeName(s.node)}`;
     case 'resumeHeartbeats':
       return `restart the kubelet of ${nodeName(s.node)}`;
+    case 'reportNotReady':
+      return `the kubelet of ${nodeName(s.node)} reports Ready=False and stops`;
+    case 'flap':
+      return `stop the kubelet of ${nodeName(s.node)} for ${s.ms} ms`;
     case 'addTaint':
       return `taint ${nodeName(s.node)} ${s.key}=true:NoExecute${s.timeAdded ? ' (timeAdded now)' : ' (no timeAdded)'}`;
     case 'removeTaint':
@@ -130,7 +195,7 @@ function describeStep(s: Step): string {
 function options(name: string, faults: fc.Arbitrary<FaultSchedule>, plugins: readonly Plugin[] = [nodeLifecyclePlugin()]): CheckClusterOptions<Step> {
   return {
     name,
-    cluster: { nodes: NODES, nodeLifecycle: false, controllerManager: { plugins: [...plugins] } },
+    cluster: { nodes: NODE_SPECS, nodeLifecycle: false, controllerManager: { plugins: [...plugins] } },
     setup: async (cluster) => {
       podCount = 0;
       await cluster.advance(5_000);
@@ -139,8 +204,8 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, plugins: rea
     perform,
     describe: describeStep,
     faults,
-    safety: [noEvictionBeforeTolerationInvariant()],
-    liveness: [taintedPodsEvictedInvariant],
+    safety: [noEvictionBeforeTolerationInvariant(), noNodeUnknownWithinGraceInvariant(), lifecycleTaintTimeAddedKeptInvariant],
+    liveness: [taintedPodsEvictedInvariant, silentNodesUnknownInvariant(), lifecycleTaintsFollowReadyInvariant(), podsOnUnreadyNodesNotReadyInvariant],
     stepMs: 1,
     // Outlasts the node monitor grace period (50 s) and a monitor period, so that a kubelet
     // stopped by the last step has its node tainted before the liveness check.
@@ -201,6 +266,53 @@ function ignoresTolerationSeconds(): Plugin {
   };
 }
 
+/** What a broken node lifecycle controller does to one of its writes: the object to write instead, or `'lost'`. */
+type BreakWrite = (verb: 'update' | 'updateStatus', resource: string, object: Node | Record<string, unknown>, now: number) => unknown;
+
+/**
+ * The real node lifecycle plugin whose node lifecycle controller (not the taint eviction one) is
+ * broken on purpose: each of its `update` / `updateStatus` writes goes through `breakWrite`,
+ * which may change the object or lose the write (the controller sees it as a conflict, to be
+ * retried on the next pass, which loses it again).
+ */
+function brokenNodeLifecycle(breakWrite: BreakWrite, options: NodeLifecyclePluginOptions = {}): Plugin {
+  const real = nodeLifecyclePlugin(options);
+  const bound = <T extends object>(target: T, name: string | symbol) => {
+    const value: unknown = Reflect.get(target, name);
+    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+  };
+  const brokenManager = (manager: Manager): Manager => {
+    const client = new Proxy(manager.client, {
+      get: (target: Client, name) =>
+        name === 'update' || name === 'updateStatus'
+          ? async (resource: { resource: string }, object: never, writeOptions?: never) => {
+              const edited = breakWrite(name, resource.resource, object, manager.clock.now());
+              if (edited === 'lost') return undefined;
+              return target[name](resource as never, edited as never, writeOptions);
+            }
+          : bound(target, name),
+    });
+    return new Proxy(manager, { get: (target, name) => (name === 'client' ? client : bound(target, name)) });
+  };
+  return {
+    name: real.name,
+    register(api) {
+      real.register(new Proxy(api, { get: (target: PluginApi, name) => (name === 'addRunnable' ? (build: (m: Manager) => never) => target.addRunnable((m) => build(brokenManager(m))) : bound(target, name)) }));
+    },
+  };
+}
+
+/** Whether a fixed case fails `invariant` with the broken plugin and passes with the real one. */
+async function failsOnlyBroken(broken: Plugin, actions: readonly Step[], invariant: string): Promise<string | undefined> {
+  const outcome = await runCase(options(`nodelifecycle: broken for ${invariant}`, fc.constant([]), [broken]), 1, actions, []);
+  expect(outcome.failure?.invariant).toBe(invariant);
+  expect((await runCase(options(`nodelifecycle: real for ${invariant}`, fc.constant([])), 1, actions, [])).failure).toBeUndefined();
+  return outcome.failure?.violations[0]?.message;
+}
+
+/** A pod tolerating unreachable forever (so it stays on its silent node to be judged). */
+const STAYS: Toleration[] = [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' }];
+
 describe('taint-based eviction under random heartbeats, tolerations and taints', () => {
   it('no pod is evicted before its taint was added plus its tolerationSeconds, nor while it tolerates forever; after settling none is left past its tolerations', async () => {
     await checkCluster(options('nodelifecycle: heartbeats, tolerations and taints', fc.constant([])));
@@ -227,5 +339,61 @@ describe('taint-based eviction under random heartbeats, tolerations and taints',
     expect(broken.failure?.invariant).toBe('noEvictionBeforeToleration');
     expect(broken.failure?.violations[0]?.message).toMatch(/^pod default\/p-0 on node node-1 was evicted at t=\d+ ms before /);
     expect((await runCase(options('nodelifecycle: real', fc.constant([])), 1, actions, [])).failure).toBeUndefined();
+  }, 60_000);
+});
+
+describe('node health invariants, each failed by a node lifecycle controller broken on purpose', () => {
+  const silent: Step[] = [{ kind: 'createPod', node: 1, tolerations: STAYS }, { kind: 'wait', ms: 5_000 }, { kind: 'stopHeartbeats', node: 1 }, { kind: 'wait', ms: 90_000 }];
+
+  it('silentNodesUnknown: a controller whose node status writes are lost leaves a silent node Ready', async () => {
+    const lost: BreakWrite = (verb, resource, object) => (verb === 'updateStatus' && resource === 'nodes' ? 'lost' : object);
+    expect(await failsOnlyBroken(brokenNodeLifecycle(lost), silent, 'silentNodesUnknown')).toMatch(/^node node-2 was last heard from at .*, but its Ready, MemoryPressure, DiskPressure, PIDPressure condition\(s\) are not Unknown$/);
+  }, 60_000);
+
+  it('noNodeUnknownWithinGrace: a controller with a 20 s grace period marks a node Unknown within the documented 50 s', async () => {
+    expect(await failsOnlyBroken(nodeLifecyclePlugin({ nodeMonitorGracePeriodMs: 20_000 }), silent, 'noNodeUnknownWithinGrace')).toMatch(/^node node-2 condition \w+ was set Unknown at .*: within the 50000 ms grace period$/);
+  }, 60_000);
+
+  it('lifecycleTaintsFollowReady: a controller whose node taint updates are lost leaves an unreachable node untainted', async () => {
+    const lost: BreakWrite = (verb, resource, object) => (verb === 'update' && resource === 'nodes' ? 'lost' : object);
+    expect(await failsOnlyBroken(brokenNodeLifecycle(lost), silent, 'lifecycleTaintsFollowReady')).toBe('node node-2 (Ready Unknown) lacks node.kubernetes.io/unreachable:NoSchedule, lacks node.kubernetes.io/unreachable:NoExecute');
+  }, 60_000);
+
+  it('lifecycleTaintsFollowReady: a controller that keeps NoExecute taints when every zone is down fails it too (upstream master disruption mode)', async () => {
+    // Every kubelet stops: the first node silent gets its NoExecute taint before the others
+    // follow; once all zones are fully disrupted upstream takes them all off again.
+    const allDown: Step[] = [{ kind: 'stopHeartbeats', node: 0 }, { kind: 'wait', ms: 30_000 }, { kind: 'stopHeartbeats', node: 1 }, { kind: 'stopHeartbeats', node: 2 }, { kind: 'wait', ms: 120_000 }];
+    // Broken: a write that drops a node's lifecycle NoExecute taint while the node still has a
+    // lifecycle taint puts the last one written back.
+    const written = new Map<string, Taint>();
+    const keeps: BreakWrite = (verb, resource, object) => {
+      if (verb !== 'update' || resource !== 'nodes') return object;
+      const node = object as Node;
+      const taints = node.spec.taints ?? [];
+      const lifecycle = taints.filter((t) => t.key === 'node.kubernetes.io/unreachable' || t.key === 'node.kubernetes.io/not-ready');
+      const noExecute = lifecycle.find((t) => t.effect === 'NoExecute');
+      if (noExecute !== undefined) written.set(node.metadata.name ?? '', noExecute);
+      const last = written.get(node.metadata.name ?? '');
+      if (noExecute !== undefined || last === undefined || lifecycle.length === 0) return object;
+      return { ...node, spec: { ...node.spec, taints: [...taints, last] } };
+    };
+    expect(await failsOnlyBroken(brokenNodeLifecycle(keeps), allDown, 'lifecycleTaintsFollowReady')).toMatch(/carries node\.kubernetes\.io\/unreachable:NoExecute although every zone is fully disrupted/);
+  }, 60_000);
+
+  it('lifecycleTaintTimeAddedKept: a controller that restamps its taints on every write moves an eviction deadline', async () => {
+    // node-2 and node-3 share zone-b: the second to go silent waits 10 s for a token, so its
+    // NoSchedule taint is written first and its NoExecute taint later, next to it.
+    const restamps: BreakWrite = (verb, resource, object, now) => {
+      if (verb !== 'update' || resource !== 'nodes') return object;
+      const node = object as Node;
+      return { ...node, spec: { ...node.spec, taints: (node.spec.taints ?? []).map((t) => (t.key.startsWith('node.kubernetes.io/') ? { ...t, timeAdded: formatTime(now) } : t)) } };
+    };
+    const twoDown: Step[] = [{ kind: 'stopHeartbeats', node: 1 }, { kind: 'stopHeartbeats', node: 2 }, { kind: 'wait', ms: 90_000 }];
+    expect(await failsOnlyBroken(brokenNodeLifecycle(restamps), twoDown, 'lifecycleTaintTimeAddedKept')).toMatch(/^node node-\d's taint node\.kubernetes\.io\/unreachable:NoSchedule had timeAdded .* and now /);
+  }, 60_000);
+
+  it('podsOnUnreadyNodesNotReady: a controller whose pod status writes are lost leaves pods Ready on a silent node', async () => {
+    const lost: BreakWrite = (verb, resource, object) => (verb === 'updateStatus' && resource === 'pods' ? 'lost' : object);
+    expect(await failsOnlyBroken(brokenNodeLifecycle(lost), silent, 'podsOnUnreadyNodesNotReady')).toBe('pod default/p-0 is Ready on node node-2, whose Ready condition is not True');
   }, 60_000);
 });
