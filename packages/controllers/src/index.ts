@@ -253,6 +253,7 @@ export {
   lifecycleTaintTimeAddedKeptInvariant,
   lifecycleTaintsFollowReadyInvariant,
   noEvictionBeforeTolerationInvariant,
+  noExecuteTaintRateInvariant,
   noNodeUnknownWithinGraceInvariant,
   nodeLifecycleInvariants,
   nodeLifecyclePlugin,
@@ -260,7 +261,7 @@ export {
   silentNodesUnknownInvariant,
   taintedPodsEvictedInvariant,
 } from './nodelifecycle/index.js';
-export type { NodeHealthOptions, NodeLifecycleOptions, NodeLifecyclePluginOptions, TaintEvictionOptions } from './nodelifecycle/index.js';
+export type { NodeHealthOptions, NodeLifecycleOptions, NodeLifecyclePluginOptions, TaintEvictionOptions, TaintingRateOptions } from './nodelifecycle/index.js';
 
 // The kube-scheduler: registration, profiles and the reasons it reports
 export {

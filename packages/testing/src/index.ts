@@ -62,6 +62,7 @@ export {
   noDanglingDependentsInvariant,
   noEndpointsWithoutServiceInvariant,
   noEvictionBeforeTolerationInvariant,
+  noExecuteTaintRateInvariant,
   noLiveOwnerCollectedInvariant,
   noNodeUnknownWithinGraceInvariant,
   oneDaemonPodPerEligibleNodeInvariant,
@@ -79,7 +80,7 @@ export {
   singleControllerInvariant,
   taintedPodsEvictedInvariant,
 } from '@kubeloop/controllers';
-export type { NodeHealthOptions, PodsNotOvercreatedOptions, ScaleDownOrderOptions, TaintEvictionOptions } from '@kubeloop/controllers';
+export type { NodeHealthOptions, PodsNotOvercreatedOptions, ScaleDownOrderOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_MAX_WRITES_PER_RUN, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';

@@ -37,13 +37,14 @@ export {
   lifecycleTaintTimeAddedKeptInvariant,
   lifecycleTaintsFollowReadyInvariant,
   noEvictionBeforeTolerationInvariant,
+  noExecuteTaintRateInvariant,
   noNodeUnknownWithinGraceInvariant,
   nodeLifecycleInvariants,
   podsOnUnreadyNodesNotReadyInvariant,
   silentNodesUnknownInvariant,
   taintedPodsEvictedInvariant,
 } from './invariants.js';
-export type { NodeHealthOptions, TaintEvictionOptions } from './invariants.js';
+export type { NodeHealthOptions, TaintEvictionOptions, TaintingRateOptions } from './invariants.js';
 
 // Admission
 export { DEFAULT_TOLERATION_SECONDS, DEFAULT_TOLERATION_SECONDS_HOOK, defaultTolerationSeconds } from './admission.js';

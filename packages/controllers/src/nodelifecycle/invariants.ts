@@ -338,6 +338,66 @@ export const lifecycleTaintTimeAddedKeptInvariant: Invariant = transitionInvaria
   },
 );
 
+/** Options of {@link noExecuteTaintRateInvariant}. */
+export interface TaintingRateOptions {
+  /** `--node-eviction-rate`, nodes per second per zone (default 0.1: one node every 10 s). */
+  readonly nodeEvictionRate?: number | undefined;
+}
+
+/**
+ * The nodes of `state`'s changes that got a first lifecycle `NoExecute` taint (none before),
+ * with the time of the change; a `not-ready` swapped for `unreachable` is not a first one.
+ */
+function firstNoExecuteTaints(state: ClusterState): { readonly node: Node; readonly t: number }[] {
+  const hasNoExecute = (node: Node | undefined) => (node?.spec.taints ?? []).some((t) => isLifecycle(t) && t.effect === 'NoExecute');
+  const last = new Map<string, Node | undefined>();
+  const out: { node: Node; t: number }[] = [];
+  for (const c of state.changes) {
+    if (c.object.kind !== 'Node') continue;
+    const name = c.object.metadata.name ?? '';
+    const before = last.has(name) ? last.get(name) : state.previous?.get<Node>('Node', undefined, name);
+    const node = c.type === 'DELETED' ? undefined : (c.object as Node);
+    if (node !== undefined && hasNoExecute(node) && !hasNoExecute(before)) out.push({ node, t: c.t ?? state.t });
+    last.set(name, node);
+  }
+  return out;
+}
+
+/**
+ * Transition (safety): the node controller taints the nodes of a zone `NoExecute` at most
+ * `nodeEvictionRate` nodes a second (`--node-eviction-rate`, "Rate limits on eviction"): two
+ * nodes of one zone (`topology.kubernetes.io/region` and `zone` labels) get their first
+ * lifecycle `NoExecute` taint at least `1 / nodeEvictionRate` seconds apart. Holds while the
+ * controller runs: a restarted one starts with a full bucket, as upstream's, so a suite with
+ * crashes does not name it.
+ *
+ * Worked example at 0.1: node-2 tainted at t=60 s, node-3 of the same zone at t=65 s is too
+ * early; at t=70 s it is not.
+ */
+export function noExecuteTaintRateInvariant(options: TaintingRateOptions = {}): Invariant {
+  const intervalMs = 1000 / (options.nodeEvictionRate ?? 0.1);
+  return transitionInvariant(
+    'noExecuteTaintRate',
+    'The node controller gives the nodes of a zone their first NoExecute taint no faster than the node eviction rate.',
+    (_previous, state) => {
+      const added = firstNoExecuteTaints(state);
+      if (added.length === 0) return [];
+      // Earlier ones, from the states of the last interval.
+      const earlier: { readonly node: Node; readonly t: number }[] = [];
+      for (let s = state.previous; s !== undefined && s.t >= added[0]!.t - intervalMs - 1; s = s.previous) earlier.push(...firstNoExecuteTaints(s));
+      const out: InvariantViolation[] = [];
+      for (const [i, a] of added.entries()) {
+        for (const b of [...earlier, ...added.slice(0, i)]) {
+          // A millisecond of slack: a write lands a fraction of a ms after the pass that made it.
+          if (zoneOf(b.node) !== zoneOf(a.node) || a.t - b.t >= intervalMs - 1) continue;
+          out.push({ message: `nodes ${b.node.metadata.name} and ${a.node.metadata.name} of zone "${zoneOf(a.node)}" got their first NoExecute taint ${a.t - b.t} ms apart, less than ${intervalMs} ms`, objects: [refOf(b.node), refOf(a.node)] });
+        }
+      }
+      return out;
+    },
+  );
+}
+
 /**
  * Liveness: after settling, no pod bound to a node whose Ready condition is `False` or
  * `Unknown` is `Ready` (upstream `MarkPodsNotReady`: the kubelet cannot report on them, so the

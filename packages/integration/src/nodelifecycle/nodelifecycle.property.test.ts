@@ -36,6 +36,7 @@ import {
   lifecycleTaintTimeAddedKeptInvariant,
   lifecycleTaintsFollowReadyInvariant,
   noEvictionBeforeTolerationInvariant,
+  noExecuteTaintRateInvariant,
   noNodeUnknownWithinGraceInvariant,
   podsOnUnreadyNodesNotReadyInvariant,
   runCase,
@@ -192,7 +193,12 @@ function describeStep(s: Step): string {
   }
 }
 
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>, plugins: readonly Plugin[] = [nodeLifecyclePlugin()]): CheckClusterOptions<Step> {
+/**
+ * The suite's options. Without faults the controller never restarts, so its per-zone rate
+ * limiter holds across the run and `noExecuteTaintRate` is judged too (a restarted controller
+ * starts with a full bucket, as upstream's).
+ */
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, plugins: readonly Plugin[] = [nodeLifecyclePlugin()], rate = false): CheckClusterOptions<Step> {
   return {
     name,
     cluster: { nodes: NODE_SPECS, nodeLifecycle: false, controllerManager: { plugins: [...plugins] } },
@@ -204,7 +210,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, plugins: rea
     perform,
     describe: describeStep,
     faults,
-    safety: [noEvictionBeforeTolerationInvariant(), noNodeUnknownWithinGraceInvariant(), lifecycleTaintTimeAddedKeptInvariant],
+    safety: [noEvictionBeforeTolerationInvariant(), noNodeUnknownWithinGraceInvariant(), lifecycleTaintTimeAddedKeptInvariant, ...(rate ? [noExecuteTaintRateInvariant()] : [])],
     liveness: [taintedPodsEvictedInvariant, silentNodesUnknownInvariant(), lifecycleTaintsFollowReadyInvariant(), podsOnUnreadyNodesNotReadyInvariant],
     stepMs: 1,
     // Outlasts the node monitor grace period (50 s) and a monitor period, so that a kubelet
@@ -315,7 +321,7 @@ const STAYS: Toleration[] = [{ key: 'node.kubernetes.io/unreachable', operator: 
 
 describe('taint-based eviction under random heartbeats, tolerations and taints', () => {
   it('no pod is evicted before its taint was added plus its tolerationSeconds, nor while it tolerates forever; after settling none is left past its tolerations', async () => {
-    await checkCluster(options('nodelifecycle: heartbeats, tolerations and taints', fc.constant([])));
+    await checkCluster(options('nodelifecycle: heartbeats, tolerations and taints', fc.constant([]), undefined, true));
   }, 120_000);
 
   it('the same holds when the controller manager crashes and restarts, its writes delayed', async () => {
@@ -390,6 +396,14 @@ describe('node health invariants, each failed by a node lifecycle controller bro
     };
     const twoDown: Step[] = [{ kind: 'stopHeartbeats', node: 1 }, { kind: 'stopHeartbeats', node: 2 }, { kind: 'wait', ms: 90_000 }];
     expect(await failsOnlyBroken(brokenNodeLifecycle(restamps), twoDown, 'lifecycleTaintTimeAddedKept')).toMatch(/^node node-\d's taint node\.kubernetes\.io\/unreachable:NoSchedule had timeAdded .* and now /);
+  }, 60_000);
+
+  it('noExecuteTaintRate: a controller tainting 1 node a second taints two nodes of a zone within the documented 10 s', async () => {
+    const twoDown: Step[] = [{ kind: 'stopHeartbeats', node: 1 }, { kind: 'stopHeartbeats', node: 2 }, { kind: 'wait', ms: 90_000 }];
+    const broken = await runCase(options('nodelifecycle: fast tainting', fc.constant([]), [nodeLifecyclePlugin({ nodeEvictionRate: 1 })], true), 1, twoDown, []);
+    expect(broken.failure?.invariant).toBe('noExecuteTaintRate');
+    expect(broken.failure?.violations[0]?.message).toMatch(/^nodes node-[23] and node-[23] of zone ":zone-b" got their first NoExecute taint 5000 ms apart, less than 10000 ms$/);
+    expect((await runCase(options('nodelifecycle: real tainting', fc.constant([]), undefined, true), 1, twoDown, [])).failure).toBeUndefined();
   }, 60_000);
 
   it('podsOnUnreadyNodesNotReady: a controller whose pod status writes are lost leaves pods Ready on a silent node', async () => {
