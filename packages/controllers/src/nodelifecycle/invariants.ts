@@ -203,6 +203,8 @@ const zoneOf = (node: Node) => `${node.metadata.labels?.['topology.kubernetes.io
 export interface NodeHealthOptions {
   /** `--node-monitor-grace-period` in ms (default 50 000). */
   readonly gracePeriodMs?: number | undefined;
+  /** `--node-startup-grace-period` in ms (default 60 000): the grace of a node that never posted a Ready condition. */
+  readonly startupGracePeriodMs?: number | undefined;
   /** `--node-monitor-period` in ms (default 5 000): how late after the grace the controller may notice. */
   readonly monitorPeriodMs?: number | undefined;
   /** `--unhealthy-zone-threshold` (default 0.55). */
@@ -213,7 +215,10 @@ export interface NodeHealthOptions {
  * Safety: the node controller never declares a node's kubelet silent within the grace period. A
  * node condition set `Unknown` with reason `NodeStatusUnknown` keeps the kubelet's last
  * `lastHeartbeatTime` and takes the controller's time as `lastTransitionTime`; the gap between
- * the two must exceed `gracePeriodMs` (upstream: `now.After(probeTimestamp + gracePeriod)`).
+ * the two must exceed `gracePeriodMs` (upstream: `now.After(probeTimestamp + gracePeriod)`). A
+ * node that never posted a Ready condition gets its conditions with reason
+ * `NodeStatusNeverUpdated`, the node's creation as heartbeat, and the startup grace
+ * (`startupGracePeriodMs`) instead.
  * Both are `metav1.Time`, whole seconds (truncated): a gap of `gracePeriodMs` itself may be a
  * true gap of up to a second more, so only a gap below it is reported.
  *
@@ -221,15 +226,18 @@ export interface NodeHealthOptions {
  * be 150.8 s, and is not reported.
  */
 export function noNodeUnknownWithinGraceInvariant(options: NodeHealthOptions = {}): Invariant {
-  const graceMs = options.gracePeriodMs ?? 50_000;
+  const monitorGraceMs = options.gracePeriodMs ?? 50_000;
+  const startupGraceMs = options.startupGracePeriodMs ?? 60_000;
   return invariant(
     'noNodeUnknownWithinGrace',
     "The node controller never sets a node's conditions Unknown before the kubelet has been silent for the node monitor grace period.",
     (state) => {
       const out: InvariantViolation[] = [];
       for (const node of state.of<Node>('Node')) {
+        const neverReady = node.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'NodeStatusNeverUpdated';
+        const graceMs = neverReady ? startupGraceMs : monitorGraceMs;
         for (const c of node.status?.conditions ?? []) {
-          if (c.status !== 'Unknown' || c.reason !== 'NodeStatusUnknown') continue;
+          if (c.status !== 'Unknown' || (c.reason !== 'NodeStatusUnknown' && c.reason !== 'NodeStatusNeverUpdated')) continue;
           const heartbeat = timeOf(c.lastHeartbeatTime);
           const transition = timeOf(c.lastTransitionTime);
           if (heartbeat === undefined || transition === undefined || transition - heartbeat >= graceMs) continue;
@@ -246,21 +254,23 @@ export function noNodeUnknownWithinGraceInvariant(options: NodeHealthOptions = {
  * Liveness: after settling, a node whose kubelet was last heard from (the later of its Lease's
  * `renewTime` and its Ready condition's `lastHeartbeatTime`) more than `gracePeriodMs` plus a
  * `monitorPeriodMs` ago has its `Ready`, `MemoryPressure`, `DiskPressure` and `PIDPressure`
- * conditions `Unknown`. A node never heard from is not judged (its startup grace counts from its
- * creation).
+ * conditions `Unknown`; so has a node never heard from (no Lease, no Ready condition) created
+ * more than `startupGracePeriodMs` plus a `monitorPeriodMs` ago.
  */
 export function silentNodesUnknownInvariant(options: NodeHealthOptions = {}): Invariant {
   const lateMs = (options.gracePeriodMs ?? 50_000) + (options.monitorPeriodMs ?? 5_000);
+  const startupLateMs = (options.startupGracePeriodMs ?? 60_000) + (options.monitorPeriodMs ?? 5_000);
   return invariant('silentNodesUnknown', "After settling, every node whose kubelet has been silent past the node monitor grace period has its Ready and pressure conditions Unknown.", (state) => {
     const now = stateNowMs(state);
     const leases = new Map(state.of<Lease>('Lease').filter((l) => l.metadata.namespace === NODE_LEASE_NAMESPACE).map((l) => [l.metadata.name ?? '', l]));
     const out: InvariantViolation[] = [];
     for (const node of state.of<Node>('Node')) {
       const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-      const heard = Math.max(timeOf(leases.get(node.metadata.name ?? '')?.spec.renewTime) ?? Number.NEGATIVE_INFINITY, timeOf(ready?.lastHeartbeatTime) ?? Number.NEGATIVE_INFINITY);
-      if (!Number.isFinite(heard) || now <= heard + lateMs) continue;
+      const heartbeat = Math.max(timeOf(leases.get(node.metadata.name ?? '')?.spec.renewTime) ?? Number.NEGATIVE_INFINITY, timeOf(ready?.lastHeartbeatTime) ?? Number.NEGATIVE_INFINITY);
+      const heard = Number.isFinite(heartbeat) ? heartbeat : (timeOf(node.metadata.creationTimestamp) ?? Number.POSITIVE_INFINITY);
+      if (now <= heard + (Number.isFinite(heartbeat) ? lateMs : startupLateMs)) continue;
       const known = MONITORED.filter((type) => node.status?.conditions?.find((c) => c.type === type)?.status !== 'Unknown');
-      if (known.length > 0) out.push({ message: `node ${node.metadata.name} was last heard from at ${formatTime(heard)}, ${now - heard} ms ago, but its ${known.join(', ')} condition(s) are not Unknown`, objects: [refOf(node)] });
+      if (known.length > 0) out.push({ message: `node ${node.metadata.name} was last heard from (or created) at ${formatTime(heard)}, ${now - heard} ms ago, but its ${known.join(', ')} condition(s) are not Unknown`, objects: [refOf(node)] });
     }
     return out;
   });

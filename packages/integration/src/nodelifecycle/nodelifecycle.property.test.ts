@@ -57,6 +57,8 @@ type Step =
   | { readonly kind: 'resumeHeartbeats'; readonly node: number }
   /** The kubelet posts `Ready=False` (its runtime is down, say), then goes silent. */
   | { readonly kind: 'reportNotReady'; readonly node: number }
+  /** A Node object created by hand, with no kubelet behind it: it never posts a Ready condition. */
+  | { readonly kind: 'registerNode' }
   /** The kubelet stops for `ms` (around the grace period) and comes back. */
   | { readonly kind: 'flap'; readonly node: number; readonly ms: number }
   | { readonly kind: 'addTaint'; readonly node: number; readonly key: string; readonly timeAdded: boolean }
@@ -87,6 +89,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('stopHeartbeats' as const), node }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('resumeHeartbeats' as const), node }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reportNotReady' as const), node }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'registerNode' as const }) },
   // Back just before the grace period runs out, at its end, or after the node was tainted.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('flap' as const), node, ms: fc.constantFrom(45_000, 50_000, 55_000, 65_000) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('addTaint' as const), node, key: fc.constantFrom(...TAINT_KEYS), timeAdded: fc.boolean() }) },
@@ -131,6 +134,7 @@ async function editTaints(cluster: SimCluster, name: string, edit: (taints: read
 }
 
 let podCount = 0;
+let registered = 0;
 
 async function perform(cluster: SimCluster, s: Step, context: RunContext): Promise<void> {
   switch (s.kind) {
@@ -150,6 +154,10 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
       return;
     case 'reportNotReady':
       await reportNotReady(cluster, nodeName(s.node));
+      return;
+    case 'registerNode':
+      // No zone label: a third zone, never Ready, so never all zones Ready either.
+      await cluster.server.create(Nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: `manual-${registered++}` }, spec: {}, status: {} } as never);
       return;
     case 'flap':
       cluster.stopNode(nodeName(s.node));
@@ -182,6 +190,8 @@ function describeStep(s: Step): string {
       return `restart the kubelet of ${nodeName(s.node)}`;
     case 'reportNotReady':
       return `the kubelet of ${nodeName(s.node)} reports Ready=False and stops`;
+    case 'registerNode':
+      return 'create a Node by hand, with no kubelet';
     case 'flap':
       return `stop the kubelet of ${nodeName(s.node)} for ${s.ms} ms`;
     case 'addTaint':
@@ -204,6 +214,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, plugins: rea
     cluster: { nodes: NODE_SPECS, nodeLifecycle: false, controllerManager: { plugins: [...plugins] } },
     setup: async (cluster) => {
       podCount = 0;
+      registered = 0;
       await cluster.advance(5_000);
     },
     actions: steps,
@@ -353,11 +364,21 @@ describe('node health invariants, each failed by a node lifecycle controller bro
 
   it('silentNodesUnknown: a controller whose node status writes are lost leaves a silent node Ready', async () => {
     const lost: BreakWrite = (verb, resource, object) => (verb === 'updateStatus' && resource === 'nodes' ? 'lost' : object);
-    expect(await failsOnlyBroken(brokenNodeLifecycle(lost), silent, 'silentNodesUnknown')).toMatch(/^node node-2 was last heard from at .*, but its Ready, MemoryPressure, DiskPressure, PIDPressure condition\(s\) are not Unknown$/);
+    expect(await failsOnlyBroken(brokenNodeLifecycle(lost), silent, 'silentNodesUnknown')).toMatch(/^node node-2 was last heard from \(or created\) at .*, but its Ready, MemoryPressure, DiskPressure, PIDPressure condition\(s\) are not Unknown$/);
   }, 60_000);
 
   it('noNodeUnknownWithinGrace: a controller with a 20 s grace period marks a node Unknown within the documented 50 s', async () => {
     expect(await failsOnlyBroken(nodeLifecyclePlugin({ nodeMonitorGracePeriodMs: 20_000 }), silent, 'noNodeUnknownWithinGrace')).toMatch(/^node node-2 condition \w+ was set Unknown at .*: within the 50000 ms grace period$/);
+  }, 60_000);
+
+  it('noNodeUnknownWithinGrace: a controller with a 20 s startup grace marks a node that never posted status within the documented 60 s', async () => {
+    const manual: Step[] = [{ kind: 'registerNode' }, { kind: 'wait', ms: 90_000 }];
+    expect(await failsOnlyBroken(nodeLifecyclePlugin({ nodeStartupGracePeriodMs: 20_000 }), manual, 'noNodeUnknownWithinGrace')).toMatch(/^node manual-0 condition \w+ was set Unknown at .*: within the 60000 ms grace period$/);
+  }, 60_000);
+
+  it('silentNodesUnknown: a controller whose node status writes are lost leaves a node that never posted status without conditions', async () => {
+    const lost: BreakWrite = (verb, resource, object) => (verb === 'updateStatus' && resource === 'nodes' ? 'lost' : object);
+    expect(await failsOnlyBroken(brokenNodeLifecycle(lost), [{ kind: 'registerNode' }, { kind: 'wait', ms: 90_000 }], 'silentNodesUnknown')).toMatch(/^node manual-0 was last heard from \(or created\) at .*, but its Ready, MemoryPressure, DiskPressure, PIDPressure condition\(s\) are not Unknown$/);
   }, 60_000);
 
   it('lifecycleTaintsFollowReady: a controller whose node taint updates are lost leaves an unreachable node untainted', async () => {
