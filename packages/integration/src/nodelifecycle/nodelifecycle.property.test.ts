@@ -45,7 +45,7 @@ import {
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
 
-const RUNS = DEEP ? 200 : 12;
+const RUNS = DEEP ? 200 : 20;
 const MAX_STEPS = 12;
 const NODES = 3;
 const TAINT_KEYS = ['example.com/maintenance', 'example.com/gpu'] as const;
