@@ -251,6 +251,7 @@ export {
   defaultTolerationSeconds,
   earliestTaintEviction,
   lifecycleTaintTimeAddedKeptInvariant,
+  lifecycleTaintWritesKeepOtherTaintsInvariant,
   lifecycleTaintsFollowReadyInvariant,
   noEvictionBeforeTolerationInvariant,
   noExecuteTaintRateInvariant,
@@ -258,10 +259,11 @@ export {
   nodeLifecycleInvariants,
   nodeLifecyclePlugin,
   podsOnUnreadyNodesNotReadyInvariant,
+  readyChangesActedOnInvariant,
   silentNodesUnknownInvariant,
   taintedPodsEvictedInvariant,
 } from './nodelifecycle/index.js';
-export type { NodeHealthOptions, NodeLifecycleOptions, NodeLifecyclePluginOptions, TaintEvictionOptions, TaintingRateOptions } from './nodelifecycle/index.js';
+export type { NodeHealthOptions, NodeLifecycleOptions, NodeLifecyclePluginOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from './nodelifecycle/index.js';
 
 // The kube-scheduler: registration, profiles and the reasons it reports
 export {

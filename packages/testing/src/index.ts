@@ -59,6 +59,7 @@ export {
   foregroundOrderInvariant,
   lifecycleTaintsFollowReadyInvariant,
   lifecycleTaintTimeAddedKeptInvariant,
+  lifecycleTaintWritesKeepOtherTaintsInvariant,
   noDanglingDependentsInvariant,
   noEndpointsWithoutServiceInvariant,
   noEvictionBeforeTolerationInvariant,
@@ -70,6 +71,7 @@ export {
   podsNotOvercreatedInvariant,
   podsNotOverdeletedInvariant,
   podsOnUnreadyNodesNotReadyInvariant,
+  readyChangesActedOnInvariant,
   replicaCountsMatchInvariant,
   replicaStatusMatchesPodsInvariant,
   rollingUpdateAvailabilityInvariant,
@@ -80,7 +82,7 @@ export {
   singleControllerInvariant,
   taintedPodsEvictedInvariant,
 } from '@kubeloop/controllers';
-export type { NodeHealthOptions, PodsNotOvercreatedOptions, ScaleDownOrderOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';
+export type { NodeHealthOptions, PodsNotOvercreatedOptions, ScaleDownOrderOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_MAX_WRITES_PER_RUN, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';

@@ -35,16 +35,18 @@ export type { NodeLifecycleOptions } from './controller.js';
 export {
   earliestTaintEviction,
   lifecycleTaintTimeAddedKeptInvariant,
+  lifecycleTaintWritesKeepOtherTaintsInvariant,
   lifecycleTaintsFollowReadyInvariant,
   noEvictionBeforeTolerationInvariant,
   noExecuteTaintRateInvariant,
   noNodeUnknownWithinGraceInvariant,
   nodeLifecycleInvariants,
   podsOnUnreadyNodesNotReadyInvariant,
+  readyChangesActedOnInvariant,
   silentNodesUnknownInvariant,
   taintedPodsEvictedInvariant,
 } from './invariants.js';
-export type { NodeHealthOptions, TaintEvictionOptions, TaintingRateOptions } from './invariants.js';
+export type { NodeHealthOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from './invariants.js';
 
 // Admission
 export { DEFAULT_TOLERATION_SECONDS, DEFAULT_TOLERATION_SECONDS_HOOK, defaultTolerationSeconds } from './admission.js';

@@ -348,6 +348,87 @@ export const lifecycleTaintTimeAddedKeptInvariant: Invariant = transitionInvaria
   },
 );
 
+/** Options of {@link readyChangesActedOnInvariant}. */
+export interface PromptnessOptions {
+  /** How long (virtual ms, default 15 000: a 5 s monitor period, and slack) the controller has to act on a Ready change. */
+  readonly withinMs?: number | undefined;
+}
+
+/**
+ * Safety (timed): within `withinMs` of a node's Ready condition changing, the node controller
+ * has acted on it (upstream's `doNoScheduleTaintingPass` runs on every node change, and
+ * `MarkPodsNotReady` on every monitor pass): a node `Ready=False` or `Unknown` since longer
+ * carries the `not-ready` / `unreachable` `NoSchedule` taint (never rate limited), a `Ready`
+ * one carries no lifecycle taint, and no pod on a node that is not Ready is `Ready`. The change
+ * is read from the Ready condition's `lastTransitionTime`, whole seconds. Holds while the
+ * controller runs and is not slowed down: a suite with crashes or write latency does not name
+ * it; {@link lifecycleTaintsFollowReadyInvariant} and {@link podsOnUnreadyNodesNotReadyInvariant}
+ * state the eventual outcome.
+ */
+export function readyChangesActedOnInvariant(options: PromptnessOptions = {}): Invariant {
+  const withinMs = options.withinMs ?? 15_000;
+  return invariant(
+    'readyChangesActedOn',
+    "Within a monitor period or two of a node's Ready condition changing, its NoSchedule lifecycle taint follows it and its pods are not Ready while it is not.",
+    (state) => {
+      const now = stateNowMs(state);
+      const out: InvariantViolation[] = [];
+      const unready = new Set<string>();
+      for (const node of state.of<Node>('Node')) {
+        const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+        const since = timeOf(ready?.lastTransitionTime);
+        if (ready === undefined || since === undefined || now - since < withinMs) continue;
+        const key = expectedKey(ready.status);
+        const taints = node.spec.taints ?? [];
+        const problems: string[] = [];
+        if (key !== undefined && !taints.some((t) => t.key === key && t.effect === 'NoSchedule')) problems.push(`lacks ${key}:NoSchedule`);
+        for (const t of taints) if (isLifecycle(t) && t.key !== key) problems.push(`carries ${t.key}:${t.effect}`);
+        if (problems.length > 0) out.push({ message: `node ${node.metadata.name} has been Ready=${ready.status} since ${ready.lastTransitionTime}, ${now - since} ms, and ${problems.join(', ')}`, objects: [refOf(node)] });
+        if (key !== undefined) unready.add(node.metadata.name ?? '');
+      }
+      for (const pod of state.of<Pod>('Pod')) {
+        if (!unready.has(pod.spec.nodeName ?? '')) continue;
+        if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) out.push({ message: `pod ${pod.metadata.namespace}/${pod.metadata.name} is still Ready on node ${pod.spec.nodeName}, not Ready for over ${withinMs} ms`, objects: [refOf(pod), { kind: 'Node', name: pod.spec.nodeName ?? '' }] });
+      }
+      return out;
+    },
+    'safety',
+  );
+}
+
+/**
+ * Transition (safety): the node controller's taint writes touch only its own taints. A Node
+ * update that adds, removes or changes a `not-ready` or `unreachable` taint leaves every other
+ * taint (a user's `NoExecute` maintenance taint, say) as it was. Sound where nobody else
+ * writes a lifecycle taint and another taint in one update (a person editing both at once):
+ * suites with such an actor do not name it.
+ */
+export const lifecycleTaintWritesKeepOtherTaintsInvariant: Invariant = transitionInvariant(
+  'lifecycleTaintWritesKeepOtherTaints',
+  'An update that changes the not-ready or unreachable taints of a node leaves its other taints as they were.',
+  (previous, state) => {
+    const last = new Map(previous.of<Node>('Node').map((n) => [n.metadata.name ?? '', n]));
+    const text = (taints: readonly Taint[]) => JSON.stringify(taints.map((t) => [t.key, t.value ?? '', t.effect, t.timeAdded ?? '']).sort());
+    const out: InvariantViolation[] = [];
+    for (const c of state.changes) {
+      if (c.object.kind !== 'Node') continue;
+      const name = c.object.metadata.name ?? '';
+      const before = last.get(name);
+      const node = c.type === 'DELETED' ? undefined : (c.object as Node);
+      if (before !== undefined && node !== undefined && before.metadata.uid === node.metadata.uid) {
+        const [was, now] = [before.spec.taints ?? [], node.spec.taints ?? []];
+        const others = [text(was.filter((t) => !isLifecycle(t))), text(now.filter((t) => !isLifecycle(t)))];
+        if (text(was.filter(isLifecycle)) !== text(now.filter(isLifecycle)) && others[0] !== others[1]) {
+          out.push({ message: `an update of node ${name} changed its lifecycle taints and its other taints too: ${others[0]} became ${others[1]}`, objects: [refOf(node)] });
+        }
+      }
+      if (node === undefined) last.delete(name);
+      else last.set(name, node);
+    }
+    return out;
+  },
+);
+
 /** Options of {@link noExecuteTaintRateInvariant}. */
 export interface TaintingRateOptions {
   /** `--node-eviction-rate`, nodes per second per zone (default 0.1: one node every 10 s). */

@@ -34,11 +34,13 @@ import {
   faultSchedules,
   faultSchedulesWith,
   lifecycleTaintTimeAddedKeptInvariant,
+  lifecycleTaintWritesKeepOtherTaintsInvariant,
   lifecycleTaintsFollowReadyInvariant,
   noEvictionBeforeTolerationInvariant,
   noExecuteTaintRateInvariant,
   noNodeUnknownWithinGraceInvariant,
   podsOnUnreadyNodesNotReadyInvariant,
+  readyChangesActedOnInvariant,
   runCase,
   silentNodesUnknownInvariant,
   taintedPodsEvictedInvariant,
@@ -204,11 +206,12 @@ function describeStep(s: Step): string {
 }
 
 /**
- * The suite's options. Without faults the controller never restarts, so its per-zone rate
- * limiter holds across the run and `noExecuteTaintRate` is judged too (a restarted controller
- * starts with a full bucket, as upstream's).
+ * The suite's options. `timed`, for runs without faults: the controller never restarts nor
+ * waits on a slow write, so its per-zone rate limiter holds across the run
+ * (`noExecuteTaintRate`; a restarted controller starts with a full bucket, as upstream's) and it
+ * acts on a Ready change within 15 s (`readyChangesActedOn`).
  */
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>, plugins: readonly Plugin[] = [nodeLifecyclePlugin()], rate = false): CheckClusterOptions<Step> {
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, plugins: readonly Plugin[] = [nodeLifecyclePlugin()], timed = false): CheckClusterOptions<Step> {
   return {
     name,
     cluster: { nodes: NODE_SPECS, nodeLifecycle: false, controllerManager: { plugins: [...plugins] } },
@@ -221,7 +224,15 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, plugins: rea
     perform,
     describe: describeStep,
     faults,
-    safety: [noEvictionBeforeTolerationInvariant(), noNodeUnknownWithinGraceInvariant(), lifecycleTaintTimeAddedKeptInvariant, ...(rate ? [noExecuteTaintRateInvariant()] : [])],
+    safety: [
+      noEvictionBeforeTolerationInvariant(),
+      noNodeUnknownWithinGraceInvariant(),
+      lifecycleTaintTimeAddedKeptInvariant,
+      // Only the node lifecycle controller writes lifecycle taints here, and the steps' taint
+      // edits touch one hand-made taint at a time.
+      lifecycleTaintWritesKeepOtherTaintsInvariant,
+      ...(timed ? [noExecuteTaintRateInvariant(), readyChangesActedOnInvariant()] : []),
+    ],
     liveness: [taintedPodsEvictedInvariant, silentNodesUnknownInvariant(), lifecycleTaintsFollowReadyInvariant(), podsOnUnreadyNodesNotReadyInvariant],
     stepMs: 1,
     // Outlasts the node monitor grace period (50 s) and a monitor period, so that a kubelet
@@ -425,6 +436,25 @@ describe('node health invariants, each failed by a node lifecycle controller bro
     expect(broken.failure?.invariant).toBe('noExecuteTaintRate');
     expect(broken.failure?.violations[0]?.message).toMatch(/^nodes node-[23] and node-[23] of zone ":zone-b" got their first NoExecute taint 5000 ms apart, less than 10000 ms$/);
     expect((await runCase(options('nodelifecycle: real tainting', fc.constant([]), undefined, true), 1, twoDown, [])).failure).toBeUndefined();
+  }, 60_000);
+
+  it('readyChangesActedOn: a controller whose taint updates are lost leaves a node Ready=False for 30 s without its not-ready taint', async () => {
+    const lost: BreakWrite = (verb, resource, object) => (verb === 'update' && resource === 'nodes' ? 'lost' : object);
+    const notReady: Step[] = [{ kind: 'reportNotReady', node: 1 }, { kind: 'wait', ms: 30_000 }];
+    const broken = await runCase(options('nodelifecycle: slow taints', fc.constant([]), [brokenNodeLifecycle(lost)], true), 1, notReady, []);
+    expect(broken.failure?.invariant).toBe('readyChangesActedOn');
+    expect(broken.failure?.violations[0]?.message).toMatch(/^node node-2 has been Ready=False since .*, \d+ ms, and lacks node\.kubernetes\.io\/not-ready:NoSchedule$/);
+    expect((await runCase(options('nodelifecycle: prompt taints', fc.constant([]), undefined, true), 1, notReady, [])).failure).toBeUndefined();
+  }, 60_000);
+
+  it('lifecycleTaintWritesKeepOtherTaints: a controller that writes only its own taints drops a maintenance taint', async () => {
+    const ownOnly: BreakWrite = (verb, resource, object) => {
+      if (verb !== 'update' || resource !== 'nodes') return object;
+      const node = object as Node;
+      return { ...node, spec: { ...node.spec, taints: (node.spec.taints ?? []).filter((t) => t.key.startsWith('node.kubernetes.io/')) } };
+    };
+    const maintained: Step[] = [{ kind: 'addTaint', node: 1, key: 'example.com/maintenance', timeAdded: true }, { kind: 'stopHeartbeats', node: 1 }, { kind: 'wait', ms: 90_000 }];
+    expect(await failsOnlyBroken(brokenNodeLifecycle(ownOnly), maintained, 'lifecycleTaintWritesKeepOtherTaints')).toMatch(/^an update of node node-2 changed its lifecycle taints and its other taints too: \[\["example\.com\/maintenance"/);
   }, 60_000);
 
   it('podsOnUnreadyNodesNotReady: a controller whose pod status writes are lost leaves pods Ready on a silent node', async () => {
