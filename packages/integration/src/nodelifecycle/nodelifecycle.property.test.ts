@@ -110,9 +110,12 @@ async function reportNotReady(cluster: SimCluster, name: string): Promise<void> 
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await cluster.server.get(Nodes, { name });
     const now = formatTime(cluster.clock.now());
-    const conditions = (current.status.conditions ?? []).map((c) =>
-      c.type === 'Ready' ? { ...c, status: 'False' as const, reason: 'KubeletNotReady', message: 'container runtime is down', lastHeartbeatTime: now, lastTransitionTime: c.status === 'False' ? c.lastTransitionTime : now } : { ...c, lastHeartbeatTime: now },
-    );
+    // As a kubelet posts them: Ready=False, and no memory, disk or PID pressure (False), whatever
+    // the node controller had set while it was silent.
+    const conditions = (current.status.conditions ?? []).map((c) => {
+      const [status, reason, message] = c.type === 'Ready' ? (['False', 'KubeletNotReady', 'container runtime is down'] as const) : (['False', `KubeletHasNo${c.type}`, `kubelet has no ${c.type}`] as const);
+      return { ...c, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: c.status === status ? c.lastTransitionTime : now };
+    });
     try {
       await cluster.server.updateStatus(Nodes, { ...current, status: { ...current.status, conditions } });
       return;
