@@ -262,6 +262,7 @@ export {
   readyChangesActedOnInvariant,
   silentNodesUnknownInvariant,
   taintedPodsEvictedInvariant,
+  taintEvictionsMarkedInvariant,
 } from './nodelifecycle/index.js';
 export type { NodeHealthOptions, NodeLifecycleOptions, NodeLifecyclePluginOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from './nodelifecycle/index.js';
 

@@ -81,6 +81,7 @@ export {
   singleActiveReplicaSetInvariant,
   singleControllerInvariant,
   taintedPodsEvictedInvariant,
+  taintEvictionsMarkedInvariant,
 } from '@kubeloop/controllers';
 export type { NodeHealthOptions, PodsNotOvercreatedOptions, ScaleDownOrderOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';
 

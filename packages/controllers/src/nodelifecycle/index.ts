@@ -45,6 +45,7 @@ export {
   readyChangesActedOnInvariant,
   silentNodesUnknownInvariant,
   taintedPodsEvictedInvariant,
+  taintEvictionsMarkedInvariant,
 } from './invariants.js';
 export type { NodeHealthOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from './invariants.js';
 

@@ -84,6 +84,32 @@ interface NodeHistory {
 }
 
 /**
+ * Transition (safety), for suites in which the taint eviction controller is the only one that
+ * deletes pods: every pod deletion (the pod gets a `deletionTimestamp`, or is removed without
+ * one) comes after the pod was marked with the condition `DisruptionTarget=True`, reason
+ * `DeletionByTaintManager` (upstream writes it before deleting, "Pod disruption conditions").
+ * Without the mark, {@link noEvictionBeforeTolerationInvariant} would not see the eviction at
+ * all, so a suite names both.
+ */
+export const taintEvictionsMarkedInvariant: Invariant = transitionInvariant(
+  'taintEvictionsMarked',
+  'Every pod the taint eviction controller deletes carries DisruptionTarget=True with reason DeletionByTaintManager when it is deleted.',
+  (previous, state) => {
+    const terminating = new Set(previous.of<Pod>('Pod').filter((p) => p.metadata.deletionTimestamp !== undefined).map((p) => p.metadata.uid));
+    const out: InvariantViolation[] = [];
+    for (const c of state.changes) {
+      if (c.object.kind !== 'Pod') continue;
+      const pod = c.object as Pod;
+      const deleted = c.type === 'DELETED' || pod.metadata.deletionTimestamp !== undefined;
+      if (!deleted || terminating.has(pod.metadata.uid)) continue;
+      terminating.add(pod.metadata.uid);
+      if (!isMarked(pod)) out.push({ message: `pod ${pod.metadata.namespace}/${pod.metadata.name} was deleted without the DisruptionTarget condition of the taint manager (conditions ${JSON.stringify((pod.status?.conditions ?? []).map((k) => [k.type, k.status, k.reason ?? '']))})`, objects: [refOf(pod)] });
+    }
+    return out;
+  },
+);
+
+/**
  * Transition (safety): the taint eviction controller never evicts a pod before the earliest
  * time its node's `NoExecute` taints allow (see {@link earliestTaintEviction}): not before the
  * taint's `timeAdded` plus the pod's `tolerationSeconds` for it, and never while every taint is

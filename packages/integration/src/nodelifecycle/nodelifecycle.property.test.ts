@@ -44,6 +44,7 @@ import {
   runCase,
   silentNodesUnknownInvariant,
   taintedPodsEvictedInvariant,
+  taintEvictionsMarkedInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
 
@@ -229,6 +230,8 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, plugins: rea
     faults,
     safety: [
       noEvictionBeforeTolerationInvariant(),
+      // Nothing but the taint eviction controller deletes pods here.
+      taintEvictionsMarkedInvariant,
       noNodeUnknownWithinGraceInvariant(),
       lifecycleTaintTimeAddedKeptInvariant,
       // Only the node lifecycle controller writes lifecycle taints here, and the steps' taint
@@ -300,6 +303,12 @@ function ignoresTolerationSeconds(): Plugin {
 /** What a broken node lifecycle controller does to one of its writes: the object to write instead, or `'lost'`. */
 type BreakWrite = (verb: 'update' | 'updateStatus', resource: string, object: Node | Record<string, unknown>, now: number) => unknown;
 
+/** A member of `target`, a method bound to it (so that a proxy can hand out methods that use private fields). */
+function bound<T extends object>(target: T, name: string | symbol): unknown {
+  const value: unknown = Reflect.get(target, name);
+  return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+}
+
 /**
  * The real node lifecycle plugin whose node lifecycle controller (not the taint eviction one) is
  * broken on purpose: each of its `update` / `updateStatus` writes goes through `breakWrite`,
@@ -308,10 +317,6 @@ type BreakWrite = (verb: 'update' | 'updateStatus', resource: string, object: No
  */
 function brokenNodeLifecycle(breakWrite: BreakWrite, options: NodeLifecyclePluginOptions = {}): Plugin {
   const real = nodeLifecyclePlugin(options);
-  const bound = <T extends object>(target: T, name: string | symbol) => {
-    const value: unknown = Reflect.get(target, name);
-    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-  };
   const brokenManager = (manager: Manager): Manager => {
     const client = new Proxy(manager.client, {
       get: (target: Client, name) =>
@@ -458,6 +463,23 @@ describe('node health invariants, each failed by a node lifecycle controller bro
     };
     const maintained: Step[] = [{ kind: 'addTaint', node: 1, key: 'example.com/maintenance', timeAdded: true }, { kind: 'stopHeartbeats', node: 1 }, { kind: 'wait', ms: 90_000 }];
     expect(await failsOnlyBroken(brokenNodeLifecycle(ownOnly), maintained, 'lifecycleTaintWritesKeepOtherTaints')).toMatch(/^an update of node node-2 changed its lifecycle taints and its other taints too: \[\["example\.com\/maintenance"/);
+  }, 60_000);
+
+  it('taintEvictionsMarked: a taint eviction controller that deletes without the DisruptionTarget condition fails it', async () => {
+    // The real plugin, its taint eviction controller's status writes lost: it deletes unmarked.
+    const real = nodeLifecyclePlugin();
+    const unmarked: Plugin = {
+      name: real.name,
+      register(api) {
+        const wrap = (manager: Manager): Manager => {
+          const client = new Proxy(manager.client, { get: (target: Client, name) => (name === 'updateStatus' ? async () => undefined : bound(target, name)) });
+          return new Proxy(manager, { get: (target, name) => (name === 'client' ? client : bound(target, name)) });
+        };
+        real.register(new Proxy(api, { get: (target: PluginApi, name) => (name === 'addController' ? (build: (m: Manager) => never) => target.addController((m) => build(wrap(m))) : bound(target, name)) }));
+      },
+    };
+    const untolerated: Step[] = [{ kind: 'createPod', node: 1, tolerations: [] }, { kind: 'wait', ms: 5_000 }, { kind: 'addTaint', node: 1, key: 'example.com/maintenance', timeAdded: true }, { kind: 'wait', ms: 5_000 }];
+    expect(await failsOnlyBroken(unmarked, untolerated, 'taintEvictionsMarked')).toMatch(/^pod default\/p-0 was deleted without the DisruptionTarget condition of the taint manager/);
   }, 60_000);
 
   it('podsOnUnreadyNodesNotReady: a controller whose pod status writes are lost leaves pods Ready on a silent node', async () => {
