@@ -262,11 +262,21 @@ export {
   TAINT_NODE_UNREACHABLE,
   defaultTolerationSeconds,
   earliestTaintEviction,
+  lifecycleTaintTimeAddedKeptInvariant,
+  lifecycleTaintWritesKeepOtherTaintsInvariant,
+  lifecycleTaintsFollowReadyInvariant,
   noEvictionBeforeTolerationInvariant,
+  noExecuteTaintRateInvariant,
+  noNodeUnknownWithinGraceInvariant,
+  nodeLifecycleInvariants,
   nodeLifecyclePlugin,
+  podsOnUnreadyNodesNotReadyInvariant,
+  readyChangesActedOnInvariant,
+  silentNodesUnknownInvariant,
   taintedPodsEvictedInvariant,
+  taintEvictionsMarkedInvariant,
 } from './nodelifecycle/index.js';
-export type { NodeLifecycleOptions, NodeLifecyclePluginOptions, TaintEvictionOptions } from './nodelifecycle/index.js';
+export type { NodeHealthOptions, NodeLifecycleOptions, NodeLifecyclePluginOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from './nodelifecycle/index.js';
 
 // The kube-scheduler: registration, profiles and the reasons it reports
 export {

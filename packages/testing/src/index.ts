@@ -52,35 +52,44 @@ export { POD_PHASE_TRANSITIONS, podPhaseTransitionsAllowed, podRestartPolicyHono
 // the names toolkit users know)
 export { DEPLOYMENT_LIVENESS, REFERENCE_LIVENESS, REFERENCE_SAFETY } from './invariants/reference.js';
 export {
+  collectionPolicyHonouredInvariant,
   daemonPodsUpdatedInvariant,
   daemonSetStatusMatchesInvariant,
   deploymentStatusMatchesInvariant,
-  collectionPolicyHonouredInvariant,
   endpointsMatchPodsInvariant,
   foregroundOrderInvariant,
   foregroundSubtreeOrderInvariant,
+  lifecycleTaintsFollowReadyInvariant,
+  lifecycleTaintTimeAddedKeptInvariant,
+  lifecycleTaintWritesKeepOtherTaintsInvariant,
   liveOwnerReferencesKeptInvariant,
   noDanglingDependentsInvariant,
   noDanglingReferencesInvariant,
   noEndpointsWithoutServiceInvariant,
   noEvictionBeforeTolerationInvariant,
+  noExecuteTaintRateInvariant,
   noLiveOwnerCollectedInvariant,
+  noNodeUnknownWithinGraceInvariant,
   oneDaemonPodPerEligibleNodeInvariant,
   orphansKeptInvariant,
   podsNotOvercreatedInvariant,
   podsNotOverdeletedInvariant,
+  podsOnUnreadyNodesNotReadyInvariant,
+  readyChangesActedOnInvariant,
   releasedOnlyByOrphaningInvariant,
   replicaCountsMatchInvariant,
   replicaStatusMatchesPodsInvariant,
   rollingUpdateAvailabilityInvariant,
   rolloutBoundsInvariant,
   scaleDownDeletesLowestRankedInvariant,
+  silentNodesUnknownInvariant,
   singleActiveReplicaSetInvariant,
   singleControllerInvariant,
   taintedPodsEvictedInvariant,
+  taintEvictionsMarkedInvariant,
   unresolvableOwnersKeptInvariant,
 } from '@kubeloop/controllers';
-export type { PodsNotOvercreatedOptions, ScaleDownOrderOptions, TaintEvictionOptions } from '@kubeloop/controllers';
+export type { NodeHealthOptions, PodsNotOvercreatedOptions, ScaleDownOrderOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_MAX_WRITES_PER_RUN, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';

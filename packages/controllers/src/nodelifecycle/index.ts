@@ -32,8 +32,22 @@ export { NODE_CONTROLLER_COMPONENT, TAINT_EVICTION_CONTROLLER_NAME } from './con
 export type { NodeLifecycleOptions } from './controller.js';
 
 // Invariants
-export { earliestTaintEviction, noEvictionBeforeTolerationInvariant, taintedPodsEvictedInvariant } from './invariants.js';
-export type { TaintEvictionOptions } from './invariants.js';
+export {
+  earliestTaintEviction,
+  lifecycleTaintTimeAddedKeptInvariant,
+  lifecycleTaintWritesKeepOtherTaintsInvariant,
+  lifecycleTaintsFollowReadyInvariant,
+  noEvictionBeforeTolerationInvariant,
+  noExecuteTaintRateInvariant,
+  noNodeUnknownWithinGraceInvariant,
+  nodeLifecycleInvariants,
+  podsOnUnreadyNodesNotReadyInvariant,
+  readyChangesActedOnInvariant,
+  silentNodesUnknownInvariant,
+  taintedPodsEvictedInvariant,
+  taintEvictionsMarkedInvariant,
+} from './invariants.js';
+export type { NodeHealthOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from './invariants.js';
 
 // Admission
 export { DEFAULT_TOLERATION_SECONDS, DEFAULT_TOLERATION_SECONDS_HOOK, defaultTolerationSeconds } from './admission.js';

@@ -8,7 +8,7 @@ import { Nodes } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { DEFAULT_TOLERATION_SECONDS, defaultTolerationSeconds } from './admission.js';
 import { NodeLifecycleController, taintEvictionController, type NodeLifecycleOptions } from './controller.js';
-import { NODE_LIFECYCLE_INVARIANTS } from './invariants.js';
+import { nodeLifecycleInvariants } from './invariants.js';
 
 /** The name of the plugin {@link nodeLifecyclePlugin} returns. */
 export const NODE_LIFECYCLE_PLUGIN_NAME = 'kubeloop.dev/node-lifecycle';
@@ -24,7 +24,8 @@ export interface NodeLifecyclePluginOptions extends NodeLifecycleOptions {
 /**
  * A core plugin that adds node lifecycle management: the node lifecycle controller, the taint
  * eviction controller, and the DefaultTolerationSeconds admission hook on pod CREATE; registers
- * the invariant {@link @kubeloop/controllers!noEvictionBeforeTolerationInvariant | noEvictionBeforeTolerationInvariant}.
+ * the safety invariants of {@link @kubeloop/controllers!nodeLifecycleInvariants | nodeLifecycleInvariants}, judged
+ * against its own grace period.
  *
  * `SimCluster` installs it by default (`nodeLifecycle` option); with a manager of your own:
  *
@@ -45,7 +46,7 @@ export function nodeLifecyclePlugin(options: NodeLifecyclePluginOptions = {}): P
       api.addRunnable((manager) => new NodeLifecycleController(manager, options));
       api.addController(taintEvictionController);
       api.reconciles(Nodes);
-      for (const i of NODE_LIFECYCLE_INVARIANTS) api.addInvariant(i);
+      for (const i of nodeLifecycleInvariants({ gracePeriodMs: options.nodeMonitorGracePeriodMs })) api.addInvariant(i);
     },
   };
 }

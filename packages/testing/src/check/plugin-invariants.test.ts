@@ -66,6 +66,8 @@ describe('invariants registered by plugins', () => {
         'serviceNodePortsUnique (safety)',
         // The node lifecycle plugin's, which SimCluster runs itself
         'noEvictionBeforeToleration (transition)',
+        'noNodeUnknownWithinGrace (safety)',
+        'lifecycleTaintTimeAddedKept (transition)',
         // The traffic plugin's (kube-proxy and cluster DNS), which SimCluster runs itself
         'trafficReachesReadyEndpoints (safety)',
         'trafficLocalStaysOnNode (safety)',
