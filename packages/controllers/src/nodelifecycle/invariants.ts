@@ -344,6 +344,25 @@ export function lifecycleTaintsFollowReadyInvariant(options: NodeHealthOptions =
 }
 
 /**
+ * Every update of a Node between `previous` and `state`, in order, as the version before and the
+ * version after. Two registrations of a node (another uid) are two nodes: no update.
+ */
+function nodeUpdates(previous: ClusterState, state: ClusterState): [Node, Node][] {
+  const last = new Map(previous.of<Node>('Node').map((n) => [n.metadata.name ?? '', n]));
+  const out: [Node, Node][] = [];
+  for (const c of state.changes) {
+    if (c.object.kind !== 'Node') continue;
+    const name = c.object.metadata.name ?? '';
+    const before = last.get(name);
+    const node = c.type === 'DELETED' ? undefined : (c.object as Node);
+    if (before !== undefined && node !== undefined && before.metadata.uid === node.metadata.uid) out.push([before, node]);
+    if (node === undefined) last.delete(name);
+    else last.set(name, node);
+  }
+  return out;
+}
+
+/**
  * Transition (safety): a lifecycle taint keeps its `timeAdded` while the node carries it. Its
  * `timeAdded` is when the node became not Ready or unreachable, which `tolerationSeconds` count
  * from: a controller that restamped it would postpone every eviction.
@@ -352,23 +371,14 @@ export const lifecycleTaintTimeAddedKeptInvariant: Invariant = transitionInvaria
   'lifecycleTaintTimeAddedKept',
   'A not-ready or unreachable taint keeps its timeAdded for as long as the node carries it.',
   (previous, state) => {
-    const last = new Map(previous.of<Node>('Node').map((n) => [n.metadata.name ?? '', n]));
     const out: InvariantViolation[] = [];
-    for (const c of state.changes) {
-      if (c.object.kind !== 'Node') continue;
-      const name = c.object.metadata.name ?? '';
-      const before = last.get(name);
-      const node = c.type === 'DELETED' ? undefined : (c.object as Node);
-      // Two registrations of a node are two nodes: only an update is judged.
-      if (before !== undefined && node !== undefined && before.metadata.uid === node.metadata.uid) {
-        for (const t of node.spec.taints ?? []) {
-          if (!isLifecycle(t)) continue;
-          const was = (before.spec.taints ?? []).find((b) => b.key === t.key && b.effect === t.effect);
-          if (was !== undefined && was.timeAdded !== t.timeAdded) out.push({ message: `node ${name}'s taint ${t.key}:${t.effect} had timeAdded ${was.timeAdded ?? 'none'} and now ${t.timeAdded ?? 'none'}`, objects: [refOf(node)] });
-        }
+    for (const [before, node] of nodeUpdates(previous, state)) {
+      const name = node.metadata.name ?? '';
+      for (const t of node.spec.taints ?? []) {
+        if (!isLifecycle(t)) continue;
+        const was = (before.spec.taints ?? []).find((b) => b.key === t.key && b.effect === t.effect);
+        if (was !== undefined && was.timeAdded !== t.timeAdded) out.push({ message: `node ${name}'s taint ${t.key}:${t.effect} had timeAdded ${was.timeAdded ?? 'none'} and now ${t.timeAdded ?? 'none'}`, objects: [refOf(node)] });
       }
-      if (node === undefined) last.delete(name);
-      else last.set(name, node);
     }
     return out;
   },
@@ -433,23 +443,14 @@ export const lifecycleTaintWritesKeepOtherTaintsInvariant: Invariant = transitio
   'lifecycleTaintWritesKeepOtherTaints',
   'An update that changes the not-ready or unreachable taints of a node leaves its other taints as they were.',
   (previous, state) => {
-    const last = new Map(previous.of<Node>('Node').map((n) => [n.metadata.name ?? '', n]));
     const text = (taints: readonly Taint[]) => JSON.stringify(taints.map((t) => [t.key, t.value ?? '', t.effect, t.timeAdded ?? '']).sort());
     const out: InvariantViolation[] = [];
-    for (const c of state.changes) {
-      if (c.object.kind !== 'Node') continue;
-      const name = c.object.metadata.name ?? '';
-      const before = last.get(name);
-      const node = c.type === 'DELETED' ? undefined : (c.object as Node);
-      if (before !== undefined && node !== undefined && before.metadata.uid === node.metadata.uid) {
-        const [was, now] = [before.spec.taints ?? [], node.spec.taints ?? []];
-        const others = [text(was.filter((t) => !isLifecycle(t))), text(now.filter((t) => !isLifecycle(t)))];
-        if (text(was.filter(isLifecycle)) !== text(now.filter(isLifecycle)) && others[0] !== others[1]) {
-          out.push({ message: `an update of node ${name} changed its lifecycle taints and its other taints too: ${others[0]} became ${others[1]}`, objects: [refOf(node)] });
-        }
+    for (const [before, node] of nodeUpdates(previous, state)) {
+      const [was, now] = [before.spec.taints ?? [], node.spec.taints ?? []];
+      const others = [text(was.filter((t) => !isLifecycle(t))), text(now.filter((t) => !isLifecycle(t)))];
+      if (text(was.filter(isLifecycle)) !== text(now.filter(isLifecycle)) && others[0] !== others[1]) {
+        out.push({ message: `an update of node ${node.metadata.name ?? ''} changed its lifecycle taints and its other taints too: ${others[0]} became ${others[1]}`, objects: [refOf(node)] });
       }
-      if (node === undefined) last.delete(name);
-      else last.set(name, node);
     }
     return out;
   },
