@@ -397,6 +397,21 @@ function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor,
 }
 
 /**
+ * The batch form of a filter written over its one-node form: calls `plugin.filter` on each node
+ * of `nodes` (but those `skip` says its rule cannot reject) and writes each failure at the
+ * node's index in `failed`. What the cycle does for a plugin without `filterNodes`, and what a
+ * plugin's own batch form may call after its shortcuts.
+ */
+export function filterEachNode(plugin: FilterPlugin, state: CycleState, pod: Pod, nodes: readonly NodeInfoView[], snapshot: Snapshot, failed: (Status | undefined)[], skip?: (node: NodeInfoView) => boolean): void {
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
+    if (skip?.(node) === true) continue;
+    const st = plugin.filter(state, pod, node, snapshot);
+    if (st.code !== 'Success') failed[i] = st;
+  }
+}
+
+/**
  * Runs `filters` in order over `chunk`, each over the nodes the earlier ones passed (its batch
  * form when it has one); records each failing node's first failure in `failed`, in `chunk`
  * order, and returns the nodes every filter passed, in `chunk` order. A throwing plugin is a
@@ -410,10 +425,7 @@ function filterChunk(filters: readonly FilterPlugin[], state: CycleState, pod: P
     const out = new Array<Status | undefined>(alive.length);
     try {
       if (f.filterNodes !== undefined) f.filterNodes(state, pod, alive, snapshot, out);
-      else for (let i = 0; i < alive.length; i++) {
-        const st = f.filter(state, pod, alive[i]!, snapshot);
-        if (st.code !== 'Success') out[i] = st;
-      }
+      else filterEachNode(f, state, pod, alive, snapshot, out);
     } catch (cause) {
       throw new SchedulerError('plugin-failed', `plugin ${f.name} failed at Filter`, { cause });
     }

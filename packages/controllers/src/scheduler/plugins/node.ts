@@ -12,6 +12,7 @@ import {
   SKIP,
   SUCCESS,
   defaultNormalizeScore,
+  filterEachNode,
   unresolvable,
   unschedulable,
   type CycleState,
@@ -20,7 +21,6 @@ import {
   type PreScorePlugin,
   type QueueSortPlugin,
   type ScorePlugin,
-  type Status,
 } from '../framework.js';
 import { normalizedImageName, type NodeInfoView, type Snapshot } from '../nodeinfo.js';
 
@@ -59,19 +59,10 @@ export const nodeName: FilterPlugin = {
   filterNodes(state, pod, nodes, snapshot, failed) {
     const want = pod.spec.nodeName;
     if (want === undefined || want === '') return;
-    filterEach(this, state, pod, nodes, snapshot, failed);
+    filterEachNode(this, state, pod, nodes, snapshot, failed);
   },
 };
 
-/** A filter's batch form that calls `plugin.filter` on each node. */
-function filterEach(plugin: FilterPlugin, state: CycleState, pod: Pod, nodes: readonly NodeInfoView[], snapshot: Snapshot, failed: (Status | undefined)[], skip?: (node: NodeInfoView) => boolean): void {
-  for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i]!;
-    if (skip?.(node) === true) continue;
-    const st = plugin.filter(state, pod, node, snapshot);
-    if (st.code !== 'Success') failed[i] = st;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // NodeUnschedulable
@@ -90,7 +81,7 @@ export const nodeUnschedulable: FilterPlugin = {
     return (pod.spec.tolerations ?? []).some((t) => toleratesTaint(t, taint)) ? SUCCESS : unresolvable(ERR_REASON_UNSCHEDULABLE);
   },
   filterNodes(state, pod, nodes, snapshot, failed) {
-    filterEach(this, state, pod, nodes, snapshot, failed, schedulable);
+    filterEachNode(this, state, pod, nodes, snapshot, failed, schedulable);
   },
 };
 
@@ -115,7 +106,7 @@ export const nodeAffinity: FilterPlugin & PreScorePlugin & ScorePlugin = {
   },
   filterNodes(state, pod, nodes, snapshot, failed) {
     if (pod.spec.nodeSelector === undefined && pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution === undefined) return;
-    filterEach(this, state, pod, nodes, snapshot, failed);
+    filterEachNode(this, state, pod, nodes, snapshot, failed);
   },
   preScore(_s, pod) {
     return (pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0 ? SUCCESS : SKIP;
@@ -161,7 +152,7 @@ export const taintToleration: FilterPlugin & PreScorePlugin & ScorePlugin = {
     return taint === undefined ? SUCCESS : unresolvable(untoleratedTaintReason(taint));
   },
   filterNodes(state, pod, nodes, snapshot, failed) {
-    filterEach(this, state, pod, nodes, snapshot, failed, untainted);
+    filterEachNode(this, state, pod, nodes, snapshot, failed, untainted);
   },
   preScore(state, pod) {
     state.set(TAINT_KEY, (pod.spec.tolerations ?? []).filter((t) => t.effect === undefined || t.effect === '' || t.effect === 'PreferNoSchedule'));
