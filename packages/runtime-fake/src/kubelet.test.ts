@@ -86,6 +86,24 @@ describe('a pod bound to a fake node', () => {
     expect(reasons).toEqual(['Pulling', 'Pulled', 'Created', 'Started']);
   });
 
+  it('puts its status back when another client overwrites it, once', async () => {
+    // Upstream: the kubelet is the source of truth of a pod's status; a status-only change goes
+    // to HandlePodReconcile, and the status manager writes its own status again.
+    const s = await sim();
+    await s.run({ name: 'web', spec: { containers: [container('web', 'nginx:1.25')] } });
+    await s.clock.advance(4000);
+    const running = await s.pod('web');
+    expect(cond(running, 'Ready')).toBe('True');
+    const conditions = (running.status.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False' as const, reason: 'NodeNotReady' } : c));
+    await s.server.updateStatus(Pods, { ...running, status: { ...running.status, conditions } });
+    await s.clock.flush();
+    const put = await s.pod('web');
+    expect(cond(put, 'Ready')).toBe('True');
+    // Its own write comes back through the watch and is not written again.
+    await s.clock.advance(60_000);
+    expect((await s.pod('web')).metadata.resourceVersion).toBe(put.metadata.resourceVersion);
+  });
+
   it('starts a second pod of the same image faster on the same node than on a fresh node (no pull)', async () => {
     const s = await sim([{ name: 'warm' }, { name: 'cold' }]);
     await s.run({ name: 'first', spec: { containers: [container('app', 'redis:7')] } }, 'warm');

@@ -20,6 +20,7 @@ import {
   Secrets,
   SharedInformerFactory,
   createRateLimitingQueue,
+  deepEqual,
   formatMicroTime,
   formatTime,
   isApiError,
@@ -33,7 +34,7 @@ import { buildNode, healthyNodeConditions, nodeCapacity, nodeIPFor, podCIDRFor, 
 import type { AdmissionResources } from './admission.js';
 import { allocatableResources, podRequests } from './admission.js';
 import type { PodSyncAction, PodSyncInput, PodSyncState } from './pod-sync.js';
-import { initialPodSyncState, podSyncStep } from './pod-sync.js';
+import { initialPodSyncState, podSyncStep, podsDifferSemantically } from './pod-sync.js';
 import type { ContainerRuntimeOptions } from './runtime.js';
 import { FakeContainerRuntime } from './runtime.js';
 import { containerCpuModel, containerUsage } from './usage.js';
@@ -154,6 +155,11 @@ export class FakeKubelet {
   readonly #loadedContainers = new Map<string, Set<string>>();
   /** The ConfigMaps and Secrets each pod refers to, read when its sandbox was set up (for command lines). */
   readonly #podData = new Map<string, PodData>();
+  /**
+   * The status last written for each pod whose write has not come back through the watch yet,
+   * by uid: that update is this kubelet's own, and syncs nothing (see {@link FakeKubelet.#onPodEvent}).
+   */
+  readonly #unechoed = new Map<string, PodStatus>();
   readonly #allocatable: AdmissionResources;
   #lastIP = 0;
   #running = false;
@@ -538,12 +544,27 @@ export class FakeKubelet {
       case 'update':
         // The same name with a new uid: the pod was deleted and re-created.
         if (event.old.metadata.uid !== pod.metadata.uid) this.#forget(event.old.metadata.uid ?? '');
+        else if (this.#ownStatusWrite(event.old, pod)) return;
         queue.add(keyOf(pod));
         return;
       case 'delete':
         this.#forget(pod.metadata.uid ?? '');
         return;
     }
+  }
+
+  /**
+   * Whether an update of a pod is only this kubelet's own status write coming back: upstream's
+   * pod config hands a status-only change to `HandlePodReconcile`, which does not sync the pod
+   * (its status manager already holds that status). A status written by anyone else, or one
+   * that comes with a change of spec, labels, annotations or deletion, syncs the pod as before.
+   */
+  #ownStatusWrite(old: Pod, pod: Pod): boolean {
+    const uid = pod.metadata.uid ?? '';
+    const written = this.#unechoed.get(uid);
+    if (written === undefined || podsDifferSemantically(old, pod) || !deepEqual(pod.status, written)) return false;
+    this.#unechoed.delete(uid);
+    return true;
   }
 
   /**
@@ -588,6 +609,7 @@ export class FakeKubelet {
     for (const name of this.#loadedContainers.get(uid) ?? []) this.runtime.setLoad(uid, name, undefined);
     this.#loadedContainers.delete(uid);
     this.#podData.delete(uid);
+    this.#unechoed.delete(uid);
   }
 
   /**
@@ -745,9 +767,12 @@ export class FakeKubelet {
 
   /** Writes a pod's status; `stop` when the pod is gone. */
   async #writeStatus(pod: Pod, status: PodStatus): Promise<PerformResult> {
+    const uid = pod.metadata.uid ?? '';
+    this.#unechoed.set(uid, status);
     try {
       await this.#o.client.updateStatus(Pods, { ...pod, metadata: { ...pod.metadata, resourceVersion: undefined }, status });
     } catch (error) {
+      if (this.#unechoed.get(uid) === status) this.#unechoed.delete(uid);
       if (!isApiError(error, 'NotFound')) throw error;
       return 'stop';
     }

@@ -8,7 +8,7 @@ import type { ContainerStatus, Node, Pod } from '@kubeloop/core';
 import { VIRTUAL_EPOCH_MS, formatTime } from '@kubeloop/core';
 import type { AdmissionContext } from './admission.js';
 import type { PodSyncAction, PodSyncInput, PodSyncState } from './pod-sync.js';
-import { initialPodSyncState, podSyncStep } from './pod-sync.js';
+import { initialPodSyncState, podSyncStep, podsDifferSemantically } from './pod-sync.js';
 import type { PodRuntimeView } from './status.js';
 
 const T0 = VIRTUAL_EPOCH_MS;
@@ -149,5 +149,21 @@ describe('podSyncStep', () => {
       const [actions] = podSyncStep(admitted, { type: 'Advanced', pod: p, latest, view: view([running(T0)]), events: [{ type: 'Normal', reason: 'Started', message: 'Started container app' }], nextDeadline: T0 + 1000, now: T0 });
       expect(summary(actions)).toEqual(['RecordEvent Normal Started']);
     }
+  });
+});
+
+describe('podsDifferSemantically (what makes an update sync the pod)', () => {
+  const base = pod();
+  it.each<[string, Pod, boolean]>([
+    ['a status change only', { ...base, status: { phase: 'Running' } }, false],
+    ['a new resourceVersion', { ...base, metadata: { ...base.metadata, resourceVersion: '42' } }, false],
+    ['an equal copy of the spec', { ...base, spec: structuredClone(base.spec) }, false],
+    ['a spec change', pod({ spec: { activeDeadlineSeconds: 5 } }), true],
+    ['a label', { ...base, metadata: { ...base.metadata, labels: { app: 'web' } } }, true],
+    ['an annotation', { ...base, metadata: { ...base.metadata, annotations: { note: 'x' } } }, true],
+    ['a deletion', pod({ deletionTimestamp: formatTime(T0) }), true],
+    ['a new grace period', { ...base, metadata: { ...base.metadata, deletionGracePeriodSeconds: 0 } }, true],
+  ])('%s: %s', (_what, other, differs) => {
+    expect(podsDifferSemantically(base, other)).toBe(differs);
   });
 });

@@ -21,7 +21,7 @@
  * @module
  */
 import type { Pod, PodStatus } from '@kubeloop/core';
-import { parseTime } from '@kubeloop/core';
+import { deepEqual, parseTime } from '@kubeloop/core';
 import type { AdmissionContext } from './admission.js';
 import { admissionRejection, rejectionEventMessage } from './admission.js';
 import type { PodRuntimeView } from './status.js';
@@ -104,6 +104,23 @@ export const initialPodSyncState: PodSyncState = Object.freeze({ phase: 'Unadmit
 /** When the pod must be gone by (its `deletionTimestamp`, ms), if it is being deleted. */
 export function deletionDeadline(pod: Pod): number | undefined {
   return pod.metadata.deletionTimestamp === undefined ? undefined : parseTime(pod.metadata.deletionTimestamp);
+}
+
+/**
+ * Whether two versions of a pod differ in what the kubelet runs it by (upstream
+ * `podsDifferSemantically`): spec, labels, annotations, deletion timestamp and grace period.
+ * Status, resourceVersion and managed fields do not count. Unchanged parts are usually the same
+ * object in both versions (a status write keeps them), so this is cheap on the common case.
+ */
+export function podsDifferSemantically(a: Pod, b: Pod): boolean {
+  const same = (x: unknown, y: unknown): boolean => x === y || deepEqual(x, y);
+  return (
+    a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp ||
+    a.metadata.deletionGracePeriodSeconds !== b.metadata.deletionGracePeriodSeconds ||
+    !same(a.spec, b.spec) ||
+    !same(a.metadata.labels, b.metadata.labels) ||
+    !same(a.metadata.annotations, b.metadata.annotations)
+  );
 }
 
 function isFinished(pod: Pod): boolean {
