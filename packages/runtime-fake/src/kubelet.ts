@@ -707,7 +707,9 @@ export class FakeKubelet {
         return this.#readNode(pod, key);
       case 'StartWorker':
         try {
-          const context = { podIP: () => this.#workers.get(uid)?.podIP, data: () => this.#podData.get(uid), emptyDirs: new Map<string, Map<string, string>>() };
+          // The files of its emptyDir volumes, for the shell's programs (a pod without one keeps no map).
+          const emptyDirs = pod.spec.volumes?.some((v) => v.emptyDir !== undefined) === true ? new Map<string, Map<string, string>>() : undefined;
+          const context = { podIP: () => this.#workers.get(uid)?.podIP, data: () => this.#podData.get(uid), emptyDirs };
           const worker = new PodWorker(() => this.#cache?.get(key) ?? pod, this.runtime, (c) => this.#behaviors.resolve(pod, c, context), () => (pod.spec.hostNetwork === true ? this.nodeIP : this.#allocateIP(uid)), clock.now());
           this.#workers.set(uid, worker);
           return { type: 'WorkerStarted', pod };

@@ -85,6 +85,9 @@ export interface PodData {
   readonly secrets: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
+/** What a pod that refers to no ConfigMap and no Secret reads. */
+const NO_POD_DATA: PodData = Object.freeze({ configMaps: new Map(), secrets: new Map() });
+
 /** The names of the ConfigMaps and Secrets `pod` refers to. */
 function referencedObjects(pod: Pod): { configMaps: Set<string>; secrets: Set<string> } {
   const configMaps = new Set<string>();
@@ -126,6 +129,8 @@ function decodeSecret(secret: Secret): Record<string, string> {
 export async function loadPodData(client: Client, pod: Pod): Promise<PodData> {
   const namespace = pod.metadata.namespace ?? 'default';
   const { configMaps, secrets } = referencedObjects(pod);
+  // Most pods refer to nothing: they share one empty answer (a kubelet keeps one per pod).
+  if (configMaps.size === 0 && secrets.size === 0) return NO_POD_DATA;
   const get = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await read();
