@@ -114,7 +114,26 @@ export function podRequests(pod: Pod): ResourceAmounts {
   const memo = memoOf(pod);
   if (memo?.requests !== undefined) return memo.requests;
   const amounts = amountsOf(exactPodRequests(pod));
-  if (memo !== undefined) memo.requests = amounts;
+  if (memo === undefined) return amounts;
+  memo.requests = shared(amounts);
+  return memo.requests;
+}
+
+/**
+ * Memoized request maps by content: the pods of a workload request the same amounts, and a
+ * cluster of 150,000 pods would otherwise keep 150,000 equal maps. Bounded: forgotten wholesale
+ * when full (a later pod then gets a new map, equal to the old one).
+ */
+const sharedAmounts = new Map<string, ResourceAmounts>();
+const SHARED_AMOUNTS_MAX = 1024;
+
+function shared(amounts: ResourceAmounts): ResourceAmounts {
+  let key = '';
+  for (const [name, value] of amounts) key += `${name}=${value};`;
+  const known = sharedAmounts.get(key);
+  if (known !== undefined) return known;
+  if (sharedAmounts.size >= SHARED_AMOUNTS_MAX) sharedAmounts.clear();
+  sharedAmounts.set(key, amounts);
   return amounts;
 }
 
