@@ -131,7 +131,10 @@ export class EventRecorder {
     const meta = object.metadata;
     // Events that may be combined (same source, object, type and reason) are recorded in call
     // order, one after the other: they may end up patching the same Event.
-    const source = flatten([o.component, o.host ?? '', object.apiVersion, object.kind, meta.namespace ?? '', meta.name ?? '', meta.uid ?? ''].join(SEP));
+    // client-go keys its caches by source (component, host) and object (kind, namespace, name,
+    // uid, apiVersion). A recorder has one source and caches of its own, and a uid names one
+    // object: the key is the uid alone when there is one (keys are most of the caches' weight).
+    const source = meta.uid !== undefined && meta.uid !== '' ? meta.uid : flatten([object.apiVersion, object.kind, meta.namespace ?? '', meta.name ?? ''].join(SEP));
     const similar = flatten(`${source}${SEP}${type}${SEP}${reason}`);
     const previous = this.#chains.get(similar) ?? Promise.resolve();
     const next = previous.then(() => this.#record(source, similar, object, type, reason, message)).catch((error: unknown) => o.onError?.(error));
