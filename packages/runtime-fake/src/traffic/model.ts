@@ -16,6 +16,7 @@
  * @module
  */
 import type { Container, EndpointSlice, KubeObject, Node, Pod, Rng, Service } from '@kubeloop/core';
+import { deepEqual } from '@kubeloop/core';
 import { runShell } from '../shell/interpret.js';
 import type { HttpOutcome, ShellNetwork } from '../shell/network.js';
 import { containerArgv, containerEnvironment, podHostname } from '../shell/program.js';
@@ -184,13 +185,33 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-/** What of a Node or Pod routing, DNS and flows read (other kinds: all of it). */
-function relevant(object: KubeObject): string | KubeObject {
-  if (object.kind === 'Node') return JSON.stringify((object as Node).status?.addresses ?? []);
-  if (object.kind !== 'Pod') return object;
-  const pod = object as Pod;
-  const running = (pod.status?.containerStatuses ?? []).map((c) => `${c.name}:${c.state?.running !== undefined}`).join(',');
-  return JSON.stringify([pod.metadata.labels, pod.metadata.annotations, pod.metadata.deletionTimestamp, pod.spec.nodeName, pod.spec.hostname, pod.status?.phase, pod.status?.podIP, running, (pod.status?.conditions ?? []).find((c) => c.type === 'Ready')?.status]);
+/**
+ * Whether two versions of an object are the same for routing, DNS and flows: a Node's
+ * addresses; a Pod's labels, annotations, deletion, node, hostname, phase, IP, which
+ * containers run and its Ready condition; any other kind only if it is the same object.
+ */
+function sameForTraffic(a: KubeObject, b: KubeObject): boolean {
+  if (a.kind === 'Node') return deepEqual((a as Node).status?.addresses ?? [], (b as Node).status?.addresses ?? []);
+  if (a.kind !== 'Pod') return a === b;
+  const p = a as Pod;
+  const q = b as Pod;
+  const sameRunning = (): boolean => {
+    const x = p.status?.containerStatuses ?? [];
+    const y = q.status?.containerStatuses ?? [];
+    return x.length === y.length && x.every((c, i) => c.name === y[i]!.name && (c.state?.running === undefined) === (y[i]!.state?.running === undefined));
+  };
+  const ready = (pod: Pod): string | undefined => (pod.status?.conditions ?? []).find((c) => c.type === 'Ready')?.status;
+  return (
+    p.metadata.deletionTimestamp === q.metadata.deletionTimestamp &&
+    p.spec.nodeName === q.spec.nodeName &&
+    p.spec.hostname === q.spec.hostname &&
+    p.status?.phase === q.status?.phase &&
+    p.status?.podIP === q.status?.podIP &&
+    ready(p) === ready(q) &&
+    sameRunning() &&
+    (p.metadata.labels === q.metadata.labels || deepEqual(p.metadata.labels, q.metadata.labels)) &&
+    (p.metadata.annotations === q.metadata.annotations || deepEqual(p.metadata.annotations, q.metadata.annotations))
+  );
 }
 
 function parseUrl(url: string): { scheme: string; host: string; port: number; path: string } | undefined {
@@ -267,7 +288,7 @@ export class TrafficModel {
     if (kind === 'Pod') this.#observeSource(key, type === 'DELETED' ? undefined : (object as Pod));
     const rv = Number(object.metadata.resourceVersion ?? '0');
     if (rv > this.#revision) this.#revision = rv;
-    if (type === 'MODIFIED' && previous !== undefined && relevant(previous) === relevant(object)) return false;
+    if (type === 'MODIFIED' && previous !== undefined && sameForTraffic(previous, object)) return false;
     this.#tables = undefined;
     return true;
   }
