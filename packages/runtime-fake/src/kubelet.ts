@@ -792,7 +792,7 @@ export class FakeKubelet {
       used.cpu += r.cpu;
       used.memory += r.memory;
       used.pods += r.pods;
-      usedPorts.push(...podHostPorts(pod));
+      for (const port of podHostPorts(pod)) usedPorts.push(port);
     }
     return { used, usedPorts };
   }

@@ -19,17 +19,21 @@ export interface HostPort {
 /**
  * The host ports a pod asks for (app containers, `hostPort > 0`), as upstream `GetContainerPorts`.
  * Under `hostNetwork` the API server has defaulted each port's `hostPort` to its `containerPort`.
+ * A pod without any (nearly every pod) gets one shared empty array: the kubelet asks for the
+ * ports of every pod on its node at each admission.
  */
-export function podHostPorts(pod: Pod): HostPort[] {
-  const out: HostPort[] = [];
+export function podHostPorts(pod: Pod): readonly HostPort[] {
+  let out: HostPort[] | undefined;
   for (const c of pod.spec.containers) {
     for (const p of c.ports ?? []) {
       if (p.hostPort === undefined || p.hostPort <= 0) continue;
-      out.push({ hostIP: p.hostIP === undefined || p.hostIP === '' ? '0.0.0.0' : p.hostIP, protocol: p.protocol, port: p.hostPort });
+      (out ??= []).push({ hostIP: p.hostIP === undefined || p.hostIP === '' ? '0.0.0.0' : p.hostIP, protocol: p.protocol, port: p.hostPort });
     }
   }
-  return out;
+  return out ?? NO_HOST_PORTS;
 }
+
+const NO_HOST_PORTS: readonly HostPort[] = Object.freeze([]);
 
 /**
  * Whether two host ports collide: same port and protocol, and the same host IP or either
