@@ -707,10 +707,8 @@ export class FakeKubelet {
         return this.#readNode(pod, key);
       case 'StartWorker':
         try {
-          // The files of its emptyDir volumes, for the shell's programs (a pod without one keeps no map).
-          const emptyDirs = pod.spec.volumes?.some((v) => v.emptyDir !== undefined) === true ? new Map<string, Map<string, string>>() : undefined;
-          const context = { podIP: () => this.#workers.get(uid)?.podIP, data: () => this.#podData.get(uid), emptyDirs };
-          const worker = new PodWorker(() => this.#cache?.get(key) ?? pod, this.runtime, (c) => this.#behaviors.resolve(pod, c, context), () => (pod.spec.hostNetwork === true ? this.nodeIP : this.#allocateIP(uid)), clock.now());
+          const context = this.#programContext(pod);
+          const worker = new PodWorker(this.#latestPod(key, pod), this.runtime, (c) => this.#behaviors.resolve(pod, c, context), this.#ipAllocator(pod), clock.now());
           this.#workers.set(uid, worker);
           return { type: 'WorkerStarted', pod };
         } catch (error) {
@@ -754,6 +752,38 @@ export class FakeKubelet {
         queue.addAfter(key, action.at - clock.now());
         return undefined;
     }
+  }
+
+  // The closures a pod worker keeps for its life are made here, apart from `#perform`: a closure
+  // keeps its whole scope, and there that is the pod version the worker started from.
+
+  /**
+   * The pod as cached now. Once it left the cache (a restart between lists), its identity and
+   * the last spec seen, which is all a worker reads (not its status): no version of the pod is
+   * kept for that.
+   */
+  #latestPod(key: string, pod: Pod): () => Pod {
+    const { name, namespace, uid } = pod.metadata;
+    let spec = pod.spec;
+    return () => {
+      const cached = this.#cache?.get(key);
+      if (cached === undefined) return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, uid }, spec, status: { phase: 'Unknown' } };
+      spec = cached.spec;
+      return cached;
+    };
+  }
+
+  /** What the shell's programs of a pod read: its IP, its mounted data, its emptyDir files (a pod without emptyDir volumes keeps no map). */
+  #programContext(pod: Pod): { podIP: () => string | undefined; data: () => PodData | undefined; emptyDirs: Map<string, Map<string, string>> | undefined } {
+    const uid = pod.metadata.uid ?? '';
+    const emptyDirs = pod.spec.volumes?.some((v) => v.emptyDir !== undefined) === true ? new Map<string, Map<string, string>>() : undefined;
+    return { podIP: () => this.#workers.get(uid)?.podIP, data: () => this.#podData.get(uid), emptyDirs };
+  }
+
+  /** Gives a pod its IP: the node's under `hostNetwork`, else one of the node's pod CIDR. */
+  #ipAllocator(pod: Pod): () => string {
+    const uid = pod.metadata.uid ?? '';
+    return pod.spec.hostNetwork === true ? () => this.nodeIP : () => this.#allocateIP(uid);
   }
 
   /**
