@@ -65,6 +65,14 @@ interface Seen {
 interface Similar {
   messages: string | Set<string>;
   lastSeenMs: number;
+  /**
+   * The Event written for the group's first message, and for its combined message: kept here,
+   * not under a key of their own, as nearly every group has one message (a key per message
+   * repeated the group's key and the message, most of the recorder's weight).
+   */
+  readonly firstMessage: string;
+  first?: Seen | undefined;
+  combined?: Seen | undefined;
 }
 
 /** How many keys each of the recorder's caches holds at most (client-go's LRU size). */
@@ -93,7 +101,10 @@ const SEP = '\u0000';
  * - writes for similar events are applied in call order.
  *
  * Caveats: best effort, as upstream — a failed write is reported to `onError` and dropped; a
- * dedup target that was deleted meanwhile is replaced by a new Event.
+ * dedup target that was deleted meanwhile is replaced by a new Event. client-go forgets each
+ * message's Event in its own LRU of 4,096 keys; here the Event of a group's first message (and
+ * of its combined one) is forgotten with the group, in the LRU of 4,096 groups: they differ
+ * only when a recorder sees more than 4,096 different events within the window.
  *
  * @example
  * ```ts
@@ -152,20 +163,22 @@ export class EventRecorder {
     // client-go's EventAggregator: the tenth different message of similar events within the
     // window, and every one after it, goes into one combined Event instead.
     let entry = this.#similar.get(similar);
-    if (entry === undefined || now - entry.lastSeenMs > window) this.#similar.set(similar, (entry = { messages: message, lastSeenMs: now }));
+    if (entry === undefined || now - entry.lastSeenMs > window) this.#similar.set(similar, (entry = { messages: message, lastSeenMs: now, firstMessage: message }));
     entry.lastSeenMs = now;
     let messages = entry.messages;
     if (typeof messages === 'string' && messages !== message) entry.messages = messages = new Set([messages]);
     if (typeof messages !== 'string') messages.add(message);
-    let key = flatten(`${similar}${SEP}${message}`);
     let text = message;
-    if (typeof messages !== 'string' && messages.size >= MAX_SIMILAR_MESSAGES) {
+    const combined = typeof messages !== 'string' && messages.size >= MAX_SIMILAR_MESSAGES;
+    if (combined && typeof messages !== 'string') {
       messages.delete(messages.values().next().value!);
-      key = similar;
       text = `(combined from similar events): ${message}`;
     }
+    // Where the Event of this message is remembered: in the group for its first message and the
+    // combined one, under a key of its own for the others.
+    const own = combined || message === entry.firstMessage ? undefined : flatten(`${similar}${SEP}${message}`);
     // client-go's eventObserve: a repeat within the window counts on the Event it repeats.
-    const seen = this.#seen.get(key);
+    const seen = combined ? entry.combined : own === undefined ? entry.first : this.#seen.get(own);
     const repeat = seen !== undefined && now - seen.lastSeenMs <= window;
     if (repeat) {
       seen.count++;
@@ -175,7 +188,7 @@ export class EventRecorder {
     if (!this.#takeToken(source, now)) return;
     if (repeat) {
       try {
-        const body = key === similar ? { count: seen.count, lastTimestamp: formatTime(now), message: text } : { count: seen.count, lastTimestamp: formatTime(now) };
+        const body = combined ? { count: seen.count, lastTimestamp: formatTime(now), message: text } : { count: seen.count, lastTimestamp: formatTime(now) };
         await o.client.patch(this.#resource, { namespace: seen.namespace, name: seen.name }, { type: 'merge', body });
         return;
       } catch (error) {
@@ -184,7 +197,10 @@ export class EventRecorder {
       }
     }
     const created = await this.#create(object, type, reason, text, now);
-    this.#seen.set(key, { namespace: created.metadata.namespace ?? '', name: created.metadata.name ?? '', count: 1, lastSeenMs: now });
+    const written: Seen = { namespace: created.metadata.namespace ?? '', name: created.metadata.name ?? '', count: 1, lastSeenMs: now };
+    if (combined) entry.combined = written;
+    else if (own === undefined) entry.first = written;
+    else this.#seen.set(own, written);
   }
 
   /** A token of `source`'s bucket (client-go's `EventSourceObjectSpamFilter`), if it has one. */

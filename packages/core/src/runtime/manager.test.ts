@@ -247,6 +247,19 @@ describe('EventRecorder', () => {
     expect(events.map((e) => e.count)).toEqual([1, 1]);
   });
 
+  it('counts the repeats of each message of one reason on that message\'s own Event', async () => {
+    const cluster = testCluster();
+    const { clock, api } = cluster;
+    const w = await api.create(Widgets, widget('a'));
+    const recorder = createManager({ client: api, clock, rng: cluster.rng, registry: cluster.registry }).recorder('c');
+    for (const message of ['scaled to 3', 'scaled to 5', 'scaled to 3', 'scaled to 7', 'scaled to 5', 'scaled to 3']) {
+      await recorder.event(w, 'Normal', 'Scaled', message);
+      await clock.advance(1_000);
+    }
+    const counts = Object.fromEntries((await api.list(Events, { namespace: 'default' })).items.map((e) => [e.message, e.count]));
+    expect(counts).toEqual({ 'scaled to 3': 3, 'scaled to 5': 2, 'scaled to 7': 1 });
+  });
+
   it('combines similar events from the tenth different message on, as client-go does', async () => {
     const cluster = testCluster();
     const { clock, api } = cluster;
