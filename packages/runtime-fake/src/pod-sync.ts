@@ -127,10 +127,20 @@ function isFinished(pod: Pod): boolean {
   return pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed';
 }
 
+// States and inputs most pods share (a kubelet keeps one of each per pod).
+const ADMITTED: Readonly<Record<'true' | 'false', PodSyncState>> = Object.freeze({ true: Object.freeze({ phase: 'Admitted', sandboxReady: true }), false: Object.freeze({ phase: 'Admitted', sandboxReady: false }) });
+const VOLUMES_OK: WorkerInput['volumes'] = Object.freeze({ ok: true });
+const RUN: WorkerInput = Object.freeze({ deletionDeadline: undefined, volumes: VOLUMES_OK });
+
+function admitted(sandboxReady: boolean): PodSyncState {
+  return ADMITTED[sandboxReady ? 'true' : 'false'];
+}
+
 /** The next step of an admitted pod: mount its volumes first, unless they are or it is going away. */
 function syncAdmitted(pod: Pod, sandboxReady: boolean): PodSyncAction {
   const deadline = deletionDeadline(pod);
-  if (sandboxReady || deadline !== undefined) return { type: 'Advance', input: { deletionDeadline: deadline, volumes: { ok: true } } };
+  if (deadline === undefined && sandboxReady) return { type: 'Advance', input: RUN };
+  if (sandboxReady || deadline !== undefined) return { type: 'Advance', input: { deletionDeadline: deadline, volumes: VOLUMES_OK } };
   return { type: 'CheckVolumes' };
 }
 
@@ -184,7 +194,7 @@ export function podSyncStep(state: PodSyncState, input: PodSyncInput): [readonly
         }
         case 'WorkerStarted':
           if (state.phase !== 'Admitting') return [[], state];
-          return [[syncAdmitted(input.pod, false)], { phase: 'Admitted', sandboxReady: false }];
+          return [[syncAdmitted(input.pod, false)], admitted(false)];
         case 'WorkerFailed':
           if (state.phase !== 'Admitting') return [[], state];
           return [[{ type: 'RecordEvent', pod: input.pod, event: { type: 'Warning', reason: 'FailedCreatePodContainer', message: input.message } }], { phase: 'Refused' }];
@@ -202,10 +212,10 @@ export function podSyncStep(state: PodSyncState, input: PodSyncInput): [readonly
         case 'Sync':
           return [[syncAdmitted(input.pod, state.sandboxReady)], state];
         case 'VolumesChecked':
-          return [[{ type: 'Advance', input: { deletionDeadline: deletionDeadline(input.pod), volumes: input.volumes } }], state];
+          return [[{ type: 'Advance', input: input.volumes.ok && deletionDeadline(input.pod) === undefined ? RUN : { deletionDeadline: deletionDeadline(input.pod), volumes: input.volumes } }], state];
         case 'Advanced': {
           const { pod, latest, view } = input;
-          const next: PodSyncState = view.sandboxReady === state.sandboxReady ? state : { phase: 'Admitted', sandboxReady: view.sandboxReady };
+          const next: PodSyncState = view.sandboxReady === state.sandboxReady ? state : admitted(view.sandboxReady);
           const actions: PodSyncAction[] = input.events.map((event) => ({ type: 'RecordEvent', pod: latest ?? pod, event }));
           if (latest === undefined || latest.metadata.uid !== pod.metadata.uid) return [actions, next];
           if (view.terminal) actions.push({ type: 'ReleaseIP' });

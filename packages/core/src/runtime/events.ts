@@ -163,7 +163,7 @@ export class EventRecorder {
     // client-go's EventAggregator: the tenth different message of similar events within the
     // window, and every one after it, goes into one combined Event instead.
     let entry = this.#similar.get(similar);
-    if (entry === undefined || now - entry.lastSeenMs > window) this.#similar.set(similar, (entry = { messages: message, lastSeenMs: now, firstMessage: message }));
+    if (entry === undefined || now - entry.lastSeenMs > window) this.#similar.set(similar, (entry = { messages: message, lastSeenMs: now, firstMessage: message, first: undefined, combined: undefined }));
     entry.lastSeenMs = now;
     let messages = entry.messages;
     if (typeof messages === 'string' && messages !== message) entry.messages = messages = new Set([messages]);
