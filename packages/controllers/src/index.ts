@@ -48,10 +48,13 @@ export {
   REPLICASET_PLUGIN_NAME,
   REPLICATIONCONTROLLER_PLUGIN_NAME,
   REPLICA_FAILURE,
+  ownershipFollowsSelectors,
+  ownershipFollowsSelectorsInvariant,
   podsNotOvercreatedInvariant,
   podsNotOverdeletedInvariant,
   replicaCountsMatch,
   replicaCountsMatchInvariant,
+  replicaFailureConditionInvariant,
   replicaInvariants,
   replicaSetPlugin,
   replicaStatusMatchesPodsInvariant,
@@ -61,7 +64,7 @@ export {
   singleControllerInvariant,
   statusMatchesPods,
 } from './replicaset/index.js';
-export type { PodsNotOvercreatedOptions, PodsNotOverdeletedOptions, ReplicaSetControllerOptions, ReplicaState, ReplicaViolation, ScaleDownOrderOptions } from './replicaset/index.js';
+export type { PodsNotOvercreatedOptions, PodsNotOverdeletedOptions, ReplicaFailureConditionOptions, ReplicaSetControllerOptions, ReplicaState, ReplicaViolation, ScaleDownOrderOptions } from './replicaset/index.js';
 
 // Deployment
 export {

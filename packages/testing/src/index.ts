@@ -72,12 +72,14 @@ export {
   noNodeUnknownWithinGraceInvariant,
   oneDaemonPodPerEligibleNodeInvariant,
   orphansKeptInvariant,
+  ownershipFollowsSelectorsInvariant,
   podsNotOvercreatedInvariant,
   podsNotOverdeletedInvariant,
   podsOnUnreadyNodesNotReadyInvariant,
   readyChangesActedOnInvariant,
   releasedOnlyByOrphaningInvariant,
   replicaCountsMatchInvariant,
+  replicaFailureConditionInvariant,
   replicaStatusMatchesPodsInvariant,
   rollingUpdateAvailabilityInvariant,
   rolloutBoundsInvariant,
@@ -89,7 +91,7 @@ export {
   taintEvictionsMarkedInvariant,
   unresolvableOwnersKeptInvariant,
 } from '@kubeloop/controllers';
-export type { NodeHealthOptions, PodsNotOvercreatedOptions, ScaleDownOrderOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';
+export type { NodeHealthOptions, PodsNotOvercreatedOptions, ReplicaFailureConditionOptions, ScaleDownOrderOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_MAX_WRITES_PER_RUN, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';
