@@ -63,6 +63,7 @@ export {
   lifecycleTaintTimeAddedKeptInvariant,
   lifecycleTaintWritesKeepOtherTaintsInvariant,
   liveOwnerReferencesKeptInvariant,
+  noCreationsWhileDeletingInvariant,
   noDanglingDependentsInvariant,
   noDanglingReferencesInvariant,
   noEndpointsWithoutServiceInvariant,
@@ -91,7 +92,7 @@ export {
   taintEvictionsMarkedInvariant,
   unresolvableOwnersKeptInvariant,
 } from '@kubeloop/controllers';
-export type { NodeHealthOptions, PodsNotOvercreatedOptions, ReplicaFailureConditionOptions, ScaleDownOrderOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';
+export type { NoCreationsWhileDeletingOptions, NodeHealthOptions, PodsNotOvercreatedOptions, ReplicaFailureConditionOptions, ScaleDownOrderOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_MAX_WRITES_PER_RUN, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';

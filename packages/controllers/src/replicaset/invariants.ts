@@ -357,6 +357,62 @@ export function podsNotOvercreatedInvariant(options: PodsNotOvercreatedOptions =
   );
 }
 
+/** Options of {@link noCreationsWhileDeletingInvariant}. */
+export interface NoCreationsWhileDeletingOptions {
+  /**
+   * How long (virtual ms, default 60 000) after its deletion began an owner may still create a
+   * pod: its controller may act on a cache that does not show the `deletionTimestamp` yet (a
+   * cut watch waits up to 30 s to relist).
+   */
+  readonly windowMs?: number | undefined;
+}
+
+/**
+ * Transition (safety): a ReplicaSet or ReplicationController being deleted (a
+ * `deletionTimestamp`, e.g. held by the `foregroundDeletion` finalizer while its pods go)
+ * creates no pod once its deletion is more than `windowMs` old. Upstream's `syncReplicaSet`
+ * creates and deletes pods only when `DeletionTimestamp` is nil: in a foreground deletion the
+ * garbage collector removes the pods, and an owner replacing them would never let it finish.
+ * Every pod creation since the previous state is replayed in trace order.
+ */
+export function noCreationsWhileDeletingInvariant(options: NoCreationsWhileDeletingOptions = {}): Invariant {
+  const windowMs = options.windowMs ?? 60_000;
+  return transitionInvariant(
+    'noCreationsWhileDeleting',
+    `A ReplicaSet or ReplicationController being deleted creates no pod once its deletion is more than ${windowMs} ms old.`,
+    (previous, state) => {
+      // Each deleting owner (by uid) and when its deletion began (ms since the epoch).
+      const deletingSince = new Map<string, { readonly owner: KubeObject; readonly since: number }>();
+      const note = (o: KubeObject) => {
+        const since = o.metadata.deletionTimestamp;
+        if (typeof since === 'string') deletingSince.set(o.metadata.uid ?? '', { owner: o, since: parseTime(since) });
+        else deletingSince.delete(o.metadata.uid ?? '');
+      };
+      for (const kind of OWNER_KINDS) for (const o of previous.of(kind)) note(o);
+      // The wall-clock time of virtual time 0, as deletion timestamps are wall-clock times.
+      const epoch = stateNowMs(state) - state.t;
+      const out: InvariantViolation[] = [];
+      for (const c of state.changes) {
+        if (OWNER_KINDS.has(c.object.kind)) {
+          if (c.type === 'DELETED') deletingSince.delete(c.object.metadata.uid ?? '');
+          else note(c.object);
+          continue;
+        }
+        if (c.object.kind !== 'Pod' || c.type !== 'ADDED') continue;
+        const deleting = deletingSince.get(controllerUid(c.object) ?? '');
+        const now = epoch + (c.t ?? state.t);
+        if (deleting === undefined || now - deleting.since <= windowMs) continue;
+        const { owner } = deleting;
+        out.push({
+          message: `${owner.kind} ${owner.metadata.namespace}/${owner.metadata.name} created pod ${c.object.metadata.name} ${now - deleting.since} ms after its deletion began (more than ${windowMs} ms)`,
+          objects: [refOf(owner), refOf(c.object)],
+        });
+      }
+      return out;
+    },
+  );
+}
+
 /** An owner as the trace shows it, with the status fields {@link replicaFailureConditionInvariant} reads. */
 type OwnerWithStatus = Owner & {
   readonly status?: {
@@ -435,6 +491,8 @@ export function replicaFailureConditionInvariant(options: ReplicaFailureConditio
 
 /** {@link podsNotOvercreatedInvariant} with its default window, as the plugins register it. */
 const podsNotOvercreated = podsNotOvercreatedInvariant();
+/** {@link noCreationsWhileDeletingInvariant} with its default window, as the plugins register it. */
+const noCreationsWhileDeleting = noCreationsWhileDeletingInvariant();
 /** {@link replicaFailureConditionInvariant} with its default window, as the plugins register it. */
 const replicaFailureCondition = replicaFailureConditionInvariant();
 /** {@link scaleDownDeletesLowestRankedInvariant} with its default windows, as the plugins register it. */
@@ -446,6 +504,7 @@ function ownInvariants(kind: 'ReplicaSet' | 'ReplicationController'): readonly I
   return [
     singleControllerInvariant,
     podsNotOvercreated,
+    noCreationsWhileDeleting,
     replicaFailureCondition,
     scaleDownDeletesLowestRanked,
     podsNotOverdeleted,
@@ -458,7 +517,8 @@ function ownInvariants(kind: 'ReplicaSet' | 'ReplicationController'): readonly I
 /**
  * The invariants the ReplicaSet plugin (`ReplicaSet`) or the ReplicationController plugin
  * registers: {@link singleControllerInvariant}, {@link podsNotOvercreatedInvariant},
- * {@link replicaFailureConditionInvariant}, {@link scaleDownDeletesLowestRankedInvariant} and {@link podsNotOverdeletedInvariant} (with their
+ * {@link noCreationsWhileDeletingInvariant}, {@link replicaFailureConditionInvariant},
+ * {@link scaleDownDeletesLowestRankedInvariant} and {@link podsNotOverdeletedInvariant} (with their
  * default windows; each judges either kind), and the replica counts and statuses of that
  * kind only (a cluster may serve ReplicationControllers without running their controller),
  * under the names of {@link replicaCountsMatchInvariant},

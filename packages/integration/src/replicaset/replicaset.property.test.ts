@@ -25,6 +25,7 @@ import {
   faultArbitrary,
   faultSchedules,
   faultSchedulesWith,
+  noCreationsWhileDeletingInvariant,
   ownershipFollowsSelectorsInvariant,
   podsNotOvercreatedInvariant,
   podsNotOverdeletedInvariant,
@@ -55,6 +56,11 @@ type Step =
   | { readonly kind: 'untrack'; readonly pick: number }
   /** Sets the ReplicationController's (mutable) selector to `app=c` alone or with `track=stable`. */
   | { readonly kind: 'reselect'; readonly track: boolean }
+  /**
+   * Deletes an owner in the foreground: no garbage collector runs here, so it stays, being
+   * deleted (`foregroundDeletion`), with its pods; its controller must leave them be.
+   */
+  | { readonly kind: 'deleteOwner'; readonly owner: number }
   | { readonly kind: 'wait'; readonly ms: number }
   /** Stops a node's kubelet for good: the toolkit restores only the nodes its faults stopped. */
   | { readonly kind: 'leaveNodeDown'; readonly node: number };
@@ -65,6 +71,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('relabel' as const), pick: fc.nat(50), app: fc.constantFrom<string | undefined>('a', 'b', 'c', 'stray', undefined) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('untrack' as const), pick: fc.nat(50) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reselect' as const), track: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteOwner' as const), owner: fc.nat(2) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1_000, max: 120_000 })) }) },
 );
 const steps = fc.array(step, { minLength: 1, maxLength: MAX_STEPS });
@@ -151,6 +158,13 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
     case 'reselect':
       await server.patch(ReplicationControllers, { namespace: 'default', name: 'c' }, { type: 'merge', body: { spec: { selector: s.track ? { app: 'c', track: 'stable' } : { app: 'c', track: null } } } });
       return;
+    case 'deleteOwner': {
+      const name = APPS[s.owner]!;
+      const options = { propagationPolicy: 'Foreground' as const };
+      if (name === 'c') await server.delete(ReplicationControllers, { namespace: 'default', name }, options).catch(() => undefined);
+      else await server.delete(ReplicaSets, { namespace: 'default', name }, options).catch(() => undefined);
+      return;
+    }
     case 'wait':
       await context.advance(s.ms);
       return;
@@ -172,6 +186,8 @@ function describeStep(s: Step): string {
       return `remove the track label of pod #${s.pick} (modulo their count)`;
     case 'reselect':
       return `set the selector of c to app=c${s.track ? ',track=stable' : ''}`;
+    case 'deleteOwner':
+      return `delete ${APPS[s.owner]} in the foreground`;
     case 'wait':
       return `wait ${s.ms} ms`;
     case 'leaveNodeDown':
@@ -203,7 +219,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, shape: { rea
     perform,
     describe: describeStep,
     faults,
-    safety: [singleControllerInvariant, podsNotOvercreatedInvariant(), replicaFailureConditionInvariant(), scaleDownDeletesLowestRankedInvariant(), podsNotOverdeletedInvariant()],
+    safety: [singleControllerInvariant, podsNotOvercreatedInvariant(), noCreationsWhileDeletingInvariant(), replicaFailureConditionInvariant(), scaleDownDeletesLowestRankedInvariant(), podsNotOverdeletedInvariant()],
     liveness: [replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant, ownershipFollowsSelectorsInvariant],
     stepMs: 1,
     settleQuietMs: SETTLE_QUIET_MS,
@@ -354,8 +370,11 @@ const settledSteps = fc
   .array(fc.tuple(step.filter((s) => s.kind === 'scale' || s.kind === 'deletePod'), fc.integer({ min: 31_000, max: 60_000 })), { minLength: 1, maxLength: MAX_STEPS / 2 })
   .map((pairs) => pairs.flatMap(([s, ms]): Step[] => [s, { kind: 'wait', ms }]));
 
-/** Steps without label edits (an owner whose deletion another adopts waits out its expectations, by design). */
-const stepsWithoutRelabel = fc.array(step.filter((s) => s.kind !== 'relabel'), { minLength: 1, maxLength: MAX_STEPS });
+/**
+ * Steps without label edits (an owner whose deletion another adopts waits out its expectations,
+ * by design) nor owner deletions (an owner being deleted replaces no pod).
+ */
+const stepsWithoutRelabel = fc.array(step.filter((s) => s.kind !== 'relabel' && s.kind !== 'deleteOwner'), { minLength: 1, maxLength: MAX_STEPS });
 
 describe('ReplicaSet and ReplicationController under random changes', () => {
   it('for any sequence of scale changes, pod deletions, label edits on pods and node failures, after settling the active owned pods equal spec.replicas; no pod ever has two controllers or is created beyond the replica counts', async () => {

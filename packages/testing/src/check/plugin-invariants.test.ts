@@ -76,6 +76,7 @@ describe('invariants registered by plugins', () => {
         'noDanglingReferences (liveness)',
         'singleController (safety)',
         'podsNotOvercreated (transition)',
+        'noCreationsWhileDeleting (transition)',
         'replicaFailureCondition (transition)',
         'scaleDownDeletesLowestRanked (transition)',
         'podsNotOverdeleted (transition)',
