@@ -48,6 +48,7 @@ export {
   REPLICASET_PLUGIN_NAME,
   REPLICATIONCONTROLLER_PLUGIN_NAME,
   REPLICA_FAILURE,
+  availableNotBeforeMinReadySecondsInvariant,
   noCreationsWhileDeletingInvariant,
   ownershipFollowsSelectors,
   ownershipFollowsSelectorsInvariant,
@@ -65,7 +66,7 @@ export {
   singleControllerInvariant,
   statusMatchesPods,
 } from './replicaset/index.js';
-export type { NoCreationsWhileDeletingOptions, PodsNotOvercreatedOptions, PodsNotOverdeletedOptions, ReplicaFailureConditionOptions, ReplicaSetControllerOptions, ReplicaState, ReplicaViolation, ScaleDownOrderOptions } from './replicaset/index.js';
+export type { AvailableNotEarlyOptions, NoCreationsWhileDeletingOptions, PodsNotOvercreatedOptions, PodsNotOverdeletedOptions, ReplicaFailureConditionOptions, ReplicaSetControllerOptions, ReplicaState, ReplicaViolation, ScaleDownOrderOptions } from './replicaset/index.js';
 
 // Deployment
 export {

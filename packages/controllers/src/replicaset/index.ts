@@ -33,7 +33,7 @@ export { FAILED_CREATE, FAILED_DELETE, REPLICA_FAILURE } from './status.js';
 
 // Invariants
 export { ownershipFollowsSelectors, replicaCountsMatch, replicaInvariants, singleController, statusMatchesPods } from './invariants.js';
-export { noCreationsWhileDeletingInvariant, ownershipFollowsSelectorsInvariant, podsNotOvercreatedInvariant, replicaCountsMatchInvariant, replicaFailureConditionInvariant, replicaStatusMatchesPodsInvariant, singleControllerInvariant } from './invariants.js';
-export type { NoCreationsWhileDeletingOptions, PodsNotOvercreatedOptions, ReplicaFailureConditionOptions, ReplicaState, ReplicaViolation } from './invariants.js';
+export { availableNotBeforeMinReadySecondsInvariant, noCreationsWhileDeletingInvariant, ownershipFollowsSelectorsInvariant, podsNotOvercreatedInvariant, replicaCountsMatchInvariant, replicaFailureConditionInvariant, replicaStatusMatchesPodsInvariant, singleControllerInvariant } from './invariants.js';
+export type { AvailableNotEarlyOptions, NoCreationsWhileDeletingOptions, PodsNotOvercreatedOptions, ReplicaFailureConditionOptions, ReplicaState, ReplicaViolation } from './invariants.js';
 export { podsNotOverdeletedInvariant, scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
 export type { PodsNotOverdeletedOptions, ScaleDownOrderOptions } from './deletion-order.js';

@@ -1,8 +1,8 @@
 /** The ReplicaSet invariants find what they promise, naming the objects. */
 import { describe, expect, it } from 'vitest';
-import { clusterState, formatRef, PodSchema, ReplicaSetSchema } from '@kubeloop/core';
+import { VIRTUAL_EPOCH_MS, clusterState, formatRef, PodSchema, ReplicaSetSchema } from '@kubeloop/core';
 import type { KubeObject, Pod, ReplicaSet } from '@kubeloop/core';
-import { ownershipFollowsSelectors, replicaCountsMatch, replicaFailureConditionInvariant, replicaInvariants, singleController, statusMatchesPods } from './invariants.js';
+import { availableNotBeforeMinReadySecondsInvariant, ownershipFollowsSelectors, replicaCountsMatch, replicaFailureConditionInvariant, replicaInvariants, singleController, statusMatchesPods } from './invariants.js';
 
 const rs = (replicas: number, status: Partial<ReplicaSet['status']> = {}): ReplicaSet =>
   ReplicaSetSchema.parse({
@@ -136,5 +136,28 @@ describe('replicaFailureConditionInvariant', () => {
   it('judges the reason against every spec.replicas of the window (the sync may have read an older version)', () => {
     // Scaled from 3 to 1 just before the status write that reports a failed create at 2 pods.
     expect(messages(after(owner(3, 2), owner(1, 2), owner(1, 2, [failure('FailedCreate')])))).toEqual([]);
+  });
+});
+
+describe('availableNotBeforeMinReadySecondsInvariant', () => {
+  // Virtual time 0 is VIRTUAL_EPOCH_MS on the wall clock; the pods carry wall-clock times.
+  const at = (t: number) => new Date(VIRTUAL_EPOCH_MS + t).toISOString();
+  const readyPod = (name: string, since: number): KubeObject =>
+    PodSchema.parse({ ...pod(name), metadata: { ...pod(name).metadata, uid: `uid-${name}` }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: at(since) }] } }) as KubeObject;
+  const owner = (available: number) => ReplicaSetSchema.parse({ ...rs(2), spec: { ...rs(2).spec, minReadySeconds: 10 }, status: { replicas: 2, readyReplicas: 2, availableReplicas: available, observedGeneration: 1 } }) as KubeObject;
+  const check = (write: KubeObject, t: number) => {
+    const objects = [owner(0), readyPod('a', 0), readyPod('b', 95_000)];
+    const s0 = clusterState(objects, 90_000, objects.map((object) => ({ t: 0, type: 'ADDED' as const, object })));
+    const s1 = clusterState([write, ...objects.slice(1)], t, [{ t, type: 'MODIFIED', object: write }], s0);
+    return availableNotBeforeMinReadySecondsInvariant().check(s1, s0).map((v) => v.message);
+  };
+
+  it('accepts a status counting the pods Ready for more than minReadySeconds', () => {
+    expect(check(owner(1), 100_000)).toEqual([]);
+    expect(check(owner(2), 105_001)).toEqual([]);
+  });
+
+  it('flags a status that counts a pod Ready for minReadySeconds or less (upstream IsPodAvailable)', () => {
+    expect(check(owner(2), 105_000)).toEqual(['ReplicaSet default/web published availableReplicas 2 at t=105000 ms, but only 1 of its pods had been Ready for more than 10 s']);
   });
 });

@@ -491,6 +491,71 @@ export function replicaFailureConditionInvariant(options: ReplicaFailureConditio
 
 /** {@link podsNotOvercreatedInvariant} with its default window, as the plugins register it. */
 const podsNotOvercreated = podsNotOvercreatedInvariant();
+/** Options of {@link availableNotBeforeMinReadySecondsInvariant}. */
+export interface AvailableNotEarlyOptions {
+  /**
+   * How far back (virtual ms, default 60 000) a pod's versions count: the controller may count
+   * a pod as its cache showed it that long ago.
+   */
+  readonly windowMs?: number | undefined;
+}
+
+/**
+ * Transition (safety): no status a ReplicaSet or ReplicationController publishes counts in
+ * `availableReplicas` a pod before it has been Ready for more than `spec.minReadySeconds`
+ * (upstream `IsPodAvailable`, which `calculateStatus` counts): at each status write,
+ * `availableReplicas` is at most the number of pods it controls of which some version within
+ * `windowMs` (a lagging cache may show an older one) was Ready since strictly more than
+ * `minReadySeconds` before the write. The settled status cannot tell this (every pod is long
+ * available by then); a rollout gated on `minReadySeconds` relies on it.
+ */
+export function availableNotBeforeMinReadySecondsInvariant(options: AvailableNotEarlyOptions = {}): Invariant {
+  const windowMs = options.windowMs ?? 60_000;
+  return transitionInvariant(
+    'availableNotBeforeMinReadySeconds',
+    `A ReplicaSet or ReplicationController counts a pod in availableReplicas only once it has been Ready for more than spec.minReadySeconds (judged on its versions within ${windowMs} ms).`,
+    (previous, state) => {
+      const writes = state.changes.filter((c) => OWNER_KINDS.has(c.object.kind) && c.type !== 'DELETED');
+      if (writes.length === 0) return [];
+      // Every version of every pod since the window before the first write, to the end of the step.
+      const since = (writes[0]!.t ?? state.t) - windowMs;
+      const versions: Pod[] = [...state.changes.filter((c) => c.object.kind === 'Pod').map((c) => c.object as Pod)];
+      let s: ClusterState = previous;
+      while (s.t >= since && s.previous !== undefined) {
+        for (const c of s.changes) if (c.object.kind === 'Pod') versions.push(c.object as Pod);
+        s = s.previous;
+      }
+      versions.push(...s.of<Pod>('Pod'));
+      const lastStatus = new Map<string, string>();
+      for (const kind of OWNER_KINDS) for (const o of previous.of<OwnerWithStatus>(kind)) lastStatus.set(o.metadata.uid ?? '', JSON.stringify(o.status ?? {}));
+      const epoch = stateNowMs(state) - state.t;
+      const out: InvariantViolation[] = [];
+      for (const c of writes) {
+        const owner = c.object as OwnerWithStatus & { readonly spec?: { readonly minReadySeconds?: number }; readonly status?: { readonly availableReplicas?: number } };
+        const uid = owner.metadata.uid ?? '';
+        const status = JSON.stringify(owner.status ?? {});
+        if (lastStatus.get(uid) === status) continue;
+        lastStatus.set(uid, status);
+        const claimed = owner.status?.availableReplicas ?? 0;
+        if (claimed === 0) continue;
+        const minReadySeconds = owner.spec?.minReadySeconds ?? 0;
+        const at = epoch + (c.t ?? state.t);
+        const available = new Set<string>();
+        for (const pod of versions) if (controllerUid(pod) === uid && availableAt(pod, minReadySeconds, at)) available.add(pod.metadata.uid ?? '');
+        if (claimed > available.size) {
+          out.push({
+            message: `${owner.kind} ${owner.metadata.namespace}/${owner.metadata.name} published availableReplicas ${claimed} at t=${c.t ?? state.t} ms, but only ${available.size} of its pods had been Ready for more than ${minReadySeconds} s`,
+            objects: [refOf(owner)],
+          });
+        }
+      }
+      return out;
+    },
+  );
+}
+
+/** {@link availableNotBeforeMinReadySecondsInvariant} with its default window, as the plugins register it. */
+const availableNotBeforeMinReadySeconds = availableNotBeforeMinReadySecondsInvariant();
 /** {@link noCreationsWhileDeletingInvariant} with its default window, as the plugins register it. */
 const noCreationsWhileDeleting = noCreationsWhileDeletingInvariant();
 /** {@link replicaFailureConditionInvariant} with its default window, as the plugins register it. */
@@ -506,6 +571,7 @@ function ownInvariants(kind: 'ReplicaSet' | 'ReplicationController'): readonly I
     podsNotOvercreated,
     noCreationsWhileDeleting,
     replicaFailureCondition,
+    availableNotBeforeMinReadySeconds,
     scaleDownDeletesLowestRanked,
     podsNotOverdeleted,
     invariant('replicaCountsMatch', COUNTS, (state) => replicaCountsMatch(replicaState(state, [kind]))),
@@ -518,6 +584,7 @@ function ownInvariants(kind: 'ReplicaSet' | 'ReplicationController'): readonly I
  * The invariants the ReplicaSet plugin (`ReplicaSet`) or the ReplicationController plugin
  * registers: {@link singleControllerInvariant}, {@link podsNotOvercreatedInvariant},
  * {@link noCreationsWhileDeletingInvariant}, {@link replicaFailureConditionInvariant},
+ * {@link availableNotBeforeMinReadySecondsInvariant},
  * {@link scaleDownDeletesLowestRankedInvariant} and {@link podsNotOverdeletedInvariant} (with their
  * default windows; each judges either kind), and the replica counts and statuses of that
  * kind only (a cluster may serve ReplicationControllers without running their controller),

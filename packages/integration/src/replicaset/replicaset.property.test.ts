@@ -21,6 +21,7 @@ import { Deployments, Pods, ReplicaSets, ReplicationControllers, controllerRef, 
 import type { Invariant, InvariantViolation, KubeObject, Pod } from '@kubeloop/core';
 import {
   DEEP,
+  availableNotBeforeMinReadySecondsInvariant,
   checkCluster,
   faultArbitrary,
   faultSchedules,
@@ -219,7 +220,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, shape: { rea
     perform,
     describe: describeStep,
     faults,
-    safety: [singleControllerInvariant, podsNotOvercreatedInvariant(), noCreationsWhileDeletingInvariant(), replicaFailureConditionInvariant(), scaleDownDeletesLowestRankedInvariant(), podsNotOverdeletedInvariant()],
+    safety: [singleControllerInvariant, podsNotOvercreatedInvariant(), noCreationsWhileDeletingInvariant(), replicaFailureConditionInvariant(), availableNotBeforeMinReadySecondsInvariant(), scaleDownDeletesLowestRankedInvariant(), podsNotOverdeletedInvariant()],
     liveness: [replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant, ownershipFollowsSelectorsInvariant],
     stepMs: 1,
     settleQuietMs: SETTLE_QUIET_MS,

@@ -78,6 +78,7 @@ describe('invariants registered by plugins', () => {
         'podsNotOvercreated (transition)',
         'noCreationsWhileDeleting (transition)',
         'replicaFailureCondition (transition)',
+        'availableNotBeforeMinReadySeconds (transition)',
         'scaleDownDeletesLowestRanked (transition)',
         'podsNotOverdeleted (transition)',
         // ReplicaSets', then ReplicationControllers' (each plugin judges its own kind)
