@@ -48,10 +48,15 @@ export {
   REPLICASET_PLUGIN_NAME,
   REPLICATIONCONTROLLER_PLUGIN_NAME,
   REPLICA_FAILURE,
+  availableNotBeforeMinReadySecondsInvariant,
+  noCreationsWhileDeletingInvariant,
+  ownershipFollowsSelectors,
+  ownershipFollowsSelectorsInvariant,
   podsNotOvercreatedInvariant,
   podsNotOverdeletedInvariant,
   replicaCountsMatch,
   replicaCountsMatchInvariant,
+  replicaFailureConditionInvariant,
   replicaInvariants,
   replicaSetPlugin,
   replicaStatusMatchesPodsInvariant,
@@ -61,7 +66,7 @@ export {
   singleControllerInvariant,
   statusMatchesPods,
 } from './replicaset/index.js';
-export type { PodsNotOvercreatedOptions, PodsNotOverdeletedOptions, ReplicaSetControllerOptions, ReplicaState, ReplicaViolation, ScaleDownOrderOptions } from './replicaset/index.js';
+export type { AvailableNotEarlyOptions, NoCreationsWhileDeletingOptions, PodsNotOvercreatedOptions, PodsNotOverdeletedOptions, ReplicaFailureConditionOptions, ReplicaSetControllerOptions, ReplicaState, ReplicaViolation, ScaleDownOrderOptions } from './replicaset/index.js';
 
 // Deployment
 export {

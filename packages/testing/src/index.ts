@@ -52,6 +52,7 @@ export { POD_PHASE_TRANSITIONS, podPhaseTransitionsAllowed, podRestartPolicyHono
 // the names toolkit users know)
 export { DEPLOYMENT_LIVENESS, REFERENCE_LIVENESS, REFERENCE_SAFETY } from './invariants/reference.js';
 export {
+  availableNotBeforeMinReadySecondsInvariant,
   collectionPolicyHonouredInvariant,
   daemonPodsUpdatedInvariant,
   daemonSetStatusMatchesInvariant,
@@ -63,6 +64,7 @@ export {
   lifecycleTaintTimeAddedKeptInvariant,
   lifecycleTaintWritesKeepOtherTaintsInvariant,
   liveOwnerReferencesKeptInvariant,
+  noCreationsWhileDeletingInvariant,
   noDanglingDependentsInvariant,
   noDanglingReferencesInvariant,
   noEndpointsWithoutServiceInvariant,
@@ -72,12 +74,14 @@ export {
   noNodeUnknownWithinGraceInvariant,
   oneDaemonPodPerEligibleNodeInvariant,
   orphansKeptInvariant,
+  ownershipFollowsSelectorsInvariant,
   podsNotOvercreatedInvariant,
   podsNotOverdeletedInvariant,
   podsOnUnreadyNodesNotReadyInvariant,
   readyChangesActedOnInvariant,
   releasedOnlyByOrphaningInvariant,
   replicaCountsMatchInvariant,
+  replicaFailureConditionInvariant,
   replicaStatusMatchesPodsInvariant,
   rollingUpdateAvailabilityInvariant,
   rolloutBoundsInvariant,
@@ -89,7 +93,7 @@ export {
   taintEvictionsMarkedInvariant,
   unresolvableOwnersKeptInvariant,
 } from '@kubeloop/controllers';
-export type { NodeHealthOptions, PodsNotOvercreatedOptions, ScaleDownOrderOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';
+export type { AvailableNotEarlyOptions, NoCreationsWhileDeletingOptions, NodeHealthOptions, PodsNotOvercreatedOptions, ReplicaFailureConditionOptions, ScaleDownOrderOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_MAX_WRITES_PER_RUN, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';

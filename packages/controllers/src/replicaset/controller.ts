@@ -119,6 +119,7 @@ export class ReplicatedReconciler<T extends KubeObject> implements Reconciler {
     const now = this.#manager.clock.now();
     const minReadySeconds = kind.minReadySeconds(owner);
     const status = calculateReplicaStatus(
+      // Stryker disable next-line OptionalChaining: equivalent, the API server requires a pod template of both kinds, and a template always has metadata
       { status: kind.status(owner), replicas: kind.replicas(owner), minReadySeconds, templateLabels: kind.template(owner)?.metadata?.labels },
       claimed,
       manageError,

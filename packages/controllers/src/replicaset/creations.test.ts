@@ -4,9 +4,9 @@
  * not over-creation.
  */
 import { describe, expect, it } from 'vitest';
-import { clusterState } from '@kubeloop/core';
+import { VIRTUAL_EPOCH_MS, clusterState, formatTime } from '@kubeloop/core';
 import type { ClusterState, KubeObject } from '@kubeloop/core';
-import { podsNotOvercreatedInvariant } from './invariants.js';
+import { noCreationsWhileDeletingInvariant, podsNotOvercreatedInvariant } from './invariants.js';
 
 const rs = (replicas: number, uid = 'rs-uid') => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: 'default', uid }, spec: { replicas, selector: { matchLabels: { app: 'web' } } } }) as unknown as KubeObject;
 const pod = (name: string, options: { owner?: string | null; terminating?: boolean; labels?: Record<string, string> } = {}) =>
@@ -117,5 +117,36 @@ describe('podsNotOvercreatedInvariant', () => {
       { type: 'ADDED', object: pod('b', { owner: 'new' }) },
     ]);
     expect(check(s1)).toEqual([]);
+  });
+});
+
+describe('noCreationsWhileDeletingInvariant', () => {
+  /** The ReplicaSet, being deleted since virtual time `since` (a foreground deletion). */
+  const deleting = (since: number) => {
+    const o = rs(2) as unknown as { metadata: object };
+    return { ...o, metadata: { ...o.metadata, deletionTimestamp: formatTime(VIRTUAL_EPOCH_MS + since), finalizers: ['foregroundDeletion'] } } as unknown as KubeObject;
+  };
+  const checkDeleting = (state: ClusterState) => noCreationsWhileDeletingInvariant().check(state, state.previous);
+
+  // Upstream syncReplicaSet manages replicas only while rs.DeletionTimestamp is nil.
+  it('flags a pod created by a ReplicaSet whose deletion began more than 60 s before', () => {
+    const s0 = start([deleting(100_000), pod('a')]);
+    const s1 = next(s0, 161_000, [{ type: 'ADDED', object: pod('b') }]);
+    expect(checkDeleting(s1).map((v) => v.message)).toEqual(['ReplicaSet default/web created pod b 61000 ms after its deletion began (more than 60000 ms)']);
+  });
+
+  it('accepts a creation within the window (a cache may not show the deletion yet), and one by an owner not being deleted', () => {
+    const s0 = start([deleting(100_000), pod('a')]);
+    expect(checkDeleting(next(s0, 160_000, [{ type: 'ADDED', object: pod('b') }]))).toEqual([]);
+    expect(checkDeleting(next(start([rs(2)]), 500_000, [{ type: 'ADDED', object: pod('b') }]))).toEqual([]);
+  });
+
+  it('follows the owner through the changes: a deletion marked in the same step counts from its timestamp', () => {
+    const s0 = start([rs(2), pod('a')]);
+    const s1 = next(s0, 200_000, [
+      { type: 'MODIFIED', object: deleting(120_000) },
+      { type: 'ADDED', object: pod('b') },
+    ]);
+    expect(checkDeleting(s1)).toHaveLength(1);
   });
 });

@@ -32,8 +32,8 @@ export type { ReplicaSetControllerOptions } from './controller.js';
 export { FAILED_CREATE, FAILED_DELETE, REPLICA_FAILURE } from './status.js';
 
 // Invariants
-export { replicaCountsMatch, replicaInvariants, singleController, statusMatchesPods } from './invariants.js';
-export { podsNotOvercreatedInvariant, replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant, singleControllerInvariant } from './invariants.js';
-export type { PodsNotOvercreatedOptions, ReplicaState, ReplicaViolation } from './invariants.js';
+export { ownershipFollowsSelectors, replicaCountsMatch, replicaInvariants, singleController, statusMatchesPods } from './invariants.js';
+export { availableNotBeforeMinReadySecondsInvariant, noCreationsWhileDeletingInvariant, ownershipFollowsSelectorsInvariant, podsNotOvercreatedInvariant, replicaCountsMatchInvariant, replicaFailureConditionInvariant, replicaStatusMatchesPodsInvariant, singleControllerInvariant } from './invariants.js';
+export type { AvailableNotEarlyOptions, NoCreationsWhileDeletingOptions, PodsNotOvercreatedOptions, ReplicaFailureConditionOptions, ReplicaState, ReplicaViolation } from './invariants.js';
 export { podsNotOverdeletedInvariant, scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
 export type { PodsNotOverdeletedOptions, ScaleDownOrderOptions } from './deletion-order.js';

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { controllerRef, invariant, matchesLabelSelector, refOf, selectorFromSet, transitionInvariant } from '@kubeloop/core';
+import { controllerRef, invariant, matchesLabelSelector, parseTime, refOf, selectorFromSet, stateNowMs, transitionInvariant } from '@kubeloop/core';
 import type { ClusterState, Invariant, InvariantViolation, KubeObject, LabelSelector, Pod, ReplicaSet, ReplicationController } from '@kubeloop/core';
 import { isPodActive, isPodReady } from '../shared/index.js';
 import { podsNotOverdeletedInvariant, scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
@@ -29,6 +29,12 @@ export interface ReplicaState {
   readonly replicaSets?: readonly ReplicaSet[] | undefined;
   /** Every ReplicationController. */
   readonly replicationControllers?: readonly ReplicationController[] | undefined;
+  /**
+   * The time of the snapshot (ms since the epoch), for `minReadySeconds`: with it,
+   * {@link statusMatchesPods} checks `availableReplicas` exactly; without it, only that it does
+   * not exceed `readyReplicas`.
+   */
+  readonly nowMs?: number | undefined;
 }
 
 function owned(pods: readonly Pod[], owner: KubeObject): Pod[] {
@@ -86,10 +92,35 @@ export function singleController(state: ReplicaState): ReplicaViolation[] {
   return out;
 }
 
+/** Whether `labels` include every label of `wanted` (a template's labels, read as a selector). */
+function hasAllLabels(labels: Readonly<Record<string, string>> | undefined, wanted: Readonly<Record<string, string>> | undefined): boolean {
+  return Object.entries(wanted ?? {}).every(([k, v]) => labels?.[k] === v);
+}
+
 /**
- * After settling, each owner's status matches its pods: `replicas` = active controlled pods,
- * `readyReplicas` = the Ready ones (0 when absent), `availableReplicas` ≤ `readyReplicas`, and
- * `observedGeneration` = `metadata.generation`.
+ * Whether a pod is available at `nowMs` as upstream's `IsPodAvailable` says: its `Ready`
+ * condition is `True` and, with `minReadySeconds` above 0, has been since strictly more than
+ * `minReadySeconds` before `nowMs` (its `lastTransitionTime`; a ready pod without one is not
+ * available yet).
+ */
+function availableAt(pod: Pod, minReadySeconds: number, nowMs: number): boolean {
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status !== 'True') return false;
+  if (minReadySeconds <= 0) return true;
+  const since = typeof ready.lastTransitionTime === 'string' ? parseTime(ready.lastTransitionTime) : NaN;
+  return since + minReadySeconds * 1000 < nowMs;
+}
+
+/**
+ * After settling, each owner's status is what upstream's `calculateStatus` publishes for its
+ * pods, counting only the active ones it controls (a terminating pod, e.g. one on a node that
+ * went down, is not counted): `replicas` = those pods; `fullyLabeledReplicas` = those whose
+ * labels include every label of the pod template; `readyReplicas` = the Ready ones (0 when
+ * absent); `availableReplicas` = the ones Ready for more than `spec.minReadySeconds` at the
+ * snapshot's time (with {@link ReplicaState.nowMs}; otherwise only ≤ `readyReplicas`);
+ * `observedGeneration` = `metadata.generation`; and no `ReplicaFailure` condition (upstream
+ * removes it on the first sync whose creates and deletes succeed, and a settled owner's last
+ * sync had none to fail).
  */
 export function statusMatchesPods(state: ReplicaState): ReplicaViolation[] {
   return each(state, (kind, owner) => {
@@ -97,17 +128,57 @@ export function statusMatchesPods(state: ReplicaState): ReplicaViolation[] {
     const status = kind.status(owner);
     const problems: string[] = [];
     if (status.replicas !== pods.length) problems.push(`status.replicas ${status.replicas}, active pods ${pods.length}`);
+    const labeled = pods.filter((p) => hasAllLabels(p.metadata.labels, kind.template(owner)?.metadata?.labels)).length;
+    if ((status.fullyLabeledReplicas ?? 0) !== labeled) problems.push(`status.fullyLabeledReplicas ${status.fullyLabeledReplicas ?? 0}, pods with every template label ${labeled}`);
     const ready = pods.filter(isPodReady).length;
     if ((status.readyReplicas ?? 0) !== ready) problems.push(`status.readyReplicas ${status.readyReplicas ?? 0}, ready pods ${ready}`);
-    if ((status.availableReplicas ?? 0) > (status.readyReplicas ?? 0)) problems.push(`status.availableReplicas ${status.availableReplicas ?? 0} > readyReplicas ${status.readyReplicas ?? 0}`);
+    const { nowMs } = state;
+    if (nowMs === undefined) {
+      if ((status.availableReplicas ?? 0) > (status.readyReplicas ?? 0)) problems.push(`status.availableReplicas ${status.availableReplicas ?? 0} > readyReplicas ${status.readyReplicas ?? 0}`);
+    } else {
+      const minReadySeconds = kind.minReadySeconds(owner);
+      const available = pods.filter((p) => availableAt(p, minReadySeconds, nowMs)).length;
+      if ((status.availableReplicas ?? 0) !== available) problems.push(`status.availableReplicas ${status.availableReplicas ?? 0}, pods ready for more than ${minReadySeconds} s ${available}`);
+    }
     if ((status.observedGeneration ?? 0) !== (owner.metadata.generation ?? 0)) problems.push(`status.observedGeneration ${status.observedGeneration ?? 0}, generation ${owner.metadata.generation ?? 0}`);
+    const failure = status.conditions?.find((c) => c.type === 'ReplicaFailure');
+    if (failure !== undefined) problems.push(`has a ReplicaFailure condition (${failure.reason ?? 'no reason'}: ${failure.message ?? ''}) though its pods are settled`);
     return problems.map((message) => ({ message, objects: [refOf(owner)] }));
   });
 }
 
+/**
+ * After settling, ownership follows the selectors (upstream's `ControllerRefManager`, the
+ * ReplicaSet documentation's "Pod acquisition" and "Isolating Pods from a ReplicaSet"): every
+ * active pod a ReplicaSet or ReplicationController controls matches its selector (one that no
+ * longer matches is released), and no active pod without a controller matches the selector of
+ * an owner not being deleted in its namespace (a matching orphan is adopted).
+ */
+export function ownershipFollowsSelectors(state: ReplicaState): ReplicaViolation[] {
+  const owners: Owner[] = [...(state.replicaSets ?? []), ...(state.replicationControllers ?? [])];
+  const byUid = new Map(owners.map((o) => [o.metadata.uid ?? '', o]));
+  const out: ReplicaViolation[] = [];
+  for (const pod of state.pods) {
+    if (!active(pod)) continue;
+    const ref = pod.metadata.ownerReferences?.find((r) => r.controller === true);
+    if (ref !== undefined) {
+      const owner = byUid.get(ref.uid);
+      if (owner !== undefined && owner.kind === ref.kind && !selects(owner, pod)) {
+        out.push({ message: `is controlled by ${owner.kind} ${owner.metadata.name} whose selector it does not match`, objects: [refOf(pod), refOf(owner)] });
+      }
+      continue;
+    }
+    for (const owner of owners) {
+      if (owner.metadata.namespace !== pod.metadata.namespace || owner.metadata.deletionTimestamp !== undefined || !selects(owner, pod)) continue;
+      out.push({ message: `has no controller but matches the selector of ${owner.kind} ${owner.metadata.name}`, objects: [refOf(pod), refOf(owner)] });
+    }
+  }
+  return out;
+}
+
 /** Every invariant above, in order (for a settled cluster). */
 export function replicaInvariants(state: ReplicaState): ReplicaViolation[] {
-  return [...singleController(state), ...replicaCountsMatch(state), ...statusMatchesPods(state)];
+  return [...singleController(state), ...replicaCountsMatch(state), ...statusMatchesPods(state), ...ownershipFollowsSelectors(state)];
 }
 
 // As core invariants over cluster states
@@ -120,11 +191,14 @@ function replicaState(state: ClusterState, owners: Owners = ['ReplicaSet', 'Repl
     pods: state.of<Pod>('Pod'),
     replicaSets: owners.includes('ReplicaSet') ? state.of<ReplicaSet>('ReplicaSet') : [],
     replicationControllers: owners.includes('ReplicationController') ? state.of<ReplicationController>('ReplicationController') : [],
+    nowMs: stateNowMs(state),
   };
 }
 
 const COUNTS = 'After settling, every ReplicaSet and ReplicationController controls exactly spec.replicas active pods.';
-const STATUS = 'After settling, each ReplicaSet and ReplicationController status matches its pods and generation.';
+const OWNERSHIP = 'After settling, every active pod a ReplicaSet or ReplicationController controls matches its selector, and no active orphan matches the selector of one not being deleted.';
+const STATUS =
+  'After settling, each ReplicaSet and ReplicationController status counts its active pods (replicas, fully labeled, ready, available for minReadySeconds), observes its generation and carries no ReplicaFailure condition.';
 
 /**
  * Liveness: {@link replicaCountsMatch} — after settling, every ReplicaSet and
@@ -143,10 +217,18 @@ export const singleControllerInvariant: Invariant = invariant('singleController'
 
 /**
  * Liveness: {@link statusMatchesPods} — after settling, the status of every ReplicaSet and
- * ReplicationController matches its pods (`replicas`, `readyReplicas`, `availableReplicas ≤
- * readyReplicas`, `observedGeneration`).
+ * ReplicationController matches its active pods (`replicas`, `fullyLabeledReplicas`,
+ * `readyReplicas`, `availableReplicas` with `minReadySeconds` at the state's time), observes its
+ * generation and has no `ReplicaFailure` condition.
  */
 export const replicaStatusMatchesPodsInvariant: Invariant = invariant('statusMatchesPods', STATUS, (state) => statusMatchesPods(replicaState(state)));
+
+/**
+ * Liveness: {@link ownershipFollowsSelectors} — after settling, controlled active pods match
+ * their owner's selector and no active orphan matches a live owner's selector (adoption and
+ * release, upstream's `ControllerRefManager`).
+ */
+export const ownershipFollowsSelectorsInvariant: Invariant = invariant('ownershipFollowsSelectors', OWNERSHIP, (state) => ownershipFollowsSelectors(replicaState(state)));
 
 // Creations beyond the replica count (what expectations prevent), over the trace
 
@@ -183,30 +265,38 @@ function selects(owner: Owner, pod: Pod): boolean {
   return matchesLabelSelector(selector as LabelSelector | undefined, pod.metadata.labels);
 }
 
-/** Raises `max` of an owner's uid to this version's `spec.replicas` (other kinds are ignored). */
-function noteReplicas(max: Map<string, number>, o: KubeObject): void {
+/** The least and the largest `spec.replicas` an owner had over a window. */
+interface ReplicaRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Widens the range of an owner's uid to this version's `spec.replicas` (other kinds are ignored). */
+function noteReplicas(ranges: Map<string, ReplicaRange>, o: KubeObject): void {
   if (!OWNER_KINDS.has(o.kind) || o.metadata.uid === undefined) return;
   const replicas = (o as Owner).spec?.replicas ?? 1;
-  max.set(o.metadata.uid, Math.max(max.get(o.metadata.uid) ?? 0, replicas));
+  const range = ranges.get(o.metadata.uid);
+  ranges.set(o.metadata.uid, range === undefined ? { min: replicas, max: replicas } : { min: Math.min(range.min, replicas), max: Math.max(range.max, replicas) });
 }
 
 /**
- * The largest `spec.replicas` of each owner (by uid) that the states up to `state` show from
- * `since` on: the versions current at `since` (the objects of the last state taken before it,
- * or of the first state), and every later version in the changes of the states after it.
+ * The least and largest `spec.replicas` of each owner (by uid) that the states up to `state`
+ * show from `since` on: the versions current at `since` (the objects of the last state taken
+ * before it, or of the first state), and every later version in the changes of the states after
+ * it.
  */
-function recentReplicas(state: ClusterState, since: number): Map<string, number> {
-  const max = new Map<string, number>();
+function recentReplicas(state: ClusterState, since: number): Map<string, ReplicaRange> {
+  const ranges = new Map<string, ReplicaRange>();
   let s: ClusterState = state;
   while (s.t >= since && s.previous !== undefined) {
     // Every version of a state that ends inside the window counts, even one changed a little
     // before `since`: the version current at `since` may be among them (the state before this
-    // one is older still), and a larger bound can only excuse, never accuse.
-    for (const c of s.changes) noteReplicas(max, c.object);
+    // one is older still), and a wider range can only excuse, never accuse.
+    for (const c of s.changes) noteReplicas(ranges, c.object);
     s = s.previous;
   }
-  for (const kind of OWNER_KINDS) for (const o of s.of(kind)) noteReplicas(max, o);
-  return max;
+  for (const kind of OWNER_KINDS) for (const o of s.of(kind)) noteReplicas(ranges, o);
+  return ranges;
 }
 
 /**
@@ -255,7 +345,7 @@ export function podsNotOvercreatedInvariant(options: PodsNotOvercreatedOptions =
         if (uid !== undefined && owner !== undefined) {
           let count = 0;
           for (const p of pods.values()) if (controllerUid(p) === uid && active(p) && selects(owner, p)) count++;
-          const bound = replicas.get(uid) ?? owner.spec?.replicas ?? 1;
+          const bound = replicas.get(uid)?.max ?? owner.spec?.replicas ?? 1;
           if (count >= bound) {
             out.push({ message: `${owner.kind} ${owner.metadata.namespace}/${owner.metadata.name} created pod ${pod.metadata.name} while it already had ${count} active pods (the most replicas it had within ${windowMs} ms: ${bound})`, objects: [refOf(owner), refOf(pod)] });
           }
@@ -267,8 +357,209 @@ export function podsNotOvercreatedInvariant(options: PodsNotOvercreatedOptions =
   );
 }
 
+/** Options of {@link noCreationsWhileDeletingInvariant}. */
+export interface NoCreationsWhileDeletingOptions {
+  /**
+   * How long (virtual ms, default 60 000) after its deletion began an owner may still create a
+   * pod: its controller may act on a cache that does not show the `deletionTimestamp` yet (a
+   * cut watch waits up to 30 s to relist).
+   */
+  readonly windowMs?: number | undefined;
+}
+
+/**
+ * Transition (safety): a ReplicaSet or ReplicationController being deleted (a
+ * `deletionTimestamp`, e.g. held by the `foregroundDeletion` finalizer while its pods go)
+ * creates no pod once its deletion is more than `windowMs` old. Upstream's `syncReplicaSet`
+ * creates and deletes pods only when `DeletionTimestamp` is nil: in a foreground deletion the
+ * garbage collector removes the pods, and an owner replacing them would never let it finish.
+ * Every pod creation since the previous state is replayed in trace order.
+ */
+export function noCreationsWhileDeletingInvariant(options: NoCreationsWhileDeletingOptions = {}): Invariant {
+  const windowMs = options.windowMs ?? 60_000;
+  return transitionInvariant(
+    'noCreationsWhileDeleting',
+    `A ReplicaSet or ReplicationController being deleted creates no pod once its deletion is more than ${windowMs} ms old.`,
+    (previous, state) => {
+      // Each deleting owner (by uid) and when its deletion began (ms since the epoch).
+      const deletingSince = new Map<string, { readonly owner: KubeObject; readonly since: number }>();
+      const note = (o: KubeObject) => {
+        const since = o.metadata.deletionTimestamp;
+        if (typeof since === 'string') deletingSince.set(o.metadata.uid ?? '', { owner: o, since: parseTime(since) });
+        else deletingSince.delete(o.metadata.uid ?? '');
+      };
+      for (const kind of OWNER_KINDS) for (const o of previous.of(kind)) note(o);
+      // The wall-clock time of virtual time 0, as deletion timestamps are wall-clock times.
+      const epoch = stateNowMs(state) - state.t;
+      const out: InvariantViolation[] = [];
+      for (const c of state.changes) {
+        if (OWNER_KINDS.has(c.object.kind)) {
+          if (c.type === 'DELETED') deletingSince.delete(c.object.metadata.uid ?? '');
+          else note(c.object);
+          continue;
+        }
+        if (c.object.kind !== 'Pod' || c.type !== 'ADDED') continue;
+        const deleting = deletingSince.get(controllerUid(c.object) ?? '');
+        const now = epoch + (c.t ?? state.t);
+        if (deleting === undefined || now - deleting.since <= windowMs) continue;
+        const { owner } = deleting;
+        out.push({
+          message: `${owner.kind} ${owner.metadata.namespace}/${owner.metadata.name} created pod ${c.object.metadata.name} ${now - deleting.since} ms after its deletion began (more than ${windowMs} ms)`,
+          objects: [refOf(owner), refOf(c.object)],
+        });
+      }
+      return out;
+    },
+  );
+}
+
+/** An owner as the trace shows it, with the status fields {@link replicaFailureConditionInvariant} reads. */
+type OwnerWithStatus = Owner & {
+  readonly status?: {
+    readonly replicas?: number;
+    readonly conditions?: readonly { readonly type: string; readonly status?: string; readonly reason?: string; readonly message?: string; readonly lastTransitionTime?: string }[];
+  };
+};
+
+function replicaFailure(owner: OwnerWithStatus) {
+  return owner.status?.conditions?.find((x) => x.type === 'ReplicaFailure');
+}
+
+/** Options of {@link replicaFailureConditionInvariant}. */
+export interface ReplicaFailureConditionOptions {
+  /**
+   * How far back (virtual ms, default 60 000) a `spec.replicas` still explains a condition's
+   * reason: the controller computes it from the owner as its cache showed it (a cut watch waits
+   * up to 30 s to relist), and writes it on the version it re-reads after a conflict.
+   */
+  readonly windowMs?: number | undefined;
+}
+
+/**
+ * Transition (safety): every version of a ReplicaSet or ReplicationController the trace shows
+ * has at most one condition of each type (conditions are a map keyed by `type`), and a
+ * `ReplicaFailure` condition is what upstream's `calculateStatus` adds when a sync's pod
+ * creates or deletes fail: `status: "True"`, a `lastTransitionTime`, the error as a non-empty
+ * `message`, and reason `FailedCreate` when the owner had fewer pods than it wanted
+ * (`status.replicas` below a `spec.replicas` it had within `windowMs`) or `FailedDelete` when it
+ * had more — the reason judged on the version that adds the condition, as upstream leaves an
+ * existing one as it is. Every change is replayed, so a condition added and removed between two
+ * checks is still judged.
+ */
+export function replicaFailureConditionInvariant(options: ReplicaFailureConditionOptions = {}): Invariant {
+  const windowMs = options.windowMs ?? 60_000;
+  return transitionInvariant(
+    'replicaFailureCondition',
+    `A ReplicaSet or ReplicationController has at most one condition per type, and a ReplicaFailure condition is True, timed, with the error as message and reason FailedCreate below or FailedDelete above a spec.replicas it had within ${windowMs} ms.`,
+    (previous, state) => {
+      const first = state.changes.find((c) => OWNER_KINDS.has(c.object.kind));
+      if (first === undefined) return [];
+      const replicas = recentReplicas(previous, (first.t ?? state.t) - windowMs);
+      // Whether each owner's last version had a ReplicaFailure condition: the reason is judged
+      // on the version that adds it (upstream leaves an existing one as it is).
+      const hadFailure = new Map<string, boolean>();
+      for (const kind of OWNER_KINDS) for (const o of previous.of<OwnerWithStatus>(kind)) hadFailure.set(o.metadata.uid ?? '', replicaFailure(o) !== undefined);
+      const out: InvariantViolation[] = [];
+      for (const c of state.changes) {
+        if (!OWNER_KINDS.has(c.object.kind) || c.type === 'DELETED') continue;
+        noteReplicas(replicas, c.object);
+        const owner = c.object as OwnerWithStatus;
+        const added = hadFailure.get(owner.metadata.uid ?? '') !== true;
+        hadFailure.set(owner.metadata.uid ?? '', replicaFailure(owner) !== undefined);
+        const conditions = owner.status?.conditions ?? [];
+        const name = `${owner.kind} ${owner.metadata.namespace}/${owner.metadata.name}`;
+        const problems: string[] = [];
+        const types = conditions.map((x) => x.type);
+        if (new Set(types).size !== types.length) problems.push(`has two conditions of one type: ${types.join(', ')}`);
+        const failure = replicaFailure(owner);
+        if (failure !== undefined) {
+          const pods = owner.status?.replicas ?? 0;
+          const range = replicas.get(owner.metadata.uid ?? '') ?? { min: owner.spec?.replicas ?? 1, max: owner.spec?.replicas ?? 1 };
+          if (failure.status !== 'True') problems.push(`has a ReplicaFailure condition with status ${failure.status ?? '(none)'}, not True`);
+          if (failure.lastTransitionTime === undefined || failure.lastTransitionTime === '') problems.push('has a ReplicaFailure condition without a lastTransitionTime');
+          if (failure.message === undefined || failure.message === '') problems.push('has a ReplicaFailure condition without a message');
+          if (added && (failure.reason === 'FailedCreate' ? pods >= range.max : failure.reason === 'FailedDelete' ? pods <= range.min : true)) {
+            problems.push(`has a ReplicaFailure condition with reason ${failure.reason ?? '(none)'} at status.replicas ${pods}, while spec.replicas was between ${range.min} and ${range.max} within ${windowMs} ms`);
+          }
+        }
+        for (const message of problems) out.push({ message: `${name} ${message}`, objects: [refOf(owner)] });
+      }
+      return out;
+    },
+  );
+}
+
 /** {@link podsNotOvercreatedInvariant} with its default window, as the plugins register it. */
 const podsNotOvercreated = podsNotOvercreatedInvariant();
+/** Options of {@link availableNotBeforeMinReadySecondsInvariant}. */
+export interface AvailableNotEarlyOptions {
+  /**
+   * How far back (virtual ms, default 60 000) a pod's versions count: the controller may count
+   * a pod as its cache showed it that long ago.
+   */
+  readonly windowMs?: number | undefined;
+}
+
+/**
+ * Transition (safety): no status a ReplicaSet or ReplicationController publishes counts in
+ * `availableReplicas` a pod before it has been Ready for more than `spec.minReadySeconds`
+ * (upstream `IsPodAvailable`, which `calculateStatus` counts): at each status write,
+ * `availableReplicas` is at most the number of pods it controls of which some version within
+ * `windowMs` (a lagging cache may show an older one) was Ready since strictly more than
+ * `minReadySeconds` before the write. The settled status cannot tell this (every pod is long
+ * available by then); a rollout gated on `minReadySeconds` relies on it.
+ */
+export function availableNotBeforeMinReadySecondsInvariant(options: AvailableNotEarlyOptions = {}): Invariant {
+  const windowMs = options.windowMs ?? 60_000;
+  return transitionInvariant(
+    'availableNotBeforeMinReadySeconds',
+    `A ReplicaSet or ReplicationController counts a pod in availableReplicas only once it has been Ready for more than spec.minReadySeconds (judged on its versions within ${windowMs} ms).`,
+    (previous, state) => {
+      const writes = state.changes.filter((c) => OWNER_KINDS.has(c.object.kind) && c.type !== 'DELETED');
+      if (writes.length === 0) return [];
+      // Every version of every pod since the window before the first write, to the end of the step.
+      const since = (writes[0]!.t ?? state.t) - windowMs;
+      const versions: Pod[] = [...state.changes.filter((c) => c.object.kind === 'Pod').map((c) => c.object as Pod)];
+      let s: ClusterState = previous;
+      while (s.t >= since && s.previous !== undefined) {
+        for (const c of s.changes) if (c.object.kind === 'Pod') versions.push(c.object as Pod);
+        s = s.previous;
+      }
+      versions.push(...s.of<Pod>('Pod'));
+      const lastStatus = new Map<string, string>();
+      for (const kind of OWNER_KINDS) for (const o of previous.of<OwnerWithStatus>(kind)) lastStatus.set(o.metadata.uid ?? '', JSON.stringify(o.status ?? {}));
+      const epoch = stateNowMs(state) - state.t;
+      const out: InvariantViolation[] = [];
+      for (const c of writes) {
+        const owner = c.object as OwnerWithStatus & { readonly spec?: { readonly minReadySeconds?: number }; readonly status?: { readonly availableReplicas?: number } };
+        const uid = owner.metadata.uid ?? '';
+        const status = JSON.stringify(owner.status ?? {});
+        if (lastStatus.get(uid) === status) continue;
+        lastStatus.set(uid, status);
+        const claimed = owner.status?.availableReplicas ?? 0;
+        if (claimed === 0) continue;
+        const minReadySeconds = owner.spec?.minReadySeconds ?? 0;
+        const at = epoch + (c.t ?? state.t);
+        const available = new Set<string>();
+        for (const pod of versions) if (controllerUid(pod) === uid && availableAt(pod, minReadySeconds, at)) available.add(pod.metadata.uid ?? '');
+        if (claimed > available.size) {
+          out.push({
+            message: `${owner.kind} ${owner.metadata.namespace}/${owner.metadata.name} published availableReplicas ${claimed} at t=${c.t ?? state.t} ms, but only ${available.size} of its pods had been Ready for more than ${minReadySeconds} s`,
+            objects: [refOf(owner)],
+          });
+        }
+      }
+      return out;
+    },
+  );
+}
+
+/** {@link availableNotBeforeMinReadySecondsInvariant} with its default window, as the plugins register it. */
+const availableNotBeforeMinReadySeconds = availableNotBeforeMinReadySecondsInvariant();
+/** {@link noCreationsWhileDeletingInvariant} with its default window, as the plugins register it. */
+const noCreationsWhileDeleting = noCreationsWhileDeletingInvariant();
+/** {@link replicaFailureConditionInvariant} with its default window, as the plugins register it. */
+const replicaFailureCondition = replicaFailureConditionInvariant();
 /** {@link scaleDownDeletesLowestRankedInvariant} with its default windows, as the plugins register it. */
 const scaleDownDeletesLowestRanked = scaleDownDeletesLowestRankedInvariant();
 /** {@link podsNotOverdeletedInvariant} with its default windows, as the plugins register it. */
@@ -278,21 +569,28 @@ function ownInvariants(kind: 'ReplicaSet' | 'ReplicationController'): readonly I
   return [
     singleControllerInvariant,
     podsNotOvercreated,
+    noCreationsWhileDeleting,
+    replicaFailureCondition,
+    availableNotBeforeMinReadySeconds,
     scaleDownDeletesLowestRanked,
     podsNotOverdeleted,
     invariant('replicaCountsMatch', COUNTS, (state) => replicaCountsMatch(replicaState(state, [kind]))),
     invariant('statusMatchesPods', STATUS, (state) => statusMatchesPods(replicaState(state, [kind]))),
+    invariant('ownershipFollowsSelectors', OWNERSHIP, (state) => ownershipFollowsSelectors(replicaState(state, [kind]))),
   ];
 }
 
 /**
  * The invariants the ReplicaSet plugin (`ReplicaSet`) or the ReplicationController plugin
  * registers: {@link singleControllerInvariant}, {@link podsNotOvercreatedInvariant},
+ * {@link noCreationsWhileDeletingInvariant}, {@link replicaFailureConditionInvariant},
+ * {@link availableNotBeforeMinReadySecondsInvariant},
  * {@link scaleDownDeletesLowestRankedInvariant} and {@link podsNotOverdeletedInvariant} (with their
  * default windows; each judges either kind), and the replica counts and statuses of that
  * kind only (a cluster may serve ReplicationControllers without running their controller),
- * under the names of {@link replicaCountsMatchInvariant} and
- * {@link replicaStatusMatchesPodsInvariant}, which judge both kinds.
+ * under the names of {@link replicaCountsMatchInvariant},
+ * {@link replicaStatusMatchesPodsInvariant} and {@link ownershipFollowsSelectorsInvariant},
+ * which judge both kinds.
  */
 export const REPLICA_INVARIANTS: Readonly<Record<'ReplicaSet' | 'ReplicationController', readonly Invariant[]>> = {
   ReplicaSet: ownInvariants('ReplicaSet'),

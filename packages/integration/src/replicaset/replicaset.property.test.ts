@@ -21,13 +21,17 @@ import { Deployments, Pods, ReplicaSets, ReplicationControllers, controllerRef, 
 import type { Invariant, InvariantViolation, KubeObject, Pod } from '@kubeloop/core';
 import {
   DEEP,
+  availableNotBeforeMinReadySecondsInvariant,
   checkCluster,
   faultArbitrary,
   faultSchedules,
   faultSchedulesWith,
+  noCreationsWhileDeletingInvariant,
+  ownershipFollowsSelectorsInvariant,
   podsNotOvercreatedInvariant,
   podsNotOverdeletedInvariant,
   replicaCountsMatchInvariant,
+  replicaFailureConditionInvariant,
   runCase,
   replicaStatusMatchesPodsInvariant,
   scaleDownDeletesLowestRankedInvariant,
@@ -49,6 +53,15 @@ type Step =
   | { readonly kind: 'scale'; readonly owner: number; readonly replicas: number }
   | { readonly kind: 'deletePod'; readonly pick: number }
   | { readonly kind: 'relabel'; readonly pick: number; readonly app: string | undefined }
+  /** Removes the template's second label, `track`, from a pod: still selected, no longer fully labeled. */
+  | { readonly kind: 'untrack'; readonly pick: number }
+  /** Sets the ReplicationController's (mutable) selector to `app=c` alone or with `track=stable`. */
+  | { readonly kind: 'reselect'; readonly track: boolean }
+  /**
+   * Deletes an owner in the foreground: no garbage collector runs here, so it stays, being
+   * deleted (`foregroundDeletion`), with its pods; its controller must leave them be.
+   */
+  | { readonly kind: 'deleteOwner'; readonly owner: number }
   | { readonly kind: 'wait'; readonly ms: number }
   /** Stops a node's kubelet for good: the toolkit restores only the nodes its faults stopped. */
   | { readonly kind: 'leaveNodeDown'; readonly node: number };
@@ -57,6 +70,9 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('scale' as const), owner: fc.nat(2), replicas: fc.nat(4) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('deletePod' as const), pick: fc.nat(50) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('relabel' as const), pick: fc.nat(50), app: fc.constantFrom<string | undefined>('a', 'b', 'c', 'stray', undefined) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('untrack' as const), pick: fc.nat(50) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reselect' as const), track: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteOwner' as const), owner: fc.nat(2) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1_000, max: 120_000 })) }) },
 );
 const steps = fc.array(step, { minLength: 1, maxLength: MAX_STEPS });
@@ -86,10 +102,12 @@ const moreCrashes = faultSchedules({ kinds: ['crash', 'stopNode', 'restoreNode']
 const RESYNC_MS = EXPECTATIONS_TIMEOUT_MS + 30_000;
 const SETTLE_QUIET_MS = EXPECTATIONS_TIMEOUT_MS + RESYNC_MS + 30_000;
 
-const template = (app: string) => ({ metadata: { labels: { app } }, spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] } });
+/** A pod template labelled `app=<app>` and `track=stable` (the selectors pick `app` only). */
+const template = (app: string) => ({ metadata: { labels: { app, track: 'stable' } }, spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] } });
 
 /**
- * Owners: ReplicaSets `a` and `b`, ReplicationController `c`, each selecting `app=<name>`. With
+ * Owners: ReplicaSets `a` and `b`, ReplicationController `c`, each selecting `app=<name>`; `a`
+ * counts a pod available once Ready, `b` after 10 s Ready, `c` after 5 s (`minReadySeconds`). With
  * `parent`, all three are controlled by it: `a` and `b` are siblings (as two ReplicaSets of one
  * Deployment), each ranking its pods against both sets of pods before a scale-down; `c`, of
  * another kind, has no sibling but itself and ranks against its own pods.
@@ -97,8 +115,11 @@ const template = (app: string) => ({ metadata: { labels: { app } }, spec: { cont
 function owners(parent?: KubeObject): object[] {
   const ownerReferences = parent === undefined ? undefined : [{ apiVersion: 'apps/v1', kind: parent.kind, name: parent.metadata.name, uid: parent.metadata.uid, controller: true }];
   return [
-    ...['a', 'b'].map((app) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: app, namespace: 'default', ownerReferences }, spec: { replicas: 2, selector: { matchLabels: { app } }, template: template(app) } })),
-    { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'c', namespace: 'default', ownerReferences }, spec: { replicas: 2, selector: { app: 'c' }, template: template('c') } },
+    ...[
+      ['a', 0],
+      ['b', 10],
+    ].map(([app, minReadySeconds]) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: app, namespace: 'default', ownerReferences }, spec: { replicas: 2, minReadySeconds, selector: { matchLabels: { app } }, template: template(app as string) } })),
+    { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'c', namespace: 'default', ownerReferences }, spec: { replicas: 2, minReadySeconds: 5, selector: { app: 'c' }, template: template('c') } },
   ];
 }
 
@@ -128,6 +149,23 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
         .catch(() => undefined);
       return;
     }
+    case 'untrack': {
+      const pods = (await server.list(Pods, { namespace: 'default' })).items;
+      const pod = pods[s.pick % Math.max(1, pods.length)];
+      if (pod === undefined) return;
+      await server.patch(Pods, { namespace: 'default', name: pod.metadata.name ?? '' }, { type: 'merge', body: { metadata: { labels: { track: null } } } }).catch(() => undefined);
+      return;
+    }
+    case 'reselect':
+      await server.patch(ReplicationControllers, { namespace: 'default', name: 'c' }, { type: 'merge', body: { spec: { selector: s.track ? { app: 'c', track: 'stable' } : { app: 'c', track: null } } } });
+      return;
+    case 'deleteOwner': {
+      const name = APPS[s.owner]!;
+      const options = { propagationPolicy: 'Foreground' as const };
+      if (name === 'c') await server.delete(ReplicationControllers, { namespace: 'default', name }, options).catch(() => undefined);
+      else await server.delete(ReplicaSets, { namespace: 'default', name }, options).catch(() => undefined);
+      return;
+    }
     case 'wait':
       await context.advance(s.ms);
       return;
@@ -145,6 +183,12 @@ function describeStep(s: Step): string {
       return `delete active pod #${s.pick} (modulo their count)`;
     case 'relabel':
       return `set app=${s.app ?? '(none)'} on pod #${s.pick} (modulo their count)`;
+    case 'untrack':
+      return `remove the track label of pod #${s.pick} (modulo their count)`;
+    case 'reselect':
+      return `set the selector of c to app=c${s.track ? ',track=stable' : ''}`;
+    case 'deleteOwner':
+      return `delete ${APPS[s.owner]} in the foreground`;
     case 'wait':
       return `wait ${s.ms} ms`;
     case 'leaveNodeDown':
@@ -176,8 +220,8 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, shape: { rea
     perform,
     describe: describeStep,
     faults,
-    safety: [singleControllerInvariant, podsNotOvercreatedInvariant(), scaleDownDeletesLowestRankedInvariant(), podsNotOverdeletedInvariant()],
-    liveness: [replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant],
+    safety: [singleControllerInvariant, podsNotOvercreatedInvariant(), noCreationsWhileDeletingInvariant(), replicaFailureConditionInvariant(), availableNotBeforeMinReadySecondsInvariant(), scaleDownDeletesLowestRankedInvariant(), podsNotOverdeletedInvariant()],
+    liveness: [replicaCountsMatchInvariant, replicaStatusMatchesPodsInvariant, ownershipFollowsSelectorsInvariant],
     stepMs: 1,
     settleQuietMs: SETTLE_QUIET_MS,
     settleMaxMs: 1_200_000,
@@ -327,8 +371,11 @@ const settledSteps = fc
   .array(fc.tuple(step.filter((s) => s.kind === 'scale' || s.kind === 'deletePod'), fc.integer({ min: 31_000, max: 60_000 })), { minLength: 1, maxLength: MAX_STEPS / 2 })
   .map((pairs) => pairs.flatMap(([s, ms]): Step[] => [s, { kind: 'wait', ms }]));
 
-/** Steps without label edits (an owner whose deletion another adopts waits out its expectations, by design). */
-const stepsWithoutRelabel = fc.array(step.filter((s) => s.kind !== 'relabel'), { minLength: 1, maxLength: MAX_STEPS });
+/**
+ * Steps without label edits (an owner whose deletion another adopts waits out its expectations,
+ * by design) nor owner deletions (an owner being deleted replaces no pod).
+ */
+const stepsWithoutRelabel = fc.array(step.filter((s) => s.kind !== 'relabel' && s.kind !== 'deleteOwner'), { minLength: 1, maxLength: MAX_STEPS });
 
 describe('ReplicaSet and ReplicationController under random changes', () => {
   it('for any sequence of scale changes, pod deletions, label edits on pods and node failures, after settling the active owned pods equal spec.replicas; no pod ever has two controllers or is created beyond the replica counts', async () => {

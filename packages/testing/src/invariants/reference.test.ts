@@ -90,7 +90,8 @@ describe('reference controller invariants as toolkit invariants', () => {
     [
       'statusMatchesPods names a ReplicaSet whose status.readyReplicas says 2 with 1 ready pod',
       replicaStatusMatchesPodsInvariant,
-      [replicaSet('web-b', 2, '2'), pod('web-b-0', { kind: 'ReplicaSet', name: 'web-b' }), pod('web-b-1', { kind: 'ReplicaSet', name: 'web-b' }, { ready: false })],
+      // availableReplicas 1 is right (one pod ready since 2020), so readyReplicas alone is wrong.
+      [replicaSet('web-b', 2, '2', { replicas: 2, readyReplicas: 2, availableReplicas: 1 }), pod('web-b-0', { kind: 'ReplicaSet', name: 'web-b' }), pod('web-b-1', { kind: 'ReplicaSet', name: 'web-b' }, { ready: false })],
       [[{ kind: 'ReplicaSet', namespace: NS, name: 'web-b' }]],
     ],
     [
