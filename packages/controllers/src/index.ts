@@ -114,6 +114,8 @@ export {
   oneDaemonPodPerEligibleNodeInvariant,
   rollingUpdateAvailability,
   rollingUpdateAvailabilityInvariant,
+  surgeRollingUpdateBounds,
+  surgeRollingUpdateBoundsInvariant,
   targetNodeName,
   templateGenerationHook,
   templateHash,

@@ -85,6 +85,7 @@ export {
   silentNodesUnknownInvariant,
   singleActiveReplicaSetInvariant,
   singleControllerInvariant,
+  surgeRollingUpdateBoundsInvariant,
   taintedPodsEvictedInvariant,
   taintEvictionsMarkedInvariant,
   unresolvableOwnersKeptInvariant,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DaemonSetSchema, NodeSchema, PodSchema, clusterState } from '@kubeloop/core';
 import type { DaemonSet, KubeObject, Node, Pod, StateChange } from '@kubeloop/core';
 import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION } from './decide.js';
-import { daemonPodCreatedOnlyWhereToleratedInvariant, daemonPodsUpdated, noPendingDaemonPods, oneDaemonPodPerEligibleNode, rollingUpdateAvailability } from './invariants.js';
+import { daemonPodCreatedOnlyWhereToleratedInvariant, daemonPodsUpdated, noPendingDaemonPods, oneDaemonPodPerEligibleNode, rollingUpdateAvailability, surgeRollingUpdateBounds } from './invariants.js';
 
 const ds = (updateStrategy: Record<string, unknown> = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } }, nodeSelector?: Record<string, string>): DaemonSet =>
   DaemonSetSchema.parse({
@@ -65,6 +65,34 @@ describe('rollingUpdateAvailability', () => {
   it('does not judge a surging rollout (maxSurge > 0) or an OnDelete DaemonSet', () => {
     expect(rollingUpdateAvailability({ daemonSets: [ds({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } })], nodes, pods: [] })).toEqual([]);
     expect(rollingUpdateAvailability({ daemonSets: [ds({ type: 'OnDelete' })], nodes, pods: [] })).toEqual([]);
+  });
+});
+
+describe('surgeRollingUpdateBounds (controllers that delete an old pod early, or surge onto too many nodes)', () => {
+  const nodes = ['n1', 'n2', 'n3', 'n4'].map((n) => node(n));
+  const surging = (maxSurge: number | string): DaemonSet => ds({ type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable: 0 } });
+  const olds = ['n2', 'n3', 'n4'].map((n) => pod(`old-${n}`, n, { hash: 'old' }));
+  const check = (d: DaemonSet, pods: Pod[]) => surgeRollingUpdateBounds({ daemonSets: [d], nodes, pods }, () => 'new', 0);
+
+  it('maxSurge 1 of 4 nodes: one node with an old pod and an updated pod not yet ready holds', () => {
+    expect(check(surging(1), [pod('old-n1', 'n1', { hash: 'old' }), pod('new-n1', 'n1', { hash: 'new', ready: false }), ...olds])).toEqual([]);
+    // Once the updated pod is ready the old one may go.
+    expect(check(surging(1), [pod('old-n1', 'n1', { hash: 'old', deleting: true }), pod('new-n1', 'n1', { hash: 'new' }), ...olds])).toEqual([]);
+  });
+
+  it('an old pod deleted before the updated pod beside it is available breaks it, naming the node', () => {
+    expect(check(surging(1), [pod('old-n1', 'n1', { hash: 'old', deleting: true }), pod('new-n1', 'n1', { hash: 'new', ready: false }), ...olds])).toEqual([
+      { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }], message: 'default/agent surges (maxSurge 1), yet 1 node(s) have no ready daemon pod: n1' },
+    ]);
+  });
+
+  it('two nodes waiting for an updated pod with maxSurge 1 break it; maxSurge 50% of 4 (2) holds; a DaemonSet without surge is not judged', () => {
+    const two = [pod('old-n1', 'n1', { hash: 'old' }), pod('new-n1', 'n1', { hash: 'new', ready: false }), pod('old-n2', 'n2', { hash: 'old' }), pod('new-n2', 'n2', { hash: 'new', ready: false }), pod('old-n3', 'n3', { hash: 'old' }), pod('old-n4', 'n4', { hash: 'old' })];
+    expect(check(surging(1), two)).toEqual([
+      { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }], message: 'default/agent: 2 nodes with an available old pod have an updated pod not yet available (n1, n2), more than maxSurge 1' },
+    ]);
+    expect(check(surging('50%'), two)).toEqual([]);
+    expect(check(ds(), two)).toEqual([]);
   });
 });
 
