@@ -37,7 +37,7 @@
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { DaemonSets, Nodes, Pods } from '@kubeloop/core';
-import type { Taint } from '@kubeloop/core';
+import type { Pod, Taint } from '@kubeloop/core';
 import {
   DEEP,
   checkCluster,
@@ -88,6 +88,13 @@ type Step =
    * pod, or `Succeeded` (written by some client). Either way the node needs a new one.
    */
   | { readonly kind: 'end'; readonly node: string; readonly ds: 'everywhere' | 'labelled'; readonly phase: 'Failed' | 'Succeeded' }
+  /**
+   * Someone creates a bare pod carrying a DaemonSet's labels, which the DaemonSet adopts
+   * (upstream `ClaimPods`): bound to the node (a second daemon pod there, or one on a node it
+   * must leave), or, for a node that is gone, left for the scheduler with the node affinity a
+   * daemon pod has (it can never be scheduled).
+   */
+  | { readonly kind: 'orphan'; readonly node: string; readonly ds: 'everywhere' | 'labelled' }
   | { readonly kind: 'wait'; readonly ms: number };
 
 const nodeArb = fc.constantFrom(...NODES);
@@ -98,6 +105,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('add' as const), node: nodeArb }),
   fc.record({ kind: fc.constant('end' as const), node: nodeArb, ds: fc.constantFrom('everywhere' as const, 'labelled' as const), phase: fc.constantFrom('Failed' as const, 'Succeeded' as const) }),
   fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 8_000 }) }),
+  fc.record({ kind: fc.constant('orphan' as const), node: nodeArb, ds: fc.constantFrom('everywhere' as const, 'labelled' as const) }),
 );
 const steps = fc.array(step, { maxLength: MAX_STEPS });
 
@@ -150,6 +158,19 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
       await server.updateStatus(Pods, { ...pod, status: { ...pod.status, ...ended } });
       return;
     }
+    case 'orphan': {
+      const gone = absent.has(s.node);
+      const placement = gone
+        ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [s.node] }] }] } } } }
+        : { nodeName: s.node };
+      await server.create(Pods, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { generateName: `${s.ds}-orphan-`, namespace: 'default', labels: { app: s.ds } },
+        spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.9' }], ...placement },
+      } as unknown as Pod);
+      return;
+    }
     case 'wait':
       await context.advance(s.ms);
       return;
@@ -168,6 +189,8 @@ function describeStep(s: Step): string {
       return `add ${s.node} back (kubelet registers it)`;
     case 'end':
       return `a daemon pod of ${s.ds} on ${s.node} ends ${s.phase}${s.phase === 'Failed' ? ' (evicted)' : ''}`;
+    case 'orphan':
+      return `a bare pod labelled for ${s.ds} on ${s.node} (unbound if the node is gone)`;
     case 'wait':
       return `wait ${s.ms} ms`;
   }
