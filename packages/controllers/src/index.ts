@@ -108,6 +108,8 @@ export {
   daemonSetPlugin,
   daemonSetStatusMatches,
   daemonSetStatusMatchesInvariant,
+  duplicateDaemonPodsKeepOldest,
+  duplicateDaemonPodsKeepOldestInvariant,
   noPendingDaemonPods,
   noPendingDaemonPodsInvariant,
   oneDaemonPodPerEligibleNode,

@@ -56,6 +56,7 @@ export {
   daemonPodsUpdatedInvariant,
   daemonSetStatusMatchesInvariant,
   deploymentStatusMatchesInvariant,
+  duplicateDaemonPodsKeepOldestInvariant,
   endpointsMatchPodsInvariant,
   foregroundOrderInvariant,
   foregroundSubtreeOrderInvariant,

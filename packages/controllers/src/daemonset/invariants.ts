@@ -506,6 +506,52 @@ export function daemonPodCreatedOnlyWhereTolerated(previous: ClusterState, state
 }
 
 /**
+ * `duplicateDaemonPodsKeepOldest` (transition): when a node a DaemonSet keeps a pod on runs
+ * more than one of its pods, the excess goes and the oldest stays (upstream
+ * `podsShouldBeOnNode`: "more than 1 daemon pod is running, delete the excess daemon pods. Sort
+ * the daemon pods by creation time, so the oldest is preserved"). Reported: a pod that was the
+ * oldest (bound before unbound, then by creation, then by name) of two or more active pods of a
+ * DaemonSet on a node in `previous`, and is deleted or being deleted in `state`, while a younger
+ * one of them is still active there — with the node, in both states, one the DaemonSet keeps a
+ * pod on (selector, affinity, `NoExecute` taints tolerated).
+ *
+ * Not judged: surging DaemonSets (`maxSurge` above 0: their rollout deletes the old pod once the
+ * new one beside it is available), pods that ended (`Failed`, `Succeeded`) on the way, and
+ * DaemonSets being deleted.
+ */
+export function duplicateDaemonPodsKeepOldest(previous: ClusterState, state: ClusterState): DaemonSetViolation[] {
+  const out: DaemonSetViolation[] = [];
+  const ended = new Set(
+    state.changes
+      .filter((c) => c.object.kind === 'Pod' && ((c.object as Pod).status?.phase === 'Succeeded' || (c.object as Pod).status?.phase === 'Failed'))
+      .map((c) => c.object.metadata.uid ?? ''),
+  );
+  const live = (pod: Pod): boolean => {
+    const now = state.get<Pod>('Pod', pod.metadata.namespace, pod.metadata.name ?? '');
+    return now !== undefined && now.metadata.uid === pod.metadata.uid && isPodActive(now);
+  };
+  for (const ds of previous.of<DaemonSet>('DaemonSet')) {
+    const after = state.get<DaemonSet>('DaemonSet', ds.metadata.namespace, ds.metadata.name ?? '');
+    if (ds.metadata.deletionTimestamp !== undefined || after === undefined || after.metadata.uid !== ds.metadata.uid || after.metadata.deletionTimestamp !== undefined) continue;
+    if ([ds, after].some((d) => rollingBudget(d, 1).maxSurge > 0)) continue;
+    for (const [name, pods] of byNode(activePodsOf(ds, previous.of<Pod>('Pod')))) {
+      if (pods.length < 2) continue;
+      const nodes = [previous.get<Node>('Node', undefined, name), state.get<Node>('Node', undefined, name)];
+      if (!nodes.every((n) => n !== undefined && placement(n, ds).keep && placement(n, after).keep)) continue;
+      const first = oldest(pods);
+      if (live(first) || ended.has(first.metadata.uid ?? '')) continue;
+      const kept = pods.filter((p) => p !== first && live(p));
+      if (kept.length === 0) continue;
+      out.push({
+        objects: [refOf(first), ...at(ds, name)],
+        message: `the oldest daemon pod ${first.metadata.name ?? ''} of ${dsKey(ds)} on node ${name} was deleted while the younger ${kept.map((p) => p.metadata.name ?? '').join(', ')} stayed`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
  * `noPendingDaemonPods` (liveness): after settling, no active pod (not terminal, not being
  * deleted) of a DaemonSet is `Pending` — each was bound and started by its node. Pods bound to
  * or aimed at a node that no longer exists are not judged (the pod garbage collector's, and
@@ -549,6 +595,17 @@ export const daemonPodCreatedOnlyWhereToleratedInvariant: Invariant = transition
   'daemonPodCreatedOnlyWhereTolerated',
   'A daemon pod is created only for a node whose NoSchedule/NoExecute taints the DaemonSet tolerates at that moment (or did within the last second).',
   (previous, state) => daemonPodCreatedOnlyWhereTolerated(previous, state),
+);
+
+/**
+ * Transition: {@link duplicateDaemonPodsKeepOldest} — of several pods of a DaemonSet on a node it
+ * keeps a pod on, the oldest is never the one deleted while a younger one stays (surging
+ * DaemonSets not judged).
+ */
+export const duplicateDaemonPodsKeepOldestInvariant: Invariant = transitionInvariant(
+  'duplicateDaemonPodsKeepOldest',
+  'Of several pods of a DaemonSet on a node that keeps one, the excess is deleted and the oldest stays.',
+  (previous, state) => duplicateDaemonPodsKeepOldest(previous, state),
 );
 
 /**

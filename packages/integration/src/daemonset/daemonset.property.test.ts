@@ -43,6 +43,7 @@ import {
   checkCluster,
   daemonPodsUpdatedInvariant,
   daemonSetStatusMatchesInvariant,
+  duplicateDaemonPodsKeepOldestInvariant,
   everyState,
   faultArbitrary,
   faultSchedules,
@@ -121,6 +122,12 @@ function daemonSet(name: string, podSpec: Record<string, unknown>, spec: Record<
     },
   };
 }
+
+/**
+ * Which of two daemon pods on a node goes is judged on every store state: a pod is adopted and
+ * the excess deleted within one step, between two of the checks' samples.
+ */
+const keepOldestEveryState = everyState(duplicateDaemonPodsKeepOldestInvariant, { kinds: ['DaemonSet', 'Node', 'Pod'] });
 
 /** Per run (the toolkit's `runState`): the nodes the test removed and not yet added back. */
 interface RunState {
@@ -224,7 +231,7 @@ function nodeChanges(name: string, faults: fc.Arbitrary<FaultSchedule>, quietMs 
     // Every Node in the cluster has its kubelet (a removed node's Node is deleted with it), so no
     // daemon pod may stay Pending; and unless watches are cut, the controller's caches follow a
     // taint well within the invariant's grace (1 s), so it creates no pod where one came before.
-    safety: cachesFollow ? [daemonPodCreatedOnlyWhereToleratedInvariant] : [],
+    safety: cachesFollow ? [daemonPodCreatedOnlyWhereToleratedInvariant, keepOldestEveryState] : [keepOldestEveryState],
     liveness: [oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant, noPendingDaemonPodsInvariant],
     stepMs: 1,
     settleMaxMs: 1_200_000,
