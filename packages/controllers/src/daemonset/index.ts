@@ -50,13 +50,15 @@ export { calculateDaemonSetStatus } from './status.js';
 export type { DaemonSetCounts } from './status.js';
 
 // Invariants
-export { DAEMON_TAINT_GRACE_MS, daemonPodCreatedOnlyWhereTolerated, daemonPodsUpdated, daemonSetStatusMatches, noPendingDaemonPods, oneDaemonPodPerEligibleNode, rollingUpdateAvailability } from './invariants.js';
+export { DAEMON_TAINT_GRACE_MS, daemonPodCreatedOnlyWhereTolerated, daemonPodsUpdated, daemonSetStatusMatches, duplicateDaemonPodsKeepOldest, noPendingDaemonPods, oneDaemonPodPerEligibleNode, rollingUpdateAvailability, surgeRollingUpdateBounds } from './invariants.js';
 export {
   daemonPodCreatedOnlyWhereToleratedInvariant,
   daemonPodsUpdatedInvariant,
   daemonSetStatusMatchesInvariant,
+  duplicateDaemonPodsKeepOldestInvariant,
   noPendingDaemonPodsInvariant,
   oneDaemonPodPerEligibleNodeInvariant,
   rollingUpdateAvailabilityInvariant,
+  surgeRollingUpdateBoundsInvariant,
 } from './invariants.js';
 export type { DaemonSetState, DaemonSetViolation } from './invariants.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DaemonSetSchema, NodeSchema, PodSchema, clusterState } from '@kubeloop/core';
 import type { DaemonSet, KubeObject, Node, Pod, StateChange } from '@kubeloop/core';
 import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION } from './decide.js';
-import { daemonPodCreatedOnlyWhereToleratedInvariant, daemonPodsUpdated, noPendingDaemonPods, oneDaemonPodPerEligibleNode, rollingUpdateAvailability } from './invariants.js';
+import { daemonPodCreatedOnlyWhereToleratedInvariant, daemonPodsUpdated, duplicateDaemonPodsKeepOldest, noPendingDaemonPods, oneDaemonPodPerEligibleNode, rollingUpdateAvailability, surgeRollingUpdateBounds } from './invariants.js';
 
 const ds = (updateStrategy: Record<string, unknown> = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } }, nodeSelector?: Record<string, string>): DaemonSet =>
   DaemonSetSchema.parse({
@@ -65,6 +65,62 @@ describe('rollingUpdateAvailability', () => {
   it('does not judge a surging rollout (maxSurge > 0) or an OnDelete DaemonSet', () => {
     expect(rollingUpdateAvailability({ daemonSets: [ds({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } })], nodes, pods: [] })).toEqual([]);
     expect(rollingUpdateAvailability({ daemonSets: [ds({ type: 'OnDelete' })], nodes, pods: [] })).toEqual([]);
+  });
+});
+
+describe('surgeRollingUpdateBounds (controllers that delete an old pod early, or surge onto too many nodes)', () => {
+  const nodes = ['n1', 'n2', 'n3', 'n4'].map((n) => node(n));
+  const surging = (maxSurge: number | string): DaemonSet => ds({ type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable: 0 } });
+  const olds = ['n2', 'n3', 'n4'].map((n) => pod(`old-${n}`, n, { hash: 'old' }));
+  const check = (d: DaemonSet, pods: Pod[]) => surgeRollingUpdateBounds({ daemonSets: [d], nodes, pods }, () => 'new', 0);
+
+  it('maxSurge 1 of 4 nodes: one node with an old pod and an updated pod not yet ready holds', () => {
+    expect(check(surging(1), [pod('old-n1', 'n1', { hash: 'old' }), pod('new-n1', 'n1', { hash: 'new', ready: false }), ...olds])).toEqual([]);
+    // Once the updated pod is ready the old one may go.
+    expect(check(surging(1), [pod('old-n1', 'n1', { hash: 'old', deleting: true }), pod('new-n1', 'n1', { hash: 'new' }), ...olds])).toEqual([]);
+  });
+
+  it('an old pod deleted before the updated pod beside it is available breaks it, naming the node', () => {
+    expect(check(surging(1), [pod('old-n1', 'n1', { hash: 'old', deleting: true }), pod('new-n1', 'n1', { hash: 'new', ready: false }), ...olds])).toEqual([
+      { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }], message: 'default/agent surges (maxSurge 1), yet 1 node(s) have no ready daemon pod: n1' },
+    ]);
+  });
+
+  it('two nodes waiting for an updated pod with maxSurge 1 break it; maxSurge 50% of 4 (2) holds; a DaemonSet without surge is not judged', () => {
+    const two = [pod('old-n1', 'n1', { hash: 'old' }), pod('new-n1', 'n1', { hash: 'new', ready: false }), pod('old-n2', 'n2', { hash: 'old' }), pod('new-n2', 'n2', { hash: 'new', ready: false }), pod('old-n3', 'n3', { hash: 'old' }), pod('old-n4', 'n4', { hash: 'old' })];
+    expect(check(surging(1), two)).toEqual([
+      { objects: [{ kind: 'DaemonSet', namespace: 'default', name: 'agent' }], message: 'default/agent: 2 nodes with an available old pod have an updated pod not yet available (n1, n2), more than maxSurge 1' },
+    ]);
+    expect(check(surging('50%'), two)).toEqual([]);
+    expect(check(ds(), two)).toEqual([]);
+  });
+});
+
+describe('duplicateDaemonPodsKeepOldest (a controller that keeps the newest of two daemon pods on a node)', () => {
+  const created = (p: Pod, at: string): Pod => ({ ...p, metadata: { ...p.metadata, uid: `uid-${p.metadata.name ?? ''}`, creationTimestamp: at } }) as Pod;
+  const deleting = (p: Pod): Pod => ({ ...p, metadata: { ...p.metadata, deletionTimestamp: '2026-01-01T00:01:00Z' } }) as Pod;
+  const older = created(pod('agent-old', 'n1'), '2026-01-01T00:00:00Z');
+  const younger = created(pod('agent-young', 'n1'), '2026-01-01T00:00:30Z');
+  const check = (d: DaemonSet, before: Pod[], after: Pod[]) => {
+    const changes: StateChange[] = after.filter((p) => !before.includes(p)).map((p) => ({ type: 'MODIFIED', object: p }));
+    const previous = clusterState([d, node('n1'), ...before], 0);
+    return duplicateDaemonPodsKeepOldest(previous, clusterState([d, node('n1'), ...after], 1_000, changes, previous));
+  };
+
+  it('deleting the younger of two pods holds; deleting the oldest while the younger stays is reported, naming both', () => {
+    expect(check(ds(), [older, younger], [older, deleting(younger)])).toEqual([]);
+    expect(check(ds(), [older, younger], [deleting(older), younger])).toEqual([
+      {
+        objects: [{ kind: 'Pod', namespace: 'default', name: 'agent-old' }, { kind: 'DaemonSet', namespace: 'default', name: 'agent' }, { kind: 'Node', name: 'n1' }],
+        message: 'the oldest daemon pod agent-old of default/agent on node n1 was deleted while the younger agent-young stayed',
+      },
+    ]);
+  });
+
+  it('a pod that ended on the way, and a surging DaemonSet (its rollout deletes the old pod once the new one is available), are not judged', () => {
+    const failed = { ...older, status: { ...older.status, phase: 'Failed' } } as Pod;
+    expect(check(ds(), [older, younger], [deleting(failed), younger])).toEqual([]);
+    expect(check(ds({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }), [older, younger], [deleting(older), younger])).toEqual([]);
   });
 });
 

@@ -293,6 +293,50 @@ export function rollingUpdateAvailability(state: DaemonSetState): DaemonSetViola
   return out;
 }
 
+/**
+ * `surgeRollingUpdateBounds` (safety): a RollingUpdate DaemonSet that surges (`maxSurge`
+ * resolving above 0 over the nodes that should run its pod), not being deleted, in the words of
+ * the `maxSurge` field's documentation:
+ * - "the old DaemonSet pod on that node is marked deleted" only "once an updated pod is
+ *   available": every node that should run its pod has a Ready daemon pod not being deleted;
+ * - `maxSurge` is "the maximum number of nodes with an existing available DaemonSet pod that can
+ *   have an updated DaemonSet pod": at most that many such nodes hold an updated pod that is not
+ *   yet available (one that is available sends the old pod away, no longer a surge). An old pod
+ *   that is not available is replaced "without considering surge limits", so a node whose only
+ *   old pod is unavailable is not counted.
+ *
+ * Availability is Ready for `minReadySeconds` at {@link stateNowMs}'s time (`nowMs`). The
+ * preconditions of {@link rollingUpdateAvailability} apply: every node that should run the pod
+ * is up and can make it Ready, none starts to need a pod during the check window, and the pods
+ * were all Ready once before.
+ */
+export function surgeRollingUpdateBounds(state: DaemonSetState, hashOf: (ds: DaemonSet) => string, nowMs: number): DaemonSetViolation[] {
+  const out: DaemonSetViolation[] = [];
+  for (const ds of state.daemonSets) {
+    if (ds.metadata.deletionTimestamp !== undefined || ds.spec.updateStrategy.type !== 'RollingUpdate') continue;
+    const desired = state.nodes.filter((n) => placement(n, ds).run).map((n) => n.metadata.name ?? '');
+    const { maxSurge } = rollingBudget(ds, desired.length);
+    if (maxSurge <= 0) continue;
+    const hash = hashOf(ds);
+    const minReadySeconds = ds.spec.minReadySeconds ?? 0;
+    const podsByNode = byNode(activePodsOf(ds, state.pods));
+    const without: string[] = [];
+    const surging: string[] = [];
+    for (const name of desired) {
+      const pods = podsByNode.get(name) ?? [];
+      if (!pods.some((p) => isPodReady(p))) without.push(name);
+      const updated = pods.filter((p) => isUpdated(p, ds, hash));
+      const oldAvailable = pods.some((p) => !isUpdated(p, ds, hash) && isPodAvailable(p, minReadySeconds, nowMs));
+      if (oldAvailable && updated.length > 0 && !updated.some((p) => isPodAvailable(p, minReadySeconds, nowMs))) surging.push(name);
+    }
+    if (without.length > 0) out.push({ objects: at(ds), message: `${dsKey(ds)} surges (maxSurge ${maxSurge}), yet ${without.length} node(s) have no ready daemon pod: ${without.join(', ')}` });
+    if (surging.length > maxSurge) {
+      out.push({ objects: at(ds), message: `${dsKey(ds)}: ${surging.length} nodes with an available old pod have an updated pod not yet available (${surging.join(', ')}), more than maxSurge ${maxSurge}` });
+    }
+  }
+  return out;
+}
+
 // As core invariants over cluster states
 
 function daemonSetState(state: ClusterState): DaemonSetState {
@@ -358,6 +402,23 @@ export const rollingUpdateAvailabilityInvariant: Invariant = invariant(
   'rollingUpdateAvailability',
   'A RollingUpdate DaemonSet without surge has at most maxUnavailable nodes without a ready daemon pod (nodes up, pods ready once).',
   (state) => rollingUpdateAvailability(daemonSetState(state)),
+  'safety',
+);
+
+/**
+ * Safety under preconditions: {@link surgeRollingUpdateBounds} — a surging RollingUpdate
+ * DaemonSet keeps a ready pod on every node that should run one (an old pod goes only once the
+ * updated one beside it is available), and at most `maxSurge` nodes with an available old pod
+ * wait for an updated one. Judged against its newest ControllerRevision; check it on every store
+ * state (the testing toolkit's `everyState`).
+ *
+ * Not registered by the plugin, for the reasons {@link rollingUpdateAvailabilityInvariant}
+ * gives: a stopped kubelet or a new eligible node breaks it without any controller at fault.
+ */
+export const surgeRollingUpdateBoundsInvariant: Invariant = invariant(
+  'surgeRollingUpdateBounds',
+  'A surging RollingUpdate DaemonSet deletes an old pod only once the updated pod on its node is available, and has at most maxSurge nodes with an available old pod waiting for an updated one (nodes up, pods ready once).',
+  (state) => surgeRollingUpdateBounds(daemonSetState(state), (ds) => currentRevisionHash(state, ds), stateNowMs(state)),
   'safety',
 );
 
@@ -445,6 +506,52 @@ export function daemonPodCreatedOnlyWhereTolerated(previous: ClusterState, state
 }
 
 /**
+ * `duplicateDaemonPodsKeepOldest` (transition): when a node a DaemonSet keeps a pod on runs
+ * more than one of its pods, the excess goes and the oldest stays (upstream
+ * `podsShouldBeOnNode`: "more than 1 daemon pod is running, delete the excess daemon pods. Sort
+ * the daemon pods by creation time, so the oldest is preserved"). Reported: a pod that was the
+ * oldest (bound before unbound, then by creation, then by name) of two or more active pods of a
+ * DaemonSet on a node in `previous`, and is deleted or being deleted in `state`, while a younger
+ * one of them is still active there — with the node, in both states, one the DaemonSet keeps a
+ * pod on (selector, affinity, `NoExecute` taints tolerated).
+ *
+ * Not judged: surging DaemonSets (`maxSurge` above 0: their rollout deletes the old pod once the
+ * new one beside it is available), pods that ended (`Failed`, `Succeeded`) on the way, and
+ * DaemonSets being deleted.
+ */
+export function duplicateDaemonPodsKeepOldest(previous: ClusterState, state: ClusterState): DaemonSetViolation[] {
+  const out: DaemonSetViolation[] = [];
+  const ended = new Set(
+    state.changes
+      .filter((c) => c.object.kind === 'Pod' && ((c.object as Pod).status?.phase === 'Succeeded' || (c.object as Pod).status?.phase === 'Failed'))
+      .map((c) => c.object.metadata.uid ?? ''),
+  );
+  const live = (pod: Pod): boolean => {
+    const now = state.get<Pod>('Pod', pod.metadata.namespace, pod.metadata.name ?? '');
+    return now !== undefined && now.metadata.uid === pod.metadata.uid && isPodActive(now);
+  };
+  for (const ds of previous.of<DaemonSet>('DaemonSet')) {
+    const after = state.get<DaemonSet>('DaemonSet', ds.metadata.namespace, ds.metadata.name ?? '');
+    if (ds.metadata.deletionTimestamp !== undefined || after === undefined || after.metadata.uid !== ds.metadata.uid || after.metadata.deletionTimestamp !== undefined) continue;
+    if ([ds, after].some((d) => rollingBudget(d, 1).maxSurge > 0)) continue;
+    for (const [name, pods] of byNode(activePodsOf(ds, previous.of<Pod>('Pod')))) {
+      if (pods.length < 2) continue;
+      const nodes = [previous.get<Node>('Node', undefined, name), state.get<Node>('Node', undefined, name)];
+      if (!nodes.every((n) => n !== undefined && placement(n, ds).keep && placement(n, after).keep)) continue;
+      const first = oldest(pods);
+      if (live(first) || ended.has(first.metadata.uid ?? '')) continue;
+      const kept = pods.filter((p) => p !== first && live(p));
+      if (kept.length === 0) continue;
+      out.push({
+        objects: [refOf(first), ...at(ds, name)],
+        message: `the oldest daemon pod ${first.metadata.name ?? ''} of ${dsKey(ds)} on node ${name} was deleted while the younger ${kept.map((p) => p.metadata.name ?? '').join(', ')} stayed`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
  * `noPendingDaemonPods` (liveness): after settling, no active pod (not terminal, not being
  * deleted) of a DaemonSet is `Pending` — each was bound and started by its node. Pods bound to
  * or aimed at a node that no longer exists are not judged (the pod garbage collector's, and
@@ -488,6 +595,17 @@ export const daemonPodCreatedOnlyWhereToleratedInvariant: Invariant = transition
   'daemonPodCreatedOnlyWhereTolerated',
   'A daemon pod is created only for a node whose NoSchedule/NoExecute taints the DaemonSet tolerates at that moment (or did within the last second).',
   (previous, state) => daemonPodCreatedOnlyWhereTolerated(previous, state),
+);
+
+/**
+ * Transition: {@link duplicateDaemonPodsKeepOldest} — of several pods of a DaemonSet on a node it
+ * keeps a pod on, the oldest is never the one deleted while a younger one stays (surging
+ * DaemonSets not judged).
+ */
+export const duplicateDaemonPodsKeepOldestInvariant: Invariant = transitionInvariant(
+  'duplicateDaemonPodsKeepOldest',
+  'Of several pods of a DaemonSet on a node that keeps one, the excess is deleted and the oldest stays.',
+  (previous, state) => duplicateDaemonPodsKeepOldest(previous, state),
 );
 
 /**

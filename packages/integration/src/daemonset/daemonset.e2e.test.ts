@@ -289,6 +289,22 @@ describe('DaemonSet controller on a SimCluster', () => {
       await cluster.stop();
     });
 
+    it('RollingUpdate with maxSurge 1 and minReadySeconds 5 completes: the DaemonSet is synced again when a surged pod becomes available (upstream updatePod enqueues it minReadySeconds after the pod turns ready)', async () => {
+      // The controller used to requeue only while a node's oldest pod waited out
+      // minReadySeconds; a surged pod is the newer one on its node, so the rollout stopped for
+      // good after the first node (found by the property suite's surge rollouts).
+      const cluster = await newCluster(3);
+      await cluster.apply(daemonSet('agent', { minReadySeconds: 5, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } }));
+      await cluster.settle();
+      await setImage(cluster, 'agent', 'nginx:1.27');
+      await cluster.settle();
+      expect(await images(cluster, 'agent')).toEqual(Array(3).fill('nginx:1.27'));
+      const ds = await cluster.get(DaemonSets, { namespace: 'default', name: 'agent' });
+      expect(ds.status).toMatchObject({ updatedNumberScheduled: 3, numberAvailable: 3 });
+      await checkInvariants(cluster);
+      await cluster.stop();
+    });
+
     it('OnDelete leaves old pods alone until they are deleted; a deleted one comes back on the new template', async () => {
       const cluster = await newCluster(2);
       await cluster.apply(daemonSet('agent', { updateStrategy: { type: 'OnDelete' } }));

@@ -37,25 +37,27 @@
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { DaemonSets, Nodes, Pods } from '@kubeloop/core';
-import type { Taint } from '@kubeloop/core';
+import type { Pod, Taint } from '@kubeloop/core';
 import {
   DEEP,
   checkCluster,
   daemonPodsUpdatedInvariant,
   daemonSetStatusMatchesInvariant,
+  duplicateDaemonPodsKeepOldestInvariant,
   everyState,
   faultArbitrary,
   faultSchedules,
   faultSchedulesWith,
   oneDaemonPodPerEligibleNodeInvariant,
   rollingUpdateAvailabilityInvariant,
+  surgeRollingUpdateBoundsInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
 import { podGcPlugin } from '@kubeloop/controllers';
 import { daemonPodCreatedOnlyWhereToleratedInvariant, daemonSetPlugin, noPendingDaemonPodsInvariant } from '@kubeloop/controllers';
 
 const RUNS = DEEP ? 300 : 15;
-const ROLLOUT_RUNS = DEEP ? 100 : 5;
+const ROLLOUT_RUNS = DEEP ? 100 : 12;
 const NODES = ['node-1', 'node-2', 'node-3', 'node-4'] as const;
 /**
  * Nodes labelled `ds=yes` from the start (and when added back), so that `labelled` runs on some
@@ -87,6 +89,13 @@ type Step =
    * pod, or `Succeeded` (written by some client). Either way the node needs a new one.
    */
   | { readonly kind: 'end'; readonly node: string; readonly ds: 'everywhere' | 'labelled'; readonly phase: 'Failed' | 'Succeeded' }
+  /**
+   * Someone creates a bare pod carrying a DaemonSet's labels, which the DaemonSet adopts
+   * (upstream `ClaimPods`): bound to the node (a second daemon pod there, or one on a node it
+   * must leave), or, for a node that is gone, left for the scheduler with the node affinity a
+   * daemon pod has (it can never be scheduled).
+   */
+  | { readonly kind: 'orphan'; readonly node: string; readonly ds: 'everywhere' | 'labelled' }
   | { readonly kind: 'wait'; readonly ms: number };
 
 const nodeArb = fc.constantFrom(...NODES);
@@ -97,6 +106,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('add' as const), node: nodeArb }),
   fc.record({ kind: fc.constant('end' as const), node: nodeArb, ds: fc.constantFrom('everywhere' as const, 'labelled' as const), phase: fc.constantFrom('Failed' as const, 'Succeeded' as const) }),
   fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 8_000 }) }),
+  fc.record({ kind: fc.constant('orphan' as const), node: nodeArb, ds: fc.constantFrom('everywhere' as const, 'labelled' as const) }),
 );
 const steps = fc.array(step, { maxLength: MAX_STEPS });
 
@@ -112,6 +122,12 @@ function daemonSet(name: string, podSpec: Record<string, unknown>, spec: Record<
     },
   };
 }
+
+/**
+ * Which of two daemon pods on a node goes is judged on every store state: a pod is adopted and
+ * the excess deleted within one step, between two of the checks' samples.
+ */
+const keepOldestEveryState = everyState(duplicateDaemonPodsKeepOldestInvariant, { kinds: ['DaemonSet', 'Node', 'Pod'] });
 
 /** Per run (the toolkit's `runState`): the nodes the test removed and not yet added back. */
 interface RunState {
@@ -149,6 +165,19 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
       await server.updateStatus(Pods, { ...pod, status: { ...pod.status, ...ended } });
       return;
     }
+    case 'orphan': {
+      const gone = absent.has(s.node);
+      const placement = gone
+        ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [s.node] }] }] } } } }
+        : { nodeName: s.node };
+      await server.create(Pods, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { generateName: `${s.ds}-orphan-`, namespace: 'default', labels: { app: s.ds } },
+        spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.9' }], ...placement },
+      } as unknown as Pod);
+      return;
+    }
     case 'wait':
       await context.advance(s.ms);
       return;
@@ -167,6 +196,8 @@ function describeStep(s: Step): string {
       return `add ${s.node} back (kubelet registers it)`;
     case 'end':
       return `a daemon pod of ${s.ds} on ${s.node} ends ${s.phase}${s.phase === 'Failed' ? ' (evicted)' : ''}`;
+    case 'orphan':
+      return `a bare pod labelled for ${s.ds} on ${s.node} (unbound if the node is gone)`;
     case 'wait':
       return `wait ${s.ms} ms`;
   }
@@ -200,7 +231,7 @@ function nodeChanges(name: string, faults: fc.Arbitrary<FaultSchedule>, quietMs 
     // Every Node in the cluster has its kubelet (a removed node's Node is deleted with it), so no
     // daemon pod may stay Pending; and unless watches are cut, the controller's caches follow a
     // taint well within the invariant's grace (1 s), so it creates no pod where one came before.
-    safety: cachesFollow ? [daemonPodCreatedOnlyWhereToleratedInvariant] : [],
+    safety: cachesFollow ? [daemonPodCreatedOnlyWhereToleratedInvariant, keepOldestEveryState] : [keepOldestEveryState],
     liveness: [oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant, noPendingDaemonPodsInvariant],
     stepMs: 1,
     settleMaxMs: 1_200_000,
@@ -215,34 +246,78 @@ function nodeChanges(name: string, faults: fc.Arbitrary<FaultSchedule>, quietMs 
 
 const ROLLOUT_NODES = 5;
 
-/** The rollout: a new image and the drawn `maxUnavailable` in one update, then waits. */
-type RolloutStep = { readonly kind: 'rollout'; readonly maxUnavailable: number } | { readonly kind: 'wait'; readonly ms: number };
+/**
+ * A RollingUpdate strategy as a user writes it: `maxUnavailable` alone (no surge), or `maxSurge`
+ * (a count or a percentage of the nodes) with `maxUnavailable` 0 or left to its default of 1.
+ */
+type Strategy = { readonly maxUnavailable: number } | { readonly maxSurge: number | string; readonly maxUnavailable?: number };
+
+const strategies: fc.Arbitrary<Strategy> = fc.oneof(
+  fc.record({ maxUnavailable: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ maxSurge: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constantFrom('20%', '50%')), maxUnavailable: fc.constant(0) }),
+  fc.record({ maxSurge: fc.integer({ min: 1, max: 2 }) }),
+);
+
+/**
+ * The rollout: a new image with the drawn strategy and `minReadySeconds` in one update, then
+ * waits; sometimes a second template change among them (a rollover onto a third image, or back
+ * to the first: a rollback, which reuses the first ControllerRevision).
+ */
+type RolloutStep =
+  | { readonly kind: 'rollout'; readonly strategy: Strategy; readonly minReadySeconds: number }
+  | { readonly kind: 'image'; readonly image: string }
+  | { readonly kind: 'wait'; readonly ms: number };
 
 const rolloutSteps: fc.Arbitrary<readonly RolloutStep[]> = fc
-  .tuple(fc.integer({ min: 1, max: 3 }), fc.array(fc.integer({ min: 1, max: 20_000 }), { maxLength: 4 }))
-  .map(([maxUnavailable, waits]) => [{ kind: 'rollout' as const, maxUnavailable }, ...waits.map((ms) => ({ kind: 'wait' as const, ms }))]);
+  .tuple(
+    strategies,
+    fc.constantFrom(0, 0, 3),
+    fc.array(fc.integer({ min: 1, max: 20_000 }), { maxLength: 4 }),
+    fc.option(fc.tuple(fc.nat(), fc.constantFrom('busybox:1.36', 'busybox:1.38')), { nil: undefined }),
+  )
+  .map(([strategy, minReadySeconds, waits, again]) => {
+    const out: RolloutStep[] = [{ kind: 'rollout', strategy, minReadySeconds }, ...waits.map((ms) => ({ kind: 'wait' as const, ms }))];
+    if (again !== undefined) out.splice(1 + (again[0] % (waits.length + 1)), 0, { kind: 'image', image: again[1] });
+    return out;
+  });
 
 async function performRollout(cluster: SimCluster, s: RolloutStep, context: RunContext): Promise<void> {
   if (s.kind === 'wait') return context.advance(s.ms);
   const ds = await cluster.server.get(DaemonSets, { namespace: 'default', name: 'agent' });
   const t = ds.spec.template;
+  const image = s.kind === 'image' ? s.image : 'busybox:1.37';
   await cluster.server.update(DaemonSets, {
     ...ds,
     spec: {
       ...ds.spec,
-      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: s.maxUnavailable } },
-      template: { ...t, spec: { ...t.spec, containers: [{ ...t.spec.containers[0]!, image: 'busybox:1.37' }] } },
+      ...(s.kind === 'rollout' ? { updateStrategy: { type: 'RollingUpdate' as const, rollingUpdate: s.strategy }, minReadySeconds: s.minReadySeconds } : {}),
+      template: { ...t, spec: { ...t.spec, containers: [{ ...t.spec.containers[0]!, image }] } },
     },
   });
 }
 
+function describeRollout(s: RolloutStep): string {
+  switch (s.kind) {
+    case 'rollout':
+      return `new image, ${Object.entries(s.strategy).map(([k, v]) => `${k} ${String(v)}`).join(', ')}, minReadySeconds ${s.minReadySeconds}`;
+    case 'image':
+      return `image ${s.image}`;
+    case 'wait':
+      return `wait ${s.ms} ms`;
+  }
+}
+
 /**
  * Safety, on every state the store went through between two checks: a RollingUpdate DaemonSet
- * without surge has at most `maxUnavailable` nodes without a ready daemon pod. Its
+ * without surge has at most `maxUnavailable` nodes without a ready daemon pod; one with surge
+ * keeps a ready pod on every node and surges onto at most `maxSurge` nodes at a time. Their
  * preconditions hold here: every node is eligible and up (no node faults in this scenario), and
  * the setup settles before the rollout.
  */
-const rollingUpdateAvailabilityEveryState = everyState(rollingUpdateAvailabilityInvariant, { kinds: ['DaemonSet', 'Node', 'Pod'] });
+const rolloutEveryState = [
+  everyState(rollingUpdateAvailabilityInvariant, { kinds: ['DaemonSet', 'Node', 'Pod'] }),
+  everyState(surgeRollingUpdateBoundsInvariant, { kinds: ['DaemonSet', 'Node', 'Pod', 'ControllerRevision'] }),
+];
 
 /** A crash or none, within the rollout's first 25 writes, before or after the write reaches the store. */
 const maybeCrash = faultSchedules({ kinds: ['crash'], maxFaults: 1, maxWrite: 25 });
@@ -287,9 +362,9 @@ describe('DaemonSet under random node changes', () => {
       },
       actions: rolloutSteps,
       perform: performRollout,
-      describe: (s) => (s.kind === 'rollout' ? `new image, maxUnavailable ${s.maxUnavailable}` : `wait ${s.ms} ms`),
+      describe: describeRollout,
       faults: maybeCrash,
-      safety: [rollingUpdateAvailabilityEveryState],
+      safety: rolloutEveryState,
       liveness: [daemonPodsUpdatedInvariant, oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant, noPendingDaemonPodsInvariant],
       stepMs: 1,
       stableMs: 10_000,
