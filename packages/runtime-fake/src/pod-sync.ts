@@ -110,16 +110,15 @@ export function deletionDeadline(pod: Pod): number | undefined {
  * Whether two versions of a pod differ in what the kubelet runs it by (upstream
  * `podsDifferSemantically`): spec, labels, annotations, deletion timestamp and grace period.
  * Status, resourceVersion and managed fields do not count. Unchanged parts are usually the same
- * object in both versions (a status write keeps them), so this is cheap on the common case.
+ * object in both versions (a status write keeps them), which `deepEqual` answers at once.
  */
 export function podsDifferSemantically(a: Pod, b: Pod): boolean {
-  const same = (x: unknown, y: unknown): boolean => x === y || deepEqual(x, y);
   return (
     a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp ||
     a.metadata.deletionGracePeriodSeconds !== b.metadata.deletionGracePeriodSeconds ||
-    !same(a.spec, b.spec) ||
-    !same(a.metadata.labels, b.metadata.labels) ||
-    !same(a.metadata.annotations, b.metadata.annotations)
+    !deepEqual(a.spec, b.spec) ||
+    !deepEqual(a.metadata.labels, b.metadata.labels) ||
+    !deepEqual(a.metadata.annotations, b.metadata.annotations)
   );
 }
 

@@ -209,8 +209,8 @@ function sameForTraffic(a: KubeObject, b: KubeObject): boolean {
     p.status?.podIP === q.status?.podIP &&
     ready(p) === ready(q) &&
     sameRunning() &&
-    (p.metadata.labels === q.metadata.labels || deepEqual(p.metadata.labels, q.metadata.labels)) &&
-    (p.metadata.annotations === q.metadata.annotations || deepEqual(p.metadata.annotations, q.metadata.annotations))
+    deepEqual(p.metadata.labels, q.metadata.labels) &&
+    deepEqual(p.metadata.annotations, q.metadata.annotations)
   );
 }
 
