@@ -387,7 +387,7 @@ export type { RuntimeErrorCode } from './runtime/errors.js';
 
 // Invariants of controllers, for checkers
 export { ClusterSnapshot, clusterState } from './invariants/state.js';
-export { formatRef, invariant, refOf, stateNowMs, transitionInvariant } from './invariants/types.js';
+export { activeMs, formatRef, invariant, jumpedMsAt, refOf, stateNowMs, transitionInvariant } from './invariants/types.js';
 export type { ClusterState, Invariant, InvariantKind, InvariantViolation, ObjectRef, StateChange } from './invariants/types.js';
 export { SERVICE_ADDRESSES_PLUGIN_NAME, serviceAddressInvariants, serviceAddressesPlugin } from './invariants/services.js';
 export type { ServiceAddressRanges } from './invariants/services.js';

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { controllerRef, findUntoleratedTaint, invariant, matchesNodeSelectorAndAffinity, parseTime, refOf, stateNowMs, transitionInvariant } from '@kubeloop/core';
+import { activeMs, controllerRef, findUntoleratedTaint, invariant, matchesNodeSelectorAndAffinity, parseTime, refOf, stateNowMs, transitionInvariant } from '@kubeloop/core';
 import type { ClusterState, ControllerRevision, DaemonSet, Invariant, InvariantViolation, Node, ObjectRef, Pod, Toleration } from '@kubeloop/core';
 import { scaledValue } from '../shared/intorpercent.js';
 import { isPodActive, isPodAvailable, isPodReady } from '../shared/pods.js';
@@ -430,10 +430,12 @@ export const DAEMON_TAINT_GRACE_MS = 1_000;
  * pod of `ds` could be created for (selector and affinity admit it, and every `NoSchedule` and
  * `NoExecute` taint is tolerated): walking back from change `index` of `state` (exclusive)
  * through the earlier changes and `previous` states, stopping at the first version in effect at
- * or before `at - graceMs`. The chain's first state counts as in effect since ever.
+ * or before `at - graceMs`. The chain's first state counts as in effect since ever. The grace is
+ * time the cluster ran ({@link activeMs}): a clock jump does not age the controller's view.
  */
 function refusedThroughout(state: ClusterState, index: number, name: string, ds: DaemonSet, at: number, graceMs: number): boolean {
   const admits = (node: Node | undefined): boolean => node !== undefined && placement(node, ds).run;
+  const until = activeMs(state, at) - graceMs;
   let s: ClusterState = state;
   let i = index;
   for (;;) {
@@ -441,13 +443,13 @@ function refusedThroughout(state: ClusterState, index: number, name: string, ds:
       const c = s.changes[j]!;
       if (c.object.kind !== 'Node' || c.object.metadata.name !== name) continue;
       if (c.type !== 'DELETED' && admits(c.object as Node)) return false;
-      if ((c.t ?? s.t) <= at - graceMs) return true;
+      if (activeMs(s, c.t ?? s.t) <= until) return true;
     }
     // The Node as `previous` shows it was in effect until the first change above (or `at`).
     const before: ClusterState | undefined = s.previous;
     if (before === undefined) return true;
     if (admits(before.get<Node>('Node', undefined, name))) return false;
-    if (before.t <= at - graceMs) return true;
+    if (activeMs(before) <= until) return true;
     s = before;
     i = before.changes.length;
   }

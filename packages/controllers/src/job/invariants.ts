@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { controllerRef, invariant, refOf, transitionInvariant } from '@kubeloop/core';
+import { activeMs, controllerRef, invariant, refOf, transitionInvariant } from '@kubeloop/core';
 import type { ClusterState, Invariant, InvariantViolation, Job, Pod } from '@kubeloop/core';
 
 /** A pod that counts as active for its Job: not Succeeded, not Failed, not being deleted. */
@@ -139,7 +139,7 @@ export const indexesSucceedOnceInvariant: Invariant = invariant('jobIndexesSucce
 /** Safety: {@link finishedJobHasNoActivePods}. */
 export const finishedJobHasNoActivePodsInvariant: Invariant = invariant('finishedJobHasNoActivePods', 'A Job that is Complete or Failed controls no active pod.', (state) => finishedJobHasNoActivePods(jobState(state)), 'safety');
 
-/** How far back (virtual ms) a Job version still justifies a creation: a controller may act on a Job as its cache showed it that long ago. */
+/** How far back (ms the cluster ran, clock jumps left out: see `activeMs`) a Job version still justifies a creation: a controller may act on a Job as its cache showed it that long ago. */
 const WINDOW_MS = 60_000;
 
 /** Per Job uid: the largest `parallelism` and the fewest successes of the versions seen from `since` on. */
@@ -161,8 +161,8 @@ function noteJob(leeway: Leeway, job: Job): void {
 function recentVersions(state: ClusterState, since: number): Leeway {
   const leeway: Leeway = { parallelism: new Map(), succeeded: new Map() };
   let s: ClusterState = state;
-  while (s.t >= since && s.previous !== undefined) {
-    for (const c of s.changes) if (c.object.kind === 'Job' && (c.t ?? s.t) >= since) noteJob(leeway, c.object as Job);
+  while (activeMs(s) >= since && s.previous !== undefined) {
+    for (const c of s.changes) if (c.object.kind === 'Job' && activeMs(s, c.t ?? s.t) >= since) noteJob(leeway, c.object as Job);
     s = s.previous;
   }
   for (const j of s.of<Job>('Job')) noteJob(leeway, j);
@@ -183,7 +183,7 @@ export const jobNotOvercreatedInvariant: Invariant = transitionInvariant(
   (previous, state) => {
     const first = state.changes.find((c) => c.type === 'ADDED' && c.object.kind === 'Pod');
     if (first === undefined) return [];
-    const leeway = recentVersions(previous, (first.t ?? state.t) - WINDOW_MS);
+    const leeway = recentVersions(previous, activeMs(state, first.t ?? state.t) - WINDOW_MS);
     const jobs = new Map<string, Job>(previous.of<Job>('Job').map((j) => [j.metadata.uid ?? '', j]));
     const pods = new Map<string, Pod>(previous.of<Pod>('Pod').map((p) => [p.metadata.uid ?? '', p]));
     const out: InvariantViolation[] = [];

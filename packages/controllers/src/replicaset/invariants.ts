@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { controllerRef, invariant, matchesLabelSelector, parseTime, refOf, selectorFromSet, stateNowMs, transitionInvariant } from '@kubeloop/core';
+import { activeMs, controllerRef, invariant, matchesLabelSelector, parseTime, refOf, selectorFromSet, stateNowMs, transitionInvariant } from '@kubeloop/core';
 import type { ClusterState, Invariant, InvariantViolation, KubeObject, LabelSelector, Pod, ReplicaSet, ReplicationController } from '@kubeloop/core';
 import { isPodActive, isPodReady } from '../shared/index.js';
 import { podsNotOverdeletedInvariant, scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
@@ -235,10 +235,10 @@ export const ownershipFollowsSelectorsInvariant: Invariant = invariant('ownershi
 /** Options of {@link podsNotOvercreatedInvariant}. */
 export interface PodsNotOvercreatedOptions {
   /**
-   * How far back (virtual ms, default 60 000) a replica count still justifies a creation: a
-   * controller may act on a ReplicaSet as its cache showed it that long ago (a cut watch waits
-   * up to 30 s to relist). The counts from `windowMs` before the step's first pod creation on
-   * count, and the one current then.
+   * How far back (ms the cluster ran, clock jumps left out: see `activeMs`; default 60 000) a
+   * replica count still justifies a creation: a controller may act on a ReplicaSet as its
+   * cache showed it that long ago (a cut watch waits up to 30 s to relist). The counts from
+   * `windowMs` before the step's first pod creation on count, and the one current then.
    */
   readonly windowMs?: number | undefined;
 }
@@ -281,14 +281,14 @@ function noteReplicas(ranges: Map<string, ReplicaRange>, o: KubeObject): void {
 
 /**
  * The least and largest `spec.replicas` of each owner (by uid) that the states up to `state`
- * show from `since` on: the versions current at `since` (the objects of the last state taken
- * before it, or of the first state), and every later version in the changes of the states after
- * it.
+ * show from `since` on (in {@link activeMs}: a clock jump does not age a cached version): the
+ * versions current at `since` (the objects of the last state taken before it, or of the first
+ * state), and every later version in the changes of the states after it.
  */
 function recentReplicas(state: ClusterState, since: number): Map<string, ReplicaRange> {
   const ranges = new Map<string, ReplicaRange>();
   let s: ClusterState = state;
-  while (s.t >= since && s.previous !== undefined) {
+  while (activeMs(s) >= since && s.previous !== undefined) {
     // Every version of a state that ends inside the window counts, even one changed a little
     // before `since`: the version current at `since` may be among them (the state before this
     // one is older still), and a wider range can only excuse, never accuse.
@@ -322,7 +322,7 @@ export function podsNotOvercreatedInvariant(options: PodsNotOvercreatedOptions =
       if (firstCreation === undefined) return [];
       // The most replicas up to the previous state since the window before the step's first
       // creation; the replay below adds each later version as it comes.
-      const replicas = recentReplicas(previous, (firstCreation.t ?? state.t) - windowMs);
+      const replicas = recentReplicas(previous, activeMs(state, firstCreation.t ?? state.t) - windowMs);
       const owners = new Map<string, Owner>();
       for (const kind of OWNER_KINDS) for (const o of previous.of<Owner>(kind)) if (o.metadata.uid !== undefined) owners.set(o.metadata.uid, o);
       const pods = new Map<string, Pod>(previous.of<Pod>('Pod').map((p) => [podKey(p), p]));
@@ -360,7 +360,7 @@ export function podsNotOvercreatedInvariant(options: PodsNotOvercreatedOptions =
 /** Options of {@link noCreationsWhileDeletingInvariant}. */
 export interface NoCreationsWhileDeletingOptions {
   /**
-   * How long (virtual ms, default 60 000) after its deletion began an owner may still create a
+   * How long (ms the cluster ran, clock jumps left out; default 60 000) after its deletion began an owner may still create a
    * pod: its controller may act on a cache that does not show the `deletionTimestamp` yet (a
    * cut watch waits up to 30 s to relist).
    */
@@ -400,11 +400,14 @@ export function noCreationsWhileDeletingInvariant(options: NoCreationsWhileDelet
         }
         if (c.object.kind !== 'Pod' || c.type !== 'ADDED') continue;
         const deleting = deletingSince.get(controllerUid(c.object) ?? '');
-        const now = epoch + (c.t ?? state.t);
-        if (deleting === undefined || now - deleting.since <= windowMs) continue;
+        if (deleting === undefined) continue;
+        // How long the cluster ran since the deletion began: a clock jump in between (a paused
+        // process) gave the controller's cache no time to catch up.
+        const elapsed = activeMs(state, c.t ?? state.t) - activeMs(state, deleting.since - epoch);
+        if (elapsed <= windowMs) continue;
         const { owner } = deleting;
         out.push({
-          message: `${owner.kind} ${owner.metadata.namespace}/${owner.metadata.name} created pod ${c.object.metadata.name} ${now - deleting.since} ms after its deletion began (more than ${windowMs} ms)`,
+          message: `${owner.kind} ${owner.metadata.namespace}/${owner.metadata.name} created pod ${c.object.metadata.name} ${elapsed} ms after its deletion began (more than ${windowMs} ms)`,
           objects: [refOf(owner), refOf(c.object)],
         });
       }
@@ -428,7 +431,7 @@ function replicaFailure(owner: OwnerWithStatus) {
 /** Options of {@link replicaFailureConditionInvariant}. */
 export interface ReplicaFailureConditionOptions {
   /**
-   * How far back (virtual ms, default 60 000) a `spec.replicas` still explains a condition's
+   * How far back (ms the cluster ran, clock jumps left out; default 60 000) a `spec.replicas` still explains a condition's
    * reason: the controller computes it from the owner as its cache showed it (a cut watch waits
    * up to 30 s to relist), and writes it on the version it re-reads after a conflict.
    */
@@ -454,7 +457,7 @@ export function replicaFailureConditionInvariant(options: ReplicaFailureConditio
     (previous, state) => {
       const first = state.changes.find((c) => OWNER_KINDS.has(c.object.kind));
       if (first === undefined) return [];
-      const replicas = recentReplicas(previous, (first.t ?? state.t) - windowMs);
+      const replicas = recentReplicas(previous, activeMs(state, first.t ?? state.t) - windowMs);
       // Whether each owner's last version had a ReplicaFailure condition: the reason is judged
       // on the version that adds it (upstream leaves an existing one as it is).
       const hadFailure = new Map<string, boolean>();
@@ -494,7 +497,7 @@ const podsNotOvercreated = podsNotOvercreatedInvariant();
 /** Options of {@link availableNotBeforeMinReadySecondsInvariant}. */
 export interface AvailableNotEarlyOptions {
   /**
-   * How far back (virtual ms, default 60 000) a pod's versions count: the controller may count
+   * How far back (ms the cluster ran, clock jumps left out; default 60 000) a pod's versions count: the controller may count
    * a pod as its cache showed it that long ago.
    */
   readonly windowMs?: number | undefined;
@@ -517,11 +520,12 @@ export function availableNotBeforeMinReadySecondsInvariant(options: AvailableNot
     (previous, state) => {
       const writes = state.changes.filter((c) => OWNER_KINDS.has(c.object.kind) && c.type !== 'DELETED');
       if (writes.length === 0) return [];
-      // Every version of every pod since the window before the first write, to the end of the step.
-      const since = (writes[0]!.t ?? state.t) - windowMs;
+      // Every version of every pod since the window before the first write, to the end of the
+      // step; the window in the time the cluster ran (a clock jump does not age a cached pod).
+      const since = activeMs(state, writes[0]!.t ?? state.t) - windowMs;
       const versions: Pod[] = [...state.changes.filter((c) => c.object.kind === 'Pod').map((c) => c.object as Pod)];
       let s: ClusterState = previous;
-      while (s.t >= since && s.previous !== undefined) {
+      while (activeMs(s) >= since && s.previous !== undefined) {
         for (const c of s.changes) if (c.object.kind === 'Pod') versions.push(c.object as Pod);
         s = s.previous;
       }

@@ -171,6 +171,16 @@ describe('VirtualClock', () => {
     expect(clock.now()).toBe(1000);
   });
 
+  it('counts the ms it jumped, so that now() less jumpedMs is the time it ran', async () => {
+    const clock = new VirtualClock(0);
+    await clock.advance(300);
+    clock.jump(1000);
+    await clock.advance(200);
+    clock.jump(-100, { allowBackward: true });
+    expect(clock.jumpedMs).toBe(900);
+    expect(clock.now() - clock.jumpedMs).toBe(500);
+  });
+
   it('refuses a backward jump unless it is asked for explicitly as a fault', async () => {
     const clock = new VirtualClock(1000);
     expect(() => clock.jump(-10)).toThrow(VirtualClockError);

@@ -128,6 +128,8 @@ export class VirtualClock implements Clock {
   private busy = false;
   /** Continuations parked in {@link VirtualClock.yieldToEventLoop} that have not resumed yet. */
   private parked = 0;
+  /** The sum of every `jump`'s delta so far. */
+  private jumped = 0;
 
   /**
    * Whether the clock is inside `advance`, `runUntilIdle`, `jump` or `flush` right now — e.g.
@@ -281,6 +283,16 @@ export class VirtualClock implements Clock {
       );
     }
     this.current += deltaMs;
+    this.jumped += deltaMs;
+  }
+
+  /**
+   * The ms `now()` has moved through {@link VirtualClock.jump} so far (the sum of the deltas;
+   * a backward jump subtracts). `now()` minus this is the time the clock actually ran: a jump
+   * models a paused process, during which no timer fired.
+   */
+  get jumpedMs(): number {
+    return this.jumped;
   }
 
   /**

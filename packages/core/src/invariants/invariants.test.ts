@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../api/meta.js';
 import { VIRTUAL_EPOCH_MS } from '../clock/virtual.js';
 import { clusterState } from './state.js';
-import { formatRef, invariant, refOf, stateNowMs, transitionInvariant } from './types.js';
+import { activeMs, formatRef, invariant, jumpedMsAt, refOf, stateNowMs, transitionInvariant } from './types.js';
 
 const cm = (namespace: string | undefined, name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(namespace === undefined ? {} : { namespace }) } }) as KubeObject;
 
@@ -44,3 +44,28 @@ describe('invariants', () => {
     expect(stateNowMs(state)).toBe(VIRTUAL_EPOCH_MS + 5_000);
   });
 });
+
+describe('activeMs', () => {
+  // Three states 1 s apart in the time the cluster ran; before the third the clock jumps 80 s.
+  const s0 = clusterState([], 1_000);
+  const s1 = clusterState([], 2_000, [], s0);
+  const s2 = clusterState([], 83_000, [], s1, 80_000);
+
+  it('leaves out the jumps before a time: the states are 1 s apart in the time the cluster ran', () => {
+    expect([activeMs(s0), activeMs(s1), activeMs(s2)]).toEqual([1_000, 2_000, 3_000]);
+    // A change of the third state's step happened after the jump; one of the second's before it.
+    expect(activeMs(s2, 82_500)).toBe(2_500);
+    expect(activeMs(s2, 1_500)).toBe(1_500);
+  });
+
+  it('counts a time inside the skipped interval as before the jump', () => {
+    expect(jumpedMsAt(s2, 2_000)).toBe(0);
+    expect(jumpedMsAt(s2, 50_000)).toBe(0);
+    expect(jumpedMsAt(s2, 82_000)).toBe(80_000);
+  });
+
+  it('is the virtual time on states without jumps (hand-built ones)', () => {
+    expect(activeMs(s1, 1_234)).toBe(1_234);
+  });
+});
+

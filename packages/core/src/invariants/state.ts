@@ -39,15 +39,21 @@ export class ClusterSnapshot implements ClusterState {
   readonly changes: readonly StateChange[];
   /** The state before this one. */
   readonly previous: ClusterState | undefined;
+  /** The ms the clock had jumped by this state. */
+  readonly jumpedMs: number;
   readonly #byKind: ReadonlyMap<string, readonly KubeObject[]>;
   readonly #index = new Map<string, Map<string, KubeObject>>();
   #kinds: readonly string[] | undefined;
 
-  /** A state at `t` of the objects `byKind` (each list sorted by `namespace/name`). */
-  constructor(t: number, byKind: ReadonlyMap<string, readonly KubeObject[]>, changes: readonly StateChange[] = [], previous?: ClusterState) {
+  /**
+   * A state at `t` of the objects `byKind` (each list sorted by `namespace/name`), after the
+   * clock had jumped `jumpedMs` in all (see {@link ClusterState.jumpedMs}).
+   */
+  constructor(t: number, byKind: ReadonlyMap<string, readonly KubeObject[]>, changes: readonly StateChange[] = [], previous?: ClusterState, jumpedMs = 0) {
     this.t = t;
     this.changes = changes;
     this.previous = previous;
+    this.jumpedMs = jumpedMs;
     this.#byKind = byKind;
   }
 
@@ -74,17 +80,18 @@ export class ClusterSnapshot implements ClusterState {
 
 /**
  * A {@link ClusterState} made of the given objects (e.g. to test an invariant on a hand-built
- * state): by kind, sorted by `namespace/name`; `previous` chains it after an earlier one.
+ * state): by kind, sorted by `namespace/name`; `previous` chains it after an earlier one, and
+ * `jumpedMs` says how far the clock had jumped by then (see {@link ClusterState.jumpedMs}).
  *
  * @example
  * ```ts
  * expect(singleControllerInvariant.check(clusterState([replicaSet, pod]), undefined)).toEqual([]);
  * ```
  */
-export function clusterState(objects: readonly KubeObject[], t = 0, changes: readonly StateChange[] = [], previous?: ClusterState): ClusterState {
+export function clusterState(objects: readonly KubeObject[], t = 0, changes: readonly StateChange[] = [], previous?: ClusterState, jumpedMs = 0): ClusterState {
   const byKind = new Map<string, KubeObject[]>();
   for (const o of objects) byKind.set(o.kind, [...(byKind.get(o.kind) ?? []), o]);
   for (const list of byKind.values()) list.sort(byKey);
-  return new ClusterSnapshot(t, byKind, changes, previous);
+  return new ClusterSnapshot(t, byKind, changes, previous, jumpedMs);
 }
 

@@ -72,6 +72,12 @@ export interface ClusterState {
   readonly kinds: readonly string[];
   /** One object by kind, namespace and name. */
   get<T extends KubeObject = KubeObject>(kind: string, namespace: string | undefined, name: string): T | undefined;
+  /**
+   * The ms the cluster's clock had jumped by this state (clock-jump faults, see
+   * `VirtualClock.jump`), included in {@link ClusterState.t}; absent (0) when it never jumped.
+   * See {@link activeMs}.
+   */
+  readonly jumpedMs?: number | undefined;
 }
 
 /**
@@ -143,4 +149,34 @@ export function formatRef(ref: ObjectRef): string {
  */
 export function stateNowMs(state: ClusterState): number {
   return VIRTUAL_EPOCH_MS + state.t;
+}
+
+/**
+ * The ms the clock had jumped by virtual time `t` (default `state.t`), per the chain of states
+ * ending at `state` (see {@link ClusterState.jumpedMs}). A jump happens between two states, at
+ * the start of the later one's step: a time from the earlier state's `t` plus the jump on counts
+ * it; an earlier time (or one inside the skipped interval) does not.
+ */
+export function jumpedMsAt(state: ClusterState, t: number = state.t): number {
+  let s = state;
+  while (s.previous !== undefined && t < s.previous.t + (s.jumpedMs ?? 0) - (s.previous.jumpedMs ?? 0)) s = s.previous;
+  return s.jumpedMs ?? 0;
+}
+
+/**
+ * Virtual time `t` (default `state.t`) less the clock jumps before it: the time the cluster
+ * actually ran. A clock jump models a paused process — nothing ran and no watch caught up while
+ * the clock skipped — so a window that bounds how stale a controller's view may be ("a cache
+ * may show a version up to 60 s old") is measured in this time, not in `t`; otherwise a jump
+ * longer than the window makes a view a few ms behind look older than the window.
+ *
+ * @example
+ * ```ts
+ * // the states of the last 60 s the cluster ran, however far the clock jumped meanwhile
+ * const since = activeMs(state) - 60_000;
+ * for (let s = state; s.previous !== undefined && activeMs(s) >= since; s = s.previous) { ... }
+ * ```
+ */
+export function activeMs(state: ClusterState, t: number = state.t): number {
+  return t - jumpedMsAt(state, t);
 }

@@ -21,16 +21,18 @@ const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.nam
 export class StateTracker {
   readonly #trace: () => readonly TraceEntry[];
   readonly #now: () => number;
+  readonly #jumped: () => number;
   #cursor = 0;
   readonly #live = new Map<string, Map<string, KubeObject>>();
   readonly #arrays = new Map<string, readonly KubeObject[]>();
   readonly #dirty = new Set<string>();
   #last: ClusterState | undefined;
 
-  /** Follows `cluster`'s trace from its beginning. */
-  constructor(cluster: Pick<SimCluster, 'trace' | 'now'>) {
+  /** Follows `cluster`'s trace from its beginning (and its clock's jumps, when it has a clock). */
+  constructor(cluster: Pick<SimCluster, 'trace' | 'now'> & { readonly clock?: { readonly jumpedMs: number } | undefined }) {
     this.#trace = () => cluster.trace();
     this.#now = () => cluster.now();
+    this.#jumped = () => cluster.clock?.jumpedMs ?? 0;
   }
 
   /**
@@ -59,7 +61,7 @@ export class StateTracker {
       for (const o of extra) byKind.set(o.kind, [...(byKind.get(o.kind) ?? []), o]);
       for (const [k, list] of byKind) arrays.set(k, list.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0)));
     }
-    this.#last = new ClusterSnapshot(this.#now(), arrays, changes, this.#last);
+    this.#last = new ClusterSnapshot(this.#now(), arrays, changes, this.#last, this.#jumped());
     return this.#last;
   }
 }
