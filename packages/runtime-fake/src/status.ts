@@ -112,9 +112,29 @@ export function podPhase(pod: Pod, init: readonly ContainerStatus[], main: reado
 
 function condition(previous: readonly PodCondition[] | undefined, now: number, next: Omit<PodCondition, 'lastTransitionTime' | 'lastProbeTime'>): PodCondition {
   const old = previous?.find((c) => c.type === next.type);
+  // Unchanged: the reported condition itself, so the new status shares it with the old one.
+  if (old !== undefined && sameCondition(old, next)) return old;
   const lastTransitionTime = old !== undefined && old.status === next.status && old.lastTransitionTime ? old.lastTransitionTime : formatTime(now);
   return { ...next, lastProbeTime: null, lastTransitionTime };
 }
+
+/**
+ * Whether `old` is what {@link condition} would build from `next`: the same status, reason and
+ * message, a transition time, a null probe time, and no other field.
+ */
+function sameCondition(old: PodCondition, next: Omit<PodCondition, 'lastTransitionTime' | 'lastProbeTime'>): boolean {
+  if (old.status !== next.status || old.reason !== next.reason || old.message !== next.message || old.lastProbeTime !== null || !old.lastTransitionTime) return false;
+  let keys = 0;
+  for (const key in old) if ((old as Record<string, unknown>)[key] !== undefined) keys++;
+  let expected = 2;
+  for (const key in next) if ((next as Record<string, unknown>)[key] !== undefined) expected++;
+  return keys === expected;
+}
+
+/** The conditions {@link computePodStatus} computes; the others of a pod are kept as they are. */
+const OWNED_CONDITIONS: ReadonlySet<string> = new Set(['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready']);
+/** The order upstream's kubelet reports its conditions in (others after them). */
+const CONDITION_ORDER: readonly string[] = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
 
 /**
  * The status the kubelet should report for `pod`, given its runtime view, at `now`.
@@ -134,7 +154,8 @@ export function computePodStatus(pod: Pod, view: PodRuntimeView, now: number): P
   const old = pod.status.phase;
   let phase = podPhase(pod, view.initContainerStatuses, view.containerStatuses, view.terminal);
   // Upstream reports no terminal phase while a container (e.g. a sidecar being stopped) still runs.
-  const anyRunning = [...view.initContainerStatuses, ...view.containerStatuses].some((c) => c.state?.running !== undefined);
+  const isRunning = (c: ContainerStatus): boolean => c.state?.running !== undefined;
+  const anyRunning = view.initContainerStatuses.some(isRunning) || view.containerStatuses.some(isRunning);
   if ((phase === 'Succeeded' || phase === 'Failed') && !view.terminal && anyRunning && old !== 'Succeeded' && old !== 'Failed') phase = old === 'Unknown' ? 'Running' : old;
   if (view.failure !== undefined) phase = 'Failed';
   if (old === 'Succeeded' || old === 'Failed') phase = old;
@@ -172,12 +193,10 @@ export function computePodStatus(pod: Pod, view: PodRuntimeView, now: number): P
         : condition(previous, now, { type: 'Ready', status: 'True' });
   const sandbox = condition(previous, now, { type: 'PodReadyToStartContainers', status: view.sandboxReady && !view.terminal ? 'True' : 'False' });
 
-  const owned = new Set(['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready']);
-  const others = (previous ?? []).filter((c) => !owned.has(c.type));
+  const others = (previous ?? []).filter((c) => !OWNED_CONDITIONS.has(c.type));
   const scheduled = others.some((c) => c.type === 'PodScheduled') ? [] : [condition(previous, now, { type: 'PodScheduled', status: 'True' })];
   const conditions = [...scheduled, ...others, sandbox, initialized, containersReady, ready];
-  const order = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
-  conditions.sort((a, b) => rank(order, a.type) - rank(order, b.type));
+  conditions.sort((a, b) => rank(CONDITION_ORDER, a.type) - rank(CONDITION_ORDER, b.type));
 
   const status: PodStatus = {
     ...pod.status,
