@@ -1,7 +1,7 @@
 /** The ReplicaSet invariants find what they promise, naming the objects. */
 import { describe, expect, it } from 'vitest';
 import { VIRTUAL_EPOCH_MS, clusterState, formatRef, PodSchema, ReplicaSetSchema } from '@kubeloop/core';
-import type { KubeObject, Pod, ReplicaSet } from '@kubeloop/core';
+import type { KubeObject, Pod, ReplicaSet, ResourceQuota } from '@kubeloop/core';
 import { availableNotBeforeMinReadySecondsInvariant, ownershipFollowsSelectors, replicaCountsMatch, replicaFailureConditionInvariant, replicaInvariants, singleController, statusMatchesPods } from './invariants.js';
 
 const rs = (replicas: number, status: Partial<ReplicaSet['status']> = {}): ReplicaSet =>
@@ -32,6 +32,33 @@ describe('ReplicaSet invariants', () => {
     expect(replicaCountsMatch({ pods: [pod('a')], replicaSets: [rs(2)] })).toEqual([
       { objects: [{ kind: 'ReplicaSet', namespace: 'default', name: 'web' }], message: 'controls 1 active pods, spec.replicas is 2' },
     ]);
+  });
+
+  // Upstream: a ReplicaSet whose creates a ResourceQuota refuses stays short of pods, and its
+  // status carries ReplicaFailure (True, FailedCreate) for as long as they are refused.
+  describe('under a used-up ResourceQuota', () => {
+    const quota = (used: number, hard = 3): ResourceQuota =>
+      ({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'pods', namespace: 'default' }, spec: { hard: { pods: String(hard) } }, status: { hard: { pods: String(hard) }, used: { pods: String(used) } } }) as ResourceQuota;
+    const failed = { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'pods "web-x" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=3, limited: pods=3', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    const short = (conditions: object[] = []) => rs(3, { replicas: 1, fullyLabeledReplicas: 1, readyReplicas: 1, availableReplicas: 1, conditions: conditions as never });
+
+    it('replicaCountsMatch lets an owner be short, never over, and only while the quota is used up', () => {
+      expect(replicaCountsMatch({ pods: [pod('a')], replicaSets: [rs(3)], resourceQuotas: [quota(3)] })).toEqual([]);
+      expect(replicaCountsMatch({ pods: [pod('a')], replicaSets: [rs(3)], resourceQuotas: [quota(2)] }).map((v) => v.message)).toEqual(['controls 1 active pods, spec.replicas is 3']);
+      expect(replicaCountsMatch({ pods: [pod('a'), pod('b')], replicaSets: [rs(1)], resourceQuotas: [quota(3)] }).map((v) => v.message)).toEqual(['controls 2 active pods, spec.replicas is 1']);
+      // A quota of another namespace refuses nothing here.
+      expect(replicaCountsMatch({ pods: [pod('a')], replicaSets: [rs(3)], resourceQuotas: [{ ...quota(3), metadata: { name: 'pods', namespace: 'other' } }] })).toHaveLength(1);
+    });
+
+    it('statusMatchesPods wants ReplicaFailure True/FailedCreate on the short owner, and none once it has its pods', () => {
+      expect(statusMatchesPods({ pods: [pod('a')], replicaSets: [short([failed])], resourceQuotas: [quota(3)] })).toEqual([]);
+      expect(statusMatchesPods({ pods: [pod('a')], replicaSets: [short()], resourceQuotas: [quota(3)] }).map((v) => v.message)).toEqual([
+        'is short of pods (1 of 3) under a used-up ResourceQuota without a True ReplicaFailure condition of reason FailedCreate (none)',
+      ]);
+      expect(statusMatchesPods({ pods: [pod('a')], replicaSets: [short([{ ...failed, reason: 'FailedDelete' }])], resourceQuotas: [quota(3)] })).toHaveLength(1);
+      const settled = rs(1, { replicas: 1, fullyLabeledReplicas: 1, readyReplicas: 1, availableReplicas: 1, conditions: [failed] as never });
+      expect(statusMatchesPods({ pods: [pod('a')], replicaSets: [settled], resourceQuotas: [quota(3)] }).map((v) => v.message)).toEqual([`has a ReplicaFailure condition (FailedCreate: ${failed.message}) though its pods are settled`]);
+    });
   });
 
   it('singleController flags two controller references and a reference whose uid belongs to another kind', () => {

@@ -11,8 +11,8 @@
  *
  * @module
  */
-import { activeMs, controllerRef, invariant, matchesLabelSelector, parseTime, refOf, selectorFromSet, stateNowMs, transitionInvariant } from '@kubeloop/core';
-import type { ClusterState, Invariant, InvariantViolation, KubeObject, LabelSelector, Pod, ReplicaSet, ReplicationController } from '@kubeloop/core';
+import { activeMs, controllerRef, invariant, matchesLabelSelector, parseQuantity, parseTime, refOf, selectorFromSet, stateNowMs, transitionInvariant } from '@kubeloop/core';
+import type { ClusterState, Invariant, InvariantViolation, KubeObject, LabelSelector, Pod, ReplicaSet, ReplicationController, ResourceQuota } from '@kubeloop/core';
 import { isPodActive, isPodReady } from '../shared/index.js';
 import { podsNotOverdeletedInvariant, scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
 import { ReplicaSetKind, ReplicationControllerKind } from './kind.js';
@@ -35,6 +35,36 @@ export interface ReplicaState {
    * not exceed `readyReplicas`.
    */
   readonly nowMs?: number | undefined;
+  /**
+   * Every ResourceQuota: an owner whose namespace has one used up may stay short of pods (its
+   * creates are refused, upstream's documented cause of `ReplicaFailure`).
+   */
+  readonly resourceQuotas?: readonly ResourceQuota[] | undefined;
+}
+
+/**
+ * Whether a ResourceQuota of `namespace` is used up in some resource (`status.used` at or above
+ * `status.hard`, as the quota controller and admission keep them), so that it may refuse a pod
+ * create (upstream's `exceeded quota`).
+ */
+function quotaUsedUp(state: ReplicaState, namespace: string | undefined): boolean {
+  return (state.resourceQuotas ?? []).some((q) => {
+    if (q.metadata.namespace !== namespace) return false;
+    const used = q.status?.used ?? {};
+    return Object.entries(q.status?.hard ?? {}).some(([resource, hard]) => {
+      const now = used[resource];
+      try {
+        return now !== undefined && parseQuantity(String(now)).cmp(parseQuantity(String(hard))) >= 0;
+      } catch {
+        return false;
+      }
+    });
+  });
+}
+
+/** Whether `owner` (not being deleted) controls fewer active pods than `spec.replicas` while a quota of its namespace is used up. */
+function shortUnderQuota(state: ReplicaState, active: number, want: number, owner: KubeObject): boolean {
+  return active < want && quotaUsedUp(state, owner.metadata.namespace);
 }
 
 function owned(pods: readonly Pod[], owner: KubeObject): Pod[] {
@@ -50,14 +80,16 @@ function each(state: ReplicaState, check: <T extends KubeObject>(kind: Replicate
 
 /**
  * After settling, every ReplicaSet and ReplicationController not being deleted controls exactly
- * `spec.replicas` active pods (not Succeeded, not Failed, not being deleted).
+ * `spec.replicas` active pods (not Succeeded, not Failed, not being deleted) — or fewer while a
+ * ResourceQuota of its namespace is used up (its creates are refused; never more).
  */
 export function replicaCountsMatch(state: ReplicaState): ReplicaViolation[] {
   return each(state, (kind, owner) => {
     if (owner.metadata.deletionTimestamp !== undefined) return [];
     const active = owned(state.pods, owner).length;
     const want = kind.replicas(owner);
-    return active === want ? [] : [{ message: `controls ${active} active pods, spec.replicas is ${want}`, objects: [refOf(owner)] }];
+    if (active === want || shortUnderQuota(state, active, want, owner)) return [];
+    return [{ message: `controls ${active} active pods, spec.replicas is ${want}`, objects: [refOf(owner)] }];
   });
 }
 
@@ -120,7 +152,9 @@ function availableAt(pod: Pod, minReadySeconds: number, nowMs: number): boolean 
  * snapshot's time (with {@link ReplicaState.nowMs}; otherwise only ≤ `readyReplicas`);
  * `observedGeneration` = `metadata.generation`; and no `ReplicaFailure` condition (upstream
  * removes it on the first sync whose creates and deletes succeed, and a settled owner's last
- * sync had none to fail).
+ * sync had none to fail) — except on an owner short of pods while a ResourceQuota of its
+ * namespace is used up, which carries one, `True` with reason `FailedCreate` (each of its syncs
+ * tries to create the missing pods and the quota refuses them; upstream `calculateStatus`).
  */
 export function statusMatchesPods(state: ReplicaState): ReplicaViolation[] {
   return each(state, (kind, owner) => {
@@ -142,7 +176,12 @@ export function statusMatchesPods(state: ReplicaState): ReplicaViolation[] {
     }
     if ((status.observedGeneration ?? 0) !== (owner.metadata.generation ?? 0)) problems.push(`status.observedGeneration ${status.observedGeneration ?? 0}, generation ${owner.metadata.generation ?? 0}`);
     const failure = status.conditions?.find((c) => c.type === 'ReplicaFailure');
-    if (failure !== undefined) problems.push(`has a ReplicaFailure condition (${failure.reason ?? 'no reason'}: ${failure.message ?? ''}) though its pods are settled`);
+    if (owner.metadata.deletionTimestamp === undefined && shortUnderQuota(state, pods.length, kind.replicas(owner), owner)) {
+      // Every sync of an owner short of pods tries to create them, and the quota refuses them.
+      if (failure?.status !== 'True' || failure.reason !== 'FailedCreate') {
+        problems.push(`is short of pods (${pods.length} of ${kind.replicas(owner)}) under a used-up ResourceQuota without a True ReplicaFailure condition of reason FailedCreate (${failure === undefined ? 'none' : `${failure.status}, ${failure.reason ?? 'no reason'}`})`);
+      }
+    } else if (failure !== undefined) problems.push(`has a ReplicaFailure condition (${failure.reason ?? 'no reason'}: ${failure.message ?? ''}) though its pods are settled`);
     return problems.map((message) => ({ message, objects: [refOf(owner)] }));
   });
 }
@@ -192,13 +231,14 @@ function replicaState(state: ClusterState, owners: Owners = ['ReplicaSet', 'Repl
     replicaSets: owners.includes('ReplicaSet') ? state.of<ReplicaSet>('ReplicaSet') : [],
     replicationControllers: owners.includes('ReplicationController') ? state.of<ReplicationController>('ReplicationController') : [],
     nowMs: stateNowMs(state),
+    resourceQuotas: state.of<ResourceQuota>('ResourceQuota'),
   };
 }
 
-const COUNTS = 'After settling, every ReplicaSet and ReplicationController controls exactly spec.replicas active pods.';
+const COUNTS = 'After settling, every ReplicaSet and ReplicationController controls exactly spec.replicas active pods (fewer only while a ResourceQuota of its namespace is used up).';
 const OWNERSHIP = 'After settling, every active pod a ReplicaSet or ReplicationController controls matches its selector, and no active orphan matches the selector of one not being deleted.';
 const STATUS =
-  'After settling, each ReplicaSet and ReplicationController status counts its active pods (replicas, fully labeled, ready, available for minReadySeconds), observes its generation and carries no ReplicaFailure condition.';
+  'After settling, each ReplicaSet and ReplicationController status counts its active pods (replicas, fully labeled, ready, available for minReadySeconds), observes its generation, and carries a ReplicaFailure condition (True, FailedCreate) exactly when it is short of pods under a used-up ResourceQuota.';
 
 /**
  * Liveness: {@link replicaCountsMatch} — after settling, every ReplicaSet and
@@ -219,7 +259,8 @@ export const singleControllerInvariant: Invariant = invariant('singleController'
  * Liveness: {@link statusMatchesPods} — after settling, the status of every ReplicaSet and
  * ReplicationController matches its active pods (`replicas`, `fullyLabeledReplicas`,
  * `readyReplicas`, `availableReplicas` with `minReadySeconds` at the state's time), observes its
- * generation and has no `ReplicaFailure` condition.
+ * generation and has a `ReplicaFailure` condition (`True`, `FailedCreate`) exactly when it is
+ * short of pods under a used-up ResourceQuota.
  */
 export const replicaStatusMatchesPodsInvariant: Invariant = invariant('statusMatchesPods', STATUS, (state) => statusMatchesPods(replicaState(state)));
 

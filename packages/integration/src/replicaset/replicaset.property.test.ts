@@ -17,7 +17,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Deployments, Pods, ReplicaSets, ReplicationControllers, controllerRef, invariant, parseTime, refOf, transitionInvariant } from '@kubeloop/core';
+import { Deployments, Pods, ReplicaSets, ReplicationControllers, ResourceQuotas, controllerRef, invariant, parseTime, refOf, transitionInvariant } from '@kubeloop/core';
 import type { Invariant, InvariantViolation, KubeObject, Pod } from '@kubeloop/core';
 import {
   DEEP,
@@ -39,7 +39,7 @@ import {
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
 import { EXPECTATIONS_TIMEOUT_MS, clientPodControl, podsToDelete } from '@kubeloop/controllers';
-import { replicaSetPlugin, replicationControllerPlugin } from '@kubeloop/controllers';
+import { replicaSetPlugin, replicationControllerPlugin, resourceQuotaPlugin } from '@kubeloop/controllers';
 import type { PodControl } from '@kubeloop/controllers';
 
 const RUNS = DEEP ? 250 : 10;
@@ -64,7 +64,9 @@ type Step =
   | { readonly kind: 'deleteOwner'; readonly owner: number }
   | { readonly kind: 'wait'; readonly ms: number }
   /** Stops a node's kubelet for good: the toolkit restores only the nodes its faults stopped. */
-  | { readonly kind: 'leaveNodeDown'; readonly node: number };
+  | { readonly kind: 'leaveNodeDown'; readonly node: number }
+  /** Sets the `pods` ResourceQuota of `default` to `pods` (deletes it when undefined). */
+  | { readonly kind: 'quota'; readonly pods: number | undefined };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('scale' as const), owner: fc.nat(2), replicas: fc.nat(4) }) },
@@ -172,8 +174,15 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
     case 'leaveNodeDown':
       cluster.stopNode(`node-${s.node + 1}`);
       return;
+    case 'quota':
+      if (s.pods === undefined) await server.delete(ResourceQuotas, { namespace: 'default', name: 'pods' }).catch(() => undefined);
+      else await cluster.apply(podQuota(s.pods));
+      return;
   }
 }
+
+/** The `pods` ResourceQuota of `default`: at most `pods` pods that are not Succeeded or Failed. */
+const podQuota = (pods: number) => ({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'pods', namespace: 'default' }, spec: { hard: { pods: String(pods) } } });
 
 function describeStep(s: Step): string {
   switch (s.kind) {
@@ -193,6 +202,8 @@ function describeStep(s: Step): string {
       return `wait ${s.ms} ms`;
     case 'leaveNodeDown':
       return `stop node-${s.node + 1} for good`;
+    case 'quota':
+      return s.pods === undefined ? 'delete the pods quota' : `set the pods quota to ${s.pods}`;
   }
 }
 
@@ -229,6 +240,22 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, shape: { rea
     runs: RUNS,
   };
 }
+
+/**
+ * The quota runs: the owners start under a quota of 4 pods (6 wanted), then scale changes, pod
+ * deletions and quota changes, the last step a wait of {@link QUOTA_RETRY_MS}. An owner whose
+ * creates the quota refuses retries on its workqueue's back-off (at most 1000 s apart, upstream's
+ * default controller rate limiter); nothing else wakes it, so the final wait lets every owner
+ * the quota has room for again retry before the run settles.
+ */
+const QUOTA_RETRY_MS = 1_100_000;
+const quotaStep: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('scale' as const), owner: fc.nat(2), replicas: fc.nat(4) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deletePod' as const), pick: fc.nat(50) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('quota' as const), pods: fc.option(fc.nat(8), { freq: 6, nil: undefined }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1_000, max: 120_000 })) }) },
+);
+const quotaSteps = fc.array(quotaStep, { minLength: 1, maxLength: MAX_STEPS }).map((s): Step[] => [...s, { kind: 'wait', ms: QUOTA_RETRY_MS }]);
 
 /** The cluster of the current run, for the pod control broken on purpose below. */
 let brokenCluster: SimCluster | undefined;
@@ -506,6 +533,37 @@ describe('ReplicaSet and ReplicationController under random changes', () => {
     const faults: FaultSchedule = [{ kind: 'writeError', write: 1, code: 'InternalError' }];
     expect((await runCase({ ...options('replicaset: failed create', fc.constant([])), safety }, 1, actions, faults)).failure).toBeUndefined();
   }, 120_000);
+
+  it('under a ResourceQuota on pods that changes, after settling each owner has spec.replicas active pods or is short only while the quota is used up, and carries ReplicaFailure (FailedCreate) exactly then', async () => {
+    // No informer resync: a refused owner's retries back off (its FailedCreate events stop
+    // mattering once they are 20 s apart), so a run settles with owners still refused.
+    const crashes = faultSchedules({ kinds: ['crash'], maxFaults: 2, maxWrite: 30, steps: MAX_STEPS, nodes: NODES });
+    const base = options('replicaset: pods quota', crashes);
+    let runs = 0;
+    let refusedAtTheEnd = 0;
+    const refusedSeen = invariant('refusedOwnersSeen', 'Counts the runs that settle with an owner short of pods (never fails).', (state) => {
+      runs++;
+      const active = (p: Pod) => p.metadata.deletionTimestamp === undefined && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed';
+      const owners = [...state.of<KubeObject & { spec: { replicas?: number } }>('ReplicaSet'), ...state.of<KubeObject & { spec: { replicas?: number } }>('ReplicationController')];
+      if (owners.some((o) => state.of<Pod>('Pod').filter((p) => active(p) && controllerRef(p)?.uid === o.metadata.uid).length < (o.spec.replicas ?? 1))) refusedAtTheEnd++;
+      return [];
+    });
+    await checkCluster({
+      ...base,
+      cluster: { nodes: NODES, controllerManager: { plugins: [replicaSetPlugin(), replicationControllerPlugin(), resourceQuotaPlugin()] } },
+      setup: async (cluster) => {
+        await cluster.apply([podQuota(4), ...owners()]);
+        await cluster.advance(5_000);
+      },
+      actions: quotaSteps,
+      liveness: [...(base.liveness as Invariant[]), refusedSeen],
+      settleQuietMs: undefined,
+      settleMaxMs: undefined,
+      stableMs: 0,
+    });
+    // Many runs end with an owner refused (the case the ReplicaFailure rule is about).
+    expect(refusedAtTheEnd).toBeGreaterThan(runs / 4);
+  }, 300_000);
 
   it('with a node left down at the end, its pods terminating or unknown, after settling the owners control spec.replicas active pods elsewhere and their status counts only the active pods', async () => {
     // The steps, then a node stopped for good: the node lifecycle controller marks it Unknown
