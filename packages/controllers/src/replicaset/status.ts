@@ -65,6 +65,7 @@ export function calculateReplicaStatus(input: StatusInput, pods: readonly Pod[],
     }
   }
   let conditions = input.status.conditions;
+  // Stryker disable next-line ConditionalExpression: equivalent, ReplicaFailure is the only condition type of both kinds (upstream's ReplicaSetConditionType), and only this controller writes their status
   const failure = conditions?.find((c) => c.type === REPLICA_FAILURE);
   if (manageError !== undefined && failure === undefined) {
     const diff = pods.length - input.replicas;
@@ -80,7 +81,7 @@ export function calculateReplicaStatus(input: StatusInput, pods: readonly Pod[],
     };
     conditions = [...(conditions ?? []), condition];
   } else if (manageError === undefined && failure !== undefined) {
-    // Stryker disable next-line OptionalChaining: equivalent, a failure was found among the conditions
+    // Stryker disable next-line OptionalChaining,ArrowFunction,ConditionalExpression: equivalent, a failure was found among the conditions, and it is the only condition type of both kinds (see above)
     conditions = conditions?.filter((c) => c.type !== REPLICA_FAILURE);
   }
   return {

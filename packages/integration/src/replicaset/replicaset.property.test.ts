@@ -536,9 +536,10 @@ describe('ReplicaSet and ReplicationController under random changes', () => {
 
   it('under a ResourceQuota on pods that changes, after settling each owner has spec.replicas active pods or is short only while the quota is used up, and carries ReplicaFailure (FailedCreate) exactly then', async () => {
     // No informer resync: a refused owner's retries back off (its FailedCreate events stop
-    // mattering once they are 20 s apart), so a run settles with owners still refused.
-    const crashes = faultSchedules({ kinds: ['crash'], maxFaults: 2, maxWrite: 30, steps: MAX_STEPS, nodes: NODES });
-    const base = options('replicaset: pods quota', crashes);
+    // mattering once they are 20 s apart), so a run settles with owners still refused. Crashes,
+    // and failed writes (a failed pod delete of a scale-down is a FailedDelete).
+    const faults = faultSchedules({ kinds: ['crash', 'writeError'], maxFaults: 3, maxWrite: 40, steps: MAX_STEPS, nodes: NODES });
+    const base = options('replicaset: pods quota', faults);
     let runs = 0;
     let refusedAtTheEnd = 0;
     const refusedSeen = invariant('refusedOwnersSeen', 'Counts the runs that settle with an owner short of pods (never fails).', (state) => {
@@ -564,6 +565,23 @@ describe('ReplicaSet and ReplicationController under random changes', () => {
     // Many runs end with an owner refused (the case the ReplicaFailure rule is about).
     expect(refusedAtTheEnd).toBeGreaterThan(runs / 4);
   }, 300_000);
+
+  it('a pod delete of a scale-down that fails is reported as ReplicaFailure with reason FailedDelete (judged by replicaFailureCondition)', async () => {
+    // a at 2 pods is scaled to 0: its first write after the faults start is the first delete.
+    const seen: string[] = [];
+    const failureSeen = transitionInvariant('replicaFailureSeen', 'Notes the ReplicaFailure reasons written (never fails).', (_previous, state) => {
+      for (const c of state.changes) {
+        const reason = c.object.kind === 'ReplicaSet' ? (c.object as KubeObject & { status?: { conditions?: { type: string; reason?: string }[] } }).status?.conditions?.find((x) => x.type === 'ReplicaFailure')?.reason : undefined;
+        if (reason !== undefined && !seen.includes(reason)) seen.push(reason);
+      }
+      return [];
+    });
+    const base = options('replicaset: failed delete', fc.constant([]));
+    const actions: Step[] = [{ kind: 'scale', owner: 0, replicas: 0 }, { kind: 'wait', ms: 30_000 }];
+    const outcome = await runCase({ ...base, safety: [...(base.safety as Invariant[]), failureSeen] }, 1, actions, [{ kind: 'writeError', write: 1, code: 'InternalError' }]);
+    expect(outcome.failure).toBeUndefined();
+    expect(seen).toEqual(['FailedDelete']);
+  }, 120_000);
 
   it('with a node left down at the end, its pods terminating or unknown, after settling the owners control spec.replicas active pods elsewhere and their status counts only the active pods', async () => {
     // The steps, then a node stopped for good: the node lifecycle controller marks it Unknown
