@@ -240,6 +240,10 @@ export {
   endpointsMatchPods,
   endpointsMatchPodsInvariant,
   endpointsPlugin,
+  endpointWritesFollowPods,
+  endpointWritesFollowPodsInvariant,
+  lastChangeTriggerTime,
+  lastChangeTriggerTimeInvariant,
   noEndpointsWithoutService,
   noEndpointsWithoutServiceInvariant,
 } from './endpoints/index.js';
