@@ -204,4 +204,21 @@ describe('lastChangeTriggerTime', () => {
     const future = run(first, { t: 9_000, changes: [['ADDED', pod(12_000), 9_000], ['MODIFIED', endpoints(at(12_000)), 9_000]] });
     expect(lastChangeTriggerTime(future).map((v) => v.message)).toEqual(['Endpoints default/web written at 9000 ms carries last-change-trigger-time 2026-01-01T00:00:12Z, later than the write']);
   });
+
+  it('fails a first write for a Service without the annotation (a tracker that does not count a new Service), not a later one', () => {
+    const bare = { apiVersion: 'v1', kind: 'Endpoints', metadata: { namespace: 'default', name: 'web' } } as unknown as Endpoints;
+    expect(lastChangeTriggerTime(run({ t: 1_000, changes: [['ADDED', service, 0], ['ADDED', bare, 1_000]] })).map((v) => v.message)).toEqual([
+      'Endpoints default/web written at 1000 ms is the first write for Service web and carries no last-change-trigger-time (the Service\'s creation at the latest)',
+    ]);
+    expect(lastChangeTriggerTime(run(first, { t: 2_000, changes: [['MODIFIED', bare, 2_000]] }))).toEqual([]);
+  });
+
+  it('fails a write listing a pod that became Ready after the previous write without the annotation (a tracker blind to readiness changes)', () => {
+    const listing = { apiVersion: 'v1', kind: 'Endpoints', metadata: { namespace: 'default', name: 'web' }, subsets: [{ addresses: [{ ip: '10.0.0.1', targetRef: { kind: 'Pod', namespace: 'default', name: 'p1' } }] }] } as unknown as Endpoints;
+    expect(lastChangeTriggerTime(run(first, { t: 5_000, changes: [['ADDED', pod(4_000), 4_000], ['MODIFIED', listing, 5_000]] })).map((v) => v.message)).toEqual([
+      "Endpoints default/web written at 5000 ms lists pod p1, whose Ready transition came after the controller's previous write for Service web (at 1000 ms), and carries no last-change-trigger-time",
+    ]);
+    // Ready within the second of the previous write: a sync may have seen it then.
+    expect(lastChangeTriggerTime(run(first, { t: 5_000, changes: [['ADDED', pod(1_000), 1_000], ['MODIFIED', listing, 5_000]] }))).toEqual([]);
+  });
 });

@@ -355,6 +355,11 @@ const seconds = (ms: number): number => Math.floor(ms / 1000);
  * for the first time, and a pod's `Ready` condition `lastTransitionTime` when it is newer than
  * at that sync or the pod was not selected then. So the annotation is:
  *
+ * - present on the first write for a Service (a Service synced for the first time is a change),
+ *   and on a write listing a pod whose `Ready` condition moved, in whole seconds, after the
+ *   controller's previous write for the Service (a sync that sees a listed pod's readiness move
+ *   publishes it; not judged on the Endpoints of a Service with `publishNotReadyAddresses`,
+ *   whose addresses readiness does not change);
  * - never later than the write that carries it;
  * - the `creationTimestamp` of the Service if it was created since the controller's previous
  *   write for it (at an earlier instant), or the `Ready` `lastTransitionTime` carried by a pod
@@ -370,9 +375,28 @@ export function lastChangeTriggerTime(state: ClusterState): EndpointsViolation[]
   for (const { index, change, service } of writes) {
     const object = change.object;
     const annotation = object.metadata.annotations?.['endpoints.kubernetes.io/last-change-trigger-time'];
-    if (annotation === undefined) continue;
     const ns = object.metadata.namespace ?? '';
     const t = change.t ?? 0;
+    // The controller's previous write for the Service, at an earlier instant.
+    let since = Number.NEGATIVE_INFINITY;
+    let first = true;
+    for (let j = index - 1; j >= 0; j--) {
+      const c = history[j]!;
+      if (c.type === 'DELETED' || c.object.kind !== object.kind || (c.object.metadata.namespace ?? '') !== ns || serviceOfWrite(c.object) !== service) continue;
+      first = false;
+      if ((c.t ?? 0) < t) {
+        since = c.t ?? 0;
+        break;
+      }
+    }
+    if (annotation === undefined) {
+      if (first) out.push({ message: `${object.kind} ${ns}/${object.metadata.name ?? ''} written at ${t} ms is the first write for Service ${service} and carries no last-change-trigger-time (the Service's creation at the latest)`, objects: [refOf(object)] });
+      else {
+        const late = laterReadyTransition(history, index, since);
+        if (late !== undefined) out.push({ message: `${object.kind} ${ns}/${object.metadata.name ?? ''} written at ${t} ms lists pod ${late}, whose Ready transition came after the controller's previous write for Service ${service} (at ${since} ms), and carries no last-change-trigger-time`, objects: [refOf(object)] });
+      }
+      continue;
+    }
     const report = (message: string): void => void out.push({ message: `${object.kind} ${ns}/${object.metadata.name ?? ''} written at ${t} ms carries last-change-trigger-time ${annotation}, ${message}`, objects: [refOf(object)] });
     const at = parseTime(annotation);
     if (!Number.isFinite(at)) {
@@ -380,15 +404,6 @@ export function lastChangeTriggerTime(state: ClusterState): EndpointsViolation[]
       continue;
     }
     if (seconds(at) > seconds(VIRTUAL_EPOCH_MS + t)) report('later than the write');
-    // The controller's previous write for the Service, at an earlier instant.
-    let since = Number.NEGATIVE_INFINITY;
-    for (let j = index - 1; j >= 0; j--) {
-      const c = history[j]!;
-      if (c.type !== 'DELETED' && c.object.kind === object.kind && (c.object.metadata.namespace ?? '') === ns && serviceOfWrite(c.object) === service && (c.t ?? 0) < t) {
-        since = c.t ?? 0;
-        break;
-      }
-    }
     const candidates = new Set<number>();
     const podTime = (pod: Pod): void => {
       const ltt = readyCondition(pod)?.lastTransitionTime;
@@ -413,6 +428,34 @@ export function lastChangeTriggerTime(state: ClusterState): EndpointsViolation[]
 }
 
 /**
+ * A pod the write at `history[index]` lists whose `Ready` condition moved (in whole seconds)
+ * after `since`, in every version the write may have been decided from: its sync cannot have
+ * seen that transition before (a sync that sees a listed pod's readiness move writes it), so its
+ * trigger time is new. Endpoints of a Service with `publishNotReadyAddresses` are left out: there
+ * readiness changes nothing in them, so a sync may see the transition without writing.
+ */
+function laterReadyTransition(history: readonly StateChange[], index: number, since: number): string | undefined {
+  const object = history[index]!.object;
+  const ns = object.metadata.namespace ?? '';
+  let refs: readonly ({ name?: string | undefined; uid?: string | undefined } | undefined)[];
+  if (object.kind === 'EndpointSlice') refs = (object as EndpointSlice).endpoints.map((e) => e.targetRef);
+  else {
+    const services = versionsBefore(history, index, 'Service', ns, object.metadata.name ?? '');
+    if (services.some((s) => s === null || (s as Service).spec.publishNotReadyAddresses === true)) return undefined;
+    refs = ((object as Endpoints).subsets ?? []).flatMap((s) => [...(s.addresses ?? []), ...(s.notReadyAddresses ?? [])]).map((a) => a.targetRef);
+  }
+  for (const ref of refs) {
+    const versions = versionsBefore(history, index, 'Pod', ns, ref?.name ?? '').filter((v): v is Pod => v !== null && v.metadata.uid === ref?.uid);
+    const late = versions.every((pod) => {
+      const ltt = readyCondition(pod)?.lastTransitionTime;
+      return typeof ltt === 'string' && ltt !== '' && seconds(parseTime(ltt)) > seconds(VIRTUAL_EPOCH_MS + since);
+    });
+    if (versions.length > 0 && late) return ref?.name ?? '';
+  }
+  return undefined;
+}
+
+/**
  * Transition: {@link endpointWritesFollowPods} — each Endpoints and EndpointSlice write shows
  * its pods as they were just before it (readiness, termination, deletion, deleted nodes).
  * Opt-in (not registered by the plugin): it assumes caches that keep up with the store.
@@ -430,6 +473,6 @@ export const endpointWritesFollowPodsInvariant: Invariant = transitionInvariant(
  */
 export const lastChangeTriggerTimeInvariant: Invariant = transitionInvariant(
   'lastChangeTriggerTime',
-  "The last-change-trigger-time annotation of an Endpoints or EndpointSlice write is no later than the write, and is the Service's creation or a pod's Ready transition written since the controller's previous write for that Service (any selected pod's, if the Service changed since).",
+  "The last-change-trigger-time annotation of an Endpoints or EndpointSlice write is there on the first write for a Service and on one listing a pod whose readiness moved since the controller's previous write, no later than the write, and is the Service's creation or a pod's Ready transition written since the controller's previous write for that Service (any selected pod's, if the Service changed since).",
   (_previous, state) => lastChangeTriggerTime(state),
 );
