@@ -429,7 +429,8 @@ export function lastChangeTriggerTime(state: ClusterState): EndpointsViolation[]
 
 /**
  * A pod the write at `history[index]` lists whose `Ready` condition moved (in whole seconds)
- * after `since`, in every version the write may have been decided from: its sync cannot have
+ * after `since`, in every version the write may have been decided from and shows (Ready as
+ * listed: an Endpoints address or a slice endpoint's `serving`): its sync cannot have
  * seen that transition before (a sync that sees a listed pod's readiness move writes it), so its
  * trigger time is new. Endpoints of a Service with `publishNotReadyAddresses` are left out: there
  * readiness changes nothing in them, so a sync may see the transition without writing.
@@ -437,15 +438,17 @@ export function lastChangeTriggerTime(state: ClusterState): EndpointsViolation[]
 function laterReadyTransition(history: readonly StateChange[], index: number, since: number): string | undefined {
   const object = history[index]!.object;
   const ns = object.metadata.namespace ?? '';
-  let refs: readonly ({ name?: string | undefined; uid?: string | undefined } | undefined)[];
-  if (object.kind === 'EndpointSlice') refs = (object as EndpointSlice).endpoints.map((e) => e.targetRef);
+  // Each pod listed, with whether the write shows it Ready.
+  let listed: readonly { ref: { name?: string | undefined; uid?: string | undefined } | undefined; ready: boolean }[];
+  if (object.kind === 'EndpointSlice') listed = (object as EndpointSlice).endpoints.map((e) => ({ ref: e.targetRef, ready: e.conditions.serving === true }));
   else {
     const services = versionsBefore(history, index, 'Service', ns, object.metadata.name ?? '');
     if (services.some((s) => s === null || (s as Service).spec.publishNotReadyAddresses === true)) return undefined;
-    refs = ((object as Endpoints).subsets ?? []).flatMap((s) => [...(s.addresses ?? []), ...(s.notReadyAddresses ?? [])]).map((a) => a.targetRef);
+    listed = ((object as Endpoints).subsets ?? []).flatMap((s) => [...(s.addresses ?? []).map((a) => ({ ref: a.targetRef, ready: true })), ...(s.notReadyAddresses ?? []).map((a) => ({ ref: a.targetRef, ready: false }))]);
   }
-  for (const ref of refs) {
-    const versions = versionsBefore(history, index, 'Pod', ns, ref?.name ?? '').filter((v): v is Pod => v !== null && v.metadata.uid === ref?.uid);
+  for (const { ref, ready } of listed) {
+    // The versions the write shows (its readiness), among those it may have been decided from.
+    const versions = versionsBefore(history, index, 'Pod', ns, ref?.name ?? '').filter((v): v is Pod => v !== null && v.metadata.uid === ref?.uid && (readyCondition(v)?.status === 'True') === ready);
     const late = versions.every((pod) => {
       const ltt = readyCondition(pod)?.lastTransitionTime;
       return typeof ltt === 'string' && ltt !== '' && seconds(parseTime(ltt)) > seconds(VIRTUAL_EPOCH_MS + since);
