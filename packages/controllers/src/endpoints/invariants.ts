@@ -448,7 +448,7 @@ function laterReadyTransition(history: readonly StateChange[], index: number, si
   }
   for (const { ref, ready } of listed) {
     // The versions the write shows (its readiness), among those it may have been decided from.
-    const versions = versionsBefore(history, index, 'Pod', ns, ref?.name ?? '').filter((v): v is Pod => v !== null && v.metadata.uid === ref?.uid && (readyCondition(v)?.status === 'True') === ready);
+    const versions = versionsBefore(history, index, 'Pod', ns, ref?.name ?? '').filter((v): v is Pod => v !== null && v.metadata.uid === ref?.uid && (readyCondition(v as Pod)?.status === 'True') === ready);
     const late = versions.every((pod) => {
       const ltt = readyCondition(pod)?.lastTransitionTime;
       return typeof ltt === 'string' && ltt !== '' && seconds(parseTime(ltt)) > seconds(VIRTUAL_EPOCH_MS + since);
