@@ -246,6 +246,8 @@ export {
   lastChangeTriggerTimeInvariant,
   noEndpointsWithoutService,
   noEndpointsWithoutServiceInvariant,
+  terminatingEndpointsWithin,
+  terminatingEndpointsWithinInvariant,
 } from './endpoints/index.js';
 export type { EndpointSliceOptions, EndpointsOptions, EndpointsPluginOptions, EndpointsState, EndpointsViolation } from './endpoints/index.js';
 

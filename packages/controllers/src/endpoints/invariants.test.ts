@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { VIRTUAL_EPOCH_MS, clusterState, formatTime } from '@kubeloop/core';
 import type { ClusterState, EndpointSlice, Endpoints, KubeObject, Node, Pod, Service, StateChange } from '@kubeloop/core';
-import { endpointWritesFollowPods, endpointsMatchPods, lastChangeTriggerTime, noEndpointsWithoutService } from './invariants.js';
+import { endpointWritesFollowPods, endpointsMatchPods, lastChangeTriggerTime, noEndpointsWithoutService, terminatingEndpointsWithin } from './invariants.js';
 
 const service = (namespace: string, name: string): Service => ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace, name }, spec: { selector: { app: name } } }) as unknown as Service;
 const endpoints = (namespace: string, name: string): Endpoints => ({ apiVersion: 'v1', kind: 'Endpoints', metadata: { namespace, name } }) as unknown as Endpoints;
@@ -220,5 +220,30 @@ describe('lastChangeTriggerTime', () => {
     ]);
     // Ready within the second of the previous write: a sync may have seen it then.
     expect(lastChangeTriggerTime(run(first, { t: 5_000, changes: [['ADDED', pod(1_000), 1_000], ['MODIFIED', listing, 5_000]] }))).toEqual([]);
+  });
+});
+
+describe('terminatingEndpointsWithin', () => {
+  const service = (publishNotReadyAddresses: boolean): Service =>
+    ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'web' }, spec: { selector: { app: 'web' }, publishNotReadyAddresses } }) as unknown as Service;
+  // Deleted at 10 s with a 45 s grace period: terminating until 55 s.
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'default', name: 'p1', uid: 'u1', labels: { app: 'web' }, deletionTimestamp: at(55_000), deletionGracePeriodSeconds: 45 }, spec: { containers: [] }, status: { podIP: '10.0.0.1' } } as unknown as Pod;
+  const ref = { kind: 'Pod', namespace: 'default', name: 'p1', uid: 'u1' };
+  const endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { namespace: 'default', name: 'web' }, subsets: [{ addresses: [{ ip: '10.0.0.1', targetRef: ref }] }] } as unknown as Endpoints;
+  const slice = (conditions: object): EndpointSlice =>
+    ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { namespace: 'default', name: 'web-x', labels: { 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'], conditions, targetRef: ref }] }) as unknown as EndpointSlice;
+
+  it('fails an Endpoints controller that keeps a terminating pod, and a slice controller that does not mark it, once the bound has passed', () => {
+    const state = clusterState([service(false), pod, endpoints, slice({ ready: true, serving: true, terminating: false })], 13_000);
+    expect(terminatingEndpointsWithin(state, 2_000).map((v) => v.message)).toEqual([
+      'Endpoints default/web still lists pod p1, terminating since over 2000 ms',
+      'EndpointSlice default/web-x lists pod p1, terminating since over 2000 ms, with {"ready":true,"serving":true,"terminating":false}',
+    ]);
+  });
+
+  it('holds within the bound, with the pod marked, and with publishNotReadyAddresses (listed, ready, terminating)', () => {
+    expect(terminatingEndpointsWithin(clusterState([service(false), pod, endpoints, slice({ ready: true, serving: true, terminating: false })], 11_000), 2_000)).toEqual([]);
+    expect(terminatingEndpointsWithin(clusterState([service(false), pod, { ...endpoints, subsets: [] } as Endpoints, slice({ ready: false, serving: true, terminating: true })], 13_000), 2_000)).toEqual([]);
+    expect(terminatingEndpointsWithin(clusterState([service(true), pod, endpoints, slice({ ready: true, serving: true, terminating: true })], 13_000), 2_000)).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ENDPOINTSLICE_MANAGED_BY_LABEL, SERVICE_NAME_LABEL, VIRTUAL_EPOCH_MS, invariant, parseTime, refOf, transitionInvariant } from '@kubeloop/core';
+import { ENDPOINTSLICE_MANAGED_BY_LABEL, SERVICE_NAME_LABEL, VIRTUAL_EPOCH_MS, invariant, parseTime, refOf, stateNowMs, transitionInvariant } from '@kubeloop/core';
 import type { ClusterState, EndpointSlice, Endpoints, Invariant, InvariantViolation, KubeObject, Node, Pod, Service, StateChange } from '@kubeloop/core';
 import { isPodReady } from '../shared/index.js';
 import { ENDPOINTSLICE_CONTROLLER_MANAGED_BY } from './slices.js';
@@ -479,3 +479,65 @@ export const lastChangeTriggerTimeInvariant: Invariant = transitionInvariant(
   "The last-change-trigger-time annotation of an Endpoints or EndpointSlice write is there on the first write for a Service and on one listing a pod whose readiness moved since the controller's previous write, no later than the write, and is the Service's creation or a pod's Ready transition written since the controller's previous write for that Service (any selected pod's, if the Service changed since).",
   (_previous, state) => lastChangeTriggerTime(state),
 );
+
+/**
+ * `terminatingEndpointsWithin`: in every state of a run whose controllers keep up (no faults),
+ * a selected pod that began terminating more than `withinMs` ago (its `deletionTimestamp` minus
+ * its `deletionGracePeriodSeconds`, whole seconds) is out of its Service's Endpoints unless the
+ * Service has `publishNotReadyAddresses` (upstream `ShouldPodBeInEndpoints(pod,
+ * publishNotReadyAddresses)`), and every EndpointSlice endpoint of it says `terminating: true`
+ * and, without `publishNotReadyAddresses`, `ready: false` (upstream `podToEndpoint`; KEP-1672).
+ * Judged while pods terminate: a pod that lingers on SIGTERM keeps its endpoints until it goes,
+ * marked.
+ */
+export function terminatingEndpointsWithin(state: ClusterState, withinMs: number): EndpointsViolation[] {
+  const out: EndpointsViolation[] = [];
+  const now = stateNowMs(state);
+  const pods = new Map(state.of<Pod>('Pod').map((p) => [p.metadata.uid ?? '', p]));
+  const terminatingFor = (uid: string | undefined): Pod | undefined => {
+    const pod = pods.get(uid ?? '');
+    if (pod?.metadata.deletionTimestamp === undefined) return undefined;
+    const began = parseTime(pod.metadata.deletionTimestamp) - (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
+    return now - began > withinMs ? pod : undefined;
+  };
+  for (const service of state.of<Service>('Service')) {
+    if (!hasSelector(service)) continue;
+    const ns = service.metadata.namespace ?? '';
+    const name = service.metadata.name ?? '';
+    const tolerate = service.spec.publishNotReadyAddresses === true;
+    const endpoints = state.get<Endpoints>('Endpoints', ns, name);
+    if (!tolerate && endpoints !== undefined) {
+      for (const a of (endpoints.subsets ?? []).flatMap((s) => [...(s.addresses ?? []), ...(s.notReadyAddresses ?? [])])) {
+        const pod = terminatingFor(a.targetRef?.uid);
+        if (pod !== undefined) out.push({ message: `Endpoints ${ns}/${name} still lists pod ${pod.metadata.name ?? ''}, terminating since over ${withinMs} ms`, objects: [refOf(endpoints), refOf(pod)] });
+      }
+    }
+    for (const slice of state.of<EndpointSlice>('EndpointSlice')) {
+      if (slice.metadata.namespace !== ns || slice.metadata.labels?.[SERVICE_NAME_LABEL] !== name || slice.metadata.labels[ENDPOINTSLICE_MANAGED_BY_LABEL] !== ENDPOINTSLICE_CONTROLLER_MANAGED_BY) continue;
+      for (const e of slice.endpoints) {
+        const pod = terminatingFor(e.targetRef?.uid);
+        if (pod !== undefined && (e.conditions.terminating !== true || (!tolerate && e.conditions.ready !== false))) {
+          out.push({ message: `EndpointSlice ${ns}/${slice.metadata.name ?? ''} lists pod ${pod.metadata.name ?? ''}, terminating since over ${withinMs} ms, with ${JSON.stringify(e.conditions)}`, objects: [refOf(slice), refOf(pod)] });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Safety, timed: {@link terminatingEndpointsWithin} — `withinMs` (default 2 000: the
+ * `deletionTimestamp` keeps whole seconds) after a pod begins terminating, its Service's
+ * Endpoints no longer list it and its slices mark it terminating and not ready (unless
+ * `publishNotReadyAddresses`). Opt-in (not registered by the plugin): it assumes controllers
+ * that keep up with the store (no faults).
+ */
+export function terminatingEndpointsWithinInvariant(options: { readonly withinMs?: number | undefined } = {}): Invariant {
+  const withinMs = options.withinMs ?? 2_000;
+  return invariant(
+    'terminatingEndpointsWithin',
+    `In every state, a pod terminating for over ${withinMs} ms is out of its Service's Endpoints and marked terminating (not ready) in its EndpointSlices, unless the Service publishes not-ready addresses.`,
+    (state) => terminatingEndpointsWithin(state, withinMs),
+    'safety',
+  );
+}
