@@ -240,8 +240,14 @@ export {
   endpointsMatchPods,
   endpointsMatchPodsInvariant,
   endpointsPlugin,
+  endpointWritesFollowPods,
+  endpointWritesFollowPodsInvariant,
+  lastChangeTriggerTime,
+  lastChangeTriggerTimeInvariant,
   noEndpointsWithoutService,
   noEndpointsWithoutServiceInvariant,
+  terminatingEndpointsWithin,
+  terminatingEndpointsWithinInvariant,
 } from './endpoints/index.js';
 export type { EndpointSliceOptions, EndpointsOptions, EndpointsPluginOptions, EndpointsState, EndpointsViolation } from './endpoints/index.js';
 

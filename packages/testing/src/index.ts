@@ -59,8 +59,10 @@ export {
   deploymentStatusMatchesInvariant,
   duplicateDaemonPodsKeepOldestInvariant,
   endpointsMatchPodsInvariant,
+  endpointWritesFollowPodsInvariant,
   foregroundOrderInvariant,
   foregroundSubtreeOrderInvariant,
+  lastChangeTriggerTimeInvariant,
   lifecycleTaintsFollowReadyInvariant,
   lifecycleTaintTimeAddedKeptInvariant,
   lifecycleTaintWritesKeepOtherTaintsInvariant,
@@ -93,6 +95,7 @@ export {
   surgeRollingUpdateBoundsInvariant,
   taintedPodsEvictedInvariant,
   taintEvictionsMarkedInvariant,
+  terminatingEndpointsWithinInvariant,
   unresolvableOwnersKeptInvariant,
 } from '@kubeloop/controllers';
 export type { AvailableNotEarlyOptions, NoCreationsWhileDeletingOptions, NodeHealthOptions, PodsNotOvercreatedOptions, ReplicaFailureConditionOptions, ScaleDownOrderOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';

@@ -37,6 +37,6 @@ export { HEADLESS_SERVICE_LABEL, LAST_CHANGE_TRIGGER_TIME_ANNOTATION, MAX_ENDPOI
 export { DEFAULT_MAX_ENDPOINTS_PER_SLICE, ENDPOINTSLICE_CONTROLLER_MANAGED_BY, TOPOLOGY_ZONE_LABEL } from './slices.js';
 
 // Invariants
-export { endpointsMatchPods, noEndpointsWithoutService } from './invariants.js';
-export { endpointsMatchPodsInvariant, noEndpointsWithoutServiceInvariant } from './invariants.js';
+export { endpointsMatchPods, endpointWritesFollowPods, lastChangeTriggerTime, noEndpointsWithoutService, terminatingEndpointsWithin } from './invariants.js';
+export { endpointsMatchPodsInvariant, endpointWritesFollowPodsInvariant, lastChangeTriggerTimeInvariant, noEndpointsWithoutServiceInvariant, terminatingEndpointsWithinInvariant } from './invariants.js';
 export type { EndpointsState, EndpointsViolation } from './invariants.js';

@@ -239,7 +239,7 @@ describe('reference controller invariants as toolkit invariants', () => {
   });
 
   it('the invariants that need the test’s knowledge or hold only under preconditions are opt-in: not in REFERENCE_SAFETY or REFERENCE_LIVENESS', () => {
-    for (const name of ['orphansKept', 'noEndpointsWithoutService', 'daemonPodsUpdated', 'rollingUpdateAvailability', 'surgeRollingUpdateBounds', 'duplicateDaemonPodsKeepOldest']) {
+    for (const name of ['orphansKept', 'noEndpointsWithoutService', 'daemonPodsUpdated', 'rollingUpdateAvailability', 'surgeRollingUpdateBounds', 'duplicateDaemonPodsKeepOldest', 'endpointWritesFollowPods', 'lastChangeTriggerTime', 'terminatingEndpointsWithin']) {
       expect([...REFERENCE_SAFETY, ...REFERENCE_LIVENESS].map((i) => i.name)).not.toContain(name);
     }
   });
