@@ -80,15 +80,23 @@ export {
   RESTARTED_AT_ANNOTATION,
   REVISION_ANNOTATION,
   REVISION_HISTORY_ANNOTATION,
+  conditionTransitions,
+  conditionsAfterSettle,
+  deploymentConditionTransitionsInvariant,
+  deploymentConditionsAfterSettleInvariant,
   deploymentPlugin,
   deploymentStatusMatchesInvariant,
+  historyCleanupOldestFirstInvariant,
+  noNewReplicaSetWhilePausedInvariant,
+  revisionHistoryKept,
+  revisionHistoryKeptInvariant,
   rolloutBounds,
   rolloutBoundsInvariant,
   singleActiveReplicaSetAfterSettle,
   singleActiveReplicaSetInvariant,
   statusMatches,
 } from './deployment/index.js';
-export type { DeploymentControllerOptions, DeploymentState, DeploymentViolation, RolloutBoundsOptions } from './deployment/index.js';
+export type { DeploymentControllerOptions, DeploymentState, DeploymentViolation, NoNewReplicaSetWhilePausedOptions, RolloutBoundsOptions } from './deployment/index.js';
 
 // DaemonSet
 export {
