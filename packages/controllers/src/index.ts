@@ -96,7 +96,7 @@ export {
   singleActiveReplicaSetInvariant,
   statusMatches,
 } from './deployment/index.js';
-export type { DeploymentControllerOptions, DeploymentState, DeploymentViolation, NoNewReplicaSetWhilePausedOptions, RolloutBoundsOptions } from './deployment/index.js';
+export type { DeploymentControllerOptions, DeploymentState, DeploymentViolation, RolloutBoundsOptions } from './deployment/index.js';
 
 // DaemonSet
 export {

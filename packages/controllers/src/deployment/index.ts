@@ -59,4 +59,4 @@ export {
   rolloutBoundsInvariant,
   singleActiveReplicaSetInvariant,
 } from './invariants.js';
-export type { DeploymentState, DeploymentViolation, NoNewReplicaSetWhilePausedOptions, RolloutBoundsOptions } from './invariants.js';
+export type { DeploymentState, DeploymentViolation, RolloutBoundsOptions } from './invariants.js';

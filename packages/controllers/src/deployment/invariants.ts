@@ -13,7 +13,7 @@
  * @module
  */
 import { controllerRef, deepEqual, invariant, parseTime, refOf, stateNowMs, transitionInvariant } from '@kubeloop/core';
-import type { ClusterState, Deployment, Invariant, InvariantViolation, KubeObject, Pod, PodTemplateSpec, ReplicaSet, WorkloadCondition } from '@kubeloop/core';
+import type { ClusterState, Deployment, Invariant, InvariantViolation, KubeObject, Pod, PodTemplateSpec, ReplicaSet, StateChange, WorkloadCondition } from '@kubeloop/core';
 import { isPodActive, isPodAvailable, scaledValue } from '../shared/index.js';
 
 /** One broken invariant (core's {@link InvariantViolation}). */
@@ -424,55 +424,57 @@ export const historyCleanupOldestFirstInvariant: Invariant = transitionInvariant
   },
 );
 
-/** Options of {@link noNewReplicaSetWhilePausedInvariant}. */
-export interface NoNewReplicaSetWhilePausedOptions {
-  /**
-   * How long (virtual ms, default 5 000) a Deployment must have been paused in every checked
-   * state before a ReplicaSet created for it is a violation: a sync that read the Deployment
-   * just before the pause may still create one.
-   */
-  readonly windowMs?: number | undefined;
+/**
+ * The versions of the Deployment `uid` the trace shows before `state.changes[before]`, newest
+ * first: this state's earlier changes, then each previous state's.
+ */
+function* versionsBefore(state: ClusterState, before: number, uid: string): Generator<Deployment> {
+  let changes: readonly StateChange[] = state.changes.slice(0, before);
+  for (let s: ClusterState | undefined = state; s !== undefined; s = s.previous, changes = s?.changes ?? []) {
+    for (let i = changes.length - 1; i >= 0; i--) {
+      const o = changes[i]!.object;
+      if (o.kind === 'Deployment' && o.metadata.uid === uid) yield o as Deployment;
+    }
+  }
 }
 
 /**
- * Transition (safety): no ReplicaSet is created for a paused Deployment (documentation, "Pausing
- * and Resuming a rollout of a Deployment": changes to a paused Deployment's template trigger no
- * rollout; upstream `sync` looks the new ReplicaSet up without creating it). Judged for
- * Deployments paused in every checked state of the last `windowMs`.
+ * Transition (safety): no ReplicaSet is created for a template that was set while its
+ * Deployment was paused, as long as it stays paused (documentation, "Pausing and Resuming a
+ * rollout of a Deployment": changes to a paused Deployment's template trigger no rollout;
+ * upstream `sync` looks the new ReplicaSet up without creating it). Judged on the Deployment's
+ * versions the trace shows: every version since the one that set the created ReplicaSet's
+ * template is paused. (A controller reading a lagging cache cannot know that template without
+ * having seen the pause, as watches deliver in order.)
  */
-export function noNewReplicaSetWhilePausedInvariant(options: NoNewReplicaSetWhilePausedOptions = {}): Invariant {
-  const windowMs = options.windowMs ?? 5_000;
-  return transitionInvariant(
-    'noNewReplicaSetWhilePaused',
-    `No ReplicaSet is created for a Deployment that has been paused for ${windowMs} ms.`,
-    (previous, state) => {
-      const out: InvariantViolation[] = [];
-      // The Deployments' versions within this step, up to the change judged.
-      const latest = new Map<string, Deployment>();
-      for (const c of state.changes) {
-        if (c.object.kind === 'Deployment') latest.set(c.object.metadata.uid ?? '', c.object as Deployment);
-        if (c.type !== 'ADDED' || c.object.kind !== 'ReplicaSet') continue;
-        const ref = controllerRef(c.object);
-        if (ref?.kind !== 'Deployment' || (latest.has(ref.uid) && latest.get(ref.uid)?.spec.paused !== true)) continue;
-        const t = c.t ?? state.t;
-        const ns = c.object.metadata.namespace;
-        let s: ClusterState | undefined = previous;
-        let paused = true;
-        while (s !== undefined) {
-          const d = s.get<Deployment>('Deployment', ns, ref.name);
-          if (d === undefined || d.metadata.uid !== ref.uid || d.spec.paused !== true) {
-            paused = false;
-            break;
-          }
-          if (s.t <= t - windowMs) break;
-          s = s.previous;
+export const noNewReplicaSetWhilePausedInvariant: Invariant = transitionInvariant(
+  'noNewReplicaSetWhilePaused',
+  'No ReplicaSet is created for a template set while its Deployment was paused, until it is resumed.',
+  (_previous, state) => {
+    const out: InvariantViolation[] = [];
+    state.changes.forEach((c, i) => {
+      if (c.type !== 'ADDED' || c.object.kind !== 'ReplicaSet') return;
+      const rs = c.object as ReplicaSet;
+      const ref = controllerRef(rs);
+      if (ref?.kind !== 'Deployment') return;
+      // Newest first: paused at the ReplicaSet's template all the way back to the version
+      // before the template was set (a newest version at another template: the controller
+      // created it from an older one, not judged).
+      let paused: boolean | undefined;
+      let templateSet = false;
+      for (const d of versionsBefore(state, i, ref.uid)) {
+        if (!atTemplate(rs, d)) {
+          templateSet = true;
+          break;
         }
-        if (paused && s !== undefined) out.push({ message: `ReplicaSet ${c.object.metadata.name ?? ''} created for Deployment ${ref.name}, paused since before t=${t - windowMs}`, objects: [refOf(c.object)] });
+        paused = d.spec.paused === true;
+        if (!paused) break;
       }
-      return out;
-    },
-  );
-}
+      if (templateSet && paused === true) out.push({ message: `ReplicaSet ${rs.metadata.name ?? ''} created for Deployment ${ref.name}, paused since its template was set`, objects: [refOf(rs)] });
+    });
+    return out;
+  },
+);
 
 // As core invariants over cluster states
 

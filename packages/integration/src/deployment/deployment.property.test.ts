@@ -67,6 +67,8 @@ import {
   transitionInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, Invariant, RunContext, SimCluster } from '@kubeloop/testing';
+import type { Plugin } from '@kubeloop/core';
+import { sabotaged } from '../sabotage.js';
 import type { RolloutBoundsOptions } from '@kubeloop/controllers';
 import {
   conditionsAfterSettle,
@@ -397,10 +399,10 @@ function rolloutBoundsInStableWindows(run: RunState, options: RolloutBoundsOptio
  * windows, and after settling (and 10 s later) the Deployment liveness invariants and the bounds
  * (on pods) on the settled state. `quietMs` lengthens every settle (cut watches back off).
  */
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>, runs: number, bounds: RolloutBoundsOptions = {}, quietMs?: number): CheckClusterOptions<Step, RunState> {
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, runs: number, bounds: RolloutBoundsOptions = {}, quietMs?: number, deployment: Plugin = deploymentPlugin()): CheckClusterOptions<Step, RunState> {
   return {
     name,
-    cluster: { nodes: 3, controllerManager: { plugins: [replicaSetPlugin(), deploymentPlugin()] } },
+    cluster: { nodes: 3, controllerManager: { plugins: [replicaSetPlugin(), deployment] } },
     runState: () => ({ armed: false, window: undefined, quietMs, stopAfter: undefined, stalled: [] }),
     actions: steps,
     perform,
@@ -412,7 +414,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, runs: number
       everyState(RECREATE_ONE_REPLICASET_AT_A_TIME, { kinds: ['Deployment', 'ReplicaSet', 'Pod'] }),
       deploymentConditionTransitionsInvariant,
       historyCleanupOldestFirstInvariant,
-      noNewReplicaSetWhilePausedInvariant(),
+      noNewReplicaSetWhilePausedInvariant,
       stalledRolloutReported(run),
     ],
     liveness: [...DEPLOYMENT_LIVENESS, rolloutBoundsInvariant(), deploymentConditionsAfterSettleInvariant, revisionHistoryKeptInvariant],
@@ -491,5 +493,54 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     const outcome = await runCase(options('deployment: regression 719', fc.constant([]), 1, { surgeCounts: 'replicaSets' }, CUT_WATCH_QUIET_MS), 719, actions, [{ kind: 'expireWatches', afterMs: 15_000 }]);
     if (outcome.failure !== undefined) console.error(JSON.stringify(outcome.failure, null, 2), outcome.faultLog);
     expect(outcome.failure).toBeUndefined();
+  }, 60_000);
+});
+
+/** A Deployment controller that sees its Deployments' spec through `edit` (a controller broken on purpose). */
+function seesSpec(edit: (spec: Deployment['spec']) => Deployment['spec']): Plugin {
+  return sabotaged(deploymentPlugin(), { read: (resource, o) => (resource.kind === 'Deployment' ? ({ ...o, spec: edit((o as Deployment).spec) } as Deployment) : o) });
+}
+
+/** A fixed case's creation with 2 replicas, RollingUpdate maxSurge 1 / maxUnavailable 0, and `shape` on top. */
+function create2(shape: Partial<Shape> = {}): Step {
+  return { kind: 'create', shape: { replicas: 2, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, minReadySeconds: 0, stopAfter: undefined, revisionHistoryLimit: undefined, progressDeadlineSeconds: undefined, ...shape } };
+}
+
+/** The invariant a fixed case fails with a broken Deployment controller (the real one passes it). */
+async function brokenFails(broken: Plugin, actions: Step[]): Promise<string | undefined> {
+  expect((await runCase(options('deployment: real', fc.constant([]), 1), 1, actions, [])).failure).toBeUndefined();
+  const outcome = await runCase(options('deployment: broken', fc.constant([]), 1, {}, undefined, broken), 1, actions, []);
+  return outcome.failure === undefined ? undefined : `${outcome.failure.invariant}: ${outcome.failure.violations[0]?.message ?? ''}`;
+}
+
+describe('the condition, history and pause invariants fail on a Deployment controller broken on purpose', () => {
+  it('one that ignores spec.paused rolls a paused template change out: noNewReplicaSetWhilePaused (without a deadline: with one, the Progressing condition it sets while paused fails first)', async () => {
+    const pausedChange = (shape: Partial<Shape>): Step[] => [create2(shape), { kind: 'pause', settle: true, waitMs: 1 }, { kind: 'template', version: 1, settle: true, waitMs: 1 }, FINAL_RESUME];
+    const ignoresPause = seesSpec((spec) => ({ ...spec, paused: false }));
+    expect(await brokenFails(ignoresPause, pausedChange({ progressDeadlineSeconds: NO_DEADLINE }))).toMatch(/^noNewReplicaSetWhilePaused: ReplicaSet web-\w+ created for Deployment web, paused since its template was set$/);
+    expect(await brokenFails(ignoresPause, pausedChange({}))).toBe('deploymentConditionTransitions: Deployment default/web is paused and its Progressing condition became Progressing True NewReplicaSetCreated');
+  }, 60_000);
+
+  it('one that keeps one more old ReplicaSet than revisionHistoryLimit fails revisionHistoryKept', async () => {
+    const actions: Step[] = [create2({ revisionHistoryLimit: 0 }), { kind: 'template', version: 1, settle: true, waitMs: 1 }, FINAL_RESUME];
+    expect(await brokenFails(seesSpec((spec) => ({ ...spec, revisionHistoryLimit: spec.revisionHistoryLimit + 1 })), actions)).toMatch(/^revisionHistoryKept: Deployment web keeps 1 old ReplicaSets \(web-\w+\), revisionHistoryLimit 0$/);
+  }, 60_000);
+
+  it('one that times out after 1 s instead of progressDeadlineSeconds fails deploymentConditionTransitions', async () => {
+    const actions: Step[] = [create2({ minReadySeconds: 5 }), { kind: 'template', version: 1, settle: true, waitMs: 1 }, FINAL_RESUME];
+    expect(await brokenFails(seesSpec((spec) => ({ ...spec, progressDeadlineSeconds: 1 })), actions)).toMatch(/^deploymentConditionTransitions: .*reports Progressing False ProgressDeadlineExceeded at .*, 600 s deadline/);
+  }, 60_000);
+
+  it('one whose deadline never comes fails stalledRolloutReported on a rollout whose pods never become Ready', async () => {
+    const actions: Step[] = [create2(), { kind: 'stall', version: 1, settle: true, waitMs: 1 }, FINAL_RESUME];
+    expect(await brokenFails(seesSpec((spec) => ({ ...spec, progressDeadlineSeconds: 100_000 })), actions)).toMatch(
+      /^stalledRolloutReported: stalled rollout, 30 s deadline: Deployment default\/web has Progressing condition Progressing True ReplicaSetUpdated, expected Progressing False ProgressDeadlineExceeded$/,
+    );
+  }, 60_000);
+
+  it('one that takes every pod for allowed to be unavailable (maxUnavailable 100%) fails deploymentConditionTransitions on its first Available', async () => {
+    const actions: Step[] = [create2({ replicas: 3 }), FINAL_RESUME];
+    const broken = seesSpec((spec) => ({ ...spec, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '100%' } } }));
+    expect(await brokenFails(broken, actions)).toMatch(/^deploymentConditionTransitions: Deployment default\/web has Available condition Available True MinimumReplicasAvailable at 0 available of 3 \(maxUnavailable 0\)/);
   }, 60_000);
 });
