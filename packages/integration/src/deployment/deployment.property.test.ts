@@ -262,7 +262,15 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
       await patch({ progressDeadlineSeconds: deadline, template: { metadata: templateMetadata(run.stopAfter, true), spec: { containers: containers(s.version, true) } } });
       await context.advance(((deadline === NO_DEADLINE ? 0 : deadline) + 60) * 1000);
       const now = await cluster.get(Deployments, KEY);
-      if ((now.status?.observedGeneration ?? 0) >= (now.metadata.generation ?? 0)) {
+      // Not judged while the Progressing condition still says NewReplicaSetAvailable and
+      // status.replicas equals updatedReplicas: upstream then estimates no progress at all
+      // (syncRolloutStatus' isCompleteDeployment; kubernetes/kubernetes#44657), and neither does
+      // this controller. It happens when the condition was not reset — a rollback to the
+      // ReplicaSet of a stalled version seen before, or a crash between creating the new
+      // ReplicaSet and writing NewReplicaSetCreated — with replicas 1 and maxSurge 0, or Recreate.
+      const progressing = now.status?.conditions?.find((c) => c.type === 'Progressing');
+      const unestimated = progressing?.reason === 'NewReplicaSetAvailable' && (now.status?.replicas ?? 0) === (now.status?.updatedReplicas ?? 0);
+      if ((now.status?.observedGeneration ?? 0) >= (now.metadata.generation ?? 0) && !unestimated) {
         const state = { deployments: [now], replicaSets: (await cluster.list(ReplicaSets)).items, pods: [], nowMs: cluster.clock.now() };
         run.stalled.push(...conditionsAfterSettle(state).map((v) => ({ ...v, message: `stalled rollout, ${deadline} s deadline: ${v.message}` })));
       }
