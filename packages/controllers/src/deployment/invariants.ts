@@ -394,9 +394,11 @@ function historyDeletionProblem(deleted: ReplicaSet, d: Deployment, replicaSets:
 }
 
 /**
- * Transition (safety): {@link historyDeletionProblem} on every ReplicaSet deletion the trace
- * shows, for ReplicaSets of a Deployment that is live and not being deleted (the garbage
- * collector deletes the others). Holds where nothing but the Deployment controller deletes
+ * Transition (safety): a Deployment's ReplicaSet is deleted only as history beyond
+ * `revisionHistoryLimit`, oldest revision first (upstream `cleanupDeployment`) — when it goes it
+ * had no replicas (spec and status), and at least `revisionHistoryLimit` old ReplicaSets of a
+ * higher revision stay. Judged on every ReplicaSet deletion the trace shows, for ReplicaSets of
+ * a Deployment that is live and not being deleted (the garbage collector deletes the others). Holds where nothing but the Deployment controller deletes
  * ReplicaSets.
  */
 export const historyCleanupOldestFirstInvariant: Invariant = transitionInvariant(
