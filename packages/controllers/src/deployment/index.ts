@@ -48,6 +48,15 @@ export {
 export { DeploymentReasons } from './status.js';
 
 // Invariants
-export { rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from './invariants.js';
-export { deploymentStatusMatchesInvariant, rolloutBoundsInvariant, singleActiveReplicaSetInvariant } from './invariants.js';
+export { conditionTransitions, conditionsAfterSettle, revisionHistoryKept, rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from './invariants.js';
+export {
+  deploymentConditionTransitionsInvariant,
+  deploymentConditionsAfterSettleInvariant,
+  deploymentStatusMatchesInvariant,
+  historyCleanupOldestFirstInvariant,
+  noNewReplicaSetWhilePausedInvariant,
+  revisionHistoryKeptInvariant,
+  rolloutBoundsInvariant,
+  singleActiveReplicaSetInvariant,
+} from './invariants.js';
 export type { DeploymentState, DeploymentViolation, RolloutBoundsOptions } from './invariants.js';

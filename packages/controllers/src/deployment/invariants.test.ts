@@ -3,9 +3,18 @@
  * Deployment and the numbers when broken.
  */
 import { describe, expect, it } from 'vitest';
-import { formatRef, parseTime } from '@kubeloop/core';
+import { clusterState, formatRef, parseTime } from '@kubeloop/core';
 import type { Deployment, Pod, ReplicaSet } from '@kubeloop/core';
-import { rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from './invariants.js';
+import {
+  conditionTransitions,
+  conditionsAfterSettle,
+  historyCleanupOldestFirstInvariant,
+  noNewReplicaSetWhilePausedInvariant,
+  revisionHistoryKept,
+  rolloutBounds,
+  singleActiveReplicaSetAfterSettle,
+  statusMatches,
+} from './invariants.js';
 import type { DeploymentState } from './invariants.js';
 
 const template = (version: string) => ({ metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: `nginx:${version}` }] } });
@@ -100,5 +109,115 @@ describe('statusMatches', () => {
     expect(statusMatches(state([dep(3, '2', good)], [rs('a', 1, '1'), rs('b', 2, '2')], []))).toEqual([]);
     const bad = statusMatches(state([dep(3, '2', { ...good, updatedReplicas: 3, observedGeneration: 0 })], [rs('a', 1, '1'), rs('b', 2, '2')], []));
     expect(bad.map((v) => v.message)).toEqual(['status.observedGeneration is 0, expected 1', 'status.updatedReplicas is 3, expected 2']);
+  });
+});
+
+describe('conditionsAfterSettle', () => {
+  const complete = { observedGeneration: 1, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3, unavailableReplicas: 0 };
+  const available = { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' } as const;
+  const done = { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' } as const;
+  const withConditions = (d: Deployment, conditions: object[], spec: object = {}) => ({ ...d, spec: { ...d.spec, ...spec }, status: { ...d.status, conditions } }) as unknown as Deployment;
+  const check = (d: Deployment) => conditionsAfterSettle(state([d], [rs('b', 3, '2')], [])).map((v) => v.message);
+
+  it('holds on a complete rollout: Available True, Progressing NewReplicaSetAvailable', () => {
+    expect(check(withConditions(dep(3, '2', complete), [available, done]))).toEqual([]);
+  });
+  it('names an Available condition that disagrees with replicas − maxUnavailable (3 − 1 = 2, 1 available)', () => {
+    const d = withConditions(dep(3, '2', { ...complete, availableReplicas: 1 }), [available, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }]);
+    expect(check(d)).toEqual(['Deployment default/web has Available condition Available True MinimumReplicasAvailable at 1 available of 3 (maxUnavailable 1), expected False MinimumReplicasUnavailable']);
+  });
+  it('asks for ProgressDeadlineExceeded on an incomplete rollout, DeploymentPaused when paused, and nothing without a deadline', () => {
+    const stuck = withConditions(dep(3, '2', { ...complete, updatedReplicas: 2 }), [available, { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }]);
+    expect(check(stuck)).toEqual(['Deployment default/web has Progressing condition Progressing True ReplicaSetUpdated, expected Progressing False ProgressDeadlineExceeded']);
+    expect(check(withConditions(dep(3, '2', complete), [available, done], { paused: true }))).toEqual([
+      'Deployment default/web has Progressing condition Progressing True NewReplicaSetAvailable, expected Progressing Unknown DeploymentPaused',
+    ]);
+    expect(check(withConditions(dep(3, '2', complete), [available, done], { progressDeadlineSeconds: 2_147_483_647 }))).toEqual([
+      'Deployment default/web has Progressing condition Progressing True NewReplicaSetAvailable, expected none',
+    ]);
+  });
+  it('names a ReplicaFailure condition no ReplicaSet has, and a condition type twice', () => {
+    const d = withConditions(dep(3, '2', complete), [available, done, { type: 'ReplicaFailure', status: 'True' }, available]);
+    expect(check(d)).toEqual([
+      'Deployment default/web has two conditions of one type: Available, Progressing, ReplicaFailure, Available',
+      'Deployment default/web has a ReplicaFailure condition while no ReplicaSet has one',
+    ]);
+  });
+});
+
+describe('conditionTransitions', () => {
+  const at = (time: string) => ({ lastUpdateTime: time, lastTransitionTime: time });
+  const version = (status: Deployment['status'], spec: object = {}): Deployment => ({ ...dep(3, '2', status), spec: { ...dep(3, '2').spec, ...spec } }) as Deployment;
+  const progressing = (status: 'True' | 'False' | 'Unknown', reason: string, time: string) => ({ type: 'Progressing', status, reason, ...at(time) });
+  const counts = { observedGeneration: 1, replicas: 4, updatedReplicas: 2, readyReplicas: 4, availableReplicas: 4, unavailableReplicas: 0 };
+  const updated = progressing('True', 'ReplicaSetUpdated', '2026-01-01T00:00:00Z');
+  const check = (before: Deployment, after: Deployment) => conditionTransitions([before], [{ type: 'MODIFIED', object: after }]).map((v) => v.message);
+
+  it('accepts ProgressDeadlineExceeded 600 s after the last progress, and NewReplicaSetAvailable on a complete rollout', () => {
+    const before = version({ ...counts, conditions: [updated] });
+    expect(check(before, version({ ...counts, conditions: [progressing('False', 'ProgressDeadlineExceeded', '2026-01-01T00:10:00Z')] }))).toEqual([]);
+    const complete = { ...counts, replicas: 3, updatedReplicas: 3, availableReplicas: 3 };
+    expect(check(before, version({ ...complete, conditions: [progressing('True', 'NewReplicaSetAvailable', '2026-01-01T00:00:30Z')] }))).toEqual([]);
+  });
+  it('names ProgressDeadlineExceeded before the deadline and on a paused Deployment', () => {
+    const before = version({ ...counts, conditions: [updated] });
+    expect(check(before, version({ ...counts, conditions: [progressing('False', 'ProgressDeadlineExceeded', '2026-01-01T00:09:59Z')] }))).toEqual([
+      'Deployment default/web reports Progressing False ProgressDeadlineExceeded at 2026-01-01T00:09:59Z, 600 s deadline, after Progressing True ReplicaSetUpdated updated at 2026-01-01T00:00:00Z',
+    ]);
+    expect(check(version({ ...counts, conditions: [updated] }, { paused: true }), version({ ...counts, conditions: [progressing('False', 'ProgressDeadlineExceeded', '2026-01-01T00:20:00Z')] }, { paused: true }))).toEqual([
+      'Deployment default/web is paused and its Progressing condition became Progressing False ProgressDeadlineExceeded',
+    ]);
+  });
+  it('names NewReplicaSetAvailable with old replicas left, a resume without DeploymentResumed, and a wrong Available flip', () => {
+    const before = version({ ...counts, conditions: [updated] });
+    expect(check(before, version({ ...counts, conditions: [progressing('True', 'NewReplicaSetAvailable', '2026-01-01T00:00:30Z')] }))).toEqual([
+      'Deployment default/web reports Progressing True NewReplicaSetAvailable at replicas 4, updated 2, available 4 of 3 (observed generation 1 of 1)',
+    ]);
+    const paused = version({ ...counts, conditions: [progressing('Unknown', 'DeploymentPaused', '2026-01-01T00:00:00Z')] });
+    expect(check(paused, version({ ...counts, conditions: [progressing('True', 'ReplicaSetUpdated', '2026-01-01T00:00:30Z')] }))).toEqual([
+      'Deployment default/web is resumed and its Progressing condition went from DeploymentPaused to Progressing True ReplicaSetUpdated, not DeploymentResumed',
+    ]);
+    const flipped = version({ ...counts, availableReplicas: 1, conditions: [updated, { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }] });
+    expect(check(before, flipped)).toEqual(['Deployment default/web has Available condition Available True MinimumReplicasAvailable at 1 available of 3 (maxUnavailable 1), expected False MinimumReplicasUnavailable']);
+  });
+});
+
+describe('revisionHistoryKept and historyCleanupOldestFirst', () => {
+  const revised = (r: ReplicaSet, revision: number): ReplicaSet => ({ ...r, metadata: { ...r.metadata, annotations: { 'deployment.kubernetes.io/revision': String(revision) } } }) as ReplicaSet;
+  const limited = (limit: number) => ({ ...dep(2, '3'), spec: { ...dep(2, '3').spec, revisionHistoryLimit: limit } }) as Deployment;
+  const history = [revised(rs('a', 0, '1'), 1), revised(rs('b', 0, '2'), 2), revised(rs('c', 2, '3'), 3)];
+
+  it('counts the old ReplicaSets against revisionHistoryLimit after settling', () => {
+    expect(revisionHistoryKept(state([limited(2)], history, []))).toEqual([]);
+    expect(revisionHistoryKept(state([limited(1)], history, [])).map((v) => v.message)).toEqual(['Deployment web keeps 2 old ReplicaSets (a, b), revisionHistoryLimit 1']);
+  });
+  it('accepts deleting the oldest revision beyond the limit and names deleting a newer one or one with replicas', () => {
+    const states = (deleted: ReplicaSet, limit: number) => {
+      const before = clusterState([limited(limit), ...history], 0);
+      const after = clusterState([limited(limit), ...history.filter((r) => r.metadata.name !== deleted.metadata.name)], 1, [{ type: 'DELETED', object: deleted }], before);
+      return historyCleanupOldestFirstInvariant.check(after, before).map((v) => v.message);
+    };
+    expect(states(history[0]!, 1)).toEqual([]);
+    expect(states(history[1]!, 1)).toEqual(['Deployment web deleted ReplicaSet b (revision 2) keeping only 0 newer old ReplicaSets, revisionHistoryLimit 1']);
+    expect(states(revised(rs('a', 1, '1'), 1), 0)).toEqual(['Deployment web deleted ReplicaSet a while it had replicas (spec 1, status 1)']);
+  });
+});
+
+describe('noNewReplicaSetWhilePaused', () => {
+  const at = (version: string, paused: boolean) => ({ ...dep(2, version), spec: { ...dep(2, version).spec, paused } }) as Deployment;
+  const created = rs('b', 0, '2');
+  /** States: v1 running, then each Deployment version in turn, then the ReplicaSet of v2 created. */
+  const run = (...versions: Deployment[]) => {
+    let s = clusterState([at('1', false), rs('a', 2, '1')], 0);
+    versions.forEach((d, i) => (s = clusterState([d, rs('a', 2, '1')], i + 1, [{ type: 'MODIFIED', object: d, t: i + 1 }], s)));
+    const last = clusterState([versions.at(-1)!, rs('a', 2, '1'), created], 99, [{ type: 'ADDED', object: created, t: 99 }], s);
+    return noNewReplicaSetWhilePausedInvariant.check(last, s).map((v) => v.message);
+  };
+  it('names a ReplicaSet created for a template set while paused', () => {
+    expect(run(at('1', true), at('2', true))).toEqual(['ReplicaSet b created for Deployment web, paused since its template was set']);
+  });
+  it('accepts one created once resumed, or for a template set before the pause (a sync that read it unpaused)', () => {
+    expect(run(at('1', true), at('2', true), at('2', false))).toEqual([]);
+    expect(run(at('2', false), at('2', true))).toEqual([]);
   });
 });

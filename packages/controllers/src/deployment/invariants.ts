@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { controllerRef, deepEqual, invariant, refOf, stateNowMs } from '@kubeloop/core';
-import type { ClusterState, Deployment, Invariant, InvariantViolation, Pod, PodTemplateSpec, ReplicaSet } from '@kubeloop/core';
+import { controllerRef, deepEqual, invariant, parseTime, refOf, stateNowMs, transitionInvariant } from '@kubeloop/core';
+import type { ClusterState, Deployment, Invariant, InvariantViolation, KubeObject, Pod, PodTemplateSpec, ReplicaSet, StateChange, WorkloadCondition } from '@kubeloop/core';
 import { isPodActive, isPodAvailable, scaledValue } from '../shared/index.js';
 
 /** One broken invariant (core's {@link InvariantViolation}). */
@@ -200,6 +200,284 @@ export function statusMatches(state: DeploymentState): DeploymentViolation[] {
   return out;
 }
 
+// The conditions (Deployment documentation, "Deployment status"; upstream progress.go and
+// deployment_util.go), stated here in their own words and code.
+
+/** `progressDeadlineSeconds` meaning "no deadline" (upstream `math.MaxInt32`): then no Progressing condition is kept. */
+const NO_PROGRESS_DEADLINE = 2_147_483_647;
+
+function hasDeadline(d: Deployment): boolean {
+  return d.spec.progressDeadlineSeconds !== NO_PROGRESS_DEADLINE;
+}
+
+function conditionOf(d: Deployment, type: string): WorkloadCondition | undefined {
+  return d.status.conditions?.find((c) => c.type === type);
+}
+
+/**
+ * Whether the status shows a complete rollout (documentation, "Complete Deployment": every
+ * replica updated to the latest template and available, no old replica running, and the latest
+ * generation observed).
+ */
+function rolloutComplete(d: Deployment): boolean {
+  const s = d.status;
+  const r = d.spec.replicas;
+  return (s.updatedReplicas ?? 0) === r && (s.replicas ?? 0) === r && (s.availableReplicas ?? 0) === r && (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
+}
+
+/** Whether the status shows minimum availability: available ≥ replicas − maxUnavailable (0 for Recreate). */
+function minimumAvailable(d: Deployment): boolean {
+  return (d.status.availableReplicas ?? 0) >= d.spec.replicas - rolloutBudget(d).unavailable;
+}
+
+/** `type status reason` of a condition, or `none`. */
+function describeCondition(c: WorkloadCondition | undefined): string {
+  return c === undefined ? 'none' : `${c.type} ${c.status} ${c.reason ?? ''}`.trim();
+}
+
+/** The Available condition the documentation asks for: True / MinimumReplicasAvailable with minimum availability, else False / MinimumReplicasUnavailable. */
+function availableProblem(d: Deployment): string | undefined {
+  const c = conditionOf(d, 'Available');
+  const [status, reason] = minimumAvailable(d) ? ['True', 'MinimumReplicasAvailable'] : ['False', 'MinimumReplicasUnavailable'];
+  if (c?.status === status && c.reason === reason) return undefined;
+  return `has Available condition ${describeCondition(c)} at ${d.status.availableReplicas ?? 0} available of ${d.spec.replicas} (maxUnavailable ${rolloutBudget(d).unavailable}), expected ${status} ${reason}`;
+}
+
+function duplicateConditionTypes(d: Deployment): string | undefined {
+  const types = (d.status.conditions ?? []).map((c) => c.type);
+  return new Set(types).size === types.length ? undefined : `has two conditions of one type: ${types.join(', ')}`;
+}
+
+/**
+ * After settling, each Deployment's conditions say what the documentation says they say:
+ *
+ * - `Available` is `True` / `MinimumReplicasAvailable` when `availableReplicas ≥ replicas −
+ *   maxUnavailable` (maxUnavailable 0 for `Recreate`), else `False` / `MinimumReplicasUnavailable`;
+ * - without a progress deadline (`progressDeadlineSeconds` MaxInt32) there is no `Progressing`
+ *   condition; a paused Deployment has `Progressing` `Unknown` / `DeploymentPaused` (or keeps a
+ *   `ProgressDeadlineExceeded` reported before the pause); otherwise a complete rollout has
+ *   `True` / `NewReplicaSetAvailable` and an incomplete one has run out of time, `False` /
+ *   `ProgressDeadlineExceeded` (the controller requeues itself for the deadline);
+ * - `ReplicaFailure` is there exactly when one of its ReplicaSets has one, and no condition
+ *   type appears twice.
+ */
+export function conditionsAfterSettle(state: DeploymentState): DeploymentViolation[] {
+  const out: DeploymentViolation[] = [];
+  for (const d of state.deployments) {
+    if (d.metadata.deletionTimestamp !== undefined) continue;
+    const problems: string[] = [];
+    const duplicate = duplicateConditionTypes(d);
+    if (duplicate !== undefined) problems.push(duplicate);
+    const available = availableProblem(d);
+    if (available !== undefined) problems.push(available);
+    const progressing = conditionOf(d, 'Progressing');
+    const exceeded = progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
+    let want: string;
+    if (!hasDeadline(d)) want = 'none';
+    else if (d.spec.paused === true) want = exceeded ? 'Progressing False ProgressDeadlineExceeded' : 'Progressing Unknown DeploymentPaused';
+    else want = rolloutComplete(d) ? 'Progressing True NewReplicaSetAvailable' : 'Progressing False ProgressDeadlineExceeded';
+    if (describeCondition(progressing) !== want) problems.push(`has Progressing condition ${describeCondition(progressing)}, expected ${want}`);
+    const rsFailure = ownedReplicaSets(state, d).some((rs) => rs.status.conditions?.some((c) => c.type === 'ReplicaFailure' && c.status === 'True') === true);
+    if (rsFailure !== (conditionOf(d, 'ReplicaFailure') !== undefined)) problems.push(`has ${rsFailure ? 'no' : 'a'} ReplicaFailure condition while ${rsFailure ? 'a ReplicaSet has one' : 'no ReplicaSet has one'}`);
+    for (const message of problems) out.push({ message: `Deployment ${d.metadata.namespace ?? ''}/${d.metadata.name ?? ''} ${message}`, objects: [refOf(d)] });
+  }
+  return out;
+}
+
+const sameCondition = (a: WorkloadCondition | undefined, b: WorkloadCondition | undefined): boolean =>
+  a?.status === b?.status && a?.reason === b?.reason && a?.lastUpdateTime === b?.lastUpdateTime;
+
+/**
+ * What a status write may do to the conditions, judged on each version of a Deployment that
+ * changes a condition (upstream `syncRolloutStatus`, `checkPausedConditions`,
+ * `DeploymentTimedOut`):
+ *
+ * - no condition type appears twice;
+ * - `Available` flips only to what the availability rule of the written counts says;
+ * - `Progressing` becomes `NewReplicaSetAvailable` (`True`) only with a complete rollout in the
+ *   same status; becomes `ProgressDeadlineExceeded` (`False`) only when the previous
+ *   `Progressing` condition was last updated more than `progressDeadlineSeconds` before (judged
+ *   on the whole-second stamps: the new `lastUpdateTime` is not earlier than the old one plus the
+ *   deadline), and never on a paused Deployment; on a paused Deployment it only becomes
+ *   `Unknown` / `DeploymentPaused`; a `DeploymentPaused` condition on a Deployment no longer
+ *   paused becomes `Unknown` / `DeploymentResumed`; it is removed only when the Deployment has
+ *   no progress deadline, and never set on one without.
+ */
+export function conditionTransitions(previous: readonly Deployment[], changes: readonly { readonly type: string; readonly object: KubeObject }[]): DeploymentViolation[] {
+  const last = new Map<string, Deployment>(previous.map((d) => [d.metadata.uid ?? '', d]));
+  const out: DeploymentViolation[] = [];
+  for (const change of changes) {
+    if (change.object.kind !== 'Deployment' || change.type === 'DELETED') continue;
+    const d = change.object as Deployment;
+    const before = last.get(d.metadata.uid ?? '');
+    last.set(d.metadata.uid ?? '', d);
+    if (before === undefined || deepEqual(before.status.conditions ?? [], d.status.conditions ?? [])) continue;
+    const problems: string[] = [];
+    const duplicate = duplicateConditionTypes(d);
+    if (duplicate !== undefined) problems.push(duplicate);
+    const [availBefore, availNow] = [conditionOf(before, 'Available'), conditionOf(d, 'Available')];
+    if (availNow !== undefined && (availNow.status !== availBefore?.status || availNow.reason !== availBefore.reason)) {
+      const available = availableProblem(d);
+      if (available !== undefined) problems.push(available);
+    }
+    const [was, now] = [conditionOf(before, 'Progressing'), conditionOf(d, 'Progressing')];
+    if (!sameCondition(was, now)) {
+      const nowText = describeCondition(now);
+      if (now === undefined) {
+        if (hasDeadline(d)) problems.push(`lost its Progressing condition (${describeCondition(was)}) with a progress deadline`);
+      } else if (!hasDeadline(d)) {
+        problems.push(`has Progressing condition ${nowText} without a progress deadline`);
+      } else if (d.spec.paused === true) {
+        if (nowText !== 'Progressing Unknown DeploymentPaused') problems.push(`is paused and its Progressing condition became ${nowText}`);
+      } else if (was?.reason === 'DeploymentPaused') {
+        if (nowText !== 'Progressing Unknown DeploymentResumed') problems.push(`is resumed and its Progressing condition went from DeploymentPaused to ${nowText}, not DeploymentResumed`);
+      } else if (now.reason === 'NewReplicaSetAvailable') {
+        if (now.status !== 'True' || !rolloutComplete(d)) {
+          const s = d.status;
+          problems.push(`reports ${nowText} at replicas ${s.replicas ?? 0}, updated ${s.updatedReplicas ?? 0}, available ${s.availableReplicas ?? 0} of ${d.spec.replicas} (observed generation ${s.observedGeneration ?? 0} of ${d.metadata.generation ?? 0})`);
+        }
+      } else if (now.reason === 'ProgressDeadlineExceeded') {
+        const from = was?.lastUpdateTime === undefined ? undefined : parseTime(was.lastUpdateTime);
+        const at = now.lastUpdateTime === undefined ? Number.NaN : parseTime(now.lastUpdateTime);
+        if (now.status !== 'False' || from === undefined || !(at >= from + d.spec.progressDeadlineSeconds * 1000)) {
+          problems.push(`reports ${nowText} at ${now.lastUpdateTime ?? '(no time)'}, ${d.spec.progressDeadlineSeconds} s deadline, after ${describeCondition(was)} updated at ${was?.lastUpdateTime ?? '(never)'}`);
+        }
+      }
+    }
+    for (const message of problems) out.push({ message: `Deployment ${d.metadata.namespace ?? ''}/${d.metadata.name ?? ''} ${message}`, objects: [refOf(d)] });
+  }
+  return out;
+}
+
+/** The revision a ReplicaSet carries (`deployment.kubernetes.io/revision`, 0 when absent). */
+function revision(rs: ReplicaSet): number {
+  const n = Number(rs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '0');
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** A Deployment's old ReplicaSets: its ReplicaSets not at its template. */
+function oldReplicaSets(replicaSets: readonly ReplicaSet[], d: Deployment): ReplicaSet[] {
+  return replicaSets.filter((rs) => controllerRef(rs)?.uid === d.metadata.uid && !atTemplate(rs, d));
+}
+
+/**
+ * After settling, each Deployment that is not paused keeps at most `revisionHistoryLimit` old
+ * ReplicaSets (documentation, "Clean up Policy": the rest are garbage-collected in the
+ * background).
+ */
+export function revisionHistoryKept(state: DeploymentState): DeploymentViolation[] {
+  const out: DeploymentViolation[] = [];
+  for (const d of state.deployments) {
+    if (d.metadata.deletionTimestamp !== undefined || d.spec.paused === true) continue;
+    const old = oldReplicaSets(state.replicaSets, d);
+    if (old.length > d.spec.revisionHistoryLimit) {
+      out.push({ message: `Deployment ${d.metadata.name ?? ''} keeps ${old.length} old ReplicaSets (${old.map((rs) => rs.metadata.name ?? '').join(', ')}), revisionHistoryLimit ${d.spec.revisionHistoryLimit}`, objects: [refOf(d)] });
+    }
+  }
+  return out;
+}
+
+/**
+ * A ReplicaSet of a live Deployment is deleted only as history beyond `revisionHistoryLimit`,
+ * oldest revision first (upstream `cleanupDeployment`): when it goes it had no replicas
+ * (`spec.replicas` and `status.replicas` 0), and at least `revisionHistoryLimit` old
+ * ReplicaSets of a higher revision stay. `replicaSets` are the Deployment's ReplicaSets just
+ * after the deletion.
+ */
+function historyDeletionProblem(deleted: ReplicaSet, d: Deployment, replicaSets: readonly ReplicaSet[]): string | undefined {
+  if (deleted.spec.replicas !== 0 || (deleted.status.replicas ?? 0) !== 0) return `deleted ReplicaSet ${deleted.metadata.name ?? ''} while it had replicas (spec ${deleted.spec.replicas}, status ${deleted.status.replicas ?? 0})`;
+  const newer = oldReplicaSets(replicaSets, d).filter((rs) => revision(rs) > revision(deleted));
+  if (newer.length < d.spec.revisionHistoryLimit) {
+    return `deleted ReplicaSet ${deleted.metadata.name ?? ''} (revision ${revision(deleted)}) keeping only ${newer.length} newer old ReplicaSets, revisionHistoryLimit ${d.spec.revisionHistoryLimit}`;
+  }
+  return undefined;
+}
+
+/**
+ * Transition (safety): a Deployment's ReplicaSet is deleted only as history beyond
+ * `revisionHistoryLimit`, oldest revision first (upstream `cleanupDeployment`) — when it goes it
+ * had no replicas (spec and status), and at least `revisionHistoryLimit` old ReplicaSets of a
+ * higher revision stay. Judged on every ReplicaSet deletion the trace shows, for ReplicaSets of
+ * a Deployment that is live and not being deleted (the garbage collector deletes the others). Holds where nothing but the Deployment controller deletes
+ * ReplicaSets.
+ */
+export const historyCleanupOldestFirstInvariant: Invariant = transitionInvariant(
+  'historyCleanupOldestFirst',
+  "A Deployment's ReplicaSet is deleted only once it has no replicas and at least revisionHistoryLimit old ReplicaSets of a higher revision stay (the oldest history goes first).",
+  (previous, state) => {
+    if (!state.changes.some((c) => c.type === 'DELETED' && c.object.kind === 'ReplicaSet')) return [];
+    const key = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+    const live = new Map<string, KubeObject>();
+    for (const kind of ['Deployment', 'ReplicaSet']) for (const o of previous.of(kind)) live.set(key(o), o);
+    const out: InvariantViolation[] = [];
+    for (const c of state.changes) {
+      if (c.object.kind !== 'Deployment' && c.object.kind !== 'ReplicaSet') continue;
+      if (c.type === 'DELETED') live.delete(key(c.object));
+      else live.set(key(c.object), c.object);
+      if (c.type !== 'DELETED' || c.object.kind !== 'ReplicaSet') continue;
+      const rs = c.object as ReplicaSet;
+      const ref = controllerRef(rs);
+      const d = [...live.values()].find((o): o is Deployment => o.kind === 'Deployment' && o.metadata.uid === ref?.uid);
+      if (ref?.kind !== 'Deployment' || d === undefined || d.metadata.deletionTimestamp !== undefined) continue;
+      const problem = historyDeletionProblem(rs, d, [...live.values()].filter((o): o is ReplicaSet => o.kind === 'ReplicaSet'));
+      if (problem !== undefined) out.push({ message: `Deployment ${d.metadata.name ?? ''} ${problem}`, objects: [refOf(d), refOf(rs)] });
+    }
+    return out;
+  },
+);
+
+/**
+ * The versions of the Deployment `uid` the trace shows before `state.changes[before]`, newest
+ * first: this state's earlier changes, then each previous state's.
+ */
+function* versionsBefore(state: ClusterState, before: number, uid: string): Generator<Deployment> {
+  let changes: readonly StateChange[] = state.changes.slice(0, before);
+  for (let s: ClusterState | undefined = state; s !== undefined; s = s.previous, changes = s?.changes ?? []) {
+    for (let i = changes.length - 1; i >= 0; i--) {
+      const o = changes[i]!.object;
+      if (o.kind === 'Deployment' && o.metadata.uid === uid) yield o as Deployment;
+    }
+  }
+}
+
+/**
+ * Transition (safety): no ReplicaSet is created for a template that was set while its
+ * Deployment was paused, as long as it stays paused (documentation, "Pausing and Resuming a
+ * rollout of a Deployment": changes to a paused Deployment's template trigger no rollout;
+ * upstream `sync` looks the new ReplicaSet up without creating it). Judged on the Deployment's
+ * versions the trace shows: every version since the one that set the created ReplicaSet's
+ * template is paused. (A controller reading a lagging cache cannot know that template without
+ * having seen the pause, as watches deliver in order.)
+ */
+export const noNewReplicaSetWhilePausedInvariant: Invariant = transitionInvariant(
+  'noNewReplicaSetWhilePaused',
+  'No ReplicaSet is created for a template set while its Deployment was paused, until it is resumed.',
+  (_previous, state) => {
+    const out: InvariantViolation[] = [];
+    state.changes.forEach((c, i) => {
+      if (c.type !== 'ADDED' || c.object.kind !== 'ReplicaSet') return;
+      const rs = c.object as ReplicaSet;
+      const ref = controllerRef(rs);
+      if (ref?.kind !== 'Deployment') return;
+      // Newest first: paused at the ReplicaSet's template all the way back to the version
+      // before the template was set (a newest version at another template: the controller
+      // created it from an older one, not judged).
+      let paused: boolean | undefined;
+      let templateSet = false;
+      for (const d of versionsBefore(state, i, ref.uid)) {
+        if (!atTemplate(rs, d)) {
+          templateSet = true;
+          break;
+        }
+        paused = d.spec.paused === true;
+        if (!paused) break;
+      }
+      if (templateSet && paused === true) out.push({ message: `ReplicaSet ${rs.metadata.name ?? ''} created for Deployment ${ref.name}, paused since its template was set`, objects: [refOf(rs)] });
+    });
+    return out;
+  },
+);
+
 // As core invariants over cluster states
 
 function deploymentState(state: ClusterState): DeploymentState {
@@ -261,4 +539,30 @@ export function rolloutBoundsInvariant(options: RolloutBoundsOptions = {}): Inva
  * where every pod can still run — a precondition only the test knows (add it yourself, as the
  * toolkit's reference suite does).
  */
+/**
+ * Liveness: {@link conditionsAfterSettle} — after settling, `Available`, `Progressing` and
+ * `ReplicaFailure` say what the documentation says. Not registered by the plugin: a rollout
+ * stuck short of its progress deadline when a run stops settling is reported too, so it holds
+ * where settles run past the deadline (a SimCluster settle does: the controller requeues for it).
+ */
+export const deploymentConditionsAfterSettleInvariant: Invariant = invariant(
+  'deploymentConditionsAfterSettle',
+  'After settling, Available is True exactly with replicas − maxUnavailable available, Progressing is NewReplicaSetAvailable when complete, ProgressDeadlineExceeded when not, DeploymentPaused when paused and absent without a deadline.',
+  (state) => conditionsAfterSettle(deploymentState(state)),
+);
+
+/** Transition (safety): {@link conditionTransitions} on every Deployment version the trace shows. */
+export const deploymentConditionTransitionsInvariant: Invariant = transitionInvariant(
+  'deploymentConditionTransitions',
+  'A status write flips Available only by the availability rule, sets NewReplicaSetAvailable only on a complete rollout, ProgressDeadlineExceeded only after progressDeadlineSeconds without progress and never while paused, DeploymentPaused while paused and DeploymentResumed after.',
+  (previous, state) => conditionTransitions(previous.of<Deployment>('Deployment'), state.changes),
+);
+
+/** Liveness: {@link revisionHistoryKept} — after settling, at most `revisionHistoryLimit` old ReplicaSets per Deployment. */
+export const revisionHistoryKeptInvariant: Invariant = invariant(
+  'revisionHistoryKept',
+  'After settling, a Deployment that is not paused keeps at most revisionHistoryLimit old ReplicaSets.',
+  (state) => revisionHistoryKept(deploymentState(state)),
+);
+
 export const DEPLOYMENT_INVARIANTS: readonly Invariant[] = [deploymentStatusMatchesInvariant];

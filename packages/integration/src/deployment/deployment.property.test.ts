@@ -49,7 +49,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Deployments, controllerRef, invariant, refOf } from '@kubeloop/core';
+import { Deployments, ReplicaSets, controllerRef, invariant, refOf } from '@kubeloop/core';
 import type { ClusterState, Deployment, InvariantViolation, Pod, ReplicaSet } from '@kubeloop/core';
 import {
   DEEP,
@@ -67,9 +67,19 @@ import {
   transitionInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, Invariant, RunContext, SimCluster } from '@kubeloop/testing';
+import type { Plugin } from '@kubeloop/core';
+import { sabotaged } from '../sabotage.js';
 import type { RolloutBoundsOptions } from '@kubeloop/controllers';
-import { replicaSetPlugin } from '@kubeloop/controllers';
-import { deploymentPlugin } from '@kubeloop/controllers';
+import {
+  conditionsAfterSettle,
+  deploymentConditionTransitionsInvariant,
+  deploymentConditionsAfterSettleInvariant,
+  deploymentPlugin,
+  historyCleanupOldestFirstInvariant,
+  noNewReplicaSetWhilePausedInvariant,
+  replicaSetPlugin,
+  revisionHistoryKeptInvariant,
+} from '@kubeloop/controllers';
 
 const RUNS = DEEP ? 400 : 40;
 const FAULT_RUNS = DEEP ? 300 : 12;
@@ -96,7 +106,14 @@ interface Shape {
    * what a Recreate rollout must wait for.
    */
   readonly stopAfter: string | undefined;
+  /** Undefined: the API server's default (10). */
+  readonly revisionHistoryLimit: number | undefined;
+  /** Undefined: the API server's default (600); {@link NO_DEADLINE}: no Progressing condition. */
+  readonly progressDeadlineSeconds: number | undefined;
 }
+
+/** `progressDeadlineSeconds` that means no deadline (upstream MaxInt32). */
+const NO_DEADLINE = 2_147_483_647;
 
 /** What the test does; the first step of a run creates the Deployment, the last resumes it. */
 type Step =
@@ -104,7 +121,9 @@ type Step =
   | { readonly kind: 'template'; readonly version: number; readonly settle: boolean; readonly waitMs: number }
   | { readonly kind: 'scale'; readonly replicas: number; readonly settle: boolean; readonly waitMs: number }
   | { readonly kind: 'pause'; readonly settle: boolean; readonly waitMs: number }
-  | { readonly kind: 'resume'; readonly settle: boolean; readonly waitMs: number };
+  | { readonly kind: 'resume'; readonly settle: boolean; readonly waitMs: number }
+  | { readonly kind: 'deadline'; readonly seconds: number; readonly settle: boolean; readonly waitMs: number }
+  | { readonly kind: 'stall'; readonly version: number; readonly settle: boolean; readonly waitMs: number };
 
 /** RollingUpdate with one parameter set or none: the API server defaults the other to 25%. */
 const partialRollingUpdate: fc.Arbitrary<Strategy> = fc.oneof(
@@ -123,6 +142,8 @@ const shape: fc.Arbitrary<Shape> = fc.record({
   strategy,
   minReadySeconds: fc.constantFrom(0, 0, 5),
   stopAfter: fc.constantFrom(undefined, '2s', '20s'),
+  revisionHistoryLimit: fc.constantFrom(undefined, undefined, 0, 1, 2),
+  progressDeadlineSeconds: fc.constantFrom(undefined, undefined, NO_DEADLINE, 30),
 });
 
 const pacing = { settle: fc.boolean(), waitMs: fc.integer({ min: 1, max: 4_000 }) };
@@ -131,12 +152,20 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('scale' as const), replicas: replicaCounts(7), ...pacing }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('pause' as const), ...pacing }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('resume' as const), ...pacing }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deadline' as const), seconds: fc.constantFrom(NO_DEADLINE, 600, 30), ...pacing }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('stall' as const), version: fc.nat(3), ...pacing }) },
 );
 /** Resuming at the end lets a paused rollout finish, so the settled state is at the latest template. */
 const FINAL_RESUME: Step = { kind: 'resume', settle: true, waitMs: 1 };
 const steps: fc.Arbitrary<readonly Step[]> = fc
   .tuple(shape, fc.array(step, { minLength: 1, maxLength: MAX_STEPS }))
   .map(([s, rest]) => [{ kind: 'create' as const, shape: s }, ...rest, FINAL_RESUME]);
+
+/** The template metadata of a version: the shape's stop time, and for a stalled one pods that are never Ready. */
+function templateMetadata(stopAfter: string | undefined, stalled = false): object {
+  const behavior = [...(stopAfter === undefined ? [] : [`stop-after=${stopAfter}`]), ...(stalled ? ['not-ready-for=10h'] : [])];
+  return { labels: { app: 'web' }, ...(behavior.length === 0 ? {} : { annotations: { 'kubeloop.dev/behavior': behavior.join(',') } }) };
+}
 
 function manifest(s: Shape): object {
   return {
@@ -146,18 +175,20 @@ function manifest(s: Shape): object {
     spec: {
       replicas: s.replicas,
       minReadySeconds: s.minReadySeconds,
+      ...(s.revisionHistoryLimit === undefined ? {} : { revisionHistoryLimit: s.revisionHistoryLimit }),
+      ...(s.progressDeadlineSeconds === undefined ? {} : { progressDeadlineSeconds: s.progressDeadlineSeconds }),
       selector: { matchLabels: { app: 'web' } },
       ...(s.strategy === undefined ? {} : { strategy: s.strategy }),
       template: {
-        metadata: { labels: { app: 'web' }, ...(s.stopAfter === undefined ? {} : { annotations: { 'kubeloop.dev/behavior': `stop-after=${s.stopAfter}` } }) },
+        metadata: templateMetadata(s.stopAfter),
         spec: { containers: containers(0) },
       },
     },
   };
 }
 
-function containers(version: number): object[] {
-  return [{ name: 'app', image: 'nginx:1.25', env: [{ name: 'VERSION', value: `v${version}` }] }];
+function containers(version: number, stalled = false): object[] {
+  return [{ name: 'app', image: 'nginx:1.25', env: [{ name: 'VERSION', value: `v${version}` }], ...(stalled ? { readinessProbe: { httpGet: { port: 80 }, periodSeconds: 10 } } : {}) }];
 }
 
 /**
@@ -169,6 +200,10 @@ interface RunState {
   armed: boolean;
   window: boolean | undefined;
   readonly quietMs: number | undefined;
+  /** The shape's stop time, for the templates a step writes. */
+  stopAfter: string | undefined;
+  /** What {@link conditionsAfterSettle} found on a stalled rollout, for {@link STALLED_ROLLOUT_REPORTED} to report. */
+  stalled: InvariantViolation[];
 }
 
 /** Whether the Deployment is converged: its status observes its generation, every replica is available and, unless paused, updated. */
@@ -194,6 +229,7 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
   };
   if (s.kind === 'create') {
     run.window = false;
+    run.stopAfter = s.shape.stopAfter;
     await cluster.apply(manifest(s.shape));
     await settle();
     return;
@@ -214,6 +250,33 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
     case 'resume':
       await patch({ paused: false });
       break;
+    case 'deadline':
+      await patch({ progressDeadlineSeconds: s.seconds });
+      break;
+    case 'stall': {
+      // A version whose pods never become Ready, left past the progress deadline (the
+      // controller requeues itself for it; a cut watch may back off 30 s more), then rolled
+      // back to a healthy one.
+      // The deadline is set to 30 s with it (unless there is none), to keep the run short.
+      const deadline = (await cluster.get(Deployments, KEY)).spec.progressDeadlineSeconds === NO_DEADLINE ? NO_DEADLINE : 30;
+      await patch({ progressDeadlineSeconds: deadline, template: { metadata: templateMetadata(run.stopAfter, true), spec: { containers: containers(s.version, true) } } });
+      await context.advance(((deadline === NO_DEADLINE ? 0 : deadline) + 60) * 1000);
+      const now = await cluster.get(Deployments, KEY);
+      // Not judged while the Progressing condition still says NewReplicaSetAvailable and
+      // status.replicas equals updatedReplicas: upstream then estimates no progress at all
+      // (syncRolloutStatus' isCompleteDeployment; kubernetes/kubernetes#44657), and neither does
+      // this controller. It happens when the condition was not reset — a rollback to the
+      // ReplicaSet of a stalled version seen before, or a crash between creating the new
+      // ReplicaSet and writing NewReplicaSetCreated — with replicas 1 and maxSurge 0, or Recreate.
+      const progressing = now.status?.conditions?.find((c) => c.type === 'Progressing');
+      const unestimated = progressing?.reason === 'NewReplicaSetAvailable' && (now.status?.replicas ?? 0) === (now.status?.updatedReplicas ?? 0);
+      if ((now.status?.observedGeneration ?? 0) >= (now.metadata.generation ?? 0) && !unestimated) {
+        const state = { deployments: [now], replicaSets: (await cluster.list(ReplicaSets)).items, pods: [], nowMs: cluster.clock.now() };
+        run.stalled.push(...conditionsAfterSettle(state).map((v) => ({ ...v, message: `stalled rollout, ${deadline} s deadline: ${v.message}` })));
+      }
+      await patch({ template: { metadata: templateMetadata(run.stopAfter), spec: { containers: containers(s.version) } } });
+      break;
+    }
   }
   if (s.settle) await settle();
   else await context.advance(s.waitMs);
@@ -223,7 +286,7 @@ function describeStep(s: Step): string {
   const pace = (p: { settle: boolean; waitMs: number }) => (p.settle ? ', settle' : `, wait ${p.waitMs} ms`);
   switch (s.kind) {
     case 'create':
-      return `create web: replicas ${s.shape.replicas}, ${describeStrategy(s.shape.strategy)}, minReadySeconds ${s.shape.minReadySeconds}${s.shape.stopAfter === undefined ? '' : `, pods stop ${s.shape.stopAfter} after SIGTERM`}; settle`;
+      return `create web: replicas ${s.shape.replicas}, ${describeStrategy(s.shape.strategy)}, minReadySeconds ${s.shape.minReadySeconds}, revisionHistoryLimit ${s.shape.revisionHistoryLimit ?? 'unset'}, progressDeadlineSeconds ${s.shape.progressDeadlineSeconds ?? 'unset'}${s.shape.stopAfter === undefined ? '' : `, pods stop ${s.shape.stopAfter} after SIGTERM`}; settle`;
     case 'template':
       return `template v${s.version}${pace(s)}`;
     case 'scale':
@@ -232,6 +295,10 @@ function describeStep(s: Step): string {
       return `pause${pace(s)}`;
     case 'resume':
       return `resume${pace(s)}`;
+    case 'stall':
+      return `template v${s.version} whose pods never become Ready with progressDeadlineSeconds 30 (unless none), 30 s past it, then healthy v${s.version}${pace(s)}`;
+    case 'deadline':
+      return `progressDeadlineSeconds ${s.seconds === NO_DEADLINE ? 'none (MaxInt32)' : s.seconds}${pace(s)}`;
   }
 }
 
@@ -298,6 +365,22 @@ const REPLICASETS_WITHIN_REPLICAS = invariant(
 );
 
 /**
+ * A rollout stuck past its deadline is reported so, as the Deployment documentation promises
+ * ("Failed Deployment": `Progressing` `False`, `ProgressDeadlineExceeded`, once
+ * `progressDeadlineSeconds` pass without progress), with `Available` by the availability rule:
+ * {@link conditionsAfterSettle} judged on the state where a `stall` step left the rollout
+ * (not a settled state: its new pods are never Ready). Reads the run's bookkeeping.
+ */
+function stalledRolloutReported(run: RunState): Invariant {
+  return invariant(
+    'stalledRolloutReported',
+    'A rollout whose new pods never become Ready reports Progressing False ProgressDeadlineExceeded once progressDeadlineSeconds pass (DeploymentPaused if paused, nothing without a deadline), and Available by the availability rule.',
+    () => run.stalled.splice(0),
+    'safety',
+  );
+}
+
+/**
  * Transition safety, local to this suite: the toolkit's {@link rolloutBoundsInvariant} holds on
  * every state the store went through between two checks (`everyState`), for windows that began
  * while the Deployment was armed (see the file's comment). Reads the run's bookkeeping, so it
@@ -324,18 +407,25 @@ function rolloutBoundsInStableWindows(run: RunState, options: RolloutBoundsOptio
  * windows, and after settling (and 10 s later) the Deployment liveness invariants and the bounds
  * (on pods) on the settled state. `quietMs` lengthens every settle (cut watches back off).
  */
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>, runs: number, bounds: RolloutBoundsOptions = {}, quietMs?: number): CheckClusterOptions<Step, RunState> {
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, runs: number, bounds: RolloutBoundsOptions = {}, quietMs?: number, deployment: Plugin = deploymentPlugin()): CheckClusterOptions<Step, RunState> {
   return {
     name,
-    cluster: { nodes: 3, controllerManager: { plugins: [replicaSetPlugin(), deploymentPlugin()] } },
-    runState: () => ({ armed: false, window: undefined, quietMs }),
+    cluster: { nodes: 3, controllerManager: { plugins: [replicaSetPlugin(), deployment] } },
+    runState: () => ({ armed: false, window: undefined, quietMs, stopAfter: undefined, stalled: [] }),
     actions: steps,
     perform,
     describe: describeStep,
     faults,
     // The Recreate rule holds in every state, windows or not (a scale or a crash does not lift it).
-    safety: (run) => [rolloutBoundsInStableWindows(run, bounds), everyState(RECREATE_ONE_REPLICASET_AT_A_TIME, { kinds: ['Deployment', 'ReplicaSet', 'Pod'] })],
-    liveness: [...DEPLOYMENT_LIVENESS, rolloutBoundsInvariant()],
+    safety: (run) => [
+      rolloutBoundsInStableWindows(run, bounds),
+      everyState(RECREATE_ONE_REPLICASET_AT_A_TIME, { kinds: ['Deployment', 'ReplicaSet', 'Pod'] }),
+      deploymentConditionTransitionsInvariant,
+      historyCleanupOldestFirstInvariant,
+      noNewReplicaSetWhilePausedInvariant,
+      stalledRolloutReported(run),
+    ],
+    liveness: [...DEPLOYMENT_LIVENESS, rolloutBoundsInvariant(), deploymentConditionsAfterSettleInvariant, revisionHistoryKeptInvariant],
     stepMs: 1,
     settleMaxMs: 1_200_000,
     ...(quietMs === undefined ? {} : { settleQuietMs: quietMs }),
@@ -379,7 +469,7 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     // The old ReplicaSet goes to 0 in the first step; the surge room (4 − 1) is then larger
     // than what the new one lacks (3 − 1): only the cap at replicas keeps it at 3.
     const actions: Step[] = [
-      { kind: 'create', shape: { replicas: 3, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '100%' } }, minReadySeconds: 0, stopAfter: undefined } },
+      { kind: 'create', shape: { replicas: 3, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '100%' } }, minReadySeconds: 0, stopAfter: undefined, revisionHistoryLimit: undefined, progressDeadlineSeconds: undefined } },
       { kind: 'template', version: 2, settle: true, waitMs: 1 },
       FINAL_RESUME,
     ];
@@ -391,7 +481,7 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     // change in an armed window; a controller that fell back to the 25% default passed them.
     for (const [replicas, maxSurge] of [[6, 1], [5, '10%']] as const) {
       const actions: Step[] = [
-        { kind: 'create', shape: { replicas, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable: 0 } }, minReadySeconds: 0, stopAfter: undefined } },
+        { kind: 'create', shape: { replicas, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable: 0 } }, minReadySeconds: 0, stopAfter: undefined, revisionHistoryLimit: undefined, progressDeadlineSeconds: undefined } },
         { kind: 'template', version: 2, settle: true, waitMs: 1 },
         FINAL_RESUME,
       ];
@@ -403,7 +493,7 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     // replicas 1, maxSurge 1: v2's ReplicaSet is cleaned up (0) and v1's scaled to 1 while the
     // ReplicaSet controller has not yet deleted v2's pod: 3 pods for a moment, 2 in the sizes.
     const actions: Step[] = [
-      { kind: 'create', shape: { replicas: 1, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, minReadySeconds: 0, stopAfter: undefined } },
+      { kind: 'create', shape: { replicas: 1, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, minReadySeconds: 0, stopAfter: undefined, revisionHistoryLimit: undefined, progressDeadlineSeconds: undefined } },
       { kind: 'template', version: 2, settle: false, waitMs: 1 },
       { kind: 'template', version: 1, settle: false, waitMs: 1 },
       FINAL_RESUME,
@@ -411,5 +501,54 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     const outcome = await runCase(options('deployment: regression 719', fc.constant([]), 1, { surgeCounts: 'replicaSets' }, CUT_WATCH_QUIET_MS), 719, actions, [{ kind: 'expireWatches', afterMs: 15_000 }]);
     if (outcome.failure !== undefined) console.error(JSON.stringify(outcome.failure, null, 2), outcome.faultLog);
     expect(outcome.failure).toBeUndefined();
+  }, 60_000);
+});
+
+/** A Deployment controller that sees its Deployments' spec through `edit` (a controller broken on purpose). */
+function seesSpec(edit: (spec: Deployment['spec']) => Deployment['spec']): Plugin {
+  return sabotaged(deploymentPlugin(), { read: (resource, o) => (resource.kind === 'Deployment' ? ({ ...o, spec: edit((o as Deployment).spec) } as Deployment) : o) });
+}
+
+/** A fixed case's creation with 2 replicas, RollingUpdate maxSurge 1 / maxUnavailable 0, and `shape` on top. */
+function create2(shape: Partial<Shape> = {}): Step {
+  return { kind: 'create', shape: { replicas: 2, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, minReadySeconds: 0, stopAfter: undefined, revisionHistoryLimit: undefined, progressDeadlineSeconds: undefined, ...shape } };
+}
+
+/** The invariant a fixed case fails with a broken Deployment controller (the real one passes it). */
+async function brokenFails(broken: Plugin, actions: Step[]): Promise<string | undefined> {
+  expect((await runCase(options('deployment: real', fc.constant([]), 1), 1, actions, [])).failure).toBeUndefined();
+  const outcome = await runCase(options('deployment: broken', fc.constant([]), 1, {}, undefined, broken), 1, actions, []);
+  return outcome.failure === undefined ? undefined : `${outcome.failure.invariant}: ${outcome.failure.violations[0]?.message ?? ''}`;
+}
+
+describe('the condition, history and pause invariants fail on a Deployment controller broken on purpose', () => {
+  it('one that ignores spec.paused rolls a paused template change out: noNewReplicaSetWhilePaused (without a deadline: with one, the Progressing condition it sets while paused fails first)', async () => {
+    const pausedChange = (shape: Partial<Shape>): Step[] => [create2(shape), { kind: 'pause', settle: true, waitMs: 1 }, { kind: 'template', version: 1, settle: true, waitMs: 1 }, FINAL_RESUME];
+    const ignoresPause = seesSpec((spec) => ({ ...spec, paused: false }));
+    expect(await brokenFails(ignoresPause, pausedChange({ progressDeadlineSeconds: NO_DEADLINE }))).toMatch(/^noNewReplicaSetWhilePaused: ReplicaSet web-\w+ created for Deployment web, paused since its template was set$/);
+    expect(await brokenFails(ignoresPause, pausedChange({}))).toBe('deploymentConditionTransitions: Deployment default/web is paused and its Progressing condition became Progressing True NewReplicaSetCreated');
+  }, 60_000);
+
+  it('one that keeps one more old ReplicaSet than revisionHistoryLimit fails revisionHistoryKept', async () => {
+    const actions: Step[] = [create2({ revisionHistoryLimit: 0 }), { kind: 'template', version: 1, settle: true, waitMs: 1 }, FINAL_RESUME];
+    expect(await brokenFails(seesSpec((spec) => ({ ...spec, revisionHistoryLimit: spec.revisionHistoryLimit + 1 })), actions)).toMatch(/^revisionHistoryKept: Deployment web keeps 1 old ReplicaSets \(web-\w+\), revisionHistoryLimit 0$/);
+  }, 60_000);
+
+  it('one that times out after 1 s instead of progressDeadlineSeconds fails deploymentConditionTransitions', async () => {
+    const actions: Step[] = [create2({ minReadySeconds: 5 }), { kind: 'template', version: 1, settle: true, waitMs: 1 }, FINAL_RESUME];
+    expect(await brokenFails(seesSpec((spec) => ({ ...spec, progressDeadlineSeconds: 1 })), actions)).toMatch(/^deploymentConditionTransitions: .*reports Progressing False ProgressDeadlineExceeded at .*, 600 s deadline/);
+  }, 60_000);
+
+  it('one whose deadline never comes fails stalledRolloutReported on a rollout whose pods never become Ready', async () => {
+    const actions: Step[] = [create2(), { kind: 'stall', version: 1, settle: true, waitMs: 1 }, FINAL_RESUME];
+    expect(await brokenFails(seesSpec((spec) => ({ ...spec, progressDeadlineSeconds: 100_000 })), actions)).toMatch(
+      /^stalledRolloutReported: stalled rollout, 30 s deadline: Deployment default\/web has Progressing condition Progressing True ReplicaSetUpdated, expected Progressing False ProgressDeadlineExceeded$/,
+    );
+  }, 60_000);
+
+  it('one that takes every pod for allowed to be unavailable (maxUnavailable 100%) fails deploymentConditionTransitions on its first Available', async () => {
+    const actions: Step[] = [create2({ replicas: 3 }), FINAL_RESUME];
+    const broken = seesSpec((spec) => ({ ...spec, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '100%' } } }));
+    expect(await brokenFails(broken, actions)).toMatch(/^deploymentConditionTransitions: Deployment default\/web has Available condition Available True MinimumReplicasAvailable at 0 available of 3 \(maxUnavailable 0\)/);
   }, 60_000);
 });
