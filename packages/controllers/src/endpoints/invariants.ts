@@ -300,40 +300,33 @@ export function endpointWritesFollowPods(state: ClusterState): EndpointsViolatio
       const versions = versionsBefore(history, index, 'Node', '', name);
       return versions.length > 0 && versions.every((v) => v === null);
     };
+    // Each listed pod must match one of the versions the write may have been decided from.
+    const judge = (ref: { name?: string | undefined; uid?: string | undefined } | undefined, listedAs: string, fits: (pod: Pod) => boolean, withNode: boolean): void => {
+      const name = ref?.name ?? '';
+      const versions = podVersions(ref);
+      if (versions.length === 0) report(`lists pod ${name}, deleted (or never there) before`);
+      else if (!versions.some(fits)) {
+        report(`lists pod ${name} ${listedAs}, which does not show the pod as it was (Ready ${versions.map((p) => readyCondition(p)?.status ?? 'none').join('/')}, terminating ${versions.map((p) => p.metadata.deletionTimestamp !== undefined).join('/')}${withNode ? `, node ${versions[0]!.spec.nodeName ?? ''}` : ''})`);
+      }
+    };
     if (object.kind === 'EndpointSlice') {
       for (const e of (object as EndpointSlice).endpoints) {
-        const name = e.targetRef?.name ?? '';
-        const versions = podVersions(e.targetRef);
-        if (versions.length === 0) {
-          report(`lists pod ${name}, deleted (or never there) before`);
-          continue;
-        }
-        const fits = versions.some((pod) => {
+        judge(e.targetRef, `with ${JSON.stringify(e.conditions)}`, (pod) => {
           const serving = readyCondition(pod)?.status === 'True';
           const terminating = pod.metadata.deletionTimestamp !== undefined;
           if (e.conditions.serving !== serving || e.conditions.terminating !== terminating) return false;
-          if (e.conditions.ready === true ? !tolerate(true) && !(serving && !terminating) : !tolerate(false) || serving && !terminating) return false;
+          if (e.conditions.ready === true ? !tolerate(true) && !(serving && !terminating) : !tolerate(false) || (serving && !terminating)) return false;
           return tolerate(true) || (pod.spec.nodeName ?? '') === '' || !nodeGone(pod.spec.nodeName ?? '');
-        });
-        if (!fits) report(`lists pod ${name} with ${JSON.stringify(e.conditions)}, which does not show the pod as it was (Ready ${versions.map((p) => readyCondition(p)?.status ?? 'none').join('/')}, terminating ${versions.map((p) => p.metadata.deletionTimestamp !== undefined).join('/')}, node ${versions[0]!.spec.nodeName ?? ''})`);
+        }, true);
       }
     } else {
       for (const subset of (object as Endpoints).subsets ?? []) {
         for (const [asReady, list] of [[true, subset.addresses ?? []], [false, subset.notReadyAddresses ?? []]] as const) {
           for (const a of list) {
-            const name = a.targetRef?.name ?? '';
-            const versions = podVersions(a.targetRef);
-            if (versions.length === 0) {
-              report(`lists pod ${name}, deleted (or never there) before`);
-              continue;
-            }
-            const fits = versions.some((pod) => {
-              const ready = readyCondition(pod)?.status === 'True';
-              const terminating = pod.metadata.deletionTimestamp !== undefined;
+            judge(a.targetRef, `as ${asReady ? 'ready' : 'not ready'}`, (pod) => {
               if (tolerate(true) && asReady) return true;
-              return !tolerate(false) ? false : !terminating && ready === asReady;
-            });
-            if (!fits) report(`lists pod ${name} as ${asReady ? 'ready' : 'not ready'}, which does not show the pod as it was (Ready ${versions.map((p) => readyCondition(p)?.status ?? 'none').join('/')}, terminating ${versions.map((p) => p.metadata.deletionTimestamp !== undefined).join('/')})`);
+              return tolerate(false) && pod.metadata.deletionTimestamp === undefined && (readyCondition(pod)?.status === 'True') === asReady;
+            }, false);
           }
         }
       }
