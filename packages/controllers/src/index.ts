@@ -293,13 +293,14 @@ export {
   noNodeUnknownWithinGraceInvariant,
   nodeLifecycleInvariants,
   nodeLifecyclePlugin,
+  partialDisruptionTaintingInvariant,
   podsOnUnreadyNodesNotReadyInvariant,
   readyChangesActedOnInvariant,
   silentNodesUnknownInvariant,
   taintedPodsEvictedInvariant,
   taintEvictionsMarkedInvariant,
 } from './nodelifecycle/index.js';
-export type { NodeHealthOptions, NodeLifecycleOptions, NodeLifecyclePluginOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from './nodelifecycle/index.js';
+export type { NodeHealthOptions, NodeLifecycleOptions, NodeLifecyclePluginOptions, PartialDisruptionOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from './nodelifecycle/index.js';
 
 // The kube-scheduler: registration, profiles and the reasons it reports
 export {

@@ -78,6 +78,7 @@ export {
   oneDaemonPodPerEligibleNodeInvariant,
   orphansKeptInvariant,
   ownershipFollowsSelectorsInvariant,
+  partialDisruptionTaintingInvariant,
   podsNotOvercreatedInvariant,
   podsNotOverdeletedInvariant,
   podsOnUnreadyNodesNotReadyInvariant,
@@ -98,7 +99,7 @@ export {
   terminatingEndpointsWithinInvariant,
   unresolvableOwnersKeptInvariant,
 } from '@kubeloop/controllers';
-export type { AvailableNotEarlyOptions, NoCreationsWhileDeletingOptions, NodeHealthOptions, PodsNotOvercreatedOptions, ReplicaFailureConditionOptions, ScaleDownOrderOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';
+export type { AvailableNotEarlyOptions, NoCreationsWhileDeletingOptions, NodeHealthOptions, PartialDisruptionOptions, PodsNotOvercreatedOptions, ReplicaFailureConditionOptions, ScaleDownOrderOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from '@kubeloop/controllers';
 
 // Property tests on a whole cluster
 export { CheckFailure, DEEP, DEFAULT_MAX_WRITES_PER_RUN, DEFAULT_RUNS, REPLAY_ENV, checkCluster, runCase, traceDigest } from './check/check.js';

@@ -41,13 +41,14 @@ export {
   noExecuteTaintRateInvariant,
   noNodeUnknownWithinGraceInvariant,
   nodeLifecycleInvariants,
+  partialDisruptionTaintingInvariant,
   podsOnUnreadyNodesNotReadyInvariant,
   readyChangesActedOnInvariant,
   silentNodesUnknownInvariant,
   taintedPodsEvictedInvariant,
   taintEvictionsMarkedInvariant,
 } from './invariants.js';
-export type { NodeHealthOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from './invariants.js';
+export type { NodeHealthOptions, PartialDisruptionOptions, PromptnessOptions, TaintEvictionOptions, TaintingRateOptions } from './invariants.js';
 
 // Admission
 export { DEFAULT_TOLERATION_SECONDS, DEFAULT_TOLERATION_SECONDS_HOOK, defaultTolerationSeconds } from './admission.js';

@@ -225,6 +225,31 @@ const isLifecycle = (t: Taint) => (t.key === NOT_READY || t.key === UNREACHABLE)
 const expectedKey = (ready: string | undefined) => (ready === 'False' ? NOT_READY : ready === 'Unknown' ? UNREACHABLE : undefined);
 const zoneOf = (node: Node) => `${node.metadata.labels?.['topology.kubernetes.io/region'] ?? ''}:${node.metadata.labels?.['topology.kubernetes.io/zone'] ?? ''}`;
 
+/** How many nodes of a zone have `Ready=True`, and how many do not (`False`, `Unknown`, or no Ready condition yet). */
+interface ZoneCount {
+  ready: number;
+  notReady: number;
+}
+
+/** The {@link ZoneCount} of each zone (`region:zone`) of `nodes`. */
+function zoneCounts(nodes: Iterable<Node>): Map<string, ZoneCount> {
+  const zones = new Map<string, ZoneCount>();
+  for (const node of nodes) {
+    const z = zones.get(zoneOf(node)) ?? { ready: 0, notReady: 0 };
+    if (readyOf(node) === 'True') z.ready++;
+    else z.notReady++;
+    zones.set(zoneOf(node), z);
+  }
+  return zones;
+}
+
+/**
+ * Whether a zone is partially disrupted ("Rate limits on eviction"): some node is still Ready
+ * (else the zone is fully disrupted), more than 2 are not, and they are at least
+ * `unhealthyZoneThreshold` of the zone.
+ */
+const partiallyDisrupted = (z: ZoneCount, unhealthyZoneThreshold: number): boolean => z.ready > 0 && z.notReady > 2 && z.notReady / (z.ready + z.notReady) >= unhealthyZoneThreshold;
+
 /** Options of the node health invariants: the controller's flags they judge against. */
 export interface NodeHealthOptions {
   /** `--node-monitor-grace-period` in ms (default 50 000). */
@@ -307,7 +332,8 @@ export function silentNodesUnknownInvariant(options: NodeHealthOptions = {}): In
  * for ("Taint based Evictions"): `Ready=False` → `node.kubernetes.io/not-ready`,
  * `Ready=Unknown` → `node.kubernetes.io/unreachable`, each with effect `NoSchedule`, and with
  * effect `NoExecute` too, except that a zone in partial disruption (more than 2 nodes not Ready,
- * at least `unhealthyZoneThreshold` of it) is not judged for `NoExecute`, and when every zone is
+ * at least `unhealthyZoneThreshold` of it, some Ready) is not judged for `NoExecute` (see
+ * {@link partialDisruptionTaintingInvariant}), and when every zone is
  * fully disrupted (no node Ready anywhere) no node carries a lifecycle `NoExecute` taint
  * (upstream's "master disruption" mode: the control plane is assumed cut off, not the nodes). A
  * `Ready=True` node carries neither key; no node carries the other key's taints.
@@ -316,13 +342,7 @@ export function lifecycleTaintsFollowReadyInvariant(options: NodeHealthOptions =
   const threshold = options.unhealthyZoneThreshold ?? 0.55;
   return invariant('lifecycleTaintsFollowReady', "After settling, each node carries the not-ready or unreachable taints its Ready condition calls for, and a Ready node none.", (state) => {
     const nodes = state.of<Node>('Node');
-    const zones = new Map<string, { ready: number; notReady: number }>();
-    for (const node of nodes) {
-      const z = zones.get(zoneOf(node)) ?? { ready: 0, notReady: 0 };
-      if (readyOf(node) === 'True') z.ready++;
-      else z.notReady++;
-      zones.set(zoneOf(node), z);
-    }
+    const zones = zoneCounts(nodes);
     const allFullyDisrupted = zones.size > 0 && [...zones.values()].every((z) => z.ready === 0);
     const out: InvariantViolation[] = [];
     for (const node of nodes) {
@@ -333,7 +353,7 @@ export function lifecycleTaintsFollowReadyInvariant(options: NodeHealthOptions =
       const problems: string[] = [];
       for (const t of taints) if (isLifecycle(t) && t.key !== key) problems.push(`carries ${t.key}:${t.effect}`);
       const z = zones.get(zoneOf(node))!;
-      const partial = z.notReady > 2 && z.notReady / (z.ready + z.notReady) >= threshold;
+      const partial = partiallyDisrupted(z, threshold);
       if (key !== undefined && !has('NoSchedule')) problems.push(`lacks ${key}:NoSchedule`);
       if (key !== undefined && allFullyDisrupted && has('NoExecute')) problems.push(`carries ${key}:NoExecute although every zone is fully disrupted`);
       if (key !== undefined && !allFullyDisrupted && !partial && !has('NoExecute')) problems.push(`lacks ${key}:NoExecute`);
@@ -509,6 +529,103 @@ export function noExecuteTaintRateInvariant(options: TaintingRateOptions = {}): 
           // A millisecond of slack: a write lands a fraction of a ms after the pass that made it.
           if (zoneOf(b.node) !== zoneOf(a.node) || a.t - b.t >= intervalMs - 1) continue;
           out.push({ message: `nodes ${b.node.metadata.name} and ${a.node.metadata.name} of zone "${zoneOf(a.node)}" got their first NoExecute taint ${a.t - b.t} ms apart, less than ${intervalMs} ms`, objects: [refOf(b.node), refOf(a.node)] });
+        }
+      }
+      return out;
+    },
+  );
+}
+
+/** Options of {@link partialDisruptionTaintingInvariant}: the controller's flags it judges against. */
+export interface PartialDisruptionOptions {
+  /** `--secondary-node-eviction-rate`, nodes per second in a large partially disrupted zone (default 0.01). */
+  readonly secondaryNodeEvictionRate?: number | undefined;
+  /** `--large-cluster-size-threshold` (default 50): a partially disrupted zone of at most this many nodes gets no `NoExecute` taint. */
+  readonly largeClusterSizeThreshold?: number | undefined;
+  /** `--unhealthy-zone-threshold` (default 0.55). */
+  readonly unhealthyZoneThreshold?: number | undefined;
+}
+
+/**
+ * Transition (safety): while a zone is partially disrupted, the node controller slows its
+ * `NoExecute` tainting down ("Rate limits on eviction": when at least
+ * `--unhealthy-zone-threshold` of a zone's nodes, and more than 2, are not Ready, a zone of at
+ * most `--large-cluster-size-threshold` nodes gets no new `NoExecute` taint, a larger one at
+ * most `--secondary-node-eviction-rate` nodes a second). A node's first lifecycle `NoExecute`
+ * taint is judged when its zone, in the store, was partially disrupted before the taint's
+ * instant, or became so at that instant by a node set `Unknown` (which only the node controller
+ * writes, in the same pass that decides the taints: upstream updates every node's health, then
+ * sets each zone's rate, then taints). In a small zone such a taint is a violation; in a large
+ * one, so is another first taint of the zone less than `1 / secondaryNodeEvictionRate` seconds
+ * earlier while the zone stayed partially disrupted (upstream swaps in a fresh rate limiter when
+ * a zone's state changes, so only taints within one disrupted spell are compared). A zone whose
+ * nodes are all not Ready is fully disrupted, not partially, and tainted at the normal rate.
+ * Holds while the controller runs with caches that keep up: a suite with crashes or lagging
+ * caches does not name it.
+ *
+ * Worked example, defaults: zone-b has node-2, node-3 and two nodes that never posted status;
+ * node-2 has been silent past the grace period, so 3 of 4 nodes are not Ready (75% ≥ 55%) and
+ * node-3 still is. node-2 must not get `unreachable:NoExecute` (4 ≤ 50 nodes). Once node-3 goes
+ * silent too, the zone is fully disrupted and node-2, node-3 are tainted 10 s apart.
+ */
+export function partialDisruptionTaintingInvariant(options: PartialDisruptionOptions = {}): Invariant {
+  const threshold = options.unhealthyZoneThreshold ?? 0.55;
+  const large = options.largeClusterSizeThreshold ?? 50;
+  const intervalMs = 1000 / (options.secondaryNodeEvictionRate ?? 0.01);
+  const hasNoExecute = (node: Node | undefined) => (node?.spec.taints ?? []).some((t) => isLifecycle(t) && t.effect === 'NoExecute');
+  return transitionInvariant(
+    'partialDisruptionTainting',
+    'While a zone is partially disrupted, the node controller gives no new NoExecute taint in a small zone, and in a large one no faster than the secondary eviction rate.',
+    (_previous, state) => {
+      const firstTaints = state.changes.filter((c) => c.object.kind === 'Node' && c.type !== 'DELETED' && hasNoExecute(c.object as Node));
+      if (firstTaints.length === 0) return [];
+      // The states back to before the window the earliest taint may be judged over, oldest first.
+      const from = (firstTaints[0]!.t ?? state.t) - intervalMs - 1;
+      const chain: ClusterState[] = [state];
+      while (chain[0]!.previous !== undefined && chain[0]!.t >= from) chain.unshift(chain[0]!.previous!);
+      const base = chain.shift()!;
+      // Replay every node change since `base` in order, tracking each zone's disrupted spell.
+      const nodes = new Map(base.of<Node>('Node').map((n) => [n.metadata.name ?? '', n]));
+      const zoneState = (zone: string) => {
+        const z = zoneCounts([...nodes.values()].filter((n) => zoneOf(n) === zone)).get(zone) ?? { ready: 0, notReady: 0 };
+        return { partial: partiallyDisrupted(z, threshold), size: z.ready + z.notReady, notReady: z.notReady };
+      };
+      /**
+       * Per zone: since when it has been partially disrupted (at the latest: the base's time if
+       * it was then), whether a node set `Unknown` made it so, and its first taints since.
+       */
+      const spells = new Map<string, { readonly since: number; readonly byUnknown: boolean; readonly taints: { readonly node: string; readonly t: number }[] }>();
+      for (const zone of new Set([...nodes.values()].map(zoneOf))) if (zoneState(zone).partial) spells.set(zone, { since: base.t, byUnknown: false, taints: [] });
+      const out: InvariantViolation[] = [];
+      for (const s of chain) {
+        for (const c of s.changes) {
+          if (c.object.kind !== 'Node') continue;
+          const name = c.object.metadata.name ?? '';
+          const before = nodes.get(name);
+          const node = c.type === 'DELETED' ? undefined : (c.object as Node);
+          const t = c.t ?? s.t;
+          const zone = zoneOf(node ?? (c.object as Node));
+          const spell = spells.get(zone);
+          if (node !== undefined && hasNoExecute(node) && !hasNoExecute(before) && spell !== undefined) {
+            const { size, notReady } = zoneState(zone);
+            const judged = s === state && (spell.since < t || spell.byUnknown);
+            if (judged && size <= large) {
+              out.push({ message: `node ${name} got a first NoExecute taint at t=${t} ms while its zone "${zone}" of ${size} nodes (at most ${large}) was partially disrupted (${notReady} not Ready)`, objects: [refOf(node)] });
+            } else if (judged) {
+              // A millisecond of slack: a write lands a fraction of a ms after the pass that made it.
+              const early = spell.taints.find((e) => t - e.t < intervalMs - 1);
+              if (early !== undefined) out.push({ message: `nodes ${early.node} and ${name} of the partially disrupted zone "${zone}" (${size} nodes) got their first NoExecute taint ${t - early.t} ms apart, less than ${intervalMs} ms`, objects: [{ kind: 'Node', name: early.node }, refOf(node)] });
+            }
+            spell.taints.push({ node: name, t });
+          }
+          if (node === undefined) nodes.delete(name);
+          else nodes.set(name, node);
+          const byUnknown = node !== undefined && readyOf(node) === 'Unknown' && (before === undefined || readyOf(before) !== 'Unknown');
+          for (const z of new Set([zone, ...(node !== undefined ? [zoneOf(node)] : [])])) {
+            const partial = zoneState(z).partial;
+            if (partial && !spells.has(z)) spells.set(z, { since: t, byUnknown, taints: [] });
+            else if (!partial) spells.delete(z);
+          }
         }
       }
       return out;

@@ -3,15 +3,20 @@
  * and resume their heartbeats, that report `Ready=False` before going silent, that flap around
  * the 50 s grace period; pods bound to nodes with all kinds of tolerations (none, `Exists`,
  * `Equal`, for `NoExecute` or every effect, with or without `tolerationSeconds`, 0 and the grace
- * period included), `NoExecute` taints added and removed by hand; two zones (one node in
- * `zone-a`, two in `zone-b`, so that a zone can be fully disrupted while the other is not, or
- * both); with and without controller-manager crashes, cut watches and lagging caches.
+ * period included), `NoExecute` taints added and removed by hand; two zones of the same name in
+ * two regions (one node in `region-a`, two in `region-b`, so that a zone can be fully disrupted
+ * while the other is not, or both), which Nodes created by hand may join (never Ready, so that
+ * region-b's zone can be partially disrupted: more than 2 nodes not Ready, some Ready); with and
+ * without controller-manager crashes, cut watches and lagging caches.
  *
  * Safety, after every step: no pod is ever evicted before its taint's `timeAdded` plus its
  * `tolerationSeconds`, nor at all while it tolerates every taint forever
  * (`noEvictionBeforeToleration`); no node condition is set `Unknown` within the grace period
  * (`noNodeUnknownWithinGrace`); a lifecycle taint keeps its `timeAdded`
- * (`lifecycleTaintTimeAddedKept`) — all three registered by the node lifecycle plugin. Liveness,
+ * (`lifecycleTaintTimeAddedKept`) — all three registered by the node lifecycle plugin; in the
+ * fault-free runs, a zone is tainted no faster than the eviction rates allow: the normal one,
+ * none in a small partially disrupted zone, the secondary one in a large one
+ * (`noExecuteTaintRate`, `partialDisruptionTainting`). Liveness,
  * after settling: no active pod is left on a node past its tolerations (`taintedPodsEvicted`); a
  * silent node's conditions are `Unknown` (`silentNodesUnknown`); each node carries the
  * not-ready / unreachable taints its Ready condition calls for, none when Ready, no
@@ -39,6 +44,7 @@ import {
   noEvictionBeforeTolerationInvariant,
   noExecuteTaintRateInvariant,
   noNodeUnknownWithinGraceInvariant,
+  partialDisruptionTaintingInvariant,
   podsOnUnreadyNodesNotReadyInvariant,
   readyChangesActedOnInvariant,
   runCase,
@@ -46,7 +52,7 @@ import {
   taintedPodsEvictedInvariant,
   taintEvictionsMarkedInvariant,
 } from '@kubeloop/testing';
-import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
+import type { CheckClusterOptions, FaultSchedule, PartialDisruptionOptions, RunContext, SimCluster } from '@kubeloop/testing';
 
 const RUNS = DEEP ? 200 : 20;
 const MAX_STEPS = 12;
@@ -60,8 +66,8 @@ type Step =
   | { readonly kind: 'resumeHeartbeats'; readonly node: number }
   /** The kubelet posts `Ready=False` (its runtime is down, say), then goes silent. */
   | { readonly kind: 'reportNotReady'; readonly node: number }
-  /** A Node object created by hand, with no kubelet behind it: it never posts a Ready condition. */
-  | { readonly kind: 'registerNode' }
+  /** `count` Node objects created by hand, with no kubelet behind them: they never post a Ready condition. In region-b's zone or in none. */
+  | { readonly kind: 'registerNode'; readonly zoned: boolean; readonly count: number }
   /** The kubelet stops for `ms` (around the grace period) and comes back. */
   | { readonly kind: 'flap'; readonly node: number; readonly ms: number }
   | { readonly kind: 'addTaint'; readonly node: number; readonly key: string; readonly timeAdded: boolean }
@@ -92,7 +98,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('stopHeartbeats' as const), node }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('resumeHeartbeats' as const), node }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reportNotReady' as const), node }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'registerNode' as const }) },
+  // Two at once in region-b's zone: with one of its kubelets silent, 3 of its 4 nodes are not Ready.
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('registerNode' as const), zoned: fc.boolean(), count: fc.constantFrom(1, 2) }) },
   // Back just before the grace period runs out, at its end, or after the node was tainted.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('flap' as const), node, ms: fc.constantFrom(45_000, 50_000, 55_000, 65_000) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('addTaint' as const), node, key: fc.constantFrom(...TAINT_KEYS), timeAdded: fc.boolean() }) },
@@ -102,8 +109,13 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 const steps = fc.array(step, { minLength: 1, maxLength: MAX_STEPS });
 
 const nodeName = (i: number) => `node-${i + 1}`;
-/** node-1 alone in zone-a, node-2 and node-3 in zone-b. */
-const NODE_SPECS = Array.from({ length: NODES }, (_, i) => ({ name: nodeName(i), labels: { 'topology.kubernetes.io/zone': i === 0 ? 'zone-a' : 'zone-b' } }));
+/**
+ * The topology labels of a node in region `region`'s zone `zone-1`. The two regions name their
+ * zones alike: a zone is keyed by region and zone ("Rate limits on eviction"), so they are two.
+ */
+const zoneLabels = (region: 'region-a' | 'region-b') => ({ 'topology.kubernetes.io/region': region, 'topology.kubernetes.io/zone': 'zone-1' });
+/** node-1 alone in region-a's zone, node-2 and node-3 in region-b's. */
+const NODE_SPECS = Array.from({ length: NODES }, (_, i) => ({ name: nodeName(i), labels: zoneLabels(i === 0 ? 'region-a' : 'region-b') }));
 
 /** The kubelet posts `Ready=False` with a fresh heartbeat (read-modify-write, retried on a conflict), then stops. */
 async function reportNotReady(cluster: SimCluster, name: string): Promise<void> {
@@ -162,8 +174,11 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
       await reportNotReady(cluster, nodeName(s.node));
       return;
     case 'registerNode':
-      // No zone label: a third zone, never Ready, so never all zones Ready either.
-      await cluster.server.create(Nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: `manual-${registered++}` }, spec: {}, status: {} } as never);
+      // Without labels: a third zone, never Ready, so never all zones Ready either. In
+      // region-b's zone: one more node not Ready there.
+      for (let i = 0; i < s.count; i++) {
+        await cluster.server.create(Nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: `manual-${registered++}`, ...(s.zoned ? { labels: zoneLabels('region-b') } : {}) }, spec: {}, status: {} } as never);
+      }
       return;
     case 'flap':
       cluster.stopNode(nodeName(s.node));
@@ -197,7 +212,7 @@ function describeStep(s: Step): string {
     case 'reportNotReady':
       return `the kubelet of ${nodeName(s.node)} reports Ready=False and stops`;
     case 'registerNode':
-      return 'create a Node by hand, with no kubelet';
+      return `create ${s.count} Node(s) by hand, with no kubelet${s.zoned ? ", in region-b's zone" : ''}`;
     case 'flap':
       return `stop the kubelet of ${nodeName(s.node)} for ${s.ms} ms`;
     case 'addTaint':
@@ -212,10 +227,11 @@ function describeStep(s: Step): string {
 /**
  * The suite's options. `timed`, for runs without faults: the controller never restarts nor
  * waits on a slow write, so its per-zone rate limiter holds across the run
- * (`noExecuteTaintRate`; a restarted controller starts with a full bucket, as upstream's) and it
- * acts on a Ready change within 15 s (`readyChangesActedOn`).
+ * (`noExecuteTaintRate`, `partialDisruptionTainting`, judged with the flags in `zones`; a
+ * restarted controller starts with a full bucket, as upstream's) and it acts on a Ready change
+ * within 15 s (`readyChangesActedOn`).
  */
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>, plugins: readonly Plugin[] = [nodeLifecyclePlugin()], timed = false): CheckClusterOptions<Step> {
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, plugins: readonly Plugin[] = [nodeLifecyclePlugin()], timed = false, zones: PartialDisruptionOptions = {}): CheckClusterOptions<Step> {
   return {
     name,
     cluster: { nodes: NODE_SPECS, nodeLifecycle: false, controllerManager: { plugins: [...plugins] } },
@@ -237,7 +253,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, plugins: rea
       // Only the node lifecycle controller writes lifecycle taints here, and the steps' taint
       // edits touch one hand-made taint at a time.
       lifecycleTaintWritesKeepOtherTaintsInvariant,
-      ...(timed ? [noExecuteTaintRateInvariant(), readyChangesActedOnInvariant()] : []),
+      ...(timed ? [noExecuteTaintRateInvariant(), partialDisruptionTaintingInvariant(zones), readyChangesActedOnInvariant()] : []),
     ],
     liveness: [taintedPodsEvictedInvariant, silentNodesUnknownInvariant(), lifecycleTaintsFollowReadyInvariant(), podsOnUnreadyNodesNotReadyInvariant],
     stepMs: 1,
@@ -372,6 +388,13 @@ describe('taint-based eviction under random heartbeats, tolerations and taints',
     await checkCluster(options('nodelifecycle: heartbeats, tolerations and taints', fc.constant([]), undefined, true));
   }, 120_000);
 
+  it('a zone larger than --large-cluster-size-threshold (3 here) is tainted at the secondary rate while partially disrupted', async () => {
+    // region-b's zone has 2 kubelet nodes, and more once Nodes are created in it by hand: with
+    // 2 of them, one silent kubelet makes it partially disrupted (3 of 4 not Ready).
+    const zones = { largeClusterSizeThreshold: 3 };
+    await checkCluster(options('nodelifecycle: large zones', fc.constant([]), [nodeLifecyclePlugin(zones)], true, zones));
+  }, 120_000);
+
   it('the same holds when the controller manager crashes and restarts, its writes delayed', async () => {
     await checkCluster(options('nodelifecycle: crashes', crashes));
   }, 120_000);
@@ -421,13 +444,13 @@ describe('node health invariants, each failed by a node lifecycle controller bro
   }, 60_000);
 
   it('noNodeUnknownWithinGrace: a controller with a 20 s startup grace marks a node that never posted status within the documented 60 s', async () => {
-    const manual: Step[] = [{ kind: 'registerNode' }, { kind: 'wait', ms: 90_000 }];
+    const manual: Step[] = [{ kind: 'registerNode', zoned: false, count: 1 }, { kind: 'wait', ms: 90_000 }];
     expect(await failsOnlyBroken(nodeLifecyclePlugin({ nodeStartupGracePeriodMs: 20_000 }), manual, 'noNodeUnknownWithinGrace')).toMatch(/^node manual-0 condition \w+ was set Unknown at .*: within the 60000 ms grace period$/);
   }, 60_000);
 
   it('silentNodesUnknown: a controller whose node status writes are lost leaves a node that never posted status without conditions', async () => {
     const lost: BreakWrite = (verb, resource, object) => (verb === 'updateStatus' && resource === 'nodes' ? 'lost' : object);
-    expect(await failsOnlyBroken(brokenNodeLifecycle(lost), [{ kind: 'registerNode' }, { kind: 'wait', ms: 90_000 }], 'silentNodesUnknown')).toMatch(/^node manual-0 was last heard from \(or created\) at .*, but its Ready, MemoryPressure, DiskPressure, PIDPressure condition\(s\) are not Unknown$/);
+    expect(await failsOnlyBroken(brokenNodeLifecycle(lost), [{ kind: 'registerNode', zoned: false, count: 1 }, { kind: 'wait', ms: 90_000 }], 'silentNodesUnknown')).toMatch(/^node manual-0 was last heard from \(or created\) at .*, but its Ready, MemoryPressure, DiskPressure, PIDPressure condition\(s\) are not Unknown$/);
   }, 60_000);
 
   it('lifecycleTaintsFollowReady: a controller whose node taint updates are lost leaves an unreachable node untainted', async () => {
@@ -457,7 +480,7 @@ describe('node health invariants, each failed by a node lifecycle controller bro
   }, 60_000);
 
   it('lifecycleTaintTimeAddedKept: a controller that restamps its taints on every write moves an eviction deadline', async () => {
-    // node-2 and node-3 share zone-b: the second to go silent waits 10 s for a token, so its
+    // node-2 and node-3 share region-b's zone: the second to go silent waits 10 s for a token, so its
     // NoSchedule taint is written first and its NoExecute taint later, next to it.
     const restamps: BreakWrite = (verb, resource, object, now) => {
       if (verb !== 'update' || resource !== 'nodes') return object;
@@ -472,8 +495,31 @@ describe('node health invariants, each failed by a node lifecycle controller bro
     const twoDown: Step[] = [{ kind: 'stopHeartbeats', node: 1 }, { kind: 'stopHeartbeats', node: 2 }, { kind: 'wait', ms: 90_000 }];
     const broken = await runCase(options('nodelifecycle: fast tainting', fc.constant([]), [nodeLifecyclePlugin({ nodeEvictionRate: 1 })], true), 1, twoDown, []);
     expect(broken.failure?.invariant).toBe('noExecuteTaintRate');
-    expect(broken.failure?.violations[0]?.message).toMatch(/^nodes node-[23] and node-[23] of zone ":zone-b" got their first NoExecute taint 5000 ms apart, less than 10000 ms$/);
+    expect(broken.failure?.violations[0]?.message).toMatch(/^nodes node-[23] and node-[23] of zone "region-b:zone-1" got their first NoExecute taint 5000 ms apart, less than 10000 ms$/);
     expect((await runCase(options('nodelifecycle: real tainting', fc.constant([]), undefined, true), 1, twoDown, [])).failure).toBeUndefined();
+  }, 60_000);
+
+  it('partialDisruptionTainting: a controller with a 90% unhealthy-zone threshold taints a small partially disrupted zone', async () => {
+    // region-b's zone: node-2, node-3 and two Nodes that never post status. Once node-2 is
+    // Unknown, 3 of its 4 nodes are not Ready (75%, the documented threshold is 55%) and node-3
+    // is: partially disrupted, 4 nodes (at most 50), so no NoExecute taint at all.
+    const partial: Step[] = [{ kind: 'registerNode', zoned: true, count: 2 }, { kind: 'wait', ms: 5_000 }, { kind: 'stopHeartbeats', node: 1 }, { kind: 'wait', ms: 90_000 }];
+    const broken = await runCase(options('nodelifecycle: lenient zones', fc.constant([]), [nodeLifecyclePlugin({ unhealthyZoneThreshold: 0.9 })], true), 1, partial, []);
+    expect(broken.failure?.invariant).toBe('partialDisruptionTainting');
+    expect(broken.failure?.violations[0]?.message).toMatch(/^node (node-2|manual-\d) got a first NoExecute taint at t=\d+ ms while its zone "region-b:zone-1" of 4 nodes \(at most 50\) was partially disrupted \(3 not Ready\)$/);
+    expect((await runCase(options('nodelifecycle: real zones', fc.constant([]), undefined, true), 1, partial, [])).failure).toBeUndefined();
+  }, 60_000);
+
+  it('partialDisruptionTainting: a controller with a secondary rate of 0.1 taints a large partially disrupted zone faster than the documented 0.01', async () => {
+    // Three Nodes that never post status join region-b's zone: 3 of 5 not Ready (60%), node-2
+    // and node-3 Ready. Past the 60 s startup grace the three are Unknown and need NoExecute
+    // taints, at most one every 100 s in a zone over the (lowered) large-cluster threshold of 3.
+    const zones = { largeClusterSizeThreshold: 3 };
+    const partial: Step[] = [{ kind: 'registerNode', zoned: true, count: 3 }, { kind: 'wait', ms: 150_000 }];
+    const broken = await runCase(options('nodelifecycle: fast secondary rate', fc.constant([]), [nodeLifecyclePlugin({ ...zones, secondaryNodeEvictionRate: 0.1 })], true, zones), 1, partial, []);
+    expect(broken.failure?.invariant).toBe('partialDisruptionTainting');
+    expect(broken.failure?.violations[0]?.message).toMatch(/^nodes manual-\d and manual-\d of the partially disrupted zone "region-b:zone-1" \(5 nodes\) got their first NoExecute taint 10000 ms apart, less than 100000 ms$/);
+    expect((await runCase(options('nodelifecycle: real secondary rate', fc.constant([]), [nodeLifecyclePlugin(zones)], true, zones), 1, partial, [])).failure).toBeUndefined();
   }, 60_000);
 
   it('readyChangesActedOn: a controller whose taint updates are lost leaves a node Ready=False for 30 s without its not-ready taint', async () => {
