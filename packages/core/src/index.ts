@@ -80,6 +80,10 @@ export { podHostPorts, portsConflict } from './api/hostports.js';
 export type { HostPort } from './api/hostports.js';
 export { podLimits, podRequests } from './api/resources.js';
 export type { PodResourcesOptions, ResourceQuantities } from './api/resources.js';
+// Pod predicates and int-or-percent values: the workload controllers decide with them and
+// their invariants judge by them
+export { isPodActive, isPodAvailable, isPodReady, isPodTerminating, maxContainerRestarts, msUntilAvailable, podReadyCondition, podReadyTime } from './api/pods.js';
+export { scaledValue } from './api/intorpercent.js';
 export { DurationError, parseDuration } from './api/duration.js';
 export type { DurationErrorCode, ParseDurationOptions } from './api/duration.js';
 
@@ -153,7 +157,8 @@ export {
   StatefulSetPersistentVolumeClaimRetentionPolicySchema, StatefulSetSpecSchema,
   StatefulSetStatusSchema, StatefulSetSchema, StatefulSets, DaemonSetUpdateStrategySchema,
   DaemonSetSpecSchema, DaemonSetStatusSchema, DaemonSetSchema, DaemonSets, ControllerRevisionSchema,
-  ControllerRevisions,
+  ControllerRevisions, CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL,
+  TEMPLATE_GENERATION_ANNOTATION,
 } from './api/kinds/apps.js';
 export type {
   WorkloadCondition, ReplicaSetSpec, ReplicaSetStatus, ReplicaSet, RollingUpdateDeployment,
@@ -200,7 +205,7 @@ export type {
 // discovery.k8s.io/v1
 export {
   EndpointConditionsSchema, EndpointSchema, EndpointSlicePortSchema, EndpointSliceSchema,
-  SERVICE_NAME_LABEL, ENDPOINTSLICE_MANAGED_BY_LABEL, EndpointSlices,
+  SERVICE_NAME_LABEL, ENDPOINTSLICE_MANAGED_BY_LABEL, ENDPOINTSLICE_CONTROLLER_MANAGED_BY, EndpointSlices,
 } from './api/kinds/discovery.js';
 export type { EndpointConditions, Endpoint, EndpointSlicePort, EndpointSlice } from './api/kinds/discovery.js';
 // metrics.k8s.io/v1beta1 (served by the metrics-server plugin, not built in)

@@ -16,12 +16,9 @@ import { scaledValue } from '../shared/intorpercent.js';
 // ---------------------------------------------------------------------------------------------
 // Names upstream uses
 
-/** The label with the hash of the ControllerRevision a pod was made from (`apps.DefaultDaemonSetUniqueLabelKey`). */
-export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
-/** The label with the DaemonSet's template generation a pod was made from (`extensions.DaemonSetTemplateGenerationKey`). */
-export const POD_TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
-/** The DaemonSet annotation the API server keeps the template generation in (apps/v1's `spec.templateGeneration`). */
-export const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
+// The label and annotation names are API names, in core (the invariants read them too).
+import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION } from '@kubeloop/core';
+export { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION };
 /** The most pods one sync creates or deletes (upstream `BurstReplicas`). */
 export const DAEMONSET_BURST_REPLICAS = 250;
 /** The field daemon pods are pinned to their node by (`metav1.ObjectNameField`). */

@@ -10,11 +10,25 @@
  *
  * @module
  */
-import { activeMs, controllerRef, findUntoleratedTaint, invariant, matchesNodeSelectorAndAffinity, parseTime, refOf, stateNowMs, transitionInvariant } from '@kubeloop/core';
+import {
+  CONTROLLER_REVISION_HASH_LABEL,
+  POD_TEMPLATE_GENERATION_LABEL,
+  TEMPLATE_GENERATION_ANNOTATION,
+  activeMs,
+  controllerRef,
+  findUntoleratedTaint,
+  invariant,
+  isPodActive,
+  isPodAvailable,
+  isPodReady,
+  matchesNodeSelectorAndAffinity,
+  parseTime,
+  refOf,
+  scaledValue,
+  stateNowMs,
+  transitionInvariant,
+} from '@kubeloop/core';
 import type { ClusterState, ControllerRevision, DaemonSet, Invariant, InvariantViolation, Node, ObjectRef, Pod, Toleration } from '@kubeloop/core';
-import { scaledValue } from '../shared/intorpercent.js';
-import { isPodActive, isPodAvailable, isPodReady } from '../shared/pods.js';
-import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION } from './decide.js';
 
 /** A snapshot of the cluster state the invariants read. */
 export interface DaemonSetState {

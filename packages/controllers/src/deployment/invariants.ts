@@ -12,9 +12,8 @@
  *
  * @module
  */
-import { controllerRef, deepEqual, invariant, parseTime, refOf, stateNowMs, transitionInvariant } from '@kubeloop/core';
+import { controllerRef, deepEqual, invariant, isPodActive, isPodAvailable, parseTime, refOf, scaledValue, stateNowMs, transitionInvariant } from '@kubeloop/core';
 import type { ClusterState, Deployment, Invariant, InvariantViolation, KubeObject, Pod, PodTemplateSpec, ReplicaSet, StateChange, WorkloadCondition } from '@kubeloop/core';
-import { isPodActive, isPodAvailable, scaledValue } from '../shared/index.js';
 
 /** One broken invariant (core's {@link InvariantViolation}). */
 export type DeploymentViolation = InvariantViolation;

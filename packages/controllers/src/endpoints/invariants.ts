@@ -7,10 +7,8 @@
  *
  * @module
  */
-import { ENDPOINTSLICE_MANAGED_BY_LABEL, SERVICE_NAME_LABEL, VIRTUAL_EPOCH_MS, invariant, parseTime, refOf, stateNowMs, transitionInvariant } from '@kubeloop/core';
+import { ENDPOINTSLICE_CONTROLLER_MANAGED_BY, ENDPOINTSLICE_MANAGED_BY_LABEL, SERVICE_NAME_LABEL, VIRTUAL_EPOCH_MS, invariant, isPodReady, parseTime, refOf, stateNowMs, transitionInvariant } from '@kubeloop/core';
 import type { ClusterState, EndpointSlice, Endpoints, Invariant, InvariantViolation, KubeObject, Node, Pod, Service, StateChange } from '@kubeloop/core';
-import { isPodReady } from '../shared/index.js';
-import { ENDPOINTSLICE_CONTROLLER_MANAGED_BY } from './slices.js';
 
 /** One broken invariant (core's {@link InvariantViolation}). */
 export type EndpointsViolation = InvariantViolation;

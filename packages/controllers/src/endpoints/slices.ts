@@ -11,8 +11,9 @@ import type { Endpoint, EndpointSlice, EndpointSlicePort, Node, Pod, Service } f
 import { isControlledBy, isPodReady, newControllerRef } from '../shared/index.js';
 import { HEADLESS_SERVICE_LABEL, LAST_CHANGE_TRIGGER_TIME_ANNOTATION, findPort, podIPv4, podReference, shouldPodBeInEndpoints, shouldSetHostname } from './decide.js';
 
-/** The `endpointslice.kubernetes.io/managed-by` value of the slices this controller writes. */
-export const ENDPOINTSLICE_CONTROLLER_MANAGED_BY = 'endpointslice-controller.k8s.io';
+// The managed-by value is an API name, in core (the invariants read it too).
+import { ENDPOINTSLICE_CONTROLLER_MANAGED_BY } from '@kubeloop/core';
+export { ENDPOINTSLICE_CONTROLLER_MANAGED_BY };
 
 /** `--max-endpoints-per-slice` default: 100. */
 export const DEFAULT_MAX_ENDPOINTS_PER_SLICE = 100;

@@ -1,6 +1,6 @@
 /**
- * The shared building blocks, pinned against upstream's `controller_utils.go`,
- * `controller_ref_manager.go` and `intstr` behaviour.
+ * The shared building blocks, pinned against upstream's `controller_utils.go` and
+ * `controller_ref_manager.go` (the pod predicates and `intstr` arithmetic are core's, tested there).
  */
 import { OwnWrites } from './ownwrites.js';
 import { describe, expect, it } from 'vitest';
@@ -13,13 +13,10 @@ import {
   claimDecision,
   computeHash,
   fnv32a,
-  isPodAvailable,
-  msUntilAvailable,
   newControllerRef,
   podFromTemplate,
   podsToDelete,
   removeCondition,
-  scaledValue,
   setCondition,
   slowStartBatch,
 } from './index.js';
@@ -116,17 +113,6 @@ describe('podsToDelete (upstream ActivePodsWithRanks)', () => {
   });
 });
 
-describe('availability (upstream podutil.IsPodAvailable)', () => {
-  it('is available strictly after minReadySeconds of readiness, and says how long until then', () => {
-    const p = pod('p', { node: 'n1', readyAt: NOW - 10_000 });
-    expect(isPodAvailable(p, 10, NOW)).toBe(false);
-    expect(isPodAvailable(p, 10, NOW + 1)).toBe(true);
-    expect(isPodAvailable(p, 0, NOW)).toBe(true);
-    expect(msUntilAvailable(p, 30, NOW)).toBe(20_001);
-    expect(msUntilAvailable(pod('q', { node: 'n1' }), 30, NOW)).toBeUndefined();
-  });
-});
-
 describe('expectations (upstream ControllerExpectations)', () => {
   it('holds a controller back until its creates are observed, then lets it act', () => {
     const clock = new VirtualClock();
@@ -220,7 +206,7 @@ describe('claiming (upstream ControllerRefManager)', () => {
   });
 });
 
-describe('hashes and percentages', () => {
+describe('hashes', () => {
   it('hashes with FNV-32a (reference vectors) and encodes in the vowel-free alphabet', () => {
     expect(fnv32a('')).toBe(0x811c9dc5);
     expect(fnv32a('a')).toBe(0xe40c292c);
@@ -232,22 +218,6 @@ describe('hashes and percentages', () => {
   it('gives the same hash whatever the key order, and another one with a collision count', () => {
     expect(computeHash({ a: 1, b: { c: 2, d: 3 } })).toBe(computeHash({ b: { d: 3, c: 2 }, a: 1 }));
     expect(computeHash({ a: 1 }, 1)).not.toBe(computeHash({ a: 1 }));
-  });
-
-  it.each([
-    ['25%', 10, true, 3],
-    ['25%', 10, false, 2],
-    ['25%', 1, true, 1],
-    ['25%', 1, false, 0],
-    ['0%', 10, true, 0],
-    [3, 100, false, 3],
-    ['100%', 7, false, 7],
-  ] as const)('%s of %i rounded %s is %i', (value, total, up, expected) => {
-    expect(scaledValue(value, total, up)).toBe(expected);
-  });
-
-  it('refuses a string that is not a percentage', () => {
-    expect(() => scaledValue('25', 10, true)).toThrow(/not a percentage/);
   });
 });
 

@@ -430,6 +430,13 @@ export const StatefulSets = defineResource({
 // ---------------------------------------------------------------------------------------------
 // DaemonSet
 
+/** The label with the hash of the ControllerRevision a pod was made from (`apps.DefaultDaemonSetUniqueLabelKey`, also StatefulSets'). */
+export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
+/** The label with the DaemonSet's template generation a pod was made from (`extensions.DaemonSetTemplateGenerationKey`). */
+export const POD_TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
+/** The DaemonSet annotation the API server keeps the template generation in (apps/v1's `spec.templateGeneration`). */
+export const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
+
 /** How a DaemonSet updates its pods: `RollingUpdate` (maxUnavailable 1, maxSurge 0) or `OnDelete`. */
 export const DaemonSetUpdateStrategySchema = z.object({
   type: z.enum(['RollingUpdate', 'OnDelete']).default('RollingUpdate'),

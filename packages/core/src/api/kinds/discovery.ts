@@ -62,6 +62,8 @@ export type EndpointSlice = z.infer<typeof EndpointSliceSchema>;
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 /** The label naming the controller that manages an EndpointSlice. */
 export const ENDPOINTSLICE_MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+/** The `endpointslice.kubernetes.io/managed-by` value of the slices the EndpointSlice controller writes (upstream `ControllerName`). */
+export const ENDPOINTSLICE_CONTROLLER_MANAGED_BY = 'endpointslice-controller.k8s.io';
 
 /**
  * EndpointSlices (discovery.k8s.io/v1): `ValidateEndpointSlice` (at most 1000 endpoints with
