@@ -11,12 +11,9 @@
  *
  * @module
  */
-import { activeMs, controllerRef, invariant, matchesLabelSelector, parseQuantity, parseTime, refOf, selectorFromSet, stateNowMs, transitionInvariant } from '@kubeloop/core';
+import { activeMs, controllerRef, invariant, isPodActive, isPodReady, matchesLabelSelector, parseQuantity, parseTime, refOf, selectorFromSet, stateNowMs, transitionInvariant } from '@kubeloop/core';
 import type { ClusterState, Invariant, InvariantViolation, KubeObject, LabelSelector, Pod, ReplicaSet, ReplicationController, ResourceQuota } from '@kubeloop/core';
-import { isPodActive, isPodReady } from '../shared/index.js';
 import { podsNotOverdeletedInvariant, scaleDownDeletesLowestRankedInvariant } from './deletion-order.js';
-import { ReplicaSetKind, ReplicationControllerKind } from './kind.js';
-import type { ReplicatedKind } from './kind.js';
 
 /** One broken invariant (core's {@link InvariantViolation}). */
 export type ReplicaViolation = InvariantViolation;
@@ -71,11 +68,13 @@ function owned(pods: readonly Pod[], owner: KubeObject): Pod[] {
   return pods.filter((p) => isPodActive(p) && controllerRef(p)?.uid === owner.metadata.uid);
 }
 
-function each(state: ReplicaState, check: <T extends KubeObject>(kind: ReplicatedKind<T>, owner: T) => ReplicaViolation[]): ReplicaViolation[] {
-  return [
-    ...(state.replicaSets ?? []).flatMap((rs) => check(ReplicaSetKind, rs)),
-    ...(state.replicationControllers ?? []).flatMap((rc) => check(ReplicationControllerKind, rc)),
-  ];
+/**
+ * `check` applied to every ReplicaSet and ReplicationController. The two kinds name the fields
+ * these invariants read alike (`spec.replicas`, `spec.template`, `spec.minReadySeconds`,
+ * `status`), so they are read here directly, not through the controller's kind adapter.
+ */
+function each(state: ReplicaState, check: (owner: ReplicaSet | ReplicationController) => ReplicaViolation[]): ReplicaViolation[] {
+  return [...(state.replicaSets ?? []), ...(state.replicationControllers ?? [])].flatMap((owner) => check(owner));
 }
 
 /**
@@ -84,10 +83,10 @@ function each(state: ReplicaState, check: <T extends KubeObject>(kind: Replicate
  * ResourceQuota of its namespace is used up (its creates are refused; never more).
  */
 export function replicaCountsMatch(state: ReplicaState): ReplicaViolation[] {
-  return each(state, (kind, owner) => {
+  return each(state, (owner) => {
     if (owner.metadata.deletionTimestamp !== undefined) return [];
     const active = owned(state.pods, owner).length;
-    const want = kind.replicas(owner);
+    const want = owner.spec.replicas ?? 1;
     if (active === want || shortUnderQuota(state, active, want, owner)) return [];
     return [{ message: `controls ${active} active pods, spec.replicas is ${want}`, objects: [refOf(owner)] }];
   });
@@ -157,12 +156,12 @@ function availableAt(pod: Pod, minReadySeconds: number, nowMs: number): boolean 
  * tries to create the missing pods and the quota refuses them; upstream `calculateStatus`).
  */
 export function statusMatchesPods(state: ReplicaState): ReplicaViolation[] {
-  return each(state, (kind, owner) => {
+  return each(state, (owner) => {
     const pods = owned(state.pods, owner);
-    const status = kind.status(owner);
+    const status = owner.status ?? { replicas: 0 };
     const problems: string[] = [];
     if (status.replicas !== pods.length) problems.push(`status.replicas ${status.replicas}, active pods ${pods.length}`);
-    const labeled = pods.filter((p) => hasAllLabels(p.metadata.labels, kind.template(owner)?.metadata?.labels)).length;
+    const labeled = pods.filter((p) => hasAllLabels(p.metadata.labels, owner.spec.template?.metadata?.labels)).length;
     if ((status.fullyLabeledReplicas ?? 0) !== labeled) problems.push(`status.fullyLabeledReplicas ${status.fullyLabeledReplicas ?? 0}, pods with every template label ${labeled}`);
     const ready = pods.filter(isPodReady).length;
     if ((status.readyReplicas ?? 0) !== ready) problems.push(`status.readyReplicas ${status.readyReplicas ?? 0}, ready pods ${ready}`);
@@ -170,16 +169,16 @@ export function statusMatchesPods(state: ReplicaState): ReplicaViolation[] {
     if (nowMs === undefined) {
       if ((status.availableReplicas ?? 0) > (status.readyReplicas ?? 0)) problems.push(`status.availableReplicas ${status.availableReplicas ?? 0} > readyReplicas ${status.readyReplicas ?? 0}`);
     } else {
-      const minReadySeconds = kind.minReadySeconds(owner);
+      const minReadySeconds = owner.spec.minReadySeconds ?? 0;
       const available = pods.filter((p) => availableAt(p, minReadySeconds, nowMs)).length;
       if ((status.availableReplicas ?? 0) !== available) problems.push(`status.availableReplicas ${status.availableReplicas ?? 0}, pods ready for more than ${minReadySeconds} s ${available}`);
     }
     if ((status.observedGeneration ?? 0) !== (owner.metadata.generation ?? 0)) problems.push(`status.observedGeneration ${status.observedGeneration ?? 0}, generation ${owner.metadata.generation ?? 0}`);
     const failure = status.conditions?.find((c) => c.type === 'ReplicaFailure');
-    if (owner.metadata.deletionTimestamp === undefined && shortUnderQuota(state, pods.length, kind.replicas(owner), owner)) {
+    if (owner.metadata.deletionTimestamp === undefined && shortUnderQuota(state, pods.length, owner.spec.replicas ?? 1, owner)) {
       // Every sync of an owner short of pods tries to create them, and the quota refuses them.
       if (failure?.status !== 'True' || failure.reason !== 'FailedCreate') {
-        problems.push(`is short of pods (${pods.length} of ${kind.replicas(owner)}) under a used-up ResourceQuota without a True ReplicaFailure condition of reason FailedCreate (${failure === undefined ? 'none' : `${failure.status}, ${failure.reason ?? 'no reason'}`})`);
+        problems.push(`is short of pods (${pods.length} of ${owner.spec.replicas ?? 1}) under a used-up ResourceQuota without a True ReplicaFailure condition of reason FailedCreate (${failure === undefined ? 'none' : `${failure.status}, ${failure.reason ?? 'no reason'}`})`);
       }
     } else if (failure !== undefined) problems.push(`has a ReplicaFailure condition (${failure.reason ?? 'no reason'}: ${failure.message ?? ''}) though its pods are settled`);
     return problems.map((message) => ({ message, objects: [refOf(owner)] }));
