@@ -220,7 +220,7 @@ function disruptionState(state: ClusterState): DisruptionState {
 /** Liveness: {@link budgetStatusMatchesPods}. */
 export const budgetStatusMatchesPodsInvariant: Invariant = invariant(
   'budgetStatusMatchesPods',
-  "After settling, each PodDisruptionBudget's status (expectedPods, desiredHealthy, currentHealthy, disruptionsAllowed, observedGeneration, the DisruptionAllowed condition, disruptedPods) says what its spec says of the pods.",
+  "After settling, each PodDisruptionBudget's status counts its selected pods: expectedPods (the owners' scale, or the pods for a bare minAvailable), desiredHealthy (minAvailable, or expectedPods minus maxUnavailable), currentHealthy (Ready pods not being deleted or recently evicted), disruptionsAllowed = max(0, currentHealthy − desiredHealthy); observedGeneration is the generation, DisruptionAllowed is True exactly when a disruption is allowed, and disruptedPods names only live pods evicted less than 2 minutes ago.",
   (state) => {
     if (state.of('PodDisruptionBudget').length === 0) return [];
     return budgetStatusMatchesPods(disruptionState(state), stateNowMs(state));

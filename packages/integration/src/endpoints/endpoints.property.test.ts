@@ -406,7 +406,7 @@ function endpointDetails(services: readonly Service[], pods: readonly Pod[], end
 
 const endpointDetailsInvariant = invariant(
   'endpointDetails',
-  "After settling, each endpoint of a Service carries the pod's reference, IP, node, hostname, served ports and conditions, and the slices are owned, labelled and filled as documented.",
+  "After settling, each endpoint of a Service carries the pod's reference, IP, node name and zone, hostname (when the pod sets one and the Service is its subdomain) and conditions (serving = pod Ready, terminating = being deleted, ready = serving and not terminating, or publishNotReadyAddresses); each slice carries the ports its pods serve for the Service (a named targetPort resolved on the pod), is owned by the Service, labelled with its name and the EndpointSlice controller as manager, of address type IPv4, holds at most the configured number of endpoints, and is empty only as the placeholder of a Service without endpoints.",
   (state) => endpointDetails(state.of<Service>('Service'), state.of<Pod>('Pod'), state.of<Endpoints>('Endpoints'), state.of<EndpointSlice>('EndpointSlice'), state.of<Node>('Node')),
 );
 
