@@ -102,31 +102,13 @@ describe('podRestartPolicyHonoured on hand-built states', () => {
     expect(judge([restarted('failed', 'OnFailure', 3, 137), restarted('always', 'Always', 4, 0), restarted('sidecar', 'Never', 0, undefined, 2)])).toEqual([]);
   });
 
-  it('accepts an OnFailure container restarted after exiting 0 once the kubelet reported killing it for a failed liveness probe (upstream restarts a probe-killed container unless the policy is Never), and only that container, killed before it ended', () => {
-    const killed = (name: string, container: string, at: string): KubeObject =>
-      ({
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: `${name}.1`, namespace: 'default' },
-        involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: 'default', name, uid: `uid-${name}` },
-        reason: 'Killing',
-        message: `Container ${container} failed liveness probe, will be restarted`,
-        type: 'Normal',
-        firstTimestamp: at,
-        lastTimestamp: at,
-        count: 1,
-      }) as KubeObject;
-    const finishedAt = (p: KubeObject, at: string): KubeObject => {
-      const pod = p as KubeObject & { status: { containerStatuses: { lastState: { terminated: object } }[] } };
-      const c = pod.status.containerStatuses[0]!;
-      return { ...pod, status: { ...pod.status, containerStatuses: [{ ...c, lastState: { terminated: { ...c.lastState.terminated, finishedAt: at } } }] } } as KubeObject;
+  it('does not judge an OnFailure container with a liveness or startup probe after it exited 0 (upstream restarts a probe-killed container whatever its exit code), but still judges it under Never', () => {
+    const probed = (p: KubeObject, probe: 'livenessProbe' | 'startupProbe'): KubeObject => {
+      const pod = p as KubeObject & { spec: { containers: object[] } };
+      return { ...pod, spec: { ...pod.spec, containers: [{ ...pod.spec.containers[0], [probe]: { exec: { command: ['true'] } } }] } } as KubeObject;
     };
-    const pods = [finishedAt(restarted('probed', 'OnFailure', 1, 0), '2026-01-01T00:00:10Z'), finishedAt(restarted('other', 'OnFailure', 1, 0), '2026-01-01T00:00:10Z'), finishedAt(restarted('later', 'OnFailure', 1, 0), '2026-01-01T00:00:10Z')];
-    const events = [killed('probed', 'c', '2026-01-01T00:00:09Z'), killed('other', 'sidecar', '2026-01-01T00:00:09Z'), killed('later', 'c', '2026-01-01T00:00:11Z')];
-    const messages = podRestartPolicyHonoured.check(clusterState([...pods, ...events], 2, pods.map((p) => modified(p))), clusterState([], 0)).map((v) => v.message);
-    expect(messages).toEqual([
-      'pod default/other: container c was restarted after it exited 0, under restartPolicy OnFailure',
-      'pod default/later: container c was restarted after it exited 0, under restartPolicy OnFailure',
+    expect(judge([probed(restarted('liveness', 'OnFailure', 2, 0), 'livenessProbe'), probed(restarted('startup', 'OnFailure', 1, 0), 'startupProbe'), probed(restarted('never', 'Never', 1, 0), 'livenessProbe')])).toEqual([
+      'pod default/never: container c restarted 1 time(s) under restartPolicy Never',
     ]);
   });
 });

@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { parseTime } from '@kubeloop/core';
-import type { Event, Pod, PodPhase } from '@kubeloop/core';
+import type { Pod, PodPhase } from '@kubeloop/core';
 import { refOf, transitionInvariant } from './types.js';
 import type { Invariant, Violation } from './types.js';
 
@@ -89,44 +88,26 @@ export const podPhaseTransitionsAllowed: Invariant = transitionInvariant(
 );
 
 /**
- * Whether the kubelet reported killing container `name` of `pod` for a failed liveness or
- * startup probe no later than `finishedAt` (the end of the termination judged): upstream's
- * kubelet records a `Killing` event, "Container <name> failed liveness probe, will be
- * restarted", and restarts such a container under `OnFailure` whatever its exit code (its
- * `computePodActions` restarts a probe-killed container unless the policy is `Never`). The
- * event is the user's only sign of it: the container status shows the exit code the process
- * gave on SIGTERM, often 0.
- */
-function killedForProbe(events: readonly Event[], pod: Pod, name: string, finishedAt: string | undefined): boolean {
-  const uid = pod.metadata.uid;
-  const end = finishedAt === undefined ? undefined : parseTime(finishedAt);
-  return events.some(
-    (e) =>
-      e.reason === 'Killing' &&
-      e.involvedObject.uid === uid &&
-      [`Container ${name} failed liveness probe`, `Container ${name} failed startup probe`].some((text) => (e.message ?? '').includes(text)) &&
-      (end === undefined || e.firstTimestamp === undefined || parseTime(e.firstTimestamp) <= end),
-  );
-}
-
-/**
  * What a pod's `restartPolicy` forbids in one pod version: under `Never`, a container (or a
- * regular init container) restarted at all; under `OnFailure`, a container restarted after it
- * exited 0 (its last termination says so), unless the kubelet killed it for a failed liveness
- * or startup probe (see {@link killedForProbe}: such a container restarts under `OnFailure`).
- * Sidecars (init containers with `restartPolicy: Always`) restart whatever the pod's policy, so
- * they are not judged.
+ * regular init container) restarted at all; under `OnFailure`, a container restarted (or waiting
+ * in back-off to be) after it exited 0 (its last termination says so) — unless it has a liveness
+ * or startup probe: upstream's kubelet kills a container whose probe fails and restarts it under
+ * `OnFailure` whatever its exit code (`computePodActions` restarts a probe-killed container
+ * unless the policy is `Never`), and the status shows only the exit code the process gave on
+ * SIGTERM, often 0 (the `Killing` event that tells why may be spam-filtered away). Sidecars
+ * (init containers with `restartPolicy: Always`) restart whatever the pod's policy, so they are
+ * not judged.
  */
-function restartPolicyBreaches(pod: Pod, events: readonly Event[]): string[] {
+function restartPolicyBreaches(pod: Pod): string[] {
   const policy = pod.spec?.restartPolicy ?? 'Always';
   if (policy === 'Always') return [];
   const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
   const statuses = [...(pod.status?.initContainerStatuses ?? []).filter((c) => !sidecars.has(c.name)), ...(pod.status?.containerStatuses ?? [])];
+  const probed = new Set(pod.spec.containers.filter((c) => c.livenessProbe !== undefined || c.startupProbe !== undefined).map((c) => c.name));
   const out: string[] = [];
   for (const c of statuses) {
     if (policy === 'Never' && (c.restartCount ?? 0) > 0) out.push(`container ${c.name} restarted ${c.restartCount} time(s) under restartPolicy Never`);
-    const exited0 = c.lastState?.terminated?.exitCode === 0;
-    if (policy === 'OnFailure' && (c.restartCount ?? 0) > 0 && exited0 && !killedForProbe(events, pod, c.name, c.lastState?.terminated?.finishedAt)) out.push(`container ${c.name} was restarted after it exited 0, under restartPolicy OnFailure`);
+    if (policy === 'OnFailure' && (c.restartCount ?? 0) > 0 && c.lastState?.terminated?.exitCode === 0 && !probed.has(c.name)) out.push(`container ${c.name} was restarted after it exited 0, under restartPolicy OnFailure`);
   }
   return out;
 }
@@ -134,24 +115,22 @@ function restartPolicyBreaches(pod: Pod, events: readonly Event[]): string[] {
 /**
  * Transition (safety): the kubelet honours each pod's `restartPolicy` — under `Never` no
  * container is ever restarted (`restartCount` stays 0), under `OnFailure` a container that
- * exited 0 is not restarted (upstream `kuberuntime`'s `ShouldContainerBeRestarted`), unless the
- * kubelet killed it for a failed liveness or startup probe, which it reports with a `Killing`
- * event ("Container <name> failed liveness probe, will be restarted") and restarts under
- * `OnFailure` whatever the exit code. Stated from the pod statuses and the kubelet's events, not
- * from the fake kubelet's code. Every pod version since the previous state is judged
- * (`state.changes`, with the events of `state`); a state without changes judges its pods.
+ * exited 0 is not restarted (upstream `kuberuntime`'s `ShouldContainerBeRestarted`); a container
+ * with a liveness or startup probe is not judged after exiting 0 under `OnFailure` (a probe kill
+ * restarts it whatever the exit code). Stated from
+ * the pod statuses alone, not from the fake kubelet's code. Every pod version since the previous
+ * state is judged (`state.changes`); a state without changes judges its pods.
  *
  * In `GENERIC_SAFETY`: whatever runs the pods, a restart the policy forbids is a bug.
  */
 export const podRestartPolicyHonoured: Invariant = transitionInvariant(
   'podRestartPolicyHonoured',
-  "The kubelet honours each pod's restartPolicy: under Never no container restarts, under OnFailure no container restarts after exiting 0.",
+  "The kubelet honours each pod's restartPolicy: under Never no container restarts, under OnFailure no container restarts after exiting 0 (unless a liveness or startup probe killed it).",
   (_previous, state) => {
     const pods = state.changes.length === 0 ? state.of<Pod>('Pod') : state.changes.filter((c) => c.object.kind === 'Pod').map((c) => c.object as Pod);
     const out: Violation[] = [];
-    const events = state.of<Event>('Event');
     for (const pod of pods) {
-      for (const breach of restartPolicyBreaches(pod, events)) out.push({ message: `pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}: ${breach}`, objects: [refOf(pod)] });
+      for (const breach of restartPolicyBreaches(pod)) out.push({ message: `pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}: ${breach}`, objects: [refOf(pod)] });
     }
     return out;
   },
