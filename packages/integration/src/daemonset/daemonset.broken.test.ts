@@ -20,8 +20,12 @@ import { sabotaged } from '../sabotage.js';
 
 const NODES = ['node-1', 'node-2', 'node-3'] as const;
 
-/** What the test does: taint a node, label it for `labelled`, wait. */
-type Step = { readonly kind: 'taint'; readonly node: string; readonly taint: Taint } | { readonly kind: 'label'; readonly node: string } | { readonly kind: 'wait'; readonly ms: number };
+/** What the test does: taint a node, label it for `labelled`, create a third DaemonSet `late` (no toleration), wait. */
+type Step =
+  | { readonly kind: 'taint'; readonly node: string; readonly taint: Taint }
+  | { readonly kind: 'label'; readonly node: string }
+  | { readonly kind: 'late' }
+  | { readonly kind: 'wait'; readonly ms: number };
 
 function daemonSet(name: string, podSpec: Record<string, unknown>): object {
   return {
@@ -51,6 +55,7 @@ function scenario(daemonsets: Plugin): RunOptions<Step> {
     perform: async (cluster, step, context) => {
       if (step.kind === 'taint') await cluster.server.patch(Nodes, { name: step.node }, { type: 'merge', body: { spec: { taints: [step.taint] } } });
       if (step.kind === 'label') await cluster.server.patch(Nodes, { name: step.node }, { type: 'merge', body: { metadata: { labels: { ds: 'yes' } } } });
+      if (step.kind === 'late') await cluster.apply(daemonSet('late', {}));
       if (step.kind === 'wait') await context.advance(step.ms);
     },
     safety: [daemonPodCreatedOnlyWhereToleratedInvariant],
@@ -102,6 +107,21 @@ describe('DaemonSet invariants, on controllers broken on purpose', () => {
     ];
     expect(await failsOnlyWhenBroken(hidesTaints, actions, 'daemonPodCreatedOnlyWhereTolerated')).toMatch(
       /^daemon pod labelled-\w+ of default\/labelled was created for node node-3 although it does not tolerate its taint dedicated=db:NoSchedule, and the node refused it for 1000 ms before$/,
+    );
+  }, 60_000);
+
+  it('a controller blind to NoExecute taints creates a pod of a new DaemonSet for a node tainted NoExecute, and fails daemonPodCreatedOnlyWhereTolerated', async () => {
+    // node-2 is tainted evict:NoExecute (its `everywhere` pod is evicted: the broken controller
+    // puts it back at once, within the invariant's grace); 3 s later a DaemonSet `late` without
+    // tolerations comes, which must leave node-2 out.
+    const actions: Step[] = [
+      { kind: 'taint', node: 'node-2', taint: { key: 'evict', effect: 'NoExecute' } },
+      { kind: 'wait', ms: 3_000 },
+      { kind: 'late' },
+      { kind: 'wait', ms: 3_000 },
+    ];
+    expect(await failsOnlyWhenBroken(hidesTaints, actions, 'daemonPodCreatedOnlyWhereTolerated')).toMatch(
+      /^daemon pod late-\w+ of default\/late was created for node node-2 although it does not tolerate its taint evict:NoExecute, and the node refused it for 1000 ms before$/,
     );
   }, 60_000);
 

@@ -6,7 +6,8 @@
  * pods deleted now and then. The properties, for every run:
  *
  * - under `Never` no container restarts, under `OnFailure` no container restarts after exiting 0
- *   (the toolkit's `podRestartPolicyHonoured`), and a pod's phase only moves along the pod
+ *   (the toolkit's `podRestartPolicyHonoured`; one with a liveness probe is restarted after a
+ *   probe kill whatever its exit code, as upstream), and a pod's phase only moves along the pod
  *   lifecycle (`podPhaseTransitionsAllowed`), on every pod version the store went through;
  * - after settling, a pod whose containers have all terminated and will not be restarted is
  *   `Succeeded` (all exited 0) or `Failed` (one did not), and a `Succeeded` pod's containers all
