@@ -42,6 +42,11 @@ export interface Sabotage {
   readonly resource?: (resource: ResourceDefinition) => ResourceDefinition;
   /** Rewrites a patch the controller sends (return undefined to drop it: it never reaches the API server). */
   readonly patch?: (resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }, patch: Patch) => Patch | undefined;
+  /**
+   * Carries out a status write (`updateStatus`) the controller asks for in its own way, through
+   * the real `client` (e.g. with counts of its own making), as {@link Sabotage.delete} does for deletes.
+   */
+  readonly updateStatus?: (client: Client, resource: ResourceDefinition, object: KubeObject, options: Parameters<Client['updateStatus']>[2]) => Promise<unknown>;
 }
 
 /**
@@ -145,6 +150,10 @@ export function sabotagedManager(manager: Manager, sabotage: Sabotage): Manager 
       const rewritten = rewrite(resource, key, patch);
       return rewritten === undefined ? client.get(resource, key) : client.patch(resource, key, rewritten, options);
     };
+  }
+  if (sabotage.updateStatus !== undefined) {
+    const carryOut = sabotage.updateStatus;
+    overrides['updateStatus'] = (resource: ResourceDefinition, object: KubeObject, options?: Parameters<Client['updateStatus']>[2]) => carryOut(client, resource, object, options);
   }
   const cache = sabotage.read === undefined ? undefined : <T extends KubeObject>(resource: ResourceDefinition<T>) => distortedCache(resource, manager.cache(resource), sabotage.read!);
   const rewriteResource = sabotage.resource;

@@ -577,6 +577,24 @@ const configMapsClusterScoped: Sabotage = {
   get: (r, key, object) => (r.kind === 'ConfigMap' && key.namespace === undefined ? undefined : object),
 };
 
+/**
+ * A collector that identifies an object by its kind, namespace and name, not its uid: the first
+ * object it heard of under a name stands for every later one, so its live reads answer a
+ * re-created owner with the uid of the deleted one, and a dependent that references the deleted
+ * owner takes the new one (same name, another uid) for its owner. What it heard of is read from
+ * the run's trace (its informers hear every change the trace records); `cluster` is set by the
+ * case's setup.
+ */
+function matchesOwnersByName(run: { cluster?: SimCluster }): Sabotage {
+  return {
+    get: (r, key, object) => {
+      const first = run.cluster?.trace().find((e) => e.object.kind === r.kind && e.object.metadata.namespace === key.namespace && e.object.metadata.name === key.name);
+      const uid = first?.object.metadata.uid;
+      return uid === undefined || uid === object.metadata.uid ? object : { ...object, metadata: { ...object.metadata, uid } };
+    },
+  };
+}
+
 /** A build step of ConfigMaps and Secrets in `default`, without back-references. */
 function build(...specs: Spec[]): Step {
   return { kind: 'build', specs, backReferences: [] };
@@ -590,8 +608,11 @@ const secret = (owners: Spec['owners'] = [], finalizer?: Finalizer): Spec => ({ 
 const configMap = (owners: Spec['owners'] = [], finalizer?: Finalizer): Spec => ({ kind: 'ConfigMap', namespace: 'default', owners, ...(finalizer === undefined ? {} : { finalizer }) });
 
 /** Runs `actions` on the broken collector (expecting `invariant` to fail) and on the real one (expecting a pass). */
-async function failsOnlyWhenBroken(sabotage: Sabotage, actions: readonly Step[], invariantName: string): Promise<string> {
-  const broken = await runCase(options(`gc: broken for ${invariantName}`, fc.constant([]), sabotage), 1, actions, []);
+async function failsOnlyWhenBroken(sabotage: Sabotage | ((run: { cluster?: SimCluster }) => Sabotage), actions: readonly Step[], invariantName: string): Promise<string> {
+  const run: { cluster?: SimCluster } = {};
+  const brokenOptions = options(`gc: broken for ${invariantName}`, fc.constant([]), typeof sabotage === 'function' ? sabotage(run) : sabotage);
+  const setup = brokenOptions.setup!;
+  const broken = await runCase({ ...brokenOptions, setup: async (cluster, context) => { run.cluster = cluster; await setup(cluster, context); } }, 1, actions, []);
   expect(broken.failure?.invariant).toBe(invariantName);
   const real = await runCase(options(`gc: real for ${invariantName}`, fc.constant([])), 1, actions, []);
   expect(real.failure).toBeUndefined();
@@ -637,5 +658,13 @@ describe('garbage collector invariants, on collectors broken on purpose', () => 
     const chain = build(secret(), configMap([{ index: 0, block: true }]), configMap([{ index: 1, block: true }]), configMap([{ index: 2, block: true }]));
     const actions = [chain, del(0, 'Secret', 'Foreground'), { kind: 'wait', ms: 1_000 } as const];
     expect(await failsOnlyWhenBroken(alwaysBackground, actions, 'foregroundSubtreeOrder')).toMatch(/^Secret default\/obj-0 was deleted in the foreground before ConfigMap default\/obj-3, a blocking dependent of ConfigMap default\/obj-2, collected in its blocking subtree$/);
+  }, 60_000);
+
+  it('a collector that takes an owner re-created under the same name (another uid) for the deleted one fails noDanglingDependents', async () => {
+    // obj-0 (no dependents yet) is deleted and created anew (a new uid), then a ConfigMap
+    // referencing the old uid comes (the recreate step): its owner is gone, whatever lives under
+    // that name now.
+    const actions = [build(secret()), { ...del(0, 'Secret', 'Background'), recreate: true }, { kind: 'wait', ms: 1_000 } as const];
+    expect(await failsOnlyWhenBroken(matchesOwnersByName, actions, 'noDanglingDependents')).toMatch(/^ConfigMap default\/obj-0-stale-\w+ is left although all its owners \(Secret obj-0\) are gone$/);
   }, 60_000);
 });

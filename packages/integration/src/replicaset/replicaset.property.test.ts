@@ -41,6 +41,8 @@ import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from 
 import { EXPECTATIONS_TIMEOUT_MS, clientPodControl, podsToDelete } from '@kubeloop/controllers';
 import { replicaSetPlugin, replicationControllerPlugin, resourceQuotaPlugin } from '@kubeloop/controllers';
 import type { PodControl } from '@kubeloop/controllers';
+import { sabotaged } from '../sabotage.js';
+import type { Sabotage } from '../sabotage.js';
 
 const RUNS = DEEP ? 250 : 10;
 /** Actions per run; fault steps are numbered within them. */
@@ -303,6 +305,21 @@ const ranksWithoutSiblings: PodControl = {
     const own = (await brokenCluster!.server.list(Pods, { namespace })).items.filter((p) => p.metadata.deletionTimestamp === undefined && controllerRef(p)?.uid === owner.metadata.uid);
     const first = podsToDelete(own, own, 1, brokenCluster!.clock.now())[0];
     await realPodControl().deletePod(namespace, first?.metadata.name ?? name, owner);
+  },
+};
+
+/**
+ * A ReplicaSet controller broken on purpose: its status writes count, in `status.replicas`, the
+ * pods it controls that are terminating (deleted, not yet gone) besides the active ones it
+ * counted. Upstream counts only active pods (`calculateStatus` over the filtered active pods).
+ */
+const countsTerminatingPods: Sabotage = {
+  async updateStatus(client, resource, object, writeOptions) {
+    const owner = object as KubeObject & { status?: { replicas?: number } };
+    const pods = (await client.list(Pods, { namespace: owner.metadata.namespace })).items;
+    const terminating = pods.filter((p) => p.metadata.deletionTimestamp !== undefined && controllerRef(p)?.uid === owner.metadata.uid).length;
+    const status = { ...owner.status, replicas: (owner.status?.replicas ?? 0) + terminating };
+    return client.updateStatus(resource, { ...owner, status }, writeOptions);
   },
 };
 
@@ -601,5 +618,27 @@ describe('ReplicaSet and ReplicationController under random changes', () => {
     await checkCluster({ ...base, actions, liveness: [...(base.liveness as Invariant[]), terminatingSeen], stableMs: 0 });
     // Most runs end with the dead node's pods terminating (those that had pods there).
     expect(withTerminatingPods).toBeGreaterThan(runs / 4);
+  }, 120_000);
+
+  it('a ReplicaSet controller broken on purpose to count its terminating pods in status.replicas fails statusMatchesPods once a node is left down', async () => {
+    // The pods of the stopped node-2 are evicted after their 300 s tolerations and stay
+    // terminating (no kubelet confirms); upstream's status.replicas counts only active pods.
+    const actions: Step[] = [
+      { kind: 'wait', ms: 1_000 },
+      { kind: 'leaveNodeDown', node: 1 },
+    ];
+    const base = options('replicaset: broken status with a node left down', fc.constant([]));
+    const broken: CheckClusterOptions<Step> = {
+      ...base,
+      cluster: { ...base.cluster, controllerManager: { plugins: [sabotaged(replicaSetPlugin(), countsTerminatingPods), replicationControllerPlugin()], resyncMs: RESYNC_MS } },
+      stableMs: 0,
+    };
+    const outcome = await runCase(broken, 1, actions, []);
+    expect(outcome.failure?.invariant).toBe('statusMatchesPods');
+    // node-2 ran one pod of a and one of b (seed 1): each owner counts its terminating one besides its two active pods.
+    expect(outcome.failure?.violations[0]?.message).toBe('status.replicas 3, active pods 2');
+    expect(outcome.failure?.violations[0]?.objects[0]).toMatchObject({ kind: 'ReplicaSet', namespace: 'default' });
+    // The same run with the real controller passes.
+    expect((await runCase({ ...options('replicaset: status with a node left down', fc.constant([])), stableMs: 0 }, 1, actions, [])).failure).toBeUndefined();
   }, 120_000);
 });

@@ -101,6 +101,16 @@ describe('podRestartPolicyHonoured on hand-built states', () => {
   it('accepts restarts after failures under OnFailure, any restart under Always, and sidecar restarts under Never (sidecars restart whatever the policy)', () => {
     expect(judge([restarted('failed', 'OnFailure', 3, 137), restarted('always', 'Always', 4, 0), restarted('sidecar', 'Never', 0, undefined, 2)])).toEqual([]);
   });
+
+  it('does not judge an OnFailure container with a liveness or startup probe after it exited 0 (upstream restarts a probe-killed container whatever its exit code), but still judges it under Never', () => {
+    const probed = (p: KubeObject, probe: 'livenessProbe' | 'startupProbe'): KubeObject => {
+      const pod = p as KubeObject & { spec: { containers: object[] } };
+      return { ...pod, spec: { ...pod.spec, containers: [{ ...pod.spec.containers[0], [probe]: { exec: { command: ['true'] } } }] } } as KubeObject;
+    };
+    expect(judge([probed(restarted('liveness', 'OnFailure', 2, 0), 'livenessProbe'), probed(restarted('startup', 'OnFailure', 1, 0), 'startupProbe'), probed(restarted('never', 'Never', 1, 0), 'livenessProbe')])).toEqual([
+      'pod default/never: container c restarted 1 time(s) under restartPolicy Never',
+    ]);
+  });
 });
 
 // On a SimCluster: pods that complete, crash or run forever under each restartPolicy, deleted or not.

@@ -89,19 +89,25 @@ export const podPhaseTransitionsAllowed: Invariant = transitionInvariant(
 
 /**
  * What a pod's `restartPolicy` forbids in one pod version: under `Never`, a container (or a
- * regular init container) restarted at all; under `OnFailure`, a container restarted after it
- * exited 0 (its last termination says so). Sidecars (init containers with `restartPolicy:
- * Always`) restart whatever the pod's policy, so they are not judged.
+ * regular init container) restarted at all; under `OnFailure`, a container restarted (or waiting
+ * in back-off to be) after it exited 0 (its last termination says so) — unless it has a liveness
+ * or startup probe: upstream's kubelet kills a container whose probe fails and restarts it under
+ * `OnFailure` whatever its exit code (`computePodActions` restarts a probe-killed container
+ * unless the policy is `Never`), and the status shows only the exit code the process gave on
+ * SIGTERM, often 0 (the `Killing` event that tells why may be spam-filtered away). Sidecars
+ * (init containers with `restartPolicy: Always`) restart whatever the pod's policy, so they are
+ * not judged.
  */
 function restartPolicyBreaches(pod: Pod): string[] {
   const policy = pod.spec?.restartPolicy ?? 'Always';
   if (policy === 'Always') return [];
   const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
   const statuses = [...(pod.status?.initContainerStatuses ?? []).filter((c) => !sidecars.has(c.name)), ...(pod.status?.containerStatuses ?? [])];
+  const probed = new Set(pod.spec.containers.filter((c) => c.livenessProbe !== undefined || c.startupProbe !== undefined).map((c) => c.name));
   const out: string[] = [];
   for (const c of statuses) {
     if (policy === 'Never' && (c.restartCount ?? 0) > 0) out.push(`container ${c.name} restarted ${c.restartCount} time(s) under restartPolicy Never`);
-    if (policy === 'OnFailure' && (c.restartCount ?? 0) > 0 && c.lastState?.terminated?.exitCode === 0) out.push(`container ${c.name} was restarted after it exited 0, under restartPolicy OnFailure`);
+    if (policy === 'OnFailure' && (c.restartCount ?? 0) > 0 && c.lastState?.terminated?.exitCode === 0 && !probed.has(c.name)) out.push(`container ${c.name} was restarted after it exited 0, under restartPolicy OnFailure`);
   }
   return out;
 }
@@ -109,7 +115,9 @@ function restartPolicyBreaches(pod: Pod): string[] {
 /**
  * Transition (safety): the kubelet honours each pod's `restartPolicy` — under `Never` no
  * container is ever restarted (`restartCount` stays 0), under `OnFailure` a container that
- * exited 0 is not restarted (upstream `kuberuntime`'s `ShouldContainerBeRestarted`). Stated from
+ * exited 0 is not restarted (upstream `kuberuntime`'s `ShouldContainerBeRestarted`); a container
+ * with a liveness or startup probe is not judged after exiting 0 under `OnFailure` (a probe kill
+ * restarts it whatever the exit code). Stated from
  * the pod statuses alone, not from the fake kubelet's code. Every pod version since the previous
  * state is judged (`state.changes`); a state without changes judges its pods.
  *
@@ -117,7 +125,7 @@ function restartPolicyBreaches(pod: Pod): string[] {
  */
 export const podRestartPolicyHonoured: Invariant = transitionInvariant(
   'podRestartPolicyHonoured',
-  "The kubelet honours each pod's restartPolicy: under Never no container restarts, under OnFailure no container restarts after exiting 0.",
+  "The kubelet honours each pod's restartPolicy: under Never no container restarts, under OnFailure no container restarts after exiting 0 (unless a liveness or startup probe killed it).",
   (_previous, state) => {
     const pods = state.changes.length === 0 ? state.of<Pod>('Pod') : state.changes.filter((c) => c.object.kind === 'Pod').map((c) => c.object as Pod);
     const out: Violation[] = [];
