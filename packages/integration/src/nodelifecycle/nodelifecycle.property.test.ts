@@ -66,8 +66,11 @@ type Step =
   | { readonly kind: 'resumeHeartbeats'; readonly node: number }
   /** The kubelet posts `Ready=False` (its runtime is down, say), then goes silent. */
   | { readonly kind: 'reportNotReady'; readonly node: number }
-  /** `count` Node objects created by hand, with no kubelet behind them: they never post a Ready condition. In region-b's zone or in none. */
-  | { readonly kind: 'registerNode'; readonly zoned: boolean; readonly count: number }
+  /**
+   * `count` Node objects created by hand, with no kubelet behind them: they never post a Ready
+   * condition. In no zone, in region-b's `zone-1` (with node-2 and node-3), or in region-b's `zone-2`.
+   */
+  | { readonly kind: 'registerNode'; readonly zone: 'none' | 'zone-1' | 'zone-2'; readonly count: number }
   /** The kubelet stops for `ms` (around the grace period) and comes back. */
   | { readonly kind: 'flap'; readonly node: number; readonly ms: number }
   | { readonly kind: 'addTaint'; readonly node: number; readonly key: string; readonly timeAdded: boolean }
@@ -99,7 +102,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('resumeHeartbeats' as const), node }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reportNotReady' as const), node }) },
   // Two at once in region-b's zone: with one of its kubelets silent, 3 of its 4 nodes are not Ready.
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('registerNode' as const), zoned: fc.boolean(), count: fc.constantFrom(1, 2) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('registerNode' as const), zone: fc.constantFrom('none', 'zone-1', 'zone-1', 'zone-2'), count: fc.constantFrom(1, 2) }) },
   // Back just before the grace period runs out, at its end, or after the node was tainted.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('flap' as const), node, ms: fc.constantFrom(45_000, 50_000, 55_000, 65_000) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('addTaint' as const), node, key: fc.constantFrom(...TAINT_KEYS), timeAdded: fc.boolean() }) },
@@ -110,10 +113,11 @@ const steps = fc.array(step, { minLength: 1, maxLength: MAX_STEPS });
 
 const nodeName = (i: number) => `node-${i + 1}`;
 /**
- * The topology labels of a node in region `region`'s zone `zone-1`. The two regions name their
- * zones alike: a zone is keyed by region and zone ("Rate limits on eviction"), so they are two.
+ * The topology labels of a node in region `region`'s zone `zone` (`zone-1` by default). The two
+ * regions name their zones alike: a zone is keyed by region and zone ("Rate limits on
+ * eviction"), so they are two.
  */
-const zoneLabels = (region: 'region-a' | 'region-b') => ({ 'topology.kubernetes.io/region': region, 'topology.kubernetes.io/zone': 'zone-1' });
+const zoneLabels = (region: 'region-a' | 'region-b', zone: 'zone-1' | 'zone-2' = 'zone-1') => ({ 'topology.kubernetes.io/region': region, 'topology.kubernetes.io/zone': zone });
 /** node-1 alone in region-a's zone, node-2 and node-3 in region-b's. */
 const NODE_SPECS = Array.from({ length: NODES }, (_, i) => ({ name: nodeName(i), labels: zoneLabels(i === 0 ? 'region-a' : 'region-b') }));
 
@@ -174,10 +178,11 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
       await reportNotReady(cluster, nodeName(s.node));
       return;
     case 'registerNode':
-      // Without labels: a third zone, never Ready, so never all zones Ready either. In
-      // region-b's zone: one more node not Ready there.
+      // Without labels: a zone of their own, never Ready, so never all zones Ready either. In
+      // region-b's zone-1: more nodes not Ready there. In its zone-2: a zone of their own again,
+      // in the same region as zone-1 (a zone is keyed by region and zone).
       for (let i = 0; i < s.count; i++) {
-        await cluster.server.create(Nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: `manual-${registered++}`, ...(s.zoned ? { labels: zoneLabels('region-b') } : {}) }, spec: {}, status: {} } as never);
+        await cluster.server.create(Nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: `manual-${registered++}`, ...(s.zone === 'none' ? {} : { labels: zoneLabels('region-b', s.zone) }) }, spec: {}, status: {} } as never);
       }
       return;
     case 'flap':
@@ -212,7 +217,7 @@ function describeStep(s: Step): string {
     case 'reportNotReady':
       return `the kubelet of ${nodeName(s.node)} reports Ready=False and stops`;
     case 'registerNode':
-      return `create ${s.count} Node(s) by hand, with no kubelet${s.zoned ? ", in region-b's zone" : ''}`;
+      return `create ${s.count} Node(s) by hand, with no kubelet${s.zone === 'none' ? '' : `, in region-b's ${s.zone}`}`;
     case 'flap':
       return `stop the kubelet of ${nodeName(s.node)} for ${s.ms} ms`;
     case 'addTaint':
@@ -388,12 +393,28 @@ describe('taint-based eviction under random heartbeats, tolerations and taints',
     await checkCluster(options('nodelifecycle: heartbeats, tolerations and taints', fc.constant([]), undefined, true));
   }, 120_000);
 
-  it('a zone larger than --large-cluster-size-threshold (3 here) is tainted at the secondary rate while partially disrupted', async () => {
+  it('a zone larger than --large-cluster-size-threshold (4 here) is tainted at the secondary rate while partially disrupted', async () => {
     // region-b's zone has 2 kubelet nodes, and more once Nodes are created in it by hand: with
-    // 2 of them, one silent kubelet makes it partially disrupted (3 of 4 not Ready).
-    const zones = { largeClusterSizeThreshold: 3 };
+    // 2 of them, one silent kubelet makes it partially disrupted (3 of 4 not Ready), a zone at
+    // the threshold (no NoExecute taint); with 3 or more, a larger one (the secondary rate).
+    const zones = { largeClusterSizeThreshold: 4 };
     await checkCluster(options('nodelifecycle: large zones', fc.constant([]), [nodeLifecyclePlugin(zones)], true, zones));
   }, 120_000);
+
+  // Zone states the drawn runs seldom end in, each on the real controller under every invariant
+  // of the fault-free runs: the taints a zone's state calls for are there after settling.
+  it.each<[string, Step[]]>([
+    // 2 of region-b's 3 nodes not Ready (67%, but not more than 2): a normal zone, node-2 tainted NoExecute.
+    ['two of three nodes not Ready is not a partial disruption', [{ kind: 'registerNode', zone: 'zone-1', count: 1 }, { kind: 'wait', ms: 5_000 }, { kind: 'stopHeartbeats', node: 1 }, { kind: 'wait', ms: 120_000 }]],
+    // region-a fully disrupted, region-b normal, a third zone never Ready: not every zone is down, so node-1 and node-2 get NoExecute.
+    ['a fully disrupted zone next to a healthy one is tainted at the normal rate', [{ kind: 'registerNode', zone: 'none', count: 1 }, { kind: 'stopHeartbeats', node: 0 }, { kind: 'stopHeartbeats', node: 1 }, { kind: 'wait', ms: 120_000 }]],
+    // region-b fully disrupted (its 2 kubelets and 2 hand-made nodes), region-a Ready: fully, not partially, disrupted, so tainted.
+    ['a zone whose every node is down is fully disrupted, not partially', [{ kind: 'registerNode', zone: 'zone-1', count: 2 }, { kind: 'stopHeartbeats', node: 1 }, { kind: 'stopHeartbeats', node: 2 }, { kind: 'wait', ms: 150_000 }]],
+    // region-b's zone-2 (2 hand-made nodes, fully disrupted) is not its zone-1, where node-2 alone is down (normal): both tainted.
+    ['two zones of one region are two zones', [{ kind: 'registerNode', zone: 'zone-2', count: 2 }, { kind: 'stopHeartbeats', node: 1 }, { kind: 'wait', ms: 150_000 }]],
+  ])('%s', async (_name, actions) => {
+    expect((await runCase(options('nodelifecycle: zone states', fc.constant([]), undefined, true), 1, actions, [])).failure).toBeUndefined();
+  }, 60_000);
 
   it('the same holds when the controller manager crashes and restarts, its writes delayed', async () => {
     await checkCluster(options('nodelifecycle: crashes', crashes));
@@ -444,13 +465,13 @@ describe('node health invariants, each failed by a node lifecycle controller bro
   }, 60_000);
 
   it('noNodeUnknownWithinGrace: a controller with a 20 s startup grace marks a node that never posted status within the documented 60 s', async () => {
-    const manual: Step[] = [{ kind: 'registerNode', zoned: false, count: 1 }, { kind: 'wait', ms: 90_000 }];
+    const manual: Step[] = [{ kind: 'registerNode', zone: 'none', count: 1 }, { kind: 'wait', ms: 90_000 }];
     expect(await failsOnlyBroken(nodeLifecyclePlugin({ nodeStartupGracePeriodMs: 20_000 }), manual, 'noNodeUnknownWithinGrace')).toMatch(/^node manual-0 condition \w+ was set Unknown at .*: within the 60000 ms grace period$/);
   }, 60_000);
 
   it('silentNodesUnknown: a controller whose node status writes are lost leaves a node that never posted status without conditions', async () => {
     const lost: BreakWrite = (verb, resource, object) => (verb === 'updateStatus' && resource === 'nodes' ? 'lost' : object);
-    expect(await failsOnlyBroken(brokenNodeLifecycle(lost), [{ kind: 'registerNode', zoned: false, count: 1 }, { kind: 'wait', ms: 90_000 }], 'silentNodesUnknown')).toMatch(/^node manual-0 was last heard from \(or created\) at .*, but its Ready, MemoryPressure, DiskPressure, PIDPressure condition\(s\) are not Unknown$/);
+    expect(await failsOnlyBroken(brokenNodeLifecycle(lost), [{ kind: 'registerNode', zone: 'none', count: 1 }, { kind: 'wait', ms: 90_000 }], 'silentNodesUnknown')).toMatch(/^node manual-0 was last heard from \(or created\) at .*, but its Ready, MemoryPressure, DiskPressure, PIDPressure condition\(s\) are not Unknown$/);
   }, 60_000);
 
   it('lifecycleTaintsFollowReady: a controller whose node taint updates are lost leaves an unreachable node untainted', async () => {
@@ -503,7 +524,7 @@ describe('node health invariants, each failed by a node lifecycle controller bro
     // region-b's zone: node-2, node-3 and two Nodes that never post status. Once node-2 is
     // Unknown, 3 of its 4 nodes are not Ready (75%, the documented threshold is 55%) and node-3
     // is: partially disrupted, 4 nodes (at most 50), so no NoExecute taint at all.
-    const partial: Step[] = [{ kind: 'registerNode', zoned: true, count: 2 }, { kind: 'wait', ms: 5_000 }, { kind: 'stopHeartbeats', node: 1 }, { kind: 'wait', ms: 90_000 }];
+    const partial: Step[] = [{ kind: 'registerNode', zone: 'zone-1', count: 2 }, { kind: 'wait', ms: 5_000 }, { kind: 'stopHeartbeats', node: 1 }, { kind: 'wait', ms: 90_000 }];
     const broken = await runCase(options('nodelifecycle: lenient zones', fc.constant([]), [nodeLifecyclePlugin({ unhealthyZoneThreshold: 0.9 })], true), 1, partial, []);
     expect(broken.failure?.invariant).toBe('partialDisruptionTainting');
     expect(broken.failure?.violations[0]?.message).toMatch(/^node (node-2|manual-\d) got a first NoExecute taint at t=\d+ ms while its zone "region-b:zone-1" of 4 nodes \(at most 50\) was partially disrupted \(3 not Ready\)$/);
@@ -513,9 +534,9 @@ describe('node health invariants, each failed by a node lifecycle controller bro
   it('partialDisruptionTainting: a controller with a secondary rate of 0.1 taints a large partially disrupted zone faster than the documented 0.01', async () => {
     // Three Nodes that never post status join region-b's zone: 3 of 5 not Ready (60%), node-2
     // and node-3 Ready. Past the 60 s startup grace the three are Unknown and need NoExecute
-    // taints, at most one every 100 s in a zone over the (lowered) large-cluster threshold of 3.
-    const zones = { largeClusterSizeThreshold: 3 };
-    const partial: Step[] = [{ kind: 'registerNode', zoned: true, count: 3 }, { kind: 'wait', ms: 150_000 }];
+    // taints, at most one every 100 s in a zone over the (lowered) large-cluster threshold of 4.
+    const zones = { largeClusterSizeThreshold: 4 };
+    const partial: Step[] = [{ kind: 'registerNode', zone: 'zone-1', count: 3 }, { kind: 'wait', ms: 150_000 }];
     const broken = await runCase(options('nodelifecycle: fast secondary rate', fc.constant([]), [nodeLifecyclePlugin({ ...zones, secondaryNodeEvictionRate: 0.1 })], true, zones), 1, partial, []);
     expect(broken.failure?.invariant).toBe('partialDisruptionTainting');
     expect(broken.failure?.violations[0]?.message).toMatch(/^nodes manual-\d and manual-\d of the partially disrupted zone "region-b:zone-1" \(5 nodes\) got their first NoExecute taint 10000 ms apart, less than 100000 ms$/);
