@@ -560,7 +560,18 @@ export {
 export type { IPAddressPool, L2Advertisement, LoadBalancerState, MetalLBControllerOptions } from './metallb/index.js';
 
 // A fake cloud provider's service controller
-export { CLOUD_SERVICE_CONTROLLER_COMPONENT, CLOUD_SERVICE_CONTROLLER_NAME, DEFAULT_FAKE_CLOUD_RANGE, FAKE_CLOUD_LOAD_BALANCER_PLUGIN_NAME, fakeCloudLoadBalancerPlugin } from './cloudservice/index.js';
+export {
+  CLOUD_SERVICE_CONTROLLER_COMPONENT,
+  CLOUD_SERVICE_CONTROLLER_NAME,
+  DEFAULT_FAKE_CLOUD_RANGE,
+  FAKE_CLOUD_LOAD_BALANCER_PLUGIN_NAME,
+  cloudLoadBalancerAddressesInRange,
+  cloudLoadBalancerAddressesUnique,
+  cloudLoadBalancerInvariants,
+  cloudLoadBalancersProvisioned,
+  cloudLoadBalancersReleased,
+  fakeCloudLoadBalancerPlugin,
+} from './cloudservice/index.js';
 export type { FakeCloudOptions } from './cloudservice/index.js';
 
 // ingress-nginx

@@ -40,6 +40,11 @@ export interface Sabotage {
    * to make it take a namespaced kind for a cluster-scoped one. What the informers watch is unchanged.
    */
   readonly resource?: (resource: ResourceDefinition) => ResourceDefinition;
+  /**
+   * Rewrites a status write the controller sends (`updateStatus`; return undefined to drop it:
+   * it never reaches the API server, and the controller is answered with the object as it is).
+   */
+  readonly updateStatus?: (resource: ResourceDefinition, object: KubeObject) => KubeObject | undefined;
   /** Rewrites a patch the controller sends (return undefined to drop it: it never reaches the API server). */
   readonly patch?: (resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }, patch: Patch) => Patch | undefined;
 }
@@ -144,6 +149,13 @@ export function sabotagedManager(manager: Manager, sabotage: Sabotage): Manager 
     overrides['patch'] = async (resource: ResourceDefinition, key: { namespace?: string; name: string }, patch: Patch, options?: Parameters<Client['patch']>[3]) => {
       const rewritten = rewrite(resource, key, patch);
       return rewritten === undefined ? client.get(resource, key) : client.patch(resource, key, rewritten, options);
+    };
+  }
+  if (sabotage.updateStatus !== undefined) {
+    const rewrite = sabotage.updateStatus;
+    overrides['updateStatus'] = async (resource: ResourceDefinition, object: KubeObject, options?: Parameters<Client['updateStatus']>[2]) => {
+      const rewritten = rewrite(resource, object);
+      return rewritten === undefined ? client.get(resource, { namespace: object.metadata.namespace, name: object.metadata.name ?? '' }) : client.updateStatus(resource, rewritten, options);
     };
   }
   const cache = sabotage.read === undefined ? undefined : <T extends KubeObject>(resource: ResourceDefinition<T>) => distortedCache(resource, manager.cache(resource), sabotage.read!);
