@@ -7,7 +7,7 @@ function svc(name: string, type: 'ClusterIP' | 'NodePort' | 'LoadBalancer', ip?:
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, namespace: 'default' },
-    spec: { type, clusterIP: '10.96.0.20', ports: [{ port: 80, protocol: 'TCP' }], selector: { app: name }, ...(loadBalancerClass === undefined ? {} : { loadBalancerClass }) },
+    spec: { type, clusterIP: '10.96.0.20', sessionAffinity: 'None', ports: [{ port: 80, protocol: 'TCP' }], selector: { app: name }, ...(loadBalancerClass === undefined ? {} : { loadBalancerClass }) },
     status: ip === undefined ? {} : { loadBalancer: { ingress: [{ ip }] } },
   } as Service;
 }
