@@ -222,8 +222,12 @@ describe('ingress-nginx under Ingress, class and Service churn', () => {
     await checkCluster(options('ingress: crashes', faultSchedulesWith([faultArbitrary({ kinds: ['crash'], maxWrite: 15 })], faultSchedules({ kinds: ['crash'], maxFaults: 2, maxWrite: 30, steps: MAX_STEPS, nodes: NODES }))));
   }, 120_000);
 
-  it('the same when watches are cut (410 and relist) and the Ingress and Service caches lag the store', async () => {
-    await checkCluster(options('ingress: cut watches and lagging caches', faultSchedulesWith([cutWatches, lag('ingresses'), lag('services')], fc.constant([]))));
+  it('the same when watches are cut (410 and relist) and the controller manager crashes', async () => {
+    await checkCluster(options('ingress: cut watches', faultSchedulesWith([cutWatches], faultSchedules({ kinds: ['crash'], maxFaults: 1, maxWrite: 30, steps: MAX_STEPS, nodes: NODES }))));
+  }, 120_000);
+
+  it('the same when the Ingress, IngressClass and Service caches lag the store (held events)', async () => {
+    await checkCluster(options('ingress: lagging caches', faultSchedulesWith([lag('ingresses.networking.k8s.io'), lag('services'), lag('ingressclasses.networking.k8s.io')], fc.constant([]))));
   }, 120_000);
 
   it('a controller manager that crashes at its first status write still warns of the missing TLS Secret once restarted (regression: its events, at a fractional virtual millisecond after the back-off, were dropped)', async () => {
