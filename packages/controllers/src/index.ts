@@ -561,7 +561,18 @@ export {
 export type { IPAddressPool, L2Advertisement, LoadBalancerState, MetalLBControllerOptions } from './metallb/index.js';
 
 // A fake cloud provider's service controller
-export { CLOUD_SERVICE_CONTROLLER_COMPONENT, CLOUD_SERVICE_CONTROLLER_NAME, DEFAULT_FAKE_CLOUD_RANGE, FAKE_CLOUD_LOAD_BALANCER_PLUGIN_NAME, fakeCloudLoadBalancerPlugin } from './cloudservice/index.js';
+export {
+  CLOUD_SERVICE_CONTROLLER_COMPONENT,
+  CLOUD_SERVICE_CONTROLLER_NAME,
+  DEFAULT_FAKE_CLOUD_RANGE,
+  FAKE_CLOUD_LOAD_BALANCER_PLUGIN_NAME,
+  cloudLoadBalancerAddressesInRange,
+  cloudLoadBalancerAddressesUnique,
+  cloudLoadBalancerInvariants,
+  cloudLoadBalancersProvisioned,
+  cloudLoadBalancersReleased,
+  fakeCloudLoadBalancerPlugin,
+} from './cloudservice/index.js';
 export type { FakeCloudOptions } from './cloudservice/index.js';
 
 // ingress-nginx
@@ -582,7 +593,13 @@ export {
   SSL_CERTIFICATE_ERROR,
   buildIngressTable,
   checkCertificate,
+  ingressMissingTlsSecretsReported,
+  ingressMissingTlsSecretsReportedInvariant,
   ingressNginxPlugin,
+  ingressRoutesFollowRules,
+  ingressRoutesFollowRulesInvariant,
+  ingressStatusOfOtherClassesUntouched,
+  ingressStatusOfOtherClassesUntouchedInvariant,
   ingressStatusPublished,
   ingressStatusPublishedInvariant,
   matchLocation,
@@ -603,10 +620,12 @@ export type {
   IngressObjects,
   IngressRequest,
   IngressRoute,
+  IngressRouteProbe,
   IngressServer,
   IngressServiceRef,
   IngressStatusState,
   IngressTable,
+  ObservedIngressRoute,
   WeightedIngressRoute,
 } from './ingress/index.js';
 // Cluster Autoscaler

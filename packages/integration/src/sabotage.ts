@@ -40,6 +40,12 @@ export interface Sabotage {
    * to make it take a namespaced kind for a cluster-scoped one. What the informers watch is unchanged.
    */
   readonly resource?: (resource: ResourceDefinition) => ResourceDefinition;
+  /**
+   * Rewrites a status write the controller sends (`updateStatus`; return undefined to drop it:
+   * it never reaches the API server, and the controller is answered with the object as it is).
+   * Not used when {@link Sabotage.updateStatus} is given.
+   */
+  readonly rewriteStatus?: (resource: ResourceDefinition, object: KubeObject) => KubeObject | undefined;
   /** Rewrites a patch the controller sends (return undefined to drop it: it never reaches the API server). */
   readonly patch?: (resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }, patch: Patch) => Patch | undefined;
   /**
@@ -154,6 +160,12 @@ export function sabotagedManager(manager: Manager, sabotage: Sabotage): Manager 
   if (sabotage.updateStatus !== undefined) {
     const carryOut = sabotage.updateStatus;
     overrides['updateStatus'] = (resource: ResourceDefinition, object: KubeObject, options?: Parameters<Client['updateStatus']>[2]) => carryOut(client, resource, object, options);
+  } else if (sabotage.rewriteStatus !== undefined) {
+    const rewrite = sabotage.rewriteStatus;
+    overrides['updateStatus'] = async (resource: ResourceDefinition, object: KubeObject, options?: Parameters<Client['updateStatus']>[2]) => {
+      const rewritten = rewrite(resource, object);
+      return rewritten === undefined ? client.get(resource, { namespace: object.metadata.namespace, name: object.metadata.name ?? '' }) : client.updateStatus(resource, rewritten, options);
+    };
   }
   const cache = sabotage.read === undefined ? undefined : <T extends KubeObject>(resource: ResourceDefinition<T>) => distortedCache(resource, manager.cache(resource), sabotage.read!);
   const rewriteResource = sabotage.resource;

@@ -8,3 +8,10 @@ export { fakeCloudLoadBalancerPlugin, FAKE_CLOUD_LOAD_BALANCER_PLUGIN_NAME } fro
 export { CLOUD_SERVICE_CONTROLLER_COMPONENT, CLOUD_SERVICE_CONTROLLER_NAME } from './controller.js';
 export { DEFAULT_FAKE_CLOUD_RANGE } from './decide.js';
 export type { FakeCloudOptions } from './decide.js';
+export {
+  cloudLoadBalancerAddressesInRange,
+  cloudLoadBalancerAddressesUnique,
+  cloudLoadBalancerInvariants,
+  cloudLoadBalancersProvisioned,
+  cloudLoadBalancersReleased,
+} from './invariants.js';

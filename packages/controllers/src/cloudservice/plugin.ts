@@ -5,9 +5,10 @@
  */
 import { Services } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
-import { loadBalancerAddressesUniqueInvariant } from '../metallb/invariants.js';
 import { fakeCloudServiceController } from './controller.js';
+import { DEFAULT_FAKE_CLOUD_RANGE } from './decide.js';
 import type { FakeCloudOptions } from './decide.js';
+import { cloudLoadBalancerInvariants } from './invariants.js';
 
 /** The name of the plugin {@link fakeCloudLoadBalancerPlugin} returns. */
 export const FAKE_CLOUD_LOAD_BALANCER_PLUGIN_NAME = 'kubeloop.dev/fake-cloud-load-balancer';
@@ -16,7 +17,9 @@ export const FAKE_CLOUD_LOAD_BALANCER_PLUGIN_NAME = 'kubeloop.dev/fake-cloud-loa
  * A core plugin that makes the cluster behave like a cloud's: every LoadBalancer Service without
  * `loadBalancerClass` gets an address from the fake cloud (deterministically, the lowest free
  * one of its range, 203.0.113.0/24 by default), with the cloud-controller-manager's events. It
- * states `loadBalancerAddressesUnique`. Run it instead of MetalLB (a SimCluster's
+ * states `cloudLoadBalancerAddressesUnique` (safety: stricter than MetalLB's
+ * `loadBalancerAddressesUnique`, as the cloud shares no address), `cloudLoadBalancersProvisioned`, `cloudLoadBalancersReleased` and
+ * `cloudLoadBalancerAddressesInRange` (liveness) over its range. Run it instead of MetalLB (a SimCluster's
  * `cloudProvider` option does).
  */
 export function fakeCloudLoadBalancerPlugin(options: FakeCloudOptions = {}): Plugin {
@@ -25,7 +28,7 @@ export function fakeCloudLoadBalancerPlugin(options: FakeCloudOptions = {}): Plu
     register(api) {
       api.addController((manager) => fakeCloudServiceController(manager, options));
       api.reconciles(Services);
-      api.addInvariant(loadBalancerAddressesUniqueInvariant);
+      for (const i of cloudLoadBalancerInvariants(options.addressRange ?? DEFAULT_FAKE_CLOUD_RANGE)) api.addInvariant(i);
     },
   };
 }

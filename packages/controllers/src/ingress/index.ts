@@ -36,5 +36,14 @@ export type { WeightedIngressRoute } from './router.js';
 export type { CanaryPolicy, IngressLocation, IngressObjects, IngressRequest, IngressRoute, IngressServer, IngressServiceRef, IngressTable } from './routing.js';
 
 // Invariants
-export { ingressStatusPublished, ingressStatusPublishedInvariant } from './invariants.js';
-export type { IngressStatusState } from './invariants.js';
+export {
+  ingressMissingTlsSecretsReported,
+  ingressMissingTlsSecretsReportedInvariant,
+  ingressRoutesFollowRules,
+  ingressRoutesFollowRulesInvariant,
+  ingressStatusOfOtherClassesUntouched,
+  ingressStatusOfOtherClassesUntouchedInvariant,
+  ingressStatusPublished,
+  ingressStatusPublishedInvariant,
+} from './invariants.js';
+export type { IngressRouteProbe, IngressStatusState, ObservedIngressRoute } from './invariants.js';

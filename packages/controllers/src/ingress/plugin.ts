@@ -7,7 +7,7 @@ import { Ingresses } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { DEFAULT_PUBLISH_SERVICE, ingressNginxController } from './controller.js';
 import type { IngressNginxOptions } from './controller.js';
-import { ingressStatusPublishedInvariant } from './invariants.js';
+import { ingressMissingTlsSecretsReportedInvariant, ingressRoutesFollowRulesInvariant, ingressStatusOfOtherClassesUntouchedInvariant, ingressStatusPublishedInvariant } from './invariants.js';
 import { IngressNginxRouter } from './router.js';
 
 /** The name of the plugin {@link ingressNginxPlugin} returns. */
@@ -25,7 +25,8 @@ export interface IngressNginxPlugin extends Plugin {
  * `kubernetes.io/ingress.class: nginx` annotation, or no class when its IngressClass is the
  * default) get `Sync` events, TLS Secret warnings and the address of the controller's Service
  * `ingress-nginx/ingress-nginx-controller` as `status.loadBalancer`. It states
- * `ingressStatusPublished` (liveness). Where requests go is {@link routeIngressRequest}'s; its
+ * `ingressStatusPublished`, `ingressMissingTlsSecretsReported` and `ingressRoutesFollowRules`
+ * (liveness, the last over its `router`) and `ingressStatusOfOtherClassesUntouched` (transition). Where requests go is {@link routeIngressRequest}'s; its
  * `router` answers that from the controller's caches, for a traffic simulation to hand requests
  * that reach the controller's pods (image `registry.k8s.io/ingress-nginx/controller`) to.
  *
@@ -49,6 +50,10 @@ export function ingressNginxPlugin(options: IngressNginxOptions = {}): IngressNg
       });
       api.reconciles(Ingresses);
       api.addInvariant(ingressStatusPublishedInvariant(options.publishService ?? DEFAULT_PUBLISH_SERVICE));
+      api.addInvariant(ingressStatusOfOtherClassesUntouchedInvariant(options.publishService ?? DEFAULT_PUBLISH_SERVICE));
+      api.addInvariant(ingressMissingTlsSecretsReportedInvariant);
+      // judged on what its router answers (the data plane a client meets), not on its routing code
+      api.addInvariant(ingressRoutesFollowRulesInvariant((request) => router.routes(request)?.[0]?.route));
     },
   };
 }

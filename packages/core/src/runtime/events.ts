@@ -221,8 +221,9 @@ export class EventRecorder {
     const namespace = meta.namespace ?? 'default';
     for (let attempt = 0; ; attempt++) {
       // client-go names events `<name>.<hex of the nanosecond timestamp>`; the random
-      // sub-millisecond part keeps names unique on a millisecond clock.
-      const nanos = BigInt(now) * 1_000_000n + BigInt(o.rng.int(1_000_000));
+      // sub-millisecond part keeps names unique on a millisecond clock. A virtual clock may stand
+      // between two milliseconds (a jittered back-off): BigInt takes whole numbers only.
+      const nanos = BigInt(Math.floor(now)) * 1_000_000n + BigInt(o.rng.int(1_000_000));
       const event: Event = {
         apiVersion: 'v1',
         kind: 'Event',

@@ -202,6 +202,20 @@ describe('EventRecorder', () => {
     expect(events.find((e) => e.reason === 'Failed')?.count).toBe(1);
   });
 
+  it('records an event when the clock stands between two milliseconds (a jittered back-off), instead of dropping it', async () => {
+    const cluster = testCluster();
+    const { clock, api } = cluster;
+    const w = await api.create(Widgets, widget('a'));
+    const errors: unknown[] = [];
+    const recorder = createManager({ client: api, clock, rng: cluster.rng, registry: cluster.registry, onError: (e) => errors.push(e) }).recorder('c');
+    await clock.advance(951.39404296875);
+    await recorder.event(w, 'Warning', 'SSLCertificateError', 'local SSL certificate default/tls was not found');
+    expect(errors).toEqual([]);
+    const events = (await api.list(Events, { namespace: 'default' })).items;
+    expect(events.map((e) => [e.reason, e.count])).toEqual([['SSLCertificateError', 1]]);
+    expect(events[0]!.metadata.name).toMatch(/^a\.[0-9a-f]+$/);
+  });
+
   it('forgets the oldest events once more than 4096 distinct ones fill the window, as client-go\'s LRU does', async () => {
     const cluster = testCluster();
     const { clock, api } = cluster;
