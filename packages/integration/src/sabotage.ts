@@ -42,6 +42,12 @@ export interface Sabotage {
   readonly resource?: (resource: ResourceDefinition) => ResourceDefinition;
   /** Rewrites a patch the controller sends (return undefined to drop it: it never reaches the API server). */
   readonly patch?: (resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }, patch: Patch) => Patch | undefined;
+  /**
+   * Rewrites a status write the controller sends (`updateStatus`), given the object as the API
+   * server holds it (return undefined to lose the write: the controller is answered with the
+   * stored object, as if it had written it).
+   */
+  readonly updateStatus?: (resource: ResourceDefinition, object: KubeObject, stored: KubeObject) => KubeObject | undefined;
 }
 
 /**
@@ -144,6 +150,14 @@ export function sabotagedManager(manager: Manager, sabotage: Sabotage): Manager 
     overrides['patch'] = async (resource: ResourceDefinition, key: { namespace?: string; name: string }, patch: Patch, options?: Parameters<Client['patch']>[3]) => {
       const rewritten = rewrite(resource, key, patch);
       return rewritten === undefined ? client.get(resource, key) : client.patch(resource, key, rewritten, options);
+    };
+  }
+  if (sabotage.updateStatus !== undefined) {
+    const rewrite = sabotage.updateStatus;
+    overrides['updateStatus'] = async (resource: ResourceDefinition, object: KubeObject, options?: Parameters<Client['updateStatus']>[2]) => {
+      const stored = await client.get(resource, { namespace: object.metadata.namespace, name: object.metadata.name ?? '' });
+      const rewritten = rewrite(resource, object, stored);
+      return rewritten === undefined ? stored : client.updateStatus(resource, rewritten, options);
     };
   }
   const cache = sabotage.read === undefined ? undefined : <T extends KubeObject>(resource: ResourceDefinition<T>) => distortedCache(resource, manager.cache(resource), sabotage.read!);
