@@ -49,6 +49,12 @@ const TERMINATING: readonly Step[] = [
 const alwaysReady = (p: Pod): Pod => ({ ...p, status: { ...p.status, conditions: [...(p.status?.conditions ?? []).filter((c) => c.type !== 'Ready'), { type: 'Ready', status: 'True' }] } }) as Pod;
 
 describe('the Endpoints invariants fail on Endpoints and EndpointSlice controllers broken on purpose', () => {
+  it('controllers whose deletions of Endpoints are lost leave a deleted Service\'s Endpoints: noEndpointsWithoutService fails', async () => {
+    const keepsEndpoints = sabotaged(endpointsPlugin({ endpointSlices: { maxEndpointsPerSlice: MAX_PER_SLICE } }), { dropDelete: (resource) => resource.kind === 'Endpoints' });
+    // Service #1 is svc-0 (the API server's `kubernetes` Service sorts first).
+    expect(await brokenFails(keepsEndpoints, [...READY_AND_NOT, { kind: 'deleteService', pick: 1 }, { kind: 'wait', ms: 5_000 }])).toBe('noEndpointsWithoutService: Endpoints default/svc-0 is left although its Service is gone');
+  }, 60_000);
+
   it('controllers that publish a pod that is not Ready as ready fail endpointsMatchPods after settling', async () => {
     expect(await brokenFails(sees({ pod: alwaysReady }), READY_AND_NOT)).toMatch(/^endpointsMatchPods: Endpoints default\/svc-0 lists ready \[10\.1\.\d\.\d, 10\.1\.\d\.\d\], pods say \[10\.1\.\d\.\d\]$/);
   }, 60_000);
