@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Plugin, Pod, Service } from '@kubeloop/core';
-import { endpointWritesFollowPodsInvariant, runCase, terminatingEndpointsWithinInvariant } from '@kubeloop/testing';
+import { endpointWritesFollowPodsInvariant, lastChangeTriggerTimeInvariant, runCase, terminatingEndpointsWithinInvariant } from '@kubeloop/testing';
 import type { Invariant } from '@kubeloop/testing';
 import { endpointsPlugin } from '@kubeloop/controllers';
 import { sabotaged } from '../sabotage.js';
@@ -62,6 +62,20 @@ describe('the Endpoints invariants fail on Endpoints and EndpointSlice controlle
   it('the same controllers fail endpointWritesFollowPods at their first write', async () => {
     expect(await brokenFails(sees({ pod: alwaysReady }), READY_AND_NOT, [endpointWritesFollowPodsInvariant])).toBe(
       'endpointWritesFollowPods: Endpoints default/svc-0 written at 0 ms lists pod pod-0 as ready, which does not show the pod as it was (Ready False/none/none, terminating false/false/false)',
+    );
+  }, 60_000);
+
+  it('controllers that leave the last-change-trigger-time annotation off their first write fail lastChangeTriggerTime', async () => {
+    const TRIGGER = 'endpoints.kubernetes.io/last-change-trigger-time';
+    const unstamped = sabotaged(endpointsPlugin({ endpointSlices: { maxEndpointsPerSlice: MAX_PER_SLICE } }), {
+      create: (resource, o) => {
+        if (resource.kind !== 'Endpoints' || o.metadata.annotations?.[TRIGGER] === undefined) return o;
+        const { [TRIGGER]: _, ...annotations } = o.metadata.annotations;
+        return { ...o, metadata: { ...o.metadata, annotations } };
+      },
+    });
+    expect(await brokenFails(unstamped, READY_AND_NOT, [lastChangeTriggerTimeInvariant])).toBe(
+      "lastChangeTriggerTime: Endpoints default/svc-0 written at 0 ms is the first write for Service svc-0 and carries no last-change-trigger-time (the Service's creation at the latest)",
     );
   }, 60_000);
 
