@@ -41,11 +41,11 @@ export interface Sabotage {
    */
   readonly resource?: (resource: ResourceDefinition) => ResourceDefinition;
   /**
-   * Rewrites a status write the controller sends (`updateStatus`; return undefined to drop it:
-   * it never reaches the API server, and the controller is answered with the object as it is).
-   * Not used when {@link Sabotage.updateStatus} is given.
+   * Rewrites a status write the controller sends (`updateStatus`), given the object as the API
+   * server holds it (return undefined to lose the write: the controller is answered with the
+   * stored object, as if it had written it). Not used when {@link Sabotage.updateStatus} is given.
    */
-  readonly rewriteStatus?: (resource: ResourceDefinition, object: KubeObject) => KubeObject | undefined;
+  readonly rewriteStatus?: (resource: ResourceDefinition, object: KubeObject, stored: KubeObject) => KubeObject | undefined;
   /** Rewrites a patch the controller sends (return undefined to drop it: it never reaches the API server). */
   readonly patch?: (resource: ResourceDefinition, key: { namespace?: string | undefined; name: string }, patch: Patch) => Patch | undefined;
   /**
@@ -163,8 +163,9 @@ export function sabotagedManager(manager: Manager, sabotage: Sabotage): Manager 
   } else if (sabotage.rewriteStatus !== undefined) {
     const rewrite = sabotage.rewriteStatus;
     overrides['updateStatus'] = async (resource: ResourceDefinition, object: KubeObject, options?: Parameters<Client['updateStatus']>[2]) => {
-      const rewritten = rewrite(resource, object);
-      return rewritten === undefined ? client.get(resource, { namespace: object.metadata.namespace, name: object.metadata.name ?? '' }) : client.updateStatus(resource, rewritten, options);
+      const stored = await client.get(resource, { namespace: object.metadata.namespace, name: object.metadata.name ?? '' });
+      const rewritten = rewrite(resource, object, stored);
+      return rewritten === undefined ? stored : client.updateStatus(resource, rewritten, options);
     };
   }
   const cache = sabotage.read === undefined ? undefined : <T extends KubeObject>(resource: ResourceDefinition<T>) => distortedCache(resource, manager.cache(resource), sabotage.read!);

@@ -12,9 +12,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CronJobs, Jobs, formatTime } from '@kubeloop/core';
+import type { CronJob, Plugin } from '@kubeloop/core';
 import { DEEP, checkCluster, faultArbitrary, faultSchedules, faultSchedulesWith, runCase } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
 import { cronJobPlugin } from '@kubeloop/controllers';
+import { sabotaged } from '../sabotage.js';
 
 const RUNS = DEEP ? 250 : 8;
 const MAX_STEPS = 10;
@@ -105,10 +107,10 @@ function describeStep(s: Step): string {
 }
 
 /** Four CronJobs created, and their first Jobs, before the faults start; the plugin's invariants after every step, while settling and over two minutes after. */
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step> {
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, cronJob: Plugin = cronJobPlugin()): CheckClusterOptions<Step> {
   return {
     name,
-    cluster: { nodes: 1, controllerManager: { plugins: [cronJobPlugin()] } },
+    cluster: { nodes: 1, controllerManager: { plugins: [cronJob] } },
     setup: async (cluster) => {
       await cluster.apply(cronJobs());
       await cluster.advance(150_000);
@@ -156,4 +158,46 @@ describe('CronJob: cases the properties found, pinned', () => {
     const outcome = await runCase(options('cronjob: pinned stale cache', fc.constant([])), 0, actions, [{ kind: 'staleReads', resource: 'cronjobs.batch', lag: 1, holdMs: 100 }]);
     expect(outcome.failure).toBeUndefined();
   });
+});
+
+/** A CronJob controller that sees each CronJob through `edit` (broken on purpose). */
+function seesCronJob(edit: (cronJob: CronJob) => CronJob): Plugin {
+  return sabotaged(cronJobPlugin(), { read: (resource, o) => (resource.kind === 'CronJob' ? edit(o as CronJob) : o) });
+}
+
+/** The violation of the first invariant a fixed case fails with `broken` (`invariant: message`); the real controller passes it. */
+async function brokenFails(broken: Plugin, actions: readonly Step[]): Promise<string | undefined> {
+  const real = await runCase(options('cronjob: real', fc.constant([])), 1, actions, []);
+  if (real.failure !== undefined) console.error(JSON.stringify(real.failure, null, 2));
+  expect(real.failure).toBeUndefined();
+  const outcome = await runCase(options('cronjob: broken', fc.constant([]), broken), 1, actions, []);
+  return outcome.failure === undefined ? undefined : `${outcome.failure.invariant}: ${outcome.failure.violations[0]?.message ?? ''}`;
+}
+
+describe('the CronJob invariants fail on a CronJob controller broken on purpose', () => {
+  it('one that ignores concurrencyPolicy Forbid fails cronJobForbidConcurrency', async () => {
+    const broken = seesCronJob((cj) => ({ ...cj, spec: { ...cj.spec, concurrencyPolicy: 'Allow' } }));
+    expect(await brokenFails(broken, [{ kind: 'wait', ms: 60_000 }])).toBe('cronJobForbidConcurrency: concurrencyPolicy is Forbid and 2 Jobs are active: forbid-29453761, forbid-29453762');
+  }, 60_000);
+
+  it('one that ignores spec.timeZone (schedules in UTC) fails cronJobJobsOnSchedule', async () => {
+    const broken = seesCronJob(({ spec: { timeZone: _, ...spec }, ...cj }) => ({ ...cj, spec }) as CronJob);
+    expect(await brokenFails(broken, [{ kind: 'wait', ms: 240_000 }])).toBe('cronJobJobsOnSchedule: Job kolkata-29453764 of CronJob kolkata (*/4 * * * 1-5): the schedule does not name 2026-01-01T00:04:00Z in Asia/Kolkata');
+  }, 60_000);
+
+  it('one that ignores status.lastScheduleTime (reckons from its creation) runs a time again once its Job is deleted: cronJobOneJobPerTime', async () => {
+    const broken = seesCronJob(({ status: { lastScheduleTime: _, ...status }, ...cj }) => ({ ...cj, status }) as CronJob);
+    expect(await brokenFails(broken, [{ kind: 'newest', cronJob: 0, action: 'delete' }, { kind: 'wait', ms: 1_000 }])).toBe('cronJobOneJobPerTime: Job allow-29453762 is a second Job for the scheduled time 2026-01-01T00:02:00Z (after allow-29453762)');
+  }, 60_000);
+
+  it('one whose status writes never take a Job off status.active fails cronJobActiveMatchesJobs once a Job finishes', async () => {
+    const broken = sabotaged(cronJobPlugin(), {
+      rewriteStatus: (resource, o, stored) => {
+        if (resource.kind !== 'CronJob') return o;
+        const kept = ((stored as CronJob).status.active ?? []).filter((a) => !((o as CronJob).status.active ?? []).some((b) => b.uid === a.uid));
+        return { ...o, status: { ...(o as CronJob).status, active: [...kept, ...((o as CronJob).status.active ?? [])] } } as CronJob;
+      },
+    });
+    expect(await brokenFails(broken, [{ kind: 'finish', pick: 0, succeeded: true }, { kind: 'wait', ms: 1_000 }])).toBe('cronJobActiveMatchesJobs: status.active lists [allow-29453761, allow-29453762, allow-29453763], the active Jobs are [allow-29453762, allow-29453763]');
+  }, 60_000);
 });

@@ -1,7 +1,8 @@
 /**
  * Safety and liveness of the Job controller under random Jobs (NonIndexed and Indexed, pods that
  * succeed or fail), pod deletions, suspensions, parallelism changes and node failures, with and
- * without controller-manager crashes, cut watches and a lagging pod cache. After every step: no
+ * without controller-manager crashes, cut watches and a lagging pod cache. In every state the
+ * store went through (a controller may break a rule with one write and mend it with the next): no
  * NonIndexed Job counts more successes than its completions allow, no index succeeds twice, no
  * finished Job has an active pod, no pod is created beyond `parallelism` or the completions
  * missing. After settling: every Job has finished, its pods carry no tracking finalizer and
@@ -11,11 +12,11 @@
  * The faults are the toolkit's (`@kubeloop/testing`), played by `checkCluster`, which shrinks a
  * failure and prints a replay command.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Jobs, Pods, invariant, refOf } from '@kubeloop/core';
-import type { Invariant, Job } from '@kubeloop/core';
-import { DEEP, checkCluster, faultArbitrary, faultSchedules, faultSchedulesWith } from '@kubeloop/testing';
+import type { Invariant, Job, Patch, Plugin } from '@kubeloop/core';
+import { DEEP, checkCluster, everyState, faultArbitrary, faultSchedules, faultSchedulesWith, runCase } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
 import {
   EXPECTATIONS_TIMEOUT_MS,
@@ -26,6 +27,7 @@ import {
   succeededWithinCompletionsInvariant,
   trackingFinalizersReleasedInvariant,
 } from '@kubeloop/controllers';
+import { sabotaged } from '../sabotage.js';
 
 const RUNS = DEEP ? 200 : 8;
 const MAX_STEPS = 8;
@@ -48,7 +50,9 @@ type Step =
   | { readonly kind: 'deletePod'; readonly pick: number }
   | { readonly kind: 'suspend'; readonly pick: number; readonly suspend: boolean }
   | { readonly kind: 'parallelism'; readonly pick: number; readonly parallelism: number }
-  | { readonly kind: 'wait'; readonly ms: number };
+  | { readonly kind: 'wait'; readonly ms: number }
+  /** Deletes Job #pick with its pods left behind (fixed cases only: the cluster runs no garbage collector). */
+  | { readonly kind: 'deleteJob'; readonly pick: number };
 
 const shape: fc.Arbitrary<JobShape> = fc.record({
   indexed: fc.boolean(),
@@ -116,6 +120,11 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
     case 'wait':
       await context.advance(s.ms);
       return;
+    case 'deleteJob': {
+      const job = await pickJob(cluster, s.pick);
+      if (job !== undefined) await server.delete(Jobs, { namespace: 'default', name: job.metadata.name ?? '' }).catch(() => undefined);
+      return;
+    }
   }
 }
 
@@ -131,6 +140,8 @@ function describeStep(s: Step): string {
       return `set parallelism=${s.parallelism} on Job #${s.pick}`;
     case 'wait':
       return `wait ${s.ms} ms`;
+    case 'deleteJob':
+      return `delete Job #${s.pick}`;
   }
 }
 
@@ -154,10 +165,10 @@ const nodeFaults = (maxFaults: number) => faultSchedules({ kinds: ['stopNode', '
 const earlyCrash = faultArbitrary({ kinds: ['crash'], maxWrite: 15 });
 const moreCrashes = faultSchedules({ kinds: ['crash', 'stopNode', 'restoreNode'], maxFaults: 3, maxWrite: 40, steps: MAX_STEPS, nodes: NODES });
 
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckClusterOptions<Step> {
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, job: Plugin = jobPlugin()): CheckClusterOptions<Step> {
   return {
     name,
-    cluster: { nodes: NODES, controllerManager: { plugins: [jobPlugin()], resyncMs: RESYNC_MS } },
+    cluster: { nodes: NODES, controllerManager: { plugins: [job], resyncMs: RESYNC_MS } },
     setup: async (cluster) => {
       created = 0;
       await cluster.apply([manifest('seed', { indexed: true, completions: 3, parallelism: 2, backoffLimit: 2, runS: 5, exitCode: 0 })]);
@@ -167,7 +178,9 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>): CheckCluste
     perform,
     describe: describeStep,
     faults,
-    safety: [succeededWithinCompletionsInvariant, indexesSucceedOnceInvariant, finishedJobHasNoActivePodsInvariant, jobNotOvercreatedInvariant],
+    // Checked on every state the store went through, not only at the end of each step: a
+    // controller may break a rule for a moment and mend it with its next write.
+    safety: [...[succeededWithinCompletionsInvariant, indexesSucceedOnceInvariant, finishedJobHasNoActivePodsInvariant].map((i) => everyState(i, { kinds: ['Job', 'Pod'] })), jobNotOvercreatedInvariant],
     liveness: [jobsFinished, trackingFinalizersReleasedInvariant],
     stepMs: 1,
     settleQuietMs: SETTLE_QUIET_MS,
@@ -199,4 +212,76 @@ describe('Job controller under random changes and faults', () => {
     );
     await checkCluster(options('job: lagging pod cache', faults));
   }, 180_000);
+});
+
+/** A Job of the fixed cases: NonIndexed, 1 completion, 1 at a time, no retry, pods that succeed after 5 s; `over` on top. */
+function job(over: Partial<JobShape> = {}): Step {
+  return { kind: 'create', job: { indexed: false, completions: 1, parallelism: 1, backoffLimit: 0, runS: 5, exitCode: 0, ...over } };
+}
+
+/** A Job controller that sees each Job's spec through `edit` (broken on purpose). */
+function seesJobSpec(edit: (spec: Job['spec']) => Job['spec']): Plugin {
+  return sabotaged(jobPlugin(), { read: (resource, o) => (resource.kind === 'Job' ? ({ ...o, spec: edit((o as Job).spec) } as Job) : o) });
+}
+
+/** A Job controller whose status writes go through `edit`, given the status the API server holds (broken on purpose). */
+function writesJobStatus(edit: (status: Job['status'], stored: Job['status']) => Job['status']): Plugin {
+  return sabotaged(jobPlugin(), { rewriteStatus: (resource, o, stored) => (resource.kind === 'Job' ? ({ ...o, status: edit((o as Job).status, (stored as Job).status) } as Job) : o) });
+}
+
+/** Whether a patch takes a finalizer off (a JSON patch replacing `metadata.finalizers`). */
+const removesFinalizer = (patch: Patch): boolean => patch.type === 'json' && (patch.body as { op: string; path: string }[]).some((op) => op.op === 'replace' && op.path === '/metadata/finalizers');
+
+/** The violation of the first invariant a fixed case fails with `broken` (`invariant: message`); the real controller passes it. */
+async function brokenFails(broken: Plugin, actions: readonly Step[]): Promise<string | undefined> {
+  const real = await runCase(options('job: real', fc.constant([])), 1, actions, []);
+  if (real.failure !== undefined) console.error(JSON.stringify(real.failure, null, 2));
+  expect(real.failure).toBeUndefined();
+  const outcome = await runCase(options('job: broken', fc.constant([]), broken), 1, actions, []);
+  return outcome.failure === undefined ? undefined : `${outcome.failure.invariant}: ${outcome.failure.violations[0]?.message ?? ''}`;
+}
+
+describe('the Job invariants fail on a Job controller broken on purpose', () => {
+  it('one that ignores parallelism (starts every completion at once) fails jobPodsWithinParallelism', async () => {
+    const broken = seesJobSpec((spec) => ({ ...spec, parallelism: spec.completions ?? 1 }));
+    expect(await brokenFails(broken, [job({ completions: 3 }), { kind: 'wait', ms: 30_000 }])).toMatch(/^jobPodsWithinParallelism: Job job-0 created pod job-0-\w+ while it had 1 active pods \(parallelism 1\)$/);
+  }, 60_000);
+
+  it('one that counts each succeeded pod twice fails jobSucceededWithinCompletions', async () => {
+    const broken = writesJobStatus((status, stored) => ((status.succeeded ?? 0) > (stored.succeeded ?? 0) ? { ...status, succeeded: 2 * (status.succeeded ?? 0) - (stored.succeeded ?? 0) } : status));
+    expect(await brokenFails(broken, [job(), { kind: 'wait', ms: 30_000 }])).toMatch(/^jobSucceededWithinCompletions: at t=\d+: status\.succeeded 2 exceeds completions 1 \(\+ 0 pods running in parallel\)$/);
+  }, 60_000);
+
+  it('one that appends the completed indexes to those it had written instead of merging them fails jobIndexesSucceedOnce', async () => {
+    // How many indexes a completedIndexes text names (`0,2-4` → 4), to append only when one is new.
+    const count = (text: string | undefined) =>
+      new Set(
+        (text ?? '')
+          .split(',')
+          .filter((t) => t !== '')
+          .flatMap((t) => {
+            const [first = 0, last = first] = t.split('-').map(Number);
+            return Array.from({ length: last - first + 1 }, (_, k) => first + k);
+          }),
+      ).size;
+    const broken = writesJobStatus((status, stored) =>
+      stored.completedIndexes !== undefined && stored.completedIndexes !== '' && count(status.completedIndexes) > count(stored.completedIndexes) ? { ...status, completedIndexes: `${stored.completedIndexes},${status.completedIndexes ?? ''}` } : status,
+    );
+    expect(await brokenFails(broken, [{ kind: 'wait', ms: 30_000 }])).toMatch(/^jobIndexesSucceedOnce: at t=\d+: index 0 is completed twice in "0,0,1"$/);
+  }, 60_000);
+
+  it('one whose pod deletions are lost and that writes Failed at once (not FailureTarget until its pods terminate) fails finishedJobHasNoActivePods', async () => {
+    // Either bug alone keeps the rule: the deleted pods are no longer active, or the controller
+    // waits for the pods it believes it deleted. Together, the Job fails with a pod running.
+    const broken = sabotaged(jobPlugin(), {
+      dropDelete: (resource) => resource.kind === 'Pod',
+      rewriteStatus: (resource, o) => (resource.kind === 'Job' ? ({ ...o, status: { ...(o as Job).status, conditions: ((o as Job).status.conditions ?? []).map((c) => (c.type === 'FailureTarget' ? { ...c, type: 'Failed' } : c)) } } as Job) : o),
+    });
+    expect(await brokenFails(broken, [job({ completions: 2, parallelism: 2, runS: 60 }), { kind: 'wait', ms: 3_000 }, { kind: 'deletePod', pick: 0 }, { kind: 'wait', ms: 30_000 }])).toMatch(/^finishedJobHasNoActivePods: at t=\d+: Job job-0 has finished but its pod job-0-\w+ is active \(Running\)$/);
+  }, 60_000);
+
+  it('one that never takes the tracking finalizer off fails jobTrackingFinalizersReleased once its Job is deleted', async () => {
+    const broken = sabotaged(jobPlugin(), { patch: (resource, _key, patch) => (resource.kind === 'Pod' && removesFinalizer(patch) ? undefined : patch) });
+    expect(await brokenFails(broken, [{ kind: 'wait', ms: 2_000 }, { kind: 'deleteJob', pick: 0 }, { kind: 'wait', ms: 1_000 }])).toMatch(/^jobTrackingFinalizersReleased: pod seed-\d-\w+ keeps the job-tracking finalizer of a Job that is gone$/);
+  }, 60_000);
 });
