@@ -292,10 +292,14 @@ describe('ControllerRevision history (controllers that number, keep or clean up 
       ]);
     });
 
-    it('a revision not named <daemonset>-<hash> or without its template labels is reported', () => {
+    it('a revision not named <daemonset>-<hash>, without its template labels, or not replacing the template is reported', () => {
       const r = rev('v1', 'h1', 1);
       expect(check(at('v1'), [{ ...r, metadata: { ...r.metadata, labels: { [CONTROLLER_REVISION_HASH_LABEL]: 'h1' } } }])).toHaveLength(1);
       expect(check(at('v1'), [{ ...r, metadata: { ...r.metadata, name: 'agent-other' } }])).toHaveLength(1);
+      // A patch without `$patch: replace` would be merged into the template by `kubectl rollout undo`.
+      expect(check(at('v1'), [{ ...r, data: { spec: { template: { ...at('v1').spec.template, $patch: '' } } } }])).toEqual([
+        { objects: [dsRef], message: 'ControllerRevision agent-h1 of default/agent does not replace the template ($patch: replace) when applied' },
+      ]);
     });
   });
 

@@ -384,8 +384,9 @@ function hashesInUse(ds: DaemonSet, pods: readonly Pod[]): Set<string> {
  *   template, and no two save the same one;
  * - the current revision has the highest `revision`, above every old one (a rollback to an
  *   old template renumbers that revision above the others);
- * - each revision is named `<daemonset>-<hash>` and labelled with its template's labels and
- *   `controller-revision-hash: <hash>`;
+ * - each revision is named `<daemonset>-<hash>`, labelled with its template's labels and
+ *   `controller-revision-hash: <hash>`, and its `data` replaces the whole template
+ *   (`$patch: replace`, so that `kubectl rollout undo` restores it rather than merging it);
  * - old revisions beyond `spec.revisionHistoryLimit` are kept only while a pod of the DaemonSet
  *   still carries their hash: with more old revisions than the limit, none is unused;
  * - every pod of the DaemonSet that carries a `controller-revision-hash` carries one of its
@@ -405,6 +406,8 @@ export function daemonSetHistoryMatches(state: DaemonSetHistoryState): DaemonSet
       const hash = hashLabel(r);
       const templateLabels = (savedTemplate(r) as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels ?? {};
       const missing = Object.entries(templateLabels).filter(([k, v]) => r.metadata.labels?.[k] !== v).map(([k]) => k);
+      const replaces = (r.data as { spec?: { template?: { $patch?: unknown } } } | undefined)?.spec?.template?.$patch === 'replace';
+      if (!replaces) out.push({ objects: at(ds), message: `ControllerRevision ${r.metadata.name ?? ''} of ${dsKey(ds)} does not replace the template ($patch: replace) when applied` });
       if (hash === '' || r.metadata.name !== `${ds.metadata.name ?? ''}-${hash}` || missing.length > 0) {
         out.push({ objects: at(ds), message: `ControllerRevision ${r.metadata.name ?? ''} of ${dsKey(ds)} is not named <daemonset>-<hash> and labelled with its template's labels and its hash (hash label ${hash || 'none'}${missing.length > 0 ? `, template labels missing: ${missing.join(', ')}` : ''})` });
       }
