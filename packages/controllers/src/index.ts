@@ -118,7 +118,11 @@ export {
   daemonPodCreatedOnlyWhereToleratedInvariant,
   daemonPodsUpdated,
   daemonPodsUpdatedInvariant,
+  daemonSetHistoryMatches,
+  daemonSetHistoryMatchesInvariant,
   daemonSetPlugin,
+  daemonSetRevisionHistory,
+  daemonSetRevisionHistoryInvariant,
   daemonSetStatusMatches,
   daemonSetStatusMatchesInvariant,
   duplicateDaemonPodsKeepOldest,
@@ -135,7 +139,7 @@ export {
   templateGenerationHook,
   templateHash,
 } from './daemonset/index.js';
-export type { DaemonSetControllerOptions, DaemonSetCounts, DaemonSetPluginOptions, DaemonSetState, DaemonSetViolation } from './daemonset/index.js';
+export type { DaemonSetControllerOptions, DaemonSetCounts, DaemonSetHistoryState, DaemonSetPluginOptions, DaemonSetState, DaemonSetViolation } from './daemonset/index.js';
 
 // StatefulSet
 export {

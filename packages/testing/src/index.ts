@@ -55,6 +55,8 @@ export {
   availableNotBeforeMinReadySecondsInvariant,
   collectionPolicyHonouredInvariant,
   daemonPodsUpdatedInvariant,
+  daemonSetHistoryMatchesInvariant,
+  daemonSetRevisionHistoryInvariant,
   daemonSetStatusMatchesInvariant,
   deploymentStatusMatchesInvariant,
   duplicateDaemonPodsKeepOldestInvariant,

@@ -50,10 +50,24 @@ export { calculateDaemonSetStatus } from './status.js';
 export type { DaemonSetCounts } from './status.js';
 
 // Invariants
-export { DAEMON_TAINT_GRACE_MS, daemonPodCreatedOnlyWhereTolerated, daemonPodsUpdated, daemonSetStatusMatches, duplicateDaemonPodsKeepOldest, noPendingDaemonPods, oneDaemonPodPerEligibleNode, rollingUpdateAvailability, surgeRollingUpdateBounds } from './invariants.js';
+export {
+  DAEMON_TAINT_GRACE_MS,
+  daemonPodCreatedOnlyWhereTolerated,
+  daemonPodsUpdated,
+  daemonSetHistoryMatches,
+  daemonSetRevisionHistory,
+  daemonSetStatusMatches,
+  duplicateDaemonPodsKeepOldest,
+  noPendingDaemonPods,
+  oneDaemonPodPerEligibleNode,
+  rollingUpdateAvailability,
+  surgeRollingUpdateBounds,
+} from './invariants.js';
 export {
   daemonPodCreatedOnlyWhereToleratedInvariant,
   daemonPodsUpdatedInvariant,
+  daemonSetHistoryMatchesInvariant,
+  daemonSetRevisionHistoryInvariant,
   daemonSetStatusMatchesInvariant,
   duplicateDaemonPodsKeepOldestInvariant,
   noPendingDaemonPodsInvariant,
@@ -61,4 +75,4 @@ export {
   rollingUpdateAvailabilityInvariant,
   surgeRollingUpdateBoundsInvariant,
 } from './invariants.js';
-export type { DaemonSetState, DaemonSetViolation } from './invariants.js';
+export type { DaemonSetHistoryState, DaemonSetState, DaemonSetViolation } from './invariants.js';

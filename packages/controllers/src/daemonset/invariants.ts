@@ -16,6 +16,7 @@ import {
   TEMPLATE_GENERATION_ANNOTATION,
   activeMs,
   controllerRef,
+  deepEqual,
   findUntoleratedTaint,
   invariant,
   isPodActive,
@@ -28,7 +29,7 @@ import {
   stateNowMs,
   transitionInvariant,
 } from '@kubeloop/core';
-import type { ClusterState, ControllerRevision, DaemonSet, Invariant, InvariantViolation, Node, ObjectRef, Pod, Toleration } from '@kubeloop/core';
+import type { ClusterState, ControllerRevision, DaemonSet, Invariant, InvariantViolation, KubeObject, Node, ObjectRef, Pod, Toleration } from '@kubeloop/core';
 
 /** A snapshot of the cluster state the invariants read. */
 export interface DaemonSetState {
@@ -351,6 +352,175 @@ export function surgeRollingUpdateBounds(state: DaemonSetState, hashOf: (ds: Dae
   return out;
 }
 
+// ControllerRevisions: the DaemonSet's history
+
+/** A snapshot with the ControllerRevisions too, for the history invariants. */
+export interface DaemonSetHistoryState extends DaemonSetState {
+  /** Every ControllerRevision. */
+  readonly controllerRevisions: readonly ControllerRevision[];
+}
+
+/** The ControllerRevisions a DaemonSet controls (its namespace, its controller reference). */
+function revisionsOf(ds: DaemonSet, revisions: readonly ControllerRevision[]): ControllerRevision[] {
+  return revisions.filter((r) => r.metadata.namespace === ds.metadata.namespace && controllerRef(r)?.uid === ds.metadata.uid);
+}
+
+/**
+ * The pod template a DaemonSet's ControllerRevision saves: its `data` is the patch
+ * `kubectl rollout undo` applies, `{ spec: { template: { ..., $patch: replace } } }`; the
+ * template is that object without the `$patch` directive (undefined when `data` has none).
+ */
+function savedTemplate(r: ControllerRevision): unknown {
+  const template = (r.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec?.template;
+  if (template === undefined) return undefined;
+  return Object.fromEntries(Object.entries(template).filter(([k]) => k !== '$patch'));
+}
+
+/** Whether revision `r` saves the pod template `template`. */
+function saves(r: ControllerRevision, template: DaemonSet['spec']['template']): boolean {
+  return deepEqual(savedTemplate(r), template);
+}
+
+/** The `controller-revision-hash` label of an object ('' when absent). */
+function hashLabel(o: KubeObject): string {
+  return o.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '';
+}
+
+/** The `controller-revision-hash` labels the pods a DaemonSet controls carry (being deleted and ended ones included). */
+function hashesInUse(ds: DaemonSet, pods: readonly Pod[]): Set<string> {
+  return new Set(pods.filter((p) => controllerRef(p)?.uid === ds.metadata.uid && hashLabel(p) !== '').map(hashLabel));
+}
+
+/**
+ * `daemonSetHistoryMatches` (liveness): after settling, each DaemonSet not being deleted has the
+ * history upstream keeps in ControllerRevisions (`constructHistory`, `snapshot`,
+ * `cleanupHistory`; `kubectl rollout history daemonset` lists it):
+ * - one revision per distinct template: exactly one of its revisions saves its current
+ *   template, and no two save the same one;
+ * - the current revision has the highest `revision`, above every old one (a rollback to an
+ *   old template renumbers that revision above the others);
+ * - each revision is named `<daemonset>-<hash>`, labelled with its template's labels and
+ *   `controller-revision-hash: <hash>`, and its `data` replaces the whole template
+ *   (`$patch: replace`, so that `kubectl rollout undo` restores it rather than merging it);
+ * - old revisions beyond `spec.revisionHistoryLimit` are kept only while a pod of the DaemonSet
+ *   still carries their hash: with more old revisions than the limit, none is unused;
+ * - every pod of the DaemonSet that carries a `controller-revision-hash` carries one of its
+ *   revisions' (a revision still in use is never cleaned up).
+ */
+export function daemonSetHistoryMatches(state: DaemonSetHistoryState): DaemonSetViolation[] {
+  const out: DaemonSetViolation[] = [];
+  for (const ds of state.daemonSets) {
+    if (ds.metadata.deletionTimestamp !== undefined) continue;
+    const revisions = revisionsOf(ds, state.controllerRevisions);
+    const names = (rs: readonly ControllerRevision[]): string => rs.map((r) => `${r.metadata.name ?? ''} (revision ${r.revision})`).join(', ');
+    const current = revisions.filter((r) => saves(r, ds.spec.template));
+    if (current.length === 0) out.push({ objects: at(ds), message: `no ControllerRevision of ${dsKey(ds)} saves its current template (revisions: ${names(revisions) || 'none'})` });
+    revisions.forEach((r, i) => {
+      const same = revisions.slice(i + 1).filter((o) => deepEqual(savedTemplate(o), savedTemplate(r)));
+      if (same.length > 0) out.push({ objects: at(ds), message: `ControllerRevisions ${names([r, ...same])} of ${dsKey(ds)} save the same template` });
+      const hash = hashLabel(r);
+      const templateLabels = (savedTemplate(r) as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels ?? {};
+      const missing = Object.entries(templateLabels).filter(([k, v]) => r.metadata.labels?.[k] !== v).map(([k]) => k);
+      const replaces = (r.data as { spec?: { template?: { $patch?: unknown } } } | undefined)?.spec?.template?.$patch === 'replace';
+      if (!replaces) out.push({ objects: at(ds), message: `ControllerRevision ${r.metadata.name ?? ''} of ${dsKey(ds)} does not replace the template ($patch: replace) when applied` });
+      if (hash === '' || r.metadata.name !== `${ds.metadata.name ?? ''}-${hash}` || missing.length > 0) {
+        out.push({ objects: at(ds), message: `ControllerRevision ${r.metadata.name ?? ''} of ${dsKey(ds)} is not named <daemonset>-<hash> and labelled with its template's labels and its hash (hash label ${hash || 'none'}${missing.length > 0 ? `, template labels missing: ${missing.join(', ')}` : ''})` });
+      }
+    });
+    const cur = current[0];
+    if (cur === undefined) continue;
+    const old = revisions.filter((r) => r !== cur && !saves(r, ds.spec.template));
+    const notBelow = old.filter((r) => r.revision >= cur.revision);
+    if (notBelow.length > 0) out.push({ objects: at(ds), message: `the current ControllerRevision ${names([cur])} of ${dsKey(ds)} is not above the old ${names(notBelow)}` });
+    const inUse = hashesInUse(ds, state.pods);
+    const unused = old.filter((r) => !inUse.has(hashLabel(r)));
+    if (old.length > ds.spec.revisionHistoryLimit && unused.length > 0) {
+      out.push({ objects: at(ds), message: `${dsKey(ds)} keeps ${old.length} old ControllerRevisions, revisionHistoryLimit ${ds.spec.revisionHistoryLimit}, and no pod uses ${names(unused)}` });
+    }
+    const known = new Set(revisions.map(hashLabel));
+    for (const hash of inUse) {
+      if (known.has(hash)) continue;
+      const users = state.pods.filter((p) => controllerRef(p)?.uid === ds.metadata.uid && hashLabel(p) === hash).map((p) => p.metadata.name ?? '');
+      out.push({ objects: at(ds), message: `pods ${users.join(', ')} of ${dsKey(ds)} carry controller-revision-hash ${hash}, which none of its ControllerRevisions has` });
+    }
+  }
+  return out;
+}
+
+/**
+ * `daemonSetRevisionHistory` (transition), judged on every ControllerRevision change between
+ * `previous` and `state` whose controller is a DaemonSet that exists and is not being deleted:
+ * - numbering (upstream `constructHistory`: a new revision, or the old one a rollback reuses,
+ *   gets one more than the highest other revision): a revision created, or whose `revision`
+ *   changes, has a number above every other revision of its DaemonSet at that moment, and a
+ *   revision's number never goes down;
+ * - clean-up (upstream `cleanupHistory`: old revisions beyond `revisionHistoryLimit` go, lowest
+ *   revision first, skipping those whose hash a pod of the DaemonSet still carries): a deleted
+ *   revision that saves none of the templates the DaemonSet had (in `previous` and since; a
+ *   duplicate of the current template may go too) had its hash carried by no pod of the
+ *   DaemonSet at that moment, leaves at least `revisionHistoryLimit` other revisions besides
+ *   the highest (the current one), and leaves no revision of a lower number that no pod used
+ *   (in `previous` or since).
+ *
+ * Holds where only the DaemonSet controller deletes ControllerRevisions and its caches follow
+ * the store (no watch cut: a stale cache can number a revision from an old view, as upstream's).
+ */
+export function daemonSetRevisionHistory(previous: ClusterState, state: ClusterState): DaemonSetViolation[] {
+  const out: DaemonSetViolation[] = [];
+  if (!state.changes.some((c) => c.object.kind === 'ControllerRevision')) return out;
+  const key = (o: KubeObject): string => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+  const live = new Map<string, KubeObject>();
+  for (const kind of ['DaemonSet', 'ControllerRevision', 'Pod']) for (const o of previous.of(kind)) live.set(key(o), o);
+  const of = <T extends KubeObject>(kind: string): T[] => [...live.values()].filter((o): o is T => o.kind === kind);
+  /** Per DaemonSet uid, the templates it had, and the hashes its pods carried, in `previous` and since. */
+  const templates = new Map<string, DaemonSet['spec']['template'][]>();
+  const used = new Map<string, Set<string>>();
+  const saw = (o: KubeObject): void => {
+    if (o.kind === 'DaemonSet') templates.set(o.metadata.uid ?? '', [...(templates.get(o.metadata.uid ?? '') ?? []), (o as DaemonSet).spec.template]);
+    const ref = controllerRef(o);
+    if (o.kind === 'Pod' && ref?.kind === 'DaemonSet' && hashLabel(o) !== '') used.set(ref.uid, new Set([...(used.get(ref.uid) ?? []), hashLabel(o)]));
+  };
+  for (const o of live.values()) saw(o);
+  for (const c of state.changes) {
+    if (c.object.kind !== 'DaemonSet' && c.object.kind !== 'ControllerRevision' && c.object.kind !== 'Pod') continue;
+    const before = live.get(key(c.object));
+    if (c.type === 'DELETED') live.delete(key(c.object));
+    else live.set(key(c.object), c.object);
+    saw(c.object);
+    if (c.object.kind !== 'ControllerRevision') continue;
+    const r = c.object as ControllerRevision;
+    const ref = controllerRef(r);
+    const ds = of<DaemonSet>('DaemonSet').find((d) => d.metadata.uid === ref?.uid && d.metadata.namespace === r.metadata.namespace);
+    if (ref?.kind !== 'DaemonSet' || ds === undefined || ds.metadata.deletionTimestamp !== undefined) continue;
+    const others = revisionsOf(ds, of<ControllerRevision>('ControllerRevision')).filter((o) => o.metadata.uid !== r.metadata.uid);
+    const label = `ControllerRevision ${r.metadata.name ?? ''} of ${dsKey(ds)}`;
+    if (c.type !== 'DELETED') {
+      const was = before as ControllerRevision | undefined;
+      if (was !== undefined && r.revision < was.revision) out.push({ objects: [refOf(r), ...at(ds)], message: `${label} went from revision ${was.revision} down to ${r.revision}` });
+      const numbered = was === undefined || r.revision !== was.revision;
+      const above = others.filter((o) => o.revision >= r.revision);
+      if (numbered && above.length > 0) {
+        out.push({ objects: [refOf(r), ...at(ds)], message: `${label} was ${was === undefined ? 'created' : 'renumbered'} as revision ${r.revision}, not above ${above.map((o) => `${o.metadata.name ?? ''} (revision ${o.revision})`).join(', ')}` });
+      }
+      continue;
+    }
+    if ((templates.get(ds.metadata.uid ?? '') ?? []).some((t) => saves(r, t))) continue;
+    const users = of<Pod>('Pod').filter((p) => controllerRef(p)?.uid === ds.metadata.uid && hashLabel(p) === hashLabel(r) && hashLabel(r) !== '');
+    if (users.length > 0) out.push({ objects: [refOf(r), ...at(ds)], message: `${label} (revision ${r.revision}) was deleted while pods ${users.map((p) => p.metadata.name ?? '').join(', ')} still carry its hash` });
+    const highest = others.reduce<ControllerRevision | undefined>((h, o) => (h === undefined || o.revision > h.revision ? o : h), undefined);
+    const kept = others.filter((o) => o !== highest);
+    if (kept.length < ds.spec.revisionHistoryLimit) {
+      out.push({ objects: [refOf(r), ...at(ds)], message: `${label} (revision ${r.revision}) was deleted leaving ${kept.length} old revisions, revisionHistoryLimit ${ds.spec.revisionHistoryLimit}` });
+    }
+    const inUse = used.get(ds.metadata.uid ?? '') ?? new Set<string>();
+    const older = kept.filter((o) => o.revision < r.revision && !inUse.has(hashLabel(o)));
+    if (older.length > 0) {
+      out.push({ objects: [refOf(r), ...at(ds)], message: `${label} (revision ${r.revision}) was deleted before the older unused ${older.map((o) => `${o.metadata.name ?? ''} (revision ${o.revision})`).join(', ')}` });
+    }
+  }
+  return out;
+}
+
 // As core invariants over cluster states
 
 function daemonSetState(state: ClusterState): DaemonSetState {
@@ -633,6 +803,35 @@ export const duplicateDaemonPodsKeepOldestInvariant: Invariant = transitionInvar
  * fault). Add it in scenarios whose nodes are all up.
  */
 export const noPendingDaemonPodsInvariant: Invariant = invariant('noPendingDaemonPods', 'After settling, no active daemon pod is still Pending (every node up).', (state) => noPendingDaemonPods(daemonSetState(state)));
+
+/**
+ * Liveness: {@link daemonSetHistoryMatches} — after settling, one ControllerRevision per
+ * distinct template of each DaemonSet, the current one numbered highest, old ones beyond
+ * `revisionHistoryLimit` kept only while a pod uses them, and every pod's revision hash known.
+ *
+ * Not registered by the plugin (a user's own tooling may add or delete ControllerRevisions);
+ * add it to scenarios where only the DaemonSet controller writes them.
+ */
+export const daemonSetHistoryMatchesInvariant: Invariant = invariant(
+  'daemonSetHistoryMatches',
+  "After settling, a DaemonSet has one ControllerRevision per distinct template, its current one numbered highest, and old ones beyond revisionHistoryLimit only while pods use them.",
+  (state) => daemonSetHistoryMatches({ ...daemonSetState(state), controllerRevisions: state.of<ControllerRevision>('ControllerRevision') }),
+);
+
+/**
+ * Transition: {@link daemonSetRevisionHistory} — a DaemonSet's ControllerRevision is created or
+ * renumbered above the others and never renumbered down, and an old one is deleted only unused,
+ * beyond `revisionHistoryLimit`, lowest revision first.
+ *
+ * Not registered by the plugin: it holds only while the controller's caches follow the store
+ * and no one else deletes ControllerRevisions. Check it on every store state (the testing
+ * toolkit's `everyState`, kinds `DaemonSet`, `ControllerRevision`, `Pod`).
+ */
+export const daemonSetRevisionHistoryInvariant: Invariant = transitionInvariant(
+  'daemonSetRevisionHistory',
+  "A DaemonSet's ControllerRevision is numbered above the others when created or reused and never renumbered down, and an old one is deleted only when no pod uses it, beyond revisionHistoryLimit, lowest revision first.",
+  (previous, state) => daemonSetRevisionHistory(previous, state),
+);
 
 /** The invariants the DaemonSet plugin registers. */
 export const DAEMONSET_INVARIANTS: readonly Invariant[] = [oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant];

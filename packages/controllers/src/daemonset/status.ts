@@ -46,6 +46,7 @@ export function calculateDaemonSetStatus(ds: DaemonSet, nodes: readonly Node[], 
   let available = 0;
   let updated = 0;
   for (const node of nodes) {
+    // Stryker disable next-line StringLiteral: every stored Node has a name, so the `''` fallback is never used
     const onNode = byNode.get(node.metadata.name ?? '') ?? [];
     const scheduled = onNode.length > 0;
     if (!nodeShouldRunDaemonPod(node, ds).shouldRun) {

@@ -14,6 +14,14 @@
  *   manager: fresh expectations must not let it delete a second batch early), and completes:
  *   every daemon pod ends on the new template (the toolkit's `rollingUpdateAvailabilityInvariant`
  *   and `daemonPodsUpdatedInvariant`);
+ * - the history in ControllerRevisions is upstream's: a revision created, or reused by a
+ *   rollback, is numbered above the others and a number never goes down; an old revision is
+ *   deleted only when no pod carries its hash, beyond `revisionHistoryLimit` (0, or the default
+ *   10 lowered to 0 or 1 after the rollout), lowest revision first; after settling, one
+ *   revision per distinct template, the current one highest
+ *   (`daemonSetRevisionHistoryInvariant` on every store state, `daemonSetHistoryMatchesInvariant`);
+ * - of several pods on a node, the bound, then oldest, then first by name stays, whatever
+ *   order the controller's caches list them in (a fixed case);
  * - a daemon pod is created only for a node whose `NoSchedule`/`NoExecute` taints its
  *   DaemonSet tolerates at that moment (a taint there for a second or more), checked on every
  *   change between two steps (`daemonPodCreatedOnlyWhereToleratedInvariant`; not while watches
@@ -42,6 +50,8 @@ import {
   DEEP,
   checkCluster,
   daemonPodsUpdatedInvariant,
+  daemonSetHistoryMatchesInvariant,
+  daemonSetRevisionHistoryInvariant,
   daemonSetStatusMatchesInvariant,
   duplicateDaemonPodsKeepOldestInvariant,
   everyState,
@@ -232,7 +242,7 @@ function nodeChanges(name: string, faults: fc.Arbitrary<FaultSchedule>, quietMs 
     // daemon pod may stay Pending; and unless watches are cut, the controller's caches follow a
     // taint well within the invariant's grace (1 s), so it creates no pod where one came before.
     safety: cachesFollow ? [daemonPodCreatedOnlyWhereToleratedInvariant, keepOldestEveryState] : [keepOldestEveryState],
-    liveness: [oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant, noPendingDaemonPodsInvariant],
+    liveness: [oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant, daemonSetHistoryMatchesInvariant, noPendingDaemonPodsInvariant],
     stepMs: 1,
     settleMaxMs: 1_200_000,
     settleQuietMs: quietMs,
@@ -259,13 +269,18 @@ const strategies: fc.Arbitrary<Strategy> = fc.oneof(
 );
 
 /**
- * The rollout: a new image with the drawn strategy and `minReadySeconds` in one update, then
- * waits; sometimes a second template change among them (a rollover onto a third image, or back
- * to the first: a rollback, which reuses the first ControllerRevision).
+ * The rollout: a new image with the drawn strategy, `minReadySeconds` and `revisionHistoryLimit`
+ * in one update, then waits; sometimes a second template change among them (a rollover onto a
+ * third image, or back to the first: a rollback, which reuses the first ControllerRevision
+ * unless it was cleaned up). A limit of 0 makes the controller clean up history while old pods
+ * still use it; with the default of 10 the history is kept, and the user lowers the limit to 0
+ * or 1 once the rollout had time to complete, so that the controller must pick which unused
+ * revisions go (the lowest first).
  */
 type RolloutStep =
-  | { readonly kind: 'rollout'; readonly strategy: Strategy; readonly minReadySeconds: number }
+  | { readonly kind: 'rollout'; readonly strategy: Strategy; readonly minReadySeconds: number; readonly revisionHistoryLimit: number }
   | { readonly kind: 'image'; readonly image: string }
+  | { readonly kind: 'history'; readonly revisionHistoryLimit: number }
   | { readonly kind: 'wait'; readonly ms: number };
 
 const rolloutSteps: fc.Arbitrary<readonly RolloutStep[]> = fc
@@ -274,23 +289,27 @@ const rolloutSteps: fc.Arbitrary<readonly RolloutStep[]> = fc
     fc.constantFrom(0, 0, 3),
     fc.array(fc.integer({ min: 1, max: 20_000 }), { maxLength: 4 }),
     fc.option(fc.tuple(fc.nat(), fc.constantFrom('busybox:1.36', 'busybox:1.38')), { nil: undefined }),
+    fc.constantFrom(0, 10, 10),
+    fc.constantFrom(0, 1),
   )
-  .map(([strategy, minReadySeconds, waits, again]) => {
-    const out: RolloutStep[] = [{ kind: 'rollout', strategy, minReadySeconds }, ...waits.map((ms) => ({ kind: 'wait' as const, ms }))];
+  .map(([strategy, minReadySeconds, waits, again, revisionHistoryLimit, lowered]) => {
+    const out: RolloutStep[] = [{ kind: 'rollout', strategy, minReadySeconds, revisionHistoryLimit }, ...waits.map((ms) => ({ kind: 'wait' as const, ms }))];
     if (again !== undefined) out.splice(1 + (again[0] % (waits.length + 1)), 0, { kind: 'image', image: again[1] });
+    if (revisionHistoryLimit > lowered) out.push({ kind: 'wait', ms: 40_000 }, { kind: 'history', revisionHistoryLimit: lowered });
     return out;
   });
 
 async function performRollout(cluster: SimCluster, s: RolloutStep, context: RunContext): Promise<void> {
   if (s.kind === 'wait') return context.advance(s.ms);
   const ds = await cluster.server.get(DaemonSets, { namespace: 'default', name: 'agent' });
+  if (s.kind === 'history') return void (await cluster.server.update(DaemonSets, { ...ds, spec: { ...ds.spec, revisionHistoryLimit: s.revisionHistoryLimit } }));
   const t = ds.spec.template;
   const image = s.kind === 'image' ? s.image : 'busybox:1.37';
   await cluster.server.update(DaemonSets, {
     ...ds,
     spec: {
       ...ds.spec,
-      ...(s.kind === 'rollout' ? { updateStrategy: { type: 'RollingUpdate' as const, rollingUpdate: s.strategy }, minReadySeconds: s.minReadySeconds } : {}),
+      ...(s.kind === 'rollout' ? { updateStrategy: { type: 'RollingUpdate' as const, rollingUpdate: s.strategy }, minReadySeconds: s.minReadySeconds, revisionHistoryLimit: s.revisionHistoryLimit } : {}),
       template: { ...t, spec: { ...t.spec, containers: [{ ...t.spec.containers[0]!, image }] } },
     },
   });
@@ -299,9 +318,11 @@ async function performRollout(cluster: SimCluster, s: RolloutStep, context: RunC
 function describeRollout(s: RolloutStep): string {
   switch (s.kind) {
     case 'rollout':
-      return `new image, ${Object.entries(s.strategy).map(([k, v]) => `${k} ${String(v)}`).join(', ')}, minReadySeconds ${s.minReadySeconds}`;
+      return `new image, ${Object.entries(s.strategy).map(([k, v]) => `${k} ${String(v)}`).join(', ')}, minReadySeconds ${s.minReadySeconds}, revisionHistoryLimit ${s.revisionHistoryLimit}`;
     case 'image':
       return `image ${s.image}`;
+    case 'history':
+      return `revisionHistoryLimit ${s.revisionHistoryLimit}`;
     case 'wait':
       return `wait ${s.ms} ms`;
   }
@@ -317,6 +338,7 @@ function describeRollout(s: RolloutStep): string {
 const rolloutEveryState = [
   everyState(rollingUpdateAvailabilityInvariant, { kinds: ['DaemonSet', 'Node', 'Pod'] }),
   everyState(surgeRollingUpdateBoundsInvariant, { kinds: ['DaemonSet', 'Node', 'Pod', 'ControllerRevision'] }),
+  everyState(daemonSetRevisionHistoryInvariant, { kinds: ['DaemonSet', 'Pod', 'ControllerRevision'] }),
 ];
 
 /** A crash or none, within the rollout's first 25 writes, before or after the write reaches the store. */
@@ -350,6 +372,57 @@ describe('DaemonSet under random node changes', () => {
     await checkCluster({ ...nodeChanges('daemonset: taint then label', fc.constant([])), actions: fc.constant(sequence), runs: 1 });
   }, 120_000);
 
+  it('of several pods a fresh controller manager adopts on a node, it keeps the bound one, then the oldest, then the first by name, whatever order its caches list them in', async () => {
+    // Upstream podsShouldBeOnNode sorts a node's daemon pods with podByCreationTimestampAndPhase
+    // (scheduled first, then by creationTimestamp, then by name) and keeps the first. Pods made
+    // by hand before their DaemonSet exists, named against their age: a fresh controller
+    // manager's caches list them by name (youngest first on node-1), and pods made after the
+    // restart in one instant are cached in the order made ('agent-e' before 'agent-d' on
+    // node-2), so a controller that keeps the first pod its cache lists fails. node-1 refuses
+    // new daemon pods (an untolerated NoSchedule taint), so the unbound pod there stays Pending.
+    const bare = (name: string, node: string, bound: boolean): Pod =>
+      ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'default', labels: { app: 'agent' } },
+        spec: {
+          containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.9' }],
+          ...(bound ? { nodeName: node } : { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }] } } } }),
+        },
+      }) as unknown as Pod;
+    type Fixed = { readonly kind: 'pods'; readonly pods: readonly Pod[] } | { readonly kind: 'restart' } | { readonly kind: 'daemonset' } | { readonly kind: 'wait'; readonly ms: number };
+    const sequence: Fixed[] = [
+      { kind: 'pods', pods: [bare('agent-c', 'node-1', false)] },
+      { kind: 'wait', ms: 2_000 },
+      { kind: 'pods', pods: [bare('agent-b', 'node-1', true)] },
+      { kind: 'wait', ms: 2_000 },
+      { kind: 'pods', pods: [bare('agent-a', 'node-1', true)] },
+      { kind: 'wait', ms: 2_000 },
+      { kind: 'restart' },
+      { kind: 'pods', pods: [bare('agent-e', 'node-2', true), bare('agent-d', 'node-2', true)] },
+      { kind: 'daemonset' },
+      { kind: 'wait', ms: 5_000 },
+    ];
+    await checkCluster<Fixed>({
+      name: 'daemonset: the oldest adopted pod stays',
+      cluster: { nodes: [{ name: 'node-1', taints: [TAINTS['noSchedule']!] }, { name: 'node-2' }], controllerManager: { plugins: [daemonSetPlugin(), podGcPlugin()] } },
+      actions: fc.constant(sequence),
+      perform: async (cluster, s, context) => {
+        if (s.kind === 'wait') return context.advance(s.ms);
+        if (s.kind === 'restart') return cluster.restartControllerManager();
+        if (s.kind === 'daemonset') return void (await cluster.apply(daemonSet('agent', {})));
+        for (const pod of s.pods) await cluster.server.create(Pods, pod);
+      },
+      describe: (s) => (s.kind === 'pods' ? `bare pods ${s.pods.map((p) => p.metadata.name ?? '').join(', ')}` : s.kind === 'wait' ? `wait ${s.ms} ms` : s.kind),
+      faults: fc.constant([]),
+      safety: [keepOldestEveryState],
+      liveness: [oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant, noPendingDaemonPodsInvariant],
+      stepMs: 1,
+      stableMs: 10_000,
+      runs: 1,
+    });
+  }, 120_000);
+
   it('a RollingUpdate never has more than maxUnavailable nodes without a ready daemon pod, in any state, even across a crash, and completes', async () => {
     await checkCluster<RolloutStep>({
       name: 'daemonset: rolling update',
@@ -365,7 +438,7 @@ describe('DaemonSet under random node changes', () => {
       describe: describeRollout,
       faults: maybeCrash,
       safety: rolloutEveryState,
-      liveness: [daemonPodsUpdatedInvariant, oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant, noPendingDaemonPodsInvariant],
+      liveness: [daemonPodsUpdatedInvariant, oneDaemonPodPerEligibleNodeInvariant, daemonSetStatusMatchesInvariant, daemonSetHistoryMatchesInvariant, noPendingDaemonPodsInvariant],
       stepMs: 1,
       stableMs: 10_000,
       runs: ROLLOUT_RUNS,
