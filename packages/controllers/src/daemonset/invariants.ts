@@ -552,7 +552,7 @@ export const oneDaemonPodPerEligibleNodeInvariant: Invariant = invariant('oneDae
  * equal what its pods and the nodes say, judged against its newest ControllerRevision, and
  * `observedGeneration` is its generation (availability at {@link stateNowMs}).
  */
-export const daemonSetStatusMatchesInvariant: Invariant = invariant('daemonSetStatusMatches', "After settling, each DaemonSet's status counts match its pods, the nodes and its current revision.", (state) =>
+export const daemonSetStatusMatchesInvariant: Invariant = invariant('daemonSetStatusMatches', "After settling, each DaemonSet's status counts the nodes that should run its pod (desiredNumberScheduled), of those the ones with a pod (currentNumberScheduled), whose oldest pod is Ready (numberReady), Ready for minReadySeconds (numberAvailable; the rest are numberUnavailable) and of the current revision (updatedNumberScheduled), and the nodes with a pod that should run none (numberMisscheduled); observedGeneration is its generation.", (state) =>
   daemonSetStatusMatches(daemonSetState(state), (ds) => currentRevisionHash(state, ds), stateNowMs(state)),
 );
 
