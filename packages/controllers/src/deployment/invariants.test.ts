@@ -139,6 +139,12 @@ describe('conditionsAfterSettle', () => {
     expect(check(withConditions(dep(3, '2', complete), [available, done], { progressDeadlineSeconds: 2_147_483_647 }))).toEqual([
       'Deployment default/web has Progressing condition Progressing True NewReplicaSetAvailable, expected none',
     ]);
+    // Paused, then the deadline removed: upstream keeps the DeploymentPaused condition while paused.
+    const pausedCondition = { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused' };
+    expect(check(withConditions(dep(3, '2', complete), [available, pausedCondition], { progressDeadlineSeconds: 2_147_483_647, paused: true }))).toEqual([]);
+    expect(check(withConditions(dep(3, '2', complete), [available, pausedCondition], { progressDeadlineSeconds: 2_147_483_647 }))).toEqual([
+      'Deployment default/web has Progressing condition Progressing Unknown DeploymentPaused, expected none',
+    ]);
   });
   it('names a ReplicaFailure condition no ReplicaSet has, and a condition type twice', () => {
     const d = withConditions(dep(3, '2', complete), [available, done, { type: 'ReplicaFailure', status: 'True' }, available]);

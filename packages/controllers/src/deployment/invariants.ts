@@ -254,7 +254,8 @@ function duplicateConditionTypes(d: Deployment): string | undefined {
  * - `Available` is `True` / `MinimumReplicasAvailable` when `availableReplicas ≥ replicas −
  *   maxUnavailable` (maxUnavailable 0 for `Recreate`), else `False` / `MinimumReplicasUnavailable`;
  * - without a progress deadline (`progressDeadlineSeconds` MaxInt32) there is no `Progressing`
- *   condition; a paused Deployment has `Progressing` `Unknown` / `DeploymentPaused` (or keeps a
+ *   condition (a paused Deployment may keep a `DeploymentPaused` one set before the deadline
+ *   was removed: upstream's `checkPausedConditions` does nothing without one); a paused Deployment has `Progressing` `Unknown` / `DeploymentPaused` (or keeps a
  *   `ProgressDeadlineExceeded` reported before the pause); otherwise a complete rollout has
  *   `True` / `NewReplicaSetAvailable` and an incomplete one has run out of time, `False` /
  *   `ProgressDeadlineExceeded` (the controller requeues itself for the deadline);
@@ -273,7 +274,9 @@ export function conditionsAfterSettle(state: DeploymentState): DeploymentViolati
     const progressing = conditionOf(d, 'Progressing');
     const exceeded = progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
     let want: string;
-    if (!hasDeadline(d)) want = 'none';
+    // Without a deadline upstream's checkPausedConditions does nothing, so a DeploymentPaused
+    // condition set before the deadline was removed stays while the Deployment is paused.
+    if (!hasDeadline(d)) want = d.spec.paused === true && describeCondition(progressing) === 'Progressing Unknown DeploymentPaused' ? 'Progressing Unknown DeploymentPaused' : 'none';
     else if (d.spec.paused === true) want = exceeded ? 'Progressing False ProgressDeadlineExceeded' : 'Progressing Unknown DeploymentPaused';
     else want = rolloutComplete(d) ? 'Progressing True NewReplicaSetAvailable' : 'Progressing False ProgressDeadlineExceeded';
     if (describeCondition(progressing) !== want) problems.push(`has Progressing condition ${describeCondition(progressing)}, expected ${want}`);

@@ -215,6 +215,10 @@ interface RunState {
   scaled: InvariantViolation[];
   /** Whether the shares of a proportional scale are judged: not where a crash may split a scale over two syncs. */
   readonly judgeShares: boolean;
+  /** Whether the run's Deployment is a Recreate one. */
+  recreate: boolean;
+  /** Whether a Recreate Deployment was paused in this run: {@link recreateOneAtATime} no longer holds (see there). */
+  pausedRecreate: boolean;
 }
 
 /** Whether the Deployment is converged: its status observes its generation, every replica is available and, unless paused, updated. */
@@ -241,6 +245,7 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
   if (s.kind === 'create') {
     run.window = false;
     run.stopAfter = s.shape.stopAfter;
+    run.recreate = s.shape.strategy?.type === 'Recreate';
     await cluster.apply(manifest(s.shape));
     await settle();
     return;
@@ -257,6 +262,7 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
       break;
     case 'pause':
       await patch({ paused: true });
+      run.pausedRecreate ||= run.recreate;
       break;
     case 'resume':
       await patch({ paused: false });
@@ -366,6 +372,20 @@ const RECREATE_ONE_REPLICASET_AT_A_TIME = invariant(
   recreateOneReplicaSetAtATime,
   'safety',
 );
+
+/**
+ * {@link recreateOneReplicaSetAtATime} in every state, until the run pauses its Recreate
+ * Deployment. A paused Deployment is only scaled (upstream `sync` → `scale`), and with no
+ * ReplicaSet active — the old ones just scaled to 0, their pods still terminating, the new one
+ * not created yet — upstream's `FindActiveOrLatest` scales the newest ReplicaSet up to
+ * `spec.replicas`, an old one when the template was rolled back before (found by a deep crash
+ * run: v0 stalled, rolled back to the first ReplicaSet, then v1 and a pause 1 ms later). This
+ * controller does as upstream, so the rule is not judged from the pause on.
+ */
+function recreateOneAtATime(run: RunState): Invariant {
+  const inner = everyState(RECREATE_ONE_REPLICASET_AT_A_TIME, { kinds: ['Deployment', 'ReplicaSet', 'Pod'] });
+  return { ...inner, check: (state, previous) => (run.pausedRecreate ? [] : inner.check(state, previous)) };
+}
 
 /**
  * A rollout never sizes a ReplicaSet above the Deployment's `spec.replicas`: the new ReplicaSet
@@ -482,7 +502,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, runs: number
   return {
     name,
     cluster: { nodes: 3, controllerManager: { plugins: [replicaSetPlugin(), deployment] } },
-    runState: () => ({ armed: false, window: undefined, quietMs, stopAfter: undefined, stalled: [], scaled: [], judgeShares }),
+    runState: () => ({ armed: false, window: undefined, quietMs, stopAfter: undefined, stalled: [], scaled: [], judgeShares, recreate: false, pausedRecreate: false }),
     actions: steps,
     perform,
     describe: describeStep,
@@ -490,7 +510,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, runs: number
     // The Recreate rule holds in every state, windows or not (a scale or a crash does not lift it).
     safety: (run) => [
       rolloutBoundsInStableWindows(run, bounds),
-      everyState(RECREATE_ONE_REPLICASET_AT_A_TIME, { kinds: ['Deployment', 'ReplicaSet', 'Pod'] }),
+      recreateOneAtATime(run),
       deploymentConditionTransitionsInvariant,
       historyCleanupOldestFirstInvariant,
       noNewReplicaSetWhilePausedInvariant,
