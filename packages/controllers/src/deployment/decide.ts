@@ -529,6 +529,7 @@ export function scalePlan(d: Deployment, newRS: ReplicaSet | undefined, oldRSs: 
     added += p;
     return rs.spec.replicas + p;
   });
+  // Stryker disable next-line LogicalOperator: equivalent: at toAdd 0 the leftover is 0 and the size stays, and with no ReplicaSet the write lands in an empty array that nothing reads
   if (toAdd !== 0 && sizes.length > 0) sizes[0] = Math.max(0, sizes[0]! + toAdd - added);
   return all.map((rs, i) => step(rs, sizes[i]!));
 }

@@ -48,13 +48,27 @@ export {
 export { DeploymentReasons } from './status.js';
 
 // Invariants
-export { conditionTransitions, conditionsAfterSettle, revisionHistoryKept, rolloutBounds, singleActiveReplicaSetAfterSettle, statusMatches } from './invariants.js';
+export {
+  conditionTransitions,
+  conditionsAfterSettle,
+  podTemplateHashConsistent,
+  proportionalScaling,
+  replicaSetAnnotationsAfterSettle,
+  revisionChanges,
+  revisionHistoryKept,
+  rolloutBounds,
+  singleActiveReplicaSetAfterSettle,
+  statusMatches,
+} from './invariants.js';
 export {
   deploymentConditionTransitionsInvariant,
   deploymentConditionsAfterSettleInvariant,
   deploymentStatusMatchesInvariant,
   historyCleanupOldestFirstInvariant,
   noNewReplicaSetWhilePausedInvariant,
+  podTemplateHashInvariant,
+  replicaSetAnnotationsAfterSettleInvariant,
+  revisionChangesInvariant,
   revisionHistoryKeptInvariant,
   rolloutBoundsInvariant,
   singleActiveReplicaSetInvariant,

@@ -10,6 +10,10 @@ import {
   conditionsAfterSettle,
   historyCleanupOldestFirstInvariant,
   noNewReplicaSetWhilePausedInvariant,
+  podTemplateHashConsistent,
+  proportionalScaling,
+  replicaSetAnnotationsAfterSettle,
+  revisionChanges,
   revisionHistoryKept,
   rolloutBounds,
   singleActiveReplicaSetAfterSettle,
@@ -135,6 +139,12 @@ describe('conditionsAfterSettle', () => {
     expect(check(withConditions(dep(3, '2', complete), [available, done], { progressDeadlineSeconds: 2_147_483_647 }))).toEqual([
       'Deployment default/web has Progressing condition Progressing True NewReplicaSetAvailable, expected none',
     ]);
+    // Paused, then the deadline removed: upstream keeps the DeploymentPaused condition while paused.
+    const pausedCondition = { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused' };
+    expect(check(withConditions(dep(3, '2', complete), [available, pausedCondition], { progressDeadlineSeconds: 2_147_483_647, paused: true }))).toEqual([]);
+    expect(check(withConditions(dep(3, '2', complete), [available, pausedCondition], { progressDeadlineSeconds: 2_147_483_647 }))).toEqual([
+      'Deployment default/web has Progressing condition Progressing Unknown DeploymentPaused, expected none',
+    ]);
   });
   it('names a ReplicaFailure condition no ReplicaSet has, and a condition type twice', () => {
     const d = withConditions(dep(3, '2', complete), [available, done, { type: 'ReplicaFailure', status: 'True' }, available]);
@@ -219,5 +229,100 @@ describe('noNewReplicaSetWhilePaused', () => {
   it('accepts one created once resumed, or for a template set before the pause (a sync that read it unpaused)', () => {
     expect(run(at('1', true), at('2', true), at('2', false))).toEqual([]);
     expect(run(at('2', false), at('2', true))).toEqual([]);
+  });
+});
+
+describe('replicaSetAnnotationsAfterSettle', () => {
+  const annotated = (r: ReplicaSet, annotations: Record<string, string>): ReplicaSet => ({ ...r, metadata: { ...r.metadata, annotations } }) as ReplicaSet;
+  const revisionOf = (d: Deployment, revision: string) => ({ ...d, metadata: { ...d.metadata, annotations: { 'deployment.kubernetes.io/revision': revision } } }) as Deployment;
+  const replicas = (desired: number, max: number) => ({ 'deployment.kubernetes.io/desired-replicas': String(desired), 'deployment.kubernetes.io/max-replicas': String(max) });
+  // dep(3): 3 replicas, maxSurge 1 → max-replicas 4.
+  const settled = [
+    annotated(rs('a', 0, '1'), { 'deployment.kubernetes.io/revision': '3', 'deployment.kubernetes.io/revision-history': '1' }),
+    annotated(rs('b', 3, '2'), { 'deployment.kubernetes.io/revision': '4', 'deployment.kubernetes.io/revision-history': '2', ...replicas(3, 4) }),
+  ];
+  const check = (d: Deployment, list: ReplicaSet[]) => replicaSetAnnotationsAfterSettle(state([d], list, [])).map((v) => v.message);
+
+  it('holds when the ReplicaSet at the template has the highest revision, the Deployment carries it, and the active one carries desired 3 / max 4', () => {
+    expect(check(revisionOf(dep(3, '2'), '4'), settled)).toEqual([]);
+  });
+  it('names a rollback that kept the old revision, a Deployment revision behind, and a missing revision', () => {
+    const rolledBack = [settled[0]!, annotated(settled[1]!, { ...settled[1]!.metadata.annotations, 'deployment.kubernetes.io/revision': '2', 'deployment.kubernetes.io/revision-history': '' })];
+    expect(check(revisionOf(dep(3, '2'), '3'), rolledBack)).toEqual([
+      'Deployment web: ReplicaSet b has revision-history  at revision 2',
+      'Deployment web: ReplicaSet b at the template has revision 2, a has 3',
+    ]);
+    expect(check(revisionOf(dep(3, '2'), '3'), settled)).toEqual(['Deployment web: has revision 3, its ReplicaSets\' highest is 4']);
+    expect(check(revisionOf(dep(3, '2'), '4'), [annotated(settled[0]!, {}), settled[1]!])).toEqual(['Deployment web: ReplicaSet a has revision undefined, not a revision number']);
+  });
+  it('names replicas annotations left from before a scale (desired 2 / max 3 at 3 replicas) and a revision-history not below the revision', () => {
+    const stale = [settled[0]!, annotated(settled[1]!, { 'deployment.kubernetes.io/revision': '4', 'deployment.kubernetes.io/revision-history': '2,5', ...replicas(2, 3) })];
+    expect(check(revisionOf(dep(3, '2'), '4'), stale)).toEqual([
+      'Deployment web: ReplicaSet b has revision-history 2,5 at revision 4',
+      'Deployment web: ReplicaSet b with 3 replicas has desired-replicas 2, max-replicas 3, expected 3, 4',
+    ]);
+  });
+});
+
+describe('podTemplateHashConsistent', () => {
+  const hashed = (name: string, hash: string, where: { selector?: string; template?: string } = {}): ReplicaSet => {
+    const r = rs(name, 1, '1');
+    return {
+      ...r,
+      metadata: { ...r.metadata, labels: { app: 'web', 'pod-template-hash': hash } },
+      spec: { ...r.spec, selector: { matchLabels: { app: 'web', 'pod-template-hash': where.selector ?? hash } }, template: { ...r.spec.template, metadata: { labels: { app: 'web', 'pod-template-hash': where.template ?? hash } } } },
+    } as ReplicaSet;
+  };
+  it('holds for web-abc with the hash abc on its labels, selector and template', () => {
+    expect(podTemplateHashConsistent(state([dep(1)], [hashed('web-abc', 'abc')], []))).toEqual([]);
+  });
+  it('names a name that does not end in the hash, and a selector or template with another hash', () => {
+    const v = podTemplateHashConsistent(state([dep(1)], [hashed('web-abd', 'abc'), hashed('web-abc', 'abc', { selector: 'x' }), hashed('web-abc', 'abc', { template: 'y' })], []));
+    expect(v.map((x) => x.message)).toEqual([
+      'ReplicaSet web-abd of Deployment web has pod-template-hash abc (selector abc, template abc)',
+      'ReplicaSet web-abc of Deployment web has pod-template-hash abc (selector x, template abc)',
+      'ReplicaSet web-abc of Deployment web has pod-template-hash abc (selector abc, template y)',
+    ]);
+  });
+});
+
+describe('revisionChanges', () => {
+  const at = (revision: string, history?: string): ReplicaSet => {
+    const r = rs('a', 0, '1');
+    return { ...r, metadata: { ...r.metadata, annotations: { 'deployment.kubernetes.io/revision': revision, ...(history === undefined ? {} : { 'deployment.kubernetes.io/revision-history': history }) } } } as ReplicaSet;
+  };
+  const check = (before: ReplicaSet, after: ReplicaSet) => revisionChanges([before], [{ type: 'MODIFIED', object: after }]).map((v) => v.message);
+  it('accepts a rollback raising revision 1 to 4 with history 1, and 4 to 6 with history 1,4', () => {
+    expect(check(at('1'), at('4', '1'))).toEqual([]);
+    expect(check(at('4', '1'), at('6', '1,4'))).toEqual([]);
+  });
+  it('names a revision that goes down and one raised without its history', () => {
+    expect(check(at('4', '1'), at('3', '1,4'))).toEqual(["ReplicaSet a's revision went from 4 to 3"]);
+    expect(check(at('4', '1'), at('6', '1'))).toEqual(['ReplicaSet a went from revision 4 to 6 with revision-history "1", not ending with 4']);
+  });
+});
+
+describe('proportionalScaling', () => {
+  const sized = (name: string, replicas: number, max: number, desired = max - 1): ReplicaSet => {
+    const r = rs(name, replicas, name === 'new' ? '2' : '1', 0);
+    return { ...r, metadata: { ...r.metadata, annotations: { 'deployment.kubernetes.io/desired-replicas': String(desired), 'deployment.kubernetes.io/max-replicas': String(max) } } } as ReplicaSet;
+  };
+  // The documentation's example: 10 replicas, maxSurge 3 → old 8, new 5 (13); scaled to 15 → bound 18: old 11, new 7.
+  const d15 = { ...dep(15, '2'), spec: { ...dep(15, '2').spec, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } } } } as Deployment;
+  const before = [sized('old', 8, 13, 10), sized('new', 5, 13, 10), sized('older', 0, 13, 10)];
+  const after = (old: number, neu: number, older = 0) => [sized('old', old, 18, 15), sized('new', neu, 18, 15), sized('older', older, 18, 15)];
+  const check = (list: ReplicaSet[]) => proportionalScaling(d15, before, list).map((v) => v.message);
+
+  it('holds on the documentation example: 8 and 5 of 13 scaled to a bound of 18 become 11 and 7', () => {
+    expect(check(after(11, 7))).toEqual([]);
+  });
+  it('names all 5 added to the new ReplicaSet, a sum short of the bound, and a ReplicaSet at 0 scaled up', () => {
+    expect(check(after(8, 10))).toEqual(['Deployment web scaled to 15: its ReplicaSets (old 8 → 8, new 5 → 10) are not scaled in proportion to the bound 18 over their max-replicas (13, 13): old, new off their share']);
+    expect(check(after(10, 7))).toEqual(['Deployment web scaled to 15: its ReplicaSets went to 17 in all (old 8 → 10, new 5 → 7), not replicas + maxSurge = 18']);
+    expect(check(after(11, 7, 1))).toEqual(['Deployment web scaled to 15: ReplicaSet older at 0 was scaled up to 1']);
+  });
+  it('wants a single ReplicaSet with replicas at spec.replicas', () => {
+    expect(proportionalScaling(d15, [sized('old', 10, 13, 10)], [sized('old', 15, 18, 15)])).toEqual([]);
+    expect(proportionalScaling(d15, [sized('old', 10, 13, 10)], [sized('old', 18, 18, 15)]).map((v) => v.message)).toEqual(['Deployment web scaled to 15: its only ReplicaSet with replicas, old, went from 10 to 18, not 15']);
   });
 });

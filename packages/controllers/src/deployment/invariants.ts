@@ -253,7 +253,8 @@ function duplicateConditionTypes(d: Deployment): string | undefined {
  * - `Available` is `True` / `MinimumReplicasAvailable` when `availableReplicas ≥ replicas −
  *   maxUnavailable` (maxUnavailable 0 for `Recreate`), else `False` / `MinimumReplicasUnavailable`;
  * - without a progress deadline (`progressDeadlineSeconds` MaxInt32) there is no `Progressing`
- *   condition; a paused Deployment has `Progressing` `Unknown` / `DeploymentPaused` (or keeps a
+ *   condition (a paused Deployment may keep a `DeploymentPaused` one set before the deadline
+ *   was removed: upstream's `checkPausedConditions` does nothing without one); a paused Deployment has `Progressing` `Unknown` / `DeploymentPaused` (or keeps a
  *   `ProgressDeadlineExceeded` reported before the pause); otherwise a complete rollout has
  *   `True` / `NewReplicaSetAvailable` and an incomplete one has run out of time, `False` /
  *   `ProgressDeadlineExceeded` (the controller requeues itself for the deadline);
@@ -272,7 +273,9 @@ export function conditionsAfterSettle(state: DeploymentState): DeploymentViolati
     const progressing = conditionOf(d, 'Progressing');
     const exceeded = progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
     let want: string;
-    if (!hasDeadline(d)) want = 'none';
+    // Without a deadline upstream's checkPausedConditions does nothing, so a DeploymentPaused
+    // condition set before the deadline was removed stays while the Deployment is paused.
+    if (!hasDeadline(d)) want = d.spec.paused === true && describeCondition(progressing) === 'Progressing Unknown DeploymentPaused' ? 'Progressing Unknown DeploymentPaused' : 'none';
     else if (d.spec.paused === true) want = exceeded ? 'Progressing False ProgressDeadlineExceeded' : 'Progressing Unknown DeploymentPaused';
     else want = rolloutComplete(d) ? 'Progressing True NewReplicaSetAvailable' : 'Progressing False ProgressDeadlineExceeded';
     if (describeCondition(progressing) !== want) problems.push(`has Progressing condition ${describeCondition(progressing)}, expected ${want}`);
@@ -477,6 +480,174 @@ export const noNewReplicaSetWhilePausedInvariant: Invariant = transitionInvarian
   },
 );
 
+// Revisions, replicas annotations and the pod-template-hash (Deployment documentation,
+// "Rolling Back a Deployment", "Proportional scaling"; upstream deployment_util.go's
+// annotations and sync.go's getNewReplicaSet), stated here in their own words and code.
+
+const REVISION = 'deployment.kubernetes.io/revision';
+const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
+const DESIRED_REPLICAS = 'deployment.kubernetes.io/desired-replicas';
+const MAX_REPLICAS = 'deployment.kubernetes.io/max-replicas';
+const HASH_LABEL = 'pod-template-hash';
+
+/** An annotation read as a whole number (digits only), undefined otherwise. */
+function wholeNumber(object: KubeObject, key: string): number | undefined {
+  const text = object.metadata.annotations?.[key];
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * After settling, each Deployment's revisions and replicas annotations are what upstream keeps:
+ *
+ * - every ReplicaSet it controls carries `deployment.kubernetes.io/revision`, a whole number;
+ *   the one at its template (if any) has a revision higher than every other one's (a rollback,
+ *   the template set back to an old ReplicaSet's, gives that ReplicaSet the next revision), and
+ *   the Deployment's own revision annotation is the highest of its ReplicaSets';
+ * - a `revision-history` annotation lists whole numbers, ascending, each below the
+ *   ReplicaSet's revision (the revisions it had before a rollback reused it);
+ * - every ReplicaSet with replicas carries `desired-replicas` = the Deployment's
+ *   `spec.replicas` and `max-replicas` = `spec.replicas + maxSurge` (0 surge for Recreate): the
+ *   controller writes both whenever it scales a ReplicaSet, and compares `desired-replicas` with
+ *   `spec.replicas` to tell a scale from a rollout.
+ */
+export function replicaSetAnnotationsAfterSettle(state: DeploymentState): DeploymentViolation[] {
+  const out: DeploymentViolation[] = [];
+  for (const d of state.deployments) {
+    if (d.metadata.deletionTimestamp !== undefined) continue;
+    const rss = ownedReplicaSets(state, d);
+    const problems: [string, ReplicaSet | undefined][] = [];
+    for (const rs of rss) {
+      const name = rs.metadata.name ?? '';
+      const rev = wholeNumber(rs, REVISION);
+      if (rev === undefined || rev === 0) problems.push([`ReplicaSet ${name} has revision ${JSON.stringify(rs.metadata.annotations?.[REVISION])}, not a revision number`, rs]);
+      const history = rs.metadata.annotations?.[REVISION_HISTORY];
+      if (history !== undefined) {
+        const past = history.split(',').map((t) => (/^\d+$/.test(t) ? Number(t) : Number.NaN));
+        const ascending = past.every((r, i) => Number.isFinite(r) && (i === 0 || r > past[i - 1]!));
+        if (!ascending || (rev !== undefined && past.some((r) => r >= rev))) problems.push([`ReplicaSet ${name} has revision-history ${history} at revision ${rev ?? 'none'}`, rs]);
+      }
+      if (rs.spec.replicas > 0) {
+        const want = [String(d.spec.replicas), String(d.spec.replicas + rolloutBudget(d).surge)];
+        const got = [rs.metadata.annotations?.[DESIRED_REPLICAS], rs.metadata.annotations?.[MAX_REPLICAS]];
+        if (got[0] !== want[0] || got[1] !== want[1]) problems.push([`ReplicaSet ${name} with ${rs.spec.replicas} replicas has desired-replicas ${got[0] ?? 'none'}, max-replicas ${got[1] ?? 'none'}, expected ${want[0]}, ${want[1]}`, rs]);
+      }
+    }
+    const highest = Math.max(0, ...rss.map((rs) => wholeNumber(rs, REVISION) ?? 0));
+    const current = rss.find((rs) => atTemplate(rs, d));
+    if (current !== undefined) {
+      const rev = wholeNumber(current, REVISION) ?? 0;
+      const rival = rss.find((rs) => rs !== current && (wholeNumber(rs, REVISION) ?? 0) >= rev);
+      if (rival !== undefined) problems.push([`ReplicaSet ${current.metadata.name ?? ''} at the template has revision ${rev}, ${rival.metadata.name ?? ''} has ${wholeNumber(rival, REVISION) ?? 0}`, current]);
+    }
+    if (rss.length > 0 && d.metadata.annotations?.[REVISION] !== String(highest)) problems.push([`has revision ${d.metadata.annotations?.[REVISION] ?? 'none'}, its ReplicaSets' highest is ${highest}`, undefined]);
+    for (const [message, rs] of problems) out.push({ message: `Deployment ${d.metadata.name ?? ''}: ${message}`, objects: rs === undefined ? [refOf(d)] : [refOf(d), refOf(rs)] });
+  }
+  return out;
+}
+
+/**
+ * Every ReplicaSet a Deployment controls is named `<deployment>-<hash>` and carries that
+ * `pod-template-hash` in its labels, its selector's `matchLabels` and its template's labels
+ * (upstream `getNewReplicaSet`: the hash keeps the pods of two ReplicaSets of one Deployment
+ * apart). Holds in every state, for ReplicaSets the Deployment created (not adopted ones).
+ */
+export function podTemplateHashConsistent(state: DeploymentState): DeploymentViolation[] {
+  const out: DeploymentViolation[] = [];
+  for (const d of state.deployments) {
+    for (const rs of ownedReplicaSets(state, d)) {
+      const hash = rs.metadata.labels?.[HASH_LABEL];
+      const inSelector = rs.spec.selector.matchLabels?.[HASH_LABEL];
+      const inTemplate = rs.spec.template.metadata?.labels?.[HASH_LABEL];
+      const name = rs.metadata.name ?? '';
+      if (hash === undefined || hash === '' || inSelector !== hash || inTemplate !== hash || name !== `${d.metadata.name ?? ''}-${hash}`) {
+        out.push({ message: `ReplicaSet ${name} of Deployment ${d.metadata.name ?? ''} has pod-template-hash ${hash ?? 'none'} (selector ${inSelector ?? 'none'}, template ${inTemplate ?? 'none'})`, objects: [refOf(rs), refOf(d)] });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * What a ReplicaSet write may do to its revision (upstream `SetNewReplicaSetAnnotations`): a
+ * revision only goes up, and the one it replaces is appended to `revision-history` (the
+ * ReplicaSet was reused by a rollback), unless the history would pass upstream's 2,000
+ * characters. Judged on each ReplicaSet version that changes its revision annotation.
+ */
+export function revisionChanges(previous: readonly ReplicaSet[], changes: readonly { readonly type: string; readonly object: KubeObject }[]): DeploymentViolation[] {
+  const last = new Map<string, ReplicaSet>(previous.map((rs) => [rs.metadata.uid ?? '', rs]));
+  const out: DeploymentViolation[] = [];
+  for (const change of changes) {
+    if (change.object.kind !== 'ReplicaSet' || change.type === 'DELETED') continue;
+    const rs = change.object as ReplicaSet;
+    const before = last.get(rs.metadata.uid ?? '');
+    last.set(rs.metadata.uid ?? '', rs);
+    const [was, now] = [before?.metadata.annotations?.[REVISION], rs.metadata.annotations?.[REVISION]];
+    if (before === undefined || was === undefined || was === now || controllerRef(rs)?.kind !== 'Deployment') continue;
+    const name = rs.metadata.name ?? '';
+    const [from, to] = [wholeNumber(before, REVISION), wholeNumber(rs, REVISION)];
+    if (from === undefined) continue;
+    if (to === undefined || to <= from) {
+      out.push({ message: `ReplicaSet ${name}'s revision went from ${was} to ${now ?? 'none'}`, objects: [refOf(rs)] });
+      continue;
+    }
+    const history = rs.metadata.annotations?.[REVISION_HISTORY] ?? '';
+    const previousHistory = before.metadata.annotations?.[REVISION_HISTORY] ?? '';
+    const fits = previousHistory.length + was.length + 1 <= 2000;
+    if (fits && history.split(',').at(-1) !== was) out.push({ message: `ReplicaSet ${name} went from revision ${was} to ${now ?? 'none'} with revision-history ${JSON.stringify(history)}, not ending with ${was}`, objects: [refOf(rs)] });
+  }
+  return out;
+}
+
+/**
+ * Proportional scaling (Deployment documentation, "Proportional scaling"; upstream `scale`,
+ * `getReplicaSetFraction`), judged on one scale of a RollingUpdate Deployment mid-rollout:
+ * `before` are its ReplicaSets just before the controller began to scale them, `after` the same
+ * ones once every ReplicaSet that had replicas carries the new `desired-replicas`, `d` the
+ * Deployment as scaled.
+ *
+ * - ReplicaSets with zero replicas are not scaled up (when none had replicas, the newest takes
+ *   them all; not judged here);
+ * - one ReplicaSet with replicas takes `spec.replicas`;
+ * - several share the new bound `replicas + maxSurge` (0 when scaled to 0): their sizes add up
+ *   to it and carry it as `max-replicas`; each gets its size scaled by the new bound over the
+ *   bound it was sized under (its `max-replicas` before), rounded — within half a pod — except
+ *   one of the largest, which takes the leftover.
+ *
+ * `judgeShares` false leaves the last rule out, for runs where a crash may split the scale over
+ * two syncs (the second shares what is left from the first's sizes; the sum still holds).
+ */
+export function proportionalScaling(d: Deployment, before: readonly ReplicaSet[], after: readonly ReplicaSet[], judgeShares = true): DeploymentViolation[] {
+  const sizeOf = (list: readonly ReplicaSet[], rs: ReplicaSet) => list.find((r) => r.metadata.uid === rs.metadata.uid)?.spec.replicas ?? 0;
+  const active = before.filter((rs) => rs.spec.replicas > 0);
+  const problems: string[] = [];
+  for (const rs of active.length === 0 ? [] : before) {
+    if (rs.spec.replicas === 0 && sizeOf(after, rs) > 0) problems.push(`ReplicaSet ${rs.metadata.name ?? ''} at 0 was scaled up to ${sizeOf(after, rs)}`);
+  }
+  if (active.length === 1) {
+    const only = active[0]!;
+    if (sizeOf(after, only) !== d.spec.replicas) problems.push(`its only ReplicaSet with replicas, ${only.metadata.name ?? ''}, went from ${only.spec.replicas} to ${sizeOf(after, only)}, not ${d.spec.replicas}`);
+  } else if (active.length > 1 && d.spec.strategy.type === 'RollingUpdate') {
+    const bound = d.spec.replicas > 0 ? d.spec.replicas + rolloutBudget(d).surge : 0;
+    const total = active.reduce((n, rs) => n + sizeOf(after, rs), 0);
+    const sizes = active.map((rs) => `${rs.metadata.name ?? ''} ${rs.spec.replicas} → ${sizeOf(after, rs)}`).join(', ');
+    if (total !== bound) problems.push(`its ReplicaSets went to ${total} in all (${sizes}), not replicas + maxSurge = ${bound}`);
+    for (const rs of active) {
+      const max = after.find((r) => r.metadata.uid === rs.metadata.uid)?.metadata.annotations?.[MAX_REPLICAS];
+      if (max !== String(d.spec.replicas + rolloutBudget(d).surge)) problems.push(`ReplicaSet ${rs.metadata.name ?? ''} carries max-replicas ${max ?? 'none'} after the scale, not ${d.spec.replicas + rolloutBudget(d).surge}`);
+    }
+    const largest = Math.max(...active.map((rs) => rs.spec.replicas));
+    const off = active.filter((rs) => {
+      const maxBefore = wholeNumber(rs, MAX_REPLICAS);
+      if (maxBefore === undefined || maxBefore === 0) return false;
+      return Math.abs(sizeOf(after, rs) - (rs.spec.replicas * bound) / maxBefore) > 0.5 + 1e-9;
+    });
+    if (judgeShares && (off.length > 1 || off.some((rs) => rs.spec.replicas < largest))) {
+      problems.push(`its ReplicaSets (${sizes}) are not scaled in proportion to the bound ${bound} over their max-replicas (${active.map((rs) => rs.metadata.annotations?.[MAX_REPLICAS] ?? 'none').join(', ')}): ${off.map((rs) => rs.metadata.name ?? '').join(', ')} off their share`);
+    }
+  }
+  return problems.map((message) => ({ message: `Deployment ${d.metadata.name ?? ''} scaled to ${d.spec.replicas}: ${message}`, objects: [refOf(d)] }));
+}
+
 // As core invariants over cluster states
 
 function deploymentState(state: ClusterState): DeploymentState {
@@ -529,6 +700,32 @@ export function rolloutBoundsInvariant(options: RolloutBoundsOptions = {}): Inva
     'safety',
   );
 }
+
+/**
+ * Liveness: {@link replicaSetAnnotationsAfterSettle} — after settling, revisions and replicas
+ * annotations as upstream keeps them. Not registered by the plugin (an adopted ReplicaSet the
+ * controller never scaled may lack them).
+ */
+export const replicaSetAnnotationsAfterSettleInvariant: Invariant = invariant(
+  'replicaSetAnnotationsAfterSettle',
+  "After settling, each ReplicaSet of a Deployment carries a revision, the one at the Deployment's template the highest (and the Deployment that revision), and each with replicas carries desired-replicas = spec.replicas and max-replicas = spec.replicas + maxSurge.",
+  (state) => replicaSetAnnotationsAfterSettle(deploymentState(state)),
+);
+
+/** Safety: {@link podTemplateHashConsistent} in every state. Not registered by the plugin (adopted ReplicaSets carry no hash). */
+export const podTemplateHashInvariant: Invariant = invariant(
+  'podTemplateHashConsistent',
+  "Every ReplicaSet a Deployment created is named <deployment>-<pod-template-hash> and carries that hash in its labels, its selector and its template's labels.",
+  (state) => podTemplateHashConsistent(deploymentState(state)),
+  'safety',
+);
+
+/** Transition (safety): {@link revisionChanges} on every ReplicaSet version the trace shows. */
+export const revisionChangesInvariant: Invariant = transitionInvariant(
+  'revisionChanges',
+  "A ReplicaSet's revision only goes up, and the revision it replaces is appended to its revision-history.",
+  (previous, state) => revisionChanges(previous.of<ReplicaSet>('ReplicaSet'), state.changes),
+);
 
 /**
  * The invariants the Deployment plugin registers: {@link deploymentStatusMatchesInvariant},

@@ -50,7 +50,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Deployments, ReplicaSets, controllerRef, invariant, refOf } from '@kubeloop/core';
-import type { ClusterState, Deployment, InvariantViolation, Pod, ReplicaSet } from '@kubeloop/core';
+import type { ClusterState, Deployment, InvariantViolation, KubeObject, Pod, ReplicaSet } from '@kubeloop/core';
 import {
   DEEP,
   DEPLOYMENT_LIVENESS,
@@ -69,7 +69,7 @@ import {
 import type { CheckClusterOptions, FaultSchedule, Invariant, RunContext, SimCluster } from '@kubeloop/testing';
 import type { Plugin } from '@kubeloop/core';
 import { sabotaged } from '../sabotage.js';
-import type { RolloutBoundsOptions } from '@kubeloop/controllers';
+import type { DeploymentState, RolloutBoundsOptions } from '@kubeloop/controllers';
 import {
   conditionsAfterSettle,
   deploymentConditionTransitionsInvariant,
@@ -77,9 +77,14 @@ import {
   deploymentPlugin,
   historyCleanupOldestFirstInvariant,
   noNewReplicaSetWhilePausedInvariant,
+  podTemplateHashInvariant,
+  proportionalScaling,
+  replicaSetAnnotationsAfterSettleInvariant,
   replicaSetPlugin,
+  revisionChangesInvariant,
   revisionHistoryKeptInvariant,
 } from '@kubeloop/controllers';
+import { replaySince } from './testkit.js';
 
 const RUNS = DEEP ? 400 : 40;
 const FAULT_RUNS = DEEP ? 300 : 12;
@@ -123,7 +128,8 @@ type Step =
   | { readonly kind: 'pause'; readonly settle: boolean; readonly waitMs: number }
   | { readonly kind: 'resume'; readonly settle: boolean; readonly waitMs: number }
   | { readonly kind: 'deadline'; readonly seconds: number; readonly settle: boolean; readonly waitMs: number }
-  | { readonly kind: 'stall'; readonly version: number; readonly settle: boolean; readonly waitMs: number };
+  | { readonly kind: 'stall'; readonly version: number; readonly settle: boolean; readonly waitMs: number }
+  | { readonly kind: 'scaleMidRollout'; readonly version: number; readonly replicas: number; readonly settle: boolean; readonly waitMs: number };
 
 /** RollingUpdate with one parameter set or none: the API server defaults the other to 25%. */
 const partialRollingUpdate: fc.Arbitrary<Strategy> = fc.oneof(
@@ -154,6 +160,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('resume' as const), ...pacing }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('deadline' as const), seconds: fc.constantFrom(NO_DEADLINE, 600, 30), ...pacing }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stall' as const), version: fc.nat(3), ...pacing }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('scaleMidRollout' as const), version: fc.nat(3), replicas: replicaCounts(9), ...pacing }) },
 );
 /** Resuming at the end lets a paused rollout finish, so the settled state is at the latest template. */
 const FINAL_RESUME: Step = { kind: 'resume', settle: true, waitMs: 1 };
@@ -204,6 +211,14 @@ interface RunState {
   stopAfter: string | undefined;
   /** What {@link conditionsAfterSettle} found on a stalled rollout, for {@link STALLED_ROLLOUT_REPORTED} to report. */
   stalled: InvariantViolation[];
+  /** What {@link proportionalScaling} found on a scale mid-rollout, for {@link proportionalScalingReported} to report. */
+  scaled: InvariantViolation[];
+  /** Whether the shares of a proportional scale are judged: not where a crash may split a scale over two syncs. */
+  readonly judgeShares: boolean;
+  /** Whether the run's Deployment is a Recreate one. */
+  recreate: boolean;
+  /** Whether a Recreate Deployment was paused in this run: {@link recreateOneAtATime} no longer holds (see there). */
+  pausedRecreate: boolean;
 }
 
 /** Whether the Deployment is converged: its status observes its generation, every replica is available and, unless paused, updated. */
@@ -230,11 +245,12 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
   if (s.kind === 'create') {
     run.window = false;
     run.stopAfter = s.shape.stopAfter;
+    run.recreate = s.shape.strategy?.type === 'Recreate';
     await cluster.apply(manifest(s.shape));
     await settle();
     return;
   }
-  run.window = run.armed && s.kind !== 'scale';
+  run.window = run.armed && s.kind !== 'scale' && s.kind !== 'scaleMidRollout';
   const patch = (spec: object) => cluster.server.patch(Deployments, KEY, { type: 'merge', body: { spec } });
   switch (s.kind) {
     case 'template':
@@ -246,6 +262,7 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
       break;
     case 'pause':
       await patch({ paused: true });
+      run.pausedRecreate ||= run.recreate;
       break;
     case 'resume':
       await patch({ paused: false });
@@ -277,6 +294,19 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
       await patch({ template: { metadata: templateMetadata(run.stopAfter), spec: { containers: containers(s.version) } } });
       break;
     }
+    case 'scaleMidRollout': {
+      // A rollout held half way (its new pods are never Ready), scaled, judged, then healed.
+      await patch({ template: { metadata: templateMetadata(run.stopAfter, true), spec: { containers: containers(s.version, true) } } });
+      await context.advance(10_000);
+      const from = cluster.trace().length;
+      const replicasBefore = (await cluster.get(Deployments, KEY)).spec.replicas;
+      await patch({ replicas: s.replicas });
+      run.armed = false;
+      await context.advance(10_000);
+      if (replicasBefore !== s.replicas) run.scaled.push(...judgeScale(cluster, from, s.replicas, run.judgeShares));
+      await patch({ template: { metadata: templateMetadata(run.stopAfter), spec: { containers: containers(s.version) } } });
+      break;
+    }
   }
   if (s.settle) await settle();
   else await context.advance(s.waitMs);
@@ -297,6 +327,8 @@ function describeStep(s: Step): string {
       return `resume${pace(s)}`;
     case 'stall':
       return `template v${s.version} whose pods never become Ready with progressDeadlineSeconds 30 (unless none), 30 s past it, then healthy v${s.version}${pace(s)}`;
+    case 'scaleMidRollout':
+      return `template v${s.version} whose pods never become Ready, 10 s later scale to ${s.replicas}, 10 s later healthy v${s.version}${pace(s)}`;
     case 'deadline':
       return `progressDeadlineSeconds ${s.seconds === NO_DEADLINE ? 'none (MaxInt32)' : s.seconds}${pace(s)}`;
   }
@@ -342,6 +374,20 @@ const RECREATE_ONE_REPLICASET_AT_A_TIME = invariant(
 );
 
 /**
+ * {@link recreateOneReplicaSetAtATime} in every state, until the run pauses its Recreate
+ * Deployment. A paused Deployment is only scaled (upstream `sync` → `scale`), and with no
+ * ReplicaSet active — the old ones just scaled to 0, their pods still terminating, the new one
+ * not created yet — upstream's `FindActiveOrLatest` scales the newest ReplicaSet up to
+ * `spec.replicas`, an old one when the template was rolled back before (found by a deep crash
+ * run: v0 stalled, rolled back to the first ReplicaSet, then v1 and a pause 1 ms later). This
+ * controller does as upstream, so the rule is not judged from the pause on.
+ */
+function recreateOneAtATime(run: RunState): Invariant {
+  const inner = everyState(RECREATE_ONE_REPLICASET_AT_A_TIME, { kinds: ['Deployment', 'ReplicaSet', 'Pod'] });
+  return { ...inner, check: (state, previous) => (run.pausedRecreate ? [] : inner.check(state, previous)) };
+}
+
+/**
  * A rollout never sizes a ReplicaSet above the Deployment's `spec.replicas`: the new ReplicaSet
  * grows within the surge but "does not exceed the number of desired replicas" (upstream
  * `NewRSNewReplicas`), the old ones only shrink. Holds while `spec.replicas` stays put since the
@@ -380,6 +426,51 @@ function stalledRolloutReported(run: RunState): Invariant {
   );
 }
 
+const DESIRED_REPLICAS = 'deployment.kubernetes.io/desired-replicas';
+
+/**
+ * {@link proportionalScaling} judged on the scale to `replicas` patched at trace entry `from`:
+ * `before` is the state just before the first ReplicaSet write that sets `desired-replicas` to
+ * the new count, `after` the first state where every ReplicaSet that had replicas then carries
+ * it. A scale not written within the step's 10 s is not judged here (the settled annotations
+ * are, by `replicaSetAnnotationsAfterSettle`).
+ */
+function judgeScale(cluster: SimCluster, from: number, replicas: number, judgeShares: boolean): InvariantViolation[] {
+  const desired = String(replicas);
+  let previous: DeploymentState | undefined;
+  let before: ReplicaSet[] | undefined;
+  let found: InvariantViolation[] | undefined;
+  const mine = (state: DeploymentState, d: Deployment) => state.replicaSets.filter((rs) => controllerRef(rs)?.uid === d.metadata.uid);
+  replaySince(cluster, Math.max(0, from - 1), (state) => {
+    const d = state.deployments.find((x) => x.metadata.name === KEY.name);
+    if (found !== undefined || d === undefined) return;
+    if (before === undefined && previous !== undefined) {
+      const wasDesired = new Map(mine(previous, d).map((rs) => [rs.metadata.uid, rs.metadata.annotations?.[DESIRED_REPLICAS]]));
+      if (mine(state, d).some((rs) => rs.metadata.annotations?.[DESIRED_REPLICAS] === desired && wasDesired.get(rs.metadata.uid) !== desired)) before = mine(previous, d);
+    }
+    if (before !== undefined) {
+      const now = mine(state, d);
+      const written = before.filter((rs) => rs.spec.replicas > 0).every((rs) => now.find((r) => r.metadata.uid === rs.metadata.uid)?.metadata.annotations?.[DESIRED_REPLICAS] === desired);
+      if (written && d.spec.replicas === replicas) found = proportionalScaling(d, before, now, judgeShares);
+    }
+    previous = state;
+  });
+  return found ?? [];
+}
+
+/**
+ * Proportional scaling as the Deployment documentation describes it, judged on each scale of a
+ * rollout held half way ({@link judgeScale}). Reads the run's bookkeeping.
+ */
+function proportionalScalingReported(run: RunState): Invariant {
+  return invariant(
+    'proportionalScaling',
+    'A Deployment scaled mid-rollout shares replicas + maxSurge among its ReplicaSets with replicas in proportion to their sizes (the leftover to a largest one), scales none up from 0, and a single one with replicas takes spec.replicas.',
+    () => run.scaled.splice(0),
+    'safety',
+  );
+}
+
 /**
  * Transition safety, local to this suite: the toolkit's {@link rolloutBoundsInvariant} holds on
  * every state the store went through between two checks (`everyState`), for windows that began
@@ -407,11 +498,11 @@ function rolloutBoundsInStableWindows(run: RunState, options: RolloutBoundsOptio
  * windows, and after settling (and 10 s later) the Deployment liveness invariants and the bounds
  * (on pods) on the settled state. `quietMs` lengthens every settle (cut watches back off).
  */
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>, runs: number, bounds: RolloutBoundsOptions = {}, quietMs?: number, deployment: Plugin = deploymentPlugin()): CheckClusterOptions<Step, RunState> {
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, runs: number, bounds: RolloutBoundsOptions = {}, quietMs?: number, deployment: Plugin = deploymentPlugin(), judgeShares = true): CheckClusterOptions<Step, RunState> {
   return {
     name,
     cluster: { nodes: 3, controllerManager: { plugins: [replicaSetPlugin(), deployment] } },
-    runState: () => ({ armed: false, window: undefined, quietMs, stopAfter: undefined, stalled: [] }),
+    runState: () => ({ armed: false, window: undefined, quietMs, stopAfter: undefined, stalled: [], scaled: [], judgeShares, recreate: false, pausedRecreate: false }),
     actions: steps,
     perform,
     describe: describeStep,
@@ -419,13 +510,16 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, runs: number
     // The Recreate rule holds in every state, windows or not (a scale or a crash does not lift it).
     safety: (run) => [
       rolloutBoundsInStableWindows(run, bounds),
-      everyState(RECREATE_ONE_REPLICASET_AT_A_TIME, { kinds: ['Deployment', 'ReplicaSet', 'Pod'] }),
+      recreateOneAtATime(run),
       deploymentConditionTransitionsInvariant,
       historyCleanupOldestFirstInvariant,
       noNewReplicaSetWhilePausedInvariant,
       stalledRolloutReported(run),
+      proportionalScalingReported(run),
+      everyState(podTemplateHashInvariant, { kinds: ['Deployment', 'ReplicaSet'] }),
+      revisionChangesInvariant,
     ],
-    liveness: [...DEPLOYMENT_LIVENESS, rolloutBoundsInvariant(), deploymentConditionsAfterSettleInvariant, revisionHistoryKeptInvariant],
+    liveness: [...DEPLOYMENT_LIVENESS, rolloutBoundsInvariant(), deploymentConditionsAfterSettleInvariant, revisionHistoryKeptInvariant, replicaSetAnnotationsAfterSettleInvariant],
     stepMs: 1,
     settleMaxMs: 1_200_000,
     ...(quietMs === undefined ? {} : { settleQuietMs: quietMs }),
@@ -457,12 +551,12 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
 
   it('the same holds when the controller manager crashes (before or after a write reaches the store) and restarts mid-rollout (writes take virtual time)', async () => {
     const faults = faultSchedulesWith([earlyCrash, faultArbitrary({ kinds: ['latency'], maxDelayMs: 20 })], moreCrashes);
-    await checkCluster(options('deployment: crashes', faults, FAULT_RUNS));
+    await checkCluster(options('deployment: crashes', faults, FAULT_RUNS, {}, undefined, deploymentPlugin(), false));
   }, 300_000);
 
   it('the same holds, the surge counted on ReplicaSet sizes, when every watch of the controller manager is cut with 410 Gone (relist) while the faults last', async () => {
     const faults = faultSchedulesWith([cutWatches], fc.constant([]));
-    await checkCluster(options('deployment: cut watches', faults, FAULT_RUNS, { surgeCounts: 'replicaSets' }, CUT_WATCH_QUIET_MS));
+    await checkCluster(options('deployment: cut watches', faults, FAULT_RUNS, { surgeCounts: 'replicaSets' }, CUT_WATCH_QUIET_MS, deploymentPlugin(), false));
   }, 300_000);
 
   it('a rollout that may drop every old pod at once (maxUnavailable 100%, maxSurge 1 over 3 replicas) never sizes the new ReplicaSet above replicas (upstream NewRSNewReplicas caps it)', async () => {
@@ -544,6 +638,16 @@ describe('the condition, history and pause invariants fail on a Deployment contr
     expect(await brokenFails(seesSpec((spec) => ({ ...spec, progressDeadlineSeconds: 100_000 })), actions)).toMatch(
       /^stalledRolloutReported: stalled rollout, 30 s deadline: Deployment default\/web has Progressing condition Progressing True ReplicaSetUpdated, expected Progressing False ProgressDeadlineExceeded$/,
     );
+  }, 60_000);
+
+  it('one that reads every max-replicas annotation as 1 (so a scale mid-rollout goes to the largest ReplicaSet, not in proportion) fails proportionalScaling', async () => {
+    // 4 replicas, maxSurge 1, maxUnavailable 0: held at old 4 + new 1 (new pods never Ready);
+    // scaled to 8 the bound is 9: old 4 × 9/5 = 7.2 → 7, new 1 × 9/5 = 1.8 → 2.
+    const actions: Step[] = [create2({ replicas: 4 }), { kind: 'scaleMidRollout', version: 1, replicas: 8, settle: true, waitMs: 1 }, FINAL_RESUME];
+    const maxOne = sabotaged(deploymentPlugin(), {
+      read: (resource, o) => (resource.kind === 'ReplicaSet' ? ({ ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, 'deployment.kubernetes.io/max-replicas': '1' } } } as KubeObject) : o),
+    });
+    expect(await brokenFails(maxOne, actions)).toMatch(/^proportionalScaling: Deployment web scaled to 8: its ReplicaSets \(web-\w+ 4 → 8, web-\w+ 1 → 1\) are not scaled in proportion to the bound 9/);
   }, 60_000);
 
   it('one that takes every pod for allowed to be unavailable (maxUnavailable 100%) fails deploymentConditionTransitions on its first Available', async () => {
