@@ -750,7 +750,7 @@ export const deploymentConditionsAfterSettleInvariant: Invariant = invariant(
 /** Transition (safety): {@link conditionTransitions} on every Deployment version the trace shows. */
 export const deploymentConditionTransitionsInvariant: Invariant = transitionInvariant(
   'deploymentConditionTransitions',
-  'A status write flips Available only by the availability rule, sets NewReplicaSetAvailable only on a complete rollout, ProgressDeadlineExceeded only after progressDeadlineSeconds without progress and never while paused, DeploymentPaused while paused and DeploymentResumed after.',
+  'A status write sets Available True (MinimumReplicasAvailable) only when availableReplicas ≥ replicas − maxUnavailable (0 for Recreate) and False (MinimumReplicasUnavailable) only below it, sets NewReplicaSetAvailable only on a complete rollout, ProgressDeadlineExceeded only after progressDeadlineSeconds without progress and never while paused, DeploymentPaused while paused and DeploymentResumed after.',
   (previous, state) => conditionTransitions(previous.of<Deployment>('Deployment'), state.changes),
 );
 

@@ -420,7 +420,7 @@ const REPLICASETS_WITHIN_REPLICAS = invariant(
 function stalledRolloutReported(run: RunState): Invariant {
   return invariant(
     'stalledRolloutReported',
-    'A rollout whose new pods never become Ready reports Progressing False ProgressDeadlineExceeded once progressDeadlineSeconds pass (DeploymentPaused if paused, nothing without a deadline), and Available by the availability rule.',
+    'A rollout whose new pods never become Ready reports Progressing False ProgressDeadlineExceeded once progressDeadlineSeconds pass (DeploymentPaused if paused, nothing without a deadline), and Available True exactly when availableReplicas ≥ replicas − maxUnavailable (0 for Recreate).',
     () => run.stalled.splice(0),
     'safety',
   );
