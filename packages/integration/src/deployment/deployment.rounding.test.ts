@@ -125,7 +125,6 @@ describe(`rollouts drawn from the boundary arbitraries, the default ${DEFAULT_RU
     expect((1 - raised) ** DEFAULT_RUNS).toBeLessThan(1 / 100);
   });
 
-
   it('keep at least replicas − maxUnavailable available and at most replicas + maxSurge active pods with the real Deployment controller', async () => {
     await checkCluster(options('deployment rounding: real', deploymentPlugin()));
   }, 120_000);
