@@ -119,7 +119,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, cloud: Plugi
   };
 }
 
-const staleServices = fc.record({ kind: fc.constant('staleReads' as const), resource: fc.constant('services'), lag: fc.integer({ min: 1, max: 5 }), holdMs: fc.integer({ min: 100, max: 5_000 }) });
+const staleServices = faultArbitrary({ kinds: ['staleReads'], resources: ['services'] });
 const cutWatches = fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 500, max: 15_000 }) });
 
 describe('the cloud service controller under Service churn', () => {

@@ -214,7 +214,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, nginx: Plugi
   };
 }
 
-const lag = (resource: string) => fc.record({ kind: fc.constant('staleReads' as const), resource: fc.constant(resource), lag: fc.integer({ min: 1, max: 5 }), holdMs: fc.integer({ min: 100, max: 5_000 }) });
+const lag = (resource: string) => faultArbitrary({ kinds: ['staleReads'], resources: [resource] });
 const cutWatches = fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 500, max: 15_000 }) });
 
 describe('ingress-nginx under Ingress, class and Service churn', () => {
