@@ -577,10 +577,10 @@ export function partialDisruptionTaintingInvariant(options: PartialDisruptionOpt
     'partialDisruptionTainting',
     'While a zone is partially disrupted, the node controller gives no new NoExecute taint in a small zone, and in a large one no faster than the secondary eviction rate.',
     (_previous, state) => {
-      const firstTaints = state.changes.filter((c) => c.object.kind === 'Node' && c.type !== 'DELETED' && hasNoExecute(c.object as Node));
-      if (firstTaints.length === 0) return [];
+      const tainted = state.changes.filter((c) => c.object.kind === 'Node' && c.type !== 'DELETED' && hasNoExecute(c.object as Node));
+      if (tainted.length === 0) return [];
       // The states back to before the window the earliest taint may be judged over, oldest first.
-      const from = (firstTaints[0]!.t ?? state.t) - intervalMs - 1;
+      const from = (tainted[0]!.t ?? state.t) - intervalMs - 1;
       const chain: ClusterState[] = [state];
       while (chain[0]!.previous !== undefined && chain[0]!.t >= from) chain.unshift(chain[0]!.previous!);
       const base = chain.shift()!;
@@ -621,7 +621,8 @@ export function partialDisruptionTaintingInvariant(options: PartialDisruptionOpt
           if (node === undefined) nodes.delete(name);
           else nodes.set(name, node);
           const byUnknown = node !== undefined && readyOf(node) === 'Unknown' && (before === undefined || readyOf(before) !== 'Unknown');
-          for (const z of new Set([zone, ...(node !== undefined ? [zoneOf(node)] : [])])) {
+          // A node relabelled into another zone leaves its old one too.
+          for (const z of new Set([zone, ...(before !== undefined ? [zoneOf(before)] : [])])) {
             const partial = zoneState(z).partial;
             if (partial && !spells.has(z)) spells.set(z, { since: t, byUnknown, taints: [] });
             else if (!partial) spells.delete(z);
