@@ -1,7 +1,7 @@
 /** oneDaemonPodPerEligibleNode, daemonPodsUpdated, rollingUpdateAvailability, daemonPodCreatedOnlyWhereTolerated, noPendingDaemonPods and the ControllerRevision history invariants, on hand-made states with worked numbers. */
 import { describe, expect, it } from 'vitest';
 import { DaemonSetSchema, NodeSchema, PodSchema, clusterState } from '@kubeloop/core';
-import type { ControllerRevision, DaemonSet, KubeObject, Node, Pod, StateChange } from '@kubeloop/core';
+import type { ClusterState, ControllerRevision, DaemonSet, KubeObject, Node, Pod, StateChange } from '@kubeloop/core';
 import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION } from './decide.js';
 import {
   daemonPodCreatedOnlyWhereToleratedInvariant,
@@ -22,6 +22,17 @@ const ds = (updateStrategy: Record<string, unknown> = { type: 'RollingUpdate', r
     metadata: { name: 'agent', namespace: 'default', uid: 'uid-agent', generation: 2, annotations: { [TEMPLATE_GENERATION_ANNOTATION]: '2' } },
     spec: { selector: { matchLabels: { app: 'agent' } }, updateStrategy, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'a', image: 'busybox:1.37' }], ...(nodeSelector ? { nodeSelector } : {}) } } },
   });
+/** A state of `before` at t=0 and the state `changes` (applied in order) make of it at `t`, with those changes. */
+function transition(before: readonly KubeObject[], changes: StateChange[], t: number): [ClusterState, ClusterState] {
+  const previous = clusterState([...before], 0);
+  const after = new Map(before.map((o) => [`${o.kind}/${o.metadata.name ?? ''}`, o]));
+  for (const c of changes) {
+    if (c.type === 'DELETED') after.delete(`${c.object.kind}/${c.object.metadata.name ?? ''}`);
+    else after.set(`${c.object.kind}/${c.object.metadata.name ?? ''}`, c.object);
+  }
+  return [previous, clusterState([...after.values()], t, changes, previous)];
+}
+
 const node = (name: string, labels: Record<string, string> = {}): Node => NodeSchema.parse({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels } });
 const pod = (name: string, nodeName: string, options: { ready?: boolean; hash?: string; generation?: string; deleting?: boolean } = {}): Pod =>
   PodSchema.parse({
@@ -155,13 +166,8 @@ describe('daemonPodCreatedOnlyWhereTolerated (a controller that ignores taints w
   };
   // `previous` at t=0, the state checked at t=5000 (past the 1 s grace), changes at `t` when given.
   const check = (before: KubeObject[], changes: StateChange[]) => {
-    const previous = clusterState(before, 0);
-    const after = new Map(before.map((o) => [`${o.kind}/${o.metadata.name ?? ''}`, o]));
-    for (const c of changes) {
-      if (c.type === 'DELETED') after.delete(`${c.object.kind}/${c.object.metadata.name ?? ''}`);
-      else after.set(`${c.object.kind}/${c.object.metadata.name ?? ''}`, c.object);
-    }
-    return daemonPodCreatedOnlyWhereToleratedInvariant.check(clusterState([...after.values()], 5_000, changes, previous), previous);
+    const [previous, state] = transition(before, changes, 5_000);
+    return daemonPodCreatedOnlyWhereToleratedInvariant.check(state, previous);
   };
 
   it('a pod created for a node with an untolerated NoSchedule taint (what a taint-blind controller does) is reported, naming the pod, the DaemonSet and the node', () => {
@@ -304,15 +310,7 @@ describe('ControllerRevision history (controllers that number, keep or clean up 
   });
 
   describe('daemonSetRevisionHistory', () => {
-    const check = (before: KubeObject[], changes: StateChange[]) => {
-      const previous = clusterState(before, 0);
-      const after = new Map(before.map((o) => [`${o.kind}/${o.metadata.name ?? ''}`, o]));
-      for (const c of changes) {
-        if (c.type === 'DELETED') after.delete(`${c.object.kind}/${c.object.metadata.name ?? ''}`);
-        else after.set(`${c.object.kind}/${c.object.metadata.name ?? ''}`, c.object);
-      }
-      return daemonSetRevisionHistory(previous, clusterState([...after.values()], 1_000, changes, previous));
-    };
+    const check = (before: KubeObject[], changes: StateChange[]) => daemonSetRevisionHistory(...transition(before, changes, 1_000));
 
     it('a new revision numbered one above the others holds; one numbered at or below them is reported', () => {
       expect(check([at('v2'), rev('v1', 'h1', 1)], [{ type: 'ADDED', object: rev('v2', 'h2', 2) }])).toEqual([]);
