@@ -392,6 +392,41 @@ describe('admission', () => {
     expect((await s.events('second')).map((e) => e.reason)).toEqual(['OutOfcpu']);
   });
 
+  it('counts only the pods still running: a finished or deleted pod frees its CPU, and a kubelet restart forgets nothing that runs', async () => {
+    const s = await sim([{ name: 'small', cpu: '1' }]);
+    const req = (cpu: string): Record<string, unknown> => container('app', 'busybox:1.36', { resources: { requests: { cpu } } });
+    const phase = async (name: string): Promise<string | undefined> => (await s.pod(name)).status.phase;
+    const rejectedWith = async (name: string): Promise<string | undefined> => (await s.pod(name)).status.message;
+    // A pod that completes holds its 600m until it is Succeeded, then frees them.
+    await s.run({ name: 'batch', annotations: { 'kubeloop.dev/behavior': 'complete-after=5s' }, spec: { restartPolicy: 'Never', containers: [req('600m')] } });
+    await s.clock.advance(30_000);
+    expect(await phase('batch')).toBe('Succeeded');
+    await s.run({ name: 'web', spec: { containers: [req('600m')] } });
+    await s.clock.advance(2000);
+    expect(await phase('web')).toBe('Running');
+    // A running pod holds its CPU, across a restart of the kubelet.
+    s.kubelets[0]!.stop();
+    await s.clock.advance(1000);
+    await s.kubelets[0]!.start();
+    await s.clock.advance(2000);
+    await s.run({ name: 'extra', spec: { containers: [req('600m')] } });
+    await s.clock.advance(2000);
+    expect(await rejectedWith('extra')).toBe("Pod was rejected: Node didn't have enough resource: cpu, requested: 600, used: 600, capacity: 1000");
+    // A pod deleted at once (no grace period: its containers are not stopped first) frees its CPU.
+    await s.server.delete(Pods, { namespace: 'default', name: 'web' }, { gracePeriodSeconds: 0 });
+    await s.clock.advance(1000);
+    await s.run({ name: 'web-2', spec: { containers: [req('600m')] } });
+    await s.clock.advance(2000);
+    expect(await phase('web-2')).toBe('Running');
+    // The rejected and finished pods hold nothing: 400m still fit beside web-2.
+    await s.run({ name: 'small-one', spec: { containers: [req('400m')] } });
+    await s.clock.advance(2000);
+    expect(await phase('small-one')).toBe('Running');
+    await s.run({ name: 'one-too-many', spec: { containers: [req('1m')] } });
+    await s.clock.advance(2000);
+    expect(await rejectedWith('one-too-many')).toBe("Pod was rejected: Node didn't have enough resource: cpu, requested: 1, used: 1000, capacity: 1000");
+  });
+
   it('rejects a pod created with spec.nodeName (no scheduler) whose 600m app and 500m sidecar need 1100m of a 1-CPU node (OutOfcpu)', async () => {
     const s = await sim([{ name: 'small', cpu: '1' }]);
     const spec = {

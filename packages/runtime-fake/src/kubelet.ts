@@ -161,6 +161,15 @@ export class FakeKubelet {
    */
   readonly #unechoed = new Map<string, PodStatus>();
   readonly #allocatable: AdmissionResources;
+  /**
+   * What each admitted, unfinished pod holds (its requests and host ports), by uid, kept as
+   * workers start, finish and leave: admission reads the sum instead of walking the node's pods
+   * (a walk per admission was 7% of a 150,000-pod run). Invariant: the uids are those of the
+   * cached pods whose worker is not terminal, each entry computed from that pod's cached spec,
+   * and `#used` is their sum.
+   */
+  readonly #admitted = new Map<string, { readonly spec: Pod['spec']; readonly requests: AdmissionResources; readonly ports: readonly HostPort[] }>();
+  readonly #used = { cpu: 0, memory: 0, pods: 0 };
   #lastIP = 0;
   #running = false;
   /** This incarnation's informers (a stopped informer cannot restart: each start builds new ones). */
@@ -503,7 +512,7 @@ export class FakeKubelet {
     // it throws is thrown on a later turn, as RxJS does with a subscriber's error, and delivery
     // goes on.
     this.#handlers = informer.addEventHandler((event) => {
-      this.#cache = informer.cache;
+      this.#useCache(informer.cache);
       try {
         this.#onPodEvent(event, queue);
       } catch (error) {
@@ -517,7 +526,7 @@ export class FakeKubelet {
     // once the new list is in (a fresh cache sees no deletes for them).
     void informer.synced.then(() => {
       if (this.#queue !== queue) return;
-      this.#cache = informer.cache;
+      this.#useCache(informer.cache);
       const present = new Set(informer.cache.list().map((p) => p.metadata.uid ?? ''));
       for (const uid of [...this.#workers.keys(), ...this.#states.keys()]) if (!present.has(uid)) this.#forget(uid);
     });
@@ -545,6 +554,7 @@ export class FakeKubelet {
         // The same name with a new uid: the pod was deleted and re-created.
         if (event.old.metadata.uid !== pod.metadata.uid) this.#forget(event.old.metadata.uid ?? '');
         else if (this.#ownStatusWrite(event.old, pod)) return;
+        else if (event.old.spec !== pod.spec) this.#reckonAdmitted(pod);
         queue.add(keyOf(pod));
         return;
       case 'delete':
@@ -604,6 +614,7 @@ export class FakeKubelet {
     const worker = this.#workers.get(uid);
     if (worker !== undefined) for (const id of worker.containerIDs()) this.runtime.remove(id);
     this.#workers.delete(uid);
+    this.#uncountAdmitted(uid);
     this.#states.delete(uid);
     this.#releaseIP(uid);
     for (const name of this.#loadedContainers.get(uid) ?? []) this.runtime.setLoad(uid, name, undefined);
@@ -710,6 +721,7 @@ export class FakeKubelet {
           const context = this.#programContext(pod);
           const worker = new PodWorker(this.#latestPod(key, pod), this.runtime, (c) => this.#behaviors.resolve(pod, c, context), this.#ipAllocator(pod), clock.now());
           this.#workers.set(uid, worker);
+          this.#reckonAdmitted(this.#cache?.get(key) ?? pod);
           return { type: 'WorkerStarted', pod };
         } catch (error) {
           if (!(error instanceof RuntimeFakeError)) throw error;
@@ -726,6 +738,7 @@ export class FakeKubelet {
         if (worker === undefined) return 'stop';
         const now = clock.now();
         worker.advance(now, action.input);
+        if (worker.terminal) this.#uncountAdmitted(uid);
         const view: PodRuntimeView = {
           hostIP: this.nodeIP,
           podIP: worker.podIP,
@@ -813,18 +826,56 @@ export class FakeKubelet {
 
   /** What the pods admitted here and not finished request together, and the host ports they hold. */
   #admittedUsage(): { used: AdmissionResources; usedPorts: HostPort[] } {
-    const used = { cpu: 0, memory: 0, pods: 0 };
     const usedPorts: HostPort[] = [];
-    for (const pod of this.#cache?.list() ?? []) {
-      const worker = this.#workers.get(pod.metadata.uid ?? '');
-      if (worker === undefined || worker.terminal) continue;
-      const r = podRequests(pod);
-      used.cpu += r.cpu;
-      used.memory += r.memory;
-      used.pods += r.pods;
-      for (const port of podHostPorts(pod)) usedPorts.push(port);
+    for (const { ports } of this.#admitted.values()) for (const port of ports) usedPorts.push(port);
+    return { used: { ...this.#used }, usedPorts };
+  }
+
+  /**
+   * Counts `pod` as admitted here (again, from its current spec) when it is cached with a worker
+   * that has not finished; uncounts it otherwise.
+   */
+  #reckonAdmitted(pod: Pod): void {
+    const uid = pod.metadata.uid ?? '';
+    const worker = this.#workers.get(uid);
+    const cached = this.#cache?.get(keyOf(pod));
+    const counted = this.#admitted.get(uid);
+    if (worker === undefined || worker.terminal || cached?.metadata.uid !== uid) {
+      this.#uncountAdmitted(uid);
+      return;
     }
-    return { used, usedPorts };
+    if (counted?.spec === cached.spec) return;
+    this.#uncountAdmitted(uid);
+    const requests = podRequests(cached);
+    this.#admitted.set(uid, { spec: cached.spec, requests, ports: podHostPorts(cached) });
+    this.#used.cpu += requests.cpu;
+    this.#used.memory += requests.memory;
+    this.#used.pods += requests.pods;
+  }
+
+  #uncountAdmitted(uid: string): void {
+    const counted = this.#admitted.get(uid);
+    if (counted === undefined) return;
+    this.#admitted.delete(uid);
+    this.#used.cpu -= counted.requests.cpu;
+    this.#used.memory -= counted.requests.memory;
+    this.#used.pods -= counted.requests.pods;
+  }
+
+  /** Reads pods from `cache` from now on: a new incarnation's, once its first list is in (its informer hands that list over at once). */
+  #useCache(cache: CacheReader<Pod>): void {
+    if (this.#cache === cache) return;
+    this.#cache = cache;
+    this.#recountAdmitted();
+  }
+
+  /** Rebuilds {@link FakeKubelet.#admitted} from the cached pods (a new cache may lack some, or hold newer specs). */
+  #recountAdmitted(): void {
+    this.#admitted.clear();
+    this.#used.cpu = 0;
+    this.#used.memory = 0;
+    this.#used.pods = 0;
+    for (const pod of this.#cache?.list() ?? []) this.#reckonAdmitted(pod);
   }
 
   async #confirmDelete(pod: Pod): Promise<void> {
