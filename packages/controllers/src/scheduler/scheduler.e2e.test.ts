@@ -52,6 +52,38 @@ describe('the scheduler on a manager', () => {
     await c.manager.stop();
   });
 
+  it("follows a bound pod's later changes: its status writes leave its node's usage as it was, a label added after binding repels anti-affine pods", async () => {
+    const c = await cluster();
+    await c.addNode(makeNode('a', { cpu: '1', labels: { 'kubernetes.io/hostname': 'a' } }));
+    await c.addNode(makeNode('b', { cpu: '1', labels: { 'kubernetes.io/hostname': 'b' } }));
+    await c.addPod(makePod('first', { cpu: '100m' }));
+    await c.clock.advance(100);
+    let first = await c.pod('first');
+    const taken = first.spec.nodeName!;
+    const other = taken === 'a' ? 'b' : 'a';
+    // The kubelet's status writes, twice: the pod still holds its 100m, once.
+    for (const phase of ['Pending', 'Running'] as const) {
+      first = await c.server.updateStatus(Pods, { ...first, status: { ...first.status, phase } });
+      await c.clock.advance(100);
+    }
+    // The other node is made the busier one (800m bound there by hand): scoring now prefers `first`'s node.
+    const filler = makePod('filler', { cpu: '800m' });
+    await c.addPod({ ...filler, spec: { ...filler.spec, nodeName: other } });
+    // A label added after binding: a pod that must not share a node with `role=db` goes to the busier node.
+    await c.server.update(Pods, { ...first, metadata: { ...first.metadata, labels: { role: 'db' } } });
+    await c.clock.advance(100);
+    const shy = makePod('shy', { cpu: '100m' });
+    const antiAffinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { role: 'db' } }, topologyKey: 'kubernetes.io/hostname' }] } };
+    await c.addPod({ ...shy, spec: { ...shy.spec, affinity: antiAffinity } });
+    await c.clock.advance(100);
+    expect((await c.pod('shy')).spec.nodeName).toBe(other);
+    // 900m are left beside `first` (its 100m counted once): a 900m pod fits there.
+    await c.addPod(makePod('large', { cpu: '900m' }));
+    await c.clock.advance(100);
+    expect((await c.pod('large')).spec.nodeName).toBe(taken);
+    await c.manager.stop();
+  });
+
   it('leaves a 600m app with a 500m sidecar unscheduled on a 1-CPU node: PodScheduled False, Unschedulable, Insufficient cpu', async () => {
     const c = await cluster();
     await c.addNode(makeNode('small', { cpu: '1' }));
