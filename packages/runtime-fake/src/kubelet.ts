@@ -170,6 +170,8 @@ export class FakeKubelet {
    */
   readonly #admitted = new Map<string, { readonly spec: Pod['spec']; readonly requests: AdmissionResources; readonly ports: readonly HostPort[] }>();
   readonly #used = { cpu: 0, memory: 0, pods: 0 };
+  /** How many entries of `#admitted` hold host ports (most pods hold none: admission then lists none without a walk). */
+  #portHolders = 0;
   #lastIP = 0;
   #running = false;
   /** This incarnation's informers (a stopped informer cannot restart: each start builds new ones). */
@@ -827,7 +829,7 @@ export class FakeKubelet {
   /** What the pods admitted here and not finished request together, and the host ports they hold. */
   #admittedUsage(): { used: AdmissionResources; usedPorts: HostPort[] } {
     const usedPorts: HostPort[] = [];
-    for (const { ports } of this.#admitted.values()) for (const port of ports) usedPorts.push(port);
+    if (this.#portHolders > 0) for (const { ports } of this.#admitted.values()) for (const port of ports) usedPorts.push(port);
     return { used: { ...this.#used }, usedPorts };
   }
 
@@ -847,7 +849,9 @@ export class FakeKubelet {
     if (counted?.spec === cached.spec) return;
     this.#uncountAdmitted(uid);
     const requests = podRequests(cached);
-    this.#admitted.set(uid, { spec: cached.spec, requests, ports: podHostPorts(cached) });
+    const ports = podHostPorts(cached);
+    this.#admitted.set(uid, { spec: cached.spec, requests, ports });
+    if (ports.length > 0) this.#portHolders++;
     this.#used.cpu += requests.cpu;
     this.#used.memory += requests.memory;
     this.#used.pods += requests.pods;
@@ -857,6 +861,7 @@ export class FakeKubelet {
     const counted = this.#admitted.get(uid);
     if (counted === undefined) return;
     this.#admitted.delete(uid);
+    if (counted.ports.length > 0) this.#portHolders--;
     this.#used.cpu -= counted.requests.cpu;
     this.#used.memory -= counted.requests.memory;
     this.#used.pods -= counted.requests.pods;
@@ -872,6 +877,7 @@ export class FakeKubelet {
   /** Rebuilds {@link FakeKubelet.#admitted} from the cached pods (a new cache may lack some, or hold newer specs). */
   #recountAdmitted(): void {
     this.#admitted.clear();
+    this.#portHolders = 0;
     this.#used.cpu = 0;
     this.#used.memory = 0;
     this.#used.pods = 0;
