@@ -19,6 +19,7 @@ const podArb = fc.record({
 const op = fc.oneof(
   podArb.map((p) => ({ kind: 'add' as const, ...p })),
   fc.constantFrom('a', 'b', 'c', 'd').map((name) => ({ kind: 'remove' as const, name })),
+  fc.constantFrom('a', 'b', 'c', 'd').map((name) => ({ kind: 'status' as const, name })),
 );
 
 describe('NodeInfo', () => {
@@ -27,7 +28,18 @@ describe('NodeInfo', () => {
     const info = new NodeInfo(makeNode('n', { images: [{ names: ['app:1'], sizeBytes: 10 }] }), index);
     for (const o of ops) {
       if (o.kind === 'remove') info.removePod(`default/${o.name}`);
-      else {
+      else if (o.kind === 'status') {
+        // A newer version with the same spec (a status write) takes the old one's place everywhere.
+        const key = `default/${o.name}`;
+        const held = info.pods.get(key);
+        if (held !== undefined) {
+          const written = { ...held, pod: { ...held.pod, status: { ...held.pod.status, phase: 'Running' as const } } };
+          info.replacePod(written);
+          expect(info.pods.get(key)).toBe(written);
+          if (held.hasAffinity) expect(info.podsWithAffinity.get(key)).toBe(written);
+          if (held.hasRequiredAntiAffinity) expect(info.podsWithRequiredAntiAffinity.get(key)).toBe(written);
+        }
+      } else {
         const affinity = o.anti
           ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'zone' }] } }
           : undefined;

@@ -398,6 +398,19 @@ export class NodeInfo implements NodeInfoView {
     }
   }
 
+  /**
+   * Files `info` in place of the pod of the same key, which it must count exactly alike (same
+   * requests, ports and affinity: a newer version of the pod with the same spec); the totals
+   * stay as they are. A no-op for an unknown key.
+   */
+  replacePod(info: PodInfo): void {
+    const key = info.key;
+    if (!this.pods.has(key)) return;
+    this.pods.set(key, info);
+    if (this.podsWithAffinity.has(key)) this.podsWithAffinity.set(key, info);
+    if (this.podsWithRequiredAntiAffinity.has(key)) this.podsWithRequiredAntiAffinity.set(key, info);
+  }
+
   /** Removes a pod by key; a no-op for an unknown key. */
   removePod(key: string): void {
     const info = this.pods.get(key);

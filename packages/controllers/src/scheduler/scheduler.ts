@@ -271,9 +271,16 @@ export class Scheduler implements Runnable {
     }
     if (host !== undefined && host !== '') {
       // A bound pod's status write (two per pod as it starts) changes nothing the node's
-      // totals or a plugin reads: the placed info stays (re-filing it was 3% of a large run).
-      const placed = this.#byNode.get(host)?.get(key);
-      if (placed !== undefined && !this.#assumed.has(key) && sameForScheduling(placed.pod, pod)) return;
+      // totals or a plugin reads: the placed info takes the new version without being re-filed
+      // (re-filing was 3% of a large run); keeping the old version would keep it in memory.
+      const byKey = this.#byNode.get(host);
+      const placed = byKey?.get(key);
+      if (placed !== undefined && !this.#assumed.has(key) && sameForScheduling(placed.pod, pod)) {
+        const info: PodInfo = { ...placed, pod };
+        byKey!.set(key, info);
+        this.#infos.get(host)?.replacePod(info);
+        return;
+      }
       const isNew = !this.#podNode.has(key) || this.#assumed.has(key);
       this.#assumed.delete(key);
       this.#queue.delete(key);
