@@ -89,6 +89,7 @@ export class GraphBuilder {
       return;
     }
     const object = change.object;
+    if (change.type === 'upsert' && change.old !== undefined && this.#unchangedForGraph(change.old, object)) return;
     const identity = identityOf(object);
     if (change.type === 'delete') {
       this.#delete(identity, false);
@@ -134,6 +135,21 @@ export class GraphBuilder {
     }
     if (meta.deletionTimestamp !== undefined) existing.beingDeleted = true;
     this.#processTransitions(change.old, object, existing);
+  }
+
+  /**
+   * Whether an update leaves the graph as it is: a known (not virtual) node whose owner
+   * references are the ones it holds, with the deletion state and finalizers of the version
+   * before (most updates: a status write). Decided on references, without the diff.
+   */
+  #unchangedForGraph(old: KubeObject, object: KubeObject): boolean {
+    const before = old.metadata;
+    const meta = object.metadata;
+    const node = this.#nodes.get(meta.uid ?? '');
+    if (node === undefined || node.virtual || before.uid !== meta.uid) return false;
+    const refs = meta.ownerReferences;
+    const sameOwners = node.owners === refs || (refs === undefined && node.owners.length === 0);
+    return sameOwners && before.deletionTimestamp === meta.deletionTimestamp && before.finalizers === meta.finalizers;
   }
 
   /** Upstream `processTransitions`: orphaning or foreground deletion starts. */
