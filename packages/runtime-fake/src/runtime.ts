@@ -81,6 +81,8 @@ interface ImageEntry {
   readonly readyAt: number;
   readonly startedAt: number;
   readonly digest: string;
+  /** {@link FakeContainerRuntime.imageID}'s answer, built on first use (every container of the image reports it). */
+  ref?: string;
 }
 
 /**
@@ -223,7 +225,8 @@ export class FakeContainerRuntime {
   imageID(image: string): string {
     const key = normalizeImage(image);
     const e = this.#images.get(key);
-    return e === undefined ? '' : `${key.slice(0, key.lastIndexOf(':'))}@sha256:${e.digest}`;
+    if (e === undefined) return '';
+    return (e.ref ??= `${key.slice(0, key.lastIndexOf(':'))}@sha256:${e.digest}`);
   }
 
   /**
