@@ -16,7 +16,7 @@
  * @module
  */
 import type { Container, EndpointSlice, KubeObject, Node, Pod, Rng, Service } from '@kubeloop/core';
-import { deepEqual } from '@kubeloop/core';
+import { deepEqual, podReadyCondition } from '@kubeloop/core';
 import { runShell } from '../shell/interpret.js';
 import type { HttpOutcome, ShellNetwork } from '../shell/network.js';
 import { containerArgv, containerEnvironment, podHostname } from '../shell/program.js';
@@ -195,23 +195,30 @@ function sameForTraffic(a: KubeObject, b: KubeObject): boolean {
   if (a.kind !== 'Pod') return a === b;
   const p = a as Pod;
   const q = b as Pod;
-  const sameRunning = (): boolean => {
-    const x = p.status?.containerStatuses ?? [];
-    const y = q.status?.containerStatuses ?? [];
-    return x.length === y.length && x.every((c, i) => c.name === y[i]!.name && (c.state?.running === undefined) === (y[i]!.state?.running === undefined));
-  };
-  const ready = (pod: Pod): string | undefined => (pod.status?.conditions ?? []).find((c) => c.type === 'Ready')?.status;
   return (
     p.metadata.deletionTimestamp === q.metadata.deletionTimestamp &&
     p.spec.nodeName === q.spec.nodeName &&
     p.spec.hostname === q.spec.hostname &&
     p.status?.phase === q.status?.phase &&
     p.status?.podIP === q.status?.podIP &&
-    ready(p) === ready(q) &&
-    sameRunning() &&
+    readyStatus(p) === readyStatus(q) &&
+    sameRunning(p, q) &&
     deepEqual(p.metadata.labels, q.metadata.labels) &&
     deepEqual(p.metadata.annotations, q.metadata.annotations)
   );
+}
+
+/** Whether two versions of a pod run the same containers (names, and running or not, in order). */
+function sameRunning(p: Pod, q: Pod): boolean {
+  const x = p.status?.containerStatuses ?? [];
+  const y = q.status?.containerStatuses ?? [];
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i]!.name !== y[i]!.name || (x[i]!.state?.running === undefined) !== (y[i]!.state?.running === undefined)) return false;
+  return true;
+}
+
+function readyStatus(pod: Pod): string | undefined {
+  return podReadyCondition(pod)?.status;
 }
 
 function parseUrl(url: string): { scheme: string; host: string; port: number; path: string } | undefined {
@@ -304,15 +311,20 @@ export class TrafficModel {
 
   /** Keeps {@link TrafficModel.#sourceFlows} for one pod: its flows while it runs, none otherwise. */
   #observeSource(key: string, pod: Pod | undefined): void {
-    const flows: LoadFlow[] = [];
-    if (pod !== undefined && pod.status?.phase === 'Running' && pod.metadata.deletionTimestamp === undefined) {
+    // Every pod event passes here: most pods are not running yet, or send nothing.
+    if (pod === undefined || pod.status?.phase !== 'Running') {
+      this.#sourceFlows.delete(key);
+      return;
+    }
+    let flows: LoadFlow[] | undefined;
+    if (pod.metadata.deletionTimestamp === undefined) {
       for (const c of pod.spec.containers) {
         const running = pod.status.containerStatuses?.find((s) => s.name === c.name)?.state?.running !== undefined;
         if (!running) continue;
-        for (const spec of this.#flowSpecsOf(pod, c)) flows.push({ ...spec, source: { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '' }, container: c.name });
+        for (const spec of this.#flowSpecsOf(pod, c)) (flows ??= []).push({ ...spec, source: { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '' }, container: c.name });
       }
     }
-    if (flows.length > 0) this.#sourceFlows.set(key, flows);
+    if (flows !== undefined) this.#sourceFlows.set(key, flows);
     else this.#sourceFlows.delete(key);
   }
 
