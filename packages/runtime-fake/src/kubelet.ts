@@ -723,7 +723,7 @@ export class FakeKubelet {
           const context = this.#programContext(pod);
           const worker = new PodWorker(this.#latestPod(key, pod), this.runtime, (c) => this.#behaviors.resolve(pod, c, context), this.#ipAllocator(pod), clock.now());
           this.#workers.set(uid, worker);
-          this.#reckonAdmitted(this.#cache?.get(key) ?? pod);
+          this.#reckonAdmitted(pod);
           return { type: 'WorkerStarted', pod };
         } catch (error) {
           if (!(error instanceof RuntimeFakeError)) throw error;
@@ -834,8 +834,8 @@ export class FakeKubelet {
   }
 
   /**
-   * Counts `pod` as admitted here (again, from its current spec) when it is cached with a worker
-   * that has not finished; uncounts it otherwise.
+   * Counts the pod of `pod`'s uid as admitted here (again, from the spec cached now) when it is
+   * cached with a worker that has not finished; uncounts it otherwise.
    */
   #reckonAdmitted(pod: Pod): void {
     const uid = pod.metadata.uid ?? '';

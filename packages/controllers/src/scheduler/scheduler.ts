@@ -425,7 +425,6 @@ export function nodeSchedulingPropertiesChanged(old: Node, node: Node): boolean 
   return props(old) !== props(node);
 }
 
-/** The plugins that rejected the pod on some node (upstream `UnschedulablePlugins`). */
 /**
  * Whether a bound pod's new version files the same on its node as the placed one: the same spec
  * and labels objects (a status write shares them with the version before), the same uid and
@@ -438,6 +437,7 @@ function sameForScheduling(placed: Pod, pod: Pod): boolean {
   return placed.spec === pod.spec && a.labels === b.labels && a.uid === b.uid && a.deletionTimestamp === b.deletionTimestamp;
 }
 
+/** The plugins that rejected the pod on some node (upstream `UnschedulablePlugins`). */
 function unschedulablePlugins(d: Diagnosis): Set<string> {
   const out = new Set<string>();
   for (const s of d.nodeToStatus.values()) if (s.plugin !== undefined) out.add(s.plugin);
