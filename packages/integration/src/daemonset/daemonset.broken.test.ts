@@ -17,6 +17,7 @@ import { daemonSetStatusMatchesInvariant, oneDaemonPodPerEligibleNodeInvariant, 
 import type { RunOptions } from '@kubeloop/testing';
 import { daemonPodCreatedOnlyWhereToleratedInvariant, daemonSetPlugin, noPendingDaemonPodsInvariant, podGcPlugin } from '@kubeloop/controllers';
 import { sabotaged } from '../sabotage.js';
+import { daemonSetManifest } from './fixtures.js';
 
 const NODES = ['node-1', 'node-2', 'node-3'] as const;
 
@@ -27,17 +28,7 @@ type Step =
   | { readonly kind: 'late' }
   | { readonly kind: 'wait'; readonly ms: number };
 
-function daemonSet(name: string, podSpec: Record<string, unknown>): object {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'DaemonSet',
-    metadata: { name, namespace: 'default' },
-    spec: {
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.9' }], ...podSpec } },
-    },
-  };
-}
+const daemonSet = (name: string, podSpec: Record<string, unknown>): object => daemonSetManifest(name, 'registry.k8s.io/pause:3.9', podSpec);
 
 /**
  * Two DaemonSets on three nodes with kubelets, settled before the steps: `everywhere` (no

@@ -12,6 +12,7 @@ import { daemonSetPlugin } from '@kubeloop/controllers';
 import { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL, TEMPLATE_GENERATION_ANNOTATION, targetNodeName } from '@kubeloop/controllers';
 import { daemonSetStatusMatches, oneDaemonPodPerEligibleNode } from '@kubeloop/controllers';
 import { templateHash } from '@kubeloop/controllers';
+import { daemonSetManifest } from './fixtures.js';
 
 const WALKTHROUGHS = fileURLToPath(new URL('../../../../examples/walkthroughs/', import.meta.url));
 const walkthrough = (file: string): string => readFileSync(`${WALKTHROUGHS}${file}`, 'utf8');
@@ -24,18 +25,7 @@ const PI_PROXY_CONFIGMAP = {
   data: { 'nginx.conf': 'events {}\nhttp { server { listen 80; location / { proxy_pass http://pi-web; } } }\n' },
 };
 
-function daemonSet(name: string, extra: Record<string, unknown> = {}, podSpec: Record<string, unknown> = {}): object {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'DaemonSet',
-    metadata: { name, namespace: 'default' },
-    spec: {
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'nginx:1.25' }], ...podSpec } },
-      ...extra,
-    },
-  };
-}
+const daemonSet = (name: string, extra: Record<string, unknown> = {}, podSpec: Record<string, unknown> = {}): object => daemonSetManifest(name, 'nginx:1.25', podSpec, extra);
 
 async function dsPods(cluster: SimCluster, name = 'pi-proxy'): Promise<Pod[]> {
   const ds = await cluster.get(DaemonSets, { namespace: 'default', name });

@@ -65,6 +65,7 @@ import {
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
 import { podGcPlugin } from '@kubeloop/controllers';
 import { daemonPodCreatedOnlyWhereToleratedInvariant, daemonSetPlugin, noPendingDaemonPodsInvariant } from '@kubeloop/controllers';
+import { daemonSetManifest } from './fixtures.js';
 
 const RUNS = DEEP ? 300 : 15;
 const ROLLOUT_RUNS = DEEP ? 100 : 12;
@@ -120,18 +121,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 const steps = fc.array(step, { maxLength: MAX_STEPS });
 
-function daemonSet(name: string, podSpec: Record<string, unknown>, spec: Record<string, unknown> = {}): object {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'DaemonSet',
-    metadata: { name, namespace: 'default' },
-    spec: {
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'busybox:1.36' }], ...podSpec } },
-      ...spec,
-    },
-  };
-}
+const daemonSet = (name: string, podSpec: Record<string, unknown>, spec: Record<string, unknown> = {}): object => daemonSetManifest(name, 'busybox:1.36', podSpec, spec);
 
 /**
  * Which of two daemon pods on a node goes is judged on every store state: a pod is adopted and
