@@ -120,7 +120,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, cloud: Plugi
 }
 
 const staleServices = faultArbitrary({ kinds: ['staleReads'], resources: ['services'] });
-const cutWatches = fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 500, max: 15_000 }) });
+const cutWatches = faultArbitrary({ kinds: ['expireWatches'], expireWatchesAfterMs: { min: 500, max: 15_000 } });
 
 describe('the cloud service controller under Service churn', () => {
   it('with controller-manager crashes: never one address for two Services; once settled, every LoadBalancer has one unless the cloud has none left, no other type keeps one, all are the cloud’s', async () => {

@@ -345,7 +345,7 @@ describe('DaemonSet under random node changes', () => {
   }, 120_000);
 
   it('the same holds when every controller watch is cut with 410 Gone (relists) while the faults last', async () => {
-    const faults = faultSchedulesWith([fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 2_000, max: 15_000 }) })], fc.constant([]));
+    const faults = faultSchedulesWith([faultArbitrary({ kinds: ['expireWatches'], expireWatchesAfterMs: { min: 2_000, max: 15_000 } })], fc.constant([]));
     // Repeated cuts back an informer off up to 30 s before it relists: settle over a longer window.
     // A cut watch leaves the node cache stale for as long: pods created from it are not judged.
     await checkCluster(nodeChanges('daemonset: cut watches', faults, 75_000, false));

@@ -533,7 +533,7 @@ const earlyCrash = faultArbitrary({ kinds: ['crash'], maxWrite: 15 });
 /** More crashes, drawn. */
 const moreCrashes = faultSchedules({ kinds: ['crash'], maxFaults: 2, maxWrite: 40 });
 /** Every watch cut with 410 Gone, every 5 to 30 s, while the faults last. */
-const cutWatches = fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 5_000, max: 30_000 }) });
+const cutWatches = faultArbitrary({ kinds: ['expireWatches'], expireWatchesAfterMs: { min: 5_000, max: 30_000 } });
 /** A cut watch may back off up to 30 s before relisting: settles need a longer quiet window. */
 const CUT_WATCH_QUIET_MS = 75_000;
 

@@ -39,7 +39,7 @@ describe('Endpoints and EndpointSlices under random pods, labels and Services', 
   }, 120_000);
 
   it('the same holds when every watch of the controller manager is cut with 410 Gone every few seconds while the faults last', async () => {
-    const expire = fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 2_000, max: 15_000 }) });
+    const expire = faultArbitrary({ kinds: ['expireWatches'], expireWatchesAfterMs: { min: 2_000, max: 15_000 } });
     // Repeated cuts back an informer off up to 30 s before it relists: settle over a longer window.
     await checkCluster({ ...options('endpoints: cut watches', faultSchedulesWith([expire], fc.constant([]))), settleQuietMs: 75_000 });
   }, 120_000);

@@ -515,7 +515,7 @@ describe('garbage collector properties', () => {
   }, 120_000);
 
   it('the same holds when every watch of the controller manager is cut with 410 every ~2 s (informers relist, tombstones)', async () => {
-    const expire = fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 1_000, max: 3_000 }) });
+    const expire = faultArbitrary({ kinds: ['expireWatches'], expireWatchesAfterMs: { min: 1_000, max: 3_000 } });
     await checkCluster(options('gc: cut watches', faultSchedulesWith([expire], fc.constant([]))));
   }, 120_000);
 

@@ -215,7 +215,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, nginx: Plugi
 }
 
 const lag = (resource: string) => faultArbitrary({ kinds: ['staleReads'], resources: [resource] });
-const cutWatches = fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 500, max: 15_000 }) });
+const cutWatches = faultArbitrary({ kinds: ['expireWatches'], expireWatchesAfterMs: { min: 500, max: 15_000 } });
 
 describe('ingress-nginx under Ingress, class and Service churn', () => {
   it("with controller-manager crashes: once settled, every Ingress of its class shows its Service's address; none of another class ever gets it", async () => {

@@ -128,7 +128,7 @@ describe('action arbitraries', () => {
 
   it('generates fault schedules within their bounds, as plain JSON data', () => {
     fc.assert(
-      fc.property(faultSchedules({ maxFaults: 3, maxWrite: 5, steps: 4, nodes: 2, maxDelayMs: 900 }), (schedule) => {
+      fc.property(faultSchedules({ maxFaults: 3, maxWrite: 5, steps: 4, nodes: 2, maxDelayMs: 900, expireWatchesAfterMs: { min: 2_000, max: 3_000 } }), (schedule) => {
         expect(JSON.parse(JSON.stringify(schedule))).toEqual(schedule);
         expect(schedule.length).toBeLessThanOrEqual(3);
         for (const f of schedule) {
@@ -137,6 +137,7 @@ describe('action arbitraries', () => {
           if ('node' in f) expect(f.node).toBeLessThan(2);
           if (f.kind === 'staleReads') expect(f.holdMs).toBeLessThanOrEqual(900);
           if (f.kind === 'coalesce') expect(f.windowMs).toBeLessThanOrEqual(900);
+          if (f.kind === 'expireWatches') expect([f.afterMs >= 2_000, f.afterMs <= 3_000]).toEqual([true, true]);
         }
       }),
       { numRuns: DEEP ? 1_000 : 100 },

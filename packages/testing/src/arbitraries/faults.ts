@@ -25,6 +25,12 @@ export interface FaultScheduleOptions {
    * Keep it below the step of a test whose invariants compare consecutive steps.
    */
   readonly maxDelayMs?: number | undefined;
+  /**
+   * How long after it opens a watch an `expireWatches` fault ends it with 410 Gone (default
+   * 500 ms to 30 s). Cut watches often to test relists; keep `min` above the time a relist
+   * takes to show a cache that stays behind.
+   */
+  readonly expireWatchesAfterMs?: { readonly min: number; readonly max: number } | undefined;
   /** The resources watch faults target (default `*` and `pods`). */
   readonly resources?: readonly string[] | undefined;
   /**
@@ -54,7 +60,7 @@ export function faultArbitrary(options: FaultScheduleOptions = {}): fc.Arbitrary
     staleReads: fc.record({ kind: fc.constant('staleReads' as const), resource, lag: fc.integer({ min: 1, max: 5 }), holdMs: delay(100, 5_000) }),
     coalesce: fc.record({ kind: fc.constant('coalesce' as const), resource, windowMs: delay(50, 3_000) }),
     dropEvents: fc.record({ kind: fc.constant('dropEvents' as const), resource, every: fc.integer({ min: 1, max: 4 }) }),
-    expireWatches: fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer({ min: 500, max: 30_000 }) }),
+    expireWatches: fc.record({ kind: fc.constant('expireWatches' as const), afterMs: fc.integer(options.expireWatchesAfterMs ?? { min: 500, max: 30_000 }) }),
     latency: fc.record({ kind: fc.constant('latency' as const), ms: delay(1, 500) }),
     stopNode: fc.record({ kind: fc.constant('stopNode' as const), step, node }),
     restoreNode: fc.record({ kind: fc.constant('restoreNode' as const), step, node }),
