@@ -1135,8 +1135,10 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
       );
     }
   }
+  // As upstream's `validateOnlyAddedTolerations`: each old toleration must still be there, its
+  // tolerationSeconds aside (those may change).
   const oldTolerations = b.tolerations ?? [];
-  const kept = oldTolerations.every((t) => (a.tolerations ?? []).some((n) => deepEqual(n, t)));
+  const kept = oldTolerations.every((t) => (a.tolerations ?? []).some((n) => deepEqual({ ...n, tolerationSeconds: undefined }, { ...t, tolerationSeconds: undefined })));
   if (!kept) errs.push(forbidden('spec.tolerations', 'existing toleration can not be modified except its tolerationSeconds'));
   const oldGates = b.schedulingGates ?? [];
   const newGates = a.schedulingGates ?? [];

@@ -385,6 +385,16 @@ describe('validation on update', () => {
     expect(errorsOf(def, raw, old)).toEqual(expected);
   });
 
+  it('lets a pod add tolerations and change the tolerationSeconds of one it has, but not drop or alter one (upstream validateOnlyAddedTolerations)', () => {
+    const drain = { key: 'example.com/drain', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 600 };
+    const before = pod({ containers: [c()], tolerations: [drain] });
+    const forbidden = ['spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds'];
+    expect(errorsOf(Pods, pod({ containers: [c()], tolerations: [{ ...drain, tolerationSeconds: 60 }] }), before)).toEqual([]);
+    expect(errorsOf(Pods, pod({ containers: [c()], tolerations: [drain, { key: 'x', operator: 'Exists' }] }), before)).toEqual([]);
+    expect(errorsOf(Pods, pod({ containers: [c()], tolerations: [{ ...drain, key: 'example.com/other' }] }), before)).toEqual(forbidden);
+    expect(errorsOf(Pods, pod({ containers: [c()] }), before)).toEqual(forbidden);
+  });
+
   it('lets a Deployment change replicas and template', () => {
     expect(errorsOf(Deployments, deploy({ replicas: 4, template: tpl({ app: 'web', v: '2' }) }), deploy({}))).toEqual([]);
   });
