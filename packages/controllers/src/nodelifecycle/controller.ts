@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Leases, NODE_LEASE_NAMESPACE, NODE_NAME_INDEX, Nodes, Pods, controllerFor, done, formatTime, isApiError, requeueAfter } from '@kubeloop/core';
+import { Leases, NODE_LEASE_NAMESPACE, NODE_NAME_INDEX, Nodes, Pods, controllerFor, done, formatTime, isApiError, predicateFuncs, requeueAfter } from '@kubeloop/core';
 import type { Controller, Manager, Node, Pod, Reconciler, Request, Result, Runnable } from '@kubeloop/core';
 import {
   DEFAULT_LARGE_CLUSTER_SIZE_THRESHOLD,
@@ -19,9 +19,11 @@ import {
   desiredTaints,
   evictable,
   evictionDecision,
+  noExecuteTaintsChanged,
   needsNoExecuteToken,
   nodeHealth,
   notReadyPodStatus,
+  podEvictionInputsChanged,
   readyStatus,
   sameTaints,
   takeToken,
@@ -260,10 +262,18 @@ export class TaintEvictionReconciler implements Reconciler {
 }
 
 /**
- * Builds the taint eviction controller on a manager: pods are reconciled on their own changes
- * and on every change of the node they are bound to.
+ * Builds the taint eviction controller on a manager. As upstream's event handlers, a pod is
+ * reconciled when it appears bound, when its node or tolerations change and when it goes, and
+ * every pod bound to a node when that node's `NoExecute` taints change or it comes or goes;
+ * other changes (status writes, node heartbeats) leave the decisions as they were. Resyncs
+ * pass, to repair what a failed write left undone.
  */
 export function taintEvictionController(manager: Manager): Controller {
+  const podChanged = predicateFuncs<Pod>({
+    create: (pod) => evictable(pod),
+    update: (old, pod) => old === pod || podEvictionInputsChanged(old, pod),
+  });
+  const taintsChanged = predicateFuncs<Node>({ update: (old, node) => old === node || noExecuteTaintsChanged(old, node) });
   // Through the node-name index, as upstream's taint manager: a node's change costs its own
   // pods, not a scan of every pod in the cluster.
   const podsOn = (node: Node): Request[] =>
@@ -271,5 +281,5 @@ export function taintEvictionController(manager: Manager): Controller {
       .cache(Pods)
       .byIndex(NODE_NAME_INDEX, node.metadata.name ?? '')
       .map((p) => ({ namespace: p.metadata.namespace ?? '', name: p.metadata.name ?? '' }));
-  return controllerFor(manager, Pods).named(TAINT_EVICTION_CONTROLLER_NAME).watches(Nodes, podsOn).complete(new TaintEvictionReconciler(manager));
+  return controllerFor(manager, Pods, { predicates: [podChanged] }).named(TAINT_EVICTION_CONTROLLER_NAME).watches(Nodes, podsOn, { predicates: [taintsChanged] }).complete(new TaintEvictionReconciler(manager));
 }

@@ -9,8 +9,10 @@ import {
   desiredTaints,
   evictionDecision,
   needsNoExecuteToken,
+  noExecuteTaintsChanged,
   nodeHealth,
   notReadyPodStatus,
+  podEvictionInputsChanged,
   takeToken,
   taintingRate,
   unknownConditions,
@@ -150,6 +152,28 @@ describe('evictionDecision', () => {
   it('takes the least tolerationSeconds over several NoExecute taints, and counts from observation when timeAdded is missing', () => {
     const other: Taint = { key: 'example.com/drain', effect: 'NoExecute' };
     expect(evictionDecision([tol(300), tol(30, 'example.com/drain')], [taint, other], at(200))).toEqual({ kind: 'evict-at', at: at(230), taint: other });
+  });
+});
+
+describe('what concerns the taint eviction controller', () => {
+  const unreachable: Taint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: formatTime(at(100)) };
+  it('is a node whose NoExecute taints changed, not a heartbeat or a NoSchedule taint', () => {
+    const before = node({ ready: 'True', heartbeat: at(0), taints: [{ key: 'x', effect: 'NoSchedule' }] });
+    expect(noExecuteTaintsChanged(before, node({ ready: 'True', heartbeat: at(40), taints: [{ key: 'x', effect: 'NoSchedule' }] }))).toBe(false);
+    expect(noExecuteTaintsChanged(before, node({ ready: 'True', taints: [] }))).toBe(false);
+    expect(noExecuteTaintsChanged(before, node({ ready: 'Unknown', taints: [{ key: 'x', effect: 'NoSchedule' }, unreachable] }))).toBe(true);
+    expect(noExecuteTaintsChanged(node({ taints: [unreachable] }), node({ taints: [{ ...unreachable, timeAdded: formatTime(at(200)) }] }))).toBe(true);
+    expect(noExecuteTaintsChanged(node({ taints: [unreachable] }), node({}))).toBe(true);
+  });
+
+  it('is a pod whose node or tolerations changed, not a status write or a label', () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [] }, status: {} } as unknown as Pod;
+    const bound = { ...pod, spec: { ...pod.spec, nodeName: 'n1' } };
+    expect(podEvictionInputsChanged(pod, bound)).toBe(true);
+    expect(podEvictionInputsChanged(bound, { ...bound, status: { phase: 'Running' } })).toBe(false);
+    expect(podEvictionInputsChanged(bound, { ...bound, metadata: { ...bound.metadata, labels: { a: 'b' } } })).toBe(false);
+    expect(podEvictionInputsChanged(bound, { ...bound, spec: { ...bound.spec, tolerations: [] } })).toBe(false);
+    expect(podEvictionInputsChanged(bound, { ...bound, spec: { ...bound.spec, tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }] } })).toBe(true);
   });
 });
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { parseTime } from '@kubeloop/core';
+import { deepEqual, parseTime } from '@kubeloop/core';
 import type { Lease, Node, NodeCondition, Pod, Taint, Toleration } from '@kubeloop/core';
 import { toleratesTaint } from '../scheduler/plugins/node.js';
 
@@ -279,6 +279,25 @@ export function evictionDecision(tolerations: readonly Toleration[] | undefined,
   }
   if (deciding === undefined) return { kind: 'keep' };
   return { kind: 'evict-at', at: deadline, taint: deciding };
+}
+
+/**
+ * Whether a pod's update concerns the taint eviction controller (upstream `PodUpdated`): its
+ * node or its tolerations changed. A status write, a label or an annotation changes neither,
+ * so the pod is not looked at again for it (a pending eviction is on a timer already).
+ */
+export function podEvictionInputsChanged(old: Pod, pod: Pod): boolean {
+  return old.spec.nodeName !== pod.spec.nodeName || !deepEqual(old.spec.tolerations ?? [], pod.spec.tolerations ?? []);
+}
+
+/**
+ * Whether a node's update concerns the taint eviction controller (upstream `NodeUpdated`): its
+ * `NoExecute` taints changed (a heartbeat, a condition or a `NoSchedule` taint does not
+ * concern the pods bound to it).
+ */
+export function noExecuteTaintsChanged(old: Node, node: Node): boolean {
+  const noExecute = (n: Node): Taint[] => (n.spec.taints ?? []).filter((t) => t.effect === 'NoExecute');
+  return !deepEqual(noExecute(old), noExecute(node));
 }
 
 /** Whether a pod is one the taint eviction controller looks at: bound and not being deleted. */

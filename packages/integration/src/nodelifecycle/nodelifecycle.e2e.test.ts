@@ -101,6 +101,36 @@ describe('node lifecycle on a SimCluster', () => {
     await cluster.stop();
   });
 
+  it('evicts at once for a NoExecute taint put on by hand, follows a toleration shortened later, and ignores status writes meanwhile', async () => {
+    const cluster = await SimCluster.create({ seed: 3, nodes: 2, nodeLifecycle: { admission: false } });
+    const drain = (tolerationSeconds: number): Toleration => ({ key: 'example.com/drain', operator: 'Exists', effect: 'NoExecute', tolerationSeconds });
+    await cluster.apply([pod('bare'), pod('patient', [drain(600)]), pod('untouched', [drain(600)])]);
+    await cluster.settle();
+    const node = await cluster.get(Nodes, { name: 'node-1' });
+    await cluster.server.update(Nodes, { ...node, spec: { ...node.spec, taints: [{ key: 'example.com/drain', effect: 'NoExecute' }] } });
+    const taintedAt = cluster.clock.now();
+    await cluster.advance(1_000);
+    expect(await evicted(cluster, 'bare')).toBe(true);
+    expect(await evicted(cluster, 'patient')).toBe(false);
+
+    // A status write (a condition the kubelet does not own) and a label: neither moves a deadline.
+    const untouched = (await podsByName(cluster)).get('untouched')!;
+    await cluster.server.updateStatus(Pods, { ...untouched, status: { ...untouched.status, conditions: [...(untouched.status.conditions ?? []), { type: 'example.com/Checked', status: 'True' }] } });
+    const patient = (await podsByName(cluster)).get('patient')!;
+    await cluster.server.update(Pods, { ...patient, metadata: { ...patient.metadata, labels: { seen: 'yes' } } });
+    // Shortening the toleration (the one change upstream allows to an existing toleration) brings the eviction forward.
+    const relabelled = (await podsByName(cluster)).get('patient')!;
+    await cluster.server.update(Pods, { ...relabelled, spec: { ...relabelled.spec, tolerations: [drain(60)] } });
+    await cluster.advance(taintedAt + 55_000 - cluster.clock.now());
+    expect(await evicted(cluster, 'patient')).toBe(false);
+    await cluster.advance(10_000);
+    expect(await evicted(cluster, 'patient')).toBe(true);
+    expect(await evicted(cluster, 'untouched')).toBe(false);
+    await cluster.advance(taintedAt + 605_000 - cluster.clock.now());
+    expect(await evicted(cluster, 'untouched')).toBe(true);
+    await cluster.stop();
+  });
+
   it('taints only one node of a zone per 10 s (node-eviction-rate 0.1), and none when every node is silent', async () => {
     const cluster = await SimCluster.create({ seed: 3, nodes: 4, nodeLifecycle: true });
     await cluster.settle();
