@@ -180,10 +180,16 @@ export class DisruptionReconciler implements Reconciler {
 }
 
 /** The budgets in `namespace` whose selector matches `pod` (each is synced on the pod's changes). */
-function budgetsOfPod(manager: Manager, pod: Pod): Request[] {
+function budgetsOfPod(manager: Manager, pod: Pod): readonly Request[] {
   const namespace = pod.metadata.namespace ?? '';
-  return budgetsForPod(manager.cache(PodDisruptionBudgets).list(namespace), namespace, pod.metadata.labels).map((b) => objectKey(b));
+  const budgets = manager.cache(PodDisruptionBudgets).list(namespace);
+  // Every pod event passes here; most namespaces have no budget.
+  if (budgets.length === 0) return NO_BUDGETS;
+  return budgetsForPod(budgets, namespace, pod.metadata.labels).map((b) => objectKey(b));
 }
+
+/** What a pod's event enqueues in a namespace without budgets (shared: never written to). */
+const NO_BUDGETS: readonly Request[] = Object.freeze([]);
 
 /** The budgets whose selector matches the pods of a workload (its template's labels). */
 function budgetsOfWorkload(manager: Manager, workload: KubeObject): Request[] {

@@ -35,13 +35,18 @@ export interface EndpointsOptions {
 }
 
 /** The Services in the pod's namespace whose selector matches it (upstream `GetPodServiceMemberships`). */
-function servicesOf(manager: Manager, pod: Pod): Request[] {
-  return manager
-    .cache(Services)
-    .list(pod.metadata.namespace ?? '')
-    .filter((s) => serviceSelectsPod(s, pod))
-    .map((s) => ({ namespace: s.metadata.namespace ?? '', name: s.metadata.name ?? '' }));
+function servicesOf(manager: Manager, pod: Pod): readonly Request[] {
+  // Every pod event passes here (twice for an update, and for both controllers): one array,
+  // and only when a Service selects the pod.
+  let out: Request[] | undefined;
+  for (const s of manager.cache(Services).list(pod.metadata.namespace ?? '')) {
+    if (serviceSelectsPod(s, pod)) (out ??= []).push({ namespace: s.metadata.namespace ?? '', name: s.metadata.name ?? '' });
+  }
+  return out ?? NO_SERVICES;
 }
+
+/** What {@link servicesOf} returns for a pod no Service selects (shared: never written to). */
+const NO_SERVICES: readonly Request[] = Object.freeze([]);
 
 function selectedPods(manager: Manager, service: Service): Pod[] {
   return manager

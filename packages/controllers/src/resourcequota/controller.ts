@@ -91,17 +91,22 @@ function sameList(a: Readonly<Record<string, string>> | undefined, b: Readonly<R
   return keys.every((k) => a?.[k] === b[k]);
 }
 
+/** What a watched object's event enqueues when no quota is in its namespace (shared: never written to). */
+const NO_QUOTAS: readonly Request[] = Object.freeze([]);
+
 /**
  * The resource quota controller on `manager`: a quota is recalculated when it is created or
  * changed, when an object of a watched kind in its namespace changes, and every sync period.
  */
 export function resourceQuotaController(manager: Manager, options: ResourceQuotaOptions = {}): Controller {
-  const quotasOf = (o: KubeObject): Request[] =>
-    manager
-      .cache(ResourceQuotas)
-      .list()
-      .filter((q) => q.metadata.namespace === o.metadata.namespace)
-      .map((q) => ({ namespace: q.metadata.namespace ?? '', name: q.metadata.name ?? '' }));
+  // Every event of every watched kind passes here: the quotas of the object's namespace only
+  // (a cluster-scoped object has none), through that namespace's list, not all of them.
+  const quotasOf = (o: KubeObject): readonly Request[] => {
+    const namespace = o.metadata.namespace;
+    if (namespace === undefined || namespace === '') return NO_QUOTAS;
+    const quotas = manager.cache(ResourceQuotas).list(namespace);
+    return quotas.length === 0 ? NO_QUOTAS : quotas.map((q) => ({ namespace, name: q.metadata.name ?? '' }));
+  };
   let builder = controllerFor(manager, ResourceQuotas).named(RESOURCE_QUOTA_CONTROLLER_NAME);
   for (const resource of WATCHED) if (resource !== ResourceQuotas) builder = builder.watches(resource, quotasOf);
   return builder.withConcurrency(options.concurrentSyncs ?? 5).complete(new ResourceQuotaReconciler(manager, options.syncPeriodMs));

@@ -44,6 +44,9 @@ export interface InformerSelection {
   readonly resyncPeriodMs?: number | undefined;
 }
 
+/** The selection of an informer of everything (shared: never written to). */
+const NO_SELECTION: InformerSelection = Object.freeze({});
+
 /**
  * Hands out shared informers.
  *
@@ -81,9 +84,11 @@ export class SharedInformerFactory {
    *
    * @throws {@link InformerError} `stopped` after {@link SharedInformerFactory.shutdown}.
    */
-  informerFor<T extends KubeObject>(resource: ResourceDefinition<T>, selection: InformerSelection = {}): Informer<T> {
+  informerFor<T extends KubeObject>(resource: ResourceDefinition<T>, selection: InformerSelection = NO_SELECTION): Informer<T> {
     if (this.#state === 'shutdown') throw new InformerError('stopped', 'the informer factory was shut down');
-    const unselected = selection.namespace === undefined && selection.labelSelector === undefined && selection.fieldSelector === undefined && selection.resyncPeriodMs === undefined;
+    // Controllers call this (through `Manager.cache`) on every reconcile and many events: the
+    // common call, with no selection, allocates nothing.
+    const unselected = selection === NO_SELECTION || (selection.namespace === undefined && selection.labelSelector === undefined && selection.fieldSelector === undefined && selection.resyncPeriodMs === undefined);
     const known = unselected ? this.#unselected.get(resource) : undefined;
     if (known !== undefined) return known as unknown as Informer<T>;
     const namespace = selection.namespace ?? this.#options.namespace;

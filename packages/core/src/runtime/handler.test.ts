@@ -66,6 +66,21 @@ describe('event handlers', () => {
     const next = obj({ resourceVersion: '2', labels: { app: 'y' } });
     expect(h.map({ type: 'update', old, object: next }).map((r) => r.name)).toEqual(['x', 'all', 'y']);
   });
+
+  it('enqueueMapped and enqueueForOwner return each request once, whichever side of an update names it, and nothing for nothing', () => {
+    const twice = enqueueMapped((o) => (o.metadata.labels?.['app'] ? [{ namespace: 'ns', name: 'web' }, { namespace: 'ns', name: 'web' }] : []));
+    const labelled = obj({ labels: { app: 'x' } });
+    const bare = obj({ resourceVersion: '2' });
+    expect(twice.map({ type: 'add', object: labelled })).toEqual([{ namespace: 'ns', name: 'web' }]);
+    expect(twice.map({ type: 'update', old: labelled, object: bare })).toEqual([{ namespace: 'ns', name: 'web' }]);
+    expect(twice.map({ type: 'update', old: bare, object: labelled })).toEqual([{ namespace: 'ns', name: 'web' }]);
+    expect(twice.map({ type: 'update', old: bare, object: bare })).toEqual([]);
+    const owners = enqueueForOwner(Widgets);
+    const owned = obj({ ownerReferences: [ref('a', { controller: true })] });
+    const relabelled = obj({ resourceVersion: '2', labels: { x: 'y' }, ownerReferences: [ref('a', { controller: true }), ref('a')] });
+    expect(owners.map({ type: 'update', old: owned, object: relabelled })).toEqual([{ namespace: 'ns', name: 'a' }]);
+    expect(owners.map({ type: 'add', object: obj() })).toEqual([]);
+  });
 });
 
 describe('predicates', () => {

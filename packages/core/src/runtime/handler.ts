@@ -71,21 +71,39 @@ export function enqueueForOwner<T extends KubeObject = KubeObject>(
 ): EventHandler<T> {
   const group = parseApiVersion(owner.apiVersion).group;
   const namespaced = owner.namespaced ?? true;
-  const owners = (object: KubeObject, into: Map<string, Request>): void => {
-    for (const ref of object.metadata.ownerReferences ?? []) {
+  const owners = (object: KubeObject, into: Request[] | undefined): Request[] | undefined => {
+    const refs = object.metadata.ownerReferences;
+    if (refs === undefined) return into;
+    for (const ref of refs) {
       if (!matches(ref, owner.kind, group, options.onlyController === true)) continue;
       const request: Request = namespaced && object.metadata.namespace ? { namespace: object.metadata.namespace, name: ref.name } : { name: ref.name };
-      into.set(keyString(request), request);
+      (into ??= []).push(request);
     }
+    return into;
   };
   return {
     map(event) {
-      const out = new Map<string, Request>();
-      if (event.type === 'update' && event.old !== event.object) owners(event.old, out);
-      owners(event.object, out);
-      return [...out.values()];
+      // Every event of every owned watch passes here, most with one owner or none: nothing is
+      // allocated for none, and a single request needs no deduplication.
+      const before = event.type === 'update' && event.old !== event.object ? owners(event.old, undefined) : undefined;
+      return unique(owners(event.object, before));
     },
   };
+}
+
+/** What a handler returns for nothing to enqueue (shared: never written to). */
+const NO_REQUESTS: readonly Request[] = Object.freeze([]);
+
+/** `requests` without repeats (by key, first occurrence kept, in order); none for `undefined`. */
+function unique(requests: readonly Request[] | undefined): readonly Request[] {
+  if (requests === undefined || requests.length === 0) return NO_REQUESTS;
+  if (requests.length === 1) return requests;
+  const byKey = new Map<string, Request>();
+  for (const r of requests) {
+    const key = keyString(r);
+    if (!byKey.has(key)) byKey.set(key, r);
+  }
+  return byKey.size === requests.length ? requests : [...byKey.values()];
 }
 
 function matches(ref: OwnerReference, kind: string, group: string, onlyController: boolean): boolean {
@@ -106,15 +124,13 @@ function matches(ref: OwnerReference, kind: string, group: string, onlyControlle
 export function enqueueMapped<T extends KubeObject = KubeObject>(mapper: MapFunc<T>): EventHandler<T> {
   return {
     map(event) {
-      // No closure per event: every event of every mapped watch passes here.
-      const out = new Map<string, Request>();
-      if (event.type === 'update' && event.old !== event.object) addMapped(mapper, event.old, out);
-      addMapped(mapper, event.object, out);
-      return [...out.values()];
+      // No closure and, when the mapper finds nothing, no allocation per event: every event of
+      // every mapped watch passes here.
+      const now = mapper(event.object);
+      if (event.type !== 'update' || event.old === event.object) return unique(now);
+      const before = mapper(event.old);
+      if (before.length === 0) return unique(now);
+      return unique(now.length === 0 ? before : [...before, ...now]);
     },
   };
-}
-
-function addMapped<T extends KubeObject>(mapper: MapFunc<T>, object: T, into: Map<string, Request>): void {
-  for (const r of mapper(object)) into.set(keyString(r), r);
 }
