@@ -131,6 +131,36 @@ describe('the scheduling cycle', () => {
     expect(res.kind === 'error' && res.error.code).toBe('plugin-failed');
   });
 
+  it('gives each batch filter a clean failure array and each batch scorer a fresh score per node, though the cycle reuses them', () => {
+    const r = registry();
+    const fail = (plugin: string) => ({ code: 'Unschedulable' as const, reasons: [`node(s) refused by ${plugin}`] });
+    const seen: boolean[] = [];
+    const batch = (name: string, refused: readonly string[]) => ({
+      name,
+      filter: (_s: unknown, _p: unknown, node: { name: string }) => (refused.includes(node.name) ? fail(name) : { code: 'Success' as const, reasons: [] }),
+      filterNodes: (_s: unknown, _p: unknown, nodes: readonly { name: string }[], _snap: unknown, failed: unknown[]) => {
+        seen.push(failed.length === nodes.length && failed.every((f) => f === undefined));
+        nodes.forEach((n, i) => {
+          if (refused.includes(n.name)) failed[i] = fail(name);
+        });
+      },
+    });
+    r.set('RefuseA', batch('RefuseA', ['a', 'b']) as never);
+    r.set('RefuseB', batch('RefuseB', ['c', 'd']) as never);
+    const refusing = { ...defaultProfile(), plugins: [...defaultProfile().plugins, { name: 'RefuseA' }, { name: 'RefuseB' }] };
+    const res = scheduleOne(buildFramework(refusing, r), makePod('p'), snapshotOf({ nodes: ['a', 'b', 'c', 'd', 'e'].map((n) => makeNode(n)) }), { nextStartNodeIndex: 0 }, seededRng(1));
+    expect(res).toMatchObject({ kind: 'scheduled', nodeName: 'e', feasibleNodes: 1 });
+    expect(seen).toEqual([true, true]);
+
+    // A batch scorer that leaves a node unscored fails the cycle, though an earlier scorer's
+    // scores sat in the same array.
+    const r2 = registry();
+    r2.set('Holes', { name: 'Holes', score: () => 50, scoreNodes: (_s: unknown, _p: unknown, nodes: readonly unknown[], _snap: unknown, scores: number[]) => nodes.forEach((_n, i) => i % 2 === 0 && (scores[i] = 50)) } as never);
+    const holes = { ...defaultProfile(), plugins: [...defaultProfile().plugins, { name: 'Holes', weight: 1 }] };
+    const scored = scheduleOne(buildFramework(holes, r2), makePod('p'), snapshotOf({ nodes: ['a', 'b', 'c'].map((n) => makeNode(n)) }), { nextStartNodeIndex: 0 }, seededRng(1));
+    expect(scored.kind === 'error' && scored.error.message).toBe('plugin Holes returned score NaN outside 0..100');
+  });
+
   it('rejects bad profiles with invalid-profile', () => {
     const bad = (plugins: { name: string; weight?: number }[]) => () => buildFramework({ schedulerName: 's', plugins }, registry());
     for (const f of [bad([{ name: 'Nope' }]), bad([{ name: 'PrioritySort' }, { name: 'PrioritySort' }]), bad([{ name: 'PrioritySort' }, { name: 'ImageLocality', weight: 0 }]), bad([])]) {

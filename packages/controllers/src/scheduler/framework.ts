@@ -80,7 +80,8 @@ export interface FilterPlugin extends FrameworkPlugin {
    * of `nodes` and writes the failure of each failing node at its index in `failed` (which holds
    * `undefined` for every index on entry). Optional; when present it must agree with `filter`
    * node by node — it exists so a plugin can read its cycle state once and skip the nodes its
-   * rule cannot reject (an untainted node, a pod without a selector).
+   * rule cannot reject (an untainted node, a pod without a selector). `failed` is the cycle's
+   * scratch array, handed to the next filter once this one returns: keep no reference to it.
    */
   filterNodes?(state: CycleState, pod: Pod, nodes: readonly NodeInfoView[], snapshot: Snapshot, failed: (Status | undefined)[]): void;
 }
@@ -111,9 +112,11 @@ export interface ScorePlugin extends FrameworkPlugin {
   /**
    * The batch form of {@link ScorePlugin.score}: writes the raw score of `nodes[i]` to
    * `scores[i]` for every node. Optional; when present it must agree with `score` node by node.
+   * `scores` is the cycle's scratch array, handed to the next plugin once this one's scores are
+   * summed: keep no reference to it.
    */
   scoreNodes?(state: CycleState, pod: Pod, nodes: readonly NodeInfoView[], snapshot: Snapshot, scores: number[]): void;
-  /** Rescales the raw scores of all feasible nodes in place to 0..100. */
+  /** Rescales the raw scores of all feasible nodes in place to 0..100 (the same scratch array as {@link ScorePlugin.scoreNodes}'s). */
   normalizeScore?(state: CycleState, pod: Pod, scores: number[]): void;
 }
 
@@ -369,7 +372,7 @@ function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor,
   }
   const filters = fw.filter.filter((p) => !skipped.has(p.name));
   const want = numFeasibleNodesToFind(fw.profile.percentageOfNodesToScore ?? 0, numAllNodes);
-  const feasible: NodeInfoView[] = [];
+  let feasible: NodeInfoView[] = NO_NODES;
   const failed = new Map<string, Status>();
   let visited = 0;
   const start = numAllNodes === 0 ? 0 : cursor.nextStartNodeIndex % numAllNodes;
@@ -382,7 +385,11 @@ function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor,
     const size = Math.min(want - feasible.length, numAllNodes - visited);
     const chunk = new Array<NodeInfoView>(size);
     for (let i = 0; i < size; i++) chunk[i] = nodes[(start + visited + i) % numAllNodes]!;
-    for (const node of filterChunk(filters, state, pod, chunk, snapshot, failed)) feasible.push(node);
+    const passed = filterChunk(filters, state, pod, chunk, snapshot, failed);
+    // The first chunk's survivors (the chunk itself, or a fresh array) are adopted, not copied:
+    // at 5,000 nodes it is hundreds of nodes, and usually every node wanted.
+    if (feasible === NO_NODES) feasible = passed as NodeInfoView[];
+    else for (const node of passed) feasible.push(node);
     visited += size;
   }
   cursor.nextStartNodeIndex = numAllNodes === 0 ? 0 : (start + visited) % numAllNodes;
@@ -395,6 +402,9 @@ function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor,
   const totals = prioritize(fw, state, pod, feasible, snapshot);
   return { kind: 'scheduled', nodeName: feasible[selectHost(totals, rng)]!.name, evaluatedNodes: visited, feasibleNodes: feasible.length };
 }
+
+/** No feasible node yet (shared: replaced, never written to). */
+const NO_NODES = Object.freeze([]) as unknown as NodeInfoView[];
 
 /**
  * The batch form of a filter written over its one-node form: calls `plugin.filter` on each node
@@ -421,8 +431,12 @@ export function filterEachNode(plugin: FilterPlugin, state: CycleState, pod: Pod
 function filterChunk(filters: readonly FilterPlugin[], state: CycleState, pod: Pod, chunk: readonly NodeInfoView[], snapshot: Snapshot, failed: Map<string, Status>): readonly NodeInfoView[] {
   let alive = chunk;
   let firstFailure: Map<NodeInfoView, Status> | undefined;
+  // One array for every filter of the chunk (a cycle at 5,000 nodes filters hundreds of nodes
+  // through each filter), cleared before each: its failures are read before the next runs.
+  const out = new Array<Status | undefined>(chunk.length);
   for (const f of filters) {
-    const out = new Array<Status | undefined>(alive.length);
+    if (out.length !== alive.length) out.length = alive.length;
+    out.fill(undefined);
     try {
       if (f.filterNodes !== undefined) f.filterNodes(state, pod, alive, snapshot, out);
       else filterEachNode(f, state, pod, alive, snapshot, out);
@@ -494,9 +508,12 @@ export function prioritize(fw: Framework, state: CycleState, pod: Pod, nodes: re
     else if (s.code !== 'Success') throw new SchedulerError('plugin-failed', `plugin ${p.name} failed at PreScore: ${s.reasons.join(', ')}`);
   }
   const totals = new Array<number>(nodes.length).fill(0);
+  // One array for every plugin's scores: each plugin's are summed before the next writes.
+  const scores = new Array<number>(nodes.length);
   for (const { plugin, weight } of fw.score) {
     if (skipped.has(plugin.name)) continue;
-    const scores = new Array<number>(nodes.length);
+    // A node a plugin leaves without a score fails the range check below, as a fresh array's hole did.
+    scores.fill(Number.NaN);
     try {
       if (plugin.scoreNodes !== undefined) plugin.scoreNodes(state, pod, nodes, snapshot, scores);
       else for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score(state, pod, nodes[i]!, snapshot);
