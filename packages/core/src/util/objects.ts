@@ -34,10 +34,12 @@ function freezeTree(node: object): void {
       else if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) freezeTree(child);
     }
   } else {
+    // `for…in`, not `Object.keys`: no array of keys per object (every write freezes a few dozen
+    // objects), and about twice as fast on the plain objects stored here, whose prototype has
+    // no enumerable key.
     const record = node as Record<string, unknown>;
-    const keys = Object.keys(record);
-    for (let i = 0; i < keys.length; i++) {
-      const child = record[keys[i]!];
+    for (const key in record) {
+      const child = record[key];
       if (typeof child === 'string') flatten(child);
       else if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) freezeTree(child);
     }
