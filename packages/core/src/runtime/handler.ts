@@ -126,9 +126,10 @@ export function enqueueMapped<T extends KubeObject = KubeObject>(mapper: MapFunc
     map(event) {
       // No closure and, when the mapper finds nothing, no allocation per event: every event of
       // every mapped watch passes here.
-      const now = mapper(event.object);
-      if (event.type !== 'update' || event.old === event.object) return unique(now);
+      // The old object is mapped first, as ever (a mapper may keep state, e.g. expectations).
+      if (event.type !== 'update' || event.old === event.object) return unique(mapper(event.object));
       const before = mapper(event.old);
+      const now = mapper(event.object);
       if (before.length === 0) return unique(now);
       return unique(now.length === 0 ? before : [...before, ...now]);
     },
