@@ -179,6 +179,7 @@ const sameLabels = (a: KubeObject, b: KubeObject): boolean => {
  *
  * Invariants (checked by {@link CacheWriter.assertInvariants}):
  * - every object is held under its own namespace and name, and `size` counts them;
+ * - once an index is kept, the key map holds exactly the cached objects, each under its key;
  * - every cached object is filed in every kept index exactly under the values its index
  *   function returns, and kept indexes hold nothing else (no empty buckets); an index not yet
  *   built holds nothing;
@@ -193,6 +194,14 @@ export class CacheWriter<T extends KubeObject> {
   readonly #indexes = new Map<string, Index<T>>();
   /** The kept indexes, in an array: what every write walks (most caches have none). */
   readonly #kept: Index<T>[] = [];
+  /**
+   * key → object of every cached object, kept from when the first index is kept: an index
+   * query turns each key of its bucket into its object with one lookup of a string whose hash
+   * is known, not by splitting the key (two new strings to hash) and two lookups. A controller
+   * that lists its owned objects through an index on every reconcile (the ReplicaSet
+   * controller) queries it a lot; the price is a key per write of a cache with a kept index.
+   */
+  #byKey: Map<string, T> | undefined;
   /** The snapshot being received between `InitStart` and `InitDone`, by key. */
   #pending: Map<string, T> | undefined;
   #started = false;
@@ -230,8 +239,9 @@ export class CacheWriter<T extends KubeObject> {
         if (!index.kept) this.#build(index);
         const keys = index.buckets.get(value);
         if (keys === undefined) return [];
+        const byKey = this.#byKey!;
         const out: T[] = [];
-        for (const k of keys) out.push(this.reader.get(k)!);
+        for (const k of keys) out.push(byKey.get(k)!);
         return out;
       },
       keys: () => {
@@ -252,16 +262,19 @@ export class CacheWriter<T extends KubeObject> {
 
   /** Files every cached object in `index` and keeps it from now on. */
   #build(index: Index<T>): void {
-    for (const objects of this.#byNamespace.values()) {
-      for (const o of objects.values()) {
-        const values = index.fn(o);
-        if (values.length === 0) continue;
-        const key = keyOf(o);
-        for (const v of values) file(index.buckets, v, key);
-      }
-    }
+    // The key map's own key strings are filed: one string per object for the map and every index.
+    for (const [key, o] of this.#keepByKey()) for (const v of index.fn(o)) file(index.buckets, v, key);
     index.kept = true;
     this.#kept.push(index);
+  }
+
+  /** The key → object map, made (holding every cached object) when the first index is kept. */
+  #keepByKey(): Map<string, T> {
+    if (this.#byKey === undefined) {
+      this.#byKey = new Map();
+      for (const objects of this.#byNamespace.values()) for (const o of objects.values()) this.#byKey.set(keyOf(o), o);
+    }
+    return this.#byKey;
   }
 
   /**
@@ -277,6 +290,7 @@ export class CacheWriter<T extends KubeObject> {
     const index: Index<T> = { fn, buckets: new Map(), kept: true };
     this.#indexes.set(name, index);
     this.#kept.push(index);
+    this.#keepByKey();
   }
 
   /**
@@ -363,8 +377,9 @@ export class CacheWriter<T extends KubeObject> {
     this.#size++;
     const kept = this.#kept;
     if (kept.length === 0) return;
-    let key: string | undefined;
-    for (const index of kept) for (const v of index.fn(object)) file(index.buckets, v, (key ??= keyOf(object)));
+    const key = keyOf(object);
+    this.#byKey!.set(key, object);
+    for (const index of kept) for (const v of index.fn(object)) file(index.buckets, v, key);
   }
 
   #remove(old: T): void {
@@ -376,21 +391,22 @@ export class CacheWriter<T extends KubeObject> {
     this.#size--;
     const kept = this.#kept;
     if (kept.length === 0) return;
-    let key: string | undefined;
-    for (const index of kept) for (const v of index.fn(old)) unfile(index.buckets, v, (key ??= keyOf(old)));
+    const key = keyOf(old);
+    this.#byKey!.delete(key);
+    for (const index of kept) for (const v of index.fn(old)) unfile(index.buckets, v, key);
   }
 
   #swap(objects: Map<string, T>, old: T, object: T): void {
     objects.set(object.metadata.name ?? '', object);
     const kept = this.#kept;
     if (kept.length === 0) return;
-    let key: string | undefined;
+    const key = keyOf(object);
+    this.#byKey!.set(key, object);
     for (const index of kept) {
       if (index.filedAlike?.(old, object)) continue;
       const before = index.fn(old);
       const after = index.fn(object);
       if (sameValues(before, after)) continue;
-      key ??= keyOf(object);
       for (const v of before) if (!after.includes(v)) unfile(index.buckets, v, key);
       for (const v of after) if (!before.includes(v)) file(index.buckets, v, key);
     }
@@ -411,6 +427,11 @@ export class CacheWriter<T extends KubeObject> {
       }
     }
     if (size !== this.#size) throw new Error(`size is ${this.#size}, the cache holds ${size}`);
+    const byKey = this.#byKey;
+    if (byKey !== undefined) {
+      if (byKey.size !== size) throw new Error(`the key map holds ${byKey.size} objects, the cache ${size}`);
+      for (const objects of this.#byNamespace.values()) for (const object of objects.values()) if (byKey.get(keyOf(object)) !== object) throw new Error(`the key map holds another version of ${keyOf(object)}`);
+    } else if (this.#kept.length > 0) throw new Error('an index is kept but the key map is missing');
     for (const [name, index] of this.#indexes) {
       if (!index.kept) {
         if (index.buckets.size > 0) throw new Error(`index ${name} is not kept but holds ${index.buckets.size} buckets`);
