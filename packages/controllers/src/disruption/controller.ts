@@ -8,6 +8,7 @@
 import {
   Deployments,
   LABEL_INDEX,
+  NO_REQUESTS,
   PodDisruptionBudgets,
   Pods,
   ReplicaSets,
@@ -184,12 +185,9 @@ function budgetsOfPod(manager: Manager, pod: Pod): readonly Request[] {
   const namespace = pod.metadata.namespace ?? '';
   const budgets = manager.cache(PodDisruptionBudgets).list(namespace);
   // Every pod event passes here; most namespaces have no budget.
-  if (budgets.length === 0) return NO_BUDGETS;
+  if (budgets.length === 0) return NO_REQUESTS;
   return budgetsForPod(budgets, namespace, pod.metadata.labels).map((b) => objectKey(b));
 }
-
-/** What a pod's event enqueues in a namespace without budgets (shared: never written to). */
-const NO_BUDGETS: readonly Request[] = Object.freeze([]);
 
 /** The budgets whose selector matches the pods of a workload (its template's labels). */
 function budgetsOfWorkload(manager: Manager, workload: KubeObject): Request[] {

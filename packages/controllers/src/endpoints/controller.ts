@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { EndpointSlices, Endpoints, Nodes, Pods, Services, controllerFor, done, isApiError, keyString } from '@kubeloop/core';
+import { EndpointSlices, Endpoints, NO_REQUESTS, Nodes, Pods, Services, controllerFor, done, isApiError, keyString } from '@kubeloop/core';
 import type { Controller, EndpointSlice, Manager, Pod, Reconciler, Request, Result, Service } from '@kubeloop/core';
 import { ENDPOINTSLICE_MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from '@kubeloop/core';
 import { endpointSubsets, endpointsWrite, selectsPods, serviceSelectsPod } from './decide.js';
@@ -42,11 +42,8 @@ function servicesOf(manager: Manager, pod: Pod): readonly Request[] {
   for (const s of manager.cache(Services).list(pod.metadata.namespace ?? '')) {
     if (serviceSelectsPod(s, pod)) (out ??= []).push({ namespace: s.metadata.namespace ?? '', name: s.metadata.name ?? '' });
   }
-  return out ?? NO_SERVICES;
+  return out ?? NO_REQUESTS;
 }
-
-/** What {@link servicesOf} returns for a pod no Service selects (shared: never written to). */
-const NO_SERVICES: readonly Request[] = Object.freeze([]);
 
 function selectedPods(manager: Manager, service: Service): Pod[] {
   return manager

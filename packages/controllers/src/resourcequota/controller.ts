@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ConfigMaps, PersistentVolumeClaims, Pods, ReplicationControllers, ResourceQuotas, Secrets, Services, controllerFor, done, isApiError, requeueAfter } from '@kubeloop/core';
+import { ConfigMaps, NO_REQUESTS, PersistentVolumeClaims, Pods, ReplicationControllers, ResourceQuotas, Secrets, Services, controllerFor, done, isApiError, requeueAfter } from '@kubeloop/core';
 import type { Controller, KubeObject, Manager, Reconciler, Request, ResourceDefinition, ResourceQuota, Result } from '@kubeloop/core';
 import { tracks, usageOf } from './decide.js';
 
@@ -91,9 +91,6 @@ function sameList(a: Readonly<Record<string, string>> | undefined, b: Readonly<R
   return keys.every((k) => a?.[k] === b[k]);
 }
 
-/** What a watched object's event enqueues when no quota is in its namespace (shared: never written to). */
-const NO_QUOTAS: readonly Request[] = Object.freeze([]);
-
 /**
  * The resource quota controller on `manager`: a quota is recalculated when it is created or
  * changed, when an object of a watched kind in its namespace changes, and every sync period.
@@ -103,9 +100,9 @@ export function resourceQuotaController(manager: Manager, options: ResourceQuota
   // (a cluster-scoped object has none), through that namespace's list, not all of them.
   const quotasOf = (o: KubeObject): readonly Request[] => {
     const namespace = o.metadata.namespace;
-    if (namespace === undefined || namespace === '') return NO_QUOTAS;
+    if (namespace === undefined || namespace === '') return NO_REQUESTS;
     const quotas = manager.cache(ResourceQuotas).list(namespace);
-    return quotas.length === 0 ? NO_QUOTAS : quotas.map((q) => ({ namespace, name: q.metadata.name ?? '' }));
+    return quotas.length === 0 ? NO_REQUESTS : quotas.map((q) => ({ namespace, name: q.metadata.name ?? '' }));
   };
   let builder = controllerFor(manager, ResourceQuotas).named(RESOURCE_QUOTA_CONTROLLER_NAME);
   for (const resource of WATCHED) if (resource !== ResourceQuotas) builder = builder.watches(resource, quotasOf);

@@ -25,6 +25,12 @@ export interface EventHandler<T extends KubeObject = KubeObject> {
 export type MapFunc<T extends KubeObject = KubeObject> = (object: T) => readonly Request[];
 
 /**
+ * No requests: what a handler or mapper returns when an event concerns nothing, without an
+ * array per event (handlers run on every event of their informer). Shared and frozen.
+ */
+export const NO_REQUESTS: readonly Request[] = Object.freeze([]);
+
+/**
  * Enqueues the object itself (controller-runtime's `EnqueueRequestForObject`): the handler of
  * the `for` resource.
  *
@@ -90,9 +96,6 @@ export function enqueueForOwner<T extends KubeObject = KubeObject>(
     },
   };
 }
-
-/** What a handler returns for nothing to enqueue (shared: never written to). */
-const NO_REQUESTS: readonly Request[] = Object.freeze([]);
 
 /** `requests` without repeats (by key, first occurrence kept, in order); none for `undefined`. */
 function unique(requests: readonly Request[] | undefined): readonly Request[] {
