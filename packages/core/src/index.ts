@@ -346,7 +346,7 @@ export { TerminalError, done, requeueAfter } from './runtime/reconciler.js';
 export type { ReconcileContext, Reconciler, Request, Result } from './runtime/reconciler.js';
 
 // The controller runtime: event handlers and predicates
-export { NO_REQUESTS, enqueueForObject, enqueueForOwner, enqueueMapped } from './runtime/handler.js';
+export { NO_REQUESTS, enqueueForObject, enqueueForOwner, enqueueMapped, uniqueRequests } from './runtime/handler.js';
 export type { EnqueueForOwnerOptions, EventHandler, MapFunc, OwnerType } from './runtime/handler.js';
 export { and, annotationsChanged, generationChanged, isResync, labelsChanged, not, or, predicateFuncs, resourceVersionChanged } from './runtime/predicate.js';
 export type { Predicate } from './runtime/predicate.js';

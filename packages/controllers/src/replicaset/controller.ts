@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { Pods, controllerFor, controllerRef, done, isApiError, keyString, objectKey, parseApiVersion, requeueAfter } from '@kubeloop/core';
+import { Pods, controllerFor, controllerRef, done, isApiError, keyString, objectKey, parseApiVersion, requeueAfter, uniqueRequests } from '@kubeloop/core';
 import type { Controller, EventHandler, InformerEvent, KubeObject, Manager, Pod, Reconciler, Request, Result } from '@kubeloop/core';
 import {
   SLOW_START_INITIAL_BATCH_SIZE,
@@ -278,19 +278,13 @@ export function podEventHandler<T extends KubeObject>(manager: Manager, kind: Re
             return out;
           }
           if (labelsChanged || refChanged) out.push(...matching(pod));
-          return unique(out);
+          return uniqueRequests(out);
         }
         case 'delete':
           return deleted(event.object);
       }
     },
   };
-}
-
-function unique(requests: readonly Request[]): Request[] {
-  const byKey = new Map<string, Request>();
-  for (const r of requests) byKey.set(keyString(r), r);
-  return [...byKey.values()];
 }
 
 function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {

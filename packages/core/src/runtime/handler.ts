@@ -92,13 +92,17 @@ export function enqueueForOwner<T extends KubeObject = KubeObject>(
       // Every event of every owned watch passes here, most with one owner or none: nothing is
       // allocated for none, and a single request needs no deduplication.
       const before = event.type === 'update' && event.old !== event.object ? owners(event.old, undefined) : undefined;
-      return unique(owners(event.object, before));
+      return uniqueRequests(owners(event.object, before));
     },
   };
 }
 
-/** `requests` without repeats (by key, first occurrence kept, in order); none for `undefined`. */
-function unique(requests: readonly Request[] | undefined): readonly Request[] {
+/**
+ * `requests` without repeats (by namespace and name, first occurrence kept, in order), for a
+ * handler that gathers requests from several places; {@link NO_REQUESTS} for none or
+ * `undefined`. A list of one, or without repeats, comes back as it is (no copy).
+ */
+export function uniqueRequests(requests: readonly Request[] | undefined): readonly Request[] {
   if (requests === undefined || requests.length === 0) return NO_REQUESTS;
   if (requests.length === 1) return requests;
   const byKey = new Map<string, Request>();
@@ -130,11 +134,11 @@ export function enqueueMapped<T extends KubeObject = KubeObject>(mapper: MapFunc
       // No closure and, when the mapper finds nothing, no allocation per event: every event of
       // every mapped watch passes here.
       // The old object is mapped first, as ever (a mapper may keep state, e.g. expectations).
-      if (event.type !== 'update' || event.old === event.object) return unique(mapper(event.object));
+      if (event.type !== 'update' || event.old === event.object) return uniqueRequests(mapper(event.object));
       const before = mapper(event.old);
       const now = mapper(event.object);
-      if (before.length === 0) return unique(now);
-      return unique(now.length === 0 ? before : [...before, ...now]);
+      if (before.length === 0) return uniqueRequests(now);
+      return uniqueRequests(now.length === 0 ? before : [...before, ...now]);
     },
   };
 }
