@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ConfigMaps, NO_REQUESTS, PersistentVolumeClaims, Pods, ReplicationControllers, ResourceQuotas, Secrets, Services, controllerFor, done, isApiError, requeueAfter } from '@kubeloop/core';
+import { ConfigMaps, NO_REQUESTS, PersistentVolumeClaims, Pods, ReplicationControllers, ResourceQuotas, Secrets, Services, controllerFor, done, isApiError, objectKey, requeueAfter } from '@kubeloop/core';
 import type { Controller, KubeObject, Manager, Reconciler, Request, ResourceDefinition, ResourceQuota, Result } from '@kubeloop/core';
 import { tracks, usageOf } from './decide.js';
 
@@ -102,7 +102,7 @@ export function resourceQuotaController(manager: Manager, options: ResourceQuota
     const namespace = o.metadata.namespace;
     if (namespace === undefined || namespace === '') return NO_REQUESTS;
     const quotas = manager.cache(ResourceQuotas).list(namespace);
-    return quotas.length === 0 ? NO_REQUESTS : quotas.map((q) => ({ namespace, name: q.metadata.name ?? '' }));
+    return quotas.length === 0 ? NO_REQUESTS : quotas.map((q) => objectKey(q));
   };
   let builder = controllerFor(manager, ResourceQuotas).named(RESOURCE_QUOTA_CONTROLLER_NAME);
   for (const resource of WATCHED) if (resource !== ResourceQuotas) builder = builder.watches(resource, quotasOf);
