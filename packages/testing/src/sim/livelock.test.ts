@@ -4,10 +4,11 @@
  * runs out of memory.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigMaps, controllerFor, done, requeueAfter } from '@kubeloop/core';
-import type { Plugin } from '@kubeloop/core';
+import { ConfigMaps, Secrets, controllerFor, done, requeueAfter } from '@kubeloop/core';
+import type { AdmissionHook, Clock, KubeObject, Plugin, ResourceDefinition } from '@kubeloop/core';
 import * as fc from 'fast-check';
 import { CheckFailure, SimCluster, SimClusterError, checkCluster, runCase } from '../index.js';
+import { LivelockGuard } from './livelock.js';
 
 /** A controller that bumps `data.count` of every ConfigMap with `data.spin` on each reconcile: its own write wakes it again at once. */
 const spinner: Plugin = {
@@ -70,6 +71,34 @@ const ticking = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tick',
 
 /** No per-instant bound that a test of the run's bounds could trip first. */
 const unbounded = { maxObjectWritesPerInstant: 1e9, maxWritesPerInstant: 1e9 };
+
+describe('LivelockGuard counting', () => {
+  /** A clock that stands still: every write falls at one instant. */
+  const still: Clock = { now: () => 0 } as Clock;
+  const write = (hook: AdmissionHook, resource: ResourceDefinition, namespace: string | undefined, name: string): void => {
+    const object = { apiVersion: 'v1', kind: resource.kind, metadata: { name, ...(namespace === undefined ? {} : { namespace }) } } as KubeObject;
+    hook.validate!({ operation: 'UPDATE', resource, subresource: undefined, object, oldObject: object, dryRun: false, store: undefined as never, now: 0 });
+  };
+
+  it('counts each object on its own, kind and namespace included, when objects share a name', () => {
+    const guard = new LivelockGuard(still, 3);
+    const hook = guard.hook();
+    // Objects are counted one by one once the instant saw `limit` writes: three others first.
+    for (let i = 0; i < 3; i++) write(hook, ConfigMaps, 'a', `first-${i}`);
+    // Twelve writes of four objects named "x", three each: none is past the limit of 3.
+    for (let i = 0; i < 3; i++) {
+      write(hook, ConfigMaps, 'a', 'x');
+      write(hook, Secrets, 'a', 'x');
+      write(hook, ConfigMaps, 'b', 'x');
+      write(hook, ConfigMaps, undefined, 'x');
+    }
+    expect(guard.tripped).toBeUndefined();
+    // The fourth write of one of them is.
+    expect(() => write(hook, ConfigMaps, 'b', 'x')).toThrow('livelock guard: ConfigMap b/x written more than 3 times at virtual time 0 ms without time passing');
+    expect(guard.trippedBy).toBe('livelock');
+    expect(guard.tripped).toContain('written most: ConfigMap b/x (4), ConfigMap a/x (3), ConfigMap x (3), Secret a/x (3)');
+  });
+});
 
 describe('SimCluster livelock guard', () => {
   it('breaks off a write loop that lets no time pass and reports it, naming the object written most', async () => {

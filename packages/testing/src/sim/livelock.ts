@@ -62,11 +62,13 @@ export class LivelockGuard {
   #yieldedAt = 0;
   #runWrites = 0;
   /**
-   * Writes at the current instant: kind → namespace (with its `/`, or `''`) → name → count and
-   * the object's last metadata. Nested maps of the objects' own strings: a burst of a million
-   * writes at one instant builds no key per write.
+   * Writes at the current instant, by object name: the objects of that name (of any kind and
+   * namespace) in a short chain, each with its count and last metadata. Keyed by the objects'
+   * own name strings, whose hashes are already known: a burst of a million writes at one
+   * instant builds no key per write, and the common write pays for one lookup (a map per kind
+   * and namespace took three, 2% of a 150,000-pod run).
    */
-  readonly #byObject = new Map<string, Map<string, Map<string, Written>>>();
+  readonly #byName = new Map<string, Written>();
   readonly #runFamilies = new Map<string, number>();
 
   /**
@@ -109,7 +111,7 @@ export class LivelockGuard {
           this.#at = now;
           this.#writes = 0;
           this.#yieldedAt = 0;
-          this.#byObject.clear();
+          this.#byName.clear();
         }
         const run = ++this.#runWrites;
         if (run > this.#runLimit - this.#runWindow) {
@@ -144,14 +146,15 @@ export class LivelockGuard {
 
   /** Counts a write of one object at the current instant. */
   #count(kind: string, meta: KubeObject['metadata']): Written {
-    let byNamespace = this.#byObject.get(kind);
-    if (byNamespace === undefined) this.#byObject.set(kind, (byNamespace = new Map()));
     const namespace = meta.namespace === undefined ? '' : meta.namespace;
-    let byName = byNamespace.get(namespace);
-    if (byName === undefined) byNamespace.set(namespace, (byName = new Map()));
     const name = meta.name ?? '';
-    let written = byName.get(name);
-    if (written === undefined) byName.set(name, (written = { count: 0, meta }));
+    const first = this.#byName.get(name);
+    let written = first;
+    while (written !== undefined && (written.kind !== kind || written.namespace !== namespace)) written = written.next;
+    if (written === undefined) {
+      written = { kind, namespace, count: 0, meta, next: first };
+      this.#byName.set(name, written);
+    }
     written.count++;
     written.meta = meta;
     return written;
@@ -160,22 +163,24 @@ export class LivelockGuard {
   /** The writes of the current instant summed by `label` (of kind, `namespace/` or `''`, name, metadata): for a report. */
   #counts(label: (kind: string, namespace: string, name: string, meta: KubeObject['metadata']) => string): Map<string, number> {
     const out = new Map<string, number>();
-    for (const [kind, byNamespace] of this.#byObject) {
-      for (const [namespace, byName] of byNamespace) {
-        for (const [name, written] of byName) {
-          const key = label(kind, namespace === '' ? '' : `${namespace}/`, name, written.meta);
-          out.set(key, (out.get(key) ?? 0) + written.count);
-        }
+    for (const [name, first] of this.#byName) {
+      for (let written: Written | undefined = first; written !== undefined; written = written.next) {
+        const key = label(written.kind, written.namespace === '' ? '' : `${written.namespace}/`, name, written.meta);
+        out.set(key, (out.get(key) ?? 0) + written.count);
       }
     }
     return out;
   }
 }
 
-/** One object's writes at the current instant. */
+/** One object's writes at the current instant, and the next object of the same name. */
 interface Written {
+  readonly kind: string;
+  /** The namespace, `''` for a cluster-scoped object. */
+  readonly namespace: string;
   count: number;
   meta: KubeObject['metadata'];
+  readonly next: Written | undefined;
 }
 
 /**
