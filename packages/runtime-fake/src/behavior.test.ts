@@ -94,6 +94,12 @@ describe('durations and images', () => {
     expect(imageRepository('nginx@sha256:abc')).toBe('docker.io/library/nginx');
   });
 
+  it('normalizes the same way however many images it saw before (its answers are kept for the last few thousand)', () => {
+    for (let i = 0; i < 10_000; i++) expect(normalizeImage(`team-${i}/app`)).toBe(`docker.io/team-${i}/app:latest`);
+    expect(normalizeImage('nginx@sha256:abc')).toBe('docker.io/library/nginx@sha256:abc');
+    expect(normalizeImage('team-1/app')).toBe('docker.io/team-1/app:latest');
+  });
+
   it('times pulls from the nominal size, a configured size, or a fixed time', () => {
     expect(pullDurationMs('nginx:1.25', undefined, {})).toBe(4000);
     expect(pullDurationMs('example.com/x', undefined, {})).toBe(3000);

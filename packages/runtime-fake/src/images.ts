@@ -43,6 +43,23 @@ export const DEFAULT_IMAGE_SIZE_BYTES = 50 * MB;
  * ```
  */
 export function normalizeImage(image: string): string {
+  let normal = normalized.get(image);
+  if (normal === undefined) {
+    if (normalized.size >= NORMALIZED_KEPT) normalized.clear();
+    normalized.set(image, (normal = normalize(image)));
+  }
+  return normal;
+}
+
+/**
+ * {@link normalizeImage}'s answers by reference, at most {@link NORMALIZED_KEPT}: a cluster names
+ * few images, and an answer is a map key of the runtime's. A fresh answer per call was a new
+ * string to flatten and hash at every lookup (1% of a large run).
+ */
+const normalized = new Map<string, string>();
+const NORMALIZED_KEPT = 4096;
+
+function normalize(image: string): string {
   const at = image.indexOf('@');
   if (at >= 0) return `${imageRepository(image.slice(0, at))}${image.slice(at)}`;
   const lastSlash = image.lastIndexOf('/');

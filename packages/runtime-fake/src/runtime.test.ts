@@ -47,3 +47,21 @@ describe('FakeContainerRuntime extraPullMs', () => {
     expect(runtime.imageExtraPullMs('nginx')).toBe(0);
   });
 });
+
+describe('FakeContainerRuntime ids', () => {
+  it('gives each container a containerd id of 64 hex digits, and each image one sha256 digest all its containers report', () => {
+    const runtime = new FakeContainerRuntime({ rng: seededRng(7) });
+    runtime.ensureImage('nginx:1.25', 'IfNotPresent', 0);
+    const a = runtime.run('pod-a', 'app', 'nginx:1.25', {}, undefined, 5_000);
+    const b = runtime.run('pod-b', 'app', 'docker.io/library/nginx:1.25', {}, undefined, 5_000);
+    for (const c of [a, b]) {
+      expect(c.id).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
+      expect(c.imageID).toMatch(/^docker\.io\/library\/nginx@sha256:[0-9a-f]{64}$/);
+    }
+    expect(a.id).not.toBe(b.id);
+    expect(b.imageID).toBe(a.imageID);
+    // The digits are spread: no 8-digit word repeats across two ids and a digest.
+    const words = [a.id, b.id, a.imageID].flatMap((s) => s.slice(-64).match(/.{8}/g)!);
+    expect(new Set(words).size).toBe(words.length);
+  });
+});
