@@ -64,9 +64,9 @@ export class LivelockGuard {
   /**
    * Writes at the current instant, by object name: the objects of that name (of any kind and
    * namespace) in a short chain, each with its count and last metadata. Keyed by the objects'
-   * own name strings, whose hashes are already known: a burst of a million writes at one
-   * instant builds no key per write, and the common write pays for one lookup (a map per kind
-   * and namespace took three, 2% of a 150,000-pod run).
+   * own name strings: a burst of a million writes at one instant builds no key per write, and a
+   * counted write pays for one lookup, not the three of a map per kind and namespace. What is
+   * left is one entry per object written at a busy instant, which exact counting needs.
    */
   readonly #byName = new Map<string, Written>();
   readonly #runFamilies = new Map<string, number>();
