@@ -31,7 +31,7 @@ export type { OpenApiSchema } from './api/openapi.js';
 
 // Resource definitions and the registry (built-in kinds and custom resources)
 export { RegistryError, ResourceRegistry, defineResource } from './api/registry.js';
-export type { FieldGetter, InputOf, NameRule, ObjectOf, ResourceDefinition, ResourceSpec, ResourceVerb, ScaleSubresource, Subresources } from './api/registry.js';
+export type { FieldGetter, GenerationRule, InputOf, NameRule, ObjectOf, ResourceDefinition, ResourceSpec, ResourceVerb, ScaleSubresource, Subresources } from './api/registry.js';
 export { builtinResources, createBuiltinRegistry } from './api/kinds/index.js';
 
 // Validation helpers for custom resources' `validate` hooks

@@ -32,6 +32,21 @@ export interface Subresources {
   readonly scale?: ScaleSubresource;
 }
 
+/**
+ * Whether, and on what, the API server keeps `metadata.generation` for a kind, as the kind's
+ * upstream strategy does:
+ * - `spec` (the default, as for custom resources): 1 on create, plus one on an update that
+ *   changes any top-level field but `metadata` (and `status`, when the kind serves `/status`);
+ * - `spec-and-labels` (EndpointSlice), `spec-and-annotations` (Deployment): also on a change of
+ *   `metadata.labels`, respectively `metadata.annotations`;
+ * - `none` (ConfigMap, Service, Node, …): the server neither sets nor bumps it; a create keeps
+ *   what the request carried, an update keeps the stored value.
+ *
+ * Whatever the rule, the first graceful deletion of an object (its `deletionTimestamp` set)
+ * adds one to a generation above 0.
+ */
+export type GenerationRule = 'spec' | 'spec-and-labels' | 'spec-and-annotations' | 'none';
+
 /** How a name is validated, as upstream's name validators. */
 export type NameRule = 'dns1123-subdomain' | 'dns1123-label' | 'path-segment';
 
@@ -71,6 +86,8 @@ export interface ResourceSpec<T extends KubeObject, In = unknown> {
   readonly verbs?: readonly ResourceVerb[];
   /** How `metadata.name` is validated; defaults to `dns1123-subdomain`. */
   readonly nameRule?: NameRule;
+  /** Whether and when the server keeps `metadata.generation`; defaults to `spec`. */
+  readonly generation?: GenerationRule;
   /**
    * Defaulting that needs more than the schema (e.g. a default that depends on another field).
    * Receives a fresh, parsed object it may return modified; must be pure.
@@ -78,7 +95,7 @@ export interface ResourceSpec<T extends KubeObject, In = unknown> {
   defaults?(obj: T): T;
   /**
    * Upstream's strategy `PrepareForCreate`: runs after the server has set `metadata.uid`,
-   * `creationTimestamp` and `generation`, before validation (e.g. a Job's generated selector,
+   * `creationTimestamp` and (by the kind's {@link GenerationRule}) `generation`, before validation (e.g. a Job's generated selector,
    * which embeds the uid). Receives a fresh object it may return modified.
    */
   prepareForCreate?(obj: T): T;
@@ -128,6 +145,8 @@ export interface ResourceDefinition<T extends KubeObject = KubeObject, In = unkn
   readonly subresources: Subresources;
   /** The name rule in force. */
   readonly nameRule: NameRule;
+  /** The generation rule in force. */
+  readonly generation: GenerationRule;
   /** `plural.group`, or `plural` for the core group: how upstream names a resource in messages. */
   readonly resource: string;
 }
@@ -157,6 +176,7 @@ export function defineResource<T extends KubeObject, In = unknown>(spec: Resourc
     singular: spec.singular ?? spec.kind.toLowerCase(),
     subresources: spec.subresources ?? {},
     nameRule: spec.nameRule ?? 'dns1123-subdomain',
+    generation: spec.generation ?? 'spec',
     resource: spec.group === '' ? spec.plural : `${spec.plural}.${spec.group}`,
   });
 }

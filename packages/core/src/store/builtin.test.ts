@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBuiltinRegistry, ConfigMaps, Deployments, HorizontalPodAutoscalers, Jobs, Namespaces, PodDisruptionBudgets, Pods, Services } from '../api/kinds/index.js';
+import { createBuiltinRegistry, ConfigMaps, Deployments, EndpointSlices, Events, HorizontalPodAutoscalers, Jobs, Namespaces, PodDisruptionBudgets, Pods, Services } from '../api/kinds/index.js';
 import { ManifestError, manifestLocation, parseManifests, resolveManifest } from '../api/manifest.js';
 import { formatTime } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual.js';
@@ -344,5 +344,79 @@ describe('kind strategies', () => {
     const { clusterIP: _ip, clusterIPs: _ips, ...spec } = svc.spec;
     const updated = await server.update(Services, { ...svc, spec: { ...spec, selector: { app: 'web2' } } });
     expect(updated.spec.clusterIP).toBe('10.96.0.10');
+  });
+});
+
+describe('metadata.generation, as each kind keeps it upstream', () => {
+  const deployment = (annotations?: Record<string, string>) => ({
+    apiVersion: 'apps/v1' as const,
+    kind: 'Deployment' as const,
+    metadata: { name: 'web', namespace: 'default', ...(annotations === undefined ? {} : { annotations }) },
+    spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } } },
+  });
+
+  it('leaves it off a ConfigMap, a Service and an Event, and keeps what the request carried', async () => {
+    const { server } = newServer();
+    const cm = await server.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' }, data: { k: 'v' } });
+    expect(cm.metadata.generation).toBeUndefined();
+    const changed = await server.update(ConfigMaps, { ...cm, data: { k: 'w' } });
+    expect(changed.metadata.generation).toBeUndefined();
+    const svc = await server.create(Services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } });
+    expect(svc.metadata.generation).toBeUndefined();
+    const ev = await server.create(Events, { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'Test', message: 'm', type: 'Normal' });
+    expect(ev.metadata.generation).toBeUndefined();
+    // Upstream's generic store neither sets nor clears it for such a kind: a value sent on create stays, an update cannot move it.
+    const carried = await server.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'default', generation: 7 } });
+    expect(carried.metadata.generation).toBe(7);
+    expect((await server.update(ConfigMaps, { ...carried, metadata: { ...carried.metadata, generation: 9 }, data: { k: 'v' } })).metadata.generation).toBe(7);
+  });
+
+  it('moves a Pod\'s on a spec change, not on a status write or a label', async () => {
+    const { server } = newServer();
+    const p = await server.create(Pods, pod('p'));
+    expect(p.metadata.generation).toBe(1);
+    const labelled = await server.update(Pods, { ...p, metadata: { ...p.metadata, labels: { app: 'other' } } });
+    const status = await server.updateStatus(Pods, { ...labelled, status: { ...labelled.status, phase: 'Pending' } });
+    expect(status.metadata.generation).toBe(1);
+    const image = await server.update(Pods, { ...status, spec: { ...status.spec, containers: [{ ...status.spec.containers[0]!, image: 'nginx:1.28' }] } });
+    expect(image.metadata.generation).toBe(2);
+  });
+
+  it("moves a Deployment's on an annotation change too (upstream's deployment strategy)", async () => {
+    const { server } = newServer();
+    const d = await server.create(Deployments, deployment());
+    expect(d.metadata.generation).toBe(1);
+    const annotated = await server.update(Deployments, { ...d, metadata: { ...d.metadata, annotations: { note: 'x' } } });
+    expect(annotated.metadata.generation).toBe(2);
+    const labelled = await server.update(Deployments, { ...annotated, metadata: { ...annotated.metadata, labels: { team: 'a' } } });
+    expect(labelled.metadata.generation).toBe(2);
+  });
+
+  it("moves an EndpointSlice's on a label change and on its endpoints, which are not under spec", async () => {
+    const { server } = newServer();
+    const slice = await server.create(EndpointSlices, { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 's-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 's' } }, addressType: 'IPv4', endpoints: [], ports: [] });
+    expect(slice.metadata.generation).toBe(1);
+    const labelled = await server.update(EndpointSlices, { ...slice, metadata: { ...slice.metadata, labels: { ...slice.metadata.labels, extra: 'x' } } });
+    expect(labelled.metadata.generation).toBe(2);
+    const filled = await server.update(EndpointSlices, { ...labelled, endpoints: [{ addresses: ['10.0.0.1'] }] });
+    expect(filled.metadata.generation).toBe(3);
+    const annotated = await server.update(EndpointSlices, { ...filled, metadata: { ...filled.metadata, annotations: { note: 'x' } } });
+    expect(annotated.metadata.generation).toBe(3);
+  });
+
+  it('moves a generation above 0 once when a graceful deletion starts, and leaves an unset one unset', async () => {
+    const { server } = newServer();
+    const d = await server.create(Deployments, { ...deployment(), metadata: { name: 'web', namespace: 'default', finalizers: ['example.com/hold'] } });
+    await server.delete(Deployments, key('web'));
+    const deleting = await server.get(Deployments, key('web'));
+    expect(deleting.metadata.deletionTimestamp).toBeDefined();
+    expect(deleting.metadata.generation).toBe((d.metadata.generation ?? 0) + 1);
+    await server.delete(Deployments, key('web'));
+    expect((await server.get(Deployments, key('web'))).metadata.generation).toBe(2);
+    await server.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', namespace: 'default', finalizers: ['example.com/hold'] } });
+    await server.delete(ConfigMaps, key('held'));
+    const held = await server.get(ConfigMaps, key('held'));
+    expect(held.metadata.deletionTimestamp).toBeDefined();
+    expect(held.metadata.generation).toBeUndefined();
   });
 });

@@ -12,8 +12,9 @@
  *   or of a MetricValue or ExternalMetricValue (a metrics adapter's republished unchanged value),
  * - the `status` of a VerticalPodAutoscalerCheckpoint (the VPA recommender saves its usage
  *   histograms every minute while samples come in, as upstream's checkpoint writer does),
- * besides `metadata.resourceVersion`, `metadata.generation` (a Lease renewal is a spec change)
- * and `metadata.managedFields`.
+ * besides `metadata.resourceVersion`, `metadata.generation` (it moves with the status of a
+ * custom resource that serves no `/status`, as a VerticalPodAutoscalerCheckpoint) and
+ * `metadata.managedFields`.
  *
  * @module
  */

@@ -311,6 +311,7 @@ export const HorizontalPodAutoscalers = defineResource({
   group: 'autoscaling',
   version: 'v2',
   kind: 'HorizontalPodAutoscaler',
+  generation: 'none',
   plural: 'horizontalpodautoscalers',
   shortNames: ['hpa'],
   namespaced: true,

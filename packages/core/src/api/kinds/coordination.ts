@@ -44,6 +44,7 @@ export const Leases = defineResource({
   group: 'coordination.k8s.io',
   version: 'v1',
   kind: 'Lease',
+  generation: 'none',
   plural: 'leases',
   namespaced: true,
   schema: LeaseSchema,

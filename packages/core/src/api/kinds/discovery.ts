@@ -73,6 +73,7 @@ export const EndpointSlices = defineResource({
   group: 'discovery.k8s.io',
   version: 'v1',
   kind: 'EndpointSlice',
+  generation: 'spec-and-labels',
   plural: 'endpointslices',
   namespaced: true,
   schema: EndpointSliceSchema,

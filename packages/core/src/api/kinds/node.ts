@@ -124,6 +124,7 @@ export const Nodes = defineResource({
   group: '',
   version: 'v1',
   kind: 'Node',
+  generation: 'none',
   plural: 'nodes',
   shortNames: ['no'],
   namespaced: false,

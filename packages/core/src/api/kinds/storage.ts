@@ -44,6 +44,7 @@ export const StorageClasses = defineResource({
   group: 'storage.k8s.io',
   version: 'v1',
   kind: 'StorageClass',
+  generation: 'none',
   plural: 'storageclasses',
   shortNames: ['sc'],
   namespaced: false,

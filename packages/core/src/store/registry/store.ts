@@ -182,7 +182,7 @@ export class RegistryStore {
       if (!meta.name && meta.generateName) meta.name = this.#generateName(resource, meta.namespace, meta.generateName);
       meta.uid = this.#rng.uuid();
       meta.creationTimestamp = formatTime(this.clock.now());
-      meta.generation = 1;
+      if (resource.generation !== 'none') meta.generation = 1;
       delete meta.deletionTimestamp;
       delete meta.deletionGracePeriodSeconds;
       const prepared = resource.prepareForCreate ? resource.prepareForCreate(object) : object;
@@ -319,7 +319,7 @@ export class RegistryStore {
         }
       }
       if (resource.prepareForUpdate) next = resource.prepareForUpdate(next, old);
-      if (specChanged(old, next)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+      if (generationMoves(resource, old, next)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     let admitted = this.admission.admit(resource, 'UPDATE', subresource, next, old, options.dryRun === true);
@@ -385,6 +385,9 @@ export class RegistryStore {
     }
     // Upstream marks the object and keeps it: `deletionTimestamp` is when it should be gone,
     // `deletionGracePeriodSeconds` 0 for finalizer-only waits.
+    // As upstream's `BeforeDelete`: the first graceful deletion changes what the object's
+    // controllers should do, so a generation above 0 moves too.
+    const generation = old.metadata.generation;
     const next: KubeObject = {
       ...old,
       metadata: {
@@ -392,6 +395,7 @@ export class RegistryStore {
         deletionTimestamp: formatTime(now + grace * 1000),
         deletionGracePeriodSeconds: grace,
         ...(finalizers.size > 0 ? { finalizers: [...finalizers] } : {}),
+        ...(old.metadata.deletionTimestamp === undefined && generation !== undefined && generation > 0 ? { generation: generation + 1 } : {}),
       },
     };
     return write(next, old, false);
@@ -466,16 +470,27 @@ function parseRevision(resourceVersion: string | undefined): number | undefined 
 }
 
 
-/** Whether anything outside `metadata` and `status` differs: what bumps `metadata.generation`. */
-function specChanged(old: KubeObject, next: KubeObject): boolean {
+/**
+ * Whether an update moves `metadata.generation`, by the kind's {@link GenerationRule}: a change of
+ * anything outside `metadata` (and `status`, for a kind that serves `/status`), or of the
+ * labels or annotations the rule names.
+ */
+function generationMoves(resource: ResourceDefinition, old: KubeObject, next: KubeObject): boolean {
+  const rule = resource.generation;
+  if (rule === 'none') return false;
+  if (rule === 'spec-and-labels' && !deepEqual(old.metadata.labels ?? {}, next.metadata.labels ?? {})) return true;
+  if (rule === 'spec-and-annotations' && !deepEqual(old.metadata.annotations ?? {}, next.metadata.annotations ?? {})) return true;
+  const statusApart = resource.subresources.status === true;
   const a = old as unknown as Record<string, unknown>;
   const b = next as unknown as Record<string, unknown>;
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const key of keys) {
-    if (key === 'metadata' || key === 'status' || key === 'apiVersion' || key === 'kind') continue;
-    if (!deepEqual(a[key], b[key])) return true;
-  }
+  for (const key in a) if (counts(key, statusApart) && !deepEqual(a[key], b[key])) return true;
+  for (const key in b) if (counts(key, statusApart) && !(key in a) && b[key] !== undefined) return true;
   return false;
+}
+
+/** Whether a top-level field takes part in {@link generationMoves}'s comparison. */
+function counts(key: string, statusApart: boolean): boolean {
+  return key !== 'metadata' && key !== 'apiVersion' && key !== 'kind' && !(statusApart && key === 'status');
 }
 
 /** Runs `f`, turning a synchronous throw into a rejected promise (the verbs' error channel). */
