@@ -171,16 +171,17 @@ class DeploymentSync {
   }
 
   /**
-   * Sets the Deployment's revision annotation (upstream `SetDeploymentRevision`), through the
-   * main resource, as of the version this sync read: upstream writes it with `UpdateStatus` of
-   * that version, so a sync working from a stale cache gets a 409 and retries later instead of
-   * carrying on with the fresh object in its second half (which made a sync on a stale cache
-   * re-create a ReplicaSet the fresh half had just cleaned up, at one instant, for ever).
+   * Sets the Deployment's revision annotation (upstream `SetDeploymentRevision`) as upstream
+   * does: with `UpdateStatus` of the version this sync read. A Deployment's `/status` writes its
+   * annotations and leaves `generation` alone (a main-resource write of an annotation moves it).
+   * A sync working from a stale cache gets a 409 and retries later instead of carrying on with
+   * the fresh object in its second half (which made a sync on a stale cache re-create a
+   * ReplicaSet the fresh half had just cleaned up, at one instant, for ever).
    */
   async #setDeploymentRevision(revision: string | undefined): Promise<void> {
     if (revision === undefined || this.#d.metadata.annotations?.[REVISION_ANNOTATION] === revision) return;
-    const body = { metadata: { resourceVersion: this.#d.metadata.resourceVersion, annotations: { [REVISION_ANNOTATION]: revision } } };
-    this.#d = await this.#m.client.patch(Deployments, objectKey(this.#d), { type: 'merge', body });
+    const metadata = { ...this.#d.metadata, annotations: { ...this.#d.metadata.annotations, [REVISION_ANNOTATION]: revision } };
+    this.#d = await this.#m.client.updateStatus(Deployments, { ...this.#d, metadata });
   }
 
   /**

@@ -89,6 +89,12 @@ export interface ResourceSpec<T extends KubeObject, In = unknown> {
   /** Whether and when the server keeps `metadata.generation`; defaults to `spec`. */
   readonly generation?: GenerationRule;
   /**
+   * Whether a `/status` write also writes `metadata.annotations` (default: it writes `status`
+   * only). Upstream's status strategy of a Deployment resets only its spec and labels, and the
+   * deployment controller sets its revision annotation that way, without moving `generation`.
+   */
+  readonly statusWritesAnnotations?: boolean;
+  /**
    * Defaulting that needs more than the schema (e.g. a default that depends on another field).
    * Receives a fresh, parsed object it may return modified; must be pure.
    */

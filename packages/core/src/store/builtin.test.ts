@@ -392,6 +392,31 @@ describe('metadata.generation, as each kind keeps it upstream', () => {
     expect(labelled.metadata.generation).toBe(2);
   });
 
+  it("writes a Deployment's annotations through /status without moving generation, checks them, and leaves its spec and labels", async () => {
+    const { server } = newServer();
+    const d = await server.create(Deployments, deployment());
+    const written = await server.updateStatus(Deployments, {
+      ...d,
+      metadata: { ...d.metadata, labels: { ignored: 'yes' }, annotations: { 'deployment.kubernetes.io/revision': '1' } },
+      spec: { ...d.spec, replicas: 5 },
+      status: { observedGeneration: 1 },
+    });
+    expect(written.metadata.annotations).toEqual({ 'deployment.kubernetes.io/revision': '1' });
+    expect(written.metadata.labels).toBeUndefined();
+    expect(written.spec.replicas).toBe(1);
+    expect(written.metadata.generation).toBe(1);
+    const bad = await rejection(server.updateStatus(Deployments, { ...written, metadata: { ...written.metadata, annotations: { 'not valid/x/y': 'v' } } }));
+    expect(bad.code).toBe(422);
+    expect(bad.message).toContain('metadata.annotations');
+    const notText = await rejection(server.updateStatus(Deployments, { ...written, metadata: { ...written.metadata, annotations: { a: 1 as unknown as string } } }));
+    expect(notText.message).toContain('metadata.annotations.a');
+    expect((await server.get(Deployments, key('web'))).metadata.annotations).toEqual({ 'deployment.kubernetes.io/revision': '1' });
+    // Other kinds' /status writes keep the stored metadata.
+    const p = await server.create(Pods, pod('p'));
+    const podStatus = await server.updateStatus(Pods, { ...p, metadata: { ...p.metadata, annotations: { a: 'b' } }, status: { ...p.status, phase: 'Pending' } });
+    expect(podStatus.metadata.annotations).toBeUndefined();
+  });
+
   it("moves an EndpointSlice's on a label change and on its endpoints, which are not under spec", async () => {
     const { server } = newServer();
     const slice = await server.create(EndpointSlices, { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 's-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 's' } }, addressType: 'IPv4', endpoints: [], ports: [] });

@@ -57,6 +57,11 @@ describe('walkthrough 2: pi-web', () => {
     expect(pods).toHaveLength(2);
     expect(pods.every((p) => p.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] === first.metadata.labels?.[POD_TEMPLATE_HASH_LABEL])).toBe(true);
     await settledInvariants(c);
+    // As `kubectl get deploy -o yaml` shows it on a real cluster: revision 1, generation 1, observed.
+    const applied = await c.get(Deployments, key('pi-web'));
+    expect(applied.metadata.annotations?.[REVISION_ANNOTATION]).toBe('1');
+    expect(applied.metadata.generation).toBe(1);
+    expect(applied.status?.observedGeneration).toBe(1);
 
     const scale: Scale = { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'pi-web', namespace: 'default' }, spec: { replicas: 4 } };
     await c.server.updateScale(Deployments, key('pi-web'), scale);

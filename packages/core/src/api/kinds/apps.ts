@@ -213,6 +213,7 @@ export const Deployments = defineResource({
   version: 'v1',
   kind: 'Deployment',
   generation: 'spec-and-annotations',
+  statusWritesAnnotations: true,
   plural: 'deployments',
   shortNames: ['deploy'],
   namespaced: true,

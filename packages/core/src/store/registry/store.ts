@@ -19,13 +19,13 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { ApiError, STALE_OBJECT_MESSAGE, alreadyExists, badRequest, conflict, invalid } from '../../api/errors.js';
 import { recordUpdate } from '../../api/managedfields.js';
-import type { KubeObject, ObjectKey, ObjectList } from '../../api/meta.js';
+import { ObjectMetaSchema, type KubeObject, type ObjectKey, type ObjectList } from '../../api/meta.js';
 import type { ResourceDefinition, ResourceRegistry } from '../../api/registry.js';
 import { formatTime, type Clock } from '../../clock/clock.js';
 import type { DeleteOptions, ListOptions, Patch, WatchEvent, WatchOptions, WriteOptions } from '../../client/types.js';
 import type { Rng } from '../../rng/rng.js';
 import { deepEqual, deepFreeze } from '../../util/objects.js';
-import { createBody, decode, decodeStatus, markUndecoded, requireObjectBody, type AdmissionHook, type StoreReader } from '../admission.js';
+import { createBody, decode, decodeStatus, markUndecoded, rejectIfInvalid, requireObjectBody, validateObjectMeta, zodIssuesToFieldErrors, type AdmissionHook, type StoreReader } from '../admission.js';
 import { applyJsonPatch, applyMergePatch } from '../patch.js';
 import type { Storage, StorageEvent, StorageKey, UpdateDecision } from '../storage.js';
 import { AdmissionChain } from './admission-chain.js';
@@ -281,12 +281,12 @@ export class RegistryStore {
     let warnings: readonly string[];
     const statusOnly = subresource === 'status' ? decodeStatus(resource, body, collect) : undefined;
     if (statusOnly) {
-      // The status subresource changes status only.
-      next = { ...old, metadata: { ...old.metadata }, status: statusOnly.status } as T;
+      // The status subresource changes status only (and the annotations of a kind that says so).
+      next = { ...old, metadata: statusMetadata(resource, old, body), status: statusOnly.status } as T;
       warnings = statusOnly.warnings;
     } else if (subresource === 'status') {
       const decoded = decode(resource, body, collect);
-      next = { ...old, metadata: { ...old.metadata }, status: (decoded.object as { status?: unknown }).status } as T;
+      next = { ...old, metadata: statusMetadata(resource, old, decoded.object), status: (decoded.object as { status?: unknown }).status } as T;
       warnings = decoded.warnings;
     } else {
       const decoded = decode(resource, body, collect, reuse ? old : undefined);
@@ -469,6 +469,24 @@ function parseRevision(resourceVersion: string | undefined): number | undefined 
   return from;
 }
 
+
+/**
+ * The metadata a `/status` write stores: the stored metadata, with the request's annotations for
+ * a kind whose `/status` writes them (checked as a main-resource write checks them).
+ */
+function statusMetadata(resource: ResourceDefinition, old: KubeObject, body: KubeObject): KubeObject['metadata'] {
+  const meta = { ...old.metadata };
+  if (!resource.statusWritesAnnotations) return meta;
+  const raw = { metadata: { annotations: body.metadata?.annotations } };
+  const parsed = ObjectMetaSchema.shape.annotations.safeParse(raw.metadata.annotations);
+  if (!parsed.success) {
+    throw invalid(resource.kind, resource.group, meta.name ?? '', zodIssuesToFieldErrors(parsed.error.issues.map((i) => ({ ...i, path: ['metadata', 'annotations', ...i.path] })), raw));
+  }
+  if (parsed.data === undefined) delete meta.annotations;
+  else meta.annotations = parsed.data;
+  rejectIfInvalid(resource, meta.name ?? '', validateObjectMeta(resource, { ...old, metadata: meta }));
+  return meta;
+}
 
 /**
  * Whether an update moves `metadata.generation`, by the kind's {@link GenerationRule}: a change of
