@@ -101,8 +101,9 @@ export interface ResourceSpec<T extends KubeObject, In = unknown> {
   defaults?(obj: T): T;
   /**
    * Upstream's strategy `PrepareForCreate`: runs after the server has set `metadata.uid`,
-   * `creationTimestamp` and (by the kind's {@link GenerationRule}) `generation`, before validation (e.g. a Job's generated selector,
-   * which embeds the uid). Receives a fresh object it may return modified.
+   * `creationTimestamp` and (by the kind's {@link GenerationRule}) `generation`, before
+   * validation (e.g. a Job's generated selector, which embeds the uid). Receives a fresh object
+   * it may return modified.
    */
   prepareForCreate?(obj: T): T;
   /**
