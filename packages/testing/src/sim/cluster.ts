@@ -235,8 +235,9 @@ export interface SimClusterOptions {
    */
   readonly trace?: 'memory' | 'none' | ((entry: TraceEntry) => void) | undefined;
   /**
-   * How many times the API server lets one object be written at one virtual instant before the
-   * cluster calls it a livelock (default {@link DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT}): a write
+   * How many times the API server lets one object be written (updated or deleted; its create is
+   * not counted) at one virtual instant before the cluster calls it a livelock (default
+   * {@link DEFAULT_MAX_OBJECT_WRITES_PER_INSTANT}): a write
    * loop that never lets time pass would otherwise hang `advance`. Past it, writes to that object
    * at that instant fail with 429 `TooManyRequests`, and the next `advance`/`settle` throws
    * {@link SimClusterError} `livelock` naming the objects written most. Large bursts of writes
@@ -249,7 +250,7 @@ export interface SimClusterOptions {
    * loop that writes new objects each time round writes no object twice. Past it, every write
    * at that instant fails with 429, and the next `advance`/`settle` throws
    * {@link SimClusterError} `livelock` naming the families of objects (by controller or
-   * `generateName`) written most. Raise it to apply more than about 50,000 pods at one instant.
+   * `generateName`) written most in the instant's last 10,000 writes. Raise it to apply more than about 50,000 pods at one instant.
    */
   readonly maxWritesPerInstant?: number | undefined;
   /**

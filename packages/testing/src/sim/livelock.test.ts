@@ -75,9 +75,10 @@ const unbounded = { maxObjectWritesPerInstant: 1e9, maxWritesPerInstant: 1e9 };
 describe('LivelockGuard counting', () => {
   /** A clock that stands still: every write falls at one instant. */
   const still: Clock = { now: () => 0 } as Clock;
-  const write = (hook: AdmissionHook, resource: ResourceDefinition, namespace: string | undefined, name: string): void => {
-    const object = { apiVersion: 'v1', kind: resource.kind, metadata: { name, ...(namespace === undefined ? {} : { namespace }) } } as KubeObject;
-    hook.validate!({ operation: 'UPDATE', resource, subresource: undefined, object, oldObject: object, dryRun: false, store: undefined as never, now: 0 });
+  const write = (hook: AdmissionHook, resource: ResourceDefinition, namespace: string | undefined, name: string, operation: 'CREATE' | 'UPDATE' = 'UPDATE', generateName?: string): void => {
+    const object = { apiVersion: 'v1', kind: resource.kind, metadata: { name, ...(namespace === undefined ? {} : { namespace }), ...(generateName === undefined ? {} : { generateName }) } } as KubeObject;
+    const oldObject = operation === 'CREATE' ? undefined : object;
+    hook.validate!({ operation, resource, subresource: undefined, object, oldObject, dryRun: false, store: undefined as never, now: 0 });
   };
 
   it('counts each object on its own, kind and namespace included, when objects share a name', () => {
@@ -97,6 +98,28 @@ describe('LivelockGuard counting', () => {
     expect(() => write(hook, ConfigMaps, 'b', 'x')).toThrow('livelock guard: ConfigMap b/x written more than 3 times at virtual time 0 ms without time passing');
     expect(guard.trippedBy).toBe('livelock');
     expect(guard.tripped).toContain('written most: ConfigMap b/x (4), ConfigMap a/x (3), ConfigMap x (3), Secret a/x (3)');
+  });
+
+  it("does not count an object's create against it: its updates at one instant are what a loop repeats", () => {
+    const guard = new LivelockGuard(still, 3);
+    const hook = guard.hook();
+    for (let i = 0; i < 3; i++) write(hook, ConfigMaps, 'a', `first-${i}`);
+    write(hook, ConfigMaps, 'a', 'x', 'CREATE');
+    for (let i = 0; i < 3; i++) write(hook, ConfigMaps, 'a', 'x');
+    expect(guard.tripped).toBeUndefined();
+    expect(() => write(hook, ConfigMaps, 'a', 'x')).toThrow('ConfigMap a/x written more than 3 times');
+  });
+
+  it('names the family a loop of creates writes most, from the latest writes of the instant, when the total bound trips', () => {
+    const guard = new LivelockGuard(still, 2, 40);
+    const hook = guard.hook();
+    for (let i = 0; i < 5; i++) write(hook, Secrets, 'a', `other-${i}`, 'CREATE');
+    for (let i = 0; i < 35; i++) write(hook, ConfigMaps, 'a', `spawn-${i}`, 'CREATE', 'spawn-');
+    expect(guard.tripped).toBeUndefined();
+    expect(() => write(hook, ConfigMaps, 'a', 'spawn-35', 'CREATE', 'spawn-')).toThrow('livelock guard: more than 40 writes at virtual time 0 ms');
+    expect(guard.trippedBy).toBe('livelock');
+    // The 39 writes past the per-object threshold of 2: three Secrets and 36 ConfigMaps.
+    expect(guard.tripped).toContain('written most in its last 39 writes: ConfigMap a/spawn-* (36), Secret a/other-2 (1), Secret a/other-3 (1), Secret a/other-4 (1)');
   });
 });
 

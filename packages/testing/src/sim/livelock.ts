@@ -33,19 +33,30 @@ export const DEFAULT_MAX_WRITES_PER_INSTANT = 250_000;
 export const YIELD_EVERY_WRITES_PER_INSTANT = 10_000;
 
 /**
+ * How many of an instant's latest writes past the per-object threshold the guard remembers
+ * (kind and metadata) to name the families a trip of the total bound writes most: 10,000. A
+ * loop is what an instant writes most at its end, so they name it as a count of every write
+ * would, without an entry per object.
+ */
+export const RECENT_WRITES = 10_000;
+
+/**
  * Counts the writes admitted at each virtual instant. A large burst is fine (applying 10,000
- * pods writes each a few times); one object written more than `limit` times at the same
- * instant is a loop, and so is more than `totalLimit` writes at one instant in all — a loop
- * that writes new objects each time round (a pod the kubelet rejects, replaced by its
+ * pods writes each a few times); one object updated or deleted more than `limit` times at the
+ * same instant is a loop, and so is more than `totalLimit` writes at one instant in all — a
+ * loop that writes new objects each time round (a pod the kubelet rejects, replaced by its
  * ReplicaSet at once, rejected again) never writes one object twice. Past either bound, every
  * further write (to that object, or at all) at that instant is rejected (429
  * `TooManyRequests`), which ends the loop: components see a failed write and retry later, on a
  * timer. The first trip is kept in {@link LivelockGuard.tripped} for the cluster to report.
  * A third bound, on all writes of the cluster's life (`runLimit`), catches a loop that lets a
  * little time pass each time round; past it every write is rejected.
- * Objects, and the families they belong to (their controller, or their `generateName`), are
- * counted one by one only once `limit` writes happened at the instant, so the common write pays
- * for a clock read and a comparison.
+ * Objects are counted one by one only once `limit` writes happened at the instant, so the
+ * common write pays for a clock read and a comparison; and a create is not counted against its
+ * object (a create is an object's first write: a loop writes an object again, and each round
+ * of a create-and-delete loop deletes it once), so the busiest instants — an apply of
+ * thousands of pods, each with its events — keep no entry per new object. What a report
+ * names for the total bound comes from the instant's last {@link RECENT_WRITES} writes.
  */
 export class LivelockGuard {
   /** What the first trip saw: the instant and the objects written most. */
@@ -69,6 +80,9 @@ export class LivelockGuard {
    * left is one entry per object written at a busy instant, which exact counting needs.
    */
   readonly #byName = new Map<string, Written>();
+  /** The instant's latest writes past `limit` (ring buffers of {@link RECENT_WRITES} slots, at `#writes % RECENT_WRITES`). */
+  readonly #recentKinds: string[] = [];
+  readonly #recentMeta: KubeObject['metadata'][] = [];
   readonly #runFamilies = new Map<string, number>();
 
   /**
@@ -105,7 +119,7 @@ export class LivelockGuard {
   hook(): AdmissionHook {
     return {
       name: 'kubeloop-livelock-guard',
-      validate: ({ resource, object }) => {
+      validate: ({ operation, resource, object }) => {
         const now = this.#clock.now();
         if (now !== this.#at) {
           this.#at = now;
@@ -128,16 +142,19 @@ export class LivelockGuard {
         }
         if (++this.#writes <= this.#limit) return;
         const meta = object.metadata;
-        const written = this.#count(resource.kind, meta);
-        if (written.count > this.#limit) {
+        const slot = this.#writes % RECENT_WRITES;
+        this.#recentKinds[slot] = resource.kind;
+        this.#recentMeta[slot] = meta;
+        const written = operation === 'CREATE' ? undefined : this.#count(resource.kind, meta);
+        if (written !== undefined && written.count > this.#limit) {
           if (this.tripped === undefined) this.trippedBy = 'livelock';
-          this.tripped ??= `an object written more than ${this.#limit} times at virtual time ${now} ms without time passing (a write loop: components undoing each other's writes, or a controller requeueing itself at once); written most: ${top(this.#counts((kind, namespace, name) => `${kind} ${namespace}${name}`))}`;
+          this.tripped ??= `an object written more than ${this.#limit} times at virtual time ${now} ms without time passing (a write loop: components undoing each other's writes, or a controller requeueing itself at once); written most: ${top(this.#counts())}`;
           const namespace = meta.namespace === undefined ? '' : `${meta.namespace}/`;
           throw new ApiError('TooManyRequests', `livelock guard: ${resource.kind} ${namespace}${meta.name ?? ''} written more than ${this.#limit} times at virtual time ${now} ms without time passing`);
         }
         if (this.#writes > this.#totalLimit) {
           if (this.tripped === undefined) this.trippedBy = 'livelock';
-          this.tripped ??= `more than ${this.#totalLimit} writes at virtual time ${now} ms without time passing (a write loop that makes new objects each time round, e.g. pods rejected and replaced at once); written most: ${top(this.#counts((kind, namespace, _name, m) => familyOf(kind, namespace, m)))}`;
+          this.tripped ??= `more than ${this.#totalLimit} writes at virtual time ${now} ms without time passing (a write loop that makes new objects each time round, e.g. pods rejected and replaced at once); written most in its last ${Math.min(RECENT_WRITES, this.#writes - this.#limit)} writes: ${top(this.#recentFamilies())}`;
           throw new ApiError('TooManyRequests', `livelock guard: more than ${this.#totalLimit} writes at virtual time ${now} ms without time passing`);
         }
       },
@@ -152,22 +169,34 @@ export class LivelockGuard {
     let written = first;
     while (written !== undefined && (written.kind !== kind || written.namespace !== namespace)) written = written.next;
     if (written === undefined) {
-      written = { kind, namespace, count: 0, meta, next: first };
+      written = { kind, namespace, count: 0, next: first };
       this.#byName.set(name, written);
     }
     written.count++;
-    written.meta = meta;
     return written;
   }
 
-  /** The writes of the current instant summed by `label` (of kind, `namespace/` or `''`, name, metadata): for a report. */
-  #counts(label: (kind: string, namespace: string, name: string, meta: KubeObject['metadata']) => string): Map<string, number> {
+  /** The updates and deletes of the current instant counted by object (`Kind namespace/name`): for a report. */
+  #counts(): Map<string, number> {
     const out = new Map<string, number>();
     for (const [name, first] of this.#byName) {
       for (let written: Written | undefined = first; written !== undefined; written = written.next) {
-        const key = label(written.kind, written.namespace === '' ? '' : `${written.namespace}/`, name, written.meta);
+        const key = `${written.kind} ${written.namespace === '' ? '' : `${written.namespace}/`}${name}`;
         out.set(key, (out.get(key) ?? 0) + written.count);
       }
+    }
+    return out;
+  }
+
+  /** The instant's remembered latest writes counted by family: for a report. */
+  #recentFamilies(): Map<string, number> {
+    const out = new Map<string, number>();
+    const n = Math.min(RECENT_WRITES, this.#writes - this.#limit);
+    for (let i = 0; i < n; i++) {
+      const slot = (this.#writes - i) % RECENT_WRITES;
+      const meta = this.#recentMeta[slot]!;
+      const family = familyOf(this.#recentKinds[slot]!, meta.namespace === undefined ? '' : `${meta.namespace}/`, meta);
+      out.set(family, (out.get(family) ?? 0) + 1);
     }
     return out;
   }
@@ -179,7 +208,6 @@ interface Written {
   /** The namespace, `''` for a cluster-scoped object. */
   readonly namespace: string;
   count: number;
-  meta: KubeObject['metadata'];
   readonly next: Written | undefined;
 }
 
