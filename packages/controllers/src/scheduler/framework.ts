@@ -351,7 +351,37 @@ export function scheduleOne(fw: Framework, pod: Pod, snapshot: Snapshot, cursor:
   }
 }
 
+/**
+ * Arrays a scheduling cycle writes and drops when it ends, kept for the next cycle: a cycle
+ * at 5,000 nodes filters and scores hundreds of nodes, and fresh arrays for each were
+ * kilobytes of garbage per pod. A cycle takes a set from the pool and puts it back when it
+ * ends (a cycle inside a plugin's call would take another); nothing outside the cycle sees them.
+ */
+interface CycleScratch {
+  /** The nodes of the chunk being filtered. */
+  readonly chunk: NodeInfoView[];
+  /** The feasible nodes found so far. */
+  readonly feasible: NodeInfoView[];
+  /** The failure of each node of a chunk, for the filter running. */
+  readonly failures: (Status | undefined)[];
+  /** The weighted total score of each feasible node. */
+  readonly totals: number[];
+  /** One score plugin's scores of each feasible node. */
+  readonly scores: number[];
+}
+
+const scratchPool: CycleScratch[] = [];
+
 function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor, rng: Rng): CycleResult {
+  const scratch = scratchPool.pop() ?? { chunk: [], feasible: [], failures: [], totals: [], scores: [] };
+  try {
+    return cycleWith(scratch, fw, pod, snapshot, cursor, rng);
+  } finally {
+    scratchPool.push(scratch);
+  }
+}
+
+function cycleWith(scratch: CycleScratch, fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor, rng: Rng): CycleResult {
   const nodes = snapshot.nodes;
   const numAllNodes = nodes.length;
   const state: CycleState = new Map();
@@ -372,7 +402,8 @@ function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor,
   }
   const filters = fw.filter.filter((p) => !skipped.has(p.name));
   const want = numFeasibleNodesToFind(fw.profile.percentageOfNodesToScore ?? 0, numAllNodes);
-  let feasible: NodeInfoView[] = NO_NODES;
+  const { chunk, feasible } = scratch;
+  feasible.length = 0;
   const failed = new Map<string, Status>();
   let visited = 0;
   const start = numAllNodes === 0 ? 0 : cursor.nextStartNodeIndex % numAllNodes;
@@ -383,13 +414,10 @@ function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor,
   // order, and each failing node keeps its first failing filter.
   while (visited < numAllNodes && feasible.length < want) {
     const size = Math.min(want - feasible.length, numAllNodes - visited);
-    const chunk = new Array<NodeInfoView>(size);
+    if (chunk.length !== size) chunk.length = size;
     for (let i = 0; i < size; i++) chunk[i] = nodes[(start + visited + i) % numAllNodes]!;
-    const passed = filterChunk(filters, state, pod, chunk, snapshot, failed);
-    // The first chunk's survivors (the chunk itself, or a fresh array) are adopted, not copied:
-    // at 5,000 nodes it is hundreds of nodes, and usually every node wanted.
-    if (feasible === NO_NODES) feasible = passed as NodeInfoView[];
-    else for (const node of passed) feasible.push(node);
+    const passed = filterChunk(filters, state, pod, chunk, snapshot, failed, scratch.failures);
+    for (let i = 0; i < passed.length; i++) feasible.push(passed[i]!);
     visited += size;
   }
   cursor.nextStartNodeIndex = numAllNodes === 0 ? 0 : (start + visited) % numAllNodes;
@@ -399,12 +427,9 @@ function cycle(fw: Framework, pod: Pod, snapshot: Snapshot, cursor: CycleCursor,
     return { kind: 'unschedulable', numAllNodes, diagnosis: withPostFilter(fw, state, pod, snapshot, diagnosis) };
   }
   if (feasible.length === 1) return { kind: 'scheduled', nodeName: feasible[0]!.name, evaluatedNodes: visited, feasibleNodes: 1 };
-  const totals = prioritize(fw, state, pod, feasible, snapshot);
+  const totals = prioritize(fw, state, pod, feasible, snapshot, scratch);
   return { kind: 'scheduled', nodeName: feasible[selectHost(totals, rng)]!.name, evaluatedNodes: visited, feasibleNodes: feasible.length };
 }
-
-/** No feasible node yet (shared: replaced, never written to). */
-const NO_NODES = Object.freeze([]) as unknown as NodeInfoView[];
 
 /**
  * The batch form of a filter written over its one-node form: calls `plugin.filter` on each node
@@ -428,12 +453,11 @@ export function filterEachNode(plugin: FilterPlugin, state: CycleState, pod: Pod
  * `plugin-failed` error naming it (with several throwing plugins, the first in filter order
  * whose run over the chunk throws, where a node-by-node walk would name the one reached first).
  */
-function filterChunk(filters: readonly FilterPlugin[], state: CycleState, pod: Pod, chunk: readonly NodeInfoView[], snapshot: Snapshot, failed: Map<string, Status>): readonly NodeInfoView[] {
+function filterChunk(filters: readonly FilterPlugin[], state: CycleState, pod: Pod, chunk: readonly NodeInfoView[], snapshot: Snapshot, failed: Map<string, Status>, out: (Status | undefined)[]): readonly NodeInfoView[] {
   let alive = chunk;
   let firstFailure: Map<NodeInfoView, Status> | undefined;
-  // One array for every filter of the chunk (a cycle at 5,000 nodes filters hundreds of nodes
-  // through each filter), cleared before each: its failures are read before the next runs.
-  const out = new Array<Status | undefined>(chunk.length);
+  // `out` is one array for every filter of the chunk (a cycle at 5,000 nodes filters hundreds
+  // of nodes through each filter), cleared before each: its failures are read before the next runs.
   for (const f of filters) {
     if (out.length !== alive.length) out.length = alive.length;
     out.fill(undefined);
@@ -498,20 +522,24 @@ export function filterOnNode(fw: Framework, pod: Pod, snapshot: Snapshot, node: 
 
 /**
  * PreScore, Score, NormalizeScore and the weighted sum over `nodes` (upstream
- * `prioritizeNodes`). Returns the total per node, in `nodes` order.
+ * `prioritizeNodes`). Returns the total per node, in `nodes` order: `into.totals` when given
+ * (with `into.scores` as the plugins' scratch), else a new array.
  */
-export function prioritize(fw: Framework, state: CycleState, pod: Pod, nodes: readonly NodeInfoView[], snapshot: Snapshot): number[] {
-  const skipped = new Set<string>();
+export function prioritize(fw: Framework, state: CycleState, pod: Pod, nodes: readonly NodeInfoView[], snapshot: Snapshot, into?: { readonly totals: number[]; readonly scores: number[] }): number[] {
+  let skipped: Set<string> | undefined;
   for (const p of fw.preScore) {
     const s = call(p, 'PreScore', () => p.preScore(state, pod, nodes, snapshot));
-    if (s.code === 'Skip') skipped.add(p.name);
+    if (s.code === 'Skip') (skipped ??= new Set()).add(p.name);
     else if (s.code !== 'Success') throw new SchedulerError('plugin-failed', `plugin ${p.name} failed at PreScore: ${s.reasons.join(', ')}`);
   }
-  const totals = new Array<number>(nodes.length).fill(0);
+  const totals = into?.totals ?? [];
+  totals.length = nodes.length;
+  totals.fill(0);
   // One array for every plugin's scores: each plugin's are summed before the next writes.
-  const scores = new Array<number>(nodes.length);
+  const scores = into?.scores ?? [];
+  scores.length = nodes.length;
   for (const { plugin, weight } of fw.score) {
-    if (skipped.has(plugin.name)) continue;
+    if (skipped?.has(plugin.name) === true) continue;
     // A node a plugin leaves without a score fails the range check below, as a fresh array's hole did.
     scores.fill(Number.NaN);
     try {
