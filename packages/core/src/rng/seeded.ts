@@ -4,12 +4,18 @@
  * @module
  */
 import type { Rng } from './rng.js';
-import { flatten } from '../util/objects.js';
 
 /** Upstream's `k8s.io/apimachinery/pkg/util/rand` alphabet: no vowels, no confusable 0/1/3. */
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
-const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The character codes of the hexadecimal digits, by value. */
+const HEX_CODES: readonly number[] = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const DASH = 0x2d;
+
+/** The character code of the hexadecimal digit of `word`'s four bits at `shift`. */
+function hex(word: number, shift: number): number {
+  return HEX_CODES[(word >>> shift) & 0xf]!;
+}
 
 const TWO_POW_32 = 4_294_967_296;
 
@@ -102,14 +108,14 @@ class Sfc32 implements Rng {
     // RFC 4122 §4.4: version 4 in the high nibble of byte 6, variant 10xx in byte 8.
     const b6 = ((w1 >>> 8) & 0x0f) | 0x40;
     const b8 = ((w2 >>> 24) & 0x3f) | 0x80;
-    // Flat: a concatenation of 18 pieces is otherwise a rope of ~490 bytes, kept by every object.
-    return flatten(
-      HEX[w0 >>> 24]! + HEX[(w0 >>> 16) & 0xff]! + HEX[(w0 >>> 8) & 0xff]! + HEX[w0 & 0xff]! + '-' +
-      HEX[w1 >>> 24]! + HEX[(w1 >>> 16) & 0xff]! + '-' +
-      HEX[b6]! + HEX[w1 & 0xff]! + '-' +
-      HEX[b8]! + HEX[(w2 >>> 16) & 0xff]! + '-' +
-      HEX[(w2 >>> 8) & 0xff]! + HEX[w2 & 0xff]! +
-      HEX[w3 >>> 24]! + HEX[(w3 >>> 16) & 0xff]! + HEX[(w3 >>> 8) & 0xff]! + HEX[w3 & 0xff]!
+    // One flat string from 36 character codes: a concatenation of pieces builds a rope (up to
+    // 490 bytes of pieces per uid) and is 30 times slower.
+    return String.fromCharCode(
+      hex(w0, 28), hex(w0, 24), hex(w0, 20), hex(w0, 16), hex(w0, 12), hex(w0, 8), hex(w0, 4), hex(w0, 0), DASH,
+      hex(w1, 28), hex(w1, 24), hex(w1, 20), hex(w1, 16), DASH,
+      hex(b6, 4), hex(b6, 0), hex(w1, 4), hex(w1, 0), DASH,
+      hex(b8, 4), hex(b8, 0), hex(w2, 20), hex(w2, 16), DASH,
+      hex(w2, 12), hex(w2, 8), hex(w2, 4), hex(w2, 0), hex(w3, 28), hex(w3, 24), hex(w3, 20), hex(w3, 16), hex(w3, 12), hex(w3, 8), hex(w3, 4), hex(w3, 0),
     );
   }
 
