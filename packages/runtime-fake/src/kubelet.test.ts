@@ -232,6 +232,21 @@ describe('a pod bound to a fake node', () => {
     pod = await s.pod('init');
     expect(pod.status.phase).toBe('Running');
     expect(cond(pod, 'Initialized')).toBe('True');
+    // Each container's events name it as upstream's container reference does
+    // (`kubectl get events -o wide` shows it as SUBOBJECT).
+    const events = (await s.events('init')).map((e) => `${e.reason} ${e.involvedObject.fieldPath ?? '(pod)'}`);
+    expect(events).toEqual([
+      'Pulling spec.initContainers{first}',
+      'Pulled spec.initContainers{first}',
+      'Created spec.initContainers{first}',
+      'Started spec.initContainers{first}',
+      'Pulled spec.initContainers{second}',
+      'Created spec.initContainers{second}',
+      'Started spec.initContainers{second}',
+      'Pulled spec.containers{app}',
+      'Created spec.containers{app}',
+      'Started spec.containers{app}',
+    ]);
   });
 
   it('fails the pod when an init container fails under restartPolicy Never', async () => {

@@ -754,7 +754,7 @@ export class FakeKubelet {
         return { type: 'Advanced', pod, latest: this.#cache?.get(key), view, events: worker.drainEvents(), nextDeadline: worker.nextDeadline(), now };
       }
       case 'RecordEvent':
-        void this.#recorder.event(action.pod, action.event.type, action.event.reason, action.event.message);
+        void this.#recorder.event(action.pod, action.event.type, action.event.reason, action.event.message, action.event.fieldPath);
         return undefined;
       case 'WriteStatus':
         return this.#writeStatus(action.pod, action.status);

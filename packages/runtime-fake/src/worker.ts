@@ -30,6 +30,11 @@ export interface PodEvent {
   readonly reason: string;
   /** Upstream's message. */
   readonly message: string;
+  /**
+   * The container the event is about, as upstream's container reference names it
+   * (`spec.containers{web}`, `spec.initContainers{setup}`); absent for the pod as a whole.
+   */
+  readonly fieldPath?: string;
 }
 
 /** What the kubelet tells the worker about the outside world. */
@@ -47,6 +52,8 @@ export interface WorkerInput {
 interface Slot {
   readonly spec: Container;
   readonly init: boolean;
+  /** Its `involvedObject.fieldPath` in events: `spec.containers{name}` or `spec.initContainers{name}`. */
+  readonly fieldPath: string;
   /** An init container with `restartPolicy: Always` (a sidecar): runs alongside the containers. */
   readonly sidecar: boolean;
   /** Whether it (a sidecar) has been started once, which lets the next init container start. */
@@ -111,7 +118,7 @@ export class PodWorker {
     const slot = (spec: Container, init: boolean): Slot => {
       const limit = spec.resources?.limits?.['memory'];
       const q = limit === undefined ? undefined : tryParseQuantity(limit);
-      return { spec, init, sidecar: init && spec.restartPolicy === 'Always', everStarted: false, behavior: behaviorOf(spec), memoryLimitBytes: q?.value(), c: initialContainerState(spec.name, spec.image ?? '', podRef(p)) };
+      return { spec, init, fieldPath: `spec.${init ? 'initContainers' : 'containers'}{${spec.name}}`, sidecar: init && spec.restartPolicy === 'Always', everStarted: false, behavior: behaviorOf(spec), memoryLimitBytes: q?.value(), c: initialContainerState(spec.name, spec.image ?? '', podRef(p)) };
     };
     this.#slots = [...(p.spec.initContainers ?? []).map((c) => slot(c, true)), ...p.spec.containers.map((c) => slot(c, false))];
   }
@@ -233,8 +240,9 @@ export class PodWorker {
   }
 
 
-  #emit(type: PodEvent['type'], reason: string, message: string): void {
-    this.#events.push({ type, reason, message });
+  /** Records an event on the pod, or on the container of slot `s`. */
+  #emit(type: PodEvent['type'], reason: string, message: string, s?: Slot): void {
+    this.#events.push(s === undefined ? { type, reason, message } : { type, reason, message, fieldPath: s.fieldPath });
   }
 
   /** Runs {@link #step} at `t` until nothing changes. */
@@ -271,7 +279,7 @@ export class PodWorker {
         if (st.kind !== 'running') continue;
         running++;
         if (!st.container.stopping) {
-          this.#emit('Normal', 'Killing', `Stopping container ${s.spec.name}`);
+          this.#emit('Normal', 'Killing', `Stopping container ${s.spec.name}`, s);
           this.#runtime.stop(st.container.id, t, stopBy);
           this.#changes++;
         }
@@ -342,7 +350,7 @@ export class PodWorker {
         if (!s.sidecar || st.kind !== 'running') continue;
         sidecars++;
         if (!st.container.stopping) {
-          this.#emit('Normal', 'Killing', `Stopping container ${s.spec.name}`);
+          this.#emit('Normal', 'Killing', `Stopping container ${s.spec.name}`, s);
           this.#runtime.stop(st.container.id, t, t + pod.spec.terminationGracePeriodSeconds * 1000);
           this.#changes++;
         }
@@ -382,7 +390,7 @@ export class PodWorker {
       for (const action of actions) {
         switch (action.type) {
           case 'Emit':
-            this.#events.push(action.event);
+            this.#emit(action.event.type, action.event.reason, action.event.message, s);
             break;
           case 'Remove':
             this.#runtime.remove(action.id);
@@ -429,9 +437,9 @@ export class PodWorker {
         probes[kind] = next;
         this.#changes++;
         const label = kind === 'startup' ? 'Startup' : kind === 'liveness' ? 'Liveness' : 'Readiness';
-        if (answer === 'failure' && next.failures === 1) this.#emit('Warning', 'Unhealthy', `${label} probe failed: HTTP probe failed with statuscode: 503`);
+        if (answer === 'failure' && next.failures === 1) this.#emit('Warning', 'Unhealthy', `${label} probe failed: HTTP probe failed with statuscode: 503`, s);
         if (kind !== 'readiness' && next.result === 'failure') {
-          this.#emit('Normal', 'Killing', `Container ${s.spec.name} failed ${kind} probe, will be restarted`);
+          this.#emit('Normal', 'Killing', `Container ${s.spec.name} failed ${kind} probe, will be restarted`, s);
           const grace = (probe.terminationGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds) * 1000;
           this.#runtime.stop(st.container.id, t, t + grace);
           killedByProbe = true;

@@ -71,6 +71,8 @@ interface Similar {
    * repeated the group's key and the message, most of the recorder's weight).
    */
   readonly firstMessage: string;
+  /** The part of the object (`involvedObject.fieldPath`) the group's first message was about, `''` for the whole object. */
+  readonly firstFieldPath: string;
   first?: Seen | undefined;
   combined?: Seen | undefined;
 }
@@ -88,10 +90,11 @@ const SEP = '\u0000';
  * - the first occurrence creates an Event named `<object name>.<hex suffix>` in the object's
  *   namespace (`default` for cluster-scoped objects), with `count: 1`, `firstTimestamp` =
  *   `lastTimestamp` = now, `source.component` and `reportingComponent` set;
- * - a repeat with the same involved object (kind, namespace, name, uid), type, reason, message
- *   and source within `windowMs` of the previous one patches that Event: `count + 1`,
- *   `lastTimestamp` = now;
- * - similar events (same source, object, type and reason) with different messages are
+ * - a repeat with the same involved object (kind, namespace, name, uid, and the part of it:
+ *   `fieldPath`), type, reason, message and source within `windowMs` of the previous one
+ *   patches that Event: `count + 1`, `lastTimestamp` = now;
+ * - similar events (same source, object, type and reason, whatever part of the object they
+ *   are about) with different messages are
  *   combined as client-go's `EventAggregator` combines them: from the tenth different message
  *   within `windowMs` on, each goes into one Event whose message is
  *   `(combined from similar events): <the latest message>`, its `count` rising;
@@ -134,10 +137,12 @@ export class EventRecorder {
   }
 
   /**
-   * Records that `type`/`reason`/`message` happened to `object`. Resolves once the write is
-   * done (or failed and was reported); never rejects, so callers may ignore the promise.
+   * Records that `type`/`reason`/`message` happened to `object`, or to the part of it that
+   * `fieldPath` names (upstream's `involvedObject.fieldPath`, e.g. `spec.containers{web}` for
+   * a container's events, as the kubelet reports them). Resolves once the write is done (or
+   * failed and was reported); never rejects, so callers may ignore the promise.
    */
-  event(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  event(object: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): Promise<void> {
     const o = this.#options;
     const meta = object.metadata;
     // Events that may be combined (same source, object, type and reason) are recorded in call
@@ -148,7 +153,7 @@ export class EventRecorder {
     const source = meta.uid !== undefined && meta.uid !== '' ? meta.uid : flatten([object.apiVersion, object.kind, meta.namespace ?? '', meta.name ?? ''].join(SEP));
     const similar = flatten(`${source}${SEP}${type}${SEP}${reason}`);
     const previous = this.#chains.get(similar) ?? Promise.resolve();
-    const next = previous.then(() => this.#record(source, similar, object, type, reason, message)).catch((error: unknown) => o.onError?.(error));
+    const next = previous.then(() => this.#record(source, similar, object, type, reason, message, fieldPath ?? '')).catch((error: unknown) => o.onError?.(error));
     this.#chains.set(similar, next);
     void next.then(() => {
       if (this.#chains.get(similar) === next) this.#chains.delete(similar);
@@ -156,14 +161,14 @@ export class EventRecorder {
     return next;
   }
 
-  async #record(source: string, similar: string, object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  async #record(source: string, similar: string, object: KubeObject, type: EventType, reason: string, message: string, fieldPath: string): Promise<void> {
     const o = this.#options;
     const now = o.clock.now();
     const window = o.windowMs ?? 600_000;
     // client-go's EventAggregator: the tenth different message of similar events within the
     // window, and every one after it, goes into one combined Event instead.
     let entry = this.#similar.get(similar);
-    if (entry === undefined || now - entry.lastSeenMs > window) this.#similar.set(similar, (entry = { messages: message, lastSeenMs: now, firstMessage: message, first: undefined, combined: undefined }));
+    if (entry === undefined || now - entry.lastSeenMs > window) this.#similar.set(similar, (entry = { messages: message, lastSeenMs: now, firstMessage: message, firstFieldPath: fieldPath, first: undefined, combined: undefined }));
     entry.lastSeenMs = now;
     let messages = entry.messages;
     if (typeof messages === 'string' && messages !== message) entry.messages = messages = new Set([messages]);
@@ -174,9 +179,10 @@ export class EventRecorder {
       messages.delete(messages.values().next().value!);
       text = `(combined from similar events): ${message}`;
     }
-    // Where the Event of this message is remembered: in the group for its first message and the
-    // combined one, under a key of its own for the others.
-    const own = combined || message === entry.firstMessage ? undefined : flatten(`${similar}${SEP}${message}`);
+    // Where the Event of this message (about this part of the object: client-go's event key has
+    // the field path, its aggregation key does not) is remembered: in the group for its first
+    // message and the combined one, under a key of its own for the others.
+    const own = combined || (message === entry.firstMessage && fieldPath === entry.firstFieldPath) ? undefined : flatten(`${similar}${SEP}${fieldPath}${SEP}${message}`);
     // client-go's eventObserve: a repeat within the window counts on the Event it repeats.
     const seen = combined ? entry.combined : own === undefined ? entry.first : this.#seen.get(own);
     const repeat = seen !== undefined && now - seen.lastSeenMs <= window;
@@ -196,7 +202,7 @@ export class EventRecorder {
         // The Event was deleted (or expired): start a new one.
       }
     }
-    const created = await this.#create(object, type, reason, text, now);
+    const created = await this.#create(object, type, reason, text, fieldPath, now);
     const written: Seen = { namespace: created.metadata.namespace ?? '', name: created.metadata.name ?? '', count: 1, lastSeenMs: now };
     if (combined) entry.combined = written;
     else if (own === undefined) entry.first = written;
@@ -215,7 +221,7 @@ export class EventRecorder {
     return true;
   }
 
-  async #create(object: KubeObject, type: EventType, reason: string, message: string, now: number): Promise<Event> {
+  async #create(object: KubeObject, type: EventType, reason: string, message: string, fieldPath: string, now: number): Promise<Event> {
     const o = this.#options;
     const meta = object.metadata;
     const namespace = meta.namespace ?? 'default';
@@ -235,6 +241,7 @@ export class EventRecorder {
           name: meta.name ?? '',
           ...(meta.uid === undefined ? {} : { uid: meta.uid }),
           ...(meta.resourceVersion === undefined ? {} : { resourceVersion: meta.resourceVersion }),
+          ...(fieldPath === '' ? {} : { fieldPath }),
         },
         reason,
         message,

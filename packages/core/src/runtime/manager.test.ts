@@ -274,6 +274,21 @@ describe('EventRecorder', () => {
     expect(counts).toEqual({ 'scaled to 3': 3, 'scaled to 5': 2, 'scaled to 7': 1 });
   });
 
+  it('keeps the events of each part of an object apart (client-go\'s event key has the field path), and counts repeats on each', async () => {
+    const cluster = testCluster();
+    const { clock, api } = cluster;
+    const w = await api.create(Widgets, widget('a'));
+    const recorder = createManager({ client: api, clock, rng: cluster.rng, registry: cluster.registry }).recorder('c');
+    const pulled = 'Container image "nginx" already present on machine';
+    await recorder.event(w, 'Normal', 'Pulled', pulled, 'spec.containers{web}');
+    await recorder.event(w, 'Normal', 'Pulled', pulled, 'spec.containers{sidecar}');
+    await clock.advance(1_000);
+    await recorder.event(w, 'Normal', 'Pulled', pulled, 'spec.containers{web}');
+    await recorder.event(w, 'Normal', 'Pulled', pulled);
+    const byPath = Object.fromEntries((await api.list(Events, { namespace: 'default' })).items.map((e) => [e.involvedObject.fieldPath ?? '(none)', e.count]));
+    expect(byPath).toEqual({ 'spec.containers{web}': 2, 'spec.containers{sidecar}': 1, '(none)': 1 });
+  });
+
   it('combines similar events from the tenth different message on, as client-go does', async () => {
     const cluster = testCluster();
     const { clock, api } = cluster;
