@@ -44,6 +44,8 @@ export function templateGenerationHook(): AdmissionHook {
     name: TEMPLATE_GENERATION_HOOK,
     resources: ['daemonsets.apps'],
     operations: ['CREATE', 'UPDATE'],
+    // A new DaemonSet that differs in an annotation only (metadata is always decoded).
+    producesDecoded: true,
     mutate(request) {
       if (request.subresource !== undefined) return;
       const ds = request.object as DaemonSet;

@@ -3,9 +3,10 @@
  * created get 300 s tolerations of the not-ready and unreachable NoExecute taints.
  */
 import { describe, expect, it } from 'vitest';
-import { ApiServer, PluginHost, Pods, VirtualClock, createBuiltinRegistry, seededRng } from '@kubeloop/core';
-import type { Pod, Toleration } from '@kubeloop/core';
-import { withDefaultTolerations } from './admission.js';
+import { fc, test } from '@fast-check/vitest';
+import { ApiServer, PluginHost, Pods, VirtualClock, createBuiltinRegistry, deepEqual, seededRng, validateForCreate } from '@kubeloop/core';
+import type { AdmissionRequest, Pod, Toleration } from '@kubeloop/core';
+import { defaultTolerationSeconds, withDefaultTolerations } from './admission.js';
 import { nodeLifecyclePlugin } from './plugin.js';
 
 const NR = 'node.kubernetes.io/not-ready';
@@ -35,4 +36,34 @@ describe('DefaultTolerationSeconds', () => {
     const updated = await server.update(Pods, { ...created, metadata: { ...created.metadata, labels: { a: 'b' } } });
     expect(updated.spec.tolerations).toHaveLength(2);
   });
+
+  // The hook declares `producesDecoded`: the server then reuses the tolerations it adds on later
+  // updates without parsing them. That holds only if decoding its output changes nothing.
+  const toleration = fc.record(
+    {
+      key: fc.constantFrom(NR, UR, 'dedicated', ''),
+      operator: fc.constantFrom('Exists', 'Equal'),
+      value: fc.constantFrom('', 'gpu'),
+      effect: fc.constantFrom('', 'NoSchedule', 'PreferNoSchedule', 'NoExecute'),
+      tolerationSeconds: fc.integer({ min: 0, max: 3600 }),
+    },
+    { requiredKeys: [] },
+  );
+  test.prop([fc.option(fc.array(toleration, { maxLength: 4 }), { nil: undefined })], { numRuns: 200 })(
+    'adds only what decoding a pod leaves as it is: decoding its output again gives the same pod',
+    (tolerations) => {
+      const body = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'nginx' }], ...(tolerations === undefined ? {} : { tolerations }) } };
+      let pod: Pod;
+      try {
+        pod = validateForCreate(Pods, body);
+      } catch {
+        return; // a toleration the API rejects never reaches the hook
+      }
+      const hook = defaultTolerationSeconds();
+      expect(hook.producesDecoded).toBe(true);
+      const out = hook.mutate!({ operation: 'CREATE', resource: Pods, subresource: undefined, object: pod, oldObject: undefined } as unknown as AdmissionRequest) as Pod;
+      expect(out).not.toBe(pod);
+      expect(deepEqual(validateForCreate(Pods, out), out)).toBe(true);
+    },
+  );
 });

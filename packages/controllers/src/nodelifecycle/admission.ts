@@ -40,6 +40,8 @@ export function defaultTolerationSeconds(seconds = DEFAULT_TOLERATION_SECONDS): 
     name: DEFAULT_TOLERATION_SECONDS_HOOK,
     resources: ['pods'],
     operations: ['CREATE'],
+    // A new pod with tolerations as the Pod schema decodes them (checked in admission.test.ts).
+    producesDecoded: true,
     mutate(request) {
       if (request.subresource !== undefined) return;
       const pod = request.object as Pod;

@@ -24,6 +24,8 @@ export function storageObjectInUseProtection(): AdmissionHook {
     name: STORAGE_OBJECT_IN_USE_PROTECTION,
     resources: ['persistentvolumeclaims', 'persistentvolumes'],
     operations: ['CREATE'],
+    // A new object that differs in a finalizer only (metadata is always decoded).
+    producesDecoded: true,
     mutate(request): KubeObject | void {
       if (request.subresource !== undefined) return;
       const finalizer = request.resource.resource === 'persistentvolumes' ? PV_PROTECTION_FINALIZER : PVC_PROTECTION_FINALIZER;

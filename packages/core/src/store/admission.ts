@@ -67,6 +67,16 @@ export interface AdmissionHook {
   readonly operations?: readonly AdmissionOperation[];
   /** Returns a changed object (a new one; the request's object may also be edited in place). */
   mutate?(request: AdmissionRequest): KubeObject | void;
+  /**
+   * Whether `mutate` keeps to two rules that let the server treat its output as decoded: it
+   * returns a new object rather than editing the request's in place, and every value it puts
+   * outside `metadata` is one the kind's decoding (schema and defaults) turns into a deep-equal
+   * value — e.g. a toleration with every field the schema would give it. The server then keeps
+   * no record of the fields it changed, and later updates may reuse them without parsing them
+   * again. Leave it unset when unsure: a write such a hook took part in is then decoded in full
+   * the next time round, which is always correct.
+   */
+  readonly producesDecoded?: boolean;
   /** Returns field errors to reject with, or throws an {@link ApiError}. */
   validate?(request: AdmissionRequest): readonly FieldError[] | void;
 }

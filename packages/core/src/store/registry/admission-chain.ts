@@ -33,11 +33,12 @@ export class AdmissionChain {
   }
 
   /**
-   * Whether a mutating hook applies: its edits are not decoded, and it may edit the request's
-   * object in place, so such writes neither reuse stored fields nor are reused from.
+   * Whether a mutating hook applies that does not declare `producesDecoded`: its edits are not
+   * decoded, and it may edit the request's object in place, so such writes neither reuse stored
+   * fields nor are reused from.
    */
   mutates(resource: ResourceDefinition, operation: AdmissionOperation): boolean {
-    for (const hook of this.#hooks) if (hook.mutate && hookApplies(hook, resource, operation)) return true;
+    for (const hook of this.#hooks) if (hook.mutate && hook.producesDecoded !== true && hookApplies(hook, resource, operation)) return true;
     return false;
   }
 
