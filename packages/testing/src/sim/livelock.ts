@@ -80,9 +80,12 @@ export class LivelockGuard {
    * left is one entry per object written at a busy instant, which exact counting needs.
    */
   readonly #byName = new Map<string, Written>();
-  /** The instant's latest writes past `limit` (ring buffers of {@link RECENT_WRITES} slots, at `#writes % RECENT_WRITES`). */
-  readonly #recentKinds: string[] = [];
-  readonly #recentMeta: KubeObject['metadata'][] = [];
+  /**
+   * The instant's latest writes past `limit`: ring buffers of {@link RECENT_WRITES} slots, at
+   * `#writes % RECENT_WRITES`, made when an instant first passes `limit` (most clusters never do).
+   */
+  #recentKinds: string[] | undefined;
+  #recentMeta: KubeObject['metadata'][] | undefined;
   readonly #runFamilies = new Map<string, number>();
 
   /**
@@ -143,8 +146,8 @@ export class LivelockGuard {
         if (++this.#writes <= this.#limit) return;
         const meta = object.metadata;
         const slot = this.#writes % RECENT_WRITES;
-        this.#recentKinds[slot] = resource.kind;
-        this.#recentMeta[slot] = meta;
+        (this.#recentKinds ??= new Array<string>(RECENT_WRITES))[slot] = resource.kind;
+        (this.#recentMeta ??= new Array<KubeObject['metadata']>(RECENT_WRITES))[slot] = meta;
         const written = operation === 'CREATE' ? undefined : this.#count(resource.kind, meta);
         if (written !== undefined && written.count > this.#limit) {
           if (this.tripped === undefined) this.trippedBy = 'livelock';
@@ -194,8 +197,8 @@ export class LivelockGuard {
     const n = Math.min(RECENT_WRITES, this.#writes - this.#limit);
     for (let i = 0; i < n; i++) {
       const slot = (this.#writes - i) % RECENT_WRITES;
-      const meta = this.#recentMeta[slot]!;
-      const family = familyOf(this.#recentKinds[slot]!, meta.namespace === undefined ? '' : `${meta.namespace}/`, meta);
+      const meta = this.#recentMeta![slot]!;
+      const family = familyOf(this.#recentKinds![slot]!, meta.namespace === undefined ? '' : `${meta.namespace}/`, meta);
       out.set(family, (out.get(family) ?? 0) + 1);
     }
     return out;
