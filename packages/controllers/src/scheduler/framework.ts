@@ -403,7 +403,8 @@ function cycleWith(scratch: CycleScratch, fw: Framework, pod: Pod, snapshot: Sna
   const filters = fw.filter.filter((p) => !skipped.has(p.name));
   const want = numFeasibleNodesToFind(fw.profile.percentageOfNodesToScore ?? 0, numAllNodes);
   const { chunk, feasible } = scratch;
-  feasible.length = 0;
+  // Written by index and cut to length at the end: emptying the array would drop its storage.
+  let found = 0;
   const failed = new Map<string, Status>();
   let visited = 0;
   const start = numAllNodes === 0 ? 0 : cursor.nextStartNodeIndex % numAllNodes;
@@ -412,14 +413,15 @@ function cycleWith(scratch: CycleScratch, fw: Framework, pod: Pod, snapshot: Sna
   // filter runs over a whole chunk: a chunk holds at most the feasible nodes still wanted, so
   // the walk stops at the same node, the same nodes are visited and found feasible in the same
   // order, and each failing node keeps its first failing filter.
-  while (visited < numAllNodes && feasible.length < want) {
-    const size = Math.min(want - feasible.length, numAllNodes - visited);
+  while (visited < numAllNodes && found < want) {
+    const size = Math.min(want - found, numAllNodes - visited);
     if (chunk.length !== size) chunk.length = size;
     for (let i = 0; i < size; i++) chunk[i] = nodes[(start + visited + i) % numAllNodes]!;
     const passed = filterChunk(filters, state, pod, chunk, snapshot, failed, scratch.failures);
-    for (let i = 0; i < passed.length; i++) feasible.push(passed[i]!);
+    for (let i = 0; i < passed.length; i++) feasible[found++] = passed[i]!;
     visited += size;
   }
+  if (feasible.length !== found) feasible.length = found;
   cursor.nextStartNodeIndex = numAllNodes === 0 ? 0 : (start + visited) % numAllNodes;
   if (feasible.length === 0) {
     if (numAllNodes === 0) return { kind: 'unschedulable', numAllNodes, diagnosis: { nodeToStatus: failed, preFilterMsg: '', postFilterMsg: '' } };
