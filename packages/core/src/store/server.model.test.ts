@@ -5,7 +5,8 @@
  * - resourceVersions strictly increase: every write that changes something gets a revision
  *   larger than any seen before, and no-op writes get none;
  * - a write carrying a stale resourceVersion fails with 409 and changes nothing;
- * - `metadata.generation` moves (by one) exactly when the spec changes;
+ * - `metadata.generation` moves (by one) exactly when the spec changes, and when a delete first
+ *   marks the object as being deleted (upstream's `markAsDeleting`/`BeforeDelete`);
  * - an object with finalizers is not removed by a delete, only marked, until they are gone;
  * - a watch started at revision r, replayed onto the list taken at r, equals the list at any
  *   later point;
@@ -164,8 +165,11 @@ class Delete implements Cmd {
     if (model.finalizers > 0) {
       const w = await r.server.get(Widgets, key(this.name));
       expect(w.metadata.deletionTimestamp).toBeDefined();
-      if (!model.deleting) observe(r, w);
-      else expectUnchanged(r);
+      if (!model.deleting) {
+        observe(r, w);
+        model.generation++;
+      } else expectUnchanged(r);
+      expect(w.metadata.generation).toBe(model.generation);
       model.deleting = true;
     } else {
       expect(Number(r.server.resourceVersion)).toBe(before + 1);
