@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FOREGROUND_FINALIZER, formatRef, ORPHAN_FINALIZER } from '@kubeloop/core';
 import type { KubeObject } from '@kubeloop/core';
 import type { GcTraceEntry } from './invariants.js';
-import { collectionPolicyHonoured, foregroundSubtreeOrder, liveOwnerReferencesKept, noDanglingReferences, orphansKept, releasedOnlyByOrphaning, unresolvableOwnersKept } from './invariants.js';
+import { collectionPolicyHonoured, foregroundSubtreeOrder, liveOwnerReferencesKept, noDanglingReferences, noLiveOwnerCollected, orphansKept, releasedOnlyByOrphaning, unresolvableOwnersKept } from './invariants.js';
 
 const DELETED_AT = '2026-01-01T00:00:00Z';
 const owner = (finalizers: string[] = [], deleting = false): KubeObject =>
@@ -17,6 +17,26 @@ const child = (referencing: boolean, deleting = false): KubeObject =>
 const added = (object: KubeObject): GcTraceEntry => ({ type: 'ADDED', object });
 const modified = (object: KubeObject): GcTraceEntry => ({ type: 'MODIFIED', object });
 const deleted = (object: KubeObject): GcTraceEntry => ({ type: 'DELETED', object });
+
+describe('noLiveOwnerCollected', () => {
+  const HOLD = 'example.com/hold';
+  it('holds for a dependent collected during its owner\'s foreground deletion, even once the collector has dropped the owner\'s finalizer (no dependent blocks it)', () => {
+    // The collector decides on the child while the owner carries foregroundDeletion, and another
+    // worker takes the finalizer away before the child's delete lands (the owner stays on HOLD).
+    const trace = [added(owner()), added(child(true)), modified(owner([FOREGROUND_FINALIZER, HOLD], true)), modified(owner([HOLD], true)), deleted(child(true))];
+    expect(noLiveOwnerCollected({ trace, deletedByUser: new Set() })).toEqual([]);
+  });
+
+  it('names a dependent collected while its owner lived, or was terminating without ever being deleted in the foreground', () => {
+    const live = [added(owner()), added(child(true)), deleted(child(true))];
+    expect(noLiveOwnerCollected({ trace: live, deletedByUser: new Set() }).map((v) => v.message)).toEqual(['ConfigMap default/child was collected while its owner Secret default/owner (uid uid-owner) was live']);
+    const held = [added(owner()), added(child(true)), modified(owner([HOLD], true)), deleted(child(true))];
+    expect(noLiveOwnerCollected({ trace: held, deletedByUser: new Set() })).toHaveLength(1);
+    // A foreground deletion of an earlier life does not count: the owner was deleted and re-created.
+    const again = [added(owner([FOREGROUND_FINALIZER], true)), deleted(owner([], true)), added(owner()), added(child(true)), modified(owner([HOLD], true)), deleted(child(true))];
+    expect(noLiveOwnerCollected({ trace: again, deletedByUser: new Set() })).toHaveLength(1);
+  });
+});
 
 describe('orphansKept', () => {
   it('holds when the collector removes the reference before the owner goes (upstream orphanDependents), and the orphan is deleted later', () => {

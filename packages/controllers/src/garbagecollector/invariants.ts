@@ -80,20 +80,28 @@ function replay(trace: readonly GcTraceEntry[], visit: (entry: GcTraceEntry, liv
  * whenever an object's deletion begins (its first version with a `deletionTimestamp`, or a
  * DELETED without one) and it is not in `deletedByUser` (uids the test deleted itself), each of
  * its owner references must point at an owner that was gone, or being deleted in the foreground
- * (`foregroundDeletion`: it waits for its dependents), at that moment.
+ * at that moment: terminating, with the `foregroundDeletion` finalizer now or at some point since
+ * its deletion began. A foreground deletion deletes every dependent, and the collector drops the
+ * finalizer as soon as no dependent *blocks* the owner — a non-blocking dependent it decided to
+ * delete while the finalizer was there may go just after (upstream reads the owner, then
+ * deletes, with the owner's finalizer removed by another worker in between).
  */
 export function noLiveOwnerCollected(state: { readonly trace: readonly GcTraceEntry[]; readonly deletedByUser: ReadonlySet<string> }): GcViolation[] {
   const out: GcViolation[] = [];
+  /** Uids of the objects whose current deletion has carried `foregroundDeletion`. */
+  const foreground = new Set<string>();
   replay(state.trace, (entry, live, previous) => {
     const o = entry.object;
     const uid = o.metadata.uid ?? '';
+    if (entry.type === 'DELETED' || o.metadata.deletionTimestamp === undefined) foreground.delete(uid);
+    else if ((o.metadata.finalizers ?? []).includes(FOREGROUND_FINALIZER)) foreground.add(uid);
     if (state.deletedByUser.has(uid)) return;
     const begins = entry.type === 'DELETED' ? previous?.metadata.deletionTimestamp === undefined : o.metadata.deletionTimestamp !== undefined && previous?.metadata.deletionTimestamp === undefined;
     if (!begins) return;
     for (const ref of (previous ?? o).metadata.ownerReferences ?? []) {
       const owner = live.get(ref.uid);
       if (!resolves(ref, o, owner)) continue;
-      const waiting = owner!.metadata.deletionTimestamp !== undefined && (owner!.metadata.finalizers ?? []).includes(FOREGROUND_FINALIZER);
+      const waiting = owner!.metadata.deletionTimestamp !== undefined && ((owner!.metadata.finalizers ?? []).includes(FOREGROUND_FINALIZER) || foreground.has(ref.uid));
       if (!waiting) out.push({ objects: [refOf(o)], message: `${describe(o)} was collected while its owner ${describe(owner!)} (uid ${ref.uid}) was live` });
     }
   });
