@@ -120,9 +120,23 @@ describe('ReplicaSet invariants', () => {
       'Pod default/a is controlled by ReplicaSet web whose selector it does not match',
       'Pod default/b has no controller but matches the selector of ReplicaSet web',
     ]);
-    // An owner being deleted adopts nothing.
+    // An owner being deleted adopts nothing, and releases nothing (upstream's ClaimPods).
     const deleting = ReplicaSetSchema.parse({ ...rs(2), metadata: { ...rs(2).metadata, deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: ['foregroundDeletion'] } });
     expect(ownershipFollowsSelectors({ pods: [orphan], replicaSets: [deleting] })).toEqual([]);
+    expect(ownershipFollowsSelectors({ pods: [relabelled], replicaSets: [deleting] })).toEqual([]);
+  });
+
+  // Found by a deep run: a ReplicaSet deleted in the foreground (no collector running) keeps a pod
+  // relabelled away from it; upstream's ClaimPods neither releases nor counts that pod then.
+  it('statusMatchesPods counts only the controlled pods that match the selector', () => {
+    const relabelled = PodSchema.parse({ ...pod('a'), metadata: { ...pod('a').metadata, labels: { app: 'other' } } });
+    const deleting = (status: Partial<ReplicaSet['status']>): ReplicaSet => ReplicaSetSchema.parse({ ...rs(2, status), metadata: { ...rs(2).metadata, deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: ['foregroundDeletion'] } });
+    const counted = { replicas: 1, fullyLabeledReplicas: 1, readyReplicas: 1, availableReplicas: 1 };
+    expect(statusMatchesPods({ pods: [relabelled, pod('b')], replicaSets: [deleting(counted)] })).toEqual([]);
+    expect(statusMatchesPods({ pods: [relabelled, pod('b')], replicaSets: [deleting({ replicas: 2, fullyLabeledReplicas: 1, readyReplicas: 2, availableReplicas: 2 })] }).map((v) => v.message)).toEqual([
+      'status.replicas 2, active pods 1',
+      'status.readyReplicas 2, ready pods 1',
+    ]);
   });
 });
 

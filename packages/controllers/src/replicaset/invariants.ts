@@ -144,8 +144,9 @@ function availableAt(pod: Pod, minReadySeconds: number, nowMs: number): boolean 
 
 /**
  * After settling, each owner's status is what upstream's `calculateStatus` publishes for its
- * pods, counting only the active ones it controls (a terminating pod, e.g. one on a node that
- * went down, is not counted): `replicas` = those pods; `fullyLabeledReplicas` = those whose
+ * pods, counting only the active ones it controls that match its selector (a terminating pod,
+ * e.g. one on a node that went down, is not counted; nor is a pod relabelled away from an owner
+ * being deleted, which upstream's `ClaimPods` neither counts nor releases then): `replicas` = those pods; `fullyLabeledReplicas` = those whose
  * labels include every label of the pod template; `readyReplicas` = the Ready ones (0 when
  * absent); `availableReplicas` = the ones Ready for more than `spec.minReadySeconds` at the
  * snapshot's time (with {@link ReplicaState.nowMs}; otherwise only ≤ `readyReplicas`);
@@ -157,7 +158,7 @@ function availableAt(pod: Pod, minReadySeconds: number, nowMs: number): boolean 
  */
 export function statusMatchesPods(state: ReplicaState): ReplicaViolation[] {
   return each(state, (owner) => {
-    const pods = owned(state.pods, owner);
+    const pods = owned(state.pods, owner).filter((p) => selects(owner, p));
     const status = owner.status ?? { replicas: 0 };
     const problems: string[] = [];
     if (status.replicas !== pods.length) problems.push(`status.replicas ${status.replicas}, active pods ${pods.length}`);
@@ -188,9 +189,10 @@ export function statusMatchesPods(state: ReplicaState): ReplicaViolation[] {
 /**
  * After settling, ownership follows the selectors (upstream's `ControllerRefManager`, the
  * ReplicaSet documentation's "Pod acquisition" and "Isolating Pods from a ReplicaSet"): every
- * active pod a ReplicaSet or ReplicationController controls matches its selector (one that no
- * longer matches is released), and no active pod without a controller matches the selector of
- * an owner not being deleted in its namespace (a matching orphan is adopted).
+ * active pod a ReplicaSet or ReplicationController not being deleted controls matches its
+ * selector (one that no longer matches is released), and no active pod without a controller
+ * matches the selector of an owner not being deleted in its namespace (a matching orphan is
+ * adopted).
  */
 export function ownershipFollowsSelectors(state: ReplicaState): ReplicaViolation[] {
   const owners: Owner[] = [...(state.replicaSets ?? []), ...(state.replicationControllers ?? [])];
@@ -201,7 +203,8 @@ export function ownershipFollowsSelectors(state: ReplicaState): ReplicaViolation
     const ref = pod.metadata.ownerReferences?.find((r) => r.controller === true);
     if (ref !== undefined) {
       const owner = byUid.get(ref.uid);
-      if (owner !== undefined && owner.kind === ref.kind && !selects(owner, pod)) {
+      // An owner being deleted releases nothing (upstream's ClaimPods): its pods may stop matching.
+      if (owner !== undefined && owner.kind === ref.kind && owner.metadata.deletionTimestamp === undefined && !selects(owner, pod)) {
         out.push({ message: `is controlled by ${owner.kind} ${owner.metadata.name} whose selector it does not match`, objects: [refOf(pod), refOf(owner)] });
       }
       continue;
@@ -235,9 +238,9 @@ function replicaState(state: ClusterState, owners: Owners = ['ReplicaSet', 'Repl
 }
 
 const COUNTS = 'After settling, every ReplicaSet and ReplicationController controls exactly spec.replicas active pods (fewer only while a ResourceQuota of its namespace is used up).';
-const OWNERSHIP = 'After settling, every active pod a ReplicaSet or ReplicationController controls matches its selector, and no active orphan matches the selector of one not being deleted.';
+const OWNERSHIP = 'After settling, every active pod a ReplicaSet or ReplicationController not being deleted controls matches its selector, and no active orphan matches the selector of one not being deleted.';
 const STATUS =
-  'After settling, each ReplicaSet and ReplicationController status counts its active pods (replicas, fully labeled, ready, available for minReadySeconds), observes its generation, and carries a ReplicaFailure condition (True, FailedCreate) exactly when it is short of pods under a used-up ResourceQuota.';
+  'After settling, each ReplicaSet and ReplicationController status counts the active pods it controls that match its selector (replicas, fully labeled, ready, available for minReadySeconds), observes its generation, and carries a ReplicaFailure condition (True, FailedCreate) exactly when it is short of pods under a used-up ResourceQuota.';
 
 /**
  * Liveness: {@link replicaCountsMatch} — after settling, every ReplicaSet and
