@@ -112,7 +112,10 @@ export class DaemonSetReconciler implements Reconciler {
     let firstError: unknown;
     try {
       requeueMs = await this.#manage(ds, key, nodes, pods, hash);
-      if (this.#expectations.satisfied(key) && ds.spec.updateStrategy.type === 'RollingUpdate') await this.#rollingUpdate(ds, key, nodes, pods, hash);
+      // The rolling update reads the pods again, as upstream's `getNodesToDaemonPods` does: the
+      // deletions `manage` just made are in the cache now, and a pod counted from the list read
+      // before them would be deleted twice, its second deletion never observed.
+      if (this.#expectations.satisfied(key) && ds.spec.updateStrategy.type === 'RollingUpdate') await this.#rollingUpdate(ds, key, nodes, await this.#claimPods(ds), hash);
       await this.#cleanupHistory(ds, old);
     } catch (error) {
       firstError = error;

@@ -217,6 +217,28 @@ describe('DaemonSet controller on a SimCluster', () => {
     await cluster.stop();
   });
 
+  it('deletes an unready pod it adopts on a node that must not run one once, and acts on the next node change at once (found by a deep run)', async () => {
+    // The sync's rolling update used the pod list read before `manage` deleted the orphan, and
+    // deleted it a second time; that deletion was never observed, so the DaemonSet's
+    // expectations held for five minutes and it did nothing meanwhile. Upstream's rolling
+    // update reads the pods again.
+    const cluster = await newCluster(2);
+    await labelNode(cluster, 'node-2', { ds: 'yes' });
+    await cluster.apply(daemonSet('agent', {}, { nodeSelector: { ds: 'yes' } }));
+    await cluster.settle();
+    // Never Ready, so the rolling update counts it as an old pod to replace at once; adopted,
+    // then deleted by `manage` (node-1 must not run one), in a sync that creates nothing.
+    const orphan = { name: 'orphan', namespace: 'default', labels: { app: 'agent' }, annotations: { 'kubeloop.dev/behavior': 'not-ready-for=10h' } };
+    await cluster.apply({ apiVersion: 'v1', kind: 'Pod', metadata: orphan, spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'nginx:1.25' }] } });
+    await cluster.advance(1_000);
+    expect(nodesOf(await dsPods(cluster, 'agent'))).toEqual(['node-2']);
+    await labelNode(cluster, 'node-1', { ds: 'yes' });
+    await cluster.advance(10_000);
+    expect(nodesOf(await dsPods(cluster, 'agent'))).toEqual(['node-1', 'node-2']);
+    await checkInvariants(cluster);
+    await cluster.stop();
+  });
+
   describe('updates and history', () => {
     const setImage = async (cluster: SimCluster, name: string, image: string): Promise<void> => {
       const ds = await cluster.get(DaemonSets, { namespace: 'default', name });
