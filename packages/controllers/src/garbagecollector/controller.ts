@@ -32,9 +32,19 @@ export interface GarbageCollectorOptions {
   readonly workers?: number | undefined;
   /**
    * Resources not watched (upstream `ignoredResources`), as `plural.group` / `plural`; default
-   * {@link DEFAULT_IGNORED_RESOURCES}. Objects of ignored kinds are never collected.
+   * {@link DEFAULT_IGNORED_RESOURCES}. Objects of ignored kinds are never collected, nor are
+   * those of kinds that cannot be deleted, listed and watched (the metrics API).
    */
   readonly ignoredResources?: readonly string[] | undefined;
+}
+
+/**
+ * Whether the collector watches a kind at all (upstream `GetDeletableResources`): discovery
+ * lists `delete`, `list` and `watch` for it. The metrics API (`get`, `list`) is not.
+ */
+function deletable(resource: ResourceDefinition): boolean {
+  const verbs = resource.verbs;
+  return verbs === undefined || (verbs.includes('delete') && verbs.includes('list') && verbs.includes('watch'));
 }
 
 /** Upstream's default `ignoredResources`: the core and `events.k8s.io` Events. */
@@ -80,7 +90,7 @@ export class GarbageCollector implements Runnable {
     this.#workers = options.workers ?? DEFAULT_CONCURRENT_GC_SYNCS;
     this.#ops = new Operations(manager.client, manager.registry);
     const ignored = new Set(options.ignoredResources ?? DEFAULT_IGNORED_RESOURCES);
-    const resources: ResourceDefinition[] = manager.registry.all().filter((r) => !ignored.has(r.resource));
+    const resources: ResourceDefinition[] = manager.registry.all().filter((r) => !ignored.has(r.resource) && deletable(r));
     this.#informers = resources.map((r) => manager.informers.informerFor(r));
     const metrics = manager.metrics.workqueueProvider();
     this.#attemptToDelete = createRateLimitingQueue<string>({ clock: manager.clock, name: 'garbage_collector_attempt_to_delete', metrics });
