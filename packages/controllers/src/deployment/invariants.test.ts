@@ -321,6 +321,19 @@ describe('proportionalScaling', () => {
     expect(check(after(10, 7))).toEqual(['Deployment web scaled to 15: its ReplicaSets went to 17 in all (old 8 → 10, new 5 → 7), not replicas + maxSurge = 18']);
     expect(check(after(11, 7, 1))).toEqual(['Deployment web scaled to 15: ReplicaSet older at 0 was scaled up to 1']);
   });
+  // Found by a deep run: 3 and 1 sized under a bound of 5 (replicas 3, maxSurge 50%), scaled to 1
+  // (bound 2). Upstream, largest first: the 3 gets round(3 × 2 / 5) − 3 = −2, the whole change,
+  // so the 1 keeps its size though its own share would be round(0.4) = 0.
+  it('accepts a smaller ReplicaSet keeping what the larger ones left of the change, and no more', () => {
+    const d1 = { ...dep(1, '2'), spec: { ...dep(1, '2').spec, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '50%', maxUnavailable: '75%' } } } } as Deployment;
+    const from = [sized('old', 3, 5, 3), sized('new', 1, 5, 3)];
+    const to = (old: number, neu: number) => [sized('old', old, 2, 1), sized('new', neu, 2, 1)];
+    expect(proportionalScaling(d1, from, to(1, 1))).toEqual([]);
+    // Each rounded share, the leftover on the largest: within the rule too.
+    expect(proportionalScaling(d1, from, to(2, 0))).toEqual([]);
+    // The smaller one taking more than its share while the larger one gives up everything is not.
+    expect(proportionalScaling(d1, from, to(0, 2)).map((v) => v.message)).toEqual(['Deployment web scaled to 1: its ReplicaSets (old 3 → 0, new 1 → 2) are not scaled in proportion to the bound 2 over their max-replicas (5, 5): old, new off their share']);
+  });
   it('wants a single ReplicaSet with replicas at spec.replicas', () => {
     expect(proportionalScaling(d15, [sized('old', 10, 13, 10)], [sized('old', 15, 18, 15)])).toEqual([]);
     expect(proportionalScaling(d15, [sized('old', 10, 13, 10)], [sized('old', 18, 18, 15)]).map((v) => v.message)).toEqual(['Deployment web scaled to 15: its only ReplicaSet with replicas, old, went from 10 to 18, not 15']);

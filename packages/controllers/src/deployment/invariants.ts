@@ -611,7 +611,9 @@ export function revisionChanges(previous: readonly ReplicaSet[], changes: readon
  * - several share the new bound `replicas + maxSurge` (0 when scaled to 0): their sizes add up
  *   to it and carry it as `max-replicas`; each gets its size scaled by the new bound over the
  *   bound it was sized under (its `max-replicas` before), rounded — within half a pod — except
- *   one of the largest, which takes the leftover.
+ *   one of the largest, which takes the leftover, and except a ReplicaSet that took only what
+ *   the larger ones left of the whole change (upstream never hands out more than the change:
+ *   scaling 3 and 1 under a bound of 5 down to 2, the 3 drops to 1 and the 1 stays).
  *
  * `judgeShares` false leaves the last rule out, for runs where a crash may split the scale over
  * two syncs (the second shares what is left from the first's sizes; the sum still holds).
@@ -636,10 +638,26 @@ export function proportionalScaling(d: Deployment, before: readonly ReplicaSet[]
       if (max !== String(d.spec.replicas + rolloutBudget(d).surge)) problems.push(`ReplicaSet ${rs.metadata.name ?? ''} carries max-replicas ${max ?? 'none'} after the scale, not ${d.spec.replicas + rolloutBudget(d).surge}`);
     }
     const largest = Math.max(...active.map((rs) => rs.spec.replicas));
+    // The change the bound asks for in all, and what each ReplicaSet made of it.
+    const change = bound - active.reduce((n, rs) => n + rs.spec.replicas, 0);
+    const moved = (rs: ReplicaSet): number => sizeOf(after, rs) - rs.spec.replicas;
+    const madeBy = (others: readonly ReplicaSet[]): number => others.reduce((n, r) => n + moved(r), 0);
+    // Upstream hands out shares largest first and never more than the whole change: a smaller
+    // ReplicaSet takes only what the larger ones left of it (nothing, once they made it all).
+    // Which of two equal ones goes first depends on their age: either order is accepted.
+    const tookTheRest = (rs: ReplicaSet, target: number): boolean => {
+      const m = moved(rs);
+      if (Math.sign(m) !== 0 && Math.sign(m) !== Math.sign(target - rs.spec.replicas)) return false;
+      if (Math.abs(m) > Math.abs(target - rs.spec.replicas) + 0.5) return false;
+      const larger = active.filter((r) => r !== rs && r.spec.replicas > rs.spec.replicas);
+      const notSmaller = active.filter((r) => r !== rs && r.spec.replicas >= rs.spec.replicas);
+      return m === change - madeBy(larger) || m === change - madeBy(notSmaller);
+    };
     const off = active.filter((rs) => {
       const maxBefore = wholeNumber(rs, MAX_REPLICAS);
       if (maxBefore === undefined || maxBefore === 0) return false;
-      return Math.abs(sizeOf(after, rs) - (rs.spec.replicas * bound) / maxBefore) > 0.5 + 1e-9;
+      const target = (rs.spec.replicas * bound) / maxBefore;
+      return Math.abs(sizeOf(after, rs) - target) > 0.5 + 1e-9 && !tookTheRest(rs, target);
     });
     if (judgeShares && (off.length > 1 || off.some((rs) => rs.spec.replicas < largest))) {
       problems.push(`its ReplicaSets (${sizes}) are not scaled in proportion to the bound ${bound} over their max-replicas (${active.map((rs) => rs.metadata.annotations?.[MAX_REPLICAS] ?? 'none').join(', ')}): ${off.map((rs) => rs.metadata.name ?? '').join(', ')} off their share`);
