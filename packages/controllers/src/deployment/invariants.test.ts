@@ -331,6 +331,14 @@ describe('proportionalScaling', () => {
     expect(proportionalScaling(d1, from, to(1, 1))).toEqual([]);
     // Each rounded share, the leftover on the largest: within the rule too.
     expect(proportionalScaling(d1, from, to(2, 0))).toEqual([]);
+    // Keeping its size is allowed only after larger ones that each took their own share: the
+    // largest taking the whole change itself (4 and 1 under 5, scaled to a bound of 9: 7 and 2)
+    // leaves the smaller one short of a share it was owed.
+    const d8 = { ...dep(8, '2'), spec: { ...dep(8, '2').spec, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } } } as Deployment;
+    const from5 = [sized('old', 4, 5, 4), sized('new', 1, 5, 4)];
+    const to9 = (old: number, neu: number) => [sized('old', old, 9, 8), sized('new', neu, 9, 8)];
+    expect(proportionalScaling(d8, from5, to9(7, 2))).toEqual([]);
+    expect(proportionalScaling(d8, from5, to9(8, 1)).map((v) => v.message)).toEqual(['Deployment web scaled to 8: its ReplicaSets (old 4 → 8, new 1 → 1) are not scaled in proportion to the bound 9 over their max-replicas (5, 5): old, new off their share']);
     // The smaller one taking more than its share while the larger one gives up everything is not.
     expect(proportionalScaling(d1, from, to(0, 2)).map((v) => v.message)).toEqual(['Deployment web scaled to 1: its ReplicaSets (old 3 → 0, new 1 → 2) are not scaled in proportion to the bound 2 over their max-replicas (5, 5): old, new off their share']);
   });

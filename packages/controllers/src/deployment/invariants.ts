@@ -642,22 +642,28 @@ export function proportionalScaling(d: Deployment, before: readonly ReplicaSet[]
     const change = bound - active.reduce((n, rs) => n + rs.spec.replicas, 0);
     const moved = (rs: ReplicaSet): number => sizeOf(after, rs) - rs.spec.replicas;
     const madeBy = (others: readonly ReplicaSet[]): number => others.reduce((n, r) => n + moved(r), 0);
+    const target = (rs: ReplicaSet): number | undefined => {
+      const maxBefore = wholeNumber(rs, MAX_REPLICAS);
+      return maxBefore === undefined || maxBefore === 0 ? undefined : (rs.spec.replicas * bound) / maxBefore;
+    };
+    const onShare = (rs: ReplicaSet): boolean => {
+      const t = target(rs);
+      return t === undefined || Math.abs(sizeOf(after, rs) - t) <= 0.5 + 1e-9;
+    };
     // Upstream hands out shares largest first and never more than the whole change: a smaller
-    // ReplicaSet takes only what the larger ones left of it (nothing, once they made it all).
-    // Which of two equal ones goes first depends on their age: either order is accepted.
-    const tookTheRest = (rs: ReplicaSet, target: number): boolean => {
+    // ReplicaSet takes only what the larger ones, each at its own share, left of it (nothing,
+    // once they made it all). Which of two equal ones goes first depends on their age: either
+    // order is accepted.
+    const tookTheRest = (rs: ReplicaSet, t: number): boolean => {
       const m = moved(rs);
-      if (Math.sign(m) !== 0 && Math.sign(m) !== Math.sign(target - rs.spec.replicas)) return false;
-      if (Math.abs(m) > Math.abs(target - rs.spec.replicas) + 0.5) return false;
-      const larger = active.filter((r) => r !== rs && r.spec.replicas > rs.spec.replicas);
-      const notSmaller = active.filter((r) => r !== rs && r.spec.replicas >= rs.spec.replicas);
-      return m === change - madeBy(larger) || m === change - madeBy(notSmaller);
+      if (Math.sign(m) !== 0 && Math.sign(m) !== Math.sign(t - rs.spec.replicas)) return false;
+      if (Math.abs(m) > Math.abs(t - rs.spec.replicas) + 0.5) return false;
+      const before = (others: readonly ReplicaSet[]): boolean => others.every(onShare) && m === change - madeBy(others);
+      return before(active.filter((r) => r !== rs && r.spec.replicas > rs.spec.replicas)) || before(active.filter((r) => r !== rs && r.spec.replicas >= rs.spec.replicas));
     };
     const off = active.filter((rs) => {
-      const maxBefore = wholeNumber(rs, MAX_REPLICAS);
-      if (maxBefore === undefined || maxBefore === 0) return false;
-      const target = (rs.spec.replicas * bound) / maxBefore;
-      return Math.abs(sizeOf(after, rs) - target) > 0.5 + 1e-9 && !tookTheRest(rs, target);
+      const t = target(rs);
+      return t !== undefined && !onShare(rs) && !tookTheRest(rs, t);
     });
     if (judgeShares && (off.length > 1 || off.some((rs) => rs.spec.replicas < largest))) {
       problems.push(`its ReplicaSets (${sizes}) are not scaled in proportion to the bound ${bound} over their max-replicas (${active.map((rs) => rs.metadata.annotations?.[MAX_REPLICAS] ?? 'none').join(', ')}): ${off.map((rs) => rs.metadata.name ?? '').join(', ')} off their share`);
