@@ -658,8 +658,8 @@ export function proportionalScaling(d: Deployment, before: readonly ReplicaSet[]
       const m = moved(rs);
       if (Math.sign(m) !== 0 && Math.sign(m) !== Math.sign(t - rs.spec.replicas)) return false;
       if (Math.abs(m) > Math.abs(t - rs.spec.replicas) + 0.5) return false;
-      const before = (others: readonly ReplicaSet[]): boolean => others.every(onShare) && m === change - madeBy(others);
-      return before(active.filter((r) => r !== rs && r.spec.replicas > rs.spec.replicas)) || before(active.filter((r) => r !== rs && r.spec.replicas >= rs.spec.replicas));
+      const restAfter = (first: readonly ReplicaSet[]): boolean => first.every(onShare) && m === change - madeBy(first);
+      return restAfter(active.filter((r) => r !== rs && r.spec.replicas > rs.spec.replicas)) || restAfter(active.filter((r) => r !== rs && r.spec.replicas >= rs.spec.replicas));
     };
     const off = active.filter((rs) => {
       const t = target(rs);
