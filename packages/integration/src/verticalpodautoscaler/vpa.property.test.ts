@@ -6,15 +6,16 @@
  *
  * Settling allows for the recommender narrowing its bounds as its history grows (a status write
  * that only moves lowerBound up and upperBound down toward an unchanged target is a heartbeat,
- * as upstream's recommender writes one at every sync for days).
+ * as upstream's recommender writes one at every sync for days); a recommender whose bounds
+ * widen again never settles.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Deployments, isApiError } from '@kubeloop/core';
+import { Deployments, isApiError, parseQuantity } from '@kubeloop/core';
 import { DEEP, checkCluster, faultArbitrary, faultSchedules, faultSchedulesWith, runCase } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster, SimClusterOptions } from '@kubeloop/testing';
 import { VerticalPodAutoscalers, verticalPodAutoscalerPlugin } from '@kubeloop/controllers';
-import type { VerticalPodAutoscaler } from '@kubeloop/controllers';
+import type { RecommendedContainerResources, VerticalPodAutoscaler } from '@kubeloop/controllers';
 import { sabotaged } from '../sabotage.js';
 
 const RUNS = DEEP ? 100 : 4;
@@ -125,5 +126,25 @@ describe('Vertical Pod Autoscaler under usage changes', () => {
       .filter((q) => q !== undefined);
     // The bound did move while the target stayed (150m → 163m at t = 6 min).
     expect(new Set(lowerCpus).size).toBeGreaterThan(1);
+  }, 120_000);
+
+  it('a recommender whose lower bound is halved in every other minute never settles', async () => {
+    // It never sees its own lower bound, so it writes at every sync; in even minutes the write
+    // halves the CPU lower bound. Half of its writes narrow the bounds, half widen them again:
+    // every bound-only change being a heartbeat would let it settle.
+    const recommendations = (o: VerticalPodAutoscaler): readonly RecommendedContainerResources[] => o.status.recommendation?.containerRecommendations ?? [];
+    const withLowerCpu = (o: VerticalPodAutoscaler, cpu: (q: string) => string): VerticalPodAutoscaler => ({
+      ...o,
+      status: { ...o.status, recommendation: { containerRecommendations: recommendations(o).map((r) => ({ ...r, lowerBound: { ...r.lowerBound, ...(r.lowerBound?.['cpu'] === undefined ? {} : { cpu: cpu(r.lowerBound['cpu']) }) } })) } },
+    });
+    const halved = (q: string): string => `${Math.trunc(parseQuantity(q).milliValue() / 2)}m`;
+    const flapping = sabotaged(verticalPodAutoscalerPlugin(), (manager) => ({
+      read: (r, o) => (r.resource === VerticalPodAutoscalers.resource ? withLowerCpu(o as VerticalPodAutoscaler, () => '0') : o),
+      rewriteStatus: (r, o) => (r.resource === VerticalPodAutoscalers.resource && Math.floor(manager.clock.now() / 60_000) % 2 === 0 ? withLowerCpu(o as VerticalPodAutoscaler, halved) : o),
+    }));
+    const { actions: _a, faults: _f, runs: _r, ...run } = options('vpa: flapping', fc.constant([]), { verticalPodAutoscaler: false, plugins: [flapping] });
+    const failure = (await runCase(run, 1, [{ kind: 'wait', ms: 180_000 }], [])).failure;
+    expect(failure?.invariant).toBe('eventuallyStable');
+    expect(failure?.violations[0]?.message).toMatch(/VerticalPodAutoscaler: \d+/);
   }, 120_000);
 });
