@@ -182,14 +182,19 @@ export function sabotagedManager(manager: Manager, sabotage: Sabotage): Manager 
   return bound(manager, { client: bound(client, overrides), ...(cache === undefined ? {} : { cache }), ...(registry === undefined ? {} : { registry }) });
 }
 
-/** `plugin`, renamed, with every controller and runnable it adds built on a {@link sabotagedManager}. */
-export function sabotaged(plugin: Plugin, sabotage: Sabotage): Plugin {
+/**
+ * `plugin`, renamed, with every controller and runnable it adds built on a {@link sabotagedManager}.
+ * `sabotage` may be built from the real manager, for a distortion that depends on what the
+ * manager knows (e.g. its clock: a write broken only in some minutes).
+ */
+export function sabotaged(plugin: Plugin, sabotage: Sabotage | ((manager: Manager) => Sabotage)): Plugin {
+  const broken = (manager: Manager): Manager => sabotagedManager(manager, typeof sabotage === 'function' ? sabotage(manager) : sabotage);
   return {
     name: `${plugin.name}-broken`,
     register(api) {
       const wrapped: PluginApi = bound(api, {
-        addController: (build: Parameters<PluginApi['addController']>[0]) => api.addController((manager) => build(sabotagedManager(manager, sabotage))),
-        addRunnable: (build: Parameters<PluginApi['addRunnable']>[0]) => api.addRunnable((manager) => build(sabotagedManager(manager, sabotage))),
+        addController: (build: Parameters<PluginApi['addController']>[0]) => api.addController((manager) => build(broken(manager))),
+        addRunnable: (build: Parameters<PluginApi['addRunnable']>[0]) => api.addRunnable((manager) => build(broken(manager))),
       });
       plugin.register(wrapped);
     },

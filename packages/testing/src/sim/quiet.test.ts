@@ -46,6 +46,62 @@ describe('isHeartbeat', () => {
     expect(isHeartbeat(cp, { ...saved, spec: { vpaObjectName: 'v', containerName: 'other' } } as KubeObject)).toBe(false);
   });
 
+  describe('a VerticalPodAutoscaler whose recommender narrows its bounds as its history grows', () => {
+    // Upstream's recommender scales the upper bound by 1 + 1/confidence and the lower bound by
+    // (1 + 0.001/confidence)^-2, confidence the history in days (logic/recommender.go), and
+    // writes the status whenever it differs (UpdateVpaStatusIfNeeded): with steady usage the
+    // bounds close in on the target at every sync for days.
+    type Resources = Readonly<Record<string, string>>;
+    const rec = (lowerCpu: string, upperMemory: string, target: Resources = { cpu: '250m', memory: '300Mi' }): { containerName: string; target: Resources; lowerBound: Resources; upperBound: Resources; uncappedTarget: Resources } => ({
+      containerName: 'app',
+      target,
+      lowerBound: { cpu: lowerCpu, memory: '300Mi' },
+      upperBound: { cpu: '250m', memory: upperMemory },
+      uncappedTarget: { cpu: '271m', memory: '262144k' },
+    });
+    const conditions = [{ type: 'RecommendationProvided', status: 'True', lastTransitionTime: '2026-01-01T00:01:00Z' }];
+    const vpa = (recommendation: ReturnType<typeof rec>, rv: string, more: Record<string, unknown> = {}): KubeObject =>
+      ({
+        apiVersion: 'autoscaling.k8s.io/v1',
+        kind: 'VerticalPodAutoscaler',
+        metadata: { name: 'app', namespace: 'default', resourceVersion: rv, generation: 1 },
+        spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'app' } },
+        status: { recommendation: { containerRecommendations: [recommendation] }, conditions, ...more },
+      }) as unknown as KubeObject;
+    const before = vpa(rec('225m', '1046500k'), '661');
+
+    it('counts a lower bound that rises and an upper bound that falls toward the same target as a heartbeat', () => {
+      expect(isHeartbeat(before, vpa(rec('228m', '985617647'), '691'))).toBe(true);
+      expect(isHeartbeat(before, vpa(rec('250m', '300Mi'), '691'))).toBe(true);
+    });
+
+    it('counts bounds that widen again as a change', () => {
+      expect(isHeartbeat(before, vpa(rec('220m', '985617647'), '691'))).toBe(false);
+      expect(isHeartbeat(before, vpa(rec('228m', '1Gi'), '691'))).toBe(false);
+    });
+
+    it('counts a bound that crosses the target as a change', () => {
+      expect(isHeartbeat(before, vpa(rec('251m', '985617647'), '691'))).toBe(false);
+      expect(isHeartbeat(before, vpa(rec('228m', '200Mi'), '691'))).toBe(false);
+    });
+
+    it('counts a new target, uncapped target, condition or spec as a change, even with narrowing bounds', () => {
+      expect(isHeartbeat(before, vpa(rec('228m', '985617647', { cpu: '240m', memory: '300Mi' }), '691'))).toBe(false);
+      expect(isHeartbeat(before, vpa({ ...rec('228m', '985617647'), uncappedTarget: { cpu: '300m', memory: '262144k' } }, '691'))).toBe(false);
+      expect(isHeartbeat(before, vpa(rec('228m', '985617647'), '691', { conditions: [{ ...conditions[0]!, status: 'False' }] }))).toBe(false);
+      const respecified = vpa(rec('228m', '985617647'), '691') as KubeObject & { spec: Record<string, unknown> };
+      expect(isHeartbeat(before, { ...respecified, spec: { ...respecified.spec, updatePolicy: { updateMode: 'Off' } } } as KubeObject)).toBe(false);
+    });
+
+    it('counts a first recommendation, a rewrite of the same bounds and a bound for another resource as a change', () => {
+      const bare = { ...before, status: { conditions } } as KubeObject;
+      expect(isHeartbeat(bare, before)).toBe(false);
+      expect(isHeartbeat(before, vpa(rec('225m', '1046500k'), '691'))).toBe(false);
+      const extra = rec('228m', '985617647');
+      expect(isHeartbeat(before, vpa({ ...extra, lowerBound: { ...extra.lowerBound, 'ephemeral-storage': '1Gi' } }, '691'))).toBe(false);
+    });
+  });
+
   it('counts a Lease renewal as a heartbeat', () => {
     const renewed: Lease = { ...lease, metadata: { ...lease.metadata, resourceVersion: '8' }, spec: { ...lease.spec, renewTime: '2026-01-01T00:00:10.000000Z' } };
     expect(isHeartbeat(lease, renewed)).toBe(true);
