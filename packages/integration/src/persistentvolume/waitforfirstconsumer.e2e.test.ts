@@ -183,12 +183,18 @@ describe('WaitForFirstConsumer', () => {
       await cluster.apply(provisioned('first', (await claimOf('first')).metadata.uid ?? '', 'node-3'));
       await cluster.advance(5_000);
       expect((await claimOf('first')).status.phase).toBe('Bound');
-      expect((await getPod(cluster, 'web')).spec.nodeName ?? '').toBe('');
+      const replaced = await getPod(cluster, 'web');
+      expect(replaced.spec.nodeName ?? '').toBe('');
       // Its own volume comes: the new pod is bound where its selector and its volume say.
       await cluster.apply(provisioned('second', (await claimOf('second')).metadata.uid ?? '', 'node-1'));
       await cluster.settle();
       const web = await getPod(cluster, 'web');
       expect([web.spec.nodeName, web.status.phase]).toEqual(['node-1', 'Running']);
+      // The old pod's refused binding is its own failure: the new pod was scheduled once, by its own cycle.
+      const failed = (await eventsOf(cluster, 'web')).filter((e) => e.reason === 'FailedScheduling');
+      expect(failed.map((e) => [e.involvedObject.uid === replaced.metadata.uid, e.message])).toEqual([
+        [false, expect.stringMatching(/^Binding rejected: Operation cannot be fulfilled on pods "web": Precondition failed: UID in precondition: [-0-9a-f]+, UID in object meta: [-0-9a-f]+$/)],
+      ]);
       await checkVolumes(cluster);
     } finally {
       await cluster.stop();
