@@ -263,6 +263,7 @@ export type { ManifestErrorCode, RawManifest, ResolvedManifest } from './api/man
 
 // The client
 export type {
+  BindOptions,
   BindingTarget,
   Client,
   DeleteOptions,

@@ -122,6 +122,18 @@ describe('the HTTP API handler', () => {
     expect((await call('DELETE', '/api/v1/namespaces/default/configmaps/one')).status).toBe(404);
   });
 
+  it("binds a pod through pods/binding only when it is the pod of the Binding's uid, as upstream's BindingREST", async () => {
+    const pod = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bound' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+    const binding = (uid: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bound', uid }, target: { apiVersion: 'v1', kind: 'Node', name: 'node-1' } });
+    const old = (await call('POST', '/api/v1/namespaces/default/pods', { body: pod, headers: json })).json() as { metadata: { uid: string } };
+    expect((await call('DELETE', '/api/v1/namespaces/default/pods/bound')).status).toBe(200);
+    const recreated = (await call('POST', '/api/v1/namespaces/default/pods', { body: pod, headers: json })).json() as { metadata: { uid: string } };
+    const refused = await call('POST', '/api/v1/namespaces/default/pods/bound/binding', { body: binding(old.metadata.uid), headers: json });
+    expect(refused.json()).toMatchObject({ code: 409, reason: 'Conflict', message: `Operation cannot be fulfilled on pods "bound": Precondition failed: UID in precondition: ${old.metadata.uid}, UID in object meta: ${recreated.metadata.uid}` });
+    expect((await call('POST', '/api/v1/namespaces/default/pods/bound/binding', { body: binding(recreated.metadata.uid), headers: json })).status).toBe(201);
+    expect(((await call('GET', '/api/v1/namespaces/default/pods/bound')).json() as { spec: { nodeName?: string } }).spec.nodeName).toBe('node-1');
+  });
+
   it('answers a malformed path with a 400 Status', async () => {
     expect((await call('GET', '/api/v1/namespaces/%E0%A4%A/configmaps')).json()).toMatchObject({ kind: 'Status', code: 400, reason: 'BadRequest' });
   });

@@ -423,9 +423,12 @@ export class ApiHandler {
         return this.#send(res, 201, created, undefined, warnings);
       }
       if (subresource === 'binding') {
-        const target = (body as { target?: { name?: unknown } }).target;
+        const { target, metadata } = body as { target?: { name?: unknown }; metadata?: { uid?: unknown; resourceVersion?: unknown } };
         if (typeof target?.name !== 'string') throw badRequest('Binding.target.name: Required value');
-        await client.bind(key, { name: target.name });
+        // As upstream's BindingREST: the Binding's uid and resourceVersion are preconditions on the pod.
+        const uid = typeof metadata?.uid === 'string' && metadata.uid !== '' ? metadata.uid : undefined;
+        const resourceVersion = typeof metadata?.resourceVersion === 'string' && metadata.resourceVersion !== '' ? metadata.resourceVersion : undefined;
+        await client.bind(key, { name: target.name }, { preconditions: { ...(uid === undefined ? {} : { uid }), ...(resourceVersion === undefined ? {} : { resourceVersion }) } });
         return this.#send(res, 201, { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', code: 201 });
       }
       if (subresource === 'eviction') {

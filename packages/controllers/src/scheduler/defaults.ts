@@ -17,13 +17,19 @@ export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 /** The name of the default bind plugin. */
 export const DEFAULT_BINDER = 'DefaultBinder';
 
-/** The default binder: `pods/binding` through the client. A failed bind is an `Error` status with the API's message. */
+/**
+ * The default binder: `pods/binding` through the client, for the pod of the uid decided on (as
+ * upstream's DefaultBinder puts the pod's uid in the `Binding`): a pod deleted and created again
+ * under the same name while its binding cycle ran is not bound by it. A failed bind is an
+ * `Error` status with the API's message.
+ */
 export function defaultBinder(client: Client): BindPlugin {
   return {
     name: DEFAULT_BINDER,
     async bind(pod, nodeName) {
       try {
-        await client.bind({ namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '' }, { name: nodeName });
+        const uid = pod.metadata.uid;
+        await client.bind({ namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '' }, { name: nodeName }, uid === undefined || uid === '' ? {} : { preconditions: { uid } });
         return SUCCESS;
       } catch (e) {
         return { ...unresolvable(e instanceof Error ? e.message : String(e)), code: 'Error' };

@@ -3,7 +3,7 @@
  * deterministic tie-breaking, profile validation, and the scheduling queue's backoff.
  */
 import { describe, expect, it } from 'vitest';
-import { ContainerSchema, VirtualClock, seededRng, type Pod } from '@kubeloop/core';
+import { ApiServer, ContainerSchema, Pods, VirtualClock, createBuiltinRegistry, seededRng, type Pod } from '@kubeloop/core';
 import { builtinPlugins, defaultBinder, defaultProfile } from './defaults.js';
 import { SchedulerError } from './errors.js';
 import { makeNode, makePod } from '../testing/index.js';
@@ -221,5 +221,20 @@ describe('the scheduling queue', () => {
     expect(q.where('default/p')).toBe('active');
     q.close();
     expect(await q.pop()).toBeUndefined();
+  });
+});
+
+describe('DefaultBinder', () => {
+  it('binds the pod of the uid the cycle decided for, not one created again under its name (upstream puts the uid in the Binding)', async () => {
+    const server = new ApiServer({ clock: new VirtualClock(), rng: seededRng(1), registry: createBuiltinRegistry() });
+    const manifest = { apiVersion: 'v1' as const, kind: 'Pod' as const, metadata: { name: 'web', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
+    const decided = await server.create(Pods, manifest);
+    await server.delete(Pods, { namespace: 'default', name: 'web' });
+    const replaced = await server.create(Pods, manifest);
+    const status = await defaultBinder(server).bind(decided, 'node-1');
+    expect([status.code, status.reasons]).toEqual(['Error', [`Operation cannot be fulfilled on pods "web": Precondition failed: UID in precondition: ${decided.metadata.uid}, UID in object meta: ${replaced.metadata.uid}`]]);
+    expect((await server.get(Pods, { namespace: 'default', name: 'web' })).spec.nodeName).toBeUndefined();
+    expect((await defaultBinder(server).bind(replaced, 'node-1')).code).toBe('Success');
+    expect((await server.get(Pods, { namespace: 'default', name: 'web' })).spec.nodeName).toBe('node-1');
   });
 });

@@ -303,6 +303,12 @@ export class Scheduler implements Runnable {
     this.#infos.get(host)?.addPod(info);
   }
 
+  /** The uid of the pod placed (bound or assumed) under `key`, if any. */
+  #placedUid(key: string): string | undefined {
+    const host = this.#podNode.get(key);
+    return host === undefined ? undefined : this.#byNode.get(host)?.get(key)?.pod.metadata.uid;
+  }
+
   #removePlacement(key: string): boolean {
     const host = this.#podNode.get(key);
     if (host === undefined) return false;
@@ -370,8 +376,10 @@ export class Scheduler implements Runnable {
         return;
       }
       // Forget the assumption (unless the informer already saw the pod bound). The resources it
-      // held are free again: like upstream, treat it as an assigned pod's deletion.
-      if (this.#assumed.has(key)) {
+      // held are free again: like upstream, treat it as an assigned pod's deletion. Only this
+      // pod's own, as upstream's cache forgets by uid: a pod created again under the same name
+      // while this cycle ran may be assumed by its own cycle, which must not run twice.
+      if (this.#assumed.has(key) && this.#placedUid(key) === info.pod.metadata.uid) {
         this.#removePlacement(key);
         this.#queue.moveAllToActiveOrBackoff();
       }

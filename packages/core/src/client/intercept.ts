@@ -10,7 +10,7 @@ import type { ApiError } from '../api/errors.js';
 import type { KubeObject, ObjectKey, ObjectList } from '../api/meta.js';
 import type { ResourceDefinition } from '../api/registry.js';
 import type { Clock } from '../clock/clock.js';
-import type { BindingTarget, Client, DeleteOptions, ListOptions, Patch, PatchOptions, Scale, WatchEvent, WatchOptions, WriteOptions } from './types.js';
+import type { BindOptions, BindingTarget, Client, DeleteOptions, ListOptions, Patch, PatchOptions, Scale, WatchEvent, WatchOptions, WriteOptions } from './types.js';
 
 /** The client methods, as intercepted. */
 export type ClientVerb =
@@ -93,7 +93,7 @@ export function withInterceptors(client: Client, ...interceptors: readonly Clien
     delete: <T extends KubeObject>(r: ResourceDefinition<T>, key: ObjectKey, o?: DeleteOptions) => call(req('delete', r, key), () => client.delete(r, key, o)),
     getScale: (r: ResourceDefinition, key: ObjectKey): Promise<Scale> => call(req('getScale', r, key), () => client.getScale(r, key)),
     updateScale: (r: ResourceDefinition, key: ObjectKey, s: Scale): Promise<Scale> => call(req('updateScale', r, key), () => client.updateScale(r, key, s)),
-    bind: (key: ObjectKey, t: BindingTarget) => call(req('bind', undefined, key), () => client.bind(key, t)),
+    bind: (key: ObjectKey, t: BindingTarget, o?: BindOptions) => call(req('bind', undefined, key), () => client.bind(key, t, o)),
     evict: (key: ObjectKey, o?: DeleteOptions) => call(req('evict', undefined, key), () => client.evict(key, o)),
   };
 }

@@ -114,6 +114,19 @@ export interface BindingTarget {
 }
 
 /**
+ * Options of `bind`: the preconditions upstream's `Binding` carries in its `metadata.uid` and
+ * `metadata.resourceVersion` (the scheduler's DefaultBinder sets the uid of the pod it decided
+ * for).
+ */
+export interface BindOptions {
+  /**
+   * Bind only if these hold, else `Conflict` (409) and nothing changes: a binding meant for a
+   * pod that was deleted and created again under the same name does not bind the new one.
+   */
+  readonly preconditions?: Preconditions | undefined;
+}
+
+/**
  * The typed client.
  *
  * Guarantees: objects returned are frozen and may be shared with other readers: copy before
@@ -153,8 +166,11 @@ export interface Client {
   getScale(resource: ResourceDefinition, key: ObjectKey): Promise<Scale>;
   /** Writes `spec.replicas` through the `scale` subresource. */
   updateScale(resource: ResourceDefinition, key: ObjectKey, scale: Scale): Promise<Scale>;
-  /** Binds a pod to a node (`pods/binding`). Fails with `Conflict` if it is already bound. */
-  bind(key: ObjectKey, target: BindingTarget): Promise<void>;
+  /**
+   * Binds a pod to a node (`pods/binding`). Fails with `Conflict` if it is already bound, being
+   * deleted, or not the pod `options.preconditions` name.
+   */
+  bind(key: ObjectKey, target: BindingTarget, options?: BindOptions): Promise<void>;
   /**
    * Evicts a pod (`pods/eviction`): a delete that PodDisruptionBudgets may refuse with
    * `TooManyRequests` (429), as upstream.

@@ -58,6 +58,20 @@ describe('pods: creation, binding and graceful deletion', () => {
     expect(e.message).toContain('pod p is already assigned to node "node-1"');
   });
 
+  it("binds only the pod of the Binding's uid: a pod created again under the name is left unbound with upstream's precondition message", async () => {
+    // Upstream's BindingREST turns the Binding's metadata.uid into a storage precondition
+    // (pkg/registry/core/pod/storage), so a scheduler's late binding for a deleted pod fails.
+    const { server } = newServer();
+    const old = await server.create(Pods, pod('p'));
+    await server.delete(Pods, key('p'));
+    const recreated = await server.create(Pods, pod('p'));
+    const e = await rejection(server.bind(key('p'), { name: 'node-1' }, { preconditions: { uid: old.metadata.uid! } }));
+    expect([e.code, e.reason, e.message]).toEqual([409, 'Conflict', `Operation cannot be fulfilled on pods "p": Precondition failed: UID in precondition: ${old.metadata.uid}, UID in object meta: ${recreated.metadata.uid}`]);
+    expect((await server.get(Pods, key('p'))).spec.nodeName).toBeUndefined();
+    await server.bind(key('p'), { name: 'node-1' }, { preconditions: { uid: recreated.metadata.uid! } });
+    expect((await server.get(Pods, key('p'))).spec.nodeName).toBe('node-1');
+  });
+
   it('deletes an unscheduled pod at once', async () => {
     const { server } = newServer();
     await server.create(Pods, pod('p'));

@@ -25,6 +25,7 @@ import type { KubeObject, ObjectKey, ObjectList } from '../api/meta.js';
 import { ResourceRegistry, type ResourceDefinition } from '../api/registry.js';
 import type { Clock } from '../clock/clock.js';
 import type {
+  BindOptions,
   BindingTarget,
   Client,
   DeleteOptions,
@@ -310,8 +311,8 @@ export class ApiServer implements Client {
   }
 
   /** {@inheritDoc Client.bind} */
-  bind(key: ObjectKey, target: BindingTarget): Promise<void> {
-    return bindPod(this.#store, key, target);
+  bind(key: ObjectKey, target: BindingTarget, options: BindOptions = {}): Promise<void> {
+    return bindPod(this.#store, key, target, options);
   }
 
   /** {@inheritDoc Client.evict} */

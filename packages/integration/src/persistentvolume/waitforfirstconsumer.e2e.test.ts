@@ -150,6 +150,57 @@ describe('WaitForFirstConsumer', () => {
     }
   });
 
+  it('does not bind a pod created again under the name of one deleted while PreBind waited for its volume: the binding names the old uid', async () => {
+    // Upstream's DefaultBinder puts the pod's uid in the Binding, and the API server binds only
+    // the pod of that uid (pkg/registry/core/pod/storage BindingREST, a storage precondition).
+    // No provisioner serves the class: the test provisions by hand, as a slow external one.
+    const cluster = await SimCluster.create({ seed: 9, nodes: 3, controllerManager: { plugins: [persistentVolumePlugin({ provisioners: ['example.com/other'] })] } });
+    const provisioned = (claimName: string, uid: string, host: string) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: `pvc-${uid}` },
+      spec: {
+        capacity: { storage: '1Gi' },
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'fast',
+        persistentVolumeReclaimPolicy: 'Delete',
+        hostPath: { path: `/var/local-path-provisioner/${claimName}` },
+        claimRef: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: 'default', name: claimName, uid },
+        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [host] }] }] } },
+      },
+    });
+    const claimOf = (name: string) => cluster.get(PersistentVolumeClaims, { namespace: 'default', name });
+    try {
+      await cluster.apply([fast, claim('first', 'fast'), claim('second', 'fast'), pod('web', 'first', { nodeSelector: { 'kubernetes.io/hostname': 'node-3' } })]);
+      await cluster.advance(5_000);
+      expect((await claimOf('first')).metadata.annotations?.['volume.kubernetes.io/selected-node']).toBe('node-3');
+      // The pod goes while its binding cycle waits; another of the same name, pinned to node-1, takes its place.
+      await cluster.server.delete(Pods, { namespace: 'default', name: 'web' });
+      await cluster.apply(pod('web', 'second', { nodeSelector: { 'kubernetes.io/hostname': 'node-1' } }));
+      await cluster.advance(5_000);
+      expect((await claimOf('second')).metadata.annotations?.['volume.kubernetes.io/selected-node']).toBe('node-1');
+      // The first claim's volume comes: the old cycle's PreBind is done, and its binding is refused.
+      await cluster.apply(provisioned('first', (await claimOf('first')).metadata.uid ?? '', 'node-3'));
+      await cluster.advance(5_000);
+      expect((await claimOf('first')).status.phase).toBe('Bound');
+      const replaced = await getPod(cluster, 'web');
+      expect(replaced.spec.nodeName ?? '').toBe('');
+      // Its own volume comes: the new pod is bound where its selector and its volume say.
+      await cluster.apply(provisioned('second', (await claimOf('second')).metadata.uid ?? '', 'node-1'));
+      await cluster.settle();
+      const web = await getPod(cluster, 'web');
+      expect([web.spec.nodeName, web.status.phase]).toEqual(['node-1', 'Running']);
+      // The old pod's refused binding is its own failure: the new pod was scheduled once, by its own cycle.
+      const failed = (await eventsOf(cluster, 'web')).filter((e) => e.reason === 'FailedScheduling');
+      expect(failed.map((e) => [e.involvedObject.uid === replaced.metadata.uid, e.message])).toEqual([
+        [false, expect.stringMatching(/^Binding rejected: Operation cannot be fulfilled on pods "web": Precondition failed: UID in precondition: [-0-9a-f]+, UID in object meta: [-0-9a-f]+$/)],
+      ]);
+      await checkVolumes(cluster);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
   it('without the VolumeBinding plugin (a scheduler broken on purpose) a pod lands away from its volume, and podsFollowTheirVolumes catches it', async () => {
     const profile = defaultProfile();
     const broken = schedulerPlugin({ profiles: [{ ...profile, plugins: profile.plugins.filter((p) => p.name !== 'VolumeBinding') }] });

@@ -84,6 +84,17 @@ describe('HttpClient', () => {
     c.close();
   });
 
+  it("posts a pod's binding with its preconditions in the Binding's metadata, as upstream's DefaultBinder sends the pod's uid", async () => {
+    const c = client();
+    seen.length = 0;
+    reply = (_req, res) => json(res, 201, { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', code: 201 });
+    await c.bind({ namespace: 'default', name: 'web' }, { name: 'node-1' }, { preconditions: { uid: 'u-1' } });
+    await c.bind({ namespace: 'default', name: 'web' }, { name: 'node-1' });
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /api/v1/namespaces/default/pods/web/binding', 'POST /api/v1/namespaces/default/pods/web/binding']);
+    expect(seen.map((s) => (JSON.parse(s.body) as { metadata: unknown }).metadata)).toEqual([{ name: 'web', namespace: 'default', uid: 'u-1' }, { name: 'web', namespace: 'default' }]);
+    c.close();
+  });
+
   it('asks for a list at an exact revision with resourceVersion and resourceVersionMatch', async () => {
     const c = client();
     seen.length = 0;

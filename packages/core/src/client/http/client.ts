@@ -31,7 +31,7 @@ import { toSelectorString } from '../../api/labels.js';
 import type { Clock } from '../../clock/clock.js';
 import type { WarningSink } from '../../store/registry/store.js';
 import { deepFreeze } from '../../util/objects.js';
-import type { BindingTarget, Client, DeleteOptions, ListOptions, Patch, PatchOptions, Scale, WatchEvent, WatchOptions, WriteOptions } from '../types.js';
+import type { BindOptions, BindingTarget, Client, DeleteOptions, ListOptions, Patch, PatchOptions, Scale, WatchEvent, WatchOptions, WriteOptions } from '../types.js';
 import type { ClusterConnection, ReadTextFile } from './config.js';
 import { DEFAULT_BURST, DEFAULT_QPS, TokenBucket } from './rate-limit.js';
 
@@ -386,12 +386,14 @@ export class HttpClient implements Client {
     return deepFreeze(body as Scale);
   }
 
-  async bind(key: ObjectKey, target: BindingTarget): Promise<void> {
+  async bind(key: ObjectKey, target: BindingTarget, options: BindOptions = {}): Promise<void> {
     const namespace = podNamespace(key);
+    // Upstream's Binding carries its preconditions in its metadata.
+    const { uid, resourceVersion } = options.preconditions ?? {};
     await this.#call('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(key.name)}/binding`, {}, {
       apiVersion: 'v1',
       kind: 'Binding',
-      metadata: { name: key.name, namespace },
+      metadata: { name: key.name, namespace, ...(uid === undefined ? {} : { uid }), ...(resourceVersion === undefined ? {} : { resourceVersion }) },
       target: { apiVersion: 'v1', kind: 'Node', name: target.name },
     });
   }

@@ -9,8 +9,8 @@ import { ApiError, conflict, forbidden, isApiError, notFound } from '../../api/e
 import { budgetsForPod, disruptionAllowedConditions, setStatusCondition } from '../../api/disruption.js';
 import type { Condition, KubeObject, LabelSelector, ObjectKey } from '../../api/meta.js';
 import { formatTime } from '../../clock/clock.js';
-import type { BindingTarget, DeleteOptions } from '../../client/types.js';
-import { write, type RegistryStore } from './store.js';
+import type { BindOptions, BindingTarget, DeleteOptions } from '../../client/types.js';
+import { checkPreconditions, write, type RegistryStore } from './store.js';
 
 /** The parts of a Pod the store itself reads (binding, eviction, graceful deletion). */
 export interface PodLike extends KubeObject {
@@ -46,14 +46,16 @@ export function podGracePeriod(pod: PodLike, requested: number | undefined): num
 
 /**
  * The `binding` subresource: sets `spec.nodeName` and the `PodScheduled` condition. 409 when
- * the pod is being deleted or already bound, as upstream's `BindingREST`.
+ * the pod is not the one `options.preconditions` name (the `Binding`'s metadata uid and
+ * resourceVersion), is being deleted or is already bound, as upstream's `BindingREST`.
  */
-export function bindPod(store: RegistryStore, key: ObjectKey, target: BindingTarget): Promise<void> {
+export function bindPod(store: RegistryStore, key: ObjectKey, target: BindingTarget, options: BindOptions = {}): Promise<void> {
   try {
     const pods = store.builtin('pods');
     const k = store.key(pods, key);
     const bound = store.guaranteedUpdate(pods, k, (current) => {
       const pod = current as PodLike;
+      checkPreconditions(pods, k, pod, options.preconditions);
       if (pod.metadata.deletionTimestamp) {
         throw conflict('pods', '', k.name, `pod ${k.name} is being deleted, cannot be assigned to a host`);
       }

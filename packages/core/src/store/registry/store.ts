@@ -22,7 +22,7 @@ import { recordUpdate } from '../../api/managedfields.js';
 import { ObjectMetaSchema, type KubeObject, type ObjectKey, type ObjectList } from '../../api/meta.js';
 import type { ResourceDefinition, ResourceRegistry } from '../../api/registry.js';
 import { formatTime, type Clock } from '../../clock/clock.js';
-import type { DeleteOptions, ListOptions, Patch, WatchEvent, WatchOptions, WriteOptions } from '../../client/types.js';
+import type { DeleteOptions, ListOptions, Patch, Preconditions, WatchEvent, WatchOptions, WriteOptions } from '../../client/types.js';
 import type { Rng } from '../../rng/rng.js';
 import { deepEqual, deepFreeze } from '../../util/objects.js';
 import { createBody, decode, decodeStatus, markUndecoded, rejectIfInvalid, requireObjectBody, validateObjectMeta, zodIssuesToFieldErrors, type AdmissionHook, type StoreReader } from '../admission.js';
@@ -408,18 +408,7 @@ export class RegistryStore {
     if (policy !== undefined && policy !== 'Foreground' && policy !== 'Background' && policy !== 'Orphan') {
       throw invalid('DeleteOptions', 'meta.k8s.io', '', [notSupported('propagationPolicy', policy, ['Foreground', 'Background', 'Orphan', 'nil'])]);
     }
-    const pre = options.preconditions;
-    if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
-      throw conflict(resource.plural, resource.group, key.name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
-    }
-    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata.resourceVersion) {
-      throw conflict(
-        resource.plural,
-        resource.group,
-        key.name,
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
-      );
-    }
+    checkPreconditions(resource, key, old, options.preconditions);
     this.admission.validate(resource, 'DELETE', undefined, old, old, options.dryRun === true);
   }
 
@@ -528,4 +517,24 @@ function settle<T>(f: () => Promise<T>): Promise<T> {
 export function write(next: KubeObject, old: KubeObject, decoded: boolean): UpdateDecision {
   if (!decoded) markUndecoded(next, old);
   return { type: 'write', object: next };
+}
+
+/**
+ * A write's preconditions against the stored object (upstream's `storage.Preconditions`, checked
+ * before the write is decided): `Conflict` (409) with upstream's message when the uid or the
+ * resourceVersion they name is not the object's. A delete's come from its options, a binding's
+ * from the `Binding`'s metadata.
+ */
+export function checkPreconditions(resource: ResourceDefinition, key: StorageKey, old: KubeObject, pre: Preconditions | undefined): void {
+  if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
+    throw conflict(resource.plural, resource.group, key.name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
+  }
+  if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata.resourceVersion) {
+    throw conflict(
+      resource.plural,
+      resource.group,
+      key.name,
+      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
+    );
+  }
 }
