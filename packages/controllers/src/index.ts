@@ -395,8 +395,10 @@ export { isPodActive, isPodAvailable, isPodReady, isPodTerminating, msUntilAvail
 export { POD_DELETION_COST_ANNOTATION, compareForDeletion, podsToDelete, rankByRelatedPodsOnSameNode } from './shared/ranking.js';
 export type { RankedPod } from './shared/ranking.js';
 
-// Building blocks: acting on pods (expectations, slow-start batches, pod control)
+// Building blocks: acting on pods (expectations, read-after-write, slow-start batches, pod control)
 export { EXPECTATIONS_TIMEOUT_MS, ControllerExpectations, UidTrackingExpectations } from './shared/expectations.js';
+export { ConsistencyError, ConsistencyStore } from './shared/consistency.js';
+export type { ConsistencyOwner, SyncedRevision } from './shared/consistency.js';
 export { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from './shared/batch.js';
 export type { SlowStartResult } from './shared/batch.js';
 export { clientPodControl, podFromTemplate } from './shared/podcontrol.js';

@@ -12,7 +12,7 @@
 // Objects and metadata
 export { ConditionSchema, LabelSelectorOperatorSchema, LabelSelectorRequirementSchema, LabelSelectorSchema, ManagedFieldsEntrySchema, ObjectMetaSchema, OwnerReferenceSchema } from './api/meta.js';
 export type { Condition, KubeObject, LabelSelector, LabelSelectorOperator, LabelSelectorRequirement, ListMeta, ManagedFieldsEntry, ObjectKey, ObjectList, ObjectMeta, OwnerReference } from './api/meta.js';
-export { controllerRef, keyString, objectKey, parseApiVersion, parseKeyString } from './api/meta.js';
+export { compareResourceVersions, controllerRef, keyString, objectKey, parseApiVersion, parseKeyString } from './api/meta.js';
 export { deepEqual } from './util/objects.js';
 
 // Errors: a Kubernetes Status, discriminated by reason

@@ -1,8 +1,9 @@
 /**
  * The building blocks every workload controller shares — upstream's
  * `pkg/controller/controller_utils.go`, `controller_ref_manager.go` and `deployment/util`:
- * pod predicates, the pod deletion ranking, expectations, slow-start batches, owner references
- * and claiming, pod control, template hashes, int-or-percent arithmetic and conditions.
+ * pod predicates, the pod deletion ranking, expectations, read-after-write, slow-start batches,
+ * owner references and claiming, pod control, template hashes, int-or-percent arithmetic and
+ * conditions.
  * Users' own controllers of pods can use them too.
  *
  * @module
@@ -15,6 +16,8 @@ export type { RankedPod } from './ranking.js';
 
 // Acting on pods
 export { EXPECTATIONS_TIMEOUT_MS, ControllerExpectations, UidTrackingExpectations } from './expectations.js';
+export { ConsistencyError, ConsistencyStore } from './consistency.js';
+export type { ConsistencyOwner, SyncedRevision } from './consistency.js';
 export { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from './batch.js';
 export type { SlowStartResult } from './batch.js';
 export { clientPodControl, podFromTemplate } from './podcontrol.js';

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { ControllerRevisions, PersistentVolumeClaims, Pods, StatefulSets, controllerFor, done, isApiError, matchesLabelSelector, objectKey, requeueAfter } from '@kubeloop/core';
+import { ControllerRevisions, PersistentVolumeClaims, Pods, StatefulSets, controllerFor, done, isApiError, keyString, matchesLabelSelector, objectKey, requeueAfter } from '@kubeloop/core';
 import type { Controller, ControllerRevision, Manager, OwnerReference, Pod, PodTemplateSpec, Reconciler, Request, Result, StatefulSet } from '@kubeloop/core';
+import { ConsistencyStore } from '../shared/consistency.js';
 import { canonicalJson, computeHash } from '../shared/hash.js';
 import { msUntilAvailable } from '../shared/pods.js';
 import { podFromTemplate } from '../shared/podcontrol.js';
@@ -56,23 +57,40 @@ function revisionTemplate(revision: ControllerRevision): PodTemplateSpec | undef
  * OnDelete; history in ControllerRevisions; status.
  *
  * Guarantees: level-triggered; pods have fixed names, so a stale cache can at worst make a
- * create fail with AlreadyExists or a delete with NotFound, both ignored and retried.
+ * create fail with AlreadyExists or a delete with NotFound, both ignored and retried. A sync
+ * never decides from caches that do not yet show the writes of the set's earlier syncs
+ * (upstream StaleControllerConsistencyStatefulSet, beta and on by default since 1.36): each
+ * pod created or deleted and each status written is remembered by its resourceVersion, and
+ * the next sync of the set waits until the pod and StatefulSet caches have caught up with
+ * them. Without it, a pod cache still showing a pod this controller just deleted as Running
+ * and Ready lets an OrderedReady set create the next ordinal while that one is gone.
  *
  * Errors: a failed write is thrown and the set retried with backoff; the status is written
- * even when pod writes failed.
+ * even when pod writes failed. A sync whose caches lag its own writes throws a
+ * `ConsistencyError` before reading anything, so the set is retried with backoff (upstream
+ * requeues it rate-limited, as after an error).
  */
 export class StatefulSetReconciler implements Reconciler {
   readonly #manager: Manager;
+  /** The revisions of each set's last pod and status writes, until the caches show them. */
+  readonly #consistency: ConsistencyStore;
 
   /** A reconciler on the manager's caches and client. */
   constructor(manager: Manager) {
     this.#manager = manager;
+    this.#consistency = new ConsistencyStore({ pods: () => manager.cache(Pods), statefulsets: () => manager.cache(StatefulSets) });
   }
 
   /** One sync of the StatefulSet `request`. */
   async reconcile(request: Request): Promise<Result> {
+    const key = keyString(request);
     const cached = this.#manager.cache(StatefulSets).get(request);
-    if (cached === undefined) return done;
+    if (cached === undefined) {
+      this.#consistency.clear(key);
+      return done;
+    }
+    const stale = this.#consistency.ensureReady(key);
+    if (stale !== undefined) throw stale;
     const set = owner(cached);
     if (set.metadata.deletionTimestamp !== undefined) return done;
     const { current, update } = await this.#history(set);
@@ -155,7 +173,8 @@ export class StatefulSetReconciler implements Reconciler {
         const existing = await client.get(ControllerRevisions, objectKey(revision));
         if (canonicalJson(existing.data) !== wanted || !isControlledBy(existing, set)) {
           // A different template under the same name: bump collisionCount so the next hash differs.
-          await client.updateStatus(StatefulSets, { ...set, status: { ...set.status, collisionCount: (set.status.collisionCount ?? 0) + 1 } });
+          const bumped = await client.updateStatus(StatefulSets, { ...set, status: { ...set.status, collisionCount: (set.status.collisionCount ?? 0) + 1 } });
+          this.#wrote(set, 'statefulsets', bumped.metadata.resourceVersion);
           throw error;
         }
         updateRev = existing;
@@ -218,7 +237,8 @@ export class StatefulSetReconciler implements Reconciler {
     const request = podFromTemplate(statefulPodTemplate(set, template, ordinal, hash), set, newControllerRef(set));
     const { generateName: _unused, ...meta } = request.metadata as { generateName?: string };
     try {
-      await client.create(Pods, { ...request, metadata: { ...meta, name } } as never);
+      const created = await client.create(Pods, { ...request, metadata: { ...meta, name } } as never);
+      this.#wrote(set, 'pods', created.metadata.resourceVersion);
       void recorder.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${name} in StatefulSet ${setName} successful`);
     } catch (error) {
       if (isApiError(error, 'AlreadyExists')) return;
@@ -292,7 +312,8 @@ export class StatefulSetReconciler implements Reconciler {
     const name = pod.metadata.name ?? '';
     const setName = set.metadata.name ?? '';
     try {
-      await this.#manager.client.delete(Pods, objectKey(pod));
+      const deleted = await this.#manager.client.delete(Pods, objectKey(pod));
+      this.#wrote(set, 'pods', deleted.metadata.resourceVersion);
       void recorder.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${name} in StatefulSet ${setName} successful`);
     } catch (error) {
       if (isApiError(error, 'NotFound')) return;
@@ -309,13 +330,20 @@ export class StatefulSetReconciler implements Reconciler {
     if (canonicalJson(status) === canonicalJson(set.status)) return;
     const { client } = this.#manager;
     try {
-      await client.updateStatus(StatefulSets, { ...set, status });
+      const written = await client.updateStatus(StatefulSets, { ...set, status });
+      this.#wrote(set, 'statefulsets', written.metadata.resourceVersion);
     } catch (error) {
       if (isApiError(error, 'NotFound')) return;
       if (!isApiError(error, 'Conflict')) throw error;
       const fresh = owner(await client.get(StatefulSets, objectKey(set)));
-      await client.updateStatus(StatefulSets, { ...fresh, status: computeStatefulSetStatus(fresh, pods, currentHash, updateHash, this.#manager.clock.now()) });
+      const written = await client.updateStatus(StatefulSets, { ...fresh, status: computeStatefulSetStatus(fresh, pods, currentHash, updateHash, this.#manager.clock.now()) });
+      this.#wrote(set, 'statefulsets', written.metadata.resourceVersion);
     }
+  }
+
+  /** Remembers a write of `resource` for `set` at `resourceVersion`, for its next sync to wait for (upstream `consistencyStore.WroteAt`). */
+  #wrote(set: StatefulSet, resource: 'pods' | 'statefulsets', resourceVersion: string | undefined): void {
+    this.#consistency.wroteAt({ key: keyString(objectKey(set)), uid: set.metadata.uid ?? '' }, resource, resourceVersion);
   }
 
   async #ignoreGone(write: Promise<unknown>): Promise<void> {

@@ -154,6 +154,24 @@ export function parseKeyString(key: string): ObjectKey {
   return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
+/**
+ * Compares two `resourceVersion`s as the API server orders them (upstream apimachinery
+ * `CompareResourceVersion`, KEP-5505): both are decimal integers without leading zeros, and
+ * the larger one is the newer write. Returns a negative number when `a` is older than `b`, 0
+ * when they are equal, a positive number when `a` is newer, and `undefined` when either is not
+ * such an integer (a server that does not promise the order; callers then cannot tell which is
+ * newer).
+ *
+ * Worked example: `'9'` vs `'10'` → negative (9 < 10, not the string order); `'10'` vs `'10'`
+ * → 0; `''` or `'0x1'` vs anything → undefined.
+ */
+export function compareResourceVersions(a: string, b: string): number | undefined {
+  const integer = /^(0|[1-9][0-9]*)$/;
+  if (!integer.test(a) || !integer.test(b)) return undefined;
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The owner reference with `controller: true`, if any. */
 export function controllerRef(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller === true);

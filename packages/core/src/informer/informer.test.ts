@@ -16,7 +16,7 @@ const rvOf = (o: KubeObject): number => Number(o.metadata.resourceVersion);
  * A handler that keeps a replica of what it was told and checks, on every event, that the
  * event is consistent with its replica (add of an unknown key, update whose `old` is the last
  * version it was given, delete of a known key) and that the cache is at least as new as the
- * event (the contract's rule 5).
+ * event, its objects and its caught-up revision (the contract's rule 5).
  */
 function replicaHandler(informer: Informer<Note>, plain = false) {
   const view = new Map<string, Note>();
@@ -25,6 +25,7 @@ function replicaHandler(informer: Informer<Note>, plain = false) {
   const handle = (e: InformerEvent<Note>): void => {
     const key = keyOf(e.object);
     const cached = informer.cache.get(key);
+    if (Number(informer.cache.lastSyncResourceVersion()) < rvOf(e.object)) problems.push(`cache revision ${informer.cache.lastSyncResourceVersion()} older than the event of ${key} at ${rvOf(e.object)}`);
     switch (e.type) {
       case 'add':
         if (view.has(key)) problems.push(`add of known ${key}`);

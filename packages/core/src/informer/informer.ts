@@ -27,7 +27,8 @@
  *    a new uid between two events: compare `metadata.uid` when identity matters.
  * 5. **The cache is at least as new as any event delivered.** When a handler receives an event,
  *    the cache already reflects it (and possibly later changes): `cache.get(key)` returns that
- *    version or a newer one, or nothing after a `delete`.
+ *    version or a newer one, or nothing after a `delete`; `cache.lastSyncResourceVersion()` is
+ *    at or past the event's revision.
  * 6. **Resync.** With `resyncPeriodMs`, every period (on the injected clock) each cached object
  *    is re-delivered as `update` with `old === object`. A resync is not a change: it exists so
  *    handlers can re-enqueue everything and repair what an earlier failure left undone.

@@ -36,6 +36,34 @@ describe('CacheWriter', () => {
     w.assertInvariants();
   });
 
+  it('reports the revision it has caught up with: none before the first list, then the list, then each watch event (client-go LastStoreSyncResourceVersion)', () => {
+    const w = new CacheWriter<Note>();
+    expect(w.reader.lastSyncResourceVersion()).toBe('');
+    w.apply({ type: 'InitStart' });
+    w.apply({ type: 'InitApply', object: v('ns', 'a', 3) });
+    // A snapshot still being received is not caught up with.
+    expect(w.reader.lastSyncResourceVersion()).toBe('');
+    w.apply({ type: 'InitDone', resourceVersion: '5' });
+    expect(w.reader.lastSyncResourceVersion()).toBe('5');
+    w.apply({ type: 'Apply', object: v('ns', 'b', 6) });
+    expect(w.reader.lastSyncResourceVersion()).toBe('6');
+    // A re-delivered version changes nothing in the cache, but the cache has seen it.
+    w.apply({ type: 'Apply', object: v('ns', 'b', 6) });
+    expect(w.reader.lastSyncResourceVersion()).toBe('6');
+    w.apply({ type: 'Delete', object: v('ns', 'a', 7) });
+    expect(w.reader.lastSyncResourceVersion()).toBe('7');
+    // The delete of an object the cache never held was seen all the same.
+    w.apply({ type: 'Delete', object: v('ns', 'c', 8) });
+    expect(w.reader.lastSyncResourceVersion()).toBe('8');
+    // An older event (a watch from revision 0 replays the objects in no order) does not move it back.
+    w.apply({ type: 'Apply', object: v('ns', 'd', 4) });
+    expect(w.reader.lastSyncResourceVersion()).toBe('8');
+    // A relist moves it to the new list's revision.
+    w.apply({ type: 'InitStart' });
+    w.apply({ type: 'InitDone', resourceVersion: '12' });
+    expect(w.reader.lastSyncResourceVersion()).toBe('12');
+  });
+
   it('stores the objects it receives without copying them', () => {
     const w = new CacheWriter<Note>();
     const a = v('ns', 'a', 1);

@@ -13,7 +13,7 @@
 import { Observable } from 'rxjs';
 import type { Subscribable } from 'rxjs';
 import type { KubeObject, ObjectKey } from '../api/meta.js';
-import { controllerRef } from '../api/meta.js';
+import { compareResourceVersions, controllerRef } from '../api/meta.js';
 import { flatten } from '../util/objects.js';
 import { InformerError } from './errors.js';
 import type { WatcherEvent } from './watcher.js';
@@ -122,6 +122,24 @@ export interface CacheReader<T extends KubeObject> {
   size(): number;
   /** Whether the first complete list has been applied. Stays true once true. */
   hasSynced(): boolean;
+  /**
+   * The `resourceVersion` the cache has caught up with (client-go's
+   * `LastStoreSyncResourceVersion`, 1.36): `''` before the first complete list, then the
+   * list's revision, then the newest revision of the watch events applied since (an event
+   * that changes nothing, such as an `Apply` of a version already cached, still moves it; an
+   * older one does not move it back); each relist sets it to the new list's revision. As the
+   * watcher delivers events in the server's order, every write of the server at or below it
+   * that falls in the informer's selection is reflected in the cache, or was superseded by a
+   * later one that is.
+   *
+   * A controller that wrote an object at revision `r` knows its cache shows that write (or
+   * something newer) once `compareResourceVersions(this, r) >= 0`: the read-after-write
+   * check of upstream's StaleControllerConsistency gates.
+   *
+   * Caveats: bookmarks do not move it (the watcher does not publish them), so a write outside
+   * the informer's selection is never seen as caught up by a filtered informer.
+   */
+  lastSyncResourceVersion(): string;
   /** Resolves once the first complete list has been applied. Never rejects. */
   readonly synced: Promise<void>;
 }
@@ -206,6 +224,8 @@ export class CacheWriter<T extends KubeObject> {
   #pending: Map<string, T> | undefined;
   #started = false;
   #synced = false;
+  /** The revision of the last complete list or watch event applied (`''` before the first list). */
+  #resourceVersion = '';
   readonly #resolveSynced: () => void;
 
   /** The read-only view of this cache, to hand out. */
@@ -251,6 +271,7 @@ export class CacheWriter<T extends KubeObject> {
       },
       size: () => this.#size,
       hasSynced: () => this.#synced,
+      lastSyncResourceVersion: () => this.#resourceVersion,
       synced,
     });
   }
@@ -315,10 +336,12 @@ export class CacheWriter<T extends KubeObject> {
         (this.#pending ??= new Map()).set(keyOf(event.object), event.object);
         return NO_CHANGES;
       case 'InitDone':
+        this.#resourceVersion = event.resourceVersion;
         return this.#replace();
       case 'Apply': {
         const object = event.object;
         const meta = object.metadata;
+        this.#caughtUpWith(meta.resourceVersion);
         const objects = this.#byNamespace.get(meta.namespace ?? '');
         const old = objects?.get(meta.name ?? '');
         if (old === undefined) {
@@ -331,12 +354,19 @@ export class CacheWriter<T extends KubeObject> {
       }
       case 'Delete': {
         const meta = event.object.metadata;
+        this.#caughtUpWith(meta.resourceVersion);
         const old = this.#byNamespace.get(meta.namespace ?? '')?.get(meta.name ?? '');
         if (old === undefined) return NO_CHANGES;
         this.#remove(old);
         return [{ type: 'delete', object: event.object }];
       }
     }
+  }
+
+  /** Moves the caught-up revision to `resourceVersion` of a watch event, never back. */
+  #caughtUpWith(resourceVersion: string | undefined): void {
+    if (resourceVersion === undefined) return;
+    if ((compareResourceVersions(resourceVersion, this.#resourceVersion) ?? 1) > 0) this.#resourceVersion = resourceVersion;
   }
 
   #replace(): readonly InformerEvent<T>[] {
