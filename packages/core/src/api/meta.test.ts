@@ -25,6 +25,12 @@ describe('compareResourceVersions (upstream CompareResourceVersion, KEP-5505)', 
     expect(compareResourceVersions(a, b)).toBeUndefined();
   });
 
+  const rv = fc.string({ unit: fc.constantFrom('0', '1', '9', 'x', '-', ' '), maxLength: 4 });
+  test.prop([rv, rv])('orders exactly the pairs of decimal integers without leading zeros', (a, b) => {
+    const integer = /^(0|[1-9][0-9]*)$/;
+    expect(compareResourceVersions(a, b) !== undefined).toBe(integer.test(a) && integer.test(b));
+  });
+
   test.prop([fc.bigInt({ min: 0n, max: 10n ** 30n }), fc.bigInt({ min: 0n, max: 10n ** 30n })])('agrees with the order of the integers', (a, b) => {
     const expected = a < b ? -1 : a > b ? 1 : 0;
     expect(Math.sign(compareResourceVersions(String(a), String(b))!)).toBe(expected);

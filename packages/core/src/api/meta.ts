@@ -166,10 +166,24 @@ export function parseKeyString(key: string): ObjectKey {
  * → 0; `''` or `'0x1'` vs anything → undefined.
  */
 export function compareResourceVersions(a: string, b: string): number | undefined {
-  const integer = /^(0|[1-9][0-9]*)$/;
-  if (!integer.test(a) || !integer.test(b)) return undefined;
+  if (!isDecimalInteger(a) || !isDecimalInteger(b)) return undefined;
   if (a.length !== b.length) return a.length - b.length;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Whether `s` is a decimal integer without leading zeros (`0`, `1`, `10`, not `''`, `01`,
+ * `-1`). A loop over the characters, not a regular expression: informers call it for every
+ * watch event.
+ */
+function isDecimalInteger(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || (n > 1 && s.charCodeAt(0) === 48)) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** The owner reference with `controller: true`, if any. */
