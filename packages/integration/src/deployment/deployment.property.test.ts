@@ -680,12 +680,14 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     expect(outcome.failure).toBeUndefined();
   }, 60_000);
 
-  it('regression (found by a deep crash run): a crash between creating the new ReplicaSet and writing NewReplicaSetCreated leaves NewReplicaSetAvailable, as upstream, when no later status shows progress', async () => {
+  it('regression (found by a deep crash run): a crash before the status write that carries NewReplicaSetCreated leaves NewReplicaSetAvailable, as upstream, when no later status shows progress', async () => {
     // replicas 1, maxSurge 25% → 1, maxUnavailable 10% → 0: the new ReplicaSet is created at 1
-    // and the old one can never go down. The crashes land between the revision write and the
-    // condition write, and the first status published afterwards already counts the new pod
-    // (replicas 1, updated 1 → replicas 2, updated 1): upstream sees no progress, so it neither
-    // replaces NewReplicaSetAvailable nor times it out.
+    // and the old one can never go down. The controller manager crashes before the status write
+    // with the new revision and NewReplicaSetCreated, and after the restart the ReplicaSet's
+    // status (1 replica) reaches the store first: the first status published counts the new pod
+    // (replicas 1, updated 1 → replicas 2, updated 1), no later one shows progress, and upstream
+    // neither replaces NewReplicaSetAvailable nor times it out. (The deep run found it with the
+    // revision and the condition in two writes, crashing between them.)
     const actions: Step[] = [
       { kind: 'create', shape: { replicas: 1, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } }, minReadySeconds: 0, stopAfter: undefined, revisionHistoryLimit: undefined, progressDeadlineSeconds: undefined } },
       { kind: 'stall', version: 0, settle: false, waitMs: 1 },
@@ -695,12 +697,20 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     const faults: FaultSchedule = [
       { kind: 'crash', write: 1, committed: false },
       { kind: 'latency', ms: 1 },
-      { kind: 'crash', write: 19, committed: false },
-      { kind: 'crash', write: 20, committed: true },
+      { kind: 'crash', write: 15, committed: false },
+      { kind: 'crash', write: 16, committed: true },
     ];
     const outcome = await runCase(options('deployment: regression crash 1586685668', fc.constant([]), 1, {}, undefined, deploymentPlugin(), false), 0, actions, faults);
     if (outcome.failure !== undefined) console.error(JSON.stringify(outcome.failure, null, 2), outcome.faultLog);
-    expect(outcome.faultLog).toContain('write #19 (updateStatus replicasets.apps default/web-fd8c4d995): crash before the write at t=40003');
+    expect(outcome.faultLog).toContain('write #15 (updateStatus deployments.apps default/web): crash before the write at t=40002');
+    // The stalled rollout was left as described (the healthy template comes at t=130001).
+    const stalled = outcome.traceJson
+      .split('\n')
+      .map((line) => JSON.parse(line) as { t: number; object: KubeObject })
+      .filter((e) => e.object.kind === 'Deployment' && e.t < 130_001)
+      .at(-1)?.object as Deployment | undefined;
+    expect(stalled?.status.conditions?.find((c) => c.type === 'Progressing')?.reason).toBe('NewReplicaSetAvailable');
+    expect([stalled?.status.replicas, stalled?.status.updatedReplicas]).toEqual([2, 1]);
     expect(outcome.failure).toBeUndefined();
   }, 60_000);
 });
