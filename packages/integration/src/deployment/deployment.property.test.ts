@@ -498,12 +498,14 @@ function progressLeftUnestimated(cluster: SimCluster, from: number, before: Depl
  * ("Failed Deployment": `Progressing` `False`, `ProgressDeadlineExceeded`, once
  * `progressDeadlineSeconds` pass without progress), with `Available` by the availability rule:
  * {@link conditionsAfterSettle} judged on the state where a `stall` step left the rollout
- * (not a settled state: its new pods are never Ready). Reads the run's bookkeeping.
+ * (not a settled state: its new pods are never Ready) — except where the previous rollout's
+ * `NewReplicaSetAvailable` was never replaced and no status since showed progress, which
+ * upstream keeps ({@link progressLeftUnestimated}). Reads the run's bookkeeping.
  */
 function stalledRolloutReported(run: RunState): Invariant {
   return invariant(
     'stalledRolloutReported',
-    'A rollout whose new pods never become Ready reports Progressing False ProgressDeadlineExceeded once progressDeadlineSeconds pass (DeploymentPaused if paused, nothing without a deadline), and Available True exactly when availableReplicas ≥ replicas − maxUnavailable (0 for Recreate).',
+    "A rollout whose new pods never become Ready reports Progressing False ProgressDeadlineExceeded once progressDeadlineSeconds pass (DeploymentPaused if paused, nothing without a deadline; the previous rollout's NewReplicaSetAvailable if it was never replaced and no status since showed more updated, ready or available replicas or fewer old ones), and Available True exactly when availableReplicas ≥ replicas − maxUnavailable (0 for Recreate).",
     () => run.stalled.splice(0),
     'safety',
   );
