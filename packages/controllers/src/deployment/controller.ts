@@ -7,7 +7,7 @@
  * @module
  */
 import { CONTROLLER_UID_INDEX, Deployments, Pods, ReplicaSets, controllerFor, controllerRef, done, isApiError, matchesLabelSelector, objectKey, requeueAfter } from '@kubeloop/core';
-import type { Controller, Deployment, DeploymentStatus, EventHandler, KubeObject, Manager, Pod, Reconciler, ReplicaSet, Request, Result } from '@kubeloop/core';
+import type { Controller, Deployment, DeploymentStatus, EventHandler, KubeObject, Manager, Pod, Reconciler, ReplicaSet, Request, Result, WorkloadCondition } from '@kubeloop/core';
 import { claimObjects, computeHash, getCondition, ownedOrOrphaned, setCondition } from '../shared/index.js';
 import {
   REVISION_ANNOTATION,
@@ -171,17 +171,23 @@ class DeploymentSync {
   }
 
   /**
-   * Sets the Deployment's revision annotation (upstream `SetDeploymentRevision`) as upstream
-   * does: with `UpdateStatus` of the version this sync read. A Deployment's `/status` writes its
-   * annotations and leaves `generation` alone (a main-resource write of an annotation moves it).
-   * A sync working from a stale cache gets a 409 and retries later instead of carrying on with
-   * the fresh object in its second half (which made a sync on a stale cache re-create a
-   * ReplicaSet the fresh half had just cleaned up, at one instant, for ever).
+   * Sets the Deployment's revision annotation (upstream `SetDeploymentRevision`) and, when given,
+   * the Progressing condition that goes with finding or creating the new ReplicaSet, as upstream
+   * `getNewReplicaSet` does: in one `UpdateStatus` of the version this sync read. One write, so a
+   * crash never publishes the new revision beside the previous rollout's `NewReplicaSetAvailable`
+   * (which upstream then keeps until it sees progress, and never times out). A Deployment's
+   * `/status` writes its annotations and leaves `generation` alone (a main-resource write of an
+   * annotation moves it). A sync working from a stale cache gets a 409 and retries later instead
+   * of carrying on with the fresh object in its second half (which made a sync on a stale cache
+   * re-create a ReplicaSet the fresh half had just cleaned up, at one instant, for ever).
    */
-  async #setDeploymentRevision(revision: string | undefined): Promise<void> {
-    if (revision === undefined || this.#d.metadata.annotations?.[REVISION_ANNOTATION] === revision) return;
-    const metadata = { ...this.#d.metadata, annotations: { ...this.#d.metadata.annotations, [REVISION_ANNOTATION]: revision } };
-    this.#d = await this.#m.client.updateStatus(Deployments, { ...this.#d, metadata });
+  async #setDeploymentRevision(revision: string | undefined, condition?: WorkloadCondition): Promise<void> {
+    const d = this.#d;
+    const revisionChanges = revision !== undefined && d.metadata.annotations?.[REVISION_ANNOTATION] !== revision;
+    if (!revisionChanges && condition === undefined) return;
+    const metadata = revisionChanges ? { ...d.metadata, annotations: { ...d.metadata.annotations, [REVISION_ANNOTATION]: revision } } : d.metadata;
+    const status = condition === undefined ? d.status : { ...d.status, conditions: [...setCondition(d.status.conditions, condition)] };
+    this.#d = await this.#m.client.updateStatus(Deployments, { ...d, metadata, status });
   }
 
   /**
@@ -247,11 +253,11 @@ class DeploymentSync {
         this.#replace(updated);
         return updated;
       }
-      await this.#setDeploymentRevision(existing.metadata.annotations?.[REVISION_ANNOTATION]);
-      if (hasProgressDeadline(this.#d) && getCondition(this.#d.status.conditions, 'Progressing') === undefined) {
-        const c = deploymentCondition('Progressing', 'True', DeploymentReasons.foundNewReplicaSet, `Found new replica set "${existing.metadata.name ?? ''}"`, this.#now);
-        await this.#writeStatus({ ...this.#d.status, conditions: [...setCondition(this.#d.status.conditions, c)] });
-      }
+      const found =
+        hasProgressDeadline(this.#d) && getCondition(this.#d.status.conditions, 'Progressing') === undefined
+          ? deploymentCondition('Progressing', 'True', DeploymentReasons.foundNewReplicaSet, `Found new replica set "${existing.metadata.name ?? ''}"`, this.#now)
+          : undefined;
+      await this.#setDeploymentRevision(existing.metadata.annotations?.[REVISION_ANNOTATION], found);
       return existing;
     }
     if (!create) return undefined;
@@ -292,11 +298,11 @@ class DeploymentSync {
     }
     this.#replace(created);
     if (!alreadyExisted && replicas > 0) this.#event('Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name ?? ''} from 0 to ${replicas}`);
-    await this.#setDeploymentRevision(String(newRevision));
-    if (!alreadyExisted && hasProgressDeadline(this.#d)) {
-      const c = deploymentCondition('Progressing', 'True', DeploymentReasons.newReplicaSetCreated, `Created new replica set "${created.metadata.name ?? ''}"`, this.#now);
-      await this.#writeStatus({ ...this.#d.status, conditions: [...setCondition(this.#d.status.conditions, c)] });
-    }
+    const createdCondition =
+      !alreadyExisted && hasProgressDeadline(this.#d)
+        ? deploymentCondition('Progressing', 'True', DeploymentReasons.newReplicaSetCreated, `Created new replica set "${created.metadata.name ?? ''}"`, this.#now)
+        : undefined;
+    await this.#setDeploymentRevision(String(newRevision), createdCondition);
     return created;
   }
 

@@ -195,6 +195,31 @@ describe('rollouts', () => {
     expect((await replicaSetsOf(c, 'web')).map((r) => r.spec.replicas)).toEqual([2, 1]);
   });
 
+  it('a new rollout publishes its revision with Progressing NewReplicaSetCreated in one status write, never beside the last rollout\'s NewReplicaSetAvailable (upstream getNewReplicaSet: one UpdateStatus)', async () => {
+    // A watcher — or a controller manager that crashes between two writes — must never see
+    // revision 2 with the condition of revision 1: upstream keeps a NewReplicaSetAvailable it
+    // finds until a status shows progress, and never times it out.
+    const c = (cluster = await deploymentCluster(8));
+    await c.apply(deploymentManifest('web', 2));
+    await c.settle();
+    expect(progressing(await c.get(Deployments, key('web')))?.reason).toBe('NewReplicaSetAvailable');
+    const from = c.trace().length;
+    await c.apply(deploymentManifest('web', 2, { env: 'v2' }));
+    await c.settle();
+    const versions: { revision: string | undefined; reason: string | undefined }[] = [];
+    for (const e of c.trace().slice(from)) {
+      if (e.object.kind !== 'Deployment') continue;
+      const d = e.object as Deployment;
+      const last = versions.at(-1);
+      const revision = d.metadata.annotations?.[REVISION_ANNOTATION];
+      if (last?.revision !== revision) versions.push({ revision, reason: progressing(d)?.reason });
+    }
+    expect(versions).toEqual([
+      { revision: '1', reason: 'NewReplicaSetAvailable' },
+      { revision: '2', reason: 'NewReplicaSetCreated' },
+    ]);
+  });
+
   it('revisionHistoryLimit 1 keeps one old ReplicaSet after three rollouts, deleting the oldest revisions', async () => {
     const c = (cluster = await deploymentCluster(7));
     for (const v of ['v1', 'v2', 'v3', 'v4']) {

@@ -51,8 +51,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Deployments, ReplicaSets, controllerRef, invariant, refOf } from '@kubeloop/core';
-import type { ClusterState, Deployment, InvariantViolation, KubeObject, Pod, ReplicaSet } from '@kubeloop/core';
+import { Deployments, ReplicaSets, controllerRef, deepEqual, invariant, refOf } from '@kubeloop/core';
+import type { ClusterState, Deployment, InvariantViolation, KubeObject, Pod, ReplicaSet, WorkloadCondition } from '@kubeloop/core';
 import {
   DEEP,
   DEPLOYMENT_LIVENESS,
@@ -288,19 +288,14 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<RunStat
       // controller requeues itself for it; a cut watch may back off 30 s more), then rolled
       // back to a healthy one.
       // The deadline is set to 30 s with it (unless there is none), to keep the run short.
-      const deadline = (await cluster.get(Deployments, KEY)).spec.progressDeadlineSeconds === NO_DEADLINE ? NO_DEADLINE : 30;
+      const before = await cluster.get(Deployments, KEY);
+      const deadline = before.spec.progressDeadlineSeconds === NO_DEADLINE ? NO_DEADLINE : 30;
+      const from = cluster.trace().length;
       await patch({ progressDeadlineSeconds: deadline, template: { metadata: templateMetadata(run.stopAfter, true), spec: { containers: containers(s.version, true) } } });
       await context.advance(((deadline === NO_DEADLINE ? 0 : deadline) + 60) * 1000);
       const now = await cluster.get(Deployments, KEY);
-      // Not judged while the Progressing condition still says NewReplicaSetAvailable and
-      // status.replicas equals updatedReplicas: upstream then estimates no progress at all
-      // (syncRolloutStatus' isCompleteDeployment; kubernetes/kubernetes#44657), and neither does
-      // this controller. It happens when the condition was not reset — a rollback to the
-      // ReplicaSet of a stalled version seen before, or a crash between creating the new
-      // ReplicaSet and writing NewReplicaSetCreated — with replicas 1 and maxSurge 0, or Recreate.
-      const progressing = now.status?.conditions?.find((c) => c.type === 'Progressing');
-      const unestimated = progressing?.reason === 'NewReplicaSetAvailable' && (now.status?.replicas ?? 0) === (now.status?.updatedReplicas ?? 0);
-      if ((now.status?.observedGeneration ?? 0) >= (now.metadata.generation ?? 0) && !unestimated) {
+      // Not judged where upstream estimates no progress: see progressLeftUnestimated.
+      if ((now.status?.observedGeneration ?? 0) >= (now.metadata.generation ?? 0) && !progressLeftUnestimated(cluster, from, before, now)) {
         const state = { deployments: [now], replicaSets: (await cluster.list(ReplicaSets)).items, pods: [], nowMs: cluster.clock.now() };
         run.stalled.push(...conditionsAfterSettle(state).map((v) => ({ ...v, message: `stalled rollout, ${deadline} s deadline: ${v.message}` })));
       }
@@ -427,17 +422,90 @@ const REPLICASETS_WITHIN_REPLICAS = invariant(
   'safety',
 );
 
+const NEW_REPLICASET_AVAILABLE = 'NewReplicaSetAvailable';
+const POD_TEMPLATE_HASH = 'pod-template-hash';
+
+/** The Deployment's `Progressing` condition, if any. */
+function progressingOf(d: Deployment): WorkloadCondition | undefined {
+  return d.status?.conditions?.find((c) => c.type === 'Progressing');
+}
+
+/**
+ * Whether `after` shows progress over `before`, as the Deployment documentation counts it
+ * ("Progressing Deployment"): more updated, ready or available replicas, or fewer old ones
+ * (replicas − updatedReplicas) — upstream `DeploymentProgressing`, stated here on its own.
+ */
+function showsProgress(before: Deployment['status'], after: Deployment['status']): boolean {
+  const old = (s: Deployment['status']) => (s?.replicas ?? 0) - (s?.updatedReplicas ?? 0);
+  return (
+    (after?.updatedReplicas ?? 0) > (before?.updatedReplicas ?? 0) ||
+    (after?.readyReplicas ?? 0) > (before?.readyReplicas ?? 0) ||
+    (after?.availableReplicas ?? 0) > (before?.availableReplicas ?? 0) ||
+    old(after) < old(before)
+  );
+}
+
+/** Whether `rs` runs `d`'s pod template (its own `pod-template-hash` label aside). */
+function runsTemplateOf(rs: ReplicaSet, d: Deployment): boolean {
+  const labels = Object.fromEntries(Object.entries(rs.spec.template.metadata?.labels ?? {}).filter(([k]) => k !== POD_TEMPLATE_HASH));
+  return deepEqual({ ...rs.spec.template, metadata: { ...rs.spec.template.metadata, labels } }, d.spec.template);
+}
+
+/**
+ * Whether a stalled rollout's `Progressing` condition is, rightly, still the
+ * `NewReplicaSetAvailable` of the rollout before it: the template change at trace entry `from`
+ * (`before` the Deployment just before it, `now` when judged) never got its own condition, and
+ * upstream would not have replaced it since. Upstream replaces that condition only in a rollout
+ * sync (`syncRolloutStatus`) whose new status shows progress over the status the Deployment had
+ * (`DeploymentProgressing`) — and not even then when the new status has replicas equal to
+ * updatedReplicas (`isCompleteDeployment`, kubernetes/kubernetes#44657); it never times it out
+ * (`DeploymentTimedOut` returns false on `NewReplicaSetAvailable`). The condition is left
+ * unreset when the rollout's own condition was never written: a rollback to the ReplicaSet of a
+ * stalled version seen before (the ReplicaSet is found, and a Progressing condition exists, so
+ * no `FoundNewReplicaSet`), or a crash between creating the new ReplicaSet and the status write
+ * that carries `NewReplicaSetCreated`. If the first status published after the crash already
+ * counts every replica the stalled rollout will get — the new ReplicaSet created at its surge
+ * size, its pods never Ready, no old pod allowed down (found by a deep crash run: replicas 1,
+ * maxSurge 25% → 1, maxUnavailable 10% → 0; the published status went from replicas 1,
+ * updated 1 to replicas 2, updated 1) — no later status shows progress and upstream keeps
+ * `NewReplicaSetAvailable` for good.
+ *
+ * So: excused when the condition is `NewReplicaSetAvailable` with the same `lastUpdateTime` as
+ * before the change, and no Deployment version stored since — once it observes the new
+ * generation and a ReplicaSet of the stalled template exists (a rollout sync creates or finds it
+ * before it writes) — has replicas ≠ updatedReplicas and shows progress over the version before
+ * it. A status write carries the resourceVersion it read, so the version before it is the status
+ * the writing sync compared with.
+ */
+function progressLeftUnestimated(cluster: SimCluster, from: number, before: Deployment, now: Deployment): boolean {
+  const [was, is] = [progressingOf(before), progressingOf(now)];
+  if (is?.reason !== NEW_REPLICASET_AVAILABLE || was?.reason !== NEW_REPLICASET_AVAILABLE || is.lastUpdateTime !== was.lastUpdateTime) return false;
+  const generation = now.metadata.generation ?? 0;
+  let previous = before;
+  let estimated = false;
+  replaySince(cluster, from, (state) => {
+    const d = state.deployments.find((x) => x.metadata.uid === now.metadata.uid);
+    if (estimated || d === undefined || d.metadata.resourceVersion === previous.metadata.resourceVersion) return;
+    const rollout = (d.status?.observedGeneration ?? 0) >= generation && state.replicaSets.some((rs) => controllerRef(rs)?.uid === d.metadata.uid && runsTemplateOf(rs, now));
+    if (rollout && (d.status?.replicas ?? 0) !== (d.status?.updatedReplicas ?? 0) && showsProgress(previous.status, d.status)) estimated = true;
+    previous = d;
+  });
+  return !estimated;
+}
+
 /**
  * A rollout stuck past its deadline is reported so, as the Deployment documentation promises
  * ("Failed Deployment": `Progressing` `False`, `ProgressDeadlineExceeded`, once
  * `progressDeadlineSeconds` pass without progress), with `Available` by the availability rule:
  * {@link conditionsAfterSettle} judged on the state where a `stall` step left the rollout
- * (not a settled state: its new pods are never Ready). Reads the run's bookkeeping.
+ * (not a settled state: its new pods are never Ready) — except where the previous rollout's
+ * `NewReplicaSetAvailable` was never replaced and no status since showed progress, which
+ * upstream keeps ({@link progressLeftUnestimated}). Reads the run's bookkeeping.
  */
 function stalledRolloutReported(run: RunState): Invariant {
   return invariant(
     'stalledRolloutReported',
-    'A rollout whose new pods never become Ready reports Progressing False ProgressDeadlineExceeded once progressDeadlineSeconds pass (DeploymentPaused if paused, nothing without a deadline), and Available True exactly when availableReplicas ≥ replicas − maxUnavailable (0 for Recreate).',
+    "A rollout whose new pods never become Ready reports Progressing False ProgressDeadlineExceeded once progressDeadlineSeconds pass (DeploymentPaused if paused, nothing without a deadline; the previous rollout's NewReplicaSetAvailable if it was never replaced and no status since showed more updated, ready or available replicas or fewer old ones), and Available True exactly when availableReplicas ≥ replicas − maxUnavailable (0 for Recreate).",
     () => run.stalled.splice(0),
     'safety',
   );
@@ -613,6 +681,40 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     if (outcome.failure !== undefined) console.error(JSON.stringify(outcome.failure, null, 2), outcome.faultLog);
     expect(outcome.failure).toBeUndefined();
   }, 60_000);
+
+  it('regression (found by a deep crash run): a crash before the status write that carries NewReplicaSetCreated leaves NewReplicaSetAvailable, as upstream, when no later status shows progress', async () => {
+    // replicas 1, maxSurge 25% → 1, maxUnavailable 10% → 0: the new ReplicaSet is created at 1
+    // and the old one can never go down. The controller manager crashes before the status write
+    // with the new revision and NewReplicaSetCreated, and after the restart the ReplicaSet's
+    // status (1 replica) reaches the store first: the first status published counts the new pod
+    // (replicas 1, updated 1 → replicas 2, updated 1), no later one shows progress, and upstream
+    // neither replaces NewReplicaSetAvailable nor times it out. (The deep run found it with the
+    // revision and the condition in two writes, crashing between them.)
+    const actions: Step[] = [
+      { kind: 'create', shape: { replicas: 1, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } }, minReadySeconds: 0, stopAfter: undefined, revisionHistoryLimit: undefined, progressDeadlineSeconds: undefined } },
+      { kind: 'stall', version: 0, settle: false, waitMs: 1 },
+      { kind: 'scale', replicas: 1, settle: false, waitMs: 1 },
+      FINAL_RESUME,
+    ];
+    const faults: FaultSchedule = [
+      { kind: 'crash', write: 1, committed: false },
+      { kind: 'latency', ms: 1 },
+      { kind: 'crash', write: 15, committed: false },
+      { kind: 'crash', write: 16, committed: true },
+    ];
+    const outcome = await runCase(options('deployment: regression crash 1586685668', fc.constant([]), 1, {}, undefined, deploymentPlugin(), false), 0, actions, faults);
+    if (outcome.failure !== undefined) console.error(JSON.stringify(outcome.failure, null, 2), outcome.faultLog);
+    expect(outcome.faultLog).toContain('write #15 (updateStatus deployments.apps default/web): crash before the write at t=40002');
+    // The stalled rollout was left as described (the healthy template comes at t=130001).
+    const stalled = outcome.traceJson
+      .split('\n')
+      .map((line) => JSON.parse(line) as { t: number; object: KubeObject })
+      .filter((e) => e.object.kind === 'Deployment' && e.t < 130_001)
+      .at(-1)?.object as Deployment | undefined;
+    expect(stalled?.status.conditions?.find((c) => c.type === 'Progressing')?.reason).toBe('NewReplicaSetAvailable');
+    expect([stalled?.status.replicas, stalled?.status.updatedReplicas]).toEqual([2, 1]);
+    expect(outcome.failure).toBeUndefined();
+  }, 60_000);
 });
 
 /** A Deployment controller that sees its Deployments' spec through `edit` (a controller broken on purpose). */
@@ -654,6 +756,23 @@ describe('the condition, history and pause invariants fail on a Deployment contr
     const actions: Step[] = [create2(), { kind: 'stall', version: 1, settle: true, waitMs: 1 }, FINAL_RESUME];
     expect(await brokenFails(seesSpec((spec) => ({ ...spec, progressDeadlineSeconds: 100_000 })), actions)).toMatch(
       /^stalledRolloutReported: stalled rollout, 30 s deadline: Deployment default\/web has Progressing condition Progressing True ReplicaSetUpdated, expected Progressing False ProgressDeadlineExceeded$/,
+    );
+  }, 60_000);
+
+  it('one that never replaces a NewReplicaSetAvailable condition (it takes the last rollout for final) fails stalledRolloutReported on a rollout that shows progress and then stalls', async () => {
+    // 2 replicas, maxSurge 1, maxUnavailable 0: the new ReplicaSet's pod is counted (updated
+    // 0 → 1), which upstream reports as progress, and then the rollout stalls for 90 s.
+    const actions: Step[] = [create2(), { kind: 'stall', version: 1, settle: true, waitMs: 1 }, FINAL_RESUME];
+    const keepsAvailable = sabotaged(deploymentPlugin(), {
+      rewriteStatus: (resource, o, stored) => {
+        if (resource.kind !== 'Deployment') return o;
+        const kept = (stored as Deployment).status.conditions?.find((c) => c.type === 'Progressing' && c.reason === 'NewReplicaSetAvailable');
+        const conditions = (o as Deployment).status.conditions;
+        return kept === undefined || conditions === undefined ? o : ({ ...o, status: { ...(o as Deployment).status, conditions: conditions.map((c) => (c.type === 'Progressing' ? kept : c)) } } as Deployment);
+      },
+    });
+    expect(await brokenFails(keepsAvailable, actions)).toMatch(
+      /^stalledRolloutReported: stalled rollout, 30 s deadline: Deployment default\/web has Progressing condition Progressing True NewReplicaSetAvailable, expected Progressing False ProgressDeadlineExceeded$/,
     );
   }, 60_000);
 
