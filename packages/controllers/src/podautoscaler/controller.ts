@@ -62,7 +62,9 @@ type MetricOutcome =
  *
  * Guarantees: never writes a scale outside `[minReplicas, maxReplicas]` except to bring a
  * target from outside into it; a target at 0 replicas is left alone (`ScalingDisabled`); when
- * no metric can be computed the scale is kept and `ScalingActive` is False with the reason.
+ * no metric can be computed the scale is kept and `ScalingActive` is False with the reason;
+ * `status.lastScaleTime` (and the scale event the policies count) is the time the scale write
+ * returned, so it follows the metrics read the rescale was computed from.
  */
 export class HorizontalPodAutoscalerReconciler implements Reconciler {
   readonly #manager: Manager;
@@ -184,10 +186,14 @@ export class HorizontalPodAutoscalerReconciler implements Reconciler {
         await writeStatus(keepStatus(currentReplicas));
         throw new Error(`failed to rescale ${reference}: ${message}`, { cause: error });
       }
+      // the rescale is dated when its write has gone through, not when the sync began (upstream's
+      // storeScaleEvent and setStatus read time.Now() after Scales().Update): the time stamped is
+      // then after the metrics it was computed from were read, however long the requests took
+      const scaledAtMs = m.clock.now();
       set('AbleToScale', 'True', 'SucceededRescale', `the HPA controller was able to update the target scale to ${desiredReplicas}`);
       void recorder.event(hpa, 'Normal', 'SuccessfulRescale', `New size: ${desiredReplicas}; reason: ${rescaleReason}`);
-      history = recordScaleEvent(history, hpa.spec.behavior, currentReplicas, desiredReplicas, nowMs);
-      lastScaleTime = formatTime(nowMs);
+      history = recordScaleEvent(history, hpa.spec.behavior, currentReplicas, desiredReplicas, scaledAtMs);
+      lastScaleTime = formatTime(scaledAtMs);
     } else {
       desiredReplicas = currentReplicas;
     }

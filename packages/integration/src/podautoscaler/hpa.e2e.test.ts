@@ -6,8 +6,8 @@
  * `hpaScalesWithinBounds` invariant failing on an HPA controller broken on purpose.
  */
 import { describe, expect, it } from 'vitest';
-import { Deployments, Events, HorizontalPodAutoscalers, PodMetricses, Pods, controllerFor, parseTime } from '@kubeloop/core';
-import type { HorizontalPodAutoscaler, Manager, Plugin } from '@kubeloop/core';
+import { Deployments, Events, HorizontalPodAutoscalers, PodMetricses, Pods, VIRTUAL_EPOCH_MS, controllerFor, parseTime } from '@kubeloop/core';
+import type { ClientInterceptor, ClientRequest, Clock, Deployment, HorizontalPodAutoscaler, Manager, Plugin } from '@kubeloop/core';
 import { DEFAULT_CONTROLLER_PLUGINS, SimCluster } from '@kubeloop/testing';
 import { HPA_INVARIANTS, HPA_PLUGIN_NAME, HorizontalPodAutoscalerReconciler, hpaScalesWithinBounds } from '@kubeloop/controllers';
 
@@ -105,6 +105,32 @@ describe('the HPA walkthrough: 2 pods at 300m of 200m requests, 50% target', () 
       const hpa = await cluster.get(HorizontalPodAutoscalers, key('php-apache'));
       expect(hpa.status.conditions?.find((c) => c.type === 'ScalingActive')).toMatchObject({ status: 'False', reason: 'FailedGetResourceMetric' });
       expect(hpa.status.currentReplicas).toBe(2);
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
+
+describe('an HPA whose scale writes are slow to reach the API server', () => {
+  // upstream's reconcileAutoscaler calls setStatus, which reads time.Now() for lastScaleTime, after
+  // Scales().Update has returned: lastScaleTime never predates the write it records
+  it('records lastScaleTime when the scale write has gone through, not when its sync began', async () => {
+    const slowScaleWrites = (clock: Clock): ClientInterceptor[] => [
+      { request: async <R>(request: ClientRequest, next: () => Promise<R>): Promise<R> => {
+        if (request.verb === 'updateScale') await clock.sleep(2_500);
+        return next();
+      } },
+    ];
+    const cluster = await SimCluster.create({ seed: 5, nodes: 2, metricsServer: true, controllerManager: { interceptors: slowScaleWrites } });
+    try {
+      await cluster.apply(phpApache(2, '300m', 6), 'php-apache.yaml');
+      await cluster.advance(90_000);
+      const scaled = cluster.trace().find((e) => e.object.kind === 'Deployment' && (e.object as Deployment).spec.replicas === 6);
+      expect(scaled).toBeDefined();
+      const hpa = await cluster.get(HorizontalPodAutoscalers, key('php-apache'));
+      expect(hpa.status.desiredReplicas).toBe(6);
+      // lastScaleTime has second precision: the second of the write, or a later one
+      expect(parseTime(hpa.status.lastScaleTime!)).toBeGreaterThan(VIRTUAL_EPOCH_MS + scaled!.t - 1_000);
     } finally {
       await cluster.stop();
     }
