@@ -105,23 +105,37 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext<Outages
 }
 
 /**
- * Transition: no HPA rescales through its metrics while the metrics API is down (a rescale
- * decided a second or more after an outage began, until it ends): upstream keeps the current
- * scale when it cannot compute a count. Corrections into [min, max] need no metrics and are exempt.
+ * Transition: no HPA rescales through its metrics while the metrics API is down: upstream keeps
+ * the current scale when it cannot compute a count. Corrections into [min, max] need no metrics
+ * and are exempt.
+ *
+ * A rescale is flagged only when the metrics read it came from surely fell inside the outage.
+ * Upstream reads the metrics, writes the scale, and only then stamps `lastScaleTime`
+ * (`setStatus` reads `time.Now()` after `Scales().Update`), in whole seconds, and writes the
+ * status after that. So the read came before the outage ended when the stamp's second ended
+ * before it, or the status write did; and after it began when the stamp's second starts more
+ * than `readToRecordMs` after it — the most the run's faults put between a read and its stamp
+ * (a latency on the metrics request and on the scale write). A request made in the very
+ * millisecond the outage begins may still be answered, hence "more than".
  */
-function holdsScaleWithoutMetrics(outages: Outages): Invariant {
+function holdsScaleWithoutMetrics(outages: Outages, readToRecordMs: number): Invariant {
   return transitionInvariant('hpaHoldsScaleWithoutMetrics', 'While the metrics API does not answer, no HorizontalPodAutoscaler rescales its target from metrics.', (previous, state) => {
     const out = [];
+    // an HPA may be written twice in one step: a later status write of the same rescale is no new rescale
+    const seen = new Map<string, string | undefined>();
     for (const c of state.changes) {
       if (c.object.kind !== 'HorizontalPodAutoscaler' || c.type === 'DELETED') continue;
       const h = c.object as HorizontalPodAutoscaler;
-      const before = previous.get<HorizontalPodAutoscaler>('HorizontalPodAutoscaler', h.metadata.namespace, h.metadata.name ?? '');
+      const key = `${h.metadata.namespace ?? ''}/${h.metadata.name ?? ''}`;
+      const before = seen.has(key) ? seen.get(key) : previous.get<HorizontalPodAutoscaler>('HorizontalPodAutoscaler', h.metadata.namespace, h.metadata.name ?? '')?.status.lastScaleTime;
       const at = h.status.lastScaleTime;
-      if (at === undefined || at === before?.status.lastScaleTime) continue;
+      seen.set(key, at);
+      if (at === undefined || at === before) continue;
       const from = h.status.currentReplicas ?? 0;
       if (from < h.spec.minReplicas || from > h.spec.maxReplicas) continue;
       const atMs = parseTime(at);
-      if (outages.spans.some((o) => atMs >= o.from + 1000 && (o.to === undefined || atMs < o.to))) {
+      const writtenMs = c.t === undefined ? Infinity : VIRTUAL_EPOCH_MS + c.t;
+      if (outages.spans.some((o) => atMs > o.from + readToRecordMs && (o.to === undefined || Math.min(atMs + 1000, writtenMs + 1) <= o.to))) {
         out.push({ message: `rescaled its target from ${from} to ${h.status.desiredReplicas} at ${at}, while the metrics API did not answer`, objects: [refOf(h)] });
       }
     }
@@ -148,7 +162,11 @@ const strictPolicies = transitionInvariant('hpaScaleStepsWithinPoliciesStrict', 
   return hpaScaleStepsWithinPolicies(changes, { rememberScaleSteps: true, only: (r) => now.has(r.hpa) });
 });
 
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>, extra: readonly Invariant[] = [], plugin: Plugin = horizontalPodAutoscalerPlugin()): CheckClusterOptions<Step, Outages> {
+/** The most a latency fault adds to one request of the controller manager in these runs. */
+const MAX_LATENCY_MS = 500;
+
+/** The check's options; `latencyMs`: the most its faults add to one request. */
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, extra: readonly Invariant[] = [], plugin: Plugin = horizontalPodAutoscalerPlugin(), latencyMs = 0): CheckClusterOptions<Step, Outages> {
   return {
     name,
     cluster: {
@@ -165,7 +183,8 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, extra: reado
     perform,
     describe: (s) => (s.kind === 'wait' ? `wait ${s.ms} ms` : s.kind === 'metrics' ? `metrics API ${s.up ? 'answers again' : 'stops answering'}` : `${s.app} pods use ${s.milli}m each`),
     faults,
-    safety: (o) => [holdsScaleWithoutMetrics(o), ...extra],
+    // a rescale's metrics request and its scale write lie between its metrics read and its stamp
+    safety: (o) => [holdsScaleWithoutMetrics(o, 2 * latencyMs), ...extra],
     liveness: (o) => [reportsInactiveWithoutMetrics(o)],
     stepMs: 1,
     // +1 pod per 30 s up to 6, a 60 s window and rollouts of each load change: slow to converge by design
@@ -182,14 +201,23 @@ describe('the HPA under random load and metrics outages', () => {
   }, 300_000);
 
   it('with API latency and no crash: the scale steps stay within their policies over whole periods (the strict form)', async () => {
-    await checkCluster(options('hpa: latency', faultSchedulesWith([faultArbitrary({ kinds: ['latency'] })], fc.constant([])), [strictPolicies]));
+    const faults = faultSchedulesWith([faultArbitrary({ kinds: ['latency'], maxDelayMs: MAX_LATENCY_MS })], fc.constant([]));
+    await checkCluster(options('hpa: latency', faults, [strictPolicies], horizontalPodAutoscalerPlugin(), MAX_LATENCY_MS));
   }, 300_000);
 });
 
 /** What each broken controller gets wrong, the steps that show it, and the invariant that must see it. */
 const hpaRead = (f: (h: HorizontalPodAutoscaler) => HorizontalPodAutoscaler) => (r: { resource: string }, o: KubeObject) => (r.resource === HorizontalPodAutoscalers.resource ? f(o as HorizontalPodAutoscaler) : o);
 const SURGE: Step[] = [{ kind: 'load', app: 'web', milli: 300 }, { kind: 'wait', ms: 20_000 }];
-const cases: { name: string; invariant: string; plugin: Plugin; steps: Step[] }[] = [
+const STALE_SCALE_DOWN: Step[] = [
+  { kind: 'load', app: 'api', milli: 300 },
+  { kind: 'wait', ms: 60_000 },
+  { kind: 'load', app: 'api', milli: 10 },
+  { kind: 'wait', ms: 40_000 },
+  { kind: 'metrics', up: false },
+  { kind: 'wait', ms: 300_000 },
+];
+const cases: { name: string; invariant: string; plugin: Plugin; steps: Step[]; latencyMs?: number }[] = [
   {
     name: 'a controller that ignores spec.behavior (upstream’s legacy limit max(2c, 4) instead of +1 pod per 30 s)',
     invariant: 'hpaScaleStepsWithinPolicies',
@@ -212,25 +240,36 @@ const cases: { name: string; invariant: string; plugin: Plugin; steps: Step[] }[
     name: 'the same cache-reading controller, which scales down on stale metrics once the window has passed during the outage',
     invariant: 'hpaHoldsScaleWithoutMetrics',
     plugin: sabotaged(horizontalPodAutoscalerPlugin(), { listFromCache: (r) => r.resource === PodMetricses.resource }),
-    steps: [
-      { kind: 'load', app: 'api', milli: 300 },
-      { kind: 'wait', ms: 60_000 },
-      { kind: 'load', app: 'api', milli: 10 },
-      { kind: 'wait', ms: 40_000 },
-      { kind: 'metrics', up: false },
-      { kind: 'wait', ms: 300_000 },
-    ],
+    steps: STALE_SCALE_DOWN,
+  },
+  {
+    name: 'the same cache-reading controller when every request takes the longest latency (the rule then allows a second between a read and its stamp)',
+    invariant: 'hpaHoldsScaleWithoutMetrics',
+    plugin: sabotaged(horizontalPodAutoscalerPlugin(), { listFromCache: (r) => r.resource === PodMetricses.resource }),
+    steps: STALE_SCALE_DOWN,
+    latencyMs: MAX_LATENCY_MS,
   },
 ];
 
 describe('the HPA invariants against controllers broken on purpose', () => {
   for (const c of cases) {
     it(`${c.invariant} catches ${c.name}; the real controller passes the same steps`, async () => {
-      const { actions: _a, faults: _f, runs: _r, ...broken } = options(`hpa broken: ${c.invariant}`, fc.constant([]), [], c.plugin);
-      expect((await runCase(broken, 1, c.steps, [])).failure?.invariant).toBe(c.invariant);
-      const { actions: _a2, faults: _f2, runs: _r2, ...real } = options(`hpa real: ${c.invariant}`, fc.constant([]));
-      const outcome = await runCase(real, 1, c.steps, []);
+      const latency: FaultSchedule = c.latencyMs === undefined ? [] : [{ kind: 'latency', ms: c.latencyMs }];
+      const { actions: _a, faults: _f, runs: _r, ...broken } = options(`hpa broken: ${c.invariant}`, fc.constant([]), [], c.plugin, c.latencyMs);
+      expect((await runCase(broken, 1, c.steps, latency)).failure?.invariant).toBe(c.invariant);
+      const { actions: _a2, faults: _f2, runs: _r2, ...real } = options(`hpa real: ${c.invariant}`, fc.constant([]), [], horizontalPodAutoscalerPlugin(), c.latencyMs);
+      const outcome = await runCase(real, 1, c.steps, latency);
       expect(outcome.failure).toBeUndefined();
     }, 120_000);
   }
+
+  // the deep run's counterexample (seed 20261206): the metrics API answers again at 1:45.001; the
+  // next sync starts at 1:45.005, reads the metrics at 1:45.006 and scales web from 2 to 1, so
+  // its lastScaleTime reads 1:45 — the outage's last second, but after the outage ended
+  it('hpaHoldsScaleWithoutMetrics passes a rescale whose metrics were read after the outage ended within the same second of lastScaleTime', async () => {
+    const steps: Step[] = [{ kind: 'metrics', up: false }, { kind: 'load', app: 'web', milli: 10 }, { kind: 'wait', ms: 72_998 }, { kind: 'metrics', up: true }, { kind: 'wait', ms: 5_000 }];
+    const { actions: _a, faults: _f, runs: _r, ...real } = options('hpa real: outage ends within a second', fc.constant([]), [strictPolicies], horizontalPodAutoscalerPlugin(), MAX_LATENCY_MS);
+    const outcome = await runCase(real, 0, steps, [{ kind: 'latency', ms: 1 }]);
+    expect(outcome.failure).toBeUndefined();
+  }, 120_000);
 });
