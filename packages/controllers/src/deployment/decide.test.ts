@@ -236,6 +236,20 @@ describe('scale: proportional scaling (upstream sync_test.go TestScale, maxSurge
     expect(sizes(dep(3), newRS, [annotated('v1', 2, 1, 3)])).toEqual({ v2: 3, v1: 0 });
   });
 
+  it('a single active ReplicaSet already at spec.replicas whose replicas annotations are stale gets them refreshed, so the scaling event ends (kubernetes/kubernetes#138036, #138840)', () => {
+    // A proportional scale 2 → 1 writes each active ReplicaSet in turn; a crash (or a 409) after
+    // the first write leaves old 1 → 0 annotated 1 but new at 1 still annotated desired 2.
+    // Nothing needs resizing, but isScalingEvent stays true until the annotations say 1, and
+    // while it is true the rollout (and its progress deadline) never runs.
+    const d = dep(1);
+    const stale = annotated('v2', 1, 2, 2);
+    expect(isScalingEvent(d, [stale])).toBe(true);
+    expect(scalePlan(d, stale, [annotated('v1', 0, 1, 1)])).toEqual([{ name: 'v2', from: 1, to: 1 }]);
+    expect(scalePlan(d, annotated('v2', 1, 2, 1), [])).toEqual([]);
+    // max-replicas alone stale (maxSurge changed while nothing else did) is refreshed too.
+    expect(scalePlan(dep(1, 1), annotated('v2', 1, 2, 1), [])).toEqual([{ name: 'v2', from: 1, to: 1 }]);
+  });
+
   it('isScalingEvent: an active ReplicaSet whose desired-replicas differs', () => {
     expect(isScalingEvent(dep(4), [annotated('v1', 2, 1, 2)])).toBe(true);
     expect(isScalingEvent(dep(2), [annotated('v1', 2, 1, 2)])).toBe(false);

@@ -497,7 +497,14 @@ function replicaSetFraction(rs: ReplicaSet, d: Deployment): number {
 /**
  * How a Deployment's ReplicaSets follow a change of `spec.replicas` (upstream `scale`):
  *
- * - one active ReplicaSet (or none: the newest) → it gets `spec.replicas`;
+ * - one active ReplicaSet (or none: the newest) → it gets `spec.replicas`, and its replicas
+ *   annotations are refreshed even when it already has that size. Upstream's `scale` returns
+ *   early there, which wedges a Deployment whose proportional scale was cut between two
+ *   ReplicaSet writes (a crash, a 409): old 1 → 0 written, new at 1 still annotated desired 2.
+ *   Nothing needs resizing, but `isScalingEvent` holds on every sync, so the rollout — new
+ *   templates, the progress deadline — never runs again. The refresh is what
+ *   kubernetes/kubernetes#138036 and #138840 (open) propose: a level-triggered sync must
+ *   repair a write cut short;
  * - a saturated new ReplicaSet → the active old ones go to 0;
  * - RollingUpdate otherwise → `replicas + maxSurge` (0 when scaling to 0) minus the current
  *   total is shared out in proportion ({@link replicaSetProportion}), larger ReplicaSets first
@@ -513,7 +520,10 @@ function replicaSetFraction(rs: ReplicaSet, d: Deployment): number {
 export function scalePlan(d: Deployment, newRS: ReplicaSet | undefined, oldRSs: readonly ReplicaSet[]): ScaleStep[] {
   const step = (rs: ReplicaSet, to: number): ScaleStep => ({ name: rs.metadata.name ?? '', from: rs.spec.replicas, to });
   const single = findActiveOrLatest(newRS, oldRSs);
-  if (single !== undefined) return single.spec.replicas === d.spec.replicas ? [] : [step(single, d.spec.replicas)];
+  if (single !== undefined) {
+    const annotated = !replicasAnnotationsNeedUpdate(single, d.spec.replicas, d.spec.replicas + maxSurge(d));
+    return single.spec.replicas === d.spec.replicas && annotated ? [] : [step(single, d.spec.replicas)];
+  }
   if (isSaturated(d, newRS)) return activeReplicaSets(oldRSs).map((rs) => step(rs, 0));
   if (!isRollingUpdate(d)) return [];
   const all = activeReplicaSets([...oldRSs, newRS]);

@@ -195,6 +195,23 @@ describe('rollouts', () => {
     expect((await replicaSetsOf(c, 'web')).map((r) => r.spec.replicas)).toEqual([2, 1]);
   });
 
+  it('a ReplicaSet already at the Deployment\'s size but annotated with a stale desired-replicas (a proportional scale cut between its writes) gets the annotation refreshed, and the next template rolls out (kubernetes/kubernetes#138036)', async () => {
+    // Upstream's scale leaves such a ReplicaSet alone (nothing to resize), so every sync sees a
+    // scaling event, scales nothing and never rolls out again.
+    const c = (cluster = await deploymentCluster(9));
+    await c.apply(deploymentManifest('web', 2));
+    await c.settle();
+    const [only] = await replicaSetsOf(c, 'web');
+    await c.server.update(ReplicaSets, { ...only!, metadata: { ...only!.metadata, annotations: { ...only!.metadata.annotations, 'deployment.kubernetes.io/desired-replicas': '3' } } });
+    await c.settle();
+    expect((await replicaSetsOf(c, 'web')).map((r) => [r.spec.replicas, r.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']])).toEqual([[2, '2']]);
+    await c.apply(deploymentManifest('web', 2, { env: 'v2' }));
+    await c.settle();
+    expect((await replicaSetsOf(c, 'web')).map((r) => r.spec.replicas)).toEqual([0, 2]);
+    expect(progressing(await c.get(Deployments, key('web')))?.reason).toBe('NewReplicaSetAvailable');
+    await settledInvariants(c);
+  });
+
   it('a new rollout publishes its revision with Progressing NewReplicaSetCreated in one status write, never beside the last rollout\'s NewReplicaSetAvailable (upstream getNewReplicaSet: one UpdateStatus)', async () => {
     // A watcher — or a controller manager that crashes between two writes — must never see
     // revision 2 with the condition of revision 1: upstream keeps a NewReplicaSetAvailable it

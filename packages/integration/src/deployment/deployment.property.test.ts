@@ -715,6 +715,43 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     expect([stalled?.status.replicas, stalled?.status.updatedReplicas]).toEqual([2, 1]);
     expect(outcome.failure).toBeUndefined();
   }, 60_000);
+
+  it('regression (found by a deep crash run): a crash in the middle of a proportional scale leaves the one active ReplicaSet at the new size with the old desired-replicas, and the next sync refreshes it, so the later rollouts run and a stalled one times out', async () => {
+    // replicas 2, maxSurge 0 (maxUnavailable 25% → 0, fenceposted to 1): a stalled v0 holds
+    // old 1 + new 1; scaled to 1, the sync writes old 1 → 0 (desired 1) and the manager crashes
+    // before it writes the new ReplicaSet's annotations (desired still 2). Upstream's scale
+    // returns early on the one active ReplicaSet already at spec.replicas, so isScalingEvent
+    // stays true on every sync and the rollout never runs again (kubernetes/kubernetes#138036,
+    // #138840, open): the healthy v0 never rolled out, the stalled one never timed out.
+    const actions: Step[] = [
+      { kind: 'create', shape: { replicas: 2, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0 } }, minReadySeconds: 0, stopAfter: undefined, revisionHistoryLimit: undefined, progressDeadlineSeconds: undefined } },
+      { kind: 'scaleMidRollout', version: 0, replicas: 1, settle: false, waitMs: 1 },
+      { kind: 'stall', version: 0, settle: false, waitMs: 1 },
+      FINAL_RESUME,
+    ];
+    const faults: FaultSchedule = [
+      { kind: 'crash', write: 1, committed: false },
+      { kind: 'latency', ms: 1 },
+      { kind: 'crash', write: 36, committed: false },
+    ];
+    const outcome = await runCase(options('deployment: regression crash 20261206', fc.constant([]), 1, {}, undefined, deploymentPlugin(), false), 0, actions, faults);
+    if (outcome.failure !== undefined) console.error(JSON.stringify(outcome.failure, null, 2), outcome.faultLog);
+    expect(outcome.faultLog).toContain('write #36 (delete pods default/web-bcc87c6dd-nckk6): crash before the write at t=50002');
+    // The crash left the window described: the scaled-down ReplicaSet annotated 1, the one
+    // active ReplicaSet at 1 replica still annotated desired 2.
+    const entries = outcome.traceJson.split('\n').map((line) => JSON.parse(line) as { t: number; object: KubeObject });
+    const replicaSets = entries
+      .filter((e) => e.object.kind === 'ReplicaSet' && e.t < 50_251)
+      .reduce((last, e) => last.set(e.object.metadata.name ?? '', e.object as ReplicaSet), new Map<string, ReplicaSet>());
+    expect([...replicaSets.values()].map((rs) => [rs.spec.replicas, rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']])).toEqual([
+      [0, '1'],
+      [1, '2'],
+    ]);
+    // The stalled v0 (set at t=60003) timed out before the healthy v0 came at t=150003.
+    const stalled = entries.filter((e) => e.object.kind === 'Deployment' && e.t < 150_003).at(-1)?.object as Deployment | undefined;
+    expect(stalled?.status.conditions?.find((c) => c.type === 'Progressing')?.reason).toBe('ProgressDeadlineExceeded');
+    expect(outcome.failure).toBeUndefined();
+  }, 60_000);
 });
 
 /** A Deployment controller that sees its Deployments' spec through `edit` (a controller broken on purpose). */
