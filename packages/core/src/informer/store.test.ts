@@ -1,6 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { compareResourceVersions } from '../api/meta.js';
 import { note, runs } from '../testing/index.js';
 import { InformerError } from './errors.js';
 import { CacheWriter, CONTROLLER_UID_INDEX, LABEL_INDEX, NAMESPACE_INDEX, NODE_NAME_INDEX, orphanIndexKey, reflector } from './store.js';
@@ -63,6 +64,21 @@ describe('CacheWriter', () => {
     w.apply({ type: 'InitDone', resourceVersion: '12' });
     expect(w.reader.lastSyncResourceVersion()).toBe('12');
   });
+
+  test.prop([fc.array(fc.oneof(fc.nat({ max: 2000 }).map(String), fc.constantFrom('', '01', 'x', '1e3', '-1')), { maxLength: 40 })])(
+    'its revision is the newest of the events by integer order; one that cannot be ordered against it replaces it',
+    (revisions) => {
+      const w = new CacheWriter<Note>();
+      synced(w);
+      let expected = '1';
+      for (const [i, rv] of revisions.entries()) {
+        w.apply({ type: 'Apply', object: Object.freeze(note('ns', `n${i % 5}`, { resourceVersion: rv })) });
+        const order = compareResourceVersions(rv, expected);
+        if (order === undefined || order > 0) expected = rv;
+        expect(w.reader.lastSyncResourceVersion()).toBe(expected);
+      }
+    },
+  );
 
   it('stores the objects it receives without copying them', () => {
     const w = new CacheWriter<Note>();

@@ -363,10 +363,19 @@ export class CacheWriter<T extends KubeObject> {
     }
   }
 
-  /** Moves the caught-up revision to `resourceVersion` of a watch event, never back. */
+  /**
+   * Moves the caught-up revision to `resourceVersion` of a watch event, never back (a revision
+   * that cannot be ordered against it replaces it). Called for every event: watch events come
+   * in the server's order, so the common case — a longer digit string, or a larger one of the
+   * same length, which is the integer order when both are integers and replaces it either way —
+   * is decided without checking the digits.
+   */
   #caughtUpWith(resourceVersion: string | undefined): void {
     if (resourceVersion === undefined) return;
-    if ((compareResourceVersions(resourceVersion, this.#resourceVersion) ?? 1) > 0) this.#resourceVersion = resourceVersion;
+    const current = this.#resourceVersion;
+    if (resourceVersion.length > current.length || (resourceVersion.length === current.length && resourceVersion > current)) {
+      this.#resourceVersion = resourceVersion;
+    } else if (compareResourceVersions(resourceVersion, current) === undefined) this.#resourceVersion = resourceVersion;
   }
 
   #replace(): readonly InformerEvent<T>[] {
