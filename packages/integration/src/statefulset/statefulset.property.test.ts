@@ -81,6 +81,14 @@ async function perform(cluster: SimCluster, s: Step, context: RunContext): Promi
   await cluster.server.patch(StatefulSets, key, { type: 'merge', body: { spec: { template: { metadata: { annotations: { version: String(s.version) } } } } } });
 }
 
+/** The watch events of a run's trace (`RunOutcome.traceJson`, one JSON event per line), in order. */
+function traceEvents(traceJson: string): { type: string; object: KubeObject }[] {
+  return traceJson
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { type: string; object: KubeObject });
+}
+
 function describeStep(s: Step): string {
   if (s.kind === 'wait') return `wait ${s.ms} ms`;
   return s.kind === 'scale' ? `scale ${SETS[s.set]} to ${s.replicas}` : `roll ${SETS[s.set]} to template version ${s.version}`;
@@ -160,7 +168,7 @@ describe('StatefulSet under random scale changes and rolling updates', () => {
     // And each pod of the OrderedReady set was created while every lower ordinal existed.
     const live = new Set<string>();
     const early: string[] = [];
-    for (const e of outcome.traceJson.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { type: string; object: KubeObject })) {
+    for (const e of traceEvents(outcome.traceJson)) {
       const o = e.object;
       if (o.kind !== 'Pod' || !(o.metadata.name ?? '').startsWith('ordered-')) continue;
       const name = o.metadata.name ?? '';
@@ -191,7 +199,7 @@ describe('StatefulSet under random scale changes and rolling updates', () => {
     // And the pod was not created while its claim still belonged to the pod before it.
     const owners = new Map<string, boolean>();
     const early: string[] = [];
-    for (const e of outcome.traceJson.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { type: string; object: KubeObject })) {
+    for (const e of traceEvents(outcome.traceJson)) {
       const o = e.object;
       if (o.kind === 'PersistentVolumeClaim') owners.set(o.metadata.name ?? '', e.type !== 'DELETED' && (o.metadata.ownerReferences ?? []).some((r) => r.kind === 'Pod'));
       if (o.kind === 'Pod' && e.type === 'ADDED' && owners.get(`data-${o.metadata.name ?? ''}`) === true) early.push(o.metadata.name ?? '');
