@@ -86,6 +86,27 @@ describe('scaleDownDeletesLowestRanked', () => {
     expect(judge([owner, pod('a', { created: 1_100, node: 'n1' })], bound)).toHaveLength(1);
   });
 
+  it('excuses a deletion decided on a cache that lost the victim’s binding longer ago than the window only when the state says that event was lost', () => {
+    // a is bound at 1.3 s and never changes again (its node went down); 40 s later b is created
+    // and bound, and a is deleted. A cache that lost a's binding still ranks a as unassigned,
+    // below b: deleting a is then upstream's choice, however old that loss.
+    const rv = (o: KubeObject, resourceVersion: string) => ({ ...o, metadata: { ...o.metadata, resourceVersion } }) as KubeObject;
+    const aUnbound = rv(pod('a', { created: 1_100, node: '' }), '10');
+    const aBound = rv(pod('a', { created: 1_100, node: 'n1' }), '11');
+    const first = clusterState([owner, aBound], 1_500, [change('ADDED', aUnbound, 1_100), change('MODIFIED', aBound, 1_300)]);
+    const bBound = rv(pod('b', { created: 40_600, node: 'n2' }), '13');
+    const aDeleted = rv(pod('a', { created: 1_100, node: 'n1', deleted: 41_000 }), '14');
+    const changes = [change('ADDED', rv(pod('b', { created: 40_600, node: '' }), '12'), 40_600), change('MODIFIED', bBound, 40_700), change('MODIFIED', aDeleted, 41_000), change('ADDED', event('a'), 41_000)];
+    const after = (lost?: ReadonlyMap<string, ReadonlySet<string>>) => clusterState([owner, aDeleted, bBound, event('a')], 200_000, changes, first, 0, lost);
+    const check = (lost?: ReadonlyMap<string, ReadonlySet<string>>) => scaleDownDeletesLowestRankedInvariant().check(after(lost), first);
+    // No event lost (or only another one): a ranked above b on every version of the window.
+    expect(check()).toHaveLength(1);
+    expect(check(new Map([['Pod/default/b', new Set(['13'])]]))).toHaveLength(1);
+    expect(check(new Map([['Pod/default/a', new Set(['9'])]]))).toHaveLength(1);
+    // a's binding (rv 11) was lost: no verdict.
+    expect(check(new Map([['Pod/default/a', new Set(['11'])]]))).toEqual([]);
+  });
+
   it('does not judge two ready pods whose ready times fall in one log₂ bucket (upstream breaks the tie by uid), but does across buckets', () => {
     // Ready 10 s and 12 s before the deletion: ⌊log₂⌋ of 10e9 and 12e9 ns are both 33.
     const close = [owner, pod('a', { ready: 100_000 - 12_000, node: 'n1' }), pod('b', { ready: 100_000 - 10_000, node: 'n2' })];

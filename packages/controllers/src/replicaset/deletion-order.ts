@@ -18,7 +18,8 @@ export interface ScaleDownOrderOptions {
    * How stale (virtual ms, default 30 000) the pod cache a deletion was decided on may be: the
    * ranking is judged on every state the store went through in this window before the
    * deletion (an informer backing off before a relist lags up to 30 s), and a deletion is
-   * wrong only if it was wrong on each of them.
+   * wrong only if it was wrong on each of them. A pod whose watch events the state says were
+   * lost may be held at an older version still (see the invariant).
    */
   readonly graceMs?: number | undefined;
   /**
@@ -259,7 +260,11 @@ function claimedDeletion(change: StateChange, before: Event | undefined): Claime
  * below V; and, since a watch may lose MODIFIED events (a cache then holds each pod at some
  * older version, whatever it holds of the others, even from before the owner's last creation),
  * also only if one such K ranked below V for every pair of versions the two had from t −
- * `graceMs` until t. Ties of upstream's log scale, broken by uid upstream, are not judged (at
+ * `graceMs` until t. A lost event is repaired only by a later event of the pod or a relist, so
+ * a pod unchanged since may stay at its older version in the cache beyond any window (a pod on
+ * a node that went down); for the pods whose events the state says were lost
+ * (`ClusterState.lostWatchEvents`), the pairs also take the versions from before the window
+ * that every later event of which up to the window was lost. Ties of upstream's log scale, broken by uid upstream, are not judged (at
  * any clock reading from that state, or `batchMs` before the deletion, on). A deletion is
  * judged once `batchMs` have passed after its event, so the last milliseconds of a run go
  * unjudged.
@@ -293,7 +298,7 @@ export function scaleDownDeletesLowestRankedInvariant(options: ScaleDownOrderOpt
       });
       const out: InvariantViolation[] = [];
       for (const claim of claims) {
-        const violation = judge(claim, initial, changes, graceMs, batchMs, stateNowMs(state) - state.t);
+        const violation = judge(claim, initial, changes, graceMs, batchMs, stateNowMs(state) - state.t, { base, lost: state.lostWatchEvents });
         if (violation !== undefined) out.push(violation);
       }
       return out;
@@ -301,8 +306,14 @@ export function scaleDownDeletesLowestRankedInvariant(options: ScaleDownOrderOpt
   );
 }
 
+/** The watch events faults lost (`ClusterState.lostWatchEvents`), and the state before `changes`, whose chain holds the older versions. */
+interface LostEvents {
+  readonly base: ClusterState;
+  readonly lost: ReadonlyMap<string, ReadonlySet<string>> | undefined;
+}
+
 /** Judges one claimed deletion; see {@link scaleDownDeletesLowestRankedInvariant}. */
-function judge(claim: Claimed, initial: () => Moment, changes: readonly StateChange[], graceMs: number, batchMs: number, epoch: number): InvariantViolation | undefined {
+function judge(claim: Claimed, initial: () => Moment, changes: readonly StateChange[], graceMs: number, batchMs: number, epoch: number, lostEvents: LostEvents): InvariantViolation | undefined {
   // Pass 1: when the pod was deleted (its last deletion before the event), the owner's last
   // creation before that, and the pods still kept batchMs after.
   const moment = initial();
@@ -373,8 +384,10 @@ function judge(claim: Claimed, initial: () => Moment, changes: readonly StateCha
   if (judged === 0 || witness === undefined) return undefined;
   // Pass 3: a cache that lost watch events (a MODIFIED event never delivered) holds each pod at
   // some version of the window, older than the owner's last creation if need be, whatever
-  // version it holds of the others. The deletion is wrong only if some kept pod ranks below
-  // the victim for every pair of their versions in the window.
+  // version it holds of the others — or, for a pod whose events faults are known to have lost,
+  // at a version from before the window. The deletion is wrong only if some kept pod ranks
+  // below the victim for every pair of their versions.
+  if (versions !== undefined && lostEvents.lost !== undefined) widenByLostEvents(versions, lostEvents.lost, lostEvents.base, changes);
   if (!wrongOnEveryVersionPair(replay, claim, kept, versions ?? new Map(), epoch + deletedAt - batchMs, epoch + deletedAt)) return undefined;
   const owner = [...replay.owners.values()].find((o) => o.metadata.uid === claim.ownerUid);
   const name = owner === undefined ? `${claim.event.involvedObject.kind} ${claim.event.involvedObject.name}` : `${owner.kind} ${keyOf(owner)}`;
@@ -382,6 +395,52 @@ function judge(claim: Claimed, initial: () => Moment, changes: readonly StateCha
     message: `${name} deleted pod ${witness.victim.metadata.name} at t=${deletedAt} ms but kept pod ${witness.pod.metadata.name}, which ranks below it for deletion on every state of the ${deletedAt - (since ?? deletedAt)} ms before (${describe(witness.victim)} vs ${describe(witness.pod)})`,
     objects: [...(owner === undefined ? [] : [refOf(owner)]), refOf(witness.victim), refOf(witness.pod)],
   };
+}
+
+/**
+ * Adds to each pod's versions of the window (`versions`, the first being the one it had when
+ * the window opened) the versions before it that a cache may still hold because the events of
+ * every later one up to the window were lost: a lost MODIFIED event is repaired only by a later
+ * event of the object or a relist, so a pod left unchanged since (e.g. on a node that went
+ * down) stays at its older version in the cache for as long as the faults last, beyond any
+ * window. Only the lost events `lost` names count; the history comes from `base`'s chain and
+ * `changes`.
+ *
+ * Worked example: pod a ADDED unassigned (rv 113), bound to node-1 (rv 114, event lost), then
+ * unchanged for 47 s: its versions of a 30 s window are [rv 114]; with rv 114 lost they become
+ * [rv 113, rv 114] — a cache may rank a as unassigned.
+ */
+function widenByLostEvents(versions: Map<string, Pod[]>, lost: ReadonlyMap<string, ReadonlySet<string>>, base: ClusterState, changes: readonly StateChange[]): void {
+  let history: Map<string, Pod[]> | undefined;
+  for (const [key, list] of versions) {
+    const dropped = lost.get(key);
+    const first = list[0];
+    if (dropped === undefined || first === undefined || !dropped.has(first.metadata.resourceVersion ?? '')) continue;
+    history ??= podHistory(base, changes);
+    const past = history.get(key) ?? [];
+    let i = past.findIndex((p) => p.metadata.resourceVersion === first.metadata.resourceVersion);
+    const older: Pod[] = [];
+    // Back while the version's own event was lost and the one before is the same pod.
+    while (i > 0 && dropped.has(past[i]!.metadata.resourceVersion ?? '') && past[i - 1]!.metadata.uid === first.metadata.uid) older.unshift(past[--i]!);
+    if (older.length > 0) versions.set(key, [...older, ...list]);
+  }
+}
+
+/** Every version each pod had (not its deletion), oldest first, from the chain ending at `base` and then `changes`. */
+function podHistory(base: ClusterState, changes: readonly StateChange[]): Map<string, Pod[]> {
+  const states: ClusterState[] = [];
+  for (let s: ClusterState | undefined = base; s !== undefined; s = s.previous) states.push(s);
+  const out = new Map<string, Pod[]>();
+  const add = (c: StateChange): void => {
+    if (c.object.kind !== 'Pod' || c.type === 'DELETED') return;
+    const key = `Pod/${keyOf(c.object)}`;
+    const list = out.get(key);
+    if (list === undefined) out.set(key, [c.object as Pod]);
+    else list.push(c.object as Pod);
+  };
+  for (let i = states.length - 1; i >= 0; i--) states[i]!.changes.forEach(add);
+  changes.forEach(add);
+  return out;
 }
 
 /**

@@ -41,19 +41,30 @@ export class ClusterSnapshot implements ClusterState {
   readonly previous: ClusterState | undefined;
   /** The ms the clock had jumped by this state. */
   readonly jumpedMs: number;
+  /** The watch events lost by this state (see {@link ClusterState.lostWatchEvents}). */
+  readonly lostWatchEvents: ReadonlyMap<string, ReadonlySet<string>> | undefined;
   readonly #byKind: ReadonlyMap<string, readonly KubeObject[]>;
   readonly #index = new Map<string, Map<string, KubeObject>>();
   #kinds: readonly string[] | undefined;
 
   /**
    * A state at `t` of the objects `byKind` (each list sorted by `namespace/name`), after the
-   * clock had jumped `jumpedMs` in all (see {@link ClusterState.jumpedMs}).
+   * clock had jumped `jumpedMs` in all (see {@link ClusterState.jumpedMs}) and watches had lost
+   * `lostWatchEvents` (see {@link ClusterState.lostWatchEvents}; never changed afterwards).
    */
-  constructor(t: number, byKind: ReadonlyMap<string, readonly KubeObject[]>, changes: readonly StateChange[] = [], previous?: ClusterState, jumpedMs = 0) {
+  constructor(
+    t: number,
+    byKind: ReadonlyMap<string, readonly KubeObject[]>,
+    changes: readonly StateChange[] = [],
+    previous?: ClusterState,
+    jumpedMs = 0,
+    lostWatchEvents?: ReadonlyMap<string, ReadonlySet<string>>,
+  ) {
     this.t = t;
     this.changes = changes;
     this.previous = previous;
     this.jumpedMs = jumpedMs;
+    this.lostWatchEvents = lostWatchEvents;
     this.#byKind = byKind;
   }
 
@@ -80,18 +91,26 @@ export class ClusterSnapshot implements ClusterState {
 
 /**
  * A {@link ClusterState} made of the given objects (e.g. to test an invariant on a hand-built
- * state): by kind, sorted by `namespace/name`; `previous` chains it after an earlier one, and
- * `jumpedMs` says how far the clock had jumped by then (see {@link ClusterState.jumpedMs}).
+ * state): by kind, sorted by `namespace/name`; `previous` chains it after an earlier one,
+ * `jumpedMs` says how far the clock had jumped by then (see {@link ClusterState.jumpedMs}) and
+ * `lostWatchEvents` which watch events faults had lost (see {@link ClusterState.lostWatchEvents}).
  *
  * @example
  * ```ts
  * expect(singleControllerInvariant.check(clusterState([replicaSet, pod]), undefined)).toEqual([]);
  * ```
  */
-export function clusterState(objects: readonly KubeObject[], t = 0, changes: readonly StateChange[] = [], previous?: ClusterState, jumpedMs = 0): ClusterState {
+export function clusterState(
+  objects: readonly KubeObject[],
+  t = 0,
+  changes: readonly StateChange[] = [],
+  previous?: ClusterState,
+  jumpedMs = 0,
+  lostWatchEvents?: ReadonlyMap<string, ReadonlySet<string>>,
+): ClusterState {
   const byKind = new Map<string, KubeObject[]>();
   for (const o of objects) byKind.set(o.kind, [...(byKind.get(o.kind) ?? []), o]);
   for (const list of byKind.values()) list.sort(byKey);
-  return new ClusterSnapshot(t, byKind, changes, previous, jumpedMs);
+  return new ClusterSnapshot(t, byKind, changes, previous, jumpedMs, lostWatchEvents);
 }
 

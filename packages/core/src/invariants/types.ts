@@ -78,6 +78,15 @@ export interface ClusterState {
    * See {@link activeMs}.
    */
   readonly jumpedMs?: number | undefined;
+  /**
+   * The MODIFIED watch events that faults kept from a watching cache by this state
+   * (dropped-notification faults), as the `resourceVersion`s they carried, by object
+   * `kind/namespace/name`; absent when none was lost. Such a cache holds the object at an older
+   * version until a later event of it arrives or it relists — however long that takes — so an
+   * invariant that bounds how stale a cache may be widens the bound for these objects only.
+   * Cumulative: an event once lost stays listed (a relist repairs the cache, not the record).
+   */
+  readonly lostWatchEvents?: ReadonlyMap<string, ReadonlySet<string>> | undefined;
 }
 
 /**

@@ -322,7 +322,7 @@ async function run<A, S>(options: RunOptions<A, S>, clusterSeed: number, actions
   const maxWritesPerRun = options.maxWritesPerRun ?? options.cluster.maxWritesPerRun ?? DEFAULT_MAX_WRITES_PER_RUN;
   const cluster = await SimCluster.create({ ...options.cluster, seed: clusterSeed, trace: 'memory', maxWritesPerRun, controllerManager: cm === false ? false : { ...cm, interceptors } });
   const perform = options.perform ?? (performAction as unknown as (c: SimCluster, a: A, context: RunContext<S>) => Promise<void>);
-  const tracker = new StateTracker(cluster);
+  const tracker = new StateTracker(cluster, () => injector.lostWatchEvents());
   const state = options.runState?.() as S;
   const { safety, liveness: settled } = withPluginInvariants(invariantsOf(options.safety, state), invariantsOf(options.liveness, state), options.pluginInvariants === false ? [] : cluster.invariants());
   const liveness = [...settled, ...(capture === undefined ? [] : [capture])];

@@ -23,6 +23,11 @@ export interface WatchDropper extends ClientInterceptor {
   /** How many events were dropped so far. */
   readonly dropped: number;
   /**
+   * The events dropped so far: the `resourceVersion`s each object's lost MODIFIED events
+   * carried, by `kind/namespace/name` (live: it grows as events are dropped).
+   */
+  readonly lost: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
    * Ends, with 410 `Expired`, every open watch that dropped an event, so its informer relists
    * and its cache matches the store again (call it when faults stop).
    */
@@ -40,10 +45,12 @@ export interface WatchDropper extends ClientInterceptor {
 export function dropWatchEvents(options: DropOptions): WatchDropper {
   const damaged = new Set<{ cut(): void }>();
   let dropped = 0;
+  const lost = new Map<string, Set<string>>();
   return {
     get dropped() {
       return dropped;
     },
+    lost,
     repair() {
       for (const s of [...damaged]) s.cut();
     },
@@ -63,6 +70,11 @@ export function dropWatchEvents(options: DropOptions): WatchDropper {
             if (event.type === 'MODIFIED' && (options.active?.() ?? true) && ++modified % Math.max(1, options.every) === 0) {
               dropped++;
               damaged.add(stream);
+              const m = event.object.metadata;
+              const key = `${event.object.kind}/${m.namespace ?? ''}/${m.name ?? ''}`;
+              let versions = lost.get(key);
+              if (versions === undefined) lost.set(key, (versions = new Set()));
+              versions.add(m.resourceVersion ?? '');
               return;
             }
             subscriber.next(event);

@@ -100,10 +100,15 @@ describe('FaultInjector', () => {
     await cluster.apply({ ...set, metadata: { ...set.metadata, finalizers: ['gallery.kubeloop.dev/cleanup'] } });
     await advance(3_000);
     expect(await members()).toHaveLength(1);
-    await cluster.server.patch(ConfigMaps, { namespace: 'default', name: 'set-a' }, { type: 'merge', body: { data: { replicas: '3' } } });
+    expect(injector.lostWatchEvents()).toBeUndefined();
+    const scaled = await cluster.server.patch(ConfigMaps, { namespace: 'default', name: 'set-a' }, { type: 'merge', body: { data: { replicas: '3' } } });
     await advance(5_000);
     // The scale was a MODIFIED event: lost, so the controller still counts 1 wanted.
     expect(await members()).toHaveLength(1);
+    // The invariants are told which version of which object a cache may have missed.
+    const lost = injector.lostWatchEvents();
+    expect(lost?.get('ConfigMap/default/set-a')?.has(scaled.metadata.resourceVersion ?? '')).toBe(true);
+    expect(injector.lostWatchEvents()).toBe(lost);
     await injector.stop();
     await advance(5_000);
     expect(await members()).toHaveLength(3);

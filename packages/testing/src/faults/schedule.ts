@@ -127,6 +127,8 @@ export class FaultInjector {
   #restartError: unknown;
   readonly #buffers: WatchBuffer[] = [];
   readonly #droppers: WatchDropper[] = [];
+  /** The last copy {@link FaultInjector.lostWatchEvents} made, and how many drops it holds. */
+  #lost: { readonly dropped: number; readonly copy: ReadonlyMap<string, ReadonlySet<string>> } | undefined;
   readonly #stopped = new Set<string>();
   /** The slowed pulls, by `<node> <image or ''>`, in the order first slowed. */
   readonly #slowed = new Map<string, { readonly node: string; readonly image: string | undefined }>();
@@ -140,6 +142,23 @@ export class FaultInjector {
   /** Whether the faults are on. */
   get active(): boolean {
     return this.#on;
+  }
+
+  /**
+   * The MODIFIED events the `dropEvents` faults kept from the controller manager's watches so
+   * far, as `ClusterState.lostWatchEvents` reports them: by `kind/namespace/name`, the
+   * `resourceVersion`s they carried; undefined while none was lost. Each call returns a copy
+   * that never changes (the same one until another event is lost).
+   */
+  lostWatchEvents(): ReadonlyMap<string, ReadonlySet<string>> | undefined {
+    const dropped = this.#droppers.reduce((n, d) => n + d.dropped, 0);
+    if (dropped === 0) return undefined;
+    if (this.#lost?.dropped !== dropped) {
+      const copy = new Map<string, Set<string>>();
+      for (const d of this.#droppers) for (const [key, versions] of d.lost) copy.set(key, new Set([...(copy.get(key) ?? []), ...versions]));
+      this.#lost = { dropped, copy };
+    }
+    return this.#lost.copy;
   }
 
   /** How many writes of the controller manager were counted since {@link FaultInjector.start}. */

@@ -22,17 +22,26 @@ export class StateTracker {
   readonly #trace: () => readonly TraceEntry[];
   readonly #now: () => number;
   readonly #jumped: () => number;
+  readonly #lost: () => ReadonlyMap<string, ReadonlySet<string>> | undefined;
   #cursor = 0;
   readonly #live = new Map<string, Map<string, KubeObject>>();
   readonly #arrays = new Map<string, readonly KubeObject[]>();
   readonly #dirty = new Set<string>();
   #last: ClusterState | undefined;
 
-  /** Follows `cluster`'s trace from its beginning (and its clock's jumps, when it has a clock). */
-  constructor(cluster: Pick<SimCluster, 'trace' | 'now'> & { readonly clock?: { readonly jumpedMs: number } | undefined }) {
+  /**
+   * Follows `cluster`'s trace from its beginning (and its clock's jumps, when it has a clock);
+   * `lostWatchEvents` tells each snapshot which watch events faults had lost by then (see
+   * `ClusterState.lostWatchEvents`; it must return a map that never changes afterwards).
+   */
+  constructor(
+    cluster: Pick<SimCluster, 'trace' | 'now'> & { readonly clock?: { readonly jumpedMs: number } | undefined },
+    lostWatchEvents: () => ReadonlyMap<string, ReadonlySet<string>> | undefined = () => undefined,
+  ) {
     this.#trace = () => cluster.trace();
     this.#now = () => cluster.now();
     this.#jumped = () => cluster.clock?.jumpedMs ?? 0;
+    this.#lost = lostWatchEvents;
   }
 
   /**
@@ -61,7 +70,7 @@ export class StateTracker {
       for (const o of extra) byKind.set(o.kind, [...(byKind.get(o.kind) ?? []), o]);
       for (const [k, list] of byKind) arrays.set(k, list.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0)));
     }
-    this.#last = new ClusterSnapshot(this.#now(), arrays, changes, this.#last, this.#jumped());
+    this.#last = new ClusterSnapshot(this.#now(), arrays, changes, this.#last, this.#jumped(), this.#lost());
     return this.#last;
   }
 }
