@@ -157,6 +157,22 @@ describe('podsNotOverdeleted', () => {
     expect(judge([scaled(2), pod('a', { ready: 500 }), pod('b', { ready: 500 })], replaced, overdeleted)).toHaveLength(1);
   });
 
+  it('counts a replacement the batch deletes on both sides: a pod released, replaced and adopted back costs the replacement, but one more deletion is named', () => {
+    // x carries the owner's labels; with (true) or without (false) the owner's controller reference.
+    const x = (owned: boolean): KubeObject => {
+      const p = pod('x', { ready: 500 }) as unknown as { metadata: { ownerReferences: unknown[] } };
+      return { ...p, metadata: { ...p.metadata, ownerReferences: owned ? p.metadata.ownerReferences : [] } } as unknown as KubeObject;
+    };
+    const before = [scaled(2), pod('a', { ready: 500 }), pod('b', { ready: 500 }), x(false)];
+    // x adopted (3 pods): a goes; x released (1 pod): c created; x adopted back (3 pods): c goes.
+    // Two syncs' deletions a moment apart, each of the one surplus pod.
+    const cycle = [change('MODIFIED', x(true), 1_800), ...deleteAt('a', 2_000), change('MODIFIED', x(false), 2_100), change('ADDED', pod('c', { created: 2_200 }), 2_200), change('MODIFIED', x(true), 2_300)];
+    expect(judge(before, [...cycle, ...deleteAt('c', 2_400)], overdeleted)).toEqual([]);
+    // The same, but the last sync deletes b with c: one pod left of 2 replicas.
+    const messages = judge(before, [...cycle, ...deleteAt('c', 2_400), ...deleteAt('b', 2_400)], overdeleted);
+    expect(messages).toEqual(['ReplicaSet default/web deleted 3 pods in one scale-down at t=2000 ms, but in the 30000 ms before it controlled 4 active pods in all and had at least 2 replicas (a surplus of at most 2)']);
+  });
+
   it('gives no verdict on an event that names a deletion its window does not hold (a write held across a clock jump lands 85 s late)', () => {
     const before = [scaled(2), pod('a', { ready: 500 }), pod('b', { ready: 500 })];
     const late = [change('MODIFIED', scaled(1), 1_500), change('MODIFIED', pod('a', { ready: 500, deleted: 2_000 }), 2_000), change('DELETED', pod('a', { ready: 500, deleted: 2_000 }), 2_000), change('ADDED', event('a'), 87_000)];

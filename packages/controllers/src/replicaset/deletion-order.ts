@@ -516,7 +516,8 @@ export interface PodsNotOverdeletedOptions {
  * `SuccessfulDelete` events name within `batchMs` of the first, with no change of
  * `spec.replicas` in between — never outnumber the pods the
  * owner controlled while active at some moment from `graceMs` before the first deletion to the
- * last, minus the fewest `spec.replicas` it had then. Generous on purpose: its caches lag (its
+ * last (a replacement it creates once the batch has begun only if the batch deletes it), minus the
+ * fewest `spec.replicas` it had then. Generous on purpose: its caches lag (its
  * pod cache and its own cache independently), and two syncs a moment apart may see different
  * pods (an adopted pod arriving after the owner's own went).
  *
@@ -659,9 +660,11 @@ function judgeCount(batch: Batch, base: ClusterState, changes: readonly StateCha
     }
     const pod = c.type === 'DELETED' ? undefined : (c.object as Pod);
     if (batch.pods.has(key) && before !== undefined && isActive(before) && (pod === undefined || !isActive(pod))) deleting = true;
-    // Once the batch has begun, a pod the owner creates is a replacement, never a pod the batch
-    // could delete; a pod it adopts (an existing pod gaining its controller reference) may be.
-    if (!deleting || (c.type === 'MODIFIED' && before !== undefined && controllerUidOf(before) !== first.ownerUid)) note(pod);
+    // Once the batch has begun, a pod the owner creates is a replacement and counts only if the
+    // batch deletes it too: a later sync of the batch held it (the owner lost a pod to a label
+    // edit, replaced it, then adopted the pod back and deleted the replacement), and it adds one
+    // to both sides. A pod it adopts (an existing pod gaining its controller reference) counts.
+    if (!deleting || batch.pods.has(key) || (c.type === 'MODIFIED' && before !== undefined && controllerUidOf(before) !== first.ownerUid)) note(pod);
   }
   if (!seen) start();
   const mostActive = controlled.size;
