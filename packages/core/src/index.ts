@@ -31,7 +31,7 @@ export type { OpenApiSchema } from './api/openapi.js';
 
 // Resource definitions and the registry (built-in kinds and custom resources)
 export { RegistryError, ResourceRegistry, defineResource } from './api/registry.js';
-export type { FieldGetter, GenerationRule, InputOf, NameRule, ObjectOf, ResourceDefinition, ResourceSpec, ResourceVerb, ScaleSubresource, Subresources } from './api/registry.js';
+export type { FieldGetter, GenerationRule, InputOf, NameRule, ObjectOf, ResourceDefinition, ResourceSpec, ResourceVerb, ScaleSubresource, Subresources, VersionConversion } from './api/registry.js';
 export { builtinResources, createBuiltinRegistry } from './api/kinds/index.js';
 
 // Validation helpers for custom resources' `validate` hooks
@@ -186,6 +186,7 @@ export {
   HorizontalPodAutoscalerSpecSchema, HorizontalPodAutoscalerStatusSchema,
   HorizontalPodAutoscalerSchema, HorizontalPodAutoscalers,
 } from './api/kinds/autoscaling.js';
+export { convertHorizontalPodAutoscalerToV1, convertHorizontalPodAutoscalerV1 } from './api/kinds/autoscaling-v1.js';
 export type {
   CrossVersionObjectReference, MetricTarget, MetricValueStatus, MetricIdentifier, MetricSourceType,
   MetricSpec, MetricStatus, HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscalerBehavior,

@@ -121,10 +121,25 @@ export interface ResourceSpec<T extends KubeObject, In = unknown> {
    */
   readonly conversions?: Readonly<Record<string, (raw: Record<string, unknown>) => Record<string, unknown>>>;
   /**
+   * Other versions the API serves this kind in besides {@link ResourceSpec.version} (upstream: a
+   * group's versions other than the storage one), keyed by `apiVersion`: how a stored object
+   * reads in each. Each needs its way back in {@link ResourceSpec.conversions}. `kubeloop serve`
+   * lists them in discovery after the stored version, which stays the preferred one, and
+   * answers their URLs in their own form (e.g. `autoscaling/v1` HorizontalPodAutoscalers, which
+   * `kubectl autoscale` creates).
+   */
+  readonly servedVersions?: Readonly<Record<string, VersionConversion<T>>>;
+  /**
    * Field selectors the kind supports besides `metadata.name` and `metadata.namespace`,
    * e.g. `spec.nodeName` and `status.phase` for pods. Each reads the field's string value.
    */
   readonly fieldSelectors?: Readonly<Record<string, FieldGetter<T>>>;
+}
+
+/** How a stored object reads in another served version (method form keeps definitions covariant). */
+export interface VersionConversion<T> {
+  /** `obj`, stored in the definition's version, as an object of the other version (a new object). */
+  fromStored(obj: T): Record<string, unknown>;
 }
 
 /** Reads one selectable field of an object as a string (method form keeps definitions covariant). */

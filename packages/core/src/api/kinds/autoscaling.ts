@@ -1,7 +1,7 @@
 /**
  * The autoscaling/v2 HorizontalPodAutoscaler, with the defaults of
- * pkg/apis/autoscaling/v2/defaults.go, the rules of pkg/apis/autoscaling/validation and the
- * conversion from autoscaling/v1 manifests (`targetCPUUtilizationPercentage`).
+ * pkg/apis/autoscaling/v2/defaults.go and the rules of pkg/apis/autoscaling/validation; the
+ * conversions to and from autoscaling/v1 are in `autoscaling-v1.ts`.
  *
  * @module
  */
@@ -10,6 +10,7 @@ import type { FieldError } from '../errors.js';
 import { validateLabelSelector } from '../labels.js';
 import { ConditionSchema, LabelSelectorSchema, ObjectMetaSchema } from '../meta.js';
 import { defineResource } from '../registry.js';
+import { convertHorizontalPodAutoscalerToV1, convertHorizontalPodAutoscalerV1 } from './autoscaling-v1.js';
 import { QuantitySchema, invalidValue, notSupported, positive, quantitySign, required } from './internal.js';
 
 /** What the HPA scales: an object with a `scale` subresource. */
@@ -194,40 +195,6 @@ export function defaultHorizontalPodAutoscaler(hpa: HorizontalPodAutoscaler): Ho
   return { ...hpa, spec };
 }
 
-function asRecord(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-/**
- * Converts an autoscaling/v1 HorizontalPodAutoscaler manifest to autoscaling/v2:
- * `targetCPUUtilizationPercentage: 50` becomes
- * `metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]`
- * and `status.currentCPUUtilizationPercentage` becomes the matching `currentMetrics` entry.
- * Other fields (`scaleTargetRef`, `minReplicas`, `maxReplicas`, status counts) carry over.
- */
-export function convertHorizontalPodAutoscalerV1(raw: Record<string, unknown>): Record<string, unknown> {
-  const spec = asRecord(raw['spec']);
-  const { targetCPUUtilizationPercentage, ...restSpec } = spec;
-  const v2spec: Record<string, unknown> = { ...restSpec };
-  if (typeof targetCPUUtilizationPercentage === 'number') {
-    v2spec['metrics'] = [
-      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCPUUtilizationPercentage } } },
-    ];
-  }
-  const out: Record<string, unknown> = { ...raw, apiVersion: 'autoscaling/v2', spec: v2spec };
-  if (raw['status'] !== undefined) {
-    const { currentCPUUtilizationPercentage, ...restStatus } = asRecord(raw['status']);
-    const v2status: Record<string, unknown> = { ...restStatus };
-    if (typeof currentCPUUtilizationPercentage === 'number') {
-      v2status['currentMetrics'] = [
-        { type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: currentCPUUtilizationPercentage } } },
-      ];
-    }
-    out['status'] = v2status;
-  }
-  return out;
-}
-
 const METRIC_FIELDS = {
   Object: 'object',
   Pods: 'pods',
@@ -302,7 +269,8 @@ function validateRules(rules: HPAScalingRules | undefined, field: string): Field
 }
 
 /**
- * HorizontalPodAutoscalers (autoscaling/v2, `hpa`; autoscaling/v1 manifests are converted):
+ * HorizontalPodAutoscalers (autoscaling/v2, `hpa`; also served as autoscaling/v1, whose manifests
+ * and request bodies are converted, see `autoscaling-v1.ts`):
  * minReplicas 1 and a CPU 80% metric by default, behavior defaults when a behavior is given,
  * and `ValidateHorizontalPodAutoscaler` (1 ≤ minReplicas ≤ maxReplicas, a complete
  * scaleTargetRef, each metric with its source and a consistent target, behavior bounds).
@@ -318,6 +286,7 @@ export const HorizontalPodAutoscalers = defineResource({
   schema: HorizontalPodAutoscalerSchema,
   subresources: { status: true },
   conversions: { 'autoscaling/v1': convertHorizontalPodAutoscalerV1 },
+  servedVersions: { 'autoscaling/v1': { fromStored: convertHorizontalPodAutoscalerToV1 } },
   defaults: defaultHorizontalPodAutoscaler,
   validate(hpa) {
     const spec = hpa.spec;

@@ -33,6 +33,7 @@ export * from './apps.js';
 export * from './batch.js';
 // autoscaling/v2
 export * from './autoscaling.js';
+export * from './autoscaling-v1.js';
 // networking.k8s.io/v1
 export * from './networking.js';
 // discovery.k8s.io/v1
