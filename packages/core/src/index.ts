@@ -298,6 +298,8 @@ export type { ApiServerOptions, WarningSink } from './store/server.js';
 export { internalWrite } from './store/registry/verbs.js';
 export { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE } from './store/registry/services.js';
 export { validateForCreate } from './store/admission.js';
+// Patches as the API server applies them (a client that patches another version of a kind applies them itself)
+export { applyJsonPatch, applyMergePatch } from './store/patch.js';
 export type { AdmissionHook, AdmissionOperation, AdmissionRequest, StoreReader } from './store/admission.js';
 
 // Storage under the API server: the interface a backend implements, and the in-memory one

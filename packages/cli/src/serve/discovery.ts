@@ -7,6 +7,7 @@
  * @module
  */
 import type { ResourceDefinition, ResourceRegistry } from '@kubeloop/core';
+import { servedDefinitions } from './versions.js';
 
 /** The verbs every served resource supports through `kubeloop serve`. */
 export const RESOURCE_VERBS: readonly string[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -65,7 +66,7 @@ export function subresourcesOf(def: ResourceDefinition): SubresourceInfo[] {
  */
 export function groupVersions(registry: ResourceRegistry, createOnly: readonly CreateOnlyResource[] = []): { group: string; version: string }[] {
   const seen = new Map<string, { group: string; version: string }>();
-  for (const def of registry.all()) seen.set(def.apiVersion, { group: def.group, version: def.version });
+  for (const def of servedDefinitions(registry)) seen.set(def.apiVersion, { group: def.group, version: def.version });
   for (const r of createOnly) {
     const apiVersion = r.group === '' ? r.version : `${r.group}/${r.version}`;
     if (!seen.has(apiVersion)) seen.set(apiVersion, { group: r.group, version: r.version });
@@ -120,7 +121,7 @@ export function apiGroup(registry: ResourceRegistry, group: string, createOnly: 
  * the `createOnly` resources of that group version last, or undefined when it has none.
  */
 export function apiResourceList(registry: ResourceRegistry, group: string, version: string, createOnly: readonly CreateOnlyResource[] = []): object | undefined {
-  const defs = registry.all().filter((d) => d.group === group && d.version === version);
+  const defs = servedDefinitions(registry).filter((d) => d.group === group && d.version === version);
   const extra = createOnly.filter((r) => r.group === group && r.version === version);
   if (defs.length === 0 && extra.length === 0) return undefined;
   const resources: object[] = [];
@@ -164,7 +165,7 @@ export function aggregatedDiscovery(registry: ResourceRegistry, legacy: boolean,
     versions.set(v, found);
     return found;
   };
-  for (const def of registry.all()) if ((def.group === '') === legacy) entry(def.group, def.version).defs.push(def);
+  for (const def of servedDefinitions(registry)) if ((def.group === '') === legacy) entry(def.group, def.version).defs.push(def);
   for (const r of createOnly) if ((r.group === '') === legacy) entry(r.group, r.version).extra.push(r);
   return {
     kind: 'APIGroupDiscoveryList',
@@ -234,7 +235,7 @@ export function openApiV2Protobuf(registry: ResourceRegistry): Buffer {
     // ParametersItem.parameter(1) → Parameter.non_body_parameter(2) → NonBodyParameter.query_parameter_sub_schema(3) → { in(2), name(4) }
     protoMessage([[1, protoMessage([[2, protoMessage([[3, protoMessage([[2, 'query'], [4, name]])]])]])]]);
   const paths: ProtoField[] = [];
-  for (const def of registry.all()) {
+  for (const def of servedDefinitions(registry)) {
     const prefix = def.group === '' ? `/api/${def.version}` : `/apis/${def.group}/${def.version}`;
     const path = def.namespaced ? `${prefix}/namespaces/{namespace}/${def.plural}/{name}` : `${prefix}/${def.plural}/{name}`;
     const gvk = `group: "${def.group}"\nkind: ${def.kind}\nversion: ${def.version}\n`;

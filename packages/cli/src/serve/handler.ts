@@ -32,6 +32,7 @@ import { KUBERNETES_PROTOBUF, ProtobufDecodeError, decodeKubernetesProtobuf } fr
 import { StrategicMergePatchError, strategicMerge } from './strategic.js';
 import { toTable } from './table.js';
 import { nodeProxy } from './node-proxy.js';
+import { ViewClient, versionView } from './versions.js';
 import type { KubeletSource } from './node-proxy.js';
 import type { IncludeObject } from './table.js';
 
@@ -96,7 +97,13 @@ interface Target {
   readonly namespace: string | undefined;
   readonly name: string | undefined;
   readonly subresource: string | undefined;
+  /** The client that speaks `def`: the cluster's, or a {@link ViewClient} for another served version. */
+  readonly client: Client;
+  /** An object as the table printer reads it (the stored form; the identity for a stored version). */
+  readonly printable: (object: KubeObject) => KubeObject;
 }
+
+const asStored = (object: KubeObject): KubeObject => object;
 
 /**
  * A protobuf request body as its JSON object ({@link decodeKubernetesProtobuf}): 400 when it is
@@ -278,21 +285,25 @@ export class ApiHandler {
       res.writeHead(reply.code, { 'Content-Type': reply.contentType, 'Content-Length': String(Buffer.byteLength(reply.body)) }).end(reply.body);
       return;
     }
-    const served = (plural: string | undefined): ResourceDefinition | undefined => {
+    // The resource in the URL's version: its stored version, or another one it is served in.
+    const served = (plural: string | undefined): Pick<Target, 'def' | 'client' | 'printable'> | undefined => {
       if (plural === undefined) return undefined;
       const def = registry.forResource(group === '' ? plural : `${plural}.${group}`);
-      return def && def.version === version ? def : undefined;
+      if (def === undefined) return undefined;
+      if (def.version === version) return { def, client: this.#options.client, printable: asStored };
+      const view = versionView(def, version);
+      return view && { def: view.def, client: new ViewClient(this.#options.client, view), printable: view.toStored };
     };
     let target: Target;
-    const namespacedDef = rest[0] === 'namespaces' && rest.length >= 3 ? served(rest[2]) : undefined;
-    if (namespacedDef?.namespaced) {
+    const namespaced = rest[0] === 'namespaces' && rest.length >= 3 ? served(rest[2]) : undefined;
+    if (namespaced?.def.namespaced) {
       if (rest.length > 5) throw this.#notFound();
-      target = { def: namespacedDef, namespace: rest[1], name: rest[3], subresource: rest[4] };
+      target = { ...namespaced, namespace: rest[1], name: rest[3], subresource: rest[4] };
     } else {
-      const def = served(rest[0]);
+      const found = served(rest[0]);
       // A namespaced object is only addressed inside its namespace (`/api/v1/pods` lists them all).
-      if (!def || rest.length > 3 || (def.namespaced && rest.length > 1)) throw this.#notFound();
-      target = { def, namespace: undefined, name: rest[1], subresource: rest[2] };
+      if (!found || rest.length > 3 || (found.def.namespaced && rest.length > 1)) throw this.#notFound();
+      target = { ...found, namespace: undefined, name: rest[1], subresource: rest[2] };
     }
     if (target.subresource !== undefined && !subresourcesOf(target.def).some((s) => s.name === target.subresource)) throw this.#notFound();
     await this.#resource(req, res, url, target);
@@ -352,8 +363,7 @@ export class ApiHandler {
   }
 
   async #resource(req: IncomingMessage, res: ServerResponse, url: URL, target: Target): Promise<void> {
-    const { client } = this.#options;
-    const { def, namespace, name, subresource } = target;
+    const { def, namespace, name, subresource, client, printable } = target;
     const q = url.searchParams;
     const key: ObjectKey | undefined = name === undefined ? undefined : { ...(namespace !== undefined ? { namespace } : {}), name };
     const dryRun = q.getAll('dryRun').includes('All');
@@ -385,7 +395,7 @@ export class ApiHandler {
     const method = req.method ?? 'GET';
     if (method === 'GET') {
       if (key === undefined) {
-        if (queryBool(q.get('watch'))) return this.#watch(req, res, def, namespace, q);
+        if (queryBool(q.get('watch'))) return this.#watch(req, res, target, q);
         const selection = { namespace, labelSelector: q.get('labelSelector') || undefined, fieldSelector: q.get('fieldSelector') || undefined };
         const query = listQuery(q);
         // At a revision (from the history window, as etcd reads at one) for `Exact`, and for upstream's
@@ -395,7 +405,7 @@ export class ApiHandler {
         const page = await this.#pager.page(listScope(def, selection), query, () => client.list(def, exact ? { ...selection, resourceVersion: rv, resourceVersionMatch: 'Exact' } : selection));
         const table = this.#tableRequested(req, q);
         if (!table) return this.#send(res, 200, page);
-        const rows = toTable(def.kind, page.items, { nowMs: this.#options.clock.now(), resourceVersion: page.metadata.resourceVersion, include: table }) as { metadata: object };
+        const rows = toTable(def.kind, page.items.map(printable), { nowMs: this.#options.clock.now(), resourceVersion: page.metadata.resourceVersion, include: table }) as { metadata: object };
         this.#send(res, 200, { ...rows, metadata: { ...page.metadata, ...rows.metadata } });
         return;
       }
@@ -409,11 +419,11 @@ export class ApiHandler {
       if (asked !== '' && asked !== '0') {
         if (!/^\d+$/.test(asked)) throw badRequest(`invalid resource version "${asked}"`);
         // Only a revision past the object's own needs the store's current one.
-        if (Number(asked) <= Number(object.metadata.resourceVersion ?? '0')) return this.#sendObject(req, res, q, def.kind, object);
+        if (Number(asked) <= Number(object.metadata.resourceVersion ?? '0')) return this.#sendObject(req, res, q, target, object);
         const current = (await client.list(def, { namespace, fieldSelector: `metadata.name=${key.name}` })).metadata.resourceVersion ?? '0';
         if (Number(asked) > Number(current)) throw tooLargeResourceVersion(asked, current);
       }
-      return this.#sendObject(req, res, q, def.kind, object);
+      return this.#sendObject(req, res, q, target, object);
     }
     if (method === 'POST') {
       const body = await this.#body(req);
@@ -439,7 +449,7 @@ export class ApiHandler {
       throw this.#methodNotAllowed();
     }
     if (key === undefined) {
-      if (method === 'DELETE' && subresource === undefined && (namespace !== undefined || !def.namespaced)) return this.#deleteCollection(req, res, def, namespace, q);
+      if (method === 'DELETE' && subresource === undefined && (namespace !== undefined || !def.namespaced)) return this.#deleteCollection(req, res, target, q);
       throw this.#methodNotAllowed();
     }
     if (method === 'PUT') {
@@ -468,7 +478,7 @@ export class ApiHandler {
       } else if (contentType === 'application/merge-patch+json' || contentType === 'application/strategic-merge-patch+json') {
         if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of a merge patch must be a JSON object');
         if (contentType === 'application/strategic-merge-patch+json' && !strategicIsMerge(body) && subresource !== 'scale') {
-          return this.#send(res, 200, await this.#strategicPatch(def, key, body, subresource === 'status', write), undefined, warnings);
+          return this.#send(res, 200, await this.#strategicPatch(client, def, key, body, subresource === 'status', write), undefined, warnings);
         }
         patch = { type: 'merge', body: body as Record<string, unknown> };
       } else {
@@ -499,8 +509,7 @@ export class ApiHandler {
    * of what was deleted (objects that stay, with finalizers or a grace period, as they are now).
    * An object already gone meanwhile is skipped; any other failure stops and is the answer.
    */
-  async #deleteCollection(req: IncomingMessage, res: ServerResponse, def: ResourceDefinition, namespace: string | undefined, q: URLSearchParams): Promise<void> {
-    const { client } = this.#options;
+  async #deleteCollection(req: IncomingMessage, res: ServerResponse, { def, namespace, client }: Target, q: URLSearchParams): Promise<void> {
     const options = this.#deleteOptions((await this.#body(req, true)) ?? {}, q);
     const list = await client.list(def, { namespace, labelSelector: q.get('labelSelector') || undefined, fieldSelector: q.get('fieldSelector') || undefined });
     const deleted: KubeObject[] = [];
@@ -521,10 +530,10 @@ export class ApiHandler {
    * (someone wrote in between) read and merge again, as upstream's patch handler does, unless
    * the patch itself pins a resourceVersion.
    */
-  async #strategicPatch(def: ResourceDefinition, key: ObjectKey, body: unknown, status: boolean, write: <T>(run: (options: WriteOptions & WarningSink) => Promise<T>) => Promise<T>): Promise<KubeObject> {
+  async #strategicPatch(client: Client, def: ResourceDefinition, key: ObjectKey, body: unknown, status: boolean, write: <T>(run: (options: WriteOptions & WarningSink) => Promise<T>) => Promise<T>): Promise<KubeObject> {
     const pinned = isPinned(body);
     for (let attempt = 0; ; attempt++) {
-      const current = await this.#options.client.get(def, key);
+      const current = await client.get(def, key);
       let next: unknown;
       try {
         next = strategicMerge(current, body);
@@ -534,7 +543,6 @@ export class ApiHandler {
       }
       if (next === null || typeof next !== 'object' || Array.isArray(next)) throw badRequest('the patch deleted the whole object');
       const object = next as KubeObject;
-      const { client } = this.#options;
       try {
         return await write((o) => (status ? client.updateStatus(def, object, o) : client.update(def, object, o)));
       } catch (e) {
@@ -550,9 +558,9 @@ export class ApiHandler {
 
   /** The Table request of `Accept`, if any: what each row should carry. */
   /** One object, as a Table when one is asked for. */
-  #sendObject(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, kind: string, object: KubeObject): void {
+  #sendObject(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, { def, printable }: Target, object: KubeObject): void {
     const table = this.#tableRequested(req, q);
-    this.#send(res, 200, table ? toTable(kind, [object], { nowMs: this.#options.clock.now(), resourceVersion: object.metadata.resourceVersion, include: table }) : object);
+    this.#send(res, 200, table ? toTable(def.kind, [printable(object)], { nowMs: this.#options.clock.now(), resourceVersion: object.metadata.resourceVersion, include: table }) : object);
   }
 
   #tableRequested(req: IncomingMessage, q: URLSearchParams): IncludeObject | undefined {
@@ -656,13 +664,13 @@ export class ApiHandler {
    * the history window) ends it. Ends after `timeoutSeconds` (on the timeout clock), when the client
    * goes away, or on {@link ApiHandler.closeWatches}.
    */
-  #watch(req: IncomingMessage, res: ServerResponse, def: ResourceDefinition, namespace: string | undefined, q: URLSearchParams): void {
+  #watch(req: IncomingMessage, res: ServerResponse, { def, namespace, client, printable }: Target, q: URLSearchParams): void {
     const table = this.#tableRequested(req, q);
     const { clock } = this.#options;
     const resourceVersion = q.get('resourceVersion') || undefined;
     // As upstream parses it before the stream starts: a malformed revision is a 400, not an ERROR event.
     if (resourceVersion !== undefined && !/^\d+$/.test(resourceVersion)) throw badRequest(`invalid resource version "${resourceVersion}"`);
-    const events = this.#options.client.watch(def, {
+    const events = client.watch(def, {
       namespace,
       labelSelector: q.get('labelSelector') || undefined,
       fieldSelector: q.get('fieldSelector') || undefined,
@@ -717,7 +725,7 @@ export class ApiHandler {
           send(line);
           return;
         }
-        write({ type: event.type, object: toTable(def.kind, [event.object], { nowMs: clock.now(), resourceVersion: event.object.metadata.resourceVersion, include: table, noHeaders: !first }) });
+        write({ type: event.type, object: toTable(def.kind, [printable(event.object)], { nowMs: clock.now(), resourceVersion: event.object.metadata.resourceVersion, include: table, noHeaders: !first }) });
         first = false;
       },
       error: (e: unknown) => {

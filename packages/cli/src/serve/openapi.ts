@@ -154,8 +154,11 @@ export function openApiV3Document(registry: ResourceRegistry, group: string, ver
 export function openApiV3Index(registry: ResourceRegistry): object {
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const { group, version } of groupVersions(registry)) {
+    // Versions served by conversion (autoscaling/v1) have no schema here yet: kubectl then falls back to its own types.
+    const entry = v3Entry(registry, group, version);
+    if (entry === undefined) continue;
     const path = group === '' ? `api/${version}` : `apis/${group}/${version}`;
-    paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${v3Entry(registry, group, version)!.hash}` };
+    paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${entry.hash}` };
   }
   return { paths };
 }
