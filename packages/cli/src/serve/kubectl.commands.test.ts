@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +126,31 @@ describe.runIf(present.length > 0)('kubectl commands against kubeloop serve', ()
       const events = await ok(path, 'get', 'events', '--field-selector', `involvedObject.name=${pod}`);
       expect(header(events)).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
       expect(events).toMatch(new RegExp(`Normal\\s+Scheduled\\s+pod/${pod}\\s+Successfully assigned default/${pod} to node-`));
+    });
+
+    it(`kubectl ${version}: autoscale (an autoscaling/v1 HPA up to 1.32, a v2 one in protobuf from 1.33), get hpa, apply and patch an autoscaling/v1 manifest`, async () => {
+      const name = `scaled-${v}`;
+      await ok(path, 'create', 'deployment', name, '--image=nginx:1.27');
+      expect(await ok(path, 'autoscale', `deployment/${name}`, '--min=2', '--max=5', '--cpu-percent=50')).toBe(`horizontalpodautoscaler.autoscaling/${name} autoscaled\n`);
+      const hpa = await ok(path, 'get', 'hpa', name);
+      expect(header(hpa)).toEqual(['NAME', 'REFERENCE', 'TARGETS', 'MINPODS', 'MAXPODS', 'REPLICAS', 'AGE']);
+      expect(hpa).toMatch(new RegExp(`^${name}\\s+Deployment/${name}\\s+cpu: \\S+/50%\\s+2\\s+5\\s`, 'm'));
+      // Its minimum raises the Deployment from 1 to 2 replicas.
+      await eventually(async () => (await ok(path, 'get', 'deployment', name, '-o', 'jsonpath={.spec.replicas}')) === '2');
+
+      // An autoscaling/v1 manifest (older tutorials use them), applied, re-applied and patched through v1.
+      const legacy = `legacy-${v}`;
+      const file = join(dir, `${legacy}.yaml`);
+      const manifest = (percent: number) =>
+        `apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ${legacy}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: ${name}}\n  minReplicas: 2\n  maxReplicas: 4\n  targetCPUUtilizationPercentage: ${percent}\n`;
+      writeFileSync(file, manifest(60));
+      expect(await ok(path, 'apply', '-f', file)).toBe(`horizontalpodautoscaler.autoscaling/${legacy} created\n`);
+      writeFileSync(file, manifest(65));
+      expect(await ok(path, 'apply', '-f', file)).toBe(`horizontalpodautoscaler.autoscaling/${legacy} configured\n`);
+      await ok(path, 'patch', 'horizontalpodautoscalers.v1.autoscaling', legacy, '--type=merge', '-p', '{"spec":{"maxReplicas":6}}');
+      expect(await ok(path, 'get', 'horizontalpodautoscalers.v1.autoscaling', legacy, '-o', 'jsonpath={.apiVersion} {.spec.targetCPUUtilizationPercentage} {.spec.maxReplicas}')).toBe('autoscaling/v1 65 6');
+      expect(await ok(path, 'get', 'hpa', legacy, '-o', 'jsonpath={.apiVersion} {.spec.metrics[0].resource.target.averageUtilization}')).toBe('autoscaling/v2 65');
+      expect(await ok(path, 'delete', 'hpa', legacy)).toBe(`horizontalpodautoscaler.autoscaling "${legacy}" deleted\n`);
     });
 
     it(`kubectl ${version}: expose, logs (tail, timestamps, previous, follow to the container's exit), api-resources, delete with each --cascade`, async () => {

@@ -13,7 +13,37 @@ const CREATE_DEPLOYMENT = Buffer.from(
   'hex',
 );
 
+// The bodies of `kubectl autoscale deploy w13x --min 2 --max 5 --cpu-percent 50`: kubectl 1.32
+// posts an autoscaling/v1 HPA, 1.33 an autoscaling/v2 one (from `-v=8`).
+const AUTOSCALE_1_32 = Buffer.from(
+  '6b3873000a290a0e6175746f7363616c696e672f763112174' + '86f72697a6f6e74616c506f644175746f7363616c657212410a140a0477313332' +
+    '12001a0022002a0032003800420012230a1b0a0a4465706c6f796d656e741204773133321a07617070732f76311002180520321a041800200' + '01a002200',
+  'hex',
+);
+const AUTOSCALE_1_33 = Buffer.from(
+  '6b3873000a290a0e6175746f7363616c696e672f763212174' + '86f72697a6f6e74616c506f644175746f7363616c657212630a140a0477313333' +
+    '12001a0022002a0032003800420012450a1b0a0a4465706c6f796d656e741204773133331a07617070732f763110021805222' +
+    '20a085265736f7572636522160a03637075120f0a0b5574696c697a6174696f6e20321a04180020001a002200',
+  'hex',
+);
+
 describe('decodeKubernetesProtobuf', () => {
+  it('decodes the autoscaling/v1 and v2 HorizontalPodAutoscalers kubectl autoscale sends', () => {
+    const scaleTargetRef = { kind: 'Deployment', name: 'w132', apiVersion: 'apps/v1' };
+    expect(decodeKubernetesProtobuf(AUTOSCALE_1_32)).toEqual({
+      apiVersion: 'autoscaling/v1',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'w132' },
+      spec: { scaleTargetRef, minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 50 },
+    });
+    expect(decodeKubernetesProtobuf(AUTOSCALE_1_33)).toEqual({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'w133' },
+      spec: { scaleTargetRef: { ...scaleTargetRef, name: 'w133' }, minReplicas: 2, maxReplicas: 5, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] },
+    });
+  });
+
   it("decodes kubectl 1.33's create-deployment body to the JSON kubectl 1.27 sends, zero values dropped", () => {
     expect(decodeKubernetesProtobuf(CREATE_DEPLOYMENT)).toEqual({
       apiVersion: 'apps/v1',

@@ -3,7 +3,7 @@
  * decoded to the JSON form the rest of the handler speaks.
  *
  * Why: kubectl 1.33's typed clients (`create deployment`, `create configmap`, `create secret`,
- * `drain`'s evictions…) send protobuf bodies unconditionally, and client-go has no fallback to
+ * `autoscale` (from 1.32), `drain`'s evictions…) send protobuf bodies unconditionally, and client-go has no fallback to
  * JSON on a 415 for protobuf (its 415 fallback is for CBOR only). kube-apiserver decodes them
  * with the Go types' generated code; this module decodes the kinds those commands write, from a
  * table of upstream's field numbers (`generated.proto` of k8s.io/api and apimachinery).
@@ -134,6 +134,29 @@ const MESSAGES: Readonly<Record<string, MessageSpec>> = {
     1: s('schedule'), 2: ip('startingDeadlineSeconds'), 3: s('concurrencyPolicy'), 4: bp('suspend'), 5: msg('jobTemplate', 'JobTemplateSpec'), 6: ip('successfulJobsHistoryLimit'), 7: ip('failedJobsHistoryLimit'), 8: sp('timeZone'),
   },
   JobTemplateSpec: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'JobSpec') },
+  // autoscaling/v1 and v2 (`kubectl autoscale`: v1 up to 1.32, v2 from 1.33); their metric
+  // messages differ, hence the version prefix, as the Go packages name them.
+  'v1.HorizontalPodAutoscaler': { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'v1.HorizontalPodAutoscalerSpec'), 3: msg('status', 'Empty') },
+  'v1.HorizontalPodAutoscalerSpec': { 1: msg('scaleTargetRef', 'CrossVersionObjectReference'), 2: ip('minReplicas'), 3: i('maxReplicas'), 4: ip('targetCPUUtilizationPercentage') },
+  CrossVersionObjectReference: { 1: s('kind'), 2: s('name'), 3: s('apiVersion') },
+  'v2.HorizontalPodAutoscaler': { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'v2.HorizontalPodAutoscalerSpec'), 3: msg('status', 'Empty') },
+  'v2.HorizontalPodAutoscalerSpec': {
+    1: msg('scaleTargetRef', 'CrossVersionObjectReference'), 2: ip('minReplicas'), 3: i('maxReplicas'), 4: msgs('metrics', 'v2.MetricSpec'), 5: msg('behavior', 'v2.HorizontalPodAutoscalerBehavior'),
+  },
+  'v2.MetricSpec': {
+    1: s('type'), 2: msg('object', 'v2.ObjectMetricSource'), 3: msg('pods', 'v2.PodsMetricSource'), 4: msg('resource', 'v2.ResourceMetricSource'), 5: msg('external', 'v2.ExternalMetricSource'),
+    7: msg('containerResource', 'v2.ContainerResourceMetricSource'),
+  },
+  'v2.ObjectMetricSource': { 1: msg('describedObject', 'CrossVersionObjectReference'), 2: msg('target', 'v2.MetricTarget'), 3: msg('metric', 'v2.MetricIdentifier') },
+  'v2.PodsMetricSource': { 1: msg('metric', 'v2.MetricIdentifier'), 2: msg('target', 'v2.MetricTarget') },
+  'v2.ResourceMetricSource': { 1: s('name'), 2: msg('target', 'v2.MetricTarget') },
+  'v2.ContainerResourceMetricSource': { 1: s('name'), 2: msg('target', 'v2.MetricTarget'), 3: s('container') },
+  'v2.ExternalMetricSource': { 1: msg('metric', 'v2.MetricIdentifier'), 2: msg('target', 'v2.MetricTarget') },
+  'v2.MetricIdentifier': { 1: s('name'), 2: msg('selector', 'LabelSelector') },
+  'v2.MetricTarget': { 1: s('type'), 2: { name: 'value', type: 'quantity' }, 3: { name: 'averageValue', type: 'quantity' }, 4: ip('averageUtilization') },
+  'v2.HorizontalPodAutoscalerBehavior': { 1: msg('scaleUp', 'v2.HPAScalingRules'), 2: msg('scaleDown', 'v2.HPAScalingRules') },
+  'v2.HPAScalingRules': { 1: sp('selectPolicy'), 2: msgs('policies', 'v2.HPAScalingPolicy'), 3: ip('stabilizationWindowSeconds'), 4: { name: 'tolerance', type: 'quantity' } },
+  'v2.HPAScalingPolicy': { 1: s('type'), 2: i('value'), 3: i('periodSeconds') },
   /** A status a client sends empty (it is the server's to write). */
   Empty: {},
 };
@@ -150,6 +173,8 @@ const KINDS: Readonly<Record<string, string>> = {
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
   'batch/v1/Job': 'Job',
   'batch/v1/CronJob': 'CronJob',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'v1.HorizontalPodAutoscaler',
+  'autoscaling/v2/HorizontalPodAutoscaler': 'v2.HorizontalPodAutoscaler',
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions',
   'v1/DeleteOptions': 'DeleteOptions',
 };
