@@ -32,10 +32,13 @@ wall clock (--speed N: N times faster) and serves it as a Kubernetes API over HT
 and serving certificate generated at start and an admin bearer token. Writes a kubeconfig for
 kubectl (--kubeconfig, default ./kubeloop.kubeconfig). Ctrl-C stops it.
 
-Served: discovery, get, list, watch, create, update, patch (JSON, merge, strategic merge), delete,
-the status and scale subresources, server-side Tables. Bearer tokens (the admin's, a
---token-auth-file, ServiceAccount tokens from kubectl create token) and RBAC, with kubectl auth can-i.
-Not yet: server-side apply, protobuf bodies (kubectl create deployment), OpenAPI schemas.
+Served: discovery, get, list, watch, create, update, patch (JSON, merge, strategic merge,
+server-side apply), delete, the status, scale, binding, eviction and log subresources, node proxy,
+server-side Tables, OpenAPI v2 and v3, the protobuf bodies kubectl's typed commands send (create
+deployment, autoscale, drain...), and HorizontalPodAutoscalers in autoscaling/v1 beside v2.
+Bearer tokens (the admin's, a --token-auth-file, ServiceAccount tokens from kubectl create token)
+and RBAC, with kubectl auth can-i. With --metrics-server: kubectl top and HPAs on CPU and memory.
+Not yet: exec, attach, port-forward, protobuf responses.
 
 Example:
   kubeloop serve --nodes 3 --kubeconfig /tmp/kl.yaml &
@@ -123,8 +126,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--address <ip>', 'address to listen on', '127.0.0.1')
     .option('--kubeconfig <file>', 'where to write the kubeconfig', 'kubeloop.kubeconfig')
     .option('--token-auth-file <file>', 'more users: a CSV of token,user,uid,"group1,group2" (as kube-apiserver\'s)')
+    .option('--metrics-server', 'run a metrics-server (kubectl top, HPA resource metrics), the add-on a kind or minikube cluster installs')
     .addHelpText('after', SERVE_HELP)
-    .action(async (opts: { nodes: number; seed: number; speed: number; port: number; address: string; kubeconfig: string; tokenAuthFile?: string }) => {
+    .action(async (opts: { nodes: number; seed: number; speed: number; port: number; address: string; kubeconfig: string; tokenAuthFile?: string; metricsServer?: boolean }) => {
       code = await serve(opts, io);
     });
   try {

@@ -24,6 +24,8 @@ export interface ServeCommandOptions {
   readonly kubeconfig: string;
   /** A static token file for more users (`--token-auth-file`). */
   readonly tokenAuthFile?: string | undefined;
+  /** Run a metrics-server (`--metrics-server`). */
+  readonly metricsServer?: boolean | undefined;
 }
 
 /** The signal that stops the command: `io.signal`, else the first SIGINT or SIGTERM. */
@@ -58,6 +60,7 @@ export async function serve(options: ServeCommandOptions, io: CliIo): Promise<nu
       address: options.address,
       kubeconfigPath,
       tokenAuthFile: options.tokenAuthFile,
+      metricsServer: options.metricsServer,
       onClockError: (e) => io.stderr.write(`error: the simulated cluster stopped: ${e instanceof Error ? e.message : String(e)}\n`),
     });
     io.stdout.write(

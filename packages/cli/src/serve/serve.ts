@@ -45,6 +45,11 @@ export interface ServeOptions {
   readonly tokenAuthFile?: string | undefined;
   /** Extra plugins installed in the cluster (e.g. one that only adds a custom resource, whose controller runs elsewhere). */
   readonly plugins?: readonly Plugin[] | undefined;
+  /**
+   * Run a metrics-server, which `kubectl top` and the HPA's resource metrics read (default false:
+   * as a fresh kind cluster, which gets one as an add-on).
+   */
+  readonly metricsServer?: boolean | undefined;
 }
 
 /** A running `kubeloop serve`. */
@@ -106,7 +111,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const address = options.address ?? '127.0.0.1';
   const certificates = await generateServingCertificates(wallNow, [address]);
   // CoreDNS in kube-system, as in a kind cluster
-  const cluster = await SimCluster.create({ seed: options.seed ?? 1, nodes: options.nodes ?? 3, startMs: wallNow, trace: 'none', plugins: options.plugins, clusterDns: true, kubernetesVersion: SERVED_KUBERNETES_VERSION });
+  const cluster = await SimCluster.create({ seed: options.seed ?? 1, nodes: options.nodes ?? 3, startMs: wallNow, trace: 'none', plugins: options.plugins, clusterDns: true, metricsServer: options.metricsServer ?? false, kubernetesVersion: SERVED_KUBERNETES_VERSION });
   const token = randomBytes(32).toString('base64url');
   let auth: ApiAuth;
   try {

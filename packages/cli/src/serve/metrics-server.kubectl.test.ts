@@ -1,0 +1,48 @@
+/**
+ * `kubeloop serve --metrics-server`: the metrics API kubectl top and the HPA read, as on a
+ * cluster with the metrics-server add-on; without it, `kubectl top` says what it says on a
+ * cluster without one.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startServe } from './serve.js';
+import type { RunningServe } from './serve.js';
+import { installedKubectls, runKubectl } from './kubectl-harness.js';
+
+const present = installedKubectls('the metrics-server tests of kubeloop serve');
+const running: RunningServe[] = [];
+afterAll(async () => {
+  for (const r of running) await r.stop();
+});
+
+async function serve(metricsServer: boolean): Promise<string> {
+  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'kubeloop-metrics-')), 'kubeconfig');
+  // 60 virtual seconds per real second: the first scrape (15 s) comes within a second.
+  running.push(await startServe({ nodes: 2, speed: 60, kubeconfigPath: kubeconfig, metricsServer }));
+  return kubeconfig;
+}
+
+describe.runIf(present.length > 0)('kubeloop serve and the metrics API', () => {
+  const kubectl = present[0]!.path;
+
+  it('serves kubectl top nodes with --metrics-server, and answers "Metrics API not available" without it', async () => {
+    const without = await runKubectl(kubectl, ['--kubeconfig', await serve(false), 'top', 'nodes']);
+    expect(without.code).not.toBe(0);
+    expect(without.stderr).toContain('Metrics API not available');
+
+    const kubeconfig = await serve(true);
+    let top = await runKubectl(kubectl, ['--kubeconfig', kubeconfig, 'top', 'nodes']);
+    // Until the first scrape is in: at most 10 virtual minutes on the cluster's clock, which follows the wall clock.
+    const clock = running.at(-1)!.cluster.clock;
+    for (const deadline = clock.now() + 600_000; top.code !== 0 && clock.now() < deadline; ) {
+      await clock.sleep(5_000);
+      top = await runKubectl(kubectl, ['--kubeconfig', kubeconfig, 'top', 'nodes']);
+    }
+    expect(top.code, top.stderr).toBe(0);
+    // kubectl 1.33 prints CPU(%) where 1.27 prints CPU%.
+    expect(top.stdout).toMatch(/^NAME\s+CPU\(cores\)\s+CPU\(?%\)?\s+MEMORY\(bytes\)\s+MEMORY\(?%\)?\s*$/m);
+    expect(top.stdout).toMatch(/^node-1\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%/m);
+  });
+});
