@@ -18,7 +18,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
-import { ApiError, RealClock, badRequest, isApiError, tooLargeResourceVersion, versionDocument } from '@kubeloop/core';
+import { ApiError, RealClock, applyMergePatch, badRequest, isApiError, tooLargeResourceVersion, versionDocument } from '@kubeloop/core';
 import type { Client, Clock, VersionInfo, DeleteOptions, Pod, WriteOptions, WarningSink, JsonPatchOperation, KubeObject, ObjectKey, Patch, PropagationPolicy, ResourceDefinition, ResourceRegistry, Scale, Status, WatchEvent } from '@kubeloop/core';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openApiV2Protobuf, subresourcesOf } from './discovery.js';
 import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
@@ -129,17 +129,6 @@ function dropNulls(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== null) out[k] = dropNulls(v);
-  return out;
-}
-
-/** The RFC 7386 JSON merge patch of `target` by `patch` (for the scale subresource). */
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
   return out;
 }
 
@@ -487,7 +476,7 @@ export class ApiHandler {
       if (subresource === 'scale') {
         if (patch.type !== 'merge') throw new HttpFailure(rawStatus(415, 'UnsupportedMediaType', 'the scale subresource accepts merge patches only'));
         const scale = await client.getScale(def, key);
-        return this.#send(res, 200, await scaleWithManager(client, this.#options.clock, def, key, mergePatch(scale, patch.body) as Scale, fieldManager));
+        return this.#send(res, 200, await scaleWithManager(client, this.#options.clock, def, key, applyMergePatch(scale, patch.body) as Scale, fieldManager));
       }
       const patched = await write((o) => client.patch(def, key, patch, { ...o, ...(subresource === 'status' ? { subresource: 'status' as const } : {}) }));
       return this.#send(res, 200, patched, undefined, warnings);
