@@ -77,3 +77,16 @@ describe('the API server behind the kubernetes Service', () => {
     expect(model(false).send({ url: 'https://10.96.0.1/version', insecure: true })).toMatchObject({ kind: 'refused' });
   });
 });
+
+describe('TrafficModel.exec with an argument list (kubectl exec pod -- cmd args)', () => {
+  const twoContainers = { ...client, metadata: { ...client.metadata, name: 'two', uid: 'uid-two' }, spec: { ...client.spec, containers: [{ name: 'c', image: 'curlimages/curl', env: [{ name: 'WHO', value: 'first' }] }, { name: 'side', image: 'busybox', env: [{ name: 'WHO', value: 'second' }] }] } } as unknown as Pod;
+
+  it('runs the arguments as given, in the container named (the first by default), and reports a missing command without running it', () => {
+    const m = model();
+    m.observe('ADDED', twoContainers);
+    expect(m.exec(twoContainers, ['hostname'])).toEqual({ output: 'two\n', exitCode: 0 });
+    expect(m.exec(twoContainers, ['sh', '-c', 'echo $WHO; exit 4'])).toEqual({ output: 'first\n', exitCode: 4 });
+    expect(m.exec(twoContainers, ['sh', '-c', 'echo $WHO'], 'side')).toEqual({ output: 'second\n', exitCode: 0 });
+    expect(m.exec(twoContainers, ['no-such-tool', '--help'])).toEqual({ output: '', exitCode: 127, notFound: true });
+  });
+});

@@ -17,7 +17,7 @@
  */
 import type { Container, EndpointSlice, KubeObject, Node, Pod, Rng, Service } from '@kubeloop/core';
 import { deepEqual, podReadyCondition } from '@kubeloop/core';
-import { runShell } from '../shell/interpret.js';
+import { knowsCommand, runShell } from '../shell/interpret.js';
 import type { HttpOutcome, ShellNetwork } from '../shell/network.js';
 import { containerArgv, containerEnvironment, podHostname } from '../shell/program.js';
 import type { HttpRequest } from './answers.js';
@@ -616,17 +616,20 @@ export class TrafficModel {
   }
 
   /**
-   * Runs `commandLine` in `pod` (as `kubectl exec <pod> -- sh -c '<line>'`) through the shell
-   * interpreter, with the pod's first container's environment, host name and network, from
-   * virtual time now; stops at the script's end, or after 100 loop iterations / 60 virtual
+   * Runs a command in `pod` (as `kubectl exec`) through the shell interpreter, with the
+   * container's environment, host name and network (the first container's unless
+   * `containerName` names another), from virtual time now: a string runs as `sh -c '<line>'`, an
+   * argument list as given. Stops at the command's end, or after 100 loop iterations / 60 virtual
    * seconds. Returns what it printed (stdout and stderr interleaved) and its exit code (-1 if
-   * stopped).
+   * stopped); `notFound` (and no run) when the argument list names no command the container has.
    */
-  exec(pod: Pod, commandLine: string): { readonly output: string; readonly exitCode: number } {
-    const container: Container = pod.spec.containers[0]!;
+  exec(pod: Pod, command: string | readonly string[], containerName?: string): { readonly output: string; readonly exitCode: number; readonly notFound?: boolean } {
+    const container: Container = pod.spec.containers.find((c) => c.name === containerName) ?? pod.spec.containers[0]!;
+    const argv = typeof command === 'string' ? ['sh', '-c', command] : command;
+    if (!knowsCommand(argv)) return { output: '', exitCode: 127, notFound: true };
     const env = containerEnvironment(pod, container, undefined, pod.status?.podIP);
     const start = this.#o.now();
-    const run = runShell({ argv: ['sh', '-c', commandLine], environment: { env, files: new Map(), hostname: podHostname(pod), network: this.shellNetwork(pod) }, start });
+    const run = runShell({ argv, environment: { env, files: new Map(), hostname: podHostname(pod), network: this.shellNetwork(pod) }, start });
     let output = '';
     let ticks = 0;
     for (;;) {
