@@ -37,8 +37,10 @@ server-side apply), delete, the status, scale, binding, eviction and log subreso
 server-side Tables, OpenAPI v2 and v3, the protobuf bodies kubectl's typed commands send (create
 deployment, autoscale, drain...), and HorizontalPodAutoscalers in autoscaling/v1 beside v2.
 Bearer tokens (the admin's, a --token-auth-file, ServiceAccount tokens from kubectl create token)
-and RBAC, with kubectl auth can-i. With --metrics-server: kubectl top and HPAs on CPU and memory.
-Not yet: exec, attach, port-forward, protobuf responses.
+and RBAC, with kubectl auth can-i. kubectl exec over WebSocket (kubectl 1.30 and later), the
+command run to its end in the fake container. With --metrics-server: kubectl top and HPAs on CPU
+and memory. Not yet: exec with stdin or a TTY (-i, -t), exec over SPDY (kubectl before 1.30),
+attach, port-forward, protobuf responses.
 
 Example:
   kubeloop serve --nodes 3 --kubeconfig /tmp/kl.yaml &

@@ -16,6 +16,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
 import { ApiError, RealClock, applyMergePatch, badRequest, isApiError, tooLargeResourceVersion, versionDocument } from '@kubeloop/core';
@@ -32,6 +33,8 @@ import { KUBERNETES_PROTOBUF, ProtobufDecodeError, decodeKubernetesProtobuf } fr
 import { StrategicMergePatchError, strategicMerge } from './strategic.js';
 import { toTable } from './table.js';
 import { nodeProxy } from './node-proxy.js';
+import { chooseProtocol, exitStatus, parseExecQuery, playExec, refuseUpgrade } from './exec.js';
+import type { PodExecSource } from './exec.js';
 import { ViewClient, versionView } from './versions.js';
 import type { KubeletSource } from './node-proxy.js';
 import type { IncludeObject } from './table.js';
@@ -77,6 +80,8 @@ export interface ApiHandlerOptions {
   readonly logs?: PodLogSource | undefined;
   /** The kubelets behind `nodes/<node>/proxy/…` (see `node-proxy.ts`); without it the proxy answers 404. */
   readonly kubelets?: KubeletSource | undefined;
+  /** Where `pods/exec` runs commands (the fake containers, see `exec.ts`); without it exec answers 404. */
+  readonly exec?: PodExecSource | undefined;
 }
 
 /** A Status for a failure that has no core `ApiError` reason of its own (413, 415, 406). */
@@ -224,6 +229,51 @@ export class ApiHandler {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.#serve(req, res).catch((e: unknown) => this.#fail(res, e));
   };
+
+  /**
+   * Answers an upgrade request (pass it to the server's `upgrade` event): `pods/exec` over
+   * WebSocket ({@link playExec}); anything else, or a failure, is refused with an HTTP response
+   * carrying a Status. Never throws.
+   */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex): void => {
+    this.#upgrade(req, socket).catch((e: unknown) => {
+      const status = this.#status(e);
+      refuseUpgrade(socket, status.code, status);
+    });
+  };
+
+  async #upgrade(req: IncomingMessage, socket: Duplex): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://kubeloop');
+    if (this.#options.gate) {
+      const reply = await this.#options.gate(req, url, () => Promise.resolve(undefined));
+      if (reply) return refuseUpgrade(socket, reply.code, reply.body as object);
+    } else if (!this.#authenticated(req)) {
+      return refuseUpgrade(socket, 401, rawStatus(401, 'Unauthorized', 'Unauthorized'));
+    }
+    const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/([a-z]+)\/?$/.exec(url.pathname);
+    const source = this.#options.exec;
+    if (match === null || source === undefined) throw this.#notFound();
+    const [namespace, name, subresource] = match.slice(1).map(decodeURIComponent) as [string, string, string];
+    if (subresource !== 'exec') throw badRequest(`kubeloop serve does not serve pods/${subresource}; it serves pods/exec without stdin`);
+    const query = parseExecQuery(url.searchParams);
+    if (query.stdin || query.tty) throw badRequest('kubeloop serve runs exec without stdin or a TTY (leave out -i and -t): the fake container runs the command to its end at once');
+    const protocol = chooseProtocol(req);
+    if (protocol === undefined) throw badRequest('kubeloop serve speaks pods/exec over WebSocket (v5.channel.k8s.io or v4.channel.k8s.io), as kubectl 1.30 and later do by default; not over SPDY');
+    if (query.command.length === 0) throw badRequest('you must specify at least 1 command');
+    const pods = this.#options.registry.forResource('pods') as ResourceDefinition<Pod>;
+    const pod = await this.#options.client.get(pods, { namespace, name });
+    const names = pod.spec.containers.map((c) => c.name);
+    const container = query.container ?? (names.length === 1 ? names[0]! : undefined);
+    if (container === undefined) throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+    if (!names.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+    const running = (pod.status?.containerStatuses ?? []).some((c) => c.name === container && c.state?.running !== undefined);
+    if (!running) throw badRequest(`unable to upgrade connection: container not found ("${container}")`);
+    const result = source.exec(pod, container, query.command);
+    const status = result.notFound
+      ? rawStatus(500, 'InternalError', `Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: exec: "${query.command[0]!}": executable file not found in $PATH: unknown`)
+      : exitStatus(result.exitCode);
+    playExec(req, socket, protocol, query, { output: result.output, status });
+  }
 
   #authenticated(req: IncomingMessage): boolean {
     const header = req.headers.authorization ?? '';

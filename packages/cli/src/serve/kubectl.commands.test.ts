@@ -199,6 +199,26 @@ describe.runIf(present.length > 0)('kubectl commands against kubeloop serve', ()
     });
   }
 
+  it('kubectl exec runs commands in the fake containers over WebSocket (kubectl 1.30+), and kubectl 1.27 (SPDY only) is told so', async () => {
+    for (const { version, path } of present) {
+      const pod = `shell-${version.replace('.', '')}`;
+      await ok(path, 'run', pod, '--image=busybox', '--restart=Never', '--', 'sleep', '3600');
+      await ok(path, 'wait', '--for=condition=Ready', `pod/${pod}`, '--timeout=60s');
+      if (Number(version.split('.')[1]) < 30) {
+        const refused = await run(path, ['exec', pod, '--', 'hostname']);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain('kubeloop serve speaks pods/exec over WebSocket (v5.channel.k8s.io or v4.channel.k8s.io), as kubectl 1.30 and later do by default; not over SPDY');
+        continue;
+      }
+      expect(await ok(path, 'exec', pod, '--', 'hostname')).toBe(`${pod}\n`);
+      // The pod's own environment and the cluster's DNS: the kubernetes Service's address.
+      expect(await ok(path, 'exec', pod, '--', 'sh', '-c', 'echo $HOSTNAME; nslookup kubernetes.default | grep Address | tail -1')).toBe(`${pod}\nAddress: 10.96.0.1\n`);
+      const failed = await run(path, ['exec', pod, '--', 'sh', '-c', 'exit 3']);
+      expect(failed.code).toBe(3);
+      expect(failed.stderr).toContain('command terminated with exit code 3');
+    }
+  });
+
   it(`kubectl ${present[0]?.version}: cordon, drain (evictions) and uncordon a node`, async () => {
     const path = present[0]!.path;
     const name = 'drained';

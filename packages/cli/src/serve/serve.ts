@@ -19,6 +19,7 @@ import { SERVED_KUBERNETES_VERSION } from '../version.js';
 import { ApiAuth, REVIEW_RESOURCES, parseTokenAuthFile } from './auth.js';
 import { ApiHandler } from './handler.js';
 import type { PodLogSource } from './log.js';
+import type { PodExecSource } from './exec.js';
 import { generateServingCertificates } from './tls.js';
 
 export { SERVED_KUBERNETES_VERSION };
@@ -98,6 +99,12 @@ function kubeletLogs(cluster: SimCluster): PodLogSource {
   };
 }
 
+/** `pods/exec` in the fake containers, through the cluster's traffic model (its shell and network); none without traffic. */
+function containerExec(cluster: SimCluster): PodExecSource | undefined {
+  const model = cluster.traffic;
+  return model && { exec: (pod, container, argv) => model.exec(pod, argv, container) };
+}
+
 /**
  * Starts a simulated cluster and serves it: the virtual clock starts at the wall time and
  * follows it (`speed` times faster), the API is served over HTTPS with a freshly generated CA
@@ -124,8 +131,9 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
     await cluster.stop();
     throw e;
   }
-  const api = new ApiHandler({ client: cluster.server, registry: cluster.server.registry, clock: cluster.clock, token, gate: auth.gate, createOnly: REVIEW_RESOURCES, version: SERVED_KUBERNETES_VERSION, logs: kubeletLogs(cluster), kubelets: (node) => cluster.nodes.kubelet(node) });
+  const api = new ApiHandler({ client: cluster.server, registry: cluster.server.registry, clock: cluster.clock, token, gate: auth.gate, createOnly: REVIEW_RESOURCES, version: SERVED_KUBERNETES_VERSION, logs: kubeletLogs(cluster), kubelets: (node) => cluster.nodes.kubelet(node), exec: containerExec(cluster) });
   const server = createServer({ cert: certificates.certPem, key: certificates.keyPem }, api.handle);
+  server.on('upgrade', api.handleUpgrade);
   // A request that breaks the TLS or HTTP framing is answered by Node and never reaches us.
   server.on('clientError', (_e, socket) => socket.destroy());
   try {
