@@ -27,7 +27,7 @@ async function serve(metricsServer: boolean): Promise<string> {
 describe.runIf(present.length > 0)('kubeloop serve and the metrics API', () => {
   const kubectl = present[0]!.path;
 
-  it('serves kubectl top nodes with --metrics-server, and answers "Metrics API not available" without it', async () => {
+  it('serves kubectl top nodes with --metrics-server ("Metrics API not available" without it), and kubernetes.io\'s HPA walkthrough runs through kubectl to 7 replicas', async () => {
     const without = await runKubectl(kubectl, ['--kubeconfig', await serve(false), 'top', 'nodes']);
     expect(without.code).not.toBe(0);
     expect(without.stderr).toContain('Metrics API not available');
@@ -44,5 +44,20 @@ describe.runIf(present.length > 0)('kubeloop serve and the metrics API', () => {
     // kubectl 1.33 prints CPU(%) where 1.27 prints CPU%.
     expect(top.stdout).toMatch(/^NAME\s+CPU\(cores\)\s+CPU\(?%\)?\s+MEMORY\(bytes\)\s+MEMORY\(?%\)?\s*$/m);
     expect(top.stdout).toMatch(/^node-1\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%/m);
+
+    // kubernetes.io's HPA walkthrough, through kubectl: php-apache, autoscale at 50% CPU, a wget
+    // load generator; the HPA scales the Deployment out until the average is under the target.
+    const k = (...args: string[]) => runKubectl(kubectl, ['--kubeconfig', kubeconfig, ...args]);
+    expect((await k('apply', '-f', new URL('../../../../examples/hpa/php-apache.yaml', import.meta.url).pathname)).code).toBe(0);
+    expect((await k('autoscale', 'deployment', 'php-apache', '--cpu-percent=50', '--min=1', '--max=10')).stdout).toBe('horizontalpodautoscaler.autoscaling/php-apache autoscaled\n');
+    expect((await k('run', 'load-generator', '--image=busybox:1.28', '--restart=Never', '--', '/bin/sh', '-c', 'while sleep 0.01; do wget -q -O- http://php-apache; done')).code).toBe(0);
+    let hpa = '';
+    for (const deadline = clock.now() + 900_000; clock.now() < deadline; ) {
+      hpa = (await k('get', 'hpa', 'php-apache', '--no-headers')).stdout;
+      if (/\s7\s+\S+\s*$/.test(hpa)) break;
+      await clock.sleep(15_000);
+    }
+    // As the walkthrough's own output: 7 replicas, the average just under the target.
+    expect(hpa).toMatch(/^php-apache\s+Deployment\/php-apache\s+cpu: 4\d%\/50%\s+1\s+10\s+7\s/);
   });
 });
