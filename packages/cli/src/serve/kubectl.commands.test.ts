@@ -217,6 +217,9 @@ describe.runIf(present.length > 0)('kubectl commands against kubeloop serve', ()
       expect(failed.code).toBe(3);
       expect(failed.stderr).toContain('command terminated with exit code 3');
     }
+    // The bare pods go at once: kubectl drain, below, refuses a node with pods no controller owns.
+    for (const { version, path } of present) await run(path, ['delete', 'pod', `shell-${version.replace('.', '')}`, '--grace-period=0', '--force']);
+    await eventually(async () => (await run(present[0]!.path, ['get', 'pods', '-o', 'name'])).stdout.split('\n').every((l) => !l.startsWith('pod/shell-')));
   });
 
   it(`kubectl ${present[0]?.version}: cordon, drain (evictions) and uncordon a node`, async () => {
