@@ -35,6 +35,11 @@ export interface PersistentVolumeControllerOptions {
    * a class whose provisioner is not listed stays Pending, waiting for it, as upstream.
    */
   readonly provisioners?: readonly string[] | undefined;
+  /**
+   * Install the DefaultStorageClass admission hook on the host's API server (default true, as
+   * kube-apiserver enables it by default): a claim created without a class gets the default's.
+   */
+  readonly admission?: boolean | undefined;
 }
 
 const YES = 'yes';

@@ -9,6 +9,9 @@
 // Registration
 export { persistentVolumePlugin, PERSISTENT_VOLUME_PLUGIN_NAME } from './plugin.js';
 
+// Admission
+export { DEFAULT_STORAGE_CLASS, defaultStorageClassAdmission } from './admission.js';
+
 // The controller
 export { PV_BINDER_CONTROLLER_NAME, PV_CONTROLLER_COMPONENT } from './controller.js';
 export type { PersistentVolumeControllerOptions } from './controller.js';

@@ -8,6 +8,7 @@ import { PersistentVolumeClaims, PersistentVolumes } from '@kubeloop/core';
 import type { Plugin } from '@kubeloop/core';
 import { claimController, volumeController, type PersistentVolumeControllerOptions } from './controller.js';
 import { bindingIsMutualInvariant, podsFollowTheirVolumesInvariant } from './invariants.js';
+import { defaultStorageClassAdmission } from './admission.js';
 
 /** The name of the plugin {@link persistentVolumePlugin} returns. */
 export const PERSISTENT_VOLUME_PLUGIN_NAME = 'kubeloop.dev/persistentvolume';
@@ -17,6 +18,9 @@ export const PERSISTENT_VOLUME_PLUGIN_NAME = 'kubeloop.dev/persistentvolume';
  * `pkg/controller/volume/persistentvolume`): claims bound to matching volumes, volumes made by
  * their class's provisioner (every provisioner name by default, as an external provisioner
  * would), volume phases; and its invariants `bindingIsMutual` and `podsFollowTheirVolumes`.
+ *
+ * With the DefaultStorageClass admission hook ({@link defaultStorageClassAdmission}), a claim
+ * created without a class gets the default class's name.
  *
  * `WaitForFirstConsumer` classes wait for the scheduler's `volume.kubernetes.io/selected-node`
  * and provision a volume pinned to that node.
@@ -34,6 +38,7 @@ export function persistentVolumePlugin(options: PersistentVolumeControllerOption
   return {
     name: PERSISTENT_VOLUME_PLUGIN_NAME,
     register(api) {
+      if (options.admission !== false) api.addAdmissionHook(defaultStorageClassAdmission());
       api.addController((manager) => claimController(manager, options));
       api.addController((manager) => volumeController(manager));
       api.reconciles(PersistentVolumeClaims);
