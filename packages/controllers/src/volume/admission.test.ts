@@ -7,14 +7,14 @@ import { ApiServer, DEFAULT_STORAGE_CLASS_ANNOTATION, PersistentVolumeClaims, St
 import { defaultStorageClassAdmission } from './admission.js';
 
 const claim = (name: string, storageClassName?: string) => ({
-  apiVersion: 'v1',
-  kind: 'PersistentVolumeClaim',
+  apiVersion: 'v1' as const,
+  kind: 'PersistentVolumeClaim' as const,
   metadata: { name, namespace: 'default' },
-  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...(storageClassName === undefined ? {} : { storageClassName }) },
+  spec: { accessModes: ['ReadWriteOnce' as const], resources: { requests: { storage: '1Gi' } }, ...(storageClassName === undefined ? {} : { storageClassName }) },
 });
 const storageClass = (name: string, isDefault: boolean) => ({
-  apiVersion: 'storage.k8s.io/v1',
-  kind: 'StorageClass',
+  apiVersion: 'storage.k8s.io/v1' as const,
+  kind: 'StorageClass' as const,
   metadata: { name, ...(isDefault ? { annotations: { [DEFAULT_STORAGE_CLASS_ANNOTATION]: 'true' } } : {}) },
   provisioner: 'example.com/disk',
 });
