@@ -124,13 +124,15 @@ export const DEFAULT_CPU_MS_PER_REQUEST = 1;
  */
 export const CPU_PER_REQUEST_ANNOTATION = 'kubeloop.dev/cpu-per-request';
 
-/** The server of an image, if known (`gcr.io/google_containers/hpa-example` too: matched by repository, then by last path segment). */
+/** The server of an image, if known (`gcr.io/google_containers/hpa-example`, `registry.k8s.io/nginx-slim` too: matched by repository, then by last path segment). */
 export function imageServer(image: string | undefined): ImageServer | undefined {
   const repo = imageRepository(image ?? '');
   const known = IMAGE_SERVERS[repo];
   if (known !== undefined) return known;
   const last = repo.slice(repo.lastIndexOf('/') + 1);
   if (last === 'hpa-example' || last === 'php-apache') return IMAGE_SERVERS['registry.k8s.io/hpa-example'];
+  // registry.k8s.io/nginx-slim, the StatefulSet tutorial's image, serves as nginx does.
+  if (last === 'nginx' || last === 'nginx-slim') return IMAGE_SERVERS['docker.io/library/nginx'];
   return undefined;
 }
 

@@ -90,3 +90,16 @@ describe('TrafficModel.exec with an argument list (kubectl exec pod -- cmd args)
     expect(m.exec(twoContainers, ['no-such-tool', '--help'])).toEqual({ output: '', exitCode: 127, notFound: true });
   });
 });
+
+describe('localhost inside a pod', () => {
+  it("reaches the pod's own containers, as its own network namespace does (the StatefulSet tutorial's curl http://localhost/ on nginx-slim)", () => {
+    const web = { ...client, metadata: { ...client.metadata, name: 'web-0', uid: 'uid-web-0' }, spec: { ...client.spec, containers: [{ name: 'nginx', image: 'registry.k8s.io/nginx-slim:0.24', ports: [{ containerPort: 80 }] }] }, status: { ...client.status, podIP: '10.244.1.9' } } as unknown as Pod;
+    const m = model();
+    m.observe('ADDED', web);
+    const page = m.exec(web, 'wget -qO- http://localhost/');
+    expect(page.exitCode).toBe(0);
+    expect(page.output).toContain('<title>Welcome to nginx!</title>');
+    expect(m.exec(web, 'wget -qO- http://127.0.0.1:80/index.html').output).toContain('Welcome to nginx!');
+    expect(m.exec(web, 'wget -qO- http://localhost/nope').output).toContain('404 Not Found');
+  });
+});

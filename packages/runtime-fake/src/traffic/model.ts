@@ -230,6 +230,8 @@ function parseUrl(url: string): { scheme: string; host: string; port: number; pa
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+/** The loopback host of a URL (`http://localhost:8080/`, `http://127.0.0.1/`), its scheme kept in `$1`. */
+const LOOPBACK = /^((?:https?:\/\/)?)(?:localhost|127\.0\.0\.1)(?=[:/?#]|$)/i;
 
 /** The host of a URL (`http://web:8080/x` → `web`). */
 function hostOf(url: string): string {
@@ -559,8 +561,11 @@ export class TrafficModel {
     };
     return {
       timeInvariant: true,
-      http: (url: string, at: number): HttpOutcome => {
+      http: (address: string, at: number): HttpOutcome => {
         const source = client();
+        // The pod's own network namespace: localhost reaches its own containers (as its IP does).
+        const own = source.kind === 'pod' ? source.ip : '';
+        const url = own === '' ? address : address.replace(LOOPBACK, `$1${own}`);
         let seed = hash(`${podKey(pod)}|${url}|${at}`);
         const pick = (n: number): number => {
           seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) >>> 0;
