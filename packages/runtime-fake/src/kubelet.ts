@@ -207,7 +207,7 @@ export class FakeKubelet {
     this.runtime = new FakeContainerRuntime({ ...options.runtime, rng: options.rng.fork() });
     this.#builtAt = options.clock.now();
     this.#cpu = new CpuTotals(this.#builtAt);
-    this.#recorder = new Recorder({ client: options.client, clock: options.clock, rng: options.rng.fork(), component: 'kubelet', host: this.nodeName, ...(options.onError ? { onError: options.onError } : {}) });
+    this.#recorder = new Recorder({ client: options.client, clock: options.clock, component: 'kubelet', host: this.nodeName, ...(options.onError ? { onError: options.onError } : {}) });
     this.#informerRng = options.rng.fork();
   }
 

@@ -14,7 +14,6 @@ import type { ResourceDefinition } from '../api/registry.js';
 import type { Client } from '../client/types.js';
 import type { Clock } from '../clock/clock.js';
 import { formatTime } from '../clock/clock.js';
-import type { Rng } from '../rng/rng.js';
 import { LruCache } from '../util/lru.js';
 import { flatten } from '../util/objects.js';
 
@@ -27,8 +26,6 @@ export interface EventRecorderOptions {
   readonly client: Client;
   /** Timestamps and the dedup window. */
   readonly clock: Clock;
-  /** The random part of event names. */
-  readonly rng: Rng;
   /** `source.component` and `reportingComponent`, e.g. `deployment-controller`. */
   readonly component: string;
   /** `source.host` and `reportingInstance` (e.g. the manager's identity); empty when absent. */
@@ -42,6 +39,25 @@ export interface EventRecorderOptions {
   readonly windowMs?: number;
   /** Called when writing an event fails (events are best effort, never thrown at the caller). */
   readonly onError?: (error: unknown) => void;
+}
+
+/** The last nanosecond timestamp an event was named with, per clock (one per simulated cluster). */
+const lastNamed = new WeakMap<Clock, bigint>();
+
+/**
+ * The nanosecond timestamp an event created at `now` is named with: the millisecond's first
+ * nanosecond, or one past the last name given on `clock` when that is later — what a real
+ * nanosecond clock gives, strictly increasing, so names sort in the order the events happened
+ * and two recorders on one clock (a scheduler's `Scheduled`, a kubelet's `Pulling` in the same
+ * millisecond) never collide. A virtual clock may stand between two milliseconds (a jittered
+ * back-off): BigInt takes whole numbers only.
+ */
+function eventNanos(clock: Clock, now: number): bigint {
+  const start = BigInt(Math.floor(now)) * 1_000_000n;
+  const last = lastNamed.get(clock);
+  const nanos = last !== undefined && last >= start ? last + 1n : start;
+  lastNamed.set(clock, nanos);
+  return nanos;
 }
 
 /** client-go's `maxEvents`: different messages of similar events before they are combined. */
@@ -226,10 +242,10 @@ export class EventRecorder {
     const meta = object.metadata;
     const namespace = meta.namespace ?? 'default';
     for (let attempt = 0; ; attempt++) {
-      // client-go names events `<name>.<hex of the nanosecond timestamp>`; the random
-      // sub-millisecond part keeps names unique on a millisecond clock. A virtual clock may stand
-      // between two milliseconds (a jittered back-off): BigInt takes whole numbers only.
-      const nanos = BigInt(Math.floor(now)) * 1_000_000n + BigInt(o.rng.int(1_000_000));
+      // client-go names events `<name>.<hex of the nanosecond timestamp>`, so a list (by name)
+      // shows an object's events in the order they happened. On a millisecond clock the
+      // sub-millisecond part is the clock's event count within the millisecond (see eventNanos).
+      const nanos = eventNanos(o.clock, now);
       const event: Event = {
         apiVersion: 'v1',
         kind: 'Event',

@@ -216,6 +216,25 @@ describe('EventRecorder', () => {
     expect(events[0]!.metadata.name).toMatch(/^a\.[0-9a-f]+$/);
   });
 
+  it('names events as client-go does (<object>.<hex nanoseconds>), so a list shows them in the order they happened, across recorders and within one millisecond', async () => {
+    const cluster = testCluster();
+    const { clock, api } = cluster;
+    const w = await api.create(Widgets, widget('a'));
+    const scheduler = createManager({ client: api, clock, rng: cluster.rng, registry: cluster.registry }).recorder('default-scheduler');
+    const kubelet = createManager({ client: api, clock, rng: cluster.rng, registry: cluster.registry }).recorder('kubelet');
+    await clock.advance(5_000);
+    // One virtual millisecond: the scheduler's event, then three of the kubelet's, then the scheduler's again.
+    await scheduler.event(w, 'Normal', 'Scheduled', 'Successfully assigned default/a to node-1');
+    for (const reason of ['Pulling', 'Pulled', 'Created']) await kubelet.event(w, 'Normal', reason, reason);
+    await scheduler.event(w, 'Normal', 'Nominated', 'again');
+    await clock.advance(1);
+    await kubelet.event(w, 'Normal', 'Started', 'Started');
+    const events = (await api.list(Events, { namespace: 'default' })).items;
+    expect(events.map((e) => e.reason)).toEqual(['Scheduled', 'Pulling', 'Pulled', 'Created', 'Nominated', 'Started']);
+    // The first name of the millisecond is its first nanosecond, as a real clock at 5.001 s would give (in hex).
+    expect(events[0]!.metadata.name).toBe(`a.${(BigInt(clock.now() - 1) * 1_000_000n).toString(16)}`);
+  });
+
   it('forgets the oldest events once more than 4096 distinct ones fill the window, as client-go\'s LRU does', async () => {
     const cluster = testCluster();
     const { clock, api } = cluster;

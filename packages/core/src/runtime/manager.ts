@@ -211,7 +211,6 @@ export class Manager implements ControllerDeps {
       recorder = new EventRecorder({
         client: this.client,
         clock: this.clock,
-        rng: this.rng.fork(),
         component,
         host: this.name,
         resource,
