@@ -36,6 +36,7 @@ export { ApiHandler, MAX_REQUEST_BODY_BYTES } from './serve/handler.js';
 export type { ApiHandlerOptions, VersionInfo } from './serve/handler.js';
 export type { CreateOnlyResource } from './serve/discovery.js';
 export type { PodLogLine, PodLogSource } from './serve/log.js';
+export type { PodExecSource } from './serve/exec.js';
 export { PROMETHEUS_TEXT, nodeProxy } from './serve/node-proxy.js';
 export type { KubeletSource, ProxiedKubelet, ProxyReply } from './serve/node-proxy.js';
 export { ADMIN_USER, ApiAuth, REVIEW_RESOURCES, SERVICE_ACCOUNT_ISSUER, TOKEN_REQUEST_DEFAULT_SECONDS, TokenFileError, parseTokenAuthFile, requestAttributes } from './serve/auth.js';

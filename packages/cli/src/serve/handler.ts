@@ -232,7 +232,7 @@ export class ApiHandler {
 
   /**
    * Answers an upgrade request (pass it to the server's `upgrade` event): `pods/exec` over
-   * WebSocket ({@link playExec}); anything else, or a failure, is refused with an HTTP response
+   * WebSocket (see `serve/exec.ts`); anything else, or a failure, is refused with an HTTP response
    * carrying a Status. Never throws.
    */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex): void => {
