@@ -495,6 +495,10 @@ function userDeletions(trace: readonly GcTraceEntry[], deletedByUser: (uid: stri
  * cannot tell it from the collector's removal: `switchedAway(uid)` is true for the owners the
  * test deleted again that way during their foreground deletion (default: none), which are not
  * checked. Generated `delete` actions can do that, so the plugin does not register it.
+ *
+ * `cacheLagMs` (default 0: none) is the longest a fault may hold a watch event from the
+ * collector: a dependent that began to block the owner no more than that before the owner's
+ * deletion is not judged (see {@link foregroundOrder}), since the collector may not have seen it.
  */
 export function foregroundOrderInvariant(switchedAway: (uid: string) => boolean = () => false, cacheLagMs = 0): Invariant {
   const description = cacheLagMs > 0
