@@ -6,11 +6,11 @@
  */
 import { ControllerRevisions, DaemonSets, Nodes, Pods, controllerFor, controllerRef, done, isApiError, keyString, matchesLabelSelector, objectKey, requeueAfter } from '@kubeloop/core';
 import type { Controller, ControllerRevision, DaemonSet, EventHandler, KubeObject, Manager, Node, Pod, Reconciler, Request, Result } from '@kubeloop/core';
-import { ControllerExpectations } from '../shared/expectations.js';
+import { UidTrackingExpectations } from '../shared/expectations.js';
 import { msUntilAvailable } from '../shared/pods.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../shared/batch.js';
 import { clientPodControl, podFromTemplate, type PodControl } from '../shared/podcontrol.js';
-import { claimObjects, isControlledBy, newControllerRef, ownedOrOrphaned } from '../shared/ownership.js';
+import { claimObjects, isControlledBy, keyOf, newControllerRef, ownedOrOrphaned } from '../shared/ownership.js';
 import {
   DAEMONSET_BURST_REPLICAS,
   CONTROLLER_REVISION_HASH_LABEL,
@@ -69,14 +69,14 @@ function selectsAll(ds: DaemonSet): boolean {
  */
 export class DaemonSetReconciler implements Reconciler {
   readonly #manager: Manager;
-  readonly #expectations: ControllerExpectations;
+  readonly #expectations: UidTrackingExpectations;
   readonly #pods: PodControl;
   readonly #burst: number;
   /** Failed-pod backoff per `dsKey/node` (upstream `failedPodsBackoff`). */
   readonly #backoff = new Map<string, BackoffEntry>();
 
   /** A reconciler on the manager's caches and client; `expectations` are shared with the pod event handler. */
-  constructor(manager: Manager, expectations: ControllerExpectations, options: DaemonSetControllerOptions = {}) {
+  constructor(manager: Manager, expectations: UidTrackingExpectations, options: DaemonSetControllerOptions = {}) {
     this.#manager = manager;
     this.#expectations = expectations;
     this.#pods = clientPodControl(manager.client, manager.recorder(DAEMONSET_CONTROLLER_COMPONENT));
@@ -296,7 +296,7 @@ export class DaemonSetReconciler implements Reconciler {
     const creating = nodes.slice(0, this.#burst);
     const deleting = remove.slice(0, this.#burst);
     if (creating.length === 0 && deleting.length === 0) return;
-    this.#expectations.setExpectations(key, creating.length, deleting.length);
+    this.#expectations.setExpectationsOf(key, creating.length, deleting.map(keyOf));
     let firstError: unknown;
     const ref = newControllerRef(ds);
     let attempted = 0;
@@ -316,11 +316,11 @@ export class DaemonSetReconciler implements Reconciler {
       for (let i = attempted; i < creating.length; i++) this.#expectations.creationObserved(key);
     }
     const results = await Promise.allSettled(deleting.map((pod) => this.#pods.deletePod(pod.metadata.namespace ?? '', pod.metadata.name ?? '', ds)));
-    for (const r of results) {
-      if (r.status === 'fulfilled') continue;
-      this.#expectations.deletionObserved(key);
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') return;
+      this.#expectations.podDeletionObserved(key, keyOf(deleting[i]!));
       if (!isApiError(r.reason, 'NotFound')) firstError ??= r.reason;
-    }
+    });
     if (firstError !== undefined) throw firstError;
   }
 
@@ -382,19 +382,15 @@ function untilNextAvailable(pods: readonly Pod[], minReadySeconds: number, nowMs
  * expectations; orphans enqueue the DaemonSets that select them; node changes enqueue the
  * DaemonSets whose placement on that node changed.
  */
-export function daemonSetEventHandlers(manager: Manager, expectations: ControllerExpectations): { readonly pods: EventHandler<Pod>; readonly nodes: EventHandler<Node> } {
+export function daemonSetEventHandlers(manager: Manager, expectations: UidTrackingExpectations): { readonly pods: EventHandler<Pod>; readonly nodes: EventHandler<Node> } {
   const daemonSets = (): readonly DaemonSet[] => manager.cache(DaemonSets).list();
   /**
-   * Uids of pods whose deletion was counted when their deletionTimestamp was seen: their
-   * delete event must not count again (it could satisfy another pending deletion early).
+   * A pod seen marked for deletion, or gone: its deletion counts if the DaemonSet expects it,
+   * once (its later updates and its delete event cannot satisfy another pending deletion
+   * early). Any event after the sync expected it counts, so a pod marked by someone else (the
+   * taint manager) while the sync that deletes it ran still counts when its kubelet finishes it.
    */
-  const deletionCounted = new Set<string>();
-  const observeDeletion = (pod: Pod, owned: Request): void => {
-    const uid = pod.metadata.uid ?? '';
-    if (deletionCounted.has(uid)) return;
-    deletionCounted.add(uid);
-    expectations.deletionObserved(keyString(owned));
-  };
+  const observeDeletion = (pod: Pod, owned: Request): void => expectations.podDeletionObserved(keyString(owned), keyOf(pod));
   const resolve = (pod: Pod): Request | undefined => {
     const ref = controllerRef(pod);
     if (ref === undefined || ref.kind !== 'DaemonSet') return undefined;
@@ -429,9 +425,7 @@ export function daemonSetEventHandlers(manager: Manager, expectations: Controlle
         }
         case 'delete':
           if (owned === undefined) return [];
-          // Counted already if its deletionTimestamp was seen (on add or update).
           observeDeletion(pod, owned);
-          deletionCounted.delete(pod.metadata.uid ?? '');
           return [owned];
       }
     },
@@ -461,7 +455,7 @@ export function daemonSetEventHandlers(manager: Manager, expectations: Controlle
  * and Nodes.
  */
 export function daemonSetController(manager: Manager, options: DaemonSetControllerOptions = {}): Controller {
-  const expectations = new ControllerExpectations(manager.clock);
+  const expectations = new UidTrackingExpectations(manager.clock);
   const handlers = daemonSetEventHandlers(manager, expectations);
   return controllerFor(manager, DaemonSets)
     .named(DAEMONSET_CONTROLLER_NAME)

@@ -1,9 +1,9 @@
 /** The collector's invariants over hand-made traces and snapshots, e.g. orphansKept: orphan deletions must orphan, as upstream's collector does. */
 import { describe, expect, it } from 'vitest';
-import { FOREGROUND_FINALIZER, formatRef, ORPHAN_FINALIZER } from '@kubeloop/core';
+import { FOREGROUND_FINALIZER, clusterState, formatRef, ORPHAN_FINALIZER } from '@kubeloop/core';
 import type { KubeObject } from '@kubeloop/core';
 import type { GcTraceEntry } from './invariants.js';
-import { collectionPolicyHonoured, foregroundSubtreeOrder, liveOwnerReferencesKept, noDanglingReferences, noLiveOwnerCollected, orphansKept, releasedOnlyByOrphaning, unresolvableOwnersKept } from './invariants.js';
+import { collectionPolicyHonoured, foregroundOrder, foregroundOrderInvariant, foregroundSubtreeOrder, liveOwnerReferencesKept, noDanglingReferences, noLiveOwnerCollected, orphansKept, releasedOnlyByOrphaning, unresolvableOwnersKept } from './invariants.js';
 
 const DELETED_AT = '2026-01-01T00:00:00Z';
 const owner = (finalizers: string[] = [], deleting = false): KubeObject =>
@@ -35,6 +35,38 @@ describe('noLiveOwnerCollected', () => {
     // A foreground deletion of an earlier life does not count: the owner was deleted and re-created.
     const again = [added(owner([FOREGROUND_FINALIZER], true)), deleted(owner([], true)), added(owner()), added(child(true)), modified(owner([HOLD], true)), deleted(child(true))];
     expect(noLiveOwnerCollected({ trace: again, deletedByUser: new Set() })).toHaveLength(1);
+  });
+});
+
+describe('foregroundOrder', () => {
+  const blocker = { ...child(false), metadata: { ...child(false).metadata, ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: 'owner', uid: 'uid-owner', blockOwnerDeletion: true }] } } as KubeObject;
+  const at = (t: number, entry: GcTraceEntry): GcTraceEntry => ({ ...entry, t });
+  const message = 'Secret default/owner was deleted in the foreground before its blocking dependent ConfigMap default/child';
+  const run = (deletedAt: number): GcTraceEntry[] => [at(0, added(owner())), at(0, added(blocker)), at(0, modified(owner([FOREGROUND_FINALIZER], true))), at(deletedAt, deleted(owner([], true)))];
+
+  it('names a foreground owner deleted while a dependent blocks it', () => {
+    expect(foregroundOrder({ trace: run(1_500) }).map((v) => v.message)).toEqual([message]);
+  });
+
+  it('with caches lagging up to cacheLagMs, does not judge a dependent blocking for no longer than that (the collector may not have seen it: upstream honours blockOwnerDeletion for the dependents in its cache), and names one blocking longer', () => {
+    expect(foregroundOrder({ trace: run(1_500), cacheLagMs: 1_500 })).toEqual([]);
+    expect(foregroundOrder({ trace: run(1_501), cacheLagMs: 1_500 }).map((v) => v.message)).toEqual([message]);
+    // A blocking reference added to an existing dependent counts from when it was added.
+    const late = [at(0, added(owner())), at(0, added(child(true))), at(0, modified(owner([FOREGROUND_FINALIZER], true))), at(1_000, modified(blocker)), at(2_000, deleted(owner([], true)))];
+    expect(foregroundOrder({ trace: late, cacheLagMs: 1_500 })).toEqual([]);
+    // Without times (a hand-built trace), every blocking dependent is judged.
+    expect(foregroundOrder({ trace: run(1_500).map(({ type, object }) => ({ type, object })), cacheLagMs: 1_500 })).toHaveLength(1);
+  });
+
+  it('as an invariant over states, dates a dependent from an earlier state by the changes of the states before', () => {
+    const s0 = clusterState([], 0);
+    const s1 = clusterState([owner(), blocker], 0, [at(0, added(owner())), at(0, added(blocker))], s0);
+    const s2 = clusterState([owner([FOREGROUND_FINALIZER], true), blocker], 100, [at(100, modified(owner([FOREGROUND_FINALIZER], true)))], s1);
+    const gone = (t: number) => clusterState([blocker], t, [at(t, deleted(owner([], true)))], s2);
+    const lagging = foregroundOrderInvariant(() => false, 1_500);
+    expect(lagging.check(gone(1_500), s2)).toEqual([]);
+    expect(lagging.check(gone(1_600), s2)).toHaveLength(1);
+    expect(foregroundOrderInvariant().check(gone(1_500), s2)).toHaveLength(1);
   });
 });
 

@@ -108,8 +108,19 @@ export class UidTrackingExpectations extends ControllerExpectations {
 
   /** Expect the deletion of the pods keyed `podKeys` (`namespace/name`) for owner `key`. */
   expectDeletionsOf(key: string, podKeys: readonly string[]): void {
-    this.#deleting.set(key, new Set(podKeys));
-    this.expectDeletions(key, podKeys.length);
+    this.setExpectationsOf(key, 0, podKeys);
+  }
+
+  /**
+   * Expect `add` creates and the deletion of the pods keyed `podKeys` for owner `key` at once,
+   * replacing any previous entry and pods: what a controller that both creates and deletes in
+   * one sync (the DaemonSet controller) needs. A pod seen being deleted before this call does
+   * not count: only its events after it do (a later update while it terminates, or its delete).
+   */
+  setExpectationsOf(key: string, add: number, podKeys: readonly string[]): void {
+    const pods = new Set(podKeys);
+    this.#deleting.set(key, pods);
+    this.setExpectations(key, add, pods.size);
   }
 
   /** The pod `podKey` of owner `key` was seen being deleted; counts once per pod. */

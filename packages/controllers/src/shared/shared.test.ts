@@ -148,6 +148,18 @@ describe('expectations (upstream ControllerExpectations)', () => {
     expect(e.satisfied('default/web')).toBe(true);
     e.assertInvariants();
   });
+
+  it('expects creates and the deletion of named pods at once, replacing the pods of the previous entry (the DaemonSet controller)', () => {
+    const e = new UidTrackingExpectations(new VirtualClock());
+    e.expectDeletionsOf('default/agent', ['default/a']);
+    e.setExpectationsOf('default/agent', 1, ['default/b']);
+    e.podDeletionObserved('default/agent', 'default/a');
+    expect(e.pending('default/agent')).toEqual({ add: 1, del: 1 });
+    e.podDeletionObserved('default/agent', 'default/b');
+    e.creationObserved('default/agent');
+    expect(e.satisfied('default/agent')).toBe(true);
+    e.assertInvariants();
+  });
 });
 
 describe('slowStartBatch (upstream slowStartBatch)', () => {

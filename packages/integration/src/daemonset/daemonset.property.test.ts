@@ -42,7 +42,7 @@
  * deleted on a node is confirmed by its kubelet, so the controller's deletion expectations are
  * met as in a real cluster. A bare Node (no kubelet) is covered by an e2e test instead.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DaemonSets, Nodes, Pods } from '@kubeloop/core';
 import type { Pod, Taint } from '@kubeloop/core';
@@ -60,6 +60,7 @@ import {
   faultSchedulesWith,
   oneDaemonPodPerEligibleNodeInvariant,
   rollingUpdateAvailabilityInvariant,
+  runCase,
   surgeRollingUpdateBoundsInvariant,
 } from '@kubeloop/testing';
 import type { CheckClusterOptions, FaultSchedule, RunContext, SimCluster } from '@kubeloop/testing';
@@ -360,6 +361,34 @@ describe('DaemonSet under random node changes', () => {
       { kind: 'wait', ms: 3_000 },
     ];
     await checkCluster({ ...nodeChanges('daemonset: taint then label', fc.constant([])), actions: fc.constant(sequence), runs: 1 });
+  }, 120_000);
+
+  it('a counterexample this suite found: a NoExecute taint `everywhere` does not tolerate, then a daemon pod on another node fails; the failed pod is replaced at once (upstream updatePod counts a terminating pod seen after the sync expected its deletion)', async () => {
+    const { actions: _a, faults: _f, runs: _r, ...run } = nodeChanges('daemonset: taint eviction race', fc.constant([]));
+    const steps: Step[] = [
+      { kind: 'end', node: 'node-1', ds: 'everywhere', phase: 'Failed' },
+      { kind: 'taint', node: 'node-1', taint: 'toleratedNoExecute' },
+      { kind: 'end', node: 'node-3', ds: 'everywhere', phase: 'Failed' },
+    ];
+    // Before the fix, the taint manager marked the pod on node-1 while the DaemonSet's sync,
+    // which had read it unmarked, deleted it too. The controller counted each pod's deletion at
+    // its first sighting, which came before the sync expected it, so none of the pod's later
+    // events counted: the expectations held the DaemonSet for five minutes, and the failed pod
+    // on node-3 was neither deleted nor replaced when the cluster settled.
+    const outcome = await runCase(run, 0, steps, []);
+    expect(outcome.failure).toBeUndefined();
+    // And node-3's failed pod went within the failed-pod backoff's first second.
+    let failedAt: number | undefined;
+    let replacedAt: number | undefined;
+    for (const line of outcome.traceJson.split('\n')) {
+      if (line.trim() === '') continue;
+      const e = JSON.parse(line) as { t: number; type: string; object: Pod };
+      if (e.object.kind !== 'Pod' || e.object.metadata.labels?.['app'] !== 'everywhere' || e.object.spec.nodeName !== 'node-3') continue;
+      if (e.object.status?.phase === 'Failed') failedAt ??= e.t;
+      else if (failedAt !== undefined && e.type !== 'DELETED') replacedAt ??= e.t;
+    }
+    expect(failedAt).toBeDefined();
+    expect((replacedAt ?? Infinity) - failedAt!).toBeLessThanOrEqual(1_000);
   }, 120_000);
 
   it('of several pods a fresh controller manager adopts on a node, it keeps the bound one, then the oldest, then the first by name, whatever order its caches list them in', async () => {

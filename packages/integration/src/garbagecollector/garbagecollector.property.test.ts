@@ -463,7 +463,12 @@ const switchedAway = (run: RunState) => (uid: string): boolean => (run.lastPolic
 /** Owners the test deleted last with a policy other than Orphan: that delete took any orphan finalizer away. */
 const notLastOrphan = (run: RunState) => (uid: string): boolean => (run.lastPolicy.get(uid) ?? 'Orphan') !== 'Orphan';
 
-function options(name: string, faults: fc.Arbitrary<FaultSchedule>, sabotage?: Sabotage): CheckClusterOptions<Step, RunState> {
+/**
+ * The property's options. `cacheLagMs`: the longest the faults hold a watch event from the
+ * collector; a blocking dependent newer than that at its owner's foreground deletion may not be
+ * in the collector's cache, and upstream does not wait for it (see `foregroundOrder`).
+ */
+function options(name: string, faults: fc.Arbitrary<FaultSchedule>, sabotage?: Sabotage, cacheLagMs = 0): CheckClusterOptions<Step, RunState> {
   const plugin = sabotage === undefined ? garbageCollectorPlugin() : sabotaged(garbageCollectorPlugin(), sabotage);
   return {
     name,
@@ -478,7 +483,7 @@ function options(name: string, faults: fc.Arbitrary<FaultSchedule>, sabotage?: S
     perform,
     describe: describeStep,
     faults,
-    safety: (run) => [noLiveOwnerCollectedInvariant(deletedByUser(run)), foregroundOrderInvariant(switchedAway(run)), liveOwnerReferencesKeptInvariant, unresolvableOwnersKeptInvariant(deletedByUser(run))],
+    safety: (run) => [noLiveOwnerCollectedInvariant(deletedByUser(run)), foregroundOrderInvariant(switchedAway(run), cacheLagMs), liveOwnerReferencesKeptInvariant, unresolvableOwnersKeptInvariant(deletedByUser(run))],
     // The plugin registers noDanglingReferences (no reference to a gone owner is left) too.
     liveness: (run) => [
       noDanglingDependentsInvariant,
@@ -523,7 +528,7 @@ describe('garbage collector properties', () => {
     // The strongest lag of the range always: milder ones (drawn) let a mutation that trusts the
     // cache (an owner missing from the graph taken as gone) pass most runs.
     const stale = fc.constant<Fault>({ kind: 'staleReads', resource: '*', lag: 4, holdMs: 1_500 });
-    await checkCluster(options('gc: stale caches', faultSchedulesWith([stale], fc.constant([]))));
+    await checkCluster(options('gc: stale caches', faultSchedulesWith([stale], fc.constant([])), undefined, 1_500));
   }, 120_000);
 
   it('for foreground deletions of ownership chains and cycles (blocking or not, a second owner that stays, preset finalizers), the whole blocking subtree goes before the owner and nothing waits forever', async () => {
@@ -565,6 +570,25 @@ const releasesInsteadOfDeleting: Sabotage = {
 /** A collector that deletes everything in the background, whatever the object's finalizers or its owner's foreground deletion. */
 const alwaysBackground: Sabotage = {
   delete: (client, resource, key, deleteOptions) => client.delete(resource, { namespace: key.namespace, name: key.name }, { ...deleteOptions, propagationPolicy: 'Background' }),
+};
+
+/**
+ * A collector that, once it has deleted a dependent, takes the `foregroundDeletion` finalizer off
+ * the dependent's owners being deleted, without waiting for the dependent to go.
+ */
+const dropsForegroundOnDelete: Sabotage = {
+  delete: async (client, resource, key, deleteOptions) => {
+    const dependent = await client.get(resource, { namespace: key.namespace, name: key.name });
+    const out = await client.delete(resource, { namespace: key.namespace, name: key.name }, deleteOptions);
+    for (const r of dependent.metadata.ownerReferences ?? []) {
+      const ownerResource = RESOURCES[r.kind as Kind];
+      const ownerKey = { namespace: ownerResource.namespaced ? key.namespace : undefined, name: r.name };
+      const owner = await client.get(ownerResource, ownerKey).catch(() => undefined);
+      if (owner?.metadata.deletionTimestamp === undefined) continue;
+      await client.patch(ownerResource, ownerKey, { type: 'merge', body: { metadata: { finalizers: (owner.metadata.finalizers ?? []).filter((f) => f !== FOREGROUND_FINALIZER) } } });
+    }
+    return out;
+  },
 };
 
 /**
@@ -658,6 +682,20 @@ describe('garbage collector invariants, on collectors broken on purpose', () => 
     const chain = build(secret(), configMap([{ index: 0, block: true }]), configMap([{ index: 1, block: true }]), configMap([{ index: 2, block: true }]));
     const actions = [chain, del(0, 'Secret', 'Foreground'), { kind: 'wait', ms: 1_000 } as const];
     expect(await failsOnlyWhenBroken(alwaysBackground, actions, 'foregroundSubtreeOrder')).toMatch(/^Secret default\/obj-0 was deleted in the foreground before ConfigMap default\/obj-3, a blocking dependent of ConfigMap default\/obj-2, collected in its blocking subtree$/);
+  }, 60_000);
+
+  it('a collector that drops a foreground owner\'s finalizer once it has deleted the dependents fails foregroundOrder under the stale-caches faults too, where a dependent blocking for longer than the caches lag is judged', async () => {
+    // The stale-caches property does not judge a blocking dependent newer than the 1.5 s its
+    // watch events may be held (upstream waits only for the dependents in its cache). obj-1 has
+    // blocked obj-0 for 3 s when obj-0 is deleted in the foreground, and another controller's
+    // finalizer holds obj-1 for 5 s once deleted: obj-0 must wait for it.
+    const actions: Step[] = [build(secret(), { ...configMap([{ index: 0, block: true }]), hold: true }), { kind: 'wait', ms: 3_000 }, del(0, 'Secret', 'Foreground'), { kind: 'wait', ms: 5_000 }, { kind: 'release' }];
+    const stale: FaultSchedule = [{ kind: 'staleReads', resource: '*', lag: 4, holdMs: 1_500 }];
+    const broken = await runCase(options('gc: hurried foreground, stale caches', fc.constant([]), dropsForegroundOnDelete, 1_500), 1, actions, stale);
+    expect(broken.failure?.invariant).toBe('foregroundOrder');
+    expect(broken.failure?.violations[0]?.message).toBe('Secret default/obj-0 was deleted in the foreground before its blocking dependent ConfigMap default/obj-1');
+    const real = await runCase(options('gc: real, stale caches', fc.constant([]), undefined, 1_500), 1, actions, stale);
+    expect(real.failure).toBeUndefined();
   }, 60_000);
 
   it('a collector that takes an owner re-created under the same name (another uid) for the deleted one fails noDanglingDependents', async () => {
