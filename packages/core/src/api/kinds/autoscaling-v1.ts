@@ -35,14 +35,17 @@ function record(v: unknown): Json {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
 }
 
+/** Whether a field is there (JSON `null` is not). */
+const present = (v: unknown): boolean => v !== undefined && v !== null;
+
 /** `{ key: value }` when `value` is set, `{}` otherwise (Go's `omitempty` on a pointer). */
 function opt(key: string, value: unknown): Json {
-  return value === undefined || value === null ? {} : { [key]: value };
+  return present(value) ? { [key]: value } : {};
 }
 
 /** A non-pointer Go quantity: an absent one marshals as `"0"`. */
 function quantity(value: unknown): unknown {
-  return value === undefined || value === null ? '0' : value;
+  return present(value) ? value : '0';
 }
 
 /** `annotations` without the ones the conversion owns; undefined when none are left. */
@@ -50,6 +53,16 @@ function withoutRoundTrip(annotations: Readonly<Record<string, string>> | undefi
   if (annotations === undefined) return undefined;
   const out = Object.fromEntries(Object.entries(annotations).filter(([k]) => !ROUND_TRIP.includes(k)));
   return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** A cross-version object reference as v1 writes it (`apiVersion` only when set). */
+function reference(r: Json): Json {
+  return { kind: r.kind ?? '', name: r.name ?? '', ...opt('apiVersion', r.apiVersion) };
+}
+
+/** v2's metric identifier from a v1 source's `metricName` and its selector field. */
+function identifierFromV1(source: Json, selectorKey: string): Json {
+  return { name: source.metricName ?? '', ...opt('selector', source[selectorKey]) };
 }
 
 function isCpuUtilization(m: MetricSpec): boolean {
@@ -60,7 +73,7 @@ function metricSpecToV1(m: MetricSpec): Json {
   const out: Json = { type: m.type };
   if (m.object) {
     const { describedObject: d, metric, target } = m.object;
-    out.object = { target: { kind: d.kind, name: d.name, ...opt('apiVersion', d.apiVersion) }, metricName: metric.name, targetValue: quantity(target.value), ...opt('selector', metric.selector), ...opt('averageValue', target.averageValue) };
+    out.object = { target: reference(d), metricName: metric.name, targetValue: quantity(target.value), ...opt('selector', metric.selector), ...opt('averageValue', target.averageValue) };
   }
   if (m.pods) out.pods = { metricName: m.pods.metric.name, targetAverageValue: quantity(m.pods.target.averageValue), ...opt('selector', m.pods.metric.selector) };
   if (m.resource) {
@@ -81,32 +94,31 @@ function metricSpecToV1(m: MetricSpec): Json {
 function metricSpecFromV1(raw: unknown): Json {
   const m = record(raw);
   const out: Json = { type: m.type };
-  const identifier = (source: Json, selectorKey: string): Json => ({ name: source.metricName ?? '', ...opt('selector', source[selectorKey]) });
-  if (m.object !== undefined && m.object !== null) {
+  if (present(m.object)) {
     const o = record(m.object);
     const t = record(o.target);
     out.object = {
-      describedObject: { kind: t.kind ?? '', name: t.name ?? '', ...opt('apiVersion', t.apiVersion) },
-      metric: identifier(o, 'selector'),
-      target: { type: o.averageValue === undefined || o.averageValue === null ? 'Value' : 'AverageValue', value: quantity(o.targetValue), ...opt('averageValue', o.averageValue) },
+      describedObject: reference(t),
+      metric: identifierFromV1(o, 'selector'),
+      target: { type: present(o.averageValue) ? 'AverageValue' : 'Value', value: quantity(o.targetValue), ...opt('averageValue', o.averageValue) },
     };
   }
-  if (m.pods !== undefined && m.pods !== null) {
+  if (present(m.pods)) {
     const p = record(m.pods);
-    out.pods = { metric: identifier(p, 'selector'), target: { type: 'AverageValue', averageValue: quantity(p.targetAverageValue) } };
+    out.pods = { metric: identifierFromV1(p, 'selector'), target: { type: 'AverageValue', averageValue: quantity(p.targetAverageValue) } };
   }
   for (const key of ['resource', 'containerResource'] as const) {
-    if (m[key] === undefined || m[key] === null) continue;
+    if (!present(m[key])) continue;
     const r = record(m[key]);
     const utilization = r.targetAverageUtilization;
-    const target = { type: utilization === undefined || utilization === null ? 'AverageValue' : 'Utilization', ...opt('averageValue', r.targetAverageValue), ...opt('averageUtilization', utilization) };
+    const target = { type: present(utilization) ? 'Utilization' : 'AverageValue', ...opt('averageValue', r.targetAverageValue), ...opt('averageUtilization', utilization) };
     out[key] = { name: r.name ?? '', ...(key === 'containerResource' ? { container: r.container ?? '' } : {}), target };
   }
-  if (m.external !== undefined && m.external !== null) {
+  if (present(m.external)) {
     const e = record(m.external);
     out.external = {
-      metric: identifier(e, 'metricSelector'),
-      target: { type: e.targetValue === undefined || e.targetValue === null ? 'AverageValue' : 'Value', ...opt('value', e.targetValue), ...opt('averageValue', e.targetAverageValue) },
+      metric: identifierFromV1(e, 'metricSelector'),
+      target: { type: present(e.targetValue) ? 'Value' : 'AverageValue', ...opt('value', e.targetValue), ...opt('averageValue', e.targetAverageValue) },
     };
   }
   return out;
@@ -116,7 +128,7 @@ function metricStatusToV1(m: MetricStatus): Json {
   const out: Json = { type: m.type };
   if (m.object) {
     const { describedObject: d, metric, current } = m.object;
-    out.object = { target: { kind: d.kind, name: d.name, ...opt('apiVersion', d.apiVersion) }, metricName: metric.name, currentValue: quantity(current.value), ...opt('selector', metric.selector), ...opt('averageValue', current.averageValue) };
+    out.object = { target: reference(d), metricName: metric.name, currentValue: quantity(current.value), ...opt('selector', metric.selector), ...opt('averageValue', current.averageValue) };
   }
   if (m.pods) out.pods = { metricName: m.pods.metric.name, currentAverageValue: quantity(m.pods.current.averageValue), ...opt('selector', m.pods.metric.selector) };
   if (m.resource) {
@@ -137,24 +149,23 @@ function metricStatusToV1(m: MetricStatus): Json {
 function metricStatusFromV1(raw: unknown): Json {
   const m = record(raw);
   const out: Json = { type: m.type };
-  const identifier = (source: Json, selectorKey: string): Json => ({ name: source.metricName ?? '', ...opt('selector', source[selectorKey]) });
-  if (m.object !== undefined && m.object !== null) {
+  if (present(m.object)) {
     const o = record(m.object);
     const t = record(o.target);
-    out.object = { describedObject: { kind: t.kind ?? '', name: t.name ?? '', ...opt('apiVersion', t.apiVersion) }, metric: identifier(o, 'selector'), current: { value: quantity(o.currentValue), ...opt('averageValue', o.averageValue) } };
+    out.object = { describedObject: reference(t), metric: identifierFromV1(o, 'selector'), current: { value: quantity(o.currentValue), ...opt('averageValue', o.averageValue) } };
   }
-  if (m.pods !== undefined && m.pods !== null) {
+  if (present(m.pods)) {
     const p = record(m.pods);
-    out.pods = { metric: identifier(p, 'selector'), current: { averageValue: quantity(p.currentAverageValue) } };
+    out.pods = { metric: identifierFromV1(p, 'selector'), current: { averageValue: quantity(p.currentAverageValue) } };
   }
   for (const key of ['resource', 'containerResource'] as const) {
-    if (m[key] === undefined || m[key] === null) continue;
+    if (!present(m[key])) continue;
     const r = record(m[key]);
     out[key] = { name: r.name ?? '', ...(key === 'containerResource' ? { container: r.container ?? '' } : {}), current: { averageValue: quantity(r.currentAverageValue), ...opt('averageUtilization', r.currentAverageUtilization) } };
   }
-  if (m.external !== undefined && m.external !== null) {
+  if (present(m.external)) {
     const e = record(m.external);
-    out.external = { metric: identifier(e, 'metricSelector'), current: { value: quantity(e.currentValue), ...opt('averageValue', e.currentAverageValue) } };
+    out.external = { metric: identifierFromV1(e, 'metricSelector'), current: { value: quantity(e.currentValue), ...opt('averageValue', e.currentAverageValue) } };
   }
   return out;
 }
@@ -253,7 +264,7 @@ export function convertHorizontalPodAutoscalerToV1(hpa: HorizontalPodAutoscaler)
     kind: hpa.kind,
     metadata: Object.keys(annotations).length === 0 ? metadata : { ...metadata, annotations },
     spec: {
-      scaleTargetRef: { kind: ref.kind, name: ref.name, ...opt('apiVersion', ref.apiVersion) },
+      scaleTargetRef: reference(ref),
       minReplicas: spec.minReplicas,
       maxReplicas: spec.maxReplicas,
       ...opt('targetCPUUtilizationPercentage', cpu?.resource?.target.averageUtilization),
