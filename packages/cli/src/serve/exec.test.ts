@@ -132,6 +132,7 @@ describe('pods/exec over WebSocket', () => {
       [exec('web', 'stdout=true'), undefined, undefined, 400, 'you must specify at least 1 command'],
       [exec('gone', 'command=hostname&stdout=true'), undefined, undefined, 404, 'pods "gone" not found'],
       ['/api/v1/namespaces/default/pods/web/attach?stdout=true', undefined, undefined, 400, 'kubeloop serve does not serve pods/attach; it serves pods/exec without stdin'],
+      ['/api/v1/namespaces/default/pods/%E0%A4%A/exec?command=hostname', undefined, undefined, 400, 'malformed path: /api/v1/namespaces/default/pods/%E0%A4%A/exec'],
     ];
     for (const [path, protocols, upgradeTo, code, message] of refusals) {
       const answer = await upgrade(path, protocols, upgradeTo);

@@ -253,7 +253,13 @@ export class ApiHandler {
     const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/([a-z]+)\/?$/.exec(url.pathname);
     const source = this.#options.exec;
     if (match === null || source === undefined) throw this.#notFound();
-    const [namespace, name, subresource] = match.slice(1).map(decodeURIComponent) as [string, string, string];
+    let parts: string[];
+    try {
+      parts = match.slice(1).map(decodeURIComponent);
+    } catch {
+      throw badRequest(`malformed path: ${url.pathname}`);
+    }
+    const [namespace, name, subresource] = parts as [string, string, string];
     if (subresource !== 'exec') throw badRequest(`kubeloop serve does not serve pods/${subresource}; it serves pods/exec without stdin`);
     const query = parseExecQuery(url.searchParams);
     if (query.stdin || query.tty) throw badRequest('kubeloop serve runs exec without stdin or a TTY (leave out -i and -t): the fake container runs the command to its end at once');
