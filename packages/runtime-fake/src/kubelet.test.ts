@@ -542,6 +542,28 @@ describe('activeDeadlineSeconds', () => {
   });
 });
 
+describe('a pod whose phase someone else set terminal', () => {
+  it('stops its containers within the grace period and never restarts them; the phase stays Failed', async () => {
+    // Upstream: the pod worker begins teardown of a pod whose API phase is Failed or Succeeded
+    // (an eviction writes Failed), and generateAPIPodStatus keeps that phase.
+    const s = await sim();
+    await s.run({ name: 'evicted', annotations: { 'kubeloop.dev/behavior': 'crash-after=20s' }, spec: { terminationGracePeriodSeconds: 30, containers: [container('app', 'busybox:1.36')] } });
+    await s.clock.advance(5000);
+    const running = await s.pod('evicted');
+    expect(running.status.phase).toBe('Running');
+    await s.server.updateStatus(Pods, { ...running, status: { ...running.status, phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' } });
+    await s.clock.advance(120_000);
+    const pod = await s.pod('evicted');
+    expect(pod.status).toMatchObject({ phase: 'Failed', reason: 'Evicted' });
+    expect(pod.status.containerStatuses?.[0]).toMatchObject({ restartCount: 0, state: { terminated: {} } });
+    const reasons = (await s.events('evicted')).map((e) => e.reason);
+    expect(reasons).toContain('Killing');
+    expect(reasons).not.toContain('BackOff');
+    // Its IP is free again: nothing more runs.
+    expect(pod.status.conditions?.find((c) => c.type === 'PodReadyToStartContainers')?.status).toBe('False');
+  });
+});
+
 describe('graceful deletion', () => {
   it('stops the containers, waits for them within the grace period, then removes the pod', async () => {
     const s = await sim();

@@ -60,7 +60,7 @@ function summary(actions: readonly PodSyncAction[]): string[] {
       case 'RequeueAt':
         return `RequeueAt +${a.at - T0}`;
       case 'Advance':
-        return `Advance${a.input.deletionDeadline === undefined ? '' : ` deleting@+${a.input.deletionDeadline - T0}`}${a.input.volumes.ok ? '' : ' volumes-missing'}`;
+        return `Advance${a.input.deletionDeadline === undefined ? '' : ` deleting@+${a.input.deletionDeadline - T0}`}${a.input.terminalPhase === true ? ' terminal-phase' : ''}${a.input.volumes.ok ? '' : ' volumes-missing'}`;
       default:
         return a.type;
     }
@@ -140,6 +140,14 @@ describe('podSyncStep', () => {
     const done = advanced(deleting, view([exited(T0 + 5000, 0)], { terminal: true }), T0 + 5000);
     const r = run([{ type: 'Sync', pod: deleting }, stopping, { type: 'Sync', pod: deleting }, done], admitted);
     expect(summary(r.actions)).toEqual(['Advance deleting@+30000', 'RecordEvent Normal Killing', 'WriteStatus Running', 'RequeueAt +5000', 'Advance deleting@+30000', 'ReleaseIP', 'WriteStatus Succeeded', 'ConfirmDelete']);
+  });
+
+  it('stops the containers of a pod someone else marked Failed, keeps that phase, and confirms no deletion (none was asked)', () => {
+    const admitted: PodSyncState = { phase: 'Admitted', sandboxReady: true };
+    const evicted = pod({ status: { phase: 'Failed', reason: 'Evicted' } });
+    const done = advanced(evicted, view([exited(T0 + 5000, 137)], { terminal: true }), T0 + 5000);
+    const r = run([{ type: 'Sync', pod: evicted }, done], admitted);
+    expect(summary(r.actions)).toEqual(['Advance terminal-phase', 'ReleaseIP', 'WriteStatus Failed Evicted']);
   });
 
   it('records the events but writes nothing for a pod that left the node during the sync', () => {

@@ -135,9 +135,13 @@ function admitted(sandboxReady: boolean): PodSyncState {
   return ADMITTED[sandboxReady ? 'true' : 'false'];
 }
 
-/** The next step of an admitted pod: mount its volumes first, unless they are or it is going away. */
+/**
+ * The next step of an admitted pod: mount its volumes first, unless they are or it is going
+ * away (being deleted, or its phase in the API is terminal: then its containers are stopped).
+ */
 function syncAdmitted(pod: Pod, sandboxReady: boolean): PodSyncAction {
   const deadline = deletionDeadline(pod);
+  if (isFinished(pod)) return { type: 'Advance', input: { deletionDeadline: deadline, volumes: VOLUMES_OK, terminalPhase: true } };
   if (deadline === undefined && sandboxReady) return { type: 'Advance', input: RUN };
   if (sandboxReady || deadline !== undefined) return { type: 'Advance', input: { deletionDeadline: deadline, volumes: VOLUMES_OK } };
   return { type: 'CheckVolumes' };
@@ -155,7 +159,9 @@ function syncAdmitted(pod: Pod, sandboxReady: boolean): PodSyncAction {
  * - `Admitting` + `WorkerStarted` → `Admitted`, then as a `Sync` of an admitted pod.
  *   `WorkerFailed` → `Refused` with a `FailedCreatePodContainer` warning.
  * - `Admitted` + `Sync`: `CheckVolumes` until the sandbox is ready, else (or once the pod is
- *   being deleted) `Advance`. `VolumesChecked` → `Advance`.
+ *   being deleted) `Advance`. `VolumesChecked` → `Advance`. A pod whose phase in the API is
+ *   `Succeeded` or `Failed` is advanced with `terminalPhase`: its containers are stopped, even
+ *   when that phase was written by someone else (upstream's pod worker tears it down).
  * - `Admitted` + `Advanced`: the worker's events; nothing more if the pod left meanwhile; else
  *   `ReleaseIP` once terminal, `WriteStatus` when the status computed by `computePodStatus`
  *   differs from the stored one, then `ConfirmDelete` when it is being deleted and terminal,

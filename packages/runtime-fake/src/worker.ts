@@ -42,6 +42,12 @@ export interface WorkerInput {
   /** When the pod is being deleted: the deadline (its `deletionTimestamp`) in ms. */
   readonly deletionDeadline?: number | undefined;
   /**
+   * The pod's phase in the API is `Succeeded` or `Failed`, written by someone else (an
+   * eviction): its containers are stopped within its grace period from now, and nothing is
+   * started again (upstream's pod worker begins teardown of a pod in a terminal phase).
+   */
+  readonly terminalPhase?: boolean;
+  /**
    * Whether every volume can be mounted; else the event to report, retried with backoff:
    * `reason` `FailedMount` unless given (`FailedAttachVolume` for a Multi-Attach error).
    */
@@ -270,9 +276,9 @@ export class PodWorker {
       this.#changes++;
       this.#emit('Warning', 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
     }
-    if (input.deletionDeadline !== undefined || this.#deadlineExceeded) {
+    if (input.deletionDeadline !== undefined || input.terminalPhase === true || this.#deadlineExceeded) {
       this.#halting = true;
-      const stopBy = input.deletionDeadline ?? (active ?? t) + pod.spec.terminationGracePeriodSeconds * 1000;
+      const stopBy = input.deletionDeadline ?? (this.#deadlineExceeded && active !== undefined ? active : t) + pod.spec.terminationGracePeriodSeconds * 1000;
       let running = 0;
       for (const s of this.#slots) {
         const st = s.c.phase;
