@@ -15,6 +15,7 @@
  * | {@link podGcPlugin} | `pkg/controller/podgc` |
  * | {@link endpointsPlugin} | `pkg/controller/endpoint`, `pkg/controller/endpointslice` |
  * | {@link resourceQuotaPlugin} | `pkg/controller/resourcequota` and the `ResourceQuota` admission plugin |
+ * | {@link limitRangerPlugin} | the `LimitRanger` admission plugin (`plugin/pkg/admission/limitranger`): LimitRange defaults and bounds |
  * | {@link jobPlugin} | `pkg/controller/job` |
  * | {@link ttlAfterFinishedPlugin} | `pkg/controller/ttlafterfinished` |
  * | {@link clusterRoleAggregationPlugin} | `pkg/controller/clusterroleaggregation` (and the bootstrap RBAC policy, {@link ensureBootstrapPolicy}) |
@@ -282,6 +283,18 @@ export {
   resourceQuotaPlugin,
 } from './resourcequota/index.js';
 export type { ResourceQuotaOptions, ResourceQuotaPluginOptions } from './resourcequota/index.js';
+
+// LimitRanger: LimitRange defaults and bounds at admission
+export {
+  LIMIT_RANGER,
+  LIMIT_RANGER_ANNOTATION,
+  LIMIT_RANGER_PLUGIN_NAME,
+  applyContainerDefaults,
+  claimLimitViolations,
+  limitRangerAdmission,
+  limitRangerPlugin,
+  podLimitViolations,
+} from './limitranger/index.js';
 
 // Node lifecycle, taint-based eviction and DefaultTolerationSeconds
 export {

@@ -64,6 +64,7 @@ import {
   replicaSetPlugin,
   replicationControllerPlugin,
   resourceQuotaPlugin,
+  limitRangerPlugin,
   disruptionPlugin,
   horizontalPodAutoscalerPlugin,
   clusterAutoscalerPlugin,
@@ -311,7 +312,7 @@ export const DEFAULT_STORAGE_CLASS: StorageClass = Object.freeze({
  * Deployment, DaemonSet, StatefulSet, the PersistentVolume binder and provisioner, PVC and PV protection (with the
  * StorageObjectInUseProtection admission hook), the Endpoints and EndpointSlice controllers, Job and TTL-after-finished,
  * the disruption controller (PodDisruptionBudget status), ClusterRole aggregation,
- * and the resource quota controller with its admission hook (installed on the API server through the plugin API, as
+ * the LimitRanger admission hook, and the resource quota controller with its admission hook (installed on the API server through the plugin API, as
  * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
  * without quota). Plugins are stateless (each incarnation of the controller manager builds
  * fresh controllers from them), so one list serves every cluster. Beyond kube-controller-manager,
@@ -329,6 +330,7 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   persistentVolumePlugin(),
   volumeProtectionPlugin(),
   endpointsPlugin(),
+  limitRangerPlugin(),
   resourceQuotaPlugin(),
   disruptionPlugin(),
   horizontalPodAutoscalerPlugin(),
