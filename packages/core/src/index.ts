@@ -257,6 +257,9 @@ export type { VersionDocument, VersionInfo } from './api/version.js';
 // storage.k8s.io/v1
 export { StorageClassSchema, DEFAULT_STORAGE_CLASS_ANNOTATION, StorageClasses } from './api/kinds/storage.js';
 export type { StorageClass } from './api/kinds/storage.js';
+// scheduling.k8s.io/v1
+export type { PriorityClass } from './api/kinds/scheduling.js';
+export { PriorityClassSchema, PriorityClasses, HIGHEST_USER_DEFINABLE_PRIORITY, SYSTEM_CRITICAL_PRIORITY, SYSTEM_PRIORITY_CLASSES } from './api/kinds/scheduling.js';
 
 // Manifests
 export { ManifestError, manifestLocation, parseManifests, resolveManifest } from './api/manifest.js';

@@ -18,6 +18,7 @@ import { Pods } from './pod.js';
 import { PodDisruptionBudgets } from './policy.js';
 import { ClusterRoleBindings, ClusterRoles, RoleBindings, Roles } from './rbac.js';
 import { Endpoints, Services } from './service.js';
+import { PriorityClasses } from './scheduling.js';
 import { StorageClasses } from './storage.js';
 import { PersistentVolumeClaims, PersistentVolumes } from './volume.js';
 
@@ -44,6 +45,8 @@ export * from './coordination.js';
 export * from './policy.js';
 // rbac.authorization.k8s.io/v1
 export * from './rbac.js';
+// scheduling.k8s.io/v1
+export * from './scheduling.js';
 // storage.k8s.io/v1
 export * from './storage.js';
 // Value schemas shared by the kinds (and useful to custom resources)
@@ -94,6 +97,8 @@ export const builtinResources: readonly ResourceDefinition[] = [
   ClusterRoles,
   RoleBindings,
   ClusterRoleBindings,
+  // scheduling.k8s.io/v1
+  PriorityClasses,
   // storage.k8s.io/v1
   StorageClasses,
 ];

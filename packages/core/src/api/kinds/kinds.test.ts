@@ -465,14 +465,14 @@ describe('the built-in registry', () => {
 
   it('serves every kind of the brief, each once', () => {
     const kinds = registry.all().map((d) => `${d.apiVersion}/${d.kind}`);
-    expect(kinds).toHaveLength(32);
-    expect(new Set(kinds).size).toBe(32);
-    expect(builtinResources).toHaveLength(32);
+    expect(kinds).toHaveLength(33);
+    expect(new Set(kinds).size).toBe(33);
+    expect(builtinResources).toHaveLength(33);
   });
 
-  it('marks Namespace, Node, PersistentVolume, StorageClass, IngressClass, ClusterRole and ClusterRoleBinding cluster-scoped', () => {
+  it('marks Namespace, Node, PersistentVolume, StorageClass, IngressClass, PriorityClass, ClusterRole and ClusterRoleBinding cluster-scoped', () => {
     const clusterScoped = builtinResources.filter((d) => !d.namespaced).map((d) => d.kind).sort();
-    expect(clusterScoped).toEqual(['ClusterRole', 'ClusterRoleBinding', 'IngressClass', 'Namespace', 'Node', 'PersistentVolume', 'StorageClass']);
+    expect(clusterScoped).toEqual(['ClusterRole', 'ClusterRoleBinding', 'IngressClass', 'Namespace', 'Node', 'PersistentVolume', 'PriorityClass', 'StorageClass']);
   });
 
   it('serves the scale subresource for Deployments, ReplicaSets, StatefulSets and ReplicationControllers', () => {
