@@ -195,14 +195,14 @@ describe('kubeloop run', () => {
     expect(code).toBe(0);
     const lines = stderr.text.split('\r\x1b[2K').filter(Boolean);
     // one line once applied, then one per settle step of at most 10 virtual seconds until quiet
-    // (the objects include the default StorageClass `standard`, the `kubernetes` Service with its
+    // (the objects include the default StorageClass `standard`, the two system PriorityClasses, the `kubernetes` Service with its
     // Endpoints and EndpointSlice, and cluster DNS: CoreDNS's Deployment, ReplicaSet, two pods
     // (Running from the start: kind's nodes have its image), their events, kube-dns and its endpoints)
     expect(lines).toEqual([
-      'virtual time 0s  objects 42  pods 2 Running, 2 Pending',
-      'virtual time 10s  objects 48  pods 4 Running, 0 Pending',
-      'virtual time 20s  objects 48  pods 4 Running, 0 Pending',
-      'virtual time 30s  objects 48  pods 4 Running, 0 Pending',
+      'virtual time 0s  objects 44  pods 2 Running, 2 Pending',
+      'virtual time 10s  objects 50  pods 4 Running, 0 Pending',
+      'virtual time 20s  objects 50  pods 4 Running, 0 Pending',
+      'virtual time 30s  objects 50  pods 4 Running, 0 Pending',
     ]);
     const plain = await kubeloop('run', join(examples, 'cli'), '--trace', join(dir, 'plain.jsonl'));
     expect(plain.stderr).toBe('');

@@ -38,6 +38,7 @@ import type {
   PersistentVolumeClaim,
   Pod,
   PodDisruptionBudget,
+  PriorityClass,
   ReplicaSet,
   ReplicationController,
   ResourceQuota,
@@ -674,6 +675,19 @@ export const PRINTERS: Readonly<Record<string, KindPrinter>> = {
     cells: (o, { nowMs }) => {
       const sc = o as StorageClass;
       return [`${o.metadata.name ?? ''}${isDefaultClass(o) ? ' (default)' : ''}`, sc.provisioner, sc.reclaimPolicy ?? 'Delete', sc.volumeBindingMode ?? 'Immediate', sc.allowVolumeExpansion === true, age(o, nowMs)];
+    },
+  },
+  PriorityClass: {
+    columns: [
+      NAME,
+      col('Value', 'The integer priority that pods of this class receive.', { type: 'integer' }),
+      col('Global-Default', 'Whether pods without a priorityClassName get this class.', { type: 'boolean' }),
+      AGE,
+      col('PreemptionPolicy', 'Whether pods of this class may preempt lower-priority pods.'),
+    ],
+    cells: (o, { nowMs }) => {
+      const pc = o as PriorityClass;
+      return [o.metadata.name ?? '', pc.value, pc.globalDefault === true, age(o, nowMs), pc.preemptionPolicy ?? 'PreemptLowerPriority'];
     },
   },
   Namespace: {

@@ -319,8 +319,8 @@ describe('kubeloop run with a scenario', () => {
     const stdout = buffer();
     const stderr = buffer(true);
     expect(await main(['run', join(dir, 's.yaml')], { stdout, stderr })).toBe(0);
-    // (the objects include the default StorageClass and the `kubernetes` Service with its Endpoints and EndpointSlice)
-    expect(stderr.text.split('\r\x1b[2K').filter(Boolean)).toEqual(['virtual time 0s  objects 10  pods 0 Running, 0 Pending', 'virtual time 10s  objects 10  pods 0 Running, 0 Pending', 'virtual time 20s  objects 10  pods 0 Running, 0 Pending', 'virtual time 30s  objects 10  pods 0 Running, 0 Pending', 'virtual time 35s  objects 10  pods 0 Running, 0 Pending']);
+    // (the objects include the default StorageClass, the two system PriorityClasses and the `kubernetes` Service with its Endpoints and EndpointSlice)
+    expect(stderr.text.split('\r\x1b[2K').filter(Boolean)).toEqual(['virtual time 0s  objects 12  pods 0 Running, 0 Pending', 'virtual time 10s  objects 12  pods 0 Running, 0 Pending', 'virtual time 20s  objects 12  pods 0 Running, 0 Pending', 'virtual time 30s  objects 12  pods 0 Running, 0 Pending', 'virtual time 35s  objects 12  pods 0 Running, 0 Pending']);
     const plain = buffer();
     expect(await main(['run', join(dir, 's.yaml')], { stdout: plain, stderr: buffer() })).toBe(0);
     expect(stdout.text).toBe(plain.text);

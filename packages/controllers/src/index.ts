@@ -15,6 +15,7 @@
  * | {@link podGcPlugin} | `pkg/controller/podgc` |
  * | {@link endpointsPlugin} | `pkg/controller/endpoint`, `pkg/controller/endpointslice` |
  * | {@link resourceQuotaPlugin} | `pkg/controller/resourcequota` and the `ResourceQuota` admission plugin |
+ * | {@link priorityPlugin} | the `Priority` admission plugin (`plugin/pkg/admission/priority`): pod priority from PriorityClasses |
  * | {@link limitRangerPlugin} | the `LimitRanger` admission plugin (`plugin/pkg/admission/limitranger`): LimitRange defaults and bounds |
  * | {@link jobPlugin} | `pkg/controller/job` |
  * | {@link ttlAfterFinishedPlugin} | `pkg/controller/ttlafterfinished` |
@@ -283,6 +284,9 @@ export {
   resourceQuotaPlugin,
 } from './resourcequota/index.js';
 export type { ResourceQuotaOptions, ResourceQuotaPluginOptions } from './resourcequota/index.js';
+
+// Priority: pod priority from PriorityClasses at admission
+export { PRIORITY_ADMISSION, PRIORITY_PLUGIN_NAME, defaultPriorityClass, priorityAdmission, priorityPlugin } from './priority/index.js';
 
 // LimitRanger: LimitRange defaults and bounds at admission
 export {

@@ -736,7 +736,7 @@ describe('Deployment rollouts under random template changes, scales, pauses and 
     ];
     const outcome = await runCase(options('deployment: regression crash 20261206', fc.constant([]), 1, {}, undefined, deploymentPlugin(), false), 0, actions, faults);
     if (outcome.failure !== undefined) console.error(JSON.stringify(outcome.failure, null, 2), outcome.faultLog);
-    expect(outcome.faultLog).toContain('write #36 (delete pods default/web-bcc87c6dd-nckk6): crash before the write at t=50002');
+    expect(outcome.faultLog).toContain('write #36 (delete pods default/web-bcc87c6dd-ql9tm): crash before the write at t=50002');
     // The crash left the window described: the scaled-down ReplicaSet annotated 1, the one
     // active ReplicaSet at 1 replica still annotated desired 2.
     const entries = outcome.traceJson.split('\n').map((line) => JSON.parse(line) as { t: number; object: KubeObject });

@@ -512,11 +512,22 @@ describe('ReplicaSet and ReplicationController under random changes', () => {
     };
     // Four pods of a and b on two nodes; b scaled to 3 puts a third pod on one node; a scaled
     // to 1 must delete its pod there, which its own pods alone do not tell.
-    const outcome = await runCase(broken, 1, SIBLING_ACTIONS, []);
-    expect(outcome.failure?.invariant).toBe('scaleDownDeletesLowestRanked');
-    expect(outcome.failure?.violations[0]?.message).toMatch(/^ReplicaSet default\/a deleted pod a-\w+ at t=\d+ ms but kept pod a-\w+, which ranks below it/);
-    // The same run with the real controller passes.
-    expect((await runCase(options('replicaset: sibling ranking', fc.constant([]), shape), 1, SIBLING_ACTIONS, [])).failure).toBeUndefined();
+    // Where b's third pod lands, and so which of a's pods must go, depends on the seed's
+    // tie-breaks: over seeds 1 to 8 the broken ranking keeps the wrong pod in some runs (a
+    // ranking that happens to break the tie right cannot be caught), the real one in none.
+    const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
+    const caught = [];
+    for (const seed of seeds) {
+      const outcome = await runCase(broken, seed, SIBLING_ACTIONS, []);
+      if (outcome.failure !== undefined) caught.push(outcome.failure);
+    }
+    expect(caught.length).toBeGreaterThan(0);
+    for (const failure of caught) {
+      expect(failure.invariant).toBe('scaleDownDeletesLowestRanked');
+      expect(failure.violations[0]?.message).toMatch(/^ReplicaSet default\/a deleted pod a-\w+ at t=\d+ ms but kept pod a-\w+, which ranks below it/);
+    }
+    // The same runs with the real controller pass.
+    for (const seed of seeds) expect((await runCase(options('replicaset: sibling ranking', fc.constant([]), shape), seed, SIBLING_ACTIONS, [])).failure).toBeUndefined();
   }, 120_000);
 
   it('when pod creates and other writes fail, an owner short of pods has spec.replicas active pods again within 60 s (far below the 5-minute expectations timeout)', async () => {

@@ -16,6 +16,8 @@ import {
   PluginHost,
   Pods,
   StorageClasses,
+  PriorityClasses,
+  SYSTEM_PRIORITY_CLASSES,
   VirtualClock,
   apply as applyManifest,
   createBuiltinRegistry,
@@ -65,6 +67,7 @@ import {
   replicationControllerPlugin,
   resourceQuotaPlugin,
   limitRangerPlugin,
+  priorityPlugin,
   disruptionPlugin,
   horizontalPodAutoscalerPlugin,
   clusterAutoscalerPlugin,
@@ -312,7 +315,7 @@ export const DEFAULT_STORAGE_CLASS: StorageClass = Object.freeze({
  * Deployment, DaemonSet, StatefulSet, the PersistentVolume binder and provisioner, PVC and PV protection (with the
  * StorageObjectInUseProtection admission hook), the Endpoints and EndpointSlice controllers, Job and TTL-after-finished,
  * the disruption controller (PodDisruptionBudget status), ClusterRole aggregation,
- * the LimitRanger admission hook, and the resource quota controller with its admission hook (installed on the API server through the plugin API, as
+ * the Priority and LimitRanger admission hooks, and the resource quota controller with its admission hook (installed on the API server through the plugin API, as
  * every plugin's hooks are: a cluster whose controller manager leaves the plugin out admits
  * without quota). Plugins are stateless (each incarnation of the controller manager builds
  * fresh controllers from them), so one list serves every cluster. Beyond kube-controller-manager,
@@ -330,6 +333,7 @@ export const DEFAULT_CONTROLLER_PLUGINS: readonly Plugin[] = Object.freeze([
   persistentVolumePlugin(),
   volumeProtectionPlugin(),
   endpointsPlugin(),
+  priorityPlugin(),
   limitRangerPlugin(),
   resourceQuotaPlugin(),
   disruptionPlugin(),
@@ -560,6 +564,8 @@ export class SimCluster {
     cluster.#invariants = [...new Set([...host.invariants(), ...(controllers?.invariants() ?? [])])];
     cluster.#reconciled = [...new Set([...host.reconciledResources(), ...(controllers?.reconciledResources() ?? [])])];
     if (options.defaultStorageClass ?? true) await server.create(StorageClasses, DEFAULT_STORAGE_CLASS);
+    // kube-apiserver creates the system PriorityClasses at start (cluster DNS runs at system-cluster-critical).
+    if (server.registry.forKind('scheduling.k8s.io/v1', 'PriorityClass') === PriorityClasses) for (const pc of SYSTEM_PRIORITY_CLASSES) await server.create(PriorityClasses, pc);
     if (dnsServer !== undefined) for (const object of clusterDnsObjects({ clusterIP: dnsServer })) await server.create(server.registry.forKind(object.apiVersion, object.kind)!, object);
     host.attach(manager);
     await manager.start();
