@@ -134,8 +134,10 @@ function containerCells(containers: readonly Container[] | undefined): [string, 
 /**
  * The STATUS column of a pod, as kubectl's pod printer derives it: the phase (`Pending` before
  * any status is written), replaced by the pod's reason; `Init:<reason>` or `Init:<done>/<total>`
- * while init containers run (a started sidecar does not count as running init); else the reason of the first container that is waiting or
- * terminated (`ExitCode:<n>`/`Signal:<n>` without a reason); `Terminating` once deletion started.
+ * while init containers run (a started sidecar does not count as running init); else, or once
+ * the pod's `Initialized` condition is True (a sidecar killed at the end counts no more), the
+ * reason of the first container that is waiting or terminated (`ExitCode:<n>`/`Signal:<n>`
+ * without a reason); `Terminating` once deletion started.
  */
 export function podStatus(pod: Pod): string {
   const status = pod.status;
@@ -155,7 +157,7 @@ export function podStatus(pod: Pod): string {
     initializing = true;
     break;
   }
-  if (!initializing) {
+  if (!initializing || initializedTrue(pod)) {
     const containers = status?.containerStatuses ?? [];
     for (let i = containers.length - 1; i >= 0; i--) {
       const state = containers[i]!.state;
@@ -168,18 +170,34 @@ export function podStatus(pod: Pod): string {
   return reason;
 }
 
+/** Whether the pod's `Initialized` condition is True. */
+function initializedTrue(pod: Pod): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Initialized' && c.status === 'True');
+}
+
 /**
  * READY and RESTARTS as kubectl counts them: sidecars (init containers with `restartPolicy:
  * Always`) count as containers, ready once started and ready, and their restarts add up with
- * the containers'.
+ * the containers'. While an init container holds the pod up (and it is not `Initialized`),
+ * RESTARTS is the init containers' restarts up to that one (a crash-looping init container
+ * shows its count).
  */
 function podReadyAndRestarts(pod: Pod): [string, number] {
   const statuses = pod.status?.containerStatuses ?? [];
   const sidecarNames = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
-  const sidecars = (pod.status?.initContainerStatuses ?? []).filter((c) => sidecarNames.has(c.name));
+  const inits = pod.status?.initContainerStatuses ?? [];
+  const sidecars = inits.filter((c) => sidecarNames.has(c.name));
   const total = (pod.spec?.containers?.length ?? statuses.length) + sidecarNames.size;
   const ready = statuses.filter((c) => c.ready).length + sidecars.filter((c) => c.started === true && c.ready).length;
-  const restarts = [...sidecars, ...statuses].reduce((n, c) => n + (c.restartCount ?? 0), 0);
+  let initRestarts = 0;
+  let initializing = false;
+  for (const c of inits) {
+    initRestarts += c.restartCount ?? 0;
+    if (c.state?.terminated?.exitCode === 0 || (sidecarNames.has(c.name) && c.started === true)) continue;
+    initializing = true;
+    break;
+  }
+  const restarts = initializing && !initializedTrue(pod) ? initRestarts : [...sidecars, ...statuses].reduce((n, c) => n + (c.restartCount ?? 0), 0);
   return [`${ready}/${total}`, restarts];
 }
 

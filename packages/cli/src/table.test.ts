@@ -27,6 +27,29 @@ describe('podStatus', () => {
     expect(podStatus(pod('a', { phase: 'Running' }, { deletionTimestamp: '2026-01-01T00:01:00Z' }))).toBe('Terminating');
   });
 
+  it('shows Completed for a finished pod whose sidecar was killed at the end (Initialized is True), not Init:Error', () => {
+    const done = pod('job', {
+      phase: 'Succeeded',
+      conditions: [{ type: 'Initialized', status: 'True' }],
+      initContainerStatuses: [{ name: 'logshipper', image: 'alpine', imageID: '', ready: false, started: false, restartCount: 0, state: { terminated: { exitCode: 137, reason: 'Error' } } }],
+      containerStatuses: [{ name: 'main', image: 'alpine', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } }],
+    } as Pod['status']);
+    const spec = { ...done.spec, initContainers: [{ name: 'logshipper', image: 'alpine', restartPolicy: 'Always' }] } as Pod['spec'];
+    expect(podStatus({ ...done, spec })).toBe('Completed');
+  });
+
+  it('shows Init:CrashLoopBackOff and the init container\'s restarts while it holds the pod up', () => {
+    const stuck = pod('init', {
+      phase: 'Pending',
+      conditions: [{ type: 'Initialized', status: 'False' }],
+      initContainerStatuses: [{ name: 'setup', image: 'busybox', imageID: '', ready: false, restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } } }],
+      containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }],
+    } as Pod['status']);
+    const spec = { ...stuck.spec, initContainers: [{ name: 'setup', image: 'busybox' }] } as Pod['spec'];
+    const stuckPod: Pod = { ...stuck, spec };
+    expect(formatTables(buildTables([stuckPod], T0 + 90_000, () => true)).split('\n')[1]).toMatch(/^default +init +0\/1 +Init:CrashLoopBackOff +3 +90s /);
+  });
+
   it('shows Pending for a pod with no status yet', () => {
     expect(podStatus(pod('a', undefined))).toBe('Pending');
   });
