@@ -17,6 +17,16 @@ import { ShellSyntaxError, parseScript } from './parse.js';
 import type { ShellSyntaxProblem } from './parse.js';
 import { piDigits } from './pi.js';
 
+/** The last `n` lines of `text`, each with its newline (as `tail -n` prints them). */
+function lastLines(text: string, n: number): string {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines
+    .slice(Math.max(0, lines.length - n))
+    .map((l) => `${l}\n`)
+    .join('');
+}
+
 /** Which shell's messages and quirks: busybox/dash `sh`, or `bash`. */
 export type ShellDialect = 'sh' | 'bash';
 
@@ -45,6 +55,11 @@ export type ShellEvent =
   | { readonly kind: 'forever'; readonly at: number; readonly periodMs: number }
   /** One loop iteration finished (lets a consumer bound its work). */
   | { readonly kind: 'tick'; readonly at: number }
+  /**
+   * The script sleeps from `at` to `until`: nothing changes in between (a consumer that wants
+   * the script's files at a time in that span may stop reading here).
+   */
+  | { readonly kind: 'sleep'; readonly at: number; readonly until: number }
   /**
    * The script set (or, with `action` undefined, reset) its SIGTERM handler: `action` is the
    * handler's text. Only a handler that exits makes the container stop on SIGTERM.
@@ -943,6 +958,10 @@ class Shell {
           yield* this.flush();
           throw new HangSignal();
         }
+        if (ms > 0) {
+          yield* this.flush();
+          yield { kind: 'sleep', at: this.now, until: this.now + ms };
+        }
         this.advance(ms);
         return 0;
       }
@@ -1027,11 +1046,27 @@ class Shell {
       case 'tail': {
         let n = 10;
         const files: string[] = [];
+        // tail -f follows the file for ever; -F also waits for a file that is not there yet.
+        let follow: 'f' | 'F' | undefined;
         for (let i = 0; i < args.length; i++) {
           const a = args[i]!;
           if (a === '-n') n = Number(args[++i] ?? '10');
           else if (/^-n?\d+$/.test(a)) n = Number(a.replace(/^-n?/, ''));
+          else if (name === 'tail' && /^-[fF]+$/.test(a)) follow = a.includes('F') ? 'F' : 'f';
           else files.push(a);
+        }
+        if (follow !== undefined && files.length > 0) {
+          const followed = this.readFile(files[0]!);
+          if (followed === undefined) {
+            this.error(io, `tail: can't open '${files[0]!}': No such file or directory`);
+            if (follow === 'f') {
+              this.error(io, 'tail: no files');
+              return 1;
+            }
+          } else this.write(io.out, lastLines(followed, n));
+          // What another process appends later is not seen: the follower only waits.
+          yield* this.flush();
+          throw new HangSignal();
         }
         const text = files.length === 0 ? (io.input?.rest() ?? '') : (this.readFile(files[0]!) ?? '');
         const lines = text.split('\n');
@@ -1723,6 +1758,12 @@ export interface ShellInvocation {
    * these, changed, plus every file it wrote. Unchanged when the run is abandoned before its end.
    */
   readonly files?: Map<string, string> | undefined;
+  /**
+   * Set when the run starts to the script's own file table, live: read between events, it is
+   * the files as the script has them at that point (e.g. at a `sleep` event, for the whole
+   * sleep).
+   */
+  readonly live?: { files?: ReadonlyMap<string, string> } | undefined;
 }
 
 /**
@@ -1801,6 +1842,7 @@ function* runShellWith(invocation: ShellInvocation, left: { files?: ReadonlyMap<
     traps: new TrackedMap(changed),
   };
   left.files = state.files;
+  if (invocation.live !== undefined) invocation.live.files = state.files;
   const shell = new Shell(dialect, env, state, invocation.start, invocation.hints ?? {});
   bump = shell.changed;
   const io: IO = { out: { k: 'log', stream: 'stdout' }, err: { k: 'log', stream: 'stderr' }, input: undefined };

@@ -93,6 +93,10 @@ describe('command lines → duration, exit code, log', () => {
     // not a shell at all, but known utilities
     // kubernetes.io: "Define a command and arguments", and the classic keep-alive
     ['printenv with arguments', { command: ['printenv'], args: ['HOSTNAME', 'KUBERNETES_PORT'] }, { ms: 0, code: 0, logs: ['job-1-abcde', 'tcp://10.96.0.1:443'] }],
+    // kubernetes.io: the sidecar examples (deployment-sidecar.yaml, job-sidecar.yaml) follow a log with tail -F
+    ['tail -F follows for ever, waiting for a file not there yet', sh('tail -F /opt/logs.txt'), { ms: 'forever', logs: ["!tail: can't open '/opt/logs.txt': No such file or directory"] }],
+    ['tail -f prints the last lines, then follows', sh('printf "a\\nb\\nc\\n" > /tmp/l; tail -n 2 -f /tmp/l'), { ms: 'forever', logs: ['b', 'c'] }],
+    ['tail -f of a missing file fails', sh('tail -f /tmp/none'), { ms: 0, code: 1, logs: ["!tail: can't open '/tmp/none': No such file or directory", '!tail: no files'] }],
     ['/bin/bash -c -- with the script in args', { command: ['/bin/bash', '-c', '--'], args: ['while true; do sleep 30; done;'] }, { ms: 'forever', logs: [] }],
     ['/usr/local/bin/bash inside a script', bash('/usr/local/bin/bash -c "exit 6"'), { ms: 0, code: 6, logs: [] }],
     ['sleep as the command', { command: ['sleep', '30'] }, { ms: 30_000, code: 0, logs: [] }],
