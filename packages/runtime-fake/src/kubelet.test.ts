@@ -337,6 +337,52 @@ describe('a pod bound to a fake node', () => {
   });
 });
 
+describe('exec probes run in the container, on the files its command line leaves', () => {
+  it('kubernetes.io "Define a liveness command": healthy while /tmp/healthy exists, Unhealthy with cat\'s error once the script removed it, then restarted', async () => {
+    const s = await sim();
+    await s.run({
+      name: 'liveness-exec',
+      spec: {
+        containers: [
+          container('liveness', 'registry.k8s.io/busybox:1.27.2', {
+            args: ['/bin/sh', '-c', 'touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600'],
+            livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, initialDelaySeconds: 5, periodSeconds: 5 },
+          }),
+        ],
+      },
+    });
+    // (the container starts once busybox is pulled, about a second in; its probe runs every 5 s from 5 s after)
+    await s.clock.advance(29_000);
+    expect((await s.events('liveness-exec')).map((e) => e.reason)).not.toContain('Unhealthy');
+    await s.clock.advance(8_000);
+    const unhealthy = (await s.events('liveness-exec')).find((e) => e.reason === 'Unhealthy');
+    expect(unhealthy?.message).toBe("Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory");
+    await s.clock.advance(10_000);
+    expect((await s.events('liveness-exec')).map((e) => e.message)).toContain('Container liveness failed liveness probe, will be restarted');
+    // The shell as PID 1 ignores SIGTERM: killed at the end of the 30 s grace period, then restarted.
+    await s.clock.advance(40_000);
+    const pod = await s.pod('liveness-exec');
+    expect(pod.status.containerStatuses?.[0]).toMatchObject({ restartCount: 1, state: { running: {} } });
+    // The new container touched /tmp/healthy again: its probe passes until its own script removes it.
+    const killings = (await s.events('liveness-exec')).filter((e) => e.reason === 'Killing').length;
+    await s.clock.advance(20_000);
+    expect((await s.events('liveness-exec')).filter((e) => e.reason === 'Killing').length).toBe(killings);
+  });
+
+  it('fails an exec probe whose command outlives timeoutSeconds', async () => {
+    const s = await sim();
+    await s.run({
+      name: 'slow-probe',
+      spec: {
+        containers: [container('app', 'busybox:1.36', { args: ['sh', '-c', 'sleep 3600'], readinessProbe: { exec: { command: ['sh', '-c', 'sleep 5'] }, timeoutSeconds: 2, periodSeconds: 10 } })],
+      },
+    });
+    await s.clock.advance(15_000);
+    expect((await s.pod('slow-probe')).status.containerStatuses?.[0]?.ready).toBe(false);
+    expect((await s.events('slow-probe')).find((e) => e.reason === 'Unhealthy')?.message).toBe('Readiness probe failed: command "sh -c sleep 5" timed out');
+  });
+});
+
 describe('sidecar containers (init containers with restartPolicy Always)', () => {
   it('starts the sidecar, runs the next init container alongside it, then the containers', async () => {
     const s = await sim();

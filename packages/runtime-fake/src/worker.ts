@@ -438,12 +438,12 @@ export class PodWorker {
         if (state.nextAt > t) continue;
         probes ??= { ...st.probes };
         const probe = this.#probe(s, kind)!;
-        const answer = probeAnswer(kind, s.behavior, t - st.container.startedAt);
+        const { answer, why } = this.#probeOnce(kind, probe, s, st.container, t);
         const next = stepProbe(state, probe, answer, t);
         probes[kind] = next;
         this.#changes++;
         const label = kind === 'startup' ? 'Startup' : kind === 'liveness' ? 'Liveness' : 'Readiness';
-        if (answer === 'failure' && next.failures === 1) this.#emit('Warning', 'Unhealthy', `${label} probe failed: HTTP probe failed with statuscode: 503`, s);
+        if (answer === 'failure' && next.failures === 1) this.#emit('Warning', 'Unhealthy', `${label} probe failed: ${why}`, s);
         if (kind !== 'readiness' && next.result === 'failure') {
           this.#emit('Normal', 'Killing', `Container ${s.spec.name} failed ${kind} probe, will be restarted`, s);
           const grace = (probe.terminationGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds) * 1000;
@@ -461,6 +461,21 @@ export class PodWorker {
       }
       if (probes !== undefined) s.c = { ...s.c, phase: { ...st, probes, killedByProbe } };
     }
+  }
+
+  /**
+   * One run of a probe at `t`. An `exec` probe of a container whose command line the shell
+   * interpreter runs is run in it, on the files its script has by then (upstream's exec prober:
+   * success on exit code 0; a command still running after `timeoutSeconds` fails as timed out).
+   * Any other probe answers by the container's behavior (`probeAnswer`).
+   */
+  #probeOnce(kind: ProbeKind, probe: Probe, s: Slot, container: RuntimeContainer, t: number): { answer: 'success' | 'failure'; why: string } {
+    const command = probe.exec?.command;
+    const ran = command === undefined ? undefined : this.#runtime.get(container.id)?.program?.exec(command, t);
+    if (ran === undefined) return { answer: probeAnswer(kind, s.behavior, t - container.startedAt), why: 'HTTP probe failed with statuscode: 503' };
+    const timeoutMs = Math.max(1, probe.timeoutSeconds) * 1000;
+    if (ran.endedAt === undefined || ran.endedAt - t > timeoutMs) return { answer: 'failure', why: `command ${JSON.stringify(command!.join(' '))} timed out` };
+    return ran.exitCode === 0 ? { answer: 'success', why: '' } : { answer: 'failure', why: ran.output.replace(/\n+$/, '') };
   }
 
   /** The init container statuses, in spec order. */

@@ -310,7 +310,27 @@ export interface ProgramRun {
    * needed) and hands each to `emit`, in order; later calls continue where the last stopped.
    */
   logsUntil(until: number, keep: number, emit: (line: ContainerLogLine) => void): void;
+  /**
+   * Runs `argv` inside the container at virtual time `at` (an exec probe, `kubectl exec`): with
+   * the container's environment and mounted files, and the files its own script has at `at`
+   * (what it wrote, removed or left in its emptyDir volumes by then). The command's own file
+   * changes are not kept. Undefined when the interpreter does not know `argv`.
+   */
+  exec(argv: readonly string[], at: number): ProgramExec | undefined;
 }
+
+/** What a command run in a container by {@link ProgramRun.exec} did. */
+export interface ProgramExec {
+  /** Its output, stdout and stderr interleaved. */
+  readonly output: string;
+  /** Its exit code; undefined when it did not end within the budget (a loop, `sleep infinity`). */
+  readonly exitCode: number | undefined;
+  /** When it ended (virtual ms), if it did. */
+  readonly endedAt: number | undefined;
+}
+
+/** Loop iterations (and sleeps) an exec, or the replay of a script up to a time, follows at most. */
+const EXEC_BUDGET = 10_000;
 
 /** What a container's command line does, as the runtime starts it. */
 export interface ContainerProgram {
@@ -439,6 +459,21 @@ export function containerProgram(context: ProgramContext): ContainerProgram | un
       };
       const left = seed();
       const logFiles = seed();
+      const startFiles = seed();
+      /** The script's files at `at`: replayed from its start up to the sleep (or end) that spans `at`. */
+      const filesAt = (at: number): Map<string, string> => {
+        const files = new Map(startFiles);
+        const live: { files?: ReadonlyMap<string, string> } = {};
+        const replay = runShell({ argv: runArgv, environment: environment(), start, files, live });
+        for (let steps = 0; steps < EXEC_BUDGET; steps++) {
+          const r = replay.next();
+          if (r.done === true) return files;
+          const e = r.value;
+          // `forever`: every further iteration leaves the state as it is now.
+          if (e.at > at || e.kind === 'forever' || (e.kind === 'sleep' && e.until > at)) break;
+        }
+        return new Map(live.files ?? files);
+      };
       const planned = plan(environment, runArgv, start, context.fallback ?? {}, left);
       for (const { volume, base } of mounts) {
         const kept = new Map<string, string>();
@@ -470,6 +505,18 @@ export function containerProgram(context: ProgramContext): ContainerProgram | un
       };
       return {
         plan: planned,
+        exec(argv, at) {
+          if (!knowsCommand(argv)) return undefined;
+          const run = runShell({ argv, environment: environment(), start: at, files: filesAt(at) });
+          let output = '';
+          for (let steps = 0; steps < EXEC_BUDGET; steps++) {
+            const r = run.next();
+            if (r.done === true) return { output, exitCode: r.value.kind === 'exit' ? r.value.code : undefined, endedAt: r.value.kind === 'exit' ? r.value.at : undefined };
+            if (r.value.kind === 'output') output += r.value.text;
+            if (r.value.kind === 'forever') break;
+          }
+          return { output, exitCode: undefined, endedAt: undefined };
+        },
         logsUntil(until, keep, emit) {
           hints.horizon = until;
           hints.keepLines = keep;
