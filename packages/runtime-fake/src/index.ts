@@ -28,7 +28,7 @@ export type { ContainerBehavior, ContainerContext, PlannedExit } from './behavio
 
 // Command lines: what containers' shell scripts do, the network hook, and their logs
 export { IMAGE_COMMANDS } from './shell/program.js';
-export type { ContainerLogLine, ContainerProgram, ImageCommand, ImageFallback, PodData, ProgramPlan, ProgramRun } from './shell/program.js';
+export type { ContainerLogLine, ContainerProgram, ImageCommand, ImageFallback, PodData, ProgramExec, ProgramPlan, ProgramRun } from './shell/program.js';
 export { NO_NETWORK } from './shell/network.js';
 export type { HttpOutcome, ShellNetwork } from './shell/network.js';
 export { ContainerLog, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_LINES } from './logs.js';

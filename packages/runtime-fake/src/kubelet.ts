@@ -43,7 +43,7 @@ import { usageIntegral } from './usage-shape.js';
 import type { StatsSummary, StatsTimes } from './kubelet-stats.js';
 import { CpuTotals, NODE_SYSTEM_USAGE, formatResourceMetrics } from './kubelet-stats.js';
 import type { PodRuntimeView } from './status.js';
-import type { ContainerLogLine, PodData } from './shell/program.js';
+import type { ContainerLogLine, PodData, ProgramExec } from './shell/program.js';
 import { loadPodData } from './shell/program.js';
 import type { WorkerInput } from './worker.js';
 import { PodWorker } from './worker.js';
@@ -642,6 +642,28 @@ export class FakeKubelet {
     const lines = this.runtime.logs(found.metadata.uid ?? '', container, options, this.#o.clock.now());
     if (lines !== undefined) return lines;
     throw new RuntimeFakeError('not-found', options.previous === true ? `previous terminated container "${container}" in pod "${pod}" not found` : `container "${container}" in pod "${pod}" is waiting to start: ContainerCreating`);
+  }
+
+  /**
+   * Runs `argv` in a running container of a pod on this node, as `kubectl exec` does, when the
+   * container runs a command line the shell interpreter knows: with its environment, mounted
+   * files and the files its script has now (`ProgramRun.exec`). Undefined when the pod or the
+   * container is not running here, or the container runs its image's own program (then
+   * {@link FakeKubelet.podData} gives what its environment and volumes hold).
+   */
+  exec(namespace: string, pod: string, container: string, argv: readonly string[]): ProgramExec | undefined {
+    const uid = this.#cache?.get(`${namespace}/${pod}`)?.metadata.uid;
+    if (uid === undefined) return undefined;
+    const now = this.#o.clock.now();
+    const c = this.runtime.current(uid, container);
+    if (c === undefined || (c.exit !== undefined && c.exit.at <= now)) return undefined;
+    return c.program?.exec(argv, now);
+  }
+
+  /** The ConfigMap and Secret data this kubelet read for a pod on it (what its containers' env and volumes hold), once read. */
+  podData(namespace: string, pod: string): PodData | undefined {
+    const uid = this.#cache?.get(`${namespace}/${pod}`)?.metadata.uid;
+    return uid === undefined ? undefined : this.#podData.get(uid);
   }
 
   /**

@@ -262,6 +262,13 @@ export class FakeContainerRuntime {
     return c;
   }
 
+  /** The latest instance of a pod's container (the running one, or the last that ran), if any. */
+  current(podUid: string, containerName: string): RuntimeContainer | undefined {
+    let found: RuntimeContainer | undefined;
+    for (const c of this.#containers.values()) if (c.podUid === podUid && c.name === containerName) found = c;
+    return found;
+  }
+
   /** The container with this id, if the runtime has it. */
   get(id: string): RuntimeContainer | undefined {
     return this.#containers.get(id);

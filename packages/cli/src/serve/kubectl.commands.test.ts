@@ -217,9 +217,42 @@ describe.runIf(present.length > 0)('kubectl commands against kubeloop serve', ()
       expect(failed.code).toBe(3);
       expect(failed.stderr).toContain('command terminated with exit code 3');
     }
+    const newest = present[0]!;
+    if (Number(newest.version.split('.')[1]) >= 30) {
+      // What the container's own script wrote, and what a Secret puts in an nginx container's
+      // environment and volume (kubernetes.io's Secret tasks check both with kubectl exec).
+      await ok(newest.path, 'run', 'writer', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo ready > /tmp/state; sleep 3600');
+      await ok(newest.path, 'create', 'secret', 'generic', 'test-secret', '--from-literal=username=my-app');
+      const file = join(dir, 'secret-pod.yaml');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'secret-reader' },
+          spec: {
+            containers: [
+              {
+                name: 'app',
+                image: 'nginx',
+                env: [{ name: 'SECRET_USERNAME', valueFrom: { secretKeyRef: { name: 'test-secret', key: 'username' } } }],
+                volumeMounts: [{ name: 'secret-volume', mountPath: '/etc/secret-volume', readOnly: true }],
+              },
+            ],
+            volumes: [{ name: 'secret-volume', secret: { secretName: 'test-secret' } }],
+          },
+        }),
+      );
+      await ok(newest.path, 'apply', '-f', file);
+      await ok(newest.path, 'wait', '--for=condition=Ready', 'pod/writer', 'pod/secret-reader', '--timeout=60s');
+      expect(await ok(newest.path, 'exec', 'writer', '--', 'cat', '/tmp/state')).toBe('ready\n');
+      expect(await ok(newest.path, 'exec', 'secret-reader', '--', 'printenv', 'SECRET_USERNAME')).toBe('my-app\n');
+      expect(await ok(newest.path, 'exec', 'secret-reader', '--', 'cat', '/etc/secret-volume/username')).toBe('my-app');
+      for (const pod of ['writer', 'secret-reader']) await run(newest.path, ['delete', 'pod', pod, '--grace-period=0', '--force']);
+    }
     // The bare pods go at once: kubectl drain, below, refuses a node with pods no controller owns.
     for (const { version, path } of present) await run(path, ['delete', 'pod', `shell-${version.replace('.', '')}`, '--grace-period=0', '--force']);
-    await eventually(async () => (await run(present[0]!.path, ['get', 'pods', '-o', 'name'])).stdout.split('\n').every((l) => !l.startsWith('pod/shell-')));
+    await eventually(async () => (await run(present[0]!.path, ['get', 'pods', '-o', 'name'])).stdout.split('\n').every((l) => !/^pod\/(shell-|writer$|secret-reader$)/.test(l)));
   });
 
   it(`kubectl ${present[0]?.version}: cordon, drain (evictions) and uncordon a node`, async () => {

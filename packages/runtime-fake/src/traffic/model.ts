@@ -19,7 +19,8 @@ import type { Container, EndpointSlice, KubeObject, Node, Pod, Rng, Service } fr
 import { deepEqual, podReadyCondition } from '@kubeloop/core';
 import { knowsCommand, runShell } from '../shell/interpret.js';
 import type { HttpOutcome, ShellNetwork } from '../shell/network.js';
-import { containerArgv, containerEnvironment, podHostname } from '../shell/program.js';
+import { containerArgv, containerEnvironment, containerFiles, podHostname } from '../shell/program.js';
+import type { PodData } from '../shell/program.js';
 import type { HttpRequest } from './answers.js';
 import { API_SERVER_BACKEND, API_SERVER_SECURE_PORT, API_SERVER_UNTRUSTED_CERTIFICATE, answerAsApiServer } from './apiserver.js';
 import type { ApiServerEndpoint } from './apiserver.js';
@@ -627,14 +628,17 @@ export class TrafficModel {
    * argument list as given. Stops at the command's end, or after 100 loop iterations / 60 virtual
    * seconds. Returns what it printed (stdout and stderr interleaved) and its exit code (-1 if
    * stopped); `notFound` (and no run) when the argument list names no command the container has.
+   * With `data` (the ConfigMaps and Secrets the kubelet read for the pod), the command sees the
+   * environment and the mounted files they give the container.
    */
-  exec(pod: Pod, command: string | readonly string[], containerName?: string): { readonly output: string; readonly exitCode: number; readonly notFound?: boolean } {
+  exec(pod: Pod, command: string | readonly string[], containerName?: string, data?: PodData): { readonly output: string; readonly exitCode: number; readonly notFound?: boolean } {
     const container: Container = pod.spec.containers.find((c) => c.name === containerName) ?? pod.spec.containers[0]!;
     const argv = typeof command === 'string' ? ['sh', '-c', command] : command;
     if (!knowsCommand(argv)) return { output: '', exitCode: 127, notFound: true };
-    const env = containerEnvironment(pod, container, undefined, pod.status?.podIP);
+    const env = containerEnvironment(pod, container, data, pod.status?.podIP);
+    const files = containerFiles(pod, container, data, pod.status?.podIP);
     const start = this.#o.now();
-    const run = runShell({ argv, environment: { env, files: new Map(), hostname: podHostname(pod), network: this.shellNetwork(pod) }, start });
+    const run = runShell({ argv, environment: { env, files, hostname: podHostname(pod), network: this.shellNetwork(pod) }, start });
     let output = '';
     let ticks = 0;
     for (;;) {
