@@ -4,7 +4,7 @@ import type { Pod } from '@kubeloop/core';
 import { BehaviorRegistry, memoryUsage, parseBehavior, plannedExit } from './behavior.js';
 import { formatDuration } from './duration.js';
 import { RuntimeFakeError } from './errors.js';
-import { imageRepository, normalizeImage, pullDurationMs } from './images.js';
+import { imageRepository, isImageReference, normalizeImage, pullDurationMs } from './images.js';
 
 const runs = process.env.KUBELOOP_DEEP === '1' ? 2000 : 100;
 const none = (): undefined => undefined;
@@ -92,6 +92,20 @@ describe('durations and images', () => {
     expect(normalizeImage('localhost:5000/app')).toBe('localhost:5000/app:latest');
     expect(normalizeImage('registry.k8s.io/pause:3.10')).toBe('registry.k8s.io/pause:3.10');
     expect(imageRepository('nginx@sha256:abc')).toBe('docker.io/library/nginx');
+  });
+
+  it.each<[string, boolean]>([
+    ['nginx', true],
+    ['nginx:1.14.2', true],
+    ['registry.k8s.io/e2e-test-images/agnhost:2.40', true],
+    ['localhost:5000/team/app:v1', true],
+    [`busybox@sha256:${'a'.repeat(64)}`, true],
+    ['<your-private-image>', false],
+    ['Nginx', false],
+    ['nginx:', false],
+    ['', false],
+  ])('takes %j for an image reference: %s', (image, valid) => {
+    expect(isImageReference(image)).toBe(valid);
   });
 
   it('normalizes the same way however many images it saw before (its answers are kept for the last few thousand)', () => {

@@ -8,6 +8,7 @@
  *        Drive           Image: present ──────────────▶ Run ─ Launched ─▶ running
  *   new ───────▶ EnsureImage ─ Image: pulling ─▶ pulling ─ Drive ≥ readyAt ─▶ Run
  *                             ─ Image: never-pull ─▶ never-pull (Drive: ask again)
+ *                             ─ Image: invalid ─▶ invalid-image (for good)
  *   running ─ Exited ─▶ exited ─ Drive, restart: back-off over ─▶ new instance (EnsureImage)
  *                              ─ Drive, restart: backing off ─▶ backoff ─ Drive ≥ until ─▶ …
  * ```
@@ -26,6 +27,7 @@ import type { PodEvent } from './worker.js';
  *
  * - `new`: to be created (first start, or a restart whose back-off is over);
  * - `never-pull`: its image is missing and its pull policy is `Never` (`ErrImageNeverPull`);
+ * - `invalid-image`: its image reference does not parse (`InvalidImageName`): it never starts;
  * - `pulling`: its image is being pulled until `readyAt`; this container asked at `startedAt`;
  * - `running`: started; `probes` are its probes' states, `killedByProbe` says a failed
  *   liveness or startup probe is stopping it;
@@ -35,6 +37,7 @@ import type { PodEvent } from './worker.js';
 export type ContainerPhase =
   | { readonly kind: 'new' }
   | { readonly kind: 'never-pull'; readonly message: string }
+  | { readonly kind: 'invalid-image'; readonly message: string }
   | { readonly kind: 'pulling'; readonly readyAt: number; readonly startedAt: number; readonly sizeBytes: number }
   | { readonly kind: 'running'; readonly container: RuntimeContainer; readonly probes: Readonly<Partial<Record<ProbeKind, ProbeState>>>; readonly killedByProbe: boolean }
   | { readonly kind: 'exited'; readonly container: RuntimeContainer; readonly exit: ContainerExit; readonly killedByProbe: boolean }
@@ -111,6 +114,7 @@ function pulled(state: ContainerMachineState, phase: Extract<ContainerPhase, { k
  * Transitions (upstream `SyncPod` → `startContainer`, `EnsureImageExists`, `doBackOff`):
  * - `new` / `never-pull` + `Drive` → `EnsureImage`.
  * - + `Image` `never-pull` → `never-pull` with an `ErrImageNeverPull` warning (once);
+ *   `invalid` → `invalid-image` with an `InspectFailed` warning, for good;
  *   `pulling` → `Pulling`, then at once `Pulled` and `Run` if the image is already there;
  *   `present` → `Pulled` ("already present on machine") and `Run`.
  * - `pulling` + `Drive` at or after `readyAt` → `Pulled`, `Run`.
@@ -131,6 +135,7 @@ export function containerStep(state: ContainerMachineState, input: ContainerMach
         case 'pulling':
           return phase.readyAt > input.t ? [[], state] : [pulled(state, phase), state];
         case 'running':
+        case 'invalid-image':
           return [[], state];
         case 'exited':
         case 'backoff': {
@@ -156,6 +161,8 @@ export function containerStep(state: ContainerMachineState, input: ContainerMach
           const message = `Container image "${state.image}" is not present with pull policy of Never`;
           return [[{ type: 'Emit', event: { type: 'Warning', reason: 'ErrImageNeverPull', message } }], { ...state, phase: { kind: 'never-pull', message } }];
         }
+        case 'invalid':
+          return [[{ type: 'Emit', event: { type: 'Warning', reason: 'InspectFailed', message: got.message } }], { ...state, phase: { kind: 'invalid-image', message: got.message } }];
         case 'pulling': {
           const pulling = { kind: 'pulling', readyAt: got.readyAt, startedAt: input.t, sizeBytes: input.sizeBytes } as const;
           const actions: ContainerMachineAction[] = [{ type: 'Emit', event: { type: 'Normal', reason: 'Pulling', message: `Pulling image "${state.image}"` } }];

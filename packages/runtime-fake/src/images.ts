@@ -119,3 +119,25 @@ export function pullDurationMs(image: string, configured: ImageSpec | undefined,
   const bandwidth = timing.bytesPerSecond ?? 20 * MB;
   return Math.round((timing.overheadMs ?? 500) + (imageSize(image, configured) * 1000) / bandwidth);
 }
+
+/** A host name with an optional port, as an image reference's registry part. */
+const DOMAIN = String.raw`(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?`;
+/** One lower-case path component of a repository name. */
+const COMPONENT = String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`;
+const REFERENCE = new RegExp(String.raw`^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
+
+/**
+ * Whether `image` is an image reference a container runtime can parse (the grammar of the
+ * distribution reference: an optional registry host, lower-case path components, an optional
+ * tag and digest). `<your-private-image>` or `Nginx` is not: the kubelet reports
+ * `InvalidImageName`.
+ *
+ * @example
+ * ```ts
+ * isImageReference('registry.k8s.io/pause:3.10'); // true
+ * isImageReference('<your-private-image>');       // false
+ * ```
+ */
+export function isImageReference(image: string): boolean {
+  return image.length > 0 && image.length <= 255 + 128 && REFERENCE.test(image);
+}

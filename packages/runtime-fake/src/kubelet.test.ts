@@ -152,6 +152,17 @@ describe('a pod bound to a fake node', () => {
     expect(pod.status.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ErrImageNeverPull');
   });
 
+  it('never starts a container whose image is not an image name (InvalidImageName, InspectFailed), as kubernetes.io\'s private-registry example left unedited', async () => {
+    const s = await sim();
+    await s.run({ name: 'private-reg', spec: { containers: [container('private-reg-container', '<your-private-image>')] } });
+    await s.clock.advance(60_000);
+    const pod = await s.pod('private-reg');
+    const message = 'Failed to apply default image tag "<your-private-image>": couldn\'t parse image name "<your-private-image>": invalid reference format';
+    expect(pod.status.phase).toBe('Pending');
+    expect(pod.status.containerStatuses?.[0]?.state?.waiting).toEqual({ reason: 'InvalidImageName', message });
+    expect((await s.events('private-reg')).filter((e) => e.type === 'Warning').map((e) => [e.reason, e.message])).toEqual([['InspectFailed', message]]);
+  });
+
   it('restarts a crashing container after 0, 10, 20, 40 s ... (CrashLoopBackOff), capped at 300 s', async () => {
     const s = await sim();
     s.behaviors.image('example.com/crasher', { exitAfterMs: 1000, exitCode: 1 });

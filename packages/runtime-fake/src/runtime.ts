@@ -10,7 +10,7 @@ import type { Rng } from '@kubeloop/core';
 import { plannedExit, memoryUsage } from './behavior.js';
 import type { ContainerBehavior } from './behavior.js';
 import { RuntimeFakeError } from './errors.js';
-import { imageSize, normalizeImage, pullDurationMs } from './images.js';
+import { imageSize, isImageReference, normalizeImage, pullDurationMs } from './images.js';
 import type { ImageSpec, PullTiming } from './images.js';
 import { ContainerLog } from './logs.js';
 import type { LogLimits } from './logs.js';
@@ -37,7 +37,9 @@ export type ImageAvailability =
   /** Being pulled (by this or an earlier request): ready at `readyAt`, the pull began at `startedAt`. */
   | { readonly kind: 'pulling'; readonly readyAt: number; readonly startedAt: number; readonly newPull: boolean }
   /** `imagePullPolicy: Never` and the image is not present (`ErrImageNeverPull`). */
-  | { readonly kind: 'never-pull' };
+  | { readonly kind: 'never-pull' }
+  /** The reference is not an image name (`InvalidImageName`): `message` says why, as upstream's image manager. */
+  | { readonly kind: 'invalid'; readonly message: string };
 
 /** How a container ended. */
 export interface ContainerExit {
@@ -200,6 +202,7 @@ export class FakeContainerRuntime {
 
   /**
    * Asks for `image` under `policy` at `now` (upstream `EnsureImageExists`):
+   * - a reference that is not an image name: `invalid` (before any policy);
    * - `Never`: present, or `never-pull`;
    * - `IfNotPresent`: present, or a pull (joining one in flight);
    * - `Always`: a pull every time; an image already present only costs the pull overhead
@@ -209,6 +212,7 @@ export class FakeContainerRuntime {
    * extra time ({@link FakeContainerRuntime.setImageExtraPullMs}).
    */
   ensureImage(image: string, policy: 'Always' | 'IfNotPresent' | 'Never', now: number): ImageAvailability {
+    if (!isImageReference(image)) return { kind: 'invalid', message: `Failed to apply default image tag ${JSON.stringify(image)}: couldn't parse image name ${JSON.stringify(image)}: invalid reference format` };
     const key = normalizeImage(image);
     const e = this.#images.get(key);
     if (e !== undefined && e.readyAt > now) return { kind: 'pulling', readyAt: e.readyAt, startedAt: e.startedAt, newPull: false };

@@ -500,6 +500,8 @@ export class PodWorker {
       }
       case 'never-pull':
         return { ...base, state: { waiting: { reason: 'ErrImageNeverPull', message: st.message } }, ready: false, started: false, imageID: '' };
+      case 'invalid-image':
+        return { ...base, state: { waiting: { reason: 'InvalidImageName', message: st.message } }, ready: false, started: false, imageID: '' };
       case 'pulling':
         return { ...base, state: { waiting: { reason: 'ContainerCreating' } }, ready: false, started: false, imageID: '' };
       case 'running': {
