@@ -13,6 +13,7 @@ import type { ShellEnd, ShellEnvironment, ShellHints } from './interpret.js';
 import { knowsCommand, runShell } from './interpret.js';
 import type { ShellNetwork } from './network.js';
 import { NO_NETWORK } from './network.js';
+import { CLUSTER_DOMAIN } from '../traffic/dns.js';
 
 /** An image's own `ENTRYPOINT` and `CMD`, as its image config has them. */
 export interface ImageCommand {
@@ -164,6 +165,10 @@ function fieldValue(pod: Pod, path: string, podIP: string | undefined): string {
   const m = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
   if (m !== null) return (m[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[m[2]!] ?? '';
   switch (path) {
+    case 'metadata.labels':
+      return formatMap(pod.metadata.labels);
+    case 'metadata.annotations':
+      return formatMap(pod.metadata.annotations);
     case 'metadata.name':
       return pod.metadata.name ?? '';
     case 'metadata.namespace':
@@ -183,6 +188,40 @@ function fieldValue(pod: Pod, path: string, podIP: string | undefined): string {
     default:
       return '';
   }
+}
+
+/**
+ * A map as a downward API volume file holds it (upstream `fieldpath.FormatMap`): one
+ * `key="value"` line per entry, sorted by key, without a final newline.
+ */
+function formatMap(map: Readonly<Record<string, string>> | undefined): string {
+  return Object.keys(map ?? {})
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(map![k])}`)
+    .join('\n');
+}
+
+/**
+ * The kubelet-managed `/etc/hosts` of a pod (upstream `managedHostsFileContent`): localhost and
+ * the IPv6 names, the pod's IP with its host name (its FQDN first when it has a subdomain), then
+ * the `hostAliases`.
+ */
+export function managedHostsFile(pod: Pod, podIP: string): string {
+  const hostname = podHostname(pod);
+  const subdomain = pod.spec.subdomain;
+  const lines = [
+    '# Kubernetes-managed hosts file.',
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'fe00::0\tip6-mcastprefix',
+    'fe00::1\tip6-allnodes',
+    'fe00::2\tip6-allrouters',
+    subdomain === undefined || subdomain === '' ? `${podIP}\t${hostname}` : `${podIP}\t${hostname}.${subdomain}.${pod.metadata.namespace ?? 'default'}.svc.${CLUSTER_DOMAIN}\t${hostname}`,
+  ];
+  const aliases = pod.spec.hostAliases ?? [];
+  if (aliases.length > 0) lines.push('', '# Entries added by HostAliases.', ...aliases.map((a) => `${a.ip}\t${(a.hostnames ?? []).join('\t')}`));
+  return `${lines.join('\n')}\n`;
 }
 
 function resourceValue(pod: Pod, container: Container, ref: { containerName?: string | undefined; resource: string; divisor?: string | number | undefined }): string {
@@ -243,12 +282,16 @@ const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /**
  * The files `container` sees from its ConfigMap, Secret, projected and downward API volume
  * mounts, by absolute path (`<mountPath>/<key or item path>`; a `subPath` mount is the one
- * file), and the service account's `namespace` file (unless `automountServiceAccountToken: false`).
+ * file), the service account's `namespace` file (unless `automountServiceAccountToken: false`)
+ * and, once the pod has an IP of its own, the kubelet-managed `/etc/hosts` ({@link managedHostsFile}).
  */
 export function containerFiles(pod: Pod, container: Container, data: PodData | undefined, podIP: string | undefined): Map<string, string> {
   const files = new Map<string, string>();
   // The service account volume every pod gets unless it opts out (only its namespace file here).
   if (pod.spec.automountServiceAccountToken !== false) files.set(`${SERVICE_ACCOUNT_DIR}/namespace`, pod.metadata.namespace ?? 'default');
+  // The kubelet manages /etc/hosts in every container of a pod with its own network.
+  const ip = podIP ?? pod.status?.podIP;
+  if (pod.spec.hostNetwork !== true && ip !== undefined) files.set('/etc/hosts', managedHostsFile(pod, ip));
   const volumes = new Map((pod.spec.volumes ?? []).map((v) => [v.name, v]));
   for (const mount of container.volumeMounts ?? []) {
     const v = volumes.get(mount.name);
@@ -261,8 +304,11 @@ export function containerFiles(pod: Pod, container: Container, data: PodData | u
     };
     if (v.configMap !== undefined) add(data?.configMaps.get(v.configMap.name ?? ''), v.configMap.items);
     if (v.secret !== undefined) add(data?.secrets.get(v.secret.secretName ?? ''), v.secret.items);
-    const downward = (items: readonly { path: string; fieldRef?: { fieldPath: string } | undefined }[] | undefined): void => {
-      for (const item of items ?? []) if (item.fieldRef !== undefined) entries.set(item.path, fieldValue(pod, item.fieldRef.fieldPath, podIP));
+    const downward = (items: readonly { path: string; fieldRef?: { fieldPath: string } | undefined; resourceFieldRef?: Parameters<typeof resourceValue>[2] | undefined }[] | undefined): void => {
+      for (const item of items ?? []) {
+        if (item.fieldRef !== undefined) entries.set(item.path, fieldValue(pod, item.fieldRef.fieldPath, podIP));
+        else if (item.resourceFieldRef !== undefined) entries.set(item.path, resourceValue(pod, container, item.resourceFieldRef));
+      }
     };
     downward(v.downwardAPI?.items);
     for (const s of v.projected?.sources ?? []) {

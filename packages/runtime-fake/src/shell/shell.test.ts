@@ -227,6 +227,40 @@ describe("the container's environment and files", () => {
     expect(outcome(c, { data, podIP: '10.1.0.7' }).logs).toEqual(['job-1-abcde default node-1 10.1.0.7 172.18.0.2 job hello s3cret hello job-1-abcde@node-1']);
   });
 
+  it('sees the kubelet-managed /etc/hosts, with hostAliases (kubernetes.io hostaliases-pod.yaml)', () => {
+    const withAliases = { ...pod(), spec: { ...pod().spec, hostAliases: [{ ip: '127.0.0.1', hostnames: ['foo.local', 'bar.local'] }, { ip: '10.1.2.3', hostnames: ['foo.remote', 'bar.remote'] }] } } as Pod;
+    expect(outcome(sh('cat /etc/hosts'), { pod: withAliases, podIP: '10.244.0.5' }).logs).toEqual([
+      '# Kubernetes-managed hosts file.',
+      '127.0.0.1\tlocalhost',
+      '::1\tlocalhost ip6-localhost ip6-loopback',
+      'fe00::0\tip6-localnet',
+      'fe00::0\tip6-mcastprefix',
+      'fe00::1\tip6-allnodes',
+      'fe00::2\tip6-allrouters',
+      '10.244.0.5\tjob-1-abcde',
+      '',
+      '# Entries added by HostAliases.',
+      '127.0.0.1\tfoo.local\tbar.local',
+      '10.1.2.3\tfoo.remote\tbar.remote',
+    ]);
+    const headless = { ...pod({ hostname: 'web-0' }), spec: { ...pod({ hostname: 'web-0' }).spec, subdomain: 'nginx' } } as Pod;
+    expect(outcome(sh('tail -n 1 /etc/hosts'), { pod: headless, podIP: '10.244.0.6' }).logs).toEqual(['10.244.0.6\tweb-0.nginx.default.svc.cluster.local\tweb-0']);
+  });
+
+  it('reads downward API files: labels and annotations as key="value" lines, and container resources (kubernetes.io dapi-volume.yaml, dapi-volume-resources.yaml)', () => {
+    const labelled = { ...pod({ annotations: { builder: 'john-doe', build: 'two' } }), metadata: { ...pod().metadata, labels: { zone: 'us-est-coast', cluster: 'test-cluster1', rack: 'rack-22' }, annotations: { builder: 'john-doe', build: 'two' } } } as Pod;
+    const podinfo = [{ name: 'podinfo', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }, { path: 'cpu_limit', resourceFieldRef: { containerName: 'c', resource: 'limits.cpu', divisor: '1m' } }] } }];
+    const c = { ...sh('cat /etc/podinfo/labels; echo; cat /etc/podinfo/annotations; echo; cat /etc/podinfo/cpu_limit; echo'), resources: { limits: { cpu: '500m' } }, volumeMounts: [{ name: 'podinfo', mountPath: '/etc/podinfo' }] } as unknown as Partial<Container>;
+    expect(outcome(c, { pod: { ...labelled, spec: { ...labelled.spec, volumes: podinfo } } as unknown as Pod }).logs).toEqual([
+      'cluster="test-cluster1"',
+      'rack="rack-22"',
+      'zone="us-est-coast"',
+      'build="two"',
+      'builder="john-doe"',
+      '500',
+    ]);
+  });
+
   it('prints the pod hostname (spec.hostname when set)', () => {
     expect(outcome(sh('hostname; echo $HOSTNAME'), { pod: pod({ hostname: 'db-0' }) }).logs).toEqual(['db-0', 'db-0']);
   });
