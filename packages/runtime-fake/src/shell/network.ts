@@ -50,6 +50,11 @@ export interface ShellNetwork {
    */
   dnsTimeoutMs?(at: number): number | undefined;
   /**
+   * The `/etc/resolv.conf` the pod's containers see (the cluster DNS server, search path and
+   * `ndots` of `dnsPolicy: ClusterFirst`), if the network gives one; optional.
+   */
+  resolvConf?(): string | undefined;
+  /**
    * The network as `pod`'s containers see it (their namespace's DNS search path, their source
    * address), if it differs by pod; the {@link BehaviorRegistry} asks it for each container.
    */

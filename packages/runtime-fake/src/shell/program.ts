@@ -327,6 +327,13 @@ export function containerFiles(pod: Pod, container: Container, data: PodData | u
   return files;
 }
 
+/** `files` with the network's `/etc/resolv.conf` added, when it gives one. */
+export function withResolvConf(files: Map<string, string>, network: ShellNetwork): Map<string, string> {
+  const text = network.resolvConf?.();
+  if (text !== undefined) files.set('/etc/resolv.conf', text);
+  return files;
+}
+
 /** One line of a container's log, as the runtime keeps it. */
 export interface ContainerLogLine {
   /** When it was written (virtual ms). */
@@ -496,7 +503,8 @@ export function containerProgram(context: ProgramContext): ContainerProgram | un
       const podIP = context.podIP?.();
       const env = containerEnvironment(pod, container, data, podIP);
       const runArgv = containerArgv(container, env, context.images);
-      const environment = (): ShellEnvironment => ({ env, files: containerFiles(pod, container, data, podIP), hostname: podHostname(pod), network: context.network ?? NO_NETWORK, isImageProgram });
+      const network = context.network ?? NO_NETWORK;
+      const environment = (): ShellEnvironment => ({ env, files: withResolvConf(containerFiles(pod, container, data, podIP), network), hostname: podHostname(pod), network, isImageProgram });
       const mounts = context.emptyDirs === undefined ? [] : emptyDirMounts(pod, container);
       const seed = (): Map<string, string> => {
         const files = new Map<string, string>();

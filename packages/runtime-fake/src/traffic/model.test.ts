@@ -92,6 +92,14 @@ describe('TrafficModel', () => {
     expect(m.flowRate({ namespace: 'default', name: 'php-1' })).toBe(50);
   });
 
+  it('gives kubectl exec the pod\'s resolv.conf (ClusterFirst: search path, cluster DNS, ndots 5) and kubelet-managed /etc/hosts', () => {
+    const m = model([loader]);
+    expect(m.exec(loader, 'cat /etc/resolv.conf')).toEqual({ output: 'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n', exitCode: 0 });
+    expect(m.exec(loader, 'grep load /etc/hosts')).toEqual({ output: '10.1.0.20\tload\n', exitCode: 0 });
+    const hostDns = { ...loader, spec: { ...loader.spec, dnsPolicy: 'Default' } } as Pod;
+    expect(m.exec(hostDns, 'cat /etc/resolv.conf').exitCode).toBe(1);
+  });
+
   it('enters a LoadBalancer Service at its status.loadBalancer.ingress address', () => {
     const lb = service('web', '10.96.0.60', 80, 80, { type: 'LoadBalancer', ports: [{ name: '', port: 80, targetPort: 80, nodePort: 31000, protocol: 'TCP' }] }, { loadBalancer: { ingress: [{ ip: '192.168.1.240' }] } });
     const m = model([lb, slice('web', 80, php), ...php]);

@@ -19,14 +19,14 @@ import type { Container, EndpointSlice, KubeObject, Node, Pod, Rng, Service } fr
 import { deepEqual, podReadyCondition } from '@kubeloop/core';
 import { knowsCommand, runShell } from '../shell/interpret.js';
 import type { HttpOutcome, ShellNetwork } from '../shell/network.js';
-import { containerArgv, containerEnvironment, containerFiles, podHostname } from '../shell/program.js';
+import { containerArgv, containerEnvironment, containerFiles, podHostname, withResolvConf } from '../shell/program.js';
 import type { PodData } from '../shell/program.js';
 import type { HttpRequest } from './answers.js';
 import { API_SERVER_BACKEND, API_SERVER_SECURE_PORT, API_SERVER_UNTRUSTED_CERTIFICATE, answerAsApiServer } from './apiserver.js';
 import type { ApiServerEndpoint } from './apiserver.js';
 import { cpuMsPerRequest, serve, servingContainer } from './answers.js';
 import type { DnsAnswer } from './dns.js';
-import { answerQuery, resolveName } from './dns.js';
+import { CLUSTER_DNS_IP, NDOTS, answerQuery, resolveName, searchPath } from './dns.js';
 import { loadFlows } from './flows.js';
 import type { LoadFlowSpec } from './flows.js';
 import type { RouteDecision, TrafficSource } from './route.js';
@@ -562,6 +562,11 @@ export class TrafficModel {
     };
     return {
       timeInvariant: true,
+      // dnsPolicy ClusterFirst (the default; ClusterFirstWithHostNet on the host network), without dnsConfig additions.
+      resolvConf: (): string | undefined =>
+        pod.spec.dnsConfig === undefined && (pod.spec.hostNetwork === true ? pod.spec.dnsPolicy === 'ClusterFirstWithHostNet' : (pod.spec.dnsPolicy ?? 'ClusterFirst') === 'ClusterFirst')
+          ? `search ${searchPath(namespace).join(' ')}\nnameserver ${this.#o.clusterDnsServer ?? CLUSTER_DNS_IP}\noptions ndots:${NDOTS}\n`
+          : undefined,
       http: (address: string, at: number): HttpOutcome => {
         const source = client();
         // The pod's own network namespace: localhost reaches its own containers (as its IP does).
@@ -636,9 +641,10 @@ export class TrafficModel {
     const argv = typeof command === 'string' ? ['sh', '-c', command] : command;
     if (!knowsCommand(argv)) return { output: '', exitCode: 127, notFound: true };
     const env = containerEnvironment(pod, container, data, pod.status?.podIP);
-    const files = containerFiles(pod, container, data, pod.status?.podIP);
+    const network = this.shellNetwork(pod);
+    const files = withResolvConf(containerFiles(pod, container, data, pod.status?.podIP), network);
     const start = this.#o.now();
-    const run = runShell({ argv, environment: { env, files, hostname: podHostname(pod), network: this.shellNetwork(pod) }, start });
+    const run = runShell({ argv, environment: { env, files, hostname: podHostname(pod), network }, start });
     let output = '';
     let ticks = 0;
     for (;;) {
