@@ -650,6 +650,30 @@ describe('graceful deletion', () => {
     await expect(s.pod('mixed')).rejects.toMatchObject({ reason: 'NotFound' });
   });
 
+  it('runs the preStop hook before SIGTERM: a hook longer than the grace period holds the pod Terminating for all of it (kubernetes.io pod-with-graceful-termination.yaml)', async () => {
+    const s = await sim();
+    const preStop = { exec: { command: ['/bin/sh', '-c', 'sleep 180'] } };
+    await s.run({ name: 'graceful', spec: { terminationGracePeriodSeconds: 120, containers: [container('nginx', 'nginx:latest', { lifecycle: { preStop } })] } });
+    await s.clock.advance(5000);
+    expect((await s.pod('graceful')).status.phase).toBe('Running');
+    await s.server.delete(Pods, { namespace: 'default', name: 'graceful' });
+    await s.clock.advance(110_000);
+    expect((await s.pod('graceful')).metadata.deletionTimestamp).toBeDefined();
+    await s.clock.advance(15_000);
+    await expect(s.pod('graceful')).rejects.toMatchObject({ reason: 'NotFound' });
+  });
+
+  it('waits out a preStop sleep action, then stops the container at once on SIGTERM', async () => {
+    const s = await sim();
+    await s.run({ name: 'nap', spec: { terminationGracePeriodSeconds: 30, containers: [container('nginx', 'nginx:latest', { lifecycle: { preStop: { sleep: { seconds: 5 } } } })] } });
+    await s.clock.advance(5000);
+    await s.server.delete(Pods, { namespace: 'default', name: 'nap' });
+    await s.clock.advance(4000);
+    expect((await s.pod('nap')).metadata.deletionTimestamp).toBeDefined();
+    await s.clock.advance(2000);
+    await expect(s.pod('nap')).rejects.toMatchObject({ reason: 'NotFound' });
+  });
+
   it('kills a container that ignores SIGTERM at the end of the grace period', async () => {
     const s = await sim();
     await s.run({ name: 'stubborn', annotations: { 'kubeloop.dev/behavior': 'stop-after=never' }, spec: { terminationGracePeriodSeconds: 10, containers: [container('app', 'busybox:1.36')] } });

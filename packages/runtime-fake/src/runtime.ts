@@ -41,6 +41,9 @@ export type ImageAvailability =
   /** The reference is not an image name (`InvalidImageName`): `message` says why, as upstream's image manager. */
   | { readonly kind: 'invalid'; readonly message: string };
 
+/** What remains of the grace period for SIGTERM after a preStop hook, at least (upstream `minimumGracePeriodInSeconds`): 2 s. */
+const MINIMUM_GRACE_AFTER_HOOK_MS = 2000;
+
 /** How a container ended. */
 export interface ContainerExit {
   /** When (ms). */
@@ -285,17 +288,21 @@ export class FakeContainerRuntime {
   }
 
   /**
-   * Sends SIGTERM at `now`: the container exits after its behavior's `stopAfterMs` with its
-   * `stopExitCode` — or, if that would be later than `deadline`, is killed at `deadline` with
-   * exit code 137 (reason `Error`). An earlier planned exit stands.
+   * Stops the container at `now`: its preStop hook runs first for `preStopMs` (cut at
+   * `deadline`), then it gets SIGTERM and exits after its behavior's `stopAfterMs` with its
+   * `stopExitCode` — or, if that would be later than `deadline`, is killed then with exit code
+   * 137 (reason `Error`). After a hook, at least 2 s remain for SIGTERM (upstream's
+   * `minimumGracePeriodInSeconds`). An earlier planned exit stands.
    */
-  stop(id: string, now: number, deadline: number): void {
+  stop(id: string, now: number, deadline: number, preStopMs = 0): void {
     const c = this.#containers.get(id);
     if (c === undefined || (c.exit !== undefined && c.exit.at <= now)) return;
     c.stopping = true;
-    const stopAt = now + (c.behavior.stopAfterMs ?? 0);
+    const termAt = Math.min(now + preStopMs, Math.max(now, deadline));
+    const killAt = preStopMs > 0 ? Math.max(deadline, termAt + MINIMUM_GRACE_AFTER_HOOK_MS) : deadline;
+    const stopAt = termAt + (c.behavior.stopAfterMs ?? 0);
     const exitCode = c.behavior.stopExitCode ?? 0;
-    const exit: ContainerExit = stopAt <= deadline ? { at: stopAt, exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' } : { at: Math.max(now, deadline), exitCode: 137, reason: 'Error' };
+    const exit: ContainerExit = stopAt <= killAt ? { at: stopAt, exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' } : { at: Math.max(now, killAt), exitCode: 137, reason: 'Error' };
     if (c.exit === undefined || exit.at < c.exit.at) c.exit = exit;
   }
 

@@ -21,6 +21,9 @@ import { formatDuration } from './duration.js';
 import type { ProbeKind, ProbeState } from './probe.js';
 import { initialProbeState, probeAnswer, stepProbe } from './probe.js';
 import type { ContainerExit, FakeContainerRuntime, RuntimeContainer } from './runtime.js';
+import { knowsCommand } from './shell/interpret.js';
+import { NO_NETWORK } from './shell/network.js';
+import { execShell } from './shell/program.js';
 
 /** An event the worker wants recorded on its pod. */
 export interface PodEvent {
@@ -286,7 +289,7 @@ export class PodWorker {
         running++;
         if (!st.container.stopping) {
           this.#emit('Normal', 'Killing', `Stopping container ${s.spec.name}`, s);
-          this.#runtime.stop(st.container.id, t, stopBy);
+          this.#runtime.stop(st.container.id, t, stopBy, this.#preStopMs(s, st.container, t));
           this.#changes++;
         }
       }
@@ -357,7 +360,7 @@ export class PodWorker {
         sidecars++;
         if (!st.container.stopping) {
           this.#emit('Normal', 'Killing', `Stopping container ${s.spec.name}`, s);
-          this.#runtime.stop(st.container.id, t, t + pod.spec.terminationGracePeriodSeconds * 1000);
+          this.#runtime.stop(st.container.id, t, t + pod.spec.terminationGracePeriodSeconds * 1000, this.#preStopMs(s, st.container, t));
           this.#changes++;
         }
       }
@@ -447,7 +450,7 @@ export class PodWorker {
         if (kind !== 'readiness' && next.result === 'failure') {
           this.#emit('Normal', 'Killing', `Container ${s.spec.name} failed ${kind} probe, will be restarted`, s);
           const grace = (probe.terminationGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds) * 1000;
-          this.#runtime.stop(st.container.id, t, t + grace);
+          this.#runtime.stop(st.container.id, t, t + grace, this.#preStopMs(s, st.container, t));
           killedByProbe = true;
           break;
         }
@@ -476,6 +479,25 @@ export class PodWorker {
     const timeoutMs = Math.max(1, probe.timeoutSeconds) * 1000;
     if (ran.endedAt === undefined || ran.endedAt - t > timeoutMs) return { answer: 'failure', why: `command ${JSON.stringify(command!.join(' '))} timed out` };
     return ran.exitCode === 0 ? { answer: 'success', why: '' } : { answer: 'failure', why: ran.output.replace(/\n+$/, '') };
+  }
+
+  /**
+   * How long the container's preStop hook runs when it is stopped at `t` (upstream
+   * `executePreStopHook`, which runs before SIGTERM): `sleep` its seconds; `exec` as long as the
+   * command takes in the container (a command the shell interpreter does not know, or one that
+   * never ends, takes no time / the whole grace period); `httpGet` and `tcpSocket` no time.
+   */
+  #preStopMs(s: Slot, container: RuntimeContainer, t: number): number {
+    const hook = s.spec.lifecycle?.preStop;
+    if (hook === undefined) return 0;
+    if (hook.sleep !== undefined) return Math.max(0, hook.sleep.seconds) * 1000;
+    const command = hook.exec?.command;
+    if (command === undefined) return 0;
+    const program = this.#runtime.get(container.id)?.program;
+    // A container run by its image's behavior: the hook runs in a bare shell (its sleeps are what take time).
+    const ran = program !== undefined ? program.exec(command, t) : knowsCommand(command) ? execShell(command, { env: {}, files: new Map(), hostname: '', network: NO_NETWORK }, t) : undefined;
+    if (ran === undefined) return 0;
+    return ran.endedAt === undefined ? Number.POSITIVE_INFINITY : ran.endedAt - t;
   }
 
   /** The init container statuses, in spec order. */

@@ -385,6 +385,23 @@ export interface ProgramExec {
 /** Loop iterations (and sleeps) an exec, or the replay of a script up to a time, follows at most. */
 const EXEC_BUDGET = 10_000;
 
+/**
+ * Runs `argv` (which `knowsCommand` accepted) from `at` to its end, within a budget of
+ * {@link EXEC_BUDGET} events: what it printed, its exit code and when it ended (both undefined
+ * when it hangs, loops for ever or outlives the budget). `files` are its writable files.
+ */
+export function execShell(argv: readonly string[], environment: ShellEnvironment, at: number, files?: Map<string, string>): ProgramExec {
+  const run = runShell({ argv, environment, start: at, files });
+  let output = '';
+  for (let steps = 0; steps < EXEC_BUDGET; steps++) {
+    const r = run.next();
+    if (r.done === true) return { output, exitCode: r.value.kind === 'exit' ? r.value.code : undefined, endedAt: r.value.kind === 'exit' ? r.value.at : undefined };
+    if (r.value.kind === 'output') output += r.value.text;
+    if (r.value.kind === 'forever') break;
+  }
+  return { output, exitCode: undefined, endedAt: undefined };
+}
+
 /** What a container's command line does, as the runtime starts it. */
 export interface ContainerProgram {
   /** The argv that runs (after Kubernetes combined command/args with the image's). */
@@ -559,18 +576,7 @@ export function containerProgram(context: ProgramContext): ContainerProgram | un
       };
       return {
         plan: planned,
-        exec(argv, at) {
-          if (!knowsCommand(argv)) return undefined;
-          const run = runShell({ argv, environment: environment(), start: at, files: filesAt(at) });
-          let output = '';
-          for (let steps = 0; steps < EXEC_BUDGET; steps++) {
-            const r = run.next();
-            if (r.done === true) return { output, exitCode: r.value.kind === 'exit' ? r.value.code : undefined, endedAt: r.value.kind === 'exit' ? r.value.at : undefined };
-            if (r.value.kind === 'output') output += r.value.text;
-            if (r.value.kind === 'forever') break;
-          }
-          return { output, exitCode: undefined, endedAt: undefined };
-        },
+        exec: (argv, at) => (knowsCommand(argv) ? execShell(argv, environment(), at, filesAt(at)) : undefined),
         logsUntil(until, keep, emit) {
           hints.horizon = until;
           hints.keepLines = keep;
