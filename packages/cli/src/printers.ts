@@ -133,7 +133,8 @@ function containerCells(containers: readonly Container[] | undefined): [string, 
 
 /**
  * The STATUS column of a pod, as kubectl's pod printer derives it: the phase (`Pending` before
- * any status is written), replaced by the pod's reason; `Init:<reason>` or `Init:<done>/<total>`
+ * any status is written), replaced by the pod's reason, or `SchedulingGated` while its
+ * `PodScheduled` condition says so; `Init:<reason>` or `Init:<done>/<total>`
  * while init containers run (a started sidecar does not count as running init); else, or once
  * the pod's `Initialized` condition is True (a sidecar killed at the end counts no more), the
  * reason of the first container that is waiting or terminated (`ExitCode:<n>`/`Signal:<n>`
@@ -142,6 +143,7 @@ function containerCells(containers: readonly Container[] | undefined): [string, 
 export function podStatus(pod: Pod): string {
   const status = pod.status;
   let reason: string = status?.reason ?? status?.phase ?? 'Pending'; // a pod no one has written status for yet is pending
+  if ((status?.conditions ?? []).some((c) => c.type === 'PodScheduled' && c.reason === 'SchedulingGated')) reason = 'SchedulingGated';
   let initializing = false;
   const inits = status?.initContainerStatuses ?? [];
   const initTotal = pod.spec?.initContainers?.length ?? inits.length;

@@ -50,6 +50,10 @@ describe('podStatus', () => {
     expect(formatTables(buildTables([stuckPod], T0 + 90_000, () => true)).split('\n')[1]).toMatch(/^default +init +0\/1 +Init:CrashLoopBackOff +3 +90s /);
   });
 
+  it('shows SchedulingGated for a pod held by scheduling gates', () => {
+    expect(podStatus(pod('gated', { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }] } as Pod['status']))).toBe('SchedulingGated');
+  });
+
   it('shows Pending for a pod with no status yet', () => {
     expect(podStatus(pod('a', undefined))).toBe('Pending');
   });

@@ -1158,9 +1158,20 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
 }
 
 /**
+ * Upstream's pod strategy `applySchedulingGatedCondition`: a pod created with scheduling gates
+ * (and no `PodScheduled` condition) gets `PodScheduled` False with reason `SchedulingGated`,
+ * which `kubectl get pods` shows as its STATUS until the gates are removed.
+ */
+function applySchedulingGatedCondition(pod: Pod): Pod {
+  if ((pod.spec.schedulingGates ?? []).length === 0 || (pod.status.conditions ?? []).some((c) => c.type === 'PodScheduled')) return pod;
+  const gated: PodCondition = { type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' };
+  return { ...pod, status: { ...pod.status, conditions: [...(pod.status.conditions ?? []), gated] } };
+}
+
+/**
  * Pods (core/v1, `po`): upstream's pod defaulting (restartPolicy Always, grace period 30 s,
  * image pull policy by tag, requests from limits, `status.phase` Pending and the QoS class),
- * `ValidatePodCreate` and `ValidatePodUpdate`, the status subresource and the field selectors
+ * the `SchedulingGated` condition of a gated pod, `ValidatePodCreate` and `ValidatePodUpdate`, the status subresource and the field selectors
  * that kubelets, the scheduler and kubectl use.
  */
 export const Pods = defineResource({
@@ -1178,6 +1189,7 @@ export const Pods = defineResource({
     if (spec === pod.spec && qosClass === pod.status.qosClass) return pod;
     return { ...pod, spec, status: { ...pod.status, qosClass } };
   },
+  prepareForCreate: applySchedulingGatedCondition,
   validate(pod) {
     return validatePodSpec(pod.spec, 'spec');
   },
