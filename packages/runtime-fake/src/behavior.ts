@@ -19,7 +19,7 @@ import { parseDuration, tryParseQuantity } from '@kubeloop/core';
 import { RuntimeFakeError } from './errors.js';
 import { imageRepository, normalizeImage } from './images.js';
 import type { ContainerProgram, PodData } from './shell/program.js';
-import { containerProgram } from './shell/program.js';
+import { containerArgv, containerProgram } from './shell/program.js';
 import type { ShellNetwork } from './shell/network.js';
 import type { UsageShape } from './usage-shape.js';
 import { firstTimeAbove, usageAt } from './usage-shape.js';
@@ -290,6 +290,10 @@ export class BehaviorRegistry {
     const ownCommand = container.command !== undefined || container.args !== undefined || !this.#registered(container.image);
     const program = this.#commands && ownCommand ? containerProgram({ pod, container, podIP: context.podIP, data: context.data, emptyDirs: context.emptyDirs, network: this.#network?.forPod?.(pod) ?? this.#network, fallback: out }) : undefined;
     if (program !== undefined) out = { ...out, exitAfterMs: undefined, exitCode: undefined, stopAfterMs: undefined, stopExitCode: undefined, program };
+    else {
+      const load = loadGeneratorBehavior(container.image, containerArgv(container, {}));
+      if (load !== undefined) out = { ...out, ...load };
+    }
     const all = annotations[BEHAVIOR_ANNOTATION];
     const own = annotations[containerBehaviorAnnotation(container.name)];
     const lookup = (name: string): ContainerBehavior | undefined => this.named(name);
@@ -299,6 +303,51 @@ export class BehaviorRegistry {
     if (memoryShape !== undefined) out = { ...out, memoryShape };
     return out;
   }
+}
+
+/** A size as `stress` reads it: a number with an optional `B`, `K`, `M` or `G` suffix, in powers of 1024. */
+function stressBytes(text: string | undefined): number | undefined {
+  const m = /^(\d+)([bBkKmMgG]?)$/.exec(text ?? '');
+  if (m === null) return undefined;
+  const power = { '': 0, b: 0, k: 1, m: 2, g: 3 }[m[2]!.toLowerCase() as '' | 'b' | 'k' | 'm' | 'g'];
+  return Number(m[1]) * 1024 ** power;
+}
+
+/** A duration as `stress --timeout` reads it: seconds, or a number with `s`, `m`, `h` or `d`. */
+function stressSeconds(text: string | undefined): number | undefined {
+  const m = /^(\d+)([smhd]?)$/.exec(text ?? '');
+  if (m === null) return undefined;
+  return Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[m[2]! as '' | 's' | 'm' | 'h' | 'd'];
+}
+
+/**
+ * What a load generator does with its arguments, for the images kubernetes.io's resource tasks
+ * run (`argv` is the container's command and args as Kubernetes combines them):
+ * - `stress` (`polinux/stress`): `--vm N --vm-bytes B` workers hold N × B of memory (256M each
+ *   by default) and spin a CPU each unless `--vm-hang`; `--cpu N` spins N CPUs; `--timeout T`
+ *   ends it with exit 0 after T;
+ * - `vish/stress`: `-cpus N` spins N CPUs.
+ *
+ * CPU use is what the workers would take; the container's limit caps it (CFS throttling), and
+ * memory above its limit is an OOM kill, as for any behavior. Undefined for any other program.
+ */
+export function loadGeneratorBehavior(image: string | undefined, argv: readonly string[]): ContainerBehavior | undefined {
+  const repository = imageRepository(image ?? '');
+  const program = (argv[0] ?? '').slice((argv[0] ?? '').lastIndexOf('/') + 1);
+  const value = (...names: string[]): string | undefined => {
+    const i = argv.findIndex((a) => names.includes(a));
+    return i < 0 ? undefined : argv[i + 1];
+  };
+  if (program === 'stress' || (repository === 'docker.io/polinux/stress' && argv.length === 0)) {
+    const vm = Number(value('--vm', '-m') ?? '0') || 0;
+    const cpu = Number(value('--cpu', '-c') ?? '0') || 0;
+    const hang = argv.includes('--vm-hang');
+    const bytes = stressBytes(value('--vm-bytes') ?? '256M') ?? 256 * 1024 ** 2;
+    const timeout = stressSeconds(value('--timeout', '-t'));
+    return { memoryBytes: vm * bytes, cpuMillicores: (cpu + (hang ? 0 : vm)) * 1000, ...(timeout === undefined ? {} : { exitAfterMs: timeout * 1000, exitCode: 0 }) };
+  }
+  if (repository === 'docker.io/vish/stress') return { cpuMillicores: (Number(value('-cpus') ?? '0') || 0) * 1000 };
+  return undefined;
 }
 
 /** How a started container will end on its own, if it does. */

@@ -723,6 +723,20 @@ describe('kubelet restarts', () => {
 });
 
 describe('resource usage', () => {
+  it('runs kubernetes.io\'s stress containers as their arguments say: 150M held fits a 200Mi limit, 250M is OOM-killed under 100Mi, -cpus 2 is throttled to a 1-CPU limit', async () => {
+    const s = await sim([{ name: 'node-1', cpu: '4', memory: '8Gi' }]);
+    const stress = (bytes: string, limit: string): Record<string, unknown> => ({ command: ['stress'], args: ['--vm', '1', '--vm-bytes', bytes, '--vm-hang', '1'], resources: { requests: { memory: '50Mi' }, limits: { memory: limit } } });
+    await s.run({ name: 'memory-demo', spec: { containers: [container('memory-demo-ctr', 'polinux/stress', stress('150M', '200Mi'))] } });
+    await s.run({ name: 'memory-demo-2', spec: { containers: [container('memory-demo-2-ctr', 'polinux/stress', stress('250M', '100Mi'))] } });
+    await s.run({ name: 'cpu-demo', spec: { containers: [container('cpu-demo-ctr', 'vish/stress', { args: ['-cpus', '2'], resources: { requests: { cpu: '500m' }, limits: { cpu: '1' } } })] } });
+    await s.clock.advance(30_000);
+    expect((await s.pod('memory-demo')).status.containerStatuses?.[0]).toMatchObject({ restartCount: 0, state: { running: {} } });
+    expect((await s.pod('memory-demo-2')).status.containerStatuses?.[0]?.lastState?.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+    const usage = new Map(s.kubelets[0]!.usage().map((p) => [p.name, p.containers[0]!]));
+    expect(usage.get('memory-demo')?.memoryBytes).toBe(150 * 2 ** 20);
+    expect(usage.get('cpu-demo')?.cpuMillicores).toBe(1000);
+  });
+
   it('reports what running containers use, growing with a leak', async () => {
     const s = await sim();
     await s.run({ name: 'busy', annotations: { 'kubeloop.dev/behavior': 'cpu=250m,memory=64Mi,memory-growth=1Mi' }, spec: { containers: [container('app', 'busybox:1.36')] } });
