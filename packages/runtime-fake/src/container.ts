@@ -28,6 +28,8 @@ import type { PodEvent } from './worker.js';
  * - `new`: to be created (first start, or a restart whose back-off is over);
  * - `never-pull`: its image is missing and its pull policy is `Never` (`ErrImageNeverPull`);
  * - `invalid-image`: its image reference does not parse (`InvalidImageName`): it never starts;
+ * - `config-error`: its environment names a ConfigMap, Secret or key that is missing
+ *   (`CreateContainerConfigError`): it is created again at each drive;
  * - `pulling`: its image is being pulled until `readyAt`; this container asked at `startedAt`;
  * - `running`: started; `probes` are its probes' states, `killedByProbe` says a failed
  *   liveness or startup probe is stopping it;
@@ -38,6 +40,7 @@ export type ContainerPhase =
   | { readonly kind: 'new' }
   | { readonly kind: 'never-pull'; readonly message: string }
   | { readonly kind: 'invalid-image'; readonly message: string }
+  | { readonly kind: 'config-error'; readonly message: string }
   | { readonly kind: 'pulling'; readonly readyAt: number; readonly startedAt: number; readonly sizeBytes: number }
   | { readonly kind: 'running'; readonly container: RuntimeContainer; readonly probes: Readonly<Partial<Record<ProbeKind, ProbeState>>>; readonly killedByProbe: boolean }
   | { readonly kind: 'exited'; readonly container: RuntimeContainer; readonly exit: ContainerExit; readonly killedByProbe: boolean }
@@ -73,12 +76,15 @@ export interface ContainerMachineState {
  *   restart (the pod's restart policy, or a sidecar while the containers run).
  * - `Image`: the runtime's answer to `EnsureImage` at `t`, and the image's size in bytes.
  * - `Launched`: the runtime's answer to `Run`: the started instance and its probes' first states.
+ * - `ConfigError`: the answer to `Run` when the container's environment cannot be built (a
+ *   missing ConfigMap, Secret or key): why, as upstream words it.
  * - `Exited`: the running instance ended.
  */
 export type ContainerMachineInput =
   | { readonly type: 'Drive'; readonly t: number; readonly restart: boolean }
   | { readonly type: 'Image'; readonly t: number; readonly availability: ImageAvailability; readonly sizeBytes: number }
   | { readonly type: 'Launched'; readonly container: RuntimeContainer; readonly probes: Readonly<Partial<Record<ProbeKind, ProbeState>>> }
+  | { readonly type: 'ConfigError'; readonly message: string }
   | { readonly type: 'Exited'; readonly exit: ContainerExit };
 
 /**
@@ -87,7 +93,8 @@ export type ContainerMachineInput =
  * - `Emit`: record an event on the pod;
  * - `Remove`: remove an old instance from the runtime;
  * - `EnsureImage` → `Image`: ask the runtime for the image under the container's pull policy;
- * - `Run` → `Launched`: create and start an instance.
+ * - `Run` → `Launched`: create and start an instance (or `ConfigError`: its environment cannot
+ *   be built).
  *
  * At most one of `EnsureImage` and `Run` is asked for per step, and it comes last.
  */
@@ -118,7 +125,8 @@ function pulled(state: ContainerMachineState, phase: Extract<ContainerPhase, { k
  *   `pulling` → `Pulling`, then at once `Pulled` and `Run` if the image is already there;
  *   `present` → `Pulled` ("already present on machine") and `Run`.
  * - `pulling` + `Drive` at or after `readyAt` → `Pulled`, `Run`.
- * - + `Launched` → `running` with `Created` and `Started`.
+ * - + `Launched` → `running` with `Created` and `Started`; + `ConfigError` → `config-error`
+ *   with a `Failed` warning (`Error: <why>`, once per reason); `config-error` + `Drive` → `Run`.
  * - `running` + `Exited` → `exited`.
  * - `exited` / `backoff` + `Drive` with `restart`: while backing off (see `backoffStep`) →
  *   `backoff` with a `BackOff` warning on entering it; else a new instance: `restartCount` + 1,
@@ -137,6 +145,8 @@ export function containerStep(state: ContainerMachineState, input: ContainerMach
         case 'running':
         case 'invalid-image':
           return [[], state];
+        case 'config-error':
+          return [[{ type: 'Run' }], state];
         case 'exited':
         case 'backoff': {
           if (!input.restart || (phase.kind === 'backoff' && phase.until > input.t)) return [[], state];
@@ -174,6 +184,9 @@ export function containerStep(state: ContainerMachineState, input: ContainerMach
       }
       return [[], state];
     }
+    case 'ConfigError':
+      if (phase.kind === 'config-error' && phase.message === input.message) return [[], state];
+      return [[{ type: 'Emit', event: { type: 'Warning', reason: 'Failed', message: `Error: ${input.message}` } }], { ...state, phase: { kind: 'config-error', message: input.message } }];
     case 'Launched':
       return [
         [

@@ -135,6 +135,28 @@ describe('a pod bound to a fake node', () => {
     expect(pod.status.phase).toBe('Running');
   });
 
+  it('keeps a container whose env names a missing ConfigMap in CreateContainerConfigError, and starts it with the value once the ConfigMap exists', async () => {
+    const s = await sim();
+    const env = [{ name: 'SPECIAL_LEVEL_KEY', valueFrom: { configMapKeyRef: { name: 'special-config', key: 'special.how' } } }];
+    await s.run({ name: 'dapi-test-pod', spec: { containers: [container('test-container', 'registry.k8s.io/busybox', { command: ['/bin/sh', '-c', 'echo $(SPECIAL_LEVEL_KEY); sleep 3600'], env })] } });
+    await s.clock.advance(20_000);
+    let pod = await s.pod('dapi-test-pod');
+    expect(pod.status.phase).toBe('Pending');
+    expect(pod.status.containerStatuses?.[0]?.state?.waiting).toEqual({ reason: 'CreateContainerConfigError', message: 'configmap "special-config" not found' });
+    expect((await s.events('dapi-test-pod')).filter((e) => e.reason === 'Failed').map((e) => e.message)).toEqual(['Error: configmap "special-config" not found']);
+    // The ConfigMap without the key: a new reason.
+    await s.server.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'special-config', namespace: 'default' }, data: { other: 'x' } });
+    await s.clock.advance(11_000);
+    pod = await s.pod('dapi-test-pod');
+    expect(pod.status.containerStatuses?.[0]?.state?.waiting?.message).toBe("couldn't find key special.how in ConfigMap default/special-config");
+    const cm = await s.server.get(ConfigMaps, { namespace: 'default', name: 'special-config' });
+    await s.server.update(ConfigMaps, { ...cm, data: { 'special.how': 'very' } });
+    await s.clock.advance(11_000);
+    pod = await s.pod('dapi-test-pod');
+    expect(pod.status.phase).toBe('Running');
+    expect(s.kubelets[0]!.logs('default', 'dapi-test-pod', 'test-container').map((l) => l.text)).toEqual(['very']);
+  });
+
   it('waits for a PersistentVolumeClaim that does not exist', async () => {
     const s = await sim();
     await s.run({ name: 'db', spec: { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }], containers: [container('db', 'postgres:16')] } });

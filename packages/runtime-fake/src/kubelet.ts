@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CacheReader, Client, Clock, EventRecorder, HostPort, InformerEvent, Lease, Node, ObjectKey, Pod, PodStatus, RateLimitingWorkqueue, Rng, Timer, Volume } from '@kubeloop/core';
+import type { CacheReader, Client, Clock, Container, EventRecorder, HostPort, InformerEvent, Lease, Node, ObjectKey, Pod, PodStatus, RateLimitingWorkqueue, Rng, Timer, Volume } from '@kubeloop/core';
 import {
   ConfigMaps,
   EventRecorder as Recorder,
@@ -44,7 +44,7 @@ import type { StatsSummary, StatsTimes } from './kubelet-stats.js';
 import { CpuTotals, NODE_SYSTEM_USAGE, formatResourceMetrics } from './kubelet-stats.js';
 import type { PodRuntimeView } from './status.js';
 import type { ContainerLogLine, PodData, ProgramExec } from './shell/program.js';
-import { loadPodData } from './shell/program.js';
+import { containerConfigError, loadPodData } from './shell/program.js';
 import type { WorkerInput } from './worker.js';
 import { PodWorker } from './worker.js';
 import { FAILED_ATTACH_VOLUME, multiAttachError } from './volumes.js';
@@ -743,7 +743,7 @@ export class FakeKubelet {
       case 'StartWorker':
         try {
           const context = this.#programContext(pod);
-          const worker = new PodWorker(this.#latestPod(key, pod), this.runtime, (c) => this.#behaviors.resolve(pod, c, context), this.#ipAllocator(pod), clock.now());
+          const worker = new PodWorker(this.#latestPod(key, pod), this.runtime, (c) => this.#behaviors.resolve(pod, c, context), this.#ipAllocator(pod), clock.now(), this.#configCheck(pod));
           this.#workers.set(uid, worker);
           this.#reckonAdmitted(pod);
           return { type: 'WorkerStarted', pod };
@@ -760,22 +760,12 @@ export class FakeKubelet {
       case 'Advance': {
         const worker = this.#workers.get(uid);
         if (worker === undefined) return 'stop';
-        const now = clock.now();
-        worker.advance(now, action.input);
-        if (worker.terminal) this.#uncountAdmitted(uid);
-        const view: PodRuntimeView = {
-          hostIP: this.nodeIP,
-          podIP: worker.podIP,
-          startTime: worker.startTime,
-          sandboxReady: worker.sandboxReady,
-          initContainerStatuses: worker.initContainerStatuses(),
-          containerStatuses: worker.containerStatuses(),
-          terminal: worker.terminal,
-          failure: worker.failure,
-        };
-        return { type: 'Advanced', pod, latest: this.#cache?.get(key), view, events: worker.drainEvents(), nextDeadline: worker.nextDeadline(), now };
+        // A container waits for a ConfigMap or Secret its environment names: read them again first.
+        if (worker.awaitingConfig) return loadPodData(this.#o.client, pod).then((data) => (this.#podData.set(uid, data), this.#advance(worker, key, pod, action.input)));
+        return this.#advance(worker, key, pod, action.input);
       }
       case 'RecordEvent':
+
         void this.#recorder.event(action.pod, action.event.type, action.event.reason, action.event.message, action.event.fieldPath);
         return undefined;
       case 'WriteStatus':
@@ -789,6 +779,25 @@ export class FakeKubelet {
         queue.addAfter(key, action.at - clock.now());
         return undefined;
     }
+  }
+
+  /** Advances a pod's worker to now with `input`: what it shows, as the sync's `Advanced` input. */
+  #advance(worker: PodWorker, key: string, pod: Pod, input: WorkerInput): PodSyncInput {
+    const uid = pod.metadata.uid ?? '';
+    const now = this.#o.clock.now();
+    worker.advance(now, input);
+    if (worker.terminal) this.#uncountAdmitted(uid);
+    const view: PodRuntimeView = {
+      hostIP: this.nodeIP,
+      podIP: worker.podIP,
+      startTime: worker.startTime,
+      sandboxReady: worker.sandboxReady,
+      initContainerStatuses: worker.initContainerStatuses(),
+      containerStatuses: worker.containerStatuses(),
+      terminal: worker.terminal,
+      failure: worker.failure,
+    };
+    return { type: 'Advanced', pod, latest: this.#cache?.get(key), view, events: worker.drainEvents(), nextDeadline: worker.nextDeadline(), now };
   }
 
   // The closures a pod worker keeps for its life are made here, apart from `#perform`: a closure
@@ -815,6 +824,15 @@ export class FakeKubelet {
     const uid = pod.metadata.uid ?? '';
     const emptyDirs = pod.spec.volumes?.some((v) => v.emptyDir !== undefined) === true ? new Map<string, Map<string, string>>() : undefined;
     return { podIP: () => this.#workers.get(uid)?.podIP, data: () => this.#podData.get(uid), emptyDirs };
+  }
+
+  /** Why a container of `pod` cannot be created yet: its environment names missing data (see `containerConfigError`). */
+  #configCheck(pod: Pod): (c: Container) => string | undefined {
+    const uid = pod.metadata.uid ?? '';
+    return (c) => {
+      const data = this.#podData.get(uid);
+      return data === undefined ? undefined : containerConfigError(pod, c, data);
+    };
   }
 
   /** Gives a pod its IP: the node's under `hostNetwork`, else one of the node's pod CIDR. */

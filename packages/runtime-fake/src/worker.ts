@@ -74,6 +74,8 @@ interface Slot {
 }
 
 /** The mount retry back-off (upstream `nestedpendingoperations`: 500 ms doubling to 2 min 2 s). */
+/** How long the kubelet waits before it tries again to create a container whose environment could not be built: 10 s. */
+const CONFIG_RETRY_MS = 10_000;
 const MOUNT_RETRY_INITIAL_MS = 500;
 const MOUNT_RETRY_MAX_MS = 122_000;
 
@@ -94,6 +96,7 @@ export function shouldRestart(policy: Pod['spec']['restartPolicy'], init: boolea
  */
 export class PodWorker {
   readonly #pod: () => Pod;
+  readonly #configError: ((c: Container) => string | undefined) | undefined;
   readonly #runtime: FakeContainerRuntime;
   readonly #allocateIP: () => string;
   readonly #slots: Slot[];
@@ -117,8 +120,9 @@ export class PodWorker {
    * Builds the worker of a pod admitted at `now`. `pod` returns the latest pod object;
    * `behaviorOf` resolves each container's behavior (errors propagate to the caller).
    */
-  constructor(pod: () => Pod, runtime: FakeContainerRuntime, behaviorOf: (c: Container) => ContainerBehavior, allocateIP: () => string, now: number) {
+  constructor(pod: () => Pod, runtime: FakeContainerRuntime, behaviorOf: (c: Container) => ContainerBehavior, allocateIP: () => string, now: number, configError?: (c: Container) => string | undefined) {
     this.#pod = pod;
+    this.#configError = configError;
     this.#runtime = runtime;
     this.#allocateIP = allocateIP;
     this.#cursor = now;
@@ -130,6 +134,11 @@ export class PodWorker {
       return { spec, init, fieldPath: `spec.${init ? 'initContainers' : 'containers'}{${spec.name}}`, sidecar: init && spec.restartPolicy === 'Always', everStarted: false, behavior: behaviorOf(spec), memoryLimitBytes: q?.value(), c: initialContainerState(spec.name, spec.image ?? '', podRef(p)) };
     };
     this.#slots = [...(p.spec.initContainers ?? []).map((c) => slot(c, true)), ...p.spec.containers.map((c) => slot(c, false))];
+  }
+
+  /** Whether a container waits for a ConfigMap, Secret or key its environment names (the kubelet reads them again before the next advance). */
+  get awaitingConfig(): boolean {
+    return this.#slots.some((s) => s.c.phase.kind === 'config-error');
   }
 
   /** When the kubelet admitted the pod (ms). */
@@ -219,6 +228,9 @@ export class PodWorker {
         if (mayStart) at(st.readyAt);
       } else if (st.kind === 'backoff') {
         if (mayStart) at(st.until);
+      } else if (st.kind === 'config-error') {
+        // upstream's pod worker retries a failed sync after a back-off: the ConfigMap may exist by then
+        if (mayStart) at(this.#cursor + CONFIG_RETRY_MS);
       } else if (st.kind === 'running') {
         if (st.container.exit !== undefined) at(st.container.exit.at);
         if (!st.container.stopping) for (const k of this.#activeProbes(s, st)) at(st.probes[k]!.nextAt);
@@ -409,9 +421,11 @@ export class PodWorker {
             next = { type: 'Image', t, availability: this.#runtime.ensureImage(image, s.spec.imagePullPolicy ?? 'IfNotPresent', t), sizeBytes: this.#runtime.imageSize(image) };
             break;
           }
-          case 'Run':
-            next = { type: 'Launched', ...this.#launch(s, t) };
+          case 'Run': {
+            const why = this.#configError?.(s.spec);
+            next = why === undefined ? { type: 'Launched', ...this.#launch(s, t) } : { type: 'ConfigError', message: why };
             break;
+          }
         }
       }
     }
@@ -524,6 +538,8 @@ export class PodWorker {
         return { ...base, state: { waiting: { reason: 'ErrImageNeverPull', message: st.message } }, ready: false, started: false, imageID: '' };
       case 'invalid-image':
         return { ...base, state: { waiting: { reason: 'InvalidImageName', message: st.message } }, ready: false, started: false, imageID: '' };
+      case 'config-error':
+        return { ...base, state: { waiting: { reason: 'CreateContainerConfigError', message: st.message } }, ready: false, started: false, imageID: '' };
       case 'pulling':
         return { ...base, state: { waiting: { reason: 'ContainerCreating' } }, ready: false, started: false, imageID: '' };
       case 'running': {

@@ -276,6 +276,34 @@ export function containerEnvironment(pod: Pod, container: Container, data: PodDa
   return env;
 }
 
+/**
+ * Why the kubelet cannot build `container`'s environment from `data` (upstream
+ * `makeEnvironmentVariables`, which fails the container with `CreateContainerConfigError`): a
+ * ConfigMap or Secret that `envFrom` or an `env` key reference names and that does not exist
+ * (`configmap "special-config" not found`), or a key it lacks (`couldn't find key
+ * special.how in ConfigMap default/special-config`); references marked `optional` are skipped.
+ * `envFrom` is checked first, then `env`, in order. Undefined when nothing is missing.
+ */
+export function containerConfigError(pod: Pod, container: Container, data: PodData): string | undefined {
+  const namespace = pod.metadata.namespace ?? 'default';
+  for (const from of container.envFrom ?? []) {
+    if (from.configMapRef !== undefined && from.configMapRef.optional !== true && !data.configMaps.has(from.configMapRef.name ?? '')) return `configmap "${from.configMapRef.name ?? ''}" not found`;
+    if (from.secretRef !== undefined && from.secretRef.optional !== true && !data.secrets.has(from.secretRef.name ?? '')) return `secret "${from.secretRef.name ?? ''}" not found`;
+  }
+  for (const e of container.env ?? []) {
+    for (const [ref, kind, objects] of [
+      [e.valueFrom?.configMapKeyRef, 'ConfigMap', data.configMaps],
+      [e.valueFrom?.secretKeyRef, 'Secret', data.secrets],
+    ] as const) {
+      if (ref === undefined || ref.optional === true) continue;
+      const object = objects.get(ref.name ?? '');
+      if (object === undefined) return `${kind.toLowerCase()} "${ref.name ?? ''}" not found`;
+      if (!Object.hasOwn(object, ref.key)) return `couldn't find key ${ref.key} in ${kind} ${namespace}/${ref.name ?? ''}`;
+    }
+  }
+  return undefined;
+}
+
 /** Where the service account volume is mounted in every container. */
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
