@@ -840,6 +840,22 @@ describe('the node', () => {
     expect(node.status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False', 'Ready=True']);
   });
 
+  it('has a machine ID of its own, which a pod mounting /etc/machine-id by hostPath reads (kubernetes.io basic-daemonset.yaml)', async () => {
+    const s = await sim([{ name: 'node-a' }, { name: 'node-b' }]);
+    const ids = await Promise.all(['node-a', 'node-b'].map(async (name) => (await s.server.get(Nodes, { name })).status.nodeInfo?.machineID ?? ''));
+    expect(ids[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(ids[1]).not.toBe(ids[0]);
+    const spec = {
+      restartPolicy: 'Never',
+      volumes: [{ name: 'machine-id', hostPath: { path: '/etc/machine-id', type: 'File' } }],
+      containers: [container('log-machine-id', 'busybox:1.37', { command: ['sh', '-c', 'cat /etc/machine-id'], volumeMounts: [{ name: 'machine-id', mountPath: '/etc/machine-id', readOnly: true }] })],
+    };
+    await s.run({ name: 'reader', spec }, 'node-b');
+    await s.clock.advance(5000);
+    expect((await s.pod('reader')).status.phase).toBe('Succeeded');
+    expect(s.kubelets[1]!.logs('default', 'reader', 'log-machine-id').map((l) => l.text)).toEqual([ids[1]]);
+  });
+
   it('reports pulled images in its status within one heartbeat (for the scheduler\'s ImageLocality)', async () => {
     const s = await sim();
     expect((await s.server.get(Nodes, { name: 'node-1' })).status.images).toEqual([]);

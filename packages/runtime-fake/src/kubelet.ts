@@ -30,7 +30,7 @@ import {
 import { BehaviorRegistry } from './behavior.js';
 import { RuntimeFakeError } from './errors.js';
 import type { FakeNodeConfig } from './node.js';
-import { buildNode, healthyNodeConditions, nodeCapacity, nodeIPFor, podCIDRFor, podIPIn } from './node.js';
+import { buildNode, healthyNodeConditions, nodeCapacity, nodeHostFiles, nodeIPFor, podCIDRFor, podIPIn } from './node.js';
 import type { AdmissionResources } from './admission.js';
 import { allocatableResources, podRequests } from './admission.js';
 import type { PodSyncAction, PodSyncInput, PodSyncState } from './pod-sync.js';
@@ -155,6 +155,8 @@ export class FakeKubelet {
   readonly #loadedContainers = new Map<string, Set<string>>();
   /** The ConfigMaps and Secrets each pod refers to, read when its sandbox was set up (for command lines). */
   readonly #podData = new Map<string, PodData>();
+  /** The node's files that hostPath volumes mount (`/etc/machine-id`). */
+  readonly #hostFiles: ReadonlyMap<string, string>;
   /**
    * The status last written for each pod whose write has not come back through the watch yet,
    * by uid: that update is this kubelet's own, and syncs nothing (see {@link FakeKubelet.#onPodEvent}).
@@ -201,6 +203,7 @@ export class FakeKubelet {
     this.#o = options;
     this.nodeName = options.node.name;
     this.nodeIP = options.node.internalIP ?? nodeIPFor(options.node.index ?? 0);
+    this.#hostFiles = nodeHostFiles(options.node.name);
     this.podCIDR = options.node.podCIDR ?? podCIDRFor(options.node.index ?? 0);
     this.#behaviors = options.behaviors ?? new BehaviorRegistry();
     this.#allocatable = allocatableResources({ ...nodeCapacity(options.node), ...options.node.allocatable });
@@ -754,14 +757,14 @@ export class FakeKubelet {
       case 'CheckVolumes':
         return this.#checkVolumes(pod).then(async (volumes) => {
           // What the containers' command lines may read (mounted ConfigMaps and Secrets), once per pod.
-          if (volumes.ok && !this.#podData.has(uid)) this.#podData.set(uid, await loadPodData(this.#o.client, pod));
+          if (volumes.ok && !this.#podData.has(uid)) this.#podData.set(uid, { ...(await loadPodData(this.#o.client, pod)), hostFiles: this.#hostFiles });
           return { type: 'VolumesChecked', pod, volumes };
         });
       case 'Advance': {
         const worker = this.#workers.get(uid);
         if (worker === undefined) return 'stop';
         // A container waits for a ConfigMap or Secret its environment names: read them again first.
-        if (worker.awaitingConfig) return loadPodData(this.#o.client, pod).then((data) => (this.#podData.set(uid, data), this.#advance(worker, key, pod, action.input)));
+        if (worker.awaitingConfig) return loadPodData(this.#o.client, pod).then((data) => (this.#podData.set(uid, { ...data, hostFiles: this.#hostFiles }), this.#advance(worker, key, pod, action.input)));
         return this.#advance(worker, key, pod, action.input);
       }
       case 'RecordEvent':

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import type { Node, NodeCondition } from '@kubeloop/core';
 import { ApiError, Nodes, formatTime, tryParseQuantity, validateForCreate } from '@kubeloop/core';
 import { RuntimeFakeError } from './errors.js';
@@ -130,6 +131,22 @@ export function healthyNodeConditions(previous: readonly NodeCondition[] | undef
 }
 
 /**
+ * The node's machine ID (`/etc/machine-id`, `status.nodeInfo.machineID`): 32 hex digits, a
+ * digest of the node's name, so the same node has the same ID in every run.
+ */
+export function machineIDFor(name: string): string {
+  return createHash('sha256').update(`kubeloop machine-id ${name}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * The files a node has that pods' `hostPath` volumes may mount, by absolute path:
+ * `/etc/machine-id` (its {@link machineIDFor} and a newline), as a systemd host has.
+ */
+export function nodeHostFiles(name: string): ReadonlyMap<string, string> {
+  return new Map([['/etc/machine-id', `${machineIDFor(name)}\n`]]);
+}
+
+/**
  * The Node a kubelet registers for `config` at `now`: labels (`kubernetes.io/hostname`,
  * `kubernetes.io/os=linux`, `kubernetes.io/arch=amd64`, the beta equivalents), pod CIDR,
  * taints, capacity and allocatable, addresses (InternalIP, Hostname), nodeInfo, healthy
@@ -167,7 +184,7 @@ export function buildNode(config: FakeNodeConfig, images: Node['status']['images
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
       nodeInfo: {
-        machineID: '',
+        machineID: machineIDFor(config.name),
         systemUUID: '',
         bootID: '',
         kernelVersion: '6.8.0-kubeloop',

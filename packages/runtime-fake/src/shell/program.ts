@@ -84,6 +84,8 @@ export interface PodData {
   readonly configMaps: ReadonlyMap<string, Readonly<Record<string, string>>>;
   /** Secret data, decoded, by name (absent: not found). */
   readonly secrets: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** The files of the pod's node that `hostPath` volumes mount, by absolute path (none when absent). */
+  readonly hostFiles?: ReadonlyMap<string, string> | undefined;
 }
 
 /** What a pod that refers to no ConfigMap and no Secret reads. */
@@ -310,7 +312,8 @@ const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /**
  * The files `container` sees from its ConfigMap, Secret, projected and downward API volume
  * mounts, by absolute path (`<mountPath>/<key or item path>`; a `subPath` mount is the one
- * file), the service account's `namespace` file (unless `automountServiceAccountToken: false`)
+ * file), the node's files under a `hostPath` mount (`PodData.hostFiles`), the service
+ * account's `namespace` file (unless `automountServiceAccountToken: false`)
  * and, once the pod has an IP of its own, the kubelet-managed `/etc/hosts` ({@link managedHostsFile}).
  */
 export function containerFiles(pod: Pod, container: Container, data: PodData | undefined, podIP: string | undefined): Map<string, string> {
@@ -339,6 +342,15 @@ export function containerFiles(pod: Pod, container: Container, data: PodData | u
       }
     };
     downward(v.downwardAPI?.items);
+    // A hostPath volume: the node's file at that path, or its files under that directory.
+    if (v.hostPath !== undefined) {
+      const root = v.hostPath.path.replace(/\/+$/, '');
+      for (const [path, text] of data?.hostFiles ?? []) {
+        if (path === root) {
+          files.set(mount.mountPath.replace(/\/+$/, ''), text);
+        } else if (path.startsWith(`${root}/`)) entries.set(path.slice(root.length + 1), text);
+      }
+    }
     for (const s of v.projected?.sources ?? []) {
       if (s.configMap !== undefined) add(data?.configMaps.get(s.configMap.name ?? ''), s.configMap.items);
       if (s.secret !== undefined) add(data?.secrets.get(s.secret.name ?? ''), s.secret.items);
