@@ -1464,7 +1464,10 @@ class Shell {
           return x > y;
         case '=~':
           try {
-            return new RegExp(y).test(x);
+            // bash keeps the match and its groups in BASH_REMATCH (emptied when nothing matched)
+            const m = new RegExp(y).exec(x);
+            this.state.arrays.set('BASH_REMATCH', m === null ? [] : m.map((g) => g ?? ''));
+            return m !== null;
           } catch {
             return false;
           }

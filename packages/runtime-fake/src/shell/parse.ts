@@ -534,6 +534,11 @@ class Parser {
         continue;
       }
       words.push(t.parts);
+      if (t.raw === '=~' && words.length >= 3 && words[0]!.length === 1 && words[0]![0]!.k === 'lit' && words[0]![0]!.v === '[[') {
+        const regex = this.#readRegexWord();
+        if (regex !== undefined) words.push([{ k: 'lit', v: regex, quoted: true }]);
+        continue;
+      }
       if (words.length === 1 && assigns.length === 0 && t.raw !== undefined && NAME_START.test(t.raw)) {
         const p = this.peek();
         if (p.t === 'op' && p.v === '(') {
@@ -550,6 +555,34 @@ class Parser {
       throw t.t === 'eof' ? new ShellSyntaxError({ kind: 'eof', line: t.line }) : unexpected(t);
     }
     return { k: 'simple', assigns, words, redirects, line };
+  }
+
+  /**
+   * The regular expression after `=~` in `[[ ]]`, when it holds parentheses (bash reads it as
+   * one word there: `-([0-9]+)$`): up to the next blank outside parentheses. Undefined (nothing
+   * read) for an operand without parentheses or with quotes, which the lexer reads as usual.
+   */
+  #readRegexWord(): string | undefined {
+    if (this.#peeked !== undefined) return undefined;
+    let at = this.pos;
+    while (this.src[at] === ' ' || this.src[at] === '\t') at++;
+    let depth = 0;
+    let end = at;
+    for (; end < this.src.length; end++) {
+      const c = this.src[end]!;
+      if (c === '\\') {
+        end++;
+        continue;
+      }
+      if (c === '"' || c === "'" || c === '\n') return undefined;
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      else if ((c === ' ' || c === '\t') && depth <= 0) break;
+    }
+    const text = this.src.slice(at, end);
+    if (!text.includes('(') || depth !== 0) return undefined;
+    this.pos = end;
+    return text;
   }
 
   #parseIf(): Command {

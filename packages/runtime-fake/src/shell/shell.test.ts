@@ -261,6 +261,11 @@ describe("the container's environment and files", () => {
     ]);
   });
 
+  it('matches [[ =~ ]] against a regular expression with groups and keeps them in BASH_REMATCH (kubernetes.io mysql-statefulset.yaml)', () => {
+    const script = '[[ `hostname` =~ -([0-9]+)$ ]] || exit 1\nordinal=${BASH_REMATCH[1]}\necho $((100 + ordinal)) ${BASH_REMATCH[0]}\n[[ abc =~ ^(x|y)$ ]] || echo "no match: ${#BASH_REMATCH[@]}"';
+    expect(outcome(bash(script), { pod: pod({ hostname: 'mysql-2' }) })).toEqual({ ms: 0, code: 0, logs: ['102 -2', 'no match: 0'] });
+  });
+
   it('prints the pod hostname (spec.hostname when set)', () => {
     expect(outcome(sh('hostname; echo $HOSTNAME'), { pod: pod({ hostname: 'db-0' }) }).logs).toEqual(['db-0', 'db-0']);
   });
