@@ -523,6 +523,22 @@ function emptyDirMounts(pod: Pod, container: Container): { readonly volume: stri
   return (container.volumeMounts ?? []).filter((m) => empty.has(m.name) && (m.subPath ?? '') === '').map((m) => ({ volume: m.name, base: m.mountPath.replace(/\/+$/, '') }));
 }
 
+/** Words of an image name that say nothing about its program. */
+const GENERIC_IMAGE_WORDS = new Set(['kubernetes', 'k8s', 'docker', 'image', 'images', 'library', 'server', 'test', 'e2e', 'example']);
+
+/**
+ * Whether `command`, which the shell does not know, is one of the image's own programs, judged
+ * by the image's name (`program`, the repository's last segment): it starts with it (`nginx`
+ * in `nginx`, `mysqld` in `mysql`), it shares a distinctive word with it (`start-zookeeper` in
+ * `kubernetes-zookeeper`), or it is the official images' `docker-entrypoint.sh`.
+ */
+export function imageOwnsCommand(program: string, command: string): boolean {
+  if (command.startsWith(program) || command === 'docker-entrypoint.sh') return true;
+  const words = (text: string): string[] => text.split(/[-_.]/).filter((w) => w.length >= 4 && !GENERIC_IMAGE_WORDS.has(w));
+  const own = new Set(words(program));
+  return words(command).some((w) => own.has(w));
+}
+
 /**
  * The program `context.container` runs, if the interpreter knows its command line as a whole
  * (see `knowsCommand`); undefined otherwise — the container then follows its image's behavior.
@@ -552,7 +568,7 @@ export function containerProgram(context: ProgramContext): ContainerProgram | un
   if (!knowsCommand(argv)) return undefined;
   const repository = imageRepository(container.image ?? '');
   const program = repository.slice(repository.lastIndexOf('/') + 1);
-  const isImageProgram = SHELL_IMAGES.has(repository) || program === '' ? undefined : (name: string): boolean => name.startsWith(program);
+  const isImageProgram = SHELL_IMAGES.has(repository) || program === '' ? undefined : (name: string): boolean => imageOwnsCommand(program, name);
   return {
     argv,
     start(start: number): ProgramRun {

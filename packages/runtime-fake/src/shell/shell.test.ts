@@ -10,7 +10,7 @@ import { NO_NETWORK } from './network.js';
 import type { ShellNetwork } from './network.js';
 import { parseScript } from './parse.js';
 import { piDigits } from './pi.js';
-import { containerArgv, containerProgram, expandReferences } from './program.js';
+import { containerArgv, containerProgram, expandReferences, imageOwnsCommand } from './program.js';
 import type { ContainerLogLine, PodData } from './program.js';
 
 const T0 = Date.UTC(2026, 11, 5, 17, 54, 25); // Sat Dec  5 17:54:25 UTC 2026
@@ -345,6 +345,21 @@ describe('what the interpreter does not know is the image’s business', () => {
     expect(run.plan).toEqual({ exit: { afterMs: 11_000, exitCode: 3 }, stopAfterMs: 0, stopExitCode: 0 });
     const forever = containerProgram({ pod: pod(), container: c })!.start(T0);
     expect(forever.plan.exit).toBeUndefined();
+  });
+
+  it.each<[string, string, boolean]>([
+    ['kubernetes-zookeeper', 'start-zookeeper', true],
+    ['mysql', 'mysqld', true],
+    ['redis', 'docker-entrypoint.sh', true],
+    ['kubernetes-zookeeper', 'kubernetes-dashboard', false],
+    ['nginx', 'zkOk.sh', false],
+  ])('takes a command the shell does not know for the %s image\'s own (%s): %s', (program, command, owns) => {
+    expect(imageOwnsCommand(program, command)).toBe(owns);
+  });
+
+  it('hands the ZooKeeper StatefulSet\'s start-zookeeper over to its image instead of failing with 127 (kubernetes.io zookeeper.yaml)', () => {
+    const c = { name: 'kubernetes-zookeeper', image: 'registry.k8s.io/kubernetes-zookeeper:1.0-3.4.10', command: ['sh', '-c', 'start-zookeeper --servers=3 --data_dir=/var/lib/zookeeper/data'] } as Container;
+    expect(containerProgram({ pod: pod(), container: c })!.start(T0).plan.exit).toBeUndefined();
   });
 
   it('runs the pi one-liner of kubernetes.io job.yaml for a few seconds, printing 2000 digits', () => {
