@@ -428,14 +428,20 @@ const EXEC_BUDGET = 10_000;
 /**
  * Runs `argv` (which `knowsCommand` accepted) from `at` to its end, within a budget of
  * {@link EXEC_BUDGET} events: what it printed, its exit code and when it ended (both undefined
- * when it hangs, loops for ever or outlives the budget). `files` are its writable files.
+ * when it hangs, loops for ever or outlives the budget; exit 0 when it runs one of the image's
+ * own programs, which behave as the image does). `files` are its writable files.
  */
 export function execShell(argv: readonly string[], environment: ShellEnvironment, at: number, files?: Map<string, string>): ProgramExec {
   const run = runShell({ argv, environment, start: at, files });
   let output = '';
   for (let steps = 0; steps < EXEC_BUDGET; steps++) {
     const r = run.next();
-    if (r.done === true) return { output, exitCode: r.value.kind === 'exit' ? r.value.code : undefined, endedAt: r.value.kind === 'exit' ? r.value.at : undefined };
+    if (r.done === true) {
+      const end = r.value;
+      // One of the image's own programs (a health check such as `zookeeper-ready`) answers as the image behaves: it succeeds.
+      if (end.kind === 'handover') return { output, exitCode: 0, endedAt: end.at };
+      return { output, exitCode: end.kind === 'exit' ? end.code : undefined, endedAt: end.kind === 'exit' ? end.at : undefined };
+    }
     if (r.value.kind === 'output') output += r.value.text;
     if (r.value.kind === 'forever') break;
   }

@@ -359,7 +359,10 @@ describe('what the interpreter does not know is the image’s business', () => {
 
   it('hands the ZooKeeper StatefulSet\'s start-zookeeper over to its image instead of failing with 127 (kubernetes.io zookeeper.yaml)', () => {
     const c = { name: 'kubernetes-zookeeper', image: 'registry.k8s.io/kubernetes-zookeeper:1.0-3.4.10', command: ['sh', '-c', 'start-zookeeper --servers=3 --data_dir=/var/lib/zookeeper/data'] } as Container;
-    expect(containerProgram({ pod: pod(), container: c })!.start(T0).plan.exit).toBeUndefined();
+    const run = containerProgram({ pod: pod(), container: c })!.start(T0);
+    expect(run.plan.exit).toBeUndefined();
+    // Its readiness probe runs the image's zookeeper-ready, which answers as the image behaves.
+    expect(run.exec(['sh', '-c', 'zookeeper-ready 2181'], T0 + 10_000)).toEqual({ output: '', exitCode: 0, endedAt: T0 + 10_000 });
   });
 
   it('runs the pi one-liner of kubernetes.io job.yaml for a few seconds, printing 2000 digits', () => {
