@@ -38,6 +38,8 @@ export interface ShellEnvironment {
   readonly files: ReadonlyMap<string, string>;
   /** What `hostname` prints. */
   readonly hostname: string;
+  /** Directories that exist without holding a known file (the container's volume mount paths). */
+  readonly directories?: readonly string[] | undefined;
   /** The network commands' view of the network. */
   readonly network: ShellNetwork;
   /**
@@ -200,8 +202,8 @@ interface ShellState {
 
 /** Commands the interpreter implements (builtins and the utilities of a busybox image). */
 export const SHELL_COMMANDS: ReadonlySet<string> = new Set([
-  ':', '.', '[', '[[', 'basename', 'break', 'cat', 'cd', 'continue', 'curl', 'date', 'dirname', 'echo', 'env', 'eval', 'exec', 'exit', 'export',
-  'expr', 'false', 'grep', 'head', 'hostname', 'let', 'local', 'ls', 'mkdir', 'nslookup', 'printenv', 'printf', 'pwd', 'read', 'readonly', 'return', 'rev', 'rm', 'seq', 'set',
+  ':', '.', '[', '[[', 'basename', 'break', 'cat', 'cd', 'continue', 'cp', 'curl', 'date', 'dirname', 'echo', 'env', 'eval', 'exec', 'exit', 'export',
+  'expr', 'false', 'grep', 'head', 'hostname', 'let', 'local', 'ls', 'mkdir', 'mv', 'nc', 'ncat', 'nslookup', 'printenv', 'printf', 'pwd', 'read', 'readonly', 'return', 'rev', 'rm', 'seq', 'set',
   'shift', 'sleep', 'source', 'tail', 'test', 'touch', 'trap', 'true', 'uname', 'unset', 'wait', 'wc', 'wget', 'whoami', 'sh', 'bash', 'ash', 'dash',
 ]);
 
@@ -357,6 +359,7 @@ class Shell {
     if (prefix === '/' || ['/tmp/', '/etc/', '/var/', '/usr/', '/bin/', '/root/', '/home/', '/dev/', '/proc/'].includes(prefix)) return true;
     for (const k of this.state.files.keys()) if (k.startsWith(prefix)) return true;
     for (const k of this.envr.files.keys()) if (k.startsWith(prefix)) return true;
+    for (const d of this.envr.directories ?? []) if (`${d.replace(/\/+$/, '')}/`.startsWith(prefix)) return true;
     return false;
   }
 
@@ -1137,6 +1140,46 @@ class Shell {
       case 'rm':
         for (const f of args) if (!f.startsWith('-')) s.files.delete(this.path(f));
         return 0;
+      case 'nc':
+      case 'ncat': {
+        // A listener (`ncat --listen --keep-open ... 3307`, a replication or backup server) waits
+        // for connections for ever; the fake network carries no raw TCP, so a client fails.
+        if (args.some((a) => a === '-l' || a === '--listen' || /^-[a-zA-Z]*l[a-zA-Z]*$/.test(a))) {
+          yield* this.flush();
+          throw new HangSignal();
+        }
+        this.error(io, name === 'ncat' ? 'Ncat: Connection refused.' : `${name}: connect failed: Connection refused`);
+        return 1;
+      }
+      case 'cp':
+      case 'mv': {
+        const operands = args.filter((a) => !a.startsWith('-'));
+        if (operands.length < 2) {
+          this.error(io, `${name}: missing file operand`);
+          return 1;
+        }
+        const dest = operands[operands.length - 1]!;
+        const sources = operands.slice(0, -1);
+        const intoDir = sources.length > 1 || dest.endsWith('/') || (this.isDir(dest) && this.readFile(dest) === undefined);
+        let status = 0;
+        for (const source of sources) {
+          const text = this.readFile(source);
+          if (text === undefined) {
+            this.error(io, `${name}: can't stat '${source}': No such file or directory`);
+            status = 1;
+            continue;
+          }
+          const target = this.path(intoDir ? `${dest.replace(/\/+$/, '')}/${basename(source)}` : dest);
+          if (this.envr.files.has(target)) {
+            this.error(io, `${name}: can't create '${target}': Read-only file system`);
+            status = 1;
+            continue;
+          }
+          s.files.set(target, text);
+          if (name === 'mv') s.files.delete(this.path(source));
+        }
+        return status;
+      }
       case 'basename':
         this.write(io.out, `${basename(args[0] ?? '')}\n`);
         return 0;

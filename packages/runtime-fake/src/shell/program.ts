@@ -583,7 +583,8 @@ export function containerProgram(context: ProgramContext): ContainerProgram | un
       const env = containerEnvironment(pod, container, data, podIP);
       const runArgv = containerArgv(container, env, context.images);
       const network = context.network ?? NO_NETWORK;
-      const environment = (): ShellEnvironment => ({ env, files: withResolvConf(containerFiles(pod, container, data, podIP), network), hostname: podHostname(pod), network, isImageProgram });
+      const directories = (container.volumeMounts ?? []).map((m) => m.mountPath);
+      const environment = (): ShellEnvironment => ({ env, files: withResolvConf(containerFiles(pod, container, data, podIP), network), hostname: podHostname(pod), network, isImageProgram, directories });
       const mounts = context.emptyDirs === undefined ? [] : emptyDirMounts(pod, container);
       const seed = (): Map<string, string> => {
         const files = new Map<string, string>();

@@ -266,6 +266,17 @@ describe("the container's environment and files", () => {
     expect(outcome(bash(script), { pod: pod({ hostname: 'mysql-2' }) })).toEqual({ ms: 0, code: 0, logs: ['102 -2', 'no match: 0'] });
   });
 
+  it('keeps an ncat listener running (the MySQL StatefulSet\'s backup server), and fails an ncat client (no raw TCP in the fake network)', () => {
+    const c = { ...bash('cd /var/lib/mysql\nexec ncat --listen --keep-open --send-only --max-conns=1 3307 -c "xtrabackup --backup"'), volumeMounts: [{ name: 'data', mountPath: '/var/lib/mysql', subPath: 'mysql' }] } as Partial<Container>;
+    expect(outcome(c)).toEqual({ ms: 'forever', logs: [] });
+    expect(outcome(sh('ncat --recv-only mysql-0.mysql 3307; echo $?')).logs).toEqual(['!Ncat: Connection refused.', '1']);
+  });
+
+  it('copies and moves files, into a directory or to a name', () => {
+    const c = { ...sh('cp /etc/config/app.properties /tmp/; cp /tmp/app.properties /tmp/copy; mv /tmp/copy /tmp/moved; cat /tmp/app.properties /tmp/moved; ls /tmp; cp /nope /tmp/x; echo $?'), volumeMounts: mounts };
+    expect(outcome(c, { pod: pod({ volumes }), data }).logs).toEqual(['color=blue', 'color=blue', 'app.properties', 'moved', "!cp: can't stat '/nope': No such file or directory", '1']);
+  });
+
   it('prints the pod hostname (spec.hostname when set)', () => {
     expect(outcome(sh('hostname; echo $HOSTNAME'), { pod: pod({ hostname: 'db-0' }) }).logs).toEqual(['db-0', 'db-0']);
   });
