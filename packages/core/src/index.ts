@@ -349,7 +349,7 @@ export { noopWorkqueueMetricsProvider } from './workqueue/metrics.js';
 export type { WorkqueueCounter, WorkqueueGauge, WorkqueueHistogram, WorkqueueMetricsProvider, WorkqueueSettableGauge } from './workqueue/metrics.js';
 
 // The controller runtime: the reconcile contract
-export { TerminalError, done, requeueAfter } from './runtime/reconciler.js';
+export { RequeueAfterError, TerminalError, done, requeueAfter } from './runtime/reconciler.js';
 export type { ReconcileContext, Reconciler, Request, Result } from './runtime/reconciler.js';
 
 // The controller runtime: event handlers and predicates

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { Pods, controllerFor, controllerRef, done, isApiError, keyString, objectKey, parseApiVersion, requeueAfter, uniqueRequests } from '@kubeloop/core';
+import { Pods, RequeueAfterError, controllerFor, controllerRef, done, isApiError, keyString, objectKey, parseApiVersion, requeueAfter, uniqueRequests } from '@kubeloop/core';
 import type { Controller, EventHandler, InformerEvent, KubeObject, Manager, Pod, Reconciler, Request, Result } from '@kubeloop/core';
 import {
   SLOW_START_INITIAL_BATCH_SIZE,
@@ -65,7 +65,9 @@ function identity<T extends KubeObject>(kind: ReplicatedKind<T>, object: T): Own
  * pod controlled by another owner.
  *
  * Errors: a failed create or delete is reported on the status (`ReplicaFailure`) and then
- * thrown, so the queue retries with back-off; a status write conflict is retried once on a fresh
+ * thrown, so the queue retries with back-off — no later than a ready pod becomes available
+ * (`minReadySeconds`), so that `availableReplicas` is not held back by the back-off
+ * (core's `RequeueAfterError`); a status write conflict is retried once on a fresh
  * read, then thrown.
  */
 export class ReplicatedReconciler<T extends KubeObject> implements Reconciler {
@@ -126,8 +128,11 @@ export class ReplicatedReconciler<T extends KubeObject> implements Reconciler {
       now,
     );
     await this.#writeStatus(owner, status);
-    if (manageError !== undefined) throw manageError;
     const wait = nextAvailabilityCheck(claimed, minReadySeconds, now);
+    // A failed create or delete retries with backoff, but a pod due to become available is
+    // still published on time (upstream's updatePod enqueues after minReadySeconds whatever
+    // the syncs' failures): the backoff after failed creates under a quota reaches minutes.
+    if (manageError !== undefined) throw wait === undefined ? manageError : new RequeueAfterError(manageError, wait);
     return wait === undefined ? done : requeueAfter(wait);
   }
 

@@ -173,6 +173,37 @@ describe('podsNotOverdeleted', () => {
     expect(messages).toEqual(['ReplicaSet default/web deleted 3 pods in one scale-down at t=2000 ms, but in the 30000 ms before it controlled 4 active pods in all and had at least 2 replicas (a surplus of at most 2)']);
   });
 
+  it('counts the replacement of a pod released during the scale-down, once: the pod adopted back and the replacement are two pods to delete, a third is named', () => {
+    // x and y carry the owner's labels; with (true) or without (false) the owner's controller reference.
+    const labelled = (name: string, owned: boolean): KubeObject => {
+      const p = pod(name, { ready: 500 }) as unknown as { metadata: { ownerReferences: unknown[] } };
+      return { ...p, metadata: { ...p.metadata, ownerReferences: owned ? p.metadata.ownerReferences : [] } } as unknown as KubeObject;
+    };
+    const before = [scaled(2), pod('a', { ready: 500 }), labelled('x', true), labelled('y', false)];
+    // Scaled to 1: a goes (x left). x is released (0 pods): c replaces it. x is adopted back and
+    // y adopted (3 pods): x and y go, c stays. Upstream's syncs each delete their surplus: the
+    // deep run 1796610051 (replay `replicaset: lagging pod cache@1796610051:89:…`) saw this of
+    // ReplicationController c, whose pod a label edit took away and another gave back.
+    const cycle = [
+      change('MODIFIED', scaled(1), 1_500),
+      ...deleteAt('a', 2_000),
+      change('MODIFIED', labelled('x', false), 2_100),
+      change('ADDED', pod('c', { created: 2_200 }), 2_200),
+      change('MODIFIED', labelled('x', true), 2_900),
+      change('MODIFIED', labelled('y', true), 2_900),
+    ];
+    expect(judge(before, [...cycle, ...deleteAt('x', 2_950), ...deleteAt('y', 2_950)], overdeleted)).toEqual([]);
+    // The same scale-down deleting c too leaves no pod of 1 replica.
+    expect(judge(before, [...cycle, ...deleteAt('x', 2_950), ...deleteAt('y', 2_950), ...deleteAt('c', 2_950)], overdeleted)).toEqual([
+      'ReplicaSet default/web deleted 4 pods in one scale-down at t=2000 ms, but in the 30000 ms before it controlled 4 active pods in all and had at least 1 replicas (a surplus of at most 3)',
+    ]);
+    // Created before x left, c replaces only the owner's own deletion of a and does not count: one deletion too many.
+    const early = [change('MODIFIED', scaled(1), 1_500), ...deleteAt('a', 2_000), change('ADDED', pod('c', { created: 2_050 }), 2_050), ...cycle.slice(3).filter((ch) => ch.object.metadata.name !== 'c')];
+    expect(judge(before, [...early, ...deleteAt('x', 2_950), ...deleteAt('y', 2_950)], overdeleted)).toEqual([
+      'ReplicaSet default/web deleted 3 pods in one scale-down at t=2000 ms, but in the 30000 ms before it controlled 3 active pods in all and had at least 1 replicas (a surplus of at most 2)',
+    ]);
+  });
+
   it('gives no verdict on an event that names a deletion its window does not hold (a write held across a clock jump lands 85 s late)', () => {
     const before = [scaled(2), pod('a', { ready: 500 }), pod('b', { ready: 500 })];
     const late = [change('MODIFIED', scaled(1), 1_500), change('MODIFIED', pod('a', { ready: 500, deleted: 2_000 }), 2_000), change('DELETED', pod('a', { ready: 500, deleted: 2_000 }), 2_000), change('ADDED', event('a'), 87_000)];

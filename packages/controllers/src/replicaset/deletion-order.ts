@@ -516,10 +516,15 @@ export interface PodsNotOverdeletedOptions {
  * `SuccessfulDelete` events name within `batchMs` of the first, with no change of
  * `spec.replicas` in between — never outnumber the pods the
  * owner controlled while active at some moment from `graceMs` before the first deletion to the
- * last (a replacement it creates once the batch has begun only if the batch deletes it), minus the
- * fewest `spec.replicas` it had then. Generous on purpose: its caches lag (its
- * pod cache and its own cache independently), and two syncs a moment apart may see different
- * pods (an adopted pod arriving after the owner's own went).
+ * last, minus the fewest `spec.replicas` it had then. A pod it creates once the batch has begun
+ * counts only if the batch deletes it, or if it replaces a pod that had left the owner in the
+ * window other than by the owner's own deletion — released (its labels or controller reference
+ * changed), deleted by someone else, or finished — and that no earlier creation replaced: one
+ * replacement per pod that left. A replacement of a pod the owner deleted itself never counts,
+ * so a scale-down that deletes too many and creates the difference again is still named.
+ * Generous on purpose: its caches lag (its pod cache and its own cache independently), and two
+ * syncs a moment apart may see different pods (an adopted pod arriving after the owner's own
+ * went).
  *
  * Who deleted is read from the owner's events, as in
  * {@link scaleDownDeletesLowestRankedInvariant}: the test's, the garbage collector's and
@@ -541,6 +546,8 @@ export function podsNotOverdeletedInvariant(options: PodsNotOverdeletedOptions =
       // claim of the same owner in the batchMs before it.
       const events = new Map<string, Event>();
       const batches: Batch[] = [];
+      // Every pod each owner's events claim to have deleted, batch or not.
+      const claimed = new Map<string, Set<string>>();
       const open = new Map<string, Batch>();
       const replicas = new Map<string, number>();
       for (const c of changes) {
@@ -557,6 +564,9 @@ export function podsNotOverdeletedInvariant(options: PodsNotOverdeletedOptions =
         if (c.type === 'DELETED') events.delete(keyOf(c.object));
         else events.set(keyOf(c.object), c.object as Event);
         if (claim === undefined) continue;
+        const own = claimed.get(claim.ownerUid);
+        if (own === undefined) claimed.set(claim.ownerUid, new Set([claim.podKey]));
+        else own.add(claim.podKey);
         const batch = open.get(claim.ownerUid);
         if (batch !== undefined && claim.eventAt - batch.first.eventAt <= batchMs) {
           batch.pods.add(claim.podKey);
@@ -569,7 +579,7 @@ export function podsNotOverdeletedInvariant(options: PodsNotOverdeletedOptions =
       }
       const out: InvariantViolation[] = [];
       for (const batch of batches) {
-        const violation = judgeCount(batch, base, changes, graceMs);
+        const violation = judgeCount(batch, claimed.get(batch.first.ownerUid) ?? new Set(), base, changes, graceMs);
         if (violation !== undefined) out.push(violation);
       }
       return out;
@@ -606,8 +616,9 @@ interface Batch {
  * Judges one scale-down; see {@link podsNotOverdeletedInvariant}. The states judged run from
  * `graceMs` before the first claim to the last one: two syncs a moment apart (an adoption's
  * surplus, then a scale to 0) may fall into one batch, and the states between them count too.
+ * `ownDeletions` are the pods the owner's events claim to have deleted, in this batch or not.
  */
-function judgeCount(batch: Batch, base: ClusterState, changes: readonly StateChange[], graceMs: number): InvariantViolation | undefined {
+function judgeCount(batch: Batch, ownDeletions: ReadonlySet<string>, base: ClusterState, changes: readonly StateChange[], graceMs: number): InvariantViolation | undefined {
   const { first } = batch;
   const initial = (): Moment => ({
     pods: new Map(base.of<Pod>('Pod').map((p) => [`Pod/${keyOf(p)}`, p])),
@@ -640,8 +651,11 @@ function judgeCount(batch: Batch, base: ClusterState, changes: readonly StateCha
     for (const p of moment.pods.values()) note(p);
     noteOwner();
   };
+  const ours = (pod: Pod | undefined): boolean => pod !== undefined && isActive(pod) && controllerUidOf(pod) === first.ownerUid;
   let seen = false;
   let deleting = false;
+  // Pods that left the owner in the window other than by its own deletion, not yet replaced.
+  let unreplaced = 0;
   for (const c of changes) {
     const t = c.t ?? 0;
     if (t > batch.lastAt) break;
@@ -659,12 +673,22 @@ function judgeCount(batch: Batch, base: ClusterState, changes: readonly StateCha
       continue;
     }
     const pod = c.type === 'DELETED' ? undefined : (c.object as Pod);
-    if (batch.pods.has(key) && before !== undefined && isActive(before) && (pod === undefined || !isActive(pod))) deleting = true;
-    // Once the batch has begun, a pod the owner creates is a replacement and counts only if the
-    // batch deletes it too: a later sync of the batch held it (the owner lost a pod to a label
-    // edit, replaced it, then adopted the pod back and deleted the replacement), and it adds one
-    // to both sides. A pod it adopts (an existing pod gaining its controller reference) counts.
-    if (!deleting || batch.pods.has(key) || (c.type === 'MODIFIED' && before !== undefined && controllerUidOf(before) !== first.ownerUid)) note(pod);
+    const gone = pod === undefined || !isActive(pod);
+    if (batch.pods.has(key) && before !== undefined && isActive(before) && gone) deleting = true;
+    // A pod leaving the owner by a deletion its events do not claim, a release or its end: the
+    // owner replaces it, and may adopt it back later (it then counts once, its replacement once).
+    if (ours(before) && !ours(pod) && !(gone && ownDeletions.has(key))) unreplaced++;
+    let replaces = false;
+    if (c.type === 'ADDED' && ours(pod) && unreplaced > 0) {
+      unreplaced--;
+      replaces = true;
+    }
+    // Once the batch has begun, a pod the owner creates counts only if it replaces a pod that
+    // left (above), or if the batch deletes it too: a later sync of the batch held it (the owner
+    // lost a pod to a label edit, replaced it, then adopted the pod back and deleted the
+    // replacement), and it adds one to both sides. Any other is the replacement of a pod the
+    // batch deleted. A pod it adopts (an existing pod gaining its controller reference) counts.
+    if (!deleting || batch.pods.has(key) || replaces || (c.type === 'MODIFIED' && before !== undefined && controllerUidOf(before) !== first.ownerUid)) note(pod);
   }
   if (!seen) start();
   const mostActive = controlled.size;

@@ -10,7 +10,7 @@ import { RuntimeError } from './errors.js';
 import { RuntimeMetrics } from './metrics.js';
 import { generationChanged } from './predicate.js';
 import type { Request, Result } from './reconciler.js';
-import { done, requeueAfter, TerminalError } from './reconciler.js';
+import { done, requeueAfter, RequeueAfterError, TerminalError } from './reconciler.js';
 
 function setup(options: { resyncMs?: number } = {}) {
   const { clock, api } = testCluster();
@@ -174,6 +174,46 @@ describe('Controller', () => {
     expect(deltas).toEqual([5, 10, 20, 40]);
     expect(errors).toHaveLength(4);
     expect(controller.queue.numRequeues('default/a')).toBe(0);
+    abort.abort();
+    await stopped;
+  });
+
+  it('retries a RequeueAfterError at the earlier of its delay and the backoff, keeps counting the backoff, and reports its cause', async () => {
+    const { api, deps, start, abort, clock } = setup();
+    await api.create(Widgets, widget('a'));
+    const times: number[] = [];
+    const errors: unknown[] = [];
+    const cause = new Error('pods "a-x" is forbidden: exceeded quota');
+    const controller = controllerFor(deps, Widgets)
+      .onError((_r, e) => errors.push(e))
+      .complete(async () => {
+        times.push(clock.now());
+        // Fails seven times; the fifth and sixth failures ask to look again within 30 ms.
+        if (times.length === 5 || times.length === 6) throw new RequeueAfterError(cause, 30);
+        if (times.length <= 7) throw cause;
+        return done;
+      });
+    const { stopped } = await start(controller);
+    await clock.advance(1_000);
+    // Backoff 5, 10, 20, 40 ms; then 80 and 160 ms, cut to 30 ms each; then 320 ms: the count went on.
+    expect(times.slice(1).map((t, i) => t - times[i]!)).toEqual([5, 10, 20, 40, 30, 30, 320]);
+    expect(errors).toEqual(Array.from({ length: 7 }, () => cause));
+    abort.abort();
+    await stopped;
+  });
+
+  it('keeps the backoff of a RequeueAfterError when it is the earlier', async () => {
+    const { api, deps, start, abort, clock } = setup();
+    await api.create(Widgets, widget('a'));
+    const times: number[] = [];
+    const controller = controllerFor(deps, Widgets).complete(async () => {
+      times.push(clock.now());
+      if (times.length <= 3) throw new RequeueAfterError(new Error('boom'), 10_000);
+      return done;
+    });
+    const { stopped } = await start(controller);
+    await clock.advance(1_000);
+    expect(times.slice(1).map((t, i) => t - times[i]!)).toEqual([5, 10, 20]);
     abort.abort();
     await stopped;
   });

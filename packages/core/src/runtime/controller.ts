@@ -26,7 +26,7 @@ import { enqueueForObject, enqueueForOwner, enqueueMapped } from './handler.js';
 import type { ControllerMetrics, ReconcileResultLabel, RuntimeMetrics } from './metrics.js';
 import type { Predicate } from './predicate.js';
 import type { ReconcileContext, Reconciler, Request, Result } from './reconciler.js';
-import { TerminalError } from './reconciler.js';
+import { RequeueAfterError, TerminalError } from './reconciler.js';
 
 // ---------------------------------------------------------------------------------------------
 // Sources: informer events → requests
@@ -137,12 +137,16 @@ export interface WatchSource {
 export type ReconcileOutcome =
   | { readonly kind: 'done' }
   | { readonly kind: 'requeueAfter'; readonly delayMs: number }
-  | { readonly kind: 'error'; readonly error: unknown }
+  | { readonly kind: 'error'; readonly error: unknown; readonly requeueAfterMs?: number | undefined }
   | { readonly kind: 'terminal'; readonly error: TerminalError };
 
-/** Classifies how a reconcile ended. A returned value that is not a {@link Result} counts as an error. */
+/**
+ * Classifies how a reconcile ended. A returned value that is not a {@link Result} counts as an
+ * error; a {@link RequeueAfterError} is an error of its cause, with its delay.
+ */
 export function outcomeOf(settled: { readonly ok: true; readonly result: Result } | { readonly ok: false; readonly error: unknown }): ReconcileOutcome {
   if (!settled.ok) {
+    if (settled.error instanceof RequeueAfterError) return { kind: 'error', error: settled.error.cause, requeueAfterMs: settled.error.requeueAfterMs };
     return settled.error instanceof TerminalError ? { kind: 'terminal', error: settled.error } : { kind: 'error', error: settled.error };
   }
   const result = settled.result as Result | undefined;
@@ -160,6 +164,7 @@ export function outcomeOf(settled: { readonly ok: true; readonly result: Result 
  * | done | `forget` | `success` |
  * | requeueAfter(d) | `forget`, `addAfter(key, d)` | `requeue_after` |
  * | error | `addRateLimited` (5 ms, 10 ms, 20 ms … per item) | `error` |
+ * | error with `requeueAfterMs` d | `addRateLimited`, `addAfter(key, d)` (the earlier wins) | `error` |
  * | terminal | `forget`, nothing added | `error` |
  *
  * The caller still calls `queue.done(key)` afterwards.
@@ -175,6 +180,7 @@ export function applyOutcome(queue: RateLimitingWorkqueue<string>, key: string, 
       return 'requeue_after';
     case 'error':
       queue.addRateLimited(key);
+      if (outcome.requeueAfterMs !== undefined) queue.addAfter(key, outcome.requeueAfterMs);
       return 'error';
     case 'terminal':
       queue.forget(key);
@@ -249,6 +255,7 @@ export interface Runnable {
  *   | `done` | `forget` | `success` |
  *   | `requeueAfter(d)` | `forget`, `addAfter(key, d)` | `requeue_after` |
  *   | an error | `addRateLimited` (5 ms, 10 ms, 20 ms … per item) | `error` |
+ *   | a {@link RequeueAfterError} of d | `addRateLimited`, `addAfter(key, d)` (the earlier wins) | `error` |
  *   | a {@link TerminalError} | `forget`, nothing added | `error` |
  *
  * - workers start only through {@link Controller.start} (the manager calls it once the caches

@@ -19,8 +19,9 @@ export type Request = ObjectKey;
  * - `{ kind: 'requeueAfter', delayMs }`: look again after the delay (e.g. a time-based
  *   condition such as minReadySeconds), without counting as a failure.
  *
- * Failures are thrown: any error is retried with per-item exponential backoff; a
- * {@link TerminalError} is recorded and not retried.
+ * Failures are thrown: any error is retried with per-item exponential backoff (a
+ * {@link RequeueAfterError} no later than the delay it names); a {@link TerminalError} is
+ * recorded and not retried.
  */
 export type Result = { readonly kind: 'done' } | { readonly kind: 'requeueAfter'; readonly delayMs: number };
 
@@ -40,6 +41,34 @@ export class TerminalError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'TerminalError';
+  }
+}
+
+/**
+ * A failure that is retried with backoff like any other error, and that also asks to be looked
+ * at again no later than `requeueAfterMs`: the reconcile failed, yet something time-based it
+ * found (a pod that becomes available once `minReadySeconds` have passed) is due before the
+ * backoff may end. The queue keeps the earlier of the two deadlines, and the backoff is not
+ * forgotten: the next failure waits longer still, as when an upstream event handler `AddAfter`s
+ * the key of a sync that keeps failing (the ReplicaSet controller's `updatePod` for a pod that
+ * became ready).
+ *
+ * The failure itself is `cause`; the error handlers and the logs get the cause, not this
+ * wrapper.
+ *
+ * @example
+ * ```ts
+ * if (createError !== undefined) throw waitMs === undefined ? createError : new RequeueAfterError(createError, waitMs);
+ * ```
+ */
+export class RequeueAfterError extends Error {
+  /** Look again no later than this (virtual ms from the failure), whatever the backoff. */
+  readonly requeueAfterMs: number;
+
+  constructor(cause: unknown, requeueAfterMs: number) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'RequeueAfterError';
+    this.requeueAfterMs = requeueAfterMs;
   }
 }
 
