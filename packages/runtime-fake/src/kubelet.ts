@@ -757,18 +757,17 @@ export class FakeKubelet {
       case 'CheckVolumes':
         return this.#checkVolumes(pod).then(async (volumes) => {
           // What the containers' command lines may read (mounted ConfigMaps and Secrets), once per pod.
-          if (volumes.ok && !this.#podData.has(uid)) this.#podData.set(uid, { ...(await loadPodData(this.#o.client, pod)), hostFiles: this.#hostFiles });
+          if (volumes.ok && !this.#podData.has(uid)) this.#podData.set(uid, await this.#readPodData(pod));
           return { type: 'VolumesChecked', pod, volumes };
         });
       case 'Advance': {
         const worker = this.#workers.get(uid);
         if (worker === undefined) return 'stop';
         // A container waits for a ConfigMap or Secret its environment names: read them again first.
-        if (worker.awaitingConfig) return loadPodData(this.#o.client, pod).then((data) => (this.#podData.set(uid, { ...data, hostFiles: this.#hostFiles }), this.#advance(worker, key, pod, action.input)));
+        if (worker.awaitingConfig) return this.#readPodData(pod).then((data) => (this.#podData.set(uid, data), this.#advance(worker, key, pod, action.input)));
         return this.#advance(worker, key, pod, action.input);
       }
       case 'RecordEvent':
-
         void this.#recorder.event(action.pod, action.event.type, action.event.reason, action.event.message, action.event.fieldPath);
         return undefined;
       case 'WriteStatus':
@@ -782,6 +781,11 @@ export class FakeKubelet {
         queue.addAfter(key, action.at - clock.now());
         return undefined;
     }
+  }
+
+  /** What a pod's containers read: the ConfigMaps and Secrets it refers to, as the API server has them now, and this node's files. */
+  async #readPodData(pod: Pod): Promise<PodData> {
+    return { ...(await loadPodData(this.#o.client, pod)), hostFiles: this.#hostFiles };
   }
 
   /** Advances a pod's worker to now with `input`: what it shows, as the sync's `Advanced` input. */

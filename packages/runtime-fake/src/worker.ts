@@ -73,9 +73,9 @@ interface Slot {
   c: ContainerMachineState;
 }
 
-/** The mount retry back-off (upstream `nestedpendingoperations`: 500 ms doubling to 2 min 2 s). */
 /** How long the kubelet waits before it tries again to create a container whose environment could not be built: 10 s. */
 const CONFIG_RETRY_MS = 10_000;
+/** The mount retry back-off (upstream `nestedpendingoperations`: 500 ms doubling to 2 min 2 s). */
 const MOUNT_RETRY_INITIAL_MS = 500;
 const MOUNT_RETRY_MAX_MS = 122_000;
 
