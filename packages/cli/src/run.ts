@@ -288,7 +288,7 @@ async function runStep(cluster: SimCluster, step: ScenarioStep, { io, output, ti
       const pod = model?.pod({ namespace: step.namespace, name: step.pod });
       if (model === undefined || pod === undefined) throw new Error(`pods "${step.pod}" not found`);
       if (pod.status?.phase !== 'Running') throw new Error(`cannot exec into a container in a completed pod; current phase is ${pod.status?.phase ?? 'Pending'}`);
-      const { output: printed } = model.exec(pod, step.command);
+      const { output: printed } = cluster.exec(pod, step.command)!;
       if (!isTabular(output)) return;
       io.stdout.write(`${firstGet ? '' : '\n'}# ${step.label} at ${humanDuration(cluster.now())}\n$ ${step.command}\n${printed}${printed === '' || printed.endsWith('\n') ? '' : '\n'}`);
       return;

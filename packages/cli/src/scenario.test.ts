@@ -91,6 +91,27 @@ describe('parseScenario', () => {
     expect(stderr.text).toBe(`error: ${file} step 9 (exec): pods "missing" not found\n`);
   });
 
+  it('execs with the Secret env and volume an nginx container has, and the files a shell container\'s script wrote', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-exec-'));
+    const file = join(dir, 's.yaml');
+    const reader = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'reader' },
+      spec: {
+        containers: [{ name: 'app', image: 'nginx', env: [{ name: 'SECRET_USERNAME', valueFrom: { secretKeyRef: { name: 'creds', key: 'username' } } }], volumeMounts: [{ name: 's', mountPath: '/etc/secret-volume' }] }],
+        volumes: [{ name: 's', secret: { secretName: 'creds' } }],
+      },
+    };
+    const writer = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'writer' }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo ready > /tmp/state; sleep 1d'] }] } };
+    const creds = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, stringData: { username: 'my-app' } };
+    writeFileSync(file, JSON.stringify({ kind: 'Scenario', cluster: { nodes: 1 }, steps: [{ apply: creds }, { apply: reader }, { apply: writer }, 'settle', { exec: { pod: 'reader', command: 'printenv SECRET_USERNAME; cat /etc/secret-volume/username' } }, { exec: { pod: 'writer', command: 'cat /tmp/state' } }] }));
+    const stdout = buffer();
+    expect(await main(['run', file], { stdout, stderr: buffer() })).toBe(0);
+    expect(stdout.text).toContain('$ printenv SECRET_USERNAME; cat /etc/secret-volume/username\nmy-app\nmy-app\n');
+    expect(stdout.text).toContain('$ cat /tmp/state\nready\n');
+  });
+
   it('reaches the API server through the kubernetes Service as kind\'s anonymous client does: /version, 403 elsewhere, 400 over plain HTTP, its certificate refused from outside', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubeloop-apiserver-'));
     const file = join(dir, 's.yaml');

@@ -99,26 +99,9 @@ function kubeletLogs(cluster: SimCluster): PodLogSource {
   };
 }
 
-/**
- * `pods/exec` in the fake containers: in a container that runs a shell command line, by its
- * node's kubelet (its environment, mounted files and the files its script has now); in one
- * that runs its image's program, through the cluster's traffic model (its shell and network),
- * with the ConfigMap and Secret data the kubelet read for the pod. None without traffic.
- */
+/** `pods/exec` in the fake containers (`SimCluster.exec`); none without traffic. */
 function containerExec(cluster: SimCluster): PodExecSource | undefined {
-  const model = cluster.traffic;
-  return (
-    model && {
-      exec: (pod, container, argv) => {
-        const kubelet = cluster.nodes.kubelet(pod.spec.nodeName ?? '');
-        const namespace = pod.metadata.namespace ?? '';
-        const name = pod.metadata.name ?? '';
-        const ran = kubelet?.exec(namespace, name, container, argv);
-        if (ran !== undefined) return { output: ran.output, exitCode: ran.exitCode ?? -1 };
-        return model.exec(pod, argv, container, kubelet?.podData(namespace, name));
-      },
-    }
-  );
+  return cluster.traffic && { exec: (pod, container, argv) => cluster.exec(pod, argv, container)! };
 }
 
 /**

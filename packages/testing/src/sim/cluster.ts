@@ -45,6 +45,7 @@ import type {
   ObjectKey,
   ObjectList,
   Plugin,
+  Pod,
   RawManifest,
   ResolvedManifest,
   ResourceDefinition,
@@ -637,6 +638,26 @@ export class SimCluster {
   /** Virtual milliseconds since the cluster was created. */
   now(): number {
     return this.clock.now() - this.#start;
+  }
+
+  /**
+   * Runs a command in a pod's container now, as `kubectl exec` does: a string runs as
+   * `sh -c '<line>'`. A container that runs a shell command line is exec'd by its node's kubelet
+   * (its environment, mounted files and the files its script has now); one that runs its image's
+   * own program, through the traffic model (its shell and network), with the ConfigMap and Secret
+   * data the kubelet read for the pod. Returns what it printed and its exit code (-1 when it did
+   * not end); `notFound` when the container has no such command. Undefined without traffic.
+   */
+  exec(pod: Pod, command: string | readonly string[], container?: string): { readonly output: string; readonly exitCode: number; readonly notFound?: boolean } | undefined {
+    const model = this.traffic;
+    if (model === undefined) return undefined;
+    const argv = typeof command === 'string' ? ['sh', '-c', command] : command;
+    const name = container ?? pod.spec.containers[0]?.name ?? '';
+    const kubelet = this.nodes.kubelet(pod.spec.nodeName ?? '');
+    const namespace = pod.metadata.namespace ?? '';
+    const ran = kubelet?.exec(namespace, pod.metadata.name ?? '', name, argv);
+    if (ran !== undefined) return { output: ran.output, exitCode: ran.exitCode ?? -1 };
+    return model.exec(pod, argv, name, kubelet?.podData(namespace, pod.metadata.name ?? ''));
   }
 
   /**
