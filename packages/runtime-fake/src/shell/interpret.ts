@@ -17,14 +17,11 @@ import { ShellSyntaxError, parseScript } from './parse.js';
 import type { ShellSyntaxProblem } from './parse.js';
 import { piDigits } from './pi.js';
 
-/** The last `n` lines of `text`, each with its newline (as `tail -n` prints them). */
-function lastLines(text: string, n: number): string {
+/** The first (`head -n`) or last (`tail -n`) `n` lines of `text`, each with its newline. */
+function someLines(text: string, n: number, from: 'head' | 'tail'): string {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  return lines
-    .slice(Math.max(0, lines.length - n))
-    .map((l) => `${l}\n`)
-    .join('');
+  return (from === 'head' ? lines.slice(0, n) : lines.slice(Math.max(0, lines.length - n))).map((l) => `${l}\n`).join('');
 }
 
 /** Which shell's messages and quirks: busybox/dash `sh`, or `bash`. */
@@ -1066,16 +1063,13 @@ class Shell {
               this.error(io, 'tail: no files');
               return 1;
             }
-          } else this.write(io.out, lastLines(followed, n));
+          } else this.write(io.out, someLines(followed, n, 'tail'));
           // What another process appends later is not seen: the follower only waits.
           yield* this.flush();
           throw new HangSignal();
         }
         const text = files.length === 0 ? (io.input?.rest() ?? '') : (this.readFile(files[0]!) ?? '');
-        const lines = text.split('\n');
-        if (lines[lines.length - 1] === '') lines.pop();
-        const picked = name === 'head' ? lines.slice(0, n) : lines.slice(Math.max(0, lines.length - n));
-        this.write(io.out, picked.map((l) => `${l}\n`).join(''));
+        this.write(io.out, someLines(text, n, name));
         return 0;
       }
       case 'grep': {
